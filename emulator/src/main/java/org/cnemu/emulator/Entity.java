@@ -1,0 +1,70 @@
+package org.cnemu.emulator;
+
+import java.util.SplittableRandom;
+
+/**
+ * A logical actor of the model (host, core, NIC queue, device, LP...). It handles its messages one
+ * at a time in virtual-time order; its protocol {@code M} is a sealed interface of records nested in
+ * the subclass. Entities are multiplexed onto partition actors: the partition runs them in exact
+ * (time, sender key, sender sequence) order, so co-located entities need no barrier between them.
+ *
+ * <p>Model code must never read the wall clock: {@link #now()} is the only time there is.
+ */
+public abstract class Entity<M> {
+  LocalScheduler scheduler;
+  EntityRef<M> self;
+  Channel localChannel;
+  long clockNanos;
+  long nextSeq;
+
+  /** Virtual time of the message being handled (or of the start, in {@link #onStart()}). */
+  protected final long now() {
+    return clockNanos;
+  }
+
+  protected final EntityRef<M> self() {
+    return self;
+  }
+
+  protected final String name() {
+    return self.name;
+  }
+
+  /** Virtual end time of the run. */
+  protected final long endNanos() {
+    return scheduler.endNanos;
+  }
+
+  /** The entity's own random stream called {@code stream}; same seed, same numbers, whatever else exists. */
+  protected final SplittableRandom random(String stream) {
+    return scheduler.streams.stream(self.name, stream);
+  }
+
+  /** Schedules a message to itself after {@code delayNanos}. */
+  protected final void schedule(long delayNanos, M msg) {
+    scheduler.send(this, localChannel, self, delayNanos, msg);
+  }
+
+  /** Sends to an entity of the same partition (same host): no lookahead needed. */
+  protected final <T> void send(EntityRef<T> to, long delayNanos, T msg) {
+    scheduler.send(this, localChannel, to, delayNanos, msg);
+  }
+
+  /** Sends over a declared channel whose lookahead bounds how early the message may be stamped. */
+  protected final <T> void send(Channel channel, EntityRef<T> to, long delayNanos, T msg) {
+    scheduler.send(this, channel, to, delayNanos, msg);
+  }
+
+  /** Called once at virtual time 0, in index order, before any message: schedule initial work here. */
+  protected void onStart() {}
+
+  protected abstract void onMessage(M msg);
+
+  /**
+   * Called once at the end (clock = end time): a serializable record, or null, that the model's
+   * result builder receives keyed by entity name. This is how state leaves a partition.
+   */
+  protected Object report() {
+    return null;
+  }
+}

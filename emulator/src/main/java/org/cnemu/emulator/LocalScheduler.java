@@ -1,0 +1,173 @@
+package org.cnemu.emulator;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The sequential core of one partition: a heap of pending events over the partition's entities,
+ * processed strictly in (time, sender key, sender sequence) order up to the window's safe time.
+ * Messages to other partitions are held in per-destination outboxes until the window ends.
+ * No Pekko in here, so the loop can be benchmarked and tested on its own.
+ */
+final class LocalScheduler {
+  final int partition;
+  final int partitions;
+  final long endNanos;
+  final RandomStreams streams;
+  private final Entity<?>[] entities; // by global index; null where not local
+  private final EntityRef<?>[] refs;
+  private final EventHeap heap = new EventHeap();
+  @SuppressWarnings("unchecked")
+  private final List<Event>[] outbox;
+  private final long[] outboxMinNanos;
+  /** Events before this time are settled: a delivery stamped earlier is a causality violation. */
+  long safeFromNanos;
+  long windowUntilNanos;
+  long eventsProcessed;
+  long eventsSentRemote;
+  private Entity<?> current;
+
+  @SuppressWarnings("unchecked")
+  LocalScheduler(int partition, SimulationBuilder b, long endNanos) {
+    this.partition = partition;
+    this.partitions = b.partitions;
+    this.endNanos = endNanos;
+    this.streams = b.streams();
+    this.refs = b.refs.toArray(new EntityRef<?>[0]);
+    this.entities = new Entity<?>[refs.length];
+    this.outbox = new List[partitions];
+    this.outboxMinNanos = new long[partitions];
+    for (int p = 0; p < partitions; p++) {
+      outbox[p] = new ArrayList<>();
+      outboxMinNanos[p] = Long.MAX_VALUE;
+    }
+    for (int i = 0; i < refs.length; i++) {
+      if (refs[i].partition != partition) continue;
+      Entity<?> e = b.factories.get(i).get();
+      install(e, refs[i]);
+      entities[i] = e;
+    }
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void install(Entity e, EntityRef ref) {
+    e.scheduler = this;
+    e.self = ref;
+    e.localChannel = new Channel("local", ref.index, 0, false);
+  }
+
+  /** Runs every local entity's onStart at time 0, in index order. */
+  void start() {
+    for (Entity<?> e : entities) {
+      if (e == null) continue;
+      current = e;
+      e.onStart();
+    }
+    current = null;
+  }
+
+  <T> void send(Entity<?> from, Channel channel, EntityRef<T> to, long delayNanos, T msg) {
+    if (delayNanos < 0) {
+      throw CausalityViolation.of(from.self.name, to.name, from.clockNanos + delayNanos, from.clockNanos,
+          channel.lookaheadNanos, channel.name);
+    }
+    Event ev = new Event(from.clockNanos + delayNanos, from.self.key, from.nextSeq++, to.index, from.self.index,
+        channel, msg);
+    if (to.partition == partition) {
+      heap.add(ev);
+    } else {
+      if (!channel.crossPartition) {
+        throw new IllegalStateException("entity " + from.self.name + " sent to " + to.name
+            + " in another partition over a local channel; declare a Channel with a lookahead");
+      }
+      outbox[to.partition].add(ev);
+      if (ev.timeNanos < outboxMinNanos[to.partition]) outboxMinNanos[to.partition] = ev.timeNanos;
+      eventsSentRemote++;
+    }
+  }
+
+  /** Accepts events from another partition, checking each against the settled time. */
+  void deliver(Event[] batch) {
+    for (Event ev : batch) {
+      if (ev.timeNanos < safeFromNanos) {
+        throw CausalityViolation.of(refs[ev.senderIndex].name, refs[ev.targetIndex].name, ev.timeNanos,
+            safeFromNanos, ev.channel.lookaheadNanos, ev.channel.name);
+      }
+      heap.add(ev);
+    }
+  }
+
+  /** Processes every event stamped before {@code untilNanos}. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  void runUntil(long untilNanos) {
+    windowUntilNanos = untilNanos;
+    final EventHeap h = heap;
+    final Entity<?>[] es = entities;
+    long n = 0;
+    while (h.peekTime() < untilNanos) {
+      Event ev = h.poll();
+      Entity e = es[ev.targetIndex];
+      if (ev.timeNanos < e.clockNanos) {
+        throw CausalityViolation.of(refs[ev.senderIndex].name, e.self.name, ev.timeNanos, e.clockNanos,
+            ev.channel.lookaheadNanos, ev.channel.name);
+      }
+      e.clockNanos = ev.timeNanos;
+      current = e;
+      e.onMessage(ev.message);
+      n++;
+    }
+    current = null;
+    eventsProcessed += n;
+    safeFromNanos = untilNanos;
+  }
+
+  long nextEventNanos() {
+    return heap.peekTime();
+  }
+
+  int pendingEvents() {
+    return heap.size();
+  }
+
+  /** Takes the outbox for partition {@code p} (empty array if nothing). */
+  Event[] drainOutbox(int p) {
+    List<Event> l = outbox[p];
+    if (l.isEmpty()) return null;
+    Event[] a = l.toArray(new Event[0]);
+    l.clear();
+    return a;
+  }
+
+  long outboxMinNanos(int p) {
+    return outboxMinNanos[p];
+  }
+
+  void resetOutboxMin(int p) {
+    outboxMinNanos[p] = Long.MAX_VALUE;
+  }
+
+  /** Collects the end-of-run reports of local entities, clock set to the end time. */
+  List<EntityReport> reports() {
+    List<EntityReport> out = new ArrayList<>();
+    for (Entity<?> e : entities) {
+      if (e == null) continue;
+      e.clockNanos = Math.max(e.clockNanos, endNanos);
+      Object r = e.report();
+      if (r != null) out.add(new EntityReport(e.self.index, e.self.name, r));
+    }
+    return out;
+  }
+
+  /** Packets carried by events still pending: the "in flight" term of packet conservation. */
+  long pendingPackets() {
+    long[] sum = {0};
+    heap.forEach(ev -> {
+      if (ev.message instanceof CarriesPackets c) sum[0] += c.packetCount();
+    });
+    return sum[0];
+  }
+
+  Entity<?> current() {
+    return current;
+  }
+}

@@ -1,0 +1,59 @@
+package org.cnemu.emulator;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/** Runs a built simulation on a local Pekko actor system with a fixed number of threads. */
+public final class Simulation {
+  static final String DISPATCHER = "cnemu.engine-dispatcher";
+
+  private Simulation() {}
+
+  public static SimulationResult run(SimulationBuilder builder, long endNanos, int threads) {
+    return run(builder, endNanos, threads, null, ConfigFactory.empty());
+  }
+
+  /**
+   * @param threads dispatcher threads for the partitions (the result does not depend on it)
+   * @param overrides extra Pekko settings (e.g. from the experiment's {@code pekko {}} block)
+   */
+  public static SimulationResult run(SimulationBuilder builder, long endNanos, int threads,
+      Coordinator.ProgressListener progress, Config overrides) {
+    if (threads < 1) throw new IllegalArgumentException("threads must be >= 1");
+    Config config = overrides
+        .withFallback(ConfigFactory.parseString(
+            DISPATCHER + " { type = Dispatcher\n executor = \"thread-pool-executor\"\n"
+                + " thread-pool-executor.fixed-pool-size = " + threads + "\n throughput = 1000 }\n"
+                + "pekko.loglevel = WARNING\npekko.log-dead-letters = off\n"
+                + "pekko.log-dead-letters-during-shutdown = off\n"
+                + "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n"
+                + "pekko.jvm-shutdown-hooks = off\n"))
+        .withFallback(ConfigFactory.load());
+    CompletableFuture<SimulationResult> result = new CompletableFuture<>();
+    ActorSystem<Coordinator.Command> system =
+        ActorSystem.create(Coordinator.create(builder, endNanos, result, progress), "cnemu", config);
+    try {
+      return result.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof RuntimeException r) throw r;
+      if (c instanceof Error err) throw err;
+      throw new IllegalStateException(c);
+    } finally {
+      system.terminate();
+      try {
+        system.getWhenTerminated().toCompletableFuture().get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException ignored) {
+        // termination failure after a completed run changes nothing about the result
+      }
+    }
+  }
+}

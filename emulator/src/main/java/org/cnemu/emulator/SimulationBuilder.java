@@ -1,0 +1,120 @@
+package org.cnemu.emulator;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Collects the entities of a run and places them on partitions. Placement is a stable function of
+ * the entity's group (a host and all it owns form one group) and the partition count; results do
+ * not depend on it because event order does not.
+ */
+public final class SimulationBuilder {
+  final long seed;
+  final int runIndex;
+  final int partitions;
+  final List<EntityRef<?>> refs = new ArrayList<>();
+  final List<Supplier<? extends Entity<?>>> factories = new ArrayList<>();
+  final List<Channel> channels = new ArrayList<>();
+  private final Map<Long, String> keys = new HashMap<>();
+  private final Map<String, Integer> groupPartition = new HashMap<>();
+  private int groupsSeen;
+  private final Placement placement;
+
+  /** How groups map to partitions. */
+  public enum Placement {
+    /** Groups in order of first appearance, dealt out in contiguous blocks (keeps neighbours together). */
+    BLOCK,
+    /** Stable hash of the group name: independent of the build order. */
+    HASH
+  }
+
+  public SimulationBuilder(long seed, int runIndex, int partitions, Placement placement) {
+    if (partitions < 1) throw new IllegalArgumentException("partitions must be >= 1");
+    this.seed = seed;
+    this.runIndex = runIndex;
+    this.partitions = partitions;
+    this.placement = placement;
+  }
+
+  public long seed() {
+    return seed;
+  }
+
+  public int runIndex() {
+    return runIndex;
+  }
+
+  public int partitions() {
+    return partitions;
+  }
+
+  public RandomStreams streams() {
+    return new RandomStreams(seed, runIndex);
+  }
+
+  /**
+   * Declares the number of groups up front for BLOCK placement (so blocks are balanced). Optional:
+   * without it BLOCK degenerates to round-robin.
+   */
+  private int expectedGroups = -1;
+
+  public SimulationBuilder expectGroups(int n) {
+    this.expectedGroups = n;
+    return this;
+  }
+
+  /** Adds an entity; the factory runs only in the JVM that hosts its partition. */
+  public <M, E extends Entity<M>> EntityRef<M> add(String name, String group, Supplier<E> factory) {
+    long key = StableIds.key(name);
+    String clash = keys.putIfAbsent(key, name);
+    if (clash != null) {
+      throw new IllegalArgumentException(clash.equals(name)
+          ? "duplicate entity name '" + name + "'"
+          : "entity names '" + clash + "' and '" + name + "' hash to the same key; rename one");
+    }
+    int partition = groupPartition.computeIfAbsent(group, this::place);
+    EntityRef<M> ref = new EntityRef<>(name, key, refs.size(), partition);
+    refs.add(ref);
+    factories.add(factory);
+    return ref;
+  }
+
+  private int place(String group) {
+    int ordinal = groupsSeen++;
+    if (placement == Placement.HASH) return (int) Long.remainderUnsigned(StableIds.key(group), partitions);
+    if (expectedGroups > 0) return (int) ((long) ordinal * partitions / expectedGroups) % partitions;
+    return ordinal % partitions;
+  }
+
+  /**
+   * Declares a channel out of {@code source} whose messages may reach other partitions; every
+   * message on it is stamped at least {@code lookaheadNanos} after the send.
+   */
+  public Channel channel(EntityRef<?> source, String name, long lookaheadNanos) {
+    if (lookaheadNanos <= 0) {
+      throw new IllegalArgumentException("channel '" + name + "' needs a positive lookahead to cross partitions");
+    }
+    Channel c = new Channel(name, source.index, lookaheadNanos, true);
+    channels.add(c);
+    return c;
+  }
+
+  int entityCount() {
+    return refs.size();
+  }
+
+  /** Least lookahead of the cross-partition channels leaving each partition (MAX_VALUE: none). */
+  long[] partitionLookaheads() {
+    long[] la = new long[partitions];
+    java.util.Arrays.fill(la, Long.MAX_VALUE);
+    if (partitions == 1) return la;
+    for (Channel c : channels) {
+      int p = refs.get(c.sourceIndex).partition;
+      la[p] = Math.min(la[p], c.lookaheadNanos);
+    }
+    return la;
+  }
+}

@@ -1,0 +1,29 @@
+package org.cnemu.emulator.model;
+
+import com.typesafe.config.Config;
+import java.util.List;
+import org.cnemu.emulator.SimulationBuilder;
+
+/**
+ * A named model that an experiment selects with {@code experiment.model = NAME}. Found through
+ * {@link java.util.ServiceLoader} (META-INF/services/org.cnemu.emulator.model.ModelProvider), so the
+ * runner never imports a model.
+ */
+public interface ModelProvider {
+  /** The name used in experiment files. */
+  String name();
+
+  /** One line for {@code bin/cnemu list-models}. */
+  String description();
+
+  /**
+   * Checks what generic type checks against reference.conf cannot (ranges, cross-key rules,
+   * names of other things). {@code experiment} is the resolved {@code experiment} block.
+   */
+  default List<ConfigProblem> validate(Config experiment) {
+    return List.of();
+  }
+
+  /** Adds the run's entities to {@code builder}. Must be deterministic: every JVM of a run calls it. */
+  BuiltModel build(Config experiment, SimulationBuilder builder);
+}
