@@ -1,0 +1,72 @@
+package org.cnemu.emulator.phold;
+
+import java.util.Arrays;
+import java.util.Locale;
+import org.cnemu.emulator.Simulation;
+import org.cnemu.emulator.SimulationBuilder;
+import org.cnemu.emulator.SimulationResult;
+
+/**
+ * PHOLD on the actor engine against the sequential reference, in one process, alternating runs so
+ * both see the same machine state; prints events per wall second and the ratio. Wall clock use is
+ * fine here: this measures the emulator, it is not model code.
+ */
+public final class PholdBench {
+  private PholdBench() {}
+
+  /** Benchmark settings. */
+  public record Settings(PholdParams params, long endNanos, int threads, int partitions, int repeat, long seed) {}
+
+  /** One measured pair. */
+  public record Measurement(double sequentialEventsPerSec, double engineEventsPerSec, long events, long windows,
+      double barrierWaitShare) {
+    public double ratio() {
+      return engineEventsPerSec / sequentialEventsPerSec;
+    }
+  }
+
+  /** Runs warm-up plus {@code repeat} measured pairs and returns the per-pair figures. */
+  public static Measurement[] run(Settings s, java.io.PrintStream out) {
+    // Warm-up: JIT both paths on a shortened run.
+    Settings warm = new Settings(s.params(), Math.max(1, s.endNanos() / 5), s.threads(), s.partitions(), 1, s.seed());
+    once(warm);
+    Measurement[] ms = new Measurement[s.repeat()];
+    for (int i = 0; i < s.repeat(); i++) {
+      ms[i] = once(s);
+      if (out != null) {
+        out.printf(Locale.ROOT, "  run %d: sequential %,.0f ev/s, engine %,.0f ev/s, ratio %.2f (%d events, %d windows)%n",
+            i + 1, ms[i].sequentialEventsPerSec(), ms[i].engineEventsPerSec(), ms[i].ratio(), ms[i].events(),
+            ms[i].windows());
+      }
+    }
+    return ms;
+  }
+
+  private static Measurement once(Settings s) {
+    long t0 = System.nanoTime();
+    Phold.Outcome ref = SequentialPhold.run(s.params(), s.seed(), 0, s.endNanos());
+    long seqNanos = System.nanoTime() - t0;
+    SimulationBuilder b = new SimulationBuilder(s.seed(), 0, s.partitions(), SimulationBuilder.Placement.BLOCK);
+    Phold.build(s.params(), b);
+    long t1 = System.nanoTime();
+    SimulationResult r = Simulation.run(b, s.endNanos(), s.threads());
+    long engNanos = System.nanoTime() - t1;
+    Phold.Outcome got = Phold.outcome(r, s.params().lps());
+    if (!got.equals(ref)) {
+      throw new IllegalStateException("engine and sequential reference disagree: " + got + " vs " + ref);
+    }
+    return new Measurement(ref.events() * 1e9 / seqNanos, got.events() * 1e9 / engNanos, got.events(), r.windows(),
+        r.barrierWaitShare(s.threads()));
+  }
+
+  /** Median of the ratios. */
+  public static double medianRatio(Measurement[] ms) {
+    double[] r = Arrays.stream(ms).mapToDouble(Measurement::ratio).sorted().toArray();
+    return r[r.length / 2];
+  }
+
+  public static double median(Measurement[] ms, java.util.function.ToDoubleFunction<Measurement> f) {
+    double[] r = Arrays.stream(ms).mapToDouble(f).sorted().toArray();
+    return r[r.length / 2];
+  }
+}

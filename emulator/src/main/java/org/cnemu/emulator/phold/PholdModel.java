@@ -1,0 +1,62 @@
+package org.cnemu.emulator.phold;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.cnemu.emulator.SimulationBuilder;
+import org.cnemu.emulator.model.BuiltModel;
+import org.cnemu.emulator.model.ConfigProblem;
+import org.cnemu.emulator.model.ModelProvider;
+
+/** `model = phold`: the engine's self-test workload as an experiment model. */
+public final class PholdModel implements ModelProvider {
+  @Override
+  public String name() {
+    return "phold";
+  }
+
+  @Override
+  public String description() {
+    return "PHOLD synthetic benchmark (engine self-test): LPs exchanging events with exponential delays";
+  }
+
+  @Override
+  public List<ConfigProblem> validate(Config experiment) {
+    List<ConfigProblem> problems = new ArrayList<>();
+    Config c = experiment.getConfig("phold");
+    check(problems, c, "lps", () -> c.getInt("lps") >= 1, "expected an integer >= 1");
+    check(problems, c, "population", () -> c.getInt("population") >= 0, "expected an integer >= 0");
+    check(problems, c, "remote", () -> c.getDouble("remote") >= 0 && c.getDouble("remote") <= 1,
+        "expected a fraction between 0 and 1");
+    check(problems, c, "lookahead", () -> org.cnemu.emulator.config.Units.nanos(c, "lookahead") >= 1,
+        "expected a duration of at least 1ns");
+    return problems;
+  }
+
+  private static void check(List<ConfigProblem> out, Config c, String key, java.util.function.BooleanSupplier ok,
+      String expected) {
+    try {
+      if (ok.getAsBoolean()) return;
+    } catch (ConfigException e) {
+      // type and unit errors are reported by the generic validator
+      return;
+    }
+    var origin = c.getValue(key).origin();
+    out.add(new ConfigProblem(origin.filename() != null ? origin.filename() : origin.description(),
+        origin.lineNumber(), "experiment.phold." + key, expected));
+  }
+
+  @Override
+  public BuiltModel build(Config experiment, SimulationBuilder builder) {
+    PholdParams p = PholdParams.from(experiment.getConfig("phold"));
+    Phold.build(p, builder);
+    return result -> {
+      Map<String, Object> sections = new LinkedHashMap<>();
+      sections.put("phold", Phold.section(p, Phold.outcome(result, p.lps())));
+      return sections;
+    };
+  }
+}
