@@ -1,0 +1,124 @@
+package org.cnemu.experiments.cli;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.cnemu.emulator.phold.PholdBench;
+import org.cnemu.emulator.phold.PholdParams;
+import org.cnemu.experiments.ExitCodes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code cnemu bench phold}: the actor engine against the sequential reference, same process. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Benchmarks of the engine itself.",
+    subcommands = BenchCommand.Phold.class)
+public final class BenchCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return ExitCodes.BAD_INPUT;
+  }
+
+  /** PHOLD: events per wall second of the engine and of a sequential event loop, and their ratio. */
+  @Command(name = "phold", mixinStandardHelpOptions = true,
+      description = {"Run PHOLD on the actor engine and on the sequential reference loop in one process;",
+          "print events per wall second for each and the ratio (both must agree on every event)."})
+  public static final class Phold implements Callable<Integer> {
+    @Option(names = "--lps", defaultValue = "1024", description = "Logical processes (default: ${DEFAULT-VALUE}).")
+    int lps;
+
+    @Option(names = "--population", defaultValue = "16", description = "Events per LP at the start (default: ${DEFAULT-VALUE}).")
+    int population;
+
+    @Option(names = "--lookahead-ns", defaultValue = "100", description = "Least delay of every event, ns (default: ${DEFAULT-VALUE}).")
+    long lookaheadNanos;
+
+    @Option(names = "--mean-delay-ns", defaultValue = "1000",
+        description = "Mean of the exponential delay added to the lookahead, ns (default: ${DEFAULT-VALUE}).")
+    long meanDelayNanos;
+
+    @Option(names = "--remote", defaultValue = "0.5", description = "Fraction of events sent to another LP (default: ${DEFAULT-VALUE}).")
+    double remote;
+
+    @Option(names = "--end-ns", defaultValue = "200000", description = "Virtual end time, ns (default: ${DEFAULT-VALUE}).")
+    long endNanos;
+
+    @Option(names = "--threads", defaultValue = "0", description = "Dispatcher threads; 0 = one per processor (default).")
+    int threads;
+
+    @Option(names = "--partitions", defaultValue = "0", description = "Engine partitions; 0 = same as threads (default).")
+    int partitions;
+
+    @Option(names = "--repeat", defaultValue = "3", description = "Measured pairs after a warm-up; medians are reported (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PholdParams params;
+      try {
+        params = new PholdParams(lps, population, lookaheadNanos, meanDelayNanos, remote, 0);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
+      if (endNanos < 1) throw new ParameterException(spec.commandLine(), "--end-ns must be >= 1");
+      if (repeat < 1) throw new ParameterException(spec.commandLine(), "--repeat must be >= 1");
+      if (threads < 0 || partitions < 0) {
+        throw new ParameterException(spec.commandLine(), "--threads and --partitions must be >= 0");
+      }
+      int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+      int p = partitions > 0 ? partitions : t;
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf(Locale.ROOT, "PHOLD: %d LPs, population %d, lookahead %d ns, mean delay %d ns, remote %.2f, end %d ns;"
+          + " %d threads, %d partitions, %d processors%n", lps, population, lookaheadNanos, meanDelayNanos, remote,
+          endNanos, t, p, Runtime.getRuntime().availableProcessors());
+      out.flush();
+      PholdBench.Measurement[] ms = PholdBench.run(new PholdBench.Settings(params, endNanos, t, p, repeat, seed),
+          new PrintStream(new WriterStream(out), true, StandardCharsets.UTF_8));
+      out.printf(Locale.ROOT, "median: sequential %,.0f events/s, engine %,.0f events/s, ratio engine/sequential %.2f%n",
+          PholdBench.median(ms, PholdBench.Measurement::sequentialEventsPerSec),
+          PholdBench.median(ms, PholdBench.Measurement::engineEventsPerSec), PholdBench.medianRatio(ms));
+      out.flush();
+      return ExitCodes.OK;
+    }
+  }
+
+  /** Lets the bench print to the command's writer (so tests and redirection see it). */
+  private static final class WriterStream extends OutputStream {
+    private final PrintWriter out;
+
+    WriterStream(PrintWriter out) {
+      this.out = out;
+    }
+
+    @Override
+    public void write(int b) {
+      out.write(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      out.write(new String(b, off, len, StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void flush() {
+      out.flush();
+    }
+  }
+}

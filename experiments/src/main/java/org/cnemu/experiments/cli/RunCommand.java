@@ -1,0 +1,113 @@
+package org.cnemu.experiments.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.cnemu.emulator.Coordinator;
+import org.cnemu.emulator.model.ModelRegistry;
+import org.cnemu.experiments.ExitCodes;
+import org.cnemu.experiments.config.EngineSettings;
+import org.cnemu.experiments.config.ExperimentLoader;
+import org.cnemu.experiments.config.LoadedExperiment;
+import org.cnemu.experiments.run.ExperimentRunner;
+import org.cnemu.experiments.ui.ProgressLine;
+import org.cnemu.experiments.ui.SummaryTable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code cnemu run FILE}: validate, run every repetition, write results.json, print a summary. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = {"Run an experiment file and write its results folder.",
+        "The file is validated first; any problem stops the run (exit code 2)."})
+public final class RunCommand implements Callable<Integer> {
+  @Parameters(paramLabel = "FILE", description = "Experiment file (HOCON), e.g. experiments/quickstart.conf.")
+  Path file;
+
+  @Option(names = "--out", paramLabel = "DIR",
+      description = "Results folder (default: experiment.output.dir, else results/<experiment name>/).")
+  Path out;
+
+  @Option(names = "--seed", paramLabel = "N", description = "Experiment seed (overrides experiment.seed); run i uses N + i.")
+  Long seed;
+
+  @Option(names = "--threads", paramLabel = "N",
+      description = "Dispatcher threads (overrides experiment.engine.threads; 0 = one per processor). Never changes results.")
+  Integer threads;
+
+  @Option(names = "--partitions", paramLabel = "N",
+      description = "Engine partitions (overrides experiment.engine.partitions).")
+  Integer partitions;
+
+  @Option(names = {"-q", "--quiet"}, description = "Print only the path of the results file.")
+  boolean quiet;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    if (threads != null && threads < 0) throw new ParameterException(spec.commandLine(), "--threads must be >= 0");
+    if (partitions != null && partitions < 1) {
+      throw new ParameterException(spec.commandLine(), "--partitions must be >= 1");
+    }
+    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter stderr = spec.commandLine().getErr();
+
+    Map<String, Object> overrides = new LinkedHashMap<>();
+    if (seed != null) overrides.put("experiment.seed", seed);
+    if (partitions != null) overrides.put("experiment.engine.partitions", partitions);
+    LoadedExperiment experiment = new ExperimentLoader().load(file, overrides);
+    if (!experiment.ok()) {
+      Output.problems(stderr, experiment.problems());
+      return ExitCodes.BAD_INPUT;
+    }
+    EngineSettings s = EngineSettings.from(experiment.experiment());
+    ExperimentRunner.Options options = new ExperimentRunner.Options(out, threads);
+    Path dir = ExperimentRunner.outputDir(s, options);
+    if (!quiet) {
+      stdout.printf("cnemu: experiment '%s', model %s, %d run%s from seed %d, %s virtual, %d partitions, %d threads%n",
+          s.name(), s.model(), s.runs(), s.runs() == 1 ? "" : "s", s.seed(),
+          experiment.experiment().getString("duration"), s.partitions(), ExperimentRunner.threads(s, options));
+      stdout.flush();
+    }
+    boolean showProgress = !quiet && System.console() != null;
+    ExperimentRunner runner = new ExperimentRunner(new ModelRegistry().get(s.model()));
+    ExperimentRunner.PointOutcome outcome = runner.run(experiment, options, new ExperimentRunner.Listener() {
+      private ProgressLine line;
+
+      @Override
+      public Coordinator.ProgressListener progress(int run, int runs) {
+        if (!showProgress) return null;
+        line = new ProgressLine(stderr, runs > 1 ? "run " + (run + 1) + "/" + runs + " " : "");
+        return line;
+      }
+
+      @Override
+      public void runFinished(ExperimentRunner.RunOutcome o) {
+        if (line != null) line.clear();
+        if (!quiet && o.complete()) {
+          stdout.println();
+          SummaryTable.print(stdout, o, s.runs());
+          stdout.flush();
+        }
+      }
+    });
+
+    ExperimentRunner.RunOutcome failed = outcome.firstFailure();
+    if (failed != null) {
+      stderr.println("error: run " + failed.run() + " (seed " + failed.seed() + ") failed: " + failed.error());
+      stderr.flush();
+      return ExitCodes.FAILURE;
+    }
+    Path result = outcome.summaryFile() != null ? outcome.summaryFile() : outcome.runs().get(0).resultsFile();
+    stdout.println(quiet ? result.toString() : "\nresults: " + result);
+    stdout.flush();
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,44 @@
+package org.cnemu.experiments.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.cnemu.experiments.ExitCodes;
+import org.cnemu.experiments.config.EngineSettings;
+import org.cnemu.experiments.config.ExperimentLoader;
+import org.cnemu.experiments.config.LoadedExperiment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code cnemu validate FILE...}: every problem of every file, without running anything. */
+@Command(name = "validate", mixinStandardHelpOptions = true,
+    description = {"Check experiment files without running them.",
+        "Prints every problem as 'file:line: key: message'; exit code 2 if there is any."})
+public final class ValidateCommand implements Callable<Integer> {
+  @Parameters(paramLabel = "FILE", arity = "1..*", description = "Experiment files (HOCON).")
+  List<Path> files;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    ExperimentLoader loader = new ExperimentLoader();
+    boolean bad = false;
+    for (Path f : files) {
+      LoadedExperiment e = loader.load(f);
+      if (e.ok()) {
+        EngineSettings s = EngineSettings.from(e.experiment());
+        spec.commandLine().getOut().printf("%s: ok (experiment '%s', model %s, %d run%s, %s virtual)%n", f, s.name(),
+            s.model(), s.runs(), s.runs() == 1 ? "" : "s", e.experiment().getString("duration"));
+      } else {
+        bad = true;
+        Output.problems(spec.commandLine().getErr(), e.problems());
+      }
+    }
+    spec.commandLine().getOut().flush();
+    return bad ? ExitCodes.BAD_INPUT : ExitCodes.OK;
+  }
+}

@@ -1,0 +1,97 @@
+package org.cnemu.experiments.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValue;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.cnemu.emulator.model.ConfigProblem;
+import org.cnemu.emulator.model.ModelRegistry;
+
+/**
+ * Reads an experiment file: parse (includes resolve relative to the file), check the top-level shape,
+ * apply command-line overrides, resolve over the reference defaults, then validate. Every problem is
+ * collected; nothing here throws for a user mistake.
+ */
+public final class ExperimentLoader {
+  /** What a file may hold at top level: the experiment, plus engine and metrics overrides. */
+  public static final Set<String> TOP_LEVEL_KEYS = Set.of("experiment", "pekko", "kamon");
+
+  private final Config reference;
+  private final ExperimentValidator validator;
+
+  public ExperimentLoader() {
+    this(ConfigFactory.defaultReference(), new ModelRegistry());
+  }
+
+  public ExperimentLoader(Config reference, ModelRegistry models) {
+    this.reference = reference;
+    this.validator = new ExperimentValidator(reference, models);
+  }
+
+  public Config reference() {
+    return reference;
+  }
+
+  public LoadedExperiment load(Path path) {
+    return load(path, Map.of());
+  }
+
+  /**
+   * @param overrides values set on the command line, by path under the root (e.g. {@code experiment.seed});
+   *     they take precedence over the file and appear in the resolved config like any other value
+   */
+  public LoadedExperiment load(Path path, Map<String, Object> overrides) {
+    String file = path.toString();
+    if (!Files.exists(path)) return failed(file, "no such file");
+    if (Files.isDirectory(path)) return failed(file, "is a directory, expected an experiment file");
+    if (!Files.isReadable(path)) return failed(file, "cannot read file (permission denied)");
+
+    Config parsed;
+    try {
+      parsed = ConfigFactory.parseFile(path.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+    } catch (ConfigException e) {
+      return new LoadedExperiment(file, null, null, null, List.of(Problems.of(e, file)));
+    }
+
+    List<ConfigProblem> problems = new ArrayList<>();
+    for (Map.Entry<String, ConfigValue> top : parsed.root().entrySet()) {
+      if (!TOP_LEVEL_KEYS.contains(top.getKey())) {
+        problems.add(Problems.at(top.getValue().origin(), file, top.getKey(),
+            "unknown top-level key; a file holds `experiment { ... }` and optional `pekko { }` / `kamon { }` blocks"));
+      }
+    }
+    if (!parsed.hasPath("experiment")) {
+      problems.add(new ConfigProblem(file, 0, "experiment", "missing the `experiment { ... }` block"));
+    }
+
+    Config withOverrides = parsed;
+    if (!overrides.isEmpty()) {
+      withOverrides = ConfigFactory.parseMap(overrides, "command line").withFallback(parsed);
+    }
+    Config resolved;
+    try {
+      resolved = withOverrides.withFallback(reference).resolve();
+    } catch (ConfigException e) {
+      problems.add(Problems.of(e, file));
+      return new LoadedExperiment(file, null, null, null, Problems.sorted(problems));
+    }
+
+    problems.addAll(validator.validate(resolved, file));
+    if (!problems.isEmpty()) return new LoadedExperiment(file, resolved, null, null, Problems.sorted(problems));
+
+    Config pekko = resolved.hasPath("pekko") && parsed.hasPath("pekko")
+        ? parsed.withOnlyPath("pekko").resolveWith(resolved) : ConfigFactory.empty();
+    return new LoadedExperiment(file, resolved, resolved.getConfig("experiment"), pekko, List.of());
+  }
+
+  private static LoadedExperiment failed(String file, String message) {
+    return new LoadedExperiment(file, null, null, null, List.of(new ConfigProblem(file, 0, null, message)));
+  }
+}

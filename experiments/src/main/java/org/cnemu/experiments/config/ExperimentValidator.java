@@ -1,0 +1,272 @@
+package org.cnemu.experiments.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import org.cnemu.emulator.config.Units;
+import org.cnemu.emulator.model.ConfigProblem;
+import org.cnemu.emulator.model.ModelProvider;
+import org.cnemu.emulator.model.ModelRegistry;
+
+/**
+ * Checks an experiment against the reference defaults, reporting every problem at once.
+ *
+ * <p>The check is data-driven: it knows no model's keys. The merged reference.conf of every module
+ * on the class path is the schema:
+ * <ul>
+ *   <li>a key is valid where the reference has it; anything else under {@code experiment} is unknown
+ *       (with the closest valid key suggested);
+ *   <li>a value must have the reference default's type (string, number, boolean, object, list);
+ *   <li>a string default with a unit ({@code 10ms}, {@code 40Gbps}, {@code 1500B}: see
+ *       {@link Units#kindOf}) makes the key a quantity of that kind: the value must be a string with a
+ *       unit of that kind, never a bare number, never negative;
+ *   <li>a number default that is not negative makes negative values an error (counts, fractions); a
+ *       whole-number default requires a whole number.
+ * </ul>
+ *
+ * <p>Lists of objects and objects of user-named children take their element shape from templates
+ * under {@code cnemu.schema}, at the same path as the key:
+ * <pre>
+ *   experiment.workloads = []                               # the default: a list
+ *   cnemu.schema.experiment.workloads { rate = 1Gbps, ... } # the template of one element
+ *
+ *   experiment.topology.hosts = {}                          # the default: user-named children
+ *   cnemu.schema.experiment.topology.hosts."*" { cores = 4 } # the template of each child
+ * </pre>
+ * Inside a template the same rules apply recursively: a nested key {@code "*"} is the template of
+ * named children, and a nested list whose first element is an object gives the element template.
+ * A list default without a template but with elements uses its first element as the template.
+ * Template values are examples for type and unit checks only: they are NOT applied to the user's
+ * elements; the model reads each element with its own defaults.
+ *
+ * <p>Last, the selected model must exist ({@link ModelRegistry}) and its own
+ * {@link ModelProvider#validate} adds range and cross-key checks.
+ */
+public final class ExperimentValidator {
+  public static final String SCHEMA_ROOT = "cnemu.schema";
+  private static final String ANY = "*";
+
+  private final Config reference;
+  private final ModelRegistry models;
+  private final Config schema;
+
+  public ExperimentValidator(Config reference, ModelRegistry models) {
+    this.reference = reference;
+    this.models = models;
+    this.schema = reference.hasPath(SCHEMA_ROOT) ? reference.getConfig(SCHEMA_ROOT) : null;
+  }
+
+  /** @param resolved the resolved file over the reference; {@code file} names it in messages */
+  public List<ConfigProblem> validate(Config resolved, String file) {
+    List<ConfigProblem> problems = new ArrayList<>();
+    if (!resolved.hasPath("experiment")) return problems; // reported by the loader
+    ConfigValue experiment = resolved.root().get("experiment");
+    ConfigValue referenceExperiment = reference.root().get("experiment");
+    new Walk(file, problems).value(List.of("experiment"), List.of("experiment"), experiment, referenceExperiment);
+    if (!problems.isEmpty()) {
+      return Problems.sorted(problems); // model checks assume well-typed values
+    }
+
+    Config exp = resolved.getConfig("experiment");
+    problems.addAll(EngineSettings.check(exp, file));
+    if (exp.hasPath("model")) {
+      String name = exp.getString("model");
+      ModelProvider provider = models.all().get(name);
+      if (provider == null) {
+        problems.add(Problems.at(exp.getValue("model").origin(), file, "experiment.model",
+            "unknown model '" + name + "'; valid models: " + validNames()));
+      } else {
+        try {
+          problems.addAll(provider.validate(exp));
+        } catch (RuntimeException e) {
+          // a model's validate must not crash on a user's file; report its message as the problem
+          problems.add(e instanceof com.typesafe.config.ConfigException ce
+              ? Problems.of(ce, file)
+              : new ConfigProblem(file, 0, "experiment", "model '" + name + "' rejected the config: " + e.getMessage()));
+        }
+      }
+    }
+    return Problems.sorted(problems);
+  }
+
+  private String validNames() {
+    return models.all().isEmpty() ? "(none on the class path)" : String.join(", ", models.all().keySet());
+  }
+
+  /** One validation pass; collects problems. */
+  private final class Walk {
+    private final String file;
+    private final List<ConfigProblem> problems;
+
+    Walk(String file, List<ConfigProblem> problems) {
+      this.file = file;
+      this.problems = problems;
+    }
+
+    /**
+     * @param userPath path of the value for messages (list indices shown as [i])
+     * @param schemaPath the same path as the reference sees it (no indices; named children as "*")
+     * @param expected the reference default or template value, or null when anything goes
+     */
+    void value(List<String> userPath, List<String> schemaPath, ConfigValue user, ConfigValue expected) {
+      if (expected == null || expected.valueType() == ConfigValueType.NULL) return;
+      switch (expected.valueType()) {
+        case OBJECT -> {
+          if (user.valueType() != ConfigValueType.OBJECT) {
+            problem(user, userPath, "expected an object { ... }, got " + describe(user));
+          } else {
+            object(userPath, schemaPath, (ConfigObject) user, (ConfigObject) expected);
+          }
+        }
+        case LIST -> {
+          if (user.valueType() != ConfigValueType.LIST) {
+            problem(user, userPath, "expected a list [ ... ], got " + describe(user));
+            return;
+          }
+          ConfigValue element = elementTemplate(schemaPath, (ConfigList) expected);
+          ConfigList list = (ConfigList) user;
+          for (int i = 0; i < list.size(); i++) {
+            List<String> p = new ArrayList<>(userPath);
+            p.set(p.size() - 1, p.get(p.size() - 1) + "[" + i + "]");
+            value(p, schemaPath, list.get(i), element);
+          }
+        }
+        case STRING -> string(userPath, user, (String) expected.unwrapped());
+        case NUMBER -> number(userPath, user, (Number) expected.unwrapped());
+        case BOOLEAN -> {
+          if (user.valueType() == ConfigValueType.STRING && isBooleanWord((String) user.unwrapped())) return;
+          if (user.valueType() != ConfigValueType.BOOLEAN) {
+            problem(user, userPath, "expected a boolean (true or false), got " + describe(user));
+          }
+        }
+        default -> { }
+      }
+    }
+
+    private void object(List<String> userPath, List<String> schemaPath, ConfigObject user, ConfigObject expected) {
+      ConfigValue anyChild = expected.get(ANY);
+      if (anyChild == null) anyChild = schemaAt(append(schemaPath, ANY));
+      for (Map.Entry<String, ConfigValue> e : new java.util.TreeMap<>(user).entrySet()) {
+        String key = e.getKey();
+        List<String> childUserPath = append(userPath, key);
+        ConfigValue known = ANY.equals(key) ? null : expected.get(key);
+        if (known != null) {
+          value(childUserPath, append(schemaPath, key), e.getValue(), known);
+        } else if (anyChild != null) {
+          value(childUserPath, append(schemaPath, ANY), e.getValue(), anyChild);
+        } else {
+          problem(e.getValue(), childUserPath, unknownKeyMessage(key, expected, schemaPath));
+        }
+      }
+    }
+
+    private void string(List<String> path, ConfigValue user, String referenceValue) {
+      Units.Kind kind = Units.kindOf(referenceValue);
+      if (kind != Units.Kind.NONE) {
+        if (user.valueType() != ConfigValueType.STRING) {
+          problem(user, path, "expected " + kind.expected + "; got " + describe(user));
+          return;
+        }
+        try {
+          Units.parse((String) user.unwrapped(), kind);
+        } catch (IllegalArgumentException ex) {
+          problem(user, path, ex.getMessage());
+        }
+        return;
+      }
+      if (user.valueType() != ConfigValueType.STRING) {
+        problem(user, path, "expected a string, got " + describe(user));
+      }
+    }
+
+    private void number(List<String> path, ConfigValue user, Number referenceValue) {
+      if (user.valueType() != ConfigValueType.NUMBER) {
+        String hint = "";
+        if (user.valueType() == ConfigValueType.STRING
+            && Units.kindOf((String) user.unwrapped()) != Units.Kind.NONE) {
+          hint = " (this key takes no unit)";
+        }
+        problem(user, path, "expected a number, got " + describe(user) + hint);
+        return;
+      }
+      Number n = (Number) user.unwrapped();
+      boolean wholeExpected = referenceValue instanceof Integer || referenceValue instanceof Long;
+      if (wholeExpected && !(n instanceof Integer || n instanceof Long)) {
+        problem(user, path, "expected a whole number, got " + n);
+        return;
+      }
+      if (referenceValue.doubleValue() >= 0 && n.doubleValue() < 0) {
+        problem(user, path, "must not be negative, got " + n);
+      }
+    }
+
+    private void problem(ConfigValue at, List<String> path, String message) {
+      problems.add(Problems.at(at.origin(), file, String.join(".", path), message));
+    }
+  }
+
+  /** The element template of a list: a schema entry (object, or list holding one), else the default's first element. */
+  private ConfigValue elementTemplate(List<String> schemaPath, ConfigList expected) {
+    ConfigValue s = schemaAt(schemaPath);
+    if (s != null && s.valueType() == ConfigValueType.OBJECT) return s;
+    if (s != null && s.valueType() == ConfigValueType.LIST && !((ConfigList) s).isEmpty()) return ((ConfigList) s).get(0);
+    return expected.isEmpty() ? null : expected.get(0);
+  }
+
+  private ConfigValue schemaAt(List<String> schemaPath) {
+    if (schema == null) return null;
+    String path = ConfigUtil.joinPath(schemaPath);
+    try {
+      return schema.hasPathOrNull(path) ? schema.getValue(path) : null;
+    } catch (com.typesafe.config.ConfigException e) {
+      return null; // a path through a non-object: no template there
+    }
+  }
+
+  private String unknownKeyMessage(String key, ConfigObject expected, List<String> schemaPath) {
+    TreeSet<String> siblings = new TreeSet<>(expected.keySet());
+    siblings.remove(ANY);
+    String best = Suggestions.closest(key, siblings);
+    if (best != null) return "unknown key; did you mean '" + best + "'?";
+    // the key may exist elsewhere: `lps` written at experiment level instead of under `phold`
+    if (!schemaPath.contains(ANY) && reference.hasPath("experiment")) {
+      String elsewhere = Suggestions.findLeaf(key, reference.getObject("experiment"), "experiment");
+      if (elsewhere != null) return "unknown key here; did you mean '" + elsewhere + "'?";
+    }
+    if (siblings.isEmpty()) return "unknown key; nothing can be set here";
+    return "unknown key; valid keys here: " + String.join(", ", siblings);
+  }
+
+  private static List<String> append(List<String> path, String key) {
+    List<String> p = new ArrayList<>(path.size() + 1);
+    p.addAll(path);
+    p.add(key);
+    return p;
+  }
+
+  private static boolean isBooleanWord(String s) {
+    return switch (s.toLowerCase(Locale.ROOT)) {
+      case "true", "false", "yes", "no", "on", "off" -> true;
+      default -> false;
+    };
+  }
+
+  static String describe(ConfigValue v) {
+    return switch (v.valueType()) {
+      case STRING -> "string '" + v.unwrapped() + "'";
+      case NUMBER -> "number " + v.unwrapped();
+      case BOOLEAN -> "boolean " + v.unwrapped();
+      case OBJECT -> "an object";
+      case LIST -> "a list";
+      case NULL -> "null";
+    };
+  }
+}

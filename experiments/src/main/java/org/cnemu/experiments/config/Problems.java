@@ -1,0 +1,49 @@
+package org.cnemu.experiments.config;
+
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigOrigin;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.cnemu.emulator.model.ConfigProblem;
+
+/** Turns HOCON origins and exceptions into one-line {@link ConfigProblem}s. */
+public final class Problems {
+  private Problems() {}
+
+  /** A problem located at {@code origin}; {@code fallbackFile} names the file when HOCON does not. */
+  public static ConfigProblem at(ConfigOrigin origin, String fallbackFile, String key, String message) {
+    if (origin == null) return new ConfigProblem(fallbackFile, 0, key, message);
+    return new ConfigProblem(fileOf(origin, fallbackFile), Math.max(origin.lineNumber(), 0), key, message);
+  }
+
+  /** A Typesafe exception as one short line: its origin's line, its message without the origin prefix. */
+  public static ConfigProblem of(ConfigException e, String fallbackFile) {
+    ConfigOrigin origin = e.origin();
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    if (origin != null) {
+      String prefix = origin.description() + ": ";
+      if (message.startsWith(prefix)) message = message.substring(prefix.length());
+    }
+    // Typesafe wraps the real reason in extra words ("... (if you intended X to be part of a key ...)").
+    int hint = message.indexOf(" (if you intended");
+    if (hint > 0) message = message.substring(0, hint);
+    return at(origin, fallbackFile, null, message.strip());
+  }
+
+  static String fileOf(ConfigOrigin origin, String fallbackFile) {
+    if (origin.filename() != null) return origin.filename();
+    if (origin.resource() != null) return origin.resource();
+    if (origin.url() != null) return origin.url().toString();
+    String d = origin.description();
+    return d == null || d.isBlank() ? fallbackFile : d;
+  }
+
+  /** Problems in reading order: by file, then line (stable, so same-line problems keep their order). */
+  public static List<ConfigProblem> sorted(List<ConfigProblem> problems) {
+    List<ConfigProblem> out = new ArrayList<>(problems);
+    out.sort(Comparator.comparing((ConfigProblem p) -> p.file() == null ? "" : p.file())
+        .thenComparingInt(ConfigProblem::line));
+    return out;
+  }
+}
