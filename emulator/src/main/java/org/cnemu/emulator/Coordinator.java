@@ -22,7 +22,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  */
 public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
-  public sealed interface Command {}
+  public sealed interface Command extends org.cnemu.emulator.wire.WireMessage {}
 
   public record WindowDone(long window, int partition, long nextEventNanos, int[] sentBatches, long[] minSentNanos)
       implements Command {}
@@ -30,7 +30,21 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   public record PartitionFinished(int partition, List<EntityReport> reports, long events, long pendingEvents,
       long pendingPackets, long busyWallNanos) implements Command {}
 
-  public record PartitionFailed(int partition, Throwable error) implements Command {}
+  /** A model or engine error in a partition; carried as text so it can cross JVMs. */
+  public record PartitionFailed(int partition, boolean causality, String message) implements Command {
+    static PartitionFailed of(int partition, RuntimeException e) {
+      String m = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
+      if (!(e instanceof CausalityViolation) && !(e instanceof IllegalStateException)) {
+        m = e.getClass().getSimpleName() + ": " + m + describe(e);
+      }
+      return new PartitionFailed(partition, e instanceof CausalityViolation, m);
+    }
+
+    private static String describe(RuntimeException e) {
+      StackTraceElement[] st = e.getStackTrace();
+      return st.length == 0 ? "" : " (at " + st[0] + ")";
+    }
+  }
 
   private final SimulationBuilder builder;
   private final long endNanos;
@@ -151,7 +165,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onPartitionFailed(PartitionFailed m) {
-    result.completeExceptionally(m.error());
+    result.completeExceptionally(m.causality() ? new CausalityViolation(m.message())
+        : new IllegalStateException("partition " + m.partition() + " failed: " + m.message()));
     return Behaviors.stopped();
   }
 

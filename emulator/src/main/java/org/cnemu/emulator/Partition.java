@@ -19,7 +19,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  */
 public final class Partition extends AbstractBehavior<Partition.Command> {
 
-  public sealed interface Command {}
+  public sealed interface Command extends org.cnemu.emulator.wire.WireMessage {}
 
   /** Peers are known; run onStart of every entity (window 0). */
   public record Init(List<ActorRef<Command>> peers, ActorRef<Coordinator.Command> coordinator) implements Command {}
@@ -118,7 +118,7 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
         coordinator.tell(new Coordinator.PartitionFinished(index, sched.reports(), sched.eventsProcessed,
             sched.pendingEvents(), sched.pendingPackets(), busyWallNanos));
       } catch (RuntimeException e) {
-        coordinator.tell(new Coordinator.PartitionFailed(index, e));
+        coordinator.tell(Coordinator.PartitionFailed.of(index, e));
       }
     }
   }
@@ -129,7 +129,7 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
     try {
       work.run();
     } catch (RuntimeException e) {
-      coordinator.tell(new Coordinator.PartitionFailed(index, e));
+      coordinator.tell(Coordinator.PartitionFailed.of(index, e));
       return;
     }
     int n = peers.size();

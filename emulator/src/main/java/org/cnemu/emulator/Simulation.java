@@ -12,6 +12,14 @@ public final class Simulation {
 
   private Simulation() {}
 
+  /** application.conf, then cnemu's serialization settings, then every reference.conf. */
+  public static Config pekkoBase() {
+    return ConfigFactory.defaultApplication()
+        .withFallback(ConfigFactory.parseResources("cnemu-serialization.conf"))
+        .withFallback(ConfigFactory.defaultReference())
+        .resolve();
+  }
+
   public static SimulationResult run(SimulationBuilder builder, long endNanos, int threads) {
     return run(builder, endNanos, threads, null, ConfigFactory.empty());
   }
@@ -31,7 +39,7 @@ public final class Simulation {
                 + "pekko.log-dead-letters-during-shutdown = off\n"
                 + "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n"
                 + "pekko.jvm-shutdown-hooks = off\n"))
-        .withFallback(ConfigFactory.load());
+        .withFallback(pekkoBase());
     CompletableFuture<SimulationResult> result = new CompletableFuture<>();
     ActorSystem<Coordinator.Command> system =
         ActorSystem.create(Coordinator.create(builder, endNanos, result, progress), "cnemu", config);

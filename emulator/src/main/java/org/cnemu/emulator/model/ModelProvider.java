@@ -24,6 +24,14 @@ public interface ModelProvider {
     return List.of();
   }
 
+  /**
+   * Classes of the model's messages that may cross partitions and of its entity reports: they are
+   * registered with Kryo (ids assigned from sorted names) for runs that span JVMs.
+   */
+  default List<Class<?>> wireClasses() {
+    return List.of();
+  }
+
   /** Adds the run's entities to {@code builder}. Must be deterministic: every JVM of a run calls it. */
   BuiltModel build(Config experiment, SimulationBuilder builder);
 }

@@ -59,6 +59,15 @@ public final class PholdBench {
         r.barrierWaitShare(s.threads()));
   }
 
+  /** Direct entry: {@code lps population lookaheadNs meanNs remote endNs threads partitions repeat}. */
+  public static void main(String[] a) {
+    PholdParams p = new PholdParams(Integer.parseInt(a[0]), Integer.parseInt(a[1]), Long.parseLong(a[2]),
+        Long.parseLong(a[3]), Double.parseDouble(a[4]), 0);
+    Measurement[] ms = run(new Settings(p, Long.parseLong(a[5]), Integer.parseInt(a[6]), Integer.parseInt(a[7]),
+        Integer.parseInt(a[8]), 1), System.out);
+    System.out.printf(Locale.ROOT, "median ratio %.2f%n", medianRatio(ms));
+  }
+
   /** Median of the ratios. */
   public static double medianRatio(Measurement[] ms) {
     double[] r = Arrays.stream(ms).mapToDouble(Measurement::ratio).sorted().toArray();

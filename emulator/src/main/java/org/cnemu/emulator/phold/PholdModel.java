@@ -50,6 +50,11 @@ public final class PholdModel implements ModelProvider {
   }
 
   @Override
+  public List<Class<?>> wireClasses() {
+    return List.of(PholdLp.Job.class, PholdLp.Report.class);
+  }
+
+  @Override
   public BuiltModel build(Config experiment, SimulationBuilder builder) {
     PholdParams p = PholdParams.from(experiment.getConfig("phold"));
     Phold.build(p, builder);
