@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.BooleanSupplier;
 import org.cnemu.emulator.SimulationBuilder;
 import org.cnemu.emulator.config.Units;
 import org.cnemu.emulator.model.ConfigProblem;
@@ -32,26 +33,39 @@ public record EngineSettings(String name, long seed, int runs, long durationNano
         experiment.getString("output.dir"));
   }
 
-  /** Range and cross-key checks on the shared settings (types are already checked). */
+  /**
+   * Range and cross-key checks on the shared settings. Each check is skipped when its values have the
+   * wrong type (the generic pass has reported that already), so every other problem still shows.
+   */
   static List<ConfigProblem> check(Config experiment, String file) {
     List<ConfigProblem> problems = new ArrayList<>();
-    if (experiment.getInt("runs") < 1) problem(problems, experiment, "runs", file, "must be at least 1");
-    if (experiment.getInt("engine.partitions") < 1) {
-      problem(problems, experiment, "engine.partitions", file, "must be at least 1");
-    }
-    long duration = Units.nanos(experiment, "duration");
-    if (duration <= 0) problem(problems, experiment, "duration", file, "must be longer than 0ns");
-    if (Units.nanos(experiment, "warmup") >= duration && duration > 0) {
-      problem(problems, experiment, "warmup", file, "must be shorter than duration (" + experiment.getString("duration") + ")");
-    }
-    String placement = experiment.getString("engine.placement");
-    boolean known = false;
-    for (SimulationBuilder.Placement p : SimulationBuilder.Placement.values()) {
-      known |= p.name().equalsIgnoreCase(placement);
-    }
-    if (!known) problem(problems, experiment, "engine.placement", file, "unknown placement '" + placement + "'; valid: block, hash");
-    if (experiment.getString("name").isBlank()) problem(problems, experiment, "name", file, "must not be empty");
+    check(problems, experiment, "runs", file, () -> experiment.getInt("runs") >= 1, "must be at least 1");
+    check(problems, experiment, "engine.partitions", file, () -> experiment.getInt("engine.partitions") >= 1,
+        "must be at least 1");
+    check(problems, experiment, "duration", file, () -> Units.nanos(experiment, "duration") > 0,
+        "must be longer than 0ns");
+    check(problems, experiment, "warmup", file,
+        () -> Units.nanos(experiment, "warmup") < Units.nanos(experiment, "duration")
+            || Units.nanos(experiment, "duration") <= 0,
+        "must be shorter than duration");
+    check(problems, experiment, "engine.placement", file, () -> {
+      for (SimulationBuilder.Placement p : SimulationBuilder.Placement.values()) {
+        if (p.name().equalsIgnoreCase(experiment.getString("engine.placement"))) return true;
+      }
+      return false;
+    }, "unknown placement; valid: block, hash");
+    check(problems, experiment, "name", file, () -> !experiment.getString("name").isBlank(), "must not be empty");
     return problems;
+  }
+
+  private static void check(List<ConfigProblem> problems, Config experiment, String key, String file,
+      BooleanSupplier ok, String message) {
+    try {
+      if (ok.getAsBoolean()) return;
+    } catch (RuntimeException e) {
+      return; // wrong type or unit: reported by the generic validator
+    }
+    problem(problems, experiment, key, file, message);
   }
 
   private static void problem(List<ConfigProblem> problems, Config experiment, String key, String file, String message) {

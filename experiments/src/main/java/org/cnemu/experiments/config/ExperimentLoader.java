@@ -55,7 +55,9 @@ public final class ExperimentLoader {
 
     Config parsed;
     try {
-      parsed = ConfigFactory.parseFile(path.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+      // A bare name ("x.conf") has no parent folder and Typesafe then resolves includes nowhere: say "./x.conf".
+      Path parseable = path.getParent() == null ? Path.of(".").resolve(path) : path;
+      parsed = ConfigFactory.parseFile(parseable.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
     } catch (ConfigException e) {
       return new LoadedExperiment(file, null, null, null, List.of(Problems.of(e, file)));
     }

@@ -71,30 +71,44 @@ public final class ExperimentValidator {
     ConfigValue experiment = resolved.root().get("experiment");
     ConfigValue referenceExperiment = reference.root().get("experiment");
     new Walk(file, problems).value(List.of("experiment"), List.of("experiment"), experiment, referenceExperiment);
-    if (!problems.isEmpty()) {
-      return Problems.sorted(problems); // model checks assume well-typed values
-    }
+    if (experiment.valueType() != ConfigValueType.OBJECT) return Problems.sorted(problems);
+    boolean typesOk = problems.isEmpty();
 
     Config exp = resolved.getConfig("experiment");
     problems.addAll(EngineSettings.check(exp, file));
-    if (exp.hasPath("model")) {
+    if (exp.hasPath("model") && exp.getValue("model").valueType() == ConfigValueType.STRING) {
       String name = exp.getString("model");
       ModelProvider provider = models.all().get(name);
       if (provider == null) {
+        String close = Suggestions.closest(name, models.all().keySet());
         problems.add(Problems.at(exp.getValue("model").origin(), file, "experiment.model",
-            "unknown model '" + name + "'; valid models: " + validNames()));
+            "unknown model '" + name + "'" + (close == null ? "" : " (did you mean '" + close + "'?)")
+                + "; valid models: " + validNames()));
       } else {
         try {
           problems.addAll(provider.validate(exp));
         } catch (RuntimeException e) {
-          // a model's validate must not crash on a user's file; report its message as the problem
-          problems.add(e instanceof com.typesafe.config.ConfigException ce
-              ? Problems.of(ce, file)
-              : new ConfigProblem(file, 0, "experiment", "model '" + name + "' rejected the config: " + e.getMessage()));
+          // A model's own checks may trip over a value the generic pass already reported: keep those.
+          // On a well-typed file, its exception is the problem to report.
+          if (typesOk) {
+            problems.add(e instanceof com.typesafe.config.ConfigException ce
+                ? Problems.of(ce, file)
+                : new ConfigProblem(file, 0, "experiment", "model '" + name + "' rejected the config: " + e.getMessage()));
+          }
         }
       }
     }
-    return Problems.sorted(problems);
+    return Problems.sorted(firstPerKey(problems));
+  }
+
+  /** One problem per key: the generic pass speaks first; range checks on the same key would repeat it. */
+  private static List<ConfigProblem> firstPerKey(List<ConfigProblem> problems) {
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    List<ConfigProblem> out = new ArrayList<>();
+    for (ConfigProblem p : problems) {
+      if (p.key() == null || seen.add(p.key())) out.add(p);
+    }
+    return out;
   }
 
   private String validNames() {

@@ -32,7 +32,10 @@ public final class Problems {
   }
 
   static String fileOf(ConfigOrigin origin, String fallbackFile) {
-    if (origin.filename() != null) return origin.filename();
+    if (origin.filename() != null) {
+      String f = origin.filename();
+      return f.startsWith("./") && f.length() > 2 ? f.substring(2) : f; // see ExperimentLoader: "./" is ours
+    }
     if (origin.resource() != null) return origin.resource();
     if (origin.url() != null) return origin.url().toString();
     String d = origin.description();

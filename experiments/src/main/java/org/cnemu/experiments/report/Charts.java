@@ -1,0 +1,196 @@
+package org.cnemu.experiments.report;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
+import org.knowm.xchart.VectorGraphicsEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.AxesChartStyler;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** The XChart plots of a report, each saved as PNG and SVG. */
+final class Charts {
+  static {
+    // Reports are written by servers and tests: never try to open a display.
+    if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
+  }
+
+  /** Colours by mpstat category, as in the usual stacked-utilization figures. */
+  static final Map<String, Color> CATEGORY_COLORS = Map.of(
+      "usr", new Color(0x4C72B0), "sys", new Color(0xDD8452), "irq", new Color(0xC44E52),
+      "soft", new Color(0x8172B3), "idle", new Color(0xDDDDDD));
+  static final List<String> CATEGORIES = List.of("usr", "sys", "irq", "soft", "idle");
+  static final Color[] PALETTE = {new Color(0x1F77B4), new Color(0xFF7F0E), new Color(0x2CA02C), new Color(0xD62728),
+      new Color(0x9467BD), new Color(0x8C564B), new Color(0xE377C2), new Color(0x7F7F7F), new Color(0xBCBD22),
+      new Color(0x17BECF)};
+
+  /** A plot written to disk; {@code png} is kept to embed it in report.html. */
+  record Plot(String base, String title, byte[] png) {}
+
+  private Charts() {}
+
+  static Plot save(Path dir, String base, String title, Chart<?, ?> chart) throws IOException {
+    byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    Files.write(dir.resolve(base + ".png"), png);
+    ByteArrayOutputStream svg = new ByteArrayOutputStream();
+    VectorGraphicsEncoder.saveVectorGraphic(chart, svg, VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
+    Files.write(dir.resolve(base + ".svg"), svg.toByteArray());
+    return new Plot(base, title, png);
+  }
+
+  /** One bar per host/core, stacked usr/sys/irq/soft/idle: a saturated core is a bar without grey. */
+  static CategoryChart coreUtilization(List<String> labels, Map<String, List<Double>> byCategory) {
+    int width = Math.max(800, Math.min(2400, 220 + 30 * labels.size()));
+    CategoryChart c = new CategoryChartBuilder().width(width).height(480).title("CPU utilization per core (mpstat categories)")
+        .xAxisTitle("host/core").yAxisTitle("% of core time").build();
+    style(c.getStyler());
+    c.getStyler().setStacked(true);
+    c.getStyler().setOverlapped(false);
+    c.getStyler().setYAxisMin(0.0);
+    c.getStyler().setYAxisMax(100.0);
+    c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    if (labels.size() > 12) c.getStyler().setXAxisLabelRotation(90);
+    for (String cat : CATEGORIES) {
+      CategorySeries s = c.addSeries(cat, labels, byCategory.get(cat));
+      s.setFillColor(CATEGORY_COLORS.get(cat));
+    }
+    return c;
+  }
+
+  /** Throughput of each flow over virtual time. */
+  static XYChart throughputOverTime(Map<String, double[][]> seriesByFlow) {
+    XYChart c = new XYChartBuilder().width(900).height(480).title("Throughput per flow over time")
+        .xAxisTitle("virtual time (ms)").yAxisTitle("Gbps").build();
+    style(c.getStyler());
+    c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+    c.getStyler().setYAxisMin(0.0);
+    c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    int i = 0;
+    for (Map.Entry<String, double[][]> e : seriesByFlow.entrySet()) {
+      XYSeries s = c.addSeries(e.getKey(), e.getValue()[0], e.getValue()[1]);
+      Color col = PALETTE[i++ % PALETTE.length];
+      s.setLineColor(col);
+      s.setMarkerColor(col);
+      s.setMarker(e.getValue()[0].length > 40 ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
+    }
+    return c;
+  }
+
+  /** Goodput of each flow as bars (when the results carry no time series). */
+  static CategoryChart throughputBars(List<String> flows, List<Double> gbps) {
+    int width = Math.max(700, Math.min(2400, 220 + 40 * flows.size()));
+    CategoryChart c = new CategoryChartBuilder().width(width).height(480).title("Throughput per flow")
+        .xAxisTitle("flow").yAxisTitle("Gbps").build();
+    style(c.getStyler());
+    c.getStyler().setLegendVisible(false);
+    c.getStyler().setYAxisMin(0.0);
+    c.getStyler().setLabelsVisible(flows.size() <= 16);
+    if (flows.size() > 12) c.getStyler().setXAxisLabelRotation(90);
+    c.addSeries("throughput", flows, gbps).setFillColor(PALETTE[0]);
+    return c;
+  }
+
+  /** Latency percentiles (p50, p90, ...) per flow, grouped by percentile. */
+  static CategoryChart latencyPercentiles(List<String> percentiles, Map<String, List<Double>> byFlow) {
+    CategoryChart c = new CategoryChartBuilder().width(900).height(480).title("Latency percentiles per flow")
+        .xAxisTitle("percentile").yAxisTitle("latency (us)").build();
+    style(c.getStyler());
+    c.getStyler().setYAxisMin(0.0);
+    c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    c.getStyler().setLabelsVisible(byFlow.size() <= 4);
+    int i = 0;
+    for (Map.Entry<String, List<Double>> e : byFlow.entrySet()) {
+      c.addSeries(e.getKey(), percentiles, e.getValue()).setFillColor(PALETTE[i++ % PALETTE.length]);
+    }
+    return c;
+  }
+
+  /** One line of a sweep plot: a group of points sharing the values of the other swept keys. */
+  record SweepLine(String name, double[] x, double[] mean, double[] low, double[] high) {}
+
+  /**
+   * A metric against the swept key: the mean as a line with error bars, the 95% interval as a dashed band
+   * (two series in the line's colour). {@code xLabels} non-null means a categorical key (x = index).
+   */
+  static XYChart sweep(String metric, String key, List<SweepLine> lines, List<String> xLabels) {
+    XYChart c = new XYChartBuilder().width(800).height(460).title(metric + " vs " + key)
+        .xAxisTitle(key).yAxisTitle(metric + " (mean, 95% CI)").build();
+    style(c.getStyler());
+    c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+    c.getStyler().setErrorBarsColorSeriesColor(true);
+    c.getStyler().setLegendPosition(lines.size() > 1 ? Styler.LegendPosition.OutsideE : Styler.LegendPosition.InsideNE);
+    c.getStyler().setLegendVisible(lines.size() > 1);
+    if (xLabels != null) {
+      Function<Double, String> f = v -> {
+        long i = Math.round(v);
+        return Math.abs(v - i) < 1e-9 && i >= 0 && i < xLabels.size() ? xLabels.get((int) i) : " ";
+      };
+      c.setCustomXAxisTickLabelsFormatter(f);
+      c.getStyler().setXAxisMin(-0.25);
+      c.getStyler().setXAxisMax(xLabels.size() - 0.75);
+    }
+    BasicStroke dashed = new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {4f, 4f}, 0f);
+    int i = 0;
+    List<String> used = new ArrayList<>();
+    for (SweepLine l : lines) {
+      Color col = PALETTE[i++ % PALETTE.length];
+      String name = unique(used, l.name().isEmpty() ? metric : l.name());
+      double[] err = new double[l.mean().length];
+      for (int k = 0; k < err.length; k++) err[k] = Math.max(0, (l.high()[k] - l.low()[k]) / 2);
+      XYSeries s = c.addSeries(name, l.x(), l.mean(), err);
+      s.setLineColor(col);
+      s.setMarkerColor(col);
+      s.setMarker(SeriesMarkers.CIRCLE);
+      for (String side : List.of("ci95 low", "ci95 high")) {
+        XYSeries b = c.addSeries(unique(used, name + " " + side), l.x(), side.endsWith("low") ? l.low() : l.high());
+        b.setLineColor(col);
+        b.setLineStyle(dashed);
+        b.setMarker(SeriesMarkers.NONE);
+        b.setShowInLegend(false);
+      }
+    }
+    return c;
+  }
+
+  static String unique(List<String> used, String name) {
+    String n = name;
+    for (int k = 2; used.contains(n); k++) n = name + " #" + k;
+    used.add(n);
+    return n;
+  }
+
+  private static void style(AxesChartStyler s) {
+    Font base = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
+    s.setBaseFont(base);
+    s.setChartTitleFont(base.deriveFont(Font.BOLD, 15f));
+    s.setAxisTitleFont(base.deriveFont(13f));
+    s.setAxisTickLabelsFont(base.deriveFont(11f));
+    s.setLegendFont(base.deriveFont(12f));
+    s.setChartBackgroundColor(Color.WHITE);
+    s.setPlotBackgroundColor(Color.WHITE);
+    s.setPlotGridLinesColor(new Color(0xE5E5E5));
+    s.setLegendBorderColor(new Color(0xCCCCCC));
+    s.setChartTitleBoxVisible(false);
+    s.setPlotBorderColor(new Color(0x999999));
+    s.setSeriesColors(PALETTE);
+    s.setLocale(java.util.Locale.ROOT);
+    s.setAntiAlias(true);
+    s.setTextAntiAlias(true);
+  }
+}

@@ -1,0 +1,238 @@
+package org.cnemu.experiments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.cnemu.emulator.model.ConfigProblem;
+import org.cnemu.emulator.model.ModelRegistry;
+import org.cnemu.experiments.config.ExperimentLoader;
+import org.cnemu.experiments.config.LoadedExperiment;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ValidationTest {
+  @TempDir
+  Path dir;
+
+  private final ExperimentLoader loader = new ExperimentLoader();
+
+  private List<ConfigProblem> problems(String text) throws IOException {
+    return loader.load(TestFiles.write(dir, "e.conf", text)).problems();
+  }
+
+  private static ConfigProblem only(List<ConfigProblem> ps) {
+    assertEquals(1, ps.size(), () -> "expected one problem, got " + ps);
+    return ps.get(0);
+  }
+
+  @Test
+  void validFileHasNoProblems() throws IOException {
+    LoadedExperiment e = loader.load(TestFiles.quickstart());
+    assertTrue(e.ok(), () -> e.problems().toString());
+    assertEquals("quickstart", e.experiment().getString("name"));
+  }
+
+  @Test
+  void typoKeySuggestsClosest() throws IOException {
+    ConfigProblem p = only(problems("experiment {\n  duraton = 5ms\n}\n"));
+    assertEquals(2, p.line());
+    assertEquals("experiment.duraton", p.key());
+    assertEquals("unknown key; did you mean 'duration'?", p.message());
+    assertTrue(p.format().endsWith("e.conf:2: experiment.duraton: unknown key; did you mean 'duration'?"), p.format());
+  }
+
+  @Test
+  void keyAtTheWrongLevelPointsToWhereItBelongs() throws IOException {
+    ConfigProblem p = only(problems("experiment {\n  lps = 4\n}\n"));
+    assertEquals("unknown key here; did you mean 'experiment.phold.lps'?", p.message());
+  }
+
+  @Test
+  void wrongUnitIsRejected() throws IOException {
+    ConfigProblem p = only(problems("experiment.duration = 10Gbps\n"));
+    assertEquals(1, p.line());
+    assertTrue(p.message().startsWith("expected a duration with a unit (ns, us, ms, s)"), p.message());
+    assertTrue(p.message().contains("Gbps"), p.message());
+  }
+
+  @Test
+  void bareNumberForDurationIsRejected() throws IOException {
+    ConfigProblem p = only(problems("experiment {\n  duration = 10\n}\n"));
+    assertEquals("experiment.duration", p.key());
+    assertTrue(p.message().startsWith("expected a duration with a unit (ns, us, ms, s), e.g. 10ms"), p.message());
+  }
+
+  @Test
+  void unitOnAPlainNumberIsRejected() throws IOException {
+    ConfigProblem p = only(problems("experiment.phold.remote = 5ms\n"));
+    assertTrue(p.message().contains("expected a number") && p.message().contains("takes no unit"), p.message());
+  }
+
+  @Test
+  void negativeValuesAreRejected() throws IOException {
+    List<ConfigProblem> ps = problems("experiment {\n  warmup = -1ms\n  phold.population = -2\n}\n");
+    assertEquals(2, ps.size(), ps::toString);
+    assertEquals("experiment.warmup", ps.get(0).key());
+    assertTrue(ps.get(0).message().contains("non-negative"), ps.get(0).message());
+    assertEquals("experiment.phold.population", ps.get(1).key());
+    assertEquals("must not be negative, got -2", ps.get(1).message());
+  }
+
+  @Test
+  void wrongTypeIsRejected() throws IOException {
+    List<ConfigProblem> ps = problems("experiment {\n  engine = 4\n  name = [a]\n}\n");
+    assertEquals(2, ps.size(), ps::toString);
+    assertEquals("expected an object { ... }, got number 4", ps.get(0).message());
+    assertEquals("expected a string, got a list", ps.get(1).message());
+  }
+
+  @Test
+  void unknownModelListsValidNames() throws IOException {
+    ConfigProblem p = only(problems("experiment.model = \"nosuch\"\n"));
+    assertEquals("experiment.model", p.key());
+    assertTrue(p.message().startsWith("unknown model 'nosuch'"), p.message());
+    assertTrue(p.message().endsWith("valid models: " + String.join(", ", new ModelRegistry().all().keySet())),
+        p.message());
+    assertTrue(p.message().contains("phold"), p.message());
+  }
+
+  @Test
+  void modelOwnChecksAreAppended() throws IOException {
+    ConfigProblem p = only(problems("experiment {\n  phold {\n    remote = 1.5\n  }\n}\n"));
+    assertEquals("experiment.phold.remote", p.key());
+    assertEquals(3, p.line());
+  }
+
+  @Test
+  void syntaxErrorNamesTheLine() throws IOException {
+    ConfigProblem p = only(problems("experiment {\n  name = \"x\"\n  seed = = 4\n}\n"));
+    assertEquals(3, p.line());
+    assertTrue(p.file().endsWith("e.conf"), p.file());
+    assertTrue(!p.message().contains("e.conf"), "message repeats the origin: " + p.message());
+  }
+
+  @Test
+  void missingFile() {
+    ConfigProblem p = only(loader.load(dir.resolve("nope.conf")).problems());
+    assertEquals(0, p.line());
+    assertTrue(p.format().endsWith("nope.conf: no such file"), p.format());
+  }
+
+  @Test
+  void unknownTopLevelKeyAndMissingExperimentBlock() throws IOException {
+    List<ConfigProblem> ps = problems("experimnt {\n  seed = 3\n}\n");
+    assertEquals(2, ps.size(), ps::toString);
+    assertTrue(ps.stream().anyMatch(p -> "experimnt".equals(p.key()) && p.line() == 1), ps::toString);
+    assertTrue(ps.stream().anyMatch(p -> p.message().contains("missing the `experiment")), ps::toString);
+  }
+
+  @Test
+  void pekkoAndKamonBlocksAreAllowed() throws IOException {
+    assertEquals(List.of(), problems("experiment.name = x\npekko.loglevel = ERROR\nkamon { }\n"));
+  }
+
+  @Test
+  void allProblemsAtOnceWithTheirLines() throws IOException {
+    List<ConfigProblem> ps = problems(String.join("\n",
+        "experiment {",               // 1
+        "  name = \"many\"",          // 2
+        "  seeed = 3",                // 3
+        "  duration = 10",            // 4
+        "  model = \"phlod\"",        // 5
+        "  engine {",                 // 6
+        "    partitions = -1",        // 7
+        "    placment = \"hash\"",    // 8
+        "  }",                        // 9
+        "  phold.lookahead = 5KiB",   // 10
+        "}",
+        ""));
+    assertEquals(List.of(3, 4, 5, 7, 8, 10), ps.stream().map(ConfigProblem::line).toList(), ps::toString);
+    assertEquals(List.of("experiment.seeed", "experiment.duration", "experiment.model",
+        "experiment.engine.partitions", "experiment.engine.placment", "experiment.phold.lookahead"),
+        ps.stream().map(ConfigProblem::key).toList());
+    assertTrue(ps.get(4).message().contains("did you mean 'placement'"), ps.get(4).message());
+  }
+
+  @Test
+  void includesResolveRelativeToTheFileAndReportTheirOwnLines() throws IOException {
+    java.nio.file.Files.createDirectories(dir.resolve("shared"));
+    TestFiles.write(dir.resolve("shared"), "base.conf", "experiment {\n  phold {\n    populaton = 2\n  }\n}\n");
+    TestFiles.write(dir, "main.conf", "include \"shared/base.conf\"\nexperiment.name = inc\n");
+    ConfigProblem p = only(loader.load(dir.resolve("main.conf")).problems());
+    assertTrue(p.file().endsWith("shared/base.conf"), p.file());
+    assertEquals(3, p.line());
+    assertEquals("unknown key; did you mean 'population'?", p.message());
+  }
+
+  @Test
+  void includedValuesAreUsed() throws IOException {
+    TestFiles.write(dir, "base.conf", "experiment.phold.lps = 7\n");
+    TestFiles.write(dir, "main.conf", "include \"base.conf\"\nexperiment.name = inc\n");
+    LoadedExperiment e = loader.load(dir.resolve("main.conf"));
+    assertTrue(e.ok(), e.problems()::toString);
+    assertEquals(7, e.experiment().getInt("phold.lps"));
+  }
+
+  // --- element templates under cnemu.schema, with a test reference fragment ---
+
+  private List<ConfigProblem> schemaProblems(String text) throws IOException {
+    ExperimentLoader withSchema = new ExperimentLoader(
+        ConfigFactory.parseResources("test-schema.conf").withFallback(ConfigFactory.defaultReference()).resolve(),
+        new ModelRegistry());
+    return withSchema.load(TestFiles.write(dir, "s.conf", text)).problems();
+  }
+
+  @Test
+  void listElementsAreCheckedAgainstTheirTemplate() throws IOException {
+    List<ConfigProblem> ps = schemaProblems(String.join("\n",
+        "experiment.workloads = [",                                        // 1
+        "  { name = a, rate = 10Gbps, size = 9000B }",                     // 2: fine
+        "  { name = b, rat = 1Gbps }",                                     // 3: typo
+        "  { name = c, size = 1500, count = -1, enabled = maybe }",        // 4: bare size, negative, boolean
+        "  { name = d, targets = [{ host = h2, wieght = 2 }] }",           // 5: nested list element typo
+        "  42",                                                            // 6: not an object
+        "]",
+        ""));
+    assertEquals(List.of(3, 4, 4, 4, 5, 6), ps.stream().map(ConfigProblem::line).toList(), ps::toString);
+    assertEquals("experiment.workloads[1].rat", ps.get(0).key());
+    assertEquals("unknown key; did you mean 'rate'?", ps.get(0).message());
+    assertTrue(ps.stream().anyMatch(p -> p.key().equals("experiment.workloads[2].size")
+        && p.message().startsWith("expected a size with a unit")), ps::toString);
+    assertTrue(ps.stream().anyMatch(p -> p.key().equals("experiment.workloads[2].count")
+        && p.message().equals("must not be negative, got -1")), ps::toString);
+    assertTrue(ps.stream().anyMatch(p -> p.key().equals("experiment.workloads[2].enabled")), ps::toString);
+    assertEquals("experiment.workloads[3].targets[0].wieght", ps.get(4).key());
+    assertEquals("experiment.workloads[4]", ps.get(5).key());
+  }
+
+  @Test
+  void namedChildrenAreCheckedAgainstTheStarTemplate() throws IOException {
+    List<ConfigProblem> ps = schemaProblems(String.join("\n",
+        "experiment.topology.hosts {",                     // 1
+        "  h1 { cores = 8, link-delay = 2us }",            // 2: fine
+        "  h2 { cores = \"eight\" }",                      // 3: wrong type
+        "  h3 { containers { c1 { imag = nginx } } }",     // 4: nested named child typo
+        "  h4 { link-delay = 2 }",                         // 5: bare number
+        "}",
+        ""));
+    assertEquals(List.of(3, 4, 5), ps.stream().map(ConfigProblem::line).toList(), ps::toString);
+    assertEquals("experiment.topology.hosts.h2.cores", ps.get(0).key());
+    assertEquals("experiment.topology.hosts.h3.containers.c1.imag", ps.get(1).key());
+    assertEquals("unknown key; did you mean 'image'?", ps.get(1).message());
+    assertTrue(ps.get(2).message().startsWith("expected a duration"), ps.get(2).message());
+  }
+
+  @Test
+  void templateDefaultsAreNotAppliedToElements() throws IOException {
+    ExperimentLoader withSchema = new ExperimentLoader(
+        ConfigFactory.parseResources("test-schema.conf").withFallback(ConfigFactory.defaultReference()).resolve(),
+        new ModelRegistry());
+    LoadedExperiment e = withSchema.load(TestFiles.write(dir, "t.conf", "experiment.workloads = [{ name = a }]\n"));
+    assertTrue(e.ok(), e.problems()::toString);
+    assertEquals(List.of("name"), List.copyOf(e.experiment().getConfigList("workloads").get(0).root().keySet()));
+  }
+}
