@@ -1,0 +1,100 @@
+package org.cnemu.experiments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Exit codes and messages a user sees; never a stack trace for their mistakes. */
+class CliTest {
+  @TempDir
+  Path dir;
+
+  private static void noStackTrace(TestFiles.CliRun r) {
+    String all = r.out() + r.err();
+    assertFalse(all.contains("\tat ") || all.contains("Exception"), () -> "stack trace or exception name:\n" + all);
+  }
+
+  @Test
+  void validateBadFileExits2WithOneLinePerProblem() throws IOException {
+    Path f = TestFiles.write(dir, "bad.conf", "experiment {\n  duraton = 1ms\n  seed = -1\n}\n");
+    TestFiles.CliRun r = TestFiles.cli("validate", f.toString());
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    noStackTrace(r);
+    String[] lines = r.err().strip().split("\n");
+    assertEquals(3, lines.length, r.err());
+    assertEquals(f + ":2: experiment.duraton: unknown key; did you mean 'duration'?", lines[0]);
+    assertEquals(f + ":3: experiment.seed: must not be negative, got -1", lines[1]);
+    assertEquals("2 problems", lines[2]);
+  }
+
+  @Test
+  void validateGoodFileExits0() {
+    TestFiles.CliRun r = TestFiles.cli("validate", TestFiles.quickstart().toString());
+    assertEquals(ExitCodes.OK, r.code(), r.err());
+    assertTrue(r.out().contains(": ok"), r.out());
+  }
+
+  @Test
+  void runInvalidFileExits2AndWritesNothing() throws IOException {
+    Path f = TestFiles.write(dir, "bad.conf", "experiment.duration = 10\n");
+    TestFiles.CliRun r = TestFiles.cli("run", f.toString(), "--out", dir.resolve("out").toString());
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    noStackTrace(r);
+    assertTrue(r.err().contains("expected a duration with a unit (ns, us, ms, s), e.g. 10ms"), r.err());
+    assertFalse(dir.resolve("out").toFile().exists());
+  }
+
+  @Test
+  void missingFileExits2() {
+    TestFiles.CliRun r = TestFiles.cli("run", dir.resolve("nope.conf").toString());
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    noStackTrace(r);
+    assertTrue(r.err().startsWith(dir.resolve("nope.conf") + ": no such file"), r.err());
+  }
+
+  @Test
+  void syntaxErrorExits2() throws IOException {
+    Path f = TestFiles.write(dir, "s.conf", "experiment {\n  name = \"x\"\n  seed = = 1\n");
+    TestFiles.CliRun r = TestFiles.cli("validate", f.toString());
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    noStackTrace(r);
+    assertTrue(r.err().startsWith(f + ":3: "), r.err());
+  }
+
+  @Test
+  void usageErrorsExit2WithoutStackTrace() {
+    TestFiles.CliRun r = TestFiles.cli("run", "--thread", "3", "x.conf");
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    noStackTrace(r);
+    assertTrue(r.err().contains("--threads"), "suggests the right option: " + r.err());
+
+    assertEquals(ExitCodes.BAD_INPUT, TestFiles.cli("frobnicate").code());
+    assertEquals(ExitCodes.BAD_INPUT, TestFiles.cli("run", TestFiles.quickstart().toString(), "--threads", "-1").code());
+    assertEquals(ExitCodes.BAD_INPUT, TestFiles.cli("bench", "phold", "--lps", "0").code());
+    assertEquals(ExitCodes.BAD_INPUT, TestFiles.cli().code());
+  }
+
+  @Test
+  void helpVersionAndListModels() {
+    TestFiles.CliRun help = TestFiles.cli("--help");
+    assertEquals(ExitCodes.OK, help.code());
+    for (String c : new String[] {"run", "validate", "list-models", "bench"}) assertTrue(help.out().contains(c), help.out());
+    assertEquals(ExitCodes.OK, TestFiles.cli("--version").code());
+    TestFiles.CliRun models = TestFiles.cli("list-models");
+    assertEquals(ExitCodes.OK, models.code());
+    assertTrue(models.out().startsWith("phold"), models.out());
+  }
+
+  @Test
+  void benchPholdRunsAndPrintsTheRatio() {
+    TestFiles.CliRun r = TestFiles.cli("bench", "phold", "--lps", "16", "--population", "2", "--end-ns", "20000",
+        "--repeat", "1", "--threads", "1");
+    assertEquals(ExitCodes.OK, r.code(), r.err());
+    assertTrue(r.out().contains("ratio"), r.out());
+  }
+}
