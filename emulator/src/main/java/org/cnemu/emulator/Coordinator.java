@@ -65,13 +65,23 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final long startWall = System.nanoTime(); // wall section only
   private final List<PartitionFinished> finished = new ArrayList<>();
 
+  /** One JVM: spawns the partitions as children. */
   public static Behavior<Command> create(SimulationBuilder builder, long endNanos,
       CompletableFuture<SimulationResult> result, ProgressListener progress) {
-    return Behaviors.setup(ctx -> new Coordinator(ctx, builder, endNanos, result, progress));
+    return Behaviors.setup(ctx -> new Coordinator(ctx, builder, endNanos, result, progress, null));
   }
 
+  /** Cluster: the partitions were spawned by the node agents; {@code refs} is in partition order. */
+  public static Behavior<Command> createDistributed(SimulationBuilder builder, long endNanos,
+      CompletableFuture<SimulationResult> result, ProgressListener progress, List<ActorRef<Partition.Command>> refs) {
+    return Behaviors.setup(ctx -> new Coordinator(ctx, builder, endNanos, result, progress, refs));
+  }
+
+  /** A cluster node that hosts partitions became unreachable or left: the run cannot complete. */
+  public record NodeLost(String address) implements Command {}
+
   private Coordinator(ActorContext<Command> ctx, SimulationBuilder builder, long endNanos,
-      CompletableFuture<SimulationResult> result, ProgressListener progress) {
+      CompletableFuture<SimulationResult> result, ProgressListener progress, List<ActorRef<Partition.Command>> refs) {
     super(ctx);
     this.builder = builder;
     this.endNanos = endNanos;
@@ -83,9 +93,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.incoming = new int[n];
     this.minIncoming = new long[n];
     Arrays.fill(minIncoming, Long.MAX_VALUE);
-    for (int p = 0; p < n; p++) {
-      partitions.add(ctx.spawn(Partition.create(p, builder, endNanos), "partition-" + p,
-          DispatcherSelector.fromConfig(Simulation.DISPATCHER)));
+    if (refs != null) {
+      partitions.addAll(refs);
+    } else {
+      for (int p = 0; p < n; p++) {
+        partitions.add(ctx.spawn(Partition.create(p, builder, endNanos), "partition-" + p,
+            DispatcherSelector.fromConfig(Simulation.DISPATCHER)));
+      }
     }
     for (ActorRef<Partition.Command> p : partitions) p.tell(new Partition.Init(partitions, ctx.getSelf()));
     awaiting = n;
@@ -97,6 +111,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         .onMessage(WindowDone.class, this::onWindowDone)
         .onMessage(PartitionFinished.class, this::onPartitionFinished)
         .onMessage(PartitionFailed.class, this::onPartitionFailed)
+        .onMessage(NodeLost.class, this::onNodeLost)
         .build();
   }
 
@@ -168,6 +183,16 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     result.completeExceptionally(m.causality() ? new CausalityViolation(m.message())
         : new IllegalStateException("partition " + m.partition() + " failed: " + m.message()));
     return Behaviors.stopped();
+  }
+
+  private Behavior<Command> onNodeLost(NodeLost m) {
+    result.completeExceptionally(new NodeLostException(m.address(), prevUntil));
+    return Behaviors.stopped();
+  }
+
+  /** Virtual time settled so far (the start of the current window). */
+  public long settledNanos() {
+    return prevUntil;
   }
 
   /** Observes the advance of virtual time (called on the coordinator's thread; keep it cheap). */

@@ -33,6 +33,9 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   /** End of run: absorb the last batches, then report. */
   public record Finish(long window, int expectedBatches) implements Command {}
 
+  /** Events per Deliver message; keeps a remote message well under Artery's maximum frame size. */
+  static final int MAX_EVENTS_PER_DELIVER = 8_192;
+
   private final int index;
   private final LocalScheduler sched;
   private List<ActorRef<Command>> peers;
@@ -77,14 +80,16 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   private Behavior<Command> onDeliver(Deliver m) {
     inbox.computeIfAbsent(m.window(), w -> new ArrayList<>()).add(m);
     if (waiting != null) tryProceed();
-    return this;
+    return finished ? Behaviors.stopped() : this;
   }
 
   private Behavior<Command> onFinish(Finish m) {
     waiting = m;
     tryProceed();
-    return this;
+    return finished ? Behaviors.stopped() : this;
   }
+
+  private boolean finished;
 
   private void tryProceed() {
     long prevWindow;
@@ -115,8 +120,9 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
       try {
         sched.safeFromNanos = Math.min(sched.safeFromNanos, sched.endNanos);
         for (Deliver d : got) sched.deliver(d.events());
-        coordinator.tell(new Coordinator.PartitionFinished(index, sched.reports(), sched.eventsProcessed,
-            sched.pendingEvents(), sched.pendingPackets(), busyWallNanos));
+        coordinator.tell(new Coordinator.PartitionFinished(index, new ArrayList<>(sched.reports()),
+            sched.eventsProcessed, sched.pendingEvents(), sched.pendingPackets(), busyWallNanos));
+        finished = true;
       } catch (RuntimeException e) {
         coordinator.tell(Coordinator.PartitionFailed.of(index, e));
       }
@@ -142,8 +148,13 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
       if (batch == null) continue;
       minSent[p] = sched.outboxMinNanos(p);
       sched.resetOutboxMin(p);
-      sent[p] = 1;
-      peers.get(p).tell(new Deliver(window, index, batch));
+      // Large batches go in chunks so no single remote message exceeds Artery's frame size.
+      for (int from = 0; from < batch.length; from += MAX_EVENTS_PER_DELIVER) {
+        int to = Math.min(batch.length, from + MAX_EVENTS_PER_DELIVER);
+        Event[] chunk = from == 0 && to == batch.length ? batch : java.util.Arrays.copyOfRange(batch, from, to);
+        peers.get(p).tell(new Deliver(window, index, chunk));
+        sent[p]++;
+      }
     }
     busyWallNanos += System.nanoTime() - t0;
     coordinator.tell(new Coordinator.WindowDone(window, index, sched.nextEventNanos(), sent, minSent));

@@ -8,9 +8,23 @@ import org.apache.pekko.actor.typed.ActorSystem;
 
 /** Runs a built simulation on a local Pekko actor system with a fixed number of threads. */
 public final class Simulation {
-  static final String DISPATCHER = "cnemu.engine-dispatcher";
+  public static final String DISPATCHER = "cnemu.engine-dispatcher";
 
   private Simulation() {}
+
+  /** The actor system settings of a run: the engine dispatcher with {@code threads} threads. */
+  public static Config actorSystemConfig(int threads, Config overrides) {
+    if (threads < 1) throw new IllegalArgumentException("threads must be >= 1");
+    return overrides
+        .withFallback(ConfigFactory.parseString(
+            DISPATCHER + " { type = Dispatcher\n executor = \"thread-pool-executor\"\n"
+                + " thread-pool-executor.fixed-pool-size = " + threads + "\n throughput = 1000 }\n"
+                + "pekko.loglevel = WARNING\npekko.log-dead-letters = off\n"
+                + "pekko.log-dead-letters-during-shutdown = off\n"
+                + "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n"
+                + "pekko.jvm-shutdown-hooks = off\n"))
+        .withFallback(pekkoBase());
+  }
 
   /** application.conf, then cnemu's serialization settings, then every reference.conf. */
   public static Config pekkoBase() {
@@ -30,16 +44,7 @@ public final class Simulation {
    */
   public static SimulationResult run(SimulationBuilder builder, long endNanos, int threads,
       Coordinator.ProgressListener progress, Config overrides) {
-    if (threads < 1) throw new IllegalArgumentException("threads must be >= 1");
-    Config config = overrides
-        .withFallback(ConfigFactory.parseString(
-            DISPATCHER + " { type = Dispatcher\n executor = \"thread-pool-executor\"\n"
-                + " thread-pool-executor.fixed-pool-size = " + threads + "\n throughput = 1000 }\n"
-                + "pekko.loglevel = WARNING\npekko.log-dead-letters = off\n"
-                + "pekko.log-dead-letters-during-shutdown = off\n"
-                + "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n"
-                + "pekko.jvm-shutdown-hooks = off\n"))
-        .withFallback(pekkoBase());
+    Config config = actorSystemConfig(threads, overrides);
     CompletableFuture<SimulationResult> result = new CompletableFuture<>();
     ActorSystem<Coordinator.Command> system =
         ActorSystem.create(Coordinator.create(builder, endNanos, result, progress), "cnemu", config);

@@ -51,6 +51,10 @@ public final class SimulationBuilder {
     return partitions;
   }
 
+  public Placement placement() {
+    return placement;
+  }
+
   public RandomStreams streams() {
     return new RandomStreams(seed, runIndex);
   }

@@ -1,0 +1,133 @@
+package org.cnemu.emulator.cluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Leave;
+import org.cnemu.emulator.Coordinator;
+import org.cnemu.emulator.Simulation;
+import org.cnemu.emulator.SimulationBuilder;
+import org.cnemu.emulator.SimulationResult;
+
+/** Entry points for cluster nodes: a long-lived seed or worker, and a driver that runs one experiment. */
+public final class ClusterNode {
+  private ClusterNode() {}
+
+  /** host:port, checked. */
+  public record HostPort(String host, int port) {
+    public static HostPort parse(String s) {
+      int i = s.lastIndexOf(':');
+      if (i <= 0) throw new IllegalArgumentException("expected HOST:PORT, got '" + s + "'");
+      int port;
+      try {
+        port = Integer.parseInt(s.substring(i + 1));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("expected HOST:PORT with a numeric port, got '" + s + "'");
+      }
+      if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range in '" + s + "'");
+      return new HostPort(s.substring(0, i), port);
+    }
+
+    String address() {
+      return "pekko://cnemu@" + host + ":" + port;
+    }
+  }
+
+  static Config config(HostPort bind, HostPort seed, int threads) {
+    return ConfigFactory.parseString(
+            "pekko.remote.artery.canonical.hostname = \"" + bind.host() + "\"\n"
+                + "pekko.remote.artery.canonical.port = " + bind.port() + "\n"
+                + "pekko.cluster.seed-nodes = [\"" + seed.address() + "\"]\n")
+        .withFallback(Simulation.actorSystemConfig(threads,
+            ConfigFactory.parseResources("cnemu-cluster.conf").resolve()));
+  }
+
+  /** Starts a seed or worker node; returns the running system (the caller waits on termination). */
+  public static ActorSystem<Void> serve(HostPort bind, HostPort seed, int threads) {
+    return ActorSystem.create(Behaviors.setup(ctx -> {
+      ctx.spawn(NodeAgent.create(), "node-agent");
+      return Behaviors.empty();
+    }), "cnemu", config(bind, seed, threads));
+  }
+
+  /**
+   * Runs one experiment on the cluster reached through {@code seed}; this JVM joins as a node too
+   * (it hosts partitions as well as the coordinator).
+   *
+   * @param expectedNodes nodes to use including this one; 0 = every member that is up once this node is
+   */
+  public static SimulationResult run(SimulationBuilder builder, String experimentHocon, long endNanos, int threads,
+      HostPort seed, HostPort bind, int expectedNodes, Coordinator.ProgressListener progress, String runId) {
+    ActorSystem<Void> system = serve(bind, seed, threads);
+    try {
+      Cluster cluster = Cluster.get(system);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (cluster.selfMember().status() != MemberStatus.up()) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("could not join the cnemu cluster at " + seed.host() + ":" + seed.port()
+              + " within 30 s (is `bin/cnemu cluster seed` running there?)");
+        }
+        sleep(50);
+      }
+      int nodes = expectedNodes;
+      if (nodes <= 0) {
+        sleep(500); // let gossip settle so every member that is already up is counted
+        nodes = 0;
+        for (var m : cluster.state().getMembers()) if (m.status() == MemberStatus.up()) nodes++;
+      }
+      CompletableFuture<SimulationResult> result = new CompletableFuture<>();
+      ClusterDriver.Plan plan = new ClusterDriver.Plan(runId, experimentHocon, builder, endNanos, nodes,
+          Duration.ofSeconds(30), progress);
+      system.systemActorOf(ClusterDriver.create(plan, result), runId + "-driver", Props.empty());
+      return result.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof RuntimeException r) throw r;
+      throw new IllegalStateException(c);
+    } finally {
+      leaveAndStop(system);
+    }
+  }
+
+  static void leaveAndStop(ActorSystem<Void> system) {
+    try {
+      Cluster cluster = Cluster.get(system);
+      cluster.manager().tell(Leave.create(cluster.selfMember().address()));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (System.nanoTime() < deadline && cluster.selfMember().status() != MemberStatus.removed()
+          && cluster.selfMember().status() != MemberStatus.exiting()) {
+        sleep(50);
+      }
+    } finally {
+      system.terminate();
+      try {
+        system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException ignored) {
+        // the run's outcome is already decided; a slow shutdown changes nothing
+      }
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+}

@@ -1,0 +1,14 @@
+package org.cnemu.emulator.cluster;
+
+/** Test helper: a cluster node in its own JVM: {@code bindHost:port seedHost:port threads}. */
+public final class ServeMain {
+  private ServeMain() {}
+
+  public static void main(String[] a) throws Exception {
+    var system = ClusterNode.serve(ClusterNode.HostPort.parse(a[0]), ClusterNode.HostPort.parse(a[1]),
+        Integer.parseInt(a[2]));
+    System.out.println("READY " + a[0]);
+    System.out.flush();
+    system.getWhenTerminated().toCompletableFuture().get();
+  }
+}
