@@ -26,6 +26,7 @@ public final class Problems {
       if (message.startsWith(prefix)) message = message.substring(prefix.length());
     }
     // Typesafe wraps the real reason in extra words ("... (if you intended X to be part of a key ...)").
+    message = message.replace("java.io.IOException: ", "").replace("java.io.FileNotFoundException: ", "");
     int hint = message.indexOf(" (if you intended");
     if (hint > 0) message = message.substring(0, hint);
     return at(origin, fallbackFile, null, message.strip());
