@@ -24,8 +24,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   public sealed interface Command extends org.cnemu.emulator.wire.WireMessage {}
 
-  public record WindowDone(long window, int partition, long nextEventNanos, int[] sentBatches, long[] minSentNanos)
-      implements Command {}
+  public record WindowDone(long window, int partition, long nextEventNanos, int[] sentBatches, long[] minSentNanos,
+      long eventsSoFar, long busyWallNanosSoFar) implements Command {}
 
   public record PartitionFinished(int partition, List<EntityReport> reports, long events, long pendingEvents,
       long pendingPackets, long busyWallNanos) implements Command {}
@@ -64,6 +64,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private long batches;
   private final long startWall = System.nanoTime(); // wall section only
   private final List<PartitionFinished> finished = new ArrayList<>();
+  private final long[] eventsSoFar;
+  private final long[] busySoFar;
+  private final EngineHealth health = new EngineHealth();
 
   /** One JVM: spawns the partitions as children. */
   public static Behavior<Command> create(SimulationBuilder builder, long endNanos,
@@ -92,6 +95,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.next = new long[n];
     this.incoming = new int[n];
     this.minIncoming = new long[n];
+    this.eventsSoFar = new long[n];
+    this.busySoFar = new long[n];
     Arrays.fill(minIncoming, Long.MAX_VALUE);
     if (refs != null) {
       partitions.addAll(refs);
@@ -117,6 +122,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Behavior<Command> onWindowDone(WindowDone m) {
     next[m.partition()] = m.nextEventNanos();
+    eventsSoFar[m.partition()] = m.eventsSoFar();
+    busySoFar[m.partition()] = m.busyWallNanosSoFar();
     for (int p = 0; p < n; p++) {
       if (m.sentBatches()[p] == 0) continue;
       incoming[p] += m.sentBatches()[p];
@@ -137,6 +144,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       if (np != Long.MAX_VALUE && lookahead[p] != Long.MAX_VALUE) until = Math.min(until, np + lookahead[p]);
     }
     if (progress != null) progress.onProgress(Math.min(prevUntil, endNanos), endNanos);
+    health.afterWindow(eventsSoFar, busySoFar, incomingTotal(), prevUntil, startWall);
     if (globalNext >= endNanos) {
       for (int p = 0; p < n; p++) partitions.get(p).tell(new Partition.Finish(window, incoming[p]));
       awaiting = n;
@@ -155,6 +163,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       minIncoming[p] = Long.MAX_VALUE;
     }
     prevUntil = until;
+  }
+
+  private long incomingTotal() {
+    long t = 0;
+    for (int c : incoming) t += c;
+    return t;
   }
 
   private Behavior<Command> onPartitionFinished(PartitionFinished m) {

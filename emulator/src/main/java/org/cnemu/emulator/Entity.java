@@ -40,6 +40,11 @@ public abstract class Entity<M> {
     return scheduler.streams.stream(self.name, stream);
   }
 
+  /** Live metrics (write-only; a no-op unless the runner installed a backend). */
+  protected final org.cnemu.emulator.telemetry.Telemetry telemetry() {
+    return org.cnemu.emulator.telemetry.Telemetry.current();
+  }
+
   /** Schedules a message to itself after {@code delayNanos}. */
   protected final void schedule(long delayNanos, M msg) {
     scheduler.send(this, localChannel, self, delayNanos, msg);

@@ -157,6 +157,7 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
       }
     }
     busyWallNanos += System.nanoTime() - t0;
-    coordinator.tell(new Coordinator.WindowDone(window, index, sched.nextEventNanos(), sent, minSent));
+    coordinator.tell(new Coordinator.WindowDone(window, index, sched.nextEventNanos(), sent, minSent,
+        sched.eventsProcessed, busyWallNanos));
   }
 }

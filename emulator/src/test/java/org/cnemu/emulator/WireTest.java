@@ -66,7 +66,7 @@ class WireTest {
     assertEquals("payload", back.message);
 
     Coordinator.WindowDone wd = (Coordinator.WindowDone) roundTrip(
-        new Coordinator.WindowDone(4, 1, 99, new int[] {0, 1}, new long[] {Long.MAX_VALUE, 7}));
+        new Coordinator.WindowDone(4, 1, 99, new int[] {0, 1}, new long[] {Long.MAX_VALUE, 7}, 5, 6));
     assertArrayEquals(new int[] {0, 1}, wd.sentBatches());
     assertArrayEquals(new long[] {Long.MAX_VALUE, 7}, wd.minSentNanos());
     Coordinator.PartitionFinished pf = new Coordinator.PartitionFinished(1,
