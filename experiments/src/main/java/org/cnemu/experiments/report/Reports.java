@@ -1,0 +1,557 @@
+package org.cnemu.experiments.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes the human-facing outputs of a results folder: CSV tables, PNG+SVG plots and one self-contained
+ * {@code report.html}. See the package documentation for the files and the summary.json shape.
+ */
+public final class Reports {
+  public static final String RESULTS_FILE = "results.json";
+  public static final String SUMMARY_FILE = "summary.json";
+  public static final String REPORT_FILE = "report.html";
+  /** A core whose idle share is at or below this (in %) is highlighted as saturated. */
+  public static final double SATURATED_IDLE_PCT = 5.0;
+  /** Sweep plots beyond this many metrics are left out (the CSV and the HTML table still have them all). */
+  public static final int MAX_SWEEP_PLOTS = 60;
+
+  private static final Set<String> RUN_SECTIONS = Set.of("experiment", "seed", "run", "virtual_end_ns", "complete",
+      "error", "config", "engine", "flows", "cores", "hosts", "drops", "conservation", "wall", "devices");
+
+  private Reports() {}
+
+  // ------------------------------------------------------------------------------------------ run
+
+  /**
+   * Reads {@code runDir/results.json} and writes next to it the CSV tables, the plots and report.html.
+   *
+   * @return the files written, in the order written
+   * @throws java.nio.file.NoSuchFileException when there is no results.json
+   * @throws IOException when it is not a JSON object or a file cannot be written
+   */
+  public static List<Path> writeRun(Path runDir) throws IOException {
+    JsonNode r = Json.read(runDir.resolve(RESULTS_FILE));
+    List<Path> written = new ArrayList<>();
+
+    List<JsonNode> flows = Json.rows(r.get("flows"));
+    List<JsonNode> cores = Json.rows(r.get("cores"));
+    List<JsonNode> hosts = Json.rows(r.get("hosts"));
+    List<JsonNode> drops = Json.rows(r.get("drops"));
+    Tables flowT = Tables.of(flows, Tables.FLOW_COLUMNS);
+    Tables coreT = Tables.of(cores, Tables.CORE_COLUMNS);
+    Tables hostT = Tables.of(hosts, Tables.HOST_COLUMNS);
+    Tables dropT = Tables.of(drops, Tables.DROP_COLUMNS);
+    written.add(csv(runDir, "flows.csv", flowT.csv()));
+    written.add(csv(runDir, "cores.csv", coreT.csv()));
+    written.add(csv(runDir, "hosts.csv", hostT.csv()));
+    written.add(csv(runDir, "drops.csv", dropT.csv()));
+    Tables devT = null;
+    if (r.has("devices")) {
+      devT = Tables.of(Json.rows(r.get("devices")), Tables.DEVICE_COLUMNS);
+      written.add(csv(runDir, "devices.csv", devT.csv()));
+    }
+    Map<String, double[][]> series = new LinkedHashMap<>();
+    Csv ts = timeSeries(flows, series);
+    if (ts.size() > 0) written.add(csv(runDir, "timeseries.csv", ts));
+
+    List<Charts.Plot> plots = new ArrayList<>();
+    if (!cores.isEmpty()) {
+      List<String> labels = new ArrayList<>();
+      Map<String, List<Double>> byCat = new LinkedHashMap<>();
+      for (String cat : Charts.CATEGORIES) byCat.put(cat, new ArrayList<>());
+      for (JsonNode c : cores) {
+        labels.add(Json.text(c.get("host")) + "/" + Json.text(c.get("core")));
+        for (String cat : Charts.CATEGORIES) {
+          Double v = Json.num(c.get(cat));
+          byCat.get(cat).add(v == null ? 0.0 : v);
+        }
+      }
+      plots.add(Charts.save(runDir, "cores", "CPU utilization per core, stacked by mpstat category",
+          Charts.coreUtilization(uniqueLabels(labels), byCat)));
+    }
+    if (!series.isEmpty()) {
+      plots.add(Charts.save(runDir, "throughput", "Throughput per flow over virtual time",
+          Charts.throughputOverTime(series)));
+    } else {
+      List<String> ids = new ArrayList<>();
+      List<Double> gbps = new ArrayList<>();
+      for (JsonNode f : flows) {
+        Double g = Json.num(f.get("throughput_gbps"));
+        if (g == null) continue;
+        ids.add(Json.text(f.get("id")));
+        gbps.add(g);
+      }
+      if (!ids.isEmpty()) {
+        plots.add(Charts.save(runDir, "throughput", "Throughput (goodput) per flow", Charts.throughputBars(uniqueLabels(ids), gbps)));
+      }
+    }
+    Charts.Plot latency = latencyPlot(runDir, flows);
+    if (latency != null) plots.add(latency);
+    for (Charts.Plot p : plots) {
+      written.add(runDir.resolve(p.base() + ".png"));
+      written.add(runDir.resolve(p.base() + ".svg"));
+    }
+
+    String html = runHtml(r, flowT, coreT, hostT, dropT, devT, plots, written);
+    Path report = runDir.resolve(REPORT_FILE);
+    Files.writeString(report, html, StandardCharsets.UTF_8);
+    written.add(report);
+    return written;
+  }
+
+  private static Path csv(Path dir, String name, Csv csv) throws IOException {
+    Path p = dir.resolve(name);
+    csv.write(p);
+    return p;
+  }
+
+  /** flow,t_ms,gbps from each flow's {@code throughput_series} ([{t_ms, gbps}] or [[t_ms, gbps]]). */
+  private static Csv timeSeries(List<JsonNode> flows, Map<String, double[][]> series) {
+    Csv csv = new Csv(List.of("flow", "t_ms", "gbps"));
+    List<String> used = new ArrayList<>();
+    for (JsonNode f : flows) {
+      JsonNode s = f.get("throughput_series");
+      if (s == null || !s.isArray() || s.isEmpty()) continue;
+      String id = Json.text(f.get("id"));
+      List<double[]> pts = new ArrayList<>();
+      for (JsonNode p : s) {
+        JsonNode t = p.isArray() ? p.get(0) : p.get("t_ms");
+        JsonNode g = p.isArray() ? p.get(1) : p.get("gbps");
+        Double tv = Json.num(t);
+        Double gv = Json.num(g);
+        if (tv == null || gv == null) continue;
+        csv.row(List.of(id, Json.text(t), Json.text(g)));
+        pts.add(new double[] {tv, gv});
+      }
+      if (pts.isEmpty()) continue;
+      double[][] xy = new double[2][pts.size()];
+      for (int i = 0; i < pts.size(); i++) {
+        xy[0][i] = pts.get(i)[0];
+        xy[1][i] = pts.get(i)[1];
+      }
+      series.put(Charts.unique(used, id.isEmpty() ? "flow" : id), xy);
+    }
+    return csv;
+  }
+
+  private static Charts.Plot latencyPlot(Path dir, List<JsonNode> flows) throws IOException {
+    List<JsonNode> withLat = new ArrayList<>();
+    for (JsonNode f : flows) {
+      if (f.path("latency_us").isObject() && !f.path("latency_us").isEmpty()) withLat.add(f);
+    }
+    if (withLat.isEmpty()) return null;
+    // the percentiles every such flow has, in schema order then as written
+    Set<String> pcts = new LinkedHashSet<>();
+    for (String p : List.of("p50", "p90", "p99", "p999")) if (withLat.get(0).path("latency_us").has(p)) pcts.add(p);
+    withLat.get(0).path("latency_us").fieldNames().forEachRemaining(pcts::add);
+    for (JsonNode f : withLat) pcts.removeIf(p -> Json.num(f.path("latency_us").get(p)) == null);
+    if (pcts.isEmpty()) return null;
+    List<String> labels = new ArrayList<>(pcts);
+    Map<String, List<Double>> byFlow = new LinkedHashMap<>();
+    List<String> used = new ArrayList<>();
+    for (JsonNode f : withLat) {
+      List<Double> v = new ArrayList<>();
+      for (String p : labels) v.add(Json.num(f.path("latency_us").get(p)));
+      byFlow.put(Charts.unique(used, Json.text(f.get("id"))), v);
+    }
+    return Charts.save(dir, "latency", "Latency percentiles per flow (virtual time)", Charts.latencyPercentiles(labels, byFlow));
+  }
+
+  private static List<String> uniqueLabels(List<String> labels) {
+    List<String> used = new ArrayList<>();
+    List<String> out = new ArrayList<>();
+    for (String l : labels) out.add(Charts.unique(used, l));
+    return out;
+  }
+
+  private static String runHtml(JsonNode r, Tables flowT, Tables coreT, Tables hostT, Tables dropT, Tables devT,
+      List<Charts.Plot> plots, List<Path> written) {
+    String experiment = Json.text(r.get("experiment"));
+    Html h = new Html().open("cnemu report: " + (experiment.isEmpty() ? "(unnamed)" : experiment));
+    h.h(1, "cnemu run report: " + (experiment.isEmpty() ? "(unnamed experiment)" : experiment));
+    boolean complete = !r.has("complete") || r.get("complete").asBoolean(false);
+    if (!complete) {
+      String err = Json.text(r.get("error"));
+      h.div("banner bad", "INCOMPLETE RUN: complete = false, this run stopped early; its figures are partial or missing."
+          + (err.isEmpty() ? "" : " Error: " + err));
+    } else if (!r.has("complete")) {
+      h.div("banner bad", "results.json has no 'complete' field: treat these figures with care.");
+    }
+
+    h.h(2, "Summary");
+    List<List<String>> sum = new ArrayList<>();
+    sum.add(List.of("experiment", experiment));
+    sum.add(List.of("seed", Json.text(r.get("seed"))));
+    sum.add(List.of("run", Json.text(r.get("run"))));
+    sum.add(List.of("complete", r.has("complete") ? Json.text(r.get("complete")) : "(missing)"));
+    Double end = Json.num(r.get("virtual_end_ns"));
+    sum.add(List.of("virtual end", end == null ? "" : nanos(end) + " (" + Json.text(r.get("virtual_end_ns")) + " ns)"));
+    if (r.has("error")) sum.add(List.of("error", Json.text(r.get("error"))));
+    h.keyValues(sum);
+
+    conservation(h, r.get("conservation"));
+
+    h.h(2, "Flows");
+    if (flowT.rows().isEmpty()) h.p("muted", "No flows in this run.");
+    else h.table(flowT.header(), flowT.rows(), flowT.textColumns(), null);
+
+    h.h(2, "Cores");
+    if (coreT.rows().isEmpty()) {
+      h.p("muted", "No per-core figures in this run.");
+    } else {
+      coresTable(h, coreT);
+    }
+
+    h.h(2, "Hosts: IRQs and softirqs");
+    if (hostT.rows().isEmpty()) h.p("muted", "No per-host figures in this run.");
+    else h.table(hostT.header(), hostT.rows(), hostT.textColumns(), null);
+
+    h.h(2, "Drops");
+    dropsTable(h, r.get("drops"), dropT);
+
+    if (devT != null) {
+      h.h(2, "Devices");
+      if (devT.rows().isEmpty()) h.p("muted", "The devices section is empty.");
+      else h.table(devT.header(), devT.rows(), devT.textColumns(), null);
+    }
+
+    h.h(2, "Plots");
+    if (plots.isEmpty()) h.p("muted", "Nothing to plot: this run has no flows and no per-core figures.");
+    for (Charts.Plot p : plots) h.image(p.title(), p.png(), p.title() + " (" + p.base() + ".png, " + p.base() + ".svg)");
+
+    h.h(2, "Engine statistics");
+    scalars(h, r.get("engine"), "No engine section.");
+    h.h(2, "Wall-clock statistics");
+    h.p("muted", "The only figures allowed to differ between two runs of the same file and seed.");
+    scalars(h, r.get("wall"), "No wall section.");
+
+    // the model's own sections (e.g. phold), and unknown top-level fields
+    List<List<String>> other = new ArrayList<>();
+    Iterator<Map.Entry<String, JsonNode>> it = r.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (RUN_SECTIONS.contains(e.getKey())) continue;
+      JsonNode v = e.getValue();
+      if (v.isObject()) {
+        h.h(2, "Section: " + e.getKey());
+        scalars(h, v, "Empty section.");
+        Iterator<Map.Entry<String, JsonNode>> sub = v.fields();
+        while (sub.hasNext()) {
+          Map.Entry<String, JsonNode> s = sub.next();
+          if (s.getValue().isArray()) arraySection(h, e.getKey() + "." + s.getKey(), s.getValue());
+        }
+      } else if (v.isArray()) {
+        h.h(2, "Section: " + e.getKey());
+        arraySection(h, null, v);
+      } else {
+        other.add(List.of(e.getKey(), Json.text(v)));
+      }
+    }
+    if (!other.isEmpty()) {
+      h.h(2, "Other fields");
+      h.keyValues(other);
+    }
+
+    h.h(2, "Files");
+    StringBuilder files = new StringBuilder("<p>");
+    boolean first = true;
+    for (Path p : written) {
+      String n = p.getFileName().toString();
+      files.append(first ? "" : " &middot; ").append("<a href=\"").append(Html.esc(n)).append("\">").append(Html.esc(n)).append("</a>");
+      first = false;
+    }
+    h.raw(files.append(" &middot; <a href=\"results.json\">results.json</a></p>\n").toString());
+
+    h.h(2, "Resolved configuration");
+    if (r.has("config")) h.details("config (JSON, click to expand)", Json.pretty(r.get("config")));
+    else h.p("muted", "No config section in results.json.");
+    return h.close();
+  }
+
+  private static void conservation(Html h, JsonNode c) {
+    h.h(2, "Packet conservation");
+    if (c == null || !c.isObject()) {
+      h.p("muted", "No conservation section in results.json.");
+      return;
+    }
+    Double sent = Json.num(c.get("sent"));
+    Double delivered = Json.num(c.get("delivered"));
+    Double dropped = Json.num(c.get("dropped"));
+    Double inFlight = Json.num(c.get("in_flight"));
+    boolean computable = sent != null && delivered != null && dropped != null && inFlight != null;
+    double accounted = computable ? delivered + dropped + inFlight : Double.NaN;
+    boolean arithmetic = computable && Math.abs(accounted - sent) < 0.5;
+    JsonNode flag = c.get("balanced");
+    boolean balanced = flag != null && flag.isBoolean() ? flag.asBoolean() : arithmetic;
+    String text = balanced ? "yes" : "no";
+    h.raw("<p>balanced: <span class=\"flag " + text + "\">" + text + "</span>"
+        + (computable ? " &nbsp; sent " + Html.esc(Json.text(c.get("sent"))) + " = delivered "
+        + Html.esc(Json.text(c.get("delivered"))) + " + dropped " + Html.esc(Json.text(c.get("dropped")))
+        + " + in flight " + Html.esc(Json.text(c.get("in_flight"))) : "") + "</p>\n");
+    List<List<String>> rows = new ArrayList<>();
+    for (Map.Entry<String, JsonNode> e : Json.flatten(c).entrySet()) rows.add(List.of(e.getKey(), Json.text(e.getValue())));
+    if (computable) rows.add(List.of("delivered + dropped + in_flight", Json.fmt(accounted, 6)));
+    h.keyValues(rows);
+    if (computable && flag != null && flag.isBoolean() && flag.asBoolean() != arithmetic) {
+      h.div("banner bad", "The balanced flag (" + flag.asText() + ") disagrees with the counts: sent " + Json.fmt(sent, 6)
+          + " vs delivered + dropped + in flight " + Json.fmt(accounted, 6) + ".");
+    } else if (!balanced) {
+      h.div("banner bad", "Packets are not conserved: sent != delivered + dropped + in flight.");
+    }
+  }
+
+  private static void coresTable(Html h, Tables coreT) {
+    int idleCol = coreT.header().indexOf("idle");
+    List<String> header = new ArrayList<>(coreT.header());
+    List<List<String>> rows = new ArrayList<>();
+    List<String> classes = new ArrayList<>();
+    int saturated = 0;
+    if (idleCol >= 0) header.add("busy");
+    for (List<String> row : coreT.rows()) {
+      List<String> r = new ArrayList<>(row);
+      String cls = null;
+      if (idleCol >= 0) {
+        BigDecimal idleExact = decimal(row.get(idleCol));
+        Double idle = idleExact == null ? null : idleExact.doubleValue();
+        r.add(idle == null ? "" : Json.plain(BigDecimal.valueOf(100).subtract(idleExact)));
+        if (idle != null && idle <= SATURATED_IDLE_PCT) {
+          cls = "hot";
+          saturated++;
+        }
+      }
+      rows.add(r);
+      classes.add(cls);
+    }
+    if (idleCol >= 0) {
+      h.p(null, saturated == 0 ? "No core is saturated (idle <= " + Json.fmt(SATURATED_IDLE_PCT, 1) + "%)."
+          : saturated + " of " + rows.size() + " cores saturated (idle <= " + Json.fmt(SATURATED_IDLE_PCT, 1)
+          + "%), highlighted.");
+    }
+    boolean[] left = coreT.textColumns();
+    boolean[] l2 = java.util.Arrays.copyOf(left, header.size());
+    h.table(header, rows, l2, classes);
+  }
+
+  private static void dropsTable(Html h, JsonNode section, Tables dropT) {
+    if (section == null || !section.isArray()) {
+      h.p("muted", "No drops section in results.json.");
+      return;
+    }
+    if (dropT.rows().isEmpty()) {
+      h.p(null, "No packets dropped.");
+      return;
+    }
+    List<List<String>> rows = new ArrayList<>(dropT.rows());
+    List<String> classes = new ArrayList<>();
+    rows.forEach(x -> classes.add(null));
+    int pk = dropT.header().indexOf("packets");
+    if (pk >= 0) {
+      BigDecimal total = BigDecimal.ZERO;
+      for (List<String> row : dropT.rows()) {
+        BigDecimal v = decimal(row.get(pk));
+        if (v != null) total = total.add(v);
+      }
+      List<String> t = new ArrayList<>();
+      for (int i = 0; i < dropT.header().size(); i++) t.add(i == 0 ? "total" : i == pk ? Json.plain(total) : "");
+      rows.add(t);
+      classes.add("total");
+    }
+    h.table(dropT.header(), rows, dropT.textColumns(), classes);
+  }
+
+  private static void scalars(Html h, JsonNode obj, String ifMissing) {
+    if (obj == null || !obj.isObject()) {
+      h.p("muted", ifMissing);
+      return;
+    }
+    List<List<String>> rows = new ArrayList<>();
+    for (Map.Entry<String, JsonNode> e : Json.flatten(obj).entrySet()) rows.add(List.of(e.getKey(), Json.text(e.getValue())));
+    if (rows.isEmpty()) h.p("muted", ifMissing);
+    else h.keyValues(rows);
+  }
+
+  private static void arraySection(Html h, String title, JsonNode arr) {
+    List<JsonNode> rows = Json.rows(arr);
+    if (title != null) h.h(3, title);
+    if (rows.isEmpty()) {
+      h.p(null, arr.isEmpty() ? "(empty)" : Json.text(arr));
+      return;
+    }
+    Tables t = Tables.of(rows, List.of());
+    h.table(t.header(), t.rows(), t.textColumns(), null);
+  }
+
+  private static BigDecimal decimal(String s) {
+    if (s == null || s.isEmpty()) return null;
+    try {
+      return new BigDecimal(s);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /** Virtual nanoseconds in the largest unit that keeps the value at or above 1. */
+  static String nanos(double ns) {
+    String[] units = {"s", "ms", "us", "ns"};
+    double[] scale = {1e9, 1e6, 1e3, 1};
+    for (int i = 0; i < units.length; i++) {
+      if (Math.abs(ns) >= scale[i] || i == units.length - 1) return Json.fmt(ns / scale[i], 3) + " " + units[i];
+    }
+    return Json.fmt(ns, 0) + " ns";
+  }
+
+  // ---------------------------------------------------------------------------------------- sweep
+
+  /**
+   * Reads {@code sweepDir/summary.json} (shape in the package docs) and writes {@code summary.csv}, one
+   * {@code sweep-METRIC.png/.svg} per metric (mean vs the first swept key, 95% interval as error bars and a
+   * dashed band, one line per combination of the other keys) and {@code report.html}. A summary.json
+   * without {@code points} (the runner's repetitions of one configuration) is read as a single point.
+   *
+   * @return the files written, in the order written
+   */
+  public static List<Path> writeSweep(Path sweepDir) throws IOException {
+    JsonNode s = Json.read(sweepDir.resolve(SUMMARY_FILE));
+    SweepData d = SweepData.of(s);
+    List<Path> written = new ArrayList<>();
+
+    List<String> header = new ArrayList<>();
+    header.add("point");
+    header.addAll(d.keys());
+    header.addAll(List.of("metric", "mean", "ci95_low", "ci95_high", "stddev", "n"));
+    Csv csv = new Csv(header);
+    for (SweepData.Point p : d.points()) {
+      for (Map.Entry<String, SweepData.Stat> m : p.metrics().entrySet()) {
+        List<String> row = new ArrayList<>();
+        row.add(p.dir());
+        for (String k : d.keys()) row.add(Json.text(p.values().get(k)));
+        SweepData.Stat st = m.getValue();
+        row.add(m.getKey());
+        row.add(st.meanText());
+        row.add(st.lowText());
+        row.add(st.highText());
+        row.add(st.stddevText());
+        row.add(st.nText());
+        csv.row(row);
+      }
+    }
+    written.add(csv(sweepDir, "summary.csv", csv));
+
+    List<Charts.Plot> plots = new ArrayList<>();
+    List<String> metrics = d.metricNames();
+    int skipped = 0;
+    if (!d.keys().isEmpty() && d.points().size() > 1) {
+      List<String> usedFiles = new ArrayList<>();
+      for (String metric : metrics) {
+        if (plots.size() >= MAX_SWEEP_PLOTS) {
+          skipped++;
+          continue;
+        }
+        SweepData.Lines lines = d.lines(metric);
+        if (lines.lines().isEmpty()) continue;
+        String base = Charts.unique(usedFiles, "sweep-" + metric.replaceAll("[^A-Za-z0-9._-]+", "_"));
+        plots.add(Charts.save(sweepDir, base, metric + " vs " + d.keys().get(0),
+            Charts.sweep(metric, lines.axisTitle(), lines.lines(), lines.categories())));
+      }
+    }
+    for (Charts.Plot p : plots) {
+      written.add(sweepDir.resolve(p.base() + ".png"));
+      written.add(sweepDir.resolve(p.base() + ".svg"));
+    }
+
+    Path report = sweepDir.resolve(REPORT_FILE);
+    Files.writeString(report, sweepHtml(sweepDir, s, d, plots, skipped, written), StandardCharsets.UTF_8);
+    written.add(report);
+    return written;
+  }
+
+  private static String sweepHtml(Path dir, JsonNode s, SweepData d, List<Charts.Plot> plots, int skipped, List<Path> written) {
+    String experiment = Json.text(s.get("experiment"));
+    Html h = new Html().open("cnemu sweep: " + (experiment.isEmpty() ? "(unnamed)" : experiment));
+    h.h(1, "cnemu sweep report: " + (experiment.isEmpty() ? "(unnamed experiment)" : experiment));
+    long incomplete = d.points().stream().filter(p -> !p.complete()).count();
+    boolean complete = (!s.has("complete") || s.get("complete").asBoolean(false)) && incomplete == 0;
+    if (!complete) {
+      h.div("banner bad", "INCOMPLETE SWEEP: " + (incomplete > 0 ? incomplete + " of " + d.points().size()
+          + " points did not complete all their runs." : "complete = false in summary.json."));
+    }
+    h.h(2, "Summary");
+    List<List<String>> sum = new ArrayList<>();
+    sum.add(List.of("experiment", experiment));
+    sum.add(List.of("swept keys", String.join(", ", d.keys())));
+    sum.add(List.of("points", Integer.toString(d.points().size())));
+    if (s.has("runs")) sum.add(List.of("runs per point", Json.text(s.get("runs"))));
+    sum.add(List.of("complete", Boolean.toString(complete)));
+    h.keyValues(sum);
+
+    h.h(2, "Points");
+    List<String> ph = new ArrayList<>(List.of("point"));
+    ph.addAll(d.keys());
+    ph.addAll(List.of("runs", "complete"));
+    StringBuilder t = new StringBuilder("<table>\n<thead><tr>");
+    for (int i = 0; i < ph.size(); i++) t.append(i == 0 ? "<th class=\"l\">" : "<th>").append(Html.esc(ph.get(i))).append("</th>");
+    t.append("</tr></thead>\n<tbody>\n");
+    for (SweepData.Point p : d.points()) {
+      t.append(p.complete() ? "<tr>" : "<tr class=\"hot\">");
+      boolean hasReport = !p.dir().isEmpty() && !".".equals(p.dir()) && Files.isRegularFile(dir.resolve(p.dir()).resolve(REPORT_FILE));
+      t.append("<td class=\"l\">");
+      if (hasReport) t.append("<a href=\"").append(Html.esc(p.dir() + "/" + REPORT_FILE)).append("\">").append(Html.esc(p.dir())).append("</a>");
+      else t.append(Html.esc(p.dir()));
+      t.append("</td>");
+      for (String k : d.keys()) t.append("<td>").append(Html.esc(Json.text(p.values().get(k)))).append("</td>");
+      t.append("<td>").append(Html.esc(p.runs())).append("</td><td>").append(p.complete()).append("</td></tr>\n");
+    }
+    h.raw(t.append("</tbody>\n</table>\n").toString());
+
+    h.h(2, "Metrics: mean [95% CI] per point");
+    if (d.metricNames().isEmpty()) {
+      h.p("muted", "No metrics in summary.json.");
+    } else {
+      List<String> mh = new ArrayList<>(List.of("metric"));
+      for (SweepData.Point p : d.points()) mh.add(d.label(p));
+      List<List<String>> rows = new ArrayList<>();
+      for (String m : d.metricNames()) {
+        List<String> row = new ArrayList<>(List.of(m));
+        for (SweepData.Point p : d.points()) {
+          SweepData.Stat st = p.metrics().get(m);
+          row.add(st == null ? "-" : st.cell());
+        }
+        rows.add(row);
+      }
+      h.raw("<div style=\"overflow-x:auto\">\n");
+      h.table(mh, rows, new boolean[] {true}, null);
+      h.raw("</div>\n");
+    }
+
+    h.h(2, "Plots");
+    if (plots.isEmpty()) h.p("muted", d.points().size() < 2 ? "One point only: nothing to draw against the swept key."
+        : "Nothing to plot.");
+    for (Charts.Plot p : plots) h.image(p.title(), p.png(), p.title() + " (" + p.base() + ".png, " + p.base() + ".svg)");
+    if (skipped > 0) h.p("muted", skipped + " more metrics are not plotted; they are in summary.csv.");
+
+    h.h(2, "Files");
+    StringBuilder files = new StringBuilder("<p><a href=\"summary.json\">summary.json</a>");
+    for (Path p : written) {
+      String n = p.getFileName().toString();
+      files.append(" &middot; <a href=\"").append(Html.esc(n)).append("\">").append(Html.esc(n)).append("</a>");
+    }
+    h.raw(files.append("</p>\n").toString());
+
+    h.h(2, "Resolved configuration");
+    if (s.has("config")) h.details("config (JSON, click to expand)", Json.pretty(s.get("config")));
+    else h.p("muted", "No config section in summary.json.");
+    return h.close();
+  }
+}

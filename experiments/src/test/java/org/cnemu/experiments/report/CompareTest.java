@@ -1,0 +1,96 @@
+package org.cnemu.experiments.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CompareTest {
+  @TempDir Path tmp;
+
+  @Test
+  void runsGiveRatiosPerFlowHostAndTotals() throws IOException {
+    Compare.Table t = Compare.compare(Fixtures.resource("run-a"), Fixtures.resource("run-b"));
+    ratio(t, "flow[f1].throughput_gbps", 6.25, 12.5, 2.0);
+    ratio(t, "flow[f2].throughput_gbps", 3.16, 3.16, 1.0);
+    ratio(t, "flow[f2].latency_p50_us", 12, 6, 0.5);
+    ratio(t, "flow[f2].latency_p99_us", 30, 15, 0.5);
+    ratio(t, "total.throughput_gbps", 9.41, 15.66, 15.66 / 9.41);
+    ratio(t, "host[h2].irqs", 1234, 2468, 2.0);
+    ratio(t, "host[h2].softirq_net_rx", 3702, 1851, 0.5);
+    ratio(t, "host[h1].cpu_busy_pct", 45, 45, 1.0);
+    ratio(t, "host[h2].cpu_busy_pct", 60, 60, 1.0);
+    ratio(t, "receivers.cpu_busy_pct", 60, 60, 1.0);
+    ratio(t, "drops.total", 17, 0, 0.0);
+    ratio(t, "engine.events", 123456, 246912, 2.0);
+    Compare.Row onlyA = t.row("drops[netdev_max_backlog]");
+    assertEquals(17.0, onlyA.a());
+    assertNull(onlyA.b());
+    assertNull(onlyA.ratio());
+    assertEquals("flow[f1].throughput_gbps", t.rows().get(0).metric(), "A's order");
+
+    String text = Compare.format(t);
+    assertTrue(text.startsWith("A: "), text);
+    List<String> lines = text.lines().toList();
+    String header = lines.get(3);
+    assertTrue(header.startsWith("metric ") && header.endsWith("B/A"), header);
+    int width = header.length();
+    assertTrue(lines.stream().skip(3).filter(l -> l.contains("throughput")).allMatch(l -> l.length() == width),
+        "right-aligned ratio column:\n" + text);
+    assertTrue(text.contains("flow[f1].throughput_gbps"));
+    assertTrue(lines.stream().anyMatch(l -> l.startsWith("engine.events") && l.endsWith("  123456  246912  2.000")), text);
+    assertTrue(lines.stream().anyMatch(l -> l.startsWith("drops[netdev_max_backlog]") && l.endsWith("17       -      -")), text);
+  }
+
+  @Test
+  void sweepsAreComparedPointByPointOnMeans() throws IOException {
+    Compare.Table t = Compare.compare(Fixtures.resource("sweep-a"), Fixtures.resource("sweep-b"));
+    ratio(t, "[nic.rate=10Gbps, policy.name=rss] total.throughput_gbps", 9.4, 18.8, 2.0);
+    ratio(t, "[nic.rate=40Gbps, policy.name=rps] total.throughput_gbps", 20, 40, 2.0);
+    ratio(t, "[nic.rate=10Gbps, policy.name=rss] drops.total", 0, 0, 1.0);
+    ratio(t, "[nic.rate=25Gbps, policy.name=rss] drops.total", 17, 34, 2.0);
+    assertEquals(6 * 5, t.rows().size());
+    // summary.json given as a file works the same
+    Compare.Table f = Compare.compare(Fixtures.resource("sweep-a").resolve("summary.json"), Fixtures.resource("sweep-b"));
+    assertEquals(t.rows(), f.rows());
+  }
+
+  @Test
+  void pholdRunsCompareEngineAndModelFigures() throws IOException {
+    Compare.Table t = Compare.compare(Fixtures.resource("phold"), Fixtures.resource("phold"));
+    ratio(t, "engine.events", 98765, 98765, 1.0);
+    ratio(t, "phold.committed", 98765, 98765, 1.0);
+    assertNull(t.row("total.throughput_gbps"), "no flows, no throughput total");
+    assertEquals(0.0, t.row("drops.total").a(), "an empty drops list is zero drops");
+  }
+
+  @Test
+  void missingFolderIsANoSuchFile() {
+    assertThrows(NoSuchFileException.class, () -> Compare.compare(tmp, Fixtures.resource("run-a")));
+  }
+
+  @Test
+  void metricsFromAnInMemoryDocument() throws IOException {
+    Files.writeString(tmp.resolve("results.json"), "{\"flows\": [{\"id\": \"x\", \"throughput_gbps\": 1.5}]}");
+    Map<String, Double> m = Metrics.ofDocument(Map.of("flows", List.of(Map.of("id", "x", "throughput_gbps", 1.5))));
+    assertEquals(Map.of("flow[x].throughput_gbps", 1.5, "total.throughput_gbps", 1.5), m);
+    assertEquals(m, Metrics.of(Json.read(tmp.resolve("results.json"))));
+  }
+
+  private static void ratio(Compare.Table t, String metric, double a, double b, double ratio) {
+    Compare.Row r = t.row(metric);
+    assertTrue(r != null, "row " + metric + " in " + t.rows());
+    assertEquals(a, r.a(), 1e-9, metric + " A");
+    assertEquals(b, r.b(), 1e-9, metric + " B");
+    assertEquals(ratio, r.ratio(), 1e-9, metric + " B/A");
+  }
+}

@@ -1,0 +1,194 @@
+package org.cnemu.experiments.report;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunReportTest {
+  @TempDir Path tmp;
+
+  @Test
+  void writesCsvPlotsAndHtmlForAFullRun() throws IOException {
+    Path dir = Fixtures.copy("run-a", tmp);
+    List<Path> written = Reports.writeRun(dir);
+
+    for (String f : List.of("flows.csv", "cores.csv", "hosts.csv", "drops.csv", "cores.png", "cores.svg",
+        "throughput.png", "throughput.svg", "latency.png", "latency.svg", "report.html")) {
+      assertTrue(Files.isRegularFile(dir.resolve(f)), f);
+      assertTrue(written.contains(dir.resolve(f)), f + " listed");
+    }
+    assertFalse(Files.exists(dir.resolve("devices.csv")), "no devices section, no devices.csv");
+    assertFalse(Files.exists(dir.resolve("timeseries.csv")), "no series, no timeseries.csv");
+
+    assertEquals(List.of(
+        "id,protocol,src,dst,priority,throughput_gbps,packets_sent,packets_delivered,retransmits,out_of_order,"
+            + "latency_us.p50,latency_us.p90,latency_us.p99,latency_us.p999",
+        "f1,tcp,h1/c1,h2/c1,normal,6.25,1000,990,3,0,,,,",
+        "f2,tcp,h1/c2,h2/c2,high,3.16,500,493,1,2,12,15,30,55"), lines(dir, "flows.csv"));
+    assertEquals(List.of("host,core,usr,sys,irq,soft,idle",
+        "h1,0,20.5,30,1.5,8,40",
+        "h1,1,10,15,0.5,4.5,70",
+        "h2,0,0,2,3,95,0",
+        "h2,1,12,8,0,0,80"), lines(dir, "cores.csv"));
+    assertEquals(List.of("id,irqs,softirqs.NET_RX,softirqs.NET_TX", "h1,210,640,1480", "h2,1234,3702,12"),
+        lines(dir, "hosts.csv"));
+    assertEquals(List.of("host,place,reason,packets", "h2,backlog,netdev_max_backlog,17"), lines(dir, "drops.csv"));
+
+    for (String png : List.of("cores.png", "throughput.png", "latency.png")) assertReadablePng(dir.resolve(png));
+    for (String svg : List.of("cores.svg", "throughput.svg", "latency.svg")) assertSvg(dir.resolve(svg));
+
+    String html = Files.readString(dir.resolve("report.html"));
+    assertTrue(html.startsWith("<!DOCTYPE html>"));
+    assertTrue(html.contains("docker-overlay-tcp-2flow"));
+    assertTrue(html.contains("<td class=\"l\">f1</td>") && html.contains("<td class=\"l\">f2</td>"), "flows table");
+    assertTrue(html.contains("6.25") && html.contains("3.16"), "throughputs");
+    assertTrue(html.contains("<span class=\"flag yes\">yes</span>"), "balanced flag");
+    assertTrue(html.contains("sent 1500 = delivered 1483 + dropped 17 + in flight 0"), "conservation balance");
+    assertTrue(html.contains("<tr class=\"hot\"><td class=\"l\">h2</td><td>0</td>"), "saturated core highlighted");
+    assertTrue(html.contains("1 of 4 cores saturated"));
+    assertTrue(html.contains("<tr class=\"total\"><td class=\"l\">total</td>"), "drops total row");
+    assertTrue(html.contains("123456") && html.contains("789") && html.contains("4567"), "engine stats");
+    assertTrue(html.contains("38580"), "wall stats");
+    assertTrue(html.contains("<details><summary>"), "collapsible config");
+    assertTrue(html.contains("a &lt;tag&gt; &amp; \\&quot;quotes\\&quot; must be escaped"), "config escaped");
+    assertFalse(html.contains("<tag>"), "nothing from the data is markup");
+    assertEquals(3, count(html, "src=\"data:image/png;base64,"), "three embedded plots");
+    assertSelfContained(html);
+    assertFalse(html.contains("INCOMPLETE"));
+  }
+
+  @Test
+  void sameResultsGiveByteIdenticalCsvAndHtml() throws IOException {
+    Path one = Fixtures.copy("run-a", tmp.resolve("1"));
+    Path two = Fixtures.copy("run-a", tmp.resolve("2"));
+    Reports.writeRun(one);
+    Reports.writeRun(two);
+    Reports.writeRun(two); // rewriting in place changes nothing either
+    for (String f : List.of("flows.csv", "cores.csv", "hosts.csv", "drops.csv", "report.html")) {
+      assertArrayEquals(Files.readAllBytes(one.resolve(f)), Files.readAllBytes(two.resolve(f)), f);
+    }
+  }
+
+  @Test
+  void pholdRunHasEngineAndPholdSectionsAndNoPacketPlots() throws IOException {
+    Path dir = Fixtures.copy("phold", tmp);
+    Reports.writeRun(dir);
+    assertEquals(1, lines(dir, "flows.csv").size(), "header only");
+    assertTrue(lines(dir, "flows.csv").get(0).startsWith("id,protocol,src,dst"));
+    assertEquals(List.of("host,core,usr,sys,irq,soft,idle"), lines(dir, "cores.csv"));
+    assertFalse(Files.exists(dir.resolve("cores.png")));
+    assertFalse(Files.exists(dir.resolve("throughput.png")));
+    assertFalse(Files.exists(dir.resolve("latency.png")));
+    String html = Files.readString(dir.resolve("report.html"));
+    assertTrue(html.contains("Section: phold"));
+    assertTrue(html.contains("9f2c1ab0") && html.contains("98765"), "phold values");
+    assertTrue(html.contains("No flows in this run."));
+    assertTrue(html.contains("No conservation section"));
+    assertTrue(html.contains("5 ms (5000000 ns)"), "virtual end");
+    assertSelfContained(html);
+  }
+
+  @Test
+  void incompleteRunWithSeriesDevicesAndMissingSections() throws IOException {
+    Path dir = Fixtures.copy("series", tmp);
+    Reports.writeRun(dir);
+    assertEquals(List.of("flow,t_ms,gbps", "f1,1,1.5", "f1,2,2.5", "f1,3,2", "\"f,2\",1,0.5", "\"f,2\",2,1.25",
+        "\"f,2\",3,1.25"), lines(dir, "timeseries.csv"));
+    assertEquals(List.of("id,host,kind,rx_packets", "veth0,h2,veth,10"), lines(dir, "devices.csv"));
+    assertEquals(List.of("host,place,reason,packets"), lines(dir, "drops.csv"));
+    assertReadablePng(dir.resolve("throughput.png"));
+    assertFalse(Files.exists(dir.resolve("cores.png")));
+    String html = Files.readString(dir.resolve("report.html"));
+    assertTrue(html.contains("<div class=\"banner bad\">INCOMPLETE RUN"), "prominent incomplete banner");
+    assertTrue(html.contains("node lost: &lt;worker-2&gt;"), "error shown, escaped");
+    assertTrue(html.contains("<span class=\"flag no\">no</span>"), "unbalanced flag");
+    assertTrue(html.contains("No drops section"));
+    assertTrue(html.contains("Throughput per flow over virtual time"));
+    assertSelfContained(html);
+  }
+
+  @Test
+  void oddOrMissingFieldsDoNotCrash() throws IOException {
+    Path dir = tmp.resolve("odd");
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("results.json"), """
+        {"experiment": "odd", "flows": "not a list", "cores": [1, "x", {"host": "h9"}, {"core": 3, "idle": "n/a"}],
+         "hosts": {"h1": {"irqs": 5}}, "drops": [{"packets": "many"}], "conservation": 7,
+         "engine": [], "latency_us": null, "extra": 3}
+        """);
+    Reports.writeRun(dir);
+    assertEquals(1, lines(dir, "flows.csv").size());
+    assertEquals(List.of("id,irqs", "h1,5"), lines(dir, "hosts.csv"), "an object of hosts keyed by id");
+    assertEquals(3, lines(dir, "cores.csv").size());
+    assertReadablePng(dir.resolve("cores.png"));
+    String html = Files.readString(dir.resolve("report.html"));
+    assertTrue(html.contains("(missing)"), "complete flag missing is said");
+    assertTrue(html.contains("Other fields"));
+
+    Path empty = tmp.resolve("empty");
+    Files.createDirectories(empty);
+    Files.writeString(empty.resolve("results.json"), "{}");
+    Reports.writeRun(empty);
+    assertTrue(Files.isRegularFile(empty.resolve("report.html")));
+
+    Path none = tmp.resolve("none");
+    Files.createDirectories(none);
+    assertThrows(NoSuchFileException.class, () -> Reports.writeRun(none));
+    Files.writeString(none.resolve("results.json"), "[1, 2");
+    IOException e = assertThrows(IOException.class, () -> Reports.writeRun(none));
+    assertTrue(e.getMessage().contains("results.json"), e.getMessage());
+  }
+
+  static List<String> lines(Path dir, String file) throws IOException {
+    return Files.readAllLines(dir.resolve(file), StandardCharsets.UTF_8);
+  }
+
+  static void assertReadablePng(Path png) throws IOException {
+    BufferedImage img = ImageIO.read(png.toFile());
+    assertNotNull(img, png + " decodes");
+    assertTrue(img.getWidth() >= 400 && img.getHeight() >= 300, png + " size " + img.getWidth() + "x" + img.getHeight());
+    Set<Integer> colors = new HashSet<>();
+    for (int y = 0; y < img.getHeight(); y += 4) for (int x = 0; x < img.getWidth(); x += 4) colors.add(img.getRGB(x, y));
+    assertTrue(colors.size() > 5, png + " has content (" + colors.size() + " colours)");
+  }
+
+  static void assertSvg(Path svg) throws IOException {
+    String s = Files.readString(svg);
+    assertTrue(s.startsWith("<?xml"), svg + " is XML");
+    assertTrue(s.contains("<svg"), svg + " has <svg");
+    assertTrue(s.trim().endsWith("</svg>"), svg + " is complete");
+  }
+
+  /** No reference that would make a browser fetch anything. */
+  static void assertSelfContained(String html) {
+    assertFalse(Pattern.compile("(?i)https?://").matcher(html).find(), "no http(s) URL");
+    assertFalse(Pattern.compile("(?i)(src|href)\\s*=\\s*\"//").matcher(html).find(), "no protocol-relative URL");
+    assertFalse(Pattern.compile("(?i)<(script|link|iframe)").matcher(html).find(), "no scripts or stylesheets");
+    assertFalse(Pattern.compile("(?i)@import|url\\(").matcher(html).find(), "no CSS fetches");
+    var src = Pattern.compile("src=\"([^\"]*)\"").matcher(html);
+    while (src.find()) assertTrue(src.group(1).startsWith("data:image/png;base64,"), "embedded: " + src.group(1));
+  }
+
+  static int count(String s, String sub) {
+    int n = 0;
+    for (int i = s.indexOf(sub); i >= 0; i = s.indexOf(sub, i + 1)) n++;
+    return n;
+  }
+}

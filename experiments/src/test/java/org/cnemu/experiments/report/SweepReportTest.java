@@ -1,0 +1,99 @@
+package org.cnemu.experiments.report;
+
+import static org.cnemu.experiments.report.RunReportTest.assertReadablePng;
+import static org.cnemu.experiments.report.RunReportTest.assertSelfContained;
+import static org.cnemu.experiments.report.RunReportTest.assertSvg;
+import static org.cnemu.experiments.report.RunReportTest.count;
+import static org.cnemu.experiments.report.RunReportTest.lines;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SweepReportTest {
+  @TempDir Path tmp;
+
+  @Test
+  void writesSummaryCsvLinePlotsAndHtml() throws IOException {
+    Path dir = Fixtures.copy("sweep-a", tmp);
+    // one point already has its run report: the sweep report links it
+    Files.createDirectories(dir.resolve("point-000"));
+    Files.writeString(dir.resolve("point-000/report.html"), "<!DOCTYPE html>");
+    List<Path> written = Reports.writeSweep(dir);
+
+    List<String> csv = lines(dir, "summary.csv");
+    assertEquals("point,nic.rate,policy.name,metric,mean,ci95_low,ci95_high,stddev,n", csv.get(0));
+    assertEquals(1 + 6 * 5, csv.size(), "one row per point and metric");
+    assertEquals("point-000,10Gbps,rss,total.throughput_gbps,9.4,9.3,9.5,0.04,3", csv.get(1));
+    assertTrue(csv.contains("point-005,40Gbps,rps,flow[f1].throughput_gbps,20,19.9,20.1,0.04,3"), String.join("\n", csv));
+
+    for (String base : List.of("sweep-total.throughput_gbps", "sweep-flow_f1_.throughput_gbps",
+        "sweep-receivers.cpu_busy_pct", "sweep-drops.total", "sweep-engine.events")) {
+      assertReadablePng(dir.resolve(base + ".png"));
+      assertSvg(dir.resolve(base + ".svg"));
+      assertTrue(written.contains(dir.resolve(base + ".png")));
+    }
+    String html = Files.readString(dir.resolve("report.html"));
+    assertTrue(html.contains("cnemu sweep report: rate-sweep"));
+    assertTrue(html.contains("<a href=\"point-000/report.html\">point-000</a>"), "links an existing point report");
+    assertFalse(html.contains("point-001/report.html"), "no dead links");
+    assertTrue(html.contains("nic.rate=40Gbps, policy.name=rps"), "point label");
+    assertTrue(html.contains("9.4 [9.3, 9.5]"), "mean and interval");
+    assertEquals(5, count(html, "src=\"data:image/png;base64,"));
+    assertFalse(html.contains("INCOMPLETE"));
+    assertSelfContained(html);
+
+    Path again = Fixtures.copy("sweep-a", tmp.resolve("again"));
+    Files.createDirectories(again.resolve("point-000"));
+    Files.writeString(again.resolve("point-000/report.html"), "<!DOCTYPE html>");
+    Reports.writeSweep(again);
+    for (String f : List.of("summary.csv", "report.html")) {
+      assertArrayEquals(Files.readAllBytes(dir.resolve(f)), Files.readAllBytes(again.resolve(f)), f);
+    }
+  }
+
+  @Test
+  void categoricalKeyAndIncompletePoint() throws IOException {
+    Path dir = tmp.resolve("cat");
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("summary.json"), """
+        {"experiment": "policies", "keys": ["policy.name"], "runs": 2, "complete": false,
+         "points": [
+           {"dir": "p0", "values": {"policy.name": "rss"}, "complete": true,
+            "metrics": {"total.throughput_gbps": {"mean": 9.4, "ci95_low": 9.0, "ci95_high": 9.8, "stddev": 0.1, "n": 2}}},
+           {"dir": "p1", "values": {"policy.name": "rps"}, "complete": false,
+            "metrics": {"total.throughput_gbps": 14.1}},
+           {"dir": "p2", "values": {"policy.name": "falcon"}, "complete": true,
+            "metrics": {"total.throughput_gbps": {"mean": 18.0, "ci95_low": 17.0, "ci95_high": 19.0}}}
+         ]}
+        """);
+    Reports.writeSweep(dir);
+    assertReadablePng(dir.resolve("sweep-total.throughput_gbps.png"));
+    assertEquals("p1,rps,total.throughput_gbps,14.1,,,,", lines(dir, "summary.csv").get(2));
+    String html = Files.readString(dir.resolve("report.html"));
+    assertTrue(html.contains("INCOMPLETE SWEEP: 1 of 3 points"));
+  }
+
+  @Test
+  void runnerSummaryOfRepetitionsIsOnePoint() throws IOException {
+    Path dir = tmp.resolve("reps");
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("summary.json"), """
+        {"experiment": "x", "runs": 3, "complete": true, "run_list": [],
+         "engine": {"events": {"mean": 100.0, "ci95_low": 90.0, "ci95_high": 110.0, "stddev": 4.0, "n": 3}},
+         "flows": {"f1": {"throughput_gbps": {"mean": 9.4, "ci95_low": 9.3, "ci95_high": 9.5, "stddev": 0.04, "n": 3}}}}
+        """);
+    Reports.writeSweep(dir);
+    assertEquals(List.of("point,metric,mean,ci95_low,ci95_high,stddev,n",
+        ".,flow[f1].throughput_gbps,9.4,9.3,9.5,0.04,3",
+        ".,engine.events,100,90,110,4,3"), lines(dir, "summary.csv"));
+    assertTrue(Files.readString(dir.resolve("report.html")).contains("One point only"));
+  }
+}
