@@ -383,8 +383,9 @@ public final class TcpSender {
     private void onRto(long now, SegmentOutput out) {
         rtoEvents++;
         st.flightBytes = sndNxt - sndUna;
-        if (!inLoss) {
-            // first timeout of this loss episode (Linux recomputes ssthresh only when entering Loss)
+        if (!inLoss && !inRecovery) {
+            // Linux tcp_enter_loss recomputes ssthresh only from the Open/Disorder states: not on a repeated
+            // timeout and not when fast recovery (which already reduced it, with an inflated cwnd) times out
             st.setSsthresh(cc.ssthreshOnLoss(st, now));
         }
         cc.onRto(st, now);
