@@ -1,0 +1,48 @@
+package org.cnemu.devices;
+
+import java.io.Serializable;
+
+/**
+ * One skb as header fields only (never payload): a wire packet ({@code segs == 1}), a TSO/GSO
+ * super-segment or a GRO aggregate ({@code segs > 1}). Immutable plain data, so it may cross
+ * partitions (and, later, JVMs).
+ *
+ * @param flow flow index in the run (dense, stable)
+ * @param dir 0 = data direction (flow src -> dst), 1 = reverse (ACKs)
+ * @param udp true for UDP, false for TCP
+ * @param seq TCP: byte offset of the first payload byte; UDP: datagram number
+ * @param len payload bytes over all segments
+ * @param segs wire packets this skb stands for
+ * @param ack TCP cumulative ACK (reverse direction)
+ * @param wnd advertised window, bytes
+ * @param sackStart first SACK block start (-1: none)
+ * @param sackEnd first SACK block end
+ * @param frag UDP: IP fragment index (0-based); frags: fragments of the datagram (1 = not fragmented)
+ * @param hash skb hash (RSS/flow hash of the inner flow; survives decap)
+ * @param prio priority tag (0 normal)
+ * @param dstHost destination host index (the switch routes on it)
+ * @param sentNanos virtual time the transport emitted it
+ * @param retx true if it re-sends bytes already sent
+ */
+public record Packet(int flow, byte dir, boolean udp, long seq, int len, int segs, long ack, int wnd,
+    long sackStart, long sackEnd, short frag, short frags, int hash, byte prio, int dstHost, long sentNanos,
+    boolean retx) implements Serializable {
+
+  public boolean isAck() {
+    return dir == 1;
+  }
+
+  public boolean fragmented() {
+    return frags > 1;
+  }
+
+  public long endSeq() {
+    return seq + len;
+  }
+
+  /** A copy standing for {@code n} segments and {@code bytes} payload starting at {@code s}. */
+  public Packet slice(long s, int bytes, int n) {
+    return new Packet(flow, dir, udp, s, bytes, n, ack, wnd, sackStart, sackEnd, frag, frags, hash, prio, dstHost,
+        sentNanos, retx);
+  }
+}

@@ -1,0 +1,139 @@
+package org.cnemu.devices;
+
+import com.typesafe.config.Config;
+import org.cnemu.emulator.config.Units;
+
+/**
+ * A hardware + kernel profile and its cost model (all costs in virtual ns), read from
+ * {@code cnemu.profiles.NAME} in reference.conf (where every key names its source) with the
+ * experiment's {@code overrides} on top. Immutable; one instance is shared by the hosts of a JVM.
+ */
+public final class Profile {
+  public final String name;
+  // hardware
+  public final int cpus;
+  public final long nicRateBps;
+  public final int nicQueues;
+  public final int ringSize;
+  public final long rxUsecs;
+  public final int rxFrames;
+  public final boolean rssUdpPorts;
+  public final boolean tso;
+  public final boolean gro;
+  public final boolean tunnelOffload;
+  public final int mtu;
+  // kernel
+  public final int netdevBudget;
+  public final long netdevBudgetNanos;
+  public final int napiWeight;
+  public final int maxSoftirqRestart;
+  public final long maxSoftirqNanos;
+  public final int netdevMaxBacklog;
+  public final int groMaxSegs;
+  public final long schedSliceNanos;
+  public final long tcpRmem;
+  public final long tcpWmem;
+  public final long udpRmem;
+  public final long minRtoNanos;
+  public final long delayedAckNanos;
+  // costs (ns)
+  public final long irq, irqLatency, ipiSend, ipiLatency, ipiRx, netRxAction, napiPoll;
+  public final long driverRx, groPerPkt, ipRx, tcpRx, tcpRxPerSeg, udpRx, ipDefrag, csumPerKib;
+  public final long vxlanDecap, groCellEnqueue, bridge, veth, netfilter, backlogEnqueue, backlogPoll;
+  public final long tcpTx, tcpAckTx, ipTx, udpTx, ipFrag, driverTx, driverTxPerPkt, gsoSeg, vxlanEncap;
+  public final long syscall, copyPerKib, wakeup, skbFree, crossCore, appPerMessage, timer;
+
+  public Profile(String name, Config p) {
+    this.name = name;
+    cpus = p.getInt("cpus");
+    Config n = p.getConfig("nic");
+    nicRateBps = Units.bitsPerSec(n, "rate");
+    nicQueues = n.getInt("queues");
+    ringSize = n.getInt("ring");
+    rxUsecs = Units.nanos(n, "rx-usecs");
+    rxFrames = n.getInt("rx-frames");
+    rssUdpPorts = n.getBoolean("rss-udp-ports");
+    tso = n.getBoolean("tso");
+    gro = n.getBoolean("gro");
+    tunnelOffload = n.getBoolean("tunnel-offload");
+    mtu = (int) Units.bytes(n, "mtu");
+    Config k = p.getConfig("kernel");
+    netdevBudget = k.getInt("netdev-budget");
+    netdevBudgetNanos = Units.nanos(k, "netdev-budget-usecs");
+    napiWeight = k.getInt("napi-weight");
+    maxSoftirqRestart = k.getInt("max-softirq-restart");
+    maxSoftirqNanos = Units.nanos(k, "max-softirq-time");
+    netdevMaxBacklog = k.getInt("netdev-max-backlog");
+    groMaxSegs = k.getInt("gro-max-segs");
+    schedSliceNanos = Units.nanos(k, "sched-slice");
+    tcpRmem = Units.bytes(k, "tcp-rmem");
+    tcpWmem = Units.bytes(k, "tcp-wmem");
+    udpRmem = Units.bytes(k, "udp-rmem");
+    minRtoNanos = Units.nanos(k, "min-rto");
+    delayedAckNanos = Units.nanos(k, "delayed-ack");
+    Config c = p.getConfig("costs");
+    irq = Units.nanos(c, "irq");
+    irqLatency = Units.nanos(c, "irq-latency");
+    ipiSend = Units.nanos(c, "ipi-send");
+    ipiLatency = Units.nanos(c, "ipi-latency");
+    ipiRx = Units.nanos(c, "ipi-rx");
+    netRxAction = Units.nanos(c, "net-rx-action");
+    napiPoll = Units.nanos(c, "napi-poll");
+    driverRx = Units.nanos(c, "driver-rx");
+    groPerPkt = Units.nanos(c, "gro");
+    ipRx = Units.nanos(c, "ip-rx");
+    tcpRx = Units.nanos(c, "tcp-rx");
+    tcpRxPerSeg = Units.nanos(c, "tcp-rx-per-seg");
+    udpRx = Units.nanos(c, "udp-rx");
+    ipDefrag = Units.nanos(c, "ip-defrag");
+    csumPerKib = Units.nanos(c, "csum-per-kib");
+    vxlanDecap = Units.nanos(c, "vxlan-decap");
+    groCellEnqueue = Units.nanos(c, "gro-cell-enqueue");
+    bridge = Units.nanos(c, "bridge");
+    veth = Units.nanos(c, "veth");
+    netfilter = Units.nanos(c, "netfilter");
+    backlogEnqueue = Units.nanos(c, "backlog-enqueue");
+    backlogPoll = Units.nanos(c, "backlog-poll");
+    tcpTx = Units.nanos(c, "tcp-tx");
+    tcpAckTx = Units.nanos(c, "tcp-ack-tx");
+    ipTx = Units.nanos(c, "ip-tx");
+    udpTx = Units.nanos(c, "udp-tx");
+    ipFrag = Units.nanos(c, "ip-frag");
+    driverTx = Units.nanos(c, "driver-tx");
+    driverTxPerPkt = Units.nanos(c, "driver-tx-per-pkt");
+    gsoSeg = Units.nanos(c, "gso-seg");
+    vxlanEncap = Units.nanos(c, "vxlan-encap");
+    syscall = Units.nanos(c, "syscall");
+    copyPerKib = Units.nanos(c, "copy-per-kib");
+    wakeup = Units.nanos(c, "wakeup");
+    skbFree = Units.nanos(c, "skb-free");
+    crossCore = Units.nanos(c, "cross-core");
+    appPerMessage = Units.nanos(c, "app-per-message");
+    timer = Units.nanos(c, "timer");
+  }
+
+  /** Loads {@code cnemu.profiles.NAME} from {@code root} with {@code overrides} (same shape) on top. */
+  public static Profile load(Config root, String name, Config overrides) {
+    String path = "cnemu.profiles." + name;
+    if (!root.hasPath(path)) throw new IllegalArgumentException("unknown profile '" + name + "'");
+    return new Profile(name, overrides.withFallback(root.getConfig(path)));
+  }
+
+  public long copy(long bytes) {
+    return bytes * copyPerKib / 1024;
+  }
+
+  public long csum(long bytes) {
+    return bytes * csumPerKib / 1024;
+  }
+
+  /** TCP MSS for this MTU (IP 20 + TCP 20 + timestamps 12). */
+  public int mss() {
+    return mtu - 52;
+  }
+
+  /** UDP payload per IP fragment (MTU - IP header, multiple of 8). */
+  public int fragPayload() {
+    return ((mtu - 20) / 8) * 8;
+  }
+}

@@ -1,0 +1,586 @@
+package org.cnemu.nodes.kernel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import org.cnemu.devices.Gro;
+import org.cnemu.devices.Hashing;
+import org.cnemu.devices.Packet;
+import org.cnemu.devices.PacketQueue;
+import org.cnemu.devices.Profile;
+import org.cnemu.devices.RxRing;
+import org.cnemu.devices.StackKind;
+import org.cnemu.emulator.EntityRef;
+import org.cnemu.emulator.steering.Boundary;
+import org.cnemu.emulator.steering.StageContext;
+import org.cnemu.emulator.steering.SteeringPolicy;
+
+/**
+ * One emulated host's kernel: the plain per-host objects (NIC rings, per-CPU backlogs and gro_cells,
+ * sockets, counters) shared by the host's entities (its cores and its NIC), which all live in one
+ * partition, and the stage code of the receive and transmit paths. Stage code runs inside the
+ * {@link CoreEntity} that processes the batch; it returns the CPU time it took and stamps its
+ * effects at {@code offset} ns into the current step.
+ */
+final class HostKernel implements StageContext {
+  // receive stages (resume points stored with queued skbs)
+  static final int S_GRO = 0; // packets split off after the driver: GRO + L3 on the target core
+  static final int S_L3 = 1; // after pNIC GRO: IP (+ outer UDP + VXLAN decap for overlays)
+  static final int S_CELL = 2; // gro_cell poll: after inner GRO
+  static final int S_CONT = 3; // container-side backlog: netfilter + IP + L4 in the container netns
+  static final int S_TX_HOST = 4; // transmit: veth -> backlog -> bridge -> VXLAN encap -> pNIC
+  static final int IF_PNIC = 2;
+  static final int IF_VXLAN = 3;
+  static final int IF_VETH = 4;
+
+  final Spec spec;
+  final Spec.HostSpec hs;
+  final Profile p;
+  final StackKind stack;
+  final SteeringPolicy policy;
+  final int cpus;
+  final long warmup;
+  final RxRing[] rings;
+  final PacketQueue[] backlog;
+  final PacketQueue[] groCell;
+  final CoreEntity[] cores;
+  EntityRef<Object>[] coreRefs;
+  EntityRef<Object> nicRef;
+  NicEntity nic;
+  final List<Sock> socks = new ArrayList<>();
+  final Sock[] rxSockByFlow;
+  final Sock[] txSockByFlow;
+  final int[] lastRecvCpu;
+  private final long[] lastTx;
+  // counters
+  long irqs;
+  long ipis;
+  long netRx;
+  long netTx;
+  long sent;
+  long delivered;
+  long groCellSkbs;
+  long backlogSkbs;
+  long bridgeSkbs;
+  long vethSkbs;
+  long vxlanRx;
+  long vxlanTx;
+  final TreeMap<String, Long> drops = new TreeMap<>();
+  // stage context of the current decision
+  private CoreEntity cur;
+  private Packet ctxSkb;
+  private int ctxIf;
+
+  HostKernel(Spec spec, Spec.HostSpec hs, SteeringPolicy policy) {
+    this.spec = spec;
+    this.hs = hs;
+    this.p = spec.profile;
+    this.stack = spec.stack;
+    this.policy = policy;
+    this.cpus = hs.cpus();
+    this.warmup = spec.warmupNanos;
+    rings = new RxRing[p.nicQueues];
+    for (int q = 0; q < rings.length; q++) rings[q] = new RxRing(q, p.ringSize);
+    backlog = new PacketQueue[cpus];
+    groCell = new PacketQueue[cpus];
+    for (int c = 0; c < cpus; c++) {
+      backlog[c] = new PacketQueue("backlog", p.netdevMaxBacklog);
+      groCell[c] = new PacketQueue("gro_cell", p.netdevMaxBacklog);
+    }
+    cores = new CoreEntity[cpus];
+    rxSockByFlow = new Sock[spec.flows.size()];
+    txSockByFlow = new Sock[spec.flows.size()];
+    lastRecvCpu = new int[spec.flows.size()];
+    lastTx = new long[spec.flows.size() * 2];
+    java.util.Arrays.fill(lastRecvCpu, -1);
+  }
+
+  int irqCpu(int queue) {
+    return queue % cpus;
+  }
+
+  void drop(String place, String reason, long n) {
+    drops.merge(place + "|" + reason, n, Long::sum);
+  }
+
+  // ---------------------------------------------------------------- NAPI polls
+
+  /** pNIC NAPI poll of {@code ring}: driver, GRO, then the rest of the path per skb. */
+  long pollNic(CoreEntity c, RxRing ring, int quota, int[] work) {
+    long now = c.nowNs();
+    int k = Math.min(quota, ring.ready(now));
+    work[0] = k;
+    long cost = p.napiPoll;
+    if (k == 0) return cost;
+    List<Packet> batch = new ArrayList<>(k);
+    for (int i = 0; i < k; i++) {
+      Packet pk = ring.poll();
+      cost += p.driverRx;
+      if (policy.targetCpu(Boundary.AFTER_DRIVER, ctx(c, pk, IF_PNIC)) != c.cpu) {
+        cost += remote(c, pk, false, S_GRO, cost);
+      } else {
+        batch.add(pk);
+      }
+    }
+    cost += groAndL3(c, batch, cost);
+    return cost;
+  }
+
+  private long groAndL3(CoreEntity c, List<Packet> batch, long offset) {
+    long cost = 0;
+    if (batch.isEmpty()) return 0;
+    if (p.gro) {
+      cost += (long) batch.size() * p.groPerPkt;
+      // Without tunnel RX offload the outer GRO cannot aggregate VXLAN packets (inner csum unverified).
+      if (!stack.overlay() || p.tunnelOffload) batch = Gro.coalesce(batch, p.groMaxSegs);
+    }
+    for (Packet s : batch) {
+      int t = policy.targetCpu(Boundary.AFTER_GRO, ctx(c, s, IF_PNIC));
+      if (t != c.cpu) {
+        cost += remote(c, s, false, S_L3, offset + cost);
+      } else {
+        cost += rx(c, S_L3, s, offset + cost);
+      }
+    }
+    return cost;
+  }
+
+  long pollGroCell(CoreEntity c, int quota, int[] work) {
+    PacketQueue q = groCell[c.cpu];
+    long cost = p.napiPoll;
+    List<Packet> batch = new ArrayList<>();
+    int n = 0;
+    while (n < quota && !q.isEmpty()) {
+      batch.add(q.poll());
+      n++;
+    }
+    work[0] = n;
+    groCellSkbs += n;
+    if (p.gro) {
+      for (Packet s : batch) cost += (long) s.segs() * p.groPerPkt;
+      batch = Gro.coalesce(batch, p.groMaxSegs);
+    }
+    for (Packet s : batch) cost += rx(c, S_CELL, s, cost);
+    return cost;
+  }
+
+  long pollBacklog(CoreEntity c, int quota, int[] work) {
+    PacketQueue q = backlog[c.cpu];
+    long cost = p.napiPoll;
+    int n = 0;
+    List<Packet> groBatch = null;
+    while (n < quota && !q.isEmpty()) {
+      int st = q.peekStage();
+      Packet s = q.poll();
+      n++;
+      cost += p.backlogPoll;
+      if (st == S_GRO) {
+        if (groBatch == null) groBatch = new ArrayList<>();
+        groBatch.add(s);
+        continue;
+      }
+      if (st == S_TX_HOST) cost += txHost(c, s, cost);
+      else cost += rx(c, st, s, cost);
+    }
+    if (groBatch != null) cost += groAndL3(c, groBatch, cost);
+    work[0] = n;
+    backlogSkbs += n;
+    return cost;
+  }
+
+  // ---------------------------------------------------------------- receive stages
+
+  /** Runs the receive path of {@code s} from {@code stage} until it is queued or delivered. */
+  long rx(CoreEntity c, int stage, Packet s, long offset) {
+    long cost = 0;
+    switch (stage) {
+      case S_L3 -> {
+        cost += p.ipRx;
+        if (!stack.overlay()) return cost + l4(c, s, offset + cost);
+        cost += p.udpRx + p.vxlanDecap;
+        vxlanRx += s.segs();
+        if (!p.tunnelOffload && !s.udp()) cost += p.csum(s.len());
+        if (policy.runToCompletion(Boundary.GRO_CELL, ctx(c, s, IF_VXLAN))) {
+          return cost + rx(c, S_CELL, s, offset + cost);
+        }
+        int t = policy.targetCpu(Boundary.GRO_CELL, ctx(c, s, IF_VXLAN));
+        if (t != c.cpu) return cost + remote(c, s, true, S_CELL, offset + cost);
+        cost += p.groCellEnqueue;
+        if (groCell[c.cpu].offer(s, S_CELL)) c.scheduleCell(false);
+        else drop("gro_cell", "netdev_max_backlog", s.segs());
+        return cost;
+      }
+      case S_CELL -> {
+        if (stack == StackKind.LINUX_OVERLAY) return cost + p.ipRx + l4(c, s, offset + cost + p.ipRx);
+        cost += p.bridge + p.netfilter + p.veth;
+        bridgeSkbs++;
+        vethSkbs++;
+        if (policy.runToCompletion(Boundary.BACKLOG, ctx(c, s, IF_VETH))) {
+          return cost + rx(c, S_CONT, s, offset + cost);
+        }
+        return cost + toBacklog(c, s, S_CONT, offset + cost);
+      }
+      case S_CONT -> {
+        cost += p.netfilter + p.ipRx;
+        return cost + l4(c, s, offset + cost);
+      }
+      default -> throw new IllegalStateException("stage " + stage);
+    }
+  }
+
+  /** netif_rx: enqueue_to_backlog of the core the policy picks (vanilla: this one). */
+  private long toBacklog(CoreEntity c, Packet s, int stage, long offset) {
+    int t = policy.targetCpu(Boundary.BACKLOG, ctx(c, s, IF_VETH));
+    if (t != c.cpu) return remote(c, s, false, stage, offset);
+    if (backlog[c.cpu].offer(s, stage)) {
+      c.scheduleBacklog(policy.highPriority(Boundary.BACKLOG, ctx(c, s, IF_VETH)));
+    } else {
+      drop("backlog", "netdev_max_backlog", s.segs());
+    }
+    return p.backlogEnqueue;
+  }
+
+  /** Cross-core enqueue: the target core receives it after the IPI latency. */
+  private long remote(CoreEntity c, Packet s, boolean cell, int stage, long offset) {
+    int t = policy.targetCpu(cell ? Boundary.GRO_CELL : Boundary.BACKLOG, ctx(c, s, cell ? IF_VXLAN : IF_VETH));
+    if (t < 0 || t >= cpus || t == c.cpu) t = Math.floorMod(t, cpus);
+    c.sendTo(coreRefs[t], offset + p.ipiSend + p.ipiLatency, new Msgs.RemoteEnqueue(s, cell, stage));
+    return p.backlogEnqueue + p.ipiSend;
+  }
+
+  /** The remote side of {@link #remote}: runs as the IPI handler on the target core. */
+  void acceptRemote(CoreEntity c, Msgs.RemoteEnqueue m) {
+    PacketQueue q = m.groCell() ? groCell[c.cpu] : backlog[c.cpu];
+    if (q.offer(m.skb(), m.stage())) {
+      if (m.groCell()) c.scheduleCell(false);
+      else c.scheduleBacklog(policy.highPriority(Boundary.BACKLOG, ctx(c, m.skb(), IF_VETH)));
+    } else {
+      drop(q.name, "netdev_max_backlog", m.skb().segs());
+    }
+  }
+
+  /** Transport layer of the destination namespace. */
+  private long l4(CoreEntity c, Packet s, long offset) {
+    long cost = 0;
+    if (s.udp()) {
+      Sock k = rxSockByFlow[s.flow()];
+      if (s.fragmented()) {
+        cost += p.ipDefrag;
+        if (k.partialSeq != s.seq()) {
+          if (k.partialSeq >= 0 && k.partialFrags > 0) drop("ip_defrag", "incomplete", k.partialFrags);
+          k.partialSeq = s.seq();
+          k.partialFrags = 0;
+        }
+        k.partialFrags++;
+        if (s.frag() != s.frags() - 1) return cost;
+        if (k.partialFrags != s.frags()) {
+          drop("ip_defrag", "incomplete", k.partialFrags);
+          k.partialSeq = -1;
+          k.partialFrags = 0;
+          return cost;
+        }
+        k.partialSeq = -1;
+        k.partialFrags = 0;
+      }
+      int segs = s.frags();
+      long bytes = s.fragmented() ? k.flow.messageBytes() : s.len();
+      cost += p.udpRx + (s.fragmented() ? p.csum(bytes) : 0);
+      if (k.udpQueuedBytes + bytes > p.udpRmem) {
+        drop("socket", "rcvbuf_full", segs);
+        return cost;
+      }
+      delivered += segs;
+      k.deliveredSegs += segs;
+      k.udpQueuedBytes += bytes;
+      c.sendTo(coreRefs[k.cpu], offset + cost, new Msgs.SockData(k.id, bytes, segs));
+      return cost;
+    }
+    if (s.isAck()) {
+      Sock k = txSockByFlow[s.flow()];
+      delivered += s.segs();
+      cost += p.tcpRx;
+      boolean freed = k.tx.onAck(s.ack(), s.wnd(), s.sackStart(), s.sackEnd(), s.sentNanos(), c.nowNs() + offset);
+      cost += tcpPush(c, k, offset + cost);
+      if (freed && k.sleeping && !k.wakePending) {
+        k.wakePending = true;
+        c.sendTo(coreRefs[k.cpu], offset + cost + p.wakeup, new Msgs.Wake(k.id));
+      }
+      return cost;
+    }
+    Sock k = rxSockByFlow[s.flow()];
+    delivered += s.segs();
+    k.deliveredSegs += s.segs();
+    cost += p.tcpRx + (long) s.segs() * p.tcpRxPerSeg;
+    long n = k.rx.onData(s.seq(), s.len(), s.segs());
+    if (n > 0) c.sendTo(coreRefs[k.cpu], offset + cost, new Msgs.SockData(k.id, n, 0));
+    if (k.rx.ackDue()) cost += sendAck(c, k, offset + cost, s.sentNanos());
+    return cost;
+  }
+
+  long sendAck(CoreEntity c, Sock k, long offset, long echo) {
+    k.rx.pendingAckSegs = 0;
+    Spec.FlowSpec f = k.flow;
+    Packet a = new Packet(f.index(), (byte) 1, false, 0, 0, 1, k.rx.rcvNxt, k.rx.window(), k.rx.lastSackStart,
+        k.rx.lastSackEnd, (short) 0, (short) 1, flowHash(f, 1), (byte) f.prio(), f.srcHost(), echo, false);
+    sent += 1;
+    return p.tcpAckTx + tx(c, a, offset + p.tcpAckTx);
+  }
+
+  /** tcp_write_xmit from whatever context runs it (app sendmsg or ACK softirq). */
+  long tcpPush(CoreEntity c, Sock k, long offset) {
+    long cost = 0;
+    Spec.FlowSpec f = k.flow;
+    for (Tcp.Seg g : k.tx.output(c.nowNs() + offset)) {
+      int segs = (g.len() + p.mss() - 1) / p.mss();
+      Packet s = new Packet(f.index(), (byte) 0, false, g.seq(), g.len(), segs, 0, 0, -1, -1, (short) 0, (short) 1,
+          flowHash(f, 0), (byte) f.prio(), f.dstHost(), c.nowNs() + offset + cost, g.retx());
+      sent += segs;
+      k.sentSegs += segs;
+      cost += p.tcpTx;
+      cost += tx(c, s, offset + cost);
+    }
+    return cost;
+  }
+
+  // ---------------------------------------------------------------- transmit stages
+
+  /** Transmit path of an skb leaving a socket of this host's stack. */
+  long tx(CoreEntity c, Packet s, long offset) {
+    long cost = p.ipTx;
+    switch (stack) {
+      case NATIVE -> cost += driverTx(c, s, offset + cost);
+      case LINUX_OVERLAY -> {
+        cost += p.vxlanEncap + p.ipTx;
+        vxlanTx += s.segs();
+        cost += driverTx(c, s, offset + cost);
+      }
+      case DOCKER_OVERLAY -> {
+        cost += p.netfilter + p.veth;
+        vethSkbs++;
+        int t = policy.targetCpu(Boundary.BACKLOG, ctx(c, s, IF_VETH));
+        if (t != c.cpu) {
+          cost += remote(c, s, false, S_TX_HOST, offset + cost);
+        } else if (backlog[c.cpu].offer(s, S_TX_HOST)) {
+          cost += p.backlogEnqueue;
+          c.scheduleBacklog(false);
+        } else {
+          drop("backlog", "netdev_max_backlog", s.segs());
+        }
+      }
+    }
+    return cost;
+  }
+
+  /** Host side of the Docker transmit path (process_backlog of the veth peer). */
+  long txHost(CoreEntity c, Packet s, long offset) {
+    bridgeSkbs++;
+    vxlanTx += s.segs();
+    long cost = p.bridge + p.netfilter + p.vxlanEncap + p.ipTx;
+    return cost + driverTx(c, s, offset + cost);
+  }
+
+  private long driverTx(CoreEntity c, Packet s, long offset) {
+    long cost = p.driverTx;
+    if (s.segs() > 1 && !p.tso) cost += (long) s.segs() * (p.gsoSeg + p.driverTxPerPkt);
+    // the socket lock / qdisc keep one flow's skbs in order even when app and softirq both transmit
+    int key = s.flow() * 2 + s.dir();
+    long at = Math.max(c.nowNs() + offset + cost, lastTx[key]);
+    lastTx[key] = at;
+    c.sendTo(nicRef, at - c.nowNs(), new Msgs.Tx(s));
+    return cost;
+  }
+
+  // ---------------------------------------------------------------- applications
+
+  /** One app step: returns {usr, sys} ns, or null when the thread must sleep. */
+  long[] appStep(CoreEntity c, Sock k) {
+    long now = c.nowNs();
+    Spec.FlowSpec f = k.flow;
+    if (now < f.startNanos()) {
+      k.nextSendAt = f.startNanos();
+      c.sendTo(coreRefs[k.cpu], f.startNanos() - now, new Msgs.AppTimer(k.id));
+      return null;
+    }
+    if (k.sender && !k.udp) {
+      if (f.rateBps() > 0 && now < k.nextSendAt) { // iperf3 -b: paced writes
+        c.sendTo(coreRefs[k.cpu], k.nextSendAt - now, new Msgs.AppTimer(k.id));
+        return null;
+      }
+      long space = k.tx.space();
+      if (space <= 0) return null;
+      long bytes = Math.min(f.messageBytes(), space);
+      if (f.rateBps() > 0) {
+        k.nextSendAt = Math.max(k.nextSendAt, f.startNanos()) + Math.max(1, bytes * 8 * 1_000_000_000L / f.rateBps());
+      }
+      k.tx.written += bytes;
+      long sys = p.syscall + p.copy(bytes);
+      sys += tcpPush(c, k, sys + p.appPerMessage);
+      return new long[] {p.appPerMessage, sys};
+    }
+    if (k.sender) {
+      if (f.rateBps() > 0 && now < k.nextSendAt) {
+        c.sendTo(coreRefs[k.cpu], k.nextSendAt - now, new Msgs.AppTimer(k.id));
+        return null;
+      }
+      long backlogNs = nic.txBusyUntil - now;
+      if (backlogNs > 100_000) { // qdisc/TX ring full: the socket blocks until the NIC drains
+        c.sendTo(coreRefs[k.cpu], backlogNs - 50_000, new Msgs.AppTimer(k.id));
+        return null;
+      }
+      long bytes = f.messageBytes();
+      long sys = p.syscall + p.copy(bytes) + p.udpTx;
+      int fp = p.fragPayload();
+      long total = bytes + 8;
+      int frags = total <= p.mtu - 20 ? 1 : (int) ((total + fp - 1) / fp);
+      long seq = k.dgramSeq++;
+      int h = flowHash(f, 0);
+      for (int i = 0; i < frags; i++) {
+        int len = frags == 1 ? (int) bytes : (int) Math.min(fp, total - (long) i * fp);
+        Packet s = new Packet(f.index(), (byte) 0, true, seq, len, 1, 0, 0, -1, -1, (short) i, (short) frags, h,
+            (byte) f.prio(), f.dstHost(), now, false);
+        if (frags > 1) sys += p.ipFrag;
+        sent += 1;
+        k.sentSegs += 1;
+        sys += tx(c, s, sys + p.appPerMessage);
+      }
+      if (f.rateBps() > 0) {
+        long interval = Math.max(1, bytes * 8 * 1_000_000_000L / f.rateBps());
+        k.nextSendAt = Math.max(k.nextSendAt, f.startNanos()) + interval;
+      }
+      return new long[] {p.appPerMessage, sys};
+    }
+    // receiver
+    if (k.udp) {
+      long[] d = k.dgrams.poll();
+      if (d == null) return null;
+      k.udpQueuedBytes -= d[0];
+      k.dgramsDelivered++;
+      if (now >= warmup) k.goodBytes += d[0];
+      lastRecvCpu[f.index()] = c.cpu;
+      return new long[] {p.appPerMessage, p.syscall + p.copy(d[0]) + p.skbFree * d[1]};
+    }
+    if (k.readable <= 0) return null;
+    long bytes = Math.min(k.readable, f.messageBytes());
+    k.readable -= bytes;
+    int before = k.rx.window();
+    k.rx.queued -= bytes;
+    if (now >= warmup) k.goodBytes += bytes;
+    lastRecvCpu[f.index()] = c.cpu;
+    long sys = p.syscall + p.copy(bytes) + p.skbFree * Math.max(1, bytes / (p.mss() * 20L));
+    // tcp_cleanup_rbuf: window update when the window opened a lot from a small value
+    if (before < k.rx.rcvbuf / 8 && k.rx.window() >= k.rx.rcvbuf / 4) sys += sendAck(c, k, sys, 0);
+    return new long[] {p.appPerMessage, sys};
+  }
+
+  /** Bytes/datagrams became readable in {@code k} (SockData handled on the app core). */
+  void sockData(Sock k, Msgs.SockData m) {
+    if (k.udp) k.dgrams.add(new long[] {m.bytes(), m.datagrams()});
+    else k.readable += m.bytes();
+  }
+
+  static int flowHash(Spec.FlowSpec f, int dir) {
+    return Hashing.mix32(((long) f.index() << 1 | dir) * 0x9E3779B97F4A7C15L + 12345);
+  }
+
+  // ---------------------------------------------------------------- StageContext
+
+  private StageContext ctx(CoreEntity c, Packet s, int ifindex) {
+    cur = c;
+    ctxSkb = s;
+    ctxIf = ifindex;
+    return this;
+  }
+
+  @Override
+  public long now() {
+    return cur.nowNs();
+  }
+
+  @Override
+  public int cpu() {
+    return cur.cpu;
+  }
+
+  @Override
+  public int cpus() {
+    return cpus;
+  }
+
+  @Override
+  public int flowHash() {
+    return ctxSkb.hash();
+  }
+
+  @Override
+  public int ifindex() {
+    return ctxIf;
+  }
+
+  @Override
+  public int flowId() {
+    return ctxSkb.flow();
+  }
+
+  @Override
+  public int priority() {
+    return ctxSkb.prio();
+  }
+
+  @Override
+  public int segments() {
+    return ctxSkb.segs();
+  }
+
+  @Override
+  public int lastRecvCpu() {
+    int f = ctxSkb.flow();
+    return f >= 0 && f < lastRecvCpu.length ? lastRecvCpu[f] : -1;
+  }
+
+  @Override
+  public long backlogEnqueued(int cpu) {
+    return backlog[cpu].enqueued;
+  }
+
+  @Override
+  public long backlogDequeued(int cpu) {
+    return backlog[cpu].dequeued;
+  }
+
+  @Override
+  public long busyNanos(int cpu) {
+    return cores[cpu] == null ? 0 : cores[cpu].busyNanos();
+  }
+
+  // ---------------------------------------------------------------- end of run
+
+  record FlowSide(int flow, boolean sender, long sentSegs, long retransSegs, long deliveredSegs, long oooSegs,
+      long goodBytes, long cwnd, long srttNanos) {}
+
+  record HostReport(String id, int index, long irqs, long ipis, long netRx, long netTx, long sent, long delivered,
+      String[] dropKeys, long[] dropCounts, long inQueues, long ringDrops, long nicTx, long nicRx,
+      long groCellSkbs, long backlogSkbs, long bridgeSkbs, long vethSkbs, long vxlanRx, long vxlanTx,
+      FlowSide[] flows) {}
+
+  HostReport report(NicEntity n) {
+    long inQ = 0;
+    for (RxRing r : rings) inQ += r.size();
+    for (PacketQueue q : backlog) inQ += q.packetsInside();
+    for (PacketQueue q : groCell) inQ += q.packetsInside();
+    long ringDrops = 0;
+    for (RxRing r : rings) ringDrops += r.dropped;
+    FlowSide[] fs = new FlowSide[socks.size()];
+    for (int i = 0; i < fs.length; i++) {
+      Sock k = socks.get(i);
+      if (k.partialFrags > 0) inQ += k.partialFrags;
+      fs[i] = new FlowSide(k.flow.index(), k.sender, k.sentSegs, k.tx == null ? 0 : k.tx.retransSegs,
+          k.deliveredSegs, k.rx == null ? 0 : k.rx.oooSegs, k.goodBytes, k.tx == null ? 0 : k.tx.cwnd,
+          k.tx == null ? 0 : k.tx.srtt);
+    }
+    String[] keys = drops.keySet().toArray(new String[0]);
+    long[] counts = new long[keys.length];
+    for (int i = 0; i < keys.length; i++) counts[i] = drops.get(keys[i]);
+    return new HostReport(hs.id(), hs.index(), irqs, ipis, netRx, netTx, sent, delivered, keys, counts, inQ,
+        ringDrops, n.txPackets, n.rxPackets, groCellSkbs, backlogSkbs, bridgeSkbs, vethSkbs, vxlanRx, vxlanTx, fs);
+  }
+}

@@ -1,0 +1,181 @@
+package org.cnemu.nodes.kernel;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigOrigin;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.cnemu.devices.Profile;
+import org.cnemu.devices.StackKind;
+import org.cnemu.emulator.EntityReport;
+import org.cnemu.emulator.EntityRef;
+import org.cnemu.emulator.SimulationBuilder;
+import org.cnemu.emulator.SimulationResult;
+import org.cnemu.emulator.config.Units;
+import org.cnemu.emulator.model.BuiltModel;
+import org.cnemu.emulator.model.ConfigProblem;
+import org.cnemu.emulator.model.ModelProvider;
+import org.cnemu.emulator.steering.SteeringPolicy;
+import org.cnemu.emulator.steering.SteeringPolicyProvider;
+import org.cnemu.emulator.steering.SteeringRegistry;
+
+/** {@code experiment.model = kernel}: Linux hosts (native / Linux overlay / Docker overlay) around a switch. */
+public final class KernelModelProvider implements ModelProvider {
+  @Override
+  public String name() {
+    return "kernel";
+  }
+
+  @Override
+  public String description() {
+    return "Linux host data path (NIC queues, IRQs, NAPI/softirq per core, VXLAN/bridge/veth, TCP/UDP apps) on a star fabric";
+  }
+
+  @Override
+  public List<ConfigProblem> validate(Config e) {
+    List<ConfigProblem> out = new ArrayList<>();
+    Config root = ConfigFactory.defaultReference();
+    String profile = e.hasPath("profile") ? e.getString("profile") : "";
+    if (!root.hasPath("cnemu.profiles." + Spec.quote(profile))) {
+      List<String> valid = new ArrayList<>(root.getConfig("cnemu.profiles").root().keySet());
+      valid.sort(null);
+      out.add(problem(e, "profile", "unknown profile '" + profile + "'; valid profiles: " + String.join(", ", valid)));
+      return out;
+    }
+    int profileCpus = root.getInt("cnemu.profiles." + Spec.quote(profile) + ".cpus");
+    try {
+      StackKind.parse(e.getString("topology.stack"));
+    } catch (IllegalArgumentException ex) {
+      out.add(problem(e, "topology.stack", ex.getMessage()));
+    }
+    SteeringRegistry reg = new SteeringRegistry();
+    if (!reg.has(e.getString("steering"))) {
+      out.add(problem(e, "steering", "unknown steering policy '" + e.getString("steering") + "'; valid policies: "
+          + String.join(", ", reg.all().keySet())));
+    }
+    java.util.TreeSet<String> hosts = new java.util.TreeSet<>(e.getConfig("topology.hosts").root().keySet());
+    if (hosts.isEmpty()) for (int i = 1; i <= e.getInt("topology.host-count"); i++) hosts.add("h" + i);
+    for (String h : e.getConfig("topology.hosts").root().keySet()) {
+      String path = "topology.hosts." + Spec.quote(h) + ".cpus";
+      if (e.hasPath(path) && e.getInt(path) > profileCpus) {
+        out.add(problem(e, path, e.getInt(path) + " cores, but profile " + profile + " has " + profileCpus));
+      }
+    }
+    for (String k : List.of("topology.link.rate", "topology.link.delay", "topology.link.queue")) {
+      try {
+        if (k.endsWith("rate")) Units.bitsPerSec(e, k);
+        else if (k.endsWith("delay")) Units.nanos(e, k);
+        else Units.bytes(e, k);
+      } catch (ConfigException ex) {
+        out.add(problem(e, k, ex.getMessage()));
+      }
+    }
+    int i = 0;
+    for (Config w : e.getConfigList("workloads")) {
+      for (String end : List.of("src", "dst")) {
+        if (!w.hasPath(end)) {
+          out.add(new ConfigProblem(file(w.origin()), w.origin().lineNumber(), "workloads[" + i + "]." + end, "missing"));
+          continue;
+        }
+        String h = Spec.hostPart(w.getString(end));
+        if (!hosts.contains(h)) {
+          out.add(new ConfigProblem(file(w.getValue(end).origin()), w.getValue(end).origin().lineNumber(),
+              "workloads[" + i + "]." + end, "unknown host '" + h + "'; hosts: " + String.join(", ", hosts)));
+        }
+      }
+      if (w.hasPath("rate")) {
+        try {
+          Units.bitsPerSec(w, "rate");
+        } catch (ConfigException ex) {
+          out.add(new ConfigProblem(file(w.origin()), w.origin().lineNumber(), "workloads[" + i + "].rate", ex.getMessage()));
+        }
+      }
+      i++;
+    }
+    return out;
+  }
+
+  private static String file(ConfigOrigin o) {
+    return o == null ? null : (o.filename() != null ? o.filename() : o.description());
+  }
+
+  private static ConfigProblem problem(Config e, String key, String msg) {
+    ConfigOrigin o = e.hasPath(key) ? e.getValue(key).origin() : e.origin();
+    return new ConfigProblem(file(o), o.lineNumber(), key, msg);
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public BuiltModel build(Config e, SimulationBuilder b) {
+    Spec spec = new Spec(e);
+    SteeringPolicyProvider pp = new SteeringRegistry().get(spec.steering);
+    b.expectGroups(spec.hosts.size() + 1);
+    int nh = spec.hosts.size();
+    EntityRef<Object>[] nicRefs = new EntityRef[nh];
+    HostKernel[] hks = new HostKernel[nh];
+    // sockets and app cores
+    for (Spec.HostSpec hs : spec.hosts) {
+      SteeringPolicy pol = pp.create(spec.steeringSettings, hs.cpus(), hs.id());
+      hks[hs.index()] = new HostKernel(spec, hs, pol);
+    }
+    int[] nextAuto = new int[nh];
+    for (Spec.FlowSpec f : spec.flows) {
+      for (int role = 0; role < 2; role++) {
+        boolean sender = role == 0;
+        HostKernel hk = hks[sender ? f.srcHost() : f.dstHost()];
+        int want = sender ? f.srcCpu() : f.dstCpu();
+        int cpu = want >= 0 ? want % hk.cpus : hk.cpus - 1 - (nextAuto[hk.hs.index()]++ % hk.cpus);
+        Sock k = new Sock(hk.socks.size(), f, sender, cpu);
+        if (!f.udp()) {
+          if (sender) k.tx = new Tcp.Sender(spec.profile.mss(), spec.profile.groMaxSegs, spec.profile.tcpWmem,
+              spec.profile.tcpRmem / 2);
+          else k.rx = new Tcp.Receiver(spec.profile.tcpRmem);
+        }
+        hk.socks.add(k);
+        if (sender) hk.txSockByFlow[f.index()] = k;
+        else hk.rxSockByFlow[f.index()] = k;
+      }
+    }
+    EntityRef<Object> sw = null;
+    // hosts
+    for (Spec.HostSpec hs : spec.hosts) {
+      HostKernel hk = hks[hs.index()];
+      EntityRef<Object>[] coreRefs = new EntityRef[hk.cpus];
+      for (int c = 0; c < hk.cpus; c++) {
+        final int cpu = c;
+        coreRefs[c] = b.add(hs.id() + "/cpu" + c, hs.id(), () -> new CoreEntity(hk, cpu));
+      }
+      hk.coreRefs = coreRefs;
+    }
+    final EntityRef<Object>[] swHolder = new EntityRef[1];
+    org.cnemu.emulator.Channel[] up = new org.cnemu.emulator.Channel[nh];
+    org.cnemu.emulator.Channel[] down = new org.cnemu.emulator.Channel[nh];
+    for (Spec.HostSpec hs : spec.hosts) {
+      HostKernel hk = hks[hs.index()];
+      int idx = hs.index();
+      nicRefs[idx] = b.add(hs.id() + "/nic", hs.id(), () -> {
+        NicEntity n = new NicEntity(hk, swHolder[0], spec.linkDelayNanos);
+        n.uplink = up[idx];
+        return n;
+      });
+      hk.nicRef = nicRefs[idx];
+    }
+    sw = b.add("switch", "switch", () -> {
+      SwitchEntity s = new SwitchEntity(nicRefs, spec.linkRateBps, spec.linkDelayNanos, spec.switchQueueBytes);
+      System.arraycopy(down, 0, s.ports, 0, down.length);
+      return s;
+    });
+    swHolder[0] = sw;
+    // channels: each uplink (host -> switch) and each switch port (switch -> host), lookahead = propagation
+    for (Spec.HostSpec hs : spec.hosts) {
+      up[hs.index()] = b.channel(nicRefs[hs.index()], hs.id() + "/uplink", spec.linkDelayNanos);
+      down[hs.index()] = b.channel(sw, "switch/port-" + hs.id(), spec.linkDelayNanos);
+    }
+    // the channel arrays are read by the factories, which run later in the partitions
+    return new KernelResults(spec);
+  }
+}

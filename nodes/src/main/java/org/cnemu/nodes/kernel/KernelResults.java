@@ -1,0 +1,153 @@
+package org.cnemu.nodes.kernel;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.cnemu.emulator.EntityReport;
+import org.cnemu.emulator.SimulationResult;
+import org.cnemu.emulator.model.BuiltModel;
+
+/** Turns the end reports of hosts, cores and the switch into the results.json sections. */
+final class KernelResults implements BuiltModel {
+  private final Spec spec;
+
+  KernelResults(Spec spec) {
+    this.spec = spec;
+  }
+
+  private static double r3(double v) {
+    return Math.round(v * 1000.0) / 1000.0;
+  }
+
+  @Override
+  public Map<String, Object> results(SimulationResult result) {
+    TreeMap<String, HostKernel.HostReport> hosts = new TreeMap<>();
+    List<CoreEntity.CoreReport> cores = new ArrayList<>();
+    SwitchEntity.SwitchReport sw = null;
+    for (EntityReport er : result.reports()) {
+      Object r = er.report();
+      if (r instanceof HostKernel.HostReport h) hosts.put(h.id(), h);
+      else if (r instanceof CoreEntity.CoreReport c) cores.add(c);
+      else if (r instanceof SwitchEntity.SwitchReport s) sw = s;
+    }
+    cores.sort((a, b) -> a.host().equals(b.host()) ? Integer.compare(a.core(), b.core()) : a.host().compareTo(b.host()));
+    double secs = Math.max(1, spec.durationNanos - spec.warmupNanos) / 1e9;
+    // flows
+    HostKernel.FlowSide[] snd = new HostKernel.FlowSide[spec.flows.size()];
+    HostKernel.FlowSide[] rcv = new HostKernel.FlowSide[spec.flows.size()];
+    for (HostKernel.HostReport h : hosts.values()) {
+      for (HostKernel.FlowSide f : h.flows()) {
+        if (f.sender()) snd[f.flow()] = f;
+        else rcv[f.flow()] = f;
+      }
+    }
+    List<Object> flows = new ArrayList<>();
+    for (Spec.FlowSpec f : spec.flows) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      HostKernel.FlowSide s = snd[f.index()];
+      HostKernel.FlowSide d = rcv[f.index()];
+      m.put("id", f.id());
+      m.put("protocol", f.udp() ? "udp" : "tcp");
+      m.put("src", f.src());
+      m.put("dst", f.dst());
+      m.put("priority", f.prioName());
+      m.put("throughput_gbps", r3(d == null ? 0 : d.goodBytes() * 8 / secs / 1e9));
+      m.put("packets_sent", s == null ? 0 : s.sentSegs());
+      m.put("packets_delivered", d == null ? 0 : d.deliveredSegs());
+      m.put("retransmits", s == null ? 0 : s.retransSegs());
+      m.put("out_of_order", d == null ? 0 : d.oooSegs());
+      m.put("kind", f.kind());
+      m.put("packet_rate_kpps", r3(d == null ? 0 : d.goodBytes() / (double) Math.max(1, f.udp() ? f.messageBytes()
+          : spec.profile.mss()) / secs / 1e3 * (f.udp() ? Math.max(1, (f.messageBytes() + 8 + spec.profile.fragPayload() - 1)
+          / spec.profile.fragPayload()) : 1)));
+      if (!f.udp() && s != null) {
+        m.put("cwnd_bytes", s.cwnd());
+        m.put("srtt_us", r3(s.srttNanos() / 1e3));
+      }
+      flows.add(m);
+    }
+    List<Object> coreList = new ArrayList<>();
+    for (CoreEntity.CoreReport c : cores) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("host", c.host());
+      m.put("core", c.core());
+      m.put("usr", r3(c.usr()));
+      m.put("sys", r3(c.sys()));
+      m.put("irq", r3(c.irq()));
+      m.put("soft", r3(c.soft()));
+      m.put("idle", r3(c.idle()));
+      coreList.add(m);
+    }
+    List<Object> hostList = new ArrayList<>();
+    List<Object> drops = new ArrayList<>();
+    long sent = 0, delivered = 0, dropped = 0, inQueues = 0;
+    for (HostKernel.HostReport h : hosts.values()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", h.id());
+      m.put("irqs", h.irqs());
+      Map<String, Object> soft = new LinkedHashMap<>();
+      soft.put("NET_RX", h.netRx());
+      soft.put("NET_TX", h.netTx());
+      m.put("softirqs", soft);
+      m.put("ipis", h.ipis());
+      Map<String, Object> dev = new LinkedHashMap<>();
+      dev.put("nic_rx_packets", h.nicRx());
+      dev.put("nic_tx_packets", h.nicTx());
+      dev.put("vxlan_rx_packets", h.vxlanRx());
+      dev.put("vxlan_tx_packets", h.vxlanTx());
+      dev.put("gro_cell_skbs", h.groCellSkbs());
+      dev.put("bridge_skbs", h.bridgeSkbs());
+      dev.put("veth_skbs", h.vethSkbs());
+      dev.put("backlog_skbs", h.backlogSkbs());
+      m.put("devices", dev);
+      double cpuSum = 0;
+      for (CoreEntity.CoreReport c : cores) if (c.host().equals(h.id())) cpuSum += 100 - c.idle();
+      m.put("cpu_busy_cores", r3(cpuSum / 100));
+      hostList.add(m);
+      for (int i = 0; i < h.dropKeys().length; i++) {
+        String[] pr = h.dropKeys()[i].split("\\|", 2);
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("host", h.id());
+        d.put("place", pr[0]);
+        d.put("reason", pr[1]);
+        d.put("packets", h.dropCounts()[i]);
+        drops.add(d);
+        dropped += h.dropCounts()[i];
+      }
+      sent += h.sent();
+      delivered += h.delivered();
+      inQueues += h.inQueues();
+    }
+    if (sw != null) {
+      for (Spec.HostSpec hs : spec.hosts) {
+        long n = sw.dropped()[hs.index()];
+        if (n == 0) continue;
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("host", "switch");
+        d.put("place", "switch_port_" + hs.id());
+        d.put("reason", "queue_full");
+        d.put("packets", n);
+        drops.add(d);
+        dropped += n;
+      }
+    }
+    long inFlight = result.pendingPackets() + inQueues;
+    Map<String, Object> cons = new LinkedHashMap<>();
+    cons.put("sent", sent);
+    cons.put("delivered", delivered);
+    cons.put("dropped", dropped);
+    cons.put("in_flight", inFlight);
+    cons.put("balanced", sent == delivered + dropped + inFlight);
+    cons.put("in_flight_events", result.pendingPackets());
+    cons.put("in_flight_queues", inQueues);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("flows", flows);
+    out.put("cores", coreList);
+    out.put("hosts", hostList);
+    out.put("drops", drops);
+    out.put("conservation", cons);
+    return out;
+  }
+}

@@ -1,0 +1,56 @@
+package org.cnemu.nodes.kernel;
+
+import org.cnemu.devices.Packet;
+import org.cnemu.emulator.CarriesPackets;
+
+/** Messages of the kernel model. Those that may cross partitions are records of plain data. */
+final class Msgs {
+  private Msgs() {}
+
+  /**
+   * Wire packets back to back on a link: packet 0's last bit arrives at the message time, packet i
+   * {@code bits(i)/rate} later. One message per TSO train, not per MTU packet.
+   */
+  record WireTrain(Packet[] pkts, long bitsPerSec, int wireOverhead) implements CarriesPackets {
+    @Override
+    public int packetCount() {
+      return pkts.length;
+    }
+  }
+
+  /** An skb handed to the host's pNIC for transmission (local). */
+  record Tx(Packet skb) implements CarriesPackets {
+    @Override
+    public int packetCount() {
+      return skb.segs();
+    }
+  }
+
+  /** MSI-X interrupt of RX queue {@code queue} reaching its affinity core. */
+  record Irq(int queue) {}
+
+  /** Moderation timer of an RX queue (NIC-internal). */
+  record ModTimer(int queue) {}
+
+  /** End of the core's current step (stale if {@code gen} moved on). */
+  record Done(long gen) {}
+
+  /** Cross-core enqueue (RPS/netif_rx to another CPU's backlog, or to its gro_cell) + IPI. */
+  record RemoteEnqueue(Packet skb, boolean groCell, int stage) implements CarriesPackets {
+    @Override
+    public int packetCount() {
+      return skb.segs();
+    }
+  }
+
+  /** Bytes (and datagrams) become readable in socket {@code sock}; wakes its thread. */
+  record SockData(int sock, long bytes, int datagrams) {}
+
+  /** A thread becomes runnable on this core. */
+  record Wake(int sock) {}
+
+  /** A paced app thread's timer (UDP rate pacing). */
+  record AppTimer(int sock) {}
+
+  /** Switch output port finished (unused placeholder for future per-port events). */
+}

@@ -1,0 +1,39 @@
+package org.cnemu.nodes.kernel;
+
+import java.util.ArrayDeque;
+
+/** A socket and the application thread using it (iperf-like), on one host. */
+final class Sock {
+  final int id;
+  final Spec.FlowSpec flow;
+  final boolean sender;
+  final int cpu;
+  final boolean udp;
+  Tcp.Sender tx;
+  Tcp.Receiver rx;
+  /** Thread state: sleeping (waits for data/space/timer), or on a run queue / running. */
+  boolean sleeping = true;
+  boolean wakePending;
+  // receive side
+  long readable;
+  final ArrayDeque<long[]> dgrams = new ArrayDeque<>(); // {bytes, segs}
+  long udpQueuedBytes;
+  long partialSeq = -1;
+  int partialFrags;
+  // UDP send side
+  long dgramSeq;
+  long nextSendAt;
+  // stats
+  long goodBytes;
+  long deliveredSegs;
+  long sentSegs;
+  long dgramsDelivered;
+
+  Sock(int id, Spec.FlowSpec flow, boolean sender, int cpu) {
+    this.id = id;
+    this.flow = flow;
+    this.sender = sender;
+    this.cpu = cpu;
+    this.udp = flow.udp();
+  }
+}

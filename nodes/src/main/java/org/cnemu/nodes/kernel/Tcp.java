@@ -1,0 +1,201 @@
+package org.cnemu.nodes.kernel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A compact Reno TCP with SACK-style hole repair, used by the host model until the transport
+ * package's state machines are wired in: ACK clocking, slow start / AIMD, fast retransmit on 3
+ * duplicate ACKs (hole = [snd_una, first SACK block)), RTO, receive window, per-skb ACKs
+ * (Linux acks every >= 2 full segments; a GRO aggregate counts as its segments).
+ */
+final class Tcp {
+  private Tcp() {}
+
+  /** A segment range to send: [seq, seq+len), retransmission flag. */
+  record Seg(long seq, int len, boolean retx) {}
+
+  static final class Sender {
+    final int mss;
+    final int maxSkbBytes;
+    final long sndbuf;
+    long written;
+    long una;
+    long nxt;
+    long cwnd;
+    long ssthresh = Long.MAX_VALUE / 4;
+    long rwnd;
+    int dup;
+    boolean recovery;
+    long recover;
+    long holeEnd;
+    long retxNext;
+    long lastProgress;
+    long srtt = 0;
+    // stats
+    long segsSent;
+    long retransSegs;
+
+    Sender(int mss, int maxSegs, long sndbuf, long initialRwnd) {
+      this.mss = mss;
+      this.maxSkbBytes = mss * maxSegs;
+      this.sndbuf = sndbuf;
+      this.cwnd = 10L * mss;
+      this.rwnd = initialRwnd;
+    }
+
+    long space() {
+      return Math.max(0, sndbuf - (written - una));
+    }
+
+    long inflight() {
+      return nxt - una;
+    }
+
+    /** Segments (TSO skbs) allowed now. */
+    List<Seg> output(long now) {
+      List<Seg> out = new ArrayList<>();
+      if (recovery) {
+        while (retxNext < holeEnd && retxNext < nxt) {
+          int l = (int) Math.min(maxSkbBytes, Math.min(holeEnd, nxt) - retxNext);
+          out.add(new Seg(retxNext, l, true));
+          retxNext += l;
+          retransSegs += (l + mss - 1) / mss;
+          segsSent += (l + mss - 1) / mss;
+        }
+      }
+      long wnd = Math.min(cwnd, Math.max(rwnd, mss));
+      while (nxt < written && nxt - una < wnd) {
+        long room = wnd - (nxt - una);
+        long l = Math.min(Math.min(maxSkbBytes, written - nxt), room);
+        if (l < mss && written - nxt > l && nxt > una) break; // Nagle-ish: wait for a full segment
+        out.add(new Seg(nxt, (int) l, false));
+        nxt += l;
+        segsSent += (l + mss - 1) / mss;
+      }
+      if (!out.isEmpty() && lastProgress == 0) lastProgress = now;
+      return out;
+    }
+
+    /** Handles an ACK; returns true if it freed send-buffer space. */
+    boolean onAck(long ack, int wnd, long sackStart, long sackEnd, long sentNanos, long now) {
+      rwnd = wnd;
+      if (ack > una) {
+        long acked = ack - una;
+        una = ack;
+        dup = 0;
+        lastProgress = now;
+        if (sentNanos > 0) {
+          long rtt = now - sentNanos;
+          srtt = srtt == 0 ? rtt : (7 * srtt + rtt) / 8;
+        }
+        if (recovery) {
+          if (ack >= recover) {
+            recovery = false;
+            cwnd = Math.max(ssthresh, 2L * mss);
+          } else {
+            long hs = sackStart > ack ? sackStart : ack + mss;
+            holeEnd = Math.max(holeEnd, Math.min(hs, recover));
+            if (retxNext < ack) retxNext = ack;
+          }
+        } else if (cwnd < ssthresh) {
+          cwnd += acked;
+        } else {
+          cwnd += Math.max(1, (long) mss * acked / cwnd);
+        }
+        if (nxt < una) nxt = una;
+        return true;
+      }
+      if (ack == una && nxt > una && sackStart > ack) {
+        dup++;
+        if (dup == 3 && !recovery) {
+          recovery = true;
+          recover = nxt;
+          ssthresh = Math.max(inflight() / 2, 2L * mss);
+          cwnd = ssthresh;
+          retxNext = una;
+          holeEnd = Math.min(sackStart, nxt);
+        } else if (recovery) {
+          holeEnd = Math.max(holeEnd, Math.min(sackStart, recover));
+        }
+      }
+      return false;
+    }
+
+    /** RTO: go back to snd_una with cwnd = 1 MSS. */
+    boolean checkRto(long now, long minRto) {
+      if (nxt > una && lastProgress > 0 && now - lastProgress >= Math.max(minRto, 4 * srtt)) {
+        ssthresh = Math.max(inflight() / 2, 2L * mss);
+        cwnd = mss;
+        recovery = false;
+        retransSegs += (nxt - una + mss - 1) / mss;
+        nxt = una;
+        lastProgress = now;
+        return true;
+      }
+      return false;
+    }
+  }
+
+  static final class Receiver {
+    final long rcvbuf;
+    long rcvNxt;
+    final TreeMap<Long, Long> ooo = new TreeMap<>();
+    long queued; // bytes accepted but not yet read by the app
+    long oooSegs;
+    long pendingAckSegs;
+    long lastSackStart = -1;
+    long lastSackEnd = -1;
+
+    Receiver(long rcvbuf) {
+      this.rcvbuf = rcvbuf;
+    }
+
+    int window() {
+      return (int) Math.max(0, Math.min(Integer.MAX_VALUE, rcvbuf / 2 - queued));
+    }
+
+    /** Accepts a data skb; returns newly in-order bytes; sets whether an ACK is due now. */
+    long onData(long seq, int len, int segs) {
+      long before = rcvNxt;
+      long end = seq + len;
+      if (end <= rcvNxt) {
+        pendingAckSegs += 2; // duplicate: ack at once
+        return 0;
+      }
+      if (seq > rcvNxt) {
+        ooo.merge(seq, end, Math::max);
+        oooSegs += segs;
+        lastSackStart = seq;
+        lastSackEnd = end;
+        pendingAckSegs += 2;
+        return 0;
+      }
+      rcvNxt = end;
+      while (!ooo.isEmpty()) {
+        Map.Entry<Long, Long> f = ooo.firstEntry();
+        if (f.getKey() > rcvNxt) break;
+        rcvNxt = Math.max(rcvNxt, f.getValue());
+        ooo.pollFirstEntry();
+      }
+      if (ooo.isEmpty()) {
+        lastSackStart = -1;
+        lastSackEnd = -1;
+      } else {
+        Map.Entry<Long, Long> f = ooo.firstEntry();
+        lastSackStart = f.getKey();
+        lastSackEnd = f.getValue();
+      }
+      pendingAckSegs += segs;
+      long n = rcvNxt - before;
+      queued += n;
+      return n;
+    }
+
+    boolean ackDue() {
+      return pendingAckSegs >= 2;
+    }
+  }
+}
