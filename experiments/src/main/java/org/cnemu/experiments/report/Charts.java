@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -125,35 +124,24 @@ final class Charts {
   record SweepLine(String name, double[] x, double[] mean, double[] low, double[] high) {}
 
   /**
-   * A metric against the swept key: the mean as a line with error bars, the 95% interval as a dashed band
-   * (two series in the line's colour). {@code xLabels} non-null means a categorical key (x = index).
+   * A metric against a numeric swept key: the mean as a line with error bars, the 95% interval as a dashed
+   * band (two series in the line's colour, not in the legend).
    */
-  static XYChart sweep(String metric, String key, List<SweepLine> lines, List<String> xLabels) {
+  static XYChart sweep(String metric, String key, List<SweepLine> lines) {
     XYChart c = new XYChartBuilder().width(800).height(460).title(metric + " vs " + key)
         .xAxisTitle(key).yAxisTitle(metric + " (mean, 95% CI)").build();
     style(c.getStyler());
     c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
     c.getStyler().setErrorBarsColorSeriesColor(true);
-    c.getStyler().setLegendPosition(lines.size() > 1 ? Styler.LegendPosition.OutsideE : Styler.LegendPosition.InsideNE);
+    c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     c.getStyler().setLegendVisible(lines.size() > 1);
-    if (xLabels != null) {
-      Function<Double, String> f = v -> {
-        long i = Math.round(v);
-        return Math.abs(v - i) < 1e-9 && i >= 0 && i < xLabels.size() ? xLabels.get((int) i) : " ";
-      };
-      c.setCustomXAxisTickLabelsFormatter(f);
-      c.getStyler().setXAxisMin(-0.25);
-      c.getStyler().setXAxisMax(xLabels.size() - 0.75);
-    }
     BasicStroke dashed = new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {4f, 4f}, 0f);
     int i = 0;
     List<String> used = new ArrayList<>();
     for (SweepLine l : lines) {
       Color col = PALETTE[i++ % PALETTE.length];
       String name = unique(used, l.name().isEmpty() ? metric : l.name());
-      double[] err = new double[l.mean().length];
-      for (int k = 0; k < err.length; k++) err[k] = Math.max(0, (l.high()[k] - l.low()[k]) / 2);
-      XYSeries s = c.addSeries(name, l.x(), l.mean(), err);
+      XYSeries s = c.addSeries(name, l.x(), l.mean(), halfWidths(l));
       s.setLineColor(col);
       s.setMarkerColor(col);
       s.setMarker(SeriesMarkers.CIRCLE);
@@ -166,6 +154,50 @@ final class Charts {
       }
     }
     return c;
+  }
+
+  /**
+   * A metric against a categorical swept key ({@code x} of each line = index into {@code categories}):
+   * means joined by lines, 95% interval as error bars; a line has gaps where its group lacks a category.
+   */
+  static CategoryChart sweepCategorical(String metric, String key, List<SweepLine> lines, List<String> categories) {
+    CategoryChart c = new CategoryChartBuilder().width(800).height(460).title(metric + " vs " + key)
+        .xAxisTitle(key).yAxisTitle(metric + " (mean, 95% CI)").build();
+    style(c.getStyler());
+    c.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+    c.getStyler().setOverlapped(true);
+    c.getStyler().setErrorBarsColorSeriesColor(true);
+    c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    c.getStyler().setLegendVisible(lines.size() > 1);
+    if (categories.size() > 8) c.getStyler().setXAxisLabelRotation(45);
+    int i = 0;
+    List<String> used = new ArrayList<>();
+    for (SweepLine l : lines) {
+      Color col = PALETTE[i++ % PALETTE.length];
+      List<Double> y = new ArrayList<>();
+      List<Double> err = new ArrayList<>();
+      for (int k = 0; k < categories.size(); k++) {
+        y.add(null);
+        err.add(null);
+      }
+      double[] half = halfWidths(l);
+      for (int k = 0; k < l.x().length; k++) {
+        y.set((int) l.x()[k], l.mean()[k]);
+        err.set((int) l.x()[k], half[k]);
+      }
+      CategorySeries s = c.addSeries(unique(used, l.name().isEmpty() ? metric : l.name()), categories, y, err);
+      s.setLineColor(col);
+      s.setMarkerColor(col);
+      s.setFillColor(col);
+      s.setMarker(SeriesMarkers.CIRCLE);
+    }
+    return c;
+  }
+
+  private static double[] halfWidths(SweepLine l) {
+    double[] err = new double[l.mean().length];
+    for (int k = 0; k < err.length; k++) err[k] = Math.max(0, (l.high()[k] - l.low()[k]) / 2);
+    return err;
   }
 
   static String unique(List<String> used, String name) {

@@ -26,6 +26,8 @@ public final class Reports {
   public static final double SATURATED_IDLE_PCT = 5.0;
   /** Sweep plots beyond this many metrics are left out (the CSV and the HTML table still have them all). */
   public static final int MAX_SWEEP_PLOTS = 60;
+  /** Rows of a flows/hosts/devices/cores table shown in report.html; the CSV files have every row. */
+  public static final int MAX_HTML_ROWS = 2000;
 
   private static final Set<String> RUN_SECTIONS = Set.of("experiment", "seed", "run", "virtual_end_ns", "complete",
       "error", "config", "engine", "flows", "cores", "hosts", "drops", "conservation", "wall", "devices");
@@ -205,7 +207,7 @@ public final class Reports {
 
     h.h(2, "Flows");
     if (flowT.rows().isEmpty()) h.p("muted", "No flows in this run.");
-    else h.table(flowT.header(), flowT.rows(), flowT.textColumns(), null);
+    else table(h, flowT, "flows.csv");
 
     h.h(2, "Cores");
     if (coreT.rows().isEmpty()) {
@@ -216,7 +218,7 @@ public final class Reports {
 
     h.h(2, "Hosts: IRQs and softirqs");
     if (hostT.rows().isEmpty()) h.p("muted", "No per-host figures in this run.");
-    else h.table(hostT.header(), hostT.rows(), hostT.textColumns(), null);
+    else table(h, hostT, "hosts.csv");
 
     h.h(2, "Drops");
     dropsTable(h, r.get("drops"), dropT);
@@ -224,7 +226,7 @@ public final class Reports {
     if (devT != null) {
       h.h(2, "Devices");
       if (devT.rows().isEmpty()) h.p("muted", "The devices section is empty.");
-      else h.table(devT.header(), devT.rows(), devT.textColumns(), null);
+      else table(h, devT, "devices.csv");
     }
 
     h.h(2, "Plots");
@@ -280,6 +282,16 @@ public final class Reports {
     return h.close();
   }
 
+  /** A section table, cut at {@link #MAX_HTML_ROWS} rows (the CSV has them all). */
+  private static void table(Html h, Tables t, String csv) {
+    List<List<String>> rows = t.rows();
+    if (rows.size() > MAX_HTML_ROWS) {
+      h.p("muted", "First " + MAX_HTML_ROWS + " of " + rows.size() + " rows; all of them are in " + csv + ".");
+      rows = rows.subList(0, MAX_HTML_ROWS);
+    }
+    h.table(t.header(), rows, t.textColumns(), null);
+  }
+
   private static void conservation(Html h, JsonNode c) {
     h.h(2, "Packet conservation");
     if (c == null || !c.isObject()) {
@@ -318,8 +330,15 @@ public final class Reports {
     List<List<String>> rows = new ArrayList<>();
     List<String> classes = new ArrayList<>();
     int saturated = 0;
-    if (idleCol >= 0) header.add("busy");
+    if (idleCol >= 0) {
+      header.add("busy");
+      for (List<String> row : coreT.rows()) {
+        BigDecimal idle = decimal(row.get(idleCol));
+        if (idle != null && idle.doubleValue() <= SATURATED_IDLE_PCT) saturated++;
+      }
+    }
     for (List<String> row : coreT.rows()) {
+      if (rows.size() == MAX_HTML_ROWS) break;
       List<String> r = new ArrayList<>(row);
       String cls = null;
       if (idleCol >= 0) {
@@ -328,7 +347,6 @@ public final class Reports {
         r.add(idle == null ? "" : Json.plain(BigDecimal.valueOf(100).subtract(idleExact)));
         if (idle != null && idle <= SATURATED_IDLE_PCT) {
           cls = "hot";
-          saturated++;
         }
       }
       rows.add(r);
@@ -336,11 +354,14 @@ public final class Reports {
     }
     if (idleCol >= 0) {
       h.p(null, saturated == 0 ? "No core is saturated (idle <= " + Json.fmt(SATURATED_IDLE_PCT, 1) + "%)."
-          : saturated + " of " + rows.size() + " cores saturated (idle <= " + Json.fmt(SATURATED_IDLE_PCT, 1)
+          : saturated + " of " + coreT.rows().size() + " cores saturated (idle <= " + Json.fmt(SATURATED_IDLE_PCT, 1)
           + "%), highlighted.");
     }
     boolean[] left = coreT.textColumns();
     boolean[] l2 = java.util.Arrays.copyOf(left, header.size());
+    if (coreT.rows().size() > rows.size()) {
+      h.p("muted", "First " + rows.size() + " of " + coreT.rows().size() + " cores; all of them are in cores.csv.");
+    }
     h.table(header, rows, l2, classes);
   }
 
@@ -463,7 +484,8 @@ public final class Reports {
         if (lines.lines().isEmpty()) continue;
         String base = Charts.unique(usedFiles, "sweep-" + metric.replaceAll("[^A-Za-z0-9._-]+", "_"));
         plots.add(Charts.save(sweepDir, base, metric + " vs " + d.keys().get(0),
-            Charts.sweep(metric, lines.axisTitle(), lines.lines(), lines.categories())));
+            lines.categories() == null ? Charts.sweep(metric, lines.axisTitle(), lines.lines())
+                : Charts.sweepCategorical(metric, lines.axisTitle(), lines.lines(), lines.categories())));
       }
     }
     for (Charts.Plot p : plots) {

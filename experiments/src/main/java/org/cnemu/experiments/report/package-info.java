@@ -46,7 +46,8 @@
  *       delivered + dropped + in flight, balanced yes/no), flows, cores (saturated cores highlighted: idle
  *       &lt;= 5%), hosts IRQ/softirq, drops with total, devices, plots, engine and wall statistics, the
  *       model's own sections (e.g. {@code phold}), links to the files, the resolved config in a
- *       collapsible block.
+ *       collapsible block. Tables longer than {@link org.cnemu.experiments.report.Reports#MAX_HTML_ROWS}
+ *       rows are cut in the HTML (never in the CSV).
  * </ul>
  * CSV and HTML are byte-identical for the same results.json (PNG bytes can depend on font rendering).
  * Plots whose data is absent are not written (a PHOLD run gets CSV headers and report.html only).
@@ -85,9 +86,11 @@
  * present).
  *
  * <p>Sweep folder outputs: {@code summary.csv} (long format:
- * {@code point,KEY...,metric,mean,ci95_low,ci95_high,stddev,n}), {@code sweep-METRIC.png/.svg} (mean
- * with 95% error bars and a dashed band, at most {@link org.cnemu.experiments.report.Reports#MAX_SWEEP_PLOTS}
- * plots), and {@code report.html} (points, metric matrix, plots, config).
+ * {@code point,KEY...,metric,mean,ci95_low,ci95_high,stddev,n}), {@code sweep-METRIC.png/.svg} (METRIC
+ * with characters other than {@code [A-Za-z0-9._-]} replaced by {@code _}; the mean with 95% error bars,
+ * plus a dashed band on a numeric axis; at most {@link org.cnemu.experiments.report.Reports#MAX_SWEEP_PLOTS}
+ * plots), and {@code report.html} (points linking to their report.html when it exists, metric matrix,
+ * plots, config).
  *
  * <h2>Compare</h2>
  * Rows are every metric of A in order, then those only in B; {@code a}/{@code b} are null where absent,
