@@ -38,7 +38,7 @@ public final class Profile {
   public final long delayedAckNanos;
   // costs (ns)
   public final long irq, irqLatency, ipiSend, ipiLatency, ipiRx, netRxAction, napiPoll;
-  public final long driverRx, groPerPkt, ipRx, tcpRx, tcpRxPerSeg, udpRx, ipDefrag, csumPerKib;
+  public final long driverRx, groPerPkt, groTunnel, ipRx, tcpRx, tcpRxPerSeg, udpRx, ipDefrag, csumPerKib;
   public final long vxlanDecap, groCellEnqueue, bridge, veth, netfilter, backlogEnqueue, backlogPoll;
   public final long tcpTx, tcpAckTx, ipTx, udpTx, ipFrag, driverTx, driverTxPerPkt, gsoSeg, vxlanEncap;
   public final long syscall, copyPerKib, wakeup, skbFree, crossCore, appPerMessage, timer;
@@ -81,6 +81,7 @@ public final class Profile {
     napiPoll = Units.nanos(c, "napi-poll");
     driverRx = Units.nanos(c, "driver-rx");
     groPerPkt = Units.nanos(c, "gro");
+    groTunnel = Units.nanos(c, "gro-tunnel");
     ipRx = Units.nanos(c, "ip-rx");
     tcpRx = Units.nanos(c, "tcp-rx");
     tcpRxPerSeg = Units.nanos(c, "tcp-rx-per-seg");

@@ -16,7 +16,8 @@ import org.cnemu.emulator.steering.SteeringPolicy;
 final class CoreEntity extends Entity<Object> {
   static final int USR = 0, SYS = 1, IRQ = 2, SOFT = 3;
   private static final int IDLE = 0, HARD = 1, SOFTM = 2, THREAD = 3;
-  private static final Sock KSOFTIRQD = null;
+  /** Period of the TCP sender's loss-detection timer (tcp_rack / TLP granularity, ~1 jiffy). */
+  static final long TCP_TIMER = 1_000_000;
 
   final HostKernel h;
   final int cpu;
@@ -136,6 +137,7 @@ final class CoreEntity extends Entity<Object> {
       if (k.cpu == cpu && k.sender) {
         k.sleeping = false;
         runq.add(k);
+        if (k.tx != null) schedule(TCP_TIMER, new Msgs.TcpTimer(k.id));
       }
     }
     if (!runq.isEmpty()) dispatch();
@@ -158,6 +160,11 @@ final class CoreEntity extends Entity<Object> {
       wake(h.socks.get(w.sock()));
     } else if (m instanceof Msgs.AppTimer t) {
       wake(h.socks.get(t.sock()));
+    } else if (m instanceof Msgs.TcpTimer t) {
+      Sock k = h.socks.get(t.sock());
+      h.tcpTimer(this, k);
+      if (now() + TCP_TIMER < endNanos()) schedule(TCP_TIMER, t);
+      if (mode == IDLE && softPending() && !ksoftirqdAwake) startSoftirq(false);
     }
   }
 

@@ -132,6 +132,7 @@ final class HostKernel implements StageContext {
     if (p.gro) {
       cost += (long) batch.size() * p.groPerPkt;
       // Without tunnel RX offload the outer GRO cannot aggregate VXLAN packets (inner csum unverified).
+      if (stack.overlay() && p.tunnelOffload) cost += (long) batch.size() * p.groTunnel;
       if (!stack.overlay() || p.tunnelOffload) batch = Gro.coalesce(batch, p.groMaxSegs);
     }
     for (Packet s : batch) {
@@ -221,7 +222,8 @@ final class HostKernel implements StageContext {
         return cost + toBacklog(c, s, S_CONT, offset + cost);
       }
       case S_CONT -> {
-        cost += p.netfilter + p.ipRx;
+        // container netns: no iptables rules of its own (Docker installs them in the host netns)
+        cost += p.ipRx;
         return cost + l4(c, s, offset + cost);
       }
       default -> throw new IllegalStateException("stage " + stage);
@@ -317,6 +319,13 @@ final class HostKernel implements StageContext {
     return cost;
   }
 
+  /** The TCP sender's timer: RACK-like loss detection (floor 1 ms), then RTO with the profile's min-rto. */
+  void tcpTimer(CoreEntity c, Sock k) {
+    if (k.tx.onRackTimer(c.nowNs(), 1_000_000) || k.tx.checkRto(c.nowNs(), p.minRtoNanos)) {
+      tcpPush(c, k, p.timer);
+    }
+  }
+
   long sendAck(CoreEntity c, Sock k, long offset, long echo) {
     k.rx.pendingAckSegs = 0;
     Spec.FlowSpec f = k.flow;
@@ -355,7 +364,7 @@ final class HostKernel implements StageContext {
         cost += driverTx(c, s, offset + cost);
       }
       case DOCKER_OVERLAY -> {
-        cost += p.netfilter + p.veth;
+        cost += p.veth; // netfilter runs once, in the host netns (txHost)
         vethSkbs++;
         int t = policy.targetCpu(Boundary.BACKLOG, ctx(c, s, IF_VETH));
         if (t != c.cpu) {

@@ -52,5 +52,8 @@ final class Msgs {
   /** A paced app thread's timer (UDP rate pacing). */
   record AppTimer(int sock) {}
 
+  /** Periodic TCP sender timer (RACK/TLP-like loss detection) on the socket's core. */
+  record TcpTimer(int sock) {}
+
   /** Switch output port finished (unused placeholder for future per-port events). */
 }

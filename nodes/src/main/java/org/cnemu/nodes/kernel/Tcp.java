@@ -58,7 +58,7 @@ final class Tcp {
     List<Seg> output(long now) {
       List<Seg> out = new ArrayList<>();
       if (recovery) {
-        while (retxNext < holeEnd && retxNext < nxt) {
+        while (retxNext < holeEnd && retxNext < nxt && retxNext - una < cwnd) {
           int l = (int) Math.min(maxSkbBytes, Math.min(holeEnd, nxt) - retxNext);
           out.add(new Seg(retxNext, l, true));
           retxNext += l;
@@ -80,8 +80,11 @@ final class Tcp {
     }
 
     /** Handles an ACK; returns true if it freed send-buffer space. */
+    long lastSack = -1;
+
     boolean onAck(long ack, int wnd, long sackStart, long sackEnd, long sentNanos, long now) {
       rwnd = wnd;
+      lastSack = sackStart;
       if (ack > una) {
         long acked = ack - una;
         una = ack;
@@ -96,7 +99,7 @@ final class Tcp {
             recovery = false;
             cwnd = Math.max(ssthresh, 2L * mss);
           } else {
-            long hs = sackStart > ack ? sackStart : ack + mss;
+            long hs = sackStart > ack ? sackStart : recover; // no SACK block: everything up to recover is lost
             holeEnd = Math.max(holeEnd, Math.min(hs, recover));
             if (retxNext < ack) retxNext = ack;
           }
@@ -122,6 +125,26 @@ final class Tcp {
         }
       }
       return false;
+    }
+
+    /**
+     * RACK/TLP-like loss detection by time (Linux marks segments lost when a later one was delivered
+     * a reorder window ago, and probes tail losses after ~2 SRTT): when nothing progressed for
+     * max(2 SRTT, floor), (re)enter recovery and repair the hole again (also catches lost
+     * retransmissions). Returns true if it changed state.
+     */
+    boolean onRackTimer(long now, long floorNanos) {
+      if (nxt <= una || lastProgress == 0 || now - lastProgress < Math.max(2 * srtt, floorNanos)) return false;
+      if (!recovery) {
+        ssthresh = Math.max(inflight() / 2, 2L * mss);
+        cwnd = ssthresh;
+        recovery = true;
+        recover = nxt;
+      }
+      retxNext = una;
+      holeEnd = lastSack > una ? Math.min(lastSack, recover) : recover;
+      lastProgress = now;
+      return true;
     }
 
     /** RTO: go back to snd_una with cwnd = 1 MSS. */
