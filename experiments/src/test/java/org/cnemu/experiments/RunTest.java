@@ -109,7 +109,8 @@ class RunTest {
     assertFalse(doc.get("complete").asBoolean(), "the stale complete file must be gone");
     assertTrue(doc.get("error").asText().contains("causality"), doc.toString());
     try (Stream<Path> files = Files.list(out)) {
-      assertEquals(List.of("results.json"), files.map(p -> p.getFileName().toString()).toList(), "no temp files left");
+      assertEquals(List.of(), files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".tmp")).toList(),
+          "no temp files left");
     }
   }
 
@@ -137,7 +138,21 @@ class RunTest {
     assertEquals(3, events.get("n").asInt());
     assertTrue(events.get("ci95_low").asDouble() <= events.get("mean").asDouble());
     assertTrue(events.get("mean").asDouble() <= events.get("ci95_high").asDouble());
+    assertEquals(3, summary.get("metrics").get("engine.events").get("n").asInt(), summary.toString());
     assertTrue(r.out().contains("results: " + out.resolve("summary.json")), r.out());
+    assertTrue(Files.exists(out.resolve("run-0").resolve("report.html")));
+    assertTrue(Files.exists(out.resolve("report.html")), "the point's report over its runs");
+  }
+
+  @Test
+  void reportsAreWrittenUnlessDisabled() throws IOException {
+    Path with = run("with");
+    assertTrue(Files.exists(with.resolveSibling("report.html")));
+    assertTrue(Files.exists(with.resolveSibling("flows.csv")));
+    Path without = run("without", "--no-report");
+    try (Stream<Path> files = Files.list(without.getParent())) {
+      assertEquals(List.of("results.json"), files.map(p -> p.getFileName().toString()).toList());
+    }
   }
 
   @Test

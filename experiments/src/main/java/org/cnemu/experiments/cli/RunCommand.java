@@ -44,6 +44,9 @@ public final class RunCommand implements Callable<Integer> {
       description = "Engine partitions (overrides experiment.engine.partitions).")
   Integer partitions;
 
+  @Option(names = "--no-report", description = "Write only results.json: no CSV tables, plots or report.html.")
+  boolean noReport;
+
   @Option(names = {"-q", "--quiet"}, description = "Print only the path of the results file.")
   boolean quiet;
 
@@ -68,7 +71,7 @@ public final class RunCommand implements Callable<Integer> {
       return ExitCodes.BAD_INPUT;
     }
     EngineSettings s = EngineSettings.from(experiment.experiment());
-    ExperimentRunner.Options options = new ExperimentRunner.Options(out, threads);
+    ExperimentRunner.Options options = new ExperimentRunner.Options(out, threads, !noReport);
     Path dir = ExperimentRunner.outputDir(s, options);
     if (!quiet) {
       stdout.printf("cnemu: experiment '%s', model %s, %d run%s from seed %d, %s virtual, %d partitions, %d threads%n",
@@ -86,6 +89,13 @@ public final class RunCommand implements Callable<Integer> {
         if (!showProgress) return null;
         line = new ProgressLine(stderr, runs > 1 ? "run " + (run + 1) + "/" + runs + " " : "");
         return line;
+      }
+
+      @Override
+      public void warning(String message) {
+        if (line != null) line.clear();
+        stderr.println("warning: " + message);
+        stderr.flush();
       }
 
       @Override

@@ -45,7 +45,13 @@ public final class Problems {
 
   /** Problems in reading order: by file, then line (stable, so same-line problems keep their order). */
   public static List<ConfigProblem> sorted(List<ConfigProblem> problems) {
-    List<ConfigProblem> out = new ArrayList<>(problems);
+    List<ConfigProblem> out = new ArrayList<>(problems.size());
+    for (ConfigProblem p : problems) {
+      // models name files from HOCON origins too: drop the "./" the loader adds to bare names
+      String f = p.file();
+      out.add(f != null && f.startsWith("./") && f.length() > 2
+          ? new ConfigProblem(f.substring(2), p.line(), p.key(), p.message()) : p);
+    }
     out.sort(Comparator.comparing((ConfigProblem p) -> p.file() == null ? "" : p.file())
         .thenComparingInt(ConfigProblem::line));
     return out;

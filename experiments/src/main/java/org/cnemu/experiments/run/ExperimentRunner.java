@@ -16,6 +16,7 @@ import org.cnemu.emulator.model.BuiltModel;
 import org.cnemu.emulator.model.ModelProvider;
 import org.cnemu.experiments.config.EngineSettings;
 import org.cnemu.experiments.config.LoadedExperiment;
+import org.cnemu.experiments.report.Reports;
 
 /**
  * Runs a validated experiment: {@code runs} repetitions (run i uses seed + i), each built afresh by
@@ -28,10 +29,14 @@ public final class ExperimentRunner {
   public static final String RESULTS_FILE = "results.json";
   public static final String SUMMARY_FILE = "summary.json";
 
-  /** How to execute: never part of the results. Null fields fall back to the experiment file. */
-  public record Options(Path outDir, Integer threads) {
+  /**
+   * How to execute: never part of the results. Null fields fall back to the experiment file.
+   *
+   * @param reports also write CSV tables, plots and report.html next to each results.json
+   */
+  public record Options(Path outDir, Integer threads, boolean reports) {
     public static Options defaults() {
-      return new Options(null, null);
+      return new Options(null, null, true);
     }
   }
 
@@ -45,6 +50,9 @@ public final class ExperimentRunner {
     }
 
     default void runFinished(RunOutcome outcome) {}
+
+    /** Something went wrong that does not invalidate the results (e.g. a report could not be drawn). */
+    default void warning(String message) {}
   }
 
   /** One run's outcome; {@code result} and {@code document} are null when it failed before the end. */
@@ -101,6 +109,7 @@ public final class ExperimentRunner {
     for (int i = 0; i < s.runs(); i++) {
       Path runDir = s.runs() == 1 ? dir : dir.resolve("run-" + i);
       RunOutcome o = runOne(experiment, pekkoOverrides, s, i, threads, runDir, config, listener);
+      if (options.reports()) report(() -> Reports.writeRun(runDir), runDir, listener);
       outcomes.add(o);
       listener.runFinished(o);
       if (!o.complete()) break;
@@ -109,6 +118,7 @@ public final class ExperimentRunner {
     if (s.runs() > 1) {
       summary = dir.resolve(SUMMARY_FILE);
       JsonFiles.writeAtomically(summary, RunSummary.of(s, config, outcomes));
+      if (options.reports()) report(() -> Reports.writeSweep(dir), dir, listener);
     }
     return new PointOutcome(dir, outcomes, summary);
   }
@@ -140,6 +150,19 @@ public final class ExperimentRunner {
       Map<String, Object> doc = ResultsDocument.failed(spec, config, error, wall);
       JsonFiles.writeAtomically(file, doc);
       return new RunOutcome(run, seed, file, false, error, null, doc, wall);
+    }
+  }
+
+  private interface ReportWriter {
+    void write() throws IOException;
+  }
+
+  /** Reports are derived from results.json: failing to draw them leaves the results valid, so only warn. */
+  private static void report(ReportWriter writer, Path dir, Listener listener) {
+    try {
+      writer.write();
+    } catch (IOException | RuntimeException e) {
+      listener.warning("report in " + dir + " not written: " + describe(e));
     }
   }
 

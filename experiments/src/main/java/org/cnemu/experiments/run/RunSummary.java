@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.cnemu.experiments.config.EngineSettings;
+import org.cnemu.experiments.report.Metrics;
 
 /**
  * summary.json over the repetitions of one point: mean and 95% confidence interval of the engine
@@ -59,6 +60,18 @@ final class RunSummary {
       flowStats.put(id, f);
     });
     doc.put("flows", flowStats);
+
+    // every comparable figure by its stable name (engine.events, flow[f1].throughput_gbps, ...), as the
+    // report layer and `compare` name them
+    Map<String, List<Double>> metrics = new LinkedHashMap<>();
+    for (ExperimentRunner.RunOutcome o : done) {
+      Metrics.ofDocument(o.document()).forEach((k, v) -> {
+        if (v != null) metrics.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
+      });
+    }
+    Map<String, Object> metricStats = new LinkedHashMap<>();
+    metrics.forEach((k, v) -> metricStats.put(k, Stats.summarize(v)));
+    doc.put("metrics", metricStats);
     return doc;
   }
 }
