@@ -35,6 +35,20 @@ public final class KernelModelProvider implements ModelProvider {
     return "Linux host data path (NIC queues, IRQs, NAPI/softirq per core, VXLAN/bridge/veth, TCP/UDP apps) on a star fabric";
   }
 
+  /**
+   * Everything that may travel between partitions (fabric trains and their packets) or come back
+   * as an entity report. Local messages are listed too, so that a future placement that splits a
+   * host across partitions still serializes.
+   */
+  @Override
+  public List<Class<?>> wireClasses() {
+    return List.of(Msgs.WireTrain.class, org.cnemu.devices.Packet.class, org.cnemu.devices.Packet[].class,
+        Msgs.Tx.class, Msgs.Irq.class, Msgs.ModTimer.class, Msgs.Done.class, Msgs.RemoteEnqueue.class,
+        Msgs.SockData.class, Msgs.Wake.class, Msgs.AppTimer.class, Msgs.TcpTimer.class,
+        HostKernel.HostReport.class, HostKernel.FlowSide.class, HostKernel.FlowSide[].class,
+        CoreEntity.CoreReport.class, SwitchEntity.SwitchReport.class, double[].class, boolean[].class);
+  }
+
   @Override
   public List<ConfigProblem> validate(Config e) {
     List<ConfigProblem> out = new ArrayList<>();

@@ -1,0 +1,47 @@
+package org.cnemu.nodes.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import java.util.List;
+import org.cnemu.devices.Packet;
+import org.cnemu.emulator.wire.KryoFactory;
+import org.cnemu.emulator.wire.WireClasses;
+import org.junit.jupiter.api.Test;
+
+/** Every class that crosses partitions or comes back as a report round-trips through cnemu's Kryo. */
+class WireTest {
+  private static Object roundTrip(Kryo k, Object o) {
+    Output out = new Output(1 << 16, -1);
+    k.writeClassAndObject(out, o);
+    return k.readClassAndObject(new Input(out.toBytes()));
+  }
+
+  @Test
+  void modelClassesAreRegisteredAndRoundTrip() {
+    assertTrue(WireClasses.modelClasses().containsAll(new KernelModelProvider().wireClasses()));
+    Kryo k = KryoFactory.create(null);
+    Packet p = new Packet(3, (byte) 0, false, 1448, 2896, 2, 0, 65535, -1, -1, (short) 0, (short) 1, 77, (byte) 1, 1,
+        12345, true);
+    Msgs.WireTrain w = new Msgs.WireTrain(new Packet[] {p, p.slice(4344, 1448, 1)}, 40_000_000_000L, 38);
+    Msgs.WireTrain back = (Msgs.WireTrain) roundTrip(k, w);
+    assertArrayEquals(w.pkts(), back.pkts());
+    assertEquals(w.bitsPerSec(), back.bitsPerSec());
+    for (Object m : List.of(new Msgs.Tx(p), new Msgs.Irq(2), new Msgs.Done(9), new Msgs.RemoteEnqueue(p, true, 2),
+        new Msgs.SockData(1, 100, 2), new Msgs.Wake(1), new Msgs.AppTimer(2), new Msgs.TcpTimer(3), new Msgs.ModTimer(1))) {
+      assertEquals(m, roundTrip(k, m));
+    }
+    HostKernel.FlowSide fs = new HostKernel.FlowSide(0, true, 1, 2, 3, 4, 5, 6, 7);
+    Object hr = roundTrip(k, new HostKernel.HostReport("h1", 0, 1, 2, 3, 4, 5, 6, new String[] {"a|b"}, new long[] {1},
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new HostKernel.FlowSide[] {fs}));
+    assertEquals(fs, ((HostKernel.HostReport) hr).flows()[0]);
+    Object cr = new CoreEntity.CoreReport("h1", 0, 1, 2, 3, 4, 90);
+    assertEquals(cr, roundTrip(k, cr));
+    SwitchEntity.SwitchReport sr = (SwitchEntity.SwitchReport) roundTrip(k, new SwitchEntity.SwitchReport(new long[] {1}, new long[] {2}));
+    assertArrayEquals(new long[] {1}, sr.dropped());
+  }
+}
