@@ -6,7 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.cnemu.emulator.Coordinator;
+import org.cnemu.emulator.cluster.ClusterNode;
 import org.cnemu.emulator.model.ModelRegistry;
+import org.cnemu.experiments.live.LiveMetrics;
 import org.cnemu.experiments.ExitCodes;
 import org.cnemu.experiments.config.EngineSettings;
 import org.cnemu.experiments.config.ExperimentLoader;
@@ -50,6 +52,31 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "Print only the path of the results file.")
   boolean quiet;
 
+  @Option(names = "--cluster", paramLabel = "HOST:PORT",
+      description = "Run on the cnemu cluster whose seed listens at HOST:PORT (see 'cnemu cluster'). "
+          + "The result is byte-identical to a one-JVM run.")
+  String cluster;
+
+  @Option(names = "--bind", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0",
+      description = "With --cluster: this JVM's own cluster address (default ${DEFAULT-VALUE}: loopback, any free port).")
+  String bind;
+
+  @Option(names = "--nodes", paramLabel = "N", defaultValue = "0",
+      description = "With --cluster: nodes to use, this one included; 0 = every node that is up (default).")
+  int nodes;
+
+  @Option(names = "--prometheus", paramLabel = "PORT",
+      description = "Serve live metrics (Kamon) for Prometheus at http://HOST:PORT/metrics during the run.")
+  Integer prometheusPort;
+
+  @Option(names = "--prometheus-host", paramLabel = "HOST", defaultValue = "127.0.0.1",
+      description = "Address of the Prometheus endpoint (default ${DEFAULT-VALUE}; anything else is an explicit choice).")
+  String prometheusHost;
+
+  @Option(names = "--instrument-actors",
+      description = "Also attach Kamon's agent for Pekko actor metrics (roughly halves actor message rates).")
+  boolean instrumentActors;
+
   @Spec
   CommandSpec spec;
 
@@ -71,7 +98,23 @@ public final class RunCommand implements Callable<Integer> {
       return ExitCodes.BAD_INPUT;
     }
     EngineSettings s = EngineSettings.from(experiment.experiment());
-    ExperimentRunner.Options options = new ExperimentRunner.Options(out, threads, !noReport);
+    ExperimentRunner.ClusterTarget target = null;
+    if (cluster != null) {
+      try {
+        target = new ExperimentRunner.ClusterTarget(ClusterNode.HostPort.parse(cluster), ClusterNode.HostPort.parse(bind),
+            nodes);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--cluster/--bind: " + e.getMessage());
+      }
+    }
+    if (prometheusPort != null && (prometheusPort < 1 || prometheusPort > 65535)) {
+      throw new ParameterException(spec.commandLine(), "--prometheus must be a port between 1 and 65535");
+    }
+    LiveMetrics.Settings live = prometheusPort == null ? null
+        : new LiveMetrics.Settings(prometheusHost, prometheusPort, instrumentActors,
+            com.typesafe.config.ConfigFactory.empty());
+    ExperimentRunner.Options options = new ExperimentRunner.Options(out, threads, !noReport, target, live);
+    if (org.cnemu.experiments.run.SweepRunner.isSweep(experiment)) return SweepRun.run(spec.commandLine(), experiment, options, quiet);
     Path dir = ExperimentRunner.outputDir(s, options);
     if (!quiet) {
       stdout.printf("cnemu: experiment '%s', model %s, %d run%s from seed %d, %s virtual, %d partitions, %d threads%n",

@@ -59,7 +59,7 @@ public final class ExperimentLoader {
       Path parseable = path.getParent() == null ? Path.of(".").resolve(path) : path;
       parsed = ConfigFactory.parseFile(parseable.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
     } catch (ConfigException e) {
-      return new LoadedExperiment(file, null, null, null, List.of(Problems.of(e, file)));
+      return new LoadedExperiment(file, null, null, null, null, List.of(Problems.of(e, file)));
     }
 
     List<ConfigProblem> problems = new ArrayList<>();
@@ -82,18 +82,20 @@ public final class ExperimentLoader {
       resolved = withOverrides.withFallback(reference).resolve();
     } catch (ConfigException e) {
       problems.add(Problems.of(e, file));
-      return new LoadedExperiment(file, null, null, null, Problems.sorted(problems));
+      return new LoadedExperiment(file, null, null, null, null, Problems.sorted(problems));
     }
 
     problems.addAll(validator.validate(resolved, file));
-    if (!problems.isEmpty()) return new LoadedExperiment(file, resolved, null, null, Problems.sorted(problems));
+    if (!problems.isEmpty()) return new LoadedExperiment(file, resolved, null, null, null, Problems.sorted(problems));
 
     Config pekko = resolved.hasPath("pekko") && parsed.hasPath("pekko")
         ? parsed.withOnlyPath("pekko").resolveWith(resolved) : ConfigFactory.empty();
-    return new LoadedExperiment(file, resolved, resolved.getConfig("experiment"), pekko, List.of());
+    Config kamon = resolved.hasPath("kamon") && parsed.hasPath("kamon")
+        ? parsed.withOnlyPath("kamon").resolveWith(resolved) : ConfigFactory.empty();
+    return new LoadedExperiment(file, resolved, resolved.getConfig("experiment"), pekko, kamon, List.of());
   }
 
   private static LoadedExperiment failed(String file, String message) {
-    return new LoadedExperiment(file, null, null, null, List.of(new ConfigProblem(file, 0, null, message)));
+    return new LoadedExperiment(file, null, null, null, null, List.of(new ConfigProblem(file, 0, null, message)));
   }
 }

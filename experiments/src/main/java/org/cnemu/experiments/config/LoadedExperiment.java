@@ -12,7 +12,7 @@ import org.cnemu.emulator.model.ConfigProblem;
  * @param file the path as the user gave it (used in messages)
  */
 public record LoadedExperiment(String file, Config resolved, Config experiment, Config pekkoOverrides,
-    List<ConfigProblem> problems) {
+    Config kamonOverrides, List<ConfigProblem> problems) {
 
   public boolean ok() {
     return problems.isEmpty();

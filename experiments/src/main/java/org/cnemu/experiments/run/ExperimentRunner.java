@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import org.cnemu.emulator.Coordinator;
 import org.cnemu.emulator.Simulation;
+import org.cnemu.emulator.cluster.ClusterNode;
+import org.cnemu.experiments.live.LiveMetrics;
 import org.cnemu.emulator.SimulationBuilder;
 import org.cnemu.emulator.SimulationResult;
 import org.cnemu.emulator.model.BuiltModel;
@@ -34,11 +36,22 @@ public final class ExperimentRunner {
    *
    * @param reports also write CSV tables, plots and report.html next to each results.json
    */
-  public record Options(Path outDir, Integer threads, boolean reports) {
+  public record Options(Path outDir, Integer threads, boolean reports, ClusterTarget cluster,
+      LiveMetrics.Settings live) {
+    public Options(Path outDir, Integer threads, boolean reports) {
+      this(outDir, threads, reports, null, null);
+    }
+
     public static Options defaults() {
       return new Options(null, null, true);
     }
   }
+
+  /**
+   * Run on a Pekko cluster reached through {@code seed}; this JVM joins at {@code bind} and hosts
+   * partitions too. {@code nodes} = 0 uses every member that is up.
+   */
+  public record ClusterTarget(ClusterNode.HostPort seed, ClusterNode.HostPort bind, int nodes) {}
 
   /** Hooks for the terminal UI. */
   public interface Listener {
@@ -91,7 +104,27 @@ public final class ExperimentRunner {
   public PointOutcome run(LoadedExperiment experiment, Options options, Listener listener) throws IOException {
     if (!experiment.ok()) throw new IllegalArgumentException("experiment has problems; validate first");
     EngineSettings s = EngineSettings.from(experiment.experiment());
-    return runPoint(experiment.experiment(), experiment.pekkoOverrides(), outputDir(s, options), options, listener);
+    if (options.live() == null) {
+      return runPoint(experiment.experiment(), experiment.pekkoOverrides(), outputDir(s, options), options, listener);
+    }
+    // Kamon before any actor system, so its Pekko instrumentation (if asked for) sees them all.
+    LiveMetrics.Settings live = options.live();
+    if (experiment.kamonOverrides() != null) {
+      live = new LiveMetrics.Settings(live.host(), live.port(), live.instrumentActors(),
+          experiment.kamonOverrides().withFallback(live.kamonOverrides()));
+    }
+    try (LiveMetrics metrics = LiveMetrics.start(live, runTags(experiment.experiment(), 0))) {
+      return runPoint(experiment.experiment(), experiment.pekkoOverrides(), outputDir(s, options), options, listener);
+    }
+  }
+
+  /** Tags on every live series of a run. */
+  static Map<String, String> runTags(Config experiment, int run) {
+    Map<String, String> tags = new java.util.LinkedHashMap<>();
+    tags.put("experiment", experiment.getString("name"));
+    tags.put("run", Integer.toString(run));
+    tags.put("policy", experiment.hasPath("steering") ? experiment.getValue("steering").unwrapped().toString() : "none");
+    return tags;
   }
 
   /** Runs one configuration (all its repetitions) into {@code dir}; stops at the first failed run. */
@@ -108,7 +141,7 @@ public final class ExperimentRunner {
     List<RunOutcome> outcomes = new ArrayList<>();
     for (int i = 0; i < s.runs(); i++) {
       Path runDir = s.runs() == 1 ? dir : dir.resolve("run-" + i);
-      RunOutcome o = runOne(experiment, pekkoOverrides, s, i, threads, runDir, config, listener);
+      RunOutcome o = runOne(experiment, pekkoOverrides, s, i, threads, runDir, config, options, listener);
       if (options.reports()) report(() -> Reports.writeRun(runDir), runDir, listener);
       outcomes.add(o);
       listener.runFinished(o);
@@ -124,7 +157,7 @@ public final class ExperimentRunner {
   }
 
   private RunOutcome runOne(Config experiment, Config pekkoOverrides, EngineSettings s, int run, int threads,
-      Path runDir, Map<String, Object> config, Listener listener) throws IOException {
+      Path runDir, Map<String, Object> config, Options options, Listener listener) throws IOException {
     long seed = s.seed() + run;
     Path file = runDir.resolve(RESULTS_FILE);
     Files.createDirectories(runDir);
@@ -135,8 +168,12 @@ public final class ExperimentRunner {
     try {
       SimulationBuilder builder = new SimulationBuilder(seed, run, s.partitions(), s.placement());
       BuiltModel model = provider.build(experiment, builder);
-      SimulationResult r = Simulation.run(builder, s.durationNanos(), threads, listener.progress(run, s.runs()),
-          pekkoOverrides);
+      if (options.live() != null) LiveMetrics.retag(runTags(experiment, run));
+      SimulationResult r = options.cluster() == null
+          ? Simulation.run(builder, s.durationNanos(), threads, listener.progress(run, s.runs()), pekkoOverrides)
+          : ClusterNode.run(builder, experiment.root().render(com.typesafe.config.ConfigRenderOptions.concise()),
+              s.durationNanos(), threads, options.cluster().seed(), options.cluster().bind(), options.cluster().nodes(),
+              listener.progress(run, s.runs()), "run" + run);
       Map<String, Object> sections = model.results(r);
       double seconds = (System.nanoTime() - startWall) / 1e9;
       Wall wall = new Wall(seconds, r.eventsPerWallSecond(), threads, r.barrierWaitShare(threads),
