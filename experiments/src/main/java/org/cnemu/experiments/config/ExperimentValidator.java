@@ -64,8 +64,20 @@ public final class ExperimentValidator {
     this.schema = reference.hasPath(SCHEMA_ROOT) ? reference.getConfig(SCHEMA_ROOT) : null;
   }
 
-  /** @param resolved the resolved file over the reference; {@code file} names it in messages */
+  /**
+   * @param resolved the resolved file over the reference; {@code file} names it in messages. An
+   *     experiment with a {@code sweep} block is checked point by point ({@link Sweep})
+   */
   public List<ConfigProblem> validate(Config resolved, String file) {
+    if (resolved.hasPath("experiment") && resolved.getValue("experiment").valueType() == ConfigValueType.OBJECT
+        && Sweep.present(resolved.getConfig("experiment"))) {
+      return Sweep.validate(this, resolved, file);
+    }
+    return validateOne(resolved, file);
+  }
+
+  /** One configuration, without a sweep block. */
+  List<ConfigProblem> validateOne(Config resolved, String file) {
     List<ConfigProblem> problems = new ArrayList<>();
     if (!resolved.hasPath("experiment")) return problems; // reported by the loader
     ConfigValue experiment = resolved.root().get("experiment");

@@ -1,0 +1,257 @@
+package org.cnemu.experiments.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import com.typesafe.config.ConfigValueType;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import org.cnemu.emulator.model.ConfigProblem;
+
+/**
+ * The {@code sweep { KEY = [v1, v2, ...] }} block of an experiment: swept keys (paths relative to
+ * {@code experiment}, e.g. {@code topology.stack} or {@code workloads.0.rate} with a list index) and
+ * their values. The points are the cartesian product, in a fixed order: keys in the order they are
+ * written in the file (by line), the first key outermost (it varies slowest), values in list order.
+ *
+ * <pre>
+ *   experiment {
+ *     ...
+ *     sweep {
+ *       topology.stack = [native, docker-overlay]
+ *       workloads.0.rate = [1Gbps, 5Gbps]
+ *     }
+ *   }
+ * </pre>
+ *
+ * Each point is the experiment with the swept values set (and without the sweep block); it is
+ * validated like a normal experiment, so a bad value in a list is reported at its own file:line.
+ */
+public final class Sweep {
+  /** The key of the sweep block inside {@code experiment}. */
+  public static final String KEY = "sweep";
+  /** Above this many points, validation checks each value once (with the other keys at their first value). */
+  static final int MAX_VALIDATED_POINTS = 4096;
+
+  /** One swept key: its name as written ({@code topology.stack}), path elements, values in list order. */
+  public record Key(String name, List<String> path, List<ConfigValue> values) {}
+
+  /** One point: its index and, per key (in key order), the value. */
+  public record Point(int index, List<ConfigValue> values) {
+    /** Key name -> the value as written (string, number, boolean; lists/objects rendered as HOCON). */
+    public Map<String, Object> labels(List<Key> keys) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      for (int i = 0; i < keys.size(); i++) m.put(keys.get(i).name(), label(values.get(i)));
+      return m;
+    }
+  }
+
+  private final List<Key> keys;
+
+  private Sweep(List<Key> keys) {
+    this.keys = keys;
+  }
+
+  public List<Key> keys() {
+    return keys;
+  }
+
+  /** Whether an experiment block holds a sweep. */
+  public static boolean present(Config experiment) {
+    return experiment != null && experiment.root().containsKey(KEY);
+  }
+
+  /** The sweep of a validated experiment block (its problems were reported by the validator). */
+  public static Sweep of(Config experiment) {
+    List<ConfigProblem> ignored = new ArrayList<>();
+    return parse(experiment.root().get(KEY), "", ignored);
+  }
+
+  /** Parses the sweep block; structural problems (not a list, empty list) go to {@code problems}. */
+  static Sweep parse(ConfigValue block, String file, List<ConfigProblem> problems) {
+    List<Key> keys = new ArrayList<>();
+    if (block == null) return new Sweep(keys);
+    if (block.valueType() != ConfigValueType.OBJECT) {
+      problems.add(Problems.at(block.origin(), file, "experiment." + KEY,
+          "expected an object { key = [v1, v2, ...] }, got " + ExperimentValidator.describe(block)));
+      return new Sweep(keys);
+    }
+    collect((ConfigObject) block, new ArrayList<>(), keys, file, problems);
+    keys.sort(Comparator.comparingInt((Key k) -> line(k.values().isEmpty() ? null : k.values().get(0)))
+        .thenComparing(Key::name));
+    return new Sweep(List.copyOf(keys));
+  }
+
+  private static int line(ConfigValue v) {
+    return v == null || v.origin() == null ? Integer.MAX_VALUE : Math.max(v.origin().lineNumber(), 0);
+  }
+
+  private static void collect(ConfigObject obj, List<String> prefix, List<Key> out, String file,
+      List<ConfigProblem> problems) {
+    for (Map.Entry<String, ConfigValue> e : new java.util.TreeMap<>(obj).entrySet()) {
+      List<String> path = new ArrayList<>(prefix);
+      // a quoted key "topology.stack" is a path too
+      for (String part : e.getKey().split("\\.")) if (!part.isEmpty()) path.add(part);
+      String name = String.join(".", path);
+      ConfigValue v = e.getValue();
+      switch (v.valueType()) {
+        case OBJECT -> collect((ConfigObject) v, path, out, file, problems);
+        case LIST -> {
+          ConfigList list = (ConfigList) v;
+          if (list.isEmpty()) {
+            problems.add(Problems.at(v.origin(), file, "experiment." + KEY + "." + name,
+                "empty list: a swept key needs at least one value"));
+          } else if (List.of(KEY, "name", "output").contains(path.get(0))) {
+            problems.add(Problems.at(v.origin(), file, "experiment." + KEY + "." + name,
+                "'" + path.get(0) + "' cannot be swept"));
+          } else {
+            out.add(new Key(name, List.copyOf(path), List.copyOf(list)));
+          }
+        }
+        default -> problems.add(Problems.at(v.origin(), file, "experiment." + KEY + "." + name,
+            "expected a list of values [v1, v2, ...], got " + ExperimentValidator.describe(v)));
+      }
+    }
+  }
+
+  /** Number of points (1 for an empty sweep). */
+  public int size() {
+    long n = 1;
+    for (Key k : keys) n = Math.multiplyExact(n, k.values().size());
+    return Math.toIntExact(n);
+  }
+
+  /** Every point of the cartesian product, first key outermost. */
+  public List<Point> points() {
+    int n = size();
+    List<Point> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      List<ConfigValue> values = new ArrayList<>(keys.size());
+      int rest = i;
+      int[] idx = new int[keys.size()];
+      for (int k = keys.size() - 1; k >= 0; k--) {
+        int size = keys.get(k).values().size();
+        idx[k] = rest % size;
+        rest /= size;
+      }
+      for (int k = 0; k < keys.size(); k++) values.add(keys.get(k).values().get(idx[k]));
+      out.add(new Point(i, List.copyOf(values)));
+    }
+    return out;
+  }
+
+  /** The experiment block of a point: the sweep block removed, every swept value set. */
+  public Config apply(Config experiment, Point point) {
+    ConfigValue root = experiment.root().withoutKey(KEY);
+    for (int k = 0; k < keys.size(); k++) root = set(root, keys.get(k).path(), 0, point.values().get(k));
+    return ((ConfigObject) root).toConfig();
+  }
+
+  /** The experiment block without its sweep block (the base every point starts from). */
+  public static Config base(Config experiment) {
+    return experiment.root().withoutKey(KEY).toConfig();
+  }
+
+  /** Sets {@code value} at {@code path} (list elements by index), keeping every other value and its origin. */
+  static ConfigValue set(ConfigValue node, List<String> path, int i, ConfigValue value) {
+    if (i == path.size()) return value;
+    String k = path.get(i);
+    String at = String.join(".", path.subList(0, i + 1));
+    if (node != null && node.valueType() == ConfigValueType.LIST) {
+      ConfigList list = (ConfigList) node;
+      int idx;
+      try {
+        idx = Integer.parseInt(k);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("'" + String.join(".", path.subList(0, i))
+            + "' is a list: the next path element must be an index (0, 1, ...), not '" + k + "'");
+      }
+      if (idx < 0 || idx >= list.size()) {
+        throw new IllegalArgumentException("no element " + idx + " in '" + String.join(".", path.subList(0, i))
+            + "' (it has " + list.size() + ")");
+      }
+      List<ConfigValue> copy = new ArrayList<>(list);
+      copy.set(idx, set(list.get(idx), path, i + 1, value));
+      return ConfigValueFactory.fromIterable(copy, list.origin().description());
+    }
+    ConfigObject obj;
+    if (node == null || node.valueType() == ConfigValueType.NULL) {
+      obj = ConfigFactory.empty(value.origin() == null ? "sweep" : value.origin().description()).root();
+    } else if (node.valueType() == ConfigValueType.OBJECT) {
+      obj = (ConfigObject) node;
+    } else {
+      throw new IllegalArgumentException("'" + String.join(".", path.subList(0, i)) + "' is a "
+          + node.valueType().name().toLowerCase(java.util.Locale.ROOT) + ", not an object: cannot set '" + at + "'");
+    }
+    return obj.withValue(k, set(obj.get(k), path, i + 1, value));
+  }
+
+  /** A value as written: scalars unwrapped, lists and objects as concise HOCON. */
+  public static Object label(ConfigValue v) {
+    return switch (v.valueType()) {
+      case STRING, NUMBER, BOOLEAN -> v.unwrapped();
+      case NULL -> "null";
+      default -> v.render(ConfigRenderOptions.concise().setJson(false));
+    };
+  }
+
+  /**
+   * Validates every point of the sweep in {@code resolved} (the whole resolved file); problems are
+   * de-duplicated so a bad base value is reported once, a bad swept value once at its own line.
+   */
+  static List<ConfigProblem> validate(ExperimentValidator validator, Config resolved, String file) {
+    List<ConfigProblem> problems = new ArrayList<>();
+    Config experiment = resolved.getConfig("experiment");
+    Sweep sweep = parse(experiment.root().get(KEY), file, problems);
+    LinkedHashSet<ConfigProblem> all = new LinkedHashSet<>(problems);
+    List<Point> points;
+    long size = 1;
+    for (Key k : sweep.keys) size *= k.values().size();
+    if (size <= MAX_VALIDATED_POINTS) {
+      points = sweep.points();
+    } else {
+      // each value once, the other keys at their first value
+      points = new ArrayList<>();
+      for (int k = 0; k < sweep.keys.size(); k++) {
+        for (ConfigValue v : sweep.keys.get(k).values()) {
+          List<ConfigValue> vals = new ArrayList<>();
+          for (Key other : sweep.keys) vals.add(other.values().get(0));
+          vals.set(k, v);
+          points.add(new Point(points.size(), vals));
+        }
+      }
+    }
+    for (Point p : points) {
+      Config point;
+      try {
+        point = sweep.apply(experiment, p);
+      } catch (IllegalArgumentException e) {
+        int k = firstBadKey(sweep, experiment, p);
+        Key key = sweep.keys.get(k);
+        all.add(Problems.at(p.values().get(k).origin(), file, "experiment." + KEY + "." + key.name(), e.getMessage()));
+        continue;
+      }
+      all.addAll(validator.validateOne(resolved.withValue("experiment", point.root()), file));
+    }
+    return Problems.sorted(new ArrayList<>(all));
+  }
+
+  private static int firstBadKey(Sweep sweep, Config experiment, Point p) {
+    for (int k = 0; k < sweep.keys.size(); k++) {
+      try {
+        set(experiment.root(), sweep.keys.get(k).path(), 0, p.values().get(k));
+      } catch (IllegalArgumentException e) {
+        return k;
+      }
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,188 @@
+package org.cnemu.experiments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.cnemu.emulator.model.ConfigProblem;
+import org.cnemu.experiments.config.ExperimentLoader;
+import org.cnemu.experiments.config.LoadedExperiment;
+import org.cnemu.experiments.config.Sweep;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code sweep { key = [...] }}: validation point by point, cartesian order, folders, summary.json, report. */
+class SweepTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  Path dir;
+
+  private static final String PHOLD_SWEEP = String.join("\n",
+      "experiment {",
+      "  name = \"phold-sweep\"",
+      "  seed = 7",
+      "  runs = 2",
+      "  duration = 200us",
+      "  model = phold",
+      "  phold { lps = 8, population = 2 }",
+      "  sweep {",
+      "    phold.remote = [0.1, 0.9]",
+      "    phold.lps = [8, 16]",
+      "  }",
+      "}",
+      "");
+
+  private List<ConfigProblem> problems(String text) throws IOException {
+    return new ExperimentLoader().load(TestFiles.write(dir, "s.conf", text)).problems();
+  }
+
+  @Test
+  void pointsAreTheCartesianProductInFileOrder() throws IOException {
+    LoadedExperiment e = new ExperimentLoader().load(TestFiles.write(dir, "s.conf", PHOLD_SWEEP));
+    assertTrue(e.ok(), () -> e.problems().toString());
+    Sweep s = Sweep.of(e.experiment());
+    assertEquals(List.of("phold.remote", "phold.lps"), s.keys().stream().map(Sweep.Key::name).toList());
+    List<String> labels = new ArrayList<>();
+    for (Sweep.Point p : s.points()) labels.add(p.labels(s.keys()).toString());
+    assertEquals(List.of("{phold.remote=0.1, phold.lps=8}", "{phold.remote=0.1, phold.lps=16}",
+        "{phold.remote=0.9, phold.lps=8}", "{phold.remote=0.9, phold.lps=16}"), labels);
+    assertEquals(16, s.apply(e.experiment(), s.points().get(1)).getInt("phold.lps"));
+    assertFalse(s.apply(e.experiment(), s.points().get(1)).hasPath("sweep"));
+  }
+
+  @Test
+  void sweepRunWritesPointFoldersSummaryAndReport() throws IOException {
+    Path f = TestFiles.write(dir, "s.conf", PHOLD_SWEEP);
+    Path out = dir.resolve("out");
+    TestFiles.CliRun r = TestFiles.cli("run", f.toString(), "--out", out.toString(), "--threads", "1");
+    assertEquals(ExitCodes.OK, r.code(), r.err() + r.out());
+    assertTrue(r.out().contains("4 points over phold.remote, phold.lps"), r.out());
+    for (int i = 0; i < 4; i++) {
+      Path p = out.resolve("point-00" + i);
+      assertTrue(Files.isRegularFile(p.resolve("run-0/results.json")), p.toString());
+      assertTrue(Files.isRegularFile(p.resolve("run-1/results.json")), p.toString());
+      assertTrue(Files.isRegularFile(p.resolve("summary.json")), p.toString());
+    }
+    JsonNode s = JSON.readTree(out.resolve("summary.json").toFile());
+    assertEquals("sweep", s.get("kind").asText());
+    assertEquals("[\"phold.remote\",\"phold.lps\"]", s.get("keys").toString());
+    assertEquals(2, s.get("runs").asInt());
+    assertTrue(s.get("complete").asBoolean());
+    assertEquals(4, s.get("points").size());
+    JsonNode p1 = s.get("points").get(1);
+    assertEquals("point-001", p1.get("dir").asText());
+    assertEquals(0.1, p1.get("values").get("phold.remote").asDouble());
+    assertEquals(16, p1.get("values").get("phold.lps").asInt());
+    JsonNode events = p1.get("metrics").get("engine.events");
+    assertEquals(2, events.get("n").asInt());
+    assertTrue(events.get("ci95_low").asDouble() <= events.get("mean").asDouble());
+    assertTrue(events.get("ci95_high").asDouble() >= events.get("mean").asDouble());
+    // run i of every point uses seed + i, and each point's results carry its own swept value
+    JsonNode run1 = JSON.readTree(out.resolve("point-001/run-1/results.json").toFile());
+    assertEquals(8, run1.get("seed").asLong());
+    assertEquals(16, run1.get("config").get("phold").get("lps").asInt());
+    assertFalse(run1.get("config").has("sweep"));
+    assertTrue(Files.isRegularFile(out.resolve("report.html")));
+    assertTrue(Files.isRegularFile(out.resolve("summary.csv")));
+    assertTrue(Files.readString(out.resolve("report.html")).contains("point-003/report.html"));
+    // compare understands the sweep folder (point by point)
+    TestFiles.CliRun c = TestFiles.cli("compare", out.toString(), out.toString());
+    assertEquals(ExitCodes.OK, c.code(), c.err());
+    assertTrue(c.out().contains("[phold.remote=0.1, phold.lps=16] engine.events"), c.out());
+  }
+
+  @Test
+  void sameSweepTwiceGivesIdenticalSummaries() throws IOException {
+    Path f = TestFiles.write(dir, "s.conf", PHOLD_SWEEP.replace("runs = 2", "runs = 1"));
+    String[] texts = new String[2];
+    for (int i = 0; i < 2; i++) {
+      Path out = dir.resolve("o" + i);
+      assertEquals(ExitCodes.OK, TestFiles.cli("run", f.toString(), "--out", out.toString(), "-q", "--no-report").code());
+      texts[i] = Files.readString(out.resolve("summary.json"));
+      assertTrue(Files.isRegularFile(out.resolve("point-002/results.json")));
+    }
+    assertEquals(texts[0], texts[1]);
+  }
+
+  @Test
+  void badSweptValueIsReportedAtItsLine() throws IOException {
+    List<ConfigProblem> ps = problems(String.join("\n",
+        "experiment {",
+        "  model = phold",
+        "  sweep {",
+        "    phold.lookahead = [100ns,",
+        "      5]",
+        "    phold.remote = [0.5, -1]",
+        "  }",
+        "}", ""));
+    assertEquals(2, ps.size(), ps::toString);
+    assertEquals(5, ps.get(0).line(), ps::toString);
+    assertEquals("experiment.phold.lookahead", ps.get(0).key());
+    assertTrue(ps.get(0).message().contains("expected a duration"), ps.get(0).message());
+    assertEquals(6, ps.get(1).line());
+    assertTrue(ps.get(1).message().contains("negative"), ps.get(1).message());
+  }
+
+  @Test
+  void unknownSweptKeySuggestsTheRealOne() throws IOException {
+    List<ConfigProblem> ps = problems("experiment {\n  model = phold\n  sweep { phold.remot = [0.1, 0.2] }\n}\n");
+    assertEquals(1, ps.size(), ps::toString);
+    assertEquals(3, ps.get(0).line());
+    assertTrue(ps.get(0).message().contains("did you mean 'remote'"), ps.get(0).message());
+  }
+
+  @Test
+  void structuralSweepMistakes() throws IOException {
+    List<ConfigProblem> ps = problems(String.join("\n",
+        "experiment {",
+        "  model = phold",
+        "  sweep {",
+        "    phold.remote = 0.5",
+        "    phold.lps = []",
+        "    name = [a, b]",
+        "  }",
+        "}", ""));
+    assertEquals(3, ps.size(), ps::toString);
+    assertTrue(ps.get(0).message().contains("expected a list of values"), ps.toString());
+    assertTrue(ps.get(1).message().contains("empty list"), ps.toString());
+    assertTrue(ps.get(2).message().contains("cannot be swept"), ps.toString());
+  }
+
+  @Test
+  void listIndexInASweptKey() throws IOException {
+    String base = String.join("\n",
+        "experiment {",
+        "  model = kernel",
+        "  duration = 2ms",
+        "  workloads = [{ kind = iperf, protocol = udp, src = h1/c1, dst = h2/c1, message-size = 1KB, rate = 1Gbps }]",
+        "  sweep {",
+        "    topology.stack = [native, docker-overlay]",
+        "    workloads.0.rate = [1Gbps, %s]",
+        "  }",
+        "}", "");
+    LoadedExperiment e = new ExperimentLoader().load(TestFiles.write(dir, "k.conf", base.formatted("2Gbps")));
+    assertTrue(e.ok(), () -> e.problems().toString());
+    Sweep s = Sweep.of(e.experiment());
+    assertEquals(4, s.size());
+    assertEquals("2Gbps", s.apply(e.experiment(), s.points().get(3)).getConfigList("workloads").get(0).getString("rate"));
+    assertEquals("docker-overlay", s.apply(e.experiment(), s.points().get(3)).getString("topology.stack"));
+
+    List<ConfigProblem> bad = problems(base.formatted("2 Gbpx"));
+    assertFalse(bad.isEmpty());
+    assertTrue(bad.stream().anyMatch(p -> p.line() == 7 && p.key().equals("experiment.workloads[0].rate")), bad::toString);
+    assertTrue(bad.stream().allMatch(p -> p.message().contains("2 Gbpx")), bad::toString);
+
+    List<ConfigProblem> range = problems(base.formatted("2Gbps").replace("workloads.0.rate", "workloads.3.rate"));
+    assertEquals(1, range.size(), range::toString);
+    assertEquals("experiment.sweep.workloads.3.rate", range.get(0).key());
+    assertTrue(range.get(0).message().contains("no element 3"), range.get(0).message());
+  }
+}
