@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# bench/ns3-vs-cnemu.sh: cnemu and ns-3 3.37 side by side on the same star scenario (issue 7).
+#
+# N hosts around one central node, 40 Gbps links with 1 us delay, every host sends a saturating UDP
+# flow (1472 B payload, 10 Gbps offered) to the next host, 10 ms of virtual time. For each N the
+# script runs ns-3 and cnemu alternately REPEAT times in the same run and reports, per simulator, the
+# median of delivered packets per wall second of the whole process (start-up included: what a user
+# waits for), and the ratio cnemu / ns-3.
+#
+#   bench/ns3-vs-cnemu.sh                 # N = 8 and 64, 3 alternating pairs each
+#   HOSTS="8" REPEAT=5 bench/ns3-vs-cnemu.sh
+#
+# Environment:
+#   HOSTS          host counts (default "8 64"); cnemu needs experiments/bench/star-N.conf
+#   REPEAT         alternating ns-3/cnemu pairs per N (default 3); medians are reported
+#   CNEMU          the cnemu command (default: bin/cnemu of this checkout). The checkout is built once
+#                  before timing starts, so no build lands inside a measurement.
+#   CNEMU_ARGS     extra arguments of `cnemu run` (default "--quiet")
+#   NS3_BIN        prebuilt ns-3 scenario binary (default: compiled from bench/ns3/star.cc into $WORK)
+#   WORK           scratch folder (default /tmp/cnemu-ns3-bench)
+#   NO_INSTALL=1   do not apt-get install libns3-dev (fail if it is missing)
+set -euo pipefail
+
+ROOT="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+HOSTS="${HOSTS:-8 64}"
+REPEAT="${REPEAT:-3}"
+WORK="${WORK:-/tmp/cnemu-ns3-bench}"
+CNEMU="${CNEMU:-$ROOT/bin/cnemu}"
+CNEMU_ARGS="${CNEMU_ARGS:---quiet}"
+mkdir -p "$WORK"
+
+# ---- ns-3: Debian's libns3-dev (3.37) and the scenario binary
+if [ -z "${NS3_BIN:-}" ]; then
+  if ! pkg-config --exists ns3-core 2>/dev/null; then
+    [ "${NO_INSTALL:-0}" = 1 ] && { echo "libns3-dev is not installed" >&2; exit 1; }
+    echo "installing libns3-dev (ns-3 3.37) with apt-get..." >&2
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq >&2
+    if ! $SUDO apt-get install -y -qq libns3-dev >&2; then
+      echo "apt-get install libns3-dev failed; look for the package name with: apt-cache search ns3" >&2
+      exit 1
+    fi
+  fi
+  NS3_BIN="$WORK/ns3-star"
+  if ! [ -x "$NS3_BIN" ] || [ "$ROOT/bench/ns3/star.cc" -nt "$NS3_BIN" ]; then
+    echo "compiling bench/ns3/star.cc..." >&2
+    # Link the ns-3 modules directly: Debian's .pc files also name libgsl.so, which only libgsl-dev ships.
+    g++ -O2 -std=c++17 "$ROOT/bench/ns3/star.cc" -o "$NS3_BIN" $(pkg-config --cflags ns3-core) \
+      -lns3-applications -lns3-point-to-point -lns3-internet -lns3-network -lns3-core
+  fi
+fi
+
+# ---- cnemu: build once, outside the measurements
+"$CNEMU" --version >/dev/null
+
+now() { date +%s.%N; }
+
+# Prints "<delivered packets> <wall seconds>" of one ns-3 run.
+run_ns3() {
+  local n=$1 t0 t1 out
+  t0=$(now)
+  out="$("$NS3_BIN" --hosts="$n" --ms=10)"
+  t1=$(now)
+  echo "$out" | sed -n 's/.*delivered_packets=\([0-9]*\).*/\1/p' | tr '\n' ' '
+  echo "$t0 $t1" | awk '{printf "%.3f\n", $2 - $1}'
+}
+
+# Prints "<delivered packets> <wall seconds>" of one cnemu run.
+run_cnemu() {
+  local n=$1 t0 t1 dir="$WORK/cnemu-star-$1"
+  rm -rf "$dir"
+  t0=$(now)
+  # shellcheck disable=SC2086
+  "$CNEMU" run "$ROOT/experiments/bench/star-$n.conf" --out "$dir" $CNEMU_ARGS >/dev/null
+  t1=$(now)
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(f["packets_delivered"] for f in d["flows"]), end=" ")' \
+    "$dir/results.json"
+  echo "$t0 $t1" | awk '{printf "%.3f\n", $2 - $1}'
+}
+
+median() { sort -g | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else printf "%.6g\n", (a[NR/2]+a[NR/2+1])/2 }'; }
+
+echo "# cnemu vs ns-3 3.37, star of N hosts, 10 ms virtual, $REPEAT alternating pairs per N, medians; $(date -u +%FT%TZ), $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf "%-4s %-6s %10s %10s %14s   %s\n" N sim packets wall_s pkts_per_s runs
+for n in $HOSTS; do
+  : >"$WORK/ns3-$n.txt"; : >"$WORK/cnemu-$n.txt"
+  for r in $(seq 1 "$REPEAT"); do
+    run_ns3 "$n" >>"$WORK/ns3-$n.txt"
+    run_cnemu "$n" >>"$WORK/cnemu-$n.txt"
+  done
+  for sim in ns3 cnemu; do
+    f="$WORK/$sim-$n.txt"
+    pk=$(awk '{print $1}' "$f" | median)
+    w=$(awk '{print $2}' "$f" | median)
+    rate=$(awk '{printf "%.1f\n", $1 / $2}' "$f" | median)
+    printf "%-4s %-6s %10s %10s %14s   %s\n" "$n" "$sim" "$pk" "$w" "$rate" "$(awk '{printf "%s/%ss ", $1, $2}' "$f")"
+    eval "rate_$sim=$rate"
+  done
+  # shellcheck disable=SC2154
+  awk -v c="$rate_cnemu" -v s="$rate_ns3" -v n="$n" 'BEGIN{printf "N=%s ratio cnemu/ns-3 (delivered packets per wall second) = %.2fx\n", n, c / s}'
+done
