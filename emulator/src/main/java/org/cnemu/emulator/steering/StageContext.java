@@ -42,4 +42,14 @@ public interface StageContext {
 
   /** Cumulative busy time (irq + soft + sys + usr) of {@code cpu} since the start, ns (Falcon's load). */
   long busyNanos(int cpu);
+
+  /** True on the transmit path (the sender's veth -> backlog hand-off), false on the receive path. */
+  default boolean transmit() {
+    return false;
+  }
+
+  /** True when the skb carries no payload (a pure TCP ACK): mFlow splits only data. */
+  default boolean pureAck() {
+    return false;
+  }
 }

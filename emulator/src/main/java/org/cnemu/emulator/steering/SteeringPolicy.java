@@ -20,7 +20,12 @@ public interface SteeringPolicy {
    */
   int targetCpu(Boundary boundary, StageContext ctx);
 
-  /** Whether the skb goes to the high-priority queue of the next stage (PRISM). Default: never. */
+  /**
+   * Whether the skb goes to the high-priority queue of the next stage (PRISM), asked at GRO_CELL and
+   * BACKLOG. The host model keeps a high-priority queue beside every per-CPU gro_cell and backlog,
+   * drains it first and without quota when the NAPI instance is polled, and schedules the instance
+   * with {@link #scheduleAtHead}{@code (true)}. Default: never.
+   */
   default boolean highPriority(Boundary boundary, StageContext ctx) {
     return false;
   }
@@ -53,7 +58,11 @@ public interface SteeringPolicy {
     return false;
   }
 
-  /** Called by the host every {@link #tickNanos()} of virtual time (Falcon's load EWMA); 0 = never. */
+  /**
+   * Period of {@link #onTick}, virtual ns; 0 = never. The host calls {@code onTick} at every
+   * multiple of it (from its core 0), with a context whose {@code busyNanos(cpu)} gives each core's
+   * cumulative busy time (Falcon's load EWMA); the per-skb accessors of that context are undefined.
+   */
   default long tickNanos() {
     return 0;
   }
@@ -61,10 +70,39 @@ public interface SteeringPolicy {
   default void onTick(StageContext host) {}
 
   /**
+   * Whether packets handed to another core at {@link Boundary#AFTER_DRIVER} still go through GRO
+   * there (Falcon's softirq splitting and mFlow's early split: yes; PRISM's first-stage split of
+   * low-priority packets: no, they lose GRO as in the real patch). Default true.
+   */
+  default boolean groAfterSplit(StageContext ctx) {
+    return true;
+  }
+
+  /**
+   * Kernel bypass (FreeFlow): asked once per flow endpoint when the host builds its sockets. Return
+   * a channel spec to carry the flow through a shared-memory ring instead of the kernel, or null
+   * (default) for the kernel path. The host model calls it only with {@code sameHost} telling whether
+   * both containers are on this host; a policy returns null for flows between hosts, which then take
+   * the overlay path.
+   */
+  default SharedMemorySpec sharedMemory(boolean sameHost, int flowId) {
+    return null;
+  }
+
+  /**
    * Whether the TRANSPORT boundary must deliver in sequence per flow (mFlow's merge). The host model
-   * then keeps a per-flow reorder buffer before TCP. Default false.
+   * then keeps a per-flow reorder buffer before TCP/UDP (ordered by TCP sequence, or by datagram and
+   * fragment for UDP), releasing skbs only in order. Default false.
    */
   default boolean mergeBeforeTransport() {
     return false;
+  }
+
+  /**
+   * How long the reorder buffer holds skbs behind a gap (a packet lost before the merge) before it
+   * gives up on the gap and releases what it holds in order; ns.
+   */
+  default long mergeTimeoutNanos() {
+    return 1_000_000;
   }
 }

@@ -141,14 +141,26 @@ final class CoreEntity extends Entity<Object> {
       }
     }
     if (!runq.isEmpty()) dispatch();
+    if (cpu == 0 && h.policy.tickNanos() > 0) schedule(h.policy.tickNanos(), new SteerMsgs.PolicyTick());
+    h.flushRemote(this);
   }
 
   @Override
   protected void onMessage(Object m) {
+    handle(m);
+    h.flushRemote(this); // cross-core hand-offs of this step: one IPI per target core
+  }
+
+  private void handle(Object m) {
     if (m instanceof Msgs.Done d) {
       if (d.gen() == gen) stepDone();
-    } else if (m instanceof Msgs.Irq || m instanceof Msgs.RemoteEnqueue) {
+    } else if (m instanceof Msgs.Irq || m instanceof Msgs.RemoteEnqueue || m instanceof SteerMsgs.RemoteBatch) {
       hardWork(m);
+    } else if (m instanceof SteerMsgs.PolicyTick t) {
+      h.policyTick(this);
+      if (now() + h.policy.tickNanos() < endNanos()) schedule(h.policy.tickNanos(), t);
+    } else if (m instanceof ShmPath.Data || m instanceof ShmPath.Space || m instanceof ShmPath.Connected) {
+      h.shm.onMessage(this, m);
     } else if (m instanceof Msgs.SockData s) {
       Sock k = h.socks.get(s.sock());
       h.sockData(k, s);
@@ -166,6 +178,11 @@ final class CoreEntity extends Entity<Object> {
       if (now() + TCP_TIMER < endNanos()) schedule(TCP_TIMER, t);
       if (mode == IDLE && softPending() && !ksoftirqdAwake) startSoftirq(false);
     }
+  }
+
+  /** Makes thread {@code k} runnable now if it sleeps (FreeFlow's polling consumer/producer). */
+  void wakeThread(Sock k) {
+    wake(k);
   }
 
   private void wake(Sock k) {
@@ -188,6 +205,9 @@ final class CoreEntity extends Entity<Object> {
       RxRing r = h.rings[irq.queue()];
       r.irqs++;
       schedule(napiFor(irq.queue()), false);
+    } else if (m instanceof SteerMsgs.RemoteBatch b) {
+      h.ipis++;
+      h.acceptRemote(this, b);
     } else {
       h.ipis++;
       h.acceptRemote(this, (Msgs.RemoteEnqueue) m);
@@ -249,7 +269,8 @@ final class CoreEntity extends Entity<Object> {
 
   private void schedule(Napi n, boolean head) {
     if (n.scheduled) {
-      if (head && pollList.remove(n)) pollList.addFirst(n);
+      // PRISM: high-priority work pulls its instance to the head, also out of the repoll list
+      if (head && (pollList.remove(n) || (repoll != null && repoll.remove(n)))) pollList.addFirst(n);
       return;
     }
     n.scheduled = true;
@@ -326,6 +347,9 @@ final class CoreEntity extends Entity<Object> {
     } else {
       n.scheduled = false;
     }
+    // high-priority work queued on this instance while it ran (PRISM): schedule it again, first
+    if (n.kind == Napi.CELL && !h.groCellHi[cpu].isEmpty()) schedule(n, h.policy.scheduleAtHead(true));
+    if (n.kind == Napi.BACKLOG && !h.backlogHi[cpu].isEmpty()) schedule(n, h.policy.scheduleAtHead(true));
     startStep(mode == IDLE ? SOFTM : mode, SOFT, extra + cost);
   }
 

@@ -105,6 +105,7 @@ final class KernelResults implements BuiltModel {
       double cpuSum = 0;
       for (CoreEntity.CoreReport c : cores) if (c.host().equals(h.id())) cpuSum += 100 - c.idle();
       m.put("cpu_busy_cores", r3(cpuSum / 100));
+      if (h.steerKeys().length > 0) m.put("steering", h.steering());
       hostList.add(m);
       for (int i = 0; i < h.dropKeys().length; i++) {
         String[] pr = h.dropKeys()[i].split("\\|", 2);

@@ -1,0 +1,211 @@
+package org.cnemu.nodes.kernel;
+
+import java.util.ArrayDeque;
+import org.cnemu.emulator.steering.SharedMemorySpec;
+
+/**
+ * FreeFlow's intra-host fast path on one host: per flow a lockless single-producer single-consumer
+ * shared-memory ring between the two containers, and the monitor that serves socket/connect/accept
+ * through per-container request/event queues (on a dedicated core, or offloaded to a programmable
+ * NIC with doorbell batching). The data path raises no IRQ and runs no kernel stage: the sender's
+ * thread copies into ring slots, the receiver's thread polls and copies out; each side learns of
+ * the other's index update after the cache-line transfer time ({@code visibilityNanos}). Busy
+ * polling is not accounted as CPU time (only the work is).
+ *
+ * <p>Conservation: each ring slot pushed counts as one packet sent, each slot consumed as one
+ * delivered; slots in the ring are in flight.
+ */
+final class ShmPath {
+  /** The receiver sees {@code bytes} ({@code slots}) more in flow {@code flow}'s ring, pushed at {@code sentAt}. */
+  record Data(int flow, long bytes, int slots, long sentAt) {}
+
+  /** The sender sees {@code bytes} ({@code slots}) freed in flow {@code flow}'s ring. */
+  record Space(int flow, long bytes, int slots) {}
+
+  /** A monitor event reaches a container's event queue: the flow's connection is established. */
+  record Connected(int flow) {}
+
+  private static final class Channel {
+    final SharedMemorySpec spec;
+    boolean connectIssued;
+    boolean connected;
+    long connectStart;
+    // producer's view
+    long pushedBytes;
+    long freedBytes; // as seen by the producer
+    // consumer's view
+    final ArrayDeque<long[]> visible = new ArrayDeque<>(); // {bytes, slots, sentAt}
+    long slotsInRing;
+
+    Channel(SharedMemorySpec spec) {
+      this.spec = spec;
+    }
+  }
+
+  private final HostKernel h;
+  private final Channel[] byFlow;
+  private long monitorBusyUntil;
+  private long monitorBusy;
+  private long requests;
+  private long doorbells;
+  private long ringFull;
+  private long slotsPushed;
+
+  ShmPath(HostKernel h, int flows) {
+    this.h = h;
+    this.byFlow = new Channel[flows];
+    this.asked = new boolean[flows];
+  }
+
+  private final boolean[] asked;
+
+  /** Whether flow {@code flow} takes the fast path (asks the policy once per flow). */
+  boolean has(int flow) {
+    if (flow < 0 || flow >= byFlow.length) return false;
+    if (!asked[flow]) {
+      asked[flow] = true;
+      Spec.FlowSpec f = h.spec.flows.get(flow);
+      boolean same = f.srcHost() == f.dstHost();
+      SharedMemorySpec s = h.policy.sharedMemory(same, flow);
+      if (s != null && same) byFlow[flow] = new Channel(s);
+    }
+    return byFlow[flow] != null;
+  }
+
+  long packetsInside() {
+    long n = 0;
+    for (Channel c : byFlow) if (c != null) n += c.slotsInRing;
+    return n;
+  }
+
+  /**
+   * The monitor serves {@code n} requests posted at {@code at}; returns when the last event is
+   * visible in the container's event queue. Also returns the CPU the container spent ringing
+   * doorbells in {@code cpu[0]}.
+   */
+  private long monitor(SharedMemorySpec s, long at, int n, long[] cpu) {
+    long arrive;
+    long per;
+    long back;
+    if (s.nicOffload()) {
+      long bells = (n + s.doorbellBatch() - 1) / s.doorbellBatch();
+      doorbells += bells;
+      cpu[0] = bells * s.doorbellNanos();
+      arrive = at + cpu[0] + s.pcieLatencyNanos();
+      per = s.nicRequestNanos();
+      back = s.pcieLatencyNanos();
+    } else {
+      cpu[0] = 0;
+      arrive = at + s.visibilityNanos();
+      per = s.monitorRequestNanos();
+      back = s.visibilityNanos();
+    }
+    long start = Math.max(arrive, monitorBusyUntil);
+    monitorBusyUntil = start + n * per;
+    monitorBusy += n * per;
+    requests += n;
+    return monitorBusyUntil + back;
+  }
+
+  /** One app step of a shared-memory flow endpoint: {usr, sys} ns, or null to sleep. */
+  long[] appStep(CoreEntity c, Sock k) {
+    Channel ch = byFlow[k.flow.index()];
+    SharedMemorySpec s = ch.spec;
+    long now = c.nowNs();
+    Spec.FlowSpec f = k.flow;
+    if (k.sender) {
+      if (!ch.connected) {
+        if (!ch.connectIssued) {
+          ch.connectIssued = true;
+          ch.connectStart = now;
+          long[] cpu = new long[1];
+          // the receiver's accept was posted at its start; socket + connect now, served in order
+          monitor(s, 0, 1, new long[1]);
+          long done = monitor(s, now, 2, cpu);
+          c.sendTo(h.coreRefs[k.cpu], done - now, new Connected(f.index()));
+          for (Sock o : h.socks) {
+            if (!o.sender && o.flow.index() == f.index()) c.sendTo(h.coreRefs[o.cpu], done - now, new Connected(f.index()));
+          }
+          if (cpu[0] > 0) return new long[] {cpu[0], 0};
+        }
+        return null;
+      }
+      if (f.rateBps() > 0 && now < k.nextSendAt) {
+        c.sendTo(h.coreRefs[k.cpu], k.nextSendAt - now, new Msgs.AppTimer(k.id));
+        return null;
+      }
+      long free = s.ringBytes() - (ch.pushedBytes - ch.freedBytes);
+      long bytes = Math.min(f.messageBytes(), free);
+      if (bytes < Math.min(f.messageBytes(), s.slotBytes())) {
+        ringFull++;
+        return null; // ring full: wait for the consumer (Space)
+      }
+      int slots = (int) ((bytes + s.slotBytes() - 1) / s.slotBytes());
+      long usr = h.p.appPerMessage + slots * s.pushNanos() + h.p.copy(bytes);
+      ch.pushedBytes += bytes;
+      ch.slotsInRing += slots;
+      slotsPushed += slots;
+      h.sent += slots;
+      k.sentSegs += slots;
+      if (f.rateBps() > 0) {
+        k.nextSendAt = Math.max(k.nextSendAt, f.startNanos()) + Math.max(1, bytes * 8 * 1_000_000_000L / f.rateBps());
+      }
+      Sock r = h.rxSockByFlow[f.index()];
+      c.sendTo(h.coreRefs[r.cpu], usr + s.visibilityNanos(), new Data(f.index(), bytes, slots, now + usr));
+      return new long[] {usr, 0};
+    }
+    // receiver: poll the ring, copy out up to one message
+    long[] head = ch.visible.peek();
+    if (head == null) return null;
+    long bytes = 0;
+    int slots = 0;
+    long usr = h.p.appPerMessage;
+    while (head != null && (bytes == 0 || bytes + head[0] <= f.messageBytes())) {
+      ch.visible.poll();
+      bytes += head[0];
+      slots += (int) head[1];
+      usr += head[1] * s.popNanos() + h.p.copy(head[0]);
+      if (now >= h.warmup) h.stats.latency(f.index(), now + usr - head[2]);
+      head = ch.visible.peek();
+    }
+    ch.slotsInRing -= slots;
+    h.delivered += slots;
+    k.deliveredSegs += slots;
+    if (now >= h.warmup) k.goodBytes += bytes;
+    h.lastRecvCpu[f.index()] = c.cpu;
+    Sock snd = h.txSockByFlow[f.index()];
+    c.sendTo(h.coreRefs[snd.cpu], usr + s.visibilityNanos(), new Space(f.index(), bytes, slots));
+    return new long[] {usr, 0};
+  }
+
+  /** Handles a fast-path message on the core of the socket it is for. */
+  void onMessage(CoreEntity c, Object m) {
+    Sock k;
+    if (m instanceof Data d) {
+      byFlow[d.flow()].visible.add(new long[] {d.bytes(), d.slots(), d.sentAt()});
+      k = h.rxSockByFlow[d.flow()];
+    } else if (m instanceof Space sp) {
+      byFlow[sp.flow()].freedBytes += sp.bytes();
+      k = h.txSockByFlow[sp.flow()];
+    } else {
+      Connected e = (Connected) m;
+      Channel ch = byFlow[e.flow()];
+      k = c.cpu == h.txSockByFlow[e.flow()].cpu && h.txSockByFlow[e.flow()].sleeping ? h.txSockByFlow[e.flow()] : null;
+      if (!ch.connected) {
+        ch.connected = true;
+        h.stats.count("shm.connect_ns." + h.spec.flows.get(e.flow()).id(), c.nowNs() - ch.connectStart);
+      }
+      if (k == null) return;
+    }
+    c.wakeThread(k);
+  }
+
+  void report(SteeringStats st) {
+    if (requests == 0 && slotsPushed == 0) return;
+    st.count("shm.monitor_requests", requests);
+    st.count("shm.monitor_busy_ns", monitorBusy);
+    st.count("shm.doorbells", doorbells);
+    st.count("shm.slots_pushed", slotsPushed);
+    st.count("shm.ring_full_waits", ringFull);
+  }
+}
