@@ -32,6 +32,8 @@ public final class Profile {
   public final int groMaxSegs;
   public final long schedSliceNanos;
   public final long tcpRmem;
+  /** tcp_rmem[1]: initial receive buffer (receive-window autotuning starts from half of it). */
+  public final long tcpRmemDefault;
   public final long tcpWmem;
   public final long udpRmem;
   public final long minRtoNanos;
@@ -67,6 +69,7 @@ public final class Profile {
     groMaxSegs = k.getInt("gro-max-segs");
     schedSliceNanos = Units.nanos(k, "sched-slice");
     tcpRmem = Units.bytes(k, "tcp-rmem");
+    tcpRmemDefault = Units.bytes(k, "tcp-rmem-default");
     tcpWmem = Units.bytes(k, "tcp-wmem");
     udpRmem = Units.bytes(k, "udp-rmem");
     minRtoNanos = Units.nanos(k, "min-rto");

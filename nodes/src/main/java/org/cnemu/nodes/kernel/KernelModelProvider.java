@@ -147,7 +147,7 @@ public final class KernelModelProvider implements ModelProvider {
         if (!f.udp()) {
           if (sender) k.tx = new Tcp.Sender(spec.profile.mss(), spec.profile.groMaxSegs, spec.profile.tcpWmem,
               spec.profile.tcpRmem / 2);
-          else k.rx = new Tcp.Receiver(spec.profile.tcpRmem);
+          else k.rx = new Tcp.Receiver(spec.profile.tcpRmem, spec.profile.tcpRmemDefault, spec.profile.mss());
         }
         hk.socks.add(k);
         if (sender) hk.txSockByFlow[f.index()] = k;

@@ -172,16 +172,70 @@ final class Tcp {
     long lastSackStart = -1;
     long lastSackEnd = -1;
 
-    Receiver(long rcvbuf) {
+    // Receive-buffer autotuning (Linux tcp_rcv_rtt_measure + tcp_rcv_space_adjust, "DRS"): the window
+    // clamp starts at tcp_rmem[1]/2 and grows to 2 x (bytes the app copied in one receiver RTT)
+    // + 16 MSS (x1.5 / x2 while the copy rate still grows by 25 % / 50 %), never shrinking, up to
+    // tcp_rmem[2]/2. The receiver RTT is the time to receive one window of data, min-filtered
+    // (win_dep = 1). This is what keeps a receiver-bound flow from parking megabytes in the RX ring.
+    final int mss;
+    long clamp;
+    private long rttEst;
+    private long rttSeq = -1;
+    private long rttTime;
+    private long copied;
+    private long space;
+    private long spaceSeq;
+    private long spaceTime = -1;
+
+    Receiver(long rcvbuf, long initialRcvbuf, int mss) {
       this.rcvbuf = rcvbuf;
+      this.mss = mss;
+      this.clamp = Math.max(initialRcvbuf / 2, 2L * mss);
+      this.space = 10L * mss; // TCP_INIT_CWND * advmss
+    }
+
+    /** tcp_rcv_rtt_measure: time to receive one advertised window, min-filtered. */
+    private void measureRtt(long now) {
+      if (rttSeq >= 0) {
+        if (rcvNxt < rttSeq) return;
+        long sample = Math.max(1, now - rttTime);
+        rttEst = rttEst == 0 ? sample : Math.min(rttEst, sample);
+      }
+      rttSeq = rcvNxt + window();
+      rttTime = now;
+    }
+
+    /** tcp_rcv_space_adjust, called when the application has read {@code bytes}. */
+    void onRead(long now, long bytes) {
+      copied += bytes;
+      if (spaceTime < 0) {
+        spaceTime = now;
+        return;
+      }
+      if (rttEst == 0 || now - spaceTime < rttEst) return;
+      long c = copied - spaceSeq;
+      if (c > space) {
+        long rcvwin = 2 * c + 16L * mss;
+        if (c >= space + (space >> 2)) rcvwin = c >= space + (space >> 1) ? rcvwin * 2 : rcvwin + (rcvwin >> 1);
+        clamp = Math.max(clamp, Math.min(rcvwin, rcvbuf / 2));
+        space = c;
+      }
+      spaceSeq = copied;
+      spaceTime = now;
     }
 
     int window() {
-      return (int) Math.max(0, Math.min(Integer.MAX_VALUE, rcvbuf / 2 - queued));
+      return (int) Math.max(0, Math.min(clamp, rcvbuf / 2) - queued);
     }
 
     /** Accepts a data skb; returns newly in-order bytes; sets whether an ACK is due now. */
-    long onData(long seq, int len, int segs) {
+    long onData(long now, long seq, int len, int segs) {
+      long n = onData0(seq, len, segs);
+      measureRtt(now);
+      return n;
+    }
+
+    private long onData0(long seq, int len, int segs) {
       long before = rcvNxt;
       long end = seq + len;
       if (end <= rcvNxt) {
