@@ -2,6 +2,7 @@ package org.cnemu.emulator;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -43,6 +44,55 @@ public final class Simulation {
    * @param overrides extra Pekko settings (e.g. from the experiment's {@code pekko {}} block)
    */
   public static SimulationResult run(SimulationBuilder builder, long endNanos, int threads,
+      Coordinator.ProgressListener progress, Config overrides) {
+    if (builder.partitions == 1) return runSequential(builder, endNanos, progress);
+    return runActors(builder, endNanos, threads, progress, overrides);
+  }
+
+  /** Progress reports of a sequential run: this many slices of the virtual time. */
+  private static final int SEQUENTIAL_SLICES = 100;
+
+  /**
+   * One partition: the coordinator would open a single window over the whole run (no channel leaves
+   * the partition, so the lookahead is unbounded), so the partition's event loop runs on the calling
+   * thread without an actor system. Same events in the same order, same result (windows 1, no
+   * batches) as {@link #runActors}; it saves the actor system's start-up and shutdown, which dominate
+   * short runs.
+   */
+  static SimulationResult runSequential(SimulationBuilder builder, long endNanos,
+      Coordinator.ProgressListener progress) {
+    if (builder.partitions != 1) throw new IllegalArgumentException("sequential runs need one partition");
+    long startWall = System.nanoTime(); // wall section only
+    LocalScheduler sched;
+    long windows = 0;
+    try {
+      sched = new LocalScheduler(0, builder, endNanos);
+      sched.start();
+      if (sched.nextEventNanos() < endNanos) {
+        windows = 1;
+        long slice = Math.max(1, endNanos / SEQUENTIAL_SLICES);
+        for (long until = Math.min(endNanos, slice); ; until = Math.min(endNanos, until + slice)) {
+          // runUntil only settles [.., until): the window boundaries are invisible to the model
+          sched.runUntil(until);
+          if (progress != null) progress.onProgress(until, endNanos);
+          if (until >= endNanos || sched.nextEventNanos() >= endNanos) break;
+        }
+        sched.safeFromNanos = endNanos;
+      }
+      List<EntityReport> reports = sched.reports();
+      long wall = System.nanoTime() - startWall;
+      if (progress != null) progress.onProgress(endNanos, endNanos);
+      return new SimulationResult(endNanos, sched.eventsProcessed, windows, 0, sched.pendingEvents(),
+          sched.pendingPackets(), reports, 1, windows, wall, new long[] {wall});
+    } catch (CausalityViolation e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("partition 0 failed: " + Coordinator.PartitionFailed.of(0, e).message(), e);
+    }
+  }
+
+  /** Runs on a local actor system: one Pekko actor per partition, windows opened by the coordinator. */
+  static SimulationResult runActors(SimulationBuilder builder, long endNanos, int threads,
       Coordinator.ProgressListener progress, Config overrides) {
     Config config = actorSystemConfig(threads, overrides);
     CompletableFuture<SimulationResult> result = new CompletableFuture<>();
