@@ -43,6 +43,17 @@ final class HostKernel implements StageContext {
   final RxRing[] rings;
   final PacketQueue[] backlog;
   final PacketQueue[] groCell;
+  /** PRISM: the high-priority queue beside each per-CPU backlog / gro_cell (drained first, without quota). */
+  final PacketQueue[] backlogHi;
+  final PacketQueue[] groCellHi;
+  /** mFlow's merge before the transport (null unless the policy asks for it). */
+  final ReorderBuffer merge;
+  /** FreeFlow's shared-memory channels and monitor (flows registered at build time). */
+  final ShmPath shm;
+  final SteeringStats stats;
+  /** Per source core, per target core: skbs handed over during the current step (one IPI each). */
+  private final List<List<Object[]>>[] remoteOut;
+  private final long[][] remoteAt;
   final CoreEntity[] cores;
   EntityRef<Object>[] coreRefs;
   EntityRef<Object> nicRef;
@@ -70,6 +81,7 @@ final class HostKernel implements StageContext {
   private CoreEntity cur;
   private Packet ctxSkb;
   private int ctxIf;
+  private boolean ctxTx;
 
   HostKernel(Spec spec, Spec.HostSpec hs, SteeringPolicy policy) {
     this.spec = spec;
@@ -83,10 +95,22 @@ final class HostKernel implements StageContext {
     for (int q = 0; q < rings.length; q++) rings[q] = new RxRing(q, p.ringSize);
     backlog = new PacketQueue[cpus];
     groCell = new PacketQueue[cpus];
+    backlogHi = new PacketQueue[cpus];
+    groCellHi = new PacketQueue[cpus];
     for (int c = 0; c < cpus; c++) {
       backlog[c] = new PacketQueue("backlog", p.netdevMaxBacklog);
       groCell[c] = new PacketQueue("gro_cell", p.netdevMaxBacklog);
+      backlogHi[c] = new PacketQueue("backlog_hi", p.netdevMaxBacklog);
+      groCellHi[c] = new PacketQueue("gro_cell_hi", p.netdevMaxBacklog);
     }
+    merge = policy.mergeBeforeTransport() ? new ReorderBuffer(spec.flows.size(), policy.mergeTimeoutNanos(),
+        p.netdevMaxBacklog) : null;
+    shm = new ShmPath(this, spec.flows.size());
+    stats = new SteeringStats(this, spec.flows.size(), cpus);
+    @SuppressWarnings("unchecked")
+    List<List<Object[]>>[] ro = new List[cpus];
+    remoteOut = ro;
+    remoteAt = new long[cpus][cpus];
     cores = new CoreEntity[cpus];
     rxSockByFlow = new Sock[spec.flows.size()];
     txSockByFlow = new Sock[spec.flows.size()];
@@ -112,12 +136,16 @@ final class HostKernel implements StageContext {
     work[0] = k;
     long cost = p.napiPoll;
     if (k == 0) return cost;
+    stats.loBatches[c.cpu]++;
     List<Packet> batch = new ArrayList<>(k);
     for (int i = 0; i < k; i++) {
       Packet pk = ring.poll();
       cost += p.driverRx;
-      if (policy.targetCpu(Boundary.AFTER_DRIVER, ctx(c, pk, IF_PNIC)) != c.cpu) {
-        cost += remote(c, pk, false, S_GRO, cost);
+      stats.ranStage(c.cpu, pk, now);
+      int t = policy.targetCpu(Boundary.AFTER_DRIVER, ctx(c, pk, IF_PNIC));
+      if (t != c.cpu) {
+        // split before GRO (Falcon softirq splitting, mFlow early split, PRISM low-priority split)
+        cost += remote(c, pk, t, false, policy.groAfterSplit(ctx(c, pk, IF_PNIC)) ? S_GRO : S_L3, cost);
       } else {
         batch.add(pk);
       }
@@ -136,9 +164,10 @@ final class HostKernel implements StageContext {
       if (!stack.overlay() || p.tunnelOffload) batch = Gro.coalesce(batch, p.groMaxSegs);
     }
     for (Packet s : batch) {
+      stats.ranStage(c.cpu, s, c.nowNs());
       int t = policy.targetCpu(Boundary.AFTER_GRO, ctx(c, s, IF_PNIC));
       if (t != c.cpu) {
-        cost += remote(c, s, false, S_L3, offset + cost);
+        cost += remote(c, s, t, false, S_L3, offset + cost);
       } else {
         cost += rx(c, S_L3, s, offset + cost);
       }
@@ -150,13 +179,24 @@ final class HostKernel implements StageContext {
     PacketQueue q = groCell[c.cpu];
     long cost = p.napiPoll;
     List<Packet> batch = new ArrayList<>();
+    PacketQueue hq = groCellHi[c.cpu];
+    while (!hq.isEmpty()) { // PRISM: the high-priority queue drains first, without quota
+      Packet s = hq.poll();
+      stats.dequeued(s, c.cpu, c.nowNs());
+      batch.add(s);
+    }
+    int hi = batch.size();
+    if (!q.isEmpty()) stats.loBatches[c.cpu]++;
     int n = 0;
     while (n < quota && !q.isEmpty()) {
-      batch.add(q.poll());
+      Packet s = q.poll();
+      stats.dequeued(s, c.cpu, c.nowNs());
+      batch.add(s);
       n++;
     }
     work[0] = n;
-    groCellSkbs += n;
+    groCellSkbs += n + hi;
+    for (Packet s : batch) stats.ranStage(c.cpu, s, c.nowNs());
     if (p.gro) {
       for (Packet s : batch) cost += (long) s.segs() * p.groPerPkt;
       batch = Gro.coalesce(batch, p.groMaxSegs);
@@ -170,10 +210,26 @@ final class HostKernel implements StageContext {
     long cost = p.napiPoll;
     int n = 0;
     List<Packet> groBatch = null;
+    PacketQueue hq = backlogHi[c.cpu];
+    int hi = 0;
+    while (!hq.isEmpty()) { // PRISM: the high-priority queue drains first, without quota
+      int st = hq.peekStage();
+      Packet s = hq.poll();
+      hi++;
+      stats.dequeued(s, c.cpu, c.nowNs());
+      stats.ranStage(c.cpu, s, c.nowNs());
+      cost += p.backlogPoll;
+      if (st == S_TX_HOST) cost += txHost(c, s, cost);
+      else cost += rx(c, st, s, cost);
+    }
+    backlogSkbs += hi;
+    if (!q.isEmpty()) stats.loBatches[c.cpu]++;
     while (n < quota && !q.isEmpty()) {
       int st = q.peekStage();
       Packet s = q.poll();
       n++;
+      stats.dequeued(s, c.cpu, c.nowNs());
+      stats.ranStage(c.cpu, s, c.nowNs());
       cost += p.backlogPoll;
       if (st == S_GRO) {
         if (groBatch == null) groBatch = new ArrayList<>();
@@ -202,13 +258,13 @@ final class HostKernel implements StageContext {
         vxlanRx += s.segs();
         if (!p.tunnelOffload && !s.udp()) cost += p.csum(s.len());
         if (policy.runToCompletion(Boundary.GRO_CELL, ctx(c, s, IF_VXLAN))) {
+          if (s.prio() > 0) stats.hiInline++;
           return cost + rx(c, S_CELL, s, offset + cost);
         }
         int t = policy.targetCpu(Boundary.GRO_CELL, ctx(c, s, IF_VXLAN));
-        if (t != c.cpu) return cost + remote(c, s, true, S_CELL, offset + cost);
+        if (t != c.cpu) return cost + remote(c, s, t, true, S_CELL, offset + cost);
         cost += p.groCellEnqueue;
-        if (groCell[c.cpu].offer(s, S_CELL)) c.scheduleCell(false);
-        else drop("gro_cell", "netdev_max_backlog", s.segs());
+        enqueue(c, s, true, S_CELL);
         return cost;
       }
       case S_CELL -> {
@@ -217,6 +273,7 @@ final class HostKernel implements StageContext {
         bridgeSkbs++;
         vethSkbs++;
         if (policy.runToCompletion(Boundary.BACKLOG, ctx(c, s, IF_VETH))) {
+          if (s.prio() > 0) stats.hiInline++;
           return cost + rx(c, S_CONT, s, offset + cost);
         }
         return cost + toBacklog(c, s, S_CONT, offset + cost);
@@ -233,37 +290,107 @@ final class HostKernel implements StageContext {
   /** netif_rx: enqueue_to_backlog of the core the policy picks (vanilla: this one). */
   private long toBacklog(CoreEntity c, Packet s, int stage, long offset) {
     int t = policy.targetCpu(Boundary.BACKLOG, ctx(c, s, IF_VETH));
-    if (t != c.cpu) return remote(c, s, false, stage, offset);
-    if (backlog[c.cpu].offer(s, stage)) {
-      c.scheduleBacklog(policy.highPriority(Boundary.BACKLOG, ctx(c, s, IF_VETH)));
-    } else {
-      drop("backlog", "netdev_max_backlog", s.segs());
-    }
+    if (t != c.cpu) return remote(c, s, t, false, stage, offset);
+    enqueue(c, s, false, stage);
     return p.backlogEnqueue;
   }
 
-  /** Cross-core enqueue: the target core receives it after the IPI latency. */
-  private long remote(CoreEntity c, Packet s, boolean cell, int stage, long offset) {
-    int t = policy.targetCpu(cell ? Boundary.GRO_CELL : Boundary.BACKLOG, ctx(c, s, cell ? IF_VXLAN : IF_VETH));
-    if (t < 0 || t >= cpus || t == c.cpu) t = Math.floorMod(t, cpus);
-    c.sendTo(coreRefs[t], offset + p.ipiSend + p.ipiLatency, new Msgs.RemoteEnqueue(s, cell, stage));
-    return p.backlogEnqueue + p.ipiSend;
-  }
-
-  /** The remote side of {@link #remote}: runs as the IPI handler on the target core. */
-  void acceptRemote(CoreEntity c, Msgs.RemoteEnqueue m) {
-    PacketQueue q = m.groCell() ? groCell[c.cpu] : backlog[c.cpu];
-    if (q.offer(m.skb(), m.stage())) {
-      if (m.groCell()) c.scheduleCell(false);
-      else c.scheduleBacklog(policy.highPriority(Boundary.BACKLOG, ctx(c, m.skb(), IF_VETH)));
+  /**
+   * Enqueue on this core's gro_cell ({@code cell}) or backlog, in the high-priority queue when the
+   * policy says so (PRISM), and schedule the NAPI instance (at the head of the poll list if the
+   * policy wants high-priority work first).
+   */
+  private void enqueue(CoreEntity c, Packet s, boolean cell, int stage) {
+    Boundary b = cell ? Boundary.GRO_CELL : Boundary.BACKLOG;
+    boolean hi = policy.highPriority(b, ctx(c, s, cell ? IF_VXLAN : IF_VETH));
+    PacketQueue q = hi ? (cell ? groCellHi[c.cpu] : backlogHi[c.cpu]) : (cell ? groCell[c.cpu] : backlog[c.cpu]);
+    if (q.offer(s, stage)) {
+      stats.enqueued(s, c.cpu);
+      if (cell) c.scheduleCell(policy.scheduleAtHead(hi));
+      else c.scheduleBacklog(hi);
     } else {
-      drop(q.name, "netdev_max_backlog", m.skb().segs());
+      drop(cell ? "gro_cell" : "backlog", "netdev_max_backlog", s.segs());
     }
   }
 
-  /** Transport layer of the destination namespace. */
+  /**
+   * Cross-core enqueue to core {@code t}: queued on this core's per-target list and sent, with one
+   * IPI per target, when the current step ends ({@link #flushRemote}); the target runs the IPI
+   * handler after {@code ipi-latency}. Cost here: the enqueue, plus {@code ipi-send} for the first
+   * skb to a target in this step.
+   */
+  private long remote(CoreEntity c, Packet s, int t, boolean cell, int stage, long offset) {
+    if (t < 0 || t >= cpus || t == c.cpu) t = Math.floorMod(t, cpus);
+    List<List<Object[]>> out = remoteOut[c.cpu];
+    if (out == null) {
+      out = new ArrayList<>();
+      for (int i = 0; i < cpus; i++) out.add(null);
+      remoteOut[c.cpu] = out;
+    }
+    List<Object[]> l = out.get(t);
+    long cost = p.backlogEnqueue;
+    if (l == null) {
+      l = new ArrayList<>();
+      out.set(t, l);
+      cost += p.ipiSend;
+    }
+    l.add(new Object[] {s, cell, stage});
+    remoteAt[c.cpu][t] = Math.max(remoteAt[c.cpu][t], c.nowNs() + offset + cost);
+    return cost;
+  }
+
+  /** Sends the cross-core hand-offs of core {@code c}'s last step (called by the core after each message). */
+  void flushRemote(CoreEntity c) {
+    List<List<Object[]>> out = remoteOut[c.cpu];
+    if (out == null) return;
+    for (int t = 0; t < cpus; t++) {
+      List<Object[]> l = out.get(t);
+      if (l == null) continue;
+      Packet[] sk = new Packet[l.size()];
+      boolean[] cell = new boolean[l.size()];
+      int[] st = new int[l.size()];
+      for (int i = 0; i < sk.length; i++) {
+        sk[i] = (Packet) l.get(i)[0];
+        cell[i] = (Boolean) l.get(i)[1];
+        st[i] = (Integer) l.get(i)[2];
+      }
+      long at = Math.max(remoteAt[c.cpu][t], c.nowNs());
+      c.sendTo(coreRefs[t], at - c.nowNs() + p.ipiLatency, new SteerMsgs.RemoteBatch(sk, cell, st));
+      out.set(t, null);
+      remoteAt[c.cpu][t] = 0;
+    }
+  }
+
+  /** The remote side of {@link #remote}: runs as the IPI handler on the target core. */
+  void acceptRemote(CoreEntity c, SteerMsgs.RemoteBatch m) {
+    for (int i = 0; i < m.skbs().length; i++) enqueue(c, m.skbs()[i], m.cell()[i], m.stage()[i]);
+  }
+
+  /** Kept for the old single-skb message. */
+  void acceptRemote(CoreEntity c, Msgs.RemoteEnqueue m) {
+    enqueue(c, m.skb(), m.groCell(), m.stage());
+  }
+
+  /** The policy's periodic tick (on core 0). */
+  void policyTick(CoreEntity c) {
+    cur = c;
+    ctxSkb = null;
+    policy.onTick(this);
+  }
+
+  /** Transport layer of the destination namespace, behind mFlow's reorder buffer if the policy asks. */
   private long l4(CoreEntity c, Packet s, long offset) {
+    stats.ranStage(c.cpu, s, c.nowNs());
+    if (merge == null || s.isAck() || (!s.udp() && s.len() == 0)) return l4Now(c, s, offset);
+    List<Packet> ready = merge.offer(s, c.nowNs() + offset);
+    long cost = ready.isEmpty() ? p.backlogEnqueue : 0;
+    for (Packet r : ready) cost += l4Now(c, r, offset + cost);
+    return cost;
+  }
+
+  private long l4Now(CoreEntity c, Packet s, long offset) {
     long cost = 0;
+    stats.latency(s, c.nowNs() + offset);
     if (s.udp()) {
       Sock k = rxSockByFlow[s.flow()];
       if (s.fragmented()) {
@@ -366,9 +493,11 @@ final class HostKernel implements StageContext {
       case DOCKER_OVERLAY -> {
         cost += p.veth; // netfilter runs once, in the host netns (txHost)
         vethSkbs++;
+        ctxTx = true;
         int t = policy.targetCpu(Boundary.BACKLOG, ctx(c, s, IF_VETH));
+        ctxTx = false;
         if (t != c.cpu) {
-          cost += remote(c, s, false, S_TX_HOST, offset + cost);
+          cost += remote(c, s, t, false, S_TX_HOST, offset + cost);
         } else if (backlog[c.cpu].offer(s, S_TX_HOST)) {
           cost += p.backlogEnqueue;
           c.scheduleBacklog(false);
@@ -382,6 +511,13 @@ final class HostKernel implements StageContext {
 
   /** Host side of the Docker transmit path (process_backlog of the veth peer). */
   long txHost(CoreEntity c, Packet s, long offset) {
+    if (s.dstHost() == hs.index()) {
+      // both containers on this host: the bridge forwards to the peer's veth (no VXLAN, no NIC)
+      bridgeSkbs++;
+      vethSkbs++;
+      long cost = p.bridge + p.netfilter + p.veth;
+      return cost + toBacklog(c, s, S_CONT, offset + cost);
+    }
     bridgeSkbs++;
     vxlanTx += s.segs();
     long cost = p.bridge + p.netfilter + p.vxlanEncap + p.ipTx;
@@ -410,6 +546,7 @@ final class HostKernel implements StageContext {
       c.sendTo(coreRefs[k.cpu], f.startNanos() - now, new Msgs.AppTimer(k.id));
       return null;
     }
+    if (shm.has(f.index())) return shm.appStep(c, k); // FreeFlow: shared-memory ring, no kernel
     if (k.sender && !k.udp) {
       if (f.rateBps() > 0 && now < k.nextSendAt) { // iperf3 -b: paced writes
         c.sendTo(coreRefs[k.cpu], k.nextSendAt - now, new Msgs.AppTimer(k.id));
@@ -562,6 +699,16 @@ final class HostKernel implements StageContext {
     return cores[cpu] == null ? 0 : cores[cpu].busyNanos();
   }
 
+  @Override
+  public boolean transmit() {
+    return ctxTx;
+  }
+
+  @Override
+  public boolean pureAck() {
+    return ctxSkb != null && !ctxSkb.udp() && ctxSkb.len() == 0;
+  }
+
   // ---------------------------------------------------------------- end of run
 
   record FlowSide(int flow, boolean sender, long sentSegs, long retransSegs, long deliveredSegs, long oooSegs,
@@ -570,13 +717,37 @@ final class HostKernel implements StageContext {
   record HostReport(String id, int index, long irqs, long ipis, long netRx, long netTx, long sent, long delivered,
       String[] dropKeys, long[] dropCounts, long inQueues, long ringDrops, long nicTx, long nicRx,
       long groCellSkbs, long backlogSkbs, long bridgeSkbs, long vethSkbs, long vxlanRx, long vxlanTx,
-      FlowSide[] flows) {}
+      FlowSide[] flows, String[] steerKeys, long[] steerValues) {
+    HostReport(String id, int index, long irqs, long ipis, long netRx, long netTx, long sent, long delivered,
+        String[] dropKeys, long[] dropCounts, long inQueues, long ringDrops, long nicTx, long nicRx,
+        long groCellSkbs, long backlogSkbs, long bridgeSkbs, long vethSkbs, long vxlanRx, long vxlanTx,
+        FlowSide[] flows) {
+      this(id, index, irqs, ipis, netRx, netTx, sent, delivered, dropKeys, dropCounts, inQueues, ringDrops, nicTx,
+          nicRx, groCellSkbs, backlogSkbs, bridgeSkbs, vethSkbs, vxlanRx, vxlanTx, flows, new String[0], new long[0]);
+    }
+
+    /** Counters of the steering mechanisms (results: hosts[].steering), sorted by key. */
+    java.util.LinkedHashMap<String, Object> steering() {
+      java.util.LinkedHashMap<String, Object> m = new java.util.LinkedHashMap<>();
+      for (int i = 0; i < steerKeys.length; i++) m.put(steerKeys[i], steerValues[i]);
+      return m;
+    }
+  }
 
   HostReport report(NicEntity n) {
     long inQ = 0;
     for (RxRing r : rings) inQ += r.size();
     for (PacketQueue q : backlog) inQ += q.packetsInside();
     for (PacketQueue q : groCell) inQ += q.packetsInside();
+    for (PacketQueue q : backlogHi) inQ += q.packetsInside();
+    for (PacketQueue q : groCellHi) inQ += q.packetsInside();
+    if (merge != null) {
+      inQ += merge.packetsInside();
+      stats.count("merge.parked_skbs", merge.parked);
+      stats.count("merge.gaps_given_up", merge.gapsGivenUp);
+    }
+    inQ += shm.packetsInside();
+    shm.report(stats);
     long ringDrops = 0;
     for (RxRing r : rings) ringDrops += r.dropped;
     FlowSide[] fs = new FlowSide[socks.size()];
@@ -591,6 +762,8 @@ final class HostKernel implements StageContext {
     long[] counts = new long[keys.length];
     for (int i = 0; i < keys.length; i++) counts[i] = drops.get(keys[i]);
     return new HostReport(hs.id(), hs.index(), irqs, ipis, netRx, netTx, sent, delivered, keys, counts, inQ,
-        ringDrops, n.txPackets, n.rxPackets, groCellSkbs, backlogSkbs, bridgeSkbs, vethSkbs, vxlanRx, vxlanTx, fs);
+        ringDrops, n.txPackets, n.rxPackets, groCellSkbs, backlogSkbs, bridgeSkbs, vethSkbs, vxlanRx, vxlanTx, fs,
+        stats.snapshot().keySet().toArray(new String[0]),
+        stats.snapshot().values().stream().mapToLong(Long::longValue).toArray());
   }
 }
