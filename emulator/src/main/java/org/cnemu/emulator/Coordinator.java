@@ -1,7 +1,6 @@
 package org.cnemu.emulator;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,21 +13,21 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Owns the global safe time. After every window it knows each partition's next event time and the
- * earliest event in flight to it, and opens the next window up to
- * {@code min over p (next_p + lookahead_p)}: no partition can then receive a message stamped inside
- * the window, so each runs its part alone. Empty stretches are skipped (the window starts at the
- * earliest pending event), and partitions with nothing to do in a window are not woken.
+ * Starts a run and collects its end. The partitions synchronize among themselves (see
+ * {@link Partition}): the coordinator is off the critical path, it introduces the partitions to
+ * each other, relays progress, and gathers every partition's reports, or the first failure, or the
+ * loss of a cluster node, into the run's {@link SimulationResult}.
  */
 public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   public sealed interface Command extends org.cnemu.emulator.wire.WireMessage {}
 
-  public record WindowDone(long window, int partition, long nextEventNanos, int[] sentBatches, long[] minSentNanos,
-      long eventsSoFar, long busyWallNanosSoFar) implements Command {}
+  /** From partition 0, now and then: virtual time settled and engine totals so far. */
+  public record Progress(long settledNanos, long events, long busyWallNanos, long batchesInFlight)
+      implements Command {}
 
   public record PartitionFinished(int partition, List<EntityReport> reports, long events, long pendingEvents,
-      long pendingPackets, long busyWallNanos) implements Command {}
+      long pendingPackets, long busyWallNanos, long windows, long batchesSent) implements Command {}
 
   /** A model or engine error in a partition; carried as text so it can cross JVMs. */
   public record PartitionFailed(int partition, boolean causality, String message) implements Command {
@@ -46,27 +45,18 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
   }
 
-  private final SimulationBuilder builder;
+  /** A cluster node that hosts partitions became unreachable or left: the run cannot complete. */
+  public record NodeLost(String address) implements Command {}
+
   private final long endNanos;
   private final CompletableFuture<SimulationResult> result;
   private final ProgressListener progress;
   private final int n;
   private final List<ActorRef<Partition.Command>> partitions = new ArrayList<>();
-  private final long[] lookahead;
-  private final long[] next;
-  private final int[] incoming;
-  private final long[] minIncoming;
-  private int awaiting;
-  private long window;
-  private long prevUntil;
-  private long windowsRun;
-  private long partitionWakeups;
-  private long batches;
   private final long startWall = System.nanoTime(); // wall section only
   private final List<PartitionFinished> finished = new ArrayList<>();
-  private final long[] eventsSoFar;
-  private final long[] busySoFar;
   private final EngineHealth health = new EngineHealth();
+  private long settledNanos;
 
   /** One JVM: spawns the partitions as children. */
   public static Behavior<Command> create(SimulationBuilder builder, long endNanos,
@@ -80,24 +70,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return Behaviors.setup(ctx -> new Coordinator(ctx, builder, endNanos, result, progress, refs));
   }
 
-  /** A cluster node that hosts partitions became unreachable or left: the run cannot complete. */
-  public record NodeLost(String address) implements Command {}
-
   private Coordinator(ActorContext<Command> ctx, SimulationBuilder builder, long endNanos,
       CompletableFuture<SimulationResult> result, ProgressListener progress, List<ActorRef<Partition.Command>> refs) {
     super(ctx);
-    this.builder = builder;
     this.endNanos = endNanos;
     this.result = result;
     this.progress = progress;
     this.n = builder.partitions;
-    this.lookahead = builder.partitionLookaheads();
-    this.next = new long[n];
-    this.incoming = new int[n];
-    this.minIncoming = new long[n];
-    this.eventsSoFar = new long[n];
-    this.busySoFar = new long[n];
-    Arrays.fill(minIncoming, Long.MAX_VALUE);
     if (refs != null) {
       partitions.addAll(refs);
     } else {
@@ -107,76 +86,33 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       }
     }
     for (ActorRef<Partition.Command> p : partitions) p.tell(new Partition.Init(partitions, ctx.getSelf()));
-    awaiting = n;
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(WindowDone.class, this::onWindowDone)
+        .onMessage(Progress.class, this::onProgress)
         .onMessage(PartitionFinished.class, this::onPartitionFinished)
         .onMessage(PartitionFailed.class, this::onPartitionFailed)
         .onMessage(NodeLost.class, this::onNodeLost)
         .build();
   }
 
-  private Behavior<Command> onWindowDone(WindowDone m) {
-    next[m.partition()] = m.nextEventNanos();
-    eventsSoFar[m.partition()] = m.eventsSoFar();
-    busySoFar[m.partition()] = m.busyWallNanosSoFar();
-    for (int p = 0; p < n; p++) {
-      if (m.sentBatches()[p] == 0) continue;
-      incoming[p] += m.sentBatches()[p];
-      batches += m.sentBatches()[p];
-      minIncoming[p] = Math.min(minIncoming[p], m.minSentNanos()[p]);
-    }
-    if (--awaiting == 0) advance();
+  private Behavior<Command> onProgress(Progress m) {
+    settledNanos = m.settledNanos();
+    if (progress != null) progress.onProgress(Math.min(m.settledNanos(), endNanos), endNanos);
+    health.update(m, n, startWall);
     return this;
-  }
-
-  private void advance() {
-    long globalNext = Long.MAX_VALUE;
-    long until = Long.MAX_VALUE;
-    for (int p = 0; p < n; p++) {
-      long np = Math.min(next[p], minIncoming[p]);
-      next[p] = np;
-      globalNext = Math.min(globalNext, np);
-      if (np != Long.MAX_VALUE && lookahead[p] != Long.MAX_VALUE) until = Math.min(until, np + lookahead[p]);
-    }
-    if (progress != null) progress.onProgress(Math.min(prevUntil, endNanos), endNanos);
-    health.afterWindow(eventsSoFar, busySoFar, incomingTotal(), prevUntil, startWall);
-    if (globalNext >= endNanos) {
-      for (int p = 0; p < n; p++) partitions.get(p).tell(new Partition.Finish(window, incoming[p]));
-      awaiting = n;
-      return;
-    }
-    until = Math.min(until, endNanos);
-    window++;
-    windowsRun++;
-    for (int p = 0; p < n; p++) {
-      if (next[p] < until || incoming[p] > 0) {
-        partitions.get(p).tell(new Partition.RunWindow(window, prevUntil, until, incoming[p]));
-        awaiting++;
-        partitionWakeups++;
-      }
-      incoming[p] = 0;
-      minIncoming[p] = Long.MAX_VALUE;
-    }
-    prevUntil = until;
-  }
-
-  private long incomingTotal() {
-    long t = 0;
-    for (int c : incoming) t += c;
-    return t;
   }
 
   private Behavior<Command> onPartitionFinished(PartitionFinished m) {
     finished.add(m);
-    if (--awaiting > 0) return this;
+    if (finished.size() < n) return this;
     long events = 0;
     long pending = 0;
     long pendingPackets = 0;
+    long windows = 0;
+    long batches = 0;
     long[] busy = new long[n];
     List<EntityReport> reports = new ArrayList<>();
     for (PartitionFinished f : finished) {
@@ -184,12 +120,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       pending += f.pendingEvents();
       pendingPackets += f.pendingPackets();
       busy[f.partition()] = f.busyWallNanos();
+      windows = Math.max(windows, f.windows());
+      batches += f.batchesSent();
       reports.addAll(f.reports());
     }
     reports.sort(Comparator.comparingInt(EntityReport::index));
     if (progress != null) progress.onProgress(endNanos, endNanos);
-    result.complete(new SimulationResult(endNanos, events, windowsRun, batches, pending, pendingPackets, reports,
-        n, partitionWakeups, System.nanoTime() - startWall, busy));
+    result.complete(new SimulationResult(endNanos, events, windows, batches, pending, pendingPackets, reports,
+        n, windows * n, System.nanoTime() - startWall, busy));
     return Behaviors.stopped();
   }
 
@@ -200,13 +138,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onNodeLost(NodeLost m) {
-    result.completeExceptionally(new NodeLostException(m.address(), prevUntil));
+    result.completeExceptionally(new NodeLostException(m.address(), settledNanos));
     return Behaviors.stopped();
-  }
-
-  /** Virtual time settled so far (the start of the current window). */
-  public long settledNanos() {
-    return prevUntil;
   }
 
   /** Observes the advance of virtual time (called on the coordinator's thread; keep it cheap). */

@@ -13,36 +13,54 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * A Pekko actor that owns a group of entities (whole hosts) and runs them with a
- * {@link LocalScheduler}, one coordinator window at a time. Between windows it exchanges
- * cross-partition events in one batch per destination and tells the coordinator how many it sent,
- * so the next window starts only when every batch has arrived (message counting, not ordering).
+ * {@link LocalScheduler}, one window at a time.
+ *
+ * <p>Synchronization is symmetric (no central barrier on the critical path): after each window a
+ * partition sends its cross-partition events in batches, then a {@link Sync} to every partition
+ * with its next event time, how many batches it sent to each, and the earliest event in them.
+ * Every partition thus holds the same P syncs and computes the same next window
+ * {@code [.., min over q (next'_q + lookahead_q))}, where {@code next'_q} also counts events in
+ * flight to q. A window starts only when all P syncs and every announced batch are in (message
+ * counting: per-sender ordering alone is not trusted across nodes). Empty stretches of virtual time
+ * are skipped, since the window starts at the earliest pending event anywhere.
  */
 public final class Partition extends AbstractBehavior<Partition.Command> {
 
   public sealed interface Command extends org.cnemu.emulator.wire.WireMessage {}
 
-  /** Peers are known; run onStart of every entity (window 0). */
+  /** Peers are known (in partition order); run onStart of every entity (window 0). */
   public record Init(List<ActorRef<Command>> peers, ActorRef<Coordinator.Command> coordinator) implements Command {}
-
-  /** Process events in [fromNanos, untilNanos) once {@code expectedBatches} from window-1 are in. */
-  public record RunWindow(long window, long fromNanos, long untilNanos, int expectedBatches) implements Command {}
 
   /** Cross-partition events sent during {@code window}. */
   public record Deliver(long window, int fromPartition, Event[] events) implements Command {}
 
-  /** End of run: absorb the last batches, then report. */
-  public record Finish(long window, int expectedBatches) implements Command {}
+  /**
+   * End of {@code window} at {@code fromPartition}: its next local event, the batches it sent to each
+   * partition and the earliest event in them; engine statistics ride along for progress reports.
+   */
+  public record Sync(long window, int fromPartition, long nextEventNanos, int[] sentBatches, long[] minSentNanos,
+      long eventsSoFar, long busyWallNanosSoFar) implements Command {}
 
   /** Events per Deliver message; keeps a remote message well under Artery's maximum frame size. */
   static final int MAX_EVENTS_PER_DELIVER = 8_192;
+  private static final long PROGRESS_EVERY_WALL_NANOS = 50_000_000L;
 
   private final int index;
+  private final int n;
   private final LocalScheduler sched;
+  private final long[] lookahead;
   private List<ActorRef<Command>> peers;
   private ActorRef<Coordinator.Command> coordinator;
+  private final Map<Long, Sync[]> syncs = new HashMap<>();
+  private final Map<Long, Integer> syncCounts = new HashMap<>();
   private final Map<Long, List<Deliver>> inbox = new HashMap<>();
-  private Command waiting; // RunWindow or Finish waiting for batches
+  private long window; // last window this partition completed (0 = start)
+  private long settledNanos; // the until of that window
+  private long windows;
+  private long batchesSent;
   private long busyWallNanos;
+  private long lastProgressWall;
+  private boolean finished;
 
   public static Behavior<Command> create(int index, SimulationBuilder builder, long endNanos) {
     return Behaviors.setup(ctx -> new Partition(ctx, index, builder, endNanos));
@@ -51,6 +69,8 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   private Partition(ActorContext<Command> ctx, int index, SimulationBuilder builder, long endNanos) {
     super(ctx);
     this.index = index;
+    this.n = builder.partitions;
+    this.lookahead = builder.partitionLookaheads();
     this.sched = new LocalScheduler(index, builder, endNanos);
   }
 
@@ -58,87 +78,80 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Init.class, this::onInit)
-        .onMessage(RunWindow.class, this::onRunWindow)
         .onMessage(Deliver.class, this::onDeliver)
-        .onMessage(Finish.class, this::onFinish)
+        .onMessage(Sync.class, this::onSync)
         .build();
   }
 
   private Behavior<Command> onInit(Init m) {
     this.peers = m.peers();
     this.coordinator = m.coordinator();
-    guarded(0, () -> sched.start());
-    return this;
-  }
-
-  private Behavior<Command> onRunWindow(RunWindow m) {
-    waiting = m;
-    tryProceed();
-    return this;
+    if (!work(() -> sched.start())) return Behaviors.stopped();
+    endWindow();
+    return advance();
   }
 
   private Behavior<Command> onDeliver(Deliver m) {
     inbox.computeIfAbsent(m.window(), w -> new ArrayList<>()).add(m);
-    if (waiting != null) tryProceed();
-    return finished ? Behaviors.stopped() : this;
+    return advance();
   }
 
-  private Behavior<Command> onFinish(Finish m) {
-    waiting = m;
-    tryProceed();
-    return finished ? Behaviors.stopped() : this;
+  private Behavior<Command> onSync(Sync m) {
+    record(m);
+    return advance();
   }
 
-  private boolean finished;
+  private void record(Sync m) {
+    syncs.computeIfAbsent(m.window(), w -> new Sync[n])[m.fromPartition()] = m;
+    syncCounts.merge(m.window(), 1, Integer::sum);
+  }
 
-  private void tryProceed() {
-    long prevWindow;
-    int expected;
-    if (waiting instanceof RunWindow r) {
-      prevWindow = r.window() - 1;
-      expected = r.expectedBatches();
-    } else if (waiting instanceof Finish f) {
-      prevWindow = f.window();
-      expected = f.expectedBatches();
-    } else {
-      return;
-    }
-    List<Deliver> got = inbox.getOrDefault(prevWindow, List.of());
-    if (got.size() < expected) return;
-    inbox.remove(prevWindow);
-    Command w = waiting;
-    waiting = null;
-    // Batches are inserted into a heap keyed by (time, sender, seq): arrival order is irrelevant.
-    if (w instanceof RunWindow r) {
-      guarded(r.window(), () -> {
-        sched.safeFromNanos = r.fromNanos();
-        for (Deliver d : got) sched.deliver(d.events());
-        sched.runUntil(r.untilNanos());
-      });
-    } else {
-      Finish f = (Finish) w;
-      try {
-        sched.safeFromNanos = Math.min(sched.safeFromNanos, sched.endNanos);
-        for (Deliver d : got) sched.deliver(d.events());
-        coordinator.tell(new Coordinator.PartitionFinished(index, new ArrayList<>(sched.reports()),
-            sched.eventsProcessed, sched.pendingEvents(), sched.pendingPackets(), busyWallNanos));
-        finished = true;
-      } catch (RuntimeException e) {
-        coordinator.tell(Coordinator.PartitionFailed.of(index, e));
+  /** Runs every window whose inputs are complete; stops the actor after the last. */
+  private Behavior<Command> advance() {
+    while (!finished && peers != null) {
+      Integer have = syncCounts.get(window);
+      if (have == null || have < n) break;
+      Sync[] s = syncs.get(window);
+      int expected = 0;
+      for (Sync x : s) expected += x.sentBatches()[index];
+      List<Deliver> got = inbox.getOrDefault(window, List.of());
+      if (got.size() < expected) break;
+
+      long globalNext = Long.MAX_VALUE;
+      long until = Long.MAX_VALUE;
+      for (int q = 0; q < n; q++) {
+        long nq = s[q].nextEventNanos();
+        for (Sync r : s) nq = Math.min(nq, r.minSentNanos()[q]);
+        globalNext = Math.min(globalNext, nq);
+        if (nq != Long.MAX_VALUE && lookahead[q] != Long.MAX_VALUE) until = Math.min(until, nq + lookahead[q]);
       }
+      syncs.remove(window);
+      syncCounts.remove(window);
+      inbox.remove(window);
+      if (index == 0) progress(s, false);
+      if (globalNext >= sched.endNanos) {
+        finish(got);
+        return Behaviors.stopped();
+      }
+      final long windowUntil = Math.min(until, sched.endNanos);
+      if (!work(() -> {
+        sched.safeFromNanos = settledNanos;
+        for (Deliver d : got) sched.deliver(d.events());
+        sched.runUntil(windowUntil);
+      })) {
+        return Behaviors.stopped();
+      }
+      window++;
+      windows++;
+      settledNanos = windowUntil;
+      endWindow();
     }
+    return finished ? Behaviors.stopped() : this;
   }
 
-  /** Runs a window's work, ships the outboxes and reports; any model exception fails the run. */
-  private void guarded(long window, Runnable work) {
-    long t0 = System.nanoTime(); // engine health statistics only (the wall section), never model time
-    try {
-      work.run();
-    } catch (RuntimeException e) {
-      coordinator.tell(Coordinator.PartitionFailed.of(index, e));
-      return;
-    }
-    int n = peers.size();
+  /** Ships this window's outboxes, then its sync to every partition (its own directly). */
+  private void endWindow() {
+    long t0 = System.nanoTime(); // engine statistics only (the wall section), never model time
     int[] sent = new int[n];
     long[] minSent = new long[n];
     for (int p = 0; p < n; p++) {
@@ -156,8 +169,56 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
         sent[p]++;
       }
     }
+    for (int c : sent) batchesSent += c;
     busyWallNanos += System.nanoTime() - t0;
-    coordinator.tell(new Coordinator.WindowDone(window, index, sched.nextEventNanos(), sent, minSent,
-        sched.eventsProcessed, busyWallNanos));
+    Sync mine = new Sync(window, index, sched.nextEventNanos(), sent, minSent, sched.eventsProcessed, busyWallNanos);
+    for (int p = 0; p < n; p++) {
+      if (p != index) peers.get(p).tell(mine);
+    }
+    record(mine);
+  }
+
+  /** Partition 0 tells the coordinator how far the run has got, at most every 50 ms of wall time. */
+  private void progress(Sync[] s, boolean force) {
+    long now = System.nanoTime(); // progress display and engine health only
+    if (!force && now - lastProgressWall < PROGRESS_EVERY_WALL_NANOS) return;
+    lastProgressWall = now;
+    long events = 0;
+    long busy = 0;
+    long inFlight = 0;
+    for (Sync x : s) {
+      events += x.eventsSoFar();
+      busy += x.busyWallNanosSoFar();
+      for (int c : x.sentBatches()) inFlight += c;
+    }
+    coordinator.tell(new Coordinator.Progress(settledNanos, events, busy, inFlight));
+  }
+
+  private void finish(List<Deliver> last) {
+    finished = true;
+    try {
+      // Events still in flight join the heap so they count as pending (packets in flight).
+      sched.safeFromNanos = settledNanos;
+      for (Deliver d : last) sched.deliver(d.events());
+      coordinator.tell(new Coordinator.PartitionFinished(index, new ArrayList<>(sched.reports()),
+          sched.eventsProcessed, sched.pendingEvents(), sched.pendingPackets(), busyWallNanos, windows, batchesSent));
+    } catch (RuntimeException e) {
+      coordinator.tell(Coordinator.PartitionFailed.of(index, e));
+    }
+  }
+
+  /** Runs model code; any exception fails the run (reported to the coordinator) and stops this partition. */
+  private boolean work(Runnable r) {
+    long t0 = System.nanoTime(); // engine statistics only
+    try {
+      r.run();
+      return true;
+    } catch (RuntimeException e) {
+      finished = true;
+      coordinator.tell(Coordinator.PartitionFailed.of(index, e));
+      return false;
+    } finally {
+      busyWallNanos += System.nanoTime() - t0;
+    }
   }
 }

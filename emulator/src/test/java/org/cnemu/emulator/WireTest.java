@@ -49,8 +49,7 @@ class WireTest {
     Partition.Init init = (Partition.Init) roundTrip(new Partition.Init(peers, c));
     assertEquals(peers, init.peers());
     assertEquals(c, init.coordinator());
-    assertEquals(new Partition.RunWindow(3, 10, 20, 2), roundTrip(new Partition.RunWindow(3, 10, 20, 2)));
-    assertEquals(new Partition.Finish(9, 1), roundTrip(new Partition.Finish(9, 1)));
+    assertEquals(new Coordinator.Progress(3, 10, 20, 2), roundTrip(new Coordinator.Progress(3, 10, 20, 2)));
 
     Channel ch = WireAccess.channel("h1->switch", 4, 1_000, true);
     Event ev = new Event(12_345, StableIds.key("h1/nic"), 77, 9, 4, ch, "payload");
@@ -65,12 +64,12 @@ class WireTest {
     assertEquals(1_000, back.channel.lookaheadNanos());
     assertEquals("payload", back.message);
 
-    Coordinator.WindowDone wd = (Coordinator.WindowDone) roundTrip(
-        new Coordinator.WindowDone(4, 1, 99, new int[] {0, 1}, new long[] {Long.MAX_VALUE, 7}, 5, 6));
+    Partition.Sync wd = (Partition.Sync) roundTrip(
+        new Partition.Sync(4, 1, 99, new int[] {0, 1}, new long[] {Long.MAX_VALUE, 7}, 5, 6));
     assertArrayEquals(new int[] {0, 1}, wd.sentBatches());
     assertArrayEquals(new long[] {Long.MAX_VALUE, 7}, wd.minSentNanos());
     Coordinator.PartitionFinished pf = new Coordinator.PartitionFinished(1,
-        new ArrayList<>(List.of(new EntityReport(3, "lp3", "r"))), 10, 2, 0, 5);
+        new ArrayList<>(List.of(new EntityReport(3, "lp3", "r"))), 10, 2, 0, 5, 7, 8);
     assertEquals(pf, roundTrip(pf));
     Coordinator.PartitionFailed f = new Coordinator.PartitionFailed(0, true, "causality violation: x");
     assertEquals(f, roundTrip(f));

@@ -42,10 +42,10 @@ public final class KryoFactory {
     k.register(Channel.class, new ChannelSerializer(), 102);
     k.register(EntityReport.class, 103);
     k.register(Partition.Init.class, 110);
-    k.register(Partition.RunWindow.class, 111);
+    k.register(Partition.Sync.class, 111);
     k.register(Partition.Deliver.class, 112);
-    k.register(Partition.Finish.class, 113);
-    k.register(Coordinator.WindowDone.class, 120);
+
+    k.register(Coordinator.Progress.class, 120);
     k.register(Coordinator.PartitionFinished.class, 121);
     k.register(Coordinator.PartitionFailed.class, 122);
     ActorRefSerializer refs = new ActorRefSerializer(system);
