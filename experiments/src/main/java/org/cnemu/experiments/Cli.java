@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "cnemu", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
     description = "cnemu: emulates, in virtual time, how Linux hosts process container-overlay network packets.",
     subcommands = {RunCommand.class, ValidateCommand.class, ListModelsCommand.class, BenchCommand.class,
+        org.cnemu.experiments.cli.SuiteCommand.class,
         org.cnemu.experiments.cli.CompareCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 ok, 1 run failed, 2 bad input (usage or invalid experiment).",
