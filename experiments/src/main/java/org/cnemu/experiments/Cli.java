@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
     subcommands = {RunCommand.class, ValidateCommand.class, ListModelsCommand.class, BenchCommand.class,
         org.cnemu.experiments.cli.SuiteCommand.class,
         org.cnemu.experiments.cli.CompareCommand.class,
+        org.cnemu.experiments.cli.ClusterCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 ok, 1 run failed, 2 bad input (usage or invalid experiment).",
         "Example: cnemu run experiments/quickstart.conf"})
