@@ -1,0 +1,93 @@
+package org.cnemu.nodes.policies;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.cnemu.emulator.Simulation;
+import org.cnemu.emulator.SimulationBuilder;
+import org.cnemu.emulator.SimulationResult;
+import org.cnemu.emulator.config.Units;
+import org.cnemu.emulator.model.BuiltModel;
+import org.cnemu.nodes.kernel.KernelModelProvider;
+import org.cnemu.policies.AbComparison;
+
+/** Runs the experiment files of experiments/policies/ (all arms of their A/B) with the kernel model. */
+final class PolicyRuns {
+  private PolicyRuns() {}
+
+  /** The experiment block of {@code experiments/policies/NAME.conf} over the reference defaults. */
+  static Config load(String name) {
+    return ConfigFactory.parseFile(new File("../experiments/policies/" + name + ".conf"))
+        .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("experiment");
+  }
+
+  static Config with(Config e, String path, Object value) {
+    return e.withValue(path, ConfigValueFactory.fromAnyRef(value));
+  }
+
+  static Map<String, Object> run(Config e, int partitions) {
+    SimulationBuilder b = new SimulationBuilder(e.getLong("seed"), 0, partitions, SimulationBuilder.Placement.BLOCK);
+    BuiltModel m = new KernelModelProvider().build(e, b);
+    SimulationResult r = Simulation.run(b, Units.nanos(e, "duration"), 1);
+    return m.results(r);
+  }
+
+  /** Every arm of the file's A/B (label -> results), in the listed order; prints the ratio table. */
+  static LinkedHashMap<String, Map<String, Object>> ab(Config e) {
+    LinkedHashMap<String, Map<String, Object>> out = new LinkedHashMap<>();
+    for (AbComparison.Variant v : AbComparison.variants(e)) out.put(v.label(), run(v.experiment(), 1));
+    System.out.println("== " + e.getString("name") + "\n" + AbComparison.table(new ArrayList<>(out.keySet()),
+        new ArrayList<>(out.values())));
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> flow(Map<String, Object> r, String id) {
+    for (Map<String, Object> f : (List<Map<String, Object>>) r.get("flows")) if (f.get("id").equals(id)) return f;
+    throw new IllegalArgumentException(id);
+  }
+
+  static double gbps(Map<String, Object> r, String id) {
+    return ((Number) flow(r, id).get("throughput_gbps")).doubleValue();
+  }
+
+  static long num(Map<String, Object> r, String id, String key) {
+    return ((Number) flow(r, id).get(key)).longValue();
+  }
+
+  /** hosts[host].steering[key], or -1. */
+  @SuppressWarnings("unchecked")
+  static long steer(Map<String, Object> r, String host, String key) {
+    for (Map<String, Object> h : (List<Map<String, Object>>) r.get("hosts")) {
+      if (!h.get("id").equals(host)) continue;
+      Map<String, Object> s = (Map<String, Object>) h.get("steering");
+      Object v = s == null ? null : s.get(key);
+      return v == null ? -1 : ((Number) v).longValue();
+    }
+    return -1;
+  }
+
+  @SuppressWarnings("unchecked")
+  static boolean balanced(Map<String, Object> r) {
+    return Boolean.TRUE.equals(((Map<String, Object>) r.get("conservation")).get("balanced"));
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> host(Map<String, Object> r, String id) {
+    for (Map<String, Object> h : (List<Map<String, Object>>) r.get("hosts")) if (h.get("id").equals(id)) return h;
+    throw new IllegalArgumentException(id);
+  }
+
+  public static void main(String[] args) {
+    for (String n : args) {
+      long t0 = System.nanoTime();
+      ab(load(n));
+      System.out.printf("(%.1f s wall)%n", (System.nanoTime() - t0) / 1e9);
+    }
+  }
+}

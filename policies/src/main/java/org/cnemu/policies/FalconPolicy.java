@@ -1,0 +1,110 @@
+package org.cnemu.policies;
+
+import com.typesafe.config.Config;
+import org.cnemu.emulator.steering.Boundary;
+import org.cnemu.emulator.steering.StageContext;
+import org.cnemu.emulator.steering.SteeringPolicy;
+import org.cnemu.emulator.steering.SteeringPolicyProvider;
+
+/**
+ * Falcon (EuroSys'21): (1) softirq pipelining: at each netif_rx hand-off (VXLAN gro_cell, veth
+ * backlog) the next stage runs on {@code cpus[hash32(flow_hash + ifindex) mod n]}, so the stages of
+ * one flow land on different cores (each device has its own ifindex) while each stage of a flow
+ * stays on one core (no reordering); (2) softirq splitting: the pNIC stage hands packets over before
+ * GRO (driver on the IRQ core, GRO and the rest elsewhere); (3) dynamic balancing: every
+ * {@code tick} each core's load is an EWMA {@code L = (w L + busy%) / (w + 1)}; Falcon is active
+ * only while the average load of its cores is under {@code threshold}, and a stage whose hashed
+ * core is at or over it is rehashed once. Receive path only.
+ */
+public final class FalconPolicy implements SteeringPolicy {
+  public static final String NAME = "falcon";
+
+  /** The settings block {@code experiment.steering-settings.falcon}. */
+  public record Settings(int[] cpus, boolean pipelining, boolean splitting, long tickNanos, int ewmaWeight,
+      double thresholdPercent, boolean balancing) {
+    static Settings of(Config c, int cpus) {
+      return new Settings(Cpus.of(c, "cpus", cpus), c.getBoolean("pipelining"), c.getBoolean("splitting"),
+          c.getDuration("tick").toNanos(), c.getInt("ewma-weight"), c.getDouble("load-threshold"),
+          c.getBoolean("balancing"));
+    }
+  }
+
+  private final Settings s;
+  private final double[] load; // EWMA per host core, percent
+  private final long[] lastBusy;
+  private boolean active = true;
+  long ticks;
+
+  public FalconPolicy(Settings s, int hostCpus) {
+    this.s = s;
+    this.load = new double[hostCpus];
+    this.lastBusy = new long[hostCpus];
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  public boolean active() {
+    return active;
+  }
+
+  public double load(int cpu) {
+    return load[cpu];
+  }
+
+  @Override
+  public int targetCpu(Boundary b, StageContext ctx) {
+    if (!active || ctx.transmit()) return ctx.cpu();
+    boolean use = switch (b) {
+      case AFTER_DRIVER -> s.splitting();
+      case GRO_CELL, BACKLOG -> s.pipelining();
+      default -> false;
+    };
+    if (!use) return ctx.cpu();
+    int key = ctx.flowHash() + ctx.ifindex() + (b == Boundary.AFTER_DRIVER ? 0x5bd1e995 : 0);
+    int cpu = s.cpus()[Cpus.pick(Cpus.hash32(key), s.cpus().length)];
+    if (s.balancing() && load[cpu] >= s.thresholdPercent()) {
+      cpu = s.cpus()[Cpus.pick(Cpus.hash32(key + 1), s.cpus().length)]; // rehash once
+    }
+    return cpu;
+  }
+
+  @Override
+  public long tickNanos() {
+    return s.balancing() ? s.tickNanos() : 0;
+  }
+
+  @Override
+  public void onTick(StageContext host) {
+    ticks++;
+    for (int c = 0; c < load.length; c++) {
+      long busy = host.busyNanos(c);
+      double pct = Math.min(100.0, 100.0 * (busy - lastBusy[c]) / s.tickNanos());
+      lastBusy[c] = busy;
+      load[c] = (s.ewmaWeight() * load[c] + pct) / (s.ewmaWeight() + 1);
+    }
+    double avg = 0;
+    for (int c : s.cpus()) avg += load[c];
+    avg /= s.cpus().length;
+    active = avg < s.thresholdPercent();
+  }
+
+  public static final class Provider implements SteeringPolicyProvider {
+    @Override
+    public String name() {
+      return NAME;
+    }
+
+    @Override
+    public String description() {
+      return "Falcon (EuroSys'21): pipeline a flow's softirq stages over cores by hash(flow, ifindex), split pNIC before GRO, back off under load";
+    }
+
+    @Override
+    public SteeringPolicy create(Config settings, int cpus, String hostId) {
+      return new FalconPolicy(Settings.of(settings, cpus), cpus);
+    }
+  }
+}

@@ -1,0 +1,110 @@
+package org.cnemu.policies;
+
+import com.typesafe.config.Config;
+import java.util.Locale;
+import org.cnemu.emulator.steering.Boundary;
+import org.cnemu.emulator.steering.StageContext;
+import org.cnemu.emulator.steering.SteeringPolicy;
+import org.cnemu.emulator.steering.SteeringPolicyProvider;
+
+/**
+ * mFlow (IPDPS'23): split one flow into micro-flows of {@code batch} consecutive packets, handed
+ * round-robin to a set of cores at the split point (before pNIC GRO = AFTER_DRIVER, or after it =
+ * AFTER_GRO); each micro-flow then runs every later stage (VXLAN, gro_cell, bridge, veth, backlog,
+ * IP) on its core, so the heavy stages of one flow run in parallel; the host merges the micro-flows
+ * back in order just before the transport (reorder buffer), so TCP sees no reordering.
+ * {@code mflow-nomerge} is the same split without the merge, to show what reordering does to TCP.
+ * Receive path, data skbs only (pure ACKs are not split).
+ */
+public final class MflowPolicy implements SteeringPolicy {
+  public static final String NAME = "mflow";
+  public static final String NAME_NOMERGE = "mflow-nomerge";
+
+  /** The settings block {@code experiment.steering-settings.mflow} (or {@code mflow-nomerge}). */
+  public record Settings(int[] cpus, int batch, Boundary splitAt, boolean merge, long mergeTimeoutNanos) {
+    static Settings of(Config c, int cpus) {
+      String sp = c.getString("split-point").toLowerCase(Locale.ROOT);
+      Boundary at = switch (sp) {
+        case "before-gro" -> Boundary.AFTER_DRIVER;
+        case "after-gro" -> Boundary.AFTER_GRO;
+        default -> throw new IllegalArgumentException("mflow.split-point must be before-gro or after-gro, got " + sp);
+      };
+      int batch = c.getInt("batch");
+      if (batch <= 0) throw new IllegalArgumentException("mflow.batch must be > 0");
+      return new Settings(Cpus.of(c, "cpus", cpus), batch, at, c.getBoolean("merge"),
+          c.getDuration("merge-timeout").toNanos());
+    }
+  }
+
+  private final String name;
+  private final Settings s;
+  /** Per flow id: packets split so far (the micro-flow index is packets / batch). */
+  private long[] packets = new long[16];
+
+  public MflowPolicy(String name, Settings s) {
+    this.name = name;
+    this.s = s;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public int targetCpu(Boundary b, StageContext ctx) {
+    if (b != s.splitAt() || ctx.transmit() || ctx.pureAck() || ctx.flowId() < 0) return ctx.cpu();
+    int f = ctx.flowId();
+    if (f >= packets.length) packets = java.util.Arrays.copyOf(packets, Math.max(f + 1, packets.length * 2));
+    long n = packets[f];
+    packets[f] = n + ctx.segments();
+    long micro = n / s.batch();
+    // start each flow at a core of its own (by hash) and go round-robin from there
+    int start = Cpus.pick(Cpus.hash32(ctx.flowHash()), s.cpus().length);
+    return s.cpus()[(int) ((start + micro) % s.cpus().length)];
+  }
+
+  @Override
+  public boolean mergeBeforeTransport() {
+    return s.merge();
+  }
+
+  @Override
+  public long mergeTimeoutNanos() {
+    return s.mergeTimeoutNanos();
+  }
+
+  public static final class Provider implements SteeringPolicyProvider {
+    @Override
+    public String name() {
+      return NAME;
+    }
+
+    @Override
+    public String description() {
+      return "mFlow (IPDPS'23): split a flow into micro-flows processed on several cores, merged in order before TCP";
+    }
+
+    @Override
+    public SteeringPolicy create(Config settings, int cpus, String hostId) {
+      return new MflowPolicy(NAME, Settings.of(settings, cpus));
+    }
+  }
+
+  public static final class NoMergeProvider implements SteeringPolicyProvider {
+    @Override
+    public String name() {
+      return NAME_NOMERGE;
+    }
+
+    @Override
+    public String description() {
+      return "mFlow's micro-flow split without the in-order merge (shows what reordering does to TCP)";
+    }
+
+    @Override
+    public SteeringPolicy create(Config settings, int cpus, String hostId) {
+      return new MflowPolicy(NAME_NOMERGE, Settings.of(settings, cpus));
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package org.cnemu.policies;
+
+import com.typesafe.config.Config;
+import org.cnemu.emulator.steering.Boundary;
+import org.cnemu.emulator.steering.StageContext;
+import org.cnemu.emulator.steering.SteeringPolicy;
+import org.cnemu.emulator.steering.SteeringPolicyProvider;
+
+/**
+ * PRISM (ICDCS'22): flows tagged high priority get their own queue at every stage (the host keeps
+ * a high-priority queue beside each per-CPU gro_cell and backlog, drained first and without quota);
+ * enqueuing high-priority work moves that NAPI instance to the head of the poll list, and
+ * net_rx_action pops one instance at a time from the head ({@code POP_HEAD}, not splice-at-entry),
+ * so high-priority work preempts at batch boundaries and a batch goes through all its stages before
+ * the next low-priority batch ({@code prism-batch}). {@code prism-sync}: high-priority skbs run to
+ * completion through all later stages at once (no gro_cell or backlog queueing). Optional
+ * first-stage split: low-priority packets leave the pNIC poll for other cores right after the driver
+ * and lose GRO, as in the real patch.
+ */
+public final class PrismPolicy implements SteeringPolicy {
+  public static final String BATCH = "prism-batch";
+  public static final String SYNC = "prism-sync";
+
+  /** The settings block {@code experiment.steering-settings.prism-batch} (or {@code prism-sync}). */
+  public record Settings(int minPriority, boolean splitLow, int[] splitCpus) {
+    static Settings of(Config c, int cpus) {
+      return new Settings(c.getInt("min-priority"), c.getBoolean("split-low-priority"), Cpus.of(c, "split-cpus", cpus));
+    }
+  }
+
+  private final String name;
+  private final boolean sync;
+  private final Settings s;
+
+  public PrismPolicy(String name, boolean sync, Settings s) {
+    this.name = name;
+    this.sync = sync;
+    this.s = s;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  private boolean hi(StageContext ctx) {
+    return ctx.priority() >= s.minPriority();
+  }
+
+  @Override
+  public int targetCpu(Boundary b, StageContext ctx) {
+    if (b == Boundary.AFTER_DRIVER && s.splitLow() && !hi(ctx) && !ctx.transmit()) {
+      return s.splitCpus()[Cpus.pick(Cpus.hash32(ctx.flowHash()), s.splitCpus().length)];
+    }
+    return ctx.cpu();
+  }
+
+  @Override
+  public boolean groAfterSplit(StageContext ctx) {
+    return false; // the split low-priority packets lose GRO
+  }
+
+  @Override
+  public boolean highPriority(Boundary b, StageContext ctx) {
+    return hi(ctx);
+  }
+
+  @Override
+  public boolean runToCompletion(Boundary b, StageContext ctx) {
+    return sync && hi(ctx) && !ctx.transmit();
+  }
+
+  @Override
+  public PollMode pollMode() {
+    return PollMode.POP_HEAD;
+  }
+
+  @Override
+  public boolean scheduleAtHead(boolean highPriorityWork) {
+    return highPriorityWork;
+  }
+
+  public static final class BatchProvider implements SteeringPolicyProvider {
+    @Override
+    public String name() {
+      return BATCH;
+    }
+
+    @Override
+    public String description() {
+      return "PRISM (ICDCS'22) batch: high-priority queue per stage, head-of-list NAPI, preemption at batch boundaries";
+    }
+
+    @Override
+    public SteeringPolicy create(Config settings, int cpus, String hostId) {
+      return new PrismPolicy(BATCH, false, Settings.of(settings, cpus));
+    }
+  }
+
+  public static final class SyncProvider implements SteeringPolicyProvider {
+    @Override
+    public String name() {
+      return SYNC;
+    }
+
+    @Override
+    public String description() {
+      return "PRISM (ICDCS'22) sync: high-priority packets run to completion through all stages, no queueing";
+    }
+
+    @Override
+    public SteeringPolicy create(Config settings, int cpus, String hostId) {
+      return new PrismPolicy(SYNC, true, Settings.of(settings, cpus));
+    }
+  }
+}

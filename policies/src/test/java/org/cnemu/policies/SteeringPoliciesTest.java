@@ -1,0 +1,198 @@
+package org.cnemu.policies;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.cnemu.emulator.steering.Boundary;
+import org.cnemu.emulator.steering.StageContext;
+import org.cnemu.emulator.steering.SteeringPolicy;
+import org.cnemu.emulator.steering.SteeringRegistry;
+import org.junit.jupiter.api.Test;
+
+/** Pure policy logic against a fake StageContext (no host model). */
+class SteeringPoliciesTest {
+  /** A settable StageContext. */
+  static final class Ctx implements StageContext {
+    int cpu, cpus = 16, hash = 12345, ifindex = 2, flow = 0, prio, segs = 1;
+    boolean tx, ack;
+    long[] busy = new long[16];
+
+    @Override public long now() { return 0; }
+    @Override public int cpu() { return cpu; }
+    @Override public int cpus() { return cpus; }
+    @Override public int flowHash() { return hash; }
+    @Override public int ifindex() { return ifindex; }
+    @Override public int flowId() { return flow; }
+    @Override public int priority() { return prio; }
+    @Override public int segments() { return segs; }
+    @Override public int lastRecvCpu() { return -1; }
+    @Override public long backlogEnqueued(int c) { return 0; }
+    @Override public long backlogDequeued(int c) { return 0; }
+    @Override public long busyNanos(int c) { return busy[c]; }
+    @Override public boolean transmit() { return tx; }
+    @Override public boolean pureAck() { return ack; }
+  }
+
+  static Config settings(String name, String overrides) {
+    return ConfigFactory.parseString(overrides)
+        .withFallback(ConfigFactory.defaultReference().getConfig("experiment.steering-settings.\"" + name + "\""));
+  }
+
+  static SteeringPolicy make(String name, String overrides, int cpus) {
+    return new SteeringRegistry().get(name).create(settings(name, overrides), cpus, "h1");
+  }
+
+  @Test
+  void everyPolicyIsListedWithOneLine() {
+    Map<String, ?> all = new SteeringRegistry().all();
+    assertEquals(Set.of("vanilla", "rps", "rfs", "falcon", "mflow", "mflow-nomerge", "prism-batch", "prism-sync", "freeflow"),
+        all.keySet());
+    for (String n : all.keySet()) {
+      String d = new SteeringRegistry().get(n).description();
+      assertFalse(d.isBlank() || d.contains("\n"), n);
+      assertEquals(n, make(n, "", 16).name());
+    }
+  }
+
+  @Test
+  void falconPipelinesStagesOfOneFlowOverDifferentCoresAndKeepsEachStageOnOneCore() {
+    SteeringPolicy f = make("falcon", "", 16);
+    Ctx c = new Ctx();
+    Set<Integer> cores = new HashSet<>();
+    for (int[] bi : new int[][] {{0, 2}, {2, 3}, {3, 4}}) {
+      c.ifindex = bi[1];
+      int t = f.targetCpu(Boundary.values()[bi[0]], c);
+      assertEquals(t, f.targetCpu(Boundary.values()[bi[0]], c), "same flow + device -> same core");
+      cores.add(t);
+    }
+    assertTrue(cores.size() >= 2, "stages spread: " + cores);
+    c.tx = true;
+    assertEquals(c.cpu, f.targetCpu(Boundary.BACKLOG, c), "transmit path untouched");
+  }
+
+  @Test
+  void falconBacksOffWhenAverageLoadIsOverTheThresholdAndRehashesHotCores() {
+    FalconPolicy f = (FalconPolicy) make("falcon", "cpus = [0, 1, 2, 3], tick = 10ms, load-threshold = 50", 4);
+    Ctx c = new Ctx();
+    c.cpus = 4;
+    assertEquals(10_000_000L, f.tickNanos());
+    // all cores 90 % busy for several ticks: EWMA climbs over 50 -> inactive
+    for (int t = 1; t <= 10; t++) {
+      for (int i = 0; i < 4; i++) c.busy[i] += 9_000_000;
+      f.onTick(c);
+    }
+    assertTrue(f.load(0) > 50 && !f.active());
+    c.ifindex = 3;
+    assertEquals(c.cpu, f.targetCpu(Boundary.GRO_CELL, c));
+    // idle again: EWMA decays (L = 4L/5 per tick) and Falcon comes back
+    for (int t = 0; t < 10; t++) f.onTick(c);
+    assertTrue(f.active());
+    // EWMA arithmetic: L = (4L + busy)/5
+    FalconPolicy g = (FalconPolicy) make("falcon", "", 4);
+    c.busy = new long[16];
+    c.busy[1] = 10_000_000; // 100 % of one tick
+    g.onTick(c);
+    assertEquals(20.0, g.load(1), 1e-9);
+  }
+
+  @Test
+  void mflowHandsMicroflowsOfBatchPacketsRoundRobinAndLeavesAcksAlone() {
+    SteeringPolicy m = make("mflow", "cpus = [4, 5, 6], batch = 100", 8);
+    Ctx c = new Ctx();
+    int[] seen = new int[8];
+    int prev = -1, switches = 0;
+    for (int i = 0; i < 600; i++) {
+      int t = m.targetCpu(Boundary.AFTER_DRIVER, c);
+      seen[t]++;
+      if (prev >= 0 && t != prev) switches++;
+      prev = t;
+    }
+    assertEquals(200, seen[4]);
+    assertEquals(200, seen[5]);
+    assertEquals(200, seen[6]);
+    assertEquals(5, switches, "a new core every 100 packets");
+    assertEquals(c.cpu, m.targetCpu(Boundary.AFTER_GRO, c), "only at the split point");
+    c.ack = true;
+    assertEquals(c.cpu, m.targetCpu(Boundary.AFTER_DRIVER, c));
+    assertTrue(m.mergeBeforeTransport());
+    assertFalse(make("mflow-nomerge", "", 8).mergeBeforeTransport());
+    SteeringPolicy after = make("mflow", "split-point = after-gro", 8);
+    c.ack = false;
+    assertEquals(c.cpu, after.targetCpu(Boundary.AFTER_DRIVER, c));
+    assertThrows(IllegalArgumentException.class, () -> make("mflow", "split-point = middle", 8));
+  }
+
+  @Test
+  void prismQueuesHighPriorityFirstAndSyncRunsToCompletion() {
+    SteeringPolicy b = make("prism-batch", "", 8);
+    SteeringPolicy s = make("prism-sync", "", 8);
+    Ctx c = new Ctx();
+    for (SteeringPolicy p : List.of(b, s)) {
+      assertEquals(SteeringPolicy.PollMode.POP_HEAD, p.pollMode());
+      assertTrue(p.scheduleAtHead(true));
+      assertFalse(p.scheduleAtHead(false));
+      assertFalse(p.highPriority(Boundary.BACKLOG, c));
+    }
+    c.prio = 1;
+    assertTrue(b.highPriority(Boundary.GRO_CELL, c));
+    assertFalse(b.runToCompletion(Boundary.GRO_CELL, c));
+    assertTrue(s.runToCompletion(Boundary.GRO_CELL, c));
+    assertEquals(c.cpu, b.targetCpu(Boundary.AFTER_DRIVER, c));
+    SteeringPolicy split = make("prism-batch", "split-low-priority = true, split-cpus = [3]", 8);
+    assertEquals(c.cpu, split.targetCpu(Boundary.AFTER_DRIVER, c), "high priority stays");
+    c.prio = 0;
+    assertEquals(3, split.targetCpu(Boundary.AFTER_DRIVER, c), "low priority split off");
+    assertFalse(split.groAfterSplit(c), "and loses GRO");
+  }
+
+  @Test
+  void freeflowBypassesOnlyForSameHostFlows() {
+    SteeringPolicy f = make("freeflow", "", 8);
+    assertNotNull(f.sharedMemory(true, 0));
+    assertNull(f.sharedMemory(false, 0));
+    assertEquals(1024 * 4096L, f.sharedMemory(true, 0).ringBytes());
+    assertFalse(f.sharedMemory(true, 0).nicOffload());
+    assertTrue(make("freeflow", "monitor = nic", 8).sharedMemory(true, 0).nicOffload());
+    assertThrows(IllegalArgumentException.class, () -> make("freeflow", "monitor = gpu", 8));
+    assertEquals(new Ctx().cpu, f.targetCpu(Boundary.AFTER_GRO, new Ctx()));
+  }
+
+  @Test
+  void everyPolicySettingHasADefault() {
+    Config ref = ConfigFactory.defaultReference().getConfig("experiment.steering-settings");
+    for (String n : new SteeringRegistry().all().keySet()) assertTrue(ref.hasPath("\"" + n + "\""), n);
+  }
+
+  @Test
+  void abComparisonMakesOneArmPerPolicyAndARatioTable() {
+    Config e = ConfigFactory.parseString("name = x, seed = 7, steering = falcon, compare { steering = [vanilla, falcon] }");
+    assertTrue(AbComparison.isComparison(e));
+    List<AbComparison.Variant> v = AbComparison.variants(e);
+    assertEquals(2, v.size());
+    assertEquals("vanilla", v.get(0).experiment().getString("steering"));
+    assertEquals("falcon", v.get(1).experiment().getString("steering"));
+    assertEquals(7, v.get(1).experiment().getLong("seed"), "common random numbers: same seed");
+    assertFalse(v.get(0).experiment().hasPath("compare"));
+    assertNotEquals(v.get(0).experiment().getString("name"), v.get(1).experiment().getString("name"));
+    assertThrows(IllegalArgumentException.class,
+        () -> AbComparison.variants(ConfigFactory.parseString("compare { steering = [a, a] }")));
+    Map<String, Object> a = Map.of("flows", List.of(Map.of("id", "w1", "throughput_gbps", 10.0)),
+        "conservation", Map.of("balanced", true));
+    Map<String, Object> b = Map.of("flows", List.of(Map.of("id", "w1", "throughput_gbps", 15.0)),
+        "conservation", Map.of("balanced", true));
+    String t = AbComparison.table(List.of("vanilla", "falcon"), List.of(a, b));
+    assertTrue(t.contains("falcon/vanilla"), t);
+    assertTrue(t.lines().anyMatch(l -> l.startsWith("flow w1 throughput_gbps") && l.trim().endsWith("1.500")), t);
+  }
+}
