@@ -53,8 +53,14 @@ public final class ClusterNode {
 
   /** Starts a seed or worker node; returns the running system (the caller waits on termination). */
   public static ActorSystem<Void> serve(HostPort bind, HostPort seed, int threads) {
+    return serve(bind, seed, threads, null);
+  }
+
+  /** @param log one line per run this node takes part in (null: silent) */
+  public static ActorSystem<Void> serve(HostPort bind, HostPort seed, int threads,
+      java.util.function.Consumer<String> log) {
     return ActorSystem.create(Behaviors.setup(ctx -> {
-      ctx.spawn(NodeAgent.create(), "node-agent");
+      ctx.spawn(NodeAgent.create(log), "node-agent");
       return Behaviors.empty();
     }), "cnemu", config(bind, seed, threads));
   }
@@ -88,7 +94,9 @@ public final class ClusterNode {
       ClusterDriver.Plan plan = new ClusterDriver.Plan(runId, experimentHocon, builder, endNanos, nodes,
           Duration.ofSeconds(30), progress);
       system.systemActorOf(ClusterDriver.create(plan, result), runId + "-driver", Props.empty());
-      return result.get();
+      SimulationResult r = result.get();
+      leave(system);
+      return r;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
@@ -97,28 +105,30 @@ public final class ClusterNode {
       if (c instanceof RuntimeException r) throw r;
       throw new IllegalStateException(c);
     } finally {
-      leaveAndStop(system);
+      // After a failure (a lost node) leaving cannot converge: just stop.
+      stop(system);
     }
   }
 
-  static void leaveAndStop(ActorSystem<Void> system) {
+  /** Leaves the cluster gracefully, so the remaining nodes do not treat this one as crashed. */
+  static void leave(ActorSystem<Void> system) {
+    Cluster cluster = Cluster.get(system);
+    cluster.manager().tell(Leave.create(cluster.selfMember().address()));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (System.nanoTime() < deadline && cluster.selfMember().status() != MemberStatus.removed()
+        && cluster.selfMember().status() != MemberStatus.exiting()) {
+      sleep(50);
+    }
+  }
+
+  static void stop(ActorSystem<Void> system) {
+    system.terminate();
     try {
-      Cluster cluster = Cluster.get(system);
-      cluster.manager().tell(Leave.create(cluster.selfMember().address()));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (System.nanoTime() < deadline && cluster.selfMember().status() != MemberStatus.removed()
-          && cluster.selfMember().status() != MemberStatus.exiting()) {
-        sleep(50);
-      }
-    } finally {
-      system.terminate();
-      try {
-        system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (ExecutionException | TimeoutException ignored) {
-        // the run's outcome is already decided; a slow shutdown changes nothing
-      }
+      system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException ignored) {
+      // the run's outcome is already decided; a slow shutdown changes nothing
     }
   }
 

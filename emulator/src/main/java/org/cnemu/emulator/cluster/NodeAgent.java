@@ -38,15 +38,19 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   public record SpawnPartitions(String runId, String experimentHocon, long seed, int runIndex, int partitionCount,
       String placement, long endNanos, int[] partitions, ActorRef<ClusterDriver.Command> replyTo) implements Command {}
 
-  public static Behavior<Command> create() {
+  /** @param log receives one line per run this node takes part in (null: silent) */
+  public static Behavior<Command> create(java.util.function.Consumer<String> log) {
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
-      return new NodeAgent(ctx);
+      return new NodeAgent(ctx, log);
     });
   }
 
-  private NodeAgent(ActorContext<Command> ctx) {
+  private final java.util.function.Consumer<String> log;
+
+  private NodeAgent(ActorContext<Command> ctx, java.util.function.Consumer<String> log) {
     super(ctx);
+    this.log = log;
   }
 
   @Override
@@ -75,6 +79,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             DispatcherSelector.fromConfig(Simulation.DISPATCHER)));
       }
       m.replyTo().tell(new ClusterDriver.PartitionsSpawned(m.partitions(), refs));
+      if (log != null) log.accept(m.runId() + ": hosting partitions " + java.util.Arrays.toString(m.partitions()));
     } catch (RuntimeException e) {
       m.replyTo().tell(new ClusterDriver.SpawnFailed(getContext().getSystem().address().toString(),
           e.getClass().getSimpleName() + ": " + e.getMessage()));

@@ -37,9 +37,12 @@ public final class ClusterCommand implements Callable<Integer> {
     }
     if (threads < 0) throw new ParameterException(spec.commandLine(), "--threads must be >= 0");
     int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-    ActorSystem<Void> system = ClusterNode.serve(b, s, t);
-    Runtime.getRuntime().addShutdownHook(new Thread(system::terminate, "cnemu-cluster-stop"));
     PrintWriter out = spec.commandLine().getOut();
+    ActorSystem<Void> system = ClusterNode.serve(b, s, t, line -> {
+      out.println(line);
+      out.flush();
+    });
+    Runtime.getRuntime().addShutdownHook(new Thread(system::terminate, "cnemu-cluster-stop"));
     out.printf("cnemu %s listening at %s (seed %s, %d threads); Ctrl-C to stop%n", role, system.address(),
         s.host() + ":" + s.port(), t);
     out.flush();

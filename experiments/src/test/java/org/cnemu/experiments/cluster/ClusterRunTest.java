@@ -1,0 +1,206 @@
+package org.cnemu.experiments.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.cnemu.experiments.Cli;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Distributed runs with real JVMs on 127.0.0.1, started with the same class path as the build
+ * (bin/cnemu's jar and lib folder hold the same classes): `cnemu cluster seed` and `cnemu cluster
+ * worker` processes, and the driver (`cnemu run --cluster`) in this JVM.
+ */
+class ClusterRunTest {
+  static final Path STAR4 = Path.of("cluster/star-4.conf");
+  private final List<Node> nodes = new ArrayList<>();
+
+  @TempDir
+  Path tmp;
+
+  /** A cnemu cluster node process and what it printed. */
+  static final class Node {
+    final Process process;
+    final List<String> lines = Collections.synchronizedList(new ArrayList<>());
+    final String address;
+
+    Node(Process process, String address) {
+      this.process = process;
+      this.address = address;
+    }
+
+    String output() {
+      synchronized (lines) {
+        return String.join("\n", lines);
+      }
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  Node start(String role, int port, int seedPort, String... jvmArgs) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(System.getProperty("java.home") + "/bin/java");
+    cmd.add("-Xmx384m");
+    cmd.addAll(List.of(jvmArgs));
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(Cli.class.getName());
+    cmd.add("cluster");
+    cmd.add(role);
+    if (role.equals("seed")) {
+      cmd.addAll(List.of("--bind", "127.0.0.1:" + port));
+    } else {
+      cmd.addAll(List.of("--seed", "127.0.0.1:" + seedPort, "--bind", "127.0.0.1:" + port));
+    }
+    cmd.addAll(List.of("--threads", "1"));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    Node node = new Node(p, "pekko://cnemu@127.0.0.1:" + port);
+    nodes.add(node);
+    CompletableFuture<Void> ready = new CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          node.lines.add(line);
+          if (line.contains("listening at")) ready.complete(null);
+        }
+      } catch (IOException ignored) {
+        // the process ended
+      }
+      ready.complete(null);
+    });
+    reader.setDaemon(true);
+    reader.start();
+    ready.get(60, TimeUnit.SECONDS);
+    assertTrue(p.isAlive(), "node did not start:\n" + node.output());
+    return node;
+  }
+
+  @AfterEach
+  void stopNodes() throws InterruptedException {
+    for (Node n : nodes) n.process.destroyForcibly();
+    for (Node n : nodes) n.process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  record Outcome(int code, String out, String err) {}
+
+  static Outcome cnemu(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Cli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Outcome(code, out.toString(), err.toString());
+  }
+
+  static JsonNode withoutWall(Path resultsJson) throws IOException {
+    ObjectNode n = (ObjectNode) new ObjectMapper().readTree(resultsJson.toFile());
+    n.remove("wall");
+    return n;
+  }
+
+  @Test
+  void threeNodeRunIsByteIdenticalToOneJvm() throws Exception {
+    int seedPort = freePort();
+    Node seed = start("seed", seedPort, seedPort);
+    Node w1 = start("worker", freePort(), seedPort);
+    Node w2 = start("worker", freePort(), seedPort);
+    Outcome one = cnemu("run", STAR4.toString(), "--out", tmp.resolve("one").toString(), "--quiet", "--no-report");
+    assertEquals(0, one.code(), one.err());
+    Outcome dist = cnemu("run", STAR4.toString(), "--out", tmp.resolve("dist").toString(), "--quiet", "--no-report",
+        "--cluster", "127.0.0.1:" + seedPort, "--nodes", "4", "--threads", "1");
+    assertEquals(0, dist.code(), dist.err());
+    JsonNode a = withoutWall(tmp.resolve("one/results.json"));
+    JsonNode b = withoutWall(tmp.resolve("dist/results.json"));
+    assertTrue(a.get("complete").asBoolean());
+    assertEquals(a.toPrettyString(), b.toPrettyString());
+    assertTrue(b.at("/engine/messages").asLong() > 0, "packets must have crossed partitions");
+    // Every process took part: 4 partitions dealt over 4 nodes.
+    for (Node n : List.of(seed, w1, w2)) {
+      assertTrue(n.output().contains("hosting partitions"), n.address + " hosted nothing:\n" + n.output());
+    }
+  }
+
+  @Test
+  void killedWorkerStopsTheRunQuicklyAndMarksItIncomplete() throws Exception {
+    int seedPort = freePort();
+    start("seed", seedPort, seedPort);
+    int workerPort = freePort();
+    Node worker = start("worker", workerPort, seedPort);
+    Path long4 = tmp.resolve("long.conf");
+    Files.writeString(long4, "include required(file(\"" + STAR4.toAbsolutePath() + "\"))\nexperiment.duration = 10s\n");
+    Path out = tmp.resolve("killed");
+    CompletableFuture<Outcome> run = CompletableFuture.supplyAsync(() -> cnemu("run", long4.toString(), "--out",
+        out.toString(), "--quiet", "--no-report", "--cluster", "127.0.0.1:" + seedPort, "--nodes", "3",
+        "--threads", "1"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!worker.output().contains("hosting partitions") && System.nanoTime() < deadline) Thread.sleep(100);
+    assertTrue(worker.output().contains("hosting partitions"), "the run never started:\n" + worker.output());
+    Thread.sleep(2_000);
+    assertFalse(run.isDone(), "the run must still be going when the worker dies");
+    long killedAt = System.nanoTime();
+    worker.process.destroyForcibly();
+    Outcome o = run.get(60, TimeUnit.SECONDS);
+    double stoppedAfterSeconds = (System.nanoTime() - killedAt) / 1e9;
+    assertEquals(1, o.code(), o.out() + o.err());
+    assertTrue(stoppedAfterSeconds <= 10, "stopped " + stoppedAfterSeconds + " s after the kill");
+    assertTrue(o.err().contains("lost cluster node pekko://cnemu@127.0.0.1:" + workerPort), o.err());
+    assertTrue(o.err().matches("(?s).*at virtual time \\d+ ns.*"), o.err());
+    JsonNode doc = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+    assertFalse(doc.get("complete").asBoolean(), "an interrupted run must never look complete");
+    assertTrue(doc.get("error").asText().contains("lost cluster node"), doc.toPrettyString());
+  }
+
+  @Test
+  void workerJoiningMidRunWaitsForTheNextRun() throws Exception {
+    int seedPort = freePort();
+    start("seed", seedPort, seedPort);
+    Path longer = tmp.resolve("longer.conf");
+    Files.writeString(longer, "include required(file(\"" + STAR4.toAbsolutePath() + "\"))\nexperiment.duration = 30ms\n");
+    CompletableFuture<Outcome> run = CompletableFuture.supplyAsync(() -> cnemu("run", longer.toString(), "--out",
+        tmp.resolve("mid").toString(), "--quiet", "--no-report", "--cluster", "127.0.0.1:" + seedPort,
+        "--threads", "1"));
+    Thread.sleep(3_000);
+    Node late = start("worker", freePort(), seedPort);
+    Outcome o = run.get(300, TimeUnit.SECONDS);
+    assertEquals(0, o.code(), o.err());
+    assertFalse(late.output().contains("hosting partitions"), "a late joiner was used mid-run:\n" + late.output());
+    Outcome next = cnemu("run", STAR4.toString(), "--out", tmp.resolve("next").toString(), "--quiet", "--no-report",
+        "--cluster", "127.0.0.1:" + seedPort, "--threads", "1");
+    assertEquals(0, next.code(), next.err());
+    assertTrue(late.output().contains("hosting partitions"), "the next run should use it:\n" + late.output());
+  }
+
+  @Test
+  void nodesOfAnotherVersionAreRefused() throws Exception {
+    int seedPort = freePort();
+    start("seed", seedPort, seedPort, "-Dcnemu.version.override=0.0.1-other");
+    Outcome o = cnemu("run", STAR4.toString(), "--out", tmp.resolve("v").toString(), "--quiet", "--no-report",
+        "--cluster", "127.0.0.1:" + seedPort, "--nodes", "2", "--threads", "1");
+    assertEquals(1, o.code());
+    assertTrue(o.err().contains("0.0.1-other") && o.err().contains("refusing"), o.err());
+  }
+}
