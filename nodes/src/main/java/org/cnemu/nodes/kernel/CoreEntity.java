@@ -164,9 +164,10 @@ final class CoreEntity extends Entity<Object> {
     } else if (m instanceof Msgs.SockData s) {
       Sock k = h.socks.get(s.sock());
       h.sockData(k, s);
-      if (k.sleeping && !k.wakePending) {
-        k.wakePending = true;
-        schedule(h.p.wakeup, new Msgs.Wake(k.id));
+      Sock t = k.thread; // request-response: the connection's thread reads this socket
+      if (t.sleeping && !t.wakePending) {
+        t.wakePending = true;
+        schedule(h.p.wakeup, new Msgs.Wake(t.id));
       }
     } else if (m instanceof Msgs.Wake w) {
       wake(h.socks.get(w.sock()));

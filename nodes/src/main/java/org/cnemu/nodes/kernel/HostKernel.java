@@ -442,7 +442,7 @@ final class HostKernel implements StageContext {
     cost += p.tcpRx + (long) s.segs() * p.tcpRxPerSeg;
     long n = k.rx.onData(c.nowNs() + offset, s.seq(), s.len(), s.segs());
     if (n > 0) c.sendTo(coreRefs[k.cpu], offset + cost, new Msgs.SockData(k.id, n, 0));
-    if (k.rx.ackDue()) cost += sendAck(c, k, offset + cost, s.sentNanos());
+    if (k.rx.ackDue() || (k.flow.rr() != null && k.rx.pendingAckSegs > 0)) cost += sendAck(c, k, offset + cost, s.sentNanos());
     return cost;
   }
 
@@ -547,6 +547,7 @@ final class HostKernel implements StageContext {
       return null;
     }
     if (shm.has(f.index())) return shm.appStep(c, k); // FreeFlow: shared-memory ring, no kernel
+    if (f.rr() != null) return rrStep(c, k);
     if (k.sender && !k.udp) {
       if (f.rateBps() > 0 && now < k.nextSendAt) { // iperf3 -b: paced writes
         c.sendTo(coreRefs[k.cpu], k.nextSendAt - now, new Msgs.AppTimer(k.id));
@@ -602,6 +603,7 @@ final class HostKernel implements StageContext {
       k.udpQueuedBytes -= d[0];
       k.dgramsDelivered++;
       if (now >= warmup) k.goodBytes += d[0];
+      seriesAdd(k, now, d[0]);
       lastRecvCpu[f.index()] = c.cpu;
       return new long[] {p.appPerMessage, p.syscall + p.copy(d[0]) + p.skbFree * d[1]};
     }
@@ -612,10 +614,88 @@ final class HostKernel implements StageContext {
     k.rx.queued -= bytes;
     k.rx.onRead(now, bytes);
     if (now >= warmup) k.goodBytes += bytes;
+    seriesAdd(k, now, bytes);
     lastRecvCpu[f.index()] = c.cpu;
     long sys = p.syscall + p.copy(bytes) + p.skbFree * Math.max(1, bytes / (p.mss() * 20L));
     // tcp_cleanup_rbuf: window update when the window opened a lot from a small value
     if (before < k.rx.rcvbuf / 8 && k.rx.window() >= k.rx.rcvbuf / 4) sys += sendAck(c, k, sys, 0);
+    return new long[] {p.appPerMessage, sys};
+  }
+
+  private static double[] latencyUs(Sock k) {
+    if (k.latency == null || k.latency.getTotalCount() == 0) return null;
+    double[] q = {50, 90, 99, 99.9};
+    double[] out = new double[q.length];
+    for (int i = 0; i < q.length; i++) out[i] = Math.round(k.latency.getValueAtPercentile(q[i]) / 10.0) / 100.0;
+    return out;
+  }
+
+  private void seriesAdd(Sock k, long now, long bytes) {
+    int i = (int) Math.min(k.series.length - 1, now / spec.seriesNanos);
+    k.series[i] += bytes;
+  }
+
+  /** Reads {@code bytes} from TCP socket {@code r} (recvmsg on the app core); returns the sys ns. */
+  private long rrRead(CoreEntity c, Sock r, long bytes) {
+    long now = c.nowNs();
+    r.readable -= bytes;
+    r.rx.queued -= bytes;
+    r.rx.onRead(now, bytes);
+    if (now >= warmup) r.goodBytes += bytes;
+    seriesAdd(r, now, bytes);
+    lastRecvCpu[r.flow.index()] = c.cpu;
+    return p.syscall + p.copy(bytes) + p.skbFree;
+  }
+
+  /**
+   * One step of a request-response / ping-pong thread (closed loop, one outstanding request per
+   * connection). Client = the request flow's sender: draws GET/SET, writes the request, sleeps until
+   * the whole response is readable, records the latency (write start to response read), thinks.
+   * Server = the response flow's sender: waits for a whole request, reads it, writes the response.
+   */
+  private long[] rrStep(CoreEntity c, Sock k) {
+    long now = c.nowNs();
+    Spec.FlowSpec f = k.flow;
+    Spec.Rr rr = f.rr();
+    if (!f.reverse()) { // client
+      if (k.waiting) {
+        if (k.peer.readable < k.expect) return null;
+        long sys = rrRead(c, k.peer, k.expect);
+        k.waiting = false;
+        if (k.reqStart >= warmup) {
+          k.latency.recordValue(Math.max(1, now + sys + p.appPerMessage - k.reqStart));
+          k.transactions++;
+        }
+        k.nextSendAt = now + sys + p.appPerMessage + rr.thinkNanos();
+        return new long[] {p.appPerMessage, sys};
+      }
+      if (now < k.nextSendAt) {
+        c.sendTo(coreRefs[k.cpu], k.nextSendAt - now, new Msgs.AppTimer(k.id));
+        return null;
+      }
+      boolean get = k.rng.nextDouble() < rr.getRatio();
+      long req = get ? rr.getReq() : rr.setReq();
+      if (k.tx.space() < req) return null;
+      k.expect = get ? rr.getResp() : rr.setResp();
+      k.waiting = true;
+      k.reqStart = now;
+      k.tx.written += req;
+      long sys = p.syscall + p.copy(req);
+      sys += tcpPush(c, k, sys + p.appPerMessage);
+      return new long[] {p.appPerMessage, sys};
+    }
+    // server
+    if (k.expect == 0) {
+      boolean get = k.rng.nextDouble() < rr.getRatio();
+      k.expect = get ? rr.getReq() : rr.setReq();
+      k.respBytes = get ? rr.getResp() : rr.setResp();
+    }
+    if (k.peer.readable < k.expect || k.tx.space() < k.respBytes) return null;
+    long sys = rrRead(c, k.peer, k.expect);
+    k.expect = 0;
+    k.tx.written += k.respBytes;
+    sys += p.syscall + p.copy(k.respBytes);
+    sys += tcpPush(c, k, sys + p.appPerMessage);
     return new long[] {p.appPerMessage, sys};
   }
 
@@ -712,7 +792,7 @@ final class HostKernel implements StageContext {
   // ---------------------------------------------------------------- end of run
 
   record FlowSide(int flow, boolean sender, long sentSegs, long retransSegs, long deliveredSegs, long oooSegs,
-      long goodBytes, long cwnd, long srttNanos) {}
+      long goodBytes, long cwnd, long srttNanos, long transactions, double[] latencyUs, long[] series) {}
 
   record HostReport(String id, int index, long irqs, long ipis, long netRx, long netTx, long sent, long delivered,
       String[] dropKeys, long[] dropCounts, long inQueues, long ringDrops, long nicTx, long nicRx,
@@ -756,7 +836,7 @@ final class HostKernel implements StageContext {
       if (k.partialFrags > 0) inQ += k.partialFrags;
       fs[i] = new FlowSide(k.flow.index(), k.sender, k.sentSegs, k.tx == null ? 0 : k.tx.retransSegs,
           k.deliveredSegs, k.rx == null ? 0 : k.rx.oooSegs, k.goodBytes, k.tx == null ? 0 : k.tx.cwnd,
-          k.tx == null ? 0 : k.tx.srtt);
+          k.tx == null ? 0 : k.tx.srtt, k.transactions, latencyUs(k), k.series);
     }
     String[] keys = drops.keySet().toArray(new String[0]);
     long[] counts = new long[keys.length];

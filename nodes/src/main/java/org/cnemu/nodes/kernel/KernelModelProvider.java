@@ -101,6 +101,18 @@ public final class KernelModelProvider implements ModelProvider {
               "workloads[" + i + "]." + end, "unknown host '" + h + "'; hosts: " + String.join(", ", hosts)));
         }
       }
+      String kind = w.hasPath("kind") ? w.getString("kind") : "iperf";
+      if (!List.of("iperf", "request-response", "ping-pong").contains(kind)) {
+        out.add(new ConfigProblem(file(w.getValue("kind").origin()), w.getValue("kind").origin().lineNumber(),
+            "workloads[" + i + "].kind", "unknown workload kind '" + kind + "'; valid: iperf, request-response, ping-pong"));
+      } else if (!kind.equals("iperf") && w.hasPath("protocol") && w.getString("protocol").equalsIgnoreCase("udp")) {
+        out.add(new ConfigProblem(file(w.getValue("protocol").origin()), w.getValue("protocol").origin().lineNumber(),
+            "workloads[" + i + "].protocol", kind + " runs over tcp only"));
+      }
+      if (w.hasPath("get-ratio") && (w.getDouble("get-ratio") < 0 || w.getDouble("get-ratio") > 1)) {
+        out.add(new ConfigProblem(file(w.getValue("get-ratio").origin()), w.getValue("get-ratio").origin().lineNumber(),
+            "workloads[" + i + "].get-ratio", "a share between 0 and 1"));
+      }
       if (w.hasPath("rate")) {
         try {
           Units.bitsPerSec(w, "rate");
@@ -142,8 +154,25 @@ public final class KernelModelProvider implements ModelProvider {
         boolean sender = role == 0;
         HostKernel hk = hks[sender ? f.srcHost() : f.dstHost()];
         int want = sender ? f.srcCpu() : f.dstCpu();
-        int cpu = want >= 0 ? want % hk.cpus : hk.cpus - 1 - (nextAuto[hk.hs.index()]++ % hk.cpus);
+        Sock owner = null; // request-response: the response flow's sockets share the request flow's threads
+        if (f.reverse()) owner = sender ? hk.rxSockByFlow[f.pair()] : hk.txSockByFlow[f.pair()];
+        int cpu = owner != null ? owner.cpu
+            : want >= 0 ? want % hk.cpus : hk.cpus - 1 - (nextAuto[hk.hs.index()]++ % hk.cpus);
         Sock k = new Sock(hk.socks.size(), f, sender, cpu);
+        k.series = new long[(int) Math.max(1, (spec.durationNanos + spec.seriesNanos - 1) / spec.seriesNanos)];
+        if (owner != null) {
+          // server: the response sender's thread serves the request receiver; client: the request
+          // sender's thread reads the response receiver
+          Sock th = sender ? k : owner;
+          Sock data = sender ? owner : k;
+          th.peer = data;
+          data.thread = th;
+          if (sender) k.rng = new java.util.SplittableRandom(f.rr().seed());
+        }
+        if (f.rr() != null && !f.reverse() && sender) {
+          k.rng = new java.util.SplittableRandom(f.rr().seed());
+          k.latency = new org.HdrHistogram.Histogram(3_600_000_000_000L, 3);
+        }
         if (!f.udp()) {
           if (sender) k.tx = new Tcp.Sender(spec.profile.mss(), spec.profile.groMaxSegs, spec.profile.tcpWmem,
               spec.profile.tcpRmem / 2);

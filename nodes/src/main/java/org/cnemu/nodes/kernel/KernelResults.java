@@ -17,6 +17,18 @@ final class KernelResults implements BuiltModel {
     this.spec = spec;
   }
 
+  private static Map<String, Object> device(String host, String dev, String kind, long rx, long tx,
+      Map<String, Long> dropsBy, String place) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("host", host);
+    m.put("device", dev);
+    m.put("kind", kind);
+    m.put("rx_packets", rx);
+    m.put("tx_packets", tx);
+    m.put("drops", dropsBy.getOrDefault(place, 0L));
+    return m;
+  }
+
   private static double r3(double v) {
     return Math.round(v * 1000.0) / 1000.0;
   }
@@ -45,6 +57,7 @@ final class KernelResults implements BuiltModel {
     }
     List<Object> flows = new ArrayList<>();
     for (Spec.FlowSpec f : spec.flows) {
+      if (f.reverse()) continue; // reported inside its request flow
       Map<String, Object> m = new LinkedHashMap<>();
       HostKernel.FlowSide s = snd[f.index()];
       HostKernel.FlowSide d = rcv[f.index()];
@@ -62,6 +75,41 @@ final class KernelResults implements BuiltModel {
       m.put("packet_rate_kpps", r3(d == null ? 0 : d.goodBytes() / (double) Math.max(1, f.udp() ? f.messageBytes()
           : spec.profile.mss()) / secs / 1e3 * (f.udp() ? Math.max(1, (f.messageBytes() + 8 + spec.profile.fragPayload() - 1)
           / spec.profile.fragPayload()) : 1)));
+      if (f.rr() != null) {
+        HostKernel.FlowSide rs = snd[f.pair()];
+        HostKernel.FlowSide rd = rcv[f.pair()];
+        m.put("transactions", s == null ? 0 : s.transactions());
+        m.put("transactions_per_sec", r3(s == null ? 0 : s.transactions() / secs));
+        m.put("request_gbps", m.get("throughput_gbps"));
+        // goodput of a connection = response bytes read by the client
+        m.put("throughput_gbps", r3(rd == null ? 0 : rd.goodBytes() * 8 / secs / 1e9));
+        m.put("response_packets_sent", rs == null ? 0 : rs.sentSegs());
+        m.put("response_packets_delivered", rd == null ? 0 : rd.deliveredSegs());
+        m.put("retransmits", (s == null ? 0 : s.retransSegs()) + (rs == null ? 0 : rs.retransSegs()));
+        double[] l = s == null ? null : s.latencyUs();
+        if (l != null) {
+          Map<String, Object> lat = new LinkedHashMap<>();
+          lat.put("p50", l[0]);
+          lat.put("p90", l[1]);
+          lat.put("p99", l[2]);
+          lat.put("p999", l[3]);
+          m.put("latency_us", lat);
+        }
+        d = rd; // the series of a connection is its response goodput
+      }
+      if (d != null) {
+        List<Object> ser = new ArrayList<>();
+        double binMs = spec.seriesNanos / 1e6;
+        for (int i = 0; i < d.series().length; i++) {
+          Map<String, Object> pt = new LinkedHashMap<>();
+          double t0 = i * binMs;
+          double width = Math.min(binMs, spec.durationNanos / 1e6 - t0);
+          pt.put("t_ms", r3(t0 + width));
+          pt.put("gbps", r3(width <= 0 ? 0 : d.series()[i] * 8 / (width * 1e6)));
+          ser.add(pt);
+        }
+        m.put("throughput_series", ser);
+      }
       if (!f.udp() && s != null) {
         m.put("cwnd_bytes", s.cwnd());
         m.put("srtt_us", r3(s.srttNanos() / 1e3));
@@ -143,11 +191,26 @@ final class KernelResults implements BuiltModel {
     cons.put("balanced", sent == delivered + dropped + inFlight);
     cons.put("in_flight_events", result.pendingPackets());
     cons.put("in_flight_queues", inQueues);
+    List<Object> devices = new ArrayList<>();
+    for (HostKernel.HostReport h : hosts.values()) {
+      Map<String, Long> dropsBy = new TreeMap<>();
+      for (int i = 0; i < h.dropKeys().length; i++) dropsBy.merge(h.dropKeys()[i].split("\\|", 2)[0], h.dropCounts()[i], Long::sum);
+      devices.add(device(h.id(), "eth0", "pnic", h.nicRx(), h.nicTx(), dropsBy, "nic_ring"));
+      if (spec.stack.overlay()) {
+        devices.add(device(h.id(), "vxlan0", "vxlan", h.vxlanRx(), h.vxlanTx(), dropsBy, "gro_cell"));
+      }
+      if (spec.stack == org.cnemu.devices.StackKind.DOCKER_OVERLAY) {
+        devices.add(device(h.id(), "docker0", "bridge", h.bridgeSkbs(), h.bridgeSkbs(), dropsBy, "bridge"));
+        devices.add(device(h.id(), "veth", "veth", h.vethSkbs(), h.vethSkbs(), dropsBy, "veth"));
+      }
+      devices.add(device(h.id(), "backlog", "backlog", h.backlogSkbs(), h.backlogSkbs(), dropsBy, "backlog"));
+    }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("flows", flows);
     out.put("cores", coreList);
     out.put("hosts", hostList);
     out.put("drops", drops);
+    out.put("devices", devices);
     out.put("conservation", cons);
     return out;
   }

@@ -9,6 +9,20 @@ final class Sock {
   final boolean sender;
   final int cpu;
   final boolean udp;
+  /** Request-response: the other direction's socket on this host (client: response receiver; server: request receiver). */
+  Sock peer;
+  /** The socket whose application thread consumes this socket's data (itself, or an RR thread). */
+  Sock thread = this;
+  // request-response state (on the thread's socket)
+  java.util.SplittableRandom rng;
+  boolean waiting;
+  long expect;
+  long respBytes;
+  long reqStart;
+  long transactions;
+  org.HdrHistogram.Histogram latency;
+  /** Goodput bytes per throughput-series interval (whole run, warm-up included). */
+  long[] series;
   Tcp.Sender tx;
   Tcp.Receiver rx;
   /** Thread state: sleeping (waits for data/space/timer), or on a run queue / running. */

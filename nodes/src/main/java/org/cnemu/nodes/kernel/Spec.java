@@ -15,7 +15,22 @@ final class Spec {
   record HostSpec(String id, int index, int cpus, List<String> containers) {}
 
   record FlowSpec(int index, String id, boolean udp, String kind, int srcHost, int dstHost, String src, String dst,
-      long messageBytes, long rateBps, int prio, String prioName, int srcCpu, int dstCpu, long startNanos) {}
+      long messageBytes, long rateBps, int prio, String prioName, int srcCpu, int dstCpu, long startNanos,
+      Rr rr, int pair) {
+    /** The response direction of a request-response / ping-pong connection (its {@code pair} is the request flow). */
+    boolean reverse() {
+      return rr != null && pair >= 0 && pair < index;
+    }
+  }
+
+  /**
+   * Request-response (memcached-like binary protocol: 24 B header) or ping-pong message sizes. A GET
+   * sends header+key and gets header+value; a SET sends header+key+value and gets a header. Client
+   * and server draw the same GET/SET sequence from one seed (the header carries the opcode).
+   */
+  record Rr(long getReq, long getResp, long setReq, long setResp, double getRatio, long thinkNanos, long seed) {}
+
+  final long seriesNanos;
 
   final long seed;
   final long durationNanos;
@@ -60,6 +75,7 @@ final class Spec {
     linkRateBps = r == 0 ? profile.nicRateBps : r;
     linkDelayNanos = Math.max(1, Units.nanos(l, "delay"));
     switchQueueBytes = Units.bytes(l, "queue");
+    seriesNanos = Math.max(1, Units.nanos(e, "throughput-interval"));
     int fi = 0;
     int w = 0;
     for (Config wc : e.getConfigList("workloads")) {
@@ -70,11 +86,36 @@ final class Spec {
       boolean udp = c.getString("protocol").toLowerCase(Locale.ROOT).equals("udp");
       String prioName = c.getString("priority");
       int prio = prioName.equals("high") ? 1 : 0;
+      String kind = c.getString("kind");
+      Rr rr = null;
+      if (kind.equals("request-response") || kind.equals("ping-pong")) {
+        long hdr = 24;
+        long key = Units.bytes(c, "key-size");
+        long val = Units.bytes(c, "value-size");
+        long think = Units.nanos(c, "think-time");
+        rr = kind.equals("ping-pong")
+            ? new Rr(Units.bytes(c, "message-size"), Units.bytes(c, "message-size"), 0, 0, 1.0, think, 0)
+            : new Rr(hdr + key, hdr + val, hdr + key + val, hdr, c.getDouble("get-ratio"), think, 0);
+      }
       for (int s = 0; s < streams; s++) {
         String id = streams == 1 ? base : base + "-s" + (s + 1);
-        flows.add(new FlowSpec(fi++, id, udp, c.getString("kind"), hostOf(c.getString("src")), hostOf(c.getString("dst")),
-            c.getString("src"), c.getString("dst"), Units.bytes(c, "message-size"), Units.bitsPerSec(c, "rate"), prio,
-            prioName, c.getInt("src-cpu"), c.getInt("dst-cpu"), Units.nanos(c, "start")));
+        int src = hostOf(c.getString("src"));
+        int dst = hostOf(c.getString("dst"));
+        if (rr == null) {
+          flows.add(new FlowSpec(fi++, id, udp, kind, src, dst, c.getString("src"), c.getString("dst"),
+              Units.bytes(c, "message-size"), Units.bitsPerSec(c, "rate"), prio, prioName, c.getInt("src-cpu"),
+              c.getInt("dst-cpu"), Units.nanos(c, "start"), null, -1));
+        } else { // one connection = the request flow + its response flow
+          Rr cr = new Rr(rr.getReq(), rr.getResp(), rr.setReq(), rr.setResp(), rr.getRatio(), rr.thinkNanos(),
+              seed * 0x9E3779B97F4A7C15L + fi);
+          int req = fi++;
+          flows.add(new FlowSpec(req, id, false, kind, src, dst, c.getString("src"), c.getString("dst"),
+              Math.max(cr.getReq(), cr.setReq()), 0, prio, prioName, c.getInt("src-cpu"), c.getInt("dst-cpu"),
+              Units.nanos(c, "start"), cr, req + 1));
+          flows.add(new FlowSpec(fi++, id + ".resp", false, kind, dst, src, c.getString("dst"), c.getString("src"),
+              Math.max(cr.getResp(), cr.setResp()), 0, prio, prioName, c.getInt("dst-cpu"), c.getInt("src-cpu"),
+              Units.nanos(c, "start"), cr, req));
+        }
       }
     }
   }

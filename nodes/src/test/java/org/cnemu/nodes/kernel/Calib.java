@@ -76,7 +76,7 @@ final class Calib {
   }
 
   static Config load(String name) {
-    return ConfigFactory.parseFile(new File("../experiments/calibration/" + name + ".conf"))
+    return ConfigFactory.parseFile(new File(name.contains("/") ? "../experiments/" + name + ".conf" : "../experiments/calibration/" + name + ".conf"))
         .withFallback(ConfigFactory.defaultReference()).resolve();
   }
 

@@ -35,10 +35,13 @@ class WireTest {
         new Msgs.SockData(1, 100, 2), new Msgs.Wake(1), new Msgs.AppTimer(2), new Msgs.TcpTimer(3), new Msgs.ModTimer(1))) {
       assertEquals(m, roundTrip(k, m));
     }
-    HostKernel.FlowSide fs = new HostKernel.FlowSide(0, true, 1, 2, 3, 4, 5, 6, 7);
+    HostKernel.FlowSide fs = new HostKernel.FlowSide(0, true, 1, 2, 3, 4, 5, 6, 7, 8, new double[] {1, 2, 3, 4}, new long[] {5, 6});
     Object hr = roundTrip(k, new HostKernel.HostReport("h1", 0, 1, 2, 3, 4, 5, 6, new String[] {"a|b"}, new long[] {1},
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new HostKernel.FlowSide[] {fs}));
-    assertEquals(fs, ((HostKernel.HostReport) hr).flows()[0]);
+    HostKernel.FlowSide fb = ((HostKernel.HostReport) hr).flows()[0];
+    assertEquals(fs.goodBytes(), fb.goodBytes());
+    assertArrayEquals(fs.latencyUs(), fb.latencyUs());
+    assertArrayEquals(fs.series(), fb.series());
     Object cr = new CoreEntity.CoreReport("h1", 0, 1, 2, 3, 4, 90);
     assertEquals(cr, roundTrip(k, cr));
     SwitchEntity.SwitchReport sr = (SwitchEntity.SwitchReport) roundTrip(k, new SwitchEntity.SwitchReport(new long[] {1}, new long[] {2}));
