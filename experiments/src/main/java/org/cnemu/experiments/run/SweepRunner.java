@@ -65,6 +65,21 @@ public final class SweepRunner {
   public SweepOutcome run(LoadedExperiment experiment, ExperimentRunner.Options options, Listener listener)
       throws IOException {
     if (!experiment.ok()) throw new IllegalArgumentException("experiment has problems; validate first");
+    if (options.live() == null) return runPoints(experiment, options, listener);
+    // live metrics (--prometheus) for the whole sweep, as ExperimentRunner.run does for one point
+    org.cnemu.experiments.live.LiveMetrics.Settings live = options.live();
+    if (experiment.kamonOverrides() != null) {
+      live = new org.cnemu.experiments.live.LiveMetrics.Settings(live.host(), live.port(), live.instrumentActors(),
+          experiment.kamonOverrides().withFallback(live.kamonOverrides()));
+    }
+    try (org.cnemu.experiments.live.LiveMetrics metrics = org.cnemu.experiments.live.LiveMetrics.start(live,
+        ExperimentRunner.runTags(Sweep.base(experiment.experiment()), 0))) {
+      return runPoints(experiment, options, listener);
+    }
+  }
+
+  private SweepOutcome runPoints(LoadedExperiment experiment, ExperimentRunner.Options options, Listener listener)
+      throws IOException {
     Config exp = experiment.experiment();
     Sweep sweep = Sweep.of(exp);
     EngineSettings base = EngineSettings.from(Sweep.base(exp));
