@@ -74,6 +74,7 @@ public final class ClusterNode {
   public static SimulationResult run(SimulationBuilder builder, String experimentHocon, long endNanos, int threads,
       HostPort seed, HostPort bind, int expectedNodes, Coordinator.ProgressListener progress, String runId) {
     ActorSystem<Void> system = serve(bind, seed, threads);
+    boolean[] ok = {false};
     try {
       Cluster cluster = Cluster.get(system);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -96,6 +97,7 @@ public final class ClusterNode {
       system.systemActorOf(ClusterDriver.create(plan, result), runId + "-driver", Props.empty());
       SimulationResult r = result.get();
       leave(system);
+      ok[0] = true;
       return r;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -105,8 +107,9 @@ public final class ClusterNode {
       if (c instanceof RuntimeException r) throw r;
       throw new IllegalStateException(c);
     } finally {
-      // After a failure (a lost node) leaving cannot converge: just stop.
-      stop(system);
+      // After a failure (a lost node) leaving cannot converge, and shutting down towards a dead peer
+      // can hang on flush timeouts: stop without waiting long, the outcome is already decided.
+      stop(system, ok[0] ? 10 : 2);
     }
   }
 
@@ -121,10 +124,10 @@ public final class ClusterNode {
     }
   }
 
-  static void stop(ActorSystem<Void> system) {
+  static void stop(ActorSystem<Void> system, int waitSeconds) {
     system.terminate();
     try {
-      system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      system.getWhenTerminated().toCompletableFuture().get(waitSeconds, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException ignored) {

@@ -164,6 +164,7 @@ class ClusterRunTest {
     long killedAt = System.nanoTime();
     worker.process.destroyForcibly();
     Outcome o = run.get(60, TimeUnit.SECONDS);
+    // "stops the run within 10 seconds": the result is out (error printed, results.json written)
     double stoppedAfterSeconds = (System.nanoTime() - killedAt) / 1e9;
     assertEquals(1, o.code(), o.out() + o.err());
     assertTrue(stoppedAfterSeconds <= 10, "stopped " + stoppedAfterSeconds + " s after the kill");
