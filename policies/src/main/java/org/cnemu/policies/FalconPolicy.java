@@ -14,7 +14,7 @@ import org.cnemu.emulator.steering.SteeringPolicyProvider;
  * GRO (driver on the IRQ core, GRO and the rest elsewhere); (3) dynamic balancing: every
  * {@code tick} each core's load is an EWMA {@code L = (w L + busy%) / (w + 1)}; Falcon is active
  * only while the average load of its cores is under {@code threshold}, and a stage whose hashed
- * core is at or over it is rehashed once. Receive path only.
+ * core is at or over it is rehashed once. Applies at every netif_rx, so also at the sender's veth.
  */
 public final class FalconPolicy implements SteeringPolicy {
   public static final String NAME = "falcon";
@@ -56,7 +56,8 @@ public final class FalconPolicy implements SteeringPolicy {
 
   @Override
   public int targetCpu(Boundary b, StageContext ctx) {
-    if (!active || ctx.transmit()) return ctx.cpu();
+    // Falcon changes netif_rx itself, so it also places the sender's veth -> backlog hand-off
+    if (!active) return ctx.cpu();
     boolean use = switch (b) {
       case AFTER_DRIVER -> s.splitting();
       case GRO_CELL, BACKLOG -> s.pipelining();

@@ -217,7 +217,7 @@ final class HostKernel implements StageContext {
       Packet s = hq.poll();
       hi++;
       stats.dequeued(s, c.cpu, c.nowNs());
-      stats.ranStage(c.cpu, s, c.nowNs());
+      if (st != S_TX_HOST) stats.ranStage(c.cpu, s, c.nowNs());
       cost += p.backlogPoll;
       if (st == S_TX_HOST) cost += txHost(c, s, cost);
       else cost += rx(c, st, s, cost);
@@ -229,7 +229,7 @@ final class HostKernel implements StageContext {
       Packet s = q.poll();
       n++;
       stats.dequeued(s, c.cpu, c.nowNs());
-      stats.ranStage(c.cpu, s, c.nowNs());
+      if (st != S_TX_HOST) stats.ranStage(c.cpu, s, c.nowNs());
       cost += p.backlogPoll;
       if (st == S_GRO) {
         if (groBatch == null) groBatch = new ArrayList<>();

@@ -26,7 +26,11 @@ final class PolicyRuns {
         .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("experiment");
   }
 
+  /** {@code e} with {@code path} set; a string starting with '[' or '{' is parsed as HOCON. */
   static Config with(Config e, String path, Object value) {
+    if (value instanceof String v && (v.startsWith("[") || v.startsWith("{"))) {
+      return e.withValue(path, ConfigFactory.parseString("x = " + v).getValue("x"));
+    }
     return e.withValue(path, ConfigValueFactory.fromAnyRef(value));
   }
 

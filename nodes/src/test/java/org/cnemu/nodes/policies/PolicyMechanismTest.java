@@ -1,0 +1,149 @@
+package org.cnemu.nodes.policies;
+
+import static org.cnemu.nodes.policies.PolicyRuns.balanced;
+import static org.cnemu.nodes.policies.PolicyRuns.gbps;
+import static org.cnemu.nodes.policies.PolicyRuns.load;
+import static org.cnemu.nodes.policies.PolicyRuns.num;
+import static org.cnemu.nodes.policies.PolicyRuns.steer;
+import static org.cnemu.nodes.policies.PolicyRuns.with;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * End-to-end mechanism tests of issue 4 on the kernel model, with the A/B files of
+ * experiments/policies/ (shortened): each arm runs once per class and is shared by the assertions.
+ * Every run must conserve packets.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PolicyMechanismTest {
+  private final Map<String, Map<String, Object>> runs = new TreeMap<>();
+
+  /** Arm {@code policy} of file {@code name}, 24 ms virtual with 8 ms warm-up unless overridden. */
+  private Map<String, Object> arm(String name, String policy, String... kv) {
+    String key = name + "|" + policy + "|" + String.join(",", kv);
+    return runs.computeIfAbsent(key, k -> {
+      Config e = with(with(with(load(name), "steering", policy), "duration", "24ms"), "warmup", "8ms");
+      for (int i = 0; i + 1 < kv.length; i += 2) e = with(e, kv[i], kv[i + 1]);
+      Map<String, Object> r = PolicyRuns.run(e, 1);
+      assertTrue(balanced(r), key + ": conservation " + r.get("conservation"));
+      return r;
+    });
+  }
+
+  private static void more(String what, double base, double v, double factor) {
+    System.out.printf("%s: %.3f -> %.3f (x%.2f)%n", what, base, v, v / base);
+    assertTrue(v > base * factor, what + ": " + v + " not > " + factor + " x " + base);
+  }
+
+  @Test
+  void falconSpreadsOneFlowsStagesOverAtLeastThreeCores() {
+    assertTrue(steer(arm("falcon-tcp", "falcon"), "h2", "rx_cores.w1") >= 3);
+    assertEquals(1, steer(arm("falcon-tcp", "vanilla"), "h2", "rx_cores.w1"));
+  }
+
+  @Test
+  void falconStopsWhenAverageLoadIsOverTheThreshold() {
+    // threshold 3 % of 32 cores, 1 ms ticks: the flow's own load (> 1 core) keeps the average over it
+    Map<String, Object> r = arm("falcon-tcp", "falcon", "steering-settings.falcon.load-threshold", "3",
+        "steering-settings.falcon.tick", "1ms");
+    long cores = steer(r, "h2", "rx_cores.w1");
+    assertTrue(cores >= 1 && cores <= 1, "after warm-up Falcon is off: stages on the IRQ core only, got " + cores);
+  }
+
+  @Test
+  void falconAndMflowRaiseSingleFlowOverlayThroughputForTcpAndUdp() {
+    more("falcon tcp", gbps(arm("falcon-tcp", "vanilla"), "w1"), gbps(arm("falcon-tcp", "falcon"), "w1"), 1.2);
+    more("falcon udp", gbps(arm("falcon-udp", "vanilla"), "w1"), gbps(arm("falcon-udp", "falcon"), "w1"), 1.15);
+    more("mflow tcp", gbps(arm("mflow-tcp", "vanilla"), "w1"), gbps(arm("mflow-tcp", "mflow"), "w1"), 1.2);
+    more("mflow udp", gbps(arm("mflow-udp", "vanilla"), "w1"), gbps(arm("mflow-udp", "mflow"), "w1"), 1.15);
+  }
+
+  @Test
+  void mflowMergeHidesReorderingFromTcpAndNoMergeDoesNot() {
+    assertEquals(0, num(arm("mflow-tcp", "mflow"), "w1", "out_of_order"));
+    long ooo = num(arm("mflow-tcp", "mflow-nomerge"), "w1", "out_of_order");
+    System.out.println("mflow-nomerge out_of_order = " + ooo);
+    assertTrue(ooo > 1000, "without merge TCP sees many out-of-order segments: " + ooo);
+    assertTrue(steer(arm("mflow-tcp", "mflow"), "h2", "rx_cores.w1") >= 3, "micro-flows on several cores");
+  }
+
+  @Test
+  void prismHighPriorityWaitsBehindAtMostOneLowPriorityBatchPerStageOrNoneWhenSync() {
+    Map<String, Object> b = arm("prism", "prism-batch");
+    Map<String, Object> s = arm("prism", "prism-sync");
+    Map<String, Object> v = arm("prism", "vanilla");
+    long bq = steer(b, "h2", "prio.hi_skbs_queued");
+    long bw = steer(b, "h2", "prio.max_lo_batches_waited");
+    System.out.printf("prism-batch: %d hi skbs queued, max lo batches waited %d; vanilla max %d%n", bq,
+        bw, steer(v, "h2", "prio.max_lo_batches_waited"));
+    assertTrue(bq > 100, "high-priority skbs went through the stage queues");
+    assertTrue(bw <= 1, "batch: at most one low-priority batch per stage, got " + bw);
+    assertTrue(steer(v, "h2", "prio.max_lo_batches_waited") > 1, "vanilla: behind many");
+    assertEquals(-1, steer(s, "h2", "prio.hi_skbs_queued") > 0 ? 0 : -1, "sync: never queued behind anything");
+    assertTrue(steer(s, "h2", "prio.hi_skbs_inline") > 100, "sync: run to completion");
+  }
+
+  @Test
+  void prismLowersHighPriorityTailLatencySyncLowerThanBatch() {
+    long v = steer(arm("prism", "vanilla"), "h2", "owd_p99_ns.hi");
+    long b = steer(arm("prism", "prism-batch"), "h2", "owd_p99_ns.hi");
+    long s = steer(arm("prism", "prism-sync"), "h2", "owd_p99_ns.hi");
+    System.out.printf("hi p99 one-way: vanilla %d ns, prism-batch %d ns, prism-sync %d ns%n", v, b, s);
+    assertTrue(b > 0 && b < v / 2, "batch lowers p99");
+    assertTrue(s < b, "sync lower than batch");
+  }
+
+  @Test
+  void rpsAndRfsKeepPerFlowOrder() {
+    for (String p : new String[] {"rps", "rfs"}) {
+      Map<String, Object> r = arm("falcon-tcp", p, "workloads", "[{kind = iperf, protocol = tcp, src = \"h1/c1\", "
+          + "dst = \"h2/c1\", streams = 3, message-size = 64KB, rate = 3Gbps}]");
+      assertTrue(((java.util.List<?>) r.get("drops")).isEmpty(), "no loss, so any out-of-order would be reordering");
+      for (String f : new String[] {"w1-s1", "w1-s2", "w1-s3"}) {
+        assertTrue(gbps(r, f) > 2, p + " " + f + " runs");
+        assertEquals(0, num(r, f, "out_of_order"), p + " " + f);
+      }
+    }
+  }
+
+  @Test
+  void freeflowSameHostTrafficRaisesNoIrqAndRunsNoKernelStage() {
+    Map<String, Object> r = arm("freeflow", "freeflow");
+    Map<String, Object> h = PolicyRuns.host(r, "h1");
+    assertEquals(0L, ((Number) h.get("irqs")).longValue());
+    assertEquals(0L, ((Number) ((Map<?, ?>) h.get("softirqs")).get("NET_RX")).longValue());
+    Map<?, ?> dev = (Map<?, ?>) h.get("devices");
+    for (Object v : dev.values()) assertEquals(0L, ((Number) v).longValue(), "no device stage: " + dev);
+    assertTrue(steer(r, "h1", "shm.slots_pushed") > 0);
+    assertEquals(3, steer(r, "h1", "shm.monitor_requests"), "socket + connect + accept through the monitor");
+    // the kernel path of the same pair does run stages
+    Map<?, ?> kdev = (Map<?, ?>) PolicyRuns.host(arm("freeflow", "vanilla"), "h1").get("devices");
+    assertTrue(((Number) kdev.get("veth_skbs")).longValue() > 0);
+  }
+
+  @Test
+  void sharedMemoryBeatsTheKernelSocketPathInMessageRateAndLatency() {
+    more("same-host 64 B message rate (Gbps)", gbps(arm("freeflow", "vanilla"), "rate"),
+        gbps(arm("freeflow", "freeflow"), "rate"), 5);
+    long k = steer(arm("freeflow-latency", "vanilla"), "h1", "owd_p50_ns.lat");
+    long f = steer(arm("freeflow-latency", "freeflow"), "h1", "owd_p50_ns.lat");
+    System.out.printf("one-way latency: kernel %d ns (to the socket), shared memory %d ns (to the app)%n", k, f);
+    assertTrue(f > 0 && f * 5 < k, "shared memory latency far lower");
+    Map<String, Object> nic = arm("freeflow", "freeflow", "steering-settings.freeflow.monitor", "nic");
+    assertTrue(steer(nic, "h1", "shm.doorbells") >= 1 && steer(nic, "h1", "shm.doorbells") < 3, "doorbell batching");
+  }
+
+  @Test
+  void policyRunsAreIdenticalAcrossPartitions() {
+    Config e = with(with(with(load("falcon-tcp"), "steering", "falcon"), "duration", "6ms"), "warmup", "2ms");
+    assertEquals(PolicyRuns.run(e, 1).toString(), PolicyRuns.run(e, 2).toString());
+    Config m = with(with(with(load("mflow-tcp"), "steering", "mflow"), "duration", "6ms"), "warmup", "2ms");
+    assertEquals(PolicyRuns.run(m, 1).toString(), PolicyRuns.run(m, 2).toString());
+  }
+}
