@@ -26,6 +26,8 @@ import picocli.CommandLine.Spec;
         org.cnemu.experiments.cli.SuiteCommand.class,
         org.cnemu.experiments.cli.CompareCommand.class,
         org.cnemu.experiments.cli.ClusterCommand.class,
+        org.cnemu.experiments.cli.AbCommand.class,
+        org.cnemu.experiments.cli.ListPoliciesCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 ok, 1 run failed, 2 bad input (usage or invalid experiment).",
         "Example: cnemu run experiments/quickstart.conf"})
