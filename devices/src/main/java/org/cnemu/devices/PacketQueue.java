@@ -1,17 +1,21 @@
 package org.cnemu.devices;
 
-import java.util.ArrayDeque;
-
 /**
  * A bounded FIFO of skbs with a resume stage each: the per-CPU backlog (enqueue_to_backlog,
  * limit netdev_max_backlog) or a VXLAN gro_cell (limit netdev_max_backlog). Counts packets
  * (wire segments) enqueued/dequeued, as RFS's input_queue_head/tail do.
+ *
+ * <p>Layout: one ring of packets and a parallel ring of stages (no boxing), allocated on the first
+ * offer and doubled on demand; a host has four of these per CPU and most stay empty, so an idle
+ * queue holds no storage at all.
  */
 public final class PacketQueue {
   public final String name;
   private final int limit;
-  private final ArrayDeque<Packet> q = new ArrayDeque<>();
-  private final ArrayDeque<Integer> stage = new ArrayDeque<>();
+  private Packet[] q;
+  private byte[] stage;
+  private int head;
+  private int size;
   public long enqueued;
   public long dequeued;
   public long dropped;
@@ -24,40 +28,66 @@ public final class PacketQueue {
 
   /** False (and counts a drop) when the queue already holds {@code limit} skbs. */
   public boolean offer(Packet p, int resumeStage) {
-    if (q.size() >= limit) {
+    if (size >= limit) {
       dropped += p.segs();
       return false;
     }
-    q.add(p);
-    stage.add(resumeStage);
+    if (resumeStage < 0 || resumeStage > Byte.MAX_VALUE) throw new IllegalArgumentException("stage " + resumeStage);
+    if (q == null) {
+      q = new Packet[8];
+      stage = new byte[8];
+    } else if (size == q.length) {
+      grow();
+    }
+    int i = (head + size) & (q.length - 1);
+    q[i] = p;
+    stage[i] = (byte) resumeStage;
+    size++;
     enqueued += p.segs();
     segsInside += p.segs();
     return true;
   }
 
+  private void grow() {
+    int n = q.length * 2;
+    Packet[] nq = new Packet[n];
+    byte[] ns = new byte[n];
+    for (int i = 0; i < size; i++) {
+      int j = (head + i) & (q.length - 1);
+      nq[i] = q[j];
+      ns[i] = stage[j];
+    }
+    q = nq;
+    stage = ns;
+    head = 0;
+  }
+
   public boolean isEmpty() {
-    return q.isEmpty();
+    return size == 0;
   }
 
   public int size() {
-    return q.size();
+    return size;
   }
 
   public Packet peek() {
-    return q.peek();
+    return size == 0 ? null : q[head];
   }
 
+  /** Resume stage of the head skb (the queue must not be empty). */
   public int peekStage() {
-    return stage.peek();
+    if (size == 0) throw new java.util.NoSuchElementException("empty " + name);
+    return stage[head];
   }
 
   public Packet poll() {
-    Packet p = q.poll();
-    stage.poll();
-    if (p != null) {
-      dequeued += p.segs();
-      segsInside -= p.segs();
-    }
+    if (size == 0) return null;
+    Packet p = q[head];
+    q[head] = null;
+    head = (head + 1) & (q.length - 1);
+    size--;
+    dequeued += p.segs();
+    segsInside -= p.segs();
     return p;
   }
 

@@ -8,7 +8,7 @@ package org.cnemu.devices;
 public final class RxRing {
   public final int queue;
   public final int capacity;
-  private Packet[] pkts;
+  private Packet[] pkts; // null until the first packet
   private long[] at;
   private int head;
   private int size;
@@ -21,13 +21,38 @@ public final class RxRing {
   /** A moderation timer is pending. */
   public boolean timerPending;
   public long irqs;
+  /** Frame bytes received (ring->bytes of mlx4_en; the adaptive moderation's average packet size). */
+  public long bytes;
+  /**
+   * Current CQ moderation time (cq->moder_time): the profile's rx-usecs, changed by adaptive RX
+   * coalescing ({@code mlx4_en_auto_moderation}) when enabled.
+   */
+  public long moderNanos;
+  /** Packets/bytes at the last adaptive-moderation sample (priv->last_moder_packets/bytes). */
+  public long lastModerPackets, lastModerBytes;
 
   public RxRing(int queue, int capacity) {
     this.queue = queue;
     this.capacity = capacity;
-    int c = Integer.highestOneBit(Math.max(2, capacity) * 2 - 1);
-    pkts = new Packet[c];
-    at = new long[c];
+    // Storage is allocated on the first packet and grows on demand up to the descriptor count: an idle ring holds none, not
+    // capacity x 12 B (16 rings x 1024 descriptors were ~200 KB per idle host).
+  }
+
+  private static final int INITIAL = 8;
+
+  /** Doubles the storage (a power of two, never above the next power of two of the capacity). */
+  private void grow() {
+    int n = pkts.length * 2;
+    Packet[] np = new Packet[n];
+    long[] na = new long[n];
+    for (int i = 0; i < size; i++) {
+      int j = (head + i) & (pkts.length - 1);
+      np[i] = pkts[j];
+      na[i] = at[j];
+    }
+    pkts = np;
+    at = na;
+    head = 0;
   }
 
   public int size() {
@@ -36,15 +61,27 @@ public final class RxRing {
 
   /** Adds a packet arriving at {@code t}; false (drop counted) when the ring is full. */
   public boolean offer(Packet p, long t) {
+    return offer(p, t, 0);
+  }
+
+  /** As {@link #offer(Packet, long)}, counting {@code frameBytes} in {@link #bytes}. */
+  public boolean offer(Packet p, long t, int frameBytes) {
     if (size >= capacity) {
       dropped++;
       return false;
+    }
+    if (pkts == null) {
+      pkts = new Packet[INITIAL];
+      at = new long[INITIAL];
+    } else if (size == pkts.length) {
+      grow();
     }
     int i = (head + size) & (pkts.length - 1);
     pkts[i] = p;
     at[i] = t;
     size++;
     received++;
+    bytes += frameBytes;
     return true;
   }
 

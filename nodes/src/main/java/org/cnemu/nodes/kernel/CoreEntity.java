@@ -28,7 +28,7 @@ final class CoreEntity extends Entity<Object> {
   private final Napi[] nicNapis;
   private final Napi cellNapi = new Napi(Napi.CELL, -1);
   private final Napi backlogNapi = new Napi(Napi.BACKLOG, -1);
-  private ArrayDeque<Napi> pollList = new ArrayDeque<>();
+  private ArrayDeque<Napi> pollList = new ArrayDeque<>(4); // small: 20 cores per host, most idle
   // state machine
   private int mode = IDLE;
   private long gen;
@@ -36,7 +36,7 @@ final class CoreEntity extends Entity<Object> {
   private long segStart;
   private int segCat;
   private long stepUsr, stepSys; // for app steps: split of the step
-  private final ArrayDeque<Object> hardQ = new ArrayDeque<>();
+  private final ArrayDeque<Object> hardQ = new ArrayDeque<>(2);
   // softirq
   private ArrayDeque<Napi> local;
   private ArrayDeque<Napi> repoll;
@@ -48,7 +48,7 @@ final class CoreEntity extends Entity<Object> {
   private boolean ksoftirqdAwake;
   private final int[] work = new int[1];
   // threads
-  private final ArrayDeque<Object> runq = new ArrayDeque<>(); // Sock or KSOFTIRQD_TOKEN
+  private final ArrayDeque<Object> runq = new ArrayDeque<>(2); // Sock or KSOFTIRQD_TOKEN
   private static final Object KS = new Object();
   private Object curThread;
   private long sliceStart;
@@ -297,11 +297,11 @@ final class CoreEntity extends Entity<Object> {
     h.netRx++;
     if (h.policy.pollMode() == SteeringPolicy.PollMode.SPLICE) {
       local = pollList;
-      pollList = new ArrayDeque<>();
+      pollList = new ArrayDeque<>(4);
     } else {
       local = null; // POP_HEAD: take from pollList directly
     }
-    repoll = new ArrayDeque<>();
+    repoll = new ArrayDeque<>(4);
     budget = h.p.netdevBudget;
     invStart = now();
     pollNext(extra + h.p.netRxAction);
@@ -356,7 +356,7 @@ final class CoreEntity extends Entity<Object> {
 
   private void endInvocation(long extra) {
     // Linux: remaining + newly scheduled + repoll become the new poll list
-    ArrayDeque<Napi> nl = new ArrayDeque<>();
+    ArrayDeque<Napi> nl = new ArrayDeque<>(4);
     if (local != null) nl.addAll(local);
     nl.addAll(pollList);
     nl.addAll(repoll);
