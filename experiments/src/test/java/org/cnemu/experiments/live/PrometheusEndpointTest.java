@@ -1,0 +1,66 @@
+package org.cnemu.experiments.live;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.cnemu.experiments.Cli;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Scrapes the real Prometheus endpoint while a run goes on and finds cnemu's series. */
+class PrometheusEndpointTest {
+  @TempDir
+  Path tmp;
+
+  @Test
+  void liveSeriesAppearDuringARunOnLoopback() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Path file = tmp.resolve("long.conf");
+    // Long enough (tens of seconds of wall time at most) to be scraped while it runs.
+    Files.writeString(file, "include required(file(\"" + Path.of("quickstart.conf").toAbsolutePath()
+        + "\"))\nexperiment.duration = 60ms\nexperiment.engine.partitions = 2\n");
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Cli.execute(new String[] {"run",
+        file.toString(), "--out", tmp.resolve("out").toString(), "--quiet", "--no-report", "--prometheus",
+        Integer.toString(port)}, new PrintWriter(out, true), new PrintWriter(err, true)));
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+        .timeout(Duration.ofSeconds(5)).build();
+    String body = "";
+    boolean seenWhileRunning = false;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline && !run.isDone()) {
+      try {
+        body = http.send(req, HttpResponse.BodyHandlers.ofString()).body();
+        if (body.contains("cnemu_engine_virtual_time_ns") && body.contains("cnemu_engine_events_total")) {
+          seenWhileRunning = !run.isDone();
+          break;
+        }
+      } catch (java.io.IOException notYet) {
+        // the endpoint starts with the run
+      }
+      Thread.sleep(200);
+    }
+    assertEquals(0, run.get(180, TimeUnit.SECONDS), err.toString());
+    assertTrue(seenWhileRunning, "no cnemu series scraped during the run; last body:\n" + body);
+    assertTrue(body.contains("experiment=\"quickstart\""), "series carry the experiment tag:\n" + body);
+    assertTrue(body.contains("policy="), body);
+    assertTrue(body.contains("cnemu_engine_events_per_second"), body);
+  }
+}
