@@ -100,7 +100,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Behavior<Command> onProgress(Progress m) {
     settledNanos = m.settledNanos();
-    if (progress != null) progress.onProgress(Math.min(m.settledNanos(), endNanos), endNanos);
+    if (progress != null) progress.onProgress(Math.min(m.settledNanos(), endNanos), endNanos, m.events());
     health.update(m, n, startWall);
     return this;
   }
@@ -146,5 +146,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   @FunctionalInterface
   public interface ProgressListener {
     void onProgress(long virtualNanos, long endNanos);
+
+    /** With the events processed so far (all partitions); defaults to the two-argument form. */
+    default void onProgress(long virtualNanos, long endNanos, long events) {
+      onProgress(virtualNanos, endNanos);
+    }
   }
 }

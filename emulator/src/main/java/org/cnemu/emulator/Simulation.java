@@ -74,7 +74,7 @@ public final class Simulation {
         for (long until = Math.min(endNanos, slice); ; until = Math.min(endNanos, until + slice)) {
           // runUntil only settles [.., until): the window boundaries are invisible to the model
           sched.runUntil(until);
-          if (progress != null) progress.onProgress(until, endNanos);
+          if (progress != null) progress.onProgress(until, endNanos, sched.eventsProcessed);
           if (until >= endNanos || sched.nextEventNanos() >= endNanos) break;
         }
         sched.safeFromNanos = endNanos;

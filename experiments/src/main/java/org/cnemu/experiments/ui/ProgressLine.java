@@ -23,6 +23,14 @@ public final class ProgressLine implements Coordinator.ProgressListener {
     this.prefix = prefix;
   }
 
+  private long events = -1;
+
+  @Override
+  public void onProgress(long virtualNanos, long endNanos, long eventsSoFar) {
+    events = eventsSoFar;
+    onProgress(virtualNanos, endNanos);
+  }
+
   @Override
   public void onProgress(long virtualNanos, long endNanos) {
     long now = System.nanoTime();
@@ -36,9 +44,10 @@ public final class ProgressLine implements Coordinator.ProgressListener {
     int width = 24;
     int filled = (int) Math.round(done * width);
     String bar = "#".repeat(filled) + "-".repeat(width - filled);
-    err.printf(Locale.ROOT, "\r%s[%s] %5.1f%%  virtual %s / %s  (%s virtual per wall second)  ETA %s\u001b[K",
+    String rate = events < 0 ? "" : String.format(Locale.ROOT, ", %,.0f events/s", events / Math.max(elapsedSec, 1e-9));
+    err.printf(Locale.ROOT, "\r%s[%s] %5.1f%%  virtual %s / %s  (%s virtual per wall second%s)  ETA %s\u001b[K",
         prefix, bar, done * 100, Format.nanos(virtualNanos), Format.nanos(endNanos),
-        Format.nanos((long) (virtualNanos / Math.max(elapsedSec, 1e-9))), eta);
+        Format.nanos((long) (virtualNanos / Math.max(elapsedSec, 1e-9))), rate, eta);
     err.flush();
   }
 
