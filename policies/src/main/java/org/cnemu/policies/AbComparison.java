@@ -54,7 +54,9 @@ public final class AbComparison {
 
   /**
    * The headline metrics of one results.json map, in a stable order: per flow throughput (Gbps),
-   * out-of-order segments, retransmits, one-way latency p50/p99 (us, from hosts[].steering);
+   * out-of-order segments, retransmits, for request-response / ping-pong connections transactions/s
+   * and round-trip latency p50/p99 (us, client write to response read), one-way latency p50/p99 (us,
+   * send to the application's read, from hosts[].steering);
    * per host busy cores, IRQs, NET_RX softirqs, cores that ran the flow's receive stages; total
    * drops; conservation balanced (1 = yes).
    */
@@ -68,6 +70,12 @@ public final class AbComparison {
       put(m, "flow " + id + " throughput_gbps", f.get("throughput_gbps"));
       put(m, "flow " + id + " out_of_order", f.get("out_of_order"));
       put(m, "flow " + id + " retransmits", f.get("retransmits"));
+      // request-response / ping-pong connections: message rate and round-trip latency at the client
+      put(m, "flow " + id + " transactions_per_sec", f.get("transactions_per_sec"));
+      if (f.get("latency_us") instanceof Map<?, ?> lat) {
+        put(m, "flow " + id + " rtt_p50_us", lat.get("p50"));
+        put(m, "flow " + id + " rtt_p99_us", lat.get("p99"));
+      }
       for (Map<String, Object> h : hosts) {
         Map<String, Object> st = (Map<String, Object>) h.get("steering");
         if (st == null) continue;

@@ -390,7 +390,6 @@ final class HostKernel implements StageContext {
 
   private long l4Now(CoreEntity c, Packet s, long offset) {
     long cost = 0;
-    stats.latency(s, c.nowNs() + offset);
     if (s.udp()) {
       Sock k = rxSockByFlow[s.flow()];
       if (s.fragmented()) {
@@ -421,6 +420,7 @@ final class HostKernel implements StageContext {
       delivered += segs;
       k.deliveredSegs += segs;
       k.udpQueuedBytes += bytes;
+      stats.toSocket(s.flow(), bytes, s.sentNanos(), c.nowNs() + offset + cost);
       c.sendTo(coreRefs[k.cpu], offset + cost, new Msgs.SockData(k.id, bytes, segs));
       return cost;
     }
@@ -441,6 +441,7 @@ final class HostKernel implements StageContext {
     k.deliveredSegs += s.segs();
     cost += p.tcpRx + (long) s.segs() * p.tcpRxPerSeg;
     long n = k.rx.onData(c.nowNs() + offset, s.seq(), s.len(), s.segs());
+    stats.toSocket(s.flow(), n, s.sentNanos(), c.nowNs() + offset + cost);
     if (n > 0) c.sendTo(coreRefs[k.cpu], offset + cost, new Msgs.SockData(k.id, n, 0));
     if (k.rx.ackDue() || (k.flow.rr() != null && k.rx.pendingAckSegs > 0)) cost += sendAck(c, k, offset + cost, s.sentNanos());
     return cost;
@@ -546,8 +547,8 @@ final class HostKernel implements StageContext {
       c.sendTo(coreRefs[k.cpu], f.startNanos() - now, new Msgs.AppTimer(k.id));
       return null;
     }
-    if (shm.has(f.index())) return shm.appStep(c, k); // FreeFlow: shared-memory ring, no kernel
     if (f.rr() != null) return rrStep(c, k);
+    if (shm.has(f.index())) return shm.appStep(c, k); // FreeFlow: shared-memory ring, no kernel
     if (k.sender && !k.udp) {
       if (f.rateBps() > 0 && now < k.nextSendAt) { // iperf3 -b: paced writes
         c.sendTo(coreRefs[k.cpu], k.nextSendAt - now, new Msgs.AppTimer(k.id));
@@ -605,7 +606,9 @@ final class HostKernel implements StageContext {
       if (now >= warmup) k.goodBytes += d[0];
       seriesAdd(k, now, d[0]);
       lastRecvCpu[f.index()] = c.cpu;
-      return new long[] {p.appPerMessage, p.syscall + p.copy(d[0]) + p.skbFree * d[1]};
+      long rsys = p.syscall + p.copy(d[0]) + p.skbFree * d[1];
+      stats.toApp(f.index(), d[0], now + p.appPerMessage + rsys);
+      return new long[] {p.appPerMessage, rsys};
     }
     if (k.readable <= 0) return null;
     long bytes = Math.min(k.readable, f.messageBytes());
@@ -617,6 +620,7 @@ final class HostKernel implements StageContext {
     seriesAdd(k, now, bytes);
     lastRecvCpu[f.index()] = c.cpu;
     long sys = p.syscall + p.copy(bytes) + p.skbFree * Math.max(1, bytes / (p.mss() * 20L));
+    stats.toApp(f.index(), bytes, now + p.appPerMessage + sys);
     // tcp_cleanup_rbuf: window update when the window opened a lot from a small value
     if (before < k.rx.rcvbuf / 8 && k.rx.window() >= k.rx.rcvbuf / 4) sys += sendAck(c, k, sys, 0);
     return new long[] {p.appPerMessage, sys};
@@ -635,16 +639,45 @@ final class HostKernel implements StageContext {
     k.series[i] += bytes;
   }
 
-  /** Reads {@code bytes} from TCP socket {@code r} (recvmsg on the app core); returns the sys ns. */
-  private long rrRead(CoreEntity c, Sock r, long bytes) {
+  /**
+   * Reads {@code bytes} from data socket {@code r} on the app core, adding the time to {@code st}
+   * ({usr, sys} of the step so far): recvmsg (sys), or FreeFlow's ring (usr, no syscall).
+   */
+  private void rrRead(CoreEntity c, Sock r, long bytes, long[] st) {
     long now = c.nowNs();
-    r.readable -= bytes;
-    r.rx.queued -= bytes;
-    r.rx.onRead(now, bytes);
+    if (shm.has(r.flow.index())) {
+      st[0] += shm.read(c, r, bytes, st[0] + st[1]);
+    } else {
+      r.readable -= bytes;
+      r.rx.queued -= bytes;
+      r.rx.onRead(now, bytes);
+      st[1] += p.syscall + p.copy(bytes) + p.skbFree;
+      stats.toApp(r.flow.index(), bytes, now + st[0] + st[1]);
+    }
     if (now >= warmup) r.goodBytes += bytes;
     seriesAdd(r, now, bytes);
     lastRecvCpu[r.flow.index()] = c.cpu;
-    return p.syscall + p.copy(bytes) + p.skbFree;
+  }
+
+  /** Bytes of a whole message thread can read from data socket {@code r} (kernel socket or ring). */
+  private long rrReadable(Sock r) {
+    return shm.has(r.flow.index()) ? shm.readable(r.flow.index()) : r.readable;
+  }
+
+  /** Free send space of connection side {@code k}. */
+  private long rrSpace(Sock k) {
+    return shm.has(k.flow.index()) ? shm.space(k.flow.index()) : k.tx.space();
+  }
+
+  /** Writes {@code bytes} on {@code k}: sendmsg + tcp_write_xmit (sys), or a push into FreeFlow's ring (usr). */
+  private void rrWrite(CoreEntity c, Sock k, long bytes, long[] st) {
+    if (shm.has(k.flow.index())) {
+      st[0] += shm.write(c, k, bytes, st[0] + st[1]);
+      return;
+    }
+    k.tx.written += bytes;
+    st[1] += p.syscall + p.copy(bytes);
+    st[1] += tcpPush(c, k, st[0] + st[1]);
   }
 
   /**
@@ -657,17 +690,22 @@ final class HostKernel implements StageContext {
     long now = c.nowNs();
     Spec.FlowSpec f = k.flow;
     Spec.Rr rr = f.rr();
+    long[] st = {p.appPerMessage, 0}; // {usr, sys}
     if (!f.reverse()) { // client
+      if (shm.has(f.index())) { // FreeFlow: connect through the monitor first
+        long w = shm.connect(c, k);
+        if (w >= 0) return w > 0 ? new long[] {w, 0} : null;
+      }
       if (k.waiting) {
-        if (k.peer.readable < k.expect) return null;
-        long sys = rrRead(c, k.peer, k.expect);
+        if (rrReadable(k.peer) < k.expect) return null;
+        rrRead(c, k.peer, k.expect, st);
         k.waiting = false;
         if (k.reqStart >= warmup) {
-          k.latency.recordValue(Math.max(1, now + sys + p.appPerMessage - k.reqStart));
+          k.latency.recordValue(Math.max(1, now + st[0] + st[1] - k.reqStart));
           k.transactions++;
         }
-        k.nextSendAt = now + sys + p.appPerMessage + rr.thinkNanos();
-        return new long[] {p.appPerMessage, sys};
+        k.nextSendAt = now + st[0] + st[1] + rr.thinkNanos();
+        return st;
       }
       if (now < k.nextSendAt) {
         c.sendTo(coreRefs[k.cpu], k.nextSendAt - now, new Msgs.AppTimer(k.id));
@@ -675,14 +713,12 @@ final class HostKernel implements StageContext {
       }
       boolean get = k.rng.nextDouble() < rr.getRatio();
       long req = get ? rr.getReq() : rr.setReq();
-      if (k.tx.space() < req) return null;
+      if (rrSpace(k) < req) return null;
       k.expect = get ? rr.getResp() : rr.setResp();
       k.waiting = true;
       k.reqStart = now;
-      k.tx.written += req;
-      long sys = p.syscall + p.copy(req);
-      sys += tcpPush(c, k, sys + p.appPerMessage);
-      return new long[] {p.appPerMessage, sys};
+      rrWrite(c, k, req, st);
+      return st;
     }
     // server
     if (k.expect == 0) {
@@ -690,13 +726,11 @@ final class HostKernel implements StageContext {
       k.expect = get ? rr.getReq() : rr.setReq();
       k.respBytes = get ? rr.getResp() : rr.setResp();
     }
-    if (k.peer.readable < k.expect || k.tx.space() < k.respBytes) return null;
-    long sys = rrRead(c, k.peer, k.expect);
+    if (rrReadable(k.peer) < k.expect || rrSpace(k) < k.respBytes) return null;
+    rrRead(c, k.peer, k.expect, st);
     k.expect = 0;
-    k.tx.written += k.respBytes;
-    sys += p.syscall + p.copy(k.respBytes);
-    sys += tcpPush(c, k, sys + p.appPerMessage);
-    return new long[] {p.appPerMessage, sys};
+    rrWrite(c, k, k.respBytes, st);
+    return st;
   }
 
   /** Bytes/datagrams became readable in {@code k} (SockData handled on the app core). */

@@ -12,6 +12,11 @@ import org.cnemu.emulator.steering.SharedMemorySpec;
  * the other's index update after the cache-line transfer time ({@code visibilityNanos}). Busy
  * polling is not accounted as CPU time (only the work is).
  *
+ * <p>Request-response and ping-pong connections use one ring per direction (the request flow's and
+ * the response flow's), connected together by one monitor connect; the host's request-response
+ * thread code calls {@link #connect}, {@link #readable}, {@link #read}, {@link #space} and
+ * {@link #write} instead of the socket calls, so the same client/server logic runs on either path.
+ *
  * <p>Conservation: each ring slot pushed counts as one packet sent, each slot consumed as one
  * delivered; slots in the ring are in flight.
  */
@@ -35,6 +40,7 @@ final class ShmPath {
     long freedBytes; // as seen by the producer
     // consumer's view
     final ArrayDeque<long[]> visible = new ArrayDeque<>(); // {bytes, slots, sentAt}
+    long visibleBytes;
     long slotsInRing;
 
     Channel(SharedMemorySpec spec) {
@@ -107,6 +113,96 @@ final class ShmPath {
     return monitorBusyUntil + back;
   }
 
+  /**
+   * The connecting side's socket + connect through the monitor (the peer's accept was posted at its
+   * start): -1 when flow {@code k}'s connection is up, else the CPU ns the thread spends now (doorbells)
+   * before it sleeps until {@link Connected} wakes it (0 = sleep at once).
+   */
+  long connect(CoreEntity c, Sock k) {
+    Channel ch = byFlow[k.flow.index()];
+    if (ch.connected) return -1;
+    if (ch.connectIssued) return 0;
+    long now = c.nowNs();
+    Spec.FlowSpec f = k.flow;
+    ch.connectIssued = true;
+    ch.connectStart = now;
+    long[] cpu = new long[1];
+    // the receiver's accept was posted at its start; socket + connect now, served in order
+    monitor(ch.spec, 0, 1, new long[1]);
+    long done = monitor(ch.spec, now, 2, cpu);
+    c.sendTo(h.coreRefs[k.cpu], done - now, new Connected(f.index()));
+    for (Sock o : h.socks) {
+      if (!o.sender && o.flow.index() == f.index()) c.sendTo(h.coreRefs[o.cpu], done - now, new Connected(f.index()));
+    }
+    return cpu[0];
+  }
+
+  /** Bytes visible to the consumer of flow {@code flow}'s ring. */
+  long readable(int flow) {
+    return byFlow[flow].visibleBytes;
+  }
+
+  /** Free bytes of flow {@code flow}'s ring as its producer sees them. */
+  long space(int flow) {
+    Channel ch = byFlow[flow];
+    return ch.spec.ringBytes() - (ch.pushedBytes - ch.freedBytes);
+  }
+
+  /**
+   * The producer (thread of socket {@code k}) copies {@code bytes} into flow {@code k}'s ring,
+   * starting {@code offset} ns into its step; returns its CPU ns (user space). The consumer sees the
+   * data after the cache-line transfer.
+   */
+  long write(CoreEntity c, Sock k, long bytes, long offset) {
+    Channel ch = byFlow[k.flow.index()];
+    SharedMemorySpec s = ch.spec;
+    int slots = (int) Math.max(1, (bytes + s.slotBytes() - 1) / s.slotBytes());
+    long usr = slots * s.pushNanos() + h.p.copy(bytes);
+    ch.pushedBytes += bytes;
+    ch.slotsInRing += slots;
+    slotsPushed += slots;
+    h.sent += slots;
+    k.sentSegs += slots;
+    Sock r = h.rxSockByFlow[k.flow.index()].thread;
+    long done = c.nowNs() + offset + usr;
+    c.sendTo(h.coreRefs[r.cpu], offset + usr + s.visibilityNanos(), new Data(k.flow.index(), bytes, slots, done));
+    return usr;
+  }
+
+  /**
+   * The consumer thread copies {@code bytes} (at most what is visible) out of data socket {@code r}'s
+   * ring, starting {@code offset} ns into its step; returns its CPU ns (user space). Slots are freed
+   * (and seen by the producer after the cache-line transfer) as whole pushes are consumed.
+   */
+  long read(CoreEntity c, Sock r, long bytes, long offset) {
+    int flow = r.flow.index();
+    Channel ch = byFlow[flow];
+    SharedMemorySpec s = ch.spec;
+    long usr = h.p.copy(bytes);
+    long freed = 0;
+    int slots = 0;
+    long now = c.nowNs() + offset;
+    while (bytes > 0 && !ch.visible.isEmpty()) {
+      long[] head = ch.visible.peek();
+      long n = Math.min(bytes, head[0]);
+      head[0] -= n;
+      bytes -= n;
+      ch.visibleBytes -= n;
+      freed += n;
+      if (head[0] > 0) break;
+      ch.visible.poll();
+      slots += (int) head[1];
+      usr += head[1] * s.popNanos();
+      if (now + usr >= h.warmup) h.stats.latency(flow, now + usr - head[2]);
+    }
+    ch.slotsInRing -= slots;
+    h.delivered += slots;
+    r.deliveredSegs += slots;
+    Sock snd = h.txSockByFlow[flow];
+    c.sendTo(h.coreRefs[snd.cpu], offset + usr + s.visibilityNanos(), new Space(flow, freed, slots));
+    return usr;
+  }
+
   /** One app step of a shared-memory flow endpoint: {usr, sys} ns, or null to sleep. */
   long[] appStep(CoreEntity c, Sock k) {
     Channel ch = byFlow[k.flow.index()];
@@ -114,22 +210,8 @@ final class ShmPath {
     long now = c.nowNs();
     Spec.FlowSpec f = k.flow;
     if (k.sender) {
-      if (!ch.connected) {
-        if (!ch.connectIssued) {
-          ch.connectIssued = true;
-          ch.connectStart = now;
-          long[] cpu = new long[1];
-          // the receiver's accept was posted at its start; socket + connect now, served in order
-          monitor(s, 0, 1, new long[1]);
-          long done = monitor(s, now, 2, cpu);
-          c.sendTo(h.coreRefs[k.cpu], done - now, new Connected(f.index()));
-          for (Sock o : h.socks) {
-            if (!o.sender && o.flow.index() == f.index()) c.sendTo(h.coreRefs[o.cpu], done - now, new Connected(f.index()));
-          }
-          if (cpu[0] > 0) return new long[] {cpu[0], 0};
-        }
-        return null;
-      }
+      long w = connect(c, k);
+      if (w >= 0) return w > 0 ? new long[] {w, 0} : null;
       if (f.rateBps() > 0 && now < k.nextSendAt) {
         c.sendTo(h.coreRefs[k.cpu], k.nextSendAt - now, new Msgs.AppTimer(k.id));
         return null;
@@ -162,6 +244,7 @@ final class ShmPath {
     long usr = h.p.appPerMessage;
     while (head != null && (bytes == 0 || bytes + head[0] <= f.messageBytes())) {
       ch.visible.poll();
+      ch.visibleBytes -= head[0];
       bytes += head[0];
       slots += (int) head[1];
       usr += head[1] * s.popNanos() + h.p.copy(head[0]);
@@ -182,8 +265,10 @@ final class ShmPath {
   void onMessage(CoreEntity c, Object m) {
     Sock k;
     if (m instanceof Data d) {
-      byFlow[d.flow()].visible.add(new long[] {d.bytes(), d.slots(), d.sentAt()});
-      k = h.rxSockByFlow[d.flow()];
+      Channel ch = byFlow[d.flow()];
+      ch.visible.add(new long[] {d.bytes(), d.slots(), d.sentAt()});
+      ch.visibleBytes += d.bytes();
+      k = h.rxSockByFlow[d.flow()].thread; // request-response: the connection's thread reads it
     } else if (m instanceof Space sp) {
       byFlow[sp.flow()].freedBytes += sp.bytes();
       k = h.txSockByFlow[sp.flow()];
@@ -194,6 +279,9 @@ final class ShmPath {
       if (!ch.connected) {
         ch.connected = true;
         h.stats.count("shm.connect_ns." + h.spec.flows.get(e.flow()).id(), c.nowNs() - ch.connectStart);
+        Spec.FlowSpec f = h.spec.flows.get(e.flow());
+        // request-response: one connection carries both directions (the response flow's ring too)
+        if (f.rr() != null && has(f.pair())) byFlow[f.pair()].connected = true;
       }
       if (k == null) return;
     }

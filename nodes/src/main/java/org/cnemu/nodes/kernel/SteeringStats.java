@@ -8,8 +8,15 @@ import org.cnemu.devices.Packet;
 /**
  * What the steering mechanisms did on one host, for results ({@code hosts[].steering}) and the
  * mechanism tests: which cores ran receive stages of each flow, how many low-priority NAPI batches
- * a high-priority skb waited behind at each stage (PRISM), one-way delivery latency per flow (send
- * to socket, or to the application for shared-memory flows), merge and fast-path counters.
+ * a high-priority skb waited behind at each stage (PRISM), one-way delivery latency per flow, merge
+ * and fast-path counters.
+ *
+ * <p>One-way latency ({@code owd_*}) runs from the send (the skb leaving the sender's transport, or
+ * the push into a shared-memory ring) to the receiving application's copy to user space, so it
+ * includes the socket queueing, the receiver's wakeup and the copy; {@code owd_sock_*} stops where
+ * the kernel path hands the data to the socket (for comparison; shared-memory flows have none).
+ * Kernel-path bytes wait in a per-flow FIFO ({@link #toSocket}) until the application reads them
+ * ({@link #toApp}); each skb's latency is recorded when its last byte is read.
  */
 final class SteeringStats {
   private final HostKernel h;
@@ -23,6 +30,9 @@ final class SteeringStats {
   long hiWaitSum;
   long hiInline;
   private final Histogram[] owd;
+  private final Histogram[] sockOwd;
+  /** Per flow: {bytes not yet read, sent at} of the data in the socket, in arrival order. */
+  private final java.util.ArrayDeque<long[]>[] inSocket;
   final TreeMap<String, Long> counters = new TreeMap<>();
 
   SteeringStats(HostKernel h, int flows, int cpus) {
@@ -30,6 +40,10 @@ final class SteeringStats {
     rxCores = new long[flows];
     loBatches = new long[cpus];
     owd = new Histogram[flows];
+    sockOwd = new Histogram[flows];
+    @SuppressWarnings("unchecked")
+    java.util.ArrayDeque<long[]>[] q = new java.util.ArrayDeque[flows];
+    inSocket = q;
   }
 
   void ranStage(int cpu, Packet s, long now) {
@@ -52,16 +66,40 @@ final class SteeringStats {
     hiWaitMax = Math.max(hiWaitMax, w);
   }
 
-  void latency(Packet s, long at) {
-    if (s.dir() != 0 || at < h.warmup) return;
-    latency(s.flow(), at - s.sentNanos());
+  /** {@code bytes} of flow {@code flow}'s data, sent at {@code sentAt}, reached its socket at {@code at}. */
+  void toSocket(int flow, long bytes, long sentAt, long at) {
+    if (flow < 0 || flow >= owd.length || bytes <= 0) return;
+    if (at >= h.warmup) sockOwd[flow] = record(sockOwd[flow], at - sentAt);
+    java.util.ArrayDeque<long[]> q = inSocket[flow];
+    if (q == null) q = inSocket[flow] = new java.util.ArrayDeque<>();
+    q.add(new long[] {bytes, sentAt});
   }
 
+  /** The application of flow {@code flow} copied {@code bytes} to user space, done at {@code at}. */
+  void toApp(int flow, long bytes, long at) {
+    if (flow < 0 || flow >= owd.length) return;
+    java.util.ArrayDeque<long[]> q = inSocket[flow];
+    while (bytes > 0 && q != null && !q.isEmpty()) {
+      long[] e = q.peek();
+      long n = Math.min(bytes, e[0]);
+      e[0] -= n;
+      bytes -= n;
+      if (e[0] > 0) break;
+      q.poll();
+      if (at >= h.warmup) latency(flow, at - e[1]);
+    }
+  }
+
+  /** A one-way latency sample (send to application) of flow {@code flow}. */
   void latency(int flow, long nanos) {
     if (flow < 0 || flow >= owd.length) return;
-    Histogram x = owd[flow];
-    if (x == null) x = owd[flow] = new Histogram(3);
+    owd[flow] = record(owd[flow], nanos);
+  }
+
+  private static Histogram record(Histogram x, long nanos) {
+    if (x == null) x = new Histogram(3);
     x.recordValue(Math.max(0, nanos));
+    return x;
   }
 
   void count(String key, long n) {
@@ -80,6 +118,11 @@ final class SteeringStats {
         m.put("owd_p99_ns." + f.id(), x.getValueAtPercentile(99));
         m.put("owd_p999_ns." + f.id(), x.getValueAtPercentile(99.9));
         m.put("owd_count." + f.id(), x.getTotalCount());
+      }
+      Histogram y = sockOwd[i];
+      if (y != null && y.getTotalCount() > 0) {
+        m.put("owd_sock_p50_ns." + f.id(), y.getValueAtPercentile(50));
+        m.put("owd_sock_p99_ns." + f.id(), y.getValueAtPercentile(99));
       }
     }
     if (hiQueued > 0 || hiInline > 0) {

@@ -60,6 +60,16 @@ final class PolicyRuns {
     return ((Number) flow(r, id).get("throughput_gbps")).doubleValue();
   }
 
+  /** Transactions per second of request-response / ping-pong connection {@code id}. */
+  static double rate(Map<String, Object> r, String id) {
+    return ((Number) flow(r, id).get("transactions_per_sec")).doubleValue();
+  }
+
+  /** Round-trip latency percentile {@code q} (p50, p99, ...) of connection {@code id}, us. */
+  static double rtt(Map<String, Object> r, String id, String q) {
+    return ((Number) ((Map<?, ?>) flow(r, id).get("latency_us")).get(q)).doubleValue();
+  }
+
   static long num(Map<String, Object> r, String id, String key) {
     return ((Number) flow(r, id).get(key)).longValue();
   }
@@ -88,9 +98,15 @@ final class PolicyRuns {
   }
 
   public static void main(String[] args) {
-    for (String n : args) {
+    for (String a : args) { // NAME or NAME@key=value@key=value (overrides, e.g. steering-settings.mflow.split-point=before-gro)
       long t0 = System.nanoTime();
-      ab(load(n));
+      String[] parts = a.split("@");
+      Config e = load(parts[0]);
+      for (int i = 1; i < parts.length; i++) {
+        int eq = parts[i].indexOf('=');
+        e = with(e, parts[i].substring(0, eq), parts[i].substring(eq + 1));
+      }
+      ab(e);
       System.out.printf("(%.1f s wall)%n", (System.nanoTime() - t0) / 1e9);
     }
   }
