@@ -159,6 +159,9 @@ final class CoreEntity extends Entity<Object> {
     } else if (m instanceof SteerMsgs.PolicyTick t) {
       h.policyTick(this);
       if (now() + h.policy.tickNanos() < endNanos()) schedule(h.policy.tickNanos(), t);
+    } else if (m instanceof SteerMsgs.MergeTimer t) {
+      h.mergeTimer(this, t);
+      if (mode == IDLE && softPending() && !ksoftirqdAwake) startSoftirq(false);
     } else if (m instanceof ShmPath.Data || m instanceof ShmPath.Space || m instanceof ShmPath.Connected) {
       h.shm.onMessage(this, m);
     } else if (m instanceof Msgs.SockData s) {

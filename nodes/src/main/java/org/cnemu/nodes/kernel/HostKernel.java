@@ -385,7 +385,24 @@ final class HostKernel implements StageContext {
     List<Packet> ready = merge.offer(s, c.nowNs() + offset);
     long cost = ready.isEmpty() ? p.backlogEnqueue : 0;
     for (Packet r : ready) cost += l4Now(c, r, offset + cost);
+    armMergeTimer(c);
     return cost;
+  }
+
+  private void armMergeTimer(CoreEntity c) {
+    int flow = merge.armFlow();
+    long at = merge.takeArm();
+    if (at >= 0) c.sendTo(coreRefs[c.cpu], Math.max(0, at - c.nowNs()), new SteerMsgs.MergeTimer(flow));
+  }
+
+  /**
+   * mFlow's merge gap timer fired (timer softirq on this core): give up the gap and run the
+   * transport for what is released. Like the TCP timers, its CPU time is not charged.
+   */
+  void mergeTimer(CoreEntity c, SteerMsgs.MergeTimer m) {
+    long cost = p.timer;
+    for (Packet r : merge.onTimer(m.flow(), c.nowNs())) cost += l4Now(c, r, cost);
+    armMergeTimer(c);
   }
 
   private long l4Now(CoreEntity c, Packet s, long offset) {

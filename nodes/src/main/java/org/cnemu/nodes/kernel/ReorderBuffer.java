@@ -11,8 +11,10 @@ import org.cnemu.devices.Packet;
  * namespace ({@link org.cnemu.emulator.steering.Boundary#TRANSPORT}). Micro-flows processed on
  * different cores reach it out of order; it releases skbs only in sequence (TCP: byte sequence;
  * UDP: datagram number, then fragment index), so the transport never sees reordering. A gap left
- * by a packet lost before the merge is given up after {@code timeoutNanos} (checked when skbs
- * arrive) or when {@code limit} skbs wait; what waits is then released in order.
+ * by a packet lost before the merge is given up after {@code timeoutNanos} on a timer (armed when
+ * the first skb parks behind the gap: {@link #takeArm}, fired by the host as a
+ * {@link SteerMsgs.MergeTimer}: {@link #onTimer}), or at once when {@code limit} skbs wait; what
+ * waits is then released in order.
  *
  * <p>Costs: an skb that passes in order costs nothing extra; one that must wait is parked in a
  * queue and costs {@code backlog-enqueue} (the profile's cost of a per-CPU queue insert).
@@ -21,10 +23,16 @@ final class ReorderBuffer {
   private static final int FRAG_BITS = 16;
 
   private static final class Flow {
+    final int id;
     long next; // key of the next skb to release
     final TreeMap<Long, Packet> held = new TreeMap<>();
     long oldestAt = -1;
     int heldSegs;
+    boolean armed;
+
+    Flow(int id) {
+      this.id = id;
+    }
   }
 
   private final Flow[] flows;
@@ -33,6 +41,9 @@ final class ReorderBuffer {
   long parked;
   long gapsGivenUp;
   private long inside;
+  /** Deadline of a timer the caller must arm for the flow of the last offer/onTimer, or -1. */
+  private long arm = -1;
+  private int armFlow = -1;
 
   ReorderBuffer(int flows, long timeoutNanos, int limit) {
     this.flows = new Flow[flows];
@@ -60,7 +71,7 @@ final class ReorderBuffer {
    */
   List<Packet> offer(Packet s, long now) {
     Flow f = flows[s.flow()];
-    if (f == null) f = flows[s.flow()] = new Flow();
+    if (f == null) f = flows[s.flow()] = new Flow(s.flow());
     List<Packet> out = new ArrayList<>(1);
     long k = key(s);
     if (k <= f.next || (!s.udp() && s.seq() < f.next)) {
@@ -68,6 +79,7 @@ final class ReorderBuffer {
       out.add(s);
       if (k == f.next || nextKey(s) > f.next) f.next = Math.max(f.next, nextKey(s));
       drain(f, out, now);
+      armIfNeeded(f);
       return out;
     }
     f.held.put(k, s);
@@ -75,11 +87,52 @@ final class ReorderBuffer {
     inside += s.segs();
     parked++;
     if (f.oldestAt < 0) f.oldestAt = now;
-    if (f.held.size() > limit || now - f.oldestAt > timeoutNanos) {
+    if (f.held.size() > limit) {
       gapsGivenUp++;
       f.next = f.held.firstKey();
       drain(f, out, now);
     }
+    armIfNeeded(f);
+    return out;
+  }
+
+  private void armIfNeeded(Flow f) {
+    if (!f.armed && !f.held.isEmpty()) {
+      f.armed = true;
+      arm = f.oldestAt + timeoutNanos;
+      armFlow = f.id;
+    }
+  }
+
+  /** The flow of the deadline {@link #takeArm} returns. */
+  int armFlow() {
+    return armFlow;
+  }
+
+  /** The deadline of a gap timer to arm for the flow just offered to (once per waiting gap), or -1. */
+  long takeArm() {
+    long a = arm;
+    arm = -1;
+    return a;
+  }
+
+  /**
+   * The gap timer of flow {@code flow} fired at {@code now}: if skbs have waited behind the same gap
+   * for {@code timeoutNanos}, give the gap up and return what can go in order (re-arming for a
+   * later gap via {@link #takeArm}); if the gap moved meanwhile, re-arm for the new one.
+   */
+  List<Packet> onTimer(int flow, long now) {
+    Flow f = flows[flow];
+    List<Packet> out = new ArrayList<>();
+    if (f == null) return out;
+    f.armed = false;
+    if (f.held.isEmpty()) return out;
+    if (now - f.oldestAt >= timeoutNanos) {
+      gapsGivenUp++;
+      f.next = f.held.firstKey();
+      drain(f, out, now);
+    }
+    armIfNeeded(f);
     return out;
   }
 

@@ -24,4 +24,7 @@ final class SteerMsgs {
 
   /** The steering policy's periodic tick (SteeringPolicy.tickNanos), on the host's core 0. */
   record PolicyTick() {}
+
+  /** mFlow's merge: the gap timer of flow {@code flow}'s reorder buffer (on the core that armed it). */
+  record MergeTimer(int flow) {}
 }
