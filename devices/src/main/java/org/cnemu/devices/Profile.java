@@ -18,6 +18,16 @@ public final class Profile {
   public final long rxUsecs;
   public final int rxFrames;
   public final boolean rssUdpPorts;
+  /** Adaptive RX interrupt coalescing (mlx4_en_auto_moderation) and its parameters. */
+  public final boolean adaptiveRx;
+  public final long adaptiveRxSampleNanos;
+  public final long pktRateLow, pktRateHigh, rxUsecsLow, rxUsecsHigh, adaptiveRateThresh, avgPktSmall;
+  /** TX completion queue moderation (tx-usecs, tx-frames) and TX ring descriptors. */
+  public final long txUsecs;
+  public final int txFrames;
+  public final int txRing;
+  /** TX CQ events raise interrupts (true) or the transmit path reaps completions (false). */
+  public final boolean txCqInterrupts;
   public final boolean tso;
   public final boolean gro;
   public final boolean tunnelOffload;
@@ -44,6 +54,7 @@ public final class Profile {
   public final long vxlanDecap, groCellEnqueue, bridge, veth, netfilter, backlogEnqueue, backlogPoll;
   public final long tcpTx, tcpAckTx, ipTx, udpTx, ipFrag, driverTx, driverTxPerPkt, gsoSeg, vxlanEncap;
   public final long syscall, copyPerKib, wakeup, skbFree, crossCore, appPerMessage, timer;
+  public final long txClean, netTxAction;
 
   public Profile(String name, Config p) {
     this.name = name;
@@ -55,6 +66,19 @@ public final class Profile {
     rxUsecs = Units.nanos(n, "rx-usecs");
     rxFrames = n.getInt("rx-frames");
     rssUdpPorts = n.getBoolean("rss-udp-ports");
+    Config a = n.getConfig("adaptive-rx");
+    adaptiveRx = a.getBoolean("enabled");
+    adaptiveRxSampleNanos = Units.nanos(a, "sample-interval");
+    pktRateLow = a.getLong("pkt-rate-low");
+    pktRateHigh = a.getLong("pkt-rate-high");
+    rxUsecsLow = Units.nanos(a, "rx-usecs-low");
+    rxUsecsHigh = Units.nanos(a, "rx-usecs-high");
+    adaptiveRateThresh = a.getLong("rate-thresh");
+    avgPktSmall = Units.bytes(a, "avg-pkt-small");
+    txUsecs = Units.nanos(n, "tx-usecs");
+    txFrames = n.getInt("tx-frames");
+    txRing = n.getInt("tx-ring");
+    txCqInterrupts = n.getBoolean("tx-cq-interrupts");
     tso = n.getBoolean("tso");
     gro = n.getBoolean("gro");
     tunnelOffload = n.getBoolean("tunnel-offload");
@@ -114,6 +138,8 @@ public final class Profile {
     crossCore = Units.nanos(c, "cross-core");
     appPerMessage = Units.nanos(c, "app-per-message");
     timer = Units.nanos(c, "timer");
+    txClean = Units.nanos(c, "tx-clean");
+    netTxAction = Units.nanos(c, "net-tx-action");
   }
 
   /** Loads {@code cnemu.profiles.NAME} from {@code root} with {@code overrides} (same shape) on top. */

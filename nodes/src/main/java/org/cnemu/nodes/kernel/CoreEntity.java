@@ -2,6 +2,7 @@ package org.cnemu.nodes.kernel;
 
 import java.util.ArrayDeque;
 import org.cnemu.devices.RxRing;
+import org.cnemu.devices.TxRing;
 import org.cnemu.emulator.Entity;
 import org.cnemu.emulator.EntityRef;
 import org.cnemu.emulator.steering.SteeringPolicy;
@@ -26,6 +27,8 @@ final class CoreEntity extends Entity<Object> {
   private long busyTotal;
   // NAPI instances
   private final Napi[] nicNapis;
+  /** TX completion NAPIs of the TX queues whose CQ shares a vector with this core's RX queues. */
+  private final Napi[] txNapis;
   private final Napi cellNapi = new Napi(Napi.CELL, -1);
   private final Napi backlogNapi = new Napi(Napi.BACKLOG, -1);
   private ArrayDeque<Napi> pollList = new ArrayDeque<>(4); // small: 20 cores per host, most idle
@@ -65,12 +68,17 @@ final class CoreEntity extends Entity<Object> {
     nicNapis = new Napi[n];
     n = 0;
     for (int q = 0; q < h.rings.length; q++) if (h.irqCpu(q) == cpu) nicNapis[n++] = new Napi(Napi.NIC, q);
+    n = 0;
+    for (int q = 0; q < h.txRings.length; q++) if (h.irqCpu(q % h.rings.length) == cpu) n++;
+    txNapis = new Napi[n];
+    n = 0;
+    for (int q = 0; q < h.txRings.length; q++) if (h.irqCpu(q % h.rings.length) == cpu) txNapis[n++] = new Napi(Napi.TX, q);
     h.cores[cpu] = this;
   }
 
   /** A NAPI instance (pNIC queue, this CPU's gro_cell, or this CPU's backlog). */
   static final class Napi {
-    static final int NIC = 0, CELL = 1, BACKLOG = 2;
+    static final int NIC = 0, CELL = 1, BACKLOG = 2, TX = 3;
     final int kind;
     final int queue;
     boolean scheduled;
@@ -154,7 +162,8 @@ final class CoreEntity extends Entity<Object> {
   private void handle(Object m) {
     if (m instanceof Msgs.Done d) {
       if (d.gen() == gen) stepDone();
-    } else if (m instanceof Msgs.Irq || m instanceof Msgs.RemoteEnqueue || m instanceof SteerMsgs.RemoteBatch) {
+    } else if (m instanceof Msgs.Irq || m instanceof Msgs.TxIrq || m instanceof Msgs.RemoteEnqueue
+        || m instanceof SteerMsgs.RemoteBatch) {
       hardWork(m);
     } else if (m instanceof SteerMsgs.PolicyTick t) {
       h.policyTick(this);
@@ -200,7 +209,7 @@ final class CoreEntity extends Entity<Object> {
   // ---------------------------------------------------------------- hard IRQs
 
   private long hardCost(Object m) {
-    return m instanceof Msgs.Irq ? h.p.irq : h.p.ipiRx;
+    return m instanceof Msgs.Irq || m instanceof Msgs.TxIrq ? h.p.irq : h.p.ipiRx;
   }
 
   private void applyHard(Object m) {
@@ -209,6 +218,9 @@ final class CoreEntity extends Entity<Object> {
       RxRing r = h.rings[irq.queue()];
       r.irqs++;
       schedule(napiFor(irq.queue()), false);
+    } else if (m instanceof Msgs.TxIrq irq) {
+      h.irqs++; // mlx4_en_tx_irq: same MSI-X vector as the RX ring, counted in /proc/interrupts alike
+      for (Napi n : txNapis) if (n.queue == irq.queue()) schedule(n, false);
     } else if (m instanceof SteerMsgs.RemoteBatch b) {
       h.ipis++;
       h.acceptRemote(this, b);
@@ -332,7 +344,25 @@ final class CoreEntity extends Entity<Object> {
           if (r.size() > 0) {
             long next = Math.max(r.armedAt, r.nextArrivalAfter(now()) < 0 ? r.armedAt : r.nextArrivalAfter(now()));
             r.armed = false;
-            send(h.coreRefs[h.irqCpu(n.queue)], next - now() + h.p.rxUsecs + h.p.irqLatency, new Msgs.Irq(n.queue));
+            send(h.coreRefs[h.irqCpu(n.queue)], next - now() + r.moderNanos + h.p.irqLatency, new Msgs.Irq(n.queue));
+          }
+        }
+      }
+      case Napi.TX -> {
+        TxRing r = h.txRings[n.queue];
+        cost = h.pollTx(this, r, work);
+        more = work[0] == 256;
+        work[0] = 0; // TX completion work does not count against the softirq budget
+        if (!more) {
+          // napi_complete + mlx4_en_arm_cq: CQEs written meanwhile raise the event again after moderation
+          r.armed = true;
+          r.armedAt = now() + extra + cost;
+          long next = r.completed(now()) > 0 ? now() : r.nextCompletionAfter(now());
+          if (next >= 0) {
+            r.armed = false;
+            r.irqs++;
+            send(h.coreRefs[h.irqCpu(n.queue % h.rings.length)],
+                Math.max(r.armedAt, next) - now() + h.p.txUsecs + h.p.irqLatency, new Msgs.TxIrq(n.queue));
           }
         }
       }

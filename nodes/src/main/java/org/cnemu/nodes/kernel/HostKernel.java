@@ -10,6 +10,7 @@ import org.cnemu.devices.PacketQueue;
 import org.cnemu.devices.Profile;
 import org.cnemu.devices.RxRing;
 import org.cnemu.devices.StackKind;
+import org.cnemu.devices.TxRing;
 import org.cnemu.emulator.EntityRef;
 import org.cnemu.emulator.steering.Boundary;
 import org.cnemu.emulator.steering.StageContext;
@@ -41,6 +42,8 @@ final class HostKernel implements StageContext {
   final int cpus;
   final long warmup;
   final RxRing[] rings;
+  /** TX rings (one per RX queue; XPS maps CPU c to ring c % rings) and their completion queues. */
+  final TxRing[] txRings;
   final PacketQueue[] backlog;
   final PacketQueue[] groCell;
   /** PRISM: the high-priority queue beside each per-CPU backlog / gro_cell (drained first, without quota). */
@@ -93,6 +96,8 @@ final class HostKernel implements StageContext {
     this.warmup = spec.warmupNanos;
     rings = new RxRing[p.nicQueues];
     for (int q = 0; q < rings.length; q++) rings[q] = new RxRing(q, p.ringSize);
+    txRings = new TxRing[p.nicQueues];
+    for (int q = 0; q < txRings.length; q++) txRings[q] = new TxRing(q, p.txRing);
     backlog = new PacketQueue[cpus];
     groCell = new PacketQueue[cpus];
     backlogHi = new PacketQueue[cpus];
@@ -242,6 +247,29 @@ final class HostKernel implements StageContext {
     if (groBatch != null) cost += groAndL3(c, groBatch, cost);
     work[0] = n;
     backlogSkbs += n;
+    return cost;
+  }
+
+  /** XPS: mlx4_en binds TX ring i to CPU i (netif_set_xps_queue in mlx4_en_activate_tx_ring). */
+  int txQueue(int cpu) {
+    return cpu % txRings.length;
+  }
+
+  /**
+   * TX completion NAPI (mlx4_en_poll_tx_cq -> mlx4_en_process_tx_cq, Linux 4.4): frees the completed
+   * descriptors (up to MLX4_EN_DEFAULT_TX_WORK = 256 per poll; TX NAPI work does not consume the
+   * net_rx_action budget). A stopped queue with room again is woken (netif_tx_wake_queue ->
+   * __netif_schedule raises NET_TX; net_tx_action runs in the same __do_softirq pass).
+   * Returns the cost; {@code work[0]} = descriptors freed.
+   */
+  long pollTx(CoreEntity c, TxRing r, int[] work) {
+    int n = r.clean(c.nowNs(), 256);
+    work[0] = n;
+    long cost = p.napiPoll + (long) n * p.txClean;
+    if (r.wakeIfRoom()) {
+      netTx++;
+      cost += p.netTxAction;
+    }
     return cost;
   }
 
@@ -544,12 +572,13 @@ final class HostKernel implements StageContext {
 
   private long driverTx(CoreEntity c, Packet s, long offset) {
     long cost = p.driverTx;
+    if (!p.txCqInterrupts) cost += p.txClean; // completion reaped from the xmit path (one per descriptor)
     if (s.segs() > 1 && !p.tso) cost += (long) s.segs() * (p.gsoSeg + p.driverTxPerPkt);
     // the socket lock / qdisc keep one flow's skbs in order even when app and softirq both transmit
     int key = s.flow() * 2 + s.dir();
     long at = Math.max(c.nowNs() + offset + cost, lastTx[key]);
     lastTx[key] = at;
-    c.sendTo(nicRef, at - c.nowNs(), new Msgs.Tx(s));
+    c.sendTo(nicRef, at - c.nowNs(), new Msgs.Tx(s, txQueue(c.cpu)));
     return cost;
   }
 
@@ -848,13 +877,13 @@ final class HostKernel implements StageContext {
   record HostReport(String id, int index, long irqs, long ipis, long netRx, long netTx, long sent, long delivered,
       String[] dropKeys, long[] dropCounts, long inQueues, long ringDrops, long nicTx, long nicRx,
       long groCellSkbs, long backlogSkbs, long bridgeSkbs, long vethSkbs, long vxlanRx, long vxlanTx,
-      FlowSide[] flows, String[] steerKeys, long[] steerValues) {
+      FlowSide[] flows, String[] steerKeys, long[] steerValues, long txIrqs, long txStops) {
     HostReport(String id, int index, long irqs, long ipis, long netRx, long netTx, long sent, long delivered,
         String[] dropKeys, long[] dropCounts, long inQueues, long ringDrops, long nicTx, long nicRx,
         long groCellSkbs, long backlogSkbs, long bridgeSkbs, long vethSkbs, long vxlanRx, long vxlanTx,
         FlowSide[] flows) {
       this(id, index, irqs, ipis, netRx, netTx, sent, delivered, dropKeys, dropCounts, inQueues, ringDrops, nicTx,
-          nicRx, groCellSkbs, backlogSkbs, bridgeSkbs, vethSkbs, vxlanRx, vxlanTx, flows, new String[0], new long[0]);
+          nicRx, groCellSkbs, backlogSkbs, bridgeSkbs, vethSkbs, vxlanRx, vxlanTx, flows, new String[0], new long[0], 0, 0);
     }
 
     /** Counters of the steering mechanisms (results: hosts[].steering), sorted by key. */
@@ -895,6 +924,18 @@ final class HostKernel implements StageContext {
     return new HostReport(hs.id(), hs.index(), irqs, ipis, netRx, netTx, sent, delivered, keys, counts, inQ,
         ringDrops, n.txPackets, n.rxPackets, groCellSkbs, backlogSkbs, bridgeSkbs, vethSkbs, vxlanRx, vxlanTx, fs,
         stats.snapshot().keySet().toArray(new String[0]),
-        stats.snapshot().values().stream().mapToLong(Long::longValue).toArray());
+        stats.snapshot().values().stream().mapToLong(Long::longValue).toArray(), txIrqs(), txStops());
+  }
+
+  private long txIrqs() {
+    long n = 0;
+    for (TxRing r : txRings) n += r.irqs;
+    return n;
+  }
+
+  private long txStops() {
+    long n = 0;
+    for (TxRing r : txRings) n += r.stops;
+    return n;
   }
 }

@@ -135,6 +135,9 @@ final class KernelResults implements BuiltModel {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("id", h.id());
       m.put("irqs", h.irqs());
+      // of which TX completion events (mlx4_en_tx_irq on the vector the TX CQ shares with an RX ring)
+      m.put("irqs_tx_completion", h.txIrqs());
+      m.put("tx_queue_stops", h.txStops());
       Map<String, Object> soft = new LinkedHashMap<>();
       soft.put("NET_RX", h.netRx());
       soft.put("NET_TX", h.netTx());

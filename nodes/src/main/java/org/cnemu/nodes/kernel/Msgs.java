@@ -18,8 +18,8 @@ final class Msgs {
     }
   }
 
-  /** An skb handed to the host's pNIC for transmission (local). */
-  record Tx(Packet skb) implements CarriesPackets {
+  /** An skb handed to the host's pNIC for transmission on TX queue {@code txq} (XPS: the sending CPU's queue). */
+  record Tx(Packet skb, int txq) implements CarriesPackets {
     @Override
     public int packetCount() {
       return skb.segs();
@@ -31,6 +31,15 @@ final class Msgs {
 
   /** Moderation timer of an RX queue (NIC-internal). */
   record ModTimer(int queue) {}
+
+  /** Completion event (MSI-X, vector shared with RX ring {@code queue % rx rings}) of TX queue {@code queue}. */
+  record TxIrq(int queue) {}
+
+  /** TX CQ moderation timer (NIC-internal; stale unless {@code gen} matches). */
+  record TxModTimer(int queue, long gen) {}
+
+  /** Adaptive RX moderation sample (mlx4_en_auto_moderation from the stats work; NIC-internal). */
+  record AutoModer() {}
 
   /** End of the core's current step (stale if {@code gen} moved on). */
   record Done(long gen) {}

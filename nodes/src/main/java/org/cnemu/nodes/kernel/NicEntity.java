@@ -2,6 +2,7 @@ package org.cnemu.nodes.kernel;
 
 import org.cnemu.devices.Packet;
 import org.cnemu.devices.RxRing;
+import org.cnemu.devices.TxRing;
 import org.cnemu.emulator.Channel;
 import org.cnemu.emulator.Entity;
 import org.cnemu.emulator.EntityRef;
@@ -39,19 +40,95 @@ final class NicEntity extends Entity<Object> {
   }
 
   @Override
+  protected void onStart() {
+    for (RxRing r : h.rings) r.moderNanos = h.p.rxUsecs;
+    if (h.p.adaptiveRx) schedule(h.p.adaptiveRxSampleNanos, new Msgs.AutoModer());
+  }
+
+  @Override
   protected void onMessage(Object m) {
     if (m instanceof Msgs.Tx tx) {
-      transmit(tx.skb());
+      transmit(tx.skb(), tx.txq());
     } else if (m instanceof Msgs.WireTrain w) {
       receive(w);
     } else if (m instanceof Msgs.ModTimer t) {
       RxRing r = h.rings[t.queue()];
       r.timerPending = false;
       if (r.armed) fire(r, 0);
+    } else if (m instanceof Msgs.TxModTimer t) {
+      TxRing r = h.txRings[t.queue()];
+      if (r.timerPending && r.timerGen == t.gen()) {
+        r.timerPending = false;
+        if (r.armed) fireTx(r, 0);
+      }
+    } else if (m instanceof Msgs.AutoModer a) {
+      autoModeration();
+      if (now() + h.p.adaptiveRxSampleNanos < endNanos()) schedule(h.p.adaptiveRxSampleNanos, a);
     }
   }
 
-  private void transmit(Packet s) {
+  /**
+   * mlx4_en_auto_moderation (en_netdev.c, Linux 4.4): per RX ring, packet rate and average size over
+   * the sample period pick the CQ's moder_time: rx_usecs_low below pkt_rate_low, rx_usecs_high above
+   * pkt_rate_high, linear in between; rx_usecs_low when the rate is under MLX4_EN_RX_RATE_THRESH /
+   * rx_ring_num or the packets are small (avg <= MLX4_EN_AVG_PKT_SMALL).
+   */
+  private void autoModeration() {
+    long period = h.p.adaptiveRxSampleNanos;
+    for (RxRing r : h.rings) {
+      long packets = r.received - r.lastModerPackets;
+      long rate = packets * 1_000_000_000L / period;
+      long avg = packets > 0 ? (r.bytes - r.lastModerBytes) / packets : 0;
+      long moder;
+      if (rate > h.p.adaptiveRateThresh / h.rings.length && avg > h.p.avgPktSmall) {
+        if (rate < h.p.pktRateLow) moder = h.p.rxUsecsLow;
+        else if (rate > h.p.pktRateHigh) moder = h.p.rxUsecsHigh;
+        else moder = (rate - h.p.pktRateLow) * (h.p.rxUsecsHigh - h.p.rxUsecsLow) / (h.p.pktRateHigh - h.p.pktRateLow)
+            + h.p.rxUsecsLow;
+      } else {
+        moder = h.p.rxUsecsLow;
+      }
+      r.moderNanos = moder;
+      r.lastModerPackets = r.received;
+      r.lastModerBytes = r.bytes;
+    }
+  }
+
+  /**
+   * TX completion: the skb's CQE is written when its last byte left (TSO: one WQE, one CQE). An armed
+   * CQ raises its event tx-usecs after the first new CQE, or at the tx-frames-th CQE if earlier.
+   */
+  private void txComplete(TxRing r, long completeAt) {
+    if (!h.p.txCqInterrupts) {
+      // polling mode: the xmit path reaps completed descriptors (its CPU cost is charged in driverTx)
+      r.clean(now(), Integer.MAX_VALUE);
+      r.post(completeAt);
+      if (r.wakeIfRoom()) h.netTx++;
+      return;
+    }
+    r.post(completeAt);
+    if (!r.armed) return;
+    long at = Math.max(completeAt, r.armedAt);
+    r.sinceArm++;
+    if (r.sinceArm >= h.p.txFrames) {
+      r.timerPending = false;
+      r.timerGen++;
+      fireTx(r, at - now());
+    } else if (!r.timerPending) {
+      r.timerPending = true;
+      r.timerGen++;
+      schedule(at - now() + h.p.txUsecs, new Msgs.TxModTimer(r.queue, r.timerGen));
+    }
+  }
+
+  void fireTx(TxRing r, long delay) {
+    r.armed = false;
+    r.sinceArm = 0;
+    r.irqs++;
+    send(h.coreRefs[h.irqCpu(r.queue % h.rings.length)], delay + h.p.irqLatency, new Msgs.TxIrq(r.queue));
+  }
+
+  private void transmit(Packet s, int txq) {
     int mss = h.p.mss();
     Packet[] pk;
     if (s.segs() <= 1 || s.udp()) {
@@ -78,6 +155,7 @@ final class NicEntity extends Entity<Object> {
     }
     txBusyUntil = start + total;
     txPackets += pk.length;
+    txComplete(h.txRings[txq], txBusyUntil);
     send(uplink, switchRef, start - now() + first + prop, new Msgs.WireTrain(pk, rate, overhead(pk[0])));
   }
 
@@ -93,7 +171,7 @@ final class NicEntity extends Entity<Object> {
       rxPackets++;
       int q = queueOf(p);
       RxRing r = h.rings[q];
-      if (!r.offer(p, t)) {
+      if (!r.offer(p, t, p.len() + overhead(p) - 24)) { // frame bytes (no preamble, IFG, FCS)
         h.drop("nic_ring", "ring_full", 1);
         continue;
       }
@@ -102,7 +180,7 @@ final class NicEntity extends Entity<Object> {
         if (r.size() >= h.p.rxFrames) fire(r, Math.max(0, at - now()));
         else {
           r.timerPending = true;
-          schedule(at - now() + h.p.rxUsecs, new Msgs.ModTimer(q));
+          schedule(at - now() + r.moderNanos, new Msgs.ModTimer(q));
         }
       }
     }

@@ -99,6 +99,7 @@ final class Calib {
       System.out.printf("%-28s %7.3f Gbps %8.1f kpps  h2 irq=%d netrx=%d busyCores h2=%.2f h1=%.2f wall=%.2fs events=%d%n",
           n, r.gbps(), r.kpps(), r.irqs("h2"), r.netRx("h2"), r.busyCores("h2"), r.busyCores("h1"), wall, r.sim().events());
       System.out.println("   flows " + r.list("flows"));
+      System.out.println("   hosts " + r.list("hosts"));
       System.out.println("   drops " + r.list("drops") + " cons " + r.conservation());
       StringBuilder sb = new StringBuilder("   h2 busy:");
       double[] b = r.busy("h2");

@@ -31,7 +31,7 @@ class WireTest {
     Msgs.WireTrain back = (Msgs.WireTrain) roundTrip(k, w);
     assertArrayEquals(w.pkts(), back.pkts());
     assertEquals(w.bitsPerSec(), back.bitsPerSec());
-    for (Object m : List.of(new Msgs.Tx(p), new Msgs.Irq(2), new Msgs.Done(9), new Msgs.RemoteEnqueue(p, true, 2),
+    for (Object m : List.of(new Msgs.Tx(p, 3), new Msgs.Irq(2), new Msgs.TxIrq(4), new Msgs.TxModTimer(1, 7), new Msgs.AutoModer(), new Msgs.Done(9), new Msgs.RemoteEnqueue(p, true, 2),
         new Msgs.SockData(1, 100, 2), new Msgs.Wake(1), new Msgs.AppTimer(2), new Msgs.TcpTimer(3), new Msgs.ModTimer(1))) {
       assertEquals(m, roundTrip(k, m));
     }
