@@ -96,7 +96,7 @@ class PolicyMechanismTest {
     long s = steer(arm("prism", "prism-sync"), "h2", "owd_p99_ns.hi");
     System.out.printf("hi p99 one-way: vanilla %d ns, prism-batch %d ns, prism-sync %d ns%n", v, b, s);
     assertTrue(b > 0 && b < v / 2, "batch lowers p99");
-    assertTrue(s < b, "sync lower than batch");
+    assertTrue(s < b * 0.9, "sync lower than batch, with margin (no gro_cell/backlog queueing behind low-priority work)");
   }
 
   @Test
