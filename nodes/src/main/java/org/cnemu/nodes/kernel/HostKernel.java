@@ -667,8 +667,12 @@ final class HostKernel implements StageContext {
     lastRecvCpu[f.index()] = c.cpu;
     long sys = p.syscall + p.copy(bytes) + p.skbFree * Math.max(1, bytes / (p.mss() * 20L));
     stats.toApp(f.index(), bytes, now + p.appPerMessage + sys);
-    // tcp_cleanup_rbuf: window update when the window opened a lot from a small value
-    if (before < k.rx.rcvbuf / 8 && k.rx.window() >= k.rx.rcvbuf / 4) sys += sendAck(c, k, sys, 0);
+    // tcp_cleanup_rbuf: window update when the advertised window was at most half the clamp and the
+    // read at least doubled it (so a zero window always reopens at once)
+    int after = k.rx.window();
+    if (2L * before <= Math.min(k.rx.clamp, k.rx.rcvbuf / 2) && after > 0 && after >= 2L * before) {
+      sys += sendAck(c, k, sys, 0);
+    }
     return new long[] {p.appPerMessage, sys};
   }
 
