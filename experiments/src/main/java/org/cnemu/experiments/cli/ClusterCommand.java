@@ -56,6 +56,13 @@ public final class ClusterCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
+  /** Options every node takes. */
+  static final class NodeOptions {
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+        description = "Dispatcher threads for this node's partitions; 0 = one per processor.")
+    int threads;
+  }
+
   @Command(name = "seed", mixinStandardHelpOptions = true,
       description = "Start the seed node: the first node, whose address the others join.")
   static final class Seed implements Callable<Integer> {
@@ -63,16 +70,15 @@ public final class ClusterCommand implements Callable<Integer> {
         description = "Address to listen on (default ${DEFAULT-VALUE}; binding beyond loopback is an explicit choice).")
     String bind;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
-        description = "Dispatcher threads for this node's partitions; 0 = one per processor.")
-    int threads;
+    @picocli.CommandLine.Mixin
+    NodeOptions node;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-      return serve(spec, bind, bind, threads, "seed");
+      return serve(spec, bind, bind, node.threads, "seed");
     }
   }
 
@@ -85,16 +91,15 @@ public final class ClusterCommand implements Callable<Integer> {
         description = "Address to listen on (default ${DEFAULT-VALUE}: loopback, any free port).")
     String bind;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
-        description = "Dispatcher threads for this node's partitions; 0 = one per processor.")
-    int threads;
+    @picocli.CommandLine.Mixin
+    NodeOptions node;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-      return serve(spec, bind, seed, threads, "worker");
+      return serve(spec, bind, seed, node.threads, "worker");
     }
   }
 }
