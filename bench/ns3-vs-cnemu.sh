@@ -15,7 +15,10 @@
 #   REPEAT         alternating ns-3/cnemu pairs per N (default 3); medians are reported
 #   CNEMU          the cnemu command (default: bin/cnemu of this checkout). The checkout is built once
 #                  before timing starts, so no build lands inside a measurement.
-#   CNEMU_ARGS     extra arguments of `cnemu run` (default "--quiet")
+#   CNEMU_ARGS     arguments of `cnemu run` after the file (default "--quiet --no-report": results.json
+#                  and CSV tables, no plots or HTML report, as ns-3 prints only its counts; set
+#                  CNEMU_ARGS=--quiet to include the report layer's charts)
+#   JAVA_OPTS      passed to the JVM by bin/cnemu (e.g. the start-up flags in docs/benchmarks.md)
 #   NS3_BIN        prebuilt ns-3 scenario binary (default: compiled from bench/ns3/star.cc into $WORK)
 #   WORK           scratch folder (default /tmp/cnemu-ns3-bench)
 #   NO_INSTALL=1   do not apt-get install libns3-dev (fail if it is missing)
@@ -26,7 +29,7 @@ HOSTS="${HOSTS:-8 64}"
 REPEAT="${REPEAT:-3}"
 WORK="${WORK:-/tmp/cnemu-ns3-bench}"
 CNEMU="${CNEMU:-$ROOT/bin/cnemu}"
-CNEMU_ARGS="${CNEMU_ARGS:---quiet}"
+CNEMU_ARGS="${CNEMU_ARGS:---quiet --no-report}"
 mkdir -p "$WORK"
 
 # ---- ns-3: Debian's libns3-dev (3.37) and the scenario binary
@@ -55,33 +58,41 @@ fi
 
 now() { date +%s.%N; }
 
-# Prints "<delivered packets> <wall seconds>" of one ns-3 run.
+# CPU seconds (user + sys) of a command, from GNU time when it is installed (else "-").
+TIME_BIN=""; [ -x /usr/bin/time ] && TIME_BIN=/usr/bin/time
+timed() {
+  if [ -n "$TIME_BIN" ]; then "$TIME_BIN" -f "%U %S" -o "$WORK/cpu.txt" "$@"; else echo "- -" >"$WORK/cpu.txt"; "$@"; fi
+}
+cpu() { awk '{ if ($1 == "-") print "-"; else printf "%.2f", $1 + $2 }' "$WORK/cpu.txt"; }
+
+# Prints "<delivered packets> <wall seconds> <cpu seconds>" of one ns-3 run.
 run_ns3() {
   local n=$1 t0 t1 out
   t0=$(now)
-  out="$("$NS3_BIN" --hosts="$n" --ms=10)"
+  out="$(timed "$NS3_BIN" --hosts="$n" --ms=10)"
   t1=$(now)
   echo "$out" | sed -n 's/.*delivered_packets=\([0-9]*\).*/\1/p' | tr '\n' ' '
-  echo "$t0 $t1" | awk '{printf "%.3f\n", $2 - $1}'
+  echo "$t0 $t1 $(cpu)" | awk '{printf "%.3f %s\n", $2 - $1, $3}'
 }
 
-# Prints "<delivered packets> <wall seconds>" of one cnemu run.
+# Prints "<delivered packets> <wall seconds> <cpu seconds>" of one cnemu run.
 run_cnemu() {
   local n=$1 t0 t1 dir="$WORK/cnemu-star-$1"
   rm -rf "$dir"
   t0=$(now)
   # shellcheck disable=SC2086
-  "$CNEMU" run "$ROOT/experiments/bench/star-$n.conf" --out "$dir" $CNEMU_ARGS >/dev/null
+  timed "$CNEMU" run "$ROOT/experiments/bench/star-$n.conf" --out "$dir" $CNEMU_ARGS >/dev/null
   t1=$(now)
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(f["packets_delivered"] for f in d["flows"]), end=" ")' \
     "$dir/results.json"
-  echo "$t0 $t1" | awk '{printf "%.3f\n", $2 - $1}'
+  echo "$t0 $t1 $(cpu)" | awk '{printf "%.3f %s\n", $2 - $1, $3}'
 }
 
 median() { sort -g | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else printf "%.6g\n", (a[NR/2]+a[NR/2+1])/2 }'; }
 
 echo "# cnemu vs ns-3 3.37, star of N hosts, 10 ms virtual, $REPEAT alternating pairs per N, medians; $(date -u +%FT%TZ), $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf "%-4s %-6s %10s %10s %14s   %s\n" N sim packets wall_s pkts_per_s runs
+echo "# cnemu: $CNEMU run ... $CNEMU_ARGS ${JAVA_OPTS:+(JAVA_OPTS=$JAVA_OPTS)}"
+printf "%-4s %-6s %9s %8s %8s %12s %12s   %s\n" N sim packets wall_s cpu_s pkts/wall_s pkts/cpu_s "runs (packets/wall s/cpu s)"
 for n in $HOSTS; do
   : >"$WORK/ns3-$n.txt"; : >"$WORK/cnemu-$n.txt"
   for r in $(seq 1 "$REPEAT"); do
@@ -92,10 +103,18 @@ for n in $HOSTS; do
     f="$WORK/$sim-$n.txt"
     pk=$(awk '{print $1}' "$f" | median)
     w=$(awk '{print $2}' "$f" | median)
+    c=$(awk '{print $3}' "$f" | median)
     rate=$(awk '{printf "%.1f\n", $1 / $2}' "$f" | median)
-    printf "%-4s %-6s %10s %10s %14s   %s\n" "$n" "$sim" "$pk" "$w" "$rate" "$(awk '{printf "%s/%ss ", $1, $2}' "$f")"
-    eval "rate_$sim=$rate"
+    crate=$(awk '{ if ($3 == "-") print 0; else printf "%.1f\n", $1 / $3}' "$f" | median)
+    printf "%-4s %-6s %9s %8s %8s %12s %12s   %s\n" "$n" "$sim" "$pk" "$w" "$c" "$rate" "$crate" \
+      "$(awk '{printf "%s/%s/%s ", $1, $2, $3}' "$f")"
+    eval "rate_$sim=$rate; crate_$sim=$crate"
   done
+  # Ratio of the medians, and the median of the per-pair ratios (each pair ran back to back).
+  pair=$(paste "$WORK/cnemu-$n.txt" "$WORK/ns3-$n.txt" | awk '{printf "%.4f\n", ($1 / $2) / ($4 / $5)}' | median)
   # shellcheck disable=SC2154
-  awk -v c="$rate_cnemu" -v s="$rate_ns3" -v n="$n" 'BEGIN{printf "N=%s ratio cnemu/ns-3 (delivered packets per wall second) = %.2fx\n", n, c / s}'
+  awk -v c="$rate_cnemu" -v s="$rate_ns3" -v cc="$crate_cnemu" -v cs="$crate_ns3" -v p="$pair" -v n="$n" 'BEGIN{
+    printf "N=%s ratio cnemu/ns-3, delivered packets per wall second: %.2fx (median of per-pair ratios %.2fx)", n, c / s, p
+    if (cs > 0) printf "; per CPU second: %.2fx", cc / cs
+    printf "\n" }'
 done
