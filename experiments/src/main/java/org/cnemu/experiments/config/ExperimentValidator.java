@@ -178,6 +178,10 @@ public final class ExperimentValidator {
     }
 
     private void object(List<String> userPath, List<String> schemaPath, ConfigObject user, ConfigObject expected) {
+      // An object template in the schema at this very path (e.g. experiment.overrides, whose shape is
+      // a hardware profile's) lists keys the reference leaves empty.
+      ConfigValue template = schemaAt(schemaPath);
+      if (template instanceof ConfigObject t) expected = expected.withFallback(t);
       ConfigValue anyChild = expected.get(ANY);
       if (anyChild == null) anyChild = schemaAt(append(schemaPath, ANY));
       for (Map.Entry<String, ConfigValue> e : new java.util.TreeMap<>(user).entrySet()) {
