@@ -89,8 +89,8 @@ final class HostKernel implements StageContext {
   HostKernel(Spec spec, Spec.HostSpec hs, SteeringPolicy policy) {
     this.spec = spec;
     this.hs = hs;
-    this.p = spec.profile;
-    this.stack = spec.stack;
+    this.p = hs.profile();
+    this.stack = hs.stack();
     this.policy = policy;
     this.cpus = hs.cpus();
     this.warmup = spec.warmupNanos;

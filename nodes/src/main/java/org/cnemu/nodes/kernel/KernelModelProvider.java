@@ -60,9 +60,9 @@ public final class KernelModelProvider implements ModelProvider {
       out.add(problem(e, "profile", "unknown profile '" + profile + "'; valid profiles: " + String.join(", ", valid)));
       return out;
     }
-    int profileCpus = root.getInt("cnemu.profiles." + Spec.quote(profile) + ".cpus");
+    StackKind stack = StackKind.NATIVE;
     try {
-      StackKind.parse(e.getString("topology.stack"));
+      stack = StackKind.parse(e.getString("topology.stack"));
     } catch (IllegalArgumentException ex) {
       out.add(problem(e, "topology.stack", ex.getMessage()));
     }
@@ -71,23 +71,8 @@ public final class KernelModelProvider implements ModelProvider {
       out.add(problem(e, "steering", "unknown steering policy '" + e.getString("steering") + "'; valid policies: "
           + String.join(", ", reg.all().keySet())));
     }
-    java.util.TreeSet<String> hosts = new java.util.TreeSet<>(e.getConfig("topology.hosts").root().keySet());
-    if (hosts.isEmpty()) for (int i = 1; i <= e.getInt("topology.host-count"); i++) hosts.add("h" + i);
-    for (String h : e.getConfig("topology.hosts").root().keySet()) {
-      String path = "topology.hosts." + Spec.quote(h) + ".cpus";
-      if (e.hasPath(path) && e.getInt(path) > profileCpus) {
-        out.add(problem(e, path, e.getInt(path) + " cores, but profile " + profile + " has " + profileCpus));
-      }
-    }
-    for (String k : List.of("topology.link.rate", "topology.link.delay", "topology.link.queue")) {
-      try {
-        if (k.endsWith("rate")) Units.bitsPerSec(e, k);
-        else if (k.endsWith("delay")) Units.nanos(e, k);
-        else Units.bytes(e, k);
-      } catch (ConfigException ex) {
-        out.add(problem(e, k, ex.getMessage()));
-      }
-    }
+    TopologyChecks topo = new TopologyChecks(e, out);
+    java.util.TreeSet<String> hosts = topo.check(profile, stack);
     int i = 0;
     for (Config w : e.getConfigList("workloads")) {
       for (String end : List.of("src", "dst")) {
@@ -101,6 +86,7 @@ public final class KernelModelProvider implements ModelProvider {
               "workloads[" + i + "]." + end, "unknown host '" + h + "'; hosts: " + String.join(", ", hosts)));
         }
       }
+      topo.checkEnds(w, i);
       String kind = w.hasPath("kind") ? w.getString("kind") : "iperf";
       if (!List.of("iperf", "request-response", "ping-pong").contains(kind)) {
         out.add(new ConfigProblem(file(w.getValue("kind").origin()), w.getValue("kind").origin().lineNumber(),
@@ -139,7 +125,7 @@ public final class KernelModelProvider implements ModelProvider {
   public BuiltModel build(Config e, SimulationBuilder b) {
     Spec spec = new Spec(e);
     SteeringPolicyProvider pp = new SteeringRegistry().get(spec.steering);
-    b.expectGroups(spec.hosts.size() + 1);
+    b.expectGroups(spec.hosts.size() + spec.fabric.switches.size());
     int nh = spec.hosts.size();
     EntityRef<Object>[] nicRefs = new EntityRef[nh];
     HostKernel[] hks = new HostKernel[nh];
@@ -174,16 +160,14 @@ public final class KernelModelProvider implements ModelProvider {
           k.latency = new org.HdrHistogram.Histogram(3_600_000_000_000L, 3);
         }
         if (!f.udp()) {
-          if (sender) k.tx = new Tcp.Sender(spec.profile.mss(), spec.profile.groMaxSegs, spec.profile.tcpWmem,
-              spec.profile.tcpRmem / 2);
-          else k.rx = new Tcp.Receiver(spec.profile.tcpRmem, spec.profile.tcpRmemDefault, spec.profile.mss());
+          if (sender) k.tx = new Tcp.Sender(hk.p.mss(), hk.p.groMaxSegs, hk.p.tcpWmem, hk.p.tcpRmem / 2);
+          else k.rx = new Tcp.Receiver(hk.p.tcpRmem, hk.p.tcpRmemDefault, hk.p.mss());
         }
         hk.socks.add(k);
         if (sender) hk.txSockByFlow[f.index()] = k;
         else hk.rxSockByFlow[f.index()] = k;
       }
     }
-    EntityRef<Object> sw = null;
     // hosts
     for (Spec.HostSpec hs : spec.hosts) {
       HostKernel hk = hks[hs.index()];
@@ -194,29 +178,60 @@ public final class KernelModelProvider implements ModelProvider {
       }
       hk.coreRefs = coreRefs;
     }
-    final EntityRef<Object>[] swHolder = new EntityRef[1];
+    // fabric: each host's NIC sends to its switch (star: `switch`; leaf-spine: its leaf), each switch
+    // is an entity in its own group; every link is a channel, lookahead = its propagation delay
+    FabricSpec fab = spec.fabric;
+    int ns = fab.switches.size();
+    EntityRef<Object>[] swRefs = new EntityRef[ns];
     org.cnemu.emulator.Channel[] up = new org.cnemu.emulator.Channel[nh];
-    org.cnemu.emulator.Channel[] down = new org.cnemu.emulator.Channel[nh];
+    org.cnemu.emulator.Channel[][] down = new org.cnemu.emulator.Channel[ns][];
     for (Spec.HostSpec hs : spec.hosts) {
       HostKernel hk = hks[hs.index()];
       int idx = hs.index();
+      int home = fab.hostSwitch[idx];
       nicRefs[idx] = b.add(hs.id() + "/nic", hs.id(), () -> {
-        NicEntity n = new NicEntity(hk, swHolder[0], spec.linkDelayNanos);
+        NicEntity n = new NicEntity(hk, swRefs[home], Math.max(1, fab.hostLink.delayNanos()));
         n.uplink = up[idx];
         return n;
       });
       hk.nicRef = nicRefs[idx];
     }
-    sw = b.add("switch", "switch", () -> {
-      SwitchEntity s = new SwitchEntity(nicRefs, spec.linkRateBps, spec.linkDelayNanos, spec.switchQueueBytes);
-      System.arraycopy(down, 0, s.ports, 0, down.length);
-      return s;
-    });
-    swHolder[0] = sw;
-    // channels: each uplink (host -> switch) and each switch port (switch -> host), lookahead = propagation
+    int[] flowSrc = spec.flows.stream().mapToInt(Spec.FlowSpec::srcHost).toArray();
+    int[] flowDst = spec.flows.stream().mapToInt(Spec.FlowSpec::dstHost).toArray();
+    boolean[] overlay = new boolean[nh];
+    for (Spec.HostSpec hs : spec.hosts) overlay[hs.index()] = hs.stack().overlay();
+    for (FabricSpec.Switch fs : fab.switches) {
+      int si = fs.index();
+      swRefs[si] = b.add(fs.id(), fs.id(), () -> {
+        int np = fs.ports().size();
+        EntityRef<Object>[] next = new EntityRef[np];
+        long[] rate = new long[np];
+        long[] prop = new long[np];
+        long[] queue = new long[np];
+        String[] peers = new String[np];
+        for (int i = 0; i < np; i++) {
+          FabricSpec.Port pt = fs.ports().get(i);
+          next[i] = pt.host() >= 0 ? nicRefs[pt.host()] : swRefs[pt.sw()];
+          rate[i] = pt.rateBps();
+          prop[i] = pt.delayNanos();
+          queue[i] = pt.queueBytes();
+          peers[i] = pt.peer();
+        }
+        SwitchEntity s = new SwitchEntity(fs.id(), next, rate, prop, queue, fs.routes(), flowSrc, flowDst, overlay);
+        System.arraycopy(down[si], 0, s.ports, 0, np);
+        s.hostIds = peers;
+        return s;
+      });
+    }
     for (Spec.HostSpec hs : spec.hosts) {
-      up[hs.index()] = b.channel(nicRefs[hs.index()], hs.id() + "/uplink", spec.linkDelayNanos);
-      down[hs.index()] = b.channel(sw, "switch/port-" + hs.id(), spec.linkDelayNanos);
+      up[hs.index()] = b.channel(nicRefs[hs.index()], hs.id() + "/uplink", Math.max(1, fab.hostLink.delayNanos()));
+    }
+    for (FabricSpec.Switch fs : fab.switches) {
+      down[fs.index()] = new org.cnemu.emulator.Channel[fs.ports().size()];
+      for (int i = 0; i < fs.ports().size(); i++) {
+        FabricSpec.Port pt = fs.ports().get(i);
+        down[fs.index()][i] = b.channel(swRefs[fs.index()], fs.id() + "/port-" + pt.peer(), pt.delayNanos());
+      }
     }
     // the channel arrays are read by the factories, which run later in the partitions
     return new KernelResults(spec);

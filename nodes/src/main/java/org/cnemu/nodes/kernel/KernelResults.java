@@ -37,12 +37,12 @@ final class KernelResults implements BuiltModel {
   public Map<String, Object> results(SimulationResult result) {
     TreeMap<String, HostKernel.HostReport> hosts = new TreeMap<>();
     List<CoreEntity.CoreReport> cores = new ArrayList<>();
-    SwitchEntity.SwitchReport sw = null;
+    TreeMap<String, SwitchEntity.SwitchReport> sws = new TreeMap<>();
     for (EntityReport er : result.reports()) {
       Object r = er.report();
       if (r instanceof HostKernel.HostReport h) hosts.put(h.id(), h);
       else if (r instanceof CoreEntity.CoreReport c) cores.add(c);
-      else if (r instanceof SwitchEntity.SwitchReport s) sw = s;
+      else if (r instanceof SwitchEntity.SwitchReport s) sws.put(s.id(), s);
     }
     cores.sort((a, b) -> a.host().equals(b.host()) ? Integer.compare(a.core(), b.core()) : a.host().compareTo(b.host()));
     double secs = Math.max(1, spec.durationNanos - spec.warmupNanos) / 1e9;
@@ -172,18 +172,43 @@ final class KernelResults implements BuiltModel {
       delivered += h.delivered();
       inQueues += h.inQueues();
     }
-    if (sw != null) {
-      for (Spec.HostSpec hs : spec.hosts) {
-        long n = sw.dropped()[hs.index()];
+    // switches in fabric order (star: switch; leaf-spine: leaf1.., spine1..): drops per port, and the
+    // `switches` section (per port: forwarded packets and payload bytes, drops, peak queue bytes)
+    List<Object> switches = new ArrayList<>();
+    for (FabricSpec.Switch fs : spec.fabric.switches) {
+      SwitchEntity.SwitchReport sw = sws.get(fs.id());
+      if (sw == null) continue;
+      Map<String, Object> sm = new LinkedHashMap<>();
+      List<Object> ports = new ArrayList<>();
+      long fwd = 0, drp = 0;
+      for (int i = 0; i < fs.ports().size(); i++) {
+        FabricSpec.Port pt = fs.ports().get(i);
+        long n = sw.dropped()[i];
+        fwd += sw.forwarded()[i];
+        drp += n;
+        Map<String, Object> pm = new LinkedHashMap<>();
+        pm.put("port", pt.peer());
+        pm.put("rate_gbps", r3(pt.rateBps() / 1e9));
+        pm.put("forwarded", sw.forwarded()[i]);
+        pm.put("forwarded_bytes", sw.bytes()[i]);
+        pm.put("dropped", n);
+        pm.put("peak_queue_bytes", sw.peakQueue()[i]);
+        ports.add(pm);
         if (n == 0) continue;
         Map<String, Object> d = new LinkedHashMap<>();
-        d.put("host", "switch");
-        d.put("place", "switch_port_" + hs.id());
+        d.put("host", fs.id());
+        d.put("place", fs.id() + "_port_" + pt.peer());
         d.put("reason", "queue_full");
         d.put("packets", n);
         drops.add(d);
         dropped += n;
       }
+      sm.put("id", fs.id());
+      sm.put("kind", fs.kind());
+      sm.put("forwarded", fwd);
+      sm.put("dropped", drp);
+      sm.put("ports", ports);
+      switches.add(sm);
     }
     long inFlight = result.pendingPackets() + inQueues;
     Map<String, Object> cons = new LinkedHashMap<>();
@@ -196,13 +221,14 @@ final class KernelResults implements BuiltModel {
     cons.put("in_flight_queues", inQueues);
     List<Object> devices = new ArrayList<>();
     for (HostKernel.HostReport h : hosts.values()) {
+      org.cnemu.devices.StackKind stack = spec.hosts.get(spec.hostIndex.get(h.id())).stack();
       Map<String, Long> dropsBy = new TreeMap<>();
       for (int i = 0; i < h.dropKeys().length; i++) dropsBy.merge(h.dropKeys()[i].split("\\|", 2)[0], h.dropCounts()[i], Long::sum);
       devices.add(device(h.id(), "eth0", "pnic", h.nicRx(), h.nicTx(), dropsBy, "nic_ring"));
-      if (spec.stack.overlay()) {
+      if (stack.overlay()) {
         devices.add(device(h.id(), "vxlan0", "vxlan", h.vxlanRx(), h.vxlanTx(), dropsBy, "gro_cell"));
       }
-      if (spec.stack == org.cnemu.devices.StackKind.DOCKER_OVERLAY) {
+      if (stack == org.cnemu.devices.StackKind.DOCKER_OVERLAY) {
         devices.add(device(h.id(), "docker0", "bridge", h.bridgeSkbs(), h.bridgeSkbs(), dropsBy, "bridge"));
         devices.add(device(h.id(), "veth", "veth", h.vethSkbs(), h.vethSkbs(), dropsBy, "veth"));
       }
@@ -215,6 +241,7 @@ final class KernelResults implements BuiltModel {
     out.put("drops", drops);
     out.put("devices", devices);
     out.put("conservation", cons);
+    out.put("switches", switches);
     return out;
   }
 }

@@ -144,7 +144,7 @@ final class NicEntity extends Entity<Object> {
         left -= l;
       }
     }
-    long rate = h.spec.linkRateBps;
+    long rate = h.hs.linkRateBps();
     long start = Math.max(now(), txBusyUntil);
     long first = 0;
     long total = 0;

@@ -12,7 +12,13 @@ import org.cnemu.emulator.config.Units;
 
 /** The parsed {@code experiment} block of a kernel-model run (deterministic order everywhere). */
 final class Spec {
-  record HostSpec(String id, int index, int cpus, List<String> containers) {}
+  /**
+   * One host: its cores, containers, hardware profile (the experiment's unless the host names its own,
+   * with the experiment's {@code overrides} and the host's {@code nic} overrides on top), stack kind and
+   * the rate of its link (its NIC transmits and its switch port serializes at it).
+   */
+  record HostSpec(String id, int index, int cpus, List<String> containers, Profile profile, StackKind stack,
+      long linkRateBps) {}
 
   record FlowSpec(int index, String id, boolean udp, String kind, int srcHost, int dstHost, String src, String dst,
       long messageBytes, long rateBps, int prio, String prioName, int srcCpu, int dstCpu, long startNanos,
@@ -41,9 +47,11 @@ final class Spec {
   final Config steeringSettings;
   final List<HostSpec> hosts = new ArrayList<>();
   final TreeMap<String, Integer> hostIndex = new TreeMap<>();
+  /** Star: the one link setting (rate 0 = each host's NIC rate), kept for the star's callers. */
   final long linkRateBps;
   final long linkDelayNanos;
   final long switchQueueBytes;
+  final FabricSpec fabric;
   final List<FlowSpec> flows = new ArrayList<>();
 
   Spec(Config e) {
@@ -57,24 +65,32 @@ final class Spec {
     steering = e.getString("steering");
     String ss = "steering-settings." + steering;
     steeringSettings = e.hasPath(ss) ? e.getConfig(ss) : ConfigFactory.empty();
+    fabric = new FabricSpec(t);
     Config hs = t.getConfig("hosts");
-    List<String> ids = new ArrayList<>(hs.root().keySet());
-    if (ids.isEmpty()) {
-      for (int i = 1; i <= t.getInt("host-count"); i++) ids.add("h" + i);
-    }
-    ids.sort(null);
-    for (String id : ids) {
-      Config h = hs.hasPath(quote(id)) ? hs.getConfig(quote(id)).withFallback(defaultsOf(e)) : defaultsOf(e);
-      int cpus = h.getInt("cpus");
-      if (cpus <= 0) cpus = profile.cpus;
-      hostIndex.put(id, hosts.size());
-      hosts.add(new HostSpec(id, hosts.size(), cpus, h.getStringList("containers")));
-    }
+    List<String> ids = hostIds(t, fabric);
     Config l = t.getConfig("link");
     long r = Units.bitsPerSec(l, "rate");
     linkRateBps = r == 0 ? profile.nicRateBps : r;
     linkDelayNanos = Math.max(1, Units.nanos(l, "delay"));
     switchQueueBytes = Units.bytes(l, "queue");
+    long fabricRate = fabric.leafSpine() ? fabric.hostLink.rateBps() : r; // 0 = the host's NIC rate
+    java.util.Map<String, Profile> profiles = new java.util.HashMap<>();
+    profiles.put(e.getString("profile") + "|0|0|0", profile);
+    long[] rates = new long[ids.size()];
+    for (String id : ids) {
+      Config h = hs.hasPath(quote(id)) ? hs.getConfig(quote(id)).withFallback(defaultsOf(e)) : defaultsOf(e);
+      Profile hp = hostProfile(h, e.getString("profile"), overrides, profiles);
+      int cpus = h.getInt("cpus");
+      if (cpus <= 0) cpus = hp.cpus;
+      String st = h.getString("stack");
+      StackKind kind = st.isEmpty() ? stack : StackKind.parse(st);
+      long nicRate = Units.bitsPerSec(h, "nic.rate");
+      long rate = fabricRate == 0 ? hp.nicRateBps : nicRate > 0 ? Math.min(nicRate, fabricRate) : fabricRate;
+      rates[hosts.size()] = rate;
+      hostIndex.put(id, hosts.size());
+      hosts.add(new HostSpec(id, hosts.size(), cpus, h.getStringList("containers"), hp, kind, rate));
+    }
+    fabric.build(ids, rates);
     seriesNanos = Math.max(1, Units.nanos(e, "throughput-interval"));
     int fi = 0;
     int w = 0;
@@ -118,6 +134,45 @@ final class Spec {
         }
       }
     }
+  }
+
+  /**
+   * Host ids, sorted: star: h1..h{@code host-count} and every host named under {@code hosts};
+   * leaf-spine: h1..h(leaves * hosts-per-leaf) ({@code hosts} may only tune those).
+   */
+  static List<String> hostIds(Config t, FabricSpec fabric) {
+    java.util.TreeSet<String> ids = new java.util.TreeSet<>();
+    if (fabric.leafSpine()) {
+      ids.addAll(fabric.generatedHosts());
+    } else {
+      for (int i = 1; i <= t.getInt("host-count"); i++) ids.add("h" + i);
+      ids.addAll(t.getConfig("hosts").root().keySet());
+    }
+    return new ArrayList<>(ids);
+  }
+
+  /**
+   * A host's profile: {@code profile} ("" = the experiment's), the experiment's overrides, then the
+   * host's nic overrides ({@code queues}, {@code rate}, {@code ring-size}; 0 = the profile's). One
+   * instance per distinct setting.
+   */
+  static Profile hostProfile(Config h, String experimentProfile, Config overrides, java.util.Map<String, Profile> cache) {
+    String name = h.getString("profile").isEmpty() ? experimentProfile : h.getString("profile");
+    Config n = h.getConfig("nic");
+    int queues = n.getInt("queues");
+    long rate = Units.bitsPerSec(n, "rate");
+    int ring = n.getInt("ring-size");
+    String key = name + "|" + queues + "|" + rate + "|" + ring;
+    Profile p = cache.get(key);
+    if (p == null) {
+      Config ov = overrides;
+      if (queues > 0) ov = ov.withValue("nic.queues", com.typesafe.config.ConfigValueFactory.fromAnyRef(queues));
+      if (rate > 0) ov = ov.withValue("nic.rate", com.typesafe.config.ConfigValueFactory.fromAnyRef(rate + "bps"));
+      if (ring > 0) ov = ov.withValue("nic.ring", com.typesafe.config.ConfigValueFactory.fromAnyRef(ring));
+      p = Profile.load(ConfigFactory.defaultReference(), name, ov);
+      cache.put(key, p);
+    }
+    return p;
   }
 
   private static Config defaultsOf(Config e) {

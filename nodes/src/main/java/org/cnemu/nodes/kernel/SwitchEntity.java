@@ -1,70 +1,141 @@
 package org.cnemu.nodes.kernel;
 
-import java.util.ArrayList;
-import java.util.List;
+import org.cnemu.devices.Hashing;
 import org.cnemu.devices.Packet;
 import org.cnemu.emulator.Channel;
 import org.cnemu.emulator.Entity;
 import org.cnemu.emulator.EntityRef;
 
 /**
- * Output-queued store-and-forward switch at the centre of the star. Each output port serializes at
- * the link rate; a packet that would find more than {@code queueBytes} ahead of it is dropped
- * (drop-tail). A train stays a train: one message in, one message out.
+ * An output-queued, store-and-forward switch with drop-tail output ports: the star's centre, a leaf
+ * or a spine ({@link FabricSpec.Switch}). Each output port serializes at its link's rate; a packet
+ * that would find more than the port's queue bytes ahead of it is dropped. The output port of a
+ * train comes from the route to its destination host; with several candidates (a leaf's uplinks)
+ * ECMP picks one by a stable hash of the outer 5-tuple (src host, dst host, protocol, ports: the
+ * VXLAN source port for overlays, the L4 ports natively, none for IP fragments), seeded by the
+ * switch id, so all packets of one flow direction take one path and never reorder.
+ *
+ * <p>A train (one TSO skb's wire packets, one flow) stays as few messages as possible: the kept
+ * packets leave in runs whose departures are back to back at the output rate or spaced at the
+ * input rate (a faster output); each run is one {@link Msgs.WireTrain}. Packets waiting in an
+ * output queue are inside those pending messages, so conservation counts them as in flight.
  */
 final class SwitchEntity extends Entity<Object> {
-  private final EntityRef<Object>[] hostNics;
+  private final EntityRef<Object>[] next;
   final Channel[] ports;
   private final long[] busyUntil;
-  private final long queueBytes;
-  private final long rate;
-  private final long prop;
+  private final long[] queueBytes;
+  private final long[] rate;
+  private final long[] prop;
+  private final int[][] routes;
+  private final int[] flowSrc;
+  private final int[] flowDst;
+  private final boolean[] overlay;
+  private final int seed;
   final long[] dropped;
   final long[] forwarded;
+  final long[] bytes;
+  final long[] peakQueue;
+  /** Peer (host or switch) id by port (telemetry tags, results); set by the model provider. */
+  String[] hostIds;
+  private final String id;
 
-  SwitchEntity(EntityRef<Object>[] hostNics, long rate, long prop, long queueBytes) {
-    this.hostNics = hostNics;
-    this.ports = new Channel[hostNics.length];
-    this.busyUntil = new long[hostNics.length];
-    this.dropped = new long[hostNics.length];
-    this.forwarded = new long[hostNics.length];
+  SwitchEntity(String id, EntityRef<Object>[] next, long[] rate, long[] prop, long[] queueBytes, int[][] routes,
+      int[] flowSrc, int[] flowDst, boolean[] overlay) {
+    this.id = id;
+    int n = next.length;
+    this.next = next;
+    this.ports = new Channel[n];
+    this.busyUntil = new long[n];
+    this.dropped = new long[n];
+    this.forwarded = new long[n];
+    this.bytes = new long[n];
+    this.peakQueue = new long[n];
     this.queueBytes = queueBytes;
     this.rate = rate;
     this.prop = prop;
+    this.routes = routes;
+    this.flowSrc = flowSrc;
+    this.flowDst = flowDst;
+    this.overlay = overlay;
+    this.seed = Hashing.mix32(org.cnemu.emulator.StableIds.key(id));
   }
 
   @Override
   protected void onMessage(Object m) {
-    Msgs.WireTrain w = (Msgs.WireTrain) m;
-    int out = w.pkts()[0].dstHost();
+    onTrain((Msgs.WireTrain) m);
+  }
+
+  /** The output port toward the train's destination; ECMP over several candidates. */
+  int route(Packet p) {
+    int[] c = routes[p.dstHost()];
+    if (c.length == 1) return c[0];
+    int src = p.isAck() ? flowDst[p.flow()] : flowSrc[p.flow()];
+    boolean vx = overlay[src];
+    long l4 = vx ? (p.hash() & 0xffffL) : p.fragmented() ? -1 : (p.hash() & 0xffffffffL);
+    int proto = vx || p.udp() ? 17 : 6;
+    int h = Hashing.mix32(((long) seed << 32) ^ Hashing.rss(src, p.dstHost(), l4) ^ proto);
+    return c[(int) Long.remainderUnsigned(h & 0xffffffffL, c.length)];
+  }
+
+  private void onTrain(Msgs.WireTrain w) {
+    Packet[] pk = w.pkts();
+    int out = route(pk[0]);
+    int oh = w.wireOverhead();
+    long r = rate[out];
     long t = now();
-    List<Packet> keep = new ArrayList<>(w.pkts().length);
-    long firstDepartEnd = -1;
-    for (int i = 0; i < w.pkts().length; i++) {
-      Packet p = w.pkts()[i];
-      long ser = NicEntity.serNanos(p.len() + w.wireOverhead(), rate);
-      if (i > 0) t += NicEntity.serNanos(p.len() + w.wireOverhead(), w.bitsPerSec());
+    Packet[] keep = new Packet[pk.length];
+    int n = 0;
+    long runStart = 0; // departure end of the run's first packet
+    long runRate = 0;
+    long lastEnd = 0;
+    for (int i = 0; i < pk.length; i++) {
+      Packet p = pk[i];
+      int b = p.len() + oh;
+      if (i > 0) t += NicEntity.serNanos(b, w.bitsPerSec());
       long backlogNs = Math.max(0, busyUntil[out] - t);
-      long backlogBytes = backlogNs * rate / 8_000_000_000L;
-      if (backlogBytes + p.len() + w.wireOverhead() > queueBytes) {
+      long backlogBytes = backlogNs * r / 8_000_000_000L;
+      if (backlogBytes + b > queueBytes[out]) {
         dropped[out]++;
         continue;
       }
-      long start = Math.max(t, busyUntil[out]);
-      busyUntil[out] = start + ser;
-      if (firstDepartEnd < 0) firstDepartEnd = start + ser;
-      keep.add(p);
+      if (backlogBytes + b > peakQueue[out]) peakQueue[out] = backlogBytes + b;
+      long ser = NicEntity.serNanos(b, r);
+      long end = Math.max(t, busyUntil[out]) + ser;
+      busyUntil[out] = end;
+      forwarded[out]++;
+      bytes[out] += p.len();
+      if (n > 0) {
+        long gap = end - lastEnd;
+        long fit = runRate != 0 ? (gap == NicEntity.serNanos(b, runRate) ? runRate : -1)
+            : gap == ser ? r : gap == NicEntity.serNanos(b, w.bitsPerSec()) ? w.bitsPerSec() : -1;
+        if (fit < 0) { // not back to back at one rate: the next packets are a new message
+          flush(out, keep, n, runStart, runRate == 0 ? r : runRate, oh);
+          n = 0;
+        } else {
+          runRate = fit;
+        }
+      }
+      if (n == 0) {
+        runStart = end;
+        runRate = 0;
+      }
+      keep[n++] = p;
+      lastEnd = end;
     }
-    if (keep.isEmpty()) return;
-    forwarded[out] += keep.size();
-    send(ports[out], hostNics[out], firstDepartEnd - now() + prop,
-        new Msgs.WireTrain(keep.toArray(new Packet[0]), rate, w.wireOverhead()));
+    if (n > 0) flush(out, keep, n, runStart, runRate == 0 ? r : runRate, oh);
+  }
+
+  private void flush(int out, Packet[] keep, int n, long firstEnd, long bitsPerSec, int oh) {
+    Packet[] pk = new Packet[n];
+    System.arraycopy(keep, 0, pk, 0, n);
+    send(ports[out], next[out], firstEnd - now() + prop[out], new Msgs.WireTrain(pk, bitsPerSec, oh));
   }
 
   @Override
   protected Object report() {
-    return new SwitchReport(dropped.clone(), forwarded.clone());
+    return new SwitchReport(id, dropped.clone(), forwarded.clone(), bytes.clone(), peakQueue.clone());
   }
 
-  record SwitchReport(long[] dropped, long[] forwarded) {}
+  record SwitchReport(String id, long[] dropped, long[] forwarded, long[] bytes, long[] peakQueue) {}
 }

@@ -44,7 +44,7 @@ class WireTest {
     assertArrayEquals(fs.series(), fb.series());
     Object cr = new CoreEntity.CoreReport("h1", 0, 1, 2, 3, 4, 90);
     assertEquals(cr, roundTrip(k, cr));
-    SwitchEntity.SwitchReport sr = (SwitchEntity.SwitchReport) roundTrip(k, new SwitchEntity.SwitchReport(new long[] {1}, new long[] {2}));
+    SwitchEntity.SwitchReport sr = (SwitchEntity.SwitchReport) roundTrip(k, new SwitchEntity.SwitchReport("leaf1", new long[] {1}, new long[] {2}, new long[] {3}, new long[] {4}));
     assertArrayEquals(new long[] {1}, sr.dropped());
   }
 }
