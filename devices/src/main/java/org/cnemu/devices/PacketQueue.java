@@ -19,7 +19,6 @@ public final class PacketQueue {
   public long enqueued;
   public long dequeued;
   public long dropped;
-  private long segsInside;
 
   public PacketQueue(String name, int limit) {
     this.name = name;
@@ -44,7 +43,6 @@ public final class PacketQueue {
     stage[i] = (byte) resumeStage;
     size++;
     enqueued += p.segs();
-    segsInside += p.segs();
     return true;
   }
 
@@ -87,12 +85,11 @@ public final class PacketQueue {
     head = (head + 1) & (q.length - 1);
     size--;
     dequeued += p.segs();
-    segsInside -= p.segs();
     return p;
   }
 
-  /** Wire packets inside (for conservation). */
+  /** Wire packets inside (for conservation): every enqueued segment not yet dequeued. */
   public long packetsInside() {
-    return segsInside;
+    return enqueued - dequeued;
   }
 }
