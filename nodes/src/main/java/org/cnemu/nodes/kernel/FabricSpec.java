@@ -31,7 +31,7 @@ final class FabricSpec {
 
   /**
    * One switch: its ports and, per destination host index, the candidate output ports (more than
-   * one = ECMP by a stable hash of the flow's outer 5-tuple).
+   * one = ECMP by a stable hash of the flow's outer 5-tuple); null for the star (port i = host i).
    */
   record Switch(String id, String kind, int index, List<Port> ports, int[][] routes) {}
 
@@ -84,12 +84,10 @@ final class FabricSpec {
     long d = Math.max(1, hostLink.delayNanos());
     if (!leafSpine()) {
       List<Port> ports = new ArrayList<>();
-      int[][] routes = new int[nh][];
       for (int h = 0; h < nh; h++) {
         ports.add(new Port(hostIdsByIndex.get(h), h, -1, hostRate[h], d, hostLink.queueBytes()));
-        routes[h] = new int[] {h};
       }
-      switches.add(new Switch("switch", "star", 0, ports, routes));
+      switches.add(new Switch("switch", "star", 0, ports, null)); // routes null: port = destination host
       return;
     }
     long ud = Math.max(1, uplink.delayNanos());

@@ -23,7 +23,9 @@ import org.cnemu.emulator.EntityRef;
 final class SwitchEntity extends Entity<Object> {
   private final EntityRef<Object>[] next;
   final Channel[] ports;
-  private final long[] busyUntil;
+  private final PortSchedule[] sched;
+  /** Per flow direction: departure end of its last packet here. */
+  private final long[] flowLast;
   private final long[] queueBytes;
   private final long[] rate;
   private final long[] prop;
@@ -46,7 +48,8 @@ final class SwitchEntity extends Entity<Object> {
     int n = next.length;
     this.next = next;
     this.ports = new Channel[n];
-    this.busyUntil = new long[n];
+    this.sched = new PortSchedule[n]; // created on a port's first packet
+    this.flowLast = new long[flowSrc.length * 2];
     this.dropped = new long[n];
     this.forwarded = new long[n];
     this.bytes = new long[n];
@@ -68,6 +71,7 @@ final class SwitchEntity extends Entity<Object> {
 
   /** The output port toward the train's destination; ECMP over several candidates. */
   int route(Packet p) {
+    if (routes == null) return p.dstHost();
     int[] c = routes[p.dstHost()];
     if (c.length == 1) return c[0];
     int src = p.isAck() ? flowDst[p.flow()] : flowSrc[p.flow()];
@@ -84,6 +88,8 @@ final class SwitchEntity extends Entity<Object> {
     int oh = w.wireOverhead();
     long r = rate[out];
     long t = now();
+    if (sched[out] == null) sched[out] = new PortSchedule();
+    sched[out].prune(t);
     Packet[] keep = new Packet[pk.length];
     int n = 0;
     long runStart = 0; // departure end of the run's first packet
@@ -93,7 +99,7 @@ final class SwitchEntity extends Entity<Object> {
       Packet p = pk[i];
       int b = p.len() + oh;
       if (i > 0) t += NicEntity.serNanos(b, w.bitsPerSec());
-      long backlogNs = Math.max(0, busyUntil[out] - t);
+      long backlogNs = sched[out].backlogNanos(t);
       long backlogBytes = backlogNs * r / 8_000_000_000L;
       if (backlogBytes + b > queueBytes[out]) {
         dropped[out]++;
@@ -101,8 +107,9 @@ final class SwitchEntity extends Entity<Object> {
       }
       if (backlogBytes + b > peakQueue[out]) peakQueue[out] = backlogBytes + b;
       long ser = NicEntity.serNanos(b, r);
-      long end = Math.max(t, busyUntil[out]) + ser;
-      busyUntil[out] = end;
+      int fk = p.flow() * 2 + p.dir(); // a flow direction never overtakes itself at a port
+      long end = sched[out].reserve(Math.max(t, flowLast[fk]), ser);
+      flowLast[fk] = end;
       forwarded[out]++;
       bytes[out] += p.len();
       if (n > 0) {

@@ -39,16 +39,22 @@ final class TopologyChecks {
     }
     TreeSet<String> hosts = new TreeSet<>();
     if (leafSpine) {
+      boolean sizesOk = true;
       for (String k : List.of("leaves", "spines", "hosts-per-leaf")) {
         int v = e.getInt("topology.leaf-spine." + k);
-        if (v < 1) add("topology.leaf-spine." + k, "at least 1, got " + v);
+        if (v < 1) {
+          add("topology.leaf-spine." + k, "at least 1, got " + v);
+          sizesOk = sizesOk && k.equals("spines");
+        }
       }
       link("topology.leaf-spine.host-link", true);
       link("topology.leaf-spine.uplink", false);
       int n = Math.max(0, e.getInt("topology.leaf-spine.leaves")) * Math.max(0, e.getInt("topology.leaf-spine.hosts-per-leaf"));
       for (int i = 1; i <= n; i++) hosts.add("h" + i);
       for (String h : e.getConfig("topology.hosts").root().keySet()) {
-        if (!hosts.contains(h)) {
+        if (!sizesOk) {
+          hosts.add(h); // the sizes are wrong: still check the host's own settings
+        } else if (!hosts.contains(h)) {
           add("topology.hosts." + Spec.quote(h), "no host '" + h + "' in this leaf-spine fabric (" + n
               + " hosts: h1..h" + n + ")");
         }
