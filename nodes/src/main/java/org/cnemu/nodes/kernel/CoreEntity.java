@@ -50,6 +50,9 @@ final class CoreEntity extends Entity<Object> {
   private boolean softInThread;
   private boolean ksoftirqdAwake;
   private final int[] work = new int[1];
+  // live telemetry (null unless a backend is installed): cumulative ns per category, warm-up included
+  private KernelTelemetry.CoreGauges gauges;
+  private long[] telAcct;
   // threads
   private final ArrayDeque<Object> runq = new ArrayDeque<>(2); // Sock or KSOFTIRQD_TOKEN
   private static final Object KS = new Object();
@@ -109,6 +112,7 @@ final class CoreEntity extends Entity<Object> {
     long b = Math.min(to, end);
     if (b > a) acct[cat] += b - a;
     if (to > from) busyTotal += to - from;
+    if (telAcct != null && to > from) telAcct[cat] += to - from;
   }
 
   /** Accounts the running segment up to {@code t}. */
@@ -141,6 +145,14 @@ final class CoreEntity extends Entity<Object> {
 
   @Override
   protected void onStart() {
+    if (!h.telInit) {
+      h.telInit = true;
+      h.tel = KernelTelemetry.create(telemetry(), h);
+    }
+    if (h.tel != null) {
+      gauges = h.tel.core(cpu, now());
+      telAcct = new long[4];
+    }
     for (Sock k : h.socks) {
       if (k.cpu == cpu && k.sender) {
         k.sleeping = false;
@@ -157,6 +169,7 @@ final class CoreEntity extends Entity<Object> {
   protected void onMessage(Object m) {
     handle(m);
     h.flushRemote(this); // cross-core hand-offs of this step: one IPI per target core
+    if (gauges != null && now() >= gauges.next) publishTelemetry(now());
   }
 
   private void handle(Object m) {
@@ -553,11 +566,36 @@ final class CoreEntity extends Entity<Object> {
     return true;
   }
 
+  // ---------------------------------------------------------------- telemetry
+
+  /** Publishes this core's busy shares since the last time (the running step counted up to {@code t}) and the host's counters. */
+  private void publishTelemetry(long t) {
+    long[] a = gauges.scratch();
+    System.arraycopy(telAcct, 0, a, 0, 4);
+    if (mode != IDLE && t > segStart) {
+      long ran = t - segStart;
+      if (mode == THREAD && curThread instanceof Sock) {
+        long total = stepUsr + stepSys;
+        long u = total == 0 ? 0 : ran * stepUsr / total;
+        a[USR] += u;
+        a[SYS] += ran - u;
+      } else {
+        a[segCat] += ran;
+      }
+    }
+    gauges.publish(t, a);
+    h.tel.maybePublishHost(t);
+  }
+
   // ---------------------------------------------------------------- report
 
   @Override
   protected Object report() {
     closeSegment(endNanos());
+    if (gauges != null) {
+      publishTelemetry(endNanos());
+      h.tel.publishHost();
+    }
     long span = Math.max(1, endNanos() - warm);
     double[] pct = new double[5];
     long busy = 0;

@@ -80,6 +80,9 @@ final class HostKernel implements StageContext {
   long vxlanRx;
   long vxlanTx;
   final TreeMap<String, Long> drops = new TreeMap<>();
+  /** Live telemetry (null unless a backend is installed; set when the first core starts). */
+  KernelTelemetry tel;
+  boolean telInit;
   // stage context of the current decision
   private CoreEntity cur;
   private Packet ctxSkb;
@@ -752,6 +755,7 @@ final class HostKernel implements StageContext {
         k.waiting = false;
         if (k.reqStart >= warmup) {
           k.latency.recordValue(Math.max(1, now + st[0] + st[1] - k.reqStart));
+          if (tel != null && tel.latency[k.id] != null) tel.latency[k.id].record(Math.max(1, now + st[0] + st[1] - k.reqStart));
           k.transactions++;
         }
         k.nextSendAt = now + st[0] + st[1] + rr.thinkNanos();

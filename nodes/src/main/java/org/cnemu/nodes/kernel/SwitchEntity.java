@@ -40,6 +40,7 @@ final class SwitchEntity extends Entity<Object> {
   final long[] peakQueue;
   /** Peer (host or switch) id by port (telemetry tags, results); set by the model provider. */
   String[] hostIds;
+  private KernelTelemetry.SwitchDrops tel;
   private final String id;
 
   SwitchEntity(String id, EntityRef<Object>[] next, long[] rate, long[] prop, long[] queueBytes, int[][] routes,
@@ -65,8 +66,16 @@ final class SwitchEntity extends Entity<Object> {
   }
 
   @Override
+  protected void onStart() {
+    if (hostIds != null && telemetry() != org.cnemu.emulator.telemetry.Telemetry.NOOP) {
+      tel = new KernelTelemetry.SwitchDrops(telemetry(), id, hostIds);
+    }
+  }
+
+  @Override
   protected void onMessage(Object m) {
     onTrain((Msgs.WireTrain) m);
+    if (tel != null) tel.maybePublish(now(), dropped, false);
   }
 
   /** The output port toward the train's destination; ECMP over several candidates. */
@@ -141,6 +150,7 @@ final class SwitchEntity extends Entity<Object> {
 
   @Override
   protected Object report() {
+    if (tel != null) tel.maybePublish(endNanos(), dropped, true);
     return new SwitchReport(id, dropped.clone(), forwarded.clone(), bytes.clone(), peakQueue.clone());
   }
 
