@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 /** {@code cnemu bench phold}: the actor engine against the sequential reference, same process. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks of the engine itself.",
-    subcommands = BenchCommand.Phold.class)
+    subcommands = {BenchCommand.Phold.class, BenchStarCommand.class})
 public final class BenchCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
