@@ -16,7 +16,7 @@
 #   CNEMU          the cnemu command (default: bin/cnemu of this checkout). The checkout is built once
 #                  before timing starts, so no build lands inside a measurement.
 #   CNEMU_ARGS     arguments of `cnemu run` after the file (default "--quiet --no-report": results.json
-#                  and CSV tables, no plots or HTML report, as ns-3 prints only its counts; set
+#                  only, no CSV tables, plots or HTML report, as ns-3 prints only its counts; set
 #                  CNEMU_ARGS=--quiet to include the report layer's charts)
 #   JAVA_OPTS      passed to the JVM by bin/cnemu (e.g. the start-up flags in docs/benchmarks.md)
 #   NS3_BIN        prebuilt ns-3 scenario binary (default: compiled from bench/ns3/star.cc into $WORK)
