@@ -3,7 +3,12 @@ package org.cnemu.nodes.kernel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import org.cnemu.devices.BridgeDevice;
 import org.cnemu.devices.Gro;
+import org.cnemu.devices.NetDevice;
+import org.cnemu.devices.NetNamespace;
+import org.cnemu.devices.VethPair;
+import org.cnemu.devices.VxlanDevice;
 import org.cnemu.devices.Hashing;
 import org.cnemu.devices.Packet;
 import org.cnemu.devices.PacketQueue;
@@ -75,10 +80,17 @@ final class HostKernel implements StageContext {
   long delivered;
   long groCellSkbs;
   long backlogSkbs;
-  long bridgeSkbs;
-  long vethSkbs;
-  long vxlanRx;
-  long vxlanTx;
+  // devices (module devices): the host namespace, vxlan0 (overlays), docker0 and one veth pair per container (Docker)
+  final NetNamespace hostNs;
+  final VxlanDevice vxlan;
+  final BridgeDevice bridge;
+  private final java.util.TreeMap<String, VethPair> veths = new java.util.TreeMap<>();
+  /** Per flow*2+dir: inner source / destination MAC, and (Docker) the veth pair of this host's end. */
+  private final long[] macSrc;
+  private final long[] macDst;
+  private final VethPair[] vethOf;
+  /** Docker's overlay network VNI (the first one libnetwork allocates). */
+  static final int VNI = 4096;
   final TreeMap<String, Long> drops = new TreeMap<>();
   /** Live telemetry (null unless a backend is installed; set when the first core starts). */
   KernelTelemetry tel;
@@ -102,14 +114,52 @@ final class HostKernel implements StageContext {
     txRings = new TxRing[p.nicQueues];
     for (int q = 0; q < txRings.length; q++) txRings[q] = new TxRing(q, p.txRing);
     backlog = new PacketQueue[cpus];
-    groCell = new PacketQueue[cpus];
     backlogHi = new PacketQueue[cpus];
-    groCellHi = new PacketQueue[cpus];
     for (int c = 0; c < cpus; c++) {
       backlog[c] = new PacketQueue("backlog", p.netdevMaxBacklog);
-      groCell[c] = new PacketQueue("gro_cell", p.netdevMaxBacklog);
       backlogHi[c] = new PacketQueue("backlog_hi", p.netdevMaxBacklog);
-      groCellHi[c] = new PacketQueue("gro_cell_hi", p.netdevMaxBacklog);
+    }
+    hostNs = new NetNamespace(hs.id(), stack == StackKind.DOCKER_OVERLAY);
+    vxlan = stack.overlay() ? new VxlanDevice("vxlan0", IF_VXLAN, hostNs, VNI, cpus, p.netdevMaxBacklog) : null;
+    if (vxlan != null) {
+      groCell = vxlan.cells;
+      groCellHi = vxlan.cellsHi;
+    } else {
+      groCell = new PacketQueue[cpus];
+      groCellHi = new PacketQueue[cpus];
+      for (int c = 0; c < cpus; c++) {
+        groCell[c] = new PacketQueue("gro_cell", p.netdevMaxBacklog);
+        groCellHi[c] = new PacketQueue("gro_cell_hi", p.netdevMaxBacklog);
+      }
+    }
+    bridge = stack == StackKind.DOCKER_OVERLAY ? new BridgeDevice("docker0", 5, hostNs) : null;
+    if (bridge != null) {
+      bridge.addPort(); // port 0: vxlan0
+      for (String cn : hs.containers()) veth(hs.id() + "/" + cn);
+    }
+    int nf = spec.flows.size();
+    macSrc = new long[nf * 2];
+    macDst = new long[nf * 2];
+    vethOf = bridge == null ? null : new VethPair[nf * 2];
+    for (Spec.FlowSpec f : spec.flows) {
+      boolean src = f.srcHost() == hs.index(), dst = f.dstHost() == hs.index();
+      if (!src && !dst) continue;
+      for (int dir = 0; dir < 2; dir++) {
+        String from = dir == 0 ? f.src() : f.dst(), to = dir == 0 ? f.dst() : f.src();
+        int toHost = dir == 0 ? f.dstHost() : f.srcHost();
+        int i = f.index() * 2 + dir;
+        macSrc[i] = NetDevice.mac(from);
+        macDst[i] = NetDevice.mac(to);
+        // libnetwork programs the overlay's peers statically: vxlan FDB (inner MAC -> VTEP) and the bridge's
+        // entry for each remote MAC on the vxlan port; local containers are learned on their veth ports
+        if (vxlan != null && toHost != hs.index()) vxlan.fdbAdd(macDst[i], toHost);
+        if (bridge != null) {
+          VethPair local = veth(toHost == hs.index() ? to : from);
+          vethOf[i] = local;
+          if (toHost != hs.index()) bridge.learn(macDst[i], 0);
+          bridge.learn(NetDevice.mac(toHost == hs.index() ? to : from), local.bridgePort);
+        }
+      }
     }
     merge = policy.mergeBeforeTransport() ? new ReorderBuffer(spec.flows.size(), policy.mergeTimeoutNanos(),
         p.netdevMaxBacklog) : null;
@@ -125,6 +175,17 @@ final class HostKernel implements StageContext {
     lastRecvCpu = new int[spec.flows.size()];
     lastTx = new long[spec.flows.size() * 2];
     java.util.Arrays.fill(lastRecvCpu, -1);
+  }
+
+  /** The veth pair of container endpoint {@code ep} ("h2/c1"), created with its namespace on first use. */
+  private VethPair veth(String ep) {
+    VethPair v = veths.get(ep);
+    if (v == null) {
+      int n = veths.size();
+      v = new VethPair("veth" + n, 10 + 2 * n, hostNs, 11 + 2 * n, new NetNamespace(ep, false), bridge.addPort());
+      veths.put(ep, v);
+    }
+    return v;
   }
 
   int irqCpu(int queue) {
@@ -286,7 +347,7 @@ final class HostKernel implements StageContext {
         cost += p.ipRx;
         if (!stack.overlay()) return cost + l4(c, s, offset + cost);
         cost += p.udpRx + p.vxlanDecap;
-        vxlanRx += s.segs();
+        vxlan.decap(s);
         if (!p.tunnelOffload && !s.udp()) cost += p.csum(s.len());
         if (policy.runToCompletion(Boundary.GRO_CELL, ctx(c, s, IF_VXLAN))) {
           if (s.prio() > 0) stats.hiInline++;
@@ -301,8 +362,9 @@ final class HostKernel implements StageContext {
       case S_CELL -> {
         if (stack == StackKind.LINUX_OVERLAY) return cost + p.ipRx + l4(c, s, offset + cost + p.ipRx);
         cost += p.bridge + p.netfilter + p.veth;
-        bridgeSkbs++;
-        vethSkbs++;
+        int i = s.flow() * 2 + s.dir();
+        bridge.forward(macSrc[i], macDst[i], 0); // in on vxlan0, out on the container's veth
+        vethOf[i].host.xmitCounted(); // veth_xmit -> netif_rx (toBacklog)
         if (policy.runToCompletion(Boundary.BACKLOG, ctx(c, s, IF_VETH))) {
           if (s.prio() > 0) stats.hiInline++;
           return cost + rx(c, S_CONT, s, offset + cost);
@@ -335,7 +397,7 @@ final class HostKernel implements StageContext {
     Boundary b = cell ? Boundary.GRO_CELL : Boundary.BACKLOG;
     boolean hi = policy.highPriority(b, ctx(c, s, cell ? IF_VXLAN : IF_VETH));
     PacketQueue q = hi ? (cell ? groCellHi[c.cpu] : backlogHi[c.cpu]) : (cell ? groCell[c.cpu] : backlog[c.cpu]);
-    if (q.offer(s, stage)) {
+    if (cell && vxlan != null ? vxlan.groCellReceive(c.cpu, s, stage, hi) : q.offer(s, stage)) {
       stats.enqueued(s, c.cpu);
       if (cell) c.scheduleCell(policy.scheduleAtHead(hi));
       else c.scheduleBacklog(hi);
@@ -536,12 +598,12 @@ final class HostKernel implements StageContext {
       case NATIVE -> cost += driverTx(c, s, offset + cost);
       case LINUX_OVERLAY -> {
         cost += p.vxlanEncap + p.ipTx;
-        vxlanTx += s.segs();
+        vxlan.encap(s, macDst[s.flow() * 2 + s.dir()]);
         cost += driverTx(c, s, offset + cost);
       }
       case DOCKER_OVERLAY -> {
         cost += p.veth; // netfilter runs once, in the host netns (txHost)
-        vethSkbs++;
+        vethOf[s.flow() * 2 + s.dir()].container.xmitCounted();
         ctxTx = true;
         int t = policy.targetCpu(Boundary.BACKLOG, ctx(c, s, IF_VETH));
         ctxTx = false;
@@ -562,13 +624,16 @@ final class HostKernel implements StageContext {
   long txHost(CoreEntity c, Packet s, long offset) {
     if (s.dstHost() == hs.index()) {
       // both containers on this host: the bridge forwards to the peer's veth (no VXLAN, no NIC)
-      bridgeSkbs++;
-      vethSkbs++;
+      int i = s.flow() * 2 + s.dir();
+      bridge.forward(macSrc[i], macDst[i], veth(s.dir() == 0 ? spec.flows.get(s.flow()).src()
+          : spec.flows.get(s.flow()).dst()).bridgePort);
+      veth(s.dir() == 0 ? spec.flows.get(s.flow()).dst() : spec.flows.get(s.flow()).src()).host.xmitCounted();
       long cost = p.bridge + p.netfilter + p.veth;
       return cost + toBacklog(c, s, S_CONT, offset + cost);
     }
-    bridgeSkbs++;
-    vxlanTx += s.segs();
+    int i = s.flow() * 2 + s.dir();
+    bridge.forward(macSrc[i], macDst[i], vethOf[i].bridgePort);
+    vxlan.encap(s, macDst[i]);
     long cost = p.bridge + p.netfilter + p.vxlanEncap + p.ipTx;
     return cost + driverTx(c, s, offset + cost);
   }
@@ -930,9 +995,17 @@ final class HostKernel implements StageContext {
     long[] counts = new long[keys.length];
     for (int i = 0; i < keys.length; i++) counts[i] = drops.get(keys[i]);
     return new HostReport(hs.id(), hs.index(), irqs, ipis, netRx, netTx, sent, delivered, keys, counts, inQ,
-        ringDrops, n.txPackets, n.rxPackets, groCellSkbs, backlogSkbs, bridgeSkbs, vethSkbs, vxlanRx, vxlanTx, fs,
+        ringDrops, n.txPackets, n.rxPackets, groCellSkbs, backlogSkbs, bridge == null ? 0 : bridge.rxPackets, vethTx(),
+        vxlan == null ? 0 : vxlan.rxPackets, vxlan == null ? 0 : vxlan.txPackets, fs,
         stats.snapshot().keySet().toArray(new String[0]),
         stats.snapshot().values().stream().mapToLong(Long::longValue).toArray(), txIrqs(), txStops());
+  }
+
+  /** skbs transmitted by all veth ends of this host (both directions). */
+  private long vethTx() {
+    long n = 0;
+    for (VethPair v : veths.values()) n += v.host.txPackets + v.container.txPackets;
+    return n;
   }
 
   private long txIrqs() {
