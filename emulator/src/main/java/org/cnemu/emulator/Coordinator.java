@@ -31,7 +31,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   /** A model or engine error in a partition; carried as text so it can cross JVMs. */
   public record PartitionFailed(int partition, boolean causality, String message) implements Command {
-    static PartitionFailed of(int partition, RuntimeException e) {
+    static PartitionFailed of(int partition, Throwable e) {
       String m = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
       if (!(e instanceof CausalityViolation) && !(e instanceof IllegalStateException)) {
         m = e.getClass().getSimpleName() + ": " + m + describe(e);
@@ -39,7 +39,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return new PartitionFailed(partition, e instanceof CausalityViolation, m);
     }
 
-    private static String describe(RuntimeException e) {
+    private static String describe(Throwable e) {
       StackTraceElement[] st = e.getStackTrace();
       return st.length == 0 ? "" : " (at " + st[0] + ")";
     }

@@ -202,7 +202,8 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
       for (Deliver d : last) sched.deliver(d.events());
       coordinator.tell(new Coordinator.PartitionFinished(index, new ArrayList<>(sched.reports()),
           sched.eventsProcessed, sched.pendingEvents(), sched.pendingPackets(), busyWallNanos, windows, batchesSent));
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      if (e instanceof VirtualMachineError v) throw v;
       coordinator.tell(Coordinator.PartitionFailed.of(index, e));
     }
   }
@@ -213,7 +214,10 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
     try {
       r.run();
       return true;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // An assertion or other Error in model code fails the run like an exception; only a broken
+      // JVM (out of memory, stack overflow) is rethrown. Never let a partition die silently.
+      if (e instanceof VirtualMachineError v) throw v;
       finished = true;
       coordinator.tell(Coordinator.PartitionFailed.of(index, e));
       return false;

@@ -86,7 +86,8 @@ public final class Simulation {
           sched.pendingPackets(), reports, 1, windows, wall, new long[] {wall});
     } catch (CausalityViolation e) {
       throw e;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      if (e instanceof VirtualMachineError v) throw v;
       throw new IllegalStateException("partition 0 failed: " + Coordinator.PartitionFailed.of(0, e).message(), e);
     }
   }

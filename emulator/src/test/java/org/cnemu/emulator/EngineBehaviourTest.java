@@ -118,6 +118,30 @@ class EngineBehaviourTest {
     assertTrue(e.getMessage().contains("declare a Channel"), e.getMessage());
   }
 
+  /** An Error (e.g. a failed assertion) in model code fails the run; it must never hang it. */
+  @Test
+  @org.junit.jupiter.api.Timeout(60)
+  void anErrorInModelCodeFailsTheRunInsteadOfHangingIt() {
+    for (int partitions : new int[] {1, 2}) {
+      SimulationBuilder b = new SimulationBuilder(1, 0, partitions, SimulationBuilder.Placement.BLOCK);
+      b.expectGroups(2);
+      b.add("calm", "g0", Recorder::new);
+      b.add("broken", "g1", () -> new Entity<String>() {
+        @Override
+        protected void onStart() {
+          schedule(10, "boom");
+        }
+
+        @Override
+        protected void onMessage(String msg) {
+          throw new AssertionError("model invariant broken");
+        }
+      });
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> Simulation.run(b, 1_000, 2));
+      assertTrue(e.getMessage().contains("model invariant broken"), e.getMessage());
+    }
+  }
+
   @Test
   void duplicateNamesAreRefused() {
     SimulationBuilder b = new SimulationBuilder(1, 0, 1, SimulationBuilder.Placement.BLOCK);
