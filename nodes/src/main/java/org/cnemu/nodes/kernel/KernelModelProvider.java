@@ -95,6 +95,12 @@ public final class KernelModelProvider implements ModelProvider {
         out.add(new ConfigProblem(file(w.getValue("protocol").origin()), w.getValue("protocol").origin().lineNumber(),
             "workloads[" + i + "].protocol", kind + " runs over tcp only"));
       }
+      if (w.hasPath("congestion-control")
+          && !List.of("cubic", "reno").contains(w.getString("congestion-control").toLowerCase(java.util.Locale.ROOT))) {
+        out.add(new ConfigProblem(file(w.getValue("congestion-control").origin()),
+            w.getValue("congestion-control").origin().lineNumber(), "workloads[" + i + "].congestion-control",
+            "unknown congestion control '" + w.getString("congestion-control") + "'; valid: cubic, reno"));
+      }
       if (w.hasPath("get-ratio") && (w.getDouble("get-ratio") < 0 || w.getDouble("get-ratio") > 1)) {
         out.add(new ConfigProblem(file(w.getValue("get-ratio").origin()), w.getValue("get-ratio").origin().lineNumber(),
             "workloads[" + i + "].get-ratio", "a share between 0 and 1"));
@@ -160,7 +166,8 @@ public final class KernelModelProvider implements ModelProvider {
           k.latency = new org.HdrHistogram.Histogram(3_600_000_000_000L, 3);
         }
         if (!f.udp()) {
-          if (sender) k.tx = new Tcp.Sender(hk.p.mss(), hk.p.groMaxSegs, hk.p.tcpWmem, hk.p.tcpRmem / 2);
+          if (sender) k.tx = new Tcp.Sender(hk.p.mss(), hk.p.groMaxSegs, hk.p.tcpWmem, hk.p.tcpRmem / 2,
+              f.congestionControl());
           else k.rx = new Tcp.Receiver(hk.p.tcpRmem, hk.p.tcpRmemDefault, hk.p.mss());
         }
         hk.socks.add(k);

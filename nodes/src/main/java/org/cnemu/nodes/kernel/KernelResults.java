@@ -72,6 +72,7 @@ final class KernelResults implements BuiltModel {
       m.put("retransmits", s == null ? 0 : s.retransSegs());
       m.put("out_of_order", d == null ? 0 : d.oooSegs());
       m.put("kind", f.kind());
+      if (!f.udp()) m.put("congestion_control", f.congestionControl());
       m.put("packet_rate_kpps", r3(d == null ? 0 : d.goodBytes() / (double) Math.max(1, f.udp() ? f.messageBytes()
           : spec.profile.mss()) / secs / 1e3 * (f.udp() ? Math.max(1, (f.messageBytes() + 8 + spec.profile.fragPayload() - 1)
           / spec.profile.fragPayload()) : 1)));

@@ -22,7 +22,7 @@ final class Spec {
 
   record FlowSpec(int index, String id, boolean udp, String kind, int srcHost, int dstHost, String src, String dst,
       long messageBytes, long rateBps, int prio, String prioName, int srcCpu, int dstCpu, long startNanos,
-      Rr rr, int pair) {
+      Rr rr, int pair, String congestionControl) {
     /** The response direction of a request-response / ping-pong connection (its {@code pair} is the request flow). */
     boolean reverse() {
       return rr != null && pair >= 0 && pair < index;
@@ -103,6 +103,7 @@ final class Spec {
       String prioName = c.getString("priority");
       int prio = prioName.equals("high") ? 1 : 0;
       String kind = c.getString("kind");
+      String cc = c.getString("congestion-control").toLowerCase(Locale.ROOT);
       Rr rr = null;
       if (kind.equals("request-response") || kind.equals("ping-pong")) {
         long hdr = 24;
@@ -120,17 +121,17 @@ final class Spec {
         if (rr == null) {
           flows.add(new FlowSpec(fi++, id, udp, kind, src, dst, c.getString("src"), c.getString("dst"),
               Units.bytes(c, "message-size"), Units.bitsPerSec(c, "rate"), prio, prioName, c.getInt("src-cpu"),
-              c.getInt("dst-cpu"), Units.nanos(c, "start"), null, -1));
+              c.getInt("dst-cpu"), Units.nanos(c, "start"), null, -1, cc));
         } else { // one connection = the request flow + its response flow
           Rr cr = new Rr(rr.getReq(), rr.getResp(), rr.setReq(), rr.setResp(), rr.getRatio(), rr.thinkNanos(),
               seed * 0x9E3779B97F4A7C15L + fi);
           int req = fi++;
           flows.add(new FlowSpec(req, id, false, kind, src, dst, c.getString("src"), c.getString("dst"),
               Math.max(cr.getReq(), cr.setReq()), 0, prio, prioName, c.getInt("src-cpu"), c.getInt("dst-cpu"),
-              Units.nanos(c, "start"), cr, req + 1));
+              Units.nanos(c, "start"), cr, req + 1, cc));
           flows.add(new FlowSpec(fi++, id + ".resp", false, kind, dst, src, c.getString("dst"), c.getString("src"),
               Math.max(cr.getResp(), cr.setResp()), 0, prio, prioName, c.getInt("dst-cpu"), c.getInt("src-cpu"),
-              Units.nanos(c, "start"), cr, req));
+              Units.nanos(c, "start"), cr, req, cc));
         }
       }
     }

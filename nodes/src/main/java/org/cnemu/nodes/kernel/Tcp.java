@@ -4,12 +4,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.cnemu.nodes.transport.CongestionControl;
+import org.cnemu.nodes.transport.CongestionState;
 
 /**
- * A compact Reno TCP with SACK-style hole repair, used by the host model until the transport
- * package's state machines are wired in: ACK clocking, slow start / AIMD, fast retransmit on 3
- * duplicate ACKs (hole = [snd_una, first SACK block)), RTO, receive window, per-skb ACKs
- * (Linux acks every >= 2 full segments; a GRO aggregate counts as its segments).
+ * The host model's TCP: ACK clocking, slow start and congestion avoidance by a pluggable
+ * {@link CongestionControl} from the transport package (CUBIC by default, as in Linux; Reno
+ * selectable per workload), fast retransmit on 3 duplicate ACKs with SACK-style hole repair
+ * (hole = [snd_una, first SACK block)), RACK-like timer, RTO, receive window, per-skb ACKs (Linux
+ * acks every >= 2 full segments; a GRO aggregate counts as its segments).
  */
 final class Tcp {
   private Tcp() {}
@@ -38,12 +41,31 @@ final class Tcp {
     long segsSent;
     long retransSegs;
 
-    Sender(int mss, int maxSegs, long sndbuf, long initialRwnd) {
+    private final CongestionControl cc;
+    private final CongestionState cs;
+
+    Sender(int mss, int maxSegs, long sndbuf, long initialRwnd, String congestionControl) {
       this.mss = mss;
       this.maxSkbBytes = mss * maxSegs;
       this.sndbuf = sndbuf;
       this.cwnd = 10L * mss;
       this.rwnd = initialRwnd;
+      this.cc = CongestionControl.byName(congestionControl);
+      this.cs = CongestionState.create(mss, cwnd);
+    }
+
+    private CongestionState state() {
+      cs.sync(cwnd, ssthresh, inflight(), srtt);
+      return cs;
+    }
+
+    /** A loss was detected: the algorithm's new ssthresh (Reno: half the window; CUBIC: 0.7 of it). */
+    private long lossThreshold(long now) {
+      return Math.max(cc.ssthreshOnLoss(state(), now), 2L * mss);
+    }
+
+    String congestionControl() {
+      return cc.name();
     }
 
     long space() {
@@ -98,15 +120,16 @@ final class Tcp {
           if (ack >= recover) {
             recovery = false;
             cwnd = Math.max(ssthresh, 2L * mss);
+            cc.onRecoveryExit(state(), now);
           } else {
             long hs = sackStart > ack ? sackStart : recover; // no SACK block: everything up to recover is lost
             holeEnd = Math.max(holeEnd, Math.min(hs, recover));
             if (retxNext < ack) retxNext = ack;
           }
-        } else if (cwnd < ssthresh) {
-          cwnd += acked;
         } else {
-          cwnd += Math.max(1, (long) mss * acked / cwnd);
+          CongestionState st = state();
+          cc.onAck(st, now, acked);
+          cwnd = st.cwnd();
         }
         if (nxt < una) nxt = una;
         return true;
@@ -116,7 +139,7 @@ final class Tcp {
         if (dup == 3 && !recovery) {
           recovery = true;
           recover = nxt;
-          ssthresh = Math.max(inflight() / 2, 2L * mss);
+          ssthresh = lossThreshold(now);
           cwnd = ssthresh;
           retxNext = una;
           holeEnd = Math.min(sackStart, nxt);
@@ -136,7 +159,7 @@ final class Tcp {
     boolean onRackTimer(long now, long floorNanos) {
       if (nxt <= una || lastProgress == 0 || now - lastProgress < Math.max(2 * srtt, floorNanos)) return false;
       if (!recovery) {
-        ssthresh = Math.max(inflight() / 2, 2L * mss);
+        ssthresh = lossThreshold(now);
         cwnd = ssthresh;
         recovery = true;
         recover = nxt;
@@ -150,7 +173,8 @@ final class Tcp {
     /** RTO: go back to snd_una with cwnd = 1 MSS. */
     boolean checkRto(long now, long minRto) {
       if (nxt > una && lastProgress > 0 && now - lastProgress >= Math.max(minRto, 4 * srtt)) {
-        ssthresh = Math.max(inflight() / 2, 2L * mss);
+        ssthresh = lossThreshold(now);
+        cc.onRto(state(), now);
         cwnd = mss;
         recovery = false;
         retransSegs += (nxt - una + mss - 1) / mss;

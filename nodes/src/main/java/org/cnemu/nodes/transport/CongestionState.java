@@ -30,6 +30,22 @@ public final class CongestionState {
     public boolean inSlowStart() { return cwnd < ssthresh; }
 
     /** Sets cwnd, never below one MSS. */
+    /** A state for a sender outside this package (the host model's TCP), which feeds it on every ACK. */
+    public static CongestionState create(int mss, long initialCwnd) {
+        return new CongestionState(mss, initialCwnd);
+    }
+
+    /** Brings the state up to date before an algorithm call: window, threshold, flight and RTT. */
+    public void sync(long cwndBytes, long ssthreshBytes, long flight, long srtt) {
+        cwnd = cwndBytes;
+        ssthresh = ssthreshBytes;
+        flightBytes = flight;
+        if (srtt > 0) {
+            srttNanos = srtt;
+            if (minRttNanos < 0 || srtt < minRttNanos) minRttNanos = srtt;
+        }
+    }
+
     public void setCwnd(long bytes) { cwnd = Math.max(mss, bytes); }
     /** Sets ssthresh, never below two MSS (RFC 5681 eq. 4). */
     public void setSsthresh(long bytes) { ssthresh = Math.max(2L * mss, bytes); }
