@@ -18,7 +18,8 @@
 #   CNEMU_ARGS     arguments of `cnemu run` after the file (default "--quiet --no-report": results.json
 #                  only, no CSV tables, plots or HTML report, as ns-3 prints only its counts; set
 #                  CNEMU_ARGS=--quiet to include the report layer's charts)
-#   JAVA_OPTS      passed to the JVM by bin/cnemu (e.g. the start-up flags in docs/benchmarks.md)
+#   JAVA_OPTS, CNEMU_FAST_START, CNEMU_CDS   passed on to bin/cnemu (CNEMU_FAST_START=1: C1-only JIT,
+#                  faster start-up for short runs; see docs/benchmarks.md)
 #   NS3_BIN        prebuilt ns-3 scenario binary (default: compiled from bench/ns3/star.cc into $WORK)
 #   WORK           scratch folder (default /tmp/cnemu-ns3-bench)
 #   NO_INSTALL=1   do not apt-get install libns3-dev (fail if it is missing)
@@ -91,7 +92,7 @@ run_cnemu() {
 median() { sort -g | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else printf "%.6g\n", (a[NR/2]+a[NR/2+1])/2 }'; }
 
 echo "# cnemu vs ns-3 3.37, star of N hosts, 10 ms virtual, $REPEAT alternating pairs per N, medians; $(date -u +%FT%TZ), $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# cnemu: $CNEMU run ... $CNEMU_ARGS ${JAVA_OPTS:+(JAVA_OPTS=$JAVA_OPTS)}"
+echo "# cnemu: $CNEMU run ... $CNEMU_ARGS ${JAVA_OPTS:+(JAVA_OPTS=$JAVA_OPTS)} ${CNEMU_FAST_START:+(CNEMU_FAST_START=$CNEMU_FAST_START)} ${CNEMU_CDS:+(CNEMU_CDS=$CNEMU_CDS)}"
 printf "%-4s %-6s %9s %8s %8s %12s %12s   %s\n" N sim packets wall_s cpu_s pkts/wall_s pkts/cpu_s "runs (packets/wall s/cpu s)"
 for n in $HOSTS; do
   : >"$WORK/ns3-$n.txt"; : >"$WORK/cnemu-$n.txt"
