@@ -91,6 +91,27 @@ final class Charts {
     return c;
   }
 
+  /** Latency CDF per flow: fraction of transactions at or below each latency (log latency axis). */
+  static XYChart latencyCdf(Map<String, double[][]> cdfByFlow) {
+    XYChart c = new XYChartBuilder().width(900).height(480).title("Latency CDF per flow")
+        .xAxisTitle("latency (us, log scale)").yAxisTitle("fraction of transactions").build();
+    style(c.getStyler());
+    c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Step);
+    c.getStyler().setXAxisLogarithmic(true);
+    c.getStyler().setYAxisMin(0.0);
+    c.getStyler().setYAxisMax(1.0);
+    c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    int i = 0;
+    for (Map.Entry<String, double[][]> e : cdfByFlow.entrySet()) {
+      XYSeries s = c.addSeries(e.getKey(), e.getValue()[0], e.getValue()[1]);
+      Color col = PALETTE[i++ % PALETTE.length];
+      s.setLineColor(col);
+      s.setMarkerColor(col);
+      s.setMarker(SeriesMarkers.NONE);
+    }
+    return c;
+  }
+
   /** Goodput of each flow as bars (when the results carry no time series). */
   static CategoryChart throughputBars(List<String> flows, List<Double> gbps) {
     int width = Math.max(700, Math.min(2400, 220 + 40 * flows.size()));

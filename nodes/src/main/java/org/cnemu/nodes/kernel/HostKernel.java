@@ -744,11 +744,18 @@ final class HostKernel implements StageContext {
     return new long[] {p.appPerMessage, sys};
   }
 
+  /** Percentiles of the latency CDF in results (after p50, p90, p99, p999 in {@link #latencyUs}). */
+  static final double[] CDF_PERCENTILES = {0, 1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.9, 99.99, 100};
+
+  /** [p50, p90, p99, p999, then the value at each of CDF_PERCENTILES], in microseconds. */
   private static double[] latencyUs(Sock k) {
     if (k.latency == null || k.latency.getTotalCount() == 0) return null;
     double[] q = {50, 90, 99, 99.9};
-    double[] out = new double[q.length];
+    double[] out = new double[q.length + CDF_PERCENTILES.length];
     for (int i = 0; i < q.length; i++) out[i] = Math.round(k.latency.getValueAtPercentile(q[i]) / 10.0) / 100.0;
+    for (int i = 0; i < CDF_PERCENTILES.length; i++) {
+      out[q.length + i] = Math.round(k.latency.getValueAtPercentile(CDF_PERCENTILES[i]) / 10.0) / 100.0;
+    }
     return out;
   }
 

@@ -95,6 +95,12 @@ final class KernelResults implements BuiltModel {
           lat.put("p99", l[2]);
           lat.put("p999", l[3]);
           m.put("latency_us", lat);
+          // The latency CDF (HdrHistogram, 3 significant digits): [microseconds, fraction <= it].
+          List<Object> cdf = new ArrayList<>();
+          for (int i = 0; i < HostKernel.CDF_PERCENTILES.length && 4 + i < l.length; i++) {
+            cdf.add(List.of(l[4 + i], HostKernel.CDF_PERCENTILES[i] / 100.0));
+          }
+          if (!cdf.isEmpty()) m.put("latency_cdf_us", cdf);
         }
         d = rd; // the series of a connection is its response goodput
       }
