@@ -12,6 +12,8 @@ public final class Channel {
   final long lookaheadNanos;
   /** True for channels that may reach another partition (fabric links, PHOLD's any-to-any). */
   final boolean crossPartition;
+  /** The one entity this channel reaches, or -1 for any (PHOLD's any-to-any). */
+  int targetIndex = -1;
 
   Channel(String name, int sourceIndex, long lookaheadNanos, boolean crossPartition) {
     this.name = name;

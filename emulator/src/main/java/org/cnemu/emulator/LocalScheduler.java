@@ -74,6 +74,10 @@ final class LocalScheduler {
   }
 
   <T> void send(Entity<?> from, Channel channel, EntityRef<T> to, long delayNanos, T msg) {
+    if (channel.targetIndex >= 0 && channel.targetIndex != to.index) {
+      throw new IllegalStateException("entity " + from.self.name + " sent to " + to.name + " on channel '"
+          + channel.name + "', which was declared to reach " + refs[channel.targetIndex].name + " only");
+    }
     if (delayNanos < 0) {
       throw CausalityViolation.of(from.self.name, to.name, from.clockNanos + delayNanos, from.clockNanos,
           channel.lookaheadNanos, channel.name);

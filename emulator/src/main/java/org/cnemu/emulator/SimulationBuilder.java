@@ -106,6 +106,18 @@ public final class SimulationBuilder {
     return c;
   }
 
+  /**
+   * A channel from {@code source} to the one entity {@code target} (a link). When both land on the
+   * same partition it never constrains the windows, so placing a rack (hosts and their leaf switch)
+   * together lets the windows grow to the lookahead of the links that really leave the partition.
+   * Sending on it to any other entity is refused.
+   */
+  public Channel channel(EntityRef<?> source, EntityRef<?> target, String name, long lookaheadNanos) {
+    Channel c = channel(source, name, lookaheadNanos);
+    c.targetIndex = target.index;
+    return c;
+  }
+
   int entityCount() {
     return refs.size();
   }
@@ -117,6 +129,7 @@ public final class SimulationBuilder {
     if (partitions == 1) return la;
     for (Channel c : channels) {
       int p = refs.get(c.sourceIndex).partition;
+      if (c.targetIndex >= 0 && refs.get(c.targetIndex).partition == p) continue; // stays inside p
       la[p] = Math.min(la[p], c.lookaheadNanos);
     }
     return la;

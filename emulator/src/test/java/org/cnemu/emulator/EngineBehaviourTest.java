@@ -142,6 +142,72 @@ class EngineBehaviourTest {
     }
   }
 
+  /** Ping-pongs on its channel until the end. */
+  static final class Bouncer extends Entity<Long> {
+    Channel out;
+    EntityRef<Long> peer;
+    final boolean starts;
+
+    Bouncer(boolean starts) {
+      this.starts = starts;
+    }
+
+    @Override
+    protected void onStart() {
+      if (starts) send(out, peer, out.lookaheadNanos(), 0L);
+    }
+
+    @Override
+    protected void onMessage(Long hop) {
+      send(out, peer, out.lookaheadNanos(), hop + 1);
+    }
+  }
+
+  @Test
+  void aTargetedChannelInsideOnePartitionDoesNotShrinkTheWindows() {
+    SimulationBuilder b = new SimulationBuilder(1, 0, 2, SimulationBuilder.Placement.BLOCK);
+    b.expectGroups(2);
+    Bouncer[] e = {new Bouncer(true), new Bouncer(false), new Bouncer(true), new Bouncer(false)};
+    EntityRef<Long> a = b.add("a", "rack0", () -> e[0]);
+    EntityRef<Long> a2 = b.add("a2", "rack0", () -> e[1]);
+    EntityRef<Long> c = b.add("c", "rack1", () -> e[2]);
+    EntityRef<Long> c2 = b.add("c2", "rack1", () -> e[3]);
+    // a <-> a2 inside rack0 every 10 ns; c <-> c2 inside rack1; a2 -> c across, 1 us lookahead.
+    e[0].out = b.channel(a, a2, "a->a2", 10);
+    e[0].peer = a2;
+    e[1].out = b.channel(a2, a, "a2->a", 10);
+    e[1].peer = a;
+    e[2].out = b.channel(c, c2, "c->c2", 10);
+    e[2].peer = c2;
+    e[3].out = b.channel(c2, c, "c2->c", 10);
+    e[3].peer = c;
+    b.channel(a2, c, "a2->c", 1_000); // declared, unused: only its lookahead matters
+    SimulationResult r = Simulation.run(b, 100_000, 2);
+    assertTrue(r.events() > 15_000, "events " + r.events());
+    // windows bounded by the 1 us cross link, not by the 10 ns links inside each partition
+    assertTrue(r.windows() <= 110, "windows " + r.windows());
+  }
+
+  @Test
+  void aTargetedChannelRefusesOtherReceivers() {
+    SimulationBuilder b = new SimulationBuilder(1, 0, 1, SimulationBuilder.Placement.BLOCK);
+    EntityRef<String> x = b.add("x", "g", Recorder::new);
+    EntityRef<String> y = b.add("y", "g", Recorder::new);
+    Channel[] ch = new Channel[1];
+    EntityRef<String> s = b.add("s", "g", () -> new Entity<String>() {
+      @Override
+      protected void onStart() {
+        send(ch[0], y, 5, "wrong receiver");
+      }
+
+      @Override
+      protected void onMessage(String msg) {}
+    });
+    ch[0] = b.channel(s, x, "s->x", 5);
+    IllegalStateException ex = assertThrows(IllegalStateException.class, () -> Simulation.run(b, 100, 1));
+    assertTrue(ex.getMessage().contains("declared to reach x only"), ex.getMessage());
+  }
+
   @Test
   void duplicateNamesAreRefused() {
     SimulationBuilder b = new SimulationBuilder(1, 0, 1, SimulationBuilder.Placement.BLOCK);
