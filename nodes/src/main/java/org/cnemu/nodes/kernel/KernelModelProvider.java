@@ -186,7 +186,8 @@ public final class KernelModelProvider implements ModelProvider {
       hk.coreRefs = coreRefs;
     }
     // fabric: each host's NIC sends to its switch (star: `switch`; leaf-spine: its leaf), each switch
-    // is an entity in its own group; every link is a channel, lookahead = its propagation delay
+    // is an entity in its own group; every link is a channel to its one peer, lookahead = its
+    // propagation delay (a link inside one partition does not constrain the windows)
     FabricSpec fab = spec.fabric;
     int ns = fab.switches.size();
     EntityRef<Object>[] swRefs = new EntityRef[ns];
@@ -231,13 +232,15 @@ public final class KernelModelProvider implements ModelProvider {
       });
     }
     for (Spec.HostSpec hs : spec.hosts) {
-      up[hs.index()] = b.channel(nicRefs[hs.index()], hs.id() + "/uplink", Math.max(1, fab.hostLink.delayNanos()));
+      up[hs.index()] = b.channel(nicRefs[hs.index()], swRefs[fab.hostSwitch[hs.index()]], hs.id() + "/uplink",
+          Math.max(1, fab.hostLink.delayNanos()));
     }
     for (FabricSpec.Switch fs : fab.switches) {
       down[fs.index()] = new org.cnemu.emulator.Channel[fs.ports().size()];
       for (int i = 0; i < fs.ports().size(); i++) {
         FabricSpec.Port pt = fs.ports().get(i);
-        down[fs.index()][i] = b.channel(swRefs[fs.index()], fs.id() + "/port-" + pt.peer(), pt.delayNanos());
+        down[fs.index()][i] = b.channel(swRefs[fs.index()], pt.host() >= 0 ? nicRefs[pt.host()] : swRefs[pt.sw()],
+            fs.id() + "/port-" + pt.peer(), pt.delayNanos());
       }
     }
     // the channel arrays are read by the factories, which run later in the partitions
