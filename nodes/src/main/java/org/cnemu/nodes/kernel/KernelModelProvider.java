@@ -131,8 +131,19 @@ public final class KernelModelProvider implements ModelProvider {
   public BuiltModel build(Config e, SimulationBuilder b) {
     Spec spec = new Spec(e);
     SteeringPolicyProvider pp = new SteeringRegistry().get(spec.steering);
-    b.expectGroups(spec.hosts.size() + spec.fabric.switches.size());
     int nh = spec.hosts.size();
+    // Placement groups. Leaf-spine: a rack (a leaf switch and its hosts) is one group, so only the
+    // uplinks to the spines cross partitions and the windows grow to the uplink delay; star: each
+    // host and the switch on its own. Results never depend on it, only speed does.
+    String[] hostGroup = new String[nh];
+    java.util.Set<String> groups = new java.util.LinkedHashSet<>();
+    for (Spec.HostSpec hs : spec.hosts) {
+      hostGroup[hs.index()] = spec.fabric.leafSpine()
+          ? spec.fabric.switches.get(spec.fabric.hostSwitch[hs.index()]).id() : hs.id();
+      groups.add(hostGroup[hs.index()]);
+    }
+    for (FabricSpec.Switch fs : spec.fabric.switches) groups.add(fs.id());
+    b.expectGroups(groups.size());
     EntityRef<Object>[] nicRefs = new EntityRef[nh];
     HostKernel[] hks = new HostKernel[nh];
     // sockets and app cores
@@ -181,7 +192,7 @@ public final class KernelModelProvider implements ModelProvider {
       EntityRef<Object>[] coreRefs = new EntityRef[hk.cpus];
       for (int c = 0; c < hk.cpus; c++) {
         final int cpu = c;
-        coreRefs[c] = b.add(hs.id() + "/cpu" + c, hs.id(), () -> new CoreEntity(hk, cpu));
+        coreRefs[c] = b.add(hs.id() + "/cpu" + c, hostGroup[hs.index()], () -> new CoreEntity(hk, cpu));
       }
       hk.coreRefs = coreRefs;
     }
@@ -197,7 +208,7 @@ public final class KernelModelProvider implements ModelProvider {
       HostKernel hk = hks[hs.index()];
       int idx = hs.index();
       int home = fab.hostSwitch[idx];
-      nicRefs[idx] = b.add(hs.id() + "/nic", hs.id(), () -> {
+      nicRefs[idx] = b.add(hs.id() + "/nic", hostGroup[idx], () -> {
         NicEntity n = new NicEntity(hk, swRefs[home], Math.max(1, fab.hostLink.delayNanos()));
         n.uplink = up[idx];
         return n;
