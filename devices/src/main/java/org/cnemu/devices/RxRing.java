@@ -21,6 +21,15 @@ public final class RxRing {
   /** A moderation timer is pending. */
   public boolean timerPending;
   public long irqs;
+  /** CQ events seen by a running handler of the MSI-X vector (no interrupt of their own). */
+  public long eqMerged;
+  /**
+   * The ring's MSI-X vector and EQ (shared with the TX CQs of rings txq % rx rings, mlx4_en_activate_cq): until
+   * when the vector's running handler still polls the EQ (mlx4_eq_int loops until the EQ is empty, then re-arms
+   * it), and whether an interrupt of the vector is queued behind another handler on its core.
+   */
+  public long eqSeenUntil;
+  public boolean eqQueued;
   /** Frame bytes received (ring->bytes of mlx4_en; the adaptive moderation's average packet size). */
   public long bytes;
   /**

@@ -226,13 +226,28 @@ final class CoreEntity extends Entity<Object> {
   }
 
   private void applyHard(Object m) {
+    int v = vectorOf(m);
+    if (v >= 0) {
+      h.rings[v].eqQueued = false;
+      h.rings[v].eqSeenUntil = now() + hardCost(m); // the handler polls the EQ until it ends, then re-arms it
+    }
+    applyHard(m, true);
+  }
+
+  /** The handler's effect; {@code counted}: a new interrupt (false: an EQE seen by a running handler of its vector). */
+  private void applyHard(Object m, boolean counted) {
     if (m instanceof Msgs.Irq irq) {
-      h.irqs++;
+      if (counted) h.irqs++;
       RxRing r = h.rings[irq.queue()];
-      r.irqs++;
+      if (counted) r.irqs++;
+      else r.eqMerged++;
       schedule(napiFor(irq.queue()), false);
     } else if (m instanceof Msgs.TxIrq irq) {
-      h.irqs++; // mlx4_en_tx_irq: same MSI-X vector as the RX ring, counted in /proc/interrupts alike
+      if (counted) h.irqs++; // mlx4_en_tx_irq: same MSI-X vector as the RX ring, counted in /proc/interrupts alike
+      else { // counted as an event when the CQ fired; it raised no interrupt of its own
+        h.txRings[irq.queue()].eqMerged++;
+        h.txRings[irq.queue()].irqs--;
+      }
       for (Napi n : txNapis) if (n.queue == irq.queue()) schedule(n, false);
     } else if (m instanceof SteerMsgs.RemoteBatch b) {
       h.ipis++;
@@ -248,7 +263,24 @@ final class CoreEntity extends Entity<Object> {
     throw new IllegalStateException("queue " + q + " not on cpu " + cpu);
   }
 
+  /** MSI-X vector of a NIC interrupt message, or -1 (IPIs). */
+  private int vectorOf(Object m) {
+    if (m instanceof Msgs.Irq irq) return irq.queue();
+    if (m instanceof Msgs.TxIrq irq) return irq.queue() % h.rings.length;
+    return -1;
+  }
+
   private void hardWork(Object m) {
+    int v = vectorOf(m);
+    boolean inIrqOrSoftirq = mode == HARD || mode == SOFTM || (mode == THREAD && curThread == KS);
+    if (v >= 0 && inIrqOrSoftirq && (h.rings[v].eqQueued || now() < h.rings[v].eqSeenUntil)) {
+      // one MSI-X interrupt per EQ arming: the CQ's EQE lands on an EQ whose handler is still polling it (or is
+      // queued to run), so that handler schedules this NAPI too (mlx4_eq_int loop -> mlx4_cq_completion); the
+      // softirq at its exit (or the running net_rx_action) polls it
+      applyHard(m, false);
+      return;
+    }
+    if (v >= 0 && mode == HARD) h.rings[v].eqQueued = true;
     switch (mode) {
       case HARD -> hardQ.add(m);
       case IDLE -> startHard(m);

@@ -83,9 +83,6 @@ class CalibrationTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Disabled("H7 upper bound NOT met with the default profile (~106, band 4-20). With the mlx4-faithful "
-      + "nic.tx-cq-interrupts = true + adaptive-rx on (+ ip-defrag 150 ns) H7 = 6.8 but H8 docker drops to 1.9; "
-      + "see docs/calibration.md, section H7")
   void h7UpperBound() {
     double ratio = (double) r("udp-1flow-docker-overlay").irqs("h2") / Math.max(1, r("tcp-1flow-docker-overlay").irqs("h2"));
     band("H7 docker udp/tcp IRQs", ratio, 4, 20);
