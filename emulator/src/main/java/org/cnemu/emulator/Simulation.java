@@ -92,13 +92,8 @@ public final class Simulation {
     }
   }
 
-  /** Runs on a local actor system: one Pekko actor per partition, windows opened by the coordinator. */
-  static SimulationResult runActors(SimulationBuilder builder, long endNanos, int threads,
-      Coordinator.ProgressListener progress, Config overrides) {
-    Config config = actorSystemConfig(threads, overrides);
-    CompletableFuture<SimulationResult> result = new CompletableFuture<>();
-    ActorSystem<Coordinator.Command> system =
-        ActorSystem.create(Coordinator.create(builder, endNanos, result, progress), "cnemu", config);
+  /** The run's outcome: its result, or its failure rethrown as it was raised (unchecked). */
+  public static SimulationResult await(CompletableFuture<SimulationResult> result) {
     try {
       return result.get();
     } catch (InterruptedException e) {
@@ -109,6 +104,18 @@ public final class Simulation {
       if (c instanceof RuntimeException r) throw r;
       if (c instanceof Error err) throw err;
       throw new IllegalStateException(c);
+    }
+  }
+
+  /** Runs on a local actor system: one Pekko actor per partition, windows opened by the coordinator. */
+  static SimulationResult runActors(SimulationBuilder builder, long endNanos, int threads,
+      Coordinator.ProgressListener progress, Config overrides) {
+    Config config = actorSystemConfig(threads, overrides);
+    CompletableFuture<SimulationResult> result = new CompletableFuture<>();
+    ActorSystem<Coordinator.Command> system =
+        ActorSystem.create(Coordinator.create(builder, endNanos, result, progress), "cnemu", config);
+    try {
+      return await(result);
     } finally {
       system.terminate();
       try {

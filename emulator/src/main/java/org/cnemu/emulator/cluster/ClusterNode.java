@@ -95,17 +95,10 @@ public final class ClusterNode {
       ClusterDriver.Plan plan = new ClusterDriver.Plan(runId, experimentHocon, builder, endNanos, nodes,
           Duration.ofSeconds(30), progress);
       system.systemActorOf(ClusterDriver.create(plan, result), runId + "-driver", Props.empty());
-      SimulationResult r = result.get();
+      SimulationResult r = Simulation.await(result);
       leave(system);
       ok[0] = true;
       return r;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof RuntimeException r) throw r;
-      throw new IllegalStateException(c);
     } finally {
       // After a failure (a lost node) leaving cannot converge, and shutting down towards a dead peer
       // can hang on flush timeouts: stop without waiting long, the outcome is already decided.
