@@ -158,6 +158,8 @@ final class CoreEntity extends Entity<Object> {
         k.sleeping = false;
         runq.add(k);
         if (k.tx != null) schedule(TCP_TIMER, new Msgs.TcpTimer(k.id));
+      } else if (k.cpu == cpu && k.rx != null) {
+        schedule(TCP_TIMER, new Msgs.TcpTimer(k.id)); // the receiver's delayed-ACK timer
       }
     }
     if (!runq.isEmpty()) dispatch();

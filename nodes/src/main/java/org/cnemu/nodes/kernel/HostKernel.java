@@ -553,19 +553,31 @@ final class HostKernel implements StageContext {
     long n = k.rx.onData(c.nowNs() + offset, s.seq(), s.len(), s.segs());
     stats.toSocket(s.flow(), n, s.sentNanos(), c.nowNs() + offset + cost);
     if (n > 0) c.sendTo(coreRefs[k.cpu], offset + cost, new Msgs.SockData(k.id, n, 0));
-    if (k.rx.ackDue() || (k.flow.rr() != null && k.rx.pendingAckSegs > 0)) cost += sendAck(c, k, offset + cost, s.sentNanos());
+    if (k.rx.ackDue() || (k.flow.rr() != null && k.rx.pendingAckSegs > 0)) {
+      cost += sendAck(c, k, offset + cost, s.sentNanos());
+    } else if (k.rx.pendingAckSegs > 0 && k.rx.ackPendingSince < 0) {
+      k.rx.ackPendingSince = c.nowNs() + offset + cost; // the delayed-ACK timer starts
+    }
     return cost;
   }
 
-  /** The TCP sender's timer: RACK-like loss detection (floor 1 ms), then RTO with the profile's min-rto. */
+  /**
+   * The TCP timers of a socket, checked every millisecond: the sender's RACK-like loss detection
+   * (floor 1 ms) and RTO (the profile's min-rto), the receiver's delayed ACK (the profile's
+   * delayed-ack, TCP_DELACK_MIN).
+   */
   void tcpTimer(CoreEntity c, Sock k) {
-    if (k.tx.onRackTimer(c.nowNs(), 1_000_000) || k.tx.checkRto(c.nowNs(), p.minRtoNanos)) {
+    if (k.tx != null && (k.tx.onRackTimer(c.nowNs(), 1_000_000) || k.tx.checkRto(c.nowNs(), p.minRtoNanos))) {
       tcpPush(c, k, p.timer);
+    }
+    if (k.rx != null && k.rx.delayedAckExpired(c.nowNs(), p.delayedAckNanos)) {
+      sendAck(c, k, p.timer, 0);
     }
   }
 
   long sendAck(CoreEntity c, Sock k, long offset, long echo) {
     k.rx.pendingAckSegs = 0;
+    k.rx.ackPendingSince = -1;
     Spec.FlowSpec f = k.flow;
     Packet a = new Packet(f.index(), (byte) 1, false, 0, 0, 1, k.rx.rcvNxt, k.rx.window(), k.rx.lastSackStart,
         k.rx.lastSackEnd, (short) 0, (short) 1, flowHash(f, 1), (byte) f.prio(), f.srcHost(), echo, false);

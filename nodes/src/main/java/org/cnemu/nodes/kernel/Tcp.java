@@ -298,5 +298,13 @@ final class Tcp {
     boolean ackDue() {
       return pendingAckSegs >= 2;
     }
+
+    /** When the oldest un-ACKed data arrived (-1: nothing pending): the delayed-ACK timer runs from it. */
+    long ackPendingSince = -1;
+
+    /** Linux's delayed ACK: a lone segment is ACKed when the next one arrives or when the timer fires. */
+    boolean delayedAckExpired(long now, long delayNanos) {
+      return pendingAckSegs > 0 && ackPendingSince >= 0 && now - ackPendingSince >= delayNanos;
+    }
   }
 }
