@@ -76,6 +76,37 @@ class WireTest {
   }
 
   @Test
+  void clusterMessagesRoundTrip() throws Exception {
+    ActorRef<org.cnemu.emulator.cluster.ClusterDriver.Command> d = system.systemActorOf(
+        Behaviors.<org.cnemu.emulator.cluster.ClusterDriver.Command>empty(), "d", org.apache.pekko.actor.typed.Props.empty());
+    ActorRef<org.cnemu.emulator.cluster.NodeAgent.Command> a = system.systemActorOf(
+        Behaviors.<org.cnemu.emulator.cluster.NodeAgent.Command>empty(), "a", org.apache.pekko.actor.typed.Props.empty());
+    ActorRef<Partition.Command> p = system.systemActorOf(Behaviors.<Partition.Command>empty(), "p2",
+        org.apache.pekko.actor.typed.Props.empty());
+    assertEquals(new org.cnemu.emulator.cluster.NodeAgent.Hello(d),
+        roundTrip(new org.cnemu.emulator.cluster.NodeAgent.Hello(d)));
+    var spawn = new org.cnemu.emulator.cluster.NodeAgent.SpawnPartitions("run0", "model = phold", 7, 1, 4, "BLOCK",
+        1_000_000, new int[] {1, 3}, d);
+    var back = (org.cnemu.emulator.cluster.NodeAgent.SpawnPartitions) roundTrip(spawn);
+    assertEquals(spawn.experimentHocon(), back.experimentHocon());
+    assertArrayEquals(spawn.partitions(), back.partitions());
+    assertEquals(spawn.replyTo(), back.replyTo());
+    assertEquals(spawn.endNanos(), back.endNanos());
+    var hello = new org.cnemu.emulator.cluster.ClusterDriver.HelloReply(a, "pekko://cnemu@127.0.0.1:1", "v1");
+    assertEquals(hello, roundTrip(hello));
+    var spawned = new org.cnemu.emulator.cluster.ClusterDriver.PartitionsSpawned(new int[] {2},
+        new ArrayList<>(List.of(p)));
+    var spawnedBack = (org.cnemu.emulator.cluster.ClusterDriver.PartitionsSpawned) roundTrip(spawned);
+    assertArrayEquals(new int[] {2}, spawnedBack.partitions());
+    assertEquals(List.of(p), spawnedBack.refs());
+    var failed = new org.cnemu.emulator.cluster.ClusterDriver.SpawnFailed("node", "boom");
+    assertEquals(failed, roundTrip(failed));
+    assertEquals(new Coordinator.NodeLost("pekko://x"), roundTrip(new Coordinator.NodeLost("pekko://x")));
+    var phold = new org.cnemu.emulator.phold.PholdModel();
+    for (Class<?> c : phold.wireClasses()) assertTrue(c.isRecord(), c + " travels as a record");
+  }
+
+  @Test
   void unregisteredClassesFailLoudly() throws Exception {
     record NotRegistered(int x) {}
     Channel ch = WireAccess.channel("c", 0, 1, true);
