@@ -49,4 +49,27 @@ class ShippedExperimentsTest {
     assertTrue(ps.stream().anyMatch(p -> p.line() == 4 && p.message().contains("did you mean 'queues'")), ps.toString());
     assertTrue(ps.stream().anyMatch(p -> p.line() == 5 && p.message().contains("duration with a unit")), ps.toString());
   }
+
+  @Test
+  void everyKernelModelProblemIsReportedAtOnceWithItsLine() throws IOException {
+    Path f = dir.resolve("typo.conf");
+    Files.writeString(f, String.join("\n",
+        "experiment {",
+        "  model = kernel",
+        "  profile = hotcloud20",
+        "  steering = falconn",
+        "  duraton = 10ms",
+        "  topology { stack = docker, host-count = 2 }",
+        "  workloads = [ { src = \"h1/c1\", dst = \"h3/c1\", rate = 10 } ]",
+        "}", ""));
+    List<ConfigProblem> ps = new ExperimentLoader().load(f).problems();
+    String all = ps.stream().map(ConfigProblem::format).toList().toString();
+    assertEquals(6, ps.size(), all);
+    assertTrue(ps.stream().anyMatch(p -> p.line() == 3 && p.message().contains("valid profiles: hotcloud19, k5-100g")), all);
+    assertTrue(ps.stream().anyMatch(p -> p.line() == 4 && p.message().contains("valid policies: falcon")), all);
+    assertTrue(ps.stream().anyMatch(p -> p.line() == 5 && p.message().contains("did you mean 'duration'")), all);
+    assertTrue(ps.stream().anyMatch(p -> p.line() == 6 && p.key().equals("experiment.topology.stack")), all);
+    assertTrue(ps.stream().anyMatch(p -> p.line() == 7 && p.key().equals("experiment.workloads[0].rate")), all);
+    assertTrue(ps.stream().anyMatch(p -> p.line() == 7 && p.message().contains("unknown host 'h3'")), all);
+  }
 }

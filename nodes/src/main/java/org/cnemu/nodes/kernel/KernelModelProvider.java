@@ -58,7 +58,8 @@ public final class KernelModelProvider implements ModelProvider {
       List<String> valid = new ArrayList<>(root.getConfig("cnemu.profiles").root().keySet());
       valid.sort(null);
       out.add(problem(e, "profile", "unknown profile '" + profile + "'; valid profiles: " + String.join(", ", valid)));
-      return out;
+      // keep checking the rest against the first valid profile, so every problem is reported at once
+      profile = valid.get(0);
     }
     StackKind stack = StackKind.NATIVE;
     try {
@@ -114,7 +115,14 @@ public final class KernelModelProvider implements ModelProvider {
       }
       i++;
     }
-    return out;
+    // Keys as the generic validator writes them (experiment.workloads[0].rate), so that a problem both
+    // report is printed once.
+    List<ConfigProblem> keyed = new ArrayList<>(out.size());
+    for (ConfigProblem p : out) {
+      String key = p.key() == null || p.key().isEmpty() || p.key().startsWith("experiment.") ? p.key() : "experiment." + p.key();
+      keyed.add(new ConfigProblem(p.file(), p.line(), key, p.message()));
+    }
+    return keyed;
   }
 
   private static String file(ConfigOrigin o) {

@@ -215,7 +215,7 @@ class TopologyTest {
 
   static void assertLine(List<ConfigProblem> ps, String key, int line, String text) {
     String all = ps.stream().map(ConfigProblem::format).collect(Collectors.joining("\n"));
-    assertTrue(ps.stream().anyMatch(p -> p.key().equals(key) && p.line() == line && p.message().contains(text)),
+    assertTrue(ps.stream().anyMatch(p -> p.key().equals("experiment." + key) && p.line() == line && p.message().contains(text)),
         () -> "expected " + key + " at line " + line + " (" + text + ") in\n" + all);
   }
 
