@@ -23,7 +23,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   public sealed interface Command extends org.cnemu.emulator.wire.WireMessage {}
 
   /** From partition 0, now and then: virtual time settled and engine totals so far. */
-  public record Progress(long settledNanos, long events, long busyWallNanos, long batchesInFlight)
+  public record Progress(long settledNanos, long events, long busyWallNanos, long batchesInFlight, long windows)
       implements Command {}
 
   public record PartitionFinished(int partition, List<EntityReport> reports, long events, long pendingEvents,

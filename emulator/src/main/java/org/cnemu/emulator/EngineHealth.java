@@ -14,6 +14,9 @@ final class EngineHealth {
   private final Telemetry.Gauge inFlight = t.gauge("cnemu_engine_batches_in_flight");
   private final Telemetry.Gauge virtualNanos = t.gauge("cnemu_engine_virtual_time_ns");
   private final Telemetry.Gauge virtualPerWall = t.gauge("cnemu_engine_virtual_ns_per_wall_second");
+  private final Telemetry.Gauge windowNanos = t.gauge("cnemu_engine_window_length_ns");
+  private final Telemetry.Counter windowCount = t.counter("cnemu_engine_windows");
+  private long lastWindows;
   private final Telemetry.Counter events = t.counter("cnemu_engine_events");
   private long lastWall;
   private long lastEvents;
@@ -31,6 +34,10 @@ final class EngineHealth {
     inFlight.set(p.batchesInFlight());
     virtualNanos.set(p.settledNanos());
     virtualPerWall.set((p.settledNanos() - lastVirtual) * 1e9 / dt);
+    long w = p.windows() - lastWindows;
+    if (w > 0) windowNanos.set((double) (p.settledNanos() - lastVirtual) / w);
+    windowCount.add(w);
+    lastWindows = p.windows();
     lastWall = now;
     lastEvents = p.events();
     lastBusy = p.busyWallNanos();

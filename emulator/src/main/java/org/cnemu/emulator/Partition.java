@@ -191,7 +191,7 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
       busy += x.busyWallNanosSoFar();
       for (int c : x.sentBatches()) inFlight += c;
     }
-    coordinator.tell(new Coordinator.Progress(settledNanos, events, busy, inFlight));
+    coordinator.tell(new Coordinator.Progress(settledNanos, events, busy, inFlight, windows));
   }
 
   private void finish(List<Deliver> last) {

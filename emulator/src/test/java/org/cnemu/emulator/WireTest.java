@@ -49,7 +49,7 @@ class WireTest {
     Partition.Init init = (Partition.Init) roundTrip(new Partition.Init(peers, c));
     assertEquals(peers, init.peers());
     assertEquals(c, init.coordinator());
-    assertEquals(new Coordinator.Progress(3, 10, 20, 2), roundTrip(new Coordinator.Progress(3, 10, 20, 2)));
+    assertEquals(new Coordinator.Progress(3, 10, 20, 2, 9), roundTrip(new Coordinator.Progress(3, 10, 20, 2, 9)));
 
     Channel ch = WireAccess.channel("h1->switch", 4, 1_000, true);
     Event ev = new Event(12_345, StableIds.key("h1/nic"), 77, 9, 4, ch, "payload");
