@@ -24,6 +24,49 @@ class PrometheusEndpointTest {
   @TempDir
   Path tmp;
 
+  /** Runs {@code file} with --prometheus and returns the first scrape, taken during the run, holding every name. */
+  private String scrapeDuringRun(Path file, String... names) throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Cli.execute(new String[] {"run",
+        file.toString(), "--out", tmp.resolve("out-" + port).toString(), "--quiet", "--no-report", "--prometheus",
+        Integer.toString(port)}, new PrintWriter(out, true), new PrintWriter(err, true)));
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+        .timeout(Duration.ofSeconds(5)).build();
+    String body = "";
+    String seen = null;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline && !run.isDone() && seen == null) {
+      try {
+        body = http.send(req, HttpResponse.BodyHandlers.ofString()).body();
+        String b = body;
+        if (java.util.Arrays.stream(names).allMatch(b::contains) && !run.isDone()) seen = body;
+      } catch (java.io.IOException notYet) {
+        // the endpoint starts with the run
+      }
+      Thread.sleep(200);
+    }
+    assertEquals(0, run.get(300, TimeUnit.SECONDS), err.toString());
+    assertTrue(seen != null, "not all of " + java.util.List.of(names) + " scraped during the run; last body:\n" + body);
+    return seen;
+  }
+
+  @Test
+  void kernelModelSeriesAppearDuringARun() throws Exception {
+    Path file = tmp.resolve("rr.conf");
+    Files.writeString(file, "include required(file(\"" + Path.of("examples/rr-docker-overlay.conf").toAbsolutePath()
+        + "\"))\nexperiment.duration = 1500ms\nexperiment.engine.partitions = 2\n");
+    String body = scrapeDuringRun(file, "cnemu_core_busy_ratio{", "cnemu_flow_bytes_total{", "cnemu_irqs_total{",
+        "cnemu_softirqs_total{", "cnemu_flow_latency_ns_bucket{", "cnemu_engine_window_length_ns");
+    assertTrue(body.contains("category=\"soft\""), body);
+    assertTrue(body.contains("experiment=\"rr-docker-overlay\""), body);
+  }
+
   @Test
   void liveSeriesAppearDuringARunOnLoopback() throws Exception {
     int port;
