@@ -384,16 +384,8 @@ final class CoreEntity extends Entity<Object> {
         RxRing r = h.rings[n.queue];
         cost = h.pollNic(this, r, quota, work);
         more = work[0] == quota;
-        if (!more) {
-          // napi_complete_done: re-arm the IRQ; pending descriptors raise it again after moderation
-          r.armed = true;
-          r.armedAt = now() + extra + cost;
-          if (r.size() > 0) {
-            long next = Math.max(r.armedAt, r.nextArrivalAfter(now()) < 0 ? r.armedAt : r.nextArrivalAfter(now()));
-            r.armed = false;
-            send(h.coreRefs[h.irqCpu(n.queue)], next - now() + r.moderNanos + h.p.irqLatency, new Msgs.Irq(n.queue));
-          }
-        }
+        // napi_complete_done: the queue re-arms its IRQ (pending descriptors raise it again after moderation)
+        if (!more) send(h.rxQueueRefs[n.queue], 0, new Msgs.NapiComplete(n.queue, now() + extra + cost));
       }
       case Napi.TX -> {
         TxRing r = h.txRings[n.queue];

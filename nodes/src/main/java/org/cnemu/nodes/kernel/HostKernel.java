@@ -65,6 +65,8 @@ final class HostKernel implements StageContext {
   final CoreEntity[] cores;
   EntityRef<Object>[] coreRefs;
   EntityRef<Object> nicRef;
+  /** The RX queues' entities ({@link NicQueue}, "hX/nic/rxN"); null on a host that terminates no flow. */
+  EntityRef<Object>[] rxQueueRefs;
   NicEntity nic;
   final List<Sock> socks = new ArrayList<>();
   final Sock[] rxSockByFlow;

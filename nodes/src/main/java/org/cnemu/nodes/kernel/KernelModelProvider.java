@@ -43,7 +43,7 @@ public final class KernelModelProvider implements ModelProvider {
   @Override
   public List<Class<?>> wireClasses() {
     return List.of(Msgs.WireTrain.class, org.cnemu.devices.Packet.class, org.cnemu.devices.Packet[].class,
-        Msgs.Tx.class, Msgs.Irq.class, Msgs.ModTimer.class, Msgs.TxIrq.class, Msgs.TxModTimer.class, Msgs.AutoModer.class, Msgs.Done.class, Msgs.RemoteEnqueue.class,
+        Msgs.Tx.class, Msgs.Irq.class, Msgs.ModTimer.class, Msgs.NapiComplete.class, Msgs.TxIrq.class, Msgs.TxModTimer.class, Msgs.AutoModer.class, Msgs.Done.class, Msgs.RemoteEnqueue.class,
         Msgs.SockData.class, Msgs.Wake.class, Msgs.AppTimer.class, Msgs.TcpTimer.class,
         HostKernel.HostReport.class, HostKernel.FlowSide.class, HostKernel.FlowSide[].class,
         CoreEntity.CoreReport.class, SwitchEntity.SwitchReport.class, double[].class, boolean[].class);
@@ -222,6 +222,18 @@ public final class KernelModelProvider implements ModelProvider {
         return n;
       });
       hk.nicRef = nicRefs[idx];
+      // one entity per RX queue, only on hosts that terminate a flow (no other host ever receives a packet):
+      // an idle host keeps none (ScaleTest's per-host budget)
+      boolean used = false;
+      for (Spec.FlowSpec f : spec.flows) used |= f.srcHost() == idx || f.dstHost() == idx;
+      if (used) {
+        EntityRef<Object>[] qRefs = new EntityRef[hk.rings.length];
+        for (int q = 0; q < qRefs.length; q++) {
+          final int queue = q;
+          qRefs[q] = b.add(hs.id() + "/nic/rx" + q, hostGroup[idx], () -> new NicQueue(hk, queue));
+        }
+        hk.rxQueueRefs = qRefs;
+      }
     }
     int[] flowSrc = spec.flows.stream().mapToInt(Spec.FlowSpec::srcHost).toArray();
     int[] flowDst = spec.flows.stream().mapToInt(Spec.FlowSpec::dstHost).toArray();

@@ -29,8 +29,14 @@ final class Msgs {
   /** MSI-X interrupt of RX queue {@code queue} reaching its affinity core. */
   record Irq(int queue) {}
 
-  /** Moderation timer of an RX queue (NIC-internal). */
+  /** Moderation timer of an RX queue (internal to its {@link NicQueue}). */
   record ModTimer(int queue) {}
+
+  /**
+   * napi_complete_done of RX queue {@code queue}'s NAPI (core -> its {@link NicQueue}): the IRQ is re-armed,
+   * effective from {@code armedAt} (the end of the poll).
+   */
+  record NapiComplete(int queue, long armedAt) {}
 
   /** Completion event (MSI-X, vector shared with RX ring {@code queue % rx rings}) of TX queue {@code queue}. */
   record TxIrq(int queue) {}
@@ -38,7 +44,7 @@ final class Msgs {
   /** TX CQ moderation timer (NIC-internal; stale unless {@code gen} matches). */
   record TxModTimer(int queue, long gen) {}
 
-  /** Adaptive RX moderation sample (mlx4_en_auto_moderation from the stats work; NIC-internal). */
+  /** Adaptive RX moderation sample (mlx4_en_auto_moderation from the stats work; internal to a {@link NicQueue}). */
   record AutoModer() {}
 
   /** End of the core's current step (stale if {@code gen} moved on). */

@@ -1,16 +1,17 @@
 package org.cnemu.nodes.kernel;
 
 import org.cnemu.devices.Packet;
-import org.cnemu.devices.RxRing;
 import org.cnemu.devices.TxRing;
 import org.cnemu.emulator.Channel;
 import org.cnemu.emulator.Entity;
 import org.cnemu.emulator.EntityRef;
 
 /**
- * The host's physical NIC: RX side (RSS to a queue, descriptor ring, interrupt moderation, IRQ to the
- * queue's affinity core) and TX side (TSO segmentation, serialization onto the uplink at line rate,
- * one message per train over the fabric channel whose lookahead is the propagation delay).
+ * The host's physical NIC ("hX/nic"): the link. RX side: RSS dispatch of each arriving wire train to
+ * the {@link NicQueue} entity of its queue (which owns the ring, interrupt moderation and the IRQ). TX
+ * side: TSO segmentation, serialization onto the uplink at line rate (one serializer per link), one
+ * message per train over the fabric channel whose lookahead is the propagation delay, and the TX
+ * rings' completion queues.
  */
 final class NicEntity extends Entity<Object> {
   /** Ethernet preamble+SFD 8, header 14, FCS 4, IFG 12. */
@@ -35,14 +36,13 @@ final class NicEntity extends Entity<Object> {
   }
 
   int overhead(Packet p) {
-    int o = ETH_WIRE + (p.udp() ? (p.fragmented() && p.frag() > 0 ? 20 : IP_UDP) : IP_TCP);
-    return h.stack.overlay() ? o + VXLAN : o;
+    return overhead(h, p);
   }
 
-  @Override
-  protected void onStart() {
-    for (RxRing r : h.rings) r.moderNanos = h.p.rxUsecs;
-    if (h.p.adaptiveRx) schedule(h.p.adaptiveRxSampleNanos, new Msgs.AutoModer());
+  /** Wire bytes beside the payload of {@code p} on host {@code h}'s link. */
+  static int overhead(HostKernel h, Packet p) {
+    int o = ETH_WIRE + (p.udp() ? (p.fragmented() && p.frag() > 0 ? 20 : IP_UDP) : IP_TCP);
+    return h.stack.overlay() ? o + VXLAN : o;
   }
 
   @Override
@@ -51,46 +51,12 @@ final class NicEntity extends Entity<Object> {
       transmit(tx.skb(), tx.txq());
     } else if (m instanceof Msgs.WireTrain w) {
       receive(w);
-    } else if (m instanceof Msgs.ModTimer t) {
-      RxRing r = h.rings[t.queue()];
-      r.timerPending = false;
-      if (r.armed) fire(r, 0);
     } else if (m instanceof Msgs.TxModTimer t) {
       TxRing r = h.txRings[t.queue()];
       if (r.timerPending && r.timerGen == t.gen()) {
         r.timerPending = false;
         if (r.armed) fireTx(r, 0);
       }
-    } else if (m instanceof Msgs.AutoModer a) {
-      autoModeration();
-      if (now() + h.p.adaptiveRxSampleNanos < endNanos()) schedule(h.p.adaptiveRxSampleNanos, a);
-    }
-  }
-
-  /**
-   * mlx4_en_auto_moderation (en_netdev.c, Linux 4.4): per RX ring, packet rate and average size over
-   * the sample period pick the CQ's moder_time: rx_usecs_low below pkt_rate_low, rx_usecs_high above
-   * pkt_rate_high, linear in between; rx_usecs_low when the rate is under MLX4_EN_RX_RATE_THRESH /
-   * rx_ring_num or the packets are small (avg <= MLX4_EN_AVG_PKT_SMALL).
-   */
-  private void autoModeration() {
-    long period = h.p.adaptiveRxSampleNanos;
-    for (RxRing r : h.rings) {
-      long packets = r.received - r.lastModerPackets;
-      long rate = packets * 1_000_000_000L / period;
-      long avg = packets > 0 ? (r.bytes - r.lastModerBytes) / packets : 0;
-      long moder;
-      if (rate > h.p.adaptiveRateThresh / h.rings.length && avg > h.p.avgPktSmall) {
-        if (rate < h.p.pktRateLow) moder = h.p.rxUsecsLow;
-        else if (rate > h.p.pktRateHigh) moder = h.p.rxUsecsHigh;
-        else moder = (rate - h.p.pktRateLow) * (h.p.rxUsecsHigh - h.p.rxUsecsLow) / (h.p.pktRateHigh - h.p.pktRateLow)
-            + h.p.rxUsecsLow;
-      } else {
-        moder = h.p.rxUsecsLow;
-      }
-      r.moderNanos = moder;
-      r.lastModerPackets = r.received;
-      r.lastModerBytes = r.bytes;
     }
   }
 
@@ -163,32 +129,33 @@ final class NicEntity extends Entity<Object> {
     return (bytes * 8L * 1_000_000_000L + rate - 1) / rate;
   }
 
+  /**
+   * RSS dispatch: each maximal run of consecutive packets of the train that hash to one queue goes to that
+   * queue's entity when its first packet has arrived (one message per train in practice: a train is one
+   * flow, so one queue), as a train of its own whose packets keep their back-to-back arrival times.
+   */
   private void receive(Msgs.WireTrain w) {
+    Packet[] pk = w.pkts();
+    if (pk.length == 0) return;
+    rxPackets += pk.length;
     long t = now();
-    for (int i = 0; i < w.pkts().length; i++) {
-      Packet p = w.pkts()[i];
-      if (i > 0) t += serNanos(p.len() + w.wireOverhead(), w.bitsPerSec());
-      rxPackets++;
-      int q = queueOf(p);
-      RxRing r = h.rings[q];
-      if (!r.offer(p, t, p.len() + overhead(p) - 24)) { // frame bytes (no preamble, IFG, FCS)
-        h.drop("nic_ring", "ring_full", 1);
-        continue;
+    int start = 0;
+    long startAt = t;
+    int q0 = queueOf(pk[0]);
+    for (int i = 1; i <= pk.length; i++) {
+      int q = -1;
+      if (i < pk.length) {
+        t += serNanos(pk[i].len() + w.wireOverhead(), w.bitsPerSec());
+        q = queueOf(pk[i]);
+        if (q == q0) continue;
       }
-      if (r.armed && !r.timerPending) {
-        long at = Math.max(t, r.armedAt);
-        if (r.size() >= h.p.rxFrames) fire(r, Math.max(0, at - now()));
-        else {
-          r.timerPending = true;
-          schedule(at - now() + r.moderNanos, new Msgs.ModTimer(q));
-        }
-      }
+      Msgs.WireTrain part = start == 0 && i == pk.length ? w
+          : new Msgs.WireTrain(java.util.Arrays.copyOfRange(pk, start, i), w.bitsPerSec(), w.wireOverhead());
+      send(h.rxQueueRefs[q0], startAt - now(), part);
+      start = i;
+      startAt = t;
+      q0 = q;
     }
-  }
-
-  private void fire(RxRing r, long delay) {
-    r.armed = false;
-    send(h.coreRefs[h.irqCpu(r.queue)], delay + h.p.irqLatency, new Msgs.Irq(r.queue));
   }
 
   /** RSS: indirection table over the hash of the outer headers. */

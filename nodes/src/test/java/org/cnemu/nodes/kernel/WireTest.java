@@ -32,7 +32,8 @@ class WireTest {
     assertArrayEquals(w.pkts(), back.pkts());
     assertEquals(w.bitsPerSec(), back.bitsPerSec());
     for (Object m : List.of(new Msgs.Tx(p, 3), new Msgs.Irq(2), new Msgs.TxIrq(4), new Msgs.TxModTimer(1, 7), new Msgs.AutoModer(), new Msgs.Done(9), new Msgs.RemoteEnqueue(p, true, 2),
-        new Msgs.SockData(1, 100, 2), new Msgs.Wake(1), new Msgs.AppTimer(2), new Msgs.TcpTimer(3), new Msgs.ModTimer(1))) {
+        new Msgs.SockData(1, 100, 2), new Msgs.Wake(1), new Msgs.AppTimer(2), new Msgs.TcpTimer(3), new Msgs.ModTimer(1),
+        new Msgs.NapiComplete(2, 123_456))) {
       assertEquals(m, roundTrip(k, m));
     }
     HostKernel.FlowSide fs = new HostKernel.FlowSide(0, true, 1, 2, 3, 4, 5, 6, 7, 8, new double[] {1, 2, 3, 4}, new long[] {5, 6});

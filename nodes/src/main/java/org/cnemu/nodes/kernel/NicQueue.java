@@ -1,0 +1,133 @@
+package org.cnemu.nodes.kernel;
+
+import org.cnemu.devices.Packet;
+import org.cnemu.devices.RxRing;
+import org.cnemu.emulator.Entity;
+import org.cnemu.emulator.EntityRef;
+
+/**
+ * One RX queue of the host's pNIC ("h2/nic/rx3", in the host's placement group): its descriptor ring
+ * ({@link RxRing}, storage allocated on the first packet), interrupt moderation (rx-usecs per ring, adapted
+ * by mlx4_en_auto_moderation when enabled, rx-frames; IRQ masked from the time it fires until NAPI's
+ * napi_complete re-arms it) and its IRQ affinity core, to which it raises {@link Msgs.Irq}. The host's
+ * {@link NicEntity} does RSS and hands each queue the packets of a wire train that hash to it
+ * ({@link Msgs.WireTrain}, packet 0 arriving at the message time); the core's NAPI poll reads the ring and
+ * ends with {@link Msgs.NapiComplete}.
+ *
+ * <p>Cheap when idle: no event is scheduled until the first packet (the adaptive-moderation sampler
+ * starts then, on the sample grid it would have had, and stops after a sample without packets).
+ */
+final class NicQueue extends Entity<Object> {
+  private final HostKernel h;
+  private final RxRing r;
+  /** IRQ affinity (smp_affinity of the queue's MSI-X vector). */
+  private final EntityRef<Object> irqCore;
+  /** The adaptive moderation sampler (Msgs.AutoModer) is scheduled. */
+  private boolean sampling;
+
+  NicQueue(HostKernel h, int queue) {
+    this.h = h;
+    this.r = h.rings[queue];
+    this.irqCore = h.coreRefs[h.irqCpu(queue)];
+    r.moderNanos = h.p.rxUsecs;
+  }
+
+  @Override
+  protected void onMessage(Object m) {
+    if (m instanceof Msgs.WireTrain w) {
+      receive(w);
+    } else if (m instanceof Msgs.ModTimer) {
+      r.timerPending = false;
+      if (r.armed) fire(0);
+    } else if (m instanceof Msgs.NapiComplete c) {
+      napiComplete(c.armedAt());
+    } else if (m instanceof Msgs.AutoModer a) {
+      if (autoModeration() && now() + h.p.adaptiveRxSampleNanos < endNanos()) schedule(h.p.adaptiveRxSampleNanos, a);
+      else sampling = false;
+    }
+  }
+
+  /** The packets of a wire train that RSS put on this queue: packet 0 arrives now, the rest back to back. */
+  private void receive(Msgs.WireTrain w) {
+    if (h.p.adaptiveRx && !sampling) startSampling();
+    long t = now();
+    for (int i = 0; i < w.pkts().length; i++) {
+      Packet p = w.pkts()[i];
+      if (i > 0) t += NicEntity.serNanos(p.len() + w.wireOverhead(), w.bitsPerSec());
+      if (!r.offer(p, t, p.len() + NicEntity.overhead(h, p) - 24)) { // frame bytes (no preamble, IFG, FCS)
+        h.drop("nic_ring", "ring_full", 1);
+        continue;
+      }
+      if (r.armed && !r.timerPending) {
+        long at = Math.max(t, r.armedAt);
+        if (r.size() >= h.p.rxFrames) fire(Math.max(0, at - now()));
+        else {
+          r.timerPending = true;
+          schedule(at - now() + r.moderNanos, new Msgs.ModTimer(r.queue));
+        }
+      }
+    }
+  }
+
+  /** napi_complete_done: re-arm the IRQ; pending descriptors raise it again after moderation. */
+  private void napiComplete(long armedAt) {
+    r.armed = true;
+    r.armedAt = armedAt;
+    if (r.size() > 0) {
+      long na = r.nextArrivalAfter(now());
+      long next = Math.max(armedAt, na < 0 ? armedAt : na);
+      r.armed = false;
+      send(irqCore, next - now() + r.moderNanos + h.p.irqLatency, new Msgs.Irq(r.queue));
+    }
+  }
+
+  private void fire(long delay) {
+    r.armed = false;
+    send(irqCore, delay + h.p.irqLatency, new Msgs.Irq(r.queue));
+  }
+
+  /**
+   * Starts the sampler on the grid of the host's sample period (samples at k x period). Every sample missed
+   * while idle saw no packets and would have set rx-usecs-low, so that is applied if one was due.
+   */
+  private void startSampling() {
+    long period = h.p.adaptiveRxSampleNanos;
+    long next = (now() / period + 1) * period;
+    if (now() >= period) {
+      r.moderNanos = h.p.rxUsecsLow;
+      r.lastModerPackets = r.received;
+      r.lastModerBytes = r.bytes;
+    }
+    if (next < endNanos()) {
+      sampling = true;
+      schedule(next - now(), new Msgs.AutoModer());
+    }
+  }
+
+  /**
+   * mlx4_en_auto_moderation (en_netdev.c, Linux 4.4) for this ring: packet rate and average size over the
+   * sample period pick the CQ's moder_time: rx_usecs_low below pkt_rate_low, rx_usecs_high above
+   * pkt_rate_high, linear in between; rx_usecs_low when the rate is under MLX4_EN_RX_RATE_THRESH /
+   * rx_ring_num or the packets are small (avg <= MLX4_EN_AVG_PKT_SMALL). Returns false after a sample
+   * without packets (the sampler then sleeps until the next packet).
+   */
+  private boolean autoModeration() {
+    long period = h.p.adaptiveRxSampleNanos;
+    long packets = r.received - r.lastModerPackets;
+    long rate = packets * 1_000_000_000L / period;
+    long avg = packets > 0 ? (r.bytes - r.lastModerBytes) / packets : 0;
+    long moder;
+    if (rate > h.p.adaptiveRateThresh / h.rings.length && avg > h.p.avgPktSmall) {
+      if (rate < h.p.pktRateLow) moder = h.p.rxUsecsLow;
+      else if (rate > h.p.pktRateHigh) moder = h.p.rxUsecsHigh;
+      else moder = (rate - h.p.pktRateLow) * (h.p.rxUsecsHigh - h.p.rxUsecsLow) / (h.p.pktRateHigh - h.p.pktRateLow)
+          + h.p.rxUsecsLow;
+    } else {
+      moder = h.p.rxUsecsLow;
+    }
+    r.moderNanos = moder;
+    r.lastModerPackets = r.received;
+    r.lastModerBytes = r.bytes;
+    return packets > 0;
+  }
+}
