@@ -28,12 +28,33 @@ import picocli.CommandLine.Spec;
         org.cnemu.experiments.cli.ClusterCommand.class,
         org.cnemu.experiments.cli.AbCommand.class,
         org.cnemu.experiments.cli.ListPoliciesCommand.class,
+        org.cnemu.experiments.daemon.DaemonCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 ok, 1 run failed, 2 bad input (usage or invalid experiment).",
         "Example: cnemu run experiments/quickstart.conf"})
 public final class Cli implements Callable<Integer> {
   @Spec
   CommandSpec spec;
+
+  /** Where this command line was invoked (the daemon serves other folders than its own). */
+  private final Invocation invocation;
+
+  public Cli() {
+    this(Invocation.local());
+  }
+
+  Cli(Invocation invocation) {
+    this.invocation = invocation;
+  }
+
+  /**
+   * The invocation of the command line {@code spec} belongs to; {@link Invocation#local()} when the
+   * command was built without a {@code Cli} root (tests that construct a subcommand directly).
+   */
+  public static Invocation invocation(CommandSpec spec) {
+    Object root = spec.root().userObject();
+    return root instanceof Cli c ? c.invocation : Invocation.local();
+  }
 
   @Override
   public Integer call() {
@@ -51,12 +72,19 @@ public final class Cli implements Callable<Integer> {
     int code = execute(args, out, err);
     out.flush();
     err.flush();
+    // The only exit of the fresh-JVM path; everything below returns its code (the daemon serves
+    // execute() in process and must never exit).
     System.exit(code);
   }
 
   /** Runs the command line in-process with the given streams (tests use this). */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cl = new CommandLine(new Cli());
+    return execute(args, out, err, Invocation.local());
+  }
+
+  /** Runs the command line in-process for {@code invocation} (the daemon: the caller's folder and terminal). */
+  public static int execute(String[] args, PrintWriter out, PrintWriter err, Invocation invocation) {
+    CommandLine cl = new CommandLine(new Cli(invocation));
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler((ex, a) -> {
@@ -68,7 +96,7 @@ public final class Cli implements Callable<Integer> {
     });
     cl.setExecutionExceptionHandler((ex, c, parse) -> {
       c.getErr().println("error: " + ExperimentRunner.describe(ex));
-      if (System.getenv("CNEMU_DEBUG") != null) ex.printStackTrace(c.getErr());
+      if (invocation.debug()) ex.printStackTrace(c.getErr());
       return ExitCodes.FAILURE;
     });
     int code = cl.execute(args);

@@ -53,7 +53,7 @@ public final class BenchStarCommand implements Callable<Integer> {
   CommandSpec spec;
 
   /** The experiment file text of the star scenario (the same as experiments/bench/star-N.conf). */
-  static String experiment(int hosts, int ms, int partitions) {
+  public static String experiment(int hosts, int ms, int partitions) {
     StringBuilder b = new StringBuilder();
     b.append("experiment {\n  name = \"star-").append(hosts).append("\"\n  seed = 7\n  duration = ").append(ms)
         .append("ms\n  warmup = 0ms\n  model = \"kernel\"\n  profile = \"hotcloud19\"\n  steering = \"vanilla\"\n")

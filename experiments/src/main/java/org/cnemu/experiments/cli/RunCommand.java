@@ -9,7 +9,9 @@ import org.cnemu.emulator.Coordinator;
 import org.cnemu.emulator.cluster.ClusterNode;
 import org.cnemu.emulator.model.ModelRegistry;
 import org.cnemu.experiments.live.LiveMetrics;
+import org.cnemu.experiments.Cli;
 import org.cnemu.experiments.ExitCodes;
+import org.cnemu.experiments.Invocation;
 import org.cnemu.experiments.config.EngineSettings;
 import org.cnemu.experiments.config.ExperimentLoader;
 import org.cnemu.experiments.config.LoadedExperiment;
@@ -92,7 +94,8 @@ public final class RunCommand implements Callable<Integer> {
     Map<String, Object> overrides = new LinkedHashMap<>();
     if (seed != null) overrides.put("experiment.seed", seed);
     if (partitions != null) overrides.put("experiment.engine.partitions", partitions);
-    LoadedExperiment experiment = new ExperimentLoader().load(file, overrides);
+    Invocation invocation = Cli.invocation(spec);
+    LoadedExperiment experiment = new ExperimentLoader().load(file, overrides, invocation.cwd());
     if (!experiment.ok()) {
       Output.problems(stderr, experiment.problems());
       return ExitCodes.BAD_INPUT;
@@ -113,16 +116,21 @@ public final class RunCommand implements Callable<Integer> {
     LiveMetrics.Settings live = prometheusPort == null ? null
         : new LiveMetrics.Settings(prometheusHost, prometheusPort, instrumentActors,
             com.typesafe.config.ConfigFactory.empty());
-    ExperimentRunner.Options options = new ExperimentRunner.Options(out, threads, !noReport, target, live);
-    if (org.cnemu.experiments.run.SweepRunner.isSweep(experiment)) return SweepRun.run(spec.commandLine(), experiment, options, quiet);
-    Path dir = ExperimentRunner.outputDir(s, options);
+    ExperimentRunner.Options given = new ExperimentRunner.Options(out, threads, !noReport, target, live);
+    boolean sweep = org.cnemu.experiments.run.SweepRunner.isSweep(experiment);
+    // The results folder as the user names it (--out, experiment.output.dir or results/<name>) and as
+    // this JVM writes it: the same unless the daemon serves a caller in another folder.
+    Invocation.PathView dir = invocation.view(ExperimentRunner.outputDir(
+        sweep ? EngineSettings.from(org.cnemu.experiments.config.Sweep.base(experiment.experiment())) : s, given));
+    ExperimentRunner.Options options = new ExperimentRunner.Options(dir.actual(), threads, !noReport, target, live);
+    if (sweep) return SweepRun.run(spec.commandLine(), experiment, options, quiet, dir, invocation.interactive());
     if (!quiet) {
       stdout.printf("cnemu: experiment '%s', model %s, %d run%s from seed %d, %s virtual, %d partitions, %d threads%n",
           s.name(), s.model(), s.runs(), s.runs() == 1 ? "" : "s", s.seed(),
           experiment.experiment().getString("duration"), s.partitions(), ExperimentRunner.threads(s, options));
       stdout.flush();
     }
-    boolean showProgress = !quiet && System.console() != null;
+    boolean showProgress = !quiet && invocation.interactive();
     ExperimentRunner runner = new ExperimentRunner(new ModelRegistry().get(s.model()));
     ExperimentRunner.PointOutcome outcome = runner.run(experiment, options, new ExperimentRunner.Listener() {
       private ProgressLine line;
@@ -159,7 +167,7 @@ public final class RunCommand implements Callable<Integer> {
       return ExitCodes.FAILURE;
     }
     Path result = outcome.summaryFile() != null ? outcome.summaryFile() : outcome.runs().get(0).resultsFile();
-    stdout.println(quiet ? result.toString() : "\nresults: " + result);
+    stdout.println(quiet ? dir.show(result) : "\nresults: " + dir.show(result));
     stdout.flush();
     return ExitCodes.OK;
   }

@@ -9,6 +9,7 @@ import java.util.Map;
 import org.cnemu.emulator.Coordinator;
 import org.cnemu.emulator.model.ModelRegistry;
 import org.cnemu.experiments.ExitCodes;
+import org.cnemu.experiments.Invocation;
 import org.cnemu.experiments.config.EngineSettings;
 import org.cnemu.experiments.config.LoadedExperiment;
 import org.cnemu.experiments.config.Sweep;
@@ -27,9 +28,13 @@ public final class SweepRun {
 
   private SweepRun() {}
 
-  /** Runs the sweep and prints progress, one line per point and a table; returns the exit code. */
-  public static int run(CommandLine cl, LoadedExperiment experiment, ExperimentRunner.Options options, boolean quiet)
-      throws IOException {
+  /**
+   * Runs the sweep and prints progress, one line per point and a table; returns the exit code.
+   * {@code view} maps the results folder back to the name the user gave it (the daemon serves callers
+   * in other folders), {@code interactive} draws the progress line.
+   */
+  public static int run(CommandLine cl, LoadedExperiment experiment, ExperimentRunner.Options options, boolean quiet,
+      Invocation.PathView view, boolean interactive) throws IOException {
     PrintWriter stdout = cl.getOut();
     PrintWriter stderr = cl.getErr();
     Sweep sweep = Sweep.of(experiment.experiment());
@@ -42,7 +47,7 @@ public final class SweepRun {
           s.seed(), experiment.experiment().getString("duration"), ExperimentRunner.threads(s, options));
       stdout.flush();
     }
-    boolean showProgress = !quiet && System.console() != null;
+    boolean showProgress = !quiet && interactive;
     SweepRunner.SweepOutcome outcome = new SweepRunner(new ModelRegistry()).run(experiment, options,
         new SweepRunner.Listener() {
           private ProgressLine line;
@@ -97,7 +102,8 @@ public final class SweepRun {
       stdout.flush();
       return ExitCodes.FAILURE;
     }
-    stdout.println(quiet ? outcome.summaryFile().toString() : "\nresults: " + outcome.summaryFile());
+    String summary = view.show(outcome.summaryFile());
+    stdout.println(quiet ? summary : "\nresults: " + summary);
     stdout.flush();
     return ExitCodes.OK;
   }

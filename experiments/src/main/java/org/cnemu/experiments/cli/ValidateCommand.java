@@ -26,9 +26,10 @@ public final class ValidateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ExperimentLoader loader = new ExperimentLoader();
+    Path cwd = org.cnemu.experiments.Cli.invocation(spec).cwd();
     boolean bad = false;
     for (Path f : files) {
-      LoadedExperiment e = loader.load(f);
+      LoadedExperiment e = loader.load(f, java.util.Map.of(), cwd);
       if (e.ok()) {
         EngineSettings s = EngineSettings.from(org.cnemu.experiments.config.Sweep.base(e.experiment()));
         String points = "";

@@ -48,7 +48,32 @@ public final class ExperimentLoader {
    *     they take precedence over the file and appear in the resolved config like any other value
    */
   public LoadedExperiment load(Path path, Map<String, Object> overrides) {
-    String file = path.toString();
+    return load(path, overrides, null);
+  }
+
+  /**
+   * Loads {@code path} as named by a caller whose working folder is {@code cwd} (null: this JVM's). The
+   * resident daemon reads the caller's relative paths against {@code cwd}; messages still name files
+   * the way the caller wrote them, exactly as a fresh JVM started in {@code cwd} would.
+   */
+  public LoadedExperiment load(Path path, Map<String, Object> overrides, Path cwd) {
+    if (cwd == null || path.isAbsolute()) return loadAs(path, path, overrides);
+    LoadedExperiment e = loadAs(path, cwd.resolve(path), overrides);
+    if (e.problems().isEmpty()) return e;
+    // HOCON names the file (and its includes) as parsed, i.e. under cwd: give them back their relative names.
+    String prefix = cwd.toString().endsWith("/") ? cwd.toString() : cwd + "/";
+    List<ConfigProblem> renamed = new ArrayList<>(e.problems().size());
+    for (ConfigProblem p : e.problems()) {
+      String f = p.file();
+      renamed.add(f != null && f.startsWith(prefix)
+          ? new ConfigProblem(f.substring(prefix.length()), p.line(), p.key(), p.message()) : p);
+    }
+    return new LoadedExperiment(e.file(), e.resolved(), e.experiment(), e.pekkoOverrides(), e.kamonOverrides(),
+        Problems.sorted(renamed));
+  }
+
+  private LoadedExperiment loadAs(Path shown, Path path, Map<String, Object> overrides) {
+    String file = shown.toString();
     if (!Files.exists(path)) return failed(file, "no such file");
     if (Files.isDirectory(path)) return failed(file, "is a directory, expected an experiment file");
     if (!Files.isReadable(path)) return failed(file, "cannot read file (permission denied)");

@@ -1,0 +1,94 @@
+package org.cnemu.experiments.daemon;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The daemon's wire protocol from Java ({@link DaemonServer} describes it): {@code cnemu daemon
+ * stop|status} and the tests use it. bin/cnemu speaks the same protocol in bash.
+ */
+public final class DaemonClient {
+  private final int port;
+  private final String token;
+
+  public DaemonClient(int port, String token) {
+    this.port = port;
+    this.token = token;
+  }
+
+  /** What an exec answered: the first line, and when accepted the exit code (-1: connection lost). */
+  public record Result(String answer, int code) {
+    public boolean accepted() {
+      return "accepted".equals(answer);
+    }
+  }
+
+  /** The daemon's one-line answer to {@code status} or {@code stop}. */
+  public String control(String op) throws IOException {
+    try (Socket s = connect()) {
+      send(s.getOutputStream(), List.of(DaemonServer.MAGIC, token, op));
+      BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+      String line = r.readLine();
+      return line == null ? "" : line;
+    }
+  }
+
+  /** Runs a command line in the daemon, writing its output to {@code out} and {@code err} as it comes. */
+  public Result exec(String cwd, List<String> args, PrintWriter out, PrintWriter err) throws IOException {
+    try (Socket s = connect()) {
+      List<String> fields = new java.util.ArrayList<>(List.of(DaemonServer.MAGIC, token, "exec", cwd,
+          "tty=0 debug=0", Integer.toString(args.size())));
+      fields.addAll(args);
+      send(s.getOutputStream(), fields);
+      BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+      String first = r.readLine();
+      if (!"accepted".equals(first)) return new Result(first == null ? "" : first, -1);
+      String line;
+      while ((line = r.readLine()) != null) {
+        if (line.isEmpty()) continue;
+        String text = line.substring(1);
+        switch (line.charAt(0)) {
+          case 'o' -> out.println(text);
+          case 'O' -> out.print(text);
+          case 'e' -> err.println(text);
+          case 'E' -> err.print(text);
+          case 'x' -> {
+            out.flush();
+            err.flush();
+            return new Result(first, Integer.parseInt(text));
+          }
+          default -> { } // a newer server's record: ignore
+        }
+      }
+      out.flush();
+      err.flush();
+      return new Result(first, -1);
+    }
+  }
+
+  private Socket connect() throws IOException {
+    Socket s = new Socket();
+    s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
+    s.setSoTimeout(0);
+    return s;
+  }
+
+  private static void send(OutputStream out, List<String> fields) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    for (String f : fields) {
+      b.write(f.getBytes(StandardCharsets.UTF_8));
+      b.write(0);
+    }
+    out.write(b.toByteArray());
+    out.flush();
+  }
+}

@@ -1,0 +1,324 @@
+package org.cnemu.experiments.daemon;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.cnemu.experiments.Cli;
+import org.cnemu.experiments.ExitCodes;
+import org.cnemu.experiments.Invocation;
+import org.cnemu.experiments.run.ExperimentRunner;
+
+/**
+ * The resident cnemu JVM ({@code cnemu daemon start}): serves {@code run} and {@code validate} command
+ * lines in process, so that a user's command skips JVM start-up, class loading and JIT warm-up.
+ *
+ * <p>Security: it listens on 127.0.0.1 only, on an ephemeral port, and serves only clients that present
+ * the random token of its state file (mode 600, see {@link DaemonState}); anything else is refused
+ * before a single argument is read.
+ *
+ * <p>One command at a time: a client arriving while one runs is answered {@code busy} at once (it then
+ * runs a fresh JVM instead of waiting). Commands it must not serve (other subcommands, --cluster,
+ * --prometheus, --instrument-actors, which hold ports or global telemetry state) are answered
+ * {@code unsupported}, and the client falls back the same way.
+ *
+ * <p>Wire protocol (bash-friendly: the client is bin/cnemu over /dev/tcp). Request: NUL-terminated UTF-8
+ * fields {@code cnemu-daemon-1, token, op}; op {@code exec} continues with {@code cwd, flags, argc,
+ * arg...} (flags: space-separated {@code tty=0|1 debug=0|1}); ops {@code status} and {@code stop} end
+ * there. Response: {@code \n}-terminated lines. First one of {@code accepted}, {@code busy},
+ * {@code unsupported}, {@code denied}, {@code bad-request} (all but the first end the connection);
+ * after {@code accepted}: output records whose first character says where the rest goes ({@code o}
+ * stdout line, {@code O} stdout text without a newline, {@code e}/{@code E} the same for stderr), then
+ * {@code x<exit code>} last. A run's output is never mixed with another's: each connection has its
+ * own writers and only one command runs at a time.
+ */
+public final class DaemonServer implements AutoCloseable {
+  public static final String MAGIC = "cnemu-daemon-1";
+  /** The subcommands served in process; everything else gets a fresh JVM. */
+  static final Set<String> SERVED = Set.of("run", "validate");
+  /** Options whose runs hold sockets or process-wide telemetry (Kamon): fresh JVM. */
+  static final Set<String> NOT_SERVED_OPTIONS = Set.of("--cluster", "--bind", "--nodes", "--prometheus",
+      "--prometheus-host", "--instrument-actors");
+  /** A request must arrive within this time; a silent client cannot hold the daemon. */
+  static final int REQUEST_TIMEOUT_MS = 10_000;
+  private static final int MAX_FIELD = 64 * 1024;
+  private static final int MAX_ARGS = 4096;
+
+  private final ServerSocket server;
+  private final byte[] token;
+  private final String tokenText;
+  private final AtomicBoolean busy = new AtomicBoolean();
+  private final CountDownLatch stopRequested = new CountDownLatch(1);
+  private final Thread acceptor;
+
+  /** Binds 127.0.0.1 on an ephemeral port with a fresh random token; {@link #start()} to serve. */
+  public DaemonServer() throws IOException {
+    this(newToken());
+  }
+
+  DaemonServer(String token) throws IOException {
+    this.tokenText = token;
+    this.token = token.getBytes(StandardCharsets.UTF_8);
+    server = new ServerSocket();
+    server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+    acceptor = new Thread(this::acceptLoop, "cnemu-daemon-accept");
+  }
+
+  static String newToken() {
+    byte[] b = new byte[32];
+    new SecureRandom().nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+
+  public int port() {
+    return server.getLocalPort();
+  }
+
+  public String token() {
+    return tokenText;
+  }
+
+  public DaemonServer start() {
+    acceptor.start();
+    return this;
+  }
+
+  /** Blocks until a client asks to stop, then until the command being served (if any) has finished. */
+  public void awaitStop() throws InterruptedException {
+    stopRequested.await();
+    close();
+    while (busy.get()) Thread.sleep(20);
+  }
+
+  @Override
+  public void close() {
+    try {
+      server.close();
+    } catch (IOException ignored) {
+      // closing a listening socket cannot fail in a way worth reporting
+    }
+  }
+
+  private void acceptLoop() {
+    while (!server.isClosed()) {
+      Socket s;
+      try {
+        s = server.accept();
+      } catch (IOException e) {
+        if (server.isClosed()) return;
+        continue;
+      }
+      // One thread per connection: reading a request (bounded by the timeout) or answering busy never
+      // waits for the command being served.
+      Thread t = new Thread(() -> handle(s), "cnemu-daemon-client");
+      t.setDaemon(true);
+      t.start();
+    }
+  }
+
+  private void handle(Socket s) {
+    try (s) {
+      s.setSoTimeout(REQUEST_TIMEOUT_MS);
+      s.setTcpNoDelay(true);
+      InputStream in = new BufferedInputStream(s.getInputStream());
+      OutputStream out = new BufferedOutputStream(s.getOutputStream());
+      if (!MAGIC.equals(field(in))) {
+        reply(out, "bad-request");
+        return;
+      }
+      String presented = field(in);
+      if (presented == null || !MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8))) {
+        reply(out, "denied");
+        return;
+      }
+      String op = field(in);
+      if ("status".equals(op)) {
+        reply(out, "status " + (busy.get() ? "busy" : "idle") + " pid=" + ProcessHandle.current().pid());
+      } else if ("stop".equals(op)) {
+        reply(out, "stopping");
+        stopRequested.countDown();
+      } else if ("exec".equals(op)) {
+        exec(s, in, out);
+      } else {
+        reply(out, "bad-request");
+      }
+    } catch (IOException e) {
+      // the client went away or sent garbage: nothing to answer
+    }
+  }
+
+  private void exec(Socket s, InputStream in, OutputStream out) throws IOException {
+    String cwd = field(in);
+    String flags = field(in);
+    String argc = field(in);
+    int n;
+    try {
+      n = Integer.parseInt(argc == null ? "" : argc);
+    } catch (NumberFormatException e) {
+      n = -1;
+    }
+    if (cwd == null || flags == null || n < 0 || n > MAX_ARGS || !Path.of(cwd).isAbsolute()) {
+      reply(out, "bad-request");
+      return;
+    }
+    List<String> args = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      String a = field(in);
+      if (a == null) {
+        reply(out, "bad-request");
+        return;
+      }
+      args.add(a);
+    }
+    if (!servable(args)) {
+      reply(out, "unsupported");
+      return;
+    }
+    if (!busy.compareAndSet(false, true)) {
+      reply(out, "busy");
+      return;
+    }
+    try {
+      if (stopRequested.getCount() == 0) {
+        reply(out, "busy"); // stopping: the client runs a fresh JVM
+        return;
+      }
+      s.setSoTimeout(0);
+      reply(out, "accepted");
+      List<String> f = List.of(flags.split(" "));
+      Invocation inv = new Invocation(Path.of(cwd), f.contains("tty=1"), f.contains("debug=1"));
+      Frames frames = new Frames(out);
+      PrintWriter stdout = new PrintWriter(new ChannelWriter(frames, 'o', 'O'), true);
+      PrintWriter stderr = new PrintWriter(new ChannelWriter(frames, 'e', 'E'), true);
+      int code;
+      try {
+        code = Cli.execute(args.toArray(String[]::new), stdout, stderr, inv);
+      } catch (RuntimeException | LinkageError | StackOverflowError e) {
+        // Cli.execute handles command failures itself; this is a bug escaping it. Report it like a failed run.
+        stderr.println("error: " + ExperimentRunner.describe(e));
+        code = ExitCodes.FAILURE;
+      }
+      stdout.flush();
+      stderr.flush();
+      frames.send('x', Integer.toString(code));
+    } finally {
+      busy.set(false);
+    }
+  }
+
+  /** Whether a command line is one the daemon runs in process. */
+  static boolean servable(List<String> args) {
+    if (args.isEmpty() || !SERVED.contains(args.get(0))) return false;
+    for (String a : args) {
+      int eq = a.indexOf('=');
+      String name = eq > 0 ? a.substring(0, eq) : a;
+      if (NOT_SERVED_OPTIONS.contains(name)) return false;
+    }
+    return true;
+  }
+
+  /** One NUL-terminated field, or null at end of stream; bounded so a client cannot exhaust memory. */
+  private static String field(InputStream in) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    while (true) {
+      int c = in.read();
+      if (c < 0) return null;
+      if (c == 0) return b.toString(StandardCharsets.UTF_8);
+      if (b.size() >= MAX_FIELD) throw new IOException("field too long");
+      b.write(c);
+    }
+  }
+
+  private static void reply(OutputStream out, String line) throws IOException {
+    out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+
+  /**
+   * The response stream of one connection. Once the client is gone (Ctrl-C), writes are dropped: the
+   * command runs to its end (its results folder ends complete, or marked incomplete as usual) and the
+   * daemon is free for the next client.
+   */
+  static final class Frames {
+    private final OutputStream out;
+    private boolean broken;
+
+    Frames(OutputStream out) {
+      this.out = out;
+    }
+
+    synchronized void send(char kind, CharSequence text) {
+      if (broken) return;
+      try {
+        out.write((kind + text.toString() + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+      } catch (SocketException e) {
+        broken = true;
+      } catch (IOException e) {
+        broken = true;
+      }
+    }
+  }
+
+  /**
+   * One of stdout/stderr as records: each line as {@code line} + text, text flushed before its newline
+   * (a progress line's {@code \r} updates) as {@code partial} + text.
+   */
+  static final class ChannelWriter extends Writer {
+    private final Frames frames;
+    private final char line;
+    private final char partial;
+    private final StringBuilder pending = new StringBuilder();
+
+    ChannelWriter(Frames frames, char line, char partial) {
+      this.frames = frames;
+      this.line = line;
+      this.partial = partial;
+    }
+
+    @Override
+    public synchronized void write(char[] cbuf, int off, int len) {
+      for (int i = off; i < off + len; i++) {
+        char c = cbuf[i];
+        if (c == '\n') {
+          frames.send(line, pending);
+          pending.setLength(0);
+        } else {
+          pending.append(c);
+        }
+      }
+    }
+
+    @Override
+    public synchronized void flush() {
+      if (pending.length() > 0) {
+        frames.send(partial, pending);
+        pending.setLength(0);
+      }
+    }
+
+    @Override
+    public void close() {
+      flush();
+    }
+  }
+}
