@@ -12,7 +12,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -210,6 +209,7 @@ public final class DaemonServer implements AutoCloseable {
       PrintWriter stdout = new PrintWriter(new ChannelWriter(frames, 'o', 'O'), true);
       PrintWriter stderr = new PrintWriter(new ChannelWriter(frames, 'e', 'E'), true);
       int code;
+      long t0 = System.nanoTime();
       try {
         code = Cli.execute(args.toArray(String[]::new), stdout, stderr, inv);
       } catch (RuntimeException | LinkageError | StackOverflowError e) {
@@ -219,6 +219,12 @@ public final class DaemonServer implements AutoCloseable {
       }
       stdout.flush();
       stderr.flush();
+      // The daemon's log (its stdout): one line per served command, for `cnemu daemon` users and CI;
+      // written before the exit code, so that it is there when the client returns.
+      System.out.printf(java.util.Locale.ROOT, "%s served %s in %s: exit %d, %.3f s%s%n", java.time.Instant.now(),
+          String.join(" ", args), cwd, code, (System.nanoTime() - t0) / 1e9,
+          frames.broken() ? " (client gone before the end)" : "");
+      System.out.flush();
       frames.send('x', Integer.toString(code));
     } finally {
       busy.set(false);
@@ -266,15 +272,17 @@ public final class DaemonServer implements AutoCloseable {
       this.out = out;
     }
 
+    synchronized boolean broken() {
+      return broken;
+    }
+
     synchronized void send(char kind, CharSequence text) {
       if (broken) return;
       try {
         out.write((kind + text.toString() + "\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
-      } catch (SocketException e) {
-        broken = true;
       } catch (IOException e) {
-        broken = true;
+        broken = true; // the client is gone: drop the rest of the output, let the command finish
       }
     }
   }

@@ -1,0 +1,205 @@
+package org.cnemu.experiments.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.cnemu.experiments.Cli;
+import org.cnemu.experiments.ExitCodes;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The daemon over real loopback sockets, driven by a client speaking the same protocol as bin/cnemu's. */
+class DaemonServerTest {
+  @TempDir
+  Path dir;
+
+  private DaemonServer server;
+  private DaemonClient client;
+
+  @BeforeEach
+  void start() throws IOException {
+    server = new DaemonServer().start();
+    client = new DaemonClient(server.port(), server.token());
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  record Served(DaemonClient.Result result, String out, String err) {}
+
+  private Served exec(DaemonClient c, String... args) throws IOException {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    DaemonClient.Result r = c.exec(dir.toString(), List.of(args), new PrintWriter(out), new PrintWriter(err));
+    return new Served(r, out.toString(), err.toString());
+  }
+
+  private static String quickstartText() throws IOException {
+    Path p = Path.of("quickstart.conf");
+    return Files.readString(Files.exists(p) ? p : Path.of("experiments", "quickstart.conf"));
+  }
+
+  /** A PHOLD run long enough (seconds) to find the daemon busy. */
+  private Path longRun() throws IOException {
+    return Files.writeString(dir.resolve("long.conf"),
+        quickstartText().replace("duration = 2ms", "duration = 10ms").replace("name = \"quickstart\"", "name = \"long\""));
+  }
+
+  @Test
+  void listensOnLoopbackOnly() {
+    assertTrue(server.port() > 0);
+    assertEquals(64, server.token().length());
+  }
+
+  @Test
+  void servesValidateOverARealConnection() throws IOException {
+    Files.writeString(dir.resolve("quickstart.conf"), quickstartText());
+    Served s = exec(client, "validate", "quickstart.conf");
+    assertTrue(s.result().accepted(), s.result().answer());
+    assertEquals(ExitCodes.OK, s.result().code(), s.err());
+    assertEquals("quickstart.conf: ok (experiment 'quickstart', model phold, 1 run, 2ms virtual)\n", s.out());
+    assertEquals("", s.err());
+  }
+
+  @Test
+  void badFileExits2WithTheSameLinesAsAFreshCli() throws IOException {
+    Files.writeString(dir.resolve("bad.conf"), "experiment {\n  duraton = 1ms\n  seed = -1\n}\n");
+    Served s = exec(client, "run", "bad.conf", "--out", "out");
+    assertEquals(ExitCodes.BAD_INPUT, s.result().code());
+    assertEquals("bad.conf:2: experiment.duraton: unknown key; did you mean 'duration'?\n"
+        + "bad.conf:3: experiment.seed: must not be negative, got -1\n" + "2 problems\n", s.err());
+    assertEquals("", s.out());
+    assertFalse(Files.exists(dir.resolve("out")));
+
+    Served missing = exec(client, "validate", "nope.conf");
+    assertEquals(ExitCodes.BAD_INPUT, missing.result().code());
+    assertEquals("nope.conf: no such file\n1 problem\n", missing.err());
+  }
+
+  @Test
+  void wrongTokenIsDeniedBeforeAnythingRuns() throws IOException {
+    Files.writeString(dir.resolve("quickstart.conf"), quickstartText());
+    String wrong = server.token().substring(1) + (server.token().charAt(0) == 'a' ? 'b' : 'a');
+    Served s = exec(new DaemonClient(server.port(), wrong), "run", "quickstart.conf", "--out", "out", "--quiet");
+    assertEquals("denied", s.result().answer());
+    assertEquals("", s.out() + s.err());
+    assertFalse(Files.exists(dir.resolve("out")));
+    assertEquals("denied", new DaemonClient(server.port(), "").control("stop"));
+    // still serving after refusing
+    assertTrue(client.control("status").startsWith("status idle"), "daemon should still answer");
+  }
+
+  @Test
+  void garbageIsABadRequest() throws IOException {
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+      OutputStream o = s.getOutputStream();
+      o.write("GET / HTTP/1.0\r\n\r\n\0".getBytes(StandardCharsets.US_ASCII));
+      o.flush();
+      assertEquals("bad-request", new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip());
+    }
+  }
+
+  @Test
+  void resultsAreByteIdenticalToTheInProcessCli() throws IOException {
+    Files.writeString(dir.resolve("quickstart.conf"), quickstartText());
+    Served s = exec(client, "run", "quickstart.conf", "--out", "served", "--quiet", "--no-report");
+    assertEquals(ExitCodes.OK, s.result().code(), s.err());
+    assertEquals("served/results.json\n", s.out()); // named as the user named it, as a fresh JVM prints it
+
+    Path local = dir.resolve("local");
+    StringWriter out = new StringWriter();
+    int code = Cli.execute(new String[] {"run", dir.resolve("quickstart.conf").toString(), "--out", local.toString(),
+        "--quiet", "--no-report"}, new PrintWriter(out), new PrintWriter(new StringWriter()));
+    assertEquals(ExitCodes.OK, code);
+    assertArrayEquals(withoutWall(local.resolve("results.json")), withoutWall(dir.resolve("served/results.json")));
+
+    // and a second served run (a warm JVM with the first run's classes and JIT state) gives the same bytes
+    Served again = exec(client, "run", "quickstart.conf", "--out", "again", "--quiet", "--no-report");
+    assertEquals(ExitCodes.OK, again.result().code(), again.err());
+    assertArrayEquals(withoutWall(local.resolve("results.json")), withoutWall(dir.resolve("again/results.json")));
+  }
+
+  /** results.json up to its last section, {@code wall} (wall-clock figures, the only part allowed to differ). */
+  static byte[] withoutWall(Path results) throws IOException {
+    byte[] all = Files.readAllBytes(results);
+    String text = new String(all, StandardCharsets.UTF_8);
+    int wall = text.lastIndexOf("\"wall\"");
+    assertTrue(wall > 0, "no wall section in " + results);
+    return Arrays.copyOf(all, text.substring(0, wall).getBytes(StandardCharsets.UTF_8).length);
+  }
+
+  @Test
+  void aSecondClientIsRefusedWhileBusyAndAGoneClientDoesNotWedgeIt() throws Exception {
+    Path file = longRun();
+    // the first client starts a long run and goes away (Ctrl-C) right after it was accepted
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+      OutputStream o = s.getOutputStream();
+      for (String f : List.of(DaemonServer.MAGIC, server.token(), "exec", dir.toString(), "tty=0 debug=0", "5", "run",
+          file.getFileName().toString(), "--out", "long-out", "--no-report")) {
+        o.write(f.getBytes(StandardCharsets.UTF_8));
+        o.write(0);
+      }
+      o.flush();
+      byte[] first = s.getInputStream().readNBytes("accepted\n".length());
+      assertEquals("accepted\n", new String(first, StandardCharsets.UTF_8));
+    }
+    assertTrue(client.control("status").startsWith("status busy"));
+    Served refused = exec(client, "validate", "long.conf");
+    assertEquals("busy", refused.result().answer());
+    assertEquals("", refused.out() + refused.err());
+
+    // the abandoned run completes in the background; then the daemon serves again
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (client.control("status").startsWith("status busy")) {
+      assertTrue(System.nanoTime() < deadline, "the daemon stayed busy");
+      Thread.sleep(50);
+    }
+    String results = Files.readString(dir.resolve("long-out/results.json"));
+    assertTrue(results.contains("\"complete\" : true") || results.contains("\"complete\": true"), results);
+    Served next = exec(client, "validate", "long.conf");
+    assertEquals(ExitCodes.OK, next.result().code(), next.err());
+  }
+
+  @Test
+  void commandsItMustNotServeAreUnsupported() throws IOException {
+    assertEquals("unsupported", exec(client, "run", "x.conf", "--cluster", "127.0.0.1:1").result().answer());
+    assertEquals("unsupported", exec(client, "run", "x.conf", "--prometheus=9095").result().answer());
+    assertEquals("unsupported", exec(client, "suite").result().answer());
+    assertEquals("unsupported", exec(client, "daemon", "stop").result().answer());
+  }
+
+  @Test
+  void stopEndsTheServer() throws Exception {
+    CompletableFuture<Void> stopped = CompletableFuture.runAsync(() -> {
+      try {
+        server.awaitStop();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    assertEquals("stopping", client.control("stop"));
+    stopped.get(10, TimeUnit.SECONDS);
+    // no longer listening: a client's connect fails, and bin/cnemu then runs a fresh JVM
+    assertThrows(IOException.class, () -> client.control("status"));
+  }
+}
