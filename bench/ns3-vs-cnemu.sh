@@ -9,6 +9,7 @@
 #
 #   bench/ns3-vs-cnemu.sh                 # N = 8 and 64, 3 alternating pairs each
 #   HOSTS="8" REPEAT=5 bench/ns3-vs-cnemu.sh
+#   DAEMON=1 bench/ns3-vs-cnemu.sh        # triples: ns-3, cnemu in a fresh JVM, cnemu through the daemon
 #
 # Environment:
 #   HOSTS          host counts (default "8 64"); cnemu needs experiments/bench/star-N.conf
@@ -20,6 +21,10 @@
 #                  CNEMU_ARGS=--quiet to include the report layer's charts)
 #   JAVA_OPTS, CNEMU_FAST_START, CNEMU_CDS   passed on to bin/cnemu (CNEMU_FAST_START=1: C1-only JIT,
 #                  faster start-up for short runs; see docs/benchmarks.md)
+#   DAEMON=1       also time cnemu through a resident daemon (`cnemu daemon start`, docs/cli.md): started
+#                  once before the timed runs (private state folder under $WORK), one untimed warm-up run
+#                  per N, stopped at the end. Its whole process is the bash client's, as the user waits for
+#                  it; its CPU seconds are the client's plus the daemon's (from /proc/<pid>/stat).
 #   NS3_BIN        prebuilt ns-3 scenario binary (default: compiled from bench/ns3/star.cc into $WORK)
 #   WORK           scratch folder (default /tmp/cnemu-ns3-bench)
 #   NO_INSTALL=1   do not apt-get install libns3-dev (fail if it is missing)
@@ -57,6 +62,19 @@ fi
 # ---- cnemu: build once, outside the measurements
 "$CNEMU" --version >/dev/null
 
+SIMS="ns3 cnemu"
+if [ "${DAEMON:-0}" = 1 ]; then
+  SIMS="ns3 cnemu daemon"
+  # A private daemon: never one of the user's, and always stopped, even on failure.
+  export CNEMU_DAEMON_DIR="$WORK/daemon"
+  trap 'CNEMU_NO_DAEMON=0 "$CNEMU" daemon stop >/dev/null 2>&1 || true' EXIT
+  "$CNEMU" daemon start >&2
+  DAEMON_PID="$(sed -n 's/^pid=//p' "$CNEMU_DAEMON_DIR/daemon.state")"
+  CLK_TCK="$(getconf CLK_TCK)"
+fi
+# CPU seconds the daemon has used so far (user + sys)
+daemon_cpu() { awk -v t="$CLK_TCK" '{ sub(/^.*\) /, ""); printf "%.3f\n", ($12 + $13) / t }' "/proc/$DAEMON_PID/stat"; }
+
 now() { date +%s.%N; }
 
 # CPU seconds (user + sys) of a command, from GNU time when it is installed (else "-").
@@ -76,31 +94,46 @@ run_ns3() {
   echo "$t0 $t1 $(cpu)" | awk '{printf "%.3f %s\n", $2 - $1, $3}'
 }
 
-# Prints "<delivered packets> <wall seconds> <cpu seconds>" of one cnemu run.
+# Prints "<delivered packets> <wall seconds> <cpu seconds>" of one cnemu run; $2 = daemon: through the
+# daemon (whose CPU is added), else in a fresh JVM (CNEMU_NO_DAEMON=1).
 run_cnemu() {
-  local n=$1 t0 t1 dir="$WORK/cnemu-star-$1"
+  local n=$1 how=${2:-fresh} t0 t1 c0=0 c1=0 dir="$WORK/cnemu-star-$1"
   rm -rf "$dir"
-  t0=$(now)
-  # shellcheck disable=SC2086
-  timed "$CNEMU" run "$ROOT/experiments/bench/star-$n.conf" --out "$dir" $CNEMU_ARGS >/dev/null
-  t1=$(now)
+  if [ "$how" = daemon ]; then
+    c0=$(daemon_cpu)
+    t0=$(now)
+    # shellcheck disable=SC2086
+    CNEMU_NO_DAEMON=0 timed "$CNEMU" run "$ROOT/experiments/bench/star-$n.conf" --out "$dir" $CNEMU_ARGS >/dev/null
+    t1=$(now)
+    c1=$(daemon_cpu)
+    grep -q " served run .*star-$n.conf .*exit 0" <(tail -n 1 "$CNEMU_DAEMON_DIR/daemon.log") \
+      || { echo "the daemon did not serve the star-$n run (fell back to a fresh JVM?)" >&2; exit 1; }
+  else
+    t0=$(now)
+    # shellcheck disable=SC2086
+    CNEMU_NO_DAEMON=1 timed "$CNEMU" run "$ROOT/experiments/bench/star-$n.conf" --out "$dir" $CNEMU_ARGS >/dev/null
+    t1=$(now)
+  fi
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(f["packets_delivered"] for f in d["flows"]), end=" ")' \
     "$dir/results.json"
-  echo "$t0 $t1 $(cpu)" | awk '{printf "%.3f %s\n", $2 - $1, $3}'
+  echo "$t0 $t1 $(cpu) $c0 $c1" | awk '{ printf "%.3f ", $2 - $1; if ($3 == "-") print "-"; else printf "%.2f\n", $3 + $5 - $4 }'
 }
 
 median() { sort -g | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else printf "%.6g\n", (a[NR/2]+a[NR/2+1])/2 }'; }
 
 echo "# cnemu vs ns-3 3.37, star of N hosts, 10 ms virtual, $REPEAT alternating pairs per N, medians; $(date -u +%FT%TZ), $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# cnemu: $CNEMU run ... $CNEMU_ARGS ${JAVA_OPTS:+(JAVA_OPTS=$JAVA_OPTS)} ${CNEMU_FAST_START:+(CNEMU_FAST_START=$CNEMU_FAST_START)} ${CNEMU_CDS:+(CNEMU_CDS=$CNEMU_CDS)}"
+echo "# cnemu: $CNEMU run ... $CNEMU_ARGS${DAEMON:+ (DAEMON=$DAEMON: fresh JVM and daemon)} ${JAVA_OPTS:+(JAVA_OPTS=$JAVA_OPTS)} ${CNEMU_FAST_START:+(CNEMU_FAST_START=$CNEMU_FAST_START)} ${CNEMU_CDS:+(CNEMU_CDS=$CNEMU_CDS)}"
 printf "%-4s %-6s %9s %8s %8s %12s %12s   %s\n" N sim packets wall_s cpu_s pkts/wall_s pkts/cpu_s "runs (packets/wall s/cpu s)"
 for n in $HOSTS; do
-  : >"$WORK/ns3-$n.txt"; : >"$WORK/cnemu-$n.txt"
+  for sim in $SIMS; do : >"$WORK/$sim-$n.txt"; done
+  # untimed: the daemon's first run of this file (its own warm-up ran a shorter star)
+  if [ "${DAEMON:-0}" = 1 ]; then run_cnemu "$n" daemon >/dev/null; fi
   for r in $(seq 1 "$REPEAT"); do
     run_ns3 "$n" >>"$WORK/ns3-$n.txt"
     run_cnemu "$n" >>"$WORK/cnemu-$n.txt"
+    if [ "${DAEMON:-0}" = 1 ]; then run_cnemu "$n" daemon >>"$WORK/daemon-$n.txt"; fi
   done
-  for sim in ns3 cnemu; do
+  for sim in $SIMS; do
     f="$WORK/$sim-$n.txt"
     pk=$(awk '{print $1}' "$f" | median)
     w=$(awk '{print $2}' "$f" | median)
@@ -112,10 +145,17 @@ for n in $HOSTS; do
     eval "rate_$sim=$rate; crate_$sim=$crate"
   done
   # Ratio of the medians, and the median of the per-pair ratios (each pair ran back to back).
-  pair=$(paste "$WORK/cnemu-$n.txt" "$WORK/ns3-$n.txt" | awk '{printf "%.4f\n", ($1 / $2) / ($4 / $5)}' | median)
-  # shellcheck disable=SC2154
-  awk -v c="$rate_cnemu" -v s="$rate_ns3" -v cc="$crate_cnemu" -v cs="$crate_ns3" -v p="$pair" -v n="$n" 'BEGIN{
-    printf "N=%s ratio cnemu/ns-3, delivered packets per wall second: %.2fx (median of per-pair ratios %.2fx)", n, c / s, p
-    if (cs > 0) printf "; per CPU second: %.2fx", cc / cs
-    printf "\n" }'
+  for sim in $SIMS; do
+    [ "$sim" = ns3 ] && continue
+    pair=$(paste "$WORK/$sim-$n.txt" "$WORK/ns3-$n.txt" | awk '{printf "%.4f\n", ($1 / $2) / ($4 / $5)}' | median)
+    eval "c=\$rate_$sim; cc=\$crate_$sim"
+    label="cnemu"; [ "$sim" = daemon ] && label="cnemu through the daemon"
+    [ "$sim" = cnemu ] && [ "${DAEMON:-0}" = 1 ] && label="cnemu in a fresh JVM"
+    # shellcheck disable=SC2154
+    awk -v c="$c" -v s="$rate_ns3" -v cc="$cc" -v cs="$crate_ns3" -v p="$pair" -v n="$n" -v l="$label" 'BEGIN{
+      printf "N=%s ratio %s / ns-3, delivered packets per wall second: %.2fx (median of per-pair ratios %.2fx)", n, l, c / s, p
+      if (cs > 0) printf "; per CPU second: %.2fx", cc / cs
+      printf "\n" }'
+  done
 done
+echo "# load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
