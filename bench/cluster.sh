@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Issue 6 benchmark: the 64-host star in one JVM vs two JVMs (a `cnemu cluster seed` + the driver, which
 # hosts partitions too) on this machine, same partitioning (2 partitions), alternating, medians of REPEAT.
-# Prints wall seconds, events per wall second, the ratio 2 JVMs / 1 JVM, cross-node windows per virtual
-# millisecond and the barrier wait share (from results.json). Both runs must give the same results.json
-# outside `wall`; the script checks it.
-#   bench/cluster.sh                 # experiments/bench/star-64.conf, 3 pairs
-#   FILE=experiments/cluster/star-4.conf REPEAT=5 bench/cluster.sh
+# Every pair runs: one JVM with 1 partition (the default: sequential, no windows), one JVM with 2
+# partitions (same windows as the cluster run), and two JVMs with the direct data plane; ARTERY=1 adds two
+# JVMs with window traffic over Artery (the first design). Prints, per setting, the simulation's events
+# per wall second (results.json `wall.events_per_second`: from the partitions' start to the last
+# partition's end, the rate of the run itself) and the whole command's wall time (JVM start, cluster join
+# and leave included), the ratios against one JVM, cross-node windows per virtual millisecond and the
+# barrier wait share. Every run must give the same results.json outside `wall`; the script checks it.
+#   bench/cluster.sh                 # experiments/bench/star-64.conf, 3 rounds
+#   FILE=experiments/cluster/star-4.conf REPEAT=5 ARTERY=1 bench/cluster.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 FILE="${FILE:-experiments/bench/star-64.conf}"
@@ -13,7 +17,8 @@ REPEAT="${REPEAT:-3}"
 PARTITIONS="${PARTITIONS:-2}"
 PORT="${PORT:-25799}"
 WORK="${WORK:-/tmp/cnemu-cluster-bench}"
-mkdir -p "$WORK"
+ARTERY="${ARTERY:-0}"
+rm -rf "$WORK"; mkdir -p "$WORK"
 bin/cnemu --version >/dev/null   # build outside the measurements
 
 bin/cnemu cluster seed --bind "127.0.0.1:$PORT" --threads 1 > "$WORK/seed.log" 2>&1 &
@@ -21,33 +26,61 @@ SEED=$!
 trap 'kill $SEED 2>/dev/null || true' EXIT
 for _ in $(seq 60); do grep -q "listening at" "$WORK/seed.log" 2>/dev/null && break; sleep 0.5; done
 
-field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
-one=(); two=()
+settings=(seq one two)
+[ "$ARTERY" = 1 ] && settings+=(artery)
+run() { # setting round
+  local s=$1 i=$2 args=(run "$FILE" --threads 1 --out "$WORK/$1-$2" --quiet --no-report)
+  case $s in
+    seq) args+=(--partitions 1) ;;
+    one) args+=(--partitions "$PARTITIONS") ;;
+    two) args+=(--partitions "$PARTITIONS" --cluster "127.0.0.1:$PORT" --nodes 2) ;;
+    artery) args+=(--partitions "$PARTITIONS" --cluster "127.0.0.1:$PORT" --nodes 2) ;;
+  esac
+  local t0 t1
+  t0=$(date +%s%N)
+  if [ "$s" = artery ]; then
+    JAVA_OPTS="${JAVA_OPTS:-} -Dcnemu.cluster.data-plane.transport=artery" bin/cnemu "${args[@]}" >/dev/null 2>&1
+  else
+    bin/cnemu "${args[@]}" >/dev/null 2>&1
+  fi
+  t1=$(date +%s%N)
+  echo $(( (t1 - t0) / 1000000 )) > "$WORK/$s-$i/process-ms"
+}
 for i in $(seq "$REPEAT"); do
-  bin/cnemu run "$FILE" --partitions "$PARTITIONS" --threads 1 --out "$WORK/one-$i" --quiet --no-report >/dev/null
-  bin/cnemu run "$FILE" --partitions "$PARTITIONS" --threads 1 --out "$WORK/two-$i" --quiet --no-report \
-    --cluster "127.0.0.1:$PORT" --nodes 2 >/dev/null
-  python3 - "$WORK/one-$i/results.json" "$WORK/two-$i/results.json" <<'PY'
-import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-a.pop("wall"); b.pop("wall")
-if a != b:
-    sys.exit("results differ between one and two JVMs")
-PY
-  one+=("$(field "$WORK/one-$i/results.json" "d['wall']['seconds']")")
-  two+=("$(field "$WORK/two-$i/results.json" "d['wall']['seconds']")")
-  echo "pair $i: one JVM ${one[-1]} s, two JVMs ${two[-1]} s"
+  for s in "${settings[@]}"; do run "$s" "$i"; done
+  echo "round $i done ($(cut -d' ' -f1 /proc/loadavg) load)"
 done
-python3 - "$WORK" "$REPEAT" "${one[@]}" "${two[@]}" <<'PY'
+python3 - "$WORK" "$REPEAT" "${settings[@]}" <<'PY'
 import json, statistics, sys
-work, n = sys.argv[1], int(sys.argv[2])
-one = [float(x) for x in sys.argv[3:3 + n]]
-two = [float(x) for x in sys.argv[3 + n:3 + 2 * n]]
-r1 = json.load(open(f"{work}/one-1/results.json")); r2 = json.load(open(f"{work}/two-1/results.json"))
-events = r1["engine"]["events"]; windows = r1["engine"]["windows"]; vms = r1["virtual_end_ns"] / 1e6
-m1, m2 = statistics.median(one), statistics.median(two)
-print(f"events {events:,}, windows {windows:,} ({windows / vms:.0f} per virtual ms), virtual {vms} ms")
-print(f"one JVM : median {m1:.2f} s wall, {events / m1:,.0f} events/s, barrier wait share {r1['wall']['barrier_wait_share']}")
-print(f"two JVMs: median {m2:.2f} s wall, {events / m2:,.0f} events/s, barrier wait share {r2['wall']['barrier_wait_share']}")
-print(f"ratio two/one (events per wall second): {m1 / m2:.2f}x")
+work, n, settings = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+def load(s, i):
+    d = json.load(open(f"{work}/{s}-{i}/results.json"))
+    d["process_s"] = int(open(f"{work}/{s}-{i}/process-ms").read()) / 1000
+    return d
+runs = {s: [load(s, i) for i in range(1, n + 1)] for s in settings}
+ref = dict(runs["one"][0]); ref.pop("wall"); ref.pop("process_s")
+for s in settings:
+    for d in runs[s]:
+        x = dict(d); x.pop("wall"); x.pop("process_s")
+        if s != "seq" and x != ref:
+            sys.exit(f"results differ between settings ({s})")
+        if not d["complete"]:
+            sys.exit(f"incomplete run ({s})")
+r = runs["two"][0]
+events, windows, vms = r["engine"]["events"], r["engine"]["windows"], r["virtual_end_ns"] / 1e6
+print(f"{events:,} events, {windows:,} windows with 2 partitions ({windows / vms:.0f} per virtual ms), {vms} virtual ms")
+label = {"seq": "one JVM, 1 partition ", "one": "one JVM, 2 partitions", "two": "two JVMs (direct)    ",
+         "artery": "two JVMs (Artery)    "}
+med = {}
+for s in settings:
+    rate = statistics.median(d["wall"]["events_per_second"] for d in runs[s])
+    proc = statistics.median(d["process_s"] for d in runs[s])
+    wait = statistics.median(d["wall"]["barrier_wait_share"] for d in runs[s])
+    med[s] = (rate, proc)
+    print(f"{label[s]}: {rate:>12,.0f} events/s in the run, {proc:6.2f} s whole command, barrier wait share {wait}")
+for s in settings:
+    if s in ("seq", "one"):
+        continue
+    print(f"ratio {label[s].strip()} / one JVM (2 partitions): run rate {med[s][0] / med['one'][0]:.2f}x, "
+          f"whole command {med['one'][1] / med[s][1]:.2f}x; vs 1 partition: run rate {med[s][0] / med['seq'][0]:.2f}x")
 PY

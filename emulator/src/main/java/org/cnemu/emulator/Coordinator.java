@@ -61,17 +61,19 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** One JVM: spawns the partitions as children. */
   public static Behavior<Command> create(SimulationBuilder builder, long endNanos,
       CompletableFuture<SimulationResult> result, ProgressListener progress) {
-    return Behaviors.setup(ctx -> new Coordinator(ctx, builder, endNanos, result, progress, null));
+    return Behaviors.setup(ctx -> new Coordinator(ctx, builder, endNanos, result, progress, null, List.of()));
   }
 
   /** Cluster: the partitions were spawned by the node agents; {@code refs} is in partition order. */
   public static Behavior<Command> createDistributed(SimulationBuilder builder, long endNanos,
-      CompletableFuture<SimulationResult> result, ProgressListener progress, List<ActorRef<Partition.Command>> refs) {
-    return Behaviors.setup(ctx -> new Coordinator(ctx, builder, endNanos, result, progress, refs));
+      CompletableFuture<SimulationResult> result, ProgressListener progress, List<ActorRef<Partition.Command>> refs,
+      List<String> dataEndpoints) {
+    return Behaviors.setup(ctx -> new Coordinator(ctx, builder, endNanos, result, progress, refs, dataEndpoints));
   }
 
   private Coordinator(ActorContext<Command> ctx, SimulationBuilder builder, long endNanos,
-      CompletableFuture<SimulationResult> result, ProgressListener progress, List<ActorRef<Partition.Command>> refs) {
+      CompletableFuture<SimulationResult> result, ProgressListener progress, List<ActorRef<Partition.Command>> refs,
+      List<String> dataEndpoints) {
     super(ctx);
     this.endNanos = endNanos;
     this.result = result;
@@ -85,7 +87,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             DispatcherSelector.fromConfig(Simulation.DISPATCHER)));
       }
     }
-    for (ActorRef<Partition.Command> p : partitions) p.tell(new Partition.Init(partitions, ctx.getSelf()));
+    for (ActorRef<Partition.Command> p : partitions) {
+      p.tell(new Partition.Init(partitions, ctx.getSelf(), dataEndpoints));
+    }
   }
 
   @Override

@@ -28,8 +28,18 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
 
   public sealed interface Command extends org.cnemu.emulator.wire.WireMessage {}
 
-  /** Peers are known (in partition order); run onStart of every entity (window 0). */
-  public record Init(List<ActorRef<Command>> peers, ActorRef<Coordinator.Command> coordinator) implements Command {}
+  /**
+   * Peers are known (in partition order); run onStart of every entity (window 0).
+   *
+   * @param dataEndpoints per partition, the cluster data plane endpoint of its node ({@code HOST:PORT ADDRESS});
+   *     empty when window traffic goes through Pekko (one JVM, or a cluster with the Artery data plane)
+   */
+  public record Init(List<ActorRef<Command>> peers, ActorRef<Coordinator.Command> coordinator,
+      List<String> dataEndpoints) implements Command {
+    public Init(List<ActorRef<Command>> peers, ActorRef<Coordinator.Command> coordinator) {
+      this(peers, coordinator, List.of());
+    }
+  }
 
   /** Cross-partition events sent during {@code window}. */
   public record Deliver(long window, int fromPartition, Event[] events) implements Command {}
@@ -41,8 +51,34 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   public record Sync(long window, int fromPartition, long nextEventNanos, int[] sentBatches, long[] minSentNanos,
       long eventsSoFar, long busyWallNanosSoFar) implements Command {}
 
+  /**
+   * Carries window traffic to partitions on other JVMs outside Pekko remoting (the cluster data plane,
+   * {@code org.cnemu.emulator.cluster.DataPlane}). Shared by the partitions of one node.
+   */
+  public interface PeerTransport {
+    /** Connects to the run's other nodes; returns, per partition, whether this transport carries it. */
+    boolean[] open(List<String> dataEndpoints, ActorRef<Coordinator.Command> coordinator);
+
+    void send(int partition, Command m);
+
+    /** End of a window: nothing may stay buffered, a peer is waiting for it. */
+    void flush();
+
+    /**
+     * Blocks until the next window message from {@code partition} arrives (they come in the order
+     * sent). Null when this partition must stop: the peer ended on its own (it reports why), its node
+     * was lost (reported by the transport), or the run was stopped on this node.
+     */
+    Command receive(int partition);
+
+    /** This partition is done: tells its peers it ended on its own. */
+    void close();
+  }
+
   /** Events per Deliver message; keeps a remote message well under Artery's maximum frame size. */
   static final int MAX_EVENTS_PER_DELIVER = 8_192;
+  /** -Dcnemu.trace=true: each partition prints where its wall time went (benchmarks only). */
+  private static final boolean TRACE = Boolean.getBoolean("cnemu.trace");
   private static final long PROGRESS_EVERY_WALL_NANOS = 50_000_000L;
 
   private final int index;
@@ -50,6 +86,8 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   private final LocalScheduler sched;
   private final long[] lookahead;
   private List<ActorRef<Command>> peers;
+  private final PeerTransport transport;
+  private boolean[] viaTransport;
   private ActorRef<Coordinator.Command> coordinator;
   private final Map<Long, Sync[]> syncs = new HashMap<>();
   private final Map<Long, Integer> syncCounts = new HashMap<>();
@@ -59,15 +97,24 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   private long windows;
   private long batchesSent;
   private long busyWallNanos;
+  private long sendWallNanos;
+  private long waitWallNanos; // blocked on the data plane (diagnostics; busy time excludes it)
   private long lastProgressWall;
   private boolean finished;
 
   public static Behavior<Command> create(int index, SimulationBuilder builder, long endNanos) {
-    return Behaviors.setup(ctx -> new Partition(ctx, index, builder, endNanos));
+    return create(index, builder, endNanos, null);
   }
 
-  private Partition(ActorContext<Command> ctx, int index, SimulationBuilder builder, long endNanos) {
+  /** @param transport the node's cluster data plane, or null: every peer is reached with Pekko's tell */
+  public static Behavior<Command> create(int index, SimulationBuilder builder, long endNanos, PeerTransport transport) {
+    return Behaviors.setup(ctx -> new Partition(ctx, index, builder, endNanos, transport));
+  }
+
+  private Partition(ActorContext<Command> ctx, int index, SimulationBuilder builder, long endNanos,
+      PeerTransport transport) {
     super(ctx);
+    this.transport = transport;
     this.index = index;
     this.n = builder.partitions;
     this.lookahead = builder.partitionLookaheads();
@@ -86,6 +133,15 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   private Behavior<Command> onInit(Init m) {
     this.peers = m.peers();
     this.coordinator = m.coordinator();
+    if (transport != null && !m.dataEndpoints().isEmpty()) {
+      try {
+        viaTransport = transport.open(m.dataEndpoints(), coordinator);
+      } catch (RuntimeException e) {
+        finished = true;
+        coordinator.tell(Coordinator.PartitionFailed.of(index, e));
+        return Behaviors.stopped();
+      }
+    }
     if (!work(() -> sched.start())) return Behaviors.stopped();
     endWindow();
     return advance();
@@ -109,6 +165,11 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   /** Runs every window whose inputs are complete; stops the actor after the last. */
   private Behavior<Command> advance() {
     while (!finished && peers != null) {
+      if (viaTransport != null && !pullRemote()) {
+        finished = true;
+        transport.close();
+        return Behaviors.stopped();
+      }
       Integer have = syncCounts.get(window);
       if (have == null || have < n) break;
       Sync[] s = syncs.get(window);
@@ -149,6 +210,27 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
     return finished ? Behaviors.stopped() : this;
   }
 
+  /**
+   * Reads the current window's frames from every partition on another node, up to its sync (its
+   * batches come first on the same connection). False: stop, the run is over for this partition.
+   */
+  private boolean pullRemote() {
+    for (int q = 0; q < n; q++) {
+      if (!viaTransport[q]) continue;
+      while (true) {
+        Sync[] s = syncs.get(window);
+        if (s != null && s[q] != null) break;
+        long t0 = System.nanoTime(); // engine statistics only
+        Command c = transport.receive(q);
+        waitWallNanos += System.nanoTime() - t0;
+        if (c == null) return false;
+        if (c instanceof Deliver d) inbox.computeIfAbsent(d.window(), w -> new ArrayList<>()).add(d);
+        else if (c instanceof Sync y) record(y);
+      }
+    }
+    return true;
+  }
+
   /** Ships this window's outboxes, then its sync to every partition (its own directly). */
   private void endWindow() {
     long t0 = System.nanoTime(); // engine statistics only (the wall section), never model time
@@ -165,17 +247,24 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
       for (int from = 0; from < batch.length; from += MAX_EVENTS_PER_DELIVER) {
         int to = Math.min(batch.length, from + MAX_EVENTS_PER_DELIVER);
         Event[] chunk = from == 0 && to == batch.length ? batch : java.util.Arrays.copyOfRange(batch, from, to);
-        peers.get(p).tell(new Deliver(window, index, chunk));
+        send(p, new Deliver(window, index, chunk));
         sent[p]++;
       }
     }
     for (int c : sent) batchesSent += c;
     busyWallNanos += System.nanoTime() - t0;
+    sendWallNanos += System.nanoTime() - t0;
     Sync mine = new Sync(window, index, sched.nextEventNanos(), sent, minSent, sched.eventsProcessed, busyWallNanos);
     for (int p = 0; p < n; p++) {
-      if (p != index) peers.get(p).tell(mine);
+      if (p != index) send(p, mine);
     }
+    if (viaTransport != null) transport.flush();
     record(mine);
+  }
+
+  private void send(int p, Command m) {
+    if (viaTransport != null && viaTransport[p]) transport.send(p, m);
+    else peers.get(p).tell(m);
   }
 
   /** Partition 0 tells the coordinator how far the run has got, at most every 50 ms of wall time. */
@@ -195,7 +284,12 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   }
 
   private void finish(List<Deliver> last) {
+    if (TRACE) {
+      System.err.printf("TRACE partition %d: windows %d busy %.3f s (sending %.3f s) blocked on the data plane %.3f s%n",
+          index, windows, busyWallNanos / 1e9, sendWallNanos / 1e9, waitWallNanos / 1e9);
+    }
     finished = true;
+    if (viaTransport != null) transport.close();
     try {
       // Events still in flight join the heap so they count as pending (packets in flight).
       sched.safeFromNanos = settledNanos;
@@ -220,6 +314,7 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
       if (e instanceof VirtualMachineError v) throw v;
       finished = true;
       coordinator.tell(Coordinator.PartitionFailed.of(index, e));
+      if (viaTransport != null) transport.close();
       return false;
     } finally {
       busyWallNanos += System.nanoTime() - t0;

@@ -10,6 +10,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 /** Runs a built simulation on a local Pekko actor system with a fixed number of threads. */
 public final class Simulation {
   public static final String DISPATCHER = "cnemu.engine-dispatcher";
+  /** A thread per partition: for partitions that block on the cluster data plane. */
+  public static final String PINNED_DISPATCHER = "cnemu.engine-pinned-dispatcher";
 
   private Simulation() {}
 
@@ -20,6 +22,8 @@ public final class Simulation {
         .withFallback(ConfigFactory.parseString(
             DISPATCHER + " { type = Dispatcher\n executor = \"thread-pool-executor\"\n"
                 + " thread-pool-executor.fixed-pool-size = " + threads + "\n throughput = 1000 }\n"
+                + PINNED_DISPATCHER + " { type = PinnedDispatcher\n executor = \"thread-pool-executor\"\n"
+                + " throughput = 1000 }\n"
                 + "pekko.loglevel = WARNING\npekko.log-dead-letters = off\n"
                 + "pekko.log-dead-letters-during-shutdown = off\n"
                 + "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n"

@@ -38,7 +38,13 @@ public final class ClusterDriver extends AbstractBehavior<ClusterDriver.Command>
 
   public record HelloReply(ActorRef<NodeAgent.Command> agent, String address, String version) implements Command {}
 
-  public record PartitionsSpawned(int[] partitions, List<ActorRef<Partition.Command>> refs) implements Command {}
+  /** @param dataEndpoint the node's {@link DataPlane} endpoint for this run; empty: Artery carries window traffic */
+  public record PartitionsSpawned(int[] partitions, List<ActorRef<Partition.Command>> refs, String dataEndpoint)
+      implements Command {
+    public PartitionsSpawned(int[] partitions, List<ActorRef<Partition.Command>> refs) {
+      this(partitions, refs, "");
+    }
+  }
 
   public record SpawnFailed(String address, String message) implements Command {}
 
@@ -52,6 +58,7 @@ public final class ClusterDriver extends AbstractBehavior<ClusterDriver.Command>
   public record Plan(String runId, String experimentHocon, SimulationBuilder builder, long endNanos, int expectedNodes,
       Duration joinTimeout, Coordinator.ProgressListener progress) {}
 
+  static final long T0 = System.nanoTime();
   private final Plan plan;
   private final CompletableFuture<SimulationResult> result;
   private final CompletableFuture<SimulationResult> inner = new CompletableFuture<>();
@@ -60,6 +67,8 @@ public final class ClusterDriver extends AbstractBehavior<ClusterDriver.Command>
   private List<HelloReply> nodes;
   @SuppressWarnings("unchecked")
   private ActorRef<Partition.Command>[] refs;
+  private final String[] endpoints;
+  private final String dataToken;
   private int spawnedReplies;
   private ActorRef<Coordinator.Command> coordinator;
   private boolean done;
@@ -75,6 +84,9 @@ public final class ClusterDriver extends AbstractBehavior<ClusterDriver.Command>
     this.plan = plan;
     this.result = result;
     this.refs = new ActorRef[plan.builder().partitions()];
+    this.endpoints = new String[plan.builder().partitions()];
+    this.dataToken = "direct".equals(ctx.getSystem().settings().config().getString("cnemu.cluster.data-plane.transport"))
+        ? newToken() : "";
     ActorRef<Receptionist.Listing> adapter = ctx.messageAdapter(Receptionist.Listing.class, Listing::new);
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(NodeAgent.KEY, adapter));
     ActorRef<ClusterEvent.UnreachableMember> un = ctx.messageAdapter(ClusterEvent.UnreachableMember.class,
@@ -120,6 +132,7 @@ public final class ClusterDriver extends AbstractBehavior<ClusterDriver.Command>
           + "; refusing to start (all nodes must run the same build)");
     }
     hellos.put(m.address(), m);
+    ClusterNode.trace("hello " + hellos.size(), T0);
     if (hellos.size() < plan.expectedNodes()) return this;
     nodes = new ArrayList<>(hellos.values());
     nodes.sort(Comparator.comparing(HelloReply::address));
@@ -132,10 +145,17 @@ public final class ClusterDriver extends AbstractBehavior<ClusterDriver.Command>
       if (mine2.isEmpty()) continue;
       int[] ps = mine2.stream().mapToInt(Integer::intValue).toArray();
       nodes.get(i).agent().tell(new NodeAgent.SpawnPartitions(plan.runId(), plan.experimentHocon(), b.seed(),
-          b.runIndex(), b.partitions(), placementName(b), plan.endNanos(), ps, getContext().getSelf()));
+          b.runIndex(), b.partitions(), placementName(b), plan.endNanos(), ps, getContext().getSelf(), dataToken));
       spawnedReplies++;
     }
     return this;
+  }
+
+  /** The run's data plane secret: 128 random bits, known only to the nodes of the run. */
+  private static String newToken() {
+    byte[] b = new byte[16];
+    new java.security.SecureRandom().nextBytes(b);
+    return java.util.HexFormat.of().formatHex(b);
   }
 
   private static String placementName(SimulationBuilder b) {
@@ -143,10 +163,16 @@ public final class ClusterDriver extends AbstractBehavior<ClusterDriver.Command>
   }
 
   private Behavior<Command> onSpawned(PartitionsSpawned m) {
-    for (int i = 0; i < m.partitions().length; i++) refs[m.partitions()[i]] = m.refs().get(i);
+    for (int i = 0; i < m.partitions().length; i++) {
+      refs[m.partitions()[i]] = m.refs().get(i);
+      endpoints[m.partitions()[i]] = m.dataEndpoint();
+    }
     if (--spawnedReplies > 0) return this;
+    ClusterNode.trace("spawned", T0);
+    // The direct data plane only if every node opened one (all run the same build and settings).
+    List<String> data = Arrays.stream(endpoints).anyMatch(String::isEmpty) ? List.of() : List.of(endpoints);
     coordinator = getContext().spawn(Coordinator.createDistributed(plan.builder(), plan.endNanos(), inner,
-        plan.progress(), Arrays.asList(refs)), plan.runId() + "-coordinator");
+        plan.progress(), Arrays.asList(refs), data), plan.runId() + "-coordinator");
     getContext().watch(coordinator);
     return Behaviors.receive(Command.class)
         .onMessage(Unreachable.class, this::onUnreachable)

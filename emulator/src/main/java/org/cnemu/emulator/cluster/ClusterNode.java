@@ -43,10 +43,11 @@ public final class ClusterNode {
   }
 
   static Config config(HostPort bind, HostPort seed, int threads) {
-    return ConfigFactory.parseString(
+    // -D system properties first, as in any Pekko application (e.g. -Dcnemu.cluster.data-plane.port=25530).
+    return ConfigFactory.defaultOverrides().withFallback(ConfigFactory.parseString(
             "pekko.remote.artery.canonical.hostname = \"" + bind.host() + "\"\n"
                 + "pekko.remote.artery.canonical.port = " + bind.port() + "\n"
-                + "pekko.cluster.seed-nodes = [\"" + seed.address() + "\"]\n")
+                + "pekko.cluster.seed-nodes = [\"" + seed.address() + "\"]\n"))
         .withFallback(Simulation.actorSystemConfig(threads,
             ConfigFactory.parseResources("cnemu-cluster.conf").resolve()));
   }
@@ -73,7 +74,9 @@ public final class ClusterNode {
    */
   public static SimulationResult run(SimulationBuilder builder, String experimentHocon, long endNanos, int threads,
       HostPort seed, HostPort bind, int expectedNodes, Coordinator.ProgressListener progress, String runId) {
+    long t0 = System.nanoTime();
     ActorSystem<Void> system = serve(bind, seed, threads);
+    trace("system started", t0);
     boolean[] ok = {false};
     try {
       Cluster cluster = Cluster.get(system);
@@ -85,6 +88,7 @@ public final class ClusterNode {
         }
         sleep(50);
       }
+      trace("up", t0);
       int nodes = expectedNodes;
       if (nodes <= 0) {
         sleep(500); // let gossip settle so every member that is already up is counted
@@ -96,7 +100,9 @@ public final class ClusterNode {
           Duration.ofSeconds(30), progress);
       system.systemActorOf(ClusterDriver.create(plan, result), runId + "-driver", Props.empty());
       SimulationResult r = Simulation.await(result);
+      trace("result", t0);
       leave(system);
+      trace("left", t0);
       ok[0] = true;
       return r;
     } finally {
@@ -126,6 +132,11 @@ public final class ClusterNode {
     } catch (ExecutionException | TimeoutException ignored) {
       // the run's outcome is already decided; a slow shutdown changes nothing
     }
+  }
+
+  /** -Dcnemu.trace=true: phase timings of a cluster run on stderr, for benchmarks (bench/cluster.sh). */
+  static void trace(String what, long t0) {
+    if (Boolean.getBoolean("cnemu.trace")) System.err.printf("TRACE %s %.3f%n", what, (System.nanoTime() - t0) / 1e9);
   }
 
   private static void sleep(long ms) {

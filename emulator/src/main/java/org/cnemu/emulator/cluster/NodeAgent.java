@@ -3,7 +3,10 @@ package org.cnemu.emulator.cluster;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -34,9 +37,31 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   /**
    * Spawn {@code partitions} of run {@code runId}: the experiment block as HOCON text (resolved,
    * so nodes need no files), the run's seed and index, the partition count and placement.
+   *
+   * @param dataToken the run's secret for its direct data plane ({@link DataPlane}); empty: window
+   *     traffic goes through Artery
    */
   public record SpawnPartitions(String runId, String experimentHocon, long seed, int runIndex, int partitionCount,
-      String placement, long endNanos, int[] partitions, ActorRef<ClusterDriver.Command> replyTo) implements Command {}
+      String placement, long endNanos, int[] partitions, ActorRef<ClusterDriver.Command> replyTo, String dataToken)
+      implements Command {
+    public SpawnPartitions(String runId, String experimentHocon, long seed, int runIndex, int partitionCount,
+        String placement, long endNanos, int[] partitions, ActorRef<ClusterDriver.Command> replyTo) {
+      this(runId, experimentHocon, seed, runIndex, partitionCount, placement, endNanos, partitions, replyTo, "");
+    }
+  }
+
+  /** A partition of {@code runId} hosted here has stopped (local only: death watch). */
+  private record PartitionStopped(String runId) implements Command, NoSerializationVerificationNeeded {}
+
+  /** The data plane of {@code runId} lost a peer node: stop this node's partitions of it (local only). */
+  private record RunLost(String runId) implements Command, NoSerializationVerificationNeeded {}
+
+  /** What this node holds of a run: its partitions (until they stop) and its data plane. */
+  private static final class HostedRun {
+    final List<ActorRef<Partition.Command>> partitions = new ArrayList<>();
+    DataPlane dataPlane;
+    int running;
+  }
 
   /** @param log receives one line per run this node takes part in (null: silent) */
   public static Behavior<Command> create(java.util.function.Consumer<String> log) {
@@ -47,6 +72,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   }
 
   private final java.util.function.Consumer<String> log;
+  private final Map<String, HostedRun> runs = new HashMap<>();
 
   private NodeAgent(ActorContext<Command> ctx, java.util.function.Consumer<String> log) {
     super(ctx);
@@ -58,6 +84,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     return newReceiveBuilder()
         .onMessage(Hello.class, this::onHello)
         .onMessage(SpawnPartitions.class, this::onSpawn)
+        .onMessage(PartitionStopped.class, this::onPartitionStopped)
+        .onMessage(RunLost.class, this::onRunLost)
         .build();
   }
 
@@ -73,16 +101,56 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       SimulationBuilder b = new SimulationBuilder(m.seed(), m.runIndex(), m.partitionCount(),
           SimulationBuilder.Placement.valueOf(m.placement()));
       new ModelRegistry().get(experiment.getString("model")).build(experiment, b);
+      HostedRun run = new HostedRun();
+      String endpoint = "";
+      if (!m.dataToken().isEmpty()) {
+        Config c = getContext().getSystem().settings().config();
+        ActorRef<Command> self = getContext().getSelf();
+        String runId = m.runId();
+        run.dataPlane = DataPlane.open(getContext().getSystem(), runId, m.dataToken(),
+            c.getString("pekko.remote.artery.canonical.hostname"), c.getInt("cnemu.cluster.data-plane.port"),
+            c.getDuration("cnemu.cluster.data-plane.spin-wait").toNanos(), lostAddress -> self.tell(new RunLost(runId)));
+        endpoint = run.dataPlane.endpoint();
+      }
       List<ActorRef<Partition.Command>> refs = new ArrayList<>();
       for (int p : m.partitions()) {
-        refs.add(getContext().spawn(Partition.create(p, b, m.endNanos()), m.runId() + "-partition-" + p,
-            DispatcherSelector.fromConfig(Simulation.DISPATCHER)));
+        // With the direct data plane a waiting partition blocks in a socket read: it needs its own thread.
+        ActorRef<Partition.Command> ref = run.dataPlane == null
+            ? getContext().spawn(Partition.create(p, b, m.endNanos()), m.runId() + "-partition-" + p,
+                DispatcherSelector.fromConfig(Simulation.DISPATCHER))
+            : getContext().spawn(Partition.create(p, b, m.endNanos(), run.dataPlane.forPartition(p)),
+                m.runId() + "-partition-" + p, DispatcherSelector.fromConfig(Simulation.PINNED_DISPATCHER));
+        getContext().watchWith(ref, new PartitionStopped(m.runId()));
+        refs.add(ref);
       }
-      m.replyTo().tell(new ClusterDriver.PartitionsSpawned(m.partitions(), refs));
-      if (log != null) log.accept(m.runId() + ": hosting partitions " + java.util.Arrays.toString(m.partitions()));
-    } catch (RuntimeException e) {
+      run.partitions.addAll(refs);
+      run.running = refs.size();
+      runs.put(m.runId(), run);
+      m.replyTo().tell(new ClusterDriver.PartitionsSpawned(m.partitions(), refs, endpoint));
+      if (log != null) log.accept(m.runId() + ": hosting partitions " + java.util.Arrays.toString(m.partitions())
+          + (run.dataPlane == null ? " (window traffic over Artery)" : " (data plane at " + endpoint + ")"));
+    } catch (RuntimeException | java.io.IOException e) {
       m.replyTo().tell(new ClusterDriver.SpawnFailed(getContext().getSystem().address().toString(),
           e.getClass().getSimpleName() + ": " + e.getMessage()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onPartitionStopped(PartitionStopped m) {
+    HostedRun run = runs.get(m.runId());
+    if (run != null && --run.running == 0) {
+      if (run.dataPlane != null) run.dataPlane.close();
+      runs.remove(m.runId());
+    }
+    return this;
+  }
+
+  /** A peer of the run is gone; the run has failed, so its partitions here would wait forever. */
+  private Behavior<Command> onRunLost(RunLost m) {
+    HostedRun run = runs.get(m.runId());
+    if (run != null) {
+      if (run.dataPlane != null) run.dataPlane.close(); // wakes partitions blocked in a read
+      for (ActorRef<Partition.Command> p : run.partitions) getContext().stop(p);
     }
     return this;
   }

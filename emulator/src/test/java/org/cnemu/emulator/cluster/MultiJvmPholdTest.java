@@ -95,6 +95,29 @@ class MultiJvmPholdTest {
     assertTrue(r.batches() > 0, "events must have crossed nodes");
   }
 
+  /** Window traffic over Artery (the first design, kept for comparison) gives the same answer too. */
+  @Test
+  void arteryDataPlaneGivesTheSameAnswer() throws Exception {
+    int seedPort = freePort();
+    startNode(seedPort, seedPort);
+    PholdParams p = new PholdParams(32, 4, 200, 1_000, 0.6, 0);
+    long end = 200_000;
+    Phold.Outcome ref = SequentialPhold.run(p, 5, 0, end);
+    SimulationBuilder b = new SimulationBuilder(5, 0, 4, SimulationBuilder.Placement.BLOCK);
+    Phold.build(p, b);
+    System.setProperty("cnemu.cluster.data-plane.transport", "artery"); // the driver decides, for the run
+    ConfigFactory.invalidateCaches();
+    try {
+      SimulationResult r = ClusterNode.run(b, hocon(p), end, 1, ClusterNode.HostPort.parse("127.0.0.1:" + seedPort),
+          ClusterNode.HostPort.parse("127.0.0.1:" + freePort()), 2, null, "t3");
+      assertEquals(ref, Phold.outcome(r, p.lps()));
+      assertTrue(r.batches() > 0, "events must have crossed nodes");
+    } finally {
+      System.clearProperty("cnemu.cluster.data-plane.transport");
+      ConfigFactory.invalidateCaches();
+    }
+  }
+
   @Test
   void versionMismatchRefusesToStart() throws Exception {
     int seedPort = freePort();

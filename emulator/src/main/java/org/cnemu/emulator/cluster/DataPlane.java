@@ -1,0 +1,340 @@
+package org.cnemu.emulator.cluster;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.cnemu.emulator.Coordinator;
+import org.cnemu.emulator.Partition;
+import org.cnemu.emulator.wire.KryoSerializer;
+
+/**
+ * The cross-node data plane of one run on one node: window traffic ({@link Partition.Deliver},
+ * {@link Partition.Sync}) between partitions on different JVMs travels over plain TCP connections,
+ * one per ordered pair of partitions, instead of Artery.
+ *
+ * <p>Why: a conservative window needs one message from every peer, so a run pays one cross-node
+ * latency per window (847 windows per virtual ms on a 1 us fabric). Artery's path crosses several
+ * stream stages and thread hand-offs per message (a ~1 ms round trip between two loaded JVMs here).
+ * Here the waiting partition reads its peer's socket itself: after sending its own sync for a window
+ * it needs exactly the frames its peer sent for that window, in order (batches, then the sync), so it
+ * spins briefly, then blocks in {@code read}, and no thread hand-off or mailbox lies on the path. The
+ * partition therefore runs on a pinned dispatcher (its own thread). Membership, failure detection,
+ * placement and every control message stay on the Pekko cluster; the bytes are those of cnemu's Kryo
+ * Pekko serializer (fixed class ids, Java serialization off).
+ *
+ * <p>Frames: {@code int length, int kind, byte[length]}. A connection opens with a magic number, the
+ * run's secret token (it reached the run's nodes over the cluster), the two partition indexes and the
+ * sender's cluster address. A connection that ends without {@link #BYE} means the peer's node is gone:
+ * the run fails at once naming that node ({@link Coordinator.NodeLost}), sooner than the cluster's
+ * failure detector would tell; BYE means the peer stopped on its own (it reports its own failure).
+ */
+public final class DataPlane {
+  static final int MAGIC = 0x636e_6d32; // "cnm2"
+  static final int FRAME = 0;
+  static final int BYE = 1;
+  private static final int BUFFER_BYTES = 1 << 16;
+  private static final int POLL_MILLIS = 250;
+
+  private final String runId;
+  private final String token;
+  private final String selfAddress;
+  private final String bindHost;
+  private final long spinNanos;
+  private final ServerSocket server;
+  private final Serializer serializer;
+  private final Consumer<String> onLost;
+  private final Map<Long, CompletableFuture<In>> inbound = new ConcurrentHashMap<>();
+  private final List<Socket> sockets = new ArrayList<>();
+  private final AtomicBoolean lost = new AtomicBoolean();
+  private volatile ActorRef<Coordinator.Command> coordinator;
+  private volatile boolean closed;
+
+  /**
+   * Listens on {@code bindHost:port} (0 = an ephemeral port) for the run's peers.
+   *
+   * @param spinNanos how long a waiting partition polls its socket before blocking in read
+   * @param onLost called once, with the lost node's cluster address, when a peer disappears mid-run
+   */
+  public static DataPlane open(ActorSystem<?> system, String runId, String token, String bindHost, int port,
+      long spinNanos, Consumer<String> onLost) throws IOException {
+    return new DataPlane(system, runId, token, bindHost, port, spinNanos, onLost);
+  }
+
+  private DataPlane(ActorSystem<?> system, String runId, String token, String bindHost, int port, long spinNanos,
+      Consumer<String> onLost) throws IOException {
+    this.runId = runId;
+    this.token = token;
+    this.selfAddress = system.address().toString();
+    this.bindHost = bindHost;
+    this.spinNanos = spinNanos;
+    this.onLost = onLost;
+    Serializer s = SerializationExtension.get(Adapter.toClassic(system)).serializerFor(Partition.Sync.class);
+    if (s.identifier() != KryoSerializer.IDENTIFIER) {
+      throw new IllegalStateException("engine messages must be bound to cnemu's Kryo serializer, not " + s);
+    }
+    this.serializer = s;
+    this.server = new ServerSocket();
+    server.setReuseAddress(true);
+    server.bind(new InetSocketAddress(InetAddress.getByName(bindHost), port), 64);
+    Thread t = new Thread(this::acceptLoop, "cnemu-data-accept-" + runId);
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** HOST:PORT followed by this node's cluster address: what peers need to reach and to name it. */
+  public String endpoint() {
+    return bindHost + ":" + server.getLocalPort() + " " + selfAddress;
+  }
+
+  /** The transport of one partition hosted on this node. */
+  public Partition.PeerTransport forPartition(int partition) {
+    return new Links(partition);
+  }
+
+  /** Ends this node's part of the run: BYE on every outbound connection, stop listening, wake readers. */
+  public void close() {
+    if (closed) return;
+    closed = true;
+    try {
+      server.close();
+    } catch (IOException ignored) {
+      // already closed
+    }
+    synchronized (sockets) {
+      for (Socket s : sockets) closeQuietly(s);
+    }
+  }
+
+  private void acceptLoop() {
+    while (!closed) {
+      Socket s;
+      try {
+        s = server.accept();
+      } catch (IOException e) {
+        return; // closed
+      }
+      track(s);
+      try {
+        s.setTcpNoDelay(true);
+        s.setSoTimeout(10_000); // the handshake
+        DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), BUFFER_BYTES));
+        if (in.readInt() != MAGIC || !token.equals(in.readUTF())) {
+          closeQuietly(s); // not one of this run's peers
+          continue;
+        }
+        int from = in.readInt();
+        int to = in.readInt();
+        String address = in.readUTF();
+        s.setSoTimeout(POLL_MILLIS);
+        inbound.computeIfAbsent(key(from, to), k -> new CompletableFuture<>()).complete(new In(s, in, address));
+      } catch (IOException e) {
+        closeQuietly(s);
+      }
+    }
+  }
+
+  private static long key(int from, int to) {
+    return ((long) from << 32) | (to & 0xffff_ffffL);
+  }
+
+  private void track(Socket s) {
+    synchronized (sockets) {
+      sockets.add(s);
+    }
+    if (closed) closeQuietly(s);
+  }
+
+  private void peerLost(String address) {
+    if (closed || !lost.compareAndSet(false, true)) return;
+    ActorRef<Coordinator.Command> c = coordinator;
+    if (c != null) c.tell(new Coordinator.NodeLost(address));
+    onLost.accept(address);
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+  }
+
+  private record In(Socket socket, DataInputStream in, String address) {}
+
+  /** One partition's connections to the partitions on other nodes. */
+  private final class Links implements Partition.PeerTransport {
+    private final int self;
+    private Socket[] outSockets;
+    private DataOutputStream[] out;
+    private String[] addresses;
+    private In[] in;
+
+    Links(int self) {
+      this.self = self;
+    }
+
+    @Override
+    public boolean[] open(List<String> endpoints, ActorRef<Coordinator.Command> coordinatorRef) {
+      coordinator = coordinatorRef;
+      int n = endpoints.size();
+      String mine = endpoint();
+      boolean[] remote = new boolean[n];
+      outSockets = new Socket[n];
+      out = new DataOutputStream[n];
+      addresses = new String[n];
+      in = new In[n];
+      for (int q = 0; q < n; q++) {
+        String e = endpoints.get(q);
+        if (e.equals(mine)) continue;
+        remote[q] = true;
+        String hostPort = e.substring(0, e.indexOf(' '));
+        addresses[q] = e.substring(e.indexOf(' ') + 1);
+        ClusterNode.HostPort hp = ClusterNode.HostPort.parse(hostPort);
+        try {
+          Socket s = new Socket();
+          s.setTcpNoDelay(true);
+          s.connect(new InetSocketAddress(hp.host(), hp.port()), 10_000);
+          track(s);
+          DataOutputStream o = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), BUFFER_BYTES));
+          o.writeInt(MAGIC);
+          o.writeUTF(token);
+          o.writeInt(self);
+          o.writeInt(q);
+          o.writeUTF(selfAddress);
+          o.flush();
+          outSockets[q] = s;
+          out[q] = o;
+        } catch (IOException ex) {
+          peerLost(addresses[q]);
+          throw new IllegalStateException("run " + runId + ": cannot open the data connection to node "
+              + addresses[q] + " at " + hostPort + ": " + ex.getMessage(), ex);
+        }
+      }
+      return remote;
+    }
+
+    @Override
+    public void send(int partition, Partition.Command m) {
+      DataOutputStream o = out[partition];
+      if (o == null) return; // connection already failed; the run is being stopped
+      byte[] bytes = serializer.toBinary(m);
+      try {
+        o.writeInt(bytes.length);
+        o.writeInt(FRAME);
+        o.write(bytes);
+      } catch (IOException e) {
+        failed(partition);
+      }
+    }
+
+    @Override
+    public void flush() {
+      for (int q = 0; q < out.length; q++) {
+        if (out[q] == null) continue;
+        try {
+          out[q].flush();
+        } catch (IOException e) {
+          failed(q);
+        }
+      }
+    }
+
+    @Override
+    public Partition.Command receive(int partition) {
+      In i = in[partition];
+      try {
+        if (i == null) {
+          In accepted = awaitInbound(partition);
+          if (accepted == null) return null;
+          in[partition] = i = accepted;
+        }
+        DataInputStream d = i.in();
+        if (spinNanos > 0 && d.available() < 8) {
+          long until = System.nanoTime() + spinNanos; // latency only; never model time
+          while (d.available() < 8 && System.nanoTime() < until) Thread.onSpinWait();
+        }
+        int length;
+        while (true) {
+          try {
+            length = d.readInt();
+            break;
+          } catch (SocketTimeoutException timeout) {
+            if (closed) return null; // the run was stopped on this node
+          }
+        }
+        int kind = d.readInt();
+        if (kind == BYE) return null;
+        byte[] bytes = new byte[length];
+        d.readFully(bytes);
+        return (Partition.Command) serializer.fromBinary(bytes, scala.Option.empty());
+      } catch (IOException e) {
+        // A read that times out mid-frame is lost too: a live peer writes whole frames at once.
+        peerLost(i != null ? i.address() : addresses[partition]);
+        return null;
+      }
+    }
+
+    @Override
+    public void close() {
+      for (int q = 0; q < out.length; q++) {
+        if (out[q] == null) continue;
+        try {
+          out[q].writeInt(0);
+          out[q].writeInt(BYE);
+          out[q].flush();
+        } catch (IOException ignored) {
+          // the peer is gone already
+        }
+        out[q] = null;
+      }
+    }
+
+    private In awaitInbound(int from) throws IOException {
+      CompletableFuture<In> f = inbound.computeIfAbsent(key(from, self), k -> new CompletableFuture<>());
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (true) {
+        try {
+          return f.get(POLL_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+          if (closed) return null;
+          if (System.nanoTime() > deadline) {
+            throw new IOException("partition " + from + " did not connect within 30 s");
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return null;
+        } catch (ExecutionException e) {
+          throw new IOException(e.getCause());
+        }
+      }
+    }
+
+    private void failed(int q) {
+      out[q] = null;
+      if (outSockets[q] != null) closeQuietly(outSockets[q]);
+      peerLost(addresses[q]);
+    }
+  }
+}
