@@ -97,4 +97,23 @@ class CliTest {
     assertEquals(ExitCodes.OK, r.code(), r.err());
     assertTrue(r.out().contains("ratio"), r.out());
   }
+
+  @Test
+  void aNamedSubcommandBuildsOnlyItsOwnModelAndUsageStillListsAll() {
+    // start-up: `run` and `validate` do not pay for every subcommand's picocli model
+    assertEquals(java.util.Set.of("run"),
+        Cli.commandLine(Invocation.local(), new String[] {"run", "x.conf"}).getSubcommands().keySet());
+    assertTrue(Cli.commandLine(Invocation.local(), new String[] {"--help"}).getSubcommands().keySet()
+        .containsAll(java.util.List.of("run", "validate", "suite", "cluster", "daemon", "help")));
+    TestFiles.CliRun r = TestFiles.cli("--help");
+    assertEquals(ExitCodes.OK, r.code());
+    for (String c : new String[] {"run", "validate", "list-models", "bench", "suite", "compare", "cluster", "ab",
+        "list-policies", "daemon", "help"}) {
+      assertTrue(r.out().contains("  " + c + " "), () -> c + " missing from usage:\n" + r.out());
+    }
+    TestFiles.CliRun typo = TestFiles.cli("rn", "x");
+    assertEquals(ExitCodes.BAD_INPUT, typo.code());
+    TestFiles.CliRun help = TestFiles.cli("help", "validate");
+    assertTrue(help.out().contains("Usage: cnemu validate"), help.out() + help.err());
+  }
 }

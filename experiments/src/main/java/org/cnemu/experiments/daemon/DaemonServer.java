@@ -105,6 +105,8 @@ public final class DaemonServer implements AutoCloseable {
   public void awaitStop() throws InterruptedException {
     stopRequested.await();
     close();
+    // The listening socket is released only once the thread blocked in accept() has left it.
+    if (acceptor.isAlive()) acceptor.join(5_000);
     while (busy.get()) Thread.sleep(20);
   }
 
