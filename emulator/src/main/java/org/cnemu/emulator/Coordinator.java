@@ -110,6 +110,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onPartitionFinished(PartitionFinished m) {
+    if (Boolean.getBoolean("cnemu.trace")) {
+      System.err.printf("TRACE coordinator: partition %d finished at %d ms (started %d ms)%n", m.partition(),
+          System.nanoTime() / 1_000_000, startWall / 1_000_000);
+    }
     finished.add(m);
     if (finished.size() < n) return this;
     long events = 0;

@@ -98,6 +98,7 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   private long batchesSent;
   private long busyWallNanos;
   private long sendWallNanos;
+  private long flushWallNanos;
   private long waitWallNanos; // blocked on the data plane (diagnostics; busy time excludes it)
   private long lastProgressWall;
   private boolean finished;
@@ -131,6 +132,7 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   }
 
   private Behavior<Command> onInit(Init m) {
+    if (TRACE) System.err.printf("TRACE partition %d init at %d ms%n", index, System.nanoTime() / 1_000_000);
     this.peers = m.peers();
     this.coordinator = m.coordinator();
     if (transport != null && !m.dataEndpoints().isEmpty()) {
@@ -258,7 +260,11 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
     for (int p = 0; p < n; p++) {
       if (p != index) send(p, mine);
     }
-    if (viaTransport != null) transport.flush();
+    if (viaTransport != null) {
+      long f0 = System.nanoTime(); // engine statistics only
+      transport.flush();
+      flushWallNanos += System.nanoTime() - f0;
+    }
     record(mine);
   }
 
@@ -285,8 +291,9 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
 
   private void finish(List<Deliver> last) {
     if (TRACE) {
-      System.err.printf("TRACE partition %d: windows %d busy %.3f s (sending %.3f s) blocked on the data plane %.3f s%n",
-          index, windows, busyWallNanos / 1e9, sendWallNanos / 1e9, waitWallNanos / 1e9);
+      System.err.printf("TRACE partition %d finish at %d ms%n", index, System.nanoTime() / 1_000_000);
+      System.err.printf("TRACE partition %d: windows %d busy %.3f s (sending %.3f s) blocked on the data plane %.3f s, flushing %.3f s%n",
+          index, windows, busyWallNanos / 1e9, sendWallNanos / 1e9, waitWallNanos / 1e9, flushWallNanos / 1e9);
     }
     finished = true;
     if (viaTransport != null) transport.close();
