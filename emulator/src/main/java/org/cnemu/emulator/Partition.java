@@ -217,6 +217,7 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
    * batches come first on the same connection). False: stop, the run is over for this partition.
    */
   private boolean pullRemote() {
+    long blocked = 0;
     for (int q = 0; q < n; q++) {
       if (!viaTransport[q]) continue;
       while (true) {
@@ -224,13 +225,38 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
         if (s != null && s[q] != null) break;
         long t0 = System.nanoTime(); // engine statistics only
         Command c = transport.receive(q);
-        waitWallNanos += System.nanoTime() - t0;
+        blocked += System.nanoTime() - t0;
         if (c == null) return false;
         if (c instanceof Deliver d) inbox.computeIfAbsent(d.window(), w -> new ArrayList<>()).add(d);
         else if (c instanceof Sync y) record(y);
       }
     }
+    waitWallNanos += blocked;
+    if (TRACE) traceLatency(blocked);
     return true;
+  }
+
+  private long[] peerBusySeen;
+  private long ownBusySeen;
+  private long latencyWallNanos;
+
+  /**
+   * Diagnostics: of the time blocked for this window, the part not explained by a peer having had more
+   * work in the window (its busy time, carried in its sync, minus ours): the cost of the exchange itself.
+   */
+  private void traceLatency(long blocked) {
+    if (peerBusySeen == null) peerBusySeen = new long[n];
+    Sync[] s = syncs.get(window);
+    long ownDelta = busyWallNanos - ownBusySeen;
+    ownBusySeen = busyWallNanos;
+    long behind = 0;
+    for (int q = 0; q < n; q++) {
+      if (q == index || s[q] == null) continue;
+      long peerDelta = s[q].busyWallNanosSoFar() - peerBusySeen[q];
+      peerBusySeen[q] = s[q].busyWallNanosSoFar();
+      behind = Math.max(behind, peerDelta - ownDelta);
+    }
+    latencyWallNanos += Math.max(0, blocked - Math.max(0, behind));
   }
 
   /** Ships this window's outboxes, then its sync to every partition (its own directly). */
@@ -292,8 +318,9 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   private void finish(List<Deliver> last) {
     if (TRACE) {
       System.err.printf("TRACE partition %d finish at %d ms%n", index, System.nanoTime() / 1_000_000);
-      System.err.printf("TRACE partition %d: windows %d busy %.3f s (sending %.3f s) blocked on the data plane %.3f s, flushing %.3f s%n",
-          index, windows, busyWallNanos / 1e9, sendWallNanos / 1e9, waitWallNanos / 1e9, flushWallNanos / 1e9);
+      System.err.printf("TRACE partition %d: windows %d busy %.3f s (sending %.3f s) blocked on the data plane %.3f s"
+          + " (beyond the peers' extra work: %.3f s), flushing %.3f s%n", index, windows, busyWallNanos / 1e9,
+          sendWallNanos / 1e9, waitWallNanos / 1e9, latencyWallNanos / 1e9, flushWallNanos / 1e9);
     }
     finished = true;
     if (viaTransport != null) transport.close();

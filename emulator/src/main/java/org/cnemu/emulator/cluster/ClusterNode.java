@@ -74,8 +74,19 @@ public final class ClusterNode {
    */
   public static SimulationResult run(SimulationBuilder builder, String experimentHocon, long endNanos, int threads,
       HostPort seed, HostPort bind, int expectedNodes, Coordinator.ProgressListener progress, String runId) {
+    return run(builder, experimentHocon, endNanos, threads, seed, bind, expectedNodes, true, progress, runId);
+  }
+
+  /**
+   * @param hostPartitions false: this JVM only coordinates (joins the cluster, deals the partitions,
+   *     gathers the results); {@code expectedNodes} then counts the other nodes only
+   */
+  public static SimulationResult run(SimulationBuilder builder, String experimentHocon, long endNanos, int threads,
+      HostPort seed, HostPort bind, int expectedNodes, boolean hostPartitions, Coordinator.ProgressListener progress,
+      String runId) {
     long t0 = System.nanoTime();
-    ActorSystem<Void> system = serve(bind, seed, threads);
+    ActorSystem<Void> system = hostPartitions ? serve(bind, seed, threads)
+        : ActorSystem.create(Behaviors.empty(), "cnemu", config(bind, seed, threads));
     trace("system started", t0);
     boolean[] ok = {false};
     try {
@@ -92,8 +103,12 @@ public final class ClusterNode {
       int nodes = expectedNodes;
       if (nodes <= 0) {
         sleep(500); // let gossip settle so every member that is already up is counted
-        nodes = 0;
+        nodes = hostPartitions ? 0 : -1; // a coordinating-only JVM is a member but no node agent
         for (var m : cluster.state().getMembers()) if (m.status() == MemberStatus.up()) nodes++;
+      }
+      if (nodes < 1) {
+        throw new IllegalStateException("no cnemu node besides this coordinator is up at " + seed.host() + ":"
+            + seed.port() + " (start `bin/cnemu cluster seed` / `worker` first)");
       }
       CompletableFuture<SimulationResult> result = new CompletableFuture<>();
       ClusterDriver.Plan plan = new ClusterDriver.Plan(runId, experimentHocon, builder, endNanos, nodes,

@@ -65,6 +65,7 @@ public final class DataPlane {
   private final ServerSocket server;
   private final Serializer serializer;
   private final Consumer<String> onLost;
+  private final Consumer<String> log;
   private final Map<Long, CompletableFuture<In>> inbound = new ConcurrentHashMap<>();
   private final List<Socket> sockets = new ArrayList<>();
   private final AtomicBoolean lost = new AtomicBoolean();
@@ -74,16 +75,23 @@ public final class DataPlane {
   /**
    * Listens on {@code bindHost:port} (0 = an ephemeral port) for the run's peers.
    *
-   * @param spinNanos how long a waiting partition polls its socket before blocking in read
+   * @param spinNanos how long a waiting partition pinned to its own CPU polls its socket before blocking
    * @param onLost called once, with the lost node's cluster address, when a peer disappears mid-run
    */
   public static DataPlane open(ActorSystem<?> system, String runId, String token, String bindHost, int port,
       long spinNanos, Consumer<String> onLost) throws IOException {
-    return new DataPlane(system, runId, token, bindHost, port, spinNanos, onLost);
+    return new DataPlane(system, runId, token, bindHost, port, spinNanos, onLost, line -> {});
+  }
+
+  /** @param log receives warnings (a thread that could not be pinned) */
+  public static DataPlane open(ActorSystem<?> system, String runId, String token, String bindHost, int port,
+      long spinNanos, Consumer<String> onLost, Consumer<String> log) throws IOException {
+    return new DataPlane(system, runId, token, bindHost, port, spinNanos, onLost, log);
   }
 
   private DataPlane(ActorSystem<?> system, String runId, String token, String bindHost, int port, long spinNanos,
-      Consumer<String> onLost) throws IOException {
+      Consumer<String> onLost, Consumer<String> log) throws IOException {
+    this.log = log;
     this.runId = runId;
     this.token = token;
     this.selfAddress = system.address().toString();
@@ -108,9 +116,31 @@ public final class DataPlane {
     return bindHost + ":" + server.getLocalPort() + " " + selfAddress;
   }
 
-  /** The transport of one partition hosted on this node. */
-  public Partition.PeerTransport forPartition(int partition) {
-    return new Links(partition);
+  /**
+   * The transport of one partition hosted on this node.
+   *
+   * @param pinCpu the CPU its thread pins itself to when the run starts; -1: not pinned
+   */
+  public Partition.PeerTransport forPartition(int partition, int pinCpu) {
+    return new Links(partition, pinCpu);
+  }
+
+  /**
+   * The CPU for each of a node's partitions under {@code pin-threads = auto}: partition p on CPU
+   * (p mod CPUs), so partitions of one run on different JVMs of one machine never share a CPU; all -1
+   * (no pinning) when two of this node's partitions would share one, or the machine has one CPU.
+   */
+  public static int[] autoPinning(int[] partitions, int cpus) {
+    int[] cpu = new int[partitions.length];
+    java.util.Set<Integer> used = new java.util.HashSet<>();
+    for (int i = 0; i < partitions.length; i++) {
+      cpu[i] = partitions[i] % cpus;
+      if (cpus < 2 || !used.add(cpu[i])) {
+        java.util.Arrays.fill(cpu, -1);
+        return cpu;
+      }
+    }
+    return cpu;
   }
 
   /** Ends this node's part of the run: BYE on every outbound connection, stop listening, wake readers. */
@@ -186,18 +216,26 @@ public final class DataPlane {
   /** One partition's connections to the partitions on other nodes. */
   private final class Links implements Partition.PeerTransport {
     private final int self;
+    private final int pinCpu;
+    private long spin; // polls before blocking only on a CPU of its own
     private Socket[] outSockets;
     private DataOutputStream[] out;
     private String[] addresses;
     private In[] in;
 
-    Links(int self) {
+    Links(int self, int pinCpu) {
       this.self = self;
+      this.pinCpu = pinCpu;
     }
 
     @Override
     public boolean[] open(List<String> endpoints, ActorRef<Coordinator.Command> coordinatorRef) {
       coordinator = coordinatorRef;
+      if (pinCpu >= 0) {
+        String why = CpuAffinity.pinCurrentThread(pinCpu);
+        if (why != null) log.accept("partition " + self + " not pinned to CPU " + pinCpu + ": " + why);
+        else spin = spinNanos; // the CPU is this thread's own: polling it steals from no one
+      }
       int n = endpoints.size();
       String mine = endpoint();
       boolean[] remote = new boolean[n];
@@ -271,8 +309,8 @@ public final class DataPlane {
           in[partition] = i = accepted;
         }
         DataInputStream d = i.in();
-        if (spinNanos > 0 && d.available() < 8) {
-          long until = System.nanoTime() + spinNanos; // latency only; never model time
+        if (spin > 0 && d.available() < 8) {
+          long until = System.nanoTime() + spin; // latency only; never model time
           while (d.available() < 8 && System.nanoTime() < until) Thread.onSpinWait();
         }
         int length;

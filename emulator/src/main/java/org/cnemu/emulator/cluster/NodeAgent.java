@@ -109,16 +109,26 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         String runId = m.runId();
         run.dataPlane = DataPlane.open(getContext().getSystem(), runId, m.dataToken(),
             c.getString("pekko.remote.artery.canonical.hostname"), c.getInt("cnemu.cluster.data-plane.port"),
-            c.getDuration("cnemu.cluster.data-plane.spin-wait").toNanos(), lostAddress -> self.tell(new RunLost(runId)));
+            c.getDuration("cnemu.cluster.data-plane.spin-wait").toNanos(), lostAddress -> self.tell(new RunLost(runId)),
+            line -> getContext().getLog().warn(line));
         endpoint = run.dataPlane.endpoint();
       }
       List<ActorRef<Partition.Command>> refs = new ArrayList<>();
-      for (int p : m.partitions()) {
+      int[] pin = new int[m.partitions().length];
+      java.util.Arrays.fill(pin, -1);
+      if (run.dataPlane != null) {
+        String mode = getContext().getSystem().settings().config().getString("cnemu.cluster.data-plane.pin-threads");
+        if (mode.equals("auto")) pin = DataPlane.autoPinning(m.partitions(), Runtime.getRuntime().availableProcessors());
+        else if (!mode.equals("off")) throw new IllegalArgumentException(
+            "cnemu.cluster.data-plane.pin-threads: expected auto or off, got '" + mode + "'");
+      }
+      for (int i = 0; i < m.partitions().length; i++) {
+        int p = m.partitions()[i];
         // With the direct data plane a waiting partition blocks in a socket read: it needs its own thread.
         ActorRef<Partition.Command> ref = run.dataPlane == null
             ? getContext().spawn(Partition.create(p, b, m.endNanos()), m.runId() + "-partition-" + p,
                 DispatcherSelector.fromConfig(Simulation.DISPATCHER))
-            : getContext().spawn(Partition.create(p, b, m.endNanos(), run.dataPlane.forPartition(p)),
+            : getContext().spawn(Partition.create(p, b, m.endNanos(), run.dataPlane.forPartition(p, pin[i])),
                 m.runId() + "-partition-" + p, DispatcherSelector.fromConfig(Simulation.PINNED_DISPATCHER));
         getContext().watchWith(ref, new PartitionStopped(m.runId()));
         refs.add(ref);

@@ -46,7 +46,7 @@ class DataPlaneTest {
         })
         .build(), "coordinator", Props.empty());
     a = DataPlane.open(system, "t", TOKEN, "127.0.0.1", 0, 0, lostAtNode::add);
-    b = DataPlane.open(system, "t", TOKEN, "127.0.0.1", 0, 20_000, lostAtNode::add);
+    b = DataPlane.open(system, "t", TOKEN, "127.0.0.1", 0, 0, lostAtNode::add);
   }
 
   @AfterEach
@@ -62,8 +62,8 @@ class DataPlaneTest {
 
   @Test
   void framesArriveInOrderAndCleanEndIsNotALoss() throws Exception {
-    Partition.PeerTransport p0 = a.forPartition(0);
-    Partition.PeerTransport p1 = b.forPartition(1);
+    Partition.PeerTransport p0 = a.forPartition(0, -1);
+    Partition.PeerTransport p1 = b.forPartition(1, -1);
     assertArrayEquals(new boolean[] {false, true}, p0.open(endpoints(), coordinator));
     assertArrayEquals(new boolean[] {true, false}, p1.open(endpoints(), coordinator));
     // (events' own encoding is WireTest's subject)
@@ -88,7 +88,7 @@ class DataPlaneTest {
 
   @Test
   void aPeerThatVanishesIsALostNodeNamedByItsAddress() throws Exception {
-    Partition.PeerTransport p1 = b.forPartition(1);
+    Partition.PeerTransport p1 = b.forPartition(1, -1);
     p1.open(endpoints(), coordinator);
     String port = b.endpoint().substring(b.endpoint().indexOf(':') + 1, b.endpoint().indexOf(' '));
     try (Socket s = new Socket("127.0.0.1", Integer.parseInt(port))) {
@@ -120,13 +120,21 @@ class DataPlaneTest {
       assertEquals(-1, new DataInputStream(s.getInputStream()).read(), "the server must close the connection");
     }
     // the run's own peers still get through, and the stranger was never taken for partition 0
-    Partition.PeerTransport p0 = a.forPartition(0);
-    Partition.PeerTransport p1 = b.forPartition(1);
+    Partition.PeerTransport p0 = a.forPartition(0, -1);
+    Partition.PeerTransport p1 = b.forPartition(1, -1);
     p0.open(endpoints(), coordinator);
     p1.open(endpoints(), coordinator);
     p0.send(1, new Partition.Sync(0, 0, 1, new int[] {0, 0}, new long[] {Long.MAX_VALUE, Long.MAX_VALUE}, 0, 0));
     p0.flush();
     assertEquals(0, ((Partition.Sync) p1.receive(0)).fromPartition());
     assertFalse(lostAtCoordinator.isDone());
+  }
+
+  @Test
+  void autoPinningGivesEachPartitionOfANodeItsOwnCpuOrNone() {
+    assertArrayEquals(new int[] {1}, DataPlane.autoPinning(new int[] {1}, 2));
+    assertArrayEquals(new int[] {0, 1}, DataPlane.autoPinning(new int[] {0, 3}, 2));
+    assertArrayEquals(new int[] {-1, -1}, DataPlane.autoPinning(new int[] {0, 2}, 2), "0 and 2 would share CPU 0");
+    assertArrayEquals(new int[] {-1}, DataPlane.autoPinning(new int[] {0}, 1), "one CPU: nothing to gain");
   }
 }

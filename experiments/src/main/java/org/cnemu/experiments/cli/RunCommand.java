@@ -64,8 +64,14 @@ public final class RunCommand implements Callable<Integer> {
   String bind;
 
   @Option(names = "--nodes", paramLabel = "N", defaultValue = "0",
-      description = "With --cluster: nodes to use, this one included; 0 = every node that is up (default).")
+      description = "With --cluster: nodes to use, this one included (unless --coordinate-only); "
+          + "0 = every node that is up (default).")
   int nodes;
+
+  @Option(names = "--coordinate-only",
+      description = "With --cluster: this JVM coordinates the run but hosts no partitions; they run on the "
+          + "seed and workers, which stay warm from run to run.")
+  boolean coordinateOnly;
 
   @Option(names = "--prometheus", paramLabel = "PORT",
       description = "Serve live metrics (Kamon) for Prometheus at http://HOST:PORT/metrics during the run.")
@@ -102,10 +108,13 @@ public final class RunCommand implements Callable<Integer> {
     }
     EngineSettings s = EngineSettings.from(experiment.experiment());
     ExperimentRunner.ClusterTarget target = null;
+    if (coordinateOnly && cluster == null) {
+      throw new ParameterException(spec.commandLine(), "--coordinate-only needs --cluster HOST:PORT");
+    }
     if (cluster != null) {
       try {
         target = new ExperimentRunner.ClusterTarget(ClusterNode.HostPort.parse(cluster), ClusterNode.HostPort.parse(bind),
-            nodes);
+            nodes, !coordinateOnly);
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), "--cluster/--bind: " + e.getMessage());
       }

@@ -142,6 +142,16 @@ class ClusterRunTest {
     for (Node n : List.of(seed, w1, w2)) {
       assertTrue(n.output().contains("hosting partitions"), n.address + " hosted nothing:\n" + n.output());
     }
+    // A coordinating-only driver: the 4 partitions go to the 3 nodes, the answer is the same.
+    Outcome coord = cnemu("run", STAR4.toString(), "--out", tmp.resolve("coord").toString(), "--quiet", "--no-report",
+        "--cluster", "127.0.0.1:" + seedPort, "--nodes", "3", "--coordinate-only");
+    assertEquals(0, coord.code(), coord.err());
+    assertEquals(a.toPrettyString(), withoutWall(tmp.resolve("coord/results.json")).toPrettyString());
+    for (Node n : List.of(seed, w1, w2)) {
+      String o = n.output();
+      assertTrue(o.indexOf("run0: hosting partitions", o.indexOf("run0: hosting partitions") + 1) >= 0,
+          n.address + " hosted nothing in the second run:\n" + n.output());
+    }
   }
 
   @Test
