@@ -44,7 +44,8 @@ import org.cnemu.emulator.wire.KryoSerializer;
  * placement and every control message stay on the Pekko cluster; the bytes are those of cnemu's Kryo
  * Pekko serializer (fixed class ids, Java serialization off).
  *
- * <p>Frames: {@code int length, int kind, byte[length]}. A connection opens with a magic number, the
+ * <p>Frames: {@code int length, int kind, long sentNanos, byte[length]} (the send time only serves
+ * diagnostics). A connection opens with a magic number, the
  * run's secret token (it reached the run's nodes over the cluster), the two partition indexes and the
  * sender's cluster address. A connection that ends without {@link #BYE} means the peer's node is gone:
  * the run fails at once naming that node ({@link Coordinator.NodeLost}), sooner than the cluster's
@@ -218,6 +219,8 @@ public final class DataPlane {
     private final int self;
     private final int pinCpu;
     private long spin; // polls before blocking only on a CPU of its own
+    private long decodeNanos; // -Dcnemu.trace: time spent decoding frames
+    private long transitNanos; // -Dcnemu.trace: waiting for frames already sent (meaningful on one machine)
     private Socket[] outSockets;
     private DataOutputStream[] out;
     private String[] addresses;
@@ -281,6 +284,7 @@ public final class DataPlane {
       try {
         o.writeInt(bytes.length);
         o.writeInt(FRAME);
+        o.writeLong(System.nanoTime()); // diagnostics: one-way transit on one machine (same monotonic clock)
         o.write(bytes);
       } catch (IOException e) {
         failed(partition);
@@ -301,6 +305,7 @@ public final class DataPlane {
 
     @Override
     public Partition.Command receive(int partition) {
+      long entryNanos = System.nanoTime(); // diagnostics only
       In i = in[partition];
       try {
         if (i == null) {
@@ -324,9 +329,14 @@ public final class DataPlane {
         }
         int kind = d.readInt();
         if (kind == BYE) return null;
+        long sentNanos = d.readLong();
         byte[] bytes = new byte[length];
         d.readFully(bytes);
-        return (Partition.Command) serializer.fromBinary(bytes, scala.Option.empty());
+        long t0 = System.nanoTime(); // diagnostics only
+        Partition.Command m = (Partition.Command) serializer.fromBinary(bytes, scala.Option.empty());
+        decodeNanos += System.nanoTime() - t0;
+        transitNanos += Math.max(0, t0 - Math.max(sentNanos, entryNanos)); // waited for bytes already sent
+        return m;
       } catch (IOException e) {
         // A read that times out mid-frame is lost too: a live peer writes whole frames at once.
         peerLost(i != null ? i.address() : addresses[partition]);
@@ -336,6 +346,10 @@ public final class DataPlane {
 
     @Override
     public void close() {
+      if (Boolean.getBoolean("cnemu.trace")) {
+        System.err.printf("TRACE partition %d data plane: decoding %.3f s, waiting for frames already sent %.3f s%n", self,
+            decodeNanos / 1e9, transitNanos / 1e9);
+      }
       for (int q = 0; q < out.length; q++) {
         if (out[q] == null) continue;
         try {
