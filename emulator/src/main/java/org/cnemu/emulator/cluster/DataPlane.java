@@ -52,7 +52,7 @@ import org.cnemu.emulator.wire.KryoSerializer;
  * failure detector would tell; BYE means the peer stopped on its own (it reports its own failure).
  */
 public final class DataPlane {
-  static final int MAGIC = 0x636e_6d32; // "cnm2"
+  static final int MAGIC = 0x636e_6d33; // "cnm3"
   static final int FRAME = 0;
   static final int BYE = 1;
   private static final int BUFFER_BYTES = 1 << 16;
@@ -67,6 +67,9 @@ public final class DataPlane {
   private final Serializer serializer;
   private final Consumer<String> onLost;
   private final Consumer<String> log;
+  private final String machine; // non-null: peers on this machine use a shared-memory ring
+  private final List<java.nio.file.Path> ringFiles = new ArrayList<>();
+  static final int RING_BYTES = 1 << 20;
   private final Map<Long, CompletableFuture<In>> inbound = new ConcurrentHashMap<>();
   private final List<Socket> sockets = new ArrayList<>();
   private final AtomicBoolean lost = new AtomicBoolean();
@@ -81,18 +84,22 @@ public final class DataPlane {
    */
   public static DataPlane open(ActorSystem<?> system, String runId, String token, String bindHost, int port,
       long spinNanos, Consumer<String> onLost) throws IOException {
-    return new DataPlane(system, runId, token, bindHost, port, spinNanos, onLost, line -> {});
+    return new DataPlane(system, runId, token, bindHost, port, spinNanos, false, onLost, line -> {});
   }
 
-  /** @param log receives warnings (a thread that could not be pinned) */
+  /**
+   * @param sharedMemory whether partitions on this machine exchange frames through shared memory
+   * @param log receives warnings (a thread that could not be pinned)
+   */
   public static DataPlane open(ActorSystem<?> system, String runId, String token, String bindHost, int port,
-      long spinNanos, Consumer<String> onLost, Consumer<String> log) throws IOException {
-    return new DataPlane(system, runId, token, bindHost, port, spinNanos, onLost, log);
+      long spinNanos, boolean sharedMemory, Consumer<String> onLost, Consumer<String> log) throws IOException {
+    return new DataPlane(system, runId, token, bindHost, port, spinNanos, sharedMemory, onLost, log);
   }
 
   private DataPlane(ActorSystem<?> system, String runId, String token, String bindHost, int port, long spinNanos,
-      Consumer<String> onLost, Consumer<String> log) throws IOException {
+      boolean sharedMemory, Consumer<String> onLost, Consumer<String> log) throws IOException {
     this.log = log;
+    this.machine = sharedMemory ? ShmPipe.machineId() : null;
     this.runId = runId;
     this.token = token;
     this.selfAddress = system.address().toString();
@@ -112,9 +119,12 @@ public final class DataPlane {
     t.start();
   }
 
-  /** HOST:PORT followed by this node's cluster address: what peers need to reach and to name it. */
+  /**
+   * HOST:PORT, this node's cluster address (what peers need to reach and to name it) and, with shared
+   * memory on, the machine's identity (peers with the same one use a ring instead of the socket).
+   */
   public String endpoint() {
-    return bindHost + ":" + server.getLocalPort() + " " + selfAddress;
+    return bindHost + ":" + server.getLocalPort() + " " + selfAddress + (machine == null ? "" : " " + machine);
   }
 
   /**
@@ -156,6 +166,15 @@ public final class DataPlane {
     synchronized (sockets) {
       for (Socket s : sockets) closeQuietly(s);
     }
+    synchronized (ringFiles) {
+      for (java.nio.file.Path f : ringFiles) {
+        try {
+          java.nio.file.Files.deleteIfExists(f);
+        } catch (IOException ignored) {
+          // /dev/shm or the temp folder: cleaned at reboot anyway
+        }
+      }
+    }
   }
 
   private void acceptLoop() {
@@ -178,12 +197,28 @@ public final class DataPlane {
         int from = in.readInt();
         int to = in.readInt();
         String address = in.readUTF();
+        String ring = in.readUTF();
         s.setSoTimeout(POLL_MILLIS);
-        inbound.computeIfAbsent(key(from, to), k -> new CompletableFuture<>()).complete(new In(s, in, address));
+        DataInputStream frames = in;
+        if (!ring.isEmpty()) {
+          java.nio.file.Path file = java.nio.file.Path.of(ring);
+          if (machine == null || !file.getFileName().toString().startsWith(ringPrefix())) {
+            closeQuietly(s); // not a ring of this run
+            continue;
+          }
+          java.nio.MappedByteBuffer buf = ShmPipe.map(file, java.nio.file.Files.size(file));
+          java.nio.file.Files.deleteIfExists(file); // both ends have it mapped: nothing left behind
+          frames = new DataInputStream(new ShmPipe.In(buf, in, () -> closed));
+        }
+        inbound.computeIfAbsent(key(from, to), k -> new CompletableFuture<>()).complete(new In(s, frames, address));
       } catch (IOException e) {
         closeQuietly(s);
       }
     }
+  }
+
+  private String ringPrefix() {
+    return "cnemu-" + token.substring(0, 16) + "-";
   }
 
   private static long key(int from, int to) {
@@ -250,8 +285,10 @@ public final class DataPlane {
         String e = endpoints.get(q);
         if (e.equals(mine)) continue;
         remote[q] = true;
-        String hostPort = e.substring(0, e.indexOf(' '));
-        addresses[q] = e.substring(e.indexOf(' ') + 1);
+        String[] parts = e.split(" ");
+        String hostPort = parts[0];
+        addresses[q] = parts[1];
+        boolean sameMachine = machine != null && parts.length > 2 && parts[2].equals(machine);
         ClusterNode.HostPort hp = ClusterNode.HostPort.parse(hostPort);
         try {
           Socket s = new Socket();
@@ -264,9 +301,20 @@ public final class DataPlane {
           o.writeInt(self);
           o.writeInt(q);
           o.writeUTF(selfAddress);
+          java.nio.MappedByteBuffer ring = null;
+          if (sameMachine) {
+            java.nio.file.Path file = ShmPipe.directory().resolve(ringPrefix() + self + "-" + q);
+            synchronized (ringFiles) {
+              ringFiles.add(file);
+            }
+            ring = ShmPipe.create(file, RING_BYTES);
+            o.writeUTF(file.toString());
+          } else {
+            o.writeUTF("");
+          }
           o.flush();
           outSockets[q] = s;
-          out[q] = o;
+          out[q] = ring == null ? o : new DataOutputStream(new ShmPipe.Out(ring, o, () -> closed));
         } catch (IOException ex) {
           peerLost(addresses[q]);
           throw new IllegalStateException("run " + runId + ": cannot open the data connection to node "

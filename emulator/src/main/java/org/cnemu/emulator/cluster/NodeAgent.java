@@ -109,7 +109,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         String runId = m.runId();
         run.dataPlane = DataPlane.open(getContext().getSystem(), runId, m.dataToken(),
             c.getString("pekko.remote.artery.canonical.hostname"), c.getInt("cnemu.cluster.data-plane.port"),
-            c.getDuration("cnemu.cluster.data-plane.spin-wait").toNanos(), lostAddress -> self.tell(new RunLost(runId)),
+            c.getDuration("cnemu.cluster.data-plane.spin-wait").toNanos(),
+            sharedMemory(c.getString("cnemu.cluster.data-plane.shared-memory")), lostAddress -> self.tell(new RunLost(runId)),
             line -> getContext().getLog().warn(line));
         endpoint = run.dataPlane.endpoint();
       }
@@ -144,6 +145,12 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
           e.getClass().getSimpleName() + ": " + e.getMessage()));
     }
     return this;
+  }
+
+  private static boolean sharedMemory(String mode) {
+    if (mode.equals("auto")) return true;
+    if (mode.equals("off")) return false;
+    throw new IllegalArgumentException("cnemu.cluster.data-plane.shared-memory: expected auto or off, got '" + mode + "'");
   }
 
   private Behavior<Command> onPartitionStopped(PartitionStopped m) {

@@ -98,6 +98,7 @@ class DataPlaneTest {
       o.writeInt(0);
       o.writeInt(1);
       o.writeUTF("pekko://cnemu@127.0.0.1:4711");
+      o.writeUTF(""); // no ring: frames on the socket
       o.flush();
     } // closed without BYE: the process died
     assertNull(p1.receive(0));
@@ -110,12 +111,14 @@ class DataPlaneTest {
     String port = b.endpoint().substring(b.endpoint().indexOf(':') + 1, b.endpoint().indexOf(' '));
     try (Socket s = new Socket("127.0.0.1", Integer.parseInt(port))) {
       s.setSoTimeout(10_000);
-      DataOutputStream o = new DataOutputStream(s.getOutputStream());
+      // one write: the server may close as soon as it has read the token
+      DataOutputStream o = new DataOutputStream(new java.io.BufferedOutputStream(s.getOutputStream()));
       o.writeInt(DataPlane.MAGIC);
       o.writeUTF("not-the-token");
       o.writeInt(0);
       o.writeInt(1);
       o.writeUTF("pekko://intruder@127.0.0.1:1");
+      o.writeUTF("");
       o.flush();
       assertEquals(-1, new DataInputStream(s.getInputStream()).read(), "the server must close the connection");
     }
@@ -136,5 +139,89 @@ class DataPlaneTest {
     assertArrayEquals(new int[] {0, 1}, DataPlane.autoPinning(new int[] {0, 3}, 2));
     assertArrayEquals(new int[] {-1, -1}, DataPlane.autoPinning(new int[] {0, 2}, 2), "0 and 2 would share CPU 0");
     assertArrayEquals(new int[] {-1}, DataPlane.autoPinning(new int[] {0}, 1), "one CPU: nothing to gain");
+  }
+
+  /** Two planes on one machine with shared memory on: frames go through the rings, in order. */
+  @Test
+  void sharedMemoryRingsCarryFramesInOrderWrapAroundAndWakeASleepingReader() throws Exception {
+    DataPlane c = DataPlane.open(system, "shm", TOKEN, "127.0.0.1", 0, 0, true, lostAtNode::add, line -> {});
+    DataPlane d = DataPlane.open(system, "shm", TOKEN, "127.0.0.1", 0, 0, true, lostAtNode::add, line -> {});
+    try {
+      org.junit.jupiter.api.Assumptions.assumeTrue(c.endpoint().split(" ").length == 3, "no machine id here");
+      List<String> eps = List.of(c.endpoint(), d.endpoint());
+      Partition.PeerTransport p0 = c.forPartition(0, -1);
+      Partition.PeerTransport p1 = d.forPartition(1, -1);
+      p0.open(eps, coordinator);
+      p1.open(eps, coordinator);
+      // The reader sleeps first (nothing sent yet) and must be woken by the doorbell.
+      CompletableFuture<Partition.Command> first = CompletableFuture.supplyAsync(() -> p1.receive(0));
+      Thread.sleep(200);
+      assertFalse(first.isDone());
+      p0.send(1, sync(0, new int[] {0, 1}));
+      p0.flush();
+      assertEquals(0, ((Partition.Sync) first.get(10, TimeUnit.SECONDS)).window());
+      // Far more than the 1 MiB ring in total, and one frame larger than the ring, read concurrently.
+      int frames = 3_000;
+      CompletableFuture<Long> reader = CompletableFuture.supplyAsync(() -> {
+        long sum = 0;
+        for (int i = 1; i <= frames + 1; i++) {
+          Partition.Sync y = (Partition.Sync) p1.receive(0);
+          assertEquals(i, y.window(), "frames out of order");
+          sum += y.sentBatches().length;
+        }
+        return sum;
+      });
+      long expected = 0;
+      for (int i = 1; i <= frames; i++) {
+        int[] batches = new int[100 + i % 300];
+        expected += batches.length;
+        p0.send(1, sync(i, batches));
+        if (i % 7 == 0) p0.flush();
+      }
+      p0.send(1, sync(frames + 1, new int[400_000])); // ~1.6 MB: streams through the ring in pieces
+      expected += 400_000;
+      p0.flush();
+      assertEquals(expected, reader.get(30, TimeUnit.SECONDS));
+      p0.close();
+      assertNull(p1.receive(0), "BYE through the ring");
+      assertFalse(lostAtCoordinator.isDone());
+      try (var files = java.nio.file.Files.list(ShmPipe.directory())) {
+        assertEquals(0, files.filter(f -> f.getFileName().toString().startsWith("cnemu-" + TOKEN.substring(0, 16)))
+            .count(), "ring files are deleted once both ends have them mapped");
+      }
+    } finally {
+      c.close();
+      d.close();
+    }
+  }
+
+  /** A writer whose node dies (its socket ends without BYE) is a lost node, also with a ring. */
+  @Test
+  void aSleepingRingReaderNoticesALostWriter() throws Exception {
+    DataPlane c = DataPlane.open(system, "shm2", TOKEN, "127.0.0.1", 0, 0, true, lostAtNode::add, line -> {});
+    DataPlane d = DataPlane.open(system, "shm2", TOKEN, "127.0.0.1", 0, 0, true, lostAtNode::add, line -> {});
+    try {
+      org.junit.jupiter.api.Assumptions.assumeTrue(c.endpoint().split(" ").length == 3, "no machine id here");
+      List<String> eps = List.of(c.endpoint(), d.endpoint());
+      Partition.PeerTransport p0 = c.forPartition(0, -1);
+      Partition.PeerTransport p1 = d.forPartition(1, -1);
+      p0.open(eps, coordinator);
+      p1.open(eps, coordinator);
+      p0.send(1, sync(0, new int[2]));
+      p0.flush();
+      assertEquals(0, ((Partition.Sync) p1.receive(0)).window());
+      c.close(); // its sockets end without BYE, as when the process dies
+      assertNull(p1.receive(0));
+      assertEquals(c.endpoint().split(" ")[1], lostAtCoordinator.get(10, TimeUnit.SECONDS));
+    } finally {
+      c.close();
+      d.close();
+    }
+  }
+
+  static Partition.Sync sync(long window, int[] batches) {
+    long[] min = new long[batches.length];
+    java.util.Arrays.fill(min, Long.MAX_VALUE);
+    return new Partition.Sync(window, 0, 1, batches, min, 0, 0);
   }
 }
