@@ -137,20 +137,14 @@ public final class DataPlane {
   }
 
   /**
-   * The CPU for each of a node's partitions under {@code pin-threads = auto}: partition p on CPU
-   * (p mod CPUs), so partitions of one run on different JVMs of one machine never share a CPU; all -1
-   * (no pinning) when two of this node's partitions would share one, or the machine has one CPU.
+   * The CPU for each of a node's partitions under {@code pin-threads = auto}: partition p on CPU p,
+   * when the run has no more partitions than this machine has CPUs, so that partitions of the run
+   * never share a CPU however its nodes share machines; otherwise (or with one CPU) all -1: no
+   * pinning, as pinned threads that poll must not share a CPU.
    */
-  public static int[] autoPinning(int[] partitions, int cpus) {
+  public static int[] autoPinning(int[] partitions, int runPartitions, int cpus) {
     int[] cpu = new int[partitions.length];
-    java.util.Set<Integer> used = new java.util.HashSet<>();
-    for (int i = 0; i < partitions.length; i++) {
-      cpu[i] = partitions[i] % cpus;
-      if (cpus < 2 || !used.add(cpu[i])) {
-        java.util.Arrays.fill(cpu, -1);
-        return cpu;
-      }
-    }
+    for (int i = 0; i < partitions.length; i++) cpu[i] = cpus >= 2 && runPartitions <= cpus ? partitions[i] : -1;
     return cpu;
   }
 

@@ -119,7 +119,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       java.util.Arrays.fill(pin, -1);
       if (run.dataPlane != null) {
         String mode = getContext().getSystem().settings().config().getString("cnemu.cluster.data-plane.pin-threads");
-        if (mode.equals("auto")) pin = DataPlane.autoPinning(m.partitions(), Runtime.getRuntime().availableProcessors());
+        if (mode.equals("auto")) pin = DataPlane.autoPinning(m.partitions(), m.partitionCount(),
+            Runtime.getRuntime().availableProcessors());
         else if (!mode.equals("off")) throw new IllegalArgumentException(
             "cnemu.cluster.data-plane.pin-threads: expected auto or off, got '" + mode + "'");
       }

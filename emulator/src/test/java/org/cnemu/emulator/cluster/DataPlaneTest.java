@@ -134,11 +134,11 @@ class DataPlaneTest {
   }
 
   @Test
-  void autoPinningGivesEachPartitionOfANodeItsOwnCpuOrNone() {
-    assertArrayEquals(new int[] {1}, DataPlane.autoPinning(new int[] {1}, 2));
-    assertArrayEquals(new int[] {0, 1}, DataPlane.autoPinning(new int[] {0, 3}, 2));
-    assertArrayEquals(new int[] {-1, -1}, DataPlane.autoPinning(new int[] {0, 2}, 2), "0 and 2 would share CPU 0");
-    assertArrayEquals(new int[] {-1}, DataPlane.autoPinning(new int[] {0}, 1), "one CPU: nothing to gain");
+  void autoPinningGivesEveryPartitionOfTheRunItsOwnCpuOrPinsNone() {
+    assertArrayEquals(new int[] {1}, DataPlane.autoPinning(new int[] {1}, 2, 2));
+    assertArrayEquals(new int[] {0, 3}, DataPlane.autoPinning(new int[] {0, 3}, 4, 8));
+    assertArrayEquals(new int[] {-1, -1}, DataPlane.autoPinning(new int[] {0, 2}, 4, 2), "4 partitions, 2 CPUs");
+    assertArrayEquals(new int[] {-1}, DataPlane.autoPinning(new int[] {0}, 1, 1), "one CPU: nothing to gain");
   }
 
   /** Two planes on one machine with shared memory on: frames go through the rings, in order. */
