@@ -50,6 +50,9 @@ import org.cnemu.emulator.wire.KryoSerializer;
  * sender's cluster address. A connection that ends without {@link #BYE} means the peer's node is gone:
  * the run fails at once naming that node ({@link Coordinator.NodeLost}), sooner than the cluster's
  * failure detector would tell; BYE means the peer stopped on its own (it reports its own failure).
+ *
+ * <p>Between JVMs of one machine (same boot id in their endpoints) the frames go through a
+ * {@link ShmPipe} ring instead, and the connection only carries doorbell bytes and the end of the peer.
  */
 public final class DataPlane {
   static final int MAGIC = 0x636e_6d33; // "cnm3"
