@@ -151,7 +151,10 @@ public final class DataPlane {
     return cpu;
   }
 
-  /** Ends this node's part of the run: BYE on every outbound connection, stop listening, wake readers. */
+  /**
+   * Ends this node's part of the run: stops listening and closes every connection (a partition that
+   * ends on its own has already sent BYE); partitions blocked in a read notice within ~250 ms.
+   */
   public void close() {
     if (closed) return;
     closed = true;
@@ -183,34 +186,43 @@ public final class DataPlane {
         return; // closed
       }
       track(s);
-      try {
-        s.setTcpNoDelay(true);
-        s.setSoTimeout(10_000); // the handshake
-        DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), BUFFER_BYTES));
-        if (in.readInt() != MAGIC || !token.equals(in.readUTF())) {
-          closeQuietly(s); // not one of this run's peers
-          continue;
-        }
-        int from = in.readInt();
-        int to = in.readInt();
-        String address = in.readUTF();
-        String ring = in.readUTF();
-        s.setSoTimeout(POLL_MILLIS);
-        DataInputStream frames = in;
-        if (!ring.isEmpty()) {
-          java.nio.file.Path file = java.nio.file.Path.of(ring);
-          if (machine == null || !file.getFileName().toString().startsWith(ringPrefix())) {
-            closeQuietly(s); // not a ring of this run
-            continue;
-          }
-          java.nio.MappedByteBuffer buf = ShmPipe.map(file, java.nio.file.Files.size(file));
-          java.nio.file.Files.deleteIfExists(file); // both ends have it mapped: nothing left behind
-          frames = new DataInputStream(new ShmPipe.In(buf, in, () -> closed));
-        }
-        inbound.computeIfAbsent(key(from, to), k -> new CompletableFuture<>()).complete(new In(s, frames, address));
-      } catch (IOException e) {
-        closeQuietly(s);
+      // The handshake on a thread of its own: a connection that says nothing must not hold up the rest.
+      Thread h = new Thread(() -> handshake(s), "cnemu-data-handshake-" + runId);
+      h.setDaemon(true);
+      h.start();
+    }
+  }
+
+  private void handshake(Socket s) {
+    try {
+      s.setTcpNoDelay(true);
+      s.setSoTimeout(10_000); // the handshake
+      DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), BUFFER_BYTES));
+      if (in.readInt() != MAGIC || !java.security.MessageDigest.isEqual(
+          token.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+          in.readUTF().getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+        closeQuietly(s); // not one of this run's peers
+        return;
       }
+      int from = in.readInt();
+      int to = in.readInt();
+      String address = in.readUTF();
+      String ring = in.readUTF();
+      s.setSoTimeout(POLL_MILLIS);
+      DataInputStream frames = in;
+      if (!ring.isEmpty()) {
+        java.nio.file.Path file = java.nio.file.Path.of(ring);
+        if (machine == null || !file.getFileName().toString().startsWith(ringPrefix())) {
+          closeQuietly(s); // not a ring of this run
+          return;
+        }
+        java.nio.MappedByteBuffer buf = ShmPipe.map(file, java.nio.file.Files.size(file));
+        java.nio.file.Files.deleteIfExists(file); // both ends have it mapped: nothing left behind
+        frames = new DataInputStream(new ShmPipe.In(buf, in, () -> closed));
+      }
+      inbound.computeIfAbsent(key(from, to), k -> new CompletableFuture<>()).complete(new In(s, frames, address));
+    } catch (IOException e) {
+      closeQuietly(s);
     }
   }
 
