@@ -60,6 +60,8 @@ public final class DataPlane {
   static final int BYE = 1;
   private static final int BUFFER_BYTES = 1 << 16;
   private static final int POLL_MILLIS = 250;
+  /** Windows up to this size are written by the partition's own thread (see Links.write). */
+  static final int DIRECT_BYTES = 64 * 1024;
 
   private final String runId;
   private final String token;
@@ -267,6 +269,10 @@ public final class DataPlane {
     private long transitNanos; // -Dcnemu.trace: waiting for frames already sent (meaningful on one machine)
     private Socket[] outSockets;
     private DataOutputStream[] out;
+    private java.io.ByteArrayOutputStream[] pending; // this window's frames, per peer
+    private DataOutputStream[] pendingData;
+    private java.util.concurrent.ExecutorService[] writers; // per peer, started by the first large window
+    private java.util.concurrent.atomic.AtomicInteger[] queued; // windows handed to the writer, not yet written
     private String[] addresses;
     private In[] in;
 
@@ -288,6 +294,15 @@ public final class DataPlane {
       boolean[] remote = new boolean[n];
       outSockets = new Socket[n];
       out = new DataOutputStream[n];
+      pending = new java.io.ByteArrayOutputStream[n];
+      pendingData = new DataOutputStream[n];
+      writers = new java.util.concurrent.ExecutorService[n];
+      queued = new java.util.concurrent.atomic.AtomicInteger[n];
+      for (int q = 0; q < n; q++) {
+        pending[q] = new java.io.ByteArrayOutputStream(BUFFER_BYTES);
+        pendingData[q] = new DataOutputStream(pending[q]);
+        queued[q] = new java.util.concurrent.atomic.AtomicInteger();
+      }
       addresses = new String[n];
       in = new In[n];
       for (int q = 0; q < n; q++) {
@@ -335,29 +350,76 @@ public final class DataPlane {
 
     @Override
     public void send(int partition, Partition.Command m) {
-      DataOutputStream o = out[partition];
-      if (o == null) return; // connection already failed; the run is being stopped
+      if (out[partition] == null) return; // connection already failed; the run is being stopped
       byte[] bytes = serializer.toBinary(m);
       try {
+        DataOutputStream o = pendingData[partition];
         o.writeInt(bytes.length);
         o.writeInt(FRAME);
         o.writeLong(System.nanoTime()); // diagnostics: one-way transit on one machine (same monotonic clock)
         o.write(bytes);
       } catch (IOException e) {
-        failed(partition);
+        throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not fail
       }
     }
 
     @Override
     public void flush() {
       for (int q = 0; q < out.length; q++) {
-        if (out[q] == null) continue;
+        if (out[q] == null || pending[q].size() == 0) continue;
+        byte[] window = pending[q].toByteArray();
+        if (pending[q].size() > (1 << 20)) {
+          pending[q] = new java.io.ByteArrayOutputStream(BUFFER_BYTES); // do not keep a huge window's buffer
+          pendingData[q] = new DataOutputStream(pending[q]);
+        } else {
+          pending[q].reset();
+        }
+        write(q, window);
+      }
+    }
+
+    /**
+     * Writes one window's frames (or the BYE) to partition q. Small windows go straight out on this
+     * thread. Larger ones go to q's writer thread, and so does everything after them until it has caught
+     * up (order): two partitions that both send more than their connection buffers hold (socket buffers,
+     * or the 1 MiB ring) would otherwise both block in write, each waiting for the other to read. At most
+     * two windows of {@link #DIRECT_BYTES} are ever unread when this thread writes itself, well within
+     * what a connection buffers, so a direct write never waits for the peer.
+     */
+    private void write(int q, byte[] bytes) {
+      DataOutputStream o = out[q];
+      if (queued[q].get() == 0 && bytes.length <= DIRECT_BYTES) {
         try {
-          out[q].flush();
+          o.write(bytes);
+          o.flush();
         } catch (IOException e) {
           failed(q);
         }
+        return;
       }
+      if (writers[q] == null) {
+        String name = "cnemu-data-writer-" + runId + "-" + self + "-" + q;
+        writers[q] = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+          Thread t = new Thread(r, name);
+          t.setDaemon(true);
+          return t;
+        });
+      }
+      queued[q].incrementAndGet();
+      String address = addresses[q];
+      Socket socket = outSockets[q];
+      java.util.concurrent.atomic.AtomicInteger count = queued[q];
+      writers[q].execute(() -> {
+        try {
+          o.write(bytes);
+          o.flush();
+        } catch (IOException e) {
+          closeQuietly(socket);
+          peerLost(address);
+        } finally {
+          count.decrementAndGet();
+        }
+      });
     }
 
     @Override
@@ -407,16 +469,13 @@ public final class DataPlane {
         System.err.printf("TRACE partition %d data plane: decoding %.3f s, waiting for frames already sent %.3f s%n", self,
             decodeNanos / 1e9, transitNanos / 1e9);
       }
+      flush(); // anything still pending goes before the BYE
       for (int q = 0; q < out.length; q++) {
         if (out[q] == null) continue;
-        try {
-          out[q].writeInt(0);
-          out[q].writeInt(BYE);
-          out[q].flush();
-        } catch (IOException ignored) {
-          // the peer is gone already
-        }
+        java.nio.ByteBuffer bye = java.nio.ByteBuffer.allocate(8).putInt(0).putInt(BYE);
+        write(q, bye.array());
         out[q] = null;
+        if (writers[q] != null) writers[q].shutdown(); // after what is queued, the BYE included
       }
     }
 

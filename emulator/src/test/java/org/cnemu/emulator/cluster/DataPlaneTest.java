@@ -224,4 +224,50 @@ class DataPlaneTest {
     java.util.Arrays.fill(min, Long.MAX_VALUE);
     return new Partition.Sync(window, 0, 1, batches, min, 0, 0);
   }
+
+  /**
+   * Both partitions send a window far larger than any connection buffers (socket buffers, the 1 MiB
+   * ring) at the same time, then read: neither may block in its write waiting for the other to read.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void twoLargeWindowsCrossingDoNotDeadlock(boolean sharedMemory) throws Exception {
+    DataPlane c = DataPlane.open(system, "big", TOKEN, "127.0.0.1", 0, 0, sharedMemory, lostAtNode::add, line -> {});
+    DataPlane d = DataPlane.open(system, "big", TOKEN, "127.0.0.1", 0, 0, sharedMemory, lostAtNode::add, line -> {});
+    try {
+      List<String> eps = List.of(c.endpoint(), d.endpoint());
+      Partition.PeerTransport p0 = c.forPartition(0, -1);
+      Partition.PeerTransport p1 = d.forPartition(1, -1);
+      p0.open(eps, coordinator);
+      p1.open(eps, coordinator);
+      int[] big = new int[3_000_000]; // ~12 MB encoded
+      CompletableFuture<Partition.Command> a = CompletableFuture.supplyAsync(() -> {
+        p0.send(1, sync(1, big));
+        p0.send(1, sync(2, new int[2])); // a small window behind a large one keeps its order
+        p0.flush();
+        Partition.Command first = p0.receive(1);
+        assertEquals(2, ((Partition.Sync) p0.receive(1)).window());
+        return first;
+      });
+      CompletableFuture<Partition.Command> b = CompletableFuture.supplyAsync(() -> {
+        p1.send(0, sync(1, big));
+        p1.flush();
+        p1.send(0, sync(2, new int[2]));
+        p1.flush();
+        Partition.Command first = p1.receive(0);
+        assertEquals(2, ((Partition.Sync) p1.receive(0)).window());
+        return first;
+      });
+      assertEquals(big.length, ((Partition.Sync) a.get(60, TimeUnit.SECONDS)).sentBatches().length);
+      assertEquals(big.length, ((Partition.Sync) b.get(60, TimeUnit.SECONDS)).sentBatches().length);
+      p0.close();
+      p1.close();
+      assertNull(p1.receive(0));
+      assertNull(p0.receive(1));
+      assertFalse(lostAtCoordinator.isDone());
+    } finally {
+      c.close();
+      d.close();
+    }
+  }
 }
