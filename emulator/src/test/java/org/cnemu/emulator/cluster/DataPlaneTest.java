@@ -141,18 +141,35 @@ class DataPlaneTest {
     assertArrayEquals(new int[] {-1}, DataPlane.autoPinning(new int[] {0}, 1, 1), "one CPU: nothing to gain");
   }
 
+  /** Two planes of one run, partition 0 on the first and 1 on the second, connected. */
+  record Pair(DataPlane c, DataPlane d, Partition.PeerTransport p0, Partition.PeerTransport p1) implements AutoCloseable {
+    @Override
+    public void close() {
+      c.close();
+      d.close();
+    }
+  }
+
+  Pair pair(String run, boolean sharedMemory) throws Exception {
+    DataPlane c = DataPlane.open(system, run, TOKEN, "127.0.0.1", 0, 0, sharedMemory, lostAtNode::add, line -> {});
+    DataPlane d = DataPlane.open(system, run, TOKEN, "127.0.0.1", 0, 0, sharedMemory, lostAtNode::add, line -> {});
+    if (sharedMemory) {
+      org.junit.jupiter.api.Assumptions.assumeTrue(c.endpoint().split(" ").length == 3, "no machine id here");
+    }
+    List<String> eps = List.of(c.endpoint(), d.endpoint());
+    Partition.PeerTransport p0 = c.forPartition(0, -1);
+    Partition.PeerTransport p1 = d.forPartition(1, -1);
+    p0.open(eps, coordinator);
+    p1.open(eps, coordinator);
+    return new Pair(c, d, p0, p1);
+  }
+
   /** Two planes on one machine with shared memory on: frames go through the rings, in order. */
   @Test
   void sharedMemoryRingsCarryFramesInOrderWrapAroundAndWakeASleepingReader() throws Exception {
-    DataPlane c = DataPlane.open(system, "shm", TOKEN, "127.0.0.1", 0, 0, true, lostAtNode::add, line -> {});
-    DataPlane d = DataPlane.open(system, "shm", TOKEN, "127.0.0.1", 0, 0, true, lostAtNode::add, line -> {});
-    try {
-      org.junit.jupiter.api.Assumptions.assumeTrue(c.endpoint().split(" ").length == 3, "no machine id here");
-      List<String> eps = List.of(c.endpoint(), d.endpoint());
-      Partition.PeerTransport p0 = c.forPartition(0, -1);
-      Partition.PeerTransport p1 = d.forPartition(1, -1);
-      p0.open(eps, coordinator);
-      p1.open(eps, coordinator);
+    try (Pair pr = pair("shm", true)) {
+      Partition.PeerTransport p0 = pr.p0();
+      Partition.PeerTransport p1 = pr.p1();
       // The reader sleeps first (nothing sent yet) and must be woken by the doorbell.
       CompletableFuture<Partition.Command> first = CompletableFuture.supplyAsync(() -> p1.receive(0));
       Thread.sleep(200);
@@ -189,33 +206,22 @@ class DataPlaneTest {
         assertEquals(0, files.filter(f -> f.getFileName().toString().startsWith("cnemu-" + TOKEN.substring(0, 16)))
             .count(), "ring files are deleted once both ends have them mapped");
       }
-    } finally {
-      c.close();
-      d.close();
     }
   }
 
   /** A writer whose node dies (its socket ends without BYE) is a lost node, also with a ring. */
   @Test
   void aSleepingRingReaderNoticesALostWriter() throws Exception {
-    DataPlane c = DataPlane.open(system, "shm2", TOKEN, "127.0.0.1", 0, 0, true, lostAtNode::add, line -> {});
-    DataPlane d = DataPlane.open(system, "shm2", TOKEN, "127.0.0.1", 0, 0, true, lostAtNode::add, line -> {});
-    try {
-      org.junit.jupiter.api.Assumptions.assumeTrue(c.endpoint().split(" ").length == 3, "no machine id here");
-      List<String> eps = List.of(c.endpoint(), d.endpoint());
-      Partition.PeerTransport p0 = c.forPartition(0, -1);
-      Partition.PeerTransport p1 = d.forPartition(1, -1);
-      p0.open(eps, coordinator);
-      p1.open(eps, coordinator);
+    try (Pair pr = pair("shm2", true)) {
+      Partition.PeerTransport p0 = pr.p0();
+      Partition.PeerTransport p1 = pr.p1();
+      DataPlane c = pr.c();
       p0.send(1, sync(0, new int[2]));
       p0.flush();
       assertEquals(0, ((Partition.Sync) p1.receive(0)).window());
       c.close(); // its sockets end without BYE, as when the process dies
       assertNull(p1.receive(0));
       assertEquals(c.endpoint().split(" ")[1], lostAtCoordinator.get(10, TimeUnit.SECONDS));
-    } finally {
-      c.close();
-      d.close();
     }
   }
 
@@ -232,14 +238,9 @@ class DataPlaneTest {
   @org.junit.jupiter.params.ParameterizedTest
   @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
   void twoLargeWindowsCrossingDoNotDeadlock(boolean sharedMemory) throws Exception {
-    DataPlane c = DataPlane.open(system, "big", TOKEN, "127.0.0.1", 0, 0, sharedMemory, lostAtNode::add, line -> {});
-    DataPlane d = DataPlane.open(system, "big", TOKEN, "127.0.0.1", 0, 0, sharedMemory, lostAtNode::add, line -> {});
-    try {
-      List<String> eps = List.of(c.endpoint(), d.endpoint());
-      Partition.PeerTransport p0 = c.forPartition(0, -1);
-      Partition.PeerTransport p1 = d.forPartition(1, -1);
-      p0.open(eps, coordinator);
-      p1.open(eps, coordinator);
+    try (Pair pr = pair("big", sharedMemory)) {
+      Partition.PeerTransport p0 = pr.p0();
+      Partition.PeerTransport p1 = pr.p1();
       int[] big = new int[3_000_000]; // ~12 MB encoded
       CompletableFuture<Partition.Command> a = CompletableFuture.supplyAsync(() -> {
         p0.send(1, sync(1, big));
@@ -265,9 +266,6 @@ class DataPlaneTest {
       assertNull(p1.receive(0));
       assertNull(p0.receive(1));
       assertFalse(lostAtCoordinator.isDone());
-    } finally {
-      c.close();
-      d.close();
     }
   }
 }
