@@ -14,17 +14,18 @@ public final class VxlanDevice extends NetDevice {
   private final TreeMap<Long, Integer> fdb = new TreeMap<>();
   /** Per-CPU gro_cells and their high-priority companions (PRISM). */
   public final PacketQueue[] cells;
-  public final PacketQueue[] cellsHi;
+  public final PacketQueue[] cellsHi; // filled on first use (PacketQueue.at)
+  private final int netdevMaxBacklog;
   public long fdbMisses;
 
   public VxlanDevice(String name, int ifindex, NetNamespace ns, int vni, int cpus, int netdevMaxBacklog) {
     super(name, ifindex, ns);
     this.vni = vni;
+    this.netdevMaxBacklog = netdevMaxBacklog;
     cells = new PacketQueue[cpus];
     cellsHi = new PacketQueue[cpus];
     for (int c = 0; c < cpus; c++) {
       cells[c] = new PacketQueue("gro_cell", netdevMaxBacklog);
-      cellsHi[c] = new PacketQueue("gro_cell_hi", netdevMaxBacklog);
     }
   }
 
@@ -63,7 +64,8 @@ public final class VxlanDevice extends NetDevice {
 
   /** gro_cells_receive on {@code cpu}: false (and a drop) when that CPU's cell holds netdev_max_backlog skbs. */
   public boolean groCellReceive(int cpu, Packet s, int resumeStage, boolean hi) {
-    if ((hi ? cellsHi : cells)[cpu].offer(s, resumeStage)) return true;
+    PacketQueue q = hi ? PacketQueue.at(cellsHi, cpu, "gro_cell_hi", netdevMaxBacklog) : cells[cpu];
+    if (q.offer(s, resumeStage)) return true;
     drops += s.segs();
     return false;
   }

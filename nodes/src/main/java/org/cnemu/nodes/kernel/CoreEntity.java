@@ -1,6 +1,7 @@
 package org.cnemu.nodes.kernel;
 
 import java.util.ArrayDeque;
+import org.cnemu.devices.PacketQueue;
 import org.cnemu.devices.RxRing;
 import org.cnemu.devices.TxRing;
 import org.cnemu.emulator.Entity;
@@ -421,8 +422,8 @@ final class CoreEntity extends Entity<Object> {
       n.scheduled = false;
     }
     // high-priority work queued on this instance while it ran (PRISM): schedule it again, first
-    if (n.kind == Napi.CELL && !h.groCellHi[cpu].isEmpty()) schedule(n, h.policy.scheduleAtHead(true));
-    if (n.kind == Napi.BACKLOG && !h.backlogHi[cpu].isEmpty()) schedule(n, h.policy.scheduleAtHead(true));
+    if (n.kind == Napi.CELL && !PacketQueue.isEmpty(h.groCellHi[cpu])) schedule(n, h.policy.scheduleAtHead(true));
+    if (n.kind == Napi.BACKLOG && !PacketQueue.isEmpty(h.backlogHi[cpu])) schedule(n, h.policy.scheduleAtHead(true));
     startStep(mode == IDLE ? SOFTM : mode, SOFT, extra + cost);
   }
 

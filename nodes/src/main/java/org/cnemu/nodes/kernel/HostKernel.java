@@ -118,8 +118,7 @@ final class HostKernel implements StageContext {
     backlog = new PacketQueue[cpus];
     backlogHi = new PacketQueue[cpus];
     for (int c = 0; c < cpus; c++) {
-      backlog[c] = new PacketQueue("backlog", p.netdevMaxBacklog);
-      backlogHi[c] = new PacketQueue("backlog_hi", p.netdevMaxBacklog);
+      backlog[c] = new PacketQueue("backlog", p.netdevMaxBacklog); // backlogHi: filled on first use
     }
     hostNs = new NetNamespace(hs.id(), stack == StackKind.DOCKER_OVERLAY);
     vxlan = stack.overlay() ? new VxlanDevice("vxlan0", IF_VXLAN, hostNs, VNI, cpus, p.netdevMaxBacklog) : null;
@@ -130,8 +129,7 @@ final class HostKernel implements StageContext {
       groCell = new PacketQueue[cpus];
       groCellHi = new PacketQueue[cpus];
       for (int c = 0; c < cpus; c++) {
-        groCell[c] = new PacketQueue("gro_cell", p.netdevMaxBacklog);
-        groCellHi[c] = new PacketQueue("gro_cell_hi", p.netdevMaxBacklog);
+        groCell[c] = new PacketQueue("gro_cell", p.netdevMaxBacklog); // groCellHi: filled on first use
       }
     }
     bridge = stack == StackKind.DOCKER_OVERLAY ? new BridgeDevice("docker0", 5, hostNs) : null;
@@ -251,7 +249,7 @@ final class HostKernel implements StageContext {
     long cost = p.napiPoll;
     List<Packet> batch = new ArrayList<>();
     PacketQueue hq = groCellHi[c.cpu];
-    while (!hq.isEmpty()) { // PRISM: the high-priority queue drains first, without quota
+    while (!PacketQueue.isEmpty(hq)) { // PRISM: the high-priority queue drains first, without quota
       Packet s = hq.poll();
       stats.dequeued(s, c.cpu, c.nowNs());
       batch.add(s);
@@ -283,7 +281,7 @@ final class HostKernel implements StageContext {
     List<Packet> groBatch = null;
     PacketQueue hq = backlogHi[c.cpu];
     int hi = 0;
-    while (!hq.isEmpty()) { // PRISM: the high-priority queue drains first, without quota
+    while (!PacketQueue.isEmpty(hq)) { // PRISM: the high-priority queue drains first, without quota
       int st = hq.peekStage();
       Packet s = hq.poll();
       hi++;
@@ -398,7 +396,10 @@ final class HostKernel implements StageContext {
   private void enqueue(CoreEntity c, Packet s, boolean cell, int stage) {
     Boundary b = cell ? Boundary.GRO_CELL : Boundary.BACKLOG;
     boolean hi = policy.highPriority(b, ctx(c, s, cell ? IF_VXLAN : IF_VETH));
-    PacketQueue q = hi ? (cell ? groCellHi[c.cpu] : backlogHi[c.cpu]) : (cell ? groCell[c.cpu] : backlog[c.cpu]);
+    PacketQueue q = hi
+        ? (cell ? PacketQueue.at(groCellHi, c.cpu, "gro_cell_hi", p.netdevMaxBacklog)
+            : PacketQueue.at(backlogHi, c.cpu, "backlog_hi", p.netdevMaxBacklog))
+        : (cell ? groCell[c.cpu] : backlog[c.cpu]);
     if (cell && vxlan != null ? vxlan.groCellReceive(c.cpu, s, stage, hi) : q.offer(s, stage)) {
       stats.enqueued(s, c.cpu);
       if (cell) c.scheduleCell(policy.scheduleAtHead(hi));
@@ -993,8 +994,8 @@ final class HostKernel implements StageContext {
     for (RxRing r : rings) inQ += r.size();
     for (PacketQueue q : backlog) inQ += q.packetsInside();
     for (PacketQueue q : groCell) inQ += q.packetsInside();
-    for (PacketQueue q : backlogHi) inQ += q.packetsInside();
-    for (PacketQueue q : groCellHi) inQ += q.packetsInside();
+    for (PacketQueue q : backlogHi) inQ += PacketQueue.packetsInside(q);
+    for (PacketQueue q : groCellHi) inQ += PacketQueue.packetsInside(q);
     if (merge != null) {
       inQ += merge.packetsInside();
       stats.count("merge.parked_skbs", merge.parked);
