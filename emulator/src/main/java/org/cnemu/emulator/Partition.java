@@ -35,11 +35,7 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
    *     empty when window traffic goes through Pekko (one JVM, or a cluster with the Artery data plane)
    */
   public record Init(List<ActorRef<Command>> peers, ActorRef<Coordinator.Command> coordinator,
-      List<String> dataEndpoints) implements Command {
-    public Init(List<ActorRef<Command>> peers, ActorRef<Coordinator.Command> coordinator) {
-      this(peers, coordinator, List.of());
-    }
-  }
+      List<String> dataEndpoints) implements Command {}
 
   /** Cross-partition events sent during {@code window}. */
   public record Deliver(long window, int fromPartition, Event[] events) implements Command {}
@@ -52,8 +48,8 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
       long eventsSoFar, long busyWallNanosSoFar) implements Command {}
 
   /**
-   * Carries window traffic to partitions on other JVMs outside Pekko remoting (the cluster data plane,
-   * {@code org.cnemu.emulator.cluster.DataPlane}). Shared by the partitions of one node.
+   * Carries one partition's window traffic to partitions on other JVMs outside Pekko remoting (the
+   * cluster data plane, {@code org.cnemu.emulator.cluster.DataPlane}).
    */
   public interface PeerTransport {
     /** Connects to the run's other nodes; returns, per partition, whether this transport carries it. */
@@ -280,8 +276,9 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
       }
     }
     for (int c : sent) batchesSent += c;
-    busyWallNanos += System.nanoTime() - t0;
-    sendWallNanos += System.nanoTime() - t0;
+    long spent = System.nanoTime() - t0;
+    busyWallNanos += spent;
+    sendWallNanos += spent;
     Sync mine = new Sync(window, index, sched.nextEventNanos(), sent, minSent, sched.eventsProcessed, busyWallNanos);
     for (int p = 0; p < n; p++) {
       if (p != index) send(p, mine);

@@ -46,9 +46,11 @@ class WireTest {
     ActorRef<Partition.Command> p = system.systemActorOf(Behaviors.<Partition.Command>empty(), "p", org.apache.pekko.actor.typed.Props.empty());
     ActorRef<Coordinator.Command> c = system.systemActorOf(Behaviors.<Coordinator.Command>empty(), "c", org.apache.pekko.actor.typed.Props.empty());
     List<ActorRef<Partition.Command>> peers = new ArrayList<>(List.of(p));
-    Partition.Init init = (Partition.Init) roundTrip(new Partition.Init(peers, c));
+    List<String> endpoints = List.of("127.0.0.1:4711 pekko://cnemu@127.0.0.1:25520 boot-id");
+    Partition.Init init = (Partition.Init) roundTrip(new Partition.Init(peers, c, endpoints));
     assertEquals(peers, init.peers());
     assertEquals(c, init.coordinator());
+    assertEquals(endpoints, init.dataEndpoints());
     assertEquals(new Coordinator.Progress(3, 10, 20, 2, 9), roundTrip(new Coordinator.Progress(3, 10, 20, 2, 9)));
 
     Channel ch = WireAccess.channel("h1->switch", 4, 1_000, true);
@@ -86,19 +88,21 @@ class WireTest {
     assertEquals(new org.cnemu.emulator.cluster.NodeAgent.Hello(d),
         roundTrip(new org.cnemu.emulator.cluster.NodeAgent.Hello(d)));
     var spawn = new org.cnemu.emulator.cluster.NodeAgent.SpawnPartitions("run0", "model = phold", 7, 1, 4, "BLOCK",
-        1_000_000, new int[] {1, 3}, d);
+        1_000_000, new int[] {1, 3}, d, "0123456789abcdef");
     var back = (org.cnemu.emulator.cluster.NodeAgent.SpawnPartitions) roundTrip(spawn);
     assertEquals(spawn.experimentHocon(), back.experimentHocon());
     assertArrayEquals(spawn.partitions(), back.partitions());
     assertEquals(spawn.replyTo(), back.replyTo());
     assertEquals(spawn.endNanos(), back.endNanos());
+    assertEquals(spawn.dataToken(), back.dataToken());
     var hello = new org.cnemu.emulator.cluster.ClusterDriver.HelloReply(a, "pekko://cnemu@127.0.0.1:1", "v1");
     assertEquals(hello, roundTrip(hello));
     var spawned = new org.cnemu.emulator.cluster.ClusterDriver.PartitionsSpawned(new int[] {2},
-        new ArrayList<>(List.of(p)));
+        new ArrayList<>(List.of(p)), "127.0.0.1:4711 pekko://cnemu@127.0.0.1:25520");
     var spawnedBack = (org.cnemu.emulator.cluster.ClusterDriver.PartitionsSpawned) roundTrip(spawned);
     assertArrayEquals(new int[] {2}, spawnedBack.partitions());
     assertEquals(List.of(p), spawnedBack.refs());
+    assertEquals(spawned.dataEndpoint(), spawnedBack.dataEndpoint());
     var failed = new org.cnemu.emulator.cluster.ClusterDriver.SpawnFailed("node", "boom");
     assertEquals(failed, roundTrip(failed));
     assertEquals(new Coordinator.NodeLost("pekko://x"), roundTrip(new Coordinator.NodeLost("pekko://x")));

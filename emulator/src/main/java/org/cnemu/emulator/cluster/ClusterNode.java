@@ -72,11 +72,6 @@ public final class ClusterNode {
    *
    * @param expectedNodes nodes to use including this one; 0 = every member that is up once this node is
    */
-  public static SimulationResult run(SimulationBuilder builder, String experimentHocon, long endNanos, int threads,
-      HostPort seed, HostPort bind, int expectedNodes, Coordinator.ProgressListener progress, String runId) {
-    return run(builder, experimentHocon, endNanos, threads, seed, bind, expectedNodes, true, progress, runId);
-  }
-
   /**
    * @param hostPartitions false: this JVM only coordinates (joins the cluster, deals the partitions,
    *     gathers the results); {@code expectedNodes} then counts the other nodes only

@@ -45,8 +45,8 @@ class DataPlaneTest {
           return Behaviors.same();
         })
         .build(), "coordinator", Props.empty());
-    a = DataPlane.open(system, "t", TOKEN, "127.0.0.1", 0, 0, lostAtNode::add);
-    b = DataPlane.open(system, "t", TOKEN, "127.0.0.1", 0, 0, lostAtNode::add);
+    a = DataPlane.open(system, "t", TOKEN, "127.0.0.1", 0, 0, false, lostAtNode::add, line -> {});
+    b = DataPlane.open(system, "t", TOKEN, "127.0.0.1", 0, 0, false, lostAtNode::add, line -> {});
   }
 
   @AfterEach

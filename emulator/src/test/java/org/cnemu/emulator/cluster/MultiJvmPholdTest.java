@@ -90,7 +90,7 @@ class MultiJvmPholdTest {
     SimulationBuilder b = new SimulationBuilder(17, 0, 6, SimulationBuilder.Placement.BLOCK);
     Phold.build(p, b);
     SimulationResult r = ClusterNode.run(b, hocon(p), end, 1, ClusterNode.HostPort.parse("127.0.0.1:" + seedPort),
-        ClusterNode.HostPort.parse("127.0.0.1:" + freePort()), 3, null, "t1");
+        ClusterNode.HostPort.parse("127.0.0.1:" + freePort()), 3, true, null, "t1");
     assertEquals(ref, Phold.outcome(r, p.lps()));
     assertTrue(r.batches() > 0, "events must have crossed nodes");
   }
@@ -109,7 +109,7 @@ class MultiJvmPholdTest {
     ConfigFactory.invalidateCaches();
     try {
       SimulationResult r = ClusterNode.run(b, hocon(p), end, 1, ClusterNode.HostPort.parse("127.0.0.1:" + seedPort),
-          ClusterNode.HostPort.parse("127.0.0.1:" + freePort()), 2, null, "t3");
+          ClusterNode.HostPort.parse("127.0.0.1:" + freePort()), 2, true, null, "t3");
       assertEquals(ref, Phold.outcome(r, p.lps()));
       assertTrue(r.batches() > 0, "events must have crossed nodes");
     } finally {
@@ -126,7 +126,7 @@ class MultiJvmPholdTest {
     SimulationBuilder b = new SimulationBuilder(1, 0, 2, SimulationBuilder.Placement.BLOCK);
     Phold.build(p, b);
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> ClusterNode.run(b, hocon(p), 100_000, 1,
-        ClusterNode.HostPort.parse("127.0.0.1:" + seedPort), ClusterNode.HostPort.parse("127.0.0.1:" + freePort()), 2,
+        ClusterNode.HostPort.parse("127.0.0.1:" + seedPort), ClusterNode.HostPort.parse("127.0.0.1:" + freePort()), 2, true,
         null, "t2"));
     assertTrue(e.getMessage().contains("0.0.0-other") && e.getMessage().contains("refusing"), e.getMessage());
   }

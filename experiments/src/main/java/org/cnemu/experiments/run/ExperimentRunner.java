@@ -52,11 +52,7 @@ public final class ExperimentRunner {
    * partitions too. {@code nodes} = 0 uses every member that is up.
    */
   /** @param hostPartitions whether this JVM hosts partitions too, or only coordinates */
-  public record ClusterTarget(ClusterNode.HostPort seed, ClusterNode.HostPort bind, int nodes, boolean hostPartitions) {
-    public ClusterTarget(ClusterNode.HostPort seed, ClusterNode.HostPort bind, int nodes) {
-      this(seed, bind, nodes, true);
-    }
-  }
+  public record ClusterTarget(ClusterNode.HostPort seed, ClusterNode.HostPort bind, int nodes, boolean hostPartitions) {}
 
   /** Hooks for the terminal UI. */
   public interface Listener {
