@@ -40,11 +40,7 @@ public final class ClusterDriver extends AbstractBehavior<ClusterDriver.Command>
 
   /** @param dataEndpoint the node's {@link DataPlane} endpoint for this run; empty: Artery carries window traffic */
   public record PartitionsSpawned(int[] partitions, List<ActorRef<Partition.Command>> refs, String dataEndpoint)
-      implements Command {
-    public PartitionsSpawned(int[] partitions, List<ActorRef<Partition.Command>> refs) {
-      this(partitions, refs, "");
-    }
-  }
+      implements Command {}
 
   public record SpawnFailed(String address, String message) implements Command {}
 
@@ -58,7 +54,7 @@ public final class ClusterDriver extends AbstractBehavior<ClusterDriver.Command>
   public record Plan(String runId, String experimentHocon, SimulationBuilder builder, long endNanos, int expectedNodes,
       Duration joinTimeout, Coordinator.ProgressListener progress) {}
 
-  static final long T0 = System.nanoTime();
+  private final long startNanos = System.nanoTime(); // -Dcnemu.trace timings only
   private final Plan plan;
   private final CompletableFuture<SimulationResult> result;
   private final CompletableFuture<SimulationResult> inner = new CompletableFuture<>();
@@ -132,7 +128,7 @@ public final class ClusterDriver extends AbstractBehavior<ClusterDriver.Command>
           + "; refusing to start (all nodes must run the same build)");
     }
     hellos.put(m.address(), m);
-    ClusterNode.trace("hello " + hellos.size(), T0);
+    ClusterNode.trace("hello " + hellos.size(), startNanos);
     if (hellos.size() < plan.expectedNodes()) return this;
     nodes = new ArrayList<>(hellos.values());
     nodes.sort(Comparator.comparing(HelloReply::address));
@@ -168,7 +164,7 @@ public final class ClusterDriver extends AbstractBehavior<ClusterDriver.Command>
       endpoints[m.partitions()[i]] = m.dataEndpoint();
     }
     if (--spawnedReplies > 0) return this;
-    ClusterNode.trace("spawned", T0);
+    ClusterNode.trace("spawned", startNanos);
     // The direct data plane only if every node opened one (all run the same build and settings).
     List<String> data = Arrays.stream(endpoints).anyMatch(String::isEmpty) ? List.of() : List.of(endpoints);
     coordinator = getContext().spawn(Coordinator.createDistributed(plan.builder(), plan.endNanos(), inner,

@@ -87,11 +87,6 @@ public final class DataPlane {
    * @param spinNanos how long a waiting partition pinned to its own CPU polls its socket before blocking
    * @param onLost called once, with the lost node's cluster address, when a peer disappears mid-run
    */
-  public static DataPlane open(ActorSystem<?> system, String runId, String token, String bindHost, int port,
-      long spinNanos, Consumer<String> onLost) throws IOException {
-    return new DataPlane(system, runId, token, bindHost, port, spinNanos, false, onLost, line -> {});
-  }
-
   /**
    * @param sharedMemory whether partitions on this machine exchange frames through shared memory
    * @param log receives warnings (a thread that could not be pinned)
@@ -268,7 +263,7 @@ public final class DataPlane {
     private long decodeNanos; // -Dcnemu.trace: time spent decoding frames
     private long transitNanos; // -Dcnemu.trace: waiting for frames already sent (meaningful on one machine)
     private Socket[] outSockets;
-    private DataOutputStream[] out;
+    private java.io.OutputStream[] out; // the socket's buffered stream, or the ring
     private java.io.ByteArrayOutputStream[] pending; // this window's frames, per peer
     private DataOutputStream[] pendingData;
     private java.util.concurrent.ExecutorService[] writers; // per peer, started by the first large window
@@ -293,7 +288,7 @@ public final class DataPlane {
       String mine = endpoint();
       boolean[] remote = new boolean[n];
       outSockets = new Socket[n];
-      out = new DataOutputStream[n];
+      out = new java.io.OutputStream[n];
       pending = new java.io.ByteArrayOutputStream[n];
       pendingData = new DataOutputStream[n];
       writers = new java.util.concurrent.ExecutorService[n];
@@ -338,7 +333,7 @@ public final class DataPlane {
           }
           o.flush();
           outSockets[q] = s;
-          out[q] = ring == null ? o : new DataOutputStream(new ShmPipe.Out(ring, o, () -> closed));
+          out[q] = ring == null ? o : new ShmPipe.Out(ring, o, () -> closed);
         } catch (IOException ex) {
           peerLost(addresses[q]);
           throw new IllegalStateException("run " + runId + ": cannot open the data connection to node "
@@ -387,7 +382,7 @@ public final class DataPlane {
      * what a connection buffers, so a direct write never waits for the peer.
      */
     private void write(int q, byte[] bytes) {
-      DataOutputStream o = out[q];
+      java.io.OutputStream o = out[q];
       if (queued[q].get() == 0 && bytes.length <= DIRECT_BYTES) {
         try {
           o.write(bytes);

@@ -43,12 +43,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
    */
   public record SpawnPartitions(String runId, String experimentHocon, long seed, int runIndex, int partitionCount,
       String placement, long endNanos, int[] partitions, ActorRef<ClusterDriver.Command> replyTo, String dataToken)
-      implements Command {
-    public SpawnPartitions(String runId, String experimentHocon, long seed, int runIndex, int partitionCount,
-        String placement, long endNanos, int[] partitions, ActorRef<ClusterDriver.Command> replyTo) {
-      this(runId, experimentHocon, seed, runIndex, partitionCount, placement, endNanos, partitions, replyTo, "");
-    }
-  }
+      implements Command {}
 
   /** A partition of {@code runId} hosted here has stopped (local only: death watch). */
   private record PartitionStopped(String runId) implements Command, NoSerializationVerificationNeeded {}
@@ -103,27 +98,23 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       new ModelRegistry().get(experiment.getString("model")).build(experiment, b);
       HostedRun run = new HostedRun();
       String endpoint = "";
+      int[] pin = new int[m.partitions().length];
+      java.util.Arrays.fill(pin, -1);
       if (!m.dataToken().isEmpty()) {
         Config c = getContext().getSystem().settings().config();
+        if (autoOrOff(c, "cnemu.cluster.data-plane.pin-threads")) {
+          pin = DataPlane.autoPinning(m.partitions(), m.partitionCount(), Runtime.getRuntime().availableProcessors());
+        }
         ActorRef<Command> self = getContext().getSelf();
         String runId = m.runId();
         run.dataPlane = DataPlane.open(getContext().getSystem(), runId, m.dataToken(),
             c.getString("pekko.remote.artery.canonical.hostname"), c.getInt("cnemu.cluster.data-plane.port"),
             c.getDuration("cnemu.cluster.data-plane.spin-wait").toNanos(),
-            sharedMemory(c.getString("cnemu.cluster.data-plane.shared-memory")), lostAddress -> self.tell(new RunLost(runId)),
+            autoOrOff(c, "cnemu.cluster.data-plane.shared-memory"), lostAddress -> self.tell(new RunLost(runId)),
             line -> getContext().getLog().warn(line));
         endpoint = run.dataPlane.endpoint();
       }
       List<ActorRef<Partition.Command>> refs = new ArrayList<>();
-      int[] pin = new int[m.partitions().length];
-      java.util.Arrays.fill(pin, -1);
-      if (run.dataPlane != null) {
-        String mode = getContext().getSystem().settings().config().getString("cnemu.cluster.data-plane.pin-threads");
-        if (mode.equals("auto")) pin = DataPlane.autoPinning(m.partitions(), m.partitionCount(),
-            Runtime.getRuntime().availableProcessors());
-        else if (!mode.equals("off")) throw new IllegalArgumentException(
-            "cnemu.cluster.data-plane.pin-threads: expected auto or off, got '" + mode + "'");
-      }
       for (int i = 0; i < m.partitions().length; i++) {
         int p = m.partitions()[i];
         // With the direct data plane a waiting partition blocks in a socket read: it needs its own thread.
@@ -148,10 +139,12 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     return this;
   }
 
-  private static boolean sharedMemory(String mode) {
+  /** A setting that is "auto" (true) or "off" (false). */
+  private static boolean autoOrOff(Config c, String key) {
+    String mode = c.getString(key);
     if (mode.equals("auto")) return true;
     if (mode.equals("off")) return false;
-    throw new IllegalArgumentException("cnemu.cluster.data-plane.shared-memory: expected auto or off, got '" + mode + "'");
+    throw new IllegalArgumentException(key + ": expected auto or off, got '" + mode + "'");
   }
 
   private Behavior<Command> onPartitionStopped(PartitionStopped m) {
