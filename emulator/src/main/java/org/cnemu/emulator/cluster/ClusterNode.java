@@ -60,10 +60,16 @@ public final class ClusterNode {
   /** @param log one line per run this node takes part in (null: silent) */
   public static ActorSystem<Void> serve(HostPort bind, HostPort seed, int threads,
       java.util.function.Consumer<String> log) {
-    return ActorSystem.create(Behaviors.setup(ctx -> {
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
       ctx.spawn(NodeAgent.create(log), "node-agent");
       return Behaviors.empty();
     }), "cnemu", config(bind, seed, threads));
+    // Runs deal partitions only to members that are Up: say when this node becomes one.
+    if (log != null) {
+      org.apache.pekko.cluster.Cluster.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
+          .registerOnMemberUp(() -> log.accept("member up: " + system.address() + " takes part in runs started from now"));
+    }
+    return system;
   }
 
   /**

@@ -188,21 +188,31 @@ class ClusterRunTest {
   @Test
   void workerJoiningMidRunWaitsForTheNextRun() throws Exception {
     int seedPort = freePort();
-    start("seed", seedPort, seedPort);
+    Node seed = start("seed", seedPort, seedPort);
+    // Long enough (~10 s on this machine: 1 us windows crossing JVMs) for the late worker to be Up mid-run.
     Path longer = tmp.resolve("longer.conf");
-    Files.writeString(longer, "include required(file(\"" + STAR4.toAbsolutePath() + "\"))\nexperiment.duration = 30ms\n");
+    Files.writeString(longer, "include required(file(\"" + STAR4.toAbsolutePath() + "\"))\nexperiment.duration = 200ms\n");
     CompletableFuture<Outcome> run = CompletableFuture.supplyAsync(() -> cnemu("run", longer.toString(), "--out",
         tmp.resolve("mid").toString(), "--quiet", "--no-report", "--cluster", "127.0.0.1:" + seedPort,
         "--threads", "1"));
-    Thread.sleep(3_000);
+    awaitLine(seed, "hosting partitions", 60);
     Node late = start("worker", freePort(), seedPort);
+    awaitLine(late, "member up", 60);
+    assertFalse(run.isDone(), "the run ended before the late worker was up, so this test checked nothing");
     Outcome o = run.get(300, TimeUnit.SECONDS);
     assertEquals(0, o.code(), o.err());
     assertFalse(late.output().contains("hosting partitions"), "a late joiner was used mid-run:\n" + late.output());
+    // --nodes 3 (seed, late worker, this JVM): the late worker is Up by now, and is now used.
     Outcome next = cnemu("run", STAR4.toString(), "--out", tmp.resolve("next").toString(), "--quiet", "--no-report",
-        "--cluster", "127.0.0.1:" + seedPort, "--threads", "1");
+        "--cluster", "127.0.0.1:" + seedPort, "--nodes", "3", "--threads", "1");
     assertEquals(0, next.code(), next.err());
     assertTrue(late.output().contains("hosting partitions"), "the next run should use it:\n" + late.output());
+  }
+
+  private static void awaitLine(Node n, String text, int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (!n.output().contains(text) && System.nanoTime() < deadline) Thread.sleep(50);
+    assertTrue(n.output().contains(text), n.address + " never printed '" + text + "':\n" + n.output());
   }
 
   @Test
