@@ -66,6 +66,8 @@ public final class DaemonServer implements AutoCloseable {
   private final byte[] token;
   private final String tokenText;
   private final AtomicBoolean busy = new AtomicBoolean();
+  /** Exit codes being written: the command is over (not busy) but its client has not got the code yet. */
+  private final java.util.concurrent.atomic.AtomicInteger replying = new java.util.concurrent.atomic.AtomicInteger();
   private final CountDownLatch stopRequested = new CountDownLatch(1);
   private final Thread acceptor;
 
@@ -107,7 +109,7 @@ public final class DaemonServer implements AutoCloseable {
     close();
     // The listening socket is released only once the thread blocked in accept() has left it.
     if (acceptor.isAlive()) acceptor.join(5_000);
-    while (busy.get()) Thread.sleep(20);
+    while (busy.get() || replying.get() > 0) Thread.sleep(20);
   }
 
   @Override
@@ -198,6 +200,7 @@ public final class DaemonServer implements AutoCloseable {
       reply(out, "busy");
       return;
     }
+    boolean released = false;
     try {
       if (stopRequested.getCount() == 0) {
         reply(out, "busy"); // stopping: the client runs a fresh JVM
@@ -227,9 +230,18 @@ public final class DaemonServer implements AutoCloseable {
           String.join(" ", args), cwd, code, (System.nanoTime() - t0) / 1e9,
           frames.broken() ? " (client gone before the end)" : "");
       System.out.flush();
-      frames.send('x', Integer.toString(code));
-    } finally {
+      // Free before the client can see the exit code: a client that goes straight on to its next
+      // command must not find the daemon still busy with this one (it would fall back to a fresh JVM).
+      replying.incrementAndGet();
       busy.set(false);
+      released = true;
+      try {
+        frames.send('x', Integer.toString(code));
+      } finally {
+        replying.decrementAndGet();
+      }
+    } finally {
+      if (!released) busy.set(false);
     }
   }
 

@@ -94,8 +94,20 @@ class DaemonServerTest {
     assertFalse(Files.exists(dir.resolve("out")));
 
     Served missing = exec(client, "validate", "nope.conf");
-    assertEquals(ExitCodes.BAD_INPUT, missing.result().code());
+    assertEquals(ExitCodes.BAD_INPUT, missing.result().code(), "answer '" + missing.result().answer() + "'");
     assertEquals("nope.conf: no such file\n1 problem\n", missing.err());
+  }
+
+  @Test
+  void aCommandRightAfterAnotherIsAccepted() throws IOException {
+    // The bash client runs commands back to back: the daemon must be free once a client has its exit code
+    // (it was not always: the busy flag was cleared after the code went out, and the next command got "busy").
+    Files.writeString(dir.resolve("quickstart.conf"), quickstartText());
+    for (int i = 0; i < 200; i++) {
+      Served s = exec(client, "validate", "quickstart.conf");
+      assertEquals("accepted", s.result().answer(), "command " + i);
+      assertEquals(ExitCodes.OK, s.result().code(), s.err());
+    }
   }
 
   @Test
