@@ -87,7 +87,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             DispatcherSelector.fromConfig(Simulation.DISPATCHER)));
       }
     }
-    for (ActorRef<Partition.Command> p : partitions) {
+    // One Init per actor: a node's PartitionGroup stands for each of its partitions.
+    for (ActorRef<Partition.Command> p : new java.util.LinkedHashSet<>(partitions)) {
       p.tell(new Partition.Init(partitions, ctx.getSelf(), dataEndpoints));
     }
   }

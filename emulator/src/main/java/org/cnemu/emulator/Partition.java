@@ -13,7 +13,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * A Pekko actor that owns a group of entities (whole hosts) and runs them with a
- * {@link LocalScheduler}, one window at a time.
+ * {@link LocalScheduler}, one window at a time ({@link PartitionCore}), exchanging its window traffic
+ * through Pekko: in one JVM, and on a cluster whose window traffic goes over Artery. On a cluster
+ * with the direct data plane, each node runs all its partitions in one {@link PartitionGroup} instead.
  *
  * <p>Synchronization is symmetric (no central barrier on the critical path): after each window a
  * partition sends its cross-partition events in batches, then a {@link Sync} to every partition
@@ -29,7 +31,8 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   public sealed interface Command extends org.cnemu.emulator.wire.WireMessage {}
 
   /**
-   * Peers are known (in partition order); run onStart of every entity (window 0).
+   * Peers are known (in partition order); run onStart of every entity (window 0). A
+   * {@link PartitionGroup} stands for each of its partitions in {@code peers} and gets one Init.
    *
    * @param dataEndpoints per partition, the cluster data plane endpoint of its node ({@code HOST:PORT ADDRESS});
    *     empty when window traffic goes through Pekko (one JVM, or a cluster with the Artery data plane)
@@ -47,75 +50,30 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   public record Sync(long window, int fromPartition, long nextEventNanos, int[] sentBatches, long[] minSentNanos,
       long eventsSoFar, long busyWallNanosSoFar) implements Command {}
 
-  /**
-   * Carries one partition's window traffic to partitions on other JVMs outside Pekko remoting (the
-   * cluster data plane, {@code org.cnemu.emulator.cluster.DataPlane}).
-   */
-  public interface PeerTransport {
-    /** Connects to the run's other nodes; returns, per partition, whether this transport carries it. */
-    boolean[] open(List<String> dataEndpoints, ActorRef<Coordinator.Command> coordinator);
-
-    void send(int partition, Command m);
-
-    /** End of a window: nothing may stay buffered, a peer is waiting for it. */
-    void flush();
-
-    /**
-     * Blocks until the next window message from {@code partition} arrives (they come in the order
-     * sent). Null when this partition must stop: the peer ended on its own (it reports why), its node
-     * was lost (reported by the transport), or the run was stopped on this node.
-     */
-    Command receive(int partition);
-
-    /** This partition is done: tells its peers it ended on its own. */
-    void close();
-  }
-
   /** Events per Deliver message; keeps a remote message well under Artery's maximum frame size. */
   static final int MAX_EVENTS_PER_DELIVER = 8_192;
   /** -Dcnemu.trace=true: each partition prints where its wall time went (benchmarks only). */
-  private static final boolean TRACE = Boolean.getBoolean("cnemu.trace");
-  private static final long PROGRESS_EVERY_WALL_NANOS = 50_000_000L;
+  static final boolean TRACE = Boolean.getBoolean("cnemu.trace");
+  static final long PROGRESS_EVERY_WALL_NANOS = 50_000_000L;
 
+  private final PartitionCore core;
   private final int index;
   private final int n;
-  private final LocalScheduler sched;
-  private final long[] lookahead;
   private List<ActorRef<Command>> peers;
-  private final PeerTransport transport;
-  private boolean[] viaTransport;
-  private ActorRef<Coordinator.Command> coordinator;
   private final Map<Long, Sync[]> syncs = new HashMap<>();
   private final Map<Long, Integer> syncCounts = new HashMap<>();
   private final Map<Long, List<Deliver>> inbox = new HashMap<>();
-  private long window; // last window this partition completed (0 = start)
-  private long settledNanos; // the until of that window
-  private long windows;
-  private long batchesSent;
-  private long busyWallNanos;
-  private long sendWallNanos;
-  private long flushWallNanos;
-  private long waitWallNanos; // blocked on the data plane (diagnostics; busy time excludes it)
-  private long lastProgressWall;
   private boolean finished;
 
   public static Behavior<Command> create(int index, SimulationBuilder builder, long endNanos) {
-    return create(index, builder, endNanos, null);
+    return Behaviors.setup(ctx -> new Partition(ctx, index, builder, endNanos));
   }
 
-  /** @param transport the node's cluster data plane, or null: every peer is reached with Pekko's tell */
-  public static Behavior<Command> create(int index, SimulationBuilder builder, long endNanos, PeerTransport transport) {
-    return Behaviors.setup(ctx -> new Partition(ctx, index, builder, endNanos, transport));
-  }
-
-  private Partition(ActorContext<Command> ctx, int index, SimulationBuilder builder, long endNanos,
-      PeerTransport transport) {
+  private Partition(ActorContext<Command> ctx, int index, SimulationBuilder builder, long endNanos) {
     super(ctx);
-    this.transport = transport;
+    this.core = new PartitionCore(index, builder, endNanos);
     this.index = index;
     this.n = builder.partitions;
-    this.lookahead = builder.partitionLookaheads();
-    this.sched = new LocalScheduler(index, builder, endNanos);
   }
 
   @Override
@@ -130,17 +88,8 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   private Behavior<Command> onInit(Init m) {
     if (TRACE) System.err.printf("TRACE partition %d init at %d ms%n", index, System.nanoTime() / 1_000_000);
     this.peers = m.peers();
-    this.coordinator = m.coordinator();
-    if (transport != null && !m.dataEndpoints().isEmpty()) {
-      try {
-        viaTransport = transport.open(m.dataEndpoints(), coordinator);
-      } catch (RuntimeException e) {
-        finished = true;
-        coordinator.tell(Coordinator.PartitionFailed.of(index, e));
-        return Behaviors.stopped();
-      }
-    }
-    if (!work(() -> sched.start())) return Behaviors.stopped();
+    core.coordinator = m.coordinator();
+    if (!core.start()) return Behaviors.stopped();
     endWindow();
     return advance();
   }
@@ -163,192 +112,45 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   /** Runs every window whose inputs are complete; stops the actor after the last. */
   private Behavior<Command> advance() {
     while (!finished && peers != null) {
-      if (viaTransport != null && !pullRemote()) {
-        finished = true;
-        transport.close();
-        return Behaviors.stopped();
-      }
+      long window = core.window;
       Integer have = syncCounts.get(window);
       if (have == null || have < n) break;
       Sync[] s = syncs.get(window);
-      int expected = 0;
-      for (Sync x : s) expected += x.sentBatches()[index];
       List<Deliver> got = inbox.getOrDefault(window, List.of());
-      if (got.size() < expected) break;
-
-      long globalNext = Long.MAX_VALUE;
-      long until = Long.MAX_VALUE;
-      for (int q = 0; q < n; q++) {
-        long nq = s[q].nextEventNanos();
-        for (Sync r : s) nq = Math.min(nq, r.minSentNanos()[q]);
-        globalNext = Math.min(globalNext, nq);
-        if (nq != Long.MAX_VALUE && lookahead[q] != Long.MAX_VALUE) until = Math.min(until, nq + lookahead[q]);
-      }
+      if (got.size() < core.expectedBatches(s)) break;
       syncs.remove(window);
       syncCounts.remove(window);
       inbox.remove(window);
-      if (index == 0) progress(s, false);
-      if (globalNext >= sched.endNanos) {
-        finish(got);
+      core.plan(s);
+      if (index == 0) core.progress(s);
+      if (core.globalNextNanos >= core.endNanos()) {
+        if (TRACE) {
+          System.err.printf("TRACE partition %d finish at %d ms: windows %d busy %.3f s (sending %.3f s)%n", index,
+              System.nanoTime() / 1_000_000, core.windows, core.busyWallNanos / 1e9, core.sendWallNanos / 1e9);
+        }
+        finished = true;
+        core.finish(got);
         return Behaviors.stopped();
       }
-      final long windowUntil = Math.min(until, sched.endNanos);
-      if (!work(() -> {
-        sched.safeFromNanos = settledNanos;
-        for (Deliver d : got) sched.deliver(d.events());
-        sched.runUntil(windowUntil);
-      })) {
+      if (!core.runWindow(got)) {
+        finished = true;
         return Behaviors.stopped();
       }
-      window++;
-      windows++;
-      settledNanos = windowUntil;
       endWindow();
     }
     return finished ? Behaviors.stopped() : this;
   }
 
-  /**
-   * Reads the current window's frames from every partition on another node, up to its sync (its
-   * batches come first on the same connection). False: stop, the run is over for this partition.
-   */
-  private boolean pullRemote() {
-    long blocked = 0;
-    for (int q = 0; q < n; q++) {
-      if (!viaTransport[q]) continue;
-      while (true) {
-        Sync[] s = syncs.get(window);
-        if (s != null && s[q] != null) break;
-        long t0 = System.nanoTime(); // engine statistics only
-        Command c = transport.receive(q);
-        blocked += System.nanoTime() - t0;
-        if (c == null) return false;
-        if (c instanceof Deliver d) inbox.computeIfAbsent(d.window(), w -> new ArrayList<>()).add(d);
-        else if (c instanceof Sync y) record(y);
-      }
-    }
-    waitWallNanos += blocked;
-    if (TRACE) traceLatency(blocked);
-    return true;
-  }
-
-  private long[] peerBusySeen;
-  private long ownBusySeen;
-  private long latencyWallNanos;
-
-  /**
-   * Diagnostics: of the time blocked for this window, the part not explained by a peer having had more
-   * work in the window (its busy time, carried in its sync, minus ours): the cost of the exchange itself.
-   */
-  private void traceLatency(long blocked) {
-    if (peerBusySeen == null) peerBusySeen = new long[n];
-    Sync[] s = syncs.get(window);
-    long ownDelta = busyWallNanos - ownBusySeen;
-    ownBusySeen = busyWallNanos;
-    long behind = 0;
-    for (int q = 0; q < n; q++) {
-      if (q == index || s[q] == null) continue;
-      long peerDelta = s[q].busyWallNanosSoFar() - peerBusySeen[q];
-      peerBusySeen[q] = s[q].busyWallNanosSoFar();
-      behind = Math.max(behind, peerDelta - ownDelta);
-    }
-    latencyWallNanos += Math.max(0, blocked - Math.max(0, behind));
-  }
-
   /** Ships this window's outboxes, then its sync to every partition (its own directly). */
   private void endWindow() {
-    long t0 = System.nanoTime(); // engine statistics only (the wall section), never model time
-    int[] sent = new int[n];
-    long[] minSent = new long[n];
-    for (int p = 0; p < n; p++) {
-      minSent[p] = Long.MAX_VALUE;
-      if (p == index) continue;
-      Event[] batch = sched.drainOutbox(p);
-      if (batch == null) continue;
-      minSent[p] = sched.outboxMinNanos(p);
-      sched.resetOutboxMin(p);
-      // Large batches go in chunks so no single remote message exceeds Artery's frame size.
-      for (int from = 0; from < batch.length; from += MAX_EVENTS_PER_DELIVER) {
-        int to = Math.min(batch.length, from + MAX_EVENTS_PER_DELIVER);
-        Event[] chunk = from == 0 && to == batch.length ? batch : java.util.Arrays.copyOfRange(batch, from, to);
-        send(p, new Deliver(window, index, chunk));
-        sent[p]++;
-      }
-    }
-    for (int c : sent) batchesSent += c;
-    long spent = System.nanoTime() - t0;
-    busyWallNanos += spent;
-    sendWallNanos += spent;
-    Sync mine = new Sync(window, index, sched.nextEventNanos(), sent, minSent, sched.eventsProcessed, busyWallNanos);
+    Sync mine = core.endWindow(this::send);
     for (int p = 0; p < n; p++) {
       if (p != index) send(p, mine);
-    }
-    if (viaTransport != null) {
-      long f0 = System.nanoTime(); // engine statistics only
-      transport.flush();
-      flushWallNanos += System.nanoTime() - f0;
     }
     record(mine);
   }
 
   private void send(int p, Command m) {
-    if (viaTransport != null && viaTransport[p]) transport.send(p, m);
-    else peers.get(p).tell(m);
-  }
-
-  /** Partition 0 tells the coordinator how far the run has got, at most every 50 ms of wall time. */
-  private void progress(Sync[] s, boolean force) {
-    long now = System.nanoTime(); // progress display and engine health only
-    if (!force && now - lastProgressWall < PROGRESS_EVERY_WALL_NANOS) return;
-    lastProgressWall = now;
-    long events = 0;
-    long busy = 0;
-    long inFlight = 0;
-    for (Sync x : s) {
-      events += x.eventsSoFar();
-      busy += x.busyWallNanosSoFar();
-      for (int c : x.sentBatches()) inFlight += c;
-    }
-    coordinator.tell(new Coordinator.Progress(settledNanos, events, busy, inFlight, windows));
-  }
-
-  private void finish(List<Deliver> last) {
-    if (TRACE) {
-      System.err.printf("TRACE partition %d finish at %d ms%n", index, System.nanoTime() / 1_000_000);
-      System.err.printf("TRACE partition %d: windows %d busy %.3f s (sending %.3f s) blocked on the data plane %.3f s"
-          + " (beyond the peers' extra work: %.3f s), flushing %.3f s%n", index, windows, busyWallNanos / 1e9,
-          sendWallNanos / 1e9, waitWallNanos / 1e9, latencyWallNanos / 1e9, flushWallNanos / 1e9);
-    }
-    finished = true;
-    if (viaTransport != null) transport.close();
-    try {
-      // Events still in flight join the heap so they count as pending (packets in flight).
-      sched.safeFromNanos = settledNanos;
-      for (Deliver d : last) sched.deliver(d.events());
-      coordinator.tell(new Coordinator.PartitionFinished(index, new ArrayList<>(sched.reports()),
-          sched.eventsProcessed, sched.pendingEvents(), sched.pendingPackets(), busyWallNanos, windows, batchesSent));
-    } catch (RuntimeException | Error e) {
-      if (e instanceof VirtualMachineError v) throw v;
-      coordinator.tell(Coordinator.PartitionFailed.of(index, e));
-    }
-  }
-
-  /** Runs model code; any exception fails the run (reported to the coordinator) and stops this partition. */
-  private boolean work(Runnable r) {
-    long t0 = System.nanoTime(); // engine statistics only
-    try {
-      r.run();
-      return true;
-    } catch (RuntimeException | Error e) {
-      // An assertion or other Error in model code fails the run like an exception; only a broken
-      // JVM (out of memory, stack overflow) is rethrown. Never let a partition die silently.
-      if (e instanceof VirtualMachineError v) throw v;
-      finished = true;
-      coordinator.tell(Coordinator.PartitionFailed.of(index, e));
-      if (viaTransport != null) transport.close();
-      return false;
-    } finally {
-      busyWallNanos += System.nanoTime() - t0;
-    }
+    peers.get(p).tell(m);
   }
 }

@@ -27,6 +27,7 @@ import org.apache.pekko.serialization.SerializationExtension;
 import org.apache.pekko.serialization.Serializer;
 import org.cnemu.emulator.Coordinator;
 import org.cnemu.emulator.Partition;
+import org.cnemu.emulator.PartitionGroup;
 import org.cnemu.emulator.wire.KryoSerializer;
 
 /**
@@ -130,22 +131,23 @@ public final class DataPlane {
   /**
    * The transport of one partition hosted on this node.
    *
-   * @param pinCpu the CPU its thread pins itself to when the run starts; -1: not pinned
+   * @param pinThreads {@code pin-threads = auto}: pin the thread that opens it ({@link #autoPinCpu})
    */
-  public Partition.PeerTransport forPartition(int partition, int pinCpu) {
-    return new Links(partition, pinCpu);
+  public PartitionGroup.PeerTransport forPartition(int partition, boolean pinThreads) {
+    return new Links(partition, pinThreads);
   }
 
   /**
-   * The CPU for each of a node's partitions under {@code pin-threads = auto}: partition p on CPU p,
-   * when the run has no more partitions than this machine has CPUs, so that partitions of the run
-   * never share a CPU however its nodes share machines; otherwise (or with one CPU) all -1: no
-   * pinning, as pinned threads that poll must not share a CPU.
+   * The CPU for the thread of the node with data plane endpoint {@code mine} under {@code pin-threads =
+   * auto}: the node's rank among the run's partition-hosting nodes (in the order of their first
+   * partition), when the run has no more such nodes, hence partition threads, than this machine has
+   * CPUs, so that the run's threads never share a CPU however its nodes share machines; otherwise (or
+   * with one CPU) -1: no pinning, as pinned threads that poll must not share a CPU.
    */
-  public static int[] autoPinning(int[] partitions, int runPartitions, int cpus) {
-    int[] cpu = new int[partitions.length];
-    for (int i = 0; i < partitions.length; i++) cpu[i] = cpus >= 2 && runPartitions <= cpus ? partitions[i] : -1;
-    return cpu;
+  public static int autoPinCpu(List<String> endpoints, String mine, int cpus) {
+    List<String> nodes = endpoints.stream().distinct().toList();
+    int rank = nodes.indexOf(mine);
+    return cpus >= 2 && nodes.size() <= cpus ? rank : -1;
   }
 
   /**
@@ -256,9 +258,9 @@ public final class DataPlane {
   private record In(Socket socket, DataInputStream in, String address) {}
 
   /** One partition's connections to the partitions on other nodes. */
-  private final class Links implements Partition.PeerTransport {
+  private final class Links implements PartitionGroup.PeerTransport {
     private final int self;
-    private final int pinCpu;
+    private final boolean pinThreads;
     private long spin; // polls before blocking only on a CPU of its own
     private long decodeNanos; // -Dcnemu.trace: time spent decoding frames
     private long transitNanos; // -Dcnemu.trace: waiting for frames already sent (meaningful on one machine)
@@ -271,14 +273,15 @@ public final class DataPlane {
     private String[] addresses;
     private In[] in;
 
-    Links(int self, int pinCpu) {
+    Links(int self, boolean pinThreads) {
       this.self = self;
-      this.pinCpu = pinCpu;
+      this.pinThreads = pinThreads;
     }
 
     @Override
     public boolean[] open(List<String> endpoints, ActorRef<Coordinator.Command> coordinatorRef) {
       coordinator = coordinatorRef;
+      int pinCpu = pinThreads ? autoPinCpu(endpoints, endpoint(), Runtime.getRuntime().availableProcessors()) : -1;
       if (pinCpu >= 0) {
         String why = CpuAffinity.pinCurrentThread(pinCpu);
         if (why != null) log.accept("partition " + self + " not pinned to CPU " + pinCpu + ": " + why);

@@ -17,6 +17,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.cnemu.emulator.Partition;
+import org.cnemu.emulator.PartitionGroup;
 import org.cnemu.emulator.Simulation;
 import org.cnemu.emulator.SimulationBuilder;
 import org.cnemu.emulator.model.ModelRegistry;
@@ -51,7 +52,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   /** The data plane of {@code runId} lost a peer node: stop this node's partitions of it (local only). */
   private record RunLost(String runId) implements Command, NoSerializationVerificationNeeded {}
 
-  /** What this node holds of a run: its partitions (until they stop) and its data plane. */
+  /** What this node holds of a run: its partition actors or group (until they stop) and its data plane. */
   private static final class HostedRun {
     final List<ActorRef<Partition.Command>> partitions = new ArrayList<>();
     DataPlane dataPlane;
@@ -98,13 +99,10 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       new ModelRegistry().get(experiment.getString("model")).build(experiment, b);
       HostedRun run = new HostedRun();
       String endpoint = "";
-      int[] pin = new int[m.partitions().length];
-      java.util.Arrays.fill(pin, -1);
+      boolean pinThreads = false;
       if (!m.dataToken().isEmpty()) {
         Config c = getContext().getSystem().settings().config();
-        if (autoOrOff(c, "cnemu.cluster.data-plane.pin-threads")) {
-          pin = DataPlane.autoPinning(m.partitions(), m.partitionCount(), Runtime.getRuntime().availableProcessors());
-        }
+        pinThreads = autoOrOff(c, "cnemu.cluster.data-plane.pin-threads");
         ActorRef<Command> self = getContext().getSelf();
         String runId = m.runId();
         run.dataPlane = DataPlane.open(getContext().getSystem(), runId, m.dataToken(),
@@ -115,19 +113,28 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         endpoint = run.dataPlane.endpoint();
       }
       List<ActorRef<Partition.Command>> refs = new ArrayList<>();
-      for (int i = 0; i < m.partitions().length; i++) {
-        int p = m.partitions()[i];
-        // With the direct data plane a waiting partition blocks in a socket read: it needs its own thread.
-        ActorRef<Partition.Command> ref = run.dataPlane == null
-            ? getContext().spawn(Partition.create(p, b, m.endNanos()), m.runId() + "-partition-" + p,
-                DispatcherSelector.fromConfig(Simulation.DISPATCHER))
-            : getContext().spawn(Partition.create(p, b, m.endNanos(), run.dataPlane.forPartition(p, pin[i])),
-                m.runId() + "-partition-" + p, DispatcherSelector.fromConfig(Simulation.PINNED_DISPATCHER));
-        getContext().watchWith(ref, new PartitionStopped(m.runId()));
-        refs.add(ref);
+      if (run.dataPlane == null) {
+        // Window traffic over Artery: one actor per partition, on the engine dispatcher.
+        for (int p : m.partitions()) {
+          ActorRef<Partition.Command> ref = getContext().spawn(Partition.create(p, b, m.endNanos()),
+              m.runId() + "-partition-" + p, DispatcherSelector.fromConfig(Simulation.DISPATCHER));
+          getContext().watchWith(ref, new PartitionStopped(m.runId()));
+          refs.add(ref);
+          run.partitions.add(ref);
+        }
+      } else {
+        // The direct data plane: all of this node's partitions on one thread of their own (a waiting
+        // group blocks in a read), in lockstep; the group stands for each of them.
+        PartitionGroup.PeerTransport[] transports = new PartitionGroup.PeerTransport[m.partitions().length];
+        for (int i = 0; i < transports.length; i++) transports[i] = run.dataPlane.forPartition(m.partitions()[i], pinThreads);
+        ActorRef<Partition.Command> group = getContext().spawn(
+            PartitionGroup.create(m.partitions(), b, m.endNanos(), transports), m.runId() + "-partitions",
+            DispatcherSelector.fromConfig(Simulation.PINNED_DISPATCHER));
+        getContext().watchWith(group, new PartitionStopped(m.runId()));
+        for (int p : m.partitions()) refs.add(group);
+        run.partitions.add(group);
       }
-      run.partitions.addAll(refs);
-      run.running = refs.size();
+      run.running = run.partitions.size();
       runs.put(m.runId(), run);
       m.replyTo().tell(new ClusterDriver.PartitionsSpawned(m.partitions(), refs, endpoint));
       if (log != null) log.accept(m.runId() + ": hosting partitions " + java.util.Arrays.toString(m.partitions())

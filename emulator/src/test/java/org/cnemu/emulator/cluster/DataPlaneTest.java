@@ -20,6 +20,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.cnemu.emulator.Coordinator;
 import org.cnemu.emulator.Event;
 import org.cnemu.emulator.Partition;
+import org.cnemu.emulator.PartitionGroup;
 import org.cnemu.emulator.Simulation;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -62,8 +63,8 @@ class DataPlaneTest {
 
   @Test
   void framesArriveInOrderAndCleanEndIsNotALoss() throws Exception {
-    Partition.PeerTransport p0 = a.forPartition(0, -1);
-    Partition.PeerTransport p1 = b.forPartition(1, -1);
+    PartitionGroup.PeerTransport p0 = a.forPartition(0, false);
+    PartitionGroup.PeerTransport p1 = b.forPartition(1, false);
     assertArrayEquals(new boolean[] {false, true}, p0.open(endpoints(), coordinator));
     assertArrayEquals(new boolean[] {true, false}, p1.open(endpoints(), coordinator));
     // (events' own encoding is WireTest's subject)
@@ -88,7 +89,7 @@ class DataPlaneTest {
 
   @Test
   void aPeerThatVanishesIsALostNodeNamedByItsAddress() throws Exception {
-    Partition.PeerTransport p1 = b.forPartition(1, -1);
+    PartitionGroup.PeerTransport p1 = b.forPartition(1, false);
     p1.open(endpoints(), coordinator);
     String port = b.endpoint().substring(b.endpoint().indexOf(':') + 1, b.endpoint().indexOf(' '));
     try (Socket s = new Socket("127.0.0.1", Integer.parseInt(port))) {
@@ -123,8 +124,8 @@ class DataPlaneTest {
       assertEquals(-1, new DataInputStream(s.getInputStream()).read(), "the server must close the connection");
     }
     // the run's own peers still get through, and the stranger was never taken for partition 0
-    Partition.PeerTransport p0 = a.forPartition(0, -1);
-    Partition.PeerTransport p1 = b.forPartition(1, -1);
+    PartitionGroup.PeerTransport p0 = a.forPartition(0, false);
+    PartitionGroup.PeerTransport p1 = b.forPartition(1, false);
     p0.open(endpoints(), coordinator);
     p1.open(endpoints(), coordinator);
     p0.send(1, new Partition.Sync(0, 0, 1, new int[] {0, 0}, new long[] {Long.MAX_VALUE, Long.MAX_VALUE}, 0, 0));
@@ -134,15 +135,19 @@ class DataPlaneTest {
   }
 
   @Test
-  void autoPinningGivesEveryPartitionOfTheRunItsOwnCpuOrPinsNone() {
-    assertArrayEquals(new int[] {1}, DataPlane.autoPinning(new int[] {1}, 2, 2));
-    assertArrayEquals(new int[] {0, 3}, DataPlane.autoPinning(new int[] {0, 3}, 4, 8));
-    assertArrayEquals(new int[] {-1, -1}, DataPlane.autoPinning(new int[] {0, 2}, 4, 2), "4 partitions, 2 CPUs");
-    assertArrayEquals(new int[] {-1}, DataPlane.autoPinning(new int[] {0}, 1, 1), "one CPU: nothing to gain");
+  void autoPinningGivesEveryNodeOfTheRunItsOwnCpuOrPinsNone() {
+    // one partition per node: partition p's node on CPU p
+    assertEquals(1, DataPlane.autoPinCpu(List.of("a", "b"), "b", 2));
+    // 4 partitions over 2 nodes (p mod 2): one thread per node, so 2 CPUs suffice
+    assertEquals(0, DataPlane.autoPinCpu(List.of("a", "b", "a", "b"), "a", 2));
+    assertEquals(1, DataPlane.autoPinCpu(List.of("a", "b", "a", "b"), "b", 2));
+    assertEquals(2, DataPlane.autoPinCpu(List.of("a", "b", "c", "a"), "c", 8));
+    assertEquals(-1, DataPlane.autoPinCpu(List.of("a", "b", "c", "a"), "c", 2), "3 nodes, 2 CPUs");
+    assertEquals(-1, DataPlane.autoPinCpu(List.of("a"), "a", 1), "one CPU: nothing to gain");
   }
 
   /** Two planes of one run, partition 0 on the first and 1 on the second, connected. */
-  record Pair(DataPlane c, DataPlane d, Partition.PeerTransport p0, Partition.PeerTransport p1) implements AutoCloseable {
+  record Pair(DataPlane c, DataPlane d, PartitionGroup.PeerTransport p0, PartitionGroup.PeerTransport p1) implements AutoCloseable {
     @Override
     public void close() {
       c.close();
@@ -157,8 +162,8 @@ class DataPlaneTest {
       org.junit.jupiter.api.Assumptions.assumeTrue(c.endpoint().split(" ").length == 3, "no machine id here");
     }
     List<String> eps = List.of(c.endpoint(), d.endpoint());
-    Partition.PeerTransport p0 = c.forPartition(0, -1);
-    Partition.PeerTransport p1 = d.forPartition(1, -1);
+    PartitionGroup.PeerTransport p0 = c.forPartition(0, false);
+    PartitionGroup.PeerTransport p1 = d.forPartition(1, false);
     p0.open(eps, coordinator);
     p1.open(eps, coordinator);
     return new Pair(c, d, p0, p1);
@@ -168,8 +173,8 @@ class DataPlaneTest {
   @Test
   void sharedMemoryRingsCarryFramesInOrderWrapAroundAndWakeASleepingReader() throws Exception {
     try (Pair pr = pair("shm", true)) {
-      Partition.PeerTransport p0 = pr.p0();
-      Partition.PeerTransport p1 = pr.p1();
+      PartitionGroup.PeerTransport p0 = pr.p0();
+      PartitionGroup.PeerTransport p1 = pr.p1();
       // The reader sleeps first (nothing sent yet) and must be woken by the doorbell.
       CompletableFuture<Partition.Command> first = CompletableFuture.supplyAsync(() -> p1.receive(0));
       Thread.sleep(200);
@@ -213,8 +218,8 @@ class DataPlaneTest {
   @Test
   void aSleepingRingReaderNoticesALostWriter() throws Exception {
     try (Pair pr = pair("shm2", true)) {
-      Partition.PeerTransport p0 = pr.p0();
-      Partition.PeerTransport p1 = pr.p1();
+      PartitionGroup.PeerTransport p0 = pr.p0();
+      PartitionGroup.PeerTransport p1 = pr.p1();
       DataPlane c = pr.c();
       p0.send(1, sync(0, new int[2]));
       p0.flush();
@@ -239,8 +244,8 @@ class DataPlaneTest {
   @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
   void twoLargeWindowsCrossingDoNotDeadlock(boolean sharedMemory) throws Exception {
     try (Pair pr = pair("big", sharedMemory)) {
-      Partition.PeerTransport p0 = pr.p0();
-      Partition.PeerTransport p1 = pr.p1();
+      PartitionGroup.PeerTransport p0 = pr.p0();
+      PartitionGroup.PeerTransport p1 = pr.p1();
       int[] big = new int[3_000_000]; // ~12 MB encoded
       CompletableFuture<Partition.Command> a = CompletableFuture.supplyAsync(() -> {
         p0.send(1, sync(1, big));

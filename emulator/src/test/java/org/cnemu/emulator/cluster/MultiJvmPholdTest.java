@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.cnemu.emulator.CausalityViolation;
 import org.cnemu.emulator.SimulationBuilder;
 import org.cnemu.emulator.SimulationResult;
 import org.cnemu.emulator.phold.Phold;
@@ -76,7 +77,7 @@ class MultiJvmPholdTest {
   static String hocon(PholdParams p) {
     return "model = phold\nphold { lps = " + p.lps() + ", population = " + p.population() + ", lookahead = "
         + p.lookaheadNanos() + "ns, mean-delay = " + p.meanDelayNanos() + "ns, remote = " + p.remote()
-        + ", actual-min-delay = 0ns }\n";
+        + ", actual-min-delay = " + p.actualMinDelayNanos() + "ns }\n";
   }
 
   @Test
@@ -93,6 +94,23 @@ class MultiJvmPholdTest {
         ClusterNode.HostPort.parse("127.0.0.1:" + freePort()), 3, true, null, "t1");
     assertEquals(ref, Phold.outcome(r, p.lps()));
     assertTrue(r.batches() > 0, "events must have crossed nodes");
+  }
+
+  /**
+   * Two partitions per node (seed and driver), so each node runs a partition group, and a model that
+   * breaks its declared lookahead: the run must fail with the causality violation, not hang or finish.
+   */
+  @Test
+  void causalityViolationAcrossNodesFailsTheRun() throws Exception {
+    int seedPort = freePort();
+    startNode(seedPort, seedPort);
+    PholdParams p = new PholdParams(32, 8, 1_000, 200, 1.0, 10); // lookahead 1000 ns, real least delay 10 ns
+    SimulationBuilder b = new SimulationBuilder(3, 0, 4, SimulationBuilder.Placement.BLOCK);
+    Phold.build(p, b);
+    CausalityViolation v = assertThrows(CausalityViolation.class, () -> ClusterNode.run(b, hocon(p), 1_000_000, 1,
+        ClusterNode.HostPort.parse("127.0.0.1:" + seedPort), ClusterNode.HostPort.parse("127.0.0.1:" + freePort()), 2,
+        true, null, "t4"));
+    assertTrue(v.getMessage().contains("declared lookahead 1000 ns"), v.getMessage());
   }
 
   /** Window traffic over Artery (the first design, kept for comparison) gives the same answer too. */

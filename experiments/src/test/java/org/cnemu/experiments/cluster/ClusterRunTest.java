@@ -152,6 +152,14 @@ class ClusterRunTest {
       assertTrue(o.indexOf("run0: hosting partitions", o.indexOf("run0: hosting partitions") + 1) >= 0,
           n.address + " hosted nothing in the second run:\n" + n.output());
     }
+    // Several partitions per node: 4 partitions over 2 node JVMs, each running its 2 in one group.
+    Outcome pairs = cnemu("run", STAR4.toString(), "--out", tmp.resolve("pairs").toString(), "--quiet", "--no-report",
+        "--cluster", "127.0.0.1:" + seedPort, "--nodes", "2", "--coordinate-only");
+    assertEquals(0, pairs.code(), pairs.err());
+    assertEquals(a.toPrettyString(), withoutWall(tmp.resolve("pairs/results.json")).toPrettyString());
+    String all = seed.output() + w1.output() + w2.output();
+    assertTrue(all.contains("run0: hosting partitions [0, 2]") && all.contains("run0: hosting partitions [1, 3]"),
+        "expected 2 partitions on each of 2 nodes:\n" + all);
   }
 
   @Test
@@ -191,7 +199,7 @@ class ClusterRunTest {
     Node seed = start("seed", seedPort, seedPort);
     // Long enough (~10 s on this machine: 1 us windows crossing JVMs) for the late worker to be Up mid-run.
     Path longer = tmp.resolve("longer.conf");
-    Files.writeString(longer, "include required(file(\"" + STAR4.toAbsolutePath() + "\"))\nexperiment.duration = 200ms\n");
+    Files.writeString(longer, "include required(file(\"" + STAR4.toAbsolutePath() + "\"))\nexperiment.duration = 500ms\n");
     CompletableFuture<Outcome> run = CompletableFuture.supplyAsync(() -> cnemu("run", longer.toString(), "--out",
         tmp.resolve("mid").toString(), "--quiet", "--no-report", "--cluster", "127.0.0.1:" + seedPort,
         "--threads", "1"));

@@ -1,0 +1,270 @@
+package org.cnemu.emulator;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.cnemu.emulator.Partition.Command;
+import org.cnemu.emulator.Partition.Deliver;
+import org.cnemu.emulator.Partition.Init;
+import org.cnemu.emulator.Partition.Sync;
+
+/**
+ * Every partition a cluster node hosts, run on one thread in lockstep, when window traffic between
+ * nodes goes over the direct data plane ({@link PeerTransport}, {@code org.cnemu.emulator.cluster.DataPlane}).
+ *
+ * <p>The window protocol is {@link Partition}'s, message for message (the same {@link Deliver}
+ * batches and {@link Sync}s, so the same {@code engine.windows} and {@code engine.messages}): each
+ * window, the group reads from every partition on another node the frames it sent to each local
+ * partition, up to its sync (batches come first on the same connection); then every local partition
+ * runs the window in turn; then each ships its batches and its sync, to local partitions in memory
+ * and to the others over the data plane, which writes each connection once per window. All
+ * partitions hold the same syncs and compute the same window, so the group keeps them once.
+ *
+ * <p>Why one thread: a partition that waits for its peers blocks in a read. With a thread per
+ * partition, a node hosting several (or a run with more partitions than CPUs) pays several thread
+ * wake-ups per window, and its own partitions exchanged their traffic through mailboxes; a window of
+ * the 4-host star cost ~14 times its one-JVM time that way (docs/benchmarks.md, issue 6).
+ */
+public final class PartitionGroup extends AbstractBehavior<Command> {
+
+  /**
+   * Carries one partition's window traffic to the partitions on other JVMs, outside Pekko remoting;
+   * one per partition of a group, all used from the group's thread.
+   */
+  public interface PeerTransport {
+    /**
+     * Connects to the run's other nodes; returns, per partition, whether this transport carries it
+     * (it is on another node). May pin the calling thread to a CPU.
+     */
+    boolean[] open(List<String> dataEndpoints, ActorRef<Coordinator.Command> coordinator);
+
+    void send(int partition, Command m);
+
+    /** End of a window: nothing may stay buffered, a peer is waiting for it. */
+    void flush();
+
+    /**
+     * Blocks until the next window message from {@code partition} arrives (they come in the order
+     * sent). Null when this partition must stop: the peer ended on its own (it reports why), its node
+     * was lost (reported by the transport), or the run was stopped on this node.
+     */
+    Command receive(int partition);
+
+    /** This partition is done: tells its peers it ended on its own. */
+    void close();
+  }
+
+  private final PartitionCore[] cores; // the local partitions, in partition order
+  private final PeerTransport[] transports; // same order
+  private final PartitionCore.Outbox[] outboxes; // same order
+  private final int[] slot; // by partition: its place in cores, or -1 when on another node
+  private final List<Deliver>[] inbox; // by slot: the batches for the coming window
+  private final Sync[] syncs; // by partition: the syncs of the last window
+  private int[] remote; // the partitions on other nodes
+  private boolean started;
+  private int opened; // transports opened so far (those to close)
+  private long blockedWallNanos; // diagnostics: waiting in receive
+  private long flushWallNanos; // diagnostics: writing the window's frames
+
+  /**
+   * @param partitions the node's partitions, ascending
+   * @param transports their data plane transports, in the same order
+   */
+  public static Behavior<Command> create(int[] partitions, SimulationBuilder builder, long endNanos,
+      PeerTransport[] transports) {
+    return Behaviors.setup(ctx -> new PartitionGroup(ctx, partitions, builder, endNanos, transports));
+  }
+
+  @SuppressWarnings("unchecked")
+  private PartitionGroup(ActorContext<Command> ctx, int[] partitions, SimulationBuilder builder, long endNanos,
+      PeerTransport[] transports) {
+    super(ctx);
+    if (partitions.length == 0 || partitions.length != transports.length) {
+      throw new IllegalArgumentException("a partition group needs one transport per partition");
+    }
+    int n = builder.partitions;
+    this.transports = transports;
+    this.cores = new PartitionCore[partitions.length];
+    this.outboxes = new PartitionCore.Outbox[partitions.length];
+    this.inbox = new List[partitions.length];
+    this.slot = new int[n];
+    this.syncs = new Sync[n];
+    Arrays.fill(slot, -1);
+    for (int i = 0; i < partitions.length; i++) {
+      if (i > 0 && partitions[i] <= partitions[i - 1]) throw new IllegalArgumentException("partitions must ascend");
+      cores[i] = new PartitionCore(partitions[i], builder, endNanos);
+      slot[partitions[i]] = i;
+      inbox[i] = new ArrayList<>();
+      final int from = i;
+      outboxes[i] = (p, m) -> route(from, p, m);
+    }
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Init.class, this::onInit)
+        .onMessage(Deliver.class, m -> unexpected(m))
+        .onMessage(Sync.class, m -> unexpected(m))
+        .build();
+  }
+
+  private Behavior<Command> onInit(Init m) {
+    if (started) return this; // one Init per group; a repeat changes nothing
+    started = true;
+    if (Partition.TRACE) {
+      System.err.printf("TRACE partitions %s init at %d ms%n", indexes(), System.nanoTime() / 1_000_000);
+    }
+    for (PartitionCore c : cores) c.coordinator = m.coordinator();
+    try {
+      if (m.dataEndpoints().isEmpty()) throw new IllegalStateException("a partition group needs the direct data plane");
+      for (int i = 0; i < cores.length; i++) {
+        boolean[] viaTransport = transports[i].open(m.dataEndpoints(), m.coordinator());
+        opened = i + 1;
+        int[] others = java.util.stream.IntStream.range(0, syncs.length).filter(q -> viaTransport[q]).toArray();
+        for (int q = 0; q < syncs.length; q++) {
+          if (viaTransport[q] == (slot[q] >= 0)) {
+            throw new IllegalStateException("partition " + q + " is " + (viaTransport[q] ? "" : "not ")
+                + "on this node by the data plane endpoints, and the other way round by placement");
+          }
+        }
+        remote = others;
+      }
+    } catch (RuntimeException e) {
+      cores[0].fail(e);
+      return stop();
+    }
+    for (PartitionCore c : cores) {
+      if (!c.start()) return stop();
+    }
+    endWindows();
+    return run();
+  }
+
+  /** Window after window until the run ends or fails here; the whole run happens in this call. */
+  private Behavior<Command> run() {
+    PartitionCore lead = cores[0];
+    try {
+      while (true) {
+        if (!readRemote()) return stop(); // a peer stopped, its node was lost, or the run was stopped here
+        for (int i = 0; i < cores.length; i++) {
+          int expected = cores[i].expectedBatches(syncs);
+          if (inbox[i].size() != expected) {
+            throw new IllegalStateException("partition " + cores[i].index + " got " + inbox[i].size()
+                + " batches for window " + lead.window + " where the syncs announce " + expected);
+          }
+        }
+        lead.plan(syncs);
+        if (slot[0] >= 0) cores[slot[0]].progress(syncs);
+        if (lead.globalNextNanos >= lead.endNanos()) return finish();
+        Arrays.fill(syncs, null);
+        for (int i = 0; i < cores.length; i++) {
+          PartitionCore c = cores[i];
+          c.globalNextNanos = lead.globalNextNanos;
+          c.untilNanos = lead.untilNanos;
+          List<Deliver> got = inbox[i];
+          inbox[i] = new ArrayList<>();
+          if (!c.runWindow(got)) return stop();
+        }
+        endWindows();
+      }
+    } catch (RuntimeException e) {
+      lead.fail(e);
+      return stop();
+    }
+  }
+
+  /**
+   * Reads the current window's frames from every partition on another node to every local one, up
+   * to its sync. False: stop, the run is over for this node.
+   */
+  private boolean readRemote() {
+    long window = cores[0].window;
+    long t0 = System.nanoTime(); // engine statistics only
+    try {
+      for (int q : remote) {
+        for (int i = 0; i < cores.length; i++) {
+          while (true) {
+            Command c = transports[i].receive(q);
+            if (c == null) return false;
+            if (c instanceof Deliver d && d.window() == window && d.fromPartition() == q) {
+              inbox[i].add(d);
+            } else if (c instanceof Sync y && y.window() == window && y.fromPartition() == q) {
+              syncs[q] = y; // the same sync on every local partition's connection
+              break;
+            } else {
+              throw new IllegalStateException("partition " + cores[i].index + " expected window " + window
+                  + " of partition " + q + ", got " + c.getClass().getSimpleName() + " of window "
+                  + (c instanceof Deliver d ? d.window() : c instanceof Sync y ? y.window() : -1));
+            }
+          }
+        }
+      }
+      return true;
+    } finally {
+      blockedWallNanos += System.nanoTime() - t0;
+    }
+  }
+
+  /** Each local partition ships its outboxes and its sync; then every connection is written once. */
+  private void endWindows() {
+    for (int i = 0; i < cores.length; i++) {
+      Sync mine = cores[i].endWindow(outboxes[i]);
+      syncs[cores[i].index] = mine;
+      for (int q : remote) transports[i].send(q, mine);
+    }
+    long t0 = System.nanoTime(); // engine statistics only
+    for (PeerTransport t : transports) t.flush();
+    flushWallNanos += System.nanoTime() - t0;
+  }
+
+  /** A batch from local partition {@code cores[from]} to partition {@code p}. */
+  private void route(int from, int p, Command m) {
+    int to = slot[p];
+    if (to >= 0) inbox[to].add((Deliver) m);
+    else transports[from].send(p, m);
+  }
+
+  private Behavior<Command> finish() {
+    if (Partition.TRACE) {
+      StringBuilder busy = new StringBuilder();
+      for (PartitionCore c : cores) {
+        busy.append(String.format(" %d: %.3f s (sending %.3f s)", c.index, c.busyWallNanos / 1e9, c.sendWallNanos / 1e9));
+      }
+      System.err.printf("TRACE partitions %s finish at %d ms: windows %d, busy%s; blocked on the data plane %.3f s,"
+          + " flushing %.3f s%n", indexes(), System.nanoTime() / 1_000_000, cores[0].windows, busy,
+          blockedWallNanos / 1e9, flushWallNanos / 1e9);
+    }
+    closeTransports();
+    for (int i = 0; i < cores.length; i++) cores[i].finish(inbox[i]);
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> stop() {
+    closeTransports();
+    return Behaviors.stopped();
+  }
+
+  /** Window traffic reaches a group over its data plane only. */
+  private Behavior<Command> unexpected(Command m) {
+    if (!started) throw new IllegalStateException("partition group " + indexes() + " got " + m + " before Init");
+    cores[0].fail(new IllegalStateException("partition group " + indexes() + " got " + m.getClass().getSimpleName()
+        + " through Pekko; window traffic must come over the data plane"));
+    return stop();
+  }
+
+  private void closeTransports() {
+    for (int i = 0; i < opened; i++) transports[i].close();
+    opened = 0;
+  }
+
+  private String indexes() {
+    return Arrays.toString(Arrays.stream(cores).mapToInt(c -> c.index).toArray());
+  }
+}
