@@ -7,10 +7,11 @@ import org.cnemu.emulator.Partition.Deliver;
 import org.cnemu.emulator.Partition.Sync;
 
 /**
- * One partition's windows, whoever runs them: its {@link LocalScheduler}, the window it has reached,
- * and the engine statistics. No Pekko and no I/O: a {@link Partition} actor (one partition per actor,
- * window traffic through mailboxes) and a {@link PartitionGroup} (every partition of a cluster node
- * on one thread) differ only in how the {@link Deliver}s and {@link Sync}s travel.
+ * One partition of a {@link PartitionGroup}: its {@link LocalScheduler}, the window it has reached,
+ * and the engine statistics; no Pekko and no I/O. The window logic is {@link Partition}'s (window
+ * bounds, batches, syncs, reports, failures), which the actor keeps inline for speed: a change to
+ * one belongs in the other ({@code PartitionGroupTest} compares their windows and batches, the
+ * cluster tests their results).
  */
 final class PartitionCore {
   /** Where a partition's window traffic goes. */

@@ -38,10 +38,11 @@ import org.cnemu.emulator.wire.KryoSerializer;
  * <p>Why: a conservative window needs one message from every peer, so a run pays one cross-node
  * latency per window (847 windows per virtual ms on a 1 us fabric). Artery's path crosses several
  * stream stages and thread hand-offs per message (a ~1 ms round trip between two loaded JVMs here).
- * Here the waiting partition reads its peer's socket itself: after sending its own sync for a window
- * it needs exactly the frames its peer sent for that window, in order (batches, then the sync), so it
- * spins briefly, then blocks in {@code read}, and no thread hand-off or mailbox lies on the path. The
- * partition therefore runs on a pinned dispatcher (its own thread). Membership, failure detection,
+ * Here the waiting partition's thread reads its peer's socket itself: after sending its own sync for
+ * a window it needs exactly the frames its peer sent for that window, in order (batches, then the
+ * sync), so it spins briefly, then blocks in {@code read}, and no thread hand-off or mailbox lies on
+ * the path. A node's partitions therefore run on one thread of their own, a
+ * {@link PartitionGroup} on a pinned dispatcher, with one {@code Links} per partition. Membership, failure detection,
  * placement and every control message stay on the Pekko cluster; the bytes are those of cnemu's Kryo
  * Pekko serializer (fixed class ids, Java serialization off).
  *
