@@ -123,7 +123,9 @@ public final class PartitionGroup extends AbstractBehavior<Command> {
     }
     for (PartitionCore c : cores) c.coordinator = m.coordinator();
     try {
-      if (m.dataEndpoints().isEmpty()) throw new IllegalStateException("a partition group needs the direct data plane");
+      if (m.dataEndpoints().isEmpty()) {
+        throw new IllegalStateException("a partition group needs the direct data plane");
+      }
       for (int i = 0; i < cores.length; i++) {
         boolean[] viaTransport = transports[i].open(m.dataEndpoints(), m.coordinator());
         opened = i + 1;
@@ -235,7 +237,8 @@ public final class PartitionGroup extends AbstractBehavior<Command> {
     if (Partition.TRACE) {
       StringBuilder busy = new StringBuilder();
       for (PartitionCore c : cores) {
-        busy.append(String.format(" %d: %.3f s (sending %.3f s)", c.index, c.busyWallNanos / 1e9, c.sendWallNanos / 1e9));
+        busy.append(String.format(" %d: %.3f s (sending %.3f s)", c.index, c.busyWallNanos / 1e9,
+            c.sendWallNanos / 1e9));
       }
       System.err.printf("TRACE partitions %s finish at %d ms: windows %d, busy%s; blocked on the data plane %.3f s,"
           + " flushing %.3f s%n", indexes(), System.nanoTime() / 1_000_000, cores[0].windows, busy,

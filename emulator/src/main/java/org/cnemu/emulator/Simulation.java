@@ -10,7 +10,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 /** Runs a built simulation on a local Pekko actor system with a fixed number of threads. */
 public final class Simulation {
   public static final String DISPATCHER = "cnemu.engine-dispatcher";
-  /** A thread per partition: for partitions that block on the cluster data plane. */
+  /** A thread per actor: for a node's PartitionGroup, which blocks on the cluster data plane. */
   public static final String PINNED_DISPATCHER = "cnemu.engine-pinned-dispatcher";
 
   private Simulation() {}

@@ -64,7 +64,8 @@ class PartitionGroupTest {
       ActorRef<Partition.Command> group =
           ctx.spawn(PartitionGroup.create(IntStream.range(0, n).toArray(), b, endNanos, transports), "group");
       // ArrayLists, as a node sends them: Init crosses the Kryo serializer (serialize-messages in tests)
-      ctx.spawn(Coordinator.createDistributed(b, endNanos, result, null, new ArrayList<>(Collections.nCopies(n, group)),
+      List<ActorRef<Partition.Command>> refs = new ArrayList<>(Collections.nCopies(n, group));
+      ctx.spawn(Coordinator.createDistributed(b, endNanos, result, null, refs,
           new ArrayList<>(Collections.nCopies(n, "this node"))), "coordinator");
       return Behaviors.empty();
     }), "group-test", Simulation.actorSystemConfig(1, ConfigFactory.empty()));
@@ -101,6 +102,7 @@ class PartitionGroupTest {
     Phold.build(p, b);
     CausalityViolation v = assertThrows(CausalityViolation.class, () -> runInOneGroup(b, 1_000_000));
     assertTrue(v.getMessage().contains("declared lookahead 1000 ns"), v.getMessage());
-    assertTrue(v.getMessage().matches("(?s).*stamped \\d+ ns but receiver clock is already \\d+ ns.*"), v.getMessage());
+    assertTrue(v.getMessage().matches("(?s).*stamped \\d+ ns but receiver clock is already \\d+ ns.*"),
+        v.getMessage());
   }
 }

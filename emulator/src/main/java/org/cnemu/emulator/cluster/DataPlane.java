@@ -41,8 +41,8 @@ import org.cnemu.emulator.wire.KryoSerializer;
  * Here the waiting partition's thread reads its peer's socket itself: after sending its own sync for
  * a window it needs exactly the frames its peer sent for that window, in order (batches, then the
  * sync), so it spins briefly, then blocks in {@code read}, and no thread hand-off or mailbox lies on
- * the path. A node's partitions therefore run on one thread of their own, a
- * {@link PartitionGroup} on a pinned dispatcher, with one {@code Links} per partition. Membership, failure detection,
+ * the path. A node's partitions therefore run on one thread of their own, a {@link PartitionGroup}
+ * on a pinned dispatcher, with one {@code Links} per partition. Membership, failure detection,
  * placement and every control message stay on the Pekko cluster; the bytes are those of cnemu's Kryo
  * Pekko serializer (fixed class ids, Java serialization off).
  *

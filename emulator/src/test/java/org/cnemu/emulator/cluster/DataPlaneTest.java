@@ -147,7 +147,8 @@ class DataPlaneTest {
   }
 
   /** Two planes of one run, partition 0 on the first and 1 on the second, connected. */
-  record Pair(DataPlane c, DataPlane d, PartitionGroup.PeerTransport p0, PartitionGroup.PeerTransport p1) implements AutoCloseable {
+  record Pair(DataPlane c, DataPlane d, PartitionGroup.PeerTransport p0, PartitionGroup.PeerTransport p1)
+      implements AutoCloseable {
     @Override
     public void close() {
       c.close();

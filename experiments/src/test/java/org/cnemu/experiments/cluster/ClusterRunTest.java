@@ -197,9 +197,10 @@ class ClusterRunTest {
   void workerJoiningMidRunWaitsForTheNextRun() throws Exception {
     int seedPort = freePort();
     Node seed = start("seed", seedPort, seedPort);
-    // Long enough (~10 s on this machine: 1 us windows crossing JVMs) for the late worker to be Up mid-run.
+    // Long enough (~10 s on this machine: 1 us windows crossing JVMs, ~9 us each) for the late worker to be
+    // Up mid-run.
     Path longer = tmp.resolve("longer.conf");
-    Files.writeString(longer, "include required(file(\"" + STAR4.toAbsolutePath() + "\"))\nexperiment.duration = 500ms\n");
+    Files.writeString(longer, "include required(file(\"" + STAR4.toAbsolutePath() + "\"))\nexperiment.duration = 1s\n");
     CompletableFuture<Outcome> run = CompletableFuture.supplyAsync(() -> cnemu("run", longer.toString(), "--out",
         tmp.resolve("mid").toString(), "--quiet", "--no-report", "--cluster", "127.0.0.1:" + seedPort,
         "--threads", "1"));
