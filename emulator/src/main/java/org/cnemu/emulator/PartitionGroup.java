@@ -20,11 +20,12 @@ import org.cnemu.emulator.Partition.Sync;
  *
  * <p>The window protocol is {@link Partition}'s, message for message (the same {@link Deliver}
  * batches and {@link Sync}s, so the same {@code engine.windows} and {@code engine.messages}): each
- * window, the group reads from every partition on another node the frames it sent to each local
- * partition, up to its sync (batches come first on the same connection); then every local partition
- * runs the window in turn; then each ships its batches and its sync, to local partitions in memory
- * and to the others over the data plane, which writes each connection once per window. All
- * partitions hold the same syncs and compute the same window, so the group keeps them once.
+ * window, the group reads from every other node, over one connection, the batches its partitions
+ * sent to the local ones and their syncs (each partition's batches come before its sync); then every
+ * local partition runs the window in turn; then each ships its batches and its sync, to local
+ * partitions in memory and to the other nodes over the data plane, a sync once per node, and each
+ * connection is written once per window. All partitions hold the same syncs and compute the same
+ * window, so the group keeps them once.
  *
  * <p>Why one thread: a partition that waits for its peers blocks in a read. With a thread per
  * partition, a node hosting several (or a run with more partitions than CPUs) pays several thread
@@ -34,8 +35,8 @@ import org.cnemu.emulator.Partition.Sync;
 public final class PartitionGroup extends AbstractBehavior<Command> {
 
   /**
-   * Carries one partition's window traffic to the partitions on other JVMs, outside Pekko remoting;
-   * one per partition of a group, all used from the group's thread.
+   * Carries a node's window traffic to the partitions on other JVMs, outside Pekko remoting: one
+   * ordered stream per pair of nodes. Used from the group's thread only.
    */
   public interface PeerTransport {
     /**
@@ -44,54 +45,58 @@ public final class PartitionGroup extends AbstractBehavior<Command> {
      */
     boolean[] open(List<String> dataEndpoints, ActorRef<Coordinator.Command> coordinator);
 
+    /** A batch for {@code partition}, on another node. */
     void send(int partition, Command m);
+
+    /** A sync, once to every other node (it is for all their partitions). */
+    void sendToAll(Command m);
 
     /** End of a window: nothing may stay buffered, a peer is waiting for it. */
     void flush();
 
     /**
-     * Blocks until the next window message from {@code partition} arrives (they come in the order
-     * sent). Null when this partition must stop: the peer ended on its own (it reports why), its node
-     * was lost (reported by the transport), or the run was stopped on this node.
+     * Blocks until the next window message from the node that hosts {@code partition} arrives (they
+     * come in the order sent). Null when this node's partitions must stop: the peer ended on its own
+     * (it reports why), its node was lost (reported by the transport), or the run was stopped here.
      */
     Command receive(int partition);
 
-    /** This partition is done: tells its peers it ended on its own. */
+    /** This node's partitions are done: tells the peers they ended on their own. */
     void close();
   }
 
   private final PartitionCore[] cores; // the local partitions, in partition order
-  private final PeerTransport[] transports; // same order
-  private final PartitionCore.Outbox[] outboxes; // same order
+  private final PeerTransport transport;
+  private final PartitionCore.Outbox outbox = this::route;
   private final int[] slot; // by partition: its place in cores, or -1 when on another node
+  private final int[] partitionOfEntity; // by entity index: the target partition of a batch
   private final List<Deliver>[] inbox; // by slot: the batches for the coming window
   private final Sync[] syncs; // by partition: the syncs of the last window
-  private int[] remote; // the partitions on other nodes
+  private int[][] remoteNodes; // per other node, its partitions (the first names the node)
+  private int[] nodeOf; // by partition on another node: its node's first partition
   private boolean started;
-  private int opened; // transports opened so far (those to close)
+  private boolean opened;
   private long blockedWallNanos; // diagnostics: waiting in receive
   private long flushWallNanos; // diagnostics: writing the window's frames
 
   /**
    * @param partitions the node's partitions, ascending
-   * @param transports their data plane transports, in the same order
+   * @param transport the node's data plane for the run
    */
   public static Behavior<Command> create(int[] partitions, SimulationBuilder builder, long endNanos,
-      PeerTransport[] transports) {
-    return Behaviors.setup(ctx -> new PartitionGroup(ctx, partitions, builder, endNanos, transports));
+      PeerTransport transport) {
+    return Behaviors.setup(ctx -> new PartitionGroup(ctx, partitions, builder, endNanos, transport));
   }
 
   @SuppressWarnings("unchecked")
   private PartitionGroup(ActorContext<Command> ctx, int[] partitions, SimulationBuilder builder, long endNanos,
-      PeerTransport[] transports) {
+      PeerTransport transport) {
     super(ctx);
-    if (partitions.length == 0 || partitions.length != transports.length) {
-      throw new IllegalArgumentException("a partition group needs one transport per partition");
-    }
+    if (partitions.length == 0) throw new IllegalArgumentException("a partition group needs a partition");
     int n = builder.partitions;
-    this.transports = transports;
+    this.transport = transport;
+    this.partitionOfEntity = builder.refs.stream().mapToInt(r -> r.partition).toArray();
     this.cores = new PartitionCore[partitions.length];
-    this.outboxes = new PartitionCore.Outbox[partitions.length];
     this.inbox = new List[partitions.length];
     this.slot = new int[n];
     this.syncs = new Sync[n];
@@ -101,8 +106,6 @@ public final class PartitionGroup extends AbstractBehavior<Command> {
       cores[i] = new PartitionCore(partitions[i], builder, endNanos);
       slot[partitions[i]] = i;
       inbox[i] = new ArrayList<>();
-      final int from = i;
-      outboxes[i] = (p, m) -> route(from, p, m);
     }
   }
 
@@ -126,18 +129,24 @@ public final class PartitionGroup extends AbstractBehavior<Command> {
       if (m.dataEndpoints().isEmpty()) {
         throw new IllegalStateException("a partition group needs the direct data plane");
       }
-      for (int i = 0; i < cores.length; i++) {
-        boolean[] viaTransport = transports[i].open(m.dataEndpoints(), m.coordinator());
-        opened = i + 1;
-        int[] others = java.util.stream.IntStream.range(0, syncs.length).filter(q -> viaTransport[q]).toArray();
-        for (int q = 0; q < syncs.length; q++) {
-          if (viaTransport[q] == (slot[q] >= 0)) {
-            throw new IllegalStateException("partition " + q + " is " + (viaTransport[q] ? "" : "not ")
-                + "on this node by the data plane endpoints, and the other way round by placement");
-          }
+      boolean[] viaTransport = transport.open(m.dataEndpoints(), m.coordinator());
+      opened = true;
+      for (int q = 0; q < syncs.length; q++) {
+        if (viaTransport[q] == (slot[q] >= 0)) {
+          throw new IllegalStateException("partition " + q + " is " + (viaTransport[q] ? "" : "not ")
+              + "on this node by the data plane endpoints, and the other way round by placement");
         }
-        remote = others;
       }
+      // the other nodes, each with its partitions (same endpoint), in the order of their lowest
+      java.util.Map<String, List<Integer>> byNode = new java.util.LinkedHashMap<>();
+      for (int q = 0; q < syncs.length; q++) {
+        if (viaTransport[q]) byNode.computeIfAbsent(m.dataEndpoints().get(q), e -> new ArrayList<>()).add(q);
+      }
+      remoteNodes = byNode.values().stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray())
+          .toArray(int[][]::new);
+      nodeOf = new int[syncs.length];
+      Arrays.fill(nodeOf, -1);
+      for (int[] node : remoteNodes) for (int q : node) nodeOf[q] = node[0];
     } catch (RuntimeException e) {
       cores[0].fail(e);
       return stop();
@@ -183,28 +192,30 @@ public final class PartitionGroup extends AbstractBehavior<Command> {
   }
 
   /**
-   * Reads the current window's frames from every partition on another node to every local one, up
-   * to its sync. False: stop, the run is over for this node.
+   * Reads the current window's frames from every other node: its partitions' batches for the local
+   * ones and their syncs (each partition's batches come before its sync). False: stop, the run is over
+   * for this node.
    */
   private boolean readRemote() {
     long window = cores[0].window;
     long t0 = System.nanoTime(); // engine statistics only
     try {
-      for (int q : remote) {
-        for (int i = 0; i < cores.length; i++) {
-          while (true) {
-            Command c = transports[i].receive(q);
-            if (c == null) return false;
-            if (c instanceof Deliver d && d.window() == window && d.fromPartition() == q) {
-              inbox[i].add(d);
-            } else if (c instanceof Sync y && y.window() == window && y.fromPartition() == q) {
-              syncs[q] = y; // the same sync on every local partition's connection
-              break;
-            } else {
-              throw new IllegalStateException("partition " + cores[i].index + " expected window " + window
-                  + " of partition " + q + ", got " + c.getClass().getSimpleName() + " of window "
-                  + (c instanceof Deliver d ? d.window() : c instanceof Sync y ? y.window() : -1));
-            }
+      for (int[] node : remoteNodes) {
+        for (int missing = node.length; missing > 0; ) {
+          Command c = transport.receive(node[0]);
+          if (c == null) return false;
+          int to; // a batch's events all go to one partition
+          if (c instanceof Deliver d && d.window() == window && nodeOf[d.fromPartition()] == node[0]
+              && (to = slot[partitionOfEntity[d.events()[0].targetIndex]]) >= 0) {
+            inbox[to].add(d);
+          } else if (c instanceof Sync y && y.window() == window && nodeOf[y.fromPartition()] == node[0]
+              && syncs[y.fromPartition()] == null) {
+            syncs[y.fromPartition()] = y;
+            missing--;
+          } else {
+            throw new IllegalStateException("partitions " + indexes() + " expected window " + window + " from node "
+                + Arrays.toString(node) + ", got " + c.getClass().getSimpleName() + " of window "
+                + (c instanceof Deliver d ? d.window() : c instanceof Sync y ? y.window() : -1));
           }
         }
       }
@@ -217,20 +228,20 @@ public final class PartitionGroup extends AbstractBehavior<Command> {
   /** Each local partition ships its outboxes and its sync; then every connection is written once. */
   private void endWindows() {
     for (int i = 0; i < cores.length; i++) {
-      Sync mine = cores[i].endWindow(outboxes[i]);
+      Sync mine = cores[i].endWindow(outbox);
       syncs[cores[i].index] = mine;
-      for (int q : remote) transports[i].send(q, mine);
+      transport.sendToAll(mine);
     }
     long t0 = System.nanoTime(); // engine statistics only
-    for (PeerTransport t : transports) t.flush();
+    transport.flush();
     flushWallNanos += System.nanoTime() - t0;
   }
 
-  /** A batch from local partition {@code cores[from]} to partition {@code p}. */
-  private void route(int from, int p, Command m) {
+  /** A batch from a local partition to partition {@code p}. */
+  private void route(int p, Command m) {
     int to = slot[p];
     if (to >= 0) inbox[to].add((Deliver) m);
-    else transports[from].send(p, m);
+    else transport.send(p, m);
   }
 
   private Behavior<Command> finish() {
@@ -263,8 +274,8 @@ public final class PartitionGroup extends AbstractBehavior<Command> {
   }
 
   private void closeTransports() {
-    for (int i = 0; i < opened; i++) transports[i].close();
-    opened = 0;
+    if (opened) transport.close();
+    opened = false;
   }
 
   private String indexes() {

@@ -44,6 +44,11 @@ class PartitionGroupTest {
     }
 
     @Override
+    public void sendToAll(Partition.Command m) {
+      // no other node
+    }
+
+    @Override
     public void flush() {}
 
     @Override
@@ -57,12 +62,10 @@ class PartitionGroupTest {
 
   static SimulationResult runInOneGroup(SimulationBuilder b, long endNanos) {
     int n = b.partitions();
-    PartitionGroup.PeerTransport[] transports = new PartitionGroup.PeerTransport[n];
-    for (int i = 0; i < n; i++) transports[i] = new NoPeers(n);
     CompletableFuture<SimulationResult> result = new CompletableFuture<>();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
       ActorRef<Partition.Command> group =
-          ctx.spawn(PartitionGroup.create(IntStream.range(0, n).toArray(), b, endNanos, transports), "group");
+          ctx.spawn(PartitionGroup.create(IntStream.range(0, n).toArray(), b, endNanos, new NoPeers(n)), "group");
       // ArrayLists, as a node sends them: Init crosses the Kryo serializer (serialize-messages in tests)
       List<ActorRef<Partition.Command>> refs = new ArrayList<>(Collections.nCopies(n, group));
       ctx.spawn(Coordinator.createDistributed(b, endNanos, result, null, refs,

@@ -33,7 +33,8 @@ import org.cnemu.emulator.wire.KryoSerializer;
 /**
  * The cross-node data plane of one run on one node: window traffic ({@link Partition.Deliver},
  * {@link Partition.Sync}) between partitions on different JVMs travels over plain TCP connections,
- * one per ordered pair of partitions, instead of Artery.
+ * one per ordered pair of nodes, instead of Artery. A node's frames for a window go out in one write
+ * per peer node: each batch once (its events name the partition it is for), each sync once per node.
  *
  * <p>Why: a conservative window needs one message from every peer, so a run pays one cross-node
  * latency per window (847 windows per virtual ms on a 1 us fabric). Artery's path crosses several
@@ -42,14 +43,14 @@ import org.cnemu.emulator.wire.KryoSerializer;
  * a window it needs exactly the frames its peer sent for that window, in order (batches, then the
  * sync), so it spins briefly, then blocks in {@code read}, and no thread hand-off or mailbox lies on
  * the path. A node's partitions therefore run on one thread of their own, a {@link PartitionGroup}
- * on a pinned dispatcher, with one {@code Links} per partition. Membership, failure detection,
+ * on a pinned dispatcher, with one {@code Links}. Membership, failure detection,
  * placement and every control message stay on the Pekko cluster; the bytes are those of cnemu's Kryo
  * Pekko serializer (fixed class ids, Java serialization off).
  *
  * <p>Frames: {@code int length, int kind, long sentNanos, byte[length]} (the send time only serves
- * diagnostics). A connection opens with a magic number, the
- * run's secret token (it reached the run's nodes over the cluster), the two partition indexes and the
- * sender's cluster address. A connection that ends without {@link #BYE} means the peer's node is gone:
+ * diagnostics). A connection opens with a magic number, the run's secret token (it reached the run's
+ * nodes over the cluster), the two nodes (each named by its lowest partition) and the sender's
+ * cluster address. A connection that ends without {@link #BYE} means the peer's node is gone:
  * the run fails at once naming that node ({@link Coordinator.NodeLost}), sooner than the cluster's
  * failure detector would tell; BYE means the peer stopped on its own (it reports its own failure).
  *
@@ -57,7 +58,7 @@ import org.cnemu.emulator.wire.KryoSerializer;
  * {@link ShmPipe} ring instead, and the connection only carries doorbell bytes and the end of the peer.
  */
 public final class DataPlane {
-  static final int MAGIC = 0x636e_6d33; // "cnm3"
+  static final int MAGIC = 0x636e_6d34; // "cnm4": one connection per pair of nodes (cnm3: per pair of partitions)
   static final int FRAME = 0;
   static final int BYE = 1;
   private static final int BUFFER_BYTES = 1 << 16;
@@ -130,12 +131,12 @@ public final class DataPlane {
   }
 
   /**
-   * The transport of one partition hosted on this node.
+   * The transport of this node's partitions (their group's), for one run.
    *
    * @param pinThreads {@code pin-threads = auto}: pin the thread that opens it ({@link #autoPinCpu})
    */
-  public PartitionGroup.PeerTransport forPartition(int partition, boolean pinThreads) {
-    return new Links(partition, pinThreads);
+  public PartitionGroup.PeerTransport forNode(boolean pinThreads) {
+    return new Links(pinThreads);
   }
 
   /**
@@ -258,10 +259,14 @@ public final class DataPlane {
 
   private record In(Socket socket, DataInputStream in, String address) {}
 
-  /** One partition's connections to the partitions on other nodes. */
+  /**
+   * This node's connections to the other nodes of the run, one per node, indexed by that node's lowest
+   * partition; {@code via[q]} names the connection that carries partition q's traffic.
+   */
   private final class Links implements PartitionGroup.PeerTransport {
-    private final int self;
+    private int self; // this node: its lowest partition
     private final boolean pinThreads;
+    private int[] via;
     private long spin; // polls before blocking only on a CPU of its own
     private long decodeNanos; // -Dcnemu.trace: time spent decoding frames
     private long transitNanos; // -Dcnemu.trace: waiting for frames already sent (meaningful on one machine)
@@ -274,23 +279,25 @@ public final class DataPlane {
     private String[] addresses;
     private In[] in;
 
-    Links(int self, boolean pinThreads) {
-      this.self = self;
+    Links(boolean pinThreads) {
       this.pinThreads = pinThreads;
     }
 
     @Override
     public boolean[] open(List<String> endpoints, ActorRef<Coordinator.Command> coordinatorRef) {
       coordinator = coordinatorRef;
-      int pinCpu = pinThreads ? autoPinCpu(endpoints, endpoint(), Runtime.getRuntime().availableProcessors()) : -1;
+      String mine = endpoint();
+      self = endpoints.indexOf(mine);
+      if (self < 0) throw new IllegalStateException("run " + runId + ": this node is not among the data endpoints");
+      int pinCpu = pinThreads ? autoPinCpu(endpoints, mine, Runtime.getRuntime().availableProcessors()) : -1;
       if (pinCpu >= 0) {
         String why = CpuAffinity.pinCurrentThread(pinCpu);
-        if (why != null) log.accept("partition " + self + " not pinned to CPU " + pinCpu + ": " + why);
+        if (why != null) log.accept("partitions of node " + self + " not pinned to CPU " + pinCpu + ": " + why);
         else spin = spinNanos; // the CPU is this thread's own: polling it steals from no one
       }
       int n = endpoints.size();
-      String mine = endpoint();
       boolean[] remote = new boolean[n];
+      via = new int[n];
       outSockets = new Socket[n];
       out = new java.io.OutputStream[n];
       pending = new java.io.ByteArrayOutputStream[n];
@@ -306,11 +313,13 @@ public final class DataPlane {
       in = new In[n];
       for (int q = 0; q < n; q++) {
         String e = endpoints.get(q);
+        via[q] = endpoints.indexOf(e);
         if (e.equals(mine)) continue;
         remote[q] = true;
         String[] parts = e.split(" ");
         String hostPort = parts[0];
         addresses[q] = parts[1];
+        if (via[q] != q) continue; // that node's connection is open already
         boolean sameMachine = machine != null && parts.length > 2 && parts[2].equals(machine);
         ClusterNode.HostPort hp = ClusterNode.HostPort.parse(hostPort);
         try {
@@ -349,10 +358,25 @@ public final class DataPlane {
 
     @Override
     public void send(int partition, Partition.Command m) {
-      if (out[partition] == null) return; // connection already failed; the run is being stopped
-      byte[] bytes = serializer.toBinary(m);
+      int c = via[partition];
+      if (out[c] == null) return; // connection already failed; the run is being stopped
+      frame(c, serializer.toBinary(m));
+    }
+
+    @Override
+    public void sendToAll(Partition.Command m) {
+      byte[] bytes = null;
+      for (int c = 0; c < out.length; c++) {
+        if (out[c] == null) continue;
+        if (bytes == null) bytes = serializer.toBinary(m);
+        frame(c, bytes);
+      }
+    }
+
+    /** Adds one frame to what goes to node {@code c} at the end of the window. */
+    private void frame(int c, byte[] bytes) {
       try {
-        DataOutputStream o = pendingData[partition];
+        DataOutputStream o = pendingData[c];
         o.writeInt(bytes.length);
         o.writeInt(FRAME);
         o.writeLong(System.nanoTime()); // diagnostics: one-way transit on one machine (same monotonic clock)
@@ -424,12 +448,13 @@ public final class DataPlane {
     @Override
     public Partition.Command receive(int partition) {
       long entryNanos = System.nanoTime(); // diagnostics only
-      In i = in[partition];
+      int c = via[partition];
+      In i = in[c];
       try {
         if (i == null) {
-          In accepted = awaitInbound(partition);
+          In accepted = awaitInbound(c);
           if (accepted == null) return null;
-          in[partition] = i = accepted;
+          in[c] = i = accepted;
         }
         DataInputStream d = i.in();
         if (spin > 0 && d.available() < 8) {
@@ -465,7 +490,7 @@ public final class DataPlane {
     @Override
     public void close() {
       if (Boolean.getBoolean("cnemu.trace")) {
-        System.err.printf("TRACE partition %d data plane: decoding %.3f s, waiting for frames already sent %.3f s%n", self,
+        System.err.printf("TRACE node %d data plane: decoding %.3f s, waiting for frames already sent %.3f s%n", self,
             decodeNanos / 1e9, transitNanos / 1e9);
       }
       flush(); // anything still pending goes before the BYE

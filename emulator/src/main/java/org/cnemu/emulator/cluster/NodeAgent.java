@@ -125,12 +125,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       } else {
         // The direct data plane: all of this node's partitions on one thread of their own (a waiting
         // group blocks in a read), in lockstep; the group stands for each of them.
-        PartitionGroup.PeerTransport[] transports = new PartitionGroup.PeerTransport[m.partitions().length];
-        for (int i = 0; i < transports.length; i++) {
-          transports[i] = run.dataPlane.forPartition(m.partitions()[i], pinThreads);
-        }
         ActorRef<Partition.Command> group = getContext().spawn(
-            PartitionGroup.create(m.partitions(), b, m.endNanos(), transports), m.runId() + "-partitions",
+            PartitionGroup.create(m.partitions(), b, m.endNanos(), run.dataPlane.forNode(pinThreads)),
+            m.runId() + "-partitions",
             DispatcherSelector.fromConfig(Simulation.PINNED_DISPATCHER));
         getContext().watchWith(group, new PartitionStopped(m.runId()));
         for (int p : m.partitions()) refs.add(group);

@@ -63,8 +63,8 @@ class DataPlaneTest {
 
   @Test
   void framesArriveInOrderAndCleanEndIsNotALoss() throws Exception {
-    PartitionGroup.PeerTransport p0 = a.forPartition(0, false);
-    PartitionGroup.PeerTransport p1 = b.forPartition(1, false);
+    PartitionGroup.PeerTransport p0 = a.forNode(false);
+    PartitionGroup.PeerTransport p1 = b.forNode(false);
     assertArrayEquals(new boolean[] {false, true}, p0.open(endpoints(), coordinator));
     assertArrayEquals(new boolean[] {true, false}, p1.open(endpoints(), coordinator));
     // (events' own encoding is WireTest's subject)
@@ -87,9 +87,33 @@ class DataPlaneTest {
     assertTrue(lostAtNode.isEmpty());
   }
 
+  /** Two partitions per node ([0, 2] and [1, 3]): one stream per pair of nodes carries them all, in order. */
+  @Test
+  void onePairOfNodesSharesOneOrderedStream() throws Exception {
+    List<String> eps = List.of(a.endpoint(), b.endpoint(), a.endpoint(), b.endpoint());
+    PartitionGroup.PeerTransport na = a.forNode(false);
+    PartitionGroup.PeerTransport nb = b.forNode(false);
+    assertArrayEquals(new boolean[] {false, true, false, true}, na.open(eps, coordinator));
+    assertArrayEquals(new boolean[] {true, false, true, false}, nb.open(eps, coordinator));
+    long[] none = {Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE};
+    na.send(3, new Partition.Deliver(4, 0, new Event[0]));
+    na.sendToAll(new Partition.Sync(4, 0, 100, new int[] {0, 0, 0, 1}, none, 0, 0));
+    na.send(1, new Partition.Deliver(4, 2, new Event[0]));
+    na.sendToAll(new Partition.Sync(4, 2, 200, new int[] {0, 1, 0, 0}, none, 0, 0));
+    na.flush();
+    // whichever of node a's partitions is named, the frames come off the one stream in the order sent
+    assertEquals(0, ((Partition.Deliver) nb.receive(0)).fromPartition());
+    assertEquals(100, ((Partition.Sync) nb.receive(2)).nextEventNanos());
+    assertEquals(2, ((Partition.Deliver) nb.receive(0)).fromPartition());
+    assertEquals(200, ((Partition.Sync) nb.receive(2)).nextEventNanos());
+    na.close();
+    assertNull(nb.receive(0));
+    assertFalse(lostAtCoordinator.isDone());
+  }
+
   @Test
   void aPeerThatVanishesIsALostNodeNamedByItsAddress() throws Exception {
-    PartitionGroup.PeerTransport p1 = b.forPartition(1, false);
+    PartitionGroup.PeerTransport p1 = b.forNode(false);
     p1.open(endpoints(), coordinator);
     String port = b.endpoint().substring(b.endpoint().indexOf(':') + 1, b.endpoint().indexOf(' '));
     try (Socket s = new Socket("127.0.0.1", Integer.parseInt(port))) {
@@ -124,8 +148,8 @@ class DataPlaneTest {
       assertEquals(-1, new DataInputStream(s.getInputStream()).read(), "the server must close the connection");
     }
     // the run's own peers still get through, and the stranger was never taken for partition 0
-    PartitionGroup.PeerTransport p0 = a.forPartition(0, false);
-    PartitionGroup.PeerTransport p1 = b.forPartition(1, false);
+    PartitionGroup.PeerTransport p0 = a.forNode(false);
+    PartitionGroup.PeerTransport p1 = b.forNode(false);
     p0.open(endpoints(), coordinator);
     p1.open(endpoints(), coordinator);
     p0.send(1, new Partition.Sync(0, 0, 1, new int[] {0, 0}, new long[] {Long.MAX_VALUE, Long.MAX_VALUE}, 0, 0));
@@ -163,8 +187,8 @@ class DataPlaneTest {
       org.junit.jupiter.api.Assumptions.assumeTrue(c.endpoint().split(" ").length == 3, "no machine id here");
     }
     List<String> eps = List.of(c.endpoint(), d.endpoint());
-    PartitionGroup.PeerTransport p0 = c.forPartition(0, false);
-    PartitionGroup.PeerTransport p1 = d.forPartition(1, false);
+    PartitionGroup.PeerTransport p0 = c.forNode(false);
+    PartitionGroup.PeerTransport p1 = d.forNode(false);
     p0.open(eps, coordinator);
     p1.open(eps, coordinator);
     return new Pair(c, d, p0, p1);
