@@ -35,6 +35,7 @@ final class SteeringStats {
   private final java.util.ArrayDeque<long[]>[] inSocket;
   final TreeMap<String, Long> counters = new TreeMap<>();
 
+  /** @param flows how many flows the host has (state by slot, see HostKernel.slot) */
   SteeringStats(HostKernel h, int flows, int cpus) {
     this.h = h;
     rxCores = new long[flows];
@@ -47,7 +48,9 @@ final class SteeringStats {
   }
 
   void ranStage(int cpu, Packet s, long now) {
-    if (s.dir() == 0 && now >= h.warmup && s.flow() >= 0 && s.flow() < rxCores.length) rxCores[s.flow()] |= 1L << (cpu & 63);
+    if (s.dir() != 0 || now < h.warmup) return;
+    int i = h.slot(s.flow());
+    if (i >= 0) rxCores[i] |= 1L << (cpu & 63);
   }
 
   /** A high-priority-tagged skb entered a gro_cell/backlog queue of {@code cpu}. */
@@ -68,17 +71,19 @@ final class SteeringStats {
 
   /** {@code bytes} of flow {@code flow}'s data, sent at {@code sentAt}, reached its socket at {@code at}. */
   void toSocket(int flow, long bytes, long sentAt, long at) {
-    if (flow < 0 || flow >= owd.length || bytes <= 0) return;
-    if (at >= h.warmup) sockOwd[flow] = record(sockOwd[flow], at - sentAt);
-    java.util.ArrayDeque<long[]> q = inSocket[flow];
-    if (q == null) q = inSocket[flow] = new java.util.ArrayDeque<>();
+    int i = h.slot(flow);
+    if (i < 0 || bytes <= 0) return;
+    if (at >= h.warmup) sockOwd[i] = record(sockOwd[i], at - sentAt);
+    java.util.ArrayDeque<long[]> q = inSocket[i];
+    if (q == null) q = inSocket[i] = new java.util.ArrayDeque<>();
     q.add(new long[] {bytes, sentAt});
   }
 
   /** The application of flow {@code flow} copied {@code bytes} to user space, done at {@code at}. */
   void toApp(int flow, long bytes, long at) {
-    if (flow < 0 || flow >= owd.length) return;
-    java.util.ArrayDeque<long[]> q = inSocket[flow];
+    int i = h.slot(flow);
+    if (i < 0) return;
+    java.util.ArrayDeque<long[]> q = inSocket[i];
     while (bytes > 0 && q != null && !q.isEmpty()) {
       long[] e = q.peek();
       long n = Math.min(bytes, e[0]);
@@ -92,8 +97,9 @@ final class SteeringStats {
 
   /** A one-way latency sample (send to application) of flow {@code flow}. */
   void latency(int flow, long nanos) {
-    if (flow < 0 || flow >= owd.length) return;
-    owd[flow] = record(owd[flow], nanos);
+    int i = h.slot(flow);
+    if (i < 0) return;
+    owd[i] = record(owd[i], nanos);
   }
 
   private static Histogram record(Histogram x, long nanos) {
@@ -109,8 +115,9 @@ final class SteeringStats {
   /** Flat, sorted key -> value pairs (results: hosts[].steering). */
   TreeMap<String, Long> snapshot() {
     TreeMap<String, Long> m = new TreeMap<>(counters);
-    for (Spec.FlowSpec f : h.spec.flows) {
-      int i = f.index();
+    int[] mine = h.flows();
+    for (int i = 0; i < mine.length; i++) {
+      Spec.FlowSpec f = h.spec.flows.get(mine[i]);
       if (rxCores[i] != 0) m.put("rx_cores." + f.id(), (long) Long.bitCount(rxCores[i]));
       Histogram x = owd[i];
       if (x != null && x.getTotalCount() > 0) {
