@@ -31,8 +31,8 @@ final class SteeringStats {
   long hiInline;
   private final Histogram[] owd;
   private final Histogram[] sockOwd;
-  /** Per flow: {bytes not yet read, sent at} of the data in the socket, in arrival order. */
-  private final java.util.ArrayDeque<long[]>[] inSocket;
+  /** Per flow: the data in the socket not yet read, in arrival order. */
+  private final Fifo[] inSocket;
   final TreeMap<String, Long> counters = new TreeMap<>();
 
   /** @param flows how many flows the host has (state by slot, see HostKernel.slot) */
@@ -42,9 +42,7 @@ final class SteeringStats {
     loBatches = new long[cpus];
     owd = new Histogram[flows];
     sockOwd = new Histogram[flows];
-    @SuppressWarnings("unchecked")
-    java.util.ArrayDeque<long[]>[] q = new java.util.ArrayDeque[flows];
-    inSocket = q;
+    inSocket = new Fifo[flows];
   }
 
   void ranStage(int cpu, Packet s, long now) {
@@ -74,24 +72,56 @@ final class SteeringStats {
     int i = h.slot(flow);
     if (i < 0 || bytes <= 0) return;
     if (at >= h.warmup) sockOwd[i] = record(sockOwd[i], at - sentAt);
-    java.util.ArrayDeque<long[]> q = inSocket[i];
-    if (q == null) q = inSocket[i] = new java.util.ArrayDeque<>();
-    q.add(new long[] {bytes, sentAt});
+    Fifo q = inSocket[i];
+    if (q == null) q = inSocket[i] = new Fifo();
+    q.add(bytes, sentAt);
   }
 
   /** The application of flow {@code flow} copied {@code bytes} to user space, done at {@code at}. */
   void toApp(int flow, long bytes, long at) {
     int i = h.slot(flow);
     if (i < 0) return;
-    java.util.ArrayDeque<long[]> q = inSocket[i];
-    while (bytes > 0 && q != null && !q.isEmpty()) {
-      long[] e = q.peek();
-      long n = Math.min(bytes, e[0]);
-      e[0] -= n;
+    Fifo q = inSocket[i];
+    while (bytes > 0 && q != null && q.size > 0) {
+      int head = q.head;
+      long n = Math.min(bytes, q.bytes[head]);
+      q.bytes[head] -= n;
       bytes -= n;
-      if (e[0] > 0) break;
-      q.poll();
-      if (at >= h.warmup) latency(flow, at - e[1]);
+      if (q.bytes[head] > 0) break;
+      long sentAt = q.sentAt[head];
+      q.pop();
+      if (at >= h.warmup) owd[i] = record(owd[i], at - sentAt);
+    }
+  }
+
+  /** Unread kernel-path data of one socket, in arrival order: {bytes not yet read, sent at} per skb. */
+  private static final class Fifo {
+    long[] bytes = new long[8];
+    long[] sentAt = new long[8];
+    int head;
+    int size;
+
+    void add(long b, long at) {
+      if (size == bytes.length) {
+        long[] nb = new long[size * 2];
+        long[] na = new long[size * 2];
+        for (int k = 0; k < size; k++) {
+          nb[k] = bytes[(head + k) % size];
+          na[k] = sentAt[(head + k) % size];
+        }
+        bytes = nb;
+        sentAt = na;
+        head = 0;
+      }
+      int tail = (head + size) % bytes.length;
+      bytes[tail] = b;
+      sentAt[tail] = at;
+      size++;
+    }
+
+    void pop() {
+      head = (head + 1) % bytes.length;
+      size--;
     }
   }
 
