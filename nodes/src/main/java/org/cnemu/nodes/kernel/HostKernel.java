@@ -170,7 +170,7 @@ final class HostKernel implements StageContext {
     @SuppressWarnings("unchecked")
     List<List<Object[]>>[] ro = new List[cpus];
     remoteOut = ro;
-    remoteAt = new long[cpus][cpus];
+    remoteAt = new long[cpus][]; // a row per core on its first hand-off, like remoteOut (most cores never)
     cores = new CoreEntity[cpus];
     rxSockByFlow = new Sock[nf];
     txSockByFlow = new Sock[nf];
@@ -434,6 +434,7 @@ final class HostKernel implements StageContext {
       out = new ArrayList<>();
       for (int i = 0; i < cpus; i++) out.add(null);
       remoteOut[c.cpu] = out;
+      remoteAt[c.cpu] = new long[cpus];
     }
     List<Object[]> l = out.get(t);
     long cost = p.backlogEnqueue;
