@@ -78,6 +78,7 @@ public final class Simulation {
         for (long until = Math.min(endNanos, slice); ; until = Math.min(endNanos, until + slice)) {
           // runUntil only settles [.., until): the window boundaries are invisible to the model
           sched.runUntil(until);
+          if (Cancellation.requested()) throw RunInterrupted.at(until);
           if (progress != null) progress.onProgress(until, endNanos, sched.eventsProcessed);
           if (until >= endNanos || sched.nextEventNanos() >= endNanos) break;
         }
@@ -88,7 +89,7 @@ public final class Simulation {
       if (progress != null) progress.onProgress(endNanos, endNanos);
       return new SimulationResult(endNanos, sched.eventsProcessed, windows, 0, sched.pendingEvents(),
           sched.pendingPackets(), reports, 1, windows, wall, new long[] {wall});
-    } catch (CausalityViolation e) {
+    } catch (CausalityViolation | RunInterrupted e) {
       throw e;
     } catch (RuntimeException | Error e) {
       if (e instanceof VirtualMachineError v) throw v;
@@ -98,8 +99,21 @@ public final class Simulation {
 
   /** The run's outcome: its result, or its failure rethrown as it was raised (unchecked). */
   public static SimulationResult await(CompletableFuture<SimulationResult> result) {
+    return await(result, null);
+  }
+
+  /** @param reached the virtual time the run last reported (for the message of a cancelled run), or null */
+  static SimulationResult await(CompletableFuture<SimulationResult> result, java.util.function.LongSupplier reached) {
     try {
-      return result.get();
+      while (true) {
+        try {
+          return result.get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+          if (Cancellation.requested()) {
+            throw reached == null ? RunInterrupted.waiting() : RunInterrupted.after(reached.getAsLong());
+          }
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
@@ -116,10 +130,24 @@ public final class Simulation {
       Coordinator.ProgressListener progress, Config overrides) {
     Config config = actorSystemConfig(threads, overrides);
     CompletableFuture<SimulationResult> result = new CompletableFuture<>();
+    java.util.concurrent.atomic.AtomicLong reached = new java.util.concurrent.atomic.AtomicLong();
+    Coordinator.ProgressListener tracked = new Coordinator.ProgressListener() {
+      @Override
+      public void onProgress(long virtualNanos, long end) {
+        reached.set(virtualNanos);
+        if (progress != null) progress.onProgress(virtualNanos, end);
+      }
+
+      @Override
+      public void onProgress(long virtualNanos, long end, long events) {
+        reached.set(virtualNanos);
+        if (progress != null) progress.onProgress(virtualNanos, end, events);
+      }
+    };
     ActorSystem<Coordinator.Command> system =
-        ActorSystem.create(Coordinator.create(builder, endNanos, result, progress), "cnemu", config);
+        ActorSystem.create(Coordinator.create(builder, endNanos, result, tracked), "cnemu", config);
     try {
-      return await(result);
+      return await(result, reached::get);
     } finally {
       system.terminate();
       try {

@@ -215,12 +215,17 @@ public final class DaemonServer implements AutoCloseable {
       PrintWriter stderr = new PrintWriter(new ChannelWriter(frames, 'e', 'E'), true);
       int code;
       long t0 = System.nanoTime();
+      ClientWatch watch = ClientWatch.start(in);
+      org.cnemu.emulator.Cancellation.watch(watch.gone);
       try {
         code = Cli.execute(args.toArray(String[]::new), stdout, stderr, inv);
       } catch (RuntimeException | LinkageError | StackOverflowError e) {
         // Cli.execute handles command failures itself; this is a bug escaping it. Report it like a failed run.
         stderr.println("error: " + ExperimentRunner.describe(e));
         code = ExitCodes.FAILURE;
+      } finally {
+        org.cnemu.emulator.Cancellation.clear();
+        watch.finished();
       }
       stdout.flush();
       stderr.flush();
@@ -228,7 +233,7 @@ public final class DaemonServer implements AutoCloseable {
       // written before the exit code, so that it is there when the client returns.
       System.out.printf(java.util.Locale.ROOT, "%s served %s in %s: exit %d, %.3f s%s%n", java.time.Instant.now(),
           String.join(" ", args), cwd, code, (System.nanoTime() - t0) / 1e9,
-          frames.broken() ? " (client gone before the end)" : "");
+          watch.clientGone() ? " (client gone: run stopped)" : frames.broken() ? " (client gone before the end)" : "");
       System.out.flush();
       // Free before the client can see the exit code: a client that goes straight on to its next
       // command must not find the daemon still busy with this one (it would fall back to a fresh JVM).
@@ -242,6 +247,44 @@ public final class DaemonServer implements AutoCloseable {
       }
     } finally {
       if (!released) busy.set(false);
+    }
+  }
+
+  /**
+   * Watches a served command's connection: the client sends nothing after its request, so the end of
+   * its stream means it went away (Ctrl-C, a killed shell). The command's runs are then asked to stop
+   * ({@link org.cnemu.emulator.Cancellation}): the run in progress ends at its next check with its
+   * results folder marked incomplete (a fresh JVM killed by Ctrl-C leaves no results file at all), and
+   * the daemon is free at once instead of finishing a run nobody waits for.
+   */
+  static final class ClientWatch {
+    final java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile boolean finished;
+
+    static ClientWatch start(InputStream in) {
+      ClientWatch w = new ClientWatch();
+      Thread t = new Thread(() -> {
+        try {
+          while (in.read() >= 0) {
+            // a client sends nothing more; ignore anything it does
+          }
+        } catch (IOException e) {
+          // reset by the peer: gone as well (or closed by us at the end, which finished tells apart)
+        }
+        if (!w.finished) w.gone.set(true);
+      }, "cnemu-daemon-client-watch");
+      t.setDaemon(true);
+      t.start();
+      return w;
+    }
+
+    /** The command returned: whatever happens to the connection now stops nothing. */
+    void finished() {
+      finished = true;
+    }
+
+    boolean clientGone() {
+      return gone.get();
     }
   }
 

@@ -214,7 +214,7 @@ public final class ExperimentRunner {
     String msg = t.getMessage();
     String text = msg == null || msg.isBlank() ? t.getClass().getSimpleName() : msg;
     if (!(t instanceof IllegalArgumentException || t instanceof IllegalStateException
-        || t instanceof org.cnemu.emulator.CausalityViolation)) {
+        || t instanceof org.cnemu.emulator.CausalityViolation || t instanceof org.cnemu.emulator.RunInterrupted)) {
       text = t.getClass().getSimpleName() + ": " + text;
     }
     return text.replace('\n', ' ');

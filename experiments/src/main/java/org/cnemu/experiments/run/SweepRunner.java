@@ -101,6 +101,7 @@ public final class SweepRunner {
       PointResult r = new PointResult(p.index(), name, values, outcome);
       results.add(r);
       listener.pointFinished(r, points.size());
+      if (org.cnemu.emulator.Cancellation.requested()) break; // the daemon's client went away
     }
 
     Path summary = dir.resolve(ExperimentRunner.SUMMARY_FILE);

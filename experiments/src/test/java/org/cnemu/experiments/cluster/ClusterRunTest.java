@@ -195,27 +195,39 @@ class ClusterRunTest {
 
   @Test
   void workerJoiningMidRunWaitsForTheNextRun() throws Exception {
-    int seedPort = freePort();
-    Node seed = start("seed", seedPort, seedPort);
-    // Long enough (~10 s on this machine: 1 us windows crossing JVMs, ~9 us each) for the late worker to be
-    // Up mid-run.
-    Path longer = tmp.resolve("longer.conf");
-    Files.writeString(longer, "include required(file(\"" + STAR4.toAbsolutePath() + "\"))\nexperiment.duration = 1s\n");
-    CompletableFuture<Outcome> run = CompletableFuture.supplyAsync(() -> cnemu("run", longer.toString(), "--out",
-        tmp.resolve("mid").toString(), "--quiet", "--no-report", "--cluster", "127.0.0.1:" + seedPort,
-        "--threads", "1"));
-    awaitLine(seed, "hosting partitions", 60);
-    Node late = start("worker", freePort(), seedPort);
-    awaitLine(late, "member up", 60);
-    assertFalse(run.isDone(), "the run ended before the late worker was up, so this test checked nothing");
-    Outcome o = run.get(300, TimeUnit.SECONDS);
-    assertEquals(0, o.code(), o.err());
-    assertFalse(late.output().contains("hosting partitions"), "a late joiner was used mid-run:\n" + late.output());
-    // --nodes 3 (seed, late worker, this JVM): the late worker is Up by now, and is now used.
-    Outcome next = cnemu("run", STAR4.toString(), "--out", tmp.resolve("next").toString(), "--quiet", "--no-report",
-        "--cluster", "127.0.0.1:" + seedPort, "--nodes", "3", "--threads", "1");
-    assertEquals(0, next.code(), next.err());
-    assertTrue(late.output().contains("hosting partitions"), "the next run should use it:\n" + late.output());
+    // The late worker must be Up while the run is still going, or this test would check nothing. How long
+    // that takes depends on the machine and on how fast distributed runs are, so a run that ends first is
+    // retried on a fresh cluster with 4x the virtual time (here a star-4 run across two JVMs, 2 partitions
+    // each, takes ~0.75 s per 100 ms).
+    for (int virtualMs = 200; ; virtualMs *= 4) {
+      int seedPort = freePort();
+      Node seed = start("seed", seedPort, seedPort);
+      Path longer = tmp.resolve("longer-" + virtualMs + ".conf");
+      Files.writeString(longer, "include required(file(\"" + STAR4.toAbsolutePath() + "\"))\nexperiment.duration = "
+          + virtualMs + "ms\n");
+      Path mid = tmp.resolve("mid-" + virtualMs);
+      CompletableFuture<Outcome> run = CompletableFuture.supplyAsync(() -> cnemu("run", longer.toString(), "--out",
+          mid.toString(), "--quiet", "--no-report", "--cluster", "127.0.0.1:" + seedPort, "--threads", "1"));
+      awaitLine(seed, "hosting partitions", 60);
+      Node late = start("worker", freePort(), seedPort);
+      awaitLine(late, "member up", 60);
+      boolean upMidRun = !run.isDone();
+      Outcome o = run.get(600, TimeUnit.SECONDS);
+      assertEquals(0, o.code(), o.err());
+      assertFalse(late.output().contains("hosting partitions"), "a late joiner was used mid-run:\n" + late.output());
+      if (!upMidRun) {
+        assertTrue(virtualMs < 12_800, "runs of up to 12.8 s virtual all ended before a late worker was up");
+        seed.process.destroyForcibly();
+        late.process.destroyForcibly();
+        continue;
+      }
+      // --nodes 3 (seed, late worker, this JVM): the late worker is Up by now, and is now used.
+      Outcome next = cnemu("run", STAR4.toString(), "--out", tmp.resolve("next").toString(), "--quiet",
+          "--no-report", "--cluster", "127.0.0.1:" + seedPort, "--nodes", "3", "--threads", "1");
+      assertEquals(0, next.code(), next.err());
+      assertTrue(late.output().contains("hosting partitions"), "the next run should use it:\n" + late.output());
+      return;
+    }
   }
 
   private static void awaitLine(Node n, String text, int seconds) throws InterruptedException {

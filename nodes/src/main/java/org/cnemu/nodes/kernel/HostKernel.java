@@ -69,9 +69,11 @@ final class HostKernel implements StageContext {
   EntityRef<Object>[] rxQueueRefs;
   NicEntity nic;
   final List<Sock> socks = new ArrayList<>();
+  /** Per slot of this host's flows ({@link #slot}): the receiving / sending socket, the last reading CPU. */
   final Sock[] rxSockByFlow;
   final Sock[] txSockByFlow;
   final int[] lastRecvCpu;
+  /** Per slot*2+dir: when the flow's last skb was handed to the driver (keeps a flow's skbs in order). */
   private final long[] lastTx;
   // counters
   long irqs;
@@ -87,7 +89,7 @@ final class HostKernel implements StageContext {
   final VxlanDevice vxlan;
   final BridgeDevice bridge;
   private final java.util.TreeMap<String, VethPair> veths = new java.util.TreeMap<>();
-  /** Per flow*2+dir: inner source / destination MAC, and (Docker) the veth pair of this host's end. */
+  /** Per slot*2+dir: inner source / destination MAC, and (Docker) the veth pair of this host's end. */
   private final long[] macSrc;
   private final long[] macDst;
   private final VethPair[] vethOf;
@@ -137,17 +139,17 @@ final class HostKernel implements StageContext {
       bridge.addPort(); // port 0: vxlan0
       for (String cn : hs.containers()) veth(hs.id() + "/" + cn);
     }
-    int nf = spec.flows.size();
+    int[] mine = spec.flowsOf(hs.index());
+    int nf = mine.length; // per-flow state: slots of this host's own flows only (Spec.flowsOf)
     macSrc = new long[nf * 2];
     macDst = new long[nf * 2];
     vethOf = bridge == null ? null : new VethPair[nf * 2];
-    for (Spec.FlowSpec f : spec.flows) {
-      boolean src = f.srcHost() == hs.index(), dst = f.dstHost() == hs.index();
-      if (!src && !dst) continue;
+    for (int slot = 0; slot < nf; slot++) {
+      Spec.FlowSpec f = spec.flows.get(mine[slot]);
       for (int dir = 0; dir < 2; dir++) {
         String from = dir == 0 ? f.src() : f.dst(), to = dir == 0 ? f.dst() : f.src();
         int toHost = dir == 0 ? f.dstHost() : f.srcHost();
-        int i = f.index() * 2 + dir;
+        int i = slot * 2 + dir;
         macSrc[i] = NetDevice.mac(from);
         macDst[i] = NetDevice.mac(to);
         // libnetwork programs the overlay's peers statically: vxlan FDB (inner MAC -> VTEP) and the bridge's
@@ -161,20 +163,30 @@ final class HostKernel implements StageContext {
         }
       }
     }
-    merge = policy.mergeBeforeTransport() ? new ReorderBuffer(spec.flows.size(), policy.mergeTimeoutNanos(),
+    merge = policy.mergeBeforeTransport() ? new ReorderBuffer(nf, this::slot, policy.mergeTimeoutNanos(),
         p.netdevMaxBacklog) : null;
-    shm = new ShmPath(this, spec.flows.size());
-    stats = new SteeringStats(this, spec.flows.size(), cpus);
+    shm = new ShmPath(this, nf);
+    stats = new SteeringStats(this, nf, cpus);
     @SuppressWarnings("unchecked")
     List<List<Object[]>>[] ro = new List[cpus];
     remoteOut = ro;
-    remoteAt = new long[cpus][cpus];
+    remoteAt = new long[cpus][]; // a row per core on its first hand-off, like remoteOut (most cores never)
     cores = new CoreEntity[cpus];
-    rxSockByFlow = new Sock[spec.flows.size()];
-    txSockByFlow = new Sock[spec.flows.size()];
-    lastRecvCpu = new int[spec.flows.size()];
-    lastTx = new long[spec.flows.size() * 2];
+    rxSockByFlow = new Sock[nf];
+    txSockByFlow = new Sock[nf];
+    lastRecvCpu = new int[nf];
+    lastTx = new long[nf * 2];
     java.util.Arrays.fill(lastRecvCpu, -1);
+  }
+
+  /** The flows this host sends or receives, ascending; a flow's position here is its slot. */
+  int[] flows() {
+    return spec.flowsOf(hs.index());
+  }
+
+  /** Flow {@code flow}'s slot among this host's flows (index of its per-flow state); -1: not one of them. */
+  int slot(int flow) {
+    return spec.slot(flow, hs.index());
   }
 
   /** The veth pair of container endpoint {@code ep} ("h2/c1"), created with its namespace on first use. */
@@ -362,7 +374,7 @@ final class HostKernel implements StageContext {
       case S_CELL -> {
         if (stack == StackKind.LINUX_OVERLAY) return cost + p.ipRx + l4(c, s, offset + cost + p.ipRx);
         cost += p.bridge + p.netfilter + p.veth;
-        int i = s.flow() * 2 + s.dir();
+        int i = slot(s.flow()) * 2 + s.dir();
         bridge.forward(macSrc[i], macDst[i], 0); // in on vxlan0, out on the container's veth
         vethOf[i].host.xmitCounted(); // veth_xmit -> netif_rx (toBacklog)
         if (policy.runToCompletion(Boundary.BACKLOG, ctx(c, s, IF_VETH))) {
@@ -422,6 +434,7 @@ final class HostKernel implements StageContext {
       out = new ArrayList<>();
       for (int i = 0; i < cpus; i++) out.add(null);
       remoteOut[c.cpu] = out;
+      remoteAt[c.cpu] = new long[cpus];
     }
     List<Object[]> l = out.get(t);
     long cost = p.backlogEnqueue;
@@ -504,7 +517,7 @@ final class HostKernel implements StageContext {
   private long l4Now(CoreEntity c, Packet s, long offset) {
     long cost = 0;
     if (s.udp()) {
-      Sock k = rxSockByFlow[s.flow()];
+      Sock k = rxSockByFlow[slot(s.flow())];
       if (s.fragmented()) {
         cost += p.ipDefrag;
         if (k.partialSeq != s.seq()) {
@@ -538,7 +551,7 @@ final class HostKernel implements StageContext {
       return cost;
     }
     if (s.isAck()) {
-      Sock k = txSockByFlow[s.flow()];
+      Sock k = txSockByFlow[slot(s.flow())];
       delivered += s.segs();
       cost += p.tcpRx;
       boolean freed = k.tx.onAck(s.ack(), s.wnd(), s.sackStart(), s.sackEnd(), s.sentNanos(), c.nowNs() + offset);
@@ -549,7 +562,7 @@ final class HostKernel implements StageContext {
       }
       return cost;
     }
-    Sock k = rxSockByFlow[s.flow()];
+    Sock k = rxSockByFlow[slot(s.flow())];
     delivered += s.segs();
     k.deliveredSegs += s.segs();
     cost += p.tcpRx + (long) s.segs() * p.tcpRxPerSeg;
@@ -613,12 +626,12 @@ final class HostKernel implements StageContext {
       case NATIVE -> cost += driverTx(c, s, offset + cost);
       case LINUX_OVERLAY -> {
         cost += p.vxlanEncap + p.ipTx;
-        vxlan.encap(s, macDst[s.flow() * 2 + s.dir()]);
+        vxlan.encap(s, macDst[slot(s.flow()) * 2 + s.dir()]);
         cost += driverTx(c, s, offset + cost);
       }
       case DOCKER_OVERLAY -> {
         cost += p.veth; // netfilter runs once, in the host netns (txHost)
-        vethOf[s.flow() * 2 + s.dir()].container.xmitCounted();
+        vethOf[slot(s.flow()) * 2 + s.dir()].container.xmitCounted();
         ctxTx = true;
         int t = policy.targetCpu(Boundary.BACKLOG, ctx(c, s, IF_VETH));
         ctxTx = false;
@@ -639,14 +652,14 @@ final class HostKernel implements StageContext {
   long txHost(CoreEntity c, Packet s, long offset) {
     if (s.dstHost() == hs.index()) {
       // both containers on this host: the bridge forwards to the peer's veth (no VXLAN, no NIC)
-      int i = s.flow() * 2 + s.dir();
+      int i = slot(s.flow()) * 2 + s.dir();
       bridge.forward(macSrc[i], macDst[i], veth(s.dir() == 0 ? spec.flows.get(s.flow()).src()
           : spec.flows.get(s.flow()).dst()).bridgePort);
       veth(s.dir() == 0 ? spec.flows.get(s.flow()).dst() : spec.flows.get(s.flow()).src()).host.xmitCounted();
       long cost = p.bridge + p.netfilter + p.veth;
       return cost + toBacklog(c, s, S_CONT, offset + cost);
     }
-    int i = s.flow() * 2 + s.dir();
+    int i = slot(s.flow()) * 2 + s.dir();
     bridge.forward(macSrc[i], macDst[i], vethOf[i].bridgePort);
     vxlan.encap(s, macDst[i]);
     long cost = p.bridge + p.netfilter + p.vxlanEncap + p.ipTx;
@@ -658,7 +671,7 @@ final class HostKernel implements StageContext {
     if (!p.txCqInterrupts) cost += p.txClean; // completion reaped from the xmit path (one per descriptor)
     if (s.segs() > 1 && !p.tso) cost += (long) s.segs() * (p.gsoSeg + p.driverTxPerPkt);
     // the socket lock / qdisc keep one flow's skbs in order even when app and softirq both transmit
-    int key = s.flow() * 2 + s.dir();
+    int key = slot(s.flow()) * 2 + s.dir();
     long at = Math.max(c.nowNs() + offset + cost, lastTx[key]);
     lastTx[key] = at;
     c.sendTo(nicRef, at - c.nowNs(), new Msgs.Tx(s, txQueue(c.cpu)));
@@ -734,7 +747,7 @@ final class HostKernel implements StageContext {
       k.dgramsDelivered++;
       if (now >= warmup) k.goodBytes += d[0];
       seriesAdd(k, now, d[0]);
-      lastRecvCpu[f.index()] = c.cpu;
+      lastRecvCpu[slot(f.index())] = c.cpu;
       long rsys = p.syscall + p.copy(d[0]) + p.skbFree * d[1];
       stats.toApp(f.index(), d[0], now + p.appPerMessage + rsys);
       return new long[] {p.appPerMessage, rsys};
@@ -747,7 +760,7 @@ final class HostKernel implements StageContext {
     k.rx.onRead(now, bytes);
     if (now >= warmup) k.goodBytes += bytes;
     seriesAdd(k, now, bytes);
-    lastRecvCpu[f.index()] = c.cpu;
+    lastRecvCpu[slot(f.index())] = c.cpu;
     long sys = p.syscall + p.copy(bytes) + p.skbFree * Math.max(1, bytes / (p.mss() * 20L));
     stats.toApp(f.index(), bytes, now + p.appPerMessage + sys);
     // tcp_cleanup_rbuf: window update when the advertised window was at most half the clamp and the
@@ -796,7 +809,7 @@ final class HostKernel implements StageContext {
     }
     if (now >= warmup) r.goodBytes += bytes;
     seriesAdd(r, now, bytes);
-    lastRecvCpu[r.flow.index()] = c.cpu;
+    lastRecvCpu[slot(r.flow.index())] = c.cpu;
   }
 
   /** Bytes of a whole message thread can read from data socket {@code r} (kernel socket or ring). */
@@ -936,7 +949,8 @@ final class HostKernel implements StageContext {
   @Override
   public int lastRecvCpu() {
     int f = ctxSkb.flow();
-    return f >= 0 && f < lastRecvCpu.length ? lastRecvCpu[f] : -1;
+    int i = slot(f);
+    return i >= 0 ? lastRecvCpu[i] : -1;
   }
 
   @Override

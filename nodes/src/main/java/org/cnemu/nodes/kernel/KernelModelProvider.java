@@ -166,7 +166,7 @@ public final class KernelModelProvider implements ModelProvider {
         HostKernel hk = hks[sender ? f.srcHost() : f.dstHost()];
         int want = sender ? f.srcCpu() : f.dstCpu();
         Sock owner = null; // request-response: the response flow's sockets share the request flow's threads
-        if (f.reverse()) owner = sender ? hk.rxSockByFlow[f.pair()] : hk.txSockByFlow[f.pair()];
+        if (f.reverse()) owner = sender ? hk.rxSockByFlow[hk.slot(f.pair())] : hk.txSockByFlow[hk.slot(f.pair())];
         int cpu = owner != null ? owner.cpu
             : want >= 0 ? want % hk.cpus : hk.cpus - 1 - (nextAuto[hk.hs.index()]++ % hk.cpus);
         Sock k = new Sock(hk.socks.size(), f, sender, cpu);
@@ -190,8 +190,8 @@ public final class KernelModelProvider implements ModelProvider {
           else k.rx = new Tcp.Receiver(hk.p.tcpRmem, hk.p.tcpRmemDefault, hk.p.mss());
         }
         hk.socks.add(k);
-        if (sender) hk.txSockByFlow[f.index()] = k;
-        else hk.rxSockByFlow[f.index()] = k;
+        if (sender) hk.txSockByFlow[hk.slot(f.index())] = k;
+        else hk.rxSockByFlow[hk.slot(f.index())] = k;
       }
     }
     // hosts
@@ -224,9 +224,7 @@ public final class KernelModelProvider implements ModelProvider {
       hk.nicRef = nicRefs[idx];
       // one entity per RX queue, only on hosts that terminate a flow (no other host ever receives a packet):
       // an idle host keeps none (ScaleTest's per-host budget)
-      boolean used = false;
-      for (Spec.FlowSpec f : spec.flows) used |= f.srcHost() == idx || f.dstHost() == idx;
-      if (used) {
+      if (spec.flowsOf(idx).length > 0) {
         EntityRef<Object>[] qRefs = new EntityRef[hk.rings.length];
         for (int q = 0; q < qRefs.length; q++) {
           final int queue = q;

@@ -38,6 +38,7 @@ final class ReorderBuffer {
   private final Flow[] flows;
   private final long timeoutNanos;
   private final int limit;
+  private final java.util.function.IntUnaryOperator slotOf;
   long parked;
   long gapsGivenUp;
   private long inside;
@@ -45,8 +46,13 @@ final class ReorderBuffer {
   private long arm = -1;
   private int armFlow = -1;
 
-  ReorderBuffer(int flows, long timeoutNanos, int limit) {
+  /**
+   * @param flows how many flows the host has
+   * @param slotOf a flow's index among them (per-host state never scales with the experiment's flow count)
+   */
+  ReorderBuffer(int flows, java.util.function.IntUnaryOperator slotOf, long timeoutNanos, int limit) {
     this.flows = new Flow[flows];
+    this.slotOf = slotOf;
     this.timeoutNanos = timeoutNanos;
     this.limit = limit;
   }
@@ -70,8 +76,9 @@ final class ReorderBuffer {
    * in order (possibly empty). Pure ACKs are never offered.
    */
   List<Packet> offer(Packet s, long now) {
-    Flow f = flows[s.flow()];
-    if (f == null) f = flows[s.flow()] = new Flow(s.flow());
+    int i = slotOf.applyAsInt(s.flow());
+    Flow f = flows[i];
+    if (f == null) f = flows[i] = new Flow(s.flow());
     List<Packet> out = new ArrayList<>(1);
     long k = key(s);
     if (k <= f.next || (!s.udp() && s.seq() < f.next)) {
@@ -122,7 +129,7 @@ final class ReorderBuffer {
    * later gap via {@link #takeArm}); if the gap moved meanwhile, re-arm for the new one.
    */
   List<Packet> onTimer(int flow, long now) {
-    Flow f = flows[flow];
+    Flow f = flows[slotOf.applyAsInt(flow)];
     List<Packet> out = new ArrayList<>();
     if (f == null) return out;
     f.armed = false;

@@ -57,6 +57,7 @@ final class ShmPath {
   private long ringFull;
   private long slotsPushed;
 
+  /** @param flows how many flows the host has (its per-flow state is by slot, see HostKernel.slot) */
   ShmPath(HostKernel h, int flows) {
     this.h = h;
     this.byFlow = new Channel[flows];
@@ -67,15 +68,16 @@ final class ShmPath {
 
   /** Whether flow {@code flow} takes the fast path (asks the policy once per flow). */
   boolean has(int flow) {
-    if (flow < 0 || flow >= byFlow.length) return false;
-    if (!asked[flow]) {
-      asked[flow] = true;
+    int i = h.slot(flow);
+    if (i < 0) return false;
+    if (!asked[i]) {
+      asked[i] = true;
       Spec.FlowSpec f = h.spec.flows.get(flow);
       boolean same = f.srcHost() == f.dstHost();
       SharedMemorySpec s = h.policy.sharedMemory(same, flow);
-      if (s != null && same) byFlow[flow] = new Channel(s);
+      if (s != null && same) byFlow[i] = new Channel(s);
     }
-    return byFlow[flow] != null;
+    return byFlow[i] != null;
   }
 
   long packetsInside() {
@@ -119,7 +121,7 @@ final class ShmPath {
    * before it sleeps until {@link Connected} wakes it (0 = sleep at once).
    */
   long connect(CoreEntity c, Sock k) {
-    Channel ch = byFlow[k.flow.index()];
+    Channel ch = byFlow[h.slot(k.flow.index())];
     if (ch.connected) return -1;
     if (ch.connectIssued) return 0;
     long now = c.nowNs();
@@ -139,12 +141,12 @@ final class ShmPath {
 
   /** Bytes visible to the consumer of flow {@code flow}'s ring. */
   long readable(int flow) {
-    return byFlow[flow].visibleBytes;
+    return byFlow[h.slot(flow)].visibleBytes;
   }
 
   /** Free bytes of flow {@code flow}'s ring as its producer sees them. */
   long space(int flow) {
-    Channel ch = byFlow[flow];
+    Channel ch = byFlow[h.slot(flow)];
     return ch.spec.ringBytes() - (ch.pushedBytes - ch.freedBytes);
   }
 
@@ -154,7 +156,7 @@ final class ShmPath {
    * data after the cache-line transfer.
    */
   long write(CoreEntity c, Sock k, long bytes, long offset) {
-    Channel ch = byFlow[k.flow.index()];
+    Channel ch = byFlow[h.slot(k.flow.index())];
     SharedMemorySpec s = ch.spec;
     int slots = (int) Math.max(1, (bytes + s.slotBytes() - 1) / s.slotBytes());
     long usr = slots * s.pushNanos() + h.p.copy(bytes);
@@ -163,7 +165,7 @@ final class ShmPath {
     slotsPushed += slots;
     h.sent += slots;
     k.sentSegs += slots;
-    Sock r = h.rxSockByFlow[k.flow.index()].thread;
+    Sock r = h.rxSockByFlow[h.slot(k.flow.index())].thread;
     long done = c.nowNs() + offset + usr;
     c.sendTo(h.coreRefs[r.cpu], offset + usr + s.visibilityNanos(), new Data(k.flow.index(), bytes, slots, done));
     return usr;
@@ -176,7 +178,7 @@ final class ShmPath {
    */
   long read(CoreEntity c, Sock r, long bytes, long offset) {
     int flow = r.flow.index();
-    Channel ch = byFlow[flow];
+    Channel ch = byFlow[h.slot(flow)];
     SharedMemorySpec s = ch.spec;
     long usr = h.p.copy(bytes);
     long freed = 0;
@@ -198,14 +200,14 @@ final class ShmPath {
     ch.slotsInRing -= slots;
     h.delivered += slots;
     r.deliveredSegs += slots;
-    Sock snd = h.txSockByFlow[flow];
+    Sock snd = h.txSockByFlow[h.slot(flow)];
     c.sendTo(h.coreRefs[snd.cpu], offset + usr + s.visibilityNanos(), new Space(flow, freed, slots));
     return usr;
   }
 
   /** One app step of a shared-memory flow endpoint: {usr, sys} ns, or null to sleep. */
   long[] appStep(CoreEntity c, Sock k) {
-    Channel ch = byFlow[k.flow.index()];
+    Channel ch = byFlow[h.slot(k.flow.index())];
     SharedMemorySpec s = ch.spec;
     long now = c.nowNs();
     Spec.FlowSpec f = k.flow;
@@ -232,7 +234,7 @@ final class ShmPath {
       if (f.rateBps() > 0) {
         k.nextSendAt = Math.max(k.nextSendAt, f.startNanos()) + Math.max(1, bytes * 8 * 1_000_000_000L / f.rateBps());
       }
-      Sock r = h.rxSockByFlow[f.index()];
+      Sock r = h.rxSockByFlow[h.slot(f.index())];
       c.sendTo(h.coreRefs[r.cpu], usr + s.visibilityNanos(), new Data(f.index(), bytes, slots, now + usr));
       return new long[] {usr, 0};
     }
@@ -255,8 +257,8 @@ final class ShmPath {
     h.delivered += slots;
     k.deliveredSegs += slots;
     if (now >= h.warmup) k.goodBytes += bytes;
-    h.lastRecvCpu[f.index()] = c.cpu;
-    Sock snd = h.txSockByFlow[f.index()];
+    h.lastRecvCpu[h.slot(f.index())] = c.cpu;
+    Sock snd = h.txSockByFlow[h.slot(f.index())];
     c.sendTo(h.coreRefs[snd.cpu], usr + s.visibilityNanos(), new Space(f.index(), bytes, slots));
     return new long[] {usr, 0};
   }
@@ -265,23 +267,24 @@ final class ShmPath {
   void onMessage(CoreEntity c, Object m) {
     Sock k;
     if (m instanceof Data d) {
-      Channel ch = byFlow[d.flow()];
+      Channel ch = byFlow[h.slot(d.flow())];
       ch.visible.add(new long[] {d.bytes(), d.slots(), d.sentAt()});
       ch.visibleBytes += d.bytes();
-      k = h.rxSockByFlow[d.flow()].thread; // request-response: the connection's thread reads it
+      k = h.rxSockByFlow[h.slot(d.flow())].thread; // request-response: the connection's thread reads it
     } else if (m instanceof Space sp) {
-      byFlow[sp.flow()].freedBytes += sp.bytes();
-      k = h.txSockByFlow[sp.flow()];
+      byFlow[h.slot(sp.flow())].freedBytes += sp.bytes();
+      k = h.txSockByFlow[h.slot(sp.flow())];
     } else {
       Connected e = (Connected) m;
-      Channel ch = byFlow[e.flow()];
-      k = c.cpu == h.txSockByFlow[e.flow()].cpu && h.txSockByFlow[e.flow()].sleeping ? h.txSockByFlow[e.flow()] : null;
+      Channel ch = byFlow[h.slot(e.flow())];
+      Sock snd = h.txSockByFlow[h.slot(e.flow())];
+      k = c.cpu == snd.cpu && snd.sleeping ? snd : null;
       if (!ch.connected) {
         ch.connected = true;
         h.stats.count("shm.connect_ns." + h.spec.flows.get(e.flow()).id(), c.nowNs() - ch.connectStart);
         Spec.FlowSpec f = h.spec.flows.get(e.flow());
         // request-response: one connection carries both directions (the response flow's ring too)
-        if (f.rr() != null && has(f.pair())) byFlow[f.pair()].connected = true;
+        if (f.rr() != null && has(f.pair())) byFlow[h.slot(f.pair())].connected = true;
       }
       if (k == null) return;
     }

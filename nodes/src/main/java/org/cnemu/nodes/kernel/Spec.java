@@ -53,6 +53,14 @@ final class Spec {
   final long switchQueueBytes;
   final FabricSpec fabric;
   final List<FlowSpec> flows = new ArrayList<>();
+  /**
+   * Per host, the flows it sends or receives (ascending index). A host keeps per-flow state only for
+   * these, at their position here (its slot): state sized by the experiment's flow count would make
+   * a 10,000-host run with a flow per host quadratic in memory.
+   */
+  private int[][] flowsOfHost;
+  private int[] srcSlot;
+  private int[] dstSlot;
 
   Spec(Config e) {
     seed = e.getLong("seed");
@@ -135,6 +143,35 @@ final class Spec {
         }
       }
     }
+    indexFlowsByHost();
+  }
+
+  private void indexFlowsByHost() {
+    int[] count = new int[hosts.size()];
+    srcSlot = new int[flows.size()];
+    dstSlot = new int[flows.size()];
+    for (FlowSpec f : flows) {
+      srcSlot[f.index()] = count[f.srcHost()]++;
+      dstSlot[f.index()] = f.dstHost() == f.srcHost() ? srcSlot[f.index()] : count[f.dstHost()]++;
+    }
+    flowsOfHost = new int[hosts.size()][];
+    for (int h = 0; h < count.length; h++) flowsOfHost[h] = new int[count[h]];
+    for (FlowSpec f : flows) {
+      flowsOfHost[f.srcHost()][srcSlot[f.index()]] = f.index();
+      flowsOfHost[f.dstHost()][dstSlot[f.index()]] = f.index();
+    }
+  }
+
+  /** The flows host {@code host} sends or receives, ascending (index = the flow's slot there). */
+  int[] flowsOf(int host) {
+    return flowsOfHost[host];
+  }
+
+  /** Flow {@code flow}'s slot on host {@code host} (see {@link #flowsOf}); -1: the flow does not touch it. */
+  int slot(int flow, int host) {
+    if (flow < 0 || flow >= srcSlot.length) return -1;
+    FlowSpec f = flows.get(flow);
+    return f.srcHost() == host ? srcSlot[flow] : f.dstHost() == host ? dstSlot[flow] : -1;
   }
 
   /**

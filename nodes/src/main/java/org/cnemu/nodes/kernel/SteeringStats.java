@@ -31,23 +31,24 @@ final class SteeringStats {
   long hiInline;
   private final Histogram[] owd;
   private final Histogram[] sockOwd;
-  /** Per flow: {bytes not yet read, sent at} of the data in the socket, in arrival order. */
-  private final java.util.ArrayDeque<long[]>[] inSocket;
+  /** Per flow: the data in the socket not yet read, in arrival order. */
+  private final Fifo[] inSocket;
   final TreeMap<String, Long> counters = new TreeMap<>();
 
+  /** @param flows how many flows the host has (state by slot, see HostKernel.slot) */
   SteeringStats(HostKernel h, int flows, int cpus) {
     this.h = h;
     rxCores = new long[flows];
     loBatches = new long[cpus];
     owd = new Histogram[flows];
     sockOwd = new Histogram[flows];
-    @SuppressWarnings("unchecked")
-    java.util.ArrayDeque<long[]>[] q = new java.util.ArrayDeque[flows];
-    inSocket = q;
+    inSocket = new Fifo[flows];
   }
 
   void ranStage(int cpu, Packet s, long now) {
-    if (s.dir() == 0 && now >= h.warmup && s.flow() >= 0 && s.flow() < rxCores.length) rxCores[s.flow()] |= 1L << (cpu & 63);
+    if (s.dir() != 0 || now < h.warmup) return;
+    int i = h.slot(s.flow());
+    if (i >= 0) rxCores[i] |= 1L << (cpu & 63);
   }
 
   /** A high-priority-tagged skb entered a gro_cell/backlog queue of {@code cpu}. */
@@ -68,32 +69,67 @@ final class SteeringStats {
 
   /** {@code bytes} of flow {@code flow}'s data, sent at {@code sentAt}, reached its socket at {@code at}. */
   void toSocket(int flow, long bytes, long sentAt, long at) {
-    if (flow < 0 || flow >= owd.length || bytes <= 0) return;
-    if (at >= h.warmup) sockOwd[flow] = record(sockOwd[flow], at - sentAt);
-    java.util.ArrayDeque<long[]> q = inSocket[flow];
-    if (q == null) q = inSocket[flow] = new java.util.ArrayDeque<>();
-    q.add(new long[] {bytes, sentAt});
+    int i = h.slot(flow);
+    if (i < 0 || bytes <= 0) return;
+    if (at >= h.warmup) sockOwd[i] = record(sockOwd[i], at - sentAt);
+    Fifo q = inSocket[i];
+    if (q == null) q = inSocket[i] = new Fifo();
+    q.add(bytes, sentAt);
   }
 
   /** The application of flow {@code flow} copied {@code bytes} to user space, done at {@code at}. */
   void toApp(int flow, long bytes, long at) {
-    if (flow < 0 || flow >= owd.length) return;
-    java.util.ArrayDeque<long[]> q = inSocket[flow];
-    while (bytes > 0 && q != null && !q.isEmpty()) {
-      long[] e = q.peek();
-      long n = Math.min(bytes, e[0]);
-      e[0] -= n;
+    int i = h.slot(flow);
+    if (i < 0) return;
+    Fifo q = inSocket[i];
+    while (bytes > 0 && q != null && q.size > 0) {
+      int head = q.head;
+      long n = Math.min(bytes, q.bytes[head]);
+      q.bytes[head] -= n;
       bytes -= n;
-      if (e[0] > 0) break;
-      q.poll();
-      if (at >= h.warmup) latency(flow, at - e[1]);
+      if (q.bytes[head] > 0) break;
+      long sentAt = q.sentAt[head];
+      q.pop();
+      if (at >= h.warmup) owd[i] = record(owd[i], at - sentAt);
+    }
+  }
+
+  /** Unread kernel-path data of one socket, in arrival order: {bytes not yet read, sent at} per skb. */
+  private static final class Fifo {
+    long[] bytes = new long[8];
+    long[] sentAt = new long[8];
+    int head;
+    int size;
+
+    void add(long b, long at) {
+      if (size == bytes.length) {
+        long[] nb = new long[size * 2];
+        long[] na = new long[size * 2];
+        for (int k = 0; k < size; k++) {
+          nb[k] = bytes[(head + k) % size];
+          na[k] = sentAt[(head + k) % size];
+        }
+        bytes = nb;
+        sentAt = na;
+        head = 0;
+      }
+      int tail = (head + size) % bytes.length;
+      bytes[tail] = b;
+      sentAt[tail] = at;
+      size++;
+    }
+
+    void pop() {
+      head = (head + 1) % bytes.length;
+      size--;
     }
   }
 
   /** A one-way latency sample (send to application) of flow {@code flow}. */
   void latency(int flow, long nanos) {
-    if (flow < 0 || flow >= owd.length) return;
-    owd[flow] = record(owd[flow], nanos);
+    int i = h.slot(flow);
+    if (i < 0) return;
+    owd[i] = record(owd[i], nanos);
   }
 
   private static Histogram record(Histogram x, long nanos) {
@@ -109,8 +145,9 @@ final class SteeringStats {
   /** Flat, sorted key -> value pairs (results: hosts[].steering). */
   TreeMap<String, Long> snapshot() {
     TreeMap<String, Long> m = new TreeMap<>(counters);
-    for (Spec.FlowSpec f : h.spec.flows) {
-      int i = f.index();
+    int[] mine = h.flows();
+    for (int i = 0; i < mine.length; i++) {
+      Spec.FlowSpec f = h.spec.flows.get(mine[i]);
       if (rxCores[i] != 0) m.put("rx_cores." + f.id(), (long) Long.bitCount(rxCores[i]));
       Histogram x = owd[i];
       if (x != null && x.getTotalCount() > 0) {

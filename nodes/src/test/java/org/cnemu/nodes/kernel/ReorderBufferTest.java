@@ -15,7 +15,7 @@ class ReorderBufferTest {
 
   @Test
   void releasesInOrderAndArmsNoTimerWithoutAGap() {
-    ReorderBuffer b = new ReorderBuffer(1, 1_000_000, 1000);
+    ReorderBuffer b = new ReorderBuffer(1, flow -> flow, 1_000_000, 1000);
     assertEquals(1, b.offer(tcp(0, 100), 10).size());
     assertEquals(-1, b.takeArm());
     assertEquals(0, b.offer(tcp(200, 100), 20).size()); // gap [100, 200)
@@ -32,7 +32,7 @@ class ReorderBufferTest {
 
   @Test
   void gapIsGivenUpWhenTheTimerFiresWithoutAnyFurtherPacket() {
-    ReorderBuffer b = new ReorderBuffer(1, 1_000_000, 1000);
+    ReorderBuffer b = new ReorderBuffer(1, flow -> flow, 1_000_000, 1000);
     b.offer(tcp(0, 100), 0);
     b.offer(tcp(200, 100), 50); // [100, 200) lost before the merge
     b.offer(tcp(400, 100), 60); // a second gap [300, 400)
