@@ -7,11 +7,11 @@ import org.cnemu.emulator.Partition.Deliver;
 import org.cnemu.emulator.Partition.Sync;
 
 /**
- * One partition of a {@link PartitionGroup}: its {@link LocalScheduler}, the window it has reached,
- * and the engine statistics; no Pekko and no I/O. The window logic is {@link Partition}'s (window
- * bounds, batches, syncs, reports, failures), which the actor keeps inline for speed: a change to
- * one belongs in the other ({@code PartitionGroupTest} compares their windows and batches, the
- * cluster tests their results).
+ * One partition's window logic: its {@link LocalScheduler}, the window it has reached, the window
+ * bounds from the syncs, its batches and sync, the reports and failures, and the engine statistics;
+ * no Pekko and no I/O. The {@link Partition} actor (window traffic through Pekko) and the
+ * {@link PartitionGroup} (a node's partitions on one thread over the data plane) both run their
+ * partitions with it, so the two paths cannot drift apart.
  */
 final class PartitionCore {
   /** Where a partition's window traffic goes. */
