@@ -6,8 +6,8 @@ import org.cnemu.emulator.wire.WireClasses;
 
 /**
  * What a node must agree on to join a run: the cnemu version and a fingerprint of the wire
- * registrations (class names in id order), so two builds that would decode each other's bytes
- * differently never run together.
+ * registrations (class names in id order, and the models' own serializers), so two builds that would
+ * decode each other's bytes differently never run together.
  */
 public final class CnemuVersion {
   private CnemuVersion() {}
@@ -23,7 +23,12 @@ public final class CnemuVersion {
   static String wireFingerprint() {
     long h = 0;
     List<Class<?>> model = WireClasses.modelClasses();
-    for (Class<?> c : model) h = StableIds.combine(h, StableIds.key(c.getName()));
+    var own = WireClasses.modelSerializers();
+    for (Class<?> c : model) {
+      h = StableIds.combine(h, StableIds.key(c.getName()));
+      // a class written by a model's own serializer is another format than Kryo's default for it
+      if (own.containsKey(c)) h = StableIds.combine(h, StableIds.key(own.get(c).getClass().getName()));
+    }
     return String.format("%08x", (int) (h ^ (h >>> 32)));
   }
 }

@@ -53,7 +53,12 @@ public final class KryoFactory {
     k.register(actorRefClass(), refs, 130);
     WireExtensions.register(k);
     int id = WireClasses.MODEL_BASE_ID;
-    for (Class<?> c : WireClasses.modelClasses()) k.register(c, id++);
+    var serializers = WireClasses.modelSerializers();
+    for (Class<?> c : WireClasses.modelClasses()) {
+      com.esotericsoftware.kryo.Serializer<?> own = serializers.get(c);
+      if (own != null) k.register(c, own, id++);
+      else k.register(c, id++);
+    }
     return k;
   }
 

@@ -16,6 +16,13 @@ public final class WireClasses {
 
   public static final int MODEL_BASE_ID = 1000;
 
+  /** The models' own serializers for some of {@link #modelClasses()} (by class). */
+  public static java.util.Map<Class<?>, com.esotericsoftware.kryo.Serializer<?>> modelSerializers() {
+    java.util.Map<Class<?>, com.esotericsoftware.kryo.Serializer<?>> out = new java.util.HashMap<>();
+    for (ModelProvider p : ServiceLoader.load(ModelProvider.class)) out.putAll(p.wireSerializers());
+    return out;
+  }
+
   /** Model classes, sorted by name, without duplicates. */
   public static List<Class<?>> modelClasses() {
     List<Class<?>> out = new ArrayList<>();

@@ -50,6 +50,11 @@ public final class KernelModelProvider implements ModelProvider {
   }
 
   @Override
+  public Map<Class<?>, com.esotericsoftware.kryo.Serializer<?>> wireSerializers() {
+    return WireSerializers.all();
+  }
+
+  @Override
   public List<ConfigProblem> validate(Config e) {
     List<ConfigProblem> out = new ArrayList<>();
     Config root = ConfigFactory.defaultReference();

@@ -45,6 +45,15 @@ class WireTest {
     assertArrayEquals(fs.series(), fb.series());
     Object cr = new CoreEntity.CoreReport("h1", 0, 1, 2, 3, 4, 90);
     assertEquals(cr, roundTrip(k, cr));
+    // the hand-written serializers (WireSerializers) are the ones registered, and keep every field whatever its sign
+    assertTrue(k.getSerializer(Packet.class) instanceof WireSerializers.PacketSerializer);
+    assertTrue(k.getSerializer(Msgs.WireTrain.class) instanceof WireSerializers.WireTrainSerializer);
+    Packet odd = new Packet(Integer.MAX_VALUE, (byte) 1, true, Long.MIN_VALUE, -5, Integer.MIN_VALUE, Long.MAX_VALUE, -1,
+        Long.MIN_VALUE, Long.MAX_VALUE, Short.MIN_VALUE, Short.MAX_VALUE, Integer.MIN_VALUE, Byte.MIN_VALUE, -7, -1, false);
+    assertEquals(odd, roundTrip(k, odd));
+    Msgs.WireTrain empty = (Msgs.WireTrain) roundTrip(k, new Msgs.WireTrain(new Packet[0], 0, -1));
+    assertEquals(0, empty.pkts().length);
+    assertEquals(-1, empty.wireOverhead());
     SwitchEntity.SwitchReport sr = (SwitchEntity.SwitchReport) roundTrip(k, new SwitchEntity.SwitchReport("leaf1", new long[] {1}, new long[] {2}, new long[] {3}, new long[] {4}));
     assertArrayEquals(new long[] {1}, sr.dropped());
   }
