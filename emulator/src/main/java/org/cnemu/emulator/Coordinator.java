@@ -53,6 +53,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final ProgressListener progress;
   private final int n;
   private final List<ActorRef<Partition.Command>> partitions = new ArrayList<>();
+  /** Threads that ran the partitions, when known here (a cluster run); 0: the local dispatcher's. */
+  private int partitionThreads;
   private final long startWall = System.nanoTime(); // wall section only
   private final List<PartitionFinished> finished = new ArrayList<>();
   private final EngineHealth health = new EngineHealth();
@@ -81,6 +83,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.n = builder.partitions;
     if (refs != null) {
       partitions.addAll(refs);
+      // each actor (a partition, or a node's PartitionGroup) runs on a thread of its own
+      partitionThreads = new java.util.HashSet<>(refs).size();
     } else {
       for (int p = 0; p < n; p++) {
         partitions.add(ctx.spawn(Partition.create(p, builder, endNanos), "partition-" + p,
@@ -136,7 +140,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     reports.sort(Comparator.comparingInt(EntityReport::index));
     if (progress != null) progress.onProgress(endNanos, endNanos);
     result.complete(new SimulationResult(endNanos, events, windows, batches, pending, pendingPackets, reports,
-        n, windows * n, System.nanoTime() - startWall, busy));
+        n, windows * n, System.nanoTime() - startWall, busy, partitionThreads));
     return Behaviors.stopped();
   }
 

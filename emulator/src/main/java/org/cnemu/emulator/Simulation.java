@@ -88,7 +88,7 @@ public final class Simulation {
       long wall = System.nanoTime() - startWall;
       if (progress != null) progress.onProgress(endNanos, endNanos);
       return new SimulationResult(endNanos, sched.eventsProcessed, windows, 0, sched.pendingEvents(),
-          sched.pendingPackets(), reports, 1, windows, wall, new long[] {wall});
+          sched.pendingPackets(), reports, 1, windows, wall, new long[] {wall}, 1);
     } catch (CausalityViolation | RunInterrupted e) {
       throw e;
     } catch (RuntimeException | Error e) {
