@@ -12,7 +12,8 @@ import ch.qos.logback.core.status.NopStatusListener;
 
 /**
  * bin/cnemu's logging set up in code: the same as {@code logback.xml} (warnings and errors only, to
- * stderr, pattern {@code %level %logger{20}: %msg%n}, no status output), without Joran's XML
+ * stderr, pattern {@code %level %logger{20}: %msg%n}, no status output, Pekko streams' materializer at
+ * ERROR), without Joran's XML
  * parsing, which took 0.4-0.7 s of every command's start-up (issue 7: whole-process speed).
  *
  * <p>Found by logback through {@code META-INF/services/ch.qos.logback.classic.spi.Configurator}. A
@@ -22,6 +23,7 @@ import ch.qos.logback.core.status.NopStatusListener;
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
 public final class FastLogbackConfigurator extends ContextAwareBase implements Configurator {
   static final String PATTERN = "%level %logger{20}: %msg%n";
+  static final String QUIET_ON_LEAVE = "org.apache.pekko.stream.Materializer";
 
   @Override
   public ExecutionStatus configure(LoggerContext lc) {
@@ -43,6 +45,9 @@ public final class FastLogbackConfigurator extends ContextAwareBase implements C
     ch.qos.logback.classic.Logger root = lc.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.setLevel(Level.WARN);
     root.addAppender(app);
+    // Artery's streams to a node that left or is leaving end with "Upstream failed ... connection has been
+    // aborted" at WARN, after every cluster run; a lost node is reported by the run itself, with its name.
+    lc.getLogger(QUIET_ON_LEAVE).setLevel(Level.ERROR);
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 }
