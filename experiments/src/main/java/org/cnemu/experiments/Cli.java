@@ -7,17 +7,16 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.cnemu.experiments.cli.BenchCommand;
 import org.cnemu.experiments.cli.ListModelsCommand;
 import org.cnemu.experiments.cli.RunCommand;
 import org.cnemu.experiments.cli.ValidateCommand;
 import org.cnemu.experiments.run.ExperimentRunner;
+import org.cnemu.experiments.cli.CommandGroup;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code bin/cnemu}: the command line. User mistakes print one line each and exit 2; failed runs
@@ -27,9 +26,7 @@ import picocli.CommandLine.Spec;
     description = "cnemu: emulates, in virtual time, how Linux hosts process container-overlay network packets.",
     footer = {"", "Exit codes: 0 ok, 1 run failed, 2 bad input (usage or invalid experiment).",
         "Example: cnemu run experiments/quickstart.conf"})
-public final class Cli implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
+public final class Cli extends CommandGroup {
 
   /**
    * The subcommands, in the order the usage lists them. Added by {@link #commandLine} rather than
@@ -88,12 +85,6 @@ public final class Cli implements Callable<Integer> {
   public static Invocation invocation(CommandSpec spec) {
     Object root = spec.root().userObject();
     return root instanceof Cli c ? c.invocation : Invocation.local();
-  }
-
-  @Override
-  public Integer call() {
-    spec.commandLine().usage(spec.commandLine().getErr());
-    return ExitCodes.BAD_INPUT;
   }
 
   public static void main(String[] args) {

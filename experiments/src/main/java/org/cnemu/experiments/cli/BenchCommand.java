@@ -19,15 +19,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks of the engine itself.",
     subcommands = {BenchCommand.Phold.class, BenchStarCommand.class})
-public final class BenchCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
-
-  @Override
-  public Integer call() {
-    spec.commandLine().usage(spec.commandLine().getErr());
-    return ExitCodes.BAD_INPUT;
-  }
+public final class BenchCommand extends CommandGroup {
 
   /** PHOLD: events per wall second of the engine and of a sequential event loop, and their ratio. */
   @Command(name = "phold", mixinStandardHelpOptions = true,

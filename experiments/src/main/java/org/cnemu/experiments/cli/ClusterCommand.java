@@ -16,15 +16,7 @@ import picocli.CommandLine.Spec;
     description = {"Start a cnemu cluster node (see docs/cluster.md).",
         "Start one seed, then workers on other machines, then: cnemu run FILE --cluster SEED_HOST:PORT"},
     subcommands = {ClusterCommand.Seed.class, ClusterCommand.Worker.class})
-public final class ClusterCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
-
-  @Override
-  public Integer call() {
-    spec.commandLine().usage(spec.commandLine().getErr());
-    return ExitCodes.BAD_INPUT;
-  }
+public final class ClusterCommand extends CommandGroup {
 
   static int serve(CommandSpec spec, String bind, String seed, int threads, String role) {
     ClusterNode.HostPort b;

@@ -19,6 +19,7 @@ import org.cnemu.experiments.Cli;
 import org.cnemu.experiments.ExitCodes;
 import org.cnemu.experiments.Invocation;
 import org.cnemu.experiments.cli.BenchStarCommand;
+import org.cnemu.experiments.cli.CommandGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -33,15 +34,7 @@ import picocli.CommandLine.Spec;
         "Listens on 127.0.0.1 only; clients must present the token of its mode-600 state file."},
     subcommands = {DaemonCommand.Start.class, DaemonCommand.Stop.class, DaemonCommand.Status.class,
         DaemonCommand.Serve.class})
-public final class DaemonCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
-
-  @Override
-  public Integer call() {
-    spec.commandLine().usage(spec.commandLine().getErr());
-    return ExitCodes.BAD_INPUT;
-  }
+public final class DaemonCommand extends CommandGroup {
 
   /** The launcher's JVM settings (bin/cnemu exports them); a daemon serves only clients with the same. */
   static String launchKey() {
