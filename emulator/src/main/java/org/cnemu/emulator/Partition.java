@@ -57,8 +57,6 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   static final boolean TRACE = Boolean.getBoolean("cnemu.trace");
   static final long PROGRESS_EVERY_WALL_NANOS = 50_000_000L;
 
-  private final int index;
-  private final int n;
   private final PartitionCore core;
   private List<ActorRef<Command>> peers;
   private final Map<Long, Sync[]> syncs = new HashMap<>();
@@ -72,8 +70,6 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
 
   private Partition(ActorContext<Command> ctx, int index, SimulationBuilder builder, long endNanos) {
     super(ctx);
-    this.index = index;
-    this.n = builder.partitions;
     this.core = new PartitionCore(index, builder, endNanos);
   }
 
@@ -87,7 +83,7 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   }
 
   private Behavior<Command> onInit(Init m) {
-    if (TRACE) System.err.printf("TRACE partition %d init at %d ms%n", index, System.nanoTime() / 1_000_000);
+    if (TRACE) System.err.printf("TRACE partition %d init at %d ms%n", core.index, System.nanoTime() / 1_000_000);
     this.peers = m.peers();
     core.coordinator = m.coordinator();
     if (!core.start()) return failed();
@@ -106,7 +102,7 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   }
 
   private void record(Sync m) {
-    syncs.computeIfAbsent(m.window(), w -> new Sync[n])[m.fromPartition()] = m;
+    syncs.computeIfAbsent(m.window(), w -> new Sync[core.n])[m.fromPartition()] = m;
     syncCounts.merge(m.window(), 1, Integer::sum);
   }
 
@@ -115,7 +111,7 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
     while (!finished && peers != null) {
       long window = core.window;
       Integer have = syncCounts.get(window);
-      if (have == null || have < n) break;
+      if (have == null || have < core.n) break;
       Sync[] s = syncs.get(window);
       List<Deliver> got = inbox.getOrDefault(window, List.of());
       if (got.size() < core.expectedBatches(s)) break;
@@ -123,7 +119,7 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
       syncs.remove(window);
       syncCounts.remove(window);
       inbox.remove(window);
-      if (index == 0) core.progress(s);
+      if (core.index == 0) core.progress(s);
       if (core.globalNextNanos >= core.endNanos()) {
         finish(got);
         return Behaviors.stopped();
@@ -137,8 +133,8 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
   /** Ships this window's outboxes, then its sync to every partition (its own directly). */
   private void endWindow() {
     Sync mine = core.endWindow(this::send);
-    for (int p = 0; p < n; p++) {
-      if (p != index) send(p, mine);
+    for (int p = 0; p < core.n; p++) {
+      if (p != core.index) send(p, mine);
     }
     record(mine);
   }
@@ -149,8 +145,8 @@ public final class Partition extends AbstractBehavior<Partition.Command> {
 
   private void finish(List<Deliver> last) {
     if (TRACE) {
-      System.err.printf("TRACE partition %d finish at %d ms%n", index, System.nanoTime() / 1_000_000);
-      System.err.printf("TRACE partition %d: windows %d busy %.3f s (sending %.3f s)%n", index, core.windows,
+      System.err.printf("TRACE partition %d finish at %d ms%n", core.index, System.nanoTime() / 1_000_000);
+      System.err.printf("TRACE partition %d: windows %d busy %.3f s (sending %.3f s)%n", core.index, core.windows,
           core.busyWallNanos / 1e9, core.sendWallNanos / 1e9);
     }
     finished = true;
