@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/ns3-vs-cnemu.sh: cnemu and ns-3 3.37 side by side on the same star scenario (issue 7).
+# bench/ns3-vs-cnemu.sh: cnemu and ns-3 3.37 side by side on the same star scenario.
 #
 # N hosts around one central node, 40 Gbps links with 1 us delay, every host sends a saturating UDP
 # flow (1472 B payload, 10 Gbps offered) to the next host, 10 ms of virtual time. For each N the

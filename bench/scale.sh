@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/scale.sh: the scale figures of issue 7.
+# bench/scale.sh: the scale figures (docs/benchmarks.md, "Scale and memory").
 #   1. 10,000 idle hosts: model build time and retained heap per host (nodes ScaleTest; it asserts
 #      <= 32 KiB per host and prints the build time and bytes per host).
 #   2. The 1,000-host star (experiments/bench/star-1000.conf, 1 ms virtual) in one JVM with -Xmx4g:

@@ -1,4 +1,4 @@
-// ns-3 side of the cnemu-vs-ns-3 benchmark (issue 7): N hosts around one central node.
+// ns-3 side of the cnemu-vs-ns-3 benchmark: N hosts around one central node.
 //
 // Topology choice: point-to-point links (40 Gbps, 1 us delay) from every host to one central node that
 // routes at IP (Ipv4GlobalRouting): a store-and-forward "router" star, ns-3's cheapest faithful

@@ -2,7 +2,7 @@ package org.cnemu.devices;
 
 import java.util.Locale;
 
-/** The three host stacks of issue 3. */
+/** The three host stacks of the calibration (docs/calibration.md). */
 public enum StackKind {
   /** pNIC -> IP -> TCP/UDP in the host namespace. */
   NATIVE("native"),
