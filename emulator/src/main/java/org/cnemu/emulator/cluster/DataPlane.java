@@ -86,6 +86,11 @@ public final class DataPlane {
   private static final int MAX_HANDSHAKES = 16;
   /** Windows up to this size are written by the partition's own thread (see Links.write). */
   static final int DIRECT_BYTES = 64 * 1024;
+  /**
+   * Fault injection for tests of the cluster (-Dcnemu.test.stall-mid-frame-ms): the first two windows a
+   * node writes itself stop this long after 6 bytes, as a TCP retransmission would stall them. 0: off.
+   */
+  private static final long STALL_MID_FRAME_MILLIS = Long.getLong("cnemu.test.stall-mid-frame-ms", 0);
 
   private final String runId;
   private final byte[] macKey;
@@ -382,6 +387,7 @@ public final class DataPlane {
     private final boolean pinThreads;
     private int[] via;
     private long spin; // polls before blocking only on a CPU of its own
+    private int stalledWindows; // -Dcnemu.test.stall-mid-frame-ms
     private long decodeNanos; // -Dcnemu.trace: time spent decoding frames
     private long transitNanos; // -Dcnemu.trace: waiting for frames already sent (meaningful on one machine)
     private Socket[] outSockets;
@@ -560,10 +566,20 @@ public final class DataPlane {
       java.io.OutputStream o = out[q];
       if (queued[q].get() == 0 && bytes.length <= DIRECT_BYTES) {
         try {
-          o.write(bytes);
+          if (STALL_MID_FRAME_MILLIS > 0 && stalledWindows < 2 && bytes.length > 8) {
+            stalledWindows++;
+            o.write(bytes, 0, 6); // the length and half the kind of the window's first frame
+            o.flush();
+            Thread.sleep(STALL_MID_FRAME_MILLIS);
+            o.write(bytes, 6, bytes.length - 6);
+          } else {
+            o.write(bytes);
+          }
           o.flush();
         } catch (IOException e) {
           failed(q);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
         return;
       }
