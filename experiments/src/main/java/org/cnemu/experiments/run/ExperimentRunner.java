@@ -50,9 +50,10 @@ public final class ExperimentRunner {
   /**
    * Run on a Pekko cluster reached through {@code seed}; this JVM joins at {@code bind} and hosts
    * partitions too. {@code nodes} = 0 uses every member that is up.
+   *
+   * @param hostPartitions whether this JVM hosts partitions too, or only coordinates
+   * @param security the cluster key or --insecure, already checked against the seed
    */
-  /** @param hostPartitions whether this JVM hosts partitions too, or only coordinates */
-  /** @param security the cluster key or --insecure, already checked against the seed */
   public record ClusterTarget(ClusterNode.HostPort seed, ClusterNode.HostPort bind, int nodes, boolean hostPartitions,
       org.cnemu.emulator.cluster.ClusterSecurity security) {}
 
