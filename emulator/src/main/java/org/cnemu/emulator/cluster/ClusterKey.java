@@ -96,8 +96,13 @@ public final class ClusterKey {
       Files.createDirectories(directory.toAbsolutePath().getParent());
       Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
     } else {
+      // A folder that exists is the user's to set up: never change its permissions (it may be /tmp).
       checkOwnedByMe(directory);
-      Files.setPosixFilePermissions(directory, OWNER_ONLY_DIR);
+      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(directory);
+      if (!OWNER_ONLY_DIR.containsAll(perms)) {
+        throw new KeyException(directory + ": others can use this folder (" + PosixFilePermissions.toString(perms)
+            + "); name a new folder (it is made owner-only) or run 'chmod 700 " + directory + "'");
+      }
     }
     // keytool writes next to the final name inside the owner-only folder, then the file is moved over.
     Path tmp = directory.resolve(FILE_NAME + ".new");

@@ -167,6 +167,15 @@ class HostileNetworkTest {
     assertEquals(2, again.code());
     assertEquals(1, again.err().lines().count(), again.err());
     assertTrue(again.err().contains("exists already"), again.err());
+    // an existing folder others can use is left alone: refused, its permissions unchanged
+    Path shared = tmp.resolve("shared-folder");
+    Files.createDirectory(shared);
+    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Outcome open = cnemu("cluster", "init", "--cluster-key", shared.toString());
+    assertEquals(2, open.code(), open.err());
+    assertTrue(open.err().contains("others can use this folder"), open.err());
+    assertEquals("rwxrwxrwx", PosixFilePermissions.toString(Files.getPosixFilePermissions(shared)));
+    assertFalse(Files.exists(ClusterKey.file(shared)));
     // a key others can read is refused
     Path loose = tmp.resolve("loose");
     Files.createDirectory(loose);
