@@ -27,7 +27,9 @@ WARMUP="${WARMUP:-3}"
 rm -rf "$WORK"; mkdir -p "$WORK"
 bin/cnemu --version >/dev/null   # build outside the measurements
 
-bin/cnemu cluster seed --bind "127.0.0.1:$PORT" --threads 1 > "$WORK/seed.log" 2>&1 &
+# the secure default, as on a lab: TLS between the JVMs with a key made for this benchmark
+bin/cnemu cluster init --cluster-key "$WORK/key" >/dev/null
+bin/cnemu cluster seed --bind "127.0.0.1:$PORT" --threads 1 --cluster-key "$WORK/key" > "$WORK/seed.log" 2>&1 &
 SEED=$!
 trap 'kill $SEED 2>/dev/null || true' EXIT
 for _ in $(seq 60); do grep -q "listening at" "$WORK/seed.log" 2>/dev/null && break; sleep 0.5; done
@@ -36,7 +38,7 @@ settings=(seq one two)
 [ "$ARTERY" = 1 ] && settings+=(artery)
 if [ "$WARM" = 1 ]; then
   settings=(wseq wone wtwo)
-  bin/cnemu cluster worker --seed "127.0.0.1:$PORT" --bind 127.0.0.1:0 --threads 1 > "$WORK/worker.log" 2>&1 &
+  bin/cnemu cluster worker --seed "127.0.0.1:$PORT" --bind 127.0.0.1:0 --threads 1 --cluster-key "$WORK/key" > "$WORK/worker.log" 2>&1 &
   WORKER=$!
   export CNEMU_DAEMON_DIR="$WORK/daemon"   # a private daemon, always stopped
   trap 'kill $SEED $WORKER 2>/dev/null || true; CNEMU_NO_DAEMON=0 bin/cnemu daemon stop >/dev/null 2>&1 || true' EXIT
@@ -48,11 +50,11 @@ run() { # setting round
   case $s in
     seq) args+=(--partitions 1) ;;
     one) args+=(--partitions "$PARTITIONS") ;;
-    two) args+=(--partitions "$PARTITIONS" --cluster "127.0.0.1:$PORT" --nodes 2) ;;
-    artery) args+=(--partitions "$PARTITIONS" --cluster "127.0.0.1:$PORT" --nodes 2) ;;
+    two) args+=(--partitions "$PARTITIONS" --cluster "127.0.0.1:$PORT" --cluster-key "$WORK/key" --nodes 2) ;;
+    artery) args+=(--partitions "$PARTITIONS" --cluster "127.0.0.1:$PORT" --cluster-key "$WORK/key" --nodes 2) ;;
     wseq) args+=(--partitions 1) ;;
     wone) args+=(--partitions "$PARTITIONS") ;;
-    wtwo) args+=(--partitions "$PARTITIONS" --cluster "127.0.0.1:$PORT" --nodes 2 --coordinate-only) ;;
+    wtwo) args+=(--partitions "$PARTITIONS" --cluster "127.0.0.1:$PORT" --cluster-key "$WORK/key" --nodes 2 --coordinate-only) ;;
   esac
   local t0 t1
   t0=$(date +%s%N)

@@ -42,9 +42,11 @@ public final class ClusterNode {
     }
   }
 
-  static Config config(HostPort bind, HostPort seed, int threads) {
-    // -D system properties first, as in any Pekko application (e.g. -Dcnemu.cluster.data-plane.port=25530).
-    return ConfigFactory.defaultOverrides().withFallback(ConfigFactory.parseString(
+  static Config config(HostPort bind, HostPort seed, int threads, ClusterSecurity security) {
+    // The transport and its TLS settings come from the command line alone (the key, or --insecure): no
+    // file or property can switch them. Then -D system properties, as in any Pekko application (e.g.
+    // -Dcnemu.cluster.data-plane.port=25530).
+    return security.transportConfig().withFallback(ConfigFactory.defaultOverrides()).withFallback(ConfigFactory.parseString(
             "pekko.remote.artery.canonical.hostname = \"" + bind.host() + "\"\n"
                 + "pekko.remote.artery.canonical.port = " + bind.port() + "\n"
                 + "pekko.cluster.seed-nodes = [\"" + seed.address() + "\"]\n"))
@@ -52,18 +54,17 @@ public final class ClusterNode {
             ConfigFactory.parseResources("cnemu-cluster.conf").resolve()));
   }
 
-  /** Starts a seed or worker node; returns the running system (the caller waits on termination). */
-  public static ActorSystem<Void> serve(HostPort bind, HostPort seed, int threads) {
-    return serve(bind, seed, threads, null);
-  }
-
-  /** @param log one line per run this node takes part in (null: silent) */
-  public static ActorSystem<Void> serve(HostPort bind, HostPort seed, int threads,
+  /**
+   * Starts a seed or worker node; returns the running system (the caller waits on termination).
+   *
+   * @param log one line per run this node takes part in (null: silent)
+   */
+  public static ActorSystem<Void> serve(HostPort bind, HostPort seed, int threads, ClusterSecurity security,
       java.util.function.Consumer<String> log) {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
-      ctx.spawn(NodeAgent.create(log), "node-agent");
+      ctx.spawn(NodeAgent.create(security, log), "node-agent");
       return Behaviors.empty();
-    }), "cnemu", config(bind, seed, threads));
+    }), "cnemu", config(bind, seed, threads, security));
     // Runs deal partitions only to members that are Up: say when this node becomes one.
     if (log != null) {
       org.apache.pekko.cluster.Cluster.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
@@ -77,17 +78,17 @@ public final class ClusterNode {
    * (it hosts partitions as well as the coordinator).
    *
    * @param expectedNodes nodes to use including this one; 0 = every member that is up once this node is
-   */
-  /**
    * @param hostPartitions false: this JVM only coordinates (joins the cluster, deals the partitions,
    *     gathers the results); {@code expectedNodes} then counts the other nodes only
+   * @param security the cluster key (or --insecure); the caller has checked it against the seed ({@link
+   *     ClusterSecurity#probe})
    */
   public static SimulationResult run(SimulationBuilder builder, String experimentHocon, long endNanos, int threads,
-      HostPort seed, HostPort bind, int expectedNodes, boolean hostPartitions, Coordinator.ProgressListener progress,
-      String runId) {
+      HostPort seed, HostPort bind, int expectedNodes, boolean hostPartitions, ClusterSecurity security,
+      Coordinator.ProgressListener progress, String runId) {
     long t0 = System.nanoTime();
-    ActorSystem<Void> system = hostPartitions ? serve(bind, seed, threads)
-        : ActorSystem.create(Behaviors.empty(), "cnemu", config(bind, seed, threads));
+    ActorSystem<Void> system = hostPartitions ? serve(bind, seed, threads, security, null)
+        : ActorSystem.create(Behaviors.empty(), "cnemu", config(bind, seed, threads, security));
     trace("system started", t0);
     boolean[] ok = {false};
     try {

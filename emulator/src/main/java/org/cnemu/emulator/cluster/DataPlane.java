@@ -48,11 +48,20 @@ import org.cnemu.emulator.wire.KryoSerializer;
  * Pekko serializer (fixed class ids, Java serialization off).
  *
  * <p>Frames: {@code int length, int kind, long sentNanos, byte[length]} (the send time only serves
- * diagnostics). A connection opens with a magic number, the run's secret token (it reached the run's
- * nodes over the cluster), the two nodes (each named by its lowest partition) and the sender's
- * cluster address. A connection that ends without {@link #BYE} means the peer's node is gone:
+ * diagnostics), at most {@link #MAX_FRAME_BYTES}. A connection opens with a handshake that proves,
+ * both ways, the run's HMAC key (derived from the cluster key and the run's secret token, which reached
+ * the run's nodes over the authenticated cluster): the connecting side sends a magic number and a nonce,
+ * the accepting side a nonce, the connecting side the two nodes (each named by its lowest partition),
+ * its cluster address and its ring file with an HMAC over both nonces and these, and the accepting side
+ * its own HMAC. Nothing of a connection that fails it is ever read as a frame.
+ *
+ * <p>Liveness: a connection that ends (EOF, reset) without {@link #BYE} means the peer's node is gone:
  * the run fails at once naming that node ({@link Coordinator.NodeLost}), sooner than the cluster's
- * failure detector would tell; BYE means the peer stopped on its own (it reports its own failure).
+ * failure detector would tell; BYE means the peer stopped on its own (it reports its own failure). A
+ * slow peer is never taken for a lost one: a read waits as long as it takes, keeping what it has read of
+ * a frame (a TCP retransmission between lab machines stalls a frame for hundreds of ms); a peer that
+ * hangs for good is the failure detector's to find. Errors on this node's side (its ring file, a frame
+ * that breaks the protocol) fail the run as this node's error, never as a loss of the peer.
  *
  * <p>Between JVMs of one machine (same boot id in their endpoints) the frames go through a
  * {@link ShmPipe} ring instead, and the connection only carries doorbell bytes and the end of the peer.
@@ -63,11 +72,31 @@ public final class DataPlane {
   static final int BYE = 1;
   private static final int BUFFER_BYTES = 1 << 16;
   private static final int POLL_MILLIS = 250;
+  /**
+   * The largest frame accepted or sent: far above any window's message (Partition.Deliver chunks stay
+   * below 8192 events), far below what a wrong length could make this JVM allocate.
+   */
+  static final int MAX_FRAME_BYTES = 64 << 20;
+  static final int NONCE_BYTES = 16;
+  static final int MAC_BYTES = 32;
+  /** The handshake's header (nodes, address, ring path) is small; anything longer is not a peer. */
+  private static final int MAX_HEADER_BYTES = 4096;
+  private static final int HANDSHAKE_MILLIS = 10_000;
+  /** Handshakes in progress at once; more connections are closed at once (a flood holds no threads). */
+  private static final int MAX_HANDSHAKES = 16;
   /** Windows up to this size are written by the partition's own thread (see Links.write). */
   static final int DIRECT_BYTES = 64 * 1024;
+  /**
+   * Fault injection for tests of the cluster (-Dcnemu.test.stall-mid-frame-ms): the first two windows a
+   * node writes itself stop this long after 6 bytes, as a TCP retransmission would stall them. 0: off.
+   */
+  private static final long STALL_MID_FRAME_MILLIS = Long.getLong("cnemu.test.stall-mid-frame-ms", 0);
 
   private final String runId;
-  private final String token;
+  private final byte[] macKey;
+  private final String ringPrefix;
+  private final java.util.concurrent.Semaphore handshakes = new java.util.concurrent.Semaphore(MAX_HANDSHAKES);
+  private final java.security.SecureRandom random = new java.security.SecureRandom();
   private final String selfAddress;
   private final String bindHost;
   private final long spinNanos;
@@ -91,20 +120,27 @@ public final class DataPlane {
    * @param onLost called once, with the lost node's cluster address, when a peer disappears mid-run
    */
   /**
+   * @param security the node's cluster security: the run's connections prove the cluster key
+   * @param token the run's secret, sent by its driver
    * @param sharedMemory whether partitions on this machine exchange frames through shared memory
    * @param log receives warnings (a thread that could not be pinned)
    */
-  public static DataPlane open(ActorSystem<?> system, String runId, String token, String bindHost, int port,
-      long spinNanos, boolean sharedMemory, Consumer<String> onLost, Consumer<String> log) throws IOException {
-    return new DataPlane(system, runId, token, bindHost, port, spinNanos, sharedMemory, onLost, log);
+  public static DataPlane open(ActorSystem<?> system, String runId, ClusterSecurity security, String token,
+      String bindHost, int port, long spinNanos, boolean sharedMemory, Consumer<String> onLost, Consumer<String> log)
+      throws IOException {
+    return new DataPlane(system, runId, security.dataPlaneKey(token), bindHost, port, spinNanos, sharedMemory, onLost,
+        log);
   }
 
-  private DataPlane(ActorSystem<?> system, String runId, String token, String bindHost, int port, long spinNanos,
+  private DataPlane(ActorSystem<?> system, String runId, byte[] macKey, String bindHost, int port, long spinNanos,
       boolean sharedMemory, Consumer<String> onLost, Consumer<String> log) throws IOException {
     this.log = log;
     this.machine = sharedMemory ? ShmPipe.machineId() : null;
     this.runId = runId;
-    this.token = token;
+    this.macKey = macKey;
+    // Ring files are named after the key, not the token: the names in /dev/shm are visible to every user.
+    this.ringPrefix = "cnemu-" + java.util.HexFormat.of().formatHex(ClusterKey.derive(macKey, "ring")).substring(0, 16)
+        + "-";
     this.selfAddress = system.address().toString();
     this.bindHost = bindHost;
     this.spinNanos = spinNanos;
@@ -186,9 +222,19 @@ public final class DataPlane {
       } catch (IOException e) {
         return; // closed
       }
+      if (!handshakes.tryAcquire()) {
+        closeQuietly(s); // a flood of connections: the run's peers connect once each, early
+        continue;
+      }
       track(s);
       // The handshake on a thread of its own: a connection that says nothing must not hold up the rest.
-      Thread h = new Thread(() -> handshake(s), "cnemu-data-handshake-" + runId);
+      Thread h = new Thread(() -> {
+        try {
+          handshake(s);
+        } finally {
+          handshakes.release();
+        }
+      }, "cnemu-data-handshake-" + runId);
       h.setDaemon(true);
       h.start();
     }
@@ -197,42 +243,107 @@ public final class DataPlane {
   private void handshake(Socket s) {
     try {
       s.setTcpNoDelay(true);
-      s.setSoTimeout(10_000); // the handshake
-      DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), BUFFER_BYTES));
-      if (in.readInt() != MAGIC || !java.security.MessageDigest.isEqual(
-          token.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-          in.readUTF().getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
-        closeQuietly(s); // not one of this run's peers
+      s.setSoTimeout(HANDSHAKE_MILLIS);
+      BufferedInputStream raw = new BufferedInputStream(s.getInputStream(), BUFFER_BYTES);
+      DataInputStream in = new DataInputStream(raw);
+      java.io.OutputStream out = s.getOutputStream();
+      if (in.readInt() != MAGIC) {
+        drop(s); // not a data plane peer
         return;
       }
-      int from = in.readInt();
-      int to = in.readInt();
-      String address = in.readUTF();
-      String ring = in.readUTF();
+      byte[] clientNonce = new byte[NONCE_BYTES];
+      in.readFully(clientNonce);
+      byte[] serverNonce = nonce();
+      out.write(serverNonce);
+      out.flush();
+      int headerLength = in.readUnsignedShort();
+      if (headerLength > MAX_HEADER_BYTES) {
+        drop(s);
+        return;
+      }
+      byte[] header = new byte[headerLength];
+      in.readFully(header);
+      byte[] proof = new byte[MAC_BYTES];
+      in.readFully(proof);
+      if (!java.security.MessageDigest.isEqual(proof, mac('c', clientNonce, serverNonce, header))) {
+        drop(s); // not one of this run's peers, or not a holder of the cluster key
+        return;
+      }
+      out.write(mac('s', clientNonce, serverNonce, header));
+      out.flush();
+      DataInputStream h = new DataInputStream(new java.io.ByteArrayInputStream(header));
+      int from = h.readInt();
+      int to = h.readInt();
+      String address = h.readUTF();
+      String ring = h.readUTF();
       s.setSoTimeout(POLL_MILLIS);
-      DataInputStream frames = in;
+      java.io.InputStream frames = raw;
       if (!ring.isEmpty()) {
-        java.nio.file.Path file = java.nio.file.Path.of(ring);
-        if (machine == null || !file.getFileName().toString().startsWith(ringPrefix())) {
-          closeQuietly(s); // not a ring of this run
+        java.nio.file.Path file = checkedRing(ring, from, to);
+        if (file == null) {
+          drop(s); // not a ring of this run's peer
           return;
         }
-        java.nio.MappedByteBuffer buf = ShmPipe.map(file, java.nio.file.Files.size(file));
+        java.nio.MappedByteBuffer buf = ShmPipe.map(file, ShmPipe.HEADER_BYTES + RING_BYTES);
         java.nio.file.Files.deleteIfExists(file); // both ends have it mapped: nothing left behind
-        frames = new DataInputStream(new ShmPipe.In(buf, in, () -> closed));
+        frames = new ShmPipe.In(buf, raw, () -> closed);
       }
       inbound.computeIfAbsent(key(from, to), k -> new CompletableFuture<>()).complete(new In(s, frames, address));
-    } catch (IOException e) {
-      closeQuietly(s);
+    } catch (IOException | RuntimeException e) {
+      drop(s);
     }
   }
 
-  private String ringPrefix() {
-    return "cnemu-" + token.substring(0, 16) + "-";
+  /**
+   * The ring file a peer names, if it is one this node would create for that pair: in the ring folder
+   * itself, under the exact name for nodes {@code from} and {@code to}, a regular file (not a link) owned
+   * by this JVM's user with owner-only permissions and the ring's size; null otherwise.
+   */
+  java.nio.file.Path checkedRing(String named, int from, int to) throws IOException {
+    java.nio.file.Path dir = ShmPipe.directory().toRealPath();
+    java.nio.file.Path expected = dir.resolve(ringPrefix + from + "-" + to);
+    java.nio.file.Path file = java.nio.file.Path.of(named);
+    if (machine == null || !file.isAbsolute() || !file.normalize().equals(file) || file.getParent() == null) return null;
+    if (!file.getParent().toRealPath().equals(dir) || !file.getFileName().equals(expected.getFileName())) return null;
+    var attrs = java.nio.file.Files.readAttributes(expected, java.nio.file.attribute.PosixFileAttributes.class,
+        java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    if (!attrs.isRegularFile() || attrs.size() != ShmPipe.HEADER_BYTES + RING_BYTES) return null;
+    if (!attrs.owner().getName().equals(System.getProperty("user.name"))) return null;
+    if (!attrs.permissions().equals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))) return null;
+    return expected;
+  }
+
+  private byte[] nonce() {
+    byte[] n = new byte[NONCE_BYTES];
+    random.nextBytes(n);
+    return n;
+  }
+
+  /** HMAC-SHA256 with the run's key over the side ('c' connecting, 's' accepting), both nonces and the header. */
+  byte[] mac(char side, byte[] clientNonce, byte[] serverNonce, byte[] header) {
+    try {
+      javax.crypto.Mac m = javax.crypto.Mac.getInstance("HmacSHA256");
+      m.init(new javax.crypto.spec.SecretKeySpec(macKey, "HmacSHA256"));
+      m.update((byte) side);
+      m.update(clientNonce);
+      m.update(serverNonce);
+      m.update(header);
+      return m.doFinal();
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    }
   }
 
   private static long key(int from, int to) {
     return ((long) from << 32) | (to & 0xffff_ffffL);
+  }
+
+  /** Closes a connection that failed its handshake and forgets it (a flood must not pile up sockets). */
+  private void drop(Socket s) {
+    closeQuietly(s);
+    synchronized (sockets) {
+      sockets.remove(s);
+    }
   }
 
   private void track(Socket s) {
@@ -249,6 +360,14 @@ public final class DataPlane {
     onLost.accept(address);
   }
 
+  static int getInt(byte[] b, int at) {
+    return ((b[at] & 0xff) << 24) | ((b[at + 1] & 0xff) << 16) | ((b[at + 2] & 0xff) << 8) | (b[at + 3] & 0xff);
+  }
+
+  static long getLong(byte[] b, int at) {
+    return ((long) getInt(b, at) << 32) | (getInt(b, at + 4) & 0xffff_ffffL);
+  }
+
   private static void closeQuietly(Socket s) {
     try {
       s.close();
@@ -257,7 +376,7 @@ public final class DataPlane {
     }
   }
 
-  private record In(Socket socket, DataInputStream in, String address) {}
+  private record In(Socket socket, java.io.InputStream in, String address) {}
 
   /**
    * This node's connections to the other nodes of the run, one per node, indexed by that node's lowest
@@ -268,6 +387,7 @@ public final class DataPlane {
     private final boolean pinThreads;
     private int[] via;
     private long spin; // polls before blocking only on a CPU of its own
+    private int stalledWindows; // -Dcnemu.test.stall-mid-frame-ms
     private long decodeNanos; // -Dcnemu.trace: time spent decoding frames
     private long transitNanos; // -Dcnemu.trace: waiting for frames already sent (meaningful on one machine)
     private Socket[] outSockets;
@@ -322,36 +442,65 @@ public final class DataPlane {
         if (via[q] != q) continue; // that node's connection is open already
         boolean sameMachine = machine != null && parts.length > 2 && parts[2].equals(machine);
         ClusterNode.HostPort hp = ClusterNode.HostPort.parse(hostPort);
-        try {
-          Socket s = new Socket();
-          s.setTcpNoDelay(true);
-          s.connect(new InetSocketAddress(hp.host(), hp.port()), 10_000);
-          track(s);
-          DataOutputStream o = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), BUFFER_BYTES));
-          o.writeInt(MAGIC);
-          o.writeUTF(token);
-          o.writeInt(self);
-          o.writeInt(q);
-          o.writeUTF(selfAddress);
-          java.nio.MappedByteBuffer ring = null;
-          if (sameMachine) {
-            java.nio.file.Path file = ShmPipe.directory().resolve(ringPrefix() + self + "-" + q);
+        // This node's side first: a ring it cannot create is its own error, not a lost peer.
+        java.nio.MappedByteBuffer ring = null;
+        String ringName = "";
+        if (sameMachine) {
+          java.nio.file.Path file;
+          try {
+            file = ShmPipe.directory().toRealPath().resolve(ringPrefix + self + "-" + q);
             synchronized (ringFiles) {
               ringFiles.add(file);
             }
             ring = ShmPipe.create(file, RING_BYTES);
-            o.writeUTF(file.toString());
-          } else {
-            o.writeUTF("");
+          } catch (IOException ex) {
+            throw new IllegalStateException("run " + runId + ": cannot create the shared-memory ring for node "
+                + addresses[q] + " on this node: " + ex.getMessage(), ex);
           }
+          ringName = file.toString();
+        }
+        Socket s = new Socket();
+        DataOutputStream o;
+        try {
+          s.setTcpNoDelay(true);
+          track(s);
+          s.connect(new InetSocketAddress(hp.host(), hp.port()), 10_000);
+          s.setSoTimeout(HANDSHAKE_MILLIS);
+          o = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), BUFFER_BYTES));
+          DataInputStream answers = new DataInputStream(s.getInputStream());
+          byte[] clientNonce = nonce();
+          o.writeInt(MAGIC);
+          o.write(clientNonce);
           o.flush();
-          outSockets[q] = s;
-          out[q] = ring == null ? o : new ShmPipe.Out(ring, o, () -> closed);
+          byte[] serverNonce = new byte[NONCE_BYTES];
+          answers.readFully(serverNonce);
+          java.io.ByteArrayOutputStream headerBytes = new java.io.ByteArrayOutputStream();
+          DataOutputStream h = new DataOutputStream(headerBytes);
+          h.writeInt(self);
+          h.writeInt(q);
+          h.writeUTF(selfAddress);
+          h.writeUTF(ringName);
+          byte[] header = headerBytes.toByteArray();
+          o.writeShort(header.length);
+          o.write(header);
+          o.write(mac('c', clientNonce, serverNonce, header));
+          o.flush();
+          byte[] proof = new byte[MAC_BYTES];
+          answers.readFully(proof);
+          if (!java.security.MessageDigest.isEqual(proof, mac('s', clientNonce, serverNonce, header))) {
+            closeQuietly(s);
+            throw new IllegalStateException("run " + runId + ": the data plane at " + hostPort + " did not prove the "
+                + "cluster key of node " + addresses[q]);
+          }
+          s.setSoTimeout(0); // this side only writes from now on
         } catch (IOException ex) {
+          closeQuietly(s);
           peerLost(addresses[q]);
           throw new IllegalStateException("run " + runId + ": cannot open the data connection to node "
               + addresses[q] + " at " + hostPort + ": " + ex.getMessage(), ex);
         }
+        outSockets[q] = s;
+        out[q] = ring == null ? o : new ShmPipe.Out(ring, o, () -> closed);
       }
       return remote;
     }
@@ -375,6 +524,10 @@ public final class DataPlane {
 
     /** Adds one frame to what goes to node {@code c} at the end of the window. */
     private void frame(int c, byte[] bytes) {
+      if (bytes.length > MAX_FRAME_BYTES) {
+        throw new IllegalStateException("a window message of " + bytes.length + " bytes exceeds the data plane's "
+            + "frame limit of " + MAX_FRAME_BYTES + " bytes");
+      }
       try {
         DataOutputStream o = pendingData[c];
         o.writeInt(bytes.length);
@@ -413,10 +566,20 @@ public final class DataPlane {
       java.io.OutputStream o = out[q];
       if (queued[q].get() == 0 && bytes.length <= DIRECT_BYTES) {
         try {
-          o.write(bytes);
+          if (STALL_MID_FRAME_MILLIS > 0 && stalledWindows < 2 && bytes.length > 8) {
+            stalledWindows++;
+            o.write(bytes, 0, 6); // the length and half the kind of the window's first frame
+            o.flush();
+            Thread.sleep(STALL_MID_FRAME_MILLIS);
+            o.write(bytes, 6, bytes.length - 6);
+          } else {
+            o.write(bytes);
+          }
           o.flush();
         } catch (IOException e) {
           failed(q);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
         return;
       }
@@ -456,35 +619,58 @@ public final class DataPlane {
           if (accepted == null) return null;
           in[c] = i = accepted;
         }
-        DataInputStream d = i.in();
+        java.io.InputStream d = i.in();
         if (spin > 0 && d.available() < 8) {
           long until = System.nanoTime() + spin; // latency only; never model time
           while (d.available() < 8 && System.nanoTime() < until) Thread.onSpinWait();
         }
-        int length;
-        while (true) {
-          try {
-            length = d.readInt();
-            break;
-          } catch (SocketTimeoutException timeout) {
-            if (closed) return null; // the run was stopped on this node
-          }
-        }
-        int kind = d.readInt();
+        byte[] head = header;
+        if (!readFully(d, head, 0, 8)) return null;
+        int length = getInt(head, 0);
+        int kind = getInt(head, 4);
         if (kind == BYE) return null;
-        long sentNanos = d.readLong();
+        if (kind != FRAME || length < 0 || length > MAX_FRAME_BYTES) {
+          throw new IllegalStateException("run " + runId + ": the data connection from node " + i.address()
+              + " is out of step (frame kind " + kind + ", " + length + " bytes; limit " + MAX_FRAME_BYTES + ")");
+        }
+        if (!readFully(d, head, 8, 8)) return null;
+        long sentNanos = getLong(head, 8);
         byte[] bytes = new byte[length];
-        d.readFully(bytes);
+        if (!readFully(d, bytes, 0, length)) return null;
         long t0 = System.nanoTime(); // diagnostics only
         Partition.Command m = (Partition.Command) serializer.fromBinary(bytes, scala.Option.empty());
         decodeNanos += System.nanoTime() - t0;
         transitNanos += Math.max(0, t0 - Math.max(sentNanos, entryNanos)); // waited for bytes already sent
         return m;
       } catch (IOException e) {
-        // A read that times out mid-frame is lost too: a live peer writes whole frames at once.
+        if (closed) return null; // stopped here: the socket was closed under the read
+        // the connection ended (EOF, reset) without BYE: the peer's node is gone
         peerLost(i != null ? i.address() : addresses[partition]);
         return null;
       }
+    }
+
+    private final byte[] header = new byte[16];
+
+    /**
+     * Reads exactly {@code len} bytes, however long the peer takes: a read timeout only checks whether
+     * this node stopped, and keeps what was read (a stalled frame continues where it stopped). False:
+     * the data plane was closed here.
+     */
+    private boolean readFully(java.io.InputStream d, byte[] b, int off, int len) throws IOException {
+      while (len > 0) {
+        int n;
+        try {
+          n = d.read(b, off, len);
+        } catch (SocketTimeoutException timeout) {
+          if (closed) return false;
+          continue;
+        }
+        if (n < 0) throw new java.io.EOFException("the peer closed the connection");
+        off += n;
+        len -= n;
+      }
+      return true;
     }
 
     @Override

@@ -59,19 +59,24 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     int running;
   }
 
-  /** @param log receives one line per run this node takes part in (null: silent) */
-  public static Behavior<Command> create(java.util.function.Consumer<String> log) {
+  /**
+   * @param security how this node's data plane connections prove the cluster key
+   * @param log receives one line per run this node takes part in (null: silent)
+   */
+  public static Behavior<Command> create(ClusterSecurity security, java.util.function.Consumer<String> log) {
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
-      return new NodeAgent(ctx, log);
+      return new NodeAgent(ctx, security, log);
     });
   }
 
+  private final ClusterSecurity security;
   private final java.util.function.Consumer<String> log;
   private final Map<String, HostedRun> runs = new HashMap<>();
 
-  private NodeAgent(ActorContext<Command> ctx, java.util.function.Consumer<String> log) {
+  private NodeAgent(ActorContext<Command> ctx, ClusterSecurity security, java.util.function.Consumer<String> log) {
     super(ctx);
+    this.security = security;
     this.log = log;
   }
 
@@ -105,7 +110,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         pinThreads = autoOrOff(c, "cnemu.cluster.data-plane.pin-threads");
         ActorRef<Command> self = getContext().getSelf();
         String runId = m.runId();
-        run.dataPlane = DataPlane.open(getContext().getSystem(), runId, m.dataToken(),
+        run.dataPlane = DataPlane.open(getContext().getSystem(), runId, security, m.dataToken(),
             c.getString("pekko.remote.artery.canonical.hostname"), c.getInt("cnemu.cluster.data-plane.port"),
             c.getDuration("cnemu.cluster.data-plane.spin-wait").toNanos(),
             autoOrOff(c, "cnemu.cluster.data-plane.shared-memory"), lostAddress -> self.tell(new RunLost(runId)),

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 /** The direct data plane over real loopback sockets: order, clean ends, lost peers, strangers. */
 class DataPlaneTest {
   static final String TOKEN = "0123456789abcdef0123456789abcdef";
+  static final ClusterSecurity SECURITY = TestKeys.sharedSecurity();
   ActorSystem<Void> system;
   DataPlane a;
   DataPlane b;
@@ -46,8 +47,8 @@ class DataPlaneTest {
           return Behaviors.same();
         })
         .build(), "coordinator", Props.empty());
-    a = DataPlane.open(system, "t", TOKEN, "127.0.0.1", 0, 0, false, lostAtNode::add, line -> {});
-    b = DataPlane.open(system, "t", TOKEN, "127.0.0.1", 0, 0, false, lostAtNode::add, line -> {});
+    a = DataPlane.open(system, "t", SECURITY, TOKEN, "127.0.0.1", 0, 0, false, lostAtNode::add, line -> {});
+    b = DataPlane.open(system, "t", SECURITY, TOKEN, "127.0.0.1", 0, 0, false, lostAtNode::add, line -> {});
   }
 
   @AfterEach
@@ -115,37 +116,85 @@ class DataPlaneTest {
   void aPeerThatVanishesIsALostNodeNamedByItsAddress() throws Exception {
     PartitionGroup.PeerTransport p1 = b.forNode(false);
     p1.open(endpoints(), coordinator);
-    String port = b.endpoint().substring(b.endpoint().indexOf(':') + 1, b.endpoint().indexOf(' '));
-    try (Socket s = new Socket("127.0.0.1", Integer.parseInt(port))) {
-      DataOutputStream o = new DataOutputStream(s.getOutputStream());
-      o.writeInt(DataPlane.MAGIC);
-      o.writeUTF(TOKEN);
-      o.writeInt(0);
-      o.writeInt(1);
-      o.writeUTF("pekko://cnemu@127.0.0.1:4711");
-      o.writeUTF(""); // no ring: frames on the socket
-      o.flush();
+    try (Socket s = connect(b)) {
+      handshake(s, b, 0, 1, "pekko://cnemu@127.0.0.1:4711", "");
     } // closed without BYE: the process died
     assertNull(p1.receive(0));
     assertEquals("pekko://cnemu@127.0.0.1:4711", lostAtCoordinator.get(10, TimeUnit.SECONDS));
     assertEquals(List.of("pekko://cnemu@127.0.0.1:4711"), lostAtNode);
   }
 
+  static Socket connect(DataPlane plane) throws java.io.IOException {
+    String ep = plane.endpoint();
+    Socket s = new Socket("127.0.0.1", Integer.parseInt(ep.substring(ep.indexOf(':') + 1, ep.indexOf(' '))));
+    s.setSoTimeout(10_000);
+    return s;
+  }
+
+  /**
+   * The connecting side's handshake, as a peer holding {@code keyOf}'s run key would do it; returns the
+   * stream to write frames on, or null when the accepting side did not prove the key back.
+   */
+  static DataOutputStream handshake(Socket s, DataPlane keyOf, int from, int to, String address, String ring)
+      throws java.io.IOException {
+    DataOutputStream o = new DataOutputStream(s.getOutputStream());
+    DataInputStream in = new DataInputStream(s.getInputStream());
+    byte[] cn = new byte[DataPlane.NONCE_BYTES];
+    new java.util.Random(1).nextBytes(cn);
+    o.writeInt(DataPlane.MAGIC);
+    o.write(cn);
+    o.flush();
+    byte[] sn = new byte[DataPlane.NONCE_BYTES];
+    in.readFully(sn);
+    java.io.ByteArrayOutputStream hb = new java.io.ByteArrayOutputStream();
+    DataOutputStream h = new DataOutputStream(hb);
+    h.writeInt(from);
+    h.writeInt(to);
+    h.writeUTF(address);
+    h.writeUTF(ring);
+    byte[] header = hb.toByteArray();
+    java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+    DataOutputStream a = new DataOutputStream(all);
+    a.writeShort(header.length);
+    a.write(header);
+    a.write(keyOf.mac('c', cn, sn, header));
+    o.write(all.toByteArray()); // one write: the server may close as soon as it has checked the MAC
+    o.flush();
+    byte[] proof = new byte[DataPlane.MAC_BYTES];
+    try {
+      in.readFully(proof);
+    } catch (java.io.EOFException e) {
+      return null;
+    }
+    return java.util.Arrays.equals(proof, keyOf.mac('s', cn, sn, header)) ? o : null;
+  }
+
+  /** One frame as Links writes it. */
+  static byte[] frame(Partition.Command m, ActorSystem<?> system) {
+    byte[] body = org.apache.pekko.serialization.SerializationExtension
+        .get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)).serialize(m).get();
+    return java.nio.ByteBuffer.allocate(16 + body.length).putInt(body.length).putInt(DataPlane.FRAME).putLong(0)
+        .put(body).array();
+  }
+
   @Test
-  void aConnectionWithoutTheRunsTokenIsDropped() throws Exception {
-    String port = b.endpoint().substring(b.endpoint().indexOf(':') + 1, b.endpoint().indexOf(' '));
-    try (Socket s = new Socket("127.0.0.1", Integer.parseInt(port))) {
-      s.setSoTimeout(10_000);
-      // one write: the server may close as soon as it has read the token
-      DataOutputStream o = new DataOutputStream(new java.io.BufferedOutputStream(s.getOutputStream()));
-      o.writeInt(DataPlane.MAGIC);
-      o.writeUTF("not-the-token");
-      o.writeInt(0);
-      o.writeInt(1);
-      o.writeUTF("pekko://intruder@127.0.0.1:1");
-      o.writeUTF("");
-      o.flush();
-      assertEquals(-1, new DataInputStream(s.getInputStream()).read(), "the server must close the connection");
+  void aConnectionWithoutTheRunsKeyIsDropped() throws Exception {
+    // another run's key (same cluster key, other token), and another cluster key (same token)
+    DataPlane otherRun = DataPlane.open(system, "t", SECURITY, "ffffffffffffffffffffffffffffffff", "127.0.0.1", 0, 0,
+        false, lostAtNode::add, line -> {});
+    DataPlane otherKey = DataPlane.open(system, "t",
+        ClusterSecurity.withKey(ClusterKey.load(TestKeys.other())), TOKEN, "127.0.0.1", 0, 0, false,
+        lostAtNode::add, line -> {});
+    try {
+      for (DataPlane stranger : List.of(otherRun, otherKey)) {
+        try (Socket s = connect(b)) {
+          assertNull(handshake(s, stranger, 0, 1, "pekko://intruder@127.0.0.1:1", ""));
+          assertEquals(-1, s.getInputStream().read(), "the server must close the connection");
+        }
+      }
+    } finally {
+      otherRun.close();
+      otherKey.close();
     }
     // the run's own peers still get through, and the stranger was never taken for partition 0
     PartitionGroup.PeerTransport p0 = a.forNode(false);
@@ -156,6 +205,153 @@ class DataPlaneTest {
     p0.flush();
     assertEquals(0, ((Partition.Sync) p1.receive(0)).fromPartition());
     assertFalse(lostAtCoordinator.isDone());
+  }
+
+  /**
+   * A frame that stalls mid-header for longer than the read timeout (a TCP retransmission between lab
+   * machines) arrives whole: no desynchronised stream, no lost node.
+   */
+  @Test
+  void aFrameStalledMidHeaderArrivesWholeAndIsNoLoss() throws Exception {
+    PartitionGroup.PeerTransport p1 = b.forNode(false);
+    p1.open(endpoints(), coordinator);
+    try (Socket s = connect(b)) {
+      DataOutputStream o = handshake(s, b, 0, 1, "pekko://cnemu@127.0.0.1:4712", "");
+      byte[] f = frame(new Partition.Sync(9, 0, 77, new int[] {0, 0}, new long[] {1, 2}, 3, 4), system);
+      CompletableFuture<Partition.Command> got = CompletableFuture.supplyAsync(() -> p1.receive(0));
+      o.write(f, 0, 2); // half of the length
+      o.flush();
+      Thread.sleep(500);
+      o.write(f, 2, 10); // the rest of the header, and two bytes of the body
+      o.flush();
+      Thread.sleep(500);
+      o.write(f, 12, f.length - 12);
+      o.flush();
+      Partition.Sync y = (Partition.Sync) got.get(10, TimeUnit.SECONDS);
+      assertEquals(9, y.window());
+      assertEquals(77, y.nextEventNanos());
+      assertFalse(lostAtCoordinator.isDone(), "a stalled frame is not a lost node");
+      o.write(java.nio.ByteBuffer.allocate(8).putInt(0).putInt(DataPlane.BYE).array());
+      o.flush();
+      assertNull(p1.receive(0));
+    }
+    assertFalse(lostAtCoordinator.isDone());
+    assertTrue(lostAtNode.isEmpty());
+  }
+
+  /**
+   * A length prefix far beyond the frame limit (from a peer that passed the handshake) fails the run as
+   * a protocol error on this node: no allocation of that size, and not reported as a lost peer.
+   */
+  @Test
+  void aHugeLengthPrefixFailsTheRunWithoutAllocatingIt() throws Exception {
+    PartitionGroup.PeerTransport p1 = b.forNode(false);
+    p1.open(endpoints(), coordinator);
+    try (Socket s = connect(b)) {
+      DataOutputStream o = handshake(s, b, 0, 1, "pekko://cnemu@127.0.0.1:4713", "");
+      o.write(java.nio.ByteBuffer.allocate(16).putInt(Integer.MAX_VALUE).putInt(DataPlane.FRAME).putLong(0).array());
+      o.flush();
+      IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+          () -> p1.receive(0));
+      assertTrue(e.getMessage().contains("out of step") && e.getMessage().contains(String.valueOf(Integer.MAX_VALUE)),
+          e.getMessage());
+    }
+    assertFalse(lostAtCoordinator.isDone(), "a protocol error is not a lost node");
+  }
+
+  /** A frame cut off by the end of the connection: the peer is gone (it is a lost node), nothing hangs. */
+  @Test
+  void aTruncatedFrameThenEofIsALostNode() throws Exception {
+    PartitionGroup.PeerTransport p1 = b.forNode(false);
+    p1.open(endpoints(), coordinator);
+    try (Socket s = connect(b)) {
+      DataOutputStream o = handshake(s, b, 0, 1, "pekko://cnemu@127.0.0.1:4714", "");
+      byte[] f = frame(new Partition.Sync(1, 0, 1, new int[] {0, 0}, new long[] {1, 2}, 3, 4), system);
+      o.write(f, 0, f.length - 3);
+      o.flush();
+    }
+    assertNull(p1.receive(0));
+    assertEquals("pekko://cnemu@127.0.0.1:4714", lostAtCoordinator.get(10, TimeUnit.SECONDS));
+  }
+
+  /** A peer may only name the ring file this node expects for the pair: not another path, not a link. */
+  @Test
+  void ringFilesAreCheckedByOwnerPathAndNameNotByPrefix() throws Exception {
+    DataPlane c = DataPlane.open(system, "ring", SECURITY, TOKEN, "127.0.0.1", 0, 0, true, lostAtNode::add,
+        line -> {});
+    try {
+      org.junit.jupiter.api.Assumptions.assumeTrue(c.endpoint().split(" ").length == 3, "no machine id here");
+      java.nio.file.Path dir = ShmPipe.directory().toRealPath();
+      String prefix = "cnemu-" + java.util.HexFormat.of().formatHex(ClusterKey.derive(SECURITY.dataPlaneKey(TOKEN),
+          "ring")).substring(0, 16) + "-";
+      java.nio.file.Path right = dir.resolve(prefix + "0-1");
+      java.nio.file.Path elsewhere = java.nio.file.Files.createTempDirectory("cnemu-ring").resolve(prefix + "0-1");
+      try {
+        ShmPipe.create(right, DataPlane.RING_BYTES);
+        ShmPipe.create(elsewhere, DataPlane.RING_BYTES);
+        assertEquals(right, c.checkedRing(right.toString(), 0, 1));
+        assertNull(c.checkedRing(elsewhere.toString(), 0, 1), "same name, other folder");
+        assertNull(c.checkedRing(right.toString(), 1, 0), "another pair's name");
+        assertNull(c.checkedRing(dir.resolve("x/../" + right.getFileName()).toString(), 0, 1), "not normalised");
+        java.nio.file.Files.delete(right);
+        java.nio.file.Files.createSymbolicLink(right, elsewhere);
+        assertNull(c.checkedRing(right.toString(), 0, 1), "a link to a file elsewhere");
+        java.nio.file.Files.delete(right);
+        java.nio.file.Files.createFile(right, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--")));
+        assertNull(c.checkedRing(right.toString(), 0, 1), "readable by others, wrong size");
+      } finally {
+        java.nio.file.Files.deleteIfExists(right);
+        java.nio.file.Files.deleteIfExists(elsewhere);
+      }
+    } finally {
+      c.close();
+    }
+  }
+
+  /** Garbage, huge handshake headers and a flood of idle connections: closed, no thread or fd left behind. */
+  @Test
+  void aFloodOfGarbageConnectionsLeavesNothingBehind() throws Exception {
+    long fds0 = openFds();
+    int threads0 = Thread.activeCount();
+    for (int i = 0; i < 1_000; i++) {
+      try (Socket s = connect(b)) {
+        s.setSoLinger(true, 0);
+        switch (i % 4) {
+          case 0 -> s.getOutputStream().write(new byte[] {'A', 'K', 'K', 'A', 1, (byte) 0xff, (byte) 0xff, (byte) 0xff,
+              0x7f});
+          case 1 -> {
+            DataOutputStream o = new DataOutputStream(s.getOutputStream());
+            o.writeInt(DataPlane.MAGIC);
+            o.write(new byte[DataPlane.NONCE_BYTES]);
+            o.writeShort(0xffff); // a header far over the limit
+          }
+          case 2 -> s.getOutputStream().write(new byte[1024]);
+          default -> { } // connect and leave
+        }
+      }
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while ((openFds() > fds0 + 5 || Thread.activeCount() > threads0 + 5) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertTrue(openFds() <= fds0 + 5, "file descriptors: " + fds0 + " before, " + openFds() + " after");
+    assertTrue(Thread.activeCount() <= threads0 + 5, "threads: " + threads0 + " before, " + Thread.activeCount());
+    // still serving the run's own peers
+    PartitionGroup.PeerTransport p0 = a.forNode(false);
+    PartitionGroup.PeerTransport p1 = b.forNode(false);
+    p0.open(endpoints(), coordinator);
+    p1.open(endpoints(), coordinator);
+    p0.send(1, new Partition.Sync(3, 0, 1, new int[] {0, 0}, new long[] {Long.MAX_VALUE, Long.MAX_VALUE}, 0, 0));
+    p0.flush();
+    assertEquals(3, ((Partition.Sync) p1.receive(0)).window());
+    assertFalse(lostAtCoordinator.isDone());
+  }
+
+  static long openFds() throws java.io.IOException {
+    try (var s = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+      return s.count();
+    }
   }
 
   @Test
@@ -181,8 +377,8 @@ class DataPlaneTest {
   }
 
   Pair pair(String run, boolean sharedMemory) throws Exception {
-    DataPlane c = DataPlane.open(system, run, TOKEN, "127.0.0.1", 0, 0, sharedMemory, lostAtNode::add, line -> {});
-    DataPlane d = DataPlane.open(system, run, TOKEN, "127.0.0.1", 0, 0, sharedMemory, lostAtNode::add, line -> {});
+    DataPlane c = DataPlane.open(system, run, SECURITY, TOKEN, "127.0.0.1", 0, 0, sharedMemory, lostAtNode::add, line -> {});
+    DataPlane d = DataPlane.open(system, run, SECURITY, TOKEN, "127.0.0.1", 0, 0, sharedMemory, lostAtNode::add, line -> {});
     if (sharedMemory) {
       org.junit.jupiter.api.Assumptions.assumeTrue(c.endpoint().split(" ").length == 3, "no machine id here");
     }
@@ -233,8 +429,10 @@ class DataPlaneTest {
       assertNull(p1.receive(0), "BYE through the ring");
       assertFalse(lostAtCoordinator.isDone());
       try (var files = java.nio.file.Files.list(ShmPipe.directory())) {
-        assertEquals(0, files.filter(f -> f.getFileName().toString().startsWith("cnemu-" + TOKEN.substring(0, 16)))
-            .count(), "ring files are deleted once both ends have them mapped");
+        String prefix = "cnemu-" + java.util.HexFormat.of().formatHex(ClusterKey.derive(SECURITY.dataPlaneKey(TOKEN),
+            "ring")).substring(0, 16);
+        assertEquals(0, files.filter(f -> f.getFileName().toString().startsWith(prefix)).count(),
+            "ring files are deleted once both ends have them mapped");
       }
     }
   }

@@ -46,6 +46,7 @@ class MultiJvmPholdTest {
     cmd.add("127.0.0.1:" + port);
     cmd.add("127.0.0.1:" + seedPort);
     cmd.add("1");
+    cmd.add(TestKeys.shared().toString());
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     procs.add(p);
     BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -91,7 +92,7 @@ class MultiJvmPholdTest {
     SimulationBuilder b = new SimulationBuilder(17, 0, 6, SimulationBuilder.Placement.BLOCK);
     Phold.build(p, b);
     SimulationResult r = ClusterNode.run(b, hocon(p), end, 1, ClusterNode.HostPort.parse("127.0.0.1:" + seedPort),
-        ClusterNode.HostPort.parse("127.0.0.1:" + freePort()), 3, true, null, "t1");
+        ClusterNode.HostPort.parse("127.0.0.1:" + freePort()), 3, true, TestKeys.sharedSecurity(), null, "t1");
     assertEquals(ref, Phold.outcome(r, p.lps()));
     assertTrue(r.batches() > 0, "events must have crossed nodes");
   }
@@ -109,7 +110,7 @@ class MultiJvmPholdTest {
     Phold.build(p, b);
     CausalityViolation v = assertThrows(CausalityViolation.class, () -> ClusterNode.run(b, hocon(p), 1_000_000, 1,
         ClusterNode.HostPort.parse("127.0.0.1:" + seedPort), ClusterNode.HostPort.parse("127.0.0.1:" + freePort()), 2,
-        true, null, "t4"));
+        true, TestKeys.sharedSecurity(), null, "t4"));
     assertTrue(v.getMessage().contains("declared lookahead 1000 ns"), v.getMessage());
   }
 
@@ -127,7 +128,7 @@ class MultiJvmPholdTest {
     ConfigFactory.invalidateCaches();
     try {
       SimulationResult r = ClusterNode.run(b, hocon(p), end, 1, ClusterNode.HostPort.parse("127.0.0.1:" + seedPort),
-          ClusterNode.HostPort.parse("127.0.0.1:" + freePort()), 2, true, null, "t3");
+          ClusterNode.HostPort.parse("127.0.0.1:" + freePort()), 2, true, TestKeys.sharedSecurity(), null, "t3");
       assertEquals(ref, Phold.outcome(r, p.lps()));
       assertTrue(r.batches() > 0, "events must have crossed nodes");
     } finally {
@@ -145,7 +146,7 @@ class MultiJvmPholdTest {
     Phold.build(p, b);
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> ClusterNode.run(b, hocon(p), 100_000, 1,
         ClusterNode.HostPort.parse("127.0.0.1:" + seedPort), ClusterNode.HostPort.parse("127.0.0.1:" + freePort()), 2, true,
-        null, "t2"));
+        TestKeys.sharedSecurity(), null, "t2"));
     assertTrue(e.getMessage().contains("0.0.0-other") && e.getMessage().contains("refusing"), e.getMessage());
   }
 }

@@ -1,9 +1,13 @@
 package org.cnemu.experiments.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.cnemu.emulator.cluster.ClusterKey;
 import org.cnemu.emulator.cluster.ClusterNode;
+import org.cnemu.emulator.cluster.ClusterSecurity;
 import org.cnemu.experiments.ExitCodes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -11,14 +15,65 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code cnemu cluster seed|worker}: long-lived nodes that host partitions of runs started elsewhere. */
+/** {@code cnemu cluster init|seed|worker}: the cluster key, and long-lived nodes that host partitions of runs started elsewhere. */
 @Command(name = "cluster", mixinStandardHelpOptions = true,
     description = {"Start a cnemu cluster node (see docs/cluster.md).",
-        "Start one seed, then workers on other machines, then: cnemu run FILE --cluster SEED_HOST:PORT"},
-    subcommands = {ClusterCommand.Seed.class, ClusterCommand.Worker.class})
+        "Once: cnemu cluster init, and copy the key folder to every lab machine. Then start one seed, then "
+            + "workers on other machines, then: cnemu run FILE --cluster SEED_HOST:PORT"},
+    subcommands = {ClusterCommand.Init.class, ClusterCommand.Seed.class, ClusterCommand.Worker.class})
 public final class ClusterCommand extends CommandGroup {
 
-  static int serve(CommandSpec spec, String bind, String seed, int threads, String role) {
+  /**
+   * How a node authenticates to its cluster: {@code --cluster-key DIR} (default: the user's config
+   * folder) or {@code --insecure}. Taken by {@code cluster seed|worker} and {@code run --cluster}.
+   */
+  public static final class SecurityOptions {
+    @Option(names = "--cluster-key", paramLabel = "DIR",
+        description = "Folder of the cluster key made by 'cnemu cluster init' (default: ~/.config/cnemu/cluster, "
+            + "or $XDG_CONFIG_HOME/cnemu/cluster).")
+    Path keyDirectory;
+
+    @Option(names = "--insecure",
+        description = "Plain TCP without authentication or encryption: anyone who can reach the ports can join, "
+            + "run and host. Only for throw-away clusters on one machine.")
+    boolean insecure;
+
+    /**
+     * The security this node runs with, checked against the node at {@code seed} (null: none to check);
+     * null after printing one line to stderr when the key is missing, unusable or not the seed's.
+     */
+    public ClusterSecurity resolve(CommandSpec spec, ClusterNode.HostPort seed) {
+      PrintWriter err = spec.commandLine().getErr();
+      if (insecure && keyDirectory != null) {
+        throw new ParameterException(spec.commandLine(), "--insecure and --cluster-key exclude each other");
+      }
+      ClusterSecurity security;
+      if (insecure) {
+        security = ClusterSecurity.insecure();
+      } else {
+        try {
+          security = ClusterSecurity.withKey(ClusterKey.load(directory()));
+        } catch (ClusterKey.KeyException e) {
+          err.println("error: " + e.getMessage());
+          err.flush();
+          return null;
+        }
+      }
+      String refused = seed == null ? null : security.probe(seed);
+      if (refused != null) {
+        err.println("error: " + refused);
+        err.flush();
+        return null;
+      }
+      return security;
+    }
+
+    Path directory() {
+      return keyDirectory != null ? keyDirectory : ClusterKey.defaultDirectory();
+    }
+  }
+
+  static int serve(CommandSpec spec, String bind, String seed, int threads, String role, SecurityOptions options) {
     ClusterNode.HostPort b;
     ClusterNode.HostPort s;
     try {
@@ -29,14 +84,17 @@ public final class ClusterCommand extends CommandGroup {
     }
     if (threads < 0) throw new ParameterException(spec.commandLine(), "--threads must be >= 0");
     int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    // A seed has nobody to check against; a worker checks the seed before it joins.
+    ClusterSecurity security = options.resolve(spec, role.equals("seed") ? null : s);
+    if (security == null) return ExitCodes.BAD_INPUT;
     PrintWriter out = spec.commandLine().getOut();
-    ActorSystem<Void> system = ClusterNode.serve(b, s, t, line -> {
+    ActorSystem<Void> system = ClusterNode.serve(b, s, t, security, line -> {
       out.println(line);
       out.flush();
     });
     Runtime.getRuntime().addShutdownHook(new Thread(system::terminate, "cnemu-cluster-stop"));
-    out.printf("cnemu %s listening at %s (seed %s, %d threads); Ctrl-C to stop%n", role, system.address(),
-        s.host() + ":" + s.port(), t);
+    out.printf("cnemu %s listening at %s (seed %s, %d threads, %s); Ctrl-C to stop%n", role, system.address(),
+        s.host() + ":" + s.port(), t, security.describe());
     out.flush();
     try {
       system.getWhenTerminated().toCompletableFuture().get();
@@ -53,6 +111,41 @@ public final class ClusterCommand extends CommandGroup {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
         description = "Dispatcher threads for this node's partitions; 0 = one per processor.")
     int threads;
+
+    @picocli.CommandLine.Mixin
+    SecurityOptions security;
+  }
+
+  @Command(name = "init", mixinStandardHelpOptions = true,
+      description = {"Make a new cluster key: a private key and its certificate in DIR/" + ClusterKey.FILE_NAME
+          + ", readable only by you. Copy the folder to the same place on every lab machine (docs/cluster.md)."})
+  static final class Init implements Callable<Integer> {
+    @Option(names = "--cluster-key", paramLabel = "DIR",
+        description = "Folder for the key (default: ~/.config/cnemu/cluster, or $XDG_CONFIG_HOME/cnemu/cluster).")
+    Path keyDirectory;
+
+    @Option(names = "--force", description = "Replace an existing key (every node then needs the new one).")
+    boolean force;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      Path dir = keyDirectory != null ? keyDirectory : ClusterKey.defaultDirectory();
+      ClusterKey key;
+      try {
+        key = ClusterKey.init(dir, force);
+      } catch (ClusterKey.KeyException e) {
+        spec.commandLine().getErr().println("error: " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf("cnemu: cluster key %s written to %s (owner-only); copy %s to every lab machine "
+          + "(docs/cluster.md)%n", key.fingerprint(), key.file(), dir);
+      out.flush();
+      return ExitCodes.OK;
+    }
   }
 
   @Command(name = "seed", mixinStandardHelpOptions = true,
@@ -70,7 +163,7 @@ public final class ClusterCommand extends CommandGroup {
 
     @Override
     public Integer call() {
-      return serve(spec, bind, bind, node.threads, "seed");
+      return serve(spec, bind, bind, node.threads, "seed", node.security);
     }
   }
 
@@ -91,7 +184,7 @@ public final class ClusterCommand extends CommandGroup {
 
     @Override
     public Integer call() {
-      return serve(spec, bind, seed, node.threads, "worker");
+      return serve(spec, bind, seed, node.threads, "worker", node.security);
     }
   }
 }

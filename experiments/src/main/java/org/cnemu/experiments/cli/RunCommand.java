@@ -73,6 +73,9 @@ public final class RunCommand implements Callable<Integer> {
           + "seed and workers, which stay warm from run to run.")
   boolean coordinateOnly;
 
+  @picocli.CommandLine.Mixin
+  ClusterCommand.SecurityOptions clusterSecurity;
+
   @Option(names = "--prometheus", paramLabel = "PORT",
       description = "Serve live metrics (Kamon) for Prometheus at http://HOST:PORT/metrics during the run.")
   Integer prometheusPort;
@@ -112,12 +115,17 @@ public final class RunCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--coordinate-only needs --cluster HOST:PORT");
     }
     if (cluster != null) {
+      ClusterNode.HostPort seedAt;
+      ClusterNode.HostPort bindAt;
       try {
-        target = new ExperimentRunner.ClusterTarget(ClusterNode.HostPort.parse(cluster), ClusterNode.HostPort.parse(bind),
-            nodes, !coordinateOnly);
+        seedAt = ClusterNode.HostPort.parse(cluster);
+        bindAt = ClusterNode.HostPort.parse(bind);
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), "--cluster/--bind: " + e.getMessage());
       }
+      var security = clusterSecurity.resolve(spec, seedAt); // null: refused, one line printed
+      if (security == null) return ExitCodes.BAD_INPUT;
+      target = new ExperimentRunner.ClusterTarget(seedAt, bindAt, nodes, !coordinateOnly, security);
     }
     if (prometheusPort != null && (prometheusPort < 1 || prometheusPort > 65535)) {
       throw new ParameterException(spec.commandLine(), "--prometheus must be a port between 1 and 65535");

@@ -13,7 +13,7 @@ import ch.qos.logback.core.status.NopStatusListener;
 /**
  * bin/cnemu's logging set up in code: the same as {@code logback.xml} (warnings and errors only, to
  * stderr, pattern {@code %level %logger{20}: %msg%n}, no status output, Pekko streams' materializer at
- * ERROR), without Joran's XML
+ * ERROR, the cluster transport's lines rate-limited by {@link RemoteLogLimit}), without Joran's XML
  * parsing, which took 0.4-0.7 s of every command's start-up (issue 7: whole-process speed).
  *
  * <p>Found by logback through {@code META-INF/services/ch.qos.logback.classic.spi.Configurator}. A
@@ -48,6 +48,11 @@ public final class FastLogbackConfigurator extends ContextAwareBase implements C
     // Artery's streams to a node that left or is leaving end with "Upstream failed ... connection has been
     // aborted" at WARN, after every cluster run; a lost node is reported by the run itself, with its name.
     lc.getLogger(QUIET_ON_LEAVE).setLevel(Level.ERROR);
+    // Whoever reaches a cluster port can make the transport log: at most 5 lines, then one a minute.
+    RemoteLogLimit limit = new RemoteLogLimit();
+    limit.setContext(lc);
+    limit.start();
+    lc.addTurboFilter(limit);
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 }

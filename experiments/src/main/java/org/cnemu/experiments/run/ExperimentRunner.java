@@ -50,9 +50,12 @@ public final class ExperimentRunner {
   /**
    * Run on a Pekko cluster reached through {@code seed}; this JVM joins at {@code bind} and hosts
    * partitions too. {@code nodes} = 0 uses every member that is up.
+   *
+   * @param hostPartitions whether this JVM hosts partitions too, or only coordinates
+   * @param security the cluster key or --insecure, already checked against the seed
    */
-  /** @param hostPartitions whether this JVM hosts partitions too, or only coordinates */
-  public record ClusterTarget(ClusterNode.HostPort seed, ClusterNode.HostPort bind, int nodes, boolean hostPartitions) {}
+  public record ClusterTarget(ClusterNode.HostPort seed, ClusterNode.HostPort bind, int nodes, boolean hostPartitions,
+      org.cnemu.emulator.cluster.ClusterSecurity security) {}
 
   /** Hooks for the terminal UI. */
   public interface Listener {
@@ -174,7 +177,8 @@ public final class ExperimentRunner {
           ? Simulation.run(builder, s.durationNanos(), threads, listener.progress(run, s.runs()), pekkoOverrides)
           : ClusterNode.run(builder, experiment.root().render(com.typesafe.config.ConfigRenderOptions.concise()),
               s.durationNanos(), threads, options.cluster().seed(), options.cluster().bind(), options.cluster().nodes(),
-              options.cluster().hostPartitions(), listener.progress(run, s.runs()), "run" + run);
+              options.cluster().hostPartitions(), options.cluster().security(), listener.progress(run, s.runs()),
+              "run" + run);
       Map<String, Object> sections = model.results(r);
       double seconds = (System.nanoTime() - startWall) / 1e9;
       Wall wall = new Wall(seconds, r.eventsPerWallSecond(), threads, r.barrierWaitShare(threads),

@@ -21,6 +21,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.cnemu.emulator.cluster.ClusterKey;
 import org.cnemu.experiments.Cli;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -56,6 +57,24 @@ class ClusterRunTest {
     }
   }
 
+  /** The cluster key every node of these tests uses, made once by `cnemu cluster init`. */
+  private static Path key;
+
+  static synchronized Path key() throws IOException {
+    if (key == null) {
+      Path dir = Files.createTempDirectory("cnemu-cluster-run-key");
+      key = dir.resolve("key");
+      Outcome init = cnemu("cluster", "init", "--cluster-key", key.toString());
+      assertEquals(0, init.code(), init.err());
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        ClusterKey.file(key).toFile().delete();
+        key.toFile().delete();
+        dir.toFile().delete();
+      }));
+    }
+    return key;
+  }
+
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
@@ -77,7 +96,7 @@ class ClusterRunTest {
     } else {
       cmd.addAll(List.of("--seed", "127.0.0.1:" + seedPort, "--bind", "127.0.0.1:" + port));
     }
-    cmd.addAll(List.of("--threads", "1"));
+    cmd.addAll(List.of("--threads", "1", "--cluster-key", key().toString()));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     Node node = new Node(p, "pekko://cnemu@127.0.0.1:" + port);
     nodes.add(node);
@@ -109,7 +128,17 @@ class ClusterRunTest {
 
   record Outcome(int code, String out, String err) {}
 
+  /** bin/cnemu in this JVM; a run on the cluster gets the tests' cluster key. */
   static Outcome cnemu(String... args) {
+    if (List.of(args).contains("--cluster")) {
+      List<String> a = new ArrayList<>(List.of(args));
+      try {
+        a.addAll(List.of("--cluster-key", key().toString()));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      args = a.toArray(String[]::new);
+    }
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code = Cli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));

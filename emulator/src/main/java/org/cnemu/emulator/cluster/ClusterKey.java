@@ -1,0 +1,244 @@
+package org.cnemu.emulator.cluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * The cluster key: one private key and its self-signed certificate, shared by every node of a lab's
+ * cluster, in a PKCS12 file that only its owner can read. Artery's {@code tls-tcp} transport presents it
+ * and trusts exactly it (mutual authentication), so a peer without the key never gets past the TLS
+ * handshake; the data plane's connections prove the key with an HMAC of a secret derived from it.
+ *
+ * <p>The keystore password is not a secret (it is {@link #STORE_PASSWORD}, as with an ssh key without a
+ * passphrase): the file's owner-only permissions protect the key, and {@link #load} refuses a file that
+ * others can read.
+ */
+public final class ClusterKey {
+  /** The key file inside the key folder. */
+  public static final String FILE_NAME = "cluster-key.p12";
+  static final String ALIAS = "cnemu-cluster";
+  static final String STORE_PASSWORD = "cnemu-cluster";
+  private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
+
+  /** A key that cannot be used: the message is one line for the user, naming the file and the fix. */
+  public static final class KeyException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public KeyException(String message) {
+      super(message);
+    }
+  }
+
+  private final Path file;
+  private final KeyStore store;
+  private final X509Certificate certificate;
+  private final byte[] dataPlaneSecret;
+
+  private ClusterKey(Path file, KeyStore store, X509Certificate certificate, byte[] dataPlaneSecret) {
+    this.file = file;
+    this.store = store;
+    this.certificate = certificate;
+    this.dataPlaneSecret = dataPlaneSecret;
+  }
+
+  /** {@code $XDG_CONFIG_HOME/cnemu/cluster}, else {@code ~/.config/cnemu/cluster}. */
+  public static Path defaultDirectory() {
+    String xdg = System.getenv("XDG_CONFIG_HOME");
+    Path config = xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute() ? Path.of(xdg)
+        : Path.of(System.getProperty("user.home"), ".config");
+    return config.resolve("cnemu").resolve("cluster");
+  }
+
+  /** The key file of a key folder. */
+  public static Path file(Path directory) {
+    return directory.resolve(FILE_NAME);
+  }
+
+  /**
+   * Generates a new cluster key in {@code directory} (created owner-only if missing) with the JDK's
+   * keytool: an EC P-256 key pair and a self-signed certificate valid for ten years.
+   *
+   * @param replace false: refuse when the folder already holds a key (the lab machines would lose it)
+   */
+  public static ClusterKey init(Path directory, boolean replace) throws KeyException, IOException {
+    Path file = file(directory);
+    if (Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !replace) {
+      throw new KeyException(file + ": a cluster key exists already (use --force to replace it; every node then "
+          + "needs the new one)");
+    }
+    if (!Files.isDirectory(directory)) {
+      Files.createDirectories(directory.toAbsolutePath().getParent());
+      Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+    } else {
+      // A folder that exists is the user's to set up: never change its permissions (it may be /tmp).
+      checkOwnedByMe(directory);
+      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(directory);
+      if (!OWNER_ONLY_DIR.containsAll(perms)) {
+        throw new KeyException(directory + ": others can use this folder (" + PosixFilePermissions.toString(perms)
+            + "); name a new folder (it is made owner-only) or run 'chmod 700 " + directory + "'");
+      }
+    }
+    // keytool writes next to the final name inside the owner-only folder, then the file is moved over.
+    Path tmp = directory.resolve(FILE_NAME + ".new");
+    Files.deleteIfExists(tmp);
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+        "-genkeypair", "-alias", ALIAS, "-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA",
+        "-validity", "3650", "-dname", "CN=cnemu cluster", "-storetype", "PKCS12", "-keystore", tmp.toString(),
+        "-storepass", STORE_PASSWORD, "-keypass", STORE_PASSWORD, "-noprompt"));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String output;
+    try (InputStream in = p.getInputStream()) {
+      output = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+    }
+    try {
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException("keytool did not finish within 60 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while keytool ran");
+    }
+    if (p.exitValue() != 0 || !Files.isRegularFile(tmp)) {
+      Files.deleteIfExists(tmp);
+      throw new IOException("keytool failed (exit " + p.exitValue() + "): " + output.lines().findFirst().orElse(""));
+    }
+    Files.setPosixFilePermissions(tmp, OWNER_ONLY_FILE);
+    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    return load(directory);
+  }
+
+  /**
+   * Loads the key of {@code directory}; refuses a missing key, one that others may read or that another
+   * user owns, and a file that is not a cluster key.
+   */
+  public static ClusterKey load(Path directory) throws KeyException {
+    Path file = file(directory);
+    if (!Files.exists(file)) {
+      throw new KeyException("no cluster key at " + file + ": run 'cnemu cluster init' (then copy the folder to every "
+          + "lab machine, docs/cluster.md), name another folder with --cluster-key, or use --insecure");
+    }
+    try {
+      checkOwnedByMe(file);
+      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+      Set<PosixFilePermission> others = EnumSet.copyOf(perms);
+      others.removeAll(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+          PosixFilePermission.OWNER_EXECUTE));
+      if (!others.isEmpty()) {
+        throw new KeyException(file + ": the cluster key is readable by others (" + PosixFilePermissions.toString(perms)
+            + "); run 'chmod 600 " + file + "'");
+      }
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      try (InputStream in = Files.newInputStream(file)) {
+        ks.load(in, STORE_PASSWORD.toCharArray());
+      }
+      if (!ks.isKeyEntry(ALIAS) || !(ks.getCertificate(ALIAS) instanceof X509Certificate cert)) {
+        throw new KeyException(file + ": not a cnemu cluster key (no entry '" + ALIAS + "'); run 'cnemu cluster init'");
+      }
+      PrivateKey key = (PrivateKey) ks.getKey(ALIAS, STORE_PASSWORD.toCharArray());
+      return new ClusterKey(file, ks, cert, derive(key.getEncoded(), "cnemu data plane v1"));
+    } catch (IOException | GeneralSecurityException | ClassCastException e) {
+      throw new KeyException(file + ": cannot read the cluster key: " + e.getMessage());
+    }
+  }
+
+  private static void checkOwnedByMe(Path path) throws KeyException, IOException {
+    String owner = Files.getOwner(path, LinkOption.NOFOLLOW_LINKS).getName();
+    String me = System.getProperty("user.name");
+    if (!owner.equals(me)) throw new KeyException(path + ": owned by " + owner + ", not by " + me + "; refusing to use it");
+  }
+
+  static byte[] derive(byte[] key, String label) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      return mac.doFinal(label.getBytes(StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    }
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  /** The first 16 hex digits of the certificate's SHA-256: tells two keys apart in messages and docs. */
+  public String fingerprint() {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()))
+          .substring(0, 16);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A secret that only holders of the cluster key can compute (the data plane's HMAC key, with the run's token). */
+  byte[] dataPlaneSecret() {
+    return dataPlaneSecret.clone();
+  }
+
+  /** TLS that presents this key and trusts only this key's certificate; mutual authentication. */
+  public SSLContext sslContext() {
+    try {
+      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(store, STORE_PASSWORD.toCharArray());
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      KeyStore trust = KeyStore.getInstance("PKCS12");
+      trust.load(null, null);
+      trust.setCertificateEntry(ALIAS, certificate);
+      tmf.init(trust);
+      SSLContext ctx = SSLContext.getInstance("TLSv1.3");
+      ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+      return ctx;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalStateException("cannot set up TLS with " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Artery over TLS with this key: applied above every other setting (files, -D properties), so that
+   * nothing but the command line's --insecure turns it off.
+   */
+  Config arteryConfig() {
+    String f = file.toAbsolutePath().toString();
+    return ConfigFactory.empty()
+        .withValue("pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp"))
+        .withValue("pekko.remote.artery.ssl.ssl-engine-provider",
+            ConfigValueFactory.fromAnyRef("org.apache.pekko.remote.artery.tcp.ConfigSSLEngineProvider"))
+        .withFallback(ConfigFactory.parseMap(java.util.Map.of(
+            "key-store", f, "trust-store", f, "key-store-password", STORE_PASSWORD, "key-password", STORE_PASSWORD,
+            "trust-store-password", STORE_PASSWORD, "protocol", "TLSv1.3",
+            "enabled-algorithms", List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384"),
+            "require-mutual-authentication", true,
+            // every node presents the same certificate: the key, not a host name, is the identity
+            "hostname-verification", false,
+            "random-number-generator", "")).atPath("pekko.remote.artery.ssl.config-ssl-engine"));
+  }
+}
