@@ -85,6 +85,13 @@ public final class BenchCommand extends CommandGroup {
       out.printf(Locale.ROOT, "median: sequential %,.0f events/s, engine %,.0f events/s, ratio engine/sequential %.2f%n",
           PholdBench.median(ms, PholdBench.Measurement::sequentialEventsPerSec),
           PholdBench.median(ms, PholdBench.Measurement::engineEventsPerSec), PholdBench.medianRatio(ms));
+      if (p == 1) {
+        // one partition runs on this thread: its CPU time leaves out the machine's other load
+        out.printf(Locale.ROOT, "median per CPU second of this thread: sequential %,.0f events/s, engine %,.0f events/s,"
+            + " ratio engine/sequential %.2f%n", PholdBench.median(ms, PholdBench.Measurement::sequentialEventsPerCpuSec),
+            PholdBench.median(ms, PholdBench.Measurement::engineEventsPerCpuSec),
+            PholdBench.median(ms, PholdBench.Measurement::cpuRatio));
+      }
       out.flush();
       return ExitCodes.OK;
     }
