@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 /** {@code cnemu bench phold}: the actor engine against the sequential reference, same process. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks of the engine itself.",
-    subcommands = {BenchCommand.Phold.class, BenchStarCommand.class})
+    subcommands = {BenchCommand.Phold.class, BenchStarCommand.class, BenchScaleCommand.class})
 public final class BenchCommand extends CommandGroup {
 
   /** PHOLD: events per wall second of the engine and of a sequential event loop, and their ratio. */
