@@ -116,10 +116,11 @@ final class LocalScheduler {
     final EventQueue q = queue;
     final Entity<?>[] es = entities;
     long n = 0;
-    while (q.peekTime() < untilNanos) {
-      int s = q.poll();
-      long t = q.time(s);
-      Entity e = es[q.target(s)];
+    long t;
+    while ((t = q.peekTime()) < untilNanos) {
+      long ticket = q.poll();
+      int s = EventQueue.slot(ticket);
+      Entity e = es[EventQueue.target(ticket)];
       if (t < e.clockNanos) {
         Channel ch = q.channel(s);
         throw CausalityViolation.of(refs[q.sender(s)].name, e.self.name, t, e.clockNanos, ch.lookaheadNanos,
