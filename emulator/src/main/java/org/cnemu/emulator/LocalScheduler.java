@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The sequential core of one partition: a heap of pending events over the partition's entities,
+ * The sequential core of one partition: a queue of pending events over the partition's entities,
  * processed strictly in (time, sender key, sender sequence) order up to the window's safe time.
  * Messages to other partitions are held in per-destination outboxes until the window ends.
  * No Pekko in here, so the loop can be benchmarked and tested on its own.
@@ -16,7 +16,7 @@ final class LocalScheduler {
   final RandomStreams streams;
   private final Entity<?>[] entities; // by global index; null where not local
   private final EntityRef<?>[] refs;
-  private final EventHeap heap = new EventHeap();
+  private final EventQueue queue = new EventQueue();
   @SuppressWarnings("unchecked")
   private final List<Event>[] outbox;
   private final long[] outboxMinNanos;
@@ -82,11 +82,12 @@ final class LocalScheduler {
       throw CausalityViolation.of(from.self.name, to.name, from.clockNanos + delayNanos, from.clockNanos,
           channel.lookaheadNanos, channel.name);
     }
-    Event ev = new Event(from.clockNanos + delayNanos, from.self.key, from.nextSeq++, to.index, from.self.index,
-        channel, msg);
     if (to.partition == partition) {
-      heap.add(ev);
+      // the hot path: straight into the queue's pooled slots, no event object
+      queue.add(from.clockNanos + delayNanos, from.self.key, from.nextSeq++, to.index, from.self.index, channel, msg);
     } else {
+      Event ev = new Event(from.clockNanos + delayNanos, from.self.key, from.nextSeq++, to.index, from.self.index,
+          channel, msg);
       if (!channel.crossPartition) {
         throw new IllegalStateException("entity " + from.self.name + " sent to " + to.name
             + " in another partition over a local channel; declare a Channel with a lookahead");
@@ -104,7 +105,7 @@ final class LocalScheduler {
         throw CausalityViolation.of(refs[ev.senderIndex].name, refs[ev.targetIndex].name, ev.timeNanos,
             safeFromNanos, ev.channel.lookaheadNanos, ev.channel.name);
       }
-      heap.add(ev);
+      queue.add(ev);
     }
   }
 
@@ -112,19 +113,24 @@ final class LocalScheduler {
   @SuppressWarnings({"unchecked", "rawtypes"})
   void runUntil(long untilNanos) {
     windowUntilNanos = untilNanos;
-    final EventHeap h = heap;
+    final EventQueue q = queue;
     final Entity<?>[] es = entities;
     long n = 0;
-    while (h.peekTime() < untilNanos) {
-      Event ev = h.poll();
-      Entity e = es[ev.targetIndex];
-      if (ev.timeNanos < e.clockNanos) {
-        throw CausalityViolation.of(refs[ev.senderIndex].name, e.self.name, ev.timeNanos, e.clockNanos,
-            ev.channel.lookaheadNanos, ev.channel.name);
+    long t;
+    while ((t = q.peekTime()) < untilNanos) {
+      long ticket = q.poll();
+      int s = EventQueue.slot(ticket);
+      Entity e = es[EventQueue.target(ticket)];
+      if (t < e.clockNanos) {
+        Channel ch = q.channel(s);
+        throw CausalityViolation.of(refs[q.sender(s)].name, e.self.name, t, e.clockNanos, ch.lookaheadNanos,
+            ch.name);
       }
-      e.clockNanos = ev.timeNanos;
+      Object msg = q.message(s);
+      q.release(s); // before the handler: its sends may reuse the slot
+      e.clockNanos = t;
       current = e;
-      e.onMessage(ev.message);
+      e.onMessage(msg);
       n++;
     }
     current = null;
@@ -133,11 +139,11 @@ final class LocalScheduler {
   }
 
   long nextEventNanos() {
-    return heap.peekTime();
+    return queue.peekTime();
   }
 
   int pendingEvents() {
-    return heap.size();
+    return queue.size();
   }
 
   /** Takes the outbox for partition {@code p} (empty array if nothing). */
@@ -172,8 +178,8 @@ final class LocalScheduler {
   /** Packets carried by events still pending: the "in flight" term of packet conservation. */
   long pendingPackets() {
     long[] sum = {0};
-    heap.forEach(ev -> {
-      if (ev.message instanceof CarriesPackets c) sum[0] += c.packetCount();
+    queue.forEachMessage(m -> {
+      if (m instanceof CarriesPackets c) sum[0] += c.packetCount();
     });
     return sum[0];
   }

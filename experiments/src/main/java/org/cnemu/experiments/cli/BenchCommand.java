@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 /** {@code cnemu bench phold}: the actor engine against the sequential reference, same process. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks of the engine itself.",
-    subcommands = {BenchCommand.Phold.class, BenchStarCommand.class})
+    subcommands = {BenchCommand.Phold.class, BenchStarCommand.class, BenchScaleCommand.class})
 public final class BenchCommand extends CommandGroup {
 
   /** PHOLD: events per wall second of the engine and of a sequential event loop, and their ratio. */
@@ -85,6 +85,13 @@ public final class BenchCommand extends CommandGroup {
       out.printf(Locale.ROOT, "median: sequential %,.0f events/s, engine %,.0f events/s, ratio engine/sequential %.2f%n",
           PholdBench.median(ms, PholdBench.Measurement::sequentialEventsPerSec),
           PholdBench.median(ms, PholdBench.Measurement::engineEventsPerSec), PholdBench.medianRatio(ms));
+      if (p == 1) {
+        // one partition runs on this thread: its CPU time leaves out the machine's other load
+        out.printf(Locale.ROOT, "median per CPU second of this thread: sequential %,.0f events/s, engine %,.0f events/s,"
+            + " ratio engine/sequential %.2f%n", PholdBench.median(ms, PholdBench.Measurement::sequentialEventsPerCpuSec),
+            PholdBench.median(ms, PholdBench.Measurement::engineEventsPerCpuSec),
+            PholdBench.median(ms, PholdBench.Measurement::cpuRatio));
+      }
       out.flush();
       return ExitCodes.OK;
     }

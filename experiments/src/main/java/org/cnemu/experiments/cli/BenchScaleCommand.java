@@ -1,0 +1,221 @@
+package org.cnemu.experiments.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.cnemu.emulator.Simulation;
+import org.cnemu.emulator.SimulationBuilder;
+import org.cnemu.emulator.SimulationResult;
+import org.cnemu.emulator.model.BuiltModel;
+import org.cnemu.emulator.model.ConfigProblem;
+import org.cnemu.emulator.model.ModelProvider;
+import org.cnemu.emulator.model.ModelRegistry;
+import org.cnemu.experiments.ExitCodes;
+import org.cnemu.experiments.config.EngineSettings;
+import org.cnemu.experiments.config.ExperimentLoader;
+import org.cnemu.experiments.config.ExperimentValidator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code cnemu bench scale}: the cost per event as the host count grows, with the same traffic at every
+ * size. N native hosts around one switch (40 Gbps / 1 us links), every host sending one 10 Gbps UDP flow
+ * of 1472 B datagrams to the next (a ring), profile hotcloud19; the virtual duration shrinks as N grows
+ * so every run delivers about the same number of packets. The experiment is generated in code (no file)
+ * and run in this process; the table gives wall and CPU nanoseconds per event of the simulation alone
+ * (model build and results excluded) and their ratio to the first size.
+ */
+@Command(name = "scale", mixinStandardHelpOptions = true,
+    description = {"Run the same traffic (a ring of 10 Gbps UDP flows, ~1.58 M delivered packets) on N hosts",
+        "for each N and print nanoseconds per event and their ratio to the first N."})
+public final class BenchScaleCommand implements Callable<Integer> {
+  /**
+   * Delivered packets per host per virtual millisecond in this scenario (a sending thread of 1472 B
+   * datagrams is CPU-bound at ~400 kpps; measured: 16 hosts, 260.4 ms, 1,656,032 packets). Sets the
+   * duration per N.
+   */
+  static final double DELIVERED_PER_HOST_PER_MS = 397.5;
+
+  @Option(names = "--hosts", split = ",", defaultValue = "16,64,256,1000,4000,10000",
+      description = "Host counts, comma-separated (default: ${DEFAULT-VALUE}).")
+  List<Integer> hosts;
+
+  @Option(names = "--packets", defaultValue = "1580000",
+      description = "Delivered packets to aim for in every run; sets each run's virtual duration (default: ${DEFAULT-VALUE}).")
+  long packets;
+
+  @Option(names = "--repeat", defaultValue = "1",
+      description = "Rounds over all sizes (alternating sizes); medians are reported (default: ${DEFAULT-VALUE}).")
+  int repeat;
+
+  @Option(names = "--partitions", defaultValue = "1", description = "Engine partitions (default: ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(names = "--threads", defaultValue = "0", description = "Dispatcher threads; 0 = one per processor (default).")
+  int threads;
+
+  @Spec
+  CommandSpec spec;
+
+  /** The virtual duration that delivers about {@code packets} on {@code hosts} hosts, in whole microseconds. */
+  static long durationNanos(int hosts, long packets) {
+    double ms = packets / (hosts * DELIVERED_PER_HOST_PER_MS);
+    return Math.max(1, Math.round(ms * 1000)) * 1000;
+  }
+
+  /** The experiment block of one size: the ring scenario of experiments/bench/star-*.conf. */
+  static Config experiment(int hosts, long durationNanos, int partitions) {
+    List<Map<String, Object>> flows = new ArrayList<>(hosts);
+    for (int i = 1; i <= hosts; i++) {
+      Map<String, Object> f = new LinkedHashMap<>();
+      f.put("id", "f" + i);
+      f.put("protocol", "udp");
+      f.put("src", "h" + i + "/c1");
+      f.put("dst", "h" + (i % hosts + 1) + "/c1");
+      f.put("message-size", "1472B");
+      f.put("rate", "10Gbps");
+      flows.add(f);
+    }
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put("name", "scale-" + hosts);
+    e.put("seed", 7);
+    e.put("duration", (durationNanos / 1000) + "us");
+    e.put("warmup", "0ms");
+    e.put("model", "kernel");
+    e.put("profile", "hotcloud19");
+    e.put("steering", "vanilla");
+    e.put("engine", Map.of("partitions", partitions));
+    e.put("topology", Map.of("stack", "native", "host-count", hosts, "link", Map.of("rate", "40Gbps", "delay", "1us")));
+    e.put("workloads", flows);
+    return ConfigValueFactory.fromMap(Map.of("experiment", e)).toConfig();
+  }
+
+  /** One measured run. */
+  record Point(int hosts, long durationNanos, long events, long delivered, double wallSeconds, double cpuSeconds) {
+    double wallNanosPerEvent() {
+      return wallSeconds * 1e9 / events;
+    }
+
+    double cpuNanosPerEvent() {
+      return cpuSeconds * 1e9 / events;
+    }
+  }
+
+  @Override
+  public Integer call() {
+    if (hosts.isEmpty() || hosts.stream().anyMatch(h -> h < 2)) {
+      throw new ParameterException(spec.commandLine(), "--hosts: every size must be >= 2");
+    }
+    if (packets < 1) throw new ParameterException(spec.commandLine(), "--packets must be >= 1");
+    if (repeat < 1) throw new ParameterException(spec.commandLine(), "--repeat must be >= 1");
+    if (partitions < 1) throw new ParameterException(spec.commandLine(), "--partitions must be >= 1");
+    if (threads < 0) throw new ParameterException(spec.commandLine(), "--threads must be >= 0");
+    PrintWriter out = spec.commandLine().getOut();
+    ExperimentLoader loader = new ExperimentLoader();
+    ModelRegistry models = new ModelRegistry();
+    ExperimentValidator validator = new ExperimentValidator(loader.reference(), models);
+    int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    out.printf(Locale.ROOT, "scale: ring of 10 Gbps UDP flows (1472 B), native, hotcloud19, %d partition(s), ~%,d delivered"
+        + " packets per run; %d processors, load average %.1f at start%n", partitions, packets,
+        Runtime.getRuntime().availableProcessors(), loadAverage());
+    out.flush();
+
+    // JIT warm-up on the smallest size, a tenth of the traffic; not reported
+    int smallest = hosts.stream().min(Integer::compare).orElseThrow();
+    Point warm = runOnce(loader, validator, models, smallest, Math.max(1, packets / 10), t);
+    if (warm == null) return ExitCodes.FAILURE;
+
+    List<List<Point>> byHost = new ArrayList<>();
+    for (int i = 0; i < hosts.size(); i++) byHost.add(new ArrayList<>());
+    for (int r = 0; r < repeat; r++) {
+      for (int i = 0; i < hosts.size(); i++) {
+        Point p = runOnce(loader, validator, models, hosts.get(i), packets, t);
+        if (p == null) return ExitCodes.FAILURE;
+        byHost.get(i).add(p);
+        out.printf(Locale.ROOT, "  round %d, N = %d: %,d events, %,d delivered in %.2f s wall, %.2f s CPU: %.0f ns/event (CPU %.0f)%n",
+            r + 1, p.hosts(), p.events(), p.delivered(), p.wallSeconds(), p.cpuSeconds(), p.wallNanosPerEvent(),
+            p.cpuNanosPerEvent());
+        out.flush();
+      }
+    }
+
+    out.printf(Locale.ROOT, "%n| N | virtual ms | events | delivered | wall s (simulation) | events / s | ns per event | vs N = %d"
+        + " | CPU ns per event | CPU vs N = %d |%n", hosts.get(0), hosts.get(0));
+    out.println("|---|---|---|---|---|---|---|---|---|---|");
+    double baseWall = 0;
+    double baseCpu = 0;
+    for (int i = 0; i < hosts.size(); i++) {
+      List<Point> ps = byHost.get(i);
+      Point any = ps.get(0);
+      double wall = median(ps.stream().mapToDouble(Point::wallSeconds).toArray());
+      double nsWall = median(ps.stream().mapToDouble(Point::wallNanosPerEvent).toArray());
+      double nsCpu = median(ps.stream().mapToDouble(Point::cpuNanosPerEvent).toArray());
+      if (i == 0) {
+        baseWall = nsWall;
+        baseCpu = nsCpu;
+      }
+      out.printf(Locale.ROOT, "| %,d | %.3f | %,d | %,d | %.2f | %.2f M | %.0f | %.2fx | %.0f | %.2fx |%n", any.hosts(),
+          any.durationNanos() / 1e6, any.events(), any.delivered(), wall, any.events() / wall / 1e6, nsWall,
+          nsWall / baseWall, nsCpu, nsCpu / baseCpu);
+    }
+    out.printf(Locale.ROOT, "(medians of %d; wall and CPU time of the simulation alone; CPU = this thread's%s; load average %.1f"
+        + " at the end)%n", repeat, partitions == 1 ? "" : ", which with several partitions leaves out the others",
+        loadAverage());
+    out.flush();
+    return ExitCodes.OK;
+  }
+
+  /** Builds and runs one size; null (after printing why) if the generated experiment or the run failed. */
+  private Point runOnce(ExperimentLoader loader, ExperimentValidator validator, ModelRegistry models, int n,
+      long packetsWanted, int threadCount) {
+    long duration = durationNanos(n, packetsWanted);
+    Config resolved = experiment(n, duration, partitions).withFallback(loader.reference()).resolve();
+    List<ConfigProblem> problems = validator.validate(resolved, "bench scale (N = " + n + ")");
+    if (!problems.isEmpty()) {
+      Output.problems(spec.commandLine().getErr(), problems);
+      return null;
+    }
+    Config experiment = resolved.getConfig("experiment");
+    EngineSettings s = EngineSettings.from(experiment);
+    ModelProvider provider = models.get(s.model());
+    SimulationBuilder builder = new SimulationBuilder(s.seed(), 0, s.partitions(), s.placement());
+    BuiltModel model = provider.build(experiment, builder);
+    ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+    long c0 = cpu.getCurrentThreadCpuTime();
+    long t0 = System.nanoTime(); // wall clock: this measures the emulator, not model time
+    SimulationResult r;
+    try {
+      r = Simulation.run(builder, s.durationNanos(), threadCount, null, ConfigFactory.empty());
+    } catch (RuntimeException e) {
+      spec.commandLine().getErr().println("error: N = " + n + ": run failed: " + e.getMessage());
+      return null;
+    }
+    double wall = (System.nanoTime() - t0) / 1e9;
+    double cpuSeconds = (cpu.getCurrentThreadCpuTime() - c0) / 1e9;
+    long delivered = BenchStarCommand.delivered(model.results(r));
+    return new Point(n, duration, r.events(), delivered, wall, cpuSeconds);
+  }
+
+  private static double median(double[] xs) {
+    double[] a = xs.clone();
+    Arrays.sort(a);
+    return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+  }
+
+  private static double loadAverage() {
+    return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+  }
+}
