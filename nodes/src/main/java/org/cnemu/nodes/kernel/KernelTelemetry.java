@@ -72,7 +72,13 @@ final class KernelTelemetry {
     pubFlowBytes = new long[n];
     latency = new Telemetry.Histogram[n];
     for (Sock k : h.socks) {
-      if (!k.sender) flowBytes[k.id] = t.counter(FLOW_BYTES, "flow", k.flow.id());
+      // a connection's goodput is what results.json calls its throughput: for request-response, the
+      // response bytes the client reads (under the connection's id), not the requests the server reads
+      if (!k.sender && k.flow.reverse()) {
+        flowBytes[k.id] = t.counter(FLOW_BYTES, "flow", h.spec.flows.get(k.flow.pair()).id());
+      } else if (!k.sender && k.flow.rr() == null) {
+        flowBytes[k.id] = t.counter(FLOW_BYTES, "flow", k.flow.id());
+      }
       if (k.latency != null) latency[k.id] = t.histogram(FLOW_LATENCY, "flow", k.flow.id());
     }
   }
