@@ -22,9 +22,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   public sealed interface Command extends org.cnemu.emulator.wire.WireMessage {}
 
-  /** From partition 0, now and then: virtual time settled and engine totals so far. */
-  public record Progress(long settledNanos, long events, long busyWallNanos, long batchesInFlight, long windows)
-      implements Command {}
+  /**
+   * From partition 0, now and then: virtual time settled and engine totals so far, measured at
+   * {@code atWallNanos} of partition 0's clock (rates use the sender's intervals: reports can queue
+   * and arrive together).
+   */
+  public record Progress(long settledNanos, long events, long busyWallNanos, long batchesInFlight, long windows,
+      long atWallNanos) implements Command {}
 
   public record PartitionFinished(int partition, List<EntityReport> reports, long events, long pendingEvents,
       long pendingPackets, long busyWallNanos, long windows, long batchesSent) implements Command {}
@@ -110,7 +114,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private Behavior<Command> onProgress(Progress m) {
     settledNanos = m.settledNanos();
     if (progress != null) progress.onProgress(Math.min(m.settledNanos(), endNanos), endNanos, m.events());
-    health.update(m, n, startWall);
+    health.update(m, n);
     return this;
   }
 
@@ -138,6 +142,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       reports.addAll(f.reports());
     }
     reports.sort(Comparator.comparingInt(EntityReport::index));
+    health.finish(endNanos, events, windows);
     if (progress != null) progress.onProgress(endNanos, endNanos);
     result.complete(new SimulationResult(endNanos, events, windows, batches, pending, pendingPackets, reports,
         n, windows * n, System.nanoTime() - startWall, busy, partitionThreads));

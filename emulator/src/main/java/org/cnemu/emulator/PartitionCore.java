@@ -141,7 +141,7 @@ final class PartitionCore {
       busy += x.busyWallNanosSoFar();
       for (int c : x.sentBatches()) inFlight += c;
     }
-    coordinator.tell(new Coordinator.Progress(settledNanos, events, busy, inFlight, windows));
+    coordinator.tell(new Coordinator.Progress(settledNanos, events, busy, inFlight, windows, now));
   }
 
   /** The run is over: events still in flight join the heap (they count as pending), then the reports. */

@@ -69,6 +69,7 @@ public final class Simulation {
     long startWall = System.nanoTime(); // wall section only
     LocalScheduler sched;
     long windows = 0;
+    EngineHealth health = new EngineHealth();
     try {
       sched = new LocalScheduler(0, builder, endNanos);
       sched.start();
@@ -80,10 +81,13 @@ public final class Simulation {
           sched.runUntil(until);
           if (Cancellation.requested()) throw RunInterrupted.at(until);
           if (progress != null) progress.onProgress(until, endNanos, sched.eventsProcessed);
+          long at = System.nanoTime(); // engine health only
+          health.update(new Coordinator.Progress(until, sched.eventsProcessed, at - startWall, 0, 1, at), 1);
           if (until >= endNanos || sched.nextEventNanos() >= endNanos) break;
         }
         sched.safeFromNanos = endNanos;
       }
+      health.finish(endNanos, sched.eventsProcessed, windows);
       List<EntityReport> reports = sched.reports();
       long wall = System.nanoTime() - startWall;
       if (progress != null) progress.onProgress(endNanos, endNanos);

@@ -51,7 +51,7 @@ class WireTest {
     assertEquals(peers, init.peers());
     assertEquals(c, init.coordinator());
     assertEquals(endpoints, init.dataEndpoints());
-    assertEquals(new Coordinator.Progress(3, 10, 20, 2, 9), roundTrip(new Coordinator.Progress(3, 10, 20, 2, 9)));
+    assertEquals(new Coordinator.Progress(3, 10, 20, 2, 9, 77), roundTrip(new Coordinator.Progress(3, 10, 20, 2, 9, 77)));
 
     Channel ch = WireAccess.channel("h1->switch", 4, 1_000, true);
     Event ev = new Event(12_345, StableIds.key("h1/nic"), 77, 9, 4, ch, "payload");

@@ -12,17 +12,34 @@ package org.cnemu.emulator.telemetry;
 public interface Telemetry {
   Telemetry NOOP = new Telemetry() {};
 
+  /** What a series' values are in; a backend exports base units (seconds, bytes). */
+  enum Unit {
+    /** A count or a ratio. */
+    NONE,
+    /** Values recorded in nanoseconds (exported in seconds). */
+    NANOSECONDS,
+    /** Values recorded in bytes. */
+    BYTES
+  }
+
+  /**
+   * One series: {@code name} without unit or {@code _total} suffix (the backend adds {@code _seconds},
+   * {@code _bytes}, {@code _total} as its conventions say), what its values are in, and a one-sentence
+   * description (Prometheus' HELP). The same name always comes with the same unit and help.
+   */
+  record Series(String name, Unit unit, String help) {}
+
   /** A value that is set (utilization, queue length). */
   interface Gauge {
     void set(double value);
   }
 
-  /** A monotonically increasing count (packets, drops, IRQs). */
+  /** A monotonically increasing count (packets, drops, IRQs, nanoseconds). */
   interface Counter {
     void add(long delta);
   }
 
-  /** A distribution (latencies in ns). */
+  /** A distribution (latencies). */
   interface Histogram {
     void record(long value);
   }
@@ -32,16 +49,15 @@ public interface Telemetry {
   Histogram NOOP_HISTOGRAM = v -> {};
 
   /** @param tags alternating key, value */
-  default Gauge gauge(String name, String... tags) {
+  default Gauge gauge(Series series, String... tags) {
     return NOOP_GAUGE;
   }
 
-  default Counter counter(String name, String... tags) {
+  default Counter counter(Series series, String... tags) {
     return NOOP_COUNTER;
   }
 
-  /** A histogram of nanosecond values. */
-  default Histogram histogram(String name, String... tags) {
+  default Histogram histogram(Series series, String... tags) {
     return NOOP_HISTOGRAM;
   }
 

@@ -18,7 +18,11 @@ public final class LiveMetrics implements AutoCloseable {
   /** Where and how to serve. */
   public record Settings(String host, int port, boolean instrumentActors, Config kamonOverrides) {}
 
-  private LiveMetrics() {}
+  private final long lingerNanos;
+
+  private LiveMetrics(long lingerNanos) {
+    this.lingerNanos = lingerNanos;
+  }
 
   public static LiveMetrics start(Settings s, Map<String, String> runTags) {
     Config config = s.kamonOverrides()
@@ -34,7 +38,7 @@ public final class LiveMetrics implements AutoCloseable {
       Kamon.initWithoutAttaching(config);
     }
     Telemetry.install(new KamonTelemetry(runTags));
-    return new LiveMetrics();
+    return new LiveMetrics(config.getDuration("cnemu.live.linger-after-run").toNanos());
   }
 
   /** Per-run tags (the run index changes between repetitions); only while live metrics are on. */
@@ -42,9 +46,15 @@ public final class LiveMetrics implements AutoCloseable {
     Telemetry.install(new KamonTelemetry(runTags));
   }
 
+  /** Keeps the endpoint up for {@code cnemu.live.linger-after-run} (the final values' scrape), then stops Kamon. */
   @Override
   public void close() {
     Telemetry.install(null);
+    try {
+      TimeUnit.NANOSECONDS.sleep(lingerNanos);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     try {
       scala.concurrent.Await.ready(Kamon.stop(),
           scala.concurrent.duration.Duration.create(10, TimeUnit.SECONDS));

@@ -5,11 +5,16 @@ import java.awt.Color;
 import java.awt.Font;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -49,15 +54,26 @@ final class Charts {
     Files.write(dir.resolve(base + ".png"), png);
     ByteArrayOutputStream svg = new ByteArrayOutputStream();
     VectorGraphicsEncoder.saveVectorGraphic(chart, svg, VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
-    Files.write(dir.resolve(base + ".svg"), svg.toByteArray());
+    Files.writeString(dir.resolve(base + ".svg"), compactSvg(svg.toString(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
     return new Plot(base, title, png);
+  }
+
+  private static final Pattern LONG_DECIMAL = Pattern.compile("(\\d\\.\\d)\\d+");
+
+  /**
+   * XChart draws every letter as an outline path with six-decimal coordinates: a tenth of a pixel is
+   * plenty (about 40 % smaller). The bulk of a chart's SVG is its text, so charts keep labels few.
+   */
+  static String compactSvg(String svg) {
+    return LONG_DECIMAL.matcher(svg).replaceAll("$1");
   }
 
   /** One bar per host/core, stacked usr/sys/irq/soft/idle: a saturated core is a bar without grey. */
   static CategoryChart coreUtilization(List<String> labels, Map<String, List<Double>> byCategory) {
-    int width = Math.max(800, Math.min(2400, 220 + 30 * labels.size()));
-    CategoryChart c = new CategoryChartBuilder().width(width).height(480).title("CPU utilization per core (mpstat categories)")
-        .xAxisTitle("host/core").yAxisTitle("% of core time").build();
+    // at most the page's width (1200 px): a wider PNG is shrunk in report.html and its text with it
+    int width = Math.max(800, Math.min(1200, 220 + 16 * labels.size()));
+    CategoryChart c = new CategoryChartBuilder().width(width).height(480).title("CPU time per core by mpstat category")
+        .xAxisTitle("host/core").yAxisTitle("share of the core's time (%)").build();
     style(c.getStyler());
     c.getStyler().setStacked(true);
     c.getStyler().setOverlapped(false);
@@ -72,10 +88,65 @@ final class Charts {
     return c;
   }
 
+  /**
+   * CPU used per host in cores (the sum over its cores of each category's share), stacked by mpstat
+   * category, idle left out: a topology too large for one bar per core.
+   */
+  static CategoryChart hostCpu(String title, List<String> hosts, Map<String, List<Double>> coresByCategory) {
+    int width = Math.max(800, Math.min(1200, 220 + 34 * hosts.size()));
+    CategoryChart c = new CategoryChartBuilder().width(width).height(480).title(title)
+        .xAxisTitle("host").yAxisTitle("CPU used (cores)").build();
+    style(c.getStyler());
+    c.getStyler().setXAxisTickMarkSpacingHint(14); // a label under every bar
+    c.getStyler().setStacked(true);
+    c.getStyler().setOverlapped(false);
+    c.getStyler().setYAxisMin(0.0);
+    c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    if (hosts.size() > 12) c.getStyler().setXAxisLabelRotation(90);
+    for (String cat : CATEGORIES) {
+      if (cat.equals("idle")) continue;
+      c.addSeries(cat, hosts, coresByCategory.get(cat)).setFillColor(CATEGORY_COLORS.get(cat));
+    }
+    return c;
+  }
+
+  /** Busy share (100 - idle, %) of each core of each host: rows are hosts, columns cores. */
+  static HeatMapChart coreHeatmap(String title, List<String> hosts, int cores, double[][] busyPct) {
+    HeatMapChart c = new HeatMapChartBuilder().width(Math.max(700, Math.min(1400, 260 + 34 * cores)))
+        .height(Math.max(300, 140 + 20 * hosts.size())).title(title).xAxisTitle("core").yAxisTitle("host").build();
+    c.getStyler().setBaseFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+    c.getStyler().setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+    c.getStyler().setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+    c.getStyler().setChartBackgroundColor(Color.WHITE);
+    c.getStyler().setChartTitleBoxVisible(false);
+    c.getStyler().setPlotBorderColor(new Color(0x999999));
+    c.getStyler().setMin(0);
+    c.getStyler().setMax(100);
+    c.getStyler().setRangeColors(new Color[] {new Color(0xF4F4F4), new Color(0xFDD49E), new Color(0xFC8D59),
+        new Color(0xB30000)});
+    c.getStyler().setShowValue(false);
+    c.getStyler().setYAxisTickMarkSpacingHint(12); // every host's name on its row
+    c.getStyler().setXAxisTickMarkSpacingHint(14);
+    c.getStyler().setHeatMapDecimalValueFormatter(v -> Json.fmt(v, 0) + " %");
+    List<Integer> xs = new ArrayList<>();
+    for (int k = 0; k < cores; k++) xs.add(k);
+    // XChart draws the first y category at the bottom: reverse, so the busiest host is the top row
+    List<String> ys = new ArrayList<>(hosts);
+    java.util.Collections.reverse(ys);
+    List<Number[]> cells = new ArrayList<>();
+    for (int h = 0; h < hosts.size(); h++) {
+      for (int k = 0; k < cores; k++) {
+        if (!Double.isNaN(busyPct[h][k])) cells.add(new Number[] {k, hosts.size() - 1 - h, busyPct[h][k]});
+      }
+    }
+    c.addSeries("busy %", xs, ys, cells);
+    return c;
+  }
+
   /** Throughput of each flow over virtual time. */
-  static XYChart throughputOverTime(Map<String, double[][]> seriesByFlow) {
-    XYChart c = new XYChartBuilder().width(900).height(480).title("Throughput per flow over time")
-        .xAxisTitle("virtual time (ms)").yAxisTitle("Gbps").build();
+  static XYChart throughputOverTime(String title, Map<String, double[][]> seriesByFlow) {
+    XYChart c = new XYChartBuilder().width(900).height(480).title(title)
+        .xAxisTitle("virtual time (ms)").yAxisTitle("throughput (Gbit/s)").build();
     style(c.getStyler());
     c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
     c.getStyler().setYAxisMin(0.0);
@@ -93,11 +164,15 @@ final class Charts {
 
   /** Latency CDF per flow: fraction of transactions at or below each latency (log latency axis). */
   static XYChart latencyCdf(Map<String, double[][]> cdfByFlow) {
-    XYChart c = new XYChartBuilder().width(900).height(480).title("Latency CDF per flow")
-        .xAxisTitle("latency (us, log scale)").yAxisTitle("fraction of transactions").build();
+    XYChart c = new XYChartBuilder().width(900).height(480).title("Latency CDF per flow (virtual time)")
+        .xAxisTitle("latency (log scale)").yAxisTitle("transactions at or below (%)").build();
     style(c.getStyler());
     c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Step);
     c.getStyler().setXAxisLogarithmic(true);
+    // a tick at every 1, 2 and 5 of each decade, labelled with its unit ("50 us", "2 ms")
+    c.getStyler().setXAxisLogarithmicDecadeOnly(false);
+    c.getStyler().setXAxisTickLabelsFormattingFunction(Charts::microsLogTick);
+    c.getStyler().setYAxisTickLabelsFormattingFunction(v -> Json.fmt(v * 100, 0));
     c.getStyler().setYAxisMin(0.0);
     c.getStyler().setYAxisMax(1.0);
     c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
@@ -112,11 +187,47 @@ final class Charts {
     return c;
   }
 
+  /** A log-axis tick in microseconds: labelled only at 1, 2 and 5 of a decade, in us, ms or s. */
+  static String microsLogTick(Double us) {
+    if (us == null || !(us > 0)) return "";
+    double decade = Math.pow(10, Math.floor(Math.log10(us) + 1e-9));
+    double lead = us / decade;
+    if (Math.abs(lead - Math.rint(lead)) > 1e-6 || !(Math.rint(lead) == 1 || Math.rint(lead) == 2 || Math.rint(lead) == 5)) {
+      return "";
+    }
+    if (us >= 1e6) return Json.fmt(us / 1e6, 3) + " s";
+    if (us >= 1e3) return Json.fmt(us / 1e3, 3) + " ms";
+    return Json.fmt(us, 3) + " us";
+  }
+
+  /** Goodput of each flow, sorted from the lowest: one point per flow, for runs with too many flows for bars. */
+  static XYChart throughputSorted(List<Double> gbps) {
+    List<Double> sorted = new ArrayList<>(gbps);
+    sorted.sort(null);
+    double[] x = new double[sorted.size()];
+    double[] y = new double[sorted.size()];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = i + 1;
+      y[i] = sorted.get(i);
+    }
+    XYChart c = new XYChartBuilder().width(900).height(480)
+        .title("Throughput of each of the " + x.length + " flows, lowest first")
+        .xAxisTitle("flows, sorted by throughput").yAxisTitle("throughput (Gbit/s)").build();
+    style(c.getStyler());
+    c.getStyler().setLegendVisible(false);
+    c.getStyler().setYAxisMin(0.0);
+    c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Step);
+    XYSeries s = c.addSeries("throughput", x, y);
+    s.setMarker(SeriesMarkers.NONE);
+    s.setLineColor(PALETTE[0]);
+    return c;
+  }
+
   /** Goodput of each flow as bars (when the results carry no time series). */
   static CategoryChart throughputBars(List<String> flows, List<Double> gbps) {
     int width = Math.max(700, Math.min(2400, 220 + 40 * flows.size()));
-    CategoryChart c = new CategoryChartBuilder().width(width).height(480).title("Throughput per flow")
-        .xAxisTitle("flow").yAxisTitle("Gbps").build();
+    CategoryChart c = new CategoryChartBuilder().width(width).height(480).title("Throughput (goodput) per flow")
+        .xAxisTitle("flow").yAxisTitle("throughput (Gbit/s)").build();
     style(c.getStyler());
     c.getStyler().setLegendVisible(false);
     c.getStyler().setYAxisMin(0.0);
@@ -128,7 +239,7 @@ final class Charts {
 
   /** Latency percentiles (p50, p90, ...) per flow, grouped by percentile. */
   static CategoryChart latencyPercentiles(List<String> percentiles, Map<String, List<Double>> byFlow) {
-    CategoryChart c = new CategoryChartBuilder().width(900).height(480).title("Latency percentiles per flow")
+    CategoryChart c = new CategoryChartBuilder().width(900).height(480).title("Latency percentiles per flow (virtual time)")
         .xAxisTitle("percentile").yAxisTitle("latency (us)").build();
     style(c.getStyler());
     c.getStyler().setYAxisMin(0.0);
@@ -149,8 +260,9 @@ final class Charts {
    * band (two series in the line's colour, not in the legend).
    */
   static XYChart sweep(String metric, String key, List<SweepLine> lines) {
-    XYChart c = new XYChartBuilder().width(800).height(460).title(metric + " vs " + key)
-        .xAxisTitle(key).yAxisTitle(metric + " (mean, 95% CI)").build();
+    String label = Metrics.label(metric);
+    XYChart c = new XYChartBuilder().width(800).height(460).title(capitalize(Metrics.words(metric)) + " vs " + key)
+        .xAxisTitle(key).yAxisTitle(label + ": mean, 95% CI").build();
     style(c.getStyler());
     c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
     c.getStyler().setErrorBarsColorSeriesColor(true);
@@ -178,15 +290,17 @@ final class Charts {
   }
 
   /**
-   * A metric against a categorical swept key ({@code x} of each line = index into {@code categories}):
-   * means joined by lines, 95% interval as error bars; a line has gaps where its group lacks a category.
+   * A metric against a categorical swept key (e.g. the steering policy; {@code x} of each line = index
+   * into {@code categories}): grouped bars of the means, one colour per line, the 95% interval as
+   * whiskers; a bar is missing where its group lacks a category.
    */
   static CategoryChart sweepCategorical(String metric, String key, List<SweepLine> lines, List<String> categories) {
-    CategoryChart c = new CategoryChartBuilder().width(800).height(460).title(metric + " vs " + key)
-        .xAxisTitle(key).yAxisTitle(metric + " (mean, 95% CI)").build();
+    String label = Metrics.label(metric);
+    CategoryChart c = new CategoryChartBuilder().width(800).height(460).title(capitalize(Metrics.words(metric)) + " vs " + key)
+        .xAxisTitle(key).yAxisTitle(label + ": mean, 95% CI").build();
     style(c.getStyler());
-    c.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
-    c.getStyler().setOverlapped(true);
+    c.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Bar);
+    c.getStyler().setOverlapped(false);
     c.getStyler().setErrorBarsColorSeriesColor(true);
     c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     c.getStyler().setLegendVisible(lines.size() > 1);
@@ -219,6 +333,10 @@ final class Charts {
     double[] err = new double[l.mean().length];
     for (int k = 0; k < err.length; k++) err[k] = Math.max(0, (l.high()[k] - l.low()[k]) / 2);
     return err;
+  }
+
+  static String capitalize(String s) {
+    return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
   }
 
   static String unique(List<String> used, String name) {

@@ -90,6 +90,17 @@ final class Html {
     return this;
   }
 
+  /** Opens a folded block (closed until clicked); {@link #foldClose} ends it. */
+  Html foldOpen(String summary) {
+    sb.append("<details><summary>").append(esc(summary)).append("</summary>\n");
+    return this;
+  }
+
+  Html foldClose() {
+    sb.append("</details>\n");
+    return this;
+  }
+
   Html details(String summary, String preformatted) {
     sb.append("<details><summary>").append(esc(summary)).append("</summary>\n<pre>").append(esc(preformatted))
         .append("</pre>\n</details>\n");

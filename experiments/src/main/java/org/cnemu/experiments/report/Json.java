@@ -115,7 +115,11 @@ final class Json {
     return n.toString();
   }
 
-  /** Numbers as written: integers plainly, decimals without exponent or trailing zeros. */
+  /**
+   * Numbers as written: integers plainly, decimals without exponent or trailing zeros, and binary
+   * floating-point noise rounded away: at most {@link #SIGNIFICANT_DIGITS} significant digits, so a mean of
+   * three 48.83 written as 48.830000000000005 reads 48.83.
+   */
   static String number(JsonNode n) {
     if (n.isIntegralNumber()) return n.bigIntegerValue().toString();
     BigDecimal d = n.decimalValue();
@@ -124,8 +128,11 @@ final class Json {
       if (Double.isNaN(v) || Double.isInfinite(v)) return String.valueOf(v);
       d = BigDecimal.valueOf(v);
     }
-    return plain(d);
+    return plain(d.round(new java.math.MathContext(SIGNIFICANT_DIGITS, java.math.RoundingMode.HALF_EVEN)));
   }
+
+  /** Digits a double carries in tables: 12 of its 15-17 keep every measured digit and drop the noise. */
+  static final int SIGNIFICANT_DIGITS = 12;
 
   static String plain(BigDecimal d) {
     String s = d.stripTrailingZeros().toPlainString();

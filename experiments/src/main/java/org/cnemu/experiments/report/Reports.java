@@ -28,6 +28,21 @@ public final class Reports {
   public static final int MAX_SWEEP_PLOTS = 60;
   /** Rows of a flows/hosts/devices/cores table shown in report.html; the CSV files have every row. */
   public static final int MAX_HTML_ROWS = 2000;
+  /** Up to this many cores, the CPU plot has one stacked bar per core; beyond, per-host bars and a heatmap. */
+  public static final int MAX_CORE_BARS = 64;
+  /** Hosts in the per-host CPU plot of a large topology (the busiest). */
+  public static final int MAX_HOST_BARS = 24;
+  /** Hosts (rows) in the per-core heatmap of a large topology (the busiest). */
+  public static final int MAX_HEATMAP_HOSTS = 32;
+  /** Up to this many flows, one throughput line each; beyond, the fastest and slowest {@link #EXTREME_FLOWS}. */
+  public static final int MAX_FLOW_LINES = 12;
+  static final int EXTREME_FLOWS = 5;
+  /** Up to this many flows, one throughput bar each; beyond, the sorted throughputs as one line. */
+  public static final int MAX_FLOW_BARS = 40;
+  /** Beyond this many cores, report.html lists the busiest cores only (cores.csv has them all). */
+  public static final int MAX_HTML_CORES = 64;
+  /** Tables longer than this are folded (click to expand) in report.html. */
+  static final int FOLD_ROWS = 40;
 
   private static final Set<String> RUN_SECTIONS = Set.of("experiment", "seed", "run", "virtual_end_ns", "complete",
       "error", "config", "engine", "flows", "cores", "hosts", "drops", "conservation", "wall", "devices");
@@ -69,23 +84,9 @@ public final class Reports {
     if (ts.size() > 0) written.add(csv(runDir, "timeseries.csv", ts));
 
     List<Charts.Plot> plots = new ArrayList<>();
-    if (!cores.isEmpty()) {
-      List<String> labels = new ArrayList<>();
-      Map<String, List<Double>> byCat = new LinkedHashMap<>();
-      for (String cat : Charts.CATEGORIES) byCat.put(cat, new ArrayList<>());
-      for (JsonNode c : cores) {
-        labels.add(Json.text(c.get("host")) + "/" + Json.text(c.get("core")));
-        for (String cat : Charts.CATEGORIES) {
-          Double v = Json.num(c.get(cat));
-          byCat.get(cat).add(v == null ? 0.0 : v);
-        }
-      }
-      plots.add(Charts.save(runDir, "cores", "CPU utilization per core, stacked by mpstat category",
-          Charts.coreUtilization(uniqueLabels(labels), byCat)));
-    }
+    if (!cores.isEmpty()) plots.addAll(corePlots(runDir, cores));
     if (!series.isEmpty()) {
-      plots.add(Charts.save(runDir, "throughput", "Throughput per flow over virtual time",
-          Charts.throughputOverTime(series)));
+      plots.add(throughputOverTime(runDir, series));
     } else {
       List<String> ids = new ArrayList<>();
       List<Double> gbps = new ArrayList<>();
@@ -95,7 +96,9 @@ public final class Reports {
         ids.add(Json.text(f.get("id")));
         gbps.add(g);
       }
-      if (!ids.isEmpty()) {
+      if (ids.size() > MAX_FLOW_BARS) {
+        plots.add(Charts.save(runDir, "throughput", "Throughput (goodput) of each flow, sorted", Charts.throughputSorted(gbps)));
+      } else if (!ids.isEmpty()) {
         plots.add(Charts.save(runDir, "throughput", "Throughput (goodput) per flow", Charts.throughputBars(uniqueLabels(ids), gbps)));
       }
     }
@@ -111,6 +114,102 @@ public final class Reports {
     Files.writeString(report, html, StandardCharsets.UTF_8);
     written.add(report);
     return written;
+  }
+
+  /**
+   * Per-core CPU plots. Up to {@link #MAX_CORE_BARS} cores: one stacked bar per core. Beyond (a topology of
+   * tens to thousands of hosts): CPU used per host in cores, stacked by category, for the
+   * {@link #MAX_HOST_BARS} busiest hosts, and a heatmap of the busy share of every core of the
+   * {@link #MAX_HEATMAP_HOSTS} busiest hosts (busiest = the highest busy core, then the most CPU used).
+   */
+  private static List<Charts.Plot> corePlots(Path dir, List<JsonNode> cores) throws IOException {
+    Map<String, List<JsonNode>> byHost = new LinkedHashMap<>();
+    for (JsonNode c : cores) byHost.computeIfAbsent(Json.text(c.get("host")), k -> new ArrayList<>()).add(c);
+    if (cores.size() <= MAX_CORE_BARS) {
+      List<String> labels = new ArrayList<>();
+      Map<String, List<Double>> byCat = new LinkedHashMap<>();
+      for (String cat : Charts.CATEGORIES) byCat.put(cat, new ArrayList<>());
+      for (JsonNode c : cores) {
+        labels.add(Json.text(c.get("host")) + "/" + Json.text(c.get("core")));
+        for (String cat : Charts.CATEGORIES) byCat.get(cat).add(share(c, cat));
+      }
+      return List.of(Charts.save(dir, "cores", "CPU time per core, stacked by mpstat category",
+          Charts.coreUtilization(uniqueLabels(labels), byCat)));
+    }
+    record HostLoad(String host, List<JsonNode> cores, double maxBusy, double used) {}
+    List<HostLoad> loads = new ArrayList<>();
+    for (Map.Entry<String, List<JsonNode>> e : byHost.entrySet()) {
+      double max = 0;
+      double used = 0;
+      for (JsonNode c : e.getValue()) {
+        double busy = 100 - share(c, "idle");
+        max = Math.max(max, busy);
+        used += busy / 100;
+      }
+      loads.add(new HostLoad(e.getKey(), e.getValue(), max, used));
+    }
+    List<HostLoad> ranked = new ArrayList<>(loads);
+    ranked.sort(java.util.Comparator.comparingDouble(HostLoad::maxBusy).thenComparingDouble(HostLoad::used).reversed());
+    int n = byHost.size();
+
+    List<HostLoad> bars = ranked.subList(0, Math.min(MAX_HOST_BARS, n));
+    List<String> hostLabels = new ArrayList<>();
+    Map<String, List<Double>> coresByCat = new LinkedHashMap<>();
+    for (String cat : Charts.CATEGORIES) coresByCat.put(cat, new ArrayList<>());
+    for (HostLoad l : bars) {
+      hostLabels.add(l.host());
+      for (String cat : Charts.CATEGORIES) {
+        double sum = 0;
+        for (JsonNode c : l.cores()) sum += share(c, cat) / 100;
+        coresByCat.get(cat).add(sum);
+      }
+    }
+    String which = bars.size() < n ? "the " + bars.size() + " busiest of " + n + " hosts" : "all " + n + " hosts";
+    Charts.Plot hostPlot = Charts.save(dir, "cores-hosts", "CPU used per host in cores, by mpstat category: " + which,
+        Charts.hostCpu("CPU used per host by mpstat category (" + which + ")", uniqueLabels(hostLabels), coresByCat));
+
+    List<HostLoad> rows = ranked.subList(0, Math.min(MAX_HEATMAP_HOSTS, n));
+    int width = 0;
+    for (HostLoad l : rows) width = Math.max(width, l.cores().size());
+    double[][] busy = new double[rows.size()][width];
+    List<String> rowLabels = new ArrayList<>();
+    for (int h = 0; h < rows.size(); h++) {
+      java.util.Arrays.fill(busy[h], Double.NaN);
+      rowLabels.add(rows.get(h).host());
+      List<JsonNode> cs = rows.get(h).cores();
+      for (int k = 0; k < cs.size(); k++) busy[h][k] = 100 - share(cs.get(k), "idle");
+    }
+    String whichRows = rows.size() < n ? "the " + rows.size() + " busiest of " + n + " hosts" : "all " + n + " hosts";
+    Charts.Plot heat = Charts.save(dir, "cores", "Busy share of each core (100 - idle, %): " + whichRows,
+        Charts.coreHeatmap("Busy share of each core, % (" + whichRows + ")", uniqueLabels(rowLabels), width, busy));
+    return List.of(heat, hostPlot);
+  }
+
+  private static double share(JsonNode core, String category) {
+    Double v = Json.num(core.get(category));
+    return v == null ? 0.0 : v;
+  }
+
+  /** Throughput over time: every flow, or for many flows the 5 with the highest and the 5 with the lowest mean. */
+  private static Charts.Plot throughputOverTime(Path dir, Map<String, double[][]> series) throws IOException {
+    if (series.size() <= MAX_FLOW_LINES) {
+      return Charts.save(dir, "throughput", "Throughput per flow over virtual time",
+          Charts.throughputOverTime("Throughput per flow over virtual time", series));
+    }
+    List<Map.Entry<String, double[][]>> byMean = new ArrayList<>(series.entrySet());
+    byMean.sort(java.util.Comparator.comparingDouble((Map.Entry<String, double[][]> e) -> mean(e.getValue()[1])).reversed());
+    Map<String, double[][]> shown = new LinkedHashMap<>();
+    for (int i = 0; i < EXTREME_FLOWS; i++) shown.put(byMean.get(i).getKey(), byMean.get(i).getValue());
+    for (int i = byMean.size() - EXTREME_FLOWS; i < byMean.size(); i++) shown.put(byMean.get(i).getKey(), byMean.get(i).getValue());
+    String title = "Throughput over virtual time: the " + EXTREME_FLOWS + " fastest and " + EXTREME_FLOWS + " slowest of "
+        + series.size() + " flows";
+    return Charts.save(dir, "throughput", title, Charts.throughputOverTime(title, shown));
+  }
+
+  private static double mean(double[] v) {
+    double s = 0;
+    for (double d : v) s += d;
+    return v.length == 0 ? 0 : s / v.length;
   }
 
   private static Path csv(Path dir, String name, Csv csv) throws IOException {
@@ -222,9 +321,14 @@ public final class Reports {
 
     conservation(h, r.get("conservation"));
 
+    // the plots first: the tables below can be thousands of rows
+    h.h(2, "Plots");
+    if (plots.isEmpty()) h.p("muted", "Nothing to plot: this run has no flows and no per-core figures.");
+    for (Charts.Plot p : plots) h.image(p.title(), p.png(), p.title() + " (" + p.base() + ".png, " + p.base() + ".svg)");
+
     h.h(2, "Flows");
     if (flowT.rows().isEmpty()) h.p("muted", "No flows in this run.");
-    else table(h, flowT, "flows.csv");
+    else table(h, flowT, "flows", "flows.csv");
 
     h.h(2, "Cores");
     if (coreT.rows().isEmpty()) {
@@ -235,7 +339,7 @@ public final class Reports {
 
     h.h(2, "Hosts: IRQs and softirqs");
     if (hostT.rows().isEmpty()) h.p("muted", "No per-host figures in this run.");
-    else table(h, hostT, "hosts.csv");
+    else table(h, hostT, "hosts", "hosts.csv");
 
     h.h(2, "Drops");
     dropsTable(h, r.get("drops"), dropT);
@@ -243,12 +347,8 @@ public final class Reports {
     if (devT != null) {
       h.h(2, "Devices");
       if (devT.rows().isEmpty()) h.p("muted", "The devices section is empty.");
-      else table(h, devT, "devices.csv");
+      else table(h, devT, "devices", "devices.csv");
     }
-
-    h.h(2, "Plots");
-    if (plots.isEmpty()) h.p("muted", "Nothing to plot: this run has no flows and no per-core figures.");
-    for (Charts.Plot p : plots) h.image(p.title(), p.png(), p.title() + " (" + p.base() + ".png, " + p.base() + ".svg)");
 
     h.h(2, "Engine statistics");
     scalars(h, r.get("engine"), "No engine section.");
@@ -299,14 +399,20 @@ public final class Reports {
     return h.close();
   }
 
-  /** A section table, cut at {@link #MAX_HTML_ROWS} rows (the CSV has them all). */
-  private static void table(Html h, Tables t, String csv) {
+  /**
+   * A section table, cut at {@link #MAX_HTML_ROWS} rows (the CSV has them all) and folded when longer
+   * than {@link #FOLD_ROWS}.
+   */
+  private static void table(Html h, Tables t, String what, String csv) {
     List<List<String>> rows = t.rows();
     if (rows.size() > MAX_HTML_ROWS) {
       h.p("muted", "First " + MAX_HTML_ROWS + " of " + rows.size() + " rows; all of them are in " + csv + ".");
       rows = rows.subList(0, MAX_HTML_ROWS);
     }
+    boolean fold = rows.size() > FOLD_ROWS;
+    if (fold) h.foldOpen(rows.size() + " " + what + " (click to expand; also in " + csv + ")");
     h.table(t.header(), rows, t.textColumns(), null);
+    if (fold) h.foldClose();
   }
 
   private static void conservation(Html h, JsonNode c) {
@@ -341,30 +447,38 @@ public final class Reports {
     }
   }
 
+  /** Cores with a busy column; saturated ones highlighted; for many cores, the busiest only. */
   private static void coresTable(Html h, Tables coreT) {
     int idleCol = coreT.header().indexOf("idle");
     List<String> header = new ArrayList<>(coreT.header());
-    List<List<String>> rows = new ArrayList<>();
-    List<String> classes = new ArrayList<>();
+    List<List<String>> source = coreT.rows();
     int saturated = 0;
     if (idleCol >= 0) {
       header.add("busy");
-      for (List<String> row : coreT.rows()) {
+      for (List<String> row : source) {
         BigDecimal idle = decimal(row.get(idleCol));
         if (idle != null && idle.doubleValue() <= SATURATED_IDLE_PCT) saturated++;
       }
     }
-    for (List<String> row : coreT.rows()) {
+    boolean busiestOnly = idleCol >= 0 && source.size() > MAX_HTML_CORES;
+    if (busiestOnly) {
+      List<List<String>> sorted = new ArrayList<>(source);
+      sorted.sort(java.util.Comparator.comparing((List<String> row) -> {
+        BigDecimal idle = decimal(row.get(idleCol));
+        return idle == null ? BigDecimal.valueOf(1000) : idle;
+      }));
+      source = sorted.subList(0, MAX_HTML_CORES);
+    }
+    List<List<String>> rows = new ArrayList<>();
+    List<String> classes = new ArrayList<>();
+    for (List<String> row : source) {
       if (rows.size() == MAX_HTML_ROWS) break;
       List<String> r = new ArrayList<>(row);
       String cls = null;
       if (idleCol >= 0) {
         BigDecimal idleExact = decimal(row.get(idleCol));
-        Double idle = idleExact == null ? null : idleExact.doubleValue();
-        r.add(idle == null ? "" : Json.plain(BigDecimal.valueOf(100).subtract(idleExact)));
-        if (idle != null && idle <= SATURATED_IDLE_PCT) {
-          cls = "hot";
-        }
+        r.add(idleExact == null ? "" : Json.plain(BigDecimal.valueOf(100).subtract(idleExact)));
+        if (idleExact != null && idleExact.doubleValue() <= SATURATED_IDLE_PCT) cls = "hot";
       }
       rows.add(r);
       classes.add(cls);
@@ -376,10 +490,15 @@ public final class Reports {
     }
     boolean[] left = coreT.textColumns();
     boolean[] l2 = java.util.Arrays.copyOf(left, header.size());
-    if (coreT.rows().size() > rows.size()) {
+    if (busiestOnly) {
+      h.p("muted", "The " + rows.size() + " busiest of " + coreT.rows().size() + " cores, busiest first; all of them are in cores.csv.");
+    } else if (coreT.rows().size() > rows.size()) {
       h.p("muted", "First " + rows.size() + " of " + coreT.rows().size() + " cores; all of them are in cores.csv.");
     }
+    boolean fold = rows.size() > FOLD_ROWS;
+    if (fold) h.foldOpen(rows.size() + " cores (click to expand)");
     h.table(header, rows, l2, classes);
+    if (fold) h.foldClose();
   }
 
   private static void dropsTable(Html h, JsonNode section, Tables dropT) {
@@ -500,7 +619,7 @@ public final class Reports {
         SweepData.Lines lines = d.lines(metric);
         if (lines.lines().isEmpty()) continue;
         String base = Charts.unique(usedFiles, "sweep-" + metric.replaceAll("[^A-Za-z0-9._-]+", "_"));
-        plots.add(Charts.save(sweepDir, base, metric + " vs " + d.keys().get(0),
+        plots.add(Charts.save(sweepDir, base, Charts.capitalize(Metrics.words(metric)) + " vs " + d.keys().get(0),
             lines.categories() == null ? Charts.sweep(metric, lines.axisTitle(), lines.lines())
                 : Charts.sweepCategorical(metric, lines.axisTitle(), lines.lines(), lines.categories())));
       }
@@ -535,6 +654,13 @@ public final class Reports {
     sum.add(List.of("complete", Boolean.toString(complete)));
     h.keyValues(sum);
 
+    h.h(2, "Plots");
+    if (plots.isEmpty()) h.p("muted", d.points().size() < 2 ? "One point only: nothing to draw against the swept key."
+        : "Nothing to plot.");
+    for (Charts.Plot p : plots) h.image(p.title(), p.png(), p.title() + " (" + p.base() + ".png, " + p.base() + ".svg)");
+    if (skipped > 0) h.p("muted", skipped + " more metrics are not plotted; they are in summary.csv.");
+
+
     h.h(2, "Points");
     List<String> ph = new ArrayList<>(List.of("point"));
     ph.addAll(d.keys());
@@ -558,11 +684,11 @@ public final class Reports {
     if (d.metricNames().isEmpty()) {
       h.p("muted", "No metrics in summary.json.");
     } else {
-      List<String> mh = new ArrayList<>(List.of("metric"));
+      List<String> mh = new ArrayList<>(List.of("metric", "name in summary.csv"));
       for (SweepData.Point p : d.points()) mh.add(d.label(p));
       List<List<String>> rows = new ArrayList<>();
       for (String m : d.metricNames()) {
-        List<String> row = new ArrayList<>(List.of(m));
+        List<String> row = new ArrayList<>(List.of(Metrics.label(m), m));
         for (SweepData.Point p : d.points()) {
           SweepData.Stat st = p.metrics().get(m);
           row.add(st == null ? "-" : st.cell());
@@ -570,15 +696,9 @@ public final class Reports {
         rows.add(row);
       }
       h.raw("<div style=\"overflow-x:auto\">\n");
-      h.table(mh, rows, new boolean[] {true}, null);
+      h.table(mh, rows, new boolean[] {true, true}, null);
       h.raw("</div>\n");
     }
-
-    h.h(2, "Plots");
-    if (plots.isEmpty()) h.p("muted", d.points().size() < 2 ? "One point only: nothing to draw against the swept key."
-        : "Nothing to plot.");
-    for (Charts.Plot p : plots) h.image(p.title(), p.png(), p.title() + " (" + p.base() + ".png, " + p.base() + ".svg)");
-    if (skipped > 0) h.p("muted", skipped + " more metrics are not plotted; they are in summary.csv.");
 
     h.h(2, "Files");
     StringBuilder files = new StringBuilder("<p><a href=\"summary.json\">summary.json</a>");

@@ -37,18 +37,32 @@
  *       object of objects whose keys become the {@code id} column).
  *   <li>{@code timeseries.csv} ({@code flow,t_ms,gbps}): when flows carry {@code throughput_series}, an
  *       array of {@code {"t_ms": 1.0, "gbps": 9.4}} objects or {@code [t_ms, gbps]} pairs.
- *   <li>{@code cores.png/.svg}: utilization per host/core stacked by mpstat category usr/sys/irq/soft/idle.
- *   <li>{@code throughput.png/.svg}: throughput per flow over virtual time when series exist, else one bar
- *       per flow.
- *   <li>{@code latency.png/.svg}: latency percentiles per flow, for flows with {@code latency_us}.
+ *   <li>{@code cores.png/.svg}: up to {@link org.cnemu.experiments.report.Reports#MAX_CORE_BARS} cores, one bar
+ *       per host/core stacked by mpstat category usr/sys/irq/soft/idle; beyond (tens to thousands of hosts), a
+ *       heatmap of the busy share (100 - idle) of every core of the
+ *       {@link org.cnemu.experiments.report.Reports#MAX_HEATMAP_HOSTS} busiest hosts (highest busy core first),
+ *       plus {@code cores-hosts.png/.svg}: CPU used per host in cores, stacked by category, for the
+ *       {@link org.cnemu.experiments.report.Reports#MAX_HOST_BARS} busiest hosts.
+ *   <li>{@code throughput.png/.svg}: throughput per flow over virtual time when series exist (beyond
+ *       {@link org.cnemu.experiments.report.Reports#MAX_FLOW_LINES} flows, the 5 with the highest and the 5
+ *       with the lowest mean), else one bar per flow (beyond
+ *       {@link org.cnemu.experiments.report.Reports#MAX_FLOW_BARS} flows, every flow's throughput sorted).
+ *   <li>{@code latency.png/.svg}: the latency CDF per flow (log axis, ticks at 1, 2 and 5 of each decade with
+ *       their unit), or the percentiles per flow when results carry no CDF.
  *   <li>{@code report.html}: one self-contained file (plots as base64 PNG, inline CSS, no external
  *       references): summary with a banner when {@code complete} is false, packet conservation (sent =
- *       delivered + dropped + in flight, balanced yes/no), flows, cores (saturated cores highlighted: idle
- *       &lt;= 5%), hosts IRQ/softirq, drops with total, devices, plots, engine and wall statistics, the
- *       model's own sections (e.g. {@code phold}), links to the files, the resolved config in a
- *       collapsible block. Tables longer than {@link org.cnemu.experiments.report.Reports#MAX_HTML_ROWS}
- *       rows are cut in the HTML (never in the CSV).
+ *       delivered + dropped + in flight, balanced yes/no), the plots, then the tables: flows, cores (saturated
+ *       cores highlighted: idle &lt;= 5%; beyond {@link org.cnemu.experiments.report.Reports#MAX_HTML_CORES}
+ *       cores the busiest only), hosts IRQ/softirq, drops with total, devices, engine and wall statistics, the
+ *       model's own sections (e.g. {@code phold}), links to the files, the resolved config in a collapsible
+ *       block. Tables longer than {@link org.cnemu.experiments.report.Reports#MAX_HTML_ROWS} rows are cut in
+ *       the HTML (never in the CSV); long ones are folded.
  * </ul>
+ * Numbers in CSV and HTML are written as in the JSON, without exponent, and rounded to 12 significant digits
+ * so that binary floating-point noise ({@code 48.830000000000005}) reads {@code 48.83}. Plot titles and axes
+ * name metrics in words with units ({@link org.cnemu.experiments.report.Metrics#label(String)}); the
+ * CSV keeps the stable names. SVGs draw text as outlines (XChart), so their size follows the amount of text:
+ * charts keep labels few, and coordinates are written to a tenth of a pixel.
  * CSV and HTML are byte-identical for the same results.json (PNG bytes can depend on font rendering).
  * Plots whose data is absent are not written (a PHOLD run gets CSV headers and report.html only).
  *
@@ -89,8 +103,8 @@
  * {@code point,KEY...,metric,mean,ci95_low,ci95_high,stddev,n}), {@code sweep-METRIC.png/.svg} (METRIC
  * with characters other than {@code [A-Za-z0-9._-]} replaced by {@code _}; the mean with 95% error bars,
  * plus a dashed band on a numeric axis; at most {@link org.cnemu.experiments.report.Reports#MAX_SWEEP_PLOTS}
- * plots), and {@code report.html} (points linking to their report.html when it exists, metric matrix,
- * plots, config).
+ * plots; a categorical key such as the steering policy as grouped bars with 95% whiskers), and
+ * {@code report.html} (plots, points linking to their report.html when it exists, metric matrix, config).
  *
  * <h2>Compare</h2>
  * Rows are every metric of A in order, then those only in B; {@code a}/{@code b} are null where absent,

@@ -62,8 +62,20 @@ class PrometheusEndpointTest {
     Files.writeString(file, "include required(file(\"" + Path.of("examples/rr-docker-overlay.conf").toAbsolutePath()
         + "\"))\nexperiment.duration = 1500ms\nexperiment.engine.partitions = 2\n");
     String body = scrapeDuringRun(file, "cnemu_core_busy_ratio{", "cnemu_flow_bytes_total{", "cnemu_irqs_total{",
-        "cnemu_softirqs_total{", "cnemu_flow_latency_ns_bucket{", "cnemu_engine_window_length_ns");
+        "cnemu_softirqs_total{", "cnemu_flow_latency_seconds_bucket{", "cnemu_engine_window_length_seconds");
     assertTrue(body.contains("category=\"soft\""), body);
+    // base units, counters end in _total, and every series says what it is
+    assertTrue(body.contains("# TYPE cnemu_flow_latency_seconds histogram"), body);
+    assertTrue(body.contains("le=\"1.0E-6\""), "latency buckets start at 1 us:\n" + body);
+    assertTrue(body.contains("# TYPE cnemu_engine_virtual_seconds_total counter"), body);
+    for (String line : body.split("\n")) {
+      if (line.startsWith("# TYPE cnemu_")) {
+        String name = line.split(" ")[2];
+        assertTrue(body.contains("# HELP " + name + " "), name + " has no HELP line");
+        if (line.endsWith(" counter")) assertTrue(name.endsWith("_total"), name);
+        assertTrue(!name.endsWith("_ns") && !name.contains("_ns_"), name + ": not a base unit");
+      }
+    }
     assertTrue(body.contains("experiment=\"rr-docker-overlay\""), body);
   }
 
@@ -91,7 +103,7 @@ class PrometheusEndpointTest {
     while (System.nanoTime() < deadline && !run.isDone()) {
       try {
         body = http.send(req, HttpResponse.BodyHandlers.ofString()).body();
-        if (body.contains("cnemu_engine_virtual_time_ns") && body.contains("cnemu_engine_events_total")) {
+        if (body.contains("cnemu_engine_virtual_time_seconds") && body.contains("cnemu_engine_events_total")) {
           seenWhileRunning = !run.isDone();
           break;
         }
@@ -104,6 +116,6 @@ class PrometheusEndpointTest {
     assertTrue(seenWhileRunning, "no cnemu series scraped during the run; last body:\n" + body);
     assertTrue(body.contains("experiment=\"quickstart\""), "series carry the experiment tag:\n" + body);
     assertTrue(body.contains("policy="), body);
-    assertTrue(body.contains("cnemu_engine_events_per_second"), body);
+    assertTrue(body.contains("cnemu_engine_virtual_seconds_total"), body);
   }
 }

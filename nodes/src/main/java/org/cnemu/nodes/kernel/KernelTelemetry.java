@@ -3,26 +3,40 @@ package org.cnemu.nodes.kernel;
 import java.util.HashMap;
 import java.util.Map;
 import org.cnemu.emulator.telemetry.Telemetry;
+import org.cnemu.emulator.telemetry.Telemetry.Series;
+import org.cnemu.emulator.telemetry.Telemetry.Unit;
 
 /**
- * Live metrics of one host's kernel (issue 5, "Live dashboards"), write-only: the model publishes
- * here and never reads anything back, and publishing schedules no event, so results are the same
- * with or without a backend. Instruments are looked up once (when the host's first core starts);
- * counters are published as deltas of the model's own totals at most every {@link #INTERVAL} of
- * virtual time, piggybacked on events the host processes anyway (never per packet). Only when a
- * backend other than {@link Telemetry#NOOP} is installed does a host allocate any of this.
+ * Live metrics of one host's kernel, write-only: the model publishes here and never reads anything
+ * back, and publishing schedules no event, so results are the same with or without a backend.
+ * Instruments are looked up once (when the host's first core starts); counters are published as
+ * deltas of the model's own totals at most every {@link #INTERVAL} of virtual time, piggybacked on
+ * events the host processes anyway (never per packet). Only when a backend other than
+ * {@link Telemetry#NOOP} is installed does a host allocate any of this.
  *
- * <p>Series: {@code cnemu_core_busy_ratio{host,core,category}} (share of the last interval, per
- * mpstat category usr/sys/irq/soft/idle), {@code cnemu_flow_bytes{flow}} (goodput bytes read by the
- * receiving application after warm-up, as {@code throughput_gbps} counts them), {@code cnemu_drops{host,place,reason}},
- * {@code cnemu_irqs{host}}, {@code cnemu_softirqs{host,kind}} (NET_RX, NET_TX), and
- * {@code cnemu_flow_latency_ns{flow}} (request-response / ping-pong transaction latency, recorded
- * per transaction after warm-up, the same values as {@code latency_us} in results.json).
+ * <p>Series (Prometheus names): {@code cnemu_core_busy_ratio{host,core,category}} (share of the last
+ * interval, per mpstat category usr/sys/irq/soft/idle), {@code cnemu_flow_bytes_total{flow}} (goodput
+ * bytes read by the receiving application after warm-up, as {@code throughput_gbps} counts them),
+ * {@code cnemu_drops_total{host,place,reason}}, {@code cnemu_irqs_total{host}},
+ * {@code cnemu_softirqs_total{host,kind}} (NET_RX, NET_TX), and {@code cnemu_flow_latency_seconds{flow}}
+ * (request-response / ping-pong transaction latency, recorded per transaction after warm-up, the same
+ * values as {@code latency_us} in results.json).
  */
 final class KernelTelemetry {
   /** Least virtual time between two publications of the same series. */
   static final long INTERVAL = 100_000;
   static final String[] CATEGORIES = {"usr", "sys", "irq", "soft", "idle"};
+
+  static final Series CORE_BUSY = new Series("cnemu_core_busy_ratio", Unit.NONE,
+      "Share of the last 100 us of virtual time a core spent in an mpstat category (usr, sys, irq, soft, idle).");
+  static final Series FLOW_BYTES = new Series("cnemu_flow", Unit.BYTES,
+      "Bytes the receiving application read after warm-up (goodput, as throughput_gbps counts them).");
+  static final Series DROPS = new Series("cnemu_drops", Unit.NONE, "Packets dropped, by host, place and reason.");
+  static final Series IRQS = new Series("cnemu_irqs", Unit.NONE, "Hardware interrupts taken (as /proc/interrupts).");
+  static final Series SOFTIRQS = new Series("cnemu_softirqs", Unit.NONE,
+      "Softirq invocations by kind, NET_RX or NET_TX (as /proc/softirqs).");
+  static final Series FLOW_LATENCY = new Series("cnemu_flow_latency", Unit.NANOSECONDS,
+      "Transaction latency of request-response and ping-pong flows in virtual time, after warm-up.");
 
   private final Telemetry t;
   private final HostKernel h;
@@ -44,22 +58,28 @@ final class KernelTelemetry {
     this.t = t;
     this.h = h;
     this.host = h.hs.id();
-    irqs = t.counter("cnemu_irqs", "host", host);
-    netRx = t.counter("cnemu_softirqs", "host", host, "kind", "NET_RX");
-    netTx = t.counter("cnemu_softirqs", "host", host, "kind", "NET_TX");
+    irqs = t.counter(IRQS, "host", host);
+    netRx = t.counter(SOFTIRQS, "host", host, "kind", "NET_RX");
+    netTx = t.counter(SOFTIRQS, "host", host, "kind", "NET_TX");
     // the host's drop places, registered up front so dashboards show them at 0
     for (String key : new String[] {"nic_ring|ring_full", "gro_cell|netdev_max_backlog", "backlog|netdev_max_backlog",
         "socket|rcvbuf_full"}) {
       String[] pr = key.split("\\|", 2);
-      drops.put(key, t.counter("cnemu_drops", "host", host, "place", pr[0], "reason", pr[1]));
+      drops.put(key, t.counter(DROPS, "host", host, "place", pr[0], "reason", pr[1]));
     }
     int n = h.socks.size();
     flowBytes = new Telemetry.Counter[n];
     pubFlowBytes = new long[n];
     latency = new Telemetry.Histogram[n];
     for (Sock k : h.socks) {
-      if (!k.sender) flowBytes[k.id] = t.counter("cnemu_flow_bytes", "flow", k.flow.id());
-      if (k.latency != null) latency[k.id] = t.histogram("cnemu_flow_latency_ns", "flow", k.flow.id());
+      // a connection's goodput is what results.json calls its throughput: for request-response, the
+      // response bytes the client reads (under the connection's id), not the requests the server reads
+      if (!k.sender && k.flow.reverse()) {
+        flowBytes[k.id] = t.counter(FLOW_BYTES, "flow", h.spec.flows.get(k.flow.pair()).id());
+      } else if (!k.sender && k.flow.rr() == null) {
+        flowBytes[k.id] = t.counter(FLOW_BYTES, "flow", k.flow.id());
+      }
+      if (k.latency != null) latency[k.id] = t.histogram(FLOW_LATENCY, "flow", k.flow.id());
     }
   }
 
@@ -78,7 +98,7 @@ final class KernelTelemetry {
 
     CoreGauges(int cpu, long now) {
       for (int i = 0; i < 5; i++) {
-        g[i] = t.gauge("cnemu_core_busy_ratio", "host", host, "core", Integer.toString(cpu), "category", CATEGORIES[i]);
+        g[i] = t.gauge(CORE_BUSY, "host", host, "core", Integer.toString(cpu), "category", CATEGORIES[i]);
       }
       lastAt = now;
       next = now + INTERVAL;
@@ -131,7 +151,7 @@ final class KernelTelemetry {
       Telemetry.Counter c = drops.get(key);
       if (c == null) {
         String[] pr = key.split("\\|", 2);
-        c = t.counter("cnemu_drops", "host", host, "place", pr[0], "reason", pr.length > 1 ? pr[1] : "");
+        c = t.counter(DROPS, "host", host, "place", pr[0], "reason", pr.length > 1 ? pr[1] : "");
         drops.put(key, c);
       }
       if (e.getValue() > prev) c.add(e.getValue() - prev);
@@ -158,7 +178,7 @@ final class KernelTelemetry {
       c = new Telemetry.Counter[peerByPort.length];
       pub = new long[peerByPort.length];
       for (int i = 0; i < peerByPort.length; i++) {
-        c[i] = t.counter("cnemu_drops", "host", switchId, "place", switchId + "_port_" + peerByPort[i], "reason",
+        c[i] = t.counter(DROPS, "host", switchId, "place", switchId + "_port_" + peerByPort[i], "reason",
             "queue_full");
       }
     }

@@ -30,8 +30,19 @@ class TelemetryTest {
       return b.append('}').toString();
     }
 
+    /** Every series by name: one name is always declared with the same unit and help text. */
+    final Map<String, Series> declared = new ConcurrentHashMap<>();
+
+    private String declare(Series s) {
+      Series before = declared.putIfAbsent(s.name(), s);
+      if (before != null && !before.equals(s)) problems.add(s + " declared differently before: " + before);
+      if (s.help().isBlank()) problems.add(s.name() + " has no help text");
+      return s.name();
+    }
+
     @Override
-    public Gauge gauge(String name, String... tags) {
+    public Gauge gauge(Series s, String... tags) {
+      String name = declare(s);
       String k = key(name, tags);
       gauges.putIfAbsent(k, Double.NaN);
       return v -> {
@@ -42,7 +53,8 @@ class TelemetryTest {
     }
 
     @Override
-    public Counter counter(String name, String... tags) {
+    public Counter counter(Series s, String... tags) {
+      String name = declare(s);
       AtomicLong a = counters.computeIfAbsent(key(name, tags), x -> new AtomicLong());
       String k = key(name, tags);
       return d -> {
@@ -52,7 +64,8 @@ class TelemetryTest {
     }
 
     @Override
-    public Histogram histogram(String name, String... tags) {
+    public Histogram histogram(Series s, String... tags) {
+      String name = declare(s);
       AtomicLong a = histograms.computeIfAbsent(key(name, tags), x -> new AtomicLong());
       return v -> a.incrementAndGet();
     }
@@ -112,13 +125,13 @@ class TelemetryTest {
             (String) d.get("reason"));
         assertEquals(((Number) d.get("packets")).longValue(), rec.counter(k), name + " " + k);
       }
-      assertTrue(rec.has(rec.counters, "cnemu_flow_bytes{flow="), name);
-      long bytes = rec.counters.entrySet().stream().filter(x -> x.getKey().startsWith("cnemu_flow_bytes"))
+      assertTrue(rec.has(rec.counters, "cnemu_flow{flow="), name);
+      long bytes = rec.counters.entrySet().stream().filter(x -> x.getKey().startsWith("cnemu_flow{"))
           .mapToLong(x -> x.getValue().get()).sum();
       assertTrue(bytes > 0, name + " flow bytes");
       if (name.startsWith("examples/")) {
         long tx = r.list("flows").stream().mapToLong(f -> ((Number) f.get("transactions")).longValue()).sum();
-        long recorded = rec.histograms.entrySet().stream().filter(x -> x.getKey().startsWith("cnemu_flow_latency_ns{flow="))
+        long recorded = rec.histograms.entrySet().stream().filter(x -> x.getKey().startsWith("cnemu_flow_latency{flow="))
             .mapToLong(x -> x.getValue().get()).sum();
         assertEquals(tx, recorded, name + ": one latency per transaction after warm-up");
       }
