@@ -64,6 +64,9 @@ final class TuningKeys {
       if (e.getValue() instanceof com.typesafe.config.ConfigObject child && !allowed(p)) {
         if (child.isEmpty()) continue;
         walk(p, child, file, problems);
+      } else if (e.getValue().valueType() == com.typesafe.config.ConfigValueType.NULL) {
+        problems.add(Problems.at(e.getValue().origin(), file, ConfigUtil.joinPath(p),
+            "null would remove a setting the actor system needs; set a value or leave the key out"));
       } else if (!allowed(p)) {
         problems.add(Problems.at(e.getValue().origin(), file, ConfigUtil.joinPath(p), "not a tuning key an"
             + " experiment may set; listeners, addresses, ports, transport, TLS, serialization and metrics endpoints"
