@@ -29,7 +29,9 @@ import org.cnemu.emulator.model.ModelRegistry;
  *       {@link Units#kindOf}) makes the key a quantity of that kind: the value must be a string with a
  *       unit of that kind, never a bare number, never negative;
  *   <li>a number default that is not negative makes negative values an error (counts, fractions); a
- *       whole-number default requires a whole number.
+ *       whole-number default requires a whole number;
+ *   <li>a well-typed value must lie in the key's declared domain ({@code cnemu.domain}, see
+ *       {@link Domains}): the range of a number or quantity, the valid values of a string.
  * </ul>
  *
  * <p>Lists of objects and objects of user-named children take their element shape from templates
