@@ -212,6 +212,7 @@ class HostileInputTest {
         kernel("topology.hosts.h1.containers = [c1, c2], workloads = [ { src = \"h1/c2\", dst = \"h2\" } ]"),
         kernel("compare.steering = [vanilla, mflow], steering-settings.mflow.batch = 1"),
         phold("phold { lps = 1, population = 0 }"),
+        phold("output.dir = \"target/\"${experiment.name}\"-\"${experiment.name}"),
     };
     for (String text : ok) {
       Path f = TestFiles.write(dir, "ok.conf", text);
@@ -248,6 +249,17 @@ class HostileInputTest {
       cases.add(new String[] {incFifo.toString(), fifo + ": not a regular file"});
     }
     cases.add(new String[] {dir.toString(), dir + ": is a directory"});
+    // substitutions that expand exponentially ("billion laughs"): refused before HOCON resolves them
+    StringBuilder laughs = new StringBuilder("experiment.x.a = \"xxxxxxxx\"\n");
+    for (char c = 'b'; c <= 'i'; c++) {
+      laughs.append("experiment.x.").append(c).append(" = ").append(("${experiment.x." + (char) (c - 1) + "}").repeat(8))
+          .append('\n');
+    }
+    Path l = TestFiles.write(dir, "laughs.conf", laughs.toString());
+    cases.add(new String[] {l.toString(), l + ":8: experiment.x.h: its substitutions (${...}) expand to more than"});
+    Path doubling = TestFiles.write(dir, "doubling.conf", "experiment.name = \"x\"\n"
+        + "experiment.name = ${experiment.name}${experiment.name}\n".repeat(40));
+    cases.add(new String[] {doubling.toString(), doubling + ":"});
     for (String[] c : cases) {
       TestFiles.CliRun r = TestFiles.cli("validate", c[0]);
       assertEquals(2, r.code(), () -> c[0] + ": " + r.out() + r.err());

@@ -121,6 +121,12 @@ public final class ExperimentLoader {
     if (!overrides.isEmpty()) {
       withOverrides = ConfigFactory.parseMap(overrides, "command line").withFallback(parsed);
     }
+    String expands = Expansion.tooLarge(withOverrides.root(), reference);
+    if (expands != null) {
+      problems.add(Problems.at(originOf(withOverrides.root(), expands), file, expands, "its substitutions (${...})"
+          + " expand to more than " + Expansion.MAX_CHARS + " characters"));
+      return new LoadedExperiment(file, null, null, null, null, Problems.sorted(problems));
+    }
     Config resolved;
     try {
       resolved = withOverrides.withFallback(reference).resolve();
@@ -137,6 +143,16 @@ public final class ExperimentLoader {
     Config kamon = resolved.hasPath("kamon") && parsed.hasPath("kamon")
         ? parsed.withOnlyPath("kamon").resolveWith(resolved) : ConfigFactory.empty();
     return new LoadedExperiment(file, resolved, resolved.getConfig("experiment"), pekko, kamon, List.of());
+  }
+
+  /** The origin of the (unresolved) value at {@code path}, as deep as plain objects go. */
+  private static com.typesafe.config.ConfigOrigin originOf(com.typesafe.config.ConfigObject root, String path) {
+    ConfigValue v = root;
+    for (String part : com.typesafe.config.ConfigUtil.splitPath(path)) {
+      if (!(v instanceof com.typesafe.config.ConfigObject o) || o.get(part) == null) break;
+      v = o.get(part);
+    }
+    return v.origin();
   }
 
   private static LoadedExperiment refused(BoundedReading.Refused r, String file) {
