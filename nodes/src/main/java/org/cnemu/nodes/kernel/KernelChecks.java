@@ -37,6 +37,9 @@ final class KernelChecks {
   /** The largest UDP payload in one IPv4 datagram: 65535 - 20 (IP) - 8 (UDP). */
   static final long UDP_MAX_PAYLOAD_BYTES = 65_507;
 
+  /** Looked up once: a sweep validates hundreds of points. */
+  private static final SteeringRegistry REGISTRY = new SteeringRegistry();
+
   private final Config e;
   private final List<ConfigProblem> out;
 
@@ -313,7 +316,7 @@ final class KernelChecks {
    * here with the key of its settings, not in the middle of a run.
    */
   private void policies() {
-    SteeringRegistry reg = new SteeringRegistry();
+    SteeringRegistry reg = REGISTRY;
     Set<String> names = new LinkedHashSet<>();
     if (reg.has(e.getString("steering"))) names.add(e.getString("steering"));
     if (e.hasPath("compare.steering") && e.getValue("compare.steering").valueType() == ConfigValueType.LIST) {
