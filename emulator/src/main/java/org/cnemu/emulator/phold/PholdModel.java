@@ -33,6 +33,20 @@ public final class PholdModel implements ModelProvider {
         "expected a fraction between 0 and 1");
     check(problems, c, "lookahead", () -> org.cnemu.emulator.config.Units.nanos(c, "lookahead") >= 1,
         "expected a duration of at least 1ns");
+    // Work limits: events in circulation, and no partition without an LP (each LP is a placement group).
+    try {
+      long events = c.getLong("lps") * c.getLong("population");
+      long limit = experiment.getLong("limits.phold-events");
+      check(problems, c, "population", () -> events <= limit, events + " events in circulation (lps x population),"
+          + " over the limit of " + limit + "; set experiment.limits.phold-events higher to run it anyway (and give"
+          + " the JVM the heap: JAVA_OPTS=-Xmx...)");
+      long lps = Math.max(1, c.getLong("lps"));
+      check(problems, experiment, "engine.partitions", () -> experiment.getLong("engine.partitions") <= lps,
+          "more partitions than LPs: at most " + lps + " (each LP is a placement group; the result is the same for"
+              + " any count)");
+    } catch (ConfigException e) {
+      // type errors are reported by the generic validator
+    }
     return problems;
   }
 
@@ -46,7 +60,7 @@ public final class PholdModel implements ModelProvider {
     }
     var origin = c.getValue(key).origin();
     out.add(new ConfigProblem(origin.filename() != null ? origin.filename() : origin.description(),
-        origin.lineNumber(), "experiment.phold." + key, expected));
+        origin.lineNumber(), "experiment." + (key.startsWith("engine.") ? key : "phold." + key), expected));
   }
 
   @Override

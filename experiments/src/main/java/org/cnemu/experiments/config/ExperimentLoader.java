@@ -73,17 +73,34 @@ public final class ExperimentLoader {
   }
 
   private LoadedExperiment loadAs(Path shown, Path path, Map<String, Object> overrides) {
+    try {
+      return loadBounded(shown, path, overrides);
+    } catch (StackOverflowError e) {
+      // BoundedReading bounds the braces; a path expression of thousands of keys (a.a.a...) still nests
+      return failed(shown.toString(), "nested too deeply to read (keys or includes thousands of levels deep)");
+    }
+  }
+
+  private LoadedExperiment loadBounded(Path shown, Path path, Map<String, Object> overrides) {
     String file = shown.toString();
     if (!Files.exists(path)) return failed(file, "no such file");
     if (Files.isDirectory(path)) return failed(file, "is a directory, expected an experiment file");
     if (!Files.isReadable(path)) return failed(file, "cannot read file (permission denied)");
 
     Config parsed;
+    BoundedReading reading = new BoundedReading();
     try {
+      reading.check(path, file);
       // A bare name ("x.conf") has no parent folder and Typesafe then resolves includes nowhere: say "./x.conf".
       Path parseable = path.getParent() == null ? Path.of(".").resolve(path) : path;
-      parsed = ConfigFactory.parseFile(parseable.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+      parsed = ConfigFactory.parseFile(parseable.toFile(),
+          ConfigParseOptions.defaults().setAllowMissing(false).setIncluder(reading.includer()));
+    } catch (BoundedReading.Refused r) {
+      return refused(r, file);
     } catch (ConfigException e) {
+      for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+        if (t instanceof BoundedReading.Refused r) return refused(r, file);
+      }
       return new LoadedExperiment(file, null, null, null, null, List.of(Problems.of(e, file)));
     }
 
@@ -94,6 +111,8 @@ public final class ExperimentLoader {
             "unknown top-level key; a file holds `experiment { ... }` and optional `pekko { }` / `kamon { }` blocks"));
       }
     }
+    problems.addAll(TuningKeys.check(parsed, "pekko", file));
+    problems.addAll(TuningKeys.check(parsed, "kamon", file));
     if (!parsed.hasPath("experiment")) {
       problems.add(new ConfigProblem(file, 0, "experiment", "missing the `experiment { ... }` block"));
     }
@@ -101,6 +120,12 @@ public final class ExperimentLoader {
     Config withOverrides = parsed;
     if (!overrides.isEmpty()) {
       withOverrides = ConfigFactory.parseMap(overrides, "command line").withFallback(parsed);
+    }
+    String expands = Expansion.tooLarge(withOverrides.root(), reference);
+    if (expands != null) {
+      problems.add(Problems.at(originOf(withOverrides.root(), expands), file, expands, "its substitutions (${...})"
+          + " expand to more than " + Expansion.MAX_CHARS + " characters"));
+      return new LoadedExperiment(file, null, null, null, null, Problems.sorted(problems));
     }
     Config resolved;
     try {
@@ -118,6 +143,22 @@ public final class ExperimentLoader {
     Config kamon = resolved.hasPath("kamon") && parsed.hasPath("kamon")
         ? parsed.withOnlyPath("kamon").resolveWith(resolved) : ConfigFactory.empty();
     return new LoadedExperiment(file, resolved, resolved.getConfig("experiment"), pekko, kamon, List.of());
+  }
+
+  /** The origin of the (unresolved) value at {@code path}, as deep as plain objects go. */
+  private static com.typesafe.config.ConfigOrigin originOf(com.typesafe.config.ConfigObject root, String path) {
+    ConfigValue v = root;
+    for (String part : com.typesafe.config.ConfigUtil.splitPath(path)) {
+      if (!(v instanceof com.typesafe.config.ConfigObject o) || o.get(part) == null) break;
+      v = o.get(part);
+    }
+    return v.origin();
+  }
+
+  private static LoadedExperiment refused(BoundedReading.Refused r, String file) {
+    String where = r.file == null ? file : r.file;
+    return new LoadedExperiment(file, null, null, null, null,
+        List.of(new ConfigProblem(where.startsWith("./") ? where.substring(2) : where, r.line, null, r.getMessage())));
   }
 
   private static LoadedExperiment failed(String file, String message) {

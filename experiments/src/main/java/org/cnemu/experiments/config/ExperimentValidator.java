@@ -29,7 +29,9 @@ import org.cnemu.emulator.model.ModelRegistry;
  *       {@link Units#kindOf}) makes the key a quantity of that kind: the value must be a string with a
  *       unit of that kind, never a bare number, never negative;
  *   <li>a number default that is not negative makes negative values an error (counts, fractions); a
- *       whole-number default requires a whole number.
+ *       whole-number default requires a whole number;
+ *   <li>a well-typed value must lie in the key's declared domain ({@code cnemu.domain}, see
+ *       {@link Domains}): the range of a number or quantity, the valid values of a string.
  * </ul>
  *
  * <p>Lists of objects and objects of user-named children take their element shape from templates
@@ -57,11 +59,13 @@ public final class ExperimentValidator {
   private final Config reference;
   private final ModelRegistry models;
   private final Config schema;
+  private final Domains domains;
 
   public ExperimentValidator(Config reference, ModelRegistry models) {
     this.reference = reference;
     this.models = models;
     this.schema = reference.hasPath(SCHEMA_ROOT) ? reference.getConfig(SCHEMA_ROOT) : null;
+    this.domains = new Domains(reference);
   }
 
   /**
@@ -162,11 +166,12 @@ public final class ExperimentValidator {
           for (int i = 0; i < list.size(); i++) {
             List<String> p = new ArrayList<>(userPath);
             p.set(p.size() - 1, p.get(p.size() - 1) + "[" + i + "]");
-            value(p, schemaPath, list.get(i), element);
+            if (element == null) scalarElement(p, schemaPath, list.get(i));
+            else value(p, schemaPath, list.get(i), element);
           }
         }
-        case STRING -> string(userPath, user, (String) expected.unwrapped());
-        case NUMBER -> number(userPath, user, (Number) expected.unwrapped());
+        case STRING -> string(userPath, schemaPath, user, (String) expected.unwrapped());
+        case NUMBER -> number(userPath, schemaPath, user, (Number) expected.unwrapped());
         case BOOLEAN -> {
           if (user.valueType() == ConfigValueType.STRING && isBooleanWord((String) user.unwrapped())) return;
           if (user.valueType() != ConfigValueType.BOOLEAN) {
@@ -198,7 +203,7 @@ public final class ExperimentValidator {
       }
     }
 
-    private void string(List<String> path, ConfigValue user, String referenceValue) {
+    private void string(List<String> path, List<String> schemaPath, ConfigValue user, String referenceValue) {
       Units.Kind kind = Units.kindOf(referenceValue);
       if (kind != Units.Kind.NONE) {
         if (user.valueType() != ConfigValueType.STRING) {
@@ -209,15 +214,37 @@ public final class ExperimentValidator {
           Units.parse((String) user.unwrapped(), kind);
         } catch (IllegalArgumentException ex) {
           problem(user, path, ex.getMessage());
+          return;
         }
+        inDomain(path, schemaPath, user, kind);
         return;
       }
       if (user.valueType() != ConfigValueType.STRING) {
         problem(user, path, "expected a string, got " + describe(user));
+        return;
+      }
+      inDomain(path, schemaPath, user, Units.Kind.NONE);
+    }
+
+    /** A list element whose list has no element template: its type and range come from the list's domain. */
+    private void scalarElement(List<String> path, List<String> schemaPath, ConfigValue user) {
+      Domains.Domain d = domains.at(schemaPath);
+      if (d == null) return;
+      if (d.numeric()) {
+        number(path, schemaPath, user, (Number) (d.min() != null ? d.min() : d.max()).unwrapped());
+      } else if (user.valueType() != ConfigValueType.STRING) {
+        problem(user, path, "expected a string, got " + describe(user));
+      } else {
+        inDomain(path, schemaPath, user, Units.Kind.NONE);
       }
     }
 
-    private void number(List<String> path, ConfigValue user, Number referenceValue) {
+    private void inDomain(List<String> path, List<String> schemaPath, ConfigValue user, Units.Kind kind) {
+      String message = Domains.check(domains.at(schemaPath), user, kind);
+      if (message != null) problem(user, path, message);
+    }
+
+    private void number(List<String> path, List<String> schemaPath, ConfigValue user, Number referenceValue) {
       if (user.valueType() != ConfigValueType.NUMBER) {
         String hint = "";
         if (user.valueType() == ConfigValueType.STRING
@@ -235,7 +262,9 @@ public final class ExperimentValidator {
       }
       if (referenceValue.doubleValue() >= 0 && n.doubleValue() < 0) {
         problem(user, path, "must not be negative, got " + n);
+        return;
       }
+      inDomain(path, schemaPath, user, Units.Kind.NONE);
     }
 
     private void problem(ConfigValue at, List<String> path, String message) {

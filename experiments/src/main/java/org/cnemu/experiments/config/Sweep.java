@@ -39,7 +39,7 @@ public final class Sweep {
   /** The key of the sweep block inside {@code experiment}. */
   public static final String KEY = "sweep";
   /** Above this many points, validation checks each value once (with the other keys at their first value). */
-  static final int MAX_VALIDATED_POINTS = 4096;
+  static final int MAX_VALIDATED_POINTS = 256; // a few ms each: validate answers within seconds
 
   /** One swept key: its name as written ({@code topology.stack}), path elements, values in list order. */
   public record Key(String name, List<String> path, List<ConfigValue> values) {}
@@ -214,7 +214,16 @@ public final class Sweep {
     LinkedHashSet<ConfigProblem> all = new LinkedHashSet<>(problems);
     List<Point> points;
     long size = 1;
-    for (Key k : sweep.keys) size *= k.values().size();
+    for (Key k : sweep.keys) size = Math.min(Long.MAX_VALUE / 2, size * k.values().size());
+    long limit = experiment.hasPath("limits.sweep-points")
+        && experiment.getValue("limits.sweep-points").valueType() == ConfigValueType.NUMBER
+        ? experiment.getLong("limits.sweep-points") : Long.MAX_VALUE;
+    if (size > limit) {
+      all.add(Problems.at(experiment.getValue(KEY).origin(), file, "experiment." + KEY, "a sweep of "
+          + (size == Long.MAX_VALUE / 2 ? "more than 10^18" : Long.toString(size)) + " points, over the limit of "
+          + limit + "; set experiment.limits.sweep-points higher to run it anyway"));
+      return Problems.sorted(new ArrayList<>(all));
+    }
     if (size <= MAX_VALIDATED_POINTS) {
       points = sweep.points();
     } else {

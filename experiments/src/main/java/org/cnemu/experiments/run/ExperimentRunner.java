@@ -186,7 +186,8 @@ public final class ExperimentRunner {
       Map<String, Object> doc = ResultsDocument.complete(spec, config, r, sections, wall);
       JsonFiles.writeAtomically(file, doc);
       return new RunOutcome(run, seed, file, true, null, r, doc, wall);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+      // a run that fails for any reason leaves complete: false and one line, never a stale or missing result
       String error = describe(e);
       Wall wall = new Wall((System.nanoTime() - startWall) / 1e9, 0, threads, 0, runDir.toString());
       Map<String, Object> doc = ResultsDocument.failed(spec, config, error, wall);

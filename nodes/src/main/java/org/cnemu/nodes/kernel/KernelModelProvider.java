@@ -57,6 +57,7 @@ public final class KernelModelProvider implements ModelProvider {
   @Override
   public List<ConfigProblem> validate(Config e) {
     List<ConfigProblem> out = new ArrayList<>();
+    if (KernelChecks.check(e, out)) return out; // over the limits: the checks below would walk every host
     Config root = ConfigFactory.defaultReference();
     String profile = e.hasPath("profile") ? e.getString("profile") : "";
     if (!root.hasPath("cnemu.profiles." + Spec.quote(profile))) {

@@ -1,0 +1,392 @@
+package org.cnemu.nodes.kernel;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.cnemu.emulator.config.Units;
+import org.cnemu.emulator.model.ConfigProblem;
+import org.cnemu.emulator.steering.SteeringPolicyProvider;
+import org.cnemu.emulator.steering.SteeringRegistry;
+
+/**
+ * The kernel model's work limits and cross-key rules, checked when a file is validated so that a file
+ * that passes runs meaningfully: no run-time division by zero, no silently wrapped core index, no
+ * endpoint in a container that does not exist, no partition without a host. Each key's own range is
+ * its declared domain (reference.conf, {@code cnemu.domain}); these are the rules between keys:
+ * <ul>
+ *   <li>limits ({@code experiment.limits}): hosts, flows and throughput_series bins the file implies,
+ *       computed without building anything (products in long arithmetic);
+ *   <li>engine.partitions at most the placement groups (hosts and switches, or racks and spines);
+ *   <li>workload endpoints name a container of their host, app cores exist on their host, UDP
+ *       datagrams fit in 65507 B, flows start before the run ends;
+ *   <li>link queues hold at least two MTU-sized packets; profile keys that bound each other;
+ *   <li>the selected policy and every policy in {@code compare.steering} exist and build on every
+ *       host (their own settings checks run here, not at run time).
+ * </ul>
+ * A key with a wrong type is skipped here: the generic validator reports it.
+ */
+final class KernelChecks {
+  /** The largest UDP payload in one IPv4 datagram: 65535 - 20 (IP) - 8 (UDP). */
+  static final long UDP_MAX_PAYLOAD_BYTES = 65_507;
+
+  /** Looked up once: a sweep validates hundreds of points. */
+  private static final SteeringRegistry REGISTRY = new SteeringRegistry();
+
+  private final Config e;
+  private final List<ConfigProblem> out;
+
+  private KernelChecks(Config e, List<ConfigProblem> out) {
+    this.e = e;
+    this.out = out;
+  }
+
+  /**
+   * Adds the problems of {@code e} (the experiment block) to {@code out}. Returns true when the file
+   * implies more work than its limits allow: checks that walk every host or flow must then be skipped.
+   */
+  static boolean check(Config e, List<ConfigProblem> out) {
+    KernelChecks k = new KernelChecks(e, out);
+    if (!k.withinLimits()) return true;
+    k.guard(k::partitions);
+    k.guard(k::workloads);
+    k.guard(k::queues);
+    k.guard(k::profileBounds);
+    k.guard(k::policies);
+    return false;
+  }
+
+  private void guard(Runnable check) {
+    try {
+      check.run();
+    } catch (ConfigException | IllegalArgumentException | ArithmeticException ex) {
+      // a wrong type or unit somewhere: the generic validator reports it at its key
+    }
+  }
+
+  // ---- limits ---------------------------------------------------------------------------------------
+
+  private boolean leafSpine() {
+    return e.getValue("topology.fabric").valueType() == ConfigValueType.STRING
+        && e.getString("topology.fabric").equals(FabricSpec.LEAF_SPINE);
+  }
+
+  /** Hosts the topology implies, in long arithmetic (a leaf-spine's product may not fit an int); -1: unknown. */
+  private long hostCount() {
+    try {
+      if (leafSpine()) {
+        return Math.multiplyExact(e.getLong("topology.leaf-spine.leaves"), e.getLong("topology.leaf-spine.hosts-per-leaf"));
+      }
+      long n = e.getLong("topology.host-count");
+      for (String h : e.getConfig("topology.hosts").root().keySet()) {
+        if (!isGenerated(h, n)) n++;
+      }
+      return n;
+    } catch (ConfigException | ArithmeticException ex) {
+      return -1;
+    }
+  }
+
+  private static boolean isGenerated(String id, long count) {
+    if (id.length() < 2 || id.charAt(0) != 'h' || id.charAt(1) == '0') return false;
+    for (int i = 1; i < id.length(); i++) if (!Character.isDigit(id.charAt(i))) return false;
+    return id.length() <= 19 && Long.parseLong(id.substring(1)) <= count;
+  }
+
+  /** Flows the workloads imply; -1: unknown. */
+  private long flowCount() {
+    try {
+      long n = 0;
+      for (Config w : e.getConfigList("workloads")) {
+        long streams = w.hasPath("streams") ? w.getLong("streams") : 1;
+        String kind = w.hasPath("kind") ? w.getString("kind") : "iperf";
+        n += kind.equals("iperf") ? streams : 2 * streams; // a connection = request + response flow
+      }
+      return n;
+    } catch (ConfigException ex) {
+      return -1;
+    }
+  }
+
+  private boolean withinLimits() {
+    boolean ok = true;
+    long hosts = hostCount();
+    long hostLimit = limit("hosts");
+    if (hosts > hostLimit) {
+      String key = leafSpine() ? "topology.leaf-spine.hosts-per-leaf" : "topology.host-count";
+      add(key, hosts + " hosts" + (leafSpine() ? " (leaves x hosts-per-leaf)" : "") + ", over the limit of "
+          + hostLimit + raise("hosts"));
+      ok = false;
+    }
+    long flows = flowCount();
+    long flowLimit = limit("flows");
+    if (flows > flowLimit) {
+      add("workloads", flows + " flows (streams of every workload; a request-response or ping-pong stream is two),"
+          + " over the limit of " + flowLimit + raise("flows"));
+      ok = false;
+    }
+    try {
+      long interval = Units.nanos(e, "throughput-interval");
+      long duration = Units.nanos(e, "duration");
+      if (interval > 0 && duration > 0 && flows > 0) {
+        long perFlow = (duration + interval - 1) / interval;
+        long bins = perFlow > Long.MAX_VALUE / flows ? Long.MAX_VALUE : perFlow * flows;
+        long binLimit = limit("series-bins");
+        if (bins > binLimit) {
+          add("throughput-interval", e.getString("throughput-interval") + " bins over " + e.getString("duration")
+              + " make " + bins + " throughput_series bins for " + flows + " flow" + (flows == 1 ? "" : "s")
+              + ", over the limit of " + binLimit + "; use a longer interval, or" + raise("series-bins").substring(1));
+          ok = false;
+        }
+      }
+    } catch (ConfigException | IllegalArgumentException ex) {
+      // reported by the generic validator
+    }
+    return ok;
+  }
+
+  private long limit(String name) {
+    try {
+      return e.getLong("limits." + name);
+    } catch (ConfigException ex) {
+      return Long.MAX_VALUE; // a wrong type: reported by the generic validator
+    }
+  }
+
+  private static String raise(String name) {
+    return "; set experiment.limits." + name + " higher to run it anyway (and give the JVM the heap: JAVA_OPTS=-Xmx...)";
+  }
+
+  // ---- engine ---------------------------------------------------------------------------------------
+
+  /** Partitions beyond the placement groups would hold nothing and only add synchronization. */
+  private void partitions() {
+    long partitions = e.getLong("engine.partitions");
+    long groups;
+    String what;
+    if (leafSpine()) {
+      long leaves = e.getLong("topology.leaf-spine.leaves");
+      long spines = e.getLong("topology.leaf-spine.spines");
+      groups = leaves + spines;
+      what = leaves + " racks (a leaf with its hosts) and " + spines + " spines";
+    } else {
+      long hosts = hostCount();
+      if (hosts < 0) return;
+      groups = hosts + 1;
+      what = hosts + " hosts and the switch";
+    }
+    if (partitions > groups) {
+      add("engine.partitions", partitions + " partitions, but this topology has " + groups + " placement groups ("
+          + what + "): at most " + groups + " (the result is the same for any count)");
+    }
+  }
+
+  // ---- workloads ------------------------------------------------------------------------------------
+
+  private void workloads() {
+    Config root = ConfigFactory.defaultReference();
+    Config hostDefaults = root.getConfig("cnemu.schema.experiment.topology.hosts").getConfig("\"*\"");
+    long duration = Units.nanos(e, "duration");
+    Map<String, Host> hosts = new TreeMap<>();
+    List<? extends Config> list = e.getConfigList("workloads");
+    for (int i = 0; i < list.size(); i++) {
+      Config w = list.get(i);
+      String at = "workloads[" + i + "]";
+      for (String end : List.of("src", "dst")) {
+        guard(() -> endpoint(w, at, end, hosts, hostDefaults, root));
+      }
+      guard(() -> {
+        // as Spec reads it: the element over the workload template's defaults
+        Config c = w.withFallback(root.getConfig("cnemu.schema.experiment.workloads"));
+        boolean udp = c.getString("protocol").equals("udp");
+        if (c.getString("kind").equals("iperf") && udp && Units.bytes(c, "message-size") > UDP_MAX_PAYLOAD_BYTES) {
+          String key = w.hasPath("message-size") ? "message-size" : "protocol";
+          addAt(w.getValue(key).origin(), at + "." + key, "a UDP datagram carries at most " + UDP_MAX_PAYLOAD_BYTES
+              + " B (65535 minus the IP and UDP headers), got message-size " + c.getString("message-size"));
+        }
+      });
+      guard(() -> {
+        if (w.hasPath("start") && Units.nanos(w, "start") >= duration) {
+          addAt(w.getValue("start").origin(), at + ".start", "the flow would start at " + w.getString("start")
+              + ", not before the end of the run (duration " + e.getString("duration") + ")");
+        }
+      });
+    }
+  }
+
+  /** A host as the workload checks see it: its containers and cores. */
+  private record Host(List<String> containers, int cpus) {}
+
+  private void endpoint(Config w, String at, String end, Map<String, Host> hosts, Config hostDefaults, Config root) {
+    if (!w.hasPath(end)) return;
+    ConfigValue v = w.getValue(end);
+    String ep = w.getString(end);
+    int slash = ep.indexOf('/');
+    String host = slash < 0 ? ep : ep.substring(0, slash);
+    String container = slash < 0 ? null : ep.substring(slash + 1);
+    if (host.isEmpty() || (container != null && (container.isEmpty() || container.contains("/")))) {
+      addAt(v.origin(), at + "." + end, "an endpoint is \"host/container\" or \"host\", got '" + ep + "'");
+      return;
+    }
+    Host h = hosts.computeIfAbsent(host, id -> host(id, hostDefaults, root));
+    if (h == null) return; // unknown host: KernelModelProvider reports it
+    if (container != null && !h.containers().contains(container)) {
+      addAt(v.origin(), at + "." + end, "no container '" + container + "' on host " + host + " (its containers: "
+          + String.join(", ", h.containers()) + "; add it to topology.hosts." + host + ".containers)");
+    }
+    String cpuKey = end + "-cpu";
+    if (w.hasPath(cpuKey) && w.getInt(cpuKey) >= h.cpus()) {
+      addAt(w.getValue(cpuKey).origin(), at + "." + cpuKey, "core " + w.getInt(cpuKey) + ", but host " + host
+          + " has " + h.cpus() + " cores (0.." + (h.cpus() - 1) + "; -1 = choose one)");
+    }
+  }
+
+  /** Host {@code id}'s containers and cores, or null when the topology has no such host. */
+  private Host host(String id, Config hostDefaults, Config root) {
+    String q = Spec.quote(id);
+    boolean named = e.hasPath("topology.hosts." + q);
+    if (!named) {
+      long count = leafSpine() ? hostCount() : e.getLong("topology.host-count");
+      if (!isGenerated(id, count)) return null;
+    }
+    Config h = named ? e.getConfig("topology.hosts." + q).withFallback(hostDefaults) : hostDefaults;
+    String prof = h.getString("profile").isEmpty() ? e.getString("profile") : h.getString("profile");
+    int cpus = h.getInt("cpus");
+    if (cpus <= 0) {
+      Config p = e.getConfig("overrides").withFallback(root.getConfig("cnemu.profiles." + Spec.quote(prof)));
+      cpus = p.getInt("cpus");
+    }
+    return new Host(h.getStringList("containers"), cpus);
+  }
+
+  // ---- fabric and profile ---------------------------------------------------------------------------
+
+  /** Every link queue of the fabric in use holds two MTU-sized packets, or it drops every full-size one. */
+  private void queues() {
+    Config root = ConfigFactory.defaultReference();
+    Config p = e.getConfig("overrides").withFallback(root.getConfig("cnemu.profiles." + Spec.quote(e.getString("profile"))));
+    long mtu = Units.bytes(p, "nic.mtu");
+    List<String> links = leafSpine()
+        ? List.of("topology.leaf-spine.host-link", "topology.leaf-spine.uplink") : List.of("topology.link");
+    for (String l : links) {
+      guard(() -> {
+        if (Units.bytes(e, l + ".queue") < 2 * mtu) {
+          add(l + ".queue", "must hold at least two MTU-sized packets (2 x " + mtu + " B = " + 2 * mtu
+              + " B), got " + e.getString(l + ".queue"));
+        }
+      });
+    }
+  }
+
+  /** Profile keys that bound each other, after the experiment's overrides. */
+  private void profileBounds() {
+    Config root = ConfigFactory.defaultReference();
+    Config p = e.getConfig("overrides").withFallback(root.getConfig("cnemu.profiles." + Spec.quote(e.getString("profile"))));
+    if (p.getLong("nic.adaptive-rx.pkt-rate-low") >= p.getLong("nic.adaptive-rx.pkt-rate-high")) {
+      addOverride("nic.adaptive-rx.pkt-rate-high", "must be above pkt-rate-low (" + p.getLong("nic.adaptive-rx.pkt-rate-low")
+          + "): the moderation interpolates between them, got " + p.getLong("nic.adaptive-rx.pkt-rate-high"));
+    }
+    if (Units.nanos(p, "nic.adaptive-rx.rx-usecs-low") > Units.nanos(p, "nic.adaptive-rx.rx-usecs-high")) {
+      addOverride("nic.adaptive-rx.rx-usecs-low", "must not be above rx-usecs-high ("
+          + p.getString("nic.adaptive-rx.rx-usecs-high") + ")");
+    }
+    if (Units.bytes(p, "kernel.tcp-rmem-default") > Units.bytes(p, "kernel.tcp-rmem")) {
+      addOverride("kernel.tcp-rmem-default", "must not be above tcp-rmem (" + p.getString("kernel.tcp-rmem")
+          + "): tcp_rmem[1] <= tcp_rmem[2]");
+    }
+  }
+
+  /** A problem at an override key when the file sets it, else at {@code overrides}. */
+  private void addOverride(String key, String message) {
+    add(e.hasPath("overrides." + key) ? "overrides." + key : "overrides", key + " " + message);
+  }
+
+  // ---- policies -------------------------------------------------------------------------------------
+
+  /**
+   * The selected policy and those of {@code compare.steering} exist, and each builds on every distinct
+   * core count of the hosts: a policy's own checks (core lists, split points, batch sizes) then fail
+   * here with the key of its settings, not in the middle of a run.
+   */
+  private void policies() {
+    SteeringRegistry reg = REGISTRY;
+    Set<String> names = new LinkedHashSet<>();
+    if (reg.has(e.getString("steering"))) names.add(e.getString("steering"));
+    if (e.hasPath("compare.steering") && e.getValue("compare.steering").valueType() == ConfigValueType.LIST) {
+      List<? extends ConfigValue> list = e.getList("compare.steering");
+      for (int i = 0; i < list.size(); i++) {
+        ConfigValue v = list.get(i);
+        if (v.valueType() != ConfigValueType.STRING) continue; // the generic pass reports it
+        String name = (String) v.unwrapped();
+        if (!reg.has(name)) {
+          addAt(v.origin(), "compare.steering[" + i + "]", "unknown steering policy '" + name + "'; valid policies: "
+              + String.join(", ", reg.all().keySet()));
+        } else {
+          names.add(name);
+        }
+      }
+    }
+    Set<Integer> cpuCounts = distinctCpus();
+    for (String name : names) {
+      SteeringPolicyProvider provider = reg.get(name);
+      String ss = "steering-settings." + name;
+      Config settings = e.hasPath(ss) ? e.getConfig(ss) : ConfigFactory.empty();
+      for (int cpus : cpuCounts) {
+        try {
+          provider.create(settings, cpus, "h1");
+        } catch (RuntimeException ex) {
+          String message = "policy " + name + " on a host with " + cpus + " cores: "
+              + (ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage());
+          Map.Entry<String, ConfigValue> set = firstSetInFile(settings);
+          if (set == null) add("steering", message);
+          else addAt(set.getValue().origin(), ss + "." + set.getKey(), message);
+          break;
+        }
+      }
+    }
+  }
+
+  /** The first key of {@code settings} (by line) that a file sets, not a reference default; null if none. */
+  private static Map.Entry<String, ConfigValue> firstSetInFile(Config settings) {
+    Map.Entry<String, ConfigValue> first = null;
+    for (Map.Entry<String, ConfigValue> kv : settings.entrySet()) {
+      ConfigOrigin o = kv.getValue().origin();
+      if (o == null || o.filename() == null) continue;
+      if (first == null || o.lineNumber() < first.getValue().origin().lineNumber()) first = kv;
+    }
+    return first;
+  }
+
+  /** The distinct core counts of the hosts (within the limits, so this walks at most limits.hosts). */
+  private Set<Integer> distinctCpus() {
+    Config root = ConfigFactory.defaultReference();
+    Config hostDefaults = root.getConfig("cnemu.schema.experiment.topology.hosts").getConfig("\"*\"");
+    Set<Integer> counts = new java.util.TreeSet<>();
+    Config p = e.getConfig("overrides").withFallback(root.getConfig("cnemu.profiles." + Spec.quote(e.getString("profile"))));
+    counts.add(p.getInt("cpus"));
+    for (String id : e.getConfig("topology.hosts").root().keySet()) {
+      Host h = host(id, hostDefaults, root);
+      if (h != null) counts.add(h.cpus());
+    }
+    return counts;
+  }
+
+  // ---- problems -------------------------------------------------------------------------------------
+
+  private void add(String key, String message) {
+    ConfigOrigin o = e.hasPath(key) ? e.getValue(key).origin() : e.origin();
+    addAt(o, key, message);
+  }
+
+  private void addAt(ConfigOrigin o, String key, String message) {
+    out.add(new ConfigProblem(o == null ? null : (o.filename() != null ? o.filename() : o.description()),
+        o == null ? 0 : Math.max(0, o.lineNumber()), "experiment." + key, message));
+  }
+}
