@@ -95,18 +95,4 @@ final class PolicyRuns {
     for (Map<String, Object> h : (List<Map<String, Object>>) r.get("hosts")) if (h.get("id").equals(id)) return h;
     throw new IllegalArgumentException(id);
   }
-
-  public static void main(String[] args) {
-    for (String a : args) { // NAME or NAME@key=value@key=value (overrides, e.g. steering-settings.mflow.split-point=before-gro)
-      long t0 = System.nanoTime();
-      String[] parts = a.split("@");
-      Config e = load(parts[0]);
-      for (int i = 1; i < parts.length; i++) {
-        int eq = parts[i].indexOf('=');
-        e = with(e, parts[i].substring(0, eq), parts[i].substring(eq + 1));
-      }
-      ab(e);
-      System.out.printf("(%.1f s wall)%n", (System.nanoTime() - t0) / 1e9);
-    }
-  }
 }
