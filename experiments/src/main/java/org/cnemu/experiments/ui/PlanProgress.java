@@ -93,8 +93,8 @@ public final class PlanProgress implements AutoCloseable {
     double elapsed = (System.nanoTime() - startWall) / 1e9;
     double work = done + partial;
     String eta = work > 0 ? Format.seconds(elapsed * (total - work) / work) : "?";
-    return String.format(Locale.ROOT, "%d/%d jobs done, %d running, %d left, %.0f%%, elapsed %s, ETA %s", done, total,
-        run, left, total == 0 ? 100 : 100 * work / total, Format.seconds(elapsed), eta);
+    return String.format(Locale.ROOT, "%d/%d jobs done, %d running, %d left, %.0f%%, ETA %s, elapsed %s", done, total,
+        run, left, total == 0 ? 100 : 100 * work / total, eta, Format.seconds(elapsed));
   }
 
   private synchronized void tick() {
@@ -109,17 +109,23 @@ public final class PlanProgress implements AutoCloseable {
       err.flush();
       return;
     }
+    err.print("\r" + line(s) + "\u001b[K");
+    err.flush();
+    drawn = true;
+  }
+
+  /** The terminal line for {@code status}: a bar as wide as the room left allows, never wider than the terminal. */
+  synchronized String line(String status) {
     double frac = total == 0 ? 1 : 0;
     if (total > 0) {
       double partial = 0;
       for (double[] r : running.values()) partial += r[0];
       frac = Math.min(1, (done + partial) / total);
     }
-    int width = 20;
+    int width = Math.min(20, columns - 1 - status.length() - 3);
+    if (width < 5) return fit(status, columns - 1);
     int filled = (int) Math.round(frac * width);
-    err.print("\r" + fit("[" + "#".repeat(filled) + "-".repeat(width - filled) + "] " + s, columns - 1) + "\u001b[K");
-    err.flush();
-    drawn = true;
+    return fit("[" + "#".repeat(filled) + "-".repeat(width - filled) + "] " + status, columns - 1);
   }
 
   /** {@code s} cut to {@code width} characters. */
