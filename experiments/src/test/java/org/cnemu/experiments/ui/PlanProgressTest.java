@@ -22,7 +22,15 @@ class PlanProgressTest {
       assertTrue(status.startsWith("1000/123456 jobs done, 1 running, 122455 left, 1%, ETA "), status);
       String line = p.line(status);
       assertTrue(line.length() <= 79, line.length() + ": " + line);
-      assertTrue(line.startsWith("["), line);
+      assertTrue(line.startsWith("1000/123456 jobs done"), "no room for a bar: the counts come first: " + line);
+    }
+    try (PlanProgress p = new PlanProgress(new PrintWriter(new StringWriter()), 16, true, 80)) {
+      p.started(0);
+      p.started(1);
+      p.finished(0);
+      String line = p.line(p.status());
+      assertTrue(line.length() <= 79, line.length() + ": " + line);
+      assertTrue(line.matches("\\[[#-]+\\] 1/16 jobs done, 1 running, 14 left, .*ETA .*"), line);
     }
     try (PlanProgress narrow = new PlanProgress(new PrintWriter(new StringWriter()), 3, true, 40)) {
       String line = narrow.line(narrow.status());
