@@ -12,7 +12,7 @@ import org.cnemu.experiments.cli.BenchCommand;
 import org.cnemu.experiments.cli.ListModelsCommand;
 import org.cnemu.experiments.cli.RunCommand;
 import org.cnemu.experiments.cli.ValidateCommand;
-import org.cnemu.experiments.run.ExperimentRunner;
+import org.cnemu.experiments.run.PlanRunner;
 import org.cnemu.experiments.cli.CommandGroup;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -47,6 +47,7 @@ public final class Cli extends CommandGroup {
     m.put("cluster", org.cnemu.experiments.cli.ClusterCommand::new);
     m.put("ab", org.cnemu.experiments.cli.AbCommand::new);
     m.put("list-policies", org.cnemu.experiments.cli.ListPoliciesCommand::new);
+    m.put("defaults", org.cnemu.experiments.cli.DefaultsCommand::new);
     m.put("daemon", org.cnemu.experiments.daemon.DaemonCommand::new);
     m.put("help", CommandLine.HelpCommand::new);
     return java.util.Collections.unmodifiableMap(m);
@@ -121,7 +122,7 @@ public final class Cli extends CommandGroup {
       return ExitCodes.BAD_INPUT;
     });
     cl.setExecutionExceptionHandler((ex, c, parse) -> {
-      c.getErr().println("error: " + ExperimentRunner.describe(ex));
+      c.getErr().println("error: " + PlanRunner.describe(ex));
       if (invocation.debug()) ex.printStackTrace(c.getErr());
       return ExitCodes.FAILURE;
     });

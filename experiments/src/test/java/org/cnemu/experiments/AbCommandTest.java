@@ -45,33 +45,48 @@ class AbCommandTest {
     Run r = cli("ab", file.toString(), "--out", out.toString(), "--no-report");
     assertEquals(ExitCodes.OK, r.code(), r.out() + r.err());
 
-    for (String arm : List.of("vanilla", "falcon")) {
-      Path res = out.resolve(arm).resolve("results.json");
+    List<String> arms = List.of("vanilla", "falcon");
+    for (int i = 0; i < arms.size(); i++) {
+      String arm = arms.get(i);
+      Path res = out.resolve("point-00" + i).resolve("results.json");
       assertTrue(Files.isRegularFile(res), "results of arm " + arm + ": " + res);
       JsonNode doc = JSON.readTree(res.toFile());
       assertTrue(doc.get("complete").asBoolean(), arm + " complete");
       assertEquals(4_000_000, doc.get("virtual_end_ns").asLong(), arm + " shortened run");
       assertEquals(arm, doc.get("config").get("steering").asText());
-      assertEquals("falcon-tcp-" + arm, doc.get("experiment").asText());
+      assertEquals(42, doc.get("seed").asLong(), "common random numbers: same seed in every arm");
       assertTrue(doc.get("flows").isArray() && doc.get("flows").size() == 1, arm + " one flow");
       assertTrue(doc.get("flows").get(0).get("throughput_gbps").asDouble() > 0, arm + " flow runs");
       assertTrue(doc.get("hosts").isArray() && doc.get("hosts").size() == 2, arm + " two hosts");
       assertTrue(doc.get("conservation").get("balanced").asBoolean(), arm + " conserves packets");
     }
 
-    // the ratio table: header with both arms and the ratio column, a throughput row with a numeric ratio
+    // summary.json: the falcon arm's ratio to the vanilla arm, from the model's metrics
+    JsonNode s = JSON.readTree(out.resolve("summary.json").toFile());
+    assertEquals("steering", s.get("compared").asText());
+    JsonNode falcon = s.get("points").get(1);
+    assertEquals("point-000", falcon.get("baseline").asText());
+    double vanilla = s.get("points").get(0).get("metrics").get("total.throughput_gbps").get("mean").asDouble();
+    double arm = falcon.get("metrics").get("total.throughput_gbps").get("mean").asDouble();
+    assertTrue(vanilla > 0 && arm > 0, s.toString());
+    assertEquals(arm / vanilla, falcon.get("ratios").get("total.throughput_gbps").get("ratio").asDouble(), 1e-9);
+    assertEquals("Gbps", s.get("metric_info").get("total.throughput_gbps").get("unit").asText());
+    assertEquals("higher", s.get("metric_info").get("total.throughput_gbps").get("better").asText());
+
+    // the terminal table: the baseline row, then the arm's ratio
     String table = r.out();
-    String header = table.lines().filter(l -> l.startsWith("metric")).findFirst().orElse("");
-    assertTrue(header.matches("metric\\s+vanilla\\s+falcon\\s+falcon/vanilla"), table);
-    String row = table.lines().filter(l -> l.startsWith("flow w1 throughput_gbps")).findFirst().orElse("");
-    String[] cells = row.substring("flow w1 throughput_gbps".length()).trim().split("\\s+");
-    assertEquals(3, cells.length, "vanilla, falcon, ratio: " + row + "\n" + table);
-    double vanilla = Double.parseDouble(cells[0]);
-    double falcon = Double.parseDouble(cells[1]);
-    double ratio = Double.parseDouble(cells[2]);
-    assertTrue(vanilla > 0 && falcon > 0, row);
-    assertEquals(falcon / vanilla, ratio, 0.01, row);
-    assertTrue(table.contains("conservation_balanced"), table);
+    String header = table.lines().filter(l -> l.startsWith("point ")).findFirst().orElse("");
+    assertTrue(header.contains("vs baseline"), table);
+    String row = table.lines().filter(l -> l.startsWith("point-001") && l.contains("Gbps")).findFirst().orElse("");
+    assertTrue(row.contains("total.throughput_gbps"), table);
+    assertTrue(row.contains(String.format(java.util.Locale.ROOT, "%.3f", arm / vanilla)), row + "\n" + table);
+  }
+
+  @Test
+  void abWithoutACompareBlockIsABadInput() {
+    Run r = cli("ab", TestFiles.quickstart().toString(), "--out", tmp.resolve("x").toString());
+    assertEquals(ExitCodes.BAD_INPUT, r.code(), r.out() + r.err());
+    assertTrue(r.err().contains("experiment.compare: missing"), r.err());
   }
 
   @Test

@@ -42,7 +42,7 @@ class SuiteTest {
     // a fragment for include (no experiment block): skipped, not an error
     TestFiles.write(dir.resolve("policies"), "common.conf", "workload-rate = 1Gbps\n");
     TestFiles.write(dir.resolve("policies/udp"), "rps-vs-vanilla.conf",
-        kernel("t-rps", "docker-overlay", "  sweep { steering = [vanilla, rps] }"));
+        kernel("t-rps", "docker-overlay", "  compare { steering = [vanilla, rps] }"));
     TestFiles.write(dir, "published.conf", String.join("\n",
         "figures = [",
         "  { id = \"T1\", title = \"docker/native UDP\", unit = x, published = 0.42, band = [0.01, 10]",
@@ -104,8 +104,13 @@ class SuiteTest {
     JsonNode checks = s.get("policies");
     assertEquals(1, checks.size(), checks.toString());
     assertEquals("rps", checks.get(0).get("policy").asText());
+    assertEquals("vanilla", checks.get(0).get("baseline_policy").asText());
     assertEquals("point-000", checks.get(0).get("baseline_point").asText());
     assertTrue(checks.get(0).get("ratio").isNumber());
+    double ratio = exps.get(3).get("points").get(1).get("metrics").get("total.throughput_gbps").asDouble()
+        / exps.get(3).get("points").get(0).get("metrics").get("total.throughput_gbps").asDouble();
+    assertEquals(ratio, checks.get(0).get("ratio").asDouble(), 1e-3, checks.toString());
+    assertTrue(checks.get(0).get("ratios").has("total.throughput_gbps"), checks.toString());
 
     String html = Files.readString(out.resolve("report.html"));
     assertTrue(html.contains("Measured vs published"));

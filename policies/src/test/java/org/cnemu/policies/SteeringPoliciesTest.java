@@ -178,26 +178,4 @@ class SteeringPoliciesTest {
     Config ref = ConfigFactory.defaultReference().getConfig("experiment.steering-settings");
     for (String n : new SteeringRegistry().all().keySet()) assertTrue(ref.hasPath("\"" + n + "\""), n);
   }
-
-  @Test
-  void abComparisonMakesOneArmPerPolicyAndARatioTable() {
-    Config e = ConfigFactory.parseString("name = x, seed = 7, steering = falcon, compare { steering = [vanilla, falcon] }");
-    assertTrue(AbComparison.isComparison(e));
-    List<AbComparison.Variant> v = AbComparison.variants(e);
-    assertEquals(2, v.size());
-    assertEquals("vanilla", v.get(0).experiment().getString("steering"));
-    assertEquals("falcon", v.get(1).experiment().getString("steering"));
-    assertEquals(7, v.get(1).experiment().getLong("seed"), "common random numbers: same seed");
-    assertFalse(v.get(0).experiment().hasPath("compare"));
-    assertNotEquals(v.get(0).experiment().getString("name"), v.get(1).experiment().getString("name"));
-    assertThrows(IllegalArgumentException.class,
-        () -> AbComparison.variants(ConfigFactory.parseString("compare { steering = [a, a] }")));
-    Map<String, Object> a = Map.of("flows", List.of(Map.of("id", "w1", "throughput_gbps", 10.0)),
-        "conservation", Map.of("balanced", true));
-    Map<String, Object> b = Map.of("flows", List.of(Map.of("id", "w1", "throughput_gbps", 15.0)),
-        "conservation", Map.of("balanced", true));
-    String t = AbComparison.table(List.of("vanilla", "falcon"), List.of(a, b));
-    assertTrue(t.contains("falcon/vanilla"), t);
-    assertTrue(t.lines().anyMatch(l -> l.startsWith("flow w1 throughput_gbps") && l.trim().endsWith("1.500")), t);
-  }
 }

@@ -41,6 +41,16 @@ public interface ModelProvider {
     return java.util.Map.of();
   }
 
+  /**
+   * The comparable figures of one finished run's results document (results.json as a map, the
+   * model's own sections included), in a stable order. Summaries give each its mean and confidence
+   * interval over repetitions and its ratio to a comparison's baseline; only the model knows which
+   * figures mean something. Absent inputs give absent metrics, never zeros.
+   */
+  default List<ModelMetric> metrics(java.util.Map<String, Object> results) {
+    return List.of();
+  }
+
   /** Adds the run's entities to {@code builder}. Must be deterministic: every JVM of a run calls it. */
   BuiltModel build(Config experiment, SimulationBuilder builder);
 }

@@ -78,4 +78,14 @@ public final class PholdModel implements ModelProvider {
       return sections;
     };
   }
+
+  /** PHOLD's one figure: events processed by the LPs (the engine's own counts are the runner's). */
+  @Override
+  public List<org.cnemu.emulator.model.ModelMetric> metrics(Map<String, Object> results) {
+    if (results.get("phold") instanceof Map<?, ?> m && m.get("events") instanceof Number n) {
+      return List.of(org.cnemu.emulator.model.ModelMetric.headline("phold.events", n.doubleValue(), "events",
+          org.cnemu.emulator.model.ModelMetric.Better.NEITHER));
+    }
+    return List.of();
+  }
 }

@@ -15,7 +15,8 @@ import org.cnemu.experiments.ExitCodes;
 import org.cnemu.experiments.config.EngineSettings;
 import org.cnemu.experiments.config.ExperimentLoader;
 import org.cnemu.experiments.config.LoadedExperiment;
-import org.cnemu.experiments.run.ExperimentRunner;
+import org.cnemu.experiments.run.Plan;
+import org.cnemu.experiments.run.PlanRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -83,18 +84,16 @@ public final class BenchStarCommand implements Callable<Integer> {
         Output.problems(spec.commandLine().getErr(), e.problems());
         return ExitCodes.FAILURE;
       }
-      EngineSettings s = EngineSettings.from(e.experiment());
-      ExperimentRunner runner = new ExperimentRunner(new ModelRegistry().get(s.model()));
       out.printf(Locale.ROOT, "star: %d hosts, %d ms virtual, %d partition(s), in-process (JVM start-up excluded)%n",
           hosts, ms, partitions);
       List<Double> warm = new ArrayList<>();
       for (int r = 0; r <= repeat; r++) {
         Path runDir = dir.resolve("run-" + r);
-        ExperimentRunner.Options o = new ExperimentRunner.Options(runDir, threads, false);
+        PlanRunner.Options o = new PlanRunner.Options(1, threads, false, null, null, runDir.toString());
         long t0 = System.nanoTime();
-        ExperimentRunner.PointOutcome po = runner.run(e, o, new ExperimentRunner.Listener() {});
+        PlanRunner.Outcome po = new PlanRunner().run(Plan.of(e, runDir), o, new PlanRunner.Listener() {});
         double wall = (System.nanoTime() - t0) / 1e9;
-        ExperimentRunner.RunOutcome ro = po.runs().get(0);
+        PlanRunner.JobOutcome ro = po.groups().get(0).points().get(0).runs().get(0);
         if (!ro.complete()) {
           spec.commandLine().getErr().println("error: run failed: " + ro.error());
           return ExitCodes.FAILURE;

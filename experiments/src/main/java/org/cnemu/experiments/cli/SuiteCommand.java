@@ -7,7 +7,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.ArrayList;
+import org.cnemu.experiments.Cli;
 import org.cnemu.experiments.ExitCodes;
+import org.cnemu.experiments.Invocation;
+import org.cnemu.experiments.config.Overrides;
+import org.cnemu.experiments.run.JsonFiles;
+import org.cnemu.experiments.run.OutputFolder;
+import org.cnemu.experiments.run.Plan;
+import org.cnemu.experiments.run.PlanRunner;
+import org.cnemu.experiments.ui.PlanProgress;
 import org.cnemu.experiments.report.SuiteReport;
 import org.cnemu.experiments.report.TextTable;
 import org.cnemu.experiments.run.Suite;
@@ -30,12 +39,16 @@ public final class SuiteCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "DIR", description = "Results folder (default: results/<suite name>/).")
   Path out;
 
-  @Option(names = "--jobs", paramLabel = "N", description = "Experiments run at once (overrides suite.jobs).")
+  @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Runs executed at once (overrides suite.jobs).")
   Integer jobs;
 
   @Option(names = "--threads", paramLabel = "N",
-      description = "Dispatcher threads per experiment (default 1; 0 = one per processor). Never changes results.")
+      description = "Dispatcher threads per run (default 1; 0 = one per processor). Never changes results.")
   Integer threads = 1;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE",
+      description = "Set a key of every experiment (repeatable; over the suite's own overrides), validated like the files.")
+  List<String> sets = new ArrayList<>();
 
   @Option(names = "--no-report", description = "No per-experiment CSV/plots/report.html (the suite report is still written).")
   boolean noReport;
@@ -50,13 +63,23 @@ public final class SuiteCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter stderr = spec.commandLine().getErr();
-    Path f = file != null ? file : defaultSuite();
+    Invocation invocation = Cli.invocation(spec);
+    Path f = file != null ? invocation.resolve(file) : defaultSuite(invocation);
     if (f == null) {
       stderr.println("error: no suite file given and no experiments/suite.conf here");
       return ExitCodes.BAD_INPUT;
     }
     if (jobs != null && jobs < 1) {
       stderr.println("error: --jobs must be at least 1");
+      return ExitCodes.BAD_INPUT;
+    }
+    if (threads != null && threads < 0) {
+      stderr.println("error: --threads must be >= 0");
+      return ExitCodes.BAD_INPUT;
+    }
+    Overrides.Parsed overrides = Overrides.of(Map.of(), sets);
+    if (!overrides.problems().isEmpty()) {
+      Output.problems(stderr, overrides.problems());
       return ExitCodes.BAD_INPUT;
     }
     Suite.Spec suite;
@@ -66,45 +89,72 @@ public final class SuiteCommand implements Callable<Integer> {
       stderr.println("error: " + e.getMessage());
       return ExitCodes.BAD_INPUT;
     }
-    if (jobs != null) {
-      suite = new Suite.Spec(suite.file(), suite.name(), suite.title(), suite.patterns(), suite.published(),
-          suite.overrides(), jobs);
+    Invocation.PathView view = invocation.view(out != null ? out : Path.of("results", suite.name()));
+    Path dir = view.actual();
+    long t0 = System.nanoTime();
+    List<Path> files = Suite.discover(suite);
+    Plan plan = Suite.plan(suite, files, dir, overrides.config());
+    int n = jobs != null ? jobs : suite.jobsSet() ? suite.jobs() : PlanRunner.defaultJobs(plan, threads);
+    if (!quiet) {
+      stdout.printf("cnemu: suite '%s', %d experiment files, %d runs, %d at once%n", file != null ? file : f,
+          files.size(), plan.jobs().size(), n);
+      for (Plan.Group g : plan.groups()) {
+        if (!g.runs()) stdout.printf("  %s: %s: %s%n", g.file(), g.kind().label(), g.problems().get(0).format());
+      }
+      stdout.flush();
     }
-    Path dir = out != null ? out : Path.of("results", suite.name());
-    final int effectiveJobs = suite.jobs();
-    final int[] total = {0};
-    final int[] done = {0};
-    Map<String, Object> doc = Suite.run(suite, dir, threads, !noReport, new Suite.Listener() {
-      @Override
-      public void discovered(List<Path> files) {
-        total[0] = files.size();
-        if (!quiet) {
-          stdout.printf("cnemu: suite '%s', %d experiment files, %d at once%n", f, files.size(), jobsOf());
-          stdout.flush();
-        }
-      }
+    PlanProgress progress = quiet ? null
+        : new PlanProgress(stderr, plan.jobs().size(), invocation.interactive(), PlanProgress.terminalColumns());
+    int[] done = {0};
+    long running = plan.groups().stream().filter(Plan.Group::runs).count();
+    PlanRunner.Outcome outcome;
+    try {
+      outcome = new PlanRunner().run(plan, new PlanRunner.Options(n, threads, !noReport, null, null,
+          view.shown().toString()), new PlanRunner.Listener() {
+            @Override
+            public void jobStarted(Plan.Job job) {
+              if (progress != null) progress.started(job.index());
+            }
 
-      private int jobsOf() {
-        return effectiveJobs;
-      }
+            @Override
+            public org.cnemu.emulator.Coordinator.ProgressListener progress(Plan.Job job) {
+              return progress == null ? null : progress.listener(job.index());
+            }
 
-      @Override
-      public synchronized void finished(Map<String, Object> e) {
-        done[0]++;
-        if (quiet) return;
-        String status = String.valueOf(e.get("status"));
-        String detail = e.containsKey("error") ? ": " + e.get("error")
-            : e.containsKey("problems") ? ": " + e.get("problems") : "";
-        stdout.printf(Locale.ROOT, "[%d/%d] %s: %s%s%s%n", done[0], total[0], e.get("file"), status, detail,
-            e.containsKey("wall_seconds") ? " (" + e.get("wall_seconds") + " s)" : "");
-        stdout.flush();
-      }
-    });
+            @Override
+            public void jobFinished(PlanRunner.JobOutcome o) {
+              if (progress != null) progress.finished(o.job().index());
+            }
+
+            @Override
+            public synchronized void groupFinished(PlanRunner.GroupOutcome g) {
+              done[0]++;
+              if (quiet) return;
+              String status = g.complete() ? "ok" : "failed: " + PlanCommand.failure(g, false);
+              progress.println(stdout, String.format(Locale.ROOT, "[%d/%d] %s: %s (%.1f s)", done[0], running,
+                  g.group().file(), status, g.wallSeconds()));
+            }
+
+            @Override
+            public void warning(String message) {
+              if (progress != null) progress.println(stderr, "warning: " + message);
+            }
+          });
+    } catch (OutputFolder.InUse e) {
+      stderr.println("error: " + e.getMessage());
+      return ExitCodes.BAD_INPUT;
+    } finally {
+      if (progress != null) progress.close();
+    }
+    Map<String, Object> doc = Suite.document(suite, outcome, (System.nanoTime() - t0) / 1e9, n);
+    JsonFiles.writeAtomically(dir.resolve(Suite.SUITE_JSON), doc);
     Path report = SuiteReport.write(dir);
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> figures = (List<Map<String, Object>>) doc.get("figures");
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> experiments = (List<Map<String, Object>>) doc.get("experiments");
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> policies = (List<Map<String, Object>>) doc.get("policies");
     if (!quiet) {
       TextTable t = new TextTable("figure", "published", "band", "measured", "status");
       for (Map<String, Object> fig : figures) {
@@ -114,25 +164,36 @@ public final class SuiteCommand implements Callable<Integer> {
       }
       stdout.println();
       stdout.print(t.render());
+      if (!policies.isEmpty()) {
+        TextTable p = new TextTable("file", "arm", "vs", "metric", "ratio", "expected", "holds");
+        for (Map<String, Object> c : policies) {
+          p.row(c.get("file"), c.get("policy"), c.get("baseline_policy"), c.get("metric"),
+              c.get("ratio") == null ? "-" : c.get("ratio"), c.get("expect"),
+              c.get("holds") == null ? "-" : c.get("holds"));
+        }
+        stdout.println();
+        stdout.print(p.render());
+      }
       @SuppressWarnings("unchecked")
       Map<String, Object> wall = (Map<String, Object>) doc.get("wall");
-      stdout.printf("%nwall: %s s%nreport: %s%n", wall.get("seconds"), report);
+      stdout.printf("%nwall: %s s%nreport: %s%n", wall.get("seconds"), view.show(report));
     } else {
-      stdout.println(report);
+      stdout.println(view.show(report));
     }
     stdout.flush();
     long failed = experiments.stream().filter(e -> "failed".equals(e.get("status")) || "invalid".equals(e.get("status"))).count();
     if (failed > 0) {
-      stderr.println("error: " + failed + " experiment file" + (failed == 1 ? "" : "s") + " failed or invalid (see " + report + ")");
+      stderr.println("error: " + failed + " experiment file" + (failed == 1 ? "" : "s") + " failed or invalid (see "
+          + view.show(report) + ")");
       return ExitCodes.FAILURE;
     }
     return ExitCodes.OK;
   }
 
   /** experiments/suite.conf from the current folder, or suite.conf inside experiments/. */
-  private static Path defaultSuite() {
+  private static Path defaultSuite(Invocation invocation) {
     for (Path p : List.of(Path.of("experiments", "suite.conf"), Path.of("suite.conf"))) {
-      if (Files.isRegularFile(p)) return p;
+      if (Files.isRegularFile(invocation.resolve(p))) return invocation.resolve(p);
     }
     return null;
   }

@@ -20,6 +20,10 @@ public final class ValidateCommand implements Callable<Integer> {
   @Parameters(paramLabel = "FILE", arity = "1..*", description = "Experiment files (HOCON).")
   List<Path> files;
 
+  @picocli.CommandLine.Option(names = "--set", paramLabel = "KEY=VALUE",
+      description = "Set a key of the experiment (repeatable) before validating, as 'cnemu run --set' does.")
+  List<String> sets = new java.util.ArrayList<>();
+
   @Spec
   CommandSpec spec;
 
@@ -27,15 +31,20 @@ public final class ValidateCommand implements Callable<Integer> {
   public Integer call() {
     ExperimentLoader loader = new ExperimentLoader();
     Path cwd = org.cnemu.experiments.Cli.invocation(spec).cwd();
+    org.cnemu.experiments.config.Overrides.Parsed overrides = org.cnemu.experiments.config.Overrides.of(java.util.Map.of(), sets);
+    if (!overrides.problems().isEmpty()) {
+      Output.problems(spec.commandLine().getErr(), overrides.problems());
+      return ExitCodes.BAD_INPUT;
+    }
     boolean bad = false;
     for (Path f : files) {
-      LoadedExperiment e = loader.load(f, java.util.Map.of(), cwd);
+      LoadedExperiment e = loader.load(f, overrides.config(), cwd);
       if (e.ok()) {
         EngineSettings s = EngineSettings.from(org.cnemu.experiments.config.Sweep.base(e.experiment()));
         String points = "";
         if (org.cnemu.experiments.config.Sweep.present(e.experiment())) {
           int n = org.cnemu.experiments.config.Sweep.of(e.experiment()).size();
-          points = ", sweep of " + n + " point" + (n == 1 ? "" : "s");
+          points = ", " + n + " point" + (n == 1 ? "" : "s");
         }
         spec.commandLine().getOut().printf("%s: ok (experiment '%s', model %s, %d run%s%s, %s virtual)%n", f, s.name(),
             s.model(), s.runs(), s.runs() == 1 ? "" : "s", points, e.experiment().getString("duration"));

@@ -19,6 +19,8 @@ import org.cnemu.emulator.model.ConfigProblem;
 public record EngineSettings(String name, long seed, int runs, long durationNanos, long warmupNanos,
     String model, int partitions, int threadsSetting, SimulationBuilder.Placement placement, String outputDir) {
 
+  private static final java.util.regex.Pattern PLAIN_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._+-]{1,200}");
+
   public static EngineSettings from(Config experiment) {
     return new EngineSettings(
         experiment.getString("name"),
@@ -55,6 +57,10 @@ public record EngineSettings(String name, long seed, int runs, long durationNano
       return false;
     }, "unknown placement; valid: block, hash");
     check(problems, experiment, "name", file, () -> !experiment.getString("name").isBlank(), "must not be empty");
+    // the default results folder is results/<name>: a name must never lead out of it
+    check(problems, experiment, "name", file, () -> experiment.getString("name").isBlank()
+        || PLAIN_NAME.matcher(experiment.getString("name")).matches() && !experiment.getString("name").matches("\\.+"),
+        "must be a plain file name (letters, digits, '.', '_', '-', '+'; no '/' or '..'): it names the results folder");
     return problems;
   }
 

@@ -57,6 +57,14 @@ public final class ExperimentLoader {
    * the way the caller wrote them, exactly as a fresh JVM started in {@code cwd} would.
    */
   public LoadedExperiment load(Path path, Map<String, Object> overrides, Path cwd) {
+    return load(path, overrides.isEmpty() ? ConfigFactory.empty() : ConfigFactory.parseMap(overrides, "command line"), cwd);
+  }
+
+  /**
+   * As {@link #load(Path, Map, Path)} with the overrides as a config (paths under the root); each value's
+   * origin names it in messages (a {@code --set} value says {@code --set KEY}, see {@link Overrides}).
+   */
+  public LoadedExperiment load(Path path, Config overrides, Path cwd) {
     if (cwd == null || path.isAbsolute()) return loadAs(path, path, overrides);
     LoadedExperiment e = loadAs(path, cwd.resolve(path), overrides);
     if (e.problems().isEmpty()) return e;
@@ -72,7 +80,7 @@ public final class ExperimentLoader {
         Problems.sorted(renamed));
   }
 
-  private LoadedExperiment loadAs(Path shown, Path path, Map<String, Object> overrides) {
+  private LoadedExperiment loadAs(Path shown, Path path, Config overrides) {
     try {
       return loadBounded(shown, path, overrides);
     } catch (StackOverflowError e) {
@@ -81,7 +89,7 @@ public final class ExperimentLoader {
     }
   }
 
-  private LoadedExperiment loadBounded(Path shown, Path path, Map<String, Object> overrides) {
+  private LoadedExperiment loadBounded(Path shown, Path path, Config overrides) {
     String file = shown.toString();
     if (!Files.exists(path)) return failed(file, "no such file");
     if (Files.isDirectory(path)) return failed(file, "is a directory, expected an experiment file");
@@ -118,9 +126,7 @@ public final class ExperimentLoader {
     }
 
     Config withOverrides = parsed;
-    if (!overrides.isEmpty()) {
-      withOverrides = ConfigFactory.parseMap(overrides, "command line").withFallback(parsed);
-    }
+    if (!overrides.isEmpty()) withOverrides = overrides.withFallback(parsed);
     String expands = Expansion.tooLarge(withOverrides.root(), reference);
     if (expands != null) {
       problems.add(Problems.at(originOf(withOverrides.root(), expands), file, expands, "its substitutions (${...})"

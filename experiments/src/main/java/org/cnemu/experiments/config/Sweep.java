@@ -17,10 +17,12 @@ import java.util.Map;
 import org.cnemu.emulator.model.ConfigProblem;
 
 /**
- * The {@code sweep { KEY = [v1, v2, ...] }} block of an experiment: swept keys (paths relative to
- * {@code experiment}, e.g. {@code topology.stack} or {@code workloads.0.rate} with a list index) and
- * their values. The points are the cartesian product, in a fixed order: keys in the order they are
- * written in the file (by line), the first key outermost (it varies slowest), values in list order.
+ * The {@code sweep { KEY = [v1, v2, ...] }} and {@code compare { KEY = [baseline, b, ...] }} blocks of an
+ * experiment: swept keys (paths relative to {@code experiment}, e.g. {@code topology.stack} or
+ * {@code workloads.0.rate} with a list index) and their values. The points are the cartesian product, in
+ * a fixed order: swept keys in the order they are written in the file (by line), the first key outermost
+ * (it varies slowest), values in list order; the compared key (one at most) is the innermost, so the arms
+ * of one sweep point are neighbours and its first value is that point's baseline.
  *
  * <pre>
  *   experiment {
@@ -29,20 +31,26 @@ import org.cnemu.emulator.model.ConfigProblem;
  *       topology.stack = [native, docker-overlay]
  *       workloads.0.rate = [1Gbps, 5Gbps]
  *     }
+ *     compare { steering = [vanilla, falcon] }   # an A/B: every point run once per arm, same seeds
  *   }
  * </pre>
  *
- * Each point is the experiment with the swept values set (and without the sweep block); it is
- * validated like a normal experiment, so a bad value in a list is reported at its own file:line.
+ * Each point is the experiment with the swept values set (and without the sweep and compare blocks); it
+ * is validated like a normal experiment, so a bad value in a list is reported at its own file:line.
  */
 public final class Sweep {
   /** The key of the sweep block inside {@code experiment}. */
   public static final String KEY = "sweep";
+  /** The key of the comparison block inside {@code experiment}: a swept key whose first value is the baseline. */
+  public static final String COMPARE = "compare";
   /** Above this many points, validation checks each value once (with the other keys at their first value). */
   static final int MAX_VALIDATED_POINTS = 256; // a few ms each: validate answers within seconds
 
-  /** One swept key: its name as written ({@code topology.stack}), path elements, values in list order. */
-  public record Key(String name, List<String> path, List<ConfigValue> values) {}
+  /**
+   * One swept key: its name as written ({@code topology.stack}), path elements, values in list order;
+   * {@code compared} for the key of the compare block (its first value is the baseline).
+   */
+  public record Key(String name, List<String> path, List<ConfigValue> values, boolean compared) {}
 
   /** One point: its index and, per key (in key order), the value. */
   public record Point(int index, List<ConfigValue> values) {
@@ -64,29 +72,69 @@ public final class Sweep {
     return keys;
   }
 
-  /** Whether an experiment block holds a sweep. */
+  /** Whether an experiment block holds a sweep or a comparison (more than one point). */
   public static boolean present(Config experiment) {
-    return experiment != null && experiment.root().containsKey(KEY);
+    return experiment != null && (experiment.root().containsKey(KEY) || experiment.root().containsKey(COMPARE));
   }
 
   /** The sweep of a validated experiment block (its problems were reported by the validator). */
   public static Sweep of(Config experiment) {
-    List<ConfigProblem> ignored = new ArrayList<>();
-    return parse(experiment.root().get(KEY), "", ignored);
+    return parse(experiment.root(), "", new ArrayList<>());
   }
 
-  /** Parses the sweep block; structural problems (not a list, empty list) go to {@code problems}. */
-  static Sweep parse(ConfigValue block, String file, List<ConfigProblem> problems) {
+  /** The compared key, or null without a compare block. */
+  public Key compared() {
+    return keys.stream().filter(Key::compared).findFirst().orElse(null);
+  }
+
+  /**
+   * The index of the baseline point of point {@code index}: the point with the same swept values and
+   * the compared key at its first value; -1 without a compare block.
+   */
+  public int baselineOf(int index) {
+    Key c = compared();
+    return c == null ? -1 : index - index % c.values().size();
+  }
+
+  /**
+   * Parses the sweep and compare blocks of an experiment block; structural problems (not a list, empty
+   * list, a key both swept and compared) go to {@code problems}.
+   */
+  static Sweep parse(ConfigObject experiment, String file, List<ConfigProblem> problems) {
     List<Key> keys = new ArrayList<>();
-    if (block == null) return new Sweep(keys);
-    if (block.valueType() != ConfigValueType.OBJECT) {
+    ConfigValue block = experiment.get(KEY);
+    if (block != null && block.valueType() != ConfigValueType.OBJECT) {
       problems.add(Problems.at(block.origin(), file, "experiment." + KEY,
           "expected an object { key = [v1, v2, ...] }, got " + ExperimentValidator.describe(block)));
-      return new Sweep(keys);
+    } else if (block != null) {
+      collect((ConfigObject) block, KEY, new ArrayList<>(), keys, false, file, problems);
     }
-    collect((ConfigObject) block, new ArrayList<>(), keys, file, problems);
     keys.sort(Comparator.comparingInt((Key k) -> line(k.values().isEmpty() ? null : k.values().get(0)))
         .thenComparing(Key::name));
+    ConfigValue cmp = experiment.get(COMPARE);
+    if (cmp != null && cmp.valueType() != ConfigValueType.OBJECT) {
+      problems.add(Problems.at(cmp.origin(), file, "experiment." + COMPARE,
+          "expected an object { key = [baseline, other, ...] }, got " + ExperimentValidator.describe(cmp)));
+    } else if (cmp != null) {
+      List<Key> compared = new ArrayList<>();
+      collect((ConfigObject) cmp, COMPARE, new ArrayList<>(), compared, true, file, problems);
+      if (compared.size() > 1) {
+        problems.add(Problems.at(cmp.origin(), file, "experiment." + COMPARE,
+            "compares one key at a time (found " + String.join(", ", compared.stream().map(Key::name).toList())
+                + "); sweep the others with sweep { }"));
+      } else if (compared.size() == 1) {
+        Key c = compared.get(0);
+        if (keys.stream().anyMatch(k -> k.name().equals(c.name()))) {
+          problems.add(Problems.at(c.values().get(0).origin(), file, "experiment." + COMPARE + "." + c.name(),
+              "is swept too: a key is either swept or compared"));
+        } else if (new LinkedHashSet<>(c.values().stream().map(Sweep::label).toList()).size() != c.values().size()) {
+          problems.add(Problems.at(c.values().get(0).origin(), file, "experiment." + COMPARE + "." + c.name(),
+              "lists a value twice"));
+        } else {
+          keys.add(c);
+        }
+      }
+    }
     return new Sweep(List.copyOf(keys));
   }
 
@@ -94,8 +142,8 @@ public final class Sweep {
     return v == null || v.origin() == null ? Integer.MAX_VALUE : Math.max(v.origin().lineNumber(), 0);
   }
 
-  private static void collect(ConfigObject obj, List<String> prefix, List<Key> out, String file,
-      List<ConfigProblem> problems) {
+  private static void collect(ConfigObject obj, String block, List<String> prefix, List<Key> out, boolean compared,
+      String file, List<ConfigProblem> problems) {
     for (Map.Entry<String, ConfigValue> e : new java.util.TreeMap<>(obj).entrySet()) {
       List<String> path = new ArrayList<>(prefix);
       // a quoted key "topology.stack" is a path too
@@ -103,20 +151,20 @@ public final class Sweep {
       String name = String.join(".", path);
       ConfigValue v = e.getValue();
       switch (v.valueType()) {
-        case OBJECT -> collect((ConfigObject) v, path, out, file, problems);
+        case OBJECT -> collect((ConfigObject) v, block, path, out, compared, file, problems);
         case LIST -> {
           ConfigList list = (ConfigList) v;
           if (list.isEmpty()) {
-            problems.add(Problems.at(v.origin(), file, "experiment." + KEY + "." + name,
+            problems.add(Problems.at(v.origin(), file, "experiment." + block + "." + name,
                 "empty list: a swept key needs at least one value"));
-          } else if (List.of(KEY, "name", "output").contains(path.get(0))) {
-            problems.add(Problems.at(v.origin(), file, "experiment." + KEY + "." + name,
-                "'" + path.get(0) + "' cannot be swept"));
+          } else if (List.of(KEY, COMPARE, "name", "output").contains(path.get(0))) {
+            problems.add(Problems.at(v.origin(), file, "experiment." + block + "." + name,
+                "'" + path.get(0) + "' cannot be " + (compared ? "compared" : "swept")));
           } else {
-            out.add(new Key(name, List.copyOf(path), List.copyOf(list)));
+            out.add(new Key(name, List.copyOf(path), List.copyOf(list), compared));
           }
         }
-        default -> problems.add(Problems.at(v.origin(), file, "experiment." + KEY + "." + name,
+        default -> problems.add(Problems.at(v.origin(), file, "experiment." + block + "." + name,
             "expected a list of values [v1, v2, ...], got " + ExperimentValidator.describe(v)));
       }
     }
@@ -148,16 +196,16 @@ public final class Sweep {
     return out;
   }
 
-  /** The experiment block of a point: the sweep block removed, every swept value set. */
+  /** The experiment block of a point: the sweep and compare blocks removed, every swept value set. */
   public Config apply(Config experiment, Point point) {
-    ConfigValue root = experiment.root().withoutKey(KEY);
+    ConfigValue root = experiment.root().withoutKey(KEY).withoutKey(COMPARE);
     for (int k = 0; k < keys.size(); k++) root = set(root, keys.get(k).path(), 0, point.values().get(k));
     return ((ConfigObject) root).toConfig();
   }
 
-  /** The experiment block without its sweep block (the base every point starts from). */
+  /** The experiment block without its sweep and compare blocks (the base every point starts from). */
   public static Config base(Config experiment) {
-    return experiment.root().withoutKey(KEY).toConfig();
+    return experiment.root().withoutKey(KEY).withoutKey(COMPARE).toConfig();
   }
 
   /** Sets {@code value} at {@code path} (list elements by index), keeping every other value and its origin. */
@@ -210,7 +258,7 @@ public final class Sweep {
   static List<ConfigProblem> validate(ExperimentValidator validator, Config resolved, String file) {
     List<ConfigProblem> problems = new ArrayList<>();
     Config experiment = resolved.getConfig("experiment");
-    Sweep sweep = parse(experiment.root().get(KEY), file, problems);
+    Sweep sweep = parse(experiment.root(), file, problems);
     LinkedHashSet<ConfigProblem> all = new LinkedHashSet<>(problems);
     List<Point> points;
     long size = 1;
@@ -245,7 +293,8 @@ public final class Sweep {
       } catch (IllegalArgumentException e) {
         int k = firstBadKey(sweep, experiment, p);
         Key key = sweep.keys.get(k);
-        all.add(Problems.at(p.values().get(k).origin(), file, "experiment." + KEY + "." + key.name(), e.getMessage()));
+        all.add(Problems.at(p.values().get(k).origin(), file,
+            "experiment." + (key.compared() ? COMPARE : KEY) + "." + key.name(), e.getMessage()));
         continue;
       }
       all.addAll(validator.validateOne(resolved.withValue("experiment", point.root()), file));

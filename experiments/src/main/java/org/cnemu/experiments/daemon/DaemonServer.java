@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.cnemu.experiments.Cli;
 import org.cnemu.experiments.ExitCodes;
 import org.cnemu.experiments.Invocation;
-import org.cnemu.experiments.run.ExperimentRunner;
+import org.cnemu.experiments.run.PlanRunner;
 
 /**
  * The resident cnemu JVM ({@code cnemu daemon start}): serves {@code run} and {@code validate} command
@@ -221,7 +221,7 @@ public final class DaemonServer implements AutoCloseable {
         code = Cli.execute(args.toArray(String[]::new), stdout, stderr, inv);
       } catch (RuntimeException | LinkageError | StackOverflowError e) {
         // Cli.execute handles command failures itself; this is a bug escaping it. Report it like a failed run.
-        stderr.println("error: " + ExperimentRunner.describe(e));
+        stderr.println("error: " + PlanRunner.describe(e));
         code = ExitCodes.FAILURE;
       } finally {
         org.cnemu.emulator.Cancellation.clear();

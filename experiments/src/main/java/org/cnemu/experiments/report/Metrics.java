@@ -2,130 +2,37 @@ package org.cnemu.experiments.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import org.cnemu.emulator.model.ModelMetric;
+import org.cnemu.emulator.model.ModelProvider;
+import org.cnemu.emulator.model.ModelRegistry;
 
 /**
- * The comparable figures of one results.json, by stable name. The same names are used by
- * {@link Compare} and as the keys of {@code metrics} in a sweep's summary.json (see package docs).
- *
- * <p>Names, in this order (absent inputs give absent metrics, never zeros):
- * <ul>
- *   <li>{@code flow[ID].throughput_gbps}, {@code flow[ID].latency_p50_us}, {@code flow[ID].latency_p99_us}
- *       per flow (latency only for flows with {@code latency_us});
- *   <li>{@code total.throughput_gbps}: sum over flows;
- *   <li>{@code host[ID].irqs}, {@code host[ID].softirq_net_rx} from {@code hosts};
- *       {@code host[ID].cpu_busy_pct}: 100 - idle, averaged over that host's cores;
- *   <li>{@code receivers.cpu_busy_pct}: 100 - idle averaged over all cores of the hosts that receive a
- *       flow (the host part of each flow's {@code dst}, {@code "h2/c1"} -> {@code h2});
- *   <li>{@code drops.total}: sum of {@code drops[].packets}; {@code drops[REASON]} per reason;
- *   <li>{@code engine.events}, {@code engine.windows}, {@code engine.messages};
- *   <li>{@code SECTION.KEY} for the numeric scalars of any other top-level object section
- *       (for example {@code phold.committed}).
- * </ul>
+ * The comparable figures of one results.json, by stable name: the model's own
+ * ({@link ModelProvider#metrics}, chosen by the run's {@code config.model}), then the engine's counts
+ * {@code engine.events}, {@code engine.windows}, {@code engine.messages}. The same names are used by
+ * {@link Compare}, summaries and the suite. This class knows no model's words.
  */
 public final class Metrics {
-  private static final Set<String> KNOWN = Set.of("experiment", "seed", "run", "virtual_end_ns", "complete", "error",
-      "config", "engine", "flows", "cores", "hosts", "drops", "conservation", "wall", "devices");
+  private static final ModelRegistry MODELS = new ModelRegistry();
+  private static final List<String> ENGINE = List.of("events", "windows", "messages");
 
   private Metrics() {}
 
   /** The metrics of a results.json read as a Jackson tree. */
+  @SuppressWarnings("unchecked")
   public static LinkedHashMap<String, Double> of(JsonNode results) {
-    LinkedHashMap<String, Double> m = new LinkedHashMap<>();
-    if (results == null || !results.isObject()) return m;
-
-    List<JsonNode> flows = Json.rows(results.get("flows"));
-    double total = 0;
-    boolean anyThroughput = false;
-    Set<String> receivers = new LinkedHashSet<>();
-    for (JsonNode f : flows) {
-      String id = Json.text(f.get("id"));
-      if (id.isEmpty()) continue;
-      Double g = Json.num(f.get("throughput_gbps"));
-      put(m, "flow[" + id + "].throughput_gbps", g);
-      if (g != null) {
-        total += g;
-        anyThroughput = true;
-      }
-      JsonNode lat = f.get("latency_us");
-      if (lat != null && lat.isObject()) {
-        put(m, "flow[" + id + "].latency_p50_us", Json.num(lat.get("p50")));
-        put(m, "flow[" + id + "].latency_p99_us", Json.num(lat.get("p99")));
-      }
-      String dst = Json.text(f.get("dst"));
-      if (!dst.isEmpty()) receivers.add(dst.contains("/") ? dst.substring(0, dst.indexOf('/')) : dst);
-    }
-    if (anyThroughput) m.put("total.throughput_gbps", total);
-
-    // per host, in order of first appearance in hosts then cores
-    Map<String, JsonNode> hostRows = new LinkedHashMap<>();
-    for (JsonNode h : Json.rows(results.get("hosts"))) {
-      String id = Json.text(h.get("id"));
-      if (!id.isEmpty()) hostRows.putIfAbsent(id, h);
-    }
-    Map<String, List<Double>> idleByHost = new LinkedHashMap<>();
-    for (JsonNode c : Json.rows(results.get("cores"))) {
-      String host = Json.text(c.get("host"));
-      Double idle = Json.num(c.get("idle"));
-      if (host.isEmpty() || idle == null) continue;
-      idleByHost.computeIfAbsent(host, k -> new ArrayList<>()).add(idle);
-    }
-    Set<String> hosts = new LinkedHashSet<>(hostRows.keySet());
-    hosts.addAll(idleByHost.keySet());
-    for (String h : hosts) {
-      JsonNode row = hostRows.get(h);
-      if (row != null) {
-        put(m, "host[" + h + "].irqs", Json.num(row.get("irqs")));
-        put(m, "host[" + h + "].softirq_net_rx", Json.num(row.path("softirqs").get("NET_RX")));
-      }
-      List<Double> idle = idleByHost.get(h);
-      if (idle != null) m.put("host[" + h + "].cpu_busy_pct", 100 - mean(idle));
-    }
-    List<Double> receiverIdle = new ArrayList<>();
-    for (String r : receivers) receiverIdle.addAll(idleByHost.getOrDefault(r, List.of()));
-    if (!receiverIdle.isEmpty()) m.put("receivers.cpu_busy_pct", 100 - mean(receiverIdle));
-
-    JsonNode drops = results.get("drops");
-    if (drops != null && drops.isArray()) {
-      double sum = 0;
-      Map<String, Double> byReason = new LinkedHashMap<>();
-      for (JsonNode d : Json.rows(drops)) {
-        Double p = Json.num(d.get("packets"));
-        if (p == null) continue;
-        sum += p;
-        String reason = Json.text(d.get("reason"));
-        byReason.merge(reason.isEmpty() ? "unknown" : reason, p, Double::sum);
-      }
-      m.put("drops.total", sum);
-      byReason.forEach((r, v) -> m.put("drops[" + r + "]", v));
-    }
-
-    JsonNode engine = results.get("engine");
-    if (engine != null) {
-      for (String k : List.of("events", "windows", "messages")) put(m, "engine." + k, Json.num(engine.get(k)));
-    }
-
-    Iterator<Map.Entry<String, JsonNode>> it = results.fields();
-    while (it.hasNext()) {
-      Map.Entry<String, JsonNode> e = it.next();
-      if (KNOWN.contains(e.getKey()) || !e.getValue().isObject()) continue;
-      Iterator<Map.Entry<String, JsonNode>> f = e.getValue().fields();
-      while (f.hasNext()) {
-        Map.Entry<String, JsonNode> kv = f.next();
-        if (kv.getValue().isNumber()) m.put(e.getKey() + "." + kv.getKey(), kv.getValue().doubleValue());
-      }
-    }
-    return m;
+    if (results == null || !results.isObject()) return new LinkedHashMap<>();
+    return ofDocument(Json.MAPPER.convertValue(results, Map.class));
   }
 
   /** The metrics of a results document still in memory (the runner's {@code Map} before it is written). */
   public static LinkedHashMap<String, Double> ofDocument(Map<String, ?> document) {
-    return of(Json.MAPPER.valueToTree(document));
+    LinkedHashMap<String, Double> m = new LinkedHashMap<>();
+    for (ModelMetric x : described(document)) m.put(x.name(), x.value());
+    return m;
   }
 
   private static final java.util.regex.Pattern INDEXED = java.util.regex.Pattern.compile("(\\w+)\\[(.*)\\]\\.(\\w+)");
@@ -185,11 +92,30 @@ public final class Metrics {
 
   private static void put(Map<String, Double> m, String k, Double v) {
     if (v != null) m.put(k, v);
+  /** The metrics with their units and directions; empty for a failed run. */
+  @SuppressWarnings("unchecked")
+  public static List<ModelMetric> described(Map<String, ?> document) {
+    List<ModelMetric> out = new ArrayList<>();
+    if (document == null || Boolean.FALSE.equals(document.get("complete"))) return out;
+    ModelProvider model = modelOf((Map<String, Object>) document);
+    if (model != null) {
+      for (ModelMetric x : model.metrics((Map<String, Object>) document)) {
+        if (Double.isFinite(x.value())) out.add(x);
+      }
+    }
+    if (document.get("engine") instanceof Map<?, ?> e) {
+      for (String k : ENGINE) {
+        if (e.get(k) instanceof Number n) {
+          out.add(ModelMetric.of("engine." + k, n.doubleValue(), k, ModelMetric.Better.NEITHER));
+        }
+      }
+    }
+    return out;
   }
 
-  private static double mean(List<Double> v) {
-    double s = 0;
-    for (double d : v) s += d;
-    return s / v.size();
+  /** The model that wrote a results document ({@code config.model}), or null when unknown. */
+  static ModelProvider modelOf(Map<String, Object> document) {
+    if (!(document.get("config") instanceof Map<?, ?> c) || !(c.get("model") instanceof String name)) return null;
+    return MODELS.all().get(name);
   }
 }

@@ -19,9 +19,6 @@ import java.util.Set;
  * experiment with its status and a relative link to its own report.html.
  */
 public final class SuiteReport {
-  /** Metrics shown per point in the policy tables, when present. */
-  static final List<String> POINT_METRICS = List.of("total.throughput_gbps", "receivers.cpu_busy_pct",
-      "total.packet_rate_kpps", "drops.total");
 
   private SuiteReport() {}
 
@@ -95,10 +92,9 @@ public final class SuiteReport {
           + "experiment did not run or lacks the metric.");
     }
 
-    h.h(2, "Policy comparisons (against vanilla, same workload and seed)");
+    h.h(2, "Policy comparisons (each arm of a compare { } block against its baseline arm, same workload and seeds)");
     List<JsonNode> checks = Json.rows(s.get("policies"));
-    List<JsonNode> sweeps = experiments.stream().filter(e -> "sweep".equals(Json.text(e.get("kind")))
-        && Json.text(e.get("file")).contains("polic")).toList();
+    List<JsonNode> sweeps = experiments.stream().filter(e -> !Json.text(e.get("compared")).isEmpty()).toList();
     if (checks.isEmpty() && sweeps.isEmpty()) {
       h.p("muted", "No policy comparison found (experiment files under experiments/policies/ are found when the suite runs).");
     }
@@ -108,14 +104,20 @@ public final class SuiteReport {
       for (JsonNode c : checks) {
         JsonNode holds = c.get("holds");
         String verdict = holds == null || holds.isNull() ? "-" : holds.asBoolean() ? "yes" : "NO";
-        rows.add(List.of(Json.text(c.get("experiment")), Json.text(c.get("policy")), values(c.get("values")),
-            Json.text(c.get("metric")), Json.fmt(Json.num(c.get("vanilla")), 3), Json.fmt(Json.num(c.get("policy_value")), 3),
-            c.get("ratio") == null || c.get("ratio").isNull() ? "-" : Json.fmt(Json.num(c.get("ratio")), 3),
-            Json.text(c.get("expect")), verdict, Json.text(c.get("source"))));
+        JsonNode ci = c.get("ratio_ci95");
+        String ratio = c.get("ratio") == null || c.get("ratio").isNull() ? "-" : Json.fmt(Json.num(c.get("ratio")), 3)
+            + (ci != null && ci.size() == 2 ? " [" + Json.fmt(ci.get(0).asDouble(), 3) + ", " + Json.fmt(ci.get(1).asDouble(), 3) + "]" : "");
+        List<String> others = new ArrayList<>();
+        c.path("ratios").fields().forEachRemaining(x -> others.add(x.getKey() + " " + Json.fmt(x.getValue().asDouble(), 3)));
+        rows.add(List.of(Json.text(c.get("file")), Json.text(c.get("policy")) + " / " + Json.text(c.get("baseline_policy")),
+            values(c.get("values")), Json.text(c.get("metric")), Json.fmt(Json.num(c.get("baseline")), 3),
+            Json.fmt(Json.num(c.get("policy_value")), 3), ratio, Json.text(c.get("expect")), verdict,
+            String.join(", ", others), Json.text(c.get("source"))));
         classes.add("NO".equals(verdict) ? "hot" : null);
       }
-      h.table(List.of("experiment", "policy", "point", "metric", "vanilla", "policy", "policy / vanilla", "expected",
-          "holds", "source"), rows, new boolean[] {true, true, true, true, false, false, false, true, true, true}, classes);
+      h.table(List.of("file", "arm / baseline", "point", "metric", "baseline", "arm", "ratio [95% CI]", "expected",
+          "holds", "ratios of the headline metrics", "source"), rows,
+          new boolean[] {true, true, true, true, false, false, false, true, true, true, true}, classes);
     }
     for (JsonNode e : sweeps) pointsTable(h, e);
 
@@ -123,7 +125,7 @@ public final class SuiteReport {
     List<List<String>> rows = new ArrayList<>();
     List<String> classes = new ArrayList<>();
     StringBuilder links = new StringBuilder("<table>\n<thead><tr><th class=\"l\">file</th><th class=\"l\">experiment</th>"
-        + "<th class=\"l\">kind</th><th class=\"l\">status</th><th>points</th><th>total Gbps (first point)</th>"
+        + "<th class=\"l\">kind</th><th class=\"l\">status</th><th>points</th><th class=\"l\">first headline metric (first point)</th>"
         + "<th>wall s</th><th class=\"l\">report</th></tr></thead>\n<tbody>\n");
     for (JsonNode e : experiments) {
       String status = Json.text(e.get("status"));
@@ -142,9 +144,11 @@ public final class SuiteReport {
       links.append("<td class=\"l\" style=\"white-space:normal\">").append(Html.esc(detail)).append("</td>");
       List<JsonNode> pts = Json.rows(e.get("points"));
       links.append("<td>").append(pts.size()).append("</td>");
-      Double g = pts.isEmpty() ? null : Json.num(pts.get(0).path("metrics").get("total.throughput_gbps"));
-      links.append("<td>").append(Html.esc(Json.fmt(g, 3))).append("</td>");
-      links.append("<td>").append(Html.esc(Json.text(e.get("wall_seconds")))).append("</td>");
+      String first = e.path("headline").size() > 0 ? e.path("headline").get(0).asText() : "";
+      Double g = pts.isEmpty() || first.isEmpty() ? null : Json.num(pts.get(0).path("metrics").get(first));
+      links.append("<td class=\"l\">").append(g == null ? "-" : Html.esc(first + " " + Json.fmt(g, 3))).append("</td>");
+      links.append("<td>").append(Html.esc(Json.text(s.path("wall").path("experiments").get(Json.text(e.get("file"))))))
+          .append("</td>");
       String report = Json.text(e.get("dir")) + "/" + Reports.REPORT_FILE;
       links.append("<td class=\"l\">");
       if (Files.isRegularFile(dir.resolve(report))) {
@@ -168,15 +172,9 @@ public final class SuiteReport {
     h.h(3, Json.text(e.get("experiment")) + " (" + Json.text(e.get("file")) + ")");
     Set<String> keys = new LinkedHashSet<>();
     for (JsonNode p : pts) p.path("values").fieldNames().forEachRemaining(keys::add);
+    // the model's headline metrics, in its order
     Set<String> metrics = new LinkedHashSet<>();
-    for (String m : POINT_METRICS) if (pts.stream().anyMatch(p -> p.path("metrics").has(m))) metrics.add(m);
-    for (JsonNode p : pts) {
-      Iterator<String> it = p.path("metrics").fieldNames();
-      while (it.hasNext()) {
-        String m = it.next();
-        if (m.contains("latency_p99_us")) metrics.add(m);
-      }
-    }
+    for (JsonNode m : e.path("headline")) metrics.add(m.asText());
     List<String> header = new ArrayList<>(List.of("point"));
     header.addAll(keys);
     header.addAll(metrics);

@@ -21,9 +21,11 @@
  *       (results.json), a sweep folder or a repeated point (summary.json), or such a file itself.
  *   <li>{@link org.cnemu.experiments.report.Metrics#of(com.fasterxml.jackson.databind.JsonNode) Metrics.of(tree)}
  *       / {@link org.cnemu.experiments.report.Metrics#ofDocument(java.util.Map) Metrics.ofDocument(map)}
- *       {@code -> LinkedHashMap<String, Double>}: the comparable figures of one run by stable name
- *       ({@code flow[f1].throughput_gbps}, {@code total.throughput_gbps}, {@code host[h2].cpu_busy_pct}, ...;
- *       full list in {@link org.cnemu.experiments.report.Metrics}).
+ *       {@code -> LinkedHashMap<String, Double>}: the comparable figures of one run by stable name, as the
+ *       model that wrote it ({@code config.model}) names them through
+ *       {@link org.cnemu.emulator.model.ModelProvider#metrics} (the kernel model: {@code total.throughput_gbps},
+ *       {@code flow[f1].throughput_gbps}, {@code host[h2].cpu_busy_pct}, ...), then {@code engine.events},
+ *       {@code engine.windows}, {@code engine.messages}.
  *   <li>{@link org.cnemu.experiments.report.TextTable}: fixed-width terminal table for any CLI output.
  * </ul>
  *
@@ -74,6 +76,7 @@
  *   "keys": ["nic.rate", "policy.name"],           // swept keys, in sweep order; the first is the x axis
  *   "runs": 3,                                     // repetitions per point
  *   "complete": true,                              // false when any run of any point failed
+ *   "compared": "policy.name",                     // a comparison only: the key of its compare { } block
  *   "config": { ... },                             // the resolved base config (optional)
  *   "points": [
  *     {
@@ -85,9 +88,14 @@
  *         "total.throughput_gbps": { "mean": 9.4, "ci95_low": 9.3, "ci95_high": 9.5, "stddev": 0.04, "n": 3 },
  *         "flow[f1].throughput_gbps": { ... },
  *         "engine.events": { ... }
- *       }
+ *       },
+ *       "baseline": "point-000",                   // a comparison only: the point this arm is compared with
+ *       "ratios": {                                // a comparison's non-baseline arms: mean of the per-run
+ *         "total.throughput_gbps": { "ratio": 1.47, "ci95_low": 1.41, "ci95_high": 1.53, "n": 3 }
+ *       }                                          // ratios arm/baseline (runs paired by seed)
  *     }
- *   ]
+ *   ],
+ *   "metric_info": { "total.throughput_gbps": { "unit": "Gbps", "better": "higher", "headline": true } }
  * }
  * }</pre>
  * To emit it: for each point, {@code Metrics.ofDocument(doc)} of each complete run, then per metric name

@@ -31,6 +31,7 @@ public final class JsonFiles {
     Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
     try {
       Files.writeString(tmp, toJson(tree));
+      shareable(tmp); // createTempFile makes it owner-only; results are read by the group like every other file
       try {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
@@ -38,6 +39,16 @@ public final class JsonFiles {
       }
     } finally {
       Files.deleteIfExists(tmp);
+    }
+  }
+
+  private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> SHAREABLE =
+      java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+
+  /** rw-r--r--, the mode every result file has (where the file system has POSIX modes). */
+  public static void shareable(Path file) throws IOException {
+    if (Files.getFileAttributeView(file, java.nio.file.attribute.PosixFileAttributeView.class) != null) {
+      Files.setPosixFilePermissions(file, SHAREABLE);
     }
   }
 }

@@ -4,13 +4,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Mean and 95% confidence interval (Student's t) over repeated runs. */
+/**
+ * Mean and 95% confidence interval (Student's t, exact for every degree of freedom) over repeated runs,
+ * and the paired ratio of two arms run with the same seeds.
+ */
 public final class Stats {
-  // two-sided 95% t quantiles for 1..30 degrees of freedom; beyond that the normal 1.96 is close enough
-  private static final double[] T95 = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-      2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060,
-      2.056, 2.052, 2.048, 2.045, 2.042};
-
   private Stats() {}
 
   /** {mean, ci95_low, ci95_high, stddev, n}; with one value the interval is that value. */
@@ -32,7 +30,107 @@ public final class Stats {
     return m;
   }
 
-  static double t95(int degreesOfFreedom) {
-    return degreesOfFreedom <= T95.length ? T95[degreesOfFreedom - 1] : 1.96;
+  /**
+   * The ratio of arm B to baseline A over runs paired by seed (common random numbers): the mean of the
+   * per-run ratios b_i / a_i with its 95% interval; null when any a_i is 0 (undefined) or no pair exists.
+   * {ratio, ci95_low, ci95_high, n}.
+   */
+  public static Map<String, Object> pairedRatio(List<Double> baseline, List<Double> arm) {
+    int n = Math.min(baseline.size(), arm.size());
+    if (n == 0) return null;
+    List<Double> ratios = new java.util.ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      double a = baseline.get(i);
+      double b = arm.get(i);
+      if (a == 0) {
+        if (b != 0) return null;
+        ratios.add(1.0);
+      } else {
+        ratios.add(b / a);
+      }
+    }
+    Map<String, Object> s = summarize(ratios);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("ratio", s.get("mean"));
+    m.put("ci95_low", s.get("ci95_low"));
+    m.put("ci95_high", s.get("ci95_high"));
+    m.put("n", n);
+    return m;
+  }
+
+  /** The two-sided 95% quantile of Student's t: t such that P(|T| <= t) = 0.95 with {@code df} degrees of freedom. */
+  public static double t95(int df) {
+    return tQuantile(0.975, df);
+  }
+
+  /** The {@code p} quantile (0.5 < p < 1) of Student's t with {@code df} degrees of freedom, to ~1e-12. */
+  static double tQuantile(double p, int df) {
+    if (df < 1) throw new IllegalArgumentException("degrees of freedom must be >= 1, got " + df);
+    double lo = 0;
+    double hi = 1;
+    while (tCdf(hi, df) < p) hi *= 2;
+    for (int i = 0; i < 200 && hi - lo > 1e-13 * hi; i++) {
+      double mid = (lo + hi) / 2;
+      if (tCdf(mid, df) < p) lo = mid;
+      else hi = mid;
+    }
+    return (lo + hi) / 2;
+  }
+
+  /** P(T <= t) for t >= 0: 1 - I_x(df/2, 1/2) / 2 with x = df / (df + t^2). */
+  static double tCdf(double t, int df) {
+    double x = df / (df + t * t);
+    return 1 - 0.5 * regularizedBeta(x, df / 2.0, 0.5);
+  }
+
+  /** The regularized incomplete beta function I_x(a, b) (continued fraction, modified Lentz). */
+  static double regularizedBeta(double x, double a, double b) {
+    if (x <= 0) return 0;
+    if (x >= 1) return 1;
+    double lnFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
+    if (x > (a + 1) / (a + b + 2)) return 1 - regularizedBeta(1 - x, b, a);
+    return Math.exp(lnFront) * betaFraction(x, a, b) / a;
+  }
+
+  private static double betaFraction(double x, double a, double b) {
+    final double tiny = 1e-300;
+    double c = 1;
+    double d = 1 - (a + b) * x / (a + 1);
+    if (Math.abs(d) < tiny) d = tiny;
+    d = 1 / d;
+    double h = d;
+    for (int m = 1; m <= 10_000; m++) {
+      int m2 = 2 * m;
+      double num = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
+      d = 1 + num * d;
+      if (Math.abs(d) < tiny) d = tiny;
+      c = 1 + num / c;
+      if (Math.abs(c) < tiny) c = tiny;
+      d = 1 / d;
+      h *= d * c;
+      num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
+      d = 1 + num * d;
+      if (Math.abs(d) < tiny) d = tiny;
+      c = 1 + num / c;
+      if (Math.abs(c) < tiny) c = tiny;
+      d = 1 / d;
+      double delta = d * c;
+      h *= delta;
+      if (Math.abs(delta - 1) < 1e-16) break;
+    }
+    return h;
+  }
+
+  /** ln Gamma(x) for x > 0 (Lanczos, g = 7, n = 9: ~15 significant digits). */
+  static double logGamma(double x) {
+    if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+    double[] c = {0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
+        -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
+        1.5056327351493116e-7};
+    x -= 1;
+    double a = c[0];
+    double t = x + 7.5;
+    for (int i = 1; i < 9; i++) a += c[i] / (x + i);
+    return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
   }
 }

@@ -1,7 +1,5 @@
 package org.cnemu.experiments.run;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
@@ -16,17 +14,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.LinkedHashSet;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.cnemu.emulator.model.ConfigProblem;
-import org.cnemu.emulator.model.ModelRegistry;
-import org.cnemu.experiments.config.EngineSettings;
 import org.cnemu.experiments.config.ExperimentLoader;
 import org.cnemu.experiments.config.LoadedExperiment;
-import org.cnemu.experiments.report.Metrics;
 
 /**
  * The paper suite: a suite file ({@code experiments/suite.conf}) names experiment files by glob
@@ -38,24 +31,16 @@ import org.cnemu.experiments.report.Metrics;
  * <p>Suite file keys ({@code suite { ... }}): {@code name}, {@code title}, {@code experiments} (globs
  * relative to the suite file, {@code **} crosses folders), {@code published} (a path relative to the
  * suite file, or {@code classpath:NAME}), {@code overrides} (keys set on every experiment, e.g.
- * {@code engine.partitions = 1}), {@code jobs} (experiments run at once).
+ * {@code engine.partitions = 1}), {@code jobs} (runs executed at once).
+ *
+ * <p>The suite is one {@link Plan} over all its files, run by {@link PlanRunner} like any other.
  */
 public final class Suite {
   public static final String SUITE_JSON = "suite.json";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The suite file, read. */
   public record Spec(Path file, String name, String title, List<String> patterns, Config published,
-      Map<String, Object> overrides, int jobs) {}
-
-  /** Progress hooks. */
-  public interface Listener {
-    default void discovered(List<Path> files) {}
-
-    default void started(Path file) {}
-
-    default void finished(Map<String, Object> entry) {}
-  }
+      Map<String, Object> overrides, int jobs, boolean jobsSet) {}
 
   private Suite() {}
 
@@ -87,7 +72,7 @@ public final class Suite {
       }
       return new Spec(file, s.hasPath("name") ? s.getString("name") : "suite",
           s.hasPath("title") ? s.getString("title") : "cnemu suite", s.getStringList("experiments"),
-          published, overrides, s.hasPath("jobs") ? Math.max(1, s.getInt("jobs")) : 1);
+          published, overrides, s.hasPath("jobs") ? Math.max(1, s.getInt("jobs")) : 1, s.hasPath("jobs"));
     } catch (ConfigException e) {
       throw new IllegalArgumentException(e.getMessage());
     }
@@ -124,39 +109,54 @@ public final class Suite {
     return out;
   }
 
-  /** Runs every experiment of the suite into {@code outDir} and writes suite.json; returns its document. */
-  public static Map<String, Object> run(Spec spec, Path outDir, Integer threads, boolean reports, Listener listener)
-      throws IOException, InterruptedException {
-    long t0 = System.nanoTime();
-    List<Path> files = discover(spec);
-    listener.discovered(files);
-    Files.createDirectories(outDir);
+  /**
+   * The suite's plan: every discovered file into {@code outDir/<its path without .conf>/}; a file without
+   * an {@code experiment} block (an include fragment) is skipped, one with problems is listed as invalid.
+   *
+   * @param overrides the suite's own overrides under the command line's ({@code --set}), applied to every file
+   */
+  public static Plan plan(Spec spec, List<Path> files, Path outDir, Config overrides) {
     Path base = dirOf(spec.file());
-    List<Map<String, Object>> entries = new ArrayList<>();
-    ExecutorService pool = Executors.newFixedThreadPool(spec.jobs());
-    try {
-      List<Future<Map<String, Object>>> futures = new ArrayList<>();
-      for (Path f : files) {
-        String rel = base.relativize(f.toAbsolutePath()).toString().replace('\\', '/');
-        Path dir = outDir.resolve(rel.endsWith(".conf") ? rel.substring(0, rel.length() - 5) : rel);
-        futures.add(pool.submit(() -> {
-          listener.started(f);
-          Map<String, Object> e = runOne(spec, f, rel, dir, outDir, threads, reports);
-          listener.finished(e);
-          return e;
-        }));
+    Config all = overrides.withFallback(spec.overrides().isEmpty() ? ConfigFactory.empty()
+        : ConfigFactory.parseMap(spec.overrides(), spec.file() + ": suite.overrides"));
+    Plan.Builder b = new Plan.Builder(outDir);
+    Path root = outDir.toAbsolutePath().normalize();
+    for (Path f : files) {
+      String rel = base.relativize(f.toAbsolutePath()).toString().replace('\\', '/');
+      String relDir = rel.endsWith(".conf") ? rel.substring(0, rel.length() - 5) : rel;
+      Path dir = outDir.resolve(relDir);
+      if (!dir.toAbsolutePath().normalize().startsWith(root) || relDir.isEmpty()) {
+        b.notRun(rel, dir, relDir, Plan.Kind.INVALID, List.of(new ConfigProblem(rel, 0, null,
+            "outside the suite's folder: its results would land outside " + outDir)));
+        continue;
       }
-      for (Future<Map<String, Object>> fu : futures) {
-        try {
-          entries.add(fu.get());
-        } catch (java.util.concurrent.ExecutionException e) {
-          throw new IOException(ExperimentRunner.describe(e.getCause()), e.getCause());
+      try {
+        if (!ConfigFactory.parseFile(f.toFile()).hasPath("experiment")) {
+          b.notRun(rel, dir, relDir, Plan.Kind.SKIPPED, List.of(new ConfigProblem(rel, 0, null,
+              "no experiment block (an include fragment?)")));
+          continue;
         }
+      } catch (ConfigException ex) {
+        // the loader reports it with file:line below
       }
-    } finally {
-      pool.shutdownNow();
+      LoadedExperiment loaded = new ExperimentLoader().load(f, all, null);
+      if (!loaded.ok()) {
+        b.notRun(rel, dir, relDir, Plan.Kind.INVALID, loaded.problems());
+        continue;
+      }
+      b.add(rel, loaded, dir, relDir);
     }
+    return b.build();
+  }
 
+  /** suite.json of a finished plan: one entry per file, the figures, the policy comparisons; wall last. */
+  public static Map<String, Object> document(Spec spec, PlanRunner.Outcome outcome, double wallSeconds, int jobs) {
+    List<Map<String, Object>> entries = new ArrayList<>();
+    Map<String, Object> perFile = new LinkedHashMap<>();
+    for (PlanRunner.GroupOutcome go : outcome.groups()) {
+      entries.add(entry(go));
+      if (go.group().runs()) perFile.put(go.group().file(), round(go.wallSeconds()));
+    }
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("suite", spec.name());
     doc.put("title", spec.title());
@@ -164,137 +164,60 @@ public final class Suite {
     doc.put("patterns", spec.patterns());
     doc.put("experiments", entries);
     doc.put("figures", figures(spec.published(), entries));
-    doc.put("policies", policyChecks(spec.published(), entries));
+    doc.put("policies", policyChecks(spec.published(), entries, outcome));
     Map<String, Object> wall = new LinkedHashMap<>();
-    wall.put("seconds", round((System.nanoTime() - t0) / 1e9));
-    wall.put("jobs", spec.jobs());
+    wall.put("seconds", round(wallSeconds));
+    wall.put("jobs", jobs);
     wall.put("processors", Runtime.getRuntime().availableProcessors());
+    wall.put("experiments", perFile);
     doc.put("wall", wall);
-    JsonFiles.writeAtomically(outDir.resolve(SUITE_JSON), doc);
     return doc;
   }
 
-  private static Map<String, Object> runOne(Spec spec, Path file, String rel, Path dir, Path outDir, Integer threads,
-      boolean reports) throws IOException {
+  /** The suite.json entry of one file. */
+  static Map<String, Object> entry(PlanRunner.GroupOutcome go) {
+    Plan.Group g = go.group();
     Map<String, Object> e = new LinkedHashMap<>();
-    e.put("file", rel);
-    e.put("dir", outDir.relativize(dir).toString().replace('\\', '/'));
-    long t0 = System.nanoTime();
-    // a file without an experiment block is a shared fragment for `include`: not an experiment
-    try {
-      Config parsed = ConfigFactory.parseFile(file.toFile());
-      if (!parsed.hasPath("experiment")) {
-        e.put("status", "skipped");
-        e.put("error", "no experiment block (an include fragment?)");
-        return e;
+    e.put("file", g.file());
+    e.put("dir", g.relDir());
+    if (!g.runs()) {
+      e.put("status", g.kind().label());
+      if (g.kind() == Plan.Kind.SKIPPED) {
+        e.put("error", g.problems().get(0).message());
+      } else {
+        List<String> problems = new ArrayList<>();
+        for (ConfigProblem p : g.problems()) problems.add(p.format());
+        e.put("problems", problems);
       }
-    } catch (ConfigException ex) {
-      // the loader reports it with file:line below
-    }
-    LoadedExperiment loaded = new ExperimentLoader().load(file, spec.overrides());
-    if (!loaded.ok()) {
-      e.put("status", "invalid");
-      List<String> problems = new ArrayList<>();
-      for (ConfigProblem p : loaded.problems()) problems.add(p.format());
-      e.put("problems", problems);
       return e;
     }
-    ExperimentRunner.Options options = new ExperimentRunner.Options(dir, threads, reports);
-    ModelRegistry models = new ModelRegistry();
-    List<Map<String, Object>> points = new ArrayList<>();
+    e.put("experiment", g.settings().name());
+    e.put("kind", g.kind().label());
+    if (g.compared() != null) e.put("compared", g.compared());
     String error = null;
-    if (SweepRunner.isSweep(loaded)) {
-      EngineSettings s = EngineSettings.from(org.cnemu.experiments.config.Sweep.base(loaded.experiment()));
-      e.put("experiment", s.name());
-      e.put("kind", "sweep");
-      SweepRunner.SweepOutcome o = new SweepRunner(models).run(loaded, options, new SweepRunner.Listener() {});
-      for (SweepRunner.PointResult p : o.points()) {
-        points.add(point(p.dir(), p.values(), p.outcome()));
-        if (error == null && p.outcome().firstFailure() != null) error = p.dir() + ": " + p.outcome().firstFailure().error();
+    List<Map<String, Object>> points = new ArrayList<>();
+    LinkedHashSet<String> headline = new LinkedHashSet<>();
+    for (PlanRunner.PointOutcome p : go.points()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("dir", p.point().dir());
+      m.put("values", p.point().values());
+      m.put("complete", p.complete());
+      Map<String, Object> means = new LinkedHashMap<>();
+      Summaries.pointStats(p).forEach((k, v) -> means.put(k, round(((Number) ((Map<?, ?>) v).get("mean")).doubleValue())));
+      m.put("metrics", means);
+      headline.addAll(Summaries.headlines(p));
+      points.add(m);
+      if (error == null && p.firstFailure() != null) {
+        error = (g.kind() == Plan.Kind.SWEEP ? p.point().dir() + ": " : "") + p.firstFailure().error();
       }
-      e.put("report", "report.html");
-    } else {
-      EngineSettings s = EngineSettings.from(loaded.experiment());
-      e.put("experiment", s.name());
-      e.put("kind", "run");
-      ExperimentRunner.PointOutcome o = new ExperimentRunner(models.get(s.model())).run(loaded, options,
-          new ExperimentRunner.Listener() {});
-      points.add(point(".", Map.of(), o));
-      if (o.firstFailure() != null) error = o.firstFailure().error();
-      e.put("report", "report.html");
     }
+    if (go.points().isEmpty()) error = "cancelled";
     e.put("status", error == null ? "ok" : "failed");
     if (error != null) e.put("error", error);
+    e.put("headline", new ArrayList<>(headline));
     e.put("points", points);
-    e.put("wall_seconds", round((System.nanoTime() - t0) / 1e9));
+    e.put("report", "report.html");
     return e;
-  }
-
-  private static Map<String, Object> point(String dir, Map<String, Object> values, ExperimentRunner.PointOutcome o) {
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("dir", dir);
-    p.put("values", values);
-    p.put("complete", o.complete());
-    Map<String, List<Double>> all = new LinkedHashMap<>();
-    for (ExperimentRunner.RunOutcome r : o.runs()) {
-      if (!r.complete() || r.document() == null) continue;
-      metricsOf(r.document()).forEach((k, v) -> {
-        if (v != null && Double.isFinite(v)) all.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
-      });
-    }
-    Map<String, Object> means = new LinkedHashMap<>();
-    all.forEach((k, v) -> means.put(k, round(v.stream().mapToDouble(Double::doubleValue).average().orElse(0))));
-    p.put("metrics", means);
-    return p;
-  }
-
-  /**
-   * {@link Metrics} of a run plus the figures the calibration targets need: per host
-   * {@code host[H].busy_cores} (sum of busy % / 100), {@code host[H].hottest_core_soft_irq_pct} (soft + irq of
-   * its busiest core), {@code host[H].other_cores_max_busy_pct}, {@code host[H].net_rx_per_irq}; and
-   * {@code total.packet_rate_kpps} (sum over flows).
-   */
-  public static Map<String, Double> metricsOf(Map<String, Object> document) {
-    JsonNode doc = JSON.valueToTree(document);
-    Map<String, Double> m = new LinkedHashMap<>(Metrics.of(doc));
-    Map<String, List<JsonNode>> coresByHost = new LinkedHashMap<>();
-    for (JsonNode c : doc.path("cores")) coresByHost.computeIfAbsent(c.path("host").asText(), k -> new ArrayList<>()).add(c);
-    coresByHost.forEach((h, cores) -> {
-      double sum = 0;
-      JsonNode top = null;
-      double topBusy = -1;
-      for (JsonNode c : cores) {
-        double busy = 100 - c.path("idle").asDouble(100);
-        sum += busy;
-        if (busy > topBusy) {
-          topBusy = busy;
-          top = c;
-        }
-      }
-      m.put("host[" + h + "].busy_cores", sum / 100);
-      if (top != null) {
-        m.put("host[" + h + "].hottest_core_soft_irq_pct", top.path("soft").asDouble() + top.path("irq").asDouble());
-        double others = 0;
-        for (JsonNode c : cores) if (c != top) others = Math.max(others, 100 - c.path("idle").asDouble(100));
-        m.put("host[" + h + "].other_cores_max_busy_pct", others);
-      }
-    });
-    for (JsonNode h : doc.path("hosts")) {
-      double irqs = h.path("irqs").asDouble(0);
-      if (irqs > 0 && h.path("softirqs").has("NET_RX")) {
-        m.put("host[" + h.path("id").asText() + "].net_rx_per_irq", h.path("softirqs").path("NET_RX").asDouble() / irqs);
-      }
-    }
-    double kpps = 0;
-    boolean any = false;
-    for (JsonNode f : doc.path("flows")) {
-      if (f.has("packet_rate_kpps")) {
-        kpps += f.path("packet_rate_kpps").asDouble();
-        any = true;
-      }
-    }
-    if (any) m.put("total.packet_rate_kpps", kpps);
-    return m;
   }
 
   // ---- published figures -------------------------------------------------------------------------------
@@ -375,33 +298,29 @@ public final class Suite {
   }
 
   /**
-   * For every sweep over {@code steering} that has a {@code vanilla} point: each other policy point
-   * against the vanilla point with the same other swept values, on the metric and in the direction
-   * {@code directions.<policy>} of published-figures.conf expects.
+   * For every file with a {@code compare { }} block: each non-baseline arm at each point against its
+   * baseline arm (same other values, same seeds), on the metric and in the direction
+   * {@code directions.<arm>} of published-figures.conf expects (else the model's first headline metric),
+   * with the ratios of every headline metric; ratios are paired by seed, with their 95% interval.
    */
   @SuppressWarnings("unchecked")
-  static List<Map<String, Object>> policyChecks(Config published, List<Map<String, Object>> entries) {
+  static List<Map<String, Object>> policyChecks(Config published, List<Map<String, Object>> entries,
+      PlanRunner.Outcome outcome) {
     List<Map<String, Object>> out = new ArrayList<>();
     Config directions = published.hasPath("directions") ? published.getConfig("directions") : ConfigFactory.empty();
-    for (Map<String, Object> e : entries) {
-      if (!"sweep".equals(e.get("kind")) || !(e.get("points") instanceof List<?> pts)) continue;
-      List<Map<String, Object>> points = (List<Map<String, Object>>) pts;
-      for (Map<String, Object> p : points) {
-        Map<String, Object> values = (Map<String, Object>) p.get("values");
-        Object policy = values.get("steering");
-        if (policy == null || "vanilla".equals(policy)) continue;
-        Map<String, Object> base = null;
-        for (Map<String, Object> q : points) {
-          Map<String, Object> qv = new LinkedHashMap<>((Map<String, Object>) q.get("values"));
-          Map<String, Object> pv = new LinkedHashMap<>(values);
-          if (!"vanilla".equals(qv.get("steering"))) continue;
-          qv.remove("steering");
-          pv.remove("steering");
-          if (qv.equals(pv)) base = q;
-        }
-        if (base == null) continue;
-        String key = ConfigFactoryKey.of(String.valueOf(policy));
-        String metric = "total.throughput_gbps";
+    for (int gi = 0; gi < entries.size(); gi++) {
+      Map<String, Object> e = entries.get(gi);
+      PlanRunner.GroupOutcome go = outcome.groups().get(gi);
+      String compared = go.group().compared();
+      if (compared == null || go.points().isEmpty()) continue;
+      List<String> headline = (List<String>) e.get("headline");
+      for (PlanRunner.PointOutcome p : go.points()) {
+        int base = p.point().baseline();
+        if (base == p.point().index()) continue;
+        PlanRunner.PointOutcome b = go.points().get(base);
+        Object arm = p.point().values().get(compared);
+        String key = com.typesafe.config.ConfigUtil.joinPath(String.valueOf(arm));
+        String metric = headline.isEmpty() ? "engine.events" : headline.get(0);
         String expect = "none";
         String source = "no expected direction in published-figures.conf";
         if (directions.hasPath(key)) {
@@ -410,29 +329,43 @@ public final class Suite {
           if (d.hasPath("expect")) expect = d.getString("expect").toLowerCase(Locale.ROOT);
           if (d.hasPath("source")) source = d.getString("source");
         }
+        Map<String, Object> ratios = Summaries.pointRatios(b, p);
+        Map<String, Object> baseMeans = (Map<String, Object>) ((List<Map<String, Object>>) e.get("points")).get(base)
+            .get("metrics");
+        Map<String, Object> armMeans = (Map<String, Object>) ((List<Map<String, Object>>) e.get("points"))
+            .get(p.point().index()).get("metrics");
+        String name = pickName(armMeans, metric);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("file", e.get("file"));
         r.put("experiment", e.get("experiment"));
         r.put("dir", e.get("dir"));
-        r.put("policy", policy);
-        r.put("point", p.get("dir"));
-        r.put("baseline_point", base.get("dir"));
-        r.put("values", values);
-        r.put("metric", metric);
+        r.put("compared", compared);
+        r.put("policy", arm);
+        r.put("baseline_policy", b.point().values().get(compared));
+        r.put("point", p.point().dir());
+        r.put("baseline_point", b.point().dir());
+        r.put("values", p.point().values());
+        r.put("metric", name == null ? metric : name);
         r.put("expect", expect);
-        Double a = pick((Map<String, Object>) base.get("metrics"), metric);
-        Double b = pick((Map<String, Object>) p.get("metrics"), metric);
-        r.put("vanilla", a);
-        r.put("policy_value", b);
-        if (a != null && b != null && a != 0) {
-          double ratio = b / a;
-          r.put("ratio", round(ratio));
-          r.put("holds", "higher".equals(expect) ? Boolean.valueOf(ratio > 1)
-              : "lower".equals(expect) ? Boolean.valueOf(ratio < 1) : null);
+        r.put("baseline", name == null ? null : baseMeans.get(name));
+        r.put("policy_value", name == null ? null : armMeans.get(name));
+        Map<?, ?> ratio = name == null ? null : (Map<?, ?>) ratios.get(name);
+        if (ratio != null) {
+          double v = ((Number) ratio.get("ratio")).doubleValue();
+          r.put("ratio", round(v));
+          r.put("ratio_ci95", List.of(round(((Number) ratio.get("ci95_low")).doubleValue()),
+              round(((Number) ratio.get("ci95_high")).doubleValue())));
+          r.put("holds", "higher".equals(expect) ? Boolean.valueOf(v > 1)
+              : "lower".equals(expect) ? Boolean.valueOf(v < 1) : null);
         } else {
           r.put("ratio", null);
           r.put("holds", null);
         }
+        Map<String, Object> all = new LinkedHashMap<>();
+        for (String h : headline) {
+          if (ratios.get(h) instanceof Map<?, ?> x) all.put(h, round(((Number) x.get("ratio")).doubleValue()));
+        }
+        r.put("ratios", all);
         r.put("source", source);
         out.add(r);
       }
@@ -440,22 +373,13 @@ public final class Suite {
     return out;
   }
 
-  /** A metric by name; a name with {@code *} takes the first metric that matches. */
-  private static Double pick(Map<String, Object> metrics, String name) {
+  /** The metric name {@code name} stands for: itself, or with {@code *} the first metric that matches. */
+  private static String pickName(Map<String, Object> metrics, String name) {
     if (metrics == null) return null;
-    if (!name.contains("*")) return metrics.get(name) instanceof Number n ? n.doubleValue() : null;
+    if (!name.contains("*")) return metrics.containsKey(name) ? name : null;
     String regex = java.util.regex.Pattern.quote(name).replace("*", "\\E.*\\Q");
-    for (Map.Entry<String, Object> e : metrics.entrySet()) {
-      if (e.getKey().matches(regex) && e.getValue() instanceof Number n) return n.doubleValue();
-    }
+    for (String k : metrics.keySet()) if (k.matches(regex)) return k;
     return null;
-  }
-
-  /** Quotes a policy name for use as a HOCON path (names like prism-batch are fine; dots are not). */
-  private static final class ConfigFactoryKey {
-    static String of(String name) {
-      return com.typesafe.config.ConfigUtil.joinPath(name);
-    }
   }
 
   static double round(double v) {

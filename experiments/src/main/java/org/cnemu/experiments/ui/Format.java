@@ -3,27 +3,27 @@ package org.cnemu.experiments.ui;
 import java.util.Locale;
 
 /** Human-readable numbers for the terminal (results.json keeps exact values). */
-final class Format {
+public final class Format {
   private Format() {}
 
-  static String nanos(long ns) {
+  public static String nanos(long ns) {
     if (ns >= 1_000_000_000L) return String.format(Locale.ROOT, "%.3gs", ns / 1e9);
     if (ns >= 1_000_000L) return String.format(Locale.ROOT, "%.3gms", ns / 1e6);
     if (ns >= 1_000L) return String.format(Locale.ROOT, "%.3gus", ns / 1e3);
     return ns + "ns";
   }
 
-  static String seconds(double s) {
+  public static String seconds(double s) {
     if (s < 60) return String.format(Locale.ROOT, "%.1fs", s);
     long m = (long) (s / 60);
     return String.format(Locale.ROOT, "%dm%02ds", m, (long) s % 60);
   }
 
-  static String count(double v) {
+  public static String count(double v) {
     return String.format(Locale.ROOT, "%,.0f", v);
   }
 
-  static String cell(Object v) {
+  public static String cell(Object v) {
     if (v == null) return "-";
     if (v instanceof Double d) return String.format(Locale.ROOT, "%.3f", d);
     if (v instanceof Float f) return String.format(Locale.ROOT, "%.3f", f);

@@ -5,23 +5,21 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.cnemu.experiments.run.ExperimentRunner;
+import org.cnemu.emulator.model.ModelMetric;
+import org.cnemu.experiments.report.Metrics;
+import org.cnemu.experiments.run.PlanRunner;
 
 /**
- * The end-of-run table: engine figures, then per-flow and per-core rows when the model has them,
- * then scalar fields of the model's own sections. Column names follow results.json.
+ * The end-of-run table of a single run: engine figures, then the model's metrics (name, value, unit; the
+ * model decides which exist). Everything else is in results.json and the report.
  */
 public final class SummaryTable {
-  private static final List<String> FLOW_COLUMNS = List.of("id", "protocol", "src", "dst", "throughput_gbps",
-      "packets_sent", "packets_delivered", "retransmits");
-  private static final List<String> CORE_COLUMNS = List.of("host", "core", "usr", "sys", "irq", "soft", "idle");
   private static final int MAX_ROWS = 32;
 
   private SummaryTable() {}
 
-  public static void print(PrintWriter out, ExperimentRunner.RunOutcome run, int runs) {
+  public static void print(PrintWriter out, PlanRunner.JobOutcome run) {
     Map<String, Object> doc = run.document();
-    if (runs > 1) out.printf("run %d (seed %d)%n", run.run(), run.seed());
     Map<String, Object> engine = map(doc.get("engine"));
     Table t = new Table(List.of("engine", "value"));
     t.row(List.of("virtual time", Format.nanos(((Number) doc.get("virtual_end_ns")).longValue())));
@@ -32,38 +30,15 @@ public final class SummaryTable {
     t.row(List.of("wall seconds", String.format(java.util.Locale.ROOT, "%.2f", run.wall().seconds())));
     t.row(List.of("events / wall second", Format.count(run.wall().eventsPerSecond())));
     t.print(out);
-    rows(out, doc.get("flows"), FLOW_COLUMNS);
-    rows(out, doc.get("cores"), CORE_COLUMNS);
-    if (doc.get("conservation") instanceof Map<?, ?> c) out.println("conservation: " + c);
-    for (Map.Entry<String, Object> e : doc.entrySet()) {
-      if (e.getValue() instanceof Map<?, ?> m && !List.of("config", "engine", "wall", "conservation").contains(e.getKey())) {
-        List<String> scalars = new ArrayList<>();
-        m.forEach((k, v) -> {
-          if (!(v instanceof Map<?, ?>) && !(v instanceof List<?>)) scalars.add(k + "=" + Format.cell(v));
-        });
-        if (!scalars.isEmpty()) out.println(e.getKey() + ": " + String.join("  ", scalars));
-      }
-    }
-  }
-
-  private static void rows(PrintWriter out, Object section, List<String> columns) {
-    if (!(section instanceof List<?> list) || list.isEmpty()) return;
-    List<String> present = new ArrayList<>();
-    for (String c : columns) {
-      if (list.stream().anyMatch(r -> r instanceof Map<?, ?> m && m.containsKey(c))) present.add(c);
-    }
-    Table t = new Table(present);
-    int shown = 0;
-    for (Object r : list) {
-      if (!(r instanceof Map<?, ?> m)) continue;
-      if (shown++ == MAX_ROWS) break;
-      List<String> cells = new ArrayList<>();
-      for (String c : present) cells.add(Format.cell(m.get(c)));
-      t.row(cells);
+    List<ModelMetric> metrics = Metrics.described(doc).stream().filter(m -> !m.name().startsWith("engine.")).toList();
+    if (metrics.isEmpty()) return;
+    Table m = new Table(List.of("metric", "value", "unit"));
+    for (ModelMetric x : metrics.subList(0, Math.min(MAX_ROWS, metrics.size()))) {
+      m.row(List.of(x.name(), Format.cell(x.value()), x.unit()));
     }
     out.println();
-    t.print(out);
-    if (list.size() > MAX_ROWS) out.printf("... %d more rows in results.json%n", list.size() - MAX_ROWS);
+    m.print(out);
+    if (metrics.size() > MAX_ROWS) out.printf("... %d more metrics in results.json%n", metrics.size() - MAX_ROWS);
   }
 
   @SuppressWarnings("unchecked")
@@ -72,19 +47,19 @@ public final class SummaryTable {
   }
 
   /** A plain aligned text table: first column left-aligned, the others right-aligned. */
-  static final class Table {
+  public static final class Table {
     private final List<String> header;
     private final List<List<String>> rows = new ArrayList<>();
 
-    Table(List<String> header) {
+    public Table(List<String> header) {
       this.header = header;
     }
 
-    void row(List<String> cells) {
+    public void row(List<String> cells) {
       rows.add(cells);
     }
 
-    void print(PrintWriter out) {
+    public void print(PrintWriter out) {
       int[] w = new int[header.size()];
       for (int i = 0; i < w.length; i++) {
         w[i] = header.get(i).length();

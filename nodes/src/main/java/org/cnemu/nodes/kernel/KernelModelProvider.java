@@ -55,6 +55,11 @@ public final class KernelModelProvider implements ModelProvider {
   }
 
   @Override
+  public List<org.cnemu.emulator.model.ModelMetric> metrics(Map<String, Object> results) {
+    return KernelMetrics.of(results);
+  }
+
+  @Override
   public List<ConfigProblem> validate(Config e) {
     List<ConfigProblem> out = new ArrayList<>();
     if (KernelChecks.check(e, out)) return out; // over the limits: the checks below would walk every host

@@ -14,7 +14,6 @@ import org.cnemu.emulator.SimulationResult;
 import org.cnemu.emulator.config.Units;
 import org.cnemu.emulator.model.BuiltModel;
 import org.cnemu.nodes.kernel.KernelModelProvider;
-import org.cnemu.policies.AbComparison;
 
 /** Runs the experiment files of experiments/policies/ (all arms of their A/B) with the kernel model. */
 final class PolicyRuns {
@@ -41,12 +40,12 @@ final class PolicyRuns {
     return m.results(r);
   }
 
-  /** Every arm of the file's A/B (label -> results), in the listed order; prints the ratio table. */
+  /** Every arm of the file's {@code compare { steering = [...] }} (label -> results), in the listed order. */
   static LinkedHashMap<String, Map<String, Object>> ab(Config e) {
     LinkedHashMap<String, Map<String, Object>> out = new LinkedHashMap<>();
-    for (AbComparison.Variant v : AbComparison.variants(e)) out.put(v.label(), run(v.experiment(), 1));
-    System.out.println("== " + e.getString("name") + "\n" + AbComparison.table(new ArrayList<>(out.keySet()),
-        new ArrayList<>(out.values())));
+    for (String arm : e.getStringList("compare.steering")) {
+      out.put(arm, run(with(e.withoutPath("compare"), "steering", arm), 1));
+    }
     return out;
   }
 
@@ -95,19 +94,5 @@ final class PolicyRuns {
   static Map<String, Object> host(Map<String, Object> r, String id) {
     for (Map<String, Object> h : (List<Map<String, Object>>) r.get("hosts")) if (h.get("id").equals(id)) return h;
     throw new IllegalArgumentException(id);
-  }
-
-  public static void main(String[] args) {
-    for (String a : args) { // NAME or NAME@key=value@key=value (overrides, e.g. steering-settings.mflow.split-point=before-gro)
-      long t0 = System.nanoTime();
-      String[] parts = a.split("@");
-      Config e = load(parts[0]);
-      for (int i = 1; i < parts.length; i++) {
-        int eq = parts[i].indexOf('=');
-        e = with(e, parts[i].substring(0, eq), parts[i].substring(eq + 1));
-      }
-      ab(e);
-      System.out.printf("(%.1f s wall)%n", (System.nanoTime() - t0) / 1e9);
-    }
   }
 }

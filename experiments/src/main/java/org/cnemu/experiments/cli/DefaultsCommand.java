@@ -1,0 +1,83 @@
+package org.cnemu.experiments.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.cnemu.experiments.ExitCodes;
+import org.cnemu.experiments.config.Suggestions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code cnemu defaults [KEY]}: the defaults every experiment starts from (the reference.conf of every
+ * module, merged), with their comments, for one key or block; the whole {@code experiment} block without KEY.
+ */
+@Command(name = "defaults", mixinStandardHelpOptions = true,
+    description = {"Print the defaults an experiment file starts from (every module's reference.conf, merged),",
+        "with the comment that explains each key. KEY is a key or block under experiment (duration, phold,",
+        "topology.nic) or a full path (experiment.engine, pekko.actor); without KEY the whole experiment block."})
+public final class DefaultsCommand implements Callable<Integer> {
+  @Parameters(paramLabel = "KEY", arity = "0..1", description = "Key or block, e.g. engine or experiment.engine.threads.")
+  String key;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Config reference = ConfigFactory.defaultReference();
+    String path = resolve(reference, key == null ? "experiment" : key.strip());
+    if (path == null) {
+      String close = Suggestions.closest(key, keys(reference.getConfig("experiment")));
+      err.println("error: no default for '" + key + "'" + (close == null ? "" : " (did you mean '" + close + "'?)")
+          + "; 'cnemu defaults' lists the experiment block");
+      return ExitCodes.BAD_INPUT;
+    }
+    out.print(render(path, reference.getValue(path)));
+    out.flush();
+    return ExitCodes.OK;
+  }
+
+  /** The full path of {@code key}: under experiment first, else as given; null when neither exists. */
+  static String resolve(Config reference, String key) {
+    for (String p : List.of("experiment." + key, key)) {
+      try {
+        if (!p.isEmpty() && reference.hasPathOrNull(p)) return p;
+      } catch (ConfigException e) {
+        return null; // not a path
+      }
+    }
+    return null;
+  }
+
+  /** {@code path = value} or {@code path { ... }}, with the reference's comments. */
+  static String render(String path, ConfigValue v) {
+    ConfigRenderOptions o = ConfigRenderOptions.defaults().setOriginComments(false).setComments(true).setJson(false)
+        .setFormatted(true);
+    StringBuilder sb = new StringBuilder();
+    for (String c : v.origin().comments()) sb.append("#").append(c).append('\n');
+    if (v.valueType() != ConfigValueType.OBJECT) return sb.append(path).append(" = ").append(v.render(o).strip()).append('\n').toString();
+    String body = ((com.typesafe.config.ConfigObject) v).toConfig().root().render(o).strip();
+    if (body.startsWith("{") && body.endsWith("}")) body = body.substring(1, body.length() - 1).strip();
+    sb.append(path).append(" {\n");
+    for (String line : body.split("\n")) sb.append(line.isBlank() ? "" : "  " + line.stripTrailing()).append('\n');
+    return sb.append("}\n").toString();
+  }
+
+  private static List<String> keys(Config c) {
+    List<String> out = new ArrayList<>(c.root().keySet());
+    c.entrySet().forEach(e -> out.add(e.getKey()));
+    return out;
+  }
+}

@@ -1,0 +1,183 @@
+package org.cnemu.experiments.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.cnemu.emulator.Coordinator;
+import org.cnemu.experiments.ExitCodes;
+import org.cnemu.experiments.Invocation;
+import org.cnemu.experiments.config.EngineSettings;
+import org.cnemu.experiments.config.ExperimentLoader;
+import org.cnemu.experiments.config.LoadedExperiment;
+import org.cnemu.experiments.config.Overrides;
+import org.cnemu.experiments.run.OutputFolder;
+import org.cnemu.experiments.run.Plan;
+import org.cnemu.experiments.run.PlanRunner;
+import org.cnemu.experiments.ui.PlanProgress;
+import org.cnemu.experiments.ui.PlanTable;
+import org.cnemu.experiments.ui.SummaryTable;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * The terminal side of running one experiment file's plan ({@code run} and {@code ab}): load with the
+ * command line's overrides, build the plan, run it through {@link PlanRunner} with a progress line, then
+ * the end table and the path of the results.
+ */
+final class PlanCommand {
+  private PlanCommand() {}
+
+  /** The loaded file, or null after printing its problems (the caller exits 2). */
+  static LoadedExperiment load(CommandLine cl, Path file, ExperimentOptions o, Invocation invocation) {
+    String usage = o.usageProblem();
+    if (usage != null) throw new ParameterException(cl, usage);
+    Overrides.Parsed overrides = o.overrides();
+    if (!overrides.problems().isEmpty()) {
+      Output.problems(cl.getErr(), overrides.problems());
+      return null;
+    }
+    LoadedExperiment e = new ExperimentLoader().load(file, overrides.config(), invocation.cwd());
+    if (!e.ok()) {
+      Output.problems(cl.getErr(), e.problems());
+      return null;
+    }
+    return e;
+  }
+
+  /** The results folder as the user names it: --out, else experiment.output.dir, else results/NAME. */
+  static Path outputDir(LoadedExperiment e, ExperimentOptions o) {
+    if (o.out != null) return o.out;
+    EngineSettings s = EngineSettings.from(org.cnemu.experiments.config.Sweep.base(e.experiment()));
+    if (!s.outputDir().isBlank()) return Paths.get(s.outputDir());
+    return Paths.get("results", s.name());
+  }
+
+  /** Runs the plan of one file and prints what the user sees; returns the exit code. */
+  static int execute(CommandLine cl, LoadedExperiment e, ExperimentOptions o, Invocation invocation,
+      PlanRunner.ClusterTarget cluster, org.cnemu.experiments.live.LiveMetrics.Settings live) throws IOException {
+    PrintWriter stdout = cl.getOut();
+    PrintWriter stderr = cl.getErr();
+    Invocation.PathView view = invocation.view(outputDir(e, o));
+    Plan plan = Plan.of(e, view.actual());
+    Plan.Group g = plan.groups().get(0);
+    int jobs = cluster != null || live != null ? 1
+        : o.jobs != null ? o.jobs : PlanRunner.defaultJobs(plan, o.threads);
+    PlanRunner.Options options = new PlanRunner.Options(jobs, o.threads, !o.noReport, cluster, live,
+        view.shown().toString());
+    boolean quiet = o.quiet;
+    if (!quiet) {
+      stdout.println(header(g, e, options, plan));
+      stdout.flush();
+    }
+    PlanProgress progress = quiet ? null
+        : new PlanProgress(stderr, plan.jobs().size(), invocation.interactive(), PlanProgress.terminalColumns());
+    PlanRunner.Outcome outcome;
+    try {
+      outcome = new PlanRunner().run(plan, options, new PlanRunner.Listener() {
+        @Override
+        public void jobStarted(Plan.Job job) {
+          if (progress != null) progress.started(job.index());
+        }
+
+        @Override
+        public Coordinator.ProgressListener progress(Plan.Job job) {
+          return progress == null ? null : progress.listener(job.index());
+        }
+
+        @Override
+        public void jobFinished(PlanRunner.JobOutcome outcome) {
+          if (progress != null) progress.finished(outcome.job().index());
+        }
+
+        @Override
+        public void pointFinished(PlanRunner.PointOutcome p) {
+          if (quiet || g.kind() != Plan.Kind.SWEEP) return;
+          PlanRunner.JobOutcome failed = p.firstFailure();
+          double wall = p.runs().stream().mapToDouble(r -> r.wall().seconds()).sum();
+          progress.println(stdout, String.format(Locale.ROOT, "%s %s: %s (%.1f s)", p.point().dir(),
+              values(p.point().values()), failed == null ? PlanTable.headline(p)
+                  : "FAILED run " + failed.job().run() + ": " + failed.error(), wall));
+        }
+
+        @Override
+        public void warning(String message) {
+          if (progress != null) progress.println(stderr, "warning: " + message);
+          else {
+            stderr.println("warning: " + message);
+            stderr.flush();
+          }
+        }
+      });
+    } catch (OutputFolder.InUse ex) {
+      if (progress != null) progress.close();
+      stderr.println("error: " + ex.getMessage());
+      stderr.flush();
+      return ExitCodes.BAD_INPUT;
+    } finally {
+      if (progress != null) progress.close();
+    }
+    PlanRunner.GroupOutcome go = outcome.groups().get(0);
+    if (!quiet) {
+      if (plan.jobs().size() == 1 && go.complete()) {
+        stdout.println();
+        SummaryTable.print(stdout, go.points().get(0).runs().get(0));
+      } else if (!go.points().isEmpty()) {
+        stdout.println();
+        stdout.print(PlanTable.render(go));
+      }
+      stdout.flush();
+    }
+    if (!go.complete() || outcome.cancelled()) {
+      stderr.println("error: " + failure(go, outcome.cancelled()));
+      stderr.flush();
+      return ExitCodes.FAILURE;
+    }
+    Path result = go.mainFile();
+    stdout.println(quiet ? view.show(result) : "\nresults: " + view.show(result));
+    stdout.flush();
+    return ExitCodes.OK;
+  }
+
+  static String failure(PlanRunner.GroupOutcome go, boolean cancelled) {
+    if (go.points().isEmpty()) return cancelled ? "cancelled" : "nothing ran";
+    PlanRunner.PointOutcome p = go.firstFailure();
+    if (p == null) return "cancelled";
+    PlanRunner.JobOutcome r = p.firstFailure();
+    if (go.group().kind() != Plan.Kind.SWEEP) {
+      return "run " + r.job().run() + " (seed " + r.job().seed() + ") failed: " + r.error();
+    }
+    long n = go.points().stream().filter(x -> !x.complete()).count();
+    return n + " of " + go.points().size() + " points failed; first: " + p.point().dir() + " run " + r.job().run()
+        + " (seed " + r.job().seed() + "): " + r.error();
+  }
+
+  private static String header(Plan.Group g, LoadedExperiment e, PlanRunner.Options o, Plan plan) {
+    EngineSettings s = g.settings();
+    String duration = e.experiment().getString("duration");
+    String jobs = o.jobs() > 1 ? ", " + o.jobs() + " jobs at once" : "";
+    if (g.kind() != Plan.Kind.SWEEP) {
+      return String.format(Locale.ROOT, "cnemu: experiment '%s', model %s, %d run%s from seed %d, %s virtual, "
+          + "%d partitions, %d threads%s", s.name(), s.model(), s.runs(), s.runs() == 1 ? "" : "s", s.seed(), duration,
+          s.partitions(), PlanRunner.threads(s, o.threads()), jobs);
+    }
+    int n = g.points().size();
+    String over = String.join(", ", g.keys());
+    if (g.compared() != null) {
+      over += " (" + g.compared() + " compared against " + g.points().get(0).values().get(g.compared()) + ")";
+    }
+    return String.format(Locale.ROOT, "cnemu: sweep '%s', %d point%s over %s, %d run%s each from seed %d, %s virtual, "
+        + "%d threads, %d jobs in all%s", s.name(), n, n == 1 ? "" : "s", over, s.runs(), s.runs() == 1 ? "" : "s",
+        s.seed(), duration, PlanRunner.threads(s, o.threads()), plan.jobs().size(), jobs);
+  }
+
+  static String values(Map<String, Object> values) {
+    List<String> parts = new ArrayList<>();
+    values.forEach((k, v) -> parts.add(k + "=" + v));
+    return "[" + String.join(", ", parts) + "]";
+  }
+}

@@ -1,0 +1,162 @@
+package org.cnemu.experiments.run;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.cnemu.emulator.model.ConfigProblem;
+import org.cnemu.experiments.config.EngineSettings;
+import org.cnemu.experiments.config.LoadedExperiment;
+import org.cnemu.experiments.config.Sweep;
+
+/**
+ * Everything one command will run, decided before anything runs: the experiment files (groups), their
+ * points (one configuration each: the file itself, or one point of its sweep / comparison) and the jobs
+ * (one repetition of one point: run i uses seed + i), each with its output folder. Immutable; built
+ * once from a plain file, a file with {@code sweep { }} and/or {@code compare { }}, or a suite, and
+ * executed by {@link PlanRunner} whatever its shape.
+ *
+ * <p>Folders, below the group's folder: a single configuration writes {@code results.json} there (or
+ * {@code run-i/results.json} and {@code summary.json} with {@code runs > 1}); a sweep or comparison
+ * writes each point so into {@code point-NNN/} and the sweep's {@code summary.json} beside them.
+ *
+ * @param root the output folder of the whole plan (locked while it runs)
+ * @param jobs every job of every group, in plan order (group, point, run)
+ */
+public record Plan(Path root, List<Group> groups, List<Job> jobs) {
+  /** What a group is: one configuration, or a sweep/comparison of several points; or not run at all. */
+  public enum Kind {
+    RUN, SWEEP, SKIPPED, INVALID;
+
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * One experiment file.
+   *
+   * @param file the file as the user named it
+   * @param dir its output folder
+   * @param relDir {@code dir} relative to the plan's root ("" when it is the root)
+   * @param keys swept and compared keys, in point order (empty for a single configuration)
+   * @param compared the compared key (its first value is the baseline), or null
+   * @param settings the shared settings of its base configuration (null unless it runs)
+   * @param pekkoOverrides the file's own {@code pekko { }} block
+   * @param kamonOverrides the file's own {@code kamon { }} block
+   * @param problems why it does not run (kind INVALID), or why it was skipped
+   */
+  public record Group(int index, String file, Path dir, String relDir, Kind kind, List<String> keys, String compared,
+      EngineSettings settings, Config config, Config pekkoOverrides, Config kamonOverrides, List<Point> points,
+      List<ConfigProblem> problems) {
+    public boolean runs() {
+      return kind == Kind.RUN || kind == Kind.SWEEP;
+    }
+  }
+
+  /**
+   * One configuration.
+   *
+   * @param dir folder name relative to the group's folder ("." for a single configuration)
+   * @param values swept and compared values as written, in key order
+   * @param baseline index of the point this one is compared with (itself for a baseline), -1 without compare
+   * @param experiment the resolved experiment block of this point (no sweep or compare block)
+   * @param jobs indexes into {@link Plan#jobs()}, by run
+   */
+  public record Point(int index, String dir, Path path, Map<String, Object> values, int baseline, Config experiment,
+      EngineSettings settings, List<Integer> jobs) {}
+
+  /** One repetition of one point: the unit of work (seed = experiment seed + run). */
+  public record Job(int index, int group, int point, int run, long seed, Path dir) {}
+
+  public Group group(Job j) {
+    return groups.get(j.group());
+  }
+
+  public Point point(Job j) {
+    return groups.get(j.group()).points().get(j.point());
+  }
+
+  /** Points in the plan (over all groups). */
+  public int pointCount() {
+    return groups.stream().mapToInt(g -> g.points().size()).sum();
+  }
+
+  /** The plan of one validated experiment file, written into {@code root}. */
+  public static Plan of(LoadedExperiment experiment, Path root) {
+    if (!experiment.ok()) throw new IllegalArgumentException("experiment has problems; validate first");
+    Builder b = new Builder(root);
+    b.add(experiment.file(), experiment, root, "");
+    return b.build();
+  }
+
+  /** Builds a plan group by group (the suite adds many files, some of them skipped or invalid). */
+  public static final class Builder {
+    private final Path root;
+    private final List<Group> groups = new ArrayList<>();
+    private final List<Job> jobs = new ArrayList<>();
+
+    public Builder(Path root) {
+      this.root = root;
+    }
+
+    /** Adds a validated experiment file whose folder is {@code dir} ({@code relDir} below the root). */
+    public Builder add(String file, LoadedExperiment e, Path dir, String relDir) {
+      int g = groups.size();
+      Config exp = e.experiment();
+      boolean sweep = Sweep.present(exp);
+      Config base = Sweep.base(exp);
+      EngineSettings settings = EngineSettings.from(base);
+      List<Point> points = new ArrayList<>();
+      List<String> keys = List.of();
+      String compared = null;
+      if (!sweep) {
+        points.add(point(g, 0, ".", dir, Map.of(), -1, base));
+      } else {
+        Sweep s = Sweep.of(exp);
+        keys = s.keys().stream().map(Sweep.Key::name).toList();
+        compared = s.compared() == null ? null : s.compared().name();
+        List<Sweep.Point> all = s.points();
+        for (Sweep.Point p : all) {
+          String name = pointDir(p.index(), all.size());
+          points.add(point(g, p.index(), name, dir.resolve(name), p.labels(s.keys()), s.baselineOf(p.index()),
+              s.apply(exp, p)));
+        }
+      }
+      groups.add(new Group(g, file, dir, relDir, sweep ? Kind.SWEEP : Kind.RUN, keys, compared, settings, exp,
+          e.pekkoOverrides(), e.kamonOverrides(), List.copyOf(points), List.of()));
+      return this;
+    }
+
+    /** Adds a file that will not run: an include fragment (SKIPPED) or one with problems (INVALID). */
+    public Builder notRun(String file, Path dir, String relDir, Kind kind, List<ConfigProblem> problems) {
+      groups.add(new Group(groups.size(), file, dir, relDir, kind, List.of(), null, null, null, null, null, List.of(),
+          List.copyOf(problems)));
+      return this;
+    }
+
+    private Point point(int g, int index, String name, Path path, Map<String, Object> values, int baseline,
+        Config experiment) {
+      EngineSettings s = EngineSettings.from(experiment);
+      List<Integer> ids = new ArrayList<>();
+      for (int run = 0; run < s.runs(); run++) {
+        Path runDir = s.runs() == 1 ? path : path.resolve("run-" + run);
+        ids.add(jobs.size());
+        jobs.add(new Job(jobs.size(), g, index, run, s.seed() + run, runDir));
+      }
+      return new Point(index, name, path, values, baseline, experiment, s, List.copyOf(ids));
+    }
+
+    public Plan build() {
+      return new Plan(root, List.copyOf(groups), List.copyOf(jobs));
+    }
+  }
+
+  /** The folder of point {@code index} among {@code count}: point-000, point-001, ... (wider past 1000). */
+  public static String pointDir(int index, int count) {
+    int width = Math.max(3, Integer.toString(Math.max(count - 1, 0)).length());
+    return "point-" + String.format(Locale.ROOT, "%0" + width + "d", index);
+  }
+}

@@ -1,0 +1,374 @@
+package org.cnemu.experiments.run;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigRenderOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.cnemu.emulator.Cancellation;
+import org.cnemu.emulator.Coordinator;
+import org.cnemu.emulator.Simulation;
+import org.cnemu.emulator.SimulationBuilder;
+import org.cnemu.emulator.SimulationResult;
+import org.cnemu.emulator.cluster.ClusterNode;
+import org.cnemu.emulator.model.BuiltModel;
+import org.cnemu.emulator.model.ModelProvider;
+import org.cnemu.emulator.model.ModelRegistry;
+import org.cnemu.experiments.config.EngineSettings;
+import org.cnemu.experiments.live.LiveMetrics;
+import org.cnemu.experiments.report.Reports;
+
+/**
+ * Executes any {@link Plan}: a plain run, repetitions, a sweep, a comparison, a suite. It owns the output
+ * folder (lock, stale results removed first), runs up to {@code jobs} jobs at once (each on its own
+ * simulation; results never depend on how many run at once), writes each job's results.json atomically,
+ * then each point's and each sweep's summary.json and reports as soon as their last job is done. Live
+ * metrics, cancellation (the daemon's client going away) and cluster runs are handled here, once.
+ */
+public final class PlanRunner {
+  public static final String RESULTS_FILE = "results.json";
+  public static final String SUMMARY_FILE = "summary.json";
+
+  /**
+   * How to execute: never part of the results.
+   *
+   * @param jobs jobs at once (at least 1; forced to 1 with live metrics or a cluster)
+   * @param threads dispatcher threads per run, or null for the experiment's engine.threads
+   * @param reports also write CSV tables, plots and report.html next to each results.json
+   * @param shownRoot the plan's folder as the user named it (messages)
+   */
+  public record Options(int jobs, Integer threads, boolean reports, ClusterTarget cluster, LiveMetrics.Settings live,
+      String shownRoot) {
+    public Options {
+      if (jobs < 1) throw new IllegalArgumentException("jobs must be at least 1");
+    }
+  }
+
+  /**
+   * Run each job's partitions on a Pekko cluster reached through {@code seed}; this JVM joins at
+   * {@code bind}. {@code nodes} = 0 uses every member that is up.
+   *
+   * @param hostPartitions whether this JVM hosts partitions too, or only coordinates
+   * @param security the cluster key or --insecure, already checked against the seed
+   */
+  public record ClusterTarget(ClusterNode.HostPort seed, ClusterNode.HostPort bind, int nodes, boolean hostPartitions,
+      org.cnemu.emulator.cluster.ClusterSecurity security) {}
+
+  /** Hooks for the terminal; called from the job threads (implementations synchronize their printing). */
+  public interface Listener {
+    default void jobStarted(Plan.Job job) {}
+
+    /** Progress of a job's run, or null for none. */
+    default Coordinator.ProgressListener progress(Plan.Job job) {
+      return null;
+    }
+
+    default void jobFinished(JobOutcome outcome) {}
+
+    default void pointFinished(PointOutcome outcome) {}
+
+    default void groupFinished(GroupOutcome outcome) {}
+
+    /** Something went wrong that does not invalidate the results (e.g. a report could not be drawn). */
+    default void warning(String message) {}
+  }
+
+  /** One job's outcome; {@code result} is null when it failed before the end. */
+  public record JobOutcome(Plan.Job job, Path resultsFile, boolean complete, String error, SimulationResult result,
+      Map<String, Object> document, Wall wall) {}
+
+  /** All runs of one point, by run index; {@code summaryFile} is null for a single run. */
+  public record PointOutcome(Plan.Group group, Plan.Point point, List<JobOutcome> runs, Path summaryFile) {
+    public boolean complete() {
+      return runs.stream().allMatch(JobOutcome::complete);
+    }
+
+    public JobOutcome firstFailure() {
+      return runs.stream().filter(r -> !r.complete()).findFirst().orElse(null);
+    }
+  }
+
+  /** All points of one experiment file; {@code summaryFile} is the sweep's (null for a single configuration). */
+  public record GroupOutcome(Plan.Group group, List<PointOutcome> points, Path summaryFile, double wallSeconds) {
+    public boolean complete() {
+      return points.stream().allMatch(PointOutcome::complete);
+    }
+
+    public PointOutcome firstFailure() {
+      return points.stream().filter(p -> !p.complete()).findFirst().orElse(null);
+    }
+
+    /** The file that names the group's results: the sweep summary, the point summary, or results.json. */
+    public Path mainFile() {
+      if (summaryFile != null) return summaryFile;
+      if (points.isEmpty()) return null;
+      PointOutcome p = points.get(0);
+      return p.summaryFile() != null ? p.summaryFile() : p.runs().get(0).resultsFile();
+    }
+  }
+
+  /** The whole plan, groups in plan order. */
+  public record Outcome(Plan plan, List<GroupOutcome> groups, boolean cancelled) {
+    public boolean complete() {
+      return !cancelled && groups.stream().filter(g -> g.group().runs()).allMatch(GroupOutcome::complete);
+    }
+  }
+
+  private final ModelRegistry models = new ModelRegistry();
+
+  /** Dispatcher threads one run uses: --threads, else engine.threads; 0 = one per processor. */
+  public static int threads(EngineSettings s, Integer threadsOption) {
+    int t = threadsOption != null ? threadsOption : s.threadsSetting();
+    return t > 0 ? t : Runtime.getRuntime().availableProcessors();
+  }
+
+  /**
+   * Jobs at once when the user does not say: as many as the processors hold given each run's threads
+   * (a one-partition run uses one thread whatever the dispatcher size), never more than there are jobs.
+   */
+  public static int defaultJobs(Plan plan, Integer threadsOption) {
+    int perJob = 1;
+    for (Plan.Group g : plan.groups()) {
+      for (Plan.Point p : g.points()) {
+        perJob = Math.max(perJob, p.settings().partitions() == 1 ? 1 : threads(p.settings(), threadsOption));
+      }
+    }
+    int cores = Runtime.getRuntime().availableProcessors();
+    return Math.max(1, Math.min(plan.jobs().size(), cores / perJob));
+  }
+
+  public Outcome run(Plan plan, Options options, Listener listener) throws IOException {
+    boolean serial = options.live() != null || options.cluster() != null;
+    int jobs = serial ? 1 : Math.min(options.jobs(), Math.max(1, plan.jobs().size()));
+    try (OutputFolder folder = OutputFolder.lock(plan.root(), options.shownRoot())) {
+      OutputFolder.clean(plan.root());
+      for (Plan.Group g : plan.groups()) OutputFolder.clean(g.dir());
+      if (options.live() == null) return execute(plan, options, jobs, listener);
+      // Kamon before any actor system, so its Pekko instrumentation (if asked for) sees them all.
+      LiveMetrics.Settings live = options.live();
+      Config kamon = plan.groups().stream().filter(Plan.Group::runs).map(Plan.Group::kamonOverrides)
+          .filter(k -> k != null && !k.isEmpty()).findFirst().orElse(null);
+      if (kamon != null) {
+        live = new LiveMetrics.Settings(live.host(), live.port(), live.instrumentActors(),
+            kamon.withFallback(live.kamonOverrides()));
+      }
+      Plan.Job first = plan.jobs().isEmpty() ? null : plan.jobs().get(0);
+      try (LiveMetrics metrics = LiveMetrics.start(live,
+          first == null ? Map.of() : runTags(plan.point(first).experiment(), 0))) {
+        return execute(plan, options, jobs, listener);
+      }
+    }
+  }
+
+  private Outcome execute(Plan plan, Options options, int jobs, Listener listener) throws IOException {
+    List<Plan.Job> all = plan.jobs();
+    AtomicReferenceArray<JobOutcome> outcomes = new AtomicReferenceArray<>(all.size());
+    List<List<AtomicInteger>> pointsLeft = new ArrayList<>();
+    List<AtomicInteger> groupsLeft = new ArrayList<>();
+    List<PointOutcome[]> pointOutcomes = new ArrayList<>();
+    List<GroupOutcome> groupOutcomes = new ArrayList<>();
+    long[] groupStart = new long[plan.groups().size()];
+    for (Plan.Group g : plan.groups()) {
+      List<AtomicInteger> left = new ArrayList<>();
+      for (Plan.Point p : g.points()) left.add(new AtomicInteger(p.jobs().size()));
+      pointsLeft.add(left);
+      groupsLeft.add(new AtomicInteger(g.points().size()));
+      pointOutcomes.add(new PointOutcome[g.points().size()]);
+      groupOutcomes.add(null);
+    }
+    AtomicBoolean cancel = new AtomicBoolean();
+    long t0 = System.nanoTime();
+    java.util.Arrays.fill(groupStart, t0);
+
+    ExecutorService pool = Executors.newFixedThreadPool(jobs, r -> {
+      Thread t = new Thread(r, "cnemu-job");
+      t.setDaemon(true);
+      return t;
+    });
+    List<Future<?>> futures = new ArrayList<>();
+    try {
+      for (Plan.Job job : all) {
+        futures.add(pool.submit(() -> {
+          Cancellation.watch(cancel);
+          try {
+            JobOutcome o = cancel.get() ? cancelled(plan, job) : runJob(plan, job, options, listener);
+            outcomes.set(job.index(), o);
+            listener.jobFinished(o);
+            if (pointsLeft.get(job.group()).get(job.point()).decrementAndGet() == 0) {
+              PointOutcome po = finishPoint(plan, plan.group(job), plan.point(job), outcomes, options, listener);
+              pointOutcomes.get(job.group())[job.point()] = po;
+              listener.pointFinished(po);
+              if (groupsLeft.get(job.group()).decrementAndGet() == 0) {
+                GroupOutcome go = finishGroup(plan.group(job), List.of(pointOutcomes.get(job.group())), options,
+                    listener, groupStart[job.group()]);
+                synchronized (groupOutcomes) {
+                  groupOutcomes.set(job.group(), go);
+                }
+                listener.groupFinished(go);
+              }
+            }
+          } finally {
+            Cancellation.clear();
+          }
+          return null;
+        }));
+      }
+      // wait, passing a cancellation of the calling thread (the daemon's client went away) on to the jobs
+      for (Future<?> f : futures) {
+        while (true) {
+          try {
+            f.get(100, TimeUnit.MILLISECONDS);
+            break;
+          } catch (TimeoutException e) {
+            if (Cancellation.requested()) cancel.set(true);
+          } catch (InterruptedException e) {
+            cancel.set(true);
+            Thread.currentThread().interrupt();
+          } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) throw io;
+            if (c instanceof RuntimeException re) throw re;
+            throw new IOException(c);
+          }
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    List<GroupOutcome> groups = new ArrayList<>();
+    for (Plan.Group g : plan.groups()) {
+      GroupOutcome go = groupOutcomes.get(g.index());
+      groups.add(go != null ? go : new GroupOutcome(g, List.of(), null, 0));
+    }
+    return new Outcome(plan, List.copyOf(groups), cancel.get());
+  }
+
+  /** Tags on every live series of a run. */
+  static Map<String, String> runTags(Config experiment, int run) {
+    Map<String, String> tags = new LinkedHashMap<>();
+    tags.put("experiment", experiment.getString("name"));
+    tags.put("run", Integer.toString(run));
+    tags.put("policy", experiment.hasPath("steering") ? experiment.getValue("steering").unwrapped().toString() : "none");
+    return tags;
+  }
+
+  private JobOutcome runJob(Plan plan, Plan.Job job, Options options, Listener listener) throws IOException {
+    Plan.Group g = plan.group(job);
+    Plan.Point p = plan.point(job);
+    EngineSettings s = p.settings();
+    int threads = threads(s, options.threads());
+    Path runDir = job.dir();
+    Path file = runDir.resolve(RESULTS_FILE);
+    Files.createDirectories(runDir);
+    Map<String, Object> config = ConfigJson.of(p.experiment());
+    ResultsDocument.RunSpec spec = new ResultsDocument.RunSpec(s.name(), job.run(), job.seed(), s.durationNanos());
+    listener.jobStarted(job);
+    long startWall = System.nanoTime(); // wall section only
+    JobOutcome outcome;
+    try {
+      ModelProvider provider = models.get(s.model());
+      SimulationBuilder builder = new SimulationBuilder(job.seed(), job.run(), s.partitions(), s.placement());
+      BuiltModel model = provider.build(p.experiment(), builder);
+      if (options.live() != null) LiveMetrics.retag(runTags(p.experiment(), job.run()));
+      ClusterTarget c = options.cluster();
+      SimulationResult r = c == null
+          ? Simulation.run(builder, s.durationNanos(), threads, listener.progress(job), g.pekkoOverrides())
+          : ClusterNode.run(builder, p.experiment().root().render(ConfigRenderOptions.concise()), s.durationNanos(),
+              threads, c.seed(), c.bind(), c.nodes(), c.hostPartitions(), c.security(), listener.progress(job),
+              "run" + job.index());
+      Map<String, Object> sections = model.results(r);
+      Wall wall = new Wall((System.nanoTime() - startWall) / 1e9, r.eventsPerWallSecond(), threads,
+          r.barrierWaitShare(threads), runDir.toString());
+      Map<String, Object> doc = ResultsDocument.complete(spec, config, r, sections, wall);
+      JsonFiles.writeAtomically(file, doc);
+      outcome = new JobOutcome(job, file, true, null, r, doc, wall);
+    } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+      // a run that fails for any reason leaves complete: false and one line, never a stale or missing result
+      outcome = failed(job, file, spec, config, describe(e), startWall, threads);
+    }
+    if (options.reports()) report(() -> Reports.writeRun(runDir), runDir, listener);
+    return outcome;
+  }
+
+  private static JobOutcome failed(Plan.Job job, Path file, ResultsDocument.RunSpec spec, Map<String, Object> config,
+      String error, long startWall, int threads) throws IOException {
+    Wall wall = new Wall((System.nanoTime() - startWall) / 1e9, 0, threads, 0, file.getParent().toString());
+    Map<String, Object> doc = ResultsDocument.failed(spec, config, error, wall);
+    JsonFiles.writeAtomically(file, doc);
+    return new JobOutcome(job, file, false, error, null, doc, wall);
+  }
+
+  /** A job not started because the plan was cancelled: its results.json says so (never an old result). */
+  private static JobOutcome cancelled(Plan plan, Plan.Job job) throws IOException {
+    Plan.Point p = plan.point(job);
+    EngineSettings s = p.settings();
+    ResultsDocument.RunSpec spec = new ResultsDocument.RunSpec(s.name(), job.run(), job.seed(), s.durationNanos());
+    return failed(job, job.dir().resolve(RESULTS_FILE), spec, ConfigJson.of(p.experiment()),
+        "cancelled before it started", System.nanoTime(), 0);
+  }
+
+  private static PointOutcome finishPoint(Plan plan, Plan.Group g, Plan.Point p, AtomicReferenceArray<JobOutcome> all,
+      Options options, Listener listener) throws IOException {
+    List<JobOutcome> runs = new ArrayList<>();
+    for (int id : p.jobs()) runs.add(all.get(id));
+    Path summary = null;
+    if (runs.size() > 1) {
+      summary = p.path().resolve(SUMMARY_FILE);
+      JsonFiles.writeAtomically(summary, Summaries.point(p.settings(), ConfigJson.of(p.experiment()), runs));
+      if (options.reports()) report(() -> Reports.writeSweep(p.path()), p.path(), listener);
+    }
+    return new PointOutcome(g, p, List.copyOf(runs), summary);
+  }
+
+  private static GroupOutcome finishGroup(Plan.Group g, List<PointOutcome> points, Options options, Listener listener,
+      long start) throws IOException {
+    Path summary = null;
+    if (g.kind() == Plan.Kind.SWEEP) {
+      summary = g.dir().resolve(SUMMARY_FILE);
+      JsonFiles.writeAtomically(summary, Summaries.sweep(g, points));
+      if (options.reports()) report(() -> Reports.writeSweep(g.dir()), g.dir(), listener);
+    }
+    return new GroupOutcome(g, points, summary, (System.nanoTime() - start) / 1e9);
+  }
+
+  private interface ReportWriter {
+    void write() throws IOException;
+  }
+
+  /** Reports are derived from results.json: failing to draw them leaves the results valid, so only warn. */
+  private static void report(ReportWriter writer, Path dir, Listener listener) {
+    try {
+      writer.write();
+    } catch (IOException | RuntimeException e) {
+      listener.warning("report in " + dir + " not written: " + describe(e));
+    }
+  }
+
+  /** One line naming what went wrong; the engine's messages (causality) already say who, when and where. */
+  public static String describe(Throwable e) {
+    Throwable t = e;
+    // unwrap wrappers that add nothing (ExecutionException-style causes with the real message inside)
+    while (t.getCause() != null && (t.getMessage() == null || t.getMessage().equals(t.getCause().toString()))) {
+      t = t.getCause();
+    }
+    String msg = t.getMessage();
+    String text = msg == null || msg.isBlank() ? t.getClass().getSimpleName() : msg;
+    if (!(t instanceof IllegalArgumentException || t instanceof IllegalStateException
+        || t instanceof org.cnemu.emulator.CausalityViolation || t instanceof org.cnemu.emulator.RunInterrupted)) {
+      text = t.getClass().getSimpleName() + ": " + text;
+    }
+    return text.replace('\n', ' ');
+  }
+}

@@ -1,0 +1,117 @@
+package org.cnemu.experiments.ui;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.cnemu.experiments.run.Plan;
+import org.cnemu.experiments.run.PlanRunner;
+import org.cnemu.experiments.run.Summaries;
+
+/**
+ * The end table of a plan with more than one run: per point, the model's headline metrics with their mean
+ * and 95% interval over the repetitions, and for a comparison each arm's ratio to its baseline with the
+ * ratio's interval (paired by seed). One row per point and metric, so it stays narrow however many
+ * metrics the model has. The numbers are those of summary.json.
+ */
+public final class PlanTable {
+  private PlanTable() {}
+
+  /** "metric mean, ..." for a point's line while the plan runs (the first three headline metrics). */
+  public static String headline(PlanRunner.PointOutcome p) {
+    Map<String, Object> stats = Summaries.pointStats(p);
+    List<String> parts = new ArrayList<>();
+    for (String k : names(List.of(p))) {
+      if (parts.size() == 3) break;
+      if (stats.get(k) instanceof Map<?, ?> s) parts.add(k + " " + num(s.get("mean")));
+    }
+    return parts.isEmpty() ? "ok" : String.join(", ", parts);
+  }
+
+  public static String render(PlanRunner.GroupOutcome g) {
+    List<PlanRunner.PointOutcome> points = g.points();
+    boolean sweep = g.group().kind() == Plan.Kind.SWEEP;
+    boolean compare = g.group().compared() != null;
+    List<String> header = new ArrayList<>();
+    if (sweep) header.addAll(List.of("point", "values"));
+    header.addAll(List.of("metric", "unit", "mean", "95% CI", "n"));
+    if (compare) header.addAll(List.of("vs baseline", "95% CI"));
+    SummaryTable.Table t = new SummaryTable.Table(header);
+    List<String> names = names(points);
+    for (PlanRunner.PointOutcome p : points) {
+      Map<String, Object> stats = Summaries.pointStats(p);
+      Map<String, String> units = Summaries.units(p);
+      int base = p.point().baseline();
+      Map<String, Object> ratios = compare && base != p.point().index()
+          ? Summaries.pointRatios(points.get(base), p) : Map.of();
+      boolean first = true;
+      for (String k : names) {
+        if (!(stats.get(k) instanceof Map<?, ?> s)) continue;
+        List<String> row = new ArrayList<>();
+        if (sweep) {
+          row.add(first ? p.point().dir() : "");
+          row.add(first ? values(p.point().values()) : "");
+        }
+        row.add(k);
+        row.add(units.getOrDefault(k, ""));
+        row.add(num(s.get("mean")));
+        row.add("[" + num(s.get("ci95_low")) + ", " + num(s.get("ci95_high")) + "]");
+        row.add(String.valueOf(s.get("n")));
+        if (compare) {
+          if (base == p.point().index()) {
+            row.add("baseline");
+            row.add("");
+          } else if (ratios.get(k) instanceof Map<?, ?> r) {
+            row.add(String.format(Locale.ROOT, "%.3f", ((Number) r.get("ratio")).doubleValue()));
+            row.add(String.format(Locale.ROOT, "[%.3f, %.3f]", ((Number) r.get("ci95_low")).doubleValue(),
+                ((Number) r.get("ci95_high")).doubleValue()));
+          } else {
+            row.add("-");
+            row.add("");
+          }
+        }
+        t.row(row);
+        first = false;
+      }
+      if (first) {
+        List<String> row = new ArrayList<>();
+        if (sweep) {
+          row.add(p.point().dir());
+          row.add(values(p.point().values()));
+        }
+        row.add("FAILED");
+        while (row.size() < header.size()) row.add("");
+        t.row(row);
+      }
+    }
+    StringWriter sw = new StringWriter();
+    PrintWriter pw = new PrintWriter(sw);
+    t.print(pw);
+    pw.flush();
+    return sw.toString();
+  }
+
+  /** Headline metrics over all points (the engine's event count when the model names none). */
+  private static List<String> names(List<PlanRunner.PointOutcome> points) {
+    LinkedHashSet<String> names = new LinkedHashSet<>();
+    for (PlanRunner.PointOutcome p : points) names.addAll(Summaries.headlines(p));
+    if (names.isEmpty()) names.add("engine.events");
+    return new ArrayList<>(names);
+  }
+
+  private static String values(Map<String, Object> values) {
+    List<String> parts = new ArrayList<>();
+    values.forEach((k, v) -> parts.add(k + "=" + v));
+    return String.join(", ", parts);
+  }
+
+  static String num(Object o) {
+    if (!(o instanceof Number n)) return "-";
+    double v = n.doubleValue();
+    if (v == Math.rint(v) && Math.abs(v) < 1e15) return String.format(Locale.ROOT, "%d", (long) v);
+    return String.format(Locale.ROOT, Math.abs(v) >= 100 ? "%.1f" : "%.4g", v);
+  }
+}

@@ -1,0 +1,126 @@
+package org.cnemu.experiments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.stream.Stream;
+import org.cnemu.experiments.run.OutputFolder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The runner owns its folder: a lock, no stale results, no temp files, no escape, one file mode. */
+class OutputSafetyTest {
+  @TempDir
+  Path dir;
+
+  private Path quick(String name, String extra) throws IOException {
+    return TestFiles.write(dir, name + ".conf", "experiment { name = " + name + ", duration = 50us, model = phold, "
+        + "phold { lps = 4, population = 1 }\n" + extra + "\n}\n");
+  }
+
+  @Test
+  void aSecondRunIntoALockedFolderRefusesWithExit2() throws IOException {
+    Path out = dir.resolve("out");
+    Files.createDirectories(out);
+    // a live owner: this JVM (as a concurrent run in the daemon would be)
+    Files.writeString(out.resolve(OutputFolder.LOCK_FILE), "pid " + ProcessHandle.current().pid() + " host "
+        + java.net.InetAddress.getLocalHost().getHostName() + "\n");
+    TestFiles.CliRun r = TestFiles.cli("run", quick("q", "").toString(), "--out", out.toString());
+    assertEquals(ExitCodes.BAD_INPUT, r.code(), r.out() + r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(r.err().startsWith("error: " + out + " is in use by another cnemu run (pid "), r.err());
+    assertFalse(Files.exists(out.resolve("results.json")), "nothing written");
+    // the owner gone (a pid that cannot be alive): the lock is stale and taken over, then released
+    Files.writeString(out.resolve(OutputFolder.LOCK_FILE), "pid " + Long.MAX_VALUE + " host "
+        + java.net.InetAddress.getLocalHost().getHostName() + "\n");
+    TestFiles.CliRun again = TestFiles.cli("run", quick("q", "").toString(), "--out", out.toString(), "-q");
+    assertEquals(ExitCodes.OK, again.code(), again.err());
+    assertFalse(Files.exists(out.resolve(OutputFolder.LOCK_FILE)), "released at the end");
+  }
+
+  @Test
+  void aRerunRemovesStaleRunAndPointFoldersAndTempFiles() throws IOException {
+    Path out = dir.resolve("out");
+    Files.createDirectories(out.resolve("point-007/run-3"));
+    Files.writeString(out.resolve("point-007/run-3/results.json"), "{\"complete\": true}");
+    Files.createDirectories(out.resolve("run-5"));
+    Files.writeString(out.resolve("run-5/results.json"), "{\"complete\": true}");
+    Files.writeString(out.resolve("summary.json"), "{\"complete\": true}");
+    Files.writeString(out.resolve(".results.json.123.tmp"), "");
+    Files.createDirectories(out.resolve("notes"));
+    Files.writeString(out.resolve("notes/mine.txt"), "kept");
+    TestFiles.CliRun r = TestFiles.cli("run", quick("q", "runs = 2").toString(), "--out", out.toString(), "-q",
+        "--no-report");
+    assertEquals(ExitCodes.OK, r.code(), r.err());
+    try (Stream<Path> files = Files.walk(out)) {
+      assertEquals(List.of("notes/mine.txt", "run-0/results.json", "run-1/results.json", "summary.json"),
+          files.filter(Files::isRegularFile).map(p -> out.relativize(p).toString()).sorted().toList());
+    }
+  }
+
+  @Test
+  void everyResultFileIsGroupReadable() throws IOException {
+    Path out = dir.resolve("out");
+    TestFiles.CliRun r = TestFiles.cli("run", quick("q", "runs = 2").toString(), "--out", out.toString(), "-q");
+    assertEquals(ExitCodes.OK, r.code(), r.err());
+    for (Path p : List.of(out.resolve("run-0/results.json"), out.resolve("summary.json"))) {
+      assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(p)), p.toString());
+    }
+  }
+
+  @Test
+  void aNameThatIsNotAPlainFileNameIsRejected() throws IOException {
+    for (String name : List.of("\"../../loot\"", "\"a/b\"", "\"..\"")) {
+      TestFiles.CliRun r = TestFiles.cli("validate", TestFiles.write(dir, "n.conf",
+          "experiment {\n  name = " + name + "\n}\n").toString());
+      assertEquals(ExitCodes.BAD_INPUT, r.code(), name);
+      assertTrue(r.err().contains(":2: experiment.name: must be a plain file name"), r.err());
+    }
+    assertFalse(Files.exists(dir.resolve("../loot")));
+  }
+
+  @Test
+  void setOverridesAreValidatedAndNamedBySet() throws IOException {
+    Path f = quick("q", "");
+    TestFiles.CliRun bad = TestFiles.cli("run", f.toString(), "--set", "duration=5", "--set", "phold.lpz=3",
+        "--out", dir.resolve("x").toString());
+    assertEquals(ExitCodes.BAD_INPUT, bad.code());
+    List<String> lines = bad.err().strip().lines().toList();
+    assertEquals(3, lines.size(), bad.err());
+    assertTrue(lines.get(0).startsWith("--set duration: experiment.duration: "), lines.get(0));
+    assertTrue(lines.get(1).startsWith("--set phold.lpz: experiment.phold.lpz: "), lines.get(1));
+    assertTrue(lines.get(1).contains("did you mean 'lps'"), lines.get(1));
+    TestFiles.CliRun malformed = TestFiles.cli("validate", f.toString(), "--set", "duration");
+    assertEquals(ExitCodes.BAD_INPUT, malformed.code());
+    assertTrue(malformed.err().startsWith("--set duration: expected KEY=VALUE"), malformed.err());
+
+    Path out = dir.resolve("ok");
+    TestFiles.CliRun ok = TestFiles.cli("run", f.toString(), "--set", "duration=20us", "--set", "experiment.seed=9",
+        "--out", out.toString(), "-q", "--no-report");
+    assertEquals(ExitCodes.OK, ok.code(), ok.err());
+    String results = Files.readString(out.resolve("results.json"));
+    assertTrue(results.contains("\"virtual_end_ns\" : 20000"), results);
+    assertTrue(results.contains("\"seed\" : 9"), results);
+  }
+
+  @Test
+  void defaultsPrintsAKeyWithItsComment() {
+    TestFiles.CliRun r = TestFiles.cli("defaults", "engine.threads");
+    assertEquals(ExitCodes.OK, r.code(), r.err());
+    assertTrue(r.out().contains("# Dispatcher threads; 0 = one per available processor."), r.out());
+    assertTrue(r.out().contains("experiment.engine.threads = 0"), r.out());
+    TestFiles.CliRun block = TestFiles.cli("defaults", "phold");
+    assertTrue(block.out().startsWith("# PHOLD"), block.out());
+    assertTrue(block.out().contains("experiment.phold {\n"), block.out());
+    assertTrue(block.out().contains("  # Logical processes.\n  lps=64\n"), block.out());
+    TestFiles.CliRun none = TestFiles.cli("defaults", "enigne");
+    assertEquals(ExitCodes.BAD_INPUT, none.code());
+    assertTrue(none.err().contains("did you mean 'engine'"), none.err());
+  }
+}

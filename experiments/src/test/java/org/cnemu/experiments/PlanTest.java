@@ -1,0 +1,155 @@
+package org.cnemu.experiments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.cnemu.emulator.model.ConfigProblem;
+import org.cnemu.experiments.config.ExperimentLoader;
+import org.cnemu.experiments.config.LoadedExperiment;
+import org.cnemu.experiments.run.Plan;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The plan: jobs, folders and seeds of every shape; the same bytes whatever --jobs is. */
+class PlanTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  Path dir;
+
+  static final String COMPARE_SWEEP = String.join("\n",
+      "experiment {",
+      "  name = cs",
+      "  seed = 7",
+      "  runs = 2",
+      "  duration = 200us",
+      "  model = phold",
+      "  phold { lps = 8, population = 2 }",
+      "  compare { phold.remote = [0.5, 0.9] }",
+      "  sweep { phold.lps = [8, 16] }",
+      "}", "");
+
+  private LoadedExperiment load(String text) throws IOException {
+    LoadedExperiment e = new ExperimentLoader().load(TestFiles.write(dir, "p.conf", text));
+    assertTrue(e.ok(), () -> e.problems().toString());
+    return e;
+  }
+
+  private static List<String> jobs(Plan p) {
+    List<String> out = new ArrayList<>();
+    for (Plan.Job j : p.jobs()) {
+      out.add(p.root().relativize(j.dir()) + " seed " + j.seed() + " point " + j.point() + " run " + j.run());
+    }
+    return out;
+  }
+
+  @Test
+  void aPlainFileIsOneJobInTheRootFolder() throws IOException {
+    Plan p = Plan.of(load("experiment { name = a, seed = 3, duration = 100us }\n"), dir.resolve("out"));
+    assertEquals(List.of(" seed 3 point 0 run 0"), jobs(p));
+    assertEquals(Plan.Kind.RUN, p.groups().get(0).kind());
+  }
+
+  @Test
+  void repetitionsAreJobsWithSeedPlusRunIndex() throws IOException {
+    Plan p = Plan.of(load("experiment { name = a, seed = 3, runs = 3, duration = 100us }\n"), dir.resolve("out"));
+    assertEquals(List.of("run-0 seed 3 point 0 run 0", "run-1 seed 4 point 0 run 1", "run-2 seed 5 point 0 run 2"),
+        jobs(p));
+  }
+
+  @Test
+  void compareAndSweepCombineWithTheArmsInnermost() throws IOException {
+    Plan p = Plan.of(load(COMPARE_SWEEP), dir.resolve("out"));
+    Plan.Group g = p.groups().get(0);
+    assertEquals(List.of("phold.lps", "phold.remote"), g.keys());
+    assertEquals("phold.remote", g.compared());
+    List<String> points = new ArrayList<>();
+    for (Plan.Point pt : g.points()) points.add(pt.dir() + " " + pt.values() + " baseline " + pt.baseline());
+    assertEquals(List.of(
+        "point-000 {phold.lps=8, phold.remote=0.5} baseline 0",
+        "point-001 {phold.lps=8, phold.remote=0.9} baseline 0",
+        "point-002 {phold.lps=16, phold.remote=0.5} baseline 2",
+        "point-003 {phold.lps=16, phold.remote=0.9} baseline 2"), points);
+    assertEquals(List.of(
+        "point-000/run-0 seed 7 point 0 run 0", "point-000/run-1 seed 8 point 0 run 1",
+        "point-001/run-0 seed 7 point 1 run 0", "point-001/run-1 seed 8 point 1 run 1",
+        "point-002/run-0 seed 7 point 2 run 0", "point-002/run-1 seed 8 point 2 run 1",
+        "point-003/run-0 seed 7 point 3 run 0", "point-003/run-1 seed 8 point 3 run 1"), jobs(p));
+    // each point's configuration: its values set, no sweep or compare block, the same name
+    Plan.Point last = g.points().get(3);
+    assertEquals(16, last.experiment().getInt("phold.lps"));
+    assertEquals(0.9, last.experiment().getDouble("phold.remote"));
+    assertFalse(last.experiment().hasPath("compare") || last.experiment().hasPath("sweep"));
+    assertEquals("cs", last.settings().name());
+  }
+
+  @Test
+  void compareMistakesAreReportedAtTheirLine() throws IOException {
+    List<ConfigProblem> twice = new ExperimentLoader().load(TestFiles.write(dir, "c.conf",
+        "experiment {\n  model = phold\n  compare { phold.remote = [0.5, 0.5] }\n}\n")).problems();
+    assertEquals(1, twice.size(), twice::toString);
+    assertEquals(3, twice.get(0).line());
+    assertTrue(twice.get(0).message().contains("lists a value twice"), twice.toString());
+    List<ConfigProblem> both = new ExperimentLoader().load(TestFiles.write(dir, "d.conf",
+        "experiment {\n  model = phold\n  sweep { phold.lps = [8, 16] }\n  compare { phold.lps = [8, 16] }\n}\n"))
+        .problems();
+    assertTrue(both.stream().anyMatch(x -> x.line() == 4 && x.message().contains("either swept or compared")),
+        both::toString);
+    List<ConfigProblem> bad = new ExperimentLoader().load(TestFiles.write(dir, "e.conf",
+        "experiment {\n  model = phold\n  compare { phold.remote = [0.5,\n  -1] }\n}\n")).problems();
+    assertTrue(bad.stream().anyMatch(x -> x.line() == 4 && x.message().contains("negative")), bad::toString);
+  }
+
+  /** Every file below {@code root} with its bytes, results.json cut before its wall section. */
+  private static List<String> tree(Path root) throws IOException {
+    List<String> out = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+        String name = root.relativize(f).toString();
+        if (!name.endsWith(".json")) {
+          out.add(name);
+          continue;
+        }
+        String text = Files.readString(f);
+        int wall = text.lastIndexOf("\"wall\"");
+        out.add(name + "\n" + (wall > 0 && name.endsWith("results.json") ? text.substring(0, wall) : text));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void twoJobsAtOnceGiveTheSameFoldersAndBytesAsOne() throws IOException {
+    Path f = TestFiles.write(dir, "cs.conf", COMPARE_SWEEP);
+    for (String jobs : List.of("1", "2")) {
+      TestFiles.CliRun r = TestFiles.cli("run", f.toString(), "--out", dir.resolve("j" + jobs).toString(), "--jobs", jobs,
+          "--no-report", "-q");
+      assertEquals(ExitCodes.OK, r.code(), r.err());
+    }
+    List<String> one = tree(dir.resolve("j1"));
+    List<String> two = tree(dir.resolve("j2"));
+    assertEquals(8 + 4 + 1, one.size(), one.stream().map(s -> s.lines().findFirst().orElse("")).toList()::toString);
+    assertEquals(one, two);
+    JsonNode s = JSON.readTree(dir.resolve("j2/summary.json").toFile());
+    assertEquals("phold.remote", s.get("compared").asText());
+    JsonNode arm = s.get("points").get(3);
+    assertEquals("point-002", arm.get("baseline").asText());
+    JsonNode ratio = arm.get("ratios").get("phold.events");
+    double a0 = JSON.readTree(dir.resolve("j2/point-002/run-0/results.json").toFile()).get("phold").get("events").asDouble();
+    double a1 = JSON.readTree(dir.resolve("j2/point-002/run-1/results.json").toFile()).get("phold").get("events").asDouble();
+    double b0 = JSON.readTree(dir.resolve("j2/point-003/run-0/results.json").toFile()).get("phold").get("events").asDouble();
+    double b1 = JSON.readTree(dir.resolve("j2/point-003/run-1/results.json").toFile()).get("phold").get("events").asDouble();
+    assertEquals((b0 / a0 + b1 / a1) / 2, ratio.get("ratio").asDouble(), 1e-12, "paired by seed");
+    assertEquals(2, ratio.get("n").asInt());
+    assertTrue(ratio.get("ci95_low").asDouble() <= ratio.get("ratio").asDouble());
+  }
+}

@@ -1,0 +1,40 @@
+package org.cnemu.experiments.ui;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+/** The progress line shows the whole plan and never wraps. */
+class PlanProgressTest {
+  @Test
+  void lineShowsThePlanAndFitsTheTerminal() {
+    try (PlanProgress p = new PlanProgress(new PrintWriter(new StringWriter()), 123_456, true, 80)) {
+      for (int i = 0; i < 1000; i++) {
+        p.started(i);
+        p.finished(i);
+      }
+      p.started(1000);
+      p.listener(1000).onProgress(50, 100);
+      String status = p.status();
+      assertTrue(status.startsWith("1000/123456 jobs done, 1 running, 122455 left, 1%, ETA "), status);
+      String line = p.line(status);
+      assertTrue(line.length() <= 79, line.length() + ": " + line);
+      assertTrue(line.startsWith("1000/123456 jobs done"), "no room for a bar: the counts come first: " + line);
+    }
+    try (PlanProgress p = new PlanProgress(new PrintWriter(new StringWriter()), 16, true, 80)) {
+      p.started(0);
+      p.started(1);
+      p.finished(0);
+      String line = p.line(p.status());
+      assertTrue(line.length() <= 79, line.length() + ": " + line);
+      assertTrue(line.matches("\\[[#-]+\\] 1/16 jobs done, 1 running, 14 left, .*ETA .*"), line);
+    }
+    try (PlanProgress narrow = new PlanProgress(new PrintWriter(new StringWriter()), 3, true, 40)) {
+      String line = narrow.line(narrow.status());
+      assertEquals(39, line.length(), line);
+    }
+  }
+}
