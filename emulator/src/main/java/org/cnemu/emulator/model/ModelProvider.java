@@ -51,6 +51,15 @@ public interface ModelProvider {
     return List.of();
   }
 
+  /**
+   * One of this model's metric names in words without its unit, for chart titles and axes
+   * (e.g. {@code flow[rr].latency_p99_us} -> "p99 latency of flow rr"); null when the name is not this
+   * model's (the report then spells the name out itself).
+   */
+  default String metricWords(String metric) {
+    return null;
+  }
+
   /** Adds the run's entities to {@code builder}. Must be deterministic: every JVM of a run calls it. */
   BuiltModel build(Config experiment, SimulationBuilder builder);
 }

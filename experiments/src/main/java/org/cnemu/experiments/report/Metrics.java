@@ -35,33 +35,13 @@ public final class Metrics {
     return m;
   }
 
-  private static final java.util.regex.Pattern INDEXED = java.util.regex.Pattern.compile("(\\w+)\\[(.*)\\]\\.(\\w+)");
-
-  /** A metric name in words, without its unit: {@code flow[rr].latency_p99_us} -> "p99 latency of flow rr". */
+  /** A metric name in words, without its unit, as the model that names it spells it; the engine's here. */
   public static String words(String metric) {
-    java.util.regex.Matcher m = INDEXED.matcher(metric);
-    if (m.matches()) {
-      String what = m.group(1);
-      String id = m.group(2);
-      String field = m.group(3);
-      String of = what.equals("flow") ? " of flow " + id : " on host " + id;
-      return switch (field) {
-        case "throughput_gbps" -> "throughput" + of;
-        case "latency_p50_us" -> "p50 latency" + of;
-        case "latency_p99_us" -> "p99 latency" + of;
-        case "irqs" -> "IRQs" + of;
-        case "softirq_net_rx" -> "NET_RX softirqs" + of;
-        case "cpu_busy_pct" -> "CPU busy" + of;
-        default -> unitless(field).replace('_', ' ') + of;
-      };
-    }
-    if (metric.startsWith("drops[") && metric.endsWith("]")) {
-      return "packets dropped (" + metric.substring(6, metric.length() - 1).replace('_', ' ') + ")";
+    for (ModelProvider model : MODELS.all().values()) {
+      String w = model.metricWords(metric);
+      if (w != null) return w;
     }
     return switch (metric) {
-      case "total.throughput_gbps" -> "total throughput";
-      case "receivers.cpu_busy_pct" -> "CPU busy on the receiving hosts";
-      case "drops.total" -> "packets dropped";
       case "engine.events" -> "events handled";
       case "engine.windows" -> "synchronization windows";
       case "engine.messages" -> "messages between partitions";
@@ -90,8 +70,6 @@ public final class Metrics {
     return name;
   }
 
-  private static void put(Map<String, Double> m, String k, Double v) {
-    if (v != null) m.put(k, v);
   /** The metrics with their units and directions; empty for a failed run. */
   @SuppressWarnings("unchecked")
   public static List<ModelMetric> described(Map<String, ?> document) {

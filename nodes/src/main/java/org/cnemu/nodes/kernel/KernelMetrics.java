@@ -201,4 +201,38 @@ final class KernelMetrics {
   private static String text(Object o) {
     return o == null ? "" : String.valueOf(o);
   }
+
+  private static final java.util.regex.Pattern INDEXED = java.util.regex.Pattern.compile("(\\w+)\\[(.*)\\]\\.(\\w+)");
+  private static final java.util.regex.Pattern UNIT_SUFFIX =
+      java.util.regex.Pattern.compile("_(gbps|mbps|kpps|us|ns|ms|pct|bytes|per_sec)$");
+
+  /** This model's metric names in words (no unit), for chart titles; null for a name that is not the model's. */
+  static String words(String metric) {
+    java.util.regex.Matcher m = INDEXED.matcher(metric);
+    if (m.matches()) {
+      String what = m.group(1);
+      String id = m.group(2);
+      String field = m.group(3);
+      if (what.equals("drops")) return null;
+      String of = what.equals("flow") ? " of flow " + id : what.equals("host") ? " on host " + id : " of " + what + " " + id;
+      return switch (field) {
+        case "throughput_gbps" -> "throughput" + of;
+        case "latency_p50_us" -> "p50 latency" + of;
+        case "latency_p99_us" -> "p99 latency" + of;
+        case "irqs" -> "IRQs" + of;
+        case "softirq_net_rx" -> "NET_RX softirqs" + of;
+        case "cpu_busy_pct" -> "CPU busy" + of;
+        default -> UNIT_SUFFIX.matcher(field).replaceFirst("").replace('_', ' ') + of;
+      };
+    }
+    if (metric.startsWith("drops[") && metric.endsWith("]")) {
+      return "packets dropped (" + metric.substring(6, metric.length() - 1).replace('_', ' ') + ")";
+    }
+    return switch (metric) {
+      case "total.throughput_gbps" -> "total throughput";
+      case "receivers.cpu_busy_pct" -> "CPU busy on the receiving hosts";
+      case "drops.total" -> "packets dropped";
+      default -> null;
+    };
+  }
 }

@@ -55,6 +55,11 @@ public final class KernelModelProvider implements ModelProvider {
   }
 
   @Override
+  public String metricWords(String metric) {
+    return KernelMetrics.words(metric);
+  }
+
+  @Override
   public List<org.cnemu.emulator.model.ModelMetric> metrics(Map<String, Object> results) {
     return KernelMetrics.of(results);
   }
