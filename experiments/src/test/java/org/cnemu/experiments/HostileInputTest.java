@@ -133,8 +133,8 @@ class HostileInputTest {
         k("steering-settings.rps.boundaries = [\"EVERYWHERE\"]", "experiment.steering-settings.rps.boundaries[0]"),
         k("steering = \"rps\", steering-settings.rps.cpus = [50]", "experiment.steering-settings.rps.cpus"),
         k("steering-settings.rps.cpus = [-1]", "experiment.steering-settings.rps.cpus[0]"),
-        k("compare.steering = [vanilla, nosuch]", "experiment.compare.steering[1]"),
-        k("compare.steering = [1]", "experiment.compare.steering[0]"),
+        k("compare.steering = [vanilla, nosuch]", "experiment.steering"),
+        k("compare.steering = [1]", "experiment.steering"),
         k("steering = \"nosuch\"", "experiment.steering"),
         k("profile = \"nosuch\"", "experiment.profile"),
         // PHOLD
