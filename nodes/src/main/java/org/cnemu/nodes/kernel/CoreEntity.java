@@ -6,7 +6,7 @@ import org.cnemu.devices.RxRing;
 import org.cnemu.devices.TxRing;
 import org.cnemu.emulator.Entity;
 import org.cnemu.emulator.EntityRef;
-import org.cnemu.emulator.steering.SteeringPolicy;
+import org.cnemu.kernel.api.SteeringPolicy;
 
 /**
  * One CPU core: hard IRQs, NET_RX softirq (net_rx_action with Linux 5.4 semantics) and threads (app

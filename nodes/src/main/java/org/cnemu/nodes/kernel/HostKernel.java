@@ -17,9 +17,9 @@ import org.cnemu.devices.RxRing;
 import org.cnemu.devices.StackKind;
 import org.cnemu.devices.TxRing;
 import org.cnemu.emulator.EntityRef;
-import org.cnemu.emulator.steering.Boundary;
-import org.cnemu.emulator.steering.StageContext;
-import org.cnemu.emulator.steering.SteeringPolicy;
+import org.cnemu.kernel.api.Boundary;
+import org.cnemu.kernel.api.StageContext;
+import org.cnemu.kernel.api.SteeringPolicy;
 
 /**
  * One emulated host's kernel: the plain per-host objects (NIC rings, per-CPU backlogs and gro_cells,

@@ -19,9 +19,9 @@ import org.cnemu.emulator.config.Units;
 import org.cnemu.emulator.model.BuiltModel;
 import org.cnemu.emulator.model.ConfigProblem;
 import org.cnemu.emulator.model.ModelProvider;
-import org.cnemu.emulator.steering.SteeringPolicy;
-import org.cnemu.emulator.steering.SteeringPolicyProvider;
-import org.cnemu.emulator.steering.SteeringRegistry;
+import org.cnemu.kernel.api.SteeringPolicy;
+import org.cnemu.kernel.api.SteeringPolicyProvider;
+import org.cnemu.kernel.api.SteeringRegistry;
 
 /** {@code experiment.model = kernel}: Linux hosts (native / Linux overlay / Docker overlay) around a switch. */
 public final class KernelModelProvider implements ModelProvider {

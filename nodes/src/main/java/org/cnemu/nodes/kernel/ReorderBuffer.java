@@ -8,7 +8,7 @@ import org.cnemu.devices.Packet;
 
 /**
  * mFlow's merge point: a per-flow reorder buffer just before the transport of the destination
- * namespace ({@link org.cnemu.emulator.steering.Boundary#TRANSPORT}). Micro-flows processed on
+ * namespace ({@link org.cnemu.kernel.api.Boundary#TRANSPORT}). Micro-flows processed on
  * different cores reach it out of order; it releases skbs only in sequence (TCP: byte sequence;
  * UDP: datagram number, then fragment index), so the transport never sees reordering. A gap left
  * by a packet lost before the merge is given up after {@code timeoutNanos} on a timer (armed when

@@ -1,7 +1,7 @@
 package org.cnemu.nodes.kernel;
 
 import java.util.ArrayDeque;
-import org.cnemu.emulator.steering.SharedMemorySpec;
+import org.cnemu.kernel.api.SharedMemorySpec;
 
 /**
  * FreeFlow's intra-host fast path on one host: per flow a lockless single-producer single-consumer
