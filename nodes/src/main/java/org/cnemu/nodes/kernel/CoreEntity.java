@@ -178,8 +178,7 @@ final class CoreEntity extends Entity<Object> {
   private void handle(Object m) {
     if (m instanceof Msgs.Done d) {
       if (d.gen() == gen) stepDone();
-    } else if (m instanceof Msgs.Irq || m instanceof Msgs.TxIrq || m instanceof Msgs.RemoteEnqueue
-        || m instanceof SteerMsgs.RemoteBatch) {
+    } else if (m instanceof Msgs.Irq || m instanceof Msgs.TxIrq || m instanceof SteerMsgs.RemoteBatch) {
       hardWork(m);
     } else if (m instanceof SteerMsgs.PolicyTick t) {
       h.policyTick(this);
@@ -255,9 +254,6 @@ final class CoreEntity extends Entity<Object> {
     } else if (m instanceof SteerMsgs.RemoteBatch b) {
       h.ipis++;
       h.acceptRemote(this, b);
-    } else {
-      h.ipis++;
-      h.acceptRemote(this, (Msgs.RemoteEnqueue) m);
     }
   }
 

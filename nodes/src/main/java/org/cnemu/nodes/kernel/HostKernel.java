@@ -475,11 +475,6 @@ final class HostKernel implements StageContext {
     for (int i = 0; i < m.skbs().length; i++) enqueue(c, m.skbs()[i], m.cell()[i], m.stage()[i]);
   }
 
-  /** Kept for the old single-skb message. */
-  void acceptRemote(CoreEntity c, Msgs.RemoteEnqueue m) {
-    enqueue(c, m.skb(), m.groCell(), m.stage());
-  }
-
   /** The policy's periodic tick (on core 0). */
   void policyTick(CoreEntity c) {
     cur = c;
@@ -987,14 +982,6 @@ final class HostKernel implements StageContext {
       String[] dropKeys, long[] dropCounts, long inQueues, long ringDrops, long nicTx, long nicRx,
       long groCellSkbs, long backlogSkbs, long bridgeSkbs, long vethSkbs, long vxlanRx, long vxlanTx,
       FlowSide[] flows, String[] steerKeys, long[] steerValues, long txIrqs, long txStops) {
-    HostReport(String id, int index, long irqs, long ipis, long netRx, long netTx, long sent, long delivered,
-        String[] dropKeys, long[] dropCounts, long inQueues, long ringDrops, long nicTx, long nicRx,
-        long groCellSkbs, long backlogSkbs, long bridgeSkbs, long vethSkbs, long vxlanRx, long vxlanTx,
-        FlowSide[] flows) {
-      this(id, index, irqs, ipis, netRx, netTx, sent, delivered, dropKeys, dropCounts, inQueues, ringDrops, nicTx,
-          nicRx, groCellSkbs, backlogSkbs, bridgeSkbs, vethSkbs, vxlanRx, vxlanTx, flows, new String[0], new long[0], 0, 0);
-    }
-
     /** Counters of the steering mechanisms (results: hosts[].steering), sorted by key. */
     java.util.LinkedHashMap<String, Object> steering() {
       java.util.LinkedHashMap<String, Object> m = new java.util.LinkedHashMap<>();

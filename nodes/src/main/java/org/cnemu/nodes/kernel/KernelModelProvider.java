@@ -43,7 +43,7 @@ public final class KernelModelProvider implements ModelProvider {
   @Override
   public List<Class<?>> wireClasses() {
     return List.of(Msgs.WireTrain.class, org.cnemu.devices.Packet.class, org.cnemu.devices.Packet[].class,
-        Msgs.Tx.class, Msgs.Irq.class, Msgs.ModTimer.class, Msgs.NapiComplete.class, Msgs.TxIrq.class, Msgs.TxModTimer.class, Msgs.AutoModer.class, Msgs.Done.class, Msgs.RemoteEnqueue.class,
+        Msgs.Tx.class, Msgs.Irq.class, Msgs.ModTimer.class, Msgs.NapiComplete.class, Msgs.TxIrq.class, Msgs.TxModTimer.class, Msgs.AutoModer.class, Msgs.Done.class,
         Msgs.SockData.class, Msgs.Wake.class, Msgs.AppTimer.class, Msgs.TcpTimer.class,
         HostKernel.HostReport.class, HostKernel.FlowSide.class, HostKernel.FlowSide[].class,
         CoreEntity.CoreReport.class, SwitchEntity.SwitchReport.class, double[].class, boolean[].class);

@@ -50,14 +50,6 @@ final class Msgs {
   /** End of the core's current step (stale if {@code gen} moved on). */
   record Done(long gen) {}
 
-  /** Cross-core enqueue (RPS/netif_rx to another CPU's backlog, or to its gro_cell) + IPI. */
-  record RemoteEnqueue(Packet skb, boolean groCell, int stage) implements CarriesPackets {
-    @Override
-    public int packetCount() {
-      return skb.segs();
-    }
-  }
-
   /** Bytes (and datagrams) become readable in socket {@code sock}; wakes its thread. */
   record SockData(int sock, long bytes, int datagrams) {}
 
@@ -69,6 +61,4 @@ final class Msgs {
 
   /** Periodic TCP sender timer (RACK/TLP-like loss detection) on the socket's core. */
   record TcpTimer(int sock) {}
-
-  /** Switch output port finished (unused placeholder for future per-port events). */
 }

@@ -31,14 +31,14 @@ class WireTest {
     Msgs.WireTrain back = (Msgs.WireTrain) roundTrip(k, w);
     assertArrayEquals(w.pkts(), back.pkts());
     assertEquals(w.bitsPerSec(), back.bitsPerSec());
-    for (Object m : List.of(new Msgs.Tx(p, 3), new Msgs.Irq(2), new Msgs.TxIrq(4), new Msgs.TxModTimer(1, 7), new Msgs.AutoModer(), new Msgs.Done(9), new Msgs.RemoteEnqueue(p, true, 2),
+    for (Object m : List.of(new Msgs.Tx(p, 3), new Msgs.Irq(2), new Msgs.TxIrq(4), new Msgs.TxModTimer(1, 7), new Msgs.AutoModer(), new Msgs.Done(9),
         new Msgs.SockData(1, 100, 2), new Msgs.Wake(1), new Msgs.AppTimer(2), new Msgs.TcpTimer(3), new Msgs.ModTimer(1),
         new Msgs.NapiComplete(2, 123_456))) {
       assertEquals(m, roundTrip(k, m));
     }
     HostKernel.FlowSide fs = new HostKernel.FlowSide(0, true, 1, 2, 3, 4, 5, 6, 7, 8, new double[] {1, 2, 3, 4}, new long[] {5, 6});
     Object hr = roundTrip(k, new HostKernel.HostReport("h1", 0, 1, 2, 3, 4, 5, 6, new String[] {"a|b"}, new long[] {1},
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new HostKernel.FlowSide[] {fs}));
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new HostKernel.FlowSide[] {fs}, new String[] {"k"}, new long[] {7}, 1, 2));
     HostKernel.FlowSide fb = ((HostKernel.HostReport) hr).flows()[0];
     assertEquals(fs.goodBytes(), fb.goodBytes());
     assertArrayEquals(fs.latencyUs(), fb.latencyUs());
