@@ -145,7 +145,7 @@ public final class KernelModelProvider implements ModelProvider {
   @Override
   @SuppressWarnings("unchecked")
   public BuiltModel build(Config e, SimulationBuilder b) {
-    Spec spec = new Spec(e);
+    Spec spec = new Spec(e, b.streams());
     SteeringPolicyProvider pp = new SteeringRegistry().get(spec.steering);
     int nh = spec.hosts.size();
     // Placement groups. Leaf-spine: a rack (a leaf switch and its hosts) is one group, so only the
