@@ -1,11 +1,9 @@
 package org.cnemu.devices;
 
-import java.io.Serializable;
-
 /**
  * One skb as header fields only (never payload): a wire packet ({@code segs == 1}), a TSO/GSO
  * super-segment or a GRO aggregate ({@code segs > 1}). Immutable plain data, so it may cross
- * partitions (and, later, JVMs).
+ * partitions and JVMs (Kryo, nodes' WireSerializers).
  *
  * @param flow flow index in the run (dense, stable)
  * @param dir 0 = data direction (flow src -> dst), 1 = reverse (ACKs)
@@ -26,7 +24,7 @@ import java.io.Serializable;
  */
 public record Packet(int flow, byte dir, boolean udp, long seq, int len, int segs, long ack, int wnd,
     long sackStart, long sackEnd, short frag, short frags, int hash, byte prio, int dstHost, long sentNanos,
-    boolean retx) implements Serializable {
+    boolean retx) {
 
   public boolean isAck() {
     return dir == 1;

@@ -12,8 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.cnemu.emulator.steering.SteeringPolicyProvider;
-import org.cnemu.emulator.steering.SteeringRegistry;
+import org.cnemu.kernel.api.SteeringPolicyProvider;
+import org.cnemu.kernel.api.SteeringRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,10 +1,10 @@
 package org.cnemu.policies;
 
 import com.typesafe.config.Config;
-import org.cnemu.emulator.steering.Boundary;
-import org.cnemu.emulator.steering.StageContext;
-import org.cnemu.emulator.steering.SteeringPolicy;
-import org.cnemu.emulator.steering.SteeringPolicyProvider;
+import org.cnemu.kernel.api.Boundary;
+import org.cnemu.kernel.api.StageContext;
+import org.cnemu.kernel.api.SteeringPolicy;
+import org.cnemu.kernel.api.SteeringPolicyProvider;
 
 /**
  * Falcon (EuroSys'21): (1) softirq pipelining: at each netif_rx hand-off (VXLAN gro_cell, veth

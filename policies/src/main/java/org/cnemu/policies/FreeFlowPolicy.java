@@ -1,11 +1,11 @@
 package org.cnemu.policies;
 
 import com.typesafe.config.Config;
-import org.cnemu.emulator.steering.Boundary;
-import org.cnemu.emulator.steering.SharedMemorySpec;
-import org.cnemu.emulator.steering.StageContext;
-import org.cnemu.emulator.steering.SteeringPolicy;
-import org.cnemu.emulator.steering.SteeringPolicyProvider;
+import org.cnemu.kernel.api.Boundary;
+import org.cnemu.kernel.api.SharedMemorySpec;
+import org.cnemu.kernel.api.StageContext;
+import org.cnemu.kernel.api.SteeringPolicy;
+import org.cnemu.kernel.api.SteeringPolicyProvider;
 
 /**
  * FreeFlow (NSDI'19)-style kernel bypass: two containers on the same host exchange data through a

@@ -2,10 +2,10 @@ package org.cnemu.policies;
 
 import com.typesafe.config.Config;
 import java.util.Locale;
-import org.cnemu.emulator.steering.Boundary;
-import org.cnemu.emulator.steering.StageContext;
-import org.cnemu.emulator.steering.SteeringPolicy;
-import org.cnemu.emulator.steering.SteeringPolicyProvider;
+import org.cnemu.kernel.api.Boundary;
+import org.cnemu.kernel.api.StageContext;
+import org.cnemu.kernel.api.SteeringPolicy;
+import org.cnemu.kernel.api.SteeringPolicyProvider;
 
 /**
  * mFlow (IPDPS'23): split one flow into micro-flows of {@code batch} consecutive packets, handed

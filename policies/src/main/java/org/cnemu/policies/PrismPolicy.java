@@ -1,10 +1,10 @@
 package org.cnemu.policies;
 
 import com.typesafe.config.Config;
-import org.cnemu.emulator.steering.Boundary;
-import org.cnemu.emulator.steering.StageContext;
-import org.cnemu.emulator.steering.SteeringPolicy;
-import org.cnemu.emulator.steering.SteeringPolicyProvider;
+import org.cnemu.kernel.api.Boundary;
+import org.cnemu.kernel.api.StageContext;
+import org.cnemu.kernel.api.SteeringPolicy;
+import org.cnemu.kernel.api.SteeringPolicyProvider;
 
 /**
  * PRISM (ICDCS'22): flows tagged high priority get their own queue at every stage (the host keeps

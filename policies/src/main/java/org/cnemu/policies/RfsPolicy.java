@@ -1,10 +1,10 @@
 package org.cnemu.policies;
 
 import com.typesafe.config.Config;
-import org.cnemu.emulator.steering.Boundary;
-import org.cnemu.emulator.steering.StageContext;
-import org.cnemu.emulator.steering.SteeringPolicy;
-import org.cnemu.emulator.steering.SteeringPolicyProvider;
+import org.cnemu.kernel.api.Boundary;
+import org.cnemu.kernel.api.StageContext;
+import org.cnemu.kernel.api.SteeringPolicy;
+import org.cnemu.kernel.api.SteeringPolicyProvider;
 
 /**
  * Linux RFS (get_rps_cpu with rps_sock_flow_table): steer a flow to the core of its last recvmsg;

@@ -2,10 +2,10 @@ package org.cnemu.policies;
 
 import com.typesafe.config.Config;
 import java.util.List;
-import org.cnemu.emulator.steering.Boundary;
-import org.cnemu.emulator.steering.StageContext;
-import org.cnemu.emulator.steering.SteeringPolicy;
-import org.cnemu.emulator.steering.SteeringPolicyProvider;
+import org.cnemu.kernel.api.Boundary;
+import org.cnemu.kernel.api.StageContext;
+import org.cnemu.kernel.api.SteeringPolicy;
+import org.cnemu.kernel.api.SteeringPolicyProvider;
 
 /**
  * Linux RPS (net/core/dev.c get_rps_cpu): {@code cpu = map[reciprocal_scale(hash, map.len)]} where

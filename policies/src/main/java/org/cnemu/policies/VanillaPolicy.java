@@ -1,10 +1,10 @@
 package org.cnemu.policies;
 
 import com.typesafe.config.Config;
-import org.cnemu.emulator.steering.Boundary;
-import org.cnemu.emulator.steering.StageContext;
-import org.cnemu.emulator.steering.SteeringPolicy;
-import org.cnemu.emulator.steering.SteeringPolicyProvider;
+import org.cnemu.kernel.api.Boundary;
+import org.cnemu.kernel.api.StageContext;
+import org.cnemu.kernel.api.SteeringPolicy;
+import org.cnemu.kernel.api.SteeringPolicyProvider;
 
 /** Linux without RPS/RFS: RSS picks the queue, every later softirq stage runs on the IRQ core. */
 public final class VanillaPolicy implements SteeringPolicy {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
-import org.cnemu.emulator.steering.SteeringRegistry;
+import org.cnemu.kernel.api.SteeringRegistry;
 import org.junit.jupiter.api.Test;
 
 class PoliciesTest {

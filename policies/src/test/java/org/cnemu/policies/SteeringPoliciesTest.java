@@ -14,10 +14,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.cnemu.emulator.steering.Boundary;
-import org.cnemu.emulator.steering.StageContext;
-import org.cnemu.emulator.steering.SteeringPolicy;
-import org.cnemu.emulator.steering.SteeringRegistry;
+import org.cnemu.kernel.api.Boundary;
+import org.cnemu.kernel.api.StageContext;
+import org.cnemu.kernel.api.SteeringPolicy;
+import org.cnemu.kernel.api.SteeringRegistry;
 import org.junit.jupiter.api.Test;
 
 /** Pure policy logic against a fake StageContext (no host model). */

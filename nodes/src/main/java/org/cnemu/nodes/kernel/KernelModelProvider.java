@@ -19,9 +19,9 @@ import org.cnemu.emulator.config.Units;
 import org.cnemu.emulator.model.BuiltModel;
 import org.cnemu.emulator.model.ConfigProblem;
 import org.cnemu.emulator.model.ModelProvider;
-import org.cnemu.emulator.steering.SteeringPolicy;
-import org.cnemu.emulator.steering.SteeringPolicyProvider;
-import org.cnemu.emulator.steering.SteeringRegistry;
+import org.cnemu.kernel.api.SteeringPolicy;
+import org.cnemu.kernel.api.SteeringPolicyProvider;
+import org.cnemu.kernel.api.SteeringRegistry;
 
 /** {@code experiment.model = kernel}: Linux hosts (native / Linux overlay / Docker overlay) around a switch. */
 public final class KernelModelProvider implements ModelProvider {
@@ -42,11 +42,14 @@ public final class KernelModelProvider implements ModelProvider {
    */
   @Override
   public List<Class<?>> wireClasses() {
-    return List.of(Msgs.WireTrain.class, org.cnemu.devices.Packet.class, org.cnemu.devices.Packet[].class,
-        Msgs.Tx.class, Msgs.Irq.class, Msgs.ModTimer.class, Msgs.NapiComplete.class, Msgs.TxIrq.class, Msgs.TxModTimer.class, Msgs.AutoModer.class, Msgs.Done.class, Msgs.RemoteEnqueue.class,
-        Msgs.SockData.class, Msgs.Wake.class, Msgs.AppTimer.class, Msgs.TcpTimer.class,
-        HostKernel.HostReport.class, HostKernel.FlowSide.class, HostKernel.FlowSide[].class,
-        CoreEntity.CoreReport.class, SwitchEntity.SwitchReport.class, double[].class, boolean[].class);
+    return List.of(SwitchEntity.WireTrain.class, org.cnemu.devices.Packet.class, org.cnemu.devices.Packet[].class,
+        NicEntity.Tx.class, NicEntity.TxModTimer.class, NicQueue.ModTimer.class, NicQueue.NapiComplete.class,
+        NicQueue.AutoModer.class, CoreEntity.Irq.class, CoreEntity.TxIrq.class, CoreEntity.Done.class,
+        CoreEntity.RemoteBatch.class, CoreEntity.PolicyTick.class, CoreEntity.MergeTimer.class, CoreEntity.ShmData.class,
+        CoreEntity.ShmSpace.class, CoreEntity.ShmConnected.class, CoreEntity.SockData.class, CoreEntity.Wake.class,
+        CoreEntity.AppTimer.class, CoreEntity.TcpTimer.class, boolean[].class, int[].class,
+        HostResults.HostReport.class, HostResults.FlowSide.class, HostResults.FlowSide[].class,
+        CoreEntity.CoreReport.class, SwitchEntity.SwitchReport.class, double[].class);
   }
 
   @Override
@@ -153,7 +156,7 @@ public final class KernelModelProvider implements ModelProvider {
   @Override
   @SuppressWarnings("unchecked")
   public BuiltModel build(Config e, SimulationBuilder b) {
-    Spec spec = new Spec(e);
+    Spec spec = new Spec(e, b.streams());
     SteeringPolicyProvider pp = new SteeringRegistry().get(spec.steering);
     int nh = spec.hosts.size();
     // Placement groups. Leaf-spine: a rack (a leaf switch and its hosts) is one group, so only the
@@ -168,7 +171,7 @@ public final class KernelModelProvider implements ModelProvider {
     }
     for (FabricSpec.Switch fs : spec.fabric.switches) groups.add(fs.id());
     b.expectGroups(groups.size());
-    EntityRef<Object>[] nicRefs = new EntityRef[nh];
+    EntityRef<NicEntity.Msg>[] nicRefs = new EntityRef[nh];
     HostKernel[] hks = new HostKernel[nh];
     // sockets and app cores
     for (Spec.HostSpec hs : spec.hosts) {
@@ -213,10 +216,11 @@ public final class KernelModelProvider implements ModelProvider {
     // hosts
     for (Spec.HostSpec hs : spec.hosts) {
       HostKernel hk = hks[hs.index()];
-      EntityRef<Object>[] coreRefs = new EntityRef[hk.cpus];
+      EntityRef<CoreEntity.Msg>[] coreRefs = new EntityRef[hk.cpus];
+      KernelCoreHost cores = new KernelCoreHost(hk);
       for (int c = 0; c < hk.cpus; c++) {
         final int cpu = c;
-        coreRefs[c] = b.add(hs.id() + "/cpu" + c, hostGroup[hs.index()], () -> new CoreEntity(hk, cpu));
+        coreRefs[c] = b.add(hs.id() + "/cpu" + c, hostGroup[hs.index()], () -> cores.core(cpu));
       }
       hk.coreRefs = coreRefs;
     }
@@ -225,7 +229,7 @@ public final class KernelModelProvider implements ModelProvider {
     // propagation delay (a link inside one partition does not constrain the windows)
     FabricSpec fab = spec.fabric;
     int ns = fab.switches.size();
-    EntityRef<Object>[] swRefs = new EntityRef[ns];
+    EntityRef<SwitchEntity.Msg>[] swRefs = new EntityRef[ns];
     org.cnemu.emulator.Channel[] up = new org.cnemu.emulator.Channel[nh];
     org.cnemu.emulator.Channel[][] down = new org.cnemu.emulator.Channel[ns][];
     for (Spec.HostSpec hs : spec.hosts) {
@@ -241,7 +245,7 @@ public final class KernelModelProvider implements ModelProvider {
       // one entity per RX queue, only on hosts that terminate a flow (no other host ever receives a packet):
       // an idle host keeps none (ScaleTest's per-host budget)
       if (spec.flowsOf(idx).length > 0) {
-        EntityRef<Object>[] qRefs = new EntityRef[hk.rings.length];
+        EntityRef<NicQueue.Msg>[] qRefs = new EntityRef[hk.rings.length];
         for (int q = 0; q < qRefs.length; q++) {
           final int queue = q;
           qRefs[q] = b.add(hs.id() + "/nic/rx" + q, hostGroup[idx], () -> new NicQueue(hk, queue));
@@ -257,7 +261,7 @@ public final class KernelModelProvider implements ModelProvider {
       int si = fs.index();
       swRefs[si] = b.add(fs.id(), fs.id(), () -> {
         int np = fs.ports().size();
-        EntityRef<Object>[] next = new EntityRef[np];
+        EntityRef<? super SwitchEntity.WireTrain>[] next = new EntityRef[np];
         long[] rate = new long[np];
         long[] prop = new long[np];
         long[] queue = new long[np];

@@ -35,22 +35,22 @@ final class KernelResults implements BuiltModel {
 
   @Override
   public Map<String, Object> results(SimulationResult result) {
-    TreeMap<String, HostKernel.HostReport> hosts = new TreeMap<>();
+    TreeMap<String, HostResults.HostReport> hosts = new TreeMap<>();
     List<CoreEntity.CoreReport> cores = new ArrayList<>();
     TreeMap<String, SwitchEntity.SwitchReport> sws = new TreeMap<>();
     for (EntityReport er : result.reports()) {
       Object r = er.report();
-      if (r instanceof HostKernel.HostReport h) hosts.put(h.id(), h);
+      if (r instanceof HostResults.HostReport h) hosts.put(h.id(), h);
       else if (r instanceof CoreEntity.CoreReport c) cores.add(c);
       else if (r instanceof SwitchEntity.SwitchReport s) sws.put(s.id(), s);
     }
     cores.sort((a, b) -> a.host().equals(b.host()) ? Integer.compare(a.core(), b.core()) : a.host().compareTo(b.host()));
     double secs = Math.max(1, spec.durationNanos - spec.warmupNanos) / 1e9;
     // flows
-    HostKernel.FlowSide[] snd = new HostKernel.FlowSide[spec.flows.size()];
-    HostKernel.FlowSide[] rcv = new HostKernel.FlowSide[spec.flows.size()];
-    for (HostKernel.HostReport h : hosts.values()) {
-      for (HostKernel.FlowSide f : h.flows()) {
+    HostResults.FlowSide[] snd = new HostResults.FlowSide[spec.flows.size()];
+    HostResults.FlowSide[] rcv = new HostResults.FlowSide[spec.flows.size()];
+    for (HostResults.HostReport h : hosts.values()) {
+      for (HostResults.FlowSide f : h.flows()) {
         if (f.sender()) snd[f.flow()] = f;
         else rcv[f.flow()] = f;
       }
@@ -59,8 +59,8 @@ final class KernelResults implements BuiltModel {
     for (Spec.FlowSpec f : spec.flows) {
       if (f.reverse()) continue; // reported inside its request flow
       Map<String, Object> m = new LinkedHashMap<>();
-      HostKernel.FlowSide s = snd[f.index()];
-      HostKernel.FlowSide d = rcv[f.index()];
+      HostResults.FlowSide s = snd[f.index()];
+      HostResults.FlowSide d = rcv[f.index()];
       m.put("id", f.id());
       m.put("protocol", f.udp() ? "udp" : "tcp");
       m.put("src", f.src());
@@ -77,8 +77,8 @@ final class KernelResults implements BuiltModel {
           : spec.profile.mss()) / secs / 1e3 * (f.udp() ? Math.max(1, (f.messageBytes() + 8 + spec.profile.fragPayload() - 1)
           / spec.profile.fragPayload()) : 1)));
       if (f.rr() != null) {
-        HostKernel.FlowSide rs = snd[f.pair()];
-        HostKernel.FlowSide rd = rcv[f.pair()];
+        HostResults.FlowSide rs = snd[f.pair()];
+        HostResults.FlowSide rd = rcv[f.pair()];
         m.put("transactions", s == null ? 0 : s.transactions());
         m.put("transactions_per_sec", r3(s == null ? 0 : s.transactions() / secs));
         m.put("request_gbps", m.get("throughput_gbps"));
@@ -97,8 +97,8 @@ final class KernelResults implements BuiltModel {
           m.put("latency_us", lat);
           // The latency CDF (HdrHistogram, 3 significant digits): [microseconds, fraction <= it].
           List<Object> cdf = new ArrayList<>();
-          for (int i = 0; i < HostKernel.CDF_PERCENTILES.length && 4 + i < l.length; i++) {
-            cdf.add(List.of(l[4 + i], HostKernel.CDF_PERCENTILES[i] / 100.0));
+          for (int i = 0; i < HostResults.CDF_PERCENTILES.length && 4 + i < l.length; i++) {
+            cdf.add(List.of(l[4 + i], HostResults.CDF_PERCENTILES[i] / 100.0));
           }
           if (!cdf.isEmpty()) m.put("latency_cdf_us", cdf);
         }
@@ -138,7 +138,7 @@ final class KernelResults implements BuiltModel {
     List<Object> hostList = new ArrayList<>();
     List<Object> drops = new ArrayList<>();
     long sent = 0, delivered = 0, dropped = 0, inQueues = 0;
-    for (HostKernel.HostReport h : hosts.values()) {
+    for (HostResults.HostReport h : hosts.values()) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("id", h.id());
       m.put("irqs", h.irqs());
@@ -227,7 +227,7 @@ final class KernelResults implements BuiltModel {
     cons.put("in_flight_events", result.pendingPackets());
     cons.put("in_flight_queues", inQueues);
     List<Object> devices = new ArrayList<>();
-    for (HostKernel.HostReport h : hosts.values()) {
+    for (HostResults.HostReport h : hosts.values()) {
       org.cnemu.devices.StackKind stack = spec.hosts.get(spec.hostIndex.get(h.id())).stack();
       Map<String, Long> dropsBy = new TreeMap<>();
       for (int i = 0; i < h.dropKeys().length; i++) dropsBy.merge(h.dropKeys()[i].split("\\|", 2)[0], h.dropCounts()[i], Long::sum);

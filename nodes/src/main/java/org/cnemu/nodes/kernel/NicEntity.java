@@ -2,6 +2,7 @@ package org.cnemu.nodes.kernel;
 
 import org.cnemu.devices.Packet;
 import org.cnemu.devices.TxRing;
+import org.cnemu.emulator.CarriesPackets;
 import org.cnemu.emulator.Channel;
 import org.cnemu.emulator.Entity;
 import org.cnemu.emulator.EntityRef;
@@ -13,7 +14,33 @@ import org.cnemu.emulator.EntityRef;
  * message per train over the fabric channel whose lookahead is the propagation delay, and the TX
  * rings' completion queues.
  */
-final class NicEntity extends Entity<Object> {
+final class NicEntity extends Entity<NicEntity.Msg> {
+  /** What the NIC handles; each message names its handler. */
+  sealed interface Msg permits SwitchEntity.WireTrain, Tx, TxModTimer {
+    void deliver(NicEntity n);
+  }
+
+  /** An skb handed to the pNIC for transmission on TX queue {@code txq} (XPS: the sending CPU's queue). */
+  record Tx(Packet skb, int txq) implements Msg, CarriesPackets {
+    @Override
+    public int packetCount() {
+      return skb.segs();
+    }
+
+    @Override
+    public void deliver(NicEntity n) {
+      n.transmit(skb, txq);
+    }
+  }
+
+  /** TX CQ moderation timer (stale unless {@code gen} matches). */
+  record TxModTimer(int queue, long gen) implements Msg {
+    @Override
+    public void deliver(NicEntity n) {
+      n.onTxModTimer(this);
+    }
+  }
+
   /** Ethernet preamble+SFD 8, header 14, FCS 4, IFG 12. */
   static final int ETH_WIRE = 38;
   static final int IP_TCP = 52;
@@ -21,14 +48,14 @@ final class NicEntity extends Entity<Object> {
   static final int VXLAN = 50;
 
   private final HostKernel h;
-  private final EntityRef<Object> switchRef;
+  private final EntityRef<SwitchEntity.Msg> switchRef;
   private final long prop;
   Channel uplink;
   long txBusyUntil;
   long txPackets;
   long rxPackets;
 
-  NicEntity(HostKernel h, EntityRef<Object> switchRef, long propNanos) {
+  NicEntity(HostKernel h, EntityRef<SwitchEntity.Msg> switchRef, long propNanos) {
     this.h = h;
     this.switchRef = switchRef;
     this.prop = propNanos;
@@ -46,17 +73,15 @@ final class NicEntity extends Entity<Object> {
   }
 
   @Override
-  protected void onMessage(Object m) {
-    if (m instanceof Msgs.Tx tx) {
-      transmit(tx.skb(), tx.txq());
-    } else if (m instanceof Msgs.WireTrain w) {
-      receive(w);
-    } else if (m instanceof Msgs.TxModTimer t) {
-      TxRing r = h.txRings[t.queue()];
-      if (r.timerPending && r.timerGen == t.gen()) {
-        r.timerPending = false;
-        if (r.armed) fireTx(r, 0);
-      }
+  protected void onMessage(Msg m) {
+    m.deliver(this);
+  }
+
+  private void onTxModTimer(TxModTimer t) {
+    TxRing r = h.txRings[t.queue()];
+    if (r.timerPending && r.timerGen == t.gen()) {
+      r.timerPending = false;
+      if (r.armed) fireTx(r, 0);
     }
   }
 
@@ -83,7 +108,7 @@ final class NicEntity extends Entity<Object> {
     } else if (!r.timerPending) {
       r.timerPending = true;
       r.timerGen++;
-      schedule(at - now() + h.p.txUsecs, new Msgs.TxModTimer(r.queue, r.timerGen));
+      schedule(at - now() + h.p.txUsecs, new TxModTimer(r.queue, r.timerGen));
     }
   }
 
@@ -91,7 +116,7 @@ final class NicEntity extends Entity<Object> {
     r.armed = false;
     r.sinceArm = 0;
     r.irqs++;
-    send(h.coreRefs[h.irqCpu(r.queue % h.rings.length)], delay + h.p.irqLatency, new Msgs.TxIrq(r.queue));
+    send(h.coreRefs[h.irqCpu(r.queue % h.rings.length)], delay + h.p.irqLatency, new CoreEntity.TxIrq(r.queue));
   }
 
   private void transmit(Packet s, int txq) {
@@ -122,7 +147,7 @@ final class NicEntity extends Entity<Object> {
     txBusyUntil = start + total;
     txPackets += pk.length;
     txComplete(h.txRings[txq], txBusyUntil);
-    send(uplink, switchRef, start - now() + first + prop, new Msgs.WireTrain(pk, rate, overhead(pk[0])));
+    send(uplink, switchRef, start - now() + first + prop, new SwitchEntity.WireTrain(pk, rate, overhead(pk[0])));
   }
 
   static long serNanos(long bytes, long rate) {
@@ -134,7 +159,7 @@ final class NicEntity extends Entity<Object> {
    * queue's entity when its first packet has arrived (one message per train in practice: a train is one
    * flow, so one queue), as a train of its own whose packets keep their back-to-back arrival times.
    */
-  private void receive(Msgs.WireTrain w) {
+  void receive(SwitchEntity.WireTrain w) {
     Packet[] pk = w.pkts();
     if (pk.length == 0) return;
     rxPackets += pk.length;
@@ -149,8 +174,8 @@ final class NicEntity extends Entity<Object> {
         q = queueOf(pk[i]);
         if (q == q0) continue;
       }
-      Msgs.WireTrain part = start == 0 && i == pk.length ? w
-          : new Msgs.WireTrain(java.util.Arrays.copyOfRange(pk, start, i), w.bitsPerSec(), w.wireOverhead());
+      SwitchEntity.WireTrain part = start == 0 && i == pk.length ? w
+          : new SwitchEntity.WireTrain(java.util.Arrays.copyOfRange(pk, start, i), w.bitsPerSec(), w.wireOverhead());
       send(h.rxQueueRefs[q0], startAt - now(), part);
       start = i;
       startAt = t;
@@ -177,6 +202,6 @@ final class NicEntity extends Entity<Object> {
 
   @Override
   protected Object report() {
-    return h.report(this);
+    return HostResults.report(h, this);
   }
 }

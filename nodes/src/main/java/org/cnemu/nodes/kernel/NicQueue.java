@@ -9,20 +9,52 @@ import org.cnemu.emulator.EntityRef;
  * One RX queue of the host's pNIC ("h2/nic/rx3", in the host's placement group): its descriptor ring
  * ({@link RxRing}, storage allocated on the first packet), interrupt moderation (rx-usecs per ring, adapted
  * by mlx4_en_auto_moderation when enabled, rx-frames; IRQ masked from the time it fires until NAPI's
- * napi_complete re-arms it) and its IRQ affinity core, to which it raises {@link Msgs.Irq}. The host's
+ * napi_complete re-arms it) and its IRQ affinity core, to which it raises {@link CoreEntity.Irq}. The host's
  * {@link NicEntity} does RSS and hands each queue the packets of a wire train that hash to it
- * ({@link Msgs.WireTrain}, packet 0 arriving at the message time); the core's NAPI poll reads the ring and
- * ends with {@link Msgs.NapiComplete}.
+ * ({@link SwitchEntity.WireTrain}, packet 0 arriving at the message time); the core's NAPI poll reads the ring and
+ * ends with {@link NapiComplete}.
  *
  * <p>Cheap when idle: no event is scheduled until the first packet (the adaptive-moderation sampler
  * starts then, on the sample grid it would have had, and stops after a sample without packets).
  */
-final class NicQueue extends Entity<Object> {
+final class NicQueue extends Entity<NicQueue.Msg> {
+  /** What an RX queue handles; each message names its handler. */
+  sealed interface Msg permits SwitchEntity.WireTrain, ModTimer, NapiComplete, AutoModer {
+    void deliver(NicQueue q);
+  }
+
+  /** Moderation timer of the queue. */
+  record ModTimer() implements Msg {
+    @Override
+    public void deliver(NicQueue q) {
+      q.onModTimer();
+    }
+  }
+
+  /**
+   * napi_complete_done of the queue's NAPI (from the core that polled it): the IRQ is re-armed,
+   * effective from {@code armedAt} (the end of the poll).
+   */
+  record NapiComplete(int queue, long armedAt) implements Msg {
+    @Override
+    public void deliver(NicQueue q) {
+      q.napiComplete(armedAt);
+    }
+  }
+
+  /** Adaptive RX moderation sample (mlx4_en_auto_moderation from the stats work). */
+  record AutoModer() implements Msg {
+    @Override
+    public void deliver(NicQueue q) {
+      q.onAutoModer(this);
+    }
+  }
+
   private final HostKernel h;
   private final RxRing r;
   /** IRQ affinity (smp_affinity of the queue's MSI-X vector). */
-  private final EntityRef<Object> irqCore;
-  /** The adaptive moderation sampler (Msgs.AutoModer) is scheduled. */
+  private final EntityRef<CoreEntity.Msg> irqCore;
+  /** The adaptive moderation sampler (AutoModer) is scheduled. */
   private boolean sampling;
 
   NicQueue(HostKernel h, int queue) {
@@ -33,22 +65,22 @@ final class NicQueue extends Entity<Object> {
   }
 
   @Override
-  protected void onMessage(Object m) {
-    if (m instanceof Msgs.WireTrain w) {
-      receive(w);
-    } else if (m instanceof Msgs.ModTimer) {
-      r.timerPending = false;
-      if (r.armed) fire(0);
-    } else if (m instanceof Msgs.NapiComplete c) {
-      napiComplete(c.armedAt());
-    } else if (m instanceof Msgs.AutoModer a) {
-      if (autoModeration() && now() + h.p.adaptiveRxSampleNanos < endNanos()) schedule(h.p.adaptiveRxSampleNanos, a);
-      else sampling = false;
-    }
+  protected void onMessage(Msg m) {
+    m.deliver(this);
+  }
+
+  private void onModTimer() {
+    r.timerPending = false;
+    if (r.armed) fire(0);
+  }
+
+  private void onAutoModer(AutoModer a) {
+    if (autoModeration() && now() + h.p.adaptiveRxSampleNanos < endNanos()) schedule(h.p.adaptiveRxSampleNanos, a);
+    else sampling = false;
   }
 
   /** The packets of a wire train that RSS put on this queue: packet 0 arrives now, the rest back to back. */
-  private void receive(Msgs.WireTrain w) {
+  void receive(SwitchEntity.WireTrain w) {
     if (h.p.adaptiveRx && !sampling) startSampling();
     long t = now();
     for (int i = 0; i < w.pkts().length; i++) {
@@ -63,7 +95,7 @@ final class NicQueue extends Entity<Object> {
         if (r.size() >= h.p.rxFrames) fire(Math.max(0, at - now()));
         else {
           r.timerPending = true;
-          schedule(at - now() + r.moderNanos, new Msgs.ModTimer(r.queue));
+          schedule(at - now() + r.moderNanos, new ModTimer());
         }
       }
     }
@@ -77,13 +109,13 @@ final class NicQueue extends Entity<Object> {
       long na = r.nextArrivalAfter(now());
       long next = Math.max(armedAt, na < 0 ? armedAt : na);
       r.armed = false;
-      send(irqCore, next - now() + r.moderNanos + h.p.irqLatency, new Msgs.Irq(r.queue));
+      send(irqCore, next - now() + r.moderNanos + h.p.irqLatency, new CoreEntity.Irq(r.queue));
     }
   }
 
   private void fire(long delay) {
     r.armed = false;
-    send(irqCore, delay + h.p.irqLatency, new Msgs.Irq(r.queue));
+    send(irqCore, delay + h.p.irqLatency, new CoreEntity.Irq(r.queue));
   }
 
   /**
@@ -100,7 +132,7 @@ final class NicQueue extends Entity<Object> {
     }
     if (next < endNanos()) {
       sampling = true;
-      schedule(next - now(), new Msgs.AutoModer());
+      schedule(next - now(), new AutoModer());
     }
   }
 

@@ -8,12 +8,12 @@ import org.cnemu.devices.Packet;
 
 /**
  * mFlow's merge point: a per-flow reorder buffer just before the transport of the destination
- * namespace ({@link org.cnemu.emulator.steering.Boundary#TRANSPORT}). Micro-flows processed on
+ * namespace ({@link org.cnemu.kernel.api.Boundary#TRANSPORT}). Micro-flows processed on
  * different cores reach it out of order; it releases skbs only in sequence (TCP: byte sequence;
  * UDP: datagram number, then fragment index), so the transport never sees reordering. A gap left
  * by a packet lost before the merge is given up after {@code timeoutNanos} on a timer (armed when
  * the first skb parks behind the gap: {@link #takeArm}, fired by the host as a
- * {@link SteerMsgs.MergeTimer}: {@link #onTimer}), or at once when {@code limit} skbs wait; what
+ * {@link CoreEntity.MergeTimer}: {@link #onTimer}), or at once when {@code limit} skbs wait; what
  * waits is then released in order.
  *
  * <p>Costs: an skb that passes in order costs nothing extra; one that must wait is parked in a

@@ -1,7 +1,7 @@
 package org.cnemu.nodes.kernel;
 
 import java.util.ArrayDeque;
-import org.cnemu.emulator.steering.SharedMemorySpec;
+import org.cnemu.kernel.api.SharedMemorySpec;
 
 /**
  * FreeFlow's intra-host fast path on one host: per flow a lockless single-producer single-consumer
@@ -21,15 +21,6 @@ import org.cnemu.emulator.steering.SharedMemorySpec;
  * delivered; slots in the ring are in flight.
  */
 final class ShmPath {
-  /** The receiver sees {@code bytes} ({@code slots}) more in flow {@code flow}'s ring, pushed at {@code sentAt}. */
-  record Data(int flow, long bytes, int slots, long sentAt) {}
-
-  /** The sender sees {@code bytes} ({@code slots}) freed in flow {@code flow}'s ring. */
-  record Space(int flow, long bytes, int slots) {}
-
-  /** A monitor event reaches a container's event queue: the flow's connection is established. */
-  record Connected(int flow) {}
-
   private static final class Channel {
     final SharedMemorySpec spec;
     boolean connectIssued;
@@ -132,9 +123,9 @@ final class ShmPath {
     // the receiver's accept was posted at its start; socket + connect now, served in order
     monitor(ch.spec, 0, 1, new long[1]);
     long done = monitor(ch.spec, now, 2, cpu);
-    c.sendTo(h.coreRefs[k.cpu], done - now, new Connected(f.index()));
+    c.sendTo(h.coreRefs[k.cpu], done - now, new CoreEntity.ShmConnected(f.index()));
     for (Sock o : h.socks) {
-      if (!o.sender && o.flow.index() == f.index()) c.sendTo(h.coreRefs[o.cpu], done - now, new Connected(f.index()));
+      if (!o.sender && o.flow.index() == f.index()) c.sendTo(h.coreRefs[o.cpu], done - now, new CoreEntity.ShmConnected(f.index()));
     }
     return cpu[0];
   }
@@ -167,7 +158,7 @@ final class ShmPath {
     k.sentSegs += slots;
     Sock r = h.rxSockByFlow[h.slot(k.flow.index())].thread;
     long done = c.nowNs() + offset + usr;
-    c.sendTo(h.coreRefs[r.cpu], offset + usr + s.visibilityNanos(), new Data(k.flow.index(), bytes, slots, done));
+    c.sendTo(h.coreRefs[r.cpu], offset + usr + s.visibilityNanos(), new CoreEntity.ShmData(k.flow.index(), bytes, slots, done));
     return usr;
   }
 
@@ -201,7 +192,7 @@ final class ShmPath {
     h.delivered += slots;
     r.deliveredSegs += slots;
     Sock snd = h.txSockByFlow[h.slot(flow)];
-    c.sendTo(h.coreRefs[snd.cpu], offset + usr + s.visibilityNanos(), new Space(flow, freed, slots));
+    c.sendTo(h.coreRefs[snd.cpu], offset + usr + s.visibilityNanos(), new CoreEntity.ShmSpace(flow, freed, slots));
     return usr;
   }
 
@@ -215,7 +206,7 @@ final class ShmPath {
       long w = connect(c, k);
       if (w >= 0) return w > 0 ? new long[] {w, 0} : null;
       if (f.rateBps() > 0 && now < k.nextSendAt) {
-        c.sendTo(h.coreRefs[k.cpu], k.nextSendAt - now, new Msgs.AppTimer(k.id));
+        c.sendTo(h.coreRefs[k.cpu], k.nextSendAt - now, new CoreEntity.AppTimer(k.id));
         return null;
       }
       long free = s.ringBytes() - (ch.pushedBytes - ch.freedBytes);
@@ -235,7 +226,7 @@ final class ShmPath {
         k.nextSendAt = Math.max(k.nextSendAt, f.startNanos()) + Math.max(1, bytes * 8 * 1_000_000_000L / f.rateBps());
       }
       Sock r = h.rxSockByFlow[h.slot(f.index())];
-      c.sendTo(h.coreRefs[r.cpu], usr + s.visibilityNanos(), new Data(f.index(), bytes, slots, now + usr));
+      c.sendTo(h.coreRefs[r.cpu], usr + s.visibilityNanos(), new CoreEntity.ShmData(f.index(), bytes, slots, now + usr));
       return new long[] {usr, 0};
     }
     // receiver: poll the ring, copy out up to one message
@@ -259,36 +250,37 @@ final class ShmPath {
     if (now >= h.warmup) k.goodBytes += bytes;
     h.lastRecvCpu[h.slot(f.index())] = c.cpu;
     Sock snd = h.txSockByFlow[h.slot(f.index())];
-    c.sendTo(h.coreRefs[snd.cpu], usr + s.visibilityNanos(), new Space(f.index(), bytes, slots));
+    c.sendTo(h.coreRefs[snd.cpu], usr + s.visibilityNanos(), new CoreEntity.ShmSpace(f.index(), bytes, slots));
     return new long[] {usr, 0};
   }
 
-  /** Handles a fast-path message on the core of the socket it is for. */
-  void onMessage(CoreEntity c, Object m) {
-    Sock k;
-    if (m instanceof Data d) {
-      Channel ch = byFlow[h.slot(d.flow())];
-      ch.visible.add(new long[] {d.bytes(), d.slots(), d.sentAt()});
-      ch.visibleBytes += d.bytes();
-      k = h.rxSockByFlow[h.slot(d.flow())].thread; // request-response: the connection's thread reads it
-    } else if (m instanceof Space sp) {
-      byFlow[h.slot(sp.flow())].freedBytes += sp.bytes();
-      k = h.txSockByFlow[h.slot(sp.flow())];
-    } else {
-      Connected e = (Connected) m;
-      Channel ch = byFlow[h.slot(e.flow())];
-      Sock snd = h.txSockByFlow[h.slot(e.flow())];
-      k = c.cpu == snd.cpu && snd.sleeping ? snd : null;
-      if (!ch.connected) {
-        ch.connected = true;
-        h.stats.count("shm.connect_ns." + h.spec.flows.get(e.flow()).id(), c.nowNs() - ch.connectStart);
-        Spec.FlowSpec f = h.spec.flows.get(e.flow());
-        // request-response: one connection carries both directions (the response flow's ring too)
-        if (f.rr() != null && has(f.pair())) byFlow[h.slot(f.pair())].connected = true;
-      }
-      if (k == null) return;
+  /** The receiver's core sees more in a ring ({@link CoreEntity.ShmData}): its thread polls it. */
+  void onData(CoreEntity c, CoreEntity.ShmData d) {
+    Channel ch = byFlow[h.slot(d.flow())];
+    ch.visible.add(new long[] {d.bytes(), d.slots(), d.sentAt()});
+    ch.visibleBytes += d.bytes();
+    c.wakeThread(h.rxSockByFlow[h.slot(d.flow())].thread); // request-response: the connection's thread reads it
+  }
+
+  /** The sender's core sees slots freed ({@link CoreEntity.ShmSpace}): its thread may push again. */
+  void onSpace(CoreEntity c, CoreEntity.ShmSpace sp) {
+    byFlow[h.slot(sp.flow())].freedBytes += sp.bytes();
+    c.wakeThread(h.txSockByFlow[h.slot(sp.flow())]);
+  }
+
+  /** The monitor's event reached a container ({@link CoreEntity.ShmConnected}): the connection is up. */
+  void onConnected(CoreEntity c, CoreEntity.ShmConnected e) {
+    Channel ch = byFlow[h.slot(e.flow())];
+    Sock snd = h.txSockByFlow[h.slot(e.flow())];
+    Sock k = c.cpu == snd.cpu && snd.sleeping ? snd : null;
+    if (!ch.connected) {
+      ch.connected = true;
+      h.stats.count("shm.connect_ns." + h.spec.flows.get(e.flow()).id(), c.nowNs() - ch.connectStart);
+      Spec.FlowSpec f = h.spec.flows.get(e.flow());
+      // request-response: one connection carries both directions (the response flow's ring too)
+      if (f.rr() != null && has(f.pair())) byFlow[h.slot(f.pair())].connected = true;
     }
-    c.wakeThread(k);
+    if (k != null) c.wakeThread(k);
   }
 
   void report(SteeringStats st) {

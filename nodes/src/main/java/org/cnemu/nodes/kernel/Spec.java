@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.TreeMap;
 import org.cnemu.devices.Profile;
 import org.cnemu.devices.StackKind;
+import org.cnemu.emulator.RandomStreams;
 import org.cnemu.emulator.config.Units;
 
 /** The parsed {@code experiment} block of a kernel-model run (deterministic order everywhere). */
@@ -38,7 +39,6 @@ final class Spec {
 
   final long seriesNanos;
 
-  final long seed;
   final long durationNanos;
   final long warmupNanos;
   final Profile profile;
@@ -62,8 +62,17 @@ final class Spec {
   private int[] srcSlot;
   private int[] dstSlot;
 
+  /** The experiment of run 0 (validation and tests); a run reads it with its own streams ({@link #Spec(Config, RandomStreams)}). */
   Spec(Config e) {
-    seed = e.getLong("seed");
+    this(e, new RandomStreams(e.getLong("seed"), 0));
+  }
+
+  /**
+   * @param streamsOf the run's random streams (seed + run index): every stochastic element of the
+   *     workloads draws from its flow's own stream, so runs differ, and the arms of an A/B or sweep
+   *     point (same seed and run) see the same draws (common random numbers)
+   */
+  Spec(Config e, RandomStreams streamsOf) {
     durationNanos = Units.nanos(e, "duration");
     warmupNanos = Units.nanos(e, "warmup");
     Config overrides = e.hasPath("overrides") ? e.getConfig("overrides") : ConfigFactory.empty();
@@ -122,24 +131,28 @@ final class Spec {
             ? new Rr(Units.bytes(c, "message-size"), Units.bytes(c, "message-size"), 0, 0, 1.0, think, 0)
             : new Rr(hdr + key, hdr + val, hdr + key + val, hdr, c.getDouble("get-ratio"), think, 0);
       }
+      long jitter = Units.nanos(c, "start-jitter");
       for (int s = 0; s < streams; s++) {
         String id = streams == 1 ? base : base + "-s" + (s + 1);
         int src = hostOf(c.getString("src"));
         int dst = hostOf(c.getString("dst"));
+        // the flow's (connection's) start: start + U[0, start-jitter], from the flow's own stream of this run
+        long start = Units.nanos(c, "start")
+            + (jitter > 0 ? streamsOf.stream("flow/" + id, "start").nextLong(jitter + 1) : 0);
         if (rr == null) {
           flows.add(new FlowSpec(fi++, id, udp, kind, src, dst, c.getString("src"), c.getString("dst"),
               Units.bytes(c, "message-size"), Units.bitsPerSec(c, "rate"), prio, prioName, c.getInt("src-cpu"),
-              c.getInt("dst-cpu"), Units.nanos(c, "start"), null, -1, cc));
+              c.getInt("dst-cpu"), start, null, -1, cc));
         } else { // one connection = the request flow + its response flow
           Rr cr = new Rr(rr.getReq(), rr.getResp(), rr.setReq(), rr.setResp(), rr.getRatio(), rr.thinkNanos(),
-              seed * 0x9E3779B97F4A7C15L + fi);
+              streamsOf.stream("flow/" + id, "request-mix").nextLong());
           int req = fi++;
           flows.add(new FlowSpec(req, id, false, kind, src, dst, c.getString("src"), c.getString("dst"),
               Math.max(cr.getReq(), cr.setReq()), 0, prio, prioName, c.getInt("src-cpu"), c.getInt("dst-cpu"),
-              Units.nanos(c, "start"), cr, req + 1, cc));
+              start, cr, req + 1, cc));
           flows.add(new FlowSpec(fi++, id + ".resp", false, kind, dst, src, c.getString("dst"), c.getString("src"),
               Math.max(cr.getResp(), cr.setResp()), 0, prio, prioName, c.getInt("dst-cpu"), c.getInt("src-cpu"),
-              Units.nanos(c, "start"), cr, req, cc));
+              start, cr, req, cc));
         }
       }
     }

@@ -2,6 +2,7 @@ package org.cnemu.nodes.kernel;
 
 import org.cnemu.devices.Hashing;
 import org.cnemu.devices.Packet;
+import org.cnemu.emulator.CarriesPackets;
 import org.cnemu.emulator.Channel;
 import org.cnemu.emulator.Entity;
 import org.cnemu.emulator.EntityRef;
@@ -17,11 +18,45 @@ import org.cnemu.emulator.EntityRef;
  *
  * <p>A train (one TSO skb's wire packets, one flow) stays as few messages as possible: the kept
  * packets leave in runs whose departures are back to back at the output rate or spaced at the
- * input rate (a faster output); each run is one {@link Msgs.WireTrain}. Packets waiting in an
+ * input rate (a faster output); each run is one {@link WireTrain}. Packets waiting in an
  * output queue are inside those pending messages, so conservation counts them as in flight.
  */
-final class SwitchEntity extends Entity<Object> {
-  private final EntityRef<Object>[] next;
+final class SwitchEntity extends Entity<SwitchEntity.Msg> {
+  /** What a switch handles: wire trains only. */
+  sealed interface Msg permits WireTrain {
+    void deliver(SwitchEntity s);
+  }
+
+  /**
+   * Wire packets back to back on a link: packet 0's last bit arrives at the message time, packet i
+   * {@code bits(i)/rate} later. One message per TSO train, not per MTU packet. The fabric's one
+   * message: a switch forwards it, a host's NIC dispatches it to its RX queues (RSS), a queue rings it.
+   */
+  record WireTrain(Packet[] pkts, long bitsPerSec, int wireOverhead) implements Msg, NicEntity.Msg, NicQueue.Msg,
+      CarriesPackets {
+    @Override
+    public int packetCount() {
+      return pkts.length;
+    }
+
+    @Override
+    public void deliver(SwitchEntity s) {
+      s.onTrain(this);
+    }
+
+    @Override
+    public void deliver(NicEntity n) {
+      n.receive(this);
+    }
+
+    @Override
+    public void deliver(NicQueue q) {
+      q.receive(this);
+    }
+  }
+
+  /** Next hops by port: a host's NIC or another switch. */
+  private final EntityRef<? super WireTrain>[] next;
   final Channel[] ports;
   private final PortSchedule[] sched;
   /** Per flow direction: departure end of its last packet here. */
@@ -43,7 +78,7 @@ final class SwitchEntity extends Entity<Object> {
   private KernelTelemetry.SwitchDrops tel;
   private final String id;
 
-  SwitchEntity(String id, EntityRef<Object>[] next, long[] rate, long[] prop, long[] queueBytes, int[][] routes,
+  SwitchEntity(String id, EntityRef<? super WireTrain>[] next, long[] rate, long[] prop, long[] queueBytes, int[][] routes,
       int[] flowSrc, int[] flowDst, boolean[] overlay) {
     this.id = id;
     int n = next.length;
@@ -73,8 +108,8 @@ final class SwitchEntity extends Entity<Object> {
   }
 
   @Override
-  protected void onMessage(Object m) {
-    onTrain((Msgs.WireTrain) m);
+  protected void onMessage(Msg m) {
+    m.deliver(this);
     if (tel != null) tel.maybePublish(now(), dropped, false);
   }
 
@@ -91,7 +126,7 @@ final class SwitchEntity extends Entity<Object> {
     return c[(int) Long.remainderUnsigned(h & 0xffffffffL, c.length)];
   }
 
-  private void onTrain(Msgs.WireTrain w) {
+  private void onTrain(WireTrain w) {
     Packet[] pk = w.pkts();
     int out = route(pk[0]);
     int oh = w.wireOverhead();
@@ -145,7 +180,7 @@ final class SwitchEntity extends Entity<Object> {
   private void flush(int out, Packet[] keep, int n, long firstEnd, long bitsPerSec, int oh) {
     Packet[] pk = new Packet[n];
     System.arraycopy(keep, 0, pk, 0, n);
-    send(ports[out], next[out], firstEnd - now() + prop[out], new Msgs.WireTrain(pk, bitsPerSec, oh));
+    send(ports[out], next[out], firstEnd - now() + prop[out], new WireTrain(pk, bitsPerSec, oh));
   }
 
   @Override

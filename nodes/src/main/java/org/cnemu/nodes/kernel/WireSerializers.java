@@ -17,7 +17,7 @@ final class WireSerializers {
   private WireSerializers() {}
 
   static Map<Class<?>, Serializer<?>> all() {
-    return Map.of(Packet.class, new PacketSerializer(), Msgs.WireTrain.class, new WireTrainSerializer());
+    return Map.of(Packet.class, new PacketSerializer(), SwitchEntity.WireTrain.class, new WireTrainSerializer());
   }
 
   static void writePacket(Output o, Packet p) {
@@ -64,13 +64,13 @@ final class WireSerializers {
     }
   }
 
-  static final class WireTrainSerializer extends Serializer<Msgs.WireTrain> {
+  static final class WireTrainSerializer extends Serializer<SwitchEntity.WireTrain> {
     WireTrainSerializer() {
       setImmutable(true);
     }
 
     @Override
-    public void write(Kryo kryo, Output out, Msgs.WireTrain t) {
+    public void write(Kryo kryo, Output out, SwitchEntity.WireTrain t) {
       out.writeVarInt(t.pkts().length, true);
       for (Packet p : t.pkts()) writePacket(out, p);
       out.writeVarLong(t.bitsPerSec(), false);
@@ -78,10 +78,10 @@ final class WireSerializers {
     }
 
     @Override
-    public Msgs.WireTrain read(Kryo kryo, Input in, Class<? extends Msgs.WireTrain> type) {
+    public SwitchEntity.WireTrain read(Kryo kryo, Input in, Class<? extends SwitchEntity.WireTrain> type) {
       Packet[] pkts = new Packet[in.readVarInt(true)];
       for (int k = 0; k < pkts.length; k++) pkts[k] = readPacket(in);
-      return new Msgs.WireTrain(pkts, in.readVarLong(false), in.readVarInt(false));
+      return new SwitchEntity.WireTrain(pkts, in.readVarLong(false), in.readVarInt(false));
     }
   }
 }

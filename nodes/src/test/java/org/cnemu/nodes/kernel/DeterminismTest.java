@@ -1,9 +1,15 @@
 package org.cnemu.nodes.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import org.cnemu.emulator.Simulation;
+import org.cnemu.emulator.SimulationBuilder;
+import org.cnemu.emulator.SimulationResult;
+import org.cnemu.emulator.model.BuiltModel;
 import org.junit.jupiter.api.Test;
 
 /** Same experiment and seed: identical results for any partition and thread count. */
@@ -23,5 +29,32 @@ class DeterminismTest {
       assertEquals(ref, results(e, 2, 2), name + " p2 t2");
       assertEquals(ref, results(e, 4, 2), name + " p4 t2");
     }
+  }
+
+  /** Run {@code run} of {@code e} as the runner does it: seed + run, run index {@code run}. */
+  private static String run(Config e, int run) {
+    SimulationBuilder b = new SimulationBuilder(e.getLong("seed") + run, run, 1, SimulationBuilder.Placement.BLOCK);
+    BuiltModel m = new KernelModelProvider().build(e, b);
+    SimulationResult r = Simulation.run(b, 20_000_000, 1);
+    return m.results(r).toString();
+  }
+
+  private static Config twoFlows(String jitter) {
+    return ConfigFactory.parseString(
+        "experiment { name = reps, seed = 7, duration = 20ms, warmup = 0ms, model = kernel, profile = hotcloud19,"
+            + " steering = vanilla, topology { stack = native, host-count = 2 }, workloads = ["
+            + " { id = a, protocol = tcp, src = \"h1/c1\", dst = \"h2/c1\", start-jitter = " + jitter + " },"
+            + " { id = b, protocol = tcp, src = \"h1/c2\", dst = \"h2/c2\", start-jitter = " + jitter + " } ] }")
+        .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("experiment");
+  }
+
+  @Test
+  void runsOfOneSeedDifferThroughTheFlowsStartJitterAndEachRunRepeatsExactly() {
+    Config e = twoFlows("100us");
+    String run0 = run(e, 0);
+    assertEquals(run0, run(e, 0), "same seed and run: identical");
+    assertNotEquals(run0, run(e, 1), "another run draws other start offsets");
+    Config exact = twoFlows("0us");
+    assertEquals(run(exact, 0), run(exact, 1), "without jitter nothing else differs between runs");
   }
 }

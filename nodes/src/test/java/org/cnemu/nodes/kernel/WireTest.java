@@ -27,19 +27,26 @@ class WireTest {
     Kryo k = KryoFactory.create(null);
     Packet p = new Packet(3, (byte) 0, false, 1448, 2896, 2, 0, 65535, -1, -1, (short) 0, (short) 1, 77, (byte) 1, 1,
         12345, true);
-    Msgs.WireTrain w = new Msgs.WireTrain(new Packet[] {p, p.slice(4344, 1448, 1)}, 40_000_000_000L, 38);
-    Msgs.WireTrain back = (Msgs.WireTrain) roundTrip(k, w);
+    SwitchEntity.WireTrain w = new SwitchEntity.WireTrain(new Packet[] {p, p.slice(4344, 1448, 1)}, 40_000_000_000L, 38);
+    SwitchEntity.WireTrain back = (SwitchEntity.WireTrain) roundTrip(k, w);
     assertArrayEquals(w.pkts(), back.pkts());
     assertEquals(w.bitsPerSec(), back.bitsPerSec());
-    for (Object m : List.of(new Msgs.Tx(p, 3), new Msgs.Irq(2), new Msgs.TxIrq(4), new Msgs.TxModTimer(1, 7), new Msgs.AutoModer(), new Msgs.Done(9), new Msgs.RemoteEnqueue(p, true, 2),
-        new Msgs.SockData(1, 100, 2), new Msgs.Wake(1), new Msgs.AppTimer(2), new Msgs.TcpTimer(3), new Msgs.ModTimer(1),
-        new Msgs.NapiComplete(2, 123_456))) {
+    for (Object m : List.of(new NicEntity.Tx(p, 3), new CoreEntity.Irq(2), new CoreEntity.TxIrq(4),
+        new NicEntity.TxModTimer(1, 7), new NicQueue.AutoModer(), new CoreEntity.Done(9), new CoreEntity.SockData(1, 100, 2),
+        new CoreEntity.Wake(1), new CoreEntity.AppTimer(2), new CoreEntity.TcpTimer(3), new NicQueue.ModTimer(),
+        new NicQueue.NapiComplete(2, 123_456), new CoreEntity.PolicyTick(), new CoreEntity.MergeTimer(5),
+        new CoreEntity.ShmData(1, 2, 3, 4), new CoreEntity.ShmSpace(1, 2, 3), new CoreEntity.ShmConnected(6))) {
       assertEquals(m, roundTrip(k, m));
     }
-    HostKernel.FlowSide fs = new HostKernel.FlowSide(0, true, 1, 2, 3, 4, 5, 6, 7, 8, new double[] {1, 2, 3, 4}, new long[] {5, 6});
-    Object hr = roundTrip(k, new HostKernel.HostReport("h1", 0, 1, 2, 3, 4, 5, 6, new String[] {"a|b"}, new long[] {1},
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new HostKernel.FlowSide[] {fs}));
-    HostKernel.FlowSide fb = ((HostKernel.HostReport) hr).flows()[0];
+    CoreEntity.RemoteBatch rb = (CoreEntity.RemoteBatch) roundTrip(k,
+        new CoreEntity.RemoteBatch(new Packet[] {p}, new boolean[] {true}, new int[] {2}));
+    assertArrayEquals(new Packet[] {p}, rb.skbs());
+    assertArrayEquals(new boolean[] {true}, rb.cell());
+    assertArrayEquals(new int[] {2}, rb.stage());
+    HostResults.FlowSide fs = new HostResults.FlowSide(0, true, 1, 2, 3, 4, 5, 6, 7, 8, new double[] {1, 2, 3, 4}, new long[] {5, 6});
+    Object hr = roundTrip(k, new HostResults.HostReport("h1", 0, 1, 2, 3, 4, 5, 6, new String[] {"a|b"}, new long[] {1},
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new HostResults.FlowSide[] {fs}, new String[] {"k"}, new long[] {7}, 1, 2));
+    HostResults.FlowSide fb = ((HostResults.HostReport) hr).flows()[0];
     assertEquals(fs.goodBytes(), fb.goodBytes());
     assertArrayEquals(fs.latencyUs(), fb.latencyUs());
     assertArrayEquals(fs.series(), fb.series());
@@ -47,11 +54,11 @@ class WireTest {
     assertEquals(cr, roundTrip(k, cr));
     // the hand-written serializers (WireSerializers) are the ones registered, and keep every field whatever its sign
     assertTrue(k.getSerializer(Packet.class) instanceof WireSerializers.PacketSerializer);
-    assertTrue(k.getSerializer(Msgs.WireTrain.class) instanceof WireSerializers.WireTrainSerializer);
+    assertTrue(k.getSerializer(SwitchEntity.WireTrain.class) instanceof WireSerializers.WireTrainSerializer);
     Packet odd = new Packet(Integer.MAX_VALUE, (byte) 1, true, Long.MIN_VALUE, -5, Integer.MIN_VALUE, Long.MAX_VALUE, -1,
         Long.MIN_VALUE, Long.MAX_VALUE, Short.MIN_VALUE, Short.MAX_VALUE, Integer.MIN_VALUE, Byte.MIN_VALUE, -7, -1, false);
     assertEquals(odd, roundTrip(k, odd));
-    Msgs.WireTrain empty = (Msgs.WireTrain) roundTrip(k, new Msgs.WireTrain(new Packet[0], 0, -1));
+    SwitchEntity.WireTrain empty = (SwitchEntity.WireTrain) roundTrip(k, new SwitchEntity.WireTrain(new Packet[0], 0, -1));
     assertEquals(0, empty.pkts().length);
     assertEquals(-1, empty.wireOverhead());
     SwitchEntity.SwitchReport sr = (SwitchEntity.SwitchReport) roundTrip(k, new SwitchEntity.SwitchReport("leaf1", new long[] {1}, new long[] {2}, new long[] {3}, new long[] {4}));

@@ -1,4 +1,4 @@
-package org.cnemu.emulator.steering;
+package org.cnemu.kernel.api;
 
 import java.util.Map;
 import java.util.ServiceLoader;

@@ -1,4 +1,4 @@
-package org.cnemu.emulator.steering;
+package org.cnemu.kernel.api;
 
 /**
  * What a policy may know about one skb at a stage boundary and about the host it runs on. The host

@@ -1,4 +1,4 @@
-package org.cnemu.emulator.steering;
+package org.cnemu.kernel.api;
 
 /**
  * A packet-steering policy: decides per skb at each {@link Boundary} which core runs the next stage

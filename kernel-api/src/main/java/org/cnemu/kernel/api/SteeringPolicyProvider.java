@@ -1,10 +1,10 @@
-package org.cnemu.emulator.steering;
+package org.cnemu.kernel.api;
 
 import com.typesafe.config.Config;
 
 /**
  * Creates a {@link SteeringPolicy}; found through {@link java.util.ServiceLoader}
- * (META-INF/services/org.cnemu.emulator.steering.SteeringPolicyProvider), so models never import a
+ * (META-INF/services/org.cnemu.kernel.api.SteeringPolicyProvider), so models never import a
  * policy.
  */
 public interface SteeringPolicyProvider {

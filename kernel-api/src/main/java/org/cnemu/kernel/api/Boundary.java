@@ -1,4 +1,4 @@
-package org.cnemu.emulator.steering;
+package org.cnemu.kernel.api;
 
 /**
  * The stage boundaries of the receive path where a steering policy may move work to another core.

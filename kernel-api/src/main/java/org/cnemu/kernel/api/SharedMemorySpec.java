@@ -1,4 +1,4 @@
-package org.cnemu.emulator.steering;
+package org.cnemu.kernel.api;
 
 /**
  * A kernel-bypass channel between two containers of one host (FreeFlow): what the host model needs

@@ -1,0 +1,92 @@
+package org.cnemu.nodes.kernel;
+
+import java.util.List;
+import org.cnemu.devices.Profile;
+import org.cnemu.devices.RxRing;
+import org.cnemu.emulator.telemetry.Telemetry;
+import org.cnemu.kernel.api.SteeringPolicy;
+
+/**
+ * What a {@link CoreEntity} needs of its host: the costs and limits it runs with, the NAPI instances
+ * it polls, what its hard interrupts, IPIs and timers do, and its threads' steps. The kernel model's
+ * implementation is {@link KernelCoreHost}; a test can script one to run a core alone.
+ */
+interface CoreHost {
+  /** Costs and limits (IRQ and IPI handler costs, net_rx_action budget and weight, softirq restarts, slice). */
+  Profile profile();
+
+  long warmupNanos();
+
+  String hostId();
+
+  /** How net_rx_action takes NAPI instances from the poll list (the steering policy's choice). */
+  SteeringPolicy.PollMode pollMode();
+
+  /** Whether a NAPI instance being scheduled goes to the head of the poll list (the steering policy's choice). */
+  boolean napiAtHead(boolean highPriorityWork);
+
+  /** Period of the steering policy's tick on core 0, ns; 0 = none. */
+  long tickNanos();
+
+  void tick(CoreEntity c);
+
+  // NAPI instances of core {@code cpu}: RX queues and TX completion queues whose MSI-X vector is affine to it,
+  // its gro_cell and its backlog
+
+  NetRxAction.Napi[] rxNapis(int cpu);
+
+  NetRxAction.Napi[] txNapis(int cpu);
+
+  NetRxAction.Napi cellNapi(int cpu);
+
+  NetRxAction.Napi backlogNapi(int cpu);
+
+  // hard interrupts
+
+  /** The ring whose MSI-X vector (and event queue) is {@code vector}: its EQ state and IRQ counters. */
+  RxRing vector(int vector);
+
+  int vectorOfTxQueue(int txq);
+
+  /** One more hard interrupt on the host (/proc/interrupts). */
+  void countIrq();
+
+  /** A TX completion event that a running handler of its vector saw: no interrupt of its own. */
+  void txEqMerged(int txq);
+
+  /** One more net_rx_action invocation on the host. */
+  void countNetRxAction();
+
+  /** The IPI handler: the cross-core hand-offs in {@code batch} join this core's queues. */
+  void ipi(CoreEntity c, CoreEntity.RemoteBatch batch);
+
+  /** Called after each message and at the start: sends the step's cross-core hand-offs (one IPI per target). */
+  void endOfStep(CoreEntity c);
+
+  /** The host's live telemetry, created on first use; null without a backend. */
+  KernelTelemetry telemetry(Telemetry t);
+
+  // timers
+
+  void mergeTimer(CoreEntity c, int flow);
+
+  void tcpTimer(CoreEntity c, Sock k);
+
+  // threads and sockets
+
+  List<Sock> socks();
+
+  Sock sock(int id);
+
+  /** Bytes or a datagram became readable in {@code k}. */
+  void sockData(Sock k, long bytes, int datagrams);
+
+  /** One step of {@code k}'s thread: {usr, sys} ns, or null when it must sleep. */
+  long[] appStep(CoreEntity c, Sock k);
+
+  void shmData(CoreEntity c, CoreEntity.ShmData m);
+
+  void shmSpace(CoreEntity c, CoreEntity.ShmSpace m);
+
+  void shmConnected(CoreEntity c, CoreEntity.ShmConnected m);
+}

@@ -1,0 +1,118 @@
+package org.cnemu.nodes.kernel;
+
+import org.cnemu.devices.PacketQueue;
+import org.cnemu.devices.TxRing;
+
+/** The kernel model's NAPI instances: what a core's net_rx_action polls, over the host's {@link RxPath}. */
+final class HostNapis {
+  private HostNapis() {}
+
+  /** mlx4_en's TX completion work per poll (MLX4_EN_DEFAULT_TX_WORK). */
+  static final int TX_WORK = 256;
+
+  /** A pNIC RX queue: driver, GRO and the rest of the path; napi_complete_done re-arms the queue's IRQ. */
+  static final class Nic extends NetRxAction.Napi {
+    private final HostKernel h;
+    private final int[] w = new int[1];
+
+    Nic(HostKernel h, int queue) {
+      super(queue);
+      this.h = h;
+    }
+
+    @Override
+    long poll(CoreEntity c, int quota, long offsetNanos) {
+      long cost = h.rx.pollNic(c, h.rings[queue], quota, w);
+      work = w[0];
+      more = work == quota;
+      // napi_complete_done: the queue re-arms its IRQ (pending descriptors raise it again after moderation)
+      if (!more) c.sendTo(h.rxQueueRefs[queue], 0, new NicQueue.NapiComplete(queue, c.nowNs() + offsetNanos + cost));
+      return cost;
+    }
+  }
+
+  /** A TX completion queue: frees descriptors; its work does not count against the softirq budget. */
+  static final class Tx extends NetRxAction.Napi {
+    private final HostKernel h;
+    private final int[] w = new int[1];
+
+    Tx(HostKernel h, int queue) {
+      super(queue);
+      this.h = h;
+    }
+
+    @Override
+    long poll(CoreEntity c, int quota, long offsetNanos) {
+      TxRing r = h.txRings[queue];
+      long cost = h.rx.pollTx(c, r, w);
+      more = w[0] == TX_WORK;
+      work = 0; // TX completion work does not count against the softirq budget
+      if (!more) {
+        // napi_complete + mlx4_en_arm_cq: CQEs written meanwhile raise the event again after moderation
+        long now = c.nowNs();
+        r.armed = true;
+        r.armedAt = now + offsetNanos + cost;
+        long next = r.completed(now) > 0 ? now : r.nextCompletionAfter(now);
+        if (next >= 0) {
+          r.armed = false;
+          r.irqs++;
+          c.sendTo(h.coreRefs[h.irqCpu(queue % h.rings.length)],
+              Math.max(r.armedAt, next) - now + h.p.txUsecs + h.p.irqLatency, new CoreEntity.TxIrq(queue));
+        }
+      }
+      return cost;
+    }
+  }
+
+  /** This CPU's gro_cell of vxlan0 (or the stack's per-CPU cell): inner GRO, then bridge/veth or L4. */
+  static final class Cell extends NetRxAction.Napi {
+    private final HostKernel h;
+    private final int cpu;
+    private final int[] w = new int[1];
+
+    Cell(HostKernel h, int cpu) {
+      super(-1);
+      this.h = h;
+      this.cpu = cpu;
+    }
+
+    @Override
+    long poll(CoreEntity c, int quota, long offsetNanos) {
+      long cost = h.rx.pollGroCell(c, quota, w);
+      work = w[0];
+      more = !h.groCell[cpu].isEmpty();
+      return cost;
+    }
+
+    @Override
+    boolean highPriorityPending() {
+      return !PacketQueue.isEmpty(h.groCellHi[cpu]);
+    }
+  }
+
+  /** This CPU's backlog (process_backlog): netif_rx'd skbs, split-off stages, Docker's transmit side. */
+  static final class Backlog extends NetRxAction.Napi {
+    private final HostKernel h;
+    private final int cpu;
+    private final int[] w = new int[1];
+
+    Backlog(HostKernel h, int cpu) {
+      super(-1);
+      this.h = h;
+      this.cpu = cpu;
+    }
+
+    @Override
+    long poll(CoreEntity c, int quota, long offsetNanos) {
+      long cost = h.rx.pollBacklog(c, quota, w);
+      work = w[0];
+      more = !h.backlog[cpu].isEmpty();
+      return cost;
+    }
+
+    @Override
+    boolean highPriorityPending() {
+      return !PacketQueue.isEmpty(h.backlogHi[cpu]);
+    }
+  }
+}

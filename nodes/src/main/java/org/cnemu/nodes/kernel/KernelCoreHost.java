@@ -1,0 +1,179 @@
+package org.cnemu.nodes.kernel;
+
+import java.util.List;
+import org.cnemu.devices.Profile;
+import org.cnemu.devices.RxRing;
+import org.cnemu.emulator.telemetry.Telemetry;
+import org.cnemu.kernel.api.SteeringPolicy;
+
+/** The kernel model's {@link CoreHost}: a host's cores see its state and parts through this. */
+final class KernelCoreHost implements CoreHost {
+  private final HostKernel h;
+
+  KernelCoreHost(HostKernel h) {
+    this.h = h;
+  }
+
+  /** Core {@code cpu} of the host (registered for the policy's load view). */
+  CoreEntity core(int cpu) {
+    CoreEntity c = new CoreEntity(this, cpu);
+    h.cores[cpu] = c;
+    return c;
+  }
+
+  @Override
+  public Profile profile() {
+    return h.p;
+  }
+
+  @Override
+  public long warmupNanos() {
+    return h.warmup;
+  }
+
+  @Override
+  public String hostId() {
+    return h.hs.id();
+  }
+
+  @Override
+  public SteeringPolicy.PollMode pollMode() {
+    return h.policy.pollMode();
+  }
+
+  @Override
+  public boolean napiAtHead(boolean highPriorityWork) {
+    return h.policy.scheduleAtHead(highPriorityWork);
+  }
+
+  @Override
+  public long tickNanos() {
+    return h.policy.tickNanos();
+  }
+
+  @Override
+  public void tick(CoreEntity c) {
+    h.view.policyTick(c);
+  }
+
+  @Override
+  public NetRxAction.Napi[] rxNapis(int cpu) {
+    int n = 0;
+    for (int q = 0; q < h.rings.length; q++) if (h.irqCpu(q) == cpu) n++;
+    NetRxAction.Napi[] out = new NetRxAction.Napi[n];
+    n = 0;
+    for (int q = 0; q < h.rings.length; q++) if (h.irqCpu(q) == cpu) out[n++] = new HostNapis.Nic(h, q);
+    return out;
+  }
+
+  @Override
+  public NetRxAction.Napi[] txNapis(int cpu) {
+    int n = 0;
+    for (int q = 0; q < h.txRings.length; q++) if (h.irqCpu(q % h.rings.length) == cpu) n++;
+    NetRxAction.Napi[] out = new NetRxAction.Napi[n];
+    n = 0;
+    for (int q = 0; q < h.txRings.length; q++) if (h.irqCpu(q % h.rings.length) == cpu) out[n++] = new HostNapis.Tx(h, q);
+    return out;
+  }
+
+  @Override
+  public NetRxAction.Napi cellNapi(int cpu) {
+    return new HostNapis.Cell(h, cpu);
+  }
+
+  @Override
+  public NetRxAction.Napi backlogNapi(int cpu) {
+    return new HostNapis.Backlog(h, cpu);
+  }
+
+  @Override
+  public RxRing vector(int vector) {
+    return h.rings[vector];
+  }
+
+  @Override
+  public int vectorOfTxQueue(int txq) {
+    return txq % h.rings.length;
+  }
+
+  @Override
+  public void countIrq() {
+    h.irqs++;
+  }
+
+  @Override
+  public void txEqMerged(int txq) {
+    h.txRings[txq].eqMerged++;
+    h.txRings[txq].irqs--;
+  }
+
+  @Override
+  public void countNetRxAction() {
+    h.netRx++;
+  }
+
+  @Override
+  public void ipi(CoreEntity c, CoreEntity.RemoteBatch batch) {
+    h.ipis++;
+    h.handoff.acceptRemote(c, batch);
+  }
+
+  @Override
+  public void endOfStep(CoreEntity c) {
+    h.handoff.flushRemote(c);
+  }
+
+  @Override
+  public KernelTelemetry telemetry(Telemetry t) {
+    if (!h.telInit) {
+      h.telInit = true;
+      h.tel = KernelTelemetry.create(t, h);
+    }
+    return h.tel;
+  }
+
+  @Override
+  public void mergeTimer(CoreEntity c, int flow) {
+    h.rx.mergeTimer(c, flow);
+  }
+
+  @Override
+  public void tcpTimer(CoreEntity c, Sock k) {
+    h.tx.tcpTimer(c, k);
+  }
+
+  @Override
+  public List<Sock> socks() {
+    return h.socks;
+  }
+
+  @Override
+  public Sock sock(int id) {
+    return h.socks.get(id);
+  }
+
+  @Override
+  public void sockData(Sock k, long bytes, int datagrams) {
+    h.apps.sockData(k, bytes, datagrams);
+  }
+
+  @Override
+  public long[] appStep(CoreEntity c, Sock k) {
+    return h.apps.appStep(c, k);
+  }
+
+  @Override
+  public void shmData(CoreEntity c, CoreEntity.ShmData m) {
+    h.shm.onData(c, m);
+  }
+
+  @Override
+  public void shmSpace(CoreEntity c, CoreEntity.ShmSpace m) {
+    h.shm.onSpace(c, m);
+  }
+
+  @Override
+  public void shmConnected(CoreEntity c, CoreEntity.ShmConnected m) {
+    h.shm.onConnected(c, m);
+  }
+}

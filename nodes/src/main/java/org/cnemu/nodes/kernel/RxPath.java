@@ -1,0 +1,346 @@
+package org.cnemu.nodes.kernel;
+
+import static org.cnemu.nodes.kernel.HostKernel.IF_PNIC;
+import static org.cnemu.nodes.kernel.HostKernel.IF_VETH;
+import static org.cnemu.nodes.kernel.HostKernel.IF_VXLAN;
+import static org.cnemu.nodes.kernel.HostKernel.S_CELL;
+import static org.cnemu.nodes.kernel.HostKernel.S_CONT;
+import static org.cnemu.nodes.kernel.HostKernel.S_GRO;
+import static org.cnemu.nodes.kernel.HostKernel.S_L3;
+import static org.cnemu.nodes.kernel.HostKernel.S_TX_HOST;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.cnemu.devices.Gro;
+import org.cnemu.devices.Packet;
+import org.cnemu.devices.PacketQueue;
+import org.cnemu.devices.Profile;
+import org.cnemu.devices.RxRing;
+import org.cnemu.devices.StackKind;
+import org.cnemu.devices.TxRing;
+import org.cnemu.devices.VethPair;
+import org.cnemu.devices.VxlanDevice;
+import org.cnemu.devices.BridgeDevice;
+import org.cnemu.kernel.api.Boundary;
+import org.cnemu.kernel.api.SteeringPolicy;
+
+/**
+ * The receive path of one host: the NAPI polls (pNIC driver and GRO, gro_cell, backlog, TX
+ * completion), the stages after them (IP, VXLAN decap, bridge and veth, the container's IP) and the
+ * transport's receive side (UDP defragmentation and socket queue, TCP data and ACK processing),
+ * behind mFlow's reorder buffer when the policy asks for it. Every method runs on the core that
+ * passes itself in, returns the CPU time it took, and stamps its effects {@code offset} ns into
+ * the core's current step.
+ */
+final class RxPath {
+  private final HostKernel h;
+  private final Profile p;
+  private final SteeringPolicy policy;
+  private final SteeringStats stats;
+  private final StackKind stack;
+  private final VxlanDevice vxlan;
+  private final BridgeDevice bridge;
+  private final PacketQueue[] groCell;
+  private final PacketQueue[] groCellHi;
+  private final PacketQueue[] backlog;
+  private final PacketQueue[] backlogHi;
+  private final ReorderBuffer merge;
+  private final Sock[] rxSockByFlow;
+  private final Sock[] txSockByFlow;
+  private final long[] macSrc;
+  private final long[] macDst;
+  private final VethPair[] vethOf;
+
+  RxPath(HostKernel h) {
+    this.h = h;
+    this.p = h.p;
+    this.policy = h.policy;
+    this.stats = h.stats;
+    this.stack = h.stack;
+    this.vxlan = h.vxlan;
+    this.bridge = h.bridge;
+    this.groCell = h.groCell;
+    this.groCellHi = h.groCellHi;
+    this.backlog = h.backlog;
+    this.backlogHi = h.backlogHi;
+    this.merge = h.merge;
+    this.rxSockByFlow = h.rxSockByFlow;
+    this.txSockByFlow = h.txSockByFlow;
+    this.macSrc = h.macSrc;
+    this.macDst = h.macDst;
+    this.vethOf = h.vethOf;
+  }
+
+  /** pNIC NAPI poll of {@code ring}: driver, GRO, then the rest of the path per skb. */
+  long pollNic(CoreEntity c, RxRing ring, int quota, int[] work) {
+    long now = c.nowNs();
+    int k = Math.min(quota, ring.ready(now));
+    work[0] = k;
+    long cost = p.napiPoll;
+    if (k == 0) return cost;
+    stats.loBatches[c.cpu]++;
+    List<Packet> batch = new ArrayList<>(k);
+    for (int i = 0; i < k; i++) {
+      Packet pk = ring.poll();
+      cost += p.driverRx;
+      stats.ranStage(c.cpu, pk, now);
+      int t = policy.targetCpu(Boundary.AFTER_DRIVER, h.view.ctx(c, pk, IF_PNIC));
+      if (t != c.cpu) {
+        // split before GRO (Falcon softirq splitting, mFlow early split, PRISM low-priority split)
+        cost += h.handoff.remote(c, pk, t, false, policy.groAfterSplit(h.view.ctx(c, pk, IF_PNIC)) ? S_GRO : S_L3, cost);
+      } else {
+        batch.add(pk);
+      }
+    }
+    cost += groAndL3(c, batch, cost);
+    return cost;
+  }
+
+  private long groAndL3(CoreEntity c, List<Packet> batch, long offset) {
+    long cost = 0;
+    if (batch.isEmpty()) return 0;
+    if (p.gro) {
+      cost += (long) batch.size() * p.groPerPkt;
+      // Without tunnel RX offload the outer GRO cannot aggregate VXLAN packets (inner csum unverified).
+      if (stack.overlay() && p.tunnelOffload) cost += (long) batch.size() * p.groTunnel;
+      if (!stack.overlay() || p.tunnelOffload) batch = Gro.coalesce(batch, p.groMaxSegs);
+    }
+    for (Packet s : batch) {
+      stats.ranStage(c.cpu, s, c.nowNs());
+      int t = policy.targetCpu(Boundary.AFTER_GRO, h.view.ctx(c, s, IF_PNIC));
+      if (t != c.cpu) {
+        cost += h.handoff.remote(c, s, t, false, S_L3, offset + cost);
+      } else {
+        cost += rx(c, S_L3, s, offset + cost);
+      }
+    }
+    return cost;
+  }
+
+  long pollGroCell(CoreEntity c, int quota, int[] work) {
+    PacketQueue q = groCell[c.cpu];
+    long cost = p.napiPoll;
+    List<Packet> batch = new ArrayList<>();
+    PacketQueue hq = groCellHi[c.cpu];
+    while (!PacketQueue.isEmpty(hq)) { // PRISM: the high-priority queue drains first, without quota
+      Packet s = hq.poll();
+      stats.dequeued(s, c.cpu, c.nowNs());
+      batch.add(s);
+    }
+    int hi = batch.size();
+    if (!q.isEmpty()) stats.loBatches[c.cpu]++;
+    int n = 0;
+    while (n < quota && !q.isEmpty()) {
+      Packet s = q.poll();
+      stats.dequeued(s, c.cpu, c.nowNs());
+      batch.add(s);
+      n++;
+    }
+    work[0] = n;
+    h.groCellSkbs += n + hi;
+    for (Packet s : batch) stats.ranStage(c.cpu, s, c.nowNs());
+    if (p.gro) {
+      for (Packet s : batch) cost += (long) s.segs() * p.groPerPkt;
+      batch = Gro.coalesce(batch, p.groMaxSegs);
+    }
+    for (Packet s : batch) cost += rx(c, S_CELL, s, cost);
+    return cost;
+  }
+
+  long pollBacklog(CoreEntity c, int quota, int[] work) {
+    PacketQueue q = backlog[c.cpu];
+    long cost = p.napiPoll;
+    int n = 0;
+    List<Packet> groBatch = null;
+    PacketQueue hq = backlogHi[c.cpu];
+    int hi = 0;
+    while (!PacketQueue.isEmpty(hq)) { // PRISM: the high-priority queue drains first, without quota
+      int st = hq.peekStage();
+      Packet s = hq.poll();
+      hi++;
+      stats.dequeued(s, c.cpu, c.nowNs());
+      if (st != S_TX_HOST) stats.ranStage(c.cpu, s, c.nowNs());
+      cost += p.backlogPoll;
+      if (st == S_TX_HOST) cost += h.tx.txHost(c, s, cost);
+      else cost += rx(c, st, s, cost);
+    }
+    h.backlogSkbs += hi;
+    if (!q.isEmpty()) stats.loBatches[c.cpu]++;
+    while (n < quota && !q.isEmpty()) {
+      int st = q.peekStage();
+      Packet s = q.poll();
+      n++;
+      stats.dequeued(s, c.cpu, c.nowNs());
+      if (st != S_TX_HOST) stats.ranStage(c.cpu, s, c.nowNs());
+      cost += p.backlogPoll;
+      if (st == S_GRO) {
+        if (groBatch == null) groBatch = new ArrayList<>();
+        groBatch.add(s);
+        continue;
+      }
+      if (st == S_TX_HOST) cost += h.tx.txHost(c, s, cost);
+      else cost += rx(c, st, s, cost);
+    }
+    if (groBatch != null) cost += groAndL3(c, groBatch, cost);
+    work[0] = n;
+    h.backlogSkbs += n;
+    return cost;
+  }
+
+  /**
+   * TX completion NAPI (mlx4_en_poll_tx_cq -> mlx4_en_process_tx_cq, Linux 4.4): frees the completed
+   * descriptors (up to MLX4_EN_DEFAULT_TX_WORK = 256 per poll; TX NAPI work does not consume the
+   * net_rx_action budget). A stopped queue with room again is woken (netif_tx_wake_queue ->
+   * __netif_schedule raises NET_TX; net_tx_action runs in the same __do_softirq pass).
+   * Returns the cost; {@code work[0]} = descriptors freed.
+   */
+  long pollTx(CoreEntity c, TxRing r, int[] work) {
+    int n = r.clean(c.nowNs(), HostNapis.TX_WORK);
+    work[0] = n;
+    long cost = p.napiPoll + (long) n * p.txClean;
+    if (r.wakeIfRoom()) {
+      h.netTx++;
+      cost += p.netTxAction;
+    }
+    return cost;
+  }
+
+  /** Runs the receive path of {@code s} from {@code stage} until it is queued or delivered. */
+  long rx(CoreEntity c, int stage, Packet s, long offset) {
+    long cost = 0;
+    switch (stage) {
+      case S_L3 -> {
+        cost += p.ipRx;
+        if (!stack.overlay()) return cost + l4(c, s, offset + cost);
+        cost += p.udpRx + p.vxlanDecap;
+        vxlan.decap(s);
+        if (!p.tunnelOffload && !s.udp()) cost += p.csum(s.len());
+        if (policy.runToCompletion(Boundary.GRO_CELL, h.view.ctx(c, s, IF_VXLAN))) {
+          if (s.prio() > 0) stats.hiInline++;
+          return cost + rx(c, S_CELL, s, offset + cost);
+        }
+        int t = policy.targetCpu(Boundary.GRO_CELL, h.view.ctx(c, s, IF_VXLAN));
+        if (t != c.cpu) return cost + h.handoff.remote(c, s, t, true, S_CELL, offset + cost);
+        cost += p.groCellEnqueue;
+        h.handoff.enqueue(c, s, true, S_CELL);
+        return cost;
+      }
+      case S_CELL -> {
+        if (stack == StackKind.LINUX_OVERLAY) return cost + p.ipRx + l4(c, s, offset + cost + p.ipRx);
+        cost += p.bridge + p.netfilter + p.veth;
+        int i = h.slot(s.flow()) * 2 + s.dir();
+        bridge.forward(macSrc[i], macDst[i], 0); // in on vxlan0, out on the container's veth
+        vethOf[i].host.xmitCounted(); // veth_xmit -> netif_rx (toBacklog)
+        if (policy.runToCompletion(Boundary.BACKLOG, h.view.ctx(c, s, IF_VETH))) {
+          if (s.prio() > 0) stats.hiInline++;
+          return cost + rx(c, S_CONT, s, offset + cost);
+        }
+        return cost + toBacklog(c, s, S_CONT, offset + cost);
+      }
+      case S_CONT -> {
+        // container netns: no iptables rules of its own (Docker installs them in the host netns)
+        cost += p.ipRx;
+        return cost + l4(c, s, offset + cost);
+      }
+      default -> throw new IllegalStateException("stage " + stage);
+    }
+  }
+
+  /** netif_rx: enqueue_to_backlog of the core the policy picks (vanilla: this one). */
+  long toBacklog(CoreEntity c, Packet s, int stage, long offset) {
+    int t = policy.targetCpu(Boundary.BACKLOG, h.view.ctx(c, s, IF_VETH));
+    if (t != c.cpu) return h.handoff.remote(c, s, t, false, stage, offset);
+    h.handoff.enqueue(c, s, false, stage);
+    return p.backlogEnqueue;
+  }
+
+  /** Transport layer of the destination namespace, behind mFlow's reorder buffer if the policy asks. */
+  private long l4(CoreEntity c, Packet s, long offset) {
+    stats.ranStage(c.cpu, s, c.nowNs());
+    if (merge == null || s.isAck() || (!s.udp() && s.len() == 0)) return l4Now(c, s, offset);
+    List<Packet> ready = merge.offer(s, c.nowNs() + offset);
+    long cost = ready.isEmpty() ? p.backlogEnqueue : 0;
+    for (Packet r : ready) cost += l4Now(c, r, offset + cost);
+    armMergeTimer(c);
+    return cost;
+  }
+
+  private void armMergeTimer(CoreEntity c) {
+    int flow = merge.armFlow();
+    long at = merge.takeArm();
+    if (at >= 0) c.sendTo(h.coreRefs[c.cpu], Math.max(0, at - c.nowNs()), new CoreEntity.MergeTimer(flow));
+  }
+
+  /**
+   * mFlow's merge gap timer fired (timer softirq on this core): give up the gap and run the
+   * transport for what is released. Like the TCP timers, its CPU time is not charged.
+   */
+  void mergeTimer(CoreEntity c, int flow) {
+    long cost = p.timer;
+    for (Packet r : merge.onTimer(flow, c.nowNs())) cost += l4Now(c, r, cost);
+    armMergeTimer(c);
+  }
+
+  private long l4Now(CoreEntity c, Packet s, long offset) {
+    long cost = 0;
+    if (s.udp()) {
+      Sock k = rxSockByFlow[h.slot(s.flow())];
+      if (s.fragmented()) {
+        cost += p.ipDefrag;
+        if (k.partialSeq != s.seq()) {
+          if (k.partialSeq >= 0 && k.partialFrags > 0) h.drop("ip_defrag", "incomplete", k.partialFrags);
+          k.partialSeq = s.seq();
+          k.partialFrags = 0;
+        }
+        k.partialFrags++;
+        if (s.frag() != s.frags() - 1) return cost;
+        if (k.partialFrags != s.frags()) {
+          h.drop("ip_defrag", "incomplete", k.partialFrags);
+          k.partialSeq = -1;
+          k.partialFrags = 0;
+          return cost;
+        }
+        k.partialSeq = -1;
+        k.partialFrags = 0;
+      }
+      int segs = s.frags();
+      long bytes = s.fragmented() ? k.flow.messageBytes() : s.len();
+      cost += p.udpRx + (s.fragmented() ? p.csum(bytes) : 0);
+      if (k.udpQueuedBytes + bytes > p.udpRmem) {
+        h.drop("socket", "rcvbuf_full", segs);
+        return cost;
+      }
+      h.delivered += segs;
+      k.deliveredSegs += segs;
+      k.udpQueuedBytes += bytes;
+      stats.toSocket(s.flow(), bytes, s.sentNanos(), c.nowNs() + offset + cost);
+      c.sendTo(h.coreRefs[k.cpu], offset + cost, new CoreEntity.SockData(k.id, bytes, segs));
+      return cost;
+    }
+    if (s.isAck()) {
+      Sock k = txSockByFlow[h.slot(s.flow())];
+      h.delivered += s.segs();
+      cost += p.tcpRx;
+      boolean freed = k.tx.onAck(s.ack(), s.wnd(), s.sackStart(), s.sackEnd(), s.sentNanos(), c.nowNs() + offset);
+      cost += h.tx.tcpPush(c, k, offset + cost);
+      if (freed && k.sleeping && !k.wakePending) {
+        k.wakePending = true;
+        c.sendTo(h.coreRefs[k.cpu], offset + cost + p.wakeup, new CoreEntity.Wake(k.id));
+      }
+      return cost;
+    }
+    Sock k = rxSockByFlow[h.slot(s.flow())];
+    h.delivered += s.segs();
+    k.deliveredSegs += s.segs();
+    cost += p.tcpRx + (long) s.segs() * p.tcpRxPerSeg;
+    long n = k.rx.onData(c.nowNs() + offset, s.seq(), s.len(), s.segs());
+    stats.toSocket(s.flow(), n, s.sentNanos(), c.nowNs() + offset + cost);
+    if (n > 0) c.sendTo(h.coreRefs[k.cpu], offset + cost, new CoreEntity.SockData(k.id, n, 0));
+    if (k.rx.ackDue() || (k.flow.rr() != null && k.rx.pendingAckSegs > 0)) {
+      cost += h.tx.sendAck(c, k, offset + cost, s.sentNanos());
+    } else if (k.rx.pendingAckSegs > 0 && k.rx.ackPendingSince < 0) {
+      k.rx.ackPendingSince = c.nowNs() + offset + cost; // the delayed-ACK timer starts
+    }
+    return cost;
+  }
+}

@@ -1,0 +1,153 @@
+package org.cnemu.nodes.kernel;
+
+import static org.cnemu.nodes.kernel.HostKernel.IF_VETH;
+import static org.cnemu.nodes.kernel.HostKernel.S_CONT;
+import static org.cnemu.nodes.kernel.HostKernel.S_TX_HOST;
+
+import org.cnemu.devices.BridgeDevice;
+import org.cnemu.devices.Packet;
+import org.cnemu.devices.PacketQueue;
+import org.cnemu.devices.Profile;
+import org.cnemu.devices.StackKind;
+import org.cnemu.devices.VethPair;
+import org.cnemu.devices.VxlanDevice;
+import org.cnemu.kernel.api.Boundary;
+import org.cnemu.kernel.api.SteeringPolicy;
+
+/**
+ * The transmit path of one host: TCP output (tcp_write_xmit, ACKs, the per-socket timers), IP, the
+ * stack's devices (VXLAN encap; Docker: veth, the host-side backlog, bridge) and the driver's hand-off
+ * to the pNIC ({@link NicEntity.Tx}), keeping each flow's skbs in order.
+ */
+final class TxPath {
+  private final HostKernel h;
+  private final Profile p;
+  private final SteeringPolicy policy;
+  private final StackKind stack;
+  private final VxlanDevice vxlan;
+  private final BridgeDevice bridge;
+  private final PacketQueue[] backlog;
+  private final Spec spec;
+  private final Spec.HostSpec hs;
+  private final long[] macSrc;
+  private final long[] macDst;
+  private final VethPair[] vethOf;
+  /** Per slot*2+dir: when the flow's last skb was handed to the driver (keeps a flow's skbs in order). */
+  private final long[] lastTx;
+
+  /** @param flows how many flows the host has (per-flow state by slot, see HostKernel.slot) */
+  TxPath(HostKernel h, int flows) {
+    this.h = h;
+    this.p = h.p;
+    this.policy = h.policy;
+    this.stack = h.stack;
+    this.vxlan = h.vxlan;
+    this.bridge = h.bridge;
+    this.backlog = h.backlog;
+    this.spec = h.spec;
+    this.hs = h.hs;
+    this.macSrc = h.macSrc;
+    this.macDst = h.macDst;
+    this.vethOf = h.vethOf;
+    this.lastTx = new long[flows * 2];
+  }
+
+  /**
+   * The TCP timers of a socket, checked every millisecond: the sender's RACK-like loss detection
+   * (floor 1 ms) and RTO (the profile's min-rto), the receiver's delayed ACK (the profile's
+   * delayed-ack, TCP_DELACK_MIN).
+   */
+  void tcpTimer(CoreEntity c, Sock k) {
+    if (k.tx != null && (k.tx.onRackTimer(c.nowNs(), 1_000_000) || k.tx.checkRto(c.nowNs(), p.minRtoNanos))) {
+      tcpPush(c, k, p.timer);
+    }
+    if (k.rx != null && k.rx.delayedAckExpired(c.nowNs(), p.delayedAckNanos)) {
+      sendAck(c, k, p.timer, 0);
+    }
+  }
+
+  long sendAck(CoreEntity c, Sock k, long offset, long echo) {
+    k.rx.pendingAckSegs = 0;
+    k.rx.ackPendingSince = -1;
+    Spec.FlowSpec f = k.flow;
+    Packet a = new Packet(f.index(), (byte) 1, false, 0, 0, 1, k.rx.rcvNxt, k.rx.window(), k.rx.lastSackStart,
+        k.rx.lastSackEnd, (short) 0, (short) 1, HostKernel.flowHash(f, 1), (byte) f.prio(), f.srcHost(), echo, false);
+    h.sent += 1;
+    return p.tcpAckTx + tx(c, a, offset + p.tcpAckTx);
+  }
+
+  /** tcp_write_xmit from whatever context runs it (app sendmsg or ACK softirq). */
+  long tcpPush(CoreEntity c, Sock k, long offset) {
+    long cost = 0;
+    Spec.FlowSpec f = k.flow;
+    for (Tcp.Seg g : k.tx.output(c.nowNs() + offset)) {
+      int segs = (g.len() + p.mss() - 1) / p.mss();
+      Packet s = new Packet(f.index(), (byte) 0, false, g.seq(), g.len(), segs, 0, 0, -1, -1, (short) 0, (short) 1,
+          HostKernel.flowHash(f, 0), (byte) f.prio(), f.dstHost(), c.nowNs() + offset + cost, g.retx());
+      h.sent += segs;
+      k.sentSegs += segs;
+      cost += p.tcpTx;
+      cost += tx(c, s, offset + cost);
+    }
+    return cost;
+  }
+
+  /** Transmit path of an skb leaving a socket of this host's stack. */
+  long tx(CoreEntity c, Packet s, long offset) {
+    long cost = p.ipTx;
+    switch (stack) {
+      case NATIVE -> cost += driverTx(c, s, offset + cost);
+      case LINUX_OVERLAY -> {
+        cost += p.vxlanEncap + p.ipTx;
+        vxlan.encap(s, macDst[h.slot(s.flow()) * 2 + s.dir()]);
+        cost += driverTx(c, s, offset + cost);
+      }
+      case DOCKER_OVERLAY -> {
+        cost += p.veth; // netfilter runs once, in the host netns (txHost)
+        vethOf[h.slot(s.flow()) * 2 + s.dir()].container.xmitCounted();
+        h.view.ctxTx = true;
+        int t = policy.targetCpu(Boundary.BACKLOG, h.view.ctx(c, s, IF_VETH));
+        h.view.ctxTx = false;
+        if (t != c.cpu) {
+          cost += h.handoff.remote(c, s, t, false, S_TX_HOST, offset + cost);
+        } else if (backlog[c.cpu].offer(s, S_TX_HOST)) {
+          cost += p.backlogEnqueue;
+          c.scheduleBacklog(false);
+        } else {
+          h.drop("backlog", "netdev_max_backlog", s.segs());
+        }
+      }
+    }
+    return cost;
+  }
+
+  /** Host side of the Docker transmit path (process_backlog of the veth peer). */
+  long txHost(CoreEntity c, Packet s, long offset) {
+    if (s.dstHost() == hs.index()) {
+      // both containers on this host: the bridge forwards to the peer's veth (no VXLAN, no NIC)
+      int i = h.slot(s.flow()) * 2 + s.dir();
+      bridge.forward(macSrc[i], macDst[i], h.veth(s.dir() == 0 ? spec.flows.get(s.flow()).src()
+          : spec.flows.get(s.flow()).dst()).bridgePort);
+      h.veth(s.dir() == 0 ? spec.flows.get(s.flow()).dst() : spec.flows.get(s.flow()).src()).host.xmitCounted();
+      long cost = p.bridge + p.netfilter + p.veth;
+      return cost + h.rx.toBacklog(c, s, S_CONT, offset + cost);
+    }
+    int i = h.slot(s.flow()) * 2 + s.dir();
+    bridge.forward(macSrc[i], macDst[i], vethOf[i].bridgePort);
+    vxlan.encap(s, macDst[i]);
+    long cost = p.bridge + p.netfilter + p.vxlanEncap + p.ipTx;
+    return cost + driverTx(c, s, offset + cost);
+  }
+
+  private long driverTx(CoreEntity c, Packet s, long offset) {
+    long cost = p.driverTx;
+    if (!p.txCqInterrupts) cost += p.txClean; // completion reaped from the xmit path (one per descriptor)
+    if (s.segs() > 1 && !p.tso) cost += (long) s.segs() * (p.gsoSeg + p.driverTxPerPkt);
+    // the socket lock / qdisc keep one flow's skbs in order even when app and softirq both transmit
+    int key = h.slot(s.flow()) * 2 + s.dir();
+    long at = Math.max(c.nowNs() + offset + cost, lastTx[key]);
+    lastTx[key] = at;
+    c.sendTo(h.nicRef, at - c.nowNs(), new NicEntity.Tx(s, h.txQueue(c.cpu)));
+    return cost;
+  }
+}

@@ -1,0 +1,354 @@
+package org.cnemu.nodes.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.typesafe.config.ConfigFactory;
+import java.util.ArrayList;
+import java.util.List;
+import org.cnemu.devices.Profile;
+import org.cnemu.devices.RxRing;
+import org.cnemu.emulator.Entity;
+import org.cnemu.emulator.EntityReport;
+import org.cnemu.emulator.EntityRef;
+import org.cnemu.emulator.Simulation;
+import org.cnemu.emulator.SimulationBuilder;
+import org.cnemu.emulator.telemetry.Telemetry;
+import org.cnemu.kernel.api.SteeringPolicy;
+import org.junit.jupiter.api.Test;
+
+/**
+ * net_rx_action and the core's scheduling on a bare core: one {@link CoreEntity} against a scripted
+ * {@link CoreHost} (no host model, no NIC, no fabric). A scripted NAPI instance has a number of
+ * packets and costs {@link #NS_PER_PACKET} per packet; a driver entity raises hard IRQs at given
+ * times. Costs: hard IRQ 1000 ns, net_rx_action entry 100 ns; limits as Linux 5.4 (weight 64,
+ * budget 300, 2 ms, 10 restarts). Every expected time below is worked out from those numbers.
+ */
+class CoreEntityTest {
+  static final long NS_PER_PACKET = 10;
+  static final long IRQ = 1000;
+  static final long ENTRY = 100; // net_rx_action's own cost per invocation
+
+  /** One poll as the core ran it: start of its work (virtual ns), the instance's queue, packets. */
+  record Poll(long at, int queue, int packets) {}
+
+  /** A pNIC-like NAPI instance: polls up to the quota; more to do when it used the whole quota. */
+  static final class ScriptedNapi extends NetRxAction.Napi {
+    long packets;
+    long nsPerPacket = NS_PER_PACKET;
+    final List<Poll> log;
+
+    ScriptedNapi(int queue, long packets, List<Poll> log) {
+      super(queue);
+      this.packets = packets;
+      this.log = log;
+    }
+
+    @Override
+    long poll(CoreEntity c, int quota, long offsetNanos) {
+      int k = (int) Math.min(quota, packets);
+      packets -= k;
+      work = k;
+      more = k == quota;
+      log.add(new Poll(c.nowNs() + offsetNanos, queue, k));
+      return k * nsPerPacket;
+    }
+  }
+
+  /** The host of a bare core: scripted NAPI instances, one MSI-X vector per RX queue, optional app thread. */
+  static final class ScriptedHost implements CoreHost {
+    final Profile profile;
+    final List<Poll> polls = new ArrayList<>();
+    final ScriptedNapi[] napis;
+    final RxRing[] vectors;
+    final List<Sock> socks = new ArrayList<>();
+    /** Start of each app-thread step. */
+    final List<Long> appSteps = new ArrayList<>();
+    long appStepNanos = 5_000;
+    SteeringPolicy.PollMode mode = SteeringPolicy.PollMode.SPLICE;
+    int irqs;
+    int invocations;
+
+    ScriptedHost(long... packetsPerQueue) {
+      profile = Profile.load(ConfigFactory.defaultReference(), "hotcloud19", ConfigFactory.parseString(
+          "costs { irq = 1000ns, net-rx-action = 100ns }, kernel { napi-weight = 64, netdev-budget = 300,"
+              + " netdev-budget-usecs = 2000us, max-softirq-restart = 10, max-softirq-time = 2ms, sched-slice = 3ms }"));
+      napis = new ScriptedNapi[packetsPerQueue.length];
+      vectors = new RxRing[packetsPerQueue.length];
+      for (int q = 0; q < napis.length; q++) {
+        napis[q] = new ScriptedNapi(q, packetsPerQueue[q], polls);
+        vectors[q] = new RxRing(q, 1024);
+      }
+    }
+
+    /** A busy app thread (a sender that never blocks): steps of {@link #appStepNanos} of sys time. */
+    ScriptedHost withAppThread() {
+      Spec.FlowSpec f = new Spec.FlowSpec(0, "app", true, "iperf", 0, 0, "h/c1", "h/c2", 1000, 0, 0, "normal", 0, 0, 0,
+          null, -1, "cubic");
+      socks.add(new Sock(0, f, true, 0));
+      return this;
+    }
+
+    @Override
+    public Profile profile() {
+      return profile;
+    }
+
+    @Override
+    public long warmupNanos() {
+      return 0;
+    }
+
+    @Override
+    public String hostId() {
+      return "h";
+    }
+
+    @Override
+    public SteeringPolicy.PollMode pollMode() {
+      return mode;
+    }
+
+    @Override
+    public boolean napiAtHead(boolean highPriorityWork) {
+      return false;
+    }
+
+    @Override
+    public long tickNanos() {
+      return 0;
+    }
+
+    @Override
+    public void tick(CoreEntity c) {}
+
+    @Override
+    public NetRxAction.Napi[] rxNapis(int cpu) {
+      return napis;
+    }
+
+    @Override
+    public NetRxAction.Napi[] txNapis(int cpu) {
+      return new NetRxAction.Napi[0];
+    }
+
+    @Override
+    public NetRxAction.Napi cellNapi(int cpu) {
+      return new ScriptedNapi(-1, 0, polls);
+    }
+
+    @Override
+    public NetRxAction.Napi backlogNapi(int cpu) {
+      return new ScriptedNapi(-1, 0, polls);
+    }
+
+    @Override
+    public RxRing vector(int vector) {
+      return vectors[vector];
+    }
+
+    @Override
+    public int vectorOfTxQueue(int txq) {
+      return txq;
+    }
+
+    @Override
+    public void countIrq() {
+      irqs++;
+    }
+
+    @Override
+    public void txEqMerged(int txq) {}
+
+    @Override
+    public void countNetRxAction() {
+      invocations++;
+    }
+
+    @Override
+    public void ipi(CoreEntity c, CoreEntity.RemoteBatch batch) {}
+
+    @Override
+    public void endOfStep(CoreEntity c) {}
+
+    @Override
+    public KernelTelemetry telemetry(Telemetry t) {
+      return null;
+    }
+
+    @Override
+    public void mergeTimer(CoreEntity c, int flow) {}
+
+    @Override
+    public void tcpTimer(CoreEntity c, Sock k) {}
+
+    @Override
+    public List<Sock> socks() {
+      return socks;
+    }
+
+    @Override
+    public Sock sock(int id) {
+      return socks.get(id);
+    }
+
+    @Override
+    public void sockData(Sock k, long bytes, int datagrams) {}
+
+    @Override
+    public long[] appStep(CoreEntity c, Sock k) {
+      appSteps.add(c.nowNs());
+      return new long[] {0, appStepNanos};
+    }
+
+    @Override
+    public void shmData(CoreEntity c, CoreEntity.ShmData m) {}
+
+    @Override
+    public void shmSpace(CoreEntity c, CoreEntity.ShmSpace m) {}
+
+    @Override
+    public void shmConnected(CoreEntity c, CoreEntity.ShmConnected m) {}
+  }
+
+  /** Raises RX queue {@code queues[i]}'s IRQ at {@code times[i]}. */
+  static final class Driver extends Entity<Driver.Msg> {
+    sealed interface Msg permits Never {}
+
+    record Never() implements Msg {}
+
+    private final EntityRef<CoreEntity.Msg> core;
+    private final long[] times;
+    private final int[] queues;
+
+    Driver(EntityRef<CoreEntity.Msg> core, long[] times, int[] queues) {
+      this.core = core;
+      this.times = times;
+      this.queues = queues;
+    }
+
+    @Override
+    protected void onStart() {
+      for (int i = 0; i < times.length; i++) send(core, times[i], new CoreEntity.Irq(queues[i]));
+    }
+
+    @Override
+    protected void onMessage(Msg msg) {}
+  }
+
+  /** Runs one core of {@code host} for {@code endNanos} with the IRQs given; returns the core's report. */
+  static CoreEntity.CoreReport run(ScriptedHost host, long endNanos, long[] irqTimes, int[] irqQueues) {
+    SimulationBuilder b = new SimulationBuilder(1, 0, 1, SimulationBuilder.Placement.BLOCK);
+    EntityRef<CoreEntity.Msg> core = b.add("h/cpu0", "h", () -> new CoreEntity(host, 0));
+    b.add("h/driver", "h", () -> new Driver(core, irqTimes, irqQueues));
+    for (EntityReport r : Simulation.run(b, endNanos, 1).reports()) {
+      if (r.name().equals("h/cpu0")) return (CoreEntity.CoreReport) r.report();
+    }
+    throw new AssertionError("no report of h/cpu0");
+  }
+
+  static List<Poll> firstPolls(ScriptedHost h, int n) {
+    return h.polls.subList(0, Math.min(n, h.polls.size()));
+  }
+
+  @Test
+  void theBudgetOf300EndsAnInvocationAfterFiveFullPollsAndTheSixthWaitsForTheNext() {
+    // six queues, one MSI-X vector each, all raised at 0: six hard IRQs back to back (0..6000 ns);
+    // net_rx_action then polls 64 + 64 + 64 + 64 + 64 = 320 >= 300: the invocation ends, queue 5 is
+    // polled first in the restarted one (after its entry cost), then the five repolled ones
+    ScriptedHost h = new ScriptedHost(1000, 1000, 1000, 1000, 1000, 1000);
+    run(h, 20_000, new long[] {0, 0, 0, 0, 0, 0}, new int[] {0, 1, 2, 3, 4, 5});
+    long t0 = 6 * IRQ;
+    long poll = 64 * NS_PER_PACKET;
+    assertEquals(List.of(new Poll(t0 + ENTRY, 0, 64), new Poll(t0 + ENTRY + poll, 1, 64),
+        new Poll(t0 + ENTRY + 2 * poll, 2, 64), new Poll(t0 + ENTRY + 3 * poll, 3, 64),
+        new Poll(t0 + ENTRY + 4 * poll, 4, 64),
+        new Poll(t0 + ENTRY + 5 * poll + ENTRY, 5, 64), // second invocation
+        new Poll(t0 + ENTRY + 6 * poll + ENTRY, 0, 64)), firstPolls(h, 7));
+    assertEquals(6, h.irqs);
+  }
+
+  @Test
+  void twoMillisecondsEndAnInvocationBeforeItsBudget() {
+    // five instances of 50 packets at 15 us each: 750 us per poll; after three polls (2.25 ms >= 2 ms of
+    // netdev-budget-usecs) the invocation ends with 150 of its 300 packets; the next invocation (in ksoftirqd:
+    // max-softirq-time is gone too; nothing else runs) starts at once, with its entry cost
+    ScriptedHost h = new ScriptedHost(50, 50, 50, 50, 50);
+    for (ScriptedNapi n : h.napis) n.nsPerPacket = 15_000;
+    run(h, 10_000_000, new long[] {0, 0, 0, 0, 0}, new int[] {0, 1, 2, 3, 4});
+    long t0 = 5 * IRQ;
+    long poll = 50 * 15_000;
+    assertEquals(List.of(new Poll(t0 + ENTRY, 0, 50), new Poll(t0 + ENTRY + poll, 1, 50),
+        new Poll(t0 + ENTRY + 2 * poll, 2, 50), new Poll(t0 + ENTRY + 3 * poll + ENTRY, 3, 50),
+        new Poll(t0 + ENTRY + 4 * poll + ENTRY, 4, 50)), h.polls);
+    assertEquals(2, h.invocations);
+  }
+
+  @Test
+  void anInstanceGetsItsWeightOf64AndIsRepolledInTheNextInvocation() {
+    ScriptedHost h = new ScriptedHost(200);
+    run(h, 20_000, new long[] {0}, new int[] {0});
+    // polls of 64, 64, 64 and the last 8, each in its own invocation (the repoll list waits for the next)
+    long poll = 64 * NS_PER_PACKET;
+    assertEquals(List.of(new Poll(IRQ + ENTRY, 0, 64), new Poll(IRQ + 2 * ENTRY + poll, 0, 64),
+        new Poll(IRQ + 3 * ENTRY + 2 * poll, 0, 64), new Poll(IRQ + 4 * ENTRY + 3 * poll, 0, 8)), h.polls);
+    assertEquals(4, h.invocations);
+  }
+
+  @Test
+  void workScheduledDuringAnInvocationIsServedInTheNextOne() {
+    // queue 0 is polled from 1100 to 1740; queue 1's IRQ at 1500 nests (+1000 ns): the poll's step ends at
+    // 2740. The invocation spliced the poll list at its start, so queue 1 waits for the next invocation,
+    // where it comes before queue 0's repoll.
+    ScriptedHost h = new ScriptedHost(1000, 1000);
+    run(h, 4_000, new long[] {0, 1500}, new int[] {0, 1});
+    long poll = 64 * NS_PER_PACKET;
+    assertEquals(List.of(new Poll(IRQ + ENTRY, 0, 64), new Poll(IRQ + ENTRY + poll + IRQ + ENTRY, 1, 64),
+        new Poll(IRQ + ENTRY + poll + IRQ + ENTRY + poll, 0, 64)), firstPolls(h, 3));
+  }
+
+  @Test
+  void aHardIrqPreemptsTheSoftirqAndExtendsItsStep() {
+    // queues 0 and 1 raised at 0 (2 IRQs, 0..2000); queue 2's IRQ at 2200, during queue 0's poll (2100..2400):
+    // the handler runs at once, nested, and queue 1's poll starts 1000 ns later than it would have
+    ScriptedHost h = new ScriptedHost(30, 30, 30);
+    CoreEntity.CoreReport r = run(h, 10_000, new long[] {0, 0, 2200}, new int[] {0, 1, 2});
+    long poll = 30 * NS_PER_PACKET;
+    assertEquals(List.of(new Poll(2 * IRQ + ENTRY, 0, 30), new Poll(2 * IRQ + ENTRY + poll + IRQ, 1, 30),
+        new Poll(2 * IRQ + ENTRY + 2 * poll + IRQ + ENTRY, 2, 30)), h.polls);
+    assertEquals(3, h.irqs);
+    // 3 handlers of 1000 ns in 10 us: 30 % irq; softirq: 2 invocations' entries + 3 polls
+    assertEquals(30.0, r.irq(), 1e-9);
+    assertEquals(100.0 * (2 * ENTRY + 3 * poll) / 10_000, r.soft(), 1e-9);
+  }
+
+  @Test
+  void afterTenRestartsTheRestGoesToKsoftirqdWhichWaitsForTheAppThreadsSlice() {
+    // a busy app thread (5 us steps) is preempted at 1000 by an IRQ; at IRQ exit __do_softirq runs
+    // net_rx_action 10 times (740 ns each, queue 0 always has more), then wakes ksoftirqd. The app thread
+    // resumes its step (4000 ns left) and keeps the core until its 3 ms slice ends (its first step started
+    // at 0): 9400 + 4000 + 598 x 5000 = 3,003,400; then ksoftirqd polls, after its entry cost.
+    ScriptedHost h = new ScriptedHost(1_000_000).withAppThread();
+    run(h, 3_010_000, new long[] {1000}, new int[] {0});
+    long inv = ENTRY + 64 * NS_PER_PACKET;
+    List<Poll> expected = new ArrayList<>();
+    for (int i = 0; i < 10; i++) expected.add(new Poll(2 * IRQ + i * inv + ENTRY, 0, 64));
+    expected.add(new Poll(3_003_400 + ENTRY, 0, 64));
+    assertEquals(expected, firstPolls(h, 11));
+    assertEquals(9400 + 4000, (long) h.appSteps.get(1), "the app thread's next step follows its resumed one");
+  }
+
+  @Test
+  void afterTwoMillisecondsOfSoftirqTheRestGoesToKsoftirqd() {
+    // as above, but a poll costs 640 us: after 4 invocations (2.56 ms >= max-softirq-time) __do_softirq
+    // stops, with 6 restarts left; the app thread resumes (4000 ns) and runs to the end of its slice:
+    // 2,562,400 + 4000 + 87 x 5000 = 3,001,400
+    ScriptedHost h = new ScriptedHost(1_000_000).withAppThread();
+    h.napis[0].nsPerPacket = 10_000;
+    run(h, 3_010_000, new long[] {1000}, new int[] {0});
+    long inv = ENTRY + 640_000;
+    List<Poll> expected = new ArrayList<>();
+    for (int i = 0; i < 4; i++) expected.add(new Poll(2 * IRQ + i * inv + ENTRY, 0, 64));
+    expected.add(new Poll(3_001_400 + ENTRY, 0, 64));
+    assertEquals(expected, firstPolls(h, 5));
+  }
+}
