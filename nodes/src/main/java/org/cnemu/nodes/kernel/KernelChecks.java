@@ -13,8 +13,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.cnemu.emulator.config.Units;
 import org.cnemu.emulator.model.ConfigProblem;
-import org.cnemu.emulator.steering.SteeringPolicyProvider;
-import org.cnemu.emulator.steering.SteeringRegistry;
+import org.cnemu.kernel.api.SteeringPolicyProvider;
+import org.cnemu.kernel.api.SteeringRegistry;
 
 /**
  * The kernel model's work limits and cross-key rules, checked when a file is validated so that a file
