@@ -113,6 +113,11 @@ public final class ClusterNode {
             + seed.port() + " (start `bin/cnemu cluster seed` / `worker` first)");
       }
       CompletableFuture<SimulationResult> result = new CompletableFuture<>();
+      // This JVM's own actor system may stop first: the split-brain resolver downs a node that the others
+      // could not reach for long (a loaded machine), and nothing would then ever complete the run.
+      system.getWhenTerminated().thenRun(() -> result.completeExceptionally(new IllegalStateException(
+          "this node's cluster member stopped before the run ended (downed by the other nodes after being "
+              + "unreachable, or shut down); the run is incomplete")));
       ClusterDriver.Plan plan = new ClusterDriver.Plan(runId, experimentHocon, builder, endNanos, nodes,
           Duration.ofSeconds(30), progress);
       system.systemActorOf(ClusterDriver.create(plan, result), runId + "-driver", Props.empty());

@@ -404,7 +404,8 @@ class HostileNetworkTest {
     for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
       Path t = Path.of(table);
       if (!Files.exists(t)) continue;
-      for (String line : Files.readAllLines(t).subList(1, Files.readAllLines(t).size())) {
+      List<String> rows = Files.readAllLines(t); // read once: the table changes as connections come and go
+      for (String line : rows.subList(1, rows.size())) {
         String[] f = line.trim().split("\\s+");
         // local_address is HEXIP:HEXPORT, st 0A is LISTEN, the inode is the 10th column
         if (f.length > 9 && f[3].equals("0A") && inodes.contains(f[9])) {
