@@ -30,7 +30,7 @@ import org.cnemu.emulator.Partition.Sync;
  * <p>Why one thread: a partition that waits for its peers blocks in a read. With a thread per
  * partition, a node hosting several (or a run with more partitions than CPUs) pays several thread
  * wake-ups per window, and its own partitions exchanged their traffic through mailboxes; a window of
- * the 4-host star cost ~14 times its one-JVM time that way (docs/benchmarks.md, issue 6).
+ * the 4-host star cost ~14 times its one-JVM time that way (docs/benchmarks.md).
  */
 public final class PartitionGroup extends AbstractBehavior<Command> {
 

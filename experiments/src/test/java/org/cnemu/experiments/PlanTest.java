@@ -152,4 +152,25 @@ class PlanTest {
     assertEquals(2, ratio.get("n").asInt());
     assertTrue(ratio.get("ci95_low").asDouble() <= ratio.get("ratio").asDouble());
   }
+
+  private static final String PING = String.join("\n",
+      "experiment {",
+      "  name = ping, seed = 42, duration = 2ms, runs = 2, model = kernel, profile = hotcloud19",
+      "  topology { stack = native, host-count = 2, link { delay = 1us } }",
+      "  workloads = [{ id = ping, kind = ping-pong, src = h1, dst = h2, message-size = 64B, start-jitter = JITTER }]",
+      "}", "");
+
+  @Test
+  void runsThatRepeatNothingAreReported() throws IOException {
+    // no jitter: nothing in the file draws from the run's seed, so both runs are the same run
+    Path same = TestFiles.write(dir, "same.conf", PING.replace("JITTER", "0us"));
+    TestFiles.CliRun r = TestFiles.cli("run", same.toString(), "--out", dir.resolve("same").toString(), "--no-report", "-q");
+    assertEquals(ExitCodes.OK, r.code(), r.err());
+    assertTrue(r.err().contains("all 2 runs gave identical metrics"), r.err());
+    // the default jitter: each run starts its flow at its own offset, the runs differ and nothing is said
+    Path differ = TestFiles.write(dir, "differ.conf", PING.replace("JITTER", "100us"));
+    r = TestFiles.cli("run", differ.toString(), "--out", dir.resolve("differ").toString(), "--no-report", "-q");
+    assertEquals(ExitCodes.OK, r.code(), r.err());
+    assertFalse(r.err().contains("identical"), r.err());
+  }
 }

@@ -24,7 +24,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code cnemu bench star --hosts N}: the issue-7 star scenario (N native hosts around one switch,
+ * {@code cnemu bench star --hosts N}: the star scenario (N native hosts around one switch,
  * 40 Gbps / 1 us links, one 10 Gbps UDP flow of 1472 B datagrams per host to the next host) run
  * in this process: a cold run (as after JVM start-up), then {@code --repeat} warm runs, with
  * delivered packets per wall second of the run itself. The side-by-side comparison with ns-3, whole
@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
  * start-up and warm-up rather than simulation.
  */
 @Command(name = "star", mixinStandardHelpOptions = true,
-    description = {"Run the star benchmark (issue 7) in this process: one cold run, then warm runs;",
+    description = {"Run the star benchmark in this process: one cold run, then warm runs;",
         "print delivered packets per wall second of each (JVM start-up excluded; see bench/ns3-vs-cnemu.sh)."})
 public final class BenchStarCommand implements Callable<Integer> {
   @Option(names = "--hosts", defaultValue = "8", description = "Hosts around the switch (default: ${DEFAULT-VALUE}).")

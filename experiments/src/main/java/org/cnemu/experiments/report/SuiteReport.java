@@ -59,7 +59,7 @@ public final class SuiteReport {
     JsonNode wall = s.path("wall");
     sum.add(List.of("wall time", Json.text(wall.get("seconds")) + " s (" + Json.text(wall.get("jobs")) + " at once, "
         + Json.text(wall.get("processors")) + " processors)"));
-    sum.add(List.of("published figures", "calibration-data.md (see each source); bands of issue 3 H1..H8 and k5-100g"));
+    sum.add(List.of("published figures", "docs/published-figures.md (see each source); bands H1..H8 and k5-100g of docs/calibration.md"));
     h.keyValues(sum);
 
     h.h(2, "Measured vs published");

@@ -319,12 +319,30 @@ public final class PlanRunner {
         "cancelled before it started", System.nanoTime(), 0);
   }
 
+  /** Whether every run completed with exactly the same model metrics (repetitions that repeat nothing). */
+  static boolean allIdentical(List<JobOutcome> runs) {
+    java.util.Map<String, Double> first = null;
+    for (JobOutcome r : runs) {
+      if (!r.complete()) return false;
+      java.util.Map<String, Double> m = org.cnemu.experiments.report.Metrics.ofDocument(r.document());
+      m.keySet().removeIf(k -> k.startsWith("engine."));
+      if (m.isEmpty()) return false;
+      if (first == null) first = m;
+      else if (!first.equals(m)) return false;
+    }
+    return true;
+  }
+
   private static PointOutcome finishPoint(Plan plan, Plan.Group g, Plan.Point p, AtomicReferenceArray<JobOutcome> all,
       Options options, Listener listener) throws IOException {
     List<JobOutcome> runs = new ArrayList<>();
     for (int id : p.jobs()) runs.add(all.get(id));
     Path summary = null;
     if (runs.size() > 1) {
+      if (allIdentical(runs)) {
+        listener.warning(p.path() + ": all " + runs.size() + " runs gave identical metrics: nothing in this experiment"
+            + " draws from the run's seed, so its 95% confidence intervals are zero-width and say nothing");
+      }
       summary = p.path().resolve(SUMMARY_FILE);
       JsonFiles.writeAtomically(summary, Summaries.point(p.settings(), ConfigJson.of(p.experiment()), runs));
       if (options.reports()) report(() -> Reports.writeSweep(p.path()), p.path(), listener);

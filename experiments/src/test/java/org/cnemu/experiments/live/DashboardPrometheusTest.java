@@ -125,7 +125,10 @@ class DashboardPrometheusTest {
           profile = "hotcloud19"
           steering = "vanilla"
           engine.partitions = 1
-          topology { stack = "docker-overlay", host-count = 3, link { delay = 5us, queue = 48KiB } }
+          topology {
+            stack = "docker-overlay", host-count = 3, link { delay = 5us, queue = 48KiB }
+            hosts { h1 { containers = [c1, c2] }, h2 { containers = [c1, c2, c3] } }
+          }
           workloads = [
             { id = "rr", kind = "request-response", src = "h1/c1", dst = "h2/c1", streams = 2,
               key-size = 32B, value-size = 1KB, think-time = 10us }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * Calibration bands of issue 3 (profile hotcloud19 H1..H8, and k5-100g), each on the experiment
+ * Calibration bands (docs/calibration.md) (profile hotcloud19 H1..H8, and k5-100g), each on the experiment
  * files in experiments/calibration/, plus packet conservation for every one of them. Every file is
  * run once per test class and the results are shared by the assertions.
  */

@@ -15,7 +15,7 @@ import org.cnemu.emulator.SimulationResult;
 import org.junit.jupiter.api.Test;
 
 /**
- * Scale (issue 7): a 10,000-host kernel model builds in one JVM and an idle host retains at most
+ * Scale: a 10,000-host kernel model builds in one JVM and an idle host retains at most
  * 32 KB of heap. Method: used heap after System.gc() before the build, and again from inside the
  * run (an extra entity's onStart, which the engine calls after every entity of the partition was
  * constructed and before any event), divided by the host count. What is counted: everything the

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * End-to-end mechanism tests of issue 4 on the kernel model, with the A/B files of
+ * End-to-end mechanism tests on the kernel model, with the A/B files of
  * experiments/policies/ (shortened): each arm runs once per class and is shared by the assertions.
  * Every run must conserve packets.
  */
