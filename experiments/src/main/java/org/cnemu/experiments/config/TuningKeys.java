@@ -38,6 +38,10 @@ final class TuningKeys {
       "pekko.remote.artery.advanced.large-buffer-pool-size",
       "kamon.metric.tick-interval",
       "kamon.metric.factory.*",
+      // which JVM/process/host series are collected: no listener is involved (the reporter and status page are not here)
+      "kamon.modules.jvm-metrics.enabled",
+      "kamon.modules.process-metrics.enabled",
+      "kamon.modules.host-metrics.enabled",
       "kamon.prometheus.buckets.*");
 
   private TuningKeys() {}
