@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DashboardPrometheusTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Path DASHBOARD = Path.of("../docs/dashboards/cnemu.json");
-  private static final long DURATION_NANOS = 3_000_000_000L;
+  private static final long DURATION_NANOS = 8_000_000_000L;
 
   @TempDir
   Path tmp;
