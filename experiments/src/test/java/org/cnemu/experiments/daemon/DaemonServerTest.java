@@ -128,8 +128,10 @@ class DaemonServerTest {
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
       OutputStream o = s.getOutputStream();
       String nonce = "00112233445566778899aabbccddeeff";
-      o.write((DaemonServer.MAGIC + "\0" + nonce + "\0" + token + "\0").getBytes(StandardCharsets.UTF_8));
-      for (String f : fields) o.write((f + "\0").getBytes(StandardCharsets.UTF_8));
+      // one write: the daemon closes after "denied", and a later write would fail with a broken pipe
+      StringBuilder request = new StringBuilder(DaemonServer.MAGIC + "\0" + nonce + "\0" + token + "\0");
+      for (String f : fields) request.append(f).append('\0');
+      o.write(request.toString().getBytes(StandardCharsets.UTF_8));
       o.flush();
       String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       String proof = "proof " + DaemonServer.proof(server.token(), nonce) + "\n";
