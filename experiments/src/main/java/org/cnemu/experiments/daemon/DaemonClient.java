@@ -35,8 +35,8 @@ public final class DaemonClient {
   /** The daemon's one-line answer to {@code status} or {@code stop}. */
   public String control(String op) throws IOException {
     try (Socket s = connect()) {
-      send(s.getOutputStream(), List.of(DaemonServer.MAGIC, token, op));
-      BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+      BufferedReader r = authenticate(s);
+      send(s.getOutputStream(), List.of(token, op));
       String line = r.readLine();
       return line == null ? "" : line;
     }
@@ -45,11 +45,11 @@ public final class DaemonClient {
   /** Runs a command line in the daemon, writing its output to {@code out} and {@code err} as it comes. */
   public Result exec(String cwd, List<String> args, PrintWriter out, PrintWriter err) throws IOException {
     try (Socket s = connect()) {
-      List<String> fields = new java.util.ArrayList<>(List.of(DaemonServer.MAGIC, token, "exec", cwd,
+      BufferedReader r = authenticate(s);
+      List<String> fields = new java.util.ArrayList<>(List.of(token, "exec", cwd,
           "tty=0 debug=0", Integer.toString(args.size())));
       fields.addAll(args);
       send(s.getOutputStream(), fields);
-      BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
       String first = r.readLine();
       if (!"accepted".equals(first)) return new Result(first == null ? "" : first, -1);
       String line;
@@ -73,6 +73,39 @@ public final class DaemonClient {
       err.flush();
       return new Result(first, -1);
     }
+  }
+
+  /** A listener that cannot prove it knows the token; the token was not sent to it. */
+  public static final class NotOurDaemonException extends IOException {
+    NotOurDaemonException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Makes the listener prove it knows the token (answer to a fresh nonce, {@link DaemonServer#proof})
+   * before anything secret is sent; throws {@link NotOurDaemonException} otherwise.
+   */
+  private BufferedReader authenticate(Socket s) throws IOException {
+    byte[] n = new byte[16];
+    new java.security.SecureRandom().nextBytes(n);
+    String nonce = java.util.HexFormat.of().formatHex(n);
+    send(s.getOutputStream(), List.of(DaemonServer.MAGIC, nonce));
+    s.setSoTimeout(5_000);
+    BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+    String line;
+    try {
+      line = r.readLine();
+    } catch (java.net.SocketTimeoutException e) {
+      line = null;
+    }
+    if (line == null || !java.security.MessageDigest.isEqual(
+        ("proof " + DaemonServer.proof(token, nonce)).getBytes(StandardCharsets.UTF_8),
+        line.getBytes(StandardCharsets.UTF_8))) {
+      throw new NotOurDaemonException("the listener on 127.0.0.1:" + port + " did not prove it is the daemon");
+    }
+    s.setSoTimeout(0);
+    return r;
   }
 
   private Socket connect() throws IOException {

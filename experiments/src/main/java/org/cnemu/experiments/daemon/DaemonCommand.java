@@ -7,7 +7,6 @@ import java.io.Writer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -42,9 +41,6 @@ public final class DaemonCommand extends CommandGroup {
     return k == null ? "" : k;
   }
 
-  static boolean alive(long pid) {
-    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-  }
 
   /** Asks the daemon of {@code st} to stop; waits for it, then terminates it if it does not go. */
   static void stop(DaemonState st, Path dir) {
@@ -54,7 +50,7 @@ public final class DaemonCommand extends CommandGroup {
       // not answering: terminated below
     }
     Optional<ProcessHandle> h = ProcessHandle.of(st.pid());
-    if (h.isPresent()) {
+    if (h.isPresent() && st.alive()) { // never a later process given the same pid
       try {
         // A command being served finishes first (its results folder then ends complete); not forever.
         h.get().onExit().get(10, TimeUnit.SECONDS);
@@ -87,8 +83,14 @@ public final class DaemonCommand extends CommandGroup {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       Path dir = DaemonState.dir();
+      try {
+        DaemonState.ensurePrivateDir(dir);
+      } catch (DaemonState.UnsafeDirException e) {
+        err.println("error: " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      }
       DaemonState old = DaemonState.read(dir);
-      if (old != null && alive(old.pid())) {
+      if (old != null && old.alive()) {
         if (old.matchesCurrentBuild() && old.launch().equals(launchKey())) {
           out.printf("cnemu daemon: already running (pid %d, 127.0.0.1:%d)%n", old.pid(), old.port());
           return ExitCodes.OK;
@@ -96,8 +98,6 @@ public final class DaemonCommand extends CommandGroup {
         out.printf("cnemu daemon: replacing pid %d (started from another build or JVM settings)%n", old.pid());
         stop(old, dir);
       }
-      Files.createDirectories(dir);
-      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
       Files.deleteIfExists(dir.resolve(DaemonState.FILE));
       Path log = dir.resolve(DaemonState.LOG);
 
@@ -124,7 +124,7 @@ public final class DaemonCommand extends CommandGroup {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       while (System.nanoTime() < deadline) {
         DaemonState st = DaemonState.read(dir);
-        if (st != null && alive(st.pid())) {
+        if (st != null && st.alive()) {
           out.printf("cnemu daemon: started (pid %d, 127.0.0.1:%d; state %s, log %s)%n", st.pid(), st.port(),
               dir.resolve(DaemonState.FILE), log);
           return ExitCodes.OK;
@@ -153,7 +153,7 @@ public final class DaemonCommand extends CommandGroup {
         out.println("cnemu daemon: not running");
         return ExitCodes.OK;
       }
-      if (!alive(st.pid())) {
+      if (!st.alive()) {
         st.deleteIfOurs(dir);
         out.println("cnemu daemon: not running (removed the state file of exited pid " + st.pid() + ")");
         return ExitCodes.OK;
@@ -175,7 +175,7 @@ public final class DaemonCommand extends CommandGroup {
       PrintWriter out = spec.commandLine().getOut();
       Path dir = DaemonState.dir();
       DaemonState st = DaemonState.read(dir);
-      if (st == null || !alive(st.pid())) {
+      if (st == null || !st.alive()) {
         out.println("cnemu daemon: not running");
         return ExitCodes.FAILURE;
       }
@@ -214,7 +214,8 @@ public final class DaemonCommand extends CommandGroup {
       warmUp(warmUp);
       Path dir = DaemonState.dir();
       try (DaemonServer server = new DaemonServer()) {
-        DaemonState st = new DaemonState(server.port(), server.token(), ProcessHandle.current().pid(), launchKey(),
+        DaemonState st = new DaemonState(server.port(), server.token(), ProcessHandle.current().pid(),
+            DaemonState.startTicks(ProcessHandle.current().pid()), launchKey(),
             DaemonState.currentClasspath());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> st.deleteIfOurs(dir), "cnemu-daemon-cleanup"));
         server.start();

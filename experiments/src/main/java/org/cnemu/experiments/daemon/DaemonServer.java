@@ -40,8 +40,12 @@ import org.cnemu.experiments.run.PlanRunner;
  * --prometheus, --instrument-actors, which hold ports or global telemetry state) are answered
  * {@code unsupported}, and the client falls back the same way.
  *
- * <p>Wire protocol (bash-friendly: the client is bin/cnemu over /dev/tcp). Request: NUL-terminated UTF-8
- * fields {@code cnemu-daemon-1, token, op}; op {@code exec} continues with {@code cwd, flags, argc,
+ * <p>Wire protocol (bash-friendly: the client is bin/cnemu over /dev/tcp). The client first makes the
+ * daemon prove it knows the token, so that a token is never sent to a listener that is not this daemon
+ * (another user's process bound to a dead daemon's port): it sends NUL-terminated {@code cnemu-daemon-2,
+ * nonce} (32 fresh random hex digits); the daemon answers the line {@code proof <hex>}, the SHA-256 of
+ * {@code cnemu-daemon-proof:<token>:<nonce>} (see {@link #proof}). Only then does the client send the
+ * NUL-terminated UTF-8 fields {@code token, op}; op {@code exec} continues with {@code cwd, flags, argc,
  * arg...} (flags: space-separated {@code tty=0|1 debug=0|1}); ops {@code status} and {@code stop} end
  * there. Response: {@code \n}-terminated lines. First one of {@code accepted}, {@code busy},
  * {@code unsupported}, {@code denied}, {@code bad-request} (all but the first end the connection);
@@ -51,7 +55,11 @@ import org.cnemu.experiments.run.PlanRunner;
  * own writers and only one command runs at a time.
  */
 public final class DaemonServer implements AutoCloseable {
-  public static final String MAGIC = "cnemu-daemon-1";
+  public static final String MAGIC = "cnemu-daemon-2";
+  /** Connections not yet authenticated (no valid token yet) held at once; more are closed at once. */
+  static final int MAX_PRE_AUTH = 8;
+  /** An unauthenticated connection must have sent its token within this time, in all. */
+  static final int PRE_AUTH_TIMEOUT_MS = 5_000;
   /** The subcommands served in process; everything else gets a fresh JVM. */
   static final Set<String> SERVED = Set.of("run", "validate");
   /** Options whose runs hold sockets or process-wide telemetry (Kamon): fresh JVM. */
@@ -70,6 +78,8 @@ public final class DaemonServer implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicInteger replying = new java.util.concurrent.atomic.AtomicInteger();
   private final CountDownLatch stopRequested = new CountDownLatch(1);
   private final Thread acceptor;
+  private final java.util.concurrent.Semaphore preAuth;
+  private final int preAuthTimeoutMs;
 
   /** Binds 127.0.0.1 on an ephemeral port with a fresh random token; {@link #start()} to serve. */
   public DaemonServer() throws IOException {
@@ -77,6 +87,12 @@ public final class DaemonServer implements AutoCloseable {
   }
 
   DaemonServer(String token) throws IOException {
+    this(token, MAX_PRE_AUTH, PRE_AUTH_TIMEOUT_MS);
+  }
+
+  DaemonServer(String token, int maxPreAuth, int preAuthTimeoutMs) throws IOException {
+    this.preAuth = new java.util.concurrent.Semaphore(maxPreAuth);
+    this.preAuthTimeoutMs = preAuthTimeoutMs;
     this.tokenText = token;
     this.token = token.getBytes(StandardCharsets.UTF_8);
     server = new ServerSocket();
@@ -88,6 +104,32 @@ public final class DaemonServer implements AutoCloseable {
     byte[] b = new byte[32];
     new SecureRandom().nextBytes(b);
     return HexFormat.of().formatHex(b);
+  }
+
+  /** Unauthenticated connections being held now (tests: none leaks). */
+  int preAuthHeld(int maxPreAuth) {
+    return maxPreAuth - preAuth.availablePermits();
+  }
+
+  /**
+   * What the daemon answers to {@code nonce}: hex SHA-256 of {@code cnemu-daemon-proof:<token>:<nonce>}.
+   * Computing it needs the token (SHA-256 is preimage resistant), and the nonce is fresh, so an old answer
+   * cannot be replayed. A plain hash, not an HMAC, so that bin/cnemu checks it with {@code sha256sum}; the
+   * length extension of SHA-256 does not apply: the nonce is exactly 32 hex digits, so no valid nonce ends
+   * with another message's padding.
+   */
+  static String proof(String token, String nonce) {
+    try {
+      MessageDigest d = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of().formatHex(d.digest(("cnemu-daemon-proof:" + token + ":" + nonce)
+          .getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+    }
+  }
+
+  static boolean validNonce(String nonce) {
+    return nonce != null && nonce.matches("[0-9a-f]{32}");
   }
 
   public int port() {
@@ -130,6 +172,17 @@ public final class DaemonServer implements AutoCloseable {
         if (server.isClosed()) return;
         continue;
       }
+      // A bounded number of unauthenticated connections: idle or slow ones cannot pile up threads and
+      // file descriptors; one more is closed at once (its client then runs a fresh JVM).
+      if (!preAuth.tryAcquire()) {
+        try {
+          s.setSoLinger(true, 0);
+          s.close();
+        } catch (IOException ignored) {
+          // closing a socket we refuse: nothing to report
+        }
+        continue;
+      }
       // One thread per connection: reading a request (bounded by the timeout) or answering busy never
       // waits for the command being served.
       Thread t = new Thread(() -> handle(s), "cnemu-daemon-client");
@@ -139,20 +192,30 @@ public final class DaemonServer implements AutoCloseable {
   }
 
   private void handle(Socket s) {
+    boolean preAuthHeld = true;
     try (s) {
-      s.setSoTimeout(REQUEST_TIMEOUT_MS);
       s.setTcpNoDelay(true);
+      long preAuthDeadline = System.nanoTime() + preAuthTimeoutMs * 1_000_000L;
       InputStream in = new BufferedInputStream(s.getInputStream());
       OutputStream out = new BufferedOutputStream(s.getOutputStream());
-      if (!MAGIC.equals(field(in))) {
+      if (!MAGIC.equals(field(s, in, preAuthDeadline))) {
         reply(out, "bad-request");
         return;
       }
-      String presented = field(in);
+      String nonce = field(s, in, preAuthDeadline);
+      if (!validNonce(nonce)) {
+        reply(out, "bad-request");
+        return;
+      }
+      reply(out, "proof " + proof(tokenText, nonce));
+      String presented = field(s, in, preAuthDeadline);
       if (presented == null || !MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8))) {
         reply(out, "denied");
         return;
       }
+      preAuth.release();
+      preAuthHeld = false;
+      s.setSoTimeout(REQUEST_TIMEOUT_MS);
       String op = field(in);
       if ("status".equals(op)) {
         reply(out, "status " + (busy.get() ? "busy" : "idle") + " pid=" + ProcessHandle.current().pid());
@@ -165,7 +228,9 @@ public final class DaemonServer implements AutoCloseable {
         reply(out, "bad-request");
       }
     } catch (IOException e) {
-      // the client went away or sent garbage: nothing to answer
+      // the client went away, sent garbage or took too long: nothing to answer
+    } finally {
+      if (preAuthHeld) preAuth.release();
     }
   }
 
@@ -297,6 +362,23 @@ public final class DaemonServer implements AutoCloseable {
       if (NOT_SERVED_OPTIONS.contains(name)) return false;
     }
     return true;
+  }
+
+  /** {@link #field(InputStream)} before {@code deadlineNanos}: a client dribbling bytes cannot hold on. */
+  private static String field(Socket s, InputStream in, long deadlineNanos) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    while (true) {
+      if (in.available() == 0) {
+        long leftMs = (deadlineNanos - System.nanoTime()) / 1_000_000L;
+        if (leftMs <= 0) throw new java.net.SocketTimeoutException("request too slow");
+        s.setSoTimeout((int) Math.min(leftMs, Integer.MAX_VALUE));
+      }
+      int c = in.read();
+      if (c < 0) return null;
+      if (c == 0) return b.toString(StandardCharsets.UTF_8);
+      if (b.size() >= MAX_FIELD) throw new IOException("field too long");
+      b.write(c);
+    }
   }
 
   /** One NUL-terminated field, or null at end of stream; bounded so a client cannot exhaust memory. */

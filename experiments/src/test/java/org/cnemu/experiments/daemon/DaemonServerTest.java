@@ -114,13 +114,40 @@ class DaemonServerTest {
   void wrongTokenIsDeniedBeforeAnythingRuns() throws IOException {
     Files.writeString(dir.resolve("quickstart.conf"), quickstartText());
     String wrong = server.token().substring(1) + (server.token().charAt(0) == 'a' ? 'b' : 'a');
-    Served s = exec(new DaemonClient(server.port(), wrong), "run", "quickstart.conf", "--out", "out", "--quiet");
-    assertEquals("denied", s.result().answer());
-    assertEquals("", s.out() + s.err());
+    // (DaemonClient itself would not even send a wrong token: the daemon's proof would not match it)
+    assertEquals("denied", raw(wrong, "exec", dir.toString(), "tty=0 debug=0", "5", "run", "quickstart.conf", "--out",
+        "out", "--quiet"));
     assertFalse(Files.exists(dir.resolve("out")));
-    assertEquals("denied", new DaemonClient(server.port(), "").control("stop"));
+    assertEquals("denied", raw("", "stop"));
     // still serving after refusing
     assertTrue(client.control("status").startsWith("status idle"), "daemon should still answer");
+  }
+
+  /** A request with {@code token} after the daemon's proof (not checked), and everything it answers after that. */
+  private String raw(String token, String... fields) throws IOException {
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+      OutputStream o = s.getOutputStream();
+      String nonce = "00112233445566778899aabbccddeeff";
+      // one write: the daemon closes after "denied", and a later write would fail with a broken pipe
+      StringBuilder request = new StringBuilder(DaemonServer.MAGIC + "\0" + nonce + "\0" + token + "\0");
+      for (String f : fields) request.append(f).append('\0');
+      o.write(request.toString().getBytes(StandardCharsets.UTF_8));
+      o.flush();
+      String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      String proof = "proof " + DaemonServer.proof(server.token(), nonce) + "\n";
+      assertTrue(all.startsWith(proof), all);
+      return all.substring(proof.length()).strip();
+    }
+  }
+
+  @Test
+  void aNonceThatIsNotExactly32HexDigitsIsABadRequest() throws IOException {
+    for (String nonce : List.of("", "abc", "00112233445566778899aabbccddeeff00", "00112233445566778899AABBCCDDEEFF")) {
+      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+        s.getOutputStream().write((DaemonServer.MAGIC + "\0" + nonce + "\0").getBytes(StandardCharsets.UTF_8));
+        assertEquals("bad-request", new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip(), nonce);
+      }
+    }
   }
 
   @Test
@@ -169,7 +196,12 @@ class DaemonServerTest {
     // away (Ctrl-C): its run stops, marked incomplete, and the daemon serves again
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
       OutputStream o = s.getOutputStream();
-      for (String f : List.of(DaemonServer.MAGIC, server.token(), "exec", dir.toString(), "tty=0 debug=0", "5", "run",
+      String nonce = "0123456789abcdef0123456789abcdef";
+      o.write((DaemonServer.MAGIC + "\0" + nonce + "\0").getBytes(StandardCharsets.UTF_8));
+      o.flush();
+      String proof = "proof " + DaemonServer.proof(server.token(), nonce) + "\n";
+      assertEquals(proof, new String(s.getInputStream().readNBytes(proof.length()), StandardCharsets.UTF_8));
+      for (String f : List.of(server.token(), "exec", dir.toString(), "tty=0 debug=0", "5", "run",
           file.getFileName().toString(), "--out", "long-out", "--no-report")) {
         o.write(f.getBytes(StandardCharsets.UTF_8));
         o.write(0);
