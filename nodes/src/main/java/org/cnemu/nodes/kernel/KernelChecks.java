@@ -6,7 +6,6 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,8 +27,8 @@ import org.cnemu.kernel.api.SteeringRegistry;
  *   <li>workload endpoints name a container of their host, app cores exist on their host, UDP
  *       datagrams fit in 65507 B, flows start before the run ends;
  *   <li>link queues hold at least two MTU-sized packets; profile keys that bound each other;
- *   <li>the selected policy and every policy in {@code compare.steering} exist and build on every
- *       host (their own settings checks run here, not at run time).
+ *   <li>the selected policy exists and builds on every
+ *       host (its own settings checks run here, not at run time; a compare arm is checked as its own point).
  * </ul>
  * A key with a wrong type is skipped here: the generic validator reports it.
  */
@@ -311,47 +310,30 @@ final class KernelChecks {
   // ---- policies -------------------------------------------------------------------------------------
 
   /**
-   * The selected policy and those of {@code compare.steering} exist, and each builds on every distinct
+   * The selected policy exists and builds on every distinct
    * core count of the hosts: a policy's own checks (core lists, split points, batch sizes) then fail
    * here with the key of its settings, not in the middle of a run.
    */
   private void policies() {
-    SteeringRegistry reg = REGISTRY;
-    Set<String> names = new LinkedHashSet<>();
-    if (reg.has(e.getString("steering"))) names.add(e.getString("steering"));
-    if (e.hasPath("compare.steering") && e.getValue("compare.steering").valueType() == ConfigValueType.LIST) {
-      List<? extends ConfigValue> list = e.getList("compare.steering");
-      for (int i = 0; i < list.size(); i++) {
-        ConfigValue v = list.get(i);
-        if (v.valueType() != ConfigValueType.STRING) continue; // the generic pass reports it
-        String name = (String) v.unwrapped();
-        if (!reg.has(name)) {
-          addAt(v.origin(), "compare.steering[" + i + "]", "unknown steering policy '" + name + "'; valid policies: "
-              + String.join(", ", reg.all().keySet()));
-        } else {
-          names.add(name);
-        }
-      }
-    }
-    Set<Integer> cpuCounts = distinctCpus();
-    for (String name : names) {
-      SteeringPolicyProvider provider = reg.get(name);
-      String ss = "steering-settings." + name;
-      Config settings = e.hasPath(ss) ? e.getConfig(ss) : ConfigFactory.empty();
-      for (int cpus : cpuCounts) {
-        try {
-          provider.create(settings, cpus, "h1");
-        } catch (RuntimeException ex) {
-          String message = "policy " + name + " on a host with " + cpus + " cores: "
-              + (ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage());
-          Map.Entry<String, ConfigValue> set = firstSetInFile(settings);
-          if (set == null) add("steering", message);
-          else addAt(set.getValue().origin(), ss + "." + set.getKey(), message);
-          break;
-        }
+    String name = e.getString("steering");
+    if (!REGISTRY.has(name)) return; // the generic validator names the unknown policy
+    SteeringPolicyProvider provider = REGISTRY.get(name);
+    String ss = "steering-settings." + name;
+    Config settings = e.hasPath(ss) ? e.getConfig(ss) : ConfigFactory.empty();
+    for (int cpus : distinctCpus()) {
+      try {
+        provider.create(settings, cpus, "h1");
+      } catch (RuntimeException ex) {
+        String message = "policy " + name + " on a host with " + cpus + " cores: "
+            + (ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage());
+        Map.Entry<String, ConfigValue> set = firstSetInFile(settings);
+        if (set == null) add("steering", message);
+        else addAt(set.getValue().origin(), ss + "." + set.getKey(), message);
+        return;
       }
     }
   }
+
 
   /** The first key of {@code settings} (by line) that a file sets, not a reference default; null if none. */
   private static Map.Entry<String, ConfigValue> firstSetInFile(Config settings) {
