@@ -14,6 +14,13 @@ public final class Channel {
   final boolean crossPartition;
   /** The one entity this channel reaches, or -1 for any (PHOLD's any-to-any). */
   int targetIndex = -1;
+  /**
+   * That entity's address and partition (null / unused for any-to-any). A send on the channel checks
+   * the target by reference and takes index and partition from here: with many hosts the target's
+   * {@link EntityRef} is one more cold object per message, the channel is read anyway.
+   */
+  EntityRef<?> target;
+  int targetPartition;
 
   Channel(String name, int sourceIndex, long lookaheadNanos, boolean crossPartition) {
     this.name = name;

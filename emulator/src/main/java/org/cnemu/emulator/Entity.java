@@ -16,6 +16,9 @@ public abstract class Entity<M> {
   Channel localChannel;
   long clockNanos;
   long nextSeq;
+  /** {@code self.key} and {@code self.index}, kept here: every send reads them, the entity is in cache. */
+  long selfKey;
+  int selfIndex;
 
   /** Virtual time of the message being handled (or of the start, in {@link #onStart()}). */
   protected final long now() {

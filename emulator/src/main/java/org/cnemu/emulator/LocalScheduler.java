@@ -47,12 +47,15 @@ final class LocalScheduler {
       install(e, refs[i]);
       entities[i] = e;
     }
+    queue.targets = entities;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private void install(Entity e, EntityRef ref) {
     e.scheduler = this;
     e.self = ref;
+    e.selfKey = ref.key;
+    e.selfIndex = ref.index;
     e.localChannel = localChannel;
   }
 
@@ -74,26 +77,37 @@ final class LocalScheduler {
   }
 
   <T> void send(Entity<?> from, Channel channel, EntityRef<T> to, long delayNanos, T msg) {
-    if (channel.targetIndex >= 0 && channel.targetIndex != to.index) {
-      throw new IllegalStateException("entity " + from.self.name + " sent to " + to.name + " on channel '"
-          + channel.name + "', which was declared to reach " + refs[channel.targetIndex].name + " only");
+    int toIndex;
+    int toPartition;
+    EntityRef<?> declared = channel.target;
+    if (declared != null) {
+      // a link: its one target's index and partition are on the channel, read anyway (no look at `to`)
+      if (declared != to) {
+        throw new IllegalStateException("entity " + from.self.name + " sent to " + to.name + " on channel '"
+            + channel.name + "', which was declared to reach " + declared.name + " only");
+      }
+      toIndex = channel.targetIndex;
+      toPartition = channel.targetPartition;
+    } else {
+      toIndex = to.index;
+      toPartition = to.partition;
     }
     if (delayNanos < 0) {
       throw CausalityViolation.of(from.self.name, to.name, from.clockNanos + delayNanos, from.clockNanos,
           channel.lookaheadNanos, channel.name);
     }
-    if (to.partition == partition) {
+    if (toPartition == partition) {
       // the hot path: straight into the queue's pooled slots, no event object
-      queue.add(from.clockNanos + delayNanos, from.self.key, from.nextSeq++, to.index, from.self.index, channel, msg);
+      queue.add(from.clockNanos + delayNanos, from.selfKey, from.nextSeq++, toIndex, from.selfIndex, channel, msg);
     } else {
-      Event ev = new Event(from.clockNanos + delayNanos, from.self.key, from.nextSeq++, to.index, from.self.index,
+      Event ev = new Event(from.clockNanos + delayNanos, from.selfKey, from.nextSeq++, toIndex, from.selfIndex,
           channel, msg);
       if (!channel.crossPartition) {
         throw new IllegalStateException("entity " + from.self.name + " sent to " + to.name
             + " in another partition over a local channel; declare a Channel with a lookahead");
       }
-      outbox[to.partition].add(ev);
-      if (ev.timeNanos < outboxMinNanos[to.partition]) outboxMinNanos[to.partition] = ev.timeNanos;
+      outbox[toPartition].add(ev);
+      if (ev.timeNanos < outboxMinNanos[toPartition]) outboxMinNanos[toPartition] = ev.timeNanos;
       eventsSentRemote++;
     }
   }

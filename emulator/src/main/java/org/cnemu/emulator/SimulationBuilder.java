@@ -115,6 +115,8 @@ public final class SimulationBuilder {
   public Channel channel(EntityRef<?> source, EntityRef<?> target, String name, long lookaheadNanos) {
     Channel c = channel(source, name, lookaheadNanos);
     c.targetIndex = target.index;
+    c.target = target;
+    c.targetPartition = target.partition;
     return c;
   }
 

@@ -71,7 +71,7 @@ final class SteeringStats {
   void toSocket(int flow, long bytes, long sentAt, long at) {
     int i = h.slot(flow);
     if (i < 0 || bytes <= 0) return;
-    if (at >= h.warmup) sockOwd[i] = record(sockOwd[i], at - sentAt);
+    if (at >= h.warmup) record(i | SOCK, at - sentAt);
     Fifo q = inSocket[i];
     if (q == null) q = inSocket[i] = new Fifo();
     q.add(bytes, sentAt);
@@ -90,7 +90,7 @@ final class SteeringStats {
       if (q.bytes[head] > 0) break;
       long sentAt = q.sentAt[head];
       q.pop();
-      if (at >= h.warmup) owd[i] = record(owd[i], at - sentAt);
+      if (at >= h.warmup) record(i, at - sentAt);
     }
   }
 
@@ -129,13 +129,43 @@ final class SteeringStats {
   void latency(int flow, long nanos) {
     int i = h.slot(flow);
     if (i < 0) return;
-    owd[i] = record(owd[i], nanos);
+    record(i, nanos);
   }
 
-  private static Histogram record(Histogram x, long nanos) {
-    if (x == null) x = new Histogram(3);
-    x.recordValue(Math.max(0, nanos));
-    return x;
+  /** Marks a pending sample as one of {@link #sockOwd} (else {@link #owd}); slots are below 2^30. */
+  private static final int SOCK = 1 << 30;
+  private static final int PENDING = 64;
+  /**
+   * Latency samples not yet in their histograms: (slot, or slot | SOCK) and value, recorded in bulk
+   * by {@link #flush}. A record per delivered packet touches the histogram's object and counts, which
+   * with many hosts are cold each time; 64 at once touch them once. Histograms count, so the order of
+   * records does not matter and the results are the same. Allocated with the host's first sample.
+   */
+  private int[] pendingWhere;
+  private long[] pendingNanos;
+  private int pendingCount;
+
+  private void record(int where, long nanos) {
+    if (pendingWhere == null) {
+      pendingWhere = new int[PENDING];
+      pendingNanos = new long[PENDING];
+    }
+    pendingWhere[pendingCount] = where;
+    pendingNanos[pendingCount] = Math.max(0, nanos);
+    if (++pendingCount == PENDING) flush();
+  }
+
+  /** Records the pending samples into their histograms (before anything reads them). */
+  private void flush() {
+    for (int j = 0; j < pendingCount; j++) {
+      int w = pendingWhere[j];
+      Histogram[] hs = (w & SOCK) != 0 ? sockOwd : owd;
+      int i = w & ~SOCK;
+      Histogram x = hs[i];
+      if (x == null) x = hs[i] = new Histogram(3);
+      x.recordValue(pendingNanos[j]);
+    }
+    pendingCount = 0;
   }
 
   void count(String key, long n) {
@@ -144,6 +174,7 @@ final class SteeringStats {
 
   /** Flat, sorted key -> value pairs (results: hosts[].steering). */
   TreeMap<String, Long> snapshot() {
+    flush();
     TreeMap<String, Long> m = new TreeMap<>(counters);
     int[] mine = h.flows();
     for (int i = 0; i < mine.length; i++) {
