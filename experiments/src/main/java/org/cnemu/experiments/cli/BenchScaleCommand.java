@@ -5,6 +5,8 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -57,6 +59,10 @@ public final class BenchScaleCommand implements Callable<Integer> {
       description = "Delivered packets to aim for in every run; sets each run's virtual duration (default: ${DEFAULT-VALUE}).")
   long packets;
 
+  @Option(names = "--duration-us", defaultValue = "0",
+      description = "Virtual microseconds of every run instead of the duration --packets gives (0: from --packets).")
+  long durationMicros;
+
   @Option(names = "--repeat", defaultValue = "1",
       description = "Rounds over all sizes (alternating sizes); medians are reported (default: ${DEFAULT-VALUE}).")
   int repeat;
@@ -104,7 +110,8 @@ public final class BenchScaleCommand implements Callable<Integer> {
   }
 
   /** One measured run. */
-  record Point(int hosts, long durationNanos, long events, long delivered, double wallSeconds, double cpuSeconds) {
+  record Point(int hosts, long durationNanos, long events, long delivered, double wallSeconds, double cpuSeconds,
+      boolean balanced, long peakHeapBytes) {
     double wallNanosPerEvent() {
       return wallSeconds * 1e9 / events;
     }
@@ -119,6 +126,7 @@ public final class BenchScaleCommand implements Callable<Integer> {
     if (hosts.isEmpty() || hosts.stream().anyMatch(h -> h < 2)) {
       throw new ParameterException(spec.commandLine(), "--hosts: every size must be >= 2");
     }
+    if (durationMicros < 0) throw new ParameterException(spec.commandLine(), "--duration-us must be >= 0");
     if (packets < 1) throw new ParameterException(spec.commandLine(), "--packets must be >= 1");
     if (repeat < 1) throw new ParameterException(spec.commandLine(), "--repeat must be >= 1");
     if (partitions < 1) throw new ParameterException(spec.commandLine(), "--partitions must be >= 1");
@@ -135,26 +143,27 @@ public final class BenchScaleCommand implements Callable<Integer> {
 
     // JIT warm-up on the smallest size, a tenth of the traffic; not reported
     int smallest = hosts.stream().min(Integer::compare).orElseThrow();
-    Point warm = runOnce(loader, validator, models, smallest, Math.max(1, packets / 10), t);
+    Point warm = runOnce(loader, validator, models, smallest, Math.max(1, packets / 10), 0, t);
     if (warm == null) return ExitCodes.FAILURE;
 
     List<List<Point>> byHost = new ArrayList<>();
     for (int i = 0; i < hosts.size(); i++) byHost.add(new ArrayList<>());
     for (int r = 0; r < repeat; r++) {
       for (int i = 0; i < hosts.size(); i++) {
-        Point p = runOnce(loader, validator, models, hosts.get(i), packets, t);
+        Point p = runOnce(loader, validator, models, hosts.get(i), packets, durationMicros * 1000, t);
         if (p == null) return ExitCodes.FAILURE;
         byHost.get(i).add(p);
-        out.printf(Locale.ROOT, "  round %d, N = %d: %,d events, %,d delivered in %.2f s wall, %.2f s CPU: %.0f ns/event (CPU %.0f)%n",
+        out.printf(Locale.ROOT, "  round %d, N = %d: %,d events, %,d delivered in %.2f s wall, %.2f s CPU: %.0f ns/event (CPU %.0f);"
+            + " conservation %s, peak heap %,d MiB; load average %.1f%n",
             r + 1, p.hosts(), p.events(), p.delivered(), p.wallSeconds(), p.cpuSeconds(), p.wallNanosPerEvent(),
-            p.cpuNanosPerEvent());
+            p.cpuNanosPerEvent(), p.balanced() ? "balanced" : "NOT BALANCED", p.peakHeapBytes() >> 20, loadAverage());
         out.flush();
       }
     }
 
     out.printf(Locale.ROOT, "%n| N | virtual ms | events | delivered | wall s (simulation) | events / s | ns per event | vs N = %d"
-        + " | CPU ns per event | CPU vs N = %d |%n", hosts.get(0), hosts.get(0));
-    out.println("|---|---|---|---|---|---|---|---|---|---|");
+        + " | CPU ns per event | CPU vs N = %d | peak heap MiB |%n", hosts.get(0), hosts.get(0));
+    out.println("|---|---|---|---|---|---|---|---|---|---|---|");
     double baseWall = 0;
     double baseCpu = 0;
     for (int i = 0; i < hosts.size(); i++) {
@@ -167,21 +176,22 @@ public final class BenchScaleCommand implements Callable<Integer> {
         baseWall = nsWall;
         baseCpu = nsCpu;
       }
-      out.printf(Locale.ROOT, "| %,d | %.3f | %,d | %,d | %.2f | %.2f M | %.0f | %.2fx | %.0f | %.2fx |%n", any.hosts(),
+      long peak = ps.stream().mapToLong(Point::peakHeapBytes).max().orElse(0);
+      out.printf(Locale.ROOT, "| %,d | %.3f | %,d | %,d | %.2f | %.2f M | %.0f | %.2fx | %.0f | %.2fx | %,d |%n", any.hosts(),
           any.durationNanos() / 1e6, any.events(), any.delivered(), wall, any.events() / wall / 1e6, nsWall,
-          nsWall / baseWall, nsCpu, nsCpu / baseCpu);
+          nsWall / baseWall, nsCpu, nsCpu / baseCpu, peak >> 20);
     }
-    out.printf(Locale.ROOT, "(medians of %d; wall and CPU time of the simulation alone; CPU = this thread's%s; load average %.1f"
-        + " at the end)%n", repeat, partitions == 1 ? "" : ", which with several partitions leaves out the others",
-        loadAverage());
+    out.printf(Locale.ROOT, "(medians of %d; wall and CPU time of the simulation alone; CPU = this thread's%s; peak heap ="
+        + " the largest sum of the heap pools' peaks over a size's runs, model build included; load average %.1f at the end)%n",
+        repeat, partitions == 1 ? "" : ", which with several partitions leaves out the others", loadAverage());
     out.flush();
     return ExitCodes.OK;
   }
 
   /** Builds and runs one size; null (after printing why) if the generated experiment or the run failed. */
   private Point runOnce(ExperimentLoader loader, ExperimentValidator validator, ModelRegistry models, int n,
-      long packetsWanted, int threadCount) {
-    long duration = durationNanos(n, packetsWanted);
+      long packetsWanted, long fixedDurationNanos, int threadCount) {
+    long duration = fixedDurationNanos > 0 ? fixedDurationNanos : durationNanos(n, packetsWanted);
     Config resolved = experiment(n, duration, partitions).withFallback(loader.reference()).resolve();
     List<ConfigProblem> problems = validator.validate(resolved, "bench scale (N = " + n + ")");
     if (!problems.isEmpty()) {
@@ -190,6 +200,10 @@ public final class BenchScaleCommand implements Callable<Integer> {
     }
     Config experiment = resolved.getConfig("experiment");
     EngineSettings s = EngineSettings.from(experiment);
+    System.gc(); // the previous size's model is garbage: start each size's peak from its own heap
+    List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
+        .filter(m -> m.getType() == MemoryType.HEAP).toList();
+    heap.forEach(MemoryPoolMXBean::resetPeakUsage);
     ModelProvider provider = models.get(s.model());
     SimulationBuilder builder = new SimulationBuilder(s.seed(), 0, s.partitions(), s.placement());
     BuiltModel model = provider.build(experiment, builder);
@@ -205,8 +219,11 @@ public final class BenchScaleCommand implements Callable<Integer> {
     }
     double wall = (System.nanoTime() - t0) / 1e9;
     double cpuSeconds = (cpu.getCurrentThreadCpuTime() - c0) / 1e9;
-    long delivered = BenchStarCommand.delivered(model.results(r));
-    return new Point(n, duration, r.events(), delivered, wall, cpuSeconds);
+    long peakHeap = heap.stream().mapToLong(m -> m.getPeakUsage().getUsed()).sum();
+    Map<String, Object> results = model.results(r);
+    long delivered = BenchStarCommand.delivered(results);
+    boolean balanced = results.get("conservation") instanceof Map<?, ?> c && Boolean.TRUE.equals(c.get("balanced"));
+    return new Point(n, duration, r.events(), delivered, wall, cpuSeconds, balanced, peakHeap);
   }
 
   private static double median(double[] xs) {

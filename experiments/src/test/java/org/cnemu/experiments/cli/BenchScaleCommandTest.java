@@ -69,6 +69,17 @@ class BenchScaleCommandTest {
       assertTrue(delivered > 2_400 && delivered < 3_600, "delivered " + delivered + " of ~3,000:\n" + r.out());
     }
     assertTrue(r.out().contains("ns per event"), r.out());
+    // every run checks packet conservation and reports its peak heap (a positive MiB count)
+    assertEquals(2, r.out().lines().filter(l -> l.contains("conservation balanced")).count(), r.out());
+    for (String[] row : rows) assertTrue(Long.parseLong(row[11].trim().replace(",", "")) > 0, r.out());
+  }
+
+  @Test
+  void aFixedDurationOverridesThePacketCount() {
+    Run r = cli("bench", "scale", "--hosts", "4", "--packets", "3000", "--duration-us", "200");
+    assertEquals(ExitCodes.OK, r.code(), r.err());
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("| 4 | 0.200 |")), r.out());
+    assertEquals(ExitCodes.BAD_INPUT, cli("bench", "scale", "--duration-us", "-1").code());
   }
 
   @Test

@@ -43,6 +43,10 @@ final class SteeringStats {
     owd = new Histogram[flows];
     sockOwd = new Histogram[flows];
     inSocket = new Fifo[flows];
+    owdRaw = new long[flows][];
+    sockOwdRaw = new long[flows][];
+    owdRawCount = new int[flows];
+    sockOwdRawCount = new int[flows];
   }
 
   void ranStage(int cpu, Packet s, long now) {
@@ -132,40 +136,68 @@ final class SteeringStats {
     record(i, nanos);
   }
 
-  /** Marks a pending sample as one of {@link #sockOwd} (else {@link #owd}); slots are below 2^30. */
+  /** Marks a sample as one of {@link #sockOwd} (else {@link #owd}); slots are below 2^30. */
   private static final int SOCK = 1 << 30;
-  private static final int PENDING = 64;
+  /** Raw samples a flow keeps before it needs a histogram (8 KiB): a short flow never allocates one. */
+  private static final int RAW_MAX = 1024;
   /**
-   * Latency samples not yet in their histograms: (slot, or slot | SOCK) and value, recorded in bulk
-   * by {@link #flush}. A record per delivered packet touches the histogram's object and counts, which
-   * with many hosts are cold each time; 64 at once touch them once. Histograms count, so the order of
-   * records does not matter and the results are the same. Allocated with the host's first sample.
+   * Latency samples not yet in a histogram, per flow slot (owd, sockOwd): recorded in bulk when
+   * {@link #RAW_MAX} have gathered, or read at the end through a shared scratch histogram. A record
+   * per delivered packet into a per-flow HdrHistogram touches its object and counts, which with many
+   * hosts are cold each time, and a histogram of 3 digits over microseconds is ~70 KB of counts per
+   * flow (over 1 GB for 10,000 short flows). Histograms count, so neither the order nor the grouping
+   * of records changes a percentile.
    */
-  private int[] pendingWhere;
-  private long[] pendingNanos;
-  private int pendingCount;
+  private final long[][] owdRaw;
+  private final long[][] sockOwdRaw;
+  private final int[] owdRawCount;
+  private final int[] sockOwdRawCount;
+  /** One histogram shared by the flows that never needed their own (reset per use; results only). */
+  private static final ThreadLocal<Histogram> SCRATCH = ThreadLocal.withInitial(() -> new Histogram(3));
 
   private void record(int where, long nanos) {
-    if (pendingWhere == null) {
-      pendingWhere = new int[PENDING];
-      pendingNanos = new long[PENDING];
+    boolean sock = (where & SOCK) != 0;
+    int i = where & ~SOCK;
+    long[][] raws = sock ? sockOwdRaw : owdRaw;
+    int[] counts = sock ? sockOwdRawCount : owdRawCount;
+    long[] raw = raws[i];
+    int n = counts[i];
+    if (raw == null) {
+      raw = raws[i] = new long[16];
+    } else if (n == raw.length) {
+      if (n < RAW_MAX) {
+        raw = raws[i] = java.util.Arrays.copyOf(raw, n * 2);
+      } else {
+        Histogram[] hs = sock ? sockOwd : owd;
+        Histogram x = hs[i];
+        if (x == null) x = hs[i] = new Histogram(3);
+        for (int j = 0; j < n; j++) x.recordValue(raw[j]);
+        n = 0;
+      }
     }
-    pendingWhere[pendingCount] = where;
-    pendingNanos[pendingCount] = Math.max(0, nanos);
-    if (++pendingCount == PENDING) flush();
+    raw[n] = Math.max(0, nanos);
+    counts[i] = n + 1;
   }
 
-  /** Records the pending samples into their histograms (before anything reads them). */
-  private void flush() {
-    for (int j = 0; j < pendingCount; j++) {
-      int w = pendingWhere[j];
-      Histogram[] hs = (w & SOCK) != 0 ? sockOwd : owd;
-      int i = w & ~SOCK;
-      Histogram x = hs[i];
-      if (x == null) x = hs[i] = new Histogram(3);
-      x.recordValue(pendingNanos[j]);
+  /**
+   * Flow slot {@code i}'s histogram of one kind with every sample in it, or null if it has none: its
+   * own (raw samples flushed in), or the scratch histogram holding its raw samples.
+   */
+  private Histogram histogram(int i, boolean sock) {
+    Histogram x = (sock ? sockOwd : owd)[i];
+    long[] raw = (sock ? sockOwdRaw : owdRaw)[i];
+    int[] counts = sock ? sockOwdRawCount : owdRawCount;
+    int n = counts[i];
+    if (x == null) {
+      if (n == 0) return null;
+      x = SCRATCH.get();
+      x.reset();
+      for (int j = 0; j < n; j++) x.recordValue(raw[j]);
+      return x;
     }
-    pendingCount = 0;
+    for (int j = 0; j < n; j++) x.recordValue(raw[j]);
+    counts[i] = 0;
+    return x;
   }
 
   void count(String key, long n) {
@@ -174,20 +206,19 @@ final class SteeringStats {
 
   /** Flat, sorted key -> value pairs (results: hosts[].steering). */
   TreeMap<String, Long> snapshot() {
-    flush();
     TreeMap<String, Long> m = new TreeMap<>(counters);
     int[] mine = h.flows();
     for (int i = 0; i < mine.length; i++) {
       Spec.FlowSpec f = h.spec.flows.get(mine[i]);
       if (rxCores[i] != 0) m.put("rx_cores." + f.id(), (long) Long.bitCount(rxCores[i]));
-      Histogram x = owd[i];
+      Histogram x = histogram(i, false);
       if (x != null && x.getTotalCount() > 0) {
         m.put("owd_p50_ns." + f.id(), x.getValueAtPercentile(50));
         m.put("owd_p99_ns." + f.id(), x.getValueAtPercentile(99));
         m.put("owd_p999_ns." + f.id(), x.getValueAtPercentile(99.9));
         m.put("owd_count." + f.id(), x.getTotalCount());
       }
-      Histogram y = sockOwd[i];
+      Histogram y = histogram(i, true);
       if (y != null && y.getTotalCount() > 0) {
         m.put("owd_sock_p50_ns." + f.id(), y.getValueAtPercentile(50));
         m.put("owd_sock_p99_ns." + f.id(), y.getValueAtPercentile(99));
