@@ -2,13 +2,14 @@
 # bench/ns3-vs-cnemu.sh: cnemu and ns-3 3.37 side by side on the same star scenario.
 #
 # N hosts around one central node, 40 Gbps links with 1 us delay, every host sends a saturating UDP
-# flow (1472 B payload, 10 Gbps offered) to the next host, 10 ms of virtual time. For each N the
+# flow (1472 B payload, 10 Gbps offered) to the next host, 10 ms of virtual time (--ms). For each N the
 # script runs ns-3 and cnemu alternately REPEAT times in the same run and reports, per simulator, the
 # median of delivered packets per wall second of the whole process (start-up included: what a user
 # waits for), and the ratio cnemu / ns-3.
 #
 #   bench/ns3-vs-cnemu.sh                 # N = 8 and 64, 3 alternating pairs each
 #   HOSTS="8" REPEAT=5 bench/ns3-vs-cnemu.sh
+#   HOSTS=64 REPEAT=1 bench/ns3-vs-cnemu.sh --ms 100   # steady state: 100 ms of virtual time on both sides
 #   DAEMON=1 bench/ns3-vs-cnemu.sh        # triples: ns-3, cnemu in a fresh JVM, cnemu through the daemon
 #
 # Environment:
@@ -30,12 +31,25 @@
 #   NO_INSTALL=1   do not apt-get install libns3-dev (fail if it is missing)
 set -euo pipefail
 
+# Virtual milliseconds per run (both simulators); cnemu gets it as --set experiment.duration=<MS>ms.
+MS=10
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --ms) [ $# -ge 2 ] || { echo "--ms needs a value" >&2; exit 2; }; MS="$2"; shift 2 ;;
+    --ms=*) MS="${1#--ms=}"; shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
+    *) echo "unknown argument: $1 (only --ms MS)" >&2; exit 2 ;;
+  esac
+done
+[[ "$MS" =~ ^[0-9]+$ ]] && [ "$MS" -gt 0 ] || { echo "--ms: a whole number of milliseconds > 0, not '$MS'" >&2; exit 2; }
+
 ROOT="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HOSTS="${HOSTS:-8 64}"
 REPEAT="${REPEAT:-3}"
 WORK="${WORK:-/tmp/cnemu-ns3-bench}"
 CNEMU="${CNEMU:-$ROOT/bin/cnemu}"
 CNEMU_ARGS="${CNEMU_ARGS:---quiet --no-report}"
+[ "$MS" = 10 ] || CNEMU_ARGS="$CNEMU_ARGS --set experiment.duration=${MS}ms"
 mkdir -p "$WORK"
 
 # ---- ns-3: Debian's libns3-dev (3.37) and the scenario binary
@@ -88,7 +102,7 @@ cpu() { awk '{ if ($1 == "-") print "-"; else printf "%.2f", $1 + $2 }' "$WORK/c
 run_ns3() {
   local n=$1 t0 t1 out
   t0=$(now)
-  out="$(timed "$NS3_BIN" --hosts="$n" --ms=10)"
+  out="$(timed "$NS3_BIN" --hosts="$n" --ms="$MS")"
   t1=$(now)
   echo "$out" | sed -n 's/.*delivered_packets=\([0-9]*\).*/\1/p' | tr '\n' ' '
   echo "$t0 $t1 $(cpu)" | awk '{printf "%.3f %s\n", $2 - $1, $3}'
@@ -121,7 +135,7 @@ run_cnemu() {
 
 median() { sort -g | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else printf "%.6g\n", (a[NR/2]+a[NR/2+1])/2 }'; }
 
-echo "# cnemu vs ns-3 3.37, star of N hosts, 10 ms virtual, $REPEAT alternating pairs per N, medians; $(date -u +%FT%TZ), $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# cnemu vs ns-3 3.37, star of N hosts, $MS ms virtual, $REPEAT alternating pairs per N, medians; $(date -u +%FT%TZ), $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# cnemu: $CNEMU run ... $CNEMU_ARGS${DAEMON:+ (DAEMON=$DAEMON: fresh JVM and daemon)} ${JAVA_OPTS:+(JAVA_OPTS=$JAVA_OPTS)} ${CNEMU_FAST_START:+(CNEMU_FAST_START=$CNEMU_FAST_START)} ${CNEMU_CDS:+(CNEMU_CDS=$CNEMU_CDS)}"
 printf "%-4s %-6s %9s %8s %8s %12s %12s   %s\n" N sim packets wall_s cpu_s pkts/wall_s pkts/cpu_s "runs (packets/wall s/cpu s)"
 for n in $HOSTS; do
