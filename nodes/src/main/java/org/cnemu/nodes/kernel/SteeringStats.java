@@ -138,11 +138,14 @@ final class SteeringStats {
 
   /** Marks a sample as one of {@link #sockOwd} (else {@link #owd}); slots are below 2^30. */
   private static final int SOCK = 1 << 30;
-  /** Raw samples a flow keeps before it needs a histogram (8 KiB): a short flow never allocates one. */
-  private static final int RAW_MAX = 1024;
+  /**
+   * Raw samples a flow keeps before it needs a histogram (8 KiB): a short flow never allocates one.
+   * Not final only so that a test can force the spill into histograms; results do not depend on it.
+   */
+  static int rawMax = 1024;
   /**
    * Latency samples not yet in a histogram, per flow slot (owd, sockOwd): recorded in bulk when
-   * {@link #RAW_MAX} have gathered, or read at the end through a shared scratch histogram. A record
+   * {@link #rawMax} have gathered, or read at the end through a shared scratch histogram. A record
    * per delivered packet into a per-flow HdrHistogram touches its object and counts, which with many
    * hosts are cold each time, and a histogram of 3 digits over microseconds is ~70 KB of counts per
    * flow (over 1 GB for 10,000 short flows). Histograms count, so neither the order nor the grouping
@@ -165,7 +168,7 @@ final class SteeringStats {
     if (raw == null) {
       raw = raws[i] = new long[16];
     } else if (n == raw.length) {
-      if (n < RAW_MAX) {
+      if (n < rawMax) {
         raw = raws[i] = java.util.Arrays.copyOf(raw, n * 2);
       } else {
         Histogram[] hs = sock ? sockOwd : owd;
