@@ -77,7 +77,7 @@ public final class FarmedJobs implements JobExecutor {
     List<FarmDriver.Job> farmJobs = new ArrayList<>();
     for (Plan.Job j : jobs) {
       byId.put(j.index(), j);
-      farmJobs.add(new FarmDriver.Job(j.index(), slots(plan.point(j).settings()), spec(plan, j)));
+      farmJobs.add(new FarmDriver.Job(j.index(), slots(plan.point(j).settings()), spec(plan, j, options.threads())));
     }
     JobFarm farm;
     try {
@@ -167,7 +167,7 @@ public final class FarmedJobs implements JobExecutor {
   }
 
   /** What a node needs to run the job: the point's resolved experiment as HOCON, its run, seed and folder name. */
-  private String spec(Plan plan, Plan.Job job) {
+  static String spec(Plan plan, Plan.Job job, Integer threads) {
     Config file = plan.point(job).experiment().atKey("experiment");
     Config pekko = plan.group(job).pekkoOverrides();
     if (pekko != null && !pekko.isEmpty()) file = file.withFallback(pekko);
@@ -176,7 +176,7 @@ public final class FarmedJobs implements JobExecutor {
     n.put("run", job.run());
     n.put("seed", job.seed());
     n.put("out_dir", job.dir().toString());
-    if (options.threads() != null) n.put("threads", options.threads());
+    if (threads != null) n.put("threads", threads);
     return n.toString();
   }
 
