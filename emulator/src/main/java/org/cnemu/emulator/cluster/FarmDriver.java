@@ -139,6 +139,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   private final Map<String, Node> nodes = new TreeMap<>();
   private final Set<ActorRef<FarmWorker.Command>> asked = new HashSet<>();
   private final Set<String> lost = new HashSet<>();
+  private final ActorRef<Receptionist.Listing> listings;
   private boolean started;
   private long waitingSinceNanos = System.nanoTime();
 
@@ -147,8 +148,8 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     super(ctx);
     this.settings = settings;
     this.events = events;
-    ActorRef<Receptionist.Listing> adapter = ctx.messageAdapter(Receptionist.Listing.class, Listing::new);
-    ctx.getSystem().receptionist().tell(Receptionist.subscribe(FarmWorker.KEY, adapter));
+    listings = ctx.messageAdapter(Receptionist.Listing.class, Listing::new);
+    ctx.getSystem().receptionist().tell(Receptionist.subscribe(FarmWorker.KEY, listings));
     ActorRef<ClusterEvent.UnreachableMember> un = ctx.messageAdapter(ClusterEvent.UnreachableMember.class,
         e -> new NodeGone(e.member().address().toString(), "unreachable"));
     Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(un, ClusterEvent.UnreachableMember.class));
@@ -332,6 +333,9 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   }
 
   private Behavior<Command> onTick() {
+    // Ask for the nodes as well as subscribing: a node that joins mid-plan must get jobs even if an
+    // update of the subscription is late or lost (seen with every message serialized, as in tests).
+    if (!queue.isEmpty()) getContext().getSystem().receptionist().tell(Receptionist.find(FarmWorker.KEY, listings));
     boolean waiting = !queue.isEmpty() && (!started || nodes.isEmpty());
     if (!waiting) {
       waitingSinceNanos = System.nanoTime();

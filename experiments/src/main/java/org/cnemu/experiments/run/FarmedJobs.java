@@ -95,6 +95,7 @@ public final class FarmedJobs implements JobExecutor {
         });
     List<Future<?>> written = new ArrayList<>();
     try (farm) {
+      Map<Integer, Long> dispatchedAtNanos = new HashMap<>();
       farm.submit(farmJobs);
       int left = jobs.size();
       boolean cancelSent = false;
@@ -116,6 +117,7 @@ public final class FarmedJobs implements JobExecutor {
         if (e instanceof FarmDriver.NodeUp up) {
           sink.note("cluster node " + up.node() + " takes jobs (" + up.slots() + " at once)");
         } else if (e instanceof FarmDriver.Dispatched d) {
+          if (TRACE) dispatchedAtNanos.put(d.job(), System.nanoTime());
           sink.started(byId.get(d.job()), d.node());
         } else if (e instanceof FarmDriver.NodeLost l) {
           lostNodes.add(l.node());
@@ -129,6 +131,7 @@ public final class FarmedJobs implements JobExecutor {
           if (d.result() != null) jobsByNode.merge(d.node(), 1, Integer::sum);
           Finished f = d.result() != null ? Finished.results(new String(d.result(), StandardCharsets.UTF_8))
               : Finished.error(cancel.get() ? PlanRunner.CANCELLED : d.error());
+          if (TRACE && d.result() != null && dispatchedAtNanos.containsKey(d.job())) trace(d, dispatchedAtNanos);
           written.add(writers.submit(() -> {
             sink.finished(job, f);
             return null;
@@ -154,6 +157,21 @@ public final class FarmedJobs implements JobExecutor {
     } finally {
       writers.shutdownNow();
     }
+  }
+
+  /** -Dcnemu.trace=true: each farmed job's round trip against its run's own wall time, for benchmarks. */
+  private static final boolean TRACE = Boolean.getBoolean("cnemu.trace");
+
+  private static void trace(FarmDriver.Done d, Map<Integer, Long> dispatchedAtNanos) {
+    double roundTripMs = (System.nanoTime() - dispatchedAtNanos.get(d.job())) / 1e6;
+    double runMs = 0;
+    try {
+      runMs = JsonFiles.MAPPER.readTree(d.result()).path("wall").path("seconds").asDouble() * 1e3;
+    } catch (IOException ignored) {
+      // the runner reports a malformed result; the trace line then shows the whole round trip
+    }
+    System.err.printf(java.util.Locale.ROOT, "TRACE farm job %d round trip %.1f ms, run %.1f ms, %d bytes%n", d.job(),
+        roundTripMs, runMs, d.result().length);
   }
 
   /**

@@ -39,11 +39,16 @@ class FarmedPlanTest {
 
   /** A 12-job sweep (3 points x 4 runs) of one-partition PHOLD runs of {@code duration} each. */
   private Path sweep(String name, String duration) throws IOException {
+    return sweep(name, duration, 4);
+  }
+
+  /** A sweep of 3 points x {@code runs} one-partition PHOLD runs of {@code duration} each. */
+  private Path sweep(String name, String duration, int runs) throws IOException {
     return Files.writeString(tmp.resolve(name + ".conf"), String.join("\n",
         "experiment {",
         "  name = " + name,
         "  seed = 11",
-        "  runs = 4",
+        "  runs = " + runs,
         "  duration = " + duration,
         "  model = phold",
         "  phold { lps = 8, population = 2 }",
@@ -169,7 +174,7 @@ class FarmedPlanTest {
     CompletableFuture<ClusterRunTest.Outcome> run = CompletableFuture.supplyAsync(() -> ClusterRunTest.cnemu("run",
         file.toString(), "--out", tmp.resolve("killed").toString(), "--cluster", "127.0.0.1:" + seedPort,
         "--nodes", "2", "--no-report"));
-    awaitLine(victim, "farm: running job", 60);
+    awaitLine(victim, "farm: running job", 120);
     victim.process.destroyForcibly(); // kill -9: its running jobs never report
     ClusterRunTest.Outcome o = run.get(180, TimeUnit.SECONDS);
     assertEquals(0, o.code(), o.out() + o.err());
@@ -191,29 +196,22 @@ class FarmedPlanTest {
 
   @Test
   void lateJoinerTakesJobs() throws Exception {
-    // One job at a time on the seed, so the plan is still going when the late worker is up (its JVM start
-    // takes seconds on a loaded machine); a plan that ends first is retried once with longer jobs.
-    StringBuilder tries = new StringBuilder();
-    for (String duration : List.of("5ms", "40ms")) {
-      int seedPort = ClusterRunTest.freePort();
-      ClusterRunTest.Node seed = start("seed", seedPort, seedPort, "--job-slots", "1");
-      Path file = sweep("late" + duration, duration);
-      String out = tmp.resolve("late-" + duration).toString();
-      CompletableFuture<ClusterRunTest.Outcome> run = CompletableFuture.supplyAsync(() -> ClusterRunTest.cnemu("run",
-          file.toString(), "--out", out, "--cluster", "127.0.0.1:" + seedPort, "--no-report", "-q"));
-      awaitLine(seed, "farm: running job", 60);
-      ClusterRunTest.Node late = start("worker", ClusterRunTest.freePort(), seedPort);
-      boolean upMidPlan = !run.isDone();
-      ClusterRunTest.Outcome o = run.get(300, TimeUnit.SECONDS);
-      assertEquals(0, o.code(), o.err());
-      assertEquals(12, jobsRun(seed) + jobsRun(late), "every job ran once");
-      if (upMidPlan && jobsRun(late) > 0) return;
-      tries.append("\n").append(duration).append(": up mid-plan ").append(upMidPlan).append(", driver:\n").append(o.err())
-          .append("\nlate worker:\n").append(late.output());
-      seed.process.destroyForcibly();
-      late.process.destroyForcibly();
-    }
-    throw new AssertionError("the late worker took no job of a plan still running when it was up" + tries);
+    // One job at a time on the seed (24 jobs of 0.5-2 s), so that jobs are still queued when the late
+    // worker is up (its JVM start takes seconds, more on a loaded machine).
+    int seedPort = ClusterRunTest.freePort();
+    ClusterRunTest.Node seed = start("seed", seedPort, seedPort, "--job-slots", "1");
+    Path file = sweep("late", "40ms", 8);
+    CompletableFuture<ClusterRunTest.Outcome> run = CompletableFuture.supplyAsync(() -> ClusterRunTest.cnemu("run",
+        file.toString(), "--out", tmp.resolve("late").toString(), "--cluster", "127.0.0.1:" + seedPort, "--no-report"));
+    awaitLine(seed, "farm: running job", 120);
+    ClusterRunTest.Node late = start("worker", ClusterRunTest.freePort(), seedPort);
+    int seedJobsBefore = jobsRun(seed);
+    ClusterRunTest.Outcome o = run.get(300, TimeUnit.SECONDS);
+    assertEquals(0, o.code(), o.err());
+    assertTrue(seedJobsBefore >= 1 && seedJobsBefore < 24, "the worker was not late: " + seedJobsBefore);
+    assertTrue(jobsRun(late) > 0, "the late worker took no job:\n" + late.output() + "\ndriver:\n" + o.err());
+    assertTrue(o.err().contains("cluster node " + late.address + " takes jobs (2 at once)"), o.err());
+    assertEquals(24, jobsRun(seed) + jobsRun(late), "every job ran once");
   }
 
   @Test
@@ -229,7 +227,7 @@ class FarmedPlanTest {
         ClusterRunTest.key().toString(), "--no-report", "-q").redirectErrorStream(true).start();
     others.add(driver);
     drain(driver, new ArrayList<>());
-    awaitLine(seed, "farm: running job", 60);
+    awaitLine(seed, "farm: running job", 120);
     driver.destroyForcibly();
     long killedAt = System.nanoTime();
     awaitLine(seed, "farm: abandoned jobs", 30);
