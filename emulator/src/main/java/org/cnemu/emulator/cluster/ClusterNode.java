@@ -61,14 +61,26 @@ public final class ClusterNode {
    */
   public static ActorSystem<Void> serve(HostPort bind, HostPort seed, int threads, ClusterSecurity security,
       java.util.function.Consumer<String> log) {
+    return serve(bind, seed, threads, security, null, 0, log);
+  }
+
+  /**
+   * As {@link #serve(HostPort, HostPort, int, ClusterSecurity, java.util.function.Consumer)}, and the node
+   * also runs whole jobs of farmed plans ({@link FarmWorker}) with {@code jobs}, up to {@code jobSlots} at once.
+   *
+   * @param jobs runs a farmed job here; null: this node hosts partitions only
+   */
+  public static ActorSystem<Void> serve(HostPort bind, HostPort seed, int threads, ClusterSecurity security,
+      FarmWorker.Runner jobs, int jobSlots, java.util.function.Consumer<String> log) {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
       ctx.spawn(NodeAgent.create(security, log), "node-agent");
+      if (jobs != null) ctx.spawn(FarmWorker.create(jobs, jobSlots, log), "farm-worker");
       return Behaviors.empty();
     }), "cnemu", config(bind, seed, threads, security));
     // Runs deal partitions only to members that are Up: say when this node becomes one.
     if (log != null) {
       org.apache.pekko.cluster.Cluster.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
-          .registerOnMemberUp(() -> log.accept("member up: " + system.address() + " takes part in runs started from now"));
+          .registerOnMemberUp(() -> log.accept("member up: " + system.address() + " takes part in runs and plans started from now"));
     }
     return system;
   }

@@ -102,7 +102,8 @@ public final class BenchStarCommand implements Callable<Integer> {
         double rate = delivered / wall;
         if (r > 0) warm.add(rate);
         out.printf(Locale.ROOT, "  %-5s delivered %d packets, %d events in %.3f s: %.0f packets/s%n",
-            r == 0 ? "cold" : "warm", delivered, ro.result().events(), wall, rate);
+            r == 0 ? "cold" : "warm", delivered, ((Number) ((Map<?, ?>) ro.document().get("engine")).get("events"))
+                .longValue(), wall, rate);
       }
       warm.sort(null);
       out.printf(Locale.ROOT, "median warm: %.0f delivered packets per wall second%n", warm.get(warm.size() / 2));

@@ -9,13 +9,17 @@ import org.cnemu.emulator.cluster.ClusterKey;
 import org.cnemu.emulator.cluster.ClusterNode;
 import org.cnemu.emulator.cluster.ClusterSecurity;
 import org.cnemu.experiments.ExitCodes;
+import org.cnemu.experiments.run.FarmedJobs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code cnemu cluster init|seed|worker}: the cluster key, and long-lived nodes that host partitions of runs started elsewhere. */
+/**
+ * {@code cnemu cluster init|seed|worker}: the cluster key, and long-lived nodes that host partitions of
+ * runs and whole jobs of plans started elsewhere.
+ */
 @Command(name = "cluster", mixinStandardHelpOptions = true,
     description = {"Start a cnemu cluster node (see docs/cluster.md).",
         "Once: cnemu cluster init, and copy the key folder to every lab machine. Then start one seed, then "
@@ -73,7 +77,9 @@ public final class ClusterCommand extends CommandGroup {
     }
   }
 
-  static int serve(CommandSpec spec, String bind, String seed, int threads, String role, SecurityOptions options) {
+  static int serve(CommandSpec spec, String bind, String seed, NodeOptions node, String role) {
+    int threads = node.threads;
+    SecurityOptions options = node.security;
     ClusterNode.HostPort b;
     ClusterNode.HostPort s;
     try {
@@ -83,18 +89,20 @@ public final class ClusterCommand extends CommandGroup {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     if (threads < 0) throw new ParameterException(spec.commandLine(), "--threads must be >= 0");
+    if (node.jobSlots < 0) throw new ParameterException(spec.commandLine(), "--job-slots must be >= 0");
     int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    int slots = node.jobSlots > 0 ? node.jobSlots : Runtime.getRuntime().availableProcessors();
     // A seed has nobody to check against; a worker checks the seed before it joins.
     ClusterSecurity security = options.resolve(spec, role.equals("seed") ? null : s);
     if (security == null) return ExitCodes.BAD_INPUT;
     PrintWriter out = spec.commandLine().getOut();
-    ActorSystem<Void> system = ClusterNode.serve(b, s, t, security, line -> {
+    ActorSystem<Void> system = ClusterNode.serve(b, s, t, security, FarmedJobs.nodeRunner(), slots, line -> {
       out.println(line);
       out.flush();
     });
     Runtime.getRuntime().addShutdownHook(new Thread(system::terminate, "cnemu-cluster-stop"));
-    out.printf("cnemu %s listening at %s (seed %s, %d threads, %s); Ctrl-C to stop%n", role, system.address(),
-        s.host() + ":" + s.port(), t, security.describe());
+    out.printf("cnemu %s listening at %s (seed %s, %d threads, %d job slots, %s); Ctrl-C to stop%n", role,
+        system.address(), s.host() + ":" + s.port(), t, slots, security.describe());
     out.flush();
     try {
       system.getWhenTerminated().toCompletableFuture().get();
@@ -111,6 +119,11 @@ public final class ClusterCommand extends CommandGroup {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
         description = "Dispatcher threads for this node's partitions; 0 = one per processor.")
     int threads;
+
+    @Option(names = "--job-slots", paramLabel = "N", defaultValue = "0",
+        description = "Jobs of farmed plans this node runs at once (a one-partition job takes one slot); "
+            + "0 = one per processor.")
+    int jobSlots;
 
     @picocli.CommandLine.Mixin
     SecurityOptions security;
@@ -163,7 +176,7 @@ public final class ClusterCommand extends CommandGroup {
 
     @Override
     public Integer call() {
-      return serve(spec, bind, bind, node.threads, "seed", node.security);
+      return serve(spec, bind, bind, node, "seed");
     }
   }
 
@@ -184,7 +197,7 @@ public final class ClusterCommand extends CommandGroup {
 
     @Override
     public Integer call() {
-      return serve(spec, bind, seed, node.threads, "worker", node.security);
+      return serve(spec, bind, seed, node, "worker");
     }
   }
 }

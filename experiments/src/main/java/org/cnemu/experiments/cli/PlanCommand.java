@@ -65,7 +65,16 @@ final class PlanCommand {
     Invocation.PathView view = invocation.view(outputDir(e, o));
     Plan plan = Plan.of(e, view.actual());
     Plan.Group g = plan.groups().get(0);
-    int jobs = cluster != null || live != null ? 1
+    if (cluster != null && cluster.mode() == null) {
+      cluster = new PlanRunner.ClusterTarget(cluster.seed(), cluster.bind(), cluster.nodes(), cluster.hostPartitions(),
+          cluster.security(), PlanRunner.ClusterMode.defaultFor(plan));
+    }
+    boolean farmed = cluster != null && cluster.mode() == PlanRunner.ClusterMode.JOBS;
+    if (farmed && live != null) {
+      throw new ParameterException(cl, "--prometheus serves the runs of this JVM, and a farmed plan runs on the "
+          + "cluster's nodes: add --cluster-mode partitions, or leave out --prometheus");
+    }
+    int jobs = (cluster != null && !farmed) || live != null ? 1
         : o.jobs != null ? o.jobs : PlanRunner.defaultJobs(plan, o.threads);
     PlanRunner.Options options = new PlanRunner.Options(jobs, o.threads, !o.noReport, cluster, live,
         view.shown().toString());
@@ -105,6 +114,11 @@ final class PlanCommand {
         }
 
         @Override
+        public void note(String message) {
+          if (progress != null) progress.println(stderr, message);
+        }
+
+        @Override
         public void warning(String message) {
           if (progress != null) progress.println(stderr, "warning: " + message);
           else {
@@ -122,6 +136,18 @@ final class PlanCommand {
       if (progress != null) progress.close();
     }
     PlanRunner.GroupOutcome go = outcome.groups().get(0);
+    if (!outcome.lostNodes().isEmpty()) {
+      // said even with --quiet: a plan that completed despite a lost node should say which one it lost
+      stderr.println("cluster: lost " + String.join(", ", outcome.lostNodes()) + " mid-plan; every job of it that had"
+          + " not finished ran again on another node");
+      stderr.flush();
+    }
+    if (!quiet && !outcome.jobsByNode().isEmpty()) {
+      List<String> per = new ArrayList<>();
+      outcome.jobsByNode().forEach((node, n) -> per.add(node + ": " + n));
+      stdout.println("cluster: " + outcome.jobsByNode().values().stream().mapToInt(Integer::intValue).sum()
+          + " jobs on " + per.size() + " node" + (per.size() == 1 ? "" : "s") + " (" + String.join(", ", per) + ")");
+    }
     if (!quiet) {
       if (plan.jobs().size() == 1 && go.complete()) {
         stdout.println();
@@ -159,7 +185,11 @@ final class PlanCommand {
   private static String header(Plan.Group g, LoadedExperiment e, PlanRunner.Options o, Plan plan) {
     EngineSettings s = g.settings();
     String duration = e.experiment().getString("duration");
-    String jobs = o.jobs() > 1 ? ", " + o.jobs() + " jobs at once" : "";
+    PlanRunner.ClusterTarget c = o.cluster();
+    String jobs = c != null && c.mode() == PlanRunner.ClusterMode.JOBS
+        ? ", jobs farmed to the cluster at " + c.seed().host() + ":" + c.seed().port()
+        : c != null ? ", partitions on the cluster at " + c.seed().host() + ":" + c.seed().port()
+        : o.jobs() > 1 ? ", " + o.jobs() + " jobs at once" : "";
     if (g.kind() != Plan.Kind.SWEEP) {
       return String.format(Locale.ROOT, "cnemu: experiment '%s', model %s, %d run%s from seed %d, %s virtual, "
           + "%d partitions, %d threads%s", s.name(), s.model(), s.runs(), s.runs() == 1 ? "" : "s", s.seed(), duration,

@@ -33,22 +33,30 @@ public final class RunCommand implements Callable<Integer> {
   ExperimentOptions options;
 
   @Option(names = "--cluster", paramLabel = "HOST:PORT",
-      description = "Run on the cnemu cluster whose seed listens at HOST:PORT (see 'cnemu cluster'). "
-          + "The result is byte-identical to a one-JVM run.")
+      description = "Run on the cnemu cluster whose seed listens at HOST:PORT (see 'cnemu cluster'): a plan of "
+          + "several one-partition jobs is farmed out job by job, a single run is split into partitions "
+          + "(--cluster-mode). The results are byte-identical to a one-JVM run.")
   String cluster;
+
+  @Option(names = "--cluster-mode", paramLabel = "MODE",
+      description = "With --cluster: 'jobs' sends whole jobs to the nodes, as many at once as their slots allow; "
+          + "'partitions' runs one job at a time with its partitions dealt over the nodes. Default: jobs when the "
+          + "plan has more than one job and every job has one partition, else partitions.")
+  String clusterMode;
 
   @Option(names = "--bind", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0",
       description = "With --cluster: this JVM's own cluster address (default ${DEFAULT-VALUE}: loopback, any free port).")
   String bind;
 
   @Option(names = "--nodes", paramLabel = "N", defaultValue = "0",
-      description = "With --cluster: nodes to use, this one included (unless --coordinate-only); "
-          + "0 = every node that is up (default).")
+      description = "With --cluster: partitions mode: nodes to use, this one included (unless --coordinate-only), "
+          + "0 = every node that is up (default); jobs mode: nodes that must have joined before the first job is "
+          + "handed out (this JVM only coordinates), 0 = start with the first (default).")
   int nodes;
 
   @Option(names = "--coordinate-only",
       description = "With --cluster: this JVM coordinates the run but hosts no partitions; they run on the "
-          + "seed and workers, which stay warm from run to run.")
+          + "seed and workers, which stay warm from run to run (a farmed plan always only coordinates).")
   boolean coordinateOnly;
 
   @picocli.CommandLine.Mixin
@@ -75,6 +83,19 @@ public final class RunCommand implements Callable<Integer> {
     if (coordinateOnly && cluster == null) {
       throw new ParameterException(spec.commandLine(), "--coordinate-only needs --cluster HOST:PORT");
     }
+    if (clusterMode != null && cluster == null) {
+      throw new ParameterException(spec.commandLine(), "--cluster-mode needs --cluster HOST:PORT");
+    }
+    PlanRunner.ClusterMode mode = null;
+    if (clusterMode != null) {
+      mode = switch (clusterMode) {
+        case "jobs" -> PlanRunner.ClusterMode.JOBS;
+        case "partitions" -> PlanRunner.ClusterMode.PARTITIONS;
+        default -> throw new ParameterException(spec.commandLine(),
+            "--cluster-mode: expected jobs or partitions, got '" + clusterMode + "'");
+      };
+    }
+    if (nodes < 0) throw new ParameterException(spec.commandLine(), "--nodes must be >= 0");
     PlanRunner.ClusterTarget target = null;
     if (cluster != null) {
       ClusterNode.HostPort seedAt;
@@ -87,7 +108,8 @@ public final class RunCommand implements Callable<Integer> {
       }
       var security = clusterSecurity.resolve(spec, seedAt); // null: refused, one line printed
       if (security == null) return ExitCodes.BAD_INPUT;
-      target = new PlanRunner.ClusterTarget(seedAt, bindAt, nodes, !coordinateOnly, security);
+      // the mode, when not forced, follows from the plan (PlanCommand)
+      target = new PlanRunner.ClusterTarget(seedAt, bindAt, nodes, !coordinateOnly, security, mode);
     }
     if (prometheusPort != null && (prometheusPort < 1 || prometheusPort > 65535)) {
       throw new ParameterException(spec.commandLine(), "--prometheus must be a port between 1 and 65535");

@@ -25,12 +25,17 @@ public final class JsonFiles {
   }
 
   public static void writeAtomically(Path file, Object tree) throws IOException {
+    writeAtomically(file, toJson(tree));
+  }
+
+  /** Writes {@code text} (UTF-8) atomically. */
+  public static void writeAtomically(Path file, String text) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     // the temp file lives in the same folder so the rename never crosses file systems
     Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
     try {
-      Files.writeString(tmp, toJson(tree));
+      Files.writeString(tmp, text);
       shareable(tmp); // createTempFile makes it owner-only; results are read by the group like every other file
       try {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

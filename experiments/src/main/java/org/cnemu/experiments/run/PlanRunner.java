@@ -1,7 +1,6 @@
 package org.cnemu.experiments.run;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigRenderOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,23 +8,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import org.cnemu.emulator.Cancellation;
 import org.cnemu.emulator.Coordinator;
-import org.cnemu.emulator.Simulation;
-import org.cnemu.emulator.SimulationBuilder;
-import org.cnemu.emulator.SimulationResult;
 import org.cnemu.emulator.cluster.ClusterNode;
-import org.cnemu.emulator.model.BuiltModel;
-import org.cnemu.emulator.model.ModelProvider;
-import org.cnemu.emulator.model.ModelRegistry;
 import org.cnemu.experiments.config.EngineSettings;
 import org.cnemu.experiments.live.LiveMetrics;
 import org.cnemu.experiments.report.Reports;
@@ -35,16 +22,21 @@ import org.cnemu.experiments.report.Reports;
  * folder (lock, stale results removed first), runs up to {@code jobs} jobs at once (each on its own
  * simulation; results never depend on how many run at once), writes each job's results.json atomically,
  * then each point's and each sweep's summary.json and reports as soon as their last job is done. Live
- * metrics, cancellation (the daemon's client going away) and cluster runs are handled here, once.
+ * metrics, cancellation (the daemon's client going away) and cluster runs are handled here, once. Who
+ * runs the jobs is a {@link JobExecutor}: this JVM ({@link LocalJobs}), or the nodes of a cluster that
+ * take whole jobs ({@link FarmedJobs}).
  */
 public final class PlanRunner {
   public static final String RESULTS_FILE = "results.json";
   public static final String SUMMARY_FILE = "summary.json";
+  /** The error of a job that never started because the plan was cancelled. */
+  static final String CANCELLED = "cancelled before it started";
 
   /**
    * How to execute: never part of the results.
    *
-   * @param jobs jobs at once (at least 1; forced to 1 with live metrics or a cluster)
+   * @param jobs jobs at once (at least 1; forced to 1 with live metrics or partitions on a cluster; a farmed
+   *     plan runs as many as the cluster's nodes have slots)
    * @param threads dispatcher threads per run, or null for the experiment's engine.threads
    * @param reports also write CSV tables, plots and report.html next to each results.json
    * @param shownRoot the plan's folder as the user named it (messages)
@@ -56,15 +48,32 @@ public final class PlanRunner {
     }
   }
 
+  /** How a plan uses a cluster. */
+  public enum ClusterMode {
+    /** Whole jobs go to the nodes, as many at once as their slots allow. */
+    JOBS,
+    /** One job at a time, its partitions dealt over the nodes. */
+    PARTITIONS;
+
+    /** Jobs when the plan has several jobs of one partition each; else partitions (a single large run). */
+    public static ClusterMode defaultFor(Plan plan) {
+      boolean onePartition = plan.groups().stream().flatMap(g -> g.points().stream())
+          .allMatch(p -> p.settings().partitions() <= 1);
+      return plan.jobs().size() > 1 && onePartition ? JOBS : PARTITIONS;
+    }
+  }
+
   /**
-   * Run each job's partitions on a Pekko cluster reached through {@code seed}; this JVM joins at
-   * {@code bind}. {@code nodes} = 0 uses every member that is up.
+   * Run on a Pekko cluster reached through {@code seed}; this JVM joins at {@code bind}.
    *
-   * @param hostPartitions whether this JVM hosts partitions too, or only coordinates
+   * @param nodes PARTITIONS: nodes that host each run's partitions (0 = every member that is up); JOBS:
+   *     nodes that must have joined before the first job is handed out (0 = start with the first)
+   * @param hostPartitions PARTITIONS: whether this JVM hosts partitions too, or only coordinates (a
+   *     farming JVM always only coordinates)
    * @param security the cluster key or --insecure, already checked against the seed
    */
   public record ClusterTarget(ClusterNode.HostPort seed, ClusterNode.HostPort bind, int nodes, boolean hostPartitions,
-      org.cnemu.emulator.cluster.ClusterSecurity security) {}
+      org.cnemu.emulator.cluster.ClusterSecurity security, ClusterMode mode) {}
 
   /** Hooks for the terminal; called from the job threads (implementations synchronize their printing). */
   public interface Listener {
@@ -77,6 +86,12 @@ public final class PlanRunner {
 
     default void jobFinished(JobOutcome outcome) {}
 
+    /** A job of a farmed plan was handed to a cluster node. */
+    default void jobDispatched(Plan.Job job, String node) {}
+
+    /** Something the user may like to know that is no warning (a cluster node joined the plan). */
+    default void note(String message) {}
+
     default void pointFinished(PointOutcome outcome) {}
 
     default void groupFinished(GroupOutcome outcome) {}
@@ -85,8 +100,8 @@ public final class PlanRunner {
     default void warning(String message) {}
   }
 
-  /** One job's outcome; {@code result} is null when it failed before the end. */
-  public record JobOutcome(Plan.Job job, Path resultsFile, boolean complete, String error, SimulationResult result,
+  /** One job's outcome: its results.json as written, and the document read back from it. */
+  public record JobOutcome(Plan.Job job, Path resultsFile, boolean complete, String error,
       Map<String, Object> document, Wall wall) {}
 
   /** All runs of one point, by run index; {@code summaryFile} is null for a single run. */
@@ -119,14 +134,18 @@ public final class PlanRunner {
     }
   }
 
-  /** The whole plan, groups in plan order. */
-  public record Outcome(Plan plan, List<GroupOutcome> groups, boolean cancelled) {
+  /**
+   * The whole plan, groups in plan order.
+   *
+   * @param jobsByNode jobs each cluster node completed (a farmed plan; else empty)
+   * @param lostNodes cluster nodes lost mid-plan, whose unfinished jobs ran again elsewhere
+   */
+  public record Outcome(Plan plan, List<GroupOutcome> groups, boolean cancelled, Map<String, Integer> jobsByNode,
+      List<String> lostNodes) {
     public boolean complete() {
       return !cancelled && groups.stream().filter(g -> g.group().runs()).allMatch(GroupOutcome::complete);
     }
   }
-
-  private final ModelRegistry models = new ModelRegistry();
 
   /** Dispatcher threads one run uses: --threads, else engine.threads; 0 = one per processor. */
   public static int threads(EngineSettings s, Integer threadsOption) {
@@ -150,7 +169,8 @@ public final class PlanRunner {
   }
 
   public Outcome run(Plan plan, Options options, Listener listener) throws IOException {
-    boolean serial = options.live() != null || options.cluster() != null;
+    boolean farmed = options.cluster() != null && options.cluster().mode() == ClusterMode.JOBS;
+    boolean serial = options.live() != null || (options.cluster() != null && !farmed);
     int jobs = serial ? 1 : Math.min(options.jobs(), Math.max(1, plan.jobs().size()));
     try (OutputFolder folder = OutputFolder.lock(plan.root(), options.shownRoot())) {
       OutputFolder.clean(plan.root());
@@ -179,7 +199,6 @@ public final class PlanRunner {
     List<AtomicInteger> groupsLeft = new ArrayList<>();
     List<PointOutcome[]> pointOutcomes = new ArrayList<>();
     List<GroupOutcome> groupOutcomes = new ArrayList<>();
-    long[] groupStart = new long[plan.groups().size()];
     for (Plan.Group g : plan.groups()) {
       List<AtomicInteger> left = new ArrayList<>();
       for (Plan.Point p : g.points()) left.add(new AtomicInteger(p.jobs().size()));
@@ -189,70 +208,102 @@ public final class PlanRunner {
       groupOutcomes.add(null);
     }
     AtomicBoolean cancel = new AtomicBoolean();
-    long t0 = System.nanoTime();
-    java.util.Arrays.fill(groupStart, t0);
-
-    ExecutorService pool = Executors.newFixedThreadPool(jobs, r -> {
-      Thread t = new Thread(r, "cnemu-job");
-      t.setDaemon(true);
-      return t;
-    });
-    List<Future<?>> futures = new ArrayList<>();
-    try {
-      for (Plan.Job job : all) {
-        futures.add(pool.submit(() -> {
-          Cancellation.watch(cancel);
-          try {
-            JobOutcome o = cancel.get() ? cancelled(plan, job) : runJob(plan, job, options, listener);
-            outcomes.set(job.index(), o);
-            listener.jobFinished(o);
-            if (pointsLeft.get(job.group()).get(job.point()).decrementAndGet() == 0) {
-              PointOutcome po = finishPoint(plan, plan.group(job), plan.point(job), outcomes, options, listener);
-              pointOutcomes.get(job.group())[job.point()] = po;
-              listener.pointFinished(po);
-              if (groupsLeft.get(job.group()).decrementAndGet() == 0) {
-                GroupOutcome go = finishGroup(plan.group(job), List.of(pointOutcomes.get(job.group())), options,
-                    listener, groupStart[job.group()]);
-                synchronized (groupOutcomes) {
-                  groupOutcomes.set(job.group(), go);
-                }
-                listener.groupFinished(go);
-              }
-            }
-          } finally {
-            Cancellation.clear();
-          }
-          return null;
-        }));
+    long start = System.nanoTime();
+    JobExecutor executor = options.cluster() != null && options.cluster().mode() == ClusterMode.JOBS
+        ? new FarmedJobs(options) : new LocalJobs(jobs, options);
+    executor.runAll(plan, all, cancel, new JobExecutor.Sink() {
+      @Override
+      public void started(Plan.Job job, String node) {
+        if (node != null) listener.jobDispatched(job, node);
+        listener.jobStarted(job);
       }
-      // wait, passing a cancellation of the calling thread (the daemon's client went away) on to the jobs
-      for (Future<?> f : futures) {
-        while (true) {
-          try {
-            f.get(100, TimeUnit.MILLISECONDS);
-            break;
-          } catch (TimeoutException e) {
-            if (Cancellation.requested()) cancel.set(true);
-          } catch (InterruptedException e) {
-            cancel.set(true);
-            Thread.currentThread().interrupt();
-          } catch (java.util.concurrent.ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) throw io;
-            if (c instanceof RuntimeException re) throw re;
-            throw new IOException(c);
+
+      @Override
+      public Coordinator.ProgressListener progress(Plan.Job job) {
+        return listener.progress(job);
+      }
+
+      @Override
+      public void warning(String message) {
+        listener.warning(message);
+      }
+
+      @Override
+      public void note(String message) {
+        listener.note(message);
+      }
+
+      @Override
+      public void finished(Plan.Job job, JobExecutor.Finished f) throws IOException {
+        JobOutcome o = write(plan, job, f, options);
+        if (options.reports()) report(() -> Reports.writeRun(job.dir()), job.dir(), listener);
+        outcomes.set(job.index(), o);
+        listener.jobFinished(o);
+        if (pointsLeft.get(job.group()).get(job.point()).decrementAndGet() == 0) {
+          PointOutcome po = finishPoint(plan, plan.group(job), plan.point(job), outcomes, options, listener);
+          pointOutcomes.get(job.group())[job.point()] = po;
+          listener.pointFinished(po);
+          if (groupsLeft.get(job.group()).decrementAndGet() == 0) {
+            GroupOutcome go = finishGroup(plan.group(job), List.of(pointOutcomes.get(job.group())), options,
+                listener, start);
+            synchronized (groupOutcomes) {
+              groupOutcomes.set(job.group(), go);
+            }
+            listener.groupFinished(go);
           }
         }
       }
-    } finally {
-      pool.shutdownNow();
-    }
+    });
     List<GroupOutcome> groups = new ArrayList<>();
     for (Plan.Group g : plan.groups()) {
-      GroupOutcome go = groupOutcomes.get(g.index());
+      GroupOutcome go;
+      synchronized (groupOutcomes) {
+        go = groupOutcomes.get(g.index());
+      }
       groups.add(go != null ? go : new GroupOutcome(g, List.of(), null, 0));
     }
-    return new Outcome(plan, List.copyOf(groups), cancel.get());
+    return new Outcome(plan, List.copyOf(groups), cancel.get(), executor.jobsByNode(), executor.lostNodes());
+  }
+
+  /**
+   * Writes a job's results.json atomically (the text its executor made, byte for byte) and reads it back:
+   * summaries and tables use the document as it is on disk, wherever the job ran.
+   */
+  private static JobOutcome write(Plan plan, Plan.Job job, JobExecutor.Finished f, Options options)
+      throws IOException {
+    Path file = job.dir().resolve(RESULTS_FILE);
+    Files.createDirectories(job.dir());
+    String error = f.error();
+    Map<String, Object> doc = null;
+    if (f.json() != null) {
+      doc = parse(f.json());
+      if (doc == null) error = "the results that came back are not a results document";
+      else JsonFiles.writeAtomically(file, f.json());
+    }
+    if (doc == null) {
+      Plan.Point p = plan.point(job);
+      EngineSettings s = p.settings();
+      ResultsDocument.RunSpec spec = new ResultsDocument.RunSpec(s.name(), job.run(), job.seed(), s.durationNanos());
+      int threads = CANCELLED.equals(error) ? 0 : threads(s, options.threads());
+      doc = ResultsDocument.failed(spec, ConfigJson.of(p.experiment()), error,
+          new Wall(0, 0, threads, 0, job.dir().toString(), null));
+      JsonFiles.writeAtomically(file, doc);
+      doc = parse(JsonFiles.toJson(doc));
+    }
+    boolean complete = Boolean.TRUE.equals(doc.get("complete"));
+    String why = complete ? null : String.valueOf(doc.getOrDefault("error", "incomplete"));
+    return new JobOutcome(job, file, complete, why, doc, Wall.of(doc.get("wall")));
+  }
+
+  /** A results document from its text, or null when it is none. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> parse(String json) {
+    try {
+      Object o = JsonFiles.MAPPER.readValue(json, LinkedHashMap.class);
+      return o instanceof Map<?, ?> m && m.get("complete") instanceof Boolean ? (Map<String, Object>) m : null;
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   /** Tags on every live series of a run. */
@@ -262,61 +313,6 @@ public final class PlanRunner {
     tags.put("run", Integer.toString(run));
     tags.put("policy", experiment.hasPath("steering") ? experiment.getValue("steering").unwrapped().toString() : "none");
     return tags;
-  }
-
-  private JobOutcome runJob(Plan plan, Plan.Job job, Options options, Listener listener) throws IOException {
-    Plan.Group g = plan.group(job);
-    Plan.Point p = plan.point(job);
-    EngineSettings s = p.settings();
-    int threads = threads(s, options.threads());
-    Path runDir = job.dir();
-    Path file = runDir.resolve(RESULTS_FILE);
-    Files.createDirectories(runDir);
-    Map<String, Object> config = ConfigJson.of(p.experiment());
-    ResultsDocument.RunSpec spec = new ResultsDocument.RunSpec(s.name(), job.run(), job.seed(), s.durationNanos());
-    listener.jobStarted(job);
-    long startWall = System.nanoTime(); // wall section only
-    JobOutcome outcome;
-    try {
-      ModelProvider provider = models.get(s.model());
-      SimulationBuilder builder = new SimulationBuilder(job.seed(), job.run(), s.partitions(), s.placement());
-      BuiltModel model = provider.build(p.experiment(), builder);
-      if (options.live() != null) LiveMetrics.retag(runTags(p.experiment(), job.run()));
-      ClusterTarget c = options.cluster();
-      SimulationResult r = c == null
-          ? Simulation.run(builder, s.durationNanos(), threads, listener.progress(job), g.pekkoOverrides())
-          : ClusterNode.run(builder, p.experiment().root().render(ConfigRenderOptions.concise()), s.durationNanos(),
-              threads, c.seed(), c.bind(), c.nodes(), c.hostPartitions(), c.security(), listener.progress(job),
-              "run" + job.index());
-      Map<String, Object> sections = model.results(r);
-      Wall wall = new Wall((System.nanoTime() - startWall) / 1e9, r.eventsPerWallSecond(), threads,
-          r.barrierWaitShare(threads), runDir.toString());
-      Map<String, Object> doc = ResultsDocument.complete(spec, config, r, sections, wall);
-      JsonFiles.writeAtomically(file, doc);
-      outcome = new JobOutcome(job, file, true, null, r, doc, wall);
-    } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
-      // a run that fails for any reason leaves complete: false and one line, never a stale or missing result
-      outcome = failed(job, file, spec, config, describe(e), startWall, threads);
-    }
-    if (options.reports()) report(() -> Reports.writeRun(runDir), runDir, listener);
-    return outcome;
-  }
-
-  private static JobOutcome failed(Plan.Job job, Path file, ResultsDocument.RunSpec spec, Map<String, Object> config,
-      String error, long startWall, int threads) throws IOException {
-    Wall wall = new Wall((System.nanoTime() - startWall) / 1e9, 0, threads, 0, file.getParent().toString());
-    Map<String, Object> doc = ResultsDocument.failed(spec, config, error, wall);
-    JsonFiles.writeAtomically(file, doc);
-    return new JobOutcome(job, file, false, error, null, doc, wall);
-  }
-
-  /** A job not started because the plan was cancelled: its results.json says so (never an old result). */
-  private static JobOutcome cancelled(Plan plan, Plan.Job job) throws IOException {
-    Plan.Point p = plan.point(job);
-    EngineSettings s = p.settings();
-    ResultsDocument.RunSpec spec = new ResultsDocument.RunSpec(s.name(), job.run(), job.seed(), s.durationNanos());
-    return failed(job, job.dir().resolve(RESULTS_FILE), spec, ConfigJson.of(p.experiment()),
-        "cancelled before it started", System.nanoTime(), 0);
   }
 
   /** Whether every run completed with exactly the same model metrics (repetitions that repeat nothing). */

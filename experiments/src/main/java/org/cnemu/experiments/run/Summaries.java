@@ -103,6 +103,11 @@ public final class Summaries {
     return out;
   }
 
+  /** A count of results.json's engine section (every complete run has one). */
+  private static double engineCount(PlanRunner.JobOutcome o, String key) {
+    return o.document().get("engine") instanceof Map<?, ?> e && e.get(key) instanceof Number n ? n.doubleValue() : 0;
+  }
+
   /** summary.json over the repetitions of one configuration. */
   static Map<String, Object> point(EngineSettings s, Map<String, Object> config, List<PlanRunner.JobOutcome> runs) {
     List<PlanRunner.JobOutcome> done = runs.stream().filter(PlanRunner.JobOutcome::complete).toList();
@@ -125,9 +130,9 @@ public final class Summaries {
     if (done.isEmpty()) return doc;
 
     Map<String, Object> engine = new LinkedHashMap<>();
-    engine.put("events", Stats.summarize(done.stream().map(o -> (double) o.result().events()).toList()));
-    engine.put("windows", Stats.summarize(done.stream().map(o -> (double) o.result().windows()).toList()));
-    engine.put("messages", Stats.summarize(done.stream().map(o -> (double) o.result().batches()).toList()));
+    for (String count : List.of("events", "windows", "messages")) {
+      engine.put(count, Stats.summarize(done.stream().map(o -> engineCount(o, count)).toList()));
+    }
     doc.put("engine", engine);
 
     // per flow id, every numeric field of the flow rows (the report layer's per-flow tables)

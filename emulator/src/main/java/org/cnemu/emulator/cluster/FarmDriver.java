@@ -1,0 +1,386 @@
+package org.cnemu.emulator.cluster;
+
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
+import org.cnemu.emulator.wire.WireMessage;
+
+/**
+ * The work queue of a farmed plan: hands whole jobs to the {@link FarmWorker}s of the cluster, each up
+ * to the slots it advertises, and collects their results. Nodes that join mid-plan take jobs from then
+ * on. A node lost mid-plan (unreachable, removed, or gone from the receptionist) has its unfinished
+ * jobs put back at the front of the queue with the next attempt number; a result of an older attempt
+ * is ignored, so every job completes exactly once. Jobs and results are opaque here (text and bytes):
+ * the experiments layer gives them meaning.
+ */
+public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
+
+  public sealed interface Command extends WireMessage {}
+
+  /** A node's answer to {@link FarmWorker.Hello}. */
+  public record Ready(ActorRef<FarmWorker.Command> worker, String address, String version, int slots)
+      implements Command {}
+
+  /** Part {@code chunk} of {@code chunks} of a job's deflated result. */
+  public record JobResult(int job, int attempt, ActorRef<FarmWorker.Command> from, int chunk, int chunks, byte[] data)
+      implements Command {}
+
+  /** The job could not run on the node (it refused the job's content, or failed outside the run). */
+  public record JobFailed(int job, int attempt, ActorRef<FarmWorker.Command> from, String message)
+      implements Command {}
+
+  /** The node had no free slot (another driver uses it too): the job goes back on the queue. */
+  public record JobRefused(int job, int attempt, ActorRef<FarmWorker.Command> from, String message)
+      implements Command {}
+
+  /** The node stopped these jobs (it lost sight of this driver): they go back on the queue. */
+  public record Abandoned(ActorRef<FarmWorker.Command> from, int[] jobs) implements Command {}
+
+  /** One job of the plan: {@code slots} the node's slots it takes, {@code spec} what the node's runner reads. */
+  public record Job(int id, int slots, String spec) {}
+
+  /** Queue more jobs (local). */
+  public record Submit(List<Job> jobs) implements Command, NoSerializationVerificationNeeded {}
+
+  /** Give up the plan: tell the nodes to abandon its jobs, report the rest as cancelled (local). */
+  public enum Cancel implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+  private record Listing(Receptionist.Listing listing) implements Command, NoSerializationVerificationNeeded {}
+
+  private record NodeGone(String address, String why) implements Command, NoSerializationVerificationNeeded {}
+
+  private enum Tick implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+  /** What the driver tells its client, on the actor's thread: the client must not block. */
+  public sealed interface Event {}
+
+  public record NodeUp(String node, int slots) implements Event {}
+
+  /** A node is gone; {@code requeued} of its jobs run again elsewhere. */
+  public record NodeLost(String node, String why, List<Integer> requeued) implements Event {}
+
+  public record Dispatched(int job, String node) implements Event {}
+
+  /** Exactly once per job: its result, or why it did not run ({@code result} null). */
+  public record Done(int job, String node, byte[] result, String error) implements Event {}
+
+  /** The plan cannot go on (no node for too long); every job not done is reported {@link Done} with the message first. */
+  public record GaveUp(String message) implements Event {}
+
+  public record Warning(String message) implements Event {}
+
+  /**
+   * @param expectedNodes dispatch nothing until this many nodes answered (0: start with the first)
+   * @param joinTimeout how long the plan waits for its nodes, at the start or when every node is lost
+   */
+  public record Settings(int expectedNodes, Duration joinTimeout, long maxResultBytes) {}
+
+  private static final class Node {
+    final ActorRef<FarmWorker.Command> ref;
+    final String address;
+    final int slots;
+    int used;
+    final Set<Integer> jobs = new TreeSet<>();
+
+    Node(ActorRef<FarmWorker.Command> ref, String address, int slots) {
+      this.ref = ref;
+      this.address = address;
+      this.slots = slots;
+    }
+  }
+
+  /** Where a job is. */
+  private static final class JobState {
+    final Job job;
+    int attempt;
+    Node node; // null: queued
+    boolean done;
+    ByteArrayOutputStream chunks;
+    int nextChunk;
+
+    JobState(Job job) {
+      this.job = job;
+    }
+  }
+
+  public static Behavior<Command> create(Settings settings, Consumer<Event> events) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new FarmDriver(ctx, timers, settings, events)));
+  }
+
+  private final Settings settings;
+  private final Consumer<Event> events;
+  private final Map<Integer, JobState> jobs = new TreeMap<>();
+  private final Deque<Integer> queue = new ArrayDeque<>();
+  /** Ready nodes by address (sorted: dispatch order does not depend on who answered first). */
+  private final Map<String, Node> nodes = new TreeMap<>();
+  private final Set<ActorRef<FarmWorker.Command>> asked = new HashSet<>();
+  private final Set<String> lost = new HashSet<>();
+  private final ActorRef<Receptionist.Listing> listings;
+  private boolean started;
+  private long waitingSinceNanos = System.nanoTime();
+
+  private FarmDriver(ActorContext<Command> ctx, TimerScheduler<Command> timers, Settings settings,
+      Consumer<Event> events) {
+    super(ctx);
+    this.settings = settings;
+    this.events = events;
+    listings = ctx.messageAdapter(Receptionist.Listing.class, Listing::new);
+    ctx.getSystem().receptionist().tell(Receptionist.subscribe(FarmWorker.KEY, listings));
+    ActorRef<ClusterEvent.UnreachableMember> un = ctx.messageAdapter(ClusterEvent.UnreachableMember.class,
+        e -> new NodeGone(e.member().address().toString(), "unreachable"));
+    Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(un, ClusterEvent.UnreachableMember.class));
+    ActorRef<ClusterEvent.MemberRemoved> rm = ctx.messageAdapter(ClusterEvent.MemberRemoved.class,
+        e -> new NodeGone(e.member().address().toString(), "removed from the cluster"));
+    Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(rm, ClusterEvent.MemberRemoved.class));
+    timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ofMillis(500));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Submit.class, this::onSubmit)
+        .onMessage(Listing.class, this::onListing)
+        .onMessage(Ready.class, this::onReady)
+        .onMessage(JobResult.class, this::onResult)
+        .onMessage(JobFailed.class, this::onFailed)
+        .onMessage(JobRefused.class, m -> requeueOne(m.job(), m.attempt(), m.from()))
+        .onMessage(Abandoned.class, this::onAbandoned)
+        .onMessage(NodeGone.class, m -> nodeGone(m.address(), m.why()))
+        .onMessageEquals(Cancel.INSTANCE, this::onCancel)
+        .onMessageEquals(Tick.INSTANCE, this::onTick)
+        .build();
+  }
+
+  private Behavior<Command> onSubmit(Submit m) {
+    for (Job j : m.jobs()) {
+      if (jobs.containsKey(j.id())) throw new IllegalArgumentException("job " + j.id() + " submitted twice");
+      jobs.put(j.id(), new JobState(j));
+      queue.addLast(j.id());
+    }
+    dispatch();
+    return this;
+  }
+
+  private Behavior<Command> onListing(Listing m) {
+    Set<ActorRef<FarmWorker.Command>> present = m.listing().getServiceInstances(FarmWorker.KEY);
+    for (ActorRef<FarmWorker.Command> w : present) {
+      if (asked.add(w)) w.tell(new FarmWorker.Hello(getContext().getSelf()));
+    }
+    // a node whose farm worker left the receptionist (its system stopped) is gone too
+    for (Node n : new ArrayList<>(nodes.values())) {
+      if (!present.contains(n.ref)) nodeGone(n.address, "left the cluster");
+    }
+    return this;
+  }
+
+  private Behavior<Command> onReady(Ready m) {
+    if (lost.contains(m.address()) || nodes.containsKey(m.address())) return this;
+    String mine = CnemuVersion.current();
+    if (!mine.equals(m.version())) {
+      events.accept(new Warning("node " + m.address() + " runs cnemu " + m.version() + " but this driver runs " + mine
+          + "; it gets no jobs (all nodes must run the same build)"));
+      return this;
+    }
+    nodes.put(m.address(), new Node(m.worker(), m.address(), m.slots()));
+    events.accept(new NodeUp(m.address(), m.slots()));
+    dispatch();
+    return this;
+  }
+
+  private void dispatch() {
+    if (!started) {
+      if (nodes.size() < Math.max(1, settings.expectedNodes())) return;
+      started = true;
+    }
+    while (!queue.isEmpty()) {
+      JobState s = jobs.get(queue.peekFirst());
+      Node best = null;
+      for (Node n : nodes.values()) {
+        int cost = Math.min(s.job.slots(), n.slots);
+        if (n.slots - n.used >= cost && (best == null || n.slots - n.used > best.slots - best.used)) best = n;
+      }
+      if (best == null) return; // every node is full: the next result frees a slot
+      queue.pollFirst();
+      s.node = best;
+      s.chunks = null;
+      s.nextChunk = 0;
+      best.used += Math.min(s.job.slots(), best.slots);
+      best.jobs.add(s.job.id());
+      best.ref.tell(new FarmWorker.RunJob(s.job.id(), s.attempt, s.job.slots(), s.job.spec(), getContext().getSelf()));
+      events.accept(new Dispatched(s.job.id(), best.address));
+    }
+  }
+
+  /** The job state if {@code from} runs attempt {@code attempt} of it now; null for a stale or foreign message. */
+  private JobState current(int job, int attempt, ActorRef<FarmWorker.Command> from) {
+    JobState s = jobs.get(job);
+    if (s == null || s.done || s.node == null || s.attempt != attempt || !s.node.ref.equals(from)) return null;
+    return s;
+  }
+
+  private Behavior<Command> onResult(JobResult m) {
+    JobState s = current(m.job(), m.attempt(), m.from());
+    if (s == null) return this;
+    if (m.chunk() != s.nextChunk || m.chunks() < 1) {
+      return finish(s, null, "result of job " + m.job() + " from " + s.node.address + " arrived out of order");
+    }
+    if (s.chunks == null) s.chunks = new ByteArrayOutputStream();
+    s.chunks.writeBytes(m.data());
+    s.nextChunk++;
+    if (s.nextChunk < m.chunks()) return this;
+    byte[] packed = s.chunks.toByteArray();
+    s.chunks = null;
+    try {
+      return finish(s, inflate(packed, settings.maxResultBytes()), null);
+    } catch (DataFormatException e) {
+      return finish(s, null, "result of job " + m.job() + " from " + s.node.address + " is corrupt: " + e.getMessage());
+    }
+  }
+
+  private Behavior<Command> onFailed(JobFailed m) {
+    JobState s = current(m.job(), m.attempt(), m.from());
+    if (s == null) return this;
+    return finish(s, null, "node " + s.node.address + ": " + m.message());
+  }
+
+  private Behavior<Command> finish(JobState s, byte[] result, String error) {
+    Node n = s.node;
+    release(s);
+    s.done = true;
+    events.accept(new Done(s.job.id(), n.address, result, error));
+    dispatch();
+    return this;
+  }
+
+  private void release(JobState s) {
+    Node n = s.node;
+    if (n == null) return;
+    n.used -= Math.min(s.job.slots(), n.slots);
+    n.jobs.remove(s.job.id());
+    s.node = null;
+  }
+
+  private Behavior<Command> requeueOne(int job, int attempt, ActorRef<FarmWorker.Command> from) {
+    JobState s = current(job, attempt, from);
+    if (s == null) return this;
+    release(s);
+    s.attempt++;
+    queue.addFirst(job);
+    getContext().scheduleOnce(Duration.ofMillis(200), getContext().getSelf(), new Submit(List.of()));
+    return this;
+  }
+
+  private Behavior<Command> onAbandoned(Abandoned m) {
+    Node n = nodes.values().stream().filter(x -> x.ref.equals(m.from())).findFirst().orElse(null);
+    if (n == null) return this;
+    List<Integer> back = new ArrayList<>();
+    for (int id : m.jobs()) {
+      JobState s = jobs.get(id);
+      if (s != null && !s.done && s.node == n) back.add(id);
+    }
+    requeue(n, back);
+    dispatch();
+    return this;
+  }
+
+  private void requeue(Node n, List<Integer> ids) {
+    List<Integer> sorted = new ArrayList<>(ids);
+    sorted.sort(null);
+    for (int i = sorted.size() - 1; i >= 0; i--) {
+      JobState s = jobs.get(sorted.get(i));
+      release(s);
+      s.attempt++;
+      s.chunks = null;
+      queue.addFirst(s.job.id()); // at the front: the plan's stragglers first
+    }
+  }
+
+  private Behavior<Command> nodeGone(String address, String why) {
+    Node n = nodes.remove(address);
+    if (n == null) return this;
+    lost.add(address);
+    List<Integer> back = new ArrayList<>(n.jobs);
+    requeue(n, back);
+    n.ref.tell(new FarmWorker.Abandon(getContext().getSelf())); // if it is still there, free its slots
+    events.accept(new NodeLost(address, why, back));
+    if (nodes.isEmpty()) waitingSinceNanos = System.nanoTime();
+    dispatch();
+    return this;
+  }
+
+  private Behavior<Command> onTick() {
+    // Ask for the nodes as well as subscribing: a node that joins mid-plan must get jobs even if an
+    // update of the subscription is late or lost (seen with every message serialized, as in tests).
+    if (!queue.isEmpty()) getContext().getSystem().receptionist().tell(Receptionist.find(FarmWorker.KEY, listings));
+    boolean waiting = !queue.isEmpty() && (!started || nodes.isEmpty());
+    if (!waiting) {
+      waitingSinceNanos = System.nanoTime();
+      return this;
+    }
+    if (System.nanoTime() - waitingSinceNanos < settings.joinTimeout().toNanos()) return this;
+    String message = !started && settings.expectedNodes() > 0
+        ? "only " + nodes.size() + " of " + settings.expectedNodes() + " cnemu nodes answered within "
+            + settings.joinTimeout().toSeconds() + " s: " + nodes.keySet()
+        : "no cnemu node took jobs for " + settings.joinTimeout().toSeconds() + " s (start `bin/cnemu cluster seed` /"
+            + " `worker` first" + (lost.isEmpty() ? "" : "; lost: " + new TreeSet<>(lost)) + ")";
+    return giveUp(message);
+  }
+
+  private Behavior<Command> giveUp(String message) {
+    events.accept(new GaveUp(message));
+    for (JobState s : jobs.values()) {
+      if (s.done) continue;
+      s.done = true;
+      events.accept(new Done(s.job.id(), s.node == null ? null : s.node.address, null, message));
+    }
+    for (Node n : nodes.values()) n.ref.tell(new FarmWorker.Abandon(getContext().getSelf()));
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> onCancel() {
+    return giveUp("cancelled before it ran");
+  }
+
+  /** The deflated bytes back, refusing more than {@code max} (a result that large is no results.json). */
+  static byte[] inflate(byte[] packed, long max) throws DataFormatException {
+    Inflater inf = new Inflater();
+    try {
+      inf.setInput(packed);
+      ByteArrayOutputStream out = new ByteArrayOutputStream(packed.length * 4);
+      byte[] buf = new byte[64 * 1024];
+      while (!inf.finished()) {
+        int n = inf.inflate(buf);
+        if (n == 0 && (inf.needsInput() || inf.needsDictionary())) throw new DataFormatException("truncated");
+        out.write(buf, 0, n);
+        if (out.size() > max) throw new DataFormatException("larger than " + max + " bytes");
+      }
+      return out.toByteArray();
+    } finally {
+      inf.end();
+    }
+  }
+}

@@ -1,0 +1,245 @@
+package org.cnemu.emulator.cluster;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.zip.Deflater;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
+import org.cnemu.emulator.wire.WireMessage;
+
+/**
+ * One per cluster node: runs whole jobs that a {@link FarmDriver} hands out, up to {@code slots} at
+ * once, each on a thread of its own, and sends each job's result back (compressed, in chunks below
+ * Artery's frame size). What a job is, and how it is checked and run, is the {@link Runner}'s
+ * business (the experiments layer): this actor only moves opaque text and bytes.
+ *
+ * <p>A driver that goes away (its actor stops, its node leaves, or becomes unreachable) has its jobs
+ * abandoned at once: their cancellation flags are set (the engine stops between progress slices) and
+ * their results are dropped, so the slots are free for the next driver within seconds.
+ */
+public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
+  public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "cnemu-farm");
+
+  /** Result chunks stay well below Artery's maximum frame (cnemu-cluster.conf: 2 MiB). */
+  static final int CHUNK_BYTES = 256 * 1024;
+
+  /** Runs one job on this node; called on a job thread of its own, may block for as long as the job runs. */
+  public interface Runner {
+    /**
+     * @param spec the job as the driver described it (the runner checks it as untrusted input)
+     * @param node this node's cluster address (for the result's execution record)
+     * @param cancelled set when the driver abandons the job; the runner should stop soon after
+     * @return the job's result
+     * @throws Exception a job that could not run at all; its message (one line) goes back to the driver
+     */
+    byte[] run(String spec, String node, AtomicBoolean cancelled) throws Exception;
+  }
+
+  public sealed interface Command extends WireMessage {}
+
+  /** A driver asks for this node's address, version and slots. */
+  public record Hello(ActorRef<FarmDriver.Command> replyTo) implements Command {}
+
+  /**
+   * Run job {@code job} (attempt {@code attempt}: a job that ran on a lost node runs again with the next
+   * attempt number), taking {@code slots} of this node's slots.
+   */
+  public record RunJob(int job, int attempt, int slots, String spec, ActorRef<FarmDriver.Command> replyTo)
+      implements Command {}
+
+  /** The driver gives up every job it gave this node (it was cancelled, or thinks this node lost). */
+  public record Abandon(ActorRef<FarmDriver.Command> driver) implements Command {}
+
+  private record Finished(String driver, int job, int attempt, byte[] result, String error)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  private record DriverGone(String driver, String why) implements Command, NoSerializationVerificationNeeded {}
+
+  private record MemberUnreachable(String address) implements Command, NoSerializationVerificationNeeded {}
+
+  /** A job running here. */
+  private record Running(int attempt, int slots, AtomicBoolean cancel, ActorRef<FarmDriver.Command> driver) {}
+
+  /**
+   * @param slots jobs at once (a job of several partitions may take more than one)
+   * @param log one line per job taken or abandoned (null: silent)
+   */
+  public static Behavior<Command> create(Runner runner, int slots, Consumer<String> log) {
+    if (slots < 1) throw new IllegalArgumentException("slots must be at least 1");
+    return Behaviors.setup(ctx -> {
+      ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
+      ActorRef<ClusterEvent.UnreachableMember> un = ctx.messageAdapter(ClusterEvent.UnreachableMember.class,
+          e -> new MemberUnreachable(e.member().address().toString()));
+      Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(un, ClusterEvent.UnreachableMember.class));
+      ActorRef<ClusterEvent.MemberRemoved> rm = ctx.messageAdapter(ClusterEvent.MemberRemoved.class,
+          e -> new MemberUnreachable(e.member().address().toString()));
+      Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(rm, ClusterEvent.MemberRemoved.class));
+      return new FarmWorker(ctx, runner, slots, log);
+    });
+  }
+
+  private final Runner runner;
+  private final int slots;
+  private final Consumer<String> log;
+  private final String address;
+  private final ExecutorService threads;
+  /** Jobs running here, by driver (its actor path) and job id. */
+  private final Map<String, Map<Integer, Running>> running = new HashMap<>();
+  private final Map<String, ActorRef<FarmDriver.Command>> watched = new HashMap<>();
+  private int used;
+
+  private FarmWorker(ActorContext<Command> ctx, Runner runner, int slots, Consumer<String> log) {
+    super(ctx);
+    this.runner = runner;
+    this.slots = slots;
+    this.log = log;
+    this.address = ctx.getSystem().address().toString();
+    this.threads = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "cnemu-farm-job");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Hello.class, this::onHello)
+        .onMessage(RunJob.class, this::onRunJob)
+        .onMessage(Abandon.class, m -> abandon(key(m.driver()), "it asked"))
+        .onMessage(Finished.class, this::onFinished)
+        .onMessage(DriverGone.class, m -> abandon(m.driver(), m.why()))
+        .onMessage(MemberUnreachable.class, this::onMemberUnreachable)
+        .onSignal(PostStop.class, s -> {
+          running.values().forEach(jobs -> jobs.values().forEach(r -> r.cancel().set(true)));
+          threads.shutdownNow();
+          return this;
+        })
+        .build();
+  }
+
+  private static String key(ActorRef<?> driver) {
+    return driver.path().toString();
+  }
+
+  private Behavior<Command> onHello(Hello m) {
+    m.replyTo().tell(new FarmDriver.Ready(getContext().getSelf(), address, CnemuVersion.current(), slots));
+    return this;
+  }
+
+  private Behavior<Command> onRunJob(RunJob m) {
+    String driver = key(m.replyTo());
+    int cost = Math.max(1, Math.min(m.slots(), slots));
+    if (used + cost > slots) {
+      // the driver counts this node's slots itself; a refusal only happens if two drivers share the node
+      m.replyTo().tell(new FarmDriver.JobRefused(m.job(), m.attempt(), getContext().getSelf(),
+          "all " + slots + " slots busy"));
+      return this;
+    }
+    if (!watched.containsKey(driver)) {
+      watched.put(driver, m.replyTo());
+      getContext().watchWith(m.replyTo(), new DriverGone(driver, "it stopped"));
+    }
+    AtomicBoolean cancel = new AtomicBoolean();
+    running.computeIfAbsent(driver, d -> new HashMap<>()).put(m.job(), new Running(m.attempt(), cost, cancel,
+        m.replyTo()));
+    used += cost;
+    if (log != null) log.accept("farm: running job " + m.job() + " of " + m.replyTo().path().address());
+    ActorRef<Command> self = getContext().getSelf();
+    threads.execute(() -> {
+      byte[] result = null;
+      String error = null;
+      try {
+        result = runner.run(m.spec(), address, cancel);
+      } catch (Exception | StackOverflowError | OutOfMemoryError e) {
+        String msg = e.getMessage();
+        error = (msg == null || msg.isBlank() ? e.getClass().getSimpleName() : msg).replace('\n', ' ');
+      }
+      self.tell(new Finished(driver, m.job(), m.attempt(), result, error));
+    });
+    return this;
+  }
+
+  private Behavior<Command> onFinished(Finished m) {
+    Map<Integer, Running> jobs = running.get(m.driver());
+    Running r = jobs == null ? null : jobs.get(m.job());
+    if (r == null || r.attempt() != m.attempt()) {
+      return this; // abandoned: the slot was freed then, the result goes nowhere
+    }
+    jobs.remove(m.job());
+    used -= r.slots();
+    if (m.error() != null) {
+      r.driver().tell(new FarmDriver.JobFailed(m.job(), m.attempt(), getContext().getSelf(), m.error()));
+      return this;
+    }
+    byte[] packed = deflate(m.result());
+    int chunks = Math.max(1, (packed.length + CHUNK_BYTES - 1) / CHUNK_BYTES);
+    for (int i = 0; i < chunks; i++) {
+      int from = i * CHUNK_BYTES;
+      byte[] part = java.util.Arrays.copyOfRange(packed, from, Math.min(packed.length, from + CHUNK_BYTES));
+      r.driver().tell(new FarmDriver.JobResult(m.job(), m.attempt(), getContext().getSelf(), i, chunks, part));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onMemberUnreachable(MemberUnreachable m) {
+    for (String driver : new ArrayList<>(running.keySet())) {
+      ActorRef<FarmDriver.Command> ref = watched.get(driver);
+      if (ref != null && ref.path().address().toString().equals(m.address())) {
+        abandon(driver, "its node " + m.address() + " is unreachable or gone");
+      }
+    }
+    return this;
+  }
+
+  /** Stops every job of {@code driver} here: a driver that is gone must not keep this node's slots. */
+  private Behavior<Command> abandon(String driver, String why) {
+    Map<Integer, Running> jobs = running.remove(driver);
+    ActorRef<FarmDriver.Command> ref = watched.remove(driver);
+    if (jobs == null || jobs.isEmpty()) return this;
+    List<Integer> ids = new ArrayList<>(jobs.keySet());
+    java.util.Collections.sort(ids);
+    for (Running r : jobs.values()) {
+      r.cancel().set(true);
+      used -= r.slots(); // the job thread sees its flag within one progress slice; its result goes nowhere
+    }
+    // a driver that is still there (a false alarm of the failure detector) puts the jobs back on its queue
+    if (ref != null) {
+      ref.tell(new FarmDriver.Abandoned(getContext().getSelf(), ids.stream().mapToInt(Integer::intValue).toArray()));
+    }
+    if (log != null) log.accept("farm: abandoned jobs " + ids + " of " + driver + " (" + why + ")");
+    return this;
+  }
+
+  static byte[] deflate(byte[] data) {
+    Deflater d = new Deflater(Deflater.BEST_SPEED);
+    try {
+      d.setInput(data);
+      d.finish();
+      ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, data.length / 4));
+      byte[] buf = new byte[64 * 1024];
+      while (!d.finished()) out.write(buf, 0, d.deflate(buf));
+      return out.toByteArray();
+    } finally {
+      d.end();
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package org.cnemu.emulator.cluster;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+
+/**
+ * The driver's side of a farmed plan, for a caller that blocks: this JVM joins the cluster as a member
+ * that only coordinates (it runs no jobs), starts a {@link FarmDriver}, and hands the caller the
+ * driver's events from a queue. Close it to leave the cluster.
+ */
+public final class JobFarm implements AutoCloseable {
+  /** Results larger than this are refused (a results.json is kilobytes to a few megabytes). */
+  public static final long MAX_RESULT_BYTES = 512L << 20;
+
+  private final ActorSystem<Void> system;
+  private final ActorRef<FarmDriver.Command> driver;
+  private final LinkedBlockingQueue<FarmDriver.Event> events = new LinkedBlockingQueue<>();
+
+  private JobFarm(ActorSystem<Void> system, FarmDriver.Settings settings) {
+    this.system = system;
+    this.driver = system.systemActorOf(FarmDriver.create(settings, events::add), "farm-driver", Props.empty());
+    // the split-brain resolver may down this JVM (unreachable for long on a loaded machine): say so
+    system.getWhenTerminated().thenRun(() -> events.add(new FarmDriver.GaveUp(
+        "this driver's cluster member stopped (downed by the other nodes after being unreachable, or shut down)")));
+  }
+
+  /**
+   * Joins the cluster through {@code seed} at {@code bind}.
+   *
+   * @param expectedNodes dispatch nothing before this many nodes answered (0: start with the first one)
+   */
+  public static JobFarm join(ClusterNode.HostPort seed, ClusterNode.HostPort bind, ClusterSecurity security,
+      int expectedNodes, Duration joinTimeout) {
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "cnemu", ClusterNode.config(bind, seed, 1,
+        security));
+    try {
+      Cluster cluster = Cluster.get(system);
+      long deadline = System.nanoTime() + joinTimeout.toNanos();
+      while (cluster.selfMember().status() != MemberStatus.up()) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("could not join the cnemu cluster at " + seed.host() + ":" + seed.port()
+              + " within " + joinTimeout.toSeconds() + " s (is `bin/cnemu cluster seed` running there?)");
+        }
+        Thread.sleep(20);
+      }
+      return new JobFarm(system, new FarmDriver.Settings(expectedNodes, joinTimeout, MAX_RESULT_BYTES));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      ClusterNode.stop(system, 2);
+      throw new IllegalStateException("interrupted while joining the cluster", e);
+    } catch (RuntimeException e) {
+      ClusterNode.stop(system, 2);
+      throw e;
+    }
+  }
+
+  public String address() {
+    return system.address().toString();
+  }
+
+  public void submit(List<FarmDriver.Job> jobs) {
+    driver.tell(new FarmDriver.Submit(List.copyOf(jobs)));
+  }
+
+  /** The next event, or null after {@code timeout}. */
+  public FarmDriver.Event poll(long timeout, TimeUnit unit) throws InterruptedException {
+    return events.poll(timeout, unit);
+  }
+
+  /** Gives up the plan: the nodes abandon its jobs; every job not done yet comes back as a {@link FarmDriver.Done} with an error. */
+  public void cancel() {
+    driver.tell(FarmDriver.Cancel.INSTANCE);
+  }
+
+  /** Leaves the cluster (the nodes then drop anything of this plan) and stops this JVM's member. */
+  @Override
+  public void close() {
+    boolean up = !system.whenTerminated().isCompleted();
+    if (up) ClusterNode.leave(system);
+    ClusterNode.stop(system, up ? 10 : 2);
+  }
+}

@@ -1,0 +1,295 @@
+package org.cnemu.experiments.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigIncludeContext;
+import com.typesafe.config.ConfigIncluder;
+import com.typesafe.config.ConfigIncluderClasspath;
+import com.typesafe.config.ConfigIncluderFile;
+import com.typesafe.config.ConfigIncluderURL;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import java.io.File;
+import java.io.IOException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.cnemu.emulator.Cancellation;
+import org.cnemu.emulator.cluster.FarmDriver;
+import org.cnemu.emulator.cluster.FarmWorker;
+import org.cnemu.emulator.cluster.JobFarm;
+import org.cnemu.emulator.model.ConfigProblem;
+import org.cnemu.experiments.config.EngineSettings;
+import org.cnemu.experiments.config.ExperimentLoader;
+import org.cnemu.experiments.config.LoadedExperiment;
+import org.cnemu.experiments.config.Sweep;
+
+/**
+ * Farms a plan's jobs to the nodes of a cnemu cluster, whole: this JVM joins as a coordinating member,
+ * queues every job ({@link FarmDriver}), and writes each result as it comes back. A node runs a job
+ * with the same {@link JobWork} as a local plan, after checking what it received with the experiment
+ * validator ({@link #nodeRunner()}), so the folder is the one a local run writes (outside {@code wall}).
+ */
+public final class FarmedJobs implements JobExecutor {
+  /** How long a plan waits for its first nodes, or for any node once every node is lost. */
+  static final Duration JOIN_TIMEOUT = Duration.ofSeconds(30);
+
+  private final PlanRunner.Options options;
+  private final Map<String, Integer> jobsByNode = Collections.synchronizedMap(new TreeMap<>());
+  private final List<String> lostNodes = Collections.synchronizedList(new ArrayList<>());
+
+  FarmedJobs(PlanRunner.Options options) {
+    this.options = options;
+  }
+
+  @Override
+  public Map<String, Integer> jobsByNode() {
+    return Map.copyOf(jobsByNode);
+  }
+
+  @Override
+  public List<String> lostNodes() {
+    return List.copyOf(lostNodes);
+  }
+
+  @Override
+  public void runAll(Plan plan, List<Plan.Job> jobs, AtomicBoolean cancel, Sink sink) throws IOException {
+    PlanRunner.ClusterTarget c = options.cluster();
+    Map<Integer, Plan.Job> byId = new HashMap<>();
+    List<FarmDriver.Job> farmJobs = new ArrayList<>();
+    for (Plan.Job j : jobs) {
+      byId.put(j.index(), j);
+      farmJobs.add(new FarmDriver.Job(j.index(), slots(plan.point(j).settings()), spec(plan, j, options.threads())));
+    }
+    JobFarm farm;
+    try {
+      farm = JobFarm.join(c.seed(), c.bind(), c.security(), c.nodes(), JOIN_TIMEOUT);
+    } catch (RuntimeException e) {
+      for (Plan.Job j : jobs) sink.finished(j, Finished.error(PlanRunner.describe(e)));
+      return;
+    }
+    // Results are written (and reports drawn) off the polling thread, a few at once, as local jobs are.
+    ExecutorService writers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+        r -> {
+          Thread t = new Thread(r, "cnemu-farm-result");
+          t.setDaemon(true);
+          return t;
+        });
+    List<Future<?>> written = new ArrayList<>();
+    try (farm) {
+      Map<Integer, Long> dispatchedAtNanos = new HashMap<>();
+      farm.submit(farmJobs);
+      int left = jobs.size();
+      boolean cancelSent = false;
+      while (left > 0) {
+        if (!cancelSent && (cancel.get() || Cancellation.requested())) {
+          cancel.set(true);
+          farm.cancel();
+          cancelSent = true;
+        }
+        FarmDriver.Event e;
+        try {
+          e = farm.poll(100, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          cancel.set(true);
+          continue;
+        }
+        if (e == null) continue;
+        if (e instanceof FarmDriver.NodeUp up) {
+          sink.note("cluster node " + up.node() + " takes jobs (" + up.slots() + " at once)");
+        } else if (e instanceof FarmDriver.Dispatched d) {
+          if (TRACE) dispatchedAtNanos.put(d.job(), System.nanoTime());
+          sink.started(byId.get(d.job()), d.node());
+        } else if (e instanceof FarmDriver.NodeLost l) {
+          lostNodes.add(l.node());
+          sink.warning("lost cluster node " + l.node() + " (" + l.why() + ") mid-plan; "
+              + (l.requeued().isEmpty() ? "it had no unfinished job"
+                  : "its " + l.requeued().size() + " unfinished job" + (l.requeued().size() == 1 ? "" : "s")
+                      + " go back on the queue"));
+        } else if (e instanceof FarmDriver.Done d) {
+          left--;
+          Plan.Job job = byId.get(d.job());
+          if (d.result() != null) jobsByNode.merge(d.node(), 1, Integer::sum);
+          Finished f = d.result() != null ? Finished.results(new String(d.result(), StandardCharsets.UTF_8))
+              : Finished.error(cancel.get() ? PlanRunner.CANCELLED : d.error());
+          if (TRACE && d.result() != null && dispatchedAtNanos.containsKey(d.job())) trace(d, dispatchedAtNanos);
+          written.add(writers.submit(() -> {
+            sink.finished(job, f);
+            return null;
+          }));
+        } else if (e instanceof FarmDriver.GaveUp g) {
+          if (!cancel.get()) sink.warning(g.message());
+        } else if (e instanceof FarmDriver.Warning w) {
+          sink.warning(w.message());
+        }
+      }
+      for (Future<?> f : written) {
+        try {
+          f.get();
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted while writing results", ie);
+        } catch (ExecutionException ee) {
+          if (ee.getCause() instanceof IOException io) throw io;
+          if (ee.getCause() instanceof RuntimeException re) throw re;
+          throw new IOException(ee.getCause());
+        }
+      }
+    } finally {
+      writers.shutdownNow();
+    }
+  }
+
+  /** -Dcnemu.trace=true: each farmed job's round trip against its run's own wall time, for benchmarks. */
+  private static final boolean TRACE = Boolean.getBoolean("cnemu.trace");
+
+  private static void trace(FarmDriver.Done d, Map<Integer, Long> dispatchedAtNanos) {
+    double roundTripMs = (System.nanoTime() - dispatchedAtNanos.get(d.job())) / 1e6;
+    double runMs = 0;
+    try {
+      runMs = JsonFiles.MAPPER.readTree(d.result()).path("wall").path("seconds").asDouble() * 1e3;
+    } catch (IOException ignored) {
+      // the runner reports a malformed result; the trace line then shows the whole round trip
+    }
+    System.err.printf(java.util.Locale.ROOT, "TRACE farm job %d round trip %.1f ms, run %.1f ms, %d bytes%n", d.job(),
+        roundTripMs, runMs, d.result().length);
+  }
+
+  /**
+   * The slots a job takes on a node: one for a one-partition run (one thread whatever the dispatcher),
+   * else its threads (capped at the node's slots by the driver; 0 = all of them).
+   */
+  private int slots(EngineSettings s) {
+    if (s.partitions() <= 1) return 1;
+    int t = options.threads() != null ? options.threads() : s.threadsSetting();
+    return t > 0 ? t : Integer.MAX_VALUE;
+  }
+
+  /** What a node needs to run the job: the point's resolved experiment as HOCON, its run, seed and folder name. */
+  static String spec(Plan plan, Plan.Job job, Integer threads) {
+    Config file = plan.point(job).experiment().atKey("experiment");
+    Config pekko = plan.group(job).pekkoOverrides();
+    if (pekko != null && !pekko.isEmpty()) file = file.withFallback(pekko);
+    ObjectNode n = JsonFiles.MAPPER.createObjectNode();
+    n.put("file", file.root().render(ConfigRenderOptions.concise()));
+    n.put("run", job.run());
+    n.put("seed", job.seed());
+    n.put("out_dir", job.dir().toString());
+    if (threads != null) n.put("threads", threads);
+    return n.toString();
+  }
+
+  /**
+   * What a cluster node runs for a farming driver. The job's content is untrusted input like any
+   * experiment file: includes are refused (a driver must not make a node read its files), then the file
+   * goes through the experiment loader and validator, and must describe one run of one point.
+   */
+  public static FarmWorker.Runner nodeRunner() {
+    ExperimentLoader loader = new ExperimentLoader();
+    return (spec, node, cancelled) -> {
+      JsonNode n = JsonFiles.MAPPER.readTree(spec);
+      if (n == null || !n.isObject() || !n.path("file").isTextual() || !n.path("run").canConvertToInt()
+          || !n.path("seed").canConvertToLong() || !n.path("out_dir").isTextual()) {
+        throw new IllegalArgumentException("refused a malformed job description");
+      }
+      int run = n.get("run").intValue();
+      long seed = n.get("seed").longValue();
+      Integer threads = n.path("threads").canConvertToInt() ? n.get("threads").intValue() : null;
+      if (threads != null && threads < 0) throw new IllegalArgumentException("refused the job: threads < 0");
+      LoadedExperiment e = load(loader, n.get("file").textValue());
+      Config exp = e.experiment();
+      if (Sweep.present(exp)) throw new IllegalArgumentException("refused the job: a job is one point, not a sweep");
+      EngineSettings s = EngineSettings.from(exp);
+      if (run < 0 || run >= s.runs() || seed != s.seed() + run) {
+        throw new IllegalArgumentException("refused the job: run " + run + " with seed " + seed + " is not one of the "
+            + s.runs() + " runs from seed " + s.seed());
+      }
+      Cancellation.watch(cancelled);
+      try {
+        JobWork.Spec job = new JobWork.Spec(exp, e.pekkoOverrides(), run, seed, n.get("out_dir").textValue(), threads,
+            node);
+        return JobWork.run(job, null, null, null, "farm").getBytes(StandardCharsets.UTF_8);
+      } finally {
+        Cancellation.clear();
+      }
+    };
+  }
+
+  /** The job's file through the loader and validator, with no include followed; its first problem refuses it. */
+  private static LoadedExperiment load(ExperimentLoader loader, String text) throws IOException {
+    String plain;
+    try {
+      Config parsed = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setIncluder(new NoIncludes()));
+      plain = parsed.root().render(ConfigRenderOptions.concise());
+    } catch (ConfigException ex) {
+      throw new IllegalArgumentException("refused the job: " + ex.getMessage());
+    }
+    Path dir = Files.createTempDirectory("cnemu-farm-job"); // owner-only
+    Path file = dir.resolve("job.conf");
+    try {
+      Files.writeString(file, plain);
+      LoadedExperiment e = loader.load(file);
+      if (!e.ok()) {
+        ConfigProblem p = e.problems().get(0);
+        throw new IllegalArgumentException("refused the job: " + (p.key() == null ? "" : p.key() + ": ") + p.message()
+            + (e.problems().size() > 1 ? " (and " + (e.problems().size() - 1) + " more problems)" : ""));
+      }
+      return e;
+    } finally {
+      Files.deleteIfExists(file);
+      Files.deleteIfExists(dir);
+    }
+  }
+
+  /** Refuses every include: a job arrives resolved, and must not make the node read its own files. */
+  private static final class NoIncludes
+      implements ConfigIncluder, ConfigIncluderFile, ConfigIncluderURL, ConfigIncluderClasspath {
+    @Override
+    public ConfigIncluder withFallback(ConfigIncluder fallback) {
+      return this;
+    }
+
+    private static ConfigObject refuse(String what) {
+      throw new ConfigException.BugOrBroken("includes are refused in a farmed job (" + what + ")");
+    }
+
+    @Override
+    public ConfigObject include(ConfigIncludeContext context, String what) {
+      return refuse(what);
+    }
+
+    @Override
+    public ConfigObject includeFile(ConfigIncludeContext context, File what) {
+      return refuse(what.toString());
+    }
+
+    @Override
+    public ConfigObject includeURL(ConfigIncludeContext context, URL what) {
+      return refuse(what.toString());
+    }
+
+    @Override
+    public ConfigObject includeResources(ConfigIncludeContext context, String what) {
+      return refuse(what);
+    }
+  }
+}

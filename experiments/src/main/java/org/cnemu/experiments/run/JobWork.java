@@ -1,0 +1,81 @@
+package org.cnemu.experiments.run;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigRenderOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import org.cnemu.emulator.Coordinator;
+import org.cnemu.emulator.Simulation;
+import org.cnemu.emulator.SimulationBuilder;
+import org.cnemu.emulator.SimulationResult;
+import org.cnemu.emulator.cluster.ClusterNode;
+import org.cnemu.emulator.model.BuiltModel;
+import org.cnemu.emulator.model.ModelRegistry;
+import org.cnemu.experiments.config.EngineSettings;
+
+/**
+ * One job run in this JVM, from its point's experiment to the text of its results.json: the same code
+ * for a job of a local plan and for a job a cluster node runs for a farming driver, so both write the
+ * same bytes (outside {@code wall}).
+ */
+final class JobWork {
+  private static final ModelRegistry MODELS = new ModelRegistry();
+
+  private JobWork() {}
+
+  /**
+   * What one job needs.
+   *
+   * @param experiment the point's resolved experiment block
+   * @param pekkoOverrides the file's own {@code pekko { }} block (engine tuning; never changes results)
+   * @param outDir the job's folder as results.json's {@code wall.out_dir} names it (the driver's)
+   * @param threads --threads, or null for engine.threads
+   * @param node the cluster node that runs it (wall only), or null in the plan's own JVM
+   */
+  record Spec(Config experiment, Config pekkoOverrides, int run, long seed, String outDir, Integer threads,
+      String node) {}
+
+  /** Before the run starts (live metrics retag their series); null: nothing. */
+  interface BeforeRun {
+    void accept(Spec spec);
+  }
+
+  /**
+   * Runs the job; a run that fails for any reason gives a results.json that says so ({@code complete:
+   * false} and one line), never an exception.
+   *
+   * @param partitionsOn the cluster that hosts the run's partitions, or null to run them in this JVM
+   */
+  static String run(Spec spec, PlanRunner.ClusterTarget partitionsOn, Coordinator.ProgressListener progress,
+      BeforeRun before, String runId) {
+    EngineSettings s = EngineSettings.from(spec.experiment());
+    int threads = PlanRunner.threads(s, spec.threads());
+    Map<String, Object> config = ConfigJson.of(spec.experiment());
+    ResultsDocument.RunSpec runSpec = new ResultsDocument.RunSpec(s.name(), spec.run(), spec.seed(), s.durationNanos());
+    long startWall = System.nanoTime(); // wall section only
+    Map<String, Object> doc;
+    try {
+      SimulationBuilder builder = new SimulationBuilder(spec.seed(), spec.run(), s.partitions(), s.placement());
+      BuiltModel model = MODELS.get(s.model()).build(spec.experiment(), builder);
+      if (before != null) before.accept(spec);
+      PlanRunner.ClusterTarget c = partitionsOn;
+      SimulationResult r = c == null
+          ? Simulation.run(builder, s.durationNanos(), threads, progress, spec.pekkoOverrides())
+          : ClusterNode.run(builder, spec.experiment().root().render(ConfigRenderOptions.concise()), s.durationNanos(),
+              threads, c.seed(), c.bind(), c.nodes(), c.hostPartitions(), c.security(), progress, runId);
+      Map<String, Object> sections = model.results(r);
+      Wall wall = new Wall((System.nanoTime() - startWall) / 1e9, r.eventsPerWallSecond(), threads,
+          r.barrierWaitShare(threads), spec.outDir(), spec.node());
+      doc = ResultsDocument.complete(runSpec, config, r, sections, wall);
+    } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+      Wall wall = new Wall((System.nanoTime() - startWall) / 1e9, 0, threads, 0, spec.outDir(), spec.node());
+      doc = ResultsDocument.failed(runSpec, config, PlanRunner.describe(e), wall);
+    }
+    try {
+      return JsonFiles.toJson(doc);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package org.cnemu.experiments.run;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.cnemu.emulator.Cancellation;
+
+/**
+ * Runs a plan's jobs in this JVM, up to {@code parallel} at once, each on its own simulation (results
+ * never depend on how many run at once). With a cluster target each job's partitions are dealt over the
+ * cluster's nodes (one job at a time): the partitioned mode of {@code run --cluster}.
+ */
+final class LocalJobs implements JobExecutor {
+  private final int parallel;
+  private final PlanRunner.Options options;
+
+  LocalJobs(int parallel, PlanRunner.Options options) {
+    this.parallel = parallel;
+    this.options = options;
+  }
+
+  @Override
+  public void runAll(Plan plan, List<Plan.Job> jobs, AtomicBoolean cancel, Sink sink) throws IOException {
+    ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
+      Thread t = new Thread(r, "cnemu-job");
+      t.setDaemon(true);
+      return t;
+    });
+    List<Future<?>> futures = new ArrayList<>();
+    try {
+      for (Plan.Job job : jobs) {
+        futures.add(pool.submit(() -> {
+          Cancellation.watch(cancel);
+          try {
+            if (cancel.get()) {
+              sink.finished(job, Finished.error(PlanRunner.CANCELLED));
+              return null;
+            }
+            sink.started(job, null);
+            sink.finished(job, Finished.results(run(plan, job, sink)));
+          } finally {
+            Cancellation.clear();
+          }
+          return null;
+        }));
+      }
+      // wait, passing a cancellation of the calling thread (the daemon's client went away) on to the jobs
+      for (Future<?> f : futures) {
+        while (true) {
+          try {
+            f.get(100, TimeUnit.MILLISECONDS);
+            break;
+          } catch (TimeoutException e) {
+            if (Cancellation.requested()) cancel.set(true);
+          } catch (InterruptedException e) {
+            cancel.set(true);
+            Thread.currentThread().interrupt();
+          } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) throw io;
+            if (c instanceof RuntimeException re) throw re;
+            throw new IOException(c);
+          }
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private String run(Plan plan, Plan.Job job, Sink sink) {
+    Plan.Point p = plan.point(job);
+    JobWork.Spec spec = new JobWork.Spec(p.experiment(), plan.group(job).pekkoOverrides(), job.run(), job.seed(),
+        job.dir().toString(), options.threads(), null);
+    JobWork.BeforeRun retag = options.live() == null ? null
+        : s -> org.cnemu.experiments.live.LiveMetrics.retag(PlanRunner.runTags(s.experiment(), s.run()));
+    return JobWork.run(spec, options.cluster(), sink.progress(job), retag, "run" + job.index());
+  }
+}

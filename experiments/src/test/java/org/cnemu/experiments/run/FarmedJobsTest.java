@@ -1,0 +1,90 @@
+package org.cnemu.experiments.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.cnemu.emulator.cluster.FarmWorker;
+import org.cnemu.experiments.config.ExperimentLoader;
+import org.cnemu.experiments.config.LoadedExperiment;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A cluster node's side of a farmed job, without a cluster: what it runs and what it refuses. */
+class FarmedJobsTest {
+  @TempDir
+  Path dir;
+
+  private Plan plan() throws Exception {
+    Path f = Files.writeString(dir.resolve("p.conf"), String.join("\n",
+        "experiment {",
+        "  name = farmjob, seed = 5, runs = 2, duration = 200us, model = phold",
+        "  phold { lps = 8, population = 2 }",
+        "  sweep { phold.remote = [0.5, 0.9] }",
+        "}",
+        "pekko.actor.default-dispatcher.throughput = 20", ""));
+    LoadedExperiment e = new ExperimentLoader().load(f);
+    assertTrue(e.ok(), e.problems()::toString);
+    return Plan.of(e, dir.resolve("out"));
+  }
+
+  private static String cutWall(String json) {
+    return json.substring(0, json.lastIndexOf("\"wall\""));
+  }
+
+  @Test
+  void aNodeWritesTheResultsOfALocalRun() throws Exception {
+    Plan plan = plan();
+    Plan.Job job = plan.jobs().get(3); // point 1, run 1: seed 6
+    String spec = FarmedJobs.spec(plan, job, null);
+    String farmed = new String(FarmedJobs.nodeRunner().run(spec, "pekko://cnemu@127.0.0.1:1", new AtomicBoolean()),
+        StandardCharsets.UTF_8);
+    Plan.Point p = plan.point(job);
+    String local = JobWork.run(new JobWork.Spec(p.experiment(), plan.group(job).pekkoOverrides(), job.run(), job.seed(),
+        job.dir().toString(), null, null), null, null, null, "t");
+    assertTrue(farmed.contains("\"complete\" : true"), farmed);
+    assertEquals(cutWall(local), cutWall(farmed));
+    assertTrue(farmed.contains("\"node\" : \"pekko://cnemu@127.0.0.1:1\""), farmed);
+    assertTrue(farmed.contains("\"out_dir\" : \"" + job.dir() + "\""), farmed);
+  }
+
+  /** The spec of job 0 with one field replaced. */
+  private String specWith(String field, Object value) throws Exception {
+    Plan plan = plan();
+    ObjectNode n = (ObjectNode) JsonFiles.MAPPER.readTree(FarmedJobs.spec(plan, plan.jobs().get(0), null));
+    if (value instanceof String s) n.put(field, s);
+    else n.put(field, ((Number) value).longValue());
+    return n.toString();
+  }
+
+  private static String refusal(String spec) {
+    FarmWorker.Runner runner = FarmedJobs.nodeRunner();
+    Exception e = assertThrows(Exception.class, () -> runner.run(spec, "n", new AtomicBoolean()));
+    return e.getMessage();
+  }
+
+  @Test
+  void aNodeValidatesWhatItIsSent() throws Exception {
+    Path secret = Files.writeString(dir.resolve("secret.conf"), "experiment.name = leaked\n");
+    String include = refusal(specWith("file", "include file(\"" + secret + "\")\nexperiment { model = phold }"));
+    assertTrue(include.contains("includes are refused"), include);
+    String unknown = refusal(specWith("file", "experiment { model = phold, duration = 1ms, bogus-key = 3 }"));
+    assertTrue(unknown.startsWith("refused the job: ") && unknown.contains("bogus-key"), unknown);
+    String sweep = refusal(specWith("file",
+        "experiment { model = phold, duration = 1ms, sweep { phold.lps = [8, 16] } }"));
+    assertTrue(sweep.contains("one point, not a sweep"), sweep);
+    String seed = refusal(specWith("seed", 99));
+    assertTrue(seed.contains("is not one of the 2 runs from seed 5"), seed);
+    String run = refusal(specWith("run", 7));
+    assertTrue(run.contains("run 7"), run);
+    String pekko = refusal(specWith("file",
+        "experiment { model = phold, duration = 1ms }\npekko.remote.artery.transport = tcp"));
+    assertTrue(pekko.startsWith("refused the job: "), pekko);
+    assertTrue(refusal("[1, 2]").contains("malformed"));
+  }
+}
