@@ -346,7 +346,7 @@ final class Charts {
     return n;
   }
 
-  private static void style(AxesChartStyler s) {
+  static void style(AxesChartStyler s) {
     Font base = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
     s.setBaseFont(base);
     s.setChartTitleFont(base.deriveFont(Font.BOLD, 15f));

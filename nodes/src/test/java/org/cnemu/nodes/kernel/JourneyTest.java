@@ -75,6 +75,53 @@ class JourneyTest {
     }
   }
 
+  /**
+   * One 64 B datagram per millisecond between two idle native hosts, every one sampled: each stage's
+   * queueing and service is what the profile's costs say, to the nanosecond, and they add up to the
+   * end-to-end latency.
+   */
+  @Test
+  void anIdlePathCostsExactlyWhatTheProfileSays() {
+    Config e = ConfigFactory.parseString(
+        "experiment { name = exact, seed = 1, duration = 6ms, warmup = 2ms, model = kernel, profile = hotcloud19,"
+            + " steering = vanilla, journeys { sample-every = 1, first = 0 },"
+            + " overrides { nic { adaptive-rx { enabled = false } } },"
+            + " topology { stack = native, host-count = 2, link { delay = 1us } }, workloads = ["
+            + " { id = u, protocol = udp, src = \"h1/c1\", dst = \"h2/c1\", message-size = 64B, rate = 512kbps } ] }")
+        .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("experiment");
+    org.cnemu.devices.Profile p = new Spec(e).profile;
+    Map<String, Object> j = journeys(Calib.run(e, 1, 1).results());
+    assertExact("idle udp", j);
+    Map<String, Object> f = list(j.get("flows")).get(0);
+    assertEquals(4L, num(f, "packets"), "one datagram per ms over 4 ms");
+    Map<String, long[]> got = new java.util.LinkedHashMap<>();
+    for (Map<String, Object> s : list(f.get("stages"))) {
+      got.put((String) s.get("stage"), new long[] {num(s, "wait_mean_ns"), num(s, "service_mean_ns")});
+    }
+    long ser = NicEntity.serNanos(64 + 38 + 28, p.nicRateBps); // payload + Ethernet + IP/UDP at 40 Gbps
+    Map<String, long[]> want = new java.util.LinkedHashMap<>();
+    want.put("socket_send", new long[] {0, p.appPerMessage + p.syscall + p.copy(64) + p.udpTx});
+    want.put("ip_tx", new long[] {0, p.ipTx});
+    want.put("driver_tx", new long[] {0, p.driverTx});
+    want.put("nic_tx", new long[] {0, ser});
+    want.put("link", new long[] {0, 2 * 1000});
+    want.put("switch", new long[] {0, ser});
+    want.put("irq", new long[] {p.rxUsecs + p.irqLatency, p.irq}); // moderation timer, then the IRQ's latency
+    want.put("napi_poll", new long[] {p.napiPoll, p.driverRx});
+    want.put("gro", new long[] {0, p.groPerPkt});
+    want.put("ip_rx", new long[] {0, p.ipRx});
+    want.put("socket_rx", new long[] {0, p.udpRx});
+    want.put("app_read", new long[] {p.wakeup, p.appPerMessage + p.syscall + p.copy(64) + p.skbFree});
+    assertEquals(want.keySet(), got.keySet(), "the stages of a native UDP path, in order");
+    long e2e = 0;
+    for (String k : want.keySet()) {
+      assertEquals(want.get(k)[0], got.get(k)[0], k + " queueing");
+      assertEquals(want.get(k)[1], got.get(k)[1], k + " service");
+      e2e += want.get(k)[0] + want.get(k)[1];
+    }
+    assertEquals(e2e, num(f, "e2e_mean_ns"), "end to end");
+  }
+
   /** Off: no section at all (the results are as without the feature). */
   @Test
   void offMeansNoSection() {

@@ -21,6 +21,34 @@ class WireTest {
     return k.readClassAndObject(new Input(out.toBytes()));
   }
 
+  /** A sampled packet's journey (a chain after GRO) crosses JVMs with it, stage by stage. */
+  @Test
+  void aSampledPacketsJourneyCrossesWithIt() {
+    Kryo k = KryoFactory.create(null);
+    org.cnemu.devices.Journey a = new org.cnemu.devices.Journey(100);
+    a.add(Journeys.SOCKET_SEND, 3, 100, 1100);
+    a.add(Journeys.LINK, org.cnemu.devices.Journey.FABRIC, 1500, 2500);
+    org.cnemu.devices.Journey b = new org.cnemu.devices.Journey(200);
+    b.add(Journeys.IP_TX, 1 << 16 | 7, 300, 400);
+    Packet p = new Packet(3, (byte) 0, false, 1448, 1448, 1, 0, 65535, -1, -1, (short) 0, (short) 1, 77, (byte) 0, 1,
+        100, false, org.cnemu.devices.Journey.merge(a, b));
+    SwitchEntity.WireTrain back = (SwitchEntity.WireTrain) roundTrip(k,
+        new SwitchEntity.WireTrain(new Packet[] {p, p.slice(2896, 1448, 1)}, 40_000_000_000L, 38));
+    org.cnemu.devices.Journey ja = back.pkts()[0].journey();
+    assertEquals(100, ja.startNanos);
+    assertEquals(2, ja.size());
+    assertEquals(Journeys.LINK, ja.stage(1));
+    assertEquals(org.cnemu.devices.Journey.FABRIC, ja.where(1));
+    assertEquals(2500, ja.to(1));
+    org.cnemu.devices.Journey jb = ja.also();
+    assertEquals(200, jb.startNanos);
+    assertEquals(1 << 16 | 7, jb.where(0));
+    assertEquals(400, jb.to(0));
+    assertEquals(null, jb.also());
+    assertEquals(null, back.pkts()[1].journey());
+    assertEquals(p.seq(), back.pkts()[0].seq());
+  }
+
   @Test
   void modelClassesAreRegisteredAndRoundTrip() {
     assertTrue(WireClasses.modelClasses().containsAll(new KernelModelProvider().wireClasses()));
