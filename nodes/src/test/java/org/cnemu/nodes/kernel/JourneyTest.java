@@ -122,6 +122,19 @@ class JourneyTest {
     assertEquals(e2e, num(f, "e2e_mean_ns"), "end to end");
   }
 
+  /** Sampling every packet changes nothing but the journeys section: no random stream, no timing. */
+  @Test
+  void samplingChangesNothingElse() {
+    for (String name : new String[] {"tcp-1flow-docker-overlay", "udp-1flow-native"}) {
+      Config e = shorter(Calib.load(name).getConfig("experiment"), 0);
+      Map<String, Object> off = new java.util.LinkedHashMap<>(Calib.run(e, 1, 1).results());
+      Map<String, Object> on = new java.util.LinkedHashMap<>(Calib.run(
+          e.withValue("journeys.sample-every", ConfigValueFactory.fromAnyRef(1)), 1, 1).results());
+      assertNotNull(on.remove("journeys"));
+      assertEquals(off.toString(), on.toString(), name);
+    }
+  }
+
   /** Off: no section at all (the results are as without the feature). */
   @Test
   void offMeansNoSection() {
