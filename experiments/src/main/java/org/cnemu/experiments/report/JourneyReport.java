@@ -178,7 +178,7 @@ final class JourneyReport {
   /** The run report's section: what a journey is, then a table per flow (the highest p99 first). */
   static void runSection(Html h, JsonNode journeys) {
     h.h(2, "Where the latency goes (per-packet journeys)");
-    h.p(null, "Of each flow's skbs sent after the warm-up, the first " + "few and then one in "
+    h.p(null, "Of each flow's skbs sent after the warm-up, the first " + Json.text(journeys.get("first")) + " and then one in "
         + Json.text(journeys.get("sample_every")) + " are followed through every stage on both hosts and the fabric."
         + " Queueing is the time since the previous stage ended; service is the stage's own time. Per packet, the"
         + " stages add up to its end-to-end latency (send to the application's read) exactly.");

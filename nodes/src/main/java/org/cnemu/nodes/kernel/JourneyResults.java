@@ -57,6 +57,7 @@ final class JourneyResults {
     }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("sample_every", spec.journeyEvery);
+    out.put("first", spec.journeyFirst);
     out.put("stage_overlaps", overlaps);
     out.put("flows", flows);
     return out;
