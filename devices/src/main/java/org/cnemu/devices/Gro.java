@@ -28,7 +28,7 @@ public final class Gro {
             && a.segs() + p.segs() <= maxSegs) {
           out.set(openIdx[k], new Packet(a.flow(), a.dir(), false, a.seq(), a.len() + p.len(), a.segs() + p.segs(),
               p.ack(), p.wnd(), a.sackStart(), a.sackEnd(), (short) 0, (short) 1, a.hash(), a.prio(), a.dstHost(),
-              a.sentNanos(), a.retx()));
+              a.sentNanos(), a.retx(), Journey.merge(a.journey(), p.journey())));
           merged = true;
           break;
         }

@@ -21,10 +21,18 @@ package org.cnemu.devices;
  * @param dstHost destination host index (the switch routes on it)
  * @param sentNanos virtual time the transport emitted it
  * @param retx true if it re-sends bytes already sent
+ * @param journey the recorded path when this packet is sampled (results: journeys), else null
  */
 public record Packet(int flow, byte dir, boolean udp, long seq, int len, int segs, long ack, int wnd,
     long sackStart, long sackEnd, short frag, short frags, int hash, byte prio, int dstHost, long sentNanos,
-    boolean retx) {
+    boolean retx, Journey journey) {
+
+  /** An unsampled packet. */
+  public Packet(int flow, byte dir, boolean udp, long seq, int len, int segs, long ack, int wnd, long sackStart,
+      long sackEnd, short frag, short frags, int hash, byte prio, int dstHost, long sentNanos, boolean retx) {
+    this(flow, dir, udp, seq, len, segs, ack, wnd, sackStart, sackEnd, frag, frags, hash, prio, dstHost, sentNanos,
+        retx, null);
+  }
 
   public boolean isAck() {
     return dir == 1;
@@ -38,7 +46,13 @@ public record Packet(int flow, byte dir, boolean udp, long seq, int len, int seg
     return seq + len;
   }
 
-  /** A copy standing for {@code n} segments and {@code bytes} payload starting at {@code s}. */
+  /** The same packet carrying journey {@code j}. */
+  public Packet withJourney(Journey j) {
+    return new Packet(flow, dir, udp, seq, len, segs, ack, wnd, sackStart, sackEnd, frag, frags, hash, prio, dstHost,
+        sentNanos, retx, j);
+  }
+
+  /** A copy standing for {@code n} segments and {@code bytes} payload starting at {@code s} (without the journey). */
   public Packet slice(long s, int bytes, int n) {
     return new Packet(flow, dir, udp, s, bytes, n, ack, wnd, sackStart, sackEnd, frag, frags, hash, prio, dstHost,
         sentNanos, retx);

@@ -116,4 +116,23 @@ class CliTest {
     TestFiles.CliRun help = TestFiles.cli("help", "validate");
     assertTrue(help.out().contains("Usage: cnemu validate"), help.out() + help.err());
   }
+
+  /** Every line of every command's description is a whole sentence: the command list shows the first one alone. */
+  @Test
+  void commandDescriptionsAreWholeSentences() {
+    java.util.ArrayDeque<picocli.CommandLine> todo = new java.util.ArrayDeque<>();
+    todo.add(Cli.commandLine(Invocation.local(), new String[] {"--help"}));
+    int n = 0;
+    while (!todo.isEmpty()) {
+      picocli.CommandLine c = todo.poll();
+      todo.addAll(c.getSubcommands().values());
+      if (c.getCommandSpec().usageMessage().hidden()) continue;
+      for (String line : c.getCommandSpec().usageMessage().description()) {
+        n++;
+        assertTrue(line.endsWith(".") && Character.isUpperCase(line.codePointAt(0)) || line.startsWith("cnemu: "),
+            c.getCommandName() + ": not a whole sentence: " + line);
+      }
+    }
+    assertTrue(n > 20);
+  }
 }

@@ -18,9 +18,9 @@ import picocli.CommandLine.Spec;
  * (an A/B: every arm on the same workload and seeds), so a file without one is a mistake, not a plain run.
  */
 @Command(name = "ab", mixinStandardHelpOptions = true,
-    description = {"A/B comparison: run FILE, which must have compare { KEY = [baseline, other, ...] }, once per",
-        "arm (same workload and seeds; combined with its sweep { } if any), then the ratio of every arm to the",
-        "baseline with its 95% interval. The same as 'cnemu run FILE' on such a file."})
+    description = {"Run the arms of a file's compare { } block and print each arm's ratio to the baseline.",
+        "FILE must have compare { KEY = [baseline, other, ...] }; every arm runs with the same workload and seeds (with its sweep { } if any).",
+        "The ratios come with their 95% intervals; it is the same as 'cnemu run FILE' on such a file."})
 public final class AbCommand implements Callable<Integer> {
   @Parameters(paramLabel = "FILE", description = "Experiment file with e.g. compare { steering = [vanilla, falcon] }.")
   Path file;

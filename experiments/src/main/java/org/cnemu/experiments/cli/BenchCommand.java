@@ -17,14 +17,14 @@ import picocli.CommandLine.Spec;
 
 /** {@code cnemu bench phold}: the actor engine against the sequential reference, same process. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Benchmarks of the engine itself.",
+    description = "Run the benchmarks of the engine itself.",
     subcommands = {BenchCommand.Phold.class, BenchStarCommand.class, BenchScaleCommand.class})
 public final class BenchCommand extends CommandGroup {
 
   /** PHOLD: events per wall second of the engine and of a sequential event loop, and their ratio. */
   @Command(name = "phold", mixinStandardHelpOptions = true,
-      description = {"Run PHOLD on the actor engine and on the sequential reference loop in one process;",
-          "print events per wall second for each and the ratio (both must agree on every event)."})
+      description = {"Run PHOLD on the actor engine and on the sequential reference loop in one process.",
+          "It prints events per wall second for each and their ratio (both must agree on every event)."})
   public static final class Phold implements Callable<Integer> {
     @Option(names = "--lps", defaultValue = "1024", description = "Logical processes (default: ${DEFAULT-VALUE}).")
     int lps;

@@ -41,8 +41,8 @@ import picocli.CommandLine.Spec;
  * (model build and results excluded) and their ratio to the first size.
  */
 @Command(name = "scale", mixinStandardHelpOptions = true,
-    description = {"Run the same traffic (a ring of 10 Gbps UDP flows, ~1.58 M delivered packets) on N hosts",
-        "for each N and print nanoseconds per event and their ratio to the first N."})
+    description = {"Run the same traffic on N hosts for each N and print nanoseconds per event.",
+        "The traffic is a ring of 10 Gbps UDP flows (~1.58 M delivered packets); the ratio to the first N is printed too."})
 public final class BenchScaleCommand implements Callable<Integer> {
   /**
    * Delivered packets per host per virtual millisecond in this scenario (a sending thread of 1472 B

@@ -32,8 +32,8 @@ import picocli.CommandLine.Spec;
  * start-up and warm-up rather than simulation.
  */
 @Command(name = "star", mixinStandardHelpOptions = true,
-    description = {"Run the star benchmark in this process: one cold run, then warm runs;",
-        "print delivered packets per wall second of each (JVM start-up excluded; see bench/ns3-vs-cnemu.sh)."})
+    description = {"Run the star benchmark in this process: one cold run, then warm runs.",
+        "It prints delivered packets per wall second of each run (JVM start-up excluded; see bench/ns3-vs-cnemu.sh)."})
 public final class BenchStarCommand implements Callable<Integer> {
   @Option(names = "--hosts", defaultValue = "8", description = "Hosts around the switch (default: ${DEFAULT-VALUE}).")
   int hosts;

@@ -22,8 +22,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "cluster", mixinStandardHelpOptions = true,
     description = {"Start a cnemu cluster node (see docs/cluster.md).",
-        "Once: cnemu cluster init, and copy the key folder to every lab machine. Then start one seed, then "
-            + "workers on other machines, then: cnemu run FILE --cluster SEED_HOST:PORT"},
+        "Once, run 'cnemu cluster init' and copy the key folder to every lab machine.",
+        "Then start one seed, then workers on other machines, then run 'cnemu run FILE --cluster SEED_HOST:PORT'."},
     subcommands = {ClusterCommand.Init.class, ClusterCommand.Seed.class, ClusterCommand.Worker.class})
 public final class ClusterCommand extends CommandGroup {
 
@@ -131,7 +131,7 @@ public final class ClusterCommand extends CommandGroup {
 
   @Command(name = "init", mixinStandardHelpOptions = true,
       description = {"Make a new cluster key: a private key and its certificate in DIR/" + ClusterKey.FILE_NAME
-          + ", readable only by you. Copy the folder to the same place on every lab machine (docs/cluster.md)."})
+          + ", readable only by you.", "Copy the folder to the same place on every lab machine (docs/cluster.md)."})
   static final class Init implements Callable<Integer> {
     @Option(names = "--cluster-key", paramLabel = "DIR",
         description = "Folder for the key (default: ~/.config/cnemu/cluster, or $XDG_CONFIG_HOME/cnemu/cluster).")

@@ -15,8 +15,8 @@ import picocli.CommandLine.Spec;
 /** {@code cnemu compare DIR_A DIR_B}: the ratio table (B/A) of two results folders. */
 @Command(name = "compare", mixinStandardHelpOptions = true,
     description = {"Print the ratio table of two results folders: every metric in A and B, and B/A.",
-        "A folder is a run (results.json), a repeated point or a sweep (summary.json; sweeps are matched",
-        "point by point on their swept values); a path to either file works too."})
+        "A folder is a run (results.json), a repeated point or a sweep (summary.json; sweeps are matched point by point on their swept values).",
+        "A path to either file works too."})
 public final class CompareCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DIR_A", description = "Baseline results folder (A).")
   Path a;

@@ -22,9 +22,9 @@ import picocli.CommandLine.Spec;
  * module, merged), with their comments, for one key or block; the whole {@code experiment} block without KEY.
  */
 @Command(name = "defaults", mixinStandardHelpOptions = true,
-    description = {"Print the defaults an experiment file starts from (every module's reference.conf, merged),",
-        "with the comment that explains each key. KEY is a key or block under experiment (duration, phold,",
-        "topology.nic) or a full path (experiment.engine, pekko.actor); without KEY the whole experiment block."})
+    description = {"Print the defaults an experiment file starts from, with the comment that explains each key.",
+        "The defaults are every module's reference.conf, merged.",
+        "KEY is a key or block under experiment (duration, phold, topology.nic) or a full path (experiment.engine, pekko.actor); without KEY, the whole experiment block is printed."})
 public final class DefaultsCommand implements Callable<Integer> {
   @Parameters(paramLabel = "KEY", arity = "0..1", description = "Key or block, e.g. engine or experiment.engine.threads.")
   String key;

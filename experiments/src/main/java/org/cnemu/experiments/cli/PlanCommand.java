@@ -165,6 +165,8 @@ final class PlanCommand {
     }
     Path result = go.mainFile();
     stdout.println(quiet ? view.show(result) : "\nresults: " + view.show(result));
+    Path report = result == null ? null : result.resolveSibling(org.cnemu.experiments.report.Reports.REPORT_FILE);
+    if (!quiet && report != null && java.nio.file.Files.isRegularFile(report)) stdout.println("report:  " + view.show(report));
     stdout.flush();
     return ExitCodes.OK;
   }

@@ -22,9 +22,9 @@ import picocli.CommandLine.Spec;
  * every arm of its comparison) and write the results folder with its summaries.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-    description = {"Run an experiment file and write its results folder: every repetition, every point of its",
-        "sweep { } and every arm of its compare { }, several at once (--jobs). The file is validated first;",
-        "any problem stops the run (exit code 2)."})
+    description = {"Run an experiment file and write its results folder.",
+        "Every repetition, every point of its sweep { } and every arm of its compare { } run, several at once (--jobs).",
+        "The file is validated first; any problem stops the run (exit code 2)."})
 public final class RunCommand implements Callable<Integer> {
   @Parameters(paramLabel = "FILE", description = "Experiment file (HOCON), e.g. experiments/quickstart.conf.")
   Path file;

@@ -28,9 +28,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code cnemu suite [SUITE_FILE]}: runs the paper suite and writes one report. */
 @Command(name = "suite", mixinStandardHelpOptions = true,
-    description = {"Run the paper suite: the calibration experiments and every policy comparison the suite file's",
-        "globs find (experiments/suite.conf by default), then write suite.json and one self-contained",
-        "report.html that sets each measured figure beside the published one (with its band and source)."})
+    description = {"Run the paper suite: the calibration experiments and every policy comparison.",
+        "The suite file's globs (experiments/suite.conf by default) find the experiments.",
+        "Then suite.json and one self-contained report.html set each measured figure beside the published one, with its band and source."})
 public final class SuiteCommand implements Callable<Integer> {
   @Parameters(paramLabel = "SUITE_FILE", arity = "0..1",
       description = "Suite file (default: experiments/suite.conf, looked up from the current folder).")

@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
  * {@code validate} for bin/cnemu (opt-in; see docs/cli.md). Without a running daemon nothing changes.
  */
 @Command(name = "daemon", mixinStandardHelpOptions = true,
-    description = {"A resident warm JVM that serves 'run' and 'validate' for bin/cnemu (opt-in).",
+    description = {"Run a resident warm JVM that serves 'run' and 'validate' for bin/cnemu (opt-in).",
         "Listens on 127.0.0.1 only; clients must present the token of its mode-600 state file."},
     subcommands = {DaemonCommand.Start.class, DaemonCommand.Stop.class, DaemonCommand.Status.class,
         DaemonCommand.Serve.class})
@@ -165,7 +165,7 @@ public final class DaemonCommand extends CommandGroup {
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true,
-      description = {"Whether the daemon runs, and whether it is current.", "Exit code 0 when it runs, 1 when not."})
+      description = {"Say whether the daemon runs, and whether it is current.", "The exit code is 0 when it runs, 1 when not."})
   static final class Status implements Callable<Integer> {
     @Spec
     CommandSpec spec;

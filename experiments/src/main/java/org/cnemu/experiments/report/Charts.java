@@ -1,6 +1,5 @@
 package org.cnemu.experiments.report;
 
-import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.io.ByteArrayOutputStream;
@@ -256,8 +255,8 @@ final class Charts {
   record SweepLine(String name, double[] x, double[] mean, double[] low, double[] high) {}
 
   /**
-   * A metric against a numeric swept key: the mean as a line with error bars, the 95% interval as a dashed
-   * band (two series in the line's colour, not in the legend).
+   * A metric against a numeric swept key: the mean as a line with markers, the 95% interval as a shaded
+   * band in the line's colour (a polygon over the interval's bounds, not in the legend).
    */
   static XYChart sweep(String metric, String key, List<SweepLine> lines) {
     String label = Metrics.label(metric);
@@ -265,27 +264,36 @@ final class Charts {
         .xAxisTitle(key).yAxisTitle(label + ": mean, 95% CI").build();
     style(c.getStyler());
     c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
-    c.getStyler().setErrorBarsColorSeriesColor(true);
     c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     c.getStyler().setLegendVisible(lines.size() > 1);
-    BasicStroke dashed = new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {4f, 4f}, 0f);
     int i = 0;
     List<String> used = new ArrayList<>();
     for (SweepLine l : lines) {
       Color col = PALETTE[i++ % PALETTE.length];
       String name = unique(used, l.name().isEmpty() ? metric : l.name());
-      XYSeries s = c.addSeries(name, l.x(), l.mean(), halfWidths(l));
-      s.setLineColor(col);
-      s.setMarkerColor(col);
-      s.setMarker(SeriesMarkers.CIRCLE);
-      for (String side : List.of("ci95 low", "ci95 high")) {
-        XYSeries b = c.addSeries(unique(used, name + " " + side), l.x(), side.endsWith("low") ? l.low() : l.high());
-        b.setLineColor(col);
-        b.setLineStyle(dashed);
+      int n = l.x().length;
+      if (n > 1) { // the band first, so the line is drawn over it
+        double[] bx = new double[2 * n];
+        double[] by = new double[2 * n];
+        for (int k = 0; k < n; k++) {
+          bx[k] = l.x()[k];
+          by[k] = l.high()[k];
+          bx[2 * n - 1 - k] = l.x()[k];
+          by[2 * n - 1 - k] = l.low()[k];
+        }
+        XYSeries b = c.addSeries(unique(used, name + " 95% CI"), bx, by);
+        b.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.PolygonArea);
+        b.setFillColor(new Color(col.getRed(), col.getGreen(), col.getBlue(), 56));
+        b.setLineColor(new Color(col.getRed(), col.getGreen(), col.getBlue(), 0));
         b.setMarker(SeriesMarkers.NONE);
         b.setShowInLegend(false);
       }
+      XYSeries s = c.addSeries(name, l.x(), l.mean(), n > 1 ? null : halfWidths(l));
+      s.setLineColor(col);
+      s.setMarkerColor(col);
+      s.setMarker(SeriesMarkers.CIRCLE);
     }
+    c.getStyler().setErrorBarsColorSeriesColor(true);
     return c;
   }
 
@@ -346,7 +354,7 @@ final class Charts {
     return n;
   }
 
-  private static void style(AxesChartStyler s) {
+  static void style(AxesChartStyler s) {
     Font base = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
     s.setBaseFont(base);
     s.setChartTitleFont(base.deriveFont(Font.BOLD, 15f));

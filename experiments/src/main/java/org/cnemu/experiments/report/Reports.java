@@ -45,7 +45,7 @@ public final class Reports {
   static final int FOLD_ROWS = 40;
 
   private static final Set<String> RUN_SECTIONS = Set.of("experiment", "seed", "run", "virtual_end_ns", "complete",
-      "error", "config", "engine", "flows", "cores", "hosts", "drops", "conservation", "wall", "devices");
+      "error", "config", "engine", "flows", "cores", "hosts", "drops", "conservation", "wall", "devices", "journeys");
 
   private Reports() {}
 
@@ -104,6 +104,12 @@ public final class Reports {
     }
     Charts.Plot latency = latencyPlot(runDir, flows);
     if (latency != null) plots.add(latency);
+    JsonNode journeys = r.get("journeys");
+    if (journeys != null && journeys.isObject()) {
+      Charts.Plot jp = JourneyReport.runPlot(runDir, journeys);
+      if (jp != null) plots.add(jp);
+      written.add(JourneyReport.csv(runDir, journeys));
+    }
     for (Charts.Plot p : plots) {
       written.add(runDir.resolve(p.base() + ".png"));
       written.add(runDir.resolve(p.base() + ".svg"));
@@ -325,6 +331,8 @@ public final class Reports {
     h.h(2, "Plots");
     if (plots.isEmpty()) h.p("muted", "Nothing to plot: this run has no flows and no per-core figures.");
     for (Charts.Plot p : plots) h.image(p.title(), p.png(), p.title() + " (" + p.base() + ".png, " + p.base() + ".svg)");
+
+    if (r.has("journeys") && r.get("journeys").isObject()) JourneyReport.runSection(h, r.get("journeys"));
 
     h.h(2, "Flows");
     if (flowT.rows().isEmpty()) h.p("muted", "No flows in this run.");
@@ -624,6 +632,8 @@ public final class Reports {
                 : Charts.sweepCategorical(metric, lines.axisTitle(), lines.lines(), lines.categories())));
       }
     }
+    // where the latency goes, side by side per point: first, as it answers "why" for the metrics after it
+    if (d.points().size() > 1) plots.addAll(0, JourneyReport.sweepPlots(sweepDir, d));
     for (Charts.Plot p : plots) {
       written.add(sweepDir.resolve(p.base() + ".png"));
       written.add(sweepDir.resolve(p.base() + ".svg"));

@@ -31,7 +31,11 @@ public final class SummaryTable {
     t.row(List.of("events / wall second", Format.count(run.wall().eventsPerSecond())));
     t.print(out);
     List<ModelMetric> metrics = Metrics.described(doc).stream().filter(m -> !m.name().startsWith("engine.")).toList();
-    if (metrics.isEmpty()) return;
+    if (!metrics.isEmpty()) metrics(out, metrics);
+    RunDigest.print(out, doc);
+  }
+
+  private static void metrics(PrintWriter out, List<ModelMetric> metrics) {
     Table m = new Table(List.of("metric", "value", "unit"));
     for (ModelMetric x : metrics.subList(0, Math.min(MAX_ROWS, metrics.size()))) {
       m.row(List.of(x.name(), Format.cell(x.value()), x.unit()));

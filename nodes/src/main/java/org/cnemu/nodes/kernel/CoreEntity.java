@@ -351,6 +351,7 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
     RxRing r = host.vector(queue);
     if (counted) {
       host.countIrq();
+      host.rxIrqRan(this, queue, now(), now() + p.irq);
       r.irqs++;
     } else {
       r.eqMerged++;

@@ -48,6 +48,9 @@ interface CoreHost {
 
   int vectorOfTxQueue(int txq);
 
+  /** The hard IRQ of RX queue {@code queue} runs on core {@code c} from {@code from} to {@code to} (journeys). */
+  default void rxIrqRan(CoreEntity c, int queue, long from, long to) {}
+
   /** One more hard interrupt on the host (/proc/interrupts). */
   void countIrq();
 

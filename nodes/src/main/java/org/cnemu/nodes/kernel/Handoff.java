@@ -92,6 +92,7 @@ final class Handoff {
       cost += p.ipiSend;
     }
     l.add(new Object[] {s, cell, stage});
+    Journeys.mark(h, s, Journeys.STEER, c, offset, offset + cost);
     remoteAt[c.cpu][t] = Math.max(remoteAt[c.cpu][t], c.nowNs() + offset + cost);
     return cost;
   }

@@ -59,6 +59,8 @@ final class HostKernel {
   /** FreeFlow's shared-memory channels and monitor (flows registered at build time). */
   final ShmPath shm;
   final SteeringStats stats;
+  /** The sampled packets' journeys (null when sampling is off: every hook is then one null check). */
+  final JourneyRecorder journeys;
   final CoreEntity[] cores;
   EntityRef<CoreEntity.Msg>[] coreRefs;
   EntityRef<NicEntity.Msg> nicRef;
@@ -163,6 +165,7 @@ final class HostKernel {
         p.netdevMaxBacklog) : null;
     shm = new ShmPath(this, nf);
     stats = new SteeringStats(this, nf, cpus);
+    journeys = spec.journeyEvery > 0 ? new JourneyRecorder(this, nf, spec.journeyEvery, spec.journeyFirst, spec.journeySeed) : null;
     cores = new CoreEntity[cpus];
     rxSockByFlow = new Sock[nf];
     txSockByFlow = new Sock[nf];
@@ -194,6 +197,11 @@ final class HostKernel {
       veths.put(ep, v);
     }
     return v;
+  }
+
+  /** Where core {@code cpu} of this host is, in a journey (-1: the host, on no core). */
+  int where(int cpu) {
+    return hs.index() << 16 | (cpu & 0xffff);
   }
 
   int irqCpu(int queue) {

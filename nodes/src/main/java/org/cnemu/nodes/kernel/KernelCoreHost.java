@@ -97,6 +97,11 @@ final class KernelCoreHost implements CoreHost {
   }
 
   @Override
+  public void rxIrqRan(CoreEntity c, int queue, long from, long to) {
+    if (h.journeys != null) h.journeys.irq(queue, h.where(c.cpu), from, to);
+  }
+
+  @Override
   public void countIrq() {
     h.irqs++;
   }

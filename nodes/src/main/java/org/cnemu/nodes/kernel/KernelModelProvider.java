@@ -49,6 +49,7 @@ public final class KernelModelProvider implements ModelProvider {
         CoreEntity.ShmSpace.class, CoreEntity.ShmConnected.class, CoreEntity.SockData.class, CoreEntity.Wake.class,
         CoreEntity.AppTimer.class, CoreEntity.TcpTimer.class, boolean[].class, int[].class,
         HostResults.HostReport.class, HostResults.FlowSide.class, HostResults.FlowSide[].class,
+        JourneyRecorder.FlowJourneys.class, JourneyRecorder.FlowJourneys[].class,
         CoreEntity.CoreReport.class, SwitchEntity.SwitchReport.class, double[].class);
   }
 

@@ -249,6 +249,7 @@ final class KernelResults implements BuiltModel {
     out.put("devices", devices);
     out.put("conservation", cons);
     out.put("switches", switches);
+    if (spec.journeyEvery > 0) out.put("journeys", JourneyResults.section(spec, hosts.values()));
     return out;
   }
 }

@@ -145,6 +145,12 @@ final class NicEntity extends Entity<NicEntity.Msg> {
       total += ser;
     }
     txBusyUntil = start + total;
+    org.cnemu.devices.Journey j = s.journey();
+    if (j != null) { // the journey rides the first wire packet
+      if (pk[0].journey() == null) pk[0] = pk[0].withJourney(j);
+      j.add(Journeys.NIC_TX, org.cnemu.devices.Journey.FABRIC, start, start + first);
+      j.add(Journeys.LINK, org.cnemu.devices.Journey.FABRIC, start + first, start + first + prop);
+    }
     txPackets += pk.length;
     txComplete(h.txRings[txq], txBusyUntil);
     send(uplink, switchRef, start - now() + first + prop, new SwitchEntity.WireTrain(pk, rate, overhead(pk[0])));

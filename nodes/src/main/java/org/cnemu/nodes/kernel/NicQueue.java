@@ -90,6 +90,7 @@ final class NicQueue extends Entity<NicQueue.Msg> {
         h.drop("nic_ring", "ring_full", 1);
         continue;
       }
+      if (p.journey() != null) h.journeys.inRing(r.queue, p.journey());
       if (r.armed && !r.timerPending) {
         long at = Math.max(t, r.armedAt);
         if (r.size() >= h.p.rxFrames) fire(Math.max(0, at - now()));

@@ -82,6 +82,10 @@ final class RxPath {
     List<Packet> batch = new ArrayList<>(k);
     for (int i = 0; i < k; i++) {
       Packet pk = ring.poll();
+      if (pk.journey() != null) {
+        h.journeys.polled(ring.queue, pk.journey());
+        Journeys.mark(h, pk, Journeys.NAPI_POLL, c, cost, cost + p.driverRx);
+      }
       cost += p.driverRx;
       stats.ranStage(c.cpu, pk, now);
       int t = policy.targetCpu(Boundary.AFTER_DRIVER, h.view.ctx(c, pk, IF_PNIC));
@@ -100,6 +104,12 @@ final class RxPath {
     long cost = 0;
     if (batch.isEmpty()) return 0;
     if (p.gro) {
+      long per = p.groPerPkt + (stack.overlay() && p.tunnelOffload ? p.groTunnel : 0);
+      if (h.journeys != null) {
+        for (int i = 0; i < batch.size(); i++) {
+          Journeys.mark(h, batch.get(i), Journeys.GRO, c, offset + i * per, offset + (i + 1) * per);
+        }
+      }
       cost += (long) batch.size() * p.groPerPkt;
       // Without tunnel RX offload the outer GRO cannot aggregate VXLAN packets (inner csum unverified).
       if (stack.overlay() && p.tunnelOffload) cost += (long) batch.size() * p.groTunnel;
@@ -140,8 +150,14 @@ final class RxPath {
     h.groCellSkbs += n + hi;
     for (Packet s : batch) stats.ranStage(c.cpu, s, c.nowNs());
     if (p.gro) {
-      for (Packet s : batch) cost += (long) s.segs() * p.groPerPkt;
+      for (Packet s : batch) {
+        long b = cost;
+        cost += (long) s.segs() * p.groPerPkt;
+        Journeys.mark(h, s, Journeys.GRO_CELL, c, b, cost);
+      }
       batch = Gro.coalesce(batch, p.groMaxSegs);
+    } else if (h.journeys != null) {
+      for (Packet s : batch) Journeys.mark(h, s, Journeys.GRO_CELL, c, cost, cost);
     }
     for (Packet s : batch) cost += rx(c, S_CELL, s, cost);
     return cost;
@@ -160,6 +176,7 @@ final class RxPath {
       hi++;
       stats.dequeued(s, c.cpu, c.nowNs());
       if (st != S_TX_HOST) stats.ranStage(c.cpu, s, c.nowNs());
+      Journeys.mark(h, s, backlogStage(st), c, cost, cost + p.backlogPoll);
       cost += p.backlogPoll;
       if (st == S_TX_HOST) cost += h.tx.txHost(c, s, cost);
       else cost += rx(c, st, s, cost);
@@ -172,6 +189,7 @@ final class RxPath {
       n++;
       stats.dequeued(s, c.cpu, c.nowNs());
       if (st != S_TX_HOST) stats.ranStage(c.cpu, s, c.nowNs());
+      Journeys.mark(h, s, backlogStage(st), c, cost, cost + p.backlogPoll);
       cost += p.backlogPoll;
       if (st == S_GRO) {
         if (groBatch == null) groBatch = new ArrayList<>();
@@ -185,6 +203,11 @@ final class RxPath {
     work[0] = n;
     h.backlogSkbs += n;
     return cost;
+  }
+
+  /** The journey stage of process_backlog for an skb queued to resume at {@code st}. */
+  private static int backlogStage(int st) {
+    return st == S_TX_HOST ? Journeys.TX_BACKLOG : st == S_CONT ? Journeys.VETH_BACKLOG : Journeys.BACKLOG;
   }
 
   /**
@@ -211,10 +234,14 @@ final class RxPath {
     switch (stage) {
       case S_L3 -> {
         cost += p.ipRx;
-        if (!stack.overlay()) return cost + l4(c, s, offset + cost);
+        if (!stack.overlay()) {
+          Journeys.mark(h, s, Journeys.IP_RX, c, offset, offset + cost);
+          return cost + l4(c, s, offset + cost);
+        }
         cost += p.udpRx + p.vxlanDecap;
         vxlan.decap(s);
         if (!p.tunnelOffload && !s.udp()) cost += p.csum(s.len());
+        Journeys.mark(h, s, Journeys.VXLAN, c, offset, offset + cost);
         if (policy.runToCompletion(Boundary.GRO_CELL, h.view.ctx(c, s, IF_VXLAN))) {
           if (s.prio() > 0) stats.hiInline++;
           return cost + rx(c, S_CELL, s, offset + cost);
@@ -222,12 +249,17 @@ final class RxPath {
         int t = policy.targetCpu(Boundary.GRO_CELL, h.view.ctx(c, s, IF_VXLAN));
         if (t != c.cpu) return cost + h.handoff.remote(c, s, t, true, S_CELL, offset + cost);
         cost += p.groCellEnqueue;
+        Journeys.extend(s, c, offset + cost);
         h.handoff.enqueue(c, s, true, S_CELL);
         return cost;
       }
       case S_CELL -> {
-        if (stack == StackKind.LINUX_OVERLAY) return cost + p.ipRx + l4(c, s, offset + cost + p.ipRx);
+        if (stack == StackKind.LINUX_OVERLAY) {
+          Journeys.mark(h, s, Journeys.IP_RX, c, offset, offset + p.ipRx);
+          return cost + p.ipRx + l4(c, s, offset + cost + p.ipRx);
+        }
         cost += p.bridge + p.netfilter + p.veth;
+        Journeys.mark(h, s, Journeys.BRIDGE, c, offset, offset + cost);
         int i = h.slot(s.flow()) * 2 + s.dir();
         bridge.forward(macSrc[i], macDst[i], 0); // in on vxlan0, out on the container's veth
         vethOf[i].host.xmitCounted(); // veth_xmit -> netif_rx (toBacklog)
@@ -240,6 +272,7 @@ final class RxPath {
       case S_CONT -> {
         // container netns: no iptables rules of its own (Docker installs them in the host netns)
         cost += p.ipRx;
+        Journeys.mark(h, s, Journeys.IP_RX, c, offset, offset + cost);
         return cost + l4(c, s, offset + cost);
       }
       default -> throw new IllegalStateException("stage " + stage);
@@ -250,6 +283,7 @@ final class RxPath {
   long toBacklog(CoreEntity c, Packet s, int stage, long offset) {
     int t = policy.targetCpu(Boundary.BACKLOG, h.view.ctx(c, s, IF_VETH));
     if (t != c.cpu) return h.handoff.remote(c, s, t, false, stage, offset);
+    Journeys.extend(s, c, offset + p.backlogEnqueue);
     h.handoff.enqueue(c, s, false, stage);
     return p.backlogEnqueue;
   }
@@ -313,7 +347,8 @@ final class RxPath {
       h.delivered += segs;
       k.deliveredSegs += segs;
       k.udpQueuedBytes += bytes;
-      stats.toSocket(s.flow(), bytes, s.sentNanos(), c.nowNs() + offset + cost);
+      Journeys.mark(h, s, Journeys.SOCKET_RX, c, offset, offset + cost);
+      stats.toSocket(s.flow(), bytes, s.sentNanos(), c.nowNs() + offset + cost, s.journey());
       c.sendTo(h.coreRefs[k.cpu], offset + cost, new CoreEntity.SockData(k.id, bytes, segs));
       return cost;
     }
@@ -333,8 +368,19 @@ final class RxPath {
     h.delivered += s.segs();
     k.deliveredSegs += s.segs();
     cost += p.tcpRx + (long) s.segs() * p.tcpRxPerSeg;
+    boolean dup = s.journey() != null && s.endSeq() <= k.rx.rcvNxt;
     long n = k.rx.onData(c.nowNs() + offset, s.seq(), s.len(), s.segs());
-    stats.toSocket(s.flow(), n, s.sentNanos(), c.nowNs() + offset + cost);
+    org.cnemu.devices.Journey j = s.journey();
+    if (j != null && !dup) {
+      Journeys.mark(h, s, Journeys.SOCKET_RX, c, offset, offset + cost);
+      if (n <= 0) h.journeys.outOfOrder(h.slot(s.flow()), j, s.endSeq()); // waits for the gap: socket queue
+      j = n <= 0 ? null : h.journeys.inOrder(h.slot(s.flow()), j, k.rx.rcvNxt);
+    } else if (h.journeys != null && n > 0) {
+      j = h.journeys.inOrder(h.slot(s.flow()), null, k.rx.rcvNxt);
+    } else {
+      j = null; // a duplicate's data was read before: its journey ends here, unrecorded
+    }
+    stats.toSocket(s.flow(), n, s.sentNanos(), c.nowNs() + offset + cost, j);
     if (n > 0) c.sendTo(h.coreRefs[k.cpu], offset + cost, new CoreEntity.SockData(k.id, n, 0));
     if (k.rx.ackDue() || (k.flow.rr() != null && k.rx.pendingAckSegs > 0)) {
       cost += h.tx.sendAck(c, k, offset + cost, s.sentNanos());

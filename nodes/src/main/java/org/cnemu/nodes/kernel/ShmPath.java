@@ -187,6 +187,7 @@ final class ShmPath {
       slots += (int) head[1];
       usr += head[1] * s.popNanos();
       if (now + usr >= h.warmup) h.stats.latency(flow, now + usr - head[2]);
+      if (head.length > 3) h.journeys.finishShm(h.slot(flow), head[2], head[3], h.where(c.cpu), now, now + usr);
     }
     ch.slotsInRing -= slots;
     h.delivered += slots;
@@ -242,6 +243,7 @@ final class ShmPath {
       slots += (int) head[1];
       usr += head[1] * s.popNanos() + h.p.copy(head[0]);
       if (now >= h.warmup) h.stats.latency(f.index(), now + usr - head[2]);
+      if (head.length > 3) h.journeys.finishShm(h.slot(f.index()), head[2], head[3], h.where(c.cpu), now, now + usr);
       head = ch.visible.peek();
     }
     ch.slotsInRing -= slots;
@@ -257,7 +259,10 @@ final class ShmPath {
   /** The receiver's core sees more in a ring ({@link CoreEntity.ShmData}): its thread polls it. */
   void onData(CoreEntity c, CoreEntity.ShmData d) {
     Channel ch = byFlow[h.slot(d.flow())];
-    ch.visible.add(new long[] {d.bytes(), d.slots(), d.sentAt()});
+    // a sampled push (selected by its send time) also keeps when it became visible here (its journey)
+    boolean sampled = h.journeys != null && h.journeys.sampled(d.flow(), d.sentAt());
+    ch.visible.add(sampled ? new long[] {d.bytes(), d.slots(), d.sentAt(), c.nowNs()}
+        : new long[] {d.bytes(), d.slots(), d.sentAt()});
     ch.visibleBytes += d.bytes();
     c.wakeThread(h.rxSockByFlow[h.slot(d.flow())].thread); // request-response: the connection's thread reads it
   }

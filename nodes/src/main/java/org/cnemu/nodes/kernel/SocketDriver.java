@@ -72,9 +72,12 @@ final class SocketDriver {
       int hash = HostKernel.flowHash(f, 0);
       for (int i = 0; i < frags; i++) {
         int len = frags == 1 ? (int) bytes : (int) Math.min(fp, total - (long) i * fp);
+        // a sampled datagram's journey rides its last fragment: the one whose arrival completes it
         Packet s = new Packet(f.index(), (byte) 0, true, seq, len, 1, 0, 0, -1, -1, (short) i, (short) frags, hash,
-            (byte) f.prio(), f.dstHost(), now, false);
+            (byte) f.prio(), f.dstHost(), now, false,
+            h.journeys == null || i < frags - 1 ? null : h.journeys.start(f.index(), now));
         if (frags > 1) sys += p.ipFrag;
+        Journeys.mark(h, s, Journeys.SOCKET_SEND, c, 0, sys + p.appPerMessage);
         h.sent += 1;
         k.sentSegs += 1;
         sys += h.tx.tx(c, s, sys + p.appPerMessage);
@@ -95,7 +98,7 @@ final class SocketDriver {
       seriesAdd(k, now, d[0]);
       h.lastRecvCpu[h.slot(f.index())] = c.cpu;
       long rsys = p.syscall + p.copy(d[0]) + p.skbFree * d[1];
-      stats.toApp(f.index(), d[0], now + p.appPerMessage + rsys);
+      stats.toApp(f.index(), d[0], now, now + p.appPerMessage + rsys, c.cpu);
       return new long[] {p.appPerMessage, rsys};
     }
     if (k.readable <= 0) return null;
@@ -108,7 +111,7 @@ final class SocketDriver {
     seriesAdd(k, now, bytes);
     h.lastRecvCpu[h.slot(f.index())] = c.cpu;
     long sys = p.syscall + p.copy(bytes) + p.skbFree * Math.max(1, bytes / (p.mss() * 20L));
-    stats.toApp(f.index(), bytes, now + p.appPerMessage + sys);
+    stats.toApp(f.index(), bytes, now, now + p.appPerMessage + sys, c.cpu);
     // tcp_cleanup_rbuf: window update when the advertised window was at most half the clamp and the
     // read at least doubled it (so a zero window always reopens at once)
     int after = k.rx.window();
@@ -135,8 +138,9 @@ final class SocketDriver {
       r.readable -= bytes;
       r.rx.queued -= bytes;
       r.rx.onRead(now, bytes);
+      long from = now + st[0] + st[1];
       st[1] += p.syscall + p.copy(bytes) + p.skbFree;
-      stats.toApp(r.flow.index(), bytes, now + st[0] + st[1]);
+      stats.toApp(r.flow.index(), bytes, from, now + st[0] + st[1], c.cpu);
     }
     if (now >= warmup) r.goodBytes += bytes;
     seriesAdd(r, now, bytes);

@@ -38,6 +38,10 @@ final class Spec {
   record Rr(long getReq, long getResp, long setReq, long setResp, double getRatio, long thinkNanos, long seed) {}
 
   final long seriesNanos;
+  /** Journeys: one in this many skbs of each flow is sampled (0: off); the selection's seed (run seed and index). */
+  final int journeyEvery;
+  final int journeyFirst;
+  final long journeySeed;
 
   final long durationNanos;
   final long warmupNanos;
@@ -109,6 +113,10 @@ final class Spec {
     }
     fabric.build(ids, rates);
     seriesNanos = Math.max(1, Units.nanos(e, "throughput-interval"));
+    journeyEvery = e.hasPath("journeys.sample-every") ? e.getInt("journeys.sample-every") : 0;
+    journeyFirst = e.hasPath("journeys.first") ? e.getInt("journeys.first") : 0;
+    journeySeed = org.cnemu.emulator.StableIds.combine(org.cnemu.emulator.StableIds.mix(streamsOf.seed()),
+        streamsOf.runIndex());
     int fi = 0;
     int w = 0;
     for (Config wc : e.getConfigList("workloads")) {

@@ -73,16 +73,25 @@ final class SteeringStats {
 
   /** {@code bytes} of flow {@code flow}'s data, sent at {@code sentAt}, reached its socket at {@code at}. */
   void toSocket(int flow, long bytes, long sentAt, long at) {
+    toSocket(flow, bytes, sentAt, at, null);
+  }
+
+  /** ... carrying the journey {@code j} of sampled packets whose data ends in these bytes (null: none). */
+  void toSocket(int flow, long bytes, long sentAt, long at, org.cnemu.devices.Journey j) {
     int i = h.slot(flow);
     if (i < 0 || bytes <= 0) return;
     if (at >= h.warmup) record(i | SOCK, at - sentAt);
     Fifo q = inSocket[i];
     if (q == null) q = inSocket[i] = new Fifo();
     q.add(bytes, sentAt);
+    if (j != null) q.journey(j);
   }
 
-  /** The application of flow {@code flow} copied {@code bytes} to user space, done at {@code at}. */
-  void toApp(int flow, long bytes, long at) {
+  /**
+   * The application of flow {@code flow} on core {@code cpu} copied {@code bytes} to user space, from
+   * {@code from} to {@code at}.
+   */
+  void toApp(int flow, long bytes, long from, long at, int cpu) {
     int i = h.slot(flow);
     if (i < 0) return;
     Fifo q = inSocket[i];
@@ -93,7 +102,9 @@ final class SteeringStats {
       bytes -= n;
       if (q.bytes[head] > 0) break;
       long sentAt = q.sentAt[head];
+      org.cnemu.devices.Journey j = q.journeys == null ? null : q.journeys[head];
       q.pop();
+      if (j != null) h.journeys.finish(i, j, h.where(cpu), from, at);
       if (at >= h.warmup) record(i, at - sentAt);
     }
   }
@@ -102,19 +113,30 @@ final class SteeringStats {
   private static final class Fifo {
     long[] bytes = new long[8];
     long[] sentAt = new long[8];
+    /** Journeys ending with each skb (allocated at the first sampled one). */
+    org.cnemu.devices.Journey[] journeys;
     int head;
     int size;
+
+    /** The journey {@code j} ends with the last skb added. */
+    void journey(org.cnemu.devices.Journey j) {
+      if (journeys == null) journeys = new org.cnemu.devices.Journey[bytes.length];
+      journeys[(head + size - 1) % bytes.length] = j;
+    }
 
     void add(long b, long at) {
       if (size == bytes.length) {
         long[] nb = new long[size * 2];
         long[] na = new long[size * 2];
+        org.cnemu.devices.Journey[] nj = journeys == null ? null : new org.cnemu.devices.Journey[size * 2];
         for (int k = 0; k < size; k++) {
           nb[k] = bytes[(head + k) % size];
           na[k] = sentAt[(head + k) % size];
+          if (nj != null) nj[k] = journeys[(head + k) % size];
         }
         bytes = nb;
         sentAt = na;
+        journeys = nj;
         head = 0;
       }
       int tail = (head + size) % bytes.length;
@@ -124,6 +146,7 @@ final class SteeringStats {
     }
 
     void pop() {
+      if (journeys != null) journeys[head] = null;
       head = (head + 1) % bytes.length;
       size--;
     }

@@ -154,6 +154,10 @@ final class SwitchEntity extends Entity<SwitchEntity.Msg> {
       int fk = p.flow() * 2 + p.dir(); // a flow direction never overtakes itself at a port
       long end = sched[out].reserve(Math.max(t, flowLast[fk]), ser);
       flowLast[fk] = end;
+      if (p.journey() != null) {
+        p.journey().add(Journeys.SWITCH, org.cnemu.devices.Journey.FABRIC, end - ser, end);
+        p.journey().add(Journeys.LINK, org.cnemu.devices.Journey.FABRIC, end, end + prop[out]);
+      }
       forwarded[out]++;
       bytes[out] += p.len();
       if (n > 0) {

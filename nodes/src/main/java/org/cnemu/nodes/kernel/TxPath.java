@@ -82,10 +82,13 @@ final class TxPath {
     Spec.FlowSpec f = k.flow;
     for (Tcp.Seg g : k.tx.output(c.nowNs() + offset)) {
       int segs = (g.len() + p.mss() - 1) / p.mss();
+      long sent = c.nowNs() + offset + cost;
       Packet s = new Packet(f.index(), (byte) 0, false, g.seq(), g.len(), segs, 0, 0, -1, -1, (short) 0, (short) 1,
-          HostKernel.flowHash(f, 0), (byte) f.prio(), f.dstHost(), c.nowNs() + offset + cost, g.retx());
+          HostKernel.flowHash(f, 0), (byte) f.prio(), f.dstHost(), sent, g.retx(),
+          h.journeys == null ? null : h.journeys.start(f.index(), sent));
       h.sent += segs;
       k.sentSegs += segs;
+      Journeys.mark(h, s, Journeys.SOCKET_SEND, c, offset + cost, offset + cost + p.tcpTx);
       cost += p.tcpTx;
       cost += tx(c, s, offset + cost);
     }
@@ -96,10 +99,14 @@ final class TxPath {
   long tx(CoreEntity c, Packet s, long offset) {
     long cost = p.ipTx;
     switch (stack) {
-      case NATIVE -> cost += driverTx(c, s, offset + cost);
+      case NATIVE -> {
+        Journeys.mark(h, s, Journeys.IP_TX, c, offset, offset + cost);
+        cost += driverTx(c, s, offset + cost);
+      }
       case LINUX_OVERLAY -> {
         cost += p.vxlanEncap + p.ipTx;
         vxlan.encap(s, macDst[h.slot(s.flow()) * 2 + s.dir()]);
+        Journeys.mark(h, s, Journeys.IP_TX, c, offset, offset + cost);
         cost += driverTx(c, s, offset + cost);
       }
       case DOCKER_OVERLAY -> {
@@ -108,10 +115,12 @@ final class TxPath {
         h.view.ctxTx = true;
         int t = policy.targetCpu(Boundary.BACKLOG, h.view.ctx(c, s, IF_VETH));
         h.view.ctxTx = false;
+        Journeys.mark(h, s, Journeys.IP_TX, c, offset, offset + cost);
         if (t != c.cpu) {
           cost += h.handoff.remote(c, s, t, false, S_TX_HOST, offset + cost);
         } else if (backlog[c.cpu].offer(s, S_TX_HOST)) {
           cost += p.backlogEnqueue;
+          Journeys.extend(s, c, offset + cost);
           c.scheduleBacklog(false);
         } else {
           h.drop("backlog", "netdev_max_backlog", s.segs());
@@ -130,12 +139,14 @@ final class TxPath {
           : spec.flows.get(s.flow()).dst()).bridgePort);
       h.veth(s.dir() == 0 ? spec.flows.get(s.flow()).dst() : spec.flows.get(s.flow()).src()).host.xmitCounted();
       long cost = p.bridge + p.netfilter + p.veth;
+      Journeys.mark(h, s, Journeys.BRIDGE, c, offset, offset + cost);
       return cost + h.rx.toBacklog(c, s, S_CONT, offset + cost);
     }
     int i = h.slot(s.flow()) * 2 + s.dir();
     bridge.forward(macSrc[i], macDst[i], vethOf[i].bridgePort);
     vxlan.encap(s, macDst[i]);
     long cost = p.bridge + p.netfilter + p.vxlanEncap + p.ipTx;
+    Journeys.extend(s, c, offset + cost); // the backlog poll, bridge and encap: one stage (TX_BACKLOG)
     return cost + driverTx(c, s, offset + cost);
   }
 
@@ -147,6 +158,7 @@ final class TxPath {
     int key = h.slot(s.flow()) * 2 + s.dir();
     long at = Math.max(c.nowNs() + offset + cost, lastTx[key]);
     lastTx[key] = at;
+    Journeys.mark(h, s, Journeys.DRIVER_TX, c, offset, offset + cost);
     c.sendTo(h.nicRef, at - c.nowNs(), new NicEntity.Tx(s, h.txQueue(c.cpu)));
     return cost;
   }

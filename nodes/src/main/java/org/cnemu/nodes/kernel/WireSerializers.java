@@ -38,6 +38,39 @@ final class WireSerializers {
     o.writeVarInt(p.dstHost(), false);
     o.writeVarLong(p.sentNanos(), false);
     o.writeBoolean(p.retx());
+    // a sampled packet's journey crosses with it (a chain: several when GRO merged sampled packets)
+    for (org.cnemu.devices.Journey j = p.journey(); ; j = j.also()) {
+      if (j == null) {
+        o.writeBoolean(false);
+        break;
+      }
+      o.writeBoolean(true);
+      o.writeVarLong(j.startNanos, false);
+      o.writeVarInt(j.size(), true);
+      for (int k = 0; k < j.size(); k++) {
+        o.writeByte(j.stage(k));
+        o.writeInt(j.where(k));
+        o.writeVarLong(j.from(k), false);
+        o.writeVarLong(j.to(k), false);
+      }
+    }
+  }
+
+  private static org.cnemu.devices.Journey readJourney(Input i) {
+    if (!i.readBoolean()) return null;
+    long start = i.readVarLong(false);
+    int n = i.readVarInt(true);
+    byte[] st = new byte[n];
+    int[] w = new int[n];
+    long[] f = new long[n];
+    long[] t = new long[n];
+    for (int k = 0; k < n; k++) {
+      st[k] = i.readByte();
+      w[k] = i.readInt();
+      f[k] = i.readVarLong(false);
+      t[k] = i.readVarLong(false);
+    }
+    return org.cnemu.devices.Journey.of(start, st, w, f, t, readJourney(i));
   }
 
   static Packet readPacket(Input i) {
@@ -45,7 +78,7 @@ final class WireSerializers {
     return new Packet(i.readVarInt(false), i.readByte(), i.readBoolean(), i.readVarLong(false), i.readVarInt(false),
         i.readVarInt(false), i.readVarLong(false), i.readVarInt(false), i.readVarLong(false), i.readVarLong(false),
         i.readShort(), i.readShort(), i.readInt(), i.readByte(), i.readVarInt(false), i.readVarLong(false),
-        i.readBoolean());
+        i.readBoolean(), readJourney(i));
   }
 
   static final class PacketSerializer extends Serializer<Packet> {

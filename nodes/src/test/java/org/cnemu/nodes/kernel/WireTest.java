@@ -21,6 +21,34 @@ class WireTest {
     return k.readClassAndObject(new Input(out.toBytes()));
   }
 
+  /** A sampled packet's journey (a chain after GRO) crosses JVMs with it, stage by stage. */
+  @Test
+  void aSampledPacketsJourneyCrossesWithIt() {
+    Kryo k = KryoFactory.create(null);
+    org.cnemu.devices.Journey a = new org.cnemu.devices.Journey(100);
+    a.add(Journeys.SOCKET_SEND, 3, 100, 1100);
+    a.add(Journeys.LINK, org.cnemu.devices.Journey.FABRIC, 1500, 2500);
+    org.cnemu.devices.Journey b = new org.cnemu.devices.Journey(200);
+    b.add(Journeys.IP_TX, 1 << 16 | 7, 300, 400);
+    Packet p = new Packet(3, (byte) 0, false, 1448, 1448, 1, 0, 65535, -1, -1, (short) 0, (short) 1, 77, (byte) 0, 1,
+        100, false, org.cnemu.devices.Journey.merge(a, b));
+    SwitchEntity.WireTrain back = (SwitchEntity.WireTrain) roundTrip(k,
+        new SwitchEntity.WireTrain(new Packet[] {p, p.slice(2896, 1448, 1)}, 40_000_000_000L, 38));
+    org.cnemu.devices.Journey ja = back.pkts()[0].journey();
+    assertEquals(100, ja.startNanos);
+    assertEquals(2, ja.size());
+    assertEquals(Journeys.LINK, ja.stage(1));
+    assertEquals(org.cnemu.devices.Journey.FABRIC, ja.where(1));
+    assertEquals(2500, ja.to(1));
+    org.cnemu.devices.Journey jb = ja.also();
+    assertEquals(200, jb.startNanos);
+    assertEquals(1 << 16 | 7, jb.where(0));
+    assertEquals(400, jb.to(0));
+    assertEquals(null, jb.also());
+    assertEquals(null, back.pkts()[1].journey());
+    assertEquals(p.seq(), back.pkts()[0].seq());
+  }
+
   @Test
   void modelClassesAreRegisteredAndRoundTrip() {
     assertTrue(WireClasses.modelClasses().containsAll(new KernelModelProvider().wireClasses()));
@@ -45,7 +73,8 @@ class WireTest {
     assertArrayEquals(new int[] {2}, rb.stage());
     HostResults.FlowSide fs = new HostResults.FlowSide(0, true, 1, 2, 3, 4, 5, 6, 7, 8, new double[] {1, 2, 3, 4}, new long[] {5, 6});
     Object hr = roundTrip(k, new HostResults.HostReport("h1", 0, 1, 2, 3, 4, 5, 6, new String[] {"a|b"}, new long[] {1},
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new HostResults.FlowSide[] {fs}, new String[] {"k"}, new long[] {7}, 1, 2));
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new HostResults.FlowSide[] {fs}, new String[] {"k"}, new long[] {7}, 1, 2,
+        new JourneyRecorder.FlowJourneys[0]));
     HostResults.FlowSide fb = ((HostResults.HostReport) hr).flows()[0];
     assertEquals(fs.goodBytes(), fb.goodBytes());
     assertArrayEquals(fs.latencyUs(), fb.latencyUs());

@@ -1,0 +1,164 @@
+package org.cnemu.experiments.ui;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The end of a single run's terminal summary, from results.json's generic sections: the busiest cores first
+ * (the top {@link #TOP} overall, with what keeps them busy), one compact line per host (its busiest cores; at
+ * most {@link #HOST_LINES} hosts, the busiest, so 1,000 hosts stay a screenful), packet conservation in words
+ * with where packets were dropped, and where the latency goes for the flow with the highest p99.
+ */
+public final class RunDigest {
+  static final int TOP = 8;
+  static final int HOST_LINES = 12;
+  static final int PER_HOST = 3;
+  /** A core below this busy share is idle for the summary. */
+  static final double BUSY_PCT = 1.0;
+
+  private RunDigest() {}
+
+  record Core(String host, int core, double usr, double sys, double irq, double soft) {
+    double busy() {
+      return usr + sys + irq + soft;
+    }
+
+    String name() {
+      return host + "/" + core;
+    }
+
+    /** What keeps it busy, largest first: "softirq 92%, irq 2%". */
+    String what() {
+      List<Object[]> parts = new ArrayList<>(List.of(new Object[] {"softirq", soft}, new Object[] {"sys", sys},
+          new Object[] {"usr", usr}, new Object[] {"irq", irq}));
+      parts.sort(Comparator.comparingDouble((Object[] p) -> -(Double) p[1]));
+      StringBuilder b = new StringBuilder();
+      for (Object[] p : parts) {
+        if ((Double) p[1] < 0.5) continue;
+        b.append(b.length() > 0 ? ", " : "").append(p[0]).append(' ').append(pct((Double) p[1]));
+      }
+      return b.toString();
+    }
+  }
+
+  public static void print(PrintWriter out, Map<String, Object> doc) {
+    List<Core> cores = new ArrayList<>();
+    for (Map<String, Object> c : rows(doc.get("cores"))) {
+      cores.add(new Core(String.valueOf(c.get("host")), num(c.get("core")).intValue(), d(c.get("usr")), d(c.get("sys")),
+          d(c.get("irq")), d(c.get("soft"))));
+    }
+    List<Core> busy = new ArrayList<>(cores.stream().filter(c -> c.busy() >= BUSY_PCT).toList());
+    busy.sort(Comparator.comparingDouble((Core c) -> -c.busy()).thenComparing(Core::host).thenComparingInt(Core::core));
+    if (!cores.isEmpty()) {
+      out.println();
+      if (busy.isEmpty()) {
+        out.println("busiest cores: none of the " + cores.size() + " cores was busy " + pct(BUSY_PCT) + " or more.");
+      } else {
+        out.println("busiest cores (" + Math.min(TOP, busy.size()) + " of " + busy.size() + " busy, " + cores.size()
+            + " in all):");
+        SummaryTable.Table t = new SummaryTable.Table(List.of("core", "busy", "softirq", "irq", "sys", "usr"));
+        for (Core c : busy.subList(0, Math.min(TOP, busy.size()))) {
+          t.row(List.of(c.name(), pct(c.busy()), pct(c.soft()), pct(c.irq()), pct(c.sys()), pct(c.usr())));
+        }
+        t.print(out);
+        perHost(out, busy);
+      }
+    }
+    conservation(out, doc);
+    latency(out, doc);
+  }
+
+  /** One line per host with busy cores: the busiest host first, at most {@link #HOST_LINES}. */
+  private static void perHost(PrintWriter out, List<Core> busy) {
+    LinkedHashMap<String, List<Core>> byHost = new LinkedHashMap<>();
+    for (Core c : busy) byHost.computeIfAbsent(c.host(), k -> new ArrayList<>()).add(c);
+    if (byHost.size() < 2) return;
+    out.println("per host (busiest cores, what keeps them busy):");
+    int n = 0;
+    for (Map.Entry<String, List<Core>> e : byHost.entrySet()) {
+      if (n++ == HOST_LINES) {
+        out.println("  ... " + (byHost.size() - HOST_LINES) + " more hosts with busy cores (cores.csv, report.html)");
+        break;
+      }
+      List<Core> l = e.getValue();
+      StringBuilder b = new StringBuilder("  " + e.getKey() + ": " + l.size() + " busy; ");
+      for (int i = 0; i < Math.min(PER_HOST, l.size()); i++) {
+        Core c = l.get(i);
+        b.append(i > 0 ? "; " : "").append("core ").append(c.core()).append(' ').append(pct(c.busy())).append(" (")
+            .append(c.what()).append(')');
+      }
+      out.println(b);
+    }
+  }
+
+  /** "sent = delivered + dropped + in flight" in words, and the drops by place. */
+  private static void conservation(PrintWriter out, Map<String, Object> doc) {
+    if (!(doc.get("conservation") instanceof Map<?, ?> c)) return;
+    long sent = num(c.get("sent")).longValue(), delivered = num(c.get("delivered")).longValue();
+    long dropped = num(c.get("dropped")).longValue(), inFlight = num(c.get("in_flight")).longValue();
+    out.println();
+    boolean ok = Boolean.TRUE.equals(c.get("balanced"));
+    out.println(String.format(Locale.ROOT, "packets: %,d sent = %,d delivered + %,d dropped + %,d still in flight%s",
+        sent, delivered, dropped, inFlight, ok ? " (conserved)." : " -- NOT BALANCED: " + (sent - delivered - dropped - inFlight)
+            + " packets unaccounted for."));
+    TreeMap<String, Long> byPlace = new TreeMap<>();
+    for (Map<String, Object> d : rows(doc.get("drops"))) {
+      byPlace.merge(d.get("place") + " (" + d.get("reason") + ")", num(d.get("packets")).longValue(), Long::sum);
+    }
+    if (!byPlace.isEmpty()) {
+      List<Map.Entry<String, Long>> l = new ArrayList<>(byPlace.entrySet());
+      l.sort(Map.Entry.<String, Long>comparingByValue().reversed());
+      StringBuilder b = new StringBuilder("dropped at: ");
+      for (int i = 0; i < Math.min(6, l.size()); i++) {
+        b.append(i > 0 ? ", " : "").append(String.format(Locale.ROOT, "%,d", l.get(i).getValue())).append(" at ")
+            .append(l.get(i).getKey());
+      }
+      if (l.size() > 6) b.append(", ... (drops.csv)");
+      out.println(b);
+    }
+  }
+
+  /** The flow with the highest sampled p99 and the stage that holds the largest share of it. */
+  private static void latency(PrintWriter out, Map<String, Object> doc) {
+    if (!(doc.get("journeys") instanceof Map<?, ?> j)) return;
+    Map<String, Object> worst = null;
+    for (Map<String, Object> f : rows(j.get("flows"))) {
+      if (worst == null || num(f.get("e2e_p99_ns")).longValue() > num(worst.get("e2e_p99_ns")).longValue()) worst = f;
+    }
+    if (worst == null) return;
+    Map<String, Object> top = null;
+    for (Map<String, Object> s : rows(worst.get("stages"))) {
+      if (top == null || d(s.get("share")) > d(top.get("share"))) top = s;
+    }
+    out.println();
+    out.println("where the latency goes: flow " + worst.get("flow") + " has the highest p99 ("
+        + Format.nanos(num(worst.get("e2e_p99_ns")).longValue()) + ", " + worst.get("packets") + " sampled packets); "
+        + (top == null ? "" : pct(d(top.get("share")) * 100) + " of it in " + top.get("stage") + " (queueing p99 "
+            + Format.nanos(num(top.get("wait_p99_ns")).longValue()) + ", on " + top.get("where") + ")."));
+  }
+
+  static String pct(double v) {
+    return String.format(Locale.ROOT, v >= 10 || v == 0 ? "%.0f%%" : "%.1f%%", v);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> rows(Object o) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    if (o instanceof List<?> l) for (Object x : l) if (x instanceof Map<?, ?> m) out.add((Map<String, Object>) m);
+    return out;
+  }
+
+  private static Number num(Object o) {
+    return o instanceof Number n ? n : 0;
+  }
+
+  private static double d(Object o) {
+    return num(o).doubleValue();
+  }
+}
