@@ -20,7 +20,9 @@ class DeterminismTest {
 
   @Test
   void identicalAcrossPartitionsAndThreads() {
-    for (String name : new String[] {"tcp-1flow-docker-overlay", "udp-1flow-native"}) {
+    // the last two: fan-in, UDP request-response open and closed loop, Poisson arrivals, an incast pattern
+    for (String name : new String[] {"tcp-1flow-docker-overlay", "udp-1flow-native", "examples/sockperf-udp",
+        "examples/fan-in"}) {
       Config e = Calib.load(name).getConfig("experiment")
           .withValue("duration", ConfigValueFactory.fromAnyRef("8ms"))
           .withValue("warmup", ConfigValueFactory.fromAnyRef("2ms"));

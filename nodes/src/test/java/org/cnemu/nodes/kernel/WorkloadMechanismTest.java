@@ -128,7 +128,24 @@ class WorkloadMechanismTest {
     Spec s0 = new Spec(e, new RandomStreams(42, 0));
     Spec s1 = new Spec(e, new RandomStreams(42, 1));
     assertNotEquals(s0.hosts.get(1).rssKey(), s1.hosts.get(1).rssKey());
-    assertNotEquals(s0.flows.get(0).portHash(), s1.flows.get(0).portHash());
+    // the 5-tuple hash the sender stamps (RPS, the VXLAN source port and ECMP use it) follows the drawn port
+    assertNotEquals(HostKernel.flowHash(s0.flows.get(0), 0), HostKernel.flowHash(s1.flows.get(0), 0));
+  }
+
+  @Test
+  void eachRunKeysTheReceiversRssHash() {
+    // IP fragments carry no ports: the NIC hashes the 2-tuple, so only the host's RSS key moves the flow
+    Config e = experiment("duration = 2ms, topology { stack = native, host-count = 2, link { delay = 1us } }, "
+        + "workloads = [{ id = u, protocol = udp, src = h1, dst = h2, message-size = 8000B, rate = 1Gbps, "
+        + "start-jitter = 0us }]");
+    java.util.Set<String> irqCores = new java.util.TreeSet<>();
+    for (int i = 0; i < 6; i++) {
+      Calib.Run r = run(e, i);
+      Map<String, Object> busiest = r.list("cores").stream().filter(c -> c.get("host").equals("h2"))
+          .max(java.util.Comparator.comparingDouble(c -> num(c, "irq") + num(c, "soft"))).orElseThrow();
+      irqCores.add(String.valueOf(busiest.get("core")));
+    }
+    assertTrue(irqCores.size() > 1, "the receiver's softirq core over six runs: " + irqCores);
   }
 
   // ---- fan-in -------------------------------------------------------------------------------------
