@@ -212,12 +212,17 @@ class WorkloadMechanismTest {
     Map<String, Object> lc = (Map<String, Object>) constant.get("latency_us");
     Map<String, Object> lm = (Map<String, Object>) mixed.get("latency_us");
     assertTrue(num(lc, "p99") < 1.2 * num(lc, "p50"), "constant sizes: " + lc);
+    assertEquals(num(lc, "p50"), num(lm, "p50"), 0.1 * num(lc, "p50"), "three quarters of the messages are 64 B: " + lm);
     assertTrue(num(lm, "p90") > 5 * num(lm, "p50"), "a quarter of the messages are 256 KB: " + lm);
     // exponential think time of mean 100 us: about 1 / (round trip + 100 us) transactions per second
     Map<String, Object> thinking = run(experiment(base.replace("LOAD",
         ", think-distribution = exponential, think-time = 100us")), 0).list("flows").get(0);
     double expected = 1e6 / (num(lc, "p50") + 100);
     assertEquals(expected, num(thinking, "transactions_per_sec"), expected * 0.15);
+    // empirical think times (no think-time set): a quarter of the gaps are 400 us, a mean of 100 us again
+    Map<String, Object> empirical = run(experiment(base.replace("LOAD",
+        ", think-distribution = empirical, think-values = [0us, 0us, 0us, 400us]")), 0).list("flows").get(0);
+    assertEquals(expected, num(empirical, "transactions_per_sec"), expected * 0.25);
   }
 
   // ---- traffic patterns ---------------------------------------------------------------------------
