@@ -13,6 +13,14 @@ public final class Hashing {
     return (int) x;
   }
 
+  /**
+   * The NIC's RSS hash of an outer 5-tuple-like key under the NIC's Toeplitz {@code key} (random per
+   * driver load in Linux, so per host and run here).
+   */
+  public static int rss(long key, int srcHost, int dstHost, long ports) {
+    return mix32(key ^ (((long) srcHost << 40) ^ ((long) dstHost << 20) ^ (ports * 0x9E3779B97F4A7C15L)));
+  }
+
   /** Hash of an outer 5-tuple-like key: (src host, dst host, ports or -1 when the NIC does not hash ports). */
   public static int rss(int srcHost, int dstHost, long ports) {
     return mix32(((long) srcHost << 40) ^ ((long) dstHost << 20) ^ (ports * 0x9E3779B97F4A7C15L));

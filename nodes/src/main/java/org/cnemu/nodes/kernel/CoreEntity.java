@@ -163,8 +163,8 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
     }
   }
 
-  /** Bytes (and datagrams) become readable in socket {@code sock}; wakes its thread. */
-  record SockData(int sock, long bytes, int datagrams) implements Msg {
+  /** Bytes (and datagrams: {@code seq} is the datagram's, -1 for TCP) become readable in socket {@code sock}; wakes its thread. */
+  record SockData(int sock, long bytes, int datagrams, long seq) implements Msg {
     @Override
     public void deliver(CoreEntity c) {
       c.onSockData(this);
@@ -285,7 +285,7 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
   protected void onStart() {
     time.telemetry(host.telemetry(telemetry()), cpu, now());
     for (Sock k : host.socks()) {
-      if (k.cpu == cpu && k.sender) {
+      if (k.cpu == cpu && k.sender && k.thread == k) { // a fan-in member is served by its server's thread
         threads.add(k);
         if (k.tx != null) schedule(TCP_TIMER, new TcpTimer(k.id));
       } else if (k.cpu == cpu && k.rx != null) {
@@ -311,7 +311,7 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
 
   private void onSockData(SockData s) {
     Sock k = host.sock(s.sock());
-    host.sockData(k, s.bytes(), s.datagrams());
+    host.sockData(k, s.bytes(), s.datagrams(), s.seq());
     Sock t = k.thread; // request-response: the connection's thread reads this socket
     if (t.sleeping && !t.wakePending) {
       t.wakePending = true;

@@ -82,7 +82,7 @@ interface CoreHost {
   Sock sock(int id);
 
   /** Bytes or a datagram became readable in {@code k}. */
-  void sockData(Sock k, long bytes, int datagrams);
+  void sockData(Sock k, long bytes, int datagrams, long seq);
 
   /** One step of {@code k}'s thread: {usr, sys} ns, or null when it must sleep. */
   long[] appStep(CoreEntity c, Sock k);

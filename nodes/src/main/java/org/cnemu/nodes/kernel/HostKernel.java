@@ -217,7 +217,8 @@ final class HostKernel {
     return cpu % txRings.length;
   }
 
+  /** The hash of flow {@code f}'s 5-tuple in direction {@code dir} (its source port is drawn per run). */
   static int flowHash(Spec.FlowSpec f, int dir) {
-    return Hashing.mix32(((long) f.index() << 1 | dir) * 0x9E3779B97F4A7C15L + 12345);
+    return Hashing.mix32(((long) f.portHash() << 1 | dir) * 0x9E3779B97F4A7C15L + 12345);
   }
 }

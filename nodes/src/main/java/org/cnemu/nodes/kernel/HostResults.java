@@ -26,7 +26,7 @@ final class HostResults {
   }
 
   record FlowSide(int flow, boolean sender, long sentSegs, long retransSegs, long deliveredSegs, long oooSegs,
-      long goodBytes, long cwnd, long srttNanos, long transactions, double[] latencyUs, long[] series) {}
+      long goodBytes, long cwnd, long srttNanos, long transactions, double[] latencyUs, long[] series, long lost) {}
 
   record HostReport(String id, int index, long irqs, long ipis, long netRx, long netTx, long sent, long delivered,
       String[] dropKeys, long[] dropCounts, long inQueues, long ringDrops, long nicTx, long nicRx,
@@ -64,7 +64,7 @@ final class HostResults {
       if (k.partialFrags > 0) inQ += k.partialFrags;
       fs[i] = new FlowSide(k.flow.index(), k.sender, k.sentSegs, k.tx == null ? 0 : k.tx.retransSegs,
           k.deliveredSegs, k.rx == null ? 0 : k.rx.oooSegs, k.goodBytes, k.tx == null ? 0 : k.tx.cwnd,
-          k.tx == null ? 0 : k.tx.srtt, k.transactions, latencyUs(k), k.series);
+          k.tx == null ? 0 : k.tx.srtt, k.transactions, latencyUs(k), k.series, k.lost);
     }
     String[] keys = h.drops.keySet().toArray(new String[0]);
     long[] counts = new long[keys.length];

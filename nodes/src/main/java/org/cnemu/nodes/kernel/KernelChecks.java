@@ -99,19 +99,35 @@ final class KernelChecks {
     return id.length() <= 19 && Long.parseLong(id.substring(1)) <= count;
   }
 
-  /** Flows the workloads imply; -1: unknown. */
+  /** Flows the workloads imply (patterns counted, not expanded); -1: unknown. */
   private long flowCount() {
     try {
       long n = 0;
+      long hosts = hostCount();
       for (Config w : e.getConfigList("workloads")) {
         long streams = w.hasPath("streams") ? w.getLong("streams") : 1;
         String kind = w.hasPath("kind") ? w.getString("kind") : "iperf";
-        n += kind.equals("iperf") ? streams : 2 * streams; // a connection = request + response flow
+        long pairs = pairs(w, hosts);
+        if (pairs < 0) return -1;
+        long perPair = kind.equals("iperf") ? streams : 2 * streams; // a connection = request + response flow
+        n = saturatingAdd(n, pairs > 0 && perPair > Long.MAX_VALUE / pairs ? Long.MAX_VALUE : pairs * perPair);
       }
       return n;
     } catch (ConfigException ex) {
       return -1;
     }
+  }
+
+  private static long saturatingAdd(long a, long b) {
+    return a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b;
+  }
+
+  /** Endpoint pairs of workload {@code w} (1 without a pattern), over a topology of {@code hosts} hosts. */
+  private static long pairs(Config w, long hosts) {
+    String pattern = w.hasPath("pattern") ? w.getString("pattern") : "";
+    long n = w.hasPath("pattern-hosts") && w.getLong("pattern-hosts") > 0 ? Math.min(w.getLong("pattern-hosts"), hosts) : hosts;
+    long count = w.hasPath("pattern-count") ? w.getLong("pattern-count") : 0;
+    return Patterns.flows(pattern, n, count);
   }
 
   private boolean withinLimits() {
@@ -198,9 +214,13 @@ final class KernelChecks {
     for (int i = 0; i < list.size(); i++) {
       Config w = list.get(i);
       String at = "workloads[" + i + "]";
-      for (String end : List.of("src", "dst")) {
+      String pattern = w.hasPath("pattern") ? w.getString("pattern") : "";
+      List<String> ends = pattern.isEmpty() ? List.of("src", "dst") : pattern.equals("incast") ? List.of("dst") : List.of();
+      for (String end : ends) {
         guard(() -> endpoint(w, at, end, hosts, hostDefaults, root));
       }
+      if (!pattern.isEmpty()) guard(() -> pattern(w, at, pattern, hostDefaults, root));
+      guard(() -> load(w, at, root));
       guard(() -> {
         // as Spec reads it: the element over the workload template's defaults
         Config c = w.withFallback(root.getConfig("cnemu.schema.experiment.workloads"));
@@ -217,6 +237,116 @@ final class KernelChecks {
               + ", not before the end of the run (duration " + e.getString("duration") + ")");
         }
       });
+    }
+  }
+
+  /**
+   * A pattern: at least two hosts take part; incast and random-pairs have flows to make; the pattern's
+   * container exists on every host taking part and they agree on overlay vs native (hosts not named
+   * under topology.hosts are alike, so only the named ones are looked at).
+   */
+  private void pattern(Config w, String at, String pattern, Config hostDefaults, Config root) {
+    long total = hostCount();
+    if (total < 0) return;
+    long n = w.hasPath("pattern-hosts") && w.getLong("pattern-hosts") > 0 ? w.getLong("pattern-hosts") : total;
+    ConfigOrigin where = w.getValue("pattern").origin();
+    if (n > total) {
+      addAt(w.getValue("pattern-hosts").origin(), at + ".pattern-hosts", n + " hosts, but the topology has " + total);
+      return;
+    }
+    if (n < 2) {
+      addAt(where, at + ".pattern", "a pattern needs at least two hosts, got " + n);
+      return;
+    }
+    long count = w.hasPath("pattern-count") ? w.getLong("pattern-count") : 0;
+    if (pattern.equals("random-pairs") && count == 0) {
+      addAt(where, at + ".pattern-count", "random-pairs makes pattern-count flows: set it (at least 1)");
+    }
+    if (pattern.equals("incast") && count > n - 1) {
+      addAt(w.getValue("pattern-count").origin(), at + ".pattern-count", "incast of " + count + " senders, but only "
+          + (n - 1) + " other hosts take part (pattern-hosts " + n + ")");
+    }
+    Config c = w.withFallback(root.getConfig("cnemu.schema.experiment.workloads"));
+    String ct = c.getString("pattern-container");
+    long generated = leafSpine() ? total : e.getLong("topology.host-count");
+    List<String> ids = new java.util.ArrayList<>();
+    for (long h = 1; h <= generated; h++) ids.add("h" + h);
+    for (String id : e.getConfig("topology.hosts").root().keySet()) if (!isGenerated(id, generated)) ids.add(id);
+    ids.sort(Patterns.NATURAL);
+    List<String> taking = ids.subList(0, (int) Math.min(n, ids.size()));
+    String defaultStack = e.getString("topology.stack");
+    Boolean overlay = null;
+    String firstId = null;
+    boolean unnamedSeen = false;
+    for (String id : taking) {
+      boolean named = e.hasPath("topology.hosts." + Spec.quote(id));
+      if (!named && unnamedSeen) continue; // hosts not named are alike: one is checked
+      if (!named) unnamedSeen = true;
+      Host h = host(id, hostDefaults, root);
+      if (h == null) continue;
+      if (!ct.isEmpty() && !h.containers().contains(ct)) {
+        addAt(w.hasPath("pattern-container") ? w.getValue("pattern-container").origin() : where, at + ".pattern-container",
+            "no container '" + ct + "' on host " + id + ", which takes part in the pattern (its containers: "
+                + String.join(", ", h.containers()) + "; \"\" = the host namespace)");
+        return;
+      }
+      String st = named && e.hasPath("topology.hosts." + Spec.quote(id) + ".stack")
+          ? e.getString("topology.hosts." + Spec.quote(id) + ".stack") : "";
+      boolean ov = !(st.isEmpty() ? defaultStack : st).equals("native");
+      if (overlay == null) {
+        overlay = ov;
+        firstId = id;
+      } else if (overlay != ov) {
+        addAt(where, at + ".pattern", "hosts " + firstId + " and " + id + " take part in the pattern but one is an overlay"
+            + " host and the other native: both ends of a flow must be overlay hosts or both native (set pattern-hosts)");
+        return;
+      }
+    }
+  }
+
+  /** The load keys: empirical lists parse and lie in their ranges; an empirical distribution has values. */
+  private void load(Config w, String at, Config root) {
+    Config c = w.withFallback(root.getConfig("cnemu.schema.experiment.workloads"));
+    for (String[] d : new String[][] {{"size-distribution", "size-values"}, {"think-distribution", "think-values"}}) {
+      boolean sizes = d[1].equals("size-values");
+      if (c.getString(d[0]).equals("empirical") && c.getList(d[1]).isEmpty()) {
+        ConfigOrigin o = w.hasPath(d[0]) ? w.getValue(d[0]).origin() : w.origin();
+        addAt(o, at + "." + d[1], "an empirical distribution draws from " + d[1] + ": give at least one value");
+      }
+      List<? extends ConfigValue> l = c.getList(d[1]);
+      for (int j = 0; j < l.size(); j++) {
+        ConfigValue v = l.get(j);
+        Config one = ConfigFactory.empty().withValue("v", v);
+        try {
+          long x = sizes ? Units.bytes(one, "v") : Units.nanos(one, "v");
+          long lo = sizes ? 1 : 0;
+          long hi = sizes ? Load.MAX_SIZE_BYTES : 3_600_000_000_000L;
+          if (x < lo || x > hi) {
+            addAt(v.origin(), at + "." + d[1] + "[" + j + "]", "must be between " + (sizes ? "1B and 1MiB" : "0ns and 3600s")
+                + ", got " + v.unwrapped());
+          }
+        } catch (ConfigException | IllegalArgumentException ex) {
+          addAt(v.origin(), at + "." + d[1] + "[" + j + "]", (sizes ? "expected a size with a unit (64B, 1KB)"
+              : "expected a duration with a unit (10us)") + ", got " + v.unwrapped());
+        }
+      }
+    }
+    String kind = c.getString("kind");
+    if (kind.equals("iperf") && c.getDouble("request-rate") > 0) {
+      addAt(w.getValue("request-rate").origin(), at + ".request-rate", "an iperf flow is paced by rate; request-rate"
+          + " is for request-response and ping-pong");
+    }
+    if (c.getString("arrival").equals("poisson") && kind.equals("iperf") && Units.bitsPerSec(c, "rate") == 0) {
+      addAt(w.getValue("arrival").origin(), at + ".arrival", "poisson arrivals of an iperf flow need a rate (the mean"
+          + " gap is message-size / rate)");
+    }
+    if (c.getString("arrival").equals("poisson") && !kind.equals("iperf") && c.getDouble("request-rate") == 0) {
+      addAt(w.getValue("arrival").origin(), at + ".arrival", "poisson arrivals of " + kind + " need a request-rate"
+          + " (closed loop sends after each response)");
+    }
+    if (c.getBoolean("fan-in") && c.getString("pattern").isEmpty() && c.getInt("streams") == 1) {
+      addAt(w.getValue("fan-in").origin(), at + ".fan-in", "fan-in serves several flows by one thread: give streams > 1"
+          + " or a pattern (incast)");
     }
   }
 

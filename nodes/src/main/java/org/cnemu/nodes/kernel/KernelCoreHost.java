@@ -158,8 +158,8 @@ final class KernelCoreHost implements CoreHost {
   }
 
   @Override
-  public void sockData(Sock k, long bytes, int datagrams) {
-    h.apps.sockData(k, bytes, datagrams);
+  public void sockData(Sock k, long bytes, int datagrams, long seq) {
+    h.apps.sockData(k, bytes, datagrams, seq);
   }
 
   @Override

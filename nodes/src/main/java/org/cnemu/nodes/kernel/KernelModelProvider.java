@@ -96,7 +96,10 @@ public final class KernelModelProvider implements ModelProvider {
     java.util.TreeSet<String> hosts = topo.check(profile, stack);
     int i = 0;
     for (Config w : e.getConfigList("workloads")) {
-      for (String end : List.of("src", "dst")) {
+      String pattern = w.hasPath("pattern") ? w.getString("pattern") : "";
+      // a pattern names its own endpoints: src is unused, dst only incast's receiver
+      List<String> ends = pattern.isEmpty() ? List.of("src", "dst") : pattern.equals("incast") ? List.of("dst") : List.of();
+      for (String end : ends) {
         if (!w.hasPath(end)) {
           out.add(new ConfigProblem(file(w.origin()), w.origin().lineNumber(), "workloads[" + i + "]." + end, "missing"));
           continue;
@@ -107,14 +110,11 @@ public final class KernelModelProvider implements ModelProvider {
               "workloads[" + i + "]." + end, "unknown host '" + h + "'; hosts: " + String.join(", ", hosts)));
         }
       }
-      topo.checkEnds(w, i);
+      if (pattern.isEmpty()) topo.checkEnds(w, i);
       String kind = w.hasPath("kind") ? w.getString("kind") : "iperf";
       if (!List.of("iperf", "request-response", "ping-pong").contains(kind)) {
         out.add(new ConfigProblem(file(w.getValue("kind").origin()), w.getValue("kind").origin().lineNumber(),
             "workloads[" + i + "].kind", "unknown workload kind '" + kind + "'; valid: iperf, request-response, ping-pong"));
-      } else if (!kind.equals("iperf") && w.hasPath("protocol") && w.getString("protocol").equalsIgnoreCase("udp")) {
-        out.add(new ConfigProblem(file(w.getValue("protocol").origin()), w.getValue("protocol").origin().lineNumber(),
-            "workloads[" + i + "].protocol", kind + " runs over tcp only"));
       }
       if (w.hasPath("congestion-control")
           && !List.of("cubic", "reno").contains(w.getString("congestion-control").toLowerCase(java.util.Locale.ROOT))) {
@@ -187,7 +187,12 @@ public final class KernelModelProvider implements ModelProvider {
         int want = sender ? f.srcCpu() : f.dstCpu();
         Sock owner = null; // request-response: the response flow's sockets share the request flow's threads
         if (f.reverse()) owner = sender ? hk.rxSockByFlow[hk.slot(f.pair())] : hk.txSockByFlow[hk.slot(f.pair())];
-        int cpu = owner != null ? owner.cpu
+        // fan-in: the server side of a flow that is not its group's first joins the first's socket and thread
+        // (iperf / a request receiver: same core, one receive buffer; a response sender: the first's thread)
+        boolean joins = f.fanInServer() != f.index() && (f.reverse() ? sender : !sender);
+        Sock first = !joins ? null
+            : f.reverse() ? hk.txSockByFlow[hk.slot(f.fanInServer())] : hk.rxSockByFlow[hk.slot(f.fanInServer())];
+        int cpu = first != null ? first.cpu : owner != null ? owner.cpu
             : want >= 0 ? want % hk.cpus : hk.cpus - 1 - (nextAuto[hk.hs.index()]++ % hk.cpus);
         Sock k = new Sock(hk.socks.size(), f, sender, cpu);
         k.series = new long[(int) Math.max(1, (spec.durationNanos + spec.seriesNanos - 1) / spec.seriesNanos)];
@@ -200,9 +205,25 @@ public final class KernelModelProvider implements ModelProvider {
           data.thread = th;
           if (sender) k.rng = new java.util.SplittableRandom(f.rr().seed());
         }
+        if (first != null) {
+          // one server thread serves this socket too (iperf3 -P into one server; sockperf with several
+          // clients); UDP: one server socket, whose receive buffer holds every client's datagrams
+          if (f.rr() == null || f.reverse()) {
+            Sock[] ms = first.members == null ? new Sock[] {first} : first.members;
+            first.members = java.util.Arrays.copyOf(ms, ms.length + 1);
+            first.members[ms.length] = k;
+            k.thread = first;
+            if (f.reverse()) k.peer.thread = first;
+          }
+          if (!f.reverse()) k.buffer = first;
+        }
         if (f.rr() != null && !f.reverse() && sender) {
           k.rng = new java.util.SplittableRandom(f.rr().seed());
           k.latency = new org.HdrHistogram.Histogram(3_600_000_000_000L, 3);
+        }
+        if (sender) { // the arrival and think-time streams of the run (the policy draws from neither)
+          k.arrivals = spec.streams.stream("flow/" + f.id(), "arrival");
+          k.thinks = spec.streams.stream("flow/" + f.id(), "think");
         }
         if (!f.udp()) {
           if (sender) k.tx = new Tcp.Sender(hk.p.mss(), hk.p.groMaxSegs, hk.p.tcpWmem, hk.p.tcpRmem / 2,

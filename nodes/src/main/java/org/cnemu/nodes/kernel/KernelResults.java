@@ -87,6 +87,7 @@ final class KernelResults implements BuiltModel {
         m.put("response_packets_sent", rs == null ? 0 : rs.sentSegs());
         m.put("response_packets_delivered", rd == null ? 0 : rd.deliveredSegs());
         m.put("retransmits", (s == null ? 0 : s.retransSegs()) + (rs == null ? 0 : rs.retransSegs()));
+        if (f.udp()) m.put("messages_lost", s == null ? 0 : s.lost());
         double[] l = s == null ? null : s.latencyUs();
         if (l != null) {
           Map<String, Object> lat = new LinkedHashMap<>();
@@ -95,6 +96,12 @@ final class KernelResults implements BuiltModel {
           lat.put("p99", l[2]);
           lat.put("p999", l[3]);
           m.put("latency_us", lat);
+          // sockperf's figure: half the round trip
+          Map<String, Object> half = new LinkedHashMap<>();
+          for (Map.Entry<String, Object> e : lat.entrySet()) {
+            half.put(e.getKey(), Math.round((Double) e.getValue() * 50.0) / 100.0);
+          }
+          m.put("half_round_trip_us", half);
           // The latency CDF (HdrHistogram, 3 significant digits): [microseconds, fraction <= it].
           List<Object> cdf = new ArrayList<>();
           for (int i = 0; i < HostResults.CDF_PERCENTILES.length && 4 + i < l.length; i++) {

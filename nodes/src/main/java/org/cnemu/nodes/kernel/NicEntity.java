@@ -189,7 +189,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
     }
   }
 
-  /** RSS: indirection table over the hash of the outer headers. */
+  /** RSS: indirection table over the hash of the outer headers, keyed by this host's Toeplitz key. */
   private int queueOf(Packet p) {
     long ports;
     if (h.stack.overlay()) {
@@ -202,7 +202,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
       ports = p.hash() & 0xffffffffL;
     }
     int src = p.isAck() ? h.spec.flows.get(p.flow()).dstHost() : h.spec.flows.get(p.flow()).srcHost();
-    int hash = org.cnemu.devices.Hashing.rss(src, h.hs.index(), ports);
+    int hash = org.cnemu.devices.Hashing.rss(h.hs.rssKey(), src, h.hs.index(), ports);
     return (int) Long.remainderUnsigned(hash & 0xffffffffL, h.rings.length);
   }
 

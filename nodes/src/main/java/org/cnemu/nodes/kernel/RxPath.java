@@ -325,8 +325,10 @@ final class RxPath {
           if (k.partialSeq >= 0 && k.partialFrags > 0) h.drop("ip_defrag", "incomplete", k.partialFrags);
           k.partialSeq = s.seq();
           k.partialFrags = 0;
+          k.partialBytes = 0;
         }
         k.partialFrags++;
+        k.partialBytes += s.len();
         if (s.frag() != s.frags() - 1) return cost;
         if (k.partialFrags != s.frags()) {
           h.drop("ip_defrag", "incomplete", k.partialFrags);
@@ -338,18 +340,18 @@ final class RxPath {
         k.partialFrags = 0;
       }
       int segs = s.frags();
-      long bytes = s.fragmented() ? k.flow.messageBytes() : s.len();
+      long bytes = s.fragmented() ? k.partialBytes - 8 : s.len(); // the fragments carry the UDP header once
       cost += p.udpRx + (s.fragmented() ? p.csum(bytes) : 0);
-      if (k.udpQueuedBytes + bytes > p.udpRmem) {
+      if (k.buffer.udpQueuedBytes + bytes > p.udpRmem) { // fan-in: the one server socket's buffer
         h.drop("socket", "rcvbuf_full", segs);
         return cost;
       }
       h.delivered += segs;
       k.deliveredSegs += segs;
-      k.udpQueuedBytes += bytes;
+      k.buffer.udpQueuedBytes += bytes;
       Journeys.mark(h, s, Journeys.SOCKET_RX, c, offset, offset + cost);
       stats.toSocket(s.flow(), bytes, s.sentNanos(), c.nowNs() + offset + cost, s.journey());
-      c.sendTo(h.coreRefs[k.cpu], offset + cost, new CoreEntity.SockData(k.id, bytes, segs));
+      c.sendTo(h.coreRefs[k.cpu], offset + cost, new CoreEntity.SockData(k.id, bytes, segs, s.seq()));
       return cost;
     }
     if (s.isAck()) {
@@ -358,9 +360,10 @@ final class RxPath {
       cost += p.tcpRx;
       boolean freed = k.tx.onAck(s.ack(), s.wnd(), s.sackStart(), s.sackEnd(), s.sentNanos(), c.nowNs() + offset);
       cost += h.tx.tcpPush(c, k, offset + cost);
-      if (freed && k.sleeping && !k.wakePending) {
-        k.wakePending = true;
-        c.sendTo(h.coreRefs[k.cpu], offset + cost + p.wakeup, new CoreEntity.Wake(k.id));
+      Sock t = k.thread; // fan-in: the server thread writes this connection's responses
+      if (freed && t.sleeping && !t.wakePending) {
+        t.wakePending = true;
+        c.sendTo(h.coreRefs[t.cpu], offset + cost + p.wakeup, new CoreEntity.Wake(t.id));
       }
       return cost;
     }
@@ -381,7 +384,7 @@ final class RxPath {
       j = null; // a duplicate's data was read before: its journey ends here, unrecorded
     }
     stats.toSocket(s.flow(), n, s.sentNanos(), c.nowNs() + offset + cost, j);
-    if (n > 0) c.sendTo(h.coreRefs[k.cpu], offset + cost, new CoreEntity.SockData(k.id, n, 0));
+    if (n > 0) c.sendTo(h.coreRefs[k.cpu], offset + cost, new CoreEntity.SockData(k.id, n, 0, -1));
     if (k.rx.ackDue() || (k.flow.rr() != null && k.rx.pendingAckSegs > 0)) {
       cost += h.tx.sendAck(c, k, offset + cost, s.sentNanos());
     } else if (k.rx.pendingAckSegs > 0 && k.rx.ackPendingSince < 0) {

@@ -13,12 +13,30 @@ final class Sock {
   Sock peer;
   /** The socket whose application thread consumes this socket's data (itself, or an RR thread). */
   Sock thread = this;
+  /**
+   * Fan-in: the server sockets this thread serves in turn (itself first), or null (only itself). A
+   * member that is not the thread has {@link #thread} set to it and never runs as a thread.
+   */
+  Sock[] members;
+  int nextMember;
+  /** The socket whose receive buffer this one's datagrams fill (fan-in UDP: the one server socket). */
+  Sock buffer = this;
   // request-response state (on the thread's socket)
   java.util.SplittableRandom rng;
-  boolean waiting;
+  /** The flow's arrival (pacing / open-loop request) and think-time streams of the run. */
+  java.util.SplittableRandom arrivals;
+  java.util.SplittableRandom thinks;
+  /** Client: requests sent and not yet answered, by sequence number: {start ns, response bytes}. */
+  final java.util.TreeMap<Long, long[]> pending = new java.util.TreeMap<>();
+  /** Client: the request drawn but not yet written (no send space): {request bytes, response bytes}; null: none. */
+  long[] drawn;
+  long reqSeq;
+  /** When this thread's app timer is set to fire (-1: none), so an open-loop client sets one per send time. */
+  long timerAt = -1;
+  /** UDP client: requests given up after reply-timeout. */
+  long lost;
   long expect;
   long respBytes;
-  long reqStart;
   long transactions;
   org.HdrHistogram.Histogram latency;
   /** Goodput bytes per throughput-series interval (whole run, warm-up included). */
@@ -34,6 +52,7 @@ final class Sock {
   long udpQueuedBytes;
   long partialSeq = -1;
   int partialFrags;
+  long partialBytes;
   // UDP send side
   long dgramSeq;
   long nextSendAt;

@@ -46,7 +46,8 @@ final class SocketDriver {
       if (space <= 0) return null;
       long bytes = Math.min(f.messageBytes(), space);
       if (f.rateBps() > 0) {
-        k.nextSendAt = Math.max(k.nextSendAt, f.startNanos()) + Math.max(1, bytes * 8 * 1_000_000_000L / f.rateBps());
+        k.nextSendAt = Math.max(k.nextSendAt, f.startNanos())
+            + f.load().gapNanos(k.arrivals, bytes * 8 * 1_000_000_000L / f.rateBps());
       }
       k.tx.written += bytes;
       long sys = p.syscall + p.copy(bytes);
@@ -58,41 +59,24 @@ final class SocketDriver {
         c.sendTo(h.coreRefs[k.cpu], k.nextSendAt - now, new CoreEntity.AppTimer(k.id));
         return null;
       }
-      long backlogNs = h.nic.txBusyUntil - now;
-      if (backlogNs > 100_000) { // qdisc/TX ring full: the socket blocks until the NIC drains
-        c.sendTo(h.coreRefs[k.cpu], backlogNs - 50_000, new CoreEntity.AppTimer(k.id));
-        return null;
-      }
+      if (udpBlocked(c, k)) return null; // qdisc/TX ring full: the socket blocks until the NIC drains
       long bytes = f.messageBytes();
       long sys = p.syscall + p.copy(bytes) + p.udpTx;
-      int fp = p.fragPayload();
-      long total = bytes + 8;
-      int frags = total <= p.mtu - 20 ? 1 : (int) ((total + fp - 1) / fp);
-      long seq = k.dgramSeq++;
-      int hash = HostKernel.flowHash(f, 0);
-      for (int i = 0; i < frags; i++) {
-        int len = frags == 1 ? (int) bytes : (int) Math.min(fp, total - (long) i * fp);
-        // a sampled datagram's journey rides its last fragment: the one whose arrival completes it
-        Packet s = new Packet(f.index(), (byte) 0, true, seq, len, 1, 0, 0, -1, -1, (short) i, (short) frags, hash,
-            (byte) f.prio(), f.dstHost(), now, false,
-            h.journeys == null || i < frags - 1 ? null : h.journeys.start(f.index(), now));
-        if (frags > 1) sys += p.ipFrag;
-        Journeys.mark(h, s, Journeys.SOCKET_SEND, c, 0, sys + p.appPerMessage);
-        h.sent += 1;
-        k.sentSegs += 1;
-        sys += h.tx.tx(c, s, sys + p.appPerMessage);
-      }
+      sys += udpSend(c, k, bytes, k.dgramSeq++, 0, sys + p.appPerMessage);
       if (f.rateBps() > 0) {
-        long interval = Math.max(1, bytes * 8 * 1_000_000_000L / f.rateBps());
+        long interval = f.load().gapNanos(k.arrivals, bytes * 8 * 1_000_000_000L / f.rateBps());
         k.nextSendAt = Math.max(k.nextSendAt, f.startNanos()) + interval;
       }
       return new long[] {p.appPerMessage, sys};
     }
-    // receiver
+    // receiver (fan-in: the server thread reads the next of its sockets with data)
+    k = readyMember(k);
+    if (k == null) return null;
+    f = k.flow;
     if (k.udp) {
       long[] d = k.dgrams.poll();
       if (d == null) return null;
-      k.udpQueuedBytes -= d[0];
+      k.buffer.udpQueuedBytes -= d[0];
       k.dgramsDelivered++;
       if (now >= warmup) k.goodBytes += d[0];
       seriesAdd(k, now, d[0]);
@@ -119,6 +103,60 @@ final class SocketDriver {
       sys += h.tx.sendAck(c, k, sys, 0);
     }
     return new long[] {p.appPerMessage, sys};
+  }
+
+  /**
+   * The socket thread {@code t} reads next: itself, or (fan-in) the next of its member sockets in turn
+   * that has data (one thread serves them all, as iperf3's select loop does); null when none has.
+   */
+  private static Sock readyMember(Sock t) {
+    if (t.members == null) return t;
+    int n = t.members.length;
+    for (int i = 0; i < n; i++) {
+      Sock m = t.members[(t.nextMember + i) % n];
+      if (m.udp ? !m.dgrams.isEmpty() : m.readable > 0) {
+        t.nextMember = (t.nextMember + i + 1) % n;
+        return m;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Sends one UDP datagram of {@code bytes} payload and sequence number {@code seq} on {@code k}
+   * (IP-fragmented when it exceeds the MTU) from the app step; returns the sys time of the fragments'
+   * transmit path (the caller charges the syscall, copy and UDP output). A sampled datagram's socket_send
+   * stage runs from {@code from}, where the send began, to its transmit at {@code offset}.
+   */
+  private long udpSend(CoreEntity c, Sock k, long bytes, long seq, long from, long offset) {
+    Spec.FlowSpec f = k.flow;
+    long now = c.nowNs();
+    long sys = 0;
+    int fp = p.fragPayload();
+    long total = bytes + 8;
+    int frags = total <= p.mtu - 20 ? 1 : (int) ((total + fp - 1) / fp);
+    int hash = HostKernel.flowHash(f, 0);
+    for (int i = 0; i < frags; i++) {
+      int len = frags == 1 ? (int) bytes : (int) Math.min(fp, total - (long) i * fp);
+      // a sampled datagram's journey rides its last fragment: the one whose arrival completes it
+      Packet s = new Packet(f.index(), (byte) 0, true, seq, len, 1, 0, 0, -1, -1, (short) i, (short) frags, hash,
+          (byte) f.prio(), f.dstHost(), now, false,
+          h.journeys == null || i < frags - 1 ? null : h.journeys.start(f.index(), now));
+      if (frags > 1) sys += p.ipFrag;
+      Journeys.mark(h, s, Journeys.SOCKET_SEND, c, from, offset + sys);
+      h.sent += 1;
+      k.sentSegs += 1;
+      sys += h.tx.tx(c, s, offset + sys);
+    }
+    return sys;
+  }
+
+  /** Whether the TX ring/qdisc of the host is backlogged over 100 us: a UDP socket then blocks (and a timer is set). */
+  private boolean udpBlocked(CoreEntity c, Sock k) {
+    long backlogNs = h.nic.txBusyUntil - c.nowNs();
+    if (backlogNs <= 100_000) return false;
+    c.sendTo(h.coreRefs[k.cpu], backlogNs - 50_000, new CoreEntity.AppTimer(k.id));
+    return true;
   }
 
   private void seriesAdd(Sock k, long now, long bytes) {
@@ -169,51 +207,154 @@ final class SocketDriver {
   }
 
   /**
-   * One step of a request-response / ping-pong thread (closed loop, one outstanding request per
-   * connection). Client = the request flow's sender: draws GET/SET, writes the request, sleeps until
-   * the whole response is readable, records the latency (write start to response read), thinks.
-   * Server = the response flow's sender: waits for a whole request, reads it, writes the response.
+   * One step of a request-response / ping-pong thread. Client = the request flow's sender: draws the
+   * request (GET/SET, size), writes it, reads each whole response and records its latency (write
+   * start, or the scheduled send time when open loop, to the response read); closed loop: one request
+   * outstanding, then a think time; open loop: requests at {@code request-rate} whatever the responses.
+   * Server = the response flow's sender (fan-in: one thread for several connections): waits for a
+   * whole request, reads it, writes the response.
    */
   private long[] rrStep(CoreEntity c, Sock k) {
+    return k.flow.reverse() ? serverStep(c, k) : clientStep(c, k);
+  }
+
+  /**
+   * The request and response sizes of the next request, {req, resp}, drawn from {@code r}: GET or SET
+   * by get-ratio, then the value (ping-pong: message) size when it is not constant. Client and server
+   * draw the same sequence: TCP from the connection's request-mix stream in order; UDP (which may lose
+   * a request) from the request's own sequence number.
+   */
+  private static long[] drawRequest(Spec.FlowSpec f, java.util.SplittableRandom r) {
+    Spec.Rr rr = f.rr();
+    boolean get = r.nextDouble() < rr.getRatio();
+    Load.Dist size = f.load().size();
+    if (size.constant()) return get ? new long[] {rr.getReq(), rr.getResp()} : new long[] {rr.setReq(), rr.setResp()};
+    long v = size.draw(r);
+    if (f.kind().equals("ping-pong")) return new long[] {v, v};
+    long largest = size.largest(); // Rr holds the sizes of the largest value
+    return get ? new long[] {rr.getReq(), rr.getResp() - largest + v} : new long[] {rr.setReq() - largest + v, rr.setResp()};
+  }
+
+  /** The random stream of UDP request {@code seq} of a connection (so a lost request shifts nothing). */
+  private static java.util.SplittableRandom requestStream(Spec.FlowSpec f, long seq) {
+    return new java.util.SplittableRandom(f.rr().seed() ^ org.cnemu.devices.Hashing.mix32(seq) * 0x9E3779B97F4A7C15L);
+  }
+
+  private long[] clientStep(CoreEntity c, Sock k) {
     long now = c.nowNs();
     Spec.FlowSpec f = k.flow;
-    Spec.Rr rr = f.rr();
+    Load ld = f.load();
+    boolean open = ld.requestsPerSec() > 0;
+    boolean dgram = k.udp && !shm.has(f.index()); // UDP through the kernel (FreeFlow's ring is a stream)
     long[] st = {p.appPerMessage, 0}; // {usr, sys}
-    if (!f.reverse()) { // client
-      if (shm.has(f.index())) { // FreeFlow: connect through the monitor first
-        long w = shm.connect(c, k);
-        if (w >= 0) return w > 0 ? new long[] {w, 0} : null;
+    if (shm.has(f.index())) { // FreeFlow: connect through the monitor first
+      long w = shm.connect(c, k);
+      if (w >= 0) return w > 0 ? new long[] {w, 0} : null;
+    }
+    // a whole response: read it, record its latency
+    if (!k.pending.isEmpty()) {
+      Long seq = null;
+      if (dgram) {
+        long[] d = k.peer.dgrams.peek();
+        if (d != null) {
+          rrReadDatagram(c, k.peer, st);
+          seq = d[2];
+        }
+      } else if (rrReadable(k.peer) >= k.pending.firstEntry().getValue()[1]) {
+        seq = k.pending.firstKey();
+        rrRead(c, k.peer, k.pending.firstEntry().getValue()[1], st);
       }
-      if (k.waiting) {
-        if (rrReadable(k.peer) < k.expect) return null;
-        rrRead(c, k.peer, k.expect, st);
-        k.waiting = false;
-        if (k.reqStart >= warmup) {
-          k.latency.recordValue(Math.max(1, now + st[0] + st[1] - k.reqStart));
-          if (h.tel != null && h.tel.latency[k.id] != null) h.tel.latency[k.id].record(Math.max(1, now + st[0] + st[1] - k.reqStart));
+      if (seq != null) {
+        long[] q = k.pending.remove(seq);
+        if (q != null && q[0] >= warmup) { // null: the reply of a request given up as lost
+          long lat = Math.max(1, now + st[0] + st[1] - q[0]);
+          k.latency.recordValue(lat);
+          if (h.tel != null && h.tel.latency[k.id] != null) h.tel.latency[k.id].record(lat);
           k.transactions++;
         }
-        k.nextSendAt = now + st[0] + st[1] + rr.thinkNanos();
+        if (!open && k.pending.isEmpty()) k.nextSendAt = now + st[0] + st[1] + think(k);
         return st;
       }
-      if (now < k.nextSendAt) {
-        c.sendTo(h.coreRefs[k.cpu], k.nextSendAt - now, new CoreEntity.AppTimer(k.id));
-        return null;
+      if (dgram && !open && now - k.pending.firstEntry().getValue()[0] >= ld.replyTimeoutNanos()) {
+        k.pending.clear(); // sockperf: the reply did not come in time; the next request goes out
+        k.lost++;
+        k.nextSendAt = now;
       }
-      boolean get = k.rng.nextDouble() < rr.getRatio();
-      long req = get ? rr.getReq() : rr.setReq();
+    }
+    if (!open && !k.pending.isEmpty()) return null; // closed loop: the response wakes the thread
+    if (now < k.nextSendAt) {
+      if (k.timerAt != k.nextSendAt) {
+        k.timerAt = k.nextSendAt;
+        c.sendTo(h.coreRefs[k.cpu], k.nextSendAt - now, new CoreEntity.AppTimer(k.id));
+      }
+      return null;
+    }
+    long seq = k.reqSeq;
+    if (k.drawn == null) k.drawn = drawRequest(f, dgram ? requestStream(f, seq) : k.rng);
+    long req = k.drawn[0];
+    long start = open ? k.nextSendAt : now;
+    if (dgram) {
+      if (udpBlocked(c, k)) return null;
+      long from = st[0] + st[1];
+      st[1] += p.syscall + p.copy(req) + p.udpTx;
+      st[1] += udpSend(c, k, req, seq, from, st[0] + st[1]);
+      if (!open) { // wake to give the request up if its reply never comes
+        c.sendTo(h.coreRefs[k.cpu], ld.replyTimeoutNanos(), new CoreEntity.AppTimer(k.id));
+      }
+    } else {
       if (rrSpace(k) < req) return null;
-      k.expect = get ? rr.getResp() : rr.setResp();
-      k.waiting = true;
-      k.reqStart = now;
       rrWrite(c, k, req, st);
+    }
+    k.pending.put(seq, new long[] {start, k.drawn[1]});
+    k.drawn = null;
+    k.reqSeq++;
+    if (open) {
+      k.nextSendAt += ld.gapNanos(k.arrivals, Math.round(1e9 / ld.requestsPerSec()));
+    }
+    return st;
+  }
+
+  /** The client's think time before its next request (closed loop). */
+  private static long think(Sock k) {
+    Load.Dist t = k.flow.load().think();
+    return t.constant() ? k.flow.rr().thinkNanos() : t.draw(k.thinks);
+  }
+
+  /**
+   * A server thread's step: answers the next of its connections (itself, or with fan-in each member
+   * in turn) whose whole request is readable and whose response fits.
+   */
+  private long[] serverStep(CoreEntity c, Sock t) {
+    Sock[] ms = t.members == null ? new Sock[] {t} : t.members;
+    for (int i = 0; i < ms.length; i++) {
+      int j = (t.nextMember + i) % ms.length;
+      long[] st = serve(c, ms[j]);
+      if (st != null) {
+        t.nextMember = (j + 1) % ms.length;
+        return st;
+      }
+    }
+    return null;
+  }
+
+  /** Serves one request of connection {@code k} (its response sender), or null when none is ready. */
+  private long[] serve(CoreEntity c, Sock k) {
+    long[] st = {p.appPerMessage, 0};
+    if (k.udp && !shm.has(k.flow.index())) {
+      long[] d = k.peer.dgrams.peek();
+      if (d == null) return null;
+      if (udpBlocked(c, k)) return null;
+      rrReadDatagram(c, k.peer, st);
+      long resp = drawRequest(k.flow, requestStream(k.flow, d[2]))[1];
+      long from = st[0] + st[1];
+      st[1] += p.syscall + p.copy(resp) + p.udpTx;
+      st[1] += udpSend(c, k, resp, d[2], from, st[0] + st[1]);
       return st;
     }
-    // server
     if (k.expect == 0) {
-      boolean get = k.rng.nextDouble() < rr.getRatio();
-      k.expect = get ? rr.getReq() : rr.setReq();
-      k.respBytes = get ? rr.getResp() : rr.setResp();
+      long[] r = drawRequest(k.flow, k.rng);
+      k.expect = r[0];
+      k.respBytes = r[1];
     }
     if (rrReadable(k.peer) < k.expect || rrSpace(k) < k.respBytes) return null;
     rrRead(c, k.peer, k.expect, st);
@@ -222,9 +363,22 @@ final class SocketDriver {
     return st;
   }
 
+  /** Reads the next datagram of UDP socket {@code r} on the app core (recvmsg: sys). */
+  private void rrReadDatagram(CoreEntity c, Sock r, long[] st) {
+    long now = c.nowNs();
+    long[] d = r.dgrams.poll();
+    r.buffer.udpQueuedBytes -= d[0];
+    r.dgramsDelivered++;
+    st[1] += p.syscall + p.copy(d[0]) + p.skbFree * d[1];
+    stats.toApp(r.flow.index(), d[0], now + st[0] + st[1]);
+    if (now >= warmup) r.goodBytes += d[0];
+    seriesAdd(r, now, d[0]);
+    h.lastRecvCpu[h.slot(r.flow.index())] = c.cpu;
+  }
+
   /** Bytes/datagrams became readable in {@code k} (SockData handled on the app core). */
-  void sockData(Sock k, long bytes, int datagrams) {
-    if (k.udp) k.dgrams.add(new long[] {bytes, datagrams});
+  void sockData(Sock k, long bytes, int datagrams, long seq) {
+    if (k.udp) k.dgrams.add(new long[] {bytes, datagrams, seq});
     else k.readable += bytes;
   }
 }

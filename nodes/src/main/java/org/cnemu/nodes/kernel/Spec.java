@@ -19,11 +19,25 @@ final class Spec {
    * the rate of its link (its NIC transmits and its switch port serializes at it).
    */
   record HostSpec(String id, int index, int cpus, List<String> containers, Profile profile, StackKind stack,
-      long linkRateBps) {}
+      long linkRateBps, long rssKey) {}
 
+  /**
+   * One flow. {@code portHash}: the hash of its 5-tuple, whose ephemeral source port the run draws
+   * (so runs hash a flow to different queues and cores, as reboots do); {@code load}: its arrival,
+   * size and think-time processes; {@code fanInServer}: the flow whose server socket and thread this
+   * flow's server side shares (fan-in; its own index when it is that flow or has no fan-in).
+   */
   record FlowSpec(int index, String id, boolean udp, String kind, int srcHost, int dstHost, String src, String dst,
       long messageBytes, long rateBps, int prio, String prioName, int srcCpu, int dstCpu, long startNanos,
-      Rr rr, int pair, String congestionControl) {
+      Rr rr, int pair, String congestionControl, int portHash, Load load, int fanInServer) {
+    /** A flow with a fixed hash, plain load and its own server (unit tests of the core's machinery). */
+    FlowSpec(int index, String id, boolean udp, String kind, int srcHost, int dstHost, String src, String dst,
+        long messageBytes, long rateBps, int prio, String prioName, int srcCpu, int dstCpu, long startNanos,
+        Rr rr, int pair, String congestionControl) {
+      this(index, id, udp, kind, srcHost, dstHost, src, dst, messageBytes, rateBps, prio, prioName, srcCpu, dstCpu,
+          startNanos, rr, pair, congestionControl, index, Load.PLAIN, index);
+    }
+
     /** The response direction of a request-response / ping-pong connection (its {@code pair} is the request flow). */
     boolean reverse() {
       return rr != null && pair >= 0 && pair < index;
@@ -109,7 +123,9 @@ final class Spec {
       long rate = fabricRate == 0 ? hp.nicRateBps : nicRate > 0 ? Math.min(nicRate, fabricRate) : fabricRate;
       rates[hosts.size()] = rate;
       hostIndex.put(id, hosts.size());
-      hosts.add(new HostSpec(id, hosts.size(), cpus, h.getStringList("containers"), hp, kind, rate));
+      // the NIC's Toeplitz key: drivers fill it with random bytes at load (netdev_rss_key_fill)
+      long rssKey = streamsOf.stream("host/" + id, "rss-key").nextLong();
+      hosts.add(new HostSpec(id, hosts.size(), cpus, h.getStringList("containers"), hp, kind, rate, rssKey));
     }
     fabric.build(ids, rates);
     seriesNanos = Math.max(1, Units.nanos(e, "throughput-interval"));
@@ -117,54 +133,72 @@ final class Spec {
     journeyFirst = e.hasPath("journeys.first") ? e.getInt("journeys.first") : 0;
     journeySeed = org.cnemu.emulator.StableIds.combine(org.cnemu.emulator.StableIds.mix(streamsOf.seed()),
         streamsOf.runIndex());
-    int fi = 0;
+    this.streams = streamsOf;
     int w = 0;
     for (Config wc : e.getConfigList("workloads")) {
       Config c = wc.withFallback(ConfigFactory.defaultReference().getConfig("cnemu.schema.experiment.workloads"));
       w++;
-      String base = c.getString("id").isEmpty() ? "w" + w : c.getString("id");
-      int streams = c.getInt("streams");
-      boolean udp = c.getString("protocol").toLowerCase(Locale.ROOT).equals("udp");
-      String prioName = c.getString("priority");
-      int prio = prioName.equals("high") ? 1 : 0;
-      String kind = c.getString("kind");
-      String cc = c.getString("congestion-control").toLowerCase(Locale.ROOT);
-      Rr rr = null;
-      if (kind.equals("request-response") || kind.equals("ping-pong")) {
-        long hdr = 24;
-        long key = Units.bytes(c, "key-size");
-        long val = Units.bytes(c, "value-size");
-        long think = Units.nanos(c, "think-time");
-        rr = kind.equals("ping-pong")
-            ? new Rr(Units.bytes(c, "message-size"), Units.bytes(c, "message-size"), 0, 0, 1.0, think, 0)
-            : new Rr(hdr + key, hdr + val, hdr + key + val, hdr, c.getDouble("get-ratio"), think, 0);
-      }
-      long jitter = Units.nanos(c, "start-jitter");
-      for (int s = 0; s < streams; s++) {
-        String id = streams == 1 ? base : base + "-s" + (s + 1);
-        int src = hostOf(c.getString("src"));
-        int dst = hostOf(c.getString("dst"));
+      addWorkload(c, c.getString("id").isEmpty() ? "w" + w : c.getString("id"), ids);
+    }
+    indexFlowsByHost();
+  }
+
+  /** The run's random streams (seed + run index): the apps draw their arrivals, sizes and think times from them. */
+  final RandomStreams streams;
+
+  /** Adds the flows of workload {@code c}: each endpoint pair of its pattern, times its streams. */
+  private void addWorkload(Config c, String base, List<String> ids) {
+    int streamCount = c.getInt("streams");
+    boolean udp = c.getString("protocol").toLowerCase(Locale.ROOT).equals("udp");
+    String prioName = c.getString("priority");
+    int prio = prioName.equals("high") ? 1 : 0;
+    String kind = c.getString("kind");
+    String cc = c.getString("congestion-control").toLowerCase(Locale.ROOT);
+    boolean pingPong = kind.equals("ping-pong");
+    Load load = Load.of(c, pingPong ? "message-size" : "value-size");
+    Rr rr = null;
+    if (kind.equals("request-response") || pingPong) {
+      long hdr = 24;
+      long key = Units.bytes(c, "key-size");
+      long val = load.size().largest();
+      long think = Units.nanos(c, "think-time");
+      rr = pingPong ? new Rr(val, val, 0, 0, 1.0, think, 0) : new Rr(hdr + key, hdr + val, hdr + key + val, hdr,
+          c.getDouble("get-ratio"), think, 0);
+    }
+    long jitter = Units.nanos(c, "start-jitter");
+    List<Patterns.Pair> pairs = Patterns.pairs(c, ids, streams.stream("workload/" + base, "pattern"));
+    boolean patterned = !c.getString("pattern").isEmpty();
+    java.util.Map<String, Integer> servers = new java.util.HashMap<>(); // fan-in: dst endpoint -> server flow
+    for (int pi = 0; pi < pairs.size(); pi++) {
+      Patterns.Pair pr = pairs.get(pi);
+      String pairId = patterned ? base + "-" + (pi + 1) : base;
+      int src = hostOf(pr.src());
+      int dst = hostOf(pr.dst());
+      for (int s = 0; s < streamCount; s++) {
+        String id = streamCount == 1 ? pairId : pairId + "-s" + (s + 1);
         // the flow's (connection's) start: start + U[0, start-jitter], from the flow's own stream of this run
         long start = Units.nanos(c, "start")
-            + (jitter > 0 ? streamsOf.stream("flow/" + id, "start").nextLong(jitter + 1) : 0);
+            + (jitter > 0 ? streams.stream("flow/" + id, "start").nextLong(jitter + 1) : 0);
+        // the ephemeral source port the kernel picks for this run's connection: the 5-tuple's hash
+        int portHash = streams.stream("flow/" + id, "source-port").nextInt();
+        int fi = flows.size();
+        int server = load.fanIn() ? servers.computeIfAbsent(pr.dst(), d -> fi) : fi;
         if (rr == null) {
-          flows.add(new FlowSpec(fi++, id, udp, kind, src, dst, c.getString("src"), c.getString("dst"),
-              Units.bytes(c, "message-size"), Units.bitsPerSec(c, "rate"), prio, prioName, c.getInt("src-cpu"),
-              c.getInt("dst-cpu"), start, null, -1, cc));
+          flows.add(new FlowSpec(fi, id, udp, kind, src, dst, pr.src(), pr.dst(), Units.bytes(c, "message-size"),
+              Units.bitsPerSec(c, "rate"), prio, prioName, c.getInt("src-cpu"), c.getInt("dst-cpu"), start, null, -1,
+              cc, portHash, load, server));
         } else { // one connection = the request flow + its response flow
           Rr cr = new Rr(rr.getReq(), rr.getResp(), rr.setReq(), rr.setResp(), rr.getRatio(), rr.thinkNanos(),
-              streamsOf.stream("flow/" + id, "request-mix").nextLong());
-          int req = fi++;
-          flows.add(new FlowSpec(req, id, false, kind, src, dst, c.getString("src"), c.getString("dst"),
-              Math.max(cr.getReq(), cr.setReq()), 0, prio, prioName, c.getInt("src-cpu"), c.getInt("dst-cpu"),
-              start, cr, req + 1, cc));
-          flows.add(new FlowSpec(fi++, id + ".resp", false, kind, dst, src, c.getString("dst"), c.getString("src"),
-              Math.max(cr.getResp(), cr.setResp()), 0, prio, prioName, c.getInt("dst-cpu"), c.getInt("src-cpu"),
-              start, cr, req, cc));
+              streams.stream("flow/" + id, "request-mix").nextLong());
+          flows.add(new FlowSpec(fi, id, udp, kind, src, dst, pr.src(), pr.dst(), Math.max(cr.getReq(), cr.setReq()),
+              0, prio, prioName, c.getInt("src-cpu"), c.getInt("dst-cpu"), start, cr, fi + 1, cc, portHash, load,
+              server));
+          flows.add(new FlowSpec(fi + 1, id + ".resp", udp, kind, dst, src, pr.dst(), pr.src(),
+              Math.max(cr.getResp(), cr.setResp()), 0, prio, prioName, c.getInt("dst-cpu"), c.getInt("src-cpu"), start,
+              cr, fi, cc, org.cnemu.devices.Hashing.mix32(portHash), load, server + 1));
         }
       }
     }
-    indexFlowsByHost();
   }
 
   private void indexFlowsByHost() {

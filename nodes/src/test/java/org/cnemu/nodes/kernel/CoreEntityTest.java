@@ -192,7 +192,7 @@ class CoreEntityTest {
     }
 
     @Override
-    public void sockData(Sock k, long bytes, int datagrams) {}
+    public void sockData(Sock k, long bytes, int datagrams, long seq) {}
 
     @Override
     public long[] appStep(CoreEntity c, Sock k) {

@@ -34,4 +34,27 @@ class ValidateTest {
     assertTrue(all(validate("topology.hosts { h1 { cpus = 64 } }")).contains("64 cores"));
     assertTrue(all(validate("workloads = [ { src = \"h9/c1\", dst = \"h2/c1\" } ]")).contains("unknown host 'h9'"));
   }
+
+  @Test
+  void reportsWorkloadRulesAtTheirKeys() {
+    String topo = "duration = 10ms, topology { stack = native, host-count = 4, hosts { h3 { containers = [x] } } }, ";
+    assertTrue(all(validate(topo + "workloads = [ { pattern = ring } ]"))
+        .contains("workloads[0].pattern-container: no container 'c1' on host h3"), all(validate(topo + "workloads = [ { pattern = ring } ]")));
+    assertTrue(all(validate(topo + "workloads = [ { pattern = ring, pattern-container = \"\" } ]")).isEmpty());
+    assertTrue(all(validate(topo + "workloads = [ { pattern = random-pairs, pattern-container = \"\" } ]"))
+        .contains("random-pairs makes pattern-count flows"));
+    assertTrue(all(validate(topo + "workloads = [ { pattern = incast, pattern-count = 4, pattern-container = \"\", dst = h1 } ]"))
+        .contains("incast of 4 senders, but only 3 other hosts"));
+    assertTrue(all(validate(topo + "workloads = [ { pattern = ring, pattern-hosts = 9 } ]")).contains("9 hosts, but the topology has 4"));
+    assertTrue(all(validate(topo + "workloads = [ { kind = ping-pong, size-distribution = empirical } ]"))
+        .contains("size-values: an empirical distribution draws from size-values"));
+    assertTrue(all(validate(topo + "workloads = [ { kind = ping-pong, size-distribution = empirical, size-values = [64B, 2MiB, 7] } ]"))
+        .contains("size-values[1]: must be between 1B and 1MiB"));
+    assertTrue(all(validate(topo + "workloads = [ { kind = ping-pong, size-distribution = empirical, size-values = [64B, 2MiB, 7] } ]"))
+        .contains("size-values[2]: expected a size with a unit"));
+    assertTrue(all(validate(topo + "workloads = [ { arrival = poisson } ]")).contains("poisson arrivals of an iperf flow need a rate"));
+    assertTrue(all(validate(topo + "workloads = [ { kind = ping-pong, arrival = poisson } ]")).contains("need a request-rate"));
+    assertTrue(all(validate(topo + "workloads = [ { fan-in = true } ]")).contains("give streams > 1 or a pattern"));
+    assertTrue(all(validate(topo + "workloads = [ { pattern = all-to-all, pattern-container = \"\", streams = 2 } ]")).isEmpty());
+  }
 }

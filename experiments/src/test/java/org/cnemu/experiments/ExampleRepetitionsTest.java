@@ -1,0 +1,65 @@
+package org.cnemu.experiments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Repetitions are real: {@code runs = 5} of every shipped example (shortened) gives five distinct
+ * results and a confidence interval of non-zero width, and the runner has nothing to warn about.
+ */
+class ExampleRepetitionsTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  Path dir;
+
+  private static Path examples() {
+    Path p = Path.of("examples");
+    return Files.isDirectory(p) ? p : Path.of("experiments", "examples");
+  }
+
+  @Test
+  void fiveRunsOfEveryExampleGiveFiveResultsAndAnInterval() throws IOException {
+    List<Path> files;
+    try (Stream<Path> s = Files.list(examples())) {
+      files = s.filter(p -> p.toString().endsWith(".conf")).sorted().toList();
+    }
+    assertTrue(files.size() >= 6, "examples: " + files);
+    List<String> bad = new ArrayList<>();
+    for (Path f : files) {
+      String name = f.getFileName().toString().replace(".conf", "");
+      Path out = dir.resolve(name);
+      TestFiles.CliRun r = TestFiles.cli("run", f.toString(), "--set", "runs=5", "--set", "duration=4ms",
+          "--set", "warmup=1ms", "--out", out.toString(), "--no-report", "-q");
+      assertEquals(ExitCodes.OK, r.code(), name + ": " + r.err());
+      assertFalse(r.err().contains("identical"), name + ": " + r.err());
+      Set<String> distinct = new HashSet<>();
+      for (int i = 0; i < 5; i++) {
+        ObjectNode res = (ObjectNode) JSON.readTree(out.resolve("run-" + i + "/results.json").toFile());
+        res.remove(List.of("wall", "run", "seed"));
+        distinct.add(res.toString());
+      }
+      if (distinct.size() != 5) bad.add(name + ": " + distinct.size() + " distinct results of 5 runs");
+      JsonNode m = JSON.readTree(out.resolve("summary.json").toFile()).get("metrics").get("total.throughput_gbps");
+      if (!(m.get("ci95_high").asDouble() > m.get("ci95_low").asDouble())) {
+        bad.add(name + ": total.throughput_gbps has a zero-width interval " + m);
+      }
+    }
+    assertTrue(bad.isEmpty(), String.join("\n", bad));
+  }
+}

@@ -1,0 +1,89 @@
+package org.cnemu.nodes.kernel;
+
+import com.typesafe.config.Config;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.cnemu.emulator.config.Units;
+
+/**
+ * The stochastic parts of one workload, drawn at run time from the flow's own streams of the run
+ * (seed + run index; never from anything the steering policy changes, so the arms of an A/B or sweep
+ * point see the same draws): the inter-arrival process of paced sends or requests, the request
+ * (message / value) sizes and the client's think times.
+ *
+ * @param poisson inter-arrival gaps are exponential with the mean (a Poisson process), else constant
+ * @param requestsPerSec request-response / ping-pong: open-loop request rate per connection (0 =
+ *     closed loop: the next request after the response and a think time)
+ * @param size the varying message size: request-response: value-size; ping-pong: message-size
+ * @param think the client's think time between a response and its next request (closed loop)
+ * @param fanIn the workload's flows into one destination endpoint share one server socket and thread
+ * @param replyTimeoutNanos UDP request-response: a closed-loop client gives a request up as lost after this
+ */
+record Load(boolean poisson, double requestsPerSec, Dist size, Dist think, boolean fanIn, long replyTimeoutNanos) {
+  /** Constant everything, closed loop, one socket per flow: the workload as it was before distributions. */
+  static final Load PLAIN = new Load(false, 0, null, null, false, 10_000_000);
+
+  /** A constant | exponential | empirical distribution of a non-negative integer quantity (bytes or ns). */
+  record Dist(String kind, long mean, long[] values, long min, long max) {
+    boolean constant() {
+      return kind.equals("constant");
+    }
+
+    /** A draw (constant: the mean, drawing nothing, so constant workloads keep their streams untouched). */
+    long draw(SplittableRandom r) {
+      return switch (kind) {
+        case "exponential" -> Math.max(min, Math.min(max, Math.round(-mean * Math.log(1 - r.nextDouble()))));
+        case "empirical" -> values[r.nextInt(values.length)];
+        default -> mean;
+      };
+    }
+
+    /** The largest value a draw can take. */
+    long largest() {
+      return switch (kind) {
+        case "exponential" -> max;
+        case "empirical" -> java.util.Arrays.stream(values).max().orElse(mean);
+        default -> mean;
+      };
+    }
+  }
+
+  /** A gap of the arrival process with mean {@code meanNanos} (at least 1 ns). */
+  long gapNanos(SplittableRandom r, long meanNanos) {
+    if (!poisson) return Math.max(1, meanNanos);
+    return Math.max(1, Math.round(-meanNanos * Math.log(1 - r.nextDouble())));
+  }
+
+  /** The largest message size a request-response value / ping-pong message may take (memcached's item limit). */
+  static final long MAX_SIZE_BYTES = 1L << 20;
+
+  /** Reads the load keys of workload {@code c} (over the template's defaults); {@code sizeKey}: the size it varies. */
+  static Load of(Config c, String sizeKey) {
+    boolean poisson = c.getString("arrival").toLowerCase(Locale.ROOT).equals("poisson");
+    Dist size = new Dist(c.getString("size-distribution"), Units.bytes(c, sizeKey), bytesList(c, "size-values"),
+        sizeKey.equals("value-size") ? 0 : 1, MAX_SIZE_BYTES);
+    Dist think = new Dist(c.getString("think-distribution"), Units.nanos(c, "think-time"), nanosList(c, "think-values"),
+        0, 3_600_000_000_000L);
+    return new Load(poisson, c.getDouble("request-rate"), size, think, c.getBoolean("fan-in"),
+        Units.nanos(c, "reply-timeout"));
+  }
+
+  private static long[] bytesList(Config c, String key) {
+    List<? extends com.typesafe.config.ConfigValue> l = c.getList(key);
+    long[] out = new long[l.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = Units.bytes(com.typesafe.config.ConfigFactory.empty().withValue("v", l.get(i)), "v");
+    }
+    return out;
+  }
+
+  private static long[] nanosList(Config c, String key) {
+    List<? extends com.typesafe.config.ConfigValue> l = c.getList(key);
+    long[] out = new long[l.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = Units.nanos(com.typesafe.config.ConfigFactory.empty().withValue("v", l.get(i)), "v");
+    }
+    return out;
+  }
+}
