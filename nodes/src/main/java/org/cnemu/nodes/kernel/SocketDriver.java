@@ -369,8 +369,9 @@ final class SocketDriver {
     long[] d = r.dgrams.poll();
     r.buffer.udpQueuedBytes -= d[0];
     r.dgramsDelivered++;
+    long from = now + st[0] + st[1];
     st[1] += p.syscall + p.copy(d[0]) + p.skbFree * d[1];
-    stats.toApp(r.flow.index(), d[0], now + st[0] + st[1]);
+    stats.toApp(r.flow.index(), d[0], from, now + st[0] + st[1], c.cpu);
     if (now >= warmup) r.goodBytes += d[0];
     seriesAdd(r, now, d[0]);
     h.lastRecvCpu[h.slot(r.flow.index())] = c.cpu;
