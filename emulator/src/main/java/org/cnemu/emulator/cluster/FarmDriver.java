@@ -333,8 +333,8 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   }
 
   private Behavior<Command> onTick() {
-    // Ask for the nodes as well as subscribing: a node that joins mid-plan must get jobs even if an
-    // update of the subscription is late or lost (seen with every message serialized, as in tests).
+    // Ask for the nodes as well as subscribing, while jobs wait: a node that joins mid-plan then gets
+    // jobs within a tick even if an update of the subscription comes late.
     if (!queue.isEmpty()) getContext().getSystem().receptionist().tell(Receptionist.find(FarmWorker.KEY, listings));
     boolean waiting = !queue.isEmpty() && (!started || nodes.isEmpty());
     if (!waiting) {
