@@ -211,7 +211,12 @@ final class RxPath {
     switch (stage) {
       case S_L3 -> {
         cost += p.ipRx;
-        if (!stack.overlay()) return cost + l4(c, s, offset + cost);
+        if (!stack.overlay()) {
+          // host netns: Docker's conntrack and rules (PREROUTING + INPUT); nf_defrag gathers the
+          // fragments of a datagram first, so conntrack runs once per datagram
+          if (!s.fragmented() || s.frag() == s.frags() - 1) cost += p.netfilter;
+          return cost + l4(c, s, offset + cost);
+        }
         cost += p.udpRx + p.vxlanDecap;
         vxlan.decap(s);
         if (!p.tunnelOffload && !s.udp()) cost += p.csum(s.len());

@@ -150,7 +150,7 @@ final class ShmPath {
     Channel ch = byFlow[h.slot(k.flow.index())];
     SharedMemorySpec s = ch.spec;
     int slots = (int) Math.max(1, (bytes + s.slotBytes() - 1) / s.slotBytes());
-    long usr = slots * s.pushNanos() + h.p.copy(bytes);
+    long usr = slots * s.pushNanos() + h.p.memcpy(bytes);
     ch.pushedBytes += bytes;
     ch.slotsInRing += slots;
     slotsPushed += slots;
@@ -171,7 +171,7 @@ final class ShmPath {
     int flow = r.flow.index();
     Channel ch = byFlow[h.slot(flow)];
     SharedMemorySpec s = ch.spec;
-    long usr = h.p.copy(bytes);
+    long usr = h.p.memcpy(bytes);
     long freed = 0;
     int slots = 0;
     long now = c.nowNs() + offset;
@@ -216,7 +216,7 @@ final class ShmPath {
         return null; // ring full: wait for the consumer (Space)
       }
       int slots = (int) ((bytes + s.slotBytes() - 1) / s.slotBytes());
-      long usr = h.p.appPerMessage + slots * s.pushNanos() + h.p.copy(bytes);
+      long usr = h.p.appPerMessage + slots * s.pushNanos() + h.p.memcpy(bytes);
       ch.pushedBytes += bytes;
       ch.slotsInRing += slots;
       slotsPushed += slots;
@@ -240,7 +240,7 @@ final class ShmPath {
       ch.visibleBytes -= head[0];
       bytes += head[0];
       slots += (int) head[1];
-      usr += head[1] * s.popNanos() + h.p.copy(head[0]);
+      usr += head[1] * s.popNanos() + h.p.memcpy(head[0]);
       if (now >= h.warmup) h.stats.latency(f.index(), now + usr - head[2]);
       head = ch.visible.peek();
     }

@@ -49,7 +49,7 @@ final class SocketDriver {
         k.nextSendAt = Math.max(k.nextSendAt, f.startNanos()) + Math.max(1, bytes * 8 * 1_000_000_000L / f.rateBps());
       }
       k.tx.written += bytes;
-      long sys = p.syscall + p.copy(bytes);
+      long sys = p.syscall + p.memcpy(bytes); // copy_from_user of the buffer iperf reuses: cache-resident
       sys += h.tx.tcpPush(c, k, sys + p.appPerMessage);
       return new long[] {p.appPerMessage, sys};
     }
@@ -64,7 +64,9 @@ final class SocketDriver {
         return null;
       }
       long bytes = f.messageBytes();
-      long sys = p.syscall + p.copy(bytes) + p.udpTx;
+      // iperf3's UDP client writes one datagram per select() when it paces (iperf_send: multisend = 1
+      // when a rate is set, as every UDP test has one), then write(): two syscalls per datagram
+      long sys = p.pollSyscall + p.syscall + p.memcpy(bytes) + p.udpTx;
       int fp = p.fragPayload();
       long total = bytes + 8;
       int frags = total <= p.mtu - 20 ? 1 : (int) ((total + fp - 1) / fp);
@@ -94,7 +96,8 @@ final class SocketDriver {
       if (now >= warmup) k.goodBytes += d[0];
       seriesAdd(k, now, d[0]);
       h.lastRecvCpu[h.slot(f.index())] = c.cpu;
-      long rsys = p.syscall + p.copy(d[0]) + p.skbFree * d[1];
+      // iperf3's server reads one datagram per select() (iperf_recv: one rcv per ready stream)
+      long rsys = p.pollSyscall + p.syscall + p.copyToUser(d[0]) + p.skbFree * d[1];
       stats.toApp(f.index(), d[0], now + p.appPerMessage + rsys);
       return new long[] {p.appPerMessage, rsys};
     }
@@ -107,7 +110,7 @@ final class SocketDriver {
     if (now >= warmup) k.goodBytes += bytes;
     seriesAdd(k, now, bytes);
     h.lastRecvCpu[h.slot(f.index())] = c.cpu;
-    long sys = p.syscall + p.copy(bytes) + p.skbFree * Math.max(1, bytes / (p.mss() * 20L));
+    long sys = p.pollSyscall + p.syscall + p.copyToUser(bytes) + p.skbFree * Math.max(1, bytes / (p.mss() * 20L));
     stats.toApp(f.index(), bytes, now + p.appPerMessage + sys);
     // tcp_cleanup_rbuf: window update when the advertised window was at most half the clamp and the
     // read at least doubled it (so a zero window always reopens at once)
@@ -135,7 +138,7 @@ final class SocketDriver {
       r.readable -= bytes;
       r.rx.queued -= bytes;
       r.rx.onRead(now, bytes);
-      st[1] += p.syscall + p.copy(bytes) + p.skbFree;
+      st[1] += p.syscall + p.copyToUser(bytes) + p.skbFree;
       stats.toApp(r.flow.index(), bytes, now + st[0] + st[1]);
     }
     if (now >= warmup) r.goodBytes += bytes;
@@ -160,7 +163,7 @@ final class SocketDriver {
       return;
     }
     k.tx.written += bytes;
-    st[1] += p.syscall + p.copy(bytes);
+    st[1] += p.syscall + p.memcpy(bytes);
     st[1] += h.tx.tcpPush(c, k, st[0] + st[1]);
   }
 

@@ -96,7 +96,12 @@ final class TxPath {
   long tx(CoreEntity c, Packet s, long offset) {
     long cost = p.ipTx;
     switch (stack) {
-      case NATIVE -> cost += driverTx(c, s, offset + cost);
+      case NATIVE -> {
+        // the host netns holds Docker's iptables rules and conntrack: OUTPUT + POSTROUTING, once per
+        // datagram (the hooks run before ip_fragment)
+        if (s.frag() == 0) cost += p.netfilter;
+        cost += driverTx(c, s, offset + cost);
+      }
       case LINUX_OVERLAY -> {
         cost += p.vxlanEncap + p.ipTx;
         vxlan.encap(s, macDst[h.slot(s.flow()) * 2 + s.dir()]);
@@ -140,7 +145,7 @@ final class TxPath {
   }
 
   private long driverTx(CoreEntity c, Packet s, long offset) {
-    long cost = p.driverTx;
+    long cost = p.qdisc + p.driverTx; // dev_queue_xmit through the pNIC's qdisc, then the driver
     if (!p.txCqInterrupts) cost += p.txClean; // completion reaped from the xmit path (one per descriptor)
     if (s.segs() > 1 && !p.tso) cost += (long) s.segs() * (p.gsoSeg + p.driverTxPerPkt);
     // the socket lock / qdisc keep one flow's skbs in order even when app and softirq both transmit
