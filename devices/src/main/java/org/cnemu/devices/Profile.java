@@ -54,7 +54,7 @@ public final class Profile {
   public final long vxlanDecap, groCellEnqueue, bridge, veth, netfilter, backlogEnqueue, backlogPoll;
   public final long tcpTx, tcpAckTx, ipTx, udpTx, ipFrag, driverTx, driverTxPerPkt, gsoSeg, vxlanEncap;
   public final long syscall, pollSyscall, memcpyPerKib, copyToUserPerKib, wakeup, skbFree, crossCore, appPerMessage, timer;
-  public final long txClean, netTxAction, qdisc;
+  public final long txClean, netTxAction, qdisc, cacheLineTransfer;
 
   public Profile(String name, Config p) {
     this.name = name;
@@ -143,6 +143,7 @@ public final class Profile {
     txClean = Units.nanos(c, "tx-clean");
     netTxAction = Units.nanos(c, "net-tx-action");
     qdisc = Units.nanos(c, "qdisc");
+    cacheLineTransfer = Units.nanos(c, "cache-line-transfer");
   }
 
   /** Loads {@code cnemu.profiles.NAME} from {@code root} with {@code overrides} (same shape) on top. */

@@ -49,7 +49,8 @@ final class SocketDriver {
         k.nextSendAt = Math.max(k.nextSendAt, f.startNanos()) + Math.max(1, bytes * 8 * 1_000_000_000L / f.rateBps());
       }
       k.tx.written += bytes;
-      long sys = p.syscall + p.memcpy(bytes); // copy_from_user of the buffer iperf reuses: cache-resident
+      // copy_from_user of the buffer iperf reuses: cache-resident
+      long sys = selectShare(f) + p.syscall + p.memcpy(bytes);
       sys += h.tx.tcpPush(c, k, sys + p.appPerMessage);
       return new long[] {p.appPerMessage, sys};
     }
@@ -64,9 +65,7 @@ final class SocketDriver {
         return null;
       }
       long bytes = f.messageBytes();
-      // iperf3's UDP client writes one datagram per select() when it paces (iperf_send: multisend = 1
-      // when a rate is set, as every UDP test has one), then write(): two syscalls per datagram
-      long sys = p.pollSyscall + p.syscall + p.memcpy(bytes) + p.udpTx;
+      long sys = selectShare(f) + p.syscall + p.memcpy(bytes) + p.udpTx;
       int fp = p.fragPayload();
       long total = bytes + 8;
       int frags = total <= p.mtu - 20 ? 1 : (int) ((total + fp - 1) / fp);
@@ -120,6 +119,17 @@ final class SocketDriver {
     }
     return new long[] {p.appPerMessage, sys};
   }
+
+  /**
+   * The share of the iperf3 client loop's select() in one write: iperf_send writes once per select()
+   * when the test is paced (-b), and up to multisend = 10 times when it is not (iperf_api.c).
+   */
+  private long selectShare(Spec.FlowSpec f) {
+    return f.rateBps() > 0 ? p.pollSyscall : p.pollSyscall / IPERF_MULTISEND;
+  }
+
+  /** iperf3's default multisend: writes per select() of an unpaced client (iperf_api.c, testp->multisend). */
+  private static final int IPERF_MULTISEND = 10;
 
   private void seriesAdd(Sock k, long now, long bytes) {
     int i = (int) Math.min(k.series.length - 1, now / spec.seriesNanos);
