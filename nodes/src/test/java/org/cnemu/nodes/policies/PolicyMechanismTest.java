@@ -148,6 +148,11 @@ class PolicyMechanismTest {
         assertTrue(fl > 0 && fl * 5 < kl, id + " RTT " + q + ": shared memory far lower");
       }
     }
+    // the shared-memory round trip is its mechanism's cost, exactly (k5-100g: app-per-message 180, one
+    // cache-line transfer 90, push 1 and pop 2 transfers, memcpy 85 ns/KiB, 64 B each way): client write
+    // 180 + 90 + 5, seen 90 later, server read + write 180 + 180 + 5 + 90 + 5, seen 90 later, client read
+    // 180 + 180 + 5 = 1280 ns
+    assertEquals(1.28, PolicyRuns.rtt(f, "ping", "p50"), 0.005, "ping RTT from the ring's cache-line transfers and copies");
     // the shared-memory connections really bypassed the kernel: no kernel stage ran for them
     assertEquals(0L, ((Number) ((Map<?, ?>) PolicyRuns.host(f, "h1").get("softirqs")).get("NET_RX")).longValue());
     assertTrue(steer(f, "h1", "shm.slots_pushed") > 1000);
