@@ -53,8 +53,8 @@ public final class Profile {
   public final long driverRx, groPerPkt, groTunnel, ipRx, tcpRx, tcpRxPerSeg, udpRx, ipDefrag, csumPerKib;
   public final long vxlanDecap, groCellEnqueue, bridge, veth, netfilter, backlogEnqueue, backlogPoll;
   public final long tcpTx, tcpAckTx, ipTx, udpTx, ipFrag, driverTx, driverTxPerPkt, gsoSeg, vxlanEncap;
-  public final long syscall, copyPerKib, wakeup, skbFree, crossCore, appPerMessage, timer;
-  public final long txClean, netTxAction;
+  public final long syscall, pollSyscall, memcpyPerKib, copyToUserPerKib, wakeup, skbFree, crossCore, appPerMessage, timer;
+  public final long txClean, netTxAction, qdisc, cacheLineTransfer;
 
   public Profile(String name, Config p) {
     this.name = name;
@@ -132,7 +132,9 @@ public final class Profile {
     gsoSeg = Units.nanos(c, "gso-seg");
     vxlanEncap = Units.nanos(c, "vxlan-encap");
     syscall = Units.nanos(c, "syscall");
-    copyPerKib = Units.nanos(c, "copy-per-kib");
+    pollSyscall = Units.nanos(c, "poll-syscall");
+    memcpyPerKib = Units.nanos(c, "memcpy-per-kib");
+    copyToUserPerKib = Units.nanos(c, "copy-to-user-per-kib");
     wakeup = Units.nanos(c, "wakeup");
     skbFree = Units.nanos(c, "skb-free");
     crossCore = Units.nanos(c, "cross-core");
@@ -140,6 +142,8 @@ public final class Profile {
     timer = Units.nanos(c, "timer");
     txClean = Units.nanos(c, "tx-clean");
     netTxAction = Units.nanos(c, "net-tx-action");
+    qdisc = Units.nanos(c, "qdisc");
+    cacheLineTransfer = Units.nanos(c, "cache-line-transfer");
   }
 
   /** Loads {@code cnemu.profiles.NAME} from {@code root} with {@code overrides} (same shape) on top. */
@@ -149,8 +153,17 @@ public final class Profile {
     return new Profile(name, overrides.withFallback(root.getConfig(path)));
   }
 
-  public long copy(long bytes) {
-    return bytes * copyPerKib / 1024;
+  /**
+   * A copy whose source is in the copying core's caches: the sender's copy_from_user of the buffer the
+   * application reuses for every write, and the copies into and out of a shared-memory ring.
+   */
+  public long memcpy(long bytes) {
+    return bytes * memcpyPerKib / 1024;
+  }
+
+  /** The receiver's copy_to_user of data the NIC wrote by DMA (where it lies decides the cost). */
+  public long copyToUser(long bytes) {
+    return bytes * copyToUserPerKib / 1024;
   }
 
   public long csum(long bytes) {

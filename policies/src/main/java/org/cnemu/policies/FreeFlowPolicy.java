@@ -22,8 +22,7 @@ public final class FreeFlowPolicy implements SteeringPolicy {
   public record Settings(SharedMemorySpec channel) {
     static Settings of(Config c) {
       return new Settings(new SharedMemorySpec(c.getInt("ring-slots"), (int) c.getBytes("slot-size").longValue(),
-          c.getDuration("push-cost").toNanos(), c.getDuration("pop-cost").toNanos(),
-          c.getDuration("visibility").toNanos(), c.getString("monitor").equals("nic"),
+          c.getInt("push-line-transfers"), c.getInt("pop-line-transfers"), c.getString("monitor").equals("nic"),
           c.getDuration("monitor-request").toNanos(), c.getDuration("doorbell-cost").toNanos(),
           c.getInt("doorbell-batch"), c.getDuration("nic-request").toNanos(), c.getDuration("pcie-latency").toNanos()));
     }

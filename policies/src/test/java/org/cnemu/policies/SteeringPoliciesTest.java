@@ -86,7 +86,37 @@ class SteeringPoliciesTest {
   }
 
   @Test
-  void falconBacksOffWhenAverageLoadIsOverTheThresholdAndRehashesHotCores() {
+  void falconRehashesAStageWhoseCoreIsHotWhileTheAverageStaysUnderTheThreshold() {
+    FalconPolicy f = (FalconPolicy) make("falcon", "cpus = [0, 1, 2, 3], tick = 10ms, load-threshold = 50", 4);
+    FalconPolicy off = (FalconPolicy) make("falcon", "cpus = [0, 1, 2, 3], tick = 10ms, load-threshold = 50, balancing = false", 4);
+    Ctx c = new Ctx();
+    c.cpus = 4;
+    c.ifindex = 3;
+    // a flow whose gro_cell stage hashes to one core and whose rehash lands on another
+    int hot = -1, again = -1;
+    for (int h = 1; h < 1000 && hot == again; h++) {
+      c.hash = h;
+      hot = f.targetCpu(Boundary.GRO_CELL, c);
+      again = Cpus.pick(Cpus.hash32(h + 3 + 1), 4);
+    }
+    assertEquals(hot, off.targetCpu(Boundary.GRO_CELL, c));
+    // that core 100 % busy, the three others idle: its EWMA passes 50 while the average (~25) stays under it
+    for (int t = 1; t <= 10; t++) {
+      c.busy[hot] += 10_000_000;
+      f.onTick(c);
+      off.onTick(c);
+    }
+    assertTrue(f.load(hot) >= 50 && f.active() && off.active(), "hot core over the threshold, Falcon still on");
+    assertEquals(again, f.targetCpu(Boundary.GRO_CELL, c), "the stage moved to its second hash");
+    assertTrue(again != hot);
+    assertEquals(hot, off.targetCpu(Boundary.GRO_CELL, c), "without balancing the stage stays on the hot core");
+    // the core cools down (EWMA decays): the stage goes back to its first hash
+    for (int t = 0; t < 10; t++) f.onTick(c);
+    assertEquals(hot, f.targetCpu(Boundary.GRO_CELL, c));
+  }
+
+  @Test
+  void falconBacksOffWhenAverageLoadIsOverTheThreshold() {
     FalconPolicy f = (FalconPolicy) make("falcon", "cpus = [0, 1, 2, 3], tick = 10ms, load-threshold = 50", 4);
     Ctx c = new Ctx();
     c.cpus = 4;

@@ -45,11 +45,11 @@ import picocli.CommandLine.Spec;
         "The traffic is a ring of 10 Gbps UDP flows (~1.58 M delivered packets); the ratio to the first N is printed too."})
 public final class BenchScaleCommand implements Callable<Integer> {
   /**
-   * Delivered packets per host per virtual millisecond in this scenario (a sending thread of 1472 B
-   * datagrams is CPU-bound at ~400 kpps; measured: 16 hosts, 260.4 ms, 1,656,032 packets). Sets the
-   * duration per N.
+   * Delivered packets per host per virtual millisecond in this scenario (a paced iperf3-like sending thread
+   * of 1472 B datagrams, one select() and one write per datagram, is CPU-bound at ~260 kpps; measured:
+   * 16 hosts, 20 ms, 82,978 packets). Sets the duration per N.
    */
-  static final double DELIVERED_PER_HOST_PER_MS = 397.5;
+  static final double DELIVERED_PER_HOST_PER_MS = 259.3;
 
   @Option(names = "--hosts", split = ",", defaultValue = "16,64,256,1000,4000,10000",
       description = "Host counts, comma-separated (default: ${DEFAULT-VALUE}).")

@@ -235,6 +235,9 @@ final class RxPath {
       case S_L3 -> {
         cost += p.ipRx;
         if (!stack.overlay()) {
+          // host netns: Docker's conntrack and rules (PREROUTING + INPUT); nf_defrag gathers the
+          // fragments of a datagram first, so conntrack runs once per datagram
+          if (!s.fragmented() || s.frag() == s.frags() - 1) cost += p.netfilter;
           Journeys.mark(h, s, Journeys.IP_RX, c, offset, offset + cost);
           return cost + l4(c, s, offset + cost);
         }

@@ -9,8 +9,10 @@ import org.cnemu.kernel.api.SharedMemorySpec;
  * through per-container request/event queues (on a dedicated core, or offloaded to a programmable
  * NIC with doorbell batching). The data path raises no IRQ and runs no kernel stage: the sender's
  * thread copies into ring slots, the receiver's thread polls and copies out; each side learns of
- * the other's index update after the cache-line transfer time ({@code visibilityNanos}). Busy
- * polling is not accounted as CPU time (only the work is).
+ * the other's index update one cache-line transfer later (the profile's {@code cache-line-transfer}).
+ * Per message each side pays the copy (the profile's {@code memcpy-per-kib}) and its cache-line
+ * transfers ({@link SharedMemorySpec#pushLines}, {@link SharedMemorySpec#popLines}). Busy polling is
+ * not accounted as CPU time (only the work is).
  *
  * <p>Request-response and ping-pong connections use one ring per direction (the request flow's and
  * the response flow's), connected together by one monitor connect; the host's request-response
@@ -95,9 +97,9 @@ final class ShmPath {
       back = s.pcieLatencyNanos();
     } else {
       cpu[0] = 0;
-      arrive = at + s.visibilityNanos();
+      arrive = at + h.p.cacheLineTransfer;
       per = s.monitorRequestNanos();
-      back = s.visibilityNanos();
+      back = h.p.cacheLineTransfer;
     }
     long start = Math.max(arrive, monitorBusyUntil);
     monitorBusyUntil = start + n * per;
@@ -150,7 +152,7 @@ final class ShmPath {
     Channel ch = byFlow[h.slot(k.flow.index())];
     SharedMemorySpec s = ch.spec;
     int slots = (int) Math.max(1, (bytes + s.slotBytes() - 1) / s.slotBytes());
-    long usr = slots * s.pushNanos() + h.p.copy(bytes);
+    long usr = push(s) + h.p.memcpy(bytes);
     ch.pushedBytes += bytes;
     ch.slotsInRing += slots;
     slotsPushed += slots;
@@ -158,7 +160,7 @@ final class ShmPath {
     k.sentSegs += slots;
     Sock r = h.rxSockByFlow[h.slot(k.flow.index())].thread;
     long done = c.nowNs() + offset + usr;
-    c.sendTo(h.coreRefs[r.cpu], offset + usr + s.visibilityNanos(), new CoreEntity.ShmData(k.flow.index(), bytes, slots, done));
+    c.sendTo(h.coreRefs[r.cpu], offset + usr + h.p.cacheLineTransfer, new CoreEntity.ShmData(k.flow.index(), bytes, slots, done));
     return usr;
   }
 
@@ -171,7 +173,7 @@ final class ShmPath {
     int flow = r.flow.index();
     Channel ch = byFlow[h.slot(flow)];
     SharedMemorySpec s = ch.spec;
-    long usr = h.p.copy(bytes);
+    long usr = pop(s) + h.p.memcpy(bytes);
     long freed = 0;
     int slots = 0;
     long now = c.nowNs() + offset;
@@ -185,7 +187,6 @@ final class ShmPath {
       if (head[0] > 0) break;
       ch.visible.poll();
       slots += (int) head[1];
-      usr += head[1] * s.popNanos();
       if (now + usr >= h.warmup) h.stats.latency(flow, now + usr - head[2]);
       if (head.length > 3) h.journeys.finishShm(h.slot(flow), head[2], head[3], h.where(c.cpu), now, now + usr);
     }
@@ -193,7 +194,7 @@ final class ShmPath {
     h.delivered += slots;
     r.deliveredSegs += slots;
     Sock snd = h.txSockByFlow[h.slot(flow)];
-    c.sendTo(h.coreRefs[snd.cpu], offset + usr + s.visibilityNanos(), new CoreEntity.ShmSpace(flow, freed, slots));
+    c.sendTo(h.coreRefs[snd.cpu], offset + usr + h.p.cacheLineTransfer, new CoreEntity.ShmSpace(flow, freed, slots));
     return usr;
   }
 
@@ -217,7 +218,7 @@ final class ShmPath {
         return null; // ring full: wait for the consumer (Space)
       }
       int slots = (int) ((bytes + s.slotBytes() - 1) / s.slotBytes());
-      long usr = h.p.appPerMessage + slots * s.pushNanos() + h.p.copy(bytes);
+      long usr = h.p.appPerMessage + push(s) + h.p.memcpy(bytes);
       ch.pushedBytes += bytes;
       ch.slotsInRing += slots;
       slotsPushed += slots;
@@ -227,7 +228,7 @@ final class ShmPath {
         k.nextSendAt = Math.max(k.nextSendAt, f.startNanos()) + Math.max(1, bytes * 8 * 1_000_000_000L / f.rateBps());
       }
       Sock r = h.rxSockByFlow[h.slot(f.index())];
-      c.sendTo(h.coreRefs[r.cpu], usr + s.visibilityNanos(), new CoreEntity.ShmData(f.index(), bytes, slots, now + usr));
+      c.sendTo(h.coreRefs[r.cpu], usr + h.p.cacheLineTransfer, new CoreEntity.ShmData(f.index(), bytes, slots, now + usr));
       return new long[] {usr, 0};
     }
     // receiver: poll the ring, copy out up to one message
@@ -235,13 +236,13 @@ final class ShmPath {
     if (head == null) return null;
     long bytes = 0;
     int slots = 0;
-    long usr = h.p.appPerMessage;
+    long usr = h.p.appPerMessage + pop(s);
     while (head != null && (bytes == 0 || bytes + head[0] <= f.messageBytes())) {
       ch.visible.poll();
       ch.visibleBytes -= head[0];
       bytes += head[0];
       slots += (int) head[1];
-      usr += head[1] * s.popNanos() + h.p.copy(head[0]);
+      usr += h.p.memcpy(head[0]);
       if (now >= h.warmup) h.stats.latency(f.index(), now + usr - head[2]);
       if (head.length > 3) h.journeys.finishShm(h.slot(f.index()), head[2], head[3], h.where(c.cpu), now, now + usr);
       head = ch.visible.peek();
@@ -252,8 +253,18 @@ final class ShmPath {
     if (now >= h.warmup) k.goodBytes += bytes;
     h.lastRecvCpu[h.slot(f.index())] = c.cpu;
     Sock snd = h.txSockByFlow[h.slot(f.index())];
-    c.sendTo(h.coreRefs[snd.cpu], usr + s.visibilityNanos(), new CoreEntity.ShmSpace(f.index(), bytes, slots));
+    c.sendTo(h.coreRefs[snd.cpu], usr + h.p.cacheLineTransfer, new CoreEntity.ShmSpace(f.index(), bytes, slots));
     return new long[] {usr, 0};
+  }
+
+  /** The producer's ring work per message besides the copy: its cache-line transfers. */
+  private long push(SharedMemorySpec s) {
+    return s.pushLines() * h.p.cacheLineTransfer;
+  }
+
+  /** The consumer's ring work per read besides the copy: its cache-line transfers. */
+  private long pop(SharedMemorySpec s) {
+    return s.popLines() * h.p.cacheLineTransfer;
   }
 
   /** The receiver's core sees more in a ring ({@link CoreEntity.ShmData}): its thread polls it. */

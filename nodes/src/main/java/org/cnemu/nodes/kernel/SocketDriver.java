@@ -50,7 +50,8 @@ final class SocketDriver {
             + f.load().gapNanos(k.arrivals, bytes * 8 * 1_000_000_000L / f.rateBps());
       }
       k.tx.written += bytes;
-      long sys = p.syscall + p.copy(bytes);
+      // copy_from_user of the buffer iperf reuses: cache-resident
+      long sys = selectShare(f) + p.syscall + p.memcpy(bytes);
       sys += h.tx.tcpPush(c, k, sys + p.appPerMessage);
       return new long[] {p.appPerMessage, sys};
     }
@@ -61,7 +62,7 @@ final class SocketDriver {
       }
       if (udpBlocked(c, k)) return null; // qdisc/TX ring full: the socket blocks until the NIC drains
       long bytes = f.messageBytes();
-      long sys = p.syscall + p.copy(bytes) + p.udpTx;
+      long sys = selectShare(f) + p.syscall + p.memcpy(bytes) + p.udpTx;
       sys += udpSend(c, k, bytes, k.dgramSeq++, 0, sys + p.appPerMessage);
       if (f.rateBps() > 0) {
         long interval = f.load().gapNanos(k.arrivals, bytes * 8 * 1_000_000_000L / f.rateBps());
@@ -81,7 +82,8 @@ final class SocketDriver {
       if (now >= warmup) k.goodBytes += d[0];
       seriesAdd(k, now, d[0]);
       h.lastRecvCpu[h.slot(f.index())] = c.cpu;
-      long rsys = p.syscall + p.copy(d[0]) + p.skbFree * d[1];
+      // iperf3's server reads one datagram per select() (iperf_recv: one rcv per ready stream)
+      long rsys = p.pollSyscall + p.syscall + p.copyToUser(d[0]) + p.skbFree * d[1];
       stats.toApp(f.index(), d[0], now, now + p.appPerMessage + rsys, c.cpu);
       return new long[] {p.appPerMessage, rsys};
     }
@@ -94,7 +96,7 @@ final class SocketDriver {
     if (now >= warmup) k.goodBytes += bytes;
     seriesAdd(k, now, bytes);
     h.lastRecvCpu[h.slot(f.index())] = c.cpu;
-    long sys = p.syscall + p.copy(bytes) + p.skbFree * Math.max(1, bytes / (p.mss() * 20L));
+    long sys = p.pollSyscall + p.syscall + p.copyToUser(bytes) + p.skbFree * Math.max(1, bytes / (p.mss() * 20L));
     stats.toApp(f.index(), bytes, now, now + p.appPerMessage + sys, c.cpu);
     // tcp_cleanup_rbuf: window update when the advertised window was at most half the clamp and the
     // read at least doubled it (so a zero window always reopens at once)
@@ -159,6 +161,17 @@ final class SocketDriver {
     return true;
   }
 
+  /**
+   * The share of the iperf3 client loop's select() in one write: iperf_send writes once per select()
+   * when the test is paced (-b), and up to multisend = 10 times when it is not (iperf_api.c).
+   */
+  private long selectShare(Spec.FlowSpec f) {
+    return f.rateBps() > 0 ? p.pollSyscall : p.pollSyscall / IPERF_MULTISEND;
+  }
+
+  /** iperf3's default multisend: writes per select() of an unpaced client (iperf_api.c, testp->multisend). */
+  private static final int IPERF_MULTISEND = 10;
+
   private void seriesAdd(Sock k, long now, long bytes) {
     int i = (int) Math.min(k.series.length - 1, now / spec.seriesNanos);
     k.series[i] += bytes;
@@ -177,7 +190,7 @@ final class SocketDriver {
       r.rx.queued -= bytes;
       r.rx.onRead(now, bytes);
       long from = now + st[0] + st[1];
-      st[1] += p.syscall + p.copy(bytes) + p.skbFree;
+      st[1] += p.syscall + p.copyToUser(bytes) + p.skbFree;
       stats.toApp(r.flow.index(), bytes, from, now + st[0] + st[1], c.cpu);
     }
     if (now >= warmup) r.goodBytes += bytes;
@@ -202,7 +215,7 @@ final class SocketDriver {
       return;
     }
     k.tx.written += bytes;
-    st[1] += p.syscall + p.copy(bytes);
+    st[1] += p.syscall + p.memcpy(bytes);
     st[1] += h.tx.tcpPush(c, k, st[0] + st[1]);
   }
 
@@ -296,7 +309,7 @@ final class SocketDriver {
     if (dgram) {
       if (udpBlocked(c, k)) return null;
       long from = st[0] + st[1];
-      st[1] += p.syscall + p.copy(req) + p.udpTx;
+      st[1] += p.syscall + p.memcpy(req) + p.udpTx;
       st[1] += udpSend(c, k, req, seq, from, st[0] + st[1]);
       if (!open) { // wake to give the request up if its reply never comes
         c.sendTo(h.coreRefs[k.cpu], ld.replyTimeoutNanos(), new CoreEntity.AppTimer(k.id));
@@ -347,7 +360,7 @@ final class SocketDriver {
       rrReadDatagram(c, k.peer, st);
       long resp = drawRequest(k.flow, requestStream(k.flow, d[2]))[1];
       long from = st[0] + st[1];
-      st[1] += p.syscall + p.copy(resp) + p.udpTx;
+      st[1] += p.syscall + p.memcpy(resp) + p.udpTx;
       st[1] += udpSend(c, k, resp, d[2], from, st[0] + st[1]);
       return st;
     }
@@ -370,7 +383,7 @@ final class SocketDriver {
     r.buffer.udpQueuedBytes -= d[0];
     r.dgramsDelivered++;
     long from = now + st[0] + st[1];
-    st[1] += p.syscall + p.copy(d[0]) + p.skbFree * d[1];
+    st[1] += p.syscall + p.copyToUser(d[0]) + p.skbFree * d[1];
     stats.toApp(r.flow.index(), d[0], from, now + st[0] + st[1], c.cpu);
     if (now >= warmup) r.goodBytes += d[0];
     seriesAdd(r, now, d[0]);

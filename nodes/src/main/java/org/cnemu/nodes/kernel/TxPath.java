@@ -100,6 +100,9 @@ final class TxPath {
     long cost = p.ipTx;
     switch (stack) {
       case NATIVE -> {
+        // the host netns holds Docker's iptables rules and conntrack: OUTPUT + POSTROUTING, once per
+        // datagram (the hooks run before ip_fragment)
+        if (s.frag() == 0) cost += p.netfilter;
         Journeys.mark(h, s, Journeys.IP_TX, c, offset, offset + cost);
         cost += driverTx(c, s, offset + cost);
       }
@@ -151,7 +154,7 @@ final class TxPath {
   }
 
   private long driverTx(CoreEntity c, Packet s, long offset) {
-    long cost = p.driverTx;
+    long cost = p.qdisc + p.driverTx; // dev_queue_xmit through the pNIC's qdisc, then the driver
     if (!p.txCqInterrupts) cost += p.txClean; // completion reaped from the xmit path (one per descriptor)
     if (s.segs() > 1 && !p.tso) cost += (long) s.segs() * (p.gsoSeg + p.driverTxPerPkt);
     // the socket lock / qdisc keep one flow's skbs in order even when app and softirq both transmit

@@ -3,9 +3,15 @@ package org.cnemu.nodes.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.File;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -30,7 +36,6 @@ class CalibrationTest {
   @Test
   void h1TcpSingleFlowOverlayOverNative() {
     band("H1 tcp docker/native", r("tcp-1flow-docker-overlay").gbps() / r("tcp-1flow-native").gbps(), 0.20, 0.40);
-    band("H1 tcp native Gbps", r("tcp-1flow-native").gbps(), 20, 30);
     band("H1 tcp linux-overlay/native", r("tcp-1flow-linux-overlay").gbps() / r("tcp-1flow-native").gbps(), 0.18, 0.40);
   }
 
@@ -97,10 +102,78 @@ class CalibrationTest {
     band("H8 native NET_RX/IRQ", (double) n.netRx("h2") / n.irqs("h2"), 0.9, 1.5);
   }
 
+  /**
+   * Absolute figures of experiments/src/main/resources/published-figures.conf, each asserted in its band
+   * there (about +-25 % of the published value; k5-100g +-20 %). The 64 B UDP packet rates (H6-native-abs,
+   * H6-docker-abs) are still out of band and not asserted here (docs/calibration.md, "Absolute figures").
+   */
   @Test
-  void k5SingleFlow() {
-    band("k5 tcp native Gbps (~26.6)", r("k5-tcp-1flow-native").gbps(), 21.3, 31.9);
-    band("k5 tcp docker overlay Gbps (~16.5)", r("k5-tcp-1flow-docker-overlay").gbps(), 13.2, 19.8);
+  void absoluteFigures() {
+    Config figs = ConfigFactory.parseFile(new File("../experiments/src/main/resources/published-figures.conf"));
+    Set<String> missing = new TreeSet<>(ABSOLUTES);
+    for (Config f : figs.getConfigList("figures")) {
+      String id = f.getString("id");
+      String unit = f.getString("unit");
+      if (!unit.equals("Gbps") && !unit.equals("kpps")) continue;
+      assertTrue(f.hasPath("band"), id + ": every absolute figure has a band");
+      List<Double> b = f.getDoubleList("band");
+      double pub = f.getDouble("published");
+      assertTrue(b.get(0) >= pub * 0.74 && b.get(1) <= pub * 1.26 && b.get(0) < pub && pub < b.get(1),
+          id + ": band " + b + " within about +-25 % of " + pub);
+      if (!ABSOLUTES.contains(id)) continue;
+      missing.remove(id);
+      String[] m = f.getString("measured").split(":");
+      Calib.Run run = r(m[0]);
+      double v = switch (m[1]) {
+        case "total.throughput_gbps" -> run.gbps();
+        case "total.packet_rate_kpps" -> run.kpps();
+        default -> throw new IllegalArgumentException(id + ": " + m[1]);
+      };
+      band(id + " " + unit + " (published " + pub + ")", v, b.get(0), b.get(1));
+    }
+    assertTrue(missing.isEmpty(), "figures not found in published-figures.conf: " + missing);
+  }
+
+  /** The absolute figures asserted (every one with a band but the two 64 B UDP packet rates). */
+  private static final Set<String> ABSOLUTES = Set.of("H1-native", "H1-docker-abs", "H1-linux-abs", "H2-native-abs",
+      "H2-docker-abs", "H4", "H4-docker-abs", "k5-native", "k5-docker");
+
+  /**
+   * Which resource limits one native TCP flow (docs/calibration.md): on hotcloud19 the receiver's IRQ core
+   * (per wire packet driver + GRO; the published receiver CPU, 1.4 vCPUs at 25.9 Gbps, leaves the reader
+   * idle most of the time); on k5-100g the receiver's reader (copy_to_user of DMA'd data that left the LLC,
+   * Cai et al. SIGCOMM'21). The sender is never the limit: its copy reads a cache-resident buffer.
+   */
+  @Test
+  void nativeSingleFlowBottleneck() {
+    Calib.Run h = r("tcp-1flow-native");
+    double[] rx = h.busy("h2");
+    int irq = top(rx);
+    band("hotcloud19 native: receiver IRQ core soft+irq %", h.softIrq("h2", irq), 95, 100.0001);
+    rx[irq] = 0;
+    band("hotcloud19 native: receiver's reader busy %", Arrays.stream(rx).max().orElse(0), 20, 70);
+    band("hotcloud19 native: receiver busy cores (published 1.4 vCPUs)", h.busyCores("h2"), 1.1, 1.7);
+    band("hotcloud19 native: sender's busiest core %", Arrays.stream(h.busy("h1")).max().orElse(0), 0, 70);
+    Calib.Run k = r("k5-tcp-1flow-native");
+    double[] krx = k.busy("h2");
+    int kirq = top(krx);
+    double irqSoft = k.softIrq("h2", kirq);
+    assertTrue(irqSoft < 1, "k5 native: the busiest receiver core is the reader, not the IRQ core: " + Arrays.toString(krx));
+    band("k5 native: receiver's reader busy %", krx[kirq], 97, 100.0001);
+    krx[kirq] = 0;
+    band("k5 native: receiver IRQ core busy %", Arrays.stream(krx).max().orElse(0), 30, 90);
+    band("k5 native: sender's busiest core %", Arrays.stream(k.busy("h1")).max().orElse(0), 0, 70);
+  }
+
+  private static int top(double[] busy) {
+    int t = 0;
+    for (int i = 1; i < busy.length; i++) if (busy[i] > busy[t]) t = i;
+    return t;
+  }
+
+  @Test
+  void k5SingleFlowRatio() {
+    band("k5 tcp docker/native (~0.62)", r("k5-tcp-1flow-docker-overlay").gbps() / r("k5-tcp-1flow-native").gbps(), 0.47, 0.78);
   }
 
   @Test

@@ -37,7 +37,10 @@ class WorkloadTest {
     Map<String, Object> f = flows.get(0);
     long tx = ((Number) f.get("transactions")).longValue();
     assertTrue(tx > 20, "closed loop completed transactions: " + tx);
-    checkLatency(f, 10, 500);
+    // one way (hotcloud19 costs, 64 B): client write + TCP/IP/netfilter/qdisc/driver ~3.1 us, wire + MSI-X
+    // delivery + hard IRQ ~2 us, NET_RX up to the socket ~2.2 us, the reader's wakeup 4 us + recvmsg ~1 us:
+    // ~14 us, a round trip ~28 us (28.1 measured); the band, 1.5x wide, fails without the wakeup (22 us)
+    checkLatency(f, 24, 36);
     // closed loop, no think time: transactions/s ~ 1 / p50
     double p50 = ((Number) ((Map<String, Object>) f.get("latency_us")).get("p50")).doubleValue();
     double tps = ((Number) f.get("transactions_per_sec")).doubleValue();
@@ -57,7 +60,10 @@ class WorkloadTest {
     for (Map<String, Object> f : flows) {
       assertEquals("high", f.get("priority"));
       assertTrue(((Number) f.get("transactions")).longValue() > 10);
-      checkLatency(f, 10, 2000);
+      // the native round trip (~28 us, above) plus VXLAN encap/decap, the bridge, veth and the backlog on
+      // both sides and both hosts (~2.5 us per one-way pass): ~38 us (37.8 measured); the band, 1.5x wide,
+      // fails without the reader's wakeup (30.6 us)
+      checkLatency(f, 32, 48);
     }
     Calib.Run n = Calib.run(d.withValue("topology.stack", ConfigValueFactory.fromAnyRef("native")), 1, 1);
     double overlay = ((Number) ((Map<?, ?>) flows.get(0).get("latency_us")).get("p50")).doubleValue();

@@ -59,10 +59,12 @@ class PolicyMechanismTest {
   @Test
   void falconAndMflowRaiseSingleFlowOverlayThroughputForTcpAndUdp() {
     more("falcon tcp", gbps(arm("falcon-tcp", "vanilla"), "w1"), gbps(arm("falcon-tcp", "falcon"), "w1"), 1.2);
-    more("falcon udp", gbps(arm("falcon-udp", "vanilla"), "w1"), gbps(arm("falcon-udp", "falcon"), "w1"), 1.15);
     more("mflow tcp", gbps(arm("mflow-tcp", "vanilla"), "w1"), gbps(arm("mflow-tcp", "mflow"), "w1"), 1.2);
-    // UDP gains are capped by the sender (its veth/bridge/VXLAN path and, since the TX completion model, its
-    // TX ring reaping run on the app core): the direction must hold, by a smaller margin than TCP
+    // UDP gains are capped by the sender (its veth/bridge/VXLAN path, a qdisc pass per IP fragment, and its TX
+    // ring reaping run on the app core or, with Falcon, on the core its veth hand-off hashes to, which
+    // saturates: 64 KB datagrams on k5-100g, 3.65 -> 4.06 Gbps): the direction must hold, by a smaller
+    // margin than TCP
+    more("falcon udp", gbps(arm("falcon-udp", "vanilla"), "w1"), gbps(arm("falcon-udp", "falcon"), "w1"), 1.08);
     more("mflow udp", gbps(arm("mflow-udp", "vanilla"), "w1"), gbps(arm("mflow-udp", "mflow"), "w1"), 1.08);
   }
 
@@ -87,7 +89,7 @@ class PolicyMechanismTest {
     assertTrue(bq > 100, "high-priority skbs went through the stage queues");
     assertTrue(bw <= 1, "batch: at most one low-priority batch per stage, got " + bw);
     assertTrue(steer(v, "h2", "prio.max_lo_batches_waited") > 1, "vanilla: behind many");
-    assertEquals(-1, steer(s, "h2", "prio.hi_skbs_queued") > 0 ? 0 : -1, "sync: never queued behind anything");
+    assertEquals(0, steer(s, "h2", "prio.hi_skbs_queued"), "sync: never queued behind anything");
     assertTrue(steer(s, "h2", "prio.hi_skbs_inline") > 100, "sync: run to completion");
   }
 
@@ -146,6 +148,11 @@ class PolicyMechanismTest {
         assertTrue(fl > 0 && fl * 5 < kl, id + " RTT " + q + ": shared memory far lower");
       }
     }
+    // the shared-memory round trip is its mechanism's cost, exactly (k5-100g: app-per-message 180, one
+    // cache-line transfer 90, push 1 and pop 2 transfers, memcpy 85 ns/KiB, 64 B each way): client write
+    // 180 + 90 + 5, seen 90 later, server read + write 180 + 180 + 5 + 90 + 5, seen 90 later, client read
+    // 180 + 180 + 5 = 1280 ns
+    assertEquals(1.28, PolicyRuns.rtt(f, "ping", "p50"), 0.005, "ping RTT from the ring's cache-line transfers and copies");
     // the shared-memory connections really bypassed the kernel: no kernel stage ran for them
     assertEquals(0L, ((Number) ((Map<?, ?>) PolicyRuns.host(f, "h1").get("softirqs")).get("NET_RX")).longValue());
     assertTrue(steer(f, "h1", "shm.slots_pushed") > 1000);

@@ -73,16 +73,20 @@ final class PolicyRuns {
     return ((Number) flow(r, id).get(key)).longValue();
   }
 
-  /** hosts[host].steering[key], or -1. */
+  /**
+   * hosts[host].steering[key]; fails the test when the host or the counter is missing (a counter that a
+   * mechanism stopped reporting must not read as a number that passes a bound).
+   */
   @SuppressWarnings("unchecked")
   static long steer(Map<String, Object> r, String host, String key) {
     for (Map<String, Object> h : (List<Map<String, Object>>) r.get("hosts")) {
       if (!h.get("id").equals(host)) continue;
       Map<String, Object> s = (Map<String, Object>) h.get("steering");
       Object v = s == null ? null : s.get(key);
-      return v == null ? -1 : ((Number) v).longValue();
+      if (v == null) throw new AssertionError("host " + host + " reports no steering counter " + key + ": " + s);
+      return ((Number) v).longValue();
     }
-    return -1;
+    throw new AssertionError("no host " + host);
   }
 
   @SuppressWarnings("unchecked")
