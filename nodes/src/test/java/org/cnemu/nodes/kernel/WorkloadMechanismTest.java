@@ -163,8 +163,11 @@ class WorkloadMechanismTest {
     long appMany = many.list("cores").stream().filter(c -> c.get("host").equals("h2") && num(c, "sys") > 5).count();
     assertEquals(1, appOne, "fan-in: one server thread");
     assertEquals(4, appMany, "no fan-in: a server thread per stream");
-    double maxSys = one.list("cores").stream().filter(c -> c.get("host").equals("h2")).mapToDouble(c -> num(c, "sys")).max().orElse(0);
-    assertTrue(maxSys > 95, "the one server thread's core is saturated: sys " + maxSys);
+    // the one server thread's core is saturated: its reads (sys) and what the softirq does there
+    Map<String, Object> server = one.list("cores").stream().filter(c -> c.get("host").equals("h2"))
+        .max(java.util.Comparator.comparingDouble(c -> num(c, "sys"))).orElseThrow();
+    double busy = num(server, "sys") + num(server, "soft") + num(server, "irq") + num(server, "usr");
+    assertTrue(busy > 95, "the one server thread's core is saturated: " + server);
     assertTrue(one.gbps() < 0.8 * many.gbps(), "one thread " + one.gbps() + " Gbps vs separate " + many.gbps());
     assertEquals(Boolean.TRUE, one.conservation().get("balanced"));
   }
