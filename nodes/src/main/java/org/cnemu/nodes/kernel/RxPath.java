@@ -321,8 +321,8 @@ final class RxPath {
       Sock k = txSockByFlow[h.slot(s.flow())];
       h.delivered += s.segs();
       cost += p.tcpRx;
-      boolean freed = k.tx.onAck(s.ack(), s.wnd(), s.sackStart(), s.sackEnd(), s.sentNanos(), c.nowNs() + offset);
-      cost += h.tx.tcpPush(c, k, offset + cost);
+      boolean freed = k.tx.onAck(c.nowNs() + offset, s.ack(), s.wnd(), s.sackStart(), s.sackEnd(), s.sentNanos());
+      cost += h.tx.tcpPush(c, k, offset + cost, false);
       if (freed && k.sleeping && !k.wakePending) {
         k.wakePending = true;
         c.sendTo(h.coreRefs[k.cpu], offset + cost + p.wakeup, new CoreEntity.Wake(k.id));
@@ -333,14 +333,11 @@ final class RxPath {
     h.delivered += s.segs();
     k.deliveredSegs += s.segs();
     cost += p.tcpRx + (long) s.segs() * p.tcpRxPerSeg;
-    long n = k.rx.onData(c.nowNs() + offset, s.seq(), s.len(), s.segs());
+    long n = k.rx.onData(c.nowNs() + offset, s.seq(), s.len(), s.segs(), s.sentNanos());
     stats.toSocket(s.flow(), n, s.sentNanos(), c.nowNs() + offset + cost);
     if (n > 0) c.sendTo(h.coreRefs[k.cpu], offset + cost, new CoreEntity.SockData(k.id, n, 0));
-    if (k.rx.ackDue() || (k.flow.rr() != null && k.rx.pendingAckSegs > 0)) {
-      cost += h.tx.sendAck(c, k, offset + cost, s.sentNanos());
-    } else if (k.rx.pendingAckSegs > 0 && k.rx.ackPendingSince < 0) {
-      k.rx.ackPendingSince = c.nowNs() + offset + cost; // the delayed-ACK timer starts
-    }
+    // request-response: the model has no piggy-backed ACK on the response, so every request is ACKed at once
+    if (k.rx.ackDue() || (k.flow.rr() != null && k.rx.ackPending())) cost += h.tx.sendAck(c, k, offset + cost);
     return cost;
   }
 }

@@ -50,7 +50,7 @@ final class SocketDriver {
       }
       k.tx.written += bytes;
       long sys = p.syscall + p.copy(bytes);
-      sys += h.tx.tcpPush(c, k, sys + p.appPerMessage);
+      sys += h.tx.tcpPush(c, k, sys + p.appPerMessage, true);
       return new long[] {p.appPerMessage, sys};
     }
     if (k.sender) {
@@ -102,7 +102,6 @@ final class SocketDriver {
     long bytes = Math.min(k.readable, f.messageBytes());
     k.readable -= bytes;
     int before = k.rx.window();
-    k.rx.queued -= bytes;
     k.rx.onRead(now, bytes);
     if (now >= warmup) k.goodBytes += bytes;
     seriesAdd(k, now, bytes);
@@ -113,7 +112,7 @@ final class SocketDriver {
     // read at least doubled it (so a zero window always reopens at once)
     int after = k.rx.window();
     if (2L * before <= Math.min(k.rx.clamp, k.rx.rcvbuf / 2) && after > 0 && after >= 2L * before) {
-      sys += h.tx.sendAck(c, k, sys, 0);
+      sys += h.tx.sendAck(c, k, sys);
     }
     return new long[] {p.appPerMessage, sys};
   }
@@ -133,7 +132,6 @@ final class SocketDriver {
       st[0] += shm.read(c, r, bytes, st[0] + st[1]);
     } else {
       r.readable -= bytes;
-      r.rx.queued -= bytes;
       r.rx.onRead(now, bytes);
       st[1] += p.syscall + p.copy(bytes) + p.skbFree;
       stats.toApp(r.flow.index(), bytes, now + st[0] + st[1]);
@@ -161,7 +159,7 @@ final class SocketDriver {
     }
     k.tx.written += bytes;
     st[1] += p.syscall + p.copy(bytes);
-    st[1] += h.tx.tcpPush(c, k, st[0] + st[1]);
+    st[1] += h.tx.tcpPush(c, k, st[0] + st[1], true);
   }
 
   /**
