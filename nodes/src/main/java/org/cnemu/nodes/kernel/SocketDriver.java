@@ -108,10 +108,10 @@ final class SocketDriver {
     h.lastRecvCpu[h.slot(f.index())] = c.cpu;
     long sys = p.syscall + p.copy(bytes) + p.skbFree * Math.max(1, bytes / (p.mss() * 20L));
     stats.toApp(f.index(), bytes, now + p.appPerMessage + sys);
-    // tcp_cleanup_rbuf: window update when the advertised window was at most half the clamp and the
+    // tcp_cleanup_rbuf: the delayed ACK the read made due (TcpReceiver.onRead), or a window update when the advertised window was at most half the clamp and the
     // read at least doubled it (so a zero window always reopens at once)
     int after = k.rx.window();
-    if (2L * before <= Math.min(k.rx.clamp, k.rx.rcvbuf / 2) && after > 0 && after >= 2L * before) {
+    if (k.rx.ackDue() || 2L * before <= Math.min(k.rx.clamp, k.rx.rcvbuf / 2) && after > 0 && after >= 2L * before) {
       sys += h.tx.sendAck(c, k, sys);
     }
     return new long[] {p.appPerMessage, sys};

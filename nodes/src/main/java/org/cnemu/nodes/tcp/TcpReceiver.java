@@ -37,6 +37,8 @@ public final class TcpReceiver {
   private long delackAt = -1;
   private long lastRecv;
   private long unackedSegs;
+  /** ICSK_ACK_PUSHED: a sub-MSS segment (the end of a write, PSH) is waiting for its ACK. */
+  private boolean pushed;
   // autotuning
   public long clamp;
   private long rttEst;
@@ -106,6 +108,7 @@ public final class TcpReceiver {
     if (sackStart < 0 || sackStart >= before) setSackBlock();
     if (hadOoo) ackNow = true; // RFC 5681 4.2: ACK at once when a gap is filled
     unackedSegs += segs;
+    if (len < (long) segs * mss) pushed = true; // tcp_measure_rcv_mss: a small segment
     long n = rcvNxt - before;
     queued += n;
     measureRtt(now);
@@ -183,6 +186,7 @@ public final class TcpReceiver {
     ackNow = false;
     delackAt = -1;
     unackedSegs = 0;
+    pushed = false;
     if (sackStart >= 0 && sackStart < rcvNxt) setSackBlock(); // a D-SACK goes out once
   }
 
@@ -220,13 +224,17 @@ public final class TcpReceiver {
   }
 
   /**
-   * The application read {@code bytes}: tcp_rcv_space_adjust grows the clamp to 2 x the bytes copied
+   * The application read {@code bytes} (afterwards {@link #ackDue} may say that an ACK leaves now):
+   * tcp_rcv_space_adjust grows the clamp to 2 x the bytes copied
    * per receiver RTT + 16 MSS (x1.5 / x2 while the rate still grows by 25 % / 50 %), never shrinking,
    * up to tcp_rmem[2] / 2.
    */
   public void onRead(long now, long bytes) {
     queued -= bytes;
     copied += bytes;
+    // tcp_cleanup_rbuf: a delayed ACK leaves now if more than one segment waits for it, or if this read
+    // drained the buffer after a pushed small segment (so Nagle at the sender does not wait for the timer)
+    if (delackAt >= 0 && bytes > 0 && (rcvNxt - rcvWup > mss || (pushed && queued == 0))) ackNow = true;
     if (spaceTime < 0) {
       spaceTime = now;
       return;

@@ -355,6 +355,7 @@ public final class TcpSender {
       una = ack;
       if (firstAckt >= 0) rtt.sample(now - firstAckt);
       else if (loss.sackRttXmit >= 0) rtt.sample(now - loss.sackRttXmit);
+      else if (tsEcr > 0) rtt.sample(Math.max(1, tsMs(now) - tsMs(tsEcr)) * 1_000_000L); // tcp_rtt_tsopt_us
       if (reord < priorFack) loss.checkReordering(reord);
     } else if (loss.sackRttXmit >= 0) {
       rtt.sample(now - loss.sackRttXmit);
