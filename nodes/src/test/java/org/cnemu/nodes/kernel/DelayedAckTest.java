@@ -41,13 +41,14 @@ class DelayedAckTest {
   }
 
   private static Config slowSender() {
-    // 1000 B messages at 100 kbit/s: one lone segment every 80 ms, longer than the delayed-ACK timer, so
-    // after the 16 quick ACKs only the timer ACKs them (and Nagle holds each next one until it does)
+    // 1448 B messages (one full segment) at 144.8 kbit/s: one lone segment every 80 ms, longer than the
+    // delayed-ACK timer. After the 16 quick ACKs only the timer ACKs them: a full segment is not "pushed"
+    // (tcp_measure_rcv_mss), so the application's read does not ACK it (tcp_cleanup_rbuf)
     return ConfigFactory.parseString(
         "experiment { name = delack, seed = 1, duration = 3200ms, warmup = 0ms, model = kernel,"
             + " profile = k5-100g, steering = vanilla, topology { stack = native, host-count = 2 },"
             + " workloads = [ { id = slow, protocol = tcp, src = \"h1/c1\", dst = \"h2/c1\","
-            + " message-size = 1000B, rate = 100Kbps, start-jitter = 0us } ] }")
+            + " message-size = 1448B, rate = 144800bps, start-jitter = 0us } ] }")
         .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("experiment");
   }
 
@@ -58,7 +59,7 @@ class DelayedAckTest {
     assertEquals(40L, ((Number) f.get("packets_delivered")).longValue(), "one segment per 80 ms");
     assertEquals(0L, ((Number) f.get("retransmits")).longValue());
     // 24 of the 40 RTT samples are the delayed ACK's 36..40 ms (the arrival's jiffy + 10 jiffies): srtt
-    // converges there (without the timer, the next segment waits for an RTO: hundreds of ms)
+    // converges there (without the timer, each waits for the next segment's arrival: 80 ms)
     double srttUs = ((Number) f.get("srtt_us")).doubleValue();
     assertTrue(srttUs > 30_000 && srttUs < 40_100, "srtt " + srttUs + " us");
     assertEquals(Boolean.TRUE, r.conservation().get("balanced"), r.conservation().toString());
