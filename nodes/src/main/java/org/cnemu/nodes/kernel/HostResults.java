@@ -65,7 +65,7 @@ final class HostResults {
       fs[i] = new FlowSide(k.flow.index(), k.sender, k.sentSegs, k.tx == null ? 0 : k.tx.retransSegs,
           k.deliveredSegs, k.rx == null ? 0 : k.rx.oooSegs, k.goodBytes, k.tx == null ? 0 : k.tx.cwndBytes(),
           k.tx == null ? 0 : k.tx.srttNanos(), k.transactions, latencyUs(k), k.series, k.wireSegs,
-          k.tx == null ? 0 : k.tx.undos, k.tx == null ? 0 : k.tx.reordering());
+          k.tx == null ? 0 : k.tx.undos(), k.tx == null ? 0 : k.tx.reordering());
     }
     String[] keys = h.drops.keySet().toArray(new String[0]);
     long[] counts = new long[keys.length];

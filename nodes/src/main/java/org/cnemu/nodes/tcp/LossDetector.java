@@ -60,7 +60,7 @@ final class LossDetector {
     long minRtt = s.rtt.minRttNanos();
     if (!s.cfg.rackTlp()) return reordSeen > 0 ? Math.max(minRtt / 4, 1_000_000L) : 1_000_000L;
     if (reordSeen == 0) {
-      if (s.state >= TcpSender.RECOVERY) return 0;
+      if (s.rec.state >= TcpSender.RECOVERY) return 0;
       if (sb.sackedOut >= reordering) return 0;
     }
     return Math.min(minRtt / 4 * rack.reoWndSteps, s.rtt.srttNanos());
@@ -73,7 +73,7 @@ final class LossDetector {
       rack.advanced = false;
       detect(now, s.cfg.rackTlp());
     }
-    if (!s.cfg.rackTlp() && (s.state == TcpSender.RECOVERY || dupthresh())) markHeadLost();
+    if (!s.cfg.rackTlp() && (s.rec.state == TcpSender.RECOVERY || dupthresh())) markHeadLost();
   }
 
   /**

@@ -12,7 +12,8 @@ package org.cnemu.nodes.tcp;
  * ({@link #queuedBelow}) so that TSQ and autocorking see the bytes still in the qdisc/NIC.
  */
 public final class TcpSender {
-  static final int OPEN = 0, DISORDER = 1, CWR = 2, RECOVERY = 3, LOSS = 4;
+  static final int OPEN = Recovery.OPEN, DISORDER = Recovery.DISORDER, CWR = Recovery.CWR,
+      RECOVERY = Recovery.RECOVERY, LOSS = Recovery.LOSS;
   static final int T_NONE = 0, T_RTO = 1, T_TLP = 2, T_REO = 3;
   /** SKB_TRUESIZE overhead: struct sk_buff + skb_shared_info, cache-aligned (x86-64). */
   static final int TRUESIZE_OVERHEAD = 576;
@@ -20,10 +21,11 @@ public final class TcpSender {
   final TcpConfig cfg;
   final int mss;
   private final long sizeGoal;
-  private final CongestionControl cc;
+  final CongestionControl cc;
   final Scoreboard sb = new Scoreboard();
   final RttEstimator rtt;
   final LossDetector loss;
+  final Recovery rec;
 
   /** Bytes the application wrote (write_seq), acknowledged (snd_una), sent (snd_nxt). */
   public long written;
@@ -32,39 +34,19 @@ public final class TcpSender {
   long rwnd;
   int cwnd = 10; // TCP_INIT_CWND
   int ssthresh = CongestionControl.INFINITE_SSTHRESH;
-  int state = OPEN;
-  long highSeq;
-  // undo (tcp_init_undo / tcp_undo_cwnd_reduction)
-  long undoMarker = -1;
-  int undoRetrans = -1;
-  int priorCwnd;
-  int priorSsthresh;
-  // PRR
-  private int prrDelivered;
-  private int prrOut;
   long delivered;
   // xmit timer
   long timerAt = -1;
   int timerKind = T_NONE;
-  long tlpHighSeq = -1;
-  private boolean tlpRetrans;
   private int probe; // 0 none, 1 new segment, 2 retransmit the last
-  /** retrans_stamp: TCP timestamp (ms, +1) of the first retransmission of the episode (0: none). */
-  private long retransStamp;
-  private boolean packetDelayed;
-  private long priorUnaOfAck;
   // Nagle (Minshall): end of the last sub-MSS segment sent
   private long sndSml = -1;
   // cwnd validation (tcp_cwnd_validate)
   private int maxPacketsOut;
   private long maxPacketsSeq;
   private boolean cwndLimited;
-  // bytes below TCP (qdisc, driver, NIC) not yet TX-completed: truesize and completion time, FIFO
-  private long[] belowAt = new long[16];
-  private long[] belowBytes = new long[16];
-  private int belowHead;
-  private int belowN;
-  private long below;
+  /** This socket's skbs below TCP (qdisc, driver, NIC) until their TX completion (sk_wmem_alloc). */
+  private final BelowTcp belowTcp = new BelowTcp();
   /** Data waits for a TX completion (TSQ throttled or autocorked). */
   boolean throttled;
 
@@ -77,7 +59,6 @@ public final class TcpSender {
   // statistics
   public long segsSent;
   public long retransSegs;
-  public long undos;
   public long dsacks;
   public long probes;
   public long rtos;
@@ -89,6 +70,7 @@ public final class TcpSender {
     this.cc = CongestionControl.byName(cfg.congestionControl());
     this.rtt = new RttEstimator(cfg);
     this.loss = new LossDetector(this);
+    this.rec = new Recovery(this);
     this.rwnd = Math.max(cfg.rmemDefaultBytes() / 2, 2L * mss);
   }
 
@@ -117,12 +99,17 @@ public final class TcpSender {
     return rtt.srttNanos();
   }
 
+  /** cwnd reductions undone as spurious. */
+  public long undos() {
+    return rec.undos;
+  }
+
   public int reordering() {
     return loss.reordering;
   }
 
   boolean inCwndReduction() {
-    return state == CWR || state == RECOVERY;
+    return rec.inCwndReduction();
   }
 
   // ------------------------------------------------------------------ output
@@ -168,7 +155,7 @@ public final class TcpSender {
     int segs = (int) ((len + mss - 1) / mss);
     segsSent += segs;
     if (retx) retransSegs += segs;
-    if (state == RECOVERY) prrOut += segs;
+    if (rec.state == RECOVERY) rec.prrOut += segs;
   }
 
   private void sendNew(long now, boolean fromSendmsg) {
@@ -235,9 +222,9 @@ public final class TcpSender {
   }
 
   private void retransmitted(int i, int j) {
-    if (retransStamp == 0) retransStamp = tsMs(sb.xmit(i));
-    if (undoRetrans < 0) undoRetrans = 0;
-    undoRetrans += j - i;
+    if (rec.retransStamp == 0) rec.retransStamp = tsMs(sb.xmit(i));
+    if (rec.undoRetrans < 0) rec.undoRetrans = 0;
+    rec.undoRetrans += j - i;
     emit(sb.start(i), sb.end(j - 1) - sb.start(i), true);
   }
 
@@ -250,61 +237,39 @@ public final class TcpSender {
       sb.add(nxt, nxt + len, now);
       emit(nxt, len, false);
       nxt += len;
-      tlpRetrans = false;
-      tlpHighSeq = nxt;
+      rec.tlpRetrans = false;
+      rec.tlpHighSeq = nxt;
       return true;
     }
     int last = sb.size() - 1;
     if (last >= 0 && !sb.has(last, Scoreboard.SACKED)) {
       sb.retransmitted(last, now);
       retransmitted(last, last + 1);
-      tlpRetrans = true;
-      tlpHighSeq = nxt;
+      rec.tlpRetrans = true;
+      rec.tlpHighSeq = nxt;
     }
     return false;
   }
 
   // ------------------------------------------------------------------ bytes below TCP
 
+  /** An s  // ------------------------------------------------------------------ bytes below TCP
+
   /** An skb of {@code bytes} payload left TCP now and is TX-completed (freed) at {@code completeAt}. */
   public void queuedBelow(long bytes, long completeAt) {
-    if (belowN == belowAt.length) {
-      long[] a = new long[belowN * 2];
-      long[] b = new long[belowN * 2];
-      for (int i = 0; i < belowN; i++) {
-        a[i] = belowAt[(belowHead + i) % belowN];
-        b[i] = belowBytes[(belowHead + i) % belowN];
-      }
-      belowAt = a;
-      belowBytes = b;
-      belowHead = 0;
-    }
-    int j = (belowHead + belowN++) % belowAt.length;
-    belowAt[j] = completeAt;
-    belowBytes[j] = bytes + TRUESIZE_OVERHEAD;
-    below += bytes + TRUESIZE_OVERHEAD;
+    belowTcp.add(bytes + TRUESIZE_OVERHEAD, completeAt);
   }
 
   /** sk_wmem_alloc: truesize of this socket's skbs not yet TX-completed at {@code now}. */
   long below(long now) {
-    while (belowN > 0 && belowAt[belowHead] <= now) {
-      below -= belowBytes[belowHead];
-      belowHead = (belowHead + 1) % belowAt.length;
-      belowN--;
-    }
-    return below;
-  }
-
-  /** When the oldest skb below TCP completes (tcp_wfree -> tcp_tsq_handler), or -1. */
-  public long nextCompletion() {
-    return belowN == 0 ? -1 : belowAt[belowHead];
+    return belowTcp.at(now);
   }
 
   /** Throttled data waits for a TX completion: the time to run tcp_tsq_handler, or -1. */
   public long tsqWakeAt(long now) {
     if (!throttled) return -1;
-    below(now);
-    return nextCompletion();
+    belowTcp.at(now);
+    return belowTcp.next();
   }
 
   // ------------------------------------------------------------------ ACK processing
@@ -319,7 +284,7 @@ public final class TcpSender {
     rwnd = wnd;
     // tcp_packet_delayed: the ACK echoes a timestamp older than the first retransmission (TCP timestamps
     // tick in milliseconds, tcp_time_stamp): the original, not the retransmission, got through
-    packetDelayed = retransStamp > 0 && tsEcr > 0 && tsMs(tsEcr) < retransStamp;
+    rec.packetDelayed = rec.retransStamp > 0 && tsEcr > 0 && tsMs(tsEcr) < rec.retransStamp;
     loss.sackRttXmit = -1;
     long priorUna = una;
     long priorFack = sb.sackedOut > 0 ? sb.highestSack : una;
@@ -328,7 +293,7 @@ public final class TcpSender {
     boolean dsack = hasBlock && sackStart < Math.max(ack, una);
     int newlySacked = 0;
     if (dsack) {
-      onDsack(sackStart, sackEnd, priorUna);
+      rec.onDsack(sackStart, sackEnd, priorUna);
     } else if (hasBlock) {
       newlySacked = loss.sacktag(now, sackStart, sackEnd);
     }
@@ -364,184 +329,26 @@ public final class TcpSender {
     delivered += newlyAckedSacked;
     loss.rack.updateReoWnd(priorDelivered, delivered);
     boolean advanced = una > priorUna;
-    priorUnaOfAck = priorUna;
-    if (tlpHighSeq >= 0) processTlpAck(now, ack, dsack, advanced, newlySacked > 0);
+    rec.priorUnaOfAck = priorUna;
+    if (rec.tlpHighSeq >= 0) rec.processTlpAck(now, ack, dsack, advanced, newlySacked > 0);
     if (advanced) {
       if (sb.size() == 0) timerKind = T_NONE;
       else if (!scheduleLossProbe(now)) rearmRto(now);
     }
     boolean fastRexmit = false;
-    if (hasBlock || state != OPEN || !advanced) fastRexmit = fastRetransAlert(now, advanced);
+    if (hasBlock || rec.state != OPEN || !advanced) fastRexmit = rec.fastRetransAlert(now, advanced);
     // tcp_cong_control
     if (inCwndReduction()) {
-      cwndReduction(newlyAckedSacked, retransAcked, fastRexmit);
+      rec.cwndReduction(newlyAckedSacked, retransAcked, fastRexmit);
     } else if (newlyAckedSacked > 0 && (loss.reordering > cfg.reordering() || newlyAcked > 0) && isCwndLimited()) {
       cwnd = cc.onAck(cwnd, ssthresh, newlyAckedSacked, now, rtt.minRttNanos());
     }
     return advanced;
   }
 
-  private void onDsack(long start, long end, long priorUna) {
-    dsacks++;
-    loss.rack.dsackSeen = true;
-    if (end <= priorUna) {
-      if (undoMarker >= 0 && undoRetrans > 0 && end > undoMarker) undoRetrans--;
-      return;
-    }
-    for (int i = sb.indexAfter(start); i < sb.size() && sb.start(i) < end; i++) {
-      if (sb.end(i) <= end && sb.has(i, Scoreboard.EVER_RETRANS) && undoMarker >= 0 && undoRetrans > 0
-          && sb.end(i) > undoMarker) {
-        undoRetrans--;
-      }
-    }
-  }
-
   private boolean isCwndLimited() {
     if (cwnd < ssthresh) return cwnd < 2 * maxPacketsOut;
     return cwndLimited;
-  }
-
-  /** tcp_fastretrans_alert; returns true when it entered recovery (a fast retransmit is due). */
-  private boolean fastRetransAlert(long now, boolean advanced) {
-    if (state == CWR && una > highSeq) {
-      endCwndReduction();
-      state = OPEN;
-    } else if (state == RECOVERY && una >= highSeq) {
-      tryUndoRecovery();
-      endCwndReduction();
-    }
-    switch (state) {
-      case RECOVERY -> {
-        if (advanced && undoMarker >= 0 && packetDelayed) { // tcp_try_undo_partial
-          loss.checkReordering(priorUnaOfAck);
-          if (sb.retransOut > 0) return false;
-          undo(true);
-          keepOpen();
-          return false;
-        }
-        if (tryUndoDsack()) {
-          keepOpen();
-          return false;
-        }
-        loss.identify(now);
-        return false;
-      }
-      case LOSS -> {
-        if (una >= highSeq || tryUndoDsack()) {
-          if (undoMarker >= 0 && undoRetrans == 0) undo(true);
-          state = OPEN;
-          keepOpen();
-          return false;
-        }
-        loss.identify(now);
-        return false;
-      }
-      default -> {
-        if (state <= DISORDER) tryUndoDsack();
-        loss.identify(now);
-        if (!loss.timeToRecover()) {
-          if (state != CWR) keepOpen();
-          return false;
-        }
-        enterRecovery(now);
-        return true;
-      }
-    }
-  }
-
-  /** tcp_enter_recovery. */
-  void enterRecovery(long now) {
-    priorSsthresh = 0;
-    undoMarker = una;
-    undoRetrans = sb.retransOut > 0 ? sb.retransOut : -1;
-    if (!inCwndReduction()) {
-      priorSsthresh = currentSsthresh();
-      initCwndReduction(now);
-    }
-    state = RECOVERY;
-  }
-
-  private int currentSsthresh() {
-    return inCwndReduction() ? ssthresh : Math.max(ssthresh, (cwnd >> 1) + (cwnd >> 2));
-  }
-
-  private void initCwndReduction(long now) {
-    highSeq = nxt;
-    tlpHighSeq = -1;
-    priorCwnd = cwnd;
-    prrDelivered = 0;
-    prrOut = 0;
-    ssthresh = cc.ssthresh(cwnd, now);
-  }
-
-  /** tcp_cwnd_reduction: proportional rate reduction (RFC 6937). */
-  private void cwndReduction(int newlyAckedSacked, boolean retransAcked, boolean fastRexmit) {
-    if (newlyAckedSacked <= 0 || priorCwnd == 0) return;
-    prrDelivered += newlyAckedSacked;
-    int inflight = sb.inFlight();
-    int delta = ssthresh - inflight;
-    long sndcnt;
-    if (delta < 0) {
-      sndcnt = ((long) ssthresh * prrDelivered + priorCwnd - 1) / priorCwnd - prrOut;
-    } else if (retransAcked) {
-      sndcnt = Math.min(delta, Math.max(prrDelivered - prrOut, newlyAckedSacked) + 1);
-    } else {
-      sndcnt = Math.min(delta, newlyAckedSacked);
-    }
-    sndcnt = Math.max(sndcnt, prrOut > 0 ? 0 : 1);
-    cwnd = (int) (inflight + sndcnt);
-  }
-
-  private void endCwndReduction() {
-    if (state == CWR || (undoMarker >= 0 && ssthresh < CongestionControl.INFINITE_SSTHRESH)) cwnd = ssthresh;
-  }
-
-  private void keepOpen() {
-    if (sb.retransOut == 0) retransStamp = 0;
-    int s = sb.sackedOut + sb.lostOut > 0 || sb.retransOut > 0 ? DISORDER : OPEN;
-    if (state != s) {
-      state = s;
-      highSeq = nxt;
-    }
-  }
-
-  private boolean tryUndoDsack() {
-    if (undoMarker >= 0 && undoRetrans == 0) {
-      undo(false);
-      return true;
-    }
-    return false;
-  }
-
-  private void tryUndoRecovery() {
-    if (undoMarker >= 0 && (undoRetrans == 0 || packetDelayed)) undo(false);
-    state = OPEN;
-  }
-
-  /** tcp_undo_cwnd_reduction: the reduction was spurious (every retransmission D-SACKed). */
-  private void undo(boolean unmarkLoss) {
-    if (unmarkLoss) sb.clearLost();
-    if (priorSsthresh > 0) {
-      cwnd = Math.max(cwnd, priorCwnd); // tcp_reno_undo_cwnd, also CUBIC's since Linux 4.13
-      if (priorSsthresh > ssthresh) ssthresh = priorSsthresh;
-    }
-    undoMarker = -1;
-    undos++;
-  }
-
-  /** tcp_process_tlp_ack: an ACK beyond the probe without a D-SACK shows a repaired loss: reduce cwnd. */
-  private void processTlpAck(long now, long ack, boolean dsack, boolean advanced, boolean sacked) {
-    if (ack < tlpHighSeq) return;
-    if (!tlpRetrans || dsack) {
-      tlpHighSeq = -1;
-    } else if (ack > tlpHighSeq) {
-      initCwndReduction(now);
-      state = CWR;
-      endCwndReduction();
-      keepOpen();
-    } else if (!advanced && !sacked) {
-      tlpHighSeq = -1;
-    }
   }
 
   // ------------------------------------------------------------------ timers
@@ -561,8 +368,8 @@ public final class TcpSender {
 
   /** tcp_schedule_loss_probe. */
   private boolean scheduleLossProbe(long now) {
-    if (sb.size() == 0 || tlpHighSeq >= 0) return false;
-    if (cfg.rackTlp() ? state != OPEN && state != CWR : state != OPEN) return false;
+    if (sb.size() == 0 || rec.tlpHighSeq >= 0) return false;
+    if (cfg.rackTlp() ? rec.state != OPEN && rec.state != CWR : rec.state != OPEN) return false;
     long srtt = rtt.srttNanos();
     long j = cfg.jiffyNanos();
     long at;
@@ -596,9 +403,9 @@ public final class TcpSender {
         int prior = sb.inFlight();
         loss.detect(now, false);
         if (prior != sb.inFlight()) {
-          if (state != RECOVERY) {
-            enterRecovery(now);
-            cwndReduction(1, false, true);
+          if (rec.state != RECOVERY) {
+            rec.enterRecovery(now);
+            rec.cwndReduction(1, false, true);
           }
         }
         if (timerKind == T_NONE) rearmRto(now);
@@ -607,28 +414,9 @@ public final class TcpSender {
         probe = nxt < written ? 1 : 2;
         rearmRto(now);
       }
-      default -> enterLoss(now);
+      default -> rec.enterLoss(now);
     }
     return true;
   }
 
-  /** tcp_retransmit_timer -> tcp_enter_loss: everything not SACKed is lost, cwnd 1, backoff. */
-  private void enterLoss(long now) {
-    rtos++;
-    if (state <= DISORDER || una >= highSeq || state == LOSS && undoMarker < 0) {
-      priorSsthresh = currentSsthresh();
-      priorCwnd = cwnd;
-      ssthresh = cc.ssthresh(cwnd, now);
-      cc.onRto();
-      undoMarker = una;
-      undoRetrans = sb.retransOut > 0 ? sb.retransOut : -1;
-    }
-    for (int i = 0; i < sb.size(); i++) if (!sb.has(i, Scoreboard.SACKED)) sb.markLost(i);
-    cwnd = sb.inFlight() + 1;
-    state = LOSS;
-    highSeq = nxt;
-    tlpHighSeq = -1;
-    rtt.backOff();
-    rearmRto(now);
-  }
 }

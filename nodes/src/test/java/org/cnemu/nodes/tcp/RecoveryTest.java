@@ -31,15 +31,15 @@ class RecoveryTest {
     List<Conn.Seg> re = new ArrayList<>();
     for (Conn.Ack a : acks) re.addAll(c.onAck(a));
     assertEquals(1, c.retransmitted(re), "one fast retransmit");
-    assertEquals(TcpSender.RECOVERY, c.snd.state);
+    assertEquals(TcpSender.RECOVERY, c.snd.rec.state);
     c.now += 50 * US;
     Conn.Seg rx = re.stream().filter(Conn.Seg::retx).findFirst().orElseThrow();
     Conn.Ack a = c.deliver(rx);
     c.now += 50 * US;
     c.onAck(a);
-    assertEquals(TcpSender.OPEN, c.snd.state, "the retransmission repaired the hole: recovery over");
+    assertEquals(TcpSender.OPEN, c.snd.rec.state, "the retransmission repaired the hole: recovery over");
     assertEquals(1, c.snd.retransSegs);
-    assertEquals(0, c.snd.undos, "a real loss is not undone");
+    assertEquals(0, c.snd.rec.undos, "a real loss is not undone");
     return c;
   }
 
@@ -47,7 +47,7 @@ class RecoveryTest {
   void cubicLossInSlowStartLeavesCwndAtSeventyPercent() {
     Conn c = lossInSlowStart(Conn.linux54("cubic", false), 5);
     // cwnd at the loss: 20 + 5 (ACKs of segments 0..4); 25 x 717 / 1024 = 17
-    assertEquals(25, c.snd.priorCwnd);
+    assertEquals(25, c.snd.rec.priorCwnd);
     assertEquals(17, c.snd.ssthresh());
     assertEquals(17, c.snd.cwnd());
   }
@@ -55,7 +55,7 @@ class RecoveryTest {
   @Test
   void renoLossInSlowStartHalvesCwnd() {
     Conn c = lossInSlowStart(Conn.linux54("reno", false), 5);
-    assertEquals(25, c.snd.priorCwnd);
+    assertEquals(25, c.snd.rec.priorCwnd);
     assertEquals(12, c.snd.ssthresh());
     assertEquals(12, c.snd.cwnd());
   }
@@ -96,7 +96,7 @@ class RecoveryTest {
       assertFalse(c.snd.onTimer(c.now));
       c.now = t;
       assertTrue(c.snd.onTimer(c.now), "RTO at " + t);
-      assertEquals(TcpSender.LOSS, c.snd.state);
+      assertEquals(TcpSender.LOSS, c.snd.rec.state);
       assertEquals(1, c.snd.cwnd(), "cwnd = 1 after an RTO");
       List<Conn.Seg> re = c.push(false);
       assertEquals(1, re.size());

@@ -85,7 +85,7 @@ class ReorderingTest {
     sent = ackAll(c, rest);
     assertEquals(0, c.snd.retransSegs, "the late segment arrived: no retransmission ever");
     assertTrue(c.snd.cwnd() >= cwnd, "no cwnd cut");
-    assertEquals(TcpSender.OPEN, c.snd.state);
+    assertEquals(TcpSender.OPEN, c.snd.rec.state);
     assertEquals(5, c.snd.reordering(), "tp->reordering rises to the observed distance (5 segments)");
   }
 
@@ -100,11 +100,11 @@ class ReorderingTest {
     for (; i < acks.size() && c.snd.retransSegs == 0; i++) sent.addAll(c.onAck(acks.get(i)));
     assertEquals(1, c.retransmitted(sent), "one fast retransmit");
     assertEquals(w.get(5).seq(), sent.stream().filter(Conn.Seg::retx).findFirst().orElseThrow().seq());
-    assertEquals(TcpSender.RECOVERY, c.snd.state);
-    assertEquals(25, c.snd.priorCwnd, "cwnd at the loss: 20 + 5 from the ACKs of 0..4");
+    assertEquals(TcpSender.RECOVERY, c.snd.rec.state);
+    assertEquals(25, c.snd.rec.priorCwnd, "cwnd at the loss: 20 + 5 from the ACKs of 0..4");
     assertEquals(25 * 717 / 1024, c.snd.ssthresh(), "CUBIC: ssthresh = cwnd x 717/1024");
     for (; i < acks.size(); i++) c.onAck(acks.get(i));
-    assertEquals(TcpSender.OPEN, c.snd.state, "all 20 ACKed: recovery over");
+    assertEquals(TcpSender.OPEN, c.snd.rec.state, "all 20 ACKed: recovery over");
     assertEquals(17, c.snd.cwnd(), "tcp_end_cwnd_reduction: cwnd = ssthresh");
     // the retransmission reaches the receiver after the original: a duplicate, D-SACKed
     c.now += 50 * US;
@@ -112,7 +112,7 @@ class ReorderingTest {
     assertTrue(d != null && d.sackStart() == w.get(5).seq() && d.sackEnd() == w.get(5).seq() + MSS, "D-SACK block");
     c.now += 50 * US;
     c.onAck(d);
-    assertEquals(1, c.snd.undos, "tcp_try_undo_dsack");
+    assertEquals(1, c.snd.rec.undos, "tcp_try_undo_dsack");
     assertEquals(25, c.snd.cwnd(), "cwnd restored to its value before the spurious reduction");
     assertEquals(CongestionControl.INFINITE_SSTHRESH, c.snd.ssthresh(), "ssthresh restored (still in slow start)");
     assertEquals(1, c.snd.retransSegs);
@@ -149,15 +149,15 @@ class ReorderingTest {
     assertEquals(1, re.size(), "exactly one retransmission");
     assertTrue(re.get(0).retx());
     assertEquals(w.get(5).seq(), re.get(0).seq());
-    assertEquals(TcpSender.RECOVERY, c.snd.state);
+    assertEquals(TcpSender.RECOVERY, c.snd.rec.state);
     assertEquals(1, c.snd.retransSegs);
     // it arrives: the hole closes and recovery ends with cwnd = ssthresh, no undo (a real loss)
     c.now += 50 * US;
     Conn.Ack a = c.deliver(re.get(0));
     c.now += 50 * US;
     c.onAck(a);
-    assertEquals(TcpSender.OPEN, c.snd.state);
+    assertEquals(TcpSender.OPEN, c.snd.rec.state);
     assertEquals(c.snd.ssthresh(), c.snd.cwnd());
-    assertEquals(0, c.snd.undos);
+    assertEquals(0, c.snd.rec.undos);
   }
 }
