@@ -169,7 +169,7 @@ final class TxPath {
     if (s.segs() > 1 && !p.tso) cost += (long) s.segs() * (p.gsoSeg + p.driverTxPerPkt);
     // the socket lock / qdisc keep one flow's skbs in order even when app and softirq both transmit
     int key = h.slot(s.flow()) * 2 + s.dir();
-    long at = Math.max(c.nowNs() + offset + cost, lastTx[key]);
+    long at = Math.max(c.nowNs() + offset + cost, lastTx[key] + 1); // strictly later: no same-time tie to break
     lastTx[key] = at;
     {
       long ser = NicEntity.serNanos(s.len() + (long) s.segs() * NicEntity.overhead(h, s), h.hs.linkRateBps());

@@ -73,7 +73,7 @@ final class LossDetector {
       rack.advanced = false;
       detect(now, s.cfg.rackTlp());
     }
-    if (!s.cfg.rackTlp() && (s.rec.state == TcpSender.RECOVERY || dupthresh())) markHeadLost();
+    if (!s.cfg.rackTlp() && dupthresh()) markHeadLost(); // tcp_update_scoreboard when do_lost
   }
 
   /**
