@@ -19,7 +19,7 @@ package org.cnemu.devices;
  * @param hash skb hash (RSS/flow hash of the inner flow; survives decap)
  * @param prio priority tag (0 normal)
  * @param dstHost destination host index (the switch routes on it)
- * @param sentNanos virtual time the transport emitted it
+ * @param sentNanos virtual time the transport emitted it (a TCP ACK: its TSecr, the send time of the data it echoes)
  * @param retx true if it re-sends bytes already sent
  * @param journey the recorded path when this packet is sampled (results: journeys), else null
  */

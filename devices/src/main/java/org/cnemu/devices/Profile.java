@@ -48,6 +48,10 @@ public final class Profile {
   public final long udpRmem;
   public final long minRtoNanos;
   public final long delayedAckNanos;
+  /** TCP sysctls and kernel constants (kernel.tcp): see the keys' comments in reference.conf. */
+  public final long jiffyNanos, tcpLimitOutputBytes;
+  public final boolean tcpAutocorking, tcpNodelay, tcpRackTlp;
+  public final int tcpReordering, tcpMaxReordering;
   // costs (ns)
   public final long irq, irqLatency, ipiSend, ipiLatency, ipiRx, netRxAction, napiPoll;
   public final long driverRx, groPerPkt, groTunnel, ipRx, tcpRx, tcpRxPerSeg, udpRx, ipDefrag, csumPerKib;
@@ -98,6 +102,14 @@ public final class Profile {
     udpRmem = Units.bytes(k, "udp-rmem");
     minRtoNanos = Units.nanos(k, "min-rto");
     delayedAckNanos = Units.nanos(k, "delayed-ack");
+    jiffyNanos = 1_000_000_000L / k.getInt("hz");
+    Config t = k.getConfig("tcp");
+    tcpLimitOutputBytes = Units.bytes(t, "limit-output-bytes");
+    tcpAutocorking = t.getBoolean("autocorking");
+    tcpNodelay = t.getBoolean("nodelay");
+    tcpRackTlp = t.getString("recovery").equals("rack-tlp");
+    tcpReordering = t.getInt("reordering");
+    tcpMaxReordering = t.getInt("max-reordering");
     Config c = p.getConfig("costs");
     irq = Units.nanos(c, "irq");
     irqLatency = Units.nanos(c, "irq-latency");

@@ -29,7 +29,7 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
 
   /** What a core handles; each message names its handler, so one without a handler does not compile. */
   sealed interface Msg permits Done, HardIrq, PolicyTick, MergeTimer, ShmData, ShmSpace, ShmConnected, SockData, Wake,
-      AppTimer, TcpTimer {
+      AppTimer, TcpTimer, TsqWake {
     void deliver(CoreEntity c);
   }
 
@@ -187,11 +187,23 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
     }
   }
 
-  /** Periodic TCP timers of a socket (RACK/TLP-like loss detection, RTO, delayed ACK) on the socket's core. */
+  /**
+   * The TCP timers of a socket, polled every TCP_TIMER (1 ms; the timers themselves expire on jiffies):
+   * the sender's xmit timer (RTO, tail loss probe, RACK reorder timer), the receiver's delayed ACK.
+   */
   record TcpTimer(int sock) implements Msg {
     @Override
     public void deliver(CoreEntity c) {
       c.onTcpTimer(this);
+    }
+  }
+
+  /** TX completion of a socket's skb whose data waits (TSQ / autocork): tcp_tsq_handler runs tcp_write_xmit. */
+  record TsqWake(int sock) implements Msg {
+    @Override
+    public void deliver(CoreEntity c) {
+      c.host.tcpTimer(c, c.host.sock(sock));
+      c.softirqIfIdle();
     }
   }
 

@@ -26,7 +26,8 @@ final class HostResults {
   }
 
   record FlowSide(int flow, boolean sender, long sentSegs, long retransSegs, long deliveredSegs, long oooSegs,
-      long goodBytes, long cwnd, long srttNanos, long transactions, double[] latencyUs, long[] series, long lost) {}
+      long goodBytes, long cwnd, long srttNanos, long transactions, double[] latencyUs, long[] series, long lost,
+      long wireSegs, long undos, int reordering) {}
 
   record HostReport(String id, int index, long irqs, long ipis, long netRx, long netTx, long sent, long delivered,
       String[] dropKeys, long[] dropCounts, long inQueues, long ringDrops, long nicTx, long nicRx,
@@ -63,8 +64,9 @@ final class HostResults {
       Sock k = h.socks.get(i);
       if (k.partialFrags > 0) inQ += k.partialFrags;
       fs[i] = new FlowSide(k.flow.index(), k.sender, k.sentSegs, k.tx == null ? 0 : k.tx.retransSegs,
-          k.deliveredSegs, k.rx == null ? 0 : k.rx.oooSegs, k.goodBytes, k.tx == null ? 0 : k.tx.cwnd,
-          k.tx == null ? 0 : k.tx.srtt, k.transactions, latencyUs(k), k.series, k.lost);
+          k.deliveredSegs, k.rx == null ? 0 : k.rx.oooSegs, k.goodBytes, k.tx == null ? 0 : k.tx.cwndBytes(),
+          k.tx == null ? 0 : k.tx.srttNanos(), k.transactions, latencyUs(k), k.series, k.lost, k.wireSegs,
+          k.tx == null ? 0 : k.tx.undos(), k.tx == null ? 0 : k.tx.reordering());
     }
     String[] keys = h.drops.keySet().toArray(new String[0]);
     long[] counts = new long[keys.length];

@@ -226,9 +226,9 @@ public final class KernelModelProvider implements ModelProvider {
           k.thinks = spec.streams.stream("flow/" + f.id(), "think");
         }
         if (!f.udp()) {
-          if (sender) k.tx = new Tcp.Sender(hk.p.mss(), hk.p.groMaxSegs, hk.p.tcpWmem, hk.p.tcpRmem / 2,
-              f.congestionControl());
-          else k.rx = new Tcp.Receiver(hk.p.tcpRmem, hk.p.tcpRmemDefault, hk.p.mss());
+          org.cnemu.nodes.tcp.TcpConfig tc = TcpSetup.config(hk.p, f.congestionControl());
+          if (sender) k.tx = new org.cnemu.nodes.tcp.TcpSender(tc);
+          else k.rx = new org.cnemu.nodes.tcp.TcpReceiver(tc);
         }
         hk.socks.add(k);
         if (sender) hk.txSockByFlow[hk.slot(f.index())] = k;

@@ -73,9 +73,11 @@ final class KernelResults implements BuiltModel {
       m.put("out_of_order", d == null ? 0 : d.oooSegs());
       m.put("kind", f.kind());
       if (!f.udp()) m.put("congestion_control", f.congestionControl());
-      m.put("packet_rate_kpps", r3(d == null ? 0 : d.goodBytes() / (double) Math.max(1, f.udp() ? f.messageBytes()
-          : spec.profile.mss()) / secs / 1e3 * (f.udp() ? Math.max(1, (f.messageBytes() + 8 + spec.profile.fragPayload() - 1)
-          / spec.profile.fragPayload()) : 1)));
+      // TCP: data segments the sender put on the wire after the warm-up, retransmissions included (ACKs
+      // travel the other way and are not counted); UDP: delivered datagrams x their IP fragments
+      m.put("packet_rate_kpps", r3(!f.udp() ? (s == null ? 0 : s.wireSegs() / secs / 1e3)
+          : d == null ? 0 : d.goodBytes() / (double) Math.max(1, f.messageBytes()) / secs / 1e3
+              * Math.max(1, (f.messageBytes() + 8 + spec.profile.fragPayload() - 1) / spec.profile.fragPayload())));
       if (f.rr() != null) {
         HostResults.FlowSide rs = snd[f.pair()];
         HostResults.FlowSide rd = rcv[f.pair()];
@@ -127,6 +129,9 @@ final class KernelResults implements BuiltModel {
       if (!f.udp() && s != null) {
         m.put("cwnd_bytes", s.cwnd());
         m.put("srtt_us", r3(s.srttNanos() / 1e3));
+        // cwnd reductions undone as spurious (D-SACK), and the reordering degree the sender adapted to
+        m.put("spurious_undos", s.undos());
+        m.put("reordering", s.reordering());
       }
       flows.add(m);
     }

@@ -361,8 +361,8 @@ final class RxPath {
       Sock k = txSockByFlow[h.slot(s.flow())];
       h.delivered += s.segs();
       cost += p.tcpRx;
-      boolean freed = k.tx.onAck(s.ack(), s.wnd(), s.sackStart(), s.sackEnd(), s.sentNanos(), c.nowNs() + offset);
-      cost += h.tx.tcpPush(c, k, offset + cost);
+      boolean freed = k.tx.onAck(c.nowNs() + offset, s.ack(), s.wnd(), s.sackStart(), s.sackEnd(), s.sentNanos());
+      cost += h.tx.tcpPush(c, k, offset + cost, false);
       Sock t = k.thread; // fan-in: the server thread writes this connection's responses
       if (freed && t.sleeping && !t.wakePending) {
         t.wakePending = true;
@@ -374,25 +374,22 @@ final class RxPath {
     h.delivered += s.segs();
     k.deliveredSegs += s.segs();
     cost += p.tcpRx + (long) s.segs() * p.tcpRxPerSeg;
-    boolean dup = s.journey() != null && s.endSeq() <= k.rx.rcvNxt;
-    long n = k.rx.onData(c.nowNs() + offset, s.seq(), s.len(), s.segs());
+    boolean dup = s.journey() != null && s.endSeq() <= k.rx.ackSeq();
+    long n = k.rx.onData(c.nowNs() + offset, s.seq(), s.len(), s.segs(), s.sentNanos());
     org.cnemu.devices.Journey j = s.journey();
     if (j != null && !dup) {
       Journeys.mark(h, s, Journeys.SOCKET_RX, c, offset, offset + cost);
       if (n <= 0) h.journeys.outOfOrder(h.slot(s.flow()), j, s.endSeq()); // waits for the gap: socket queue
-      j = n <= 0 ? null : h.journeys.inOrder(h.slot(s.flow()), j, k.rx.rcvNxt);
+      j = n <= 0 ? null : h.journeys.inOrder(h.slot(s.flow()), j, k.rx.ackSeq());
     } else if (h.journeys != null && n > 0) {
-      j = h.journeys.inOrder(h.slot(s.flow()), null, k.rx.rcvNxt);
+      j = h.journeys.inOrder(h.slot(s.flow()), null, k.rx.ackSeq());
     } else {
       j = null; // a duplicate's data was read before: its journey ends here, unrecorded
     }
     stats.toSocket(s.flow(), n, s.sentNanos(), c.nowNs() + offset + cost, j);
     if (n > 0) c.sendTo(h.coreRefs[k.cpu], offset + cost, new CoreEntity.SockData(k.id, n, 0, -1));
-    if (k.rx.ackDue() || (k.flow.rr() != null && k.rx.pendingAckSegs > 0)) {
-      cost += h.tx.sendAck(c, k, offset + cost, s.sentNanos());
-    } else if (k.rx.pendingAckSegs > 0 && k.rx.ackPendingSince < 0) {
-      k.rx.ackPendingSince = c.nowNs() + offset + cost; // the delayed-ACK timer starts
-    }
+    // request-response: the model has no piggy-backed ACK on the response, so every request is ACKed at once
+    if (k.rx.ackDue() || (k.flow.rr() != null && k.rx.ackPending())) cost += h.tx.sendAck(c, k, offset + cost);
     return cost;
   }
 }

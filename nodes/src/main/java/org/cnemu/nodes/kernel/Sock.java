@@ -41,8 +41,12 @@ final class Sock {
   org.HdrHistogram.Histogram latency;
   /** Goodput bytes per throughput-series interval (whole run, warm-up included). */
   long[] series;
-  Tcp.Sender tx;
-  Tcp.Receiver rx;
+  org.cnemu.nodes.tcp.TcpSender tx;
+  org.cnemu.nodes.tcp.TcpReceiver rx;
+  /** When a TsqWake for this socket is due (-1: none scheduled). */
+  long tsqWakeAt = -1;
+  /** TCP data segments (retransmissions included) put on the wire after the warm-up. */
+  long wireSegs;
   /** Thread state: sleeping (waits for data/space/timer), or on a run queue / running. */
   boolean sleeping = true;
   boolean wakePending;

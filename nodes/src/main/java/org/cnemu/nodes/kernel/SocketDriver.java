@@ -52,7 +52,7 @@ final class SocketDriver {
       k.tx.written += bytes;
       // copy_from_user of the buffer iperf reuses: cache-resident
       long sys = selectShare(f) + p.syscall + p.memcpy(bytes);
-      sys += h.tx.tcpPush(c, k, sys + p.appPerMessage);
+      sys += h.tx.tcpPush(c, k, sys + p.appPerMessage, true);
       return new long[] {p.appPerMessage, sys};
     }
     if (k.sender) {
@@ -91,18 +91,18 @@ final class SocketDriver {
     long bytes = Math.min(k.readable, f.messageBytes());
     k.readable -= bytes;
     int before = k.rx.window();
-    k.rx.queued -= bytes;
     k.rx.onRead(now, bytes);
     if (now >= warmup) k.goodBytes += bytes;
     seriesAdd(k, now, bytes);
     h.lastRecvCpu[h.slot(f.index())] = c.cpu;
     long sys = p.pollSyscall + p.syscall + p.copyToUser(bytes) + p.skbFree * Math.max(1, bytes / (p.mss() * 20L));
     stats.toApp(f.index(), bytes, now, now + p.appPerMessage + sys, c.cpu);
-    // tcp_cleanup_rbuf: window update when the advertised window was at most half the clamp and the
+    // tcp_cleanup_rbuf: the delayed ACK the read made due (TcpReceiver.onRead), or a window update when the
+    // advertised window was at most half the clamp and the
     // read at least doubled it (so a zero window always reopens at once)
     int after = k.rx.window();
-    if (2L * before <= Math.min(k.rx.clamp, k.rx.rcvbuf / 2) && after > 0 && after >= 2L * before) {
-      sys += h.tx.sendAck(c, k, sys, 0);
+    if (k.rx.ackDue() || 2L * before <= Math.min(k.rx.clamp, k.rx.rcvbuf / 2) && after > 0 && after >= 2L * before) {
+      sys += h.tx.sendAck(c, k, sys);
     }
     return new long[] {p.appPerMessage, sys};
   }
@@ -187,7 +187,6 @@ final class SocketDriver {
       st[0] += shm.read(c, r, bytes, st[0] + st[1]);
     } else {
       r.readable -= bytes;
-      r.rx.queued -= bytes;
       r.rx.onRead(now, bytes);
       long from = now + st[0] + st[1];
       st[1] += p.syscall + p.copyToUser(bytes) + p.skbFree;
@@ -216,7 +215,7 @@ final class SocketDriver {
     }
     k.tx.written += bytes;
     st[1] += p.syscall + p.memcpy(bytes);
-    st[1] += h.tx.tcpPush(c, k, st[0] + st[1]);
+    st[1] += h.tx.tcpPush(c, k, st[0] + st[1], true);
   }
 
   /**

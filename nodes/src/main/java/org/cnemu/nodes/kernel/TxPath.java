@@ -34,6 +34,10 @@ final class TxPath {
   private final VethPair[] vethOf;
   /** Per slot*2+dir: when the flow's last skb was handed to the driver (keeps a flow's skbs in order). */
   private final long[] lastTx;
+  /** Estimated end of the serialization of the last skb handed to the pNIC (the link is one FIFO). */
+  private long wireFreeAt;
+  /** Estimated TX completion (skb freed, sk_wmem_alloc released) of the skb {@link #tx} handled last. */
+  private long completeAt;
 
   /** @param flows how many flows the host has (per-flow state by slot, see HostKernel.slot) */
   TxPath(HostKernel h, int flows) {
@@ -53,44 +57,63 @@ final class TxPath {
   }
 
   /**
-   * The TCP timers of a socket, checked every millisecond: the sender's RACK-like loss detection
-   * (floor 1 ms) and RTO (the profile's min-rto), the receiver's delayed ACK (the profile's
-   * delayed-ack, TCP_DELACK_MIN).
+   * The TCP timers of a socket, polled every millisecond (and on a TX completion it waits for): the
+   * sender's xmit timer (RTO, TLP, RACK reorder timer) and throttled data (TSQ, autocork), the
+   * receiver's delayed ACK. The timers' work is not charged CPU time.
    */
   void tcpTimer(CoreEntity c, Sock k) {
-    if (k.tx != null && (k.tx.onRackTimer(c.nowNs(), 1_000_000) || k.tx.checkRto(c.nowNs(), p.minRtoNanos))) {
-      tcpPush(c, k, p.timer);
+    long now = c.nowNs();
+    if (k.tx != null) {
+      boolean push = k.tx.onTimer(now);
+      if (k.tsqWakeAt >= 0 && now >= k.tsqWakeAt) {
+        k.tsqWakeAt = -1;
+        push = true;
+      }
+      if (push) tcpPush(c, k, p.timer, false);
     }
-    if (k.rx != null && k.rx.delayedAckExpired(c.nowNs(), p.delayedAckNanos)) {
-      sendAck(c, k, p.timer, 0);
-    }
+    if (k.rx != null && k.rx.delackAt() >= 0 && now >= k.rx.delackAt()) sendAck(c, k, p.timer);
   }
 
-  long sendAck(CoreEntity c, Sock k, long offset, long echo) {
-    k.rx.pendingAckSegs = 0;
-    k.rx.ackPendingSince = -1;
+  /** tcp_send_ack: a pure ACK with the receiver's cumulative ACK, window and SACK/D-SACK block. */
+  long sendAck(CoreEntity c, Sock k, long offset) {
     Spec.FlowSpec f = k.flow;
-    Packet a = new Packet(f.index(), (byte) 1, false, 0, 0, 1, k.rx.rcvNxt, k.rx.window(), k.rx.lastSackStart,
-        k.rx.lastSackEnd, (short) 0, (short) 1, HostKernel.flowHash(f, 1), (byte) f.prio(), f.srcHost(), echo, false);
+    Packet a = new Packet(f.index(), (byte) 1, false, 0, 0, 1, k.rx.ackSeq(), k.rx.window(), k.rx.sackStart(),
+        k.rx.sackEnd(), (short) 0, (short) 1, HostKernel.flowHash(f, 1), (byte) f.prio(), f.srcHost(),
+        k.rx.tsEcr(), false); // an ACK's sentNanos is its TSecr: the send time of the data it echoes
+    k.rx.ackSent();
     h.sent += 1;
     return p.tcpAckTx + tx(c, a, offset + p.tcpAckTx);
   }
 
-  /** tcp_write_xmit from whatever context runs it (app sendmsg or ACK softirq). */
-  long tcpPush(CoreEntity c, Sock k, long offset) {
+  /**
+   * tcp_write_xmit from whatever context runs it (app sendmsg: {@code fromSendmsg}, where autocorking
+   * applies; ACK softirq; timers; TX completion). Each skb's TX completion time is estimated here so
+   * that TSQ and autocorking see the bytes still below TCP; throttled data gets a {@link CoreEntity.TsqWake}.
+   */
+  long tcpPush(CoreEntity c, Sock k, long offset, boolean fromSendmsg) {
     long cost = 0;
     Spec.FlowSpec f = k.flow;
-    for (Tcp.Seg g : k.tx.output(c.nowNs() + offset)) {
-      int segs = (g.len() + p.mss() - 1) / p.mss();
-      long sent = c.nowNs() + offset + cost;
-      Packet s = new Packet(f.index(), (byte) 0, false, g.seq(), g.len(), segs, 0, 0, -1, -1, (short) 0, (short) 1,
-          HostKernel.flowHash(f, 0), (byte) f.prio(), f.dstHost(), sent, g.retx(),
+    long now = c.nowNs();
+    int n = k.tx.output(now + offset, fromSendmsg);
+    for (int i = 0; i < n; i++) {
+      int len = k.tx.outLen[i];
+      int segs = (len + p.mss() - 1) / p.mss();
+      long sent = now + offset + cost;
+      Packet s = new Packet(f.index(), (byte) 0, false, k.tx.outSeq[i], len, segs, 0, 0, -1, -1, (short) 0,
+          (short) 1, HostKernel.flowHash(f, 0), (byte) f.prio(), f.dstHost(), sent, k.tx.outRetx[i],
           h.journeys == null ? null : h.journeys.start(f.index(), sent));
       h.sent += segs;
       k.sentSegs += segs;
+      if (sent >= h.warmup) k.wireSegs += segs;
       Journeys.mark(h, s, Journeys.SOCKET_SEND, c, offset + cost, offset + cost + p.tcpTx);
       cost += p.tcpTx;
       cost += tx(c, s, offset + cost);
+      k.tx.queuedBelow(len, completeAt);
+    }
+    long w = k.tx.tsqWakeAt(now + offset + cost);
+    if (w >= 0 && (k.tsqWakeAt < 0 || w < k.tsqWakeAt)) {
+      k.tsqWakeAt = w;
+      c.sendTo(h.coreRefs[k.cpu], Math.max(offset + cost, w - now), new CoreEntity.TsqWake(k.id));
     }
     return cost;
   }
@@ -114,6 +137,7 @@ final class TxPath {
       }
       case DOCKER_OVERLAY -> {
         cost += p.veth; // netfilter runs once, in the host netns (txHost)
+        completeAt = c.nowNs() + offset + cost; // veth_xmit orphans the skb: the socket's bytes are released
         vethOf[h.slot(s.flow()) * 2 + s.dir()].container.xmitCounted();
         h.view.ctxTx = true;
         int t = policy.targetCpu(Boundary.BACKLOG, h.view.ctx(c, s, IF_VETH));
@@ -159,9 +183,14 @@ final class TxPath {
     if (s.segs() > 1 && !p.tso) cost += (long) s.segs() * (p.gsoSeg + p.driverTxPerPkt);
     // the socket lock / qdisc keep one flow's skbs in order even when app and softirq both transmit
     int key = h.slot(s.flow()) * 2 + s.dir();
-    long at = Math.max(c.nowNs() + offset + cost, lastTx[key]);
+    long at = Math.max(c.nowNs() + offset + cost, lastTx[key] + 1); // strictly later: no same-time tie to break
     lastTx[key] = at;
     Journeys.mark(h, s, Journeys.DRIVER_TX, c, offset, offset + cost);
+    {
+      long ser = NicEntity.serNanos(s.len() + (long) s.segs() * NicEntity.overhead(h, s), h.hs.linkRateBps());
+      wireFreeAt = Math.max(at, wireFreeAt) + ser;
+      completeAt = wireFreeAt + (p.txCqInterrupts ? p.txUsecs + p.irqLatency : 0);
+    }
     c.sendTo(h.nicRef, at - c.nowNs(), new NicEntity.Tx(s, h.txQueue(c.cpu)));
     return cost;
   }

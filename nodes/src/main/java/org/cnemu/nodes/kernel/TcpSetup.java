@@ -1,0 +1,22 @@
+package org.cnemu.nodes.kernel;
+
+import org.cnemu.devices.Profile;
+import org.cnemu.nodes.tcp.TcpConfig;
+
+/** The TCP configuration of a socket from its host's profile (kernel.tcp sysctls) and its workload. */
+final class TcpSetup {
+  /** TCP_TIMEOUT_INIT: the RTO before the first RTT sample. */
+  static final long INIT_RTO_NANOS = 1_000_000_000L;
+  /** TCP_RTO_MAX. */
+  static final long MAX_RTO_NANOS = 120_000_000_000L;
+  /** TCP_MAX_QUICKACKS. */
+  static final int QUICK_ACKS = 16;
+
+  private TcpSetup() {}
+
+  static TcpConfig config(Profile p, String congestionControl) {
+    return new TcpConfig(p.mss(), p.groMaxSegs, p.tcpWmem, p.tcpRmem, p.tcpRmemDefault, congestionControl,
+        p.jiffyNanos, p.minRtoNanos, INIT_RTO_NANOS, MAX_RTO_NANOS, p.delayedAckNanos, QUICK_ACKS, p.tcpRackTlp,
+        p.tcpReordering, p.tcpMaxReordering, p.tcpNodelay, p.tcpAutocorking, p.tcpLimitOutputBytes);
+  }
+}
