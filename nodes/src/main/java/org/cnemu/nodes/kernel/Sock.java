@@ -36,6 +36,12 @@ final class Sock {
   /** UDP client: requests given up after reply-timeout. */
   long lost;
   long expect;
+  /**
+   * Bytes of the message being received (server: the request; client: the oldest response) already read:
+   * the thread reads what has arrived, as a recv() loop does, so a message larger than the receive window
+   * still arrives (reading opens the window).
+   */
+  long got;
   long respBytes;
   long transactions;
   org.HdrHistogram.Histogram latency;

@@ -272,9 +272,14 @@ final class SocketDriver {
           rrReadDatagram(c, k.peer, st);
           seq = d[2];
         }
-      } else if (rrReadable(k.peer) >= k.pending.firstEntry().getValue()[1]) {
+      } else if (rrReadable(k.peer) > 0) {
+        long want = k.pending.firstEntry().getValue()[1] - k.got;
+        long n = Math.min(want, rrReadable(k.peer));
+        rrRead(c, k.peer, n, st);
+        k.got += n;
+        if (n < want) return st; // part of the response: read, and wait for the rest
+        k.got = 0;
         seq = k.pending.firstKey();
-        rrRead(c, k.peer, k.pending.firstEntry().getValue()[1], st);
       }
       if (seq != null) {
         long[] q = k.pending.remove(seq);
@@ -368,9 +373,16 @@ final class SocketDriver {
       k.expect = r[0];
       k.respBytes = r[1];
     }
-    if (rrReadable(k.peer) < k.expect || rrSpace(k) < k.respBytes) return null;
-    rrRead(c, k.peer, k.expect, st);
+    boolean read = false;
+    if (k.got < k.expect && rrReadable(k.peer) > 0) { // read what has arrived of the request
+      long n = Math.min(k.expect - k.got, rrReadable(k.peer));
+      rrRead(c, k.peer, n, st);
+      k.got += n;
+      read = true;
+    }
+    if (k.got < k.expect || rrSpace(k) < k.respBytes) return read ? st : null;
     k.expect = 0;
+    k.got = 0;
     rrWrite(c, k, k.respBytes, st);
     return st;
   }
