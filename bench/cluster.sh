@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 6 benchmark: the 64-host star in one JVM vs two JVMs (a `cnemu cluster seed` + the driver, which
+# Benchmark: the 64-host star in one JVM vs two JVMs (a `cnemu cluster seed` + the driver, which
 # hosts partitions too) on this machine, same partitioning (2 partitions), alternating, medians of REPEAT.
 # Every pair runs: one JVM with 1 partition (the default: sequential, no windows), one JVM with 2
 # partitions (same windows as the cluster run), and two JVMs with the direct data plane; ARTERY=1 adds two
