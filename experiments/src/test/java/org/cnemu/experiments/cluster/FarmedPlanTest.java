@@ -220,7 +220,9 @@ class FarmedPlanTest {
     ClusterRunTest.Node seed = start("seed", seedPort, seedPort, "--job-slots", "2");
     // three members, so that the two left keep the majority when the driver dies
     start("worker", ClusterRunTest.freePort(), seedPort, "--job-slots", "1");
-    Path file = sweep("orphan", "300ms"); // jobs far longer than the failure detector takes
+    // jobs far longer than the failure detector takes (300 ms of PHOLD ran out in ~2 s on an idle machine,
+    // before the node noticed the driver was gone); abandoned jobs stop within a progress slice
+    Path file = sweep("orphan", "20s");
     Process driver = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-Xmx384m", "-cp",
         System.getProperty("java.class.path"), Cli.class.getName(), "run", file.toString(), "--out",
         tmp.resolve("orphan").toString(), "--cluster", "127.0.0.1:" + seedPort, "--cluster-key",
