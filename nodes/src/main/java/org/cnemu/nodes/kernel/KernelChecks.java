@@ -320,7 +320,7 @@ final class KernelChecks {
         try {
           long x = sizes ? Units.bytes(one, "v") : Units.nanos(one, "v");
           long lo = sizes ? 1 : 0;
-          long hi = sizes ? Load.MAX_SIZE_BYTES : 3_600_000_000_000L;
+          long hi = sizes ? Load.MAX_SIZE_BYTES : Load.MAX_THINK_NANOS;
           if (x < lo || x > hi) {
             addAt(v.origin(), at + "." + d[1] + "[" + j + "]", "must be between " + (sizes ? "1B and 1MiB" : "0ns and 3600s")
                 + ", got " + v.unwrapped());

@@ -57,32 +57,26 @@ record Load(boolean poisson, double requestsPerSec, Dist size, Dist think, boole
 
   /** The largest message size a request-response value / ping-pong message may take (memcached's item limit). */
   static final long MAX_SIZE_BYTES = 1L << 20;
+  /** The longest think time a list may hold: an hour. */
+  static final long MAX_THINK_NANOS = 3_600_000_000_000L;
 
   /** Reads the load keys of workload {@code c} (over the template's defaults); {@code sizeKey}: the size it varies. */
   static Load of(Config c, String sizeKey) {
     boolean poisson = c.getString("arrival").toLowerCase(Locale.ROOT).equals("poisson");
-    Dist size = new Dist(c.getString("size-distribution"), Units.bytes(c, sizeKey), bytesList(c, "size-values"),
+    Dist size = new Dist(c.getString("size-distribution"), Units.bytes(c, sizeKey), list(c, "size-values", Units::bytes),
         sizeKey.equals("value-size") ? 0 : 1, MAX_SIZE_BYTES);
-    Dist think = new Dist(c.getString("think-distribution"), Units.nanos(c, "think-time"), nanosList(c, "think-values"),
-        0, 3_600_000_000_000L);
+    Dist think = new Dist(c.getString("think-distribution"), Units.nanos(c, "think-time"), list(c, "think-values", Units::nanos),
+        0, MAX_THINK_NANOS);
     return new Load(poisson, c.getDouble("request-rate"), size, think, c.getBoolean("fan-in"),
         Units.nanos(c, "reply-timeout"));
   }
 
-  private static long[] bytesList(Config c, String key) {
+  /** The list at {@code key}, each value read by {@code unit} (Units::bytes, Units::nanos). */
+  private static long[] list(Config c, String key, java.util.function.ToLongBiFunction<Config, String> unit) {
     List<? extends com.typesafe.config.ConfigValue> l = c.getList(key);
     long[] out = new long[l.size()];
     for (int i = 0; i < out.length; i++) {
-      out[i] = Units.bytes(com.typesafe.config.ConfigFactory.empty().withValue("v", l.get(i)), "v");
-    }
-    return out;
-  }
-
-  private static long[] nanosList(Config c, String key) {
-    List<? extends com.typesafe.config.ConfigValue> l = c.getList(key);
-    long[] out = new long[l.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = Units.nanos(com.typesafe.config.ConfigFactory.empty().withValue("v", l.get(i)), "v");
+      out[i] = unit.applyAsLong(com.typesafe.config.ConfigFactory.empty().withValue("v", l.get(i)), "v");
     }
     return out;
   }

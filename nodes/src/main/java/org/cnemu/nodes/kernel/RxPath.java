@@ -163,6 +163,14 @@ final class RxPath {
     return cost;
   }
 
+  /** process_backlog took {@code s} (bound for stage {@code st}) off a backlog at {@code cost}: the cost after it. */
+  private long dequeued(CoreEntity c, int st, Packet s, long cost) {
+    stats.dequeued(s, c.cpu, c.nowNs());
+    if (st != S_TX_HOST) stats.ranStage(c.cpu, s, c.nowNs());
+    Journeys.mark(h, s, backlogStage(st), c, cost, cost + p.backlogPoll);
+    return cost + p.backlogPoll;
+  }
+
   long pollBacklog(CoreEntity c, int quota, int[] work) {
     PacketQueue q = backlog[c.cpu];
     long cost = p.napiPoll;
@@ -174,10 +182,7 @@ final class RxPath {
       int st = hq.peekStage();
       Packet s = hq.poll();
       hi++;
-      stats.dequeued(s, c.cpu, c.nowNs());
-      if (st != S_TX_HOST) stats.ranStage(c.cpu, s, c.nowNs());
-      Journeys.mark(h, s, backlogStage(st), c, cost, cost + p.backlogPoll);
-      cost += p.backlogPoll;
+      cost = dequeued(c, st, s, cost);
       if (st == S_TX_HOST) cost += h.tx.txHost(c, s, cost);
       else cost += rx(c, st, s, cost);
     }
@@ -187,10 +192,7 @@ final class RxPath {
       int st = q.peekStage();
       Packet s = q.poll();
       n++;
-      stats.dequeued(s, c.cpu, c.nowNs());
-      if (st != S_TX_HOST) stats.ranStage(c.cpu, s, c.nowNs());
-      Journeys.mark(h, s, backlogStage(st), c, cost, cost + p.backlogPoll);
-      cost += p.backlogPoll;
+      cost = dequeued(c, st, s, cost);
       if (st == S_GRO) {
         if (groBatch == null) groBatch = new ArrayList<>();
         groBatch.add(s);

@@ -197,6 +197,18 @@ final class SocketDriver {
     h.lastRecvCpu[h.slot(r.flow.index())] = c.cpu;
   }
 
+  /**
+   * One recv() toward a message of {@code messageBytes} on connection side {@code k}: reads what has arrived of
+   * it from {@code k.peer} (at most what is still missing), counts it in {@code k.got}; returns the bytes read.
+   */
+  private long readToward(CoreEntity c, Sock k, long messageBytes, long[] st) {
+    long n = Math.min(messageBytes - k.got, rrReadable(k.peer));
+    if (n <= 0) return 0;
+    rrRead(c, k.peer, n, st);
+    k.got += n;
+    return n;
+  }
+
   /** Bytes of a whole message thread can read from data socket {@code r} (kernel socket or ring). */
   private long rrReadable(Sock r) {
     return shm.has(r.flow.index()) ? shm.readable(r.flow.index()) : r.readable;
@@ -272,12 +284,8 @@ final class SocketDriver {
           rrReadDatagram(c, k.peer, st);
           seq = d[2];
         }
-      } else if (rrReadable(k.peer) > 0) {
-        long want = k.pending.firstEntry().getValue()[1] - k.got;
-        long n = Math.min(want, rrReadable(k.peer));
-        rrRead(c, k.peer, n, st);
-        k.got += n;
-        if (n < want) return st; // part of the response: read, and wait for the rest
+      } else if (readToward(c, k, k.pending.firstEntry().getValue()[1], st) > 0) {
+        if (k.got < k.pending.firstEntry().getValue()[1]) return st; // part of the response: wait for the rest
         k.got = 0;
         seq = k.pending.firstKey();
       }
@@ -373,13 +381,7 @@ final class SocketDriver {
       k.expect = r[0];
       k.respBytes = r[1];
     }
-    boolean read = false;
-    if (k.got < k.expect && rrReadable(k.peer) > 0) { // read what has arrived of the request
-      long n = Math.min(k.expect - k.got, rrReadable(k.peer));
-      rrRead(c, k.peer, n, st);
-      k.got += n;
-      read = true;
-    }
+    boolean read = readToward(c, k, k.expect, st) > 0; // what has arrived of the request
     if (k.got < k.expect || rrSpace(k) < k.respBytes) return read ? st : null;
     k.expect = 0;
     k.got = 0;

@@ -71,12 +71,10 @@ final class SteeringStats {
     hiWaitMax = Math.max(hiWaitMax, w);
   }
 
-  /** {@code bytes} of flow {@code flow}'s data, sent at {@code sentAt}, reached its socket at {@code at}. */
-  void toSocket(int flow, long bytes, long sentAt, long at) {
-    toSocket(flow, bytes, sentAt, at, null);
-  }
-
-  /** ... carrying the journey {@code j} of sampled packets whose data ends in these bytes (null: none). */
+  /**
+   * {@code bytes} of flow {@code flow}'s data, sent at {@code sentAt}, reached its socket at {@code at},
+   * carrying the journey {@code j} of sampled packets whose data ends in these bytes (null: none).
+   */
   void toSocket(int flow, long bytes, long sentAt, long at, org.cnemu.devices.Journey j) {
     int i = h.slot(flow);
     if (i < 0 || bytes <= 0) return;
