@@ -96,12 +96,23 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     return this;
   }
 
+  /**
+   * The run's model from the driver's experiment text: parsed here (a node trusts no parsed object from
+   * the wire) with this JVM's reference, then built for this run.
+   */
+  private static <S> void build(org.cnemu.emulator.model.ModelProvider<S> provider, Config experiment,
+      SimulationBuilder b) {
+    org.cnemu.emulator.model.Parsed<S> p = provider.parse(experiment, ConfigFactory.defaultReference());
+    if (!p.ok()) throw new IllegalArgumentException("refused the run: " + p.problems().get(0).message());
+    provider.build(p.spec(), b);
+  }
+
   private Behavior<Command> onSpawn(SpawnPartitions m) {
     try {
       Config experiment = ConfigFactory.parseString(m.experimentHocon()).resolve();
       SimulationBuilder b = new SimulationBuilder(m.seed(), m.runIndex(), m.partitionCount(),
           SimulationBuilder.Placement.valueOf(m.placement()));
-      new ModelRegistry().get(experiment.getString("model")).build(experiment, b);
+      build(new ModelRegistry().get(experiment.getString("model")), experiment, b);
       HostedRun run = new HostedRun();
       String endpoint = "";
       boolean pinThreads = false;

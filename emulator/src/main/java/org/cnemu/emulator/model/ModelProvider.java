@@ -9,7 +9,7 @@ import org.cnemu.emulator.SimulationBuilder;
  * {@link java.util.ServiceLoader} (META-INF/services/org.cnemu.emulator.model.ModelProvider), so the
  * runner never imports a model.
  */
-public interface ModelProvider {
+public interface ModelProvider<S> {
   /** The name used in experiment files. */
   String name();
 
@@ -17,12 +17,13 @@ public interface ModelProvider {
   String description();
 
   /**
-   * Checks what generic type checks against reference.conf cannot (ranges, cross-key rules,
-   * names of other things). {@code experiment} is the resolved {@code experiment} block.
+   * Parses the model's part of an experiment into its typed spec, checking what generic type checks
+   * against reference.conf cannot (ranges, cross-key rules, names of other things): the spec, or every
+   * problem ({@code file:line: key: message}). {@code experiment} is the resolved {@code experiment} block
+   * of one configuration (no sweep); {@code reference} the merged reference.conf, the only defaults the
+   * model reads (profiles, element templates). Called once per configuration, never per run.
    */
-  default List<ConfigProblem> validate(Config experiment) {
-    return List.of();
-  }
+  Parsed<S> parse(Config experiment, Config reference);
 
   /**
    * Classes of the model's messages that may cross partitions and of its entity reports: they are
@@ -60,6 +61,9 @@ public interface ModelProvider {
     return null;
   }
 
-  /** Adds the run's entities to {@code builder}. Must be deterministic: every JVM of a run calls it. */
-  BuiltModel build(Config experiment, SimulationBuilder builder);
+  /**
+   * Adds one run's entities to {@code builder} from a spec {@link #parse} gave (the builder's seed and
+   * run index give the run's random streams). Must be deterministic: every JVM of a run calls it.
+   */
+  BuiltModel build(S spec, SimulationBuilder builder);
 }

@@ -12,7 +12,7 @@ import org.cnemu.emulator.model.ConfigProblem;
 import org.cnemu.emulator.model.ModelProvider;
 
 /** `model = phold`: the engine's self-test workload as an experiment model. */
-public final class PholdModel implements ModelProvider {
+public final class PholdModel implements ModelProvider<PholdParams> {
   @Override
   public String name() {
     return "phold";
@@ -23,8 +23,15 @@ public final class PholdModel implements ModelProvider {
     return "PHOLD synthetic benchmark (engine self-test): LPs exchanging events with exponential delays";
   }
 
+  /** The {@code phold} block's parameters, after the range and work-limit checks. */
   @Override
-  public List<ConfigProblem> validate(Config experiment) {
+  public org.cnemu.emulator.model.Parsed<PholdParams> parse(Config experiment, Config reference) {
+    List<ConfigProblem> problems = problems(experiment);
+    if (!problems.isEmpty()) return org.cnemu.emulator.model.Parsed.failed(problems);
+    return org.cnemu.emulator.model.Parsed.of(PholdParams.from(experiment.getConfig("phold")));
+  }
+
+  private static List<ConfigProblem> problems(Config experiment) {
     List<ConfigProblem> problems = new ArrayList<>();
     Config c = experiment.getConfig("phold");
     check(problems, c, "lps", () -> c.getInt("lps") >= 1, "expected an integer >= 1");
@@ -69,8 +76,7 @@ public final class PholdModel implements ModelProvider {
   }
 
   @Override
-  public BuiltModel build(Config experiment, SimulationBuilder builder) {
-    PholdParams p = PholdParams.from(experiment.getConfig("phold"));
+  public BuiltModel build(PholdParams p, SimulationBuilder builder) {
     Phold.build(p, builder);
     return result -> {
       Map<String, Object> sections = new LinkedHashMap<>();

@@ -19,14 +19,14 @@ public final class WireClasses {
   /** The models' own serializers for some of {@link #modelClasses()} (by class). */
   public static java.util.Map<Class<?>, com.esotericsoftware.kryo.Serializer<?>> modelSerializers() {
     java.util.Map<Class<?>, com.esotericsoftware.kryo.Serializer<?>> out = new java.util.HashMap<>();
-    for (ModelProvider p : ServiceLoader.load(ModelProvider.class)) out.putAll(p.wireSerializers());
+    for (ModelProvider<?> p : ServiceLoader.load(ModelProvider.class)) out.putAll(p.wireSerializers());
     return out;
   }
 
   /** Model classes, sorted by name, without duplicates. */
   public static List<Class<?>> modelClasses() {
     List<Class<?>> out = new ArrayList<>();
-    for (ModelProvider p : ServiceLoader.load(ModelProvider.class)) {
+    for (ModelProvider<?> p : ServiceLoader.load(ModelProvider.class)) {
       for (Class<?> c : p.wireClasses()) if (!out.contains(c)) out.add(c);
     }
     out.sort(Comparator.comparing(Class::getName));

@@ -40,10 +40,13 @@ final class KernelChecks {
   private static final SteeringRegistry REGISTRY = new SteeringRegistry();
 
   private final Config e;
+  /** The merged reference.conf: profiles and the element templates of hosts and workloads. */
+  private final Config root;
   private final List<ConfigProblem> out;
 
-  private KernelChecks(Config e, List<ConfigProblem> out) {
+  private KernelChecks(Config e, Config root, List<ConfigProblem> out) {
     this.e = e;
+    this.root = root;
     this.out = out;
   }
 
@@ -51,8 +54,8 @@ final class KernelChecks {
    * Adds the problems of {@code e} (the experiment block) to {@code out}. Returns true when the file
    * implies more work than its limits allow: checks that walk every host or flow must then be skipped.
    */
-  static boolean check(Config e, List<ConfigProblem> out) {
-    KernelChecks k = new KernelChecks(e, out);
+  static boolean check(Config e, Config root, List<ConfigProblem> out) {
+    KernelChecks k = new KernelChecks(e, root, out);
     if (!k.withinLimits()) return true;
     k.guard(k::partitions);
     k.guard(k::workloads);
@@ -206,7 +209,6 @@ final class KernelChecks {
   // ---- workloads ------------------------------------------------------------------------------------
 
   private void workloads() {
-    Config root = ConfigFactory.defaultReference();
     Config hostDefaults = root.getConfig("cnemu.schema.experiment.topology.hosts").getConfig("\"*\"");
     long duration = Units.nanos(e, "duration");
     Map<String, Host> hosts = new TreeMap<>();
@@ -399,7 +401,6 @@ final class KernelChecks {
 
   /** Every link queue of the fabric in use holds two MTU-sized packets, or it drops every full-size one. */
   private void queues() {
-    Config root = ConfigFactory.defaultReference();
     Config p = e.getConfig("overrides").withFallback(root.getConfig("cnemu.profiles." + Spec.quote(e.getString("profile"))));
     long mtu = Units.bytes(p, "nic.mtu");
     List<String> links = leafSpine()
@@ -416,7 +417,6 @@ final class KernelChecks {
 
   /** Profile keys that bound each other, after the experiment's overrides. */
   private void profileBounds() {
-    Config root = ConfigFactory.defaultReference();
     Config p = e.getConfig("overrides").withFallback(root.getConfig("cnemu.profiles." + Spec.quote(e.getString("profile"))));
     if (p.getLong("nic.adaptive-rx.pkt-rate-low") >= p.getLong("nic.adaptive-rx.pkt-rate-high")) {
       addOverride("nic.adaptive-rx.pkt-rate-high", "must be above pkt-rate-low (" + p.getLong("nic.adaptive-rx.pkt-rate-low")
@@ -478,7 +478,6 @@ final class KernelChecks {
 
   /** The distinct core counts of the hosts (within the limits, so this walks at most limits.hosts). */
   private Set<Integer> distinctCpus() {
-    Config root = ConfigFactory.defaultReference();
     Config hostDefaults = root.getConfig("cnemu.schema.experiment.topology.hosts").getConfig("\"*\"");
     Set<Integer> counts = new java.util.TreeSet<>();
     Config p = e.getConfig("overrides").withFallback(root.getConfig("cnemu.profiles." + Spec.quote(e.getString("profile"))));

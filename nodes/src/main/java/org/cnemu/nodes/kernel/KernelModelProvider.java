@@ -2,7 +2,6 @@ package org.cnemu.nodes.kernel;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigOrigin;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,12 +18,13 @@ import org.cnemu.emulator.config.Units;
 import org.cnemu.emulator.model.BuiltModel;
 import org.cnemu.emulator.model.ConfigProblem;
 import org.cnemu.emulator.model.ModelProvider;
+import org.cnemu.emulator.model.Parsed;
 import org.cnemu.kernel.api.SteeringPolicy;
 import org.cnemu.kernel.api.SteeringPolicyProvider;
 import org.cnemu.kernel.api.SteeringRegistry;
 
 /** {@code experiment.model = kernel}: Linux hosts (native / Linux overlay / Docker overlay) around a switch. */
-public final class KernelModelProvider implements ModelProvider {
+public final class KernelModelProvider implements ModelProvider<KernelSpec> {
   @Override
   public String name() {
     return "kernel";
@@ -68,11 +68,19 @@ public final class KernelModelProvider implements ModelProvider {
     return KernelMetrics.of(results);
   }
 
+  /**
+   * The experiment's typed spec, or every problem of its kernel-model keys (ranges, names of profiles,
+   * policies, hosts and workload kinds, cross-key rules): a block without problems is read once here.
+   */
   @Override
-  public List<ConfigProblem> validate(Config e) {
+  public Parsed<KernelSpec> parse(Config e, Config reference) {
+    List<ConfigProblem> out = problems(e, reference);
+    return out.isEmpty() ? Parsed.of(new KernelSpec(e, reference)) : Parsed.failed(out);
+  }
+
+  private static List<ConfigProblem> problems(Config e, Config root) {
     List<ConfigProblem> out = new ArrayList<>();
-    if (KernelChecks.check(e, out)) return out; // over the limits: the checks below would walk every host
-    Config root = ConfigFactory.defaultReference();
+    if (KernelChecks.check(e, root, out)) return out; // over the limits: the checks below would walk every host
     String profile = e.hasPath("profile") ? e.getString("profile") : "";
     if (!root.hasPath("cnemu.profiles." + Spec.quote(profile))) {
       List<String> valid = new ArrayList<>(root.getConfig("cnemu.profiles").root().keySet());
@@ -92,7 +100,7 @@ public final class KernelModelProvider implements ModelProvider {
       out.add(problem(e, "steering", "unknown steering policy '" + e.getString("steering") + "'; valid policies: "
           + String.join(", ", reg.all().keySet())));
     }
-    TopologyChecks topo = new TopologyChecks(e, out);
+    TopologyChecks topo = new TopologyChecks(e, root, out);
     java.util.TreeSet<String> hosts = topo.check(profile, stack);
     int i = 0;
     for (Config w : e.getConfigList("workloads")) {
@@ -135,8 +143,14 @@ public final class KernelModelProvider implements ModelProvider {
       }
       i++;
     }
-    // Keys as the generic validator writes them (experiment.workloads[0].rate), so that a problem both
-    // report is printed once.
+    return keyed(out);
+  }
+
+  /**
+   * Keys as the generic validator writes them (experiment.workloads[0].rate), so that a problem both
+   * report is printed once.
+   */
+  private static List<ConfigProblem> keyed(List<ConfigProblem> out) {
     List<ConfigProblem> keyed = new ArrayList<>(out.size());
     for (ConfigProblem p : out) {
       String key = p.key() == null || p.key().isEmpty() || p.key().startsWith("experiment.") ? p.key() : "experiment." + p.key();
@@ -156,8 +170,8 @@ public final class KernelModelProvider implements ModelProvider {
 
   @Override
   @SuppressWarnings("unchecked")
-  public BuiltModel build(Config e, SimulationBuilder b) {
-    Spec spec = new Spec(e, b.streams());
+  public BuiltModel build(KernelSpec parsed, SimulationBuilder b) {
+    Spec spec = new Spec(parsed, b.streams());
     SteeringPolicyProvider pp = new SteeringRegistry().get(spec.steering);
     int nh = spec.hosts.size();
     // Placement groups. Leaf-spine: a rack (a leaf switch and its hosts) is one group, so only the

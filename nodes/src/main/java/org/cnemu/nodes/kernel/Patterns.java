@@ -1,6 +1,5 @@
 package org.cnemu.nodes.kernel;
 
-import com.typesafe.config.Config;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -58,19 +57,19 @@ final class Patterns {
     return i;
   }
 
-  /** The endpoint pairs of workload {@code c} (over the template's defaults) on the hosts {@code ids}. */
-  static List<Pair> pairs(Config c, List<String> ids, SplittableRandom r) {
-    String pattern = c.getString("pattern");
-    if (pattern.isEmpty()) return List.of(new Pair(c.getString("src"), c.getString("dst")));
+  /** The endpoint pairs of workload {@code c} on the hosts {@code ids}. */
+  static List<Pair> pairs(KernelSpec.Workload c, List<String> ids, SplittableRandom r) {
+    String pattern = c.pattern();
+    if (pattern.isEmpty()) return List.of(new Pair(c.src(), c.dst()));
     List<String> hosts = new ArrayList<>(ids);
     hosts.sort(NATURAL);
-    int n = c.getInt("pattern-hosts");
+    int n = c.patternHosts();
     if (n > 0 && n < hosts.size()) hosts = new ArrayList<>(hosts.subList(0, n));
     n = hosts.size();
-    String ct = c.getString("pattern-container");
+    String ct = c.patternContainer();
     String[] ep = new String[n];
     for (int i = 0; i < n; i++) ep[i] = ct.isEmpty() ? hosts.get(i) : hosts.get(i) + "/" + ct;
-    int count = c.getInt("pattern-count");
+    int count = c.patternCount();
     List<Pair> out = new ArrayList<>();
     switch (pattern) {
       case "ring" -> {
@@ -86,7 +85,7 @@ final class Patterns {
         }
       }
       case "incast" -> {
-        String dst = c.getString("dst");
+        String dst = c.dst();
         String dstHost = Spec.hostPart(dst);
         int[] others = new int[n];
         int m = 0;

@@ -11,7 +11,7 @@ import org.cnemu.devices.StackKind;
 import org.cnemu.emulator.RandomStreams;
 import org.cnemu.emulator.config.Units;
 
-/** The parsed {@code experiment} block of a kernel-model run (deterministic order everywhere). */
+/** One kernel-model run: its configuration's {@link KernelSpec} expanded into flows with the run's random streams (deterministic order everywhere). */
 final class Spec {
   /**
    * One host: its cores, containers, hardware profile (the experiment's unless the host names its own,
@@ -80,66 +80,38 @@ final class Spec {
   private int[] srcSlot;
   private int[] dstSlot;
 
-  /** The experiment of run 0 (validation and tests); a run reads it with its own streams ({@link #Spec(Config, RandomStreams)}). */
-  Spec(Config e) {
-    this(e, new RandomStreams(e.getLong("seed"), 0));
-  }
-
   /**
+   * One run of a configuration: its typed spec expanded with the run's random streams.
+   *
    * @param streamsOf the run's random streams (seed + run index): every stochastic element of the
    *     workloads draws from its flow's own stream, so runs differ, and the arms of an A/B or sweep
    *     point (same seed and run) see the same draws (common random numbers)
    */
-  Spec(Config e, RandomStreams streamsOf) {
-    durationNanos = Units.nanos(e, "duration");
-    warmupNanos = Units.nanos(e, "warmup");
-    Config overrides = e.hasPath("overrides") ? e.getConfig("overrides") : ConfigFactory.empty();
-    profile = Profile.load(ConfigFactory.defaultReference(), e.getString("profile"), overrides);
-    Config t = e.getConfig("topology");
-    stack = StackKind.parse(t.getString("stack"));
-    steering = e.getString("steering");
-    String ss = "steering-settings." + steering;
-    steeringSettings = e.hasPath(ss) ? e.getConfig(ss) : ConfigFactory.empty();
-    fabric = new FabricSpec(t);
-    Config hs = t.getConfig("hosts");
-    List<String> ids = hostIds(t, fabric);
-    Config l = t.getConfig("link");
-    long r = Units.bitsPerSec(l, "rate");
-    linkRateBps = r == 0 ? profile.nicRateBps : r;
-    linkDelayNanos = Math.max(1, Units.nanos(l, "delay"));
-    switchQueueBytes = Units.bytes(l, "queue");
-    long fabricRate = fabric.leafSpine() ? fabric.hostLink.rateBps() : r; // 0 = the host's NIC rate
-    java.util.Map<String, Profile> profiles = new java.util.HashMap<>();
-    profiles.put(e.getString("profile") + "|0|0|0", profile);
-    long[] rates = new long[ids.size()];
-    for (String id : ids) {
-      Config h = hs.hasPath(quote(id)) ? hs.getConfig(quote(id)).withFallback(defaultsOf(e)) : defaultsOf(e);
-      Profile hp = hostProfile(h, e.getString("profile"), overrides, profiles);
-      int cpus = h.getInt("cpus");
-      if (cpus <= 0) cpus = hp.cpus;
-      String st = h.getString("stack");
-      StackKind kind = st.isEmpty() ? stack : StackKind.parse(st);
-      long nicRate = Units.bitsPerSec(h, "nic.rate");
-      long rate = fabricRate == 0 ? hp.nicRateBps : nicRate > 0 ? Math.min(nicRate, fabricRate) : fabricRate;
-      rates[hosts.size()] = rate;
-      hostIndex.put(id, hosts.size());
+  Spec(KernelSpec k, RandomStreams streamsOf) {
+    durationNanos = k.durationNanos;
+    warmupNanos = k.warmupNanos;
+    profile = k.profile;
+    stack = k.stack;
+    steering = k.steering;
+    steeringSettings = k.steeringSettings;
+    fabric = k.fabric;
+    linkRateBps = k.linkRateBps;
+    linkDelayNanos = k.linkDelayNanos;
+    switchQueueBytes = k.switchQueueBytes;
+    for (HostSpec h : k.hosts) {
+      hostIndex.put(h.id(), hosts.size());
       // the NIC's Toeplitz key: drivers fill it with random bytes at load (netdev_rss_key_fill)
-      long rssKey = streamsOf.stream("host/" + id, "rss-key").nextLong();
-      hosts.add(new HostSpec(id, hosts.size(), cpus, h.getStringList("containers"), hp, kind, rate, rssKey));
+      long rssKey = streamsOf.stream("host/" + h.id(), "rss-key").nextLong();
+      hosts.add(new HostSpec(h.id(), h.index(), h.cpus(), h.containers(), h.profile(), h.stack(), h.linkRateBps(),
+          rssKey));
     }
-    fabric.build(ids, rates);
-    seriesNanos = Math.max(1, Units.nanos(e, "throughput-interval"));
-    journeyEvery = e.hasPath("journeys.sample-every") ? e.getInt("journeys.sample-every") : 0;
-    journeyFirst = e.hasPath("journeys.first") ? e.getInt("journeys.first") : 0;
+    seriesNanos = k.seriesNanos;
+    journeyEvery = k.journeyEvery;
+    journeyFirst = k.journeyFirst;
     journeySeed = org.cnemu.emulator.StableIds.combine(org.cnemu.emulator.StableIds.mix(streamsOf.seed()),
         streamsOf.runIndex());
     this.streams = streamsOf;
-    int w = 0;
-    for (Config wc : e.getConfigList("workloads")) {
-      Config c = wc.withFallback(ConfigFactory.defaultReference().getConfig("cnemu.schema.experiment.workloads"));
-      w++;
-      addWorkload(c, c.getString("id").isEmpty() ? "w" + w : c.getString("id"), ids);
-    }
+    for (KernelSpec.Workload w : k.workloads) addWorkload(w, k.hostIds);
     indexFlowsByHost();
   }
 
@@ -147,27 +119,19 @@ final class Spec {
   final RandomStreams streams;
 
   /** Adds the flows of workload {@code c}: each endpoint pair of its pattern, times its streams. */
-  private void addWorkload(Config c, String base, List<String> ids) {
-    int streamCount = c.getInt("streams");
-    boolean udp = c.getString("protocol").toLowerCase(Locale.ROOT).equals("udp");
-    String prioName = c.getString("priority");
+  private void addWorkload(KernelSpec.Workload c, List<String> ids) {
+    String base = c.base();
+    int streamCount = c.streams();
+    boolean udp = c.udp();
+    String prioName = c.prioName();
     int prio = prioName.equals("high") ? 1 : 0;
-    String kind = c.getString("kind");
-    String cc = c.getString("congestion-control").toLowerCase(Locale.ROOT);
-    boolean pingPong = kind.equals("ping-pong");
-    Load load = Load.of(c, pingPong ? "message-size" : "value-size");
-    Rr rr = null;
-    if (kind.equals("request-response") || pingPong) {
-      long hdr = 24;
-      long key = Units.bytes(c, "key-size");
-      long val = load.size().largest();
-      long think = Units.nanos(c, "think-time");
-      rr = pingPong ? new Rr(val, val, 0, 0, 1.0, think, 0) : new Rr(hdr + key, hdr + val, hdr + key + val, hdr,
-          c.getDouble("get-ratio"), think, 0);
-    }
-    long jitter = Units.nanos(c, "start-jitter");
+    String kind = c.kind();
+    String cc = c.congestionControl();
+    Load load = c.load();
+    Rr rr = c.rr();
+    long jitter = c.startJitterNanos();
     List<Patterns.Pair> pairs = Patterns.pairs(c, ids, streams.stream("workload/" + base, "pattern"));
-    boolean patterned = !c.getString("pattern").isEmpty();
+    boolean patterned = !c.pattern().isEmpty();
     java.util.Map<String, Integer> servers = new java.util.HashMap<>(); // fan-in: dst endpoint -> server flow
     for (int pi = 0; pi < pairs.size(); pi++) {
       Patterns.Pair pr = pairs.get(pi);
@@ -177,24 +141,24 @@ final class Spec {
       for (int s = 0; s < streamCount; s++) {
         String id = streamCount == 1 ? pairId : pairId + "-s" + (s + 1);
         // the flow's (connection's) start: start + U[0, start-jitter], from the flow's own stream of this run
-        long start = Units.nanos(c, "start")
+        long start = c.startNanos()
             + (jitter > 0 ? streams.stream("flow/" + id, "start").nextLong(jitter + 1) : 0);
         // the ephemeral source port the kernel picks for this run's connection: the 5-tuple's hash
         int portHash = streams.stream("flow/" + id, "source-port").nextInt();
         int fi = flows.size();
         int server = load.fanIn() ? servers.computeIfAbsent(pr.dst(), d -> fi) : fi;
         if (rr == null) {
-          flows.add(new FlowSpec(fi, id, udp, kind, src, dst, pr.src(), pr.dst(), Units.bytes(c, "message-size"),
-              Units.bitsPerSec(c, "rate"), prio, prioName, c.getInt("src-cpu"), c.getInt("dst-cpu"), start, null, -1,
+          flows.add(new FlowSpec(fi, id, udp, kind, src, dst, pr.src(), pr.dst(), c.messageBytes(),
+              c.rateBps(), prio, prioName, c.srcCpu(), c.dstCpu(), start, null, -1,
               cc, portHash, load, server));
         } else { // one connection = the request flow + its response flow
           Rr cr = new Rr(rr.getReq(), rr.getResp(), rr.setReq(), rr.setResp(), rr.getRatio(), rr.thinkNanos(),
               streams.stream("flow/" + id, "request-mix").nextLong());
           flows.add(new FlowSpec(fi, id, udp, kind, src, dst, pr.src(), pr.dst(), Math.max(cr.getReq(), cr.setReq()),
-              0, prio, prioName, c.getInt("src-cpu"), c.getInt("dst-cpu"), start, cr, fi + 1, cc, portHash, load,
+              0, prio, prioName, c.srcCpu(), c.dstCpu(), start, cr, fi + 1, cc, portHash, load,
               server));
           flows.add(new FlowSpec(fi + 1, id + ".resp", udp, kind, dst, src, pr.dst(), pr.src(),
-              Math.max(cr.getResp(), cr.setResp()), 0, prio, prioName, c.getInt("dst-cpu"), c.getInt("src-cpu"), start,
+              Math.max(cr.getResp(), cr.setResp()), 0, prio, prioName, c.dstCpu(), c.srcCpu(), start,
               cr, fi, cc, org.cnemu.devices.Hashing.mix32(portHash), load, server + 1));
         }
       }
@@ -249,7 +213,8 @@ final class Spec {
    * host's nic overrides ({@code queues}, {@code rate}, {@code ring-size}; 0 = the profile's). One
    * instance per distinct setting.
    */
-  static Profile hostProfile(Config h, String experimentProfile, Config overrides, java.util.Map<String, Profile> cache) {
+  static Profile hostProfile(Config h, String experimentProfile, Config overrides, java.util.Map<String, Profile> cache,
+      Config reference) {
     String name = h.getString("profile").isEmpty() ? experimentProfile : h.getString("profile");
     Config n = h.getConfig("nic");
     int queues = n.getInt("queues");
@@ -262,14 +227,10 @@ final class Spec {
       if (queues > 0) ov = ov.withValue("nic.queues", com.typesafe.config.ConfigValueFactory.fromAnyRef(queues));
       if (rate > 0) ov = ov.withValue("nic.rate", com.typesafe.config.ConfigValueFactory.fromAnyRef(rate + "bps"));
       if (ring > 0) ov = ov.withValue("nic.ring", com.typesafe.config.ConfigValueFactory.fromAnyRef(ring));
-      p = Profile.load(ConfigFactory.defaultReference(), name, ov);
+      p = Profile.load(reference, name, ov);
       cache.put(key, p);
     }
     return p;
-  }
-
-  private static Config defaultsOf(Config e) {
-    return ConfigFactory.defaultReference().getConfig("cnemu.schema.experiment.topology.hosts").getConfig("\"*\"");
   }
 
   static String quote(String id) {

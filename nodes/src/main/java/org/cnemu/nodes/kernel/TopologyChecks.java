@@ -2,7 +2,6 @@ package org.cnemu.nodes.kernel;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigOrigin;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,18 +19,20 @@ import org.cnemu.emulator.model.ConfigProblem;
  */
 final class TopologyChecks {
   private final Config e;
+  /** The merged reference.conf: profiles and the element templates of hosts and workloads. */
+  private final Config root;
   private final List<ConfigProblem> out;
   /** Host id -> its stack (null: unknown stack, already reported). */
   final TreeMap<String, StackKind> hostStacks = new TreeMap<>();
 
-  TopologyChecks(Config e, List<ConfigProblem> out) {
+  TopologyChecks(Config e, Config root, List<ConfigProblem> out) {
     this.e = e;
+    this.root = root;
     this.out = out;
   }
 
   /** Checks the topology; returns the host ids (for the workload endpoint checks). */
   TreeSet<String> check(String profile, StackKind defaultStack) {
-    Config root = ConfigFactory.defaultReference();
     String fabric = e.getString("topology.fabric");
     boolean leafSpine = fabric.equals(FabricSpec.LEAF_SPINE);
     if (!leafSpine && !fabric.equals(FabricSpec.STAR)) {

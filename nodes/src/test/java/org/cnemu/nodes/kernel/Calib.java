@@ -86,7 +86,7 @@ final class Calib {
 
   static Run run(Config e, int partitions, int threads) {
     SimulationBuilder b = new SimulationBuilder(e.getLong("seed"), 0, partitions, SimulationBuilder.Placement.BLOCK);
-    BuiltModel m = new KernelModelProvider().build(e, b);
+    BuiltModel m = KernelModels.build(e, b);
     SimulationResult r = Simulation.run(b, Units.nanos(e, "duration"), threads);
     return new Run(m.results(r), r);
   }

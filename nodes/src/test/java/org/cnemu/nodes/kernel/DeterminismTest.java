@@ -51,7 +51,7 @@ class DeterminismTest {
   /** Run {@code run} of {@code e} as the runner does it: seed + run, run index {@code run}. */
   private static String run(Config e, int run) {
     SimulationBuilder b = new SimulationBuilder(e.getLong("seed") + run, run, 1, SimulationBuilder.Placement.BLOCK);
-    BuiltModel m = new KernelModelProvider().build(e, b);
+    BuiltModel m = KernelModels.build(e, b);
     SimulationResult r = Simulation.run(b, 20_000_000, 1);
     return m.results(r).toString();
   }

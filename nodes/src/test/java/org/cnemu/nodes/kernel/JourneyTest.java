@@ -89,7 +89,7 @@ class JourneyTest {
             + " topology { stack = native, host-count = 2, link { delay = 1us } }, workloads = ["
             + " { id = u, protocol = udp, src = \"h1/c1\", dst = \"h2/c1\", message-size = 64B, rate = 512kbps } ] }")
         .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("experiment");
-    org.cnemu.devices.Profile p = new Spec(e).profile;
+    org.cnemu.devices.Profile p = KernelModels.spec(e).profile;
     Map<String, Object> j = journeys(Calib.run(e, 1, 1).results());
     assertExact("idle udp", j);
     Map<String, Object> f = list(j.get("flows")).get(0);

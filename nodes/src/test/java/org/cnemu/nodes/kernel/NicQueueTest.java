@@ -80,7 +80,7 @@ class NicQueueTest {
   }
 
   static HostKernel receiver() {
-    Spec spec = new Spec(ConfigFactory.parseString(
+    Spec spec = KernelModels.spec(ConfigFactory.parseString(
         "experiment { name = irq, seed = 1, duration = 1ms, warmup = 0ms, model = kernel, profile = hotcloud19,"
             + " steering = vanilla, overrides { nic { rx-usecs = 16us, rx-frames = 44, queues = 1,"
             + " adaptive-rx.enabled = false } }, topology { stack = native, host-count = 2 },"

@@ -73,11 +73,11 @@ class ScaleTest {
 
   /** Builds {@code e} ({@code hosts} hosts) after warming up on {@code small}; prints and returns its heap per host. */
   static Measured buildAndMeasure(Config small, Config e, int hosts, String what) {
-    new KernelModelProvider().build(small, new SimulationBuilder(1, 0, 1, SimulationBuilder.Placement.BLOCK));
+    KernelModels.build(small, new SimulationBuilder(1, 0, 1, SimulationBuilder.Placement.BLOCK));
     long before = usedAfterGc();
     long t0 = System.nanoTime();
     SimulationBuilder b = new SimulationBuilder(1, 0, 1, SimulationBuilder.Placement.BLOCK);
-    new KernelModelProvider().build(e, b);
+    KernelModels.build(e, b);
     double buildSeconds = (System.nanoTime() - t0) / 1e9;
     b.add("zz-scale-probe", "zz-scale-probe", Probe::new);
     SimulationResult r = Simulation.run(b, 1_000, 1);

@@ -13,7 +13,7 @@ class ValidateTest {
   private static List<ConfigProblem> validate(String body) {
     Config e = ConfigFactory.parseString("experiment { " + body + " }").withFallback(ConfigFactory.defaultReference())
         .resolve().getConfig("experiment");
-    return new KernelModelProvider().validate(e);
+    return KernelModels.problems(e);
   }
 
   private static String all(List<ConfigProblem> ps) {
@@ -23,7 +23,7 @@ class ValidateTest {
   @Test
   void calibrationFilesAreValid() {
     Config e = Calib.load("tcp-1flow-docker-overlay").getConfig("experiment");
-    assertTrue(new KernelModelProvider().validate(e).isEmpty());
+    assertTrue(KernelModels.problems(e).isEmpty());
   }
 
   @Test

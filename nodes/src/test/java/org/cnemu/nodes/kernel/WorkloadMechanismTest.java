@@ -36,7 +36,7 @@ class WorkloadMechanismTest {
   /** Run {@code run} (seed + run index) of {@code e}. */
   private static Calib.Run run(Config e, int run) {
     SimulationBuilder b = new SimulationBuilder(e.getLong("seed"), run, 1, SimulationBuilder.Placement.BLOCK);
-    BuiltModel m = new KernelModelProvider().build(e, b);
+    BuiltModel m = KernelModels.build(e, b);
     SimulationResult r = Simulation.run(b, Units.nanos(e, "duration"), 1);
     return new Calib.Run(m.results(r), r);
   }
@@ -103,8 +103,8 @@ class WorkloadMechanismTest {
     assertEquals(a.get("packets_sent"), b.get("packets_sent"), "arms of one point: same arrivals");
     assertNotEquals(a.get("packets_sent"), other.get("packets_sent"), "another run: other arrivals");
     // and the streams a run's flows draw from do not name the policy: Spec of both arms draws alike
-    Spec sa = new Spec(vanilla, new RandomStreams(42, 3));
-    Spec sb = new Spec(rps, new RandomStreams(42, 3));
+    Spec sa = KernelModels.spec(vanilla, new RandomStreams(42, 3));
+    Spec sb = KernelModels.spec(rps, new RandomStreams(42, 3));
     assertEquals(sa.flows.get(0).startNanos(), sb.flows.get(0).startNanos());
     assertEquals(sa.flows.get(0).portHash(), sb.flows.get(0).portHash());
     assertEquals(sa.hosts.get(1).rssKey(), sb.hosts.get(1).rssKey());
@@ -125,8 +125,8 @@ class WorkloadMechanismTest {
       irqCores.add(s.toString());
     }
     assertTrue(irqCores.stream().distinct().count() > 1, "the receiver's busy cores per run: " + irqCores);
-    Spec s0 = new Spec(e, new RandomStreams(42, 0));
-    Spec s1 = new Spec(e, new RandomStreams(42, 1));
+    Spec s0 = KernelModels.spec(e, new RandomStreams(42, 0));
+    Spec s1 = KernelModels.spec(e, new RandomStreams(42, 1));
     assertNotEquals(s0.hosts.get(1).rssKey(), s1.hosts.get(1).rssKey());
     // the 5-tuple hash the sender stamps (RPS, the VXLAN source port and ECMP use it) follows the drawn port
     assertNotEquals(HostKernel.flowHash(s0.flows.get(0), 0), HostKernel.flowHash(s1.flows.get(0), 0));
@@ -231,7 +231,7 @@ class WorkloadMechanismTest {
   // ---- traffic patterns ---------------------------------------------------------------------------
 
   private static Spec pattern(int hosts, String pattern) {
-    return new Spec(experiment("duration = 1ms, topology { stack = native, host-count = " + hosts + " }, "
+    return KernelModels.spec(experiment("duration = 1ms, topology { stack = native, host-count = " + hosts + " }, "
         + "workloads = [{ id = f, protocol = udp, dst = h3, " + pattern + " }]"), new RandomStreams(42, 0));
   }
 
@@ -255,7 +255,7 @@ class WorkloadMechanismTest {
       in[f.dstHost()]++;
     }
     for (int h = 0; h < 50; h++) assertTrue(out[h] == 1 && in[h] == 1, "a permutation: host " + h);
-    Spec perm1 = new Spec(experiment("duration = 1ms, topology { stack = native, host-count = 50 }, "
+    Spec perm1 = KernelModels.spec(experiment("duration = 1ms, topology { stack = native, host-count = 50 }, "
         + "workloads = [{ id = f, protocol = udp, pattern = permutation }]"), new RandomStreams(42, 1));
     assertNotEquals(perm.flows.stream().map(Spec.FlowSpec::dst).toList(), perm1.flows.stream().map(Spec.FlowSpec::dst).toList(),
         "each run draws its own assignment");
@@ -275,7 +275,7 @@ class WorkloadMechanismTest {
   void aTenThousandHostRingIsWritableAndAllToAllIsRefusedBeforeExpansion() {
     Spec ring = pattern(10_000, "pattern = ring");
     assertEquals(10_000, ring.flows.size());
-    List<ConfigProblem> ps = new KernelModelProvider().validate(experiment("duration = 1ms, "
+    List<ConfigProblem> ps = KernelModels.problems(experiment("duration = 1ms, "
         + "topology { stack = native, host-count = 10000 }, workloads = [{ protocol = udp, pattern = all-to-all }]"));
     assertTrue(ps.stream().anyMatch(p -> p.key().equals("experiment.workloads") && p.message().startsWith("99990000 flows")),
         ps.toString());

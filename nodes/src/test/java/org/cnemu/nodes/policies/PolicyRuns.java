@@ -14,6 +14,7 @@ import org.cnemu.emulator.SimulationResult;
 import org.cnemu.emulator.config.Units;
 import org.cnemu.emulator.model.BuiltModel;
 import org.cnemu.nodes.kernel.KernelModelProvider;
+import org.cnemu.nodes.kernel.KernelModels;
 
 /** Runs the experiment files of experiments/policies/ (all arms of their A/B) with the kernel model. */
 final class PolicyRuns {
@@ -35,7 +36,7 @@ final class PolicyRuns {
 
   static Map<String, Object> run(Config e, int partitions) {
     SimulationBuilder b = new SimulationBuilder(e.getLong("seed"), 0, partitions, SimulationBuilder.Placement.BLOCK);
-    BuiltModel m = new KernelModelProvider().build(e, b);
+    BuiltModel m = KernelModels.build(e, b);
     SimulationResult r = Simulation.run(b, Units.nanos(e, "duration"), 1);
     return m.results(r);
   }

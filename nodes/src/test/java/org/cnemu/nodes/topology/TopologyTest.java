@@ -18,6 +18,7 @@ import org.cnemu.emulator.config.Units;
 import org.cnemu.emulator.model.BuiltModel;
 import org.cnemu.emulator.model.ConfigProblem;
 import org.cnemu.nodes.kernel.KernelModelProvider;
+import org.cnemu.nodes.kernel.KernelModels;
 import org.junit.jupiter.api.Test;
 
 /** Per-host settings, the leaf-spine fabric (routing, ECMP, drops, conservation, partitions) and topology validation. */
@@ -34,7 +35,7 @@ class TopologyTest {
 
   static Map<String, Object> run(Config e, int partitions) {
     SimulationBuilder b = new SimulationBuilder(e.getLong("seed"), 0, partitions, SimulationBuilder.Placement.BLOCK);
-    BuiltModel m = new KernelModelProvider().build(e, b);
+    BuiltModel m = KernelModels.build(e, b);
     SimulationResult r = Simulation.run(b, Units.nanos(e, "duration"), Math.min(partitions, 2));
     return m.results(r);
   }
@@ -82,7 +83,7 @@ class TopologyTest {
   void perHostOverridesTakeEffect() {
     Config e = file("mixed-hosts").withValue("duration", ConfigValueFactory.fromAnyRef("4ms"))
         .withValue("warmup", ConfigValueFactory.fromAnyRef("1ms"));
-    assertTrue(new KernelModelProvider().validate(e).isEmpty(), () -> new KernelModelProvider().validate(e).toString());
+    assertTrue(KernelModels.problems(e).isEmpty(), () -> KernelModels.problems(e).toString());
     Map<String, Object> r = run(e, 1);
     Map<String, Long> cores = list(r, "cores").stream()
         .collect(Collectors.groupingBy(c -> (String) c.get("host"), Collectors.counting()));
@@ -201,7 +202,7 @@ class TopologyTest {
         "}");
     Config e = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setOriginDescription("bad.conf"))
         .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("experiment");
-    List<ConfigProblem> ps = new KernelModelProvider().validate(e);
+    List<ConfigProblem> ps = KernelModels.problems(e);
     String all = ps.stream().map(ConfigProblem::format).collect(Collectors.joining("\n"));
     assertLine(ps, "topology.leaf-spine.spines", 6, "at least 1, got 0");
     assertLine(ps, "topology.leaf-spine.uplink.rate", 7, "a positive rate");
@@ -222,7 +223,7 @@ class TopologyTest {
   @Test
   void examplesAreValid() {
     for (String n : List.of("leaf-spine", "mixed-hosts")) {
-      List<ConfigProblem> ps = new KernelModelProvider().validate(file(n));
+      List<ConfigProblem> ps = KernelModels.problems(file(n));
       assertTrue(ps.isEmpty(), () -> n + ": " + ps);
     }
   }

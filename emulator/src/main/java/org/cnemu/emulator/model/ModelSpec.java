@@ -1,0 +1,16 @@
+package org.cnemu.emulator.model;
+
+/**
+ * A model and its typed spec of one experiment (one point of a sweep): parsed once, shared by every run
+ * of the point. Immutable; {@link #build} adds one run's entities.
+ */
+public record ModelSpec<S>(ModelProvider<S> provider, S spec) {
+  public String name() {
+    return provider.name();
+  }
+
+  /** Adds the run's entities to {@code builder} (its seed and run index give the run's random streams). */
+  public BuiltModel build(org.cnemu.emulator.SimulationBuilder builder) {
+    return provider.build(spec, builder);
+  }
+}
