@@ -48,14 +48,20 @@ class SweepTest {
   void pointsAreTheCartesianProductInFileOrder() throws IOException {
     LoadedExperiment e = new ExperimentLoader().load(TestFiles.write(dir, "s.conf", PHOLD_SWEEP));
     assertTrue(e.ok(), () -> e.problems().toString());
-    Sweep s = Sweep.of(e.experiment());
+    Sweep s = Sweep.of(e.spec().experiment());
     assertEquals(List.of("phold.remote", "phold.lps"), s.keys().stream().map(Sweep.Key::name).toList());
     List<String> labels = new ArrayList<>();
     for (Sweep.Point p : s.points()) labels.add(p.labels(s.keys()).toString());
     assertEquals(List.of("{phold.remote=0.1, phold.lps=8}", "{phold.remote=0.1, phold.lps=16}",
         "{phold.remote=0.9, phold.lps=8}", "{phold.remote=0.9, phold.lps=16}"), labels);
-    assertEquals(16, s.apply(e.experiment(), s.points().get(1)).getInt("phold.lps"));
-    assertFalse(s.apply(e.experiment(), s.points().get(1)).hasPath("sweep"));
+    assertEquals(16, s.apply(e.spec().experiment(), s.points().get(1)).getInt("phold.lps"));
+    assertFalse(s.apply(e.spec().experiment(), s.points().get(1)).hasPath("sweep"));
+    // each point parsed once into its typed spec: the model's (PHOLD's parameters) and the settings
+    List<org.cnemu.experiments.config.ExperimentSpec.Point> points = e.spec().points();
+    assertEquals(4, points.size());
+    assertEquals(16, ((org.cnemu.emulator.phold.PholdParams) points.get(1).model().spec()).lps());
+    assertEquals(0.9, ((org.cnemu.emulator.phold.PholdParams) points.get(2).model().spec()).remote());
+    assertEquals("phold", points.get(3).settings().model());
   }
 
   @Test
@@ -170,10 +176,10 @@ class SweepTest {
         "}", "");
     LoadedExperiment e = new ExperimentLoader().load(TestFiles.write(dir, "k.conf", base.formatted("2Gbps")));
     assertTrue(e.ok(), () -> e.problems().toString());
-    Sweep s = Sweep.of(e.experiment());
+    Sweep s = Sweep.of(e.spec().experiment());
     assertEquals(4, s.size());
-    assertEquals("2Gbps", s.apply(e.experiment(), s.points().get(3)).getConfigList("workloads").get(0).getString("rate"));
-    assertEquals("docker-overlay", s.apply(e.experiment(), s.points().get(3)).getString("topology.stack"));
+    assertEquals("2Gbps", s.apply(e.spec().experiment(), s.points().get(3)).getConfigList("workloads").get(0).getString("rate"));
+    assertEquals("docker-overlay", s.apply(e.spec().experiment(), s.points().get(3)).getString("topology.stack"));
 
     List<ConfigProblem> bad = problems(base.formatted("2 Gbpx"));
     assertFalse(bad.isEmpty());

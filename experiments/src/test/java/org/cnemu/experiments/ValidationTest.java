@@ -33,7 +33,7 @@ class ValidationTest {
   void validFileHasNoProblems() throws IOException {
     LoadedExperiment e = loader.load(TestFiles.quickstart());
     assertTrue(e.ok(), () -> e.problems().toString());
-    assertEquals("quickstart", e.experiment().getString("name"));
+    assertEquals("quickstart", e.spec().experiment().getString("name"));
   }
 
   @Test
@@ -174,7 +174,7 @@ class ValidationTest {
     TestFiles.write(dir, "main.conf", "include \"base.conf\"\nexperiment.name = inc\n");
     LoadedExperiment e = loader.load(dir.resolve("main.conf"));
     assertTrue(e.ok(), e.problems()::toString);
-    assertEquals(7, e.experiment().getInt("phold.lps"));
+    assertEquals(7, e.spec().experiment().getInt("phold.lps"));
   }
 
   // --- element templates under cnemu.schema, with a test reference fragment ---
@@ -233,6 +233,6 @@ class ValidationTest {
         new ModelRegistry());
     LoadedExperiment e = withSchema.load(TestFiles.write(dir, "t.conf", "experiment.workloads = [{ name = a }]\n"));
     assertTrue(e.ok(), e.problems()::toString);
-    assertEquals(List.of("name"), List.copyOf(e.experiment().getConfigList("workloads").get(0).root().keySet()));
+    assertEquals(List.of("name"), List.copyOf(e.spec().experiment().getConfigList("workloads").get(0).root().keySet()));
   }
 }

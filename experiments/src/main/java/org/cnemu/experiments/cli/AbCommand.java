@@ -6,7 +6,6 @@ import org.cnemu.experiments.Cli;
 import org.cnemu.experiments.ExitCodes;
 import org.cnemu.experiments.Invocation;
 import org.cnemu.experiments.config.LoadedExperiment;
-import org.cnemu.experiments.config.Sweep;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,7 +35,7 @@ public final class AbCommand implements Callable<Integer> {
     Invocation invocation = Cli.invocation(spec);
     LoadedExperiment experiment = PlanCommand.load(spec.commandLine(), file, options, invocation);
     if (experiment == null) return ExitCodes.BAD_INPUT;
-    if (Sweep.of(experiment.experiment()).compared() == null) {
+    if (experiment.spec().compared() == null) {
       spec.commandLine().getErr().println(experiment.file() + ": experiment.compare: missing: expected the arms to "
           + "compare, e.g. compare { steering = [vanilla, falcon] }");
       return ExitCodes.BAD_INPUT;

@@ -19,13 +19,11 @@ import org.cnemu.emulator.Simulation;
 import org.cnemu.emulator.SimulationBuilder;
 import org.cnemu.emulator.SimulationResult;
 import org.cnemu.emulator.model.BuiltModel;
-import org.cnemu.emulator.model.ConfigProblem;
-import org.cnemu.emulator.model.ModelProvider;
-import org.cnemu.emulator.model.ModelRegistry;
 import org.cnemu.experiments.ExitCodes;
 import org.cnemu.experiments.config.EngineSettings;
 import org.cnemu.experiments.config.ExperimentLoader;
-import org.cnemu.experiments.config.ExperimentValidator;
+import org.cnemu.experiments.config.ExperimentSpec;
+import org.cnemu.experiments.config.LoadedExperiment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -133,8 +131,6 @@ public final class BenchScaleCommand implements Callable<Integer> {
     if (threads < 0) throw new ParameterException(spec.commandLine(), "--threads must be >= 0");
     PrintWriter out = spec.commandLine().getOut();
     ExperimentLoader loader = new ExperimentLoader();
-    ModelRegistry models = new ModelRegistry();
-    ExperimentValidator validator = new ExperimentValidator(loader.reference(), models);
     int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     out.printf(Locale.ROOT, "scale: ring of 10 Gbps UDP flows (1472 B), native, hotcloud19, %d partition(s), ~%,d delivered"
         + " packets per run; %d processors, load average %.1f at start%n", partitions, packets,
@@ -143,14 +139,14 @@ public final class BenchScaleCommand implements Callable<Integer> {
 
     // JIT warm-up on the smallest size, a tenth of the traffic; not reported
     int smallest = hosts.stream().min(Integer::compare).orElseThrow();
-    Point warm = runOnce(loader, validator, models, smallest, Math.max(1, packets / 10), 0, t);
+    Point warm = runOnce(loader, smallest, Math.max(1, packets / 10), 0, t);
     if (warm == null) return ExitCodes.FAILURE;
 
     List<List<Point>> byHost = new ArrayList<>();
     for (int i = 0; i < hosts.size(); i++) byHost.add(new ArrayList<>());
     for (int r = 0; r < repeat; r++) {
       for (int i = 0; i < hosts.size(); i++) {
-        Point p = runOnce(loader, validator, models, hosts.get(i), packets, durationMicros * 1000, t);
+        Point p = runOnce(loader, hosts.get(i), packets, durationMicros * 1000, t);
         if (p == null) return ExitCodes.FAILURE;
         byHost.get(i).add(p);
         out.printf(Locale.ROOT, "  round %d, N = %d: %,d events, %,d delivered in %.2f s wall, %.2f s CPU: %.0f ns/event (CPU %.0f);"
@@ -189,24 +185,23 @@ public final class BenchScaleCommand implements Callable<Integer> {
   }
 
   /** Builds and runs one size; null (after printing why) if the generated experiment or the run failed. */
-  private Point runOnce(ExperimentLoader loader, ExperimentValidator validator, ModelRegistry models, int n,
+  private Point runOnce(ExperimentLoader loader, int n,
       long packetsWanted, long fixedDurationNanos, int threadCount) {
     long duration = fixedDurationNanos > 0 ? fixedDurationNanos : durationNanos(n, packetsWanted);
     Config resolved = experiment(n, duration, partitions).withFallback(loader.reference()).resolve();
-    List<ConfigProblem> problems = validator.validate(resolved, "bench scale (N = " + n + ")");
-    if (!problems.isEmpty()) {
-      Output.problems(spec.commandLine().getErr(), problems);
+    LoadedExperiment loaded = loader.load(resolved, "bench scale (N = " + n + ")");
+    if (!loaded.ok()) {
+      Output.problems(spec.commandLine().getErr(), loaded.problems());
       return null;
     }
-    Config experiment = resolved.getConfig("experiment");
-    EngineSettings s = EngineSettings.from(experiment);
+    ExperimentSpec.Point point = loaded.spec().points().get(0);
+    EngineSettings s = point.settings();
     System.gc(); // the previous size's model is garbage: start each size's peak from its own heap
     List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
         .filter(m -> m.getType() == MemoryType.HEAP).toList();
     heap.forEach(MemoryPoolMXBean::resetPeakUsage);
-    ModelProvider provider = models.get(s.model());
     SimulationBuilder builder = new SimulationBuilder(s.seed(), 0, s.partitions(), s.placement());
-    BuiltModel model = provider.build(experiment, builder);
+    BuiltModel model = point.model().build(builder);
     ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
     long c0 = cpu.getCurrentThreadCpuTime();
     long t0 = System.nanoTime(); // wall clock: this measures the emulator, not model time

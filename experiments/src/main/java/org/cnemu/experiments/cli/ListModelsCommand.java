@@ -25,7 +25,7 @@ public final class ListModelsCommand implements Callable<Integer> {
       return ExitCodes.FAILURE;
     }
     int width = registry.all().keySet().stream().mapToInt(String::length).max().orElse(0);
-    for (ModelProvider p : registry.all().values()) {
+    for (ModelProvider<?> p : registry.all().values()) {
       out.printf("%-" + width + "s  %s%n", p.name(), p.description());
     }
     out.flush();

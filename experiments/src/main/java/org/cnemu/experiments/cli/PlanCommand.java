@@ -52,7 +52,7 @@ final class PlanCommand {
   /** The results folder as the user names it: --out, else experiment.output.dir, else results/NAME. */
   static Path outputDir(LoadedExperiment e, ExperimentOptions o) {
     if (o.out != null) return o.out;
-    EngineSettings s = EngineSettings.from(org.cnemu.experiments.config.Sweep.base(e.experiment()));
+    EngineSettings s = e.spec().settings();
     if (!s.outputDir().isBlank()) return Paths.get(s.outputDir());
     return Paths.get("results", s.name());
   }
@@ -186,7 +186,7 @@ final class PlanCommand {
 
   private static String header(Plan.Group g, LoadedExperiment e, PlanRunner.Options o, Plan plan) {
     EngineSettings s = g.settings();
-    String duration = e.experiment().getString("duration");
+    String duration = e.spec().experiment().getString("duration");
     PlanRunner.ClusterTarget c = o.cluster();
     String jobs = c != null && c.mode() == PlanRunner.ClusterMode.JOBS
         ? ", jobs farmed to the cluster at " + c.seed().host() + ":" + c.seed().port()

@@ -40,14 +40,14 @@ public final class ValidateCommand implements Callable<Integer> {
     for (Path f : files) {
       LoadedExperiment e = loader.load(f, overrides.config(), cwd);
       if (e.ok()) {
-        EngineSettings s = EngineSettings.from(org.cnemu.experiments.config.Sweep.base(e.experiment()));
+        EngineSettings s = e.spec().settings();
         String points = "";
-        if (org.cnemu.experiments.config.Sweep.present(e.experiment())) {
-          int n = org.cnemu.experiments.config.Sweep.of(e.experiment()).size();
+        if (e.spec().swept()) {
+          int n = e.spec().points().size();
           points = ", " + n + " point" + (n == 1 ? "" : "s");
         }
         spec.commandLine().getOut().printf("%s: ok (experiment '%s', model %s, %d run%s%s, %s virtual)%n", f, s.name(),
-            s.model(), s.runs(), s.runs() == 1 ? "" : "s", points, e.experiment().getString("duration"));
+            s.model(), s.runs(), s.runs() == 1 ? "" : "s", points, e.spec().experiment().getString("duration"));
       } else {
         bad = true;
         Output.problems(spec.commandLine().getErr(), e.problems());

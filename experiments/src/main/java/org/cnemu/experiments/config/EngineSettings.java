@@ -21,7 +21,8 @@ public record EngineSettings(String name, long seed, int runs, long durationNano
 
   private static final java.util.regex.Pattern PLAIN_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._+-]{1,200}");
 
-  public static EngineSettings from(Config experiment) {
+  /** Only the loader reads these, once per configuration ({@link ExperimentSpec}). */
+  static EngineSettings from(Config experiment) {
     return new EngineSettings(
         experiment.getString("name"),
         experiment.getLong("seed"),

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Set;
 import org.cnemu.emulator.model.ConfigProblem;
 import org.cnemu.emulator.model.ModelRegistry;
+import org.cnemu.emulator.model.ModelSpec;
+import org.cnemu.emulator.model.Parsed;
 
 /**
  * Reads an experiment file: parse (includes resolve relative to the file), check the top-level shape,
@@ -76,8 +78,7 @@ public final class ExperimentLoader {
       renamed.add(f != null && f.startsWith(prefix)
           ? new ConfigProblem(f.substring(prefix.length()), p.line(), p.key(), p.message()) : p);
     }
-    return new LoadedExperiment(e.file(), e.resolved(), e.experiment(), e.pekkoOverrides(), e.kamonOverrides(),
-        Problems.sorted(renamed));
+    return new LoadedExperiment(e.file(), e.spec(), Problems.sorted(renamed));
   }
 
   private LoadedExperiment loadAs(Path shown, Path path, Config overrides) {
@@ -109,7 +110,7 @@ public final class ExperimentLoader {
       for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
         if (t instanceof BoundedReading.Refused r) return refused(r, file);
       }
-      return new LoadedExperiment(file, null, null, null, null, List.of(Problems.of(e, file)));
+      return new LoadedExperiment(file, null, List.of(Problems.of(e, file)));
     }
 
     List<ConfigProblem> problems = new ArrayList<>();
@@ -131,24 +132,90 @@ public final class ExperimentLoader {
     if (expands != null) {
       problems.add(Problems.at(originOf(withOverrides.root(), expands), file, expands, "its substitutions (${...})"
           + " expand to more than " + Expansion.MAX_CHARS + " characters"));
-      return new LoadedExperiment(file, null, null, null, null, Problems.sorted(problems));
+      return new LoadedExperiment(file, null, Problems.sorted(problems));
     }
     Config resolved;
     try {
       resolved = withOverrides.withFallback(reference).resolve();
     } catch (ConfigException e) {
       problems.add(Problems.of(e, file));
-      return new LoadedExperiment(file, null, null, null, null, Problems.sorted(problems));
+      return new LoadedExperiment(file, null, Problems.sorted(problems));
     }
 
-    problems.addAll(validator.validate(resolved, file));
-    if (!problems.isEmpty()) return new LoadedExperiment(file, resolved, null, null, null, Problems.sorted(problems));
+    ExperimentValidator.Checked checked = validator.validate(resolved, file);
+    problems.addAll(checked.problems());
+    if (!problems.isEmpty()) return new LoadedExperiment(file, null, Problems.sorted(problems));
 
     Config pekko = resolved.hasPath("pekko") && parsed.hasPath("pekko")
         ? parsed.withOnlyPath("pekko").resolveWith(resolved) : ConfigFactory.empty();
     Config kamon = resolved.hasPath("kamon") && parsed.hasPath("kamon")
         ? parsed.withOnlyPath("kamon").resolveWith(resolved) : ConfigFactory.empty();
-    return new LoadedExperiment(file, resolved, resolved.getConfig("experiment"), pekko, kamon, List.of());
+    return spec(file, resolved, pekko, kamon, checked.models());
+  }
+
+  /**
+   * An experiment built in memory ({@code resolved}: over this loader's reference), validated and parsed
+   * as a file would be, without {@code pekko} or {@code kamon} overrides; {@code file} names it in messages.
+   */
+  public LoadedExperiment load(Config resolved, String file) {
+    ExperimentValidator.Checked checked = validator.validate(resolved, file);
+    if (!checked.problems().isEmpty()) return new LoadedExperiment(file, null, checked.problems());
+    return spec(file, resolved, ConfigFactory.empty(), ConfigFactory.empty(), checked.models());
+  }
+
+  /**
+   * The typed spec of a validated file: its settings, sweep and points, each point with its model's typed
+   * spec (the one validation parsed; a point validation skipped, in a sweep too large to check every
+   * point, is parsed here and its problems reported like any other).
+   */
+  private LoadedExperiment spec(String file, Config resolved, Config pekko, Config kamon,
+      Map<Integer, ModelSpec<?>> models) {
+    Config exp = resolved.getConfig("experiment");
+    boolean swept = Sweep.present(exp);
+    Config base = Sweep.base(exp);
+    List<ExperimentSpec.Point> points = new ArrayList<>();
+    java.util.LinkedHashSet<ConfigProblem> problems = new java.util.LinkedHashSet<>();
+    List<String> keys = List.of();
+    String compared = null;
+    if (!swept) {
+      points.add(point(file, 0, Map.of(), -1, base, models.get(0), problems));
+    } else {
+      Sweep s = Sweep.of(exp);
+      keys = s.keys().stream().map(Sweep.Key::name).toList();
+      compared = s.compared() == null ? null : s.compared().name();
+      for (Sweep.Point p : s.points()) {
+        points.add(point(file, p.index(), p.labels(s.keys()), s.baselineOf(p.index()), s.apply(exp, p),
+            models.get(p.index()), problems));
+      }
+    }
+    if (!problems.isEmpty()) return new LoadedExperiment(file, null, Problems.sorted(new ArrayList<>(problems)));
+    EngineSettings settings = swept ? settings(base) : points.get(0).settings();
+    return new LoadedExperiment(file, new ExperimentSpec(settings, exp, pekko, kamon, swept, keys, compared, points),
+        List.of());
+  }
+
+  private ExperimentSpec.Point point(String file, int index, Map<String, Object> values, int baseline,
+      Config experiment, ModelSpec<?> model, java.util.Set<ConfigProblem> problems) {
+    if (model == null) {
+      try {
+        Parsed<ModelSpec<?>> p = validator.parseModel(experiment);
+        if (!p.ok()) {
+          problems.addAll(p.problems());
+          return null;
+        }
+        model = p.spec();
+      } catch (RuntimeException e) {
+        problems.add(e instanceof ConfigException ce ? Problems.of(ce, file) : new ConfigProblem(file, 0, "experiment",
+            "model '" + experiment.getString("model") + "' rejected the config: " + e.getMessage()));
+        return null;
+      }
+    }
+    return new ExperimentSpec.Point(index, values, baseline, settings(experiment), model, experiment);
+  }
+
+  /** The one place the shared settings are read from a configuration. */
+  private static EngineSettings settings(Config experiment) {
+    return EngineSettings.from(experiment);
   }
 
   /** The origin of the (unresolved) value at {@code path}, as deep as plain objects go. */
@@ -163,11 +230,11 @@ public final class ExperimentLoader {
 
   private static LoadedExperiment refused(BoundedReading.Refused r, String file) {
     String where = r.file == null ? file : r.file;
-    return new LoadedExperiment(file, null, null, null, null,
+    return new LoadedExperiment(file, null,
         List.of(new ConfigProblem(where.startsWith("./") ? where.substring(2) : where, r.line, null, r.getMessage())));
   }
 
   private static LoadedExperiment failed(String file, String message) {
-    return new LoadedExperiment(file, null, null, null, null, List.of(new ConfigProblem(file, 0, null, message)));
+    return new LoadedExperiment(file, null, List.of(new ConfigProblem(file, 0, null, message)));
   }
 }

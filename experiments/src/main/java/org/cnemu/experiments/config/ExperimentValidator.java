@@ -15,6 +15,7 @@ import org.cnemu.emulator.config.Units;
 import org.cnemu.emulator.model.ConfigProblem;
 import org.cnemu.emulator.model.ModelProvider;
 import org.cnemu.emulator.model.ModelRegistry;
+import org.cnemu.emulator.model.ModelSpec;
 
 /**
  * Checks an experiment against the reference defaults, reporting every problem at once.
@@ -49,8 +50,8 @@ import org.cnemu.emulator.model.ModelRegistry;
  * Template values are examples for type and unit checks only: they are NOT applied to the user's
  * elements; the model reads each element with its own defaults.
  *
- * <p>Last, the selected model must exist ({@link ModelRegistry}) and its own
- * {@link ModelProvider#validate} adds range and cross-key checks.
+ * <p>Last, the selected model must exist ({@link ModelRegistry}) and parse the configuration
+ * ({@link ModelProvider#parse}: its range and cross-key checks, and its typed spec when there are none).
  */
 public final class ExperimentValidator {
   public static final String SCHEMA_ROOT = "cnemu.schema";
@@ -69,19 +70,31 @@ public final class ExperimentValidator {
   }
 
   /**
+   * What validation found: every problem, and the model's typed spec of each configuration it parsed
+   * (by point index; 0 for a file without a sweep), so that nothing is parsed twice.
+   */
+  public record Checked(List<ConfigProblem> problems, Map<Integer, ModelSpec<?>> models) {}
+
+  /**
    * @param resolved the resolved file over the reference; {@code file} names it in messages. An
    *     experiment with a {@code sweep} block is checked point by point ({@link Sweep})
    */
-  public List<ConfigProblem> validate(Config resolved, String file) {
+  public Checked validate(Config resolved, String file) {
+    Map<Integer, ModelSpec<?>> models = new java.util.HashMap<>();
     if (resolved.hasPath("experiment") && resolved.getValue("experiment").valueType() == ConfigValueType.OBJECT
         && Sweep.present(resolved.getConfig("experiment"))) {
-      return Sweep.validate(this, resolved, file);
+      return new Checked(Sweep.validate(this, resolved, file, models), models);
     }
-    return validateOne(resolved, file);
+    return new Checked(validateOne(resolved, file, m -> models.put(0, m)), models);
   }
 
-  /** One configuration, without a sweep block. */
-  List<ConfigProblem> validateOne(Config resolved, String file) {
+  /** The model's typed spec of one validated configuration ({@code experiment}: its block, no sweep). */
+  public org.cnemu.emulator.model.Parsed<ModelSpec<?>> parseModel(Config experiment) {
+    return ModelRegistry.parse(models.get(experiment.getString("model")), experiment, reference);
+  }
+
+  /** One configuration, without a sweep block; {@code parsed} gets its model's typed spec when it parses. */
+  List<ConfigProblem> validateOne(Config resolved, String file, java.util.function.Consumer<ModelSpec<?>> parsed) {
     List<ConfigProblem> problems = new ArrayList<>();
     if (!resolved.hasPath("experiment")) return problems; // reported by the loader
     ConfigValue experiment = resolved.root().get("experiment");
@@ -94,7 +107,7 @@ public final class ExperimentValidator {
     problems.addAll(EngineSettings.check(exp, file));
     if (exp.hasPath("model") && exp.getValue("model").valueType() == ConfigValueType.STRING) {
       String name = exp.getString("model");
-      ModelProvider provider = models.all().get(name);
+      ModelProvider<?> provider = models.all().get(name);
       if (provider == null) {
         String close = Suggestions.closest(name, models.all().keySet());
         problems.add(Problems.at(exp.getValue("model").origin(), file, "experiment.model",
@@ -102,7 +115,9 @@ public final class ExperimentValidator {
                 + "; valid models: " + validNames()));
       } else {
         try {
-          problems.addAll(provider.validate(exp));
+          org.cnemu.emulator.model.Parsed<ModelSpec<?>> model = ModelRegistry.parse(provider, exp, reference);
+          if (model.ok()) parsed.accept(model.spec());
+          else problems.addAll(model.problems());
         } catch (RuntimeException e) {
           // A model's own checks may trip over a value the generic pass already reported: keep those.
           // On a well-typed file, its exception is the problem to report.

@@ -253,9 +253,12 @@ public final class Sweep {
 
   /**
    * Validates every point of the sweep in {@code resolved} (the whole resolved file); problems are
-   * de-duplicated so a bad base value is reported once, a bad swept value once at its own line.
+   * de-duplicated so a bad base value is reported once, a bad swept value once at its own line. The
+   * model's typed spec of each point that parses goes to {@code models} (by point index) when every point
+   * is validated.
    */
-  static List<ConfigProblem> validate(ExperimentValidator validator, Config resolved, String file) {
+  static List<ConfigProblem> validate(ExperimentValidator validator, Config resolved, String file,
+      Map<Integer, org.cnemu.emulator.model.ModelSpec<?>> models) {
     List<ConfigProblem> problems = new ArrayList<>();
     Config experiment = resolved.getConfig("experiment");
     Sweep sweep = parse(experiment.root(), file, problems);
@@ -272,7 +275,8 @@ public final class Sweep {
           + limit + "; set experiment.limits.sweep-points higher to run it anyway"));
       return Problems.sorted(new ArrayList<>(all));
     }
-    if (size <= MAX_VALIDATED_POINTS) {
+    boolean every = size <= MAX_VALIDATED_POINTS;
+    if (every) {
       points = sweep.points();
     } else {
       // each value once, the other keys at their first value
@@ -297,7 +301,8 @@ public final class Sweep {
             "experiment." + (key.compared() ? COMPARE : KEY) + "." + key.name(), e.getMessage()));
         continue;
       }
-      all.addAll(validator.validateOne(resolved.withValue("experiment", point.root()), file));
+      all.addAll(validator.validateOne(resolved.withValue("experiment", point.root()), file,
+          every ? m -> models.put(p.index(), m) : m -> { }));
     }
     return Problems.sorted(new ArrayList<>(all));
   }

@@ -37,7 +37,7 @@ public final class Metrics {
 
   /** A metric name in words, without its unit, as the model that names it spells it; the engine's here. */
   public static String words(String metric) {
-    for (ModelProvider model : MODELS.all().values()) {
+    for (ModelProvider<?> model : MODELS.all().values()) {
       String w = model.metricWords(metric);
       if (w != null) return w;
     }
@@ -75,7 +75,7 @@ public final class Metrics {
   public static List<ModelMetric> described(Map<String, ?> document) {
     List<ModelMetric> out = new ArrayList<>();
     if (document == null || Boolean.FALSE.equals(document.get("complete"))) return out;
-    ModelProvider model = modelOf((Map<String, Object>) document);
+    ModelProvider<?> model = modelOf((Map<String, Object>) document);
     if (model != null) {
       for (ModelMetric x : model.metrics((Map<String, Object>) document)) {
         if (Double.isFinite(x.value())) out.add(x);
@@ -92,7 +92,7 @@ public final class Metrics {
   }
 
   /** The model that wrote a results document ({@code config.model}), or null when unknown. */
-  static ModelProvider modelOf(Map<String, Object> document) {
+  static ModelProvider<?> modelOf(Map<String, Object> document) {
     if (!(document.get("config") instanceof Map<?, ?> c) || !(c.get("model") instanceof String name)) return null;
     return MODELS.all().get(name);
   }

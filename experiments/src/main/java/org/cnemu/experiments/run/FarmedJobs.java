@@ -39,6 +39,7 @@ import org.cnemu.emulator.cluster.JobFarm;
 import org.cnemu.emulator.model.ConfigProblem;
 import org.cnemu.experiments.config.EngineSettings;
 import org.cnemu.experiments.config.ExperimentLoader;
+import org.cnemu.experiments.config.ExperimentSpec;
 import org.cnemu.experiments.config.LoadedExperiment;
 import org.cnemu.experiments.config.Sweep;
 
@@ -215,17 +216,17 @@ public final class FarmedJobs implements JobExecutor {
       long seed = n.get("seed").longValue();
       Integer threads = n.path("threads").canConvertToInt() ? n.get("threads").intValue() : null;
       if (threads != null && threads < 0) throw new IllegalArgumentException("refused the job: threads < 0");
-      LoadedExperiment e = load(loader, n.get("file").textValue());
-      Config exp = e.experiment();
-      if (Sweep.present(exp)) throw new IllegalArgumentException("refused the job: a job is one point, not a sweep");
-      EngineSettings s = EngineSettings.from(exp);
+      ExperimentSpec e = load(loader, n.get("file").textValue());
+      if (e.swept()) throw new IllegalArgumentException("refused the job: a job is one point, not a sweep");
+      ExperimentSpec.Point point = e.points().get(0);
+      EngineSettings s = point.settings();
       if (run < 0 || run >= s.runs() || seed != s.seed() + run) {
         throw new IllegalArgumentException("refused the job: run " + run + " with seed " + seed + " is not one of the "
             + s.runs() + " runs from seed " + s.seed());
       }
       Cancellation.watch(cancelled);
       try {
-        JobWork.Spec job = new JobWork.Spec(exp, e.pekkoOverrides(), run, seed, n.get("out_dir").textValue(), threads,
+        JobWork.Spec job = new JobWork.Spec(point, e.pekkoOverrides(), run, seed, n.get("out_dir").textValue(), threads,
             node);
         return JobWork.run(job, null, null, null, "farm").getBytes(StandardCharsets.UTF_8);
       } finally {
@@ -235,7 +236,7 @@ public final class FarmedJobs implements JobExecutor {
   }
 
   /** The job's file through the loader and validator, with no include followed; its first problem refuses it. */
-  private static LoadedExperiment load(ExperimentLoader loader, String text) throws IOException {
+  private static ExperimentSpec load(ExperimentLoader loader, String text) throws IOException {
     String plain;
     try {
       Config parsed = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setIncluder(new NoIncludes()));
@@ -253,7 +254,7 @@ public final class FarmedJobs implements JobExecutor {
         throw new IllegalArgumentException("refused the job: " + (p.key() == null ? "" : p.key() + ": ") + p.message()
             + (e.problems().size() > 1 ? " (and " + (e.problems().size() - 1) + " more problems)" : ""));
       }
-      return e;
+      return e.spec();
     } finally {
       Files.deleteIfExists(file);
       Files.deleteIfExists(dir);

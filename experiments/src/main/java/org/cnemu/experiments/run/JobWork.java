@@ -11,8 +11,8 @@ import org.cnemu.emulator.SimulationBuilder;
 import org.cnemu.emulator.SimulationResult;
 import org.cnemu.emulator.cluster.ClusterNode;
 import org.cnemu.emulator.model.BuiltModel;
-import org.cnemu.emulator.model.ModelRegistry;
 import org.cnemu.experiments.config.EngineSettings;
+import org.cnemu.experiments.config.ExperimentSpec;
 
 /**
  * One job run in this JVM, from its point's experiment to the text of its results.json: the same code
@@ -20,21 +20,24 @@ import org.cnemu.experiments.config.EngineSettings;
  * same bytes (outside {@code wall}).
  */
 final class JobWork {
-  private static final ModelRegistry MODELS = new ModelRegistry();
-
   private JobWork() {}
 
   /**
    * What one job needs.
    *
-   * @param experiment the point's resolved experiment block
+   * @param point the point's typed spec (settings and the model's spec, parsed once for all its runs)
    * @param pekkoOverrides the file's own {@code pekko { }} block (engine tuning; never changes results)
    * @param outDir the job's folder as results.json's {@code wall.out_dir} names it (the driver's)
    * @param threads --threads, or null for engine.threads
    * @param node the cluster node that runs it (wall only), or null in the plan's own JVM
    */
-  record Spec(Config experiment, Config pekkoOverrides, int run, long seed, String outDir, Integer threads,
-      String node) {}
+  record Spec(ExperimentSpec.Point point, Config pekkoOverrides, int run, long seed, String outDir, Integer threads,
+      String node) {
+    /** The point's resolved experiment block (results.json's {@code config}; a cluster node's text). */
+    Config experiment() {
+      return point.experiment();
+    }
+  }
 
   /** Before the run starts (live metrics retag their series); null: nothing. */
   interface BeforeRun {
@@ -49,7 +52,7 @@ final class JobWork {
    */
   static String run(Spec spec, PlanRunner.ClusterTarget partitionsOn, Coordinator.ProgressListener progress,
       BeforeRun before, String runId) {
-    EngineSettings s = EngineSettings.from(spec.experiment());
+    EngineSettings s = spec.point().settings();
     int threads = PlanRunner.threads(s, spec.threads());
     Map<String, Object> config = ConfigJson.of(spec.experiment());
     ResultsDocument.RunSpec runSpec = new ResultsDocument.RunSpec(s.name(), spec.run(), spec.seed(), s.durationNanos());
@@ -57,7 +60,7 @@ final class JobWork {
     Map<String, Object> doc;
     try {
       SimulationBuilder builder = new SimulationBuilder(spec.seed(), spec.run(), s.partitions(), s.placement());
-      BuiltModel model = MODELS.get(s.model()).build(spec.experiment(), builder);
+      BuiltModel model = spec.point().model().build(builder);
       if (before != null) before.accept(spec);
       PlanRunner.ClusterTarget c = partitionsOn;
       SimulationResult r = c == null

@@ -77,7 +77,7 @@ final class LocalJobs implements JobExecutor {
 
   private String run(Plan plan, Plan.Job job, Sink sink) {
     Plan.Point p = plan.point(job);
-    JobWork.Spec spec = new JobWork.Spec(p.experiment(), plan.group(job).pekkoOverrides(), job.run(), job.seed(),
+    JobWork.Spec spec = new JobWork.Spec(p.spec(), plan.group(job).pekkoOverrides(), job.run(), job.seed(),
         job.dir().toString(), options.threads(), null);
     JobWork.BeforeRun retag = options.live() == null ? null
         : s -> org.cnemu.experiments.live.LiveMetrics.retag(PlanRunner.runTags(s.experiment(), s.run()));

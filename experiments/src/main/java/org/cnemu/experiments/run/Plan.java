@@ -8,8 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 import org.cnemu.emulator.model.ConfigProblem;
 import org.cnemu.experiments.config.EngineSettings;
+import org.cnemu.experiments.config.ExperimentSpec;
 import org.cnemu.experiments.config.LoadedExperiment;
-import org.cnemu.experiments.config.Sweep;
 
 /**
  * Everything one command will run, decided before anything runs: the experiment files (groups), their
@@ -60,13 +60,29 @@ public record Plan(Path root, List<Group> groups, List<Job> jobs) {
    * One configuration.
    *
    * @param dir folder name relative to the group's folder ("." for a single configuration)
-   * @param values swept and compared values as written, in key order
-   * @param baseline index of the point this one is compared with (itself for a baseline), -1 without compare
-   * @param experiment the resolved experiment block of this point (no sweep or compare block)
+   * @param spec its typed spec, parsed once by the loader and shared by its runs
    * @param jobs indexes into {@link Plan#jobs()}, by run
    */
-  public record Point(int index, String dir, Path path, Map<String, Object> values, int baseline, Config experiment,
-      EngineSettings settings, List<Integer> jobs) {}
+  public record Point(int index, String dir, Path path, ExperimentSpec.Point spec, List<Integer> jobs) {
+    /** Swept and compared values as written, in key order. */
+    public Map<String, Object> values() {
+      return spec.values();
+    }
+
+    /** Index of the point this one is compared with (itself for a baseline), -1 without compare. */
+    public int baseline() {
+      return spec.baseline();
+    }
+
+    /** The resolved experiment block of this point (no sweep or compare block). */
+    public Config experiment() {
+      return spec.experiment();
+    }
+
+    public EngineSettings settings() {
+      return spec.settings();
+    }
+  }
 
   /** One repetition of one point: the unit of work (seed = experiment seed + run). */
   public record Job(int index, int group, int point, int run, long seed, Path dir) {}
@@ -88,7 +104,7 @@ public record Plan(Path root, List<Group> groups, List<Job> jobs) {
   public static Plan of(LoadedExperiment experiment, Path root) {
     if (!experiment.ok()) throw new IllegalArgumentException("experiment has problems; validate first");
     Builder b = new Builder(root);
-    b.add(experiment.file(), experiment, root, "");
+    b.add(experiment.file(), experiment.spec(), root, "");
     return b.build();
   }
 
@@ -103,30 +119,15 @@ public record Plan(Path root, List<Group> groups, List<Job> jobs) {
     }
 
     /** Adds a validated experiment file whose folder is {@code dir} ({@code relDir} below the root). */
-    public Builder add(String file, LoadedExperiment e, Path dir, String relDir) {
+    public Builder add(String file, ExperimentSpec e, Path dir, String relDir) {
       int g = groups.size();
-      Config exp = e.experiment();
-      boolean sweep = Sweep.present(exp);
-      Config base = Sweep.base(exp);
-      EngineSettings settings = EngineSettings.from(base);
       List<Point> points = new ArrayList<>();
-      List<String> keys = List.of();
-      String compared = null;
-      if (!sweep) {
-        points.add(point(g, 0, ".", dir, Map.of(), -1, base));
-      } else {
-        Sweep s = Sweep.of(exp);
-        keys = s.keys().stream().map(Sweep.Key::name).toList();
-        compared = s.compared() == null ? null : s.compared().name();
-        List<Sweep.Point> all = s.points();
-        for (Sweep.Point p : all) {
-          String name = pointDir(p.index(), all.size());
-          points.add(point(g, p.index(), name, dir.resolve(name), p.labels(s.keys()), s.baselineOf(p.index()),
-              s.apply(exp, p)));
-        }
+      for (ExperimentSpec.Point p : e.points()) {
+        String name = e.swept() ? pointDir(p.index(), e.points().size()) : ".";
+        points.add(point(g, name, e.swept() ? dir.resolve(name) : dir, p));
       }
-      groups.add(new Group(g, file, dir, relDir, sweep ? Kind.SWEEP : Kind.RUN, keys, compared, settings, exp,
-          e.pekkoOverrides(), e.kamonOverrides(), List.copyOf(points), List.of()));
+      groups.add(new Group(g, file, dir, relDir, e.swept() ? Kind.SWEEP : Kind.RUN, e.keys(), e.compared(),
+          e.settings(), e.experiment(), e.pekkoOverrides(), e.kamonOverrides(), List.copyOf(points), List.of()));
       return this;
     }
 
@@ -137,16 +138,15 @@ public record Plan(Path root, List<Group> groups, List<Job> jobs) {
       return this;
     }
 
-    private Point point(int g, int index, String name, Path path, Map<String, Object> values, int baseline,
-        Config experiment) {
-      EngineSettings s = EngineSettings.from(experiment);
+    private Point point(int g, String name, Path path, ExperimentSpec.Point spec) {
+      EngineSettings s = spec.settings();
       List<Integer> ids = new ArrayList<>();
       for (int run = 0; run < s.runs(); run++) {
         Path runDir = s.runs() == 1 ? path : path.resolve("run-" + run);
         ids.add(jobs.size());
-        jobs.add(new Job(jobs.size(), g, index, run, s.seed() + run, runDir));
+        jobs.add(new Job(jobs.size(), g, spec.index(), run, s.seed() + run, runDir));
       }
-      return new Point(index, name, path, values, baseline, experiment, s, List.copyOf(ids));
+      return new Point(spec.index(), name, path, spec, List.copyOf(ids));
     }
 
     public Plan build() {

@@ -144,7 +144,7 @@ public final class Suite {
         b.notRun(rel, dir, relDir, Plan.Kind.INVALID, loaded.problems());
         continue;
       }
-      b.add(rel, loaded, dir, relDir);
+      b.add(rel, loaded.spec(), dir, relDir);
     }
     return b.build();
   }

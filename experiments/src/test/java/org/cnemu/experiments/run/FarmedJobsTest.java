@@ -45,7 +45,7 @@ class FarmedJobsTest {
     String farmed = new String(FarmedJobs.nodeRunner().run(spec, "pekko://cnemu@127.0.0.1:1", new AtomicBoolean()),
         StandardCharsets.UTF_8);
     Plan.Point p = plan.point(job);
-    String local = JobWork.run(new JobWork.Spec(p.experiment(), plan.group(job).pekkoOverrides(), job.run(), job.seed(),
+    String local = JobWork.run(new JobWork.Spec(p.spec(), plan.group(job).pekkoOverrides(), job.run(), job.seed(),
         job.dir().toString(), null, null), null, null, null, "t");
     assertTrue(farmed.contains("\"complete\" : true"), farmed);
     assertEquals(cutWall(local), cutWall(farmed));
