@@ -1,0 +1,70 @@
+package org.cnemu.nodes.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.util.List;
+import org.cnemu.emulator.RandomStreams;
+import org.cnemu.emulator.model.ConfigProblem;
+import org.cnemu.emulator.model.Parsed;
+import org.junit.jupiter.api.Test;
+
+/** The kernel model's typed spec: parsed once per configuration, expanded per run with the run's streams. */
+class KernelSpecTest {
+  private static Config experiment(String body) {
+    return ConfigFactory.parseString("experiment { name = t, seed = 42, model = kernel, profile = hotcloud19, "
+            + "steering = vanilla, duration = 3ms, warmup = 1ms, " + body + " }")
+        .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("experiment");
+  }
+
+  private static final String JITTERED = "topology { stack = native, host-count = 4 }, workloads = [{ id = u, "
+      + "protocol = udp, pattern = permutation, message-size = 1472B, rate = 1Gbps, start-jitter = 100us }]";
+
+  @Test
+  void oneParseIsSharedByRunsThatStillDrawTheirOwnStreams() {
+    KernelSpec k = KernelModels.parse(experiment(JITTERED));
+    Spec run0 = new Spec(k, new RandomStreams(42, 0));
+    Spec run1 = new Spec(k, new RandomStreams(42, 1));
+    Spec run0again = new Spec(k, new RandomStreams(42, 0));
+    // what the file says is read once and shared
+    assertSame(k.profile, run0.profile);
+    assertSame(k.fabric, run1.fabric);
+    assertEquals(4, k.hosts.size());
+    assertTrue(k.hosts.stream().allMatch(h -> h.rssKey() == 0), "the spec holds no run's draw");
+    // what a run draws differs between runs and repeats within one
+    assertNotEquals(run0.hosts.get(0).rssKey(), run1.hosts.get(0).rssKey());
+    assertNotEquals(flows(run0), flows(run1));
+    assertEquals(flows(run0), flows(run0again));
+    assertEquals(run0.hosts.get(2).rssKey(), run0again.hosts.get(2).rssKey());
+  }
+
+  private static List<String> flows(Spec s) {
+    return s.flows.stream().map(f -> f.src() + ">" + f.dst() + "@" + f.startNanos() + "#" + f.portHash()).toList();
+  }
+
+  @Test
+  void aBlockWithProblemsGivesNoSpecAndOneWithoutGivesNoProblems() {
+    Parsed<KernelSpec> bad = new KernelModelProvider().parse(experiment(JITTERED.replace("hotcloud19", "x")
+        .replace("stack = native", "stack = nope")), ConfigFactory.defaultReference());
+    assertFalse(bad.ok());
+    List<ConfigProblem> ps = bad.problems();
+    assertTrue(ps.stream().anyMatch(p -> "experiment.topology.stack".equals(p.key())), ps::toString);
+    Parsed<KernelSpec> good = new KernelModelProvider().parse(experiment(JITTERED), ConfigFactory.defaultReference());
+    assertTrue(good.ok() && good.problems().isEmpty());
+  }
+
+  @Test
+  void theModelReadsDefaultsOnlyFromTheReferenceItIsGiven() {
+    // a reference whose hotcloud19 has 3 cores: the spec's hosts follow it, not the class path's reference
+    Config reference = ConfigFactory.parseString("cnemu.profiles.hotcloud19.cpus = 3")
+        .withFallback(ConfigFactory.defaultReference()).resolve();
+    KernelSpec k = new KernelModelProvider().parse(experiment(JITTERED), reference).spec();
+    assertEquals(3, k.profile.cpus);
+    assertEquals(3, k.hosts.get(0).cpus());
+  }
+}
