@@ -12,7 +12,7 @@ import org.cnemu.emulator.config.Units;
 import org.cnemu.emulator.model.ConfigProblem;
 
 /**
- * The model rules of {@code experiment.topology} (called by {@link KernelModelProvider#validate}):
+ * The model rules of {@code experiment.topology} (called by {@link KernelModelProvider#parse}):
  * fabric kind and leaf-spine sizes, link rates/delays/queues, per-host profile, cores, NIC queues
  * and stack, and that the two ends of each workload agree on overlay vs native. Every problem is
  * reported with the file and line of its key.
