@@ -8,11 +8,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
-import org.cnemu.emulator.model.ModelRegistry;
 import org.cnemu.experiments.Cli;
 import org.cnemu.experiments.ExitCodes;
 import org.cnemu.experiments.config.ExperimentLoader;
-import org.cnemu.experiments.config.ExperimentValidator;
 import org.junit.jupiter.api.Test;
 
 /** `cnemu bench scale`: the generated ring experiment, the duration scaling and the table (a tiny case). */
@@ -30,7 +28,7 @@ class BenchScaleCommandTest {
   void theGeneratedExperimentIsAValidRingOfUdpFlows() {
     ExperimentLoader loader = new ExperimentLoader();
     Config resolved = BenchScaleCommand.experiment(3, 2_000_000, 1).withFallback(loader.reference()).resolve();
-    assertEquals(List.of(), new ExperimentValidator(loader.reference(), new ModelRegistry()).validate(resolved, "t"));
+    assertEquals(List.of(), loader.load(resolved, "t").problems()); // what bench scale runs: validated and parsed
     Config e = resolved.getConfig("experiment");
     assertEquals(3, e.getInt("topology.host-count"));
     assertEquals("2000us", e.getString("duration"));
