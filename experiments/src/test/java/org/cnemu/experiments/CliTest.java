@@ -136,4 +136,45 @@ class CliTest {
     }
     assertTrue(n > 20);
   }
+  /**
+   * Every option and parameter of every command is described by whole sentences (a capital letter first,
+   * a full stop last, at least three words: a bare noun phrase such as "Results folder" says too little).
+   */
+  @Test
+  void optionDescriptionsAreWholeSentences() {
+    java.util.ArrayDeque<picocli.CommandLine> todo = new java.util.ArrayDeque<>();
+    todo.add(Cli.commandLine(Invocation.local(), new String[] {"--help"}));
+    java.util.List<String> bad = new java.util.ArrayList<>();
+    int n = 0;
+    while (!todo.isEmpty()) {
+      picocli.CommandLine c = todo.poll();
+      todo.addAll(c.getSubcommands().values());
+      if (c.getCommandSpec().usageMessage().hidden() || c.getCommandName().equals("help")) continue;
+      java.util.List<picocli.CommandLine.Model.ArgSpec> args = new java.util.ArrayList<>(c.getCommandSpec().options());
+      args.addAll(c.getCommandSpec().positionalParameters());
+      for (picocli.CommandLine.Model.ArgSpec a : args) {
+        if (a.hidden()) continue;
+        n++;
+        String what = c.getCommandSpec().qualifiedName() + " " + (a instanceof picocli.CommandLine.Model.OptionSpec o
+            ? o.longestName() : a.paramLabel());
+        String d = String.join(" ", a.description()).strip();
+        if (!sentence(d)) bad.add(what + ": " + d);
+      }
+    }
+    assertTrue(bad.isEmpty(), bad.size() + " descriptions are not whole sentences:\n" + String.join("\n", bad));
+    assertTrue(n > 50, n + " options and parameters");
+  }
+
+  /**
+   * A capital letter (or a quoted name) first, a full stop last, at least three words outside parentheses
+   * ("Results folder (default: ...)." is a bare noun phrase with an aside).
+   */
+  static boolean sentence(String d) {
+    if (d.isEmpty() || !d.endsWith(".")) return false;
+    int first = d.codePointAt(0);
+    if (!Character.isUpperCase(first) && first != '\'' && first != '`') return false;
+    int words = 0;
+    for (String w : d.replaceAll("\\([^()]*\\)", " ").split("\\s+")) if (w.matches(".*\\w.*")) words++;
+    return words >= 3;
+  }
 }

@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
         "FILE must have compare { KEY = [baseline, other, ...] }; every arm runs with the same workload and seeds (with its sweep { } if any).",
         "The ratios come with their 95% intervals; it is the same as 'cnemu run FILE' on such a file."})
 public final class AbCommand implements Callable<Integer> {
-  @Parameters(paramLabel = "FILE", description = "Experiment file with e.g. compare { steering = [vanilla, falcon] }.")
+  @Parameters(paramLabel = "FILE", description = "Run the arms of this experiment file's compare block, e.g. compare { steering = [vanilla, falcon] }.")
   Path file;
 
   @Mixin

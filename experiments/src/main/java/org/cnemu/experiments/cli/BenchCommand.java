@@ -26,35 +26,35 @@ public final class BenchCommand extends CommandGroup {
       description = {"Run PHOLD on the actor engine and on the sequential reference loop in one process.",
           "It prints events per wall second for each and their ratio (both must agree on every event)."})
   public static final class Phold implements Callable<Integer> {
-    @Option(names = "--lps", defaultValue = "1024", description = "Logical processes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lps", defaultValue = "1024", description = "Simulate N logical processes, LPs (default: ${DEFAULT-VALUE}).")
     int lps;
 
-    @Option(names = "--population", defaultValue = "16", description = "Events per LP at the start (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--population", defaultValue = "16", description = "Start each LP with N events (default: ${DEFAULT-VALUE}).")
     int population;
 
-    @Option(names = "--lookahead-ns", defaultValue = "100", description = "Least delay of every event, ns (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lookahead-ns", defaultValue = "100", description = "Delay every event by at least this many nanoseconds (default: ${DEFAULT-VALUE}).")
     long lookaheadNanos;
 
     @Option(names = "--mean-delay-ns", defaultValue = "1000",
-        description = "Mean of the exponential delay added to the lookahead, ns (default: ${DEFAULT-VALUE}).")
+        description = "Add to the lookahead an exponential delay of this mean, in nanoseconds (default: ${DEFAULT-VALUE}).")
     long meanDelayNanos;
 
-    @Option(names = "--remote", defaultValue = "0.5", description = "Fraction of events sent to another LP (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--remote", defaultValue = "0.5", description = "Send this fraction of the events to another LP (default: ${DEFAULT-VALUE}).")
     double remote;
 
-    @Option(names = "--end-ns", defaultValue = "200000", description = "Virtual end time, ns (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--end-ns", defaultValue = "200000", description = "End the simulation at this virtual time, in nanoseconds (default: ${DEFAULT-VALUE}).")
     long endNanos;
 
-    @Option(names = "--threads", defaultValue = "0", description = "Dispatcher threads; 0 = one per processor (default).")
+    @Option(names = "--threads", defaultValue = "0", description = "Run on N dispatcher threads (0, the default: one per processor).")
     int threads;
 
-    @Option(names = "--partitions", defaultValue = "0", description = "Engine partitions; 0 = same as threads (default).")
+    @Option(names = "--partitions", defaultValue = "0", description = "Split the simulation into N engine partitions (0, the default: as many as threads).")
     int partitions;
 
-    @Option(names = "--repeat", defaultValue = "3", description = "Measured pairs after a warm-up; medians are reported (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeat", defaultValue = "3", description = "Measure N pairs after a warm-up and reports their medians (default: ${DEFAULT-VALUE}).")
     int repeat;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "1", description = "Seed the random streams with N (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Spec

@@ -50,25 +50,25 @@ public final class BenchScaleCommand implements Callable<Integer> {
   static final double DELIVERED_PER_HOST_PER_MS = 259.3;
 
   @Option(names = "--hosts", split = ",", defaultValue = "16,64,256,1000,4000,10000",
-      description = "Host counts, comma-separated (default: ${DEFAULT-VALUE}).")
+      description = "Run the star with each of these host counts, comma-separated (default: ${DEFAULT-VALUE}).")
   List<Integer> hosts;
 
   @Option(names = "--packets", defaultValue = "1580000",
-      description = "Delivered packets to aim for in every run; sets each run's virtual duration (default: ${DEFAULT-VALUE}).")
+      description = "Aim for N delivered packets in every run, which sets its virtual duration (default: ${DEFAULT-VALUE}).")
   long packets;
 
   @Option(names = "--duration-us", defaultValue = "0",
-      description = "Virtual microseconds of every run instead of the duration --packets gives (0: from --packets).")
+      description = "Make every run last N virtual microseconds instead of the duration --packets gives (0: from --packets).")
   long durationMicros;
 
   @Option(names = "--repeat", defaultValue = "1",
-      description = "Rounds over all sizes (alternating sizes); medians are reported (default: ${DEFAULT-VALUE}).")
+      description = "Repeat N rounds over all sizes, alternating them, and reports medians (default: ${DEFAULT-VALUE}).")
   int repeat;
 
-  @Option(names = "--partitions", defaultValue = "1", description = "Engine partitions (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--partitions", defaultValue = "1", description = "Split each run into N engine partitions (default: ${DEFAULT-VALUE}).")
   int partitions;
 
-  @Option(names = "--threads", defaultValue = "0", description = "Dispatcher threads; 0 = one per processor (default).")
+  @Option(names = "--threads", defaultValue = "0", description = "Run on N dispatcher threads (0, the default: one per processor).")
   int threads;
 
   @Spec

@@ -35,19 +35,19 @@ import picocli.CommandLine.Spec;
     description = {"Run the star benchmark in this process: one cold run, then warm runs.",
         "It prints delivered packets per wall second of each run (JVM start-up excluded; see bench/ns3-vs-cnemu.sh)."})
 public final class BenchStarCommand implements Callable<Integer> {
-  @Option(names = "--hosts", defaultValue = "8", description = "Hosts around the switch (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--hosts", defaultValue = "8", description = "Place N hosts around the switch (default: ${DEFAULT-VALUE}).")
   int hosts;
 
-  @Option(names = "--ms", defaultValue = "10", description = "Virtual milliseconds per run (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--ms", defaultValue = "10", description = "Make each run last N virtual milliseconds (default: ${DEFAULT-VALUE}).")
   int ms;
 
-  @Option(names = "--repeat", defaultValue = "3", description = "Warm runs after the cold one; the median is reported (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--repeat", defaultValue = "3", description = "Repeat N warm runs after the cold one and reports their median (default: ${DEFAULT-VALUE}).")
   int repeat;
 
-  @Option(names = "--partitions", defaultValue = "1", description = "Engine partitions (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--partitions", defaultValue = "1", description = "Split each run into N engine partitions (default: ${DEFAULT-VALUE}).")
   int partitions;
 
-  @Option(names = "--threads", description = "Dispatcher threads (default: the experiment's).")
+  @Option(names = "--threads", description = "Run on N dispatcher threads (default: the experiment's).")
   Integer threads;
 
   @Spec

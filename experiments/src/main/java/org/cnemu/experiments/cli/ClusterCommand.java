@@ -33,12 +33,12 @@ public final class ClusterCommand extends CommandGroup {
    */
   public static final class SecurityOptions {
     @Option(names = "--cluster-key", paramLabel = "DIR",
-        description = "Folder of the cluster key made by 'cnemu cluster init' (default: ~/.config/cnemu/cluster, "
+        description = "Read the cluster key that 'cnemu cluster init' made from this folder (default: ~/.config/cnemu/cluster, "
             + "or $XDG_CONFIG_HOME/cnemu/cluster).")
     Path keyDirectory;
 
     @Option(names = "--insecure",
-        description = "Plain TCP without authentication or encryption: anyone who can reach the ports can join, "
+        description = "Use plain TCP without authentication or encryption: anyone who can reach the ports can join, "
             + "run and host. Only for throw-away clusters on one machine.")
     boolean insecure;
 
@@ -117,12 +117,12 @@ public final class ClusterCommand extends CommandGroup {
   /** Options every node takes. */
   static final class NodeOptions {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
-        description = "Dispatcher threads for this node's partitions; 0 = one per processor.")
+        description = "Run this node's partitions on N dispatcher threads (0: one per processor).")
     int threads;
 
     @Option(names = "--job-slots", paramLabel = "N", defaultValue = "0",
-        description = "Jobs of farmed plans this node runs at once (a one-partition job takes one slot); "
-            + "0 = one per processor.")
+        description = "Run up to N jobs of farmed plans at once (a one-partition job takes one slot; "
+            + "0: one per processor).")
     int jobSlots;
 
     @picocli.CommandLine.Mixin
@@ -134,7 +134,7 @@ public final class ClusterCommand extends CommandGroup {
           + ", readable only by you.", "Copy the folder to the same place on every lab machine (docs/cluster.md)."})
   static final class Init implements Callable<Integer> {
     @Option(names = "--cluster-key", paramLabel = "DIR",
-        description = "Folder for the key (default: ~/.config/cnemu/cluster, or $XDG_CONFIG_HOME/cnemu/cluster).")
+        description = "Write the key into this folder (default: ~/.config/cnemu/cluster, or $XDG_CONFIG_HOME/cnemu/cluster).")
     Path keyDirectory;
 
     @Option(names = "--force", description = "Replace an existing key (every node then needs the new one).")
@@ -165,7 +165,7 @@ public final class ClusterCommand extends CommandGroup {
       description = "Start the seed node: the first node, whose address the others join.")
   static final class Seed implements Callable<Integer> {
     @Option(names = "--bind", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:25520",
-        description = "Address to listen on (default ${DEFAULT-VALUE}; binding beyond loopback is an explicit choice).")
+        description = "Listen on this address (default ${DEFAULT-VALUE}; binding beyond loopback is an explicit choice).")
     String bind;
 
     @picocli.CommandLine.Mixin
@@ -182,11 +182,11 @@ public final class ClusterCommand extends CommandGroup {
 
   @Command(name = "worker", mixinStandardHelpOptions = true, description = "Start a worker that joins a seed.")
   static final class Worker implements Callable<Integer> {
-    @Option(names = "--seed", paramLabel = "HOST:PORT", required = true, description = "The seed node's address.")
+    @Option(names = "--seed", paramLabel = "HOST:PORT", required = true, description = "Join the cluster through the seed node at this address.")
     String seed;
 
     @Option(names = "--bind", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0",
-        description = "Address to listen on (default ${DEFAULT-VALUE}: loopback, any free port).")
+        description = "Listen on this address (default ${DEFAULT-VALUE}: loopback, any free port).")
     String bind;
 
     @picocli.CommandLine.Mixin

@@ -18,10 +18,10 @@ import picocli.CommandLine.Spec;
         "A folder is a run (results.json), a repeated point or a sweep (summary.json; sweeps are matched point by point on their swept values).",
         "A path to either file works too."})
 public final class CompareCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "DIR_A", description = "Baseline results folder (A).")
+  @Parameters(index = "0", paramLabel = "DIR_A", description = "Read the baseline's results (A) from this folder.")
   Path a;
 
-  @Parameters(index = "1", paramLabel = "DIR_B", description = "Results folder compared with it (B).")
+  @Parameters(index = "1", paramLabel = "DIR_B", description = "Read the results compared with the baseline (B) from this folder.")
   Path b;
 
   @Spec

@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
         "The defaults are every module's reference.conf, merged.",
         "KEY is a key or block under experiment (duration, phold, topology.nic) or a full path (experiment.engine, pekko.actor); without KEY, the whole experiment block is printed."})
 public final class DefaultsCommand implements Callable<Integer> {
-  @Parameters(paramLabel = "KEY", arity = "0..1", description = "Key or block, e.g. engine or experiment.engine.threads.")
+  @Parameters(paramLabel = "KEY", arity = "0..1", description = "Print the defaults of this key or block only, e.g. engine or experiment.engine.threads.")
   String key;
 
   @Spec

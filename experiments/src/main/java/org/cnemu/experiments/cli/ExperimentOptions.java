@@ -11,10 +11,10 @@ import picocli.CommandLine.Option;
 /** Options of every command that runs an experiment file (run, ab): what to change and how to execute. */
 public final class ExperimentOptions {
   @Option(names = "--out", paramLabel = "DIR",
-      description = "Results folder (default: experiment.output.dir, else results/<experiment name>/).")
+      description = "Write the results into this folder (default: experiment.output.dir, else results/<experiment name>/).")
   Path out;
 
-  @Option(names = "--seed", paramLabel = "N", description = "Experiment seed (overrides experiment.seed); run i uses N + i.")
+  @Option(names = "--seed", paramLabel = "N", description = "Seed the experiment with N (overrides experiment.seed); run i uses N + i.")
   Long seed;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE",
@@ -24,15 +24,15 @@ public final class ExperimentOptions {
   List<String> sets = new ArrayList<>();
 
   @Option(names = "--threads", paramLabel = "N",
-      description = "Dispatcher threads per run (overrides experiment.engine.threads; 0 = one per processor). Never changes results.")
+      description = "Give each run N dispatcher threads (overrides experiment.engine.threads; 0: one per processor). Never changes results.")
   Integer threads;
 
   @Option(names = "--partitions", paramLabel = "N",
-      description = "Engine partitions (overrides experiment.engine.partitions).")
+      description = "Split each run into N engine partitions (overrides experiment.engine.partitions).")
   Integer partitions;
 
   @Option(names = {"-j", "--jobs"}, paramLabel = "N",
-      description = "Runs (repetitions, sweep points, arms) executed at once (default: as many as the processors hold "
+      description = "Execute N runs (repetitions, sweep points, arms) at once (default: as many as the processors hold "
           + "given each run's threads). Never changes results.")
   Integer jobs;
 

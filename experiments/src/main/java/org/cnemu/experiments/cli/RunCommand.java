@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
         "Every repetition, every point of its sweep { } and every arm of its compare { } run, several at once (--jobs).",
         "The file is validated first; any problem stops the run (exit code 2)."})
 public final class RunCommand implements Callable<Integer> {
-  @Parameters(paramLabel = "FILE", description = "Experiment file (HOCON), e.g. experiments/quickstart.conf.")
+  @Parameters(paramLabel = "FILE", description = "Run this experiment file (HOCON), e.g. experiments/quickstart.conf.")
   Path file;
 
   @Mixin
@@ -39,23 +39,23 @@ public final class RunCommand implements Callable<Integer> {
   String cluster;
 
   @Option(names = "--cluster-mode", paramLabel = "MODE",
-      description = "With --cluster: 'jobs' sends whole jobs to the nodes, as many at once as their slots allow; "
+      description = "With --cluster, 'jobs' sends whole jobs to the nodes, as many at once as their slots allow; "
           + "'partitions' runs one job at a time with its partitions dealt over the nodes. Default: jobs when the "
           + "plan has more than one job and every job has one partition, else partitions.")
   String clusterMode;
 
   @Option(names = "--bind", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0",
-      description = "With --cluster: this JVM's own cluster address (default ${DEFAULT-VALUE}: loopback, any free port).")
+      description = "With --cluster, this JVM joins the cluster from this address (default ${DEFAULT-VALUE}: loopback, any free port).")
   String bind;
 
   @Option(names = "--nodes", paramLabel = "N", defaultValue = "0",
-      description = "With --cluster: partitions mode: nodes to use, this one included (unless --coordinate-only), "
-          + "0 = every node that is up (default); jobs mode: nodes that must have joined before the first job is "
-          + "handed out (this JVM only coordinates), 0 = start with the first (default).")
+      description = "With --cluster, in partitions mode the run uses N nodes, this one included (unless --coordinate-only; "
+          + "0, the default: every node that is up); in jobs mode N nodes must have joined before the first job is "
+          + "handed out (this JVM only coordinates; 0, the default: start with the first).")
   int nodes;
 
   @Option(names = "--coordinate-only",
-      description = "With --cluster: this JVM coordinates the run but hosts no partitions; they run on the "
+      description = "With --cluster, this JVM coordinates the run but hosts no partitions; they run on the "
           + "seed and workers, which stay warm from run to run (a farmed plan always only coordinates).")
   boolean coordinateOnly;
 
@@ -67,7 +67,7 @@ public final class RunCommand implements Callable<Integer> {
   Integer prometheusPort;
 
   @Option(names = "--prometheus-host", paramLabel = "HOST", defaultValue = "127.0.0.1",
-      description = "Address of the Prometheus endpoint (default ${DEFAULT-VALUE}; anything else is an explicit choice).")
+      description = "Serve the Prometheus endpoint on this address (default ${DEFAULT-VALUE}; anything else is an explicit choice).")
   String prometheusHost;
 
   @Option(names = "--instrument-actors",

@@ -33,24 +33,24 @@ import picocli.CommandLine.Spec;
         "Then suite.json and one self-contained report.html set each measured figure beside the published one, with its band and source."})
 public final class SuiteCommand implements Callable<Integer> {
   @Parameters(paramLabel = "SUITE_FILE", arity = "0..1",
-      description = "Suite file (default: experiments/suite.conf, looked up from the current folder).")
+      description = "Read the suite from this file (default: experiments/suite.conf, looked up from the current folder).")
   Path file;
 
-  @Option(names = "--out", paramLabel = "DIR", description = "Results folder (default: results/<suite name>/).")
+  @Option(names = "--out", paramLabel = "DIR", description = "Write the results into this folder (default: results/<suite name>/).")
   Path out;
 
-  @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Runs executed at once (overrides suite.jobs).")
+  @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Execute N runs at once (overrides suite.jobs).")
   Integer jobs;
 
   @Option(names = "--threads", paramLabel = "N",
-      description = "Dispatcher threads per run (default 1; 0 = one per processor). Never changes results.")
+      description = "Give each run N dispatcher threads (default 1; 0: one per processor). Never changes results.")
   Integer threads = 1;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE",
       description = "Set a key of every experiment (repeatable; over the suite's own overrides), validated like the files.")
   List<String> sets = new ArrayList<>();
 
-  @Option(names = "--no-report", description = "No per-experiment CSV/plots/report.html (the suite report is still written).")
+  @Option(names = "--no-report", description = "Write no CSV tables, plots or report.html per experiment (the suite report is still written).")
   boolean noReport;
 
   @Option(names = {"-q", "--quiet"}, description = "Print only the path of the suite report.")

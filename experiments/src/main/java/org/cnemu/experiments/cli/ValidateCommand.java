@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
     description = {"Check experiment files without running them.",
         "Prints every problem as 'file:line: key: message'; exit code 2 if there is any."})
 public final class ValidateCommand implements Callable<Integer> {
-  @Parameters(paramLabel = "FILE", arity = "1..*", description = "Experiment files (HOCON).")
+  @Parameters(paramLabel = "FILE", arity = "1..*", description = "Check these experiment files (HOCON).")
   List<Path> files;
 
   @picocli.CommandLine.Option(names = "--set", paramLabel = "KEY=VALUE",

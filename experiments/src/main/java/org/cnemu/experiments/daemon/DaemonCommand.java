@@ -71,8 +71,8 @@ public final class DaemonCommand extends CommandGroup {
           "Then 'bin/cnemu run' and 'bin/cnemu validate' are served by it; CNEMU_NO_DAEMON=1 bypasses it."})
   static final class Start implements Callable<Integer> {
     @Option(names = "--warm-up", paramLabel = "N", defaultValue = "8",
-        description = "In-process runs of the 8-host star benchmark (kernel model) before serving, so that served runs find "
-            + "the classes loaded and the JIT warm (default: ${DEFAULT-VALUE}, about 2 s; 0 for none).")
+        description = "Run the 8-host star benchmark (kernel model) N times in process before serving, so that served runs "
+            + "find the classes loaded and the JIT warm (default: ${DEFAULT-VALUE}, about 2 s; 0 for none).")
     int warmUp;
 
     @Spec

@@ -21,7 +21,7 @@ import org.knowm.xchart.style.Styler;
  * "Where the latency goes": the {@code journeys} section of results.json as a stacked bar per flow (each
  * stage's mean queueing + service, so a bar is the sampled packets' mean end-to-end latency), a table per
  * flow (queueing and service p50/p99 per stage, where it ran, share) and journeys.csv; for a sweep or A/B,
- * one chart per flow with a bar per point (policy) side by side.
+ * one chart per flow with a 100 % bar per point (policy) side by side: each stage's share of its latency.
  */
 final class JourneyReport {
   private JourneyReport() {}
@@ -110,11 +110,11 @@ final class JourneyReport {
     return out;
   }
 
-  private static CategoryChart stacked(String title, String xTitle, List<String> bars, List<String> stages,
+  private static CategoryChart stacked(String title, String xTitle, String yTitle, List<String> bars, List<String> stages,
       Map<String, List<Double>> byStage) {
     int width = Math.max(900, Math.min(1200, 300 + 90 * bars.size()));
     CategoryChart c = new CategoryChartBuilder().width(width).height(640).title(title).xAxisTitle(xTitle)
-        .yAxisTitle("mean latency of the sampled packets (us)").build();
+        .yAxisTitle(yTitle).build();
     Charts.style(c.getStyler());
     c.getStyler().setStacked(true);
     c.getStyler().setOverlapped(false);
@@ -146,7 +146,8 @@ final class JourneyReport {
       for (String st : stages) byStage.get(st).add(f.meanUs(st));
     }
     String title = "Where the latency goes: mean per stage, queueing + service";
-    return Charts.save(dir, "journeys", title, stacked(title, "flow", bars, stages, byStage));
+    return Charts.save(dir, "journeys", title,
+        stacked(title, "flow", "mean latency of the sampled packets (us)", bars, stages, byStage));
   }
 
   private static List<Flow> shown(JsonNode journeys) {
@@ -209,8 +210,10 @@ final class JourneyReport {
   }
 
   /**
-   * A sweep's charts: per flow (at most {@link #MAX_SWEEP_FLOWS}), one stacked bar per point, so the arms of
-   * an A/B stand side by side. Runs of a point add up (sums over their sampled packets).
+   * A sweep's charts: per flow (at most {@link #MAX_SWEEP_FLOWS}), one 100 % stacked bar per point (each
+   * stage's share of the point's mean end-to-end latency), each bar labelled with that mean, so the arms of
+   * an A/B read alike even when one's latency is 100x another's (absolute bars would leave the faster arm a
+   * sliver). Runs of a point add up (sums over their sampled packets).
    */
   static List<Charts.Plot> sweepPlots(Path dir, SweepData d) throws IOException {
     List<String> labels = new ArrayList<>();
@@ -225,7 +228,9 @@ final class JourneyReport {
       LinkedHashMap<String, Flow> f = flows(sections);
       any |= !f.isEmpty();
       perPoint.add(f);
-      labels.add(d.label(p));
+      // the values alone: the axis title names the keys
+      labels.add(p.values().isEmpty() ? p.dir() : String.join(", ", d.keys().stream()
+          .filter(k -> p.values().containsKey(k)).map(k -> Json.text(p.values().get(k))).toList()));
     }
     List<Charts.Plot> out = new ArrayList<>();
     if (!any || perPoint.size() < 2) return out;
@@ -234,21 +239,50 @@ final class JourneyReport {
     List<String> used = new ArrayList<>();
     for (String id : flowIds.subList(0, Math.min(MAX_SWEEP_FLOWS, flowIds.size()))) {
       List<Flow> row = new ArrayList<>();
-      for (LinkedHashMap<String, Flow> f : perPoint) {
-        row.add(f.getOrDefault(id, new Flow(id, new TreeMap<>(), new LinkedHashMap<>(), new long[2], null)));
-      }
-      List<String> stages = stagesOf(row);
-      Map<String, List<Double>> byStage = new LinkedHashMap<>();
-      for (String st : stages) {
-        List<Double> v = new ArrayList<>();
-        for (Flow f : row) v.add(f.meanUs(st));
-        byStage.put(st, v);
-      }
-      String title = "Where the latency goes, flow " + id + ", per point";
+      for (LinkedHashMap<String, Flow> f : perPoint) row.add(f.get(id));
+      CategoryChart c = shareChart(id, String.join(", ", d.keys()), labels, row);
+      if (c == null) continue;
       String base = Charts.unique(used, "journeys-" + id.replaceAll("[^A-Za-z0-9._-]+", "_"));
-      out.add(Charts.save(dir, base, title, stacked(title, String.join(", ", d.keys()), labels, stages, byStage)));
+      out.add(Charts.save(dir, base, c.getTitle(), c));
     }
     return out;
+  }
+
+  /**
+   * Flow {@code id}'s share chart: a bar per point ({@code labels}) where it has sampled packets
+   * ({@code row}: its flow per point, null where it has none), labelled with the mean end to end; null
+   * with fewer than two such points.
+   */
+  static CategoryChart shareChart(String id, String xTitle, List<String> labels, List<Flow> row) {
+    List<Flow> shown = new ArrayList<>();
+    List<String> bars = new ArrayList<>();
+    for (int i = 0; i < row.size(); i++) {
+      Flow f = row.get(i);
+      if (f == null || f.total[1] <= 0) continue; // no sampled packet of this flow at this point: no bar
+      shown.add(f);
+      bars.add(labels.get(i) + ": " + Reports.nanos(f.e2eMeanUs() * 1000));
+    }
+    if (shown.size() < 2) return null;
+    List<String> stages = stagesOf(shown);
+    String title = "Share of latency per stage, flow " + id + " (label: mean end to end)";
+    CategoryChart c = stacked(title, xTitle, "share of the sampled packets' mean end-to-end latency (%)", bars, stages,
+        shares(shown, stages));
+    c.getStyler().setYAxisMax(100.0);
+    return c;
+  }
+
+  /** Per stage, its share (%) of each flow's end-to-end sum: each flow's shares add up to 100. */
+  static Map<String, List<Double>> shares(List<Flow> row, List<String> stages) {
+    Map<String, List<Double>> byStage = new LinkedHashMap<>();
+    for (String st : stages) {
+      List<Double> v = new ArrayList<>();
+      for (Flow f : row) {
+        long[] s = f.stages.get(st);
+        v.add(s == null || f.total[1] <= 0 ? 0.0 : (s[1] + s[2]) * 100.0 / f.total[1]);
+      }
+      byStage.put(st, v);
+    }
+    return byStage;
   }
 
   /** A point's results.json files: its own, or those of its runs (run-0, run-1, ...). */

@@ -3,7 +3,6 @@ package org.cnemu.nodes.kernel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
-import org.HdrHistogram.Histogram;
 import org.cnemu.devices.Journey;
 
 /**
@@ -11,7 +10,7 @@ import org.cnemu.devices.Journey;
  * attributes a queue's hard IRQ to the sampled packets waiting in its ring, keeps a TCP segment's journey
  * while its data waits out of order, and ends each journey when the receiving application has read the
  * packet's last byte (a flow's journeys all end on its receiving host). Per flow and stage it keeps the
- * queueing and service time of each sampled packet in HdrHistograms and their exact sums.
+ * queueing and service time of each sampled packet ({@link JourneySamples}) and their exact sums.
  */
 final class JourneyRecorder {
   private final HostKernel h;
@@ -20,6 +19,8 @@ final class JourneyRecorder {
   private final long seed;
   /** Per flow slot: skbs sent (FreeFlow: pushes seen) since the warm-up. */
   private final long[] sentSince;
+  /** Per flow slot: the next skb (counted as {@link #sentSince}) sampled after the first ones; -1: not yet known. */
+  private final long[] nextSampled;
   /** Per RX queue: sampled packets in the ring that no IRQ has been attributed to yet. */
   private final List<Journey>[] inRing;
   /** Per flow slot: journeys of TCP segments that arrived out of order, with the end of their data. */
@@ -39,6 +40,8 @@ final class JourneyRecorder {
     this.first = first;
     this.seed = seed;
     sentSince = new long[flows];
+    nextSampled = new long[flows];
+    java.util.Arrays.fill(nextSampled, -1);
     inRing = new List[h.rings.length];
     outOfOrder = new List[flows];
     acc = new Acc[flows];
@@ -57,7 +60,18 @@ final class JourneyRecorder {
     if (sentNanos < h.warmup) return false;
     int slot = h.slot(flow);
     long k = sentSince[slot]++;
-    return k < first || (k + Journeys.phase(seed, flow, every)) % every == 0;
+    if (k < first) return true;
+    long next = nextSampled[slot];
+    if (next < 0) { // the first k >= first with (k + phase) % every == 0
+      long r = (first + Journeys.phase(seed, flow, every)) % every;
+      next = first + (r == 0 ? 0 : every - r);
+    }
+    if (k < next) {
+      nextSampled[slot] = next;
+      return false;
+    }
+    nextSampled[slot] = next + every; // a per-packet comparison, not a division
+    return true;
   }
 
   /** A sampled packet entered RX ring {@code queue}. */
@@ -71,7 +85,8 @@ final class JourneyRecorder {
   void irq(int queue, int where, long from, long to) {
     List<Journey> l = inRing[queue];
     if (l == null) return;
-    for (Journey j : l) {
+    for (int i = 0; i < l.size(); i++) { // no iterator: this runs at every IRQ once the queue saw a journey
+      Journey j = l.get(i);
       if (j.stage(j.size() - 1) == Journeys.LINK && j.lastEnd() <= from) j.add(Journeys.IRQ, where, from, to);
     }
   }
@@ -135,18 +150,18 @@ final class JourneyRecorder {
     a.packets++;
     long e2e = j.lastEnd() - j.startNanos;
     a.e2eSum += e2e;
-    a.e2e.recordValue(Math.max(0, e2e));
+    a.e2e.record(Math.max(0, e2e));
     for (int st = 0; st < Journeys.STAGES; st++) {
       if (!seen[st]) continue;
       a.count[st]++;
       a.waitSum[st] += waitOf[st];
       a.serviceSum[st] += serviceOf[st];
       if (a.wait[st] == null) {
-        a.wait[st] = new Histogram(3);
-        a.service[st] = new Histogram(3);
+        a.wait[st] = new JourneySamples();
+        a.service[st] = new JourneySamples();
       }
-      a.wait[st].recordValue(Math.max(0, waitOf[st]));
-      a.service[st].recordValue(Math.max(0, serviceOf[st]));
+      a.wait[st].record(Math.max(0, waitOf[st]));
+      a.service[st].record(Math.max(0, serviceOf[st]));
       if (a.cores[st] == null) a.cores[st] = new TreeSet<>();
       if (a.cores[st].size() < MAX_CORES) a.cores[st].add(coreOf[st]);
     }
@@ -159,12 +174,12 @@ final class JourneyRecorder {
   private static final class Acc {
     long packets;
     long e2eSum;
-    final Histogram e2e = new Histogram(3);
+    final JourneySamples e2e = new JourneySamples();
     final long[] count = new long[Journeys.STAGES];
     final long[] waitSum = new long[Journeys.STAGES];
     final long[] serviceSum = new long[Journeys.STAGES];
-    final Histogram[] wait = new Histogram[Journeys.STAGES];
-    final Histogram[] service = new Histogram[Journeys.STAGES];
+    final JourneySamples[] wait = new JourneySamples[Journeys.STAGES];
+    final JourneySamples[] service = new JourneySamples[Journeys.STAGES];
     @SuppressWarnings("unchecked")
     final TreeSet<Integer>[] cores = new TreeSet[Journeys.STAGES];
   }
@@ -193,18 +208,18 @@ final class JourneyRecorder {
         rows.add(a.count[st]);
         rows.add(a.waitSum[st]);
         rows.add(a.serviceSum[st]);
-        rows.add(a.wait[st].getValueAtPercentile(50));
-        rows.add(a.wait[st].getValueAtPercentile(99));
-        rows.add(a.service[st].getValueAtPercentile(50));
-        rows.add(a.service[st].getValueAtPercentile(99));
+        rows.add(a.wait[st].percentile(50));
+        rows.add(a.wait[st].percentile(99));
+        rows.add(a.service[st].percentile(50));
+        rows.add(a.service[st].percentile(99));
         StringBuilder b = new StringBuilder();
         for (int w : a.cores[st]) b.append(b.length() > 0 ? " " : "").append(place(w));
         cores.add(b.toString());
       }
       long[] r = new long[rows.size()];
       for (int i = 0; i < r.length; i++) r[i] = rows.get(i);
-      out.add(new FlowJourneys(mine[slot], a.packets, a.e2eSum, a.e2e.getValueAtPercentile(50),
-          a.e2e.getValueAtPercentile(99), overlaps, r, cores.toArray(new String[0])));
+      out.add(new FlowJourneys(mine[slot], a.packets, a.e2eSum, a.e2e.percentile(50),
+          a.e2e.percentile(99), overlaps, r, cores.toArray(new String[0])));
     }
     return out.toArray(new FlowJourneys[0]);
   }

@@ -60,12 +60,15 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
 
   @Override
   public String metricWords(String metric) {
-    return KernelMetrics.words(metric);
+    String journey = JourneyMetrics.words(metric);
+    return journey != null ? journey : KernelMetrics.words(metric);
   }
 
   @Override
   public List<org.cnemu.emulator.model.ModelMetric> metrics(Map<String, Object> results) {
-    return KernelMetrics.of(results);
+    List<org.cnemu.emulator.model.ModelMetric> out = new ArrayList<>(KernelMetrics.of(results));
+    out.addAll(JourneyMetrics.of(results));
+    return out;
   }
 
   /**
