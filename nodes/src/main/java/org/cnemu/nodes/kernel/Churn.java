@@ -116,6 +116,17 @@ final class Churn {
   private final Map<String, PortSpace> ports = new HashMap<>();
   private final Map<String, Listener> listeners = new HashMap<>();
   long stale;
+  /**
+   * The timeline of this host's first connection event of each kind after the warm-up, ns (-1: none):
+   * connect() start, SYN at the listener's TCP, SYN-ACK at the client's TCP, accept() start and return,
+   * close() return (client). In hosts[].steering as churn.first_*_ns: a trace of one connection.
+   */
+  private final long[] first = {-1, -1, -1, -1, -1, -1};
+  private static final String[] FIRST = {"connect", "syn_rx", "synack_rx", "accept_start", "accept_return", "close"};
+
+  private void mark(int event, long at) {
+    if (at >= h.warmup && first[event] < 0) first[event] = at;
+  }
 
   Churn(HostKernel h) {
     this.h = h;
@@ -195,6 +206,7 @@ final class Churn {
     int ph = Hashing.mix32(((long) cs.ports.seed << 20 | port) * 0x9E3779B97F4A7C15L);
     fresh(k, ph, true);
     cs.connStart = now;
+    mark(0, now);
     cs.firstSeq = k.reqSeq;
     k.nextSendAt = now; // the request goes as soon as the connection is up
     if (shm) { // FreeFlow: socket + connect through the monitor (ShmPath.connect), no kernel handshake
@@ -224,6 +236,7 @@ final class Churn {
       cs.closing.put(k.portHash, cs.port);
     }
     cs.state = C_CLOSED;
+    if (first[0] >= 0) mark(5, now + st[0] + st[1]);
     if (cs.connStart >= h.warmup) {
       cs.connections++;
       long lat = Math.max(1, now + st[0] + st[1] - cs.connStart);
@@ -304,7 +317,9 @@ final class Churn {
     }
     switch (cs.state) {
       case S_QUEUED -> { // accept(): the listen socket's lock and queue
+        mark(3, c.nowNs());
         st[1] += p.syscall + p.tcpAccept + touch(cs.listener, c.cpu);
+        if (first[3] == c.nowNs()) mark(4, c.nowNs() + st[0] + st[1]);
         cs.listener.queued--;
         cs.state = S_ACCEPTED;
         return st;
@@ -385,6 +400,7 @@ final class Churn {
     long cost = p.tcpRx;
     switch (s.frag()) {
       case SYN -> { // at the listener
+        mark(1, c.nowNs() + offset);
         Side cs = k.cs;
         int ph = (int) s.ack();
         if (k.portHash == ph && cs.state != S_LISTEN) { // a retransmitted SYN of the current connection
@@ -419,6 +435,7 @@ final class Churn {
         Side cs = k.cs;
         if (s.hash() != HostKernel.hash(k.portHash, 1)) return gone(s) + cost;
         if (cs.state == C_SYN_SENT) {
+          mark(2, c.nowNs() + offset);
           cost += p.tcpSynAckRx;
           cs.state = C_ESTABLISHED;
           wake(c, k, offset + cost);
@@ -536,5 +553,6 @@ final class Churn {
       st.count("churn.accept_queue_overflows", overflows);
     }
     if (stale > 0) st.count("churn.no_connection_segments", stale);
+    for (int i = 0; i < first.length; i++) if (first[i] >= 0) st.count("churn.first_" + FIRST[i] + "_ns", first[i]);
   }
 }

@@ -92,6 +92,40 @@ class ChurnTest {
     assertEquals(0L, steer(r, "h2", "churn.no_connection_segments"));
   }
 
+  /**
+   * One connection alone on an idle native pair (one server core, no adaptive moderation): the SYN reaches
+   * the listener's TCP and the SYN-ACK the client's exactly when the profile's costs and the links say, and
+   * accept() takes its syscall and cost.
+   */
+  @Test
+  void oneConnectionsHandshakeTakesExactlyWhatTheCostsSay() {
+    Config e = experiment("duration = 3ms, overrides { nic { adaptive-rx { enabled = false } } },"
+        + " topology { stack = native, host-count = 2, hosts { h2 { cpus = 1 } }, link { delay = 5us } },"
+        + " workloads = [ { id = c, kind = request-response, src = h1, dst = h2, connection = per-request,"
+        + " think-time = 1ms, start-jitter = 0us, get-ratio = 1.0 } ]");
+    org.cnemu.devices.Profile p = new Spec(e).profile;
+    Map<String, Object> r = run(e);
+    balanced(r);
+    long connect = steer(r, "h1", "churn.first_connect_ns");
+    long synRx = steer(r, "h2", "churn.first_syn_rx_ns");
+    long synAckRx = steer(r, "h1", "churn.first_synack_rx_ns");
+    long acceptStart = steer(r, "h2", "churn.first_accept_start_ns");
+    long acceptReturn = steer(r, "h2", "churn.first_accept_return_ns");
+    long close = steer(r, "h1", "churn.first_close_ns");
+    long ser = NicEntity.serNanos(NicEntity.ETH_WIRE + NicEntity.IP_TCP, p.nicRateBps); // a header-only segment
+    // a control packet from its TCP to the peer's TCP: transmit path, NIC, link, switch, link, the moderated
+    // IRQ, the NAPI poll's driver and GRO, IP with the host netns' rules
+    long path = p.tcpAckTx + p.ipTx + p.netfilter + p.qdisc + p.driverTx + ser + 5_000 + ser + 5_000
+        + p.rxUsecs + p.irqLatency + p.irq + p.napiPoll + p.driverRx + p.groPerPkt + p.ipRx + p.netfilter;
+    assertTrue(connect >= 1_000_000, "after the warm-up");
+    assertEquals(p.appPerMessage + 2 * p.syscall + p.tcpConnect + path, synRx - connect,
+        "socket() + connect(), then the SYN's path");
+    assertEquals(p.tcpRx + p.tcpSynRx + path, synAckRx - synRx, "the listener's SYN work, then the SYN-ACK's path");
+    assertTrue(acceptStart > synAckRx + path, "accept() after the handshake's ACK reached the listener");
+    assertEquals(p.appPerMessage + p.syscall + p.tcpAccept, acceptReturn - acceptStart, "accept()");
+    assertTrue(close > acceptReturn, "close() after the response");
+  }
+
   @Test
   void aPersistentConnectionHasNoHandshakeAndNoConnectionFields() {
     Map<String, Object> r = run(experiment(pair("persistent", "")));
