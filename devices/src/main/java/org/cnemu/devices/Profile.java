@@ -59,6 +59,11 @@ public final class Profile {
   public final long tcpTx, tcpAckTx, ipTx, udpTx, ipFrag, driverTx, driverTxPerPkt, gsoSeg, vxlanEncap;
   public final long syscall, pollSyscall, memcpyPerKib, copyToUserPerKib, wakeup, skbFree, crossCore, appPerMessage, timer;
   public final long txClean, netTxAction, qdisc, cacheLineTransfer;
+  /** Connection set-up and teardown costs (connection = "per-request" workloads). */
+  public final long tcpConnect, tcpSynRx, tcpSynAckRx, tcpChildCreate, tcpAccept, tcpClose, tcpDestroy;
+  /** net.core.somaxconn, net.ipv4.tcp_tw_reuse (over the fabric), cache lines of the listen socket per use. */
+  public final int somaxconn, listenCacheLines;
+  public final boolean twReuse;
 
   public Profile(String name, Config p) {
     this.name = name;
@@ -156,6 +161,17 @@ public final class Profile {
     netTxAction = Units.nanos(c, "net-tx-action");
     qdisc = Units.nanos(c, "qdisc");
     cacheLineTransfer = Units.nanos(c, "cache-line-transfer");
+    tcpConnect = Units.nanos(c, "tcp-connect");
+    tcpSynRx = Units.nanos(c, "tcp-syn-rx");
+    tcpSynAckRx = Units.nanos(c, "tcp-synack-rx");
+    tcpChildCreate = Units.nanos(c, "tcp-child-create");
+    tcpAccept = Units.nanos(c, "tcp-accept");
+    tcpClose = Units.nanos(c, "tcp-close");
+    tcpDestroy = Units.nanos(c, "tcp-destroy");
+    Config cn = k.getConfig("connections");
+    somaxconn = cn.getInt("somaxconn");
+    twReuse = cn.getBoolean("tw-reuse");
+    listenCacheLines = cn.getInt("listen-cache-lines");
   }
 
   /** Loads {@code cnemu.profiles.NAME} from {@code root} with {@code overrides} (same shape) on top. */

@@ -102,6 +102,8 @@ final class HostKernel {
   final RxPath rx;
   final TxPath tx;
   final SocketDriver apps;
+  /** Connection churn: connect/accept/close, the handshake and FIN packets, listen sockets, port spaces. */
+  final Churn churn;
 
   HostKernel(Spec spec, Spec.HostSpec hs, SteeringPolicy policy) {
     this.spec = spec;
@@ -176,6 +178,7 @@ final class HostKernel {
     tx = new TxPath(this, nf);
     rx = new RxPath(this);
     apps = new SocketDriver(this);
+    churn = new Churn(this);
   }
 
   /** The flows this host sends or receives, ascending; a flow's position here is its slot. */
@@ -219,6 +222,11 @@ final class HostKernel {
 
   /** The hash of flow {@code f}'s 5-tuple in direction {@code dir} (its source port is drawn per run). */
   static int flowHash(Spec.FlowSpec f, int dir) {
-    return Hashing.mix32(((long) f.portHash() << 1 | dir) * 0x9E3779B97F4A7C15L + 12345);
+    return hash(f.portHash(), dir);
+  }
+
+  /** The hash of a 4-tuple with seed {@code portHash} (a flow's, or a churned connection's) in direction {@code dir}. */
+  static int hash(int portHash, int dir) {
+    return Hashing.mix32(((long) portHash << 1 | dir) * 0x9E3779B97F4A7C15L + 12345);
   }
 }

@@ -27,7 +27,14 @@ final class HostResults {
 
   record FlowSide(int flow, boolean sender, long sentSegs, long retransSegs, long deliveredSegs, long oooSegs,
       long goodBytes, long cwnd, long srttNanos, long transactions, double[] latencyUs, long[] series, long lost,
-      long wireSegs, long undos, int reordering) {}
+      long wireSegs, long undos, int reordering, long connections, double[] connLatencyUs, long connectFailures) {}
+
+  /** Connection churn: p50, p99 of the connections' latency (connect() start to close()), us; null when none. */
+  static double[] connLatencyUs(org.HdrHistogram.Histogram l) {
+    if (l.getTotalCount() == 0) return null;
+    return new double[] {Math.round(l.getValueAtPercentile(50) / 10.0) / 100.0,
+        Math.round(l.getValueAtPercentile(99) / 10.0) / 100.0};
+  }
 
   record HostReport(String id, int index, long irqs, long ipis, long netRx, long netTx, long sent, long delivered,
       String[] dropKeys, long[] dropCounts, long inQueues, long ringDrops, long nicTx, long nicRx,
@@ -57,16 +64,19 @@ final class HostResults {
     }
     inQ += h.shm.packetsInside();
     h.shm.report(h.stats);
+    h.churn.report(h.stats);
     long ringDrops = 0;
     for (RxRing r : h.rings) ringDrops += r.dropped;
     FlowSide[] fs = new FlowSide[h.socks.size()];
     for (int i = 0; i < fs.length; i++) {
       Sock k = h.socks.get(i);
       if (k.partialFrags > 0) inQ += k.partialFrags;
-      fs[i] = new FlowSide(k.flow.index(), k.sender, k.sentSegs, k.tx == null ? 0 : k.tx.retransSegs,
-          k.deliveredSegs, k.rx == null ? 0 : k.rx.oooSegs, k.goodBytes, k.tx == null ? 0 : k.tx.cwndBytes(),
+      fs[i] = new FlowSide(k.flow.index(), k.sender, k.sentSegs, k.retiredRetrans + (k.tx == null ? 0 : k.tx.retransSegs),
+          k.deliveredSegs, k.retiredOoo + (k.rx == null ? 0 : k.rx.oooSegs), k.goodBytes, k.tx == null ? 0 : k.tx.cwndBytes(),
           k.tx == null ? 0 : k.tx.srttNanos(), k.transactions, latencyUs(k), k.series, k.lost, k.wireSegs,
-          k.tx == null ? 0 : k.tx.undos(), k.tx == null ? 0 : k.tx.reordering());
+          k.tx == null ? 0 : k.tx.undos(), k.tx == null ? 0 : k.tx.reordering(),
+          k.cs == null ? -1 : k.cs.connections, k.cs == null || k.cs.latency == null ? null : connLatencyUs(k.cs.latency),
+          k.cs == null ? 0 : k.cs.connectFailures);
     }
     String[] keys = h.drops.keySet().toArray(new String[0]);
     long[] counts = new long[keys.length];

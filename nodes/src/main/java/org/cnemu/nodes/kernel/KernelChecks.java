@@ -350,6 +350,13 @@ final class KernelChecks {
       addAt(w.getValue("fan-in").origin(), at + ".fan-in", "fan-in serves several flows by one thread: give streams > 1"
           + " or a pattern (incast)");
     }
+    if (c.getString("connection").equals("per-request")) { // Churn: one TCP connection per request, closed loop
+      String why = kind.equals("iperf") ? "is for request-response and ping-pong"
+          : c.getString("protocol").equalsIgnoreCase("udp") ? "needs protocol = tcp (UDP has no connections)"
+          : c.getDouble("request-rate") > 0 ? "is closed loop: one connection per stream at a time (give more streams,"
+              + " not a request-rate)" : null;
+      if (why != null) addAt(w.getValue("connection").origin(), at + ".connection", "per-request " + why);
+    }
   }
 
   /** A host as the workload checks see it: its containers and cores. */

@@ -33,6 +33,8 @@ final class KernelMetrics {
     if (total != null) out.add(ModelMetric.headline("total.throughput_gbps", total, "Gbps", Better.HIGHER));
     Double tps = sum(flows, "transactions_per_sec");
     if (tps != null) out.add(ModelMetric.headline("total.transactions_per_sec", tps, "1/s", Better.HIGHER));
+    Double cps = sum(flows, "connections_per_sec"); // connection churn only
+    if (cps != null) out.add(ModelMetric.headline("total.connections_per_sec", cps, "1/s", Better.HIGHER));
     for (String p : List.of("p50", "p99", "p999")) {
       Double worst = null;
       for (Map<String, Object> f : flows) {
@@ -82,6 +84,10 @@ final class KernelMetrics {
       add(out, k + "transactions_per_sec", f.get("transactions_per_sec"), "1/s", Better.HIGHER);
       if (f.get("latency_us") instanceof Map<?, ?> lat) {
         for (String p : List.of("p50", "p99", "p999")) add(out, k + "latency_" + p + "_us", lat.get(p), "us", Better.LOWER);
+      }
+      add(out, k + "connections_per_sec", f.get("connections_per_sec"), "1/s", Better.HIGHER);
+      if (f.get("connection_latency_us") instanceof Map<?, ?> cl) {
+        for (String p : List.of("p50", "p99")) add(out, k + "connection_latency_" + p + "_us", cl.get(p), "us", Better.LOWER);
       }
       add(out, k + "retransmits", f.get("retransmits"), "segments", Better.LOWER);
       add(out, k + "out_of_order", f.get("out_of_order"), "segments", Better.LOWER);

@@ -248,6 +248,7 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
           else k.rx = new org.cnemu.nodes.tcp.TcpReceiver(tc);
         }
         hk.socks.add(k);
+        hk.churn.attach(k);
         if (sender) hk.txSockByFlow[hk.slot(f.index())] = k;
         else hk.rxSockByFlow[hk.slot(f.index())] = k;
       }

@@ -83,6 +83,17 @@ final class KernelResults implements BuiltModel {
         HostResults.FlowSide rd = rcv[f.pair()];
         m.put("transactions", s == null ? 0 : s.transactions());
         m.put("transactions_per_sec", r3(s == null ? 0 : s.transactions() / secs));
+        if (s != null && s.connections() >= 0) { // connection churn (connection = "per-request")
+          m.put("connections", s.connections());
+          m.put("connections_per_sec", r3(s.connections() / secs));
+          m.put("connect_failures", s.connectFailures());
+          if (s.connLatencyUs() != null) {
+            Map<String, Object> cl = new LinkedHashMap<>();
+            cl.put("p50", s.connLatencyUs()[0]);
+            cl.put("p99", s.connLatencyUs()[1]);
+            m.put("connection_latency_us", cl);
+          }
+        }
         m.put("request_gbps", m.get("throughput_gbps"));
         // goodput of a connection = response bytes read by the client
         m.put("throughput_gbps", r3(rd == null ? 0 : rd.goodBytes() * 8 / secs / 1e9));

@@ -19,10 +19,19 @@ import org.cnemu.emulator.config.Units;
  * @param think the client's think time between a response and its next request (closed loop)
  * @param fanIn the workload's flows into one destination endpoint share one server socket and thread
  * @param replyTimeoutNanos UDP request-response: a closed-loop client gives a request up as lost after this
+ * @param perRequest TCP request-response / ping-pong: a new connection per request (connect, handshake,
+ *     one request and response, close; {@link Churn}) instead of one for the whole run
+ * @param listenBacklog the server's listen() backlog (the accept queue holds at most this and somaxconn)
  */
-record Load(boolean poisson, double requestsPerSec, Dist size, Dist think, boolean fanIn, long replyTimeoutNanos) {
+record Load(boolean poisson, double requestsPerSec, Dist size, Dist think, boolean fanIn, long replyTimeoutNanos,
+    boolean perRequest, int listenBacklog) {
   /** Constant everything, closed loop, one socket per flow: the workload as it was before distributions. */
-  static final Load PLAIN = new Load(false, 0, null, null, false, 10_000_000);
+  static final Load PLAIN = new Load(false, 0, null, null, false, 10_000_000, false, 511);
+
+  /** The same load with connections for the whole run (the pre-churn tests' shorthand). */
+  Load(boolean poisson, double requestsPerSec, Dist size, Dist think, boolean fanIn, long replyTimeoutNanos) {
+    this(poisson, requestsPerSec, size, think, fanIn, replyTimeoutNanos, false, 511);
+  }
 
   /** A constant | exponential | empirical distribution of a non-negative integer quantity (bytes or ns). */
   record Dist(String kind, long mean, long[] values, long min, long max) {
@@ -68,7 +77,7 @@ record Load(boolean poisson, double requestsPerSec, Dist size, Dist think, boole
     Dist think = new Dist(c.getString("think-distribution"), Units.nanos(c, "think-time"), list(c, "think-values", Units::nanos),
         0, MAX_THINK_NANOS);
     return new Load(poisson, c.getDouble("request-rate"), size, think, c.getBoolean("fan-in"),
-        Units.nanos(c, "reply-timeout"));
+        Units.nanos(c, "reply-timeout"), c.getString("connection").equals("per-request"), c.getInt("listen-backlog"));
   }
 
   /** The list at {@code key}, each value read by {@code unit} (Units::bytes, Units::nanos). */

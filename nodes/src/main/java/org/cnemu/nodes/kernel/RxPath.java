@@ -322,6 +322,11 @@ final class RxPath {
 
   private long l4Now(CoreEntity c, Packet s, long offset) {
     long cost = 0;
+    if (!s.udp() && h.churn.churned(s.flow())) { // connection churn: handshake/FIN packets, segments of closed connections
+      long r = h.churn.rx(c, s, offset);
+      if (r >= 0) return r;
+      cost = -1 - r; // the segment goes on to TCP (after completing the handshake it implies, if any)
+    }
     if (s.udp()) {
       Sock k = rxSockByFlow[h.slot(s.flow())];
       if (s.fragmented()) {

@@ -132,6 +132,26 @@ final class ShmPath {
     return cpu[0];
   }
 
+  /**
+   * Connection churn: the client's next connection of request-response flow {@code k} goes through the
+   * monitor again (socket + connect, the server's accept), both directions' rings waiting for it.
+   */
+  void reopen(Sock k) {
+    for (int flow : new int[] {k.flow.index(), k.flow.pair()}) {
+      if (!has(flow)) continue;
+      Channel ch = byFlow[h.slot(flow)];
+      ch.connected = false;
+      ch.connectIssued = false;
+    }
+  }
+
+  /** Connection churn: close() of flow {@code k}'s connection, one request to the monitor; the doorbell CPU ns. */
+  long close(CoreEntity c, Sock k) {
+    long[] cpu = new long[1];
+    monitor(byFlow[h.slot(k.flow.index())].spec, c.nowNs(), 1, cpu);
+    return cpu[0];
+  }
+
   /** Bytes visible to the consumer of flow {@code flow}'s ring. */
   long readable(int flow) {
     return byFlow[h.slot(flow)].visibleBytes;

@@ -71,6 +71,16 @@ final class Sock {
   long deliveredSegs;
   long sentSegs;
   long dgramsDelivered;
+  /**
+   * The hash seed of this socket's 4-tuple ({@link HostKernel#hash}): the flow's, or (connection churn) the
+   * current connection's, whose ephemeral source port is new each time.
+   */
+  int portHash;
+  /** Connection churn: this side's connection state (null: the connection lives for the whole run). */
+  Churn.Side cs;
+  /** Connection churn: counters of the TCP states of connections already closed (results sum them in). */
+  long retiredRetrans;
+  long retiredOoo;
 
   Sock(int id, Spec.FlowSpec flow, boolean sender, int cpu) {
     this.id = id;
@@ -78,5 +88,6 @@ final class Sock {
     this.sender = sender;
     this.cpu = cpu;
     this.udp = flow.udp();
+    this.portHash = flow.portHash();
   }
 }

@@ -271,6 +271,10 @@ final class SocketDriver {
     boolean open = ld.requestsPerSec() > 0;
     boolean dgram = k.udp && !shm.has(f.index()); // UDP through the kernel (FreeFlow's ring is a stream)
     long[] st = {p.appPerMessage, 0}; // {usr, sys}
+    if (k.cs != null) { // connection churn: connect, or close after the response (Churn)
+      long[] r = h.churn.client(c, k, st);
+      if (r != Churn.CONTINUE) return r;
+    }
     if (shm.has(f.index())) { // FreeFlow: connect through the monitor first
       long w = shm.connect(c, k);
       if (w >= 0) return w > 0 ? new long[] {w, 0} : null;
@@ -365,6 +369,10 @@ final class SocketDriver {
   /** Serves one request of connection {@code k} (its response sender), or null when none is ready. */
   private long[] serve(CoreEntity c, Sock k) {
     long[] st = {p.appPerMessage, 0};
+    if (k.peer.cs != null) { // connection churn: accept() first, close() after the client's FIN (Churn)
+      long[] r = h.churn.server(c, k, st);
+      if (r != Churn.CONTINUE) return r;
+    }
     if (k.udp && !shm.has(k.flow.index())) {
       long[] d = k.peer.dgrams.peek();
       if (d == null) return null;

@@ -78,7 +78,7 @@ final class TxPath {
   long sendAck(CoreEntity c, Sock k, long offset) {
     Spec.FlowSpec f = k.flow;
     Packet a = new Packet(f.index(), (byte) 1, false, 0, 0, 1, k.rx.ackSeq(), k.rx.window(), k.rx.sackStart(),
-        k.rx.sackEnd(), (short) 0, (short) 1, HostKernel.flowHash(f, 1), (byte) f.prio(), f.srcHost(),
+        k.rx.sackEnd(), (short) 0, (short) 1, HostKernel.hash(k.portHash, 1), (byte) f.prio(), f.srcHost(),
         k.rx.tsEcr(), false); // an ACK's sentNanos is its TSecr: the send time of the data it echoes
     k.rx.ackSent();
     h.sent += 1;
@@ -100,7 +100,7 @@ final class TxPath {
       int segs = (len + p.mss() - 1) / p.mss();
       long sent = now + offset + cost;
       Packet s = new Packet(f.index(), (byte) 0, false, k.tx.outSeq[i], len, segs, 0, 0, -1, -1, (short) 0,
-          (short) 1, HostKernel.flowHash(f, 0), (byte) f.prio(), f.dstHost(), sent, k.tx.outRetx[i],
+          (short) 1, HostKernel.hash(k.portHash, 0), (byte) f.prio(), f.dstHost(), sent, k.tx.outRetx[i],
           h.journeys == null ? null : h.journeys.start(f.index(), sent));
       h.sent += segs;
       k.sentSegs += segs;
@@ -125,7 +125,7 @@ final class TxPath {
       case NATIVE -> {
         // the host netns holds Docker's iptables rules and conntrack: OUTPUT + POSTROUTING, once per
         // datagram (the hooks run before ip_fragment)
-        if (s.frag() == 0) cost += p.netfilter;
+        if (!s.udp() || s.frag() == 0) cost += p.netfilter;
         Journeys.mark(h, s, Journeys.IP_TX, c, offset, offset + cost);
         cost += driverTx(c, s, offset + cost);
       }

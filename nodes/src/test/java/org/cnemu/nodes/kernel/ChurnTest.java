@@ -1,0 +1,188 @@
+package org.cnemu.nodes.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.cnemu.emulator.Simulation;
+import org.cnemu.emulator.SimulationBuilder;
+import org.cnemu.emulator.SimulationResult;
+import org.cnemu.emulator.config.Units;
+import org.cnemu.emulator.model.BuiltModel;
+import org.cnemu.emulator.model.ConfigProblem;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Connection churn (connection = "per-request", {@link Churn}): the handshake's round trip, the
+ * per-connection costs, the shared listen socket's cache-line transfers, FreeFlow's monitor per
+ * connection, conservation with the control packets. Each test fails when its mechanism is removed.
+ */
+class ChurnTest {
+  private static Config experiment(String body) {
+    return ConfigFactory.parseString("experiment { name = t, seed = 42, model = kernel, profile = hotcloud19, "
+            + "steering = vanilla, warmup = 1ms, " + body + " }")
+        .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("experiment");
+  }
+
+  private static Map<String, Object> run(Config e) {
+    SimulationBuilder b = new SimulationBuilder(e.getLong("seed"), 0, 1, SimulationBuilder.Placement.BLOCK);
+    BuiltModel m = new KernelModelProvider().build(e, b);
+    SimulationResult r = Simulation.run(b, Units.nanos(e, "duration"), 1);
+    return m.results(r);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> flows(Map<String, Object> r) {
+    return (List<Map<String, Object>>) r.get("flows");
+  }
+
+  private static double cps(Map<String, Object> r) {
+    return flows(r).stream().mapToDouble(f -> ((Number) f.get("connections_per_sec")).doubleValue()).sum();
+  }
+
+  private static double p50(Map<String, Object> f, String key) {
+    return ((Number) ((Map<?, ?>) f.get(key)).get("p50")).doubleValue();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static long steer(Map<String, Object> r, String host, String key) {
+    for (Map<String, Object> h : (List<Map<String, Object>>) r.get("hosts")) {
+      if (h.get("id").equals(host)) {
+        Object v = ((Map<?, ?>) h.get("steering")).get(key);
+        return v == null ? 0 : ((Number) v).longValue();
+      }
+    }
+    throw new AssertionError("no host " + host);
+  }
+
+  private static void balanced(Map<String, Object> r) {
+    Map<?, ?> c = (Map<?, ?>) r.get("conservation");
+    assertEquals(Boolean.TRUE, c.get("balanced"), "conservation: " + c);
+  }
+
+  /** One stream between two idle native hosts, 1 ms between connections (each connection alone on the path). */
+  private static String pair(String conn, String overrides) {
+    return "duration = 10ms, overrides { " + overrides + " }, topology { stack = native, host-count = 2, "
+        + "link { delay = 5us } }, workloads = [ { id = c, kind = request-response, src = h1, dst = h2, "
+        + "connection = " + conn + ", think-time = 1ms, start-jitter = 0us, get-ratio = 1.0, dst-cpu = 0 } ]";
+  }
+
+  @Test
+  void theHandshakeCostsARoundTripBeforeTheRequest() {
+    Map<String, Object> r = run(experiment(pair("per-request", "")));
+    balanced(r);
+    Map<String, Object> f = flows(r).get(0);
+    long n = ((Number) f.get("connections")).longValue();
+    assertTrue(n >= 8, "a connection per request: " + f);
+    assertEquals(((Number) f.get("transactions")).longValue(), n, "one transaction per connection");
+    double conn = p50(f, "connection_latency_us");
+    double txn = p50(f, "latency_us");
+    // connect() to close() holds the SYN -> SYN-ACK round trip (2 x 5 us of links at least) and the
+    // request-response transaction; a connection set up without the handshake would take the transaction only
+    assertTrue(conn > txn + 10, "connection " + conn + " us vs transaction " + txn + " us");
+    // the SYN, SYN-ACK and handshake ACK, the client's FIN (with the response's ACK), the server's FIN and
+    // the last ACK: 6 control packets per connection beside the request, its ACK, the response, its ACK
+    Map<?, ?> c = (Map<?, ?>) r.get("conservation");
+    long sent = ((Number) c.get("sent")).longValue();
+    assertTrue(sent >= 10 * n && sent <= 10 * (n + 1), "packets per connection: " + sent + " for " + n);
+    assertEquals(0L, steer(r, "h2", "churn.no_connection_segments"));
+  }
+
+  /**
+   * One connection alone on an idle native pair (one server core, no adaptive moderation): the SYN reaches
+   * the listener's TCP and the SYN-ACK the client's exactly when the profile's costs and the links say, and
+   * accept() takes its syscall and cost.
+   */
+  @Test
+  void oneConnectionsHandshakeTakesExactlyWhatTheCostsSay() {
+    Config e = experiment("duration = 3ms, overrides { nic { adaptive-rx { enabled = false } } },"
+        + " topology { stack = native, host-count = 2, hosts { h2 { cpus = 1 } }, link { delay = 5us } },"
+        + " workloads = [ { id = c, kind = request-response, src = h1, dst = h2, connection = per-request,"
+        + " think-time = 1ms, start-jitter = 0us, get-ratio = 1.0 } ]");
+    org.cnemu.devices.Profile p = new Spec(e).profile;
+    Map<String, Object> r = run(e);
+    balanced(r);
+    long connect = steer(r, "h1", "churn.first_connect_ns");
+    long synRx = steer(r, "h2", "churn.first_syn_rx_ns");
+    long synAckRx = steer(r, "h1", "churn.first_synack_rx_ns");
+    long acceptStart = steer(r, "h2", "churn.first_accept_start_ns");
+    long acceptReturn = steer(r, "h2", "churn.first_accept_return_ns");
+    long close = steer(r, "h1", "churn.first_close_ns");
+    long ser = NicEntity.serNanos(NicEntity.ETH_WIRE + NicEntity.IP_TCP, p.nicRateBps); // a header-only segment
+    // a control packet from its TCP to the peer's TCP: transmit path, NIC, link, switch, link, the moderated
+    // IRQ, the NAPI poll's driver and GRO, IP with the host netns' rules
+    long path = p.tcpAckTx + p.ipTx + p.netfilter + p.qdisc + p.driverTx + ser + 5_000 + ser + 5_000
+        + p.rxUsecs + p.irqLatency + p.irq + p.napiPoll + p.driverRx + p.groPerPkt + p.ipRx + p.netfilter;
+    assertTrue(connect >= 1_000_000, "after the warm-up");
+    assertEquals(p.appPerMessage + 2 * p.syscall + p.tcpConnect + path, synRx - connect,
+        "socket() + connect(), then the SYN's path");
+    assertEquals(p.tcpRx + p.tcpSynRx + path, synAckRx - synRx, "the listener's SYN work, then the SYN-ACK's path");
+    assertTrue(acceptStart > synAckRx + path, "accept() after the handshake's ACK reached the listener");
+    assertEquals(p.appPerMessage + p.syscall + p.tcpAccept, acceptReturn - acceptStart, "accept()");
+    assertTrue(close > acceptReturn, "close() after the response");
+  }
+
+  @Test
+  void aPersistentConnectionHasNoHandshakeAndNoConnectionFields() {
+    Map<String, Object> r = run(experiment(pair("persistent", "")));
+    Map<String, Object> f = flows(r).get(0);
+    assertTrue(!f.containsKey("connections") && !f.containsKey("connection_latency_us"), "persistent: " + f.keySet());
+  }
+
+  /** Two client hosts x 4 streams into one server of {@code cpus} cores, back to back (think 0). */
+  private static Map<String, Object> load(int cpus, String overrides) {
+    return run(experiment("duration = 6ms, overrides { " + overrides + " }, topology { stack = native, host-count = 3,"
+        + " hosts { h1 { cpus = " + cpus + " } } }, workloads = [ { id = c, kind = request-response,"
+        + " connection = per-request, pattern = incast, dst = h1, pattern-container = \"\", streams = 4,"
+        + " get-ratio = 1.0 } ]"));
+  }
+
+  @Test
+  void perConnectionCostsLimitTheConnectionRate() {
+    double base = cps(load(1, ""));
+    double free = cps(load(1, "costs { tcp-connect = 1ns, tcp-syn-rx = 1ns, tcp-synack-rx = 1ns, tcp-child-create = 1ns,"
+        + " tcp-accept = 1ns, tcp-close = 1ns, tcp-destroy = 1ns }"));
+    System.out.printf("connections/s on one server core: %.0f; without the per-connection costs %.0f%n", base, free);
+    assertTrue(free > base * 1.15, "the per-connection costs must cost: " + base + " vs " + free);
+  }
+
+  @Test
+  void theSharedListenSocketsLinesMoveBetweenServerCores() {
+    Map<String, Object> one = load(1, "");
+    assertEquals(0L, steer(one, "h1", "churn.listen_transfers"), "one core: the listener's lines stay");
+    Map<String, Object> two = load(2, "");
+    Map<String, Object> pinned = load(2, "kernel { connections { listen-cache-lines = 0 } }");
+    balanced(two);
+    assertTrue(steer(two, "h1", "churn.listen_transfers") > 0, "two cores: accepts and SYNs on both");
+    System.out.printf("connections/s on two server cores: %.0f; without the listen socket's transfers %.0f%n",
+        cps(two), cps(pinned));
+    assertTrue(cps(pinned) > cps(two), "the transfers make two cores slower than without them");
+  }
+
+  @Test
+  void freeflowConnectsAndClosesThroughTheMonitorForEveryConnection() {
+    Map<String, Object> r = run(experiment("duration = 5ms, steering = freeflow, topology { stack = docker-overlay,"
+        + " host-count = 1, hosts { h1 { containers = [c1, c2] } } }, workloads = [ { id = c, kind = request-response,"
+        + " connection = per-request, src = \"h1/c1\", dst = \"h1/c2\", start-jitter = 0us, think-time = 20us } ]"));
+    Map<String, Object> f = flows(r).get(0);
+    long n = ((Number) f.get("connections")).longValue();
+    long req = steer(r, "h1", "shm.monitor_requests");
+    assertTrue(n > 5, "connections: " + f);
+    // per connection: accept + socket + connect + close (the ones before the warm-up count too)
+    assertTrue(req >= 4 * n, "monitor requests " + req + " for " + n + " connections");
+    assertEquals(0L, steer(r, "h1", "churn.listen_transfers"), "no kernel listen socket on the shared-memory path");
+  }
+
+  @Test
+  void perRequestNeedsTcpAndAClosedLoop() {
+    Config e = experiment("duration = 1ms, topology { host-count = 2 }, workloads = [ { kind = request-response,"
+        + " protocol = udp, connection = per-request, src = \"h1/c1\", dst = \"h2/c1\" } ]");
+    List<ConfigProblem> out = new ArrayList<>();
+    KernelChecks.check(e, out);
+    assertTrue(out.stream().anyMatch(p -> p.key().endsWith(".connection") && p.message().contains("tcp")), out.toString());
+  }
+}
