@@ -87,6 +87,9 @@ interface CoreHost {
   /** One step of {@code k}'s thread: {usr, sys} ns, or null when it must sleep. */
   long[] appStep(CoreEntity c, Sock k);
 
+  /** release_sock of TCP socket {@code k} at the end of the owner's step on {@code c}: the sys time it takes. */
+  long releaseSock(CoreEntity c, Sock k);
+
   void shmData(CoreEntity c, CoreEntity.ShmData m);
 
   void shmSpace(CoreEntity c, CoreEntity.ShmSpace m);

@@ -69,6 +69,15 @@ final class CoreThreads {
   /** The running app thread's step ended: pending softirqs run first (local_bh_enable), then its next step. */
   void appStepDone() {
     Sock k = (Sock) current;
+    Sock w = k.owns;
+    if (w != null) { // the step's sendmsg ends: release_sock, charged to the thread as sys time
+      k.owns = null;
+      long cost = host.releaseSock(core, w);
+      if (cost > 0) {
+        core.runAppStep(0, cost);
+        return;
+      }
+    }
     core.setIdle();
     if (core.softPending() && !ksoftirqdAwake) {
       suspended = k;
@@ -161,6 +170,10 @@ final class CoreThreads {
   private boolean runThread(Sock k) {
     long[] st = host.appStep(core, k);
     if (st == null) {
+      if (k.owns != null) { // a step that wrote and then slept: its release_sock, at once
+        host.releaseSock(core, k.owns);
+        k.owns = null;
+      }
       k.sleeping = true;
       current = null;
       return false;

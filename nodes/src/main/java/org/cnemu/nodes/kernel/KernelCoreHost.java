@@ -168,6 +168,11 @@ final class KernelCoreHost implements CoreHost {
   }
 
   @Override
+  public long releaseSock(CoreEntity c, Sock k) {
+    return h.tx.releaseSock(c, k);
+  }
+
+  @Override
   public void shmData(CoreEntity c, CoreEntity.ShmData m) {
     h.shm.onData(c, m);
   }

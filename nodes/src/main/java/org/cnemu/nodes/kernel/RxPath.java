@@ -368,14 +368,11 @@ final class RxPath {
       Sock k = txSockByFlow[h.slot(s.flow())];
       h.delivered += s.segs();
       cost += p.tcpRx;
-      boolean freed = k.tx.onAck(c.nowNs() + offset, s.ack(), s.wnd(), s.sackStart(), s.sackEnd(), s.sentNanos());
-      cost += h.tx.tcpPush(c, k, offset + cost, false);
-      Sock t = k.thread; // fan-in: the server thread writes this connection's responses
-      if (freed && t.sleeping && !t.wakePending) {
-        t.wakePending = true;
-        c.sendTo(h.coreRefs[t.cpu], offset + cost + p.wakeup, new CoreEntity.Wake(t.id));
+      if (k.owned) { // sock_owned_by_user: sk_add_backlog; the owner's release_sock handles it
+        k.ackBacklog.add(s);
+        return cost;
       }
-      return cost;
+      return cost + h.tx.ackRx(c, k, s, offset + cost);
     }
     Sock k = rxSockByFlow[h.slot(s.flow())];
     h.delivered += s.segs();

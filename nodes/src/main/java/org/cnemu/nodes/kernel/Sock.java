@@ -51,6 +51,17 @@ final class Sock {
   org.cnemu.nodes.tcp.TcpReceiver rx;
   /** When a TsqWake for this socket is due (-1: none scheduled). */
   long tsqWakeAt = -1;
+  /**
+   * TCP sender: the application is inside a sendmsg() on this socket (lock_sock .. release_sock), from the
+   * start of the thread step that writes it to that step's end; softirq work on the socket waits meanwhile.
+   */
+  boolean owned;
+  /** ACKs that arrived while the application owned the socket (sk_backlog), processed at release_sock. */
+  final ArrayDeque<org.cnemu.devices.Packet> ackBacklog = new ArrayDeque<>(2);
+  /** The xmit timer or a TSQ wake-up fired while the socket was owned (tcp_release_cb runs it). */
+  boolean releaseTimer;
+  /** Thread: the socket its running step writes (and owns), or null. */
+  Sock owns;
   /** TCP data segments (retransmissions included) put on the wire after the warm-up. */
   long wireSegs;
   /** Thread state: sleeping (waits for data/space/timer), or on a run queue / running. */

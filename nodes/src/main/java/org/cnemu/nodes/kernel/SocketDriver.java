@@ -50,6 +50,7 @@ final class SocketDriver {
             + f.load().gapNanos(k.arrivals, bytes * 8 * 1_000_000_000L / f.rateBps());
       }
       k.tx.written += bytes;
+      own(k);
       // copy_from_user of the buffer iperf reuses: cache-resident
       long sys = selectShare(f) + p.syscall + p.memcpy(bytes);
       sys += h.tx.tcpPush(c, k, sys + p.appPerMessage, true);
@@ -105,6 +106,15 @@ final class SocketDriver {
       sys += h.tx.sendAck(c, k, sys);
     }
     return new long[] {p.appPerMessage, sys};
+  }
+
+  /**
+   * The step writing TCP socket {@code k} owns it until the step ends (lock_sock; the step's end runs
+   * release_sock, {@link CoreThreads#appStepDone}): the ACK softirq meanwhile only queues to the socket backlog.
+   */
+  private static void own(Sock k) {
+    k.owned = true;
+    k.thread.owns = k;
   }
 
   /**
@@ -226,6 +236,7 @@ final class SocketDriver {
       return;
     }
     k.tx.written += bytes;
+    own(k);
     st[1] += p.syscall + p.memcpy(bytes);
     st[1] += h.tx.tcpPush(c, k, st[0] + st[1], true);
   }

@@ -63,7 +63,9 @@ final class TxPath {
    */
   void tcpTimer(CoreEntity c, Sock k) {
     long now = c.nowNs();
-    if (k.tx != null) {
+    if (k.tx != null && k.owned) {
+      k.releaseTimer = true; // tcp_write_timer / tcp_tasklet_func: deferred to the owner's release_sock (tcp_release_cb)
+    } else if (k.tx != null) {
       boolean push = k.tx.onTimer(now);
       if (k.tsqWakeAt >= 0 && now >= k.tsqWakeAt) {
         k.tsqWakeAt = -1;
@@ -72,6 +74,41 @@ final class TxPath {
       if (push) tcpPush(c, k, p.timer, false);
     }
     if (k.rx != null && k.rx.delackAt() >= 0 && now >= k.rx.delackAt()) sendAck(c, k, p.timer);
+  }
+
+  /**
+   * release_sock at the end of the sendmsg() that owned {@code k}, run by the owner's core as the end of
+   * its step: __release_sock processes the ACKs the softirq queued to the socket backlog meanwhile
+   * (tcp_v4_do_rcv -> tcp_rcv_established, each with its tcp_data_snd_check; their receive cost was charged
+   * by that softirq), then tcp_release_cb the deferred xmit timer / TSQ work. Returns the transmit cost
+   * (sys time of the owner), so what an ACK releases follows the write's own skbs, from the owner's core.
+   */
+  long releaseSock(CoreEntity c, Sock k) {
+    k.owned = false;
+    long cost = 0;
+    for (Packet a; (a = k.ackBacklog.poll()) != null; ) cost += ackRx(c, k, a, cost);
+    if (k.releaseTimer) {
+      k.releaseTimer = false;
+      boolean push = k.tx.onTimer(c.nowNs());
+      if (k.tsqWakeAt >= 0 && c.nowNs() >= k.tsqWakeAt) {
+        k.tsqWakeAt = -1;
+        push = true;
+      }
+      if (push) cost += tcpPush(c, k, cost, false);
+    }
+    return cost;
+  }
+
+  /** tcp_ack + tcp_data_snd_check of ACK {@code s} on sender socket {@code k}; returns the transmit cost. */
+  long ackRx(CoreEntity c, Sock k, Packet s, long offset) {
+    boolean freed = k.tx.onAck(c.nowNs() + offset, s.ack(), s.wnd(), s.sackStart(), s.sackEnd(), s.sentNanos());
+    long cost = tcpPush(c, k, offset, false);
+    Sock t = k.thread; // fan-in: the server thread writes this connection's responses
+    if (freed && t.sleeping && !t.wakePending) {
+      t.wakePending = true;
+      c.sendTo(h.coreRefs[t.cpu], offset + cost + p.wakeup, new CoreEntity.Wake(t.id));
+    }
+    return cost;
   }
 
   /** tcp_send_ack: a pure ACK with the receiver's cumulative ACK, window and SACK/D-SACK block. */

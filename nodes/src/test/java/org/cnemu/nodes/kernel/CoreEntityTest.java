@@ -201,6 +201,11 @@ class CoreEntityTest {
     }
 
     @Override
+    public long releaseSock(CoreEntity c, Sock k) {
+      return 0;
+    }
+
+    @Override
     public void shmData(CoreEntity c, CoreEntity.ShmData m) {}
 
     @Override
