@@ -30,7 +30,7 @@ class ChurnTest {
 
   private static Map<String, Object> run(Config e) {
     SimulationBuilder b = new SimulationBuilder(e.getLong("seed"), 0, 1, SimulationBuilder.Placement.BLOCK);
-    BuiltModel m = new KernelModelProvider().build(e, b);
+    BuiltModel m = KernelModels.build(e, b);
     SimulationResult r = Simulation.run(b, Units.nanos(e, "duration"), 1);
     return m.results(r);
   }
@@ -103,7 +103,7 @@ class ChurnTest {
         + " topology { stack = native, host-count = 2, hosts { h2 { cpus = 1 } }, link { delay = 5us } },"
         + " workloads = [ { id = c, kind = request-response, src = h1, dst = h2, connection = per-request,"
         + " think-time = 1ms, start-jitter = 0us, get-ratio = 1.0 } ]");
-    org.cnemu.devices.Profile p = new Spec(e).profile;
+    org.cnemu.devices.Profile p = KernelModels.spec(e).profile;
     Map<String, Object> r = run(e);
     balanced(r);
     long connect = steer(r, "h1", "churn.first_connect_ns");
@@ -182,7 +182,7 @@ class ChurnTest {
     Config e = experiment("duration = 1ms, topology { host-count = 2 }, workloads = [ { kind = request-response,"
         + " protocol = udp, connection = per-request, src = \"h1/c1\", dst = \"h2/c1\" } ]");
     List<ConfigProblem> out = new ArrayList<>();
-    KernelChecks.check(e, out);
+    out.addAll(KernelModels.problems(e));
     assertTrue(out.stream().anyMatch(p -> p.key().endsWith(".connection") && p.message().contains("tcp")), out.toString());
   }
 }
