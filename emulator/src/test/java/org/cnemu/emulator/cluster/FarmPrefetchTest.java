@@ -125,7 +125,7 @@ class FarmPrefetchTest {
         .map(e -> (FarmDriver.Progress) e).toList();
     assertFalse(progress.isEmpty(), seen::toString);
     long limit = 1 + 1200 * 2 / FarmWorker.PROGRESS_MILLIS; // generous: the updates may take up to twice as long
-    assertTrue(progress.size() <= limit, progress.size() + " progress messages: " + progress);
+    assertTrue(progress.size() <= limit, progress.size() + " progress messages, at most " + limit + " expected");
     FarmDriver.Progress last = progress.get(progress.size() - 1);
     assertEquals(7, last.job());
     assertEquals(end, last.endNanos());
