@@ -42,8 +42,11 @@ public final class JobFarm implements AutoCloseable {
   public static JobFarm join(ClusterNode.HostPort seed, ClusterNode.HostPort bind, ClusterSecurity security,
       int expectedNodes, Duration joinTimeout) {
     trace("join");
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "cnemu", ClusterNode.config(bind, seed, 1,
-        security));
+    // A driver holds no jobs once it leaves: after its leave is seen (Exiting) it need not wait up to 10 s
+    // for its own removal while stopping (the nodes remove an exiting member that is gone).
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "cnemu", com.typesafe.config.ConfigFactory
+        .parseString("pekko.coordinated-shutdown.phases.cluster-exiting.timeout = 1s")
+        .withFallback(ClusterNode.config(bind, seed, 1, security)));
     trace("system started");
     try {
       Cluster cluster = Cluster.get(system);
