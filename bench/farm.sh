@@ -1,58 +1,90 @@
 #!/usr/bin/env bash
-# Farmed plans on this machine: a plan of many short one-partition jobs run locally with --jobs 2, and
-# farmed to a long-lived `cnemu cluster seed` + `worker` (TLS with a key made for the benchmark; the run
-# JVM only coordinates), alternating, REPEAT rounds. Prints each command's wall time (JVM start, cluster
-# join and leave included), the ratio farmed / local, and from -Dcnemu.trace=true the per-job overhead of
-# farming: each job's round trip at the driver (dispatch to result written back) minus the run's own
-# wall time on the node (so: dispatch, checking the job on the node, results.json text, deflate, transfer).
+# Farmed plans on this machine: plans of one-partition jobs run locally with --jobs 2, and farmed to a
+# long-lived `cnemu cluster seed` + `worker` (TLS with a key made for the benchmark; the run JVM only
+# coordinates), alternating, REPEAT rounds, for two cases: many short jobs (48 PHOLD jobs of ~4 ms of
+# simulation) and a few long ones (12 PHOLD jobs of ~0.5-1 s). For each round it prints each command's
+# wall time (JVM start, cluster join and leave included) and the ratio farmed / local; from
+# -Dcnemu.trace=true (driver and nodes) the per-job overhead of farming (each job's round trip at the
+# driver, dispatch to result in hand, minus the run's own wall time on the node: dispatch, the node's
+# check of the job, results.json text, deflate, transfer, and any wait for a slot when prefetched),
+# how long the nodes spent checking jobs, and the fixed cost of a farmed command (its wall time outside
+# first dispatch .. last result: JVM start, joining, leaving) with its phases.
 # Every farmed folder must equal the local one outside wall; the script checks it. The load average is
 # printed with the numbers: this machine is shared.
-#   bench/farm.sh                       # 48 jobs of PHOLD, 300 us virtual each, 3 rounds, 2+2 job slots
-#   SLOTS=1 JOBS_PER_POINT=16 REPEAT=5 bench/farm.sh
+#   bench/farm.sh                       # both cases, 3 rounds each, 2+2 job slots
+#   CASES=short SLOTS=1 REPEAT=5 bench/farm.sh
+#   SHORT_DURATION=1ms LONG_DURATION=100ms bench/farm.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPEAT="${REPEAT:-3}"
-SLOTS="${SLOTS:-0}"                # job slots per node (0: one per processor)
-JOBS_PER_POINT="${JOBS_PER_POINT:-16}"
-DURATION="${DURATION:-300us}"
+SLOTS="${SLOTS:-0}"                      # job slots per node (0: one per processor)
+CASES="${CASES:-short long}"
+SHORT_DURATION="${SHORT_DURATION:-300us}" # x 16 runs x 3 points = 48 jobs
+LONG_DURATION="${LONG_DURATION:-50ms}"    # x 4 runs x 3 points = 12 jobs
 PORT="${PORT:-25899}"
 WORK="${WORK:-/tmp/cnemu-farm-bench}"
 export CNEMU_NO_DAEMON=1
 rm -rf "$WORK"; mkdir -p "$WORK"
 bin/cnemu --version >/dev/null   # build outside the measurements
-cat > "$WORK/plan.conf" <<CONF
+plan() { # name duration runs
+  cat > "$WORK/$1.conf" <<CONF
 experiment {
-  name = farmbench, seed = 3, runs = $JOBS_PER_POINT, duration = $DURATION, model = phold
+  name = farm$1, seed = 3, runs = $3, duration = $2, model = phold
   phold { lps = 16, population = 2 }
   sweep { phold.lps = [8, 16, 24] }
 }
 CONF
+}
+plan short "$SHORT_DURATION" 16
+plan long "$LONG_DURATION" 4
 bin/cnemu cluster init --cluster-key "$WORK/key" >/dev/null
-bin/cnemu cluster seed --bind "127.0.0.1:$PORT" --threads 1 --job-slots "$SLOTS" --cluster-key "$WORK/key" \
-  > "$WORK/seed.log" 2>&1 &
+JAVA_OPTS="-Dcnemu.trace=true" bin/cnemu cluster seed --bind "127.0.0.1:$PORT" --threads 1 --job-slots "$SLOTS" \
+  --cluster-key "$WORK/key" > "$WORK/seed.log" 2>&1 &
 SEED=$!
 trap 'kill $SEED ${WORKER:-} 2>/dev/null || true' EXIT
 for _ in $(seq 120); do grep -q "listening at" "$WORK/seed.log" 2>/dev/null && break; sleep 0.5; done
-bin/cnemu cluster worker --seed "127.0.0.1:$PORT" --threads 1 --job-slots "$SLOTS" --cluster-key "$WORK/key" \
-  > "$WORK/worker.log" 2>&1 &
+JAVA_OPTS="-Dcnemu.trace=true" bin/cnemu cluster worker --seed "127.0.0.1:$PORT" --threads 1 --job-slots "$SLOTS" \
+  --cluster-key "$WORK/key" > "$WORK/worker.log" 2>&1 &
 WORKER=$!
 for _ in $(seq 120); do grep -q "member up" "$WORK/worker.log" 2>/dev/null && break; sleep 0.5; done
+NODE_SLOTS=$SLOTS; [ "$NODE_SLOTS" -gt 0 ] || NODE_SLOTS=$(nproc)
+TOTAL_SLOTS=$((2 * NODE_SLOTS))
 strip_wall() { sed -n '/"wall"/q;p' "$1"; }
+node_checks() { cat "$WORK/seed.log" "$WORK/worker.log" | grep -c "TRACE farm node check" || true; }
 # one untimed farmed plan: the nodes' JIT warms up as it does in a lab where they run for days
-bin/cnemu run "$WORK/plan.conf" --cluster "127.0.0.1:$PORT" --nodes 2 --cluster-key "$WORK/key" --out "$WORK/warm" \
-  --no-report -q >/dev/null
-for r in $(seq "$REPEAT"); do
-  t0=$(date +%s.%N)
-  bin/cnemu run "$WORK/plan.conf" --jobs 2 --out "$WORK/local-$r" --no-report -q >/dev/null
-  t1=$(date +%s.%N)
-  JAVA_OPTS="-Dcnemu.trace=true" bin/cnemu run "$WORK/plan.conf" --cluster "127.0.0.1:$PORT" --nodes 2 \
-    --cluster-key "$WORK/key" --out "$WORK/farm-$r" --no-report -q >/dev/null 2>"$WORK/trace-$r"
-  t2=$(date +%s.%N)
-  for f in $(cd "$WORK/local-$r" && find . -name '*.json'); do
-    cmp -s <(strip_wall "$WORK/local-$r/$f") <(strip_wall "$WORK/farm-$r/$f") || { echo "DIFFERENT: $f" >&2; exit 1; }
+bin/cnemu run "$WORK/short.conf" --cluster "127.0.0.1:$PORT" --nodes 2 --cluster-key "$WORK/key" \
+  --out "$WORK/warm" --no-report -q >/dev/null
+for c in $CASES; do
+  echo "case $c: $(grep -o 'runs = [0-9]*, duration = [0-9a-z]*' "$WORK/$c.conf") x 3 points"
+  for r in $(seq "$REPEAT"); do
+    t0=$(date +%s.%N)
+    bin/cnemu run "$WORK/$c.conf" --jobs 2 --out "$WORK/$c-local-$r" --no-report -q >/dev/null
+    t1=$(date +%s.%N)
+    cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node check" > "$WORK/checks-before" || true
+    JAVA_OPTS="-Dcnemu.trace=true" bin/cnemu run "$WORK/$c.conf" --cluster "127.0.0.1:$PORT" --nodes 2 \
+      --cluster-key "$WORK/key" --out "$WORK/$c-farm-$r" --no-report -q >/dev/null 2>"$WORK/$c-trace-$r"
+    t2=$(date +%s.%N)
+    for f in $(cd "$WORK/$c-local-$r" && find . -name '*.json'); do
+      cmp -s <(strip_wall "$WORK/$c-local-$r/$f") <(strip_wall "$WORK/$c-farm-$r/$f") \
+        || { echo "DIFFERENT: $c $f" >&2; exit 1; }
+    done
+    awk -v a="$t0" -v b="$t1" -v c="$t2" -v r="$r" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
+      'BEGIN { printf "  round %d: local --jobs 2 %.2f s, farmed %.2f s, ratio %.2f (load average %s)\n", r, b-a, c-b, (c-b)/(b-a), load }'
+    # per job (means): round trip at the driver = dispatch (+ any wait in the node's prefetch queue) up to
+    # the node's "started", then the run, then the result back; slot time lost = the slots' time over the
+    # jobs phase (first dispatch .. last result) not spent running a job, per job (tail included)
+    awk -v slots="$TOTAL_SLOTS" '/^TRACE farm job/ { rt += $7; run += $10; st += $16; n++ }
+      /^TRACE farm (first dispatch|last result)/ { t[$4] = $NF }
+      END { phase = (t["result"] - t["dispatch"]) * 1e3
+        printf "    %d jobs: round trip %.1f ms = started %.1f ms after dispatch + run on the node %.1f ms + result back %.1f ms;\n", n, rt/n, st/n, run/n, (rt-st-run)/n
+        printf "    slot time lost per job %.1f ms (%d slots x %.2f s of jobs phase - the runs, / jobs)\n", (slots*phase - run)/n, slots, phase/1e3 }' "$WORK/$c-trace-$r"
+    cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node check" | grep -vxF -f "$WORK/checks-before" \
+      | awk '{ ck += $5; n++ } END { if (n) printf "    nodes: checking a job took %.2f ms (mean of %d, validation cached per experiment text)\n", ck/n, n }' || true
+    awk -v wall="$(awk -v b="$t1" -v c="$t2" 'BEGIN { print c-b }')" '/^TRACE farm [a-z ]+ [0-9.]+$/ {
+        w = $NF; $1 = ""; $2 = ""; $NF = ""; gsub(/^ +| +$/, ""); t[$0] = w }
+      END { jobs = t["last result"] - t["first dispatch"]
+        printf "    fixed cost %.2f s (wall %.2f s - jobs %.2f s): JVM start to joining %.2f s, joined %.2f s, first job out %.2f s, leave %.2f s, stop %.2f s\n",
+          wall - jobs, wall, jobs, t["join"], t["member up"] - t["join"], t["first dispatch"] - t["member up"],
+          t["left"] - t["close"], t["stopped"] - t["left"] }' "$WORK/$c-trace-$r"
   done
-  awk -v a="$t0" -v b="$t1" -v c="$t2" -v r="$r" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
-    'BEGIN { printf "round %d: local --jobs 2 %.2f s, farmed %.2f s, ratio %.2f (load average %s)\n", r, b-a, c-b, (c-b)/(b-a), load }'
-  grep "TRACE farm job" "$WORK/trace-$r" | awk '{ rt += $7; run += $10; n++ } END {
-    printf "  %d jobs: round trip %.1f ms, run on the node %.1f ms, overhead %.1f ms per job (means)\n", n, rt/n, run/n, (rt-run)/n }'
 done

@@ -41,9 +41,19 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
 
   public sealed interface Command extends WireMessage {}
 
-  /** A node's answer to {@link FarmWorker.Hello}. */
-  public record Ready(ActorRef<FarmWorker.Command> worker, String address, String version, int slots)
+  /**
+   * A node's answer to {@link FarmWorker.Hello}: it runs {@code slots} at once and holds up to {@code
+   * prefetch} more in a queue of its own, so that a freed slot never waits for this driver's round trip.
+   */
+  public record Ready(ActorRef<FarmWorker.Command> worker, String address, String version, int slots, int prefetch)
       implements Command {}
+
+  /** The node started the job (it may have waited in the node's prefetch queue since it was dispatched). */
+  public record JobStarted(int job, int attempt, ActorRef<FarmWorker.Command> from) implements Command {}
+
+  /** A running job's virtual time (sent at most every {@link FarmWorker#PROGRESS_MILLIS}). */
+  public record JobProgress(int job, int attempt, ActorRef<FarmWorker.Command> from, long virtualNanos,
+      long endNanos) implements Command {}
 
   /** Part {@code chunk} of {@code chunks} of a job's deflated result. */
   public record JobResult(int job, int attempt, ActorRef<FarmWorker.Command> from, int chunk, int chunks, byte[] data)
@@ -83,7 +93,14 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   /** A node is gone; {@code requeued} of its jobs run again elsewhere. */
   public record NodeLost(String node, String why, List<Integer> requeued) implements Event {}
 
+  /** The job went to {@code node} (it may wait there in the node's prefetch queue). */
   public record Dispatched(int job, String node) implements Event {}
+
+  /** The job started running on {@code node}. */
+  public record Started(int job, String node) implements Event {}
+
+  /** A running job's virtual time. */
+  public record Progress(int job, long virtualNanos, long endNanos) implements Event {}
 
   /** Exactly once per job: its result, or why it did not run ({@code result} null). */
   public record Done(int job, String node, byte[] result, String error) implements Event {}
@@ -103,13 +120,16 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     final ActorRef<FarmWorker.Command> ref;
     final String address;
     final int slots;
+    final int prefetch;
+    /** Slots taken by jobs dispatched here and not finished (running or in the node's queue). */
     int used;
     final Set<Integer> jobs = new TreeSet<>();
 
-    Node(ActorRef<FarmWorker.Command> ref, String address, int slots) {
+    Node(ActorRef<FarmWorker.Command> ref, String address, int slots, int prefetch) {
       this.ref = ref;
       this.address = address;
       this.slots = slots;
+      this.prefetch = Math.max(0, prefetch);
     }
   }
 
@@ -166,6 +186,8 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
         .onMessage(Listing.class, this::onListing)
         .onMessage(Ready.class, this::onReady)
         .onMessage(JobResult.class, this::onResult)
+        .onMessage(JobStarted.class, this::onStarted)
+        .onMessage(JobProgress.class, this::onProgress)
         .onMessage(JobFailed.class, this::onFailed)
         .onMessage(JobRefused.class, m -> requeueOne(m.job(), m.attempt(), m.from()))
         .onMessage(Abandoned.class, this::onAbandoned)
@@ -205,7 +227,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
           + "; it gets no jobs (all nodes must run the same build)"));
       return this;
     }
-    nodes.put(m.address(), new Node(m.worker(), m.address(), m.slots()));
+    nodes.put(m.address(), new Node(m.worker(), m.address(), m.slots(), m.prefetch()));
     events.accept(new NodeUp(m.address(), m.slots()));
     dispatch();
     return this;
@@ -218,12 +240,15 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     }
     while (!queue.isEmpty()) {
       JobState s = jobs.get(queue.peekFirst());
+      // the node with the most free slots; with none free, the one with the shortest queue (prefetch)
       Node best = null;
       for (Node n : nodes.values()) {
         int cost = Math.min(s.job.slots(), n.slots);
-        if (n.slots - n.used >= cost && (best == null || n.slots - n.used > best.slots - best.used)) best = n;
+        if (n.slots + n.prefetch - n.used >= cost && (best == null || n.slots - n.used > best.slots - best.used)) {
+          best = n;
+        }
       }
-      if (best == null) return; // every node is full: the next result frees a slot
+      if (best == null) return; // every node is full and its queue too: the next result frees room
       queue.pollFirst();
       s.node = best;
       s.chunks = null;
@@ -259,6 +284,19 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     } catch (DataFormatException e) {
       return finish(s, null, "result of job " + m.job() + " from " + s.node.address + " is corrupt: " + e.getMessage());
     }
+  }
+
+  private Behavior<Command> onStarted(JobStarted m) {
+    JobState s = current(m.job(), m.attempt(), m.from());
+    if (s != null) events.accept(new Started(m.job(), s.node.address));
+    return this;
+  }
+
+  private Behavior<Command> onProgress(JobProgress m) {
+    if (current(m.job(), m.attempt(), m.from()) != null) {
+      events.accept(new Progress(m.job(), m.virtualNanos(), m.endNanos()));
+    }
+    return this;
   }
 
   private Behavior<Command> onFailed(JobFailed m) {

@@ -1,7 +1,9 @@
 package org.cnemu.emulator.cluster;
 
 import java.io.ByteArrayOutputStream;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,12 +25,16 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
+import org.cnemu.emulator.Coordinator;
 import org.cnemu.emulator.wire.WireMessage;
 
 /**
  * One per cluster node: runs whole jobs that a {@link FarmDriver} hands out, up to {@code slots} at
  * once, each on a thread of its own, and sends each job's result back (compressed, in chunks below
- * Artery's frame size). What a job is, and how it is checked and run, is the {@link Runner}'s
+ * Artery's frame size). It also holds up to {@code slots} more jobs in a queue of its own (it
+ * advertises this prefetch in {@link FarmDriver.Ready}): a freed slot starts the next job at once instead
+ * of idling for the driver's round trip, which for jobs of a few milliseconds is longer than the job.
+ * A running job's virtual-time progress goes back to its driver, at most every {@link #PROGRESS_MILLIS}. What a job is, and how it is checked and run, is the {@link Runner}'s
  * business (the experiments layer): this actor only moves opaque text and bytes.
  *
  * <p>A driver that goes away (its actor stops, its node leaves, or becomes unreachable) has its jobs
@@ -41,16 +47,21 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   /** Result chunks stay well below Artery's maximum frame (cnemu-cluster.conf: 2 MiB). */
   static final int CHUNK_BYTES = 256 * 1024;
 
+  /** A running job's progress goes to its driver at most this often (a progress line redraws every 250 ms). */
+  static final long PROGRESS_MILLIS = 500;
+
   /** Runs one job on this node; called on a job thread of its own, may block for as long as the job runs. */
   public interface Runner {
     /**
      * @param spec the job as the driver described it (the runner checks it as untrusted input)
      * @param node this node's cluster address (for the result's execution record)
      * @param cancelled set when the driver abandons the job; the runner should stop soon after
+     * @param progress the run's virtual-time progress (throttled before it leaves the node)
      * @return the job's result
      * @throws Exception a job that could not run at all; its message (one line) goes back to the driver
      */
-    byte[] run(String spec, String node, AtomicBoolean cancelled) throws Exception;
+    byte[] run(String spec, String node, AtomicBoolean cancelled, Coordinator.ProgressListener progress)
+        throws Exception;
   }
 
   public sealed interface Command extends WireMessage {}
@@ -104,6 +115,8 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   /** Jobs running here, by driver (its actor path) and job id. */
   private final Map<String, Map<Integer, Running>> running = new HashMap<>();
   private final Map<String, ActorRef<FarmDriver.Command>> watched = new HashMap<>();
+  /** Jobs taken but waiting for a slot, in arrival order (at most {@code slots}: the prefetch). */
+  private final Deque<RunJob> queued = new ArrayDeque<>();
   private int used;
 
   private FarmWorker(ActorContext<Command> ctx, Runner runner, int slots, Consumer<String> log) {
@@ -129,6 +142,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
         .onMessage(DriverGone.class, m -> abandon(m.driver(), m.why()))
         .onMessage(MemberUnreachable.class, this::onMemberUnreachable)
         .onSignal(PostStop.class, s -> {
+          queued.clear();
           running.values().forEach(jobs -> jobs.values().forEach(r -> r.cancel().set(true)));
           threads.shutdownNow();
           return this;
@@ -141,41 +155,73 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   }
 
   private Behavior<Command> onHello(Hello m) {
-    m.replyTo().tell(new FarmDriver.Ready(getContext().getSelf(), address, CnemuVersion.current(), slots));
+    m.replyTo().tell(new FarmDriver.Ready(getContext().getSelf(), address, CnemuVersion.current(), slots, slots));
     return this;
+  }
+
+  private int cost(RunJob m) {
+    return Math.max(1, Math.min(m.slots(), slots));
   }
 
   private Behavior<Command> onRunJob(RunJob m) {
     String driver = key(m.replyTo());
-    int cost = Math.max(1, Math.min(m.slots(), slots));
-    if (used + cost > slots) {
-      // the driver counts this node's slots itself; a refusal only happens if two drivers share the node
-      m.replyTo().tell(new FarmDriver.JobRefused(m.job(), m.attempt(), getContext().getSelf(),
-          "all " + slots + " slots busy"));
-      return this;
-    }
     if (!watched.containsKey(driver)) {
       watched.put(driver, m.replyTo());
       getContext().watchWith(m.replyTo(), new DriverGone(driver, "it stopped"));
     }
+    if (queued.isEmpty() && used + cost(m) <= slots) {
+      start(m);
+    } else if (queued.size() < slots) {
+      queued.addLast(m); // prefetched: starts when a slot frees, without a round trip to the driver
+    } else {
+      // the driver counts this node's slots and prefetch itself; a refusal only happens if two drivers share the node
+      m.replyTo().tell(new FarmDriver.JobRefused(m.job(), m.attempt(), getContext().getSelf(),
+          "all " + slots + " slots busy and " + queued.size() + " jobs queued"));
+    }
+    return this;
+  }
+
+  /** Starts queued jobs, in order, while the first fits in the free slots. */
+  private void startQueued() {
+    while (!queued.isEmpty() && used + cost(queued.peekFirst()) <= slots) start(queued.pollFirst());
+  }
+
+  private void start(RunJob m) {
+    String driver = key(m.replyTo());
+    int cost = cost(m);
     AtomicBoolean cancel = new AtomicBoolean();
     running.computeIfAbsent(driver, d -> new HashMap<>()).put(m.job(), new Running(m.attempt(), cost, cancel,
         m.replyTo()));
     used += cost;
     if (log != null) log.accept("farm: running job " + m.job() + " of " + m.replyTo().path().address());
     ActorRef<Command> self = getContext().getSelf();
+    Coordinator.ProgressListener progress = throttled(m);
+    m.replyTo().tell(new FarmDriver.JobStarted(m.job(), m.attempt(), self));
     threads.execute(() -> {
       byte[] result = null;
       String error = null;
       try {
-        result = runner.run(m.spec(), address, cancel);
+        result = runner.run(m.spec(), address, cancel, progress);
       } catch (Exception | StackOverflowError | OutOfMemoryError e) {
         String msg = e.getMessage();
         error = (msg == null || msg.isBlank() ? e.getClass().getSimpleName() : msg).replace('\n', ' ');
       }
       self.tell(new Finished(driver, m.job(), m.attempt(), result, error));
     });
-    return this;
+  }
+
+  /** The job's progress to its driver, at most every {@link #PROGRESS_MILLIS}; called on the job's threads. */
+  private Coordinator.ProgressListener throttled(RunJob m) {
+    ActorRef<Command> self = getContext().getSelf();
+    long[] lastSentNanos = {System.nanoTime()};
+    return (virtualNanos, endNanos) -> {
+      long now = System.nanoTime();
+      synchronized (lastSentNanos) {
+        if (now - lastSentNanos[0] < PROGRESS_MILLIS * 1_000_000L) return;
+        lastSentNanos[0] = now;
+      }
+      m.replyTo().tell(new FarmDriver.JobProgress(m.job(), m.attempt(), self, virtualNanos, endNanos));
+    };
   }
 
   private Behavior<Command> onFinished(Finished m) {
@@ -186,6 +232,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     }
     jobs.remove(m.job());
     used -= r.slots();
+    startQueued(); // before the result goes out: the slot works while this thread deflates
     if (m.error() != null) {
       r.driver().tell(new FarmDriver.JobFailed(m.job(), m.attempt(), getContext().getSelf(), m.error()));
       return this;
@@ -201,7 +248,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   }
 
   private Behavior<Command> onMemberUnreachable(MemberUnreachable m) {
-    for (String driver : new ArrayList<>(running.keySet())) {
+    for (String driver : new ArrayList<>(watched.keySet())) { // running or queued jobs
       ActorRef<FarmDriver.Command> ref = watched.get(driver);
       if (ref != null && ref.path().address().toString().equals(m.address())) {
         abandon(driver, "its node " + m.address() + " is unreachable or gone");
@@ -214,13 +261,18 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   private Behavior<Command> abandon(String driver, String why) {
     Map<Integer, Running> jobs = running.remove(driver);
     ActorRef<FarmDriver.Command> ref = watched.remove(driver);
-    if (jobs == null || jobs.isEmpty()) return this;
-    List<Integer> ids = new ArrayList<>(jobs.keySet());
-    java.util.Collections.sort(ids);
-    for (Running r : jobs.values()) {
-      r.cancel().set(true);
-      used -= r.slots(); // the job thread sees its flag within one progress slice; its result goes nowhere
+    List<Integer> ids = new ArrayList<>();
+    queued.removeIf(q -> key(q.replyTo()).equals(driver) && ids.add(q.job()));
+    if (jobs != null) {
+      ids.addAll(jobs.keySet());
+      for (Running r : jobs.values()) {
+        r.cancel().set(true);
+        used -= r.slots(); // the job thread sees its flag within one progress slice; its result goes nowhere
+      }
     }
+    startQueued(); // another driver's queued jobs take the freed slots
+    if (ids.isEmpty()) return this;
+    java.util.Collections.sort(ids);
     // a driver that is still there (a false alarm of the failure detector) puts the jobs back on its queue
     if (ref != null) {
       ref.tell(new FarmDriver.Abandoned(getContext().getSelf(), ids.stream().mapToInt(Integer::intValue).toArray()));

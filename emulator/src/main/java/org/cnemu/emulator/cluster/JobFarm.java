@@ -2,6 +2,7 @@ package org.cnemu.emulator.cluster;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -23,6 +24,7 @@ public final class JobFarm implements AutoCloseable {
   private final ActorSystem<Void> system;
   private final ActorRef<FarmDriver.Command> driver;
   private final LinkedBlockingQueue<FarmDriver.Event> events = new LinkedBlockingQueue<>();
+  private CompletableFuture<Void> leaving;
 
   private JobFarm(ActorSystem<Void> system, FarmDriver.Settings settings) {
     this.system = system;
@@ -39,8 +41,13 @@ public final class JobFarm implements AutoCloseable {
    */
   public static JobFarm join(ClusterNode.HostPort seed, ClusterNode.HostPort bind, ClusterSecurity security,
       int expectedNodes, Duration joinTimeout) {
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "cnemu", ClusterNode.config(bind, seed, 1,
-        security));
+    trace("join");
+    // A driver holds no jobs once it leaves: after its leave is seen (Exiting) it need not wait up to 10 s
+    // for its own removal while stopping (the nodes remove an exiting member that is gone).
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "cnemu", com.typesafe.config.ConfigFactory
+        .parseString("pekko.coordinated-shutdown.phases.cluster-exiting.timeout = 1s")
+        .withFallback(ClusterNode.config(bind, seed, 1, security)));
+    trace("system started");
     try {
       Cluster cluster = Cluster.get(system);
       long deadline = System.nanoTime() + joinTimeout.toNanos();
@@ -51,6 +58,7 @@ public final class JobFarm implements AutoCloseable {
         }
         Thread.sleep(20);
       }
+      trace("member up");
       return new JobFarm(system, new FarmDriver.Settings(expectedNodes, joinTimeout, MAX_RESULT_BYTES));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -61,6 +69,19 @@ public final class JobFarm implements AutoCloseable {
       throw e;
     }
   }
+
+  /**
+   * -Dcnemu.trace=true: "TRACE farm WHAT SECONDS" with the seconds since this JVM started, so a benchmark
+   * can tell the fixed cost of a farmed plan (JVM start, joining, leaving) from its jobs.
+   */
+  public static void trace(String what) {
+    if (TRACE) {
+      System.err.printf(java.util.Locale.ROOT, "TRACE farm %s %.3f%n", what,
+          java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1e3);
+    }
+  }
+
+  private static final boolean TRACE = Boolean.getBoolean("cnemu.trace");
 
   public String address() {
     return system.address().toString();
@@ -80,11 +101,38 @@ public final class JobFarm implements AutoCloseable {
     driver.tell(FarmDriver.Cancel.INSTANCE);
   }
 
+  /**
+   * Starts leaving the cluster on a thread of its own, once the caller has every result it waits for:
+   * what the caller still does (writing results, summaries, reports) overlaps the leave. {@link #close}
+   * waits for it.
+   */
+  public synchronized void leaveSoon() {
+    if (leaving != null) return;
+    leaving = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        leaveAndStop();
+      } finally {
+        leaving.complete(null);
+      }
+    }, "cnemu-farm-leave");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private void leaveAndStop() {
+    trace("close");
+    boolean up = !system.whenTerminated().isCompleted();
+    if (up) ClusterNode.leave(system);
+    trace("left");
+    ClusterNode.stop(system, up ? 10 : 2);
+    trace("stopped");
+  }
+
   /** Leaves the cluster (the nodes then drop anything of this plan) and stops this JVM's member. */
   @Override
   public void close() {
-    boolean up = !system.whenTerminated().isCompleted();
-    if (up) ClusterNode.leave(system);
-    ClusterNode.stop(system, up ? 10 : 2);
+    leaveSoon();
+    leaving.join();
   }
 }

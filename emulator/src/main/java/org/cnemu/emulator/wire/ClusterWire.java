@@ -25,6 +25,8 @@ final class ClusterWire {
     m.put(242, org.cnemu.emulator.cluster.FarmDriver.JobFailed.class);
     m.put(243, org.cnemu.emulator.cluster.FarmDriver.JobRefused.class);
     m.put(244, org.cnemu.emulator.cluster.FarmDriver.Abandoned.class);
+    m.put(245, org.cnemu.emulator.cluster.FarmDriver.JobProgress.class);
+    m.put(246, org.cnemu.emulator.cluster.FarmDriver.JobStarted.class);
     return m;
   }
 }

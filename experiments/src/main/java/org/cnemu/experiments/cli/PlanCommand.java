@@ -94,6 +94,11 @@ final class PlanCommand {
         }
 
         @Override
+        public void jobDispatched(Plan.Job job, String node) {
+          if (progress != null) progress.runsOn(job.index(), node);
+        }
+
+        @Override
         public Coordinator.ProgressListener progress(Plan.Job job) {
           return progress == null ? null : progress.listener(job.index());
         }

@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,6 +34,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.cnemu.emulator.Cancellation;
+import org.cnemu.emulator.Coordinator;
 import org.cnemu.emulator.cluster.FarmDriver;
 import org.cnemu.emulator.cluster.FarmWorker;
 import org.cnemu.emulator.cluster.JobFarm;
@@ -41,7 +43,6 @@ import org.cnemu.experiments.config.EngineSettings;
 import org.cnemu.experiments.config.ExperimentLoader;
 import org.cnemu.experiments.config.ExperimentSpec;
 import org.cnemu.experiments.config.LoadedExperiment;
-import org.cnemu.experiments.config.Sweep;
 
 /**
  * Farms a plan's jobs to the nodes of a cnemu cluster, whole: this JVM joins as a coordinating member,
@@ -74,6 +75,9 @@ public final class FarmedJobs implements JobExecutor {
   @Override
   public void runAll(Plan plan, List<Plan.Job> jobs, AtomicBoolean cancel, Sink sink) throws IOException {
     PlanRunner.ClusterTarget c = options.cluster();
+    // joining (an actor system, TLS, gossip) takes seconds: the job descriptions are made meanwhile
+    CompletableFuture<JobFarm> joining = CompletableFuture.supplyAsync(
+        () -> JobFarm.join(c.seed(), c.bind(), c.security(), c.nodes(), JOIN_TIMEOUT), FarmedJobs::daemon);
     Map<Integer, Plan.Job> byId = new HashMap<>();
     List<FarmDriver.Job> farmJobs = new ArrayList<>();
     for (Plan.Job j : jobs) {
@@ -82,9 +86,10 @@ public final class FarmedJobs implements JobExecutor {
     }
     JobFarm farm;
     try {
-      farm = JobFarm.join(c.seed(), c.bind(), c.security(), c.nodes(), JOIN_TIMEOUT);
-    } catch (RuntimeException e) {
-      for (Plan.Job j : jobs) sink.finished(j, Finished.error(PlanRunner.describe(e)));
+      farm = joining.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      RuntimeException cause = e.getCause() instanceof RuntimeException re ? re : e;
+      for (Plan.Job j : jobs) sink.finished(j, Finished.error(PlanRunner.describe(cause)));
       return;
     }
     // Results are written (and reports drawn) off the polling thread, a few at once, as local jobs are.
@@ -97,6 +102,8 @@ public final class FarmedJobs implements JobExecutor {
     List<Future<?>> written = new ArrayList<>();
     try (farm) {
       Map<Integer, Long> dispatchedAtNanos = new HashMap<>();
+      Map<Integer, Long> startedAtNanos = new HashMap<>();
+      Map<Integer, Coordinator.ProgressListener> progress = new HashMap<>();
       farm.submit(farmJobs);
       int left = jobs.size();
       boolean cancelSent = false;
@@ -118,8 +125,19 @@ public final class FarmedJobs implements JobExecutor {
         if (e instanceof FarmDriver.NodeUp up) {
           sink.note("cluster node " + up.node() + " takes jobs (" + up.slots() + " at once)");
         } else if (e instanceof FarmDriver.Dispatched d) {
-          if (TRACE) dispatchedAtNanos.put(d.job(), System.nanoTime());
-          sink.started(byId.get(d.job()), d.node());
+          if (TRACE) {
+            if (dispatchedAtNanos.isEmpty()) JobFarm.trace("first dispatch");
+            dispatchedAtNanos.put(d.job(), System.nanoTime());
+          }
+        } else if (e instanceof FarmDriver.Started st) {
+          if (TRACE) startedAtNanos.put(st.job(), System.nanoTime());
+          Plan.Job job = byId.get(st.job());
+          sink.started(job, st.node());
+          Coordinator.ProgressListener l = sink.progress(job);
+          if (l != null) progress.put(st.job(), l);
+        } else if (e instanceof FarmDriver.Progress p) {
+          Coordinator.ProgressListener l = progress.get(p.job());
+          if (l != null) l.onProgress(p.virtualNanos(), p.endNanos());
         } else if (e instanceof FarmDriver.NodeLost l) {
           lostNodes.add(l.node());
           sink.warning("lost cluster node " + l.node() + " (" + l.why() + ") mid-plan; "
@@ -128,11 +146,16 @@ public final class FarmedJobs implements JobExecutor {
                       + " go back on the queue"));
         } else if (e instanceof FarmDriver.Done d) {
           left--;
+          progress.remove(d.job());
           Plan.Job job = byId.get(d.job());
           if (d.result() != null) jobsByNode.merge(d.node(), 1, Integer::sum);
           Finished f = d.result() != null ? Finished.results(new String(d.result(), StandardCharsets.UTF_8))
               : Finished.error(cancel.get() ? PlanRunner.CANCELLED : d.error());
-          if (TRACE && d.result() != null && dispatchedAtNanos.containsKey(d.job())) trace(d, dispatchedAtNanos);
+          if (TRACE && d.result() != null && dispatchedAtNanos.containsKey(d.job())) trace(d, dispatchedAtNanos, startedAtNanos);
+          if (left == 0) {
+            if (TRACE) JobFarm.trace("last result");
+            farm.leaveSoon(); // every result is here: leaving overlaps writing the last ones
+          }
           written.add(writers.submit(() -> {
             sink.finished(job, f);
             return null;
@@ -160,19 +183,28 @@ public final class FarmedJobs implements JobExecutor {
     }
   }
 
+  private static void daemon(Runnable r) {
+    Thread t = new Thread(r, "cnemu-farm-join");
+    t.setDaemon(true);
+    t.start();
+  }
+
   /** -Dcnemu.trace=true: each farmed job's round trip against its run's own wall time, for benchmarks. */
   private static final boolean TRACE = Boolean.getBoolean("cnemu.trace");
 
-  private static void trace(FarmDriver.Done d, Map<Integer, Long> dispatchedAtNanos) {
-    double roundTripMs = (System.nanoTime() - dispatchedAtNanos.get(d.job())) / 1e6;
+  private static void trace(FarmDriver.Done d, Map<Integer, Long> dispatchedAtNanos, Map<Integer, Long> startedAtNanos) {
+    long dispatched = dispatchedAtNanos.get(d.job());
+    double roundTripMs = (System.nanoTime() - dispatched) / 1e6;
+    // dispatch to the node's "started" (includes any wait in the node's prefetch queue)
+    double startedMs = (startedAtNanos.getOrDefault(d.job(), dispatched) - dispatched) / 1e6;
     double runMs = 0;
     try {
       runMs = JsonFiles.MAPPER.readTree(d.result()).path("wall").path("seconds").asDouble() * 1e3;
     } catch (IOException ignored) {
       // the runner reports a malformed result; the trace line then shows the whole round trip
     }
-    System.err.printf(java.util.Locale.ROOT, "TRACE farm job %d round trip %.1f ms, run %.1f ms, %d bytes%n", d.job(),
-        roundTripMs, runMs, d.result().length);
+    System.err.printf(java.util.Locale.ROOT,
+        "TRACE farm job %d round trip %.1f ms, run %.1f ms, %d bytes, started after %.1f ms%n", d.job(), roundTripMs, runMs, d.result().length, startedMs);
   }
 
   /**
@@ -199,14 +231,52 @@ public final class FarmedJobs implements JobExecutor {
     return n.toString();
   }
 
+  /** What a cluster node runs for a farming driver ({@link NodeRunner}). */
+  public static NodeRunner nodeRunner() {
+    return new NodeRunner(NodeRunner.CACHED_TEXTS);
+  }
+
   /**
    * What a cluster node runs for a farming driver. The job's content is untrusted input like any
    * experiment file: includes are refused (a driver must not make a node read its files), then the file
    * goes through the experiment loader and validator, and must describe one run of one point.
+   *
+   * <p>The runs of one point share one experiment text, and checking it (parse, load, validate: tens of
+   * milliseconds) costs more than a short run. So the outcome of checking each distinct text is kept,
+   * keyed by its SHA-256, for the last {@code cachedTexts} texts: the node checks every text it is sent
+   * itself, once, and never takes a parsed object from the wire. A refusal is kept too (the same text is
+   * refused the same way).
    */
-  public static FarmWorker.Runner nodeRunner() {
-    ExperimentLoader loader = new ExperimentLoader();
-    return (spec, node, cancelled) -> {
+  public static final class NodeRunner implements FarmWorker.Runner {
+    /** Distinct experiment texts whose check a node keeps (a plan's points; a sweep of more re-checks). */
+    static final int CACHED_TEXTS = 256;
+
+    private final ExperimentLoader loader = new ExperimentLoader();
+    private final int cachedTexts;
+    private final Map<String, CompletableFuture<Checked>> checked;
+    private final java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** A checked text: its one point (settings and the model's typed spec) and pekko overrides, or why it was refused. */
+    private record Checked(ExperimentSpec.Point point, Config pekkoOverrides, String refusal) {}
+
+    NodeRunner(int cachedTexts) {
+      this.cachedTexts = cachedTexts;
+      this.checked = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<Checked>> eldest) {
+          return size() > NodeRunner.this.cachedTexts;
+        }
+      };
+    }
+
+    /** How many texts this runner has checked (parsed, loaded and validated) so far. */
+    public int checks() {
+      return checks.get();
+    }
+
+    @Override
+    public byte[] run(String spec, String node, AtomicBoolean cancelled, Coordinator.ProgressListener progress)
+        throws Exception {
       JsonNode n = JsonFiles.MAPPER.readTree(spec);
       if (n == null || !n.isObject() || !n.path("file").isTextual() || !n.path("run").canConvertToInt()
           || !n.path("seed").canConvertToLong() || !n.path("out_dir").isTextual()) {
@@ -216,23 +286,80 @@ public final class FarmedJobs implements JobExecutor {
       long seed = n.get("seed").longValue();
       Integer threads = n.path("threads").canConvertToInt() ? n.get("threads").intValue() : null;
       if (threads != null && threads < 0) throw new IllegalArgumentException("refused the job: threads < 0");
-      ExperimentSpec e = load(loader, n.get("file").textValue());
-      if (e.swept()) throw new IllegalArgumentException("refused the job: a job is one point, not a sweep");
-      ExperimentSpec.Point point = e.points().get(0);
-      EngineSettings s = point.settings();
+      long t0 = System.nanoTime();
+      Checked c = check(n.get("file").textValue());
+      long checkedNanos = System.nanoTime() - t0;
+      if (c.refusal() != null) throw new IllegalArgumentException(c.refusal());
+      EngineSettings s = c.point().settings();
       if (run < 0 || run >= s.runs() || seed != s.seed() + run) {
         throw new IllegalArgumentException("refused the job: run " + run + " with seed " + seed + " is not one of the "
             + s.runs() + " runs from seed " + s.seed());
       }
       Cancellation.watch(cancelled);
       try {
-        JobWork.Spec job = new JobWork.Spec(point, e.pekkoOverrides(), run, seed, n.get("out_dir").textValue(), threads,
-            node);
-        return JobWork.run(job, null, null, null, "farm").getBytes(StandardCharsets.UTF_8);
+        JobWork.Spec job = new JobWork.Spec(c.point(), c.pekkoOverrides(), run, seed, n.get("out_dir").textValue(),
+            threads, node);
+        byte[] out = JobWork.run(job, null, progress, null, "farm").getBytes(StandardCharsets.UTF_8);
+        if (TRACE) {
+          System.err.printf(java.util.Locale.ROOT, "TRACE farm node check %.2f ms, job %.1f ms%n", checkedNanos / 1e6,
+              (System.nanoTime() - t0 - checkedNanos) / 1e6);
+        }
+        return out;
       } finally {
         Cancellation.clear();
       }
-    };
+    }
+
+    /** The check of {@code text}: done here once per distinct text (concurrent jobs of one text wait for it). */
+    private Checked check(String text) throws IOException {
+      String digest = java.util.HexFormat.of().formatHex(sha256(text));
+      CompletableFuture<Checked> mine = new CompletableFuture<>();
+      CompletableFuture<Checked> known;
+      synchronized (checked) {
+        known = checked.putIfAbsent(digest, mine);
+      }
+      if (known != null) {
+        try {
+          return known.get();
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted while checking the job", ie);
+        } catch (java.util.concurrent.ExecutionException ee) {
+          throw new IOException(ee.getCause());
+        }
+      }
+      checks.incrementAndGet();
+      try {
+        Checked c;
+        try {
+          ExperimentSpec e = load(loader, text);
+          if (e.swept()) {
+            c = new Checked(null, null, "refused the job: a job is one point, not a sweep");
+          } else {
+            c = new Checked(e.points().get(0), e.pekkoOverrides(), null);
+          }
+        } catch (IllegalArgumentException refused) {
+          c = new Checked(null, null, refused.getMessage());
+        }
+        mine.complete(c);
+        return c;
+      } catch (Throwable ex) {
+        // not the text's fault (a temporary file could not be written): the next job checks it again
+        synchronized (checked) {
+          checked.remove(digest, mine);
+        }
+        mine.completeExceptionally(ex);
+        throw ex;
+      }
+    }
+
+    private static byte[] sha256(String text) {
+      try {
+        return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      } catch (java.security.NoSuchAlgorithmException ex) {
+        throw new IllegalStateException(ex); // every JVM has SHA-256
+      }
+    }
   }
 
   /** The job's file through the loader and validator, with no include followed; its first problem refuses it. */

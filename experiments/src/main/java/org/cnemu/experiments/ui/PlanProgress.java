@@ -26,6 +26,8 @@ public final class PlanProgress implements AutoCloseable {
   private final int columns;
   private final long startWall = System.nanoTime();
   private final ConcurrentHashMap<Integer, double[]> running = new ConcurrentHashMap<>();
+  /** The cluster node of each running job of a farmed plan. */
+  private final ConcurrentHashMap<Integer, String> nodeOf = new ConcurrentHashMap<>();
   private final ScheduledExecutorService timer;
   private int done;
   private boolean drawn;
@@ -64,6 +66,12 @@ public final class PlanProgress implements AutoCloseable {
     running.put(job, new double[] {0, 0});
   }
 
+  /** A job of a farmed plan runs on cluster node {@code node} (its address). */
+  public void runsOn(int job, String node) {
+    int at = node.indexOf('@');
+    nodeOf.put(job, at >= 0 ? node.substring(at + 1) : node);
+  }
+
   /** The listener of one job's run: stores its virtual-time fraction for the next draw. */
   public Coordinator.ProgressListener listener(int job) {
     return (virtualNanos, endNanos) -> {
@@ -74,6 +82,7 @@ public final class PlanProgress implements AutoCloseable {
 
   public synchronized void finished(int job) {
     running.remove(job);
+    nodeOf.remove(job);
     done++;
   }
 
@@ -94,7 +103,23 @@ public final class PlanProgress implements AutoCloseable {
     double work = done + partial;
     String eta = work > 0 ? Format.seconds(elapsed * (total - work) / work) : "?";
     return String.format(Locale.ROOT, "%d/%d jobs done, %d running, %d left, %.0f%%, ETA %s, elapsed %s", done, total,
-        run, left, total == 0 ? 100 : 100 * work / total, eta, Format.seconds(elapsed));
+        run, left, total == 0 ? 100 : 100 * work / total, eta, Format.seconds(elapsed)) + nodes();
+  }
+
+  /** For a farmed plan: each node's running jobs with their virtual time done, e.g. "; 127.0.0.1:25520 31% 80%". */
+  private String nodes() {
+    if (nodeOf.isEmpty()) return "";
+    java.util.Map<String, java.util.List<Integer>> byNode = new java.util.TreeMap<>();
+    new java.util.TreeMap<>(nodeOf).forEach((job, node) -> {
+      double[] s = running.get(job);
+      if (s != null) byNode.computeIfAbsent(node, k -> new java.util.ArrayList<>()).add((int) Math.floor(100 * s[0]));
+    });
+    StringBuilder b = new StringBuilder();
+    byNode.forEach((node, fractions) -> {
+      b.append("; ").append(node);
+      for (int f : fractions) b.append(' ').append(f).append('%');
+    });
+    return b.toString();
   }
 
   private synchronized void tick() {

@@ -42,7 +42,8 @@ class FarmedJobsTest {
     Plan plan = plan();
     Plan.Job job = plan.jobs().get(3); // point 1, run 1: seed 6
     String spec = FarmedJobs.spec(plan, job, null);
-    String farmed = new String(FarmedJobs.nodeRunner().run(spec, "pekko://cnemu@127.0.0.1:1", new AtomicBoolean()),
+    String farmed = new String(FarmedJobs.nodeRunner().run(spec, "pekko://cnemu@127.0.0.1:1", new AtomicBoolean(),
+        null),
         StandardCharsets.UTF_8);
     Plan.Point p = plan.point(job);
     String local = JobWork.run(new JobWork.Spec(p.spec(), plan.group(job).pekkoOverrides(), job.run(), job.seed(),
@@ -51,6 +52,32 @@ class FarmedJobsTest {
     assertEquals(cutWall(local), cutWall(farmed));
     assertTrue(farmed.contains("\"node\" : \"pekko://cnemu@127.0.0.1:1\""), farmed);
     assertTrue(farmed.contains("\"out_dir\" : \"" + job.dir() + "\""), farmed);
+  }
+
+  @Test
+  void aNodeChecksEachExperimentTextOnceForAllItsRuns() throws Exception {
+    Plan plan = plan();
+    FarmedJobs.NodeRunner runner = FarmedJobs.nodeRunner();
+    for (Plan.Job job : plan.jobs()) { // 2 points x 2 runs: two distinct texts
+      String out = new String(runner.run(FarmedJobs.spec(plan, job, null), "n", new AtomicBoolean(), null),
+          StandardCharsets.UTF_8);
+      assertTrue(out.contains("\"complete\" : true"), out);
+    }
+    assertEquals(2, runner.checks(), "a text is parsed, loaded and validated once");
+    // what the check found stays found: a run outside the point's runs is refused after a cached check
+    ObjectNode n = (ObjectNode) JsonFiles.MAPPER.readTree(FarmedJobs.spec(plan, plan.jobs().get(0), null));
+    n.put("run", 5);
+    Exception e = assertThrows(Exception.class, () -> runner.run(n.toString(), "n", new AtomicBoolean(), null));
+    assertTrue(e.getMessage().contains("run 5"), e.getMessage());
+    assertEquals(2, runner.checks());
+    // a refused text is refused again, each time, without another check; another text is checked
+    n.put("run", 0);
+    n.put("file", "experiment { model = phold, duration = 1ms, bogus-key = 3 }");
+    for (int i = 0; i < 2; i++) {
+      Exception r = assertThrows(Exception.class, () -> runner.run(n.toString(), "n", new AtomicBoolean(), null));
+      assertTrue(r.getMessage().contains("bogus-key"), r.getMessage());
+    }
+    assertEquals(3, runner.checks());
   }
 
   /** The spec of job 0 with one field replaced. */
@@ -64,7 +91,7 @@ class FarmedJobsTest {
 
   private static String refusal(String spec) {
     FarmWorker.Runner runner = FarmedJobs.nodeRunner();
-    Exception e = assertThrows(Exception.class, () -> runner.run(spec, "n", new AtomicBoolean()));
+    Exception e = assertThrows(Exception.class, () -> runner.run(spec, "n", new AtomicBoolean(), null));
     return e.getMessage();
   }
 

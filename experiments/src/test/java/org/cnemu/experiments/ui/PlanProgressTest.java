@@ -37,4 +37,22 @@ class PlanProgressTest {
       assertEquals(39, line.length(), line);
     }
   }
+
+  @Test
+  void aFarmedPlanShowsEachNodesRunningJobsWithTheirVirtualTime() {
+    try (PlanProgress p = new PlanProgress(new PrintWriter(new StringWriter()), 10, true, 200)) {
+      p.runsOn(0, "pekko://cnemu@127.0.0.1:25521");
+      p.started(0);
+      p.runsOn(1, "pekko://cnemu@127.0.0.1:25520");
+      p.started(1);
+      p.runsOn(2, "pekko://cnemu@127.0.0.1:25521");
+      p.started(2);
+      p.listener(0).onProgress(31, 100);
+      p.listener(1).onProgress(80, 100);
+      assertTrue(p.status().endsWith("; 127.0.0.1:25520 80%; 127.0.0.1:25521 31% 0%"), p.status());
+      p.finished(1);
+      String s = p.status();
+      assertTrue(s.startsWith("1/10 jobs done, 2 running, 7 left, 13%") && s.endsWith("s; 127.0.0.1:25521 31% 0%"), s);
+    }
+  }
 }

@@ -1,0 +1,135 @@
+package org.cnemu.emulator.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A farm worker and driver in one cluster member of one JVM (plain TCP on loopback; every message
+ * through the wire serializer): the node's prefetch keeps its slot busy, and a running job's progress
+ * reaches the driver, throttled.
+ */
+class FarmPrefetchTest {
+  private ActorSystem<Void> system;
+  private final LinkedBlockingQueue<FarmDriver.Event> events = new LinkedBlockingQueue<>();
+  private final List<FarmDriver.Event> seen = new ArrayList<>();
+
+  private void start(FarmWorker.Runner runner, int slots) throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    ClusterNode.HostPort self = new ClusterNode.HostPort("127.0.0.1", port);
+    system = ActorSystem.create(Behaviors.setup(ctx -> {
+      ctx.spawn(FarmWorker.create(runner, slots, null), "farm-worker");
+      return Behaviors.empty();
+    }), "cnemu", ClusterNode.config(self, self, 1, ClusterSecurity.insecure()));
+    Cluster cluster = Cluster.get(system);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (cluster.selfMember().status() != MemberStatus.up() && System.nanoTime() < deadline) Thread.sleep(20);
+    assertEquals(MemberStatus.up(), cluster.selfMember().status());
+  }
+
+  private org.apache.pekko.actor.typed.ActorRef<FarmDriver.Command> driver() {
+    return system.systemActorOf(FarmDriver.create(new FarmDriver.Settings(1, Duration.ofSeconds(30), 1 << 20),
+        events::add), "farm-driver", org.apache.pekko.actor.typed.Props.empty());
+  }
+
+  @AfterEach
+  void stop() {
+    if (system != null) ClusterNode.stop(system, 10);
+  }
+
+  /** Events until {@code done} says stop (or 60 s). */
+  private void awaitEvent(java.util.function.Predicate<FarmDriver.Event> done) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      FarmDriver.Event e = events.poll(100, TimeUnit.MILLISECONDS);
+      if (e == null) continue;
+      seen.add(e);
+      if (done.test(e)) return;
+    }
+    throw new AssertionError("timed out; events: " + seen);
+  }
+
+  private int indexOf(java.util.function.Predicate<FarmDriver.Event> p) {
+    for (int i = 0; i < seen.size(); i++) if (p.test(seen.get(i))) return i;
+    return -1;
+  }
+
+  @Test
+  void aNodeHoldsTheNextJobSoAFreedSlotStartsItBeforeTheDriverHearsOfTheLast() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    start((spec, node, cancelled, progress) -> {
+      if (spec.equals("0")) release.await(60, TimeUnit.SECONDS);
+      return spec.getBytes(StandardCharsets.UTF_8);
+    }, 1);
+    driver().tell(new FarmDriver.Submit(List.of(new FarmDriver.Job(0, 1, "0"), new FarmDriver.Job(1, 1, "1"),
+        new FarmDriver.Job(2, 1, "2"))));
+    awaitEvent(e -> e instanceof FarmDriver.Started s && s.job() == 0);
+    // one slot, one more job held by the node: job 1 is dispatched while job 0 runs, job 2 is not
+    if (indexOf(x -> x instanceof FarmDriver.Dispatched d && d.job() == 1) < 0) {
+      awaitEvent(x -> x instanceof FarmDriver.Dispatched d && d.job() == 1);
+    }
+    Thread.sleep(300);
+    FarmDriver.Event e;
+    while ((e = events.poll()) != null) seen.add(e);
+    assertEquals(-1, indexOf(x -> x instanceof FarmDriver.Dispatched d && d.job() == 2), seen::toString);
+    assertEquals(-1, indexOf(x -> x instanceof FarmDriver.Done), seen::toString);
+    assertEquals(-1, indexOf(x -> x instanceof FarmDriver.Started s && s.job() == 1), seen::toString);
+    release.countDown();
+    int[] done = {0};
+    awaitEvent(x -> x instanceof FarmDriver.Done && ++done[0] == 3);
+    // the node started job 1 as soon as job 0 freed the slot, before job 0's result reached the driver
+    int started1 = indexOf(x -> x instanceof FarmDriver.Started s && s.job() == 1);
+    int done0 = indexOf(x -> x instanceof FarmDriver.Done d && d.job() == 0);
+    assertTrue(started1 >= 0 && started1 < done0, seen::toString);
+    for (int j = 0; j < 3; j++) {
+      int job = j;
+      FarmDriver.Event d = seen.get(indexOf(x -> x instanceof FarmDriver.Done dd && dd.job() == job));
+      assertEquals(String.valueOf(j), new String(((FarmDriver.Done) d).result(), StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
+  void aRunningJobsProgressReachesTheDriverThrottled() throws Exception {
+    long end = 1_000_000;
+    start((spec, node, cancelled, progress) -> {
+      // 1200 updates over ~1.2 s: the node sends at most one every PROGRESS_MILLIS
+      for (int i = 1; i <= 1200; i++) {
+        progress.onProgress(i * end / 1200, end);
+        Thread.sleep(1);
+      }
+      return new byte[0];
+    }, 1);
+    driver().tell(new FarmDriver.Submit(List.of(new FarmDriver.Job(7, 1, "x"))));
+    awaitEvent(e -> e instanceof FarmDriver.Done);
+    List<FarmDriver.Progress> progress = seen.stream().filter(e -> e instanceof FarmDriver.Progress)
+        .map(e -> (FarmDriver.Progress) e).toList();
+    assertFalse(progress.isEmpty(), seen::toString);
+    long limit = 1 + 1200 * 2 / FarmWorker.PROGRESS_MILLIS; // generous: the updates may take up to twice as long
+    assertTrue(progress.size() <= limit, progress.size() + " progress messages, at most " + limit + " expected");
+    FarmDriver.Progress last = progress.get(progress.size() - 1);
+    assertEquals(7, last.job());
+    assertEquals(end, last.endNanos());
+    assertTrue(last.virtualNanos() > 0 && last.virtualNanos() <= end, last::toString);
+    assertNotNull(seen.stream().filter(e -> e instanceof FarmDriver.Started).findFirst().orElse(null));
+  }
+}
