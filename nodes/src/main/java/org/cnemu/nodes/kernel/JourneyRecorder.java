@@ -11,7 +11,7 @@ import org.cnemu.devices.Journey;
  * attributes a queue's hard IRQ to the sampled packets waiting in its ring, keeps a TCP segment's journey
  * while its data waits out of order, and ends each journey when the receiving application has read the
  * packet's last byte (a flow's journeys all end on its receiving host). Per flow and stage it keeps the
- * queueing and service time of each sampled packet in HdrHistograms and their exact sums.
+ * queueing and service time of each sampled packet (raw, then in HdrHistograms) and their exact sums.
  */
 final class JourneyRecorder {
   private final HostKernel h;
@@ -135,22 +135,65 @@ final class JourneyRecorder {
     a.packets++;
     long e2e = j.lastEnd() - j.startNanos;
     a.e2eSum += e2e;
-    a.e2e.recordValue(Math.max(0, e2e));
+    a.e2e.record(e2e);
     for (int st = 0; st < Journeys.STAGES; st++) {
       if (!seen[st]) continue;
       a.count[st]++;
       a.waitSum[st] += waitOf[st];
       a.serviceSum[st] += serviceOf[st];
       if (a.wait[st] == null) {
-        a.wait[st] = new Histogram(3);
-        a.service[st] = new Histogram(3);
+        a.wait[st] = new Samples();
+        a.service[st] = new Samples();
       }
-      a.wait[st].recordValue(Math.max(0, waitOf[st]));
-      a.service[st].recordValue(Math.max(0, serviceOf[st]));
+      a.wait[st].record(waitOf[st]);
+      a.service[st].record(serviceOf[st]);
       if (a.cores[st] == null) a.cores[st] = new TreeSet<>();
       if (a.cores[st].size() < MAX_CORES) a.cores[st].add(coreOf[st]);
     }
   }
+
+  /**
+   * One flow's samples of one quantity: raw until {@link #RAW_MAX}, then spilled into an HdrHistogram of
+   * its own. Why: a flow's journeys are a few samples (the first 16 skbs, then one in 1,000), and a
+   * 3-digit histogram per flow and stage (~25 per flow, ~22 KB each once resized) made the journeys of a
+   * 1,000-host star ~550 MB of live heap built up during the run: the serial collector copied it while
+   * every partition stood still (most of the GC time of star-1000, docs/benchmarks.md). Histograms count,
+   * so neither the order nor the grouping of records changes a percentile: results are unchanged.
+   */
+  static final class Samples {
+    static final int RAW_MAX = 256;
+    private long[] raw = new long[4];
+    private int n;
+    private Histogram spilled;
+
+    void record(long nanos) {
+      if (n == raw.length) {
+        if (n < RAW_MAX) {
+          raw = java.util.Arrays.copyOf(raw, n * 2);
+        } else {
+          if (spilled == null) spilled = new Histogram(3);
+          for (int i = 0; i < n; i++) spilled.recordValue(raw[i]);
+          n = 0;
+        }
+      }
+      raw[n++] = Math.max(0, nanos);
+    }
+
+    /** The p50 and p99 of every sample (one histogram: its own, or the shared scratch one). */
+    long[] p50p99() {
+      Histogram x = spilled;
+      if (x == null) {
+        x = SCRATCH.get();
+        x.reset();
+      }
+      for (int i = 0; i < n; i++) x.recordValue(raw[i]);
+      if (spilled != null) n = 0;
+      return new long[] {x.getValueAtPercentile(50), x.getValueAtPercentile(99)};
+    }
+  }
+
+  /** Percentiles of the flows that never spilled (reset per use; results only). */
+  private static final ThreadLocal<Histogram> SCRATCH = ThreadLocal.withInitial(() -> new Histogram(3));
 
   /** The distinct places listed per stage (a researcher sees whether a stage stays on one core). */
   static final int MAX_CORES = 8;
@@ -159,12 +202,12 @@ final class JourneyRecorder {
   private static final class Acc {
     long packets;
     long e2eSum;
-    final Histogram e2e = new Histogram(3);
+    final Samples e2e = new Samples();
     final long[] count = new long[Journeys.STAGES];
     final long[] waitSum = new long[Journeys.STAGES];
     final long[] serviceSum = new long[Journeys.STAGES];
-    final Histogram[] wait = new Histogram[Journeys.STAGES];
-    final Histogram[] service = new Histogram[Journeys.STAGES];
+    final Samples[] wait = new Samples[Journeys.STAGES];
+    final Samples[] service = new Samples[Journeys.STAGES];
     @SuppressWarnings("unchecked")
     final TreeSet<Integer>[] cores = new TreeSet[Journeys.STAGES];
   }
@@ -193,18 +236,21 @@ final class JourneyRecorder {
         rows.add(a.count[st]);
         rows.add(a.waitSum[st]);
         rows.add(a.serviceSum[st]);
-        rows.add(a.wait[st].getValueAtPercentile(50));
-        rows.add(a.wait[st].getValueAtPercentile(99));
-        rows.add(a.service[st].getValueAtPercentile(50));
-        rows.add(a.service[st].getValueAtPercentile(99));
+        long[] wait = a.wait[st].p50p99();
+        long[] service = a.service[st].p50p99();
+        rows.add(wait[0]);
+        rows.add(wait[1]);
+        rows.add(service[0]);
+        rows.add(service[1]);
         StringBuilder b = new StringBuilder();
         for (int w : a.cores[st]) b.append(b.length() > 0 ? " " : "").append(place(w));
         cores.add(b.toString());
       }
       long[] r = new long[rows.size()];
       for (int i = 0; i < r.length; i++) r[i] = rows.get(i);
-      out.add(new FlowJourneys(mine[slot], a.packets, a.e2eSum, a.e2e.getValueAtPercentile(50),
-          a.e2e.getValueAtPercentile(99), overlaps, r, cores.toArray(new String[0])));
+      long[] e2e = a.e2e.p50p99();
+      out.add(new FlowJourneys(mine[slot], a.packets, a.e2eSum, e2e[0], e2e[1], overlaps, r,
+          cores.toArray(new String[0])));
     }
     return out.toArray(new FlowJourneys[0]);
   }
