@@ -60,13 +60,41 @@ public final class SimulationBuilder {
   }
 
   /**
-   * Declares the number of groups up front for BLOCK placement (so blocks are balanced). Optional:
-   * without it BLOCK degenerates to round-robin.
+   * BLOCK placement's plan, when the model declared one: each group's partition, from its expected
+   * load (see {@link #expectGroups}).
    */
-  private int expectedGroups = -1;
+  private Map<String, Integer> plannedPartition;
 
-  public SimulationBuilder expectGroups(int n) {
-    this.expectedGroups = n;
+  /**
+   * Declares the groups up front for BLOCK placement, in the order they will appear, each with its
+   * expected share of the run's work (any unit, same for all): groups are dealt out in contiguous
+   * blocks of about equal total weight, a group going to the partition where its block starts. Why by
+   * weight and not by count: a central switch forwards every host's packets, and the partition that
+   * holds it would otherwise carry its work on top of an equal share of hosts. Optional: without it
+   * BLOCK degenerates to round-robin. Placement never changes results, only speed.
+   */
+  public SimulationBuilder expectGroups(Map<String, Long> weights) {
+    long total = 0;
+    for (long w : weights.values()) {
+      if (w <= 0) throw new IllegalArgumentException("group weights must be positive");
+      total += w;
+    }
+    Map<String, Integer> plan = new HashMap<>();
+    int groups = weights.size();
+    long before = 0;
+    int k = 0;
+    int last = 0;
+    for (Map.Entry<String, Long> g : weights.entrySet()) {
+      // where its block starts (with equal weights: ordinal * partitions / groups), but never skipping
+      // a partition and leaving enough groups for the partitions after it: no partition stays empty
+      int p = (int) (Math.multiplyExact(before, partitions) / total);
+      p = Math.max(Math.max(last, partitions - groups + k), Math.min(p, k == 0 ? 0 : last + 1));
+      plan.put(g.getKey(), p);
+      last = p;
+      before += g.getValue();
+      k++;
+    }
+    this.plannedPartition = plan;
     return this;
   }
 
@@ -89,7 +117,8 @@ public final class SimulationBuilder {
   private int place(String group) {
     int ordinal = groupsSeen++;
     if (placement == Placement.HASH) return (int) Long.remainderUnsigned(StableIds.key(group), partitions);
-    if (expectedGroups > 0) return (int) ((long) ordinal * partitions / expectedGroups) % partitions;
+    Integer planned = plannedPartition == null ? null : plannedPartition.get(group);
+    if (planned != null) return planned;
     return ordinal % partitions;
   }
 

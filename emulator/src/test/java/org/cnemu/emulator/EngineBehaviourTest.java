@@ -62,7 +62,6 @@ class EngineBehaviourTest {
     // Two entities in different partitions ping-pong over a 1 us channel, with a 1 s gap in the middle.
     for (int partitions : new int[] {1, 2}) {
       SimulationBuilder b = new SimulationBuilder(1, 0, partitions, SimulationBuilder.Placement.BLOCK);
-      b.expectGroups(2);
       Channel[] ch = new Channel[2];
       @SuppressWarnings("unchecked")
       EntityRef<Long>[] refs = new EntityRef[2];
@@ -103,7 +102,6 @@ class EngineBehaviourTest {
   @Test
   void localChannelCannotCrossPartitions() {
     SimulationBuilder b = new SimulationBuilder(1, 0, 2, SimulationBuilder.Placement.BLOCK);
-    b.expectGroups(2);
     EntityRef<String> far = b.add("far", "g1", Recorder::new);
     b.add("near", "g0", () -> new Entity<String>() {
       @Override
@@ -124,7 +122,6 @@ class EngineBehaviourTest {
   void anErrorInModelCodeFailsTheRunInsteadOfHangingIt() {
     for (int partitions : new int[] {1, 2}) {
       SimulationBuilder b = new SimulationBuilder(1, 0, partitions, SimulationBuilder.Placement.BLOCK);
-      b.expectGroups(2);
       b.add("calm", "g0", Recorder::new);
       b.add("broken", "g1", () -> new Entity<String>() {
         @Override
@@ -166,7 +163,6 @@ class EngineBehaviourTest {
   @Test
   void aTargetedChannelInsideOnePartitionDoesNotShrinkTheWindows() {
     SimulationBuilder b = new SimulationBuilder(1, 0, 2, SimulationBuilder.Placement.BLOCK);
-    b.expectGroups(2);
     Bouncer[] e = {new Bouncer(true), new Bouncer(false), new Bouncer(true), new Bouncer(false)};
     EntityRef<Long> a = b.add("a", "rack0", () -> e[0]);
     EntityRef<Long> a2 = b.add("a2", "rack0", () -> e[1]);

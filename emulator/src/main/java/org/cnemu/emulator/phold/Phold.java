@@ -18,7 +18,9 @@ public final class Phold {
   public record Outcome(long events, long digest) {}
 
   public static void build(PholdParams p, SimulationBuilder b) {
-    b.expectGroups(p.lps());
+    java.util.Map<String, Long> groups = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < p.lps(); i++) groups.put(PholdParams.lpName(i), 1L); // LPs are alike
+    b.expectGroups(groups);
     List<EntityRef<PholdLp.Command>> refs = new ArrayList<>(p.lps());
     Channel[] out = new Channel[p.lps()];
     List<EntityRef<PholdLp.Command>> view = java.util.Collections.unmodifiableList(refs);

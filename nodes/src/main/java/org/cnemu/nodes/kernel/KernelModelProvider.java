@@ -171,6 +171,15 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
     return new ConfigProblem(file(o), o.lineNumber(), key, msg);
   }
 
+  /**
+   * Placement weights: a host's expected work, and a switch port's. Measured on star-1000 with 2
+   * partitions (per-partition thread CPU time and events, docs/benchmarks.md): the switch's trains are
+   * ~12% of the run's events and it costs about as much CPU as 80 of the 1,000 hosts, i.e. ~0.08 host per
+   * port (a forwarded train is one cheap event; a host runs the whole kernel path per packet).
+   */
+  static final long HOST_WEIGHT = 100;
+  static final long SWITCH_PORT_WEIGHT = 8;
+
   @Override
   @SuppressWarnings("unchecked")
   public BuiltModel build(KernelSpec parsed, SimulationBuilder b) {
@@ -179,16 +188,19 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
     int nh = spec.hosts.size();
     // Placement groups. Leaf-spine: a rack (a leaf switch and its hosts) is one group, so only the
     // uplinks to the spines cross partitions and the windows grow to the uplink delay; star: each
-    // host and the switch on its own. Results never depend on it, only speed does.
+    // host and the switch on its own. Each group weighs its expected work, so that the partition holding
+    // a star's switch gets fewer hosts. Results never depend on it, only speed does.
     String[] hostGroup = new String[nh];
-    java.util.Set<String> groups = new java.util.LinkedHashSet<>();
+    java.util.Map<String, Long> groups = new java.util.LinkedHashMap<>();
     for (Spec.HostSpec hs : spec.hosts) {
       hostGroup[hs.index()] = spec.fabric.leafSpine()
           ? spec.fabric.switches.get(spec.fabric.hostSwitch[hs.index()]).id() : hs.id();
-      groups.add(hostGroup[hs.index()]);
+      groups.merge(hostGroup[hs.index()], HOST_WEIGHT, Long::sum);
     }
-    for (FabricSpec.Switch fs : spec.fabric.switches) groups.add(fs.id());
-    b.expectGroups(groups.size());
+    for (FabricSpec.Switch fs : spec.fabric.switches) {
+      groups.merge(fs.id(), SWITCH_PORT_WEIGHT * Math.max(1, fs.ports().size()), Long::sum);
+    }
+    b.expectGroups(groups);
     EntityRef<NicEntity.Msg>[] nicRefs = new EntityRef[nh];
     HostKernel[] hks = new HostKernel[nh];
     // sockets and app cores

@@ -48,6 +48,22 @@ class DeterminismTest {
     }
   }
 
+  /**
+   * A star whose placement weighs the switch (its partition gets fewer hosts, so the block boundaries
+   * differ from an even split by count), with every packet's journey sampled (raw samples spilling into
+   * histograms): identical for any partition count.
+   */
+  @Test
+  void starPlacedByExpectedWorkIdenticalAcrossPartitions() {
+    Config e = Calib.load("bench/star-8").getConfig("experiment")
+        .withValue("duration", ConfigValueFactory.fromAnyRef("2ms"))
+        .withValue("journeys.sample-every", ConfigValueFactory.fromAnyRef(1));
+    String ref = results(e, 1, 1);
+    assertEquals(ref, results(e, 2, 2), "p2 t2");
+    assertEquals(ref, results(e, 3, 2), "p3 t2");
+    assertEquals(ref, results(e, 9, 2), "p9 t2: one group per partition");
+  }
+
   /** Run {@code run} of {@code e} as the runner does it: seed + run, run index {@code run}. */
   private static String run(Config e, int run) {
     SimulationBuilder b = new SimulationBuilder(e.getLong("seed") + run, run, 1, SimulationBuilder.Placement.BLOCK);
