@@ -47,12 +47,6 @@ final class Churn {
   static final int S_LISTEN = 0, S_SYN_RCVD = 1, S_QUEUED = 2, S_ACCEPTED = 3, S_CLOSE_WAIT = 4, S_LAST_ACK = 5;
   /** TCP_TIMEOUT_INIT: the first SYN retransmission timeout (doubling after each). */
   static final long SYN_RTO_NANOS = 1_000_000_000L;
-  /** TCP_TIMEWAIT_LEN: how long the active closer keeps the 4-tuple. */
-  static final long TIME_WAIT_NANOS = 60_000_000_000L;
-  /** tcp_twsk_unique with tcp_tw_reuse: a TIME_WAIT port may be reused once its last timestamp is 1 s old. */
-  static final long TW_REUSE_NANOS = 1_000_000_000L;
-  /** net.ipv4.ip_local_port_range default: 32768..60999. */
-  static final int PORT_LOW = 32768, PORT_COUNT = 60999 - 32768 + 1;
   /** A step that leaves the request-response logic to run (the connection is up). */
   static final long[] CONTINUE = new long[0];
 
@@ -66,7 +60,7 @@ final class Churn {
     /** reqSeq at connect: the connection's request is answered once pending is empty past it. */
     long firstSeq;
     int port = -1;
-    PortSpace ports;
+    EphemeralPorts ports;
     /**
      * Client: ports of this stream's connections closed and waiting for the server's FIN, by port hash seed.
      * Server: seeds of older connections of the stream that a new one overtook (each still its own socket),
@@ -80,22 +74,6 @@ final class Churn {
     org.HdrHistogram.Histogram latency;
     // server
     Listener listener;
-  }
-
-  /** The ephemeral ports of one client host toward one destination endpoint. */
-  static final class PortSpace {
-    final int offset;
-    final int seed;
-    int hint;
-    /** Port -> when it is free again (Long.MAX_VALUE: in use). */
-    final Map<Integer, Long> busyUntil = new HashMap<>();
-    /** Port -> when it entered TIME_WAIT (tcp_tw_reuse). */
-    final Map<Integer, Long> twSince = new HashMap<>();
-
-    PortSpace(java.util.SplittableRandom r) {
-      offset = r.nextInt(PORT_COUNT); // inet_sk_port_offset: a secret hash of the addresses
-      seed = r.nextInt(); // the run's 4-tuple hash seed toward this destination
-    }
   }
 
   /** One listen socket (per dst endpoint). */
@@ -113,7 +91,7 @@ final class Churn {
 
   private final HostKernel h;
   private final Profile p;
-  private final Map<String, PortSpace> ports = new HashMap<>();
+  private final Map<String, EphemeralPorts> ports = new HashMap<>();
   private final Map<String, Listener> listeners = new HashMap<>();
   long stale;
   /**
@@ -145,7 +123,7 @@ final class Churn {
     k.cs = new Side();
     if (k.sender) {
       k.cs.ports = ports.computeIfAbsent(f.dst(),
-          d -> new PortSpace(h.spec.streams.stream("host/" + h.hs.id(), "ports/" + d)));
+          d -> new EphemeralPorts(h.spec.streams.stream("host/" + h.hs.id(), "ports/" + d), p.twReuse));
       k.cs.latency = new org.HdrHistogram.Histogram(3_600_000_000_000L, 3);
     } else {
       k.cs.listener = listeners.computeIfAbsent(f.dst(),
@@ -193,17 +171,16 @@ final class Churn {
   private long[] open(CoreEntity c, Sock k, long[] st, boolean shm) {
     Side cs = k.cs;
     long now = c.nowNs();
-    int port = allocate(cs.ports, now);
+    int port = cs.ports.take(now);
     if (port < 0) { // EADDRNOTAVAIL: every port is in use or in TIME_WAIT; try again when the first frees
       cs.connectFailures++;
-      long next = Long.MAX_VALUE;
-      for (long t : cs.ports.busyUntil.values()) next = Math.min(next, t);
+      long next = cs.ports.firstFreeAt();
       k.nextSendAt = next == Long.MAX_VALUE ? now + SYN_RTO_NANOS : next;
       st[1] += 2 * p.syscall;
       return st;
     }
     cs.port = port;
-    int ph = Hashing.mix32(((long) cs.ports.seed << 20 | port) * 0x9E3779B97F4A7C15L);
+    int ph = cs.ports.portHash(port);
     fresh(k, ph, true);
     cs.connStart = now;
     mark(0, now);
@@ -230,7 +207,7 @@ final class Churn {
     st[1] += p.syscall + p.tcpClose;
     if (shm) {
       st[0] += h.shm.close(c, k);
-      cs.ports.busyUntil.remove(cs.port); // no kernel connection: the port is free at once
+      cs.ports.release(cs.port); // no kernel connection: the port is free at once
     } else {
       st[1] += control(c, k, FIN, 0, st[0] + st[1]);
       cs.closing.put(k.portHash, cs.port);
@@ -243,27 +220,6 @@ final class Churn {
       cs.latency.recordValue(lat);
     }
     return st;
-  }
-
-  /**
-   * __inet_hash_connect: ports from the destination's offset plus a hint that advances past each port
-   * taken; a port is skipped while in use or in TIME_WAIT (tcp_tw_reuse: once 1 s in TIME_WAIT it may be
-   * taken). -1: none free.
-   */
-  private int allocate(PortSpace ps, long now) {
-    for (int i = 0; i < PORT_COUNT; i++) {
-      int port = PORT_LOW + (int) ((ps.offset + (long) ps.hint + i) % PORT_COUNT);
-      Long busy = ps.busyUntil.get(port);
-      Long tw = ps.twSince.get(port);
-      boolean free = busy == null || busy <= now || (p.twReuse && tw != null && now - tw >= TW_REUSE_NANOS);
-      if (free) {
-        ps.hint += i + 1;
-        ps.busyUntil.put(port, Long.MAX_VALUE);
-        ps.twSince.remove(port);
-        return port;
-      }
-    }
-    return -1;
   }
 
   /**
@@ -474,8 +430,7 @@ final class Churn {
         if (port == null) return gone(s) + cost;
         cost += p.tcpDestroy + control(c, k, LAST_ACK, 0, seed, offset + cost);
         long now = c.nowNs() + offset + cost;
-        k.cs.ports.busyUntil.put(port, now + TIME_WAIT_NANOS);
-        k.cs.ports.twSince.put(port, now);
+        k.cs.ports.timeWait(port, now);
         return cost;
       }
       case LAST_ACK -> {
