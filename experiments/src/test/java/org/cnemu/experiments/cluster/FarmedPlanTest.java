@@ -196,11 +196,12 @@ class FarmedPlanTest {
 
   @Test
   void lateJoinerTakesJobs() throws Exception {
-    // One job at a time on the seed (24 jobs of 0.5-2 s), so that jobs are still queued when the late
-    // worker is up (its JVM start takes seconds, more on a loaded machine).
+    // One job at a time on the seed (24 jobs of ~1 s of PHOLD each on an idle machine, ~10 M events),
+    // so that jobs are still queued when the late worker is up (its JVM start takes seconds, more on a
+    // loaded machine; 40 ms jobs ran out in ~6 s once the node checked each text only once).
     int seedPort = ClusterRunTest.freePort();
     ClusterRunTest.Node seed = start("seed", seedPort, seedPort, "--job-slots", "1");
-    Path file = sweep("late", "40ms", 8);
+    Path file = sweep("late", "200ms", 8);
     CompletableFuture<ClusterRunTest.Outcome> run = CompletableFuture.supplyAsync(() -> ClusterRunTest.cnemu("run",
         file.toString(), "--out", tmp.resolve("late").toString(), "--cluster", "127.0.0.1:" + seedPort, "--no-report"));
     awaitLine(seed, "farm: running job", 120);
