@@ -93,7 +93,7 @@ class AbCommandTest {
   void listPoliciesListsEveryPolicyWithItsDescription() {
     Run r = cli("list-policies");
     assertEquals(ExitCodes.OK, r.code(), r.err());
-    Map<String, SteeringPolicyProvider> all = new SteeringRegistry().all();
+    Map<String, SteeringPolicyProvider<?>> all = new SteeringRegistry().all();
     for (String name : List.of("vanilla", "rps", "rfs", "falcon", "mflow", "mflow-nomerge", "prism-batch",
         "prism-sync", "freeflow")) {
       assertTrue(all.containsKey(name), "registered: " + name);

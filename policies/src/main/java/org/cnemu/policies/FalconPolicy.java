@@ -1,7 +1,10 @@
 package org.cnemu.policies;
 
 import com.typesafe.config.Config;
+import java.util.Set;
 import org.cnemu.kernel.api.Boundary;
+import org.cnemu.kernel.api.ParsedSettings;
+import org.cnemu.kernel.api.SettingsReader;
 import org.cnemu.kernel.api.StageContext;
 import org.cnemu.kernel.api.SteeringPolicy;
 import org.cnemu.kernel.api.SteeringPolicyProvider;
@@ -19,17 +22,33 @@ import org.cnemu.kernel.api.SteeringPolicyProvider;
 public final class FalconPolicy implements SteeringPolicy {
   public static final String NAME = "falcon";
 
-  /** The settings block {@code experiment.steering-settings.falcon}. */
+  /**
+   * The settings block {@code experiment.steering-settings.falcon}; {@code cpus} as written ([] = every core
+   * of the host).
+   */
   public record Settings(int[] cpus, boolean pipelining, boolean splitting, long tickNanos, int ewmaWeight,
       double thresholdPercent, boolean balancing) {
-    static Settings of(Config c, int cpus) {
-      return new Settings(Cpus.of(c, "cpus", cpus), c.getBoolean("pipelining"), c.getBoolean("splitting"),
-          c.getDuration("tick").toNanos(), c.getInt("ewma-weight"), c.getDouble("load-threshold"),
-          c.getBoolean("balancing"));
+    public Settings {
+      cpus = cpus.clone();
+    }
+
+    @Override
+    public int[] cpus() {
+      return cpus.clone();
+    }
+
+    static ParsedSettings<Settings> parse(Config c, Set<Integer> hostCpus) {
+      SettingsReader r = new SettingsReader(c, hostCpus);
+      Settings s = new Settings(r.cores("cpus"), r.flag("pipelining"), r.flag("splitting"),
+          r.nanos("tick", 1_000, 1_000_000_000), r.wholeNumber("ewma-weight", 0, 1000), r.number("load-threshold", 1, 100),
+          r.flag("balancing"));
+      return r.result(() -> s);
     }
   }
 
   private final Settings s;
+  /** The cores stages may be placed on, on this host. */
+  private final int[] cpus;
   private final double[] load; // EWMA per host core, percent
   private final long[] lastBusy;
   private boolean active = true;
@@ -37,6 +56,7 @@ public final class FalconPolicy implements SteeringPolicy {
 
   public FalconPolicy(Settings s, int hostCpus) {
     this.s = s;
+    this.cpus = SettingsReader.onHost(s.cpus(), hostCpus);
     this.load = new double[hostCpus];
     this.lastBusy = new long[hostCpus];
   }
@@ -65,9 +85,9 @@ public final class FalconPolicy implements SteeringPolicy {
     };
     if (!use) return ctx.cpu();
     int key = ctx.flowHash() + ctx.ifindex() + (b == Boundary.AFTER_DRIVER ? 0x5bd1e995 : 0);
-    int cpu = s.cpus()[Cpus.pick(Cpus.hash32(key), s.cpus().length)];
+    int cpu = cpus[Cpus.pick(Cpus.hash32(key), cpus.length)];
     if (s.balancing() && load[cpu] >= s.thresholdPercent()) {
-      cpu = s.cpus()[Cpus.pick(Cpus.hash32(key + 1), s.cpus().length)]; // rehash once
+      cpu = cpus[Cpus.pick(Cpus.hash32(key + 1), cpus.length)]; // rehash once
     }
     return cpu;
   }
@@ -87,12 +107,12 @@ public final class FalconPolicy implements SteeringPolicy {
       load[c] = (s.ewmaWeight() * load[c] + pct) / (s.ewmaWeight() + 1);
     }
     double avg = 0;
-    for (int c : s.cpus()) avg += load[c];
-    avg /= s.cpus().length;
+    for (int c : cpus) avg += load[c];
+    avg /= cpus.length;
     active = avg < s.thresholdPercent();
   }
 
-  public static final class Provider implements SteeringPolicyProvider {
+  public static final class Provider implements SteeringPolicyProvider<Settings> {
     @Override
     public String name() {
       return NAME;
@@ -104,8 +124,13 @@ public final class FalconPolicy implements SteeringPolicy {
     }
 
     @Override
-    public SteeringPolicy create(Config settings, int cpus, String hostId) {
-      return new FalconPolicy(Settings.of(settings, cpus), cpus);
+    public ParsedSettings<Settings> parse(Config settings, Set<Integer> hostCpus) {
+      return Settings.parse(settings, hostCpus);
+    }
+
+    @Override
+    public SteeringPolicy create(Settings settings, int cpus, String hostId) {
+      return new FalconPolicy(settings, cpus);
     }
   }
 }

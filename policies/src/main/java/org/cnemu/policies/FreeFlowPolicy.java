@@ -1,7 +1,10 @@
 package org.cnemu.policies;
 
 import com.typesafe.config.Config;
+import java.util.Set;
 import org.cnemu.kernel.api.Boundary;
+import org.cnemu.kernel.api.ParsedSettings;
+import org.cnemu.kernel.api.SettingsReader;
 import org.cnemu.kernel.api.SharedMemorySpec;
 import org.cnemu.kernel.api.StageContext;
 import org.cnemu.kernel.api.SteeringPolicy;
@@ -20,11 +23,21 @@ public final class FreeFlowPolicy implements SteeringPolicy {
 
   /** The settings block {@code experiment.steering-settings.freeflow}. */
   public record Settings(SharedMemorySpec channel) {
-    static Settings of(Config c) {
-      return new Settings(new SharedMemorySpec(c.getInt("ring-slots"), (int) c.getBytes("slot-size").longValue(),
-          c.getInt("push-line-transfers"), c.getInt("pop-line-transfers"), c.getString("monitor").equals("nic"),
-          c.getDuration("monitor-request").toNanos(), c.getDuration("doorbell-cost").toNanos(),
-          c.getInt("doorbell-batch"), c.getDuration("nic-request").toNanos(), c.getDuration("pcie-latency").toNanos()));
+    static ParsedSettings<Settings> parse(Config c) {
+      SettingsReader r = new SettingsReader(c, Set.of());
+      long ms = 1_000_000;
+      int slots = r.wholeNumber("ring-slots", 1, 1 << 20);
+      int slotBytes = (int) r.bytes("slot-size", 64, 1 << 20);
+      int push = r.wholeNumber("push-line-transfers", 0, 64);
+      int pop = r.wholeNumber("pop-line-transfers", 0, 64);
+      boolean nic = r.oneOf("monitor", "core", "nic").equals("nic");
+      long monitorRequest = r.nanos("monitor-request", 1, ms);
+      long doorbell = r.nanos("doorbell-cost", 1, ms);
+      int batch = r.wholeNumber("doorbell-batch", 1, 1024);
+      long nicRequest = r.nanos("nic-request", 1, ms);
+      long pcie = r.nanos("pcie-latency", 1, ms);
+      return r.result(() -> new Settings(new SharedMemorySpec(slots, slotBytes, push, pop, nic, monitorRequest, doorbell,
+          batch, nicRequest, pcie)));
     }
   }
 
@@ -49,7 +62,7 @@ public final class FreeFlowPolicy implements SteeringPolicy {
     return sameHost ? s.channel() : null;
   }
 
-  public static final class Provider implements SteeringPolicyProvider {
+  public static final class Provider implements SteeringPolicyProvider<Settings> {
     @Override
     public String name() {
       return NAME;
@@ -61,12 +74,13 @@ public final class FreeFlowPolicy implements SteeringPolicy {
     }
 
     @Override
-    public SteeringPolicy create(Config settings, int cpus, String hostId) {
-      String m = settings.getString("monitor");
-      if (!m.equals("core") && !m.equals("nic")) {
-        throw new IllegalArgumentException("freeflow.monitor must be core or nic, got " + m);
-      }
-      return new FreeFlowPolicy(Settings.of(settings));
+    public ParsedSettings<Settings> parse(Config settings, Set<Integer> hostCpus) {
+      return Settings.parse(settings);
+    }
+
+    @Override
+    public SteeringPolicy create(Settings settings, int cpus, String hostId) {
+      return new FreeFlowPolicy(settings);
     }
   }
 }

@@ -1,8 +1,10 @@
 package org.cnemu.policies;
 
 import com.typesafe.config.Config;
-import java.util.Locale;
+import java.util.Set;
 import org.cnemu.kernel.api.Boundary;
+import org.cnemu.kernel.api.ParsedSettings;
+import org.cnemu.kernel.api.SettingsReader;
 import org.cnemu.kernel.api.StageContext;
 import org.cnemu.kernel.api.SteeringPolicy;
 import org.cnemu.kernel.api.SteeringPolicyProvider;
@@ -20,30 +22,41 @@ public final class MflowPolicy implements SteeringPolicy {
   public static final String NAME = "mflow";
   public static final String NAME_NOMERGE = "mflow-nomerge";
 
-  /** The settings block {@code experiment.steering-settings.mflow} (or {@code mflow-nomerge}). */
+  /**
+   * The settings block {@code experiment.steering-settings.mflow} (or {@code mflow-nomerge}); {@code cpus}
+   * as written ([] = every core of the host).
+   */
   public record Settings(int[] cpus, int batch, Boundary splitAt, boolean merge, long mergeTimeoutNanos) {
-    static Settings of(Config c, int cpus) {
-      String sp = c.getString("split-point").toLowerCase(Locale.ROOT);
-      Boundary at = switch (sp) {
-        case "before-gro" -> Boundary.AFTER_DRIVER;
-        case "after-gro" -> Boundary.AFTER_GRO;
-        default -> throw new IllegalArgumentException("mflow.split-point must be before-gro or after-gro, got " + sp);
-      };
-      int batch = c.getInt("batch");
-      if (batch <= 0) throw new IllegalArgumentException("mflow.batch must be > 0");
-      return new Settings(Cpus.of(c, "cpus", cpus), batch, at, c.getBoolean("merge"),
-          c.getDuration("merge-timeout").toNanos());
+    public Settings {
+      cpus = cpus.clone();
+    }
+
+    @Override
+    public int[] cpus() {
+      return cpus.clone();
+    }
+
+    static ParsedSettings<Settings> parse(Config c, Set<Integer> hostCpus) {
+      SettingsReader r = new SettingsReader(c, hostCpus);
+      Boundary at = r.oneOf("split-point", "after-gro", "before-gro").equals("before-gro")
+          ? Boundary.AFTER_DRIVER : Boundary.AFTER_GRO;
+      Settings s = new Settings(r.cores("cpus"), r.wholeNumber("batch", 1, 1_000_000), at, r.flag("merge"),
+          r.nanos("merge-timeout", 1_000, 1_000_000_000));
+      return r.result(() -> s);
     }
   }
 
   private final String name;
   private final Settings s;
+  /** The splitting cores on this host. */
+  private final int[] cpus;
   /** Per flow id: packets split so far (the micro-flow index is packets / batch). */
   private long[] packets = new long[16];
 
-  public MflowPolicy(String name, Settings s) {
+  public MflowPolicy(String name, Settings s, int hostCpus) {
     this.name = name;
     this.s = s;
+    this.cpus = SettingsReader.onHost(s.cpus(), hostCpus);
   }
 
   @Override
@@ -60,8 +73,8 @@ public final class MflowPolicy implements SteeringPolicy {
     packets[f] = n + ctx.segments();
     long micro = n / s.batch();
     // start each flow at a core of its own (by hash) and go round-robin from there
-    int start = Cpus.pick(Cpus.hash32(ctx.flowHash()), s.cpus().length);
-    return s.cpus()[(int) ((start + micro) % s.cpus().length)];
+    int start = Cpus.pick(Cpus.hash32(ctx.flowHash()), cpus.length);
+    return cpus[(int) ((start + micro) % cpus.length)];
   }
 
   @Override
@@ -74,7 +87,7 @@ public final class MflowPolicy implements SteeringPolicy {
     return s.mergeTimeoutNanos();
   }
 
-  public static final class Provider implements SteeringPolicyProvider {
+  public static final class Provider implements SteeringPolicyProvider<Settings> {
     @Override
     public String name() {
       return NAME;
@@ -86,12 +99,17 @@ public final class MflowPolicy implements SteeringPolicy {
     }
 
     @Override
-    public SteeringPolicy create(Config settings, int cpus, String hostId) {
-      return new MflowPolicy(NAME, Settings.of(settings, cpus));
+    public ParsedSettings<Settings> parse(Config settings, Set<Integer> hostCpus) {
+      return Settings.parse(settings, hostCpus);
+    }
+
+    @Override
+    public SteeringPolicy create(Settings settings, int cpus, String hostId) {
+      return new MflowPolicy(NAME, settings, cpus);
     }
   }
 
-  public static final class NoMergeProvider implements SteeringPolicyProvider {
+  public static final class NoMergeProvider implements SteeringPolicyProvider<Settings> {
     @Override
     public String name() {
       return NAME_NOMERGE;
@@ -103,8 +121,13 @@ public final class MflowPolicy implements SteeringPolicy {
     }
 
     @Override
-    public SteeringPolicy create(Config settings, int cpus, String hostId) {
-      return new MflowPolicy(NAME_NOMERGE, Settings.of(settings, cpus));
+    public ParsedSettings<Settings> parse(Config settings, Set<Integer> hostCpus) {
+      return Settings.parse(settings, hostCpus);
+    }
+
+    @Override
+    public SteeringPolicy create(Settings settings, int cpus, String hostId) {
+      return new MflowPolicy(NAME_NOMERGE, settings, cpus);
     }
   }
 }

@@ -1,7 +1,10 @@
 package org.cnemu.policies;
 
 import com.typesafe.config.Config;
+import java.util.Set;
 import org.cnemu.kernel.api.Boundary;
+import org.cnemu.kernel.api.ParsedSettings;
+import org.cnemu.kernel.api.SettingsReader;
 import org.cnemu.kernel.api.StageContext;
 import org.cnemu.kernel.api.SteeringPolicy;
 import org.cnemu.kernel.api.SteeringPolicyProvider;
@@ -21,21 +24,38 @@ public final class PrismPolicy implements SteeringPolicy {
   public static final String BATCH = "prism-batch";
   public static final String SYNC = "prism-sync";
 
-  /** The settings block {@code experiment.steering-settings.prism-batch} (or {@code prism-sync}). */
+  /**
+   * The settings block {@code experiment.steering-settings.prism-batch} (or {@code prism-sync});
+   * {@code splitCpus} as written ([] = every core of the host).
+   */
   public record Settings(int minPriority, boolean splitLow, int[] splitCpus) {
-    static Settings of(Config c, int cpus) {
-      return new Settings(c.getInt("min-priority"), c.getBoolean("split-low-priority"), Cpus.of(c, "split-cpus", cpus));
+    public Settings {
+      splitCpus = splitCpus.clone();
+    }
+
+    @Override
+    public int[] splitCpus() {
+      return splitCpus.clone();
+    }
+
+    static ParsedSettings<Settings> parse(Config c, Set<Integer> hostCpus) {
+      SettingsReader r = new SettingsReader(c, hostCpus);
+      Settings s = new Settings(r.wholeNumber("min-priority", 0, 1), r.flag("split-low-priority"), r.cores("split-cpus"));
+      return r.result(() -> s);
     }
   }
 
   private final String name;
   private final boolean sync;
   private final Settings s;
+  /** The cores low-priority packets are split to, on this host. */
+  private final int[] splitCpus;
 
-  public PrismPolicy(String name, boolean sync, Settings s) {
+  public PrismPolicy(String name, boolean sync, Settings s, int hostCpus) {
     this.name = name;
     this.sync = sync;
     this.s = s;
+    this.splitCpus = SettingsReader.onHost(s.splitCpus(), hostCpus);
   }
 
   @Override
@@ -50,7 +70,7 @@ public final class PrismPolicy implements SteeringPolicy {
   @Override
   public int targetCpu(Boundary b, StageContext ctx) {
     if (b == Boundary.AFTER_DRIVER && s.splitLow() && !hi(ctx) && !ctx.transmit()) {
-      return s.splitCpus()[Cpus.pick(Cpus.hash32(ctx.flowHash()), s.splitCpus().length)];
+      return splitCpus[Cpus.pick(Cpus.hash32(ctx.flowHash()), splitCpus.length)];
     }
     return ctx.cpu();
   }
@@ -80,7 +100,7 @@ public final class PrismPolicy implements SteeringPolicy {
     return highPriorityWork;
   }
 
-  public static final class BatchProvider implements SteeringPolicyProvider {
+  public static final class BatchProvider implements SteeringPolicyProvider<Settings> {
     @Override
     public String name() {
       return BATCH;
@@ -92,12 +112,17 @@ public final class PrismPolicy implements SteeringPolicy {
     }
 
     @Override
-    public SteeringPolicy create(Config settings, int cpus, String hostId) {
-      return new PrismPolicy(BATCH, false, Settings.of(settings, cpus));
+    public ParsedSettings<Settings> parse(Config settings, Set<Integer> hostCpus) {
+      return Settings.parse(settings, hostCpus);
+    }
+
+    @Override
+    public SteeringPolicy create(Settings settings, int cpus, String hostId) {
+      return new PrismPolicy(BATCH, false, settings, cpus);
     }
   }
 
-  public static final class SyncProvider implements SteeringPolicyProvider {
+  public static final class SyncProvider implements SteeringPolicyProvider<Settings> {
     @Override
     public String name() {
       return SYNC;
@@ -109,8 +134,13 @@ public final class PrismPolicy implements SteeringPolicy {
     }
 
     @Override
-    public SteeringPolicy create(Config settings, int cpus, String hostId) {
-      return new PrismPolicy(SYNC, true, Settings.of(settings, cpus));
+    public ParsedSettings<Settings> parse(Config settings, Set<Integer> hostCpus) {
+      return Settings.parse(settings, hostCpus);
+    }
+
+    @Override
+    public SteeringPolicy create(Settings settings, int cpus, String hostId) {
+      return new PrismPolicy(SYNC, true, settings, cpus);
     }
   }
 }

@@ -1,7 +1,10 @@
 package org.cnemu.policies;
 
 import com.typesafe.config.Config;
+import java.util.Set;
 import org.cnemu.kernel.api.Boundary;
+import org.cnemu.kernel.api.ParsedSettings;
+import org.cnemu.kernel.api.SettingsReader;
 import org.cnemu.kernel.api.StageContext;
 import org.cnemu.kernel.api.SteeringPolicy;
 import org.cnemu.kernel.api.SteeringPolicyProvider;
@@ -13,14 +16,20 @@ import org.cnemu.kernel.api.SteeringPolicyProvider;
  */
 public final class RfsPolicy extends RpsPolicy {
   public static final String NAME = "rfs";
+
+  /**
+   * The settings block {@code experiment.steering-settings.rfs}: RPS's, plus the size of
+   * rps_sock_flow_table (rounded down to a power of two, as the kernel does).
+   */
+  public record Settings(RpsPolicy.Settings rps, int flowEntries) {}
+
   private final int mask;
   private final int[] flowCpu;
   private final long[] lastQtail;
 
-  public RfsPolicy(Config settings, int cpus) {
-    super(settings, cpus);
-    int entries = settings.hasPath("flow-entries") ? settings.getInt("flow-entries") : 4096;
-    int size = Integer.highestOneBit(Math.max(1, entries));
+  public RfsPolicy(Settings s, int cpus) {
+    super(s.rps(), cpus);
+    int size = Integer.highestOneBit(Math.max(1, s.flowEntries()));
     mask = size - 1;
     flowCpu = new int[size];
     lastQtail = new long[size];
@@ -47,7 +56,7 @@ public final class RfsPolicy extends RpsPolicy {
     return desired;
   }
 
-  public static final class Provider implements SteeringPolicyProvider {
+  public static final class Provider implements SteeringPolicyProvider<Settings> {
     @Override
     public String name() {
       return NAME;
@@ -59,7 +68,14 @@ public final class RfsPolicy extends RpsPolicy {
     }
 
     @Override
-    public SteeringPolicy create(Config settings, int cpus, String hostId) {
+    public ParsedSettings<Settings> parse(Config settings, Set<Integer> hostCpus) {
+      SettingsReader r = new SettingsReader(settings, hostCpus);
+      Settings s = new Settings(RpsPolicy.Settings.read(r), r.wholeNumber("flow-entries", 1, 1 << 24));
+      return r.result(() -> s);
+    }
+
+    @Override
+    public SteeringPolicy create(Settings settings, int cpus, String hostId) {
       return new RfsPolicy(settings, cpus);
     }
   }

@@ -2,7 +2,10 @@ package org.cnemu.policies;
 
 import com.typesafe.config.Config;
 import java.util.List;
+import java.util.Set;
 import org.cnemu.kernel.api.Boundary;
+import org.cnemu.kernel.api.ParsedSettings;
+import org.cnemu.kernel.api.SettingsReader;
 import org.cnemu.kernel.api.StageContext;
 import org.cnemu.kernel.api.SteeringPolicy;
 import org.cnemu.kernel.api.SteeringPolicyProvider;
@@ -14,20 +17,38 @@ import org.cnemu.kernel.api.SteeringPolicyProvider;
  */
 public class RpsPolicy implements SteeringPolicy {
   public static final String NAME = "rps";
+
+  /**
+   * The settings block {@code experiment.steering-settings.rps}.
+   *
+   * @param cpus the rps_cpus list as written ([] = every core of the host)
+   * @param boundaries where get_rps_cpu applies
+   */
+  public record Settings(int[] cpus, List<Boundary> boundaries) {
+    public Settings {
+      cpus = cpus.clone();
+      boundaries = List.copyOf(boundaries);
+    }
+
+    @Override
+    public int[] cpus() {
+      return cpus.clone();
+    }
+
+    static Settings read(SettingsReader r) {
+      int[] cpus = r.cores("cpus");
+      List<Boundary> at = r.eachOneOf("boundaries", Boundary.AFTER_GRO.name(), Boundary.BACKLOG.name()).stream()
+          .map(Boundary::valueOf).toList();
+      return new Settings(cpus, at);
+    }
+  }
+
   protected final int[] map;
   private final boolean[] at = new boolean[Boundary.values().length];
 
-  public RpsPolicy(Config settings, int cpus) {
-    List<Integer> l = settings.hasPath("cpus") ? settings.getIntList("cpus") : List.of();
-    if (l.isEmpty()) {
-      map = new int[cpus];
-      for (int i = 0; i < cpus; i++) map[i] = i;
-    } else {
-      map = l.stream().mapToInt(Integer::intValue).filter(c -> c >= 0 && c < cpus).toArray();
-      if (map.length == 0) throw new IllegalArgumentException("rps.cpus has no core below " + cpus);
-    }
-    List<String> b = settings.hasPath("boundaries") ? settings.getStringList("boundaries") : List.of("AFTER_GRO");
-    for (String s : b) at[Boundary.valueOf(s.trim().toUpperCase(java.util.Locale.ROOT)).ordinal()] = true;
+  public RpsPolicy(Settings s, int cpus) {
+    map = SettingsReader.onHost(s.cpus(), cpus);
+    for (Boundary b : s.boundaries()) at[b.ordinal()] = true;
   }
 
   @Override
@@ -50,7 +71,7 @@ public class RpsPolicy implements SteeringPolicy {
     return map[scale(ctx.flowHash(), map.length)];
   }
 
-  public static final class Provider implements SteeringPolicyProvider {
+  public static final class Provider implements SteeringPolicyProvider<Settings> {
     @Override
     public String name() {
       return NAME;
@@ -62,7 +83,14 @@ public class RpsPolicy implements SteeringPolicy {
     }
 
     @Override
-    public SteeringPolicy create(Config settings, int cpus, String hostId) {
+    public ParsedSettings<Settings> parse(Config settings, Set<Integer> hostCpus) {
+      SettingsReader r = new SettingsReader(settings, hostCpus);
+      Settings s = Settings.read(r);
+      return r.result(() -> s);
+    }
+
+    @Override
+    public SteeringPolicy create(Settings settings, int cpus, String hostId) {
       return new RpsPolicy(settings, cpus);
     }
   }

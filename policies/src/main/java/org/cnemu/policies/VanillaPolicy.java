@@ -1,7 +1,9 @@
 package org.cnemu.policies;
 
 import com.typesafe.config.Config;
+import java.util.Set;
 import org.cnemu.kernel.api.Boundary;
+import org.cnemu.kernel.api.ParsedSettings;
 import org.cnemu.kernel.api.StageContext;
 import org.cnemu.kernel.api.SteeringPolicy;
 import org.cnemu.kernel.api.SteeringPolicyProvider;
@@ -9,6 +11,9 @@ import org.cnemu.kernel.api.SteeringPolicyProvider;
 /** Linux without RPS/RFS: RSS picks the queue, every later softirq stage runs on the IRQ core. */
 public final class VanillaPolicy implements SteeringPolicy {
   public static final String NAME = "vanilla";
+
+  /** Vanilla has no settings. */
+  public record Settings() {}
 
   @Override
   public String name() {
@@ -20,7 +25,7 @@ public final class VanillaPolicy implements SteeringPolicy {
     return ctx.cpu();
   }
 
-  public static final class Provider implements SteeringPolicyProvider {
+  public static final class Provider implements SteeringPolicyProvider<Settings> {
     @Override
     public String name() {
       return NAME;
@@ -32,7 +37,12 @@ public final class VanillaPolicy implements SteeringPolicy {
     }
 
     @Override
-    public SteeringPolicy create(Config settings, int cpus, String hostId) {
+    public ParsedSettings<Settings> parse(Config settings, Set<Integer> hostCpus) {
+      return ParsedSettings.of(new Settings());
+    }
+
+    @Override
+    public SteeringPolicy create(Settings settings, int cpus, String hostId) {
       return new VanillaPolicy();
     }
   }

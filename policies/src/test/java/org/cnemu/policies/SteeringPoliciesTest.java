@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.cnemu.kernel.api.Boundary;
+import org.cnemu.kernel.api.ConfiguredPolicy;
+import org.cnemu.kernel.api.ParsedSettings;
 import org.cnemu.kernel.api.StageContext;
 import org.cnemu.kernel.api.SteeringPolicy;
 import org.cnemu.kernel.api.SteeringRegistry;
@@ -50,7 +52,9 @@ class SteeringPoliciesTest {
   }
 
   static SteeringPolicy make(String name, String overrides, int cpus) {
-    return new SteeringRegistry().get(name).create(settings(name, overrides), cpus, "h1");
+    ParsedSettings<ConfiguredPolicy<?>> p = new SteeringRegistry().configure(name, settings(name, overrides), Set.of(cpus));
+    if (!p.ok()) throw new IllegalArgumentException(p.problems().toString());
+    return p.settings().create(cpus, "h1");
   }
 
   @Test

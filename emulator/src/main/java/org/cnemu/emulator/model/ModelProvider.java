@@ -26,6 +26,15 @@ public interface ModelProvider<S> {
   Parsed<S> parse(Config experiment, Config reference);
 
   /**
+   * The model's tags on every live series of a run of {@code spec}, after the runner's {@code experiment}
+   * and {@code run}, in iteration order (a LinkedHashMap for several), e.g. the kernel model's
+   * {@code policy}. Dashboards select on their names and values: keep both stable. None by default.
+   */
+  default java.util.Map<String, String> tags(S spec) {
+    return java.util.Map.of();
+  }
+
+  /**
    * Classes of the model's messages that may cross partitions and of its entity reports: they are
    * registered with Kryo (ids assigned from sorted names) for runs that span JVMs.
    */

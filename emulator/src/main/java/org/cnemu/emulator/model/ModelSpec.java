@@ -9,6 +9,11 @@ public record ModelSpec<S>(ModelProvider<S> provider, S spec) {
     return provider.name();
   }
 
+  /** The model's tags on the live series of this spec's runs ({@link ModelProvider#tags}). */
+  public java.util.Map<String, String> tags() {
+    return provider.tags(spec);
+  }
+
   /** Adds the run's entities to {@code builder} (its seed and run index give the run's random streams). */
   public BuiltModel build(org.cnemu.emulator.SimulationBuilder builder) {
     return provider.build(spec, builder);

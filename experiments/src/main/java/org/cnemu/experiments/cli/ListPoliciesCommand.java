@@ -20,7 +20,7 @@ public final class ListPoliciesCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    Map<String, SteeringPolicyProvider> all = new SteeringRegistry().all();
+    Map<String, SteeringPolicyProvider<?>> all = new SteeringRegistry().all();
     int width = all.keySet().stream().mapToInt(String::length).max().orElse(0);
     for (var e : all.entrySet()) {
       out.printf("%-" + width + "s  %s%n", e.getKey(), e.getValue().description());

@@ -80,7 +80,7 @@ final class LocalJobs implements JobExecutor {
     JobWork.Spec spec = new JobWork.Spec(p.spec(), plan.group(job).pekkoOverrides(), job.run(), job.seed(),
         job.dir().toString(), options.threads(), null);
     JobWork.BeforeRun retag = options.live() == null ? null
-        : s -> org.cnemu.experiments.live.LiveMetrics.retag(PlanRunner.runTags(s.experiment(), s.run()));
+        : s -> org.cnemu.experiments.live.LiveMetrics.retag(PlanRunner.runTags(s.point(), s.run()));
     return JobWork.run(spec, options.cluster(), sink.progress(job), retag, "run" + job.index());
   }
 }

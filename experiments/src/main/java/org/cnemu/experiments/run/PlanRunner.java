@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.cnemu.emulator.Coordinator;
 import org.cnemu.emulator.cluster.ClusterNode;
 import org.cnemu.experiments.config.EngineSettings;
+import org.cnemu.experiments.config.ExperimentSpec;
 import org.cnemu.experiments.live.LiveMetrics;
 import org.cnemu.experiments.report.Reports;
 
@@ -186,7 +187,7 @@ public final class PlanRunner {
       }
       Plan.Job first = plan.jobs().isEmpty() ? null : plan.jobs().get(0);
       try (LiveMetrics metrics = LiveMetrics.start(live,
-          first == null ? Map.of() : runTags(plan.point(first).experiment(), 0))) {
+          first == null ? Map.of() : runTags(plan.point(first).spec(), 0))) {
         return execute(plan, options, jobs, listener);
       }
     }
@@ -306,12 +307,12 @@ public final class PlanRunner {
     }
   }
 
-  /** Tags on every live series of a run. */
-  static Map<String, String> runTags(Config experiment, int run) {
+  /** Tags on every live series of a run of point {@code p}: experiment and run, then the model's own. */
+  static Map<String, String> runTags(ExperimentSpec.Point p, int run) {
     Map<String, String> tags = new LinkedHashMap<>();
-    tags.put("experiment", experiment.getString("name"));
+    tags.put("experiment", p.settings().name());
     tags.put("run", Integer.toString(run));
-    tags.put("policy", experiment.hasPath("steering") ? experiment.getValue("steering").unwrapped().toString() : "none");
+    p.model().tags().forEach(tags::putIfAbsent);
     return tags;
   }
 

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.util.List;
@@ -12,6 +13,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.cnemu.emulator.config.Units;
 import org.cnemu.emulator.model.ConfigProblem;
+import org.cnemu.kernel.api.ConfiguredPolicy;
+import org.cnemu.kernel.api.ParsedSettings;
 import org.cnemu.kernel.api.SteeringPolicyProvider;
 import org.cnemu.kernel.api.SteeringRegistry;
 
@@ -27,8 +30,8 @@ import org.cnemu.kernel.api.SteeringRegistry;
  *   <li>workload endpoints name a container of their host, app cores exist on their host, UDP
  *       datagrams fit in 65507 B, flows start before the run ends;
  *   <li>link queues hold at least two MTU-sized packets; profile keys that bound each other;
- *   <li>the selected policy exists and builds on every
- *       host (its own settings checks run here, not at run time; a compare arm is checked as its own point).
+ *   <li>the selected policy's settings parse ({@link #policy}: once per configuration, checked against every
+ *       host's core count, not at run time; a compare arm is checked as its own point).
  * </ul>
  * A key with a wrong type is skipped here: the generic validator reports it.
  */
@@ -61,7 +64,6 @@ final class KernelChecks {
     k.guard(k::workloads);
     k.guard(k::queues);
     k.guard(k::profileBounds);
-    k.guard(k::policies);
     return false;
   }
 
@@ -444,43 +446,36 @@ final class KernelChecks {
     add(e.hasPath("overrides." + key) ? "overrides." + key : "overrides", key + " " + message);
   }
 
-  // ---- policies -------------------------------------------------------------------------------------
+  // ---- policies -----------------------------------------------------------------------------------
 
   /**
-   * The selected policy exists and builds on every distinct
-   * core count of the hosts: a policy's own checks (core lists, split points, batch sizes) then fail
-   * here with the key of its settings, not in the middle of a run.
+   * The selected policy with its settings parsed once ({@link SteeringPolicyProvider#parse}), checked
+   * against every distinct core count of the hosts, so that a policy's own checks (core lists, split
+   * points, batch sizes) fail here with the key and line of the setting, not in the middle of a run. Null
+   * with its problems added to {@code out}, or when a key it needs has a wrong type (the generic validator
+   * reports that one) or the name is unknown (reported by the caller).
    */
-  private void policies() {
-    String name = e.getString("steering");
-    if (!REGISTRY.has(name)) return; // the generic validator names the unknown policy
-    SteeringPolicyProvider provider = REGISTRY.get(name);
-    String ss = "steering-settings." + name;
-    Config settings = e.hasPath(ss) ? e.getConfig(ss) : ConfigFactory.empty();
-    for (int cpus : distinctCpus()) {
-      try {
-        provider.create(settings, cpus, "h1");
-      } catch (RuntimeException ex) {
-        String message = "policy " + name + " on a host with " + cpus + " cores: "
-            + (ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage());
-        Map.Entry<String, ConfigValue> set = firstSetInFile(settings);
-        if (set == null) add("steering", message);
-        else addAt(set.getValue().origin(), ss + "." + set.getKey(), message);
-        return;
+  static ConfiguredPolicy<?> policy(Config e, Config root, List<ConfigProblem> out) {
+    KernelChecks k = new KernelChecks(e, root, out);
+    try {
+      String name = e.getString("steering");
+      if (!REGISTRY.has(name)) return null;
+      String ss = ConfigUtil.joinPath("steering-settings", name);
+      Config settings = e.hasPath(ss) ? e.getConfig(ss) : ConfigFactory.empty();
+      ParsedSettings<ConfiguredPolicy<?>> p = REGISTRY.configure(name, settings, k.distinctCpus());
+      for (ParsedSettings.Problem pr : p.problems()) {
+        ConfigOrigin o = pr.origin();
+        if (o == null || o.filename() == null && o.url() != null) {
+          // a default of the policy module (not in the file): the choice of policy is where to look
+          k.add("steering", "policy " + name + ": " + ss + "." + pr.key() + ": " + pr.message());
+        } else {
+          k.addAt(o, ss + "." + pr.key(), pr.message());
+        }
       }
+      return p.settings();
+    } catch (ConfigException | IllegalArgumentException ex) {
+      return null;
     }
-  }
-
-
-  /** The first key of {@code settings} (by line) that a file sets, not a reference default; null if none. */
-  private static Map.Entry<String, ConfigValue> firstSetInFile(Config settings) {
-    Map.Entry<String, ConfigValue> first = null;
-    for (Map.Entry<String, ConfigValue> kv : settings.entrySet()) {
-      ConfigOrigin o = kv.getValue().origin();
-      if (o == null || o.filename() == null) continue;
-      if (first == null || o.lineNumber() < first.getValue().origin().lineNumber()) first = kv;
-    }
-    return first;
   }
 
   /** The distinct core counts of the hosts (within the limits, so this walks at most limits.hosts). */

@@ -19,8 +19,8 @@ import org.cnemu.emulator.model.BuiltModel;
 import org.cnemu.emulator.model.ConfigProblem;
 import org.cnemu.emulator.model.ModelProvider;
 import org.cnemu.emulator.model.Parsed;
+import org.cnemu.kernel.api.ConfiguredPolicy;
 import org.cnemu.kernel.api.SteeringPolicy;
-import org.cnemu.kernel.api.SteeringPolicyProvider;
 import org.cnemu.kernel.api.SteeringRegistry;
 
 /** {@code experiment.model = kernel}: Linux hosts (native / Linux overlay / Docker overlay) around a switch. */
@@ -58,6 +58,12 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
     return WireSerializers.all();
   }
 
+  /** {@code policy}: the steering policy's name (the dashboards' Policy selector). */
+  @Override
+  public Map<String, String> tags(KernelSpec spec) {
+    return Map.of("policy", spec.steering.name());
+  }
+
   @Override
   public String metricWords(String metric) {
     String journey = JourneyMetrics.words(metric);
@@ -77,13 +83,16 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
    */
   @Override
   public Parsed<KernelSpec> parse(Config e, Config reference) {
-    List<ConfigProblem> out = problems(e, reference);
-    return out.isEmpty() ? Parsed.of(new KernelSpec(e, reference)) : Parsed.failed(out);
+    List<ConfigProblem> out = new ArrayList<>();
+    ConfiguredPolicy<?> policy = problems(e, reference, out);
+    if (!out.isEmpty()) return Parsed.failed(out);
+    if (policy == null) throw new IllegalStateException("the steering policy's settings were not parsed");
+    return Parsed.of(new KernelSpec(e, reference, policy));
   }
 
-  private static List<ConfigProblem> problems(Config e, Config root) {
-    List<ConfigProblem> out = new ArrayList<>();
-    if (KernelChecks.check(e, root, out)) return out; // over the limits: the checks below would walk every host
+  /** Adds every problem of {@code e} to {@code out}; the selected policy with its parsed settings, or null. */
+  private static ConfiguredPolicy<?> problems(Config e, Config root, List<ConfigProblem> out) {
+    if (KernelChecks.check(e, root, out)) return null; // over the limits: the checks below would walk every host
     String profile = e.hasPath("profile") ? e.getString("profile") : "";
     if (!root.hasPath("cnemu.profiles." + Spec.quote(profile))) {
       List<String> valid = new ArrayList<>(root.getConfig("cnemu.profiles").root().keySet());
@@ -99,10 +108,8 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
       out.add(problem(e, "topology.stack", ex.getMessage()));
     }
     SteeringRegistry reg = new SteeringRegistry();
-    if (!reg.has(e.getString("steering"))) {
-      out.add(problem(e, "steering", "unknown steering policy '" + e.getString("steering") + "'; valid policies: "
-          + String.join(", ", reg.all().keySet())));
-    }
+    if (!reg.has(e.getString("steering"))) out.add(problem(e, "steering", reg.unknown(e.getString("steering"))));
+    ConfiguredPolicy<?> policy = KernelChecks.policy(e, root, out);
     TopologyChecks topo = new TopologyChecks(e, root, out);
     java.util.TreeSet<String> hosts = topo.check(profile, stack);
     int i = 0;
@@ -146,7 +153,10 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
       }
       i++;
     }
-    return keyed(out);
+    List<ConfigProblem> keyed = keyed(out);
+    out.clear();
+    out.addAll(keyed);
+    return policy;
   }
 
   /**
@@ -184,7 +194,6 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
   @SuppressWarnings("unchecked")
   public BuiltModel build(KernelSpec parsed, SimulationBuilder b) {
     Spec spec = new Spec(parsed, b.streams());
-    SteeringPolicyProvider pp = new SteeringRegistry().get(spec.steering);
     int nh = spec.hosts.size();
     // Placement groups. Leaf-spine: a rack (a leaf switch and its hosts) is one group, so only the
     // uplinks to the spines cross partitions and the windows grow to the uplink delay; star: each
@@ -205,7 +214,7 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
     HostKernel[] hks = new HostKernel[nh];
     // sockets and app cores
     for (Spec.HostSpec hs : spec.hosts) {
-      SteeringPolicy pol = pp.create(spec.steeringSettings, hs.cpus(), hs.id());
+      SteeringPolicy pol = spec.steering.create(hs.cpus(), hs.id());
       hks[hs.index()] = new HostKernel(spec, hs, pol);
     }
     int[] nextAuto = new int[nh];

@@ -8,6 +8,7 @@ import java.util.Locale;
 import org.cnemu.devices.Profile;
 import org.cnemu.devices.StackKind;
 import org.cnemu.emulator.config.Units;
+import org.cnemu.kernel.api.ConfiguredPolicy;
 
 /**
  * The kernel model's typed spec of one experiment configuration: everything the {@code experiment} block
@@ -57,9 +58,8 @@ public final class KernelSpec {
   final int journeyFirst;
   final Profile profile;
   final StackKind stack;
-  final String steering;
-  /** The policy's own settings block (the steering SPI reads it: policies are configured by Config). */
-  final Config steeringSettings;
+  /** The steering policy with its typed settings, parsed once here; each host of each run builds its instance. */
+  final ConfiguredPolicy<?> steering;
   /** Hosts by index (sorted ids), without their run's RSS key (0 here). */
   final List<Spec.HostSpec> hosts;
   final List<String> hostIds;
@@ -71,19 +71,18 @@ public final class KernelSpec {
   final List<Workload> workloads;
 
   /**
-   * Reads experiment block {@code e} (validated by {@link KernelModelProvider#parse}); {@code reference}
-   * gives the hardware profiles and the templates of a host and a workload.
+   * Reads experiment block {@code e} (validated by {@link KernelModelProvider#parse}, which parsed its
+   * {@code steering} policy's settings); {@code reference} gives the hardware profiles and the templates of a
+   * host and a workload.
    */
-  KernelSpec(Config e, Config reference) {
+  KernelSpec(Config e, Config reference, ConfiguredPolicy<?> steering) {
     durationNanos = Units.nanos(e, "duration");
     warmupNanos = Units.nanos(e, "warmup");
     Config overrides = e.hasPath("overrides") ? e.getConfig("overrides") : ConfigFactory.empty();
     profile = Profile.load(reference, e.getString("profile"), overrides);
     Config t = e.getConfig("topology");
     stack = StackKind.parse(t.getString("stack"));
-    steering = e.getString("steering");
-    String ss = "steering-settings." + steering;
-    steeringSettings = e.hasPath(ss) ? e.getConfig(ss) : ConfigFactory.empty();
+    this.steering = steering;
     fabric = new FabricSpec(t);
     Config hs = t.getConfig("hosts");
     hostIds = List.copyOf(Spec.hostIds(t, fabric));

@@ -10,6 +10,7 @@ import org.cnemu.devices.Profile;
 import org.cnemu.devices.StackKind;
 import org.cnemu.emulator.RandomStreams;
 import org.cnemu.emulator.config.Units;
+import org.cnemu.kernel.api.ConfiguredPolicy;
 
 /** One kernel-model run: its configuration's {@link KernelSpec} expanded into flows with the run's random streams (deterministic order everywhere). */
 final class Spec {
@@ -61,8 +62,8 @@ final class Spec {
   final long warmupNanos;
   final Profile profile;
   final StackKind stack;
-  final String steering;
-  final Config steeringSettings;
+  /** The steering policy with its settings (parsed once per configuration); each host builds its instance. */
+  final ConfiguredPolicy<?> steering;
   final List<HostSpec> hosts = new ArrayList<>();
   final TreeMap<String, Integer> hostIndex = new TreeMap<>();
   /** Star: the one link setting (rate 0 = each host's NIC rate), kept for the star's callers. */
@@ -93,7 +94,6 @@ final class Spec {
     profile = k.profile;
     stack = k.stack;
     steering = k.steering;
-    steeringSettings = k.steeringSettings;
     fabric = k.fabric;
     linkRateBps = k.linkRateBps;
     linkDelayNanos = k.linkDelayNanos;

@@ -34,7 +34,10 @@ public final class KernelModels {
   }
 
   static KernelSpec unchecked(Config e) {
-    return new KernelSpec(e, ConfigFactory.defaultReference());
+    List<ConfigProblem> out = new java.util.ArrayList<>();
+    org.cnemu.kernel.api.ConfiguredPolicy<?> policy = KernelChecks.policy(e, ConfigFactory.defaultReference(), out);
+    if (policy == null) throw new IllegalArgumentException("the policy's settings do not parse: " + out);
+    return new KernelSpec(e, ConfigFactory.defaultReference(), policy);
   }
 
   /** Run 0's expansion. */
