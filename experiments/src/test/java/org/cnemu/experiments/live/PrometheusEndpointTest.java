@@ -1,6 +1,7 @@
 package org.cnemu.experiments.live;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
@@ -77,6 +78,8 @@ class PrometheusEndpointTest {
       }
     }
     assertTrue(body.contains("experiment=\"rr-docker-overlay\""), body);
+    // the model's tag: the steering policy the file selects
+    assertTrue(body.contains("policy=\"vanilla\""), body);
   }
 
   @Test
@@ -115,7 +118,7 @@ class PrometheusEndpointTest {
     assertEquals(0, run.get(180, TimeUnit.SECONDS), err.toString());
     assertTrue(seenWhileRunning, "no cnemu series scraped during the run; last body:\n" + body);
     assertTrue(body.contains("experiment=\"quickstart\""), "series carry the experiment tag:\n" + body);
-    assertTrue(body.contains("policy="), body);
+    assertFalse(body.contains("policy="), "PHOLD has no steering policy to tag:\n" + body);
     assertTrue(body.contains("cnemu_engine_virtual_seconds_total"), body);
   }
 }
