@@ -80,7 +80,7 @@ final class PlanCommand {
         view.shown().toString());
     boolean quiet = o.quiet;
     if (!quiet) {
-      stdout.println(header(g, e, options, plan));
+      stdout.println(header(g, options, plan));
       stdout.flush();
     }
     PlanProgress progress = quiet ? null
@@ -189,9 +189,9 @@ final class PlanCommand {
         + " (seed " + r.job().seed() + "): " + r.error();
   }
 
-  private static String header(Plan.Group g, LoadedExperiment e, PlanRunner.Options o, Plan plan) {
+  private static String header(Plan.Group g, PlanRunner.Options o, Plan plan) {
     EngineSettings s = g.settings();
-    String duration = e.spec().experiment().getString("duration");
+    String duration = org.cnemu.experiments.ui.Format.duration(s.durationNanos());
     PlanRunner.ClusterTarget c = o.cluster();
     String jobs = c != null && c.mode() == PlanRunner.ClusterMode.JOBS
         ? ", jobs farmed to the cluster at " + c.seed().host() + ":" + c.seed().port()

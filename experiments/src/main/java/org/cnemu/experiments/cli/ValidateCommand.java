@@ -47,7 +47,7 @@ public final class ValidateCommand implements Callable<Integer> {
           points = ", " + n + " point" + (n == 1 ? "" : "s");
         }
         spec.commandLine().getOut().printf("%s: ok (experiment '%s', model %s, %d run%s%s, %s virtual)%n", f, s.name(),
-            s.model(), s.runs(), s.runs() == 1 ? "" : "s", points, e.spec().experiment().getString("duration"));
+            s.model(), s.runs(), s.runs() == 1 ? "" : "s", points, org.cnemu.experiments.ui.Format.duration(s.durationNanos()));
       } else {
         bad = true;
         Output.problems(spec.commandLine().getErr(), e.problems());
