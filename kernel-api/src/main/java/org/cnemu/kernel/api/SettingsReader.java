@@ -30,17 +30,16 @@ public final class SettingsReader {
     this.hostCpus = Set.copyOf(hostCpus);
   }
 
-  /** A whole number in [min, max]. */
+  /** A whole number in [min, max] (a string HOCON converts, "4", is taken too, as Config's getters do). */
   public int wholeNumber(String key, int min, int max) {
-    ConfigValue v = value(key, ConfigValueType.NUMBER, "a whole number");
-    if (v == null) return min;
-    Object n = v.unwrapped();
+    Number n = numberAt(key, "a whole number between " + min + " and " + max);
+    if (n == null) return min;
     if (!(n instanceof Integer i)) {
-      problem(v.origin(), key, "expected a whole number between " + min + " and " + max + ", got " + n);
+      problem(settings.getValue(key).origin(), key, "expected a whole number between " + min + " and " + max + ", got " + n);
       return min;
     }
     if (i < min || i > max) {
-      problem(v.origin(), key, "must be between " + min + " and " + max + ", got " + i);
+      problem(settings.getValue(key).origin(), key, "must be between " + min + " and " + max + ", got " + i);
       return min;
     }
     return i;
@@ -48,11 +47,11 @@ public final class SettingsReader {
 
   /** A number (fractions allowed) in [min, max]. */
   public double number(String key, double min, double max) {
-    ConfigValue v = value(key, ConfigValueType.NUMBER, "a number");
-    if (v == null) return min;
-    double d = ((Number) v.unwrapped()).doubleValue();
+    Number n = numberAt(key, "a number between " + plain(min) + " and " + plain(max));
+    if (n == null) return min;
+    double d = n.doubleValue();
     if (!(d >= min && d <= max)) {
-      problem(v.origin(), key, "must be between " + plain(min) + " and " + plain(max) + ", got " + v.unwrapped());
+      problem(settings.getValue(key).origin(), key, "must be between " + plain(min) + " and " + plain(max) + ", got " + n);
       return min;
     }
     return d;
@@ -110,11 +109,16 @@ public final class SettingsReader {
 
   /** One of {@code valid} (compared without case); the valid value as written there, or valid[0] after a problem. */
   public String oneOf(String key, String... valid) {
-    ConfigValue v = value(key, ConfigValueType.STRING, "one of " + String.join(", ", valid));
-    if (v == null) return valid[0];
-    String s = match((String) v.unwrapped(), valid);
+    if (!present(key)) return valid[0];
+    ConfigValue v = settings.getValue(key);
+    String s = null;
+    try {
+      s = match(settings.getString(key), valid);
+    } catch (ConfigException.WrongType e) {
+      // an object or list: reported below
+    }
     if (s == null) {
-      problem(v.origin(), key, "expected one of " + String.join(", ", valid) + ", got '" + v.unwrapped() + "'");
+      problem(v.origin(), key, "expected one of " + String.join(", ", valid) + ", got " + v.unwrapped());
       return valid[0];
     }
     return s;
@@ -149,7 +153,13 @@ public final class SettingsReader {
     boolean ok = true;
     for (int i = 0; i < l.size(); i++) {
       ConfigValue e = l.get(i);
-      if (!(e.unwrapped() instanceof Integer c) || c < 0) {
+      Integer c = null;
+      try {
+        c = com.typesafe.config.ConfigFactory.empty().withValue("c", e).getInt("c");
+      } catch (ConfigException ex) {
+        // not a whole number: reported below
+      }
+      if (c == null || c < 0) {
         problem(e.origin(), key + "[" + i + "]", "expected a core index (0 or more), got " + e.unwrapped());
         ok = false;
       } else {
@@ -197,6 +207,17 @@ public final class SettingsReader {
     if (settings.hasPath(key)) return true;
     problem(settings.origin(), key, "missing (the policy module's reference.conf gives every setting a default)");
     return false;
+  }
+
+  /** The number at {@code key} (strings converted as Config's getters do), or null after a problem. */
+  private Number numberAt(String key, String expected) {
+    if (!present(key)) return null;
+    try {
+      return settings.getNumber(key);
+    } catch (ConfigException e) {
+      problem(settings.getValue(key).origin(), key, "expected " + expected + ", got " + settings.getValue(key).unwrapped());
+      return null;
+    }
   }
 
   private ConfigValue value(String key, ConfigValueType type, String expected) {
