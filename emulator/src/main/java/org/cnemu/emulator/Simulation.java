@@ -67,6 +67,8 @@ public final class Simulation {
       Coordinator.ProgressListener progress) {
     if (builder.partitions != 1) throw new IllegalArgumentException("sequential runs need one partition");
     long startWall = System.nanoTime(); // wall section only
+    java.util.Map<String, Double> jvmCpuAtStart =
+        WindowTrace.ENABLED ? WindowTrace.jvmCpuSeconds() : java.util.Map.of();
     LocalScheduler sched;
     long windows = 0;
     EngineHealth health = new EngineHealth();
@@ -88,6 +90,9 @@ public final class Simulation {
         sched.safeFromNanos = endNanos;
       }
       health.finish(endNanos, sched.eventsProcessed, windows);
+      if (WindowTrace.ENABLED) {
+        System.err.println(WindowTrace.jvmCpuLine(jvmCpuAtStart, WindowTrace.jvmCpuSeconds()));
+      }
       List<EntityReport> reports = sched.reports();
       long wall = System.nanoTime() - startWall;
       if (progress != null) progress.onProgress(endNanos, endNanos);
