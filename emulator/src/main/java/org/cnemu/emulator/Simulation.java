@@ -90,10 +90,10 @@ public final class Simulation {
         sched.safeFromNanos = endNanos;
       }
       health.finish(endNanos, sched.eventsProcessed, windows);
-      if (WindowTrace.ENABLED) {
+      List<EntityReport> reports = sched.reports();
+      if (WindowTrace.ENABLED) { // after the reports, as a partitioned run's line (partitions report first)
         System.err.println(WindowTrace.jvmCpuLine(jvmCpuAtStart, WindowTrace.jvmCpuSeconds()));
       }
-      List<EntityReport> reports = sched.reports();
       long wall = System.nanoTime() - startWall;
       if (progress != null) progress.onProgress(endNanos, endNanos);
       return new SimulationResult(endNanos, sched.eventsProcessed, windows, 0, sched.pendingEvents(),
