@@ -43,6 +43,8 @@ final class WindowTrace {
 
   static WindowTrace register(Object run, int index, int partitions) {
     WindowTrace t = new WindowTrace();
+    // A run whose coordinator is in another JVM is never summarized here: bound what such runs leave.
+    if (RUNS.size() >= 16 && !RUNS.containsKey(run)) RUNS.clear();
     RUNS.computeIfAbsent(run, r -> new WindowTrace[partitions])[index] = t;
     return t;
   }
