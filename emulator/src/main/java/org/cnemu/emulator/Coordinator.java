@@ -63,6 +63,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final List<PartitionFinished> finished = new ArrayList<>();
   private final EngineHealth health = new EngineHealth();
   private long settledNanos;
+  /** -Dcnemu.trace: this JVM's CPU by thread kind at the start of the run. */
+  private final java.util.Map<String, Double> jvmCpuAtStart =
+      WindowTrace.ENABLED ? WindowTrace.jvmCpuSeconds() : java.util.Map.of();
 
   /** One JVM: spawns the partitions as children. */
   public static Behavior<Command> create(SimulationBuilder builder, long endNanos,
@@ -119,12 +122,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onPartitionFinished(PartitionFinished m) {
-    if (Boolean.getBoolean("cnemu.trace")) {
+    if (WindowTrace.ENABLED) {
       System.err.printf("TRACE coordinator: partition %d finished at %d ms (started %d ms)%n", m.partition(),
           System.nanoTime() / 1_000_000, startWall / 1_000_000);
     }
     finished.add(m);
     if (finished.size() < n) return this;
+    if (WindowTrace.ENABLED) {
+      String windows = WindowTrace.summary(getContext().getSelf());
+      if (windows != null) System.err.println(windows);
+      System.err.println(WindowTrace.jvmCpuLine(jvmCpuAtStart, WindowTrace.jvmCpuSeconds()));
+    }
     long events = 0;
     long pending = 0;
     long pendingPackets = 0;

@@ -35,6 +35,8 @@ final class PartitionCore {
   long globalNextNanos;
   long untilNanos;
   private long lastProgressWall;
+  /** -Dcnemu.trace: this partition's windows (null when off). */
+  private WindowTrace trace;
 
   PartitionCore(int index, SimulationBuilder builder, long endNanos) {
     this.index = index;
@@ -78,6 +80,10 @@ final class PartitionCore {
    */
   boolean runWindow(List<Deliver> got) {
     final long windowUntil = untilNanos;
+    if (WindowTrace.ENABLED) {
+      if (trace == null) trace = WindowTrace.of(coordinator, index, n);
+      if (trace != null) trace.begin();
+    }
     if (!work(() -> {
       sched.safeFromNanos = settledNanos;
       for (Deliver d : got) sched.deliver(d.events());
@@ -118,6 +124,7 @@ final class PartitionCore {
     long spent = System.nanoTime() - t0;
     busyWallNanos += spent;
     sendWallNanos += spent;
+    if (trace != null) trace.end();
     return new Sync(window, index, sched.nextEventNanos(), sent, minSent, sched.eventsProcessed, busyWallNanos);
   }
 

@@ -67,6 +67,8 @@ public final class Simulation {
       Coordinator.ProgressListener progress) {
     if (builder.partitions != 1) throw new IllegalArgumentException("sequential runs need one partition");
     long startWall = System.nanoTime(); // wall section only
+    java.util.Map<String, Double> jvmCpuAtStart =
+        WindowTrace.ENABLED ? WindowTrace.jvmCpuSeconds() : java.util.Map.of();
     LocalScheduler sched;
     long windows = 0;
     EngineHealth health = new EngineHealth();
@@ -89,6 +91,9 @@ public final class Simulation {
       }
       health.finish(endNanos, sched.eventsProcessed, windows);
       List<EntityReport> reports = sched.reports();
+      if (WindowTrace.ENABLED) { // after the reports, as a partitioned run's line (partitions report first)
+        System.err.println(WindowTrace.jvmCpuLine(jvmCpuAtStart, WindowTrace.jvmCpuSeconds()));
+      }
       long wall = System.nanoTime() - startWall;
       if (progress != null) progress.onProgress(endNanos, endNanos);
       return new SimulationResult(endNanos, sched.eventsProcessed, windows, 0, sched.pendingEvents(),

@@ -1,0 +1,163 @@
+package org.cnemu.emulator;
+
+import java.io.File;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * -Dcnemu.trace=true (benchmarks only): per window of each partition, the wall clock start and end of
+ * its work, the thread that ran it and that thread's CPU time, in arrays allocated once per partition
+ * (no allocation per window). When a one-JVM run ends, the coordinator prints whether the partitions'
+ * windows ran at the same time and what else in the JVM took CPU meanwhile (the JIT compilers and the
+ * collector compete with the partitions for the cores). Engine statistics only: nothing here reaches
+ * results.json.
+ */
+final class WindowTrace {
+  static final boolean ENABLED = Boolean.getBoolean("cnemu.trace");
+  /** Windows recorded per partition; later windows count in the totals only. */
+  static final int MAX_WINDOWS = 1 << 16;
+  private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
+  /** The traces of a run's partitions in this JVM, by the run's coordinator. */
+  private static final Map<Object, WindowTrace[]> RUNS = new ConcurrentHashMap<>();
+
+  private final long[] startWall = new long[MAX_WINDOWS];
+  private final long[] endWall = new long[MAX_WINDOWS];
+  private final long[] cpuNanos = new long[MAX_WINDOWS];
+  private final long[] thread = new long[MAX_WINDOWS];
+  private int windows;
+  private long openWall = -1;
+  private long openCpu;
+  private long totalCpuNanos;
+
+  /** The trace of partition {@code index} of the run {@code run} (its coordinator), or null when off. */
+  static WindowTrace of(Object run, int index, int partitions) {
+    if (!ENABLED || run == null) return null;
+    return register(run, index, partitions);
+  }
+
+  static WindowTrace register(Object run, int index, int partitions) {
+    WindowTrace t = new WindowTrace();
+    // A run whose coordinator is in another JVM is never summarized here: bound what such runs leave.
+    if (RUNS.size() >= 16 && !RUNS.containsKey(run)) RUNS.clear();
+    RUNS.computeIfAbsent(run, r -> new WindowTrace[partitions])[index] = t;
+    return t;
+  }
+
+  void begin() {
+    openWall = System.nanoTime();
+    openCpu = MX.getCurrentThreadCpuTime();
+  }
+
+  void end() {
+    if (openWall < 0) return; // window 0 (onStart) is not a window of the barrier
+    record(openWall, System.nanoTime(), MX.getCurrentThreadCpuTime() - openCpu, Thread.currentThread().getId());
+    openWall = -1;
+  }
+
+  /** One window's work: wall start and end, CPU time, and the thread that ran it. */
+  void record(long startWallNanos, long endWallNanos, long cpu, long threadId) {
+    totalCpuNanos += cpu;
+    if (windows < MAX_WINDOWS) {
+      startWall[windows] = startWallNanos;
+      endWall[windows] = endWallNanos;
+      cpuNanos[windows] = cpu;
+      thread[windows] = threadId;
+    }
+    windows++;
+  }
+
+  /**
+   * The run's summary line, or null if no partition of it traced here: per partition its windows' CPU;
+   * the critical path (per window the slowest partition's CPU, summed), so {@code sum / critical} is the
+   * speed-up the windows allow on free cores; the average number of partitions running at once over the
+   * windows' wall span (1.0: one after another); windows whose partitions all ran on one thread.
+   */
+  static String summary(Object run) {
+    WindowTrace[] ts = RUNS.remove(run);
+    if (ts == null) return null;
+    int n = Integer.MAX_VALUE;
+    for (WindowTrace t : ts) {
+      if (t == null) return null; // a partition in another JVM: no joint view here
+      n = Math.min(n, Math.min(t.windows, MAX_WINDOWS));
+    }
+    long sumCpu = 0;
+    long critical = 0;
+    long busyWall = 0;
+    long spanWall = 0;
+    int sameThread = 0;
+    StringBuilder per = new StringBuilder();
+    for (int p = 0; p < ts.length; p++) {
+      per.append(String.format(Locale.ROOT, "%s%.3f", p == 0 ? "" : "/", ts[p].totalCpuNanos / 1e9));
+    }
+    for (int w = 0; w < n; w++) {
+      long max = 0;
+      long first = Long.MAX_VALUE;
+      long last = Long.MIN_VALUE;
+      boolean same = true;
+      for (WindowTrace t : ts) {
+        sumCpu += t.cpuNanos[w];
+        max = Math.max(max, t.cpuNanos[w]);
+        busyWall += t.endWall[w] - t.startWall[w];
+        first = Math.min(first, t.startWall[w]);
+        last = Math.max(last, t.endWall[w]);
+        same &= t.thread[w] == ts[0].thread[w];
+      }
+      critical += max;
+      spanWall += last - first;
+      if (same) sameThread++;
+    }
+    return String.format(Locale.ROOT,
+        "TRACE windows %d: partition CPU %s s, critical path %.3f s (the windows allow %.2fx on free cores),"
+            + " %.2f partitions running at once, %d windows on one thread",
+        n, per, critical / 1e9, critical == 0 ? 0.0 : (double) sumCpu / critical,
+        spanWall == 0 ? 0.0 : (double) busyWall / spanWall, sameThread);
+  }
+
+  /**
+   * CPU seconds of this JVM's threads by kind so far, from /proc (Linux; empty elsewhere): the JIT
+   * compilers, the VM thread and collector threads, the engine's dispatcher, and the rest.
+   */
+  static Map<String, Double> jvmCpuSeconds() {
+    Map<String, Double> out = new TreeMap<>();
+    File[] tasks = new File("/proc/self/task").listFiles();
+    if (tasks == null) return out;
+    for (File task : tasks) {
+      try {
+        String stat = Files.readString(new File(task, "stat").toPath());
+        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime
+        out.merge(kind(name), ticks / 100.0, Double::sum); // USER_HZ is 100 on Linux
+      } catch (IOException | RuntimeException e) {
+        // the thread ended while we read it
+      }
+    }
+    return out;
+  }
+
+  private static String kind(String threadName) {
+    if (threadName.contains("CompilerThre")) return "jit";
+    if (threadName.startsWith("VM Thread") || threadName.startsWith("GC ") || threadName.startsWith("G1 ")
+        || threadName.contains("Conc") || threadName.startsWith("VM Periodic")) {
+      return "vm+gc";
+    }
+    if (threadName.contains("cnemu.eng")) return "engine"; // the dispatcher's threads (the name is cut at 15)
+    return "other";
+  }
+
+  /** The CPU seconds of each kind between two {@link #jvmCpuSeconds} readings, as one line. */
+  static String jvmCpuLine(Map<String, Double> before, Map<String, Double> after) {
+    StringBuilder b = new StringBuilder("TRACE jvm CPU during the run:");
+    for (Map.Entry<String, Double> e : after.entrySet()) {
+      double d = e.getValue() - before.getOrDefault(e.getKey(), 0.0);
+      b.append(String.format(Locale.ROOT, " %s %.2f s", e.getKey(), Math.max(0, d)));
+    }
+    return b.toString();
+  }
+}
