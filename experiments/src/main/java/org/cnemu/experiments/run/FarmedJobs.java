@@ -45,7 +45,7 @@ import org.cnemu.experiments.config.ExperimentSpec;
 import org.cnemu.experiments.config.LoadedExperiment;
 
 /**
- * Farms a plan's jobs to the nodes of a cnemu cluster, whole: this JVM joins as a coordinating member,
+ * Farms a plan's jobs to the nodes of a cnemu cluster, whole: this JVM coordinates (no cluster member),
  * queues every job ({@link FarmDriver}), and writes each result as it comes back. A node runs a job
  * with the same {@link JobWork} as a local plan, after checking what it received with the experiment
  * validator ({@link #nodeRunner()}), so the folder is the one a local run writes (outside {@code wall}).
@@ -75,9 +75,9 @@ public final class FarmedJobs implements JobExecutor {
   @Override
   public void runAll(Plan plan, List<Plan.Job> jobs, AtomicBoolean cancel, Sink sink) throws IOException {
     PlanRunner.ClusterTarget c = options.cluster();
-    // joining (an actor system, TLS, gossip) takes seconds: the job descriptions are made meanwhile
+    // starting the driver's actor system (remoting, TLS) takes most of a second: the job descriptions are made meanwhile
     CompletableFuture<JobFarm> joining = CompletableFuture.supplyAsync(
-        () -> JobFarm.join(c.seed(), c.bind(), c.security(), c.nodes(), JOIN_TIMEOUT), FarmedJobs::daemon);
+        () -> JobFarm.start(c.seed(), c.bind(), c.security(), c.nodes(), JOIN_TIMEOUT), FarmedJobs::daemon);
     Map<Integer, Plan.Job> byId = new HashMap<>();
     List<FarmDriver.Job> farmJobs = new ArrayList<>();
     for (Plan.Job j : jobs) {
@@ -154,7 +154,7 @@ public final class FarmedJobs implements JobExecutor {
           if (TRACE && d.result() != null && dispatchedAtNanos.containsKey(d.job())) trace(d, dispatchedAtNanos, startedAtNanos);
           if (left == 0) {
             if (TRACE) JobFarm.trace("last result");
-            farm.leaveSoon(); // every result is here: leaving overlaps writing the last ones
+            farm.stopSoon(); // every result is here: stopping overlaps writing the last ones
           }
           written.add(writers.submit(() -> {
             sink.finished(job, f);
