@@ -61,7 +61,9 @@ public final class ClusterNode {
    * the workers directly, over the same TLS connections a member would use.
    */
   static Config driverConfig(HostPort bind, HostPort seed, ClusterSecurity security) {
-    return ConfigFactory.parseString("pekko.actor.provider = remote").withFallback(config(bind, seed, 1, security));
+    // warn-about-direct-use: Pekko's advice to prefer the cluster, printed on every command otherwise
+    return ConfigFactory.parseString("pekko.actor.provider = remote\npekko.remote.warn-about-direct-use = off")
+        .withFallback(config(bind, seed, 1, security));
   }
 
   /**

@@ -205,6 +205,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   }
 
   private Behavior<Command> onWorkers(Workers m) {
+    if (!listed) JobFarm.trace("workers listed");
     listed = true;
     for (ActorRef<FarmWorker.Command> w : m.workers()) {
       if (asked.add(w)) {
@@ -234,6 +235,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
           + "; it gets no jobs (all nodes must run the same build)"));
       return this;
     }
+    if (nodes.isEmpty() && lost.isEmpty()) JobFarm.trace("first node ready");
     nodes.put(m.address(), new Node(m.worker(), m.address(), m.slots(), m.prefetch()));
     events.accept(new NodeUp(m.address(), m.slots()));
     dispatch();

@@ -13,9 +13,11 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * The driver's side of a farmed plan, for a caller that blocks: this JVM starts an actor system that is
- * no cluster member (it runs no jobs and needs no join: {@link ClusterNode#driverConfig}), starts a
- * {@link FarmDriver} that learns the workers from the seed's {@link FarmDirectory}, and hands the
- * caller the driver's events from a queue. Close it to stop (the nodes then drop anything of this plan).
+ * no cluster member (it runs no jobs and needs no join: {@link ClusterNode#driverConfig}) and a {@link
+ * FarmDriver} in it, which learns the workers from the seed's {@link FarmDirectory} and says hello to
+ * each, and hands the caller the driver's events from a queue. A caller can start it before it knows its
+ * jobs (the command line does, while it loads the experiment): the driver only finds its nodes then, and
+ * its timeout runs only while jobs wait. Close it to stop (the nodes then drop anything of this plan).
  */
 public final class JobFarm implements AutoCloseable {
   /** Results larger than this are refused (a results.json is kilobytes to a few megabytes). */
@@ -34,9 +36,9 @@ public final class JobFarm implements AutoCloseable {
   }
 
   /**
-   * Starts the driver at {@code bind} (port 0: any free one) and asks the node at {@code seed} for the
+   * Starts the driver at {@code bind} (port 0: any free one), which asks the node at {@code seed} for the
    * cluster's workers. Nothing is dispatched before {@code expectedNodes} nodes answered; the driver
-   * gives up when no node answered within {@code joinTimeout} ({@link FarmDriver.GaveUp}).
+   * gives up when no node answered within {@code joinTimeout} of jobs waiting ({@link FarmDriver.GaveUp}).
    *
    * @param expectedNodes dispatch nothing before this many nodes answered (0: start with the first one)
    */
@@ -58,7 +60,7 @@ public final class JobFarm implements AutoCloseable {
 
   /**
    * -Dcnemu.trace=true: "TRACE farm WHAT SECONDS" with the seconds since this JVM started, so a benchmark
-   * can tell the fixed cost of a farmed plan (JVM start, joining, leaving) from its jobs.
+   * can tell the fixed cost of a farmed plan (JVM start, actor system, finding the workers, stopping) from its jobs.
    */
   public static void trace(String what) {
     if (TRACE) {
@@ -68,10 +70,6 @@ public final class JobFarm implements AutoCloseable {
   }
 
   private static final boolean TRACE = Boolean.getBoolean("cnemu.trace");
-
-  public String address() {
-    return system.address().toString();
-  }
 
   public void submit(List<FarmDriver.Job> jobs) {
     driver.tell(new FarmDriver.Submit(List.copyOf(jobs)));
