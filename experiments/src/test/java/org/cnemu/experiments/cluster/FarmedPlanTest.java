@@ -70,7 +70,7 @@ class FarmedPlanTest {
     ClusterRunTest.Node node = new ClusterRunTest.Node(p, "pekko://cnemu@127.0.0.1:" + port);
     nodes.add(node);
     drain(p, node.lines);
-    awaitLine(node, "member up", 60);
+    awaitLine(node, "member up", 180); // a JVM start and join took over 60 s at load average 45 here
     return node;
   }
 
