@@ -3,12 +3,12 @@
 # long-lived `cnemu cluster seed` + `worker` (TLS with a key made for the benchmark; the run JVM only
 # coordinates), alternating, REPEAT rounds, for two cases: many short jobs (48 PHOLD jobs of ~4 ms of
 # simulation) and a few long ones (12 PHOLD jobs of ~0.5-1 s). For each round it prints each command's
-# wall time (JVM start, cluster join and leave included) and the ratio farmed / local; from
+# wall time (JVM start, the driver's actor system and its stop included) and the ratio farmed / local; from
 # -Dcnemu.trace=true (driver and nodes) the per-job overhead of farming (each job's round trip at the
 # driver, dispatch to result in hand, minus the run's own wall time on the node: dispatch, the node's
 # check of the job, results.json text, deflate, transfer, and any wait for a slot when prefetched),
 # how long the nodes spent checking jobs, and the fixed cost of a farmed command (its wall time outside
-# first dispatch .. last result: JVM start, joining, leaving) with its phases.
+# first dispatch .. last result: JVM start, the driver's actor system, asking the seed for the workers, stopping) with its phases.
 # Every farmed folder must equal the local one outside wall; the script checks it. The load average is
 # printed with the numbers: this machine is shared.
 #   bench/farm.sh                       # both cases, 3 rounds each, 2+2 job slots
@@ -58,10 +58,12 @@ for c in $CASES; do
   echo "case $c: $(grep -o 'runs = [0-9]*, duration = [0-9a-z]*' "$WORK/$c.conf") x 3 points"
   for r in $(seq "$REPEAT"); do
     t0=$(date +%s.%N)
-    bin/cnemu run "$WORK/$c.conf" --jobs 2 --out "$WORK/$c-local-$r" --no-report -q >/dev/null
+    /usr/bin/time -f '%U %S' -o "$WORK/$c-local-cpu-$r" \
+      bin/cnemu run "$WORK/$c.conf" --jobs 2 --out "$WORK/$c-local-$r" --no-report -q >/dev/null
     t1=$(date +%s.%N)
     cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node check" > "$WORK/checks-before" || true
-    JAVA_OPTS="-Dcnemu.trace=true" bin/cnemu run "$WORK/$c.conf" --cluster "127.0.0.1:$PORT" --nodes 2 \
+    /usr/bin/time -f '%U %S' -o "$WORK/$c-farm-cpu-$r" env JAVA_OPTS="-Dcnemu.trace=true" \
+      bin/cnemu run "$WORK/$c.conf" --cluster "127.0.0.1:$PORT" --nodes 2 \
       --cluster-key "$WORK/key" --out "$WORK/$c-farm-$r" --no-report -q >/dev/null 2>"$WORK/$c-trace-$r"
     t2=$(date +%s.%N)
     for f in $(cd "$WORK/$c-local-$r" && find . -name '*.json'); do
@@ -69,7 +71,8 @@ for c in $CASES; do
         || { echo "DIFFERENT: $c $f" >&2; exit 1; }
     done
     awk -v a="$t0" -v b="$t1" -v c="$t2" -v r="$r" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
-      'BEGIN { printf "  round %d: local --jobs 2 %.2f s, farmed %.2f s, ratio %.2f (load average %s)\n", r, b-a, c-b, (c-b)/(b-a), load }'
+      -v lcpu="$(awk '{ print $1 + $2 }' "$WORK/$c-local-cpu-$r")" -v fcpu="$(awk '{ print $1 + $2 }' "$WORK/$c-farm-cpu-$r")" \
+      'BEGIN { printf "  round %d: local --jobs 2 %.2f s, farmed %.2f s, ratio %.2f (load average %s); CPU of the command: local %.2f s, farmed (driver only) %.2f s\n", r, b-a, c-b, (c-b)/(b-a), load, lcpu, fcpu }'
     # per job (means): round trip at the driver = dispatch (+ any wait in the node's prefetch queue) up to
     # the node's "started", then the run, then the result back; slot time lost = the slots' time over the
     # jobs phase (first dispatch .. last result) not spent running a job, per job (tail included)
@@ -83,8 +86,8 @@ for c in $CASES; do
     awk -v wall="$(awk -v b="$t1" -v c="$t2" 'BEGIN { print c-b }')" '/^TRACE farm [a-z ]+ [0-9.]+$/ {
         w = $NF; $1 = ""; $2 = ""; $NF = ""; gsub(/^ +| +$/, ""); t[$0] = w }
       END { jobs = t["last result"] - t["first dispatch"]
-        printf "    fixed cost %.2f s (wall %.2f s - jobs %.2f s): JVM start to joining %.2f s, joined %.2f s, first job out %.2f s, leave %.2f s, stop %.2f s\n",
-          wall - jobs, wall, jobs, t["join"], t["member up"] - t["join"], t["first dispatch"] - t["member up"],
-          t["left"] - t["close"], t["stopped"] - t["left"] }' "$WORK/$c-trace-$r"
+        printf "    fixed cost %.2f s (wall %.2f s - jobs %.2f s): JVM start to driver start %.2f s, actor system %.2f s, workers listed %.2f s, first ready %.2f s, first job out %.2f s, stop %.2f s\n",
+          wall - jobs, wall, jobs, t["start"], t["system started"] - t["start"], t["workers listed"] - t["system started"],
+          t["first node ready"] - t["workers listed"], t["first dispatch"] - t["first node ready"], t["stopped"] - t["close"] }' "$WORK/$c-trace-$r"
   done
 done

@@ -55,6 +55,18 @@ public final class ClusterNode {
   }
 
   /**
+   * A farming driver's actor system: the same transport and key as a node's ({@link #config}), but no
+   * cluster member (provider {@code remote}). It needs no join (a round of gossip to Up and the
+   * receptionist's replication: ~2 s per command); it talks to the seed's {@link FarmDirectory} and
+   * the workers directly, over the same TLS connections a member would use.
+   */
+  static Config driverConfig(HostPort bind, HostPort seed, ClusterSecurity security) {
+    // warn-about-direct-use: Pekko's advice to prefer the cluster, printed on every command otherwise
+    return ConfigFactory.parseString("pekko.actor.provider = remote\npekko.remote.warn-about-direct-use = off")
+        .withFallback(config(bind, seed, 1, security));
+  }
+
+  /**
    * Starts a seed or worker node; returns the running system (the caller waits on termination).
    *
    * @param log one line per run this node takes part in (null: silent)
@@ -74,6 +86,8 @@ public final class ClusterNode {
       FarmWorker.Runner jobs, int jobSlots, java.util.function.Consumer<String> log) {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
       ctx.spawn(NodeAgent.create(security, log), "node-agent");
+      // every node can be a farming driver's contact point (the driver names one with --cluster)
+      ctx.spawn(FarmDirectory.create(), "farm-directory");
       if (jobs != null) ctx.spawn(FarmWorker.create(jobs, jobSlots, log), "farm-worker");
       return Behaviors.empty();
     }), "cnemu", config(bind, seed, threads, security));

@@ -23,19 +23,17 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
-import org.apache.pekko.cluster.ClusterEvent;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Subscribe;
 import org.cnemu.emulator.wire.WireMessage;
 
 /**
  * The work queue of a farmed plan: hands whole jobs to the {@link FarmWorker}s of the cluster, each up
- * to the slots it advertises, and collects their results. Nodes that join mid-plan take jobs from then
- * on. A node lost mid-plan (unreachable, removed, or gone from the receptionist) has its unfinished
- * jobs put back at the front of the queue with the next attempt number; a result of an older attempt
- * is ignored, so every job completes exactly once. Jobs and results are opaque here (text and bytes):
- * the experiments layer gives them meaning.
+ * to the slots it advertises, and collects their results. The driver is no cluster member: the seed's
+ * {@link FarmDirectory} tells it where the workers are, now and whenever that changes, so nodes that
+ * join mid-plan take jobs from then on. The driver watches each worker (remote death watch: its actor
+ * stops, its JVM dies, or it stays silent for the watch failure detector's pause). A node lost mid-plan
+ * (so, or gone from the directory's list) has its unfinished jobs put back at the front of the queue
+ * with the next attempt number; a result of an older attempt is ignored, so every job completes exactly
+ * once. Jobs and results are opaque here (text and bytes): the experiments layer gives them meaning.
  */
 public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
 
@@ -70,6 +68,9 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   /** The node stopped these jobs (it lost sight of this driver): they go back on the queue. */
   public record Abandoned(ActorRef<FarmWorker.Command> from, int[] jobs) implements Command {}
 
+  /** From the {@link FarmDirectory}: the cluster's farm workers that are up and reachable now. */
+  public record Workers(List<ActorRef<FarmWorker.Command>> workers) implements Command {}
+
   /** One job of the plan: {@code slots} the node's slots it takes, {@code spec} what the node's runner reads. */
   public record Job(int id, int slots, String spec) {}
 
@@ -79,9 +80,8 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   /** Give up the plan: tell the nodes to abandon its jobs, report the rest as cancelled (local). */
   public enum Cancel implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
-  private record Listing(Receptionist.Listing listing) implements Command, NoSerializationVerificationNeeded {}
-
-  private record NodeGone(String address, String why) implements Command, NoSerializationVerificationNeeded {}
+  private record WorkerGone(ActorRef<FarmWorker.Command> worker, String why)
+      implements Command, NoSerializationVerificationNeeded {}
 
   private enum Tick implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
@@ -113,8 +113,10 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   /**
    * @param expectedNodes dispatch nothing until this many nodes answered (0: start with the first)
    * @param joinTimeout how long the plan waits for its nodes, at the start or when every node is lost
+   * @param directory the seed's {@link FarmDirectory}, which names the workers
    */
-  public record Settings(int expectedNodes, Duration joinTimeout, long maxResultBytes) {}
+  public record Settings(int expectedNodes, Duration joinTimeout, long maxResultBytes,
+      ActorRef<FarmDirectory.Command> directory) {}
 
   private static final class Node {
     final ActorRef<FarmWorker.Command> ref;
@@ -157,9 +159,10 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   private final Deque<Integer> queue = new ArrayDeque<>();
   /** Ready nodes by address (sorted: dispatch order does not depend on who answered first). */
   private final Map<String, Node> nodes = new TreeMap<>();
+  /** Workers the directory listed and this driver said hello to (and watches). */
   private final Set<ActorRef<FarmWorker.Command>> asked = new HashSet<>();
   private final Set<String> lost = new HashSet<>();
-  private final ActorRef<Receptionist.Listing> listings;
+  private boolean listed;
   private boolean started;
   private long waitingSinceNanos = System.nanoTime();
 
@@ -168,14 +171,8 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     super(ctx);
     this.settings = settings;
     this.events = events;
-    listings = ctx.messageAdapter(Receptionist.Listing.class, Listing::new);
-    ctx.getSystem().receptionist().tell(Receptionist.subscribe(FarmWorker.KEY, listings));
-    ActorRef<ClusterEvent.UnreachableMember> un = ctx.messageAdapter(ClusterEvent.UnreachableMember.class,
-        e -> new NodeGone(e.member().address().toString(), "unreachable"));
-    Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(un, ClusterEvent.UnreachableMember.class));
-    ActorRef<ClusterEvent.MemberRemoved> rm = ctx.messageAdapter(ClusterEvent.MemberRemoved.class,
-        e -> new NodeGone(e.member().address().toString(), "removed from the cluster"));
-    Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(rm, ClusterEvent.MemberRemoved.class));
+    settings.directory().tell(new FarmDirectory.Subscribe(ctx.getSelf()));
+    // Until the directory answers (the seed may still be starting), and while jobs wait, ask again.
     timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ofMillis(500));
   }
 
@@ -183,7 +180,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Submit.class, this::onSubmit)
-        .onMessage(Listing.class, this::onListing)
+        .onMessage(Workers.class, this::onWorkers)
         .onMessage(Ready.class, this::onReady)
         .onMessage(JobResult.class, this::onResult)
         .onMessage(JobStarted.class, this::onStarted)
@@ -191,7 +188,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
         .onMessage(JobFailed.class, this::onFailed)
         .onMessage(JobRefused.class, m -> requeueOne(m.job(), m.attempt(), m.from()))
         .onMessage(Abandoned.class, this::onAbandoned)
-        .onMessage(NodeGone.class, m -> nodeGone(m.address(), m.why()))
+        .onMessage(WorkerGone.class, this::onWorkerGone)
         .onMessageEquals(Cancel.INSTANCE, this::onCancel)
         .onMessageEquals(Tick.INSTANCE, this::onTick)
         .build();
@@ -207,14 +204,25 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     return this;
   }
 
-  private Behavior<Command> onListing(Listing m) {
-    Set<ActorRef<FarmWorker.Command>> present = m.listing().getServiceInstances(FarmWorker.KEY);
-    for (ActorRef<FarmWorker.Command> w : present) {
-      if (asked.add(w)) w.tell(new FarmWorker.Hello(getContext().getSelf()));
+  private Behavior<Command> onWorkers(Workers m) {
+    if (!listed) JobFarm.trace("workers listed");
+    listed = true;
+    for (ActorRef<FarmWorker.Command> w : m.workers()) {
+      if (asked.add(w)) {
+        getContext().watchWith(w, new WorkerGone(w, "stopped, or unreachable"));
+        w.tell(new FarmWorker.Hello(getContext().getSelf()));
+      }
     }
-    // a node whose farm worker left the receptionist (its system stopped) is gone too
+    // a node the seed no longer lists (unreachable, or it left the cluster) is gone too
     for (Node n : new ArrayList<>(nodes.values())) {
-      if (!present.contains(n.ref)) nodeGone(n.address, "left the cluster");
+      if (!m.workers().contains(n.ref)) nodeGone(n.address, "gone from the cluster");
+    }
+    return this;
+  }
+
+  private Behavior<Command> onWorkerGone(WorkerGone m) {
+    for (Node n : nodes.values()) {
+      if (n.ref.equals(m.worker())) return nodeGone(n.address, m.why());
     }
     return this;
   }
@@ -227,6 +235,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
           + "; it gets no jobs (all nodes must run the same build)"));
       return this;
     }
+    if (nodes.isEmpty() && lost.isEmpty()) JobFarm.trace("first node ready");
     nodes.put(m.address(), new Node(m.worker(), m.address(), m.slots(), m.prefetch()));
     events.accept(new NodeUp(m.address(), m.slots()));
     dispatch();
@@ -371,9 +380,9 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   }
 
   private Behavior<Command> onTick() {
-    // Ask for the nodes as well as subscribing, while jobs wait: a node that joins mid-plan then gets
-    // jobs within a tick even if an update of the subscription comes late.
-    if (!queue.isEmpty()) getContext().getSystem().receptionist().tell(Receptionist.find(FarmWorker.KEY, listings));
+    // Subscribe again until the directory answered, and while jobs wait: the answer is the whole list,
+    // so a node that joins mid-plan gets jobs within a tick even if an update was lost on the way.
+    if (!listed || !queue.isEmpty()) settings.directory().tell(new FarmDirectory.Subscribe(getContext().getSelf()));
     boolean waiting = !queue.isEmpty() && (!started || nodes.isEmpty());
     if (!waiting) {
       waitingSinceNanos = System.nanoTime();

@@ -22,9 +22,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
-import org.apache.pekko.cluster.ClusterEvent;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Subscribe;
 import org.cnemu.emulator.Coordinator;
 import org.cnemu.emulator.wire.WireMessage;
 
@@ -37,9 +34,10 @@ import org.cnemu.emulator.wire.WireMessage;
  * A running job's virtual-time progress goes back to its driver, at most every {@link #PROGRESS_MILLIS}. What a job is, and how it is checked and run, is the {@link Runner}'s
  * business (the experiments layer): this actor only moves opaque text and bytes.
  *
- * <p>A driver that goes away (its actor stops, its node leaves, or becomes unreachable) has its jobs
- * abandoned at once: their cancellation flags are set (the engine stops between progress slices) and
- * their results are dropped, so the slots are free for the next driver within seconds.
+ * <p>A driver that goes away (its actor stops, its JVM dies, or it stays silent for the remote watch's
+ * failure detector: drivers are no cluster members, cnemu-cluster.conf) has its jobs abandoned at once:
+ * their cancellation flags are set (the engine stops between progress slices) and their results are
+ * dropped, so the slots are free for the next driver within seconds.
  */
 public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "cnemu-farm");
@@ -84,8 +82,6 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
 
   private record DriverGone(String driver, String why) implements Command, NoSerializationVerificationNeeded {}
 
-  private record MemberUnreachable(String address) implements Command, NoSerializationVerificationNeeded {}
-
   /** A job running here. */
   private record Running(int attempt, int slots, AtomicBoolean cancel, ActorRef<FarmDriver.Command> driver) {}
 
@@ -97,12 +93,6 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     if (slots < 1) throw new IllegalArgumentException("slots must be at least 1");
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
-      ActorRef<ClusterEvent.UnreachableMember> un = ctx.messageAdapter(ClusterEvent.UnreachableMember.class,
-          e -> new MemberUnreachable(e.member().address().toString()));
-      Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(un, ClusterEvent.UnreachableMember.class));
-      ActorRef<ClusterEvent.MemberRemoved> rm = ctx.messageAdapter(ClusterEvent.MemberRemoved.class,
-          e -> new MemberUnreachable(e.member().address().toString()));
-      Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(rm, ClusterEvent.MemberRemoved.class));
       return new FarmWorker(ctx, runner, slots, log);
     });
   }
@@ -140,7 +130,6 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
         .onMessage(Abandon.class, m -> abandon(key(m.driver()), "it asked"))
         .onMessage(Finished.class, this::onFinished)
         .onMessage(DriverGone.class, m -> abandon(m.driver(), m.why()))
-        .onMessage(MemberUnreachable.class, this::onMemberUnreachable)
         .onSignal(PostStop.class, s -> {
           queued.clear();
           running.values().forEach(jobs -> jobs.values().forEach(r -> r.cancel().set(true)));
@@ -167,7 +156,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     String driver = key(m.replyTo());
     if (!watched.containsKey(driver)) {
       watched.put(driver, m.replyTo());
-      getContext().watchWith(m.replyTo(), new DriverGone(driver, "it stopped"));
+      getContext().watchWith(m.replyTo(), new DriverGone(driver, "it stopped, or is unreachable"));
     }
     if (queued.isEmpty() && used + cost(m) <= slots) {
       start(m);
@@ -243,16 +232,6 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
       int from = i * CHUNK_BYTES;
       byte[] part = java.util.Arrays.copyOfRange(packed, from, Math.min(packed.length, from + CHUNK_BYTES));
       r.driver().tell(new FarmDriver.JobResult(m.job(), m.attempt(), getContext().getSelf(), i, chunks, part));
-    }
-    return this;
-  }
-
-  private Behavior<Command> onMemberUnreachable(MemberUnreachable m) {
-    for (String driver : new ArrayList<>(watched.keySet())) { // running or queued jobs
-      ActorRef<FarmDriver.Command> ref = watched.get(driver);
-      if (ref != null && ref.path().address().toString().equals(m.address())) {
-        abandon(driver, "its node " + m.address() + " is unreachable or gone");
-      }
     }
     return this;
   }

@@ -6,16 +6,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
 
 /**
- * The driver's side of a farmed plan, for a caller that blocks: this JVM joins the cluster as a member
- * that only coordinates (it runs no jobs), starts a {@link FarmDriver}, and hands the caller the
- * driver's events from a queue. Close it to leave the cluster.
+ * The driver's side of a farmed plan, for a caller that blocks: this JVM starts an actor system that is
+ * no cluster member (it runs no jobs and needs no join: {@link ClusterNode#driverConfig}) and a {@link
+ * FarmDriver} in it, which learns the workers from the seed's {@link FarmDirectory} and says hello to
+ * each, and hands the caller the driver's events from a queue. A caller can start it before it knows its
+ * jobs (the command line does, while it loads the experiment): the driver only finds its nodes then, and
+ * its timeout runs only while jobs wait. Close it to stop (the nodes then drop anything of this plan).
  */
 public final class JobFarm implements AutoCloseable {
   /** Results larger than this are refused (a results.json is kilobytes to a few megabytes). */
@@ -29,41 +31,27 @@ public final class JobFarm implements AutoCloseable {
   private JobFarm(ActorSystem<Void> system, FarmDriver.Settings settings) {
     this.system = system;
     this.driver = system.systemActorOf(FarmDriver.create(settings, events::add), "farm-driver", Props.empty());
-    // the split-brain resolver may down this JVM (unreachable for long on a loaded machine): say so
     system.getWhenTerminated().thenRun(() -> events.add(new FarmDriver.GaveUp(
-        "this driver's cluster member stopped (downed by the other nodes after being unreachable, or shut down)")));
+        "this driver's actor system stopped before the plan ended")));
   }
 
   /**
-   * Joins the cluster through {@code seed} at {@code bind}.
+   * Starts the driver at {@code bind} (port 0: any free one), which asks the node at {@code seed} for the
+   * cluster's workers. Nothing is dispatched before {@code expectedNodes} nodes answered; the driver
+   * gives up when no node answered within {@code joinTimeout} of jobs waiting ({@link FarmDriver.GaveUp}).
    *
    * @param expectedNodes dispatch nothing before this many nodes answered (0: start with the first one)
    */
-  public static JobFarm join(ClusterNode.HostPort seed, ClusterNode.HostPort bind, ClusterSecurity security,
+  public static JobFarm start(ClusterNode.HostPort seed, ClusterNode.HostPort bind, ClusterSecurity security,
       int expectedNodes, Duration joinTimeout) {
-    trace("join");
-    // A driver holds no jobs once it leaves: after its leave is seen (Exiting) it need not wait up to 10 s
-    // for its own removal while stopping (the nodes remove an exiting member that is gone).
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "cnemu", com.typesafe.config.ConfigFactory
-        .parseString("pekko.coordinated-shutdown.phases.cluster-exiting.timeout = 1s")
-        .withFallback(ClusterNode.config(bind, seed, 1, security)));
+    trace("start");
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "cnemu",
+        ClusterNode.driverConfig(bind, seed, security));
     trace("system started");
     try {
-      Cluster cluster = Cluster.get(system);
-      long deadline = System.nanoTime() + joinTimeout.toNanos();
-      while (cluster.selfMember().status() != MemberStatus.up()) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("could not join the cnemu cluster at " + seed.host() + ":" + seed.port()
-              + " within " + joinTimeout.toSeconds() + " s (is `bin/cnemu cluster seed` running there?)");
-        }
-        Thread.sleep(20);
-      }
-      trace("member up");
-      return new JobFarm(system, new FarmDriver.Settings(expectedNodes, joinTimeout, MAX_RESULT_BYTES));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      ClusterNode.stop(system, 2);
-      throw new IllegalStateException("interrupted while joining the cluster", e);
+      ActorRef<FarmDirectory.Command> directory = ActorRefResolver.get(system)
+          .resolveActorRef(seed.address() + FarmDirectory.PATH);
+      return new JobFarm(system, new FarmDriver.Settings(expectedNodes, joinTimeout, MAX_RESULT_BYTES, directory));
     } catch (RuntimeException e) {
       ClusterNode.stop(system, 2);
       throw e;
@@ -72,7 +60,7 @@ public final class JobFarm implements AutoCloseable {
 
   /**
    * -Dcnemu.trace=true: "TRACE farm WHAT SECONDS" with the seconds since this JVM started, so a benchmark
-   * can tell the fixed cost of a farmed plan (JVM start, joining, leaving) from its jobs.
+   * can tell the fixed cost of a farmed plan (JVM start, actor system, finding the workers, stopping) from its jobs.
    */
   public static void trace(String what) {
     if (TRACE) {
@@ -82,10 +70,6 @@ public final class JobFarm implements AutoCloseable {
   }
 
   private static final boolean TRACE = Boolean.getBoolean("cnemu.trace");
-
-  public String address() {
-    return system.address().toString();
-  }
 
   public void submit(List<FarmDriver.Job> jobs) {
     driver.tell(new FarmDriver.Submit(List.copyOf(jobs)));
@@ -102,16 +86,16 @@ public final class JobFarm implements AutoCloseable {
   }
 
   /**
-   * Starts leaving the cluster on a thread of its own, once the caller has every result it waits for:
-   * what the caller still does (writing results, summaries, reports) overlaps the leave. {@link #close}
+   * Starts stopping the driver on a thread of its own, once the caller has every result it waits for:
+   * what the caller still does (writing results, summaries, reports) overlaps the stop. {@link #close}
    * waits for it.
    */
-  public synchronized void leaveSoon() {
+  public synchronized void stopSoon() {
     if (leaving != null) return;
     leaving = new CompletableFuture<>();
     Thread t = new Thread(() -> {
       try {
-        leaveAndStop();
+        stopDriver();
       } finally {
         leaving.complete(null);
       }
@@ -120,19 +104,17 @@ public final class JobFarm implements AutoCloseable {
     t.start();
   }
 
-  private void leaveAndStop() {
+  private void stopDriver() {
     trace("close");
-    boolean up = !system.whenTerminated().isCompleted();
-    if (up) ClusterNode.leave(system);
-    trace("left");
-    ClusterNode.stop(system, up ? 10 : 2);
+    // the nodes see the driver's actor stop (death watch) and forget it; nothing to leave
+    ClusterNode.stop(system, 5);
     trace("stopped");
   }
 
-  /** Leaves the cluster (the nodes then drop anything of this plan) and stops this JVM's member. */
+  /** Stops the driver and its actor system (the nodes then drop anything of this plan). */
   @Override
   public void close() {
-    leaveSoon();
+    stopSoon();
     leaving.join();
   }
 }

@@ -20,6 +20,7 @@ final class ClusterWire {
     m.put(231, org.cnemu.emulator.cluster.FarmWorker.Hello.class);
     m.put(232, org.cnemu.emulator.cluster.FarmWorker.RunJob.class);
     m.put(233, org.cnemu.emulator.cluster.FarmWorker.Abandon.class);
+    m.put(234, org.cnemu.emulator.cluster.FarmDirectory.Subscribe.class);
     m.put(240, org.cnemu.emulator.cluster.FarmDriver.Ready.class);
     m.put(241, org.cnemu.emulator.cluster.FarmDriver.JobResult.class);
     m.put(242, org.cnemu.emulator.cluster.FarmDriver.JobFailed.class);
@@ -27,6 +28,7 @@ final class ClusterWire {
     m.put(244, org.cnemu.emulator.cluster.FarmDriver.Abandoned.class);
     m.put(245, org.cnemu.emulator.cluster.FarmDriver.JobProgress.class);
     m.put(246, org.cnemu.emulator.cluster.FarmDriver.JobStarted.class);
+    m.put(247, org.cnemu.emulator.cluster.FarmDriver.Workers.class);
     return m;
   }
 }

@@ -22,12 +22,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A farm worker and driver in one cluster member of one JVM (plain TCP on loopback; every message
+ * A farm worker, its directory and a driver in one cluster member of one JVM (plain TCP on loopback; every message
  * through the wire serializer): the node's prefetch keeps its slot busy, and a running job's progress
  * reaches the driver, throttled.
  */
 class FarmPrefetchTest {
   private ActorSystem<Void> system;
+  private org.apache.pekko.actor.typed.ActorRef<FarmDirectory.Command> directory;
   private final LinkedBlockingQueue<FarmDriver.Event> events = new LinkedBlockingQueue<>();
   private final List<FarmDriver.Event> seen = new ArrayList<>();
 
@@ -45,10 +46,11 @@ class FarmPrefetchTest {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (cluster.selfMember().status() != MemberStatus.up() && System.nanoTime() < deadline) Thread.sleep(20);
     assertEquals(MemberStatus.up(), cluster.selfMember().status());
+    directory = system.systemActorOf(FarmDirectory.create(), "farm-directory", org.apache.pekko.actor.typed.Props.empty());
   }
 
   private org.apache.pekko.actor.typed.ActorRef<FarmDriver.Command> driver() {
-    return system.systemActorOf(FarmDriver.create(new FarmDriver.Settings(1, Duration.ofSeconds(30), 1 << 20),
+    return system.systemActorOf(FarmDriver.create(new FarmDriver.Settings(1, Duration.ofSeconds(30), 1 << 20, directory),
         events::add), "farm-driver", org.apache.pekko.actor.typed.Props.empty());
   }
 

@@ -17,6 +17,7 @@ import org.cnemu.experiments.config.LoadedExperiment;
 import org.cnemu.experiments.config.Overrides;
 import org.cnemu.experiments.run.OutputFolder;
 import org.cnemu.experiments.run.Plan;
+import org.cnemu.experiments.run.FarmedJobs;
 import org.cnemu.experiments.run.PlanRunner;
 import org.cnemu.experiments.ui.PlanProgress;
 import org.cnemu.experiments.ui.PlanTable;
@@ -67,9 +68,12 @@ final class PlanCommand {
     Plan.Group g = plan.groups().get(0);
     if (cluster != null && cluster.mode() == null) {
       cluster = new PlanRunner.ClusterTarget(cluster.seed(), cluster.bind(), cluster.nodes(), cluster.hostPartitions(),
-          cluster.security(), PlanRunner.ClusterMode.defaultFor(plan));
+          cluster.security(), PlanRunner.ClusterMode.defaultFor(plan), cluster.farm());
     }
     boolean farmed = cluster != null && cluster.mode() == PlanRunner.ClusterMode.JOBS;
+    if (cluster != null && !farmed && cluster.farm() != null) {
+      FarmedJobs.discard(cluster.farm(), cluster.bind().port() != 0); // a fixed port: free it for the run's member
+    }
     if (farmed && live != null) {
       throw new ParameterException(cl, "--prometheus serves the runs of this JVM, and a farmed plan runs on the "
           + "cluster's nodes: add --cluster-mode partitions, or leave out --prometheus");

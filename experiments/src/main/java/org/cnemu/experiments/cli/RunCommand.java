@@ -8,6 +8,7 @@ import org.cnemu.experiments.ExitCodes;
 import org.cnemu.experiments.Invocation;
 import org.cnemu.experiments.config.LoadedExperiment;
 import org.cnemu.experiments.live.LiveMetrics;
+import org.cnemu.experiments.run.FarmedJobs;
 import org.cnemu.experiments.run.PlanRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -108,9 +109,19 @@ public final class RunCommand implements Callable<Integer> {
       }
       var security = clusterSecurity.resolve(spec, seedAt); // null: refused, one line printed
       if (security == null) return ExitCodes.BAD_INPUT;
-      // the mode, when not forced, follows from the plan (PlanCommand)
-      target = new PlanRunner.ClusterTarget(seedAt, bindAt, nodes, !coordinateOnly, security, mode);
+      // The mode, when not forced, follows from the plan (PlanCommand). A farmed plan's driver starts now
+      // and finds its nodes while the experiment loads; a plan that turns out to need partitions drops it.
+      var farm = mode == PlanRunner.ClusterMode.PARTITIONS ? null : FarmedJobs.open(seedAt, bindAt, security, nodes);
+      target = new PlanRunner.ClusterTarget(seedAt, bindAt, nodes, !coordinateOnly, security, mode, farm);
     }
+    try {
+      return runPlan(invocation, target);
+    } finally {
+      if (target != null && target.farm() != null) FarmedJobs.discard(target.farm(), false);
+    }
+  }
+
+  private int runPlan(Invocation invocation, PlanRunner.ClusterTarget target) throws Exception {
     if (prometheusPort != null && (prometheusPort < 1 || prometheusPort > 65535)) {
       throw new ParameterException(spec.commandLine(), "--prometheus must be a port between 1 and 65535");
     }

@@ -45,7 +45,7 @@ import org.cnemu.experiments.config.ExperimentSpec;
 import org.cnemu.experiments.config.LoadedExperiment;
 
 /**
- * Farms a plan's jobs to the nodes of a cnemu cluster, whole: this JVM joins as a coordinating member,
+ * Farms a plan's jobs to the nodes of a cnemu cluster, whole: this JVM coordinates (no cluster member),
  * queues every job ({@link FarmDriver}), and writes each result as it comes back. A node runs a job
  * with the same {@link JobWork} as a local plan, after checking what it received with the experiment
  * validator ({@link #nodeRunner()}), so the folder is the one a local run writes (outside {@code wall}).
@@ -75,9 +75,10 @@ public final class FarmedJobs implements JobExecutor {
   @Override
   public void runAll(Plan plan, List<Plan.Job> jobs, AtomicBoolean cancel, Sink sink) throws IOException {
     PlanRunner.ClusterTarget c = options.cluster();
-    // joining (an actor system, TLS, gossip) takes seconds: the job descriptions are made meanwhile
-    CompletableFuture<JobFarm> joining = CompletableFuture.supplyAsync(
-        () -> JobFarm.join(c.seed(), c.bind(), c.security(), c.nodes(), JOIN_TIMEOUT), FarmedJobs::daemon);
+    // Starting the driver (its actor system: remoting, TLS; then asking the seed for the workers and
+    // saying hello to each) takes most of a second: the command line starts it while the experiment loads
+    // (RunCommand); the job descriptions are made meanwhile too.
+    CompletableFuture<JobFarm> joining = c.farm() != null ? c.farm() : open(c.seed(), c.bind(), c.security(), c.nodes());
     Map<Integer, Plan.Job> byId = new HashMap<>();
     List<FarmDriver.Job> farmJobs = new ArrayList<>();
     for (Plan.Job j : jobs) {
@@ -154,7 +155,7 @@ public final class FarmedJobs implements JobExecutor {
           if (TRACE && d.result() != null && dispatchedAtNanos.containsKey(d.job())) trace(d, dispatchedAtNanos, startedAtNanos);
           if (left == 0) {
             if (TRACE) JobFarm.trace("last result");
-            farm.leaveSoon(); // every result is here: leaving overlaps writing the last ones
+            farm.stopSoon(); // every result is here: stopping overlaps writing the last ones
           }
           written.add(writers.submit(() -> {
             sink.finished(job, f);
@@ -181,6 +182,34 @@ public final class FarmedJobs implements JobExecutor {
     } finally {
       writers.shutdownNow();
     }
+  }
+
+  /**
+   * Starts a farming driver on a thread of its own ({@link JobFarm#start}): it finds its nodes before
+   * it has jobs.
+   *
+   * @param nodes dispatch nothing before this many nodes answered (0: start with the first one)
+   */
+  public static CompletableFuture<JobFarm> open(org.cnemu.emulator.cluster.ClusterNode.HostPort seed,
+      org.cnemu.emulator.cluster.ClusterNode.HostPort bind, org.cnemu.emulator.cluster.ClusterSecurity security,
+      int nodes) {
+    return CompletableFuture.supplyAsync(() -> JobFarm.start(seed, bind, security, nodes, JOIN_TIMEOUT),
+        FarmedJobs::daemon);
+  }
+
+  /**
+   * Stops a driver's actor system that {@link #open} started (no-op if it failed to start, or was closed
+   * already); with {@code await}, returns once it stopped, else at once.
+   */
+  public static void discard(CompletableFuture<JobFarm> farm, boolean await) {
+    CompletableFuture<Void> closed = farm.handle((f, failed) -> {
+      if (f != null) {
+        if (await) f.close();
+        else f.stopSoon();
+      }
+      return null;
+    });
+    if (await) closed.join();
   }
 
   private static void daemon(Runnable r) {

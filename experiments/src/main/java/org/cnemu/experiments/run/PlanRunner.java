@@ -72,9 +72,12 @@ public final class PlanRunner {
    * @param hostPartitions PARTITIONS: whether this JVM hosts partitions too, or only coordinates (a
    *     farming JVM always only coordinates)
    * @param security the cluster key or --insecure, already checked against the seed
+   * @param farm a farming driver started before the plan was known ({@link FarmedJobs#open}), or null:
+   *     JOBS starts one, PARTITIONS does not use it
    */
   public record ClusterTarget(ClusterNode.HostPort seed, ClusterNode.HostPort bind, int nodes, boolean hostPartitions,
-      org.cnemu.emulator.cluster.ClusterSecurity security, ClusterMode mode) {}
+      org.cnemu.emulator.cluster.ClusterSecurity security, ClusterMode mode,
+      java.util.concurrent.CompletableFuture<org.cnemu.emulator.cluster.JobFarm> farm) {}
 
   /** Hooks for the terminal; called from the job threads (implementations synchronize their printing). */
   public interface Listener {

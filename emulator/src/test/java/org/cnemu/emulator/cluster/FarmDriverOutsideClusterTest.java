@@ -1,0 +1,106 @@
+package org.cnemu.emulator.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A farming driver that is no cluster member (two actor systems of one JVM on loopback, plain TCP): it
+ * finds the workers through the seed's directory, its jobs run, the cluster never counts it, and the
+ * node abandons its jobs when it stops (the node watches a non-member).
+ */
+class FarmDriverOutsideClusterTest {
+  private ActorSystem<Void> seed;
+  private JobFarm farm;
+  private final List<String> log = new CopyOnWriteArrayList<>();
+
+  private ClusterNode.HostPort startSeed(FarmWorker.Runner runner) throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    ClusterNode.HostPort at = new ClusterNode.HostPort("127.0.0.1", port);
+    seed = ClusterNode.serve(at, at, 1, ClusterSecurity.insecure(), runner, 1, log::add);
+    Cluster cluster = Cluster.get(seed);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (cluster.selfMember().status() != MemberStatus.up() && System.nanoTime() < deadline) Thread.sleep(20);
+    assertEquals(MemberStatus.up(), cluster.selfMember().status());
+    return at;
+  }
+
+  @AfterEach
+  void stop() {
+    if (farm != null) farm.close();
+    if (seed != null) ClusterNode.stop(seed, 10);
+  }
+
+  private List<FarmDriver.Event> until(java.util.function.Predicate<FarmDriver.Event> done) throws Exception {
+    List<FarmDriver.Event> seen = new ArrayList<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      FarmDriver.Event e = farm.poll(100, TimeUnit.MILLISECONDS);
+      if (e == null) continue;
+      seen.add(e);
+      if (done.test(e)) return seen;
+    }
+    throw new AssertionError("timed out; events: " + seen);
+  }
+
+  @Test
+  void aDriverOutsideTheClusterRunsJobsOnItsNodes() throws Exception {
+    ClusterNode.HostPort at = startSeed((spec, node, cancelled, progress) -> ("done " + spec).getBytes(StandardCharsets.UTF_8));
+    farm = JobFarm.start(at, new ClusterNode.HostPort("127.0.0.1", 0), ClusterSecurity.insecure(), 1, Duration.ofSeconds(30));
+    farm.submit(List.of(new FarmDriver.Job(0, 1, "a"), new FarmDriver.Job(1, 1, "b"), new FarmDriver.Job(2, 1, "c")));
+    int[] done = {0};
+    List<FarmDriver.Event> seen = until(e -> e instanceof FarmDriver.Done && ++done[0] == 3);
+    for (FarmDriver.Event e : seen) {
+      if (e instanceof FarmDriver.Done d) {
+        assertEquals("done " + "abc".charAt(d.job()), new String(d.result(), StandardCharsets.UTF_8), seen::toString);
+      }
+    }
+    assertTrue(seen.stream().anyMatch(e -> e instanceof FarmDriver.NodeUp u && u.node().equals(seed.address().toString())),
+        seen::toString);
+    // the driver never joined: the cluster is the seed alone
+    List<String> members = new ArrayList<>();
+    Cluster.get(seed).state().getMembers().forEach(m -> members.add(m.address().toString()));
+    assertEquals(List.of(seed.address().toString()), members);
+  }
+
+  @Test
+  void theNodeAbandonsTheJobsOfADriverThatStops() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch cancelledSeen = new CountDownLatch(1);
+    ClusterNode.HostPort at = startSeed((spec, node, cancelled, progress) -> {
+      started.countDown();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!cancelled.get() && System.nanoTime() < deadline) Thread.sleep(10);
+      if (cancelled.get()) cancelledSeen.countDown();
+      return new byte[0];
+    });
+    farm = JobFarm.start(at, new ClusterNode.HostPort("127.0.0.1", 0), ClusterSecurity.insecure(), 1, Duration.ofSeconds(30));
+    farm.submit(List.of(new FarmDriver.Job(0, 1, "forever")));
+    until(e -> e instanceof FarmDriver.Started);
+    assertTrue(started.await(30, TimeUnit.SECONDS));
+    farm.close(); // the driver's actor and system stop; it tells the node nothing itself
+    farm = null;
+    assertTrue(cancelledSeen.await(20, TimeUnit.SECONDS), "the node kept running the job of a stopped driver: " + log);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); // the node logs just after it cancels
+    while (log.stream().noneMatch(l -> l.startsWith("farm: abandoned jobs [0] of ")) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertTrue(log.stream().anyMatch(l -> l.startsWith("farm: abandoned jobs [0] of ")), log::toString);
+  }
+}
