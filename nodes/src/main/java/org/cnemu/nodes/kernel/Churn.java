@@ -150,7 +150,7 @@ final class Churn {
         if (now < cs.synAt + (SYN_RTO_NANOS << Math.min(6, cs.synTries - 1))) return null;
         cs.synTries++; // tcp_retransmit_timer of a SYN_SENT socket: resend, doubled timeout
         cs.synAt = now;
-        st[1] += p.timer + control(c, k, SYN, 0, st[0] + st[1]);
+        st[1] += p.timer + control(c, k, SYN, 0, false, st[0] + st[1]);
         c.sendTo(h.coreRefs[k.cpu], SYN_RTO_NANOS << Math.min(6, cs.synTries - 1), new CoreEntity.AppTimer(k.id));
         return st;
       }
@@ -195,7 +195,7 @@ final class Churn {
     cs.state = C_SYN_SENT;
     cs.synTries = 1;
     cs.synAt = now;
-    st[1] += control(c, k, SYN, 0, st[0] + st[1]);
+    st[1] += control(c, k, SYN, 0, true, st[0] + st[1]); // tcp_connect built it (tcp-connect)
     c.sendTo(h.coreRefs[k.cpu], SYN_RTO_NANOS, new CoreEntity.AppTimer(k.id));
     return st; // connect() blocks until the SYN-ACK
   }
@@ -209,7 +209,7 @@ final class Churn {
       st[0] += h.shm.close(c, k);
       cs.ports.release(cs.port); // no kernel connection: the port is free at once
     } else {
-      st[1] += control(c, k, FIN, 0, st[0] + st[1]);
+      st[1] += control(c, k, FIN, 0, true, st[0] + st[1]); // tcp_send_fin (tcp-close)
       cs.closing.put(k.portHash, cs.port);
     }
     cs.state = C_CLOSED;
@@ -267,7 +267,7 @@ final class Churn {
     if (h.shm.has(k.flow.index())) return CONTINUE; // FreeFlow: the monitor accepted it
     if (!cs.closeWait.isEmpty()) { // an older connection read EOF: close() it first
       int seed = cs.closeWait.poll();
-      st[1] += p.syscall + p.tcpClose + control(c, r, FIN_ACK, 1, seed, st[0] + st[1]);
+      st[1] += p.syscall + p.tcpClose + control(c, r, FIN_ACK, 1, seed, true, st[0] + st[1]);
       cs.closing.put(seed, S_LAST_ACK);
       return st;
     }
@@ -286,7 +286,7 @@ final class Churn {
       case S_CLOSE_WAIT -> {
         if (r.readable > 0 || k.got > 0) return CONTINUE; // the request before the FIN first
         st[1] += p.syscall + p.tcpClose; // read() returned 0: close(), our FIN (with the ACK of theirs)
-        st[1] += control(c, r, FIN_ACK, 1, st[0] + st[1]);
+        st[1] += control(c, r, FIN_ACK, 1, true, st[0] + st[1]);
         cs.state = S_LAST_ACK;
         return st;
       }
@@ -311,14 +311,17 @@ final class Churn {
 
   /**
    * Sends control packet {@code type} of socket {@code k}'s connection (request flow) in direction {@code dir}
-   * through the host's TX path; returns its CPU time.
+   * through the host's TX path; returns its CPU time. {@code built}: the skb was built by the caller's own
+   * key (tcp_connect's SYN in tcp-connect, tcp_make_synack in tcp-syn-rx, the handshake ACK in tcp-synack-rx,
+   * tcp_send_fin in tcp-close), so only the IP and driver path remains; otherwise tcp_send_ack /
+   * tcp_retransmit_skb builds it (tcp-ack-tx).
    */
-  private long control(CoreEntity c, Sock k, short type, int dir, long offset) {
-    return control(c, k, type, dir, k.portHash, offset);
+  private long control(CoreEntity c, Sock k, short type, int dir, boolean built, long offset) {
+    return control(c, k, type, dir, k.portHash, built, offset);
   }
 
   /** {@link #control} for the connection with port hash seed {@code seed} (an older, closing one). */
-  private long control(CoreEntity c, Sock k, short type, int dir, int seed, long offset) {
+  private long control(CoreEntity c, Sock k, short type, int dir, int seed, boolean built, long offset) {
     Spec.FlowSpec f = k.flow;
     long now = c.nowNs();
     // the client's FIN also acknowledges the response (its ack field, window and TSecr: the response
@@ -330,7 +333,8 @@ final class Churn {
         finAck ? k.peer.rx.tsEcr() : now + offset, false);
     if (finAck) k.peer.rx.ackSent();
     h.sent += 1;
-    return p.tcpAckTx + h.tx.tx(c, s, offset + p.tcpAckTx);
+    long build = built ? 0 : p.tcpAckTx;
+    return build + h.tx.tx(c, s, offset + build);
   }
 
   /**
@@ -346,21 +350,23 @@ final class Churn {
       if (s.hash() != HostKernel.hash(k.portHash, s.dir())) {
         if (!closingOwns(k, f, s)) return gone(s);
         h.delivered += s.segs(); // a late segment of a closing connection: its own socket takes it
-        return p.tcpRx;
+        return s.len() == 0 ? p.tcpAckRx : p.tcpRx;
       }
       // request data at a server still in SYN_RCVD: its ACK completes the handshake (tcp_check_req)
       if (!f.reverse() && !ack && k.cs != null && k.cs.state == S_SYN_RCVD) return -1 - established(c, k, offset);
       return -1;
     }
     h.delivered += 1;
-    long cost = p.tcpRx;
+    // header only: tcp_v4_rcv and tcp_ack; the state's own work is its key below. The client's FIN at the
+    // server goes through tcp_data_queue -> tcp_fin and wakes the reader with EOF, as data does.
+    long cost = s.frag() == FIN ? p.tcpRx : p.tcpAckRx;
     switch (s.frag()) {
       case SYN -> { // at the listener
         mark(1, c.nowNs() + offset);
         Side cs = k.cs;
         int ph = (int) s.ack();
         if (k.portHash == ph && cs.state != S_LISTEN) { // a retransmitted SYN of the current connection
-          if (cs.state == S_SYN_RCVD) cost += control(c, k, SYN_ACK, 1, offset + cost);
+          if (cs.state == S_SYN_RCVD) cost += control(c, k, SYN_ACK, 1, false, offset + cost); // inet_rtx_syn_ack
           return cost;
         }
         cost += p.tcpSynRx + touch(cs.listener, c.cpu);
@@ -379,7 +385,7 @@ final class Churn {
         }
         fresh(k, ph, false);
         cs.state = S_SYN_RCVD;
-        cost += control(c, k, SYN_ACK, 1, offset + cost);
+        cost += control(c, k, SYN_ACK, 1, true, offset + cost); // tcp_make_synack (tcp-syn-rx)
         return cost;
       }
       case HS_ACK -> {
@@ -390,13 +396,14 @@ final class Churn {
       case SYN_ACK -> { // at the client
         Side cs = k.cs;
         if (s.hash() != HostKernel.hash(k.portHash, 1)) return gone(s) + cost;
-        if (cs.state == C_SYN_SENT) {
+        boolean first = cs.state == C_SYN_SENT;
+        if (first) {
           mark(2, c.nowNs() + offset);
           cost += p.tcpSynAckRx;
           cs.state = C_ESTABLISHED;
           wake(c, k, offset + cost);
         }
-        cost += control(c, k, HS_ACK, 0, offset + cost); // also re-ACKs a duplicate SYN-ACK
+        cost += control(c, k, HS_ACK, 0, first, offset + cost); // built in tcp-synack-rx; re-ACKs a duplicate
         return cost;
       }
       case FIN -> { // the client's FIN at the server: read() will return 0
@@ -428,7 +435,7 @@ final class Churn {
         int seed = closingSeed(k, s);
         Integer port = k.cs.closing.remove(seed);
         if (port == null) return gone(s) + cost;
-        cost += p.tcpDestroy + control(c, k, LAST_ACK, 0, seed, offset + cost);
+        cost += p.tcpDestroy + control(c, k, LAST_ACK, 0, seed, false, offset + cost); // tcp_send_ack
         long now = c.nowNs() + offset + cost;
         k.cs.ports.timeWait(port, now);
         return cost;
