@@ -123,7 +123,13 @@ class ChurnTest {
         "socket() + connect(), then the SYN's path");
     // a header-only segment: tcp_v4_rcv and the state's entry (tcp-ack-rx), not the data path's tcp-rx
     assertEquals(p.tcpAckRx + p.tcpSynRx + path, synAckRx - synRx, "the listener's SYN work, then the SYN-ACK's path");
-    assertTrue(acceptStart > synAckRx + path, "accept() after the handshake's ACK reached the listener");
+    // the client's SYN-ACK work and the handshake ACK it built, that ACK's path (the request, sent 4 us later,
+    // waits in the same 16 us moderation window: one poll runs both through the driver and GRO first), the
+    // listener's child socket, then the server thread's wake-up
+    long request = p.driverRx + p.groPerPkt;
+    assertEquals(p.tcpAckRx + p.tcpSynAckRx + path + request + p.tcpAckRx + p.tcpChildCreate + p.wakeup,
+        acceptStart - synAckRx,
+        "accept() starts when the handshake's ACK made the child and woke the thread");
     assertEquals(p.appPerMessage + p.syscall + p.tcpAccept, acceptReturn - acceptStart, "accept()");
     assertTrue(close > acceptReturn, "close() after the response");
   }
