@@ -19,7 +19,7 @@ class EphemeralPortsTest {
   private static final long S = 1_000_000_000L;
 
   /** The offset the class draws first from the same stream. */
-  private static int offset(long seed, int count) {
+  static int offset(long seed, int count) {
     return new SplittableRandom(seed).nextInt(count);
   }
 
@@ -59,7 +59,7 @@ class EphemeralPortsTest {
   }
 
   /** Linux's walk: from offset + hint, the first port neither in use nor in TIME_WAIT (the former implementation). */
-  private static final class Walk {
+  static final class Walk {
     final int n;
     final int offset;
     final boolean reuse;
