@@ -54,7 +54,7 @@ public final class Profile {
   public final int tcpReordering, tcpMaxReordering;
   // costs (ns)
   public final long irq, irqLatency, ipiSend, ipiLatency, ipiRx, netRxAction, napiPoll;
-  public final long driverRx, groPerPkt, groTunnel, ipRx, tcpRx, tcpRxPerSeg, udpRx, ipDefrag, csumPerKib;
+  public final long driverRx, groPerPkt, groTunnel, ipRx, tcpRx, tcpAckRx, tcpRxPerSeg, udpRx, ipDefrag, csumPerKib;
   public final long vxlanDecap, groCellEnqueue, bridge, veth, netfilter, backlogEnqueue, backlogPoll;
   public final long tcpTx, tcpAckTx, ipTx, udpTx, ipFrag, driverTx, driverTxPerPkt, gsoSeg, vxlanEncap;
   public final long syscall, pollSyscall, memcpyPerKib, copyToUserPerKib, wakeup, skbFree, crossCore, appPerMessage, timer;
@@ -128,6 +128,7 @@ public final class Profile {
     groTunnel = Units.nanos(c, "gro-tunnel");
     ipRx = Units.nanos(c, "ip-rx");
     tcpRx = Units.nanos(c, "tcp-rx");
+    tcpAckRx = Units.nanos(c, "tcp-ack-rx");
     tcpRxPerSeg = Units.nanos(c, "tcp-rx-per-seg");
     udpRx = Units.nanos(c, "udp-rx");
     ipDefrag = Units.nanos(c, "ip-defrag");

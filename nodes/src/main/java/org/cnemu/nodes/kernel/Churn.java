@@ -26,16 +26,13 @@ import org.cnemu.nodes.tcp.TcpSender;
  * TCP afresh (new sender and receiver: initial window, RTT, ssthresh). FreeFlow: socket/connect/accept and
  * close go through the monitor's queues for every connection ({@link ShmPath#reopen}, {@link ShmPath#close}).
  *
- * <p>Packets carry their control type in the TCP packet's {@code frag} field (unused by TCP) and their
- * connection in the skb hash (its 4-tuple); a SYN carries the connection's port hash in its {@code ack}
- * field (a SYN's acknowledgment number is unused), so the server derives the hashes of the connection's
- * other packets from it. A segment whose hash is not the receiving socket's current connection belongs to
- * a connection already gone: Linux answers it with a RST; the model drops it ("tcp", "no_connection").
+ * <p>This class is the threads' side (connect, accept, close, the client loop's states, ports, the listen
+ * socket's uses); {@link ChurnSegments} sends and receives the connections' control segments.
  *
  * <p>The listen socket is shared by the server threads of all connections to its endpoint: its accept
  * queue's lock, head and counters (listen-cache-lines) move to the core of each use (SYN softirq, child
- * enqueue, accept()) when the previous use was on another core, at cache-line-transfer each. That is the
- * sub-linear scaling over cores; nothing is fitted to it. Each connection is accepted by the thread that
+ * enqueue, accept()) when the previous use was on another core, at cache-line-transfer each; nothing is
+ * fitted to it (docs/calibration.md, "Connection churn", on why spinning on its lock is not modelled). Each connection is accepted by the thread that
  * serves its stream (as if accept() returned that one).
  */
 final class Churn {
@@ -93,7 +90,7 @@ final class Churn {
   private final Profile p;
   private final Map<String, EphemeralPorts> ports = new HashMap<>();
   private final Map<String, Listener> listeners = new HashMap<>();
-  long stale;
+  private final ChurnSegments seg;
   /**
    * The timeline of this host's first connection event of each kind after the warm-up, ns (-1: none):
    * connect() start, SYN at the listener's TCP, SYN-ACK at the client's TCP, accept() start and return,
@@ -102,13 +99,14 @@ final class Churn {
   private final long[] first = {-1, -1, -1, -1, -1, -1};
   private static final String[] FIRST = {"connect", "syn_rx", "synack_rx", "accept_start", "accept_return", "close"};
 
-  private void mark(int event, long at) {
+  void mark(int event, long at) {
     if (at >= h.warmup && first[event] < 0) first[event] = at;
   }
 
   Churn(HostKernel h) {
     this.h = h;
     this.p = h.p;
+    this.seg = new ChurnSegments(this, h);
   }
 
   /** Whether flow {@code flow} (either direction of a connection) opens a connection per request. */
@@ -150,7 +148,7 @@ final class Churn {
         if (now < cs.synAt + (SYN_RTO_NANOS << Math.min(6, cs.synTries - 1))) return null;
         cs.synTries++; // tcp_retransmit_timer of a SYN_SENT socket: resend, doubled timeout
         cs.synAt = now;
-        st[1] += p.timer + control(c, k, SYN, 0, st[0] + st[1]);
+        st[1] += p.timer + seg.control(c, k, SYN, 0, false, st[0] + st[1]);
         c.sendTo(h.coreRefs[k.cpu], SYN_RTO_NANOS << Math.min(6, cs.synTries - 1), new CoreEntity.AppTimer(k.id));
         return st;
       }
@@ -195,7 +193,7 @@ final class Churn {
     cs.state = C_SYN_SENT;
     cs.synTries = 1;
     cs.synAt = now;
-    st[1] += control(c, k, SYN, 0, st[0] + st[1]);
+    st[1] += seg.control(c, k, SYN, 0, true, st[0] + st[1]); // tcp_connect built it (tcp-connect)
     c.sendTo(h.coreRefs[k.cpu], SYN_RTO_NANOS, new CoreEntity.AppTimer(k.id));
     return st; // connect() blocks until the SYN-ACK
   }
@@ -209,7 +207,7 @@ final class Churn {
       st[0] += h.shm.close(c, k);
       cs.ports.release(cs.port); // no kernel connection: the port is free at once
     } else {
-      st[1] += control(c, k, FIN, 0, st[0] + st[1]);
+      st[1] += seg.control(c, k, FIN, 0, true, st[0] + st[1]); // tcp_send_fin (tcp-close)
       cs.closing.put(k.portHash, cs.port);
     }
     cs.state = C_CLOSED;
@@ -227,7 +225,7 @@ final class Churn {
    * response receiver; server: {@code k} the request receiver, {@code resp} the response sender): the
    * 4-tuple's hash seed, and new TCP sender and receiver (tcp_init_sock: initial window 10, no RTT sample).
    */
-  private void fresh(Sock k, int portHash, boolean client) {
+  void fresh(Sock k, int portHash, boolean client) {
     org.cnemu.nodes.tcp.TcpConfig tc = TcpSetup.config(p, k.flow.congestionControl());
     Sock data = k; // the request flow's socket on this host
     Sock other = client ? k.peer : respSender(k);
@@ -251,7 +249,7 @@ final class Churn {
   }
 
   /** The server's response sender of the connection whose request receiver is {@code r}. */
-  private Sock respSender(Sock r) {
+  Sock respSender(Sock r) {
     return h.txSockByFlow[h.slot(r.flow.pair())];
   }
 
@@ -267,7 +265,7 @@ final class Churn {
     if (h.shm.has(k.flow.index())) return CONTINUE; // FreeFlow: the monitor accepted it
     if (!cs.closeWait.isEmpty()) { // an older connection read EOF: close() it first
       int seed = cs.closeWait.poll();
-      st[1] += p.syscall + p.tcpClose + control(c, r, FIN_ACK, 1, seed, st[0] + st[1]);
+      st[1] += p.syscall + p.tcpClose + seg.control(c, r, FIN_ACK, 1, seed, true, st[0] + st[1]);
       cs.closing.put(seed, S_LAST_ACK);
       return st;
     }
@@ -286,7 +284,7 @@ final class Churn {
       case S_CLOSE_WAIT -> {
         if (r.readable > 0 || k.got > 0) return CONTINUE; // the request before the FIN first
         st[1] += p.syscall + p.tcpClose; // read() returned 0: close(), our FIN (with the ACK of theirs)
-        st[1] += control(c, r, FIN_ACK, 1, st[0] + st[1]);
+        st[1] += seg.control(c, r, FIN_ACK, 1, true, st[0] + st[1]);
         cs.state = S_LAST_ACK;
         return st;
       }
@@ -297,7 +295,7 @@ final class Churn {
   }
 
   /** A use of listen socket {@code l} on core {@code cpu}: its lines move here if another core used it last. */
-  private long touch(Listener l, int cpu) {
+  long touch(Listener l, int cpu) {
     long cost = 0;
     if (l.lastCpu >= 0 && l.lastCpu != cpu) {
       cost = (long) p.listenCacheLines * p.cacheLineTransfer;
@@ -307,193 +305,9 @@ final class Churn {
     return cost;
   }
 
-  // ------------------------------------------------------------------ packets
-
-  /**
-   * Sends control packet {@code type} of socket {@code k}'s connection (request flow) in direction {@code dir}
-   * through the host's TX path; returns its CPU time.
-   */
-  private long control(CoreEntity c, Sock k, short type, int dir, long offset) {
-    return control(c, k, type, dir, k.portHash, offset);
-  }
-
-  /** {@link #control} for the connection with port hash seed {@code seed} (an older, closing one). */
-  private long control(CoreEntity c, Sock k, short type, int dir, int seed, long offset) {
-    Spec.FlowSpec f = k.flow;
-    long now = c.nowNs();
-    // the client's FIN also acknowledges the response (its ack field, window and TSecr: the response
-    // receiver's), as Linux's FIN carries the ACK flag; a SYN carries the connection's port hash seed
-    boolean finAck = type == FIN && k.peer != null && k.peer.rx != null;
-    long ackField = type == SYN ? seed : finAck ? k.peer.rx.ackSeq() : 0;
-    Packet s = new Packet(f.index(), (byte) dir, false, 0, 0, 1, ackField, finAck ? k.peer.rx.window() : 0, -1, -1,
-        type, (short) 1, HostKernel.hash(seed, dir), (byte) f.prio(), dir == 0 ? f.dstHost() : f.srcHost(),
-        finAck ? k.peer.rx.tsEcr() : now + offset, false);
-    if (finAck) k.peer.rx.ackSent();
-    h.sent += 1;
-    return p.tcpAckTx + h.tx.tx(c, s, offset + p.tcpAckTx);
-  }
-
-  /**
-   * The TCP receive of a packet of a churned connection (softirq): a control packet is handled here (its
-   * cost returned, >= 0); a segment of a connection that is gone is dropped (cost returned); a segment of
-   * the current connection goes on to TCP: returns -1 - the cost spent here.
-   */
+  /** The softirq's TCP receive of a packet of a churned connection: {@link ChurnSegments#rx}. */
   long rx(CoreEntity c, Packet s, long offset) {
-    Spec.FlowSpec f = h.spec.flows.get(s.flow());
-    boolean ack = s.isAck();
-    Sock k = ack ? h.txSockByFlow[h.slot(s.flow())] : h.rxSockByFlow[h.slot(s.flow())];
-    if (s.frag() == 0) { // data or ACK
-      if (s.hash() != HostKernel.hash(k.portHash, s.dir())) {
-        if (!closingOwns(k, f, s)) return gone(s);
-        h.delivered += s.segs(); // a late segment of a closing connection: its own socket takes it
-        return p.tcpRx;
-      }
-      // request data at a server still in SYN_RCVD: its ACK completes the handshake (tcp_check_req)
-      if (!f.reverse() && !ack && k.cs != null && k.cs.state == S_SYN_RCVD) return -1 - established(c, k, offset);
-      return -1;
-    }
-    h.delivered += 1;
-    long cost = p.tcpRx;
-    switch (s.frag()) {
-      case SYN -> { // at the listener
-        mark(1, c.nowNs() + offset);
-        Side cs = k.cs;
-        int ph = (int) s.ack();
-        if (k.portHash == ph && cs.state != S_LISTEN) { // a retransmitted SYN of the current connection
-          if (cs.state == S_SYN_RCVD) cost += control(c, k, SYN_ACK, 1, offset + cost);
-          return cost;
-        }
-        cost += p.tcpSynRx + touch(cs.listener, c.cpu);
-        if (cs.listener.queued >= cs.listener.backlog) { // sk_acceptq_is_full: the SYN is dropped
-          cs.listener.overflows++;
-          h.delivered -= 1;
-          h.drop("listen", "accept_queue_full", 1);
-          return cost;
-        }
-        if (cs.state == S_QUEUED) cs.listener.queued--; // never accepted: the old child is reset
-        // an older connection still open keeps its own socket (its FIN, close() and last ACK are still to come)
-        if (cs.state == S_LAST_ACK || cs.state == S_ACCEPTED) cs.closing.put(k.portHash, cs.state);
-        if (cs.state == S_CLOSE_WAIT) {
-          cs.closing.put(k.portHash, S_CLOSE_WAIT);
-          cs.closeWait.add(k.portHash);
-        }
-        fresh(k, ph, false);
-        cs.state = S_SYN_RCVD;
-        cost += control(c, k, SYN_ACK, 1, offset + cost);
-        return cost;
-      }
-      case HS_ACK -> {
-        if (s.hash() != HostKernel.hash(k.portHash, 0)) return gone(s) + cost;
-        if (k.cs.state == S_SYN_RCVD) cost += established(c, k, offset + cost);
-        return cost;
-      }
-      case SYN_ACK -> { // at the client
-        Side cs = k.cs;
-        if (s.hash() != HostKernel.hash(k.portHash, 1)) return gone(s) + cost;
-        if (cs.state == C_SYN_SENT) {
-          mark(2, c.nowNs() + offset);
-          cost += p.tcpSynAckRx;
-          cs.state = C_ESTABLISHED;
-          wake(c, k, offset + cost);
-        }
-        cost += control(c, k, HS_ACK, 0, offset + cost); // also re-ACKs a duplicate SYN-ACK
-        return cost;
-      }
-      case FIN -> { // the client's FIN at the server: read() will return 0
-        if (s.hash() != HostKernel.hash(k.portHash, 0)) {
-          for (Integer seed : new java.util.TreeSet<>(k.cs.closing.keySet())) { // an older connection's FIN
-            if (HostKernel.hash(seed, 0) == s.hash() && k.cs.closing.get(seed) == S_ACCEPTED) {
-              k.cs.closing.put(seed, S_CLOSE_WAIT);
-              k.cs.closeWait.add(seed);
-              wake(c, respSender(k), offset + cost);
-              return cost;
-            }
-          }
-          return gone(s) + cost;
-        }
-        Sock resp = respSender(k); // the FIN's ACK of the response (no push: the response is whole)
-        resp.tx.onAck(c.nowNs() + offset, s.ack(), s.wnd(), -1, -1, s.sentNanos());
-        if (k.cs.state == S_SYN_RCVD) cost += established(c, k, offset + cost);
-        if (k.cs.state == S_QUEUED || k.cs.state == S_ACCEPTED) {
-          if (k.cs.state == S_QUEUED) { // closed before accept(): accept returns it, the thread reads EOF
-            k.cs.listener.queued--;
-            cost += touch(k.cs.listener, c.cpu);
-          }
-          k.cs.state = S_CLOSE_WAIT;
-          wake(c, respSender(k), offset + cost);
-        }
-        return cost;
-      }
-      case FIN_ACK -> { // the server's FIN at the client: the last ACK, TIME_WAIT
-        int seed = closingSeed(k, s);
-        Integer port = k.cs.closing.remove(seed);
-        if (port == null) return gone(s) + cost;
-        cost += p.tcpDestroy + control(c, k, LAST_ACK, 0, seed, offset + cost);
-        long now = c.nowNs() + offset + cost;
-        k.cs.ports.timeWait(port, now);
-        return cost;
-      }
-      case LAST_ACK -> {
-        if (s.hash() == HostKernel.hash(k.portHash, 0) && k.cs.state == S_LAST_ACK) {
-          k.cs.state = S_LISTEN;
-          return cost + p.tcpDestroy;
-        }
-        for (Integer seed : new java.util.TreeSet<>(k.cs.closing.keySet())) {
-          if (HostKernel.hash(seed, 0) == s.hash() && k.cs.closing.get(seed) == S_LAST_ACK) {
-            k.cs.closing.remove(seed);
-            return cost + p.tcpDestroy;
-          }
-        }
-        return gone(s) + cost;
-      }
-      default -> throw new IllegalStateException("control " + s.frag());
-    }
-  }
-
-  /** Whether packet {@code s} (data or ACK) belongs to a closing connection of socket {@code k}'s stream. */
-  private static boolean closingOwns(Sock k, Spec.FlowSpec f, Packet s) {
-    Side cs = k.cs != null ? k.cs : k.peer != null && k.peer.cs != null ? k.peer.cs : k.thread.cs;
-    if (cs == null) return false;
-    for (Integer seed : cs.closing.keySet()) {
-      int ph = f.reverse() ? Hashing.mix32(seed) : seed;
-      if (HostKernel.hash(ph, s.dir()) == s.hash()) return true;
-    }
-    return false;
-  }
-
-  /** The port hash seed of {@code k}'s closing connection that packet {@code s} (a reverse-direction FIN) is of. */
-  private static int closingSeed(Sock k, Packet s) {
-    int best = Integer.MIN_VALUE; // no closing connection has it: the lookup below finds nothing
-    for (Integer seed : new java.util.TreeSet<>(k.cs.closing.keySet())) {
-      if (HostKernel.hash(seed, 1) == s.hash()) best = seed;
-    }
-    return best;
-  }
-
-  /** The handshake completes at the server: the child socket joins the accept queue; the thread wakes. */
-  private long established(CoreEntity c, Sock r, long offset) {
-    long cost = p.tcpChildCreate + touch(r.cs.listener, c.cpu);
-    r.cs.listener.queued++;
-    r.cs.state = S_QUEUED;
-    wake(c, respSender(r), offset + cost);
-    return cost;
-  }
-
-  /** Wakes the thread of socket {@code k} (connect() returned, or accept()/read() has something). */
-  private void wake(CoreEntity c, Sock k, long offset) {
-    Sock t = k.thread;
-    if (t.sleeping && !t.wakePending) {
-      t.wakePending = true;
-      c.sendTo(h.coreRefs[t.cpu], offset + p.wakeup, new CoreEntity.Wake(t.id));
-    }
-  }
-
-  /** A packet of a connection that is gone: dropped (Linux answers it with a RST). Returns 0 (its cost is the caller's). */
-  private long gone(Packet s) {
-    if (s.frag() != 0) h.delivered -= 1; // a control packet was counted delivered on arrival
-    stale += s.segs();
-    h.drop("tcp", "no_connection", s.segs());
-    return 0;
+    return seg.rx(c, s, offset);
   }
 
   /** Counters for results (hosts[].steering): listen-socket line transfers and overflows, stale segments. */
@@ -507,7 +321,7 @@ final class Churn {
       st.count("churn.listen_transfers", transfers);
       st.count("churn.accept_queue_overflows", overflows);
     }
-    if (stale > 0) st.count("churn.no_connection_segments", stale);
+    if (seg.stale > 0) st.count("churn.no_connection_segments", seg.stale);
     for (int i = 0; i < first.length; i++) if (first[i] >= 0) st.count("churn.first_" + FIRST[i] + "_ns", first[i]);
   }
 }

@@ -367,7 +367,7 @@ final class RxPath {
     if (s.isAck()) {
       Sock k = txSockByFlow[h.slot(s.flow())];
       h.delivered += s.segs();
-      cost += p.tcpRx;
+      cost += p.tcpAckRx; // a pure ACK: tcp_ack on the fast path, nothing queued, no reader woken
       if (k.owned) { // sock_owned_by_user: sk_add_backlog; the owner's release_sock handles it
         k.ackBacklog.add(s);
         return cost;
