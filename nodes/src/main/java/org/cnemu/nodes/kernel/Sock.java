@@ -74,7 +74,8 @@ final class Sock {
    * a power-of-two capacity. Primitive so that a read touches the socket and one line of this array, not a
    * deque, its array and an object per datagram (each cold by the time the reader runs, with many hosts).
    */
-  private long[] dgramRing = new long[4 * 8];
+  private long[] dgramRing = NO_DGRAMS; // allocated at the first datagram: TCP sockets need none
+  private static final long[] NO_DGRAMS = new long[0];
   private int dgramHead;
   private int dgramCount;
   long udpQueuedBytes;
@@ -139,11 +140,11 @@ final class Sock {
   void queueDgram(long bytes, long segs, long seq) {
     int cap = dgramRing.length >> 2;
     if (dgramCount == cap) {
-      long[] n = new long[dgramRing.length * 2];
+      long[] n = new long[Math.max(4 * 8, dgramRing.length * 2)];
       for (int k = 0; k < dgramCount; k++) System.arraycopy(dgramRing, ((dgramHead + k) & (cap - 1)) << 2, n, k << 2, 4);
       dgramRing = n;
       dgramHead = 0;
-      cap *= 2;
+      cap = n.length >> 2;
     }
     int o = ((dgramHead + dgramCount) & (cap - 1)) << 2;
     dgramRing[o] = bytes;
