@@ -32,6 +32,9 @@ class BenchScaleCommandTest {
     Config e = resolved.getConfig("experiment");
     assertEquals(3, e.getInt("topology.host-count"));
     assertEquals("2000us", e.getString("duration"));
+    // journeys sample the same share of packets at every N: none of each (short) flow's first skbs
+    assertEquals(1000, e.getInt("journeys.sample-every"));
+    assertEquals(0, e.getInt("journeys.first"));
     List<? extends Config> flows = e.getConfigList("workloads");
     assertEquals(3, flows.size());
     assertEquals("h3/c1", flows.get(2).getString("src"));

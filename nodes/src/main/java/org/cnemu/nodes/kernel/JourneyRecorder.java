@@ -10,7 +10,7 @@ import org.cnemu.devices.Journey;
  * attributes a queue's hard IRQ to the sampled packets waiting in its ring, keeps a TCP segment's journey
  * while its data waits out of order, and ends each journey when the receiving application has read the
  * packet's last byte (a flow's journeys all end on its receiving host). Per flow and stage it keeps the
- * queueing and service time of each sampled packet ({@link JourneySamples}) and their exact sums.
+ * queueing and service time of each sampled packet ({@link LatencySamples}) and their exact sums.
  */
 final class JourneyRecorder {
   private final HostKernel h;
@@ -157,8 +157,8 @@ final class JourneyRecorder {
       a.waitSum[st] += waitOf[st];
       a.serviceSum[st] += serviceOf[st];
       if (a.wait[st] == null) {
-        a.wait[st] = new JourneySamples();
-        a.service[st] = new JourneySamples();
+        a.wait[st] = new LatencySamples();
+        a.service[st] = new LatencySamples();
       }
       a.wait[st].record(Math.max(0, waitOf[st]));
       a.service[st].record(Math.max(0, serviceOf[st]));
@@ -174,12 +174,12 @@ final class JourneyRecorder {
   private static final class Acc {
     long packets;
     long e2eSum;
-    final JourneySamples e2e = new JourneySamples();
+    final LatencySamples e2e = new LatencySamples();
     final long[] count = new long[Journeys.STAGES];
     final long[] waitSum = new long[Journeys.STAGES];
     final long[] serviceSum = new long[Journeys.STAGES];
-    final JourneySamples[] wait = new JourneySamples[Journeys.STAGES];
-    final JourneySamples[] service = new JourneySamples[Journeys.STAGES];
+    final LatencySamples[] wait = new LatencySamples[Journeys.STAGES];
+    final LatencySamples[] service = new LatencySamples[Journeys.STAGES];
     @SuppressWarnings("unchecked")
     final TreeSet<Integer>[] cores = new TreeSet[Journeys.STAGES];
   }

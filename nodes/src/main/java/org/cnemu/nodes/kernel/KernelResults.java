@@ -158,6 +158,10 @@ final class KernelResults implements BuiltModel {
       m.put("idle", r3(c.idle()));
       coreList.add(m);
     }
+    // Busy cores per host, in one pass (a scan of every core per host was quadratic: seconds at 10,000 hosts);
+    // each host's sum adds its cores in the same order as before, so the value is the same to the bit.
+    Map<String, double[]> busyByHost = new java.util.HashMap<>();
+    for (CoreEntity.CoreReport c : cores) busyByHost.computeIfAbsent(c.host(), k -> new double[1])[0] += 100 - c.idle();
     List<Object> hostList = new ArrayList<>();
     List<Object> drops = new ArrayList<>();
     long sent = 0, delivered = 0, dropped = 0, inQueues = 0;
@@ -183,8 +187,8 @@ final class KernelResults implements BuiltModel {
       dev.put("veth_skbs", h.vethSkbs());
       dev.put("backlog_skbs", h.backlogSkbs());
       m.put("devices", dev);
-      double cpuSum = 0;
-      for (CoreEntity.CoreReport c : cores) if (c.host().equals(h.id())) cpuSum += 100 - c.idle();
+      double[] busy = busyByHost.get(h.id());
+      double cpuSum = busy == null ? 0 : busy[0];
       m.put("cpu_busy_cores", r3(cpuSum / 100));
       if (h.steerKeys().length > 0) m.put("steering", h.steering());
       hostList.add(m);

@@ -69,7 +69,15 @@ final class Sock {
   boolean wakePending;
   // receive side
   long readable;
-  final ArrayDeque<long[]> dgrams = new ArrayDeque<>(); // {bytes, segs}
+  /**
+   * UDP datagrams queued and unread, in arrival order: {bytes, segs, seq, unused} per datagram in a ring of
+   * a power-of-two capacity. Primitive so that a read touches the socket and one line of this array, not a
+   * deque, its array and an object per datagram (each cold by the time the reader runs, with many hosts).
+   */
+  private long[] dgramRing = NO_DGRAMS; // allocated at the first datagram: TCP sockets need none
+  private static final long[] NO_DGRAMS = new long[0];
+  private int dgramHead;
+  private int dgramCount;
   long udpQueuedBytes;
   long partialSeq = -1;
   int partialFrags;
@@ -100,5 +108,48 @@ final class Sock {
     this.cpu = cpu;
     this.udp = flow.udp();
     this.portHash = flow.portHash();
+  }
+
+  /** True when a datagram is queued, unread. */
+  boolean hasDgram() {
+    return dgramCount > 0;
+  }
+
+  /** Bytes of the first unread datagram (one must be queued). */
+  long headDgramBytes() {
+    return dgramRing[dgramHead << 2];
+  }
+
+  /** Segments (skbs) of the first unread datagram. */
+  long headDgramSegs() {
+    return dgramRing[(dgramHead << 2) + 1];
+  }
+
+  /** Sequence number of the first unread datagram. */
+  long headDgramSeq() {
+    return dgramRing[(dgramHead << 2) + 2];
+  }
+
+  /** Drops the first unread datagram (read). */
+  void pollDgram() {
+    dgramHead = (dgramHead + 1) & ((dgramRing.length >> 2) - 1);
+    dgramCount--;
+  }
+
+  /** Queues a datagram of {@code bytes} in {@code segs} skbs, sequence {@code seq}. */
+  void queueDgram(long bytes, long segs, long seq) {
+    int cap = dgramRing.length >> 2;
+    if (dgramCount == cap) {
+      long[] n = new long[Math.max(4 * 8, dgramRing.length * 2)];
+      for (int k = 0; k < dgramCount; k++) System.arraycopy(dgramRing, ((dgramHead + k) & (cap - 1)) << 2, n, k << 2, 4);
+      dgramRing = n;
+      dgramHead = 0;
+      cap = n.length >> 2;
+    }
+    int o = ((dgramHead + dgramCount) & (cap - 1)) << 2;
+    dgramRing[o] = bytes;
+    dgramRing[o + 1] = segs;
+    dgramRing[o + 2] = seq;
+    dgramCount++;
   }
 }

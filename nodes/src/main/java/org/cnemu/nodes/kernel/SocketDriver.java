@@ -76,16 +76,18 @@ final class SocketDriver {
     if (k == null) return null;
     f = k.flow;
     if (k.udp) {
-      long[] d = k.dgrams.poll();
-      if (d == null) return null;
-      k.buffer.udpQueuedBytes -= d[0];
+      if (!k.hasDgram()) return null;
+      long dBytes = k.headDgramBytes();
+      long dSegs = k.headDgramSegs();
+      k.pollDgram();
+      k.buffer.udpQueuedBytes -= dBytes;
       k.dgramsDelivered++;
-      if (now >= warmup) k.goodBytes += d[0];
-      seriesAdd(k, now, d[0]);
+      if (now >= warmup) k.goodBytes += dBytes;
+      seriesAdd(k, now, dBytes);
       h.lastRecvCpu[h.slot(f.index())] = c.cpu;
       // iperf3's server reads one datagram per select() (iperf_recv: one rcv per ready stream)
-      long rsys = p.pollSyscall + p.syscall + p.copyToUser(d[0]) + p.skbFree * d[1];
-      stats.toApp(f.index(), d[0], now, now + p.appPerMessage + rsys, c.cpu);
+      long rsys = p.pollSyscall + p.syscall + p.copyToUser(dBytes) + p.skbFree * dSegs;
+      stats.toApp(f.index(), dBytes, now, now + p.appPerMessage + rsys, c.cpu);
       return new long[] {p.appPerMessage, rsys};
     }
     if (k.readable <= 0) return null;
@@ -126,7 +128,7 @@ final class SocketDriver {
     int n = t.members.length;
     for (int i = 0; i < n; i++) {
       Sock m = t.members[(t.nextMember + i) % n];
-      if (m.udp ? !m.dgrams.isEmpty() : m.readable > 0) {
+      if (m.udp ? m.hasDgram() : m.readable > 0) {
         t.nextMember = (t.nextMember + i + 1) % n;
         return m;
       }
@@ -294,10 +296,9 @@ final class SocketDriver {
     if (!k.pending.isEmpty()) {
       Long seq = null;
       if (dgram) {
-        long[] d = k.peer.dgrams.peek();
-        if (d != null) {
+        if (k.peer.hasDgram()) {
+          seq = k.peer.headDgramSeq();
           rrReadDatagram(c, k.peer, st);
-          seq = d[2];
         }
       } else if (readToward(c, k, k.pending.firstEntry().getValue()[1], st) > 0) {
         if (k.got < k.pending.firstEntry().getValue()[1]) return st; // part of the response: wait for the rest
@@ -385,14 +386,14 @@ final class SocketDriver {
       if (r != Churn.CONTINUE) return r;
     }
     if (k.udp && !shm.has(k.flow.index())) {
-      long[] d = k.peer.dgrams.peek();
-      if (d == null) return null;
+      if (!k.peer.hasDgram()) return null;
       if (udpBlocked(c, k)) return null;
+      long dSeq = k.peer.headDgramSeq();
       rrReadDatagram(c, k.peer, st);
-      long resp = drawRequest(k.flow, requestStream(k.flow, d[2]))[1];
+      long resp = drawRequest(k.flow, requestStream(k.flow, dSeq))[1];
       long from = st[0] + st[1];
       st[1] += p.syscall + p.memcpy(resp) + p.udpTx;
-      st[1] += udpSend(c, k, resp, d[2], from, st[0] + st[1]);
+      st[1] += udpSend(c, k, resp, dSeq, from, st[0] + st[1]);
       return st;
     }
     if (k.expect == 0) {
@@ -411,20 +412,22 @@ final class SocketDriver {
   /** Reads the next datagram of UDP socket {@code r} on the app core (recvmsg: sys). */
   private void rrReadDatagram(CoreEntity c, Sock r, long[] st) {
     long now = c.nowNs();
-    long[] d = r.dgrams.poll();
-    r.buffer.udpQueuedBytes -= d[0];
+    long dBytes = r.headDgramBytes();
+    long dSegs = r.headDgramSegs();
+    r.pollDgram();
+    r.buffer.udpQueuedBytes -= dBytes;
     r.dgramsDelivered++;
     long from = now + st[0] + st[1];
-    st[1] += p.syscall + p.copyToUser(d[0]) + p.skbFree * d[1];
-    stats.toApp(r.flow.index(), d[0], from, now + st[0] + st[1], c.cpu);
-    if (now >= warmup) r.goodBytes += d[0];
-    seriesAdd(r, now, d[0]);
+    st[1] += p.syscall + p.copyToUser(dBytes) + p.skbFree * dSegs;
+    stats.toApp(r.flow.index(), dBytes, from, now + st[0] + st[1], c.cpu);
+    if (now >= warmup) r.goodBytes += dBytes;
+    seriesAdd(r, now, dBytes);
     h.lastRecvCpu[h.slot(r.flow.index())] = c.cpu;
   }
 
   /** Bytes/datagrams became readable in {@code k} (SockData handled on the app core). */
   void sockData(Sock k, long bytes, int datagrams, long seq) {
-    if (k.udp) k.dgrams.add(new long[] {bytes, datagrams, seq});
+    if (k.udp) k.queueDgram(bytes, datagrams, seq);
     else k.readable += bytes;
   }
 }

@@ -2,7 +2,6 @@ package org.cnemu.nodes.kernel;
 
 import java.util.IdentityHashMap;
 import java.util.TreeMap;
-import org.HdrHistogram.Histogram;
 import org.cnemu.devices.Packet;
 
 /**
@@ -29,10 +28,9 @@ final class SteeringStats {
   long hiWaitMax;
   long hiWaitSum;
   long hiInline;
-  private final Histogram[] owd;
-  private final Histogram[] sockOwd;
-  /** Per flow: the data in the socket not yet read, in arrival order. */
-  private final Fifo[] inSocket;
+  /** Per flow slot: one-way latency samples, to the application and to the socket (null until one). */
+  private final LatencySamples[] owd;
+  private final LatencySamples[] sockOwd;
   final TreeMap<String, Long> counters = new TreeMap<>();
 
   /** @param flows how many flows the host has (state by slot, see HostKernel.slot) */
@@ -40,13 +38,9 @@ final class SteeringStats {
     this.h = h;
     rxCores = new long[flows];
     loBatches = new long[cpus];
-    owd = new Histogram[flows];
-    sockOwd = new Histogram[flows];
-    inSocket = new Fifo[flows];
-    owdRaw = new long[flows][];
-    sockOwdRaw = new long[flows][];
-    owdRawCount = new int[flows];
-    sockOwdRawCount = new int[flows];
+    owd = new LatencySamples[flows];
+    sockOwd = new LatencySamples[flows];
+    inSocket = new long[flows][];
   }
 
   void ranStage(int cpu, Packet s, long now) {
@@ -79,10 +73,21 @@ final class SteeringStats {
     int i = h.slot(flow);
     if (i < 0 || bytes <= 0) return;
     if (at >= h.warmup) record(i | SOCK, at - sentAt);
-    Fifo q = inSocket[i];
-    if (q == null) q = inSocket[i] = new Fifo();
-    q.add(bytes, sentAt);
-    if (j != null) q.journey(j);
+    long[] q = inSocket[i];
+    if (q == null) q = inSocket[i] = new long[FIFO_HEADER + 2 * 8];
+    long size = q[1];
+    if (size == (q.length - FIFO_HEADER) >> 1) q = grow(i, q);
+    int cap = (q.length - FIFO_HEADER) >> 1;
+    int tail = (int) (q[0] + size) & (cap - 1);
+    q[FIFO_HEADER + 2 * tail] = bytes;
+    q[FIFO_HEADER + 2 * tail + 1] = sentAt;
+    q[1] = size + 1;
+    if (j != null) {
+      if (inSocketJourneys == null) inSocketJourneys = new org.cnemu.devices.Journey[inSocket.length][];
+      org.cnemu.devices.Journey[] js = inSocketJourneys[i];
+      if (js == null) js = inSocketJourneys[i] = new org.cnemu.devices.Journey[cap];
+      js[tail] = j;
+    }
   }
 
   /**
@@ -92,62 +97,61 @@ final class SteeringStats {
   void toApp(int flow, long bytes, long from, long at, int cpu) {
     int i = h.slot(flow);
     if (i < 0) return;
-    Fifo q = inSocket[i];
-    while (bytes > 0 && q != null && q.size > 0) {
-      int head = q.head;
-      long n = Math.min(bytes, q.bytes[head]);
-      q.bytes[head] -= n;
+    long[] q = inSocket[i];
+    if (q == null) return;
+    int mask = ((q.length - FIFO_HEADER) >> 1) - 1;
+    int head = (int) q[0];
+    long size = q[1];
+    org.cnemu.devices.Journey[] js = inSocketJourneys == null ? null : inSocketJourneys[i];
+    while (bytes > 0 && size > 0) {
+      int o = FIFO_HEADER + 2 * head;
+      long left = q[o];
+      long n = Math.min(bytes, left);
+      q[o] = left -= n;
       bytes -= n;
-      if (q.bytes[head] > 0) break;
-      long sentAt = q.sentAt[head];
-      org.cnemu.devices.Journey j = q.journeys == null ? null : q.journeys[head];
-      q.pop();
+      if (left > 0) break;
+      long sentAt = q[o + 1];
+      org.cnemu.devices.Journey j = null;
+      if (js != null) {
+        j = js[head];
+        js[head] = null;
+      }
+      head = (head + 1) & mask;
+      size--;
       if (j != null) h.journeys.finish(i, j, h.where(cpu), from, at);
       if (at >= h.warmup) record(i, at - sentAt);
     }
+    q[0] = head;
+    q[1] = size;
   }
 
-  /** Unread kernel-path data of one socket, in arrival order: {bytes not yet read, sent at} per skb. */
-  private static final class Fifo {
-    long[] bytes = new long[8];
-    long[] sentAt = new long[8];
-    /** Journeys ending with each skb (allocated at the first sampled one). */
-    org.cnemu.devices.Journey[] journeys;
-    int head;
-    int size;
+  /**
+   * Per flow slot: the socket's unread kernel-path data in arrival order, one array per socket so that a
+   * read touches one object (with many hosts each socket is cold at every read): {head, size}, then per skb
+   * {bytes not yet read, sent at} in a ring of a power-of-two capacity. Null until the first skb.
+   */
+  private final long[][] inSocket;
+  private static final int FIFO_HEADER = 2;
+  /** Per flow slot: the journeys ending with each skb of {@link #inSocket} (null until a sampled one). */
+  private org.cnemu.devices.Journey[][] inSocketJourneys;
 
-    /** The journey {@code j} ends with the last skb added. */
-    void journey(org.cnemu.devices.Journey j) {
-      if (journeys == null) journeys = new org.cnemu.devices.Journey[bytes.length];
-      journeys[(head + size - 1) % bytes.length] = j;
+  /** Doubles slot {@code i}'s full FIFO, its entries (and journeys) moved to the front in order. */
+  private long[] grow(int i, long[] q) {
+    int cap = (q.length - FIFO_HEADER) >> 1;
+    int head = (int) q[0];
+    long[] nq = new long[FIFO_HEADER + 4 * cap];
+    org.cnemu.devices.Journey[] js = inSocketJourneys == null ? null : inSocketJourneys[i];
+    org.cnemu.devices.Journey[] nj = js == null ? null : new org.cnemu.devices.Journey[2 * cap];
+    for (int k = 0; k < cap; k++) {
+      int from = (head + k) & (cap - 1);
+      nq[FIFO_HEADER + 2 * k] = q[FIFO_HEADER + 2 * from];
+      nq[FIFO_HEADER + 2 * k + 1] = q[FIFO_HEADER + 2 * from + 1];
+      if (nj != null) nj[k] = js[from];
     }
-
-    void add(long b, long at) {
-      if (size == bytes.length) {
-        long[] nb = new long[size * 2];
-        long[] na = new long[size * 2];
-        org.cnemu.devices.Journey[] nj = journeys == null ? null : new org.cnemu.devices.Journey[size * 2];
-        for (int k = 0; k < size; k++) {
-          nb[k] = bytes[(head + k) % size];
-          na[k] = sentAt[(head + k) % size];
-          if (nj != null) nj[k] = journeys[(head + k) % size];
-        }
-        bytes = nb;
-        sentAt = na;
-        journeys = nj;
-        head = 0;
-      }
-      int tail = (head + size) % bytes.length;
-      bytes[tail] = b;
-      sentAt[tail] = at;
-      size++;
-    }
-
-    void pop() {
-      if (journeys != null) journeys[head] = null;
-      head = (head + 1) % bytes.length;
-      size--;
-    }
+    nq[1] = cap;
+    inSocket[i] = nq;
+    if (nj != null) inSocketJourneys[i] = nj;
+    return nq;
   }
 
   /** A one-way latency sample (send to application) of flow {@code flow}. */
@@ -159,69 +163,13 @@ final class SteeringStats {
 
   /** Marks a sample as one of {@link #sockOwd} (else {@link #owd}); slots are below 2^30. */
   private static final int SOCK = 1 << 30;
-  /**
-   * Raw samples a flow keeps before it needs a histogram (8 KiB): a short flow never allocates one.
-   * Not final only so that a test can force the spill into histograms; results do not depend on it.
-   */
-  static int rawMax = 1024;
-  /**
-   * Latency samples not yet in a histogram, per flow slot (owd, sockOwd): recorded in bulk when
-   * {@link #rawMax} have gathered, or read at the end through a shared scratch histogram. A record
-   * per delivered packet into a per-flow HdrHistogram touches its object and counts, which with many
-   * hosts are cold each time, and a histogram of 3 digits over microseconds is ~70 KB of counts per
-   * flow (over 1 GB for 10,000 short flows). Histograms count, so neither the order nor the grouping
-   * of records changes a percentile.
-   */
-  private final long[][] owdRaw;
-  private final long[][] sockOwdRaw;
-  private final int[] owdRawCount;
-  private final int[] sockOwdRawCount;
-  /** One histogram shared by the flows that never needed their own (reset per use; results only). */
-  private static final ThreadLocal<Histogram> SCRATCH = ThreadLocal.withInitial(() -> new Histogram(3));
 
   private void record(int where, long nanos) {
-    boolean sock = (where & SOCK) != 0;
+    LatencySamples[] all = (where & SOCK) != 0 ? sockOwd : owd;
     int i = where & ~SOCK;
-    long[][] raws = sock ? sockOwdRaw : owdRaw;
-    int[] counts = sock ? sockOwdRawCount : owdRawCount;
-    long[] raw = raws[i];
-    int n = counts[i];
-    if (raw == null) {
-      raw = raws[i] = new long[16];
-    } else if (n == raw.length) {
-      if (n < rawMax) {
-        raw = raws[i] = java.util.Arrays.copyOf(raw, n * 2);
-      } else {
-        Histogram[] hs = sock ? sockOwd : owd;
-        Histogram x = hs[i];
-        if (x == null) x = hs[i] = new Histogram(3);
-        for (int j = 0; j < n; j++) x.recordValue(raw[j]);
-        n = 0;
-      }
-    }
-    raw[n] = Math.max(0, nanos);
-    counts[i] = n + 1;
-  }
-
-  /**
-   * Flow slot {@code i}'s histogram of one kind with every sample in it, or null if it has none: its
-   * own (raw samples flushed in), or the scratch histogram holding its raw samples.
-   */
-  private Histogram histogram(int i, boolean sock) {
-    Histogram x = (sock ? sockOwd : owd)[i];
-    long[] raw = (sock ? sockOwdRaw : owdRaw)[i];
-    int[] counts = sock ? sockOwdRawCount : owdRawCount;
-    int n = counts[i];
-    if (x == null) {
-      if (n == 0) return null;
-      x = SCRATCH.get();
-      x.reset();
-      for (int j = 0; j < n; j++) x.recordValue(raw[j]);
-      return x;
-    }
-    for (int j = 0; j < n; j++) x.recordValue(raw[j]);
-    counts[i] = 0;
-    return x;
+    LatencySamples x = all[i];
+    if (x == null) x = all[i] = new LatencySamples();
+    x.record(Math.max(0, nanos));
   }
 
   void count(String key, long n) {
@@ -235,17 +183,17 @@ final class SteeringStats {
     for (int i = 0; i < mine.length; i++) {
       Spec.FlowSpec f = h.spec.flows.get(mine[i]);
       if (rxCores[i] != 0) m.put("rx_cores." + f.id(), (long) Long.bitCount(rxCores[i]));
-      Histogram x = histogram(i, false);
-      if (x != null && x.getTotalCount() > 0) {
-        m.put("owd_p50_ns." + f.id(), x.getValueAtPercentile(50));
-        m.put("owd_p99_ns." + f.id(), x.getValueAtPercentile(99));
-        m.put("owd_p999_ns." + f.id(), x.getValueAtPercentile(99.9));
-        m.put("owd_count." + f.id(), x.getTotalCount());
+      LatencySamples x = owd[i];
+      if (x != null && x.count() > 0) {
+        m.put("owd_p50_ns." + f.id(), x.percentile(50));
+        m.put("owd_p99_ns." + f.id(), x.percentile(99));
+        m.put("owd_p999_ns." + f.id(), x.percentile(99.9));
+        m.put("owd_count." + f.id(), x.count());
       }
-      Histogram y = histogram(i, true);
-      if (y != null && y.getTotalCount() > 0) {
-        m.put("owd_sock_p50_ns." + f.id(), y.getValueAtPercentile(50));
-        m.put("owd_sock_p99_ns." + f.id(), y.getValueAtPercentile(99));
+      LatencySamples y = sockOwd[i];
+      if (y != null && y.count() > 0) {
+        m.put("owd_sock_p50_ns." + f.id(), y.percentile(50));
+        m.put("owd_sock_p99_ns." + f.id(), y.percentile(99));
       }
     }
     if (hiQueued > 0 || hiInline > 0) {

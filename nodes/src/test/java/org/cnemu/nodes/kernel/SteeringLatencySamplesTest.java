@@ -8,18 +8,18 @@ import com.typesafe.config.ConfigValueFactory;
 import org.junit.jupiter.api.Test;
 
 /**
- * One-way latency samples stay raw per flow until {@link SteeringStats#rawMax} have gathered, then go
- * into the flow's histogram in bulk; short flows are read through a shared scratch histogram. Where
- * the samples wait must not change a percentile or a count.
+ * One-way latency samples ({@link LatencySamples}) stay raw per flow until {@link LatencySamples#keep} have
+ * gathered, then go into the flow's histogram in bulk. Where the samples wait must not change a percentile
+ * or a count of a whole run.
  */
 class SteeringLatencySamplesTest {
-  private static String results(Config e, int rawMax) {
-    int before = SteeringStats.rawMax;
-    SteeringStats.rawMax = rawMax;
+  private static String results(Config e, int keep) {
+    int before = LatencySamples.keep;
+    LatencySamples.keep = keep;
     try {
       return Calib.run(e, 1, 1).results().toString();
     } finally {
-      SteeringStats.rawMax = before;
+      LatencySamples.keep = before;
     }
   }
 
@@ -28,7 +28,7 @@ class SteeringLatencySamplesTest {
     Config e = Calib.load("udp-1flow-native").getConfig("experiment")
         .withValue("duration", ConfigValueFactory.fromAnyRef("6ms"))
         .withValue("warmup", ConfigValueFactory.fromAnyRef("1ms"));
-    String raw = results(e, 1 << 20); // every sample raw until the end: the scratch histogram
+    String raw = results(e, 1 << 20); // every sample raw until the end
     assertTrue(raw.contains("owd_p999_ns.") && raw.contains("owd_sock_p99_ns."), raw);
     long count = Long.parseLong(raw.replaceAll("(?s).*owd_count\\.[^=]*=(\\d+).*", "$1"));
     assertTrue(count > 16 * 20, "samples: " + count); // many spills at 16
