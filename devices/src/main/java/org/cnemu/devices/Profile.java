@@ -50,11 +50,11 @@ public final class Profile {
   public final long delayedAckNanos;
   /** TCP sysctls and kernel constants (kernel.tcp): see the keys' comments in reference.conf. */
   public final long jiffyNanos, tcpLimitOutputBytes;
-  public final boolean tcpAutocorking, tcpNodelay, tcpRackTlp;
+  public final boolean tcpAutocorking, tcpPrequeue, tcpRackTlp;
   public final int tcpReordering, tcpMaxReordering;
   // costs (ns)
   public final long irq, irqLatency, ipiSend, ipiLatency, ipiRx, netRxAction, napiPoll;
-  public final long driverRx, groPerPkt, groTunnel, ipRx, tcpRx, tcpAckRx, tcpRxPerSeg, udpRx, ipDefrag, csumPerKib;
+  public final long driverRx, groPerPkt, groTunnel, ipRx, tcpRx, tcpAckRx, tcpPrequeueCost, tcpRxPerSeg, udpRx, ipDefrag, csumPerKib;
   public final long vxlanDecap, groCellEnqueue, bridge, veth, netfilter, backlogEnqueue, backlogPoll;
   public final long tcpTx, tcpAckTx, ipTx, udpTx, ipFrag, driverTx, driverTxPerPkt, gsoSeg, vxlanEncap;
   public final long syscall, pollSyscall, memcpyPerKib, copyToUserPerKib, wakeup, skbFree, crossCore, appPerMessage, timer;
@@ -111,7 +111,7 @@ public final class Profile {
     Config t = k.getConfig("tcp");
     tcpLimitOutputBytes = Units.bytes(t, "limit-output-bytes");
     tcpAutocorking = t.getBoolean("autocorking");
-    tcpNodelay = t.getBoolean("nodelay");
+    tcpPrequeue = t.getBoolean("prequeue");
     tcpRackTlp = t.getString("recovery").equals("rack-tlp");
     tcpReordering = t.getInt("reordering");
     tcpMaxReordering = t.getInt("max-reordering");
@@ -129,6 +129,7 @@ public final class Profile {
     ipRx = Units.nanos(c, "ip-rx");
     tcpRx = Units.nanos(c, "tcp-rx");
     tcpAckRx = Units.nanos(c, "tcp-ack-rx");
+    tcpPrequeueCost = Units.nanos(c, "tcp-prequeue");
     tcpRxPerSeg = Units.nanos(c, "tcp-rx-per-seg");
     udpRx = Units.nanos(c, "udp-rx");
     ipDefrag = Units.nanos(c, "ip-defrag");

@@ -264,7 +264,7 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
           k.thinks = spec.streams.stream("flow/" + f.id(), "think");
         }
         if (!f.udp()) {
-          org.cnemu.nodes.tcp.TcpConfig tc = TcpSetup.config(hk.p, f.congestionControl());
+          org.cnemu.nodes.tcp.TcpConfig tc = TcpSetup.config(hk.p, f.congestionControl(), f.load().nodelay());
           if (sender) k.tx = new org.cnemu.nodes.tcp.TcpSender(tc);
           else k.rx = new org.cnemu.nodes.tcp.TcpReceiver(tc);
         }

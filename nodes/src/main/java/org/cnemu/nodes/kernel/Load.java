@@ -22,15 +22,18 @@ import org.cnemu.emulator.config.Units;
  * @param perRequest TCP request-response / ping-pong: a new connection per request (connect, handshake,
  *     one request and response, close; {@link Churn}) instead of one for the whole run
  * @param listenBacklog the server's listen() backlog (the accept queue holds at most this and somaxconn)
+ * @param nodelay TCP_NODELAY on the workload's sockets (Nagle off)
+ * @param pacingTimerNanos paced iperf (a rate, constant arrival): iperf3's throttle timer ({@link Pacing}); 0:
+ *     writes evenly spaced at size / rate
  */
 record Load(boolean poisson, double requestsPerSec, Dist size, Dist think, boolean fanIn, long replyTimeoutNanos,
-    boolean perRequest, int listenBacklog) {
+    boolean perRequest, int listenBacklog, boolean nodelay, long pacingTimerNanos) {
   /** Constant everything, closed loop, one socket per flow: the workload as it was before distributions. */
-  static final Load PLAIN = new Load(false, 0, null, null, false, 10_000_000, false, 511);
+  static final Load PLAIN = new Load(false, 0, null, null, false, 10_000_000, false, 511, true, 0);
 
   /** The same load with connections for the whole run (the pre-churn tests' shorthand). */
   Load(boolean poisson, double requestsPerSec, Dist size, Dist think, boolean fanIn, long replyTimeoutNanos) {
-    this(poisson, requestsPerSec, size, think, fanIn, replyTimeoutNanos, false, 511);
+    this(poisson, requestsPerSec, size, think, fanIn, replyTimeoutNanos, false, 511, true, 0);
   }
 
   /** A constant | exponential | empirical distribution of a non-negative integer quantity (bytes or ns). */
@@ -77,7 +80,8 @@ record Load(boolean poisson, double requestsPerSec, Dist size, Dist think, boole
     Dist think = new Dist(c.getString("think-distribution"), Units.nanos(c, "think-time"), list(c, "think-values", Units::nanos),
         0, MAX_THINK_NANOS);
     return new Load(poisson, c.getDouble("request-rate"), size, think, c.getBoolean("fan-in"),
-        Units.nanos(c, "reply-timeout"), c.getString("connection").equals("per-request"), c.getInt("listen-backlog"));
+        Units.nanos(c, "reply-timeout"), c.getString("connection").equals("per-request"), c.getInt("listen-backlog"),
+        c.getBoolean("nodelay"), Units.nanos(c, "pacing-timer"));
   }
 
   /** The list at {@code key}, each value read by {@code unit} (Units::bytes, Units::nanos). */

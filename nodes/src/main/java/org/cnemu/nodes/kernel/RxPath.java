@@ -377,7 +377,63 @@ final class RxPath {
     Sock k = rxSockByFlow[h.slot(s.flow())];
     h.delivered += s.segs();
     k.deliveredSegs += s.segs();
-    cost += p.tcpRx + (long) s.segs() * p.tcpRxPerSeg;
+    if (prequeues(k)) return cost + prequeue(c, k, s, offset + cost);
+    return cost + tcpData(c, k, s, offset, p.tcpRx, true);
+  }
+
+  /** tcp_prequeue's ucopy.prequeue holds at most this many skbs before the softirq processes them itself. */
+  static final int PREQUEUE_MAX_SKBS = 32;
+
+  /**
+   * Whether tcp_v4_rcv hands a data segment of receiver {@code k} to its reader (Linux 4.4 tcp_prequeue,
+   * kernel.tcp.prequeue): the reader waits inside tcp_recvmsg (ucopy.task set). iperf3's reader does so
+   * in the middle of a block (Nread loops read() until it has message-size bytes); at a block's start it
+   * waits in select(), where ucopy.task is not set, and a request-response thread waits in its poll.
+   */
+  private boolean prequeues(Sock k) {
+    return p.tcpPrequeue && k.thread == k && k.members == null && k.flow.rr() == null && k.sleeping
+        && k.blockRead > 0;
+  }
+
+  /**
+   * tcp_prequeue: queues data segment {@code s} to reader {@code k}'s ucopy.prequeue (the softirq pays
+   * tcp-prequeue) and wakes the reader on the first; at 32 skbs or past the receive buffer the softirq runs
+   * them itself (sk_backlog_rcv for each). Returns the softirq's cost.
+   */
+  private long prequeue(CoreEntity c, Sock k, Packet s, long offset) {
+    long cost = p.tcpPrequeueCost;
+    k.prequeue.add(s);
+    k.prequeueBytes += s.len();
+    if (k.prequeue.size() >= PREQUEUE_MAX_SKBS || k.prequeueBytes + k.readable > k.rx.rcvbuf) {
+      k.prequeueBytes = 0;
+      for (Packet q; (q = k.prequeue.poll()) != null; ) {
+        cost += tcpData(c, k, q, offset + cost, p.tcpRx - p.tcpPrequeueCost, true);
+      }
+    } else if (k.prequeue.size() == 1) { // wake_up_interruptible_sync_poll on the first
+      c.sendTo(h.coreRefs[k.cpu], offset + cost, new CoreEntity.SockData(k.id, 0, 0, -1));
+    }
+    return cost;
+  }
+
+  /**
+   * tcp_prequeue_process, run by reader {@code k}'s thread on its own core ({@code c}) under
+   * local_bh_disable: tcp_rcv_established for each prequeued segment, with the ACKs it sends; the NET_RX
+   * those raise on this core runs at the step's end (local_bh_enable). Returns the reader's sys time.
+   */
+  long prequeueProcess(CoreEntity c, Sock k) {
+    long cost = 0;
+    k.prequeueBytes = 0;
+    for (Packet q; (q = k.prequeue.poll()) != null; ) cost += tcpData(c, k, q, cost, p.tcpRx - p.tcpPrequeueCost, false);
+    return cost;
+  }
+
+  /**
+   * tcp_rcv_established for data segment {@code s} of receiver {@code k}, costing {@code rxCost} + the
+   * per-segment part: in softirq ({@code softirq}: the data becomes readable through a SockData to the
+   * reader's core) or in the reader's process context (readable at once). Returns the cost, ACK included.
+   */
+  private long tcpData(CoreEntity c, Sock k, Packet s, long offset, long rxCost, boolean softirq) {
+    long cost = rxCost + (long) s.segs() * p.tcpRxPerSeg;
     boolean dup = s.journey() != null && s.endSeq() <= k.rx.ackSeq();
     long n = k.rx.onData(c.nowNs() + offset, s.seq(), s.len(), s.segs(), s.sentNanos());
     org.cnemu.devices.Journey j = s.journey();
@@ -391,7 +447,8 @@ final class RxPath {
       j = null; // a duplicate's data was read before: its journey ends here, unrecorded
     }
     stats.toSocket(s.flow(), n, s.sentNanos(), c.nowNs() + offset + cost, j);
-    if (n > 0) c.sendTo(h.coreRefs[k.cpu], offset + cost, new CoreEntity.SockData(k.id, n, 0, -1));
+    if (n > 0 && softirq) c.sendTo(h.coreRefs[k.cpu], offset + cost, new CoreEntity.SockData(k.id, n, 0, -1));
+    else if (n > 0) k.readable += n;
     // request-response: the model has no piggy-backed ACK on the response, so every request is ACKed at once
     if (k.rx.ackDue() || (k.flow.rr() != null && k.rx.ackPending())) cost += h.tx.sendAck(c, k, offset + cost);
     return cost;

@@ -70,6 +70,16 @@ final class Sock {
   // receive side
   long readable;
   /**
+   * TCP receiver (Linux 4.4, kernel.tcp.prequeue): data segments the softirq queued to ucopy.prequeue for the
+   * reader waiting in tcp_recvmsg, and their bytes; the reader processes them (tcp_prequeue_process).
+   */
+  final ArrayDeque<org.cnemu.devices.Packet> prequeue = new ArrayDeque<>(2);
+  long prequeueBytes;
+  /** iperf TCP receiver: bytes of the current block (message-size) already read: Nread loops read() until it has all. */
+  long blockRead;
+  /** Paced iperf sender: bytes written since the stream's start (iperf3's bytes_sent, for its throttle). */
+  long pacedBytes;
+  /**
    * UDP datagrams queued and unread, in arrival order: {bytes, segs, seq, unused} per datagram in a ring of
    * a power-of-two capacity. Primitive so that a read touches the socket and one line of this array, not a
    * deque, its array and an object per datagram (each cold by the time the reader runs, with many hosts).

@@ -38,6 +38,7 @@ final class SocketDriver {
     if (f.rr() != null) return rrStep(c, k);
     if (shm.has(f.index())) return shm.appStep(c, k); // FreeFlow: shared-memory ring, no kernel
     if (k.sender && !k.udp) {
+      if (throttleWait(c, k, now)) return null;
       if (f.rateBps() > 0 && now < k.nextSendAt) { // iperf3 -b: paced writes
         c.sendTo(h.coreRefs[k.cpu], k.nextSendAt - now, new CoreEntity.AppTimer(k.id));
         return null;
@@ -45,7 +46,10 @@ final class SocketDriver {
       long space = k.tx.space();
       if (space <= 0) return null;
       long bytes = Math.min(f.messageBytes(), space);
-      if (f.rateBps() > 0) {
+      k.pacedBytes += bytes;
+      if (Pacing.throttled(f)) {
+        k.nextSendAt = Pacing.nextWrite(k, now); // iperf_check_throttle after the write
+      } else if (f.rateBps() > 0) {
         k.nextSendAt = Math.max(k.nextSendAt, f.startNanos())
             + f.load().gapNanos(k.arrivals, bytes * 8 * 1_000_000_000L / f.rateBps());
       }
@@ -57,6 +61,7 @@ final class SocketDriver {
       return new long[] {p.appPerMessage, sys};
     }
     if (k.sender) {
+      if (throttleWait(c, k, now)) return null;
       if (f.rateBps() > 0 && now < k.nextSendAt) {
         c.sendTo(h.coreRefs[k.cpu], k.nextSendAt - now, new CoreEntity.AppTimer(k.id));
         return null;
@@ -65,7 +70,10 @@ final class SocketDriver {
       long bytes = f.messageBytes();
       long sys = selectShare(f) + p.syscall + p.memcpy(bytes) + p.udpTx;
       sys += udpSend(c, k, bytes, k.dgramSeq++, 0, sys + p.appPerMessage);
-      if (f.rateBps() > 0) {
+      k.pacedBytes += bytes;
+      if (Pacing.throttled(f)) {
+        k.nextSendAt = Pacing.nextWrite(k, now); // iperf_check_throttle after the write
+      } else if (f.rateBps() > 0) {
         long interval = f.load().gapNanos(k.arrivals, bytes * 8 * 1_000_000_000L / f.rateBps());
         k.nextSendAt = Math.max(k.nextSendAt, f.startNanos()) + interval;
       }
@@ -90,15 +98,18 @@ final class SocketDriver {
       stats.toApp(f.index(), dBytes, now, now + p.appPerMessage + rsys, c.cpu);
       return new long[] {p.appPerMessage, rsys};
     }
-    if (k.readable <= 0) return null;
+    // Linux 4.4: segments the softirq prequeued for this reader (it waited inside read()): tcp_prequeue_process
+    long pre = k.prequeue.isEmpty() ? 0 : h.rx.prequeueProcess(c, k);
+    if (k.readable <= 0) return pre > 0 ? new long[] {0, pre} : null;
     long bytes = Math.min(k.readable, f.messageBytes());
     k.readable -= bytes;
+    k.blockRead = (k.blockRead + bytes) % f.messageBytes(); // iperf3's Nread: inside a block, the next wait is in read()
     int before = k.rx.window();
     k.rx.onRead(now, bytes);
     if (now >= warmup) k.goodBytes += bytes;
     seriesAdd(k, now, bytes);
     h.lastRecvCpu[h.slot(f.index())] = c.cpu;
-    long sys = p.pollSyscall + p.syscall + p.copyToUser(bytes) + p.skbFree * Math.max(1, bytes / (p.mss() * 20L));
+    long sys = pre + p.pollSyscall + p.syscall + p.copyToUser(bytes) + p.skbFree * Math.max(1, bytes / (p.mss() * 20L));
     stats.toApp(f.index(), bytes, now, now + p.appPerMessage + sys, c.cpu);
     // tcp_cleanup_rbuf: the delayed ACK the read made due (TcpReceiver.onRead), or a window update when the
     // advertised window was at most half the clamp and the
@@ -108,6 +119,19 @@ final class SocketDriver {
       sys += h.tx.sendAck(c, k, sys);
     }
     return new long[] {p.appPerMessage, sys};
+  }
+
+  /**
+   * iperf3's throttle ({@link Pacing}): a stream whose light is off waits for its send timer's next tick, at
+   * {@code k.nextSendAt}; one app timer per tick however often the thread is woken meanwhile. True: it waits.
+   */
+  private boolean throttleWait(CoreEntity c, Sock k, long now) {
+    if (!Pacing.throttled(k.flow) || now >= k.nextSendAt) return false;
+    if (k.timerAt != k.nextSendAt) {
+      k.timerAt = k.nextSendAt;
+      c.sendTo(h.coreRefs[k.cpu], k.nextSendAt - now, new CoreEntity.AppTimer(k.id));
+    }
+    return true;
   }
 
   /**

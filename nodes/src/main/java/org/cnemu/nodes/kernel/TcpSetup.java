@@ -14,9 +14,10 @@ final class TcpSetup {
 
   private TcpSetup() {}
 
-  static TcpConfig config(Profile p, String congestionControl) {
+  /** @param nodelay the workload's TCP_NODELAY ({@link Load#nodelay}: a socket option, not a sysctl) */
+  static TcpConfig config(Profile p, String congestionControl, boolean nodelay) {
     return new TcpConfig(p.mss(), p.groMaxSegs, p.tcpWmem, p.tcpRmem, p.tcpRmemDefault, congestionControl,
         p.jiffyNanos, p.minRtoNanos, INIT_RTO_NANOS, MAX_RTO_NANOS, p.delayedAckNanos, QUICK_ACKS, p.tcpRackTlp,
-        p.tcpReordering, p.tcpMaxReordering, p.tcpNodelay, p.tcpAutocorking, p.tcpLimitOutputBytes);
+        p.tcpReordering, p.tcpMaxReordering, nodelay, p.tcpAutocorking, p.tcpLimitOutputBytes);
   }
 }

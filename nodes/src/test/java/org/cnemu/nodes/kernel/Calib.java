@@ -80,6 +80,15 @@ final class Calib {
         .withFallback(ConfigFactory.defaultReference()).resolve();
   }
 
+  /** Experiment {@code e} with {@code key} = {@code value} set on every workload. */
+  static Config withWorkloads(Config e, String key, Object value) {
+    List<Object> wl = new java.util.ArrayList<>();
+    for (Config w : e.getConfigList("workloads")) {
+      wl.add(w.withValue(key, com.typesafe.config.ConfigValueFactory.fromAnyRef(value)).root().unwrapped());
+    }
+    return e.withValue("workloads", com.typesafe.config.ConfigValueFactory.fromIterable(wl));
+  }
+
   static Run run(String name) {
     return run(load(name).getConfig("experiment"), 2, 2);
   }

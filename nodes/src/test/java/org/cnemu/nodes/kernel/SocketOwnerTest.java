@@ -18,8 +18,10 @@ import org.junit.jupiter.api.Test;
 class SocketOwnerTest {
   @Test
   void acksDuringSendmsgWaitForReleaseSockSoNagleTailsLeaveInOrder() {
-    Config e = Calib.load("tcp-5gbps-docker-overlay").getConfig("experiment")
-        .withValue("overrides.kernel.tcp.nodelay", ConfigValueFactory.fromAnyRef(false));
+    // Nagle on (iperf3's default) and writes evenly spaced (pacing-timer 0): one Nagle-held tail per write
+    Config e = Calib.withWorkloads(Calib.withWorkloads(Calib.load("tcp-5gbps-docker-overlay").getConfig("experiment"),
+        "nodelay", false), "pacing-timer", "0ns").withValue("duration", ConfigValueFactory.fromAnyRef("40ms"))
+        .withValue("warmup", ConfigValueFactory.fromAnyRef("10ms"));
     Calib.Run r = Calib.run(e, 2, 2);
     Map<String, Object> f = r.list("flows").get(0);
     assertTrue(r.gbps() > 4.8, "the paced flow keeps its rate: " + r.gbps());
