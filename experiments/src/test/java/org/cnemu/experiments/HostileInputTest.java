@@ -138,6 +138,8 @@ class HostileInputTest {
         k("steering = \"rfs\", steering-settings.rfs.flow-entries = 0", "experiment.steering-settings.rfs.flow-entries"),
         k("steering = \"falcon\", steering-settings.falcon.cpus = [40]", "experiment.steering-settings.falcon.cpus"),
         k("steering = \"falcon\", steering-settings.falcon.tick = 0ms", "experiment.steering-settings.falcon.tick"),
+        k("steering = \"falcon\", steering-settings.falcon.tick = 10", "experiment.steering-settings.falcon.tick"),
+        k("steering-settings.freeflow.slot-size = 2MiB", "experiment.steering-settings.freeflow.slot-size"),
         k("steering = \"mflow-nomerge\", steering-settings.mflow-nomerge.cpus = [20, 30]",
             "experiment.steering-settings.mflow-nomerge.cpus"),
         k("steering = \"prism-batch\", steering-settings.prism-batch.split-cpus = [64]",

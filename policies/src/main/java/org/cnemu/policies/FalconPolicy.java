@@ -1,9 +1,8 @@
 package org.cnemu.policies;
 
-import com.typesafe.config.Config;
-import java.util.Set;
+import org.cnemu.emulator.model.Parsed;
 import org.cnemu.kernel.api.Boundary;
-import org.cnemu.kernel.api.ParsedSettings;
+import org.cnemu.kernel.api.Cores;
 import org.cnemu.kernel.api.SettingsReader;
 import org.cnemu.kernel.api.StageContext;
 import org.cnemu.kernel.api.SteeringPolicy;
@@ -26,21 +25,11 @@ public final class FalconPolicy implements SteeringPolicy {
    * The settings block {@code experiment.steering-settings.falcon}; {@code cpus} as written ([] = every core
    * of the host).
    */
-  public record Settings(int[] cpus, boolean pipelining, boolean splitting, long tickNanos, int ewmaWeight,
+  public record Settings(Cores cpus, boolean pipelining, boolean splitting, long tickNanos, int ewmaWeight,
       double thresholdPercent, boolean balancing) {
-    public Settings {
-      cpus = cpus.clone();
-    }
-
-    @Override
-    public int[] cpus() {
-      return cpus.clone();
-    }
-
-    static ParsedSettings<Settings> parse(Config c, Set<Integer> hostCpus) {
-      SettingsReader r = new SettingsReader(c, hostCpus);
+    static Parsed<Settings> parse(SettingsReader r) {
       Settings s = new Settings(r.cores("cpus"), r.flag("pipelining"), r.flag("splitting"),
-          r.nanos("tick", 1_000, 1_000_000_000), r.wholeNumber("ewma-weight", 0, 1000), r.number("load-threshold", 1, 100),
+          r.nanos("tick"), r.wholeNumber("ewma-weight"), r.number("load-threshold"),
           r.flag("balancing"));
       return r.result(() -> s);
     }
@@ -56,7 +45,7 @@ public final class FalconPolicy implements SteeringPolicy {
 
   public FalconPolicy(Settings s, int hostCpus) {
     this.s = s;
-    this.cpus = SettingsReader.onHost(s.cpus(), hostCpus);
+    this.cpus = s.cpus().onHost(hostCpus);
     this.load = new double[hostCpus];
     this.lastBusy = new long[hostCpus];
   }
@@ -124,8 +113,8 @@ public final class FalconPolicy implements SteeringPolicy {
     }
 
     @Override
-    public ParsedSettings<Settings> parse(Config settings, Set<Integer> hostCpus) {
-      return Settings.parse(settings, hostCpus);
+    public Parsed<Settings> parse(SettingsReader settings) {
+      return Settings.parse(settings);
     }
 
     @Override

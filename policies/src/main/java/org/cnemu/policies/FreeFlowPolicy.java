@@ -1,9 +1,7 @@
 package org.cnemu.policies;
 
-import com.typesafe.config.Config;
-import java.util.Set;
+import org.cnemu.emulator.model.Parsed;
 import org.cnemu.kernel.api.Boundary;
-import org.cnemu.kernel.api.ParsedSettings;
 import org.cnemu.kernel.api.SettingsReader;
 import org.cnemu.kernel.api.SharedMemorySpec;
 import org.cnemu.kernel.api.StageContext;
@@ -23,19 +21,17 @@ public final class FreeFlowPolicy implements SteeringPolicy {
 
   /** The settings block {@code experiment.steering-settings.freeflow}. */
   public record Settings(SharedMemorySpec channel) {
-    static ParsedSettings<Settings> parse(Config c) {
-      SettingsReader r = new SettingsReader(c, Set.of());
-      long ms = 1_000_000;
-      int slots = r.wholeNumber("ring-slots", 1, 1 << 20);
-      int slotBytes = (int) r.bytes("slot-size", 64, 1 << 20);
-      int push = r.wholeNumber("push-line-transfers", 0, 64);
-      int pop = r.wholeNumber("pop-line-transfers", 0, 64);
-      boolean nic = r.oneOf("monitor", "core", "nic").equals("nic");
-      long monitorRequest = r.nanos("monitor-request", 1, ms);
-      long doorbell = r.nanos("doorbell-cost", 1, ms);
-      int batch = r.wholeNumber("doorbell-batch", 1, 1024);
-      long nicRequest = r.nanos("nic-request", 1, ms);
-      long pcie = r.nanos("pcie-latency", 1, ms);
+    static Parsed<Settings> parse(SettingsReader r) {
+      int slots = r.wholeNumber("ring-slots");
+      int slotBytes = (int) r.bytes("slot-size");
+      int push = r.wholeNumber("push-line-transfers");
+      int pop = r.wholeNumber("pop-line-transfers");
+      boolean nic = r.oneOf("monitor").equals("nic");
+      long monitorRequest = r.nanos("monitor-request");
+      long doorbell = r.nanos("doorbell-cost");
+      int batch = r.wholeNumber("doorbell-batch");
+      long nicRequest = r.nanos("nic-request");
+      long pcie = r.nanos("pcie-latency");
       return r.result(() -> new Settings(new SharedMemorySpec(slots, slotBytes, push, pop, nic, monitorRequest, doorbell,
           batch, nicRequest, pcie)));
     }
@@ -74,7 +70,7 @@ public final class FreeFlowPolicy implements SteeringPolicy {
     }
 
     @Override
-    public ParsedSettings<Settings> parse(Config settings, Set<Integer> hostCpus) {
+    public Parsed<Settings> parse(SettingsReader settings) {
       return Settings.parse(settings);
     }
 

@@ -1,9 +1,8 @@
 package org.cnemu.policies;
 
-import com.typesafe.config.Config;
-import java.util.Set;
+import org.cnemu.emulator.model.Parsed;
 import org.cnemu.kernel.api.Boundary;
-import org.cnemu.kernel.api.ParsedSettings;
+import org.cnemu.kernel.api.Cores;
 import org.cnemu.kernel.api.SettingsReader;
 import org.cnemu.kernel.api.StageContext;
 import org.cnemu.kernel.api.SteeringPolicy;
@@ -26,22 +25,12 @@ public final class MflowPolicy implements SteeringPolicy {
    * The settings block {@code experiment.steering-settings.mflow} (or {@code mflow-nomerge}); {@code cpus}
    * as written ([] = every core of the host).
    */
-  public record Settings(int[] cpus, int batch, Boundary splitAt, boolean merge, long mergeTimeoutNanos) {
-    public Settings {
-      cpus = cpus.clone();
-    }
-
-    @Override
-    public int[] cpus() {
-      return cpus.clone();
-    }
-
-    static ParsedSettings<Settings> parse(Config c, Set<Integer> hostCpus) {
-      SettingsReader r = new SettingsReader(c, hostCpus);
-      Boundary at = r.oneOf("split-point", "after-gro", "before-gro").equals("before-gro")
+  public record Settings(Cores cpus, int batch, Boundary splitAt, boolean merge, long mergeTimeoutNanos) {
+    static Parsed<Settings> parse(SettingsReader r) {
+      Boundary at = r.oneOf("split-point").equals("before-gro")
           ? Boundary.AFTER_DRIVER : Boundary.AFTER_GRO;
-      Settings s = new Settings(r.cores("cpus"), r.wholeNumber("batch", 1, 1_000_000), at, r.flag("merge"),
-          r.nanos("merge-timeout", 1_000, 1_000_000_000));
+      Settings s = new Settings(r.cores("cpus"), r.wholeNumber("batch"), at, r.flag("merge"),
+          r.nanos("merge-timeout"));
       return r.result(() -> s);
     }
   }
@@ -56,7 +45,7 @@ public final class MflowPolicy implements SteeringPolicy {
   public MflowPolicy(String name, Settings s, int hostCpus) {
     this.name = name;
     this.s = s;
-    this.cpus = SettingsReader.onHost(s.cpus(), hostCpus);
+    this.cpus = s.cpus().onHost(hostCpus);
   }
 
   @Override
@@ -99,8 +88,8 @@ public final class MflowPolicy implements SteeringPolicy {
     }
 
     @Override
-    public ParsedSettings<Settings> parse(Config settings, Set<Integer> hostCpus) {
-      return Settings.parse(settings, hostCpus);
+    public Parsed<Settings> parse(SettingsReader settings) {
+      return Settings.parse(settings);
     }
 
     @Override
@@ -121,8 +110,8 @@ public final class MflowPolicy implements SteeringPolicy {
     }
 
     @Override
-    public ParsedSettings<Settings> parse(Config settings, Set<Integer> hostCpus) {
-      return Settings.parse(settings, hostCpus);
+    public Parsed<Settings> parse(SettingsReader settings) {
+      return Settings.parse(settings);
     }
 
     @Override

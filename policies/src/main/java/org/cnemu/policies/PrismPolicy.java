@@ -1,9 +1,8 @@
 package org.cnemu.policies;
 
-import com.typesafe.config.Config;
-import java.util.Set;
+import org.cnemu.emulator.model.Parsed;
 import org.cnemu.kernel.api.Boundary;
-import org.cnemu.kernel.api.ParsedSettings;
+import org.cnemu.kernel.api.Cores;
 import org.cnemu.kernel.api.SettingsReader;
 import org.cnemu.kernel.api.StageContext;
 import org.cnemu.kernel.api.SteeringPolicy;
@@ -28,19 +27,9 @@ public final class PrismPolicy implements SteeringPolicy {
    * The settings block {@code experiment.steering-settings.prism-batch} (or {@code prism-sync});
    * {@code splitCpus} as written ([] = every core of the host).
    */
-  public record Settings(int minPriority, boolean splitLow, int[] splitCpus) {
-    public Settings {
-      splitCpus = splitCpus.clone();
-    }
-
-    @Override
-    public int[] splitCpus() {
-      return splitCpus.clone();
-    }
-
-    static ParsedSettings<Settings> parse(Config c, Set<Integer> hostCpus) {
-      SettingsReader r = new SettingsReader(c, hostCpus);
-      Settings s = new Settings(r.wholeNumber("min-priority", 0, 1), r.flag("split-low-priority"), r.cores("split-cpus"));
+  public record Settings(int minPriority, boolean splitLow, Cores splitCpus) {
+    static Parsed<Settings> parse(SettingsReader r) {
+      Settings s = new Settings(r.wholeNumber("min-priority"), r.flag("split-low-priority"), r.cores("split-cpus"));
       return r.result(() -> s);
     }
   }
@@ -55,7 +44,7 @@ public final class PrismPolicy implements SteeringPolicy {
     this.name = name;
     this.sync = sync;
     this.s = s;
-    this.splitCpus = SettingsReader.onHost(s.splitCpus(), hostCpus);
+    this.splitCpus = s.splitCpus().onHost(hostCpus);
   }
 
   @Override
@@ -112,8 +101,8 @@ public final class PrismPolicy implements SteeringPolicy {
     }
 
     @Override
-    public ParsedSettings<Settings> parse(Config settings, Set<Integer> hostCpus) {
-      return Settings.parse(settings, hostCpus);
+    public Parsed<Settings> parse(SettingsReader settings) {
+      return Settings.parse(settings);
     }
 
     @Override
@@ -134,8 +123,8 @@ public final class PrismPolicy implements SteeringPolicy {
     }
 
     @Override
-    public ParsedSettings<Settings> parse(Config settings, Set<Integer> hostCpus) {
-      return Settings.parse(settings, hostCpus);
+    public Parsed<Settings> parse(SettingsReader settings) {
+      return Settings.parse(settings);
     }
 
     @Override

@@ -1,9 +1,7 @@
 package org.cnemu.policies;
 
-import com.typesafe.config.Config;
-import java.util.Set;
+import org.cnemu.emulator.model.Parsed;
 import org.cnemu.kernel.api.Boundary;
-import org.cnemu.kernel.api.ParsedSettings;
 import org.cnemu.kernel.api.SettingsReader;
 import org.cnemu.kernel.api.StageContext;
 import org.cnemu.kernel.api.SteeringPolicy;
@@ -68,9 +66,8 @@ public final class RfsPolicy extends RpsPolicy {
     }
 
     @Override
-    public ParsedSettings<Settings> parse(Config settings, Set<Integer> hostCpus) {
-      SettingsReader r = new SettingsReader(settings, hostCpus);
-      Settings s = new Settings(RpsPolicy.Settings.read(r), r.wholeNumber("flow-entries", 1, 1 << 24));
+    public Parsed<Settings> parse(SettingsReader r) {
+      Settings s = new Settings(RpsPolicy.Settings.read(r), r.wholeNumber("flow-entries"));
       return r.result(() -> s);
     }
 

@@ -1,10 +1,9 @@
 package org.cnemu.policies;
 
-import com.typesafe.config.Config;
 import java.util.List;
-import java.util.Set;
+import org.cnemu.emulator.model.Parsed;
 import org.cnemu.kernel.api.Boundary;
-import org.cnemu.kernel.api.ParsedSettings;
+import org.cnemu.kernel.api.Cores;
 import org.cnemu.kernel.api.SettingsReader;
 import org.cnemu.kernel.api.StageContext;
 import org.cnemu.kernel.api.SteeringPolicy;
@@ -24,20 +23,14 @@ public class RpsPolicy implements SteeringPolicy {
    * @param cpus the rps_cpus list as written ([] = every core of the host)
    * @param boundaries where get_rps_cpu applies
    */
-  public record Settings(int[] cpus, List<Boundary> boundaries) {
+  public record Settings(Cores cpus, List<Boundary> boundaries) {
     public Settings {
-      cpus = cpus.clone();
       boundaries = List.copyOf(boundaries);
     }
 
-    @Override
-    public int[] cpus() {
-      return cpus.clone();
-    }
-
     static Settings read(SettingsReader r) {
-      int[] cpus = r.cores("cpus");
-      List<Boundary> at = r.eachOneOf("boundaries", Boundary.AFTER_GRO.name(), Boundary.BACKLOG.name()).stream()
+      Cores cpus = r.cores("cpus");
+      List<Boundary> at = r.eachOneOf("boundaries").stream()
           .map(Boundary::valueOf).toList();
       return new Settings(cpus, at);
     }
@@ -47,7 +40,7 @@ public class RpsPolicy implements SteeringPolicy {
   private final boolean[] at = new boolean[Boundary.values().length];
 
   public RpsPolicy(Settings s, int cpus) {
-    map = SettingsReader.onHost(s.cpus(), cpus);
+    map = s.cpus().onHost(cpus);
     for (Boundary b : s.boundaries()) at[b.ordinal()] = true;
   }
 
@@ -83,8 +76,7 @@ public class RpsPolicy implements SteeringPolicy {
     }
 
     @Override
-    public ParsedSettings<Settings> parse(Config settings, Set<Integer> hostCpus) {
-      SettingsReader r = new SettingsReader(settings, hostCpus);
+    public Parsed<Settings> parse(SettingsReader r) {
       Settings s = Settings.read(r);
       return r.result(() -> s);
     }

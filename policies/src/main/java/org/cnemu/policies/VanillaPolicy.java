@@ -1,10 +1,9 @@
 package org.cnemu.policies;
 
-import com.typesafe.config.Config;
-import java.util.Set;
+import org.cnemu.emulator.model.Parsed;
 import org.cnemu.kernel.api.Boundary;
-import org.cnemu.kernel.api.ParsedSettings;
 import org.cnemu.kernel.api.StageContext;
+import org.cnemu.kernel.api.SettingsReader;
 import org.cnemu.kernel.api.SteeringPolicy;
 import org.cnemu.kernel.api.SteeringPolicyProvider;
 
@@ -37,8 +36,8 @@ public final class VanillaPolicy implements SteeringPolicy {
     }
 
     @Override
-    public ParsedSettings<Settings> parse(Config settings, Set<Integer> hostCpus) {
-      return ParsedSettings.of(new Settings());
+    public Parsed<Settings> parse(SettingsReader settings) {
+      return Parsed.of(new Settings());
     }
 
     @Override

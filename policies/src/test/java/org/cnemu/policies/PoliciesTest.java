@@ -21,7 +21,7 @@ class PoliciesTest {
     assertEquals(0, RpsPolicy.scale(0, 4));
     assertEquals(3, RpsPolicy.scale(-1, 4));
     assertEquals(2, RpsPolicy.scale(0x80000000, 4));
-    RpsPolicy p = new RpsPolicy(new RpsPolicy.Settings(new int[] {2, 5}, java.util.List.of(org.cnemu.kernel.api.Boundary.AFTER_GRO)), 8);
+    RpsPolicy p = new RpsPolicy(new RpsPolicy.Settings(org.cnemu.kernel.api.Cores.of(2, 5), java.util.List.of(org.cnemu.kernel.api.Boundary.AFTER_GRO)), 8);
     assertEquals(2, p.map[RpsPolicy.scale(1, 2)]);
   }
 }

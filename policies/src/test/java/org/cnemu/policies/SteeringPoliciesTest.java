@@ -10,13 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import org.cnemu.emulator.model.Parsed;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.cnemu.kernel.api.Boundary;
 import org.cnemu.kernel.api.ConfiguredPolicy;
-import org.cnemu.kernel.api.ParsedSettings;
 import org.cnemu.kernel.api.StageContext;
 import org.cnemu.kernel.api.SteeringPolicy;
 import org.cnemu.kernel.api.SteeringRegistry;
@@ -52,9 +52,9 @@ class SteeringPoliciesTest {
   }
 
   static SteeringPolicy make(String name, String overrides, int cpus) {
-    ParsedSettings<ConfiguredPolicy<?>> p = new SteeringRegistry().configure(name, settings(name, overrides), Set.of(cpus));
+    Parsed<ConfiguredPolicy<?>> p = new SteeringRegistry().configure(name, settings(name, overrides), Set.of(cpus));
     if (!p.ok()) throw new IllegalArgumentException(p.problems().toString());
-    return p.settings().create(cpus, "h1");
+    return p.spec().create(cpus, "h1");
   }
 
   @Test

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import org.cnemu.emulator.config.Domains;
+import org.cnemu.emulator.config.Suggestions;
 import org.cnemu.emulator.config.Units;
 import org.cnemu.emulator.model.ConfigProblem;
 import org.cnemu.emulator.model.ModelProvider;

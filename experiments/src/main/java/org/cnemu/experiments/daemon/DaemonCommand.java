@@ -213,7 +213,7 @@ public final class DaemonCommand extends CommandGroup {
       PrintWriter out = spec.commandLine().getOut();
       warmUp(warmUp);
       Path dir = DaemonState.dir();
-      try (DaemonServer server = new DaemonServer()) {
+      try (DaemonServer server = new DaemonServer().checkingBuild(BuildCheck.ofThisJvm()::stale)) {
         DaemonState st = new DaemonState(server.port(), server.token(), ProcessHandle.current().pid(),
             DaemonState.startTicks(ProcessHandle.current().pid()), launchKey(),
             DaemonState.currentClasspath());

@@ -38,7 +38,9 @@ import org.cnemu.experiments.run.PlanRunner;
  * <p>One command at a time: a client arriving while one runs is answered {@code busy} at once (it then
  * runs a fresh JVM instead of waiting). Commands it must not serve (other subcommands, --cluster,
  * --prometheus, --instrument-actors, which hold ports or global telemetry state) are answered
- * {@code unsupported}, and the client falls back the same way.
+ * {@code unsupported}, and the client falls back the same way. So are commands that arrive when the
+ * checkout's build is no longer the one the daemon runs ({@link BuildCheck}: a source edited since the
+ * build, a jar rebuilt): answered {@code stale}, the client then builds and runs a fresh JVM.
  *
  * <p>Wire protocol (bash-friendly: the client is bin/cnemu over /dev/tcp). The client first makes the
  * daemon prove it knows the token, so that a token is never sent to a listener that is not this daemon
@@ -48,9 +50,9 @@ import org.cnemu.experiments.run.PlanRunner;
  * NUL-terminated UTF-8 fields {@code token, op}; op {@code exec} continues with {@code cwd, flags, argc,
  * arg...} (flags: space-separated {@code tty=0|1 debug=0|1}); ops {@code status} and {@code stop} end
  * there. Response: {@code \n}-terminated lines. First one of {@code accepted}, {@code busy},
- * {@code unsupported}, {@code denied}, {@code bad-request} (all but the first end the connection);
- * after {@code accepted}: output records whose first character says where the rest goes ({@code o}
- * stdout line, {@code O} stdout text without a newline, {@code e}/{@code E} the same for stderr), then
+ * {@code unsupported}, {@code stale}, {@code denied}, {@code bad-request} (all but the first end the
+ * connection); after {@code accepted}: output records whose first character says where the rest goes
+ * ({@code o} stdout line, {@code O} stdout text without a newline, {@code e}/{@code E} the same for stderr), then
  * {@code x<exit code>} last. A run's output is never mixed with another's: each connection has its
  * own writers and only one command runs at a time.
  */
@@ -80,6 +82,8 @@ public final class DaemonServer implements AutoCloseable {
   private final Thread acceptor;
   private final java.util.concurrent.Semaphore preAuth;
   private final int preAuthTimeoutMs;
+  /** Why the daemon's build is no longer the checkout's, or null when it is (asked before each command). */
+  private volatile java.util.function.Supplier<String> stale = () -> null;
 
   /** Binds 127.0.0.1 on an ephemeral port with a fresh random token; {@link #start()} to serve. */
   public DaemonServer() throws IOException {
@@ -138,6 +142,12 @@ public final class DaemonServer implements AutoCloseable {
 
   public String token() {
     return tokenText;
+  }
+
+  /** Declines every command (answer {@code stale}) while {@code check} gives a reason; set before {@link #start()}. */
+  DaemonServer checkingBuild(java.util.function.Supplier<String> check) {
+    this.stale = check;
+    return this;
   }
 
   public DaemonServer start() {
@@ -269,6 +279,15 @@ public final class DaemonServer implements AutoCloseable {
     try {
       if (stopRequested.getCount() == 0) {
         reply(out, "busy"); // stopping: the client runs a fresh JVM
+        return;
+      }
+      String why = stale.get();
+      if (why != null) {
+        // nothing ran: the client builds the checkout and runs the command in a fresh JVM
+        reply(out, "stale");
+        System.out.printf(java.util.Locale.ROOT, "%s declined %s in %s: %s%n", java.time.Instant.now(),
+            String.join(" ", args), cwd, why);
+        System.out.flush();
         return;
       }
       s.setSoTimeout(0);

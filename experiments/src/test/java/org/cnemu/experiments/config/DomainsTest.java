@@ -14,6 +14,7 @@ import com.typesafe.config.ConfigValueFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.cnemu.emulator.config.Domains;
 import org.cnemu.emulator.config.Units;
 import org.junit.jupiter.api.Test;
 

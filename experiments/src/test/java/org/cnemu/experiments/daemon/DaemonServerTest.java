@@ -111,6 +111,24 @@ class DaemonServerTest {
   }
 
   @Test
+  void aStaleBuildIsDeclinedBeforeAnythingRuns() throws IOException {
+    Files.writeString(dir.resolve("quickstart.conf"), quickstartText());
+    String[] why = {"src/A.java is newer than the build"};
+    try (DaemonServer checked = new DaemonServer().checkingBuild(() -> why[0]).start()) {
+      DaemonClient c = new DaemonClient(checked.port(), checked.token());
+      Served s = exec(c, "run", "quickstart.conf", "--out", "out");
+      assertEquals("stale", s.result().answer());
+      assertEquals("", s.out() + s.err());
+      assertFalse(Files.exists(dir.resolve("out")), "the run started although the build was stale");
+      why[0] = null; // rebuilt: served again
+      Served ok = exec(c, "run", "quickstart.conf", "--out", "out", "--quiet", "--no-report");
+      assertEquals("accepted", ok.result().answer());
+      assertEquals(ExitCodes.OK, ok.result().code(), ok.err());
+      assertTrue(Files.exists(dir.resolve("out").resolve("results.json")));
+    }
+  }
+
+  @Test
   void wrongTokenIsDeniedBeforeAnythingRuns() throws IOException {
     Files.writeString(dir.resolve("quickstart.conf"), quickstartText());
     String wrong = server.token().substring(1) + (server.token().charAt(0) == 'a' ? 'b' : 'a');

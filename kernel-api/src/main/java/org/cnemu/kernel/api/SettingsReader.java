@@ -2,59 +2,86 @@ package org.cnemu.kernel.api;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Supplier;
+import org.cnemu.emulator.config.Domains;
+import org.cnemu.emulator.config.Units;
+import org.cnemu.emulator.model.ConfigProblem;
+import org.cnemu.emulator.model.Parsed;
 
 /**
  * Reads a policy's settings block for {@link SteeringPolicyProvider#parse}: each getter returns the
- * value, or records a problem at the key (with the value's origin) and returns a harmless stand-in, so
- * one pass reports every bad setting; {@link #result} then gives the settings or the problems. The
- * bounds given here are the ones the policy's code relies on (no division by zero, no empty core set);
- * the declared domains in reference.conf may be narrower and are checked by the generic validator.
+ * value, or records a problem at the key (with the value's file and line) and returns a harmless
+ * stand-in, so one pass reports every bad setting; {@link #result} then gives the settings or the
+ * problems.
+ *
+ * <p>The valid values of each key are its declared domain in the policy module's reference.conf
+ * ({@code cnemu.domain.experiment.steering-settings.NAME.key}, see {@link Domains}): the same declaration,
+ * and the same words, as the experiment validator's, so a range is stated once (including the bounds the
+ * policy's code relies on: no division by zero). Durations and sizes are read with the engine's
+ * {@link Units}, as every other quantity of an experiment file: a unit is required ({@code tick = 10} is
+ * refused, never guessed to be 10 ms).
  */
 public final class SettingsReader {
   private final Config settings;
   private final Set<Integer> hostCpus;
-  private final List<ParsedSettings.Problem> problems = new ArrayList<>();
+  private final Domains domains;
+  private final List<String> schemaPath;
+  private final List<ConfigProblem> problems = new ArrayList<>();
 
-  /** {@code hostCpus}: the distinct core counts of the hosts (for {@link #cores}). */
-  public SettingsReader(Config settings, Set<Integer> hostCpus) {
+  /**
+   * @param settings the block {@code experiment.steering-settings.NAME} over the module's defaults
+   * @param hostCpus the distinct core counts of the hosts (for {@link #cores})
+   * @param domains the declared domains (of the merged reference.conf)
+   * @param name the policy's name: its keys' domains are at {@code experiment.steering-settings.NAME}
+   */
+  public SettingsReader(Config settings, Set<Integer> hostCpus, Domains domains, String name) {
     this.settings = settings;
     this.hostCpus = Set.copyOf(hostCpus);
+    this.domains = domains;
+    this.schemaPath = List.of("experiment", "steering-settings", name);
   }
 
-  /** A whole number in [min, max] (a string HOCON converts, "4", is taken too, as Config's getters do). */
-  public int wholeNumber(String key, int min, int max) {
-    Number n = numberAt(key, "a whole number between " + min + " and " + max);
-    if (n == null) return min;
+  /** The block as given (for a policy's own reading; the getters below check against the domains). */
+  public Config config() {
+    return settings;
+  }
+
+  /** The distinct core counts of the hosts the policy will run on. */
+  public Set<Integer> hostCpus() {
+    return hostCpus;
+  }
+
+  /** A whole number inside its domain (a string HOCON converts, "4", is taken too, as Config's getters do). */
+  public int wholeNumber(String key) {
+    Domains.Domain d = domain(key);
+    int fallback = d.min() == null ? 0 : ((Number) d.min().unwrapped()).intValue();
+    Number n = numberAt(key, "a whole number");
+    if (n == null) return fallback;
     if (!(n instanceof Integer i)) {
-      problem(settings.getValue(key).origin(), key, "expected a whole number between " + min + " and " + max + ", got " + n);
-      return min;
+      problem(settings.getValue(key).origin(), key, "expected a whole number, got " + n);
+      return fallback;
     }
-    if (i < min || i > max) {
-      problem(settings.getValue(key).origin(), key, "must be between " + min + " and " + max + ", got " + i);
-      return min;
-    }
-    return i;
+    return inDomain(key, d, ConfigValueFactory.fromAnyRef(i), Units.Kind.NONE) ? i : fallback;
   }
 
-  /** A number (fractions allowed) in [min, max]. */
-  public double number(String key, double min, double max) {
-    Number n = numberAt(key, "a number between " + plain(min) + " and " + plain(max));
-    if (n == null) return min;
-    double d = n.doubleValue();
-    if (!(d >= min && d <= max)) {
-      problem(settings.getValue(key).origin(), key, "must be between " + plain(min) + " and " + plain(max) + ", got " + n);
-      return min;
-    }
-    return d;
+  /** A number (fractions allowed) inside its domain. */
+  public double number(String key) {
+    Domains.Domain d = domain(key);
+    double fallback = d.min() == null ? 0 : ((Number) d.min().unwrapped()).doubleValue();
+    Number n = numberAt(key, "a number");
+    if (n == null) return fallback;
+    return inDomain(key, d, ConfigValueFactory.fromAnyRef(n), Units.Kind.NONE) ? n.doubleValue() : fallback;
   }
 
   /** true / false (also yes / no, on / off, as HOCON reads them). */
@@ -69,85 +96,61 @@ public final class SettingsReader {
     }
   }
 
-  /** A duration with a unit (10ms, 1us) in [minNanos, maxNanos], in nanoseconds. */
-  public long nanos(String key, long minNanos, long maxNanos) {
-    if (!present(key)) return minNanos;
-    long n;
-    try {
-      n = settings.getDuration(key).toNanos();
-    } catch (ConfigException | ArithmeticException e) {
-      problem(settings.getValue(key).origin(), key, "expected a duration with a unit (10us, 1ms), got "
-          + settings.getValue(key).unwrapped());
-      return minNanos;
-    }
-    if (n < minNanos || n > maxNanos) {
-      problem(settings.getValue(key).origin(), key, "must be between " + minNanos + "ns and " + maxNanos + "ns, got "
-          + settings.getValue(key).unwrapped());
-      return minNanos;
-    }
-    return n;
+  /** A duration with a unit ({@code 10ms}, {@code 1us}) inside its domain, in nanoseconds. */
+  public long nanos(String key) {
+    return quantity(key, Units.Kind.DURATION);
   }
 
-  /** A size with a unit (64B, 4KiB) in [minBytes, maxBytes], in bytes. */
-  public long bytes(String key, long minBytes, long maxBytes) {
-    if (!present(key)) return minBytes;
-    long b;
-    try {
-      b = settings.getBytes(key);
-    } catch (ConfigException e) {
-      problem(settings.getValue(key).origin(), key, "expected a size with a unit (64B, 4KiB), got "
-          + settings.getValue(key).unwrapped());
-      return minBytes;
-    }
-    if (b < minBytes || b > maxBytes) {
-      problem(settings.getValue(key).origin(), key, "must be between " + minBytes + "B and " + maxBytes + "B, got "
-          + settings.getValue(key).unwrapped());
-      return minBytes;
-    }
-    return b;
+  /** A size with a unit ({@code 64B}, {@code 4KiB}) inside its domain, in bytes. */
+  public long bytes(String key) {
+    return quantity(key, Units.Kind.SIZE);
   }
 
-  /** One of {@code valid} (compared without case); the valid value as written there, or valid[0] after a problem. */
-  public String oneOf(String key, String... valid) {
-    if (!present(key)) return valid[0];
+  /** One of the values its domain lists ({@code enum}), exactly as written there; the first after a problem. */
+  public String oneOf(String key) {
+    Domains.Domain d = domain(key);
+    if (d.values() == null || d.values().isEmpty()) throw new IllegalStateException(where(key) + " declares no enum");
+    if (!present(key)) return d.values().get(0);
     ConfigValue v = settings.getValue(key);
-    String s = null;
-    try {
-      s = match(settings.getString(key), valid);
-    } catch (ConfigException.WrongType e) {
-      // an object or list: reported below
+    if (v.valueType() != ConfigValueType.STRING) {
+      problem(v.origin(), key, "expected one of " + String.join(", ", d.values()) + ", got " + v.unwrapped());
+      return d.values().get(0);
     }
-    if (s == null) {
-      problem(v.origin(), key, "expected one of " + String.join(", ", valid) + ", got " + v.unwrapped());
-      return valid[0];
+    String message = Domains.check(d, v, Units.Kind.NONE);
+    if (message != null) {
+      problem(v.origin(), key, message);
+      return d.values().get(0);
     }
-    return s;
+    return (String) v.unwrapped();
   }
 
-  /** A list, each element one of {@code valid} (compared without case); problems at {@code key[i]}. */
-  public List<String> eachOneOf(String key, String... valid) {
-    ConfigValue v = value(key, ConfigValueType.LIST, "a list of " + String.join(", ", valid));
+  /** A list, each element one of the values its domain lists; problems at {@code key[i]}. */
+  public List<String> eachOneOf(String key) {
+    Domains.Domain d = domain(key);
+    if (d.values() == null || d.values().isEmpty()) throw new IllegalStateException(where(key) + " declares no enum");
+    ConfigValue v = value(key, ConfigValueType.LIST, "a list of " + String.join(", ", d.values()));
     if (v == null) return List.of();
     List<String> out = new ArrayList<>();
     ConfigList l = (ConfigList) v;
     for (int i = 0; i < l.size(); i++) {
       ConfigValue e = l.get(i);
-      String s = e.valueType() == ConfigValueType.STRING ? match(((String) e.unwrapped()).trim(), valid) : null;
-      if (s == null) problem(e.origin(), key + "[" + i + "]", "expected one of " + String.join(", ", valid) + ", got "
-          + e.unwrapped());
-      else out.add(s);
+      String message = e.valueType() == ConfigValueType.STRING ? Domains.check(d, e, Units.Kind.NONE)
+          : "expected one of " + String.join(", ", d.values()) + ", got " + e.unwrapped();
+      if (message != null) problem(e.origin(), key + "[" + i + "]", message);
+      else out.add((String) e.unwrapped());
     }
     return List.copyOf(out);
   }
 
   /**
-   * A list of core indexes ([] = every core of each host). Each index is at least 0, and every host keeps
-   * at least one core of the list (a host uses the listed cores below its core count): checked against
-   * each core count the hosts have.
+   * A list of core indexes ([] = every core of each host), each inside the list's domain, and every host
+   * keeps at least one core of the list (a host uses the listed cores below its core count): checked
+   * against each core count the hosts have.
    */
-  public int[] cores(String key) {
+  public Cores cores(String key) {
+    Domains.Domain d = domain(key);
     ConfigValue v = value(key, ConfigValueType.LIST, "a list of core indexes ([] = all cores)");
-    if (v == null) return new int[0];
+    if (v == null) return Cores.all();
     ConfigList l = (ConfigList) v;
     int[] out = new int[l.size()];
     boolean ok = true;
@@ -155,28 +158,30 @@ public final class SettingsReader {
       ConfigValue e = l.get(i);
       Integer c = null;
       try {
-        c = com.typesafe.config.ConfigFactory.empty().withValue("c", e).getInt("c");
+        c = ConfigFactory.empty().withValue("c", e).getInt("c");
       } catch (ConfigException ex) {
         // not a whole number: reported below
       }
-      if (c == null || c < 0) {
-        problem(e.origin(), key + "[" + i + "]", "expected a core index (0 or more), got " + e.unwrapped());
+      String message = c == null ? "got " + e.unwrapped() : Domains.check(d, e, Units.Kind.NONE);
+      if (message != null) {
+        problem(e.origin(), key + "[" + i + "]", "expected a core index: " + message);
         ok = false;
       } else {
         out[i] = c;
       }
     }
-    if (ok && out.length > 0) {
-      int lowest = java.util.Arrays.stream(out).min().getAsInt();
-      for (int cpus : new java.util.TreeSet<>(hostCpus)) {
-        if (lowest >= cpus) {
-          problem(v.origin(), key, "no core of " + v.render(com.typesafe.config.ConfigRenderOptions.concise()) + " is on a host with " + cpus + " cores (0.."
-              + (cpus - 1) + "); list at least one core below " + cpus);
+    if (!ok) return Cores.all();
+    Cores cores = Cores.of(out);
+    if (out.length > 0) {
+      for (int cpus : new TreeSet<>(hostCpus)) {
+        if (cores.lowest() >= cpus) {
+          problem(v.origin(), key, "no core of " + v.render(ConfigRenderOptions.concise()) + " is on a host with " + cpus
+              + " cores (0.." + (cpus - 1) + "); list at least one core below " + cpus);
           break;
         }
       }
     }
-    return out;
+    return cores;
   }
 
   /** A problem found by the policy's own checks (between settings), at {@code key}. */
@@ -184,24 +189,56 @@ public final class SettingsReader {
     problem(settings.hasPath(key) ? settings.getValue(key).origin() : settings.origin(), key, message);
   }
 
-  /** The settings {@code make} builds (called only when no problem was found), or every problem. */
-  public <S> ParsedSettings<S> result(Supplier<S> make) {
-    return problems.isEmpty() ? ParsedSettings.of(make.get()) : ParsedSettings.failed(problems);
-  }
-
-  /** {@code cores} (from {@link #cores}) on a host with {@code cpus} cores: those below it; [] = all of its cores. */
-  public static int[] onHost(int[] cores, int cpus) {
-    if (cores.length == 0) {
-      int[] all = new int[cpus];
-      for (int i = 0; i < cpus; i++) all[i] = i;
-      return all;
-    }
-    int[] m = java.util.Arrays.stream(cores).filter(c -> c < cpus).toArray();
-    if (m.length == 0) throw new IllegalArgumentException("no core of the list is below " + cpus + " (parse checks this)");
-    return m;
+  /**
+   * The settings {@code make} builds (called only when no problem was found), or every problem: keys are
+   * relative to the block ({@code cpus}, {@code boundaries[0]}); a problem's file is null when the value is
+   * a default of the policy's module rather than written in the experiment's files.
+   */
+  public <S> Parsed<S> result(Supplier<S> make) {
+    return problems.isEmpty() ? Parsed.of(make.get()) : Parsed.failed(problems);
   }
 
   // ---- helpers --------------------------------------------------------------------------------------
+
+  /** The key's declared domain; a key without one is a mistake of the policy module (DomainsTest). */
+  private Domains.Domain domain(String key) {
+    List<String> path = new ArrayList<>(schemaPath);
+    path.add(key);
+    Domains.Domain d = domains.at(path);
+    if (d == null) throw new IllegalStateException(where(key) + " has no declared domain (cnemu.domain)");
+    return d;
+  }
+
+  private String where(String key) {
+    return String.join(".", schemaPath) + "." + key;
+  }
+
+  private long quantity(String key, Units.Kind kind) {
+    Domains.Domain d = domain(key);
+    long fallback = d.min() == null ? 0 : Units.parse(String.valueOf(d.min().unwrapped()), kind);
+    if (!present(key)) return fallback;
+    ConfigValue v = settings.getValue(key);
+    if (v.valueType() != ConfigValueType.STRING) {
+      problem(v.origin(), key, "expected " + kind.expected + ", got " + v.unwrapped());
+      return fallback;
+    }
+    long q;
+    try {
+      q = Units.parse((String) v.unwrapped(), kind);
+    } catch (IllegalArgumentException e) {
+      problem(v.origin(), key, e.getMessage());
+      return fallback;
+    }
+    return inDomain(key, d, v, kind) ? q : fallback;
+  }
+
+  /** Whether {@code value} (the one at {@code key}, well typed) lies in {@code d}; a problem when not. */
+  private boolean inDomain(String key, Domains.Domain d, ConfigValue value, Units.Kind kind) {
+    String message = Domains.check(d, value, kind);
+    if (message == null) return true;
+    problem(settings.getValue(key).origin(), key, message);
+    return false;
+  }
 
   private boolean present(String key) {
     if (settings.hasPath(key)) return true;
@@ -230,16 +267,10 @@ public final class SettingsReader {
     return v;
   }
 
-  private static String match(String s, String[] valid) {
-    for (String ok : valid) if (ok.equalsIgnoreCase(s)) return ok;
-    return null;
-  }
-
-  private static String plain(double d) {
-    return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
-  }
-
-  private void problem(ConfigOrigin origin, String key, String message) {
-    problems.add(new ParsedSettings.Problem(origin, key, message));
+  private void problem(ConfigOrigin o, String key, String message) {
+    // a default of the policy module (a resource, not a file of the experiment) has no file to point at
+    boolean moduleDefault = o == null || o.filename() == null && o.url() != null;
+    problems.add(new ConfigProblem(moduleDefault ? null : o.filename() != null ? o.filename() : o.description(),
+        o == null ? 0 : Math.max(0, o.lineNumber()), key, message));
   }
 }

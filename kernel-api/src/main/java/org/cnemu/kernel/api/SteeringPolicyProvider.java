@@ -1,7 +1,6 @@
 package org.cnemu.kernel.api;
 
-import com.typesafe.config.Config;
-import java.util.Set;
+import org.cnemu.emulator.model.Parsed;
 
 /**
  * Creates a {@link SteeringPolicy}; found through {@link java.util.ServiceLoader}
@@ -20,15 +19,16 @@ public interface SteeringPolicyProvider<S> {
 
   /**
    * Reads and checks the policy's settings block, once per configuration (never per host or run): the
-   * typed settings, or every problem, each at its key (relative to the block) and its value's origin.
+   * typed settings, or every problem, each at its key (relative to the block) and its value's file and
+   * line (file null: a default of the policy's module); {@link SettingsReader#result} gives either.
    * Everything {@link #create} could refuse is refused here, so a configuration that parses builds on
    * every host.
    *
-   * @param settings {@code experiment.steering-settings.NAME} over the module's reference.conf defaults
-   * @param hostCpus the distinct core counts of the hosts the policy will run on: core lists are checked
-   *     against each
+   * @param settings the block {@code experiment.steering-settings.NAME} over the module's reference.conf
+   *     defaults, read against the keys' declared domains; core lists are checked against every core count
+   *     of the hosts the policy will run on ({@link SettingsReader#hostCpus})
    */
-  ParsedSettings<S> parse(Config settings, Set<Integer> hostCpus);
+  Parsed<S> parse(SettingsReader settings);
 
   /**
    * Builds one policy instance for one host from settings {@link #parse} gave.

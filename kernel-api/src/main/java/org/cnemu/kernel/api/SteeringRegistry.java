@@ -1,20 +1,26 @@
 package org.cnemu.kernel.api;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
+import org.cnemu.emulator.config.Domains;
+import org.cnemu.emulator.model.Parsed;
 
 /** The steering policies on the class path, by name (sorted). */
 public final class SteeringRegistry {
   private final Map<String, SteeringPolicyProvider<?>> byName = new TreeMap<>();
+  /** The declared domains of the settings (the merged reference.conf of the loader's class path). */
+  private final Domains domains;
 
   public SteeringRegistry() {
     this(SteeringRegistry.class.getClassLoader());
   }
 
   public SteeringRegistry(ClassLoader loader) {
+    domains = new Domains(ConfigFactory.defaultReference(loader));
     for (SteeringPolicyProvider<?> p : ServiceLoader.load(SteeringPolicyProvider.class, loader)) {
       byName.putIfAbsent(p.name(), p);
     }
@@ -45,13 +51,12 @@ public final class SteeringRegistry {
    * Policy {@code name} with its settings parsed ({@link SteeringPolicyProvider#parse}): what a model keeps
    * in its spec, or every problem of the settings. IllegalArgumentException for an unknown name.
    */
-  public ParsedSettings<ConfiguredPolicy<?>> configure(String name, Config settings, Set<Integer> hostCpus) {
-    return configure(get(name), settings, hostCpus);
+  public Parsed<ConfiguredPolicy<?>> configure(String name, Config settings, Set<Integer> hostCpus) {
+    return configure(get(name), new SettingsReader(settings, hostCpus, domains, name));
   }
 
-  private static <S> ParsedSettings<ConfiguredPolicy<?>> configure(SteeringPolicyProvider<S> p, Config settings,
-      Set<Integer> hostCpus) {
-    ParsedSettings<S> s = p.parse(settings, hostCpus);
-    return s.ok() ? ParsedSettings.of(new ConfiguredPolicy<>(p, s.settings())) : ParsedSettings.failed(s.problems());
+  private static <S> Parsed<ConfiguredPolicy<?>> configure(SteeringPolicyProvider<S> p, SettingsReader settings) {
+    Parsed<S> s = p.parse(settings);
+    return s.ok() ? Parsed.of(new ConfiguredPolicy<>(p, s.spec())) : Parsed.failed(s.problems());
   }
 }

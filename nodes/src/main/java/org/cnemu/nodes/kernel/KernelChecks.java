@@ -13,8 +13,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.cnemu.emulator.config.Units;
 import org.cnemu.emulator.model.ConfigProblem;
+import org.cnemu.emulator.model.Parsed;
 import org.cnemu.kernel.api.ConfiguredPolicy;
-import org.cnemu.kernel.api.ParsedSettings;
 import org.cnemu.kernel.api.SteeringPolicyProvider;
 import org.cnemu.kernel.api.SteeringRegistry;
 
@@ -462,17 +462,16 @@ final class KernelChecks {
       if (!REGISTRY.has(name)) return null;
       String ss = ConfigUtil.joinPath("steering-settings", name);
       Config settings = e.hasPath(ss) ? e.getConfig(ss) : ConfigFactory.empty();
-      ParsedSettings<ConfiguredPolicy<?>> p = REGISTRY.configure(name, settings, k.distinctCpus());
-      for (ParsedSettings.Problem pr : p.problems()) {
-        ConfigOrigin o = pr.origin();
-        if (o == null || o.filename() == null && o.url() != null) {
+      Parsed<ConfiguredPolicy<?>> p = REGISTRY.configure(name, settings, k.distinctCpus());
+      for (ConfigProblem pr : p.problems()) {
+        if (pr.file() == null) {
           // a default of the policy module (not in the file): the choice of policy is where to look
           k.add("steering", "policy " + name + ": " + ss + "." + pr.key() + ": " + pr.message());
         } else {
-          k.addAt(o, ss + "." + pr.key(), pr.message());
+          out.add(new ConfigProblem(pr.file(), pr.line(), "experiment." + ss + "." + pr.key(), pr.message()));
         }
       }
-      return p.settings();
+      return p.spec();
     } catch (ConfigException | IllegalArgumentException ex) {
       return null;
     }

@@ -13,8 +13,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.cnemu.emulator.SimulationBuilder;
 import org.cnemu.emulator.model.ConfigProblem;
+import org.cnemu.emulator.model.Parsed;
 import org.cnemu.kernel.api.Boundary;
-import org.cnemu.kernel.api.ParsedSettings;
+import org.cnemu.kernel.api.SettingsReader;
 import org.cnemu.kernel.api.StageContext;
 import org.cnemu.kernel.api.SteeringPolicy;
 import org.cnemu.kernel.api.SteeringPolicyProvider;
@@ -43,14 +44,15 @@ class PolicyParsedOnceTest {
     }
 
     @Override
-    public ParsedSettings<Set<Integer>> parse(Config settings, Set<Integer> hostCpus) {
+    public Parsed<Set<Integer>> parse(SettingsReader settings) {
+      Set<Integer> hostCpus = settings.hostCpus();
       synchronized (PARSES) {
         PARSES.add(new TreeSet<>(hostCpus));
       }
       if (hostCpus.contains(3)) {
-        return ParsedSettings.failed(List.of(new ParsedSettings.Problem(null, "cpus", "no three-core hosts")));
+        return Parsed.failed(List.of(new ConfigProblem(null, 0, "cpus", "no three-core hosts")));
       }
-      return ParsedSettings.of(Set.copyOf(hostCpus));
+      return Parsed.of(Set.copyOf(hostCpus));
     }
 
     @Override

@@ -1,4 +1,4 @@
-package org.cnemu.experiments.config;
+package org.cnemu.emulator.config;
 
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;

@@ -1,4 +1,4 @@
-package org.cnemu.experiments.config;
+package org.cnemu.emulator.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigList;
@@ -9,7 +9,6 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.cnemu.emulator.config.Units;
 
 /**
  * The declared domains of experiment keys: {@code cnemu.domain.<path> { ... }} in each module's
@@ -23,29 +22,31 @@ import org.cnemu.emulator.config.Units;
  *   cnemu.domain.experiment.compare.steering { names = "steering policies" } # a list: each element
  * </pre>
  * {@code why} (optional) is appended to a range message. A domain is an object whose keys are only
- * these fields; any other object is a level of the path.
+ * these fields; any other object is a level of the path. The one statement of a key's valid values: the
+ * experiment validator checks every key of a file against it, and a steering policy's settings reader
+ * (kernel-api) reads its block's bounds from it, so both say the same thing in the same words.
  */
-final class Domains {
+public final class Domains {
   static final String ROOT = "cnemu.domain";
   static final String ANY = "*";
   static final Set<String> FIELDS = Set.of("min", "max", "enum", "names", "why");
 
   /** One key's domain; a field not declared is null. */
-  record Domain(ConfigValue min, ConfigValue max, List<String> values, String names, String why) {
-    boolean numeric() {
+  public record Domain(ConfigValue min, ConfigValue max, List<String> values, String names, String why) {
+    public boolean numeric() {
       return min != null || max != null;
     }
   }
 
   private final ConfigObject root;
 
-  Domains(Config reference) {
+  public Domains(Config reference) {
     this.root = reference.hasPath(ROOT) && reference.getValue(ROOT).valueType() == ConfigValueType.OBJECT
         ? reference.getObject(ROOT) : null;
   }
 
   /** The domain declared at {@code schemaPath} (e.g. [experiment, workloads, protocol]), or null. */
-  Domain at(List<String> schemaPath) {
+  public Domain at(List<String> schemaPath) {
     if (root == null) return null;
     ConfigObject node = root;
     for (int i = 0; i < schemaPath.size(); i++) {
@@ -63,7 +64,7 @@ final class Domains {
     return !o.isEmpty() && FIELDS.containsAll(o.keySet());
   }
 
-  static Domain of(ConfigObject o) {
+  public static Domain of(ConfigObject o) {
     List<String> values = null;
     if (o.get("enum") instanceof ConfigList l) {
       values = new ArrayList<>();
@@ -78,7 +79,7 @@ final class Domains {
    * The problem with a well-typed value {@code user} in domain {@code d}, or null when it is inside.
    * {@code kind} is the key's unit kind (NONE for plain numbers and strings).
    */
-  static String check(Domain d, ConfigValue user, Units.Kind kind) {
+  public static String check(Domain d, ConfigValue user, Units.Kind kind) {
     if (d == null) return null;
     if (d.values() != null && user.valueType() == ConfigValueType.STRING) {
       String s = (String) user.unwrapped();
@@ -106,7 +107,7 @@ final class Domains {
   }
 
   /** A bound in the key's base unit (ns, bit/s, bytes) or as a plain number. */
-  static BigDecimal bound(ConfigValue b, Units.Kind kind) {
+  public static BigDecimal bound(ConfigValue b, Units.Kind kind) {
     if (b == null) return null;
     if (kind != Units.Kind.NONE) return BigDecimal.valueOf(Units.parse(String.valueOf(b.unwrapped()), kind));
     return new BigDecimal(b.unwrapped().toString());
