@@ -9,6 +9,8 @@
 # check of the job, results.json text, deflate, transfer, and any wait for a slot when prefetched),
 # how long the nodes spent checking jobs, and the fixed cost of a farmed command (its wall time outside
 # first dispatch .. last result: JVM start, the driver's actor system, asking the seed for the workers, stopping) with its phases.
+# The farmed command says --cluster-mode jobs (as a lab script would: the mode is known), which also
+# lets bin/cnemu start its JVM with C1 only (it only coordinates); MODE=auto leaves the mode to the plan.
 # Every farmed folder must equal the local one outside wall; the script checks it. The load average is
 # printed with the numbers: this machine is shared.
 #   bench/farm.sh                       # both cases, 3 rounds each, 2+2 job slots
@@ -19,6 +21,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPEAT="${REPEAT:-3}"
 SLOTS="${SLOTS:-0}"                      # job slots per node (0: one per processor)
 CASES="${CASES:-short long}"
+MODE="${MODE:-jobs}"                     # jobs, or auto (no --cluster-mode)
 SHORT_DURATION="${SHORT_DURATION:-300us}" # x 16 runs x 3 points = 48 jobs
 LONG_DURATION="${LONG_DURATION:-50ms}"    # x 4 runs x 3 points = 12 jobs
 PORT="${PORT:-25899}"
@@ -47,6 +50,7 @@ JAVA_OPTS="-Dcnemu.trace=true" bin/cnemu cluster worker --seed "127.0.0.1:$PORT"
   --cluster-key "$WORK/key" > "$WORK/worker.log" 2>&1 &
 WORKER=$!
 for _ in $(seq 120); do grep -q "member up" "$WORK/worker.log" 2>/dev/null && break; sleep 0.5; done
+MODE_ARGS=(); [ "$MODE" = auto ] || MODE_ARGS=(--cluster-mode "$MODE")
 NODE_SLOTS=$SLOTS; [ "$NODE_SLOTS" -gt 0 ] || NODE_SLOTS=$(nproc)
 TOTAL_SLOTS=$((2 * NODE_SLOTS))
 strip_wall() { sed -n '/"wall"/q;p' "$1"; }
@@ -63,7 +67,7 @@ for c in $CASES; do
     t1=$(date +%s.%N)
     cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node check" > "$WORK/checks-before" || true
     /usr/bin/time -f '%U %S' -o "$WORK/$c-farm-cpu-$r" env JAVA_OPTS="-Dcnemu.trace=true" \
-      bin/cnemu run "$WORK/$c.conf" --cluster "127.0.0.1:$PORT" --nodes 2 \
+      bin/cnemu run "$WORK/$c.conf" --cluster "127.0.0.1:$PORT" --nodes 2 ${MODE_ARGS[@]+"${MODE_ARGS[@]}"} \
       --cluster-key "$WORK/key" --out "$WORK/$c-farm-$r" --no-report -q >/dev/null 2>"$WORK/$c-trace-$r"
     t2=$(date +%s.%N)
     for f in $(cd "$WORK/$c-local-$r" && find . -name '*.json'); do

@@ -30,6 +30,12 @@ public final class FarmDirectory extends AbstractBehavior<FarmDirectory.Command>
   /** The driver wants the workers, now and on every change. Sending it again is harmless. */
   public record Subscribe(ActorRef<FarmDriver.Command> driver) implements Command {}
 
+  /**
+   * The driver is leaving: forget and stop watching it, then say so ({@link FarmDriver.Unwatched}), before
+   * its actor system stops (else this node's failure detector fires for a JVM that is gone).
+   */
+  public record Unsubscribe(ActorRef<FarmDriver.Command> driver) implements Command {}
+
   private record Listing(Receptionist.Listing listing) implements Command, NoSerializationVerificationNeeded {}
 
   private record DriverGone(ActorRef<FarmDriver.Command> driver) implements Command, NoSerializationVerificationNeeded {}
@@ -51,6 +57,7 @@ public final class FarmDirectory extends AbstractBehavior<FarmDirectory.Command>
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Subscribe.class, this::onSubscribe)
+        .onMessage(Unsubscribe.class, this::onUnsubscribe)
         .onMessage(Listing.class, this::onListing)
         .onMessage(DriverGone.class, m -> {
           drivers.remove(m.driver());
@@ -66,6 +73,12 @@ public final class FarmDirectory extends AbstractBehavior<FarmDirectory.Command>
       getContext().watchWith(m.driver(), new DriverGone(m.driver()));
     }
     m.driver().tell(new FarmDriver.Workers(workers));
+    return this;
+  }
+
+  private Behavior<Command> onUnsubscribe(Unsubscribe m) {
+    if (drivers.remove(m.driver())) getContext().unwatch(m.driver());
+    m.driver().tell(new FarmDriver.Unwatched(getContext().getSystem().address().toString(), true));
     return this;
   }
 

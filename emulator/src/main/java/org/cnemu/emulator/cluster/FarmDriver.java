@@ -68,6 +68,9 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   /** The node stopped these jobs (it lost sight of this driver): they go back on the queue. */
   public record Abandoned(ActorRef<FarmWorker.Command> from, int[] jobs) implements Command {}
 
+  /** A node no longer watches this driver (the answer to {@link FarmWorker.Goodbye} and {@link FarmDirectory.Unsubscribe}). */
+  public record Unwatched(String node, boolean directory) implements Command {}
+
   /** From the {@link FarmDirectory}: the cluster's farm workers that are up and reachable now. */
   public record Workers(List<ActorRef<FarmWorker.Command>> workers) implements Command {}
 
@@ -79,6 +82,19 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
 
   /** Give up the plan: tell the nodes to abandon its jobs, report the rest as cancelled (local). */
   public enum Cancel implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+  /**
+   * Say goodbye before this driver's actor system stops (local): the directory and every worker stop
+   * watching it, and {@code done} completes once the directory and each ready node confirmed it (or
+   * {@link #LEAVE_TIMEOUT} passed: a node that does not answer is lost anyway).
+   */
+  public record Leave(java.util.concurrent.CompletableFuture<Void> done)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  /** How long a leaving driver waits for the nodes' confirmations (they take a loopback or LAN round trip). */
+  static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(2);
+
+  private enum LeaveTimeout implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
   private record WorkerGone(ActorRef<FarmWorker.Command> worker, String why)
       implements Command, NoSerializationVerificationNeeded {}
@@ -166,9 +182,12 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   private boolean started;
   private long waitingSinceNanos = System.nanoTime();
 
+  private final TimerScheduler<Command> timers;
+
   private FarmDriver(ActorContext<Command> ctx, TimerScheduler<Command> timers, Settings settings,
       Consumer<Event> events) {
     super(ctx);
+    this.timers = timers;
     this.settings = settings;
     this.events = events;
     settings.directory().tell(new FarmDirectory.Subscribe(ctx.getSelf()));
@@ -191,6 +210,36 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
         .onMessage(WorkerGone.class, this::onWorkerGone)
         .onMessageEquals(Cancel.INSTANCE, this::onCancel)
         .onMessageEquals(Tick.INSTANCE, this::onTick)
+        .onMessage(Leave.class, this::onLeave)
+        .build();
+  }
+
+  private Behavior<Command> onLeave(Leave m) {
+    timers.cancelAll(); // no Subscribe after the goodbye
+    ActorRef<Command> self = getContext().getSelf();
+    settings.directory().tell(new FarmDirectory.Unsubscribe(self));
+    for (ActorRef<FarmWorker.Command> w : asked) {
+      getContext().unwatch(w);
+      w.tell(new FarmWorker.Goodbye(self));
+    }
+    // wait for the directory and for every node that is ready (one listed but silent is no reason to wait)
+    boolean[] directoryWaits = {true};
+    Set<String> waiting = new HashSet<>(nodes.keySet());
+    timers.startSingleTimer(LeaveTimeout.INSTANCE, LEAVE_TIMEOUT);
+    return Behaviors.receive(Command.class)
+        .onMessage(Unwatched.class, u -> {
+          if (u.directory()) directoryWaits[0] = false;
+          else waiting.remove(u.node());
+          if (directoryWaits[0] || !waiting.isEmpty()) return Behaviors.same();
+          JobFarm.trace("nodes unwatched");
+          m.done().complete(null);
+          return Behaviors.stopped();
+        })
+        .onMessageEquals(LeaveTimeout.INSTANCE, () -> {
+          m.done().complete(null);
+          return Behaviors.stopped();
+        })
+        .onAnyMessage(x -> Behaviors.same()) // results and events of a plan that is over
         .build();
   }
 
@@ -405,7 +454,9 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
       events.accept(new Done(s.job.id(), s.node == null ? null : s.node.address, null, message));
     }
     for (Node n : nodes.values()) n.ref.tell(new FarmWorker.Abandon(getContext().getSelf()));
-    return Behaviors.stopped();
+    // the plan is over, the goodbye still to come (JobFarm#close)
+    return Behaviors.receive(Command.class).onMessage(Leave.class, this::onLeave).onAnyMessage(x -> Behaviors.same())
+        .build();
   }
 
   private Behavior<Command> onCancel() {

@@ -37,7 +37,8 @@ import org.cnemu.emulator.wire.WireMessage;
  * <p>A driver that goes away (its actor stops, its JVM dies, or it stays silent for the remote watch's
  * failure detector: drivers are no cluster members, cnemu-cluster.conf) has its jobs abandoned at once:
  * their cancellation flags are set (the engine stops between progress slices) and their results are
- * dropped, so the slots are free for the next driver within seconds.
+ * dropped, so the slots are free for the next driver within seconds. A driver that ends normally says
+ * {@link Goodbye} first: its jobs go and this node stops watching it before its JVM does.
  */
 public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "cnemu-farm");
@@ -76,6 +77,13 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
 
   /** The driver gives up every job it gave this node (it was cancelled, or thinks this node lost). */
   public record Abandon(ActorRef<FarmDriver.Command> driver) implements Command {}
+
+  /**
+   * The driver is leaving: drop its jobs and stop watching it, then say so ({@link FarmDriver.Unwatched}).
+   * It stops its actor system only after that, so no failure detector here fires for a JVM that is gone
+   * (and takes down the association of a later process on the same address).
+   */
+  public record Goodbye(ActorRef<FarmDriver.Command> driver) implements Command {}
 
   private record Finished(String driver, int job, int attempt, byte[] result, String error)
       implements Command, NoSerializationVerificationNeeded {}
@@ -128,6 +136,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
         .onMessage(Hello.class, this::onHello)
         .onMessage(RunJob.class, this::onRunJob)
         .onMessage(Abandon.class, m -> abandon(key(m.driver()), "it asked"))
+        .onMessage(Goodbye.class, this::onGoodbye)
         .onMessage(Finished.class, this::onFinished)
         .onMessage(DriverGone.class, m -> abandon(m.driver(), m.why()))
         .onSignal(PostStop.class, s -> {
@@ -236,10 +245,21 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     return this;
   }
 
+  private Behavior<Command> onGoodbye(Goodbye m) {
+    String driver = key(m.driver());
+    watched.remove(driver); // nothing goes back to a driver that leaves but the answer below
+    abandon(driver, "it left");
+    getContext().unwatch(m.driver());
+    m.driver().tell(new FarmDriver.Unwatched(address, false));
+    return this;
+  }
+
   /** Stops every job of {@code driver} here: a driver that is gone must not keep this node's slots. */
   private Behavior<Command> abandon(String driver, String why) {
     Map<Integer, Running> jobs = running.remove(driver);
     ActorRef<FarmDriver.Command> ref = watched.remove(driver);
+    // no longer watched: a later job of the same driver (a false alarm) watches it again
+    if (ref != null) getContext().unwatch(ref);
     List<Integer> ids = new ArrayList<>();
     queued.removeIf(q -> key(q.replyTo()).equals(driver) && ids.add(q.job()));
     if (jobs != null) {

@@ -17,7 +17,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * FarmDriver} in it, which learns the workers from the seed's {@link FarmDirectory} and says hello to
  * each, and hands the caller the driver's events from a queue. A caller can start it before it knows its
  * jobs (the command line does, while it loads the experiment): the driver only finds its nodes then, and
- * its timeout runs only while jobs wait. Close it to stop (the nodes then drop anything of this plan).
+ * its timeout runs only while jobs wait. Close it to stop: the driver says goodbye (the nodes drop anything
+ * of this plan and stop watching it), then its actor system stops.
  */
 public final class JobFarm implements AutoCloseable {
   /** Results larger than this are refused (a results.json is kilobytes to a few megabytes). */
@@ -106,7 +107,19 @@ public final class JobFarm implements AutoCloseable {
 
   private void stopDriver() {
     trace("close");
-    // the nodes see the driver's actor stop (death watch) and forget it; nothing to leave
+    // Goodbye first: the nodes stop watching this driver before its actor system stops. Else their
+    // failure detectors fire for a JVM that is gone ("Detected unreachable"), which also takes down the
+    // association of the next process on the same address (a partitioned run's member on a fixed --bind port).
+    CompletableFuture<Void> unwatched = new CompletableFuture<>();
+    if (system.getWhenTerminated().toCompletableFuture().isDone()) unwatched.complete(null);
+    else driver.tell(new FarmDriver.Leave(unwatched));
+    try {
+      unwatched.get(FarmDriver.LEAVE_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ignored) {
+      // the driver stopped already (its system did): nothing to wait for
+    }
     ClusterNode.stop(system, 5);
     trace("stopped");
   }

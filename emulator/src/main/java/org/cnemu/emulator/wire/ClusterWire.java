@@ -21,6 +21,8 @@ final class ClusterWire {
     m.put(232, org.cnemu.emulator.cluster.FarmWorker.RunJob.class);
     m.put(233, org.cnemu.emulator.cluster.FarmWorker.Abandon.class);
     m.put(234, org.cnemu.emulator.cluster.FarmDirectory.Subscribe.class);
+    m.put(235, org.cnemu.emulator.cluster.FarmWorker.Goodbye.class);
+    m.put(236, org.cnemu.emulator.cluster.FarmDirectory.Unsubscribe.class);
     m.put(240, org.cnemu.emulator.cluster.FarmDriver.Ready.class);
     m.put(241, org.cnemu.emulator.cluster.FarmDriver.JobResult.class);
     m.put(242, org.cnemu.emulator.cluster.FarmDriver.JobFailed.class);
@@ -29,6 +31,7 @@ final class ClusterWire {
     m.put(245, org.cnemu.emulator.cluster.FarmDriver.JobProgress.class);
     m.put(246, org.cnemu.emulator.cluster.FarmDriver.JobStarted.class);
     m.put(247, org.cnemu.emulator.cluster.FarmDriver.Workers.class);
+    m.put(248, org.cnemu.emulator.cluster.FarmDriver.Unwatched.class);
     return m;
   }
 }

@@ -94,7 +94,7 @@ class FarmDriverOutsideClusterTest {
     farm.submit(List.of(new FarmDriver.Job(0, 1, "forever")));
     until(e -> e instanceof FarmDriver.Started);
     assertTrue(started.await(30, TimeUnit.SECONDS));
-    farm.close(); // the driver's actor and system stop; it tells the node nothing itself
+    farm.close(); // the driver says goodbye (the node drops its job), then its actor system stops
     farm = null;
     assertTrue(cancelledSeen.await(20, TimeUnit.SECONDS), "the node kept running the job of a stopped driver: " + log);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); // the node logs just after it cancels

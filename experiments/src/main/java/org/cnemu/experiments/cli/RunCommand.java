@@ -110,18 +110,16 @@ public final class RunCommand implements Callable<Integer> {
       var security = clusterSecurity.resolve(spec, seedAt); // null: refused, one line printed
       if (security == null) return ExitCodes.BAD_INPUT;
       // The mode, when not forced, follows from the plan (PlanCommand). A farmed plan's driver starts now
-      // and finds its nodes while the experiment loads; a plan that turns out to need partitions drops it.
-      // Not on a fixed --bind port unless jobs mode is forced: the run's cluster member would then reuse the
-      // dropped driver's address while the nodes still watch that driver, and their failure detector,
-      // firing for the old incarnation, can take the member's association down with it.
-      boolean early = mode == PlanRunner.ClusterMode.JOBS || (mode == null && bindAt.port() == 0);
-      var farm = early ? FarmedJobs.open(seedAt, bindAt, security, nodes) : null;
+      // and finds its nodes while the experiment loads; a plan that turns out to need partitions drops it
+      // (the driver says goodbye first, so a run's member may take the same --bind port).
+      var farm = mode != PlanRunner.ClusterMode.PARTITIONS ? FarmedJobs.open(seedAt, bindAt, security, nodes) : null;
       target = new PlanRunner.ClusterTarget(seedAt, bindAt, nodes, !coordinateOnly, security, mode, farm);
     }
     try {
       return runPlan(invocation, target);
     } finally {
-      if (target != null && target.farm() != null) FarmedJobs.discard(target.farm(), false);
+      // waits for the driver's goodbye (else the JVM may exit before the nodes stopped watching it)
+      if (target != null && target.farm() != null) FarmedJobs.discard(target.farm(), true);
     }
   }
 

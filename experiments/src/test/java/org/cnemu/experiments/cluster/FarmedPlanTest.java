@@ -164,6 +164,36 @@ class FarmedPlanTest {
     assertEquals(tmp.resolve("farmed/point-001/run-2").toString(), r.at("/wall/out_dir").asText());
   }
 
+  /**
+   * A driver says goodbye before its actor system stops, so no node watches a JVM that is gone: on a
+   * fixed --bind port, a single run first starts a farming driver (the plan's mode is not known yet), drops
+   * it and joins as a member on the same port; then a farmed plan runs from a fixed port too. Neither
+   * node's failure detector ever fires for one of them (it would, within ~5 s, for any watched driver
+   * that stopped without its goodbye, and could take down the association of the next process there).
+   */
+  @Test
+  void driversSayGoodbyeSoNoNodeWatchesAGoneJvm() throws Exception {
+    int seedPort = ClusterRunTest.freePort();
+    ClusterRunTest.Node seed = start("seed", seedPort, seedPort);
+    ClusterRunTest.Node worker = start("worker", ClusterRunTest.freePort(), seedPort);
+    int runPort = ClusterRunTest.freePort();
+    ClusterRunTest.Outcome single = ClusterRunTest.cnemu("run", ClusterRunTest.STAR4.toString(), "--out",
+        tmp.resolve("single").toString(), "--quiet", "--no-report", "--cluster", "127.0.0.1:" + seedPort, "--bind",
+        "127.0.0.1:" + runPort, "--nodes", "3", "--threads", "1");
+    assertEquals(0, single.code(), single.err());
+    ClusterRunTest.Outcome farmed = ClusterRunTest.cnemu("run", sweep("bye", "300us").toString(), "--out",
+        tmp.resolve("farmed").toString(), "--no-report", "--cluster", "127.0.0.1:" + seedPort, "--bind",
+        "127.0.0.1:" + ClusterRunTest.freePort());
+    assertEquals(0, farmed.code(), farmed.err());
+    assertEquals(12, jobsReported(farmed.out()), farmed.out());
+    // the watch failure detector tolerates 3 s of silence after 1 s heartbeats (cnemu-cluster.conf)
+    Thread.sleep(8_000);
+    for (ClusterRunTest.Node n : List.of(seed, worker)) {
+      assertFalse(n.output().contains("Detected unreachable"), n.address + " watched a driver that was gone:\n"
+          + n.output());
+    }
+  }
+
   @Test
   void workerKilledMidPlanHasItsJobsRunElsewhere() throws Exception {
     int seedPort = ClusterRunTest.freePort();
