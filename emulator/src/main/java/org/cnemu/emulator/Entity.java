@@ -50,12 +50,16 @@ public abstract class Entity<M> {
 
   /** Schedules a message to itself after {@code delayNanos}. */
   protected final void schedule(long delayNanos, M msg) {
-    scheduler.send(this, localChannel, self, delayNanos, msg);
+    scheduler.scheduleSelf(this, delayNanos, msg);
   }
 
   /** Sends to an entity of the same partition (same host): no lookahead needed. */
   protected final <T> void send(EntityRef<T> to, long delayNanos, T msg) {
-    scheduler.send(this, localChannel, to, delayNanos, msg);
+    if (to == self) {
+      scheduler.scheduleSelf(this, delayNanos, msg); // same event; compares the reference only
+    } else {
+      scheduler.send(this, localChannel, to, delayNanos, msg);
+    }
   }
 
   /** Sends over a declared channel whose lookahead bounds how early the message may be stamped. */

@@ -25,6 +25,8 @@ final class LocalScheduler {
   long windowUntilNanos;
   long eventsProcessed;
   long eventsSentRemote;
+  /** Entities of this partition. */
+  int localEntities;
   private Entity<?> current;
 
   @SuppressWarnings("unchecked")
@@ -41,13 +43,30 @@ final class LocalScheduler {
       outbox[p] = new ArrayList<>();
       outboxMinNanos[p] = Long.MAX_VALUE;
     }
-    for (int i = 0; i < refs.length; i++) {
+    // Built group by group (a host and what it owns), each group's entities in index order: their
+    // objects are then allocated next to each other, and the compaction before the first event
+    // (Simulation) keeps that order, so one host's state shares cache lines and pages. onStart and
+    // everything else still go by index.
+    for (int i : constructionOrder(b.groupOf, refs.length)) {
       if (refs[i].partition != partition) continue;
       Entity<?> e = b.factories.get(i).get();
       install(e, refs[i]);
       entities[i] = e;
+      localEntities++;
     }
     queue.targets = entities;
+  }
+
+  /** Entity indices {@code 0..n-1} by group (in order of first appearance), index order within a group. */
+  static int[] constructionOrder(int[] groupOf, int n) {
+    int groups = 0;
+    for (int i = 0; i < n; i++) groups = Math.max(groups, groupOf[i] + 1);
+    int[] start = new int[groups + 1];
+    for (int i = 0; i < n; i++) start[groupOf[i] + 1]++;
+    for (int g = 0; g < groups; g++) start[g + 1] += start[g];
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) order[start[groupOf[i]]++] = i;
+    return order;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -110,6 +129,20 @@ final class LocalScheduler {
       if (ev.timeNanos < outboxMinNanos[toPartition]) outboxMinNanos[toPartition] = ev.timeNanos;
       eventsSentRemote++;
     }
+  }
+
+  /**
+   * {@link #send} to the sender itself: same partition and index, so neither its {@code EntityRef} nor
+   * a channel's target is read (with many hosts the ref is one more cold line per event: a core
+   * schedules the end of every step it starts).
+   */
+  void scheduleSelf(Entity<?> from, long delayNanos, Object msg) {
+    if (delayNanos < 0) {
+      throw CausalityViolation.of(from.self.name, from.self.name, from.clockNanos + delayNanos, from.clockNanos,
+          localChannel.lookaheadNanos, localChannel.name);
+    }
+    queue.add(from.clockNanos + delayNanos, from.selfKey, from.nextSeq++, from.selfIndex, from.selfIndex,
+        localChannel, msg);
   }
 
   /** Accepts events from another partition, checking each against the settled time. */

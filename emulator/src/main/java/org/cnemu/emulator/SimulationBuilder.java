@@ -20,6 +20,9 @@ public final class SimulationBuilder {
   final List<Channel> channels = new ArrayList<>();
   private final Map<Long, String> keys = new HashMap<>();
   private final Map<String, Integer> groupPartition = new HashMap<>();
+  private final Map<String, Integer> groupOrdinal = new HashMap<>();
+  /** Per entity index: the ordinal of its group in order of first appearance. */
+  int[] groupOf = new int[16];
   private int groupsSeen;
   private final Placement placement;
 
@@ -109,6 +112,8 @@ public final class SimulationBuilder {
     }
     int partition = groupPartition.computeIfAbsent(group, this::place);
     EntityRef<M> ref = new EntityRef<>(name, key, refs.size(), partition);
+    if (refs.size() == groupOf.length) groupOf = java.util.Arrays.copyOf(groupOf, groupOf.length * 2);
+    groupOf[refs.size()] = groupOrdinal.computeIfAbsent(group, g -> groupOrdinal.size());
     refs.add(ref);
     factories.add(factory);
     return ref;

@@ -113,7 +113,7 @@ public final class BenchScaleCommand implements Callable<Integer> {
 
   /** One measured run. */
   record Point(int hosts, long durationNanos, long events, long delivered, double wallSeconds, double cpuSeconds,
-      boolean balanced, long peakHeapBytes) {
+      boolean balanced, long peakHeapBytes, long gcMillis) {
     double wallNanosPerEvent() {
       return wallSeconds * 1e9 / events;
     }
@@ -154,9 +154,9 @@ public final class BenchScaleCommand implements Callable<Integer> {
         if (p == null) return ExitCodes.FAILURE;
         byHost.get(i).add(p);
         out.printf(Locale.ROOT, "  round %d, N = %d: %,d events, %,d delivered in %.2f s wall, %.2f s CPU: %.0f ns/event (CPU %.0f);"
-            + " conservation %s, peak heap %,d MiB; load average %.1f%n",
+            + " GC %,d ms; conservation %s, peak heap %,d MiB; load average %.1f%n",
             r + 1, p.hosts(), p.events(), p.delivered(), p.wallSeconds(), p.cpuSeconds(), p.wallNanosPerEvent(),
-            p.cpuNanosPerEvent(), p.balanced() ? "balanced" : "NOT BALANCED", p.peakHeapBytes() >> 20, loadAverage());
+            p.cpuNanosPerEvent(), p.gcMillis(), p.balanced() ? "balanced" : "NOT BALANCED", p.peakHeapBytes() >> 20, loadAverage());
         out.flush();
       }
     }
@@ -207,6 +207,7 @@ public final class BenchScaleCommand implements Callable<Integer> {
     SimulationBuilder builder = new SimulationBuilder(s.seed(), 0, s.partitions(), s.placement());
     BuiltModel model = point.model().build(builder);
     ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+    long gc0 = gcMillis();
     long c0 = cpu.getCurrentThreadCpuTime();
     long t0 = System.nanoTime(); // wall clock: this measures the emulator, not model time
     SimulationResult r;
@@ -218,11 +219,21 @@ public final class BenchScaleCommand implements Callable<Integer> {
     }
     double wall = (System.nanoTime() - t0) / 1e9;
     double cpuSeconds = (cpu.getCurrentThreadCpuTime() - c0) / 1e9;
+    long gc = gcMillis() - gc0;
     long peakHeap = heap.stream().mapToLong(m -> m.getPeakUsage().getUsed()).sum();
     Map<String, Object> results = model.results(r);
     long delivered = BenchStarCommand.delivered(results);
     boolean balanced = results.get("conservation") instanceof Map<?, ?> c && Boolean.TRUE.equals(c.get("balanced"));
-    return new Point(n, duration, r.events(), delivered, wall, cpuSeconds, balanced, peakHeap);
+    return new Point(n, duration, r.events(), delivered, wall, cpuSeconds, balanced, peakHeap, gc);
+  }
+
+  /**
+   * Time the collectors took so far (ms, wall): the simulation thread's CPU time leaves out collections,
+   * which run on the JVM's own thread, so the per-run line prints them beside it.
+   */
+  private static long gcMillis() {
+    return ManagementFactory.getGarbageCollectorMXBeans().stream()
+        .mapToLong(b -> Math.max(0, b.getCollectionTime())).sum();
   }
 
   private static double median(double[] xs) {
