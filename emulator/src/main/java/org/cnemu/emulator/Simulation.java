@@ -81,8 +81,8 @@ public final class Simulation {
       // Many entities: compact the heap once, before the first event. The model was just allocated host
       // by host (LocalScheduler), but the young collector would copy it out of eden breadth-first (every
       // entity, then every entity's fields...), scattering each host's objects; a full collection slides
-      // them into the old generation in allocation order, where they stay. Measured in docs/benchmarks.md
-      // ("bench scale"): 5-10% less CPU per event at 1,000-4,000 hosts; small runs skip it.
+      // them into the old generation in allocation order, where they stay (docs/benchmarks.md, "bench scale").
+      // Small runs skip it: their model fits in cache either way.
       if (sched.localEntities >= COMPACT_MIN_ENTITIES) System.gc();
       if (sched.nextEventNanos() < endNanos) {
         windows = 1;
