@@ -15,8 +15,8 @@ import org.cnemu.experiments.Cli;
  * load, so that the archive it leaves at exit ({@code -XX:ArchiveClassesAtExit}) holds their classes. A
  * two-partition run (the run command, the kernel model, an actor system, results and reports), then a
  * farmed plan on loopback: a seed with job slots in this JVM and a driver that farms to it, over TLS with
- * a key made for the purpose (remoting, Artery, TLS, Kryo, the farm's actors: ~1 s of class loading that
- * every `run --cluster`, seed and worker would otherwise pay).
+ * a key made for the purpose (remoting, Artery, TLS, Kryo, the farm's actors: class loading that every
+ * `run --cluster`, seed and worker would otherwise pay; docs/benchmarks.md).
  *
  * <p>Arguments: the training experiment file and a scratch folder (emptied first). Exits 0, or 1 if the
  * local run failed (bin/cnemu then drops the archive).

@@ -13,8 +13,8 @@ import java.util.Set;
 /**
  * Whether the daemon still runs the checkout's current build, asked before each served command. It
  * replaces two per-command checks of bin/cnemu's client (a {@code find} over the checkout and a
- * {@code stat} of every class-path entry): forking them cost 5-40 ms per command on a loaded 2-core
- * machine, walking the same ~550 entries in the warm daemon well under that. The rules are bin/cnemu's
+ * {@code stat} of every class-path entry): forking them costs more per command than walking the same
+ * entries in the warm daemon (docs/benchmarks.md). The rules are bin/cnemu's
  * {@code needs_build} (keep the two in step): the build stamp, the jar and lib/ exist, and no file under
  * the checkout (skipping {@code .git}, {@code target}, {@code results}) whose path contains {@code /src/},
  * named {@code pom.xml}, or under {@code cluster-config/}, is newer than the stamp; plus: no class-path
