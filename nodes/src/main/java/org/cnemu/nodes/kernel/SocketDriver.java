@@ -38,21 +38,11 @@ final class SocketDriver {
     if (f.rr() != null) return rrStep(c, k);
     if (shm.has(f.index())) return shm.appStep(c, k); // FreeFlow: shared-memory ring, no kernel
     if (k.sender && !k.udp) {
-      if (throttleWait(c, k, now)) return null;
-      if (f.rateBps() > 0 && now < k.nextSendAt) { // iperf3 -b: paced writes
-        c.sendTo(h.coreRefs[k.cpu], k.nextSendAt - now, new CoreEntity.AppTimer(k.id));
-        return null;
-      }
+      if (waitsToWrite(c, k, now)) return null;
       long space = k.tx.space();
       if (space <= 0) return null;
       long bytes = Math.min(f.messageBytes(), space);
-      k.pacedBytes += bytes;
-      if (Pacing.throttled(f)) {
-        k.nextSendAt = Pacing.nextWrite(k, now); // iperf_check_throttle after the write
-      } else if (f.rateBps() > 0) {
-        k.nextSendAt = Math.max(k.nextSendAt, f.startNanos())
-            + f.load().gapNanos(k.arrivals, bytes * 8 * 1_000_000_000L / f.rateBps());
-      }
+      wrote(k, now, bytes);
       k.tx.written += bytes;
       own(k);
       // copy_from_user of the buffer iperf reuses: cache-resident
@@ -61,22 +51,12 @@ final class SocketDriver {
       return new long[] {p.appPerMessage, sys};
     }
     if (k.sender) {
-      if (throttleWait(c, k, now)) return null;
-      if (f.rateBps() > 0 && now < k.nextSendAt) {
-        c.sendTo(h.coreRefs[k.cpu], k.nextSendAt - now, new CoreEntity.AppTimer(k.id));
-        return null;
-      }
+      if (waitsToWrite(c, k, now)) return null;
       if (udpBlocked(c, k)) return null; // qdisc/TX ring full: the socket blocks until the NIC drains
       long bytes = f.messageBytes();
       long sys = selectShare(f) + p.syscall + p.memcpy(bytes) + p.udpTx;
       sys += udpSend(c, k, bytes, k.dgramSeq++, 0, sys + p.appPerMessage);
-      k.pacedBytes += bytes;
-      if (Pacing.throttled(f)) {
-        k.nextSendAt = Pacing.nextWrite(k, now); // iperf_check_throttle after the write
-      } else if (f.rateBps() > 0) {
-        long interval = f.load().gapNanos(k.arrivals, bytes * 8 * 1_000_000_000L / f.rateBps());
-        k.nextSendAt = Math.max(k.nextSendAt, f.startNanos()) + interval;
-      }
+      wrote(k, now, bytes);
       return new long[] {p.appPerMessage, sys};
     }
     // receiver (fan-in: the server thread reads the next of its sockets with data)
@@ -119,6 +99,34 @@ final class SocketDriver {
       sys += h.tx.sendAck(c, k, sys);
     }
     return new long[] {p.appPerMessage, sys};
+  }
+
+  /**
+   * Whether paced sender {@code k} must wait before its next write (iperf3 -b): for its throttle's next
+   * tick ({@link #throttleWait}), or for the time its rate spaces the next write at; an app timer wakes it.
+   */
+  private boolean waitsToWrite(CoreEntity c, Sock k, long now) {
+    if (throttleWait(c, k, now)) return true;
+    if (k.flow.rateBps() > 0 && now < k.nextSendAt) {
+      c.sendTo(h.coreRefs[k.cpu], k.nextSendAt - now, new CoreEntity.AppTimer(k.id));
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Sender {@code k} wrote {@code bytes} at {@code now}: when it may write next, by iperf3's throttle
+   * ({@code iperf_check_throttle} after the write) or by its arrival process at its rate.
+   */
+  private void wrote(Sock k, long now, long bytes) {
+    Spec.FlowSpec f = k.flow;
+    k.pacedBytes += bytes;
+    if (Pacing.throttled(f)) {
+      k.nextSendAt = Pacing.nextWrite(k, now);
+    } else if (f.rateBps() > 0) {
+      k.nextSendAt = Math.max(k.nextSendAt, f.startNanos())
+          + f.load().gapNanos(k.arrivals, bytes * 8 * 1_000_000_000L / f.rateBps());
+    }
   }
 
   /**
