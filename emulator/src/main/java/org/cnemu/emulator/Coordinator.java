@@ -57,8 +57,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final ProgressListener progress;
   private final int n;
   private final List<ActorRef<Partition.Command>> partitions = new ArrayList<>();
-  /** Threads that ran the partitions, when known here (a cluster run); 0: the local dispatcher's. */
-  private int partitionThreads;
+  /** Threads that ran the partitions: one per partition actor or group. */
+  private final int partitionThreads;
   private final long startWall = System.nanoTime(); // wall section only
   private final List<PartitionFinished> finished = new ArrayList<>();
   private final EngineHealth health = new EngineHealth();
@@ -67,10 +67,23 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final java.util.Map<String, Double> jvmCpuAtStart =
       WindowTrace.ENABLED ? WindowTrace.jvmCpuSeconds() : java.util.Map.of();
 
-  /** One JVM: spawns the partitions as children. */
-  public static Behavior<Command> create(SimulationBuilder builder, long endNanos,
-      CompletableFuture<SimulationResult> result, ProgressListener progress) {
-    return Behaviors.setup(ctx -> new Coordinator(ctx, builder, endNanos, result, progress, null, List.of()));
+  /**
+   * One JVM: spawns a {@link PartitionGroup} per thread of {@code exchange} as children, each on a
+   * thread of its own (it waits for its peers' windows there, see {@link LocalExchange}).
+   */
+  static Behavior<Command> create(SimulationBuilder builder, long endNanos,
+      CompletableFuture<SimulationResult> result, ProgressListener progress, LocalExchange exchange) {
+    return Behaviors.setup(ctx -> {
+      List<ActorRef<Partition.Command>> refs = new ArrayList<>();
+      for (int g = 0; g < exchange.groups(); g++) {
+        int[] members = exchange.members(g);
+        ActorRef<Partition.Command> group = ctx.spawn(
+            PartitionGroup.create(members, builder, endNanos, exchange.transport(g)), "partitions-" + g,
+            DispatcherSelector.fromConfig(Simulation.PINNED_DISPATCHER));
+        for (int ignored : members) refs.add(group);
+      }
+      return new Coordinator(ctx, builder, endNanos, result, progress, refs, exchange.endpoints());
+    });
   }
 
   /** Cluster: the partitions were spawned by the node agents; {@code refs} is in partition order. */
@@ -88,16 +101,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.result = result;
     this.progress = progress;
     this.n = builder.partitions;
-    if (refs != null) {
-      partitions.addAll(refs);
-      // each actor (a partition, or a node's PartitionGroup) runs on a thread of its own
-      partitionThreads = new java.util.HashSet<>(refs).size();
-    } else {
-      for (int p = 0; p < n; p++) {
-        partitions.add(ctx.spawn(Partition.create(p, builder, endNanos), "partition-" + p,
-            DispatcherSelector.fromConfig(Simulation.DISPATCHER)));
-      }
-    }
+    partitions.addAll(refs);
+    // each actor (a partition, or a group of partitions) runs on a thread of its own
+    partitionThreads = new java.util.HashSet<>(refs).size();
     // One Init per actor: a node's PartitionGroup stands for each of its partitions.
     for (ActorRef<Partition.Command> p : new java.util.LinkedHashSet<>(partitions)) {
       p.tell(new Partition.Init(partitions, ctx.getSelf(), dataEndpoints));

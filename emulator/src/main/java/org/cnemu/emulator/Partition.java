@@ -13,10 +13,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * A Pekko actor that owns a group of entities (whole hosts) and runs them with a
- * {@link LocalScheduler}, one window at a time, exchanging its window traffic through Pekko: in one
- * JVM, and on a cluster whose window traffic goes over Artery. On a cluster with the direct data
- * plane, each node runs all its partitions in one {@link PartitionGroup} instead. Both run each
- * partition's windows with a {@link PartitionCore}.
+ * {@link LocalScheduler}, one window at a time, exchanging its window traffic through Pekko: on a
+ * cluster whose window traffic goes over Artery. In one JVM, and on a cluster with the direct data
+ * plane, partitions run in {@link PartitionGroup}s instead. Both run each partition's windows with a
+ * {@link PartitionCore}.
  *
  * <p>Synchronization is symmetric (no central barrier on the critical path): after each window a
  * partition sends its cross-partition events in batches, then a {@link Sync} to every partition

@@ -15,8 +15,10 @@ import org.cnemu.emulator.Partition.Init;
 import org.cnemu.emulator.Partition.Sync;
 
 /**
- * Every partition a cluster node hosts, run on one thread in lockstep, when window traffic between
- * nodes goes over the direct data plane ({@link PeerTransport}, {@code org.cnemu.emulator.cluster.DataPlane}).
+ * Partitions run on one thread in lockstep: every partition a cluster node hosts, when window traffic
+ * between nodes goes over the direct data plane ({@link PeerTransport}, {@code org.cnemu.emulator.cluster.DataPlane}),
+ * and, in one JVM, a thread's block of the run's partitions, the groups exchanging their windows
+ * through a {@link LocalExchange} (a "node" below is then another group).
  *
  * <p>The window protocol is {@link Partition}'s, message for message (the same {@link Deliver}
  * batches and {@link Sync}s, so the same {@code engine.windows} and {@code engine.messages}): each
@@ -63,6 +65,11 @@ public final class PartitionGroup extends AbstractBehavior<Command> {
 
     /** This node's partitions are done: tells the peers they ended on their own. */
     void close();
+
+    /** Whether the run was stopped from outside (checked before each window); the data plane's ends in receive. */
+    default boolean stopped() {
+      return false;
+    }
   }
 
   private final PartitionCore[] cores; // the local partitions, in partition order
@@ -78,6 +85,7 @@ public final class PartitionGroup extends AbstractBehavior<Command> {
   private boolean opened;
   private long blockedWallNanos; // diagnostics: waiting in receive
   private long flushWallNanos; // diagnostics: writing the window's frames
+  private final long buildWallNanos; // diagnostics: building the partitions' entities
 
   /**
    * @param partitions the node's partitions, ascending
@@ -101,12 +109,14 @@ public final class PartitionGroup extends AbstractBehavior<Command> {
     this.slot = new int[n];
     this.syncs = new Sync[n];
     Arrays.fill(slot, -1);
+    long t0 = System.nanoTime(); // -Dcnemu.trace only
     for (int i = 0; i < partitions.length; i++) {
       if (i > 0 && partitions[i] <= partitions[i - 1]) throw new IllegalArgumentException("partitions must ascend");
       cores[i] = new PartitionCore(partitions[i], builder, endNanos);
       slot[partitions[i]] = i;
       inbox[i] = new ArrayList<>();
     }
+    buildWallNanos = System.nanoTime() - t0;
   }
 
   @Override
@@ -122,7 +132,8 @@ public final class PartitionGroup extends AbstractBehavior<Command> {
     if (started) return this; // one Init per group; a repeat changes nothing
     started = true;
     if (Partition.TRACE) {
-      System.err.printf("TRACE partitions %s init at %d ms%n", indexes(), System.nanoTime() / 1_000_000);
+      System.err.printf(java.util.Locale.ROOT, "TRACE partitions %s init at %d ms (entities built in %.3f s)%n",
+          indexes(), System.nanoTime() / 1_000_000, buildWallNanos / 1e9);
     }
     for (PartitionCore c : cores) c.coordinator = m.coordinator();
     try {
@@ -163,7 +174,7 @@ public final class PartitionGroup extends AbstractBehavior<Command> {
     PartitionCore lead = cores[0];
     try {
       while (true) {
-        if (!readRemote()) return stop(); // a peer stopped, its node was lost, or the run was stopped here
+        if (transport.stopped() || !readRemote()) return stop(); // a peer stopped, its node was lost, or the run was stopped here
         for (int i = 0; i < cores.length; i++) {
           int expected = cores[i].expectedBatches(syncs);
           if (inbox[i].size() != expected) {
@@ -256,7 +267,12 @@ public final class PartitionGroup extends AbstractBehavior<Command> {
           blockedWallNanos / 1e9, flushWallNanos / 1e9);
     }
     closeTransports();
+    long t0 = System.nanoTime(); // -Dcnemu.trace only
     for (int i = 0; i < cores.length; i++) cores[i].finish(inbox[i]);
+    if (Partition.TRACE) {
+      System.err.printf(java.util.Locale.ROOT, "TRACE partitions %s reported in %.3f s%n", indexes(),
+          (System.nanoTime() - t0) / 1e9);
+    }
     return Behaviors.stopped();
   }
 

@@ -10,8 +10,11 @@ import org.apache.pekko.actor.typed.ActorSystem;
 /** Runs a built simulation on a local Pekko actor system with a fixed number of threads. */
 public final class Simulation {
   public static final String DISPATCHER = "cnemu.engine-dispatcher";
-  /** A thread per actor: for a node's PartitionGroup, which blocks on the cluster data plane. */
+  /** A thread per actor: for a PartitionGroup, which waits for its peers' windows on its thread. */
   public static final String PINNED_DISPATCHER = "cnemu.engine-pinned-dispatcher";
+
+  /** How long a partition thread of a one-JVM run polls for its peers' window before parking. */
+  static final String SPIN_WAIT = "cnemu.engine.spin-wait";
 
   private Simulation() {}
 
@@ -44,7 +47,7 @@ public final class Simulation {
   }
 
   /**
-   * @param threads dispatcher threads for the partitions (the result does not depend on it)
+   * @param threads threads for the partitions (the result does not depend on it)
    * @param overrides extra Pekko settings (e.g. from the experiment's {@code pekko {}} block)
    */
   public static SimulationResult run(SimulationBuilder builder, long endNanos, int threads,
@@ -77,6 +80,7 @@ public final class Simulation {
     EngineHealth health = new EngineHealth();
     try {
       sched = new LocalScheduler(0, builder, endNanos);
+      long builtWall = System.nanoTime(); // -Dcnemu.trace only
       sched.start();
       // Many entities: compact the heap once, before the first event. The model was just allocated host
       // by host (LocalScheduler), but the young collector would copy it out of eden breadth-first (every
@@ -84,6 +88,7 @@ public final class Simulation {
       // them into the old generation in allocation order, where they stay (docs/benchmarks.md, "bench scale").
       // Small runs skip it: their model fits in cache either way.
       if (sched.localEntities >= COMPACT_MIN_ENTITIES) System.gc();
+      long eventsWall = System.nanoTime(); // -Dcnemu.trace only
       if (sched.nextEventNanos() < endNanos) {
         windows = 1;
         long slice = Math.max(1, endNanos / SEQUENTIAL_SLICES);
@@ -99,8 +104,12 @@ public final class Simulation {
         sched.safeFromNanos = endNanos;
       }
       health.finish(endNanos, sched.eventsProcessed, windows);
+      long reportsWall = System.nanoTime(); // -Dcnemu.trace only
       List<EntityReport> reports = sched.reports();
       if (WindowTrace.ENABLED) { // after the reports, as a partitioned run's line (partitions report first)
+        System.err.printf(java.util.Locale.ROOT, "TRACE sequential: entities built %.3f s, onStart and compaction"
+            + " %.3f s, events %.3f s, reports %.3f s%n", (builtWall - startWall) / 1e9, (eventsWall - builtWall) / 1e9,
+            (reportsWall - eventsWall) / 1e9, (System.nanoTime() - reportsWall) / 1e9);
         System.err.println(WindowTrace.jvmCpuLine(jvmCpuAtStart, WindowTrace.jvmCpuSeconds()));
       }
       long wall = System.nanoTime() - startWall;
@@ -143,10 +152,20 @@ public final class Simulation {
     }
   }
 
-  /** Runs on a local actor system: one Pekko actor per partition, windows opened by the coordinator. */
+  /**
+   * Runs on a local actor system: the partitions in one {@link PartitionGroup} per thread (at most one
+   * per partition), exchanging their windows through a {@link LocalExchange}.
+   */
   static SimulationResult runActors(SimulationBuilder builder, long endNanos, int threads,
       Coordinator.ProgressListener progress, Config overrides) {
     Config config = actorSystemConfig(threads, overrides);
+    return runActors(builder, endNanos,
+        new LocalExchange(builder.partitions, threads, config.getDuration(SPIN_WAIT).toNanos()), progress, config);
+  }
+
+  /** @param config the actor system's, from {@link #actorSystemConfig} */
+  static SimulationResult runActors(SimulationBuilder builder, long endNanos, LocalExchange exchange,
+      Coordinator.ProgressListener progress, Config config) {
     CompletableFuture<SimulationResult> result = new CompletableFuture<>();
     java.util.concurrent.atomic.AtomicLong reached = new java.util.concurrent.atomic.AtomicLong();
     Coordinator.ProgressListener tracked = new Coordinator.ProgressListener() {
@@ -162,11 +181,15 @@ public final class Simulation {
         if (progress != null) progress.onProgress(virtualNanos, end, events);
       }
     };
+    long t0 = System.nanoTime(); // -Dcnemu.trace only
     ActorSystem<Coordinator.Command> system =
-        ActorSystem.create(Coordinator.create(builder, endNanos, result, tracked), "cnemu", config);
+        ActorSystem.create(Coordinator.create(builder, endNanos, result, tracked, exchange), "cnemu", config);
+    long t1 = System.nanoTime();
     try {
       return await(result, reached::get);
     } finally {
+      long t2 = System.nanoTime();
+      exchange.stop(); // a group still waiting (the run failed or was cancelled) stops at once
       system.terminate();
       try {
         system.getWhenTerminated().toCompletableFuture().get();
@@ -174,6 +197,10 @@ public final class Simulation {
         Thread.currentThread().interrupt();
       } catch (ExecutionException ignored) {
         // termination failure after a completed run changes nothing about the result
+      }
+      if (WindowTrace.ENABLED) {
+        System.err.printf("TRACE actor system: started in %.3f s, run %.3f s, terminated in %.3f s; exchange: %s%n",
+            (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9, exchange.summary());
       }
     }
   }

@@ -112,11 +112,43 @@ final class WindowTrace {
       spanWall += last - first;
       if (same) sameThread++;
     }
+    // Between windows: from a partition's end of window w to its start of w+1 (its median), and the
+    // time no partition works, from the last end of window w to the first start of w+1.
+    long idleWall = 0;
+    long[] gaps = new long[Math.max(0, n - 1) * ts.length];
+    int g = 0;
+    for (int w = 0; w + 1 < n; w++) {
+      long lastEnd = Long.MIN_VALUE;
+      long firstStart = Long.MAX_VALUE;
+      for (WindowTrace t : ts) {
+        gaps[g++] = t.startWall[w + 1] - t.endWall[w];
+        lastEnd = Math.max(lastEnd, t.endWall[w]);
+        firstStart = Math.min(firstStart, t.startWall[w + 1]);
+      }
+      idleWall += Math.max(0, firstStart - lastEnd);
+    }
+    java.util.Arrays.sort(gaps);
+    long allWall = n == 0 ? 0 : maxEnd(ts, n - 1) - minStart(ts, 0);
     return String.format(Locale.ROOT,
         "TRACE windows %d: partition CPU %s s, critical path %.3f s (the windows allow %.2fx on free cores),"
-            + " %.2f partitions running at once, %d windows on one thread",
+            + " %.2f partitions running at once, %d windows on one thread; first start to last end %.3f s,"
+            + " of which no partition working %.3f s; a partition's gap between its windows median %.1f us,"
+            + " 90th percentile %.1f us",
         n, per, critical / 1e9, critical == 0 ? 0.0 : (double) sumCpu / critical,
-        spanWall == 0 ? 0.0 : (double) busyWall / spanWall, sameThread);
+        spanWall == 0 ? 0.0 : (double) busyWall / spanWall, sameThread, allWall / 1e9, idleWall / 1e9,
+        g == 0 ? 0.0 : gaps[g / 2] / 1e3, g == 0 ? 0.0 : gaps[(int) (g * 0.9)] / 1e3);
+  }
+
+  private static long maxEnd(WindowTrace[] ts, int w) {
+    long m = Long.MIN_VALUE;
+    for (WindowTrace t : ts) m = Math.max(m, t.endWall[w]);
+    return m;
+  }
+
+  private static long minStart(WindowTrace[] ts, int w) {
+    long m = Long.MAX_VALUE;
+    for (WindowTrace t : ts) m = Math.min(m, t.startWall[w]);
+    return m;
   }
 
   /**

@@ -40,7 +40,26 @@ class WindowTraceTest {
     }
     String s = WindowTrace.summary(run);
     assertEquals("TRACE windows 4: partition CPU 0.012/0.004 s, critical path 0.012 s (the windows allow 1.33x on"
-        + " free cores), 1.33 partitions running at once, 0 windows on one thread", s);
+        + " free cores), 1.33 partitions running at once, 0 windows on one thread; first start to last end 0.012 s,"
+        + " of which no partition working 0.000 s; a partition's gap between its windows median 2000.0 us,"
+        + " 90th percentile 2000.0 us", s);
+  }
+
+  @Test
+  void timeBetweenWindowsWhenNoPartitionWorksIsCounted() {
+    Object run = new Object();
+    WindowTrace a = WindowTrace.register(run, 0, 2);
+    WindowTrace b = WindowTrace.register(run, 1, 2);
+    // a window every 5 ms: a works [0, 1) ms of it, b [0.5, 2) ms; 4 ms (a) and 3.5 ms (b) between a
+    // partition's windows, 3 ms of each of the 3 gaps with no partition working
+    for (int w = 0; w < 4; w++) {
+      long t = w * 5_000_000L;
+      a.record(t, t + 1_000_000, 1_000_000, 1);
+      b.record(t + 500_000, t + 2_000_000, 1_500_000, 2);
+    }
+    String s = WindowTrace.summary(run);
+    assertTrue(s.endsWith("; first start to last end 0.017 s, of which no partition working 0.009 s; a partition's"
+        + " gap between its windows median 4000.0 us, 90th percentile 4000.0 us"), s);
   }
 
   @Test

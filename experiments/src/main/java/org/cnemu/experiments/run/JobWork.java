@@ -20,6 +20,9 @@ import org.cnemu.experiments.config.ExperimentSpec;
  * same bytes (outside {@code wall}).
  */
 final class JobWork {
+  /** -Dcnemu.trace=true (benchmarks only): each job prints where its wall seconds went. */
+  private static final boolean TRACE = Boolean.getBoolean("cnemu.trace");
+
   private JobWork() {}
 
   /**
@@ -61,13 +64,20 @@ final class JobWork {
     try {
       SimulationBuilder builder = new SimulationBuilder(spec.seed(), spec.run(), s.partitions(), s.placement());
       BuiltModel model = spec.point().model().build(builder);
+      long builtWall = System.nanoTime(); // -Dcnemu.trace only
       if (before != null) before.accept(spec);
       PlanRunner.ClusterTarget c = partitionsOn;
       SimulationResult r = c == null
           ? Simulation.run(builder, s.durationNanos(), threads, progress, spec.pekkoOverrides())
           : ClusterNode.run(builder, spec.experiment().root().render(ConfigRenderOptions.concise()), s.durationNanos(),
               threads, c.seed(), c.bind(), c.nodes(), c.hostPartitions(), c.security(), progress, runId);
+      long ranWall = System.nanoTime(); // -Dcnemu.trace only
       Map<String, Object> sections = model.results(r);
+      if (TRACE) {
+        // what a job's wall seconds hold besides the simulation: the model build and the results
+        System.err.printf(java.util.Locale.ROOT, "TRACE job: model build %.3f s, simulation %.3f s, results %.3f s%n",
+            (builtWall - startWall) / 1e9, (ranWall - builtWall) / 1e9, (System.nanoTime() - ranWall) / 1e9);
+      }
       Wall wall = new Wall((System.nanoTime() - startWall) / 1e9, r.eventsPerWallSecond(), threads,
           r.barrierWaitShare(threads), spec.outDir(), spec.node());
       doc = ResultsDocument.complete(runSpec, config, r, sections, wall);
