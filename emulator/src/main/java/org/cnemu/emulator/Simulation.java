@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /** Runs a built simulation on a local Pekko actor system with a fixed number of threads. */
 public final class Simulation {
@@ -52,8 +53,72 @@ public final class Simulation {
    */
   public static SimulationResult run(SimulationBuilder builder, long endNanos, int threads,
       Coordinator.ProgressListener progress, Config overrides) {
-    if (builder.partitions == 1) return runSequential(builder, endNanos, progress);
-    return runActors(builder, endNanos, threads, progress, overrides);
+    try (Engine engine = Engine.start(builder.partitions, threads, overrides)) {
+      return engine.run(builder, endNanos, progress);
+    }
+  }
+
+  /**
+   * Where one run goes: for several partitions in this JVM, an actor system started by {@link #start}
+   * on a thread of its own, so that its start-up (tens of ms warm, most of a second in a cold JVM)
+   * overlaps the model build instead of adding to the run; one partition needs none. Run it once; close
+   * it in any case (a run that never came stops the system).
+   */
+  public static final class Engine implements AutoCloseable {
+    private final int partitions;
+    private final int threads;
+    private final Config config;
+    private final CompletableFuture<ActorSystem<Void>> system;
+    private boolean used;
+
+    private Engine(int partitions, int threads, Config config, CompletableFuture<ActorSystem<Void>> system) {
+      this.partitions = partitions;
+      this.threads = threads;
+      this.config = config;
+      this.system = system;
+    }
+
+    /** Starts what a run of {@code partitions} partitions on {@code threads} threads needs, in the background. */
+    public static Engine start(int partitions, int threads, Config overrides) {
+      if (partitions < 1) throw new IllegalArgumentException("partitions must be >= 1");
+      if (partitions == 1) return new Engine(1, threads, null, null);
+      Config config = actorSystemConfig(threads, overrides);
+      return new Engine(partitions, threads, config, startSystem(config));
+    }
+
+    /** Runs the simulation {@code builder} holds (its partitions must be this engine's). */
+    public SimulationResult run(SimulationBuilder builder, long endNanos, Coordinator.ProgressListener progress) {
+      if (builder.partitions != partitions) {
+        throw new IllegalArgumentException("the engine was started for " + partitions + " partitions, the model has "
+            + builder.partitions);
+      }
+      if (used) throw new IllegalStateException("an engine runs once");
+      used = true;
+      if (partitions == 1) return runSequential(builder, endNanos, progress);
+      return runActors(builder, endNanos,
+          new LocalExchange(partitions, threads, config.getDuration(SPIN_WAIT).toNanos()), progress, system);
+    }
+
+    @Override
+    public void close() {
+      // a run terminates its system itself; one that never ran stops it once it is up
+      if (system != null && !used) system.thenAccept(ActorSystem::terminate);
+    }
+  }
+
+  /** The actor system of a one-JVM partitioned run, created on a daemon thread of its own. */
+  static CompletableFuture<ActorSystem<Void>> startSystem(Config config) {
+    CompletableFuture<ActorSystem<Void>> f = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        f.complete(ActorSystem.create(Behaviors.<Void>empty(), "cnemu", config));
+      } catch (RuntimeException | Error e) {
+        f.completeExceptionally(e);
+      }
+    }, "cnemu-engine-start");
+    t.setDaemon(true);
+    t.start();
+    return f;
   }
 
   /** Entities from which a sequential run compacts the heap before its first event (~200 emulated hosts). */
@@ -156,16 +221,14 @@ public final class Simulation {
    * Runs on a local actor system: the partitions in one {@link PartitionGroup} per thread (at most one
    * per partition), exchanging their windows through a {@link LocalExchange}.
    */
-  static SimulationResult runActors(SimulationBuilder builder, long endNanos, int threads,
-      Coordinator.ProgressListener progress, Config overrides) {
-    Config config = actorSystemConfig(threads, overrides);
-    return runActors(builder, endNanos,
-        new LocalExchange(builder.partitions, threads, config.getDuration(SPIN_WAIT).toNanos()), progress, config);
-  }
-
-  /** @param config the actor system's, from {@link #actorSystemConfig} */
   static SimulationResult runActors(SimulationBuilder builder, long endNanos, LocalExchange exchange,
       Coordinator.ProgressListener progress, Config config) {
+    return runActors(builder, endNanos, exchange, progress, startSystem(config));
+  }
+
+  /** @param starting the actor system, from {@link #startSystem}: the run's coordinator is spawned on it */
+  private static SimulationResult runActors(SimulationBuilder builder, long endNanos, LocalExchange exchange,
+      Coordinator.ProgressListener progress, CompletableFuture<ActorSystem<Void>> starting) {
     CompletableFuture<SimulationResult> result = new CompletableFuture<>();
     java.util.concurrent.atomic.AtomicLong reached = new java.util.concurrent.atomic.AtomicLong();
     Coordinator.ProgressListener tracked = new Coordinator.ProgressListener() {
@@ -182,10 +245,18 @@ public final class Simulation {
       }
     };
     long t0 = System.nanoTime(); // -Dcnemu.trace only
-    ActorSystem<Coordinator.Command> system =
-        ActorSystem.create(Coordinator.create(builder, endNanos, result, tracked, exchange), "cnemu", config);
+    ActorSystem<Void> system;
+    try {
+      system = starting.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) throw r;
+      if (e.getCause() instanceof Error err) throw err;
+      throw e;
+    }
     long t1 = System.nanoTime();
     try {
+      system.systemActorOf(Coordinator.create(builder, endNanos, result, tracked, exchange), "coordinator",
+          org.apache.pekko.actor.typed.Props.empty());
       return await(result, reached::get);
     } finally {
       long t2 = System.nanoTime();
@@ -199,8 +270,9 @@ public final class Simulation {
         // termination failure after a completed run changes nothing about the result
       }
       if (WindowTrace.ENABLED) {
-        System.err.printf("TRACE actor system: started in %.3f s, run %.3f s, terminated in %.3f s; exchange: %s%n",
-            (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9, exchange.summary());
+        System.err.printf(java.util.Locale.ROOT, "TRACE actor system: waited %.3f s for its start, run %.3f s,"
+            + " terminated in %.3f s; exchange: %s%n", (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9,
+            exchange.summary());
       }
     }
   }

@@ -26,7 +26,8 @@ class SequentialPathTest {
     PholdParams p = new PholdParams(64, 8, 100, 1_000, 0.5, 0);
     long end = 300_000;
     SimulationResult seq = Simulation.runSequential(phold(p, 9), end, null);
-    SimulationResult act = Simulation.runActors(phold(p, 9), end, 2, null, ConfigFactory.empty());
+    SimulationResult act = Simulation.runActors(phold(p, 9), end, new LocalExchange(1, 2, 0), null,
+        Simulation.actorSystemConfig(2, ConfigFactory.empty()));
     assertEquals(Phold.outcome(act, p.lps()), Phold.outcome(seq, p.lps()));
     assertEquals(SequentialPhold.run(p, 9, 0, end), Phold.outcome(seq, p.lps()));
     assertEquals(act.events(), seq.events());

@@ -61,14 +61,17 @@ final class JobWork {
     ResultsDocument.RunSpec runSpec = new ResultsDocument.RunSpec(s.name(), spec.run(), spec.seed(), s.durationNanos());
     long startWall = System.nanoTime(); // wall section only
     Map<String, Object> doc;
+    PlanRunner.ClusterTarget c = partitionsOn;
+    // in this JVM, what the run needs (an actor system for several partitions) starts while the model builds
+    Simulation.Engine engine = null;
     try {
+      if (c == null) engine = Simulation.Engine.start(s.partitions(), threads, spec.pekkoOverrides());
       SimulationBuilder builder = new SimulationBuilder(spec.seed(), spec.run(), s.partitions(), s.placement());
       BuiltModel model = spec.point().model().build(builder);
       long builtWall = System.nanoTime(); // -Dcnemu.trace only
       if (before != null) before.accept(spec);
-      PlanRunner.ClusterTarget c = partitionsOn;
       SimulationResult r = c == null
-          ? Simulation.run(builder, s.durationNanos(), threads, progress, spec.pekkoOverrides())
+          ? engine.run(builder, s.durationNanos(), progress)
           : ClusterNode.run(builder, spec.experiment().root().render(ConfigRenderOptions.concise()), s.durationNanos(),
               threads, c.seed(), c.bind(), c.nodes(), c.hostPartitions(), c.security(), progress, runId);
       long ranWall = System.nanoTime(); // -Dcnemu.trace only
@@ -78,12 +81,14 @@ final class JobWork {
         System.err.printf(java.util.Locale.ROOT, "TRACE job: model build %.3f s, simulation %.3f s, results %.3f s%n",
             (builtWall - startWall) / 1e9, (ranWall - builtWall) / 1e9, (System.nanoTime() - ranWall) / 1e9);
       }
-      Wall wall = new Wall((System.nanoTime() - startWall) / 1e9, r.eventsPerWallSecond(), threads,
+      Wall wall = new Wall((System.nanoTime() - startWall) / 1e9, r.wallNanos() / 1e9, r.eventsPerWallSecond(), threads,
           r.barrierWaitShare(threads), spec.outDir(), spec.node());
       doc = ResultsDocument.complete(runSpec, config, r, sections, wall);
     } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
-      Wall wall = new Wall((System.nanoTime() - startWall) / 1e9, 0, threads, 0, spec.outDir(), spec.node());
+      Wall wall = new Wall((System.nanoTime() - startWall) / 1e9, 0, 0, threads, 0, spec.outDir(), spec.node());
       doc = ResultsDocument.failed(runSpec, config, PlanRunner.describe(e), wall);
+    } finally {
+      if (engine != null) engine.close();
     }
     try {
       return JsonFiles.toJson(doc);

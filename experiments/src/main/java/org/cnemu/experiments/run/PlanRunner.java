@@ -290,7 +290,7 @@ public final class PlanRunner {
       ResultsDocument.RunSpec spec = new ResultsDocument.RunSpec(s.name(), job.run(), job.seed(), s.durationNanos());
       int threads = CANCELLED.equals(error) ? 0 : threads(s, options.threads());
       doc = ResultsDocument.failed(spec, ConfigJson.of(p.experiment()), error,
-          new Wall(0, 0, threads, 0, job.dir().toString(), null));
+          new Wall(0, 0, 0, threads, 0, job.dir().toString(), null));
       JsonFiles.writeAtomically(file, doc);
       doc = parse(JsonFiles.toJson(doc));
     }
