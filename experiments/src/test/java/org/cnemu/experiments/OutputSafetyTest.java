@@ -113,7 +113,7 @@ class OutputSafetyTest {
   void defaultsPrintsAKeyWithItsComment() {
     TestFiles.CliRun r = TestFiles.cli("defaults", "engine.threads");
     assertEquals(ExitCodes.OK, r.code(), r.err());
-    assertTrue(r.out().contains("# Dispatcher threads; 0 = one per available processor."), r.out());
+    assertTrue(r.out().contains("# Threads for the partitions (in one JVM, each runs a block of them); 0 = one per available processor."), r.out());
     assertTrue(r.out().contains("experiment.engine.threads = 0"), r.out());
     TestFiles.CliRun block = TestFiles.cli("defaults", "phold");
     assertTrue(block.out().startsWith("# PHOLD"), block.out());
