@@ -82,6 +82,19 @@ public final class DaemonServer implements AutoCloseable {
   private final Thread acceptor;
   private final java.util.concurrent.Semaphore preAuth;
   private final int preAuthTimeoutMs;
+  /**
+   * Held while something runs in process: a served command, or one round of the background warm-up
+   * ({@link WarmUp}), which a command preempts: it sets the round's flag (the round's run stops at its
+   * next {@link org.cnemu.emulator.Cancellation} check) and takes the lock next (fair: a round that ends
+   * cannot take it back first).
+   */
+  private final java.util.concurrent.locks.ReentrantLock running = new java.util.concurrent.locks.ReentrantLock(true);
+  /** Commands waiting for {@link #running}: a warm-up round does not start while there is one. */
+  private final java.util.concurrent.atomic.AtomicInteger commandsWaiting = new java.util.concurrent.atomic.AtomicInteger();
+  /** The stop flag of the warm-up round running now, or null. */
+  private volatile AtomicBoolean warmUpRound;
+  /** What {@code status} says of the warm-up (WarmUp sets it). */
+  private volatile String warmUpState = "none";
   /** Why the daemon's build is no longer the checkout's, or null when it is (asked before each command). */
   private volatile java.util.function.Supplier<String> stale = () -> null;
 
@@ -155,10 +168,61 @@ public final class DaemonServer implements AutoCloseable {
     return this;
   }
 
+  /** How one warm-up round ended. */
+  enum Round { RAN, PREEMPTED, SKIPPED }
+
+  /**
+   * Runs one warm-up round unless a command waits or a stop was asked for ({@code SKIPPED}); a command
+   * that arrives meanwhile stops it early ({@code PREEMPTED}: {@code round} ran with the Cancellation flag
+   * set part-way) and runs as soon as it returns.
+   */
+  Round warmUpRound(Runnable round) {
+    running.lock();
+    try {
+      AtomicBoolean stop = new AtomicBoolean();
+      warmUpRound = stop; // before the check below: a command either sees this flag or is seen waiting
+      if (commandsWaiting.get() > 0 || stopRequested.getCount() == 0) return Round.SKIPPED;
+      org.cnemu.emulator.Cancellation.watch(stop);
+      try {
+        round.run();
+      } finally {
+        org.cnemu.emulator.Cancellation.clear();
+      }
+      return stop.get() ? Round.PREEMPTED : Round.RAN;
+    } finally {
+      warmUpRound = null;
+      running.unlock();
+    }
+  }
+
+  /** Whether a stop was asked for (the warm-up then ends). */
+  boolean stopping() {
+    return stopRequested.getCount() == 0;
+  }
+
+  void warmUpState(String state) {
+    warmUpState = state;
+  }
+
+  /** Takes {@link #running} for a command, stopping a warm-up round in progress. */
+  private void lockForCommand() {
+    commandsWaiting.incrementAndGet();
+    try {
+      AtomicBoolean round = warmUpRound;
+      if (round != null) round.set(true);
+      running.lock();
+    } finally {
+      commandsWaiting.decrementAndGet();
+    }
+  }
+
   /** Blocks until a client asks to stop, then until the command being served (if any) has finished. */
   public void awaitStop() throws InterruptedException {
     stopRequested.await();
     close();
+    // a warm-up round in progress stops early: the daemon exits without waiting for it
+    AtomicBoolean round = warmUpRound;
+    if (round != null) round.set(true);
     // The listening socket is released only once the thread blocked in accept() has left it.
     if (acceptor.isAlive()) acceptor.join(5_000);
     while (busy.get() || replying.get() > 0) Thread.sleep(20);
@@ -228,10 +292,11 @@ public final class DaemonServer implements AutoCloseable {
       s.setSoTimeout(REQUEST_TIMEOUT_MS);
       String op = field(in);
       if ("status".equals(op)) {
-        reply(out, "status " + (busy.get() ? "busy" : "idle") + " pid=" + ProcessHandle.current().pid());
+        reply(out, "status " + (busy.get() ? "busy" : "idle") + " pid=" + ProcessHandle.current().pid()
+            + " warm-up=" + warmUpState);
       } else if ("stop".equals(op)) {
+        stopRequested.countDown(); // first: once the client reads the answer, nothing new starts
         reply(out, "stopping");
-        stopRequested.countDown();
       } else if ("exec".equals(op)) {
         exec(s, in, out);
       } else {
@@ -300,6 +365,7 @@ public final class DaemonServer implements AutoCloseable {
       int code;
       long t0 = System.nanoTime();
       ClientWatch watch = ClientWatch.start(in);
+      lockForCommand();
       org.cnemu.emulator.Cancellation.watch(watch.gone);
       try {
         code = Cli.execute(args.toArray(String[]::new), stdout, stderr, inv);
@@ -309,6 +375,7 @@ public final class DaemonServer implements AutoCloseable {
         code = ExitCodes.FAILURE;
       } finally {
         org.cnemu.emulator.Cancellation.clear();
+        running.unlock();
         watch.finished();
       }
       stdout.flush();

@@ -268,4 +268,61 @@ class DaemonServerTest {
     // no longer listening: a client's connect fails, and bin/cnemu then runs a fresh JVM
     assertThrows(IOException.class, () -> client.control("status"));
   }
+
+  @Test
+  void aCommandPreemptsAWarmUpRoundAndRunsAtOnce() throws Exception {
+    // a warm-up round that would run for minutes (star-8, 60 s virtual) is stopped by a command arriving
+    Files.writeString(dir.resolve("endless.conf"), org.cnemu.experiments.cli.BenchStarCommand.experiment(8, 60_000, 1));
+    Files.writeString(dir.resolve("quickstart.conf"), quickstartText());
+    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+    org.cnemu.experiments.Invocation inv = new org.cnemu.experiments.Invocation(dir, false, false);
+    PrintWriter sink = new PrintWriter(java.io.Writer.nullWriter());
+    CompletableFuture<DaemonServer.Round> round = CompletableFuture.supplyAsync(() -> server.warmUpRound(() -> {
+      started.countDown();
+      Cli.execute(new String[] {"run", "endless.conf", "--out", "warm", "--no-report", "--quiet"}, sink, sink, inv);
+    }));
+    assertTrue(started.await(30, TimeUnit.SECONDS));
+    Thread.sleep(300); // the round's run is under way
+    CompletableFuture<Served> served = CompletableFuture.supplyAsync(() -> {
+      try {
+        return exec(client, "validate", "quickstart.conf");
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    assertEquals(DaemonServer.Round.PREEMPTED, round.get(60, TimeUnit.SECONDS));
+    Served s = served.get(60, TimeUnit.SECONDS);
+    assertEquals(ExitCodes.OK, s.result().code(), s.err());
+    String warm = Files.readString(dir.resolve("warm/results.json"));
+    assertTrue(warm.matches("(?s).*\"complete\" ?: false.*"), warm);
+    // and no round starts while a command waits or once a stop was asked for
+    assertEquals("stopping", client.control("stop"));
+    assertEquals(DaemonServer.Round.SKIPPED, server.warmUpRound(() -> {
+      throw new AssertionError("a round ran after stop");
+    }));
+  }
+
+  @Test
+  void theWarmUpRunsInTheBackgroundUntilSettledAndSaysSo() throws Exception {
+    java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+    Thread t = new WarmUp(server, 3, new java.io.PrintStream(log, true, StandardCharsets.UTF_8)).start();
+    // the daemon answers while it warms up
+    assertTrue(client.control("status").startsWith("status idle"));
+    t.join(120_000);
+    assertFalse(t.isAlive());
+    String line = log.toString(StandardCharsets.UTF_8);
+    assertTrue(line.matches("(?s).* warm-up: 3 rounds \\(0 preempted by commands\\) in [0-9.]+ s, at most 3 rounds; "
+        + "CPU per round first \\d+ ms, min \\d+ ms, last \\d+ ms\n"), line);
+    assertTrue(client.control("status").endsWith(" warm-up=done"));
+  }
+
+  @Test
+  void theWarmUpIsSettledWhenARoundsCpuTimeStopsFalling() {
+    assertFalse(WarmUp.settled(List.of(100L, 90L, 80L, 70L, 60L, 50L, 45L, 40L, 35L))); // too few rounds
+    // still falling: the cheapest of the last 5 is 20% below the cheapest of the 5 before
+    assertFalse(WarmUp.settled(List.of(100L, 90L, 80L, 70L, 60L, 55L, 50L, 49L, 48L, 48L)));
+    // flat (noise above the floor says nothing): settled
+    assertTrue(WarmUp.settled(List.of(100L, 60L, 52L, 50L, 70L, 51L, 90L, 50L, 49L, 55L)));
+    assertTrue(WarmUp.settled(List.of(9L, 9L, 9L, 9L, 9L, 9L, 9L, 9L, 9L, 9L, 9L, 9L)));
+  }
 }
