@@ -183,7 +183,7 @@ public final class DaemonCommand extends CommandGroup {
       }
       String state = answer.startsWith("status ") ? answer.substring(7).split(" ")[0] : answer;
       int w = answer.indexOf(" warm-up=running");
-      if (w >= 0) state += ", warming up: " + answer.substring(w + " warm-up=".length());
+      if (w >= 0) state += ", warming up" + answer.substring(w + " warm-up=running".length());
       out.printf("cnemu daemon: running (pid %d, 127.0.0.1:%d, %s; state %s)%n", st.pid(), st.port(), state,
           dir.resolve(DaemonState.FILE));
       if (!st.matchesCurrentBuild()) {

@@ -325,4 +325,23 @@ class DaemonServerTest {
     assertTrue(WarmUp.settled(List.of(100L, 60L, 52L, 50L, 70L, 51L, 90L, 50L, 49L, 55L)));
     assertTrue(WarmUp.settled(List.of(9L, 9L, 9L, 9L, 9L, 9L, 9L, 9L, 9L, 9L, 9L, 9L)));
   }
+
+  @Test
+  void theProofIsSipHash24OfTheNonceUnderEachHalfOfTheToken() {
+    // the reference implementation's vectors (key 00..0f; messages 00..n-1): empty, 8 bytes, 16 bytes
+    long k0 = 0x0706050403020100L;
+    long k1 = 0x0f0e0d0c0b0a0908L;
+    assertEquals(0x726fdb47dd0e0e31L, DaemonServer.sipHash24(k0, k1, new long[0]));
+    assertEquals(0x93f5f5799a932462L, DaemonServer.sipHash24(k0, k1, new long[] {0x0706050403020100L}));
+    assertEquals(0x3f2acc7f57c29bdbL,
+        DaemonServer.sipHash24(k0, k1, new long[] {0x0706050403020100L, 0x0f0e0d0c0b0a0908L}));
+    // the proof: the nonce's two words under the token's first and last 128 bits
+    String token = "0001020304050607" + "08090a0b0c0d0e0f" + "f0e1d2c3b4a59687" + "78695a4b3c2d1e0f";
+    String nonce = "0123456789abcdef" + "fedcba9876543210";
+    long[] m = {0x0123456789abcdefL, 0xfedcba9876543210L};
+    assertEquals(String.format("%016x%016x", DaemonServer.sipHash24(0x0001020304050607L, 0x08090a0b0c0d0e0fL, m),
+        DaemonServer.sipHash24(0xf0e1d2c3b4a59687L, 0x78695a4b3c2d1e0fL, m)), DaemonServer.proof(token, nonce));
+    // bin/cnemu computes the same answer in bash (checked end to end by .ci/run's daemon checks)
+    assertEquals(32, DaemonServer.proof(token, nonce).length());
+  }
 }
