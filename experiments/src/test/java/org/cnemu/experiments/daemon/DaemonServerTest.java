@@ -341,7 +341,34 @@ class DaemonServerTest {
     long[] m = {0x0123456789abcdefL, 0xfedcba9876543210L};
     assertEquals(String.format("%016x%016x", DaemonServer.sipHash24(0x0001020304050607L, 0x08090a0b0c0d0e0fL, m),
         DaemonServer.sipHash24(0xf0e1d2c3b4a59687L, 0x78695a4b3c2d1e0fL, m)), DaemonServer.proof(token, nonce));
-    // bin/cnemu computes the same answer in bash (checked end to end by .ci/run's daemon checks)
     assertEquals(32, DaemonServer.proof(token, nonce).length());
+  }
+
+  @Test
+  void binCnemuComputesTheSameProofInBash() throws Exception {
+    // bin/cnemu's own functions (sipround, siphash24), run by bash on random tokens and nonces: the high bit
+    // of a word set or not (bash's arithmetic is signed)
+    Path script = Files.exists(Path.of("../bin/cnemu")) ? Path.of("../bin/cnemu") : Path.of("bin/cnemu");
+    String text = Files.readString(script);
+    java.util.regex.Matcher f = java.util.regex.Pattern.compile("(?ms)^sipround\\(\\) \\{.*?^}\n.*?^siphash24\\(\\) \\{.*?^}\n")
+        .matcher(text);
+    assertTrue(f.find(), "no sipround/siphash24 in " + script);
+    StringBuilder bash = new StringBuilder("set -euo pipefail\n").append(f.group());
+    List<String> expected = new java.util.ArrayList<>();
+    java.util.Random random = new java.util.Random(5);
+    for (int i = 0; i < 8; i++) {
+      String token = String.format("%016x%016x%016x%016x", random.nextLong(), random.nextLong(), random.nextLong(),
+          random.nextLong());
+      String nonce = String.format("%016x%016x", random.nextLong(), random.nextLong());
+      bash.append(String.format("siphash24 $((16#%s)) $((16#%s)) $((16#%s)) $((16#%s)); p=$SIPHASH%n",
+          token.substring(0, 16), token.substring(16, 32), nonce.substring(0, 16), nonce.substring(16)));
+      bash.append(String.format("siphash24 $((16#%s)) $((16#%s)) $((16#%s)) $((16#%s)); echo \"$p$SIPHASH\"%n",
+          token.substring(32, 48), token.substring(48), nonce.substring(0, 16), nonce.substring(16)));
+      expected.add(DaemonServer.proof(token, nonce));
+    }
+    Process p = new ProcessBuilder("bash", "-c", bash.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), out);
+    assertEquals(String.join("\n", expected) + "\n", out);
   }
 }
