@@ -42,8 +42,13 @@ if [ "$WARM" = 1 ]; then
   WORKER=$!
   export CNEMU_DAEMON_DIR="$WORK/daemon"   # a private daemon, always stopped
   trap 'kill $SEED $WORKER 2>/dev/null || true; CNEMU_NO_DAEMON=0 bin/cnemu daemon stop >/dev/null 2>&1 || true' EXIT
+  log_lines=0; [ -f "$CNEMU_DAEMON_DIR/daemon.log" ] && log_lines=$(wc -l <"$CNEMU_DAEMON_DIR/daemon.log")
   CNEMU_NO_DAEMON=0 bin/cnemu daemon start >/dev/null
-  sleep 2
+  # its JIT warm-up runs in the background once it serves and logs one line when done: not inside the timings
+  for _ in $(seq 120); do
+    tail -n +"$((log_lines + 1))" "$CNEMU_DAEMON_DIR/daemon.log" | grep -q " warm-up: " && break
+    sleep 1
+  done
 fi
 run() { # setting round
   local s=$1 i=$2 args=(run "$FILE" --threads 1 --out "$WORK/$1-$2" --quiet --no-report)

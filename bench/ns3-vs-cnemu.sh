@@ -23,8 +23,8 @@
 #   JAVA_OPTS, CNEMU_FAST_START, CNEMU_CDS   passed on to bin/cnemu (CNEMU_FAST_START=1: C1-only JIT,
 #                  faster start-up for short runs; see docs/benchmarks.md)
 #   DAEMON=1       also time cnemu through a resident daemon (`cnemu daemon start`, docs/cli.md): started
-#                  once before the timed runs (private state folder under $WORK), one untimed warm-up run
-#                  per N, stopped at the end. Its whole process is the bash client's, as the user waits for
+#                  once before the timed runs (private state folder under $WORK), its background JIT
+#                  warm-up awaited, one untimed run per N, stopped at the end. Its whole process is the bash client's, as the user waits for
 #                  it; its CPU seconds are the client's plus the daemon's (from /proc/<pid>/stat).
 #   NS3_BIN        prebuilt ns-3 scenario binary (default: compiled from bench/ns3/star.cc into $WORK)
 #   WORK           scratch folder (default /tmp/cnemu-ns3-bench)
@@ -82,8 +82,15 @@ if [ "${DAEMON:-0}" = 1 ]; then
   # A private daemon: never one of the user's, and always stopped, even on failure.
   export CNEMU_DAEMON_DIR="$WORK/daemon"
   trap 'CNEMU_NO_DAEMON=0 "$CNEMU" daemon stop >/dev/null 2>&1 || true' EXIT
+  log_lines=0; [ -f "$CNEMU_DAEMON_DIR/daemon.log" ] && log_lines=$(wc -l <"$CNEMU_DAEMON_DIR/daemon.log")
   "$CNEMU" daemon start >&2
   DAEMON_PID="$(sed -n 's/^pid=//p' "$CNEMU_DAEMON_DIR/daemon.state")"
+  # its JIT warm-up runs in the background once it serves: not inside the timed runs (of any simulator);
+  # it logs one line when done
+  for _ in $(seq 1 120); do
+    tail -n +"$((log_lines + 1))" "$CNEMU_DAEMON_DIR/daemon.log" | grep " warm-up: " >&2 && break
+    sleep 1
+  done
   CLK_TCK="$(getconf CLK_TCK)"
 fi
 # CPU seconds the daemon has used so far (user + sys)

@@ -3,21 +3,16 @@ package org.cnemu.experiments.daemon;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.Writer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.cnemu.experiments.Cli;
 import org.cnemu.experiments.ExitCodes;
-import org.cnemu.experiments.Invocation;
-import org.cnemu.experiments.cli.BenchStarCommand;
 import org.cnemu.experiments.cli.CommandGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -70,9 +65,10 @@ public final class DaemonCommand extends CommandGroup {
       description = {"Start the daemon in the background (replacing one started from an older build).",
           "Then 'bin/cnemu run' and 'bin/cnemu validate' are served by it; CNEMU_NO_DAEMON=1 bypasses it."})
   static final class Start implements Callable<Integer> {
-    @Option(names = "--warm-up", paramLabel = "N", defaultValue = "8",
-        description = "Run the 8-host star benchmark (kernel model) N times in process before serving, so that served runs "
-            + "find the classes loaded and the JIT warm (default: ${DEFAULT-VALUE}, about 2 s; 0 for none).")
+    @Option(names = "--warm-up", paramLabel = "N", defaultValue = "200",
+        description = "Once serving, run the 8-host star benchmark (kernel model) in the background until the JIT has "
+            + "settled (a round's CPU time stops falling), at most N times, so that served runs find the classes "
+            + "loaded and the JIT warm; a command preempts it (default: ${DEFAULT-VALUE}, usually 2-10 s; 0 for none).")
     int warmUp;
 
     @Spec
@@ -186,6 +182,8 @@ public final class DaemonCommand extends CommandGroup {
         answer = "not answering (" + e.getMessage() + ")";
       }
       String state = answer.startsWith("status ") ? answer.substring(7).split(" ")[0] : answer;
+      int w = answer.indexOf(" warm-up=running");
+      if (w >= 0) state += ", warming up" + answer.substring(w + " warm-up=running".length());
       out.printf("cnemu daemon: running (pid %d, 127.0.0.1:%d, %s; state %s)%n", st.pid(), st.port(), state,
           dir.resolve(DaemonState.FILE));
       if (!st.matchesCurrentBuild()) {
@@ -202,7 +200,7 @@ public final class DaemonCommand extends CommandGroup {
   /** The daemon process itself, started by {@code start}. */
   @Command(name = "serve", hidden = true, description = "Run the daemon in the foreground (used by 'daemon start').")
   static final class Serve implements Callable<Integer> {
-    @Option(names = "--warm-up", defaultValue = "8")
+    @Option(names = "--warm-up", defaultValue = "200")
     int warmUp;
 
     @Spec
@@ -211,7 +209,6 @@ public final class DaemonCommand extends CommandGroup {
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
-      warmUp(warmUp);
       Path dir = DaemonState.dir();
       try (DaemonServer server = new DaemonServer().checkingBuild(BuildCheck.ofThisJvm()::stale)) {
         DaemonState st = new DaemonState(server.port(), server.token(), ProcessHandle.current().pid(),
@@ -222,36 +219,13 @@ public final class DaemonCommand extends CommandGroup {
         st.write(dir); // last: a client that finds the file finds a warm daemon listening
         out.printf("cnemu daemon: serving on 127.0.0.1:%d (pid %d)%n", server.port(), st.pid());
         out.flush();
+        // after the state file: the daemon serves while it warms up (a command preempts a round)
+        Thread warming = new WarmUp(server, warmUp, System.out).start();
         server.awaitStop();
+        warming.join(5_000);
         st.deleteIfOurs(dir);
         out.println("cnemu daemon: stopped");
         return ExitCodes.OK;
-      }
-    }
-
-    /**
-     * Loads and compiles what a served run uses (command line, loader, validation, kernel model, engine,
-     * results writer) by serving star runs (8 hosts, 10 ms virtual, as experiments/bench/star-8.conf) to no
-     * one, through the same path as a client's. C2 needs several runs' worth of events: measured on a
-     * warm daemon, served star-8 runs took 0.24, 0.20, 0.16, 0.15, ..., 0.07 s for the first ten.
-     */
-    static void warmUp(int runs) throws IOException {
-      if (runs <= 0) return;
-      Path tmp = Files.createTempDirectory("cnemu-daemon-warm-up-");
-      try {
-        Path file = tmp.resolve("star-8.conf");
-        Files.writeString(file, BenchStarCommand.experiment(8, 10, 1));
-        PrintWriter sink = new PrintWriter(Writer.nullWriter());
-        Invocation inv = new Invocation(tmp, false, false);
-        for (int i = 0; i < runs; i++) {
-          Cli.execute(new String[] {"validate", file.getFileName().toString()}, sink, sink, inv);
-          Cli.execute(new String[] {"run", file.getFileName().toString(), "--out", "out", "--no-report", "--quiet"},
-              sink, sink, inv);
-        }
-      } finally {
-        try (Stream<Path> s = Files.walk(tmp)) {
-          for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
       }
     }
   }

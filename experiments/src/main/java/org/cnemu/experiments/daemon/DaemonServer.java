@@ -44,9 +44,9 @@ import org.cnemu.experiments.run.PlanRunner;
  *
  * <p>Wire protocol (bash-friendly: the client is bin/cnemu over /dev/tcp). The client first makes the
  * daemon prove it knows the token, so that a token is never sent to a listener that is not this daemon
- * (another user's process bound to a dead daemon's port): it sends NUL-terminated {@code cnemu-daemon-2,
- * nonce} (32 fresh random hex digits); the daemon answers the line {@code proof <hex>}, the SHA-256 of
- * {@code cnemu-daemon-proof:<token>:<nonce>} (see {@link #proof}). Only then does the client send the
+ * (another user's process bound to a dead daemon's port): it sends NUL-terminated {@code cnemu-daemon-3,
+ * nonce} (32 fresh random hex digits); the daemon answers the line {@code proof <hex>}, a MAC of the nonce
+ * under the token (see {@link #proof}). Only then does the client send the
  * NUL-terminated UTF-8 fields {@code token, op}; op {@code exec} continues with {@code cwd, flags, argc,
  * arg...} (flags: space-separated {@code tty=0|1 debug=0|1}); ops {@code status} and {@code stop} end
  * there. Response: {@code \n}-terminated lines. First one of {@code accepted}, {@code busy},
@@ -57,7 +57,7 @@ import org.cnemu.experiments.run.PlanRunner;
  * own writers and only one command runs at a time.
  */
 public final class DaemonServer implements AutoCloseable {
-  public static final String MAGIC = "cnemu-daemon-2";
+  public static final String MAGIC = "cnemu-daemon-3";
   /** Connections not yet authenticated (no valid token yet) held at once; more are closed at once. */
   static final int MAX_PRE_AUTH = 8;
   /** An unauthenticated connection must have sent its token within this time, in all. */
@@ -82,6 +82,19 @@ public final class DaemonServer implements AutoCloseable {
   private final Thread acceptor;
   private final java.util.concurrent.Semaphore preAuth;
   private final int preAuthTimeoutMs;
+  /**
+   * Held while something runs in process: a served command, or one round of the background warm-up
+   * ({@link WarmUp}), which a command preempts: it sets the round's flag (the round's run stops at its
+   * next {@link org.cnemu.emulator.Cancellation} check) and takes the lock next (fair: a round that ends
+   * cannot take it back first).
+   */
+  private final java.util.concurrent.locks.ReentrantLock running = new java.util.concurrent.locks.ReentrantLock(true);
+  /** Commands waiting for {@link #running}: a warm-up round does not start while there is one. */
+  private final java.util.concurrent.atomic.AtomicInteger commandsWaiting = new java.util.concurrent.atomic.AtomicInteger();
+  /** The stop flag of the warm-up round running now, or null. */
+  private volatile AtomicBoolean warmUpRound;
+  /** What {@code status} says of the warm-up (WarmUp sets it). */
+  private volatile String warmUpState = "none";
   /** Why the daemon's build is no longer the checkout's, or null when it is (asked before each command). */
   private volatile java.util.function.Supplier<String> stale = () -> null;
 
@@ -95,6 +108,7 @@ public final class DaemonServer implements AutoCloseable {
   }
 
   DaemonServer(String token, int maxPreAuth, int preAuthTimeoutMs) throws IOException {
+    if (!token.matches("[0-9a-f]{64}")) throw new IllegalArgumentException("a daemon token is 64 hex digits");
     this.preAuth = new java.util.concurrent.Semaphore(maxPreAuth);
     this.preAuthTimeoutMs = preAuthTimeoutMs;
     this.tokenText = token;
@@ -116,20 +130,48 @@ public final class DaemonServer implements AutoCloseable {
   }
 
   /**
-   * What the daemon answers to {@code nonce}: hex SHA-256 of {@code cnemu-daemon-proof:<token>:<nonce>}.
-   * Computing it needs the token (SHA-256 is preimage resistant), and the nonce is fresh, so an old answer
-   * cannot be replayed. A plain hash, not an HMAC, so that bin/cnemu checks it with {@code sha256sum}; the
-   * length extension of SHA-256 does not apply: the nonce is exactly 32 hex digits, so no valid nonce ends
-   * with another message's padding.
+   * What the daemon answers to {@code nonce}: 32 hex digits, SipHash-2-4 of the nonce's 16 bytes under the
+   * token's first 128 bits, then under its last 128 bits (the token and the nonce read as 64-bit words,
+   * the nonce's bytes little-endian as SipHash takes them). SipHash is a pseudo-random function made to
+   * be a MAC: without the key, the answer to a fresh nonce cannot be told from random (forging it takes
+   * 2^128 guesses), and answers to old nonces, which anyone may collect pre-auth, give nothing of the key.
+   * It replaces a SHA-256 proof that bin/cnemu checked with a {@code sha256sum} fork per command: SipHash
+   * is add-rotate-xor on 64-bit words, which bash's arithmetic computes in well under a millisecond.
    */
   static String proof(String token, String nonce) {
-    try {
-      MessageDigest d = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(d.digest(("cnemu-daemon-proof:" + token + ":" + nonce)
-          .getBytes(StandardCharsets.UTF_8)));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+    long[] m = {Long.parseUnsignedLong(nonce.substring(0, 16), 16), Long.parseUnsignedLong(nonce.substring(16, 32), 16)};
+    return String.format("%016x%016x",
+        sipHash24(Long.parseUnsignedLong(token.substring(0, 16), 16), Long.parseUnsignedLong(token.substring(16, 32), 16), m),
+        sipHash24(Long.parseUnsignedLong(token.substring(32, 48), 16), Long.parseUnsignedLong(token.substring(48, 64), 16), m));
+  }
+
+  /** SipHash-2-4 (Aumasson and Bernstein, 2012) of {@code words} (8 bytes each, little-endian) under key (k0, k1). */
+  static long sipHash24(long k0, long k1, long[] words) {
+    long[] v = {k0 ^ 0x736f6d6570736575L, k1 ^ 0x646f72616e646f6dL, k0 ^ 0x6c7967656e657261L, k1 ^ 0x7465646279746573L};
+    long[] all = java.util.Arrays.copyOf(words, words.length + 1);
+    all[words.length] = ((long) words.length * 8) << 56; // the last block: no tail bytes, the length byte
+    for (long m : all) {
+      v[3] ^= m;
+      sipRound(v);
+      sipRound(v);
+      v[0] ^= m;
     }
+    v[2] ^= 0xff;
+    for (int i = 0; i < 4; i++) sipRound(v);
+    return v[0] ^ v[1] ^ v[2] ^ v[3];
+  }
+
+  private static void sipRound(long[] v) {
+    v[0] += v[1];
+    v[1] = Long.rotateLeft(v[1], 13) ^ v[0];
+    v[0] = Long.rotateLeft(v[0], 32);
+    v[2] += v[3];
+    v[3] = Long.rotateLeft(v[3], 16) ^ v[2];
+    v[0] += v[3];
+    v[3] = Long.rotateLeft(v[3], 21) ^ v[0];
+    v[2] += v[1];
+    v[1] = Long.rotateLeft(v[1], 17) ^ v[2];
+    v[2] = Long.rotateLeft(v[2], 32);
   }
 
   static boolean validNonce(String nonce) {
@@ -155,10 +197,61 @@ public final class DaemonServer implements AutoCloseable {
     return this;
   }
 
+  /** How one warm-up round ended. */
+  enum Round { RAN, PREEMPTED, SKIPPED }
+
+  /**
+   * Runs one warm-up round unless a command waits or a stop was asked for ({@code SKIPPED}); a command
+   * that arrives meanwhile stops it early ({@code PREEMPTED}: {@code round} ran with the Cancellation flag
+   * set part-way) and runs as soon as it returns.
+   */
+  Round warmUpRound(Runnable round) {
+    running.lock();
+    try {
+      AtomicBoolean stop = new AtomicBoolean();
+      warmUpRound = stop; // before the check below: a command either sees this flag or is seen waiting
+      if (commandsWaiting.get() > 0 || stopRequested.getCount() == 0) return Round.SKIPPED;
+      org.cnemu.emulator.Cancellation.watch(stop);
+      try {
+        round.run();
+      } finally {
+        org.cnemu.emulator.Cancellation.clear();
+      }
+      return stop.get() ? Round.PREEMPTED : Round.RAN;
+    } finally {
+      warmUpRound = null;
+      running.unlock();
+    }
+  }
+
+  /** Whether a stop was asked for (the warm-up then ends). */
+  boolean stopping() {
+    return stopRequested.getCount() == 0;
+  }
+
+  void warmUpState(String state) {
+    warmUpState = state;
+  }
+
+  /** Takes {@link #running} for a command, stopping a warm-up round in progress. */
+  private void lockForCommand() {
+    commandsWaiting.incrementAndGet();
+    try {
+      AtomicBoolean round = warmUpRound;
+      if (round != null) round.set(true);
+      running.lock();
+    } finally {
+      commandsWaiting.decrementAndGet();
+    }
+  }
+
   /** Blocks until a client asks to stop, then until the command being served (if any) has finished. */
   public void awaitStop() throws InterruptedException {
     stopRequested.await();
     close();
+    // a warm-up round in progress stops early: the daemon exits without waiting for it
+    AtomicBoolean round = warmUpRound;
+    if (round != null) round.set(true);
     // The listening socket is released only once the thread blocked in accept() has left it.
     if (acceptor.isAlive()) acceptor.join(5_000);
     while (busy.get() || replying.get() > 0) Thread.sleep(20);
@@ -228,10 +321,11 @@ public final class DaemonServer implements AutoCloseable {
       s.setSoTimeout(REQUEST_TIMEOUT_MS);
       String op = field(in);
       if ("status".equals(op)) {
-        reply(out, "status " + (busy.get() ? "busy" : "idle") + " pid=" + ProcessHandle.current().pid());
+        reply(out, "status " + (busy.get() ? "busy" : "idle") + " pid=" + ProcessHandle.current().pid()
+            + " warm-up=" + warmUpState);
       } else if ("stop".equals(op)) {
+        stopRequested.countDown(); // first: once the client reads the answer, nothing new starts
         reply(out, "stopping");
-        stopRequested.countDown();
       } else if ("exec".equals(op)) {
         exec(s, in, out);
       } else {
@@ -300,6 +394,7 @@ public final class DaemonServer implements AutoCloseable {
       int code;
       long t0 = System.nanoTime();
       ClientWatch watch = ClientWatch.start(in);
+      lockForCommand();
       org.cnemu.emulator.Cancellation.watch(watch.gone);
       try {
         code = Cli.execute(args.toArray(String[]::new), stdout, stderr, inv);
@@ -309,6 +404,7 @@ public final class DaemonServer implements AutoCloseable {
         code = ExitCodes.FAILURE;
       } finally {
         org.cnemu.emulator.Cancellation.clear();
+        running.unlock();
         watch.finished();
       }
       stdout.flush();

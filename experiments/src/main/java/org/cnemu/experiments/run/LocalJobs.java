@@ -51,11 +51,12 @@ final class LocalJobs implements JobExecutor {
           return null;
         }));
       }
-      // wait, passing a cancellation of the calling thread (the daemon's client went away) on to the jobs
+      // wait, passing a cancellation of the calling thread (the daemon's client went away, a command
+      // preempting the daemon's warm-up) on to the jobs; polled often, as a preempted warm-up delays a command
       for (Future<?> f : futures) {
         while (true) {
           try {
-            f.get(100, TimeUnit.MILLISECONDS);
+            f.get(5, TimeUnit.MILLISECONDS);
             break;
           } catch (TimeoutException e) {
             if (Cancellation.requested()) cancel.set(true);

@@ -268,4 +268,107 @@ class DaemonServerTest {
     // no longer listening: a client's connect fails, and bin/cnemu then runs a fresh JVM
     assertThrows(IOException.class, () -> client.control("status"));
   }
+
+  @Test
+  void aCommandPreemptsAWarmUpRoundAndRunsAtOnce() throws Exception {
+    // a warm-up round that would run for minutes (star-8, 60 s virtual) is stopped by a command arriving
+    Files.writeString(dir.resolve("endless.conf"), org.cnemu.experiments.cli.BenchStarCommand.experiment(8, 60_000, 1));
+    Files.writeString(dir.resolve("quickstart.conf"), quickstartText());
+    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+    org.cnemu.experiments.Invocation inv = new org.cnemu.experiments.Invocation(dir, false, false);
+    PrintWriter sink = new PrintWriter(java.io.Writer.nullWriter());
+    CompletableFuture<DaemonServer.Round> round = CompletableFuture.supplyAsync(() -> server.warmUpRound(() -> {
+      started.countDown();
+      Cli.execute(new String[] {"run", "endless.conf", "--out", "warm", "--no-report", "--quiet"}, sink, sink, inv);
+    }));
+    assertTrue(started.await(30, TimeUnit.SECONDS));
+    Thread.sleep(300); // the round's run is under way
+    CompletableFuture<Served> served = CompletableFuture.supplyAsync(() -> {
+      try {
+        return exec(client, "validate", "quickstart.conf");
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    assertEquals(DaemonServer.Round.PREEMPTED, round.get(60, TimeUnit.SECONDS));
+    Served s = served.get(60, TimeUnit.SECONDS);
+    assertEquals(ExitCodes.OK, s.result().code(), s.err());
+    String warm = Files.readString(dir.resolve("warm/results.json"));
+    assertTrue(warm.matches("(?s).*\"complete\" ?: false.*"), warm);
+    // and no round starts while a command waits or once a stop was asked for
+    assertEquals("stopping", client.control("stop"));
+    assertEquals(DaemonServer.Round.SKIPPED, server.warmUpRound(() -> {
+      throw new AssertionError("a round ran after stop");
+    }));
+  }
+
+  @Test
+  void theWarmUpRunsInTheBackgroundUntilSettledAndSaysSo() throws Exception {
+    java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+    Thread t = new WarmUp(server, 3, new java.io.PrintStream(log, true, StandardCharsets.UTF_8)).start();
+    // the daemon answers while it warms up
+    assertTrue(client.control("status").startsWith("status idle"));
+    t.join(120_000);
+    assertFalse(t.isAlive());
+    String line = log.toString(StandardCharsets.UTF_8);
+    assertTrue(line.matches("(?s).* warm-up: 3 rounds \\(0 preempted by commands\\) in [0-9.]+ s, at most 3 rounds; "
+        + "CPU per round first \\d+ ms, min \\d+ ms, last \\d+ ms\n"), line);
+    assertTrue(client.control("status").endsWith(" warm-up=done"));
+  }
+
+  @Test
+  void theWarmUpIsSettledWhenARoundsCpuTimeStopsFalling() {
+    assertFalse(WarmUp.settled(List.of(100L, 90L, 80L, 70L, 60L, 50L, 45L, 40L, 35L))); // too few rounds
+    // still falling: the cheapest of the last 5 is 20% below the cheapest of the 5 before
+    assertFalse(WarmUp.settled(List.of(100L, 90L, 80L, 70L, 60L, 55L, 50L, 49L, 48L, 48L)));
+    // flat (noise above the floor says nothing): settled
+    assertTrue(WarmUp.settled(List.of(100L, 60L, 52L, 50L, 70L, 51L, 90L, 50L, 49L, 55L)));
+    assertTrue(WarmUp.settled(List.of(9L, 9L, 9L, 9L, 9L, 9L, 9L, 9L, 9L, 9L, 9L, 9L)));
+  }
+
+  @Test
+  void theProofIsSipHash24OfTheNonceUnderEachHalfOfTheToken() {
+    // the reference implementation's vectors (key 00..0f; messages 00..n-1): empty, 8 bytes, 16 bytes
+    long k0 = 0x0706050403020100L;
+    long k1 = 0x0f0e0d0c0b0a0908L;
+    assertEquals(0x726fdb47dd0e0e31L, DaemonServer.sipHash24(k0, k1, new long[0]));
+    assertEquals(0x93f5f5799a932462L, DaemonServer.sipHash24(k0, k1, new long[] {0x0706050403020100L}));
+    assertEquals(0x3f2acc7f57c29bdbL,
+        DaemonServer.sipHash24(k0, k1, new long[] {0x0706050403020100L, 0x0f0e0d0c0b0a0908L}));
+    // the proof: the nonce's two words under the token's first and last 128 bits
+    String token = "0001020304050607" + "08090a0b0c0d0e0f" + "f0e1d2c3b4a59687" + "78695a4b3c2d1e0f";
+    String nonce = "0123456789abcdef" + "fedcba9876543210";
+    long[] m = {0x0123456789abcdefL, 0xfedcba9876543210L};
+    assertEquals(String.format("%016x%016x", DaemonServer.sipHash24(0x0001020304050607L, 0x08090a0b0c0d0e0fL, m),
+        DaemonServer.sipHash24(0xf0e1d2c3b4a59687L, 0x78695a4b3c2d1e0fL, m)), DaemonServer.proof(token, nonce));
+    assertEquals(32, DaemonServer.proof(token, nonce).length());
+  }
+
+  @Test
+  void binCnemuComputesTheSameProofInBash() throws Exception {
+    // bin/cnemu's own functions (sipround, siphash24), run by bash on random tokens and nonces: the high bit
+    // of a word set or not (bash's arithmetic is signed)
+    Path script = Files.exists(Path.of("../bin/cnemu")) ? Path.of("../bin/cnemu") : Path.of("bin/cnemu");
+    String text = Files.readString(script);
+    java.util.regex.Matcher f = java.util.regex.Pattern.compile("(?ms)^sipround\\(\\) \\{.*?^}\n.*?^siphash24\\(\\) \\{.*?^}\n")
+        .matcher(text);
+    assertTrue(f.find(), "no sipround/siphash24 in " + script);
+    StringBuilder bash = new StringBuilder("set -euo pipefail\n").append(f.group());
+    List<String> expected = new java.util.ArrayList<>();
+    java.util.Random random = new java.util.Random(5);
+    for (int i = 0; i < 8; i++) {
+      String token = String.format("%016x%016x%016x%016x", random.nextLong(), random.nextLong(), random.nextLong(),
+          random.nextLong());
+      String nonce = String.format("%016x%016x", random.nextLong(), random.nextLong());
+      bash.append(String.format("siphash24 $((16#%s)) $((16#%s)) $((16#%s)) $((16#%s)); p=$SIPHASH%n",
+          token.substring(0, 16), token.substring(16, 32), nonce.substring(0, 16), nonce.substring(16)));
+      bash.append(String.format("siphash24 $((16#%s)) $((16#%s)) $((16#%s)) $((16#%s)); echo \"$p$SIPHASH\"%n",
+          token.substring(32, 48), token.substring(48), nonce.substring(0, 16), nonce.substring(16)));
+      expected.add(DaemonServer.proof(token, nonce));
+    }
+    Process p = new ProcessBuilder("bash", "-c", bash.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), out);
+    assertEquals(String.join("\n", expected) + "\n", out);
+  }
 }
