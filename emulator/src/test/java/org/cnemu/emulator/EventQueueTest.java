@@ -269,8 +269,8 @@ class EventQueueTest {
     // spread out (the width adapts, buckets are sorted into runs)
     assertSteadyStateAllocatesNothing(new EventQueue(), 10_000, 400_000, 1_000_000);
     // ~60 events per ns at the narrowest width: some buckets go to the heap, some are sorted; the
-    // warm-up goes round the ring ~12 times (4,096 buckets of 1 ns), so every bucket has grown once; a
-    // few still grow to a new high-water mark now and then (~1 MB here; an event object per add: 22 MB)
+    // warm-up spends ~780 epochs of 64 ns, so the fine buckets and the pooled epoch arrays have grown; a
+    // few still grow to a new high-water mark now and then (an event object per add: 22 MB)
     assertSteadyStateAllocatesNothing(new EventQueue(0), 330, 3_000_000, 4_000_000);
   }
 
