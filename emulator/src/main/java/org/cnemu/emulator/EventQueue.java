@@ -12,22 +12,32 @@ import java.util.Arrays;
  * object per event. Adding and taking events allocates nothing once the pool and buckets have grown
  * to the run's peak.
  *
- * <p>Order: a calendar of {@code 2^shift}-ns buckets. Bucket number {@code b = time >>> shift}; the
- * events of buckets {@code <= cur} are in the {@code now} heap (exactly ordered), those of the next
- * {@link #BUCKETS} - 1 buckets in an unsorted ring of slot lists (appended in O(1)), later ones in the
- * {@code far} heap. When {@code now} runs empty, the next non-empty ring bucket (found through a bitmap)
- * is moved into it, and far events that have come within the ring's horizon move into the ring. Every
- * event in {@code now} is earlier (by bucket) than every other, so the order is exact whatever the
- * bucket width; the width only affects speed and adapts to the run (narrower when buckets hold many
- * events, wider when many events fall beyond the horizon), each rebuild paid for by at least as many
- * pops as there are events.
+ * <p>Order: a two-level calendar. Fine bucket number {@code b = time >>> shift}, epoch {@code b >>> 6}
+ * (64 fine buckets). The events of fine buckets {@code <= cur} are in the {@code now} heap and the
+ * sorted run (exactly ordered); the later fine buckets of the current epoch are 64 unsorted slot lists;
+ * the next {@link #EPOCHS} - 1 epochs are one unsorted list each; later events are in the {@code far}
+ * heap. When the current set runs empty, the next non-empty fine bucket (a bit of one word) is sorted
+ * into the run; when the epoch's fine buckets are all spent, the next non-empty epoch list (found
+ * through a bitmap) is spread into the 64 fine buckets, and far events that have come within the
+ * horizon move in. Why two levels: with thousands of hosts the pending events cover thousands of
+ * buckets, and an append into a one-level ring stored into a bucket tail the model had evicted since
+ * its last append; appends into an epoch list go to the few tails of the epochs pending (a handful of
+ * lines that stay in cache), and spreading an epoch is a sequential read into 64 small buckets.
+ * Every event in the current set is earlier (by bucket) than every other, so the order is exact
+ * whatever the width; the width only affects speed and adapts to the run (narrower when buckets hold
+ * many events, wider when many events fall beyond the horizon), each rebuild paid for by at least as
+ * many pops as there are events.
  */
 final class EventQueue {
-  /** Ring buckets: a power of two. */
-  static final int BUCKETS = 4096;
-  private static final int MASK = BUCKETS - 1;
+  /** Fine buckets per epoch: one word of bits. */
+  private static final int FINE_BITS = 6;
+  private static final int FINE = 1 << FINE_BITS;
+  /** Epoch lists: a power of two; the horizon is {@code EPOCHS * 64} fine buckets. */
+  static final int EPOCHS = 1024;
+  private static final int EPOCH_MASK = EPOCHS - 1;
   private static final int MAX_SHIFT = 40;
   private static final int MIN_PERIOD = 8192;
+  private static final long[] NONE = new long[0];
 
   // ---- slot pool (struct of arrays): the payload; sort keys and target travel with the ticket
   private int[] sender = new int[0];
@@ -39,7 +49,10 @@ final class EventQueue {
 
   // ---- calendar
   private int shift;
-  private long cur;
+  /** Fine buckets up to this one are in the current set; never below {@code (epoch << 6) - 1}. */
+  private long cur = -1;
+  /** The epoch whose later fine buckets are in {@link #fine}. */
+  private long epoch;
   private final SlotHeap now = new SlotHeap();
   /**
    * The loaded bucket, sorted: (time, key, seq, ticket) quadruples from {@code runPos} to {@code runEnd}.
@@ -52,11 +65,22 @@ final class EventQueue {
   /** Buckets of more events than this go to the heap rather than an insertion sort. */
   private static final int SORT_MAX = 48;
   private final SlotHeap far = new SlotHeap();
-  /** Per bucket: (time, key, seq, ticket) quadruples, appended; read back sequentially when loaded. */
-  private final long[][] ring = new long[BUCKETS][];
-  private final int[] ringLen = new int[BUCKETS];
-  private final long[] ringBits = new long[BUCKETS / 64];
-  private int ringCount;
+  /** Per fine bucket of the current epoch: (time, key, seq, ticket) quadruples, appended. */
+  private final long[][] fine = new long[FINE][];
+  private final int[] fineLen = new int[FINE];
+  private long fineBits;
+  private int fineCount;
+  /** Per epoch of the horizon: quadruples, appended; {@link #NONE} while empty (arrays are pooled). */
+  private final long[][] epochs = new long[EPOCHS][];
+  private final int[] epochLen = new int[EPOCHS];
+  private final long[] epochBits = new long[EPOCHS / 64];
+  private int epochCount;
+  /**
+   * Arrays of spread epochs, reused by the next epoch to start one (the last spread first): memory in
+   * proportion to the epochs pending at once, not to the horizon.
+   */
+  private long[][] spare = new long[8][];
+  private int spareTop;
 
   // ---- width adaptation: counts since the last check
   private long pops;
@@ -75,7 +99,8 @@ final class EventQueue {
   EventQueue(int shift) {
     if (shift < 0 || shift > MAX_SHIFT) throw new IllegalArgumentException("shift " + shift);
     this.shift = shift;
-    for (int i = 0; i < BUCKETS; i++) ring[i] = new long[8];
+    for (int i = 0; i < FINE; i++) fine[i] = new long[32];
+    Arrays.fill(epochs, NONE);
     growPool(1024);
   }
 
@@ -90,6 +115,20 @@ final class EventQueue {
   /** Current bucket width, as a power of two (for tests and diagnostics). */
   int shift() {
     return shift;
+  }
+
+  /** Bucket lists holding pending events: non-empty fine buckets and epoch lists (for tests). */
+  int listsInUse() {
+    int n = Long.bitCount(fineBits);
+    for (long w : epochBits) n += Long.bitCount(w);
+    return n;
+  }
+
+  /** Arrays held for epoch lists, in use or spare (for tests: bounded by the epochs pending at once). */
+  int epochArrays() {
+    int n = spareTop;
+    for (long[] a : epochs) if (a != NONE) n++;
+    return n;
   }
 
   void add(long timeNanos, long senderKey, long senderSeq, int targetIndex, int senderIndex, Channel ch,
@@ -109,26 +148,52 @@ final class EventQueue {
   }
 
   private void place(long t, long k, long q, long s) {
-    long d = (t >>> shift) - cur;
-    if (d <= 0) {
+    long b = t >>> shift;
+    if (b <= cur) {
       now.add(t, k, q, s);
-    } else if (d < BUCKETS) {
-      int i = (int) (t >>> shift) & MASK;
-      int n = ringLen[i];
-      long[] r = ring[i];
+      return;
+    }
+    long d = (b >>> FINE_BITS) - epoch; // >= 0: cur >= (epoch << 6) - 1
+    if (d == 0) {
+      int i = (int) b & (FINE - 1);
+      int n = fineLen[i];
+      long[] r = fine[i];
       int o = n << 2;
-      if (o == r.length) ring[i] = r = Arrays.copyOf(r, o * 2);
+      if (o == r.length) fine[i] = r = Arrays.copyOf(r, o * 2);
       r[o] = t;
       r[o + 1] = k;
       r[o + 2] = q;
       r[o + 3] = s;
-      ringLen[i] = n + 1;
-      if (n == 0) ringBits[i >>> 6] |= 1L << i;
-      ringCount++;
+      fineLen[i] = n + 1;
+      fineBits |= 1L << i;
+      fineCount++;
+    } else if (d < EPOCHS) {
+      int j = (int) (b >>> FINE_BITS) & EPOCH_MASK;
+      int n = epochLen[j];
+      long[] r = epochs[j];
+      int o = n << 2;
+      if (o == r.length) epochs[j] = r = growEpoch(r, o);
+      r[o] = t;
+      r[o + 1] = k;
+      r[o + 2] = q;
+      r[o + 3] = s;
+      epochLen[j] = n + 1;
+      if (n == 0) epochBits[j >>> 6] |= 1L << j;
+      epochCount++;
     } else {
       far.add(t, k, q, s);
       farAdds++;
     }
+  }
+
+  /** An epoch list's array with room past {@code used} longs: a pooled one for an empty list. */
+  private long[] growEpoch(long[] r, int used) {
+    if (used == 0 && spareTop > 0) {
+      long[] a = spare[--spareTop];
+      spare[spareTop] = null;
+      return a;
+    }
+    return Arrays.copyOf(r, Math.max(64, used * 2));
   }
 
   /** Time of the earliest event, or {@link Long#MAX_VALUE} if none. */
@@ -192,37 +257,77 @@ final class EventQueue {
     for (int i = 0; i < now.size; i++) action.accept(message[(int) now.ticket[i]]);
     for (int o = runPos + 3; o < runEnd; o += 4) action.accept(message[(int) run[o]]);
     for (int i = 0; i < far.size; i++) action.accept(message[(int) far.ticket[i]]);
-    for (int b = 0; b < BUCKETS; b++) {
-      for (int j = 0; j < ringLen[b]; j++) action.accept(message[(int) ring[b][(j << 2) + 3]]);
+    for (int b = 0; b < FINE; b++) {
+      for (int j = 0; j < fineLen[b]; j++) action.accept(message[(int) fine[b][(j << 2) + 3]]);
+    }
+    for (int e = 0; e < EPOCHS; e++) {
+      for (int j = 0; j < epochLen[e]; j++) action.accept(message[(int) epochs[e][(j << 2) + 3]]);
     }
   }
 
-  /** Moves the next non-empty bucket into {@code now}; false if no event is pending. */
+  /** Moves the next non-empty fine bucket into the current set; false if no event is pending. */
   private boolean advance() {
-    if (ringCount == 0) {
-      if (far.size == 0) return false;
-      cur = far.t[0] >>> shift;
-      migrate(); // the far minimum itself lands in now
-      return true;
+    if (fineCount == 0) {
+      if (epochCount > 0) {
+        // next set bit of the epoch bitmap after this epoch, circularly (one exists: epochCount > 0)
+        int start = (int) (epoch + 1) & EPOCH_MASK;
+        int w = start >>> 6;
+        long bits = epochBits[w] & (-1L << start);
+        while (bits == 0) {
+          w = (w + 1) & (epochBits.length - 1);
+          bits = epochBits[w];
+        }
+        int j = (w << 6) | Long.numberOfTrailingZeros(bits);
+        epoch += ((j - start) & EPOCH_MASK) + 1;
+        spread(j);
+      } else if (far.size > 0) {
+        epoch = far.t[0] >>> (shift + FINE_BITS); // migrate() below brings the far minimum into fine
+      } else {
+        return false;
+      }
+      cur = (epoch << FINE_BITS) - 1;
+      if (far.size > 0) migrate();
     }
-    // next set bit of the ring bitmap after cur, circularly (one exists: ringCount > 0)
-    int start = (int) (cur + 1) & MASK;
-    int w = start >>> 6;
-    long bits = ringBits[w] & (-1L << start);
-    while (bits == 0) {
-      w = (w + 1) & (ringBits.length - 1);
-      bits = ringBits[w];
-    }
-    int i = (w << 6) | Long.numberOfTrailingZeros(bits);
-    cur += ((i - start) & MASK) + 1;
+    int i = Long.numberOfTrailingZeros(fineBits);
+    cur = (epoch << FINE_BITS) | i;
     load(i);
-    if (far.size > 0) migrate();
     return true;
   }
 
+  /** Spreads epoch list {@code j} (the new current epoch) into the fine buckets, in its append order. */
+  private void spread(int j) {
+    long[] r = epochs[j];
+    int n = epochLen[j];
+    int end = n << 2;
+    final int sh = shift;
+    long bits = 0;
+    for (int o = 0; o < end; o += 4) {
+      long t = r[o];
+      int i = (int) (t >>> sh) & (FINE - 1);
+      int m = fineLen[i];
+      long[] f = fine[i];
+      int p = m << 2;
+      if (p == f.length) fine[i] = f = Arrays.copyOf(f, p * 2);
+      f[p] = t;
+      f[p + 1] = r[o + 1];
+      f[p + 2] = r[o + 2];
+      f[p + 3] = r[o + 3];
+      fineLen[i] = m + 1;
+      bits |= 1L << i;
+    }
+    fineBits |= bits;
+    fineCount += n;
+    epochLen[j] = 0;
+    epochBits[j >>> 6] &= ~(1L << j);
+    epochCount -= n;
+    epochs[j] = NONE;
+    if (spareTop == spare.length) spare = Arrays.copyOf(spare, spareTop * 2);
+    spare[spareTop++] = r;
+  }
+
   private void load(int i) {
-    int n = ringLen[i];
-    long[] r = ring[i];
+    int n = fineLen[i];
+    long[] r = fine[i];
     int end = n << 2;
     // Touch the payloads and their target entities first, in a loop of independent loads: their cache
     // misses overlap here instead of stalling each handler in turn (the messages were written long ago,
@@ -244,14 +349,14 @@ final class EventQueue {
     } else {
       // the bucket's array becomes the run (sorted in place), the spent run array the bucket's
       sortQuads(r, end);
-      ring[i] = run;
+      fine[i] = run;
       run = r;
       runPos = 0;
       runEnd = end;
     }
-    ringLen[i] = 0;
-    ringBits[i >>> 6] &= ~(1L << i);
-    ringCount -= n;
+    fineLen[i] = 0;
+    fineBits &= ~(1L << i);
+    fineCount -= n;
   }
 
   /** Insertion sort of (time, key, seq, ticket) quadruples by (time, key, seq): buckets are small. */
@@ -276,9 +381,10 @@ final class EventQueue {
     }
   }
 
-  /** Far events whose bucket is now within the ring's horizon go to the ring (or to now). */
+  /** Far events whose epoch is now within the horizon go to the epoch lists (or the fine buckets). */
   private void migrate() {
-    while (far.size > 0 && (far.t[0] >>> shift) - cur < BUCKETS) {
+    final int sh = shift + FINE_BITS;
+    while (far.size > 0 && (far.t[0] >>> sh) - epoch < EPOCHS) {
       long t = far.t[0];
       long k = far.k[0];
       long q = far.q[0];
@@ -322,18 +428,29 @@ final class EventQueue {
     System.arraycopy(run, runPos, all, n, runEnd - runPos);
     n += runEnd - runPos;
     runPos = runEnd = 0;
-    for (int b = 0; b < BUCKETS; b++) {
-      int len = ringLen[b] << 2;
-      System.arraycopy(ring[b], 0, all, n, len);
+    for (int b = 0; b < FINE; b++) {
+      int len = fineLen[b] << 2;
+      System.arraycopy(fine[b], 0, all, n, len);
       n += len;
-      ringLen[b] = 0;
+      fineLen[b] = 0;
     }
-    Arrays.fill(ringBits, 0);
-    ringCount = 0;
+    fineBits = 0;
+    fineCount = 0;
+    for (int e = 0; e < EPOCHS; e++) {
+      int len = epochLen[e] << 2;
+      if (len > 0) {
+        System.arraycopy(epochs[e], 0, all, n, len);
+        n += len;
+        epochLen[e] = 0;
+      }
+    }
+    Arrays.fill(epochBits, 0);
+    epochCount = 0;
     long min = Long.MAX_VALUE;
     for (int o = 0; o < n; o += 4) min = Math.min(min, all[o]);
     shift = newShift;
-    cur = n == 0 ? 0 : min >>> shift;
+    epoch = n == 0 ? 0 : min >>> (shift + FINE_BITS);
+    cur = (epoch << FINE_BITS) - 1;
     for (int o = 0; o < n; o += 4) place(all[o], all[o + 1], all[o + 2], all[o + 3]);
   }
 

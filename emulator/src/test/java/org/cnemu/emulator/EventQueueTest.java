@@ -95,6 +95,71 @@ class EventQueueTest {
   }
 
   @Test
+  void epochAndHorizonEdgesMatchTheReference() {
+    // times on and next to the edges of the two levels: the first and last ns of an epoch, the current
+    // and next fine buckets, the last epoch inside the horizon and the first past it (the far heap)
+    for (int seed = 1; seed <= 12; seed++) {
+      SplittableRandom r = new SplittableRandom(seed);
+      Pair p = new Pair(new EventQueue(r.nextInt(8)));
+      for (int step = 0; step < 40_000; step++) {
+        if (!p.ref.isEmpty() && r.nextInt(100) < 50) {
+          p.pop();
+          continue;
+        }
+        long base = p.lastPopped;
+        long fineNs = 1L << p.q.shift();
+        long epochNs = fineNs * 64;
+        long e = base / epochNs;
+        long t = switch (r.nextInt(6)) {
+          case 0 -> (e + r.nextInt(3)) * epochNs;
+          case 1 -> (e + 1 + r.nextInt(3)) * epochNs - 1;
+          case 2 -> (e + EventQueue.EPOCHS - 1 + r.nextInt(3)) * epochNs + r.nextInt(3) - 1;
+          case 3 -> base + r.nextInt(3) * fineNs + r.nextInt(2) * (fineNs - 1);
+          case 4 -> base;
+          default -> base + r.nextLong(2 * EventQueue.EPOCHS * epochNs);
+        };
+        p.add(Math.max(t, base), r.nextInt(4));
+      }
+      p.drain();
+    }
+  }
+
+  @Test
+  void eventsBeyondTheCurrentEpochShareOneListPerEpoch() {
+    // 30,000 events over 4,000 buckets of 2 ns (like 4,000 hosts): a one-level calendar appends them into
+    // 4,000 lists, one per bucket; here they are in one list per 64 buckets (+ the current epoch's)
+    EventQueue q = new EventQueue(1);
+    SplittableRandom r = new SplittableRandom(6);
+    for (int i = 0; i < 30_000; i++) q.add(1_000 + r.nextInt(8_000), i, i, 0, 0, null, "m");
+    assertEquals(30_000, q.size());
+    assertTrue(q.listsInUse() <= 8_000 / 128 + 2, q.listsInUse() + " lists");
+    long last = 0;
+    for (int i = 0; i < 30_000; i++) {
+      long t = q.peekTime();
+      assertTrue(t >= last);
+      last = t;
+      q.release(EventQueue.slot(q.poll()));
+    }
+  }
+
+  @Test
+  void epochListArraysAreReusedAcrossTheHorizon() {
+    // events always ~10 epochs ahead, run across the horizon many times: the arrays of spread epoch
+    // lists serve the next ones, so the queue holds about as many as there are epochs pending at once
+    EventQueue q = new EventQueue(0);
+    SplittableRandom r = new SplittableRandom(12);
+    for (int i = 0; i < 2_000; i++) q.add(r.nextInt(640), i, i, 0, 0, null, "m");
+    for (int i = 0; i < 2_000_000; i++) {
+      long now = q.peekTime();
+      q.release(EventQueue.slot(q.poll()));
+      q.add(now + 64 + r.nextInt(576), i, i, 0, 0, null, "m");
+    }
+    assertEquals(0, q.shift()); // so the run crossed the horizon (65.5 us) ~5 times
+    assertTrue(q.peekTime() > 300_000, "time " + q.peekTime());
+    assertTrue(q.epochArrays() <= 40, q.epochArrays() + " epoch arrays");
+  }
+
+  @Test
   void eventsEarlierThanTheCurrentBucketStillComeOutInOrder() {
     // an event from another partition may be stamped before the bucket the queue has advanced to
     SplittableRandom r = new SplittableRandom(5);
@@ -204,8 +269,8 @@ class EventQueueTest {
     // spread out (the width adapts, buckets are sorted into runs)
     assertSteadyStateAllocatesNothing(new EventQueue(), 10_000, 400_000, 1_000_000);
     // ~60 events per ns at the narrowest width: some buckets go to the heap, some are sorted; the
-    // warm-up goes round the ring ~12 times (4,096 buckets of 1 ns), so every bucket has grown once; a
-    // few still grow to a new high-water mark now and then (~1 MB here; an event object per add: 22 MB)
+    // warm-up spends ~780 epochs of 64 ns, so the fine buckets and the pooled epoch arrays have grown; a
+    // few still grow to a new high-water mark now and then (an event object per add: 22 MB)
     assertSteadyStateAllocatesNothing(new EventQueue(0), 330, 3_000_000, 4_000_000);
   }
 
