@@ -64,13 +64,21 @@ public final class ClusterCommand extends CommandGroup {
           return null;
         }
       }
-      String refused = seed == null ? null : security.probe(seed);
-      if (refused != null) {
-        err.println("error: " + refused);
-        err.flush();
-        return null;
-      }
-      return security;
+      return seed == null || acceptedBy(spec, security, seed) ? security : null;
+    }
+
+    /**
+     * Whether the node at {@code seed} takes {@code security} (its key, or plain TCP); false after printing
+     * one line to stderr. A TLS handshake with the seed: a farming driver makes it while its own actor
+     * system starts, not before.
+     */
+    public boolean acceptedBy(CommandSpec spec, ClusterSecurity security, ClusterNode.HostPort seed) {
+      String refused = security.probe(seed);
+      if (refused == null) return true;
+      PrintWriter err = spec.commandLine().getErr();
+      err.println("error: " + refused);
+      err.flush();
+      return false;
     }
 
     Path directory() {

@@ -217,6 +217,14 @@ public final class FarmedJobs implements JobExecutor {
     if (await) closed.join();
   }
 
+  /** Stops a driver that {@link #open} started, at once and without a goodbye: its seed refused its key. */
+  public static void abort(CompletableFuture<JobFarm> farm) {
+    farm.handle((f, failed) -> {
+      if (f != null) f.abort();
+      return null;
+    }).join();
+  }
+
   private static void daemon(Runnable r) {
     Thread t = new Thread(r, "cnemu-farm-join");
     t.setDaemon(true);
