@@ -96,7 +96,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   }
 
   /**
-   * Another farm worker's machine (Linux boot id; null: unknown, shares with nobody) and the slots it takes
+   * Another farm worker's machine (Linux boot id; "": unknown, shares with nobody) and the slots it takes
    * there: {@code explicitSlots} set on its command line, or 0 if it shares the machine's processors.
    */
   public record Neighbour(ActorRef<Command> worker, String machine, int explicitSlots) implements Command {}
@@ -221,7 +221,9 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   }
 
   private Neighbour me() {
-    return new Neighbour(getContext().getSelf(), machine, configured.shared() ? 0 : configured.count());
+    // "" for an unknown machine: it equals no boot id (and the wire carries no null)
+    return new Neighbour(getContext().getSelf(), machine == null ? "" : machine,
+        configured.shared() ? 0 : configured.count());
   }
 
   private Behavior<Command> onListing(Listing m) {
@@ -261,7 +263,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
    * among the sharing nodes there in address order (the first ones get the remainder); at least one.
    */
   static int share(Slots configured, String machine, String self, java.util.Collection<Neighbour> others) {
-    if (!configured.shared() || machine == null) return configured.count();
+    if (!configured.shared() || machine == null || machine.isEmpty()) return configured.count();
     int taken = 0;
     List<String> sharing = new ArrayList<>();
     sharing.add(self);
