@@ -207,16 +207,21 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   }
 
   private Behavior<Command> onHello(Hello m) {
-    watch(m.replyTo()); // from now on it hears of any change of this node's slots
     m.replyTo().tell(ready());
     return this;
   }
 
+  /**
+   * Watches a driver from its first job on (not from its hello: a driver dropped before any job must leave
+   * no watch behind). It then hears this node's slots again, in case they changed since its hello, and
+   * on every change while watched.
+   */
   private void watch(ActorRef<FarmDriver.Command> driver) {
     String key = key(driver);
     if (!watched.containsKey(key)) {
       watched.put(key, driver);
       getContext().watchWith(driver, new DriverGone(key, "it stopped, or is unreachable"));
+      driver.tell(ready());
     }
   }
 

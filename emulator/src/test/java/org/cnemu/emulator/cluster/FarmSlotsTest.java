@@ -30,6 +30,8 @@ class FarmSlotsTest {
   private final LinkedBlockingQueue<FarmDriver.Event> events = new LinkedBlockingQueue<>();
   /** The slots each node said it has, last. */
   private final Map<String, Integer> slots = new HashMap<>();
+  /** The nodes' log lines ("farm: N job slots ..." when a node's share changes). */
+  private final List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
 
   private static int freePort() throws Exception {
     try (ServerSocket s = new ServerSocket(0)) {
@@ -42,7 +44,7 @@ class FarmSlotsTest {
     ClusterNode.HostPort self = seed != null ? new ClusterNode.HostPort("127.0.0.1", freePort()) : null;
     ClusterNode.HostPort at = self != null ? self : new ClusterNode.HostPort("127.0.0.1", freePort());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
-      ctx.spawn(FarmWorker.create(runner, s, "machine-1", null), "farm-worker");
+      ctx.spawn(FarmWorker.create(runner, s, "machine-1", log::add), "farm-worker");
       return Behaviors.empty();
     }), "cnemu", ClusterNode.config(at, seed != null ? seed : at, 1, ClusterSecurity.insecure()));
     systems.add(system);
@@ -62,6 +64,19 @@ class FarmSlotsTest {
     ActorRef<FarmDirectory.Command> directory = on.systemActorOf(FarmDirectory.create(), "farm-directory", Props.empty());
     return on.systemActorOf(FarmDriver.create(new FarmDriver.Settings(2, Duration.ofSeconds(30), 1 << 20, directory),
         events::add), "farm-driver", Props.empty());
+  }
+
+  /** Until {@code count} nodes logged that they now have {@code slots} slots (a driver's hello then gets it). */
+  private void awaitShared(int slots, int count) throws InterruptedException {
+    String line = "farm: " + slots + " job slot" + (slots == 1 ? "" : "s") + " (";
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      synchronized (log) {
+        if (log.stream().filter(l -> l.startsWith(line)).count() >= count) return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("no " + count + " nodes with " + slots + " slots: " + log);
   }
 
   @AfterEach
@@ -96,6 +111,7 @@ class FarmSlotsTest {
     ActorSystem<Void> b = node(address(a), runner, FarmWorker.Slots.sharedMachine(4));
     String aAt = a.address().toString();
     String bAt = b.address().toString();
+    awaitShared(2, 2);
     ActorRef<FarmDriver.Command> driver = driver(a);
     awaitSlots(Map.of(aAt, 2, bAt, 2)); // 4 processors, two nodes: 2 + 2, not 4 + 4
     List<FarmDriver.Job> jobs = new ArrayList<>();
@@ -123,6 +139,7 @@ class FarmSlotsTest {
     FarmWorker.Runner runner = (spec, node, cancelled, progress) -> new byte[0];
     ActorSystem<Void> a = node(null, runner, FarmWorker.Slots.exactly(1));
     ActorSystem<Void> b = node(address(a), runner, FarmWorker.Slots.sharedMachine(4));
+    awaitShared(3, 1);
     driver(a);
     awaitSlots(Map.of(a.address().toString(), 1, b.address().toString(), 3));
   }
