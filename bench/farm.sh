@@ -13,13 +13,17 @@
 # lets bin/cnemu start its JVM with C1 only (it only coordinates); MODE=auto leaves the mode to the plan.
 # Every farmed folder must equal the local one outside wall; the script checks it. The load average is
 # printed with the numbers: this machine is shared.
-#   bench/farm.sh                       # both cases, 3 rounds each, 2+2 job slots
+# It also prints the nodes' CPU seconds over each farmed command (seed + worker, from /proc) and, from
+# the nodes' trace, each job's time on its job thread (wall and CPU), its wait for the node's actor, and
+# deflate + send.
+#   bench/farm.sh                       # both cases, 3 rounds each, default job slots (the machine's
+#                                       # processors, shared by the seed and the worker: 1 + 1 on 2 cores)
 #   CASES=short SLOTS=1 REPEAT=5 bench/farm.sh
 #   SHORT_DURATION=1ms LONG_DURATION=100ms bench/farm.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPEAT="${REPEAT:-3}"
-SLOTS="${SLOTS:-0}"                      # job slots per node (0: one per processor)
+SLOTS="${SLOTS:-0}"                      # job slots per node (0: the default, one per processor shared by the nodes on this machine)
 CASES="${CASES:-short long}"
 MODE="${MODE:-jobs}"                     # jobs, or auto (no --cluster-mode)
 SHORT_DURATION="${SHORT_DURATION:-300us}" # x 16 runs x 3 points = 48 jobs
@@ -51,8 +55,13 @@ JAVA_OPTS="-Dcnemu.trace=true" bin/cnemu cluster worker --seed "127.0.0.1:$PORT"
 WORKER=$!
 for _ in $(seq 120); do grep -q "member up" "$WORK/worker.log" 2>/dev/null && break; sleep 0.5; done
 MODE_ARGS=(); [ "$MODE" = auto ] || MODE_ARGS=(--cluster-mode "$MODE")
-NODE_SLOTS=$SLOTS; [ "$NODE_SLOTS" -gt 0 ] || NODE_SLOTS=$(nproc)
-TOTAL_SLOTS=$((2 * NODE_SLOTS))
+# default slots: the seed and the worker share this machine's processors (at least one each)
+TOTAL_SLOTS=$((2 * SLOTS)); [ "$SLOTS" -gt 0 ] || TOTAL_SLOTS=$(( $(nproc) > 2 ? $(nproc) : 2 ))
+node_ticks() { # user + system CPU ticks of the seed and the worker so far
+  local t=0 p s f
+  for p in $SEED $WORKER; do s=$(cat "/proc/$p/stat"); s=${s##*) }; read -r -a f <<<"$s"; t=$((t + f[11] + f[12])); done
+  echo "$t"
+}
 strip_wall() { sed -n '/"wall"/q;p' "$1"; }
 node_checks() { cat "$WORK/seed.log" "$WORK/worker.log" | grep -c "TRACE farm node check" || true; }
 # one untimed farmed plan: the nodes' JIT warms up as it does in a lab where they run for days
@@ -65,18 +74,21 @@ for c in $CASES; do
     /usr/bin/time -f '%U %S' -o "$WORK/$c-local-cpu-$r" \
       bin/cnemu run "$WORK/$c.conf" --jobs 2 --out "$WORK/$c-local-$r" --no-report -q >/dev/null
     t1=$(date +%s.%N)
-    cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node check" > "$WORK/checks-before" || true
+    cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node" > "$WORK/checks-before" || true
+    n0=$(node_ticks)
     /usr/bin/time -f '%U %S' -o "$WORK/$c-farm-cpu-$r" env JAVA_OPTS="-Dcnemu.trace=true" \
       bin/cnemu run "$WORK/$c.conf" --cluster "127.0.0.1:$PORT" --nodes 2 ${MODE_ARGS[@]+"${MODE_ARGS[@]}"} \
       --cluster-key "$WORK/key" --out "$WORK/$c-farm-$r" --no-report -q >/dev/null 2>"$WORK/$c-trace-$r"
     t2=$(date +%s.%N)
+    n1=$(node_ticks)
     for f in $(cd "$WORK/$c-local-$r" && find . -name '*.json'); do
       cmp -s <(strip_wall "$WORK/$c-local-$r/$f") <(strip_wall "$WORK/$c-farm-$r/$f") \
         || { echo "DIFFERENT: $c $f" >&2; exit 1; }
     done
     awk -v a="$t0" -v b="$t1" -v c="$t2" -v r="$r" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
       -v lcpu="$(awk '{ print $1 + $2 }' "$WORK/$c-local-cpu-$r")" -v fcpu="$(awk '{ print $1 + $2 }' "$WORK/$c-farm-cpu-$r")" \
-      'BEGIN { printf "  round %d: local --jobs 2 %.2f s, farmed %.2f s, ratio %.2f (load average %s); CPU of the command: local %.2f s, farmed (driver only) %.2f s\n", r, b-a, c-b, (c-b)/(b-a), load, lcpu, fcpu }'
+      -v ncpu="$(awk -v a="$n0" -v b="$n1" -v hz="$(getconf CLK_TCK)" 'BEGIN { print (b - a) / hz }')" \
+      'BEGIN { printf "  round %d: local --jobs 2 %.2f s, farmed %.2f s, ratio %.2f (load average %s); CPU of the command: local %.2f s, farmed (driver only) %.2f s; nodes over the farmed command %.2f s\n", r, b-a, c-b, (c-b)/(b-a), load, lcpu, fcpu, ncpu }'
     # per job (means): round trip at the driver = dispatch (+ any wait in the node's prefetch queue) up to
     # the node's "started", then the run, then the result back; slot time lost = the slots' time over the
     # jobs phase (first dispatch .. last result) not spent running a job, per job (tail included)
@@ -85,8 +97,10 @@ for c in $CASES; do
       END { phase = (t["result"] - t["dispatch"]) * 1e3
         printf "    %d jobs: round trip %.1f ms = started %.1f ms after dispatch + run on the node %.1f ms + result back %.1f ms;\n", n, rt/n, st/n, run/n, (rt-st-run)/n
         printf "    slot time lost per job %.1f ms (%d slots x %.2f s of jobs phase - the runs, / jobs)\n", (slots*phase - run)/n, slots, phase/1e3 }' "$WORK/$c-trace-$r"
-    cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node check" | grep -vxF -f "$WORK/checks-before" \
-      | awk '{ ck += $5; n++ } END { if (n) printf "    nodes: checking a job took %.2f ms (mean of %d, validation cached per experiment text)\n", ck/n, n }' || true
+    cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node" | grep -vxF -f "$WORK/checks-before" \
+      | awk '/node check/ { ck += $5; n++ } /node job/ { th += $7; cpu += $10; act += $15; out += $18; m++ }
+        END { if (n) printf "    nodes: checking a job took %.2f ms (mean of %d, validation cached per experiment text)\n", ck/n, n
+          if (m) printf "    nodes, per job: job thread %.1f ms (CPU %.1f ms), then %.2f ms until the node actor took the result, deflate + send %.2f ms\n", th/m, cpu/m, act/m, out/m }' || true
     awk -v wall="$(awk -v b="$t1" -v c="$t2" 'BEGIN { print c-b }')" '/^TRACE farm [a-z ]+ [0-9.]+$/ {
         w = $NF; $1 = ""; $2 = ""; $NF = ""; gsub(/^ +| +$/, ""); t[$0] = w }
       END { jobs = t["last result"] - t["first dispatch"]

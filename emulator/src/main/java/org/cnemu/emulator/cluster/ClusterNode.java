@@ -73,17 +73,18 @@ public final class ClusterNode {
    */
   public static ActorSystem<Void> serve(HostPort bind, HostPort seed, int threads, ClusterSecurity security,
       java.util.function.Consumer<String> log) {
-    return serve(bind, seed, threads, security, null, 0, log);
+    return serve(bind, seed, threads, security, null, null, log);
   }
 
   /**
    * As {@link #serve(HostPort, HostPort, int, ClusterSecurity, java.util.function.Consumer)}, and the node
-   * also runs whole jobs of farmed plans ({@link FarmWorker}) with {@code jobs}, up to {@code jobSlots} at once.
+   * also runs whole jobs of farmed plans ({@link FarmWorker}) with {@code jobs}, up to {@code jobSlots} at once
+   * (shared with the other nodes on this machine when the slots say so).
    *
    * @param jobs runs a farmed job here; null: this node hosts partitions only
    */
   public static ActorSystem<Void> serve(HostPort bind, HostPort seed, int threads, ClusterSecurity security,
-      FarmWorker.Runner jobs, int jobSlots, java.util.function.Consumer<String> log) {
+      FarmWorker.Runner jobs, FarmWorker.Slots jobSlots, java.util.function.Consumer<String> log) {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
       ctx.spawn(NodeAgent.create(security, log), "node-agent");
       // every node can be a farming driver's contact point (the driver names one with --cluster)

@@ -42,6 +42,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   /**
    * A node's answer to {@link FarmWorker.Hello}: it runs {@code slots} at once and holds up to {@code
    * prefetch} more in a queue of its own, so that a freed slot never waits for this driver's round trip.
+   * Sent again when the node's slots change (nodes sharing a machine re-split it as nodes come and go).
    */
   public record Ready(ActorRef<FarmWorker.Command> worker, String address, String version, int slots, int prefetch)
       implements Command {}
@@ -104,6 +105,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   /** What the driver tells its client, on the actor's thread: the client must not block. */
   public sealed interface Event {}
 
+  /** A node takes jobs, {@code slots} at once (again when that changes). */
   public record NodeUp(String node, int slots) implements Event {}
 
   /** A node is gone; {@code requeued} of its jobs run again elsewhere. */
@@ -137,8 +139,8 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   private static final class Node {
     final ActorRef<FarmWorker.Command> ref;
     final String address;
-    final int slots;
-    final int prefetch;
+    int slots;
+    int prefetch;
     /** Slots taken by jobs dispatched here and not finished (running or in the node's queue). */
     int used;
     final Set<Integer> jobs = new TreeSet<>();
@@ -156,6 +158,8 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     final Job job;
     int attempt;
     Node node; // null: queued
+    /** The node's slots it takes while there (its slots may change meanwhile). */
+    int cost;
     boolean done;
     ByteArrayOutputStream chunks;
     int nextChunk;
@@ -277,7 +281,17 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   }
 
   private Behavior<Command> onReady(Ready m) {
-    if (lost.contains(m.address()) || nodes.containsKey(m.address())) return this;
+    if (lost.contains(m.address())) return this;
+    Node known = nodes.get(m.address());
+    if (known != null) {
+      if (!known.ref.equals(m.worker())) return this;
+      if (known.slots == m.slots() && known.prefetch == Math.max(0, m.prefetch())) return this;
+      known.slots = m.slots(); // its machine was re-split: what is already there stays, counted as it was
+      known.prefetch = Math.max(0, m.prefetch());
+      events.accept(new NodeUp(m.address(), m.slots()));
+      dispatch();
+      return this;
+    }
     String mine = CnemuVersion.current();
     if (!mine.equals(m.version())) {
       events.accept(new Warning("node " + m.address() + " runs cnemu " + m.version() + " but this driver runs " + mine
@@ -311,7 +325,8 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
       s.node = best;
       s.chunks = null;
       s.nextChunk = 0;
-      best.used += Math.min(s.job.slots(), best.slots);
+      s.cost = Math.min(s.job.slots(), best.slots);
+      best.used += s.cost;
       best.jobs.add(s.job.id());
       best.ref.tell(new FarmWorker.RunJob(s.job.id(), s.attempt, s.job.slots(), s.job.spec(), getContext().getSelf()));
       events.accept(new Dispatched(s.job.id(), best.address));
@@ -375,7 +390,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   private void release(JobState s) {
     Node n = s.node;
     if (n == null) return;
-    n.used -= Math.min(s.job.slots(), n.slots);
+    n.used -= s.cost;
     n.jobs.remove(s.job.id());
     s.node = null;
   }
@@ -472,7 +487,10 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
       byte[] buf = new byte[64 * 1024];
       while (!inf.finished()) {
         int n = inf.inflate(buf);
-        if (n == 0 && (inf.needsInput() || inf.needsDictionary())) throw new DataFormatException("truncated");
+        // an empty result ends with nothing inflated and no input left: finished, not truncated
+        if (n == 0 && !inf.finished() && (inf.needsInput() || inf.needsDictionary())) {
+          throw new DataFormatException("truncated");
+        }
         out.write(buf, 0, n);
         if (out.size() > max) throw new DataFormatException("larger than " + max + " bytes");
       }

@@ -7,6 +7,8 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.HashSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -33,6 +35,14 @@ import org.cnemu.emulator.wire.WireMessage;
  * of idling for the driver's round trip, which for jobs of a few milliseconds is longer than the job.
  * A running job's virtual-time progress goes back to its driver, at most every {@link #PROGRESS_MILLIS}. What a job is, and how it is checked and run, is the {@link Runner}'s
  * business (the experiments layer): this actor only moves opaque text and bytes.
+ *
+ * <p>Nodes on one machine (the same Linux boot id) whose slots are the default, one per processor ({@link
+ * Slots#sharedMachine}), share that machine's processors instead of each taking all of them: every worker
+ * tells the others the cluster lists ({@link Neighbour}) its machine and whether it shares, and the sharing
+ * workers of a machine split its processors (minus the slots that nodes set explicitly there take) among
+ * themselves in address order. A seed and a worker on one 2-core machine so run 1 + 1 jobs at once, not
+ * 2 + 2 (docs/benchmarks.md, "Farmed plans"). A node that joins or leaves re-splits them; the drivers this
+ * node works for get its new slots ({@link FarmDriver.Ready} again).
  *
  * <p>A driver that goes away (its actor stops, its JVM dies, or it stays silent for the remote watch's
  * failure detector: drivers are no cluster members, cnemu-cluster.conf) has its jobs abandoned at once:
@@ -65,6 +75,32 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
 
   public sealed interface Command extends WireMessage {}
 
+  /**
+   * A node's job slots: {@code count} of them, or with {@code shared} the machine's processor count, split
+   * among the sharing nodes on the same machine.
+   */
+  public record Slots(int count, boolean shared) {
+    public Slots {
+      if (count < 1) throw new IllegalArgumentException("slots must be at least 1");
+    }
+
+    /** Exactly {@code count} jobs at once, whoever else runs on this machine (--job-slots N). */
+    public static Slots exactly(int count) {
+      return new Slots(count, false);
+    }
+
+    /** This machine's {@code processors}, shared with the other sharing nodes on it (the default). */
+    public static Slots sharedMachine(int processors) {
+      return new Slots(processors, true);
+    }
+  }
+
+  /**
+   * Another farm worker's machine (Linux boot id; "": unknown, shares with nobody) and the slots it takes
+   * there: {@code explicitSlots} set on its command line, or 0 if it shares the machine's processors.
+   */
+  public record Neighbour(ActorRef<Command> worker, String machine, int explicitSlots) implements Command {}
+
   /** A driver asks for this node's address, version and slots. */
   public record Hello(ActorRef<FarmDriver.Command> replyTo) implements Command {}
 
@@ -85,28 +121,42 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
    */
   public record Goodbye(ActorRef<FarmDriver.Command> driver) implements Command {}
 
-  private record Finished(String driver, int job, int attempt, byte[] result, String error)
-      implements Command, NoSerializationVerificationNeeded {}
+  private record Finished(String driver, int job, int attempt, byte[] result, String error, long startedNanos,
+      long ranNanos, long cpuNanos) implements Command, NoSerializationVerificationNeeded {}
 
   private record DriverGone(String driver, String why) implements Command, NoSerializationVerificationNeeded {}
+
+  private record Listing(Receptionist.Listing listing) implements Command, NoSerializationVerificationNeeded {}
 
   /** A job running here. */
   private record Running(int attempt, int slots, AtomicBoolean cancel, ActorRef<FarmDriver.Command> driver) {}
 
   /**
    * @param slots jobs at once (a job of several partitions may take more than one)
-   * @param log one line per job taken or abandoned (null: silent)
+   * @param log one line per job taken or abandoned, and per change of slots (null: silent)
    */
-  public static Behavior<Command> create(Runner runner, int slots, Consumer<String> log) {
-    if (slots < 1) throw new IllegalArgumentException("slots must be at least 1");
+  public static Behavior<Command> create(Runner runner, Slots slots, Consumer<String> log) {
+    return create(runner, slots, ShmPipe.machineId(), log);
+  }
+
+  /** As {@link #create(Runner, Slots, Consumer)}, on the machine {@code machine} (null: unknown). */
+  static Behavior<Command> create(Runner runner, Slots slots, String machine, Consumer<String> log) {
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
-      return new FarmWorker(ctx, runner, slots, log);
+      ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, Listing::new);
+      ctx.getSystem().receptionist().tell(Receptionist.subscribe(KEY, listings));
+      return new FarmWorker(ctx, runner, slots, machine, log);
     });
   }
 
   private final Runner runner;
-  private final int slots;
+  private final Slots configured;
+  private final String machine;
+  /** Jobs at once now: the configured count, or this node's share of its machine's processors. */
+  private int slots;
+  /** The other workers the cluster lists now, and what each said of its machine (once it has). */
+  private final Set<ActorRef<Command>> listed = new HashSet<>();
+  private final Map<ActorRef<Command>, Neighbour> neighbours = new HashMap<>();
   private final Consumer<String> log;
   private final String address;
   private final ExecutorService threads;
@@ -117,10 +167,12 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   private final Deque<RunJob> queued = new ArrayDeque<>();
   private int used;
 
-  private FarmWorker(ActorContext<Command> ctx, Runner runner, int slots, Consumer<String> log) {
+  private FarmWorker(ActorContext<Command> ctx, Runner runner, Slots slots, String machine, Consumer<String> log) {
     super(ctx);
     this.runner = runner;
-    this.slots = slots;
+    this.configured = slots;
+    this.machine = machine;
+    this.slots = slots.count();
     this.log = log;
     this.address = ctx.getSystem().address().toString();
     this.threads = Executors.newCachedThreadPool(r -> {
@@ -139,6 +191,8 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
         .onMessage(Goodbye.class, this::onGoodbye)
         .onMessage(Finished.class, this::onFinished)
         .onMessage(DriverGone.class, m -> abandon(m.driver(), m.why()))
+        .onMessage(Listing.class, this::onListing)
+        .onMessage(Neighbour.class, this::onNeighbour)
         .onSignal(PostStop.class, s -> {
           queued.clear();
           running.values().forEach(jobs -> jobs.values().forEach(r -> r.cancel().set(true)));
@@ -153,8 +207,85 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   }
 
   private Behavior<Command> onHello(Hello m) {
-    m.replyTo().tell(new FarmDriver.Ready(getContext().getSelf(), address, CnemuVersion.current(), slots, slots));
+    m.replyTo().tell(ready());
     return this;
+  }
+
+  /**
+   * Watches a driver from its first job on (not from its hello: a driver dropped before any job must leave
+   * no watch behind). It then hears this node's slots again, in case they changed since its hello, and
+   * on every change while watched.
+   */
+  private void watch(ActorRef<FarmDriver.Command> driver) {
+    String key = key(driver);
+    if (!watched.containsKey(key)) {
+      watched.put(key, driver);
+      getContext().watchWith(driver, new DriverGone(key, "it stopped, or is unreachable"));
+      driver.tell(ready());
+    }
+  }
+
+  private Neighbour me() {
+    // "" for an unknown machine: it equals no boot id (and the wire carries no null)
+    return new Neighbour(getContext().getSelf(), machine == null ? "" : machine,
+        configured.shared() ? 0 : configured.count());
+  }
+
+  private Behavior<Command> onListing(Listing m) {
+    Set<ActorRef<Command>> now = new HashSet<>(m.listing().getServiceInstances(KEY));
+    now.remove(getContext().getSelf());
+    for (ActorRef<Command> w : now) {
+      if (!listed.contains(w)) w.tell(me()); // a newcomer learns this node's machine (and answers with its own)
+    }
+    listed.clear();
+    listed.addAll(now);
+    neighbours.keySet().retainAll(now); // gone from the cluster: its share of the machine is free again
+    return reshare();
+  }
+
+  private Behavior<Command> onNeighbour(Neighbour m) {
+    if (m.worker().equals(getContext().getSelf())) return this;
+    if (neighbours.put(m.worker(), m) == null) m.worker().tell(me()); // it may not have heard of this node yet
+    return reshare();
+  }
+
+  /** This node's slots from what it knows of the workers on its machine; tells its drivers when they change. */
+  private Behavior<Command> reshare() {
+    int now = share(configured, machine, getContext().getSelf().path().toString(), neighbours.values());
+    if (now == slots) return this;
+    slots = now;
+    if (log != null) {
+      log.accept("farm: " + slots + " job slot" + (slots == 1 ? "" : "s") + " (this machine's " + configured.count()
+          + " processors shared with the other nodes on it)");
+    }
+    for (ActorRef<FarmDriver.Command> d : watched.values()) d.tell(ready());
+    startQueued();
+    return this;
+  }
+
+  /**
+   * A sharing node's slots: its machine's processors, less what explicitly set nodes there take, split
+   * among the sharing nodes there in address order (the first ones get the remainder); at least one.
+   */
+  static int share(Slots configured, String machine, String self, java.util.Collection<Neighbour> others) {
+    if (!configured.shared() || machine == null || machine.isEmpty()) return configured.count();
+    int taken = 0;
+    List<String> sharing = new ArrayList<>();
+    sharing.add(self);
+    for (Neighbour n : others) {
+      if (!machine.equals(n.machine())) continue;
+      if (n.explicitSlots() > 0) taken += n.explicitSlots();
+      else sharing.add(n.worker().path().toString());
+    }
+    java.util.Collections.sort(sharing);
+    int free = configured.count() - taken;
+    int k = sharing.size();
+    int i = sharing.indexOf(self);
+    return Math.max(1, free / k + (i < free % k ? 1 : 0));
+  }
+
+  private FarmDriver.Ready ready() {
+    return new FarmDriver.Ready(getContext().getSelf(), address, CnemuVersion.current(), slots, slots);
   }
 
   private int cost(RunJob m) {
@@ -162,11 +293,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   }
 
   private Behavior<Command> onRunJob(RunJob m) {
-    String driver = key(m.replyTo());
-    if (!watched.containsKey(driver)) {
-      watched.put(driver, m.replyTo());
-      getContext().watchWith(m.replyTo(), new DriverGone(driver, "it stopped, or is unreachable"));
-    }
+    watch(m.replyTo());
     if (queued.isEmpty() && used + cost(m) <= slots) {
       start(m);
     } else if (queued.size() < slots) {
@@ -198,13 +325,16 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     threads.execute(() -> {
       byte[] result = null;
       String error = null;
+      long startedNanos = System.nanoTime();
+      long cpu0 = TRACE ? CPU.getCurrentThreadCpuTime() : 0;
       try {
         result = runner.run(m.spec(), address, cancel, progress);
       } catch (Exception | StackOverflowError | OutOfMemoryError e) {
         String msg = e.getMessage();
         error = (msg == null || msg.isBlank() ? e.getClass().getSimpleName() : msg).replace('\n', ' ');
       }
-      self.tell(new Finished(driver, m.job(), m.attempt(), result, error));
+      long cpu = TRACE ? CPU.getCurrentThreadCpuTime() - cpu0 : 0;
+      self.tell(new Finished(driver, m.job(), m.attempt(), result, error, startedNanos, System.nanoTime(), cpu));
     });
   }
 
@@ -235,12 +365,20 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
       r.driver().tell(new FarmDriver.JobFailed(m.job(), m.attempt(), getContext().getSelf(), m.error()));
       return this;
     }
+    long finishedNanos = System.nanoTime();
     byte[] packed = deflate(m.result());
     int chunks = Math.max(1, (packed.length + CHUNK_BYTES - 1) / CHUNK_BYTES);
     for (int i = 0; i < chunks; i++) {
       int from = i * CHUNK_BYTES;
       byte[] part = java.util.Arrays.copyOfRange(packed, from, Math.min(packed.length, from + CHUNK_BYTES));
       r.driver().tell(new FarmDriver.JobResult(m.job(), m.attempt(), getContext().getSelf(), i, chunks, part));
+    }
+    if (TRACE) {
+      long now = System.nanoTime();
+      System.err.printf(java.util.Locale.ROOT,
+          "TRACE farm node job %d thread %.2f ms (CPU %.2f ms), to the actor %.2f ms, deflate+send %.2f ms, %d -> %d bytes%n",
+          m.job(), (m.ranNanos() - m.startedNanos()) / 1e6, m.cpuNanos() / 1e6, (finishedNanos - m.ranNanos()) / 1e6,
+          (now - finishedNanos) / 1e6, m.result().length, packed.length);
     }
     return this;
   }
@@ -279,6 +417,9 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     if (log != null) log.accept("farm: abandoned jobs " + ids + " of " + driver + " (" + why + ")");
     return this;
   }
+
+  private static final boolean TRACE = Boolean.getBoolean("cnemu.trace");
+  private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
   static byte[] deflate(byte[] data) {
     Deflater d = new Deflater(Deflater.BEST_SPEED);

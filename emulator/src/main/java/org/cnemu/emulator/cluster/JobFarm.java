@@ -124,6 +124,14 @@ public final class JobFarm implements AutoCloseable {
     trace("stopped");
   }
 
+  /**
+   * Stops the actor system at once, without a goodbye: for a driver whose seed refused this JVM's key
+   * (no node ever heard of it, so none watches it).
+   */
+  public void abort() {
+    ClusterNode.stop(system, 2);
+  }
+
   /** Stops the driver and its actor system (the nodes then drop anything of this plan). */
   @Override
   public void close() {

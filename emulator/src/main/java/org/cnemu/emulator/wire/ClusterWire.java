@@ -23,6 +23,7 @@ final class ClusterWire {
     m.put(234, org.cnemu.emulator.cluster.FarmDirectory.Subscribe.class);
     m.put(235, org.cnemu.emulator.cluster.FarmWorker.Goodbye.class);
     m.put(236, org.cnemu.emulator.cluster.FarmDirectory.Unsubscribe.class);
+    m.put(237, org.cnemu.emulator.cluster.FarmWorker.Neighbour.class);
     m.put(240, org.cnemu.emulator.cluster.FarmDriver.Ready.class);
     m.put(241, org.cnemu.emulator.cluster.FarmDriver.JobResult.class);
     m.put(242, org.cnemu.emulator.cluster.FarmDriver.JobFailed.class);

@@ -33,7 +33,7 @@ class FarmDriverOutsideClusterTest {
       port = s.getLocalPort();
     }
     ClusterNode.HostPort at = new ClusterNode.HostPort("127.0.0.1", port);
-    seed = ClusterNode.serve(at, at, 1, ClusterSecurity.insecure(), runner, 1, log::add);
+    seed = ClusterNode.serve(at, at, 1, ClusterSecurity.insecure(), runner, FarmWorker.Slots.exactly(1), log::add);
     Cluster cluster = Cluster.get(seed);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (cluster.selfMember().status() != MemberStatus.up() && System.nanoTime() < deadline) Thread.sleep(20);

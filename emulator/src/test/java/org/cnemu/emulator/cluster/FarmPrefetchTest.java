@@ -39,7 +39,7 @@ class FarmPrefetchTest {
     }
     ClusterNode.HostPort self = new ClusterNode.HostPort("127.0.0.1", port);
     system = ActorSystem.create(Behaviors.setup(ctx -> {
-      ctx.spawn(FarmWorker.create(runner, slots, null), "farm-worker");
+      ctx.spawn(FarmWorker.create(runner, FarmWorker.Slots.exactly(slots), null), "farm-worker");
       return Behaviors.empty();
     }), "cnemu", ClusterNode.config(self, self, 1, ClusterSecurity.insecure()));
     Cluster cluster = Cluster.get(system);

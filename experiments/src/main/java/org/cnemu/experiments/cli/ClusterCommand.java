@@ -9,6 +9,7 @@ import org.cnemu.emulator.cluster.ClusterKey;
 import org.cnemu.emulator.cluster.ClusterNode;
 import org.cnemu.emulator.cluster.ClusterSecurity;
 import org.cnemu.experiments.ExitCodes;
+import org.cnemu.emulator.cluster.FarmWorker;
 import org.cnemu.experiments.run.FarmedJobs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -63,13 +64,21 @@ public final class ClusterCommand extends CommandGroup {
           return null;
         }
       }
-      String refused = seed == null ? null : security.probe(seed);
-      if (refused != null) {
-        err.println("error: " + refused);
-        err.flush();
-        return null;
-      }
-      return security;
+      return seed == null || acceptedBy(spec, security, seed) ? security : null;
+    }
+
+    /**
+     * Whether the node at {@code seed} takes {@code security} (its key, or plain TCP); false after printing
+     * one line to stderr. A TLS handshake with the seed: a farming driver makes it while its own actor
+     * system starts, not before.
+     */
+    public boolean acceptedBy(CommandSpec spec, ClusterSecurity security, ClusterNode.HostPort seed) {
+      String refused = security.probe(seed);
+      if (refused == null) return true;
+      PrintWriter err = spec.commandLine().getErr();
+      err.println("error: " + refused);
+      err.flush();
+      return false;
     }
 
     Path directory() {
@@ -91,7 +100,10 @@ public final class ClusterCommand extends CommandGroup {
     if (threads < 0) throw new ParameterException(spec.commandLine(), "--threads must be >= 0");
     if (node.jobSlots < 0) throw new ParameterException(spec.commandLine(), "--job-slots must be >= 0");
     int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-    int slots = node.jobSlots > 0 ? node.jobSlots : Runtime.getRuntime().availableProcessors();
+    // the default, one per processor, is shared with the other nodes on this machine (a seed and a worker
+    // on one machine take half each): explicit slots are the user's to decide
+    FarmWorker.Slots slots = node.jobSlots > 0 ? FarmWorker.Slots.exactly(node.jobSlots)
+        : FarmWorker.Slots.sharedMachine(Runtime.getRuntime().availableProcessors());
     // A seed has nobody to check against; a worker checks the seed before it joins.
     ClusterSecurity security = options.resolve(spec, role.equals("seed") ? null : s);
     if (security == null) return ExitCodes.BAD_INPUT;
@@ -101,8 +113,9 @@ public final class ClusterCommand extends CommandGroup {
       out.flush();
     });
     Runtime.getRuntime().addShutdownHook(new Thread(system::terminate, "cnemu-cluster-stop"));
-    out.printf("cnemu %s listening at %s (seed %s, %d threads, %d job slots, %s); Ctrl-C to stop%n", role,
-        system.address(), s.host() + ":" + s.port(), t, slots, security.describe());
+    out.printf("cnemu %s listening at %s (seed %s, %d threads, %d job slots%s, %s); Ctrl-C to stop%n", role,
+        system.address(), s.host() + ":" + s.port(), t, slots.count(),
+        slots.shared() ? " shared with the other nodes on this machine" : "", security.describe());
     out.flush();
     try {
       system.getWhenTerminated().toCompletableFuture().get();
@@ -122,7 +135,7 @@ public final class ClusterCommand extends CommandGroup {
 
     @Option(names = "--job-slots", paramLabel = "N", defaultValue = "0",
         description = "Run up to N jobs of farmed plans at once (a one-partition job takes one slot; "
-            + "0: one per processor).")
+            + "0: one per processor, shared with the other cnemu nodes on this machine).")
     int jobSlots;
 
     @picocli.CommandLine.Mixin

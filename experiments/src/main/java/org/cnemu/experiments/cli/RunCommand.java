@@ -107,12 +107,17 @@ public final class RunCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), "--cluster/--bind: " + e.getMessage());
       }
-      var security = clusterSecurity.resolve(spec, seedAt); // null: refused, one line printed
+      var security = clusterSecurity.resolve(spec, null); // null: refused, one line printed
       if (security == null) return ExitCodes.BAD_INPUT;
       // The mode, when not forced, follows from the plan (PlanCommand). A farmed plan's driver starts now
       // and finds its nodes while the experiment loads; a plan that turns out to need partitions drops it
       // (the driver says goodbye first, so a run's member may take the same --bind port).
       var farm = mode != PlanRunner.ClusterMode.PARTITIONS ? FarmedJobs.open(seedAt, bindAt, security, nodes) : null;
+      // the seed must take this key: checked while the driver's actor system starts (a TLS handshake of its own)
+      if (!clusterSecurity.acceptedBy(spec, security, seedAt)) {
+        if (farm != null) FarmedJobs.abort(farm);
+        return ExitCodes.BAD_INPUT;
+      }
       target = new PlanRunner.ClusterTarget(seedAt, bindAt, nodes, !coordinateOnly, security, mode, farm);
     }
     try {

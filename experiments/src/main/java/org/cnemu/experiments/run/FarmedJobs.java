@@ -158,7 +158,12 @@ public final class FarmedJobs implements JobExecutor {
             farm.stopSoon(); // every result is here: stopping overlaps writing the last ones
           }
           written.add(writers.submit(() -> {
+            long w0 = System.nanoTime();
             sink.finished(job, f);
+            if (TRACE) {
+              System.err.printf(java.util.Locale.ROOT, "TRACE farm written job %d in %.2f ms%n", d.job(),
+                  (System.nanoTime() - w0) / 1e6);
+            }
             return null;
           }));
         } else if (e instanceof FarmDriver.GaveUp g) {
@@ -210,6 +215,14 @@ public final class FarmedJobs implements JobExecutor {
       return null;
     });
     if (await) closed.join();
+  }
+
+  /** Stops a driver that {@link #open} started, at once and without a goodbye: its seed refused its key. */
+  public static void abort(CompletableFuture<JobFarm> farm) {
+    farm.handle((f, failed) -> {
+      if (f != null) f.abort();
+      return null;
+    }).join();
   }
 
   private static void daemon(Runnable r) {
