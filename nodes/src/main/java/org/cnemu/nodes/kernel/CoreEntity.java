@@ -227,6 +227,11 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
   private long stepEnd;
   private final ArrayDeque<HardIrq> hardQ = new ArrayDeque<>(2);
   private final CoreThreads threads;
+  /**
+   * Set by {@link Handoff#remote}: this step handed skbs to other cores, to send when the message ends. A
+   * flag here, so that a message without hand-offs (most) touches no per-host object for it.
+   */
+  boolean handoffsPending;
 
   CoreEntity(CoreHost host, int cpu) {
     this.host = host;
@@ -306,14 +311,21 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
     }
     if (threads.hasRunnable()) threads.dispatch();
     if (cpu == 0 && host.tickNanos() > 0) schedule(host.tickNanos(), new PolicyTick());
-    host.endOfStep(this);
+    endOfStep();
   }
 
   @Override
   protected void onMessage(Msg m) {
     m.deliver(this);
-    host.endOfStep(this); // cross-core hand-offs of this step: one IPI per target core
+    endOfStep();
     if (time.telemetryDue(now())) time.publish(now(), mode != IDLE, appStepRunning());
+  }
+
+  /** Sends this step's cross-core hand-offs, if any: one IPI per target core. */
+  private void endOfStep() {
+    if (!handoffsPending) return;
+    handoffsPending = false;
+    host.endOfStep(this);
   }
 
   private void onPolicyTick(PolicyTick t) {

@@ -64,6 +64,13 @@ final class Sock {
   Sock owns;
   /** TCP data segments (retransmissions included) put on the wire after the warm-up. */
   long wireSegs;
+  /**
+   * Which path its thread's steps take, once asked ({@link ShmPath#has}, at the first step): 0 not yet,
+   * {@link #KERNEL} the socket calls, {@link #SHM} FreeFlow's shared-memory ring. Kept here: the answer
+   * lives in per-host tables that are cold at each step with many hosts.
+   */
+  byte fastPath;
+  static final byte KERNEL = 1, SHM = 2;
   /** Thread state: sleeping (waits for data/space/timer), or on a run queue / running. */
   boolean sleeping = true;
   boolean wakePending;

@@ -36,7 +36,8 @@ final class SocketDriver {
       return null;
     }
     if (f.rr() != null) return rrStep(c, k);
-    if (shm.has(f.index())) return shm.appStep(c, k); // FreeFlow: shared-memory ring, no kernel
+    if (k.fastPath == 0) k.fastPath = shm.has(f.index()) ? Sock.SHM : Sock.KERNEL;
+    if (k.fastPath == Sock.SHM) return shm.appStep(c, k); // FreeFlow: shared-memory ring, no kernel
     if (k.sender && !k.udp) {
       if (waitsToWrite(c, k, now)) return null;
       long space = k.tx.space();
