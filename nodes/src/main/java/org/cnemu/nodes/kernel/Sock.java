@@ -96,6 +96,19 @@ final class Sock {
   private int dgramHead;
   private int dgramCount;
   long udpQueuedBytes;
+  /**
+   * Receiver: the kernel-path bytes not yet read by the application, in arrival order, for latency
+   * ({@link SteeringStats#toSocket}, {@link SteeringStats#toApp}): per skb {bytes not yet read, sent at}
+   * in a ring of a power-of-two capacity (null until the first), its head and size, and the journeys
+   * ending with each skb (null until a sampled one).
+   */
+  long[] unread;
+  int unreadHead;
+  int unreadSize;
+  org.cnemu.devices.Journey[] unreadJourneys;
+  /** Receiver: one-way latency samples, to the application and to the socket (null until one). */
+  LatencySamples owd;
+  LatencySamples owdSock;
   long partialSeq = -1;
   int partialFrags;
   long partialBytes;
