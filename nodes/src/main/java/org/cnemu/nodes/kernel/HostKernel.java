@@ -46,9 +46,13 @@ final class HostKernel {
   final SteeringPolicy policy;
   final int cpus;
   final long warmup;
-  /** This host's index ({@code hs.index()}), and its flows, ascending ({@link #flows}). */
+  /**
+   * This host's index ({@code hs.index()}); its flows, ascending ({@link #flows}), a copy allocated with the
+   * host; and the first two of them (-1: none), which answer {@link #slot} for most hosts from this object.
+   */
   final int index;
   private final int[] mine;
+  private final int flow0, flow1;
   final RxRing[] rings;
   /** TX rings (one per RX queue; XPS maps CPU c to ring c % rings) and their completion queues. */
   final TxRing[] txRings;
@@ -117,7 +121,9 @@ final class HostKernel {
     this.cpus = hs.cpus();
     this.warmup = spec.warmupNanos;
     this.index = hs.index();
-    this.mine = spec.flowsOf(index);
+    this.mine = spec.flowsOf(index).clone();
+    this.flow0 = mine.length > 0 ? mine[0] : -1;
+    this.flow1 = mine.length > 1 ? mine[1] : -1;
     rings = new RxRing[p.nicQueues];
     for (int q = 0; q < rings.length; q++) rings[q] = new RxRing(q, p.ringSize);
     txRings = new TxRing[p.nicQueues];
@@ -196,6 +202,9 @@ final class HostKernel {
    * tables (one entry per flow) are cold with many hosts.
    */
   int slot(int flow) {
+    if (flow < 0) return -1;
+    if (flow == flow0) return 0;
+    if (flow == flow1) return 1;
     int i = java.util.Arrays.binarySearch(mine, flow);
     return i >= 0 ? i : -1;
   }
