@@ -5,7 +5,6 @@ import org.cnemu.devices.Packet;
 import org.cnemu.devices.Profile;
 import org.cnemu.devices.RxRing;
 import org.cnemu.emulator.CarriesPackets;
-import org.cnemu.emulator.Entity;
 import org.cnemu.emulator.EntityRef;
 
 /**
@@ -17,9 +16,10 @@ import org.cnemu.emulator.EntityRef;
  *
  * <p>The core knows its host only through {@link CoreHost}: the NAPI instances it polls, what its
  * interrupts and timers do, and its threads' steps. So a core can run alone, against a scripted
- * host (CoreEntityTest).
+ * host (CoreEntityTest). Its time accounting ({@link CpuTime}) and threads ({@link CoreThreads}) are
+ * its base classes: one object, so that a message touches few cache lines.
  */
-final class CoreEntity extends Entity<CoreEntity.Msg> {
+final class CoreEntity extends CoreThreads {
   static final int USR = 0, SYS = 1, IRQ = 2, SOFT = 3;
   private static final int IDLE = 0, HARD = 1, SOFTM = 2, THREAD = 3;
   /** Period of the TCP sender's loss-detection timer (tcp_rack / TLP granularity, ~1 jiffy). */
@@ -175,7 +175,7 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
   record Wake(int sock) implements Msg {
     @Override
     public void deliver(CoreEntity c) {
-      c.threads.wake(c.host.sock(sock));
+      c.wake(c.host.sock(sock));
     }
   }
 
@@ -183,7 +183,7 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
   record AppTimer(int sock) implements Msg {
     @Override
     public void deliver(CoreEntity c) {
-      c.threads.wake(c.host.sock(sock));
+      c.wake(c.host.sock(sock));
     }
   }
 
@@ -209,11 +209,8 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
 
   // ---------------------------------------------------------------- state
 
-  final CoreHost host;
   final int cpu;
   private final Profile p;
-  private final long warm;
-  private final CpuTime time;
   // NAPI instances
   private final NetRxAction.Napi[] nicNapis;
   /** TX completion NAPIs of the TX queues whose CQ shares a vector with this core's RX queues. */
@@ -226,20 +223,21 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
   private long gen;
   private long stepEnd;
   private final ArrayDeque<HardIrq> hardQ = new ArrayDeque<>(2);
-  private final CoreThreads threads;
+  /**
+   * Set by {@link Handoff#remote}: this step handed skbs to other cores, to send when the message ends. A
+   * flag here, so that a message without hand-offs (most) touches no per-host object for it.
+   */
+  boolean handoffsPending;
 
   CoreEntity(CoreHost host, int cpu) {
-    this.host = host;
+    super(host);
     this.cpu = cpu;
     this.p = host.profile();
-    this.warm = host.warmupNanos();
-    this.time = new CpuTime(warm);
     nicNapis = host.rxNapis(cpu);
     txNapis = host.txNapis(cpu);
     cellNapi = host.cellNapi(cpu);
     backlogNapi = host.backlogNapi(cpu);
     netRx = new NetRxAction(this, host);
-    threads = new CoreThreads(this, host);
   }
 
   long nowNs() {
@@ -251,41 +249,45 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
   }
 
   long busyNanos() {
-    return time.busyTotal;
+    return busyTotal;
   }
 
   private void startStep(int newMode, int cat, long duration) {
     mode = newMode;
-    time.start(cat, now());
+    startSegment(cat, now());
     stepEnd = now() + Math.max(1, duration);
     schedule(stepEnd - now(), new Done(++gen));
   }
 
   /** Accounts the running segment up to {@code t}. */
   private void closeSegment(long t) {
-    time.close(t, endNanos(), mode == IDLE, appStepRunning());
+    closeSegment(t, endNanos(), mode == IDLE, appStepRunning());
   }
 
   private boolean appStepRunning() {
-    return mode == THREAD && threads.appRunning();
+    return mode == THREAD && appRunning();
   }
 
+  @Override
   boolean idle() {
     return mode == IDLE;
   }
 
+  @Override
   void setIdle() {
     mode = IDLE;
   }
 
   /** A step of the app thread the scheduler picked: {@code usr} + {@code sys} ns. */
+  @Override
   void runAppStep(long usr, long sys) {
-    time.stepUsr = usr;
-    time.stepSys = sys;
+    stepUsr = usr;
+    stepSys = sys;
     startStep(THREAD, SYS, usr + sys);
   }
 
   /** ksoftirqd runs the pending softirqs. */
+  @Override
   void runKsoftirqd() {
     mode = THREAD;
     startSoftirq(true);
@@ -295,25 +297,32 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
 
   @Override
   protected void onStart() {
-    time.telemetry(host.telemetry(telemetry()), cpu, now());
+    attachTelemetry(host.telemetry(telemetry()), cpu, now());
     for (Sock k : host.socks()) {
       if (k.cpu == cpu && k.sender && k.thread == k) { // a fan-in member is served by its server's thread
-        threads.add(k);
+        addThread(k);
         if (k.tx != null) schedule(TCP_TIMER, new TcpTimer(k.id));
       } else if (k.cpu == cpu && k.rx != null) {
         schedule(TCP_TIMER, new TcpTimer(k.id)); // the receiver's delayed-ACK timer
       }
     }
-    if (threads.hasRunnable()) threads.dispatch();
+    if (hasRunnable()) dispatch();
     if (cpu == 0 && host.tickNanos() > 0) schedule(host.tickNanos(), new PolicyTick());
-    host.endOfStep(this);
+    endOfStep();
   }
 
   @Override
   protected void onMessage(Msg m) {
     m.deliver(this);
-    host.endOfStep(this); // cross-core hand-offs of this step: one IPI per target core
-    if (time.telemetryDue(now())) time.publish(now(), mode != IDLE, appStepRunning());
+    endOfStep();
+    if (telemetryDue(now())) publish(now(), mode != IDLE, appStepRunning());
+  }
+
+  /** Sends this step's cross-core hand-offs, if any: one IPI per target core. */
+  private void endOfStep() {
+    if (!handoffsPending) return;
+    handoffsPending = false;
+    host.endOfStep(this);
   }
 
   private void onPolicyTick(PolicyTick t) {
@@ -339,12 +348,7 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
 
   /** Work a timer raised runs at once when the core is idle (the timer softirq's exit). */
   private void softirqIfIdle() {
-    if (mode == IDLE && softPending() && !threads.ksoftirqdAwake) startSoftirq(false);
-  }
-
-  /** Makes thread {@code k} runnable now if it sleeps (FreeFlow's polling consumer/producer). */
-  void wakeThread(Sock k) {
-    threads.wake(k);
+    if (mode == IDLE && softPending() && !ksoftirqdAwake) startSoftirq(false);
   }
 
   // ---------------------------------------------------------------- hard IRQs
@@ -384,7 +388,7 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
 
   private void onHardIrq(HardIrq m) {
     int v = m.vector(host);
-    boolean inIrqOrSoftirq = mode == HARD || mode == SOFTM || (mode == THREAD && threads.inKsoftirqd());
+    boolean inIrqOrSoftirq = mode == HARD || mode == SOFTM || (mode == THREAD && inKsoftirqd());
     if (v >= 0 && inIrqOrSoftirq && (host.vector(v).eqQueued || now() < host.vector(v).eqSeenUntil)) {
       // one MSI-X interrupt per EQ arming: the CQ's EQE lands on an EQ whose handler is still polling it (or is
       // queued to run), so that handler schedules this NAPI too (mlx4_eq_int loop -> mlx4_cq_completion); the
@@ -398,11 +402,11 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
       case IDLE -> startHard(m);
       case SOFTM -> nested(m);
       default -> {
-        if (threads.inKsoftirqd()) {
+        if (inKsoftirqd()) {
           nested(m);
         } else { // app thread: suspend it
           closeSegment(now());
-          threads.suspend(stepEnd - now(), time.stepUsr, time.stepSys);
+          suspend(stepEnd - now());
           startHard(m);
         }
       }
@@ -418,9 +422,9 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
   private void nested(HardIrq m) {
     closeSegment(now());
     long c = m.costNanos(p);
-    time.account(IRQ, now(), now() + c, endNanos());
+    account(IRQ, now(), now() + c, endNanos());
     applyHard(m);
-    time.segStart = now() + c;
+    segStart = now() + c;
     stepEnd += c;
     schedule(stepEnd - now(), new Done(++gen));
   }
@@ -435,13 +439,15 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
     netRx.schedule(backlogNapi, head || host.napiAtHead(head));
   }
 
+  @Override
   boolean softPending() {
     return netRx.pending();
   }
 
   /** __do_softirq on IRQ exit / local_bh_enable ({@code inThread} false), or in ksoftirqd. */
+  @Override
   void startSoftirq(boolean inThread) {
-    threads.softInThread = inThread;
+    softInThread = inThread;
     if (!inThread) mode = SOFTM;
     netRx.start(now());
   }
@@ -449,11 +455,6 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
   /** A step of net_rx_action's work (in softirq context, or in ksoftirqd). */
   void softStep(long costNanos) {
     startStep(mode == IDLE ? SOFTM : mode, SOFT, costNanos);
-  }
-
-  /** __do_softirq returned; {@code exhausted}: work is still pending (ksoftirqd takes it). */
-  void softirqEnded(boolean exhausted) {
-    threads.softirqEnded(exhausted);
   }
 
   private void stepDone() {
@@ -466,16 +467,16 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
           return;
         }
         mode = IDLE;
-        if (softPending() && !threads.ksoftirqdAwake) {
+        if (softPending() && !ksoftirqdAwake) {
           startSoftirq(false);
         } else {
-          threads.resumeOrDispatch();
+          resumeOrDispatch();
         }
       }
       case SOFTM -> netRx.stepDone(now());
       case THREAD -> {
-        if (threads.inKsoftirqd()) netRx.stepDone(now());
-        else threads.appStepDone();
+        if (inKsoftirqd()) netRx.stepDone(now());
+        else appStepDone();
       }
       default -> {}
     }
@@ -486,8 +487,8 @@ final class CoreEntity extends Entity<CoreEntity.Msg> {
   @Override
   protected Object report() {
     closeSegment(endNanos());
-    time.publishFinal(endNanos(), mode != IDLE, appStepRunning());
-    return time.report(host.hostId(), cpu, endNanos());
+    publishFinal(endNanos(), mode != IDLE, appStepRunning());
+    return cpuReport(host.hostId(), cpu, endNanos());
   }
 
   record CoreReport(String host, int core, double usr, double sys, double irq, double soft, double idle) {}

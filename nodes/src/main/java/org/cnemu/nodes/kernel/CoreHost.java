@@ -63,7 +63,10 @@ interface CoreHost {
   /** The IPI handler: the cross-core hand-offs in {@code batch} join this core's queues. */
   void ipi(CoreEntity c, CoreEntity.RemoteBatch batch);
 
-  /** Called after each message and at the start: sends the step's cross-core hand-offs (one IPI per target). */
+  /**
+   * Called after a message (or the start) whose step set {@link CoreEntity#handoffsPending}: sends the step's
+   * cross-core hand-offs (one IPI per target).
+   */
   void endOfStep(CoreEntity c);
 
   /** The host's live telemetry, created on first use; null without a backend. */

@@ -1,18 +1,21 @@
 package org.cnemu.nodes.kernel;
 
-import java.util.ArrayDeque;
-
 /**
  * The threads of one core: the run queue of app threads (a {@link Sock} each) and ksoftirqd,
  * round-robin with a CFS-like slice ({@code sched-slice}), an app thread suspended by a hard IRQ
  * and resumed after it, and ksoftirqd woken when __do_softirq gives up. The core runs each step.
+ *
+ * <p>A base class of {@link CoreEntity} (like {@link CpuTime}) so that the scheduler's state is fields
+ * of the core, and the run queue a ring array of it rather than a deque object and its array: with
+ * thousands of hosts each object a step touches is a cache miss.
  */
-final class CoreThreads {
+abstract class CoreThreads extends CpuTime {
   private static final Object KS = new Object(); // ksoftirqd on the run queue
-  private final CoreEntity core;
-  private final CoreHost host;
+  final CoreHost host;
   private final long sliceNanos;
-  private final ArrayDeque<Object> runq = new ArrayDeque<>(2); // Sock or KS
+  /** The run queue, FIFO: a ring of Sock or KS, capacity a power of two (grown when full). */
+  private Object[] runq = new Object[4];
+  private int runqHead, runqSize;
   private Object current;
   private long sliceStart;
   private Sock suspended;
@@ -22,42 +25,99 @@ final class CoreThreads {
   boolean softInThread;
   boolean ksoftirqdAwake;
 
-  CoreThreads(CoreEntity core, CoreHost host) {
-    this.core = core;
+  CoreThreads(CoreHost host) {
+    super(host.warmupNanos());
     this.host = host;
     this.sliceNanos = host.profile().schedSliceNanos;
   }
 
+  // what the core does for its threads (CoreEntity)
+  abstract boolean idle();
+
+  abstract void setIdle();
+
+  abstract boolean softPending();
+
+  abstract void startSoftirq(boolean inThread);
+
+  abstract void runKsoftirqd();
+
+  abstract void runAppStep(long usr, long sys);
+
+  private CoreEntity core() {
+    return (CoreEntity) this;
+  }
+
+  // ---------------------------------------------------------------- run queue
+
+  private void enqueue(Object t) {
+    if (runqSize == runq.length) {
+      Object[] n = new Object[runq.length * 2];
+      for (int i = 0; i < runqSize; i++) n[i] = runq[(runqHead + i) & (runq.length - 1)];
+      runq = n;
+      runqHead = 0;
+    }
+    runq[(runqHead + runqSize++) & (runq.length - 1)] = t;
+  }
+
+  /** The head of the run queue, removed (null: empty). */
+  private Object poll() {
+    if (runqSize == 0) return null;
+    Object t = runq[runqHead];
+    runq[runqHead] = null;
+    runqHead = (runqHead + 1) & (runq.length - 1);
+    runqSize--;
+    return t;
+  }
+
+  /** Position of ksoftirqd in the run queue (-1: not queued). */
+  private int indexOfKs() {
+    for (int i = 0; i < runqSize; i++) if (runq[(runqHead + i) & (runq.length - 1)] == KS) return i;
+    return -1;
+  }
+
+  /** Removes ksoftirqd from the run queue (the others keep their order). */
+  private void removeKs() {
+    int i = indexOfKs();
+    if (i < 0) return;
+    int mask = runq.length - 1;
+    for (; i < runqSize - 1; i++) runq[(runqHead + i) & mask] = runq[(runqHead + i + 1) & mask];
+    runq[(runqHead + runqSize - 1) & mask] = null;
+    runqSize--;
+  }
+
+  // ---------------------------------------------------------------- threads
+
   /** An app thread's step runs (its time splits into usr and sys). */
-  boolean appRunning() {
+  final boolean appRunning() {
     return current instanceof Sock;
   }
 
-  boolean inKsoftirqd() {
+  final boolean inKsoftirqd() {
     return current == KS;
   }
 
   /** At the start: thread {@code k} is runnable. */
-  void add(Sock k) {
+  final void addThread(Sock k) {
     k.sleeping = false;
-    runq.add(k);
+    enqueue(k);
   }
 
-  boolean hasRunnable() {
-    return !runq.isEmpty();
+  final boolean hasRunnable() {
+    return runqSize > 0;
   }
 
   /** Makes thread {@code k} runnable if it sleeps; runs it at once on an idle core. */
-  void wake(Sock k) {
+  final void wake(Sock k) {
     k.wakePending = false;
     if (!k.sleeping) return;
     k.sleeping = false;
-    runq.add(k);
-    if (core.idle()) dispatch();
+    enqueue(k);
+    if (idle()) dispatch();
   }
 
   /** A hard IRQ preempts the running app thread, which has {@code remaining} ns of its step left. */
-  void suspend(long remaining, long stepUsr, long stepSys) {
+  final void suspend(long remaining) {
     suspended = (Sock) current;
     suspendedRemaining = remaining;
     long total = stepUsr + stepSys;
@@ -67,23 +127,23 @@ final class CoreThreads {
   }
 
   /** The running app thread's step ended: pending softirqs run first (local_bh_enable), then its next step. */
-  void appStepDone() {
+  final void appStepDone() {
     Sock k = (Sock) current;
     Sock w = k.owns;
     if (w != null) { // the step's sendmsg ends: release_sock, charged to the thread as sys time
       k.owns = null;
-      long cost = host.releaseSock(core, w);
+      long cost = host.releaseSock(core(), w);
       if (cost > 0) {
-        core.runAppStep(0, cost);
+        runAppStep(0, cost);
         return;
       }
     }
-    core.setIdle();
-    if (core.softPending() && !ksoftirqdAwake) {
+    setIdle();
+    if (softPending() && !ksoftirqdAwake) {
       suspended = k;
       suspendedRemaining = 0;
       current = null;
-      core.startSoftirq(false);
+      startSoftirq(false);
       return;
     }
     continueThread(k);
@@ -93,34 +153,34 @@ final class CoreThreads {
    * __do_softirq returned: {@code exhausted} when work is still pending after its restarts or its
    * time, which wakes ksoftirqd (Linux: wakeup_softirqd).
    */
-  void softirqEnded(boolean exhausted) {
+  final void softirqEnded(boolean exhausted) {
     if (exhausted) {
       if (!ksoftirqdAwake) {
         ksoftirqdAwake = true;
-        runq.add(KS);
+        enqueue(KS);
       }
       if (softInThread) {
         // ksoftirqd: cond_resched, then go on if nobody else wants the core
         current = null;
-        if (!runq.contains(KS)) runq.add(KS);
+        if (indexOfKs() < 0) enqueue(KS);
       }
     } else if (softInThread) {
       ksoftirqdAwake = false;
-      runq.remove(KS);
+      removeKs();
       current = null;
     }
     resumeOrDispatch();
   }
 
   /** The core is free: resume a suspended thread, or pick the next one. */
-  void resumeOrDispatch() {
-    core.setIdle();
+  final void resumeOrDispatch() {
+    setIdle();
     if (suspended != null) {
       Sock k = suspended;
       suspended = null;
       if (suspendedRemaining > 0) {
         current = k;
-        core.runAppStep(suspendedUsr, suspendedSys);
+        runAppStep(suspendedUsr, suspendedSys);
         return;
       }
       continueThread(k);
@@ -131,35 +191,35 @@ final class CoreThreads {
 
   /** After a step of app thread {@code k} finished: run its next step, or rotate. */
   private void continueThread(Sock k) {
-    core.setIdle();
+    setIdle();
     current = null;
-    long now = core.nowNs();
-    if (!runq.isEmpty() && now - sliceStart >= sliceNanos) {
-      runq.add(k);
+    long now = now();
+    if (runqSize > 0 && now - sliceStart >= sliceNanos) {
+      enqueue(k);
       dispatch();
       return;
     }
-    sliceStart = runq.isEmpty() ? now : sliceStart;
+    sliceStart = runqSize == 0 ? now : sliceStart;
     if (!runThread(k)) dispatch();
   }
 
-  void dispatch() {
-    core.setIdle();
+  final void dispatch() {
+    setIdle();
     while (true) {
-      Object t = runq.poll();
+      Object t = poll();
       if (t == null) {
         current = null;
-        if (core.softPending() && !ksoftirqdAwake) core.startSoftirq(false);
+        if (softPending() && !ksoftirqdAwake) startSoftirq(false);
         return;
       }
-      sliceStart = core.nowNs();
+      sliceStart = now();
       if (t == KS) {
-        if (!core.softPending()) {
+        if (!softPending()) {
           ksoftirqdAwake = false;
           continue;
         }
         current = KS;
-        core.runKsoftirqd();
+        runKsoftirqd();
         return;
       }
       if (runThread((Sock) t)) return;
@@ -168,10 +228,10 @@ final class CoreThreads {
 
   /** Runs one step of {@code k}; false if it went to sleep. */
   private boolean runThread(Sock k) {
-    long[] st = host.appStep(core, k);
+    long[] st = host.appStep(core(), k);
     if (st == null) {
       if (k.owns != null) { // a step that wrote and then slept: its release_sock, at once
-        host.releaseSock(core, k.owns);
+        host.releaseSock(core(), k.owns);
         k.owns = null;
       }
       k.sleeping = true;
@@ -179,7 +239,7 @@ final class CoreThreads {
       return false;
     }
     current = k;
-    core.runAppStep(st[0], st[1]);
+    runAppStep(st[0], st[1]);
     return true;
   }
 }

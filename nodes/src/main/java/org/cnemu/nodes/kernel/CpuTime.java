@@ -1,13 +1,20 @@
 package org.cnemu.nodes.kernel;
 
+import org.cnemu.emulator.Entity;
+
 /**
  * mpstat-like time accounting of one core: the running segment (its category, or for an app
  * thread's step the usr/sys split of the step), time per category after the warm-up, cumulative
  * busy time (Falcon's load), and the core's live telemetry gauges.
+ *
+ * <p>A base class of {@link CoreEntity} rather than an object of its own: most of a core's messages
+ * close or start a segment, and with thousands of hosts every object a message touches is a cache miss
+ * (the core was last run thousands of events earlier); as fields of the core they share its lines.
  */
-final class CpuTime {
+abstract class CpuTime extends Entity<CoreEntity.Msg> {
   private final long warm;
-  private final long[] acct = new long[4];
+  /** Time per category after the warm-up ({@link CoreEntity#USR}, SYS, IRQ, SOFT). */
+  private long acctUsr, acctSys, acctIrq, acctSoft;
   long busyTotal;
   /** Start of the running segment, and its category (not used for app steps, which split usr/sys). */
   long segStart;
@@ -24,7 +31,7 @@ final class CpuTime {
   }
 
   /** Attaches the host's live telemetry (null: none). */
-  void telemetry(KernelTelemetry t, int cpu, long now) {
+  final void attachTelemetry(KernelTelemetry t, int cpu, long now) {
     tel = t;
     if (t != null) {
       gauges = t.core(cpu, now);
@@ -32,21 +39,28 @@ final class CpuTime {
     }
   }
 
-  void start(int cat, long now) {
+  final void startSegment(int cat, long now) {
     segCat = cat;
     segStart = now;
   }
 
-  void account(int cat, long from, long to, long end) {
+  final void account(int cat, long from, long to, long end) {
     long a = Math.max(from, warm);
     long b = Math.min(to, end);
-    if (b > a) acct[cat] += b - a;
+    if (b > a) {
+      switch (cat) {
+        case CoreEntity.USR -> acctUsr += b - a;
+        case CoreEntity.SYS -> acctSys += b - a;
+        case CoreEntity.IRQ -> acctIrq += b - a;
+        default -> acctSoft += b - a;
+      }
+    }
     if (to > from) busyTotal += to - from;
     if (telAcct != null && to > from) telAcct[cat] += to - from;
   }
 
   /** Accounts the running segment up to {@code t}; {@code appStep}: it is an app thread's step (usr/sys split). */
-  void close(long t, long end, boolean idle, boolean appStep) {
+  final void closeSegment(long t, long end, boolean idle, boolean appStep) {
     if (idle || t <= segStart) {
       segStart = Math.max(segStart, t);
       return;
@@ -63,12 +77,12 @@ final class CpuTime {
     segStart = t;
   }
 
-  boolean telemetryDue(long now) {
+  final boolean telemetryDue(long now) {
     return gauges != null && now >= gauges.next;
   }
 
   /** Publishes the busy shares since the last time (the running step counted up to {@code t}) and the host's counters. */
-  void publish(long t, boolean running, boolean appStep) {
+  final void publish(long t, boolean running, boolean appStep) {
     long[] a = gauges.scratch();
     System.arraycopy(telAcct, 0, a, 0, 4);
     if (running && t > segStart) {
@@ -86,14 +100,15 @@ final class CpuTime {
     tel.maybePublishHost(t);
   }
 
-  void publishFinal(long end, boolean running, boolean appStep) {
+  final void publishFinal(long end, boolean running, boolean appStep) {
     if (gauges == null) return;
     publish(end, running, appStep);
     tel.publishHost();
   }
 
-  CoreEntity.CoreReport report(String host, int cpu, long end) {
+  final CoreEntity.CoreReport cpuReport(String host, int cpu, long end) {
     long span = Math.max(1, end - warm);
+    long[] acct = {acctUsr, acctSys, acctIrq, acctSoft};
     double[] pct = new double[5];
     long busy = 0;
     for (int i = 0; i < 4; i++) {

@@ -92,12 +92,13 @@ final class Handoff {
       cost += p.ipiSend;
     }
     l.add(new Object[] {s, cell, stage});
+    c.handoffsPending = true;
     Journeys.mark(h, s, Journeys.STEER, c, offset, offset + cost);
     remoteAt[c.cpu][t] = Math.max(remoteAt[c.cpu][t], c.nowNs() + offset + cost);
     return cost;
   }
 
-  /** Sends the cross-core hand-offs of core {@code c}'s last step (called by the core after each message). */
+  /** Sends the cross-core hand-offs of core {@code c}'s last step (called by the core after a message that made some). */
   void flushRemote(CoreEntity c) {
     List<List<Object[]>> out = remoteOut[c.cpu];
     if (out == null) return;

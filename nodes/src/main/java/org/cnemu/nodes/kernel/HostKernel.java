@@ -46,6 +46,13 @@ final class HostKernel {
   final SteeringPolicy policy;
   final int cpus;
   final long warmup;
+  /**
+   * This host's index ({@code hs.index()}); its flows, ascending ({@link #flows}), a copy allocated with the
+   * host; and the first two of them (-1: none), which answer {@link #slot} for most hosts from this object.
+   */
+  final int index;
+  private final int[] mine;
+  private final int flow0, flow1;
   final RxRing[] rings;
   /** TX rings (one per RX queue; XPS maps CPU c to ring c % rings) and their completion queues. */
   final TxRing[] txRings;
@@ -113,6 +120,10 @@ final class HostKernel {
     this.policy = policy;
     this.cpus = hs.cpus();
     this.warmup = spec.warmupNanos;
+    this.index = hs.index();
+    this.mine = spec.flowsOf(index).clone();
+    this.flow0 = mine.length > 0 ? mine[0] : -1;
+    this.flow1 = mine.length > 1 ? mine[1] : -1;
     rings = new RxRing[p.nicQueues];
     for (int q = 0; q < rings.length; q++) rings[q] = new RxRing(q, p.ringSize);
     txRings = new TxRing[p.nicQueues];
@@ -139,7 +150,6 @@ final class HostKernel {
       bridge.addPort(); // port 0: vxlan0
       for (String cn : hs.containers()) veth(hs.id() + "/" + cn);
     }
-    int[] mine = spec.flowsOf(hs.index());
     int nf = mine.length; // per-flow state: slots of this host's own flows only (Spec.flowsOf)
     macSrc = new long[nf * 2];
     macDst = new long[nf * 2];
@@ -183,12 +193,20 @@ final class HostKernel {
 
   /** The flows this host sends or receives, ascending; a flow's position here is its slot. */
   int[] flows() {
-    return spec.flowsOf(hs.index());
+    return mine;
   }
 
-  /** Flow {@code flow}'s slot among this host's flows (index of its per-flow state); -1: not one of them. */
+  /**
+   * Flow {@code flow}'s slot among this host's flows (index of its per-flow state); -1: not one of them.
+   * A search of this host's own short, ascending array: every packet asks several times, and the run-wide
+   * tables (one entry per flow) are cold with many hosts.
+   */
   int slot(int flow) {
-    return spec.slot(flow, hs.index());
+    if (flow < 0) return -1;
+    if (flow == flow0) return 0;
+    if (flow == flow1) return 1;
+    int i = java.util.Arrays.binarySearch(mine, flow);
+    return i >= 0 ? i : -1;
   }
 
   /** The veth pair of container endpoint {@code ep} ("h2/c1"), created with its namespace on first use. */
@@ -204,7 +222,7 @@ final class HostKernel {
 
   /** Where core {@code cpu} of this host is, in a journey (-1: the host, on no core). */
   int where(int cpu) {
-    return hs.index() << 16 | (cpu & 0xffff);
+    return index << 16 | (cpu & 0xffff);
   }
 
   int irqCpu(int queue) {

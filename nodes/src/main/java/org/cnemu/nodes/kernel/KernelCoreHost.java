@@ -9,9 +9,17 @@ import org.cnemu.kernel.api.SteeringPolicy;
 /** The kernel model's {@link CoreHost}: a host's cores see its state and parts through this. */
 final class KernelCoreHost implements CoreHost {
   private final HostKernel h;
+  /**
+   * What a core asks for on most steps, kept here: the app threads' driver, and the sockets by id (the
+   * host's list as an array; every socket exists before the cores are built). One object fewer per step.
+   */
+  private final SocketDriver apps;
+  private final Sock[] socks;
 
   KernelCoreHost(HostKernel h) {
     this.h = h;
+    this.apps = h.apps;
+    this.socks = h.socks.toArray(new Sock[0]);
   }
 
   /** Core {@code cpu} of the host (registered for the policy's load view). */
@@ -154,17 +162,17 @@ final class KernelCoreHost implements CoreHost {
 
   @Override
   public Sock sock(int id) {
-    return h.socks.get(id);
+    return socks[id];
   }
 
   @Override
   public void sockData(Sock k, long bytes, int datagrams, long seq) {
-    h.apps.sockData(k, bytes, datagrams, seq);
+    apps.sockData(k, bytes, datagrams, seq);
   }
 
   @Override
   public long[] appStep(CoreEntity c, Sock k) {
-    return h.apps.appStep(c, k);
+    return apps.appStep(c, k);
   }
 
   @Override

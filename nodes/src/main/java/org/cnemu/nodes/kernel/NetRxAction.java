@@ -1,6 +1,5 @@
 package org.cnemu.nodes.kernel;
 
-import java.util.ArrayDeque;
 import org.cnemu.devices.Profile;
 import org.cnemu.kernel.api.SteeringPolicy;
 
@@ -23,6 +22,8 @@ final class NetRxAction {
     /** Set by {@link #poll}: budget units used, and whether work is left (it used its whole weight). */
     int work;
     boolean more;
+    /** The next instance on the list this one is on (poll, spliced or repoll list; it is on at most one). */
+    private Napi next;
 
     Napi(int queue) {
       this.queue = queue;
@@ -40,9 +41,16 @@ final class NetRxAction {
   private final CoreEntity core;
   private final CoreHost host;
   private final Profile p;
-  private ArrayDeque<Napi> pollList = new ArrayDeque<>(4); // small: 20 cores per host, most idle
-  private ArrayDeque<Napi> local;
-  private ArrayDeque<Napi> repoll;
+  /*
+   * The poll list, the list an invocation spliced off it (SPLICE; POP_HEAD polls the poll list itself) and
+   * the repoll list: linked through Napi.next, heads and tails here, so that scheduling, polling and
+   * pending() touch this object and the instances, not a deque and its array per list (allocated anew per
+   * invocation, and cold at the next one with many hosts).
+   */
+  private Napi pollHead, pollTail;
+  private Napi localHead, localTail;
+  private boolean spliced;
+  private Napi repollHead, repollTail;
   private int budget;
   private long invStart;
   private long doStart;
@@ -59,19 +67,58 @@ final class NetRxAction {
   /** napi_schedule: to the tail of the poll list (head: PRISM's high-priority work, also out of the repoll list). */
   void schedule(Napi n, boolean head) {
     if (n.scheduled) {
-      if (head && (pollList.remove(n) || (repoll != null && repoll.remove(n)))) pollList.addFirst(n);
+      if (head && (removeFromPoll(n) || removeFromRepoll(n))) pushPoll(n);
       return;
     }
     n.scheduled = true;
-    if (head) pollList.addFirst(n);
-    else pollList.add(n);
+    if (head) pushPoll(n);
+    else appendPoll(n);
     // raised softirqs run at IRQ exit, at the end of the current thread step (local_bh_enable),
     // or at the next invocation of the running net_rx_action loop
   }
 
   /** NET_RX is raised: some instance is scheduled. */
   boolean pending() {
-    return !pollList.isEmpty();
+    return pollHead != null;
+  }
+
+  private void appendPoll(Napi n) {
+    n.next = null;
+    if (pollTail == null) pollHead = n;
+    else pollTail.next = n;
+    pollTail = n;
+  }
+
+  private void pushPoll(Napi n) {
+    n.next = pollHead;
+    pollHead = n;
+    if (pollTail == null) pollTail = n;
+  }
+
+  private boolean removeFromPoll(Napi n) {
+    Napi prev = null;
+    for (Napi x = pollHead; x != null; prev = x, x = x.next) {
+      if (x != n) continue;
+      if (prev == null) pollHead = x.next;
+      else prev.next = x.next;
+      if (pollTail == x) pollTail = prev;
+      x.next = null;
+      return true;
+    }
+    return false;
+  }
+
+  private boolean removeFromRepoll(Napi n) {
+    Napi prev = null;
+    for (Napi x = repollHead; x != null; prev = x, x = x.next) {
+      if (x != n) continue;
+      if (prev == null) repollHead = x.next;
+      else prev.next = x.next;
+      if (repollTail == x) repollTail = prev;
+      x.next = null;
+      return true;
+    }
+    return false;
   }
 
   /** __do_softirq starts (at {@code now}): its first net_rx_action. */
@@ -83,30 +130,39 @@ final class NetRxAction {
 
   private void startInvocation(long now, long extra) {
     host.countNetRxAction();
-    if (host.pollMode() == SteeringPolicy.PollMode.SPLICE) {
-      local = pollList;
-      pollList = new ArrayDeque<>(4);
-    } else {
-      local = null; // POP_HEAD: take from pollList directly
+    spliced = host.pollMode() == SteeringPolicy.PollMode.SPLICE; // POP_HEAD: take from the poll list directly
+    if (spliced) {
+      localHead = pollHead;
+      localTail = pollTail;
+      pollHead = pollTail = null;
     }
-    repoll = new ArrayDeque<>(4);
+    repollHead = repollTail = null;
     budget = p.netdevBudget;
     invStart = now;
     pollNext(extra + p.netRxAction);
   }
 
   private void pollNext(long extra) {
-    ArrayDeque<Napi> src = local != null ? local : pollList;
-    Napi n = src.poll();
+    Napi n = spliced ? localHead : pollHead;
     if (n == null) {
       endInvocation(extra);
       return;
     }
+    if (spliced) {
+      localHead = n.next;
+      if (localHead == null) localTail = null;
+    } else {
+      pollHead = n.next;
+      if (pollHead == null) pollTail = null;
+    }
+    n.next = null;
     // napi_poll always gets the full weight; the budget is checked after
     long cost = n.poll(core, p.napiWeight, extra);
     budget -= n.work;
-    if (n.more) {
-      repoll.add(n); // used its whole weight: served again in the next invocation
+    if (n.more) { // used its whole weight: served again in the next invocation
+      if (repollTail == null) repollHead = n;
+      else repollTail.next = n;
+      repollTail = n;
     } else {
       n.scheduled = false;
     }
@@ -116,12 +172,19 @@ final class NetRxAction {
 
   private void endInvocation(long extra) {
     // Linux: remaining + newly scheduled + repoll become the new poll list
-    ArrayDeque<Napi> nl = new ArrayDeque<>(4);
-    if (local != null) nl.addAll(local);
-    nl.addAll(pollList);
-    nl.addAll(repoll);
-    pollList = nl;
-    local = null;
+    if (spliced && localHead != null) { // the spliced rest, then the poll list
+      localTail.next = pollHead;
+      if (pollHead == null) pollTail = localTail;
+      pollHead = localHead;
+    }
+    localHead = localTail = null;
+    spliced = false;
+    if (repollHead != null) { // then the repoll list
+      if (pollTail == null) pollHead = repollHead;
+      else pollTail.next = repollHead;
+      pollTail = repollTail;
+    }
+    repollHead = repollTail = null;
     if (extra > 0) {
       core.softStep(extra);
       pendingEnd = true;

@@ -360,7 +360,7 @@ final class RxPath {
       k.deliveredSegs += segs;
       k.buffer.udpQueuedBytes += bytes;
       Journeys.mark(h, s, Journeys.SOCKET_RX, c, offset, offset + cost);
-      stats.toSocket(s.flow(), bytes, s.sentNanos(), c.nowNs() + offset + cost, s.journey());
+      stats.toSocket(k, bytes, s.sentNanos(), c.nowNs() + offset + cost, s.journey());
       c.sendTo(h.coreRefs[k.cpu], offset + cost, new CoreEntity.SockData(k.id, bytes, segs, s.seq()));
       return cost;
     }
@@ -446,7 +446,7 @@ final class RxPath {
     } else {
       j = null; // a duplicate's data was read before: its journey ends here, unrecorded
     }
-    stats.toSocket(s.flow(), n, s.sentNanos(), c.nowNs() + offset + cost, j);
+    stats.toSocket(k, n, s.sentNanos(), c.nowNs() + offset + cost, j);
     if (n > 0 && softirq) c.sendTo(h.coreRefs[k.cpu], offset + cost, new CoreEntity.SockData(k.id, n, 0, -1));
     else if (n > 0) k.readable += n;
     // request-response: the model has no piggy-backed ACK on the response, so every request is ACKed at once

@@ -295,13 +295,13 @@ final class ShmPath {
     ch.visible.add(sampled ? new long[] {d.bytes(), d.slots(), d.sentAt(), c.nowNs()}
         : new long[] {d.bytes(), d.slots(), d.sentAt()});
     ch.visibleBytes += d.bytes();
-    c.wakeThread(h.rxSockByFlow[h.slot(d.flow())].thread); // request-response: the connection's thread reads it
+    c.wake(h.rxSockByFlow[h.slot(d.flow())].thread); // request-response: the connection's thread reads it
   }
 
   /** The sender's core sees slots freed ({@link CoreEntity.ShmSpace}): its thread may push again. */
   void onSpace(CoreEntity c, CoreEntity.ShmSpace sp) {
     byFlow[h.slot(sp.flow())].freedBytes += sp.bytes();
-    c.wakeThread(h.txSockByFlow[h.slot(sp.flow())]);
+    c.wake(h.txSockByFlow[h.slot(sp.flow())]);
   }
 
   /** The monitor's event reached a container ({@link CoreEntity.ShmConnected}): the connection is up. */
@@ -316,7 +316,7 @@ final class ShmPath {
       // request-response: one connection carries both directions (the response flow's ring too)
       if (f.rr() != null && has(f.pair())) byFlow[h.slot(f.pair())].connected = true;
     }
-    if (k != null) c.wakeThread(k);
+    if (k != null) c.wake(k);
   }
 
   void report(SteeringStats st) {

@@ -64,6 +64,13 @@ final class Sock {
   Sock owns;
   /** TCP data segments (retransmissions included) put on the wire after the warm-up. */
   long wireSegs;
+  /**
+   * Which path its thread's steps take, once asked ({@link ShmPath#has}, at the first step): 0 not yet,
+   * {@link #KERNEL} the socket calls, {@link #SHM} FreeFlow's shared-memory ring. Kept here: the answer
+   * lives in per-host tables that are cold at each step with many hosts.
+   */
+  byte fastPath;
+  static final byte KERNEL = 1, SHM = 2;
   /** Thread state: sleeping (waits for data/space/timer), or on a run queue / running. */
   boolean sleeping = true;
   boolean wakePending;
@@ -89,6 +96,19 @@ final class Sock {
   private int dgramHead;
   private int dgramCount;
   long udpQueuedBytes;
+  /**
+   * Receiver: the kernel-path bytes not yet read by the application, in arrival order, for latency
+   * ({@link SteeringStats#toSocket}, {@link SteeringStats#toApp}): per skb {bytes not yet read, sent at}
+   * in a ring of a power-of-two capacity (null until the first), its head and size, and the journeys
+   * ending with each skb (null until a sampled one).
+   */
+  long[] unread;
+  int unreadHead;
+  int unreadSize;
+  org.cnemu.devices.Journey[] unreadJourneys;
+  /** Receiver: one-way latency samples, to the application and to the socket (null until one). */
+  LatencySamples owd;
+  LatencySamples owdSock;
   long partialSeq = -1;
   int partialFrags;
   long partialBytes;

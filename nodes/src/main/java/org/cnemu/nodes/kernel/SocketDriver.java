@@ -36,7 +36,8 @@ final class SocketDriver {
       return null;
     }
     if (f.rr() != null) return rrStep(c, k);
-    if (shm.has(f.index())) return shm.appStep(c, k); // FreeFlow: shared-memory ring, no kernel
+    if (k.fastPath == 0) k.fastPath = shm.has(f.index()) ? Sock.SHM : Sock.KERNEL;
+    if (k.fastPath == Sock.SHM) return shm.appStep(c, k); // FreeFlow: shared-memory ring, no kernel
     if (k.sender && !k.udp) {
       if (waitsToWrite(c, k, now)) return null;
       long space = k.tx.space();
@@ -75,7 +76,7 @@ final class SocketDriver {
       h.lastRecvCpu[h.slot(f.index())] = c.cpu;
       // iperf3's server reads one datagram per select() (iperf_recv: one rcv per ready stream)
       long rsys = p.pollSyscall + p.syscall + p.copyToUser(dBytes) + p.skbFree * dSegs;
-      stats.toApp(f.index(), dBytes, now, now + p.appPerMessage + rsys, c.cpu);
+      stats.toApp(k, dBytes, now, now + p.appPerMessage + rsys, c.cpu);
       return new long[] {p.appPerMessage, rsys};
     }
     // Linux 4.4: segments the softirq prequeued for this reader (it waited inside read()): tcp_prequeue_process
@@ -90,7 +91,7 @@ final class SocketDriver {
     seriesAdd(k, now, bytes);
     h.lastRecvCpu[h.slot(f.index())] = c.cpu;
     long sys = pre + p.pollSyscall + p.syscall + p.copyToUser(bytes) + p.skbFree * Math.max(1, bytes / (p.mss() * 20L));
-    stats.toApp(f.index(), bytes, now, now + p.appPerMessage + sys, c.cpu);
+    stats.toApp(k, bytes, now, now + p.appPerMessage + sys, c.cpu);
     // tcp_cleanup_rbuf: the delayed ACK the read made due (TcpReceiver.onRead), or a window update when the
     // advertised window was at most half the clamp and the
     // read at least doubled it (so a zero window always reopens at once)
@@ -234,7 +235,7 @@ final class SocketDriver {
       r.rx.onRead(now, bytes);
       long from = now + st[0] + st[1];
       st[1] += p.syscall + p.copyToUser(bytes) + p.skbFree;
-      stats.toApp(r.flow.index(), bytes, from, now + st[0] + st[1], c.cpu);
+      stats.toApp(r, bytes, from, now + st[0] + st[1], c.cpu);
     }
     if (now >= warmup) r.goodBytes += bytes;
     seriesAdd(r, now, bytes);
@@ -451,7 +452,7 @@ final class SocketDriver {
     r.dgramsDelivered++;
     long from = now + st[0] + st[1];
     st[1] += p.syscall + p.copyToUser(dBytes) + p.skbFree * dSegs;
-    stats.toApp(r.flow.index(), dBytes, from, now + st[0] + st[1], c.cpu);
+    stats.toApp(r, dBytes, from, now + st[0] + st[1], c.cpu);
     if (now >= warmup) r.goodBytes += dBytes;
     seriesAdd(r, now, dBytes);
     h.lastRecvCpu[h.slot(r.flow.index())] = c.cpu;

@@ -78,8 +78,6 @@ final class Spec {
    * a 10,000-host run with a flow per host quadratic in memory.
    */
   private int[][] flowsOfHost;
-  private int[] srcSlot;
-  private int[] dstSlot;
 
   /**
    * One run of a configuration: its typed spec expanded with the run's random streams.
@@ -167,8 +165,8 @@ final class Spec {
 
   private void indexFlowsByHost() {
     int[] count = new int[hosts.size()];
-    srcSlot = new int[flows.size()];
-    dstSlot = new int[flows.size()];
+    int[] srcSlot = new int[flows.size()];
+    int[] dstSlot = new int[flows.size()];
     for (FlowSpec f : flows) {
       srcSlot[f.index()] = count[f.srcHost()]++;
       dstSlot[f.index()] = f.dstHost() == f.srcHost() ? srcSlot[f.index()] : count[f.dstHost()]++;
@@ -184,13 +182,6 @@ final class Spec {
   /** The flows host {@code host} sends or receives, ascending (index = the flow's slot there). */
   int[] flowsOf(int host) {
     return flowsOfHost[host];
-  }
-
-  /** Flow {@code flow}'s slot on host {@code host} (see {@link #flowsOf}); -1: the flow does not touch it. */
-  int slot(int flow, int host) {
-    if (flow < 0 || flow >= srcSlot.length) return -1;
-    FlowSpec f = flows.get(flow);
-    return f.srcHost() == host ? srcSlot[flow] : f.dstHost() == host ? dstSlot[flow] : -1;
   }
 
   /**

@@ -14,8 +14,10 @@ import org.cnemu.devices.Packet;
  * the push into a shared-memory ring) to the receiving application's copy to user space, so it
  * includes the socket queueing, the receiver's wakeup and the copy; {@code owd_sock_*} stops where
  * the kernel path hands the data to the socket (for comparison; shared-memory flows have none).
- * Kernel-path bytes wait in a per-flow FIFO ({@link #toSocket}) until the application reads them
- * ({@link #toApp}); each skb's latency is recorded when its last byte is read.
+ * Kernel-path bytes wait in a FIFO of the receiving socket ({@link #toSocket}) until the application
+ * reads them ({@link #toApp}); each skb's latency is recorded when its last byte is read. The FIFO and
+ * the samples are fields of the {@link Sock}: a read then touches the socket (its thread's step has it
+ * in cache) and the FIFO's array, not per-host tables indexed by flow, cold with many hosts.
  */
 final class SteeringStats {
   private final HostKernel h;
@@ -28,9 +30,6 @@ final class SteeringStats {
   long hiWaitMax;
   long hiWaitSum;
   long hiInline;
-  /** Per flow slot: one-way latency samples, to the application and to the socket (null until one). */
-  private final LatencySamples[] owd;
-  private final LatencySamples[] sockOwd;
   final TreeMap<String, Long> counters = new TreeMap<>();
 
   /** @param flows how many flows the host has (state by slot, see HostKernel.slot) */
@@ -38,9 +37,6 @@ final class SteeringStats {
     this.h = h;
     rxCores = new long[flows];
     loBatches = new long[cpus];
-    owd = new LatencySamples[flows];
-    sockOwd = new LatencySamples[flows];
-    inSocket = new long[flows][];
   }
 
   void ranStage(int cpu, Packet s, long now) {
@@ -66,45 +62,43 @@ final class SteeringStats {
   }
 
   /**
-   * {@code bytes} of flow {@code flow}'s data, sent at {@code sentAt}, reached its socket at {@code at},
+   * {@code bytes} of socket {@code k}'s data (it receives), sent at {@code sentAt}, reached it at {@code at},
    * carrying the journey {@code j} of sampled packets whose data ends in these bytes (null: none).
    */
-  void toSocket(int flow, long bytes, long sentAt, long at, org.cnemu.devices.Journey j) {
-    int i = h.slot(flow);
-    if (i < 0 || bytes <= 0) return;
-    if (at >= h.warmup) record(i | SOCK, at - sentAt);
-    long[] q = inSocket[i];
-    if (q == null) q = inSocket[i] = new long[FIFO_HEADER + 2 * 8];
-    long size = q[1];
-    if (size == (q.length - FIFO_HEADER) >> 1) q = grow(i, q);
-    int cap = (q.length - FIFO_HEADER) >> 1;
-    int tail = (int) (q[0] + size) & (cap - 1);
-    q[FIFO_HEADER + 2 * tail] = bytes;
-    q[FIFO_HEADER + 2 * tail + 1] = sentAt;
-    q[1] = size + 1;
+  void toSocket(Sock k, long bytes, long sentAt, long at, org.cnemu.devices.Journey j) {
+    if (bytes <= 0) return;
+    if (at >= h.warmup) {
+      if (k.owdSock == null) k.owdSock = new LatencySamples();
+      k.owdSock.record(Math.max(0, at - sentAt));
+    }
+    long[] q = k.unread;
+    if (q == null) q = k.unread = new long[2 * 8];
+    int size = k.unreadSize;
+    if (size == q.length >> 1) q = grow(k);
+    int cap = q.length >> 1;
+    int tail = (k.unreadHead + size) & (cap - 1);
+    q[2 * tail] = bytes;
+    q[2 * tail + 1] = sentAt;
+    k.unreadSize = size + 1;
     if (j != null) {
-      if (inSocketJourneys == null) inSocketJourneys = new org.cnemu.devices.Journey[inSocket.length][];
-      org.cnemu.devices.Journey[] js = inSocketJourneys[i];
-      if (js == null) js = inSocketJourneys[i] = new org.cnemu.devices.Journey[cap];
-      js[tail] = j;
+      if (k.unreadJourneys == null) k.unreadJourneys = new org.cnemu.devices.Journey[cap];
+      k.unreadJourneys[tail] = j;
     }
   }
 
   /**
-   * The application of flow {@code flow} on core {@code cpu} copied {@code bytes} to user space, from
+   * The application reading socket {@code k} on core {@code cpu} copied {@code bytes} to user space, from
    * {@code from} to {@code at}.
    */
-  void toApp(int flow, long bytes, long from, long at, int cpu) {
-    int i = h.slot(flow);
-    if (i < 0) return;
-    long[] q = inSocket[i];
+  void toApp(Sock k, long bytes, long from, long at, int cpu) {
+    long[] q = k.unread;
     if (q == null) return;
-    int mask = ((q.length - FIFO_HEADER) >> 1) - 1;
-    int head = (int) q[0];
-    long size = q[1];
-    org.cnemu.devices.Journey[] js = inSocketJourneys == null ? null : inSocketJourneys[i];
+    int mask = (q.length >> 1) - 1;
+    int head = k.unreadHead;
+    int size = k.unreadSize;
+    org.cnemu.devices.Journey[] js = k.unreadJourneys;
     while (bytes > 0 && size > 0) {
-      int o = FIFO_HEADER + 2 * head;
+      int o = 2 * head;
       long left = q[o];
       long n = Math.min(bytes, left);
       q[o] = left -= n;
@@ -118,58 +112,43 @@ final class SteeringStats {
       }
       head = (head + 1) & mask;
       size--;
-      if (j != null) h.journeys.finish(i, j, h.where(cpu), from, at);
-      if (at >= h.warmup) record(i, at - sentAt);
+      if (j != null) h.journeys.finish(h.slot(k.flow.index()), j, h.where(cpu), from, at);
+      if (at >= h.warmup) {
+        if (k.owd == null) k.owd = new LatencySamples();
+        k.owd.record(Math.max(0, at - sentAt));
+      }
     }
-    q[0] = head;
-    q[1] = size;
+    k.unreadHead = head;
+    k.unreadSize = size;
   }
 
-  /**
-   * Per flow slot: the socket's unread kernel-path data in arrival order, one array per socket so that a
-   * read touches one object (with many hosts each socket is cold at every read): {head, size}, then per skb
-   * {bytes not yet read, sent at} in a ring of a power-of-two capacity. Null until the first skb.
-   */
-  private final long[][] inSocket;
-  private static final int FIFO_HEADER = 2;
-  /** Per flow slot: the journeys ending with each skb of {@link #inSocket} (null until a sampled one). */
-  private org.cnemu.devices.Journey[][] inSocketJourneys;
-
-  /** Doubles slot {@code i}'s full FIFO, its entries (and journeys) moved to the front in order. */
-  private long[] grow(int i, long[] q) {
-    int cap = (q.length - FIFO_HEADER) >> 1;
-    int head = (int) q[0];
-    long[] nq = new long[FIFO_HEADER + 4 * cap];
-    org.cnemu.devices.Journey[] js = inSocketJourneys == null ? null : inSocketJourneys[i];
+  /** Doubles socket {@code k}'s full FIFO, its entries (and journeys) moved to the front in order. */
+  private static long[] grow(Sock k) {
+    long[] q = k.unread;
+    int cap = q.length >> 1;
+    int head = k.unreadHead;
+    long[] nq = new long[4 * cap];
+    org.cnemu.devices.Journey[] js = k.unreadJourneys;
     org.cnemu.devices.Journey[] nj = js == null ? null : new org.cnemu.devices.Journey[2 * cap];
-    for (int k = 0; k < cap; k++) {
-      int from = (head + k) & (cap - 1);
-      nq[FIFO_HEADER + 2 * k] = q[FIFO_HEADER + 2 * from];
-      nq[FIFO_HEADER + 2 * k + 1] = q[FIFO_HEADER + 2 * from + 1];
-      if (nj != null) nj[k] = js[from];
+    for (int i = 0; i < cap; i++) {
+      int from = (head + i) & (cap - 1);
+      nq[2 * i] = q[2 * from];
+      nq[2 * i + 1] = q[2 * from + 1];
+      if (nj != null) nj[i] = js[from];
     }
-    nq[1] = cap;
-    inSocket[i] = nq;
-    if (nj != null) inSocketJourneys[i] = nj;
+    k.unread = nq;
+    k.unreadHead = 0;
+    if (nj != null) k.unreadJourneys = nj;
     return nq;
   }
 
-  /** A one-way latency sample (send to application) of flow {@code flow}. */
+  /** A one-way latency sample (send to application) of flow {@code flow} (FreeFlow's ring). */
   void latency(int flow, long nanos) {
     int i = h.slot(flow);
     if (i < 0) return;
-    record(i, nanos);
-  }
-
-  /** Marks a sample as one of {@link #sockOwd} (else {@link #owd}); slots are below 2^30. */
-  private static final int SOCK = 1 << 30;
-
-  private void record(int where, long nanos) {
-    LatencySamples[] all = (where & SOCK) != 0 ? sockOwd : owd;
-    int i = where & ~SOCK;
-    LatencySamples x = all[i];
-    if (x == null) x = all[i] = new LatencySamples();
-    x.record(Math.max(0, nanos));
+    Sock k = h.rxSockByFlow[i];
+    if (k.owd == null) k.owd = new LatencySamples();
+    k.owd.record(Math.max(0, nanos));
   }
 
   void count(String key, long n) {
@@ -183,14 +162,15 @@ final class SteeringStats {
     for (int i = 0; i < mine.length; i++) {
       Spec.FlowSpec f = h.spec.flows.get(mine[i]);
       if (rxCores[i] != 0) m.put("rx_cores." + f.id(), (long) Long.bitCount(rxCores[i]));
-      LatencySamples x = owd[i];
+      Sock r = h.rxSockByFlow[i]; // the samples are the receiving socket's
+      LatencySamples x = r == null ? null : r.owd;
       if (x != null && x.count() > 0) {
         m.put("owd_p50_ns." + f.id(), x.percentile(50));
         m.put("owd_p99_ns." + f.id(), x.percentile(99));
         m.put("owd_p999_ns." + f.id(), x.percentile(99.9));
         m.put("owd_count." + f.id(), x.count());
       }
-      LatencySamples y = sockOwd[i];
+      LatencySamples y = r == null ? null : r.owdSock;
       if (y != null && y.count() > 0) {
         m.put("owd_sock_p50_ns." + f.id(), y.percentile(50));
         m.put("owd_sock_p99_ns." + f.id(), y.percentile(99));
