@@ -3,7 +3,6 @@ package org.cnemu.emulator.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,10 +27,7 @@ class FarmDriverOutsideClusterTest {
   private final List<String> log = new CopyOnWriteArrayList<>();
 
   private ClusterNode.HostPort startSeed(FarmWorker.Runner runner) throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = TestPorts.free();
     ClusterNode.HostPort at = new ClusterNode.HostPort("127.0.0.1", port);
     seed = ClusterNode.serve(at, at, 1, ClusterSecurity.insecure(), runner, FarmWorker.Slots.exactly(1), log::add);
     Cluster cluster = Cluster.get(seed);

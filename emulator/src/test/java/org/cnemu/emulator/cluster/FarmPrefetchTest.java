@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,10 +32,7 @@ class FarmPrefetchTest {
   private final List<FarmDriver.Event> seen = new ArrayList<>();
 
   private void start(FarmWorker.Runner runner, int slots) throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = TestPorts.free();
     ClusterNode.HostPort self = new ClusterNode.HostPort("127.0.0.1", port);
     system = ActorSystem.create(Behaviors.setup(ctx -> {
       ctx.spawn(FarmWorker.create(runner, FarmWorker.Slots.exactly(slots), null), "farm-worker");

@@ -3,7 +3,6 @@ package org.cnemu.emulator.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,16 +32,11 @@ class FarmSlotsTest {
   /** The nodes' log lines ("farm: N job slots ..." when a node's share changes). */
   private final List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 
   private ActorSystem<Void> node(ClusterNode.HostPort seed, FarmWorker.Runner runner, FarmWorker.Slots s)
       throws Exception {
-    ClusterNode.HostPort self = seed != null ? new ClusterNode.HostPort("127.0.0.1", freePort()) : null;
-    ClusterNode.HostPort at = self != null ? self : new ClusterNode.HostPort("127.0.0.1", freePort());
+    ClusterNode.HostPort self = seed != null ? new ClusterNode.HostPort("127.0.0.1", TestPorts.free()) : null;
+    ClusterNode.HostPort at = self != null ? self : new ClusterNode.HostPort("127.0.0.1", TestPorts.free());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
       ctx.spawn(FarmWorker.create(runner, s, "machine-1", log::add), "farm-worker");
       return Behaviors.empty();

@@ -8,7 +8,6 @@ import com.typesafe.config.ConfigFactory;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,11 +28,6 @@ import org.junit.jupiter.api.Test;
 class MultiJvmPholdTest {
   private final List<Process> procs = new ArrayList<>();
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 
   Process startNode(int port, int seedPort, String... jvmArgs) throws IOException {
     List<String> cmd = new ArrayList<>();
@@ -83,16 +77,16 @@ class MultiJvmPholdTest {
 
   @Test
   void threeJvmsGiveTheSequentialAnswer() throws Exception {
-    int seedPort = freePort();
+    int seedPort = TestPorts.free();
     startNode(seedPort, seedPort);
-    startNode(freePort(), seedPort);
+    startNode(TestPorts.free(), seedPort);
     PholdParams p = new PholdParams(48, 4, 200, 1_000, 0.6, 0);
     long end = 300_000;
     Phold.Outcome ref = SequentialPhold.run(p, 17, 0, end);
     SimulationBuilder b = new SimulationBuilder(17, 0, 6, SimulationBuilder.Placement.BLOCK);
     Phold.build(p, b);
     SimulationResult r = ClusterNode.run(b, hocon(p), end, 1, ClusterNode.HostPort.parse("127.0.0.1:" + seedPort),
-        ClusterNode.HostPort.parse("127.0.0.1:" + freePort()), 3, true, TestKeys.sharedSecurity(), null, "t1");
+        ClusterNode.HostPort.parse("127.0.0.1:" + TestPorts.free()), 3, true, TestKeys.sharedSecurity(), null, "t1");
     assertEquals(ref, Phold.outcome(r, p.lps()));
     assertTrue(r.batches() > 0, "events must have crossed nodes");
   }
@@ -103,13 +97,13 @@ class MultiJvmPholdTest {
    */
   @Test
   void causalityViolationAcrossNodesFailsTheRun() throws Exception {
-    int seedPort = freePort();
+    int seedPort = TestPorts.free();
     startNode(seedPort, seedPort);
     PholdParams p = new PholdParams(32, 8, 1_000, 200, 1.0, 10); // lookahead 1000 ns, real least delay 10 ns
     SimulationBuilder b = new SimulationBuilder(3, 0, 4, SimulationBuilder.Placement.BLOCK);
     Phold.build(p, b);
     CausalityViolation v = assertThrows(CausalityViolation.class, () -> ClusterNode.run(b, hocon(p), 1_000_000, 1,
-        ClusterNode.HostPort.parse("127.0.0.1:" + seedPort), ClusterNode.HostPort.parse("127.0.0.1:" + freePort()), 2,
+        ClusterNode.HostPort.parse("127.0.0.1:" + seedPort), ClusterNode.HostPort.parse("127.0.0.1:" + TestPorts.free()), 2,
         true, TestKeys.sharedSecurity(), null, "t4"));
     assertTrue(v.getMessage().contains("declared lookahead 1000 ns"), v.getMessage());
   }
@@ -117,7 +111,7 @@ class MultiJvmPholdTest {
   /** Window traffic over Artery (the first design, kept for comparison) gives the same answer too. */
   @Test
   void arteryDataPlaneGivesTheSameAnswer() throws Exception {
-    int seedPort = freePort();
+    int seedPort = TestPorts.free();
     startNode(seedPort, seedPort);
     PholdParams p = new PholdParams(32, 4, 200, 1_000, 0.6, 0);
     long end = 200_000;
@@ -128,7 +122,7 @@ class MultiJvmPholdTest {
     ConfigFactory.invalidateCaches();
     try {
       SimulationResult r = ClusterNode.run(b, hocon(p), end, 1, ClusterNode.HostPort.parse("127.0.0.1:" + seedPort),
-          ClusterNode.HostPort.parse("127.0.0.1:" + freePort()), 2, true, TestKeys.sharedSecurity(), null, "t3");
+          ClusterNode.HostPort.parse("127.0.0.1:" + TestPorts.free()), 2, true, TestKeys.sharedSecurity(), null, "t3");
       assertEquals(ref, Phold.outcome(r, p.lps()));
       assertTrue(r.batches() > 0, "events must have crossed nodes");
     } finally {
@@ -139,13 +133,13 @@ class MultiJvmPholdTest {
 
   @Test
   void versionMismatchRefusesToStart() throws Exception {
-    int seedPort = freePort();
+    int seedPort = TestPorts.free();
     startNode(seedPort, seedPort, "-Dcnemu.version.override=0.0.0-other");
     PholdParams p = new PholdParams(8, 2, 200, 1_000, 0.5, 0);
     SimulationBuilder b = new SimulationBuilder(1, 0, 2, SimulationBuilder.Placement.BLOCK);
     Phold.build(p, b);
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> ClusterNode.run(b, hocon(p), 100_000, 1,
-        ClusterNode.HostPort.parse("127.0.0.1:" + seedPort), ClusterNode.HostPort.parse("127.0.0.1:" + freePort()), 2, true,
+        ClusterNode.HostPort.parse("127.0.0.1:" + seedPort), ClusterNode.HostPort.parse("127.0.0.1:" + TestPorts.free()), 2, true,
         TestKeys.sharedSecurity(), null, "t2"));
     assertTrue(e.getMessage().contains("0.0.0-other") && e.getMessage().contains("refusing"), e.getMessage());
   }

@@ -377,11 +377,20 @@ public final class DaemonServer implements AutoCloseable {
       }
       String why = stale.get();
       if (why != null) {
-        // nothing ran: the client builds the checkout and runs the command in a fresh JVM
-        reply(out, "stale");
+        // nothing ran: the client builds the checkout and runs the command in a fresh JVM. Logged and
+        // free before the answer goes out, as after a served command: a client that rebuilds quickly
+        // and comes straight back must not find the daemon still busy declining it.
         System.out.printf(java.util.Locale.ROOT, "%s declined %s in %s: %s%n", java.time.Instant.now(),
             String.join(" ", args), cwd, why);
         System.out.flush();
+        replying.incrementAndGet();
+        busy.set(false);
+        released = true;
+        try {
+          reply(out, "stale");
+        } finally {
+          replying.decrementAndGet();
+        }
         return;
       }
       s.setSoTimeout(0);

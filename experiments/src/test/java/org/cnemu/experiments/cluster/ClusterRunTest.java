@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,11 +74,6 @@ class ClusterRunTest {
     return key;
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 
   Node start(String role, int port, int seedPort, String... jvmArgs) throws Exception {
     List<String> cmd = new ArrayList<>();
@@ -153,10 +147,10 @@ class ClusterRunTest {
 
   @Test
   void threeNodeRunIsByteIdenticalToOneJvm() throws Exception {
-    int seedPort = freePort();
+    int seedPort = TestPorts.free();
     Node seed = start("seed", seedPort, seedPort);
-    Node w1 = start("worker", freePort(), seedPort);
-    Node w2 = start("worker", freePort(), seedPort);
+    Node w1 = start("worker", TestPorts.free(), seedPort);
+    Node w2 = start("worker", TestPorts.free(), seedPort);
     Outcome one = cnemu("run", STAR4.toString(), "--out", tmp.resolve("one").toString(), "--quiet", "--no-report");
     assertEquals(0, one.code(), one.err());
     Outcome dist = cnemu("run", STAR4.toString(), "--out", tmp.resolve("dist").toString(), "--quiet", "--no-report",
@@ -193,9 +187,9 @@ class ClusterRunTest {
 
   @Test
   void killedWorkerStopsTheRunQuicklyAndMarksItIncomplete() throws Exception {
-    int seedPort = freePort();
+    int seedPort = TestPorts.free();
     start("seed", seedPort, seedPort);
-    int workerPort = freePort();
+    int workerPort = TestPorts.free();
     Node worker = start("worker", workerPort, seedPort);
     Path long4 = tmp.resolve("long.conf");
     Files.writeString(long4, "include required(file(\"" + STAR4.toAbsolutePath() + "\"))\nexperiment.duration = 10s\n");
@@ -229,7 +223,7 @@ class ClusterRunTest {
     // retried on a fresh cluster with 4x the virtual time (here a star-4 run across two JVMs, 2 partitions
     // each, takes ~0.75 s per 100 ms).
     for (int virtualMs = 200; ; virtualMs *= 4) {
-      int seedPort = freePort();
+      int seedPort = TestPorts.free();
       Node seed = start("seed", seedPort, seedPort);
       Path longer = tmp.resolve("longer-" + virtualMs + ".conf");
       Files.writeString(longer, "include required(file(\"" + STAR4.toAbsolutePath() + "\"))\nexperiment.duration = "
@@ -238,7 +232,7 @@ class ClusterRunTest {
       CompletableFuture<Outcome> run = CompletableFuture.supplyAsync(() -> cnemu("run", longer.toString(), "--out",
           mid.toString(), "--quiet", "--no-report", "--cluster", "127.0.0.1:" + seedPort, "--threads", "1"));
       awaitLine(seed, "hosting partitions", 60);
-      Node late = start("worker", freePort(), seedPort);
+      Node late = start("worker", TestPorts.free(), seedPort);
       awaitLine(late, "member up", 60);
       boolean upMidRun = !run.isDone();
       Outcome o = run.get(600, TimeUnit.SECONDS);
@@ -267,7 +261,7 @@ class ClusterRunTest {
 
   @Test
   void nodesOfAnotherVersionAreRefused() throws Exception {
-    int seedPort = freePort();
+    int seedPort = TestPorts.free();
     start("seed", seedPort, seedPort, "-Dcnemu.version.override=0.0.1-other");
     Outcome o = cnemu("run", STAR4.toString(), "--out", tmp.resolve("v").toString(), "--quiet", "--no-report",
         "--cluster", "127.0.0.1:" + seedPort, "--nodes", "2", "--threads", "1");

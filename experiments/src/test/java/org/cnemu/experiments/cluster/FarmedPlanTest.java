@@ -136,10 +136,10 @@ class FarmedPlanTest {
 
   @Test
   void seedAndTwoWorkersGiveTheLocalFolder() throws Exception {
-    int seedPort = ClusterRunTest.freePort();
+    int seedPort = TestPorts.free();
     ClusterRunTest.Node seed = start("seed", seedPort, seedPort);
-    ClusterRunTest.Node w1 = start("worker", ClusterRunTest.freePort(), seedPort);
-    ClusterRunTest.Node w2 = start("worker", ClusterRunTest.freePort(), seedPort);
+    ClusterRunTest.Node w1 = start("worker", TestPorts.free(), seedPort);
+    ClusterRunTest.Node w2 = start("worker", TestPorts.free(), seedPort);
     Path file = sweep("farm12", "300us");
     ClusterRunTest.Outcome local = ClusterRunTest.cnemu("run", file.toString(), "--out", tmp.resolve("local").toString(),
         "--jobs", "2");
@@ -173,17 +173,17 @@ class FarmedPlanTest {
    */
   @Test
   void driversSayGoodbyeSoNoNodeWatchesAGoneJvm() throws Exception {
-    int seedPort = ClusterRunTest.freePort();
+    int seedPort = TestPorts.free();
     ClusterRunTest.Node seed = start("seed", seedPort, seedPort);
-    ClusterRunTest.Node worker = start("worker", ClusterRunTest.freePort(), seedPort);
-    int runPort = ClusterRunTest.freePort();
+    ClusterRunTest.Node worker = start("worker", TestPorts.free(), seedPort);
+    int runPort = TestPorts.free();
     ClusterRunTest.Outcome single = ClusterRunTest.cnemu("run", ClusterRunTest.STAR4.toString(), "--out",
         tmp.resolve("single").toString(), "--quiet", "--no-report", "--cluster", "127.0.0.1:" + seedPort, "--bind",
         "127.0.0.1:" + runPort, "--nodes", "3", "--threads", "1");
     assertEquals(0, single.code(), single.err());
     ClusterRunTest.Outcome farmed = ClusterRunTest.cnemu("run", sweep("bye", "300us").toString(), "--out",
         tmp.resolve("farmed").toString(), "--no-report", "--cluster", "127.0.0.1:" + seedPort, "--bind",
-        "127.0.0.1:" + ClusterRunTest.freePort());
+        "127.0.0.1:" + TestPorts.free());
     assertEquals(0, farmed.code(), farmed.err());
     assertEquals(12, jobsReported(farmed.out()), farmed.out());
     // the watch failure detector tolerates 3 s of silence after 1 s heartbeats (cnemu-cluster.conf)
@@ -196,9 +196,9 @@ class FarmedPlanTest {
 
   @Test
   void workerKilledMidPlanHasItsJobsRunElsewhere() throws Exception {
-    int seedPort = ClusterRunTest.freePort();
+    int seedPort = TestPorts.free();
     start("seed", seedPort, seedPort);
-    int victimPort = ClusterRunTest.freePort();
+    int victimPort = TestPorts.free();
     ClusterRunTest.Node victim = start("worker", victimPort, seedPort);
     Path file = sweep("farmkill", "2ms");
     CompletableFuture<ClusterRunTest.Outcome> run = CompletableFuture.supplyAsync(() -> ClusterRunTest.cnemu("run",
@@ -229,13 +229,13 @@ class FarmedPlanTest {
     // One job at a time on the seed (24 jobs of ~1 s of PHOLD each on an idle machine, ~10 M events),
     // so that jobs are still queued when the late worker is up (its JVM start takes seconds, more on a
     // loaded machine; 40 ms jobs ran out in ~6 s once the node checked each text only once).
-    int seedPort = ClusterRunTest.freePort();
+    int seedPort = TestPorts.free();
     ClusterRunTest.Node seed = start("seed", seedPort, seedPort, "--job-slots", "1");
     Path file = sweep("late", "200ms", 8);
     CompletableFuture<ClusterRunTest.Outcome> run = CompletableFuture.supplyAsync(() -> ClusterRunTest.cnemu("run",
         file.toString(), "--out", tmp.resolve("late").toString(), "--cluster", "127.0.0.1:" + seedPort, "--no-report"));
     awaitLine(seed, "farm: running job", 120);
-    ClusterRunTest.Node late = start("worker", ClusterRunTest.freePort(), seedPort);
+    ClusterRunTest.Node late = start("worker", TestPorts.free(), seedPort);
     int seedJobsBefore = jobsRun(seed);
     ClusterRunTest.Outcome o = run.get(300, TimeUnit.SECONDS);
     assertEquals(0, o.code(), o.err());
@@ -249,10 +249,10 @@ class FarmedPlanTest {
 
   @Test
   void nodesAbandonTheJobsOfAKilledDriverAndServeTheNext() throws Exception {
-    int seedPort = ClusterRunTest.freePort();
+    int seedPort = TestPorts.free();
     ClusterRunTest.Node seed = start("seed", seedPort, seedPort, "--job-slots", "2");
     // a worker beside the seed, as docs/cluster.md advises (the driver is no member: its death changes no membership)
-    start("worker", ClusterRunTest.freePort(), seedPort, "--job-slots", "1");
+    start("worker", TestPorts.free(), seedPort, "--job-slots", "1");
     // jobs far longer than the failure detector takes (300 ms of PHOLD ran out in ~2 s on an idle machine,
     // before the node noticed the driver was gone); abandoned jobs stop within a progress slice
     Path file = sweep("orphan", "20s");

@@ -13,7 +13,6 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -93,11 +92,6 @@ class HostileNetworkTest {
     }
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 
   record Outcome(int code, String out, String err) {}
 
@@ -137,14 +131,14 @@ class HostileNetworkTest {
     Outcome init = cnemu("cluster", "init", "--cluster-key", key.toString());
     assertEquals(0, init.code(), init.err());
     assertEquals(0, cnemu("cluster", "init", "--cluster-key", otherKey.toString()).code());
-    seedPort = freePort();
+    seedPort = TestPorts.free();
     seed = start("seed", TCP_DATA_PLANE, "cluster", "seed", "--bind", "127.0.0.1:" + seedPort, "--threads", "1",
         "--cluster-key", key.toString());
     await(seed, "listening at", 120);
     // The worker stalls its first two windows for 500 ms after 6 bytes of a frame.
     List<String> stall = new ArrayList<>(TCP_DATA_PLANE);
     stall.add("-Dcnemu.test.stall-mid-frame-ms=500");
-    workerPort = freePort();
+    workerPort = TestPorts.free();
     worker = start("worker", stall, "cluster", "worker", "--seed", "127.0.0.1:" + seedPort, "--bind",
         "127.0.0.1:" + workerPort, "--threads", "1", "--cluster-key", key.toString());
     await(worker, "member up", 120);
@@ -224,7 +218,7 @@ class HostileNetworkTest {
     assertNotNull(other.probe(new ClusterNode.HostPort("127.0.0.1", seedPort)));
     assertNull(ClusterSecurity.withKey(ClusterKey.load(key)).probe(new ClusterNode.HostPort("127.0.0.1", seedPort)));
     List<String> up = new ArrayList<>();
-    ActorSystem<Void> intruder = ClusterNode.serve(new ClusterNode.HostPort("127.0.0.1", freePort()),
+    ActorSystem<Void> intruder = ClusterNode.serve(new ClusterNode.HostPort("127.0.0.1", TestPorts.free()),
         new ClusterNode.HostPort("127.0.0.1", seedPort), 1, other, up::add);
     try {
       org.apache.pekko.cluster.Cluster.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(intruder))
@@ -250,7 +244,7 @@ class HostileNetworkTest {
     Files.writeString(conf, "include required(file(\"" + ClusterRunTest.STAR4.toAbsolutePath()
         + "\"))\nexperiment.duration = 1s\n");
     Path out = tmp.resolve("flooded");
-    int runPort = freePort();
+    int runPort = TestPorts.free();
     Proc run = start("run", TCP_DATA_PLANE, "run", conf.toString(), "--out", out.toString(), "--quiet", "--no-report",
         "--cluster", "127.0.0.1:" + seedPort, "--bind", "127.0.0.1:" + runPort, "--nodes", "3", "--threads", "1",
         "--cluster-key", key.toString());
@@ -322,7 +316,7 @@ class HostileNetworkTest {
    */
   @Test
   void underInsecureGarbageLogLinesAreRateLimited() throws Exception {
-    int port = freePort();
+    int port = TestPorts.free();
     Proc plain = start("insecure-seed", List.of(), "cluster", "seed", "--bind", "127.0.0.1:" + port, "--threads", "1",
         "--insecure");
     try {

@@ -120,6 +120,14 @@ class DaemonServerTest {
       assertEquals("stale", s.result().answer());
       assertEquals("", s.out() + s.err());
       assertFalse(Files.exists(dir.resolve("out")), "the run started although the build was stale");
+      // A client that rebuilds quickly comes straight back: the daemon must already be free (it was not
+      // always: the busy flag was cleared after "stale" went out).
+      for (int i = 0; i < 200; i++) {
+        why[0] = "src/A.java is newer than the build";
+        assertEquals("stale", exec(c, "validate", "quickstart.conf").result().answer(), "decline " + i);
+        why[0] = null;
+        assertEquals("accepted", exec(c, "validate", "quickstart.conf").result().answer(), "command " + i);
+      }
       why[0] = null; // rebuilt: served again
       Served ok = exec(c, "run", "quickstart.conf", "--out", "out", "--quiet", "--no-report");
       assertEquals("accepted", ok.result().answer());

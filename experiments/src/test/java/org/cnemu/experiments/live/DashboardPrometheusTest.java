@@ -1,5 +1,6 @@
 package org.cnemu.experiments.live;
 
+import org.cnemu.experiments.cluster.TestPorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +12,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -61,11 +61,6 @@ class DashboardPrometheusTest {
     return null;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 
   @Test
   void everyPanelReturnsDataAndTheFinalValuesMatchResults() throws Exception {
@@ -77,8 +72,8 @@ class DashboardPrometheusTest {
       Assumptions.abort("no prometheus binary on PATH: dashboard test skipped (apt-get install prometheus; "
           + "CI sets CNEMU_REQUIRE_PROMETHEUS=1 so that it runs there)");
     }
-    int cnemuPort = freePort();
-    int promPort = freePort();
+    int cnemuPort = TestPorts.free();
+    int promPort = TestPorts.free();
     Files.writeString(tmp.resolve("prometheus.yml"), """
         global:
           scrape_interval: 2s

@@ -1,12 +1,12 @@
 package org.cnemu.experiments.live;
 
+import org.cnemu.experiments.cluster.TestPorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,10 +27,7 @@ class PrometheusEndpointTest {
 
   /** Runs {@code file} with --prometheus and returns the first scrape, taken during the run, holding every name. */
   private String scrapeDuringRun(Path file, String... names) throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = TestPorts.free();
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Cli.execute(new String[] {"run",
@@ -84,10 +81,7 @@ class PrometheusEndpointTest {
 
   @Test
   void liveSeriesAppearDuringARunOnLoopback() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = TestPorts.free();
     Path file = tmp.resolve("long.conf");
     // Long enough (tens of seconds of wall time at most) to be scraped while it runs.
     Files.writeString(file, "include required(file(\"" + Path.of("quickstart.conf").toAbsolutePath()
