@@ -92,9 +92,13 @@ final class BuildCheck {
     }
   }
 
-  /** bin/cnemu's {@code -path '*}{@code /src/*' -o -name pom.xml -o -path "$ROOT/cluster-config/*"}. */
+  /**
+   * bin/cnemu's {@code -path './*}{@code /src/*' -o -name pom.xml -o -path './cluster-config/*'}, from the
+   * checkout's root: a checkout under a folder named src must not count every file as a source.
+   */
   private boolean source(Path file) {
-    return file.toString().contains("/src/") || file.getFileName().toString().equals("pom.xml")
-        || file.startsWith(root.resolve("cluster-config"));
+    Path rel = root.relativize(file);
+    return rel.toString().contains("/src/") || file.getFileName().toString().equals("pom.xml")
+        || rel.startsWith("cluster-config");
   }
 }

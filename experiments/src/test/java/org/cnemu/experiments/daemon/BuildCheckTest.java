@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,5 +85,38 @@ class BuildCheckTest {
     BuildCheck other = new BuildCheck(null, List.of("1 2 /nowhere/cnemu-experiments-0.jar"));
     assertEquals("a class-path entry changed since the daemon started", other.stale());
     assertNull(new BuildCheck(null, DaemonState.currentClasspath()).stale());
+  }
+  @Test
+  void binCnemusOwnNeedsBuildAgreesOnEveryCase() throws Exception {
+    // The same rule lives twice (the launcher's bash, the daemon's Java): run the script's own functions on the
+    // same trees, one of them a checkout under a folder named src (whose every file used to count as a source).
+    Path script = Files.exists(Path.of("../bin/cnemu")) ? Path.of("../bin/cnemu") : Path.of("bin/cnemu");
+    Matcher f = Pattern.compile("(?ms)^find_jar\\(\\) \\{.*?^}\n.*?^needs_build\\(\\) \\{.*?^}\n")
+        .matcher(Files.readString(script));
+    assertTrue(f.find(), "no find_jar/needs_build in " + script);
+    String functions = f.group();
+    Path under = root;
+    for (Path checkout : List.of(root.resolve("plain"), root.resolve("home/src/cnemu"))) {
+      root = checkout;
+      for (String touched : List.of("", "nodes/src/main/java/A.java", "devices/src/test/resources/new.conf",
+          "nodes/pom.xml", "cluster-config/a.conf", "docs/x.md", "README.md", "experiments/a.conf",
+          "nodes/target/src/Gen.java", ".git/src/x", "results/src/x", "src/top.txt")) {
+        BuildCheck c = checkout();
+        old("experiments/target/cnemu-experiments-0.jar"); // the launcher also wants the jar
+        if (!touched.isEmpty()) newer(touched);
+        boolean java = c.stale() != null;
+        String bash = "set -u\nROOT='" + checkout + "'\nTARGET=\"$ROOT/experiments/target\"\n"
+            + "STAMP=\"$TARGET/.cnemu-build-stamp\"\n" + functions + "if needs_build; then echo stale; else echo current; fi\n";
+        Process p = new ProcessBuilder("bash", "-c", bash).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertEquals(0, p.waitFor(), out);
+        assertEquals(java ? "stale" : "current", out, checkout + ", touched '" + touched + "': " + c.stale());
+        boolean source = touched.contains("/src/") && !touched.contains("target/") && !touched.startsWith(".git/")
+            && !touched.startsWith("results/") || touched.endsWith("pom.xml") || touched.startsWith("cluster-config/");
+        assertEquals(source, java, checkout + ", touched '" + touched + "'");
+        if (!touched.isEmpty()) old(touched);
+      }
+    }
+    root = under;
   }
 }
