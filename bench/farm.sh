@@ -15,7 +15,8 @@
 # printed with the numbers: this machine is shared.
 # It also prints the nodes' CPU seconds over each farmed command (seed + worker, from /proc) and, from
 # the nodes' trace, each job's time on its job thread (wall and CPU), its wait for the node's actor, and
-# deflate + send.
+# deflate + send; and from the nodes' timeline each slot's idle time between jobs, split by whether the
+# next job was already queued on the node or the queue was empty (waiting for the driver's round trip).
 #   bench/farm.sh                       # both cases, 3 rounds each, default job slots (the machine's
 #                                       # processors, shared by the seed and the worker: 1 + 1 on 2 cores)
 #   CASES=short SLOTS=1 REPEAT=5 bench/farm.sh
@@ -97,6 +98,14 @@ for c in $CASES; do
       END { phase = (t["result"] - t["dispatch"]) * 1e3
         printf "    %d jobs: round trip %.1f ms = started %.1f ms after dispatch + run on the node %.1f ms + result back %.1f ms;\n", n, rt/n, st/n, run/n, (rt-st-run)/n
         printf "    slot time lost per job %.1f ms (%d slots x %.2f s of jobs phase - the runs, / jobs)\n", (slots*phase - run)/n, slots, phase/1e3 }' "$WORK/$c-trace-$r"
+    # each slot's gaps between jobs (the nodes' absolute timeline): a job already queued on the node when
+    # the last one ended starts after the node's actor and a thread wake-up; one that was not waited for
+    # the driver's round trip (the queue was too shallow)
+    cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node timeline" | grep -vxF -f "$WORK/checks-before" \
+      | sort -k5,5 -k11,11n | awk '{ if ($5 == node) { if ($9 > end) { e++; ei += $11 - end } else { q++; qi += $11 - end } }
+          node = $5; end = $13 }
+        END { printf "    nodes, between jobs: next job already queued %d times (slot idle %.2f ms mean), queue empty %d times (slot idle %.1f ms mean)\n",
+          q, q ? qi / q / 1e3 : 0, e, e ? ei / e / 1e3 : 0 }' || true
     cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node" | grep -vxF -f "$WORK/checks-before" \
       | awk '/node check/ { ck += $5; n++ } /node job/ { th += $7; cpu += $10; act += $15; out += $18; m++ }
         END { if (n) printf "    nodes: checking a job took %.2f ms (mean of %d, validation cached per experiment text)\n", ck/n, n

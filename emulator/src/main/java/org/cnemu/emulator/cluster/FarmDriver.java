@@ -54,9 +54,13 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   public record JobProgress(int job, int attempt, ActorRef<FarmWorker.Command> from, long virtualNanos,
       long endNanos) implements Command {}
 
-  /** Part {@code chunk} of {@code chunks} of a job's deflated result. */
-  public record JobResult(int job, int attempt, ActorRef<FarmWorker.Command> from, int chunk, int chunks, byte[] data)
-      implements Command {}
+  /**
+   * Part {@code chunk} of {@code chunks} of a job's deflated result; {@code heldNanos}: how long the node
+   * had held the job when it sent this part (its queue, the run, deflate), {@code runNanos} the job
+   * thread's time. The driver's round trip to the node is the job's time out minus {@code heldNanos}.
+   */
+  public record JobResult(int job, int attempt, ActorRef<FarmWorker.Command> from, int chunk, int chunks, byte[] data,
+      long heldNanos, long runNanos) implements Command {}
 
   /** The job could not run on the node (it refused the job's content, or failed outside the run). */
   public record JobFailed(int job, int attempt, ActorRef<FarmWorker.Command> from, String message)
@@ -140,7 +144,11 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     final ActorRef<FarmWorker.Command> ref;
     final String address;
     int slots;
+    /** The most jobs the node holds beyond its slots (what it advertises). */
     int prefetch;
+    /** Moving means of this driver's round trip to the node (outside the node) and of a job's run there; -1: none yet. */
+    double roundTripNanos = -1;
+    double runNanos = -1;
     /** Slots taken by jobs dispatched here and not finished (running or in the node's queue). */
     int used;
     final Set<Integer> jobs = new TreeSet<>();
@@ -151,6 +159,36 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
       this.slots = slots;
       this.prefetch = Math.max(0, prefetch);
     }
+
+    /** Jobs to keep queued on the node beyond its slots now. */
+    int queueDepth() {
+      return FarmDriver.queueDepth(slots, prefetch, roundTripNanos, runNanos);
+    }
+
+    void observe(long roundTripNanos, long runNanos) {
+      this.roundTripNanos = mean(this.roundTripNanos, Math.max(0, roundTripNanos));
+      this.runNanos = mean(this.runNanos, Math.max(0, runNanos));
+    }
+
+    private static double mean(double mean, long sample) {
+      return mean < 0 ? sample : mean + 0.25 * (sample - mean);
+    }
+  }
+
+  /**
+   * How many more jobs than its slots a node should hold: per slot, enough to run while a finished job's
+   * result goes to this driver and the next job comes back ({@code roundTripNanos}), with half as much
+   * again for its jitter; at least one per slot (one job per slot before anything is measured), at most
+   * what the node takes ({@code prefetch}). Deeper than needed only lengthens a plan's tail (a node's
+   * queue is its own) and what a lost node holds back; shallower leaves a slot idle for a round trip
+   * per job, which on a loaded 2-core machine is longer than a short job (docs/benchmarks.md).
+   */
+  static int queueDepth(int slots, int prefetch, double roundTripNanos, double runNanos) {
+    long perSlot = 1;
+    if (roundTripNanos >= 0 && runNanos >= 0) {
+      perSlot = Math.max(1, (long) Math.ceil(1.5 * roundTripNanos / Math.max(runNanos, 100_000.0)));
+    }
+    return (int) Math.min(prefetch, perSlot * Math.max(1, slots));
   }
 
   /** Where a job is. */
@@ -161,6 +199,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     /** The node's slots it takes while there (its slots may change meanwhile). */
     int cost;
     boolean done;
+    long dispatchedNanos;
     ByteArrayOutputStream chunks;
     int nextChunk;
 
@@ -187,6 +226,9 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   private long waitingSinceNanos = System.nanoTime();
 
   private final TimerScheduler<Command> timers;
+  /** -Dcnemu.trace only: when each job last went out (epoch microseconds). */
+  private final Map<Integer, Long> dispatchedMicros = new HashMap<>();
+  private static final boolean TRACE = Boolean.getBoolean("cnemu.trace");
 
   private FarmDriver(ActorContext<Command> ctx, TimerScheduler<Command> timers, Settings settings,
       Consumer<Event> events) {
@@ -316,7 +358,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
       Node best = null;
       for (Node n : nodes.values()) {
         int cost = Math.min(s.job.slots(), n.slots);
-        if (n.slots + n.prefetch - n.used >= cost && (best == null || n.slots - n.used > best.slots - best.used)) {
+        if (n.slots + n.queueDepth() - n.used >= cost && (best == null || n.slots - n.used > best.slots - best.used)) {
           best = n;
         }
       }
@@ -326,9 +368,11 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
       s.chunks = null;
       s.nextChunk = 0;
       s.cost = Math.min(s.job.slots(), best.slots);
+      s.dispatchedNanos = System.nanoTime();
       best.used += s.cost;
       best.jobs.add(s.job.id());
       best.ref.tell(new FarmWorker.RunJob(s.job.id(), s.attempt, s.job.slots(), s.job.spec(), getContext().getSelf()));
+      if (TRACE) dispatchedMicros.put(s.job.id(), JobFarm.epochMicros());
       events.accept(new Dispatched(s.job.id(), best.address));
     }
   }
@@ -352,6 +396,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     if (s.nextChunk < m.chunks()) return this;
     byte[] packed = s.chunks.toByteArray();
     s.chunks = null;
+    s.node.observe(System.nanoTime() - s.dispatchedNanos - m.heldNanos(), m.runNanos());
     try {
       return finish(s, inflate(packed, settings.maxResultBytes()), null);
     } catch (DataFormatException e) {
@@ -380,6 +425,10 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
 
   private Behavior<Command> finish(JobState s, byte[] result, String error) {
     Node n = s.node;
+    if (TRACE) {
+      System.err.printf(java.util.Locale.ROOT, "TRACE farm driver timeline job %d dispatched %d done %d%n", s.job.id(),
+          dispatchedMicros.getOrDefault(s.job.id(), 0L), JobFarm.epochMicros());
+    }
     release(s);
     s.done = true;
     events.accept(new Done(s.job.id(), n.address, result, error));

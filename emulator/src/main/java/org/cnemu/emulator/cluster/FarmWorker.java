@@ -30,9 +30,10 @@ import org.cnemu.emulator.wire.WireMessage;
 /**
  * One per cluster node: runs whole jobs that a {@link FarmDriver} hands out, up to {@code slots} at
  * once, each on a thread of its own, and sends each job's result back (compressed, in chunks below
- * Artery's frame size). It also holds up to {@code slots} more jobs in a queue of its own (it
- * advertises this prefetch in {@link FarmDriver.Ready}): a freed slot starts the next job at once instead
- * of idling for the driver's round trip, which for jobs of a few milliseconds is longer than the job.
+ * Artery's frame size). It also holds up to {@link #PREFETCH_PER_SLOT} more jobs per slot in a queue of its
+ * own (it advertises this prefetch in {@link FarmDriver.Ready}; the driver keeps it as deep as its round
+ * trip to this node needs): a freed slot starts the next job at once instead of idling for the driver's
+ * round trip, which for jobs of a few milliseconds is longer than the job.
  * A running job's virtual-time progress goes back to its driver, at most every {@link #PROGRESS_MILLIS}. What a job is, and how it is checked and run, is the {@link Runner}'s
  * business (the experiments layer): this actor only moves opaque text and bytes.
  *
@@ -55,6 +56,13 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
 
   /** Result chunks stay well below Artery's maximum frame (cnemu-cluster.conf: 2 MiB). */
   static final int CHUNK_BYTES = 256 * 1024;
+
+  /**
+   * Queued jobs a node takes per slot, at most. A driver fills the queue only as deep as its round trip
+   * to the node needs (jobs of a few ms against a round trip of tens of ms on a loaded machine: several;
+   * jobs of seconds: one), so this bounds what a lost node or a plan's tail can hold back.
+   */
+  static final int PREFETCH_PER_SLOT = 8;
 
   /** A running job's progress goes to its driver at most this often (a progress line redraws every 250 ms). */
   static final long PROGRESS_MILLIS = 500;
@@ -122,14 +130,18 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   public record Goodbye(ActorRef<FarmDriver.Command> driver) implements Command {}
 
   private record Finished(String driver, int job, int attempt, byte[] result, String error, long startedNanos,
-      long ranNanos, long cpuNanos) implements Command, NoSerializationVerificationNeeded {}
+      long ranNanos, long cpuNanos, long startedMicros, long ranMicros) implements Command, NoSerializationVerificationNeeded {}
 
   private record DriverGone(String driver, String why) implements Command, NoSerializationVerificationNeeded {}
 
   private record Listing(Receptionist.Listing listing) implements Command, NoSerializationVerificationNeeded {}
 
   /** A job running here. */
-  private record Running(int attempt, int slots, AtomicBoolean cancel, ActorRef<FarmDriver.Command> driver) {}
+  private record Running(int attempt, int slots, AtomicBoolean cancel, ActorRef<FarmDriver.Command> driver,
+      long receivedNanos) {}
+
+  /** A job taken and waiting for a slot, with when it arrived (its time held here goes back with its result). */
+  private record Queued(RunJob job, long receivedNanos) {}
 
   /**
    * @param slots jobs at once (a job of several partitions may take more than one)
@@ -163,8 +175,8 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   /** Jobs running here, by driver (its actor path) and job id. */
   private final Map<String, Map<Integer, Running>> running = new HashMap<>();
   private final Map<String, ActorRef<FarmDriver.Command>> watched = new HashMap<>();
-  /** Jobs taken but waiting for a slot, in arrival order (at most {@code slots}: the prefetch). */
-  private final Deque<RunJob> queued = new ArrayDeque<>();
+  /** Jobs taken but waiting for a slot, in arrival order (at most {@link #prefetch()}). */
+  private final Deque<Queued> queued = new ArrayDeque<>();
   private int used;
 
   private FarmWorker(ActorContext<Command> ctx, Runner runner, Slots slots, String machine, Consumer<String> log) {
@@ -285,7 +297,15 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   }
 
   private FarmDriver.Ready ready() {
-    return new FarmDriver.Ready(getContext().getSelf(), address, CnemuVersion.current(), slots, slots);
+    return new FarmDriver.Ready(getContext().getSelf(), address, CnemuVersion.current(), slots, prefetch());
+  }
+
+  /**
+   * Jobs this node holds beyond its slots, at most: {@link #PREFETCH_PER_SLOT} per slot. A driver keeps
+   * fewer here, as many as cover its round trip to this node ({@link FarmDriver}).
+   */
+  private int prefetch() {
+    return slots * PREFETCH_PER_SLOT;
   }
 
   private int cost(RunJob m) {
@@ -293,11 +313,12 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   }
 
   private Behavior<Command> onRunJob(RunJob m) {
+    long receivedNanos = System.nanoTime();
     watch(m.replyTo());
     if (queued.isEmpty() && used + cost(m) <= slots) {
-      start(m);
-    } else if (queued.size() < slots) {
-      queued.addLast(m); // prefetched: starts when a slot frees, without a round trip to the driver
+      start(m, receivedNanos);
+    } else if (queued.size() < prefetch()) {
+      queued.addLast(new Queued(m, receivedNanos)); // prefetched: starts when a slot frees, without a round trip to the driver
     } else {
       // the driver counts this node's slots and prefetch itself; a refusal only happens if two drivers share the node
       m.replyTo().tell(new FarmDriver.JobRefused(m.job(), m.attempt(), getContext().getSelf(),
@@ -308,15 +329,18 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
 
   /** Starts queued jobs, in order, while the first fits in the free slots. */
   private void startQueued() {
-    while (!queued.isEmpty() && used + cost(queued.peekFirst()) <= slots) start(queued.pollFirst());
+    while (!queued.isEmpty() && used + cost(queued.peekFirst().job()) <= slots) {
+      Queued q = queued.pollFirst();
+      start(q.job(), q.receivedNanos());
+    }
   }
 
-  private void start(RunJob m) {
+  private void start(RunJob m, long receivedNanos) {
     String driver = key(m.replyTo());
     int cost = cost(m);
     AtomicBoolean cancel = new AtomicBoolean();
     running.computeIfAbsent(driver, d -> new HashMap<>()).put(m.job(), new Running(m.attempt(), cost, cancel,
-        m.replyTo()));
+        m.replyTo(), receivedNanos));
     used += cost;
     if (log != null) log.accept("farm: running job " + m.job() + " of " + m.replyTo().path().address());
     ActorRef<Command> self = getContext().getSelf();
@@ -326,6 +350,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
       byte[] result = null;
       String error = null;
       long startedNanos = System.nanoTime();
+      long startedMicros = TRACE ? JobFarm.epochMicros() : 0;
       long cpu0 = TRACE ? CPU.getCurrentThreadCpuTime() : 0;
       try {
         result = runner.run(m.spec(), address, cancel, progress);
@@ -334,7 +359,8 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
         error = (msg == null || msg.isBlank() ? e.getClass().getSimpleName() : msg).replace('\n', ' ');
       }
       long cpu = TRACE ? CPU.getCurrentThreadCpuTime() - cpu0 : 0;
-      self.tell(new Finished(driver, m.job(), m.attempt(), result, error, startedNanos, System.nanoTime(), cpu));
+      self.tell(new Finished(driver, m.job(), m.attempt(), result, error, startedNanos, System.nanoTime(), cpu,
+          startedMicros, TRACE ? JobFarm.epochMicros() : 0));
     });
   }
 
@@ -353,6 +379,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   }
 
   private Behavior<Command> onFinished(Finished m) {
+    long takenMicros = TRACE ? JobFarm.epochMicros() : 0;
     Map<Integer, Running> jobs = running.get(m.driver());
     Running r = jobs == null ? null : jobs.get(m.job());
     if (r == null || r.attempt() != m.attempt()) {
@@ -368,10 +395,14 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     long finishedNanos = System.nanoTime();
     byte[] packed = deflate(m.result());
     int chunks = Math.max(1, (packed.length + CHUNK_BYTES - 1) / CHUNK_BYTES);
+    long runNanos = m.ranNanos() - m.startedNanos();
     for (int i = 0; i < chunks; i++) {
       int from = i * CHUNK_BYTES;
       byte[] part = java.util.Arrays.copyOfRange(packed, from, Math.min(packed.length, from + CHUNK_BYTES));
-      r.driver().tell(new FarmDriver.JobResult(m.job(), m.attempt(), getContext().getSelf(), i, chunks, part));
+      // the time this node held the job (queue, run, deflate): the driver takes it from the job's round
+      // trip to know its own latency to this node, which sets how many jobs it keeps queued here
+      r.driver().tell(new FarmDriver.JobResult(m.job(), m.attempt(), getContext().getSelf(), i, chunks, part,
+          System.nanoTime() - r.receivedNanos(), runNanos));
     }
     if (TRACE) {
       long now = System.nanoTime();
@@ -379,6 +410,12 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
           "TRACE farm node job %d thread %.2f ms (CPU %.2f ms), to the actor %.2f ms, deflate+send %.2f ms, %d -> %d bytes%n",
           m.job(), (m.ranNanos() - m.startedNanos()) / 1e6, m.cpuNanos() / 1e6, (finishedNanos - m.ranNanos()) / 1e6,
           (now - finishedNanos) / 1e6, m.result().length, packed.length);
+      // absolute times (epoch us, one clock for every JVM of this machine): bench/farm.sh lines up each
+      // slot's jobs and tells a slot that waited for its node's actor from one that waited for the driver
+      long nowMicros = JobFarm.epochMicros();
+      System.err.printf(java.util.Locale.ROOT, "TRACE farm node timeline %s job %d received %d started %d ended %d taken %d sent %d%n",
+          address, m.job(), nowMicros - (System.nanoTime() - r.receivedNanos()) / 1000, m.startedMicros(), m.ranMicros(),
+          takenMicros, nowMicros);
     }
     return this;
   }
@@ -399,7 +436,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     // no longer watched: a later job of the same driver (a false alarm) watches it again
     if (ref != null) getContext().unwatch(ref);
     List<Integer> ids = new ArrayList<>();
-    queued.removeIf(q -> key(q.replyTo()).equals(driver) && ids.add(q.job()));
+    queued.removeIf(q -> key(q.job().replyTo()).equals(driver) && ids.add(q.job().job()));
     if (jobs != null) {
       ids.addAll(jobs.keySet());
       for (Running r : jobs.values()) {

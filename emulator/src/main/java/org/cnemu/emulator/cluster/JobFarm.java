@@ -72,6 +72,12 @@ public final class JobFarm implements AutoCloseable {
 
   private static final boolean TRACE = Boolean.getBoolean("cnemu.trace");
 
+  /** Microseconds since the epoch (trace only: one clock for the driver and the nodes of a machine). */
+  static long epochMicros() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+  }
+
   public void submit(List<FarmDriver.Job> jobs) {
     driver.tell(new FarmDriver.Submit(List.copyOf(jobs)));
   }

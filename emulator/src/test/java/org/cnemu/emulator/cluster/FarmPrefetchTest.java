@@ -107,6 +107,48 @@ class FarmPrefetchTest {
   }
 
   @Test
+  void aNodeWhoseJobsAreShorterThanTheRoundTripHoldsMoreOfThem() throws Exception {
+    // 10 jobs that take no time, then 20 that wait: after the first ten, the driver has measured its round
+    // trip to the node as longer than a job and keeps more than one job per slot queued there
+    CountDownLatch release = new CountDownLatch(1);
+    start((spec, node, cancelled, progress) -> {
+      if (Integer.parseInt(spec) >= 10) release.await(60, TimeUnit.SECONDS);
+      return spec.getBytes(StandardCharsets.UTF_8);
+    }, 1);
+    List<FarmDriver.Job> jobs = new ArrayList<>();
+    for (int j = 0; j < 30; j++) jobs.add(new FarmDriver.Job(j, 1, String.valueOf(j)));
+    driver().tell(new FarmDriver.Submit(jobs));
+    awaitEvent(e -> e instanceof FarmDriver.Started s && s.job() == 10);
+    Thread.sleep(500);
+    FarmDriver.Event e;
+    while ((e = events.poll()) != null) seen.add(e);
+    long dispatched = seen.stream().filter(x -> x instanceof FarmDriver.Dispatched).count();
+    // one slot: 10 done + 1 running + a queue of one job (before any measurement) would be 12
+    assertTrue(dispatched > 12 && dispatched <= 11 + FarmWorker.PREFETCH_PER_SLOT,
+        dispatched + " jobs dispatched: " + seen);
+    release.countDown();
+    int[] done = {(int) seen.stream().filter(x -> x instanceof FarmDriver.Done).count()};
+    awaitEvent(x -> x instanceof FarmDriver.Done && ++done[0] == 30);
+    for (int j = 0; j < 30; j++) {
+      int job = j;
+      assertEquals(1, seen.stream().filter(x -> x instanceof FarmDriver.Done d && d.job() == job).count());
+    }
+  }
+
+  @Test
+  void theQueueCoversTheRoundTripAndNoMore() {
+    // nothing measured yet: one job per slot
+    assertEquals(2, FarmDriver.queueDepth(2, 16, -1, -1));
+    // jobs much longer than the round trip: one per slot
+    assertEquals(2, FarmDriver.queueDepth(2, 16, 2e6, 500e6));
+    // 10 ms jobs, 30 ms round trip: 1.5 x 3 = 4.5 -> 5 per slot
+    assertEquals(10, FarmDriver.queueDepth(2, 16, 30e6, 10e6));
+    // never more than the node takes
+    assertEquals(16, FarmDriver.queueDepth(2, 16, 300e6, 1e6));
+    assertEquals(0, FarmDriver.queueDepth(1, 0, 300e6, 1e6));
+  }
+
+  @Test
   void aRunningJobsProgressReachesTheDriverThrottled() throws Exception {
     long end = 1_000_000;
     start((spec, node, cancelled, progress) -> {

@@ -48,6 +48,14 @@ public final class ClusterCommand extends CommandGroup {
      * null after printing one line to stderr when the key is missing, unusable or not the seed's.
      */
     public ClusterSecurity resolve(CommandSpec spec, ClusterNode.HostPort seed) {
+      return resolve(spec, seed, null);
+    }
+
+    /**
+     * As {@link #resolve(CommandSpec, ClusterNode.HostPort)}, with {@code --cluster-key} relative to the
+     * caller's folder ({@code invocation}: a command the daemon serves; null: this JVM's folder).
+     */
+    public ClusterSecurity resolve(CommandSpec spec, ClusterNode.HostPort seed, org.cnemu.experiments.Invocation invocation) {
       PrintWriter err = spec.commandLine().getErr();
       if (insecure && keyDirectory != null) {
         throw new ParameterException(spec.commandLine(), "--insecure and --cluster-key exclude each other");
@@ -57,7 +65,8 @@ public final class ClusterCommand extends CommandGroup {
         security = ClusterSecurity.insecure();
       } else {
         try {
-          security = ClusterSecurity.withKey(ClusterKey.load(directory()));
+          Path dir = directory();
+          security = ClusterSecurity.withKey(ClusterKey.load(invocation == null ? dir : invocation.resolve(dir)));
         } catch (ClusterKey.KeyException e) {
           err.println("error: " + e.getMessage());
           err.flush();

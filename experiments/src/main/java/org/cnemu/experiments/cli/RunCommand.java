@@ -107,7 +107,8 @@ public final class RunCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), "--cluster/--bind: " + e.getMessage());
       }
-      var security = clusterSecurity.resolve(spec, null); // null: refused, one line printed
+      // null: refused, one line printed; the key is read per command (a daemon serving it too)
+      var security = clusterSecurity.resolve(spec, null, invocation);
       if (security == null) return ExitCodes.BAD_INPUT;
       // The mode, when not forced, follows from the plan (PlanCommand). A farmed plan's driver starts now
       // and finds its nodes while the experiment loads; a plan that turns out to need partitions drops it

@@ -36,8 +36,9 @@ import org.cnemu.experiments.run.PlanRunner;
  * before a single argument is read.
  *
  * <p>One command at a time: a client arriving while one runs is answered {@code busy} at once (it then
- * runs a fresh JVM instead of waiting). Commands it must not serve (other subcommands, --cluster,
- * --prometheus, --instrument-actors, which hold ports or global telemetry state) are answered
+ * runs a fresh JVM instead of waiting). Commands it must not serve (other subcommands, --cluster but for
+ * a farmed plan ({@link #servable}), --prometheus, --instrument-actors, which hold ports or global
+ * telemetry state) are answered
  * {@code unsupported}, and the client falls back the same way. So are commands that arrive when the
  * checkout's build is no longer the one the daemon runs ({@link BuildCheck}: a source edited since the
  * build, a jar rebuilt): answered {@code stale}, the client then builds and runs a fresh JVM.
@@ -64,9 +65,11 @@ public final class DaemonServer implements AutoCloseable {
   static final int PRE_AUTH_TIMEOUT_MS = 5_000;
   /** The subcommands served in process; everything else gets a fresh JVM. */
   static final Set<String> SERVED = Set.of("run", "validate");
-  /** Options whose runs hold sockets or process-wide telemetry (Kamon): fresh JVM. */
-  static final Set<String> NOT_SERVED_OPTIONS = Set.of("--cluster", "--bind", "--nodes", "--prometheus",
-      "--prometheus-host", "--instrument-actors");
+  /** Options whose runs hold process-wide telemetry (Kamon) or join a cluster as a member: fresh JVM. */
+  static final Set<String> NOT_SERVED_OPTIONS = Set.of("--prometheus", "--prometheus-host", "--instrument-actors",
+      "--coordinate-only", "--insecure");
+  /** Options of a run on a cluster: served only for a farmed plan ({@link #servable}). */
+  static final Set<String> CLUSTER_OPTIONS = Set.of("--cluster", "--bind", "--nodes", "--cluster-mode", "--cluster-key");
   /** A request must arrive within this time; a silent client cannot hold the daemon. */
   static final int REQUEST_TIMEOUT_MS = 10_000;
   private static final int MAX_FIELD = 64 * 1024;
@@ -477,15 +480,31 @@ public final class DaemonServer implements AutoCloseable {
     }
   }
 
-  /** Whether a command line is one the daemon runs in process. */
+  /**
+   * Whether a command line is one the daemon runs in process. A run on a cluster only as a farmed plan
+   * that says so ({@code --cluster-mode jobs}) with its key named ({@code --cluster-key DIR}, read per
+   * command, relative to the client's folder): its driver is no cluster member, its actor system lives
+   * for the command only (bound to loopback unless {@code --bind} says otherwise), and the key and the
+   * TLS transport are the command's, as in a fresh JVM. A partitioned run joins the cluster as a member
+   * (and a run whose mode the plan decides may), so it gets a fresh JVM; so does {@code --insecure}.
+   */
   static boolean servable(List<String> args) {
     if (args.isEmpty() || !SERVED.contains(args.get(0))) return false;
-    for (String a : args) {
+    boolean cluster = false;
+    boolean jobsMode = false;
+    boolean key = false;
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
       int eq = a.indexOf('=');
       String name = eq > 0 ? a.substring(0, eq) : a;
       if (NOT_SERVED_OPTIONS.contains(name)) return false;
+      if (!CLUSTER_OPTIONS.contains(name)) continue;
+      cluster = true;
+      String value = eq > 0 ? a.substring(eq + 1) : i + 1 < args.size() ? args.get(i + 1) : null;
+      if (name.equals("--cluster-mode")) jobsMode = "jobs".equals(value);
+      if (name.equals("--cluster-key")) key = true;
     }
-    return true;
+    return !cluster || (args.get(0).equals("run") && jobsMode && key);
   }
 
   /** {@link #field(InputStream)} before {@code deadlineNanos}: a client dribbling bytes cannot hold on. */

@@ -19,7 +19,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import org.cnemu.experiments.Cli;
+import org.cnemu.experiments.daemon.DaemonClient;
+import org.cnemu.experiments.daemon.DaemonServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -192,6 +196,38 @@ class FarmedPlanTest {
       assertFalse(n.output().contains("Detected unreachable"), n.address + " watched a driver that was gone:\n"
           + n.output());
     }
+  }
+
+  /**
+   * The resident daemon serves a farmed plan (--cluster-mode jobs, its key named): twice in one JVM, each
+   * command with a driver of its own, the key read relative to the client's folder (not the daemon's),
+   * each folder the local one.
+   */
+  @Test
+  void aDaemonServesFarmedPlansInItsWarmJvm() throws Exception {
+    int seedPort = TestPorts.free();
+    ClusterRunTest.Node seed = start("seed", seedPort, seedPort);
+    ClusterRunTest.Node worker = start("worker", TestPorts.free(), seedPort);
+    Path file = sweep("served", "300us");
+    ClusterRunTest.Outcome local = ClusterRunTest.cnemu("run", file.toString(), "--out", tmp.resolve("local").toString(),
+        "--jobs", "2");
+    assertEquals(0, local.code(), local.err());
+    Path key = ClusterRunTest.key();
+    try (DaemonServer server = new DaemonServer().start()) {
+      DaemonClient client = new DaemonClient(server.port(), server.token());
+      for (String out : List.of("served-1", "served-2")) {
+        StringWriter o = new StringWriter();
+        StringWriter e = new StringWriter();
+        DaemonClient.Result r = client.exec(key.getParent().toString(), List.of("run", file.toString(), "--out",
+            tmp.resolve(out).toString(), "--cluster", "127.0.0.1:" + seedPort, "--cluster-mode", "jobs", "--cluster-key",
+            key.getFileName().toString()), new PrintWriter(o), new PrintWriter(e));
+        assertEquals("accepted", r.answer(), e.toString());
+        assertEquals(0, r.code(), o + "\n" + e);
+        assertEquals(12, jobsReported(o.toString()), o.toString());
+        assertEquals(tree(tmp.resolve("local")), tree(tmp.resolve(out)));
+      }
+    }
+    assertEquals(24, jobsRun(seed) + jobsRun(worker), "every job of both commands ran once");
   }
 
   @Test

@@ -257,6 +257,22 @@ class DaemonServerTest {
   @Test
   void commandsItMustNotServeAreUnsupported() throws IOException {
     assertEquals("unsupported", exec(client, "run", "x.conf", "--cluster", "127.0.0.1:1").result().answer());
+    // on a cluster, only a farmed plan with its key named: the mode left to the plan, or partitions (a
+    // member joins the cluster), or no key named, or --insecure, get a fresh JVM
+    assertEquals("unsupported", exec(client, "run", "x.conf", "--cluster", "127.0.0.1:1", "--cluster-key", "k")
+        .result().answer());
+    assertEquals("unsupported", exec(client, "run", "x.conf", "--cluster=127.0.0.1:1", "--cluster-mode", "partitions",
+        "--cluster-key", "k").result().answer());
+    assertEquals("unsupported", exec(client, "run", "x.conf", "--cluster", "127.0.0.1:1", "--cluster-mode", "jobs")
+        .result().answer());
+    assertEquals("unsupported", exec(client, "run", "x.conf", "--cluster", "127.0.0.1:1", "--cluster-mode=jobs",
+        "--insecure").result().answer());
+    assertEquals("unsupported", exec(client, "validate", "x.conf", "--cluster", "127.0.0.1:1", "--cluster-mode=jobs",
+        "--cluster-key", "k").result().answer());
+    assertTrue(DaemonServer.servable(List.of("run", "x.conf", "--cluster", "127.0.0.1:1", "--cluster-mode", "jobs",
+        "--cluster-key", "k", "--bind", "127.0.0.1:0", "--nodes", "2")));
+    assertTrue(DaemonServer.servable(List.of("run", "x.conf", "--cluster=127.0.0.1:1", "--cluster-mode=jobs",
+        "--cluster-key=k")));
     assertEquals("unsupported", exec(client, "run", "x.conf", "--prometheus=9095").result().answer());
     assertEquals("unsupported", exec(client, "suite").result().answer());
     assertEquals("unsupported", exec(client, "daemon", "stop").result().answer());
