@@ -113,13 +113,18 @@ public final class BenchScaleCommand implements Callable<Integer> {
 
   /** One measured run. */
   record Point(int hosts, long durationNanos, long events, long delivered, double wallSeconds, double cpuSeconds,
-      boolean balanced, long peakHeapBytes, long gcMillis) {
+      boolean balanced, long peakHeapBytes, long gcMillis, long allocatedBytes) {
     double wallNanosPerEvent() {
       return wallSeconds * 1e9 / events;
     }
 
     double cpuNanosPerEvent() {
       return cpuSeconds * 1e9 / events;
+    }
+
+    /** Bytes this thread allocated per event: unlike time, the same on a busy machine as on an idle one. */
+    double allocatedBytesPerEvent() {
+      return allocatedBytes < 0 ? Double.NaN : (double) allocatedBytes / events;
     }
   }
 
@@ -153,10 +158,10 @@ public final class BenchScaleCommand implements Callable<Integer> {
         Point p = runOnce(loader, hosts.get(i), packets, durationMicros * 1000, t);
         if (p == null) return ExitCodes.FAILURE;
         byHost.get(i).add(p);
-        out.printf(Locale.ROOT, "  round %d, N = %d: %,d events, %,d delivered in %.2f s wall, %.2f s CPU: %.0f ns/event (CPU %.0f);"
+        out.printf(Locale.ROOT, "  round %d, N = %d: %,d events, %,d delivered in %.2f s wall, %.2f s CPU: %.0f ns/event (CPU %.0f), %.1f B allocated/event;"
             + " GC %,d ms; conservation %s, peak heap %,d MiB; load average %.1f%n",
             r + 1, p.hosts(), p.events(), p.delivered(), p.wallSeconds(), p.cpuSeconds(), p.wallNanosPerEvent(),
-            p.cpuNanosPerEvent(), p.gcMillis(), p.balanced() ? "balanced" : "NOT BALANCED", p.peakHeapBytes() >> 20, loadAverage());
+            p.cpuNanosPerEvent(), p.allocatedBytesPerEvent(), p.gcMillis(), p.balanced() ? "balanced" : "NOT BALANCED", p.peakHeapBytes() >> 20, loadAverage());
         out.flush();
       }
     }
@@ -209,6 +214,7 @@ public final class BenchScaleCommand implements Callable<Integer> {
     ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
     long gc0 = gcMillis();
     long c0 = cpu.getCurrentThreadCpuTime();
+    long a0 = allocatedBytes();
     long t0 = System.nanoTime(); // wall clock: this measures the emulator, not model time
     SimulationResult r;
     try {
@@ -219,12 +225,23 @@ public final class BenchScaleCommand implements Callable<Integer> {
     }
     double wall = (System.nanoTime() - t0) / 1e9;
     double cpuSeconds = (cpu.getCurrentThreadCpuTime() - c0) / 1e9;
+    long allocated = a0 < 0 ? -1 : allocatedBytes() - a0;
     long gc = gcMillis() - gc0;
     long peakHeap = heap.stream().mapToLong(m -> m.getPeakUsage().getUsed()).sum();
     Map<String, Object> results = model.results(r);
     long delivered = BenchStarCommand.delivered(results);
     boolean balanced = results.get("conservation") instanceof Map<?, ?> c && Boolean.TRUE.equals(c.get("balanced"));
-    return new Point(n, duration, r.events(), delivered, wall, cpuSeconds, balanced, peakHeap, gc);
+    return new Point(n, duration, r.events(), delivered, wall, cpuSeconds, balanced, peakHeap, gc, allocated);
+  }
+
+  /**
+   * Bytes the calling thread allocated so far, or -1 where the JVM does not tell (HotSpot does): with
+   * one partition the simulation runs on this thread, so the difference is the simulation's allocation.
+   */
+  private static long allocatedBytes() {
+    return ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
+        && t.isThreadAllocatedMemorySupported() && t.isThreadAllocatedMemoryEnabled()
+        ? t.getCurrentThreadAllocatedBytes() : -1;
   }
 
   /**

@@ -48,11 +48,43 @@ final class CoreEntity extends CoreThreads {
     }
   }
 
-  /** End of the core's current step (stale if {@code gen} moved on). */
-  record Done(long gen) implements Msg {
+  /**
+   * End of the core's current step (stale if {@code gen} moved on). Never leaves its core (a core schedules it
+   * to itself), so the core recycles it ({@link #done}): one per step was the model's largest allocation.
+   */
+  static final class Done implements Msg {
+    long gen;
+    /** Next in the core's free list. */
+    Done next;
+
+    Done(long gen) {
+      this.gen = gen;
+    }
+
+    /** For Kryo (the class stays registered with the model's messages). */
+    Done() {}
+
     @Override
     public void deliver(CoreEntity c) {
-      if (gen == c.gen) c.stepDone();
+      long g = gen;
+      next = c.freeDone; // the engine let go of the message before delivering it
+      c.freeDone = this;
+      if (g == c.gen) c.stepDone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Done d && d.gen == gen;
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(gen);
+    }
+
+    @Override
+    public String toString() {
+      return "Done[gen=" + gen + "]";
     }
   }
 
@@ -223,6 +255,10 @@ final class CoreEntity extends CoreThreads {
   private long gen;
   private long stepEnd;
   private final ArrayDeque<HardIrq> hardQ = new ArrayDeque<>(2);
+  /** Delivered {@link Done} messages, reused by the next steps (at most one or two are pending at once). */
+  private Done freeDone;
+  /** {@link Done} messages this core allocated (for tests: bounded by those pending at once). */
+  int donesAllocated;
   /**
    * Set by {@link Handoff#remote}: this step handed skbs to other cores, to send when the message ends. A
    * flag here, so that a message without hand-offs (most) touches no per-host object for it.
@@ -256,7 +292,20 @@ final class CoreEntity extends CoreThreads {
     mode = newMode;
     startSegment(cat, now());
     stepEnd = now() + Math.max(1, duration);
-    schedule(stepEnd - now(), new Done(++gen));
+    schedule(stepEnd - now(), done(++gen));
+  }
+
+  /** A {@link Done} of generation {@code g}: a delivered one if any, else a new one. */
+  private Done done(long g) {
+    Done d = freeDone;
+    if (d == null) {
+      donesAllocated++;
+      return new Done(g);
+    }
+    freeDone = d.next;
+    d.next = null;
+    d.gen = g;
+    return d;
   }
 
   /** Accounts the running segment up to {@code t}. */
@@ -426,7 +475,7 @@ final class CoreEntity extends CoreThreads {
     applyHard(m);
     segStart = now() + c;
     stepEnd += c;
-    schedule(stepEnd - now(), new Done(++gen));
+    schedule(stepEnd - now(), done(++gen));
   }
 
   // ---------------------------------------------------------------- NAPI / softirq

@@ -23,8 +23,10 @@ final class NicQueue extends Entity<NicQueue.Msg> {
     void deliver(NicQueue q);
   }
 
-  /** Moderation timer of the queue. */
+  /** Moderation timer of the queue (no state: one instance serves every queue). */
   record ModTimer() implements Msg {
+    static final ModTimer INSTANCE = new ModTimer();
+
     @Override
     public void deliver(NicQueue q) {
       q.onModTimer();
@@ -54,6 +56,8 @@ final class NicQueue extends Entity<NicQueue.Msg> {
   private final RxRing r;
   /** IRQ affinity (smp_affinity of the queue's MSI-X vector). */
   private final EntityRef<CoreEntity.Msg> irqCore;
+  /** This queue's interrupt message (immutable: one per queue, not one per interrupt). */
+  private final CoreEntity.Irq irq;
   /** The adaptive moderation sampler (AutoModer) is scheduled. */
   private boolean sampling;
 
@@ -61,6 +65,7 @@ final class NicQueue extends Entity<NicQueue.Msg> {
     this.h = h;
     this.r = h.rings[queue];
     this.irqCore = h.coreRefs[h.irqCpu(queue)];
+    this.irq = new CoreEntity.Irq(queue);
     r.moderNanos = h.p.rxUsecs;
   }
 
@@ -96,7 +101,7 @@ final class NicQueue extends Entity<NicQueue.Msg> {
         if (r.size() >= h.p.rxFrames) fire(Math.max(0, at - now()));
         else {
           r.timerPending = true;
-          schedule(at - now() + r.moderNanos, new ModTimer());
+          schedule(at - now() + r.moderNanos, ModTimer.INSTANCE);
         }
       }
     }
@@ -110,13 +115,13 @@ final class NicQueue extends Entity<NicQueue.Msg> {
       long na = r.nextArrivalAfter(now());
       long next = Math.max(armedAt, na < 0 ? armedAt : na);
       r.armed = false;
-      send(irqCore, next - now() + r.moderNanos + h.p.irqLatency, new CoreEntity.Irq(r.queue));
+      send(irqCore, next - now() + r.moderNanos + h.p.irqLatency, irq);
     }
   }
 
   private void fire(long delay) {
     r.armed = false;
-    send(irqCore, delay + h.p.irqLatency, new CoreEntity.Irq(r.queue));
+    send(irqCore, delay + h.p.irqLatency, irq);
   }
 
   /**

@@ -76,6 +76,8 @@ final class SwitchEntity extends Entity<SwitchEntity.Msg> {
   /** Peer (host or switch) id by port (telemetry tags, results); set by the model provider. */
   String[] hostIds;
   private KernelTelemetry.SwitchDrops tel;
+  /** The packets kept of the train being forwarded (copied out per message sent): no array per train. */
+  private Packet[] scratch = new Packet[8];
   private final String id;
 
   SwitchEntity(String id, EntityRef<? super WireTrain>[] next, long[] rate, long[] prop, long[] queueBytes, int[][] routes,
@@ -134,7 +136,7 @@ final class SwitchEntity extends Entity<SwitchEntity.Msg> {
     long t = now();
     if (sched[out] == null) sched[out] = new PortSchedule();
     sched[out].prune(t);
-    Packet[] keep = new Packet[pk.length];
+    Packet[] keep = pk.length <= scratch.length ? scratch : (scratch = new Packet[pk.length]);
     int n = 0;
     long runStart = 0; // departure end of the run's first packet
     long runRate = 0;
@@ -178,7 +180,15 @@ final class SwitchEntity extends Entity<SwitchEntity.Msg> {
       keep[n++] = p;
       lastEnd = end;
     }
-    if (n > 0) flush(out, keep, n, runStart, runRate == 0 ? r : runRate, oh);
+    if (n > 0) {
+      long bits = runRate == 0 ? r : runRate;
+      if (n == pk.length && bits == w.bitsPerSec()) { // kept whole, at the rate it came: the same train goes on
+        send(ports[out], next[out], runStart - now() + prop[out], w);
+      } else {
+        flush(out, keep, n, runStart, bits, oh);
+      }
+    }
+    java.util.Arrays.fill(keep, 0, pk.length, null); // the scratch holds no packet between trains
   }
 
   private void flush(int out, Packet[] keep, int n, long firstEnd, long bitsPerSec, int oh) {

@@ -1,6 +1,7 @@
 package org.cnemu.nodes.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import java.util.ArrayList;
@@ -355,5 +356,20 @@ class CoreEntityTest {
     for (int i = 0; i < 4; i++) expected.add(new Poll(2 * IRQ + i * inv + ENTRY, 0, 64));
     expected.add(new Poll(3_001_400 + ENTRY, 0, 64));
     assertEquals(expected, firstPolls(h, 5));
+  }
+
+  @Test
+  void aCoreReusesItsDeliveredStepEnds() {
+    // ~600 app steps, an IRQ that preempts one of them (its step end goes stale, a new one is scheduled) and
+    // ten softirq invocations: a Done per step, but a delivered one serves the next step, so the core
+    // allocates only as many as were pending at once (the stale one and its replacement: 2)
+    ScriptedHost h = new ScriptedHost(1_000_000).withAppThread();
+    CoreEntity[] core = new CoreEntity[1];
+    SimulationBuilder b = new SimulationBuilder(1, 0, 1, SimulationBuilder.Placement.BLOCK);
+    EntityRef<CoreEntity.Msg> ref = b.add("h/cpu0", "h", () -> core[0] = new CoreEntity(h, 0));
+    b.add("h/driver", "h", () -> new Driver(ref, new long[] {1000}, new int[] {0}));
+    Simulation.run(b, 3_010_000, 1);
+    assertTrue(h.appSteps.size() > 500, "app steps: " + h.appSteps.size());
+    assertEquals(2, core[0].donesAllocated);
   }
 }
