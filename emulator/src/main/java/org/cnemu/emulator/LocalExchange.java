@@ -305,11 +305,6 @@ final class LocalExchange {
     }
 
     @Override
-    public boolean compactsHeap() {
-      return self == 0; // one group per JVM
-    }
-
-    @Override
     public void close() {
       // Nothing to release. A group that ended on its own has read its last window; when one fails
       // (reported by its core), the runner stops the exchange, which frees the others' waits.

@@ -70,14 +70,6 @@ public final class PartitionGroup extends AbstractBehavior<Command> {
     default boolean stopped() {
       return false;
     }
-
-    /**
-     * Whether this group compacts its JVM's heap once every partition built its model (see
-     * {@link PartitionGroup}): one group per JVM does. A cluster node's JVM holds one group.
-     */
-    default boolean compactsHeap() {
-      return true;
-    }
   }
 
   private final PartitionCore[] cores; // the local partitions, in partition order
@@ -94,9 +86,6 @@ public final class PartitionGroup extends AbstractBehavior<Command> {
   private long blockedWallNanos; // diagnostics: waiting in receive
   private long flushWallNanos; // diagnostics: writing the window's frames
   private final long buildWallNanos; // diagnostics: building the partitions' entities
-  private final int entities; // the run's
-  /** Whether this group compacts the heap before the first window (see {@link #compactHeap}). */
-  private boolean compact;
 
   /**
    * @param partitions the node's partitions, ascending
@@ -115,7 +104,6 @@ public final class PartitionGroup extends AbstractBehavior<Command> {
     int n = builder.partitions;
     this.transport = transport;
     this.partitionOfEntity = builder.refs.stream().mapToInt(r -> r.partition).toArray();
-    this.entities = builder.entityCount();
     this.cores = new PartitionCore[partitions.length];
     this.inbox = new List[partitions.length];
     this.slot = new int[n];
@@ -177,7 +165,6 @@ public final class PartitionGroup extends AbstractBehavior<Command> {
     for (PartitionCore c : cores) {
       if (!c.start()) return stop();
     }
-    compact = entities >= Simulation.COMPACT_MIN_ENTITIES && transport.compactsHeap();
     endWindows();
     return run();
   }
@@ -188,7 +175,6 @@ public final class PartitionGroup extends AbstractBehavior<Command> {
     try {
       while (true) {
         if (transport.stopped() || !readRemote()) return stop(); // a peer stopped, its node was lost, or the run was stopped here
-        if (compact) compactHeap();
         for (int i = 0; i < cores.length; i++) {
           int expected = cores[i].expectedBatches(syncs);
           if (inbox[i].size() != expected) {
@@ -247,25 +233,6 @@ public final class PartitionGroup extends AbstractBehavior<Command> {
       return true;
     } finally {
       blockedWallNanos += System.nanoTime() - t0;
-    }
-  }
-
-  /**
-   * Once, with window 0's frames read from every other group (so every partition in this JVM has built
-   * its entities and run their onStart), before this group's first window: a full collection, as a
-   * one-partition run does before its first event ({@link Simulation#runSequential}). The groups built
-   * their partitions' entities host by host, each on its thread; a young collection would copy them out
-   * of eden breadth-first and scatter each host's objects, a full one slides them into the old
-   * generation in allocation order (docs/benchmarks.md). It stops the other groups too, wherever they
-   * are: the collector stops every thread in any case.
-   */
-  private void compactHeap() {
-    compact = false;
-    long t0 = System.nanoTime(); // -Dcnemu.trace only
-    System.gc();
-    if (Partition.TRACE) {
-      System.err.printf(java.util.Locale.ROOT, "TRACE partitions %s compacted the heap in %.3f s%n", indexes(),
-          (System.nanoTime() - t0) / 1e9);
     }
   }
 

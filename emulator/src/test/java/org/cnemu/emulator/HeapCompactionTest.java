@@ -7,9 +7,8 @@ import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 
 /**
- * A run with many entities compacts the heap once before its first event (a full collection: the
- * model's objects keep their allocation order, host by host), with one partition and with several in
- * one JVM (once, however many threads); a small run does not.
+ * A one-partition run with many entities compacts the heap once before its first event (a full
+ * collection: the model's objects keep their allocation order, host by host); a small run does not.
  */
 class HeapCompactionTest {
 
@@ -26,11 +25,7 @@ class HeapCompactionTest {
   }
 
   private static SimulationBuilder entities(int n) {
-    return entities(n, 1);
-  }
-
-  private static SimulationBuilder entities(int n, int partitions) {
-    SimulationBuilder b = new SimulationBuilder(1, 0, partitions, SimulationBuilder.Placement.BLOCK);
+    SimulationBuilder b = new SimulationBuilder(1, 0, 1, SimulationBuilder.Placement.BLOCK);
     for (int i = 0; i < n; i++) {
       b.add("e" + i, "g" + (i / 20), () -> new Entity<String>() {
         @Override
@@ -59,28 +54,5 @@ class HeapCompactionTest {
     long before = fullCollections();
     Simulation.runSequential(b, 10, null);
     assertTrue(fullCollections() == before, "a full collection in a run of 64 entities");
-  }
-
-  private static SimulationResult partitioned(SimulationBuilder b) {
-    return Simulation.runActors(b, 10, new LocalExchange(2, 2, 0), null,
-        Simulation.actorSystemConfig(2, com.typesafe.config.ConfigFactory.empty()));
-  }
-
-  @Test
-  void manyEntitiesOnTwoPartitionsCompactOnceBeforeTheFirstWindow() {
-    partitioned(entities(64, 2)); // the actor system's first start outside the count
-    long before = fullCollections();
-    partitioned(entities(Simulation.COMPACT_MIN_ENTITIES, 2));
-    long after = fullCollections();
-    assertTrue(after == before + 1, (after - before) + " full collections in a 2-partition run of "
-        + Simulation.COMPACT_MIN_ENTITIES + " entities, not 1");
-  }
-
-  @Test
-  void smallPartitionedRunsDoNot() {
-    partitioned(entities(64, 2));
-    long before = fullCollections();
-    partitioned(entities(64, 2));
-    assertTrue(fullCollections() == before, "a full collection in a 2-partition run of 64 entities");
   }
 }
