@@ -257,7 +257,7 @@ final class LocalExchange {
       waits.incrementAndGet();
       long t0 = System.nanoTime(); // how long to poll, and engine statistics; never model time
       long spinUntil = t0 + spinNanos;
-      long nextCheck = t0; // when to read the peer's CPU clock next
+      long nextCheck = t0 + CPU_CHECK_NANOS; // when to read the peer's CPU clock: a short wait never does
       long peerCpu = Long.MIN_VALUE;
       int still = 0; // readings in a row that found the peer's CPU clock where it was
       boolean slept = false;
