@@ -9,7 +9,8 @@
 # and `wall`; the script checks it.
 # Each run is traced (-Dcnemu.trace=true, engine statistics only): it also prints the JVM's CPU during the
 # simulation by thread kind (the JIT compilers, VM+GC, the engine's partitions) and, with P partitions, the
-# windows' critical path: how far the windows would let P partitions go on free cores. On 2 cores the JIT
+# windows' critical path: how far the windows would let P partitions go on free cores, and their balance
+# (per-window CPU spread, events, time off CPU, what made long waits long). On 2 cores the JIT
 # of a cold JVM competes with the second partition (docs/benchmarks.md).
 # WARM=N: each run is N repetitions of the experiment in one JVM (--jobs 1); the simulation seconds are
 # the median of repetitions 2..N (JIT mostly done), the CPU and trace figures those of the whole JVM.
@@ -53,7 +54,7 @@ for i in $(seq 1 "$REPEAT"); do
     cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}')
     printf 'pair %d  partitions %d  job %6.2f s  simulation %6.2f s  process %6.2f s wall %6.2f s CPU  barrier wait %s  load %s\n' \
       "$i" "$p" "$job" "$sim" "$wall" "$cpu" "$share" "$(cut -d' ' -f1-3 /proc/loadavg)"
-    grep -h 'TRACE jvm\|TRACE windows\|TRACE job\|TRACE actor system' "$out.trace" | tail -4 | sed 's/^/    /'
+    grep -h 'TRACE balance\|TRACE jvm\|TRACE windows\|TRACE job\|TRACE actor system' "$out.trace" | tail -5 | sed 's/^/    /'
     echo "$job" >> "$WORK/job-p$p"; echo "$sim" >> "$WORK/sim-p$p"; echo "$cpu" >> "$WORK/cpu-p$p"
     first="$WORK/r1-p1/results.json"; [ "$WARM" -gt 1 ] && first="$WORK/r1-p1/run-0/results.json"
     if ! cmp -s <(body "$first") <(body "$res"); then

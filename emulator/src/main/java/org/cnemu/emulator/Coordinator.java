@@ -135,6 +135,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     finished.add(m);
     if (finished.size() < n) return this;
     if (WindowTrace.ENABLED) {
+      String balance = WindowTrace.balance(getContext().getSelf(), 1_000_000);
+      if (balance != null) System.err.println(balance);
       String windows = WindowTrace.summary(getContext().getSelf());
       if (windows != null) System.err.println(windows);
       System.err.println(WindowTrace.jvmCpuLine(jvmCpuAtStart, WindowTrace.jvmCpuSeconds()));

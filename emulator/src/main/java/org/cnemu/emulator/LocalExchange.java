@@ -16,22 +16,35 @@ import org.apache.pekko.actor.typed.ActorRef;
  * the peer's message then had to wake a thread, which on a virtual machine costs tens of microseconds
  * (an idle virtual CPU is woken by the hypervisor) and which Linux runs on the waker's CPU while the
  * waker goes on computing, so that both partitions share one CPU and alternate instead of overlapping
- * (docs/benchmarks.md). Here a waiting group polls its peer's frame <em>while that peer is working</em>
- * (its frame comes at the end of the peer's window, the imbalance of a window away), for up to
- * {@code spinNanos}; it parks at once when the peer waits itself (its frame then depends on a third
- * group), and after {@code spinNanos} (the peer was preempted: polling would only burn a CPU). Once no
- * group parks, each keeps its CPU and no wake-up lies between windows: bounded spin-then-park, the
- * usual barrier of parallel discrete-event simulation. It polls only when the run has no more threads
- * than the machine has CPUs: on shared CPUs polling would take the core the peer needs.
+ * (docs/benchmarks.md). Here a waiting group polls its peer's frame <em>while that peer is on a
+ * CPU</em> (its frame comes at the end of the peer's window, the imbalance of a window away): it
+ * reads the peer thread's CPU clock every few microseconds and parks once that clock stood still for
+ * {@link #OFF_CPU_CHECKS} readings in a row (the peer was preempted, by the collector, the compilers
+ * or another process: polling would only keep a CPU from it), at once when the peer waits itself (its
+ * frame then depends on a third group), and after {@code spinNanos} at most. Once no group parks,
+ * each keeps its CPU and no wake-up lies between windows: spin-then-park, the usual barrier of
+ * parallel discrete-event simulation, with the spin bounded by what the peer does rather than by a
+ * fixed time that either parks behind a slow window or burns a CPU behind a preempted peer. It polls
+ * only when the run has no more threads than the machine has CPUs: on shared CPUs polling would take
+ * the core the peer needs.
  *
  * <p>The frames carry the same {@link Partition.Deliver} and {@link Partition.Sync} objects in the
  * same order as the cluster's data plane does, so the windows and batches, hence results, are those of
  * every other way to run the same partitions.
  */
 final class LocalExchange {
+  /** How often a waiting group reads its peer's CPU clock while polling. */
+  static final long CPU_CHECK_NANOS = 10_000;
+  /** Readings of an unchanged peer CPU clock, in a row, after which a wait parks: ~50 us off its CPU. */
+  static final int OFF_CPU_CHECKS = 5;
+
   private final int[] groupOf; // by partition
   private final int[][] members; // by group: its partitions, ascending
   private final long spinNanos;
+  /** A thread's CPU time by its id, or -1 when unknown (then a wait polls up to {@code spinNanos}). */
+  private final java.util.function.LongUnaryOperator threadCpuNanos;
+  /** Per group: the id of its thread, once it opened its side (0 before). */
+  private final java.util.concurrent.atomic.AtomicLongArray threadOf;
   private final Pipe[][] pipes; // [from group][to group]
   private volatile boolean stopped;
   /** Per group: 1 + the group whose frame its thread waits for, or 0 while it works on its window. */
@@ -41,6 +54,10 @@ final class LocalExchange {
   private final java.util.concurrent.atomic.AtomicLong waits = new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong parked = new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong parkedPeerWaiting = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong parkedPeerOffCpu = new java.util.concurrent.atomic.AtomicLong();
+  /** Engine statistics: wall time in waits that polling served, and in those that parked. */
+  private final java.util.concurrent.atomic.AtomicLong polledWallNanos = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong parkedWallNanos = new java.util.concurrent.atomic.AtomicLong();
 
   /** One direction between two groups: the frames in the order written, and the reader if parked. */
   private static final class Pipe {
@@ -51,14 +68,19 @@ final class LocalExchange {
   /**
    * @param partitions the run's partitions
    * @param threads threads for them; one group per thread, at most one per partition
-   * @param spinNanos how long a waiting group polls before it parks, when the run's threads fit the CPUs
+   * @param spinNanos how long at most a waiting group polls while its peer is on a CPU, before it
+   *     parks, when the run's threads fit the CPUs
    */
   LocalExchange(int partitions, int threads, long spinNanos) {
-    this(partitions, threads, spinNanos, Runtime.getRuntime().availableProcessors());
+    this(partitions, threads, spinNanos, Runtime.getRuntime().availableProcessors(), LocalExchange::threadCpuNanos);
   }
 
-  /** @param cpus the machine's CPUs: polling only when the groups fit them */
-  LocalExchange(int partitions, int threads, long spinNanos, int cpus) {
+  /**
+   * @param cpus the machine's CPUs: polling only when the groups fit them
+   * @param threadCpuNanos a thread's CPU time by its id, -1 if unknown (tests give their own clock)
+   */
+  LocalExchange(int partitions, int threads, long spinNanos, int cpus,
+      java.util.function.LongUnaryOperator threadCpuNanos) {
     if (partitions < 1 || threads < 1) throw new IllegalArgumentException("partitions and threads must be >= 1");
     int groups = Math.min(partitions, threads);
     this.groupOf = new int[partitions];
@@ -74,6 +96,8 @@ final class LocalExchange {
       }
     }
     this.spinNanos = groups <= cpus ? Math.max(0, spinNanos) : 0;
+    this.threadCpuNanos = threadCpuNanos;
+    this.threadOf = new java.util.concurrent.atomic.AtomicLongArray(groups);
     this.waiting = new java.util.concurrent.atomic.AtomicIntegerArray(groups);
     this.pipes = new Pipe[groups][groups];
     for (int a = 0; a < groups; a++) {
@@ -85,6 +109,17 @@ final class LocalExchange {
 
   int groups() {
     return members.length;
+  }
+
+  private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+  /** The CPU time of the live thread {@code id} (a clock read, no allocation), -1 when the JVM cannot tell. */
+  static long threadCpuNanos(long id) {
+    try {
+      return THREADS.getThreadCpuTime(id);
+    } catch (UnsupportedOperationException e) {
+      return -1;
+    }
   }
 
   /** The partitions of group {@code g}, ascending. */
@@ -107,8 +142,10 @@ final class LocalExchange {
   /** -Dcnemu.trace: how the groups waited for each other. */
   String summary() {
     return String.format(java.util.Locale.ROOT, "%d threads, %d frames handed over, %d waits, %d of them parked"
-        + " (%d because the peer waited for a third thread; polling up to %d us while the peer works)", members.length, frames.get(),
-        waits.get(), parked.get(), parkedPeerWaiting.get(), spinNanos / 1_000);
+        + " (%d because the peer waited for a third thread, %d because it was off its CPU; polling up to %d us while"
+        + " the peer is on a CPU); waited %.3f s polling, %.3f s in waits that parked", members.length, frames.get(),
+        waits.get(), parked.get(), parkedPeerWaiting.get(), parkedPeerOffCpu.get(), spinNanos / 1_000,
+        polledWallNanos.get() / 1e9, parkedWallNanos.get() / 1e9);
   }
 
   /** Waits that parked so far (engine statistics). */
@@ -141,12 +178,6 @@ final class LocalExchange {
     private final List<Object>[] pending; // by group: this window's batches and syncs for it
     private final Object[][] frame; // by group: the frame being read
     private final int[] read; // by group: how much of it
-    /**
-     * How long the next wait may poll: {@code spinNanos}, halved (down to a sixteenth) after each wait
-     * that outlasted it (the peer was preempted: on a loaded machine polling would take the core it
-     * needs), back to {@code spinNanos} after a wait that polling served.
-     */
-    private long spin = spinNanos;
 
     @SuppressWarnings("unchecked")
     Side(int self) {
@@ -160,6 +191,7 @@ final class LocalExchange {
 
     @Override
     public boolean[] open(List<String> dataEndpoints, ActorRef<Coordinator.Command> coordinator) {
+      threadOf.set(self, Thread.currentThread().getId()); // its peers watch this thread's CPU clock
       boolean[] other = new boolean[groupOf.length];
       for (int q = 0; q < other.length; q++) other[q] = groupOf[q] != self;
       return other;
@@ -223,15 +255,17 @@ final class LocalExchange {
 
     private Object[] await(Pipe p, int g) {
       waits.incrementAndGet();
-      long spinUntil = System.nanoTime() + spin; // how long to poll only; never model time
+      long t0 = System.nanoTime(); // how long to poll, and engine statistics; never model time
+      long spinUntil = t0 + spinNanos;
+      long nextCheck = t0 + CPU_CHECK_NANOS; // when to read the peer's CPU clock: a short wait never does
+      long peerCpu = Long.MIN_VALUE;
+      int still = 0; // readings in a row that found the peer's CPU clock where it was
       boolean slept = false;
-      boolean outlasted = false;
       while (true) {
         boolean stop = stopped; // read before the poll: a frame written before the stop is still read
         Object[] f = p.frames.poll();
         if (f != null) {
-          if (!slept) spin = spinNanos;
-          else if (outlasted) spin = Math.max(spin / 2, spinNanos / 16);
+          (slept ? parkedWallNanos : polledWallNanos).addAndGet(System.nanoTime() - t0);
           return f;
         }
         if (stop) return null;
@@ -241,13 +275,22 @@ final class LocalExchange {
           // long. A peer that waits for this group is about to work (this group flushed before waiting).
           int peerFor = waiting.get(g) - 1;
           boolean peerWaits = peerFor >= 0 && peerFor != self;
-          if (!peerWaits && System.nanoTime() < spinUntil) {
+          long now = System.nanoTime();
+          if (!peerWaits && now < spinUntil && now >= nextCheck) {
+            // a peer off its CPU (preempted) does not end its window soon: leave it this CPU
+            long id = threadOf.get(g);
+            long cpu = id == 0 ? -1 : threadCpuNanos.applyAsLong(id);
+            still = cpu >= 0 && cpu == peerCpu ? still + 1 : 0;
+            peerCpu = cpu;
+            nextCheck = now + CPU_CHECK_NANOS;
+          }
+          if (!peerWaits && still < OFF_CPU_CHECKS && now < spinUntil) {
             Thread.onSpinWait();
             continue;
           }
           parked.incrementAndGet();
           if (peerWaits) parkedPeerWaiting.incrementAndGet();
-          else outlasted = spin > 0;
+          else if (still >= OFF_CPU_CHECKS) parkedPeerOffCpu.incrementAndGet();
           slept = true;
         }
         p.sleeper = Thread.currentThread();

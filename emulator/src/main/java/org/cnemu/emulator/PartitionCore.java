@@ -82,7 +82,7 @@ final class PartitionCore {
     final long windowUntil = untilNanos;
     if (WindowTrace.ENABLED) {
       if (trace == null) trace = WindowTrace.of(coordinator, index, n);
-      if (trace != null) trace.begin();
+      if (trace != null) trace.begin(sched.eventsProcessed);
     }
     if (!work(() -> {
       sched.safeFromNanos = settledNanos;
@@ -124,7 +124,7 @@ final class PartitionCore {
     long spent = System.nanoTime() - t0;
     busyWallNanos += spent;
     sendWallNanos += spent;
-    if (trace != null) trace.end();
+    if (trace != null) trace.end(sched.eventsProcessed);
     return new Sync(window, index, sched.nextEventNanos(), sent, minSent, sched.eventsProcessed, busyWallNanos);
   }
 

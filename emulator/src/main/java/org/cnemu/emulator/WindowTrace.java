@@ -30,9 +30,11 @@ final class WindowTrace {
   private final long[] endWall = new long[MAX_WINDOWS];
   private final long[] cpuNanos = new long[MAX_WINDOWS];
   private final long[] thread = new long[MAX_WINDOWS];
+  private final long[] events = new long[MAX_WINDOWS];
   private int windows;
   private long openWall = -1;
   private long openCpu;
+  private long openEvents;
   private long totalCpuNanos;
 
   /** The trace of partition {@code index} of the run {@code run} (its coordinator), or null when off. */
@@ -49,27 +51,139 @@ final class WindowTrace {
     return t;
   }
 
-  void begin() {
+  /** @param eventsSoFar the partition's events processed before the window */
+  void begin(long eventsSoFar) {
     openWall = System.nanoTime();
     openCpu = MX.getCurrentThreadCpuTime();
+    openEvents = eventsSoFar;
   }
 
-  void end() {
+  /** @param eventsSoFar the partition's events processed by the end of the window */
+  void end(long eventsSoFar) {
     if (openWall < 0) return; // window 0 (onStart) is not a window of the barrier
-    record(openWall, System.nanoTime(), MX.getCurrentThreadCpuTime() - openCpu, Thread.currentThread().getId());
+    record(openWall, System.nanoTime(), MX.getCurrentThreadCpuTime() - openCpu, Thread.currentThread().getId(),
+        eventsSoFar - openEvents);
     openWall = -1;
   }
 
   /** One window's work: wall start and end, CPU time, and the thread that ran it. */
   void record(long startWallNanos, long endWallNanos, long cpu, long threadId) {
+    record(startWallNanos, endWallNanos, cpu, threadId, 0);
+  }
+
+  /** One window's work, with the events it ran. */
+  void record(long startWallNanos, long endWallNanos, long cpu, long threadId, long windowEvents) {
     totalCpuNanos += cpu;
     if (windows < MAX_WINDOWS) {
       startWall[windows] = startWallNanos;
       endWall[windows] = endWallNanos;
       cpuNanos[windows] = cpu;
       thread[windows] = threadId;
+      events[windows] = windowEvents;
     }
     windows++;
+  }
+
+  /** Upper bounds (us) of the buckets of {@link #balance}'s histograms; the last is open. */
+  private static final long[] BUCKETS_US = {20, 50, 100, 200, 500, 1000, Long.MAX_VALUE};
+
+  /**
+   * Why partitions wait for each other, per window (null if a partition of the run traced elsewhere;
+   * the traces stay for {@link #summary}): a histogram of the spread of the partitions' CPU in a
+   * window (slowest minus fastest), the median events per window of each partition and the median
+   * spread of events, the time each partition's thread spent off its CPU inside its windows (wall minus
+   * CPU: preempted by the collector, the compilers or other processes), and, for the waits longer than
+   * {@code longWaitNanos} (a partition's gap between two windows), what made the last peer late
+   * (its end of the window minus this partition's, split into: it started later, it needed more CPU,
+   * it was off its CPU longer) and the hand-off (from the last peer's end to this partition's start).
+   */
+  static String balance(Object run, long longWaitNanos) {
+    WindowTrace[] ts = RUNS.get(run);
+    if (ts == null) return null;
+    int n = Integer.MAX_VALUE;
+    for (WindowTrace t : ts) {
+      if (t == null) return null;
+      n = Math.min(n, Math.min(t.windows, MAX_WINDOWS));
+    }
+    int parts = ts.length;
+    long[] spreadHist = new long[BUCKETS_US.length];
+    long[] spread = new long[n];
+    long[] evSpread = new long[n];
+    long[][] ev = new long[parts][n];
+    long[] offCpu = new long[parts];
+    int[] offWindows = new int[parts];
+    long longWaits = 0;
+    long allWaits = 0;
+    long lateStart = 0;
+    long lateCpu = 0;
+    long lateOff = 0;
+    long handoff = 0;
+    long longWaitSum = 0;
+    for (int w = 0; w < n; w++) {
+      long minCpu = Long.MAX_VALUE;
+      long maxCpu = 0;
+      long minEv = Long.MAX_VALUE;
+      long maxEv = 0;
+      for (int p = 0; p < parts; p++) {
+        WindowTrace t = ts[p];
+        minCpu = Math.min(minCpu, t.cpuNanos[w]);
+        maxCpu = Math.max(maxCpu, t.cpuNanos[w]);
+        minEv = Math.min(minEv, t.events[w]);
+        maxEv = Math.max(maxEv, t.events[w]);
+        ev[p][w] = t.events[w];
+        long off = Math.max(0, t.endWall[w] - t.startWall[w] - t.cpuNanos[w]);
+        offCpu[p] += off;
+        if (off > 50_000) offWindows[p]++;
+      }
+      spread[w] = maxCpu - minCpu;
+      evSpread[w] = maxEv - minEv;
+      int b = 0;
+      while (spread[w] / 1_000 >= BUCKETS_US[b]) b++;
+      spreadHist[b]++;
+      if (w + 1 >= n) continue;
+      for (int p = 0; p < parts; p++) {
+        WindowTrace t = ts[p];
+        long gap = t.startWall[w + 1] - t.endWall[w];
+        allWaits++;
+        if (gap <= longWaitNanos) continue;
+        longWaits++;
+        longWaitSum += gap;
+        int last = p; // the peer that ended window w last
+        for (int q = 0; q < parts; q++) if (ts[q].endWall[w] > ts[last].endWall[w]) last = q;
+        WindowTrace l = ts[last];
+        if (last != p) {
+          lateStart += l.startWall[w] - t.startWall[w];
+          lateCpu += l.cpuNanos[w] - t.cpuNanos[w];
+          lateOff += (l.endWall[w] - l.startWall[w] - l.cpuNanos[w]) - (t.endWall[w] - t.startWall[w] - t.cpuNanos[w]);
+        }
+        handoff += t.startWall[w + 1] - l.endWall[w];
+      }
+    }
+    StringBuilder b = new StringBuilder("TRACE balance: spread of the partitions' CPU per window (us):");
+    long lo = 0;
+    for (int i = 0; i < BUCKETS_US.length; i++) {
+      b.append(String.format(Locale.ROOT, " %s %d", BUCKETS_US[i] == Long.MAX_VALUE ? ">=" + lo
+          : lo + "-" + BUCKETS_US[i], spreadHist[i]));
+      lo = BUCKETS_US[i];
+    }
+    b.append(String.format(Locale.ROOT, " (median %.1f us); events per window median", median(spread) / 1e3));
+    for (int p = 0; p < parts; p++) b.append(p == 0 ? " " : "/").append(median(ev[p]));
+    b.append(", spread median ").append(median(evSpread)).append("; off CPU inside windows");
+    for (int p = 0; p < parts; p++) {
+      b.append(String.format(Locale.ROOT, "%s%.3f s (%d windows > 50 us)", p == 0 ? " " : " / ", offCpu[p] / 1e9,
+          offWindows[p]));
+    }
+    b.append(String.format(Locale.ROOT, "; waits > %d us: %d of %d, %.3f s, the last peer later by: starting %.3f s,"
+        + " CPU %.3f s, off CPU %.3f s; hand-off after its end %.3f s", longWaitNanos / 1_000, longWaits, allWaits,
+        longWaitSum / 1e9, lateStart / 1e9, lateCpu / 1e9, lateOff / 1e9, handoff / 1e9));
+    return b.toString();
+  }
+
+  private static long median(long[] a) {
+    if (a.length == 0) return 0;
+    long[] c = a.clone();
+    java.util.Arrays.sort(c);
+    return c[c.length / 2];
   }
 
   /**
@@ -170,6 +284,14 @@ final class WindowTrace {
         // the thread ended while we read it
       }
     }
+    long collections = 0;
+    long pauseMillis = 0;
+    for (java.lang.management.GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      collections += Math.max(0, gc.getCollectionCount());
+      pauseMillis += Math.max(0, gc.getCollectionTime());
+    }
+    out.put(GC_COLLECTIONS, (double) collections);
+    out.put(GC_SECONDS, pauseMillis / 1e3);
     return out;
   }
 
@@ -183,12 +305,21 @@ final class WindowTrace {
     return "other";
   }
 
+  /** {@link #jvmCpuSeconds}' entries that are not CPU: the collector's collections and their time. */
+  private static final String GC_COLLECTIONS = "~gc collections";
+  private static final String GC_SECONDS = "~gc seconds";
+
   /** The CPU seconds of each kind between two {@link #jvmCpuSeconds} readings, as one line. */
   static String jvmCpuLine(Map<String, Double> before, Map<String, Double> after) {
     StringBuilder b = new StringBuilder("TRACE jvm CPU during the run:");
     for (Map.Entry<String, Double> e : after.entrySet()) {
+      if (e.getKey().startsWith("~")) continue;
       double d = e.getValue() - before.getOrDefault(e.getKey(), 0.0);
       b.append(String.format(Locale.ROOT, " %s %.2f s", e.getKey(), Math.max(0, d)));
+    }
+    if (after.containsKey(GC_COLLECTIONS)) {
+      b.append(String.format(Locale.ROOT, "; collections %.0f, %.3f s", after.get(GC_COLLECTIONS)
+          - before.getOrDefault(GC_COLLECTIONS, 0.0), after.get(GC_SECONDS) - before.getOrDefault(GC_SECONDS, 0.0)));
     }
     return b.toString();
   }

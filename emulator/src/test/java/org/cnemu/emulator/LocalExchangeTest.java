@@ -123,32 +123,56 @@ class LocalExchangeTest {
     }
   }
 
-  @Test
-  void aWaitPollsWhileThePeerWorksInsteadOfParking() throws Exception {
-    // a 10 s budget: the peer's 30 ms of "work" (outside any wait) is served by polling, no park
-    LocalExchange x = new LocalExchange(2, 2, 10_000_000_000L, 2);
-    PartitionGroup.PeerTransport a = x.transport(0);
-    PartitionGroup.PeerTransport b = x.transport(1);
-    Partition.Sync s = new Partition.Sync(0, 1, 5, new int[2], new long[2], 0, 0);
-    CompletableFuture<Void> peer = CompletableFuture.runAsync(() -> {
-      try {
-        Thread.sleep(30);
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-      b.sendToAll(s);
+  /** A peer that sends its frame after {@code millis} ms on its own thread, which opened its side first. */
+  private static CompletableFuture<Void> peerSendingAfter(PartitionGroup.PeerTransport b, Partition.Command m,
+      CompletableFuture<Void> go) {
+    return CompletableFuture.runAsync(() -> {
+      b.open(List.of("thread 0", "thread 1"), null);
+      go.join();
+      b.sendToAll(m);
       b.flush();
     });
+  }
+
+  @Test
+  void aWaitPollsWhileThePeerIsOnItsCpuInsteadOfParking() throws Exception {
+    // a 10 s budget and a peer whose CPU clock always moves (it works): its 30 ms are served by polling
+    LocalExchange x = new LocalExchange(2, 2, 10_000_000_000L, 2, id -> System.nanoTime());
+    PartitionGroup.PeerTransport a = x.transport(0);
+    Partition.Sync s = new Partition.Sync(0, 1, 5, new int[2], new long[2], 0, 0);
+    CompletableFuture<Void> go = new CompletableFuture<>();
+    CompletableFuture<Void> peer = peerSendingAfter(x.transport(1), s, go);
+    CompletableFuture.delayedExecutor(30, java.util.concurrent.TimeUnit.MILLISECONDS).execute(() -> go.complete(null));
     assertTimeoutPreemptively(Duration.ofSeconds(30), () -> assertEquals(s, a.receive(1)));
     peer.get();
     assertEquals(0, x.parkedWaits(), x.summary());
   }
 
   @Test
+  void aWaitParksWhenThePeerIsOffItsCpu() throws Exception {
+    // a 10 s budget, the JVM's real thread clocks, and a peer that sleeps (off its CPU, as when it is
+    // preempted) until the wait parked: polling would hold the CPU it needs for the whole budget
+    LocalExchange x = new LocalExchange(2, 2, 10_000_000_000L, 2, LocalExchange::threadCpuNanos);
+    PartitionGroup.PeerTransport a = x.transport(0);
+    Partition.Sync s = new Partition.Sync(0, 1, 5, new int[2], new long[2], 0, 0);
+    CompletableFuture<Void> go = new CompletableFuture<>();
+    CompletableFuture<Void> peer = peerSendingAfter(x.transport(1), s, go);
+    Thread.sleep(100); // the peer opened its side and sleeps
+    CompletableFuture<Partition.Command> got = CompletableFuture.supplyAsync(() -> a.receive(1));
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (x.parkedWaits() < 1 && System.nanoTime() < deadline) Thread.sleep(5);
+    go.complete(null);
+    assertTimeoutPreemptively(Duration.ofSeconds(30), () -> assertEquals(s, got.get()));
+    peer.get();
+    assertTrue(x.summary().contains("1 of them parked (0 because the peer waited for a third thread, 1 because it was"
+        + " off its CPU"), x.summary());
+  }
+
+  @Test
   void aWaitParksAtOnceWhenThePeerWaitsForAThirdThread() throws Exception {
     // 3 groups on 3 CPUs, a 10 s budget: group 1 waits for group 2, so group 0's wait for group 1
     // parks at once (polling could last as long as group 2 takes)
-    LocalExchange x = new LocalExchange(3, 3, 10_000_000_000L, 3);
+    LocalExchange x = new LocalExchange(3, 3, 10_000_000_000L, 3, id -> System.nanoTime());
     PartitionGroup.PeerTransport a = x.transport(0);
     PartitionGroup.PeerTransport b = x.transport(1);
     PartitionGroup.PeerTransport c = x.transport(2);

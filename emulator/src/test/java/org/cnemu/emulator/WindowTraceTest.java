@@ -68,4 +68,27 @@ class WindowTraceTest {
     WindowTrace.register(run, 0, 2).record(0, 1, 1, 1);
     assertNull(WindowTrace.summary(run));
   }
+
+  @Test
+  void theBalanceLineSplitsALongWaitIntoThePeersLateStartItsCpuAndItsTimeOffCpu() {
+    Object run = new Object();
+    WindowTrace a = WindowTrace.register(run, 0, 2);
+    WindowTrace b = WindowTrace.register(run, 1, 2);
+    // a window every 4 ms: a works [0, 1) ms (1 ms CPU, 10 events); b starts 0.5 ms later and works
+    // until 3 ms with 1.2 ms of CPU (20 events), i.e. 1.3 ms off its CPU; a waits from 1 ms to the next
+    // window (3 ms: 2 ms late because b started 0.5 ms later, needed 0.2 ms more CPU, was off CPU 1.3 ms;
+    // 1 ms of hand-off after b's end); b waits 1 ms
+    for (int w = 0; w < 3; w++) {
+      long t = w * 4_000_000L;
+      a.record(t, t + 1_000_000, 1_000_000, 1, 10);
+      b.record(t + 500_000, t + 3_000_000, 1_200_000, 2, 20);
+    }
+    String s = WindowTrace.balance(run, 500_000);
+    assertEquals("TRACE balance: spread of the partitions' CPU per window (us): 0-20 0 20-50 0 50-100 0 100-200 0"
+        + " 200-500 3 500-1000 0 >=1000 0 (median 200.0 us); events per window median 10/20, spread median 10;"
+        + " off CPU inside windows 0.000 s (0 windows > 50 us) / 0.004 s (3 windows > 50 us); waits > 500 us: 4 of 4,"
+        + " 0.009 s, the last peer later by: starting 0.001 s, CPU 0.000 s, off CPU 0.003 s; hand-off after its end"
+        + " 0.005 s", s);
+    assertTrue(WindowTrace.summary(run).startsWith("TRACE windows 3:"), "the traces stay for the summary");
+  }
 }
