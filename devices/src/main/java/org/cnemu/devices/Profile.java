@@ -50,11 +50,13 @@ public final class Profile {
   public final long delayedAckNanos;
   /** TCP sysctls and kernel constants (kernel.tcp): see the keys' comments in reference.conf. */
   public final long jiffyNanos, tcpLimitOutputBytes;
-  public final boolean tcpAutocorking, tcpPrequeue, tcpRackTlp;
+  public final boolean tcpAutocorking, tcpPrequeue, tcpReaderBacklog, tcpRackTlp;
+  /** kernel.softirq-waits-for-ksoftirqd: irq_exit / local_bh_enable leave pending softirqs to a runnable ksoftirqd. */
+  public final boolean softirqWaitsForKsoftirqd;
   public final int tcpReordering, tcpMaxReordering;
   // costs (ns)
   public final long irq, irqLatency, ipiSend, ipiLatency, ipiRx, netRxAction, napiPoll;
-  public final long driverRx, groPerPkt, groTunnel, ipRx, tcpRx, tcpAckRx, tcpPrequeueCost, tcpRxPerSeg, udpRx, ipDefrag, csumPerKib;
+  public final long driverRx, groPerPkt, groTunnel, ipRx, tcpRx, tcpAckRx, tcpRxDeferred, tcpRxPerSeg, udpRx, ipDefrag, csumPerKib;
   public final long vxlanDecap, groCellEnqueue, bridge, veth, netfilter, backlogEnqueue, backlogPoll;
   public final long tcpTx, tcpAckTx, ipTx, udpTx, ipFrag, driverTx, driverTxPerPkt, gsoSeg, vxlanEncap;
   public final long syscall, pollSyscall, memcpyPerKib, copyToUserPerKib, wakeup, skbFree, crossCore, appPerMessage, timer;
@@ -98,6 +100,7 @@ public final class Profile {
     napiWeight = k.getInt("napi-weight");
     maxSoftirqRestart = k.getInt("max-softirq-restart");
     maxSoftirqNanos = Units.nanos(k, "max-softirq-time");
+    softirqWaitsForKsoftirqd = k.getBoolean("softirq-waits-for-ksoftirqd");
     netdevMaxBacklog = k.getInt("netdev-max-backlog");
     groMaxSegs = k.getInt("gro-max-segs");
     schedSliceNanos = Units.nanos(k, "sched-slice");
@@ -112,6 +115,7 @@ public final class Profile {
     tcpLimitOutputBytes = Units.bytes(t, "limit-output-bytes");
     tcpAutocorking = t.getBoolean("autocorking");
     tcpPrequeue = t.getBoolean("prequeue");
+    tcpReaderBacklog = t.getBoolean("reader-backlog");
     tcpRackTlp = t.getString("recovery").equals("rack-tlp");
     tcpReordering = t.getInt("reordering");
     tcpMaxReordering = t.getInt("max-reordering");
@@ -129,7 +133,7 @@ public final class Profile {
     ipRx = Units.nanos(c, "ip-rx");
     tcpRx = Units.nanos(c, "tcp-rx");
     tcpAckRx = Units.nanos(c, "tcp-ack-rx");
-    tcpPrequeueCost = Units.nanos(c, "tcp-prequeue");
+    tcpRxDeferred = Units.nanos(c, "tcp-rx-deferred");
     tcpRxPerSeg = Units.nanos(c, "tcp-rx-per-seg");
     udpRx = Units.nanos(c, "udp-rx");
     ipDefrag = Units.nanos(c, "ip-defrag");

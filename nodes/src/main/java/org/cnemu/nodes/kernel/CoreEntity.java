@@ -397,7 +397,7 @@ final class CoreEntity extends CoreThreads {
 
   /** Work a timer raised runs at once when the core is idle (the timer softirq's exit). */
   private void softirqIfIdle() {
-    if (mode == IDLE && softPending() && !ksoftirqdAwake) startSoftirq(false);
+    if (mode == IDLE && softirqOnExit()) startSoftirq(false);
   }
 
   // ---------------------------------------------------------------- hard IRQs
@@ -516,7 +516,7 @@ final class CoreEntity extends CoreThreads {
           return;
         }
         mode = IDLE;
-        if (softPending() && !ksoftirqdAwake) {
+        if (softirqOnExit()) {
           startSoftirq(false);
         } else {
           resumeOrDispatch();

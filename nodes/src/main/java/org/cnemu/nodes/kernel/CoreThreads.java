@@ -24,11 +24,22 @@ abstract class CoreThreads extends CpuTime {
   /** The softirq being run is ksoftirqd's (false: on IRQ exit or local_bh_enable). */
   boolean softInThread;
   boolean ksoftirqdAwake;
+  /** kernel.softirq-waits-for-ksoftirqd: Linux 4.9+ leaves pending softirqs to a runnable ksoftirqd; 4.4 does not. */
+  private final boolean waitsForKsoftirqd;
 
   CoreThreads(CoreHost host) {
     super(host.warmupNanos());
     this.host = host;
     this.sliceNanos = host.profile().schedSliceNanos;
+    this.waitsForKsoftirqd = host.profile().softirqWaitsForKsoftirqd;
+  }
+
+  /**
+   * Whether irq_exit / local_bh_enable runs the pending softirqs now (__do_softirq): always on Linux 4.4,
+   * only while ksoftirqd is not runnable from 4.9 on (ksoftirqd_running() in invoke_softirq / do_softirq).
+   */
+  final boolean softirqOnExit() {
+    return softPending() && !(ksoftirqdAwake && waitsForKsoftirqd);
   }
 
   // what the core does for its threads (CoreEntity)
@@ -130,16 +141,17 @@ abstract class CoreThreads extends CpuTime {
   final void appStepDone() {
     Sock k = (Sock) current;
     Sock w = k.owns;
-    if (w != null) { // the step's sendmsg ends: release_sock, charged to the thread as sys time
+    if (w != null) { // the step's sendmsg / recvmsg ends: release_sock, charged to the thread as sys time
       k.owns = null;
       long cost = host.releaseSock(core(), w);
+      if (w.owned) k.owns = w; // a reader's recvmsg processed its backlog: it owns the socket until the next pass
       if (cost > 0) {
         runAppStep(0, cost);
         return;
       }
     }
     setIdle();
-    if (softPending() && !ksoftirqdAwake) {
+    if (softirqOnExit()) {
       suspended = k;
       suspendedRemaining = 0;
       current = null;
@@ -209,7 +221,7 @@ abstract class CoreThreads extends CpuTime {
       Object t = poll();
       if (t == null) {
         current = null;
-        if (softPending() && !ksoftirqdAwake) startSoftirq(false);
+        if (softirqOnExit()) startSoftirq(false);
         return;
       }
       sliceStart = now();

@@ -177,7 +177,7 @@ final class KernelCoreHost implements CoreHost {
 
   @Override
   public long releaseSock(CoreEntity c, Sock k) {
-    return h.tx.releaseSock(c, k);
+    return k.rx != null ? apps.releaseReader(c, k) : h.tx.releaseSock(c, k);
   }
 
   @Override

@@ -369,12 +369,23 @@ final class RxPath {
       h.delivered += s.segs();
       cost += p.tcpAckRx; // a pure ACK: tcp_ack on the fast path, nothing queued, no reader woken
       if (k.owned) { // sock_owned_by_user: sk_add_backlog; the owner's release_sock handles it
-        k.ackBacklog.add(s);
+        k.backlog.add(s);
         return cost;
       }
       return cost + h.tx.ackRx(c, k, s, offset + cost);
     }
     Sock k = rxSockByFlow[h.slot(s.flow())];
+    if (k.owned && c.nowNs() + offset >= k.ownedFromNs) { // the reader is in tcp_recvmsg (kernel.tcp.reader-backlog): sk_add_backlog
+      if (k.backlogBytes + k.rx.queued + s.len() > k.rx.rcvbuf + p.tcpWmem) { // sk_rcvqueues_full: TCPBacklogDrop
+        h.drop("socket", "backlog_full", s.segs());
+        return cost + p.tcpRxDeferred;
+      }
+      h.delivered += s.segs();
+      k.deliveredSegs += s.segs();
+      k.backlog.add(s);
+      k.backlogBytes += s.len();
+      return cost + p.tcpRxDeferred;
+    }
     h.delivered += s.segs();
     k.deliveredSegs += s.segs();
     if (prequeues(k)) return cost + prequeue(c, k, s, offset + cost);
@@ -397,17 +408,17 @@ final class RxPath {
 
   /**
    * tcp_prequeue: queues data segment {@code s} to reader {@code k}'s ucopy.prequeue (the softirq pays
-   * tcp-prequeue) and wakes the reader on the first; at 32 skbs or past the receive buffer the softirq runs
+   * tcp-rx-deferred) and wakes the reader on the first; at 32 skbs or past the receive buffer the softirq runs
    * them itself (sk_backlog_rcv for each). Returns the softirq's cost.
    */
   private long prequeue(CoreEntity c, Sock k, Packet s, long offset) {
-    long cost = p.tcpPrequeueCost;
+    long cost = p.tcpRxDeferred;
     k.prequeue.add(s);
     k.prequeueBytes += s.len();
     if (k.prequeue.size() >= PREQUEUE_MAX_SKBS || k.prequeueBytes + k.readable > k.rx.rcvbuf) {
       k.prequeueBytes = 0;
       for (Packet q; (q = k.prequeue.poll()) != null; ) {
-        cost += tcpData(c, k, q, offset + cost, p.tcpRx - p.tcpPrequeueCost, true);
+        cost += tcpData(c, k, q, offset + cost, p.tcpRx - p.tcpRxDeferred, true);
       }
     } else if (k.prequeue.size() == 1) { // wake_up_interruptible_sync_poll on the first
       c.sendTo(h.coreRefs[k.cpu], offset + cost, new CoreEntity.SockData(k.id, 0, 0, -1));
@@ -416,14 +427,16 @@ final class RxPath {
   }
 
   /**
-   * tcp_prequeue_process, run by reader {@code k}'s thread on its own core ({@code c}) under
-   * local_bh_disable: tcp_rcv_established for each prequeued segment, with the ACKs it sends; the NET_RX
-   * those raise on this core runs at the step's end (local_bh_enable). Returns the reader's sys time.
+   * Reader {@code k}'s thread, on its own core ({@code c}), runs tcp_rcv_established for each data segment of
+   * {@code q} with the ACKs it sends: its prequeue (tcp_prequeue_process, under local_bh_disable) or its socket
+   * backlog (__release_sock -> tcp_v4_do_rcv); the NET_RX those ACKs raise on this core runs at the step's end
+   * (local_bh_enable). The data is readable at once. Returns the reader's sys time.
    */
-  long prequeueProcess(CoreEntity c, Sock k) {
+  long processInReader(CoreEntity c, Sock k, java.util.ArrayDeque<Packet> q) {
     long cost = 0;
-    k.prequeueBytes = 0;
-    for (Packet q; (q = k.prequeue.poll()) != null; ) cost += tcpData(c, k, q, cost, p.tcpRx - p.tcpPrequeueCost, false);
+    if (q == k.prequeue) k.prequeueBytes = 0;
+    else k.backlogBytes = 0;
+    for (Packet s; (s = q.poll()) != null; ) cost += tcpData(c, k, s, cost, p.tcpRx - p.tcpRxDeferred, false);
     return cost;
   }
 

@@ -52,16 +52,30 @@ final class Sock {
   /** When a TsqWake for this socket is due (-1: none scheduled). */
   long tsqWakeAt = -1;
   /**
-   * TCP sender: the application is inside a sendmsg() on this socket (lock_sock .. release_sock), from the
-   * start of the thread step that writes it to that step's end; softirq work on the socket waits meanwhile.
+   * The application owns the socket (lock_sock .. release_sock; softirq work on it waits meanwhile). TCP sender:
+   * inside a sendmsg(), from the start of the thread step that writes it to that step's end. TCP receiver
+   * (kernel.tcp.reader-backlog): inside a tcp_recvmsg(), from the read step's start until its release_sock
+   * found the backlog empty.
    */
   boolean owned;
-  /** ACKs that arrived while the application owned the socket (sk_backlog), processed at release_sock. */
-  final ArrayDeque<org.cnemu.devices.Packet> ackBacklog = new ArrayDeque<>(2);
+  /**
+   * Segments that arrived while the application owned the socket (sk_backlog), processed at release_sock: ACKs
+   * (a sender's socket) or data (a receiver's).
+   */
+  final ArrayDeque<org.cnemu.devices.Packet> backlog = new ArrayDeque<>(2);
   /** The xmit timer or a TSQ wake-up fired while the socket was owned (tcp_release_cb runs it). */
   boolean releaseTimer;
-  /** Thread: the socket its running step writes (and owns), or null. */
+  /** Thread: the socket its running step writes or reads (and owns), or null. */
   Sock owns;
+  /** Payload bytes of the data segments in {@link #backlog} (sk_backlog.len, against sk_rcvqueues_full). */
+  long backlogBytes;
+  /** TCP receiver owning the socket: bytes its tcp_recvmsg may still copy (the read's length left). */
+  long recvLeft;
+  /**
+   * TCP receiver owning the socket: when its read step's lock_sock comes (after the step's user time and the
+   * loop's select(), which hold no socket lock); a segment the softirq handles before it is processed as usual.
+   */
+  long ownedFromNs;
   /** TCP data segments (retransmissions included) put on the wire after the warm-up. */
   long wireSegs;
   /**

@@ -80,9 +80,25 @@ final class SocketDriver {
       return new long[] {p.appPerMessage, rsys};
     }
     // Linux 4.4: segments the softirq prequeued for this reader (it waited inside read()): tcp_prequeue_process
-    long pre = k.prequeue.isEmpty() ? 0 : h.rx.prequeueProcess(c, k);
+    long pre = k.prequeue.isEmpty() ? 0 : h.rx.processInReader(c, k, k.prequeue);
     if (k.readable <= 0) return pre > 0 ? new long[] {0, pre} : null;
     long bytes = Math.min(k.readable, f.messageBytes());
+    if (p.tcpReaderBacklog) { // tcp_recvmsg's lock_sock: segments arriving until its release_sock go to the backlog
+      own(k);
+      k.ownedFromNs = now + p.appPerMessage + pre + p.pollSyscall;
+      k.recvLeft = f.messageBytes() - bytes;
+    }
+    long sys = pre + p.pollSyscall + p.syscall;
+    return new long[] {p.appPerMessage, sys + copyOut(c, k, bytes, p.appPerMessage, sys)};
+  }
+
+  /**
+   * tcp_recvmsg copies {@code bytes} of receiver {@code k} to the user, {@code usr} + {@code sys} ns into the
+   * step: the copy, the skbs freed, and the ACK tcp_cleanup_rbuf sends. Returns its sys time.
+   */
+  private long copyOut(CoreEntity c, Sock k, long bytes, long usr, long sys) {
+    long now = c.nowNs();
+    Spec.FlowSpec f = k.flow;
     k.readable -= bytes;
     k.blockRead = (k.blockRead + bytes) % f.messageBytes(); // iperf3's Nread: inside a block, the next wait is in read()
     int before = k.rx.window();
@@ -90,16 +106,38 @@ final class SocketDriver {
     if (now >= warmup) k.goodBytes += bytes;
     seriesAdd(k, now, bytes);
     h.lastRecvCpu[h.slot(f.index())] = c.cpu;
-    long sys = pre + p.pollSyscall + p.syscall + p.copyToUser(bytes) + p.skbFree * Math.max(1, bytes / (p.mss() * 20L));
-    stats.toApp(k, bytes, now, now + p.appPerMessage + sys, c.cpu);
+    long cost = p.copyToUser(bytes) + p.skbFree * Math.max(1, bytes / (p.mss() * 20L));
+    stats.toApp(k, bytes, now, now + usr + sys + cost, c.cpu);
     // tcp_cleanup_rbuf: the delayed ACK the read made due (TcpReceiver.onRead), or a window update when the
     // advertised window was at most half the clamp and the
     // read at least doubled it (so a zero window always reopens at once)
     int after = k.rx.window();
     if (k.rx.ackDue() || 2L * before <= Math.min(k.rx.clamp, k.rx.rcvbuf / 2) && after > 0 && after >= 2L * before) {
-      sys += h.tx.sendAck(c, k, sys);
+      cost += h.tx.sendAck(c, k, sys + cost);
     }
-    return new long[] {p.appPerMessage, sys};
+    return cost;
+  }
+
+  /**
+   * release_sock by the reader of TCP receiver {@code k} (kernel.tcp.reader-backlog), at the end of its read
+   * step: with segments in the backlog, tcp_recvmsg's loop processes them (release_sock + lock_sock ->
+   * __release_sock -> tcp_v4_do_rcv, {@link RxPath#processInReader}) and copies the data they made readable, up
+   * to what is left of the read's length; the socket stays owned (the caller runs this as a step of the thread
+   * and calls again at its end). With none, the socket is released: tcp_release_cb sends a delayed ACK whose
+   * timer fired meanwhile (tcp_delack_timer: TCP_DELACK_TIMER_DEFERRED). Returns the sys time.
+   */
+  long releaseReader(CoreEntity c, Sock k) {
+    if (k.backlog.isEmpty()) {
+      k.owned = false;
+      if (!k.releaseTimer) return 0;
+      k.releaseTimer = false;
+      return k.rx.delackAt() >= 0 && c.nowNs() >= k.rx.delackAt() ? h.tx.sendAck(c, k, 0) : 0;
+    }
+    long cost = h.rx.processInReader(c, k, k.backlog);
+    long bytes = Math.min(k.readable, k.recvLeft);
+    if (bytes <= 0) return cost;
+    k.recvLeft -= bytes;
+    return cost + copyOut(c, k, bytes, 0, cost);
   }
 
   /**
@@ -144,8 +182,8 @@ final class SocketDriver {
   }
 
   /**
-   * The step writing TCP socket {@code k} owns it until the step ends (lock_sock; the step's end runs
-   * release_sock, {@link CoreThreads#appStepDone}): the ACK softirq meanwhile only queues to the socket backlog.
+   * The step writing or reading TCP socket {@code k} owns it until the step ends (lock_sock; the step's end runs
+   * release_sock, {@link CoreThreads#appStepDone}): the softirq meanwhile only queues to the socket backlog.
    */
   private static void own(Sock k) {
     k.owned = true;

@@ -73,7 +73,10 @@ final class TxPath {
       }
       if (push) tcpPush(c, k, p.timer, false);
     }
-    if (k.rx != null && k.rx.delackAt() >= 0 && now >= k.rx.delackAt()) sendAck(c, k, p.timer);
+    if (k.rx != null && k.rx.delackAt() >= 0 && now >= k.rx.delackAt()) {
+      if (k.owned) k.releaseTimer = true; // tcp_delack_timer: deferred to the reader's release_sock (tcp_release_cb)
+      else sendAck(c, k, p.timer);
+    }
   }
 
   /**
@@ -86,7 +89,7 @@ final class TxPath {
   long releaseSock(CoreEntity c, Sock k) {
     k.owned = false;
     long cost = 0;
-    for (Packet a; (a = k.ackBacklog.poll()) != null; ) cost += ackRx(c, k, a, cost);
+    for (Packet a; (a = k.backlog.poll()) != null; ) cost += ackRx(c, k, a, cost);
     if (k.releaseTimer) {
       k.releaseTimer = false;
       boolean push = k.tx.onTimer(c.nowNs());

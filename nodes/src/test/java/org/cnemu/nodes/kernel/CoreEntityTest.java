@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * {@link CoreHost} (no host model, no NIC, no fabric). A scripted NAPI instance has a number of
  * packets and costs {@link #NS_PER_PACKET} per packet; a driver entity raises hard IRQs at given
  * times. Costs: hard IRQ 1000 ns, net_rx_action entry 100 ns; limits as Linux 5.4 (weight 64,
- * budget 300, 2 ms, 10 restarts). Every expected time below is worked out from those numbers.
+ * budget 300, 2 ms, 10 restarts; pending softirqs wait for a runnable ksoftirqd unless a test says Linux 4.4). Every expected time below is worked out from those numbers.
  */
 class CoreEntityTest {
   static final long NS_PER_PACKET = 10;
@@ -70,9 +70,15 @@ class CoreEntityTest {
     int invocations;
 
     ScriptedHost(long... packetsPerQueue) {
+      this(true, packetsPerQueue);
+    }
+
+    /** {@code waitsForKsoftirqd}: Linux 5.4 (true) or 4.4 (false), kernel.softirq-waits-for-ksoftirqd. */
+    ScriptedHost(boolean waitsForKsoftirqd, long... packetsPerQueue) {
       profile = Profile.load(ConfigFactory.defaultReference(), "hotcloud19", ConfigFactory.parseString(
           "costs { irq = 1000ns, net-rx-action = 100ns }, kernel { napi-weight = 64, netdev-budget = 300,"
-              + " netdev-budget-usecs = 2000us, max-softirq-restart = 10, max-softirq-time = 2ms, sched-slice = 3ms }"));
+              + " netdev-budget-usecs = 2000us, max-softirq-restart = 10, max-softirq-time = 2ms, sched-slice = 3ms,"
+              + " softirq-waits-for-ksoftirqd = " + waitsForKsoftirqd + " }"));
       napis = new ScriptedNapi[packetsPerQueue.length];
       vectors = new RxRing[packetsPerQueue.length];
       for (int q = 0; q < napis.length; q++) {
@@ -341,6 +347,21 @@ class CoreEntityTest {
     expected.add(new Poll(3_003_400 + ENTRY, 0, 64));
     assertEquals(expected, firstPolls(h, 11));
     assertEquals(9400 + 4000, (long) h.appSteps.get(1), "the app thread's next step follows its resumed one");
+  }
+
+  @Test
+  void onLinux44EveryLocalBhEnableRunsTheSoftirqThoughKsoftirqdIsRunnable() {
+    // as above until ksoftirqd is woken at 9400; Linux 4.4 has no ksoftirqd_running() check, so the resumed step's
+    // end (13,400: the thread's syscall leaves with local_bh_enable) runs __do_softirq again at once, ten more
+    // invocations to 13,400 + 10 x 740 = 20,800, and only then the thread's next step starts
+    ScriptedHost h = new ScriptedHost(false, 1_000_000).withAppThread();
+    run(h, 3_010_000, new long[] {1000}, new int[] {0});
+    long inv = ENTRY + 64 * NS_PER_PACKET;
+    List<Poll> expected = new ArrayList<>();
+    for (int i = 0; i < 10; i++) expected.add(new Poll(2 * IRQ + i * inv + ENTRY, 0, 64));
+    for (int i = 0; i < 10; i++) expected.add(new Poll(13_400 + i * inv + ENTRY, 0, 64));
+    assertEquals(expected, firstPolls(h, 20));
+    assertEquals(13_400 + 10 * inv, (long) h.appSteps.get(1), "the thread's next step waits for the softirq");
   }
 
   @Test

@@ -1,0 +1,90 @@
+package org.cnemu.nodes.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The reader's socket lock (kernel.tcp.reader-backlog; Linux 4.4 and 5.4 tcp_recvmsg, off in both profiles by
+ * its effect on the bands, docs/calibration.md): while iperf3's reader is inside read() it owns the socket, so a
+ * data segment arriving meanwhile is queued to the socket backlog by the softirq and processed by the reader at
+ * release_sock (tcp_v4_do_rcv in process context), which sends the ACKs from its own core and copies the data in
+ * the same read. Receiver h2's reader on core 19, where no RX queue interrupts; prequeue off; no start jitter.
+ */
+class ReaderBacklogTest {
+  private static final int READER = 19; // no RX queue's IRQ on this core (16 queues)
+
+  private static Calib.Run run(String file, String duration, boolean backlog) {
+    Config e = Calib.load(file).getConfig("experiment")
+        .withValue("duration", ConfigValueFactory.fromAnyRef(duration))
+        .withValue("warmup", ConfigValueFactory.fromAnyRef("0ms"))
+        .withValue("overrides.kernel.tcp.prequeue", ConfigValueFactory.fromAnyRef(false))
+        .withValue("overrides.kernel.tcp.reader-backlog", ConfigValueFactory.fromAnyRef(backlog));
+    e = Calib.withWorkloads(e, "start-jitter", "0us");
+    e = Calib.withWorkloads(e, "dst-cpu", READER);
+    return Calib.run(e, 1, 1);
+  }
+
+  private static double pct(Calib.Run r, String key) {
+    for (Map<String, Object> c : r.list("cores")) {
+      if (c.get("host").equals("h2") && ((Number) c.get("core")).intValue() == READER) {
+        return ((Number) c.get(key)).doubleValue();
+      }
+    }
+    throw new AssertionError("h2 core " + READER);
+  }
+
+  private static String line(Calib.Run r) {
+    return "reader sys " + pct(r, "sys") + " soft " + pct(r, "soft") + " netrx " + r.netRx("h2") + " irqs " + r.irqs("h2")
+        + " gbps " + r.gbps();
+  }
+
+  @Test
+  void theSaturatedNativeFlowsReaderProcessesWhatArrivesWhileItCopies() {
+    // 2 ms of the single native flow: the IRQ core is saturated; with the lock, the segments that arrive while the
+    // reader copies cost the softirq only tcp-rx-deferred, and tcp_rcv_established runs in the reader's sys time
+    Calib.Run on = run("tcp-1flow-native", "2ms", true);
+    Calib.Run off = run("tcp-1flow-native", "2ms", false);
+    System.out.println("native reader-backlog on: " + line(on));
+    System.out.println("native reader-backlog off: " + line(off));
+    assertEquals(40.085, pct(off, "sys"), 1e-9, "without the lock: the copies and the window updates");
+    assertEquals(60.182, pct(on, "sys"), 1e-9, "with it: also tcp_rcv_established and the ACKs of the backlog");
+    assertEquals(22.202, off.gbps(), 5e-4);
+    assertEquals(25.784, on.gbps(), 5e-4, "the saturated IRQ core does less per segment");
+    assertEquals(41, off.irqs("h2"));
+    assertEquals(70, off.netRx("h2"));
+    assertEquals(47, on.irqs("h2"));
+    assertEquals(80, on.netRx("h2"));
+  }
+
+  @Test
+  void dockerAcksFromTheReaderRunNetRxOnItsCoreWithoutAnInterrupt() {
+    // the 5 Gbps Docker-overlay run (evenly spaced 128 KB writes), 10 ms: an ACK the reader sends crosses veth
+    // into its own core's backlog, so NET_RX runs there at its local_bh_enable, without an interrupt
+    Calib.Run on = run("tcp-5gbps-docker-overlay", "10ms", true);
+    Calib.Run off = run("tcp-5gbps-docker-overlay", "10ms", false);
+    System.out.println("docker reader-backlog on: " + line(on));
+    System.out.println("docker reader-backlog off: " + line(off));
+    assertEquals(off.gbps(), on.gbps(), 1e-12, "the same paced writes are read either way");
+    assertEquals(0.076, pct(off, "soft"), 1e-9, "without the lock: NET_RX for the reads' window updates only");
+    assertEquals(0.807, pct(on, "soft"), 1e-9, "with it: also for the ACKs of the segments the reader processed");
+    assertEquals(9.528, pct(off, "sys"), 1e-9);
+    assertEquals(10.18, pct(on, "sys"), 1e-9);
+    assertEquals(225, off.netRx("h2"));
+    assertEquals(120, off.irqs("h2"));
+    assertEquals(262, on.netRx("h2"));
+    // the reader's ACKs leave on its own core's TX queue, whose completions interrupt on another vector
+    assertEquals(135, on.irqs("h2"));
+  }
+
+  @Test
+  void offInBothProfilesByTheirBands() {
+    for (String profile : new String[] {"hotcloud19", "k5-100g"}) {
+      assertEquals(false, org.cnemu.devices.Profile.load(com.typesafe.config.ConfigFactory.defaultReference(), profile,
+          com.typesafe.config.ConfigFactory.empty()).tcpReaderBacklog, profile);
+    }
+  }
+}
