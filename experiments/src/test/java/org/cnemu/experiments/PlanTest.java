@@ -135,6 +135,9 @@ class PlanTest {
           "--no-report", "-q");
       assertEquals(ExitCodes.OK, r.code(), r.err());
     }
+    // the two runs start their jobs in different orders (lps 16 costs twice lps 8): the bytes must not tell
+    Plan plan = Plan.of(load(COMPARE_SWEEP), dir.resolve("unused"));
+    assertFalse(plan.jobs().equals(plan.startOrder(true)), "the order differs");
     List<String> one = tree(dir.resolve("j1"));
     List<String> two = tree(dir.resolve("j2"));
     assertEquals(8 + 4 + 1, one.size(), one.stream().map(s -> s.lines().findFirst().orElse("")).toList()::toString);
@@ -151,6 +154,65 @@ class PlanTest {
     assertEquals((b0 / a0 + b1 / a1) / 2, ratio.get("ratio").asDouble(), 1e-12, "paired by seed");
     assertEquals(2, ratio.get("n").asInt());
     assertTrue(ratio.get("ci95_low").asDouble() <= ratio.get("ratio").asDouble());
+  }
+
+  /** Three points whose costs are not in file order: population 2, 8, 4 (events in circulation 16, 64, 32). */
+  static final String UNEVEN = String.join("\n",
+      "experiment {",
+      "  name = uneven, seed = 5, runs = 2, duration = 2ms, model = phold",
+      "  phold { lps = 8, population = 2 }",
+      "  sweep { phold.population = [2, 8, 4] }",
+      "}", "");
+
+  private static List<String> points(Plan p, List<Plan.Job> jobs) {
+    return jobs.stream().map(j -> p.point(j).dir() + "/" + j.run()).toList();
+  }
+
+  @Test
+  void concurrentJobsStartCostliestFirstAndOneAtATimeInPlanOrder() throws IOException {
+    Plan p = Plan.of(load(UNEVEN), dir.resolve("out"));
+    // several at once: descending expected events (ties, the runs of a point, in plan order)
+    assertEquals(List.of("point-001/0", "point-001/1", "point-002/0", "point-002/1", "point-000/0", "point-000/1"),
+        points(p, p.startOrder(true)));
+    double last = Double.MAX_VALUE;
+    for (Plan.Job j : p.startOrder(true)) {
+      double e = p.point(j).spec().model().expectedEvents(p.point(j).settings().durationNanos()).getAsDouble();
+      assertTrue(e <= last, "descending: " + e + " after " + last);
+      last = e;
+    }
+    // one at a time the order changes nothing but the order the points finish in: the plan's own
+    assertEquals(p.jobs(), p.startOrder(false));
+    // PHOLD's estimate is its expected count: lps x population x duration / (lookahead + mean delay)
+    double expected = p.point(p.jobs().get(0)).spec().model().expectedEvents(2_000_000).getAsDouble();
+    assertEquals(8 * 2 * 2_000_000 / 1_100.0, expected, 1e-6);
+  }
+
+  @Test
+  void twoJobsAtOnceStartTheCostliestFirst() throws IOException {
+    Plan p = Plan.of(load(UNEVEN), dir.resolve("out"));
+    List<Plan.Job> started = java.util.Collections.synchronizedList(new ArrayList<>());
+    org.cnemu.experiments.run.PlanRunner.Outcome o = new org.cnemu.experiments.run.PlanRunner().run(p,
+        new org.cnemu.experiments.run.PlanRunner.Options(2, null, false, null, null, "out"),
+        new org.cnemu.experiments.run.PlanRunner.Listener() {
+          @Override
+          public void jobStarted(Plan.Job job) {
+            started.add(job);
+          }
+        });
+    assertTrue(o.complete());
+    // two slots take the jobs off one queue in start order: the two costliest first, the two cheapest last
+    assertEquals(java.util.Set.of("point-001/0", "point-001/1"), java.util.Set.copyOf(points(p, started.subList(0, 2))));
+    assertEquals(java.util.Set.of("point-000/0", "point-000/1"), java.util.Set.copyOf(points(p, started.subList(4, 6))));
+    // the PHOLD estimate is near what the runs processed
+    for (org.cnemu.experiments.run.PlanRunner.GroupOutcome g : o.groups()) {
+      for (org.cnemu.experiments.run.PlanRunner.PointOutcome po : g.points()) {
+        double expected = po.point().spec().model().expectedEvents(po.point().settings().durationNanos()).getAsDouble();
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> phold = (java.util.Map<String, Object>) po.runs().get(0).document().get("phold");
+        double events = ((Number) phold.get("events")).doubleValue();
+        assertEquals(1, events / expected, 0.1, po.point().dir() + ": " + events + " events, expected " + expected);
+      }
+    }
   }
 
   private static final String PING = String.join("\n",

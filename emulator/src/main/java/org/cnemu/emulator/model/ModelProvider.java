@@ -35,6 +35,16 @@ public interface ModelProvider<S> {
   }
 
   /**
+   * Roughly how many events one run of {@code spec} processes in {@code durationNanos} of virtual time, or
+   * empty when the model cannot tell (the default). Only the order in which a plan starts its jobs reads it
+   * (the costliest first, so that the plan's last jobs do not run alone beside idle slots): it never reaches
+   * a result, so a guess within a factor of two is plenty. Called once per configuration, before any run.
+   */
+  default java.util.OptionalDouble expectedEvents(S spec, long durationNanos) {
+    return java.util.OptionalDouble.empty();
+  }
+
+  /**
    * Classes of the model's messages that may cross partitions and of its entity reports: they are
    * registered with Kryo (ids assigned from sorted names) for runs that span JVMs.
    */

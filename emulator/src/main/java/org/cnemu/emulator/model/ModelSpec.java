@@ -14,6 +14,11 @@ public record ModelSpec<S>(ModelProvider<S> provider, S spec) {
     return provider.tags(spec);
   }
 
+  /** Roughly the events of one run of {@code durationNanos}, or empty ({@link ModelProvider#expectedEvents}). */
+  public java.util.OptionalDouble expectedEvents(long durationNanos) {
+    return provider.expectedEvents(spec, durationNanos);
+  }
+
   /** Adds the run's entities to {@code builder} (its seed and run index give the run's random streams). */
   public BuiltModel build(org.cnemu.emulator.SimulationBuilder builder) {
     return provider.build(spec, builder);

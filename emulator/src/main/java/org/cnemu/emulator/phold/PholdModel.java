@@ -70,6 +70,16 @@ public final class PholdModel implements ModelProvider<PholdParams> {
         origin.lineNumber(), "experiment." + (key.startsWith("engine.") ? key : "phold." + key), expected));
   }
 
+  /**
+   * Exact in expectation: each of the {@code lps x population} events in circulation schedules its successor
+   * after the minimum delay plus an exponential draw of the mean delay.
+   */
+  @Override
+  public java.util.OptionalDouble expectedEvents(PholdParams p, long durationNanos) {
+    double perEventNanos = Math.max(1, p.actualMinDelayNanos() + p.meanDelayNanos());
+    return java.util.OptionalDouble.of((double) p.lps() * p.population() * durationNanos / perEventNanos);
+  }
+
   @Override
   public List<Class<?>> wireClasses() {
     return List.of(PholdLp.Job.class, PholdLp.Report.class);

@@ -12,7 +12,7 @@ import org.cnemu.emulator.Coordinator;
  */
 interface JobExecutor {
   /**
-   * Runs every job of {@code jobs} once, calling {@link Sink#finished} exactly once per job (from any
+   * Runs every job of {@code jobs} once, starting them in that order ({@link Plan#startOrder}), calling {@link Sink#finished} exactly once per job (from any
    * thread, several at once), and returns when all are finished. Once {@code cancel} is set (also when
    * the calling thread's {@link org.cnemu.emulator.Cancellation} is requested) jobs not started finish as
    * cancelled and running ones are stopped.

@@ -95,6 +95,33 @@ public record Plan(Path root, List<Group> groups, List<Job> jobs) {
     return groups.get(j.group()).points().get(j.point());
   }
 
+  /**
+   * The order in which the jobs start. Run one at a time ({@code concurrent} false), the plan's own order:
+   * the total is the same in any order, and the points finish in theirs. Run several at once (--jobs N, a
+   * farm), the costliest expected first, ties in plan order: a plan's slots then finish close together,
+   * instead of its last long job running alone beside idle ones (longest processing time first). The cost
+   * is the events the model expects of the point ({@link org.cnemu.emulator.model.ModelProvider#expectedEvents});
+   * when any model cannot tell, plan order. Which job runs when never reaches an output: every file is
+   * named by its job and every summary is assembled in plan order.
+   */
+  public List<Job> startOrder(boolean concurrent) {
+    if (!concurrent || jobs.size() < 2) return jobs;
+    double[] cost = new double[jobs.size()];
+    Map<Point, Double> byPoint = new java.util.IdentityHashMap<>();
+    for (Job j : jobs) {
+      Point p = point(j);
+      Double c = byPoint.computeIfAbsent(p, q -> {
+        java.util.OptionalDouble e = q.spec().model().expectedEvents(q.settings().durationNanos());
+        return e.isPresent() && e.getAsDouble() >= 0 ? e.getAsDouble() : Double.NaN;
+      });
+      if (c.isNaN()) return jobs;
+      cost[j.index()] = c;
+    }
+    List<Job> order = new ArrayList<>(jobs);
+    order.sort(java.util.Comparator.comparingDouble((Job j) -> -cost[j.index()]).thenComparingInt(Job::index));
+    return List.copyOf(order);
+  }
+
   /** Points in the plan (over all groups). */
   public int pointCount() {
     return groups.stream().mapToInt(g -> g.points().size()).sum();

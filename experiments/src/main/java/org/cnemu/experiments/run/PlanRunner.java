@@ -213,9 +213,9 @@ public final class PlanRunner {
     }
     AtomicBoolean cancel = new AtomicBoolean();
     long start = System.nanoTime();
-    JobExecutor executor = options.cluster() != null && options.cluster().mode() == ClusterMode.JOBS
-        ? new FarmedJobs(options) : new LocalJobs(jobs, options);
-    executor.runAll(plan, all, cancel, new JobExecutor.Sink() {
+    boolean farmed = options.cluster() != null && options.cluster().mode() == ClusterMode.JOBS;
+    JobExecutor executor = farmed ? new FarmedJobs(options) : new LocalJobs(jobs, options);
+    executor.runAll(plan, plan.startOrder(farmed || jobs > 1), cancel, new JobExecutor.Sink() {
       @Override
       public void started(Plan.Job job, String node) {
         if (node != null) listener.jobDispatched(job, node);

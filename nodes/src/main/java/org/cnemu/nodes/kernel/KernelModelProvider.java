@@ -64,6 +64,12 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
     return Map.of("policy", spec.steering.name());
   }
 
+  /** From the flows' offered rates, capped by the profile's per-message costs ({@link ExpectedWork}). */
+  @Override
+  public java.util.OptionalDouble expectedEvents(KernelSpec spec, long durationNanos) {
+    return java.util.OptionalDouble.of(ExpectedWork.events(spec, durationNanos));
+  }
+
   @Override
   public String metricWords(String metric) {
     String journey = JourneyMetrics.words(metric);
