@@ -183,6 +183,25 @@ public final class ClusterNode {
     }
   }
 
+  /**
+   * Waits until {@code at} can be bound again (at most {@code timeout}): after an actor system on that
+   * address was stopped, its listener may outlive the stop's own wait on a loaded machine, and the next
+   * system on the same fixed port would fail with "Address already in use". Returns whether it is free.
+   */
+  public static boolean awaitPortFree(HostPort at, java.time.Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+        probe.setReuseAddress(true); // as the transport binds: TIME_WAIT connections do not block it
+        probe.bind(new java.net.InetSocketAddress(at.host(), at.port()));
+        return true;
+      } catch (java.io.IOException inUse) {
+        if (System.nanoTime() > deadline) return false;
+        sleep(50);
+      }
+    }
+  }
+
   /** -Dcnemu.trace=true: phase timings of a cluster run on stderr, for benchmarks (bench/cluster.sh). */
   static void trace(String what, long t0) {
     if (Boolean.getBoolean("cnemu.trace")) System.err.printf("TRACE %s %.3f%n", what, (System.nanoTime() - t0) / 1e9);

@@ -36,7 +36,8 @@ public final class TestPorts {
 
   private static int ephemeralLow() {
     try {
-      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      // Files.readString returned one byte of this procfs file here (it trusts the size procfs reports)
+      String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim();
       return Math.max(SPAN + 1024, Integer.parseInt(range.split("\\s+")[0]));
     } catch (IOException | RuntimeException e) {
       return 32_768; // Linux's default

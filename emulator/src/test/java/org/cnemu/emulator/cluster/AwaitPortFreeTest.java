@@ -1,0 +1,31 @@
+package org.cnemu.emulator.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** A member that takes over a stopped driver's fixed port waits until the port is really free. */
+class AwaitPortFreeTest {
+  @Test
+  void waitsForTheListenerThatOutlivedItsStop() throws Exception {
+    int port = TestPorts.free();
+    ServerSocket held = new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
+    ClusterNode.HostPort at = new ClusterNode.HostPort("127.0.0.1", port);
+    assertFalse(ClusterNode.awaitPortFree(at, Duration.ofMillis(200)), "a held port is not free");
+    Thread release = new Thread(() -> {
+      try {
+        Thread.sleep(300);
+        held.close();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    release.start();
+    assertTrue(ClusterNode.awaitPortFree(at, Duration.ofSeconds(30)), "free once its listener closed");
+    release.join();
+  }
+}
