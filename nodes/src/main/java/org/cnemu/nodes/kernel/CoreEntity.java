@@ -274,6 +274,11 @@ final class CoreEntity extends CoreThreads {
     cellNapi = host.cellNapi(cpu);
     backlogNapi = host.backlogNapi(cpu);
     netRx = new NetRxAction(this, host);
+    // two step ends allocated with the core (at most two are pending at once: a step's and a stale one), so the
+    // one each step delivers shares the core's pages and lines instead of being a cold object of its own
+    Done first = done(0);
+    first.next = done(0); // (the free list is still empty: both are new)
+    freeDone = first;
   }
 
   long nowNs() {

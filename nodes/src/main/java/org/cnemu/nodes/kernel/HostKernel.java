@@ -53,6 +53,12 @@ final class HostKernel {
   final int index;
   private final int[] mine;
   private final int flow0, flow1;
+  /**
+   * This host's flows by slot: copies of the run-wide specs (and their loads), allocated with the host. The
+   * sockets read them at every step (start time, rate, size, pacing); the run-wide records were allocated
+   * while parsing, far from every host's state, so with many hosts each read was a cache miss.
+   */
+  private final Spec.FlowSpec[] flowSpecs;
   final RxRing[] rings;
   /** TX rings (one per RX queue; XPS maps CPU c to ring c % rings) and their completion queues. */
   final TxRing[] txRings;
@@ -114,7 +120,9 @@ final class HostKernel {
 
   HostKernel(Spec spec, Spec.HostSpec hs, SteeringPolicy policy) {
     this.spec = spec;
-    this.hs = hs;
+    // a copy next to this object: the NIC reads its link rate and RSS key per packet (see flowSpecs)
+    this.hs = new Spec.HostSpec(hs.id(), hs.index(), hs.cpus(), hs.containers(), hs.profile(), hs.stack(),
+        hs.linkRateBps(), hs.rssKey());
     this.p = hs.profile();
     this.stack = hs.stack();
     this.policy = policy;
@@ -124,6 +132,8 @@ final class HostKernel {
     this.mine = spec.flowsOf(index).clone();
     this.flow0 = mine.length > 0 ? mine[0] : -1;
     this.flow1 = mine.length > 1 ? mine[1] : -1;
+    flowSpecs = new Spec.FlowSpec[mine.length];
+    for (int slot = 0; slot < mine.length; slot++) flowSpecs[slot] = spec.flows.get(mine[slot]).copy();
     rings = new RxRing[p.nicQueues];
     for (int q = 0; q < rings.length; q++) rings[q] = new RxRing(q, p.ringSize);
     txRings = new TxRing[p.nicQueues];
@@ -207,6 +217,11 @@ final class HostKernel {
     if (flow == flow1) return 1;
     int i = java.util.Arrays.binarySearch(mine, flow);
     return i >= 0 ? i : -1;
+  }
+
+  /** This host's copy of flow {@code f}'s spec (f must be one of its flows). */
+  Spec.FlowSpec local(Spec.FlowSpec f) {
+    return flowSpecs[slot(f.index())];
   }
 
   /** The veth pair of container endpoint {@code ep} ("h2/c1"), created with its namespace on first use. */

@@ -238,7 +238,7 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
             : f.reverse() ? hk.txSockByFlow[hk.slot(f.fanInServer())] : hk.rxSockByFlow[hk.slot(f.fanInServer())];
         int cpu = first != null ? first.cpu : owner != null ? owner.cpu
             : want >= 0 ? want % hk.cpus : hk.cpus - 1 - (nextAuto[hk.hs.index()]++ % hk.cpus);
-        Sock k = new Sock(hk.socks.size(), f, sender, cpu);
+        Sock k = new Sock(hk.socks.size(), hk.local(f), sender, cpu);
         k.series = new long[(int) Math.max(1, (spec.durationNanos + spec.seriesNanos - 1) / spec.seriesNanos)];
         if (owner != null) {
           // server: the response sender's thread serves the request receiver; client: the request

@@ -31,6 +31,12 @@ record Load(boolean poisson, double requestsPerSec, Dist size, Dist think, boole
   /** Constant everything, closed loop, one socket per flow: the workload as it was before distributions. */
   static final Load PLAIN = new Load(false, 0, null, null, false, 10_000_000, false, 511, true, 0);
 
+  /** An equal load in a new object (HostKernel keeps its flows' specs beside its own state). */
+  Load copy() {
+    return new Load(poisson, requestsPerSec, size, think, fanIn, replyTimeoutNanos, perRequest, listenBacklog, nodelay,
+        pacingTimerNanos);
+  }
+
   /** The same load with connections for the whole run (the pre-churn tests' shorthand). */
   Load(boolean poisson, double requestsPerSec, Dist size, Dist think, boolean fanIn, long replyTimeoutNanos) {
     this(poisson, requestsPerSec, size, think, fanIn, replyTimeoutNanos, false, 511, true, 0);

@@ -54,6 +54,17 @@ final class NicEntity extends Entity<NicEntity.Msg> {
   long txBusyUntil;
   long txPackets;
   long rxPackets;
+  /**
+   * The last RSS answer ({@link #queueOf}): its flow, direction and ports, and the queue. A NIC's trains mostly
+   * come from one flow direction at a time, and the answer's inputs (the run-wide flow record, the host's spec)
+   * are cold with many hosts: one miss each per packet, and a Toeplitz hash.
+   */
+  private int rssFlow = -1;
+  private boolean rssAck;
+  private long rssPorts;
+  private int rssQueue;
+  /** RSS hashes computed (for tests: one per change of flow direction, not one per packet). */
+  long rssHashes;
 
   NicEntity(HostKernel h, EntityRef<SwitchEntity.Msg> switchRef, long propNanos) {
     this.h = h;
@@ -190,7 +201,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
   }
 
   /** RSS: indirection table over the hash of the outer headers, keyed by this host's Toeplitz key. */
-  private int queueOf(Packet p) {
+  int queueOf(Packet p) {
     long ports;
     if (h.stack.overlay()) {
       ports = h.p.rssUdpPorts ? (p.hash() & 0xffffL) : -1; // VXLAN source port = inner flow hash
@@ -201,9 +212,15 @@ final class NicEntity extends Entity<NicEntity.Msg> {
     } else {
       ports = p.hash() & 0xffffffffL;
     }
-    int src = p.isAck() ? h.spec.flows.get(p.flow()).dstHost() : h.spec.flows.get(p.flow()).srcHost();
+    boolean ack = p.isAck();
+    if (p.flow() == rssFlow && ack == rssAck && ports == rssPorts) return rssQueue;
+    int src = ack ? h.spec.flows.get(p.flow()).dstHost() : h.spec.flows.get(p.flow()).srcHost();
     int hash = org.cnemu.devices.Hashing.rss(h.hs.rssKey(), src, h.hs.index(), ports);
-    return (int) Long.remainderUnsigned(hash & 0xffffffffL, h.rings.length);
+    rssHashes++;
+    rssFlow = p.flow();
+    rssAck = ack;
+    rssPorts = ports;
+    return rssQueue = (int) Long.remainderUnsigned(hash & 0xffffffffL, h.rings.length);
   }
 
   @Override

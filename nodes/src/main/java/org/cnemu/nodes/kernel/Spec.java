@@ -39,6 +39,12 @@ final class Spec {
           startNanos, rr, pair, congestionControl, index, Load.PLAIN, index);
     }
 
+    /** An equal spec (and load) in new objects: a host keeps its flows' specs beside its own state (HostKernel). */
+    FlowSpec copy() {
+      return new FlowSpec(index, id, udp, kind, srcHost, dstHost, src, dst, messageBytes, rateBps, prio, prioName,
+          srcCpu, dstCpu, startNanos, rr, pair, congestionControl, portHash, load == null ? null : load.copy(), fanInServer);
+    }
+
     /** The response direction of a request-response / ping-pong connection (its {@code pair} is the request flow). */
     boolean reverse() {
       return rr != null && pair >= 0 && pair < index;

@@ -393,4 +393,12 @@ class CoreEntityTest {
     assertTrue(h.appSteps.size() > 500, "app steps: " + h.appSteps.size());
     assertEquals(2, core[0].donesAllocated);
   }
+
+  @Test
+  void aCoreAllocatesItsStepEndsWithItself() {
+    // the two step ends a core needs at most are allocated by its constructor, next to it in the heap (with
+    // many hosts the one each step delivers would otherwise be a cold object of its own), and serve every step
+    CoreEntity core = new CoreEntity(new ScriptedHost(1_000_000).withAppThread(), 0);
+    assertEquals(2, core.donesAllocated);
+  }
 }
