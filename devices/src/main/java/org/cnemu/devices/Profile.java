@@ -51,6 +51,12 @@ public final class Profile {
   /** TCP sysctls and kernel constants (kernel.tcp): see the keys' comments in reference.conf. */
   public final long jiffyNanos, tcpLimitOutputBytes;
   public final boolean tcpAutocorking, tcpPrequeue, tcpReaderBacklog, tcpRackTlp;
+  /**
+   * kernel.page-table-isolation (KPTI) and what it adds to every syscall (costs.pti-syscall, 0 when off): already
+   * included in {@link #syscall} and {@link #pollSyscall}.
+   */
+  public final boolean pageTableIsolation;
+  public final long ptiSyscall;
   /** kernel.softirq-waits-for-ksoftirqd: irq_exit / local_bh_enable leave pending softirqs to a runnable ksoftirqd. */
   public final boolean softirqWaitsForKsoftirqd;
   public final int tcpReordering, tcpMaxReordering;
@@ -58,7 +64,7 @@ public final class Profile {
   public final long irq, irqLatency, ipiSend, ipiLatency, ipiRx, netRxAction, napiPoll;
   public final long driverRx, groPerPkt, groTunnel, ipRx, tcpRx, tcpAckRx, tcpRxDeferred, tcpRxPerSeg, udpRx, ipDefrag, csumPerKib;
   public final long vxlanDecap, groCellEnqueue, bridge, veth, netfilter, backlogEnqueue, backlogPoll;
-  public final long tcpTx, tcpAckTx, ipTx, udpTx, ipFrag, driverTx, driverTxPerPkt, gsoSeg, vxlanEncap;
+  public final long tcpTx, tcpAckTx, ipTx, ipTxFrag, udpTx, ipFrag, driverTx, driverTxPerPkt, gsoSeg, vxlanEncap;
   public final long syscall, pollSyscall, memcpyPerKib, copyToUserPerKib, wakeup, skbFree, crossCore, appPerMessage, timer;
   public final long txClean, netTxAction, qdisc, cacheLineTransfer;
   /** Connection set-up and teardown costs (connection = "per-request" workloads). */
@@ -148,14 +154,18 @@ public final class Profile {
     tcpTx = Units.nanos(c, "tcp-tx");
     tcpAckTx = Units.nanos(c, "tcp-ack-tx");
     ipTx = Units.nanos(c, "ip-tx");
+    ipTxFrag = Units.nanos(c, "ip-tx-frag");
     udpTx = Units.nanos(c, "udp-tx");
     ipFrag = Units.nanos(c, "ip-frag");
     driverTx = Units.nanos(c, "driver-tx");
     driverTxPerPkt = Units.nanos(c, "driver-tx-per-pkt");
     gsoSeg = Units.nanos(c, "gso-seg");
     vxlanEncap = Units.nanos(c, "vxlan-encap");
-    syscall = Units.nanos(c, "syscall");
-    pollSyscall = Units.nanos(c, "poll-syscall");
+    // KPTI: every syscall (select() included) switches page tables on entry and exit
+    pageTableIsolation = k.getBoolean("page-table-isolation");
+    ptiSyscall = pageTableIsolation ? Units.nanos(c, "pti-syscall") : 0;
+    syscall = Units.nanos(c, "syscall") + ptiSyscall;
+    pollSyscall = Units.nanos(c, "poll-syscall") + ptiSyscall;
     memcpyPerKib = Units.nanos(c, "memcpy-per-kib");
     copyToUserPerKib = Units.nanos(c, "copy-to-user-per-kib");
     wakeup = Units.nanos(c, "wakeup");

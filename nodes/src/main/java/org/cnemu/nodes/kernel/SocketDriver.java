@@ -55,7 +55,7 @@ final class SocketDriver {
       if (waitsToWrite(c, k, now)) return null;
       if (udpBlocked(c, k)) return null; // qdisc/TX ring full: the socket blocks until the NIC drains
       long bytes = f.messageBytes();
-      long sys = selectShare(f) + p.syscall + p.memcpy(bytes) + p.udpTx;
+      long sys = selectShare(f) + p.syscall + udpCopy(bytes) + p.udpTx;
       sys += udpSend(c, k, bytes, k.dgramSeq++, 0, sys + p.appPerMessage);
       wrote(k, now, bytes);
       return new long[] {p.appPerMessage, sys};
@@ -236,6 +236,16 @@ final class SocketDriver {
     return sys;
   }
 
+  /**
+   * udp_sendmsg's copy of a {@code bytes} datagram from the user. One that fits the MTU leaves its checksum to the
+   * NIC (CHECKSUM_PARTIAL); a datagram IP will fragment cannot, so __ip_append_data copies it with
+   * csum_and_copy_from_iter, checksumming every byte in software (Linux 4.4 / 5.4 net/ipv4/ip_output.c: csummode
+   * stays CHECKSUM_NONE unless length + header <= mtu), as the receiver does after reassembly.
+   */
+  private long udpCopy(long bytes) {
+    return p.memcpy(bytes) + (bytes + 8 > p.mtu - 20 ? p.csum(bytes) : 0);
+  }
+
   /** Whether the TX ring/qdisc of the host is backlogged over 100 us: a UDP socket then blocks (and a timer is set). */
   private boolean udpBlocked(CoreEntity c, Sock k) {
     long backlogNs = h.nic.txBusyUntil - c.nowNs();
@@ -408,7 +418,7 @@ final class SocketDriver {
     if (dgram) {
       if (udpBlocked(c, k)) return null;
       long from = st[0] + st[1];
-      st[1] += p.syscall + p.memcpy(req) + p.udpTx;
+      st[1] += p.syscall + udpCopy(req) + p.udpTx;
       st[1] += udpSend(c, k, req, seq, from, st[0] + st[1]);
       if (!open) { // wake to give the request up if its reply never comes
         c.sendTo(h.coreRefs[k.cpu], ld.replyTimeoutNanos(), new CoreEntity.AppTimer(k.id));
@@ -463,7 +473,7 @@ final class SocketDriver {
       rrReadDatagram(c, k.peer, st);
       long resp = drawRequest(k.flow, requestStream(k.flow, dSeq))[1];
       long from = st[0] + st[1];
-      st[1] += p.syscall + p.memcpy(resp) + p.udpTx;
+      st[1] += p.syscall + udpCopy(resp) + p.udpTx;
       st[1] += udpSend(c, k, resp, dSeq, from, st[0] + st[1]);
       return st;
     }

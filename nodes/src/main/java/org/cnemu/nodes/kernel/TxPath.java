@@ -160,7 +160,9 @@ final class TxPath {
 
   /** Transmit path of an skb leaving a socket of this host's stack. */
   long tx(CoreEntity c, Packet s, long offset) {
-    long cost = p.ipTx;
+    // ip_fragment hands every fragment after the first to ip_finish_output2 only: the datagram's first fragment
+    // paid ip_local_out / ip_output / ip_finish_output once for all of them
+    long cost = s.udp() && s.frag() > 0 ? p.ipTxFrag : p.ipTx;
     switch (stack) {
       case NATIVE -> {
         // the host netns holds Docker's iptables rules and conntrack: OUTPUT + POSTROUTING, once per

@@ -120,8 +120,6 @@ class CalibrationTest {
       double pub = f.getDouble("published");
       assertTrue(b.get(0) >= pub * 0.74 && b.get(1) <= pub * 1.26 && b.get(0) < pub && pub < b.get(1),
           id + ": band " + b + " within about +-25 % of " + pub);
-      if (!ABSOLUTES.contains(id)) continue;
-      missing.remove(id);
       String[] m = f.getString("measured").split(":");
       Calib.Run run = r(m[0]);
       double v = switch (m[1]) {
@@ -129,6 +127,12 @@ class CalibrationTest {
         case "total.packet_rate_kpps" -> run.kpps();
         default -> throw new IllegalArgumentException(id + ": " + m[1]);
       };
+      if (!ABSOLUTES.contains(id)) { // shown beside its band, not asserted
+        System.out.printf("%s %s (published %s) = %.3f (band %.2f-%.2f, NOT asserted: docs/calibration.md)%n", id, unit,
+            pub, v, b.get(0), b.get(1));
+        continue;
+      }
+      missing.remove(id);
       band(id + " " + unit + " (published " + pub + ")", v, b.get(0), b.get(1));
     }
     assertTrue(missing.isEmpty(), "figures not found in published-figures.conf: " + missing);

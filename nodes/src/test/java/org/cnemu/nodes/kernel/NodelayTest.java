@@ -21,9 +21,9 @@ class NodelayTest {
   void nagleIsTheWorkloadsChoice() {
     Calib.Run on = run(true);
     assertEquals(353, on.irqs("h2"), "TCP_NODELAY (the default): the calibrated H8 run");
-    assertEquals(736, on.netRx("h2"));
+    assertEquals(726, on.netRx("h2"));
     Calib.Run off = run(false);
-    assertEquals(451, off.irqs("h2"), "Nagle: the lone tails raise interrupts of their own");
-    assertEquals(793, off.netRx("h2"));
+    assertEquals(424, off.irqs("h2"), "Nagle: the lone tails raise interrupts of their own");
+    assertEquals(765, off.netRx("h2"));
   }
 }

@@ -114,7 +114,7 @@ class PacingTest {
     long[] burst = segmentsAndWrites("100ms");
     assertEquals(98, burst[1], "one write at the start, 97 back-to-back after the 100 ms tick");
     long fewest = (98 * 131072L + 1447) / 1448; // 8871: every segment full but the very last
-    assertEquals(fewest + 4, burst[0], "in the burst the tails join the next write's data: 4 short segments in all");
+    assertEquals(fewest + 2, burst[0], "in the burst the tails join the next write's data: 2 short segments in all");
     assertTrue(even[0] - (143 * 131072L + 1447) / 1448 > 40, "evenly paced: dozens of short segments");
   }
 }

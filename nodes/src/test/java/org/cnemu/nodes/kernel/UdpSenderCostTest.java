@@ -1,0 +1,82 @@
+package org.cnemu.nodes.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import org.cnemu.devices.Profile;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The per-datagram and per-fragment costs of an iperf3 UDP sender (docs/calibration.md, "Absolute figures"): KPTI on
+ * every syscall (kernel.page-table-isolation, hotcloud19 only), the software checksum udp_sendmsg computes while
+ * copying a datagram that IP will fragment, and ip_fragment handing each later fragment to ip_finish_output2 only
+ * (ip-tx-frag). The native calibration flows are sender-bound (the sender's app core is 100 % busy, the receiver's
+ * cores are not), so each cost shows as exactly its share of the time per datagram.
+ */
+class UdpSenderCostTest {
+  private static Calib.Run run(String file, String key, Object value) {
+    Config e = Calib.load(file).getConfig("experiment")
+        .withValue("duration", ConfigValueFactory.fromAnyRef("12ms"))
+        .withValue("warmup", ConfigValueFactory.fromAnyRef("2ms"));
+    if (key != null) e = e.withValue("overrides." + key, ConfigValueFactory.fromAnyRef(value));
+    return Calib.run(Calib.withWorkloads(e, "start-jitter", "0us"), 1, 1);
+  }
+
+  /** Sender's nanoseconds per datagram of {@code bytes} payload, from the delivered throughput. */
+  private static double nanosPerDatagram(Calib.Run r, long bytes) {
+    return bytes * 8 / r.gbps();
+  }
+
+  private static Profile profile(String name, String key, Object value) {
+    Config ov = key == null ? ConfigFactory.empty() : ConfigFactory.empty().withValue(key, ConfigValueFactory.fromAnyRef(value));
+    return Profile.load(ConfigFactory.defaultReference(), name, ov);
+  }
+
+  @Test
+  void pageTableIsolationAddsToEverySyscallOnMeltdownVulnerableHosts() {
+    Profile on = profile("hotcloud19", null, null);
+    Profile off = profile("hotcloud19", "kernel.page-table-isolation", false);
+    assertEquals(140, on.ptiSyscall);
+    assertEquals(off.syscall + 140, on.syscall);
+    assertEquals(off.pollSyscall + 140, on.pollSyscall);
+    Profile k5 = profile("k5-100g", null, null);
+    assertEquals(0, k5.ptiSyscall, "Cascade Lake is not vulnerable to Meltdown: no KPTI");
+    // 64 B native: one write() per datagram and one select() per 10 (iperf3's multisend): 140 + 14 ns more each
+    Calib.Run withPti = run("udp-small-native", null, null);
+    Calib.Run without = run("udp-small-native", "kernel.page-table-isolation", false);
+    double delta = 1e6 / withPti.kpps() - 1e6 / without.kpps();
+    System.out.printf("64 B native: %.1f kpps with KPTI, %.1f without: +%.0f ns per datagram%n", withPti.kpps(),
+        without.kpps(), delta);
+    assertEquals(154, delta, 20);
+  }
+
+  @Test
+  void aDatagramThatIpFragmentsIsChecksummedByTheSendersCopy() {
+    // 8 KB native: the sender's copy checksums 8192 B at csum-per-kib (120 ns/KiB): 960 ns per datagram
+    Calib.Run dflt = run("udp-1flow-native", null, null);
+    Calib.Run cheap = run("udp-1flow-native", "costs.csum-per-kib", "1ns");
+    double delta = nanosPerDatagram(dflt, 8192) - nanosPerDatagram(cheap, 8192);
+    System.out.printf("8 KB native: %.3f Gbps, %.3f with a 1 ns/KiB checksum: +%.0f ns per datagram%n", dflt.gbps(),
+        cheap.gbps(), delta);
+    assertEquals(8 * (120 - 1), delta, 80);
+    // a 64 B datagram fits the MTU: its checksum is left to the NIC (CHECKSUM_PARTIAL)
+    Calib.Run small = run("udp-small-native", null, null);
+    Calib.Run smallCheap = run("udp-small-native", "costs.csum-per-kib", "1ns");
+    assertEquals(small.kpps(), smallCheap.kpps(), 1e-9);
+  }
+
+  @Test
+  void laterFragmentsOfADatagramPayOnlyIpFinishOutput2() {
+    // 8 KB: 6 fragments; the first pays ip-tx (250 ns), the other 5 ip-tx-frag (100 ns) instead of ip-tx
+    Calib.Run dflt = run("udp-1flow-native", null, null);
+    Calib.Run whole = run("udp-1flow-native", "costs.ip-tx-frag", "250ns");
+    double delta = nanosPerDatagram(whole, 8192) - nanosPerDatagram(dflt, 8192);
+    System.out.printf("8 KB native: %.3f Gbps, %.3f when every fragment pays ip-tx: +%.0f ns per datagram%n",
+        dflt.gbps(), whole.gbps(), delta);
+    assertEquals(5 * 150, delta, 80);
+    assertTrue(dflt.gbps() > whole.gbps());
+  }
+}
