@@ -21,8 +21,11 @@ public final class PhaseTrace {
   private PhaseTrace() {}
 
   /** Starts a command's trace (drops the marks of a command that did not end it). */
-  public static synchronized void begin() {
-    if (!ENABLED) return;
+  public static void begin() {
+    if (ENABLED) restart();
+  }
+
+  private static synchronized void restart() {
     MARKS.clear();
     NAMES.clear();
     THREAD_CPU.clear();
@@ -30,8 +33,12 @@ public final class PhaseTrace {
   }
 
   /** The end of phase {@code name}: wall, process CPU and this thread's CPU now. */
-  public static synchronized void mark(String name) {
-    if (!ENABLED || (NAMES.isEmpty() && !name.equals("start"))) return;
+  public static void mark(String name) {
+    if (ENABLED) record(name);
+  }
+
+  private static synchronized void record(String name) {
+    if (NAMES.isEmpty() && !name.equals("start")) return;
     ThreadMXBean t = ManagementFactory.getThreadMXBean();
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -46,8 +53,12 @@ public final class PhaseTrace {
    * before, or since it started); at the end, the whole command's wall and the process CPU (10 ms ticks),
    * which includes the JIT compiler's and GC threads; empty when off.
    */
-  public static synchronized String end() {
-    if (!ENABLED || NAMES.isEmpty()) return "";
+  public static String end() {
+    return ENABLED ? line() : "";
+  }
+
+  private static synchronized String line() {
+    if (NAMES.isEmpty()) return "";
     StringBuilder b = new StringBuilder("TRACE phases (wall ms/thread CPU ms):");
     for (int i = 1; i < MARKS.size(); i++) {
       b.append(String.format(Locale.ROOT, " %s %.1f/%.1f", NAMES.get(i), (MARKS.get(i)[0] - MARKS.get(i - 1)[0]) / 1e6,

@@ -1,8 +1,6 @@
 package org.cnemu.experiments.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
@@ -31,6 +29,15 @@ class LoadCacheTest {
 
   private static Config set(String key, Object value) {
     return Overrides.of(Map.of(), List.of(key + "=" + value)).config();
+  }
+
+  /** The same object, i.e. taken from the cache (the message stays short: these print whole configs). */
+  private static void assertSame(Object expected, Object actual) {
+    assertTrue(expected == actual, "loaded again, not taken from the cache");
+  }
+
+  private static void assertNotSame(Object unexpected, Object actual, String... why) {
+    assertTrue(unexpected != actual, why.length > 0 ? why[0] : "taken from the cache");
   }
 
   @Test
