@@ -95,8 +95,11 @@ public final class Cli extends CommandGroup {
         StandardCharsets.UTF_8), true);
     PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err),
         StandardCharsets.UTF_8), true);
+    org.cnemu.experiments.run.PhaseTrace.begin();
     int code = execute(args, out, err);
     out.flush();
+    String trace = org.cnemu.experiments.run.PhaseTrace.end(); // -Dcnemu.trace only
+    if (!trace.isEmpty()) err.println(trace);
     err.flush();
     // The only exit of the fresh-JVM path; everything below returns its code (the daemon serves
     // execute() in process and must never exit).

@@ -215,6 +215,45 @@ class PlanTest {
     }
   }
 
+  @Test
+  void oneJobAtATimeRunsOnTheCallersThreadAndSeesItsCancellation() throws IOException {
+    // no pool and no hand-off: the jobs run in plan order on the thread that runs the plan, and a
+    // cancellation of that thread (the daemon's client gone) stops the plan, the job in progress included
+    Plan p = Plan.of(load(UNEVEN), dir.resolve("out"));
+    Thread caller = Thread.currentThread();
+    List<Plan.Job> started = new ArrayList<>();
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    org.cnemu.emulator.Cancellation.watch(stop);
+    org.cnemu.experiments.run.PlanRunner.Outcome o;
+    try {
+      o = new org.cnemu.experiments.run.PlanRunner().run(p,
+          new org.cnemu.experiments.run.PlanRunner.Options(1, null, false, null, null, "out"),
+          new org.cnemu.experiments.run.PlanRunner.Listener() {
+            @Override
+            public void jobStarted(Plan.Job job) {
+              assertTrue(Thread.currentThread() == caller, "job ran on " + Thread.currentThread().getName());
+              started.add(job);
+              if (started.size() == 2) stop.set(true);
+            }
+          });
+    } finally {
+      org.cnemu.emulator.Cancellation.clear();
+    }
+    assertEquals(p.jobs().subList(0, 2), started);
+    assertTrue(o.cancelled());
+    List<String> errors = new ArrayList<>();
+    for (org.cnemu.experiments.run.PlanRunner.GroupOutcome g : o.groups()) {
+      for (org.cnemu.experiments.run.PlanRunner.PointOutcome po : g.points()) {
+        for (org.cnemu.experiments.run.PlanRunner.JobOutcome r : po.runs()) errors.add(String.valueOf(r.error()));
+      }
+    }
+    assertEquals(p.jobs().size(), errors.size(), errors.toString());
+    // the first ran, the second stopped at its first check, the rest never started
+    assertEquals("null", errors.get(p.jobs().indexOf(started.get(0))));
+    assertTrue(errors.get(p.jobs().indexOf(started.get(1))).startsWith("interrupted"), errors.toString());
+    assertEquals(p.jobs().size() - 2, errors.stream().filter(e -> e.equals("cancelled before it started")).count());
+  }
+
   private static final String PING = String.join("\n",
       "experiment {",
       "  name = ping, seed = 42, duration = 2ms, runs = 2, model = kernel, profile = hotcloud19",

@@ -42,7 +42,7 @@ final class PlanCommand {
       Output.problems(cl.getErr(), overrides.problems());
       return null;
     }
-    LoadedExperiment e = new ExperimentLoader().load(file, overrides.config(), invocation.cwd());
+    LoadedExperiment e = ExperimentLoader.shared().load(file, overrides.config(), invocation.cwd());
     if (!e.ok()) {
       Output.problems(cl.getErr(), e.problems());
       return null;
@@ -65,6 +65,7 @@ final class PlanCommand {
     PrintWriter stderr = cl.getErr();
     Invocation.PathView view = invocation.view(outputDir(e, o));
     Plan plan = Plan.of(e, view.actual());
+    org.cnemu.experiments.run.PhaseTrace.mark("plan");
     Plan.Group g = plan.groups().get(0);
     if (cluster != null && cluster.mode() == null) {
       cluster = new PlanRunner.ClusterTarget(cluster.seed(), cluster.bind(), cluster.nodes(), cluster.hostPartitions(),
@@ -147,6 +148,7 @@ final class PlanCommand {
     } finally {
       if (progress != null) progress.close();
     }
+    org.cnemu.experiments.run.PhaseTrace.mark("plan-runner-return");
     PlanRunner.GroupOutcome go = outcome.groups().get(0);
     if (!outcome.lostNodes().isEmpty()) {
       // said even with --quiet: a plan that completed despite a lost node should say which one it lost

@@ -80,6 +80,7 @@ public final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    org.cnemu.experiments.run.PhaseTrace.mark("picocli");
     Invocation invocation = Cli.invocation(spec);
     if (coordinateOnly && cluster == null) {
       throw new ParameterException(spec.commandLine(), "--coordinate-only needs --cluster HOST:PORT");
@@ -134,6 +135,7 @@ public final class RunCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--prometheus must be a port between 1 and 65535");
     }
     LoadedExperiment experiment = PlanCommand.load(spec.commandLine(), file, options, invocation);
+    org.cnemu.experiments.run.PhaseTrace.mark("load");
     if (experiment == null) return ExitCodes.BAD_INPUT;
     LiveMetrics.Settings live = prometheusPort == null ? null
         : new LiveMetrics.Settings(prometheusHost, prometheusPort, instrumentActors,

@@ -29,7 +29,7 @@ public final class ValidateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ExperimentLoader loader = new ExperimentLoader();
+    ExperimentLoader loader = ExperimentLoader.shared();
     Path cwd = org.cnemu.experiments.Cli.invocation(spec).cwd();
     org.cnemu.experiments.config.Overrides.Parsed overrides = org.cnemu.experiments.config.Overrides.of(java.util.Map.of(), sets);
     if (!overrides.problems().isEmpty()) {

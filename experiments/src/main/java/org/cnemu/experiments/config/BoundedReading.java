@@ -42,9 +42,17 @@ final class BoundedReading {
   }
 
   private long totalBytes;
+  private int filesChecked;
+  private boolean includes;
+
+  /** Whether the file has includes (of a file or a class-path resource, found or not). */
+  boolean included() {
+    return filesChecked > 1 || includes;
+  }
 
   /** Checks {@code path} (shown as {@code shown}); throws {@link Refused}. */
   void check(Path path, String shown) {
+    filesChecked++;
     if (!Files.isRegularFile(path)) {
       throw new Refused(shown, 0, "not a regular file (a device, FIFO or socket?): experiment files are regular files");
     }
@@ -129,6 +137,7 @@ final class BoundedReading {
 
     @Override
     public ConfigObject include(ConfigIncludeContext context, String what) {
+      includes = true;
       URL url = urlOf(what);
       if (url != null) return includeURL(context, url);
       ConfigParseable p = context.relativeTo(what);
@@ -140,12 +149,14 @@ final class BoundedReading {
 
     @Override
     public ConfigObject includeFile(ConfigIncludeContext context, File file) {
+      includes = true;
       checkExisting(file);
       return ((ConfigIncluderFile) fallback).includeFile(context, file);
     }
 
     @Override
     public ConfigObject includeURL(ConfigIncludeContext context, URL url) {
+      includes = true;
       if (!"file".equals(url.getProtocol())) {
         throw new Refused(null, 0, "include of " + url + ": an experiment includes local files only, never a URL");
       }
@@ -159,6 +170,7 @@ final class BoundedReading {
 
     @Override
     public ConfigObject includeResources(ConfigIncludeContext context, String what) {
+      includes = true;
       return ((ConfigIncluderClasspath) fallback).includeResources(context, what);
     }
   }

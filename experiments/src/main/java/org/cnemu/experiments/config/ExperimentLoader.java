@@ -4,7 +4,9 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,11 +27,49 @@ public final class ExperimentLoader {
   /** What a file may hold at top level: the experiment, plus engine and metrics overrides. */
   public static final Set<String> TOP_LEVEL_KEYS = Set.of("experiment", "pekko", "kamon");
 
+  /** Files whose load {@link #shared} keeps: a few, as a user alternates between a handful of files. */
+  static final int CACHED_LOADS = 4;
+
   private final Config reference;
   private final ExperimentValidator validator;
+  /**
+   * The last valid loads, most recent last: a file is parsed, resolved and validated again only when
+   * its bytes, its name, the folder it is read from or the overrides differ (see {@link LoadKey}).
+   */
+  private final java.util.LinkedList<Cached> cache = new java.util.LinkedList<>();
+
+  /** A valid load and what it was loaded from. */
+  private record Cached(LoadKey key, LoadedExperiment loaded) {}
+
+  /**
+   * Everything a valid load depends on, besides the reference and the class path (fixed for the loader's
+   * life): the name it is shown by and the path it is read from (which also fixes the caller's folder),
+   * the file's bytes, and the overrides with their origins (messages name them). A file that includes
+   * others is never cached: its includes could change under an unchanged file. The environment
+   * (HOCON's {@code ${?VAR}}) is this JVM's, the same at every load.
+   */
+  private record LoadKey(String shown, Path path, byte[] bytes, String overrides) {
+    boolean sameAs(LoadKey o) {
+      return shown.equals(o.shown) && path.equals(o.path) && overrides.equals(o.overrides)
+          && java.util.Arrays.equals(bytes, o.bytes);
+    }
+  }
+
+  private static final class Shared {
+    static final ExperimentLoader LOADER = new ExperimentLoader();
+  }
 
   public ExperimentLoader() {
     this(ConfigFactory.defaultReference(), new ModelRegistry());
+  }
+
+  /**
+   * This JVM's loader over the default reference: the reference, the schema and the model registry are
+   * read once, and the last valid loads are kept, so that the resident daemon serving the same file again
+   * reuses its typed spec. What it returns is immutable, as from a fresh loader.
+   */
+  public static ExperimentLoader shared() {
+    return Shared.LOADER;
   }
 
   public ExperimentLoader(Config reference, ModelRegistry models) {
@@ -96,8 +136,56 @@ public final class ExperimentLoader {
     if (Files.isDirectory(path)) return failed(file, "is a directory, expected an experiment file");
     if (!Files.isReadable(path)) return failed(file, "cannot read file (permission denied)");
 
-    Config parsed;
+    LoadKey key = key(file, path, overrides);
+    if (key != null) {
+      synchronized (cache) {
+        for (java.util.Iterator<Cached> i = cache.iterator(); i.hasNext(); ) {
+          Cached c = i.next();
+          if (c.key().sameAs(key)) {
+            i.remove();
+            cache.addLast(c); // most recently used last
+            return c.loaded();
+          }
+        }
+      }
+    }
     BoundedReading reading = new BoundedReading();
+    LoadedExperiment loaded = parseAndValidate(file, path, overrides, reading);
+    // kept only if valid, read without includes, and the file still holds the bytes of the key: it may
+    // have changed while it was parsed
+    if (key != null && loaded.ok() && !reading.included() && java.util.Arrays.equals(key.bytes(), bytesOf(path))) {
+      synchronized (cache) {
+        cache.addLast(new Cached(key, loaded));
+        if (cache.size() > CACHED_LOADS) cache.removeFirst();
+      }
+    }
+    return loaded;
+  }
+
+  /** The key of a load of the regular file {@code path}, or null when it cannot be read as one. */
+  private static LoadKey key(String shown, Path path, Config overrides) {
+    byte[] bytes = bytesOf(path);
+    if (bytes == null) return null;
+    String o = overrides.isEmpty() ? ""
+        : overrides.root().render(ConfigRenderOptions.defaults().setOriginComments(true).setComments(true));
+    return new LoadKey(shown, path.toAbsolutePath().normalize(), bytes, o);
+  }
+
+  /** The bytes of a regular file within the size limit, or null (a FIFO is never opened: it could block). */
+  private static byte[] bytesOf(Path path) {
+    try {
+      java.nio.file.attribute.BasicFileAttributes a =
+          Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
+      if (!a.isRegularFile() || a.size() > BoundedReading.MAX_FILE_BYTES) return null;
+      byte[] b = Files.readAllBytes(path);
+      return b.length > BoundedReading.MAX_FILE_BYTES ? null : b;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private LoadedExperiment parseAndValidate(String file, Path path, Config overrides, BoundedReading reading) {
+    Config parsed;
     try {
       reading.check(path, file);
       // A bare name ("x.conf") has no parent folder and Typesafe then resolves includes nowhere: say "./x.conf".

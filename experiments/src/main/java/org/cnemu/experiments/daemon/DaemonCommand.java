@@ -210,7 +210,7 @@ public final class DaemonCommand extends CommandGroup {
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       Path dir = DaemonState.dir();
-      try (DaemonServer server = new DaemonServer().checkingBuild(BuildCheck.ofThisJvm()::stale)) {
+      try (BuildCheck build = BuildCheck.ofThisJvm(); DaemonServer server = new DaemonServer().checkingBuild(build::stale)) {
         DaemonState st = new DaemonState(server.port(), server.token(), ProcessHandle.current().pid(),
             DaemonState.startTicks(ProcessHandle.current().pid()), launchKey(),
             DaemonState.currentClasspath());

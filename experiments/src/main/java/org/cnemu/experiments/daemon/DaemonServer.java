@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.cnemu.experiments.Cli;
 import org.cnemu.experiments.ExitCodes;
 import org.cnemu.experiments.Invocation;
+import org.cnemu.experiments.run.PhaseTrace;
 import org.cnemu.experiments.run.PlanRunner;
 
 /**
@@ -300,6 +301,7 @@ public final class DaemonServer implements AutoCloseable {
   private void handle(Socket s) {
     boolean preAuthHeld = true;
     try (s) {
+      PhaseTrace.begin();
       s.setTcpNoDelay(true);
       long preAuthDeadline = System.nanoTime() + preAuthTimeoutMs * 1_000_000L;
       InputStream in = new BufferedInputStream(s.getInputStream());
@@ -321,6 +323,7 @@ public final class DaemonServer implements AutoCloseable {
       }
       preAuth.release();
       preAuthHeld = false;
+      PhaseTrace.mark("auth");
       s.setSoTimeout(REQUEST_TIMEOUT_MS);
       String op = field(in);
       if ("status".equals(op)) {
@@ -379,6 +382,7 @@ public final class DaemonServer implements AutoCloseable {
         return;
       }
       String why = stale.get();
+      PhaseTrace.mark("build-check");
       if (why != null) {
         // nothing ran: the client builds the checkout and runs the command in a fresh JVM. Logged and
         // free before the answer goes out, as after a served command: a client that rebuilds quickly
@@ -386,14 +390,8 @@ public final class DaemonServer implements AutoCloseable {
         System.out.printf(java.util.Locale.ROOT, "%s declined %s in %s: %s%n", java.time.Instant.now(),
             String.join(" ", args), cwd, why);
         System.out.flush();
-        replying.incrementAndGet();
-        busy.set(false);
         released = true;
-        try {
-          reply(out, "stale");
-        } finally {
-          replying.decrementAndGet();
-        }
+        freeThenAnswer(() -> reply(out, "stale"));
         return;
       }
       s.setSoTimeout(0);
@@ -407,6 +405,7 @@ public final class DaemonServer implements AutoCloseable {
       long t0 = System.nanoTime();
       ClientWatch watch = ClientWatch.start(in);
       lockForCommand();
+      PhaseTrace.mark("lock");
       org.cnemu.emulator.Cancellation.watch(watch.gone);
       try {
         code = Cli.execute(args.toArray(String[]::new), stdout, stderr, inv);
@@ -421,24 +420,41 @@ public final class DaemonServer implements AutoCloseable {
       }
       stdout.flush();
       stderr.flush();
+      PhaseTrace.mark("execute");
       // The daemon's log (its stdout): one line per served command, for `cnemu daemon` users and CI;
       // written before the exit code, so that it is there when the client returns.
       System.out.printf(java.util.Locale.ROOT, "%s served %s in %s: exit %d, %.3f s%s%n", java.time.Instant.now(),
           String.join(" ", args), cwd, code, (System.nanoTime() - t0) / 1e9,
           watch.clientGone() ? " (client gone: run stopped)" : frames.broken() ? " (client gone before the end)" : "");
       System.out.flush();
-      // Free before the client can see the exit code: a client that goes straight on to its next
-      // command must not find the daemon still busy with this one (it would fall back to a fresh JVM).
-      replying.incrementAndGet();
-      busy.set(false);
       released = true;
-      try {
-        frames.send('x', Integer.toString(code));
-      } finally {
-        replying.decrementAndGet();
-      }
+      int exit = code;
+      freeThenAnswer(() -> frames.send('x', Integer.toString(exit)));
+      PhaseTrace.mark("answer");
+      String trace = PhaseTrace.end();
+      if (!trace.isEmpty()) System.out.println(trace);
     } finally {
       if (!released) busy.set(false);
+    }
+  }
+
+  /** An answer that may fail as the client goes away. */
+  private interface Answer {
+    void send() throws IOException;
+  }
+
+  /**
+   * Frees the daemon, then sends the command's last answer: a client that goes straight on to its next
+   * command must not find the daemon still busy with this one (it would fall back to a fresh JVM). Until
+   * the answer is out, {@link #awaitStop} still waits for it ({@code replying}).
+   */
+  private void freeThenAnswer(Answer answer) throws IOException {
+    replying.incrementAndGet();
+    busy.set(false);
+    try {
+      answer.send();
+    } finally {
+      replying.decrementAndGet();
     }
   }
 

@@ -74,11 +74,19 @@ final class WarmUp implements Runnable {
     try {
       tmp = Files.createTempDirectory("cnemu-daemon-warm-up-");
       Path file = tmp.resolve("star-8.conf");
-      Files.writeString(file, BenchStarCommand.experiment(8, 10, 1));
+      String text = BenchStarCommand.experiment(8, 10, 1);
       PrintWriter sink = new PrintWriter(Writer.nullWriter());
       Invocation inv = new Invocation(tmp, false, false);
       String name = file.getFileName().toString();
+      int[] rounds = {0};
       Runnable round = () -> {
+        // other bytes each round: the loader keeps the typed spec of a file it read before, and the
+        // parser and validator are what a user's first command of a file (or of an edited one) runs
+        try {
+          Files.writeString(file, text + "# warm-up round " + (++rounds[0]) + "\n");
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
         Cli.execute(new String[] {"validate", name}, sink, sink, inv);
         Cli.execute(new String[] {"run", name, "--out", "out", "--no-report", "--quiet"}, sink, sink, inv);
       };

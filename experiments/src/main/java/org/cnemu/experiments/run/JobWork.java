@@ -20,9 +20,6 @@ import org.cnemu.experiments.config.ExperimentSpec;
  * same bytes (outside {@code wall}).
  */
 final class JobWork {
-  /** -Dcnemu.trace=true (benchmarks only): each job prints where its wall seconds went. */
-  private static final boolean TRACE = Boolean.getBoolean("cnemu.trace");
-
   private JobWork() {}
 
   /**
@@ -68,19 +65,15 @@ final class JobWork {
       if (c == null) engine = Simulation.Engine.start(s.partitions(), threads, spec.pekkoOverrides());
       SimulationBuilder builder = new SimulationBuilder(spec.seed(), spec.run(), s.partitions(), s.placement());
       BuiltModel model = spec.point().model().build(builder);
-      long builtWall = System.nanoTime(); // -Dcnemu.trace only
+      PhaseTrace.mark("model-build");
       if (before != null) before.accept(spec);
       SimulationResult r = c == null
           ? engine.run(builder, s.durationNanos(), progress)
           : ClusterNode.run(builder, spec.experiment().root().render(ConfigRenderOptions.concise()), s.durationNanos(),
               threads, c.seed(), c.bind(), c.nodes(), c.hostPartitions(), c.security(), progress, runId);
-      long ranWall = System.nanoTime(); // -Dcnemu.trace only
+      PhaseTrace.mark("simulation");
       Map<String, Object> sections = model.results(r);
-      if (TRACE) {
-        // what a job's wall seconds hold besides the simulation: the model build and the results
-        System.err.printf(java.util.Locale.ROOT, "TRACE job: model build %.3f s, simulation %.3f s, results %.3f s%n",
-            (builtWall - startWall) / 1e9, (ranWall - builtWall) / 1e9, (System.nanoTime() - ranWall) / 1e9);
-      }
+      PhaseTrace.mark("model-results");
       Wall wall = new Wall((System.nanoTime() - startWall) / 1e9, r.wallNanos() / 1e9, r.eventsPerWallSecond(), threads,
           r.barrierWaitShare(threads), spec.outDir(), spec.node());
       doc = ResultsDocument.complete(runSpec, config, r, sections, wall);
@@ -91,7 +84,9 @@ final class JobWork {
       if (engine != null) engine.close();
     }
     try {
-      return JsonFiles.toJson(doc);
+      String json = JsonFiles.toJson(doc);
+      PhaseTrace.mark("to-json");
+      return json;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -28,15 +28,21 @@ final class LocalJobs implements JobExecutor {
 
   @Override
   public void runAll(Plan plan, List<Plan.Job> jobs, AtomicBoolean cancel, Sink sink) throws IOException {
+    if (parallel == 1) {
+      runHere(plan, jobs, cancel, sink);
+      return;
+    }
     ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
       Thread t = new Thread(r, "cnemu-job");
       t.setDaemon(true);
       return t;
     });
     List<Future<?>> futures = new ArrayList<>();
+    // several at once: each on a pool thread of its own
     try {
       for (Plan.Job job : jobs) {
         futures.add(pool.submit(() -> {
+          PhaseTrace.mark("job-thread");
           Cancellation.watch(cancel);
           try {
             if (cancel.get()) {
@@ -74,6 +80,24 @@ final class LocalJobs implements JobExecutor {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /**
+   * One job at a time: on the calling thread, in order. No pool to start, no hand-off to a job thread and
+   * no polling for the caller's cancellation (the daemon serving a command, its warm-up): the runs see
+   * the caller's {@link Cancellation} flag themselves.
+   */
+  private void runHere(Plan plan, List<Plan.Job> jobs, AtomicBoolean cancel, Sink sink) throws IOException {
+    for (Plan.Job job : jobs) {
+      if (Cancellation.requested()) cancel.set(true);
+      if (cancel.get()) {
+        sink.finished(job, Finished.error(PlanRunner.CANCELLED));
+        continue;
+      }
+      sink.started(job, null);
+      sink.finished(job, Finished.results(run(plan, job, sink)));
+    }
+    if (Cancellation.requested()) cancel.set(true);
   }
 
   private String run(Plan plan, Plan.Job job, Sink sink) {

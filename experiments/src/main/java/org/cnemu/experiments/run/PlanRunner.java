@@ -179,6 +179,7 @@ public final class PlanRunner {
     try (OutputFolder folder = OutputFolder.lock(plan.root(), options.shownRoot())) {
       OutputFolder.clean(plan.root());
       for (Plan.Group g : plan.groups()) OutputFolder.clean(g.dir());
+      PhaseTrace.mark("folder");
       if (options.live() == null) return execute(plan, options, jobs, listener);
       // Kamon before any actor system, so its Pekko instrumentation (if asked for) sees them all.
       LiveMetrics.Settings live = options.live();
@@ -240,6 +241,7 @@ public final class PlanRunner {
       @Override
       public void finished(Plan.Job job, JobExecutor.Finished f) throws IOException {
         JobOutcome o = write(plan, job, f, options);
+        PhaseTrace.mark("write");
         if (options.reports()) report(() -> Reports.writeRun(job.dir()), job.dir(), listener);
         outcomes.set(job.index(), o);
         listener.jobFinished(o);
@@ -258,6 +260,7 @@ public final class PlanRunner {
         }
       }
     });
+    PhaseTrace.mark("jobs-joined");
     List<GroupOutcome> groups = new ArrayList<>();
     for (Plan.Group g : plan.groups()) {
       GroupOutcome go;

@@ -87,6 +87,39 @@ class BuildCheckTest {
     assertNull(new BuildCheck(null, DaemonState.currentClasspath()).stale());
   }
   @Test
+  void aWatchedCheckWalksOnlyAfterAChangeAndSeesEveryChangeAtOnce() throws IOException {
+    checkout().close();
+    try (BuildCheck c = new BuildCheck(root, DaemonState.currentClasspath()).watching()) {
+      assertNull(c.stale());
+      assertNull(c.stale()); // the first walk met every folder for the first time: one more
+      int walks = c.walks();
+      for (int i = 0; i < 20; i++) assertNull(c.stale());
+      assertEquals(walks, c.walks(), "a check walked although nothing changed");
+      // every kind of change is seen by the very next check: an edit, a touch alone, a new file in a new
+      // folder, a file that is no source (walks, finds the build current), a rebuilt stamp
+      newer("nodes/src/main/java/A.java");
+      assertTrue(c.stale().endsWith("A.java is newer than the build"), c.stale());
+      old("nodes/src/main/java/A.java");
+      assertNull(c.stale());
+      Files.setLastModifiedTime(root.resolve("nodes/src/main/java/A.java"), FileTime.fromMillis(BUILT.toMillis() + 5));
+      assertTrue(c.stale().endsWith("A.java is newer than the build"), c.stale());
+      old("nodes/src/main/java/A.java");
+      assertNull(c.stale());
+      assertNull(c.stale());
+      newer("policies/src/main/java/p/New.java");
+      assertTrue(c.stale().endsWith("New.java is newer than the build"), c.stale());
+      Files.delete(root.resolve("policies/src/main/java/p/New.java"));
+      walks = c.walks();
+      assertNull(c.stale());
+      newer("docs/y.md");
+      assertNull(c.stale());
+      assertTrue(c.walks() > walks, "a change under a watched folder did not make the check walk");
+      Files.delete(root.resolve("experiments/target/.cnemu-build-stamp"));
+      assertTrue(c.stale().startsWith("no complete build"), c.stale());
+    }
+  }
+
+  @Test
   void binCnemusOwnNeedsBuildAgreesOnEveryCase() throws Exception {
     // The same rule lives twice (the launcher's bash, the daemon's Java): run the script's own functions on the
     // same trees, one of them a checkout under a folder named src (whose every file used to count as a source).
