@@ -54,7 +54,7 @@ for i in $(seq 1 "$REPEAT"); do
     cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}')
     printf 'pair %d  partitions %d  job %6.2f s  simulation %6.2f s  process %6.2f s wall %6.2f s CPU  barrier wait %s  load %s\n' \
       "$i" "$p" "$job" "$sim" "$wall" "$cpu" "$share" "$(cut -d' ' -f1-3 /proc/loadavg)"
-    grep -h 'TRACE balance\|TRACE jvm\|TRACE windows\|TRACE job\|TRACE actor system' "$out.trace" | tail -5 | sed 's/^/    /'
+    grep -h 'TRACE balance\|TRACE jvm CPU during the run\|TRACE windows\|TRACE job\|TRACE actor system' "$out.trace" | tail -5 | sed 's/^/    /'
     echo "$job" >> "$WORK/job-p$p"; echo "$sim" >> "$WORK/sim-p$p"; echo "$cpu" >> "$WORK/cpu-p$p"
     first="$WORK/r1-p1/results.json"; [ "$WARM" -gt 1 ] && first="$WORK/r1-p1/run-0/results.json"
     if ! cmp -s <(body "$first") <(body "$res"); then

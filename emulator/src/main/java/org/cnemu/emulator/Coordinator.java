@@ -65,7 +65,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private long settledNanos;
   /** -Dcnemu.trace: this JVM's CPU by thread kind at the start of the run. */
   private final java.util.Map<String, Double> jvmCpuAtStart =
-      WindowTrace.ENABLED ? WindowTrace.jvmCpuSeconds() : java.util.Map.of();
+      WindowTrace.ENABLED ? JvmCpu.read() : java.util.Map.of();
 
   /**
    * One JVM: spawns a {@link PartitionGroup} per thread of {@code exchange} as children, each on a
@@ -139,7 +139,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       if (balance != null) System.err.println(balance);
       String windows = WindowTrace.summary(getContext().getSelf());
       if (windows != null) System.err.println(windows);
-      System.err.println(WindowTrace.jvmCpuLine(jvmCpuAtStart, WindowTrace.jvmCpuSeconds()));
+      System.err.println(JvmCpu.line("the run", jvmCpuAtStart, JvmCpu.read()));
     }
     long events = 0;
     long pending = 0;

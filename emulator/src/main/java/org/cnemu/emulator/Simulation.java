@@ -139,7 +139,7 @@ public final class Simulation {
     if (builder.partitions != 1) throw new IllegalArgumentException("sequential runs need one partition");
     long startWall = System.nanoTime(); // wall section only
     java.util.Map<String, Double> jvmCpuAtStart =
-        WindowTrace.ENABLED ? WindowTrace.jvmCpuSeconds() : java.util.Map.of();
+        WindowTrace.ENABLED ? JvmCpu.read() : java.util.Map.of();
     LocalScheduler sched;
     long windows = 0;
     EngineHealth health = new EngineHealth();
@@ -175,7 +175,7 @@ public final class Simulation {
         System.err.printf(java.util.Locale.ROOT, "TRACE sequential: entities built %.3f s, onStart and compaction"
             + " %.3f s, events %.3f s, reports %.3f s%n", (builtWall - startWall) / 1e9, (eventsWall - builtWall) / 1e9,
             (reportsWall - eventsWall) / 1e9, (System.nanoTime() - reportsWall) / 1e9);
-        System.err.println(WindowTrace.jvmCpuLine(jvmCpuAtStart, WindowTrace.jvmCpuSeconds()));
+        System.err.println(JvmCpu.line("the run", jvmCpuAtStart, JvmCpu.read()));
       }
       long wall = System.nanoTime() - startWall;
       if (progress != null) progress.onProgress(endNanos, endNanos);

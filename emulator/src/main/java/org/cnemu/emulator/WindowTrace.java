@@ -1,13 +1,9 @@
 package org.cnemu.emulator;
 
-import java.io.File;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.file.Files;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -263,64 +259,5 @@ final class WindowTrace {
     long m = Long.MAX_VALUE;
     for (WindowTrace t : ts) m = Math.min(m, t.startWall[w]);
     return m;
-  }
-
-  /**
-   * CPU seconds of this JVM's threads by kind so far, from /proc (Linux; empty elsewhere): the JIT
-   * compilers, the VM thread and collector threads, the engine's dispatcher, and the rest.
-   */
-  static Map<String, Double> jvmCpuSeconds() {
-    Map<String, Double> out = new TreeMap<>();
-    File[] tasks = new File("/proc/self/task").listFiles();
-    if (tasks == null) return out;
-    for (File task : tasks) {
-      try {
-        String stat = Files.readString(new File(task, "stat").toPath());
-        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime
-        out.merge(kind(name), ticks / 100.0, Double::sum); // USER_HZ is 100 on Linux
-      } catch (IOException | RuntimeException e) {
-        // the thread ended while we read it
-      }
-    }
-    long collections = 0;
-    long pauseMillis = 0;
-    for (java.lang.management.GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-      collections += Math.max(0, gc.getCollectionCount());
-      pauseMillis += Math.max(0, gc.getCollectionTime());
-    }
-    out.put(GC_COLLECTIONS, (double) collections);
-    out.put(GC_SECONDS, pauseMillis / 1e3);
-    return out;
-  }
-
-  private static String kind(String threadName) {
-    if (threadName.contains("CompilerThre")) return "jit";
-    if (threadName.startsWith("VM Thread") || threadName.startsWith("GC ") || threadName.startsWith("G1 ")
-        || threadName.contains("Conc") || threadName.startsWith("VM Periodic")) {
-      return "vm+gc";
-    }
-    if (threadName.contains("cnemu.eng")) return "engine"; // the dispatcher's threads (the name is cut at 15)
-    return "other";
-  }
-
-  /** {@link #jvmCpuSeconds}' entries that are not CPU: the collector's collections and their time. */
-  private static final String GC_COLLECTIONS = "~gc collections";
-  private static final String GC_SECONDS = "~gc seconds";
-
-  /** The CPU seconds of each kind between two {@link #jvmCpuSeconds} readings, as one line. */
-  static String jvmCpuLine(Map<String, Double> before, Map<String, Double> after) {
-    StringBuilder b = new StringBuilder("TRACE jvm CPU during the run:");
-    for (Map.Entry<String, Double> e : after.entrySet()) {
-      if (e.getKey().startsWith("~")) continue;
-      double d = e.getValue() - before.getOrDefault(e.getKey(), 0.0);
-      b.append(String.format(Locale.ROOT, " %s %.2f s", e.getKey(), Math.max(0, d)));
-    }
-    if (after.containsKey(GC_COLLECTIONS)) {
-      b.append(String.format(Locale.ROOT, "; collections %.0f, %.3f s", after.get(GC_COLLECTIONS)
-          - before.getOrDefault(GC_COLLECTIONS, 0.0), after.get(GC_SECONDS) - before.getOrDefault(GC_SECONDS, 0.0)));
-    }
-    return b.toString();
   }
 }

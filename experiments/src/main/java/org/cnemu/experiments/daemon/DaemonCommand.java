@@ -97,7 +97,8 @@ public final class DaemonCommand extends CommandGroup {
       Files.deleteIfExists(dir.resolve(DaemonState.FILE));
       Path log = dir.resolve(DaemonState.LOG);
 
-      // The same JVM as this one (bin/cnemu's flags: serial GC, AppCDS archive, JAVA_OPTS), serving.
+      // The same JVM as this one (bin/cnemu's flags: collector, card marking, C2 thresholds, AppCDS archive,
+      // JAVA_OPTS), serving.
       List<String> cmd = new ArrayList<>();
       for (String setsid : List.of("/usr/bin/setsid", "/bin/setsid")) {
         // its own session: closing the terminal that started it does not hang it up

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.cnemu.emulator.Coordinator;
+import org.cnemu.emulator.JvmCpu;
 import org.cnemu.emulator.cluster.ClusterNode;
 import org.cnemu.experiments.config.EngineSettings;
 import org.cnemu.experiments.config.ExperimentSpec;
@@ -28,6 +29,8 @@ import org.cnemu.experiments.report.Reports;
  * take whole jobs ({@link FarmedJobs}).
  */
 public final class PlanRunner {
+  /** -Dcnemu.trace=true (benchmarks only): the JVM's CPU by thread kind during the jobs, on stderr. */
+  private static final boolean TRACE = Boolean.getBoolean("cnemu.trace");
   public static final String RESULTS_FILE = "results.json";
   public static final String SUMMARY_FILE = "summary.json";
   /** The error of a job that never started because the plan was cancelled. */
@@ -216,6 +219,7 @@ public final class PlanRunner {
     long start = System.nanoTime();
     boolean farmed = options.cluster() != null && options.cluster().mode() == ClusterMode.JOBS;
     JobExecutor executor = farmed ? new FarmedJobs(options) : new LocalJobs(jobs, options);
+    Map<String, Double> cpuAtStart = TRACE ? JvmCpu.read() : Map.of();
     executor.runAll(plan, plan.startOrder(farmed || jobs > 1), cancel, new JobExecutor.Sink() {
       @Override
       public void started(Plan.Job job, String node) {
@@ -261,6 +265,8 @@ public final class PlanRunner {
       }
     });
     PhaseTrace.mark("jobs-joined");
+    // the JIT and the collector beside the jobs (bench/jobs.sh): with several jobs at once they share the cores
+    if (TRACE) System.err.println(JvmCpu.line("the jobs", cpuAtStart, JvmCpu.read()));
     List<GroupOutcome> groups = new ArrayList<>();
     for (Plan.Group g : plan.groups()) {
       GroupOutcome go;

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Benchmark: many runs at once. sweep-16 (16 independent one-partition runs) with `--jobs 1` and with
+# `--jobs 2`, alternating, REPEAT pairs, each a whole cold process (JVM start, validation, the 16 jobs,
+# the summary), timed from outside; prints per command the wall and CPU seconds (GNU time, user + sys),
+# the load average and the JVM's CPU during the jobs by thread kind (-Dcnemu.trace=true: `jit` the C1/C2
+# compilers, `vm+gc` the VM thread that runs the serial collector, `other` the jobs and the main thread;
+# then the collections and their pause time), then the medians and the ratio `--jobs 2` / `--jobs 1`
+# (target: at most 0.6; docs/benchmarks.md, "Many runs at once"). Every command must write the same
+# results.json and summary.json outside `wall`; the script checks it.
+# JAVA_OPTS reach both sides (they come after bin/cnemu's defaults, so they can undo one to compare).
+#   bench/jobs.sh                                   # 4 s of virtual time per job, 3 pairs
+#   REPEAT=5 DURATION=500ms bench/jobs.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+FILE="${FILE:-experiments/bench/sweep-16.conf}"
+REPEAT="${REPEAT:-3}"
+DURATION="${DURATION:-4s}"
+WORK="${WORK:-/tmp/cnemu-jobs-bench}"
+export CNEMU_NO_DAEMON=1
+rm -rf "$WORK"; mkdir -p "$WORK"
+bin/cnemu --version >/dev/null   # build (and write the CDS archive) outside the measurements
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+body() { sed -e '/"wall"/,/}/d' "$1"; }
+
+for i in $(seq 1 "$REPEAT"); do
+  for j in 1 2; do
+    out="$WORK/r$i-j$j"
+    JAVA_OPTS="${JAVA_OPTS:-} -Dcnemu.trace=true" /usr/bin/time -f "%e %U %S" -o "$out.time" \
+      bin/cnemu run "$FILE" --jobs "$j" --set experiment.duration="$DURATION" --no-report --quiet --out "$out" \
+      >/dev/null 2>"$out.trace"
+    read -r wall user sys < "$out.time"
+    cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}')
+    printf 'pair %d  --jobs %d  %6.2f s wall  %6.2f s CPU  load %s\n' "$i" "$j" "$wall" "$cpu" \
+      "$(cut -d' ' -f1-3 /proc/loadavg)"
+    grep -h 'TRACE jvm CPU during the jobs' "$out.trace" | sed 's/^/    /'
+    echo "$wall" >> "$WORK/wall-j$j"; echo "$cpu" >> "$WORK/cpu-j$j"
+    (cd "$out" && find . -name '*.json' | sort) > "$out.files"
+    cmp -s "$WORK/r1-j1.files" "$out.files" || { echo "different files: $WORK/r1-j1 vs $out" >&2; exit 1; }
+    while read -r f; do
+      cmp -s <(body "$WORK/r1-j1/$f") <(body "$out/$f") || { echo "results differ: $WORK/r1-j1/$f vs $out/$f" >&2; exit 1; }
+    done < "$out.files"
+  done
+  awk -v a="$(sed -n "${i}p" "$WORK/wall-j2")" -v b="$(sed -n "${i}p" "$WORK/wall-j1")" 'BEGIN {print a / b}' >> "$WORK/ratio"
+done
+w1=$(median < "$WORK/wall-j1"); w2=$(median < "$WORK/wall-j2")
+printf 'median wall: --jobs 1 %s s, --jobs 2 %s s; ratio %.3f (of the medians), %.3f (median of the pairs)\n' \
+  "$w1" "$w2" "$(awk -v a="$w2" -v b="$w1" 'BEGIN {print a / b}')" "$(median < "$WORK/ratio")"
+printf 'median CPU: --jobs 1 %s s, --jobs 2 %s s; results identical\n' "$(median < "$WORK/cpu-j1")" "$(median < "$WORK/cpu-j2")"
