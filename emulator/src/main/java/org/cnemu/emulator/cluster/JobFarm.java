@@ -25,12 +25,15 @@ public final class JobFarm implements AutoCloseable {
   public static final long MAX_RESULT_BYTES = 512L << 20;
 
   private final ActorSystem<Void> system;
+  /** Where this driver listens; a fixed port is free again once {@link #close} returns. */
+  private final ClusterNode.HostPort bind;
   private final ActorRef<FarmDriver.Command> driver;
   private final LinkedBlockingQueue<FarmDriver.Event> events = new LinkedBlockingQueue<>();
   private CompletableFuture<Void> leaving;
 
-  private JobFarm(ActorSystem<Void> system, FarmDriver.Settings settings) {
+  private JobFarm(ActorSystem<Void> system, ClusterNode.HostPort bind, FarmDriver.Settings settings) {
     this.system = system;
+    this.bind = bind;
     this.driver = system.systemActorOf(FarmDriver.create(settings, events::add), "farm-driver", Props.empty());
     system.getWhenTerminated().thenRun(() -> events.add(new FarmDriver.GaveUp(
         "this driver's actor system stopped before the plan ended")));
@@ -47,12 +50,12 @@ public final class JobFarm implements AutoCloseable {
       int expectedNodes, Duration joinTimeout) {
     trace("start");
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "cnemu",
-        ClusterNode.driverConfig(bind, seed, security));
+        security.systemSetup(ClusterNode.driverConfig(bind, seed, security)));
     trace("system started");
     try {
       ActorRef<FarmDirectory.Command> directory = ActorRefResolver.get(system)
           .resolveActorRef(seed.address() + FarmDirectory.PATH);
-      return new JobFarm(system, new FarmDriver.Settings(expectedNodes, joinTimeout, MAX_RESULT_BYTES, directory));
+      return new JobFarm(system, bind, new FarmDriver.Settings(expectedNodes, joinTimeout, MAX_RESULT_BYTES, directory));
     } catch (RuntimeException e) {
       ClusterNode.stop(system, 2);
       throw e;
@@ -65,12 +68,64 @@ public final class JobFarm implements AutoCloseable {
    */
   public static void trace(String what) {
     if (TRACE) {
+      if (what.equals("start")) traceThreadCpuAtExit();
       System.err.printf(java.util.Locale.ROOT, "TRACE farm %s %.3f%n", what,
           java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1e3);
+      if (what.equals("system started") || what.equals("close")) snapshotThreadCpu();
     }
   }
 
   private static final boolean TRACE = Boolean.getBoolean("cnemu.trace");
+
+  /**
+   * -Dcnemu.trace=true: at exit, "TRACE farm cpu [NAME] xTHREADS SECONDS" per thread name (digits
+   * dropped, so a pool is one line), from /proc/self/task: the JIT compilers and the collector too, which
+   * no Java API lists. Each thread counts as last seen: at the actor system's start (the thread that
+   * started it ends soon after), before it stops (its threads end with it), and at exit. "TRACE farm cpu
+   * all" is the process's own total.
+   */
+  private static void traceThreadCpuAtExit() {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      snapshotThreadCpu();
+      java.util.Map<String, long[]> byName = new java.util.TreeMap<>();
+      THREAD_TICKS.values().forEach(t -> {
+        long[] v = byName.computeIfAbsent(t.name(), k -> new long[2]);
+        v[0]++;
+        v[1] += t.ticks();
+      });
+      try {
+        String self = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
+        String[] f = self.substring(self.lastIndexOf(')') + 2).split(" ");
+        System.err.printf(java.util.Locale.ROOT, "TRACE farm cpu all %.2f%n",
+            (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) USER_HZ);
+      } catch (java.io.IOException | RuntimeException noProc) {
+        return; // not Linux
+      }
+      byName.forEach((name, v) -> System.err.printf(java.util.Locale.ROOT, "TRACE farm cpu [%s] x%d %.2f%n", name, v[0],
+          v[1] / (double) USER_HZ));
+    }, "cnemu-trace-cpu"));
+  }
+
+  private static final long USER_HZ = 100; // Linux's clock ticks in /proc
+  private record ThreadTicks(String name, long ticks) {}
+  private static final java.util.Map<String, ThreadTicks> THREAD_TICKS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static void snapshotThreadCpu() {
+    try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+      for (java.nio.file.Path t : (Iterable<java.nio.file.Path>) tasks::iterator) {
+        try {
+          String stat = java.nio.file.Files.readString(t.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          THREAD_TICKS.put(t.getFileName().toString(), new ThreadTicks(name, Long.parseLong(f[11]) + Long.parseLong(f[12])));
+        } catch (java.io.IOException | RuntimeException gone) {
+          // the thread ended meanwhile
+        }
+      }
+    } catch (java.io.IOException | RuntimeException noProc) {
+      // not Linux: no per-thread figures
+    }
+  }
 
   /** Microseconds since the epoch (trace only: one clock for the driver and the nodes of a machine). */
   static long epochMicros() {
@@ -126,8 +181,38 @@ public final class JobFarm implements AutoCloseable {
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ignored) {
       // the driver stopped already (its system did): nothing to wait for
     }
+    if (TRACE) traceStacksIfSlow(system);
     ClusterNode.stop(system, 5);
+    // A fixed port (--bind) may be taken next by a run's member in this JVM (a plan that needs partitions)
+    // or by the next command: its listener can outlive the stop's own wait on a loaded machine.
+    if (bind.port() != 0 && !ClusterNode.awaitPortFree(bind, PORT_FREE_TIMEOUT)) {
+      System.err.println("warning: " + bind.host() + ":" + bind.port() + " is still in use " + PORT_FREE_TIMEOUT.toSeconds()
+          + " s after this driver stopped");
+    }
     trace("stopped");
+  }
+
+  /** How long {@link #close} waits for a fixed --bind port to bind again. */
+  static final Duration PORT_FREE_TIMEOUT = Duration.ofSeconds(30);
+
+  /** -Dcnemu.trace=true: every thread's stack when the actor system takes over 2 s to stop (why it does). */
+  private static void traceStacksIfSlow(ActorSystem<Void> system) {
+    Thread t = new Thread(() -> {
+      try {
+        system.getWhenTerminated().toCompletableFuture().get(2, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException slow) {
+        StringBuilder b = new StringBuilder("TRACE farm slow stop, threads:\n");
+        Thread.getAllStackTraces().forEach((th, stack) -> {
+          b.append("  ").append(th.getName()).append(' ').append(th.getState()).append('\n');
+          for (StackTraceElement e : stack) b.append("    at ").append(e).append('\n');
+        });
+        System.err.print(b);
+      } catch (Exception ignored) {
+        // stopped, or interrupted: nothing to say
+      }
+    }, "cnemu-trace-stop");
+    t.setDaemon(true);
+    t.start();
   }
 
   /**

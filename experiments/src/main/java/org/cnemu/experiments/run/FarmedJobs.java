@@ -204,7 +204,8 @@ public final class FarmedJobs implements JobExecutor {
 
   /**
    * Stops a driver's actor system that {@link #open} started (no-op if it failed to start, or was closed
-   * already); with {@code await}, returns once it stopped, else at once.
+   * already); with {@code await}, returns once it stopped and a fixed --bind port of it binds again
+   * ({@link JobFarm#close}), else at once.
    */
   public static void discard(CompletableFuture<JobFarm> farm, boolean await) {
     CompletableFuture<Void> closed = farm.handle((f, failed) -> {
