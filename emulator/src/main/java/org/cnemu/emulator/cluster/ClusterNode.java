@@ -60,9 +60,11 @@ public final class ClusterNode {
    * receptionist's replication: ~2 s per command); it talks to the seed's {@link FarmDirectory} and
    * the workers directly, over the same TLS connections a member would use.
    */
-  static Config driverConfig(HostPort bind, HostPort seed, ClusterSecurity security) {
-    // warn-about-direct-use: Pekko's advice to prefer the cluster, printed on every command otherwise
-    return ConfigFactory.parseString("pekko.actor.provider = remote\npekko.remote.warn-about-direct-use = off")
+  static Config driverConfig(HostPort bind, HostPort seed, ClusterSecurity security, boolean kept) {
+    // warn-about-direct-use: Pekko's advice to prefer the cluster, printed on every command otherwise;
+    // daemonic: a system kept between plans (JobFarm) never holds its JVM up at exit
+    return ConfigFactory.parseString("pekko.actor.provider = remote\npekko.remote.warn-about-direct-use = off\n"
+            + "pekko.daemonic = " + (kept ? "on" : "off"))
         .withFallback(config(bind, seed, 1, security));
   }
 

@@ -18,25 +18,47 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * each, and hands the caller the driver's events from a queue. A caller can start it before it knows its
  * jobs (the command line does, while it loads the experiment): the driver only finds its nodes then, and
  * its timeout runs only while jobs wait. Close it to stop: the driver says goodbye (the nodes drop anything
- * of this plan and stop watching it), then its actor system stops.
+ * of this plan and stop watching it), then its actor system stops, and a fixed port of it binds again.
+ *
+ * <p>A long-lived JVM that runs one farmed plan after another (the daemon) may keep the actor system for
+ * the next plan ({@code keepSystem}): starting it (remoting, TLS) and its first connections to the nodes
+ * are most of a served farmed command. Each plan still gets a driver actor of its own, and says goodbye
+ * when it ends; the system is dropped when a plan names another seed, address or key ({@link
+ * #dropKeptSystem}). Only for an ephemeral port: a fixed one would stay taken between commands.
  */
 public final class JobFarm implements AutoCloseable {
   /** Results larger than this are refused (a results.json is kilobytes to a few megabytes). */
   public static final long MAX_RESULT_BYTES = 512L << 20;
 
+  /** A driver's actor system kept for the next plan, and what it was started with. */
+  private record Kept(ActorSystem<Void> system, ClusterNode.HostPort seed, ClusterNode.HostPort bind, String security) {}
+
+  private static Kept kept; // guarded by JobFarm.class
+  private static final java.util.concurrent.atomic.AtomicInteger DRIVERS = new java.util.concurrent.atomic.AtomicInteger();
+
   private final ActorSystem<Void> system;
+  /** The system outlives this plan (kept for the next one). */
+  private final boolean keepSystem;
   /** Where this driver listens; a fixed port is free again once {@link #close} returns. */
   private final ClusterNode.HostPort bind;
   private final ActorRef<FarmDriver.Command> driver;
   private final LinkedBlockingQueue<FarmDriver.Event> events = new LinkedBlockingQueue<>();
+  /** Where the system's termination is reported: cleared at close, so a kept system holds no old plan's queue. */
+  private final java.util.concurrent.atomic.AtomicReference<LinkedBlockingQueue<FarmDriver.Event>> onTerminated;
   private CompletableFuture<Void> leaving;
 
-  private JobFarm(ActorSystem<Void> system, ClusterNode.HostPort bind, FarmDriver.Settings settings) {
+  private JobFarm(ActorSystem<Void> system, boolean keepSystem, ClusterNode.HostPort bind, FarmDriver.Settings settings) {
     this.system = system;
+    this.keepSystem = keepSystem;
     this.bind = bind;
-    this.driver = system.systemActorOf(FarmDriver.create(settings, events::add), "farm-driver", Props.empty());
-    system.getWhenTerminated().thenRun(() -> events.add(new FarmDriver.GaveUp(
-        "this driver's actor system stopped before the plan ended")));
+    this.driver = system.systemActorOf(FarmDriver.create(settings, events::add),
+        "farm-driver-" + DRIVERS.incrementAndGet(), Props.empty());
+    var sink = new java.util.concurrent.atomic.AtomicReference<>(events);
+    this.onTerminated = sink;
+    system.getWhenTerminated().thenRun(() -> {
+      LinkedBlockingQueue<FarmDriver.Event> q = sink.get();
+      if (q != null) q.add(new FarmDriver.GaveUp("this driver's actor system stopped before the plan ended"));
+    });
   }
 
   /**
@@ -45,21 +67,65 @@ public final class JobFarm implements AutoCloseable {
    * gives up when no node answered within {@code joinTimeout} of jobs waiting ({@link FarmDriver.GaveUp}).
    *
    * @param expectedNodes dispatch nothing before this many nodes answered (0: start with the first one)
+   * @param keepSystem reuse the actor system kept by an earlier plan with the same seed, address and key,
+   *     and keep this one's for the next plan (an ephemeral {@code bind} port only; ignored otherwise)
    */
   public static JobFarm start(ClusterNode.HostPort seed, ClusterNode.HostPort bind, ClusterSecurity security,
-      int expectedNodes, Duration joinTimeout) {
+      int expectedNodes, Duration joinTimeout, boolean keepSystem) {
     trace("start");
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "cnemu",
-        security.systemSetup(ClusterNode.driverConfig(bind, seed, security)));
+    boolean keep = keepSystem && bind.port() == 0;
+    ActorSystem<Void> system = keep ? keptSystem(seed, bind, security) : null;
+    if (system == null) {
+      system = ActorSystem.create(Behaviors.empty(), "cnemu",
+          security.systemSetup(ClusterNode.driverConfig(bind, seed, security, keep)));
+      if (keep) {
+        synchronized (JobFarm.class) {
+          kept = new Kept(system, seed, bind, security.describe());
+        }
+      }
+    }
     trace("system started");
     try {
       ActorRef<FarmDirectory.Command> directory = ActorRefResolver.get(system)
           .resolveActorRef(seed.address() + FarmDirectory.PATH);
-      return new JobFarm(system, bind, new FarmDriver.Settings(expectedNodes, joinTimeout, MAX_RESULT_BYTES, directory));
+      return new JobFarm(system, keep, bind,
+          new FarmDriver.Settings(expectedNodes, joinTimeout, MAX_RESULT_BYTES, directory));
     } catch (RuntimeException e) {
+      if (keep) dropKeptSystem();
       ClusterNode.stop(system, 2);
       throw e;
     }
+  }
+
+  /** The kept system if it was started with these settings and still runs; else stops it (if any) and returns null. */
+  private static ActorSystem<Void> keptSystem(ClusterNode.HostPort seed, ClusterNode.HostPort bind,
+      ClusterSecurity security) {
+    Kept k;
+    synchronized (JobFarm.class) {
+      k = kept;
+      if (k != null && k.seed().equals(seed) && k.bind().equals(bind) && k.security().equals(security.describe())
+          && !k.system().getWhenTerminated().toCompletableFuture().isDone()) {
+        return k.system();
+      }
+      kept = null;
+    }
+    if (k != null) ClusterNode.stop(k.system(), 5); // another cluster, address or key now
+    return null;
+  }
+
+  /** Stops the actor system a plan kept (if any): the daemon stops, or its cluster settings changed. */
+  public static void dropKeptSystem() {
+    Kept k;
+    synchronized (JobFarm.class) {
+      k = kept;
+      kept = null;
+    }
+    if (k != null) ClusterNode.stop(k.system(), 5);
+  }
+
+  /** The actor system (tests: whether a plan reused a kept one). */
+  ActorSystem<Void> system() {
+    return system;
   }
 
   /**
@@ -181,6 +247,11 @@ public final class JobFarm implements AutoCloseable {
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ignored) {
       // the driver stopped already (its system did): nothing to wait for
     }
+    onTerminated.set(null);
+    if (keepSystem && !system.getWhenTerminated().toCompletableFuture().isDone()) {
+      trace("stopped"); // the driver actor stopped after its goodbye; the system stays for the next plan
+      return;
+    }
     if (TRACE) traceStacksIfSlow(system);
     ClusterNode.stop(system, 5);
     // A fixed port (--bind) may be taken next by a run's member in this JVM (a plan that needs partitions)
@@ -220,6 +291,11 @@ public final class JobFarm implements AutoCloseable {
    * (no node ever heard of it, so none watches it).
    */
   public void abort() {
+    if (keepSystem) {
+      synchronized (JobFarm.class) {
+        if (kept != null && kept.system() == system) kept = null;
+      }
+    }
     ClusterNode.stop(system, 2);
   }
 

@@ -38,7 +38,7 @@ class AwaitPortFreeTest {
     ClusterNode.HostPort at = new ClusterNode.HostPort("127.0.0.1", port);
     // no seed there: the driver only listens (and keeps asking for the workers) until it is closed
     ClusterNode.HostPort seed = new ClusterNode.HostPort("127.0.0.1", TestPorts.free());
-    JobFarm farm = JobFarm.start(seed, at, ClusterSecurity.insecure(), 0, Duration.ofSeconds(30));
+    JobFarm farm = JobFarm.start(seed, at, ClusterSecurity.insecure(), 0, Duration.ofSeconds(30), false);
     assertFalse(ClusterNode.awaitPortFree(at, Duration.ZERO), "the driver listens on its port");
     farm.close();
     try (ServerSocket next = new ServerSocket()) {
