@@ -13,7 +13,8 @@
 # lets bin/cnemu start its JVM with C1 only (it only coordinates); MODE=auto leaves the mode to the plan.
 # Every farmed folder must equal the local one outside wall; the script checks it. The load average is
 # printed with the numbers: this machine is shared.
-# It also prints the nodes' CPU seconds over each farmed command (seed + worker, from /proc) and, from
+# It also prints the nodes' CPU seconds over each farmed command (seed + worker, from /proc), the driver's
+# CPU by thread name (compilers, main, the actor system's start, remoting, ...), and, from
 # the nodes' trace, each job's time on its job thread (wall and CPU), its wait for the node's actor, and
 # deflate + send; and from the nodes' timeline each slot's idle time between jobs, split by whether the
 # next job was already queued on the node or the queue was empty (waiting for the driver's round trip).
@@ -110,6 +111,9 @@ for c in $CASES; do
       | awk '/node check/ { ck += $5; n++ } /node job/ { th += $7; cpu += $10; act += $15; out += $18; m++ }
         END { if (n) printf "    nodes: checking a job took %.2f ms (mean of %d, validation cached per experiment text)\n", ck/n, n
           if (m) printf "    nodes, per job: job thread %.1f ms (CPU %.1f ms), then %.2f ms until the node actor took the result, deflate + send %.2f ms\n", th/m, cpu/m, act/m, out/m }' || true
+    # the driver's CPU by thread (its JVM's /proc at exit; JIT compilers and the collector included)
+    grep '^TRACE farm cpu \[' "$WORK/$c-trace-$r" | sed 's/^TRACE farm cpu //' | awk '{ print $NF, $0 }' | sort -rn \
+      | head -6 | awk '{ $1 = ""; $NF = $NF " s"; l = l (l ? "," : "") $0 } END { if (l) print "    driver CPU by thread:" l }' || true
     awk -v wall="$(awk -v b="$t1" -v c="$t2" 'BEGIN { print c-b }')" '/^TRACE farm [a-z ]+ [0-9.]+$/ {
         w = $NF; $1 = ""; $2 = ""; $NF = ""; gsub(/^ +| +$/, ""); t[$0] = w }
       END { jobs = t["last result"] - t["first dispatch"]

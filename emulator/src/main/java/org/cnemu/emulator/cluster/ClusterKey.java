@@ -24,7 +24,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -56,13 +55,15 @@ public final class ClusterKey {
   }
 
   private final Path file;
-  private final KeyStore store;
+  private final PrivateKey privateKey;
   private final X509Certificate certificate;
   private final byte[] dataPlaneSecret;
+  /** Built once per loaded key ({@link #sslContext}). */
+  private SSLContext sslContext;
 
-  private ClusterKey(Path file, KeyStore store, X509Certificate certificate, byte[] dataPlaneSecret) {
+  private ClusterKey(Path file, PrivateKey privateKey, X509Certificate certificate, byte[] dataPlaneSecret) {
     this.file = file;
-    this.store = store;
+    this.privateKey = privateKey;
     this.certificate = certificate;
     this.dataPlaneSecret = dataPlaneSecret;
   }
@@ -163,7 +164,7 @@ public final class ClusterKey {
         throw new KeyException(file + ": not a cnemu cluster key (no entry '" + ALIAS + "'); run 'cnemu cluster init'");
       }
       PrivateKey key = (PrivateKey) ks.getKey(ALIAS, STORE_PASSWORD.toCharArray());
-      return new ClusterKey(file, ks, cert, derive(key.getEncoded(), "cnemu data plane v1"));
+      return new ClusterKey(file, key, cert, derive(key.getEncoded(), "cnemu data plane v1"));
     } catch (IOException | GeneralSecurityException | ClassCastException e) {
       throw new KeyException(file + ": cannot read the cluster key: " + e.getMessage());
     }
@@ -204,18 +205,24 @@ public final class ClusterKey {
     return dataPlaneSecret.clone();
   }
 
-  /** TLS that presents this key and trusts only this key's certificate; mutual authentication. */
-  public SSLContext sslContext() {
+  /**
+   * TLS that presents this key and trusts only this key's certificate; mutual authentication. One per
+   * loaded key, shared by the key's check against the seed and every Artery connection of this JVM: the
+   * PKCS12 file's key derivations (PBKDF2, three times 10,000 rounds per read) run once, in {@link #load},
+   * not again per user of the key, and a connection may resume a session of an earlier one
+   * (docs/benchmarks.md, "Farmed plans").
+   */
+  public synchronized SSLContext sslContext() {
+    if (sslContext != null) return sslContext;
     try {
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-      kmf.init(store, STORE_PASSWORD.toCharArray());
       TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       KeyStore trust = KeyStore.getInstance("PKCS12");
       trust.load(null, null);
       trust.setCertificateEntry(ALIAS, certificate);
       tmf.init(trust);
       SSLContext ctx = SSLContext.getInstance("TLSv1.3");
-      ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+      ctx.init(new javax.net.ssl.KeyManager[] {new OneKey()}, tmf.getTrustManagers(), null);
+      sslContext = ctx;
       return ctx;
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalStateException("cannot set up TLS with " + file + ": " + e.getMessage(), e);
@@ -223,22 +230,113 @@ public final class ClusterKey {
   }
 
   /**
-   * Artery over TLS with this key: applied above every other setting (files, -D properties), so that
-   * nothing but the command line's --insecure turns it off.
+   * Presents the cluster key, whatever the peer asks for: there is no other key to choose. (A {@code
+   * KeyManagerFactory} would need the key in a key store, and a PKCS12 store decrypts it again.)
+   */
+  private final class OneKey extends javax.net.ssl.X509ExtendedKeyManager {
+    private String alias(String keyType) {
+      return privateKey.getAlgorithm().equals(keyType) ? ALIAS : null;
+    }
+
+    private String alias(String[] keyTypes) {
+      if (keyTypes != null) {
+        for (String t : keyTypes) if (alias(t) != null) return ALIAS;
+      }
+      return null;
+    }
+
+    @Override
+    public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+      return alias(keyType) == null ? null : new String[] {ALIAS};
+    }
+
+    @Override
+    public String chooseClientAlias(String[] keyTypes, java.security.Principal[] issuers, java.net.Socket socket) {
+      return alias(keyTypes);
+    }
+
+    @Override
+    public String chooseEngineClientAlias(String[] keyTypes, java.security.Principal[] issuers,
+        javax.net.ssl.SSLEngine engine) {
+      return alias(keyTypes);
+    }
+
+    @Override
+    public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+      return getClientAliases(keyType, issuers);
+    }
+
+    @Override
+    public String chooseServerAlias(String keyType, java.security.Principal[] issuers, java.net.Socket socket) {
+      return alias(keyType);
+    }
+
+    @Override
+    public String chooseEngineServerAlias(String keyType, java.security.Principal[] issuers,
+        javax.net.ssl.SSLEngine engine) {
+      return alias(keyType);
+    }
+
+    @Override
+    public X509Certificate[] getCertificateChain(String alias) {
+      return ALIAS.equals(alias) ? new X509Certificate[] {certificate} : null;
+    }
+
+    @Override
+    public PrivateKey getPrivateKey(String alias) {
+      return ALIAS.equals(alias) ? privateKey : null;
+    }
+  }
+
+  /**
+   * Artery's TLS engines for this key (handed to the actor system as a setup, which no configuration
+   * file or property overrides): TLS 1.3 with AES-GCM only, and a node that accepts a connection requires
+   * the peer's certificate, which must be this key's. Host names are not checked: every node presents the
+   * same certificate, so the key, not a name, is the identity.
+   */
+  org.apache.pekko.remote.artery.tcp.SSLEngineProvider engineProvider() {
+    SSLContext ctx = sslContext();
+    return new org.apache.pekko.remote.artery.tcp.SSLEngineProvider() {
+      @Override
+      public javax.net.ssl.SSLEngine createServerSSLEngine(String hostname, int port) {
+        javax.net.ssl.SSLEngine e = engine(hostname, port, false);
+        e.setNeedClientAuth(true);
+        return e;
+      }
+
+      @Override
+      public javax.net.ssl.SSLEngine createClientSSLEngine(String hostname, int port) {
+        return engine(hostname, port, true);
+      }
+
+      private javax.net.ssl.SSLEngine engine(String hostname, int port, boolean client) {
+        javax.net.ssl.SSLEngine e = ctx.createSSLEngine(hostname, port);
+        e.setUseClientMode(client);
+        e.setEnabledProtocols(new String[] {"TLSv1.3"});
+        e.setEnabledCipherSuites(CIPHER_SUITES);
+        return e;
+      }
+
+      @Override
+      public scala.Option<Throwable> verifyClientSession(String hostname, javax.net.ssl.SSLSession session) {
+        return scala.Option.empty(); // the trust manager accepted only this key's certificate
+      }
+
+      @Override
+      public scala.Option<Throwable> verifyServerSession(String hostname, javax.net.ssl.SSLSession session) {
+        return scala.Option.empty();
+      }
+    };
+  }
+
+  private static final String[] CIPHER_SUITES = {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384"};
+
+  /**
+   * Artery over TLS: applied above every other setting (files, -D properties), so that nothing but the
+   * command line's --insecure turns it off. The engines come from {@link #engineProvider} (a setup of the
+   * actor system, {@link ClusterSecurity#systemSetup}), not from configuration.
    */
   Config arteryConfig() {
-    String f = file.toAbsolutePath().toString();
-    return ConfigFactory.empty()
-        .withValue("pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp"))
-        .withValue("pekko.remote.artery.ssl.ssl-engine-provider",
-            ConfigValueFactory.fromAnyRef("org.apache.pekko.remote.artery.tcp.ConfigSSLEngineProvider"))
-        .withFallback(ConfigFactory.parseMap(java.util.Map.of(
-            "key-store", f, "trust-store", f, "key-store-password", STORE_PASSWORD, "key-password", STORE_PASSWORD,
-            "trust-store-password", STORE_PASSWORD, "protocol", "TLSv1.3",
-            "enabled-algorithms", List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384"),
-            "require-mutual-authentication", true,
-            // every node presents the same certificate: the key, not a host name, is the identity
-            "hostname-verification", false,
-            "random-number-generator", "")).atPath("pekko.remote.artery.ssl.config-ssl-engine"));
+    return ConfigFactory.empty().withValue("pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp"));
   }
 }

@@ -60,9 +60,11 @@ public final class ClusterNode {
    * receptionist's replication: ~2 s per command); it talks to the seed's {@link FarmDirectory} and
    * the workers directly, over the same TLS connections a member would use.
    */
-  static Config driverConfig(HostPort bind, HostPort seed, ClusterSecurity security) {
-    // warn-about-direct-use: Pekko's advice to prefer the cluster, printed on every command otherwise
-    return ConfigFactory.parseString("pekko.actor.provider = remote\npekko.remote.warn-about-direct-use = off")
+  static Config driverConfig(HostPort bind, HostPort seed, ClusterSecurity security, boolean kept) {
+    // warn-about-direct-use: Pekko's advice to prefer the cluster, printed on every command otherwise;
+    // daemonic: a system kept between plans (JobFarm) never holds its JVM up at exit
+    return ConfigFactory.parseString("pekko.actor.provider = remote\npekko.remote.warn-about-direct-use = off\n"
+            + "pekko.daemonic = " + (kept ? "on" : "off"))
         .withFallback(config(bind, seed, 1, security));
   }
 
@@ -91,7 +93,7 @@ public final class ClusterNode {
       ctx.spawn(FarmDirectory.create(), "farm-directory");
       if (jobs != null) ctx.spawn(FarmWorker.create(jobs, jobSlots, log), "farm-worker");
       return Behaviors.empty();
-    }), "cnemu", config(bind, seed, threads, security));
+    }), "cnemu", security.systemSetup(config(bind, seed, threads, security)));
     // Runs deal partitions only to members that are Up: say when this node becomes one.
     if (log != null) {
       org.apache.pekko.cluster.Cluster.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
@@ -115,7 +117,7 @@ public final class ClusterNode {
       Coordinator.ProgressListener progress, String runId) {
     long t0 = System.nanoTime();
     ActorSystem<Void> system = hostPartitions ? serve(bind, seed, threads, security, null)
-        : ActorSystem.create(Behaviors.empty(), "cnemu", config(bind, seed, threads, security));
+        : ActorSystem.create(Behaviors.empty(), "cnemu", security.systemSetup(config(bind, seed, threads, security)));
     trace("system started", t0);
     boolean[] ok = {false};
     try {
@@ -187,8 +189,9 @@ public final class ClusterNode {
    * Waits until {@code at} can be bound again (at most {@code timeout}): after an actor system on that
    * address was stopped, its listener may outlive the stop's own wait on a loaded machine, and the next
    * system on the same fixed port would fail with "Address already in use". Returns whether it is free.
+   * ({@link JobFarm#close} waits so for a driver's fixed port.)
    */
-  public static boolean awaitPortFree(HostPort at, java.time.Duration timeout) {
+  static boolean awaitPortFree(HostPort at, java.time.Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       try (java.net.ServerSocket probe = new java.net.ServerSocket()) {

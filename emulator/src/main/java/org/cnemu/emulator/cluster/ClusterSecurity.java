@@ -47,6 +47,17 @@ public final class ClusterSecurity {
     return ConfigFactory.parseString("pekko.remote.artery.transport = tcp");
   }
 
+  /**
+   * How an actor system of this node starts: {@code config}, and with the key, Artery's TLS engines from
+   * it ({@link ClusterKey#engineProvider}; a setup, so no configuration reaches them).
+   */
+  org.apache.pekko.actor.setup.ActorSystemSetup systemSetup(Config config) {
+    var setup = org.apache.pekko.actor.setup.ActorSystemSetup.create(org.apache.pekko.actor.BootstrapSetup.create(config));
+    if (key == null) return setup;
+    ClusterKey k = key;
+    return setup.and(org.apache.pekko.remote.artery.tcp.SSLEngineProviderSetup.create(system -> k.engineProvider()));
+  }
+
   /** The data plane's HMAC key for a run with secret {@code token}; insecure: the token alone. */
   byte[] dataPlaneKey(String token) {
     byte[] base = key == null ? new byte[32] : key.dataPlaneSecret();

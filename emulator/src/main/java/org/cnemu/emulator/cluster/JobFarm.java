@@ -18,22 +18,47 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * each, and hands the caller the driver's events from a queue. A caller can start it before it knows its
  * jobs (the command line does, while it loads the experiment): the driver only finds its nodes then, and
  * its timeout runs only while jobs wait. Close it to stop: the driver says goodbye (the nodes drop anything
- * of this plan and stop watching it), then its actor system stops.
+ * of this plan and stop watching it), then its actor system stops, and a fixed port of it binds again.
+ *
+ * <p>A long-lived JVM that runs one farmed plan after another (the daemon) may keep the actor system for
+ * the next plan ({@code keepSystem}): starting it (remoting, TLS) and its first connections to the nodes
+ * are most of a served farmed command. Each plan still gets a driver actor of its own, and says goodbye
+ * when it ends; the system is dropped when a plan names another seed, address or key ({@link
+ * #dropKeptSystem}). Only for an ephemeral port: a fixed one would stay taken between commands.
  */
 public final class JobFarm implements AutoCloseable {
   /** Results larger than this are refused (a results.json is kilobytes to a few megabytes). */
   public static final long MAX_RESULT_BYTES = 512L << 20;
 
+  /** A driver's actor system kept for the next plan, and what it was started with. */
+  private record Kept(ActorSystem<Void> system, ClusterNode.HostPort seed, ClusterNode.HostPort bind, String security) {}
+
+  private static Kept kept; // guarded by JobFarm.class
+  private static final java.util.concurrent.atomic.AtomicInteger DRIVERS = new java.util.concurrent.atomic.AtomicInteger();
+
   private final ActorSystem<Void> system;
+  /** The system outlives this plan (kept for the next one). */
+  private final boolean keepSystem;
+  /** Where this driver listens; a fixed port is free again once {@link #close} returns. */
+  private final ClusterNode.HostPort bind;
   private final ActorRef<FarmDriver.Command> driver;
   private final LinkedBlockingQueue<FarmDriver.Event> events = new LinkedBlockingQueue<>();
+  /** Where the system's termination is reported: cleared at close, so a kept system holds no old plan's queue. */
+  private final java.util.concurrent.atomic.AtomicReference<LinkedBlockingQueue<FarmDriver.Event>> onTerminated;
   private CompletableFuture<Void> leaving;
 
-  private JobFarm(ActorSystem<Void> system, FarmDriver.Settings settings) {
+  private JobFarm(ActorSystem<Void> system, boolean keepSystem, ClusterNode.HostPort bind, FarmDriver.Settings settings) {
     this.system = system;
-    this.driver = system.systemActorOf(FarmDriver.create(settings, events::add), "farm-driver", Props.empty());
-    system.getWhenTerminated().thenRun(() -> events.add(new FarmDriver.GaveUp(
-        "this driver's actor system stopped before the plan ended")));
+    this.keepSystem = keepSystem;
+    this.bind = bind;
+    this.driver = system.systemActorOf(FarmDriver.create(settings, events::add),
+        "farm-driver-" + DRIVERS.incrementAndGet(), Props.empty());
+    var sink = new java.util.concurrent.atomic.AtomicReference<>(events);
+    this.onTerminated = sink;
+    system.getWhenTerminated().thenRun(() -> {
+      LinkedBlockingQueue<FarmDriver.Event> q = sink.get();
+      if (q != null) q.add(new FarmDriver.GaveUp("this driver's actor system stopped before the plan ended"));
+    });
   }
 
   /**
@@ -42,21 +67,65 @@ public final class JobFarm implements AutoCloseable {
    * gives up when no node answered within {@code joinTimeout} of jobs waiting ({@link FarmDriver.GaveUp}).
    *
    * @param expectedNodes dispatch nothing before this many nodes answered (0: start with the first one)
+   * @param keepSystem reuse the actor system kept by an earlier plan with the same seed, address and key,
+   *     and keep this one's for the next plan (an ephemeral {@code bind} port only; ignored otherwise)
    */
   public static JobFarm start(ClusterNode.HostPort seed, ClusterNode.HostPort bind, ClusterSecurity security,
-      int expectedNodes, Duration joinTimeout) {
+      int expectedNodes, Duration joinTimeout, boolean keepSystem) {
     trace("start");
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "cnemu",
-        ClusterNode.driverConfig(bind, seed, security));
+    boolean keep = keepSystem && bind.port() == 0;
+    ActorSystem<Void> system = keep ? keptSystem(seed, bind, security) : null;
+    if (system == null) {
+      system = ActorSystem.create(Behaviors.empty(), "cnemu",
+          security.systemSetup(ClusterNode.driverConfig(bind, seed, security, keep)));
+      if (keep) {
+        synchronized (JobFarm.class) {
+          kept = new Kept(system, seed, bind, security.describe());
+        }
+      }
+    }
     trace("system started");
     try {
       ActorRef<FarmDirectory.Command> directory = ActorRefResolver.get(system)
           .resolveActorRef(seed.address() + FarmDirectory.PATH);
-      return new JobFarm(system, new FarmDriver.Settings(expectedNodes, joinTimeout, MAX_RESULT_BYTES, directory));
+      return new JobFarm(system, keep, bind,
+          new FarmDriver.Settings(expectedNodes, joinTimeout, MAX_RESULT_BYTES, directory));
     } catch (RuntimeException e) {
+      if (keep) dropKeptSystem();
       ClusterNode.stop(system, 2);
       throw e;
     }
+  }
+
+  /** The kept system if it was started with these settings and still runs; else stops it (if any) and returns null. */
+  private static ActorSystem<Void> keptSystem(ClusterNode.HostPort seed, ClusterNode.HostPort bind,
+      ClusterSecurity security) {
+    Kept k;
+    synchronized (JobFarm.class) {
+      k = kept;
+      if (k != null && k.seed().equals(seed) && k.bind().equals(bind) && k.security().equals(security.describe())
+          && !k.system().getWhenTerminated().toCompletableFuture().isDone()) {
+        return k.system();
+      }
+      kept = null;
+    }
+    if (k != null) ClusterNode.stop(k.system(), 5); // another cluster, address or key now
+    return null;
+  }
+
+  /** Stops the actor system a plan kept (if any): the daemon stops, or its cluster settings changed. */
+  public static void dropKeptSystem() {
+    Kept k;
+    synchronized (JobFarm.class) {
+      k = kept;
+      kept = null;
+    }
+    if (k != null) ClusterNode.stop(k.system(), 5);
+  }
+
+  /** The actor system (tests: whether a plan reused a kept one). */
+  ActorSystem<Void> system() {
+    return system;
   }
 
   /**
@@ -65,12 +134,64 @@ public final class JobFarm implements AutoCloseable {
    */
   public static void trace(String what) {
     if (TRACE) {
+      if (what.equals("start")) traceThreadCpuAtExit();
       System.err.printf(java.util.Locale.ROOT, "TRACE farm %s %.3f%n", what,
           java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1e3);
+      if (what.equals("system started") || what.equals("close")) snapshotThreadCpu();
     }
   }
 
   private static final boolean TRACE = Boolean.getBoolean("cnemu.trace");
+
+  /**
+   * -Dcnemu.trace=true: at exit, "TRACE farm cpu [NAME] xTHREADS SECONDS" per thread name (digits
+   * dropped, so a pool is one line), from /proc/self/task: the JIT compilers and the collector too, which
+   * no Java API lists. Each thread counts as last seen: at the actor system's start (the thread that
+   * started it ends soon after), before it stops (its threads end with it), and at exit. "TRACE farm cpu
+   * all" is the process's own total.
+   */
+  private static void traceThreadCpuAtExit() {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      snapshotThreadCpu();
+      java.util.Map<String, long[]> byName = new java.util.TreeMap<>();
+      THREAD_TICKS.values().forEach(t -> {
+        long[] v = byName.computeIfAbsent(t.name(), k -> new long[2]);
+        v[0]++;
+        v[1] += t.ticks();
+      });
+      try {
+        String self = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
+        String[] f = self.substring(self.lastIndexOf(')') + 2).split(" ");
+        System.err.printf(java.util.Locale.ROOT, "TRACE farm cpu all %.2f%n",
+            (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) USER_HZ);
+      } catch (java.io.IOException | RuntimeException noProc) {
+        return; // not Linux
+      }
+      byName.forEach((name, v) -> System.err.printf(java.util.Locale.ROOT, "TRACE farm cpu [%s] x%d %.2f%n", name, v[0],
+          v[1] / (double) USER_HZ));
+    }, "cnemu-trace-cpu"));
+  }
+
+  private static final long USER_HZ = 100; // Linux's clock ticks in /proc
+  private record ThreadTicks(String name, long ticks) {}
+  private static final java.util.Map<String, ThreadTicks> THREAD_TICKS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static void snapshotThreadCpu() {
+    try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+      for (java.nio.file.Path t : (Iterable<java.nio.file.Path>) tasks::iterator) {
+        try {
+          String stat = java.nio.file.Files.readString(t.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          THREAD_TICKS.put(t.getFileName().toString(), new ThreadTicks(name, Long.parseLong(f[11]) + Long.parseLong(f[12])));
+        } catch (java.io.IOException | RuntimeException gone) {
+          // the thread ended meanwhile
+        }
+      }
+    } catch (java.io.IOException | RuntimeException noProc) {
+      // not Linux: no per-thread figures
+    }
+  }
 
   /** Microseconds since the epoch (trace only: one clock for the driver and the nodes of a machine). */
   static long epochMicros() {
@@ -126,8 +247,43 @@ public final class JobFarm implements AutoCloseable {
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ignored) {
       // the driver stopped already (its system did): nothing to wait for
     }
+    onTerminated.set(null);
+    if (keepSystem && !system.getWhenTerminated().toCompletableFuture().isDone()) {
+      trace("stopped"); // the driver actor stopped after its goodbye; the system stays for the next plan
+      return;
+    }
+    if (TRACE) traceStacksIfSlow(system);
     ClusterNode.stop(system, 5);
+    // A fixed port (--bind) may be taken next by a run's member in this JVM (a plan that needs partitions)
+    // or by the next command: its listener can outlive the stop's own wait on a loaded machine.
+    if (bind.port() != 0 && !ClusterNode.awaitPortFree(bind, PORT_FREE_TIMEOUT)) {
+      System.err.println("warning: " + bind.host() + ":" + bind.port() + " is still in use " + PORT_FREE_TIMEOUT.toSeconds()
+          + " s after this driver stopped");
+    }
     trace("stopped");
+  }
+
+  /** How long {@link #close} waits for a fixed --bind port to bind again. */
+  static final Duration PORT_FREE_TIMEOUT = Duration.ofSeconds(30);
+
+  /** -Dcnemu.trace=true: every thread's stack when the actor system takes over 2 s to stop (why it does). */
+  private static void traceStacksIfSlow(ActorSystem<Void> system) {
+    Thread t = new Thread(() -> {
+      try {
+        system.getWhenTerminated().toCompletableFuture().get(2, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException slow) {
+        StringBuilder b = new StringBuilder("TRACE farm slow stop, threads:\n");
+        Thread.getAllStackTraces().forEach((th, stack) -> {
+          b.append("  ").append(th.getName()).append(' ').append(th.getState()).append('\n');
+          for (StackTraceElement e : stack) b.append("    at ").append(e).append('\n');
+        });
+        System.err.print(b);
+      } catch (Exception ignored) {
+        // stopped, or interrupted: nothing to say
+      }
+    }, "cnemu-trace-stop");
+    t.setDaemon(true);
+    t.start();
   }
 
   /**
@@ -135,6 +291,11 @@ public final class JobFarm implements AutoCloseable {
    * (no node ever heard of it, so none watches it).
    */
   public void abort() {
+    if (keepSystem) {
+      synchronized (JobFarm.class) {
+        if (kept != null && kept.system() == system) kept = null;
+      }
+    }
     ClusterNode.stop(system, 2);
   }
 

@@ -1,6 +1,9 @@
 package org.cnemu.emulator.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -58,7 +61,7 @@ class FarmDriverOutsideClusterTest {
   @Test
   void aDriverOutsideTheClusterRunsJobsOnItsNodes() throws Exception {
     ClusterNode.HostPort at = startSeed((spec, node, cancelled, progress) -> ("done " + spec).getBytes(StandardCharsets.UTF_8));
-    farm = JobFarm.start(at, new ClusterNode.HostPort("127.0.0.1", 0), ClusterSecurity.insecure(), 1, Duration.ofSeconds(30));
+    farm = JobFarm.start(at, new ClusterNode.HostPort("127.0.0.1", 0), ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), false);
     farm.submit(List.of(new FarmDriver.Job(0, 1, "a"), new FarmDriver.Job(1, 1, "b"), new FarmDriver.Job(2, 1, "c")));
     int[] done = {0};
     List<FarmDriver.Event> seen = until(e -> e instanceof FarmDriver.Done && ++done[0] == 3);
@@ -86,7 +89,7 @@ class FarmDriverOutsideClusterTest {
       if (cancelled.get()) cancelledSeen.countDown();
       return new byte[0];
     });
-    farm = JobFarm.start(at, new ClusterNode.HostPort("127.0.0.1", 0), ClusterSecurity.insecure(), 1, Duration.ofSeconds(30));
+    farm = JobFarm.start(at, new ClusterNode.HostPort("127.0.0.1", 0), ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), false);
     farm.submit(List.of(new FarmDriver.Job(0, 1, "forever")));
     until(e -> e instanceof FarmDriver.Started);
     assertTrue(started.await(30, TimeUnit.SECONDS));
@@ -98,5 +101,38 @@ class FarmDriverOutsideClusterTest {
       Thread.sleep(20);
     }
     assertTrue(log.stream().anyMatch(l -> l.startsWith("farm: abandoned jobs [0] of ")), log::toString);
+  }
+
+  /**
+   * A kept driver system (the daemon's): the second plan runs on the first one's actor system, with a
+   * driver actor of its own; a plan for another seed stops it and starts its own.
+   */
+  @Test
+  void aKeptDriverSystemRunsTheNextPlanAndIsDroppedForAnotherSeed() throws Exception {
+    ClusterNode.HostPort at = startSeed((spec, node, cancelled, progress) -> ("done " + spec).getBytes(StandardCharsets.UTF_8));
+    ClusterNode.HostPort any = new ClusterNode.HostPort("127.0.0.1", 0);
+    try {
+      ActorSystem<Void> first = null;
+      for (String plan : List.of("a", "b")) {
+        farm = JobFarm.start(at, any, ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), true);
+        if (first == null) first = farm.system();
+        assertSame(first, farm.system(), "the second plan reuses the first one's actor system");
+        farm.submit(List.of(new FarmDriver.Job(0, 1, plan)));
+        List<FarmDriver.Event> seen = until(e -> e instanceof FarmDriver.Done);
+        FarmDriver.Done d = (FarmDriver.Done) seen.get(seen.size() - 1);
+        assertEquals("done " + plan, new String(d.result(), StandardCharsets.UTF_8), seen::toString);
+        farm.close(); // goodbye; the system stays
+        farm = null;
+        assertFalse(first.getWhenTerminated().toCompletableFuture().isDone(), "kept after the plan");
+      }
+      ClusterNode.HostPort elsewhere = new ClusterNode.HostPort("127.0.0.1", TestPorts.free());
+      farm = JobFarm.start(elsewhere, any, ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), true);
+      assertNotSame(first, farm.system());
+      first.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS); // another seed: stopped
+      farm.close();
+      farm = null;
+    } finally {
+      JobFarm.dropKeptSystem();
+    }
   }
 }

@@ -73,10 +73,8 @@ final class PlanCommand {
     }
     boolean farmed = cluster != null && cluster.mode() == PlanRunner.ClusterMode.JOBS;
     if (cluster != null && !farmed && cluster.farm() != null) {
-      boolean fixedPort = cluster.bind().port() != 0;
-      FarmedJobs.discard(cluster.farm(), fixedPort);
-      // a fixed port: free it for the run's member, also when the driver's stop outlasted its own wait
-      if (fixedPort) org.cnemu.emulator.cluster.ClusterNode.awaitPortFree(cluster.bind(), java.time.Duration.ofSeconds(30));
+      // a fixed port: wait until it binds again, for the run's member (JobFarm#close); else stop meanwhile
+      FarmedJobs.discard(cluster.farm(), cluster.bind().port() != 0);
     }
     if (farmed && live != null) {
       throw new ParameterException(cl, "--prometheus serves the runs of this JVM, and a farmed plan runs on the "

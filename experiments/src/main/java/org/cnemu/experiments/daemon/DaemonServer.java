@@ -268,6 +268,7 @@ public final class DaemonServer implements AutoCloseable {
     } catch (IOException ignored) {
       // closing a listening socket cannot fail in a way worth reporting
     }
+    org.cnemu.emulator.cluster.JobFarm.dropKeptSystem(); // a farmed plan's driver system, kept between commands
   }
 
   private void acceptLoop() {
@@ -407,6 +408,8 @@ public final class DaemonServer implements AutoCloseable {
       lockForCommand();
       PhaseTrace.mark("lock");
       org.cnemu.emulator.Cancellation.watch(watch.gone);
+      // a farmed plan's driver keeps its actor system (remoting, TLS, connections) for the next command
+      org.cnemu.experiments.run.FarmedJobs.keepDriverSystem(true);
       try {
         code = Cli.execute(args.toArray(String[]::new), stdout, stderr, inv);
       } catch (RuntimeException | LinkageError | StackOverflowError e) {
@@ -414,6 +417,7 @@ public final class DaemonServer implements AutoCloseable {
         stderr.println("error: " + PlanRunner.describe(e));
         code = ExitCodes.FAILURE;
       } finally {
+        org.cnemu.experiments.run.FarmedJobs.keepDriverSystem(false);
         org.cnemu.emulator.Cancellation.clear();
         running.unlock();
         watch.finished();

@@ -198,13 +198,27 @@ public final class FarmedJobs implements JobExecutor {
   public static CompletableFuture<JobFarm> open(org.cnemu.emulator.cluster.ClusterNode.HostPort seed,
       org.cnemu.emulator.cluster.ClusterNode.HostPort bind, org.cnemu.emulator.cluster.ClusterSecurity security,
       int nodes) {
-    return CompletableFuture.supplyAsync(() -> JobFarm.start(seed, bind, security, nodes, JOIN_TIMEOUT),
+    boolean keep = KEEP_DRIVER_SYSTEM.get();
+    return CompletableFuture.supplyAsync(() -> JobFarm.start(seed, bind, security, nodes, JOIN_TIMEOUT, keep),
         FarmedJobs::daemon);
+  }
+
+  /** Whether drivers opened on this thread keep their actor system for the next plan ({@link #keepDriverSystem}). */
+  private static final ThreadLocal<Boolean> KEEP_DRIVER_SYSTEM = ThreadLocal.withInitial(() -> false);
+
+  /**
+   * For a JVM that runs one command after another (the daemon, on the thread that runs the command): a
+   * farmed plan opened on this thread keeps its driver's actor system for the next one with the same
+   * seed, address and key ({@link JobFarm#start}); {@link JobFarm#dropKeptSystem} stops it.
+   */
+  public static void keepDriverSystem(boolean keep) {
+    KEEP_DRIVER_SYSTEM.set(keep);
   }
 
   /**
    * Stops a driver's actor system that {@link #open} started (no-op if it failed to start, or was closed
-   * already); with {@code await}, returns once it stopped, else at once.
+   * already); with {@code await}, returns once it stopped and a fixed --bind port of it binds again
+   * ({@link JobFarm#close}), else at once.
    */
   public static void discard(CompletableFuture<JobFarm> farm, boolean await) {
     CompletableFuture<Void> closed = farm.handle((f, failed) -> {
