@@ -97,7 +97,7 @@ public final class DaemonCommand extends CommandGroup {
       Files.deleteIfExists(dir.resolve(DaemonState.FILE));
       Path log = dir.resolve(DaemonState.LOG);
 
-      // The same JVM as this one (bin/cnemu's flags: collector, card marking, C2 thresholds, AppCDS archive,
+      // The same JVM as this one (bin/cnemu's flags: collector, card marking, AppCDS archive,
       // JAVA_OPTS), serving.
       List<String> cmd = new ArrayList<>();
       for (String setsid : List.of("/usr/bin/setsid", "/bin/setsid")) {
