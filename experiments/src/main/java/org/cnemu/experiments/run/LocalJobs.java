@@ -45,12 +45,7 @@ final class LocalJobs implements JobExecutor {
           PhaseTrace.mark("job-thread");
           Cancellation.watch(cancel);
           try {
-            if (cancel.get()) {
-              sink.finished(job, Finished.error(PlanRunner.CANCELLED));
-              return null;
-            }
-            sink.started(job, null);
-            sink.finished(job, Finished.results(run(plan, job, sink)));
+            runOne(plan, job, cancel, sink);
           } finally {
             Cancellation.clear();
           }
@@ -90,14 +85,19 @@ final class LocalJobs implements JobExecutor {
   private void runHere(Plan plan, List<Plan.Job> jobs, AtomicBoolean cancel, Sink sink) throws IOException {
     for (Plan.Job job : jobs) {
       if (Cancellation.requested()) cancel.set(true);
-      if (cancel.get()) {
-        sink.finished(job, Finished.error(PlanRunner.CANCELLED));
-        continue;
-      }
-      sink.started(job, null);
-      sink.finished(job, Finished.results(run(plan, job, sink)));
+      runOne(plan, job, cancel, sink);
     }
     if (Cancellation.requested()) cancel.set(true);
+  }
+
+  /** One job, on whichever thread calls: answered as cancelled without running once the plan is cancelled. */
+  private void runOne(Plan plan, Plan.Job job, AtomicBoolean cancel, Sink sink) throws IOException {
+    if (cancel.get()) {
+      sink.finished(job, Finished.error(PlanRunner.CANCELLED));
+      return;
+    }
+    sink.started(job, null);
+    sink.finished(job, Finished.results(run(plan, job, sink)));
   }
 
   private String run(Plan plan, Plan.Job job, Sink sink) {
