@@ -81,6 +81,12 @@ final class EventQueue {
    */
   private long[][] spare = new long[8][];
   private int spareTop;
+  /**
+   * The length (longs, rounded up to a power of two) of the last epoch list spread: a list that needs a new
+   * array starts at it instead of doubling up from 64 (the lists of a steady run fill to about the same length,
+   * and each doubling copied the list and left the old array to the collector).
+   */
+  private int lastEpochLongs;
 
   // ---- width adaptation: counts since the last check
   private long pops;
@@ -150,6 +156,13 @@ final class EventQueue {
   private void place(long t, long k, long q, long s) {
     long b = t >>> shift;
     if (b <= cur) {
+      // an event for a bucket already loaded (a send with a delay of a few ns at most): no load touches its
+      // target, and it runs soon, so its target entity's miss starts here, beside the rest of the sender's handler
+      final Entity<?>[] es = targets;
+      if (es != null) {
+        Entity<?> e = es[(int) (s >>> 32)];
+        if (e != null) touched += e.clockNanos;
+      }
       now.add(t, k, q, s);
       return;
     }
@@ -186,14 +199,17 @@ final class EventQueue {
     }
   }
 
-  /** An epoch list's array with room past {@code used} longs: a pooled one for an empty list. */
+  /**
+   * An epoch list's array with room past {@code used} longs: a pooled one for an empty list, else a new one of
+   * at least the length the last spread list needed ({@link #lastEpochLongs}).
+   */
   private long[] growEpoch(long[] r, int used) {
     if (used == 0 && spareTop > 0) {
       long[] a = spare[--spareTop];
       spare[spareTop] = null;
       return a;
     }
-    return Arrays.copyOf(r, Math.max(64, used * 2));
+    return Arrays.copyOf(r, Math.max(Math.max(64, lastEpochLongs), used * 2));
   }
 
   /** Time of the earliest event, or {@link Long#MAX_VALUE} if none. */
@@ -317,6 +333,7 @@ final class EventQueue {
     }
     fineBits |= bits;
     fineCount += n;
+    lastEpochLongs = Integer.highestOneBit(end - 1) << 1;
     epochLen[j] = 0;
     epochBits[j >>> 6] &= ~(1L << j);
     epochCount -= n;

@@ -341,8 +341,8 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
           queue[i] = pt.queueBytes();
           peers[i] = pt.peer();
         }
-        SwitchEntity s = new SwitchEntity(fs.id(), next, rate, prop, queue, fs.routes(), flowSrc, flowDst, overlay);
-        System.arraycopy(down[si], 0, s.ports, 0, np);
+        SwitchEntity s = new SwitchEntity(fs.id(), next, down[si], rate, prop, queue, fs.routes(), flowSrc, flowDst,
+            overlay);
         s.hostIds = peers;
         return s;
       });

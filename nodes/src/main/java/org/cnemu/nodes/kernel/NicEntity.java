@@ -50,6 +50,20 @@ final class NicEntity extends Entity<NicEntity.Msg> {
   private final HostKernel h;
   private final EntityRef<SwitchEntity.Msg> switchRef;
   private final long prop;
+  /**
+   * What every transmitted or received packet reads of the host, copied here when the NIC is built (its
+   * entity is allocated with the host's other entities, the {@link HostKernel} long before and elsewhere): the
+   * profile (one object for the run), whether the stack is an overlay, the link rate, the TX rings, the RX
+   * queues' entities and the core each TX ring interrupts. With many hosts the host object (and its spec copy)
+   * was one or two more cold lines per NIC event, read before anything else.
+   */
+  private final org.cnemu.devices.Profile p;
+  private final boolean overlay;
+  private final long linkRateBps;
+  private final TxRing[] txRings;
+  private final int rxRings;
+  private final EntityRef<NicQueue.Msg>[] rxQueueRefs;
+  private final EntityRef<CoreEntity.Msg>[] txIrqCore;
   Channel uplink;
   long txBusyUntil;
   long txPackets;
@@ -70,17 +84,32 @@ final class NicEntity extends Entity<NicEntity.Msg> {
     this.h = h;
     this.switchRef = switchRef;
     this.prop = propNanos;
+    this.p = h.p;
+    this.overlay = h.stack.overlay();
+    this.linkRateBps = h.hs.linkRateBps();
+    this.txRings = h.txRings;
+    this.rxRings = h.rings.length;
+    this.rxQueueRefs = h.rxQueueRefs;
+    @SuppressWarnings("unchecked")
+    EntityRef<CoreEntity.Msg>[] irqOf = new EntityRef[txRings.length];
+    for (int q = 0; q < irqOf.length; q++) irqOf[q] = h.coreRefs[h.irqCpu(q % rxRings)];
+    this.txIrqCore = irqOf;
     h.nic = this;
   }
 
-  int overhead(Packet p) {
-    return overhead(h, p);
+  int overhead(Packet pkt) {
+    return overhead(overlay, pkt);
   }
 
   /** Wire bytes beside the payload of {@code p} on host {@code h}'s link. */
   static int overhead(HostKernel h, Packet p) {
+    return overhead(h.stack.overlay(), p);
+  }
+
+  /** Wire bytes beside the payload of {@code p} on a link of an overlay stack ({@code overlay}) or not. */
+  static int overhead(boolean overlay, Packet p) {
     int o = ETH_WIRE + (p.udp() ? (p.fragmented() && p.frag() > 0 ? 20 : IP_UDP) : IP_TCP);
-    return h.stack.overlay() ? o + VXLAN : o;
+    return overlay ? o + VXLAN : o;
   }
 
   @Override
@@ -89,7 +118,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
   }
 
   private void onTxModTimer(TxModTimer t) {
-    TxRing r = h.txRings[t.queue()];
+    TxRing r = txRings[t.queue()];
     if (r.timerPending && r.timerGen == t.gen()) {
       r.timerPending = false;
       if (r.armed) fireTx(r, 0);
@@ -101,7 +130,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
    * CQ raises its event tx-usecs after the first new CQE, or at the tx-frames-th CQE if earlier.
    */
   private void txComplete(TxRing r, long completeAt) {
-    if (!h.p.txCqInterrupts) {
+    if (!p.txCqInterrupts) {
       // polling mode: the xmit path reaps completed descriptors (its CPU cost is charged in driverTx)
       r.clean(now(), Integer.MAX_VALUE);
       r.post(completeAt);
@@ -112,14 +141,14 @@ final class NicEntity extends Entity<NicEntity.Msg> {
     if (!r.armed) return;
     long at = Math.max(completeAt, r.armedAt);
     r.sinceArm++;
-    if (r.sinceArm >= h.p.txFrames) {
+    if (r.sinceArm >= p.txFrames) {
       r.timerPending = false;
       r.timerGen++;
       fireTx(r, at - now());
     } else if (!r.timerPending) {
       r.timerPending = true;
       r.timerGen++;
-      schedule(at - now() + h.p.txUsecs, new TxModTimer(r.queue, r.timerGen));
+      schedule(at - now() + p.txUsecs, new TxModTimer(r.queue, r.timerGen));
     }
   }
 
@@ -127,11 +156,11 @@ final class NicEntity extends Entity<NicEntity.Msg> {
     r.armed = false;
     r.sinceArm = 0;
     r.irqs++;
-    send(h.coreRefs[h.irqCpu(r.queue % h.rings.length)], delay + h.p.irqLatency, new CoreEntity.TxIrq(r.queue));
+    send(txIrqCore[r.queue], delay + p.irqLatency, new CoreEntity.TxIrq(r.queue));
   }
 
   private void transmit(Packet s, int txq) {
-    int mss = h.p.mss();
+    int mss = p.mss();
     Packet[] pk;
     if (s.segs() <= 1 || s.udp()) {
       pk = new Packet[] {s.segs() <= 1 ? s : s.slice(s.seq(), s.len(), 1)};
@@ -146,7 +175,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
         left -= l;
       }
     }
-    long rate = h.hs.linkRateBps();
+    long rate = linkRateBps;
     long start = Math.max(now(), txBusyUntil);
     long first = 0;
     long total = 0;
@@ -163,7 +192,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
       j.add(Journeys.LINK, org.cnemu.devices.Journey.FABRIC, start + first, start + first + prop);
     }
     txPackets += pk.length;
-    txComplete(h.txRings[txq], txBusyUntil);
+    txComplete(txRings[txq], txBusyUntil);
     send(uplink, switchRef, start - now() + first + prop, new SwitchEntity.WireTrain(pk, rate, overhead(pk[0])));
   }
 
@@ -193,7 +222,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
       }
       SwitchEntity.WireTrain part = start == 0 && i == pk.length ? w
           : new SwitchEntity.WireTrain(java.util.Arrays.copyOfRange(pk, start, i), w.bitsPerSec(), w.wireOverhead());
-      send(h.rxQueueRefs[q0], startAt - now(), part);
+      send(rxQueueRefs[q0], startAt - now(), part);
       start = i;
       startAt = t;
       q0 = q;
@@ -201,26 +230,26 @@ final class NicEntity extends Entity<NicEntity.Msg> {
   }
 
   /** RSS: indirection table over the hash of the outer headers, keyed by this host's Toeplitz key. */
-  int queueOf(Packet p) {
+  int queueOf(Packet pkt) {
     long ports;
-    if (h.stack.overlay()) {
-      ports = h.p.rssUdpPorts ? (p.hash() & 0xffffL) : -1; // VXLAN source port = inner flow hash
-    } else if (p.fragmented()) {
+    if (overlay) {
+      ports = p.rssUdpPorts ? (pkt.hash() & 0xffffL) : -1; // VXLAN source port = inner flow hash
+    } else if (pkt.fragmented()) {
       ports = -1; // fragments carry no L4 header: 2-tuple hash
-    } else if (p.udp() && !h.p.rssUdpPorts) {
+    } else if (pkt.udp() && !p.rssUdpPorts) {
       ports = -1;
     } else {
-      ports = p.hash() & 0xffffffffL;
+      ports = pkt.hash() & 0xffffffffL;
     }
-    boolean ack = p.isAck();
-    if (p.flow() == rssFlow && ack == rssAck && ports == rssPorts) return rssQueue;
-    int src = ack ? h.spec.flows.get(p.flow()).dstHost() : h.spec.flows.get(p.flow()).srcHost();
+    boolean ack = pkt.isAck();
+    if (pkt.flow() == rssFlow && ack == rssAck && ports == rssPorts) return rssQueue;
+    int src = ack ? h.spec.flows.get(pkt.flow()).dstHost() : h.spec.flows.get(pkt.flow()).srcHost();
     int hash = org.cnemu.devices.Hashing.rss(h.hs.rssKey(), src, h.hs.index(), ports);
     rssHashes++;
-    rssFlow = p.flow();
+    rssFlow = pkt.flow();
     rssAck = ack;
     rssPorts = ports;
-    return rssQueue = (int) Long.remainderUnsigned(hash & 0xffffffffL, h.rings.length);
+    return rssQueue = (int) Long.remainderUnsigned(hash & 0xffffffffL, rxRings);
   }
 
   @Override

@@ -53,6 +53,13 @@ final class NicQueue extends Entity<NicQueue.Msg> {
   }
 
   private final HostKernel h;
+  /**
+   * The profile (one object for the run) and whether the host's stack is an overlay, copied from the host when
+   * the queue is built: every packet and interrupt reads them, and the {@link HostKernel} is a cold line of its
+   * own with many hosts (this entity is allocated with the host's other entities, the host object elsewhere).
+   */
+  private final org.cnemu.devices.Profile p;
+  private final boolean overlay;
   private final RxRing r;
   /** IRQ affinity (smp_affinity of the queue's MSI-X vector). */
   private final EntityRef<CoreEntity.Msg> irqCore;
@@ -63,10 +70,12 @@ final class NicQueue extends Entity<NicQueue.Msg> {
 
   NicQueue(HostKernel h, int queue) {
     this.h = h;
+    this.p = h.p;
+    this.overlay = h.stack.overlay();
     this.r = h.rings[queue];
     this.irqCore = h.coreRefs[h.irqCpu(queue)];
     this.irq = new CoreEntity.Irq(queue);
-    r.moderNanos = h.p.rxUsecs;
+    r.moderNanos = p.rxUsecs;
   }
 
   @Override
@@ -80,25 +89,25 @@ final class NicQueue extends Entity<NicQueue.Msg> {
   }
 
   private void onAutoModer(AutoModer a) {
-    if (autoModeration() && now() + h.p.adaptiveRxSampleNanos < endNanos()) schedule(h.p.adaptiveRxSampleNanos, a);
+    if (autoModeration() && now() + p.adaptiveRxSampleNanos < endNanos()) schedule(p.adaptiveRxSampleNanos, a);
     else sampling = false;
   }
 
   /** The packets of a wire train that RSS put on this queue: packet 0 arrives now, the rest back to back. */
   void receive(SwitchEntity.WireTrain w) {
-    if (h.p.adaptiveRx && !sampling) startSampling();
+    if (p.adaptiveRx && !sampling) startSampling();
     long t = now();
     for (int i = 0; i < w.pkts().length; i++) {
-      Packet p = w.pkts()[i];
-      if (i > 0) t += NicEntity.serNanos(p.len() + w.wireOverhead(), w.bitsPerSec());
-      if (!r.offer(p, t, p.len() + NicEntity.overhead(h, p) - 24)) { // frame bytes (no preamble, IFG, FCS)
+      Packet pkt = w.pkts()[i];
+      if (i > 0) t += NicEntity.serNanos(pkt.len() + w.wireOverhead(), w.bitsPerSec());
+      if (!r.offer(pkt, t, pkt.len() + NicEntity.overhead(overlay, pkt) - 24)) { // frame bytes (no preamble, IFG, FCS)
         h.drop("nic_ring", "ring_full", 1);
         continue;
       }
-      if (p.journey() != null) h.journeys.inRing(r.queue, p.journey());
+      if (pkt.journey() != null) h.journeys.inRing(r.queue, pkt.journey());
       if (r.armed && !r.timerPending) {
         long at = Math.max(t, r.armedAt);
-        if (r.size() >= h.p.rxFrames) fire(Math.max(0, at - now()));
+        if (r.size() >= p.rxFrames) fire(Math.max(0, at - now()));
         else {
           r.timerPending = true;
           schedule(at - now() + r.moderNanos, ModTimer.INSTANCE);
@@ -115,13 +124,13 @@ final class NicQueue extends Entity<NicQueue.Msg> {
       long na = r.nextArrivalAfter(now());
       long next = Math.max(armedAt, na < 0 ? armedAt : na);
       r.armed = false;
-      send(irqCore, next - now() + r.moderNanos + h.p.irqLatency, irq);
+      send(irqCore, next - now() + r.moderNanos + p.irqLatency, irq);
     }
   }
 
   private void fire(long delay) {
     r.armed = false;
-    send(irqCore, delay + h.p.irqLatency, irq);
+    send(irqCore, delay + p.irqLatency, irq);
   }
 
   /**
@@ -129,10 +138,10 @@ final class NicQueue extends Entity<NicQueue.Msg> {
    * while idle saw no packets and would have set rx-usecs-low, so that is applied if one was due.
    */
   private void startSampling() {
-    long period = h.p.adaptiveRxSampleNanos;
+    long period = p.adaptiveRxSampleNanos;
     long next = (now() / period + 1) * period;
     if (now() >= period) {
-      r.moderNanos = h.p.rxUsecsLow;
+      r.moderNanos = p.rxUsecsLow;
       r.lastModerPackets = r.received;
       r.lastModerBytes = r.bytes;
     }
@@ -150,18 +159,18 @@ final class NicQueue extends Entity<NicQueue.Msg> {
    * without packets (the sampler then sleeps until the next packet).
    */
   private boolean autoModeration() {
-    long period = h.p.adaptiveRxSampleNanos;
+    long period = p.adaptiveRxSampleNanos;
     long packets = r.received - r.lastModerPackets;
     long rate = packets * 1_000_000_000L / period;
     long avg = packets > 0 ? (r.bytes - r.lastModerBytes) / packets : 0;
     long moder;
-    if (rate > h.p.adaptiveRateThresh / h.rings.length && avg > h.p.avgPktSmall) {
-      if (rate < h.p.pktRateLow) moder = h.p.rxUsecsLow;
-      else if (rate > h.p.pktRateHigh) moder = h.p.rxUsecsHigh;
-      else moder = (rate - h.p.pktRateLow) * (h.p.rxUsecsHigh - h.p.rxUsecsLow) / (h.p.pktRateHigh - h.p.pktRateLow)
-          + h.p.rxUsecsLow;
+    if (rate > p.adaptiveRateThresh / h.rings.length && avg > p.avgPktSmall) {
+      if (rate < p.pktRateLow) moder = p.rxUsecsLow;
+      else if (rate > p.pktRateHigh) moder = p.rxUsecsHigh;
+      else moder = (rate - p.pktRateLow) * (p.rxUsecsHigh - p.rxUsecsLow) / (p.pktRateHigh - p.pktRateLow)
+          + p.rxUsecsLow;
     } else {
-      moder = h.p.rxUsecsLow;
+      moder = p.rxUsecsLow;
     }
     r.moderNanos = moder;
     r.lastModerPackets = r.received;

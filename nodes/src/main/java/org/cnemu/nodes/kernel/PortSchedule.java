@@ -9,7 +9,7 @@ package org.cnemu.nodes.kernel;
  * waiting behind the first train's last packet. With equal rates there are no gaps in the future
  * and this is the plain busy-until FIFO.
  */
-final class PortSchedule {
+class PortSchedule {
   private static final long[] NONE = new long[0];
   private long[] s = NONE;
   private long[] e = NONE;

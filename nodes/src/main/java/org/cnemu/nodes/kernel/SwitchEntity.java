@@ -55,24 +55,41 @@ final class SwitchEntity extends Entity<SwitchEntity.Msg> {
     }
   }
 
-  /** Next hops by port: a host's NIC or another switch. */
-  private final EntityRef<? super WireTrain>[] next;
-  final Channel[] ports;
-  private final PortSchedule[] sched;
+  /**
+   * One output port: its transmit schedule, its link (the channel to the next hop, a host's NIC or another
+   * switch; rate, propagation delay, queue bytes) and its counters, in one object. A forwarded train reads and
+   * updates all of them for its port; as arrays indexed by port they were ten lines far apart (each cold with
+   * thousands of ports), here they are two.
+   */
+  static final class Port extends PortSchedule {
+    final Channel channel;
+    final EntityRef<? super WireTrain> next;
+    final long rateBps;
+    final long propNanos;
+    final long queueBytes;
+    long forwarded;
+    long bytes;
+    long peakQueue;
+
+    Port(Channel channel, EntityRef<? super WireTrain> next, long rateBps, long propNanos, long queueBytes) {
+      this.channel = channel;
+      this.next = next;
+      this.rateBps = rateBps;
+      this.propNanos = propNanos;
+      this.queueBytes = queueBytes;
+    }
+  }
+
+  private final Port[] ports;
   /** Per flow direction: departure end of its last packet here. */
   private final long[] flowLast;
-  private final long[] queueBytes;
-  private final long[] rate;
-  private final long[] prop;
   private final int[][] routes;
   private final int[] flowSrc;
   private final int[] flowDst;
   private final boolean[] overlay;
   private final int seed;
+  /** Drops by port (beside the ports: the telemetry publishes the array). */
   final long[] dropped;
-  final long[] forwarded;
-  final long[] bytes;
-  final long[] peakQueue;
   /** Peer (host or switch) id by port (telemetry tags, results); set by the model provider. */
   String[] hostIds;
   private KernelTelemetry.SwitchDrops tel;
@@ -80,21 +97,14 @@ final class SwitchEntity extends Entity<SwitchEntity.Msg> {
   private Packet[] scratch = new Packet[8];
   private final String id;
 
-  SwitchEntity(String id, EntityRef<? super WireTrain>[] next, long[] rate, long[] prop, long[] queueBytes, int[][] routes,
-      int[] flowSrc, int[] flowDst, boolean[] overlay) {
+  SwitchEntity(String id, EntityRef<? super WireTrain>[] next, Channel[] channels, long[] rate, long[] prop,
+      long[] queueBytes, int[][] routes, int[] flowSrc, int[] flowDst, boolean[] overlay) {
     this.id = id;
     int n = next.length;
-    this.next = next;
-    this.ports = new Channel[n];
-    this.sched = new PortSchedule[n]; // created on a port's first packet
+    this.ports = new Port[n];
+    for (int i = 0; i < n; i++) ports[i] = new Port(channels[i], next[i], rate[i], prop[i], queueBytes[i]);
     this.flowLast = new long[flowSrc.length * 2];
     this.dropped = new long[n];
-    this.forwarded = new long[n];
-    this.bytes = new long[n];
-    this.peakQueue = new long[n];
-    this.queueBytes = queueBytes;
-    this.rate = rate;
-    this.prop = prop;
     this.routes = routes;
     this.flowSrc = flowSrc;
     this.flowDst = flowDst;
@@ -132,10 +142,10 @@ final class SwitchEntity extends Entity<SwitchEntity.Msg> {
     Packet[] pk = w.pkts();
     int out = route(pk[0]);
     int oh = w.wireOverhead();
-    long r = rate[out];
+    Port port = ports[out];
+    long r = port.rateBps;
     long t = now();
-    if (sched[out] == null) sched[out] = new PortSchedule();
-    sched[out].prune(t);
+    port.prune(t);
     Packet[] keep = pk.length <= scratch.length ? scratch : (scratch = new Packet[pk.length]);
     int n = 0;
     long runStart = 0; // departure end of the run's first packet
@@ -145,29 +155,29 @@ final class SwitchEntity extends Entity<SwitchEntity.Msg> {
       Packet p = pk[i];
       int b = p.len() + oh;
       if (i > 0) t += NicEntity.serNanos(b, w.bitsPerSec());
-      long backlogNs = sched[out].backlogNanos(t);
+      long backlogNs = port.backlogNanos(t);
       long backlogBytes = backlogNs * r / 8_000_000_000L;
-      if (backlogBytes + b > queueBytes[out]) {
+      if (backlogBytes + b > port.queueBytes) {
         dropped[out]++;
         continue;
       }
-      if (backlogBytes + b > peakQueue[out]) peakQueue[out] = backlogBytes + b;
+      if (backlogBytes + b > port.peakQueue) port.peakQueue = backlogBytes + b;
       long ser = NicEntity.serNanos(b, r);
       int fk = p.flow() * 2 + p.dir(); // a flow direction never overtakes itself at a port
-      long end = sched[out].reserve(Math.max(t, flowLast[fk]), ser);
+      long end = port.reserve(Math.max(t, flowLast[fk]), ser);
       flowLast[fk] = end;
       if (p.journey() != null) {
         p.journey().add(Journeys.SWITCH, org.cnemu.devices.Journey.FABRIC, end - ser, end);
-        p.journey().add(Journeys.LINK, org.cnemu.devices.Journey.FABRIC, end, end + prop[out]);
+        p.journey().add(Journeys.LINK, org.cnemu.devices.Journey.FABRIC, end, end + port.propNanos);
       }
-      forwarded[out]++;
-      bytes[out] += p.len();
+      port.forwarded++;
+      port.bytes += p.len();
       if (n > 0) {
         long gap = end - lastEnd;
         long fit = runRate != 0 ? (gap == NicEntity.serNanos(b, runRate) ? runRate : -1)
             : gap == ser ? r : gap == NicEntity.serNanos(b, w.bitsPerSec()) ? w.bitsPerSec() : -1;
         if (fit < 0) { // not back to back at one rate: the next packets are a new message
-          flush(out, keep, n, runStart, runRate == 0 ? r : runRate, oh);
+          flush(port, keep, n, runStart, runRate == 0 ? r : runRate, oh);
           n = 0;
         } else {
           runRate = fit;
@@ -183,24 +193,33 @@ final class SwitchEntity extends Entity<SwitchEntity.Msg> {
     if (n > 0) {
       long bits = runRate == 0 ? r : runRate;
       if (n == pk.length && bits == w.bitsPerSec()) { // kept whole, at the rate it came: the same train goes on
-        send(ports[out], next[out], runStart - now() + prop[out], w);
+        send(port.channel, port.next, runStart - now() + port.propNanos, w);
       } else {
-        flush(out, keep, n, runStart, bits, oh);
+        flush(port, keep, n, runStart, bits, oh);
       }
     }
     java.util.Arrays.fill(keep, 0, pk.length, null); // the scratch holds no packet between trains
   }
 
-  private void flush(int out, Packet[] keep, int n, long firstEnd, long bitsPerSec, int oh) {
+  private void flush(Port port, Packet[] keep, int n, long firstEnd, long bitsPerSec, int oh) {
     Packet[] pk = new Packet[n];
     System.arraycopy(keep, 0, pk, 0, n);
-    send(ports[out], next[out], firstEnd - now() + prop[out], new WireTrain(pk, bitsPerSec, oh));
+    send(port.channel, port.next, firstEnd - now() + port.propNanos, new WireTrain(pk, bitsPerSec, oh));
   }
 
   @Override
   protected Object report() {
     if (tel != null) tel.maybePublish(endNanos(), dropped, true);
-    return new SwitchReport(id, dropped.clone(), forwarded.clone(), bytes.clone(), peakQueue.clone());
+    int n = ports.length;
+    long[] forwarded = new long[n];
+    long[] bytes = new long[n];
+    long[] peakQueue = new long[n];
+    for (int i = 0; i < n; i++) {
+      forwarded[i] = ports[i].forwarded;
+      bytes[i] = ports[i].bytes;
+      peakQueue[i] = ports[i].peakQueue;
+    }
+    return new SwitchReport(id, dropped.clone(), forwarded, bytes, peakQueue);
   }
 
   record SwitchReport(String id, long[] dropped, long[] forwarded, long[] bytes, long[] peakQueue) {}

@@ -59,6 +59,9 @@ class HostLocalStateTest {
   void theNicHashesOncePerFlowDirectionAndAnswersAsTheHash() {
     Spec spec = spec();
     HostKernel h = new HostKernel(spec, spec.hosts.get(1), STAY);
+    @SuppressWarnings("unchecked")
+    org.cnemu.emulator.EntityRef<CoreEntity.Msg>[] cores = new org.cnemu.emulator.EntityRef[h.cpus];
+    h.coreRefs = cores; // the NIC keeps the core of each TX ring's interrupt
     NicEntity nic = new NicEntity(h, null, 1);
     for (int i = 0; i < 400; i++) {
       int flow = (i / 100) % 2; // 100 packets of a, 100 of b, 100 of a, 100 of b
