@@ -87,6 +87,8 @@ final class EventQueue {
    * and each doubling copied the list and left the old array to the collector).
    */
   private int lastEpochLongs;
+  /** Arrays allocated for epoch lists, first ones and grown ones (for tests). */
+  long epochArraysAllocated;
 
   // ---- width adaptation: counts since the last check
   private long pops;
@@ -209,6 +211,7 @@ final class EventQueue {
       spare[spareTop] = null;
       return a;
     }
+    epochArraysAllocated++;
     return Arrays.copyOf(r, Math.max(Math.max(64, lastEpochLongs), used * 2));
   }
 

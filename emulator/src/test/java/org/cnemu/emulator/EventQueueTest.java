@@ -160,6 +160,44 @@ class EventQueueTest {
   }
 
   @Test
+  void anEpochListThatNeedsANewArrayStartsAtTheLengthTheLastSpreadListNeeded() {
+    // 1 ns buckets, epochs of 64 ns: 2,000 events in epoch 1 grow its list 64 -> 8,192 longs (8 arrays)
+    EventQueue q = new EventQueue(0);
+    for (int i = 0; i < 2_000; i++) q.add(64 + i % 64, i, i, 0, 0, null, "m");
+    assertEquals(8, q.epochArraysAllocated);
+    for (int i = 0; i < 2_000; i++) q.release(EventQueue.slot(q.poll()));
+    // two fresh lists of 2,000: the first takes the spread list's array, the second a new one of its length;
+    // doubling up from 64 again would allocate 8
+    for (int i = 0; i < 4_000; i++) q.add(192 + i % 128, i, i, 0, 0, null, "m");
+    assertEquals(9, q.epochArraysAllocated);
+    for (int i = 0; i < 4_000; i++) q.release(EventQueue.slot(q.poll()));
+    assertTrue(q.isEmpty());
+  }
+
+  /** An entity that only holds a clock (the queue's loads read it). */
+  private static final class Clocked extends Entity<Object> {
+    Clocked(long clockNanos) {
+      this.clockNanos = clockNanos;
+    }
+
+    @Override
+    protected void onMessage(Object m) {}
+  }
+
+  @Test
+  void aSendIntoTheLoadedBucketTouchesItsTargetEntity() {
+    EventQueue q = new EventQueue(0);
+    q.targets = new Entity<?>[] {new Clocked(7), new Clocked(1_000)};
+    q.add(10, 0, 0, 0, 0, null, "m");
+    assertEquals(10, q.peekTime()); // loads bucket 10 (and touches entity 0)
+    long before = q.touched;
+    q.add(10, 1, 1, 1, 0, null, "m"); // into the loaded bucket: its target's miss starts now
+    assertEquals(before + 1_000, q.touched);
+    q.add(500, 2, 2, 0, 0, null, "m"); // a later bucket: touched when it is loaded
+    assertEquals(before + 1_000, q.touched);
+  }
+
+  @Test
   void eventsEarlierThanTheCurrentBucketStillComeOutInOrder() {
     // an event from another partition may be stamped before the bucket the queue has advanced to
     SplittableRandom r = new SplittableRandom(5);
