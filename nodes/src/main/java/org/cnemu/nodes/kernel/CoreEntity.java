@@ -254,7 +254,8 @@ final class CoreEntity extends CoreThreads {
   private int mode = IDLE;
   private long gen;
   private long stepEnd;
-  private final ArrayDeque<HardIrq> hardQ = new ArrayDeque<>(2);
+  /** Hard IRQs raised while one runs, in order; allocated by the first (most cores never see one). */
+  private ArrayDeque<HardIrq> hardQ;
   /** Delivered {@link Done} messages, reused by the next steps (at most one or two are pending at once). */
   private Done freeDone;
   /** {@link Done} messages this core allocated (for tests: bounded by those pending at once). */
@@ -452,7 +453,10 @@ final class CoreEntity extends CoreThreads {
     }
     if (v >= 0 && mode == HARD) host.vector(v).eqQueued = true;
     switch (mode) {
-      case HARD -> hardQ.add(m);
+      case HARD -> {
+        if (hardQ == null) hardQ = new ArrayDeque<>(2);
+        hardQ.add(m);
+      }
       case IDLE -> startHard(m);
       case SOFTM -> nested(m);
       default -> {
@@ -515,7 +519,7 @@ final class CoreEntity extends CoreThreads {
     closeSegment(now());
     switch (mode) {
       case HARD -> {
-        HardIrq next = hardQ.poll();
+        HardIrq next = hardQ == null ? null : hardQ.poll();
         if (next != null) {
           startHard(next);
           return;

@@ -13,7 +13,6 @@ final class HostNapis {
   /** A pNIC RX queue: driver, GRO and the rest of the path; napi_complete_done re-arms the queue's IRQ. */
   static final class Nic extends NetRxAction.Napi {
     private final HostKernel h;
-    private final int[] w = new int[1];
 
     Nic(HostKernel h, int queue) {
       super(queue);
@@ -22,8 +21,7 @@ final class HostNapis {
 
     @Override
     long poll(CoreEntity c, int quota, long offsetNanos) {
-      long cost = h.rx.pollNic(c, h.rings[queue], quota, w);
-      work = w[0];
+      long cost = h.rx.pollNic(c, h.rings[queue], quota, this); // sets work
       more = work == quota;
       // napi_complete_done: the queue re-arms its IRQ (pending descriptors raise it again after moderation)
       if (!more) c.sendTo(h.rxQueueRefs[queue], 0, new NicQueue.NapiComplete(queue, c.nowNs() + offsetNanos + cost));
@@ -34,7 +32,6 @@ final class HostNapis {
   /** A TX completion queue: frees descriptors; its work does not count against the softirq budget. */
   static final class Tx extends NetRxAction.Napi {
     private final HostKernel h;
-    private final int[] w = new int[1];
 
     Tx(HostKernel h, int queue) {
       super(queue);
@@ -44,8 +41,8 @@ final class HostNapis {
     @Override
     long poll(CoreEntity c, int quota, long offsetNanos) {
       TxRing r = h.txRings[queue];
-      long cost = h.rx.pollTx(c, r, w);
-      more = w[0] == TX_WORK;
+      long cost = h.rx.pollTx(c, r, this); // sets work: the descriptors freed
+      more = work == TX_WORK;
       work = 0; // TX completion work does not count against the softirq budget
       if (!more) {
         // napi_complete + mlx4_en_arm_cq: CQEs written meanwhile raise the event again after moderation
@@ -68,7 +65,6 @@ final class HostNapis {
   static final class Cell extends NetRxAction.Napi {
     private final HostKernel h;
     private final int cpu;
-    private final int[] w = new int[1];
 
     Cell(HostKernel h, int cpu) {
       super(-1);
@@ -78,8 +74,7 @@ final class HostNapis {
 
     @Override
     long poll(CoreEntity c, int quota, long offsetNanos) {
-      long cost = h.rx.pollGroCell(c, quota, w);
-      work = w[0];
+      long cost = h.rx.pollGroCell(c, quota, this); // sets work
       more = !h.groCell[cpu].isEmpty();
       return cost;
     }
@@ -94,7 +89,6 @@ final class HostNapis {
   static final class Backlog extends NetRxAction.Napi {
     private final HostKernel h;
     private final int cpu;
-    private final int[] w = new int[1];
 
     Backlog(HostKernel h, int cpu) {
       super(-1);
@@ -104,8 +98,7 @@ final class HostNapis {
 
     @Override
     long poll(CoreEntity c, int quota, long offsetNanos) {
-      long cost = h.rx.pollBacklog(c, quota, w);
-      work = w[0];
+      long cost = h.rx.pollBacklog(c, quota, this); // sets work
       more = !h.backlog[cpu].isEmpty();
       return cost;
     }

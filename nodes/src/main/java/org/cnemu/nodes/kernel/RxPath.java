@@ -72,10 +72,10 @@ final class RxPath {
   }
 
   /** pNIC NAPI poll of {@code ring}: driver, GRO, then the rest of the path per skb. */
-  long pollNic(CoreEntity c, RxRing ring, int quota, int[] work) {
+  long pollNic(CoreEntity c, RxRing ring, int quota, NetRxAction.Napi napi) {
     long now = c.nowNs();
     int k = Math.min(quota, ring.ready(now));
-    work[0] = k;
+    napi.work = k;
     long cost = p.napiPoll;
     if (k == 0) return cost;
     stats.loBatches[c.cpu]++;
@@ -127,7 +127,7 @@ final class RxPath {
     return cost;
   }
 
-  long pollGroCell(CoreEntity c, int quota, int[] work) {
+  long pollGroCell(CoreEntity c, int quota, NetRxAction.Napi napi) {
     PacketQueue q = groCell[c.cpu];
     long cost = p.napiPoll;
     List<Packet> batch = new ArrayList<>();
@@ -146,7 +146,7 @@ final class RxPath {
       batch.add(s);
       n++;
     }
-    work[0] = n;
+    napi.work = n;
     h.groCellSkbs += n + hi;
     for (Packet s : batch) stats.ranStage(c.cpu, s, c.nowNs());
     if (p.gro) {
@@ -171,7 +171,7 @@ final class RxPath {
     return cost + p.backlogPoll;
   }
 
-  long pollBacklog(CoreEntity c, int quota, int[] work) {
+  long pollBacklog(CoreEntity c, int quota, NetRxAction.Napi napi) {
     PacketQueue q = backlog[c.cpu];
     long cost = p.napiPoll;
     int n = 0;
@@ -202,7 +202,7 @@ final class RxPath {
       else cost += rx(c, st, s, cost);
     }
     if (groBatch != null) cost += groAndL3(c, groBatch, cost);
-    work[0] = n;
+    napi.work = n;
     h.backlogSkbs += n;
     return cost;
   }
@@ -217,11 +217,11 @@ final class RxPath {
    * descriptors (up to MLX4_EN_DEFAULT_TX_WORK = 256 per poll; TX NAPI work does not consume the
    * net_rx_action budget). A stopped queue with room again is woken (netif_tx_wake_queue ->
    * __netif_schedule raises NET_TX; net_tx_action runs in the same __do_softirq pass).
-   * Returns the cost; {@code work[0]} = descriptors freed.
+   * Returns the cost; {@code napi.work} = descriptors freed.
    */
-  long pollTx(CoreEntity c, TxRing r, int[] work) {
+  long pollTx(CoreEntity c, TxRing r, NetRxAction.Napi napi) {
     int n = r.clean(c.nowNs(), HostNapis.TX_WORK);
-    work[0] = n;
+    napi.work = n;
     long cost = p.napiPoll + (long) n * p.txClean;
     if (r.wakeIfRoom()) {
       h.netTx++;
