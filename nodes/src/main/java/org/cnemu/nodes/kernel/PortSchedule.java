@@ -7,7 +7,8 @@ package org.cnemu.nodes.kernel;
  * than the output, that train leaves idle gaps between its packets, and a packet of another train
  * that arrives meanwhile takes the first gap that fits (what interleaving in a FIFO does) instead of
  * waiting behind the first train's last packet. With equal rates there are no gaps in the future
- * and this is the plain busy-until FIFO.
+ * and this is the plain busy-until FIFO. A switch's output port ({@link SwitchEntity.Port}) is one, with its
+ * link and counters in the same object.
  */
 class PortSchedule {
   private static final long[] NONE = new long[0];
