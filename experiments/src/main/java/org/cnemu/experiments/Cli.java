@@ -98,7 +98,7 @@ public final class Cli extends CommandGroup {
     org.cnemu.experiments.run.PhaseTrace.begin();
     int code = execute(args, out, err);
     out.flush();
-    String trace = org.cnemu.experiments.run.PhaseTrace.end(); // -Dcnemu.trace only
+    String trace = org.cnemu.experiments.run.PhaseTrace.end(); // -Dcnemu.trace.phases only
     if (!trace.isEmpty()) err.println(trace);
     err.flush();
     // The only exit of the fresh-JVM path; everything below returns its code (the daemon serves

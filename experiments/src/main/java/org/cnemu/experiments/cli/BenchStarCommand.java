@@ -87,12 +87,18 @@ public final class BenchStarCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "star: %d hosts, %d ms virtual, %d partition(s), in-process (JVM start-up excluded)%n",
           hosts, ms, partitions);
       List<Double> warm = new ArrayList<>();
+      List<Double> warmCpu = new ArrayList<>();
+      // with one partition the run is on this thread: its CPU time is the run's, and other load on the
+      // machine changes it far less than the wall time
+      java.lang.management.ThreadMXBean threadsBean = java.lang.management.ManagementFactory.getThreadMXBean();
       for (int r = 0; r <= repeat; r++) {
         Path runDir = dir.resolve("run-" + r);
         PlanRunner.Options o = new PlanRunner.Options(1, threads, false, null, null, runDir.toString());
         long t0 = System.nanoTime();
+        long cpu0 = threadsBean.getCurrentThreadCpuTime();
         PlanRunner.Outcome po = new PlanRunner().run(Plan.of(e, runDir), o, new PlanRunner.Listener() {});
         double wall = (System.nanoTime() - t0) / 1e9;
+        double cpu = (threadsBean.getCurrentThreadCpuTime() - cpu0) / 1e9;
         PlanRunner.JobOutcome ro = po.groups().get(0).points().get(0).runs().get(0);
         if (!ro.complete()) {
           spec.commandLine().getErr().println("error: run failed: " + ro.error());
@@ -100,13 +106,21 @@ public final class BenchStarCommand implements Callable<Integer> {
         }
         long delivered = delivered(ro.document());
         double rate = delivered / wall;
-        if (r > 0) warm.add(rate);
-        out.printf(Locale.ROOT, "  %-5s delivered %d packets, %d events in %.3f s: %.0f packets/s%n",
+        if (r > 0) {
+          warm.add(rate);
+          warmCpu.add(delivered / cpu);
+        }
+        out.printf(Locale.ROOT, "  %-5s delivered %d packets, %d events in %.3f s%s: %.0f packets/s%n",
             r == 0 ? "cold" : "warm", delivered, ((Number) ((Map<?, ?>) ro.document().get("engine")).get("events"))
-                .longValue(), wall, rate);
+                .longValue(), wall, partitions == 1 ? String.format(Locale.ROOT, " (CPU %.3f s)", cpu) : "", rate);
       }
       warm.sort(null);
+      warmCpu.sort(null);
       out.printf(Locale.ROOT, "median warm: %.0f delivered packets per wall second%n", warm.get(warm.size() / 2));
+      if (partitions == 1) {
+        out.printf(Locale.ROOT, "median warm: %.0f delivered packets per CPU second of the running thread%n",
+            warmCpu.get(warmCpu.size() / 2));
+      }
       return ExitCodes.OK;
     } finally {
       deleteTree(dir);

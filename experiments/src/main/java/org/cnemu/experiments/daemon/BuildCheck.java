@@ -184,13 +184,21 @@ final class BuildCheck implements AutoCloseable {
       this.syncKey = syncKey;
     }
 
-    /** A watch, or null when none can be set up (no inotify instance left: the caller walks every time). */
+    /** The private folder's name: this prefix, the daemon's pid, a dash and a random part. */
+    static final String PREFIX = "cnemu-daemon-watch-";
+
+    /**
+     * A watch, or null when none can be set up (no inotify instance left: the caller walks every time).
+     * First removes the folders of daemons that are gone ({@link #removeStale}).
+     */
     static Changes open() {
       WatchService ws = null;
       Path dir = null;
       try {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        removeStale(tmp);
         ws = java.nio.file.FileSystems.getDefault().newWatchService();
-        dir = Files.createTempDirectory("cnemu-daemon-watch-");
+        dir = Files.createTempDirectory(tmp, PREFIX + ProcessHandle.current().pid() + "-");
         return new Changes(ws, dir, dir.register(ws, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE));
       } catch (IOException | RuntimeException e) {
         try {
@@ -200,6 +208,36 @@ final class BuildCheck implements AutoCloseable {
           // nothing more to undo
         }
         return null;
+      }
+    }
+
+    /**
+     * Deletes the private folders in {@code tmp} whose daemon process is gone: a daemon that was killed
+     * (SIGKILL, a crash) does not close its watch. Folders of a live process, of another user (not
+     * listable: they are private) or without a pid in their name are left alone.
+     */
+    static void removeStale(Path tmp) {
+      try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(tmp, PREFIX + "*")) {
+        for (Path d : ds) {
+          String rest = d.getFileName().toString().substring(PREFIX.length());
+          int dash = rest.indexOf('-');
+          if (dash <= 0 || !rest.substring(0, dash).chars().allMatch(Character::isDigit)) continue;
+          long pid;
+          try {
+            pid = Long.parseLong(rest.substring(0, dash));
+          } catch (NumberFormatException e) {
+            continue;
+          }
+          if (ProcessHandle.of(pid).isPresent()) continue;
+          try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(d)) {
+            for (Path f : files) Files.deleteIfExists(f);
+            Files.deleteIfExists(d);
+          } catch (IOException | RuntimeException e) {
+            // another user's, or taken meanwhile: leave it
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // no temporary folder to list: nothing to clean
       }
     }
 

@@ -25,8 +25,16 @@ import org.cnemu.experiments.cli.BenchStarCommand;
  * commands after it (docs/benchmarks.md). A client's command preempts a round ({@link DaemonServer#warmUpRound}).
  */
 final class WarmUp implements Runnable {
-  /** Rounds compared: settled once the cheapest of the last WINDOW is no cheaper than SETTLED x the one before. */
+  /**
+   * Settled once the cheapest of the last WINDOW rounds is no cheaper than SETTLED x the cheapest of the
+   * WINDOW rounds that ended LAG rounds earlier: CPU no longer falls by 3 % over LAG rounds. Comparing
+   * adjacent windows missed the slow part of the warm-up: code a served command runs a few times per
+   * command (the command line, the results writer) reaches the JIT's thresholds only after tens of
+   * commands, ~0.3 % less CPU per round, below what two windows of 5 could tell from noise; served runs
+   * then kept getting ~25 % cheaper over the first ~30 commands after the warm-up (docs/benchmarks.md).
+   */
   static final int WINDOW = 5;
+  static final int LAG = 20;
   static final double SETTLED = 0.97;
   /** The warm-up never takes longer than this (a machine so loaded that rounds never settle). */
   static final long MAX_NANOS = 60_000_000_000L;
@@ -52,12 +60,13 @@ final class WarmUp implements Runnable {
   /**
    * Whether the JIT has settled, from the CPU nanoseconds of the rounds that ran to their end: the cheapest
    * of the last {@link #WINDOW} rounds is no longer {@code 1 - SETTLED} cheaper than the cheapest of the
-   * {@link #WINDOW} before (minima: a round slowed by other load, or a collection, says nothing).
+   * {@link #WINDOW} rounds {@link #LAG} rounds before (minima: a round slowed by other load, or a
+   * collection, says nothing).
    */
   static boolean settled(List<Long> cpuNanos) {
     int n = cpuNanos.size();
-    if (n < 2 * WINDOW) return false;
-    long before = cpuNanos.subList(n - 2 * WINDOW, n - WINDOW).stream().min(Long::compare).orElseThrow();
+    if (n < LAG + WINDOW) return false;
+    long before = cpuNanos.subList(n - LAG - WINDOW, n - LAG).stream().min(Long::compare).orElseThrow();
     long last = cpuNanos.subList(n - WINDOW, n).stream().min(Long::compare).orElseThrow();
     return last >= SETTLED * before;
   }

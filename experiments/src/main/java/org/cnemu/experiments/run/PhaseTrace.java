@@ -7,12 +7,14 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * -Dcnemu.trace=true (benchmarks only): where one command's wall and CPU seconds go, phase by phase
+ * -Dcnemu.trace.phases=true (benchmarks only): where one command's wall and CPU seconds go, phase by phase
  * ({@link #mark}, from whichever thread runs the phase), printed as one line by {@link #end}. The daemon
- * brackets each served command with it, so its log says what in a served run is not simulation.
+ * brackets each served command with it, so its log says what in a served run is not simulation. A flag of
+ * its own, not -Dcnemu.trace: that one turns on the engine's and the runner's traces (windows, the JVM's
+ * CPU by thread kind from /proc, cluster timings), whose own cost would land in the phases measured.
  */
 public final class PhaseTrace {
-  public static final boolean ENABLED = Boolean.getBoolean("cnemu.trace");
+  public static final boolean ENABLED = Boolean.getBoolean("cnemu.trace.phases");
   private static final List<long[]> MARKS = new ArrayList<>();
   private static final List<String> NAMES = new ArrayList<>();
   /** The CPU time of each thread at its last mark: a phase's CPU is its thread's since then. */

@@ -152,4 +152,23 @@ class BuildCheckTest {
     }
     root = under;
   }
+
+  @Test
+  void aKilledDaemonsWatchFolderIsRemovedByTheNextDaemon() throws Exception {
+    // a process that has ended (and been reaped): its pid names no live process
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Path tmp = root.resolve("tmp");
+    Path stale = tmp.resolve(BuildCheck.Changes.PREFIX + gone.pid() + "-123");
+    Path live = tmp.resolve(BuildCheck.Changes.PREFIX + ProcessHandle.current().pid() + "-456");
+    Path other = tmp.resolve(BuildCheck.Changes.PREFIX + "789"); // no pid in the name (an older daemon's)
+    for (Path d : List.of(stale, live, other)) {
+      Files.createDirectories(d);
+      Files.writeString(d.resolve("sync-3"), "");
+    }
+    BuildCheck.Changes.removeStale(tmp);
+    assertTrue(Files.notExists(stale), "the gone process's folder is left");
+    assertTrue(Files.exists(live.resolve("sync-3")));
+    assertTrue(Files.exists(other.resolve("sync-3")));
+  }
 }

@@ -370,13 +370,24 @@ class DaemonServerTest {
   }
 
   @Test
-  void theWarmUpIsSettledWhenARoundsCpuTimeStopsFalling() {
-    assertFalse(WarmUp.settled(List.of(100L, 90L, 80L, 70L, 60L, 50L, 45L, 40L, 35L))); // too few rounds
-    // still falling: the cheapest of the last 5 is 20% below the cheapest of the 5 before
-    assertFalse(WarmUp.settled(List.of(100L, 90L, 80L, 70L, 60L, 55L, 50L, 49L, 48L, 48L)));
+  void theWarmUpIsSettledWhenARoundsCpuTimeStopsFallingOverTheLag() {
+    // too few rounds to look LAG rounds back
+    assertFalse(WarmUp.settled(rounds(WarmUp.LAG + WarmUp.WINDOW - 1, i -> 100L)));
     // flat (noise above the floor says nothing): settled
-    assertTrue(WarmUp.settled(List.of(100L, 60L, 52L, 50L, 70L, 51L, 90L, 50L, 49L, 55L)));
-    assertTrue(WarmUp.settled(List.of(9L, 9L, 9L, 9L, 9L, 9L, 9L, 9L, 9L, 9L, 9L, 9L)));
+    assertTrue(WarmUp.settled(rounds(WarmUp.LAG + WarmUp.WINDOW, i -> i % 3 == 0 ? 70L : 50L)));
+    // falling 0.3 % a round (the slow part of a warm-up): two adjacent windows of 5 differ by 1.5 %, within
+    // the 3 % of noise, but over the lag the floor fell by 6 %: not settled
+    java.util.function.IntFunction<Long> slow = i -> Math.round(100_000 * Math.pow(0.997, i));
+    assertTrue(slow.apply(29) >= WarmUp.SETTLED * slow.apply(24)); // adjacent windows would have settled
+    assertFalse(WarmUp.settled(rounds(30, slow)));
+    // a fast fall stopped LAG rounds ago: settled
+    assertTrue(WarmUp.settled(rounds(40, i -> i < 10 ? 1000L - 50 * i : 500L)));
+  }
+
+  private static List<Long> rounds(int n, java.util.function.IntFunction<Long> cpu) {
+    List<Long> l = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) l.add(cpu.apply(i));
+    return l;
   }
 
   @Test

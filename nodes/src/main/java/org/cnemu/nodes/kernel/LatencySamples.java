@@ -42,10 +42,18 @@ final class LatencySamples {
     }
   }
 
-  /** Moves the raw values into the histogram (created on the first spill). */
+  /**
+   * Moves the raw values into the histogram (created on the first spill), the largest first: the
+   * histogram grows its counts to fit a value beyond its range, exactly, copying them each time, so
+   * latencies that rise over a run (a queue filling) made one copy per new power of two (~1.3 MB of
+   * copies for one that ends at 40 ms); with the largest first, a batch makes at most one.
+   */
   private void spill() {
     if (histogram == null) histogram = new Histogram(3);
-    for (int i = 0; i < n; i++) histogram.recordValue(values[i]);
+    int max = 0;
+    for (int i = 1; i < n; i++) if (values[i] > values[max]) max = i;
+    if (n > 0) histogram.recordValue(values[max]);
+    for (int i = 0; i < n; i++) if (i != max) histogram.recordValue(values[i]);
     n = 0;
   }
 

@@ -1,6 +1,7 @@
 package org.cnemu.nodes.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.HdrHistogram.Histogram;
@@ -51,5 +52,25 @@ class LatencySamplesTest {
   @Test
   void percentilesAreTheHistogramsWhenTheValuesSpillEvery16() {
     check(16);
+  }
+
+  @Test
+  void aSpillGrowsTheHistogramOnceForItsLargestValue() {
+    // rising latencies (a queue filling), 1 us to 40 ms: recorded in arrival order, the histogram would
+    // copy its counts at every new power of two (~1.3 MB here); the largest first, it sizes them once
+    // (~140 kB of counts)
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long id = Thread.currentThread().getId();
+    long[] bytes = new long[3];
+    for (int round = 0; round < bytes.length; round++) {
+      LatencySamples s = new LatencySamples();
+      for (int i = 0; i < LatencySamples.keep; i++) s.record(1_000 + (long) i * i * 38);
+      long before = threads.getThreadAllocatedBytes(id);
+      s.record(40_000_000); // the 1,025th value: the first spill
+      bytes[round] = threads.getThreadAllocatedBytes(id) - before;
+    }
+    long least = Math.min(bytes[0], Math.min(bytes[1], bytes[2]));
+    assertTrue(least < 300_000, "bytes allocated by a spill: " + least);
   }
 }
