@@ -17,8 +17,12 @@ import java.util.TreeMap;
  * readings (docs/benchmarks.md).
  */
 public final class JvmCpu {
-  /** Entries that are not a kind's CPU: the whole process's CPU, the collections and their pause time. */
+  /**
+   * Entries that are not a kind's CPU: the whole process's CPU, the collections and their pause time, and
+   * the JVM's uptime at the reading.
+   */
   private static final String PROCESS = "~process";
+  private static final String UPTIME_SECONDS = "~uptime";
   private static final String GC_COLLECTIONS = "~gc collections";
   private static final String GC_SECONDS = "~gc seconds";
 
@@ -55,12 +59,15 @@ public final class JvmCpu {
     }
     out.put(GC_COLLECTIONS, (double) collections);
     out.put(GC_SECONDS, pauseMillis / 1e3);
+    out.put(UPTIME_SECONDS, ManagementFactory.getRuntimeMXBean().getUptime() / 1e3);
     return out;
   }
 
   /**
    * "TRACE jvm CPU during {@code what}:" and the CPU seconds of each kind between two {@link #read}
-   * readings, {@code other} being the process's CPU not in a named kind, then the collections.
+   * readings, {@code other} being the process's CPU not in a named kind, then the collections, then the
+   * JVM's uptime at both readings (to find the span in a log stamped with it: {@code -Xlog},
+   * {@code -XX:+PrintCompilation}).
    */
   public static String line(String what, Map<String, Double> before, Map<String, Double> after) {
     StringBuilder b = new StringBuilder("TRACE jvm CPU during ").append(what).append(':');
@@ -79,6 +86,10 @@ public final class JvmCpu {
     if (after.containsKey(GC_COLLECTIONS)) {
       b.append(String.format(Locale.ROOT, "; collections %.0f, %.3f s", after.get(GC_COLLECTIONS)
           - before.getOrDefault(GC_COLLECTIONS, 0.0), after.get(GC_SECONDS) - before.getOrDefault(GC_SECONDS, 0.0)));
+    }
+    if (before.containsKey(UPTIME_SECONDS) && after.containsKey(UPTIME_SECONDS)) {
+      b.append(String.format(Locale.ROOT, "; JVM uptime %.3f-%.3f s", before.get(UPTIME_SECONDS),
+          after.get(UPTIME_SECONDS)));
     }
     return b.toString();
   }

@@ -25,6 +25,15 @@ class JvmCpuTest {
   }
 
   @Test
+  void theLineEndsWithTheJvmUptimeOfBothReadings() {
+    Map<String, Double> before = Map.of("jit", 1.0, "~uptime", 5.3051);
+    Map<String, Double> after = Map.of("jit", 1.5, "~uptime", 18.029);
+    assertEquals("TRACE jvm CPU during the run: jit 0.50 s; JVM uptime 5.305-18.029 s",
+        JvmCpu.line("the run", before, after));
+    assertTrue(JvmCpu.read().get("~uptime") > 0);
+  }
+
+  @Test
   void threadsThatEndedBetweenTheReadingsCountAsOther() throws InterruptedException {
     assumeTrue(Files.isReadable(Path.of("/proc/self/stat")), "Linux only");
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
