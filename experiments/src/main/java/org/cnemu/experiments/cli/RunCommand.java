@@ -114,7 +114,8 @@ public final class RunCommand implements Callable<Integer> {
       // The mode, when not forced, follows from the plan (PlanCommand). A farmed plan's driver starts now
       // and finds its nodes while the experiment loads; a plan that turns out to need partitions drops it
       // (the driver says goodbye first, so a run's member may take the same --bind port).
-      var farm = mode != PlanRunner.ClusterMode.PARTITIONS ? FarmedJobs.open(seedAt, bindAt, security, nodes) : null;
+      var farm = mode != PlanRunner.ClusterMode.PARTITIONS ? FarmedJobs.open(seedAt, bindAt, security, nodes,
+          invocation.keepFarmDriver()) : null;
       // the seed must take this key: checked while the driver's actor system starts (a TLS handshake of its own)
       if (!clusterSecurity.acceptedBy(spec, security, seedAt)) {
         if (farm != null) FarmedJobs.abort(farm);

@@ -78,7 +78,7 @@ public final class FarmedJobs implements JobExecutor {
     // Starting the driver (its actor system: remoting, TLS; then asking the seed for the workers and
     // saying hello to each) takes most of a second: the command line starts it while the experiment loads
     // (RunCommand); the job descriptions are made meanwhile too.
-    CompletableFuture<JobFarm> joining = c.farm() != null ? c.farm() : open(c.seed(), c.bind(), c.security(), c.nodes());
+    CompletableFuture<JobFarm> joining = c.farm() != null ? c.farm() : open(c.seed(), c.bind(), c.security(), c.nodes(), false);
     Map<Integer, Plan.Job> byId = new HashMap<>();
     List<FarmDriver.Job> farmJobs = new ArrayList<>();
     for (Plan.Job j : jobs) {
@@ -194,25 +194,14 @@ public final class FarmedJobs implements JobExecutor {
    * it has jobs.
    *
    * @param nodes dispatch nothing before this many nodes answered (0: start with the first one)
+   * @param keepSystem keep the driver's actor system for the next plan with the same seed, address and key
+   *     (a JVM that serves one command after another: {@link org.cnemu.experiments.Invocation#keepFarmDriver})
    */
   public static CompletableFuture<JobFarm> open(org.cnemu.emulator.cluster.ClusterNode.HostPort seed,
       org.cnemu.emulator.cluster.ClusterNode.HostPort bind, org.cnemu.emulator.cluster.ClusterSecurity security,
-      int nodes) {
-    boolean keep = KEEP_DRIVER_SYSTEM.get();
-    return CompletableFuture.supplyAsync(() -> JobFarm.start(seed, bind, security, nodes, JOIN_TIMEOUT, keep),
+      int nodes, boolean keepSystem) {
+    return CompletableFuture.supplyAsync(() -> JobFarm.start(seed, bind, security, nodes, JOIN_TIMEOUT, keepSystem),
         FarmedJobs::daemon);
-  }
-
-  /** Whether drivers opened on this thread keep their actor system for the next plan ({@link #keepDriverSystem}). */
-  private static final ThreadLocal<Boolean> KEEP_DRIVER_SYSTEM = ThreadLocal.withInitial(() -> false);
-
-  /**
-   * For a JVM that runs one command after another (the daemon, on the thread that runs the command): a
-   * farmed plan opened on this thread keeps its driver's actor system for the next one with the same
-   * seed, address and key ({@link JobFarm#start}); {@link JobFarm#dropKeptSystem} stops it.
-   */
-  public static void keepDriverSystem(boolean keep) {
-    KEEP_DRIVER_SYSTEM.set(keep);
   }
 
   /**
