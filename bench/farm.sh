@@ -144,14 +144,13 @@ for c in $CASES; do
   echo "case $c: $(grep -o 'runs = [0-9]*, duration = [0-9a-z]*' "$WORK/$c.conf") x 3 points"
   for r in $(seq "$REPEAT"); do
     for arm in $ARMS; do
-    cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node" > "$WORK/checks-before" || true
     if [ "$arm" = fresh ]; then
       t0=$(date +%s.%N)
       /usr/bin/time -f '%U %S' -o "$WORK/$c-local-cpu-$r" \
         bin/cnemu run "$WORK/$c.conf" --jobs 2 --out "$WORK/$c-local-$r" --no-report -q >/dev/null
-      t1=$(date +%s.%N)
+      tl=$(date +%s.%N)
       cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node" > "$WORK/checks-before" || true
-      n0=$(node_ticks)
+      n0=$(node_ticks); t1=$(date +%s.%N)   # the farmed command's own time, without the script's bookkeeping
       /usr/bin/time -f '%U %S' -o "$WORK/$c-farm-cpu-$r" env JAVA_OPTS="-Dcnemu.trace=true" \
         bin/cnemu run "$WORK/$c.conf" --cluster "127.0.0.1:$PORT" --nodes 2 ${MODE_ARGS[@]+"${MODE_ARGS[@]}"} \
         --cluster-key "$WORK/key" --out "$WORK/$c-farm-$r" --no-report -q >/dev/null 2>"$WORK/$c-trace-$r"
@@ -164,9 +163,10 @@ for c in $CASES; do
     else
       d0=$(daemon_ticks); t0=$(date +%s.%N)
       served run "$WORK/$c.conf" --jobs 2 --out "$WORK/$c-slocal-$r" --no-report -q >/dev/null
-      t1=$(date +%s.%N); d1=$(daemon_ticks)
+      tl=$(date +%s.%N); dl=$(daemon_ticks)
       cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node" > "$WORK/checks-before" || true
       n0=$(node_ticks); lines=$(wc -l <"$DAEMON_LOG")
+      d1=$(daemon_ticks); t1=$(date +%s.%N)   # the farmed command's own time, without the script's bookkeeping
       served run "$WORK/$c.conf" --cluster "127.0.0.1:$PORT" --nodes 2 --cluster-mode jobs \
         --cluster-key "$WORK/key" --out "$WORK/$c-sfarm-$r" --no-report -q >/dev/null
       t2=$(date +%s.%N); d2=$(daemon_ticks)
@@ -175,15 +175,15 @@ for c in $CASES; do
       grep -q " served run .*--cluster-mode jobs.* exit 0" "$WORK/$c-strace-$r" || { echo "the daemon did not serve the farmed plan" >&2; exit 1; }
       same_folders "$WORK/$c-slocal-$r" "$WORK/$c-sfarm-$r"
       hz=$(getconf CLK_TCK)
-      lcpu=$(awk -v a="$d0" -v b="$d1" -v hz="$hz" 'BEGIN { print (b - a) / hz }')
+      lcpu=$(awk -v a="$d0" -v b="$dl" -v hz="$hz" 'BEGIN { print (b - a) / hz }')
       fcpu=$(awk -v a="$d1" -v b="$d2" -v hz="$hz" 'BEGIN { print (b - a) / hz }')
       what="the daemon's CPU over the command: local %.2f s, farmed (driver only) %.2f s"
       trace="$WORK/$c-strace-$r"
     fi
-    awk -v a="$t0" -v b="$t1" -v c="$t2" -v r="$r" -v arm="$arm" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
+    awk -v a="$t0" -v b="$tl" -v b2="$t1" -v c="$t2" -v r="$r" -v arm="$arm" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
       -v lcpu="$lcpu" -v fcpu="$fcpu" -v what="$what" \
       -v ncpu="$(awk -v a="$n0" -v b="$n1" -v hz="$(getconf CLK_TCK)" 'BEGIN { print (b - a) / hz }')" \
-      'BEGIN { printf "  round %d, %s: local --jobs 2 %.2f s, farmed %.2f s, ratio %.2f (load average %s); " what "; nodes over the farmed command %.2f s\n", r, arm, b-a, c-b, (c-b)/(b-a), load, lcpu, fcpu, ncpu }'
+      'BEGIN { printf "  round %d, %s: local --jobs 2 %.2f s, farmed %.2f s, ratio %.2f (load average %s); " what "; nodes over the farmed command %.2f s\n", r, arm, b-a, c-b2, (c-b2)/(b-a), load, lcpu, fcpu, ncpu }'
     analyse "$trace" "$(awk -v b="$t1" -v c="$t2" 'BEGIN { print c-b }')" "$arm"
     done
   done

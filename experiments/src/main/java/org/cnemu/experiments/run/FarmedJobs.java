@@ -205,6 +205,33 @@ public final class FarmedJobs implements JobExecutor {
   }
 
   /**
+   * How long a farming driver may take to hear from the seed's directory before {@link #refusal} checks
+   * the key with a TLS handshake of its own: a driver system kept from an earlier plan hears within
+   * milliseconds (tens under load), a fresh one only after its actor system started (about a second).
+   */
+  static final Duration PROBE_AFTER = Duration.ofMillis(250);
+
+  /**
+   * Whether the seed takes this command's key: null (it does, or nobody answers there yet: the driver
+   * keeps asking) or why not, one line ({@link ClusterSecurity#probe}). The seed directory's first answer
+   * to the driver ({@link JobFarm#listed}) settles it; if it has not come within {@link #PROBE_AFTER},
+   * a TLS handshake with the seed checks it, beside the experiment's loading, and the first of the two
+   * to say yes decides. So a served plan with a kept driver system makes no handshake of its own.
+   */
+  public static CompletableFuture<String> refusal(CompletableFuture<JobFarm> farm,
+      org.cnemu.emulator.cluster.ClusterSecurity security, org.cnemu.emulator.cluster.ClusterNode.HostPort seed) {
+    CompletableFuture<String> listed = new CompletableFuture<>();
+    farm.thenAccept(f -> f.listed().thenRun(() -> listed.complete(null))); // a driver that failed to start: the probe decides
+    CompletableFuture<String> probed = CompletableFuture.supplyAsync(() -> listed.isDone() ? null : security.probe(seed),
+        CompletableFuture.delayedExecutor(PROBE_AFTER.toMillis(), TimeUnit.MILLISECONDS, r -> {
+          Thread t = new Thread(r, "cnemu-farm-key-check");
+          t.setDaemon(true);
+          t.start();
+        }));
+    return listed.applyToEither(probed, why -> why);
+  }
+
+  /**
    * Stops a driver's actor system that {@link #open} started (no-op if it failed to start, or was closed
    * already); with {@code await}, returns once it stopped and a fixed --bind port of it binds again
    * ({@link JobFarm#close}), else at once.
