@@ -35,7 +35,7 @@ if [ "$DAEMON" = 1 ]; then
   for j in 1 2; do
     served run "$FILE" --jobs "$j" --set experiment.duration="$DURATION" --no-report --quiet --out "$WORK/warm-j$j" >/dev/null
   done
-  tail -n 1 "$WORK/daemon/daemon.log" | grep -q " served run .* exit 0" || { echo "the daemon did not serve the warm-up pair" >&2; exit 1; }
+  [ "$(grep -c " served run .* exit 0" "$WORK/daemon/daemon.log")" -ge 2 ] || { echo "the daemon did not serve the warm-up pair" >&2; exit 1; }
 fi
 daemon_ticks() { local s f; s=$(cat "/proc/$DAEMON_PID/stat"); s=${s##*) }; read -r -a f <<<"$s"; echo $((f[11] + f[12])); }
 
