@@ -91,7 +91,7 @@ public final class Cli extends CommandGroup {
   public static void main(String[] args) {
     // Initialise logging before any thread logs: otherwise SLF4J prints "replayed calls" warnings.
     org.slf4j.LoggerFactory.getILoggerFactory();
-    if (args.length > 0 && !args[0].startsWith("-") && !Boolean.getBoolean("cnemu.measure.no-early-reference")) {
+    if (args.length > 0 && !args[0].startsWith("-")) {
       // Commands read the modules' reference.conf files (the experiment loader's defaults, an actor
       // system's settings; parsed once per JVM, ~0.2 s cold and more under load): parsing them starts
       // now, beside what the main thread does first (the command line, a cluster key), not on the way

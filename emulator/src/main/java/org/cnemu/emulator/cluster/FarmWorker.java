@@ -267,6 +267,8 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   private final Map<ActorRef<Command>, Neighbour> neighbours = new HashMap<>();
   private final Consumer<String> log;
   private final String address;
+  /** This actor, for the job threads (they must not touch its context). */
+  private final ActorRef<Command> self;
   private final ExecutorService threads;
   /** Jobs running here, by driver (its actor path) and job id. */
   private final Map<String, Map<Integer, Ticket>> running = new HashMap<>();
@@ -281,6 +283,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     this.slotQueue = new SlotQueue(this.slots);
     this.log = log;
     this.address = ctx.getSystem().address().toString();
+    this.self = ctx.getSelf();
     this.threads = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "cnemu-farm-job");
       t.setDaemon(true);
@@ -441,7 +444,6 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
    * waiting for this actor (which learns of each from {@link Finished}).
    */
   private void runJobs(Ticket first) {
-    ActorRef<Command> self = getContext().getSelf();
     for (Ticket t = first; t != null; ) {
       RunJob m = t.job;
       byte[] result = null;
@@ -468,7 +470,6 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
 
   /** The job's progress to its driver, at most every {@link #PROGRESS_MILLIS}; called on the job's threads. */
   private Coordinator.ProgressListener throttled(RunJob m) {
-    ActorRef<Command> self = getContext().getSelf(); // safe off the actor's thread: a fixed reference
     long[] lastSentNanos = {System.nanoTime()};
     return (virtualNanos, endNanos) -> {
       long now = System.nanoTime();
