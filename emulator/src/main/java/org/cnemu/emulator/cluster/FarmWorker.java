@@ -231,7 +231,6 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
       this.slots = slots;
     }
 
-
     synchronized int waiting() {
       return queued.size();
     }
