@@ -18,15 +18,23 @@
 # the nodes' trace, each job's time on its job thread (wall and CPU), its wait for the node's actor, and
 # deflate + send; and from the nodes' timeline each slot's idle time between jobs, split by whether the
 # next job was already queued on the node or the queue was empty (waiting for the driver's round trip).
-#   bench/farm.sh                       # both cases, 3 rounds each, default job slots (the machine's
-#                                       # processors, shared by the seed and the worker: 1 + 1 on 2 cores)
+# ARMS says how the commands run: `fresh`, a fresh JVM per command (local and farmed), and `served`, both
+# through one private daemon (`cnemu daemon`, its own state folder, started here and stopped on exit), as a
+# lab user running many sweeps would: the local plan in the daemon's warm JVM, the farmed one with the
+# driver's actor system the daemon keeps between farmed commands. The daemon runs with -Dcnemu.trace=true
+# (both served arms alike); its CPU over each served command is read from /proc, and the farm's trace lines
+# (phases, per-job figures) from its log.
+#   bench/farm.sh                       # both cases, both arms, 3 rounds each, default job slots (the
+#                                       # machine's processors, shared by the seed and the worker: 1 + 1 on 2 cores)
 #   CASES=short SLOTS=1 REPEAT=5 bench/farm.sh
+#   ARMS=served CASES=short REPEAT=6 bench/farm.sh
 #   SHORT_DURATION=1ms LONG_DURATION=100ms bench/farm.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPEAT="${REPEAT:-3}"
 SLOTS="${SLOTS:-0}"                      # job slots per node (0: the default, one per processor shared by the nodes on this machine)
 CASES="${CASES:-short long}"
+ARMS="${ARMS:-fresh served}"             # fresh (a JVM per command), served (through a private daemon)
 MODE="${MODE:-jobs}"                     # jobs, or auto (no --cluster-mode)
 SHORT_DURATION="${SHORT_DURATION:-300us}" # x 16 runs x 3 points = 48 jobs
 LONG_DURATION="${LONG_DURATION:-50ms}"    # x 4 runs x 3 points = 12 jobs
@@ -50,7 +58,7 @@ bin/cnemu cluster init --cluster-key "$WORK/key" >/dev/null
 JAVA_OPTS="-Dcnemu.trace=true" bin/cnemu cluster seed --bind "127.0.0.1:$PORT" --threads 1 --job-slots "$SLOTS" \
   --cluster-key "$WORK/key" > "$WORK/seed.log" 2>&1 &
 SEED=$!
-trap 'kill $SEED ${WORKER:-} 2>/dev/null || true' EXIT
+trap 'kill $SEED ${WORKER:-} 2>/dev/null || true; [ -z "${DAEMON_PID:-}" ] || CNEMU_DAEMON_DIR="$WORK/daemon" CNEMU_NO_DAEMON=0 JAVA_OPTS="-Dcnemu.trace=true" bin/cnemu daemon stop >/dev/null 2>&1 || true' EXIT
 for _ in $(seq 120); do grep -q "listening at" "$WORK/seed.log" 2>/dev/null && break; sleep 0.5; done
 JAVA_OPTS="-Dcnemu.trace=true" bin/cnemu cluster worker --seed "127.0.0.1:$PORT" --threads 1 --job-slots "$SLOTS" \
   --cluster-key "$WORK/key" > "$WORK/worker.log" 2>&1 &
@@ -69,56 +77,114 @@ node_checks() { cat "$WORK/seed.log" "$WORK/worker.log" | grep -c "TRACE farm no
 # one untimed farmed plan: the nodes' JIT warms up as it does in a lab where they run for days
 bin/cnemu run "$WORK/short.conf" --cluster "127.0.0.1:$PORT" --nodes 2 --cluster-key "$WORK/key" \
   --out "$WORK/warm" --no-report -q >/dev/null
+# the per-job figures, the nodes' timeline and the fixed cost of one farmed command from its driver's
+# trace ($1: the trace lines of this command; $2: its wall seconds; $3: fresh or served)
+analyse() {
+  local trace="$1" wall="$2" arm="$3"
+  # per job (means): round trip at the driver = dispatch (+ any wait in the node's prefetch queue) up to
+  # the node's "started", then the run, then the result back; slot time lost = the slots' time over the
+  # jobs phase (first dispatch .. last result) not spent running a job, per job (tail included)
+  awk -v slots="$TOTAL_SLOTS" '/^TRACE farm job/ { rt += $7; run += $10; st += $16; n++ }
+    /^TRACE farm (first dispatch|last result)/ { t[$4] = $NF }
+    END { phase = (t["result"] - t["dispatch"]) * 1e3
+      printf "    %d jobs: round trip %.1f ms = started %.1f ms after dispatch + run on the node %.1f ms + result back %.1f ms;\n", n, rt/n, st/n, run/n, (rt-st-run)/n
+      printf "    slot time lost per job %.1f ms (%d slots x %.2f s of jobs phase - the runs, / jobs)\n", (slots*phase - run)/n, slots, phase/1e3 }' "$trace"
+  # each slot's gaps between jobs (the nodes' absolute timeline): a job already queued on the node when
+  # the last one ended starts after the node's actor and a thread wake-up; one that was not waited for
+  # the driver's round trip (the queue was too shallow)
+  cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node timeline" | grep -vxF -f "$WORK/checks-before" \
+    | sort -k5,5 -k11,11n | awk '{ if ($5 == node) { if ($9 > end) { e++; ei += $11 - end } else { q++; qi += $11 - end } }
+        node = $5; end = $13 }
+      END { printf "    nodes, between jobs: next job already queued %d times (slot idle %.2f ms mean), queue empty %d times (slot idle %.1f ms mean)\n",
+        q, q ? qi / q / 1e3 : 0, e, e ? ei / e / 1e3 : 0 }' || true
+  cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node" | grep -vxF -f "$WORK/checks-before" \
+    | awk '/node check/ { ck += $5; n++ } /node job/ { th += $7; cpu += $10; act += $15; out += $18; m++ }
+      END { if (n) printf "    nodes: checking a job took %.2f ms (mean of %d, validation cached per experiment text)\n", ck/n, n
+        if (m) printf "    nodes, per job: job thread %.1f ms (CPU %.1f ms), then %.2f ms until the node actor took the result, deflate + send %.2f ms\n", th/m, cpu/m, act/m, out/m }' || true
+  # the driver's CPU by thread (its JVM's /proc at exit; JIT compilers and the collector included)
+  grep '^TRACE farm cpu \[' "$trace" | sed 's/^TRACE farm cpu //' | awk '{ print $NF, $0 }' | sort -rn \
+    | head -6 | awk '{ $1 = ""; $NF = $NF " s"; l = l (l ? "," : "") $0 } END { if (l) print "    driver CPU by thread:" l }' || true
+  # fixed cost: the command's wall outside the jobs phase. Fresh: from the JVM's start (the trace's clock);
+  # served: from the client's start, so "before the driver" is everything until the driver starts (the
+  # client, the daemon's checks, reading the key).
+  awk -v wall="$wall" -v arm="$arm" '/^TRACE farm [a-z ]+ [0-9.]+$/ {
+      w = $NF; $1 = ""; $2 = ""; $NF = ""; gsub(/^ +| +$/, ""); t[$0] = w }
+    END { jobs = t["last result"] - t["first dispatch"]
+      before = arm == "fresh" ? t["start"] : wall - (t["stopped"] - t["start"])
+      printf "    fixed cost %.2f s (wall %.2f s - jobs %.2f s): %s %.3f s, actor system %.3f s, workers listed %.3f s, first ready %.3f s, first job out %.3f s, last result to close %.3f s, stop %.3f s\n",
+        wall - jobs, wall, jobs, arm == "fresh" ? "JVM start to driver start" : "before the driver (and after its stop)", before,
+        t["system started"] - t["start"], t["workers listed"] - t["system started"],
+        t["first node ready"] - t["workers listed"], t["first dispatch"] - t["first node ready"],
+        t["close"] - t["last result"], t["stopped"] - t["close"] }' "$trace"
+}
+same_folders() { # $1 $2: every json of the local folder equals the farmed one outside wall
+  local f
+  for f in $(cd "$1" && find . -name '*.json'); do
+    cmp -s <(strip_wall "$1/$f") <(strip_wall "$2/$f") || { echo "DIFFERENT: $1 $2 $f" >&2; exit 1; }
+  done
+}
+
+# the served arm: a private daemon with the trace on (the served commands pass the same JAVA_OPTS, else
+# bin/cnemu would not use it), warmed up, then one untimed farmed command (the kept driver starts)
+DAEMON_LOG="$WORK/daemon/daemon.log"
+served() { CNEMU_DAEMON_DIR="$WORK/daemon" CNEMU_NO_DAEMON=0 JAVA_OPTS="-Dcnemu.trace=true" bin/cnemu "$@"; }
+daemon_ticks() { local s f; s=$(cat "/proc/$DAEMON_PID/stat"); s=${s##*) }; read -r -a f <<<"$s"; echo $((f[11] + f[12])); }
+if [[ " $ARMS " == *" served "* ]]; then
+  mkdir -m 700 "$WORK/daemon"
+  served daemon start >/dev/null
+  DAEMON_PID="$(sed -n 's/^pid=//p' "$WORK/daemon/daemon.state")"
+  for _ in $(seq 240); do grep -q " warm-up: " "$DAEMON_LOG" 2>/dev/null && break; sleep 0.5; done
+  served run "$WORK/short.conf" --cluster "127.0.0.1:$PORT" --nodes 2 --cluster-mode jobs --cluster-key "$WORK/key" \
+    --out "$WORK/warm-served" --no-report -q >/dev/null
+  served run "$WORK/short.conf" --jobs 2 --out "$WORK/warm-served-local" --no-report -q >/dev/null
+  [ "$(grep -c " served run .* exit 0" "$DAEMON_LOG")" -ge 2 ] || { echo "the daemon did not serve the warm-up runs" >&2; exit 1; }
+fi
+
 for c in $CASES; do
   echo "case $c: $(grep -o 'runs = [0-9]*, duration = [0-9a-z]*' "$WORK/$c.conf") x 3 points"
   for r in $(seq "$REPEAT"); do
-    t0=$(date +%s.%N)
-    /usr/bin/time -f '%U %S' -o "$WORK/$c-local-cpu-$r" \
-      bin/cnemu run "$WORK/$c.conf" --jobs 2 --out "$WORK/$c-local-$r" --no-report -q >/dev/null
-    t1=$(date +%s.%N)
-    cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node" > "$WORK/checks-before" || true
-    n0=$(node_ticks)
-    /usr/bin/time -f '%U %S' -o "$WORK/$c-farm-cpu-$r" env JAVA_OPTS="-Dcnemu.trace=true" \
-      bin/cnemu run "$WORK/$c.conf" --cluster "127.0.0.1:$PORT" --nodes 2 ${MODE_ARGS[@]+"${MODE_ARGS[@]}"} \
-      --cluster-key "$WORK/key" --out "$WORK/$c-farm-$r" --no-report -q >/dev/null 2>"$WORK/$c-trace-$r"
-    t2=$(date +%s.%N)
-    n1=$(node_ticks)
-    for f in $(cd "$WORK/$c-local-$r" && find . -name '*.json'); do
-      cmp -s <(strip_wall "$WORK/$c-local-$r/$f") <(strip_wall "$WORK/$c-farm-$r/$f") \
-        || { echo "DIFFERENT: $c $f" >&2; exit 1; }
-    done
-    awk -v a="$t0" -v b="$t1" -v c="$t2" -v r="$r" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
-      -v lcpu="$(awk '{ print $1 + $2 }' "$WORK/$c-local-cpu-$r")" -v fcpu="$(awk '{ print $1 + $2 }' "$WORK/$c-farm-cpu-$r")" \
+    for arm in $ARMS; do
+    if [ "$arm" = fresh ]; then
+      t0=$(date +%s.%N)
+      /usr/bin/time -f '%U %S' -o "$WORK/$c-local-cpu-$r" \
+        bin/cnemu run "$WORK/$c.conf" --jobs 2 --out "$WORK/$c-local-$r" --no-report -q >/dev/null
+      tl=$(date +%s.%N)
+      cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node" > "$WORK/checks-before" || true
+      n0=$(node_ticks); t1=$(date +%s.%N)   # the farmed command's own time, without the script's bookkeeping
+      /usr/bin/time -f '%U %S' -o "$WORK/$c-farm-cpu-$r" env JAVA_OPTS="-Dcnemu.trace=true" \
+        bin/cnemu run "$WORK/$c.conf" --cluster "127.0.0.1:$PORT" --nodes 2 ${MODE_ARGS[@]+"${MODE_ARGS[@]}"} \
+        --cluster-key "$WORK/key" --out "$WORK/$c-farm-$r" --no-report -q >/dev/null 2>"$WORK/$c-trace-$r"
+      t2=$(date +%s.%N)
+      n1=$(node_ticks)
+      same_folders "$WORK/$c-local-$r" "$WORK/$c-farm-$r"
+      lcpu=$(awk '{ print $1 + $2 }' "$WORK/$c-local-cpu-$r"); fcpu=$(awk '{ print $1 + $2 }' "$WORK/$c-farm-cpu-$r")
+      what="CPU of the command: local %.2f s, farmed (driver only) %.2f s"
+      trace="$WORK/$c-trace-$r"
+    else
+      d0=$(daemon_ticks); t0=$(date +%s.%N)
+      served run "$WORK/$c.conf" --jobs 2 --out "$WORK/$c-slocal-$r" --no-report -q >/dev/null
+      tl=$(date +%s.%N); dl=$(daemon_ticks)
+      cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node" > "$WORK/checks-before" || true
+      n0=$(node_ticks); lines=$(wc -l <"$DAEMON_LOG")
+      d1=$(daemon_ticks); t1=$(date +%s.%N)   # the farmed command's own time, without the script's bookkeeping
+      served run "$WORK/$c.conf" --cluster "127.0.0.1:$PORT" --nodes 2 --cluster-mode jobs \
+        --cluster-key "$WORK/key" --out "$WORK/$c-sfarm-$r" --no-report -q >/dev/null
+      t2=$(date +%s.%N); d2=$(daemon_ticks)
+      n1=$(node_ticks)
+      tail -n +"$((lines + 1))" "$DAEMON_LOG" > "$WORK/$c-strace-$r"
+      grep -q " served run .*--cluster-mode jobs.* exit 0" "$WORK/$c-strace-$r" || { echo "the daemon did not serve the farmed plan" >&2; exit 1; }
+      same_folders "$WORK/$c-slocal-$r" "$WORK/$c-sfarm-$r"
+      hz=$(getconf CLK_TCK)
+      lcpu=$(awk -v a="$d0" -v b="$dl" -v hz="$hz" 'BEGIN { print (b - a) / hz }')
+      fcpu=$(awk -v a="$d1" -v b="$d2" -v hz="$hz" 'BEGIN { print (b - a) / hz }')
+      what="the daemon's CPU over the command: local %.2f s, farmed (driver only) %.2f s"
+      trace="$WORK/$c-strace-$r"
+    fi
+    awk -v a="$t0" -v b="$tl" -v b2="$t1" -v c="$t2" -v r="$r" -v arm="$arm" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
+      -v lcpu="$lcpu" -v fcpu="$fcpu" -v what="$what" \
       -v ncpu="$(awk -v a="$n0" -v b="$n1" -v hz="$(getconf CLK_TCK)" 'BEGIN { print (b - a) / hz }')" \
-      'BEGIN { printf "  round %d: local --jobs 2 %.2f s, farmed %.2f s, ratio %.2f (load average %s); CPU of the command: local %.2f s, farmed (driver only) %.2f s; nodes over the farmed command %.2f s\n", r, b-a, c-b, (c-b)/(b-a), load, lcpu, fcpu, ncpu }'
-    # per job (means): round trip at the driver = dispatch (+ any wait in the node's prefetch queue) up to
-    # the node's "started", then the run, then the result back; slot time lost = the slots' time over the
-    # jobs phase (first dispatch .. last result) not spent running a job, per job (tail included)
-    awk -v slots="$TOTAL_SLOTS" '/^TRACE farm job/ { rt += $7; run += $10; st += $16; n++ }
-      /^TRACE farm (first dispatch|last result)/ { t[$4] = $NF }
-      END { phase = (t["result"] - t["dispatch"]) * 1e3
-        printf "    %d jobs: round trip %.1f ms = started %.1f ms after dispatch + run on the node %.1f ms + result back %.1f ms;\n", n, rt/n, st/n, run/n, (rt-st-run)/n
-        printf "    slot time lost per job %.1f ms (%d slots x %.2f s of jobs phase - the runs, / jobs)\n", (slots*phase - run)/n, slots, phase/1e3 }' "$WORK/$c-trace-$r"
-    # each slot's gaps between jobs (the nodes' absolute timeline): a job already queued on the node when
-    # the last one ended starts after the node's actor and a thread wake-up; one that was not waited for
-    # the driver's round trip (the queue was too shallow)
-    cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node timeline" | grep -vxF -f "$WORK/checks-before" \
-      | sort -k5,5 -k11,11n | awk '{ if ($5 == node) { if ($9 > end) { e++; ei += $11 - end } else { q++; qi += $11 - end } }
-          node = $5; end = $13 }
-        END { printf "    nodes, between jobs: next job already queued %d times (slot idle %.2f ms mean), queue empty %d times (slot idle %.1f ms mean)\n",
-          q, q ? qi / q / 1e3 : 0, e, e ? ei / e / 1e3 : 0 }' || true
-    cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node" | grep -vxF -f "$WORK/checks-before" \
-      | awk '/node check/ { ck += $5; n++ } /node job/ { th += $7; cpu += $10; act += $15; out += $18; m++ }
-        END { if (n) printf "    nodes: checking a job took %.2f ms (mean of %d, validation cached per experiment text)\n", ck/n, n
-          if (m) printf "    nodes, per job: job thread %.1f ms (CPU %.1f ms), then %.2f ms until the node actor took the result, deflate + send %.2f ms\n", th/m, cpu/m, act/m, out/m }' || true
-    # the driver's CPU by thread (its JVM's /proc at exit; JIT compilers and the collector included)
-    grep '^TRACE farm cpu \[' "$WORK/$c-trace-$r" | sed 's/^TRACE farm cpu //' | awk '{ print $NF, $0 }' | sort -rn \
-      | head -6 | awk '{ $1 = ""; $NF = $NF " s"; l = l (l ? "," : "") $0 } END { if (l) print "    driver CPU by thread:" l }' || true
-    awk -v wall="$(awk -v b="$t1" -v c="$t2" 'BEGIN { print c-b }')" '/^TRACE farm [a-z ]+ [0-9.]+$/ {
-        w = $NF; $1 = ""; $2 = ""; $NF = ""; gsub(/^ +| +$/, ""); t[$0] = w }
-      END { jobs = t["last result"] - t["first dispatch"]
-        printf "    fixed cost %.2f s (wall %.2f s - jobs %.2f s): JVM start to driver start %.2f s, actor system %.2f s, workers listed %.2f s, first ready %.2f s, first job out %.2f s, stop %.2f s\n",
-          wall - jobs, wall, jobs, t["start"], t["system started"] - t["start"], t["workers listed"] - t["system started"],
-          t["first node ready"] - t["workers listed"], t["first dispatch"] - t["first node ready"], t["stopped"] - t["close"] }' "$WORK/$c-trace-$r"
+      'BEGIN { printf "  round %d, %s: local --jobs 2 %.2f s, farmed %.2f s, ratio %.2f (load average %s); " what "; nodes over the farmed command %.2f s\n", r, arm, b-a, c-b2, (c-b2)/(b-a), load, lcpu, fcpu, ncpu }'
+    analyse "$trace" "$(awk -v b="$t1" -v c="$t2" 'BEGIN { print c-b }')" "$arm"
+    done
   done
 done

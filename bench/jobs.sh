@@ -8,8 +8,12 @@
 # (target: at most 0.6; docs/benchmarks.md, "Many runs at once"). Every command must write the same
 # results.json and summary.json outside `wall`; the script checks it.
 # JAVA_OPTS reach both sides (they come after bin/cnemu's defaults, so they can undo one to compare).
+# DAEMON=1 runs both sides through one private daemon instead (`cnemu daemon`, its own state folder, started
+# here with -Dcnemu.trace=true and stopped on exit; one untimed pair first): the JIT is warm, there is no JVM
+# start, and the CPU column is the daemon's over each command (from /proc).
 #   bench/jobs.sh                                   # 4 s of virtual time per job, 3 pairs
 #   REPEAT=5 DURATION=500ms bench/jobs.sh
+#   DAEMON=1 REPEAT=5 bench/jobs.sh                 # warm: through a daemon
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 FILE="${FILE:-experiments/bench/sweep-16.conf}"
@@ -20,17 +24,42 @@ export CNEMU_NO_DAEMON=1
 rm -rf "$WORK"; mkdir -p "$WORK"
 bin/cnemu --version >/dev/null   # build (and write the CDS archive) outside the measurements
 
+DAEMON="${DAEMON:-0}"
+served() { CNEMU_DAEMON_DIR="$WORK/daemon" CNEMU_NO_DAEMON=0 JAVA_OPTS="${JAVA_OPTS:-} -Dcnemu.trace=true" bin/cnemu "$@"; }
+if [ "$DAEMON" = 1 ]; then
+  mkdir -m 700 "$WORK/daemon"
+  trap 'served daemon stop >/dev/null 2>&1 || true' EXIT
+  served daemon start >/dev/null
+  DAEMON_PID="$(sed -n 's/^pid=//p' "$WORK/daemon/daemon.state")"
+  for _ in $(seq 240); do grep -q " warm-up: " "$WORK/daemon/daemon.log" 2>/dev/null && break; sleep 0.5; done
+  for j in 1 2; do
+    served run "$FILE" --jobs "$j" --set experiment.duration="$DURATION" --no-report --quiet --out "$WORK/warm-j$j" >/dev/null
+  done
+  [ "$(grep -c " served run .* exit 0" "$WORK/daemon/daemon.log")" -ge 2 ] || { echo "the daemon did not serve the warm-up pair" >&2; exit 1; }
+fi
+daemon_ticks() { local s f; s=$(cat "/proc/$DAEMON_PID/stat"); s=${s##*) }; read -r -a f <<<"$s"; echo $((f[11] + f[12])); }
+
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 body() { sed -e '/"wall"/,/}/d' "$1"; }
 
 for i in $(seq 1 "$REPEAT"); do
   for j in 1 2; do
     out="$WORK/r$i-j$j"
-    JAVA_OPTS="${JAVA_OPTS:-} -Dcnemu.trace=true" /usr/bin/time -f "%e %U %S" -o "$out.time" \
-      bin/cnemu run "$FILE" --jobs "$j" --set experiment.duration="$DURATION" --no-report --quiet --out "$out" \
-      >/dev/null 2>"$out.trace"
-    read -r wall user sys < "$out.time"
-    cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}')
+    if [ "$DAEMON" = 1 ]; then
+      lines=$(wc -l <"$WORK/daemon/daemon.log"); d0=$(daemon_ticks); t0=$(date +%s.%N)
+      served run "$FILE" --jobs "$j" --set experiment.duration="$DURATION" --no-report --quiet --out "$out" >/dev/null
+      t1=$(date +%s.%N); d1=$(daemon_ticks)
+      tail -n +"$((lines + 1))" "$WORK/daemon/daemon.log" > "$out.trace"
+      grep -q " served run .* exit 0" "$out.trace" || { echo "the daemon did not serve $out" >&2; exit 1; }
+      wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')
+      cpu=$(awk -v a="$d0" -v b="$d1" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", (b - a) / hz}')
+    else
+      JAVA_OPTS="${JAVA_OPTS:-} -Dcnemu.trace=true" /usr/bin/time -f "%e %U %S" -o "$out.time" \
+        bin/cnemu run "$FILE" --jobs "$j" --set experiment.duration="$DURATION" --no-report --quiet --out "$out" \
+        >/dev/null 2>"$out.trace"
+      read -r wall user sys < "$out.time"
+      cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}')
+    fi
     printf 'pair %d  --jobs %d  %6.2f s wall  %6.2f s CPU  load %s\n' "$i" "$j" "$wall" "$cpu" \
       "$(cut -d' ' -f1-3 /proc/loadavg)"
     grep -h 'TRACE jvm CPU during the jobs' "$out.trace" | sed 's/^/    /'

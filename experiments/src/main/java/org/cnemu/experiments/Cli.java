@@ -91,6 +91,15 @@ public final class Cli extends CommandGroup {
   public static void main(String[] args) {
     // Initialise logging before any thread logs: otherwise SLF4J prints "replayed calls" warnings.
     org.slf4j.LoggerFactory.getILoggerFactory();
+    if (args.length > 0 && !args[0].startsWith("-")) {
+      // Commands read the modules' reference.conf files (the experiment loader's defaults, an actor
+      // system's settings; parsed once per JVM, ~0.2 s cold and more under load): parsing them starts
+      // now, beside what the main thread does first (the command line, a cluster key), not on the way
+      // of the first thread that needs them.
+      Thread t = new Thread(com.typesafe.config.ConfigFactory::defaultReference, "cnemu-config");
+      t.setDaemon(true);
+      t.start();
+    }
     PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out),
         StandardCharsets.UTF_8), true);
     PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err),

@@ -11,11 +11,15 @@ import java.nio.file.Path;
  * @param cwd the caller's working folder, or null for the JVM's own (the fresh-JVM path)
  * @param interactive stderr is a terminal: draw the progress line
  * @param debug CNEMU_DEBUG was set: print stack traces of failed runs
+ * @param keepFarmDriver the JVM serves one command after another (the daemon): a farmed plan keeps its
+ *     driver's actor system (remoting, TLS, its connections to the nodes) for the next farmed command
+ *     with the same seed, address and key ({@link org.cnemu.emulator.cluster.JobFarm#start}); a fresh
+ *     JVM stops it with the plan
  */
-public record Invocation(Path cwd, boolean interactive, boolean debug) {
+public record Invocation(Path cwd, boolean interactive, boolean debug, boolean keepFarmDriver) {
   /** This JVM's own invocation: its working folder, its console, its environment. */
   public static Invocation local() {
-    return new Invocation(null, System.console() != null, System.getenv("CNEMU_DEBUG") != null);
+    return new Invocation(null, System.console() != null, System.getenv("CNEMU_DEBUG") != null, false);
   }
 
   /** {@code p} as the caller means it: relative paths against the caller's folder. */

@@ -109,6 +109,12 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   /** What the driver tells its client, on the actor's thread: the client must not block. */
   public sealed interface Event {}
 
+  /**
+   * The seed's directory answered this driver for the first time. Its answer came over the mutually
+   * authenticated connection, so the seed takes this driver's key ({@link JobFarm#listed}).
+   */
+  public record Listed() implements Event {}
+
   /** A node takes jobs, {@code slots} at once (again when that changes). */
   public record NodeUp(String node, int slots) implements Event {}
 
@@ -300,7 +306,10 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   }
 
   private Behavior<Command> onWorkers(Workers m) {
-    if (!listed) JobFarm.trace("workers listed");
+    if (!listed) {
+      JobFarm.trace("workers listed");
+      events.accept(new Listed());
+    }
     listed = true;
     for (ActorRef<FarmWorker.Command> w : m.workers()) {
       if (asked.add(w)) {

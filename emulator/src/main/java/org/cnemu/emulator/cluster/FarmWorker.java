@@ -129,19 +129,112 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
    */
   public record Goodbye(ActorRef<FarmDriver.Command> driver) implements Command {}
 
+  /**
+   * A job's thread ended job {@code job}; {@code next} is the queued job that thread went straight on to
+   * (null: none fitted), which this actor now counts as running.
+   */
   private record Finished(String driver, int job, int attempt, byte[] result, String error, long startedNanos,
-      long ranNanos, long cpuNanos, long startedMicros, long ranMicros) implements Command, NoSerializationVerificationNeeded {}
+      long ranNanos, long cpuNanos, long startedMicros, long ranMicros, Ticket next)
+      implements Command, NoSerializationVerificationNeeded {}
 
   private record DriverGone(String driver, String why) implements Command, NoSerializationVerificationNeeded {}
 
   private record Listing(Receptionist.Listing listing) implements Command, NoSerializationVerificationNeeded {}
 
-  /** A job running here. */
-  private record Running(int attempt, int slots, AtomicBoolean cancel, ActorRef<FarmDriver.Command> driver,
-      long receivedNanos) {}
+  /**
+   * A job this node took: waiting for a slot, then running. {@code receivedNanos}: when it arrived (its
+   * time held here goes back with its result); {@code cost}: the slots it took when it started (set then,
+   * under the {@link SlotQueue}'s lock); {@code released}: its slots went back (its thread ended it, or it
+   * was abandoned: whichever comes first gives them back, once).
+   */
+  private static final class Ticket {
+    final RunJob job;
+    final long receivedNanos;
+    final AtomicBoolean cancel = new AtomicBoolean();
+    final AtomicBoolean released = new AtomicBoolean();
+    int cost;
 
-  /** A job taken and waiting for a slot, with when it arrived (its time held here goes back with its result). */
-  private record Queued(RunJob job, long receivedNanos) {}
+    Ticket(RunJob job, long receivedNanos) {
+      this.job = job;
+      this.receivedNanos = receivedNanos;
+    }
+  }
+
+  /**
+   * This node's slots and the jobs waiting for one, shared by the actor and the job threads: a job thread
+   * that ends its job takes the next queued job that fits and runs it at once ({@link #next}), instead of
+   * ending and leaving the next start to this actor (two thread wake-ups per job: the actor's, then a job
+   * thread's, several milliseconds per job on a busy 2-core machine, against jobs of a few: docs/benchmarks.md).
+   */
+  private static final class SlotQueue {
+    private final Deque<Ticket> queued = new ArrayDeque<>();
+    private int slots;
+    private int used;
+
+    SlotQueue(int slots) {
+      this.slots = slots;
+    }
+
+    private int cost(RunJob m) {
+      return Math.max(1, Math.min(m.slots(), slots));
+    }
+
+    private void take(Ticket t) {
+      t.cost = cost(t.job);
+      used += t.cost;
+    }
+
+    /** Starts {@code t} (true) if nothing waits and its slots are free, else queues it if fewer than {@code max} wait. */
+    synchronized Boolean offer(Ticket t, int max) {
+      if (queued.isEmpty() && used + cost(t.job) <= slots) {
+        take(t);
+        return true;
+      }
+      if (queued.size() >= max) return null;
+      queued.addLast(t);
+      return false;
+    }
+
+    /** The queued jobs that fit now, in order, taken (the actor starts them). */
+    synchronized List<Ticket> startable() {
+      List<Ticket> out = new ArrayList<>();
+      while (!queued.isEmpty() && used + cost(queued.peekFirst().job) <= slots) {
+        Ticket t = queued.pollFirst();
+        take(t);
+        out.add(t);
+      }
+      return out;
+    }
+
+    /** Gives {@code t}'s slots back, unless they went back already. */
+    synchronized void release(Ticket t) {
+      if (t.released.compareAndSet(false, true)) used -= t.cost;
+    }
+
+    /** On the job thread that ended {@code done}: gives its slots back, and takes the first queued job if it fits now. */
+    synchronized Ticket next(Ticket done) {
+      release(done);
+      if (queued.isEmpty() || used + cost(queued.peekFirst().job) > slots) return null;
+      Ticket t = queued.pollFirst();
+      take(t);
+      return t;
+    }
+
+    /** Drops the queued jobs {@code drop} accepts, returning them. */
+    synchronized List<Ticket> remove(java.util.function.Predicate<Ticket> drop) {
+      List<Ticket> out = new ArrayList<>();
+      queued.removeIf(t -> drop.test(t) && out.add(t));
+      return out;
+    }
+
+    synchronized void slots(int slots) {
+      this.slots = slots;
+    }
+
+    synchronized int waiting() {
+      return queued.size();
+    }
+  }
 
   /**
    * @param slots jobs at once (a job of several partitions may take more than one)
@@ -166,18 +259,19 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   private final String machine;
   /** Jobs at once now: the configured count, or this node's share of its machine's processors. */
   private int slots;
+  /** The slots in use and the jobs waiting for one (the job threads take from it too). */
+  private final SlotQueue slotQueue;
   /** The other workers the cluster lists now, and what each said of its machine (once it has). */
   private final Set<ActorRef<Command>> listed = new HashSet<>();
   private final Map<ActorRef<Command>, Neighbour> neighbours = new HashMap<>();
   private final Consumer<String> log;
   private final String address;
+  /** This actor, for the job threads (they must not touch its context). */
+  private final ActorRef<Command> self;
   private final ExecutorService threads;
   /** Jobs running here, by driver (its actor path) and job id. */
-  private final Map<String, Map<Integer, Running>> running = new HashMap<>();
+  private final Map<String, Map<Integer, Ticket>> running = new HashMap<>();
   private final Map<String, ActorRef<FarmDriver.Command>> watched = new HashMap<>();
-  /** Jobs taken but waiting for a slot, in arrival order (at most {@link #prefetch()}). */
-  private final Deque<Queued> queued = new ArrayDeque<>();
-  private int used;
 
   private FarmWorker(ActorContext<Command> ctx, Runner runner, Slots slots, String machine, Consumer<String> log) {
     super(ctx);
@@ -185,8 +279,10 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     this.configured = slots;
     this.machine = machine;
     this.slots = slots.count();
+    this.slotQueue = new SlotQueue(this.slots);
     this.log = log;
     this.address = ctx.getSystem().address().toString();
+    this.self = ctx.getSelf();
     this.threads = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "cnemu-farm-job");
       t.setDaemon(true);
@@ -206,8 +302,8 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
         .onMessage(Listing.class, this::onListing)
         .onMessage(Neighbour.class, this::onNeighbour)
         .onSignal(PostStop.class, s -> {
-          queued.clear();
-          running.values().forEach(jobs -> jobs.values().forEach(r -> r.cancel().set(true)));
+          slotQueue.remove(t -> true);
+          running.values().forEach(jobs -> jobs.values().forEach(r -> r.cancel.set(true)));
           threads.shutdownNow();
           return this;
         })
@@ -266,6 +362,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     int now = share(configured, machine, getContext().getSelf().path().toString(), neighbours.values());
     if (now == slots) return this;
     slots = now;
+    slotQueue.slots(now);
     if (log != null) {
       log.accept("farm: " + slots + " job slot" + (slots == 1 ? "" : "s") + " (this machine's " + configured.count()
           + " processors shared with the other nodes on it)");
@@ -308,65 +405,70 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     return slots * PREFETCH_PER_SLOT;
   }
 
-  private int cost(RunJob m) {
-    return Math.max(1, Math.min(m.slots(), slots));
-  }
-
   private Behavior<Command> onRunJob(RunJob m) {
     long receivedNanos = System.nanoTime();
     watch(m.replyTo());
-    if (queued.isEmpty() && used + cost(m) <= slots) {
-      start(m, receivedNanos);
-    } else if (queued.size() < prefetch()) {
-      queued.addLast(new Queued(m, receivedNanos)); // prefetched: starts when a slot frees, without a round trip to the driver
-    } else {
+    Ticket t = new Ticket(m, receivedNanos);
+    // null: full; false: prefetched, it starts when a slot frees, without a round trip to the driver
+    Boolean started = slotQueue.offer(t, prefetch());
+    if (started == null) {
       // the driver counts this node's slots and prefetch itself; a refusal only happens if two drivers share the node
       m.replyTo().tell(new FarmDriver.JobRefused(m.job(), m.attempt(), getContext().getSelf(),
-          "all " + slots + " slots busy and " + queued.size() + " jobs queued"));
+          "all " + slots + " slots busy and " + slotQueue.waiting() + " jobs queued"));
+    } else if (started) {
+      running(t);
+      threads.execute(() -> runJobs(t));
     }
     return this;
   }
 
-  /** Starts queued jobs, in order, while the first fits in the free slots. */
+  /** Starts queued jobs, in order, while the first fits in the free slots (each on a thread of its own). */
   private void startQueued() {
-    while (!queued.isEmpty() && used + cost(queued.peekFirst().job()) <= slots) {
-      Queued q = queued.pollFirst();
-      start(q.job(), q.receivedNanos());
+    for (Ticket t : slotQueue.startable()) {
+      running(t);
+      threads.execute(() -> runJobs(t));
     }
   }
 
-  private void start(RunJob m, long receivedNanos) {
-    String driver = key(m.replyTo());
-    int cost = cost(m);
-    AtomicBoolean cancel = new AtomicBoolean();
-    running.computeIfAbsent(driver, d -> new HashMap<>()).put(m.job(), new Running(m.attempt(), cost, cancel,
-        m.replyTo(), receivedNanos));
-    used += cost;
+  /** Counts {@code t} as running (it took its slots already) and tells its driver it started. */
+  private void running(Ticket t) {
+    RunJob m = t.job;
+    running.computeIfAbsent(key(m.replyTo()), d -> new HashMap<>()).put(m.job(), t);
     if (log != null) log.accept("farm: running job " + m.job() + " of " + m.replyTo().path().address());
-    ActorRef<Command> self = getContext().getSelf();
-    Coordinator.ProgressListener progress = throttled(m);
-    m.replyTo().tell(new FarmDriver.JobStarted(m.job(), m.attempt(), self));
-    threads.execute(() -> {
+    m.replyTo().tell(new FarmDriver.JobStarted(m.job(), m.attempt(), getContext().getSelf()));
+  }
+
+  /**
+   * On a job thread: runs {@code first}, then, as long as a queued job fits when one ends, that one, without
+   * waiting for this actor (which learns of each from {@link Finished}).
+   */
+  private void runJobs(Ticket first) {
+    for (Ticket t = first; t != null; ) {
+      RunJob m = t.job;
       byte[] result = null;
       String error = null;
       long startedNanos = System.nanoTime();
       long startedMicros = TRACE ? JobFarm.epochMicros() : 0;
       long cpu0 = TRACE ? CPU.getCurrentThreadCpuTime() : 0;
       try {
-        result = runner.run(m.spec(), address, cancel, progress);
+        result = runner.run(m.spec(), address, t.cancel, throttled(m));
       } catch (Exception | StackOverflowError | OutOfMemoryError e) {
         String msg = e.getMessage();
         error = (msg == null || msg.isBlank() ? e.getClass().getSimpleName() : msg).replace('\n', ' ');
       }
       long cpu = TRACE ? CPU.getCurrentThreadCpuTime() - cpu0 : 0;
-      self.tell(new Finished(driver, m.job(), m.attempt(), result, error, startedNanos, System.nanoTime(), cpu,
-          startedMicros, TRACE ? JobFarm.epochMicros() : 0));
-    });
+      long ranNanos = System.nanoTime();
+      Ticket next = null;
+      if (Thread.currentThread().isInterrupted()) slotQueue.release(t); // this node stops
+      else next = slotQueue.next(t);
+      self.tell(new Finished(key(m.replyTo()), m.job(), m.attempt(), result, error, startedNanos, ranNanos, cpu,
+          startedMicros, TRACE ? JobFarm.epochMicros() : 0, next));
+      t = next;
+    }
   }
 
   /** The job's progress to its driver, at most every {@link #PROGRESS_MILLIS}; called on the job's threads. */
   private Coordinator.ProgressListener throttled(RunJob m) {
-    ActorRef<Command> self = getContext().getSelf();
     long[] lastSentNanos = {System.nanoTime()};
     return (virtualNanos, endNanos) -> {
       long now = System.nanoTime();
@@ -380,16 +482,17 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
 
   private Behavior<Command> onFinished(Finished m) {
     long takenMicros = TRACE ? JobFarm.epochMicros() : 0;
-    Map<Integer, Running> jobs = running.get(m.driver());
-    Running r = jobs == null ? null : jobs.get(m.job());
-    if (r == null || r.attempt() != m.attempt()) {
-      return this; // abandoned: the slot was freed then, the result goes nowhere
+    if (m.next() != null) adopt(m.next()); // its thread runs it already
+    Map<Integer, Ticket> jobs = running.get(m.driver());
+    Ticket r = jobs == null ? null : jobs.get(m.job());
+    if (r == null || r.job.attempt() != m.attempt()) {
+      startQueued();
+      return this; // abandoned: its slots went back then, the result goes nowhere
     }
     jobs.remove(m.job());
-    used -= r.slots();
-    startQueued(); // before the result goes out: the slot works while this thread deflates
+    startQueued(); // its thread gave its slots back (and took the next job if one fitted)
     if (m.error() != null) {
-      r.driver().tell(new FarmDriver.JobFailed(m.job(), m.attempt(), getContext().getSelf(), m.error()));
+      r.job.replyTo().tell(new FarmDriver.JobFailed(m.job(), m.attempt(), getContext().getSelf(), m.error()));
       return this;
     }
     long finishedNanos = System.nanoTime();
@@ -401,8 +504,8 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
       byte[] part = java.util.Arrays.copyOfRange(packed, from, Math.min(packed.length, from + CHUNK_BYTES));
       // the time this node held the job (queue, run, deflate): the driver takes it from the job's round
       // trip to know its own latency to this node, which sets how many jobs it keeps queued here
-      r.driver().tell(new FarmDriver.JobResult(m.job(), m.attempt(), getContext().getSelf(), i, chunks, part,
-          System.nanoTime() - r.receivedNanos(), runNanos));
+      r.job.replyTo().tell(new FarmDriver.JobResult(m.job(), m.attempt(), getContext().getSelf(), i, chunks, part,
+          System.nanoTime() - r.receivedNanos, runNanos));
     }
     if (TRACE) {
       long now = System.nanoTime();
@@ -414,10 +517,24 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
       // slot's jobs and tells a slot that waited for its node's actor from one that waited for the driver
       long nowMicros = JobFarm.epochMicros();
       System.err.printf(java.util.Locale.ROOT, "TRACE farm node timeline %s job %d received %d started %d ended %d taken %d sent %d%n",
-          address, m.job(), nowMicros - (System.nanoTime() - r.receivedNanos()) / 1000, m.startedMicros(), m.ranMicros(),
+          address, m.job(), nowMicros - (System.nanoTime() - r.receivedNanos) / 1000, m.startedMicros(), m.ranMicros(),
           takenMicros, nowMicros);
     }
     return this;
+  }
+
+  /**
+   * A queued job a job thread went straight on to: running, unless its driver left or was given up
+   * meanwhile (it was on no list then): it stops, and a driver that is still there runs it elsewhere.
+   */
+  private void adopt(Ticket t) {
+    if (watched.containsKey(key(t.job.replyTo()))) {
+      running(t);
+      return;
+    }
+    t.cancel.set(true);
+    slotQueue.release(t);
+    t.job.replyTo().tell(new FarmDriver.Abandoned(getContext().getSelf(), new int[] {t.job.job()}));
   }
 
   private Behavior<Command> onGoodbye(Goodbye m) {
@@ -431,17 +548,17 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
 
   /** Stops every job of {@code driver} here: a driver that is gone must not keep this node's slots. */
   private Behavior<Command> abandon(String driver, String why) {
-    Map<Integer, Running> jobs = running.remove(driver);
+    Map<Integer, Ticket> jobs = running.remove(driver);
     ActorRef<FarmDriver.Command> ref = watched.remove(driver);
     // no longer watched: a later job of the same driver (a false alarm) watches it again
     if (ref != null) getContext().unwatch(ref);
     List<Integer> ids = new ArrayList<>();
-    queued.removeIf(q -> key(q.job().replyTo()).equals(driver) && ids.add(q.job().job()));
+    for (Ticket t : slotQueue.remove(t -> key(t.job.replyTo()).equals(driver))) ids.add(t.job.job());
     if (jobs != null) {
       ids.addAll(jobs.keySet());
-      for (Running r : jobs.values()) {
-        r.cancel().set(true);
-        used -= r.slots(); // the job thread sees its flag within one progress slice; its result goes nowhere
+      for (Ticket t : jobs.values()) {
+        t.cancel.set(true);
+        slotQueue.release(t); // the job thread sees its flag within one progress slice; its result goes nowhere
       }
     }
     startQueued(); // another driver's queued jobs take the freed slots

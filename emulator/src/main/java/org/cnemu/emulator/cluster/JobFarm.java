@@ -43,6 +43,8 @@ public final class JobFarm implements AutoCloseable {
   private final ClusterNode.HostPort bind;
   private final ActorRef<FarmDriver.Command> driver;
   private final LinkedBlockingQueue<FarmDriver.Event> events = new LinkedBlockingQueue<>();
+  /** Completed by the seed directory's first answer ({@link FarmDriver.Listed}). */
+  private final CompletableFuture<Void> listed = new CompletableFuture<>();
   /** Where the system's termination is reported: cleared at close, so a kept system holds no old plan's queue. */
   private final java.util.concurrent.atomic.AtomicReference<LinkedBlockingQueue<FarmDriver.Event>> onTerminated;
   private CompletableFuture<Void> leaving;
@@ -51,7 +53,10 @@ public final class JobFarm implements AutoCloseable {
     this.system = system;
     this.keepSystem = keepSystem;
     this.bind = bind;
-    this.driver = system.systemActorOf(FarmDriver.create(settings, events::add),
+    this.driver = system.systemActorOf(FarmDriver.create(settings, e -> {
+      if (e instanceof FarmDriver.Listed) listed.complete(null);
+      else events.add(e);
+    }),
         "farm-driver-" + DRIVERS.incrementAndGet(), Props.empty());
     var sink = new java.util.concurrent.atomic.AtomicReference<>(events);
     this.onTerminated = sink;
@@ -197,6 +202,15 @@ public final class JobFarm implements AutoCloseable {
   static long epochMicros() {
     java.time.Instant now = java.time.Instant.now();
     return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+  }
+
+  /**
+   * Completes when the seed's directory first answered this driver: the seed takes this driver's key
+   * (the answer came over TLS with mutual authentication, each side presenting the key's certificate and
+   * trusting only it), so no handshake of the caller's own needs to check that.
+   */
+  public CompletableFuture<Void> listed() {
+    return listed;
   }
 
   public void submit(List<FarmDriver.Job> jobs) {

@@ -78,8 +78,8 @@ public final class ClusterCommand extends CommandGroup {
 
     /**
      * Whether the node at {@code seed} takes {@code security} (its key, or plain TCP); false after printing
-     * one line to stderr. A TLS handshake with the seed: a farming driver makes it while its own actor
-     * system starts, not before.
+     * one line to stderr. A TLS handshake with the seed (a farmed plan's command checks with {@link
+     * org.cnemu.experiments.run.FarmedJobs#refusal} instead: its driver's first answer from the seed says so).
      */
     public boolean acceptedBy(CommandSpec spec, ClusterSecurity security, ClusterNode.HostPort seed) {
       String refused = security.probe(seed);

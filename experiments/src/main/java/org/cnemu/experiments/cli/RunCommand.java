@@ -78,6 +78,11 @@ public final class RunCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
+  /** A farmed plan's check that the seed takes the key ({@link FarmedJobs#refusal}); null: checked already, or no cluster. */
+  private java.util.concurrent.CompletableFuture<String> refusal;
+  /** The farming driver was stopped at once (its key refused): no goodbye to wait for. */
+  private boolean aborted;
+
   @Override
   public Integer call() throws Exception {
     org.cnemu.experiments.run.PhaseTrace.mark("picocli");
@@ -99,6 +104,8 @@ public final class RunCommand implements Callable<Integer> {
     }
     if (nodes < 0) throw new ParameterException(spec.commandLine(), "--nodes must be >= 0");
     PlanRunner.ClusterTarget target = null;
+    refusal = null;
+    aborted = false;
     if (cluster != null) {
       ClusterNode.HostPort seedAt;
       ClusterNode.HostPort bindAt;
@@ -114,10 +121,14 @@ public final class RunCommand implements Callable<Integer> {
       // The mode, when not forced, follows from the plan (PlanCommand). A farmed plan's driver starts now
       // and finds its nodes while the experiment loads; a plan that turns out to need partitions drops it
       // (the driver says goodbye first, so a run's member may take the same --bind port).
-      var farm = mode != PlanRunner.ClusterMode.PARTITIONS ? FarmedJobs.open(seedAt, bindAt, security, nodes) : null;
-      // the seed must take this key: checked while the driver's actor system starts (a TLS handshake of its own)
-      if (!clusterSecurity.acceptedBy(spec, security, seedAt)) {
-        if (farm != null) FarmedJobs.abort(farm);
+      var farm = mode != PlanRunner.ClusterMode.PARTITIONS ? FarmedJobs.open(seedAt, bindAt, security, nodes,
+          invocation.keepFarmDriver()) : null;
+      // The seed must take this key. A farming driver's first answer from the seed says so, else a TLS
+      // handshake of its own, either while the experiment loads (checked before the plan runs, below);
+      // a run's member checks it now.
+      if (farm != null) {
+        refusal = FarmedJobs.refusal(farm, security, seedAt);
+      } else if (!clusterSecurity.acceptedBy(spec, security, seedAt)) {
         return ExitCodes.BAD_INPUT;
       }
       target = new PlanRunner.ClusterTarget(seedAt, bindAt, nodes, !coordinateOnly, security, mode, farm);
@@ -126,7 +137,7 @@ public final class RunCommand implements Callable<Integer> {
       return runPlan(invocation, target);
     } finally {
       // waits for the driver's goodbye (else the JVM may exit before the nodes stopped watching it)
-      if (target != null && target.farm() != null) FarmedJobs.discard(target.farm(), true);
+      if (target != null && target.farm() != null && !aborted) FarmedJobs.discard(target.farm(), true);
     }
   }
 
@@ -137,6 +148,15 @@ public final class RunCommand implements Callable<Integer> {
     LoadedExperiment experiment = PlanCommand.load(spec.commandLine(), file, options, invocation);
     org.cnemu.experiments.run.PhaseTrace.mark("load");
     if (experiment == null) return ExitCodes.BAD_INPUT;
+    String refused = refusal == null ? null : refusal.join();
+    org.cnemu.experiments.run.PhaseTrace.mark("key-accepted");
+    if (refused != null) {
+      spec.commandLine().getErr().println("error: " + refused);
+      spec.commandLine().getErr().flush();
+      FarmedJobs.abort(target.farm()); // no node heard of this driver: no goodbye
+      aborted = true;
+      return ExitCodes.BAD_INPUT;
+    }
     LiveMetrics.Settings live = prometheusPort == null ? null
         : new LiveMetrics.Settings(prometheusHost, prometheusPort, instrumentActors,
             com.typesafe.config.ConfigFactory.empty());

@@ -398,7 +398,8 @@ public final class DaemonServer implements AutoCloseable {
       s.setSoTimeout(0);
       reply(out, "accepted");
       List<String> f = List.of(flags.split(" "));
-      Invocation inv = new Invocation(Path.of(cwd), f.contains("tty=1"), f.contains("debug=1"));
+      // a farmed plan's driver keeps its actor system (remoting, TLS, connections) for the next command
+      Invocation inv = new Invocation(Path.of(cwd), f.contains("tty=1"), f.contains("debug=1"), true);
       Frames frames = new Frames(out);
       PrintWriter stdout = new PrintWriter(new ChannelWriter(frames, 'o', 'O'), true);
       PrintWriter stderr = new PrintWriter(new ChannelWriter(frames, 'e', 'E'), true);
@@ -408,8 +409,6 @@ public final class DaemonServer implements AutoCloseable {
       lockForCommand();
       PhaseTrace.mark("lock");
       org.cnemu.emulator.Cancellation.watch(watch.gone);
-      // a farmed plan's driver keeps its actor system (remoting, TLS, connections) for the next command
-      org.cnemu.experiments.run.FarmedJobs.keepDriverSystem(true);
       try {
         code = Cli.execute(args.toArray(String[]::new), stdout, stderr, inv);
       } catch (RuntimeException | LinkageError | StackOverflowError e) {
@@ -417,7 +416,6 @@ public final class DaemonServer implements AutoCloseable {
         stderr.println("error: " + PlanRunner.describe(e));
         code = ExitCodes.FAILURE;
       } finally {
-        org.cnemu.experiments.run.FarmedJobs.keepDriverSystem(false);
         org.cnemu.emulator.Cancellation.clear();
         running.unlock();
         watch.finished();

@@ -85,7 +85,7 @@ final class WarmUp implements Runnable {
       Path file = tmp.resolve("star-8.conf");
       String text = BenchStarCommand.experiment(8, 10, 1);
       PrintWriter sink = new PrintWriter(Writer.nullWriter());
-      Invocation inv = new Invocation(tmp, false, false);
+      Invocation inv = new Invocation(tmp, false, false, false);
       String name = file.getFileName().toString();
       int[] rounds = {0};
       Runnable round = () -> {

@@ -78,7 +78,7 @@ public final class FarmedJobs implements JobExecutor {
     // Starting the driver (its actor system: remoting, TLS; then asking the seed for the workers and
     // saying hello to each) takes most of a second: the command line starts it while the experiment loads
     // (RunCommand); the job descriptions are made meanwhile too.
-    CompletableFuture<JobFarm> joining = c.farm() != null ? c.farm() : open(c.seed(), c.bind(), c.security(), c.nodes());
+    CompletableFuture<JobFarm> joining = c.farm() != null ? c.farm() : open(c.seed(), c.bind(), c.security(), c.nodes(), false);
     Map<Integer, Plan.Job> byId = new HashMap<>();
     List<FarmDriver.Job> farmJobs = new ArrayList<>();
     for (Plan.Job j : jobs) {
@@ -194,25 +194,41 @@ public final class FarmedJobs implements JobExecutor {
    * it has jobs.
    *
    * @param nodes dispatch nothing before this many nodes answered (0: start with the first one)
+   * @param keepSystem keep the driver's actor system for the next plan with the same seed, address and key
+   *     (a JVM that serves one command after another: {@link org.cnemu.experiments.Invocation#keepFarmDriver})
    */
   public static CompletableFuture<JobFarm> open(org.cnemu.emulator.cluster.ClusterNode.HostPort seed,
       org.cnemu.emulator.cluster.ClusterNode.HostPort bind, org.cnemu.emulator.cluster.ClusterSecurity security,
-      int nodes) {
-    boolean keep = KEEP_DRIVER_SYSTEM.get();
-    return CompletableFuture.supplyAsync(() -> JobFarm.start(seed, bind, security, nodes, JOIN_TIMEOUT, keep),
+      int nodes, boolean keepSystem) {
+    return CompletableFuture.supplyAsync(() -> JobFarm.start(seed, bind, security, nodes, JOIN_TIMEOUT, keepSystem),
         FarmedJobs::daemon);
   }
 
-  /** Whether drivers opened on this thread keep their actor system for the next plan ({@link #keepDriverSystem}). */
-  private static final ThreadLocal<Boolean> KEEP_DRIVER_SYSTEM = ThreadLocal.withInitial(() -> false);
+  /**
+   * How long a farming driver may take to hear from the seed's directory before {@link #refusal} checks
+   * the key with a TLS handshake of its own: a driver system kept from an earlier plan hears within
+   * milliseconds (tens under load), a fresh one only after its actor system started (about a second).
+   */
+  static final Duration PROBE_AFTER = Duration.ofMillis(250);
 
   /**
-   * For a JVM that runs one command after another (the daemon, on the thread that runs the command): a
-   * farmed plan opened on this thread keeps its driver's actor system for the next one with the same
-   * seed, address and key ({@link JobFarm#start}); {@link JobFarm#dropKeptSystem} stops it.
+   * Whether the seed takes this command's key: null (it does, or nobody answers there yet: the driver
+   * keeps asking) or why not, one line ({@link ClusterSecurity#probe}). The seed directory's first answer
+   * to the driver ({@link JobFarm#listed}) settles it; if it has not come within {@link #PROBE_AFTER},
+   * a TLS handshake with the seed checks it, beside the experiment's loading, and the first of the two
+   * to say yes decides. So a served plan with a kept driver system makes no handshake of its own.
    */
-  public static void keepDriverSystem(boolean keep) {
-    KEEP_DRIVER_SYSTEM.set(keep);
+  public static CompletableFuture<String> refusal(CompletableFuture<JobFarm> farm,
+      org.cnemu.emulator.cluster.ClusterSecurity security, org.cnemu.emulator.cluster.ClusterNode.HostPort seed) {
+    CompletableFuture<String> listed = new CompletableFuture<>();
+    farm.thenAccept(f -> f.listed().thenRun(() -> listed.complete(null))); // a driver that failed to start: the probe decides
+    CompletableFuture<String> probed = CompletableFuture.supplyAsync(() -> listed.isDone() ? null : security.probe(seed),
+        CompletableFuture.delayedExecutor(PROBE_AFTER.toMillis(), TimeUnit.MILLISECONDS, r -> {
+          Thread t = new Thread(r, "cnemu-farm-key-check");
+          t.setDaemon(true);
+          t.start();
+        }));
+    return listed.applyToEither(probed, why -> why);
   }
 
   /**

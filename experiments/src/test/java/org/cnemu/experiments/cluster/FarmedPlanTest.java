@@ -228,6 +228,11 @@ class FarmedPlanTest {
       }
     }
     assertEquals(24, jobsRun(seed) + jobsRun(worker), "every job of both commands ran once");
+    // the daemon kept the first plan's driver system for the second: every job came from one address
+    java.util.Set<String> drivers = Stream.of(seed, worker).flatMap(n -> n.output().lines())
+        .filter(l -> l.startsWith("farm: running job")).map(l -> l.substring(l.lastIndexOf(" of ") + 4))
+        .collect(java.util.stream.Collectors.toSet());
+    assertEquals(1, drivers.size(), "both served plans were farmed from the system the daemon kept: " + drivers);
   }
 
   @Test

@@ -26,12 +26,15 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.cnemu.emulator.cluster.ClusterKey;
 import org.cnemu.emulator.cluster.ClusterNode;
 import org.cnemu.emulator.cluster.ClusterSecurity;
+import org.cnemu.emulator.cluster.JobFarm;
 import org.cnemu.experiments.Cli;
+import org.cnemu.experiments.run.FarmedJobs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -205,6 +208,32 @@ class HostileNetworkTest {
     }
     assertTrue(cnemu("cluster", "worker", "--seed", at, "--cluster-key", otherKey.toString()).err()
         .contains("does not accept this node's cluster key"));
+  }
+
+  /**
+   * A farmed plan takes the seed directory's first answer to its driver as the seed's acceptance of its key
+   * (FarmedJobs.refusal: no TLS handshake of its own then); a driver with another key never hears from it,
+   * and its command's check refuses it.
+   */
+  @Test
+  void onlyADriverWithTheKeyHearsFromTheSeed() throws Exception {
+    ClusterNode.HostPort at = new ClusterNode.HostPort("127.0.0.1", seedPort);
+    ClusterNode.HostPort any = new ClusterNode.HostPort("127.0.0.1", 0);
+    ClusterSecurity mine = ClusterSecurity.withKey(ClusterKey.load(key));
+    ClusterSecurity other = ClusterSecurity.withKey(ClusterKey.load(otherKey));
+    JobFarm outsider = JobFarm.start(at, any, other, 0, java.time.Duration.ofSeconds(30), false);
+    JobFarm driver = JobFarm.start(at, any, mine, 0, java.time.Duration.ofSeconds(30), false);
+    try {
+      driver.listed().get(60, TimeUnit.SECONDS);
+      org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.TimeoutException.class,
+          () -> outsider.listed().get(3, TimeUnit.SECONDS), "a driver with another key heard from the seed");
+      assertNotNull(FarmedJobs.refusal(CompletableFuture.completedFuture(outsider), other, at).get(30, TimeUnit.SECONDS));
+      // the listing decides before any handshake: a check whose own handshake would refuse passes
+      assertNull(FarmedJobs.refusal(CompletableFuture.completedFuture(driver), other, at).get(30, TimeUnit.SECONDS));
+    } finally {
+      outsider.abort();
+      driver.close();
+    }
   }
 
   /**

@@ -328,7 +328,7 @@ class DaemonServerTest {
     Files.writeString(dir.resolve("endless.conf"), org.cnemu.experiments.cli.BenchStarCommand.experiment(8, 60_000, 1));
     Files.writeString(dir.resolve("quickstart.conf"), quickstartText());
     java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
-    org.cnemu.experiments.Invocation inv = new org.cnemu.experiments.Invocation(dir, false, false);
+    org.cnemu.experiments.Invocation inv = new org.cnemu.experiments.Invocation(dir, false, false, false);
     PrintWriter sink = new PrintWriter(java.io.Writer.nullWriter());
     CompletableFuture<DaemonServer.Round> round = CompletableFuture.supplyAsync(() -> server.warmUpRound(() -> {
       started.countDown();
