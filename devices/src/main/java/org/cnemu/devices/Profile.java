@@ -59,6 +59,13 @@ public final class Profile {
   public final long ptiSyscall;
   /** kernel.softirq-waits-for-ksoftirqd: irq_exit / local_bh_enable leave pending softirqs to a runnable ksoftirqd. */
   public final boolean softirqWaitsForKsoftirqd;
+  /**
+   * kernel.conntrack-every-netns (Linux before 4.10: conntrack's and the iptables tables' hooks run in every network
+   * namespace once the modules are loaded) and what a packet pays for them in a container's netns, per direction:
+   * costs.netfilter when on, 0 when off.
+   */
+  public final boolean conntrackEveryNetns;
+  public final long containerNetfilter;
   public final int tcpReordering, tcpMaxReordering;
   // costs (ns)
   public final long irq, irqLatency, ipiSend, ipiLatency, ipiRx, netRxAction, napiPoll;
@@ -107,6 +114,7 @@ public final class Profile {
     maxSoftirqRestart = k.getInt("max-softirq-restart");
     maxSoftirqNanos = Units.nanos(k, "max-softirq-time");
     softirqWaitsForKsoftirqd = k.getBoolean("softirq-waits-for-ksoftirqd");
+    conntrackEveryNetns = k.getBoolean("conntrack-every-netns");
     netdevMaxBacklog = k.getInt("netdev-max-backlog");
     groMaxSegs = k.getInt("gro-max-segs");
     schedSliceNanos = Units.nanos(k, "sched-slice");
@@ -149,6 +157,7 @@ public final class Profile {
     bridge = Units.nanos(c, "bridge");
     veth = Units.nanos(c, "veth");
     netfilter = Units.nanos(c, "netfilter");
+    containerNetfilter = conntrackEveryNetns ? netfilter : 0;
     backlogEnqueue = Units.nanos(c, "backlog-enqueue");
     backlogPoll = Units.nanos(c, "backlog-poll");
     tcpTx = Units.nanos(c, "tcp-tx");

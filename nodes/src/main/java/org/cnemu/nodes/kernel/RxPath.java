@@ -275,8 +275,11 @@ final class RxPath {
         return cost + toBacklog(c, s, S_CONT, offset + cost);
       }
       case S_CONT -> {
-        // container netns: no iptables rules of its own (Docker installs them in the host netns)
+        // container netns: no iptables rules of its own (Docker installs them in the host netns), but on Linux
+        // before 4.10 conntrack and the empty tables hook it (kernel.conntrack-every-netns): PRE_ROUTING + LOCAL_IN,
+        // once per datagram (nf_defrag gathers the fragments first)
         cost += p.ipRx;
+        if (!s.fragmented() || s.frag() == s.frags() - 1) cost += p.containerNetfilter;
         Journeys.mark(h, s, Journeys.IP_RX, c, offset, offset + cost);
         return cost + l4(c, s, offset + cost);
       }

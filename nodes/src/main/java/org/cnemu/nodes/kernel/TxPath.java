@@ -178,7 +178,10 @@ final class TxPath {
         cost += driverTx(c, s, offset + cost);
       }
       case DOCKER_OVERLAY -> {
-        cost += p.veth; // netfilter runs once, in the host netns (txHost)
+        // the container's netns: conntrack and the empty tables at LOCAL_OUT + POST_ROUTING on Linux before 4.10
+        // (kernel.conntrack-every-netns), once per datagram (before ip_fragment); Docker's rules run in txHost
+        if (!s.udp() || s.frag() == 0) cost += p.containerNetfilter;
+        cost += p.veth;
         completeAt = c.nowNs() + offset + cost; // veth_xmit orphans the skb: the socket's bytes are released
         vethOf[h.slot(s.flow()) * 2 + s.dir()].container.xmitCounted();
         h.view.ctxTx = true;

@@ -13,8 +13,10 @@ import org.junit.jupiter.api.Test;
  * The per-datagram and per-fragment costs of an iperf3 UDP sender (docs/calibration.md, "Absolute figures"): KPTI on
  * every syscall (kernel.page-table-isolation, hotcloud19 only), the software checksum udp_sendmsg computes while
  * copying a datagram that IP will fragment, and ip_fragment handing each later fragment to ip_finish_output2 only
- * (ip-tx-frag). The native calibration flows are sender-bound (the sender's app core is 100 % busy, the receiver's
- * cores are not), so each cost shows as exactly its share of the time per datagram.
+ * (ip-tx-frag), a paced iperf3 client's select() before every write (iperf_send: multisend 1 with a target rate), and
+ * conntrack in a container's netns on Linux before 4.10 (kernel.conntrack-every-netns). The native and 64 B
+ * calibration flows are sender-bound (the sender's app core is 100 % busy, the receiver's cores are not), so each
+ * cost shows as exactly its share of the time per datagram.
  */
 class UdpSenderCostTest {
   private static Calib.Run run(String file, String key, Object value) {
@@ -44,13 +46,44 @@ class UdpSenderCostTest {
     assertEquals(off.pollSyscall + 140, on.pollSyscall);
     Profile k5 = profile("k5-100g", null, null);
     assertEquals(0, k5.ptiSyscall, "Cascade Lake is not vulnerable to Meltdown: no KPTI");
-    // 64 B native: one write() per datagram and one select() per 10 (iperf3's multisend): 140 + 14 ns more each
+    // 64 B native, paced (the packet-rate run): one write() and one select() per datagram: 140 + 140 ns more
     Calib.Run withPti = run("udp-small-native", null, null);
     Calib.Run without = run("udp-small-native", "kernel.page-table-isolation", false);
     double delta = 1e6 / withPti.kpps() - 1e6 / without.kpps();
     System.out.printf("64 B native: %.1f kpps with KPTI, %.1f without: +%.0f ns per datagram%n", withPti.kpps(),
         without.kpps(), delta);
-    assertEquals(154, delta, 20);
+    assertEquals(280, delta, 20);
+  }
+
+  @Test
+  void aPacedIperf3ClientSelectsBeforeEveryWrite() {
+    // iperf_send: multisend = 1 with a target rate (-b), 10 without; the 64 B packet-rate run is paced at 40 Gbps,
+    // which it never reaches, so the only difference is 9 of 10 select() calls (poll-syscall 1000 + KPTI 140 ns)
+    Calib.Run paced = run("udp-small-native", null, null);
+    Config e = Calib.load("udp-small-native").getConfig("experiment")
+        .withValue("duration", ConfigValueFactory.fromAnyRef("12ms"))
+        .withValue("warmup", ConfigValueFactory.fromAnyRef("2ms"));
+    Calib.Run unpaced = Calib.run(Calib.withWorkloads(Calib.withWorkloads(e, "start-jitter", "0us"), "rate", "0bps"), 1, 1);
+    double delta = 1e6 / paced.kpps() - 1e6 / unpaced.kpps();
+    System.out.printf("64 B native: %.1f kpps paced, %.1f unpaced: +%.0f ns per datagram%n", paced.kpps(),
+        unpaced.kpps(), delta);
+    assertEquals(1140 - 1140 / 10, delta, 30);
+  }
+
+  @Test
+  void conntrackHooksTheContainerNetnsOnLinuxBefore410() {
+    Profile on = profile("hotcloud19", null, null);
+    assertTrue(on.conntrackEveryNetns);
+    assertEquals(on.netfilter, on.containerNetfilter);
+    assertEquals(0, profile("hotcloud19", "kernel.conntrack-every-netns", false).containerNetfilter);
+    assertEquals(0, profile("k5-100g", null, null).containerNetfilter, "Linux 5.4 hooks a netns only for its rules");
+    // 64 B Docker overlay, sender-bound: the sender's container netns pays LOCAL_OUT + POST_ROUTING once per datagram
+    Calib.Run with = run("udp-small-docker-overlay", null, null);
+    Calib.Run without = run("udp-small-docker-overlay", "kernel.conntrack-every-netns", false);
+    double delta = 1e6 / with.kpps() - 1e6 / without.kpps();
+    System.out.printf("64 B Docker: %.1f kpps with the container's conntrack, %.1f without: +%.0f ns per datagram%n",
+        with.kpps(), without.kpps(), delta);
+    assertEquals(on.netfilter, delta, 30);
   }
 
   @Test
