@@ -72,7 +72,7 @@ public final class Profile {
   public final long driverRx, groPerPkt, groTunnel, ipRx, tcpRx, tcpAckRx, tcpRxDeferred, tcpRxPerSeg, udpRx, ipDefrag, csumPerKib;
   public final long vxlanDecap, groCellEnqueue, bridge, veth, netfilter, backlogEnqueue, backlogPoll;
   public final long tcpTx, tcpAckTx, ipTx, ipTxFrag, udpTx, ipFrag, driverTx, driverTxPerPkt, gsoSeg, vxlanEncap;
-  public final long syscall, pollSyscall, memcpyPerKib, copyToUserPerKib, wakeup, skbFree, crossCore, appPerMessage, timer;
+  public final long syscall, pollSyscall, memcpyPerKib, copyToUserPerKib, wakeup, skbFree, appPerMessage, timer;
   public final long txClean, netTxAction, qdisc, cacheLineTransfer;
   /** Connection set-up and teardown costs (connection = "per-request" workloads). */
   public final long tcpConnect, tcpSynRx, tcpSynAckRx, tcpChildCreate, tcpAccept, tcpClose, tcpDestroy;
@@ -179,7 +179,6 @@ public final class Profile {
     copyToUserPerKib = Units.nanos(c, "copy-to-user-per-kib");
     wakeup = Units.nanos(c, "wakeup");
     skbFree = Units.nanos(c, "skb-free");
-    crossCore = Units.nanos(c, "cross-core");
     appPerMessage = Units.nanos(c, "app-per-message");
     timer = Units.nanos(c, "timer");
     txClean = Units.nanos(c, "tx-clean");
