@@ -198,12 +198,16 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     /** The queued jobs that fit now, in order, taken (the actor starts them). */
     synchronized List<Ticket> startable() {
       List<Ticket> out = new ArrayList<>();
-      while (!queued.isEmpty() && used + cost(queued.peekFirst().job) <= slots) {
-        Ticket t = queued.pollFirst();
-        take(t);
-        out.add(t);
-      }
+      for (Ticket t = takeFirstThatFits(); t != null; t = takeFirstThatFits()) out.add(t);
       return out;
+    }
+
+    /** The first queued job, taken, if its slots are free now; else null (jobs start in arrival order). */
+    private Ticket takeFirstThatFits() {
+      if (queued.isEmpty() || used + cost(queued.peekFirst().job) > slots) return null;
+      Ticket t = queued.pollFirst();
+      take(t);
+      return t;
     }
 
     /** Gives {@code t}'s slots back, unless they went back already. */
@@ -214,10 +218,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     /** On the job thread that ended {@code done}: gives its slots back, and takes the first queued job if it fits now. */
     synchronized Ticket next(Ticket done) {
       release(done);
-      if (queued.isEmpty() || used + cost(queued.peekFirst().job) > slots) return null;
-      Ticket t = queued.pollFirst();
-      take(t);
-      return t;
+      return takeFirstThatFits();
     }
 
     /** Drops the queued jobs {@code drop} accepts, returning them. */
