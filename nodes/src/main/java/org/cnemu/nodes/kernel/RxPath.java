@@ -207,6 +207,14 @@ final class RxPath {
     return cost;
   }
 
+  /**
+   * An unfragmented packet, or a datagram's last fragment: conntrack's hooks see the datagram once, after nf_defrag
+   * gathered its fragments.
+   */
+  private static boolean completesDatagram(Packet s) {
+    return !s.fragmented() || s.frag() == s.frags() - 1;
+  }
+
   /** The journey stage of process_backlog for an skb queued to resume at {@code st}. */
   private static int backlogStage(int st) {
     return st == S_TX_HOST ? Journeys.TX_BACKLOG : st == S_CONT ? Journeys.VETH_BACKLOG : Journeys.BACKLOG;
@@ -239,7 +247,7 @@ final class RxPath {
         if (!stack.overlay()) {
           // host netns: Docker's conntrack and rules (PREROUTING + INPUT); nf_defrag gathers the
           // fragments of a datagram first, so conntrack runs once per datagram
-          if (!s.fragmented() || s.frag() == s.frags() - 1) cost += p.netfilter;
+          if (completesDatagram(s)) cost += p.netfilter;
           Journeys.mark(h, s, Journeys.IP_RX, c, offset, offset + cost);
           return cost + l4(c, s, offset + cost);
         }
@@ -279,7 +287,7 @@ final class RxPath {
         // before 4.10 conntrack and the empty tables hook it (kernel.conntrack-every-netns): PRE_ROUTING + LOCAL_IN,
         // once per datagram (nf_defrag gathers the fragments first)
         cost += p.ipRx;
-        if (!s.fragmented() || s.frag() == s.frags() - 1) cost += p.containerNetfilter;
+        if (completesDatagram(s)) cost += p.containerNetfilter;
         Journeys.mark(h, s, Journeys.IP_RX, c, offset, offset + cost);
         return cost + l4(c, s, offset + cost);
       }

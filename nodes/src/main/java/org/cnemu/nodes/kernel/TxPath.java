@@ -158,16 +158,24 @@ final class TxPath {
     return cost;
   }
 
+  /**
+   * A TCP skb, or a datagram's first (or only) fragment: what passes the hooks that run before ip_fragment
+   * (LOCAL_OUT, POST_ROUTING), once per datagram.
+   */
+  private static boolean firstOfDatagram(Packet s) {
+    return !s.udp() || s.frag() == 0;
+  }
+
   /** Transmit path of an skb leaving a socket of this host's stack. */
   long tx(CoreEntity c, Packet s, long offset) {
     // ip_fragment hands every fragment after the first to ip_finish_output2 only: the datagram's first fragment
     // paid ip_local_out / ip_output / ip_finish_output once for all of them
-    long cost = s.udp() && s.frag() > 0 ? p.ipTxFrag : p.ipTx;
+    long cost = firstOfDatagram(s) ? p.ipTx : p.ipTxFrag;
     switch (stack) {
       case NATIVE -> {
         // the host netns holds Docker's iptables rules and conntrack: OUTPUT + POSTROUTING, once per
         // datagram (the hooks run before ip_fragment)
-        if (!s.udp() || s.frag() == 0) cost += p.netfilter;
+        if (firstOfDatagram(s)) cost += p.netfilter;
         Journeys.mark(h, s, Journeys.IP_TX, c, offset, offset + cost);
         cost += driverTx(c, s, offset + cost);
       }
@@ -180,7 +188,7 @@ final class TxPath {
       case DOCKER_OVERLAY -> {
         // the container's netns: conntrack and the empty tables at LOCAL_OUT + POST_ROUTING on Linux before 4.10
         // (kernel.conntrack-every-netns), once per datagram (before ip_fragment); Docker's rules run in txHost
-        if (!s.udp() || s.frag() == 0) cost += p.containerNetfilter;
+        if (firstOfDatagram(s)) cost += p.containerNetfilter;
         cost += p.veth;
         completeAt = c.nowNs() + offset + cost; // veth_xmit orphans the skb: the socket's bytes are released
         vethOf[h.slot(s.flow()) * 2 + s.dir()].container.xmitCounted();
