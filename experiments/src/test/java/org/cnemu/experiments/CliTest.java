@@ -34,7 +34,7 @@ class CliTest {
 
   @Test
   void validateGoodFileExits0() {
-    TestFiles.CliRun r = TestFiles.cli("validate", TestFiles.quickstart().toString());
+    TestFiles.CliRun r = TestFiles.cli("validate", TestFiles.phold().toString());
     assertEquals(ExitCodes.OK, r.code(), r.err());
     assertTrue(r.out().contains(": ok"), r.out());
   }
@@ -74,7 +74,7 @@ class CliTest {
     assertTrue(r.err().contains("--threads"), "suggests the right option: " + r.err());
 
     assertEquals(ExitCodes.BAD_INPUT, TestFiles.cli("frobnicate").code());
-    assertEquals(ExitCodes.BAD_INPUT, TestFiles.cli("run", TestFiles.quickstart().toString(), "--threads", "-1").code());
+    assertEquals(ExitCodes.BAD_INPUT, TestFiles.cli("run", TestFiles.phold().toString(), "--threads", "-1").code());
     assertEquals(ExitCodes.BAD_INPUT, TestFiles.cli("bench", "phold", "--lps", "0").code());
     assertEquals(ExitCodes.BAD_INPUT, TestFiles.cli().code());
   }

@@ -24,7 +24,7 @@ class RunTest {
 
   private Path run(String name, String... extra) {
     Path out = dir.resolve(name);
-    List<String> args = new ArrayList<>(List.of("run", TestFiles.quickstart().toString(), "--out", out.toString(), "--quiet"));
+    List<String> args = new ArrayList<>(List.of("run", TestFiles.phold().toString(), "--out", out.toString(), "--quiet"));
     args.addAll(List.of(extra));
     TestFiles.CliRun r = TestFiles.cli(args.toArray(String[]::new));
     assertEquals(ExitCodes.OK, r.code(), r.err());
@@ -58,7 +58,7 @@ class RunTest {
         "hosts", "drops"), fields.subList(0, 11));
     assertEquals("wall", fields.get(fields.size() - 1));
     assertTrue(fields.contains("phold"), fields::toString);
-    assertEquals("quickstart", doc.get("experiment").asText());
+    assertEquals("phold", doc.get("experiment").asText());
     assertEquals(42, doc.get("seed").asLong());
     assertTrue(doc.get("complete").asBoolean());
     assertEquals(2_000_000, doc.get("virtual_end_ns").asLong());
@@ -157,7 +157,7 @@ class RunTest {
 
   @Test
   void summaryTableShowsEngineFigures() {
-    TestFiles.CliRun r = TestFiles.cli("run", TestFiles.quickstart().toString(), "--out", dir.resolve("t").toString());
+    TestFiles.CliRun r = TestFiles.cli("run", TestFiles.phold().toString(), "--out", dir.resolve("t").toString());
     assertEquals(ExitCodes.OK, r.code(), r.err());
     for (String s : List.of("events", "windows", "wall seconds", "events / wall second", "results: ")) {
       assertTrue(r.out().contains(s), s + " missing in:\n" + r.out());

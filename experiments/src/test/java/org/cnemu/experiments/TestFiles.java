@@ -26,9 +26,9 @@ final class TestFiles {
     return new CliRun(code, out.toString(), err.toString());
   }
 
-  /** The module's quickstart experiment (surefire runs in the module folder). */
-  static Path quickstart() {
-    Path p = Path.of("quickstart.conf");
-    return Files.exists(p) ? p : Path.of("experiments", "quickstart.conf");
+  /** The engine's PHOLD experiment, engine/phold.conf: a run in about a second (surefire runs in the module folder). */
+  static Path phold() {
+    Path p = Path.of("engine", "phold.conf");
+    return Files.exists(p) ? p : Path.of("experiments", "engine", "phold.conf");
   }
 }

@@ -31,9 +31,9 @@ class ValidationTest {
 
   @Test
   void validFileHasNoProblems() throws IOException {
-    LoadedExperiment e = loader.load(TestFiles.quickstart());
+    LoadedExperiment e = loader.load(TestFiles.phold());
     assertTrue(e.ok(), () -> e.problems().toString());
-    assertEquals("quickstart", e.spec().experiment().getString("name"));
+    assertEquals("phold", e.spec().experiment().getString("name"));
   }
 
   @Test

@@ -49,13 +49,21 @@ record SweepData(List<String> keys, List<SweepData.Point> points) {
       return Json.text(n);
     }
 
-    /** "9.41 [9.3, 9.52]" with four significant decimals at most. */
+    /** "9.41 [9.3, 9.52]" with four significant decimals at most; one run has no interval, so none is shown. */
     String cell() {
       Double m = meanValue();
       if (m == null) return "-";
       String s = Json.fmt(m, 4);
-      if (Json.num(low) != null && Json.num(high) != null) s += " [" + Json.fmt(lowValue(), 4) + ", " + Json.fmt(highValue(), 4) + "]";
+      if (Json.num(low) != null && Json.num(high) != null && !singleRun()) {
+        s += " [" + Json.fmt(lowValue(), 4) + ", " + Json.fmt(highValue(), 4) + "]";
+      }
       return s;
+    }
+
+    /** One run: summary.json's interval is the value itself, which says nothing about the spread. */
+    boolean singleRun() {
+      Double c = Json.num(n);
+      return c != null && c < 2;
     }
 
     static Stat of(JsonNode n) {

@@ -32,7 +32,8 @@ public final class Stats {
 
   /**
    * The ratio of arm B to baseline A over runs paired by seed (common random numbers): the mean of the
-   * per-run ratios b_i / a_i with its 95% interval; null when any a_i is 0 (undefined) or no pair exists.
+   * per-run ratios b_i / a_i with its 95% interval; a pair of zeros counts as 1 (no change); null when an a_i is
+   * 0 and its b_i is not (undefined) or no pair exists.
    * {ratio, ci95_low, ci95_high, n}.
    */
   public static Map<String, Object> pairedRatio(List<Double> baseline, List<Double> arm) {

@@ -58,7 +58,9 @@ public final class PlanTable {
         row.add(k);
         row.add(units.getOrDefault(k, ""));
         row.add(num(s.get("mean")));
-        row.add("[" + num(s.get("ci95_low")) + ", " + num(s.get("ci95_high")) + "]");
+        // one run has no interval (summary.json gives the value as both ends): show none rather than a zero width
+        boolean oneRun = s.get("n") instanceof Number c && c.intValue() < 2;
+        row.add(oneRun ? "-" : "[" + num(s.get("ci95_low")) + ", " + num(s.get("ci95_high")) + "]");
         row.add(String.valueOf(s.get("n")));
         if (compare) {
           if (base == p.point().index()) {
@@ -66,7 +68,7 @@ public final class PlanTable {
             row.add("");
           } else if (ratios.get(k) instanceof Map<?, ?> r) {
             row.add(String.format(Locale.ROOT, "%.3f", ((Number) r.get("ratio")).doubleValue()));
-            row.add(String.format(Locale.ROOT, "[%.3f, %.3f]", ((Number) r.get("ci95_low")).doubleValue(),
+            row.add(r.get("n") instanceof Number rn && rn.intValue() < 2 ? "-" : String.format(Locale.ROOT, "[%.3f, %.3f]", ((Number) r.get("ci95_low")).doubleValue(),
                 ((Number) r.get("ci95_high")).doubleValue()));
           } else {
             row.add("-");

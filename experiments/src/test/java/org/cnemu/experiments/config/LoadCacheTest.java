@@ -22,9 +22,9 @@ class LoadCacheTest {
   @TempDir
   Path dir;
 
-  private static String quickstart() throws IOException {
-    Path p = Path.of("quickstart.conf");
-    return Files.readString(Files.exists(p) ? p : Path.of("experiments", "quickstart.conf"));
+  private static String phold() throws IOException {
+    Path p = Path.of("engine", "phold.conf");
+    return Files.readString(Files.exists(p) ? p : Path.of("experiments", "engine", "phold.conf"));
   }
 
   private static Config set(String key, Object value) {
@@ -43,14 +43,14 @@ class LoadCacheTest {
   @Test
   void theSameBytesAndOverridesAreLoadedOnce() throws IOException {
     ExperimentLoader loader = new ExperimentLoader();
-    Path f = Files.writeString(dir.resolve("a.conf"), quickstart());
+    Path f = Files.writeString(dir.resolve("a.conf"), phold());
     LoadedExperiment first = loader.load(f, ConfigFactory.empty(), null);
     assertTrue(first.ok(), first.problems().toString());
     assertSame(first, loader.load(f, ConfigFactory.empty(), null));
     assertSame(loader.load(f, set("experiment.seed", 3), null), loader.load(f, set("experiment.seed", 3), null));
     // read from another folder by the same relative name: another file, another load
     Files.createDirectories(dir.resolve("other"));
-    Files.writeString(dir.resolve("other/a.conf"), quickstart());
+    Files.writeString(dir.resolve("other/a.conf"), phold());
     LoadedExperiment fromOther = loader.load(Path.of("a.conf"), ConfigFactory.empty(), dir.resolve("other"));
     assertNotSame(first, fromOther);
     assertSame(fromOther, loader.load(Path.of("a.conf"), ConfigFactory.empty(), dir.resolve("other")));
@@ -59,10 +59,10 @@ class LoadCacheTest {
   @Test
   void aChangedFileIsLoadedAgainEvenWithTheSameSizeAndTime() throws IOException {
     ExperimentLoader loader = new ExperimentLoader();
-    Path f = Files.writeString(dir.resolve("a.conf"), quickstart());
+    Path f = Files.writeString(dir.resolve("a.conf"), phold());
     FileTime t = Files.getLastModifiedTime(f);
     assertEquals(42, loader.load(f, ConfigFactory.empty(), null).spec().settings().seed());
-    Files.writeString(f, quickstart().replace("seed = 42", "seed = 43"));
+    Files.writeString(f, phold().replace("seed = 42", "seed = 43"));
     Files.setLastModifiedTime(f, t);
     assertEquals(43, loader.load(f, ConfigFactory.empty(), null).spec().settings().seed());
   }
@@ -70,7 +70,7 @@ class LoadCacheTest {
   @Test
   void changedOverridesAreLoadedAgain() throws IOException {
     ExperimentLoader loader = new ExperimentLoader();
-    Path f = Files.writeString(dir.resolve("a.conf"), quickstart());
+    Path f = Files.writeString(dir.resolve("a.conf"), phold());
     assertEquals(5, loader.load(f, set("experiment.seed", 5), null).spec().settings().seed());
     assertEquals(6, loader.load(f, set("experiment.seed", 6), null).spec().settings().seed());
     assertEquals(42, loader.load(f, ConfigFactory.empty(), null).spec().settings().seed());
@@ -80,12 +80,12 @@ class LoadCacheTest {
   void aFileWithIncludesIsNeverTakenFromTheCache() throws IOException {
     ExperimentLoader loader = new ExperimentLoader();
     Path seed = Files.writeString(dir.resolve("seed.conf"), "experiment.seed = 11\n");
-    Path f = Files.writeString(dir.resolve("a.conf"), quickstart() + "\ninclude \"seed.conf\"\n");
+    Path f = Files.writeString(dir.resolve("a.conf"), phold() + "\ninclude \"seed.conf\"\n");
     assertEquals(11, loader.load(f, ConfigFactory.empty(), null).spec().settings().seed());
     Files.writeString(seed, "experiment.seed = 12\n"); // the including file is unchanged
     assertEquals(12, loader.load(f, ConfigFactory.empty(), null).spec().settings().seed());
     // an include that did not exist at the first load and exists now
-    Path g = Files.writeString(dir.resolve("b.conf"), quickstart() + "\ninclude \"later.conf\"\n");
+    Path g = Files.writeString(dir.resolve("b.conf"), phold() + "\ninclude \"later.conf\"\n");
     assertEquals(42, loader.load(g, ConfigFactory.empty(), null).spec().settings().seed());
     Files.writeString(dir.resolve("later.conf"), "experiment.seed = 13\n");
     assertEquals(13, loader.load(g, ConfigFactory.empty(), null).spec().settings().seed());
@@ -94,11 +94,11 @@ class LoadCacheTest {
   @Test
   void invalidFilesAreNotKeptAndOnlyTheLastFewAre() throws IOException {
     ExperimentLoader loader = new ExperimentLoader();
-    Path bad = Files.writeString(dir.resolve("bad.conf"), quickstart().replace("seed = 42", "seed = -1x"));
+    Path bad = Files.writeString(dir.resolve("bad.conf"), phold().replace("seed = 42", "seed = -1x"));
     LoadedExperiment e = loader.load(bad, ConfigFactory.empty(), null);
     assertTrue(!e.ok());
     assertNotSame(e, loader.load(bad, ConfigFactory.empty(), null));
-    Path f = Files.writeString(dir.resolve("a.conf"), quickstart());
+    Path f = Files.writeString(dir.resolve("a.conf"), phold());
     LoadedExperiment first = loader.load(f, ConfigFactory.empty(), null);
     for (int i = 0; i < ExperimentLoader.CACHED_LOADS; i++) loader.load(f, set("experiment.seed", i), null);
     assertNotSame(first, loader.load(f, ConfigFactory.empty(), null), "the oldest load is dropped");

@@ -54,15 +54,15 @@ class DaemonServerTest {
     return new Served(r, out.toString(), err.toString());
   }
 
-  private static String quickstartText() throws IOException {
-    Path p = Path.of("quickstart.conf");
-    return Files.readString(Files.exists(p) ? p : Path.of("experiments", "quickstart.conf"));
+  private static String pholdText() throws IOException {
+    Path p = Path.of("engine", "phold.conf");
+    return Files.readString(Files.exists(p) ? p : Path.of("experiments", "engine", "phold.conf"));
   }
 
   /** A PHOLD run long enough (seconds) to find the daemon busy. */
   private Path longRun() throws IOException {
     return Files.writeString(dir.resolve("long.conf"),
-        quickstartText().replace("duration = 2ms", "duration = 10ms").replace("name = \"quickstart\"", "name = \"long\""));
+        pholdText().replace("duration = 2ms", "duration = 10ms").replace("name = \"phold\"", "name = \"long\""));
   }
 
   @Test
@@ -73,11 +73,11 @@ class DaemonServerTest {
 
   @Test
   void servesValidateOverARealConnection() throws IOException {
-    Files.writeString(dir.resolve("quickstart.conf"), quickstartText());
-    Served s = exec(client, "validate", "quickstart.conf");
+    Files.writeString(dir.resolve("phold.conf"), pholdText());
+    Served s = exec(client, "validate", "phold.conf");
     assertTrue(s.result().accepted(), s.result().answer());
     assertEquals(ExitCodes.OK, s.result().code(), s.err());
-    assertEquals("quickstart.conf: ok (experiment 'quickstart', model phold, 1 run, 2ms virtual)\n", s.out());
+    assertEquals("phold.conf: ok (experiment 'phold', model phold, 1 run, 2ms virtual)\n", s.out());
     assertEquals("", s.err());
   }
 
@@ -102,9 +102,9 @@ class DaemonServerTest {
   void aCommandRightAfterAnotherIsAccepted() throws IOException {
     // The bash client runs commands back to back: the daemon must be free once a client has its exit code
     // (it was not always: the busy flag was cleared after the code went out, and the next command got "busy").
-    Files.writeString(dir.resolve("quickstart.conf"), quickstartText());
+    Files.writeString(dir.resolve("phold.conf"), pholdText());
     for (int i = 0; i < 200; i++) {
-      Served s = exec(client, "validate", "quickstart.conf");
+      Served s = exec(client, "validate", "phold.conf");
       assertEquals("accepted", s.result().answer(), "command " + i);
       assertEquals(ExitCodes.OK, s.result().code(), s.err());
     }
@@ -112,11 +112,11 @@ class DaemonServerTest {
 
   @Test
   void aStaleBuildIsDeclinedBeforeAnythingRuns() throws IOException {
-    Files.writeString(dir.resolve("quickstart.conf"), quickstartText());
+    Files.writeString(dir.resolve("phold.conf"), pholdText());
     String[] why = {"src/A.java is newer than the build"};
     try (DaemonServer checked = new DaemonServer().checkingBuild(() -> why[0]).start()) {
       DaemonClient c = new DaemonClient(checked.port(), checked.token());
-      Served s = exec(c, "run", "quickstart.conf", "--out", "out");
+      Served s = exec(c, "run", "phold.conf", "--out", "out");
       assertEquals("stale", s.result().answer());
       assertEquals("", s.out() + s.err());
       assertFalse(Files.exists(dir.resolve("out")), "the run started although the build was stale");
@@ -124,12 +124,12 @@ class DaemonServerTest {
       // always: the busy flag was cleared after "stale" went out).
       for (int i = 0; i < 200; i++) {
         why[0] = "src/A.java is newer than the build";
-        assertEquals("stale", exec(c, "validate", "quickstart.conf").result().answer(), "decline " + i);
+        assertEquals("stale", exec(c, "validate", "phold.conf").result().answer(), "decline " + i);
         why[0] = null;
-        assertEquals("accepted", exec(c, "validate", "quickstart.conf").result().answer(), "command " + i);
+        assertEquals("accepted", exec(c, "validate", "phold.conf").result().answer(), "command " + i);
       }
       why[0] = null; // rebuilt: served again
-      Served ok = exec(c, "run", "quickstart.conf", "--out", "out", "--quiet", "--no-report");
+      Served ok = exec(c, "run", "phold.conf", "--out", "out", "--quiet", "--no-report");
       assertEquals("accepted", ok.result().answer());
       assertEquals(ExitCodes.OK, ok.result().code(), ok.err());
       assertTrue(Files.exists(dir.resolve("out").resolve("results.json")));
@@ -138,10 +138,10 @@ class DaemonServerTest {
 
   @Test
   void wrongTokenIsDeniedBeforeAnythingRuns() throws IOException {
-    Files.writeString(dir.resolve("quickstart.conf"), quickstartText());
+    Files.writeString(dir.resolve("phold.conf"), pholdText());
     String wrong = server.token().substring(1) + (server.token().charAt(0) == 'a' ? 'b' : 'a');
     // (DaemonClient itself would not even send a wrong token: the daemon's proof would not match it)
-    assertEquals("denied", raw(wrong, "exec", dir.toString(), "tty=0 debug=0", "5", "run", "quickstart.conf", "--out",
+    assertEquals("denied", raw(wrong, "exec", dir.toString(), "tty=0 debug=0", "5", "run", "phold.conf", "--out",
         "out", "--quiet"));
     assertFalse(Files.exists(dir.resolve("out")));
     assertEquals("denied", raw("", "stop"));
@@ -188,20 +188,20 @@ class DaemonServerTest {
 
   @Test
   void resultsAreByteIdenticalToTheInProcessCli() throws IOException {
-    Files.writeString(dir.resolve("quickstart.conf"), quickstartText());
-    Served s = exec(client, "run", "quickstart.conf", "--out", "served", "--quiet", "--no-report");
+    Files.writeString(dir.resolve("phold.conf"), pholdText());
+    Served s = exec(client, "run", "phold.conf", "--out", "served", "--quiet", "--no-report");
     assertEquals(ExitCodes.OK, s.result().code(), s.err());
     assertEquals("served/results.json\n", s.out()); // named as the user named it, as a fresh JVM prints it
 
     Path local = dir.resolve("local");
     StringWriter out = new StringWriter();
-    int code = Cli.execute(new String[] {"run", dir.resolve("quickstart.conf").toString(), "--out", local.toString(),
+    int code = Cli.execute(new String[] {"run", dir.resolve("phold.conf").toString(), "--out", local.toString(),
         "--quiet", "--no-report"}, new PrintWriter(out), new PrintWriter(new StringWriter()));
     assertEquals(ExitCodes.OK, code);
     assertArrayEquals(withoutWall(local.resolve("results.json")), withoutWall(dir.resolve("served/results.json")));
 
     // and a second served run (a warm JVM with the first run's classes and JIT state) gives the same bytes
-    Served again = exec(client, "run", "quickstart.conf", "--out", "again", "--quiet", "--no-report");
+    Served again = exec(client, "run", "phold.conf", "--out", "again", "--quiet", "--no-report");
     assertEquals(ExitCodes.OK, again.result().code(), again.err());
     assertArrayEquals(withoutWall(local.resolve("results.json")), withoutWall(dir.resolve("again/results.json")));
   }
@@ -210,16 +210,16 @@ class DaemonServerTest {
   void aChangedFileOrSetIsNeverServedFromTheCachedLoad() throws IOException {
     // The daemon keeps the typed spec of the files it served (ExperimentLoader.shared): a file rewritten
     // to other bytes (same size, same time) or another --set must give what a first load of them gives.
-    Path file = Files.writeString(dir.resolve("q.conf"), quickstartText());
+    Path file = Files.writeString(dir.resolve("q.conf"), pholdText());
     java.nio.file.attribute.FileTime t = Files.getLastModifiedTime(file);
     assertEquals(ExitCodes.OK, exec(client, "run", "q.conf", "--out", "a", "--quiet", "--no-report").result().code());
-    Files.writeString(file, quickstartText().replace("seed = 42", "seed = 43"));
+    Files.writeString(file, pholdText().replace("seed = 42", "seed = 43"));
     Files.setLastModifiedTime(file, t);
     assertEquals(ExitCodes.OK, exec(client, "run", "q.conf", "--out", "b", "--quiet", "--no-report").result().code());
     assertEquals(ExitCodes.OK, exec(client, "run", "q.conf", "--out", "c", "--quiet", "--no-report", "--set",
         "duration=1ms").result().code());
     // the same experiments under names never loaded before: parsed afresh
-    Files.writeString(dir.resolve("q43.conf"), quickstartText().replace("seed = 42", "seed = 43"));
+    Files.writeString(dir.resolve("q43.conf"), pholdText().replace("seed = 42", "seed = 43"));
     for (String[] fresh : List.of(new String[] {"q43.conf", "fresh-b"}, new String[] {"q43.conf", "fresh-c", "--set",
         "duration=1ms"})) {
       List<String> args = new java.util.ArrayList<>(List.of("run", dir.resolve(fresh[0]).toString(), "--out",
@@ -326,7 +326,7 @@ class DaemonServerTest {
   void aCommandPreemptsAWarmUpRoundAndRunsAtOnce() throws Exception {
     // a warm-up round that would run for minutes (star-8, 60 s virtual) is stopped by a command arriving
     Files.writeString(dir.resolve("endless.conf"), org.cnemu.experiments.cli.BenchStarCommand.experiment(8, 60_000, 1));
-    Files.writeString(dir.resolve("quickstart.conf"), quickstartText());
+    Files.writeString(dir.resolve("phold.conf"), pholdText());
     java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
     org.cnemu.experiments.Invocation inv = new org.cnemu.experiments.Invocation(dir, false, false, false);
     PrintWriter sink = new PrintWriter(java.io.Writer.nullWriter());
@@ -338,7 +338,7 @@ class DaemonServerTest {
     Thread.sleep(300); // the round's run is under way
     CompletableFuture<Served> served = CompletableFuture.supplyAsync(() -> {
       try {
-        return exec(client, "validate", "quickstart.conf");
+        return exec(client, "validate", "phold.conf");
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }

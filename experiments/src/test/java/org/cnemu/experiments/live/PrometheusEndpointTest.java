@@ -84,7 +84,7 @@ class PrometheusEndpointTest {
     int port = TestPorts.free();
     Path file = tmp.resolve("long.conf");
     // Long enough (tens of seconds of wall time at most) to be scraped while it runs.
-    Files.writeString(file, "include required(file(\"" + Path.of("quickstart.conf").toAbsolutePath()
+    Files.writeString(file, "include required(file(\"" + Path.of("engine", "phold.conf").toAbsolutePath()
         + "\"))\nexperiment.duration = 60ms\nexperiment.engine.partitions = 2\n");
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
@@ -111,7 +111,7 @@ class PrometheusEndpointTest {
     }
     assertEquals(0, run.get(180, TimeUnit.SECONDS), err.toString());
     assertTrue(seenWhileRunning, "no cnemu series scraped during the run; last body:\n" + body);
-    assertTrue(body.contains("experiment=\"quickstart\""), "series carry the experiment tag:\n" + body);
+    assertTrue(body.contains("experiment=\"phold\""), "series carry the experiment tag:\n" + body);
     assertFalse(body.contains("policy="), "PHOLD has no steering policy to tag:\n" + body);
     assertTrue(body.contains("cnemu_engine_virtual_seconds_total"), body);
   }
