@@ -12,7 +12,7 @@ final class Html {
       "table{border-collapse:collapse;margin:8px 0;font-size:0.92em}",
       "th,td{border:1px solid #ddd;padding:3px 8px;text-align:right;white-space:nowrap}",
       "th{background:#f3f3f3}td.l,th.l{text-align:left}",
-      "tr.hot td{background:#fde2e1}tr.total td{font-weight:bold;background:#fafafa}",
+      "tr.hot td{background:#fde2e1}tr.good td{background:#e3f6e8}tr.total td{font-weight:bold;background:#fafafa}",
       ".banner{padding:12px 16px;border-radius:4px;margin:12px 0;font-weight:bold}",
       ".bad{background:#fde2e1;color:#9b1c1c;border:2px solid #c0392b}",
       ".ok{background:#e3f6e8;color:#1e6b34;border:1px solid #6fbf84}",

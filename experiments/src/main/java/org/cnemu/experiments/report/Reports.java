@@ -615,11 +615,16 @@ public final class Reports {
     written.add(csv(sweepDir, "summary.csv", csv));
 
     List<Charts.Plot> plots = new ArrayList<>();
-    List<String> metrics = d.metricNames();
+    List<String> metrics = d.metricNamesHeadlinesFirst();
     int skipped = 0;
+    List<String> zero = new ArrayList<>();
     if (!d.keys().isEmpty() && d.points().size() > 1) {
       List<String> usedFiles = new ArrayList<>();
       for (String metric : metrics) {
+        if (d.zeroEverywhere(metric)) {
+          zero.add(metric);
+          continue;
+        }
         if (plots.size() >= MAX_SWEEP_PLOTS) {
           skipped++;
           continue;
@@ -640,12 +645,48 @@ public final class Reports {
     }
 
     Path report = sweepDir.resolve(REPORT_FILE);
-    Files.writeString(report, sweepHtml(sweepDir, s, d, plots, skipped, written), StandardCharsets.UTF_8);
+    Files.writeString(report, sweepHtml(sweepDir, s, d, plots, skipped, zero, written), StandardCharsets.UTF_8);
     written.add(report);
     return written;
   }
 
-  private static String sweepHtml(Path dir, JsonNode s, SweepData d, List<Charts.Plot> plots, int skipped, List<Path> written) {
+  /**
+   * A comparison's answer first: per arm and headline metric, the baseline's and the arm's mean with their
+   * intervals and the paired ratio with its interval (summary.json's numbers), and whether the ratio's interval
+   * excludes 1 in the metric's better or worse direction.
+   */
+  private static void againstBaseline(Html h, JsonNode s, SweepData d) {
+    String compared = Json.text(s.get("compared"));
+    h.h(2, "Against the baseline" + (compared.isEmpty() ? "" : " (" + compared + ")"));
+    List<List<String>> rows = new ArrayList<>();
+    List<String> classes = new ArrayList<>();
+    for (SweepData.Point arm : d.points()) {
+      SweepData.Point base = arm.baseline() == null ? null : d.point(arm.baseline());
+      if (base == null || base == arm) continue;
+      for (String m : d.metricNamesHeadlinesFirst()) {
+        if (!d.headline(m) || !arm.ratios().containsKey(m)) continue;
+        SweepData.Ratio r = arm.ratios().get(m);
+        SweepData.Info info = d.info().get(m);
+        String better = info == null ? "" : info.better();
+        String dir = r.direction();
+        String verdict = dir.isEmpty()
+            ? (r.n() < 2 ? "one run: no interval" : r.low() == 1 && r.high() == 1 ? "equal in every run" : "no difference shown")
+            : better.isEmpty() ? dir : dir + (dir.equals(better) ? " (better)" : " (worse)");
+        SweepData.Stat b = base.metrics().get(m);
+        SweepData.Stat a = arm.metrics().get(m);
+        rows.add(List.of(d.label(arm), Metrics.label(m), info == null ? "" : info.unit(),
+            b == null ? "-" : b.cell(), a == null ? "-" : a.cell(), r.cell(), verdict));
+        classes.add(dir.isEmpty() || better.isEmpty() ? null : dir.equals(better) ? "good" : "hot");
+      }
+    }
+    h.table(List.of("arm", "metric", "unit", "baseline: mean [95% CI]", "arm: mean [95% CI]", "arm / baseline [95% CI]",
+        "difference"), rows, new boolean[] {true, true, true, false, false, false, true}, classes);
+    h.p("muted", "Ratios are the mean of the per-run ratios, runs paired by seed (common random numbers); a pair of "
+        + "zeros counts as 1. Every metric's ratio is in summary.json.");
+  }
+
+  private static String sweepHtml(Path dir, JsonNode s, SweepData d, List<Charts.Plot> plots, int skipped, List<String> zero,
+      List<Path> written) {
     String experiment = Json.text(s.get("experiment"));
     Html h = new Html().open("cnemu sweep: " + (experiment.isEmpty() ? "(unnamed)" : experiment));
     h.h(1, "cnemu sweep report: " + (experiment.isEmpty() ? "(unnamed experiment)" : experiment));
@@ -664,10 +705,15 @@ public final class Reports {
     sum.add(List.of("complete", Boolean.toString(complete)));
     h.keyValues(sum);
 
+    if (d.points().stream().anyMatch(p -> p.baseline() != null)) againstBaseline(h, s, d);
+
     h.h(2, "Plots");
     if (plots.isEmpty()) h.p("muted", d.points().size() < 2 ? "One point only: nothing to draw against the swept key."
         : "Nothing to plot.");
     for (Charts.Plot p : plots) h.image(p.title(), p.png(), p.title() + " (" + p.base() + ".png, " + p.base() + ".svg)");
+    if (!zero.isEmpty()) {
+      h.p("muted", "Zero at every point (not plotted): " + String.join(", ", zero.stream().map(Metrics::label).toList()) + ".");
+    }
     if (skipped > 0) h.p("muted", skipped + " more metrics are not plotted; they are in summary.csv.");
 
 

@@ -12,7 +12,27 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** A summary.json read into points with their swept values and metric statistics. */
-record SweepData(List<String> keys, List<SweepData.Point> points) {
+record SweepData(List<String> keys, List<SweepData.Point> points, Map<String, SweepData.Info> info) {
+  /** A metric's unit, better direction ("higher" / "lower", may be empty) and whether the model calls it a headline. */
+  record Info(String unit, String better, boolean headline) {}
+
+  /** An arm's ratio to its baseline point (mean of the per-run ratios, paired by seed) with its 95% interval. */
+  record Ratio(double ratio, double low, double high, int n) {
+    /** "0.262 [0.257, 0.267]"; one pair has no interval. */
+    String cell() {
+      String r = Json.fmt(ratio, 4);
+      return n < 2 ? r : r + " [" + Json.fmt(low, 4) + ", " + Json.fmt(high, 4) + "]";
+    }
+
+    /** "higher" / "lower" when the interval excludes 1 (two pairs at least), else "". */
+    String direction() {
+      if (n < 2) return "";
+      if (low > 1) return "higher";
+      if (high < 1) return "lower";
+      return "";
+    }
+  }
+
   /** mean, 95% interval, stddev and n of one metric at one point; any of them may be absent. */
   record Stat(JsonNode mean, JsonNode low, JsonNode high, JsonNode stddev, JsonNode n) {
     Double meanValue() {
@@ -74,7 +94,9 @@ record SweepData(List<String> keys, List<SweepData.Point> points) {
     }
   }
 
-  record Point(String dir, Map<String, JsonNode> values, boolean complete, String runs, Map<String, Stat> metrics) {}
+  /** {@code baseline} is the baseline point's folder for an arm of a comparison (null otherwise), with its ratios. */
+  record Point(String dir, Map<String, JsonNode> values, boolean complete, String runs, Map<String, Stat> metrics,
+      String baseline, Map<String, Ratio> ratios) {}
 
   /** Lines of one metric's plot; {@code categories} non-null when the x key is not numeric. */
   record Lines(String axisTitle, List<Charts.SweepLine> lines, List<String> categories) {}
@@ -104,7 +126,21 @@ record SweepData(List<String> keys, List<SweepData.Point> points) {
         }
         String dir = p.has("dir") ? Json.text(p.get("dir")) : "point-" + i;
         boolean complete = !p.has("complete") || p.get("complete").asBoolean(false);
-        points.add(new Point(dir, values, complete, Json.text(p.get("runs")), metrics));
+        Map<String, Ratio> ratios = new LinkedHashMap<>();
+        JsonNode r = p.get("ratios");
+        if (r != null && r.isObject()) {
+          r.fields().forEachRemaining(e -> {
+            Double ratio = Json.num(e.getValue().get("ratio"));
+            Double low = Json.num(e.getValue().get("ci95_low"));
+            Double high = Json.num(e.getValue().get("ci95_high"));
+            Double n = Json.num(e.getValue().get("n"));
+            if (ratio != null && low != null && high != null && n != null) {
+              ratios.put(e.getKey(), new Ratio(ratio, low, high, n.intValue()));
+            }
+          });
+        }
+        String baseline = p.has("baseline") ? Json.text(p.get("baseline")) : null;
+        points.add(new Point(dir, values, complete, Json.text(p.get("runs")), metrics, baseline, ratios));
         i++;
       }
     } else {
@@ -132,15 +168,55 @@ record SweepData(List<String> keys, List<SweepData.Point> points) {
         });
       }
       boolean complete = !s.has("complete") || s.get("complete").asBoolean(false);
-      points.add(new Point(".", Map.of(), complete, Json.text(s.get("runs")), metrics));
+      points.add(new Point(".", Map.of(), complete, Json.text(s.get("runs")), metrics, null, Map.of()));
     }
-    return new SweepData(List.copyOf(keys), points);
+    Map<String, Info> info = new LinkedHashMap<>();
+    JsonNode mi = s.get("metric_info");
+    if (mi != null && mi.isObject()) {
+      mi.fields().forEachRemaining(e -> info.put(e.getKey(), new Info(Json.text(e.getValue().get("unit")),
+          Json.text(e.getValue().get("better")), e.getValue().path("headline").asBoolean(false))));
+    }
+    return new SweepData(List.copyOf(keys), points, info);
   }
 
   List<String> metricNames() {
     Set<String> names = new LinkedHashSet<>();
     for (Point p : points) names.addAll(p.metrics().keySet());
     return List.copyOf(names);
+  }
+
+  /** The model's headline metrics first (in its order), then the others: the order of the plots. */
+  List<String> metricNamesHeadlinesFirst() {
+    List<String> all = metricNames();
+    List<String> out = new ArrayList<>();
+    for (String m : all) if (headline(m)) out.add(m);
+    for (String m : all) if (!headline(m)) out.add(m);
+    return out;
+  }
+
+  boolean headline(String metric) {
+    Info i = info.get(metric);
+    return i != null && i.headline();
+  }
+
+  /** True when the metric's mean is 0 at every point that has it (a plot of it would be an empty frame). */
+  boolean zeroEverywhere(String metric) {
+    boolean seen = false;
+    for (Point p : points) {
+      Stat st = p.metrics().get(metric);
+      if (st == null || st.meanValue() == null) continue;
+      if (st.meanValue() != 0 || Json.num(st.low()) != null && st.lowValue() != 0 || Json.num(st.high()) != null && st.highValue() != 0) {
+        return false;
+      }
+      seen = true;
+    }
+    return seen;
+  }
+
+  /** The point whose folder is {@code dir}, or null. */
+  Point point(String dir) {
+    for (Point p : points) if (p.dir().equals(dir)) return p;
+    return null;
   }
 
   /** "key=value, key2=value2", or the folder name when nothing was swept. */

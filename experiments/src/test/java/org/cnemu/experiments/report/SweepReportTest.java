@@ -60,6 +60,47 @@ class SweepReportTest {
   }
 
   @Test
+  void aComparisonReportsEachArmAgainstItsBaselineAndDrawsNoEmptyPlot() throws IOException {
+    Path dir = tmp.resolve("cmp");
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("summary.json"), """
+        {"experiment": "stacks", "kind": "sweep", "keys": ["topology.stack"], "compared": "topology.stack", "runs": 3,
+         "complete": true,
+         "points": [
+          {"dir": "point-000", "values": {"topology.stack": "native"}, "runs": 3, "complete": true,
+           "metrics": {"total.throughput_gbps": {"mean": 20, "ci95_low": 19, "ci95_high": 21, "stddev": 0.4, "n": 3},
+                       "total.retransmits": {"mean": 0, "ci95_low": 0, "ci95_high": 0, "stddev": 0, "n": 3},
+                       "engine.events": {"mean": 100, "ci95_low": 90, "ci95_high": 110, "stddev": 4, "n": 3}}},
+          {"dir": "point-001", "values": {"topology.stack": "docker-overlay"}, "runs": 3, "complete": true,
+           "metrics": {"total.throughput_gbps": {"mean": 10, "ci95_low": 9, "ci95_high": 11, "stddev": 0.4, "n": 3},
+                       "total.retransmits": {"mean": 0, "ci95_low": 0, "ci95_high": 0, "stddev": 0, "n": 3},
+                       "engine.events": {"mean": 120, "ci95_low": 110, "ci95_high": 130, "stddev": 4, "n": 3}},
+           "baseline": "point-000",
+           "ratios": {"total.throughput_gbps": {"ratio": 0.5, "ci95_low": 0.4, "ci95_high": 0.6, "n": 3},
+                      "total.retransmits": {"ratio": 1, "ci95_low": 1, "ci95_high": 1, "n": 3},
+                      "engine.events": {"ratio": 1.2, "ci95_low": 1.1, "ci95_high": 1.3, "n": 3}}}],
+         "metric_info": {"total.throughput_gbps": {"unit": "Gbps", "better": "higher", "headline": true},
+                         "total.retransmits": {"unit": "segments", "better": "lower", "headline": true},
+                         "engine.events": {"unit": "events", "better": "", "headline": false}}}
+        """);
+    Reports.writeSweep(dir);
+    String html = Files.readString(dir.resolve("report.html"));
+    assertTrue(html.contains("Against the baseline (topology.stack)"), html);
+    assertTrue(html.contains("0.5 [0.4, 0.6]"), "the arm's ratio with its interval");
+    assertTrue(html.contains("20 [19, 21]") && html.contains("10 [9, 11]"), "both arms' means");
+    assertTrue(html.contains("lower (worse)"), "the interval excludes 1 on the worse side of a higher-is-better metric");
+    assertTrue(html.contains("equal in every run"), "zero retransmits on both sides");
+    assertFalse(html.substring(html.indexOf("Against the baseline"), html.indexOf("<h2>Plots")).contains("events"),
+        "only the model's headline metrics in the comparison table");
+    // the all-zero metric is named, not drawn as an empty frame; the others are drawn
+    assertFalse(Files.exists(dir.resolve("sweep-total.retransmits.png")));
+    assertTrue(html.contains("Zero at every point (not plotted): " + Metrics.label("total.retransmits")), html);
+    assertReadablePng(dir.resolve("sweep-total.throughput_gbps.png"));
+    assertReadablePng(dir.resolve("sweep-engine.events.png"));
+    assertSelfContained(html);
+  }
+
+  @Test
   void categoricalKeyAndIncompletePoint() throws IOException {
     Path dir = tmp.resolve("cat");
     Files.createDirectories(dir);
