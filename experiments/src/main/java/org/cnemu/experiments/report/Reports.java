@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.cnemu.emulator.model.ModelMetric;
 
 /**
  * Writes the human-facing outputs of a results folder: CSV tables, PNG+SVG plots and one self-contained
@@ -300,6 +301,19 @@ public final class Reports {
     return out;
   }
 
+  /** The model's headline figures of the run (the ones a sweep's table shows), before any detail. */
+  @SuppressWarnings("unchecked")
+  private static void headlines(Html h, JsonNode r) {
+    List<List<String>> rows = new ArrayList<>();
+    Map<String, Object> document = Json.MAPPER.convertValue(r, Map.class);
+    for (ModelMetric m : Metrics.described(document)) {
+      if (m.headline()) rows.add(List.of(Metrics.words(m.name()), Json.fmt(m.value(), 4), m.unit(), m.name()));
+    }
+    if (rows.isEmpty()) return;
+    h.h(2, "Headline figures");
+    h.table(List.of("figure", "value", "unit", "name in summaries"), rows, new boolean[] {true, false, true, true}, null);
+  }
+
   private static String runHtml(JsonNode r, Tables flowT, Tables coreT, Tables hostT, Tables dropT, Tables devT,
       List<Charts.Plot> plots, List<Path> written) {
     String experiment = Json.text(r.get("experiment"));
@@ -324,6 +338,8 @@ public final class Reports {
     sum.add(List.of("virtual end", end == null ? "" : nanos(end) + " (" + Json.text(r.get("virtual_end_ns")) + " ns)"));
     if (r.has("error")) sum.add(List.of("error", Json.text(r.get("error"))));
     h.keyValues(sum);
+
+    headlines(h, r);
 
     conservation(h, r.get("conservation"));
 

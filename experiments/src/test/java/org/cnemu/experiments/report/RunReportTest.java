@@ -59,6 +59,9 @@ class RunReportTest {
     assertTrue(html.contains("docker-overlay-tcp-2flow"));
     assertTrue(html.contains("<td class=\"l\">f1</td>") && html.contains("<td class=\"l\">f2</td>"), "flows table");
     assertTrue(html.contains("6.25") && html.contains("3.16"), "throughputs");
+    // the kernel model's headline figures before any detail: total throughput 6.25 + 3.16 Gbit/s
+    String top = html.substring(html.indexOf("<h2>Headline figures</h2>"), html.indexOf("<h2>Packet conservation</h2>"));
+    assertTrue(top.contains("<td>9.41</td><td class=\"l\">Gbps</td><td class=\"l\">total.throughput_gbps</td>"), top);
     assertTrue(html.contains("<span class=\"flag yes\">yes</span>"), "balanced flag");
     assertTrue(html.contains("sent 1500 = delivered 1483 + dropped 17 + in flight 0"), "conservation balance");
     assertTrue(html.contains("<tr class=\"hot\"><td class=\"l\">h2</td><td>0</td>"), "saturated core highlighted");
