@@ -56,6 +56,8 @@ final class Churn {
     int synTries;
     /** reqSeq at connect: the connection's request is answered once pending is empty past it. */
     long firstSeq;
+    /** The stream's transactions at connect: the connection counts if its own transaction counted. */
+    long txAtOpen;
     int port = -1;
     EphemeralPorts ports;
     /**
@@ -183,6 +185,7 @@ final class Churn {
     cs.connStart = now;
     mark(0, now);
     cs.firstSeq = k.reqSeq;
+    cs.txAtOpen = k.transactions;
     k.nextSendAt = now; // the request goes as soon as the connection is up
     if (shm) { // FreeFlow: socket + connect through the monitor (ShmPath.connect), no kernel handshake
       h.shm.reopen(k);
@@ -212,8 +215,8 @@ final class Churn {
     }
     cs.state = C_CLOSED;
     if (first[0] >= 0) mark(5, now + st[0] + st[1]);
+    if (k.transactions > cs.txAtOpen) cs.connections++; // its transaction completed in the measured window
     if (cs.connStart >= h.warmup) {
-      cs.connections++;
       long lat = Math.max(1, now + st[0] + st[1] - cs.connStart);
       cs.latency.recordValue(lat);
     }

@@ -388,11 +388,17 @@ final class SocketDriver {
       }
       if (seq != null) {
         long[] q = k.pending.remove(seq);
-        if (q != null && q[0] >= warmup) { // null: the reply of a request given up as lost
-          long lat = Math.max(1, now + st[0] + st[1] - q[0]);
-          k.latency.recordValue(lat);
-          if (h.tel != null && h.tel.latency[k.id] != null) h.tel.latency[k.id].record(lat);
+        long done = now + st[0] + st[1];
+        // a transaction counts when its response is read in the measured window (a rate of completions: one
+        // that started before the warm-up's end and completes after it counts, one still open at the end does
+        // not); its latency is recorded only when it also started after the warm-up (no warm-up transient)
+        if (q != null && done >= warmup) { // null: the reply of a request given up as lost
           k.transactions++;
+          if (q[0] >= warmup) {
+            long lat = Math.max(1, done - q[0]);
+            k.latency.recordValue(lat);
+            if (h.tel != null && h.tel.latency[k.id] != null) h.tel.latency[k.id].record(lat);
+          }
         }
         if (!open && k.pending.isEmpty()) k.nextSendAt = now + st[0] + st[1] + think(k);
         return st;

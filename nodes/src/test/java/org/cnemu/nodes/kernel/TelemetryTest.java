@@ -133,7 +133,11 @@ class TelemetryTest {
         long tx = r.list("flows").stream().mapToLong(f -> ((Number) f.get("transactions")).longValue()).sum();
         long recorded = rec.histograms.entrySet().stream().filter(x -> x.getKey().startsWith("cnemu_flow_latency{flow="))
             .mapToLong(x -> x.getValue().get()).sum();
-        assertEquals(tx, recorded, name + ": one latency per transaction after warm-up");
+        // a transaction counts when it completes after the warm-up, its latency only when it also started after
+        // it: in a closed loop at most one per stream straddles the warm-up's end
+        long streams = r.list("flows").size();
+        assertTrue(recorded <= tx && tx - recorded <= streams,
+            name + ": one latency per transaction started after warm-up: " + recorded + " of " + tx);
       }
     }
   }
