@@ -62,6 +62,19 @@ public abstract class Entity<M> {
     }
   }
 
+  /**
+   * {@link #send(EntityRef, long, Object)} to the entity at {@code address} ({@link EntityRef#address()}, kept by the
+   * sender): same event, same order, without reading the target's {@link EntityRef}. The message type is not
+   * checked here; a wrong one fails at the target's handler.
+   */
+  protected final void send(long address, long delayNanos, Object msg) {
+    if (EntityRef.addressIndex(address) == selfIndex) {
+      scheduler.scheduleSelf(this, delayNanos, msg);
+    } else {
+      scheduler.send(this, address, delayNanos, msg);
+    }
+  }
+
   /** Sends over a declared channel whose lookahead bounds how early the message may be stamped. */
   protected final <T> void send(Channel channel, EntityRef<T> to, long delayNanos, T msg) {
     scheduler.send(this, channel, to, delayNanos, msg);

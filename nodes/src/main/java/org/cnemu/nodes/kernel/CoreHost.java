@@ -2,7 +2,6 @@ package org.cnemu.nodes.kernel;
 
 import java.util.List;
 import org.cnemu.devices.Profile;
-import org.cnemu.devices.RxRing;
 import org.cnemu.emulator.telemetry.Telemetry;
 import org.cnemu.kernel.api.SteeringPolicy;
 
@@ -43,8 +42,8 @@ interface CoreHost {
 
   // hard interrupts
 
-  /** The ring whose MSI-X vector (and event queue) is {@code vector}: its EQ state and IRQ counters. */
-  RxRing vector(int vector);
+  /** MSI-X vector {@code vector} (and its event queue): its EQ state and IRQ counters. */
+  MsixVector vector(int vector);
 
   int vectorOfTxQueue(int txq);
 

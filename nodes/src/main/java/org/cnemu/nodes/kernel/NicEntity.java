@@ -62,8 +62,9 @@ final class NicEntity extends Entity<NicEntity.Msg> {
   private final long linkRateBps;
   private final TxRing[] txRings;
   private final int rxRings;
-  private final EntityRef<NicQueue.Msg>[] rxQueueRefs;
-  private final EntityRef<CoreEntity.Msg>[] txIrqCore;
+  /** Addresses ({@code EntityRef.address()}): the RX queues' entities, the core of each TX ring's interrupt. */
+  private final long[] rxQueueAddr;
+  private final long[] txIrqCoreAddr;
   Channel uplink;
   long txBusyUntil;
   long txPackets;
@@ -88,12 +89,11 @@ final class NicEntity extends Entity<NicEntity.Msg> {
     this.overlay = h.stack.overlay();
     this.linkRateBps = h.hs.linkRateBps();
     this.txRings = h.txRings;
-    this.rxRings = h.rings.length;
-    this.rxQueueRefs = h.rxQueueRefs;
-    @SuppressWarnings("unchecked")
-    EntityRef<CoreEntity.Msg>[] irqOf = new EntityRef[txRings.length];
-    for (int q = 0; q < irqOf.length; q++) irqOf[q] = h.coreRefs[h.irqCpu(q % rxRings)];
-    this.txIrqCore = irqOf;
+    this.rxRings = h.rxQueues.length;
+    this.rxQueueAddr = h.rxQueueAddr;
+    long[] irqOf = new long[txRings.length];
+    for (int q = 0; q < irqOf.length; q++) irqOf[q] = h.coreAddr[h.irqCpu(q % rxRings)];
+    this.txIrqCoreAddr = irqOf;
     h.nic = this;
   }
 
@@ -156,7 +156,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
     r.armed = false;
     r.sinceArm = 0;
     r.irqs++;
-    send(txIrqCore[r.queue], delay + p.irqLatency, new CoreEntity.TxIrq(r.queue));
+    send(txIrqCoreAddr[r.queue], delay + p.irqLatency, new CoreEntity.TxIrq(r.queue));
   }
 
   private void transmit(Packet s, int txq) {
@@ -222,7 +222,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
       }
       SwitchEntity.WireTrain part = start == 0 && i == pk.length ? w
           : new SwitchEntity.WireTrain(java.util.Arrays.copyOfRange(pk, start, i), w.bitsPerSec(), w.wireOverhead());
-      send(rxQueueRefs[q0], startAt - now(), part);
+      send(rxQueueAddr[q0], startAt - now(), part);
       start = i;
       startAt = t;
       q0 = q;
