@@ -75,4 +75,17 @@ class HostLocalStateTest {
     }
     assertEquals(4, nic.rssHashes, "one hash per run of a flow direction");
   }
+
+  @Test
+  void theNicFindsTheTxRingOfItsLastEventWithoutTheRingArray() {
+    Spec spec = spec();
+    HostKernel h = new HostKernel(spec, spec.hosts.get(1), STAY);
+    h.coreAddr = new long[h.cpus];
+    NicEntity nic = new NicEntity(h, null, 1);
+    for (int i = 0; i < 400; i++) {
+      int q = (i / 100) % 2 == 0 ? 3 : 5; // 100 events of ring 3, 100 of ring 5, 100 of 3, 100 of 5
+      assertSame(h.txRings[q], nic.txRing(q), "event " + i);
+    }
+    assertEquals(4, nic.txRingLookups, "one read of the ring array per change of ring");
+  }
 }
