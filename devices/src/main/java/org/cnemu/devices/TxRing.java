@@ -33,8 +33,6 @@ public final class TxRing {
   /** The queue is stopped (descriptors exhausted). */
   public boolean stopped;
   public long posted, cleaned, irqs, stops, wakes;
-  /** Events of this CQ seen by a running handler of the shared MSI-X vector (no interrupt of their own; not in irqs). */
-  public long eqMerged;
 
   public TxRing(int queue, int capacity) {
     this.queue = queue;

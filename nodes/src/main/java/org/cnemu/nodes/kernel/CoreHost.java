@@ -53,7 +53,7 @@ interface CoreHost {
   /** One more hard interrupt on the host (/proc/interrupts). */
   void countIrq();
 
-  /** A TX completion event that a running handler of its vector saw: no interrupt of its own. */
+  /** A TX completion event that a running handler of its vector saw: no interrupt of its own (not in the ring's irqs). */
   void txEqMerged(int txq);
 
   /** One more net_rx_action invocation on the host. */

@@ -115,7 +115,6 @@ final class KernelCoreHost implements CoreHost {
 
   @Override
   public void txEqMerged(int txq) {
-    h.txRings[txq].eqMerged++;
     h.txRings[txq].irqs--;
   }
 
