@@ -44,6 +44,12 @@ public final class TxRing {
     return size;
   }
 
+  /** Reads the ring and the storage slot of its next post (for a prefetch: no state changes); returns that slot. */
+  public long prefetch() {
+    long[] d = done;
+    return d.length == 0 ? 0 : d[(head + size) & (d.length - 1)];
+  }
+
   /** Posts a descriptor whose completion is written at {@code completeAt}; may stop the queue. */
   public void post(long completeAt) {
     if (size == done.length) {

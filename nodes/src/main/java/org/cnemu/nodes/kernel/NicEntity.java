@@ -203,6 +203,13 @@ final class NicEntity extends Entity<NicEntity.Msg> {
     send(uplink, switchRef, start - now() + first + prop, new SwitchEntity.WireTrain(pk, rate, overhead(pk[0])));
   }
 
+  /** The TX ring of the last TX event and its completion storage (a transmit posts into it). */
+  @Override
+  protected long prefetch() {
+    TxRing r = txLast;
+    return r == null ? 0 : r.prefetch();
+  }
+
   /** TX ring {@code q}: {@link #txLast} when it is that ring. */
   TxRing txRing(int q) {
     TxRing r = txLast;

@@ -110,6 +110,16 @@ final class NicQueue extends Entity<NicQueue.Msg> {
     return size;
   }
 
+  /** The ring's storage: the slot of the next packet (a wire train's offer) and the oldest one (napi_complete). */
+  @Override
+  protected long prefetch() {
+    long[] a = at;
+    if (a == null) return 0;
+    Packet[] ps = pkts;
+    int m = a.length - 1;
+    return a[(head + size) & m] + a[head] + (ps[head & m] == null ? 0 : 1);
+  }
+
   /** Initial storage (descriptors), doubled on demand up to the next power of two of the capacity. */
   private static final int INITIAL = 8;
 
