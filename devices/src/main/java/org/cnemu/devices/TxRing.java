@@ -33,8 +33,6 @@ public final class TxRing {
   /** The queue is stopped (descriptors exhausted). */
   public boolean stopped;
   public long posted, cleaned, irqs, stops, wakes;
-  /** Events of this CQ seen by a running handler of the shared MSI-X vector (no interrupt of their own; not in irqs). */
-  public long eqMerged;
 
   public TxRing(int queue, int capacity) {
     this.queue = queue;
@@ -44,6 +42,12 @@ public final class TxRing {
 
   public int inFlight() {
     return size;
+  }
+
+  /** Reads the ring and the storage slot of its next post (for a prefetch: no state changes); returns that slot. */
+  public long prefetch() {
+    long[] d = done;
+    return d.length == 0 ? 0 : d[(head + size) & (d.length - 1)];
   }
 
   /** Posts a descriptor whose completion is written at {@code completeAt}; may stop the queue. */

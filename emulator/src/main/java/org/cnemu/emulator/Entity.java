@@ -62,9 +62,33 @@ public abstract class Entity<M> {
     }
   }
 
+  /**
+   * {@link #send(EntityRef, long, Object)} to the entity at {@code address} ({@link EntityRef#address()}, kept by the
+   * sender): same event, same order, without reading the target's {@link EntityRef}. The message type is not
+   * checked here; a wrong one fails at the target's handler.
+   */
+  protected final void send(long address, long delayNanos, Object msg) {
+    if (EntityRef.addressIndex(address) == selfIndex) {
+      scheduler.scheduleSelf(this, delayNanos, msg);
+    } else {
+      scheduler.send(this, address, delayNanos, msg);
+    }
+  }
+
   /** Sends over a declared channel whose lookahead bounds how early the message may be stamped. */
   protected final <T> void send(Channel channel, EntityRef<T> to, long delayNanos, T msg) {
     scheduler.send(this, channel, to, delayNanos, msg);
+  }
+
+  /**
+   * Reads what the entity's next handler will read first beyond the entity itself (its own objects, one hop
+   * away) and returns any value of it; never changes state. The event queue calls it for the targets of a
+   * bucket it loads, after touching their messages and entities, so that these misses overlap across the
+   * bucket's events instead of stalling each handler in turn (with many entities the objects an entity points to
+   * are cold; they were last read thousands of events ago). Default: nothing.
+   */
+  protected long prefetch() {
+    return 0;
   }
 
   /** Called once at virtual time 0, in index order, before any message: schedule initial work here. */

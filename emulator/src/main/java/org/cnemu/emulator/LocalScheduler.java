@@ -132,6 +132,23 @@ final class LocalScheduler {
   }
 
   /**
+   * {@link #send} on the partition's local channel to the entity at {@code address} ({@link EntityRef#address()}):
+   * the same event, with index and partition from the sender's copy instead of the target's {@link EntityRef}.
+   */
+  void send(Entity<?> from, long address, long delayNanos, Object msg) {
+    int toIndex = EntityRef.addressIndex(address);
+    if (delayNanos < 0) {
+      throw CausalityViolation.of(from.self.name, refs[toIndex].name, from.clockNanos + delayNanos, from.clockNanos,
+          localChannel.lookaheadNanos, localChannel.name);
+    }
+    if (EntityRef.addressPartition(address) != partition) {
+      throw new IllegalStateException("entity " + from.self.name + " sent to " + refs[toIndex].name
+          + " in another partition over a local channel; declare a Channel with a lookahead");
+    }
+    queue.add(from.clockNanos + delayNanos, from.selfKey, from.nextSeq++, toIndex, from.selfIndex, localChannel, msg);
+  }
+
+  /**
    * {@link #send} to the sender itself: same partition and index, so neither its {@code EntityRef} nor
    * a channel's target is read (with many hosts the ref is one more cold line per event: a core
    * schedules the end of every step it starts).

@@ -197,6 +197,45 @@ class EventQueueTest {
     assertEquals(before + 1_000, q.touched);
   }
 
+  /** An entity whose state beyond itself is one value: its prefetch reads it and counts the calls. */
+  private static final class Prefetching extends Entity<Object> {
+    final long beyond;
+    int prefetches;
+
+    Prefetching(long beyond) {
+      this.beyond = beyond;
+    }
+
+    @Override
+    protected long prefetch() {
+      prefetches++;
+      return beyond;
+    }
+
+    @Override
+    protected void onMessage(Object m) {}
+  }
+
+  @Test
+  void aBucketLoadPrefetchesWhatEachTargetsHandlerReadsBeyondIt() {
+    EventQueue q = new EventQueue(0);
+    Prefetching a = new Prefetching(1_000);
+    Prefetching b = new Prefetching(20_000);
+    q.targets = new Entity<?>[] {a, b};
+    q.add(10, 0, 0, 0, 0, null, "m");
+    q.add(10, 1, 1, 1, 0, null, "m");
+    q.add(10, 2, 2, 1, 0, null, "m");
+    q.add(500, 3, 3, 0, 0, null, "m"); // a later bucket: prefetched when it is loaded
+    long before = q.touched;
+    assertEquals(10, q.peekTime()); // loads bucket 10: one prefetch per event, its target's
+    assertEquals(1, a.prefetches);
+    assertEquals(2, b.prefetches);
+    assertEquals(before + 1_000 + 2 * 20_000, q.touched); // (the entities' clocks are 0)
+    for (int i = 0; i < 3; i++) q.poll();
+    assertEquals(500, q.peekTime());
+    assertEquals(2, a.prefetches);
+  }
+
   @Test
   void eventsEarlierThanTheCurrentBucketStillComeOutInOrder() {
     // an event from another partition may be stamped before the bucket the queue has advanced to

@@ -3,7 +3,6 @@ package org.cnemu.nodes.kernel;
 import java.util.ArrayDeque;
 import org.cnemu.devices.Packet;
 import org.cnemu.devices.Profile;
-import org.cnemu.devices.RxRing;
 import org.cnemu.emulator.CarriesPackets;
 import org.cnemu.emulator.EntityRef;
 
@@ -286,8 +285,9 @@ final class CoreEntity extends CoreThreads {
     return now();
   }
 
-  <T> void sendTo(EntityRef<T> to, long delay, T msg) {
-    send(to, delay, msg);
+  /** A send to the entity at {@code address} (the host's {@code coreAddr}, {@code nicAddr}, {@code rxQueueAddr}). */
+  void sendTo(long address, long delay, Object msg) {
+    send(address, delay, msg);
   }
 
   long busyNanos() {
@@ -411,7 +411,7 @@ final class CoreEntity extends CoreThreads {
   private void applyHard(HardIrq m) {
     int v = m.vector(host);
     if (v >= 0) {
-      RxRing eq = host.vector(v);
+      MsixVector eq = host.vector(v);
       eq.eqQueued = false;
       eq.eqSeenUntil = now() + m.costNanos(p); // the handler polls the EQ until it ends, then re-arms it
     }
@@ -419,13 +419,9 @@ final class CoreEntity extends CoreThreads {
   }
 
   private void onRxIrq(int queue, boolean counted) {
-    RxRing r = host.vector(queue);
-    if (counted) {
+    if (counted) { // an event a running handler of the vector saw raised no interrupt of its own
       host.countIrq();
       host.rxIrqRan(this, queue, now(), now() + p.irq);
-      r.irqs++;
-    } else {
-      r.eqMerged++;
     }
     netRx.schedule(napiFor(queue), false);
   }

@@ -2,7 +2,6 @@ package org.cnemu.nodes.kernel;
 
 import java.util.List;
 import org.cnemu.devices.Profile;
-import org.cnemu.devices.RxRing;
 import org.cnemu.emulator.telemetry.Telemetry;
 import org.cnemu.kernel.api.SteeringPolicy;
 
@@ -43,8 +42,8 @@ interface CoreHost {
 
   // hard interrupts
 
-  /** The ring whose MSI-X vector (and event queue) is {@code vector}: its EQ state and IRQ counters. */
-  RxRing vector(int vector);
+  /** MSI-X vector {@code vector} (and its event queue): its EQ state and IRQ counters. */
+  MsixVector vector(int vector);
 
   int vectorOfTxQueue(int txq);
 
@@ -54,7 +53,7 @@ interface CoreHost {
   /** One more hard interrupt on the host (/proc/interrupts). */
   void countIrq();
 
-  /** A TX completion event that a running handler of its vector saw: no interrupt of its own. */
+  /** A TX completion event that a running handler of its vector saw: no interrupt of its own (not in the ring's irqs). */
   void txEqMerged(int txq);
 
   /** One more net_rx_action invocation on the host. */

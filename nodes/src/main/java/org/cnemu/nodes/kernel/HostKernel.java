@@ -11,7 +11,6 @@ import org.cnemu.devices.VxlanDevice;
 import org.cnemu.devices.Hashing;
 import org.cnemu.devices.PacketQueue;
 import org.cnemu.devices.Profile;
-import org.cnemu.devices.RxRing;
 import org.cnemu.devices.StackKind;
 import org.cnemu.devices.TxRing;
 import org.cnemu.emulator.EntityRef;
@@ -59,7 +58,10 @@ final class HostKernel {
    * while parsing, far from every host's state, so with many hosts each read was a cache miss.
    */
   private final Spec.FlowSpec[] flowSpecs;
-  final RxRing[] rings;
+  /** The RX queues' entities, each set by its constructor (none on a host that terminates no flow). */
+  final NicQueue[] rxQueues;
+  /** The pNIC's MSI-X vectors, one per RX queue (their TX CQs share them). */
+  final MsixVector[] vectors;
   /** TX rings (one per RX queue; XPS maps CPU c to ring c % rings) and their completion queues. */
   final TxRing[] txRings;
   final PacketQueue[] backlog;
@@ -75,10 +77,14 @@ final class HostKernel {
   /** The sampled packets' journeys (null when sampling is off: every hook is then one null check). */
   final JourneyRecorder journeys;
   final CoreEntity[] cores;
-  EntityRef<CoreEntity.Msg>[] coreRefs;
-  EntityRef<NicEntity.Msg> nicRef;
-  /** The RX queues' entities ({@link NicQueue}, "hX/nic/rxN"); null on a host that terminates no flow. */
-  EntityRef<NicQueue.Msg>[] rxQueueRefs;
+  /**
+   * The addresses ({@code EntityRef.address()}) of the cores' entities, of the NIC's and of the RX queues'
+   * ({@link NicQueue}, "hX/nic/rxN"; null on a host that terminates no flow): a send to one reads this array, not
+   * the target's {@code EntityRef} (with many hosts one more cold line per message).
+   */
+  long[] coreAddr;
+  long nicAddr;
+  long[] rxQueueAddr;
   NicEntity nic;
   final List<Sock> socks = new ArrayList<>();
   /** Per slot of this host's flows ({@link #slot}): the receiving / sending socket, the last reading CPU. */
@@ -134,8 +140,9 @@ final class HostKernel {
     this.flow1 = mine.length > 1 ? mine[1] : -1;
     flowSpecs = new Spec.FlowSpec[mine.length];
     for (int slot = 0; slot < mine.length; slot++) flowSpecs[slot] = spec.flows.get(mine[slot]).copy();
-    rings = new RxRing[p.nicQueues];
-    for (int q = 0; q < rings.length; q++) rings[q] = new RxRing(q, p.ringSize);
+    rxQueues = new NicQueue[p.nicQueues];
+    vectors = new MsixVector[p.nicQueues];
+    for (int q = 0; q < vectors.length; q++) vectors[q] = new MsixVector();
     txRings = new TxRing[p.nicQueues];
     for (int q = 0; q < txRings.length; q++) txRings[q] = new TxRing(q, p.txRing);
     backlog = new PacketQueue[cpus];

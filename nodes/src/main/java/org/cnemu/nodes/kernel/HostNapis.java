@@ -13,18 +13,21 @@ final class HostNapis {
   /** A pNIC RX queue: driver, GRO and the rest of the path; napi_complete_done re-arms the queue's IRQ. */
   static final class Nic extends NetRxAction.Napi {
     private final HostKernel h;
+    /** The queue's entity ({@code EntityRef.address()}), read by every napi_complete. */
+    private final long queueAddr;
 
     Nic(HostKernel h, int queue) {
       super(queue);
       this.h = h;
+      this.queueAddr = h.rxQueueAddr == null ? -1 : h.rxQueueAddr[queue]; // none on a host that receives nothing
     }
 
     @Override
     long poll(CoreEntity c, int quota, long offsetNanos) {
-      long cost = h.rx.pollNic(c, h.rings[queue], quota, this); // sets work
+      long cost = h.rx.pollNic(c, h.rxQueues[queue], quota, this); // sets work
       more = work == quota;
       // napi_complete_done: the queue re-arms its IRQ (pending descriptors raise it again after moderation)
-      if (!more) c.sendTo(h.rxQueueRefs[queue], 0, new NicQueue.NapiComplete(queue, c.nowNs() + offsetNanos + cost));
+      if (!more) c.sendTo(queueAddr, 0, new NicQueue.NapiComplete(queue, c.nowNs() + offsetNanos + cost));
       return cost;
     }
   }
@@ -32,10 +35,13 @@ final class HostNapis {
   /** A TX completion queue: frees descriptors; its work does not count against the softirq budget. */
   static final class Tx extends NetRxAction.Napi {
     private final HostKernel h;
+    /** The core of the CQ's MSI-X vector ({@code EntityRef.address()}), read when completions re-raise it. */
+    private final long irqCoreAddr;
 
     Tx(HostKernel h, int queue) {
       super(queue);
       this.h = h;
+      this.irqCoreAddr = h.coreAddr[h.irqCpu(queue % h.rxQueues.length)];
     }
 
     @Override
@@ -53,7 +59,7 @@ final class HostNapis {
         if (next >= 0) {
           r.armed = false;
           r.irqs++;
-          c.sendTo(h.coreRefs[h.irqCpu(queue % h.rings.length)],
+          c.sendTo(irqCoreAddr,
               Math.max(r.armedAt, next) - now + h.p.txUsecs + h.p.irqLatency, new CoreEntity.TxIrq(queue));
         }
       }

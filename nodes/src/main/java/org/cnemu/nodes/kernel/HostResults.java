@@ -2,7 +2,6 @@ package org.cnemu.nodes.kernel;
 
 import java.util.LinkedHashMap;
 import org.cnemu.devices.PacketQueue;
-import org.cnemu.devices.RxRing;
 import org.cnemu.devices.TxRing;
 import org.cnemu.devices.VethPair;
 
@@ -52,7 +51,7 @@ final class HostResults {
   /** The host's report, at the end of the run (its NIC entity asks: it holds the link counters). */
   static HostReport report(HostKernel h, NicEntity n) {
     long inQ = 0;
-    for (RxRing r : h.rings) inQ += r.size();
+    for (NicQueue r : h.rxQueues) if (r != null) inQ += r.size();
     for (PacketQueue q : h.backlog) inQ += q.packetsInside();
     for (PacketQueue q : h.groCell) inQ += q.packetsInside();
     for (PacketQueue q : h.backlogHi) inQ += PacketQueue.packetsInside(q);
@@ -66,7 +65,7 @@ final class HostResults {
     h.shm.report(h.stats);
     h.churn.report(h.stats);
     long ringDrops = 0;
-    for (RxRing r : h.rings) ringDrops += r.dropped;
+    for (NicQueue r : h.rxQueues) if (r != null) ringDrops += r.dropped;
     FlowSide[] fs = new FlowSide[h.socks.size()];
     for (int i = 0; i < fs.length; i++) {
       Sock k = h.socks.get(i);

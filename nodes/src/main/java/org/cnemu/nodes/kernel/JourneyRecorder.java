@@ -42,7 +42,7 @@ final class JourneyRecorder {
     sentSince = new long[flows];
     nextSampled = new long[flows];
     java.util.Arrays.fill(nextSampled, -1);
-    inRing = new List[h.rings.length];
+    inRing = new List[h.rxQueues.length];
     outOfOrder = new List[flows];
     acc = new Acc[flows];
   }

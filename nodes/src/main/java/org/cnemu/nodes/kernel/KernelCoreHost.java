@@ -2,7 +2,6 @@ package org.cnemu.nodes.kernel;
 
 import java.util.List;
 import org.cnemu.devices.Profile;
-import org.cnemu.devices.RxRing;
 import org.cnemu.emulator.telemetry.Telemetry;
 import org.cnemu.kernel.api.SteeringPolicy;
 
@@ -67,20 +66,20 @@ final class KernelCoreHost implements CoreHost {
   @Override
   public NetRxAction.Napi[] rxNapis(int cpu) {
     int n = 0;
-    for (int q = 0; q < h.rings.length; q++) if (h.irqCpu(q) == cpu) n++;
+    for (int q = 0; q < h.rxQueues.length; q++) if (h.irqCpu(q) == cpu) n++;
     NetRxAction.Napi[] out = new NetRxAction.Napi[n];
     n = 0;
-    for (int q = 0; q < h.rings.length; q++) if (h.irqCpu(q) == cpu) out[n++] = new HostNapis.Nic(h, q);
+    for (int q = 0; q < h.rxQueues.length; q++) if (h.irqCpu(q) == cpu) out[n++] = new HostNapis.Nic(h, q);
     return out;
   }
 
   @Override
   public NetRxAction.Napi[] txNapis(int cpu) {
     int n = 0;
-    for (int q = 0; q < h.txRings.length; q++) if (h.irqCpu(q % h.rings.length) == cpu) n++;
+    for (int q = 0; q < h.txRings.length; q++) if (h.irqCpu(q % h.rxQueues.length) == cpu) n++;
     NetRxAction.Napi[] out = new NetRxAction.Napi[n];
     n = 0;
-    for (int q = 0; q < h.txRings.length; q++) if (h.irqCpu(q % h.rings.length) == cpu) out[n++] = new HostNapis.Tx(h, q);
+    for (int q = 0; q < h.txRings.length; q++) if (h.irqCpu(q % h.rxQueues.length) == cpu) out[n++] = new HostNapis.Tx(h, q);
     return out;
   }
 
@@ -95,13 +94,13 @@ final class KernelCoreHost implements CoreHost {
   }
 
   @Override
-  public RxRing vector(int vector) {
-    return h.rings[vector];
+  public MsixVector vector(int vector) {
+    return h.vectors[vector];
   }
 
   @Override
   public int vectorOfTxQueue(int txq) {
-    return txq % h.rings.length;
+    return txq % h.rxQueues.length;
   }
 
   @Override
@@ -116,7 +115,6 @@ final class KernelCoreHost implements CoreHost {
 
   @Override
   public void txEqMerged(int txq) {
-    h.txRings[txq].eqMerged++;
     h.txRings[txq].irqs--;
   }
 

@@ -289,7 +289,8 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
         final int cpu = c;
         coreRefs[c] = b.add(hs.id() + "/cpu" + c, hostGroup[hs.index()], () -> cores.core(cpu));
       }
-      hk.coreRefs = coreRefs;
+      hk.coreAddr = new long[hk.cpus];
+      for (int c = 0; c < hk.cpus; c++) hk.coreAddr[c] = coreRefs[c].address();
     }
     // fabric: each host's NIC sends to its switch (star: `switch`; leaf-spine: its leaf), each switch
     // is an entity in its own group; every link is a channel to its one peer, lookahead = its
@@ -308,16 +309,17 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
         n.uplink = up[idx];
         return n;
       });
-      hk.nicRef = nicRefs[idx];
+      hk.nicAddr = nicRefs[idx].address();
       // one entity per RX queue, only on hosts that terminate a flow (no other host ever receives a packet):
       // an idle host keeps none (ScaleTest's per-host budget)
       if (spec.flowsOf(idx).length > 0) {
-        EntityRef<NicQueue.Msg>[] qRefs = new EntityRef[hk.rings.length];
+        EntityRef<NicQueue.Msg>[] qRefs = new EntityRef[hk.rxQueues.length];
         for (int q = 0; q < qRefs.length; q++) {
           final int queue = q;
           qRefs[q] = b.add(hs.id() + "/nic/rx" + q, hostGroup[idx], () -> new NicQueue(hk, queue));
         }
-        hk.rxQueueRefs = qRefs;
+        hk.rxQueueAddr = new long[qRefs.length];
+        for (int q = 0; q < qRefs.length; q++) hk.rxQueueAddr[q] = qRefs[q].address();
       }
     }
     int[] flowSrc = spec.flows.stream().mapToInt(Spec.FlowSpec::srcHost).toArray();

@@ -62,8 +62,9 @@ final class NicEntity extends Entity<NicEntity.Msg> {
   private final long linkRateBps;
   private final TxRing[] txRings;
   private final int rxRings;
-  private final EntityRef<NicQueue.Msg>[] rxQueueRefs;
-  private final EntityRef<CoreEntity.Msg>[] txIrqCore;
+  /** Addresses ({@code EntityRef.address()}): the RX queues' entities, the core of each TX ring's interrupt. */
+  private final long[] rxQueueAddr;
+  private final long[] txIrqCoreAddr;
   Channel uplink;
   long txBusyUntil;
   long txPackets;
@@ -79,6 +80,13 @@ final class NicEntity extends Entity<NicEntity.Msg> {
   private int rssQueue;
   /** RSS hashes computed (for tests: one per change of flow direction, not one per packet). */
   long rssHashes;
+  /**
+   * The TX ring of the last post or timer: XPS maps each sending CPU to one ring, so a NIC's next TX event mostly
+   * finds its ring here, without reading the ring array (one more dependent cold line per event with many hosts).
+   */
+  private TxRing txLast;
+  /** Reads of the ring array by {@link #txRing} (for tests: one per change of ring, not one per event). */
+  long txRingLookups;
 
   NicEntity(HostKernel h, EntityRef<SwitchEntity.Msg> switchRef, long propNanos) {
     this.h = h;
@@ -88,12 +96,11 @@ final class NicEntity extends Entity<NicEntity.Msg> {
     this.overlay = h.stack.overlay();
     this.linkRateBps = h.hs.linkRateBps();
     this.txRings = h.txRings;
-    this.rxRings = h.rings.length;
-    this.rxQueueRefs = h.rxQueueRefs;
-    @SuppressWarnings("unchecked")
-    EntityRef<CoreEntity.Msg>[] irqOf = new EntityRef[txRings.length];
-    for (int q = 0; q < irqOf.length; q++) irqOf[q] = h.coreRefs[h.irqCpu(q % rxRings)];
-    this.txIrqCore = irqOf;
+    this.rxRings = h.rxQueues.length;
+    this.rxQueueAddr = h.rxQueueAddr;
+    long[] irqOf = new long[txRings.length];
+    for (int q = 0; q < irqOf.length; q++) irqOf[q] = h.coreAddr[h.irqCpu(q % rxRings)];
+    this.txIrqCoreAddr = irqOf;
     h.nic = this;
   }
 
@@ -118,7 +125,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
   }
 
   private void onTxModTimer(TxModTimer t) {
-    TxRing r = txRings[t.queue()];
+    TxRing r = txRing(t.queue());
     if (r.timerPending && r.timerGen == t.gen()) {
       r.timerPending = false;
       if (r.armed) fireTx(r, 0);
@@ -156,7 +163,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
     r.armed = false;
     r.sinceArm = 0;
     r.irqs++;
-    send(txIrqCore[r.queue], delay + p.irqLatency, new CoreEntity.TxIrq(r.queue));
+    send(txIrqCoreAddr[r.queue], delay + p.irqLatency, new CoreEntity.TxIrq(r.queue));
   }
 
   private void transmit(Packet s, int txq) {
@@ -192,8 +199,25 @@ final class NicEntity extends Entity<NicEntity.Msg> {
       j.add(Journeys.LINK, org.cnemu.devices.Journey.FABRIC, start + first, start + first + prop);
     }
     txPackets += pk.length;
-    txComplete(txRings[txq], txBusyUntil);
+    txComplete(txRing(txq), txBusyUntil);
     send(uplink, switchRef, start - now() + first + prop, new SwitchEntity.WireTrain(pk, rate, overhead(pk[0])));
+  }
+
+  /** The TX ring of the last TX event and its completion storage (a transmit posts into it). */
+  @Override
+  protected long prefetch() {
+    TxRing r = txLast;
+    return r == null ? 0 : r.prefetch();
+  }
+
+  /** TX ring {@code q}: {@link #txLast} when it is that ring. */
+  TxRing txRing(int q) {
+    TxRing r = txLast;
+    if (r == null || r.queue != q) {
+      txLast = r = txRings[q];
+      txRingLookups++;
+    }
+    return r;
   }
 
   static long serNanos(long bytes, long rate) {
@@ -222,7 +246,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
       }
       SwitchEntity.WireTrain part = start == 0 && i == pk.length ? w
           : new SwitchEntity.WireTrain(java.util.Arrays.copyOfRange(pk, start, i), w.bitsPerSec(), w.wireOverhead());
-      send(rxQueueRefs[q0], startAt - now(), part);
+      send(rxQueueAddr[q0], startAt - now(), part);
       start = i;
       startAt = t;
       q0 = q;

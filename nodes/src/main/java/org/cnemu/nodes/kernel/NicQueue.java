@@ -1,18 +1,21 @@
 package org.cnemu.nodes.kernel;
 
 import org.cnemu.devices.Packet;
-import org.cnemu.devices.RxRing;
 import org.cnemu.emulator.Entity;
-import org.cnemu.emulator.EntityRef;
 
 /**
- * One RX queue of the host's pNIC ("h2/nic/rx3", in the host's placement group): its descriptor ring
- * ({@link RxRing}, storage allocated on the first packet), interrupt moderation (rx-usecs per ring, adapted
+ * One RX queue of the host's pNIC ("h2/nic/rx3", in the host's placement group): its descriptor ring (the
+ * packets with the virtual time their last bit arrived, storage allocated on the first packet and grown on
+ * demand), interrupt moderation (rx-usecs per ring, adapted
  * by mlx4_en_auto_moderation when enabled, rx-frames; IRQ masked from the time it fires until NAPI's
  * napi_complete re-arms it) and its IRQ affinity core, to which it raises {@link CoreEntity.Irq}. The host's
  * {@link NicEntity} does RSS and hands each queue the packets of a wire train that hash to it
  * ({@link SwitchEntity.WireTrain}, packet 0 arriving at the message time); the core's NAPI poll reads the ring and
  * ends with {@link NapiComplete}.
+ *
+ * <p>The ring's state is this entity's own fields, its storage two arrays they point to: a packet or an
+ * interrupt reads the entity (which the event queue touches before the event runs) and the storage, where a
+ * ring object of its own was one more dependent cold line per event with many hosts.
  *
  * <p>Cheap when idle: no event is scheduled until the first packet (the adaptive-moderation sampler
  * starts then, on the sample grid it would have had, and stops after a sample without packets).
@@ -60,9 +63,32 @@ final class NicQueue extends Entity<NicQueue.Msg> {
    */
   private final org.cnemu.devices.Profile p;
   private final boolean overlay;
-  private final RxRing r;
-  /** IRQ affinity (smp_affinity of the queue's MSI-X vector). */
-  private final EntityRef<CoreEntity.Msg> irqCore;
+  final int queue;
+  /** Descriptors (the profile's ring size): packets beyond them are dropped. */
+  private final int capacity;
+  private Packet[] pkts; // null until the first packet
+  private long[] at;
+  private int head;
+  private int size;
+  long received;
+  long dropped;
+  /** Frame bytes received (ring->bytes of mlx4_en; the adaptive moderation's average packet size). */
+  private long bytes;
+  /** IRQ armed (not raised, NAPI not scheduled). */
+  private boolean armed = true;
+  /** Earliest time the IRQ may fire again after napi_complete re-armed it. */
+  private long armedAt;
+  /** A moderation timer is pending. */
+  private boolean timerPending;
+  /**
+   * Current CQ moderation time (cq->moder_time): the profile's rx-usecs, changed by adaptive RX coalescing
+   * ({@code mlx4_en_auto_moderation}) when enabled.
+   */
+  private long moderNanos;
+  /** Packets/bytes at the last adaptive-moderation sample (priv->last_moder_packets/bytes). */
+  private long lastModerPackets, lastModerBytes;
+  /** IRQ affinity (smp_affinity of the queue's MSI-X vector): its core's address ({@code EntityRef.address()}). */
+  private final long irqCoreAddr;
   /** This queue's interrupt message (immutable: one per queue, not one per interrupt). */
   private final CoreEntity.Irq irq;
   /** The adaptive moderation sampler (AutoModer) is scheduled. */
@@ -72,10 +98,87 @@ final class NicQueue extends Entity<NicQueue.Msg> {
     this.h = h;
     this.p = h.p;
     this.overlay = h.stack.overlay();
-    this.r = h.rings[queue];
-    this.irqCore = h.coreRefs[h.irqCpu(queue)];
+    this.queue = queue;
+    this.capacity = p.ringSize;
+    this.irqCoreAddr = h.coreAddr[h.irqCpu(queue)];
     this.irq = new CoreEntity.Irq(queue);
-    r.moderNanos = p.rxUsecs;
+    moderNanos = p.rxUsecs;
+    h.rxQueues[queue] = this; // the cores' NAPI polls read the ring through the host
+  }
+
+  int size() {
+    return size;
+  }
+
+  /** The ring's storage: the slot of the next packet (a wire train's offer) and the oldest one (napi_complete). */
+  @Override
+  protected long prefetch() {
+    long[] a = at;
+    if (a == null) return 0;
+    Packet[] ps = pkts;
+    int m = a.length - 1;
+    return a[(head + size) & m] + a[head] + (ps[head & m] == null ? 0 : 1);
+  }
+
+  /** Initial storage (descriptors), doubled on demand up to the next power of two of the capacity. */
+  private static final int INITIAL = 8;
+
+  /** Adds a packet arriving at {@code t} ({@code frameBytes} counted); false (drop counted) when the ring is full. */
+  boolean offer(Packet pkt, long t, int frameBytes) {
+    if (size >= capacity) {
+      dropped++;
+      return false;
+    }
+    if (pkts == null) {
+      pkts = new Packet[INITIAL];
+      at = new long[INITIAL];
+    } else if (size == pkts.length) {
+      grow();
+    }
+    int i = (head + size) & (pkts.length - 1);
+    pkts[i] = pkt;
+    at[i] = t;
+    size++;
+    received++;
+    bytes += frameBytes;
+    return true;
+  }
+
+  private void grow() {
+    int n = pkts.length * 2;
+    Packet[] np = new Packet[n];
+    long[] na = new long[n];
+    for (int i = 0; i < size; i++) {
+      int j = (head + i) & (pkts.length - 1);
+      np[i] = pkts[j];
+      na[i] = at[j];
+    }
+    pkts = np;
+    at = na;
+    head = 0;
+  }
+
+  /** Packets whose arrival time is at or before {@code t}. */
+  int ready(long t) {
+    int n = 0;
+    while (n < size && at[(head + n) & (pkts.length - 1)] <= t) n++;
+    return n;
+  }
+
+  /** Time of the next packet not yet arrived at {@code t}, or -1. */
+  long nextArrivalAfter(long t) {
+    int r = ready(t);
+    return r < size ? at[(head + r) & (pkts.length - 1)] : -1;
+  }
+
+  /** Takes the oldest packet (the NAPI poll), or null. */
+  Packet poll() {
+    if (size == 0) return null;
+    Packet pkt = pkts[head];
+    pkts[head] = null;
+    head = (head + 1) & (pkts.length - 1);
+    size--;
+    return pkt;
   }
 
   @Override
@@ -84,8 +187,8 @@ final class NicQueue extends Entity<NicQueue.Msg> {
   }
 
   private void onModTimer() {
-    r.timerPending = false;
-    if (r.armed) fire(0);
+    timerPending = false;
+    if (armed) fire(0);
   }
 
   private void onAutoModer(AutoModer a) {
@@ -100,17 +203,17 @@ final class NicQueue extends Entity<NicQueue.Msg> {
     for (int i = 0; i < w.pkts().length; i++) {
       Packet pkt = w.pkts()[i];
       if (i > 0) t += NicEntity.serNanos(pkt.len() + w.wireOverhead(), w.bitsPerSec());
-      if (!r.offer(pkt, t, pkt.len() + NicEntity.overhead(overlay, pkt) - 24)) { // frame bytes (no preamble, IFG, FCS)
+      if (!offer(pkt, t, pkt.len() + NicEntity.overhead(overlay, pkt) - 24)) { // frame bytes (no preamble, IFG, FCS)
         h.drop("nic_ring", "ring_full", 1);
         continue;
       }
-      if (pkt.journey() != null) h.journeys.inRing(r.queue, pkt.journey());
-      if (r.armed && !r.timerPending) {
-        long at = Math.max(t, r.armedAt);
-        if (r.size() >= p.rxFrames) fire(Math.max(0, at - now()));
+      if (pkt.journey() != null) h.journeys.inRing(queue, pkt.journey());
+      if (armed && !timerPending) {
+        long when = Math.max(t, armedAt);
+        if (size >= p.rxFrames) fire(Math.max(0, when - now()));
         else {
-          r.timerPending = true;
-          schedule(at - now() + r.moderNanos, ModTimer.INSTANCE);
+          timerPending = true;
+          schedule(when - now() + moderNanos, ModTimer.INSTANCE);
         }
       }
     }
@@ -118,19 +221,19 @@ final class NicQueue extends Entity<NicQueue.Msg> {
 
   /** napi_complete_done: re-arm the IRQ; pending descriptors raise it again after moderation. */
   private void napiComplete(long armedAt) {
-    r.armed = true;
-    r.armedAt = armedAt;
-    if (r.size() > 0) {
-      long na = r.nextArrivalAfter(now());
+    armed = true;
+    this.armedAt = armedAt;
+    if (size > 0) {
+      long na = nextArrivalAfter(now());
       long next = Math.max(armedAt, na < 0 ? armedAt : na);
-      r.armed = false;
-      send(irqCore, next - now() + r.moderNanos + p.irqLatency, irq);
+      armed = false;
+      send(irqCoreAddr, next - now() + moderNanos + p.irqLatency, irq);
     }
   }
 
   private void fire(long delay) {
-    r.armed = false;
-    send(irqCore, delay + p.irqLatency, irq);
+    armed = false;
+    send(irqCoreAddr, delay + p.irqLatency, irq);
   }
 
   /**
@@ -141,9 +244,9 @@ final class NicQueue extends Entity<NicQueue.Msg> {
     long period = p.adaptiveRxSampleNanos;
     long next = (now() / period + 1) * period;
     if (now() >= period) {
-      r.moderNanos = p.rxUsecsLow;
-      r.lastModerPackets = r.received;
-      r.lastModerBytes = r.bytes;
+      moderNanos = p.rxUsecsLow;
+      lastModerPackets = received;
+      lastModerBytes = bytes;
     }
     if (next < endNanos()) {
       sampling = true;
@@ -160,11 +263,11 @@ final class NicQueue extends Entity<NicQueue.Msg> {
    */
   private boolean autoModeration() {
     long period = p.adaptiveRxSampleNanos;
-    long packets = r.received - r.lastModerPackets;
+    long packets = received - lastModerPackets;
     long rate = packets * 1_000_000_000L / period;
-    long avg = packets > 0 ? (r.bytes - r.lastModerBytes) / packets : 0;
+    long avg = packets > 0 ? (bytes - lastModerBytes) / packets : 0;
     long moder;
-    if (rate > p.adaptiveRateThresh / h.rings.length && avg > p.avgPktSmall) {
+    if (rate > p.adaptiveRateThresh / h.rxQueues.length && avg > p.avgPktSmall) {
       if (rate < p.pktRateLow) moder = p.rxUsecsLow;
       else if (rate > p.pktRateHigh) moder = p.rxUsecsHigh;
       else moder = (rate - p.pktRateLow) * (p.rxUsecsHigh - p.rxUsecsLow) / (p.pktRateHigh - p.pktRateLow)
@@ -172,9 +275,9 @@ final class NicQueue extends Entity<NicQueue.Msg> {
     } else {
       moder = p.rxUsecsLow;
     }
-    r.moderNanos = moder;
-    r.lastModerPackets = r.received;
-    r.lastModerBytes = r.bytes;
+    moderNanos = moder;
+    lastModerPackets = received;
+    lastModerBytes = bytes;
     return packets > 0;
   }
 }

@@ -7,7 +7,6 @@ import com.typesafe.config.ConfigFactory;
 import java.util.ArrayList;
 import java.util.List;
 import org.cnemu.devices.Profile;
-import org.cnemu.devices.RxRing;
 import org.cnemu.emulator.Entity;
 import org.cnemu.emulator.EntityReport;
 import org.cnemu.emulator.EntityRef;
@@ -60,7 +59,7 @@ class CoreEntityTest {
     final Profile profile;
     final List<Poll> polls = new ArrayList<>();
     final ScriptedNapi[] napis;
-    final RxRing[] vectors;
+    final MsixVector[] vectors;
     final List<Sock> socks = new ArrayList<>();
     /** Start of each app-thread step. */
     final List<Long> appSteps = new ArrayList<>();
@@ -80,10 +79,10 @@ class CoreEntityTest {
               + " netdev-budget-usecs = 2000us, max-softirq-restart = 10, max-softirq-time = 2ms, sched-slice = 3ms,"
               + " softirq-waits-for-ksoftirqd = " + waitsForKsoftirqd + " }"));
       napis = new ScriptedNapi[packetsPerQueue.length];
-      vectors = new RxRing[packetsPerQueue.length];
+      vectors = new MsixVector[packetsPerQueue.length];
       for (int q = 0; q < napis.length; q++) {
         napis[q] = new ScriptedNapi(q, packetsPerQueue[q], polls);
-        vectors[q] = new RxRing(q, 1024);
+        vectors[q] = new MsixVector();
       }
     }
 
@@ -149,7 +148,7 @@ class CoreEntityTest {
     }
 
     @Override
-    public RxRing vector(int vector) {
+    public MsixVector vector(int vector) {
       return vectors[vector];
     }
 

@@ -59,9 +59,7 @@ class HostLocalStateTest {
   void theNicHashesOncePerFlowDirectionAndAnswersAsTheHash() {
     Spec spec = spec();
     HostKernel h = new HostKernel(spec, spec.hosts.get(1), STAY);
-    @SuppressWarnings("unchecked")
-    org.cnemu.emulator.EntityRef<CoreEntity.Msg>[] cores = new org.cnemu.emulator.EntityRef[h.cpus];
-    h.coreRefs = cores; // the NIC keeps the core of each TX ring's interrupt
+    h.coreAddr = new long[h.cpus]; // the NIC keeps the core of each TX ring's interrupt
     NicEntity nic = new NicEntity(h, null, 1);
     for (int i = 0; i < 400; i++) {
       int flow = (i / 100) % 2; // 100 packets of a, 100 of b, 100 of a, 100 of b
@@ -72,9 +70,22 @@ class HostLocalStateTest {
       int q = nic.queueOf(p);
       long ports = f.udp() && !h.p.rssUdpPorts ? -1 : hash & 0xffffffffL;
       int expected = (int) Long.remainderUnsigned(Hashing.rss(h.hs.rssKey(), f.srcHost(), h.hs.index(), ports)
-          & 0xffffffffL, h.rings.length);
+          & 0xffffffffL, h.rxQueues.length);
       assertEquals(expected, q, "packet " + i);
     }
     assertEquals(4, nic.rssHashes, "one hash per run of a flow direction");
+  }
+
+  @Test
+  void theNicFindsTheTxRingOfItsLastEventWithoutTheRingArray() {
+    Spec spec = spec();
+    HostKernel h = new HostKernel(spec, spec.hosts.get(1), STAY);
+    h.coreAddr = new long[h.cpus];
+    NicEntity nic = new NicEntity(h, null, 1);
+    for (int i = 0; i < 400; i++) {
+      int q = (i / 100) % 2 == 0 ? 3 : 5; // 100 events of ring 3, 100 of ring 5, 100 of 3, 100 of 5
+      assertSame(h.txRings[q], nic.txRing(q), "event " + i);
+    }
+    assertEquals(4, nic.txRingLookups, "one read of the ring array per change of ring");
   }
 }

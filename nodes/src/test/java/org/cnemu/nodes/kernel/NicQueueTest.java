@@ -6,7 +6,6 @@ import com.typesafe.config.ConfigFactory;
 import java.util.ArrayList;
 import java.util.List;
 import org.cnemu.devices.Packet;
-import org.cnemu.devices.RxRing;
 import org.cnemu.emulator.Entity;
 import org.cnemu.emulator.EntityRef;
 import org.cnemu.emulator.Simulation;
@@ -45,7 +44,7 @@ class NicQueueTest {
         irqs.add(now());
         schedule(POLL, new CoreEntity.Done(0));
       } else if (m instanceof CoreEntity.Done) {
-        RxRing r = h.rings[0];
+        NicQueue r = h.rxQueues[0];
         for (int n = Math.min(10, r.ready(now())); n > 0; n--) {
           r.poll();
           taken++;
@@ -112,8 +111,8 @@ class NicQueueTest {
       c.queue = q[0];
       return c;
     });
-    h.coreRefs = new EntityRef[h.cpus];
-    java.util.Arrays.fill(h.coreRefs, coreRef);
+    h.coreAddr = new long[h.cpus];
+    java.util.Arrays.fill(h.coreAddr, coreRef.address());
     q[0] = b.add("h2/nic/rx0", "h2", () -> new NicQueue(h, 0));
     b.add("wire", "h2", () -> new Wire(q[0], gapNanos, untilNanos));
     Simulation.run(b, 1_000_000, 1);
