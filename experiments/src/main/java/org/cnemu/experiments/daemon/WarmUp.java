@@ -19,15 +19,15 @@ import org.cnemu.experiments.cli.BenchStarCommand;
  * connection, the proof, the request, the output frames) is warmed as well; a client's command preempts a
  * round. Two parts:
  * <ol>
- *   <li>rounds of {@code validate} + {@code run --no-report --quiet} of an 8-host star (10 ms virtual, as
+ *   <li>{@code perCommandRounds} runs of one file, unchanged (the kept load, as a user's command repeated),
+ *       over 50 us of virtual time: what a command runs once or a few times (the command line, the request,
+ *       the model build, the results writer) reaches the JIT's threshold only after that many commands
+ *       ({@link #perCommandRounds()}); without them, served commands kept getting ~25 % cheaper over their
+ *       first ~30 (docs/benchmarks.md);
+ *   <li>then rounds of {@code validate} + {@code run --no-report --quiet} of an 8-host star (10 ms virtual, as
  *       experiments/bench/star-8.conf), each of a file with other bytes (the parser and the validator, as a
  *       user's first command of a file), until the CPU time of a round stops falling (the simulation's code is
- *       compiled), or {@code maxRounds};
- *   <li>then {@code perCommandRounds} rounds of {@code run} of one file, unchanged (the kept load, as a user's
- *       command repeated), over 50 us of virtual time: what a command runs once or a few times (the command
- *       line, the request, the model build, the results writer) reaches the JIT's threshold only after that
- *       many commands ({@link #perCommandRounds()}); with the first part alone, served commands kept getting
- *       ~25 % cheaper over their first ~30 (docs/benchmarks.md).
+ *       compiled on whole runs), or {@code maxRounds}.
  * </ol>
  */
 final class WarmUp implements Runnable {
@@ -42,7 +42,7 @@ final class WarmUp implements Runnable {
   static final double SETTLED = 0.97;
   /** The warm-up never takes longer than this (a machine so loaded that rounds never settle). */
   static final long MAX_NANOS = 60_000_000_000L;
-  /** Virtual time of a round of the second part: long enough that packets are delivered and measured. */
+  /** Virtual time of a run of the first part: long enough that packets are delivered and measured. */
   static final String PER_COMMAND_DURATION = "50us";
 
   private final DaemonServer server;
@@ -51,8 +51,8 @@ final class WarmUp implements Runnable {
   private final PrintStream log;
 
   /**
-   * @param maxRounds rounds of the first part at most (0: no warm-up at all)
-   * @param perCommandRounds rounds of the second part
+   * @param maxRounds rounds of the second part at most (0: no warm-up at all)
+   * @param perCommandRounds runs of the first part
    */
   WarmUp(DaemonServer server, int maxRounds, int perCommandRounds, PrintStream log) {
     this.server = server;
@@ -62,7 +62,7 @@ final class WarmUp implements Runnable {
   }
 
   /**
-   * Rounds of the second part: the calls after which HotSpot compiles a method that runs no loop
+   * Runs of the first part: the calls after which HotSpot compiles a method that runs no loop
    * ({@code Tier3InvocationThreshold}, 200 by default; the threshold of C1 alone when C2 is off), so that
    * code a served command runs once is compiled by its first command rather than its 200th.
    */
@@ -116,9 +116,9 @@ final class WarmUp implements Runnable {
   @Override
   public void run() {
     long start = System.nanoTime();
-    Part first = new Part("at most " + maxRounds + " rounds");
-    Part second = new Part(perCommandRounds + " rounds");
-    Part current = first;
+    Part perCommand = new Part(perCommandRounds + " runs");
+    Part settling = new Part("at most " + maxRounds + " rounds");
+    Part current = perCommand;
     Path tmp = null;
     try {
       tmp = Files.createTempDirectory("cnemu-daemon-warm-up-");
@@ -128,19 +128,23 @@ final class WarmUp implements Runnable {
       Path cwd = tmp;
       String name = file.getFileName().toString();
       List<String> run = List.of("run", name, "--out", "out", "--no-report", "--quiet");
-      int[] rounds = {0};
-      Round firstRound = () -> {
-        // other bytes each round: the loader keeps the typed spec of a file it read before, and the
-        // parser and validator are what a user's first command of a file (or of an edited one) runs
-        Files.writeString(file, text + "# warm-up round " + (++rounds[0]) + "\n");
-        DaemonServer.Round r = server.warmUpRoundThroughTheSocket(client, cwd, List.of("validate", name));
-        return r == DaemonServer.Round.RAN ? server.warmUpRoundThroughTheSocket(client, cwd, run) : r;
-      };
-      if (rounds(first, firstRound, maxRounds, start, true)) {
-        current = second;
-        List<String> shortRun = new ArrayList<>(run);
-        shortRun.addAll(List.of("--set", "experiment.duration=" + PER_COMMAND_DURATION));
-        rounds(second, () -> server.warmUpRoundThroughTheSocket(client, cwd, shortRun), perCommandRounds, start, false);
+      List<String> shortRun = new ArrayList<>(run);
+      shortRun.addAll(List.of("--set", "experiment.duration=" + PER_COMMAND_DURATION));
+      Files.writeString(file, text);
+      // First the short runs, then the rounds until settled: the simulation's code is compiled last on the
+      // profile of whole runs (compiled first, then run 200 times over the first 50 us of a run only, it
+      // was recompiled for those and a served star-8 simulation took 3x as long; docs/benchmarks.md).
+      if (rounds(perCommand, () -> server.warmUpRoundThroughTheSocket(client, cwd, shortRun), perCommandRounds,
+          start, false)) {
+        current = settling;
+        int[] rounds = {0};
+        rounds(settling, () -> {
+          // other bytes each round: the loader keeps the typed spec of a file it read before, and the
+          // parser and validator are what a user's first command of a file (or of an edited one) runs
+          Files.writeString(file, text + "# warm-up round " + (++rounds[0]) + "\n");
+          DaemonServer.Round r = server.warmUpRoundThroughTheSocket(client, cwd, List.of("validate", name));
+          return r == DaemonServer.Round.RAN ? server.warmUpRoundThroughTheSocket(client, cwd, run) : r;
+        }, maxRounds, start, true);
       }
     } catch (IOException | RuntimeException e) {
       current.end = server.stopping() ? "stopped" : "failed: " + e;
@@ -152,9 +156,9 @@ final class WarmUp implements Runnable {
     }
     server.warmUpState("done");
     log.printf(Locale.ROOT, "%s warm-up: %d rounds (%d preempted by commands) in %.1f s, %s; CPU per round %s; "
-        + "then %d rounds of a short run (%d preempted), %s; CPU per round %s%n",
-        java.time.Instant.now(), first.rounds(), first.preempted, (System.nanoTime() - start) / 1e9, first.end,
-        shape(first.cpu), second.rounds(), second.preempted, second.end, shape(second.cpu));
+        + "after %d short runs (%d preempted), %s; CPU per run %s%n",
+        java.time.Instant.now(), settling.rounds(), settling.preempted, (System.nanoTime() - start) / 1e9, settling.end,
+        shape(settling.cpu), perCommand.rounds(), perCommand.preempted, perCommand.end, shape(perCommand.cpu));
     log.flush();
   }
 
@@ -180,7 +184,7 @@ final class WarmUp implements Runnable {
         part.end = "time limit";
         return false;
       }
-      server.warmUpState("running (round " + (part.rounds() + 1) + (untilSettled ? ")" : " of the short runs)"));
+      server.warmUpState("running (" + (untilSettled ? "round " : "short run ") + (part.rounds() + 1) + ")");
       long c0 = os.getProcessCpuTime();
       DaemonServer.Round r = round.send();
       long c1 = os.getProcessCpuTime();

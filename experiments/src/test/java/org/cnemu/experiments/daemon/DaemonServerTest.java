@@ -372,10 +372,10 @@ class DaemonServerTest {
     assertFalse(t.isAlive());
     String line = log.toString(StandardCharsets.UTF_8);
     assertTrue(line.matches("(?s).* warm-up: 3 rounds \\(0 preempted by commands\\) in [0-9.]+ s, at most 3 rounds; "
-        + "CPU per round first \\d+ ms, min \\d+ ms, last \\d+ ms; then 4 rounds of a short run \\(0 preempted\\), "
-        + "4 rounds; CPU per round first \\d+ ms, min \\d+ ms, last \\d+ ms\n"), line);
+        + "CPU per round first \\d+ ms, min \\d+ ms, last \\d+ ms; after 4 short runs \\(0 preempted\\), "
+        + "4 runs; CPU per run first \\d+ ms, min \\d+ ms, last \\d+ ms\n"), line);
     assertTrue(client.control("status").endsWith(" warm-up=done"));
-    // every round went through the daemon's socket: 3 of validate + run, then the 4 short runs
+    // every round went through the daemon's socket: the 4 short runs, then 3 of validate + run
     assertEquals(3 * 2 + 4, server.warmUpRoundsServed());
   }
 
