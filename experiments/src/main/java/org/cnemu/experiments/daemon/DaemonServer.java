@@ -50,7 +50,8 @@ import org.cnemu.experiments.run.PlanRunner;
  * nonce} (32 fresh random hex digits); the daemon answers the line {@code proof <hex>}, a MAC of the nonce
  * under the token (see {@link #proof}). Only then does the client send the
  * NUL-terminated UTF-8 fields {@code token, op}; op {@code exec} continues with {@code cwd, flags, argc,
- * arg...} (flags: space-separated {@code tty=0|1 debug=0|1}); ops {@code status} and {@code stop} end
+ * arg...} (flags: space-separated {@code tty=0|1 debug=0|1}, and {@code warm-up=1} for the daemon's own warm-up
+ * rounds, {@link #warmUpRoundThroughTheSocket}); ops {@code status} and {@code stop} end
  * there. Response: {@code \n}-terminated lines. First one of {@code accepted}, {@code busy},
  * {@code unsupported}, {@code stale}, {@code denied}, {@code bad-request} (all but the first end the
  * connection); after {@code accepted}: output records whose first character says where the rest goes
