@@ -2,6 +2,7 @@ package org.cnemu.experiments;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -96,6 +97,20 @@ class CliTest {
         "--repeat", "1", "--threads", "1");
     assertEquals(ExitCodes.OK, r.code(), r.err());
     assertTrue(r.out().contains("ratio"), r.out());
+  }
+
+  @Test
+  void aSubcommandsCommandLineIsKeptAndEachCommandStartsFromItsDefaults() {
+    String file = TestFiles.phold().toString();
+    TestFiles.CliRun bad = TestFiles.cli("validate", file, "--set", "experiment.seed=-1");
+    assertEquals(ExitCodes.BAD_INPUT, bad.code(), bad.err());
+    picocli.CommandLine kept = Cli.kept("validate");
+    assertTrue(kept != null);
+    // the next command uses the same command line, and neither the --set nor the streams of the last one
+    TestFiles.CliRun good = TestFiles.cli("validate", file);
+    assertEquals(ExitCodes.OK, good.code(), good.err());
+    assertTrue(good.out().contains(": ok") && good.err().isEmpty(), good.out() + good.err());
+    assertSame(kept, Cli.kept("validate"));
   }
 
   @Test

@@ -44,10 +44,15 @@ public final class DaemonClient {
 
   /** Runs a command line in the daemon, writing its output to {@code out} and {@code err} as it comes. */
   public Result exec(String cwd, List<String> args, PrintWriter out, PrintWriter err) throws IOException {
+    return exec(cwd, args, false, out, err);
+  }
+
+  /** {@link #exec}, or as a round of the daemon's own warm-up ({@link WarmUp}): preemptible, never busy. */
+  Result exec(String cwd, List<String> args, boolean warmUpRound, PrintWriter out, PrintWriter err) throws IOException {
     try (Socket s = connect()) {
       BufferedReader r = authenticate(s);
       List<String> fields = new java.util.ArrayList<>(List.of(token, "exec", cwd,
-          "tty=0 debug=0", Integer.toString(args.size())));
+          warmUpRound ? "tty=0 debug=0 warm-up=1" : "tty=0 debug=0", Integer.toString(args.size())));
       fields.addAll(args);
       send(s.getOutputStream(), fields);
       String first = r.readLine();

@@ -66,9 +66,10 @@ public final class DaemonCommand extends CommandGroup {
           "Then 'bin/cnemu run' and 'bin/cnemu validate' are served by it; CNEMU_NO_DAEMON=1 bypasses it."})
   static final class Start implements Callable<Integer> {
     @Option(names = "--warm-up", paramLabel = "N", defaultValue = "200",
-        description = "Once serving, run the 8-host star benchmark (kernel model) in the background until the JIT has "
-            + "settled (a round's CPU time stops falling), at most N times, so that served runs find the classes "
-            + "loaded and the JIT warm; a command preempts it (default: ${DEFAULT-VALUE}, usually 2-10 s; 0 for none).")
+        description = "Once serving, run the 8-host star benchmark (kernel model) through the daemon in the background "
+            + "until the JIT has settled (a round's CPU time stops falling), at most N times, then ~200 short runs of it, "
+            + "so that served runs find the classes loaded and the JIT warm; a command preempts it "
+            + "(default: ${DEFAULT-VALUE}, usually 3-15 s; 0 for none).")
     int warmUp;
 
     @Spec
@@ -221,7 +222,7 @@ public final class DaemonCommand extends CommandGroup {
         out.printf("cnemu daemon: serving on 127.0.0.1:%d (pid %d)%n", server.port(), st.pid());
         out.flush();
         // after the state file: the daemon serves while it warms up (a command preempts a round)
-        Thread warming = new WarmUp(server, warmUp, System.out).start();
+        Thread warming = new WarmUp(server, warmUp, WarmUp.perCommandRounds(), System.out).start();
         server.awaitStop();
         warming.join(5_000);
         st.deleteIfOurs(dir);

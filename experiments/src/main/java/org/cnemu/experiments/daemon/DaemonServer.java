@@ -50,7 +50,8 @@ import org.cnemu.experiments.run.PlanRunner;
  * nonce} (32 fresh random hex digits); the daemon answers the line {@code proof <hex>}, a MAC of the nonce
  * under the token (see {@link #proof}). Only then does the client send the
  * NUL-terminated UTF-8 fields {@code token, op}; op {@code exec} continues with {@code cwd, flags, argc,
- * arg...} (flags: space-separated {@code tty=0|1 debug=0|1}); ops {@code status} and {@code stop} end
+ * arg...} (flags: space-separated {@code tty=0|1 debug=0|1}, and {@code warm-up=1} for the daemon's own warm-up
+ * rounds, {@link #warmUpRoundThroughTheSocket}); ops {@code status} and {@code stop} end
  * there. Response: {@code \n}-terminated lines. First one of {@code accepted}, {@code busy},
  * {@code unsupported}, {@code stale}, {@code denied}, {@code bad-request} (all but the first end the
  * connection); after {@code accepted}: output records whose first character says where the rest goes
@@ -97,6 +98,10 @@ public final class DaemonServer implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicInteger commandsWaiting = new java.util.concurrent.atomic.AtomicInteger();
   /** The stop flag of the warm-up round running now, or null. */
   private volatile AtomicBoolean warmUpRound;
+  /** Warm-up rounds served through the socket (for tests). */
+  private final java.util.concurrent.atomic.AtomicInteger warmUpRoundsServed = new java.util.concurrent.atomic.AtomicInteger();
+  /** How the last warm-up round sent through the socket ended (null: it did not get to run). */
+  private volatile Round warmUpOutcome;
   /** What {@code status} says of the warm-up (WarmUp sets it). */
   private volatile String warmUpState = "none";
   /** Why the daemon's build is no longer the checkout's, or null when it is (asked before each command). */
@@ -226,6 +231,26 @@ public final class DaemonServer implements AutoCloseable {
       warmUpRound = null;
       running.unlock();
     }
+  }
+
+  /**
+   * Sends one warm-up round through the daemon's own socket, as bin/cnemu sends a command (the connection,
+   * the proof, the request, the kept load, the output frames: a served command's whole path, which an
+   * in-process round never ran): {@code args} run in {@code cwd} as a preemptible round. Returns how the
+   * round ended; an {@code IOException} when the daemon declined it (stopping, a stale build).
+   */
+  Round warmUpRoundThroughTheSocket(DaemonClient client, Path cwd, List<String> args) throws IOException {
+    warmUpOutcome = null;
+    DaemonClient.Result r = client.exec(cwd.toString(), args, true, NULL_OUT, NULL_OUT);
+    if (!r.accepted()) throw new IOException("the daemon declined a round: " + r.answer());
+    Round outcome = warmUpOutcome; // set by the round's connection before it sent the exit code
+    return outcome != null ? outcome : Round.SKIPPED;
+  }
+
+  private static final PrintWriter NULL_OUT = new PrintWriter(Writer.nullWriter());
+
+  int warmUpRoundsServed() {
+    return warmUpRoundsServed.get();
   }
 
   /** Whether a stop was asked for (the warm-up then ends). */
@@ -372,11 +397,16 @@ public final class DaemonServer implements AutoCloseable {
       reply(out, "unsupported");
       return;
     }
-    if (!busy.compareAndSet(false, true)) {
+    List<String> f = List.of(flags.split(" "));
+    // A round of the daemon's own warm-up (WarmUp), sent by the daemon itself with its token: served as
+    // a client's command is, but preemptible, so it neither takes nor needs `busy` (a client arriving
+    // meanwhile is accepted and stops the round).
+    boolean warmUp = f.contains("warm-up=1");
+    if (!warmUp && !busy.compareAndSet(false, true)) {
       reply(out, "busy");
       return;
     }
-    boolean released = false;
+    boolean released = warmUp;
     try {
       if (stopRequested.getCount() == 0) {
         reply(out, "busy"); // stopping: the client runs a fresh JVM
@@ -385,6 +415,10 @@ public final class DaemonServer implements AutoCloseable {
       String why = stale.get();
       PhaseTrace.mark("build-check");
       if (why != null) {
+        if (warmUp) {
+          reply(out, "stale");
+          return;
+        }
         // nothing ran: the client builds the checkout and runs the command in a fresh JVM. Logged and
         // free before the answer goes out, as after a served command: a client that rebuilds quickly
         // and comes straight back must not find the daemon still busy declining it.
@@ -397,46 +431,62 @@ public final class DaemonServer implements AutoCloseable {
       }
       s.setSoTimeout(0);
       reply(out, "accepted");
-      List<String> f = List.of(flags.split(" "));
       // a farmed plan's driver keeps its actor system (remoting, TLS, connections) for the next command
       Invocation inv = new Invocation(Path.of(cwd), f.contains("tty=1"), f.contains("debug=1"), true);
       Frames frames = new Frames(out);
       PrintWriter stdout = new PrintWriter(new ChannelWriter(frames, 'o', 'O'), true);
       PrintWriter stderr = new PrintWriter(new ChannelWriter(frames, 'e', 'E'), true);
-      int code;
+      int[] code = {ExitCodes.FAILURE};
       long t0 = System.nanoTime();
       ClientWatch watch = ClientWatch.start(in);
-      lockForCommand();
-      PhaseTrace.mark("lock");
-      org.cnemu.emulator.Cancellation.watch(watch.gone);
-      try {
-        code = Cli.execute(args.toArray(String[]::new), stdout, stderr, inv);
-      } catch (RuntimeException | LinkageError | StackOverflowError e) {
-        // Cli.execute handles command failures itself; this is a bug escaping it. Report it like a failed run.
-        stderr.println("error: " + PlanRunner.describe(e));
-        code = ExitCodes.FAILURE;
-      } finally {
-        org.cnemu.emulator.Cancellation.clear();
-        running.unlock();
+      if (warmUp) {
+        warmUpOutcome = warmUpRound(() -> code[0] = execute(args, stdout, stderr, inv));
         watch.finished();
+        warmUpRoundsServed.incrementAndGet();
+      } else {
+        lockForCommand();
+        PhaseTrace.mark("lock");
+        org.cnemu.emulator.Cancellation.watch(watch.gone);
+        try {
+          code[0] = execute(args, stdout, stderr, inv);
+        } finally {
+          org.cnemu.emulator.Cancellation.clear();
+          running.unlock();
+          watch.finished();
+        }
       }
       stdout.flush();
       stderr.flush();
       PhaseTrace.mark("execute");
+      int exit = code[0];
+      if (warmUp) {
+        frames.send('x', Integer.toString(exit));
+        PhaseTrace.end(); // a round's phases are not a command's: not logged
+        return;
+      }
       // The daemon's log (its stdout): one line per served command, for `cnemu daemon` users and CI;
       // written before the exit code, so that it is there when the client returns.
       System.out.printf(java.util.Locale.ROOT, "%s served %s in %s: exit %d, %.3f s%s%n", java.time.Instant.now(),
-          String.join(" ", args), cwd, code, (System.nanoTime() - t0) / 1e9,
+          String.join(" ", args), cwd, exit, (System.nanoTime() - t0) / 1e9,
           watch.clientGone() ? " (client gone: run stopped)" : frames.broken() ? " (client gone before the end)" : "");
       System.out.flush();
       released = true;
-      int exit = code;
       freeThenAnswer(() -> frames.send('x', Integer.toString(exit)));
       PhaseTrace.mark("answer");
       String trace = PhaseTrace.end();
       if (!trace.isEmpty()) System.out.println(trace);
     } finally {
       if (!released) busy.set(false);
+    }
+  }
+
+  /** Runs a served command line in process; a bug escaping {@link Cli#execute} is reported like a failed run. */
+  private static int execute(List<String> args, PrintWriter stdout, PrintWriter stderr, Invocation inv) {
+    try {
+      return Cli.execute(args.toArray(String[]::new), stdout, stderr, inv);
+    } catch (RuntimeException | LinkageError | StackOverflowError e) {
+      stderr.println("error: " + PlanRunner.describe(e));
+      return ExitCodes.FAILURE;
     }
   }
 

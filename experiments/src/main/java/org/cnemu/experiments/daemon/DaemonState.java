@@ -74,6 +74,7 @@ public record DaemonState(int port, String token, long pid, long startTicks, Str
     b.append("pid=").append(pid).append('\n');
     if (startTicks >= 0) b.append("start=").append(startTicks).append('\n');
     b.append("launch=").append(launch == null ? "" : launch).append('\n');
+    // last, the jar first: bin/cnemu's client reads the file up to its first cp line only
     for (String cp : classpath) b.append("cp=").append(cp).append('\n');
     return b.toString();
   }

@@ -2,8 +2,6 @@ package org.cnemu.experiments.daemon;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.Writer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,41 +10,70 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
-import org.cnemu.experiments.Cli;
-import org.cnemu.experiments.Invocation;
 import org.cnemu.experiments.cli.BenchStarCommand;
 
 /**
- * The daemon's JIT warm-up, in the background once it serves (so {@code daemon start} returns at once):
- * rounds of {@code validate} + {@code run --no-report --quiet} of an 8-host star (10 ms virtual, as
- * experiments/bench/star-8.conf), through the same path as a client's command, until the CPU time of a
- * round stops falling (the JIT has compiled what a served run uses), or {@code maxRounds}. A fixed
- * number of rounds did not finish the JIT on a loaded machine: served runs kept getting faster for ~20
- * commands after it (docs/benchmarks.md). A client's command preempts a round ({@link DaemonServer#warmUpRound}).
+ * The daemon's JIT warm-up, in the background once it serves (so {@code daemon start} returns at once). Every
+ * round is sent through the daemon's own socket, as bin/cnemu sends a command ({@link
+ * DaemonServer#warmUpRoundThroughTheSocket}), so what a served command runs besides {@code Cli.execute} (the
+ * connection, the proof, the request, the output frames) is warmed as well; a client's command preempts a
+ * round. Two parts:
+ * <ol>
+ *   <li>{@code perCommandRounds} runs of one file, unchanged (the kept load, as a user's command repeated),
+ *       over 50 us of virtual time: what a command runs once or a few times (the command line, the request,
+ *       the model build, the results writer) reaches the JIT's threshold only after that many commands
+ *       ({@link #perCommandRounds()}); without them, served commands kept getting ~25 % cheaper over their
+ *       first ~30 (docs/benchmarks.md);
+ *   <li>then rounds of {@code validate} + {@code run --no-report --quiet} of an 8-host star (10 ms virtual, as
+ *       experiments/bench/star-8.conf), each of a file with other bytes (the parser and the validator, as a
+ *       user's first command of a file), until the CPU time of a round stops falling (the simulation's code is
+ *       compiled on whole runs), or {@code maxRounds}.
+ * </ol>
  */
 final class WarmUp implements Runnable {
   /**
    * Settled once the cheapest of the last WINDOW rounds is no cheaper than SETTLED x the cheapest of the
    * WINDOW rounds that ended LAG rounds earlier: CPU no longer falls by 3 % over LAG rounds. Comparing
-   * adjacent windows missed the slow part of the warm-up: code a served command runs a few times per
-   * command (the command line, the results writer) reaches the JIT's thresholds only after tens of
-   * commands, ~0.3 % less CPU per round, below what two windows of 5 could tell from noise; served runs
-   * then kept getting ~25 % cheaper over the first ~30 commands after the warm-up (docs/benchmarks.md).
+   * adjacent windows missed the slow part of the warm-up: ~0.3 % less CPU per round, below what two
+   * windows of 5 could tell from noise (docs/benchmarks.md).
    */
   static final int WINDOW = 5;
   static final int LAG = 20;
   static final double SETTLED = 0.97;
   /** The warm-up never takes longer than this (a machine so loaded that rounds never settle). */
   static final long MAX_NANOS = 60_000_000_000L;
+  /** Virtual time of a run of the first part: long enough that packets are delivered and measured. */
+  static final String PER_COMMAND_DURATION = "50us";
 
   private final DaemonServer server;
   private final int maxRounds;
+  private final int perCommandRounds;
   private final PrintStream log;
 
-  WarmUp(DaemonServer server, int maxRounds, PrintStream log) {
+  /**
+   * @param maxRounds rounds of the second part at most (0: no warm-up at all)
+   * @param perCommandRounds runs of the first part
+   */
+  WarmUp(DaemonServer server, int maxRounds, int perCommandRounds, PrintStream log) {
     this.server = server;
     this.maxRounds = maxRounds;
+    this.perCommandRounds = perCommandRounds;
     this.log = log;
+  }
+
+  /**
+   * Runs of the first part: the calls after which HotSpot compiles a method that runs no loop
+   * ({@code Tier3InvocationThreshold}, 200 by default; the threshold of C1 alone when C2 is off), so that
+   * code a served command runs once is compiled by its first command rather than its 200th.
+   */
+  static int perCommandRounds() {
+    try {
+      com.sun.management.HotSpotDiagnosticMXBean hs =
+          ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+      return Integer.parseInt(hs.getVMOption("Tier3InvocationThreshold").getValue());
+    } catch (RuntimeException e) {
+      return 200; // not HotSpot: its default
+    }
   }
 
   /** Starts the warm-up on a background thread (none for {@code maxRounds} 0). */
@@ -71,71 +98,109 @@ final class WarmUp implements Runnable {
     return last >= SETTLED * before;
   }
 
+  /** How one part of the warm-up went. */
+  private static final class Part {
+    final List<Long> cpu = new ArrayList<>();
+    int preempted;
+    String end;
+
+    Part(String end) {
+      this.end = end;
+    }
+
+    int rounds() {
+      return cpu.size() + preempted;
+    }
+  }
+
   @Override
   public void run() {
-    com.sun.management.OperatingSystemMXBean os =
-        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     long start = System.nanoTime();
-    List<Long> cpu = new ArrayList<>();
-    int preempted = 0;
-    String end = "at most " + maxRounds + " rounds";
+    Part perCommand = new Part(perCommandRounds + " runs");
+    Part settling = new Part("at most " + maxRounds + " rounds");
+    Part current = perCommand;
     Path tmp = null;
     try {
       tmp = Files.createTempDirectory("cnemu-daemon-warm-up-");
       Path file = tmp.resolve("star-8.conf");
       String text = BenchStarCommand.experiment(8, 10, 1);
-      PrintWriter sink = new PrintWriter(Writer.nullWriter());
-      Invocation inv = new Invocation(tmp, false, false, false);
+      DaemonClient client = new DaemonClient(server.port(), server.token());
+      Path cwd = tmp;
       String name = file.getFileName().toString();
-      int[] rounds = {0};
-      Runnable round = () -> {
-        // other bytes each round: the loader keeps the typed spec of a file it read before, and the
-        // parser and validator are what a user's first command of a file (or of an edited one) runs
-        try {
+      List<String> run = List.of("run", name, "--out", "out", "--no-report", "--quiet");
+      List<String> shortRun = new ArrayList<>(run);
+      shortRun.addAll(List.of("--set", "experiment.duration=" + PER_COMMAND_DURATION));
+      Files.writeString(file, text);
+      // First the short runs, then the rounds until settled: the simulation's code is compiled last on the
+      // profile of whole runs (compiled first, then run 200 times over the first 50 us of a run only, it
+      // was recompiled for those and a served star-8 simulation took 3x as long; docs/benchmarks.md).
+      if (rounds(perCommand, () -> server.warmUpRoundThroughTheSocket(client, cwd, shortRun), perCommandRounds,
+          start, false)) {
+        current = settling;
+        int[] rounds = {0};
+        rounds(settling, () -> {
+          // other bytes each round: the loader keeps the typed spec of a file it read before, and the
+          // parser and validator are what a user's first command of a file (or of an edited one) runs
           Files.writeString(file, text + "# warm-up round " + (++rounds[0]) + "\n");
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-        Cli.execute(new String[] {"validate", name}, sink, sink, inv);
-        Cli.execute(new String[] {"run", name, "--out", "out", "--no-report", "--quiet"}, sink, sink, inv);
-      };
-      while (cpu.size() + preempted < maxRounds) {
-        if (server.stopping()) {
-          end = "stopped";
-          break;
-        }
-        if (System.nanoTime() - start > MAX_NANOS) {
-          end = "time limit";
-          break;
-        }
-        server.warmUpState("running (round " + (cpu.size() + preempted + 1) + ")");
-        long c0 = os.getProcessCpuTime();
-        DaemonServer.Round r = server.warmUpRound(round);
-        long c1 = os.getProcessCpuTime();
-        if (r == DaemonServer.Round.RAN) {
-          cpu.add(c1 - c0);
-          if (settled(cpu)) {
-            end = "settled";
-            break;
-          }
-        } else if (r == DaemonServer.Round.PREEMPTED) {
-          preempted++;
-        } else {
-          Thread.sleep(20); // a command is about to run: let it
-        }
+          DaemonServer.Round r = server.warmUpRoundThroughTheSocket(client, cwd, List.of("validate", name));
+          return r == DaemonServer.Round.RAN ? server.warmUpRoundThroughTheSocket(client, cwd, run) : r;
+        }, maxRounds, start, true);
       }
     } catch (IOException | RuntimeException e) {
-      end = "failed: " + e;
+      current.end = server.stopping() ? "stopped" : "failed: " + e;
     } catch (InterruptedException e) {
-      end = "interrupted";
+      current.end = "interrupted";
       Thread.currentThread().interrupt();
     } finally {
       if (tmp != null) delete(tmp);
     }
     server.warmUpState("done");
-    log.printf(Locale.ROOT, "%s warm-up: %d rounds (%d preempted by commands) in %.1f s, %s; CPU per round %s%n",
-        java.time.Instant.now(), cpu.size() + preempted, preempted, (System.nanoTime() - start) / 1e9, end, shape(cpu));
+    log.printf(Locale.ROOT, "%s warm-up: %d rounds (%d preempted by commands) in %.1f s, %s; CPU per round %s; "
+        + "after %d short runs (%d preempted), %s; CPU per run %s%n",
+        java.time.Instant.now(), settling.rounds(), settling.preempted, (System.nanoTime() - start) / 1e9, settling.end,
+        shape(settling.cpu), perCommand.rounds(), perCommand.preempted, perCommand.end, shape(perCommand.cpu));
     log.flush();
+  }
+
+  /** One round: sends its commands and says how they ended. */
+  private interface Round {
+    DaemonServer.Round send() throws IOException;
+  }
+
+  /**
+   * Runs {@code round} until {@code max} rounds (or, with {@code untilSettled}, until {@link #settled}); false
+   * when the warm-up must end (stopped, the time limit, a build that went stale).
+   */
+  private boolean rounds(Part part, Round round, int max, long start, boolean untilSettled)
+      throws IOException, InterruptedException {
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    while (part.rounds() < max) {
+      if (server.stopping()) {
+        part.end = "stopped";
+        return false;
+      }
+      if (System.nanoTime() - start > MAX_NANOS) {
+        part.end = "time limit";
+        return false;
+      }
+      server.warmUpState("running (" + (untilSettled ? "round " : "short run ") + (part.rounds() + 1) + ")");
+      long c0 = os.getProcessCpuTime();
+      DaemonServer.Round r = round.send();
+      long c1 = os.getProcessCpuTime();
+      if (r == DaemonServer.Round.RAN) {
+        part.cpu.add(c1 - c0);
+        if (untilSettled && settled(part.cpu)) {
+          part.end = "settled";
+          return true;
+        }
+      } else if (r == DaemonServer.Round.PREEMPTED) {
+        part.preempted++;
+      } else {
+        Thread.sleep(20); // a command is about to run: let it
+      }
+    }
+    return true;
   }
 
   /** The first, cheapest and last round's CPU time, for the log. */

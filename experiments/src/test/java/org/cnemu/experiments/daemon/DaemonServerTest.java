@@ -324,18 +324,25 @@ class DaemonServerTest {
 
   @Test
   void aCommandPreemptsAWarmUpRoundAndRunsAtOnce() throws Exception {
-    // a warm-up round that would run for minutes (star-8, 60 s virtual) is stopped by a command arriving
+    // a warm-up round that would run for minutes (star-8, 60 s virtual), sent through the daemon's socket as
+    // the warm-up sends it, is stopped by a command arriving, which is accepted (not busy) and runs
     Files.writeString(dir.resolve("endless.conf"), org.cnemu.experiments.cli.BenchStarCommand.experiment(8, 60_000, 1));
     Files.writeString(dir.resolve("phold.conf"), pholdText());
-    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
-    org.cnemu.experiments.Invocation inv = new org.cnemu.experiments.Invocation(dir, false, false, false);
-    PrintWriter sink = new PrintWriter(java.io.Writer.nullWriter());
-    CompletableFuture<DaemonServer.Round> round = CompletableFuture.supplyAsync(() -> server.warmUpRound(() -> {
-      started.countDown();
-      Cli.execute(new String[] {"run", "endless.conf", "--out", "warm", "--no-report", "--quiet"}, sink, sink, inv);
-    }));
-    assertTrue(started.await(30, TimeUnit.SECONDS));
+    CompletableFuture<DaemonServer.Round> round = CompletableFuture.supplyAsync(() -> {
+      try {
+        return server.warmUpRoundThroughTheSocket(new DaemonClient(server.port(), server.token()), dir,
+            List.of("run", "endless.conf", "--out", "warm", "--no-report", "--quiet"));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!Files.exists(dir.resolve("warm"))) {
+      assertTrue(System.nanoTime() < deadline, "the round did not start");
+      Thread.sleep(20);
+    }
     Thread.sleep(300); // the round's run is under way
+    assertTrue(client.control("status").startsWith("status idle"), "a warm-up round is not a command");
     CompletableFuture<Served> served = CompletableFuture.supplyAsync(() -> {
       try {
         return exec(client, "validate", "phold.conf");
@@ -358,15 +365,18 @@ class DaemonServerTest {
   @Test
   void theWarmUpRunsInTheBackgroundUntilSettledAndSaysSo() throws Exception {
     java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
-    Thread t = new WarmUp(server, 3, new java.io.PrintStream(log, true, StandardCharsets.UTF_8)).start();
+    Thread t = new WarmUp(server, 3, 4, new java.io.PrintStream(log, true, StandardCharsets.UTF_8)).start();
     // the daemon answers while it warms up
     assertTrue(client.control("status").startsWith("status idle"));
     t.join(120_000);
     assertFalse(t.isAlive());
     String line = log.toString(StandardCharsets.UTF_8);
     assertTrue(line.matches("(?s).* warm-up: 3 rounds \\(0 preempted by commands\\) in [0-9.]+ s, at most 3 rounds; "
-        + "CPU per round first \\d+ ms, min \\d+ ms, last \\d+ ms\n"), line);
+        + "CPU per round first \\d+ ms, min \\d+ ms, last \\d+ ms; after 4 short runs \\(0 preempted\\), "
+        + "4 runs; CPU per run first \\d+ ms, min \\d+ ms, last \\d+ ms\n"), line);
     assertTrue(client.control("status").endsWith(" warm-up=done"));
+    // every round went through the daemon's socket: the 4 short runs, then 3 of validate + run
+    assertEquals(3 * 2 + 4, server.warmUpRoundsServed());
   }
 
   @Test
