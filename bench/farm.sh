@@ -15,8 +15,8 @@
 # printed with the numbers: this machine is shared.
 # It also prints the nodes' CPU seconds over each farmed command (seed + worker, from /proc), the driver's
 # CPU by thread name (compilers, main, the actor system's start, remoting, ...), and, from
-# the nodes' trace, each job's time on its job thread (wall and CPU), its wait for the node's actor, and
-# deflate + send (on the job thread); and from the nodes' timeline each slot's idle time between jobs, split by whether the
+# the nodes' trace, each job's time on its job thread (wall and CPU), deflate + send (on the job thread),
+# and how much later the node's actor heard of it; and from the nodes' timeline each slot's idle time between jobs, split by whether the
 # next job was already queued on the node or the queue was empty (waiting for the driver's round trip).
 # ARMS says how the commands run: `fresh`, a fresh JVM per command (local and farmed), and `served`, both
 # through one private daemon (`cnemu daemon`, its own state folder, started here and stopped on exit), as a
