@@ -15,8 +15,8 @@
 # printed with the numbers: this machine is shared.
 # It also prints the nodes' CPU seconds over each farmed command (seed + worker, from /proc), the driver's
 # CPU by thread name (compilers, main, the actor system's start, remoting, ...), and, from
-# the nodes' trace, each job's time on its job thread (wall and CPU), its wait for the node's actor, and
-# deflate + send; and from the nodes' timeline each slot's idle time between jobs, split by whether the
+# the nodes' trace, each job's time on its job thread (wall and CPU), deflate + send (on the job thread),
+# and how much later the node's actor heard of it; and from the nodes' timeline each slot's idle time between jobs, split by whether the
 # next job was already queued on the node or the queue was empty (waiting for the driver's round trip).
 # ARMS says how the commands run: `fresh`, a fresh JVM per command (local and farmed), and `served`, both
 # through one private daemon (`cnemu daemon`, its own state folder, started here and stopped on exit), as a
@@ -98,9 +98,9 @@ analyse() {
       END { printf "    nodes, between jobs: next job already queued %d times (slot idle %.2f ms mean), queue empty %d times (slot idle %.1f ms mean)\n",
         q, q ? qi / q / 1e3 : 0, e, e ? ei / e / 1e3 : 0 }' || true
   cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node" | grep -vxF -f "$WORK/checks-before" \
-    | awk '/node check/ { ck += $5; n++ } /node job/ { th += $7; cpu += $10; act += $15; out += $18; m++ }
+    | awk '/node check/ { ck += $5; n++ } /node job/ { th += $7; cpu += $10; out += $13; act += $19; m++ }
       END { if (n) printf "    nodes: checking a job took %.2f ms (mean of %d, validation cached per experiment text)\n", ck/n, n
-        if (m) printf "    nodes, per job: job thread %.1f ms (CPU %.1f ms), then %.2f ms until the node actor took the result, deflate + send %.2f ms\n", th/m, cpu/m, act/m, out/m }' || true
+        if (m) printf "    nodes, per job: job thread %.1f ms (CPU %.1f ms), then deflate + send on it %.2f ms (the node actor heard of it %.2f ms later)\n", th/m, cpu/m, out/m, act/m }' || true
   # the driver's CPU by thread (its JVM's /proc at exit; JIT compilers and the collector included)
   grep '^TRACE farm cpu \[' "$trace" | sed 's/^TRACE farm cpu //' | awk '{ print $NF, $0 }' | sort -rn \
     | head -6 | awk '{ $1 = ""; $NF = $NF " s"; l = l (l ? "," : "") $0 } END { if (l) print "    driver CPU by thread:" l }' || true

@@ -136,9 +136,17 @@ public final class ClusterKey {
     return load(directory);
   }
 
+  /** The key this JVM loaded last, with the file's bytes it came from (guarded by ClusterKey.class). */
+  private record Loaded(Path file, byte[] bytes, ClusterKey key) {}
+
+  private static Loaded lastLoaded;
+
   /**
    * Loads the key of {@code directory}; refuses a missing key, one that others may read or that another
-   * user owns, and a file that is not a cluster key.
+   * user owns, and a file that is not a cluster key. The checks and the read run on every call; a file
+   * whose bytes equal the ones this JVM loaded last from that path gives that key again, without
+   * decrypting it anew (PBKDF2: three times 10,000 rounds, tens of milliseconds of CPU per read: the
+   * daemon serves every farmed command with a key read; docs/benchmarks.md, "Farmed plans").
    */
   public static ClusterKey load(Path directory) throws KeyException {
     Path file = file(directory);
@@ -156,15 +164,25 @@ public final class ClusterKey {
         throw new KeyException(file + ": the cluster key is readable by others (" + PosixFilePermissions.toString(perms)
             + "); run 'chmod 600 " + file + "'");
       }
+      byte[] bytes = Files.readAllBytes(file);
+      synchronized (ClusterKey.class) {
+        if (lastLoaded != null && lastLoaded.file().equals(file) && java.util.Arrays.equals(lastLoaded.bytes(), bytes)) {
+          return lastLoaded.key();
+        }
+      }
       KeyStore ks = KeyStore.getInstance("PKCS12");
-      try (InputStream in = Files.newInputStream(file)) {
+      try (InputStream in = new java.io.ByteArrayInputStream(bytes)) {
         ks.load(in, STORE_PASSWORD.toCharArray());
       }
       if (!ks.isKeyEntry(ALIAS) || !(ks.getCertificate(ALIAS) instanceof X509Certificate cert)) {
         throw new KeyException(file + ": not a cnemu cluster key (no entry '" + ALIAS + "'); run 'cnemu cluster init'");
       }
       PrivateKey key = (PrivateKey) ks.getKey(ALIAS, STORE_PASSWORD.toCharArray());
-      return new ClusterKey(file, key, cert, derive(key.getEncoded(), "cnemu data plane v1"));
+      ClusterKey loaded = new ClusterKey(file, key, cert, derive(key.getEncoded(), "cnemu data plane v1"));
+      synchronized (ClusterKey.class) {
+        lastLoaded = new Loaded(file, bytes, loaded);
+      }
+      return loaded;
     } catch (IOException | GeneralSecurityException | ClassCastException e) {
       throw new KeyException(file + ": cannot read the cluster key: " + e.getMessage());
     }

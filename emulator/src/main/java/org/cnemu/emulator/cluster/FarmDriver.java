@@ -58,9 +58,11 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
    * Part {@code chunk} of {@code chunks} of a job's deflated result; {@code heldNanos}: how long the node
    * had held the job when it sent this part (its queue, the run, deflate), {@code runNanos} the job
    * thread's time. The driver's round trip to the node is the job's time out minus {@code heldNanos}.
+   * {@code nextJob} (attempt {@code nextAttempt}; -1: none) is this driver's queued job that the job's
+   * thread went on to: it started, as a {@link JobStarted} would say (one message per job fewer).
    */
   public record JobResult(int job, int attempt, ActorRef<FarmWorker.Command> from, int chunk, int chunks, byte[] data,
-      long heldNanos, long runNanos) implements Command {}
+      long heldNanos, long runNanos, int nextJob, int nextAttempt) implements Command {}
 
   /** The job could not run on the node (it refused the job's content, or failed outside the run). */
   public record JobFailed(int job, int attempt, ActorRef<FarmWorker.Command> from, String message)
@@ -152,8 +154,9 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     int slots;
     /** The most jobs the node holds beyond its slots (what it advertises). */
     int prefetch;
-    /** Moving means of this driver's round trip to the node (outside the node) and of a job's run there; -1: none yet. */
-    double roundTripNanos = -1;
+    /** This driver's round trip to the node (outside the node: a result's way here, this driver's handling, the next job's way there). */
+    final RoundTrip roundTrip = new RoundTrip();
+    /** The moving mean of a job's run there; -1: none yet. */
     double runNanos = -1;
     /** Slots taken by jobs dispatched here and not finished (running or in the node's queue). */
     int used;
@@ -168,31 +171,55 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
 
     /** Jobs to keep queued on the node beyond its slots now. */
     int queueDepth() {
-      return FarmDriver.queueDepth(slots, prefetch, roundTripNanos, runNanos);
+      return FarmDriver.queueDepth(slots, prefetch, roundTrip.boundNanos(), runNanos);
     }
 
-    void observe(long roundTripNanos, long runNanos) {
-      this.roundTripNanos = mean(this.roundTripNanos, Math.max(0, roundTripNanos));
-      this.runNanos = mean(this.runNanos, Math.max(0, runNanos));
+    void observe(long roundTripSample, long runSample) {
+      roundTrip.observe(roundTripSample);
+      long run = Math.max(0, runSample);
+      runNanos = runNanos < 0 ? run : runNanos + 0.25 * (run - runNanos);
+    }
+  }
+
+  /**
+   * A round trip's estimate as RFC 6298 makes it for TCP's retransmission timer: a smoothed mean and a
+   * smoothed mean deviation, and from them a bound that few round trips exceed (mean + 4 deviations). On
+   * a loaded machine a round trip to a node varies by several times a short job; a queue sized for the mean
+   * runs dry whenever one takes longer, and its slot idles for the rest of that round trip.
+   */
+  static final class RoundTrip {
+    private double meanNanos = -1;
+    private double deviationNanos;
+
+    void observe(long sampleNanos) {
+      long r = Math.max(0, sampleNanos);
+      if (meanNanos < 0) { // RFC 6298 2.2: the first measurement
+        meanNanos = r;
+        deviationNanos = r / 2.0;
+      } else { // RFC 6298 2.3: beta = 1/4, alpha = 1/8, the deviation first (from the old mean)
+        deviationNanos = 0.75 * deviationNanos + 0.25 * Math.abs(meanNanos - r);
+        meanNanos = 0.875 * meanNanos + 0.125 * r;
+      }
     }
 
-    private static double mean(double mean, long sample) {
-      return mean < 0 ? sample : mean + 0.25 * (sample - mean);
+    /** Mean + 4 mean deviations (RFC 6298 2.3's RTO without its clock granularity and minimum); -1: nothing measured. */
+    double boundNanos() {
+      return meanNanos < 0 ? -1 : meanNanos + 4 * deviationNanos;
     }
   }
 
   /**
    * How many more jobs than its slots a node should hold: per slot, enough to run while a finished job's
-   * result goes to this driver and the next job comes back ({@code roundTripNanos}), with half as much
-   * again for its jitter; at least one per slot (one job per slot before anything is measured), at most
-   * what the node takes ({@code prefetch}). Deeper than needed only lengthens a plan's tail (a node's
-   * queue is its own) and what a lost node holds back; shallower leaves a slot idle for a round trip
-   * per job, which on a loaded 2-core machine is longer than a short job (docs/benchmarks.md).
+   * result comes to this driver and the next job goes there, for a round trip as long as {@code
+   * roundTripBoundNanos} ({@link RoundTrip#boundNanos}: the jitter of the round trip, not only its mean); at
+   * least one per slot (one job per slot before anything is measured), at most what the node takes
+   * ({@code prefetch}). Deeper than needed only lengthens a plan's tail (a node's queue is its own) and
+   * what a lost node holds back (docs/benchmarks.md).
    */
-  static int queueDepth(int slots, int prefetch, double roundTripNanos, double runNanos) {
+  static int queueDepth(int slots, int prefetch, double roundTripBoundNanos, double runNanos) {
     long perSlot = 1;
-    if (roundTripNanos >= 0 && runNanos >= 0) {
-      perSlot = Math.max(1, (long) Math.ceil(1.5 * roundTripNanos / Math.max(runNanos, 100_000.0)));
+    if (roundTripBoundNanos >= 0 && runNanos >= 0) {
+      perSlot = Math.max(1, (long) Math.ceil(roundTripBoundNanos / Math.max(runNanos, 100_000.0)));
     }
     return (int) Math.min(prefetch, perSlot * Math.max(1, slots));
   }
@@ -394,6 +421,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   }
 
   private Behavior<Command> onResult(JobResult m) {
+    if (m.chunk() == 0 && m.nextJob() >= 0) onStarted(new JobStarted(m.nextJob(), m.nextAttempt(), m.from()));
     JobState s = current(m.job(), m.attempt(), m.from());
     if (s == null) return this;
     if (m.chunk() != s.nextChunk || m.chunks() < 1) {

@@ -130,12 +130,14 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   public record Goodbye(ActorRef<FarmDriver.Command> driver) implements Command {}
 
   /**
-   * A job's thread ended job {@code job}; {@code next} is the queued job that thread went straight on to
-   * (null: none fitted), which this actor now counts as running.
+   * A job's thread ended job {@code job} and sent its result or failure to the driver ({@code sent}; not if
+   * the job was abandoned meanwhile); {@code next} is the queued job that thread went straight on to (null:
+   * none fitted), which this actor now counts as running; {@code nextTold}: the result told the driver
+   * that it started.
    */
-  private record Finished(String driver, int job, int attempt, byte[] result, String error, long startedNanos,
-      long ranNanos, long cpuNanos, long startedMicros, long ranMicros, Ticket next)
-      implements Command, NoSerializationVerificationNeeded {}
+  private record Finished(String driver, int job, int attempt, boolean sent, long startedNanos, long ranNanos,
+      long sentNanos, int resultBytes, int packedBytes, long cpuNanos, long startedMicros, long ranMicros, Ticket next,
+      boolean nextTold) implements Command, NoSerializationVerificationNeeded {}
 
   private record DriverGone(String driver, String why) implements Command, NoSerializationVerificationNeeded {}
 
@@ -417,7 +419,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
       m.replyTo().tell(new FarmDriver.JobRefused(m.job(), m.attempt(), getContext().getSelf(),
           "all " + slots + " slots busy and " + slotQueue.waiting() + " jobs queued"));
     } else if (started) {
-      running(t);
+      running(t, true);
       threads.execute(() -> runJobs(t));
     }
     return this;
@@ -426,22 +428,26 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   /** Starts queued jobs, in order, while the first fits in the free slots (each on a thread of its own). */
   private void startQueued() {
     for (Ticket t : slotQueue.startable()) {
-      running(t);
+      running(t, true);
       threads.execute(() -> runJobs(t));
     }
   }
 
-  /** Counts {@code t} as running (it took its slots already) and tells its driver it started. */
-  private void running(Ticket t) {
+  /** Counts {@code t} as running (it took its slots already) and, with {@code tell}, tells its driver it started. */
+  private void running(Ticket t, boolean tell) {
     RunJob m = t.job;
     running.computeIfAbsent(key(m.replyTo()), d -> new HashMap<>()).put(m.job(), t);
     if (log != null) log.accept("farm: running job " + m.job() + " of " + m.replyTo().path().address());
-    m.replyTo().tell(new FarmDriver.JobStarted(m.job(), m.attempt(), getContext().getSelf()));
+    if (tell) m.replyTo().tell(new FarmDriver.JobStarted(m.job(), m.attempt(), getContext().getSelf()));
   }
 
   /**
-   * On a job thread: runs {@code first}, then, as long as a queued job fits when one ends, that one, without
-   * waiting for this actor (which learns of each from {@link Finished}).
+   * On a job thread: runs {@code first}, sends its result (or failure) to the driver itself, then, as long
+   * as a queued job fits when one ends, runs that one, without waiting for this actor (which learns of
+   * each from {@link Finished}). The result does not wait for this actor either: on a busy machine its
+   * thread wakes milliseconds later, and every millisecond a result takes to reach the driver is one its
+   * node's queue must cover (the driver drops a result of a job it gave up, so one sent while the job was
+   * being abandoned does no harm).
    */
   private void runJobs(Ticket first) {
     for (Ticket t = first; t != null; ) {
@@ -459,13 +465,44 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
       }
       long cpu = TRACE ? CPU.getCurrentThreadCpuTime() - cpu0 : 0;
       long ranNanos = System.nanoTime();
+      long ranMicros = TRACE ? JobFarm.epochMicros() : 0;
       Ticket next = null;
-      if (Thread.currentThread().isInterrupted()) slotQueue.release(t); // this node stops
+      boolean stopping = Thread.currentThread().isInterrupted(); // this node stops
+      if (stopping) slotQueue.release(t);
       else next = slotQueue.next(t);
-      self.tell(new Finished(key(m.replyTo()), m.job(), m.attempt(), result, error, startedNanos, ranNanos, cpu,
-          startedMicros, TRACE ? JobFarm.epochMicros() : 0, next));
+      boolean sent = !stopping && !t.cancel.get();
+      // the next job's start goes with this result when both are the same driver's
+      boolean told = sent && error == null && next != null && next.job.replyTo().equals(m.replyTo());
+      int packedBytes = 0;
+      if (sent && error != null) {
+        m.replyTo().tell(new FarmDriver.JobFailed(m.job(), m.attempt(), self, error));
+      } else if (sent) {
+        packedBytes = send(t, result, ranNanos - startedNanos, told ? next.job : null);
+      }
+      long sentNanos = System.nanoTime();
+      self.tell(new Finished(key(m.replyTo()), m.job(), m.attempt(), sent, startedNanos, ranNanos, sentNanos,
+          result == null ? 0 : result.length, packedBytes, cpu, startedMicros, ranMicros, next, told));
       t = next;
     }
+  }
+
+  /**
+   * Sends {@code result} to the job's driver, deflated, in chunks, saying that {@code next} (null: none)
+   * started; returns the deflated size.
+   */
+  private int send(Ticket t, byte[] result, long runNanos, RunJob next) {
+    RunJob m = t.job;
+    byte[] packed = deflate(result);
+    int chunks = Math.max(1, (packed.length + CHUNK_BYTES - 1) / CHUNK_BYTES);
+    for (int i = 0; i < chunks; i++) {
+      int from = i * CHUNK_BYTES;
+      byte[] part = java.util.Arrays.copyOfRange(packed, from, Math.min(packed.length, from + CHUNK_BYTES));
+      // the time this node held the job (queue, run, deflate): the driver takes it from the job's round
+      // trip to know its own latency to this node, which sets how many jobs it keeps queued here
+      m.replyTo().tell(new FarmDriver.JobResult(m.job(), m.attempt(), self, i, chunks, part,
+          System.nanoTime() - t.receivedNanos, runNanos, next == null ? -1 : next.job(), next == null ? -1 : next.attempt()));
+    }
+    return packed.length;
   }
 
   /** The job's progress to its driver, at most every {@link #PROGRESS_MILLIS}; called on the job's threads. */
@@ -483,43 +520,27 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
 
   private Behavior<Command> onFinished(Finished m) {
     long takenMicros = TRACE ? JobFarm.epochMicros() : 0;
-    if (m.next() != null) adopt(m.next()); // its thread runs it already
+    if (m.next() != null) adopt(m.next(), m.nextTold()); // its thread runs it already
     Map<Integer, Ticket> jobs = running.get(m.driver());
     Ticket r = jobs == null ? null : jobs.get(m.job());
     if (r == null || r.job.attempt() != m.attempt()) {
       startQueued();
-      return this; // abandoned: its slots went back then, the result goes nowhere
+      return this; // abandoned: its slots went back then
     }
     jobs.remove(m.job());
     startQueued(); // its thread gave its slots back (and took the next job if one fitted)
-    if (m.error() != null) {
-      r.job.replyTo().tell(new FarmDriver.JobFailed(m.job(), m.attempt(), getContext().getSelf(), m.error()));
-      return this;
-    }
-    long finishedNanos = System.nanoTime();
-    byte[] packed = deflate(m.result());
-    int chunks = Math.max(1, (packed.length + CHUNK_BYTES - 1) / CHUNK_BYTES);
-    long runNanos = m.ranNanos() - m.startedNanos();
-    for (int i = 0; i < chunks; i++) {
-      int from = i * CHUNK_BYTES;
-      byte[] part = java.util.Arrays.copyOfRange(packed, from, Math.min(packed.length, from + CHUNK_BYTES));
-      // the time this node held the job (queue, run, deflate): the driver takes it from the job's round
-      // trip to know its own latency to this node, which sets how many jobs it keeps queued here
-      r.job.replyTo().tell(new FarmDriver.JobResult(m.job(), m.attempt(), getContext().getSelf(), i, chunks, part,
-          System.nanoTime() - r.receivedNanos, runNanos));
-    }
-    if (TRACE) {
-      long now = System.nanoTime();
+    if (TRACE && m.sent() && m.resultBytes() > 0) {
       System.err.printf(java.util.Locale.ROOT,
-          "TRACE farm node job %d thread %.2f ms (CPU %.2f ms), to the actor %.2f ms, deflate+send %.2f ms, %d -> %d bytes%n",
-          m.job(), (m.ranNanos() - m.startedNanos()) / 1e6, m.cpuNanos() / 1e6, (finishedNanos - m.ranNanos()) / 1e6,
-          (now - finishedNanos) / 1e6, m.result().length, packed.length);
+          "TRACE farm node job %d thread %.2f ms (CPU %.2f ms), deflate+send %.2f ms, then to the actor %.2f ms, %d -> %d bytes%n",
+          m.job(), (m.ranNanos() - m.startedNanos()) / 1e6, m.cpuNanos() / 1e6, (m.sentNanos() - m.ranNanos()) / 1e6,
+          (System.nanoTime() - m.sentNanos()) / 1e6, m.resultBytes(), m.packedBytes());
       // absolute times (epoch us, one clock for every JVM of this machine): bench/farm.sh lines up each
       // slot's jobs and tells a slot that waited for its node's actor from one that waited for the driver
       long nowMicros = JobFarm.epochMicros();
+      long sentMicros = nowMicros - (System.nanoTime() - m.sentNanos()) / 1000;
       System.err.printf(java.util.Locale.ROOT, "TRACE farm node timeline %s job %d received %d started %d ended %d taken %d sent %d%n",
           address, m.job(), nowMicros - (System.nanoTime() - r.receivedNanos) / 1000, m.startedMicros(), m.ranMicros(),
-          takenMicros, nowMicros);
+          takenMicros, sentMicros);
     }
     return this;
   }
@@ -528,9 +549,9 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
    * A queued job a job thread went straight on to: running, unless its driver left or was given up
    * meanwhile (it was on no list then): it stops, and a driver that is still there runs it elsewhere.
    */
-  private void adopt(Ticket t) {
+  private void adopt(Ticket t, boolean told) {
     if (watched.containsKey(key(t.job.replyTo()))) {
-      running(t);
+      running(t, !told);
       return;
     }
     t.cancel.set(true);

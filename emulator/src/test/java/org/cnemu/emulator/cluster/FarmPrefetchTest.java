@@ -141,11 +141,36 @@ class FarmPrefetchTest {
     assertEquals(2, FarmDriver.queueDepth(2, 16, -1, -1));
     // jobs much longer than the round trip: one per slot
     assertEquals(2, FarmDriver.queueDepth(2, 16, 2e6, 500e6));
-    // 10 ms jobs, 30 ms round trip: 1.5 x 3 = 4.5 -> 5 per slot
-    assertEquals(10, FarmDriver.queueDepth(2, 16, 30e6, 10e6));
+    // 10 ms jobs, round trips up to 30 ms: 3 per slot
+    assertEquals(6, FarmDriver.queueDepth(2, 16, 30e6, 10e6));
     // never more than the node takes
     assertEquals(16, FarmDriver.queueDepth(2, 16, 300e6, 1e6));
     assertEquals(0, FarmDriver.queueDepth(1, 0, 300e6, 1e6));
+  }
+
+  @Test
+  void theRoundTripsBoundIsRfc6298sMeanAndFourDeviations() {
+    FarmDriver.RoundTrip r = new FarmDriver.RoundTrip();
+    assertEquals(-1, r.boundNanos());
+    r.observe(8_000_000); // the first: mean 8 ms, deviation 4 ms
+    assertEquals(24_000_000, r.boundNanos(), 1e-6);
+    r.observe(16_000_000); // deviation 3/4 x 4 + 1/4 x 8 = 5 ms, mean 7/8 x 8 + 1/8 x 16 = 9 ms
+    assertEquals(29_000_000, r.boundNanos(), 1e-6);
+  }
+
+  @Test
+  void aJitteryRoundTripKeepsMoreJobsQueuedThanASteadyOneOfTheSameMean() {
+    FarmDriver.RoundTrip steady = new FarmDriver.RoundTrip();
+    FarmDriver.RoundTrip jittery = new FarmDriver.RoundTrip();
+    for (int i = 0; i < 40; i++) {
+      steady.observe(10_000_000);
+      jittery.observe(i % 2 == 0 ? 2_000_000 : 18_000_000); // also 10 ms on average
+    }
+    double run = 4e6;
+    int steadyDepth = FarmDriver.queueDepth(1, 8, steady.boundNanos(), run);
+    int jitteryDepth = FarmDriver.queueDepth(1, 8, jittery.boundNanos(), run);
+    assertEquals(3, steadyDepth, "steady 10 ms round trips, 4 ms jobs");
+    assertTrue(jitteryDepth >= 2 * steadyDepth, "jittery: " + jitteryDepth + ", steady: " + steadyDepth);
   }
 
   @Test

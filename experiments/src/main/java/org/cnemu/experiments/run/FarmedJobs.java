@@ -81,9 +81,12 @@ public final class FarmedJobs implements JobExecutor {
     CompletableFuture<JobFarm> joining = c.farm() != null ? c.farm() : open(c.seed(), c.bind(), c.security(), c.nodes(), false);
     Map<Integer, Plan.Job> byId = new HashMap<>();
     List<FarmDriver.Job> farmJobs = new ArrayList<>();
+    // the runs of a point share its experiment text: rendered once per point, not per job
+    Map<Plan.Point, String> files = new java.util.IdentityHashMap<>();
     for (Plan.Job j : jobs) {
       byId.put(j.index(), j);
-      farmJobs.add(new FarmDriver.Job(j.index(), slots(plan.point(j).settings()), spec(plan, j, options.threads())));
+      String file = files.computeIfAbsent(plan.point(j), p -> file(plan, j));
+      farmJobs.add(new FarmDriver.Job(j.index(), slots(plan.point(j).settings()), spec(file, j, options.threads())));
     }
     JobFarm farm;
     try {
@@ -289,13 +292,18 @@ public final class FarmedJobs implements JobExecutor {
     return t > 0 ? t : Integer.MAX_VALUE;
   }
 
-  /** What a node needs to run the job: the point's resolved experiment as HOCON, its run, seed and folder name. */
-  static String spec(Plan plan, Plan.Job job, Integer threads) {
+  /** The resolved experiment of {@code job}'s point (with its group's pekko overrides) as HOCON: the same for every run of the point. */
+  static String file(Plan plan, Plan.Job job) {
     Config file = plan.point(job).experiment().atKey("experiment");
     Config pekko = plan.group(job).pekkoOverrides();
     if (pekko != null && !pekko.isEmpty()) file = file.withFallback(pekko);
+    return file.root().render(ConfigRenderOptions.concise());
+  }
+
+  /** What a node needs to run the job: its point's {@link #file}, its run, seed and folder name. */
+  static String spec(String file, Plan.Job job, Integer threads) {
     ObjectNode n = JsonFiles.MAPPER.createObjectNode();
-    n.put("file", file.root().render(ConfigRenderOptions.concise()));
+    n.put("file", file);
     n.put("run", job.run());
     n.put("seed", job.seed());
     n.put("out_dir", job.dir().toString());

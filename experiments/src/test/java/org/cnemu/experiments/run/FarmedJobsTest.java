@@ -41,7 +41,7 @@ class FarmedJobsTest {
   void aNodeWritesTheResultsOfALocalRun() throws Exception {
     Plan plan = plan();
     Plan.Job job = plan.jobs().get(3); // point 1, run 1: seed 6
-    String spec = FarmedJobs.spec(plan, job, null);
+    String spec = FarmedJobs.spec(FarmedJobs.file(plan, job), job, null);
     String farmed = new String(FarmedJobs.nodeRunner().run(spec, "pekko://cnemu@127.0.0.1:1", new AtomicBoolean(),
         null),
         StandardCharsets.UTF_8);
@@ -59,13 +59,13 @@ class FarmedJobsTest {
     Plan plan = plan();
     FarmedJobs.NodeRunner runner = FarmedJobs.nodeRunner();
     for (Plan.Job job : plan.jobs()) { // 2 points x 2 runs: two distinct texts
-      String out = new String(runner.run(FarmedJobs.spec(plan, job, null), "n", new AtomicBoolean(), null),
+      String out = new String(runner.run(FarmedJobs.spec(FarmedJobs.file(plan, job), job, null), "n", new AtomicBoolean(), null),
           StandardCharsets.UTF_8);
       assertTrue(out.contains("\"complete\" : true"), out);
     }
     assertEquals(2, runner.checks(), "a text is parsed, loaded and validated once");
     // what the check found stays found: a run outside the point's runs is refused after a cached check
-    ObjectNode n = (ObjectNode) JsonFiles.MAPPER.readTree(FarmedJobs.spec(plan, plan.jobs().get(0), null));
+    ObjectNode n = (ObjectNode) JsonFiles.MAPPER.readTree(FarmedJobs.spec(FarmedJobs.file(plan, plan.jobs().get(0)), plan.jobs().get(0), null));
     n.put("run", 5);
     Exception e = assertThrows(Exception.class, () -> runner.run(n.toString(), "n", new AtomicBoolean(), null));
     assertTrue(e.getMessage().contains("run 5"), e.getMessage());
@@ -83,7 +83,7 @@ class FarmedJobsTest {
   /** The spec of job 0 with one field replaced. */
   private String specWith(String field, Object value) throws Exception {
     Plan plan = plan();
-    ObjectNode n = (ObjectNode) JsonFiles.MAPPER.readTree(FarmedJobs.spec(plan, plan.jobs().get(0), null));
+    ObjectNode n = (ObjectNode) JsonFiles.MAPPER.readTree(FarmedJobs.spec(FarmedJobs.file(plan, plan.jobs().get(0)), plan.jobs().get(0), null));
     if (value instanceof String s) n.put(field, s);
     else n.put(field, ((Number) value).longValue());
     return n.toString();
