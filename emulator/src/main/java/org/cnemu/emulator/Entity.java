@@ -65,7 +65,8 @@ public abstract class Entity<M> {
   /**
    * {@link #send(EntityRef, long, Object)} to the entity at {@code address} ({@link EntityRef#address()}, kept by the
    * sender): same event, same order, without reading the target's {@link EntityRef}. The message type is not
-   * checked here; a wrong one fails at the target's handler.
+   * checked here, so a sender wraps it in one method per target kind whose parameter is that target's protocol
+   * (as the kernel model's cores do), keeping the compile-time check a typed {@link EntityRef} gives.
    */
   protected final void send(long address, long delayNanos, Object msg) {
     if (EntityRef.addressIndex(address) == selfIndex) {

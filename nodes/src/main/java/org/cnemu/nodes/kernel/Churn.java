@@ -151,14 +151,14 @@ final class Churn {
         cs.synTries++; // tcp_retransmit_timer of a SYN_SENT socket: resend, doubled timeout
         cs.synAt = now;
         st[1] += p.timer + seg.control(c, k, SYN, 0, false, st[0] + st[1]);
-        c.sendTo(h.coreAddr[k.cpu], SYN_RTO_NANOS << Math.min(6, cs.synTries - 1), new CoreEntity.AppTimer(k.id));
+        c.toCore(h.coreAddr[k.cpu], SYN_RTO_NANOS << Math.min(6, cs.synTries - 1), new CoreEntity.AppTimer(k.id));
         return st;
       }
       default -> {
         if (now < k.nextSendAt) {
           if (k.timerAt != k.nextSendAt) {
             k.timerAt = k.nextSendAt;
-            c.sendTo(h.coreAddr[k.cpu], k.nextSendAt - now, new CoreEntity.AppTimer(k.id));
+            c.toCore(h.coreAddr[k.cpu], k.nextSendAt - now, new CoreEntity.AppTimer(k.id));
           }
           return null;
         }
@@ -197,7 +197,7 @@ final class Churn {
     cs.synTries = 1;
     cs.synAt = now;
     st[1] += seg.control(c, k, SYN, 0, true, st[0] + st[1]); // tcp_connect built it (tcp-connect)
-    c.sendTo(h.coreAddr[k.cpu], SYN_RTO_NANOS, new CoreEntity.AppTimer(k.id));
+    c.toCore(h.coreAddr[k.cpu], SYN_RTO_NANOS, new CoreEntity.AppTimer(k.id));
     return st; // connect() blocks until the SYN-ACK
   }
 

@@ -227,7 +227,7 @@ final class ChurnSegments {
     Sock t = k.thread;
     if (t.sleeping && !t.wakePending) {
       t.wakePending = true;
-      c.sendTo(h.coreAddr[t.cpu], offset + p.wakeup, new CoreEntity.Wake(t.id));
+      c.toCore(h.coreAddr[t.cpu], offset + p.wakeup, new CoreEntity.Wake(t.id));
     }
   }
 

@@ -285,9 +285,23 @@ final class CoreEntity extends CoreThreads {
     return now();
   }
 
-  /** A send to the entity at {@code address} (the host's {@code coreAddr}, {@code nicAddr}, {@code rxQueueAddr}). */
-  void sendTo(long address, long delay, Object msg) {
-    send(address, delay, msg);
+  // Sends by address (EntityRef.address(), kept in the host's coreAddr / nicAddr / rxQueueAddr): one method per
+  // target kind, so that each message is checked against its target's protocol at compile time, as a send to
+  // a typed EntityRef is.
+
+  /** To a core of this host ({@code HostKernel.coreAddr}). */
+  void toCore(long coreAddress, long delay, Msg msg) {
+    send(coreAddress, delay, msg);
+  }
+
+  /** To an RX queue of this host's NIC ({@code HostKernel.rxQueueAddr}). */
+  void toQueue(long queueAddress, long delay, NicQueue.Msg msg) {
+    send(queueAddress, delay, msg);
+  }
+
+  /** To this host's NIC ({@code HostKernel.nicAddr}). */
+  void toNic(long nicAddress, long delay, NicEntity.Msg msg) {
+    send(nicAddress, delay, msg);
   }
 
   long busyNanos() {

@@ -114,7 +114,7 @@ final class Handoff {
         st[i] = (Integer) l.get(i)[2];
       }
       long at = Math.max(remoteAt[c.cpu][t], c.nowNs());
-      c.sendTo(h.coreAddr[t], at - c.nowNs() + p.ipiLatency, new CoreEntity.RemoteBatch(sk, cell, st));
+      c.toCore(h.coreAddr[t], at - c.nowNs() + p.ipiLatency, new CoreEntity.RemoteBatch(sk, cell, st));
       out.set(t, null);
       remoteAt[c.cpu][t] = 0;
     }

@@ -27,7 +27,7 @@ final class HostNapis {
       long cost = h.rx.pollNic(c, h.rxQueues[queue], quota, this); // sets work
       more = work == quota;
       // napi_complete_done: the queue re-arms its IRQ (pending descriptors raise it again after moderation)
-      if (!more) c.sendTo(queueAddr, 0, new NicQueue.NapiComplete(queue, c.nowNs() + offsetNanos + cost));
+      if (!more) c.toQueue(queueAddr, 0, new NicQueue.NapiComplete(queue, c.nowNs() + offsetNanos + cost));
       return cost;
     }
   }
@@ -59,7 +59,7 @@ final class HostNapis {
         if (next >= 0) {
           r.armed = false;
           r.irqs++;
-          c.sendTo(irqCoreAddr,
+          c.toCore(irqCoreAddr,
               Math.max(r.armedAt, next) - now + h.p.txUsecs + h.p.irqLatency, new CoreEntity.TxIrq(queue));
         }
       }

@@ -163,7 +163,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
     r.armed = false;
     r.sinceArm = 0;
     r.irqs++;
-    send(txIrqCoreAddr[r.queue], delay + p.irqLatency, new CoreEntity.TxIrq(r.queue));
+    toCore(txIrqCoreAddr[r.queue], delay + p.irqLatency, new CoreEntity.TxIrq(r.queue));
   }
 
   private void transmit(Packet s, int txq) {
@@ -246,7 +246,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
       }
       SwitchEntity.WireTrain part = start == 0 && i == pk.length ? w
           : new SwitchEntity.WireTrain(java.util.Arrays.copyOfRange(pk, start, i), w.bitsPerSec(), w.wireOverhead());
-      send(rxQueueAddr[q0], startAt - now(), part);
+      toQueue(rxQueueAddr[q0], startAt - now(), part);
       start = i;
       startAt = t;
       q0 = q;
@@ -279,5 +279,14 @@ final class NicEntity extends Entity<NicEntity.Msg> {
   @Override
   protected Object report() {
     return HostResults.report(h, this);
+  }
+
+  // Sends by address, one method per target kind: the message is checked against the target's protocol.
+  private void toCore(long coreAddress, long delay, CoreEntity.Msg msg) {
+    send(coreAddress, delay, msg);
+  }
+
+  private void toQueue(long queueAddress, long delay, NicQueue.Msg msg) {
+    send(queueAddress, delay, msg);
   }
 }

@@ -227,13 +227,13 @@ final class NicQueue extends Entity<NicQueue.Msg> {
       long na = nextArrivalAfter(now());
       long next = Math.max(armedAt, na < 0 ? armedAt : na);
       armed = false;
-      send(irqCoreAddr, next - now() + moderNanos + p.irqLatency, irq);
+      toCore(irqCoreAddr, next - now() + moderNanos + p.irqLatency, irq);
     }
   }
 
   private void fire(long delay) {
     armed = false;
-    send(irqCoreAddr, delay + p.irqLatency, irq);
+    toCore(irqCoreAddr, delay + p.irqLatency, irq);
   }
 
   /**
@@ -279,5 +279,10 @@ final class NicQueue extends Entity<NicQueue.Msg> {
     lastModerPackets = received;
     lastModerBytes = bytes;
     return packets > 0;
+  }
+
+  // A send by address to the queue's interrupt core: the message is checked against the core's protocol.
+  private void toCore(long coreAddress, long delay, CoreEntity.Msg msg) {
+    send(coreAddress, delay, msg);
   }
 }

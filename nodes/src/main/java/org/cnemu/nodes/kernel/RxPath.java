@@ -317,7 +317,7 @@ final class RxPath {
   private void armMergeTimer(CoreEntity c) {
     int flow = merge.armFlow();
     long at = merge.takeArm();
-    if (at >= 0) c.sendTo(h.coreAddr[c.cpu], Math.max(0, at - c.nowNs()), new CoreEntity.MergeTimer(flow));
+    if (at >= 0) c.toCore(h.coreAddr[c.cpu], Math.max(0, at - c.nowNs()), new CoreEntity.MergeTimer(flow));
   }
 
   /**
@@ -371,7 +371,7 @@ final class RxPath {
       k.buffer.udpQueuedBytes += bytes;
       Journeys.mark(h, s, Journeys.SOCKET_RX, c, offset, offset + cost);
       stats.toSocket(k, bytes, s.sentNanos(), c.nowNs() + offset + cost, s.journey());
-      c.sendTo(h.coreAddr[k.cpu], offset + cost, new CoreEntity.SockData(k.id, bytes, segs, s.seq()));
+      c.toCore(h.coreAddr[k.cpu], offset + cost, new CoreEntity.SockData(k.id, bytes, segs, s.seq()));
       return cost;
     }
     if (s.isAck()) {
@@ -431,7 +431,7 @@ final class RxPath {
         cost += tcpData(c, k, q, offset + cost, p.tcpRx - p.tcpRxDeferred, true);
       }
     } else if (k.prequeue.size() == 1) { // wake_up_interruptible_sync_poll on the first
-      c.sendTo(h.coreAddr[k.cpu], offset + cost, new CoreEntity.SockData(k.id, 0, 0, -1));
+      c.toCore(h.coreAddr[k.cpu], offset + cost, new CoreEntity.SockData(k.id, 0, 0, -1));
     }
     return cost;
   }
@@ -470,7 +470,7 @@ final class RxPath {
       j = null; // a duplicate's data was read before: its journey ends here, unrecorded
     }
     stats.toSocket(k, n, s.sentNanos(), c.nowNs() + offset + cost, j);
-    if (n > 0 && softirq) c.sendTo(h.coreAddr[k.cpu], offset + cost, new CoreEntity.SockData(k.id, n, 0, -1));
+    if (n > 0 && softirq) c.toCore(h.coreAddr[k.cpu], offset + cost, new CoreEntity.SockData(k.id, n, 0, -1));
     else if (n > 0) k.readable += n;
     // request-response: the model has no piggy-backed ACK on the response, so every request is ACKed at once
     if (k.rx.ackDue() || (k.flow.rr() != null && k.rx.ackPending())) cost += h.tx.sendAck(c, k, offset + cost);

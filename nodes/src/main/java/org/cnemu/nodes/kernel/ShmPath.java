@@ -125,9 +125,9 @@ final class ShmPath {
     // the receiver's accept was posted at its start; socket + connect now, served in order
     monitor(ch.spec, 0, 1, new long[1]);
     long done = monitor(ch.spec, now, 2, cpu);
-    c.sendTo(h.coreAddr[k.cpu], done - now, new CoreEntity.ShmConnected(f.index()));
+    c.toCore(h.coreAddr[k.cpu], done - now, new CoreEntity.ShmConnected(f.index()));
     for (Sock o : h.socks) {
-      if (!o.sender && o.flow.index() == f.index()) c.sendTo(h.coreAddr[o.cpu], done - now, new CoreEntity.ShmConnected(f.index()));
+      if (!o.sender && o.flow.index() == f.index()) c.toCore(h.coreAddr[o.cpu], done - now, new CoreEntity.ShmConnected(f.index()));
     }
     return cpu[0];
   }
@@ -180,7 +180,7 @@ final class ShmPath {
     k.sentSegs += slots;
     Sock r = h.rxSockByFlow[h.slot(k.flow.index())].thread;
     long done = c.nowNs() + offset + usr;
-    c.sendTo(h.coreAddr[r.cpu], offset + usr + h.p.cacheLineTransfer, new CoreEntity.ShmData(k.flow.index(), bytes, slots, done));
+    c.toCore(h.coreAddr[r.cpu], offset + usr + h.p.cacheLineTransfer, new CoreEntity.ShmData(k.flow.index(), bytes, slots, done));
     return usr;
   }
 
@@ -214,7 +214,7 @@ final class ShmPath {
     h.delivered += slots;
     r.deliveredSegs += slots;
     Sock snd = h.txSockByFlow[h.slot(flow)];
-    c.sendTo(h.coreAddr[snd.cpu], offset + usr + h.p.cacheLineTransfer, new CoreEntity.ShmSpace(flow, freed, slots));
+    c.toCore(h.coreAddr[snd.cpu], offset + usr + h.p.cacheLineTransfer, new CoreEntity.ShmSpace(flow, freed, slots));
     return usr;
   }
 
@@ -228,7 +228,7 @@ final class ShmPath {
       long w = connect(c, k);
       if (w >= 0) return w > 0 ? new long[] {w, 0} : null;
       if (f.rateBps() > 0 && now < k.nextSendAt) {
-        c.sendTo(h.coreAddr[k.cpu], k.nextSendAt - now, new CoreEntity.AppTimer(k.id));
+        c.toCore(h.coreAddr[k.cpu], k.nextSendAt - now, new CoreEntity.AppTimer(k.id));
         return null;
       }
       long free = s.ringBytes() - (ch.pushedBytes - ch.freedBytes);
@@ -248,7 +248,7 @@ final class ShmPath {
         k.nextSendAt = Math.max(k.nextSendAt, f.startNanos()) + Math.max(1, bytes * 8 * 1_000_000_000L / f.rateBps());
       }
       Sock r = h.rxSockByFlow[h.slot(f.index())];
-      c.sendTo(h.coreAddr[r.cpu], usr + h.p.cacheLineTransfer, new CoreEntity.ShmData(f.index(), bytes, slots, now + usr));
+      c.toCore(h.coreAddr[r.cpu], usr + h.p.cacheLineTransfer, new CoreEntity.ShmData(f.index(), bytes, slots, now + usr));
       return new long[] {usr, 0};
     }
     // receiver: poll the ring, copy out up to one message
@@ -273,7 +273,7 @@ final class ShmPath {
     if (now >= h.warmup) k.goodBytes += bytes;
     h.lastRecvCpu[h.slot(f.index())] = c.cpu;
     Sock snd = h.txSockByFlow[h.slot(f.index())];
-    c.sendTo(h.coreAddr[snd.cpu], usr + h.p.cacheLineTransfer, new CoreEntity.ShmSpace(f.index(), bytes, slots));
+    c.toCore(h.coreAddr[snd.cpu], usr + h.p.cacheLineTransfer, new CoreEntity.ShmSpace(f.index(), bytes, slots));
     return new long[] {usr, 0};
   }
 

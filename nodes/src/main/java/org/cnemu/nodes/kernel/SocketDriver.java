@@ -32,7 +32,7 @@ final class SocketDriver {
     Spec.FlowSpec f = k.flow;
     if (now < f.startNanos()) {
       k.nextSendAt = f.startNanos();
-      c.sendTo(h.coreAddr[k.cpu], f.startNanos() - now, new CoreEntity.AppTimer(k.id));
+      c.toCore(h.coreAddr[k.cpu], f.startNanos() - now, new CoreEntity.AppTimer(k.id));
       return null;
     }
     if (f.rr() != null) return rrStep(c, k);
@@ -147,7 +147,7 @@ final class SocketDriver {
   private boolean waitsToWrite(CoreEntity c, Sock k, long now) {
     if (throttleWait(c, k, now)) return true;
     if (k.flow.rateBps() > 0 && now < k.nextSendAt) {
-      c.sendTo(h.coreAddr[k.cpu], k.nextSendAt - now, new CoreEntity.AppTimer(k.id));
+      c.toCore(h.coreAddr[k.cpu], k.nextSendAt - now, new CoreEntity.AppTimer(k.id));
       return true;
     }
     return false;
@@ -176,7 +176,7 @@ final class SocketDriver {
     if (!Pacing.throttled(k.flow) || now >= k.nextSendAt) return false;
     if (k.timerAt != k.nextSendAt) {
       k.timerAt = k.nextSendAt;
-      c.sendTo(h.coreAddr[k.cpu], k.nextSendAt - now, new CoreEntity.AppTimer(k.id));
+      c.toCore(h.coreAddr[k.cpu], k.nextSendAt - now, new CoreEntity.AppTimer(k.id));
     }
     return true;
   }
@@ -250,7 +250,7 @@ final class SocketDriver {
   private boolean udpBlocked(CoreEntity c, Sock k) {
     long backlogNs = h.nic.txBusyUntil - c.nowNs();
     if (backlogNs <= 100_000) return false;
-    c.sendTo(h.coreAddr[k.cpu], backlogNs - 50_000, new CoreEntity.AppTimer(k.id));
+    c.toCore(h.coreAddr[k.cpu], backlogNs - 50_000, new CoreEntity.AppTimer(k.id));
     return true;
   }
 
@@ -413,7 +413,7 @@ final class SocketDriver {
     if (now < k.nextSendAt) {
       if (k.timerAt != k.nextSendAt) {
         k.timerAt = k.nextSendAt;
-        c.sendTo(h.coreAddr[k.cpu], k.nextSendAt - now, new CoreEntity.AppTimer(k.id));
+        c.toCore(h.coreAddr[k.cpu], k.nextSendAt - now, new CoreEntity.AppTimer(k.id));
       }
       return null;
     }
@@ -427,7 +427,7 @@ final class SocketDriver {
       st[1] += p.syscall + udpCopy(req) + p.udpTx;
       st[1] += udpSend(c, k, req, seq, from, st[0] + st[1]);
       if (!open) { // wake to give the request up if its reply never comes
-        c.sendTo(h.coreAddr[k.cpu], ld.replyTimeoutNanos(), new CoreEntity.AppTimer(k.id));
+        c.toCore(h.coreAddr[k.cpu], ld.replyTimeoutNanos(), new CoreEntity.AppTimer(k.id));
       }
     } else {
       if (rrSpace(k) < req) return null;

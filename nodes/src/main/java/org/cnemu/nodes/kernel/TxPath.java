@@ -109,7 +109,7 @@ final class TxPath {
     Sock t = k.thread; // fan-in: the server thread writes this connection's responses
     if (freed && t.sleeping && !t.wakePending) {
       t.wakePending = true;
-      c.sendTo(h.coreAddr[t.cpu], offset + cost + p.wakeup, new CoreEntity.Wake(t.id));
+      c.toCore(h.coreAddr[t.cpu], offset + cost + p.wakeup, new CoreEntity.Wake(t.id));
     }
     return cost;
   }
@@ -153,7 +153,7 @@ final class TxPath {
     long w = k.tx.tsqWakeAt(now + offset + cost);
     if (w >= 0 && (k.tsqWakeAt < 0 || w < k.tsqWakeAt)) {
       k.tsqWakeAt = w;
-      c.sendTo(h.coreAddr[k.cpu], Math.max(offset + cost, w - now), new CoreEntity.TsqWake(k.id));
+      c.toCore(h.coreAddr[k.cpu], Math.max(offset + cost, w - now), new CoreEntity.TsqWake(k.id));
     }
     return cost;
   }
@@ -244,7 +244,7 @@ final class TxPath {
       wireFreeAt = Math.max(at, wireFreeAt) + ser;
       completeAt = wireFreeAt + (p.txCqInterrupts ? p.txUsecs + p.irqLatency : 0);
     }
-    c.sendTo(h.nicAddr, at - c.nowNs(), new NicEntity.Tx(s, h.txQueue(c.cpu)));
+    c.toNic(h.nicAddr, at - c.nowNs(), new NicEntity.Tx(s, h.txQueue(c.cpu)));
     return cost;
   }
 }
