@@ -6,14 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,15 +25,10 @@ class ExampleRepetitionsTest {
   @TempDir
   Path dir;
 
-  private static Path examples() {
-    Path p = Path.of("examples");
-    return Files.isDirectory(p) ? p : Path.of("experiments", "examples");
-  }
-
   @Test
   void fiveRunsOfEveryExampleGiveFiveResultsAndAnInterval() throws IOException {
     List<Path> files;
-    try (Stream<Path> s = Files.list(examples())) {
+    try (Stream<Path> s = Files.list(TestFiles.shipped("examples"))) {
       files = s.filter(p -> p.toString().endsWith(".conf")).sorted().toList();
     }
     assertTrue(files.size() >= 6, "examples: " + files);
@@ -48,13 +40,8 @@ class ExampleRepetitionsTest {
           "--set", "warmup=1ms", "--out", out.toString(), "--no-report", "-q");
       assertEquals(ExitCodes.OK, r.code(), name + ": " + r.err());
       assertFalse(r.err().contains("identical"), name + ": " + r.err());
-      Set<String> distinct = new HashSet<>();
-      for (int i = 0; i < 5; i++) {
-        ObjectNode res = (ObjectNode) JSON.readTree(out.resolve("run-" + i + "/results.json").toFile());
-        res.remove(List.of("wall", "run", "seed"));
-        distinct.add(res.toString());
-      }
-      if (distinct.size() != 5) bad.add(name + ": " + distinct.size() + " distinct results of 5 runs");
+      int distinct = TestFiles.distinctRuns(out, 5);
+      if (distinct != 5) bad.add(name + ": " + distinct + " distinct results of 5 runs");
       // throughput varies between runs, except where a fixed message rate sets it (ping): then the latency does
       JsonNode metrics = JSON.readTree(out.resolve("summary.json").toFile()).get("metrics");
       List<String> varying = new ArrayList<>();

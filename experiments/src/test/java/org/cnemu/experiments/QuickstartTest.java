@@ -5,13 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,15 +21,10 @@ class QuickstartTest {
   @TempDir
   Path dir;
 
-  private static Path quickstart() {
-    Path p = Path.of("quickstart.conf");
-    return Files.exists(p) ? p : Path.of("experiments", "quickstart.conf");
-  }
-
   @Test
   void theQuickstartComparesTheOverlayWithNativeOverThreeRuns() throws IOException {
     Path out = dir.resolve("q");
-    TestFiles.CliRun r = TestFiles.cli("run", quickstart().toString(), "--out", out.toString(), "--no-report");
+    TestFiles.CliRun r = TestFiles.cli("run", TestFiles.shipped("quickstart.conf").toString(), "--out", out.toString(), "--no-report");
     assertEquals(ExitCodes.OK, r.code(), r.err());
     assertTrue(r.out().contains("vs baseline"), r.out());
 
@@ -43,15 +33,13 @@ class QuickstartTest {
     JsonNode points = s.get("points");
     assertEquals(2, points.size(), s.toString());
     for (int p = 0; p < 2; p++) {
-      Set<String> distinct = new HashSet<>();
       for (int i = 0; i < 3; i++) {
-        ObjectNode res = (ObjectNode) JSON.readTree(out.resolve("point-00" + p + "/run-" + i + "/results.json").toFile());
+        JsonNode res = JSON.readTree(out.resolve("point-00" + p + "/run-" + i + "/results.json").toFile());
         assertTrue(res.get("complete").asBoolean(), "point " + p + " run " + i);
         assertTrue(res.get("conservation").get("balanced").asBoolean(), "point " + p + " run " + i + " conserves packets");
-        res.remove(List.of("wall", "run", "seed"));
-        distinct.add(res.toString());
       }
-      assertEquals(3, distinct.size(), "point " + p + ": repetitions draw other random numbers");
+      assertEquals(3, TestFiles.distinctRuns(out.resolve("point-00" + p), 3),
+          "point " + p + ": repetitions draw other random numbers");
     }
     JsonNode ratios = points.get(1).get("ratios");
     double throughput = ratios.get("total.throughput_gbps").get("ratio").asDouble();

@@ -26,9 +26,26 @@ final class TestFiles {
     return new CliRun(code, out.toString(), err.toString());
   }
 
-  /** The engine's PHOLD experiment, engine/phold.conf: a run in about a second (surefire runs in the module folder). */
+  /** The engine's PHOLD experiment, engine/phold.conf: a run in about a second. */
   static Path phold() {
-    Path p = Path.of("engine", "phold.conf");
-    return Files.exists(p) ? p : Path.of("experiments", "engine", "phold.conf");
+    return shipped("engine", "phold.conf");
+  }
+
+  /** A shipped file or folder under experiments/ (surefire runs in the module folder, an IDE in the root). */
+  static Path shipped(String first, String... more) {
+    Path p = Path.of(first, more);
+    return Files.exists(p) ? p : Path.of("experiments").resolve(p);
+  }
+
+  /** How many of the runs run-0 .. run-(runs-1) under {@code dir} differ outside their wall, run and seed. */
+  static int distinctRuns(Path dir, int runs) throws IOException {
+    java.util.Set<String> distinct = new java.util.HashSet<>();
+    for (int i = 0; i < runs; i++) {
+      com.fasterxml.jackson.databind.node.ObjectNode res = (com.fasterxml.jackson.databind.node.ObjectNode)
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("run-" + i + "/results.json").toFile());
+      res.remove(java.util.List.of("wall", "run", "seed"));
+      distinct.add(res.toString());
+    }
+    return distinct.size();
   }
 }
