@@ -76,8 +76,9 @@ public final class Profile {
   public final long txClean, netTxAction, qdisc, cacheLineTransfer;
   /** Connection set-up and teardown costs (connection = "per-request" workloads). */
   public final long tcpConnect, tcpSynRx, tcpSynAckRx, tcpChildCreate, tcpAccept, tcpClose, tcpDestroy;
-  /** net.core.somaxconn, net.ipv4.tcp_tw_reuse (over the fabric), cache lines of the listen socket per use. */
-  public final int somaxconn, listenCacheLines;
+  /** net.core.somaxconn. */
+  public final int somaxconn;
+  /** net.ipv4.tcp_tw_reuse (over the fabric). */
   public final boolean twReuse;
 
   public Profile(String name, Config p) {
@@ -195,7 +196,6 @@ public final class Profile {
     Config cn = k.getConfig("connections");
     somaxconn = cn.getInt("somaxconn");
     twReuse = cn.getBoolean("tw-reuse");
-    listenCacheLines = cn.getInt("listen-cache-lines");
   }
 
   /** Loads {@code cnemu.profiles.NAME} from {@code root} with {@code overrides} (same shape) on top. */

@@ -29,11 +29,17 @@ import org.cnemu.nodes.tcp.TcpSender;
  * <p>This class is the threads' side (connect, accept, close, the client loop's states, ports, the listen
  * socket's uses); {@link ChurnSegments} sends and receives the connections' control segments.
  *
- * <p>The listen socket is shared by the server threads of all connections to its endpoint: its accept
- * queue's lock, head and counters (listen-cache-lines) move to the core of each use (SYN softirq, child
- * enqueue, accept()) when the previous use was on another core, at cache-line-transfer each; nothing is
- * fitted to it (docs/calibration.md, "Connection churn", on why spinning on its lock is not modelled). Each connection is accepted by the thread that
- * serves its stream (as if accept() returned that one).
+ * <p>The listen socket is shared by the server threads of all connections to its endpoint (one listener, no
+ * SO_REUSEPORT). Linux 4.4 and 5.4 write the same listener lines per connection ({@link #LINE}): its refcount
+ * (the request sock's hold at the SYN, its put when accept() frees it), the accept queue (qlen / young at the
+ * SYN and the handshake's ACK, rskq_lock with head / tail at the ACK's enqueue and at accept()), sk_ack_backlog
+ * (read at the SYN, written at the enqueue and at accept()), the socket lock (lock_sock in accept()), the wait
+ * queue (the ACK's wake-up of a thread asleep in accept(), and that thread's prepare_to_wait_exclusive), and
+ * the listening port's bind bucket and its lock (__inet_inherit_port at the child's creation, inet_put_port
+ * when the child closes). Each line remembers the core that used it last; a use on another core moves it, at
+ * cache-line-transfer, so one core pays nothing and more cores pay more per connection. Nothing is fitted to
+ * it (docs/calibration.md, "Connection churn", on why spinning on the locks is not modelled). Each connection
+ * is accepted by the thread that serves its stream (as if accept() returned that one).
  */
 final class Churn {
   /** Control packet types (Packet.frag of a TCP packet). */
@@ -73,14 +79,35 @@ final class Churn {
     org.HdrHistogram.Histogram latency;
     // server
     Listener listener;
+    /** Server: the thread slept in accept() for this connection (its wake-up went through the listener). */
+    boolean sleptInAccept;
   }
+
+  /** The listen socket's shared cache lines: the fields each stands for are in the class comment. */
+  static final int L_REFCOUNT = 0, L_ACCEPT_QUEUE = 1, L_ACK_BACKLOG = 2, L_SOCKET_LOCK = 3, L_WAIT_QUEUE = 4,
+      L_BIND_LOCK = 5, L_BIND_BUCKET = 6;
+  /** The lines' names in results (hosts[].steering churn.listen_transfers.NAME). */
+  static final String[] LINE = {"refcount", "accept_queue", "ack_backlog", "socket_lock", "wait_queue", "bind_lock",
+      "bind_bucket"};
+  /** tcp_conn_request: the queue-full checks (qlen, sk_ack_backlog), inet_reqsk_alloc's hold, qlen / young ++. */
+  static final int[] SYN_LINES = {L_ACCEPT_QUEUE, L_ACK_BACKLOG, L_REFCOUNT};
+  /** The handshake's ACK: __inet_inherit_port, inet_csk_reqsk_queue_drop and _add (rskq_lock, tail, backlog). */
+  static final int[] CHILD_LINES = {L_BIND_LOCK, L_BIND_BUCKET, L_ACCEPT_QUEUE, L_ACK_BACKLOG};
+  /** inet_csk_accept: lock_sock, reqsk_queue_remove (rskq_lock, head, backlog), release_sock, the request's put. */
+  static final int[] ACCEPT_LINES = {L_SOCKET_LOCK, L_ACCEPT_QUEUE, L_ACK_BACKLOG, L_REFCOUNT};
+  /** The child's close (tcp_set_state TCP_CLOSE): inet_put_port. */
+  static final int[] PUT_PORT_LINES = {L_BIND_LOCK, L_BIND_BUCKET};
+  /** The listener's wait queue: wake_up of a thread asleep in accept(), or its prepare_to_wait_exclusive. */
+  static final int[] WAIT_LINES = {L_WAIT_QUEUE};
 
   /** One listen socket (per dst endpoint). */
   static final class Listener {
-    int lastCpu = -1;
+    /** Per line, the core that used it last (-1: none yet). */
+    final int[] lastCpu = {-1, -1, -1, -1, -1, -1, -1};
     int queued;
     final int backlog;
-    long transfers;
+    /** Per line, the uses on another core than its last. */
+    final long[] transfers = new long[LINE.length];
     long overflows;
 
     Listener(int backlog) {
@@ -275,7 +302,9 @@ final class Churn {
     switch (cs.state) {
       case S_QUEUED -> { // accept(): the listen socket's lock and queue
         mark(3, c.nowNs());
-        st[1] += p.syscall + p.tcpAccept + touch(cs.listener, c.cpu);
+        st[1] += p.syscall + p.tcpAccept + touch(cs.listener, ACCEPT_LINES, c.cpu);
+        if (cs.sleptInAccept) st[1] += touch(cs.listener, WAIT_LINES, c.cpu); // its prepare_to_wait_exclusive
+        cs.sleptInAccept = false;
         if (first[3] == c.nowNs()) mark(4, c.nowNs() + st[0] + st[1]);
         cs.listener.queued--;
         cs.state = S_ACCEPTED;
@@ -297,14 +326,19 @@ final class Churn {
     }
   }
 
-  /** A use of listen socket {@code l} on core {@code cpu}: its lines move here if another core used it last. */
-  long touch(Listener l, int cpu) {
+  /**
+   * A use of lines {@code lines} of listen socket {@code l} on core {@code cpu}: each line another core used
+   * last moves here (cache-line-transfer); returns the CPU time.
+   */
+  long touch(Listener l, int[] lines, int cpu) {
     long cost = 0;
-    if (l.lastCpu >= 0 && l.lastCpu != cpu) {
-      cost = (long) p.listenCacheLines * p.cacheLineTransfer;
-      l.transfers++;
+    for (int line : lines) {
+      if (l.lastCpu[line] >= 0 && l.lastCpu[line] != cpu) {
+        cost += p.cacheLineTransfer;
+        l.transfers[line]++;
+      }
+      l.lastCpu[line] = cpu;
     }
-    l.lastCpu = cpu;
     return cost;
   }
 
@@ -313,15 +347,17 @@ final class Churn {
     return seg.rx(c, s, offset);
   }
 
-  /** Counters for results (hosts[].steering): listen-socket line transfers and overflows, stale segments. */
+  /** Counters for results (hosts[].steering): listen-socket line transfers (all, per line), overflows, stale segments. */
   void report(SteeringStats st) {
-    long transfers = 0, overflows = 0;
+    long overflows = 0;
+    long[] transfers = new long[LINE.length];
     for (Listener l : listeners.values()) {
-      transfers += l.transfers;
+      for (int i = 0; i < LINE.length; i++) transfers[i] += l.transfers[i];
       overflows += l.overflows;
     }
     if (!listeners.isEmpty()) {
-      st.count("churn.listen_transfers", transfers);
+      st.count("churn.listen_transfers", java.util.Arrays.stream(transfers).sum());
+      for (int i = 0; i < LINE.length; i++) st.count("churn.listen_transfers." + LINE[i], transfers[i]);
       st.count("churn.accept_queue_overflows", overflows);
     }
     if (seg.stale > 0) st.count("churn.no_connection_segments", seg.stale);

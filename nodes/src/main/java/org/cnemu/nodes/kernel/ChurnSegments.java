@@ -105,7 +105,7 @@ final class ChurnSegments {
           if (cs.state == S_SYN_RCVD) cost += control(c, k, SYN_ACK, 1, false, offset + cost); // inet_rtx_syn_ack
           return cost;
         }
-        cost += p.tcpSynRx + churn.touch(cs.listener, c.cpu);
+        cost += p.tcpSynRx + churn.touch(cs.listener, Churn.SYN_LINES, c.cpu);
         if (cs.listener.queued >= cs.listener.backlog) { // sk_acceptq_is_full: the SYN is dropped
           cs.listener.overflows++;
           h.delivered -= 1;
@@ -160,7 +160,8 @@ final class ChurnSegments {
         if (k.cs.state == S_QUEUED || k.cs.state == S_ACCEPTED) {
           if (k.cs.state == S_QUEUED) { // closed before accept(): accept returns it, the thread reads EOF
             k.cs.listener.queued--;
-            cost += churn.touch(k.cs.listener, c.cpu);
+            cost += churn.touch(k.cs.listener, Churn.ACCEPT_LINES, c.cpu);
+            k.cs.sleptInAccept = false;
           }
           k.cs.state = S_CLOSE_WAIT;
           wake(c, churn.respSender(k), offset + cost);
@@ -179,12 +180,12 @@ final class ChurnSegments {
       case LAST_ACK -> {
         if (s.hash() == HostKernel.hash(k.portHash, 0) && k.cs.state == S_LAST_ACK) {
           k.cs.state = S_LISTEN;
-          return cost + p.tcpDestroy;
+          return cost + p.tcpDestroy + churn.touch(k.cs.listener, Churn.PUT_PORT_LINES, c.cpu);
         }
         for (Integer seed : new java.util.TreeSet<>(k.cs.closing.keySet())) {
           if (HostKernel.hash(seed, 0) == s.hash() && k.cs.closing.get(seed) == S_LAST_ACK) {
             k.cs.closing.remove(seed);
-            return cost + p.tcpDestroy;
+            return cost + p.tcpDestroy + churn.touch(k.cs.listener, Churn.PUT_PORT_LINES, c.cpu);
           }
         }
         return gone(s) + cost;
@@ -215,9 +216,12 @@ final class ChurnSegments {
 
   /** The handshake completes at the server: the child socket joins the accept queue; the thread wakes. */
   private long established(CoreEntity c, Sock r, long offset) {
-    long cost = p.tcpChildCreate + churn.touch(r.cs.listener, c.cpu);
+    long cost = p.tcpChildCreate + churn.touch(r.cs.listener, Churn.CHILD_LINES, c.cpu);
     r.cs.listener.queued++;
     r.cs.state = S_QUEUED;
+    Sock t = churn.respSender(r).thread;
+    r.cs.sleptInAccept = t.sleeping && !t.wakePending; // sock_def_readable: a sleeper on the listener's wait queue
+    if (r.cs.sleptInAccept) cost += churn.touch(r.cs.listener, Churn.WAIT_LINES, c.cpu);
     wake(c, churn.respSender(r), offset + cost);
     return cost;
   }
