@@ -96,21 +96,42 @@ fi
 # CPU seconds the daemon has used so far (user + sys)
 daemon_cpu() { awk -v t="$CLK_TCK" '{ sub(/^.*\) /, ""); printf "%.3f\n", ($12 + $13) / t }' "/proc/$DAEMON_PID/stat"; }
 
-now() { date +%s.%N; }
+# Wall clock from bash itself ($EPOCHREALTIME, bash 5), CPU from bash's `times` (the children it has
+# reaped, user + sys, ms resolution): no process of the instrument's own inside a measurement (a `date`
+# or a /usr/bin/time around the command costs milliseconds of fork and exec on a small VM, which a
+# served command of ~50 ms would carry; docs/benchmarks.md).
+[ -n "${EPOCHREALTIME:-}" ] || { echo "bash 5 or later is needed (\$EPOCHREALTIME)" >&2; exit 1; }
 
-# CPU seconds (user + sys) of a command, from GNU time when it is installed (else "-").
-TIME_BIN=""; [ -x /usr/bin/time ] && TIME_BIN=/usr/bin/time
-timed() {
-  if [ -n "$TIME_BIN" ]; then "$TIME_BIN" -f "%U %S" -o "$WORK/cpu.txt" "$@"; else echo "- -" >"$WORK/cpu.txt"; "$@"; fi
+# CPU milliseconds (user + sys) of the reaped children of this shell, in CHILD_MS.
+children_ms() {
+  local line u s
+  times >"$WORK/times.txt"
+  { read -r line; read -r u s; } <"$WORK/times.txt"
+  CHILD_MS=0
+  for line in "$u" "$s"; do # "1m2.345s"
+    local m=${line%%m*} sec=${line#*m}
+    sec=${sec%s}
+    CHILD_MS=$((CHILD_MS + m * 60000 + 10#${sec/./}))
+  done
 }
-cpu() { awk '{ if ($1 == "-") print "-"; else printf "%.2f", $1 + $2 }' "$WORK/cpu.txt"; }
+
+# Runs a command and writes its CPU seconds (user + sys, its own and its children's) to $WORK/cpu.txt.
+timed() {
+  local c0 rc=0
+  children_ms; c0=$CHILD_MS
+  "$@" || rc=$?
+  children_ms
+  echo "$(((CHILD_MS - c0) / 1000)).$(printf '%03d' $(((CHILD_MS - c0) % 1000)))" >"$WORK/cpu.txt"
+  return $rc
+}
+cpu() { awk '{ printf "%.2f", $1 }' "$WORK/cpu.txt"; }
 
 # Prints "<delivered packets> <wall seconds> <cpu seconds>" of one ns-3 run.
 run_ns3() {
   local n=$1 t0 t1 out
-  t0=$(now)
+  t0=$EPOCHREALTIME
   out="$(timed "$NS3_BIN" --hosts="$n" --ms="$MS")"
-  t1=$(now)
+  t1=$EPOCHREALTIME
   echo "$out" | sed -n 's/.*delivered_packets=\([0-9]*\).*/\1/p' | tr '\n' ' '
   echo "$t0 $t1 $(cpu)" | awk '{printf "%.3f %s\n", $2 - $1, $3}'
 }
@@ -122,18 +143,18 @@ run_cnemu() {
   rm -rf "$dir"
   if [ "$how" = daemon ]; then
     c0=$(daemon_cpu)
-    t0=$(now)
+    t0=$EPOCHREALTIME
     # shellcheck disable=SC2086
     CNEMU_NO_DAEMON=0 timed "$CNEMU" run "$ROOT/experiments/bench/star-$n.conf" --out "$dir" $CNEMU_ARGS >/dev/null
-    t1=$(now)
+    t1=$EPOCHREALTIME
     c1=$(daemon_cpu)
     grep -q " served run .*star-$n.conf .*exit 0" <(tail -n 1 "$CNEMU_DAEMON_DIR/daemon.log") \
       || { echo "the daemon did not serve the star-$n run (fell back to a fresh JVM?)" >&2; exit 1; }
   else
-    t0=$(now)
+    t0=$EPOCHREALTIME
     # shellcheck disable=SC2086
     CNEMU_NO_DAEMON=1 timed "$CNEMU" run "$ROOT/experiments/bench/star-$n.conf" --out "$dir" $CNEMU_ARGS >/dev/null
-    t1=$(now)
+    t1=$EPOCHREALTIME
   fi
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(f["packets_delivered"] for f in d["flows"]), end=" ")' \
     "$dir/results.json"
