@@ -52,6 +52,23 @@ final class JobWork {
    */
   static String run(Spec spec, PlanRunner.ClusterTarget partitionsOn, Coordinator.ProgressListener progress,
       BeforeRun before, String runId) {
+    // The document is made in a call of its own: once it returns, the model and the run's entities (the
+    // partitions' state, tens of MB at 1,000 hosts) are unreachable, so a collection while the text is
+    // made, or after, copies the document only (a local of a method still running stays reachable until
+    // it returns, whatever the code after it uses).
+    Map<String, Object> doc = document(spec, partitionsOn, progress, before, runId);
+    try {
+      String json = JsonFiles.toJson(doc);
+      PhaseTrace.mark("to-json");
+      return json;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The job's results document: the model built, the run, the model's sections; a failed run's says why. */
+  private static Map<String, Object> document(Spec spec, PlanRunner.ClusterTarget partitionsOn,
+      Coordinator.ProgressListener progress, BeforeRun before, String runId) {
     EngineSettings s = spec.point().settings();
     int threads = PlanRunner.threads(s, spec.threads());
     Map<String, Object> config = ConfigJson.of(spec.experiment());
@@ -83,12 +100,6 @@ final class JobWork {
     } finally {
       if (engine != null) engine.close();
     }
-    try {
-      String json = JsonFiles.toJson(doc);
-      PhaseTrace.mark("to-json");
-      return json;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return doc;
   }
 }
