@@ -17,7 +17,10 @@
 # CPU by thread name (compilers, main, the actor system's start, remoting, ...), and, from
 # the nodes' trace, each job's time on its job thread (wall and CPU), deflate + send (on the job thread),
 # and how much later the node's actor heard of it; and from the nodes' timeline each slot's idle time between jobs, split by whether the
-# next job was already queued on the node or the queue was empty (waiting for the driver's round trip).
+# next job was already queued on the node or the queue was empty (waiting for the driver's round trip);
+# and, per job from both sides' clocks (the driver's dispatch and result in hand, the node's receipt, start,
+# end), the dispatch and the result's way back in ms: their sum is what farming adds to a job beyond its run.
+# Round 0 is the nodes' first plan (cold JIT, fresh arm), timed as such; the rounds after it find them warm.
 # ARMS says how the commands run: `fresh`, a fresh JVM per command (local and farmed), and `served`, both
 # through one private daemon (`cnemu daemon`, its own state folder, started here and stopped on exit), as a
 # lab user running many sweeps would: the local plan in the daemon's warm JVM, the farmed one with the
