@@ -17,7 +17,10 @@
 # CPU by thread name (compilers, main, the actor system's start, remoting, ...), and, from
 # the nodes' trace, each job's time on its job thread (wall and CPU), deflate + send (on the job thread),
 # and how much later the node's actor heard of it; and from the nodes' timeline each slot's idle time between jobs, split by whether the
-# next job was already queued on the node or the queue was empty (waiting for the driver's round trip).
+# next job was already queued on the node or the queue was empty (waiting for the driver's round trip);
+# and, per job from both sides' clocks (the driver's dispatch and result in hand, the node's receipt, start,
+# end), the dispatch and the result's way back in ms: their sum is what farming adds to a job beyond its run.
+# Round 0 is the nodes' first plan (cold JIT, fresh arm), timed as such; the rounds after it find them warm.
 # ARMS says how the commands run: `fresh`, a fresh JVM per command (local and farmed), and `served`, both
 # through one private daemon (`cnemu daemon`, its own state folder, started here and stopped on exit), as a
 # lab user running many sweeps would: the local plan in the daemon's warm JVM, the farmed one with the
@@ -29,6 +32,7 @@
 #   CASES=short SLOTS=1 REPEAT=5 bench/farm.sh
 #   ARMS=served CASES=short REPEAT=6 bench/farm.sh
 #   SHORT_DURATION=1ms LONG_DURATION=100ms bench/farm.sh
+#   CNEMU=../base/bin/cnemu WORK=/tmp/farm-base bench/farm.sh   # another build, this script
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPEAT="${REPEAT:-3}"
@@ -39,10 +43,11 @@ MODE="${MODE:-jobs}"                     # jobs, or auto (no --cluster-mode)
 SHORT_DURATION="${SHORT_DURATION:-300us}" # x 16 runs x 3 points = 48 jobs
 LONG_DURATION="${LONG_DURATION:-50ms}"    # x 4 runs x 3 points = 12 jobs
 PORT="${PORT:-25899}"
+CNEMU="${CNEMU:-bin/cnemu}"               # the build to measure (another tree's bin/cnemu for an A/B)
 WORK="${WORK:-/tmp/cnemu-farm-bench}"
 export CNEMU_NO_DAEMON=1
 rm -rf "$WORK"; mkdir -p "$WORK"
-bin/cnemu --version >/dev/null   # build outside the measurements
+"$CNEMU" --version >/dev/null   # build outside the measurements
 plan() { # name duration runs
   cat > "$WORK/$1.conf" <<CONF
 experiment {
@@ -54,13 +59,13 @@ CONF
 }
 plan short "$SHORT_DURATION" 16
 plan long "$LONG_DURATION" 4
-bin/cnemu cluster init --cluster-key "$WORK/key" >/dev/null
-JAVA_OPTS="-Dcnemu.trace=true" bin/cnemu cluster seed --bind "127.0.0.1:$PORT" --threads 1 --job-slots "$SLOTS" \
+"$CNEMU" cluster init --cluster-key "$WORK/key" >/dev/null
+JAVA_OPTS="-Dcnemu.trace=true" "$CNEMU" cluster seed --bind "127.0.0.1:$PORT" --threads 1 --job-slots "$SLOTS" \
   --cluster-key "$WORK/key" > "$WORK/seed.log" 2>&1 &
 SEED=$!
-trap 'kill $SEED ${WORKER:-} 2>/dev/null || true; [ -z "${DAEMON_PID:-}" ] || CNEMU_DAEMON_DIR="$WORK/daemon" CNEMU_NO_DAEMON=0 JAVA_OPTS="-Dcnemu.trace=true" bin/cnemu daemon stop >/dev/null 2>&1 || true' EXIT
+trap 'kill $SEED ${WORKER:-} 2>/dev/null || true; [ -z "${DAEMON_PID:-}" ] || CNEMU_DAEMON_DIR="$WORK/daemon" CNEMU_NO_DAEMON=0 JAVA_OPTS="-Dcnemu.trace=true" "$CNEMU" daemon stop >/dev/null 2>&1 || true' EXIT
 for _ in $(seq 120); do grep -q "listening at" "$WORK/seed.log" 2>/dev/null && break; sleep 0.5; done
-JAVA_OPTS="-Dcnemu.trace=true" bin/cnemu cluster worker --seed "127.0.0.1:$PORT" --threads 1 --job-slots "$SLOTS" \
+JAVA_OPTS="-Dcnemu.trace=true" "$CNEMU" cluster worker --seed "127.0.0.1:$PORT" --threads 1 --job-slots "$SLOTS" \
   --cluster-key "$WORK/key" > "$WORK/worker.log" 2>&1 &
 WORKER=$!
 for _ in $(seq 120); do grep -q "member up" "$WORK/worker.log" 2>/dev/null && break; sleep 0.5; done
@@ -74,9 +79,6 @@ node_ticks() { # user + system CPU ticks of the seed and the worker so far
 }
 strip_wall() { sed -n '/"wall"/q;p' "$1"; }
 node_checks() { cat "$WORK/seed.log" "$WORK/worker.log" | grep -c "TRACE farm node check" || true; }
-# one untimed farmed plan: the nodes' JIT warms up as it does in a lab where they run for days
-bin/cnemu run "$WORK/short.conf" --cluster "127.0.0.1:$PORT" --nodes 2 --cluster-key "$WORK/key" \
-  --out "$WORK/warm" --no-report -q >/dev/null
 # the per-job figures, the nodes' timeline and the fixed cost of one farmed command from its driver's
 # trace ($1: the trace lines of this command; $2: its wall seconds; $3: fresh or served)
 analyse() {
@@ -97,6 +99,17 @@ analyse() {
         node = $5; end = $13 }
       END { printf "    nodes, between jobs: next job already queued %d times (slot idle %.2f ms mean), queue empty %d times (slot idle %.1f ms mean)\n",
         q, q ? qi / q / 1e3 : 0, e, e ? ei / e / 1e3 : 0 }' || true
+  # per job from both sides' timestamps (epoch us, one clock on this machine): dispatch = the driver's send to
+  # the node's receipt; queued = receipt to the job thread's start; result back = the job thread's end to the
+  # result in the driver's hand (deflate and send on the job thread, the transfer, the driver's inflate);
+  # dispatch + result back is what farming adds to a job that no queue hides
+  { grep "^TRACE farm driver timeline" "$trace"
+    cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node timeline" | grep -vxF -f "$WORK/checks-before"; } \
+    | awk '/driver timeline/ { d[$6] = $8; r[$6] = $10; next }
+      { rc[$7] = $9; st[$7] = $11; en[$7] = $13; sn[$7] = $17 }
+      END { for (j in d) if ((j in rc) && r[j] > 0) { n++; di += rc[j] - d[j]; q += st[j] - rc[j]; ru += en[j] - st[j]; tx += sn[j] - en[j]; bk += r[j] - en[j] }
+        if (n) printf "    per job (both clocks, %d jobs): dispatch %.2f ms, queued on the node %.1f ms, run %.1f ms, result back %.2f ms (of which deflate + send %.2f ms); dispatch + result back %.2f ms\n",
+          n, di/n/1e3, q/n/1e3, ru/n/1e3, bk/n/1e3, tx/n/1e3, (di+bk)/n/1e3 }' || true
   cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node" | grep -vxF -f "$WORK/checks-before" \
     | awk '/node check/ { ck += $5; n++ } /node job/ { th += $7; cpu += $10; out += $13; act += $19; m++ }
       END { if (n) printf "    nodes: checking a job took %.2f ms (mean of %d, validation cached per experiment text)\n", ck/n, n
@@ -124,35 +137,18 @@ same_folders() { # $1 $2: every json of the local folder equals the farmed one o
   done
 }
 
-# the served arm: a private daemon with the trace on (the served commands pass the same JAVA_OPTS, else
-# bin/cnemu would not use it), warmed up, then one untimed farmed command (the kept driver starts)
-DAEMON_LOG="$WORK/daemon/daemon.log"
-served() { CNEMU_DAEMON_DIR="$WORK/daemon" CNEMU_NO_DAEMON=0 JAVA_OPTS="-Dcnemu.trace=true" bin/cnemu "$@"; }
-daemon_ticks() { local s f; s=$(cat "/proc/$DAEMON_PID/stat"); s=${s##*) }; read -r -a f <<<"$s"; echo $((f[11] + f[12])); }
-if [[ " $ARMS " == *" served "* ]]; then
-  mkdir -m 700 "$WORK/daemon"
-  served daemon start >/dev/null
-  DAEMON_PID="$(sed -n 's/^pid=//p' "$WORK/daemon/daemon.state")"
-  for _ in $(seq 240); do grep -q " warm-up: " "$DAEMON_LOG" 2>/dev/null && break; sleep 0.5; done
-  served run "$WORK/short.conf" --cluster "127.0.0.1:$PORT" --nodes 2 --cluster-mode jobs --cluster-key "$WORK/key" \
-    --out "$WORK/warm-served" --no-report -q >/dev/null
-  served run "$WORK/short.conf" --jobs 2 --out "$WORK/warm-served-local" --no-report -q >/dev/null
-  [ "$(grep -c " served run .* exit 0" "$DAEMON_LOG")" -ge 2 ] || { echo "the daemon did not serve the warm-up runs" >&2; exit 1; }
-fi
-
-for c in $CASES; do
-  echo "case $c: $(grep -o 'runs = [0-9]*, duration = [0-9a-z]*' "$WORK/$c.conf") x 3 points"
-  for r in $(seq "$REPEAT"); do
-    for arm in $ARMS; do
+# one round: the local plan and the farmed one of case $1, round $2, arm $3 (fresh or served)
+round() {
+  local c="$1" r="$2" arm="$3"
     if [ "$arm" = fresh ]; then
       t0=$(date +%s.%N)
       /usr/bin/time -f '%U %S' -o "$WORK/$c-local-cpu-$r" \
-        bin/cnemu run "$WORK/$c.conf" --jobs 2 --out "$WORK/$c-local-$r" --no-report -q >/dev/null
+        "$CNEMU" run "$WORK/$c.conf" --jobs 2 --out "$WORK/$c-local-$r" --no-report -q >/dev/null
       tl=$(date +%s.%N)
       cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node" > "$WORK/checks-before" || true
       n0=$(node_ticks); t1=$(date +%s.%N)   # the farmed command's own time, without the script's bookkeeping
       /usr/bin/time -f '%U %S' -o "$WORK/$c-farm-cpu-$r" env JAVA_OPTS="-Dcnemu.trace=true" \
-        bin/cnemu run "$WORK/$c.conf" --cluster "127.0.0.1:$PORT" --nodes 2 ${MODE_ARGS[@]+"${MODE_ARGS[@]}"} \
+        "$CNEMU" run "$WORK/$c.conf" --cluster "127.0.0.1:$PORT" --nodes 2 ${MODE_ARGS[@]+"${MODE_ARGS[@]}"} \
         --cluster-key "$WORK/key" --out "$WORK/$c-farm-$r" --no-report -q >/dev/null 2>"$WORK/$c-trace-$r"
       t2=$(date +%s.%N)
       n1=$(node_ticks)
@@ -185,6 +181,35 @@ for c in $CASES; do
       -v ncpu="$(awk -v a="$n0" -v b="$n1" -v hz="$(getconf CLK_TCK)" 'BEGIN { print (b - a) / hz }')" \
       'BEGIN { printf "  round %d, %s: local --jobs 2 %.2f s, farmed %.2f s, ratio %.2f (load average %s); " what "; nodes over the farmed command %.2f s\n", r, arm, b-a, c-b2, (c-b2)/(b-a), load, lcpu, fcpu, ncpu }'
     analyse "$trace" "$(awk -v b="$t1" -v c="$t2" 'BEGIN { print c-b }')" "$arm"
+}
+
+# round 0, the nodes cold: the first farmed plan they serve (fresh arm), as on a lab's first plan after
+# their start; the rounds after it find them warm, as in a lab where they run for days
+COLD_CASE="${CASES%% *}"
+echo "case $COLD_CASE, the nodes' first plan (cold):"
+round "$COLD_CASE" 0 fresh
+
+# the served arm: a private daemon with the trace on (the served commands pass the same JAVA_OPTS, else
+# bin/cnemu would not use it), warmed up, then one untimed farmed command (the kept driver starts)
+DAEMON_LOG="$WORK/daemon/daemon.log"
+served() { CNEMU_DAEMON_DIR="$WORK/daemon" CNEMU_NO_DAEMON=0 JAVA_OPTS="-Dcnemu.trace=true" "$CNEMU" "$@"; }
+daemon_ticks() { local s f; s=$(cat "/proc/$DAEMON_PID/stat"); s=${s##*) }; read -r -a f <<<"$s"; echo $((f[11] + f[12])); }
+if [[ " $ARMS " == *" served "* ]]; then
+  mkdir -m 700 "$WORK/daemon"
+  served daemon start >/dev/null
+  DAEMON_PID="$(sed -n 's/^pid=//p' "$WORK/daemon/daemon.state")"
+  for _ in $(seq 240); do grep -q " warm-up: " "$DAEMON_LOG" 2>/dev/null && break; sleep 0.5; done
+  served run "$WORK/short.conf" --cluster "127.0.0.1:$PORT" --nodes 2 --cluster-mode jobs --cluster-key "$WORK/key" \
+    --out "$WORK/warm-served" --no-report -q >/dev/null
+  served run "$WORK/short.conf" --jobs 2 --out "$WORK/warm-served-local" --no-report -q >/dev/null
+  [ "$(grep -c " served run .* exit 0" "$DAEMON_LOG")" -ge 2 ] || { echo "the daemon did not serve the warm-up runs" >&2; exit 1; }
+fi
+
+for c in $CASES; do
+  echo "case $c: $(grep -o 'runs = [0-9]*, duration = [0-9a-z]*' "$WORK/$c.conf") x 3 points"
+  for r in $(seq "$REPEAT"); do
+    for arm in $ARMS; do
+      round "$c" "$r" "$arm"
     done
   done
 done

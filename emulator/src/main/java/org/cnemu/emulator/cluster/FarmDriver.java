@@ -169,9 +169,9 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
       this.prefetch = Math.max(0, prefetch);
     }
 
-    /** Jobs to keep queued on the node beyond its slots now. */
-    int queueDepth() {
-      return FarmDriver.queueDepth(slots, prefetch, roundTrip.boundNanos(), runNanos);
+    /** Jobs to keep queued on the node beyond its slots now; {@code startPerSlot}: per slot before anything is measured. */
+    int queueDepth(int startPerSlot) {
+      return FarmDriver.queueDepth(slots, prefetch, roundTrip.boundNanos(), runNanos, startPerSlot);
     }
 
     void observe(long roundTripSample, long runSample) {
@@ -212,16 +212,28 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
    * How many more jobs than its slots a node should hold: per slot, enough to run while a finished job's
    * result comes to this driver and the next job goes there, for a round trip as long as {@code
    * roundTripBoundNanos} ({@link RoundTrip#boundNanos}: the jitter of the round trip, not only its mean); at
-   * least one per slot (one job per slot before anything is measured), at most what the node takes
-   * ({@code prefetch}). Deeper than needed only lengthens a plan's tail (a node's queue is its own) and
-   * what a lost node holds back (docs/benchmarks.md).
+   * least one per slot ({@code startPerSlot} before anything is measured: {@link #startDepthPerSlot}), at
+   * most what the node takes ({@code prefetch}). Deeper than needed only lengthens a plan's tail (a node's
+   * queue is its own) and what a lost node holds back (docs/benchmarks.md).
    */
-  static int queueDepth(int slots, int prefetch, double roundTripBoundNanos, double runNanos) {
-    long perSlot = 1;
+  static int queueDepth(int slots, int prefetch, double roundTripBoundNanos, double runNanos, int startPerSlot) {
+    long perSlot = Math.max(1, startPerSlot);
     if (roundTripBoundNanos >= 0 && runNanos >= 0) {
       perSlot = Math.max(1, (long) Math.ceil(roundTripBoundNanos / Math.max(runNanos, 100_000.0)));
     }
     return (int) Math.min(prefetch, perSlot * Math.max(1, slots));
+  }
+
+  /**
+   * Jobs per slot a node holds beyond its running ones before its first result measured a round trip and a
+   * run: what the plan's size allows, so that a node's first jobs do not each wait for a round trip when
+   * they are shorter than it (a queue of one per slot ran dry at the second job of every plan of short
+   * jobs: docs/benchmarks.md). The plan's {@code openJobs} (not done) are shared out over the {@code
+   * slots} of the nodes ready now, and only half of them go out unmeasured: the other half stays with this
+   * driver for the nodes that turn out faster, so a plan of a few long jobs is not dealt out blind.
+   */
+  static int startDepthPerSlot(int openJobs, int slots) {
+    return Math.max(1, openJobs / (2 * Math.max(1, slots)));
   }
 
   /** Where a job is. */
@@ -256,6 +268,8 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   private final Set<String> lost = new HashSet<>();
   private boolean listed;
   private boolean started;
+  /** Jobs submitted and not done (queued, or out on a node). */
+  private int openJobs;
   private long waitingSinceNanos = System.nanoTime();
 
   private final TimerScheduler<Command> timers;
@@ -327,6 +341,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
       if (jobs.containsKey(j.id())) throw new IllegalArgumentException("job " + j.id() + " submitted twice");
       jobs.put(j.id(), new JobState(j));
       queue.addLast(j.id());
+      openJobs++;
     }
     dispatch();
     return this;
@@ -388,13 +403,16 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
       if (nodes.size() < Math.max(1, settings.expectedNodes())) return;
       started = true;
     }
+    int readySlots = 0;
+    for (Node n : nodes.values()) readySlots += n.slots;
+    int startPerSlot = startDepthPerSlot(openJobs, readySlots);
     while (!queue.isEmpty()) {
       JobState s = jobs.get(queue.peekFirst());
       // the node with the most free slots; with none free, the one with the shortest queue (prefetch)
       Node best = null;
       for (Node n : nodes.values()) {
         int cost = Math.min(s.job.slots(), n.slots);
-        if (n.slots + n.queueDepth() - n.used >= cost && (best == null || n.slots - n.used > best.slots - best.used)) {
+        if (n.slots + n.queueDepth(startPerSlot) - n.used >= cost && (best == null || n.slots - n.used > best.slots - best.used)) {
           best = n;
         }
       }
@@ -468,6 +486,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     }
     release(s);
     s.done = true;
+    openJobs--;
     events.accept(new Done(s.job.id(), n.address, result, error));
     dispatch();
     return this;

@@ -136,16 +136,52 @@ class FarmPrefetchTest {
   }
 
   @Test
+  void aPlanOfManyJobsIsQueuedDeeperThanOnePerSlotBeforeTheFirstResult() throws Exception {
+    // 20 jobs on one slot, the first held: nothing is measured, yet the node holds the start depth
+    // (half the plan per slot, at most its prefetch) instead of one job, so its first short jobs do
+    // not each wait for the driver's round trip
+    CountDownLatch release = new CountDownLatch(1);
+    start((spec, node, cancelled, progress) -> {
+      if (spec.equals("0")) release.await(60, TimeUnit.SECONDS);
+      return spec.getBytes(StandardCharsets.UTF_8);
+    }, 1);
+    List<FarmDriver.Job> jobs = new ArrayList<>();
+    for (int j = 0; j < 20; j++) jobs.add(new FarmDriver.Job(j, 1, String.valueOf(j)));
+    driver().tell(new FarmDriver.Submit(jobs));
+    awaitEvent(e -> e instanceof FarmDriver.Started s && s.job() == 0);
+    Thread.sleep(300);
+    FarmDriver.Event e;
+    while ((e = events.poll()) != null) seen.add(e);
+    long dispatched = seen.stream().filter(x -> x instanceof FarmDriver.Dispatched).count();
+    assertEquals(1 + Math.min(FarmWorker.PREFETCH_PER_SLOT, FarmDriver.startDepthPerSlot(20, 1)), dispatched,
+        seen::toString);
+    assertEquals(-1, indexOf(x -> x instanceof FarmDriver.Done), seen::toString);
+    release.countDown();
+    int[] done = {0};
+    awaitEvent(x -> x instanceof FarmDriver.Done && ++done[0] == 20);
+  }
+
+  @Test
   void theQueueCoversTheRoundTripAndNoMore() {
-    // nothing measured yet: one job per slot
-    assertEquals(2, FarmDriver.queueDepth(2, 16, -1, -1));
-    // jobs much longer than the round trip: one per slot
-    assertEquals(2, FarmDriver.queueDepth(2, 16, 2e6, 500e6));
+    // nothing measured yet: the start depth per slot (1, or 5)
+    assertEquals(2, FarmDriver.queueDepth(2, 16, -1, -1, 1));
+    assertEquals(10, FarmDriver.queueDepth(2, 16, -1, -1, 5));
+    // jobs much longer than the round trip: one per slot, whatever the start depth was
+    assertEquals(2, FarmDriver.queueDepth(2, 16, 2e6, 500e6, 5));
     // 10 ms jobs, round trips up to 30 ms: 3 per slot
-    assertEquals(6, FarmDriver.queueDepth(2, 16, 30e6, 10e6));
+    assertEquals(6, FarmDriver.queueDepth(2, 16, 30e6, 10e6, 1));
     // never more than the node takes
-    assertEquals(16, FarmDriver.queueDepth(2, 16, 300e6, 1e6));
-    assertEquals(0, FarmDriver.queueDepth(1, 0, 300e6, 1e6));
+    assertEquals(16, FarmDriver.queueDepth(2, 16, 300e6, 1e6, 1));
+    assertEquals(16, FarmDriver.queueDepth(2, 16, -1, -1, 100));
+    assertEquals(0, FarmDriver.queueDepth(1, 0, 300e6, 1e6, 1));
+  }
+
+  @Test
+  void theStartDepthDealsOutHalfThePlanOverTheReadySlots() {
+    assertEquals(12, FarmDriver.startDepthPerSlot(48, 2)); // 48 short jobs, a seed and a worker of one slot each
+    assertEquals(3, FarmDriver.startDepthPerSlot(12, 2)); // 12 long ones: 4 per node out, 4 kept back
+    assertEquals(1, FarmDriver.startDepthPerSlot(3, 1)); // a plan of a few jobs: one per slot
+    assertEquals(1, FarmDriver.startDepthPerSlot(0, 0));
   }
 
   @Test
@@ -167,8 +203,8 @@ class FarmPrefetchTest {
       jittery.observe(i % 2 == 0 ? 2_000_000 : 18_000_000); // also 10 ms on average
     }
     double run = 4e6;
-    int steadyDepth = FarmDriver.queueDepth(1, 8, steady.boundNanos(), run);
-    int jitteryDepth = FarmDriver.queueDepth(1, 8, jittery.boundNanos(), run);
+    int steadyDepth = FarmDriver.queueDepth(1, 8, steady.boundNanos(), run, 1);
+    int jitteryDepth = FarmDriver.queueDepth(1, 8, jittery.boundNanos(), run, 1);
     assertEquals(3, steadyDepth, "steady 10 ms round trips, 4 ms jobs");
     assertTrue(jitteryDepth >= 2 * steadyDepth, "jittery: " + jitteryDepth + ", steady: " + steadyDepth);
   }
