@@ -62,12 +62,6 @@ final class EventQueue {
   private long[] run = new long[8];
   private int runPos;
   private int runEnd;
-  /**
-   * Events a bucket load touches ahead in the next buckets: independent cache misses overlap up to about this
-   * many at once (docs/benchmarks.md, "Tenth round": 16 independent chains of random loads over 128 MB cost 1/19 of
-   * one dependent chain per load); more would evict lines before their events run.
-   */
-  private static final int AHEAD = 32;
   /** Buckets of more events than this go to the heap rather than an insertion sort. */
   private static final int SORT_MAX = 48;
   private final SlotHeap far = new SlotHeap();
@@ -378,19 +372,14 @@ final class EventQueue {
         if (e != null) acc += e.prefetch(message[(int) tk]);
       }
     }
-    // and the payloads and targets of the next non-empty buckets of the epoch, up to AHEAD events: their misses
-    // overlap with each other and with this bucket's handlers, and their loads find them present (the order does
-    // not change: nothing moves)
+    // and the payloads and targets of the next non-empty bucket of the epoch: their misses overlap with this
+    // bucket's handlers, and its load finds them present (the order does not change: nothing moves)
     long later = fineBits & (-2L << i);
-    for (int ahead = 0; later != 0 && ahead < AHEAD; later &= later - 1) {
+    if (later != 0) {
       int j = Long.numberOfTrailingZeros(later);
       int m = fineLen[j];
-      int from = fineTouched[j];
-      if (from < m) {
-        acc += touch(fine[j], from << 2, m << 2);
-        fineTouched[j] = m;
-      }
-      ahead += m;
+      acc += touch(fine[j], fineTouched[j] << 2, m << 2);
+      fineTouched[j] = m;
     }
     touched += acc;
     if (n > SORT_MAX) {
