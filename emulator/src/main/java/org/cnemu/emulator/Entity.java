@@ -82,14 +82,13 @@ public abstract class Entity<M> {
   }
 
   /**
-   * Reads what the entity's handler of {@code msg} (a pending message, not yet delivered: the entity may handle
-   * others first) will read first beyond the line the queue touched (the entity's other fields, its own objects
-   * one hop away) and returns any value of it; never changes state. The event queue calls it for the events of a
+   * Reads what the entity's next handler will read first beyond the entity itself (its own objects, one hop
+   * away) and returns any value of it; never changes state. The event queue calls it for the targets of a
    * bucket it loads, after touching their messages and entities, so that these misses overlap across the
    * bucket's events instead of stalling each handler in turn (with many entities the objects an entity points to
    * are cold; they were last read thousands of events ago). Default: nothing.
    */
-  protected long prefetch(M msg) {
+  protected long prefetch() {
     return 0;
   }
 

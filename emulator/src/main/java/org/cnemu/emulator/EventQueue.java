@@ -70,11 +70,6 @@ final class EventQueue {
   private final int[] fineLen = new int[FINE];
   private long fineBits;
   private int fineCount;
-  /**
-   * Per fine bucket of the current epoch: how many of its events (a prefix: the lists are appended) the load of
-   * the bucket before it already touched ({@link #load}); 0 when none.
-   */
-  private final int[] fineTouched = new int[FINE];
   /** Per epoch of the horizon: quadruples, appended; {@link #NONE} while empty (arrays are pooled). */
   private final long[][] epochs = new long[EPOCHS][];
   private final int[] epochLen = new int[EPOCHS];
@@ -350,36 +345,31 @@ final class EventQueue {
     spare[spareTop++] = r;
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
   private void load(int i) {
     int n = fineLen[i];
     long[] r = fine[i];
     int end = n << 2;
     // Touch the payloads and their target entities first, in a loop of independent loads: their cache
     // misses overlap here instead of stalling each handler in turn (the messages were written long ago,
-    // in virtual time, and with many hosts a target entity was last run thousands of events ago). The
-    // events the load of the bucket before touched ahead (below) are skipped: their lines are present.
-    long acc = touch(r, fineTouched[i] << 2, end);
-    fineTouched[i] = 0;
-    final Entity[] es = targets;
-    if (es != null) {
-      // then what each target's handler of its message reads beyond that line (Entity.prefetch): the entities'
-      // lines are in flight or present after the loop above, so these misses overlap too (the message was sent
-      // to the target's protocol, as its delivery assumes)
-      for (int o = 3; o < end; o += 4) {
-        long tk = r[o];
-        Entity e = es[(int) (tk >>> 32)];
-        if (e != null) acc += e.prefetch(message[(int) tk]);
+    // in virtual time, and with many hosts a target entity was last run thousands of events ago).
+    long acc = 0;
+    final Entity<?>[] es = targets;
+    for (int o = 3; o < end; o += 4) {
+      long tk = r[o];
+      Object m = message[(int) tk];
+      if (m == null || m.getClass() == Object.class) acc++;
+      if (es != null) {
+        Entity<?> e = es[(int) (tk >>> 32)];
+        if (e != null) acc += e.clockNanos;
       }
     }
-    // and the payloads and targets of the next non-empty bucket of the epoch: their misses overlap with this
-    // bucket's handlers, and its load finds them present (the order does not change: nothing moves)
-    long later = fineBits & (-2L << i);
-    if (later != 0) {
-      int j = Long.numberOfTrailingZeros(later);
-      int m = fineLen[j];
-      acc += touch(fine[j], fineTouched[j] << 2, m << 2);
-      fineTouched[j] = m;
+    if (es != null) {
+      // then what each target's handler reads one hop beyond it (Entity.prefetch): the entities' lines are in
+      // flight or present after the loop above, so these misses overlap too
+      for (int o = 3; o < end; o += 4) {
+        Entity<?> e = es[(int) (r[o] >>> 32)];
+        if (e != null) acc += e.prefetch();
+      }
     }
     touched += acc;
     if (n > SORT_MAX) {
@@ -395,22 +385,6 @@ final class EventQueue {
     fineLen[i] = 0;
     fineBits &= ~(1L << i);
     fineCount -= n;
-  }
-
-  /** Reads the messages and target entities of quadruples {@code from} to {@code end} of {@code r}; returns a sink. */
-  private long touch(long[] r, int from, int end) {
-    long acc = 0;
-    final Entity<?>[] es = targets;
-    for (int o = from + 3; o < end; o += 4) {
-      long tk = r[o];
-      Object m = message[(int) tk];
-      if (m == null || m.getClass() == Object.class) acc++;
-      if (es != null) {
-        Entity<?> e = es[(int) (tk >>> 32)];
-        if (e != null) acc += e.clockNanos;
-      }
-    }
-    return acc;
   }
 
   /** Insertion sort of (time, key, seq, ticket) quadruples by (time, key, seq): buckets are small. */
@@ -487,7 +461,6 @@ final class EventQueue {
       System.arraycopy(fine[b], 0, all, n, len);
       n += len;
       fineLen[b] = 0;
-      fineTouched[b] = 0;
     }
     fineBits = 0;
     fineCount = 0;

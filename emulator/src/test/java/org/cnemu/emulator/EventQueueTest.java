@@ -197,10 +197,7 @@ class EventQueueTest {
     assertEquals(before + 1_000, q.touched);
   }
 
-  /**
-   * An entity whose state beyond itself is one value: its prefetch reads it and what its handler of the message
-   * (a {@code Long}) would read, the message's value, and counts the calls.
-   */
+  /** An entity whose state beyond itself is one value: its prefetch reads it and counts the calls. */
   private static final class Prefetching extends Entity<Object> {
     final long beyond;
     int prefetches;
@@ -210,9 +207,9 @@ class EventQueueTest {
     }
 
     @Override
-    protected long prefetch(Object m) {
+    protected long prefetch() {
       prefetches++;
-      return beyond + (m instanceof Long v ? v : 0);
+      return beyond;
     }
 
     @Override
@@ -220,49 +217,23 @@ class EventQueueTest {
   }
 
   @Test
-  void aBucketLoadPrefetchesWhatEachTargetsHandlerOfItsMessageReads() {
+  void aBucketLoadPrefetchesWhatEachTargetsHandlerReadsBeyondIt() {
     EventQueue q = new EventQueue(0);
     Prefetching a = new Prefetching(1_000);
     Prefetching b = new Prefetching(20_000);
     q.targets = new Entity<?>[] {a, b};
-    q.add(10, 0, 0, 0, 0, null, 3L);
-    q.add(10, 1, 1, 1, 0, null, 50L);
-    q.add(10, 2, 2, 1, 0, null, 700L);
+    q.add(10, 0, 0, 0, 0, null, "m");
+    q.add(10, 1, 1, 1, 0, null, "m");
+    q.add(10, 2, 2, 1, 0, null, "m");
     q.add(500, 3, 3, 0, 0, null, "m"); // a later bucket: prefetched when it is loaded
     long before = q.touched;
-    assertEquals(10, q.peekTime()); // loads bucket 10: one prefetch per event, its target's, with its message
+    assertEquals(10, q.peekTime()); // loads bucket 10: one prefetch per event, its target's
     assertEquals(1, a.prefetches);
     assertEquals(2, b.prefetches);
-    // (the entities' clocks are 0; the messages are Longs, not Object: the touch loop adds nothing for them)
-    assertEquals(before + 1_000 + 3 + 2 * 20_000 + 50 + 700, q.touched);
+    assertEquals(before + 1_000 + 2 * 20_000, q.touched); // (the entities' clocks are 0)
     for (int i = 0; i < 3; i++) q.poll();
     assertEquals(500, q.peekTime());
     assertEquals(2, a.prefetches);
-  }
-
-  @Test
-  void aBucketLoadTouchesTheTargetsOfTheNextBucketAheadAndItsLoadSkipsThem() {
-    EventQueue q = new EventQueue(0);
-    Prefetching a = new Prefetching(0);
-    Prefetching b = new Prefetching(0);
-    Prefetching c = new Prefetching(0);
-    a.clockNanos = 1; // the touches add the target entities' clocks
-    b.clockNanos = 100;
-    c.clockNanos = 10_000;
-    q.targets = new Entity<?>[] {a, b, c};
-    q.add(10, 0, 0, 0, 0, null, "m");
-    q.add(20, 1, 1, 1, 0, null, "m");
-    q.add(20, 2, 2, 1, 0, null, "m");
-    q.add(30, 3, 3, 2, 0, null, "m");
-    long before = q.touched;
-    assertEquals(10, q.peekTime()); // loads bucket 10 (a) and touches the next one ahead (b twice), not 30
-    assertEquals(before + 1 + 2 * 100, q.touched);
-    q.poll();
-    q.add(20, 4, 4, 0, 0, null, "m"); // into bucket 20 after its touch ahead: its load touches this one only
-    assertEquals(20, q.peekTime()); // loads bucket 20 and touches bucket 30 ahead (c)
-    assertEquals(before + 1 + 2 * 100 + 1 + 10_000, q.touched);
-    assertEquals(4, a.prefetches + b.prefetches); // each event of the two loaded buckets, once (not ahead)
-    assertEquals(0, c.prefetches);
   }
 
   @Test

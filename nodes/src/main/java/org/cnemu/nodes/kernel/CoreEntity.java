@@ -300,20 +300,6 @@ final class CoreEntity extends CoreSteps {
 
   // ---------------------------------------------------------------- messages
 
-  /**
-   * What the handler of pending message {@code m} reads beyond the core's first line: the core's accounting, step
-   * and thread state (the core spans several lines), and the one object the message leads to: the running
-   * thread's socket for a step end, the message's socket for a socket's data, wake-up or timer.
-   */
-  @Override
-  protected long prefetch(Msg m) {
-    long acc = prefetchAccounting() + prefetchSteps() + prefetchThread() + (netRx == null ? 0 : 1);
-    if (m instanceof SockData s) return acc + prefetch(host.sock(s.sock()));
-    if (m instanceof Wake w) return acc + prefetch(host.sock(w.sock()));
-    if (m instanceof AppTimer a) return acc + prefetch(host.sock(a.sock()));
-    return acc;
-  }
-
   @Override
   protected void onStart() {
     attachTelemetry(host.telemetry(telemetry()), cpu, now());

@@ -33,11 +33,6 @@ abstract class CoreSteps extends CoreThreads {
   /** The running step ended (its {@link CoreEntity.Done} was current): what the core runs decides what follows. */
   abstract void stepDone();
 
-  /** Reads the step state a step end reads (for a prefetch: no state changes). */
-  final long prefetchSteps() {
-    return gen + mode + (freeDone == null ? 0 : 1);
-  }
-
   /** Starts a step of {@code duration} ns in {@code newMode}, its time accounted to {@code cat}. */
   final void startStep(int newMode, int cat, long duration) {
     mode = newMode;

@@ -99,27 +99,6 @@ abstract class CoreThreads extends CpuTime {
 
   // ---------------------------------------------------------------- threads
 
-  /**
-   * Reads what the end of the running thread's step reads (for a prefetch: no state changes): the run queue's
-   * state and, for an app thread, its socket and the flow's copy ({@link #prefetch(Sock)}).
-   */
-  final long prefetchThread() {
-    long acc = runqSize + sliceStart;
-    Object t = current;
-    return t instanceof Sock k ? acc + prefetch(k) : acc;
-  }
-
-  /**
-   * Reads the lines of socket {@code k} that its thread's step and its data's arrival read (counters, state,
-   * the flow's copy, the owned socket, the datagram ring), and the flow's copy (for a prefetch: no state changes).
-   */
-  static long prefetch(Sock k) {
-    if (k == null) return 0;
-    Spec.FlowSpec f = k.flow;
-    long acc = k.readable + k.pacedBytes + k.sentSegs + (k.owns == null ? 0 : 1) + k.prefetchDgrams();
-    return f == null ? acc : acc + f.startNanos() + f.messageBytes();
-  }
-
   /** An app thread's step runs (its time splits into usr and sys). */
   final boolean appRunning() {
     return current != null && current != KS; // a Sock: compares references, without loading the socket's header

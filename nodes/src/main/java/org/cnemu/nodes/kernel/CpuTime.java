@@ -39,11 +39,6 @@ abstract class CpuTime extends Entity<CoreEntity.Msg> {
     }
   }
 
-  /** Reads the accounting a step's start or end updates (for a prefetch: no state changes). */
-  final long prefetchAccounting() {
-    return segCat + acctSys + acctSoft + segStart + stepSys;
-  }
-
   final void startSegment(int cat, long now) {
     segCat = cat;
     segStart = now;

@@ -205,7 +205,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
 
   /** The TX ring of the last TX event and its completion storage (a transmit posts into it). */
   @Override
-  protected long prefetch(Msg m) {
+  protected long prefetch() {
     TxRing r = txLast;
     return r == null ? 0 : r.prefetch();
   }

@@ -112,7 +112,7 @@ final class NicQueue extends Entity<NicQueue.Msg> {
 
   /** The ring's storage: the slot of the next packet (a wire train's offer) and the oldest one (napi_complete). */
   @Override
-  protected long prefetch(Msg msg) {
+  protected long prefetch() {
     long[] a = at;
     if (a == null) return 0;
     Packet[] ps = pkts;

@@ -154,16 +154,6 @@ final class Sock {
     this.portHash = flow.portHash();
   }
 
-  /**
-   * Reads the datagram ring's head (the next read) and the slot the next datagram is queued in (for a prefetch: no
-   * state changes).
-   */
-  long prefetchDgrams() {
-    long[] r = dgramRing;
-    int m = (r.length >>> 2) - 1;
-    return m < 0 ? 0 : r[dgramHead << 2] + r[((dgramHead + dgramCount) & m) << 2];
-  }
-
   /** True when a datagram is queued, unread. */
   boolean hasDgram() {
     return dgramCount > 0;

@@ -400,30 +400,4 @@ class CoreEntityTest {
     CoreEntity core = new CoreEntity(new ScriptedHost(1_000_000).withAppThread(), 0);
     assertEquals(2, core.donesAllocated);
   }
-
-  @Test
-  void aCorePrefetchesTheSocketItsPendingMessageLeadsTo() {
-    // a socket's data, wake-up and app timer name the socket by id: the core's prefetch reads it (the value read
-    // grows with a counter of the socket's)
-    ScriptedHost h = new ScriptedHost(1_000_000).withAppThread();
-    CoreEntity idle = new CoreEntity(h, 0);
-    Sock k = h.socks.get(0);
-    List<CoreEntity.Msg> bySock = List.of(new CoreEntity.SockData(0, 1000, 1, 0), new CoreEntity.Wake(0),
-        new CoreEntity.AppTimer(0));
-    long[] before = bySock.stream().mapToLong(idle::prefetch).toArray();
-    long stepEndIdle = idle.prefetch(new CoreEntity.Done(0));
-    k.sentSegs += 1_000_000;
-    for (int i = 0; i < before.length; i++) assertEquals(before[i] + 1_000_000, idle.prefetch(bySock.get(i)));
-    assertEquals(stepEndIdle, idle.prefetch(new CoreEntity.Done(0)), "a core that runs no thread: no socket");
-
-    // a step end reads the running thread's socket: at the end of this run the app thread is running
-    CoreEntity[] core = new CoreEntity[1];
-    SimulationBuilder b = new SimulationBuilder(1, 0, 1, SimulationBuilder.Placement.BLOCK);
-    EntityRef<CoreEntity.Msg> ref = b.add("h/cpu0", "h", () -> core[0] = new CoreEntity(h, 0));
-    b.add("h/driver", "h", () -> new Driver(ref, new long[0], new int[0]));
-    Simulation.run(b, 100_000, 1);
-    long stepEnd = core[0].prefetch(new CoreEntity.Done(0));
-    k.sentSegs += 1_000_000;
-    assertEquals(stepEnd + 1_000_000, core[0].prefetch(new CoreEntity.Done(0)));
-  }
 }
