@@ -15,12 +15,11 @@ import org.cnemu.emulator.EntityRef;
  *
  * <p>The core knows its host only through {@link CoreHost}: the NAPI instances it polls, what its
  * interrupts and timers do, and its threads' steps. So a core can run alone, against a scripted
- * host (CoreEntityTest). Its time accounting ({@link CpuTime}) and threads ({@link CoreThreads}) are
- * its base classes: one object, so that a message touches few cache lines.
+ * host (CoreEntityTest). Its time accounting ({@link CpuTime}), threads ({@link CoreThreads}) and steps
+ * ({@link CoreSteps}) are its base classes: one object, so that a message touches few cache lines.
  */
-final class CoreEntity extends CoreThreads {
+final class CoreEntity extends CoreSteps {
   static final int USR = 0, SYS = 1, IRQ = 2, SOFT = 3;
-  private static final int IDLE = 0, HARD = 1, SOFTM = 2, THREAD = 3;
   /** Period of the TCP sender's loss-detection timer (tcp_rack / TLP granularity, ~1 jiffy). */
   static final long TCP_TIMER = 1_000_000;
 
@@ -49,7 +48,7 @@ final class CoreEntity extends CoreThreads {
 
   /**
    * End of the core's current step (stale if {@code gen} moved on). Never leaves its core (a core schedules it
-   * to itself), so the core recycles it ({@link #done}): one per step was the model's largest allocation.
+   * to itself), so the core recycles it ({@link CoreSteps}): one per step was the model's largest allocation.
    */
   static final class Done implements Msg {
     long gen;
@@ -65,10 +64,7 @@ final class CoreEntity extends CoreThreads {
 
     @Override
     public void deliver(CoreEntity c) {
-      long g = gen;
-      next = c.freeDone; // the engine let go of the message before delivering it
-      c.freeDone = this;
-      if (g == c.gen) c.stepDone();
+      c.stepEnded(this);
     }
 
     @Override
@@ -249,16 +245,8 @@ final class CoreEntity extends CoreThreads {
   private final NetRxAction.Napi cellNapi;
   private final NetRxAction.Napi backlogNapi;
   private final NetRxAction netRx;
-  // state machine
-  private int mode = IDLE;
-  private long gen;
-  private long stepEnd;
   /** Hard IRQs raised while one runs, in order; allocated by the first (most cores never see one). */
   private ArrayDeque<HardIrq> hardQ;
-  /** Delivered {@link Done} messages, reused by the next steps (at most one or two are pending at once). */
-  private Done freeDone;
-  /** {@link Done} messages this core allocated (for tests: bounded by those pending at once). */
-  int donesAllocated;
   /**
    * Set by {@link Handoff#remote}: this step handed skbs to other cores, to send when the message ends. A
    * flag here, so that a message without hand-offs (most) touches no per-host object for it.
@@ -274,11 +262,6 @@ final class CoreEntity extends CoreThreads {
     cellNapi = host.cellNapi(cpu);
     backlogNapi = host.backlogNapi(cpu);
     netRx = new NetRxAction(this, host);
-    // two step ends allocated with the core (at most two are pending at once: a step's and a stale one), so the
-    // one each step delivers shares the core's pages and lines instead of being a cold object of its own
-    Done first = done(0);
-    first.next = done(0); // (the free list is still empty: both are new)
-    freeDone = first;
   }
 
   long nowNs() {
@@ -306,53 +289,6 @@ final class CoreEntity extends CoreThreads {
 
   long busyNanos() {
     return busyTotal;
-  }
-
-  private void startStep(int newMode, int cat, long duration) {
-    mode = newMode;
-    startSegment(cat, now());
-    stepEnd = now() + Math.max(1, duration);
-    schedule(stepEnd - now(), done(++gen));
-  }
-
-  /** A {@link Done} of generation {@code g}: a delivered one if any, else a new one. */
-  private Done done(long g) {
-    Done d = freeDone;
-    if (d == null) {
-      donesAllocated++;
-      return new Done(g);
-    }
-    freeDone = d.next;
-    d.next = null;
-    d.gen = g;
-    return d;
-  }
-
-  /** Accounts the running segment up to {@code t}. */
-  private void closeSegment(long t) {
-    closeSegment(t, endNanos(), mode == IDLE, appStepRunning());
-  }
-
-  private boolean appStepRunning() {
-    return mode == THREAD && appRunning();
-  }
-
-  @Override
-  boolean idle() {
-    return mode == IDLE;
-  }
-
-  @Override
-  void setIdle() {
-    mode = IDLE;
-  }
-
-  /** A step of the app thread the scheduler picked: {@code usr} + {@code sys} ns. */
-  @Override
-  void runAppStep(long usr, long sys) {
-    stepUsr = usr;
-    stepSys = sys;
-    startStep(THREAD, SYS, usr + sys);
   }
 
   /** ksoftirqd runs the pending softirqs. */
@@ -474,7 +410,7 @@ final class CoreEntity extends CoreThreads {
           nested(m);
         } else { // app thread: suspend it
           closeSegment(now());
-          suspend(stepEnd - now());
+          suspend(stepRemainingNanos());
           startHard(m);
         }
       }
@@ -493,8 +429,7 @@ final class CoreEntity extends CoreThreads {
     account(IRQ, now(), now() + c, endNanos());
     applyHard(m);
     segStart = now() + c;
-    stepEnd += c;
-    schedule(stepEnd - now(), done(++gen));
+    extendStep(c);
   }
 
   // ---------------------------------------------------------------- NAPI / softirq
@@ -525,7 +460,8 @@ final class CoreEntity extends CoreThreads {
     startStep(mode == IDLE ? SOFTM : mode, SOFT, costNanos);
   }
 
-  private void stepDone() {
+  @Override
+  void stepDone() {
     closeSegment(now());
     switch (mode) {
       case HARD -> {
