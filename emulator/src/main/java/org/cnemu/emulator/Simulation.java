@@ -171,13 +171,14 @@ public final class Simulation {
       health.finish(endNanos, sched.eventsProcessed, windows);
       long reportsWall = System.nanoTime(); // -Dcnemu.trace only
       List<EntityReport> reports = sched.reports();
+      long endWall = System.nanoTime(); // the run's wall ends here: the trace's own lines are not in it
       if (WindowTrace.ENABLED) { // after the reports, as a partitioned run's line (partitions report first)
         System.err.printf(java.util.Locale.ROOT, "TRACE sequential: entities built %.3f s, onStart and compaction"
             + " %.3f s, events %.3f s, reports %.3f s%n", (builtWall - startWall) / 1e9, (eventsWall - builtWall) / 1e9,
-            (reportsWall - eventsWall) / 1e9, (System.nanoTime() - reportsWall) / 1e9);
+            (reportsWall - eventsWall) / 1e9, (endWall - reportsWall) / 1e9);
         System.err.println(JvmCpu.line("the run", jvmCpuAtStart, JvmCpu.read()));
       }
-      long wall = System.nanoTime() - startWall;
+      long wall = endWall - startWall;
       if (progress != null) progress.onProgress(endNanos, endNanos);
       return new SimulationResult(endNanos, sched.eventsProcessed, windows, 0, sched.pendingEvents(),
           sched.pendingPackets(), reports, 1, windows, wall, new long[] {wall}, 1);
