@@ -6,8 +6,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Helpers: write experiment files, run the CLI in-process. */
-final class TestFiles {
+/** Helpers: write experiment files, run the CLI in-process, find shipped files (public: tests of other packages). */
+public final class TestFiles {
   private TestFiles() {}
 
   static Path write(Path dir, String name, String text) throws IOException {
@@ -27,7 +27,7 @@ final class TestFiles {
   }
 
   /** The engine's PHOLD experiment, engine/phold.conf: a run in about a second. */
-  static Path phold() {
+  public static Path phold() {
     return shipped("engine", "phold.conf");
   }
 

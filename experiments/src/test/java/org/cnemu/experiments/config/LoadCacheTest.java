@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
+import org.cnemu.experiments.TestFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,8 +24,7 @@ class LoadCacheTest {
   Path dir;
 
   private static String phold() throws IOException {
-    Path p = Path.of("engine", "phold.conf");
-    return Files.readString(Files.exists(p) ? p : Path.of("experiments", "engine", "phold.conf"));
+    return Files.readString(TestFiles.phold());
   }
 
   private static Config set(String key, Object value) {

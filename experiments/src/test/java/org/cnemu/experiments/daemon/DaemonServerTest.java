@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.cnemu.experiments.Cli;
 import org.cnemu.experiments.ExitCodes;
+import org.cnemu.experiments.TestFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,8 +56,7 @@ class DaemonServerTest {
   }
 
   private static String pholdText() throws IOException {
-    Path p = Path.of("engine", "phold.conf");
-    return Files.readString(Files.exists(p) ? p : Path.of("experiments", "engine", "phold.conf"));
+    return Files.readString(TestFiles.phold());
   }
 
   /** A PHOLD run long enough (seconds) to find the daemon busy. */
