@@ -22,9 +22,9 @@
 # end), the dispatch and the result's way back in ms: their sum is what farming adds to a job beyond its run.
 # Round 0 is the nodes' first plan (cold JIT, fresh arm), timed as such; the rounds after it find them warm.
 # ARMS says how the commands run: `fresh`, a fresh JVM per command (local and farmed), and `served`, both
-# through one private daemon (`cnemu daemon`, its own state folder, started here and stopped on exit), as a
+# through one private daemon (`cnemu daemon serve` in this script's session, its own state folder, stopped on exit), as a
 # lab user running many sweeps would: the local plan in the daemon's warm JVM, the farmed one with the
-# driver's actor system the daemon keeps between farmed commands. The daemon runs with -Dcnemu.trace=true
+# driver's actor system the daemon keeps between farmed commands. The daemon runs with -Dcnemu.trace=true unless TRACE=0
 # (both served arms alike); its CPU over each served command is read from /proc, and the farm's trace lines
 # (phases, per-job figures) from its log.
 #   bench/farm.sh                       # both cases, both arms, 3 rounds each, default job slots (the
@@ -220,8 +220,14 @@ served() { CNEMU_DAEMON_DIR="$WORK/daemon" CNEMU_NO_DAEMON=0 JAVA_OPTS="$JOPTS" 
 daemon_ticks() { local s f; s=$(cat "/proc/$DAEMON_PID/stat"); s=${s##*) }; read -r -a f <<<"$s"; echo $((f[11] + f[12])); }
 if [[ " $ARMS " == *" served "* ]]; then
   mkdir -m 700 "$WORK/daemon"
-  served daemon start >/dev/null
+  # `daemon serve` (what `daemon start` runs in a session of its own) in this script's session: Linux
+  # shares the CPU among sessions first (autogroups), so with the daemon in a session of its own a loaded
+  # machine gave a served farmed plan (daemon + nodes: two sessions) twice the share of the served local
+  # one (the daemon alone), and farmed plans of long jobs ran in half the local wall (docs/benchmarks.md)
+  served daemon serve >"$DAEMON_LOG" 2>&1 &
+  for _ in $(seq 240); do [ -s "$WORK/daemon/daemon.state" ] && break; sleep 0.5; done
   DAEMON_PID="$(sed -n 's/^pid=//p' "$WORK/daemon/daemon.state")"
+  [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" || { echo "the daemon did not start" >&2; exit 1; }
   for _ in $(seq 240); do grep -q " warm-up: " "$DAEMON_LOG" 2>/dev/null && break; sleep 0.5; done
   for c in $CASES; do
     n="$WARM_PLANS"; [ "$c" = "$COLD_CASE" ] || n="$((WARM_PLANS < 2 ? WARM_PLANS : 2))"
