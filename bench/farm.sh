@@ -170,6 +170,7 @@ round() {
       same_folders "$WORK/$c-local-$r" "$WORK/$c-farm-$r"
       lcpu=$(awk '{ print $1 + $2 }' "$WORK/$c-local-cpu-$r"); fcpu=$(awk '{ print $1 + $2 }' "$WORK/$c-farm-cpu-$r")
       what="CPU of the command: local %.2f s, farmed (driver only) %.2f s"
+      lout="$WORK/$c-local-$r"
       trace="$WORK/$c-trace-$r"
     else
       m0=$(node_ticks); d0=$(daemon_ticks); t0=$(date +%s.%N)
@@ -189,6 +190,7 @@ round() {
       lcpu=$(awk -v a="$d0" -v b="$dl" -v hz="$hz" 'BEGIN { print (b - a) / hz }')
       fcpu=$(awk -v a="$d1" -v b="$d2" -v hz="$hz" 'BEGIN { print (b - a) / hz }')
       what="the daemon's CPU over the command: local %.2f s, farmed (driver only) %.2f s"
+      lout="$WORK/$c-slocal-$r"
       trace="$WORK/$c-strace-$r"
     fi
     awk -v a="$t0" -v b="$tl" -v b2="$t1" -v c="$t2" -v r="$r" -v arm="$arm" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
@@ -197,7 +199,7 @@ round() {
       'BEGIN { printf "  round %d, %s: local --jobs 2 %.2f s, farmed %.2f s, ratio %.2f (load average %s); " what "; nodes over the farmed command %.2f s\n", r, arm, b-a, c-b2, (c-b2)/(b-a), load, lcpu, fcpu, ncpu }'
     # farming's cost per job: CPU (driver + nodes over the farmed command, less the nodes' idle rate over
     # the local command times the farmed wall, less the local command's CPU) and slot time (2 slots)
-    awk -v jobs="$(find "$WORK/$c-local-$r" "$WORK/$c-slocal-$r" -name results.json 2>/dev/null | wc -l)" \
+    awk -v jobs="$(find "$lout" -name results.json | wc -l)" \
       -v lw="$(awk -v a="$t0" -v b="$tl" 'BEGIN { print b-a }')" -v fw="$(awk -v a="$t1" -v b="$t2" 'BEGIN { print b-a }')" \
       -v lcpu="$lcpu" -v fcpu="$fcpu" -v hz="$(getconf CLK_TCK)" -v m0="$m0" -v m1="$m1" -v n0="$n0" -v n1="$n1" \
       'BEGIN { idle = (m1 - m0) / hz / lw; nodes = (n1 - n0) / hz
@@ -213,8 +215,9 @@ COLD_CASE="${CASES%% *}"
 echo "case $COLD_CASE, the nodes' first plan (cold):"
 round "$COLD_CASE" 0 fresh
 
-# the served arm: a private daemon with the trace on (the served commands pass the same JAVA_OPTS, else
-# bin/cnemu would not use it), warmed up, then one untimed farmed command (the kept driver starts)
+# the served arm: a private daemon with the trace on unless TRACE=0 (the served commands pass the same
+# JAVA_OPTS, else bin/cnemu would not use it), warmed up, then WARM_PLANS untimed farmed and local commands
+# (the kept driver starts; the nodes' and the daemon's JIT settle)
 DAEMON_LOG="$WORK/daemon/daemon.log"
 served() { CNEMU_DAEMON_DIR="$WORK/daemon" CNEMU_NO_DAEMON=0 JAVA_OPTS="$JOPTS" "$CNEMU" "$@"; }
 daemon_ticks() { local s f; s=$(cat "/proc/$DAEMON_PID/stat"); s=${s##*) }; read -r -a f <<<"$s"; echo $((f[11] + f[12])); }
