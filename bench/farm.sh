@@ -22,9 +22,9 @@
 # end), the dispatch and the result's way back in ms: their sum is what farming adds to a job beyond its run.
 # Round 0 is the nodes' first plan (cold JIT, fresh arm), timed as such; the rounds after it find them warm.
 # ARMS says how the commands run: `fresh`, a fresh JVM per command (local and farmed), and `served`, both
-# through one private daemon (`cnemu daemon`, its own state folder, started here and stopped on exit), as a
+# through one private daemon (`cnemu daemon serve` in this script's session, its own state folder, stopped on exit), as a
 # lab user running many sweeps would: the local plan in the daemon's warm JVM, the farmed one with the
-# driver's actor system the daemon keeps between farmed commands. The daemon runs with -Dcnemu.trace=true
+# driver's actor system the daemon keeps between farmed commands. The daemon runs with -Dcnemu.trace=true unless TRACE=0
 # (both served arms alike); its CPU over each served command is read from /proc, and the farm's trace lines
 # (phases, per-job figures) from its log.
 #   bench/farm.sh                       # both cases, both arms, 3 rounds each, default job slots (the
@@ -33,15 +33,28 @@
 #   ARMS=served CASES=short REPEAT=6 bench/farm.sh
 #   SHORT_DURATION=1ms LONG_DURATION=100ms bench/farm.sh
 #   CNEMU=../base/bin/cnemu WORK=/tmp/farm-base bench/farm.sh   # another build, this script
+# The crossover (the farmed / local ratio by job length, plans of one size): CASES="short medium long"
+# LONG_RUNS=16 (48 jobs each of ~8, ~40 and ~150 ms on an idle machine), with TRACE=0 (no trace lines,
+# no per-job clock reads: what a user runs; walls and CPU only). The served arm first runs WARM_PLANS
+# farmed plans (and as many local ones) of the first case untimed, and 2 of each other case: nodes and a
+# kept driver that served many plans, as in a
+# lab (the JIT's compilations per plan fall for ~8-10 plans, docs/benchmarks.md). Each round also prints
+# farming's cost per job in CPU (the driver's and the nodes' CPU over the farmed command, less the nodes'
+# idle CPU over as long (measured over the local command), less the local command's CPU, per job) and
+# in slot time (the wall difference times the machine's two slots, per job).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPEAT="${REPEAT:-3}"
 SLOTS="${SLOTS:-0}"                      # job slots per node (0: the default, one per processor shared by the nodes on this machine)
 CASES="${CASES:-short long}"
 ARMS="${ARMS:-fresh served}"             # fresh (a JVM per command), served (through a private daemon)
+TRACE="${TRACE:-1}"                      # 1: -Dcnemu.trace=true in every JVM and the per-job analysis; 0: walls and CPU only
+WARM_PLANS="${WARM_PLANS:-8}"            # served arm: untimed farmed (and local) plans of the first case before the rounds (2 of each other)
 MODE="${MODE:-jobs}"                     # jobs, or auto (no --cluster-mode)
 SHORT_DURATION="${SHORT_DURATION:-300us}" # x 16 runs x 3 points = 48 jobs
-LONG_DURATION="${LONG_DURATION:-50ms}"    # x 4 runs x 3 points = 12 jobs
+MEDIUM_DURATION="${MEDIUM_DURATION:-10ms}" # x 16 runs x 3 points = 48 jobs
+LONG_DURATION="${LONG_DURATION:-50ms}"    # x LONG_RUNS runs x 3 points
+LONG_RUNS="${LONG_RUNS:-4}"               # 4: 12 jobs; 16: 48, the size of the other cases (the crossover)
 PORT="${PORT:-25899}"
 CNEMU="${CNEMU:-bin/cnemu}"               # the build to measure (another tree's bin/cnemu for an A/B)
 WORK="${WORK:-/tmp/cnemu-farm-bench}"
@@ -58,14 +71,16 @@ experiment {
 CONF
 }
 plan short "$SHORT_DURATION" 16
-plan long "$LONG_DURATION" 4
+plan medium "$MEDIUM_DURATION" 16
+plan long "$LONG_DURATION" "$LONG_RUNS"
+JOPTS=""; [ "$TRACE" = 0 ] || JOPTS="-Dcnemu.trace=true"
 "$CNEMU" cluster init --cluster-key "$WORK/key" >/dev/null
-JAVA_OPTS="-Dcnemu.trace=true" "$CNEMU" cluster seed --bind "127.0.0.1:$PORT" --threads 1 --job-slots "$SLOTS" \
+JAVA_OPTS="$JOPTS" "$CNEMU" cluster seed --bind "127.0.0.1:$PORT" --threads 1 --job-slots "$SLOTS" \
   --cluster-key "$WORK/key" > "$WORK/seed.log" 2>&1 &
 SEED=$!
-trap 'kill $SEED ${WORKER:-} 2>/dev/null || true; [ -z "${DAEMON_PID:-}" ] || CNEMU_DAEMON_DIR="$WORK/daemon" CNEMU_NO_DAEMON=0 JAVA_OPTS="-Dcnemu.trace=true" "$CNEMU" daemon stop >/dev/null 2>&1 || true' EXIT
+trap 'kill $SEED ${WORKER:-} 2>/dev/null || true; [ -z "${DAEMON_PID:-}" ] || CNEMU_DAEMON_DIR="$WORK/daemon" CNEMU_NO_DAEMON=0 JAVA_OPTS="$JOPTS" "$CNEMU" daemon stop >/dev/null 2>&1 || true' EXIT
 for _ in $(seq 120); do grep -q "listening at" "$WORK/seed.log" 2>/dev/null && break; sleep 0.5; done
-JAVA_OPTS="-Dcnemu.trace=true" "$CNEMU" cluster worker --seed "127.0.0.1:$PORT" --threads 1 --job-slots "$SLOTS" \
+JAVA_OPTS="$JOPTS" "$CNEMU" cluster worker --seed "127.0.0.1:$PORT" --threads 1 --job-slots "$SLOTS" \
   --cluster-key "$WORK/key" > "$WORK/worker.log" 2>&1 &
 WORKER=$!
 for _ in $(seq 120); do grep -q "member up" "$WORK/worker.log" 2>/dev/null && break; sleep 0.5; done
@@ -141,13 +156,13 @@ same_folders() { # $1 $2: every json of the local folder equals the farmed one o
 round() {
   local c="$1" r="$2" arm="$3"
     if [ "$arm" = fresh ]; then
-      t0=$(date +%s.%N)
+      m0=$(node_ticks); t0=$(date +%s.%N)
       /usr/bin/time -f '%U %S' -o "$WORK/$c-local-cpu-$r" \
         "$CNEMU" run "$WORK/$c.conf" --jobs 2 --out "$WORK/$c-local-$r" --no-report -q >/dev/null
-      tl=$(date +%s.%N)
+      tl=$(date +%s.%N); m1=$(node_ticks)
       cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node" > "$WORK/checks-before" || true
       n0=$(node_ticks); t1=$(date +%s.%N)   # the farmed command's own time, without the script's bookkeeping
-      /usr/bin/time -f '%U %S' -o "$WORK/$c-farm-cpu-$r" env JAVA_OPTS="-Dcnemu.trace=true" \
+      /usr/bin/time -f '%U %S' -o "$WORK/$c-farm-cpu-$r" env JAVA_OPTS="$JOPTS" \
         "$CNEMU" run "$WORK/$c.conf" --cluster "127.0.0.1:$PORT" --nodes 2 ${MODE_ARGS[@]+"${MODE_ARGS[@]}"} \
         --cluster-key "$WORK/key" --out "$WORK/$c-farm-$r" --no-report -q >/dev/null 2>"$WORK/$c-trace-$r"
       t2=$(date +%s.%N)
@@ -155,11 +170,12 @@ round() {
       same_folders "$WORK/$c-local-$r" "$WORK/$c-farm-$r"
       lcpu=$(awk '{ print $1 + $2 }' "$WORK/$c-local-cpu-$r"); fcpu=$(awk '{ print $1 + $2 }' "$WORK/$c-farm-cpu-$r")
       what="CPU of the command: local %.2f s, farmed (driver only) %.2f s"
+      lout="$WORK/$c-local-$r"
       trace="$WORK/$c-trace-$r"
     else
-      d0=$(daemon_ticks); t0=$(date +%s.%N)
+      m0=$(node_ticks); d0=$(daemon_ticks); t0=$(date +%s.%N)
       served run "$WORK/$c.conf" --jobs 2 --out "$WORK/$c-slocal-$r" --no-report -q >/dev/null
-      tl=$(date +%s.%N); dl=$(daemon_ticks)
+      tl=$(date +%s.%N); dl=$(daemon_ticks); m1=$(node_ticks)
       cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node" > "$WORK/checks-before" || true
       n0=$(node_ticks); lines=$(wc -l <"$DAEMON_LOG")
       d1=$(daemon_ticks); t1=$(date +%s.%N)   # the farmed command's own time, without the script's bookkeeping
@@ -174,13 +190,23 @@ round() {
       lcpu=$(awk -v a="$d0" -v b="$dl" -v hz="$hz" 'BEGIN { print (b - a) / hz }')
       fcpu=$(awk -v a="$d1" -v b="$d2" -v hz="$hz" 'BEGIN { print (b - a) / hz }')
       what="the daemon's CPU over the command: local %.2f s, farmed (driver only) %.2f s"
+      lout="$WORK/$c-slocal-$r"
       trace="$WORK/$c-strace-$r"
     fi
     awk -v a="$t0" -v b="$tl" -v b2="$t1" -v c="$t2" -v r="$r" -v arm="$arm" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
       -v lcpu="$lcpu" -v fcpu="$fcpu" -v what="$what" \
       -v ncpu="$(awk -v a="$n0" -v b="$n1" -v hz="$(getconf CLK_TCK)" 'BEGIN { print (b - a) / hz }')" \
       'BEGIN { printf "  round %d, %s: local --jobs 2 %.2f s, farmed %.2f s, ratio %.2f (load average %s); " what "; nodes over the farmed command %.2f s\n", r, arm, b-a, c-b2, (c-b2)/(b-a), load, lcpu, fcpu, ncpu }'
-    analyse "$trace" "$(awk -v b="$t1" -v c="$t2" 'BEGIN { print c-b }')" "$arm"
+    # farming's cost per job: CPU (driver + nodes over the farmed command, less the nodes' idle rate over
+    # the local command times the farmed wall, less the local command's CPU) and slot time (2 slots)
+    awk -v jobs="$(find "$lout" -name results.json | wc -l)" \
+      -v lw="$(awk -v a="$t0" -v b="$tl" 'BEGIN { print b-a }')" -v fw="$(awk -v a="$t1" -v b="$t2" 'BEGIN { print b-a }')" \
+      -v lcpu="$lcpu" -v fcpu="$fcpu" -v hz="$(getconf CLK_TCK)" -v m0="$m0" -v m1="$m1" -v n0="$n0" -v n1="$n1" \
+      'BEGIN { idle = (m1 - m0) / hz / lw; nodes = (n1 - n0) / hz
+        printf "    per job (%d jobs): farming adds %.1f ms of CPU (driver %.1f + nodes %.1f - nodes idle %.1f - local %.1f) and %.1f ms of slot time ((farmed - local wall) x 2 slots)\n",
+          jobs, (fcpu + nodes - idle * fw - lcpu) * 1e3 / jobs, fcpu * 1e3 / jobs, nodes * 1e3 / jobs, idle * fw * 1e3 / jobs,
+          lcpu * 1e3 / jobs, (fw - lw) * 2e3 / jobs }'
+    [ "$TRACE" = 0 ] || analyse "$trace" "$(awk -v b="$t1" -v c="$t2" 'BEGIN { print c-b }')" "$arm"
 }
 
 # round 0, the nodes cold: the first farmed plan they serve (fresh arm), as on a lab's first plan after
@@ -189,19 +215,31 @@ COLD_CASE="${CASES%% *}"
 echo "case $COLD_CASE, the nodes' first plan (cold):"
 round "$COLD_CASE" 0 fresh
 
-# the served arm: a private daemon with the trace on (the served commands pass the same JAVA_OPTS, else
-# bin/cnemu would not use it), warmed up, then one untimed farmed command (the kept driver starts)
+# the served arm: a private daemon with the trace on unless TRACE=0 (the served commands pass the same
+# JAVA_OPTS, else bin/cnemu would not use it), warmed up, then WARM_PLANS untimed farmed and local commands
+# (the kept driver starts; the nodes' and the daemon's JIT settle)
 DAEMON_LOG="$WORK/daemon/daemon.log"
-served() { CNEMU_DAEMON_DIR="$WORK/daemon" CNEMU_NO_DAEMON=0 JAVA_OPTS="-Dcnemu.trace=true" "$CNEMU" "$@"; }
+served() { CNEMU_DAEMON_DIR="$WORK/daemon" CNEMU_NO_DAEMON=0 JAVA_OPTS="$JOPTS" "$CNEMU" "$@"; }
 daemon_ticks() { local s f; s=$(cat "/proc/$DAEMON_PID/stat"); s=${s##*) }; read -r -a f <<<"$s"; echo $((f[11] + f[12])); }
 if [[ " $ARMS " == *" served "* ]]; then
   mkdir -m 700 "$WORK/daemon"
-  served daemon start >/dev/null
+  # `daemon serve` (what `daemon start` runs in a session of its own) in this script's session: Linux
+  # shares the CPU among sessions first (autogroups), so with the daemon in a session of its own a loaded
+  # machine gave a served farmed plan (daemon + nodes: two sessions) twice the share of the served local
+  # one (the daemon alone), and farmed plans of long jobs ran in half the local wall (docs/benchmarks.md)
+  served daemon serve >"$DAEMON_LOG" 2>&1 &
+  for _ in $(seq 240); do [ -s "$WORK/daemon/daemon.state" ] && break; sleep 0.5; done
   DAEMON_PID="$(sed -n 's/^pid=//p' "$WORK/daemon/daemon.state")"
+  [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" || { echo "the daemon did not start" >&2; exit 1; }
   for _ in $(seq 240); do grep -q " warm-up: " "$DAEMON_LOG" 2>/dev/null && break; sleep 0.5; done
-  served run "$WORK/short.conf" --cluster "127.0.0.1:$PORT" --nodes 2 --cluster-mode jobs --cluster-key "$WORK/key" \
-    --out "$WORK/warm-served" --no-report -q >/dev/null
-  served run "$WORK/short.conf" --jobs 2 --out "$WORK/warm-served-local" --no-report -q >/dev/null
+  for c in $CASES; do
+    n="$WARM_PLANS"; [ "$c" = "$COLD_CASE" ] || n="$((WARM_PLANS < 2 ? WARM_PLANS : 2))"
+    for w in $(seq "$((n > 0 ? n : 1))"); do
+      served run "$WORK/$c.conf" --cluster "127.0.0.1:$PORT" --nodes 2 --cluster-mode jobs --cluster-key "$WORK/key" \
+        --out "$WORK/warm-served-$c-$w" --no-report -q >/dev/null
+      served run "$WORK/$c.conf" --jobs 2 --out "$WORK/warm-served-local-$c-$w" --no-report -q >/dev/null
+    done
+  done
   [ "$(grep -c " served run .* exit 0" "$DAEMON_LOG")" -ge 2 ] || { echo "the daemon did not serve the warm-up runs" >&2; exit 1; }
 fi
 

@@ -15,9 +15,21 @@ public final class CnemuVersion {
   /** Release version; {@code -Dcnemu.version.override} exists only so tests can fake a mismatch. */
   public static String current() {
     String override = System.getProperty("cnemu.version.override");
-    if (override != null) return override;
-    String v = CnemuVersion.class.getPackage().getImplementationVersion();
-    return (v != null ? v : "0.1.0-SNAPSHOT") + "+" + wireFingerprint();
+    return override != null ? override : Built.VERSION;
+  }
+
+  /**
+   * The version of this JVM's build, computed once: it depends only on the class path, and computing it
+   * reads every jar's service list (~6 ms warm), which a node paid on each driver's hello and first job
+   * and a driver on each node's answer, on their actors' threads (docs/benchmarks.md, "Farmed plans").
+   */
+  private static final class Built {
+    static final String VERSION = compute();
+
+    private static String compute() {
+      String v = CnemuVersion.class.getPackage().getImplementationVersion();
+      return (v != null ? v : "0.1.0-SNAPSHOT") + "+" + wireFingerprint();
+    }
   }
 
   static String wireFingerprint() {
