@@ -220,19 +220,28 @@ final class ChurnSegments {
     r.cs.listener.queued++;
     r.cs.state = S_QUEUED;
     Sock t = churn.respSender(r).thread;
-    r.cs.sleptInAccept = t.sleeping && !t.wakePending; // sock_def_readable: a sleeper on the listener's wait queue
-    if (r.cs.sleptInAccept) cost += churn.touch(r.cs.listener, Churn.WAIT_LINES, c.cpu);
-    wake(c, churn.respSender(r), offset + cost);
+    r.cs.sleptInAccept = asleep(t); // sock_def_readable: a sleeper on the listener's wait queue
+    if (r.cs.sleptInAccept) {
+      cost += churn.touch(r.cs.listener, Churn.WAIT_LINES, c.cpu);
+      wakeThread(c, t, offset + cost);
+    }
     return cost;
   }
 
-  /** Wakes the thread of socket {@code k} (connect() returned, or accept()/read() has something). */
+  /** Wakes the thread of socket {@code k} if it sleeps (connect() returned, or accept()/read() has something). */
   private void wake(CoreEntity c, Sock k, long offset) {
-    Sock t = k.thread;
-    if (t.sleeping && !t.wakePending) {
-      t.wakePending = true;
-      c.toCore(h.coreAddr[t.cpu], offset + p.wakeup, new CoreEntity.Wake(t.id));
-    }
+    if (asleep(k.thread)) wakeThread(c, k.thread, offset);
+  }
+
+  /** Whether thread {@code t} sleeps with no wake-up on its way. */
+  private static boolean asleep(Sock t) {
+    return t.sleeping && !t.wakePending;
+  }
+
+  /** Wakes sleeping thread {@code t} on its core, {@code offset} + wakeup from now. */
+  private void wakeThread(CoreEntity c, Sock t, long offset) {
+    t.wakePending = true;
+    c.toCore(h.coreAddr[t.cpu], offset + p.wakeup, new CoreEntity.Wake(t.id));
   }
 
   /** A packet of a connection that is gone: dropped (Linux answers it with a RST). Returns 0 (its cost is the caller's). */
