@@ -40,6 +40,16 @@ import org.cnemu.nodes.tcp.TcpSender;
  * cache-line-transfer, so one core pays nothing and more cores pay more per connection. Nothing is fitted to
  * it (docs/calibration.md, "Connection churn", on why spinning on the locks is not modelled). Each connection
  * is accepted by the thread that serves its stream (as if accept() returned that one).
+ *
+ * <p>Two more kinds of line move the same way. The host's {@code tcp_memory_allocated} (tcp_prot's one global
+ * counter of the pages charged to TCP sockets; a per-CPU reserve in front of it only since Linux 6.0): a new
+ * socket starts with no forward allocation, so its first charge adds to the counter, and tcp_close's
+ * sk_mem_reclaim with tcp_send_fin's sk_forced_mem_schedule, and inet_csk_destroy_sock's reclaim write it again
+ * ({@link #chargeMemory}). And the server's child socket ({@link #CHILD_LINE}): created by the softirq of the
+ * connection's RSS core, accepted, closed by its thread, destroyed by the softirq again, so its request sock,
+ * its socket/wait-queue line and its state line move between the two cores when the thread runs elsewhere. The
+ * lines the data path's segments share between the softirq and the reader (the socket lock, the queues, the
+ * sequence numbers) are not among them: the per-packet costs were measured with the reader on another core.
  */
 final class Churn {
   /** Control packet types (Packet.frag of a TCP packet). */
@@ -81,6 +91,12 @@ final class Churn {
     Listener listener;
     /** Server: the thread slept in accept() for this connection (its wake-up went through the listener). */
     boolean sleptInAccept;
+    /** Server: per {@link #CHILD_LINE}, the core that used the current connection's line last (-1: none yet). */
+    final int[] childCpu = {-1, -1, -1};
+    /** Server: the core that wrote the state line of each older connection in {@link #closing} last, by seed. */
+    final Map<Integer, Integer> closingStateCpu = new HashMap<>();
+    /** Server: the current connection's first data was charged to tcp_memory_allocated. */
+    boolean charged;
   }
 
   /** The listen socket's shared cache lines: the fields each stands for are in the class comment. */
@@ -99,6 +115,15 @@ final class Churn {
   static final int[] PUT_PORT_LINES = {L_BIND_LOCK, L_BIND_BUCKET};
   /** The listener's wait queue: wake_up of a thread asleep in accept(), or its prepare_to_wait_exclusive. */
   static final int[] WAIT_LINES = {L_WAIT_QUEUE};
+
+  /**
+   * The server's child socket lines its connection steps write (hosts[].steering churn.child_transfers.NAME):
+   * the request sock (made at the SYN, completed by the handshake's ACK, reqsk_put by accept()), the socket's
+   * sk_socket / sk_wq (sk_clone_lock writes them at the child's creation, accept()'s sock_graft again), its
+   * state (sk_state and sk_shutdown: created, tcp_fin's CLOSE_WAIT, close()'s LAST_ACK, tcp_done's CLOSE).
+   */
+  static final String[] CHILD_LINE = {"request", "socket", "state"};
+  static final int C_REQUEST = 0, C_SOCKET = 1, C_STATE = 2;
 
   /** One listen socket (per dst endpoint). */
   static final class Listener {
@@ -120,6 +145,11 @@ final class Churn {
   private final Map<String, EphemeralPorts> ports = new HashMap<>();
   private final Map<String, Listener> listeners = new HashMap<>();
   private final ChurnSegments seg;
+  /** The core that wrote the host's tcp_memory_allocated last (-1: none yet), and the writes that moved it. */
+  private int memoryCpu = -1;
+  private long memoryTransfers;
+  /** Per {@link #CHILD_LINE}, the uses of a server child socket's line on another core than its last. */
+  private final long[] childTransfers = new long[CHILD_LINE.length];
   /**
    * The timeline of this host's first connection event of each kind after the warm-up, ns (-1: none):
    * connect() start, SYN at the listener's TCP, SYN-ACK at the client's TCP, accept() start and return,
@@ -219,7 +249,8 @@ final class Churn {
       cs.state = C_ESTABLISHED;
       return CONTINUE;
     }
-    st[1] += 2 * p.syscall + p.tcpConnect;
+    // tcp_connect's SYN skb: sk_stream_alloc_skb with force_schedule on a socket with no forward allocation
+    st[1] += 2 * p.syscall + p.tcpConnect + chargeMemory(c.cpu);
     cs.state = C_SYN_SENT;
     cs.synTries = 1;
     cs.synAt = now;
@@ -237,6 +268,7 @@ final class Churn {
       st[0] += h.shm.close(c, k);
       cs.ports.release(cs.port); // no kernel connection: the port is free at once
     } else {
+      st[1] += chargeMemory(c.cpu); // tcp_close's sk_mem_reclaim, tcp_send_fin's sk_forced_mem_schedule
       st[1] += seg.control(c, k, FIN, 0, true, st[0] + st[1]); // tcp_send_fin (tcp-close)
       cs.closing.put(k.portHash, cs.port);
     }
@@ -275,6 +307,8 @@ final class Churn {
       k.pending.clear();
     } else {
       other.got = 0;
+      java.util.Arrays.fill(k.cs.childCpu, -1);
+      k.cs.charged = false;
     }
   }
 
@@ -295,7 +329,8 @@ final class Churn {
     if (h.shm.has(k.flow.index())) return CONTINUE; // FreeFlow: the monitor accepted it
     if (!cs.closeWait.isEmpty()) { // an older connection read EOF: close() it first
       int seed = cs.closeWait.poll();
-      st[1] += p.syscall + p.tcpClose + seg.control(c, r, FIN_ACK, 1, seed, true, st[0] + st[1]);
+      st[1] += p.syscall + p.tcpClose + chargeMemory(c.cpu) + closingState(cs, seed, c.cpu);
+      st[1] += seg.control(c, r, FIN_ACK, 1, seed, true, st[0] + st[1]);
       cs.closing.put(seed, S_LAST_ACK);
       return st;
     }
@@ -303,6 +338,7 @@ final class Churn {
       case S_QUEUED -> { // accept(): the listen socket's lock and queue
         mark(3, c.nowNs());
         st[1] += p.syscall + p.tcpAccept + touch(cs.listener, ACCEPT_LINES, c.cpu);
+        st[1] += child(cs, C_REQUEST, c.cpu) + child(cs, C_SOCKET, c.cpu); // reqsk_put, sock_graft
         if (cs.sleptInAccept) st[1] += touch(cs.listener, WAIT_LINES, c.cpu); // its prepare_to_wait_exclusive
         cs.sleptInAccept = false;
         if (first[3] == c.nowNs()) mark(4, c.nowNs() + st[0] + st[1]);
@@ -316,6 +352,7 @@ final class Churn {
       case S_CLOSE_WAIT -> {
         if (r.readable > 0 || k.got > 0) return CONTINUE; // the request before the FIN first
         st[1] += p.syscall + p.tcpClose; // read() returned 0: close(), our FIN (with the ACK of theirs)
+        st[1] += chargeMemory(c.cpu) + child(cs, C_STATE, c.cpu); // reclaim and the FIN's charge; LAST_ACK
         st[1] += seg.control(c, r, FIN_ACK, 1, true, st[0] + st[1]);
         cs.state = S_LAST_ACK;
         return st;
@@ -342,6 +379,54 @@ final class Churn {
     return cost;
   }
 
+  /**
+   * A write of the host's tcp_memory_allocated on core {@code cpu} (an atomic add to tcp_prot's global counter:
+   * __sk_mem_schedule / sk_forced_mem_schedule, __sk_mem_reclaim): the line moves here if another core wrote it
+   * last (cache-line-transfer); returns the CPU time. Writes back to back on one core move it once.
+   */
+  long chargeMemory(int cpu) {
+    long cost = 0;
+    if (memoryCpu >= 0 && memoryCpu != cpu) {
+      cost = p.cacheLineTransfer;
+      memoryTransfers++;
+    }
+    memoryCpu = cpu;
+    return cost;
+  }
+
+  /** A use of line {@code line} ({@link #CHILD_LINE}) of server side {@code cs}'s current child on core {@code cpu}. */
+  long child(Side cs, int line, int cpu) {
+    int last = cs.childCpu[line];
+    cs.childCpu[line] = cpu;
+    if (last < 0 || last == cpu) return 0;
+    childTransfers[line]++;
+    return p.cacheLineTransfer;
+  }
+
+  /**
+   * The current connection of {@code cs} is overtaken by a new one (its SYN): the old child keeps its state line,
+   * with the core that used it last.
+   */
+  void retire(Side cs, int seed) {
+    if (cs.childCpu[C_STATE] >= 0) cs.closingStateCpu.put(seed, cs.childCpu[C_STATE]);
+  }
+
+  /** A use of the state line of older connection {@code seed} of {@code cs} on core {@code cpu}. */
+  long closingState(Side cs, int seed, int cpu) {
+    return stateMoved(cs.closingStateCpu.put(seed, cpu), cpu);
+  }
+
+  /** The last use of the state line of older connection {@code seed} of {@code cs} (tcp_done), on core {@code cpu}. */
+  long closingStateDone(Side cs, int seed, int cpu) {
+    return stateMoved(cs.closingStateCpu.remove(seed), cpu);
+  }
+
+  private long stateMoved(Integer was, int cpu) {
+    if (was == null || was == cpu) return 0;
+    childTransfers[C_STATE]++;
+    return p.cacheLineTransfer;
+  }
+
   /** The softirq's TCP receive of a packet of a churned connection: {@link ChurnSegments#rx}. */
   long rx(CoreEntity c, Packet s, long offset) {
     return seg.rx(c, s, offset);
@@ -360,6 +445,11 @@ final class Churn {
       for (int i = 0; i < LINE.length; i++) st.count("churn.listen_transfers." + LINE[i], transfers[i]);
       st.count("churn.accept_queue_overflows", overflows);
     }
+    if (!listeners.isEmpty()) {
+      st.count("churn.child_transfers", java.util.Arrays.stream(childTransfers).sum());
+      for (int i = 0; i < CHILD_LINE.length; i++) st.count("churn.child_transfers." + CHILD_LINE[i], childTransfers[i]);
+    }
+    if (!ports.isEmpty() || !listeners.isEmpty()) st.count("churn.tcp_memory_transfers", memoryTransfers);
     if (seg.stale > 0) st.count("churn.no_connection_segments", seg.stale);
     for (int i = 0; i < first.length; i++) if (first[i] >= 0) st.count("churn.first_" + FIRST[i] + "_ns", first[i]);
   }

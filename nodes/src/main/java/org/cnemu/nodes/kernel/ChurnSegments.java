@@ -88,9 +88,14 @@ final class ChurnSegments {
         h.delivered += s.segs(); // a late segment of a closing connection: its own socket takes it
         return s.len() == 0 ? p.tcpAckRx : p.tcpRx;
       }
+      long cost = 0;
       // request data at a server still in SYN_RCVD: its ACK completes the handshake (tcp_check_req)
-      if (!f.reverse() && !ack && k.cs != null && k.cs.state == S_SYN_RCVD) return -1 - established(c, k, offset);
-      return -1;
+      if (!f.reverse() && !ack && k.cs != null && k.cs.state == S_SYN_RCVD) cost += established(c, k, offset);
+      if (!f.reverse() && !ack && k.cs != null && !k.cs.charged && s.len() > 0) {
+        k.cs.charged = true; // the child's first data: tcp_data_queue's charge of a socket with no forward allocation
+        cost += churn.chargeMemory(c.cpu);
+      }
+      return -1 - cost;
     }
     h.delivered += 1;
     // header only: tcp_v4_rcv and tcp_ack; the state's own work is its key below. The client's FIN at the
@@ -119,7 +124,9 @@ final class ChurnSegments {
           cs.closing.put(k.portHash, S_CLOSE_WAIT);
           cs.closeWait.add(k.portHash);
         }
+        if (cs.state >= S_ACCEPTED) churn.retire(cs, k.portHash);
         churn.fresh(k, ph, false);
+        churn.child(cs, Churn.C_REQUEST, c.cpu); // inet_reqsk_alloc: the request sock is made here
         cs.state = S_SYN_RCVD;
         cost += control(c, k, SYN_ACK, 1, true, offset + cost); // tcp_make_synack (tcp-syn-rx)
         return cost;
@@ -148,6 +155,7 @@ final class ChurnSegments {
             if (HostKernel.hash(seed, 0) == s.hash() && k.cs.closing.get(seed) == S_ACCEPTED) {
               k.cs.closing.put(seed, S_CLOSE_WAIT);
               k.cs.closeWait.add(seed);
+              cost += churn.closingState(k.cs, seed, c.cpu); // tcp_fin: CLOSE_WAIT
               wake(c, churn.respSender(k), offset + cost);
               return cost;
             }
@@ -164,6 +172,7 @@ final class ChurnSegments {
             k.cs.sleptInAccept = false;
           }
           k.cs.state = S_CLOSE_WAIT;
+          cost += churn.child(k.cs, Churn.C_STATE, c.cpu); // tcp_fin: CLOSE_WAIT, RCV_SHUTDOWN
           wake(c, churn.respSender(k), offset + cost);
         }
         return cost;
@@ -172,7 +181,9 @@ final class ChurnSegments {
         int seed = closingSeed(k, s);
         Integer port = k.cs.closing.remove(seed);
         if (port == null) return gone(s) + cost;
-        cost += p.tcpDestroy + control(c, k, LAST_ACK, 0, seed, false, offset + cost); // tcp_send_ack
+        // tcp_time_wait -> tcp_done -> inet_csk_destroy_sock: sk_stream_kill_queues' reclaim
+        cost += p.tcpDestroy + churn.chargeMemory(c.cpu);
+        cost += control(c, k, LAST_ACK, 0, seed, false, offset + cost); // tcp_send_ack
         long now = c.nowNs() + offset + cost;
         k.cs.ports.timeWait(port, now);
         return cost;
@@ -180,12 +191,15 @@ final class ChurnSegments {
       case LAST_ACK -> {
         if (s.hash() == HostKernel.hash(k.portHash, 0) && k.cs.state == S_LAST_ACK) {
           k.cs.state = S_LISTEN;
-          return cost + p.tcpDestroy + churn.touch(k.cs.listener, Churn.PUT_PORT_LINES, c.cpu);
+          // tcp_done: CLOSE; inet_csk_destroy_sock's reclaim; inet_put_port
+          return cost + p.tcpDestroy + churn.child(k.cs, Churn.C_STATE, c.cpu) + churn.chargeMemory(c.cpu)
+              + churn.touch(k.cs.listener, Churn.PUT_PORT_LINES, c.cpu);
         }
         for (Integer seed : new java.util.TreeSet<>(k.cs.closing.keySet())) {
           if (HostKernel.hash(seed, 0) == s.hash() && k.cs.closing.get(seed) == S_LAST_ACK) {
             k.cs.closing.remove(seed);
-            return cost + p.tcpDestroy + churn.touch(k.cs.listener, Churn.PUT_PORT_LINES, c.cpu);
+            return cost + p.tcpDestroy + churn.closingStateDone(k.cs, seed, c.cpu) + churn.chargeMemory(c.cpu)
+                + churn.touch(k.cs.listener, Churn.PUT_PORT_LINES, c.cpu);
           }
         }
         return gone(s) + cost;
@@ -217,22 +231,33 @@ final class ChurnSegments {
   /** The handshake completes at the server: the child socket joins the accept queue; the thread wakes. */
   private long established(CoreEntity c, Sock r, long offset) {
     long cost = p.tcpChildCreate + churn.touch(r.cs.listener, Churn.CHILD_LINES, c.cpu);
+    // tcp_check_req completes the request sock; sk_clone_lock writes the new child's lines here
+    for (int line = 0; line < Churn.CHILD_LINE.length; line++) cost += churn.child(r.cs, line, c.cpu);
     r.cs.listener.queued++;
     r.cs.state = S_QUEUED;
     Sock t = churn.respSender(r).thread;
-    r.cs.sleptInAccept = t.sleeping && !t.wakePending; // sock_def_readable: a sleeper on the listener's wait queue
-    if (r.cs.sleptInAccept) cost += churn.touch(r.cs.listener, Churn.WAIT_LINES, c.cpu);
-    wake(c, churn.respSender(r), offset + cost);
+    r.cs.sleptInAccept = asleep(t); // sock_def_readable: a sleeper on the listener's wait queue
+    if (r.cs.sleptInAccept) {
+      cost += churn.touch(r.cs.listener, Churn.WAIT_LINES, c.cpu);
+      wakeThread(c, t, offset + cost);
+    }
     return cost;
   }
 
-  /** Wakes the thread of socket {@code k} (connect() returned, or accept()/read() has something). */
+  /** Wakes the thread of socket {@code k} if it sleeps (connect() returned, or accept()/read() has something). */
   private void wake(CoreEntity c, Sock k, long offset) {
-    Sock t = k.thread;
-    if (t.sleeping && !t.wakePending) {
-      t.wakePending = true;
-      c.toCore(h.coreAddr[t.cpu], offset + p.wakeup, new CoreEntity.Wake(t.id));
-    }
+    if (asleep(k.thread)) wakeThread(c, k.thread, offset);
+  }
+
+  /** Whether thread {@code t} sleeps with no wake-up on its way. */
+  private static boolean asleep(Sock t) {
+    return t.sleeping && !t.wakePending;
+  }
+
+  /** Wakes sleeping thread {@code t} on its core, {@code offset} + wakeup from now. */
+  private void wakeThread(CoreEntity c, Sock t, long offset) {
+    t.wakePending = true;
+    c.toCore(h.coreAddr[t.cpu], offset + p.wakeup, new CoreEntity.Wake(t.id));
   }
 
   /** A packet of a connection that is gone: dropped (Linux answers it with a RST). Returns 0 (its cost is the caller's). */

@@ -119,7 +119,9 @@ class ChurnTest {
     long path = p.ipTx + p.netfilter + p.qdisc + p.driverTx + ser + 5_000 + ser + 5_000
         + p.rxUsecs + p.irqLatency + p.irq + p.napiPoll + p.driverRx + p.groPerPkt + p.ipRx + p.netfilter;
     assertTrue(connect >= 1_000_000, "after the warm-up");
-    assertEquals(p.appPerMessage + 2 * p.syscall + p.tcpConnect + path, synRx - connect,
+    // connect()'s SYN skb is the new socket's first charge of tcp_memory_allocated, which the connection
+    // before it wrote last when its destroy ran in the softirq of its RSS core, not the thread's: one line moves
+    assertEquals(p.appPerMessage + 2 * p.syscall + p.tcpConnect + p.cacheLineTransfer + path, synRx - connect,
         "socket() + connect(), then the SYN's path");
     // a header-only segment: tcp_v4_rcv and the state's entry (tcp-ack-rx), not the data path's tcp-rx
     assertEquals(p.tcpAckRx + p.tcpSynRx + path, synAckRx - synRx, "the listener's SYN work, then the SYN-ACK's path");
@@ -211,6 +213,56 @@ class ChurnTest {
     assertTrue(t2 > 0 && t4 > t2, "more cores, more transfers per connection: " + t2 + " vs " + t4);
     assertTrue(accept > 0 && bind > 0, "the accept queue's and the bind bucket's lines move: " + accept + ", " + bind);
     assertTrue(kept2 < 1 && kept4 < kept2, "the transfers cost each core more on four cores: " + kept2 + " vs " + kept4);
+  }
+
+  /** One stream at a time (1 ms think time) into h2 with {@code cpus} cores, its server thread on core 0. */
+  private static Map<String, Object> sparse(int cpus, String steering) {
+    return run(experiment("duration = 10ms, steering = " + steering + ", topology { stack = native, host-count = 2,"
+        + " hosts { h2 { cpus = " + cpus + " } }, link { delay = 5us } }, workloads = [ { id = c,"
+        + " kind = request-response, src = h1, dst = h2, connection = per-request, think-time = 1ms,"
+        + " start-jitter = 0us, get-ratio = 1.0, dst-cpu = 0 } ]"));
+  }
+
+  /**
+   * The server's child socket is made in the softirq of its connection's RSS core and accepted and closed by the
+   * thread on core 0: a connection that RSS puts on another core moves the request sock and the socket's line
+   * once each (accept()'s reqsk_put and sock_graft) and the state line twice (close() on the thread's core, the
+   * last ACK's tcp_done back on the RSS core); one on core 0 moves none. Connections here come one at a time,
+   * so every count is exact: state = 2 x request = 2 x socket, and one server core moves nothing.
+   */
+  @Test
+  void theChildSocketsLinesMoveWhenItsThreadRunsOffTheRssCore() {
+    Map<String, Object> one = sparse(1, "vanilla");
+    assertEquals(0L, steer(one, "h2", "churn.child_transfers"), "one core: the child's lines stay");
+    Map<String, Object> four = sparse(4, "vanilla");
+    balanced(four);
+    long n = ((Number) flows(four).get(0).get("connections")).longValue();
+    long request = steer(four, "h2", "churn.child_transfers.request");
+    long socket = steer(four, "h2", "churn.child_transfers.socket");
+    long state = steer(four, "h2", "churn.child_transfers.state");
+    System.out.printf("child socket line moves on 4 server cores: request %d, socket %d, state %d for %d connections%n",
+        request, socket, state, n);
+    assertTrue(request > 0 && request < n, "some connections are off core 0, not all: " + request + " of " + n);
+    assertEquals(request, socket, "accept() moves the request sock and the socket's line together");
+    assertEquals(2 * request, state, "close() and the last ACK move the state line");
+    assertEquals(request + socket + state, steer(four, "h2", "churn.child_transfers"));
+  }
+
+  /**
+   * tcp_memory_allocated is one line per host that every socket writes: on the server, the child's first data
+   * (softirq, RSS core), close() (thread) and the destroy at the last ACK (softirq). One core never moves it;
+   * on four cores a connection off the thread's core moves it at close() and back at the last ACK (at least
+   * 2 x the connections whose request sock moved), and a connection on another RSS core than the one before
+   * moves it once more.
+   */
+  @Test
+  void tcpMemoryAllocatedMovesBetweenTheCoresThatChargeAndReclaim() {
+    assertEquals(0L, steer(sparse(1, "vanilla"), "h2", "churn.tcp_memory_transfers"), "one core");
+    Map<String, Object> four = sparse(4, "vanilla");
+    long offCore = steer(four, "h2", "churn.child_transfers.request");
+    long memory = steer(four, "h2", "churn.tcp_memory_transfers");
+    System.out.printf("tcp_memory_allocated moves on 4 server cores: %d, connections off core 0: %d%n", memory, offCore);
+    assertTrue(offCore > 0 && memory >= 2 * offCore, "moves: " + memory + " for " + offCore + " connections off core 0");
   }
 
   @Test
