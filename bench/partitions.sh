@@ -18,6 +18,7 @@
 #   bench/partitions.sh                                   # star-1000, 1 vs 2 partitions, 3 pairs
 #   REPEAT=5 P=4 THREADS=2 FILE=experiments/bench/star-64.conf bench/partitions.sh
 #   WARM=4 bench/partitions.sh                            # steady state: 1 vs 2 partitions once warm
+#   CNEMU=../base/bin/cnemu WORK=/tmp/partitions-base bench/partitions.sh   # another build, this script
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 FILE="${FILE:-experiments/bench/star-1000.conf}"
@@ -26,9 +27,10 @@ P="${P:-2}"
 THREADS="${THREADS:-2}"
 WARM="${WARM:-1}"
 WORK="${WORK:-/tmp/cnemu-partitions-bench}"
+CNEMU="${CNEMU:-bin/cnemu}"               # the build to measure (another tree's bin/cnemu for an A/B)
 export CNEMU_NO_DAEMON=1
 rm -rf "$WORK"; mkdir -p "$WORK"
-bin/cnemu --version >/dev/null   # build outside the measurements
+"$CNEMU" --version >/dev/null   # build outside the measurements
 
 field() { sed -n "s/.*\"$2\" *: *\([0-9.]*\).*/\1/p" "$1" | head -1; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -38,7 +40,7 @@ for i in $(seq 1 "$REPEAT"); do
   for p in 1 "$P"; do
     out="$WORK/r$i-p$p"
     JAVA_OPTS="${JAVA_OPTS:-} -Dcnemu.trace=true" /usr/bin/time -f "%e %U %S" -o "$out.time" \
-      bin/cnemu run "$FILE" --partitions "$p" --threads "$THREADS" --set experiment.runs="$WARM" --jobs 1 \
+      "$CNEMU" run "$FILE" --partitions "$p" --threads "$THREADS" --set experiment.runs="$WARM" --jobs 1 \
       --no-report --quiet --out "$out" >/dev/null 2>"$out.trace"
     read -r wall user sys < "$out.time"
     if [ "$WARM" -gt 1 ]; then
