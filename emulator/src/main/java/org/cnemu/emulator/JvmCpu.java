@@ -29,9 +29,11 @@ public final class JvmCpu {
   private JvmCpu() {}
 
   /**
-   * CPU seconds so far of the JIT compilers ({@code jit}), the VM thread and collector threads
-   * ({@code vm+gc}) and the engine's dispatcher ({@code engine}); {@link #line} counts the rest, threads
-   * that already ended included, as {@code other}.
+   * CPU seconds so far of each live thread of the JIT compilers ({@code jit}), the VM thread and collector
+   * threads ({@code vm+gc}) and the engine's dispatchers ({@code engine}), as "kind/thread id"; {@link #line}
+   * counts the rest, threads that already ended included, as {@code other}. Per thread, not per kind: a
+   * thread that ends between two readings (a compiler thread the JVM retires, a finished run's partition
+   * thread) must not take its CPU before the first reading off its kind's CPU between them.
    */
   public static Map<String, Double> read() {
     Map<String, Double> out = new TreeMap<>();
@@ -40,12 +42,12 @@ public final class JvmCpu {
     for (File task : tasks) {
       try {
         String stat = Files.readString(new File(task, "stat").toPath());
-        out.merge(kind(name(stat)), seconds(stat), Double::sum);
+        String kind = kind(name(stat));
+        if (!kind.equals("other")) out.put(kind + "/" + task.getName(), seconds(stat));
       } catch (IOException | RuntimeException e) {
         // the thread ended while we read it: the process's total below still has its CPU
       }
     }
-    out.remove("other");
     try {
       out.put(PROCESS, seconds(Files.readString(Path.of("/proc/self/stat")))); // every thread's, ended ones too
     } catch (IOException | RuntimeException e) {
@@ -75,8 +77,10 @@ public final class JvmCpu {
     double named = 0;
     for (Map.Entry<String, Double> e : after.entrySet()) {
       if (e.getKey().startsWith("~")) continue;
+      // a thread new since the first reading: all of its CPU is since then
       double d = Math.max(0, e.getValue() - before.getOrDefault(e.getKey(), 0.0));
-      kinds.put(e.getKey(), d);
+      int slash = e.getKey().indexOf('/');
+      kinds.merge(slash < 0 ? e.getKey() : e.getKey().substring(0, slash), d, Double::sum);
       named += d;
     }
     if (after.containsKey(PROCESS)) {

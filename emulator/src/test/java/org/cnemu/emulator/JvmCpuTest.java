@@ -52,6 +52,42 @@ class JvmCpuTest {
   }
 
   @Test
+  void aThreadThatEndsBetweenTheReadingsLeavesItsKindTheCpuOfTheOthers() throws InterruptedException {
+    // a finished run's partition thread ends while the next run's thread works: the next run's engine CPU
+    // is its own thread's, not that minus what the ended thread had used before the first reading
+    assumeTrue(Files.isReadable(Path.of("/proc/self/stat")), "Linux only");
+    Thread ending = burnThenWait("cnemu.engine-1", 300_000_000L);
+    Map<String, Double> before = JvmCpu.read();
+    ending.interrupt();
+    ending.join();
+    Thread next = burnThenWait("cnemu.engine-2", 100_000_000L);
+    Map<String, Double> after = JvmCpu.read();
+    next.interrupt();
+    Matcher m = Pattern.compile(" engine ([0-9.]+) s").matcher(JvmCpu.line("the test", before, after));
+    assertTrue(m.find());
+    // engine-2's 0.1 s, though engine-1 (0.3 s before the first reading) ended in between
+    assertTrue(Double.parseDouble(m.group(1)) >= 0.08, m.group(1));
+  }
+
+  /** A started thread that used {@code cpuNanos} of CPU and now sleeps until interrupted. */
+  private static Thread burnThenWait(String name, long cpuNanos) throws InterruptedException {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    Thread t = new Thread(() -> {
+      long x = 0;
+      while (mx.getCurrentThreadCpuTime() < cpuNanos) x += System.nanoTime() & 1;
+      if (x == 42) System.out.print("");
+      try {
+        Thread.sleep(600_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, name);
+    t.start();
+    while (t.getState() != Thread.State.TIMED_WAITING) Thread.sleep(5);
+    return t;
+  }
+
+  @Test
   void threadKindsByName() {
     assertEquals("jit", JvmCpu.kind("C2 CompilerThre"));
     assertEquals("vm+gc", JvmCpu.kind("VM Thread"));
