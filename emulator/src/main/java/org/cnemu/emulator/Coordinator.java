@@ -7,7 +7,6 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -55,8 +54,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private final long endNanos;
   private final CompletableFuture<SimulationResult> result;
-  /** Completed when this actor has stopped (after its children), or null. */
-  private final CompletableFuture<Void> stopped;
   private final ProgressListener progress;
   private final int n;
   private final List<ActorRef<Partition.Command>> partitions = new ArrayList<>();
@@ -73,13 +70,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /**
    * One JVM: spawns a {@link PartitionGroup} per thread of {@code exchange} as children, each on a
    * thread of its own (it waits for its peers' windows there, see {@link LocalExchange}).
-   *
-   * @param stopped completed once the coordinator and its groups have stopped (the run's threads are
-   *     done with its model; the actor system lives on, see {@link LocalActorSystems})
    */
   static Behavior<Command> create(SimulationBuilder builder, long endNanos,
-      CompletableFuture<SimulationResult> result, ProgressListener progress, LocalExchange exchange,
-      CompletableFuture<Void> stopped) {
+      CompletableFuture<SimulationResult> result, ProgressListener progress, LocalExchange exchange) {
     return Behaviors.setup(ctx -> {
       List<ActorRef<Partition.Command>> refs = new ArrayList<>();
       for (int g = 0; g < exchange.groups(); g++) {
@@ -89,7 +82,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             DispatcherSelector.fromConfig(Simulation.PINNED_DISPATCHER));
         for (int ignored : members) refs.add(group);
       }
-      return new Coordinator(ctx, builder, endNanos, result, progress, refs, exchange.endpoints(), stopped);
+      return new Coordinator(ctx, builder, endNanos, result, progress, refs, exchange.endpoints());
     });
   }
 
@@ -97,14 +90,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   public static Behavior<Command> createDistributed(SimulationBuilder builder, long endNanos,
       CompletableFuture<SimulationResult> result, ProgressListener progress, List<ActorRef<Partition.Command>> refs,
       List<String> dataEndpoints) {
-    return Behaviors.setup(ctx -> new Coordinator(ctx, builder, endNanos, result, progress, refs, dataEndpoints, null));
+    return Behaviors.setup(ctx -> new Coordinator(ctx, builder, endNanos, result, progress, refs, dataEndpoints));
   }
 
   private Coordinator(ActorContext<Command> ctx, SimulationBuilder builder, long endNanos,
       CompletableFuture<SimulationResult> result, ProgressListener progress, List<ActorRef<Partition.Command>> refs,
-      List<String> dataEndpoints, CompletableFuture<Void> stopped) {
+      List<String> dataEndpoints) {
     super(ctx);
-    this.stopped = stopped;
     this.endNanos = endNanos;
     this.result = result;
     this.progress = progress;
@@ -125,10 +117,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         .onMessage(PartitionFinished.class, this::onPartitionFinished)
         .onMessage(PartitionFailed.class, this::onPartitionFailed)
         .onMessage(NodeLost.class, this::onNodeLost)
-        .onSignal(PostStop.class, s -> {
-          if (stopped != null) stopped.complete(null);
-          return this;
-        })
         .build();
   }
 

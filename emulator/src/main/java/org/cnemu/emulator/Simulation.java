@@ -5,9 +5,8 @@ import com.typesafe.config.ConfigFactory;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /** Runs a built simulation on a local Pekko actor system with a fixed number of threads. */
 public final class Simulation {
@@ -60,29 +59,31 @@ public final class Simulation {
   }
 
   /**
-   * Where one run goes: for several partitions in this JVM, the actor system kept for runs of its
-   * settings ({@link LocalActorSystems}), started by {@link #start} on a thread of its own if none runs
-   * yet, so that its start-up (tens of ms warm, most of a second in a cold JVM) overlaps the model build;
-   * one partition needs none. Run it once; close it in any case (the system stays up for the next run).
+   * Where one run goes: for several partitions in this JVM, an actor system started by {@link #start}
+   * on a thread of its own, so that its start-up (tens of ms warm, most of a second in a cold JVM)
+   * overlaps the model build instead of adding to the run; one partition needs none. Run it once; close
+   * it in any case (a run that never came stops the system).
    */
   public static final class Engine implements AutoCloseable {
     private final int partitions;
     private final int threads;
-    private final LocalActorSystems.Lease system;
+    private final Config config;
+    private final CompletableFuture<ActorSystem<Void>> system;
     private boolean used;
 
-    private Engine(int partitions, int threads, LocalActorSystems.Lease system) {
+    private Engine(int partitions, int threads, Config config, CompletableFuture<ActorSystem<Void>> system) {
       this.partitions = partitions;
       this.threads = threads;
+      this.config = config;
       this.system = system;
     }
 
     /** Starts what a run of {@code partitions} partitions on {@code threads} threads needs, in the background. */
     public static Engine start(int partitions, int threads, Config overrides) {
       if (partitions < 1) throw new IllegalArgumentException("partitions must be >= 1");
-      if (threads < 1) throw new IllegalArgumentException("threads must be >= 1");
-      if (partitions == 1) return new Engine(1, threads, null);
-      return new Engine(partitions, threads, LocalActorSystems.acquire(threads, overrides));
+      if (partitions == 1) return new Engine(1, threads, null, null);
+      Config config = actorSystemConfig(threads, overrides);
+      return new Engine(partitions, threads, config, startSystem(config));
     }
 
     /** Runs the simulation {@code builder} holds (its partitions must be this engine's). */
@@ -94,14 +95,30 @@ public final class Simulation {
       if (used) throw new IllegalStateException("an engine runs once");
       used = true;
       if (partitions == 1) return runSequential(builder, endNanos, progress);
-      return runActors(builder, endNanos, new LocalExchange(partitions, threads, system.spinWaitNanos()), progress,
-          system.system());
+      return runActors(builder, endNanos,
+          new LocalExchange(partitions, threads, config.getDuration(SPIN_WAIT).toNanos()), progress, system);
     }
 
     @Override
     public void close() {
-      if (system != null) system.close();
+      // a run terminates its system itself; one that never ran stops it once it is up
+      if (system != null && !used) system.thenAccept(ActorSystem::terminate);
     }
+  }
+
+  /** The actor system of a one-JVM partitioned run, created on a daemon thread of its own. */
+  static CompletableFuture<ActorSystem<Void>> startSystem(Config config) {
+    CompletableFuture<ActorSystem<Void>> f = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        f.complete(ActorSystem.create(Behaviors.<Void>empty(), "cnemu", config));
+      } catch (RuntimeException | Error e) {
+        f.completeExceptionally(e);
+      }
+    }, "cnemu-engine-start");
+    t.setDaemon(true);
+    t.start();
+    return f;
   }
 
   /** Entities from which a sequential run compacts the heap before its first event (~200 emulated hosts). */
@@ -202,24 +219,18 @@ public final class Simulation {
   }
 
   /**
-   * Runs on the actor system kept for runs on {@code exchange}'s threads: the partitions in one {@link
-   * PartitionGroup} per thread (at most one per partition), exchanging their windows through {@code exchange}.
+   * Runs on a local actor system: the partitions in one {@link PartitionGroup} per thread (at most one
+   * per partition), exchanging their windows through a {@link LocalExchange}.
    */
   static SimulationResult runActors(SimulationBuilder builder, long endNanos, LocalExchange exchange,
-      Coordinator.ProgressListener progress) {
-    try (LocalActorSystems.Lease system = LocalActorSystems.acquire(exchange.groups(), ConfigFactory.empty())) {
-      return runActors(builder, endNanos, exchange, progress, system.system());
-    }
+      Coordinator.ProgressListener progress, Config config) {
+    return runActors(builder, endNanos, exchange, progress, startSystem(config));
   }
 
-  /** Coordinators of the runs on kept actor systems, for their names (a system may run several at once). */
-  private static final java.util.concurrent.atomic.AtomicLong RUNS = new java.util.concurrent.atomic.AtomicLong();
-
-  /** @param starting the actor system, from {@link LocalActorSystems}: the run's coordinator is spawned on it */
+  /** @param starting the actor system, from {@link #startSystem}: the run's coordinator is spawned on it */
   private static SimulationResult runActors(SimulationBuilder builder, long endNanos, LocalExchange exchange,
       Coordinator.ProgressListener progress, CompletableFuture<ActorSystem<Void>> starting) {
     CompletableFuture<SimulationResult> result = new CompletableFuture<>();
-    CompletableFuture<Void> stopped = new CompletableFuture<>();
     java.util.concurrent.atomic.AtomicLong reached = new java.util.concurrent.atomic.AtomicLong();
     Coordinator.ProgressListener tracked = new Coordinator.ProgressListener() {
       @Override
@@ -244,30 +255,25 @@ public final class Simulation {
       throw e;
     }
     long t1 = System.nanoTime();
-    ActorRef<Coordinator.Command> coordinator = null;
     try {
-      coordinator = system.systemActorOf(Coordinator.create(builder, endNanos, result, tracked, exchange, stopped),
-          "coordinator-" + RUNS.incrementAndGet(), org.apache.pekko.actor.typed.Props.empty());
+      system.systemActorOf(Coordinator.create(builder, endNanos, result, tracked, exchange), "coordinator",
+          org.apache.pekko.actor.typed.Props.empty());
       return await(result, reached::get);
     } finally {
       long t2 = System.nanoTime();
       exchange.stop(); // a group still waiting (the run failed or was cancelled) stops at once
-      // A run that ended stopped its coordinator (and with it the groups) itself; a cancelled one's is stopped
-      // here. Either way the run's threads are done with its model when this returns.
-      if (coordinator != null) {
-        if (!stopped.isDone()) Adapter.toClassic(system).stop(Adapter.toClassic(coordinator));
-        try {
-          stopped.get();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        } catch (ExecutionException ignored) {
-          // completed normally only
-        }
+      system.terminate();
+      try {
+        system.getWhenTerminated().toCompletableFuture().get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException ignored) {
+        // termination failure after a completed run changes nothing about the result
       }
       if (WindowTrace.ENABLED) {
         System.err.printf(java.util.Locale.ROOT, "TRACE actor system: waited %.3f s for its start, run %.3f s,"
-            + " its coordinator stopped in %.3f s; exchange: %s%n", (t1 - t0) / 1e9, (t2 - t1) / 1e9,
-            (System.nanoTime() - t2) / 1e9, exchange.summary());
+            + " terminated in %.3f s; exchange: %s%n", (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9,
+            exchange.summary());
       }
     }
   }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -29,7 +30,7 @@ class LocalExchangeTest {
   private static SimulationResult run(int partitions, LocalExchange x) {
     SimulationBuilder b = new SimulationBuilder(7, 0, partitions, SimulationBuilder.Placement.BLOCK);
     Phold.build(PHOLD, b);
-    return Simulation.runActors(b, END_NANOS, x, null);
+    return Simulation.runActors(b, END_NANOS, x, null, Simulation.actorSystemConfig(2, ConfigFactory.empty()));
   }
 
   @Test
@@ -117,7 +118,8 @@ class LocalExchangeTest {
       SimulationBuilder b = new SimulationBuilder(3, 0, 4, SimulationBuilder.Placement.BLOCK);
       Phold.build(broken, b);
       assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThrows(CausalityViolation.class,
-          () -> Simulation.runActors(b, 1_000_000, new LocalExchange(4, 2, spin), null)));
+          () -> Simulation.runActors(b, 1_000_000, new LocalExchange(4, 2, spin), null,
+              Simulation.actorSystemConfig(2, ConfigFactory.empty()))));
     }
   }
 

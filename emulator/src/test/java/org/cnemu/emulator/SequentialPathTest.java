@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.ConfigFactory;
 import java.util.ArrayList;
 import java.util.List;
 import org.cnemu.emulator.phold.Phold;
@@ -25,7 +26,8 @@ class SequentialPathTest {
     PholdParams p = new PholdParams(64, 8, 100, 1_000, 0.5, 0);
     long end = 300_000;
     SimulationResult seq = Simulation.runSequential(phold(p, 9), end, null);
-    SimulationResult act = Simulation.runActors(phold(p, 9), end, new LocalExchange(1, 2, 0), null);
+    SimulationResult act = Simulation.runActors(phold(p, 9), end, new LocalExchange(1, 2, 0), null,
+        Simulation.actorSystemConfig(2, ConfigFactory.empty()));
     assertEquals(Phold.outcome(act, p.lps()), Phold.outcome(seq, p.lps()));
     assertEquals(SequentialPhold.run(p, 9, 0, end), Phold.outcome(seq, p.lps()));
     assertEquals(act.events(), seq.events());
