@@ -107,26 +107,9 @@ public final class PlanRunner {
     default void warning(String message) {}
   }
 
-  /** One job's outcome: its results.json as written ({@code results}: the text, and the document read from it). */
-  public record JobOutcome(Plan.Job job, Path resultsFile, ResultsText results) {
-    public boolean complete() {
-      return results.complete();
-    }
-
-    /** Why the run is incomplete; null when complete. */
-    public String error() {
-      return results.error();
-    }
-
-    /** The results document, as read from the text written to {@link #resultsFile}. */
-    public Map<String, Object> document() {
-      return results.document();
-    }
-
-    public Wall wall() {
-      return results.wall();
-    }
-  }
+  /** One job's outcome: its results.json as written, and the document read back from it. */
+  public record JobOutcome(Plan.Job job, Path resultsFile, boolean complete, String error,
+      Map<String, Object> document, Wall wall) {}
 
   /** All runs of one point, by run index; {@code summaryFile} is null for a single run. */
   public record PointOutcome(Plan.Group group, Plan.Point point, List<JobOutcome> runs, Path summaryFile) {
@@ -296,29 +279,44 @@ public final class PlanRunner {
   }
 
   /**
-   * Writes a job's results.json atomically (the text its executor made, byte for byte); summaries and tables
-   * read the document from that same text ({@link ResultsText}), wherever the job ran.
+   * Writes a job's results.json atomically (the text its executor made, byte for byte) and reads it back:
+   * summaries and tables use the document as it is on disk, wherever the job ran.
    */
   private static JobOutcome write(Plan plan, Plan.Job job, JobExecutor.Finished f, Options options)
       throws IOException {
     Path file = job.dir().resolve(RESULTS_FILE);
     Files.createDirectories(job.dir());
     String error = f.error();
-    ResultsText results = null;
+    Map<String, Object> doc = null;
     if (f.json() != null) {
-      results = ResultsText.of(f.json());
-      if (results == null) error = "the results that came back are not a results document";
+      doc = parse(f.json());
+      if (doc == null) error = "the results that came back are not a results document";
+      else JsonFiles.writeAtomically(file, f.json());
     }
-    if (results == null) {
+    if (doc == null) {
       Plan.Point p = plan.point(job);
       EngineSettings s = p.settings();
       ResultsDocument.RunSpec spec = new ResultsDocument.RunSpec(s.name(), job.run(), job.seed(), s.durationNanos());
       int threads = CANCELLED.equals(error) ? 0 : threads(s, options.threads());
-      results = ResultsText.of(JsonFiles.toJson(ResultsDocument.failed(spec, ConfigJson.of(p.experiment()), error,
-          new Wall(0, 0, 0, threads, 0, job.dir().toString(), null))));
+      doc = ResultsDocument.failed(spec, ConfigJson.of(p.experiment()), error,
+          new Wall(0, 0, 0, threads, 0, job.dir().toString(), null));
+      JsonFiles.writeAtomically(file, doc);
+      doc = parse(JsonFiles.toJson(doc));
     }
-    JsonFiles.writeAtomically(file, results.text());
-    return new JobOutcome(job, file, results);
+    boolean complete = Boolean.TRUE.equals(doc.get("complete"));
+    String why = complete ? null : String.valueOf(doc.getOrDefault("error", "incomplete"));
+    return new JobOutcome(job, file, complete, why, doc, Wall.of(doc.get("wall")));
+  }
+
+  /** A results document from its text, or null when it is none. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> parse(String json) {
+    try {
+      Object o = JsonFiles.MAPPER.readValue(json, LinkedHashMap.class);
+      return o instanceof Map<?, ?> m && m.get("complete") instanceof Boolean ? (Map<String, Object>) m : null;
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   /** Tags on every live series of a run of point {@code p}: experiment and run, then the model's own. */
