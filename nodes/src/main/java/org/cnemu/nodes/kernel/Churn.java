@@ -1,5 +1,6 @@
 package org.cnemu.nodes.kernel;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.cnemu.devices.Hashing;
@@ -146,8 +147,8 @@ final class Churn {
   private final Map<String, Listener> listeners = new HashMap<>();
   private final ChurnSegments seg;
   /** The core that wrote the host's tcp_memory_allocated last (-1: none yet), and the writes that moved it. */
-  private int memoryCpu = -1;
-  private long memoryTransfers;
+  private final int[] memoryCpu = {-1};
+  private final long[] memoryTransfers = new long[1];
   /** Per {@link #CHILD_LINE}, the uses of a server child socket's line on another core than its last. */
   private final long[] childTransfers = new long[CHILD_LINE.length];
   /**
@@ -307,7 +308,7 @@ final class Churn {
       k.pending.clear();
     } else {
       other.got = 0;
-      java.util.Arrays.fill(k.cs.childCpu, -1);
+      Arrays.fill(k.cs.childCpu, -1);
       k.cs.charged = false;
     }
   }
@@ -369,14 +370,26 @@ final class Churn {
    */
   long touch(Listener l, int[] lines, int cpu) {
     long cost = 0;
-    for (int line : lines) {
-      if (l.lastCpu[line] >= 0 && l.lastCpu[line] != cpu) {
-        cost += p.cacheLineTransfer;
-        l.transfers[line]++;
-      }
-      l.lastCpu[line] = cpu;
-    }
+    for (int line : lines) cost += use(l.lastCpu, l.transfers, line, cpu);
     return cost;
+  }
+
+  /**
+   * A use of line {@code line} on core {@code cpu}, whose last core is {@code lastCpu[line]} (-1: none yet): if
+   * another core used it last it moves here, counted in {@code transfers[line]}; returns the CPU time
+   * (cache-line-transfer or 0). The one mechanism of every shared line of this class.
+   */
+  private long use(int[] lastCpu, long[] transfers, int line, int cpu) {
+    int last = lastCpu[line];
+    lastCpu[line] = cpu;
+    return moved(last, cpu, transfers, line);
+  }
+
+  /** A line last used by core {@code last} (-1: none) used on {@code cpu}: its transfer's cost, counted if any. */
+  private long moved(int last, int cpu, long[] transfers, int line) {
+    if (last < 0 || last == cpu) return 0;
+    transfers[line]++;
+    return p.cacheLineTransfer;
   }
 
   /**
@@ -385,22 +398,12 @@ final class Churn {
    * last (cache-line-transfer); returns the CPU time. Writes back to back on one core move it once.
    */
   long chargeMemory(int cpu) {
-    long cost = 0;
-    if (memoryCpu >= 0 && memoryCpu != cpu) {
-      cost = p.cacheLineTransfer;
-      memoryTransfers++;
-    }
-    memoryCpu = cpu;
-    return cost;
+    return use(memoryCpu, memoryTransfers, 0, cpu);
   }
 
   /** A use of line {@code line} ({@link #CHILD_LINE}) of server side {@code cs}'s current child on core {@code cpu}. */
   long child(Side cs, int line, int cpu) {
-    int last = cs.childCpu[line];
-    cs.childCpu[line] = cpu;
-    if (last < 0 || last == cpu) return 0;
-    childTransfers[line]++;
-    return p.cacheLineTransfer;
+    return use(cs.childCpu, childTransfers, line, cpu);
   }
 
   /**
@@ -422,9 +425,7 @@ final class Churn {
   }
 
   private long stateMoved(Integer was, int cpu) {
-    if (was == null || was == cpu) return 0;
-    childTransfers[C_STATE]++;
-    return p.cacheLineTransfer;
+    return moved(was == null ? -1 : was, cpu, childTransfers, C_STATE);
   }
 
   /** The softirq's TCP receive of a packet of a churned connection: {@link ChurnSegments#rx}. */
@@ -441,15 +442,13 @@ final class Churn {
       overflows += l.overflows;
     }
     if (!listeners.isEmpty()) {
-      st.count("churn.listen_transfers", java.util.Arrays.stream(transfers).sum());
+      st.count("churn.listen_transfers", Arrays.stream(transfers).sum());
       for (int i = 0; i < LINE.length; i++) st.count("churn.listen_transfers." + LINE[i], transfers[i]);
       st.count("churn.accept_queue_overflows", overflows);
-    }
-    if (!listeners.isEmpty()) {
-      st.count("churn.child_transfers", java.util.Arrays.stream(childTransfers).sum());
+      st.count("churn.child_transfers", Arrays.stream(childTransfers).sum());
       for (int i = 0; i < CHILD_LINE.length; i++) st.count("churn.child_transfers." + CHILD_LINE[i], childTransfers[i]);
     }
-    if (!ports.isEmpty() || !listeners.isEmpty()) st.count("churn.tcp_memory_transfers", memoryTransfers);
+    if (!ports.isEmpty() || !listeners.isEmpty()) st.count("churn.tcp_memory_transfers", memoryTransfers[0]);
     if (seg.stale > 0) st.count("churn.no_connection_segments", seg.stale);
     for (int i = 0; i < first.length; i++) if (first[i] >= 0) st.count("churn.first_" + FIRST[i] + "_ns", first[i]);
   }

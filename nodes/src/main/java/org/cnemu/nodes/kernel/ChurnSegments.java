@@ -89,9 +89,10 @@ final class ChurnSegments {
         return s.len() == 0 ? p.tcpAckRx : p.tcpRx;
       }
       long cost = 0;
+      boolean atServer = !f.reverse() && !ack && k.cs != null;
       // request data at a server still in SYN_RCVD: its ACK completes the handshake (tcp_check_req)
-      if (!f.reverse() && !ack && k.cs != null && k.cs.state == S_SYN_RCVD) cost += established(c, k, offset);
-      if (!f.reverse() && !ack && k.cs != null && !k.cs.charged && s.len() > 0) {
+      if (atServer && k.cs.state == S_SYN_RCVD) cost += established(c, k, offset);
+      if (atServer && !k.cs.charged && s.len() > 0) {
         k.cs.charged = true; // the child's first data: tcp_data_queue's charge of a socket with no forward allocation
         cost += churn.chargeMemory(c.cpu);
       }
