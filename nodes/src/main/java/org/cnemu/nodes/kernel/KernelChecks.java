@@ -77,75 +77,17 @@ final class KernelChecks {
 
   // ---- limits ---------------------------------------------------------------------------------------
 
-  private boolean leafSpine() {
-    return e.getValue("topology.fabric").valueType() == ConfigValueType.STRING
-        && e.getString("topology.fabric").equals(FabricSpec.LEAF_SPINE);
-  }
-
-  /** Hosts the topology implies, in long arithmetic (a leaf-spine's product may not fit an int); -1: unknown. */
-  private long hostCount() {
-    try {
-      if (leafSpine()) {
-        return Math.multiplyExact(e.getLong("topology.leaf-spine.leaves"), e.getLong("topology.leaf-spine.hosts-per-leaf"));
-      }
-      long n = e.getLong("topology.host-count");
-      for (String h : e.getConfig("topology.hosts").root().keySet()) {
-        if (!isGenerated(h, n)) n++;
-      }
-      return n;
-    } catch (ConfigException | ArithmeticException ex) {
-      return -1;
-    }
-  }
-
-  private static boolean isGenerated(String id, long count) {
-    if (id.length() < 2 || id.charAt(0) != 'h' || id.charAt(1) == '0') return false;
-    for (int i = 1; i < id.length(); i++) if (!Character.isDigit(id.charAt(i))) return false;
-    return id.length() <= 19 && Long.parseLong(id.substring(1)) <= count;
-  }
-
-  /** Flows the workloads imply (patterns counted, not expanded); -1: unknown. */
-  private long flowCount() {
-    try {
-      long n = 0;
-      long hosts = hostCount();
-      for (Config w : e.getConfigList("workloads")) {
-        long streams = w.hasPath("streams") ? w.getLong("streams") : 1;
-        String kind = w.hasPath("kind") ? w.getString("kind") : "iperf";
-        long pairs = pairs(w, hosts);
-        if (pairs < 0) return -1;
-        long perPair = kind.equals("iperf") ? streams : 2 * streams; // a connection = request + response flow
-        n = saturatingAdd(n, pairs > 0 && perPair > Long.MAX_VALUE / pairs ? Long.MAX_VALUE : pairs * perPair);
-      }
-      return n;
-    } catch (ConfigException ex) {
-      return -1;
-    }
-  }
-
-  private static long saturatingAdd(long a, long b) {
-    return a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b;
-  }
-
-  /** Endpoint pairs of workload {@code w} (1 without a pattern), over a topology of {@code hosts} hosts. */
-  private static long pairs(Config w, long hosts) {
-    String pattern = w.hasPath("pattern") ? w.getString("pattern") : "";
-    long n = w.hasPath("pattern-hosts") && w.getLong("pattern-hosts") > 0 ? Math.min(w.getLong("pattern-hosts"), hosts) : hosts;
-    long count = w.hasPath("pattern-count") ? w.getLong("pattern-count") : 0;
-    return Patterns.flows(pattern, n, count);
-  }
-
   private boolean withinLimits() {
     boolean ok = true;
-    long hosts = hostCount();
+    long hosts = ImpliedWork.hosts(e);
     long hostLimit = limit("hosts");
     if (hosts > hostLimit) {
-      String key = leafSpine() ? "topology.leaf-spine.hosts-per-leaf" : "topology.host-count";
-      add(key, hosts + " hosts" + (leafSpine() ? " (leaves x hosts-per-leaf)" : "") + ", over the limit of "
+      String key = ImpliedWork.leafSpine(e) ? "topology.leaf-spine.hosts-per-leaf" : "topology.host-count";
+      add(key, hosts + " hosts" + (ImpliedWork.leafSpine(e) ? " (leaves x hosts-per-leaf)" : "") + ", over the limit of "
           + hostLimit + raise("hosts"));
       ok = false;
     }
-    long flows = flowCount();
+    long flows = ImpliedWork.flows(e);
     long flowLimit = limit("flows");
     if (flows > flowLimit) {
       add("workloads", flows + " flows (streams of every workload; a request-response or ping-pong stream is two),"
@@ -191,13 +133,13 @@ final class KernelChecks {
     long partitions = e.getLong("engine.partitions");
     long groups;
     String what;
-    if (leafSpine()) {
+    if (ImpliedWork.leafSpine(e)) {
       long leaves = e.getLong("topology.leaf-spine.leaves");
       long spines = e.getLong("topology.leaf-spine.spines");
       groups = leaves + spines;
       what = leaves + " racks (a leaf with its hosts) and " + spines + " spines";
     } else {
-      long hosts = hostCount();
+      long hosts = ImpliedWork.hosts(e);
       if (hosts < 0) return;
       groups = hosts + 1;
       what = hosts + " hosts and the switch";
@@ -250,7 +192,7 @@ final class KernelChecks {
    * under topology.hosts are alike, so only the named ones are looked at).
    */
   private void pattern(Config w, String at, String pattern, Config hostDefaults, Config root) {
-    long total = hostCount();
+    long total = ImpliedWork.hosts(e);
     if (total < 0) return;
     long n = w.hasPath("pattern-hosts") && w.getLong("pattern-hosts") > 0 ? w.getLong("pattern-hosts") : total;
     ConfigOrigin where = w.getValue("pattern").origin();
@@ -272,10 +214,10 @@ final class KernelChecks {
     }
     Config c = w.withFallback(root.getConfig("cnemu.schema.experiment.workloads"));
     String ct = c.getString("pattern-container");
-    long generated = leafSpine() ? total : e.getLong("topology.host-count");
+    long generated = ImpliedWork.leafSpine(e) ? total : e.getLong("topology.host-count");
     List<String> ids = new java.util.ArrayList<>();
     for (long h = 1; h <= generated; h++) ids.add("h" + h);
-    for (String id : e.getConfig("topology.hosts").root().keySet()) if (!isGenerated(id, generated)) ids.add(id);
+    for (String id : e.getConfig("topology.hosts").root().keySet()) if (!ImpliedWork.isGenerated(id, generated)) ids.add(id);
     ids.sort(Patterns.NATURAL);
     List<String> taking = ids.subList(0, (int) Math.min(n, ids.size()));
     String defaultStack = e.getString("topology.stack");
@@ -393,8 +335,8 @@ final class KernelChecks {
     String q = Spec.quote(id);
     boolean named = e.hasPath("topology.hosts." + q);
     if (!named) {
-      long count = leafSpine() ? hostCount() : e.getLong("topology.host-count");
-      if (!isGenerated(id, count)) return null;
+      long count = ImpliedWork.leafSpine(e) ? ImpliedWork.hosts(e) : e.getLong("topology.host-count");
+      if (!ImpliedWork.isGenerated(id, count)) return null;
     }
     Config h = named ? e.getConfig("topology.hosts." + q).withFallback(hostDefaults) : hostDefaults;
     String prof = h.getString("profile").isEmpty() ? e.getString("profile") : h.getString("profile");
@@ -412,7 +354,7 @@ final class KernelChecks {
   private void queues() {
     Config p = e.getConfig("overrides").withFallback(root.getConfig("cnemu.profiles." + Spec.quote(e.getString("profile"))));
     long mtu = Units.bytes(p, "nic.mtu");
-    List<String> links = leafSpine()
+    List<String> links = ImpliedWork.leafSpine(e)
         ? List.of("topology.leaf-spine.host-link", "topology.leaf-spine.uplink") : List.of("topology.link");
     for (String l : links) {
       guard(() -> {
