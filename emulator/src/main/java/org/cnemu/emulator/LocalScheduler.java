@@ -31,7 +31,8 @@ final class LocalScheduler {
 
   /**
    * Entities from which a partition's event queue touches each loaded bucket's targets and messages ahead of
-   * their handlers (~110 emulated hosts; the measurement that placed it: docs/benchmarks.md, "bench scale").
+   * their handlers (~110 emulated hosts; the measurement that placed it: docs/benchmarks.md, "The bucket
+   * load's touch by partition size").
    */
   static final int TOUCH_MIN_ENTITIES = 4096;
 
