@@ -96,7 +96,11 @@ final class EventQueue {
   private long farAdds;
   /** Sink of the payload touches in {@link #load} (keeps the JIT from dropping them). */
   long touched;
-  /** Entities by index, touched with their messages in {@link #load}; null in tests of the queue alone. */
+  /**
+   * Entities by index, touched with their messages in {@link #load} and {@link #place}; null (no touch) for a
+   * partition small enough to stay in cache ({@link LocalScheduler#TOUCH_MIN_ENTITIES}) and in tests of the
+   * queue alone.
+   */
   Entity<?>[] targets;
 
   EventQueue() {
@@ -352,26 +356,24 @@ final class EventQueue {
     // Touch the payloads and their target entities first, in a loop of independent loads: their cache
     // misses overlap here instead of stalling each handler in turn (the messages were written long ago,
     // in virtual time, and with many hosts a target entity was last run thousands of events ago).
-    long acc = 0;
     final Entity<?>[] es = targets;
-    for (int o = 3; o < end; o += 4) {
-      long tk = r[o];
-      Object m = message[(int) tk];
-      if (m == null || m.getClass() == Object.class) acc++;
-      if (es != null) {
+    if (es != null) {
+      long acc = 0;
+      for (int o = 3; o < end; o += 4) {
+        long tk = r[o];
+        Object m = message[(int) tk];
+        if (m == null || m.getClass() == Object.class) acc++;
         Entity<?> e = es[(int) (tk >>> 32)];
         if (e != null) acc += e.clockNanos;
       }
-    }
-    if (es != null) {
       // then what each target's handler reads one hop beyond it (Entity.prefetch): the entities' lines are in
       // flight or present after the loop above, so these misses overlap too
       for (int o = 3; o < end; o += 4) {
         Entity<?> e = es[(int) (r[o] >>> 32)];
         if (e != null) acc += e.prefetch();
       }
+      touched += acc;
     }
-    touched += acc;
     if (n > SORT_MAX) {
       for (int o = 0; o < end; o += 4) now.add(r[o], r[o + 1], r[o + 2], r[o + 3]);
     } else {

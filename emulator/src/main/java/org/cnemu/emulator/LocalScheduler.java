@@ -29,6 +29,13 @@ final class LocalScheduler {
   int localEntities;
   private Entity<?> current;
 
+  /**
+   * Entities from which a partition's event queue touches each loaded bucket's targets and messages ahead of
+   * their handlers (~110 emulated hosts; the measurement that placed it: docs/benchmarks.md, "The bucket
+   * load's touch by partition size").
+   */
+  static final int TOUCH_MIN_ENTITIES = 4096;
+
   @SuppressWarnings("unchecked")
   LocalScheduler(int partition, SimulationBuilder b, long endNanos) {
     this.partition = partition;
@@ -54,7 +61,9 @@ final class LocalScheduler {
       entities[i] = e;
       localEntities++;
     }
-    queue.targets = entities;
+    // The queue's touch of a loaded bucket's targets overlaps cache misses that only a model larger than the
+    // cache has; a small partition's entities stay in cache, and the touch would only add work per event.
+    queue.targets = localEntities >= TOUCH_MIN_ENTITIES ? entities : null;
   }
 
   /** Entity indices {@code 0..n-1} by group (in order of first appearance), index order within a group. */

@@ -419,6 +419,31 @@ class DaemonServerTest {
   }
 
   @Test
+  void binCnemuTakesATokenOrNonceOnlyAsLowercaseHexDigitsOfItsExactLength() throws Exception {
+    // bin/cnemu's own hex_digits, run by bash: the same answer as the regex [0-9a-f]{n} for each value
+    Path script = Files.exists(Path.of("../bin/cnemu")) ? Path.of("../bin/cnemu") : Path.of("bin/cnemu");
+    java.util.regex.Matcher f = java.util.regex.Pattern.compile("(?ms)^hex_digits\\(\\) \\{.*?^}\n")
+        .matcher(Files.readString(script));
+    assertTrue(f.find(), "no hex_digits in " + script);
+    String hex64 = "0123456789abcdef".repeat(4);
+    List<String> values = List.of(hex64, hex64.substring(0, 32), hex64.substring(1), hex64 + "0", "",
+        hex64.toUpperCase(java.util.Locale.ROOT), hex64.substring(1) + "g", hex64.substring(1) + "\u00e9",
+        hex64.substring(2) + " 0", "*".repeat(64), hex64.substring(1) + "-");
+    StringBuilder bash = new StringBuilder("set -euo pipefail\n").append(f.group());
+    StringBuilder expected = new StringBuilder();
+    for (String v : values) {
+      for (int n : new int[] {32, 64}) {
+        bash.append("if hex_digits '").append(v).append("' ").append(n).append("; then echo y; else echo n; fi\n");
+        expected.append(v.matches("[0-9a-f]{" + n + "}") ? "y" : "n").append('\n');
+      }
+    }
+    Process p = new ProcessBuilder("bash", "-c", bash.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), out);
+    assertEquals(expected.toString(), out);
+  }
+
+  @Test
   void binCnemuComputesTheSameProofInBash() throws Exception {
     // bin/cnemu's own functions (sipround, siphash24), run by bash on random tokens and nonces: the high bit
     // of a word set or not (bash's arithmetic is signed)
