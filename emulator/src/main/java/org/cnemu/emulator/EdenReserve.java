@@ -17,9 +17,9 @@ import java.util.List;
  * other partitions wait for it at the next barrier (docs/benchmarks.md, "One large run in parallel").
  *
  * <p>A young collection, not {@code System.gc()}: under the serial collector that is a full collection,
- * which marks the whole old generation (everything a plan keeps for its summary) and costs more. The
- * filling costs what zeroing the eden's room left costs (a few ms per 100 MB), and only when the run
- * would not fit.
+ * which marks and compacts the whole old generation (everything a plan keeps for its summary) and costs
+ * more (measured in docs/benchmarks.md). The filling costs what zeroing the eden's room left costs, and
+ * only when the run would not fit.
  *
  * <p>What a run allocated is the growth of the eden's use from its start to its end when no collection
  * happened in between; with one, at least the room the eden had at the start plus its use at the end.
