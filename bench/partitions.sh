@@ -71,6 +71,8 @@ for i in $(seq 1 "$REPEAT"); do
     printf 'pair %d  partitions %d  job %6.2f s  simulation %6.2f s  process %6.2f s wall %6.2f s CPU  barrier wait %s  load %s\n' \
       "$i" "$p" "$job" "$sim" "$wall" "$cpu" "$share" "$(cut -d' ' -f1-3 /proc/loadavg)"
     grep -h 'TRACE balance\|TRACE jvm CPU during the run\|TRACE windows\|TRACE job\|TRACE actor system' "$out.trace" | tail -5 | sed 's/^/    /'
+    # per run: whether the young generation was collected before it, and whether one fell inside its windows
+    grep -h 'TRACE eden\|TRACE jvm CPU during the run' "$out.trace" | sed -n 's/.*\(TRACE eden.*\)/\1/p; s/.*\(collections [0-9]*, [0-9.]* s\).*/in the run: \1/p' | sed 's/^/    /'
     echo "$job" >> "$WORK/job-p$p"; echo "$sim" >> "$WORK/sim-p$p"; echo "$cpu" >> "$WORK/cpu-p$p"
     if [ -n "$MAX_LOAD" ] && above "$(load1)" "$(awk -v m="$MAX_LOAD" 'BEGIN {print 2 * m}')"; then loaded=1; fi
     first="$WORK/r1-p1/results.json"; [ "$WARM" -gt 1 ] && first="$WORK/r1-p1/run-0/results.json"

@@ -17,6 +17,9 @@ public final class Simulation {
   /** How long a partition thread of a one-JVM run polls for its peers' window before parking. */
   static final String SPIN_WAIT = "cnemu.engine.spin-wait";
 
+  /** Whether a one-JVM partitioned run collects the young generation first when its allocation would not fit. */
+  static final String COLLECT_BEFORE_RUN = "cnemu.engine.collect-before-run";
+
   private Simulation() {}
 
   /** The actor system settings of a run: the engine dispatcher with {@code threads} threads. */
@@ -96,7 +99,8 @@ public final class Simulation {
       used = true;
       if (partitions == 1) return runSequential(builder, endNanos, progress);
       return runActors(builder, endNanos,
-          new LocalExchange(partitions, threads, config.getDuration(SPIN_WAIT).toNanos()), progress, system);
+          new LocalExchange(partitions, threads, config.getDuration(SPIN_WAIT).toNanos()), progress, system,
+          config.getBoolean(COLLECT_BEFORE_RUN));
     }
 
     @Override
@@ -224,12 +228,16 @@ public final class Simulation {
    */
   static SimulationResult runActors(SimulationBuilder builder, long endNanos, LocalExchange exchange,
       Coordinator.ProgressListener progress, Config config) {
-    return runActors(builder, endNanos, exchange, progress, startSystem(config));
+    return runActors(builder, endNanos, exchange, progress, startSystem(config), config.getBoolean(COLLECT_BEFORE_RUN));
   }
 
-  /** @param starting the actor system, from {@link #startSystem}: the run's coordinator is spawned on it */
+  /**
+   * @param starting the actor system, from {@link #startSystem}: the run's coordinator is spawned on it
+   * @param collectBeforeRun collect the young generation before the partitions build their entities when
+   *     the run would not fit in the eden's room ({@link EdenReserve})
+   */
   private static SimulationResult runActors(SimulationBuilder builder, long endNanos, LocalExchange exchange,
-      Coordinator.ProgressListener progress, CompletableFuture<ActorSystem<Void>> starting) {
+      Coordinator.ProgressListener progress, CompletableFuture<ActorSystem<Void>> starting, boolean collectBeforeRun) {
     CompletableFuture<SimulationResult> result = new CompletableFuture<>();
     java.util.concurrent.atomic.AtomicLong reached = new java.util.concurrent.atomic.AtomicLong();
     Coordinator.ProgressListener tracked = new Coordinator.ProgressListener() {
@@ -255,12 +263,15 @@ public final class Simulation {
       throw e;
     }
     long t1 = System.nanoTime();
+    // before the coordinator spawns the groups, which build the run's entities on their threads
+    EdenReserve.Start eden = EdenReserve.jvm().before(collectBeforeRun);
     try {
       system.systemActorOf(Coordinator.create(builder, endNanos, result, tracked, exchange), "coordinator",
           org.apache.pekko.actor.typed.Props.empty());
       return await(result, reached::get);
     } finally {
       long t2 = System.nanoTime();
+      long allocatedBytes = EdenReserve.jvm().after(eden);
       exchange.stop(); // a group still waiting (the run failed or was cancelled) stops at once
       system.terminate();
       try {
@@ -274,6 +285,11 @@ public final class Simulation {
         System.err.printf(java.util.Locale.ROOT, "TRACE actor system: waited %.3f s for its start, run %.3f s,"
             + " terminated in %.3f s; exchange: %s%n", (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9,
             exchange.summary());
+        System.err.printf(java.util.Locale.ROOT, "TRACE eden before the run: %.0f of %.0f MB used, the last run"
+            + " allocated %.0f MB: %s; this run allocated %.0f MB%n", eden.foundUsedBytes() / 1e6,
+            eden.edenCapacityBytes() / 1e6, eden.needBytes() / 1e6, eden.collected()
+            ? String.format(java.util.Locale.ROOT, "collected first, %.3f s", eden.collectNanos() / 1e9)
+            : "no collection first", allocatedBytes / 1e6);
       }
     }
   }
