@@ -11,7 +11,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  * the result here, up to the {@code resultsPerMessage} the driver last asked for ({@link
  * FarmWorker.RunJobs}). Every other ending sends what is held at once: a thread with no next job of this
  * driver (so no slot of this node idles while results wait here, and a plan's last result is never
- * held), a failure, a chunked result (a message stays within {@link FarmWorker#CHUNK_BYTES}). Each
+ * held), a failure, a full batch; a message's parts stay within {@link FarmWorker#CHUNK_BYTES}. Each
  * message costs the three JVMs' messaging (Artery, TLS, the actors' wake-ups) far more than its bytes
  * (docs/benchmarks.md); the results and the starts of the jobs that followed them share one.
  * Shared by the node's actor and its job threads.

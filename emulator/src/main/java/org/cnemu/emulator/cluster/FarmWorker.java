@@ -28,9 +28,10 @@ import org.cnemu.emulator.Coordinator;
 import org.cnemu.emulator.wire.WireMessage;
 
 /**
- * One per cluster node: runs whole jobs that a {@link FarmDriver} hands out, up to {@code slots} at
- * once, each on a thread of its own, and sends each job's result back (compressed, in chunks below
- * Artery's frame size). It also holds up to {@link #PREFETCH_PER_SLOT} more jobs per slot in a queue of its
+ * One per cluster node: runs whole jobs that a {@link FarmDriver} hands out (several per message: {@link
+ * RunJobs}), up to {@code slots} at once, each on a thread of its own, and sends each job's result back
+ * (compressed, in chunks below Artery's frame size; several results per message as the driver asks:
+ * {@link FarmOutbox}). It also holds up to {@link #PREFETCH_PER_SLOT} more jobs per slot in a queue of its
  * own (it advertises this prefetch in {@link FarmDriver.Ready}; the driver keeps it as deep as its round
  * trip to this node needs): a freed slot starts the next job at once instead of idling for the driver's
  * round trip, which for jobs of a few milliseconds is longer than the job.
