@@ -486,8 +486,14 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
       if (TRACE) dispatchedMicros.put(s.job.id(), JobFarm.epochMicros());
       events.accept(new Dispatched(s.job.id(), best.address));
     }
-    out.forEach((n, assigned) -> n.ref.tell(new FarmWorker.RunJobs(List.copyOf(assigned), perMessage.get(n),
-        getContext().getSelf())));
+    out.forEach((n, assigned) -> {
+      n.ref.tell(new FarmWorker.RunJobs(List.copyOf(assigned), perMessage.get(n), getContext().getSelf()));
+      if (TRACE) {
+        System.err.printf(java.util.Locale.ROOT, "TRACE farm driver batch out %d jobs to %s, %d results per message"
+            + " (run %.2f ms, round trip bound %.2f ms)%n", assigned.size(), n.address, perMessage.get(n), n.runNanos / 1e6,
+            n.roundTrip.boundNanos() / 1e6);
+      }
+    });
   }
 
   /** The job state if {@code from} runs attempt {@code attempt} of it now; null for a stale or foreign message. */
@@ -498,6 +504,10 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   }
 
   private Behavior<Command> onResults(Results m) {
+    if (TRACE) {
+      System.err.printf(java.util.Locale.ROOT, "TRACE farm driver batch in %d parts, %d starts%n", m.parts().size(),
+          m.started().size());
+    }
     for (Begun b : m.started()) onStarted(new JobStarted(b.job(), b.attempt(), m.from()));
     for (ResultPart p : m.parts()) onResult(p, m.from());
     dispatch(); // once for every slot these results freed: one message of jobs to the node
