@@ -253,7 +253,8 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
    * thread goes on to, as runs of the measured length. A held result delays only its own completion as
    * this driver sees it (its Done, so the progress line's count and its results.json): never a slot's next
    * job (the node's queue is deeper by the held results, {@link #queueDepth}, and a node sends what it
-   * holds whenever a thread finds no next job). 100 ms is under half the progress line's redraw (250 ms).
+   * holds whenever a thread finds no next job). 100 ms is under half the progress line's redraw (250 ms);
+   * a job much longer than the measured mean holds the results before it until it ends.
    */
   static final long RESULT_HOLD_NANOS = 100_000_000L;
 
