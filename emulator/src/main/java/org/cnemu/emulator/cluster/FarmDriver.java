@@ -56,21 +56,13 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
 
   /**
    * Part {@code chunk} of {@code chunks} of a job's deflated result; {@code heldNanos}: how long the node
-   * had held the job when it sent this part (its queue, the run, deflate, and the wait for the results
-   * it went back with), {@code runNanos} the job thread's time. The driver's round trip to the node is
-   * the job's time out minus {@code heldNanos}.
+   * had held the job when it sent this part (its queue, the run, deflate), {@code runNanos} the job
+   * thread's time. The driver's round trip to the node is the job's time out minus {@code heldNanos}.
+   * {@code nextJob} (attempt {@code nextAttempt}; -1: none) is this driver's queued job that the job's
+   * thread went on to: it started, as a {@link JobStarted} would say (one message per job fewer).
    */
-  public record ResultPart(int job, int attempt, int chunk, int chunks, byte[] data, long heldNanos, long runNanos) {}
-
-  /** A queued job of this driver that a node's job thread went on to: it started, as a {@link JobStarted} would say. */
-  public record Begun(int job, int attempt) {}
-
-  /**
-   * Results from a node, several in one message ({@link FarmOutbox}: up to {@link FarmWorker.RunJobs}'s
-   * {@code resultsPerMessage}), and the jobs whose start they carry (one message per job fewer).
-   */
-  public record Results(ActorRef<FarmWorker.Command> from, List<ResultPart> parts, List<Begun> started)
-      implements Command {}
+  public record JobResult(int job, int attempt, ActorRef<FarmWorker.Command> from, int chunk, int chunks, byte[] data,
+      long heldNanos, long runNanos, int nextJob, int nextAttempt) implements Command {}
 
   /** The job could not run on the node (it refused the job's content, or failed outside the run). */
   public record JobFailed(int job, int attempt, ActorRef<FarmWorker.Command> from, String message)
@@ -178,14 +170,8 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     }
 
     /** Jobs to keep queued on the node beyond its slots now; {@code startPerSlot}: per slot before anything is measured. */
-    int queueDepth(int startPerSlot, int resultsPerMessage) {
-      return FarmDriver.queueDepth(slots, prefetch, roundTrip.boundNanos(), runNanos, startPerSlot, resultsPerMessage);
-    }
-
-    /** The results it may send in one message now, with {@code queuedJobs} on this driver's queue for {@code readySlots}. */
-    int resultsPerMessage(int queuedJobs, int readySlots) {
-      return FarmDriver.resultsPerMessage(runNanos, roundTrip.boundNanos(), queuedJobs, readySlots,
-          prefetch / Math.max(1, slots));
+    int queueDepth(int startPerSlot) {
+      return FarmDriver.queueDepth(slots, prefetch, roundTrip.boundNanos(), runNanos, startPerSlot);
     }
 
     void observe(long roundTripSample, long runSample) {
@@ -225,55 +211,17 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   /**
    * How many more jobs than its slots a node should hold: per slot, enough to run while a finished job's
    * result comes to this driver and the next job goes there, for a round trip as long as {@code
-   * roundTripBoundNanos} ({@link RoundTrip#boundNanos}: the jitter of the round trip, not only its mean),
-   * and while the node holds {@code resultsPerMessage - 1} finished results back to send them together
-   * ({@link #resultsPerMessage}); at least one per slot ({@code startPerSlot} before anything is measured:
-   * {@link #startDepthPerSlot}), at most what the node takes ({@code prefetch}). Deeper than needed only
-   * lengthens a plan's tail (a node's queue is its own) and what a lost node holds back (docs/benchmarks.md).
+   * roundTripBoundNanos} ({@link RoundTrip#boundNanos}: the jitter of the round trip, not only its mean); at
+   * least one per slot ({@code startPerSlot} before anything is measured: {@link #startDepthPerSlot}), at
+   * most what the node takes ({@code prefetch}). Deeper than needed only lengthens a plan's tail (a node's
+   * queue is its own) and what a lost node holds back (docs/benchmarks.md).
    */
-  static int queueDepth(int slots, int prefetch, double roundTripBoundNanos, double runNanos, int startPerSlot,
-      int resultsPerMessage) {
+  static int queueDepth(int slots, int prefetch, double roundTripBoundNanos, double runNanos, int startPerSlot) {
     long perSlot = Math.max(1, startPerSlot);
     if (roundTripBoundNanos >= 0 && runNanos >= 0) {
-      perSlot = roundTripJobs(roundTripBoundNanos, runNanos) + Math.max(1, resultsPerMessage) - 1;
+      perSlot = Math.max(1, (long) Math.ceil(roundTripBoundNanos / Math.max(runNanos, 100_000.0)));
     }
     return (int) Math.min(prefetch, perSlot * Math.max(1, slots));
-  }
-
-  /** Jobs of {@code runNanos} that run during a round trip of {@code roundTripBoundNanos} (at least one). */
-  private static long roundTripJobs(double roundTripBoundNanos, double runNanos) {
-    return Math.max(1, (long) Math.ceil(roundTripBoundNanos / Math.max(runNanos, MIN_RUN_NANOS)));
-  }
-
-  /** Runs shorter than this count as this long (a job's fixed cost on a node is about this much). */
-  private static final double MIN_RUN_NANOS = 100_000.0;
-
-  /**
-   * How long a node may hold a finished job's result back to send it with the results of the jobs its
-   * thread goes on to, as runs of the measured length. A held result delays only its own completion as
-   * this driver sees it (its Done, so the progress line's count and its results.json): never a slot's next
-   * job (the node's queue is deeper by the held results, {@link #queueDepth}, and a node sends what it
-   * holds whenever a thread finds no next job). 100 ms is under half the progress line's redraw (250 ms);
-   * a job much longer than the measured mean holds the results before it until it ends.
-   */
-  static final long RESULT_HOLD_NANOS = 100_000_000L;
-
-  /**
-   * The most results a node should send in one message (it holds the earlier ones while its thread goes on
-   * to the next job of this driver: {@link FarmOutbox}), from what this driver knows: one before a job was
-   * measured ({@code runNanos} -1); as many runs as fit in {@link #RESULT_HOLD_NANOS} (so jobs of 100 ms
-   * or more go back one per message); at most half the jobs on this driver's queue per ready slot (the
-   * driver keeps more jobs back than a batch deepens a node's queue by, and near a plan's end batches
-   * shrink to one: no node's queue grows deeper while another node could run the job); and so few that the node's queue ({@code
-   * prefetchPerSlot} per slot) still covers the round trip ({@link #queueDepth}) besides the held results.
-   */
-  static int resultsPerMessage(double runNanos, double roundTripBoundNanos, int queuedJobs, int readySlots,
-      int prefetchPerSlot) {
-    if (runNanos < 0 || roundTripBoundNanos < 0) return 1;
-    long byHold = (long) (RESULT_HOLD_NANOS / Math.max(runNanos, MIN_RUN_NANOS));
-    long byQueue = queuedJobs / (2L * Math.max(1, readySlots));
-    long byPrefetch = prefetchPerSlot - roundTripJobs(roundTripBoundNanos, runNanos) + 1;
-    return (int) Math.max(1, Math.min(byHold, Math.min(byQueue, byPrefetch)));
   }
 
   /**
@@ -346,7 +294,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
         .onMessage(Submit.class, this::onSubmit)
         .onMessage(Workers.class, this::onWorkers)
         .onMessage(Ready.class, this::onReady)
-        .onMessage(Results.class, this::onResults)
+        .onMessage(JobResult.class, this::onResult)
         .onMessage(JobStarted.class, this::onStarted)
         .onMessage(JobProgress.class, this::onProgress)
         .onMessage(JobFailed.class, this::onFailed)
@@ -458,22 +406,17 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     int readySlots = 0;
     for (Node n : nodes.values()) readySlots += n.slots;
     int startPerSlot = startDepthPerSlot(openJobs, readySlots);
-    Map<Node, Integer> perMessage = new HashMap<>();
-    for (Node n : nodes.values()) perMessage.put(n, n.resultsPerMessage(queue.size(), readySlots));
-    // every job a node gets now goes in one message
-    Map<Node, List<FarmWorker.Assigned>> out = new java.util.LinkedHashMap<>();
     while (!queue.isEmpty()) {
       JobState s = jobs.get(queue.peekFirst());
       // the node with the most free slots; with none free, the one with the shortest queue (prefetch)
       Node best = null;
       for (Node n : nodes.values()) {
         int cost = Math.min(s.job.slots(), n.slots);
-        if (n.slots + n.queueDepth(startPerSlot, perMessage.get(n)) - n.used >= cost
-            && (best == null || n.slots - n.used > best.slots - best.used)) {
+        if (n.slots + n.queueDepth(startPerSlot) - n.used >= cost && (best == null || n.slots - n.used > best.slots - best.used)) {
           best = n;
         }
       }
-      if (best == null) break; // every node is full and its queue too: the next result frees room
+      if (best == null) return; // every node is full and its queue too: the next result frees room
       queue.pollFirst();
       s.node = best;
       s.chunks = null;
@@ -482,19 +425,10 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
       s.dispatchedNanos = System.nanoTime();
       best.used += s.cost;
       best.jobs.add(s.job.id());
-      out.computeIfAbsent(best, n -> new ArrayList<>()).add(
-          new FarmWorker.Assigned(s.job.id(), s.attempt, s.job.slots(), s.job.spec()));
+      best.ref.tell(new FarmWorker.RunJob(s.job.id(), s.attempt, s.job.slots(), s.job.spec(), getContext().getSelf()));
       if (TRACE) dispatchedMicros.put(s.job.id(), JobFarm.epochMicros());
       events.accept(new Dispatched(s.job.id(), best.address));
     }
-    out.forEach((n, assigned) -> {
-      n.ref.tell(new FarmWorker.RunJobs(List.copyOf(assigned), perMessage.get(n), getContext().getSelf()));
-      if (TRACE) {
-        System.err.printf(java.util.Locale.ROOT, "TRACE farm driver batch out %d jobs to %s, %d results per message"
-            + " (run %.2f ms, round trip bound %.2f ms)%n", assigned.size(), n.address, perMessage.get(n), n.runNanos / 1e6,
-            n.roundTrip.boundNanos() / 1e6);
-      }
-    });
   }
 
   /** The job state if {@code from} runs attempt {@code attempt} of it now; null for a stale or foreign message. */
@@ -504,35 +438,24 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     return s;
   }
 
-  private Behavior<Command> onResults(Results m) {
-    if (TRACE) {
-      System.err.printf(java.util.Locale.ROOT, "TRACE farm driver batch in %d parts, %d starts%n", m.parts().size(),
-          m.started().size());
-    }
-    for (Begun b : m.started()) onStarted(new JobStarted(b.job(), b.attempt(), m.from()));
-    for (ResultPart p : m.parts()) onResult(p, m.from());
-    dispatch(); // once for every slot these results freed: one message of jobs to the node
-    return this;
-  }
-
-  private void onResult(ResultPart m, ActorRef<FarmWorker.Command> from) {
-    JobState s = current(m.job(), m.attempt(), from);
-    if (s == null) return;
+  private Behavior<Command> onResult(JobResult m) {
+    if (m.chunk() == 0 && m.nextJob() >= 0) onStarted(new JobStarted(m.nextJob(), m.nextAttempt(), m.from()));
+    JobState s = current(m.job(), m.attempt(), m.from());
+    if (s == null) return this;
     if (m.chunk() != s.nextChunk || m.chunks() < 1) {
-      finish(s, null, "result of job " + m.job() + " from " + s.node.address + " arrived out of order");
-      return;
+      return finish(s, null, "result of job " + m.job() + " from " + s.node.address + " arrived out of order");
     }
     if (s.chunks == null) s.chunks = new ByteArrayOutputStream();
     s.chunks.writeBytes(m.data());
     s.nextChunk++;
-    if (s.nextChunk < m.chunks()) return;
+    if (s.nextChunk < m.chunks()) return this;
     byte[] packed = s.chunks.toByteArray();
     s.chunks = null;
     s.node.observe(System.nanoTime() - s.dispatchedNanos - m.heldNanos(), m.runNanos());
     try {
-      finish(s, inflate(packed, settings.maxResultBytes()), null);
+      return finish(s, inflate(packed, settings.maxResultBytes()), null);
     } catch (DataFormatException e) {
-      finish(s, null, "result of job " + m.job() + " from " + s.node.address + " is corrupt: " + e.getMessage());
+      return finish(s, null, "result of job " + m.job() + " from " + s.node.address + " is corrupt: " + e.getMessage());
     }
   }
 
@@ -552,13 +475,10 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   private Behavior<Command> onFailed(JobFailed m) {
     JobState s = current(m.job(), m.attempt(), m.from());
     if (s == null) return this;
-    finish(s, null, "node " + s.node.address + ": " + m.message());
-    dispatch();
-    return this;
+    return finish(s, null, "node " + s.node.address + ": " + m.message());
   }
 
-  /** The job is done (the caller dispatches what the freed slots take). */
-  private void finish(JobState s, byte[] result, String error) {
+  private Behavior<Command> finish(JobState s, byte[] result, String error) {
     Node n = s.node;
     if (TRACE) {
       System.err.printf(java.util.Locale.ROOT, "TRACE farm driver timeline job %d dispatched %d done %d%n", s.job.id(),
@@ -568,6 +488,8 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     s.done = true;
     openJobs--;
     events.accept(new Done(s.job.id(), n.address, result, error));
+    dispatch();
+    return this;
   }
 
   private void release(JobState s) {

@@ -28,10 +28,9 @@ import org.cnemu.emulator.Coordinator;
 import org.cnemu.emulator.wire.WireMessage;
 
 /**
- * One per cluster node: runs whole jobs that a {@link FarmDriver} hands out (several per message: {@link
- * RunJobs}), up to {@code slots} at once, each on a thread of its own, and sends each job's result back
- * (compressed, in chunks below Artery's frame size; several results per message as the driver asks:
- * {@link FarmOutbox}). It also holds up to {@link #PREFETCH_PER_SLOT} more jobs per slot in a queue of its
+ * One per cluster node: runs whole jobs that a {@link FarmDriver} hands out, up to {@code slots} at
+ * once, each on a thread of its own, and sends each job's result back (compressed, in chunks below
+ * Artery's frame size). It also holds up to {@link #PREFETCH_PER_SLOT} more jobs per slot in a queue of its
  * own (it advertises this prefetch in {@link FarmDriver.Ready}; the driver keeps it as deep as its round
  * trip to this node needs): a freed slot starts the next job at once instead of idling for the driver's
  * round trip, which for jobs of a few milliseconds is longer than the job.
@@ -114,21 +113,11 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   public record Hello(ActorRef<FarmDriver.Command> replyTo) implements Command {}
 
   /**
-   * Job {@code job} (attempt {@code attempt}: a job that ran on a lost node runs again with the next
+   * Run job {@code job} (attempt {@code attempt}: a job that ran on a lost node runs again with the next
    * attempt number), taking {@code slots} of this node's slots.
    */
-  public record Assigned(int job, int attempt, int slots, String spec) {}
-
-  /**
-   * Run these jobs, in order (one message for every job a driver hands this node at once). Up to {@code
-   * resultsPerMessage} of this driver's results may go back in one message ({@link FarmOutbox}): the
-   * driver sizes it from the jobs' measured length and the jobs it has left ({@link FarmDriver#resultsPerMessage}).
-   */
-  public record RunJobs(List<Assigned> jobs, int resultsPerMessage, ActorRef<FarmDriver.Command> replyTo)
+  public record RunJob(int job, int attempt, int slots, String spec, ActorRef<FarmDriver.Command> replyTo)
       implements Command {}
-
-  /** One job of a {@link RunJobs} on this node. */
-  private record RunJob(int job, int attempt, int slots, String spec, ActorRef<FarmDriver.Command> replyTo) {}
 
   /** The driver gives up every job it gave this node (it was cancelled, or thinks this node lost). */
   public record Abandon(ActorRef<FarmDriver.Command> driver) implements Command {}
@@ -163,16 +152,13 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   private static final class Ticket {
     final RunJob job;
     final long receivedNanos;
-    /** Where its result goes (with other results for the same driver). */
-    final FarmOutbox outbox;
     final AtomicBoolean cancel = new AtomicBoolean();
     final AtomicBoolean released = new AtomicBoolean();
     int cost;
 
-    Ticket(RunJob job, long receivedNanos, FarmOutbox outbox) {
+    Ticket(RunJob job, long receivedNanos) {
       this.job = job;
       this.receivedNanos = receivedNanos;
-      this.outbox = outbox;
     }
   }
 
@@ -289,8 +275,6 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   /** Jobs running here, by driver (its actor path) and job id. */
   private final Map<String, Map<Integer, Ticket>> running = new HashMap<>();
   private final Map<String, ActorRef<FarmDriver.Command>> watched = new HashMap<>();
-  /** Each driver's results held to go back together, by driver (its actor path); the job threads hold them too. */
-  private final Map<String, FarmOutbox> outboxes = new HashMap<>();
 
   private FarmWorker(ActorContext<Command> ctx, Runner runner, Slots slots, String machine, Consumer<String> log) {
     super(ctx);
@@ -313,7 +297,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Hello.class, this::onHello)
-        .onMessage(RunJobs.class, this::onRunJobs)
+        .onMessage(RunJob.class, this::onRunJob)
         .onMessage(Abandon.class, m -> abandon(key(m.driver()), "it asked"))
         .onMessage(Goodbye.class, this::onGoodbye)
         .onMessage(Finished.class, this::onFinished)
@@ -424,23 +408,19 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     return slots * PREFETCH_PER_SLOT;
   }
 
-  private Behavior<Command> onRunJobs(RunJobs m) {
+  private Behavior<Command> onRunJob(RunJob m) {
     long receivedNanos = System.nanoTime();
     watch(m.replyTo());
-    FarmOutbox outbox = outboxes.computeIfAbsent(key(m.replyTo()), d -> new FarmOutbox(m.replyTo(), getContext().getSelf()));
-    outbox.resultsPerMessage(m.resultsPerMessage());
-    for (Assigned a : m.jobs()) {
-      Ticket t = new Ticket(new RunJob(a.job(), a.attempt(), a.slots(), a.spec(), m.replyTo()), receivedNanos, outbox);
-      // null: full; false: prefetched, it starts when a slot frees, without a round trip to the driver
-      Boolean started = slotQueue.offer(t, prefetch());
-      if (started == null) {
-        // the driver counts this node's slots and prefetch itself; a refusal only happens if two drivers share the node
-        m.replyTo().tell(new FarmDriver.JobRefused(a.job(), a.attempt(), getContext().getSelf(),
-            "all " + slots + " slots busy and " + slotQueue.waiting() + " jobs queued"));
-      } else if (started) {
-        running(t, true);
-        threads.execute(() -> runJobs(t));
-      }
+    Ticket t = new Ticket(m, receivedNanos);
+    // null: full; false: prefetched, it starts when a slot frees, without a round trip to the driver
+    Boolean started = slotQueue.offer(t, prefetch());
+    if (started == null) {
+      // the driver counts this node's slots and prefetch itself; a refusal only happens if two drivers share the node
+      m.replyTo().tell(new FarmDriver.JobRefused(m.job(), m.attempt(), getContext().getSelf(),
+          "all " + slots + " slots busy and " + slotQueue.waiting() + " jobs queued"));
+    } else if (started) {
+      running(t, true);
+      threads.execute(() -> runJobs(t));
     }
     return this;
   }
@@ -491,26 +471,38 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
       if (stopping) slotQueue.release(t);
       else next = slotQueue.next(t);
       boolean sent = !stopping && !t.cancel.get();
-      // the next job's start goes with this result when both are the same driver's (and the result may
-      // wait for the next one's, in one message: FarmOutbox)
-      boolean told = sent && error == null && next != null && next.outbox == t.outbox;
+      // the next job's start goes with this result when both are the same driver's
+      boolean told = sent && error == null && next != null && next.job.replyTo().equals(m.replyTo());
       int packedBytes = 0;
       if (sent && error != null) {
-        t.outbox.flush();
         m.replyTo().tell(new FarmDriver.JobFailed(m.job(), m.attempt(), self, error));
       } else if (sent) {
-        byte[] packed = deflate(result);
-        packedBytes = packed.length;
-        t.outbox.add(m.job(), m.attempt(), t.receivedNanos, ranNanos - startedNanos, packed,
-            told ? new FarmDriver.Begun(next.job.job(), next.job.attempt()) : null);
-      } else {
-        t.outbox.flush(); // this thread's slot may idle now: nothing of this driver's waits for it
+        packedBytes = send(t, result, ranNanos - startedNanos, told ? next.job : null);
       }
       long sentNanos = System.nanoTime();
       self.tell(new Finished(key(m.replyTo()), m.job(), m.attempt(), sent, startedNanos, ranNanos, sentNanos,
           result == null ? 0 : result.length, packedBytes, cpu, startedMicros, ranMicros, next, told));
       t = next;
     }
+  }
+
+  /**
+   * Sends {@code result} to the job's driver, deflated, in chunks, saying that {@code next} (null: none)
+   * started; returns the deflated size.
+   */
+  private int send(Ticket t, byte[] result, long runNanos, RunJob next) {
+    RunJob m = t.job;
+    byte[] packed = deflate(result);
+    int chunks = Math.max(1, (packed.length + CHUNK_BYTES - 1) / CHUNK_BYTES);
+    for (int i = 0; i < chunks; i++) {
+      int from = i * CHUNK_BYTES;
+      byte[] part = java.util.Arrays.copyOfRange(packed, from, Math.min(packed.length, from + CHUNK_BYTES));
+      // the time this node held the job (queue, run, deflate): the driver takes it from the job's round
+      // trip to know its own latency to this node, which sets how many jobs it keeps queued here
+      m.replyTo().tell(new FarmDriver.JobResult(m.job(), m.attempt(), self, i, chunks, part,
+          System.nanoTime() - t.receivedNanos, runNanos, next == null ? -1 : next.job(), next == null ? -1 : next.attempt()));
+    }
+    return packed.length;
   }
 
   /** The job's progress to its driver, at most every {@link #PROGRESS_MILLIS}; called on the job's threads. */
@@ -582,9 +574,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     ActorRef<FarmDriver.Command> ref = watched.remove(driver);
     // no longer watched: a later job of the same driver (a false alarm) watches it again
     if (ref != null) getContext().unwatch(ref);
-    java.util.TreeSet<Integer> ids = new java.util.TreeSet<>();
-    FarmOutbox outbox = outboxes.remove(driver);
-    if (outbox != null) ids.addAll(outbox.close()); // finished, but their results were held: not returned
+    List<Integer> ids = new ArrayList<>();
     for (Ticket t : slotQueue.remove(t -> key(t.job.replyTo()).equals(driver))) ids.add(t.job.job());
     if (jobs != null) {
       ids.addAll(jobs.keySet());
@@ -595,6 +585,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     }
     startQueued(); // another driver's queued jobs take the freed slots
     if (ids.isEmpty()) return this;
+    java.util.Collections.sort(ids);
     // a driver that is still there (a false alarm of the failure detector) puts the jobs back on its queue
     if (ref != null) {
       ref.tell(new FarmDriver.Abandoned(getContext().getSelf(), ids.stream().mapToInt(Integer::intValue).toArray()));

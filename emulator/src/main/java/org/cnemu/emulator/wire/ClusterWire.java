@@ -15,20 +15,17 @@ final class ClusterWire {
     m.put(211, org.cnemu.emulator.cluster.ClusterDriver.PartitionsSpawned.class);
     m.put(212, org.cnemu.emulator.cluster.ClusterDriver.SpawnFailed.class);
     m.put(220, org.cnemu.emulator.Coordinator.NodeLost.class);
-    // farmed plans: whole jobs to nodes (several per message), results back (deflated chunks, several per message)
+    // farmed plans: whole jobs to nodes, results back (deflated chunks)
     m.put(230, byte[].class);
     m.put(231, org.cnemu.emulator.cluster.FarmWorker.Hello.class);
-    m.put(232, org.cnemu.emulator.cluster.FarmWorker.RunJobs.class);
-    m.put(238, org.cnemu.emulator.cluster.FarmWorker.Assigned.class);
+    m.put(232, org.cnemu.emulator.cluster.FarmWorker.RunJob.class);
     m.put(233, org.cnemu.emulator.cluster.FarmWorker.Abandon.class);
     m.put(234, org.cnemu.emulator.cluster.FarmDirectory.Subscribe.class);
     m.put(235, org.cnemu.emulator.cluster.FarmWorker.Goodbye.class);
     m.put(236, org.cnemu.emulator.cluster.FarmDirectory.Unsubscribe.class);
     m.put(237, org.cnemu.emulator.cluster.FarmWorker.Neighbour.class);
     m.put(240, org.cnemu.emulator.cluster.FarmDriver.Ready.class);
-    m.put(241, org.cnemu.emulator.cluster.FarmDriver.Results.class);
-    m.put(249, org.cnemu.emulator.cluster.FarmDriver.ResultPart.class);
-    m.put(250, org.cnemu.emulator.cluster.FarmDriver.Begun.class);
+    m.put(241, org.cnemu.emulator.cluster.FarmDriver.JobResult.class);
     m.put(242, org.cnemu.emulator.cluster.FarmDriver.JobFailed.class);
     m.put(243, org.cnemu.emulator.cluster.FarmDriver.JobRefused.class);
     m.put(244, org.cnemu.emulator.cluster.FarmDriver.Abandoned.class);

@@ -66,9 +66,8 @@ class FarmJobThreadTest {
     @SuppressWarnings("unchecked")
     ActorRef<FarmDriver.Command> driver = (ActorRef<FarmDriver.Command>) refs.get(2);
 
-    // job 0 runs, job 1 waits for the one slot; one result per message
-    worker.tell(new FarmWorker.RunJobs(List.of(new FarmWorker.Assigned(0, 0, 1, "0"), new FarmWorker.Assigned(1, 0, 1, "1")),
-        1, driver));
+    worker.tell(new FarmWorker.RunJob(0, 0, 1, "0", driver)); // runs
+    worker.tell(new FarmWorker.RunJob(1, 0, 1, "1", driver)); // waits for the one slot
     worker.tell(new FarmWorker.Hello(driver)); // answered after both jobs were taken (one mailbox, in order)
     int ready = 0;
     while (ready < 2) { // one when the node first watched this driver, one for the hello
@@ -105,7 +104,7 @@ class FarmJobThreadTest {
     while (results.size() < 2) {
       FarmDriver.Command m = toDriver.poll(30, TimeUnit.SECONDS);
       assertTrue(m != null, "results missing: " + results);
-      if (m instanceof FarmDriver.Results r) r.parts().forEach(p -> results.add(p.job()));
+      if (m instanceof FarmDriver.JobResult r) results.add(r.job());
     }
     assertEquals(List.of(0, 1), results);
   }
@@ -125,20 +124,21 @@ class FarmJobThreadTest {
       assertTrue(holding.await(30, TimeUnit.SECONDS));
       endFirst.countDown(); // the node's actor cannot run now
       // job 0's result reaches the driver from its job thread, and says that job 1 started
-      FarmDriver.Results first = null;
+      FarmDriver.JobResult first = null;
       while (first == null) {
         FarmDriver.Command m = s.toDriver().poll(20, TimeUnit.SECONDS);
         assertTrue(m != null, "job 0's result waited for the node's actor: " + seen);
         seen.add(m);
-        if (m instanceof FarmDriver.Results r) first = r;
+        if (m instanceof FarmDriver.JobResult r) first = r;
       }
-      assertEquals(0, first.parts().get(0).job());
-      assertEquals(List.of(new FarmDriver.Begun(1, 0)), first.started());
+      assertEquals(0, first.job());
+      assertEquals(1, first.nextJob());
+      assertEquals(0, first.nextAttempt());
     } finally {
       release.countDown();
       endFirst.countDown();
     }
-    while (seen.stream().noneMatch(m -> m instanceof FarmDriver.Results r && r.parts().get(0).job() == 1)) {
+    while (seen.stream().noneMatch(m -> m instanceof FarmDriver.JobResult r && r.job() == 1)) {
       FarmDriver.Command m = s.toDriver().poll(30, TimeUnit.SECONDS);
       assertTrue(m != null, "job 1's result missing: " + seen);
       seen.add(m);

@@ -164,16 +164,16 @@ class FarmPrefetchTest {
   @Test
   void theQueueCoversTheRoundTripAndNoMore() {
     // nothing measured yet: the start depth per slot (1, or 5)
-    assertEquals(2, FarmDriver.queueDepth(2, 16, -1, -1, 1, 1));
-    assertEquals(10, FarmDriver.queueDepth(2, 16, -1, -1, 5, 1));
+    assertEquals(2, FarmDriver.queueDepth(2, 16, -1, -1, 1));
+    assertEquals(10, FarmDriver.queueDepth(2, 16, -1, -1, 5));
     // jobs much longer than the round trip: one per slot, whatever the start depth was
-    assertEquals(2, FarmDriver.queueDepth(2, 16, 2e6, 500e6, 5, 1));
+    assertEquals(2, FarmDriver.queueDepth(2, 16, 2e6, 500e6, 5));
     // 10 ms jobs, round trips up to 30 ms: 3 per slot
-    assertEquals(6, FarmDriver.queueDepth(2, 16, 30e6, 10e6, 1, 1));
+    assertEquals(6, FarmDriver.queueDepth(2, 16, 30e6, 10e6, 1));
     // never more than the node takes
-    assertEquals(16, FarmDriver.queueDepth(2, 16, 300e6, 1e6, 1, 1));
-    assertEquals(16, FarmDriver.queueDepth(2, 16, -1, -1, 100, 1));
-    assertEquals(0, FarmDriver.queueDepth(1, 0, 300e6, 1e6, 1, 1));
+    assertEquals(16, FarmDriver.queueDepth(2, 16, 300e6, 1e6, 1));
+    assertEquals(16, FarmDriver.queueDepth(2, 16, -1, -1, 100));
+    assertEquals(0, FarmDriver.queueDepth(1, 0, 300e6, 1e6, 1));
   }
 
   @Test
@@ -203,8 +203,8 @@ class FarmPrefetchTest {
       jittery.observe(i % 2 == 0 ? 2_000_000 : 18_000_000); // also 10 ms on average
     }
     double run = 4e6;
-    int steadyDepth = FarmDriver.queueDepth(1, 8, steady.boundNanos(), run, 1, 1);
-    int jitteryDepth = FarmDriver.queueDepth(1, 8, jittery.boundNanos(), run, 1, 1);
+    int steadyDepth = FarmDriver.queueDepth(1, 8, steady.boundNanos(), run, 1);
+    int jitteryDepth = FarmDriver.queueDepth(1, 8, jittery.boundNanos(), run, 1);
     assertEquals(3, steadyDepth, "steady 10 ms round trips, 4 ms jobs");
     assertTrue(jitteryDepth >= 2 * steadyDepth, "jittery: " + jitteryDepth + ", steady: " + steadyDepth);
   }
