@@ -19,8 +19,7 @@
 # and how much later the node's actor heard of it; and from the nodes' timeline each slot's idle time between jobs, split by whether the
 # next job was already queued on the node or the queue was empty (waiting for the driver's round trip);
 # and, per job from both sides' clocks (the driver's dispatch and result in hand, the node's receipt, start,
-# end), the dispatch and the result's way back in ms: their sum is what farming adds to a job beyond its run;
-# and the driver's messages per plan: of jobs out (several jobs each) and of results in (several each).
+# end), the dispatch and the result's way back in ms: their sum is what farming adds to a job beyond its run.
 # Round 0 is the nodes' first plan (cold JIT, fresh arm), timed as such; the rounds after it find them warm.
 # ARMS says how the commands run: `fresh`, a fresh JVM per command (local and farmed), and `served`, both
 # through one private daemon (`cnemu daemon serve` in this script's session, its own state folder, stopped on exit), as a
@@ -130,10 +129,6 @@ analyse() {
     | awk '/node check/ { ck += $5; n++ } /node job/ { th += $7; cpu += $10; out += $13; act += $19; m++ }
       END { if (n) printf "    nodes: checking a job took %.2f ms (mean of %d, validation cached per experiment text)\n", ck/n, n
         if (m) printf "    nodes, per job: job thread %.1f ms (CPU %.1f ms), then deflate + send on it %.2f ms (the node actor heard of it %.2f ms later)\n", th/m, cpu/m, out/m, act/m }' || true
-  # messages per plan: the driver's messages of jobs out (several jobs each) and of results in (several each)
-  grep '^TRACE farm driver batch ' "$trace" | awk '$5 == "out" { o++; oj += $6; k += $10 } $5 == "in" { i++; ij += $6 }
-    END { if (o) printf "    driver: %d messages of jobs out (%.1f jobs each, %.1f results per message asked), %d of results in (%.1f parts each)\n",
-      o, oj/o, k/o, i, i ? ij/i : 0 }' || true
   # the driver's CPU by thread (its JVM's /proc at exit; JIT compilers and the collector included)
   grep '^TRACE farm cpu \[' "$trace" | sed 's/^TRACE farm cpu //' | awk '{ print $NF, $0 }' | sort -rn \
     | head -6 | awk '{ $1 = ""; $NF = $NF " s"; l = l (l ? "," : "") $0 } END { if (l) print "    driver CPU by thread:" l }' || true
