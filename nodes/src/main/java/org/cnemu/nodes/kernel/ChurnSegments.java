@@ -145,7 +145,7 @@ final class ChurnSegments {
           churn.mark(2, c.nowNs() + offset);
           cost += p.tcpSynAckRx;
           cs.state = C_ESTABLISHED;
-          wake(c, k, offset + cost);
+          h.wakeThread(c, k.thread, offset + cost);
         }
         cost += control(c, k, HS_ACK, 0, first, offset + cost); // built in tcp-synack-rx; re-ACKs a duplicate
         return cost;
@@ -157,7 +157,7 @@ final class ChurnSegments {
               k.cs.closing.put(seed, S_CLOSE_WAIT);
               k.cs.closeWait.add(seed);
               cost += churn.closingState(k.cs, seed, c.cpu); // tcp_fin: CLOSE_WAIT
-              wake(c, churn.respSender(k), offset + cost);
+              h.wakeThread(c, churn.respSender(k).thread, offset + cost);
               return cost;
             }
           }
@@ -174,7 +174,7 @@ final class ChurnSegments {
           }
           k.cs.state = S_CLOSE_WAIT;
           cost += churn.child(k.cs, Churn.C_STATE, c.cpu); // tcp_fin: CLOSE_WAIT, RCV_SHUTDOWN
-          wake(c, churn.respSender(k), offset + cost);
+          h.wakeThread(c, churn.respSender(k).thread, offset + cost);
         }
         return cost;
       }
@@ -237,28 +237,12 @@ final class ChurnSegments {
     r.cs.listener.queued++;
     r.cs.state = S_QUEUED;
     Sock t = churn.respSender(r).thread;
-    r.cs.sleptInAccept = asleep(t); // sock_def_readable: a sleeper on the listener's wait queue
+    r.cs.sleptInAccept = t.asleep(); // sock_def_readable: a sleeper on the listener's wait queue
     if (r.cs.sleptInAccept) {
       cost += churn.touch(r.cs.listener, Churn.WAIT_LINES, c.cpu);
-      wakeThread(c, t, offset + cost);
+      h.wakeThread(c, t, offset + cost);
     }
     return cost;
-  }
-
-  /** Wakes the thread of socket {@code k} if it sleeps (connect() returned, or accept()/read() has something). */
-  private void wake(CoreEntity c, Sock k, long offset) {
-    if (asleep(k.thread)) wakeThread(c, k.thread, offset);
-  }
-
-  /** Whether thread {@code t} sleeps with no wake-up on its way. */
-  private static boolean asleep(Sock t) {
-    return t.sleeping && !t.wakePending;
-  }
-
-  /** Wakes sleeping thread {@code t} on its core, {@code offset} + wakeup from now. */
-  private void wakeThread(CoreEntity c, Sock t, long offset) {
-    t.wakePending = true;
-    c.toCore(h.coreAddr[t.cpu], offset + p.wakeup, new CoreEntity.Wake(t.id));
   }
 
   /** A packet of a connection that is gone: dropped (Linux answers it with a RST). Returns 0 (its cost is the caller's). */

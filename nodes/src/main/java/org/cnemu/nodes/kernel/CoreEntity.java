@@ -339,7 +339,7 @@ final class CoreEntity extends CoreSteps {
     Sock k = host.sock(s.sock());
     host.sockData(k, s.bytes(), s.datagrams(), s.seq());
     Sock t = k.thread; // request-response: the connection's thread reads this socket
-    if (t.sleeping && !t.wakePending) {
+    if (t.asleep()) {
       t.wakePending = true;
       schedule(p.wakeup, new Wake(t.id));
     }

@@ -218,6 +218,16 @@ final class HostKernel {
    * A search of this host's own short, ascending array: every packet asks several times, and the run-wide
    * tables (one entry per flow) are cold with many hosts.
    */
+  /**
+   * Wakes thread {@code t} from core {@code c} (a softirq or a timer: try_to_wake_up) if it sleeps with no wake-up
+   * on its way: its core gets the wake-up {@code offset} + wakeup from now.
+   */
+  void wakeThread(CoreEntity c, Sock t, long offset) {
+    if (!t.asleep()) return;
+    t.wakePending = true;
+    c.toCore(coreAddr[t.cpu], offset + p.wakeup, new CoreEntity.Wake(t.id));
+  }
+
   int slot(int flow) {
     if (flow < 0) return -1;
     if (flow == flow0) return 0;

@@ -88,6 +88,11 @@ final class Sock {
   /** Thread state: sleeping (waits for data/space/timer), or on a run queue / running. */
   boolean sleeping = true;
   boolean wakePending;
+
+  /** Whether this thread sleeps with no wake-up on its way. */
+  boolean asleep() {
+    return sleeping && !wakePending;
+  }
   // receive side
   long readable;
   /**

@@ -106,11 +106,7 @@ final class TxPath {
   long ackRx(CoreEntity c, Sock k, Packet s, long offset) {
     boolean freed = k.tx.onAck(c.nowNs() + offset, s.ack(), s.wnd(), s.sackStart(), s.sackEnd(), s.sentNanos());
     long cost = tcpPush(c, k, offset, false);
-    Sock t = k.thread; // fan-in: the server thread writes this connection's responses
-    if (freed && t.sleeping && !t.wakePending) {
-      t.wakePending = true;
-      c.toCore(h.coreAddr[t.cpu], offset + cost + p.wakeup, new CoreEntity.Wake(t.id));
-    }
+    if (freed) h.wakeThread(c, k.thread, offset + cost); // fan-in: the server thread writes this connection's responses
     return cost;
   }
 
