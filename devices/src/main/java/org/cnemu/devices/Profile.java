@@ -67,6 +67,9 @@ public final class Profile {
   public final boolean conntrackEveryNetns;
   public final long containerNetfilter;
   public final int tcpReordering, tcpMaxReordering;
+  /** kernel.tcp.cubic: tcp_cubic's HyStart module parameters (hystart, hystart_low_window, hystart_ack_delta). */
+  public final boolean cubicHystart;
+  public final int cubicHystartLowWindow, cubicHystartAckDeltaMs;
   // costs (ns)
   public final long irq, irqLatency, ipiSend, ipiLatency, ipiRx, netRxAction, napiPoll;
   public final long driverRx, groPerPkt, groTunnel, ipRx, tcpRx, tcpAckRx, tcpRxDeferred, tcpRxPerSeg, udpRx, ipDefrag, csumPerKib;
@@ -134,6 +137,10 @@ public final class Profile {
     tcpRackTlp = t.getString("recovery").equals("rack-tlp");
     tcpReordering = t.getInt("reordering");
     tcpMaxReordering = t.getInt("max-reordering");
+    Config cu = t.getConfig("cubic");
+    cubicHystart = cu.getBoolean("hystart");
+    cubicHystartLowWindow = cu.getInt("hystart-low-window");
+    cubicHystartAckDeltaMs = cu.getInt("hystart-ack-delta-ms");
     Config c = p.getConfig("costs");
     irq = Units.nanos(c, "irq");
     irqLatency = Units.nanos(c, "irq-latency");

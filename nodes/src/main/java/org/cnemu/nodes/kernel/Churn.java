@@ -289,7 +289,8 @@ final class Churn {
    * 4-tuple's hash seed, and new TCP sender and receiver (tcp_init_sock: initial window 10, no RTT sample).
    */
   void fresh(Sock k, int portHash, boolean client) {
-    org.cnemu.nodes.tcp.TcpConfig tc = TcpSetup.config(p, k.flow.congestionControl(), k.flow.load().nodelay());
+    org.cnemu.nodes.tcp.TcpConfig tc =
+        TcpSetup.config(p, k.flow.congestionControl(), k.flow.load().nodelay(), h.wallClockPhaseNanos);
     Sock data = k; // the request flow's socket on this host
     Sock other = client ? k.peer : respSender(k);
     data.portHash = portHash;

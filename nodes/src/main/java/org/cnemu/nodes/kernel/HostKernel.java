@@ -123,6 +123,11 @@ final class HostKernel {
   final SocketDriver apps;
   /** Connection churn: connect/accept/close, the handshake and FIN packets, listen sockets, port spaces. */
   final Churn churn;
+  /**
+   * Where this host's wall-clock millisecond ticks relative to virtual time 0, in [0, 1 ms): a real host's clock
+   * boundary is unrelated to when a run starts (random stream host/ID wall-clock-phase; CUBIC's HyStart clock).
+   */
+  final long wallClockPhaseNanos;
 
   HostKernel(Spec spec, Spec.HostSpec hs, SteeringPolicy policy) {
     this.spec = spec;
@@ -130,6 +135,7 @@ final class HostKernel {
     this.hs = new Spec.HostSpec(hs.id(), hs.index(), hs.cpus(), hs.containers(), hs.profile(), hs.stack(),
         hs.linkRateBps(), hs.rssKey());
     this.p = hs.profile();
+    this.wallClockPhaseNanos = spec.streams.stream("host/" + hs.id(), "wall-clock-phase").nextLong(1_000_000L);
     this.stack = hs.stack();
     this.policy = policy;
     this.cpus = hs.cpus();

@@ -270,7 +270,8 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
           k.thinks = spec.streams.stream("flow/" + f.id(), "think");
         }
         if (!f.udp()) {
-          org.cnemu.nodes.tcp.TcpConfig tc = TcpSetup.config(hk.p, f.congestionControl(), f.load().nodelay());
+          org.cnemu.nodes.tcp.TcpConfig tc =
+              TcpSetup.config(hk.p, f.congestionControl(), f.load().nodelay(), hk.wallClockPhaseNanos);
           if (sender) k.tx = new org.cnemu.nodes.tcp.TcpSender(tc);
           else k.rx = new org.cnemu.nodes.tcp.TcpReceiver(tc);
         }

@@ -14,10 +14,18 @@ final class TcpSetup {
 
   private TcpSetup() {}
 
-  /** @param nodelay the workload's TCP_NODELAY ({@link Load#nodelay}: a socket option, not a sysctl) */
-  static TcpConfig config(Profile p, String congestionControl, boolean nodelay) {
+  /**
+   * @param nodelay the workload's TCP_NODELAY ({@link Load#nodelay}: a socket option, not a sysctl)
+   * @param wallClockPhaseNanos where the host's wall-clock millisecond ticks relative to virtual time 0 ({@link
+   *     HostKernel#wallClockPhaseNanos}): CUBIC's HyStart clock with CONFIG_HZ &lt; 1000; with HZ = 1000 it is the
+   *     jiffies counter, on the model's jiffy boundaries
+   */
+  static TcpConfig config(Profile p, String congestionControl, boolean nodelay, long wallClockPhaseNanos) {
+    long phase = p.jiffyNanos <= 1_000_000L ? 0 : wallClockPhaseNanos;
+    org.cnemu.nodes.tcp.Hystart hy = new org.cnemu.nodes.tcp.Hystart(p.cubicHystart, p.cubicHystartLowWindow,
+        p.cubicHystartAckDeltaMs, phase);
     return new TcpConfig(p.mss(), p.groMaxSegs, p.tcpWmem, p.tcpRmem, p.tcpRmemDefault, congestionControl,
         p.jiffyNanos, p.minRtoNanos, INIT_RTO_NANOS, MAX_RTO_NANOS, p.delayedAckNanos, QUICK_ACKS, p.tcpRackTlp,
-        p.tcpReordering, p.tcpMaxReordering, nodelay, p.tcpAutocorking, p.tcpLimitOutputBytes);
+        p.tcpReordering, p.tcpMaxReordering, nodelay, p.tcpAutocorking, p.tcpLimitOutputBytes, hy);
   }
 }

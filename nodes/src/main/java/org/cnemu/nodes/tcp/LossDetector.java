@@ -16,6 +16,8 @@ final class LossDetector {
   private boolean fack = true;
   /** Transmit time of the first newly SACKed never-retransmitted segment of the last ACK (-1: none). */
   long sackRttXmit = -1;
+  /** Transmit time of the last newly SACKed never-retransmitted segment of the last ACK (last_sackt; -1: none). */
+  long sackCaXmit = -1;
 
   LossDetector(TcpSender s) {
     this.s = s;
@@ -26,6 +28,7 @@ final class LossDetector {
   /** Marks segments inside [start, end) SACKed; returns how many were newly SACKed. */
   int sacktag(long now, long start, long end) {
     sackRttXmit = -1;
+    sackCaXmit = -1;
     int n = 0;
     long reord = Long.MAX_VALUE;
     for (int i = sb.indexAfter(start); i < sb.size() && sb.start(i) < end; i++) {
@@ -34,6 +37,7 @@ final class LossDetector {
       if (!ever) {
         if (sb.highestSack >= 0 && sb.start(i) < sb.highestSack) reord = Math.min(reord, sb.start(i));
         if (sackRttXmit < 0) sackRttXmit = sb.xmit(i);
+        sackCaXmit = sb.xmit(i);
       }
       rack.advance(ever, sb.end(i), sb.xmit(i), now, s.rtt.minRttNanos());
       sb.sack(i);

@@ -202,10 +202,10 @@ final class Recovery {
       priorSsthresh = currentSsthresh();
       priorCwnd = s.cwnd;
       s.ssthresh = s.cc.ssthresh(s.cwnd, now);
-      s.cc.onRto();
       undoMarker = s.una;
       undoRetrans = s.sb.retransOut > 0 ? s.sb.retransOut : -1;
     }
+    s.cc.onLoss(now, s.nxt); // tcp_set_ca_state(sk, TCP_CA_Loss) on every RTO, inside the window or not
     for (int i = 0; i < s.sb.size(); i++) if (!s.sb.has(i, Scoreboard.SACKED)) s.sb.markLost(i);
     s.cwnd = s.sb.inFlight() + 1;
     state = LOSS;

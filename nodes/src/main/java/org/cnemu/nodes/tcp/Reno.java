@@ -13,7 +13,7 @@ public final class Reno implements CongestionControl {
   }
 
   @Override
-  public int onAck(int cwnd, int ssthresh, int acked, long nowNanos, long minRttNanos) {
+  public int onAck(int cwnd, int ssthresh, int acked, long ack, long sndNxt, long nowNanos, long minRttNanos) {
     if (cwnd < ssthresh) {
       long r = CongestionControl.slowStart(cwnd, ssthresh, acked);
       cwnd = (int) (r >>> 32);

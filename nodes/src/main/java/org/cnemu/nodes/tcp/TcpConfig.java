@@ -24,11 +24,12 @@ package org.cnemu.nodes.tcp;
  * @param nodelay TCP_NODELAY: Nagle off
  * @param autocorking net.ipv4.tcp_autocorking
  * @param limitOutputBytes net.ipv4.tcp_limit_output_bytes (TSQ)
+ * @param hystart CUBIC's HyStart (tcp_cubic's module parameters) and the host's millisecond clock
  */
 public record TcpConfig(int mss, int tsoSegs, long sndbufBytes, long rmemBytes, long rmemDefaultBytes,
     String congestionControl, long jiffyNanos, long minRtoNanos, long initRtoNanos, long maxRtoNanos,
     long delackNanos, int quickAcks, boolean rackTlp, int reordering, int maxReordering, boolean nodelay,
-    boolean autocorking, long limitOutputBytes) {
+    boolean autocorking, long limitOutputBytes, Hystart hystart) {
 
   /** The time a timer armed at {@code now} for {@code delay} fires: jiffies(now) + ceil(delay) jiffies. */
   public long deadline(long now, long delayNanos) {

@@ -67,7 +67,7 @@ public final class TcpSender {
     this.cfg = cfg;
     this.mss = cfg.mss();
     this.sizeGoal = (long) cfg.mss() * cfg.tsoSegs();
-    this.cc = CongestionControl.byName(cfg.congestionControl());
+    this.cc = CongestionControl.of(cfg);
     this.rtt = new RttEstimator(cfg);
     this.loss = new LossDetector(this);
     this.rec = new Recovery(this);
@@ -286,6 +286,7 @@ public final class TcpSender {
     // tick in milliseconds, tcp_time_stamp): the original, not the retransmission, got through
     rec.packetDelayed = rec.retransStamp > 0 && tsEcr > 0 && tsMs(tsEcr) < rec.retransStamp;
     loss.sackRttXmit = -1;
+    loss.sackCaXmit = -1;
     long priorUna = una;
     long priorFack = sb.sackedOut > 0 ? sb.highestSack : una;
     long priorDelivered = delivered;
@@ -299,8 +300,10 @@ public final class TcpSender {
     }
     int newlyAcked = 0;
     boolean retransAcked = false;
+    long caRttXmit = -1; // ca_rtt_us: the newest newly acked (last_ackt) or SACKed (last_sackt) segment's
     if (ack > una) {
       long firstAckt = -1;
+      long lastAckt = -1;
       long reord = Long.MAX_VALUE;
       while (sb.size() > 0 && sb.end(0) <= ack) {
         byte f = sb.flags(0);
@@ -310,6 +313,7 @@ public final class TcpSender {
             retransAcked = true;
           } else {
             if (firstAckt < 0) firstAckt = sb.xmit(0);
+            lastAckt = sb.xmit(0);
             reord = Math.min(reord, sb.start(0));
           }
           loss.rack.advance(ever, sb.end(0), sb.xmit(0), now, rtt.minRttNanos());
@@ -318,6 +322,7 @@ public final class TcpSender {
         sb.popHead();
       }
       una = ack;
+      if (firstAckt >= 0 && !retransAcked) caRttXmit = lastAckt;
       if (firstAckt >= 0) rtt.sample(now - firstAckt);
       else if (loss.sackRttXmit >= 0) rtt.sample(now - loss.sackRttXmit);
       else if (tsEcr > 0) rtt.sample(Math.max(1, tsMs(now) - tsMs(tsEcr)) * 1_000_000L); // tcp_rtt_tsopt_us
@@ -325,7 +330,9 @@ public final class TcpSender {
     } else if (loss.sackRttXmit >= 0) {
       rtt.sample(now - loss.sackRttXmit);
     }
+    if (loss.sackCaXmit >= 0) caRttXmit = loss.sackCaXmit;
     int newlyAckedSacked = newlyAcked + newlySacked;
+    if (newlyAckedSacked > 0) ssthresh = cc.onRttSample(cwnd, ssthresh, caRttXmit < 0 ? -1 : now - caRttXmit, now);
     delivered += newlyAckedSacked;
     loss.rack.updateReoWnd(priorDelivered, delivered);
     boolean advanced = una > priorUna;
@@ -341,7 +348,7 @@ public final class TcpSender {
     if (inCwndReduction()) {
       rec.cwndReduction(newlyAckedSacked, retransAcked, fastRexmit);
     } else if (newlyAckedSacked > 0 && (loss.reordering > cfg.reordering() || newlyAcked > 0) && isCwndLimited()) {
-      cwnd = cc.onAck(cwnd, ssthresh, newlyAckedSacked, now, rtt.minRttNanos());
+      cwnd = cc.onAck(cwnd, ssthresh, newlyAckedSacked, ack, nxt, now, rtt.minRttNanos());
     }
     return advanced;
   }

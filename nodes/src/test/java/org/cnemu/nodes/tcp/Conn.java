@@ -13,16 +13,21 @@ final class Conn {
   static final long MS = 1_000_000L;
   static final long US = 1_000L;
 
-  /** Linux 5.4 sysctls (k5-100g), HZ 250. */
+  /** Linux 5.4 sysctls (k5-100g), HZ 250, CUBIC without HyStart (hystart = 0). */
   static TcpConfig linux54(String cc, boolean nodelay) {
-    return new TcpConfig(MSS, 44, 4 << 20, 6 << 20, 131072, cc, 4 * MS, 200 * MS, 1000 * MS, 120_000 * MS, 40 * MS,
-        16, true, 3, 300, nodelay, true, 1 << 20);
+    return linux54(cc, nodelay, Hystart.OFF);
   }
 
-  /** Linux 4.4 sysctls (hotcloud19). */
+  /** Linux 5.4 sysctls (k5-100g), HZ 250, with {@code hystart}. */
+  static TcpConfig linux54(String cc, boolean nodelay, Hystart hystart) {
+    return new TcpConfig(MSS, 44, 4 << 20, 6 << 20, 131072, cc, 4 * MS, 200 * MS, 1000 * MS, 120_000 * MS, 40 * MS,
+        16, true, 3, 300, nodelay, true, 1 << 20, hystart);
+  }
+
+  /** Linux 4.4 sysctls (hotcloud19), CUBIC without HyStart. */
   static TcpConfig linux44(String cc) {
     return new TcpConfig(MSS, 44, 4 << 20, 6 << 20, 87380, cc, 4 * MS, 200 * MS, 1000 * MS, 120_000 * MS, 40 * MS,
-        16, false, 3, 300, false, true, 256 << 10);
+        16, false, 3, 300, false, true, 256 << 10, Hystart.OFF);
   }
 
   /** One wire segment. */

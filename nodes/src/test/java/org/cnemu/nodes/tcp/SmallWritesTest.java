@@ -20,7 +20,8 @@ class SmallWritesTest {
     TcpConfig c = Conn.linux54("cubic", nodelay);
     return new TcpConfig(c.mss(), c.tsoSegs(), c.sndbufBytes(), c.rmemBytes(), c.rmemDefaultBytes(),
         c.congestionControl(), c.jiffyNanos(), c.minRtoNanos(), c.initRtoNanos(), c.maxRtoNanos(), c.delackNanos(),
-        c.quickAcks(), c.rackTlp(), c.reordering(), c.maxReordering(), nodelay, autocork, c.limitOutputBytes());
+        c.quickAcks(), c.rackTlp(), c.reordering(), c.maxReordering(), nodelay, autocork, c.limitOutputBytes(),
+        c.hystart());
   }
 
   @Test
