@@ -22,7 +22,10 @@ class ReaderBacklogTest {
         .withValue("duration", ConfigValueFactory.fromAnyRef(duration))
         .withValue("warmup", ConfigValueFactory.fromAnyRef("0ms"))
         .withValue("overrides.kernel.tcp.prequeue", ConfigValueFactory.fromAnyRef(false))
-        .withValue("overrides.kernel.tcp.reader-backlog", ConfigValueFactory.fromAnyRef(backlog));
+        .withValue("overrides.kernel.tcp.reader-backlog", ConfigValueFactory.fromAnyRef(backlog))
+        // HyStart off: these 2-10 ms runs need the saturated receiver a slow start to the receive window reaches
+        // (HyStart's ms-clock exit leaves ~40 ms of congestion avoidance first; docs/calibration.md, "HyStart")
+        .withValue("overrides.kernel.tcp.cubic.hystart", ConfigValueFactory.fromAnyRef(false));
     e = Calib.withWorkloads(e, "start-jitter", "0us");
     e = Calib.withWorkloads(e, "dst-cpu", READER);
     return Calib.run(e, 1, 1);
