@@ -76,6 +76,20 @@ public final class DaemonServer implements AutoCloseable {
   static final int REQUEST_TIMEOUT_MS = 10_000;
   private static final int MAX_FIELD = 64 * 1024;
   private static final int MAX_ARGS = 4096;
+  /** The name of a thread of {@link #THREADS} between its tasks. */
+  static final String IDLE_THREAD = "cnemu-daemon-idle";
+  /**
+   * The threads of the connections and of their commands' client watches, kept between tasks (idle ones end
+   * after a minute): a served command, which needs two, then hands each to a waiting thread instead of
+   * starting one (~0.15 ms of the starting thread each on this project's 2-vCPU machine, docs/benchmarks.md).
+   * As unbounded as a thread per task: the connections are bounded before authentication
+   * ({@link #MAX_PRE_AUTH}), and only one command runs at a time.
+   */
+  private static final java.util.concurrent.ExecutorService THREADS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, IDLE_THREAD);
+    t.setDaemon(true);
+    return t;
+  });
 
   private final ServerSocket server;
   private final byte[] token;
@@ -318,10 +332,20 @@ public final class DaemonServer implements AutoCloseable {
       }
       // One thread per connection: reading a request (bounded by the timeout) or answering busy never
       // waits for the command being served.
-      Thread t = new Thread(() -> handle(s), "cnemu-daemon-client");
-      t.setDaemon(true);
-      t.start();
+      run("cnemu-daemon-client", () -> handle(s));
     }
+  }
+
+  /** Runs {@code task} on a thread of {@link #THREADS} named {@code name} while it runs. */
+  static void run(String name, Runnable task) {
+    THREADS.execute(() -> {
+      Thread.currentThread().setName(name);
+      try {
+        task.run();
+      } finally {
+        Thread.currentThread().setName(IDLE_THREAD);
+      }
+    });
   }
 
   private void handle(Socket s) {
@@ -523,7 +547,7 @@ public final class DaemonServer implements AutoCloseable {
 
     static ClientWatch start(InputStream in) {
       ClientWatch w = new ClientWatch();
-      Thread t = new Thread(() -> {
+      run("cnemu-daemon-client-watch", () -> {
         try {
           while (in.read() >= 0) {
             // a client sends nothing more; ignore anything it does
@@ -532,9 +556,7 @@ public final class DaemonServer implements AutoCloseable {
           // reset by the peer: gone as well (or closed by us at the end, which finished tells apart)
         }
         if (!w.finished) w.gone.set(true);
-      }, "cnemu-daemon-client-watch");
-      t.setDaemon(true);
-      t.start();
+      });
       return w;
     }
 

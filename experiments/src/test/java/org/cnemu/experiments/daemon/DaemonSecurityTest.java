@@ -159,6 +159,120 @@ class DaemonSecurityTest {
     }
   }
 
+  /**
+   * A listener on the state file's port that reads the magic and the nonce, answers the token's proof of
+   * that nonce (or, {@code proves} false, a made-up one), and records everything the client sends after.
+   */
+  private static final class ProvingListener implements AutoCloseable {
+    final ServerSocket socket = new ServerSocket();
+    final ByteArrayOutputStream received = new ByteArrayOutputStream();
+    final Thread thread;
+
+    ProvingListener(String token, boolean proves) throws IOException {
+      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      thread = new Thread(() -> {
+        try (Socket s = socket.accept()) {
+          s.setSoTimeout(10_000);
+          InputStream in = s.getInputStream();
+          StringBuilder field = new StringBuilder();
+          int fields = 0;
+          int c;
+          while (fields < 2 && (c = in.read()) >= 0) {
+            synchronized (received) {
+              received.write(c);
+            }
+            if (c == 0 && ++fields == 2) {
+              String nonce = field.toString();
+              String proof = proves ? DaemonServer.proof(token, nonce) : "0".repeat(32);
+              s.getOutputStream().write(("proof " + proof + "\n").getBytes(StandardCharsets.UTF_8));
+            } else if (c == 0) {
+              field.setLength(0);
+            } else {
+              field.append((char) c);
+            }
+          }
+          // whatever comes next, until the client closes (it then runs a fresh JVM, or, having sent a request, reads
+          // no `accepted` and does the same)
+          while ((c = in.read()) >= 0) {
+            synchronized (received) {
+              received.write(c);
+            }
+            if (c == 0 && received().contains("\0exec\0") && received().endsWith("\0x.conf\0")) break;
+          }
+        } catch (IOException e) {
+          // closed
+        }
+      }, "proving-listener");
+      thread.start();
+    }
+
+    String received() {
+      synchronized (received) {
+        return received.toString(StandardCharsets.UTF_8);
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      socket.close();
+      thread.join(10_000);
+    }
+  }
+
+  /**
+   * Runs bin/cnemu's own client (the script up to its daemon attempt, which then says it fell back instead of
+   * building and starting a JVM) for {@code validate x.conf}, against a state file naming {@code listener}'s port,
+   * {@code token}, this JVM's pid and {@code startTicks}; returns what the listener received.
+   */
+  private String binCnemuClient(ProvingListener listener, String token, long startTicks) throws Exception {
+    Path script = Files.exists(Path.of("../bin/cnemu")) ? Path.of("../bin/cnemu") : Path.of("bin/cnemu");
+    String text = Files.readString(script);
+    String attempt = "try_daemon \"$@\" || true\n";
+    assertTrue(text.contains(attempt), "no daemon attempt in " + script);
+    Path checkout = Files.createDirectories(dir.resolve("checkout"));
+    Path target = Files.createDirectories(checkout.resolve("experiments").resolve("target"));
+    Path client = Files.createDirectories(checkout.resolve("bin")).resolve("cnemu");
+    Files.writeString(client, text.substring(0, text.indexOf(attempt) + attempt.length()) + "echo fell back\n");
+    Path state = dir.resolve("daemon");
+    DaemonState.ensurePrivateDir(state);
+    long me = ProcessHandle.current().pid();
+    Files.writeString(state.resolve("daemon.state"), new DaemonState(listener.socket.getLocalPort(), token, me, startTicks,
+        "|0|1", List.of("0 0 " + target.resolve("cnemu-experiments-0.1.0-SNAPSHOT.jar"))).format());
+    ProcessBuilder pb = new ProcessBuilder("bash", client.toString(), "validate", "x.conf").redirectErrorStream(true);
+    pb.environment().keySet().removeAll(List.of("JAVA_OPTS", "CNEMU_FAST_START", "CNEMU_CDS", "CNEMU_DEBUG"));
+    pb.environment().put("CNEMU_NO_DAEMON", "0");
+    pb.environment().put("CNEMU_DAEMON_DIR", state.toString());
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals("fell back\n", out);
+    listener.close();
+    return listener.received();
+  }
+
+  @Test
+  void binCnemuSendsOnlyItsNonceUntilTheListenerProvesTheTokenAndTheStateFilesProcessIsTheDaemon() throws Exception {
+    String token = DaemonServer.newToken();
+    long start = DaemonState.startTicks(ProcessHandle.current().pid());
+    String nonceOnly = java.util.regex.Pattern.quote(DaemonServer.MAGIC + "\0") + "[0-9a-f]{32}\0";
+    // the daemon's process and a listener that proves the token: the request follows (the harness works)
+    try (ProvingListener l = new ProvingListener(token, true)) {
+      String got = binCnemuClient(l, token, start);
+      assertTrue(got.matches(nonceOnly + java.util.regex.Pattern.quote(token) + "\0exec\0(?s).*validate\0x\\.conf\0"), got);
+    }
+    // a listener that cannot prove it: nothing after the nonce
+    try (ProvingListener l = new ProvingListener(token, false)) {
+      String got = binCnemuClient(l, token, start);
+      assertTrue(got.matches(nonceOnly), got);
+    }
+    // a listener that proves it, but the state file's pid is another process now (a later start time): nothing
+    // after the nonce (the client sends its nonce before that check, so that the daemon answers meanwhile)
+    try (ProvingListener l = new ProvingListener(token, true)) {
+      String got = binCnemuClient(l, token, start + 1);
+      assertTrue(got.matches("(" + nonceOnly + ")?"), got);
+    }
+  }
+
   @Test
   void idleConnectionsAreBoundedAndClosedAndDoNotKeepARealClientOut() throws Exception {
     int max = 8;

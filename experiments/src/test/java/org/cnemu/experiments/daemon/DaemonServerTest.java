@@ -99,6 +99,21 @@ class DaemonServerTest {
   }
 
   @Test
+  void connectionsAndTheirClientWatchesRunOnKeptThreads() throws Exception {
+    // a served command needs a thread for its connection and one for its client watch: kept ones, not new ones
+    Files.writeString(dir.resolve("phold.conf"), pholdText());
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    assertEquals(ExitCodes.OK, exec(client, "validate", "phold.conf").result().code());
+    long before = threads.getTotalStartedThreadCount();
+    for (int i = 0; i < 20; i++) {
+      Thread.sleep(20); // the last command's threads back among the kept ones
+      assertEquals(ExitCodes.OK, exec(client, "validate", "phold.conf").result().code());
+    }
+    long started = threads.getTotalStartedThreadCount() - before;
+    assertTrue(started < 10, started + " threads started for 20 served commands");
+  }
+
+  @Test
   void aCommandRightAfterAnotherIsAccepted() throws IOException {
     // The bash client runs commands back to back: the daemon must be free once a client has its exit code
     // (it was not always: the busy flag was cleared after the code went out, and the next command got "busy").
