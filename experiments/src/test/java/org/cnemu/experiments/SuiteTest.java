@@ -134,6 +134,21 @@ class SuiteTest {
   }
 
   @Test
+  void aBadSetIsOneLineAndExit2WithNothingWritten() throws IOException {
+    Path suite = writeSuite();
+    for (String[] c : new String[][] {{"duraton=4ms", "--set duraton: experiment.duraton: unknown key; did you mean 'duration'?"},
+        {"duration=4", "--set duration: experiment.duration: expected a duration with a unit"}}) {
+      Path out = dir.resolve("out");
+      TestFiles.CliRun r = TestFiles.cli("suite", suite.toString(), "--set", c[0], "--out", out.toString());
+      assertEquals(ExitCodes.BAD_INPUT, r.code(), c[0] + ": " + r.out() + r.err());
+      List<String> lines = r.err().strip().lines().toList();
+      assertEquals(2, lines.size(), r.err()); // once, though all three experiment files refuse it; then "1 problem"
+      assertTrue(lines.get(0).startsWith(c[1]), lines.get(0));
+      assertFalse(Files.exists(out), "nothing written for " + c[0]);
+    }
+  }
+
+  @Test
   void compareWithoutResultsIsExit2OneLine() throws IOException {
     Files.createDirectories(dir.resolve("empty"));
     TestFiles.CliRun r = TestFiles.cli("compare", dir.resolve("empty").toString(), dir.toString());
