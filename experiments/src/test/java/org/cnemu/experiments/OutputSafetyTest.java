@@ -160,4 +160,29 @@ class OutputSafetyTest {
     assertEquals(ExitCodes.BAD_INPUT, none.code());
     assertTrue(none.err().contains("did you mean 'engine'"), none.err());
   }
+
+  @Test
+  void defaultsOfAnUnknownKeyListsTheValidNamesAndAListElementsKeyItsTemplate() {
+    TestFiles.CliRun none = TestFiles.cli("defaults", "engine.threadz");
+    assertEquals(ExitCodes.BAD_INPUT, none.code());
+    assertEquals(1, none.err().strip().lines().count(), none.err());
+    assertTrue(none.err().startsWith("error: no default for 'engine.threadz' (did you mean 'engine.threads'?); "
+        + "valid names in experiment.engine: partitions, placement, threads"), none.err());
+    TestFiles.CliRun top = TestFiles.cli("defaults", "xyzzy");
+    assertEquals(ExitCodes.BAD_INPUT, top.code());
+    assertTrue(top.err().contains("valid names in experiment: duration, engine, "), top.err());
+    // a workload's key (with or without the element's index): the template every workload starts from
+    for (String k : List.of("workloads.rate", "workloads.1.rate")) {
+      TestFiles.CliRun r = TestFiles.cli("defaults", k);
+      assertEquals(ExitCodes.OK, r.code(), k + ": " + r.err());
+      assertTrue(r.out().contains("cnemu.schema.experiment.workloads.rate = \"0bps\""), r.out());
+      assertTrue(r.out().startsWith("# Offered rate per stream"), r.out());
+    }
+    TestFiles.CliRun host = TestFiles.cli("defaults", "topology.hosts.h2.cpus");
+    assertEquals(ExitCodes.OK, host.code(), host.err());
+    assertTrue(host.out().contains("cnemu.schema.experiment.topology.hosts.\"*\".cpus = 0"), host.out());
+    TestFiles.CliRun bad = TestFiles.cli("defaults", "workloads.0.ratez");
+    assertEquals(ExitCodes.BAD_INPUT, bad.code());
+    assertTrue(bad.err().contains("valid names in cnemu.schema.experiment.workloads: arrival, "), bad.err());
+  }
 }
