@@ -110,6 +110,19 @@ class OutputSafetyTest {
   }
 
   @Test
+  void anOutFolderThatCannotBeCreatedIsOneLineAndExit2() throws IOException {
+    Path file = TestFiles.write(dir, "a-file", "not a folder\n");
+    for (Path out : List.of(file, file.resolve("sub"))) {
+      TestFiles.CliRun r = TestFiles.cli("run", quick("q", "").toString(), "--out", out.toString(), "-q");
+      assertEquals(ExitCodes.BAD_INPUT, r.code(), r.err());
+      assertEquals(1, r.err().strip().lines().count(), r.err());
+      assertTrue(r.err().startsWith("error: " + out + ": cannot create the results folder ("), r.err());
+      assertFalse(r.err().contains("Exception"), r.err());
+    }
+    assertEquals("not a folder\n", Files.readString(file));
+  }
+
+  @Test
   void setIndexesAListOfTheFileAsASweepDoes() throws IOException {
     Path f = TestFiles.write(dir, "two.conf", String.join("\n",
         "experiment {",

@@ -150,7 +150,7 @@ public final class SuiteCommand implements Callable<Integer> {
               if (progress != null) progress.println(stderr, "warning: " + message);
             }
           });
-    } catch (OutputFolder.InUse e) {
+    } catch (OutputFolder.Refused e) {
       stderr.println("error: " + e.getMessage());
       return ExitCodes.BAD_INPUT;
     } finally {
