@@ -110,6 +110,56 @@ class OutputSafetyTest {
   }
 
   @Test
+  void anOutFolderThatCannotBeCreatedIsOneLineAndExit2() throws IOException {
+    Path file = TestFiles.write(dir, "a-file", "not a folder\n");
+    for (Path out : List.of(file, file.resolve("sub"))) {
+      TestFiles.CliRun r = TestFiles.cli("run", quick("q", "").toString(), "--out", out.toString(), "-q");
+      assertEquals(ExitCodes.BAD_INPUT, r.code(), r.err());
+      assertEquals(1, r.err().strip().lines().count(), r.err());
+      assertTrue(r.err().startsWith("error: " + out + ": cannot create the results folder ("), r.err());
+      assertFalse(r.err().contains("Exception"), r.err());
+    }
+    assertEquals("not a folder\n", Files.readString(file));
+  }
+
+  @Test
+  void setIndexesAListOfTheFileAsASweepDoes() throws IOException {
+    Path f = TestFiles.write(dir, "two.conf", String.join("\n",
+        "experiment {",
+        "  name = two, duration = 200us, warmup = 0us, model = kernel, profile = hotcloud19",
+        "  topology { stack = native, host-count = 3, link { delay = 1us } }",
+        "  workloads = [",
+        "    { id = a, protocol = udp, src = h1, dst = h2, message-size = 1000B, rate = 1Gbps }",
+        "    { id = b, protocol = udp, src = h3, dst = h2, message-size = 1000B, rate = 1Gbps }",
+        "  ]",
+        "}", ""));
+    Path out = dir.resolve("two");
+    TestFiles.CliRun ok = TestFiles.cli("run", f.toString(), "--set", "workloads.1.rate=2Gbps", "--set",
+        "workloads.1.message-size=500B", "--out", out.toString(), "-q", "--no-report");
+    assertEquals(ExitCodes.OK, ok.code(), ok.err());
+    com.fasterxml.jackson.databind.JsonNode w = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(out.resolve("results.json").toFile()).get("config").get("workloads");
+    assertEquals(2, w.size(), w.toString());
+    assertEquals("1Gbps", w.get(0).get("rate").asText(), w.toString()); // the other element and keys untouched
+    assertEquals("h3", w.get(1).get("src").asText(), w.toString());
+    assertEquals("2Gbps", w.get(1).get("rate").asText(), w.toString());
+    assertEquals("500B", w.get(1).get("message-size").asText(), w.toString());
+
+    // a bad key, value or index inside the list: one line naming the --set, exit 2, nothing written
+    for (String[] c : new String[][] {{"workloads.1.ratez=2Gbps", "--set workloads.1.ratez: experiment.workloads[1].ratez: unknown key; did you mean 'rate'?"},
+        {"workloads.1.rate=2Gbs", "--set workloads.1.rate: experiment.workloads[1].rate: expected a rate with a unit"},
+        {"workloads.2.rate=2Gbps", "--set workloads.2.rate: experiment.workloads.2.rate: no element 2 in 'experiment.workloads' (it has 2)"}}) {
+      Path bad = dir.resolve("bad");
+      TestFiles.CliRun r = TestFiles.cli("run", f.toString(), "--set", c[0], "--out", bad.toString());
+      assertEquals(ExitCodes.BAD_INPUT, r.code(), c[0] + ": " + r.err());
+      List<String> lines = r.err().strip().lines().toList();
+      assertEquals(2, lines.size(), r.err()); // the problem and "1 problem"
+      assertTrue(lines.get(0).startsWith(c[1]), lines.get(0));
+      assertFalse(Files.exists(bad), "nothing written for " + c[0]);
+    }
+  }
+
+  @Test
   void defaultsPrintsAKeyWithItsComment() {
     TestFiles.CliRun r = TestFiles.cli("defaults", "engine.threads");
     assertEquals(ExitCodes.OK, r.code(), r.err());
@@ -122,5 +172,30 @@ class OutputSafetyTest {
     TestFiles.CliRun none = TestFiles.cli("defaults", "enigne");
     assertEquals(ExitCodes.BAD_INPUT, none.code());
     assertTrue(none.err().contains("did you mean 'engine'"), none.err());
+  }
+
+  @Test
+  void defaultsOfAnUnknownKeyListsTheValidNamesAndAListElementsKeyItsTemplate() {
+    TestFiles.CliRun none = TestFiles.cli("defaults", "engine.threadz");
+    assertEquals(ExitCodes.BAD_INPUT, none.code());
+    assertEquals(1, none.err().strip().lines().count(), none.err());
+    assertTrue(none.err().startsWith("error: no default for 'engine.threadz' (did you mean 'engine.threads'?); "
+        + "valid names in experiment.engine: partitions, placement, threads"), none.err());
+    TestFiles.CliRun top = TestFiles.cli("defaults", "xyzzy");
+    assertEquals(ExitCodes.BAD_INPUT, top.code());
+    assertTrue(top.err().contains("valid names in experiment: duration, engine, "), top.err());
+    // a workload's key (with or without the element's index): the template every workload starts from
+    for (String k : List.of("workloads.rate", "workloads.1.rate")) {
+      TestFiles.CliRun r = TestFiles.cli("defaults", k);
+      assertEquals(ExitCodes.OK, r.code(), k + ": " + r.err());
+      assertTrue(r.out().contains("cnemu.schema.experiment.workloads.rate = \"0bps\""), r.out());
+      assertTrue(r.out().startsWith("# Offered rate per stream"), r.out());
+    }
+    TestFiles.CliRun host = TestFiles.cli("defaults", "topology.hosts.h2.cpus");
+    assertEquals(ExitCodes.OK, host.code(), host.err());
+    assertTrue(host.out().contains("cnemu.schema.experiment.topology.hosts.\"*\".cpus = 0"), host.out());
+    TestFiles.CliRun bad = TestFiles.cli("defaults", "workloads.0.ratez");
+    assertEquals(ExitCodes.BAD_INPUT, bad.code());
+    assertTrue(bad.err().contains("valid names in cnemu.schema.experiment.workloads: arrival, "), bad.err());
   }
 }

@@ -39,6 +39,43 @@ class ShippedExperimentsTest {
     assertTrue(bad.isEmpty(), String.join("\n", bad));
   }
 
+  /**
+   * experiments/examples/ shows every workload kind over each protocol, every traffic pattern, and connection
+   * churn over the kernel and over FreeFlow: a kind, protocol or pattern added to the domains without an
+   * example fails here (ExampleRepetitionsTest then runs each example).
+   */
+  @Test
+  void theExamplesShowEveryWorkloadKindProtocolPatternAndChurnPath() throws IOException {
+    com.typesafe.config.Config reference = com.typesafe.config.ConfigFactory.defaultReference();
+    String domain = "cnemu.domain.experiment.workloads.";
+    java.util.Set<String> wanted = new java.util.TreeSet<>();
+    for (String kind : reference.getStringList(domain + "kind.enum")) {
+      for (String protocol : reference.getStringList(domain + "protocol.enum")) wanted.add(kind + "/" + protocol);
+    }
+    for (String pattern : reference.getStringList(domain + "pattern.enum")) {
+      if (!pattern.isEmpty()) wanted.add("pattern " + pattern);
+    }
+    wanted.add("per-request over vanilla");
+    wanted.add("per-request over freeflow");
+    java.util.Set<String> shown = new java.util.TreeSet<>();
+    try (Stream<Path> files = Files.list(TestFiles.shipped("examples"))) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".conf")).toList()) {
+        LoadedExperiment e = new ExperimentLoader().load(f);
+        assertTrue(e.ok(), f + ": " + e.problems());
+        com.typesafe.config.Config x = com.typesafe.config.ConfigFactory.parseFile(f.toFile())
+            .withFallback(reference).resolve().getConfig("experiment");
+        for (com.typesafe.config.Config w : x.getConfigList("workloads")) {
+          com.typesafe.config.Config c = w.withFallback(reference.getConfig("cnemu.schema.experiment.workloads"));
+          shown.add(c.getString("kind") + "/" + c.getString("protocol"));
+          if (!c.getString("pattern").isEmpty()) shown.add("pattern " + c.getString("pattern"));
+          if (c.getString("connection").equals("per-request")) shown.add("per-request over " + x.getString("steering"));
+        }
+      }
+    }
+    wanted.removeAll(shown);
+    assertEquals(java.util.Set.of(), wanted, "without an example under experiments/examples/ (shown: " + shown + ")");
+  }
+
   @Test
   void profileOverridesAreCheckedAgainstTheProfileShape() throws IOException {
     Path f = dir.resolve("o.conf");

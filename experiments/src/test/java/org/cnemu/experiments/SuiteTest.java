@@ -134,6 +134,46 @@ class SuiteTest {
   }
 
   @Test
+  void anExperimentCanNameItsOwnDirectionForAnArm() throws IOException {
+    Files.createDirectories(dir.resolve("policies"));
+    TestFiles.write(dir.resolve("policies"), "a.conf", kernel("t-a", "docker-overlay", "  compare { steering = [vanilla, rps] }"));
+    TestFiles.write(dir.resolve("policies"), "b.conf", kernel("t-b", "docker-overlay", "  compare { steering = [vanilla, rps] }"));
+    TestFiles.write(dir, "published.conf", String.join("\n",
+        "figures = []",
+        "directions { rps { metric = \"total.throughput_gbps\", expect = higher, source = \"arm\"",
+        "  experiments { t-b { metric = \"busiest_core.busy_pct\", expect = lower, source = \"own\" } } } }", ""));
+    Path suite = TestFiles.write(dir, "suite.conf", String.join("\n",
+        "suite { name = d, experiments = [\"policies/*.conf\"], published = published.conf, jobs = 2 }", ""));
+    Path out = dir.resolve("out");
+    TestFiles.CliRun r = TestFiles.cli("suite", suite.toString(), "--out", out.toString(), "--no-report", "-q");
+    assertEquals(ExitCodes.OK, r.code(), r.err() + r.out());
+    JsonNode checks = JSON.readTree(out.resolve("suite.json").toFile()).get("policies");
+    assertEquals(2, checks.size(), checks.toString());
+    assertEquals("t-a", checks.get(0).get("experiment").asText(), checks.toString());
+    assertEquals("total.throughput_gbps", checks.get(0).get("metric").asText(), checks.toString());
+    assertEquals("higher", checks.get(0).get("expect").asText(), checks.toString());
+    assertEquals("arm", checks.get(0).get("source").asText(), checks.toString());
+    assertEquals("busiest_core.busy_pct", checks.get(1).get("metric").asText(), checks.toString());
+    assertEquals("lower", checks.get(1).get("expect").asText(), checks.toString());
+    assertEquals("own", checks.get(1).get("source").asText(), checks.toString());
+  }
+
+  @Test
+  void aBadSetIsOneLineAndExit2WithNothingWritten() throws IOException {
+    Path suite = writeSuite();
+    for (String[] c : new String[][] {{"duraton=4ms", "--set duraton: experiment.duraton: unknown key; did you mean 'duration'?"},
+        {"duration=4", "--set duration: experiment.duration: expected a duration with a unit"}}) {
+      Path out = dir.resolve("out");
+      TestFiles.CliRun r = TestFiles.cli("suite", suite.toString(), "--set", c[0], "--out", out.toString());
+      assertEquals(ExitCodes.BAD_INPUT, r.code(), c[0] + ": " + r.out() + r.err());
+      List<String> lines = r.err().strip().lines().toList();
+      assertEquals(2, lines.size(), r.err()); // once, though all three experiment files refuse it; then "1 problem"
+      assertTrue(lines.get(0).startsWith(c[1]), lines.get(0));
+      assertFalse(Files.exists(out), "nothing written for " + c[0]);
+    }
+  }
+
+  @Test
   void compareWithoutResultsIsExit2OneLine() throws IOException {
     Files.createDirectories(dir.resolve("empty"));
     TestFiles.CliRun r = TestFiles.cli("compare", dir.resolve("empty").toString(), dir.toString());

@@ -6,7 +6,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Helpers: write experiment files, run the CLI in-process, find shipped files (public: tests of other packages). */
+/** For the tests: write experiment files, run the CLI in-process, find shipped files (public: tests of other packages). */
 public final class TestFiles {
   private TestFiles() {}
 

@@ -37,6 +37,21 @@ class ValidationTest {
   }
 
   @Test
+  void aModelsProblemWithADefaultTheFileDoesNotSetNamesTheFile() throws IOException {
+    // 2,000 hosts all-to-all: within a raised flow limit, but the default 1 ms series bins over 10 ms are too many
+    ConfigProblem p = only(problems(String.join("\n",
+        "experiment {",
+        "  model = kernel, limits { flows = 10000000, hosts = 10000 }",
+        "  topology { stack = native, host-count = 2000 }",
+        "  workloads = [{ id = a, pattern = all-to-all, pattern-container = \"\" }]",
+        "}", "")));
+    assertEquals("experiment.throughput-interval", p.key(), p.format());
+    assertTrue(p.file().endsWith("e.conf"), p.format());
+    assertEquals(0, p.line(), p.format());
+    assertTrue(p.message().endsWith("(not set in the file: the default)"), p.format());
+  }
+
+  @Test
   void typoKeySuggestsClosest() throws IOException {
     ConfigProblem p = only(problems("experiment {\n  duraton = 5ms\n}\n"));
     assertEquals(2, p.line());

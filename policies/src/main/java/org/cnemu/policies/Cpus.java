@@ -1,6 +1,6 @@
 package org.cnemu.policies;
 
-/** Small helpers shared by the policies: a 32-bit hash and its scaling onto a core set. */
+/** Small functions shared by the policies: a 32-bit hash and its scaling onto a core set. */
 final class Cpus {
   private Cpus() {}
 

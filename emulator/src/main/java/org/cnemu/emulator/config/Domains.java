@@ -86,7 +86,7 @@ public final class Domains {
       if (d.values().contains(s)) return null;
       String close = Suggestions.closest(s, d.values());
       return "unknown value '" + s + "'" + (close == null ? "" : " (did you mean '" + close + "'?)")
-          + "; valid: " + String.join(", ", d.values());
+          + "; valid: " + String.join(", ", d.values().stream().map(v -> v.isEmpty() ? "\"\"" : v).toList());
     }
     if (!d.numeric()) return null;
     BigDecimal v;

@@ -1,7 +1,7 @@
 package org.cnemu.emulator.cluster;
 
 /**
- * Test helper: a cluster node in its own JVM: {@code bindHost:port seedHost:port threads KEY_DIR|--insecure}.
+ * For the tests: a cluster node in its own JVM: {@code bindHost:port seedHost:port threads KEY_DIR|--insecure}.
  */
 public final class ServeMain {
   private ServeMain() {}

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.io.PrintWriter;
@@ -40,8 +41,11 @@ public final class DefaultsCommand implements Callable<Integer> {
     String path = resolve(reference, key == null ? "experiment" : key.strip());
     if (path == null) {
       String close = Suggestions.closest(key, keys(reference.getConfig("experiment")));
+      String parent = parentBlock(reference, key.strip());
+      List<String> names = new ArrayList<>(reference.getConfig(parent).root().keySet());
+      java.util.Collections.sort(names);
       err.println("error: no default for '" + key + "'" + (close == null ? "" : " (did you mean '" + close + "'?)")
-          + "; 'cnemu defaults' lists the experiment block");
+          + "; valid names in " + parent + ": " + String.join(", ", names));
       return ExitCodes.BAD_INPUT;
     }
     out.print(render(path, reference.getValue(path)));
@@ -49,16 +53,70 @@ public final class DefaultsCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  /** The full path of {@code key}: under experiment first, else as given; null when neither exists. */
+  /**
+   * The full path of {@code key}: under experiment first, else as given; a key inside a list of objects
+   * ({@code workloads.rate}, {@code workloads.0.rate}) is its template's ({@code cnemu.schema.experiment.workloads.rate});
+   * null when none exists.
+   */
   static String resolve(Config reference, String key) {
     for (String p : List.of("experiment." + key, key)) {
       try {
         if (!p.isEmpty() && reference.hasPathOrNull(p)) return p;
+        String inList = inListTemplate(reference, p);
+        if (inList != null) return inList;
       } catch (ConfigException e) {
         return null; // not a path
       }
     }
     return null;
+  }
+
+  /**
+   * {@code path} through a list or a block of named entries that has a template under cnemu.schema
+   * ({@code experiment.workloads.0.rate}, {@code experiment.topology.hosts.h2.cpus}), as the template's path; else null.
+   */
+  private static String inListTemplate(Config reference, String path) {
+    List<String> parts = ConfigUtil.splitPath(path);
+    for (int i = 1; i < parts.size(); i++) {
+      String at = ConfigUtil.joinPath(parts.subList(0, i));
+      if (!reference.hasPath(at)) return null;
+      ConfigValueType t = reference.getValue(at).valueType();
+      List<String> rest;
+      String template;
+      if (t == ConfigValueType.LIST) {
+        template = "cnemu.schema." + at;
+        rest = parts.subList(parts.get(i).matches("\\d+") ? i + 1 : i, parts.size());
+      } else if (t == ConfigValueType.OBJECT && reference.hasPath("cnemu.schema." + at + ".\"*\"")
+          && !reference.getObject(at).containsKey(parts.get(i))) {
+        template = "cnemu.schema." + at + ".\"*\"";
+        rest = parts.subList(i + 1, parts.size());
+      } else {
+        continue;
+      }
+      String full = rest.isEmpty() ? template : template + "." + ConfigUtil.joinPath(rest);
+      return reference.hasPathOrNull(full) ? full : null;
+    }
+    return null;
+  }
+
+  /** The deepest block of the reference that {@code key} starts with (under experiment; a list's template), for the valid names. */
+  static String parentBlock(Config reference, String key) {
+    List<String> parts;
+    try {
+      parts = ConfigUtil.splitPath(key);
+    } catch (ConfigException e) {
+      return "experiment";
+    }
+    for (int i = parts.size() - 1; i > 0; i--) {
+      String p = resolve(reference, ConfigUtil.joinPath(parts.subList(0, i)));
+      if (p != null && reference.getValue(p).valueType() == ConfigValueType.OBJECT) return p;
+      if (p != null && reference.getValue(p).valueType() == ConfigValueType.LIST
+          && reference.hasPath("cnemu.schema." + p)) {
+        return "cnemu.schema." + p;
+      }
+      if (p != null && reference.hasPath("cnemu.schema." + p + ".\"*\"")) return "cnemu.schema." + p + ".\"*\"";
+    }
+    return "experiment";
   }
 
   /** {@code path = value} or {@code path { ... }}, with the reference's comments. */

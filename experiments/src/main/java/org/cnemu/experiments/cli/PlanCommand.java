@@ -138,7 +138,7 @@ final class PlanCommand {
           }
         }
       });
-    } catch (OutputFolder.InUse ex) {
+    } catch (OutputFolder.Refused ex) {
       if (progress != null) progress.close();
       stderr.println("error: " + ex.getMessage());
       stderr.flush();

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.ArrayList;
+import org.cnemu.emulator.model.ConfigProblem;
 import org.cnemu.experiments.Cli;
 import org.cnemu.experiments.ExitCodes;
 import org.cnemu.experiments.Invocation;
@@ -94,6 +95,15 @@ public final class SuiteCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     List<Path> files = Suite.discover(suite);
     Plan plan = Suite.plan(suite, files, dir, overrides.config());
+    // a --set that a file refuses is a mistake on the command line, not in that file: exit 2 before anything runs
+    // or is written, each problem once (the same --set is usually refused by every file)
+    List<String> setProblems = plan.groups().stream().filter(g -> !g.runs()).flatMap(g -> g.problems().stream())
+        .filter(p -> p.file() != null && p.file().startsWith("--set ")).map(ConfigProblem::format).distinct().toList();
+    if (!setProblems.isEmpty()) {
+      setProblems.forEach(stderr::println);
+      stderr.println(setProblems.size() == 1 ? "1 problem" : setProblems.size() + " problems");
+      return ExitCodes.BAD_INPUT;
+    }
     int n = jobs != null ? jobs : suite.jobsSet() ? suite.jobs() : PlanRunner.defaultJobs(plan, threads);
     if (!quiet) {
       stdout.printf("cnemu: suite '%s', %d experiment files, %d runs, %d at once%n", file != null ? file : f,
@@ -140,7 +150,7 @@ public final class SuiteCommand implements Callable<Integer> {
               if (progress != null) progress.println(stderr, "warning: " + message);
             }
           });
-    } catch (OutputFolder.InUse e) {
+    } catch (OutputFolder.Refused e) {
       stderr.println("error: " + e.getMessage());
       return ExitCodes.BAD_INPUT;
     } finally {

@@ -215,7 +215,10 @@ public final class ExperimentLoader {
     }
 
     Config withOverrides = parsed;
-    if (!overrides.isEmpty()) withOverrides = overrides.withFallback(parsed);
+    if (!overrides.isEmpty()) {
+      Overrides.Applied a = Overrides.intoLists(parsed, overrides, reference, problems);
+      withOverrides = a.overrides().withFallback(a.file());
+    }
     String expands = Expansion.tooLarge(withOverrides.root(), reference);
     if (expands != null) {
       problems.add(Problems.at(originOf(withOverrides.root(), expands), file, expands, "its substitutions (${...})"

@@ -119,7 +119,7 @@ public final class ExperimentValidator {
         try {
           org.cnemu.emulator.model.Parsed<ModelSpec<?>> model = ModelRegistry.parse(provider, exp, reference);
           if (model.ok()) parsed.accept(model.spec());
-          else problems.addAll(model.problems());
+          else model.problems().forEach(p -> problems.add(ofTheFile(p, file)));
         } catch (RuntimeException e) {
           // A model's own checks may trip over a value the generic pass already reported: keep those.
           // On a well-typed file, its exception is the problem to report.
@@ -132,6 +132,18 @@ public final class ExperimentValidator {
       }
     }
     return Problems.sorted(firstPerKey(problems));
+  }
+
+  /**
+   * A model's problem at a key the file does not set names the file, not the reference.conf inside a jar
+   * whose default the model checked (e.g. the default throughput-interval against a file's many flows).
+   */
+  private static ConfigProblem ofTheFile(ConfigProblem p, String file) {
+    String f = p.file();
+    boolean reference = f != null && !f.equals(file)
+        && (f.startsWith("reference.conf") || f.contains("!/reference.conf") || f.endsWith("/reference.conf"));
+    if (!reference) return p;
+    return new ConfigProblem(file, 0, p.key(), p.message() + " (not set in the file: the default)");
   }
 
   /** One problem per key: the generic pass speaks first; range checks on the same key would repeat it. */

@@ -3,8 +3,11 @@ package org.cnemu.experiments.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
+import com.typesafe.config.ConfigValueType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,11 +15,11 @@ import org.cnemu.emulator.model.ConfigProblem;
 
 /**
  * Command-line overrides of an experiment file: named options ({@code --seed}) and {@code --set KEY=VALUE}.
- * KEY is a path under {@code experiment} ({@code duration}, {@code phold.lps}, {@code workloads.0.rate}
- * is not: lists are set whole) or a full path starting with {@code experiment.}, {@code pekko.} or
- * {@code kamon.}; VALUE is HOCON ({@code 4ms}, {@code [vanilla, falcon]}, {@code "a b"}). Each value
- * keeps {@code --set KEY} as its origin, so validation names it the way the file's keys are named by
- * file and line.
+ * KEY is a path under {@code experiment} ({@code duration}, {@code phold.lps}; a number indexes a list of
+ * the file, as in a sweep: {@code workloads.0.rate}) or a full path starting with {@code experiment.},
+ * {@code pekko.} or {@code kamon.}; VALUE is HOCON ({@code 4ms}, {@code [vanilla, falcon]}, {@code "a b"}),
+ * and a list value replaces the whole list. Each value keeps {@code --set KEY} as its origin, so validation
+ * names it the way the file's keys are named by file and line.
  */
 public final class Overrides {
   private Overrides() {}
@@ -54,5 +57,53 @@ public final class Overrides {
       c = ConfigFactory.empty().withValue(path, ConfigValueFactory.fromAnyRef(value.unwrapped(), where)).withFallback(c);
     }
     return new Parsed(c, problems);
+  }
+
+  /** A file with the overrides that index its lists set inside them, and the overrides left to merge over it. */
+  public record Applied(Config file, Config overrides) {}
+
+  /**
+   * Sets every override whose path runs through a list ({@code experiment.workloads.0.rate}: a list of the file,
+   * or of {@code reference} where the file has none) inside that list's element, as a sweep sets its keys,
+   * keeping the element's other keys; HOCON's merge would instead replace the list with an object. An index
+   * the list does not have, or a path that goes on past a list without an index, is a problem named by the
+   * override's {@code --set KEY}.
+   */
+  public static Applied intoLists(Config file, Config overrides, Config reference, List<ConfigProblem> problems) {
+    ConfigValue root = file.root();
+    Config rest = overrides;
+    for (Map.Entry<String, ConfigValue> e : overrides.entrySet()) {
+      List<String> path = ConfigUtil.splitPath(e.getKey());
+      int list = listPrefix(file, reference, path);
+      if (list < 0) continue;
+      String listPath = ConfigUtil.joinPath(path.subList(0, list));
+      if (!file.hasPath(listPath)) {
+        root = ((ConfigObject) root).toConfig().withValue(listPath, reference.getValue(listPath)).root();
+      }
+      try {
+        root = Sweep.set(root, path, 0, e.getValue());
+      } catch (IllegalArgumentException x) {
+        problems.add(new ConfigProblem(e.getValue().origin().description(), 0, e.getKey(), x.getMessage()));
+      }
+      rest = rest.withoutPath(listPath); // every override under this list is set here (the merge would replace it)
+    }
+    return new Applied(((ConfigObject) root).toConfig(), rest);
+  }
+
+  /** The length of the longest prefix of {@code path} that is a list (of the file, else the reference); -1 if none. */
+  private static int listPrefix(Config file, Config reference, List<String> path) {
+    try {
+      for (int i = 1; i < path.size(); i++) {
+        String p = ConfigUtil.joinPath(path.subList(0, i));
+        Config c = file.hasPath(p) ? file : reference.hasPath(p) ? reference : null;
+        if (c == null) return -1;
+        ConfigValueType t = c.getValue(p).valueType();
+        if (t == ConfigValueType.LIST) return i;
+        if (t != ConfigValueType.OBJECT) return -1;
+      }
+    } catch (ConfigException e) {
+      return -1; // a substitution on the way (${...}): merged as any override, the validator then names it
+    }
+    return -1;
   }
 }

@@ -26,9 +26,9 @@ public final class OutputFolder implements AutoCloseable {
   /** Temp files of an atomic write that a killed JVM left behind. */
   private static final Pattern TEMP_FILE = Pattern.compile("\\..*\\.tmp");
 
-  /** Another run owns the folder: the command refuses (exit 2). */
-  public static final class InUse extends RuntimeException {
-    public InUse(String message) {
+  /** Another run owns the folder, or it cannot be created: the command refuses (exit 2). */
+  public static final class Refused extends RuntimeException {
+    public Refused(String message) {
       super(message);
     }
   }
@@ -46,7 +46,16 @@ public final class OutputFolder implements AutoCloseable {
    * @param shown the folder as the user named it, for the message
    */
   public static OutputFolder lock(Path root, String shown) throws IOException {
-    Files.createDirectories(root);
+    try {
+      Files.createDirectories(root);
+    } catch (IOException e) {
+      // a file on the way (--out /dev/null/x), no permission, a read-only file system: bad input, nothing ran
+      String reason = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+          : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+          : e instanceof java.nio.file.FileAlreadyExistsException ? "a file of that name is in the way"
+          : e instanceof java.nio.file.NoSuchFileException ? "no such folder" : e.getClass().getSimpleName();
+      throw new Refused(shown + ": cannot create the results folder (" + reason + "); choose another --out");
+    }
     Path lock = root.resolve(LOCK_FILE);
     String host = host();
     long pid = ProcessHandle.current().pid();
@@ -69,13 +78,13 @@ public final class OutputFolder implements AutoCloseable {
         boolean alive = ownerPid < 0 || !ownerHost.equals(host) || ProcessHandle.of(ownerPid).map(ProcessHandle::isAlive)
             .orElse(false);
         if (alive) {
-          throw new InUse(shown + " is in use by another cnemu run (" + (owner.isEmpty() ? "unknown owner" : owner)
+          throw new Refused(shown + " is in use by another cnemu run (" + (owner.isEmpty() ? "unknown owner" : owner)
               + "); wait for it to finish or choose another --out (remove " + LOCK_FILE + " only if that run is gone)");
         }
         Files.deleteIfExists(lock); // its owner died: stale
       }
     }
-    throw new InUse(shown + ": could not take " + LOCK_FILE);
+    throw new Refused(shown + ": could not take " + LOCK_FILE);
   }
 
   /**

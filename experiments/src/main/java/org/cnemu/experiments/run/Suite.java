@@ -300,7 +300,8 @@ public final class Suite {
   /**
    * For every file with a {@code compare { }} block: each non-baseline arm at each point against its
    * baseline arm (same other values, same seeds), on the metric and in the direction
-   * {@code directions.<arm>} of published-figures.conf expects (else the model's first headline metric),
+   * {@code directions.<arm>} of published-figures.conf expects (its {@code experiments.<experiment name>} block
+   * first, for a file whose workload cannot move the arm's metric; else the model's first headline metric),
    * with the ratios of every headline metric; ratios are paired by seed, with their 95% interval.
    */
   @SuppressWarnings("unchecked")
@@ -325,6 +326,9 @@ public final class Suite {
         String source = "no expected direction in published-figures.conf";
         if (directions.hasPath(key)) {
           Config d = directions.getConfig(key);
+          // an experiment whose workload cannot move the arm's metric (a paced rate) names its own
+          String own = "experiments." + com.typesafe.config.ConfigUtil.joinPath(String.valueOf(e.get("experiment")));
+          if (d.hasPath(own)) d = d.getConfig(own).withFallback(d);
           if (d.hasPath("metric")) metric = d.getString("metric");
           if (d.hasPath("expect")) expect = d.getString("expect").toLowerCase(Locale.ROOT);
           if (d.hasPath("source")) source = d.getString("source");

@@ -60,6 +60,10 @@ class DomainsTest {
     Domains.Domain protocol = domains.at(List.of("experiment", "workloads", "protocol"));
     assertEquals("unknown value 'tpc' (did you mean 'tcp'?); valid: tcp, udp",
         Domains.check(protocol, ConfigValueFactory.fromAnyRef("tpc"), Units.Kind.NONE));
+    // a valid empty value is shown as "", not as nothing between two commas
+    Domains.Domain pattern = domains.at(List.of("experiment", "workloads", "pattern"));
+    assertEquals("unknown value 'rnig' (did you mean 'ring'?); valid: \"\", ring, permutation, all-to-all, incast, random-pairs",
+        Domains.check(pattern, ConfigValueFactory.fromAnyRef("rnig"), Units.Kind.NONE));
     // "*" covers every child without a domain of its own
     assertTrue(domains.at(List.of("experiment", "overrides", "costs", "irq")).numeric());
     assertNull(domains.at(List.of("experiment", "overrides", "costs")));

@@ -198,7 +198,7 @@ public final class SettingsReader {
     return problems.isEmpty() ? Parsed.of(make.get()) : Parsed.failed(problems);
   }
 
-  // ---- helpers --------------------------------------------------------------------------------------
+  // ---- shared readers ----------------------------------------------------------------------------------
 
   /** The key's declared domain; a key without one is a mistake of the policy module (DomainsTest). */
   private Domains.Domain domain(String key) {

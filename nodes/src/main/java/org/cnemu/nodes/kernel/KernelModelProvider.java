@@ -32,7 +32,7 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
 
   @Override
   public String description() {
-    return "Linux host data path (NIC queues, IRQs, NAPI/softirq per core, VXLAN/bridge/veth, TCP/UDP apps) on a star fabric";
+    return "Linux host data path (NIC queues, IRQs, NAPI/softirq per core, VXLAN/bridge/veth, TCP/UDP apps) on a star or leaf-spine fabric";
   }
 
   /**

@@ -11,7 +11,7 @@ import org.cnemu.emulator.SimulationResult;
 import org.cnemu.emulator.config.Units;
 import org.cnemu.emulator.model.BuiltModel;
 
-/** Runs an experiment file of experiments/calibration with the kernel model (test helper). */
+/** Runs an experiment file of experiments/calibration with the kernel model (for the tests). */
 final class Calib {
   private Calib() {}
 

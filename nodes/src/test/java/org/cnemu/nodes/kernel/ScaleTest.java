@@ -123,7 +123,7 @@ class ScaleTest {
 
   /**
    * experiments/bench/star-1000.conf (1,000 hosts, 1,000 UDP flows through one switch), shortened to
-   * 200 us, runs in this JVM (surefire's -Xmx2g; the issue asks for -Xmx4g, bench/scale.sh runs the
+   * 200 us, runs in this JVM (surefire's -Xmx2g; the full file wants -Xmx4g, bench/scale.sh runs the
    * full 1 ms file) and every packet is accounted for.
    */
   @Test
