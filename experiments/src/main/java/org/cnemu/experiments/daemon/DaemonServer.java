@@ -81,7 +81,8 @@ public final class DaemonServer implements AutoCloseable {
   /**
    * The threads of the connections and of their commands' client watches, kept between tasks (idle ones end
    * after a minute): a served command, which needs two, then hands each to a waiting thread instead of
-   * starting one (~0.15 ms of the starting thread each on this project's 2-vCPU machine, docs/benchmarks.md).
+   * starting one, which costs more and, on a loaded machine, waits longer for its first time slice
+   * (docs/benchmarks.md).
    * As unbounded as a thread per task: the connections are bounded before authentication
    * ({@link #MAX_PRE_AUTH}), and only one command runs at a time.
    */
