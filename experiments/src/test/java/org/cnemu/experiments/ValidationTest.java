@@ -52,6 +52,20 @@ class ValidationTest {
   }
 
   @Test
+  void setPekkoKeysAreTuningKeysOnlyAndApplied() throws IOException {
+    Path f = TestFiles.phold();
+    java.util.function.Function<String, LoadedExperiment> with = set -> loader.load(f,
+        org.cnemu.experiments.config.Overrides.of(java.util.Map.of(), List.of(set)).config(), null);
+    LoadedExperiment bad = with.apply("pekko.remote.artery.canonical.port=2552");
+    ConfigProblem p = only(bad.problems());
+    assertTrue(p.format().startsWith("--set pekko.remote.artery.canonical.port: pekko.remote.artery.canonical.port: "
+        + "not a tuning key an experiment may set"), p.format());
+    LoadedExperiment ok = with.apply("pekko.loglevel=DEBUG");
+    assertTrue(ok.ok(), () -> ok.problems().toString());
+    assertEquals("DEBUG", ok.spec().pekkoOverrides().getString("pekko.loglevel"));
+  }
+
+  @Test
   void typoKeySuggestsClosest() throws IOException {
     ConfigProblem p = only(problems("experiment {\n  duraton = 5ms\n}\n"));
     assertEquals(2, p.line());
