@@ -66,6 +66,21 @@ class ValidationTest {
   }
 
   @Test
+  void aTopologyWithoutHostsIsOneProblemNotOnePerEndpoint() throws IOException {
+    for (String count : List.of("-1", "0")) {
+      List<ConfigProblem> ps = problems(String.join("\n",
+          "experiment {",
+          "  model = kernel",
+          "  topology { stack = native, host-count = " + count + " }",
+          "  workloads = [{ id = a, src = h1, dst = h2 }]",
+          "}", ""));
+      ConfigProblem p = only(ps);
+      assertEquals("experiment.topology.host-count", p.key(), p.format());
+      assertEquals(3, p.line(), p.format());
+    }
+  }
+
+  @Test
   void typoKeySuggestsClosest() throws IOException {
     ConfigProblem p = only(problems("experiment {\n  duraton = 5ms\n}\n"));
     assertEquals(2, p.line());
