@@ -84,6 +84,9 @@ class SuiteTest {
     assertEquals(ExitCodes.OK, r.code(), r.err() + r.out());
     assertTrue(seconds < 120, "tiny suite took " + seconds + " s");
     assertTrue(r.out().contains("4 experiment files"), r.out());
+    // the policy table gives each arm's ratio with its interval
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("policies/udp/rps-vs-vanilla.conf") && l.contains("rps")
+        && l.matches(".*\\[[0-9.]+, [0-9.]+\\].*")), r.out());
 
     JsonNode s = JSON.readTree(out.resolve("suite.json").toFile());
     JsonNode exps = s.get("experiments");

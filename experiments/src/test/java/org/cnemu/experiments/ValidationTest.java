@@ -52,6 +52,35 @@ class ValidationTest {
   }
 
   @Test
+  void setPekkoKeysAreTuningKeysOnlyAndApplied() throws IOException {
+    Path f = TestFiles.phold();
+    java.util.function.Function<String, LoadedExperiment> with = set -> loader.load(f,
+        org.cnemu.experiments.config.Overrides.of(java.util.Map.of(), List.of(set)).config(), null);
+    LoadedExperiment bad = with.apply("pekko.remote.artery.canonical.port=2552");
+    ConfigProblem p = only(bad.problems());
+    assertTrue(p.format().startsWith("--set pekko.remote.artery.canonical.port: pekko.remote.artery.canonical.port: "
+        + "not a tuning key an experiment may set"), p.format());
+    LoadedExperiment ok = with.apply("pekko.loglevel=DEBUG");
+    assertTrue(ok.ok(), () -> ok.problems().toString());
+    assertEquals("DEBUG", ok.spec().pekkoOverrides().getString("pekko.loglevel"));
+  }
+
+  @Test
+  void aTopologyWithoutHostsIsOneProblemNotOnePerEndpoint() throws IOException {
+    for (String count : List.of("-1", "0")) {
+      List<ConfigProblem> ps = problems(String.join("\n",
+          "experiment {",
+          "  model = kernel",
+          "  topology { stack = native, host-count = " + count + " }",
+          "  workloads = [{ id = a, src = h1, dst = h2 }]",
+          "}", ""));
+      ConfigProblem p = only(ps);
+      assertEquals("experiment.topology.host-count", p.key(), p.format());
+      assertEquals(3, p.line(), p.format());
+    }
+  }
+
+  @Test
   void typoKeySuggestsClosest() throws IOException {
     ConfigProblem p = only(problems("experiment {\n  duraton = 5ms\n}\n"));
     assertEquals(2, p.line());

@@ -175,10 +175,12 @@ public final class SuiteCommand implements Callable<Integer> {
       stdout.println();
       stdout.print(t.render());
       if (!policies.isEmpty()) {
-        TextTable p = new TextTable("file", "arm", "vs", "metric", "ratio", "expected", "holds");
+        TextTable p = new TextTable("file", "arm", "vs", "metric", "ratio", "95% CI", "expected", "holds");
         for (Map<String, Object> c : policies) {
+          Object ci = c.get("ratio_ci95");
           p.row(c.get("file"), c.get("policy"), c.get("baseline_policy"), c.get("metric"),
-              c.get("ratio") == null ? "-" : c.get("ratio"), c.get("expect"),
+              c.get("ratio") == null ? "-" : c.get("ratio"),
+              ci instanceof List<?> l && l.size() == 2 ? "[" + l.get(0) + ", " + l.get(1) + "]" : "-", c.get("expect"),
               c.get("holds") == null ? "-" : c.get("holds"));
         }
         stdout.println();

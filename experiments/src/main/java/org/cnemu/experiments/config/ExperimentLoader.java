@@ -208,8 +208,6 @@ public final class ExperimentLoader {
             "unknown top-level key; a file holds `experiment { ... }` and optional `pekko { }` / `kamon { }` blocks"));
       }
     }
-    problems.addAll(TuningKeys.check(parsed, "pekko", file));
-    problems.addAll(TuningKeys.check(parsed, "kamon", file));
     if (!parsed.hasPath("experiment")) {
       problems.add(new ConfigProblem(file, 0, "experiment", "missing the `experiment { ... }` block"));
     }
@@ -219,6 +217,9 @@ public final class ExperimentLoader {
       Overrides.Applied a = Overrides.intoLists(parsed, overrides, reference, problems);
       withOverrides = a.overrides().withFallback(a.file());
     }
+    // the file's pekko / kamon blocks and --set pekko.* / kamon.* alike: tuning keys only
+    problems.addAll(TuningKeys.check(withOverrides, "pekko", file));
+    problems.addAll(TuningKeys.check(withOverrides, "kamon", file));
     String expands = Expansion.tooLarge(withOverrides.root(), reference);
     if (expands != null) {
       problems.add(Problems.at(originOf(withOverrides.root(), expands), file, expands, "its substitutions (${...})"
@@ -237,10 +238,10 @@ public final class ExperimentLoader {
     problems.addAll(checked.problems());
     if (!problems.isEmpty()) return new LoadedExperiment(file, null, Problems.sorted(problems));
 
-    Config pekko = resolved.hasPath("pekko") && parsed.hasPath("pekko")
-        ? parsed.withOnlyPath("pekko").resolveWith(resolved) : ConfigFactory.empty();
-    Config kamon = resolved.hasPath("kamon") && parsed.hasPath("kamon")
-        ? parsed.withOnlyPath("kamon").resolveWith(resolved) : ConfigFactory.empty();
+    Config pekko = resolved.hasPath("pekko") && withOverrides.hasPath("pekko")
+        ? withOverrides.withOnlyPath("pekko").resolveWith(resolved) : ConfigFactory.empty();
+    Config kamon = resolved.hasPath("kamon") && withOverrides.hasPath("kamon")
+        ? withOverrides.withOnlyPath("kamon").resolveWith(resolved) : ConfigFactory.empty();
     return spec(file, resolved, pekko, kamon, checked.models());
   }
 

@@ -129,7 +129,7 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
           continue;
         }
         String h = Spec.hostPart(w.getString(end));
-        if (!hosts.contains(h)) {
+        if (!hosts.isEmpty() && !hosts.contains(h)) { // no hosts at all: the topology's own problem says why
           out.add(new ConfigProblem(file(w.getValue(end).origin()), w.getValue(end).origin().lineNumber(),
               "workloads[" + i + "]." + end, "unknown host '" + h + "'; hosts: " + String.join(", ", hosts)));
         }

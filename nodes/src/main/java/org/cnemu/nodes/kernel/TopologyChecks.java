@@ -64,6 +64,9 @@ final class TopologyChecks {
       link("topology.link", true);
       for (int i = 1; i <= e.getInt("topology.host-count"); i++) hosts.add("h" + i);
       hosts.addAll(e.getConfig("topology.hosts").root().keySet());
+      if (hosts.isEmpty()) {
+        add("topology.host-count", "no hosts: set host-count to 1 or more, or name hosts under topology.hosts");
+      }
     }
     int mtu = (int) Units.bytes(root, "cnemu.profiles." + Spec.quote(profile) + ".nic.mtu");
     for (String h : hosts) {
