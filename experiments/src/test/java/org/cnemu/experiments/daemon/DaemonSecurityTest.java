@@ -90,14 +90,35 @@ class DaemonSecurityTest {
     assertEquals(start, DaemonState.startTicks(me));
   }
 
-  /** A listener on a dead daemon's port that accepts and records, and answers a made-up proof. */
-  private static final class FakeListener implements AutoCloseable {
+  /** A listener on the state file's port (a dead daemon's, taken by another process) that records what it gets. */
+  private abstract static class RecordingListener implements AutoCloseable {
     final ServerSocket socket = new ServerSocket();
     final ByteArrayOutputStream received = new ByteArrayOutputStream();
-    final Thread thread;
+    private final long joinMillis;
+    Thread thread;
 
-    FakeListener(boolean answer) throws IOException {
+    RecordingListener(long joinMillis) throws IOException {
+      this.joinMillis = joinMillis;
       socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    String received() {
+      synchronized (received) {
+        return received.toString(StandardCharsets.UTF_8);
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      socket.close();
+      thread.join(joinMillis);
+    }
+  }
+
+  /** A listener on a dead daemon's port that accepts and records, and answers a made-up proof. */
+  private static final class FakeListener extends RecordingListener {
+    FakeListener(boolean answer) throws IOException {
+      super(5_000);
       thread = new Thread(() -> {
         while (!socket.isClosed()) {
           try (Socket s = socket.accept()) {
@@ -121,18 +142,6 @@ class DaemonSecurityTest {
         }
       }, "fake-listener");
       thread.start();
-    }
-
-    String received() {
-      synchronized (received) {
-        return received.toString(StandardCharsets.UTF_8);
-      }
-    }
-
-    @Override
-    public void close() throws Exception {
-      socket.close();
-      thread.join(5_000);
     }
   }
 
@@ -163,13 +172,9 @@ class DaemonSecurityTest {
    * A listener on the state file's port that reads the magic and the nonce, answers the token's proof of
    * that nonce (or, {@code proves} false, a made-up one), and records everything the client sends after.
    */
-  private static final class ProvingListener implements AutoCloseable {
-    final ServerSocket socket = new ServerSocket();
-    final ByteArrayOutputStream received = new ByteArrayOutputStream();
-    final Thread thread;
-
+  private static final class ProvingListener extends RecordingListener {
     ProvingListener(String token, boolean proves) throws IOException {
-      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      super(10_000);
       thread = new Thread(() -> {
         try (Socket s = socket.accept()) {
           s.setSoTimeout(10_000);
@@ -204,18 +209,6 @@ class DaemonSecurityTest {
         }
       }, "proving-listener");
       thread.start();
-    }
-
-    String received() {
-      synchronized (received) {
-        return received.toString(StandardCharsets.UTF_8);
-      }
-    }
-
-    @Override
-    public void close() throws Exception {
-      socket.close();
-      thread.join(10_000);
     }
   }
 

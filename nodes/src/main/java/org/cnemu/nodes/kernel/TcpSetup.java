@@ -1,6 +1,7 @@
 package org.cnemu.nodes.kernel;
 
 import org.cnemu.devices.Profile;
+import org.cnemu.nodes.tcp.Hystart;
 import org.cnemu.nodes.tcp.TcpConfig;
 
 /** The TCP configuration of a socket from its host's profile (kernel.tcp sysctls) and its workload. */
@@ -22,8 +23,7 @@ final class TcpSetup {
    */
   static TcpConfig config(Profile p, String congestionControl, boolean nodelay, long wallClockPhaseNanos) {
     long phase = p.jiffyNanos <= 1_000_000L ? 0 : wallClockPhaseNanos;
-    org.cnemu.nodes.tcp.Hystart hy = new org.cnemu.nodes.tcp.Hystart(p.cubicHystart, p.cubicHystartLowWindow,
-        p.cubicHystartAckDeltaMs, phase);
+    Hystart hy = new Hystart(p.cubicHystart, p.cubicHystartLowWindow, p.cubicHystartAckDeltaMs, phase);
     return new TcpConfig(p.mss(), p.groMaxSegs, p.tcpWmem, p.tcpRmem, p.tcpRmemDefault, congestionControl,
         p.jiffyNanos, p.minRtoNanos, INIT_RTO_NANOS, MAX_RTO_NANOS, p.delayedAckNanos, QUICK_ACKS, p.tcpRackTlp,
         p.tcpReordering, p.tcpMaxReordering, nodelay, p.tcpAutocorking, p.tcpLimitOutputBytes, hy);
