@@ -137,6 +137,17 @@ class SuiteTest {
   }
 
   @Test
+  void aSuiteWhoseGlobsMatchNoFileIsOneLineAndExit2WithNothingWritten() throws IOException {
+    Path suite = TestFiles.write(dir, "empty.conf", "suite { name = e, experiments = [\"nowhere/*.conf\"] }\n");
+    Path out = dir.resolve("out");
+    TestFiles.CliRun r = TestFiles.cli("suite", suite.toString(), "--out", out.toString());
+    assertEquals(ExitCodes.BAD_INPUT, r.code(), r.out() + r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(r.err().contains("match no experiment file"), r.err());
+    assertFalse(Files.exists(out), "nothing written");
+  }
+
+  @Test
   void anExperimentCanNameItsOwnDirectionForAnArm() throws IOException {
     Files.createDirectories(dir.resolve("policies"));
     TestFiles.write(dir.resolve("policies"), "a.conf", kernel("t-a", "docker-overlay", "  compare { steering = [vanilla, rps] }"));

@@ -94,6 +94,11 @@ public final class SuiteCommand implements Callable<Integer> {
     Path dir = view.actual();
     long t0 = System.nanoTime();
     List<Path> files = Suite.discover(suite);
+    if (files.isEmpty()) { // a suite of nothing would exit 0 with an empty report: a wrong glob or folder, most likely
+      stderr.println("error: " + (file != null ? file : f) + ": experiments: " + suite.patterns()
+          + " match no experiment file under " + f.toAbsolutePath().getParent() + " (globs are relative to the suite file)");
+      return ExitCodes.BAD_INPUT;
+    }
     Plan plan = Suite.plan(suite, files, dir, overrides.config());
     // a --set that a file refuses is a mistake on the command line, not in that file: exit 2 before anything runs
     // or is written, each problem once (the same --set is usually refused by every file)
