@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import java.io.File;
 import java.util.Arrays;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.cnemu.emulator.config.Units;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -92,18 +94,21 @@ class CalibrationTest {
     Calib.Run head = runs.computeIfAbsent(name + "@warmup", k -> {
       Config e = Calib.load(name).getConfig("experiment");
       return Calib.run(e.withValue("duration", e.getValue("warmup"))
-          .withValue("warmup", com.typesafe.config.ConfigValueFactory.fromAnyRef("1ms")), 2, 2);
+          .withValue("warmup", ConfigValueFactory.fromAnyRef("1ms")), 2, 2);
     });
     return new long[] {all.irqs("h2") - head.irqs("h2"), all.netRx("h2") - head.netRx("h2")};
   }
 
   /** UDP's over TCP's interrupts per ms of the measured window (Docker overlay, saturated). */
   private double h7Ratio() {
-    Config u = Calib.load("udp-1flow-docker-overlay").getConfig("experiment");
-    Config t = Calib.load("tcp-1flow-docker-overlay").getConfig("experiment");
-    double uMs = (org.cnemu.emulator.config.Units.nanos(u, "duration") - org.cnemu.emulator.config.Units.nanos(u, "warmup")) / 1e6;
-    double tMs = (org.cnemu.emulator.config.Units.nanos(t, "duration") - org.cnemu.emulator.config.Units.nanos(t, "warmup")) / 1e6;
-    return (windowCounts("udp-1flow-docker-overlay")[0] / uMs) / Math.max(1, windowCounts("tcp-1flow-docker-overlay")[0] / tMs);
+    return (windowCounts("udp-1flow-docker-overlay")[0] / measuredMs("udp-1flow-docker-overlay"))
+        / Math.max(1, windowCounts("tcp-1flow-docker-overlay")[0] / measuredMs("tcp-1flow-docker-overlay"));
+  }
+
+  /** A calibration file's measured window (duration minus warm-up), in ms. */
+  private static double measuredMs(String name) {
+    Config e = Calib.load(name).getConfig("experiment");
+    return (Units.nanos(e, "duration") - Units.nanos(e, "warmup")) / 1e6;
   }
 
   @Test
