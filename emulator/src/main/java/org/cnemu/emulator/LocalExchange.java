@@ -5,6 +5,11 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.pekko.actor.typed.ActorRef;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.LongUnaryOperator;
 
 /**
  * The window traffic of a run whose partitions all live in this JVM: its partitions are dealt out in
@@ -42,22 +47,22 @@ final class LocalExchange {
   private final int[][] members; // by group: its partitions, ascending
   private final long spinNanos;
   /** A thread's CPU time by its id, or -1 when unknown (then a wait polls up to {@code spinNanos}). */
-  private final java.util.function.LongUnaryOperator threadCpuNanos;
+  private final LongUnaryOperator threadCpuNanos;
   /** Per group: the id of its thread, once it opened its side (0 before). */
-  private final java.util.concurrent.atomic.AtomicLongArray threadOf;
+  private final AtomicLongArray threadOf;
   private final Pipe[][] pipes; // [from group][to group]
   private volatile boolean stopped;
   /** Per group: 1 + the group whose frame its thread waits for, or 0 while it works on its window. */
-  private final java.util.concurrent.atomic.AtomicIntegerArray waiting;
+  private final AtomicIntegerArray waiting;
   /** Engine statistics: frames handed over, waits for one, those of them that parked, and why they parked. */
-  private final java.util.concurrent.atomic.AtomicLong frames = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong waits = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong parked = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong parkedPeerWaiting = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong parkedPeerOffCpu = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong frames = new AtomicLong();
+  private final AtomicLong waits = new AtomicLong();
+  private final AtomicLong parked = new AtomicLong();
+  private final AtomicLong parkedPeerWaiting = new AtomicLong();
+  private final AtomicLong parkedPeerOffCpu = new AtomicLong();
   /** Engine statistics: wall time in waits that polling served, and in those that parked. */
-  private final java.util.concurrent.atomic.AtomicLong polledWallNanos = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong parkedWallNanos = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong polledWallNanos = new AtomicLong();
+  private final AtomicLong parkedWallNanos = new AtomicLong();
 
   /** One direction between two groups: the frames in the order written, and the reader if parked. */
   private static final class Pipe {
@@ -80,7 +85,7 @@ final class LocalExchange {
    * @param threadCpuNanos a thread's CPU time by its id, -1 if unknown (tests give their own clock)
    */
   LocalExchange(int partitions, int threads, long spinNanos, int cpus,
-      java.util.function.LongUnaryOperator threadCpuNanos) {
+      LongUnaryOperator threadCpuNanos) {
     if (partitions < 1 || threads < 1) throw new IllegalArgumentException("partitions and threads must be >= 1");
     int groups = Math.min(partitions, threads);
     this.groupOf = new int[partitions];
@@ -97,8 +102,8 @@ final class LocalExchange {
     }
     this.spinNanos = groups <= cpus ? Math.max(0, spinNanos) : 0;
     this.threadCpuNanos = threadCpuNanos;
-    this.threadOf = new java.util.concurrent.atomic.AtomicLongArray(groups);
-    this.waiting = new java.util.concurrent.atomic.AtomicIntegerArray(groups);
+    this.threadOf = new AtomicLongArray(groups);
+    this.waiting = new AtomicIntegerArray(groups);
     this.pipes = new Pipe[groups][groups];
     for (int a = 0; a < groups; a++) {
       for (int b = 0; b < groups; b++) {
@@ -141,7 +146,7 @@ final class LocalExchange {
 
   /** -Dcnemu.trace: how the groups waited for each other. */
   String summary() {
-    return String.format(java.util.Locale.ROOT, "%d threads, %d frames handed over, %d waits, %d of them parked"
+    return String.format(Locale.ROOT, "%d threads, %d frames handed over, %d waits, %d of them parked"
         + " (%d because the peer waited for a third thread, %d because it was off its CPU; polling up to %d us while"
         + " the peer is on a CPU); waited %.3f s polling, %.3f s in waits that parked", members.length, frames.get(),
         waits.get(), parked.get(), parkedPeerWaiting.get(), parkedPeerOffCpu.get(), spinNanos / 1_000,

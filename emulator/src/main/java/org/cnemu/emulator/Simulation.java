@@ -7,6 +7,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /** Runs a built simulation on a local Pekko actor system with a fixed number of threads. */
 public final class Simulation {
@@ -142,8 +149,8 @@ public final class Simulation {
       Coordinator.ProgressListener progress) {
     if (builder.partitions != 1) throw new IllegalArgumentException("sequential runs need one partition");
     long startWall = System.nanoTime(); // wall section only
-    java.util.Map<String, Double> jvmCpuAtStart =
-        WindowTrace.ENABLED ? JvmCpu.read() : java.util.Map.of();
+    Map<String, Double> jvmCpuAtStart =
+        WindowTrace.ENABLED ? JvmCpu.read() : Map.of();
     LocalScheduler sched;
     long windows = 0;
     EngineHealth health = new EngineHealth();
@@ -177,7 +184,7 @@ public final class Simulation {
       List<EntityReport> reports = sched.reports();
       long endWall = System.nanoTime(); // the run's wall ends here: the trace's own lines are not in it
       if (WindowTrace.ENABLED) { // after the reports, as a partitioned run's line (partitions report first)
-        System.err.printf(java.util.Locale.ROOT, "TRACE sequential: entities built %.3f s, onStart and compaction"
+        System.err.printf(Locale.ROOT, "TRACE sequential: entities built %.3f s, onStart and compaction"
             + " %.3f s, events %.3f s, reports %.3f s%n", (builtWall - startWall) / 1e9, (eventsWall - builtWall) / 1e9,
             (reportsWall - eventsWall) / 1e9, (endWall - reportsWall) / 1e9);
         System.err.println(JvmCpu.line("the run", jvmCpuAtStart, JvmCpu.read()));
@@ -200,12 +207,12 @@ public final class Simulation {
   }
 
   /** @param reached the virtual time the run last reported (for the message of a cancelled run), or null */
-  static SimulationResult await(CompletableFuture<SimulationResult> result, java.util.function.LongSupplier reached) {
+  static SimulationResult await(CompletableFuture<SimulationResult> result, LongSupplier reached) {
     try {
       while (true) {
         try {
-          return result.get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
+          return result.get(100, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
           if (Cancellation.requested()) {
             throw reached == null ? RunInterrupted.waiting() : RunInterrupted.after(reached.getAsLong());
           }
@@ -239,7 +246,7 @@ public final class Simulation {
   private static SimulationResult runActors(SimulationBuilder builder, long endNanos, LocalExchange exchange,
       Coordinator.ProgressListener progress, CompletableFuture<ActorSystem<Void>> starting, boolean collectBeforeRun) {
     CompletableFuture<SimulationResult> result = new CompletableFuture<>();
-    java.util.concurrent.atomic.AtomicLong reached = new java.util.concurrent.atomic.AtomicLong();
+    AtomicLong reached = new AtomicLong();
     Coordinator.ProgressListener tracked = new Coordinator.ProgressListener() {
       @Override
       public void onProgress(long virtualNanos, long end) {
@@ -257,7 +264,7 @@ public final class Simulation {
     ActorSystem<Void> system;
     try {
       system = starting.join();
-    } catch (java.util.concurrent.CompletionException e) {
+    } catch (CompletionException e) {
       if (e.getCause() instanceof RuntimeException r) throw r;
       if (e.getCause() instanceof Error err) throw err;
       throw e;
@@ -282,13 +289,13 @@ public final class Simulation {
         // termination failure after a completed run changes nothing about the result
       }
       if (WindowTrace.ENABLED) {
-        System.err.printf(java.util.Locale.ROOT, "TRACE actor system: waited %.3f s for its start, run %.3f s,"
+        System.err.printf(Locale.ROOT, "TRACE actor system: waited %.3f s for its start, run %.3f s,"
             + " terminated in %.3f s; exchange: %s%n", (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9,
             exchange.summary());
-        System.err.printf(java.util.Locale.ROOT, "TRACE eden before the run: %.0f of %.0f MB used, the last run"
+        System.err.printf(Locale.ROOT, "TRACE eden before the run: %.0f of %.0f MB used, the last run"
             + " allocated %.0f MB: %s; this run allocated %.0f MB%n", eden.foundUsedBytes() / 1e6,
             eden.edenCapacityBytes() / 1e6, eden.needBytes() / 1e6, eden.collected()
-            ? String.format(java.util.Locale.ROOT, "collected first, %.3f s", eden.collectNanos() / 1e9)
+            ? String.format(Locale.ROOT, "collected first, %.3f s", eden.collectNanos() / 1e9)
             : "no collection first", allocatedBytes / 1e6);
       }
     }

@@ -29,6 +29,11 @@ import org.cnemu.emulator.Coordinator;
 import org.cnemu.emulator.Partition;
 import org.cnemu.emulator.PartitionGroup;
 import org.cnemu.emulator.wire.KryoSerializer;
+import java.util.HexFormat;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The cross-node data plane of one run on one node: window traffic ({@link Partition.Deliver},
@@ -95,7 +100,7 @@ public final class DataPlane {
   private final String runId;
   private final byte[] macKey;
   private final String ringPrefix;
-  private final java.util.concurrent.Semaphore handshakes = new java.util.concurrent.Semaphore(MAX_HANDSHAKES);
+  private final Semaphore handshakes = new Semaphore(MAX_HANDSHAKES);
   private final java.security.SecureRandom random = new java.security.SecureRandom();
   private final String selfAddress;
   private final String bindHost;
@@ -139,7 +144,7 @@ public final class DataPlane {
     this.runId = runId;
     this.macKey = macKey;
     // Ring files are named after the key, not the token: the names in /dev/shm are visible to every user.
-    this.ringPrefix = "cnemu-" + java.util.HexFormat.of().formatHex(ClusterKey.derive(macKey, "ring")).substring(0, 16)
+    this.ringPrefix = "cnemu-" + HexFormat.of().formatHex(ClusterKey.derive(macKey, "ring")).substring(0, 16)
         + "-";
     this.selfAddress = system.address().toString();
     this.bindHost = bindHost;
@@ -394,8 +399,8 @@ public final class DataPlane {
     private java.io.OutputStream[] out; // the socket's buffered stream, or the ring
     private java.io.ByteArrayOutputStream[] pending; // this window's frames, per peer
     private DataOutputStream[] pendingData;
-    private java.util.concurrent.ExecutorService[] writers; // per peer, started by the first large window
-    private java.util.concurrent.atomic.AtomicInteger[] queued; // windows handed to the writer, not yet written
+    private ExecutorService[] writers; // per peer, started by the first large window
+    private AtomicInteger[] queued; // windows handed to the writer, not yet written
     private String[] addresses;
     private In[] in;
 
@@ -422,12 +427,12 @@ public final class DataPlane {
       out = new java.io.OutputStream[n];
       pending = new java.io.ByteArrayOutputStream[n];
       pendingData = new DataOutputStream[n];
-      writers = new java.util.concurrent.ExecutorService[n];
-      queued = new java.util.concurrent.atomic.AtomicInteger[n];
+      writers = new ExecutorService[n];
+      queued = new AtomicInteger[n];
       for (int q = 0; q < n; q++) {
         pending[q] = new java.io.ByteArrayOutputStream(BUFFER_BYTES);
         pendingData[q] = new DataOutputStream(pending[q]);
-        queued[q] = new java.util.concurrent.atomic.AtomicInteger();
+        queued[q] = new AtomicInteger();
       }
       addresses = new String[n];
       in = new In[n];
@@ -585,7 +590,7 @@ public final class DataPlane {
       }
       if (writers[q] == null) {
         String name = "cnemu-data-writer-" + runId + "-" + self + "-" + q;
-        writers[q] = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        writers[q] = Executors.newSingleThreadExecutor(r -> {
           Thread t = new Thread(r, name);
           t.setDaemon(true);
           return t;
@@ -594,7 +599,7 @@ public final class DataPlane {
       queued[q].incrementAndGet();
       String address = addresses[q];
       Socket socket = outSockets[q];
-      java.util.concurrent.atomic.AtomicInteger count = queued[q];
+      AtomicInteger count = queued[q];
       writers[q].execute(() -> {
         try {
           o.write(bytes);

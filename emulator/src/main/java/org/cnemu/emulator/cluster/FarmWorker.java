@@ -26,6 +26,11 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.cnemu.emulator.Coordinator;
 import org.cnemu.emulator.wire.WireMessage;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Locale;
+import java.util.function.Predicate;
 
 /**
  * One per cluster node: runs whole jobs that a {@link FarmDriver} hands out, up to {@code slots} at
@@ -224,7 +229,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     }
 
     /** Drops the queued jobs {@code drop} accepts, returning them. */
-    synchronized List<Ticket> remove(java.util.function.Predicate<Ticket> drop) {
+    synchronized List<Ticket> remove(Predicate<Ticket> drop) {
       List<Ticket> out = new ArrayList<>();
       queued.removeIf(t -> drop.test(t) && out.add(t));
       return out;
@@ -379,7 +384,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
    * A sharing node's slots: its machine's processors, less what explicitly set nodes there take, split
    * among the sharing nodes there in address order (the first ones get the remainder); at least one.
    */
-  static int share(Slots configured, String machine, String self, java.util.Collection<Neighbour> others) {
+  static int share(Slots configured, String machine, String self, Collection<Neighbour> others) {
     if (!configured.shared() || machine == null || machine.isEmpty()) return configured.count();
     int taken = 0;
     List<String> sharing = new ArrayList<>();
@@ -389,7 +394,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
       if (n.explicitSlots() > 0) taken += n.explicitSlots();
       else sharing.add(n.worker().path().toString());
     }
-    java.util.Collections.sort(sharing);
+    Collections.sort(sharing);
     int free = configured.count() - taken;
     int k = sharing.size();
     int i = sharing.indexOf(self);
@@ -496,7 +501,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     int chunks = Math.max(1, (packed.length + CHUNK_BYTES - 1) / CHUNK_BYTES);
     for (int i = 0; i < chunks; i++) {
       int from = i * CHUNK_BYTES;
-      byte[] part = java.util.Arrays.copyOfRange(packed, from, Math.min(packed.length, from + CHUNK_BYTES));
+      byte[] part = Arrays.copyOfRange(packed, from, Math.min(packed.length, from + CHUNK_BYTES));
       // the time this node held the job (queue, run, deflate): the driver takes it from the job's round
       // trip to know its own latency to this node, which sets how many jobs it keeps queued here
       m.replyTo().tell(new FarmDriver.JobResult(m.job(), m.attempt(), self, i, chunks, part,
@@ -530,7 +535,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     jobs.remove(m.job());
     startQueued(); // its thread gave its slots back (and took the next job if one fitted)
     if (TRACE && m.sent() && m.resultBytes() > 0) {
-      System.err.printf(java.util.Locale.ROOT,
+      System.err.printf(Locale.ROOT,
           "TRACE farm node job %d thread %.2f ms (CPU %.2f ms), deflate+send %.2f ms, then to the actor %.2f ms, %d -> %d bytes%n",
           m.job(), (m.ranNanos() - m.startedNanos()) / 1e6, m.cpuNanos() / 1e6, (m.sentNanos() - m.ranNanos()) / 1e6,
           (System.nanoTime() - m.sentNanos()) / 1e6, m.resultBytes(), m.packedBytes());
@@ -538,7 +543,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
       // slot's jobs and tells a slot that waited for its node's actor from one that waited for the driver
       long nowMicros = JobFarm.epochMicros();
       long sentMicros = nowMicros - (System.nanoTime() - m.sentNanos()) / 1000;
-      System.err.printf(java.util.Locale.ROOT, "TRACE farm node timeline %s job %d received %d started %d ended %d taken %d sent %d%n",
+      System.err.printf(Locale.ROOT, "TRACE farm node timeline %s job %d received %d started %d ended %d taken %d sent %d%n",
           address, m.job(), nowMicros - (System.nanoTime() - r.receivedNanos) / 1000, m.startedMicros(), m.ranMicros(),
           takenMicros, sentMicros);
     }
@@ -585,7 +590,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     }
     startQueued(); // another driver's queued jobs take the freed slots
     if (ids.isEmpty()) return this;
-    java.util.Collections.sort(ids);
+    Collections.sort(ids);
     // a driver that is still there (a false alarm of the failure detector) puts the jobs back on its queue
     if (ref != null) {
       ref.tell(new FarmDriver.Abandoned(getContext().getSelf(), ids.stream().mapToInt(Integer::intValue).toArray()));

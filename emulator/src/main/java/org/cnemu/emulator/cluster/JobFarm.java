@@ -10,6 +10,14 @@ import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The driver's side of a farmed plan, for a caller that blocks: this JVM starts an actor system that is
@@ -34,7 +42,7 @@ public final class JobFarm implements AutoCloseable {
   private record Kept(ActorSystem<Void> system, ClusterNode.HostPort seed, ClusterNode.HostPort bind, String security) {}
 
   private static Kept kept; // guarded by JobFarm.class
-  private static final java.util.concurrent.atomic.AtomicInteger DRIVERS = new java.util.concurrent.atomic.AtomicInteger();
+  private static final AtomicInteger DRIVERS = new AtomicInteger();
 
   private final ActorSystem<Void> system;
   /** The system outlives this plan (kept for the next one). */
@@ -46,7 +54,7 @@ public final class JobFarm implements AutoCloseable {
   /** Completed by the seed directory's first answer ({@link FarmDriver.Listed}). */
   private final CompletableFuture<Void> listed = new CompletableFuture<>();
   /** Where the system's termination is reported: cleared at close, so a kept system holds no old plan's queue. */
-  private final java.util.concurrent.atomic.AtomicReference<LinkedBlockingQueue<FarmDriver.Event>> onTerminated;
+  private final AtomicReference<LinkedBlockingQueue<FarmDriver.Event>> onTerminated;
   private CompletableFuture<Void> leaving;
 
   private JobFarm(ActorSystem<Void> system, boolean keepSystem, ClusterNode.HostPort bind, FarmDriver.Settings settings) {
@@ -58,7 +66,7 @@ public final class JobFarm implements AutoCloseable {
       else events.add(e);
     }),
         "farm-driver-" + DRIVERS.incrementAndGet(), Props.empty());
-    var sink = new java.util.concurrent.atomic.AtomicReference<>(events);
+    var sink = new AtomicReference<>(events);
     this.onTerminated = sink;
     system.getWhenTerminated().thenRun(() -> {
       LinkedBlockingQueue<FarmDriver.Event> q = sink.get();
@@ -140,7 +148,7 @@ public final class JobFarm implements AutoCloseable {
   public static void trace(String what) {
     if (TRACE) {
       if (what.equals("start")) traceThreadCpuAtExit();
-      System.err.printf(java.util.Locale.ROOT, "TRACE farm %s %.3f%n", what,
+      System.err.printf(Locale.ROOT, "TRACE farm %s %.3f%n", what,
           java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1e3);
       if (what.equals("system started") || what.equals("close")) snapshotThreadCpu();
     }
@@ -158,7 +166,7 @@ public final class JobFarm implements AutoCloseable {
   private static void traceThreadCpuAtExit() {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       snapshotThreadCpu();
-      java.util.Map<String, long[]> byName = new java.util.TreeMap<>();
+      Map<String, long[]> byName = new TreeMap<>();
       THREAD_TICKS.values().forEach(t -> {
         long[] v = byName.computeIfAbsent(t.name(), k -> new long[2]);
         v[0]++;
@@ -167,19 +175,19 @@ public final class JobFarm implements AutoCloseable {
       try {
         String self = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
         String[] f = self.substring(self.lastIndexOf(')') + 2).split(" ");
-        System.err.printf(java.util.Locale.ROOT, "TRACE farm cpu all %.2f%n",
+        System.err.printf(Locale.ROOT, "TRACE farm cpu all %.2f%n",
             (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) USER_HZ);
       } catch (java.io.IOException | RuntimeException noProc) {
         return; // not Linux
       }
-      byName.forEach((name, v) -> System.err.printf(java.util.Locale.ROOT, "TRACE farm cpu [%s] x%d %.2f%n", name, v[0],
+      byName.forEach((name, v) -> System.err.printf(Locale.ROOT, "TRACE farm cpu [%s] x%d %.2f%n", name, v[0],
           v[1] / (double) USER_HZ));
     }, "cnemu-trace-cpu"));
   }
 
   private static final long USER_HZ = 100; // Linux's clock ticks in /proc
   private record ThreadTicks(String name, long ticks) {}
-  private static final java.util.Map<String, ThreadTicks> THREAD_TICKS = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<String, ThreadTicks> THREAD_TICKS = new ConcurrentHashMap<>();
 
   private static void snapshotThreadCpu() {
     try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
@@ -258,7 +266,7 @@ public final class JobFarm implements AutoCloseable {
       unwatched.get(FarmDriver.LEAVE_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ignored) {
+    } catch (ExecutionException | TimeoutException ignored) {
       // the driver stopped already (its system did): nothing to wait for
     }
     onTerminated.set(null);
@@ -285,7 +293,7 @@ public final class JobFarm implements AutoCloseable {
     Thread t = new Thread(() -> {
       try {
         system.getWhenTerminated().toCompletableFuture().get(2, TimeUnit.SECONDS);
-      } catch (java.util.concurrent.TimeoutException slow) {
+      } catch (TimeoutException slow) {
         StringBuilder b = new StringBuilder("TRACE farm slow stop, threads:\n");
         Thread.getAllStackTraces().forEach((th, stack) -> {
           b.append("  ").append(th.getName()).append(' ').append(th.getState()).append('\n');

@@ -3,10 +3,13 @@ package org.cnemu.emulator.model;
 import com.typesafe.config.Config;
 import java.util.List;
 import org.cnemu.emulator.SimulationBuilder;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.ServiceLoader;
 
 /**
  * A named model that an experiment selects with {@code experiment.model = NAME}. Found through
- * {@link java.util.ServiceLoader} (META-INF/services/org.cnemu.emulator.model.ModelProvider), so the
+ * {@link ServiceLoader} (META-INF/services/org.cnemu.emulator.model.ModelProvider), so the
  * runner never imports a model.
  */
 public interface ModelProvider<S> {
@@ -30,8 +33,8 @@ public interface ModelProvider<S> {
    * and {@code run}, in iteration order (a LinkedHashMap for several), e.g. the kernel model's
    * {@code policy}. Dashboards select on their names and values: keep both stable. None by default.
    */
-  default java.util.Map<String, String> tags(S spec) {
-    return java.util.Map.of();
+  default Map<String, String> tags(S spec) {
+    return Map.of();
   }
 
   /**
@@ -40,8 +43,8 @@ public interface ModelProvider<S> {
    * (the costliest first, so that the plan's last jobs do not run alone beside idle slots): it never reaches
    * a result, so a guess within a factor of two is plenty. Called once per configuration, before any run.
    */
-  default java.util.OptionalDouble expectedEvents(S spec, long durationNanos) {
-    return java.util.OptionalDouble.empty();
+  default OptionalDouble expectedEvents(S spec, long durationNanos) {
+    return OptionalDouble.empty();
   }
 
   /**
@@ -57,8 +60,8 @@ public interface ModelProvider<S> {
    * Worth it for what crosses JVMs every window: Kryo's record serializer reads and writes each
    * component reflectively, ~6x slower for a packet than plain field writes.
    */
-  default java.util.Map<Class<?>, com.esotericsoftware.kryo.Serializer<?>> wireSerializers() {
-    return java.util.Map.of();
+  default Map<Class<?>, com.esotericsoftware.kryo.Serializer<?>> wireSerializers() {
+    return Map.of();
   }
 
   /**
@@ -67,7 +70,7 @@ public interface ModelProvider<S> {
    * interval over repetitions and its ratio to a comparison's baseline; only the model knows which
    * figures mean something. Absent inputs give absent metrics, never zeros.
    */
-  default List<ModelMetric> metrics(java.util.Map<String, Object> results) {
+  default List<ModelMetric> metrics(Map<String, Object> results) {
     return List.of();
   }
 

@@ -27,6 +27,14 @@ import org.cnemu.experiments.ExitCodes;
 import org.cnemu.experiments.Invocation;
 import org.cnemu.experiments.run.PhaseTrace;
 import org.cnemu.experiments.run.PlanRunner;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * The resident cnemu JVM ({@code cnemu daemon start}): serves {@code run} and {@code validate} command
@@ -86,7 +94,7 @@ public final class DaemonServer implements AutoCloseable {
    * As unbounded as a thread per task: the connections are bounded before authentication
    * ({@link #MAX_PRE_AUTH}), and only one command runs at a time.
    */
-  private static final java.util.concurrent.ExecutorService THREADS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+  private static final ExecutorService THREADS = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, IDLE_THREAD);
     t.setDaemon(true);
     return t;
@@ -97,10 +105,10 @@ public final class DaemonServer implements AutoCloseable {
   private final String tokenText;
   private final AtomicBoolean busy = new AtomicBoolean();
   /** Exit codes being written: the command is over (not busy) but its client has not got the code yet. */
-  private final java.util.concurrent.atomic.AtomicInteger replying = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger replying = new AtomicInteger();
   private final CountDownLatch stopRequested = new CountDownLatch(1);
   private final Thread acceptor;
-  private final java.util.concurrent.Semaphore preAuth;
+  private final Semaphore preAuth;
   private final int preAuthTimeoutMs;
   /**
    * Held while something runs in process: a served command, or one round of the background warm-up
@@ -108,19 +116,19 @@ public final class DaemonServer implements AutoCloseable {
    * next {@link org.cnemu.emulator.Cancellation} check) and takes the lock next (fair: a round that ends
    * cannot take it back first).
    */
-  private final java.util.concurrent.locks.ReentrantLock running = new java.util.concurrent.locks.ReentrantLock(true);
+  private final ReentrantLock running = new ReentrantLock(true);
   /** Commands waiting for {@link #running}: a warm-up round does not start while there is one. */
-  private final java.util.concurrent.atomic.AtomicInteger commandsWaiting = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger commandsWaiting = new AtomicInteger();
   /** The stop flag of the warm-up round running now, or null. */
   private volatile AtomicBoolean warmUpRound;
   /** Warm-up rounds served through the socket (for tests). */
-  private final java.util.concurrent.atomic.AtomicInteger warmUpRoundsServed = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger warmUpRoundsServed = new AtomicInteger();
   /** How the last warm-up round sent through the socket ended (null: it did not get to run). */
   private volatile Round warmUpOutcome;
   /** What {@code status} says of the warm-up (WarmUp sets it). */
   private volatile String warmUpState = "none";
   /** Why the daemon's build is no longer the checkout's, or null when it is (asked before each command). */
-  private volatile java.util.function.Supplier<String> stale = () -> null;
+  private volatile Supplier<String> stale = () -> null;
 
   /** Binds 127.0.0.1 on an ephemeral port with a fresh random token; {@link #start()} to serve. */
   public DaemonServer() throws IOException {
@@ -133,7 +141,7 @@ public final class DaemonServer implements AutoCloseable {
 
   DaemonServer(String token, int maxPreAuth, int preAuthTimeoutMs) throws IOException {
     if (!token.matches("[0-9a-f]{64}")) throw new IllegalArgumentException("a daemon token is 64 hex digits");
-    this.preAuth = new java.util.concurrent.Semaphore(maxPreAuth);
+    this.preAuth = new Semaphore(maxPreAuth);
     this.preAuthTimeoutMs = preAuthTimeoutMs;
     this.tokenText = token;
     this.token = token.getBytes(StandardCharsets.UTF_8);
@@ -172,7 +180,7 @@ public final class DaemonServer implements AutoCloseable {
   /** SipHash-2-4 (Aumasson and Bernstein, 2012) of {@code words} (8 bytes each, little-endian) under key (k0, k1). */
   static long sipHash24(long k0, long k1, long[] words) {
     long[] v = {k0 ^ 0x736f6d6570736575L, k1 ^ 0x646f72616e646f6dL, k0 ^ 0x6c7967656e657261L, k1 ^ 0x7465646279746573L};
-    long[] all = java.util.Arrays.copyOf(words, words.length + 1);
+    long[] all = Arrays.copyOf(words, words.length + 1);
     all[words.length] = ((long) words.length * 8) << 56; // the last block: no tail bytes, the length byte
     for (long m : all) {
       v[3] ^= m;
@@ -211,7 +219,7 @@ public final class DaemonServer implements AutoCloseable {
   }
 
   /** Declines every command (answer {@code stale}) while {@code check} gives a reason; set before {@link #start()}. */
-  DaemonServer checkingBuild(java.util.function.Supplier<String> check) {
+  DaemonServer checkingBuild(Supplier<String> check) {
     this.stale = check;
     return this;
   }
@@ -447,7 +455,7 @@ public final class DaemonServer implements AutoCloseable {
         // nothing ran: the client builds the checkout and runs the command in a fresh JVM. Logged and
         // free before the answer goes out, as after a served command: a client that rebuilds quickly
         // and comes straight back must not find the daemon still busy declining it.
-        System.out.printf(java.util.Locale.ROOT, "%s declined %s in %s: %s%n", java.time.Instant.now(),
+        System.out.printf(Locale.ROOT, "%s declined %s in %s: %s%n", java.time.Instant.now(),
             String.join(" ", args), cwd, why);
         System.out.flush();
         released = true;
@@ -491,7 +499,7 @@ public final class DaemonServer implements AutoCloseable {
       }
       // The daemon's log (its stdout): one line per served command, for `cnemu daemon` users and CI;
       // written before the exit code, so that it is there when the client returns.
-      System.out.printf(java.util.Locale.ROOT, "%s served %s in %s: exit %d, %.3f s%s%n", java.time.Instant.now(),
+      System.out.printf(Locale.ROOT, "%s served %s in %s: exit %d, %.3f s%s%n", java.time.Instant.now(),
           String.join(" ", args), cwd, exit, (System.nanoTime() - t0) / 1e9,
           watch.clientGone() ? " (client gone: run stopped)" : frames.broken() ? " (client gone before the end)" : "");
       System.out.flush();
@@ -543,7 +551,7 @@ public final class DaemonServer implements AutoCloseable {
    * the daemon is free at once instead of finishing a run nobody waits for.
    */
   static final class ClientWatch {
-    final java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+    final AtomicBoolean gone = new AtomicBoolean();
     private volatile boolean finished;
 
     static ClientWatch start(InputStream in) {

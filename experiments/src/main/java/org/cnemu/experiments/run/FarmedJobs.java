@@ -43,6 +43,12 @@ import org.cnemu.experiments.config.EngineSettings;
 import org.cnemu.experiments.config.ExperimentLoader;
 import org.cnemu.experiments.config.ExperimentSpec;
 import org.cnemu.experiments.config.LoadedExperiment;
+import java.util.HexFormat;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Farms a plan's jobs to the nodes of a cnemu cluster, whole: this JVM coordinates (no cluster member),
@@ -82,7 +88,7 @@ public final class FarmedJobs implements JobExecutor {
     Map<Integer, Plan.Job> byId = new HashMap<>();
     List<FarmDriver.Job> farmJobs = new ArrayList<>();
     // the runs of a point share its experiment text: rendered once per point, not per job
-    Map<Plan.Point, String> files = new java.util.IdentityHashMap<>();
+    Map<Plan.Point, String> files = new IdentityHashMap<>();
     for (Plan.Job j : jobs) {
       byId.put(j.index(), j);
       String file = files.computeIfAbsent(plan.point(j), p -> file(plan, j));
@@ -91,7 +97,7 @@ public final class FarmedJobs implements JobExecutor {
     JobFarm farm;
     try {
       farm = joining.join();
-    } catch (java.util.concurrent.CompletionException e) {
+    } catch (CompletionException e) {
       RuntimeException cause = e.getCause() instanceof RuntimeException re ? re : e;
       for (Plan.Job j : jobs) sink.finished(j, Finished.error(PlanRunner.describe(cause)));
       return;
@@ -164,7 +170,7 @@ public final class FarmedJobs implements JobExecutor {
             long w0 = System.nanoTime();
             sink.finished(job, f);
             if (TRACE) {
-              System.err.printf(java.util.Locale.ROOT, "TRACE farm written job %d in %.2f ms%n", d.job(),
+              System.err.printf(Locale.ROOT, "TRACE farm written job %d in %.2f ms%n", d.job(),
                   (System.nanoTime() - w0) / 1e6);
             }
             return null;
@@ -278,7 +284,7 @@ public final class FarmedJobs implements JobExecutor {
     } catch (IOException ignored) {
       // the runner reports a malformed result; the trace line then shows the whole round trip
     }
-    System.err.printf(java.util.Locale.ROOT,
+    System.err.printf(Locale.ROOT,
         "TRACE farm job %d round trip %.1f ms, run %.1f ms, %d bytes, started after %.1f ms%n", d.job(), roundTripMs, runMs, d.result().length, startedMs);
   }
 
@@ -334,14 +340,14 @@ public final class FarmedJobs implements JobExecutor {
     private final ExperimentLoader loader = new ExperimentLoader();
     private final int cachedTexts;
     private final Map<String, CompletableFuture<Checked>> checked;
-    private final java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger checks = new AtomicInteger();
 
     /** A checked text: its one point (settings and the model's typed spec) and pekko overrides, or why it was refused. */
     private record Checked(ExperimentSpec.Point point, Config pekkoOverrides, String refusal) {}
 
     NodeRunner(int cachedTexts) {
       this.cachedTexts = cachedTexts;
-      this.checked = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+      this.checked = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<Checked>> eldest) {
           return size() > NodeRunner.this.cachedTexts;
@@ -381,7 +387,7 @@ public final class FarmedJobs implements JobExecutor {
             threads, node);
         byte[] out = JobWork.run(job, null, progress, null, "farm").getBytes(StandardCharsets.UTF_8);
         if (TRACE) {
-          System.err.printf(java.util.Locale.ROOT, "TRACE farm node check %.2f ms, job %.1f ms%n", checkedNanos / 1e6,
+          System.err.printf(Locale.ROOT, "TRACE farm node check %.2f ms, job %.1f ms%n", checkedNanos / 1e6,
               (System.nanoTime() - t0 - checkedNanos) / 1e6);
         }
         return out;
@@ -392,7 +398,7 @@ public final class FarmedJobs implements JobExecutor {
 
     /** The check of {@code text}: done here once per distinct text (concurrent jobs of one text wait for it). */
     private Checked check(String text) throws IOException {
-      String digest = java.util.HexFormat.of().formatHex(sha256(text));
+      String digest = HexFormat.of().formatHex(sha256(text));
       CompletableFuture<Checked> mine = new CompletableFuture<>();
       CompletableFuture<Checked> known;
       synchronized (checked) {
@@ -404,7 +410,7 @@ public final class FarmedJobs implements JobExecutor {
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
           throw new IOException("interrupted while checking the job", ie);
-        } catch (java.util.concurrent.ExecutionException ee) {
+        } catch (ExecutionException ee) {
           throw new IOException(ee.getCause());
         }
       }
