@@ -110,6 +110,35 @@ class OutputSafetyTest {
   }
 
   @Test
+  void setResolvesSubstitutionsAgainstTheExperimentAsTheFileDoes() throws IOException {
+    Path f = quick("q", "");
+    Path out = dir.resolve("subst");
+    // ${...} of the file (phold.lps), of the reference (phold.mean-delay, model) and of another --set (seed)
+    TestFiles.CliRun ok = TestFiles.cli("run", f.toString(), "--set", "phold.population=${experiment.phold.lps}",
+        "--set", "warmup=${experiment.phold.mean-delay}", "--set", "name=${experiment.model}-${experiment.seed}",
+        "--set", "seed=7", "--out", out.toString(), "-q", "--no-report");
+    assertEquals(ExitCodes.OK, ok.code(), ok.err());
+    com.fasterxml.jackson.databind.JsonNode config = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(out.resolve("results.json").toFile()).get("config");
+    assertEquals(4, config.get("phold").get("population").asInt(), config.toString());
+    assertEquals("1us", config.get("warmup").asText(), config.toString());
+    assertEquals("phold-7", config.get("name").asText(), config.toString());
+
+    // a path without its value, or a value of the wrong kind: one line named by the --set, exit 2
+    for (String[] c : new String[][] {
+        {"duration=${warmup}", "--set duration: no value for ${warmup} (a substitution takes the full path: "
+            + "${experiment.warmup})"},
+        {"duration=${experiment.seed}", "--set duration: experiment.duration: expected a duration with a unit"}}) {
+      TestFiles.CliRun bad = TestFiles.cli("run", f.toString(), "--set", c[0], "--out", dir.resolve("bad").toString());
+      assertEquals(ExitCodes.BAD_INPUT, bad.code(), c[0] + ": " + bad.err());
+      List<String> lines = bad.err().strip().lines().toList();
+      assertEquals(2, lines.size(), bad.err()); // the problem and "1 problem"
+      assertTrue(lines.get(0).startsWith(c[1]), lines.get(0));
+      assertFalse(Files.exists(dir.resolve("bad/results.json")), c[0]);
+    }
+  }
+
+  @Test
   void anOutFolderThatCannotBeCreatedIsOneLineAndExit2() throws IOException {
     Path file = TestFiles.write(dir, "a-file", "not a folder\n");
     for (Path out : List.of(file, file.resolve("sub"))) {

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOriginFactory;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
@@ -17,9 +18,9 @@ import org.cnemu.emulator.model.ConfigProblem;
  * Command-line overrides of an experiment file: named options ({@code --seed}) and {@code --set KEY=VALUE}.
  * KEY is a path under {@code experiment} ({@code duration}, {@code phold.lps}; a number indexes a list of
  * the file, as in a sweep: {@code workloads.0.rate}) or a full path starting with {@code experiment.},
- * {@code pekko.} or {@code kamon.}; VALUE is HOCON ({@code 4ms}, {@code [vanilla, falcon]}, {@code "a b"}),
- * and a list value replaces the whole list. Each value keeps {@code --set KEY} as its origin, so validation
- * names it the way the file's keys are named by file and line.
+ * {@code pekko.} or {@code kamon.}; VALUE is HOCON ({@code 4ms}, {@code [vanilla, falcon]}, {@code "a b"},
+ * {@code ${experiment.warmup}}), and a list value replaces the whole list. Each value keeps {@code --set KEY}
+ * as its origin, so validation names it the way the file's keys are named by file and line.
  */
 public final class Overrides {
   private Overrides() {}
@@ -41,22 +42,62 @@ public final class Overrides {
       }
       String path = key.startsWith("experiment.") || key.equals("experiment") || key.startsWith("pekko.")
           || key.startsWith("kamon.") ? key : "experiment." + key;
-      ConfigValue value;
       try {
         ConfigFactory.parseString(path + " = 0"); // the key must be a HOCON path
       } catch (ConfigException e) {
         problems.add(new ConfigProblem(where, 0, null, "not a valid key path"));
         continue;
       }
-      String text = s.substring(eq + 1);
-      try {
-        value = ConfigFactory.parseString("v = " + text).resolve().getValue("v");
-      } catch (ConfigException e) {
-        value = ConfigValueFactory.fromAnyRef(text); // not HOCON: the text itself, as a string
-      }
-      c = ConfigFactory.empty().withValue(path, ConfigValueFactory.fromAnyRef(value.unwrapped(), where)).withFallback(c);
+      c = ConfigFactory.empty().withValue(path, value(s.substring(eq + 1), where)).withFallback(c);
     }
     return new Parsed(c, problems);
+  }
+
+  /**
+   * VALUE as HOCON, with {@code where} ({@code --set KEY}) as its origin. A value with substitutions
+   * ({@code ${experiment.warmup}}: a full path, as in the file) keeps them, to be resolved when the file is
+   * loaded, against the file with every override, exactly as the file's own; text that is no HOCON is the
+   * string itself.
+   */
+  private static ConfigValue value(String text, String where) {
+    Config parsed;
+    try {
+      parsed = ConfigFactory.parseString("v = " + text);
+    } catch (ConfigException e) {
+      return ConfigValueFactory.fromAnyRef(text, where); // not HOCON: the text itself, as a string
+    }
+    if (!parsed.isResolved()) return parsed.root().get("v").withOrigin(ConfigOriginFactory.newSimple(where));
+    return ConfigValueFactory.fromAnyRef(parsed.getValue("v").unwrapped(), where);
+  }
+
+  /**
+   * {@code resolved} with every {@code --set} value that had substitutions named by its {@code --set KEY}, as
+   * the others are: resolving gave it the origin of what it refers to (the file's line, the reference's), and
+   * validation would name that place instead of the command line.
+   */
+  static Config namedBySet(Config resolved, Config overrides) {
+    return named(resolved, overrides.root(), new ArrayList<>());
+  }
+
+  private static Config named(Config resolved, ConfigObject o, List<String> path) {
+    for (Map.Entry<String, ConfigValue> e : o.entrySet()) {
+      path.add(e.getKey());
+      ConfigValue v = e.getValue();
+      String where = v.origin().description();
+      if (v instanceof ConfigObject child) {
+        resolved = named(resolved, child, path);
+      } else if (where != null && where.startsWith("--set ")) {
+        String p = ConfigUtil.joinPath(path);
+        try {
+          ConfigValue now = resolved.getValue(p);
+          if (!where.equals(now.origin().description())) resolved = resolved.withValue(p, now.withOrigin(v.origin()));
+        } catch (ConfigException gone) {
+          // an optional substitution without a value (${?X}) removed it, or a list's element holds it
+        }
+      }
+      path.remove(path.size() - 1);
+    }
+    return resolved;
   }
 
   /** A file with the overrides that index its lists set inside them, and the overrides left to merge over it. */
