@@ -223,6 +223,15 @@ class OutputSafetyTest {
     TestFiles.CliRun host = TestFiles.cli("defaults", "topology.hosts.h2.cpus");
     assertEquals(ExitCodes.OK, host.code(), host.err());
     assertTrue(host.out().contains("cnemu.schema.experiment.topology.hosts.\"*\".cpus = 0"), host.out());
+    // a key of overrides: the profile's key of the same path (the schema validation checks overrides against)
+    TestFiles.CliRun irq = TestFiles.cli("defaults", "overrides.costs.irq");
+    assertEquals(ExitCodes.OK, irq.code(), irq.err());
+    assertTrue(irq.out().contains("# Hard IRQ: ") && irq.out().contains("cnemu.schema.experiment.overrides.costs.irq = "),
+        irq.out());
+    TestFiles.CliRun irqz = TestFiles.cli("defaults", "overrides.costs.irqz");
+    assertEquals(ExitCodes.BAD_INPUT, irqz.code());
+    assertTrue(irqz.err().contains("valid names in cnemu.schema.experiment.overrides.costs: app-per-message, backlog-enqueue, "),
+        irqz.err());
     TestFiles.CliRun bad = TestFiles.cli("defaults", "workloads.0.ratez");
     assertEquals(ExitCodes.BAD_INPUT, bad.code());
     assertTrue(bad.err().contains("valid names in cnemu.schema.experiment.workloads: arrival, "), bad.err());
