@@ -80,7 +80,13 @@ public final class Overrides {
   }
 
   private static Config named(Config resolved, ConfigObject o, List<String> path) {
-    for (Map.Entry<String, ConfigValue> e : o.entrySet()) {
+    java.util.Set<Map.Entry<String, ConfigValue>> entries;
+    try {
+      entries = o.entrySet();
+    } catch (ConfigException.NotResolved merge) {
+      return resolved; // a block merged with a substitution (--set a=${x} --set a.b=1): named as resolving left it
+    }
+    for (Map.Entry<String, ConfigValue> e : entries) {
       path.add(e.getKey());
       ConfigValue v = e.getValue();
       String where = v.origin().description();
