@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,11 +120,17 @@ class OutputSafetyTest {
         "--set", "warmup=${experiment.phold.mean-delay}", "--set", "name=${experiment.model}-${experiment.seed}",
         "--set", "seed=7", "--out", out.toString(), "-q", "--no-report");
     assertEquals(ExitCodes.OK, ok.code(), ok.err());
-    com.fasterxml.jackson.databind.JsonNode config = new com.fasterxml.jackson.databind.ObjectMapper()
-        .readTree(out.resolve("results.json").toFile()).get("config");
+    JsonNode config = new ObjectMapper().readTree(out.resolve("results.json").toFile()).get("config");
     assertEquals(4, config.get("phold").get("population").asInt(), config.toString());
     assertEquals("1us", config.get("warmup").asText(), config.toString());
     assertEquals("phold-7", config.get("name").asText(), config.toString());
+    // a block from a substitution with a key set inside it: merged as HOCON merges the file's
+    TestFiles.CliRun block = TestFiles.cli("run", f.toString(), "--set", "phold=${experiment.phold}", "--set",
+        "phold.remote=0.25", "--out", out.toString(), "-q", "--no-report");
+    assertEquals(ExitCodes.OK, block.code(), block.err());
+    JsonNode phold = new ObjectMapper().readTree(out.resolve("results.json").toFile()).get("config").get("phold");
+    assertEquals(0.25, phold.get("remote").asDouble(), phold.toString());
+    assertEquals(4, phold.get("lps").asInt(), phold.toString());
 
     // a path without its value, or a value of the wrong kind: one line named by the --set, exit 2
     for (String[] c : new String[][] {

@@ -3,6 +3,7 @@ package org.cnemu.experiments.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOriginFactory;
 import com.typesafe.config.ConfigUtil;
@@ -66,8 +67,27 @@ public final class Overrides {
     } catch (ConfigException e) {
       return ConfigValueFactory.fromAnyRef(text, where); // not HOCON: the text itself, as a string
     }
-    if (!parsed.isResolved()) return parsed.root().get("v").withOrigin(ConfigOriginFactory.newSimple(where));
+    if (!parsed.isResolved()) return namedBy(parsed.root().get("v"), where);
     return ConfigValueFactory.fromAnyRef(parsed.getValue("v").unwrapped(), where);
+  }
+
+  /** {@code v} with {@code where} as the origin of it and of every value in it (as far as it can be listed). */
+  private static ConfigValue namedBy(ConfigValue v, String where) {
+    if (v instanceof ConfigList l) {
+      List<ConfigValue> out = new ArrayList<>(l.size());
+      for (ConfigValue x : l) out.add(namedBy(x, where));
+      return ConfigValueFactory.fromIterable(out, where);
+    }
+    if (v instanceof ConfigObject o) {
+      try {
+        Map<String, ConfigValue> out = new java.util.LinkedHashMap<>();
+        o.forEach((k, x) -> out.put(k, namedBy(x, where)));
+        return ConfigValueFactory.fromMap(out, where);
+      } catch (ConfigException.NotResolved merge) {
+        // a block merged with a substitution: its keys are known once resolved
+      }
+    }
+    return v.withOrigin(ConfigOriginFactory.newSimple(where));
   }
 
   /**
@@ -76,34 +96,58 @@ public final class Overrides {
    * validation would name that place instead of the command line.
    */
   static Config namedBySet(Config resolved, Config overrides) {
-    return named(resolved, overrides.root(), new ArrayList<>());
+    for (Map.Entry<String, ConfigValue> e : leaves(overrides).entrySet()) {
+      String where = e.getValue().origin().description();
+      if (where == null || !where.startsWith("--set ")) continue;
+      try {
+        ConfigValue now = resolved.getValue(e.getKey());
+        if (!where.equals(now.origin().description())) {
+          resolved = resolved.withValue(e.getKey(), now.withOrigin(e.getValue().origin()));
+        }
+      } catch (ConfigException gone) {
+        // an optional substitution without a value (${?X}) removed it, or a list's element holds it
+      }
+    }
+    return resolved;
   }
 
-  private static Config named(Config resolved, ConfigObject o, List<String> path) {
+  /**
+   * The overrides' values by path, as {@link Config#entrySet} gives a resolved config's (no null values), before
+   * resolving: a block merged with a substitution ({@code --set a=${x} --set a.b=1}), whose keys resolving gives,
+   * is one value at its path.
+   */
+  static Map<String, ConfigValue> leaves(Config overrides) {
+    Map<String, ConfigValue> out = new java.util.LinkedHashMap<>();
+    leaves(overrides.root(), new ArrayList<>(), out);
+    return out;
+  }
+
+  private static void leaves(ConfigObject o, List<String> path, Map<String, ConfigValue> out) {
     java.util.Set<Map.Entry<String, ConfigValue>> entries;
     try {
       entries = o.entrySet();
     } catch (ConfigException.NotResolved merge) {
-      return resolved; // a block merged with a substitution (--set a=${x} --set a.b=1): named as resolving left it
+      out.put(ConfigUtil.joinPath(path), o);
+      return;
     }
     for (Map.Entry<String, ConfigValue> e : entries) {
       path.add(e.getKey());
       ConfigValue v = e.getValue();
-      String where = v.origin().description();
       if (v instanceof ConfigObject child) {
-        resolved = named(resolved, child, path);
-      } else if (where != null && where.startsWith("--set ")) {
-        String p = ConfigUtil.joinPath(path);
-        try {
-          ConfigValue now = resolved.getValue(p);
-          if (!where.equals(now.origin().description())) resolved = resolved.withValue(p, now.withOrigin(v.origin()));
-        } catch (ConfigException gone) {
-          // an optional substitution without a value (${?X}) removed it, or a list's element holds it
-        }
+        leaves(child, path, out);
+      } else if (!isNull(v)) {
+        out.put(ConfigUtil.joinPath(path), v);
       }
       path.remove(path.size() - 1);
     }
-    return resolved;
+  }
+
+  private static boolean isNull(ConfigValue v) {
+    try {
+      return v.valueType() == ConfigValueType.NULL;
+    } catch (ConfigException.NotResolved substitution) {
+      return false;
+    }
   }
 
   /** A file with the overrides that index its lists set inside them, and the overrides left to merge over it. */
@@ -119,7 +163,7 @@ public final class Overrides {
   public static Applied intoLists(Config file, Config overrides, Config reference, List<ConfigProblem> problems) {
     ConfigValue root = file.root();
     Config rest = overrides;
-    for (Map.Entry<String, ConfigValue> e : overrides.entrySet()) {
+    for (Map.Entry<String, ConfigValue> e : leaves(overrides).entrySet()) {
       List<String> path = ConfigUtil.splitPath(e.getKey());
       int list = listPrefix(file, reference, path);
       if (list < 0) continue;
