@@ -34,6 +34,26 @@ class CliTest {
   }
 
   @Test
+  void theRunHeaderSaysThePartitionsAndTheThreadsThatRunThem() throws IOException {
+    Path f = TestFiles.write(dir, "h.conf", "experiment { name = h, duration = 20us, model = phold, "
+        + "phold { lps = 4, population = 1 } }\n");
+    // one partition runs on the calling thread, whatever the dispatcher's size (default: one per processor)
+    // more run on the dispatcher's threads, at most one per partition
+    for (String[] c : new String[][] {{"", "", "1 partition on 1 thread", "1 / 1"},
+        {"4", "2", "4 partitions on 2 threads", "4 / 2"}, {"2", "8", "2 partitions on 2 threads", "2 / 2"}}) {
+      java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("run", f.toString(), "--out",
+          dir.resolve("h" + c[0]).toString(), "--no-report"));
+      if (!c[0].isEmpty()) args.addAll(java.util.List.of("--partitions", c[0], "--threads", c[1]));
+      TestFiles.CliRun r = TestFiles.cli(args.toArray(String[]::new));
+      assertEquals(ExitCodes.OK, r.code(), r.err());
+      String header = r.out().lines().findFirst().orElse("");
+      assertTrue(header.endsWith(", 20us virtual, " + c[2]), header);
+      assertTrue(java.util.regex.Pattern.compile("\npartitions / threads +" + c[3] + "\n").matcher(r.out()).find(),
+          r.out());
+    }
+  }
+
+  @Test
   void validateGoodFileExits0() {
     TestFiles.CliRun r = TestFiles.cli("validate", TestFiles.phold().toString());
     assertEquals(ExitCodes.OK, r.code(), r.err());

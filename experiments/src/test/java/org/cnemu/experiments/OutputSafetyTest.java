@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,6 +112,41 @@ class OutputSafetyTest {
   }
 
   @Test
+  void setResolvesSubstitutionsAgainstTheExperimentAsTheFileDoes() throws IOException {
+    Path f = quick("q", "");
+    Path out = dir.resolve("subst");
+    // ${...} of the file (phold.lps), of the reference (phold.mean-delay, model) and of another --set (seed)
+    TestFiles.CliRun ok = TestFiles.cli("run", f.toString(), "--set", "phold.population=${experiment.phold.lps}",
+        "--set", "warmup=${experiment.phold.mean-delay}", "--set", "name=${experiment.model}-${experiment.seed}",
+        "--set", "seed=7", "--out", out.toString(), "-q", "--no-report");
+    assertEquals(ExitCodes.OK, ok.code(), ok.err());
+    JsonNode config = new ObjectMapper().readTree(out.resolve("results.json").toFile()).get("config");
+    assertEquals(4, config.get("phold").get("population").asInt(), config.toString());
+    assertEquals("1us", config.get("warmup").asText(), config.toString());
+    assertEquals("phold-7", config.get("name").asText(), config.toString());
+    // a block from a substitution with a key set inside it: merged as HOCON merges the file's
+    TestFiles.CliRun block = TestFiles.cli("run", f.toString(), "--set", "phold=${experiment.phold}", "--set",
+        "phold.remote=0.25", "--out", out.toString(), "-q", "--no-report");
+    assertEquals(ExitCodes.OK, block.code(), block.err());
+    JsonNode phold = new ObjectMapper().readTree(out.resolve("results.json").toFile()).get("config").get("phold");
+    assertEquals(0.25, phold.get("remote").asDouble(), phold.toString());
+    assertEquals(4, phold.get("lps").asInt(), phold.toString());
+
+    // a path without its value, or a value of the wrong kind: one line named by the --set, exit 2
+    for (String[] c : new String[][] {
+        {"duration=${warmup}", "--set duration: no value for ${warmup} (a substitution takes the full path: "
+            + "${experiment.warmup})"},
+        {"duration=${experiment.seed}", "--set duration: experiment.duration: expected a duration with a unit"}}) {
+      TestFiles.CliRun bad = TestFiles.cli("run", f.toString(), "--set", c[0], "--out", dir.resolve("bad").toString());
+      assertEquals(ExitCodes.BAD_INPUT, bad.code(), c[0] + ": " + bad.err());
+      List<String> lines = bad.err().strip().lines().toList();
+      assertEquals(2, lines.size(), bad.err()); // the problem and "1 problem"
+      assertTrue(lines.get(0).startsWith(c[1]), lines.get(0));
+      assertFalse(Files.exists(dir.resolve("bad/results.json")), c[0]);
+    }
+  }
+
+  @Test
   void anOutFolderThatCannotBeCreatedIsOneLineAndExit2() throws IOException {
     Path file = TestFiles.write(dir, "a-file", "not a folder\n");
     for (Path out : List.of(file, file.resolve("sub"))) {
@@ -194,6 +231,15 @@ class OutputSafetyTest {
     TestFiles.CliRun host = TestFiles.cli("defaults", "topology.hosts.h2.cpus");
     assertEquals(ExitCodes.OK, host.code(), host.err());
     assertTrue(host.out().contains("cnemu.schema.experiment.topology.hosts.\"*\".cpus = 0"), host.out());
+    // a key of overrides: the profile's key of the same path (the schema validation checks overrides against)
+    TestFiles.CliRun irq = TestFiles.cli("defaults", "overrides.costs.irq");
+    assertEquals(ExitCodes.OK, irq.code(), irq.err());
+    assertTrue(irq.out().contains("# Hard IRQ: ") && irq.out().contains("cnemu.schema.experiment.overrides.costs.irq = "),
+        irq.out());
+    TestFiles.CliRun irqz = TestFiles.cli("defaults", "overrides.costs.irqz");
+    assertEquals(ExitCodes.BAD_INPUT, irqz.code());
+    assertTrue(irqz.err().contains("valid names in cnemu.schema.experiment.overrides.costs: app-per-message, backlog-enqueue, "),
+        irqz.err());
     TestFiles.CliRun bad = TestFiles.cli("defaults", "workloads.0.ratez");
     assertEquals(ExitCodes.BAD_INPUT, bad.code());
     assertTrue(bad.err().contains("valid names in cnemu.schema.experiment.workloads: arrival, "), bad.err());

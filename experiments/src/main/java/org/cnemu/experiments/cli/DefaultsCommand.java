@@ -55,7 +55,8 @@ public final class DefaultsCommand implements Callable<Integer> {
 
   /**
    * The full path of {@code key}: under experiment first, else as given; a key inside a list of objects
-   * ({@code workloads.rate}, {@code workloads.0.rate}) is its template's ({@code cnemu.schema.experiment.workloads.rate});
+   * ({@code workloads.rate}, {@code workloads.0.rate}) is its template's ({@code cnemu.schema.experiment.workloads.rate}),
+   * and so is one of a block its schema gives ({@code overrides.costs.irq}: a profile's, as validation sees it);
    * null when none exists.
    */
   static String resolve(Config reference, String key) {
@@ -72,8 +73,9 @@ public final class DefaultsCommand implements Callable<Integer> {
   }
 
   /**
-   * {@code path} through a list or a block of named entries that has a template under cnemu.schema
-   * ({@code experiment.workloads.0.rate}, {@code experiment.topology.hosts.h2.cpus}), as the template's path; else null.
+   * {@code path} through a list, a block of named entries or a block that has a template under cnemu.schema
+   * ({@code experiment.workloads.0.rate}, {@code experiment.topology.hosts.h2.cpus}, {@code experiment.overrides.nic.ring}),
+   * as the template's path; else null.
    */
   private static String inListTemplate(Config reference, String path) {
     List<String> parts = ConfigUtil.splitPath(path);
@@ -90,6 +92,10 @@ public final class DefaultsCommand implements Callable<Integer> {
           && !reference.getObject(at).containsKey(parts.get(i))) {
         template = "cnemu.schema." + at + ".\"*\"";
         rest = parts.subList(i + 1, parts.size());
+      } else if (t == ConfigValueType.OBJECT && reference.hasPath("cnemu.schema." + at)
+          && !reference.getObject(at).containsKey(parts.get(i))) {
+        template = "cnemu.schema." + at; // a block whose keys its schema gives (overrides: a profile's)
+        rest = parts.subList(i, parts.size());
       } else {
         continue;
       }

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.IntSummaryStatistics;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -205,9 +206,9 @@ final class PlanCommand {
         : c != null ? ", partitions on the cluster at " + c.seed().host() + ":" + c.seed().port()
         : o.jobs() > 1 ? ", " + o.jobs() + " jobs at once" : "";
     if (g.kind() != Plan.Kind.SWEEP) {
-      return String.format(Locale.ROOT, "cnemu: experiment '%s', model %s, %d run%s from seed %d, %s virtual, "
-          + "%d partitions, %d threads%s", s.name(), s.model(), s.runs(), s.runs() == 1 ? "" : "s", s.seed(), duration,
-          s.partitions(), PlanRunner.threads(s, o.threads()), jobs);
+      return String.format(Locale.ROOT, "cnemu: experiment '%s', model %s, %d run%s from seed %d, %s virtual, %s%s",
+          s.name(), s.model(), s.runs(), s.runs() == 1 ? "" : "s", s.seed(), duration,
+          partitionsAndThreads(List.of(s), o), jobs);
     }
     int n = g.points().size();
     String over = String.join(", ", g.keys());
@@ -215,8 +216,26 @@ final class PlanCommand {
       over += " (" + g.compared() + " compared against " + g.points().get(0).values().get(g.compared()) + ")";
     }
     return String.format(Locale.ROOT, "cnemu: sweep '%s', %d point%s over %s, %d run%s each from seed %d, %s virtual, "
-        + "%d threads, %d jobs in all%s", s.name(), n, n == 1 ? "" : "s", over, s.runs(), s.runs() == 1 ? "" : "s",
-        s.seed(), duration, PlanRunner.threads(s, o.threads()), plan.jobs().size(), jobs);
+        + "%s, %d jobs in all%s", s.name(), n, n == 1 ? "" : "s", over, s.runs(), s.runs() == 1 ? "" : "s",
+        s.seed(), duration, partitionsAndThreads(g.points().stream().map(Plan.Point::settings).toList(), o),
+        plan.jobs().size(), jobs);
+  }
+
+  /**
+   * What runs each job: "1 partition on 1 thread", "4 partitions on 2 threads" (of this JVM,
+   * {@link PlanRunner#partitionThreads}); over the points of a sweep, the range of each ("1-4 partitions on
+   * 1-2 threads"). Partitions on a cluster run on its nodes' threads: none are named.
+   */
+  static String partitionsAndThreads(List<EngineSettings> runs, PlanRunner.Options o) {
+    IntSummaryStatistics p = runs.stream().mapToInt(EngineSettings::partitions).summaryStatistics();
+    String text = range(p.getMin(), p.getMax()) + (p.getMax() == 1 ? " partition" : " partitions");
+    if (o.cluster() != null && p.getMax() > 1) return text;
+    IntSummaryStatistics t = runs.stream().mapToInt(s -> PlanRunner.partitionThreads(s, o.threads())).summaryStatistics();
+    return text + " on " + range(t.getMin(), t.getMax()) + (t.getMax() == 1 ? " thread" : " threads");
+  }
+
+  private static String range(int min, int max) {
+    return min == max ? Integer.toString(min) : min + "-" + max;
   }
 
   static String values(Map<String, Object> values) {

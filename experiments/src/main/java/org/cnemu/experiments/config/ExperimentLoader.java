@@ -227,8 +227,12 @@ public final class ExperimentLoader {
       return new LoadedExperiment(file, null, Problems.sorted(problems));
     }
     Config resolved;
+    Config merged = withOverrides.withFallback(reference);
     try {
-      resolved = withOverrides.withFallback(reference).resolve();
+      resolved = Overrides.namedBySet(merged.resolve(), overrides);
+    } catch (ConfigException.UnresolvedSubstitution e) {
+      problems.add(Problems.unresolved(e, file, merged));
+      return new LoadedExperiment(file, null, Problems.sorted(problems));
     } catch (ConfigException e) {
       problems.add(Problems.of(e, file));
       return new LoadedExperiment(file, null, Problems.sorted(problems));

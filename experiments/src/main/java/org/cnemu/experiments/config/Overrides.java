@@ -3,7 +3,9 @@ package org.cnemu.experiments.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOriginFactory;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
@@ -17,9 +19,9 @@ import org.cnemu.emulator.model.ConfigProblem;
  * Command-line overrides of an experiment file: named options ({@code --seed}) and {@code --set KEY=VALUE}.
  * KEY is a path under {@code experiment} ({@code duration}, {@code phold.lps}; a number indexes a list of
  * the file, as in a sweep: {@code workloads.0.rate}) or a full path starting with {@code experiment.},
- * {@code pekko.} or {@code kamon.}; VALUE is HOCON ({@code 4ms}, {@code [vanilla, falcon]}, {@code "a b"}),
- * and a list value replaces the whole list. Each value keeps {@code --set KEY} as its origin, so validation
- * names it the way the file's keys are named by file and line.
+ * {@code pekko.} or {@code kamon.}; VALUE is HOCON ({@code 4ms}, {@code [vanilla, falcon]}, {@code "a b"},
+ * {@code ${experiment.warmup}}), and a list value replaces the whole list. Each value keeps {@code --set KEY}
+ * as its origin, so validation names it the way the file's keys are named by file and line.
  */
 public final class Overrides {
   private Overrides() {}
@@ -41,22 +43,111 @@ public final class Overrides {
       }
       String path = key.startsWith("experiment.") || key.equals("experiment") || key.startsWith("pekko.")
           || key.startsWith("kamon.") ? key : "experiment." + key;
-      ConfigValue value;
       try {
         ConfigFactory.parseString(path + " = 0"); // the key must be a HOCON path
       } catch (ConfigException e) {
         problems.add(new ConfigProblem(where, 0, null, "not a valid key path"));
         continue;
       }
-      String text = s.substring(eq + 1);
-      try {
-        value = ConfigFactory.parseString("v = " + text).resolve().getValue("v");
-      } catch (ConfigException e) {
-        value = ConfigValueFactory.fromAnyRef(text); // not HOCON: the text itself, as a string
-      }
-      c = ConfigFactory.empty().withValue(path, ConfigValueFactory.fromAnyRef(value.unwrapped(), where)).withFallback(c);
+      c = ConfigFactory.empty().withValue(path, value(s.substring(eq + 1), where)).withFallback(c);
     }
     return new Parsed(c, problems);
+  }
+
+  /**
+   * VALUE as HOCON, with {@code where} ({@code --set KEY}) as its origin. A value with substitutions
+   * ({@code ${experiment.warmup}}: a full path, as in the file) keeps them, to be resolved when the file is
+   * loaded, against the file with every override, exactly as the file's own; text that is no HOCON is the
+   * string itself.
+   */
+  private static ConfigValue value(String text, String where) {
+    Config parsed;
+    try {
+      parsed = ConfigFactory.parseString("v = " + text);
+    } catch (ConfigException e) {
+      return ConfigValueFactory.fromAnyRef(text, where); // not HOCON: the text itself, as a string
+    }
+    if (!parsed.isResolved()) return namedBy(parsed.root().get("v"), where);
+    return ConfigValueFactory.fromAnyRef(parsed.getValue("v").unwrapped(), where);
+  }
+
+  /** {@code v} with {@code where} as the origin of it and of every value in it (as far as it can be listed). */
+  private static ConfigValue namedBy(ConfigValue v, String where) {
+    if (v instanceof ConfigList l) {
+      List<ConfigValue> out = new ArrayList<>(l.size());
+      for (ConfigValue x : l) out.add(namedBy(x, where));
+      return ConfigValueFactory.fromIterable(out, where);
+    }
+    if (v instanceof ConfigObject o) {
+      try {
+        Map<String, ConfigValue> out = new java.util.LinkedHashMap<>();
+        o.forEach((k, x) -> out.put(k, namedBy(x, where)));
+        return ConfigValueFactory.fromMap(out, where);
+      } catch (ConfigException.NotResolved merge) {
+        // a block merged with a substitution: its keys are known once resolved
+      }
+    }
+    return v.withOrigin(ConfigOriginFactory.newSimple(where));
+  }
+
+  /**
+   * {@code resolved} with every {@code --set} value that had substitutions named by its {@code --set KEY}, as
+   * the others are: resolving gave it the origin of what it refers to (the file's line, the reference's), and
+   * validation would name that place instead of the command line.
+   */
+  static Config namedBySet(Config resolved, Config overrides) {
+    for (Map.Entry<String, ConfigValue> e : leaves(overrides).entrySet()) {
+      String where = e.getValue().origin().description();
+      if (where == null || !where.startsWith("--set ")) continue;
+      try {
+        ConfigValue now = resolved.getValue(e.getKey());
+        if (!where.equals(now.origin().description())) {
+          resolved = resolved.withValue(e.getKey(), now.withOrigin(e.getValue().origin()));
+        }
+      } catch (ConfigException gone) {
+        // an optional substitution without a value (${?X}) removed it, or a list's element holds it
+      }
+    }
+    return resolved;
+  }
+
+  /**
+   * The overrides' values by path, as {@link Config#entrySet} gives a resolved config's (no null values), before
+   * resolving: a block merged with a substitution ({@code --set a=${x} --set a.b=1}), whose keys resolving gives,
+   * is one value at its path.
+   */
+  static Map<String, ConfigValue> leaves(Config overrides) {
+    Map<String, ConfigValue> out = new java.util.LinkedHashMap<>();
+    leaves(overrides.root(), new ArrayList<>(), out);
+    return out;
+  }
+
+  private static void leaves(ConfigObject o, List<String> path, Map<String, ConfigValue> out) {
+    java.util.Set<Map.Entry<String, ConfigValue>> entries;
+    try {
+      entries = o.entrySet();
+    } catch (ConfigException.NotResolved merge) {
+      out.put(ConfigUtil.joinPath(path), o);
+      return;
+    }
+    for (Map.Entry<String, ConfigValue> e : entries) {
+      path.add(e.getKey());
+      ConfigValue v = e.getValue();
+      if (v instanceof ConfigObject child) {
+        leaves(child, path, out);
+      } else if (!isNull(v)) {
+        out.put(ConfigUtil.joinPath(path), v);
+      }
+      path.remove(path.size() - 1);
+    }
+  }
+
+  private static boolean isNull(ConfigValue v) {
+    try {
+      return v.valueType() == ConfigValueType.NULL;
+    } catch (ConfigException.NotResolved substitution) {
+      return false;
+    }
   }
 
   /** A file with the overrides that index its lists set inside them, and the overrides left to merge over it. */
@@ -72,7 +163,7 @@ public final class Overrides {
   public static Applied intoLists(Config file, Config overrides, Config reference, List<ConfigProblem> problems) {
     ConfigValue root = file.root();
     Config rest = overrides;
-    for (Map.Entry<String, ConfigValue> e : overrides.entrySet()) {
+    for (Map.Entry<String, ConfigValue> e : leaves(overrides).entrySet()) {
       List<String> path = ConfigUtil.splitPath(e.getKey());
       int list = listPrefix(file, reference, path);
       if (list < 0) continue;

@@ -1,5 +1,6 @@
 package org.cnemu.experiments.config;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigOrigin;
 import java.util.ArrayList;
@@ -30,6 +31,27 @@ public final class Problems {
     int hint = message.indexOf(" (if you intended");
     if (hint > 0) message = message.substring(0, hint);
     return at(origin, fallbackFile, null, message.strip());
+  }
+
+  /**
+   * A substitution without a value ({@code ${warmup}}), at its origin: "no value for ${warmup}", and, when the
+   * path names a key under {@code experiment} of {@code merged} (the file over the reference, unresolved), that a
+   * substitution takes the full path ({@code ${experiment.warmup}}), as HOCON does.
+   */
+  public static ConfigProblem unresolved(ConfigException.UnresolvedSubstitution e, String fallbackFile, Config merged) {
+    ConfigProblem p = of(e, fallbackFile);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\$\\{\\??([^}]+)}").matcher(p.message());
+    if (!m.find()) return p;
+    String path = m.group(1).strip();
+    String message = "no value for " + m.group();
+    try {
+      if (!path.startsWith("experiment.") && merged.hasPathOrNull("experiment." + path)) {
+        message += " (a substitution takes the full path: ${experiment." + path + "})";
+      }
+    } catch (ConfigException notAPath) {
+      // the path runs through a value not resolved yet, or is no path: no hint
+    }
+    return new ConfigProblem(p.file(), p.line(), p.key(), message);
   }
 
   static String fileOf(ConfigOrigin origin, String fallbackFile) {

@@ -161,15 +161,27 @@ public final class PlanRunner {
   }
 
   /**
-   * Jobs at once when the user does not say: as many as the processors hold given each run's threads
-   * (a one-partition run uses one thread whatever the dispatcher size), never more than there are jobs.
+   * Threads that run a job's partitions in this JVM, of a dispatcher of {@code threads}: one partition runs on
+   * the calling thread, without the dispatcher; more run on its threads, each thread a block of partitions,
+   * so at most one thread per partition.
+   */
+  public static int partitionThreads(int partitions, int threads) {
+    return partitions == 1 ? 1 : Math.min(partitions, threads);
+  }
+
+  /** {@link #partitionThreads(int, int)} of a run with these settings and --threads. */
+  public static int partitionThreads(EngineSettings s, Integer threadsOption) {
+    return partitionThreads(s.partitions(), threads(s, threadsOption));
+  }
+
+  /**
+   * Jobs at once when the user does not say: as many as the processors hold given the threads each run's
+   * partitions use ({@link #partitionThreads}), never more than there are jobs.
    */
   public static int defaultJobs(Plan plan, Integer threadsOption) {
     int perJob = 1;
     for (Plan.Group g : plan.groups()) {
-      for (Plan.Point p : g.points()) {
-        perJob = Math.max(perJob, p.settings().partitions() == 1 ? 1 : threads(p.settings(), threadsOption));
-      }
+      for (Plan.Point p : g.points()) perJob = Math.max(perJob, partitionThreads(p.settings(), threadsOption));
     }
     int cores = Runtime.getRuntime().availableProcessors();
     return Math.max(1, Math.min(plan.jobs().size(), cores / perJob));

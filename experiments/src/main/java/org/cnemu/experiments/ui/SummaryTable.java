@@ -26,7 +26,9 @@ public final class SummaryTable {
     t.row(List.of("events", Format.cell(engine.get("events"))));
     t.row(List.of("windows", Format.cell(engine.get("windows"))));
     t.row(List.of("messages", Format.cell(engine.get("messages"))));
-    t.row(List.of("partitions / threads", engine.get("partitions") + " / " + run.wall().threads()));
+    int partitions = ((Number) engine.get("partitions")).intValue();
+    t.row(List.of("partitions / threads", partitions + " / "
+        + PlanRunner.partitionThreads(partitions, run.wall().threads())));
     t.row(List.of("wall seconds", String.format(java.util.Locale.ROOT, "%.2f", run.wall().seconds())));
     t.row(List.of("events / wall second", Format.count(run.wall().eventsPerSecond())));
     t.print(out);
