@@ -154,10 +154,12 @@ final class Churn {
   /**
    * The timeline of this host's first connection event of each kind after the warm-up, ns (-1: none):
    * connect() start, SYN at the listener's TCP, SYN-ACK at the client's TCP, accept() start and return,
-   * close() return (client). In hosts[].steering as churn.first_*_ns: a trace of one connection.
+   * close() return (client), the server's read() that returns 0 (start) and its close()'s FIN (handed to the
+   * transmit path). In hosts[].steering as churn.first_*_ns: a trace of one connection.
    */
-  private final long[] first = {-1, -1, -1, -1, -1, -1};
-  private static final String[] FIRST = {"connect", "syn_rx", "synack_rx", "accept_start", "accept_return", "close"};
+  private final long[] first = {-1, -1, -1, -1, -1, -1, -1, -1};
+  private static final String[] FIRST =
+      {"connect", "syn_rx", "synack_rx", "accept_start", "accept_return", "close", "eof_read", "server_fin"};
 
   void mark(int event, long at) {
     if (at >= h.warmup && first[event] < 0) first[event] = at;
@@ -331,7 +333,8 @@ final class Churn {
     if (h.shm.has(k.flow.index())) return CONTINUE; // FreeFlow: the monitor accepted it
     if (!cs.closeWait.isEmpty()) { // an older connection read EOF: close() it first
       int seed = cs.closeWait.poll();
-      st[1] += p.syscall + p.tcpClose + chargeMemory(c.cpu) + closingState(cs, seed, c.cpu);
+      // its read() that returned 0 (tcp_recvmsg finds RCV_SHUTDOWN), then close()
+      st[1] += 2 * p.syscall + p.tcpClose + chargeMemory(c.cpu) + closingState(cs, seed, c.cpu);
       st[1] += seg.control(c, r, FIN_ACK, 1, seed, true, st[0] + st[1]);
       cs.closing.put(seed, S_LAST_ACK);
       return st;
@@ -353,8 +356,15 @@ final class Churn {
       }
       case S_CLOSE_WAIT -> {
         if (r.readable > 0 || k.got > 0) return CONTINUE; // the request before the FIN first
-        st[1] += p.syscall + p.tcpClose; // read() returned 0: close(), our FIN (with the ACK of theirs)
+        // read() returns 0 (a syscall of its own: entry/exit, lock_sock, tcp_recvmsg finds RCV_SHUTDOWN), then
+        // close(): our FIN (with the ACK of theirs)
+        long eof = c.nowNs();
+        st[1] += 2 * p.syscall + p.tcpClose;
         st[1] += chargeMemory(c.cpu) + child(cs, C_STATE, c.cpu); // reclaim and the FIN's charge; LAST_ACK
+        if (first[6] < 0 && eof >= h.warmup) {
+          mark(6, eof);
+          mark(7, eof + st[0] + st[1]);
+        }
         st[1] += seg.control(c, r, FIN_ACK, 1, true, st[0] + st[1]);
         cs.state = S_LAST_ACK;
         return st;

@@ -136,6 +136,26 @@ class ChurnTest {
     assertTrue(close > acceptReturn, "close() after the response");
   }
 
+  /**
+   * The server's end of one connection alone on one server core: after the client's FIN its thread's read()
+   * returns 0, a syscall of its own (entry/exit and tcp_recvmsg finding RCV_SHUTDOWN), and then close() sends
+   * the FIN; on one core no line moves, so the step is exactly the app's work, two syscalls and tcp-close.
+   */
+  @Test
+  void theServersReadOfEofIsASyscallBeforeClose() {
+    Config e = experiment("duration = 3ms, overrides { nic { adaptive-rx { enabled = false } } },"
+        + " topology { stack = native, host-count = 2, hosts { h2 { cpus = 1 } }, link { delay = 5us } },"
+        + " workloads = [ { id = c, kind = request-response, src = h1, dst = h2, connection = per-request,"
+        + " think-time = 1ms, start-jitter = 0us, get-ratio = 1.0 } ]");
+    org.cnemu.devices.Profile p = KernelModels.spec(e).profile;
+    Map<String, Object> r = run(e);
+    balanced(r);
+    long eof = steer(r, "h2", "churn.first_eof_read_ns");
+    long fin = steer(r, "h2", "churn.first_server_fin_ns");
+    assertTrue(eof > steer(r, "h1", "churn.first_close_ns"), "the server reads EOF after the client's close()");
+    assertEquals(p.appPerMessage + 2 * p.syscall + p.tcpClose, fin - eof, "read() returning 0, then close()");
+  }
+
   @Test
   void aPersistentConnectionHasNoHandshakeAndNoConnectionFields() {
     Map<String, Object> r = run(experiment(pair("persistent", "")));
