@@ -10,25 +10,60 @@ final class HostNapis {
   /** mlx4_en's TX completion work per poll (MLX4_EN_DEFAULT_TX_WORK). */
   static final int TX_WORK = 256;
 
-  /** A pNIC RX queue: driver, GRO and the rest of the path; napi_complete_done re-arms the queue's IRQ. */
-  static final class Nic extends NetRxAction.Napi {
+  /**
+   * A pNIC RX queue: driver, GRO and the rest of the path. Its CQ loop re-reads the ring after the packets it
+   * took (mlx4_en_process_rx_cq and mlx5e_poll_rx_cq re-read the CQE owner bit after each one), so what
+   * arrives while the poll runs is taken in the same poll, up to the weight; napi_complete_done at the poll's
+   * end re-arms the queue's IRQ, masked until then.
+   */
+  static class Nic extends NetRxAction.Napi {
     private final HostKernel h;
     /** The queue's entity ({@code EntityRef.address()}), read by every napi_complete. */
     private final long queueAddr;
+    /** The poll's CPU time before its first packet (napi_poll's own work). */
+    private final long napiPollNanos;
 
     Nic(HostKernel h, int queue) {
       super(queue);
       this.h = h;
       this.queueAddr = h.rxQueueAddr == null ? -1 : h.rxQueueAddr[queue]; // none on a host that receives nothing
+      this.napiPollNanos = h.p.napiPoll;
     }
 
     @Override
     long poll(CoreEntity c, int quota, long offsetNanos) {
-      long cost = h.rx.pollNic(c, h.rxQueues[queue], quota, this); // sets work
+      long cost = napiPollNanos + take(c, quota, napiPollNanos); // sets work
       more = work == quota;
-      // napi_complete_done: the queue re-arms its IRQ (pending descriptors raise it again after moderation)
-      if (!more) c.toQueue(queueAddr, 0, new NicQueue.NapiComplete(queue, c.nowNs() + offsetNanos + cost));
       return cost;
+    }
+
+    @Override
+    boolean rereads() {
+      return true;
+    }
+
+    @Override
+    long resume(CoreEntity c, int quota) {
+      if (more) return 0;
+      int before = work;
+      long cost = take(c, quota - before, 0); // sets work to the packets taken now
+      work += before;
+      more = work == quota;
+      return cost;
+    }
+
+    /** napi_complete_done: the queue re-arms its IRQ (pending descriptors raise it again after moderation). */
+    @Override
+    void complete(CoreEntity c) {
+      c.toQueue(queueAddr, 0, new NicQueue.NapiComplete(queue));
+    }
+
+    /**
+     * Takes the packets arrived by now, up to {@code quota}, through the RX path starting {@code offsetNanos}
+     * into the poll; sets {@code work} to the packets taken and returns their CPU time.
+     */
+    long take(CoreEntity c, int quota, long offsetNanos) {
+      return h.rx.pollNic(c, h.rxQueues[queue], quota, offsetNanos, this);
     }
   }
 

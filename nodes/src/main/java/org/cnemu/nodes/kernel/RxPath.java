@@ -70,13 +70,17 @@ final class RxPath {
     this.vethOf = h.vethOf;
   }
 
-  /** pNIC NAPI poll of {@code ring}: driver, GRO, then the rest of the path per skb. */
-  long pollNic(CoreEntity c, NicQueue ring, int quota, NetRxAction.Napi napi) {
+  /**
+   * The driver's RX loop over the packets of {@code ring} arrived by now, up to {@code quota}: driver, GRO,
+   * then the rest of the path per skb, starting {@code offsetNanos} into the poll; sets {@code napi.work} to
+   * the packets taken and returns their CPU time (0 when none had arrived).
+   */
+  long pollNic(CoreEntity c, NicQueue ring, int quota, long offsetNanos, NetRxAction.Napi napi) {
     long now = c.nowNs();
     int k = Math.min(quota, ring.ready(now));
     napi.work = k;
-    long cost = p.napiPoll;
-    if (k == 0) return cost;
+    long cost = offsetNanos;
+    if (k == 0) return 0;
     stats.loBatches[c.cpu]++;
     List<Packet> batch = new ArrayList<>(k);
     for (int i = 0; i < k; i++) {
@@ -96,7 +100,7 @@ final class RxPath {
       }
     }
     cost += groAndL3(c, batch, cost);
-    return cost;
+    return cost - offsetNanos;
   }
 
   private long groAndL3(CoreEntity c, List<Packet> batch, long offset) {
