@@ -1,5 +1,6 @@
 package org.cnemu.nodes.kernel;
 
+import org.cnemu.devices.Gro;
 import org.cnemu.devices.PacketQueue;
 import org.cnemu.devices.TxRing;
 
@@ -13,8 +14,11 @@ final class HostNapis {
   /**
    * A pNIC RX queue: driver, GRO and the rest of the path. Its CQ loop re-reads the ring after the packets it
    * took (mlx4_en_process_rx_cq and mlx5e_poll_rx_cq re-read the CQE owner bit after each one), so what
-   * arrives while the poll runs is taken in the same poll, up to the weight; napi_complete_done at the poll's
-   * end re-arms the queue's IRQ, masked until then.
+   * arrives while the poll runs is taken in the same poll, up to the weight, through the same GRO list
+   * (napi_gro_receive): a segment that continues an aggregate held since the poll's start joins it. The list
+   * is flushed when the loop finds nothing more: napi_complete_done, which then re-arms the queue's IRQ
+   * (masked until then); or, when the poll used its whole weight, napi_poll's napi_gro_flush(n, HZ >= 1000)
+   * before the repoll (with HZ >= 1000 only what was held before the current jiffy).
    */
   static class Nic extends NetRxAction.Napi {
     private final HostKernel h;
@@ -22,16 +26,25 @@ final class HostNapis {
     private final long queueAddr;
     /** The poll's CPU time before its first packet (napi_poll's own work). */
     private final long napiPollNanos;
+    /** napi_gro_flush(n, HZ >= 1000) before a repoll flushes only what is older than the current jiffy. */
+    private final boolean flushOldOnly;
+    /** The NAPI's GRO list (napi->gro_list, the host's: its held segments count as in flight). */
+    final Gro gro;
+    /** The poll flushed its GRO list: it ends at its step's end. */
+    private boolean flushed;
 
     Nic(HostKernel h, int queue) {
       super(queue);
       this.h = h;
       this.queueAddr = h.rxQueueAddr == null ? -1 : h.rxQueueAddr[queue]; // none on a host that receives nothing
       this.napiPollNanos = h.p.napiPoll;
+      this.flushOldOnly = h.p.jiffyNanos <= 1_000_000;
+      this.gro = h.nicGro[queue];
     }
 
     @Override
     long poll(CoreEntity c, int quota, long offsetNanos) {
+      flushed = false;
       long cost = napiPollNanos + take(c, quota, napiPollNanos); // sets work
       more = work == quota;
       return cost;
@@ -44,12 +57,17 @@ final class HostNapis {
 
     @Override
     long resume(CoreEntity c, int quota) {
-      if (more) return 0;
-      int before = work;
-      long cost = take(c, quota - before, 0); // sets work to the packets taken now
-      work += before;
-      more = work == quota;
-      return cost;
+      if (flushed) return 0;
+      if (!more) {
+        int before = work;
+        long cost = take(c, quota - before, 0); // sets work to the packets taken now
+        int taken = work;
+        work += before;
+        more = work == quota;
+        if (taken > 0) return cost;
+      }
+      flushed = true;
+      return flush(c, more && flushOldOnly ? h.rx.jiffy(c, 0) : -1);
     }
 
     /** napi_complete_done: the queue re-arms its IRQ (pending descriptors raise it again after moderation). */
@@ -59,11 +77,20 @@ final class HostNapis {
     }
 
     /**
-     * Takes the packets arrived by now, up to {@code quota}, through the RX path starting {@code offsetNanos}
-     * into the poll; sets {@code work} to the packets taken and returns their CPU time.
+     * Takes the packets arrived by now, up to {@code quota}, through the driver and {@link #gro} and the rest
+     * of the path for what GRO sends up, starting {@code offsetNanos} into the poll; sets {@code work} to the
+     * packets taken and returns their CPU time.
      */
     long take(CoreEntity c, int quota, long offsetNanos) {
-      return h.rx.pollNic(c, h.rxQueues[queue], quota, offsetNanos, this);
+      return h.rx.pollNic(c, h.rxQueues[queue], quota, offsetNanos, this, gro);
+    }
+
+    /**
+     * napi_gro_flush of {@link #gro} (except what was held in jiffy {@code keepJiffy}, -1: all): the rest of the
+     * path for what it held; returns the CPU time.
+     */
+    long flush(CoreEntity c, long keepJiffy) {
+      return h.rx.flushGro(c, gro, keepJiffy);
     }
   }
 

@@ -21,6 +21,9 @@ import org.junit.jupiter.api.Test;
  */
 class NapiPollTest {
   static final long PER_PACKET = 2_000;
+  /** The scripted stack work of one skb GRO sends up. */
+  static final long PER_SKB = 3_000;
+  static final int MSS = 1448;
   static final long IRQ = CoreEntityTest.IRQ;
   static final long ENTRY = CoreEntityTest.ENTRY;
   static final long MODER = NicQueueTest.MODER;
@@ -29,10 +32,18 @@ class NapiPollTest {
   /** One read of the ring: when (the core's step start), packets taken. */
   record Take(long at, int packets) {}
 
-  /** The queue's NAPI with the path work scripted: takes the packets arrived by now, up to the quota. */
+  /** What GRO sent up the stack: when (the core's step start), the segments of each skb. */
+  record Up(long at, List<Integer> segs) {}
+
+  /**
+   * The queue's NAPI with the path work scripted: takes the packets arrived by now, up to the quota, into its
+   * real GRO list; the skbs GRO sends up cost {@code perSkbNanos} each.
+   */
   static final class ScriptedNic extends HostNapis.Nic {
     final HostKernel h;
     final List<Take> takes = new ArrayList<>();
+    final List<Up> ups = new ArrayList<>();
+    long perSkbNanos;
 
     ScriptedNic(HostKernel h) {
       super(h, 0);
@@ -43,27 +54,46 @@ class NapiPollTest {
     long take(CoreEntity c, int quota, long offsetNanos) {
       NicQueue r = h.rxQueues[0];
       int k = Math.min(quota, r.ready(c.nowNs()));
-      for (int i = 0; i < k; i++) r.poll();
+      List<Packet> up = new ArrayList<>();
+      for (int i = 0; i < k; i++) gro.receive(r.poll(), 0, up);
       work = k;
       takes.add(new Take(c.nowNs(), k));
-      return k * PER_PACKET;
+      return k * PER_PACKET + sentUp(c, up);
+    }
+
+    @Override
+    long flush(CoreEntity c, long keepJiffy) {
+      List<Packet> up = new ArrayList<>();
+      gro.flush(keepJiffy, up);
+      return sentUp(c, up);
+    }
+
+    private long sentUp(CoreEntity c, List<Packet> up) {
+      if (up.isEmpty()) return 0;
+      ups.add(new Up(c.nowNs(), up.stream().map(Packet::segs).toList()));
+      return up.size() * perSkbNanos;
     }
   }
 
   /** Puts one packet on the wire to the queue at each of the given times. */
   static final class Arrivals extends Entity<NicQueue.Msg> {
     final EntityRef<NicQueue.Msg> queue;
+    final boolean tcp;
     final long[] times;
 
-    Arrivals(EntityRef<NicQueue.Msg> queue, long[] times) {
+    Arrivals(EntityRef<NicQueue.Msg> queue, boolean tcp, long[] times) {
       this.queue = queue;
+      this.tcp = tcp;
       this.times = times;
     }
 
     @Override
     protected void onStart() {
-      for (long t : times) {
-        Packet p = new Packet(0, (byte) 0, true, t, 100, 1, 0, 0, -1, -1, (short) 0, (short) 1, 0, (byte) 0, 1, t, false);
+      for (int i = 0; i < times.length; i++) {
+        long t = times[i];
+        Packet p = tcp // one flow's data segments in sequence, or datagrams
+            ? new Packet(0, (byte) 0, false, (long) i * MSS, MSS, 1, 0, 0, -1, -1, (short) 0, (short) 1, 0, (byte) 0, 1, t, false)
+            : new Packet(0, (byte) 0, true, t, 100, 1, 0, 0, -1, -1, (short) 0, (short) 1, 0, (byte) 0, 1, t, false);
         send(queue, t, new SwitchEntity.WireTrain(new Packet[] {p}, 10_000_000_000L, 66));
       }
     }
@@ -73,10 +103,14 @@ class NapiPollTest {
   }
 
   /** What a run gave: the ring reads, the interrupts the core took, the net_rx_action invocations. */
-  record Run(List<Take> takes, int irqs, int invocations, long napiPollNanos) {}
+  record Run(List<Take> takes, List<Up> ups, int irqs, int invocations, long napiPollNanos) {}
+
+  static Run run(long endNanos, long... arrivals) {
+    return run(false, endNanos, arrivals);
+  }
 
   @SuppressWarnings("unchecked")
-  static Run run(long endNanos, long... arrivals) {
+  static Run run(boolean tcp, long endNanos, long... arrivals) {
     HostKernel h = NicQueueTest.receiver();
     CoreEntityTest.ScriptedHost host = new CoreEntityTest.ScriptedHost(0);
     SimulationBuilder b = new SimulationBuilder(1, 0, 1, SimulationBuilder.Placement.BLOCK);
@@ -86,10 +120,11 @@ class NapiPollTest {
     EntityRef<NicQueue.Msg> q = b.add("h2/nic/rx0", "h2", () -> new NicQueue(h, 0));
     h.rxQueueAddr = new long[] {q.address()};
     ScriptedNic nic = new ScriptedNic(h);
+    nic.perSkbNanos = tcp ? PER_SKB : 0;
     host.rxNapis = new NetRxAction.Napi[] {nic};
-    b.add("wire", "h2", () -> new Arrivals(q, arrivals));
+    b.add("wire", "h2", () -> new Arrivals(q, tcp, arrivals));
     Simulation.run(b, endNanos, 1);
-    return new Run(nic.takes, host.irqs, host.invocations, h.p.napiPoll);
+    return new Run(nic.takes, nic.ups, host.irqs, host.invocations, h.p.napiPoll);
   }
 
   @Test
@@ -138,5 +173,20 @@ class NapiPollTest {
     assertEquals(List.of(new Take(t1, 1), new Take(e1, 63), new Take(e2, 37), new Take(e3, 0)), r.takes());
     assertEquals(1, r.irqs());
     assertEquals(2, r.invocations());
+  }
+
+  @Test
+  void aSegmentArrivingDuringThePollJoinsTheAggregateGroHoldsAndGoesUpWithItAtTheFlush() {
+    // segment 0 (seq 0) is taken at t1 and held by GRO; segment 1 (seq 1448) arrives at 19 us, during the poll,
+    // and the ring read at e1 takes it into the same GRO list, where it joins segment 0's aggregate; the next
+    // read (e2) finds nothing, so napi_complete_done flushes one skb of 2 segments, and the poll ends after
+    // its stack work (e2 + PER_SKB). One interrupt.
+    Run r = run(true, 200_000, 0, 19_000);
+    long t1 = MODER + LAT + IRQ;
+    long e1 = t1 + ENTRY + r.napiPollNanos() + PER_PACKET;
+    long e2 = e1 + PER_PACKET;
+    assertEquals(List.of(new Take(t1, 1), new Take(e1, 1), new Take(e2, 0)), r.takes());
+    assertEquals(List.of(new Up(e2, List.of(2))), r.ups());
+    assertEquals(1, r.irqs());
   }
 }
