@@ -32,6 +32,8 @@ final class HostNapis {
     final Gro gro;
     /** The poll flushed its GRO list: it ends at its step's end. */
     private boolean flushed;
+    /** The poll took packets: it counted as one batch ({@link SteeringStats#loBatches}), whatever its ring reads. */
+    private boolean batch;
 
     Nic(HostKernel h, int queue) {
       super(queue);
@@ -45,7 +47,9 @@ final class HostNapis {
     @Override
     long poll(CoreEntity c, int quota, long offsetNanos) {
       flushed = false;
+      batch = false;
       long cost = napiPollNanos + take(c, quota, napiPollNanos); // sets work
+      countBatch(c);
       more = work == quota;
       return cost;
     }
@@ -62,12 +66,23 @@ final class HostNapis {
         int before = work;
         long cost = take(c, quota - before, 0); // sets work to the packets taken now
         int taken = work;
+        countBatch(c);
         work += before;
         more = work == quota;
         if (taken > 0) return cost;
       }
       flushed = true;
       return flush(c, more && flushOldOnly ? h.rx.jiffy(c, 0) : -1);
+    }
+
+    /**
+     * A ring read took packets: the poll is one batch of the core's (PRISM's unit: high-priority work waits for
+     * the end of the napi->poll that is running, and a re-read is part of that poll, on the same weight).
+     */
+    private void countBatch(CoreEntity c) {
+      if (batch || work == 0) return;
+      batch = true;
+      h.stats.loBatches[c.cpu]++;
     }
 
     /** napi_complete_done: the queue re-arms its IRQ (pending descriptors raise it again after moderation). */

@@ -83,7 +83,6 @@ final class RxPath {
     napi.work = k;
     long cost = offsetNanos;
     if (k == 0) return 0;
-    stats.loBatches[c.cpu]++;
     List<Packet> batch = new ArrayList<>(k);
     for (int i = 0; i < k; i++) {
       Packet pk = ring.poll();
