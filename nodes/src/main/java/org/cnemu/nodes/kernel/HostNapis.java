@@ -135,7 +135,6 @@ final class HostNapis {
         long next = r.completed(now) > 0 ? now : r.nextCompletionAfter(now);
         if (next >= 0) {
           r.armed = false;
-          r.irqs++;
           c.toCore(irqCoreAddr,
               Math.max(r.armedAt, next) - now + h.p.txUsecs + h.p.irqLatency, new CoreEntity.TxIrq(queue));
         }

@@ -151,7 +151,7 @@ final class NetRxAction {
   }
 
   private void startInvocation(long now, long extra) {
-    host.countNetRxAction();
+    host.countNetRxAction(now);
     spliced = host.pollMode() == SteeringPolicy.PollMode.SPLICE; // POP_HEAD: take from the poll list directly
     if (spliced) {
       localHead = pollHead;

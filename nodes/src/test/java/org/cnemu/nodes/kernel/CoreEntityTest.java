@@ -160,15 +160,17 @@ class CoreEntityTest {
     }
 
     @Override
-    public void countIrq() {
+    public void countIrq(long nowNanos) {
       irqs++;
     }
 
     @Override
-    public void txEqMerged(int txq) {}
+    public void countTxIrq(int txq, long nowNanos) {
+      irqs++;
+    }
 
     @Override
-    public void countNetRxAction() {
+    public void countNetRxAction(long nowNanos) {
       invocations++;
     }
 
