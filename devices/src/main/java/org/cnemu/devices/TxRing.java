@@ -32,7 +32,9 @@ public final class TxRing {
   public int sinceArm;
   /** The queue is stopped (descriptors exhausted). */
   public boolean stopped;
-  public long posted, cleaned, irqs, stops, wakes;
+  public long posted, cleaned, stops, wakes;
+  /** Completion interrupts taken in the run's measured window (after the warm-up; the host's core counts them). */
+  public long irqs;
 
   public TxRing(int queue, int capacity) {
     this.queue = queue;

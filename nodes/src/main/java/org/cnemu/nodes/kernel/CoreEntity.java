@@ -370,15 +370,14 @@ final class CoreEntity extends CoreSteps {
 
   private void onRxIrq(int queue, boolean counted) {
     if (counted) { // an event a running handler of the vector saw raised no interrupt of its own
-      host.countIrq();
+      host.countIrq(now());
       host.rxIrqRan(this, queue, now(), now() + p.irq);
     }
     netRx.schedule(napiFor(queue), false);
   }
 
   private void onTxIrq(int queue, boolean counted) {
-    if (counted) host.countIrq(); // mlx4_en_tx_irq: same MSI-X vector as the RX ring, counted in /proc/interrupts alike
-    else host.txEqMerged(queue); // counted as an event when the CQ fired; it raised no interrupt of its own
+    if (counted) host.countTxIrq(queue, now()); // mlx4_en_tx_irq: same MSI-X vector as the RX ring, in /proc/interrupts alike
     for (NetRxAction.Napi n : txNapis) if (n.queue == queue) netRx.schedule(n, false);
   }
 

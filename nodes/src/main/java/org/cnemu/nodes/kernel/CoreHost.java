@@ -50,14 +50,17 @@ interface CoreHost {
   /** The hard IRQ of RX queue {@code queue} runs on core {@code c} from {@code from} to {@code to} (journeys). */
   default void rxIrqRan(CoreEntity c, int queue, long from, long to) {}
 
-  /** One more hard interrupt on the host (/proc/interrupts). */
-  void countIrq();
+  /** An RX queue's hard interrupt taken at {@code nowNanos} (/proc/interrupts; counted in the measured window). */
+  void countIrq(long nowNanos);
 
-  /** A TX completion event that a running handler of its vector saw: no interrupt of its own (not in the ring's irqs). */
-  void txEqMerged(int txq);
+  /**
+   * TX queue {@code txq}'s completion interrupt taken at {@code nowNanos}: one more hard interrupt of the host and
+   * of the ring (counted in the measured window). An event that a running handler of its vector saw is none.
+   */
+  void countTxIrq(int txq, long nowNanos);
 
-  /** One more net_rx_action invocation on the host. */
-  void countNetRxAction();
+  /** One more net_rx_action invocation on the host, at {@code nowNanos} (/proc/softirqs; counted in the measured window). */
+  void countNetRxAction(long nowNanos);
 
   /** The IPI handler: the cross-core hand-offs in {@code batch} join this core's queues. */
   void ipi(CoreEntity c, CoreEntity.RemoteBatch batch);

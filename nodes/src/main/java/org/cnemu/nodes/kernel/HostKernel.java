@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import org.cnemu.devices.BridgeDevice;
+import org.cnemu.devices.Gro;
 import org.cnemu.devices.NetDevice;
 import org.cnemu.devices.NetNamespace;
 import org.cnemu.devices.VethPair;
@@ -60,6 +61,8 @@ final class HostKernel {
   private final Spec.FlowSpec[] flowSpecs;
   /** The RX queues' entities, each set by its constructor (none on a host that terminates no flow). */
   final NicQueue[] rxQueues;
+  /** The RX queues' NAPI GRO lists (napi->gro_list), one per queue, held over a poll's steps. */
+  final Gro[] nicGro;
   /** The pNIC's MSI-X vectors, one per RX queue (their TX CQs share them). */
   final MsixVector[] vectors;
   /** TX rings (one per RX queue; XPS maps CPU c to ring c % rings) and their completion queues. */
@@ -147,6 +150,8 @@ final class HostKernel {
     flowSpecs = new Spec.FlowSpec[mine.length];
     for (int slot = 0; slot < mine.length; slot++) flowSpecs[slot] = spec.flows.get(mine[slot]).copy();
     rxQueues = new NicQueue[p.nicQueues];
+    nicGro = new Gro[p.nicQueues];
+    for (int q = 0; q < nicGro.length; q++) nicGro[q] = new Gro(p.groMaxSegs);
     vectors = new MsixVector[p.nicQueues];
     for (int q = 0; q < vectors.length; q++) vectors[q] = new MsixVector();
     txRings = new TxRing[p.nicQueues];

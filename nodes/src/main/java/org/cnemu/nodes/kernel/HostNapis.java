@@ -1,5 +1,6 @@
 package org.cnemu.nodes.kernel;
 
+import org.cnemu.devices.Gro;
 import org.cnemu.devices.PacketQueue;
 import org.cnemu.devices.TxRing;
 
@@ -10,25 +11,101 @@ final class HostNapis {
   /** mlx4_en's TX completion work per poll (MLX4_EN_DEFAULT_TX_WORK). */
   static final int TX_WORK = 256;
 
-  /** A pNIC RX queue: driver, GRO and the rest of the path; napi_complete_done re-arms the queue's IRQ. */
-  static final class Nic extends NetRxAction.Napi {
+  /**
+   * A pNIC RX queue: driver, GRO and the rest of the path. Its CQ loop re-reads the ring after the packets it
+   * took (mlx4_en_process_rx_cq and mlx5e_poll_rx_cq re-read the CQE owner bit after each one), so what
+   * arrives while the poll runs is taken in the same poll, up to the weight, through the same GRO list
+   * (napi_gro_receive): a segment that continues an aggregate held since the poll's start joins it. The list
+   * is flushed when the loop finds nothing more: napi_complete_done, which then re-arms the queue's IRQ
+   * (masked until then); or, when the poll used its whole weight, napi_poll's napi_gro_flush(n, HZ >= 1000)
+   * before the repoll (with HZ >= 1000 only what was held before the current jiffy).
+   */
+  static class Nic extends NetRxAction.Napi {
     private final HostKernel h;
     /** The queue's entity ({@code EntityRef.address()}), read by every napi_complete. */
     private final long queueAddr;
+    /** The poll's CPU time before its first packet (napi_poll's own work). */
+    private final long napiPollNanos;
+    /** napi_gro_flush(n, HZ >= 1000) before a repoll flushes only what is older than the current jiffy. */
+    private final boolean flushOldOnly;
+    /** The NAPI's GRO list (napi->gro_list, the host's: its held segments count as in flight). */
+    final Gro gro;
+    /** The poll flushed its GRO list: it ends at its step's end. */
+    private boolean flushed;
+    /** The poll took packets: it counted as one batch ({@link SteeringStats#loBatches}), whatever its ring reads. */
+    private boolean batch;
 
     Nic(HostKernel h, int queue) {
       super(queue);
       this.h = h;
       this.queueAddr = h.rxQueueAddr == null ? -1 : h.rxQueueAddr[queue]; // none on a host that receives nothing
+      this.napiPollNanos = h.p.napiPoll;
+      this.flushOldOnly = h.p.jiffyNanos <= 1_000_000;
+      this.gro = h.nicGro[queue];
     }
 
     @Override
     long poll(CoreEntity c, int quota, long offsetNanos) {
-      long cost = h.rx.pollNic(c, h.rxQueues[queue], quota, this); // sets work
+      flushed = false;
+      batch = false;
+      long cost = napiPollNanos + take(c, quota, napiPollNanos); // sets work
+      countBatch(c);
       more = work == quota;
-      // napi_complete_done: the queue re-arms its IRQ (pending descriptors raise it again after moderation)
-      if (!more) c.toQueue(queueAddr, 0, new NicQueue.NapiComplete(queue, c.nowNs() + offsetNanos + cost));
       return cost;
+    }
+
+    @Override
+    boolean rereads() {
+      return true;
+    }
+
+    @Override
+    long resume(CoreEntity c, int quota) {
+      if (flushed) return 0;
+      if (!more) {
+        int before = work;
+        long cost = take(c, quota - before, 0); // sets work to the packets taken now
+        int taken = work;
+        countBatch(c);
+        work += before;
+        more = work == quota;
+        if (taken > 0) return cost;
+      }
+      flushed = true;
+      return flush(c, more && flushOldOnly ? h.rx.jiffy(c, 0) : -1);
+    }
+
+    /**
+     * A ring read took packets: the poll is one batch of the core's (PRISM's unit: high-priority work waits for
+     * the end of the napi->poll that is running, and a re-read is part of that poll, on the same weight).
+     */
+    private void countBatch(CoreEntity c) {
+      if (batch || work == 0) return;
+      batch = true;
+      h.stats.loBatches[c.cpu]++;
+    }
+
+    /** napi_complete_done: the queue re-arms its IRQ (pending descriptors raise it again after moderation). */
+    @Override
+    void complete(CoreEntity c) {
+      c.toQueue(queueAddr, 0, new NicQueue.NapiComplete(queue));
+    }
+
+    /**
+     * Takes the packets arrived by now, up to {@code quota}, through the driver and {@link #gro} and the rest
+     * of the path for what GRO sends up, starting {@code offsetNanos} into the poll; sets {@code work} to the
+     * packets taken and returns their CPU time.
+     */
+    long take(CoreEntity c, int quota, long offsetNanos) {
+      return h.rx.pollNic(c, h.rxQueues[queue], quota, offsetNanos, this, gro);
+    }
+
+    /**
+     * napi_gro_flush of {@link #gro} (except what was held in jiffy {@code keepJiffy}, -1: all): the rest of the
+     * path for what it held; returns the CPU time.
+     */
+    long flush(CoreEntity c, long keepJiffy) {
+      return h.rx.flushGro(c, gro, keepJiffy);
     }
   }
 
@@ -58,7 +135,6 @@ final class HostNapis {
         long next = r.completed(now) > 0 ? now : r.nextCompletionAfter(now);
         if (next >= 0) {
           r.armed = false;
-          r.irqs++;
           c.toCore(irqCoreAddr,
               Math.max(r.armedAt, next) - now + h.p.txUsecs + h.p.irqLatency, new CoreEntity.TxIrq(queue));
         }

@@ -1,6 +1,7 @@
 package org.cnemu.nodes.kernel;
 
 import java.util.LinkedHashMap;
+import org.cnemu.devices.Gro;
 import org.cnemu.devices.PacketQueue;
 import org.cnemu.devices.TxRing;
 import org.cnemu.devices.VethPair;
@@ -52,6 +53,7 @@ final class HostResults {
   static HostReport report(HostKernel h, NicEntity n) {
     long inQ = 0;
     for (NicQueue r : h.rxQueues) if (r != null) inQ += r.size();
+    for (Gro g : h.nicGro) inQ += g.packetsInside();
     for (PacketQueue q : h.backlog) inQ += q.packetsInside();
     for (PacketQueue q : h.groCell) inQ += q.packetsInside();
     for (PacketQueue q : h.backlogHi) inQ += PacketQueue.packetsInside(q);

@@ -109,23 +109,25 @@ final class KernelCoreHost implements CoreHost {
   }
 
   @Override
-  public void countIrq() {
+  public void countIrq(long nowNanos) {
+    if (nowNanos >= h.warmup) h.irqs++;
+  }
+
+  @Override
+  public void countTxIrq(int txq, long nowNanos) {
+    if (nowNanos < h.warmup) return;
     h.irqs++;
+    h.txRings[txq].irqs++;
   }
 
   @Override
-  public void txEqMerged(int txq) {
-    h.txRings[txq].irqs--;
-  }
-
-  @Override
-  public void countNetRxAction() {
-    h.netRx++;
+  public void countNetRxAction(long nowNanos) {
+    if (nowNanos >= h.warmup) h.netRx++;
   }
 
   @Override
   public void ipi(CoreEntity c, CoreEntity.RemoteBatch batch) {
-    h.ipis++;
+    if (c.nowNs() >= h.warmup) h.ipis++;
     h.handoff.acceptRemote(c, batch);
   }
 

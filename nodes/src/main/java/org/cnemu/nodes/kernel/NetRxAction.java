@@ -11,7 +11,8 @@ import org.cnemu.kernel.api.SteeringPolicy;
  * ends when the list is empty, the budget ({@code netdev-budget} packets) is used up, or
  * {@code netdev-budget-usecs} has passed. __do_softirq restarts it while work is pending, up to
  * {@code max-softirq-restart} times within {@code max-softirq-time}, then hands the rest to
- * ksoftirqd. Each poll is one step of the core ({@link CoreEntity#softStep}).
+ * ksoftirqd. Each poll is one step of the core ({@link CoreEntity#softStep}); a pNIC RX queue's poll goes
+ * on in further steps with what arrived while it ran, up to its weight, before it completes.
  */
 final class NetRxAction {
   /** A NAPI instance (a pNIC RX queue, a TX completion queue, a CPU's gro_cell or backlog). */
@@ -31,6 +32,25 @@ final class NetRxAction {
 
     /** One napi->poll with {@code quota}, starting {@code offsetNanos} into the core's step; returns its CPU time. */
     abstract long poll(CoreEntity c, int quota, long offsetNanos);
+
+    /**
+     * Its poll re-reads its ring when the poll's step ends ({@link #resume}), and its napi_complete_done is at
+     * the poll's end ({@link #complete}): a pNIC RX queue's CQ loop. The others end their poll at its start.
+     */
+    boolean rereads() {
+      return false;
+    }
+
+    /**
+     * The poll's step ended: takes what arrived meanwhile, up to {@code quota} in all for the poll (none once
+     * it used its whole weight); returns its CPU time, 0 when nothing had arrived (the poll then ends).
+     */
+    long resume(CoreEntity c, int quota) {
+      return 0;
+    }
+
+    /** napi_complete_done at the end of a poll that left no work ({@link #rereads} instances). */
+    void complete(CoreEntity c) {}
 
     /** High-priority work was queued on it while it ran (PRISM): it is scheduled again, first. */
     boolean highPriorityPending() {
@@ -55,6 +75,8 @@ final class NetRxAction {
   private long invStart;
   private long doStart;
   private int restartsLeft;
+  /** The poll whose step is running, when it re-reads its ring at the step's end ({@link Napi#rereads}). */
+  private Napi open;
   /** The invocation's closing cost is running as a step; __do_softirq decides when it ends. */
   private boolean pendingEnd;
 
@@ -129,7 +151,7 @@ final class NetRxAction {
   }
 
   private void startInvocation(long now, long extra) {
-    host.countNetRxAction();
+    host.countNetRxAction(now);
     spliced = host.pollMode() == SteeringPolicy.PollMode.SPLICE; // POP_HEAD: take from the poll list directly
     if (spliced) {
       localHead = pollHead;
@@ -158,6 +180,13 @@ final class NetRxAction {
     n.next = null;
     // napi_poll always gets the full weight; the budget is checked after
     long cost = n.poll(core, p.napiWeight, extra);
+    if (n.rereads()) open = n; // its poll ends when nothing more arrived by its step's end
+    else pollEnded(n);
+    core.softStep(extra + cost);
+  }
+
+  /** The poll of {@code n} ended: its work counts against the budget; repolled if it used its whole weight. */
+  private void pollEnded(Napi n) {
     budget -= n.work;
     if (n.more) { // used its whole weight: served again in the next invocation
       if (repollTail == null) repollHead = n;
@@ -165,9 +194,9 @@ final class NetRxAction {
       repollTail = n;
     } else {
       n.scheduled = false;
+      n.complete(core);
     }
     if (n.highPriorityPending()) schedule(n, host.napiAtHead(true));
-    core.softStep(extra + cost);
   }
 
   private void endInvocation(long extra) {
@@ -208,6 +237,16 @@ final class NetRxAction {
       pendingEnd = false;
       afterInvocation(now);
       return;
+    }
+    Napi n = open;
+    if (n != null) {
+      long cost = n.resume(core, p.napiWeight);
+      if (cost > 0) { // the poll goes on with what arrived while it ran
+        core.softStep(cost);
+        return;
+      }
+      open = null;
+      pollEnded(n);
     }
     if (budget <= 0 || now - invStart >= p.netdevBudgetNanos) {
       endInvocation(0);

@@ -141,7 +141,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
       // polling mode: the xmit path reaps completed descriptors (its CPU cost is charged in driverTx)
       r.clean(now(), Integer.MAX_VALUE);
       r.post(completeAt);
-      if (r.wakeIfRoom()) h.netTx++;
+      if (r.wakeIfRoom() && now() >= h.warmup) h.netTx++; // netif_tx_wake_queue raises NET_TX
       return;
     }
     r.post(completeAt);
@@ -162,7 +162,6 @@ final class NicEntity extends Entity<NicEntity.Msg> {
   void fireTx(TxRing r, long delay) {
     r.armed = false;
     r.sinceArm = 0;
-    r.irqs++;
     toCore(txIrqCoreAddr[r.queue], delay + p.irqLatency, new CoreEntity.TxIrq(r.queue));
   }
 

@@ -36,14 +36,11 @@ final class NicQueue extends Entity<NicQueue.Msg> {
     }
   }
 
-  /**
-   * napi_complete_done of the queue's NAPI (from the core that polled it): the IRQ is re-armed,
-   * effective from {@code armedAt} (the end of the poll).
-   */
-  record NapiComplete(int queue, long armedAt) implements Msg {
+  /** napi_complete_done of the queue's NAPI at the end of its poll (from the core that polled it): the IRQ re-arms. */
+  record NapiComplete(int queue) implements Msg {
     @Override
     public void deliver(NicQueue q) {
-      q.napiComplete(armedAt);
+      q.napiComplete();
     }
   }
 
@@ -76,8 +73,6 @@ final class NicQueue extends Entity<NicQueue.Msg> {
   private long bytes;
   /** IRQ armed (not raised, NAPI not scheduled). */
   private boolean armed = true;
-  /** Earliest time the IRQ may fire again after napi_complete re-armed it. */
-  private long armedAt;
   /** A moderation timer is pending. */
   private boolean timerPending;
   /**
@@ -209,23 +204,24 @@ final class NicQueue extends Entity<NicQueue.Msg> {
       }
       if (pkt.journey() != null) h.journeys.inRing(queue, pkt.journey());
       if (armed && !timerPending) {
-        long when = Math.max(t, armedAt);
-        if (size >= p.rxFrames) fire(Math.max(0, when - now()));
+        if (size >= p.rxFrames) fire(t - now());
         else {
           timerPending = true;
-          schedule(when - now() + moderNanos, ModTimer.INSTANCE);
+          schedule(t - now() + moderNanos, ModTimer.INSTANCE);
         }
       }
     }
   }
 
-  /** napi_complete_done: re-arm the IRQ; pending descriptors raise it again after moderation. */
-  private void napiComplete(long armedAt) {
+  /**
+   * napi_complete_done: re-arm the IRQ; pending descriptors (the rest of a wire train, or one that arrived as
+   * the poll ended) raise it again after moderation.
+   */
+  private void napiComplete() {
     armed = true;
-    this.armedAt = armedAt;
     if (size > 0) {
       long na = nextArrivalAfter(now());
-      long next = Math.max(armedAt, na < 0 ? armedAt : na);
+      long next = na < 0 ? now() : na;
       armed = false;
       toCore(irqCoreAddr, next - now() + moderNanos + p.irqLatency, irq);
     }

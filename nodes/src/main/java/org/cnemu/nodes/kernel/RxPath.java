@@ -70,14 +70,19 @@ final class RxPath {
     this.vethOf = h.vethOf;
   }
 
-  /** pNIC NAPI poll of {@code ring}: driver, GRO, then the rest of the path per skb. */
-  long pollNic(CoreEntity c, NicQueue ring, int quota, NetRxAction.Napi napi) {
+  /**
+   * The driver's RX loop over the packets of {@code ring} arrived by now, up to {@code quota}: driver, then
+   * napi_gro_receive of each into {@code gro} (the NAPI's GRO list, kept over the poll), then the rest of the
+   * path for what GRO sends up now, starting {@code offsetNanos} into the poll; what GRO holds goes up at
+   * {@link #flushGro}. Sets {@code napi.work} to the packets taken and returns their CPU time (0 when none had
+   * arrived).
+   */
+  long pollNic(CoreEntity c, NicQueue ring, int quota, long offsetNanos, NetRxAction.Napi napi, Gro gro) {
     long now = c.nowNs();
     int k = Math.min(quota, ring.ready(now));
     napi.work = k;
-    long cost = p.napiPoll;
-    if (k == 0) return cost;
-    stats.loBatches[c.cpu]++;
+    long cost = offsetNanos;
+    if (k == 0) return 0;
     List<Packet> batch = new ArrayList<>(k);
     for (int i = 0; i < k; i++) {
       Packet pk = ring.poll();
@@ -95,11 +100,31 @@ final class RxPath {
         batch.add(pk);
       }
     }
-    cost += groAndL3(c, batch, cost);
-    return cost;
+    cost += groAndL3(c, batch, gro, cost);
+    return cost - offsetNanos;
   }
 
-  private long groAndL3(CoreEntity c, List<Packet> batch, long offset) {
+  /**
+   * napi_gro_flush of a pNIC queue's GRO list at the end of its poll: what it held goes up the stack, except,
+   * with {@code keepJiffy} >= 0, what was held in that jiffy. Returns the CPU time.
+   */
+  long flushGro(CoreEntity c, Gro gro, long keepJiffy) {
+    if (gro.held() == 0) return 0;
+    List<Packet> up = new ArrayList<>(gro.held());
+    gro.flush(keepJiffy, up);
+    return l3(c, up, 0);
+  }
+
+  /** The jiffy of the core's step {@code offsetNanos} in (the kernel's jiffies, 1 / kernel.hz). */
+  long jiffy(CoreEntity c, long offsetNanos) {
+    return (c.nowNs() + offsetNanos) / p.jiffyNanos;
+  }
+
+  /**
+   * GRO of {@code batch} into {@code gro} (null: a list of its own, flushed at the batch's end), then the rest
+   * of the path for what goes up.
+   */
+  private long groAndL3(CoreEntity c, List<Packet> batch, Gro gro, long offset) {
     long cost = 0;
     if (batch.isEmpty()) return 0;
     if (p.gro) {
@@ -112,9 +137,24 @@ final class RxPath {
       cost += (long) batch.size() * p.groPerPkt;
       // Without tunnel RX offload the outer GRO cannot aggregate VXLAN packets (inner csum unverified).
       if (stack.overlay() && p.tunnelOffload) cost += (long) batch.size() * p.groTunnel;
-      if (!stack.overlay() || p.tunnelOffload) batch = Gro.coalesce(batch, p.groMaxSegs);
+      if (!stack.overlay() || p.tunnelOffload) {
+        if (gro == null) {
+          batch = Gro.coalesce(batch, p.groMaxSegs);
+        } else {
+          List<Packet> up = new ArrayList<>(batch.size());
+          long jiffy = jiffy(c, offset);
+          for (Packet pk : batch) gro.receive(pk, jiffy, up);
+          batch = up;
+        }
+      }
     }
-    for (Packet s : batch) {
+    return cost + l3(c, batch, offset + cost);
+  }
+
+  /** The skbs GRO sent up: boundary AFTER_GRO (RPS/RFS), then IP on this core or the policy's. */
+  private long l3(CoreEntity c, List<Packet> up, long offset) {
+    long cost = 0;
+    for (Packet s : up) {
       stats.ranStage(c.cpu, s, c.nowNs());
       int t = policy.targetCpu(Boundary.AFTER_GRO, h.view.ctx(c, s, IF_PNIC));
       if (t != c.cpu) {
@@ -200,7 +240,7 @@ final class RxPath {
       if (st == S_TX_HOST) cost += h.tx.txHost(c, s, cost);
       else cost += rx(c, st, s, cost);
     }
-    if (groBatch != null) cost += groAndL3(c, groBatch, cost);
+    if (groBatch != null) cost += groAndL3(c, groBatch, null, cost);
     napi.work = n;
     h.backlogSkbs += n;
     return cost;

@@ -59,6 +59,8 @@ class CoreEntityTest {
     final Profile profile;
     final List<Poll> polls = new ArrayList<>();
     final ScriptedNapi[] napis;
+    /** The core's pNIC RX instances: {@link #napis} unless a test gives others. */
+    NetRxAction.Napi[] rxNapis;
     final MsixVector[] vectors;
     final List<Sock> socks = new ArrayList<>();
     /** Start of each app-thread step. */
@@ -129,7 +131,7 @@ class CoreEntityTest {
 
     @Override
     public NetRxAction.Napi[] rxNapis(int cpu) {
-      return napis;
+      return rxNapis == null ? napis : rxNapis;
     }
 
     @Override
@@ -158,15 +160,17 @@ class CoreEntityTest {
     }
 
     @Override
-    public void countIrq() {
+    public void countIrq(long nowNanos) {
       irqs++;
     }
 
     @Override
-    public void txEqMerged(int txq) {}
+    public void countTxIrq(int txq, long nowNanos) {
+      irqs++;
+    }
 
     @Override
-    public void countNetRxAction() {
+    public void countNetRxAction(long nowNanos) {
       invocations++;
     }
 

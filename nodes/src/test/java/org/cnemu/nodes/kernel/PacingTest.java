@@ -106,7 +106,11 @@ class PacingTest {
   /**
    * A 128 KB write is 90 full segments and a 752 B tail. Evenly spaced writes find the flow idle once slow start
    * is over, so every tail leaves at once: 91 segments per write. In iperf3's back-to-back bursts Nagle holds a write's tail
-   * while the previous one is unacknowledged, and the next write's data fills it into full segments.
+   * while the previous one is unacknowledged (Minshall's check), and the next write's data fills it into full
+   * segments; a tail leaves short only when the previous short segment's ACK is back before it is written. The
+   * receiver's poll takes segments as they arrive (its re-read of the ring), so that ACK is back in time for a few
+   * of the burst's 97 tails: 11 segments more than the fewest (2 when the poll took only what its ring held at
+   * its start).
    */
   @Test
   void nagleTailsJoinTheNextWriteInABurst() {
@@ -117,7 +121,7 @@ class PacingTest {
     long[] burst = segmentsAndWrites("100ms");
     assertEquals(98, burst[1], "one write at the start, 97 back-to-back after the 100 ms tick");
     long fewest = (98 * 131072L + 1447) / 1448; // 8871: every segment full but the very last
-    assertEquals(fewest + 2, burst[0], "in the burst the tails join the next write's data: 2 short segments in all");
+    assertEquals(fewest + 11, burst[0], "in the burst most tails join the next write's data");
     assertTrue(even[0] - (143 * 131072L + 1447) / 1448 > 40, "evenly paced: dozens of short segments");
   }
 }

@@ -53,14 +53,17 @@ class ReaderBacklogTest {
     Calib.Run off = run("tcp-1flow-native", "2ms", false);
     System.out.println("native reader-backlog on: " + line(on));
     System.out.println("native reader-backlog off: " + line(off));
-    assertEquals(40.878, pct(off, "sys"), 1e-9, "without the lock: the copies and the window updates");
-    assertEquals(60.649, pct(on, "sys"), 1e-9, "with it: also tcp_rcv_established and the ACKs of the backlog");
-    assertEquals(21.831, off.gbps(), 5e-4);
-    assertEquals(25.696, on.gbps(), 5e-4, "the saturated IRQ core does less per segment");
-    assertEquals(41, off.irqs("h2"));
-    assertEquals(69, off.netRx("h2"));
-    assertEquals(47, on.irqs("h2"));
-    assertEquals(80, on.netRx("h2"));
+    // the IRQ core's poll re-reads its ring, so it completes whenever it drains it (napi_complete_done, an IRQ
+    // for what comes next) and hands the socket what it took at each completion: the reader, woken for each,
+    // reads smaller pieces more often (its user time per read doubles in all, 0.62 -> 1.19 %)
+    assertEquals(46.855, pct(off, "sys"), 1e-9, "without the lock: the copies and the window updates");
+    assertEquals(54.48, pct(on, "sys"), 1e-9, "with it: also tcp_rcv_established and the ACKs of the backlog");
+    assertEquals(21.887, off.gbps(), 5e-4);
+    assertEquals(24.077, on.gbps(), 5e-4, "the saturated IRQ core does less per segment");
+    assertEquals(65, off.irqs("h2"));
+    assertEquals(67, off.netRx("h2"));
+    assertEquals(72, on.irqs("h2"));
+    assertEquals(75, on.netRx("h2"));
   }
 
   @Test
@@ -73,14 +76,16 @@ class ReaderBacklogTest {
     System.out.println("docker reader-backlog off: " + line(off));
     assertEquals(off.gbps(), on.gbps(), 1e-12, "the same paced writes are read either way");
     assertEquals(0.076, pct(off, "soft"), 1e-9, "without the lock: NET_RX for the reads' window updates only");
-    assertEquals(0.782, pct(on, "soft"), 1e-9, "with it: also for the ACKs of the segments the reader processed");
-    assertEquals(9.848, pct(off, "sys"), 1e-9);
-    assertEquals(10.537, pct(on, "sys"), 1e-9);
-    assertEquals(232, off.netRx("h2"));
-    assertEquals(128, off.irqs("h2"));
-    assertEquals(266, on.netRx("h2"));
+    assertEquals(1.14, pct(on, "soft"), 1e-9, "with it: also for the ACKs of the segments the reader processed");
+    assertEquals(9.445, pct(off, "sys"), 1e-9);
+    assertEquals(10.32, pct(on, "sys"), 1e-9);
+    // the IRQ core's poll takes each write's segments as they arrive, in one poll, with one interrupt: fewer
+    // interrupts and NET_RX runs on that core than when a segment that came during the poll raised its own
+    assertEquals(187, off.netRx("h2"));
+    assertEquals(86, off.irqs("h2"));
+    assertEquals(228, on.netRx("h2"));
     // the reader's ACKs leave on its own core's TX queue, whose completions interrupt on another vector
-    assertEquals(142, on.irqs("h2"));
+    assertEquals(97, on.irqs("h2"));
   }
 
   @Test
