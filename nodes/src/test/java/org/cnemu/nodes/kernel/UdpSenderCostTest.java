@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
  * The per-datagram and per-fragment costs of an iperf3 UDP sender (docs/calibration.md, "Absolute figures"): KPTI on
  * every syscall (kernel.page-table-isolation, hotcloud19 only), the software checksum udp_sendmsg computes while
  * copying a datagram that IP will fragment, and ip_fragment handing each later fragment to ip_finish_output2 only
- * (ip-tx-frag), a paced iperf3 client's select() before every write (iperf_send: multisend 1 with a target rate), and
- * conntrack in a container's netns on Linux before 4.10 (kernel.conntrack-every-netns). The native and 64 B
+ * (ip-tx-frag), a paced iperf3 client's select() before every write (iperf_send: multisend 1 with a target rate),
+ * conntrack in a container's netns on Linux before 4.10 (kernel.conntrack-every-netns), retpolines on every indirect
+ * call (kernel.retpoline), and br_netfilter gathering a datagram's fragments before the bridge's conntrack. The native and 64 B
  * calibration flows are sender-bound (the sender's app core is 100 % busy, the receiver's cores are not), so each
  * cost shows as exactly its share of the time per datagram (over the calibration files' 30 ms measured window: the
  * 8 KB native run's first milliseconds are not yet sender-bound).
@@ -123,5 +124,44 @@ class UdpSenderCostTest {
         dflt.gbps(), whole.gbps(), delta);
     assertEquals(5 * 150, delta, 80);
     assertTrue(dflt.gbps() > whole.gbps());
+  }
+
+  @Test
+  void retpolinesTaxEveryIndirectCallOfAStage() {
+    Profile on = profile("hotcloud19", null, null);
+    Profile off = profile("hotcloud19", "kernel.retpoline", false);
+    assertTrue(on.retpoline);
+    assertEquals(20, on.retpolinePerCall);
+    assertEquals(0, off.retpolinePerCall);
+    // each stage pays its configured cost + its indirect calls x 20 ns
+    assertEquals(off.pollSyscall + 6 * 20, on.pollSyscall);
+    assertEquals(off.syscall + 6 * 20, on.syscall);
+    assertEquals(off.netfilter + 13 * 20, on.netfilter);
+    assertEquals(off.qdisc + 3 * 20, on.qdisc);
+    assertEquals(off.irq + 4 * 20, on.irq);
+    assertEquals(0, on.retpolineTax("vxlan-decap"), "vxlan_rcv's calls are direct");
+    Profile k5 = profile("k5-100g", null, null);
+    assertEquals(0, k5.retpolineTax("netfilter"), "Cascade Lake runs Enhanced IBRS, not retpolines");
+    // 64 B native, paced, sender-bound: select (6) + write (6) + udp_sendmsg (2) + netfilter (13) + ip output (1) +
+    // qdisc (3) + driver (2) = 33 indirect calls per datagram
+    Calib.Run with = run("udp-small-native", null, null);
+    Calib.Run without = run("udp-small-native", "kernel.retpoline", false);
+    double delta = 1e6 / with.kpps() - 1e6 / without.kpps();
+    System.out.printf("64 B native: %.1f kpps with retpolines, %.1f without: +%.0f ns per datagram%n", with.kpps(),
+        without.kpps(), delta);
+    assertEquals(33 * 20, delta, 30);
+  }
+
+  @Test
+  void theBridgeGathersAFragmentedDatagramBeforeConntrack() {
+    // 8 KB Docker overlay (6 fragments): br_netfilter defragments at the bridge's PRE_ROUTING, so the bridge's
+    // netfilter pass runs once per datagram, like the container's; 500 ns more per pass cost each end 2 x 500 ns
+    // per datagram (per fragment, the bridge's pass would cost 6 x 500 + 500)
+    Calib.Run dflt = run("udp-1flow-docker-overlay", null, null);
+    Calib.Run slower = run("udp-1flow-docker-overlay", "costs.netfilter", "850ns");
+    double delta = nanosPerDatagram(slower, 8192) - nanosPerDatagram(dflt, 8192);
+    System.out.printf("8 KB Docker: %.3f Gbps, %.3f with netfilter +500 ns: +%.0f ns per datagram%n", dflt.gbps(),
+        slower.gbps(), delta);
+    assertEquals(2 * 500, delta, 100);
   }
 }
