@@ -229,6 +229,15 @@ public final class Profile {
     return bytes * csumPerKib / 1024;
   }
 
+  /**
+   * A copy from the user that checksums what it copies (csum_and_copy_from_iter): x86_64's
+   * csum_partial_copy_generic (arch/x86/lib/csum-copy_64.S) loads each 64 B, adds them into the sum with adc and
+   * stores them in one loop, so the pass costs the slower of the copy and the checksum, not their sum.
+   */
+  public long copyAndCsum(long bytes) {
+    return Math.max(memcpy(bytes), csum(bytes));
+  }
+
   /** TCP MSS for this MTU (IP 20 + TCP 20 + timestamps 12). */
   public int mss() {
     return mtu - 52;

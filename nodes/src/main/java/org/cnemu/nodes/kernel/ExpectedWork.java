@@ -114,7 +114,7 @@ final class ExpectedWork {
     long overlay = stack == StackKind.NATIVE ? 0 : p.vxlanEncap + p.bridge + p.veth;
     long overlayRx = stack == StackKind.NATIVE ? 0 : p.vxlanDecap + p.bridge + p.veth;
     double send = p.syscall + p.appPerMessage + (udp ? p.udpTx : p.tcpTx) + p.ipTx + p.qdisc + p.driverTx
-        + p.memcpy(bytes) + (udp && pk > 1 ? p.csum(bytes) : 0) + pk * (p.driverTxPerPkt + overlay + (pk > 1 ? (udp ? p.ipFrag : p.gsoSeg) : 0));
+        + (udp && pk > 1 ? p.copyAndCsum(bytes) : p.memcpy(bytes)) + pk * (p.driverTxPerPkt + overlay + (pk > 1 ? (udp ? p.ipFrag : p.gsoSeg) : 0));
     // UDP: IP handles each fragment; TCP: GRO hands IP and TCP a message's segments merged
     double receive = pk * (p.driverRx + p.groPerPkt + overlayRx + (udp ? p.ipRx + (pk > 1 ? p.ipDefrag : 0) : 0))
         + p.csum(bytes) + (udp ? p.udpRx : p.ipRx + p.tcpRx + pk * p.tcpRxPerSeg) + p.syscall + p.copyToUser(bytes)

@@ -254,6 +254,19 @@ final class RxPath {
     return !s.fragmented() || s.frag() == s.frags() - 1;
   }
 
+  /**
+   * The bridge forwarding an skb with Docker's rules and conntrack in the host netns (br_netfilter). An IP fragment
+   * is gathered first: br_handle_frame hands it to br_nf_pre_routing, whose IPv4 PRE_ROUTING hooks start with
+   * nf_defrag_ipv4 (ip_defrag with IP_DEFRAG_CONNTRACK_BRIDGE_IN), so conntrack, the FDB lookup, br_forward and the
+   * tables run once per datagram, on the fragment that completes it, and br_nf_dev_queue_xmit fragments the datagram
+   * again for the egress port (br_nf_ip_fragment): per fragment ip-defrag + ip-frag (Linux 4.4
+   * net/bridge/br_netfilter_hooks.c, net/ipv4/netfilter/nf_defrag_ipv4.c).
+   */
+  static long bridgeForward(Profile p, Packet s) {
+    if (!s.fragmented()) return p.bridge + p.netfilter;
+    return p.ipDefrag + p.ipFrag + (completesDatagram(s) ? p.bridge + p.netfilter : 0);
+  }
+
   /** The journey stage of process_backlog for an skb queued to resume at {@code st}. */
   private static int backlogStage(int st) {
     return st == S_TX_HOST ? Journeys.TX_BACKLOG : st == S_CONT ? Journeys.VETH_BACKLOG : Journeys.BACKLOG;
@@ -310,7 +323,7 @@ final class RxPath {
           Journeys.mark(h, s, Journeys.IP_RX, c, offset, offset + p.ipRx);
           return cost + p.ipRx + l4(c, s, offset + cost + p.ipRx);
         }
-        cost += p.bridge + p.netfilter + p.veth;
+        cost += bridgeForward(p, s) + p.veth;
         Journeys.mark(h, s, Journeys.BRIDGE, c, offset, offset + cost);
         int i = h.slot(s.flow()) * 2 + s.dir();
         bridge.forward(macSrc[i], macDst[i], 0); // in on vxlan0, out on the container's veth

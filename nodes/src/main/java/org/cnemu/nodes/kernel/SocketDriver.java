@@ -242,10 +242,11 @@ final class SocketDriver {
    * udp_sendmsg's copy of a {@code bytes} datagram from the user. One that fits the MTU leaves its checksum to the
    * NIC (CHECKSUM_PARTIAL); a datagram IP will fragment cannot, so __ip_append_data copies it with
    * csum_and_copy_from_iter, checksumming every byte in software (Linux 4.4 / 5.4 net/ipv4/ip_output.c: csummode
-   * stays CHECKSUM_NONE unless length + header <= mtu), as the receiver does after reassembly.
+   * stays CHECKSUM_NONE unless length + header <= mtu), as the receiver does after reassembly; the copy and the
+   * checksum are one pass ({@link Profile#copyAndCsum}).
    */
   long udpCopy(long bytes) {
-    return p.memcpy(bytes) + (bytes + 8 > p.mtu - 20 ? p.csum(bytes) : 0);
+    return bytes + 8 > p.mtu - 20 ? p.copyAndCsum(bytes) : p.memcpy(bytes);
   }
 
   /** Whether the TX ring/qdisc of the host is backlogged over 100 us: a UDP socket then blocks (and a timer is set). */

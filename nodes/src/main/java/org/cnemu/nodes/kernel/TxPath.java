@@ -214,14 +214,14 @@ final class TxPath {
       bridge.forward(macSrc[i], macDst[i], h.veth(s.dir() == 0 ? spec.flows.get(s.flow()).src()
           : spec.flows.get(s.flow()).dst()).bridgePort);
       h.veth(s.dir() == 0 ? spec.flows.get(s.flow()).dst() : spec.flows.get(s.flow()).src()).host.xmitCounted();
-      long cost = p.bridge + p.netfilter + p.veth;
+      long cost = RxPath.bridgeForward(p, s) + p.veth;
       Journeys.mark(h, s, Journeys.BRIDGE, c, offset, offset + cost);
       return cost + h.rx.toBacklog(c, s, S_CONT, offset + cost);
     }
     int i = h.slot(s.flow()) * 2 + s.dir();
     bridge.forward(macSrc[i], macDst[i], vethOf[i].bridgePort);
     vxlan.encap(s, macDst[i]);
-    long cost = p.bridge + p.netfilter + p.vxlanEncap + p.ipTx;
+    long cost = RxPath.bridgeForward(p, s) + p.vxlanEncap + p.ipTx;
     Journeys.extend(s, c, offset + cost); // the backlog poll, bridge and encap: one stage (TX_BACKLOG)
     return cost + driverTx(c, s, offset + cost);
   }

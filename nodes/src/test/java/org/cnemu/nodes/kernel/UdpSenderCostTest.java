@@ -13,16 +13,18 @@ import org.junit.jupiter.api.Test;
  * The per-datagram and per-fragment costs of an iperf3 UDP sender (docs/calibration.md, "Absolute figures"): KPTI on
  * every syscall (kernel.page-table-isolation, hotcloud19 only), the software checksum udp_sendmsg computes while
  * copying a datagram that IP will fragment, and ip_fragment handing each later fragment to ip_finish_output2 only
- * (ip-tx-frag), a paced iperf3 client's select() before every write (iperf_send: multisend 1 with a target rate), and
- * conntrack in a container's netns on Linux before 4.10 (kernel.conntrack-every-netns). The native and 64 B
+ * (ip-tx-frag), a paced iperf3 client's select() before every write (iperf_send: multisend 1 with a target rate),
+ * conntrack in a container's netns on Linux before 4.10 (kernel.conntrack-every-netns), and br_netfilter gathering a
+ * datagram's fragments before the bridge's conntrack. The native and 64 B
  * calibration flows are sender-bound (the sender's app core is 100 % busy, the receiver's cores are not), so each
- * cost shows as exactly its share of the time per datagram.
+ * cost shows as exactly its share of the time per datagram (over the calibration files' 30 ms measured window: the
+ * 8 KB native run's first milliseconds are not yet sender-bound).
  */
 class UdpSenderCostTest {
   private static Calib.Run run(String file, String key, Object value) {
     Config e = Calib.load(file).getConfig("experiment")
-        .withValue("duration", ConfigValueFactory.fromAnyRef("12ms"))
-        .withValue("warmup", ConfigValueFactory.fromAnyRef("2ms"));
+        .withValue("duration", ConfigValueFactory.fromAnyRef("40ms"))
+        .withValue("warmup", ConfigValueFactory.fromAnyRef("10ms"));
     if (key != null) e = e.withValue("overrides." + key, ConfigValueFactory.fromAnyRef(value));
     return Calib.run(Calib.withWorkloads(e, "start-jitter", "0us"), 1, 1);
   }
@@ -59,15 +61,17 @@ class UdpSenderCostTest {
   void aPacedIperf3ClientSelectsBeforeEveryWrite() {
     // iperf_send: multisend = 1 with a target rate (-b), 10 without; the 64 B packet-rate run is paced at 40 Gbps,
     // which it never reaches, so the only difference is 9 of 10 select() calls (poll-syscall 1000 + KPTI 140 ns)
+    long select = profile("hotcloud19", null, null).pollSyscall;
+    assertEquals(1140, select);
     Calib.Run paced = run("udp-small-native", null, null);
     Config e = Calib.load("udp-small-native").getConfig("experiment")
-        .withValue("duration", ConfigValueFactory.fromAnyRef("12ms"))
-        .withValue("warmup", ConfigValueFactory.fromAnyRef("2ms"));
+        .withValue("duration", ConfigValueFactory.fromAnyRef("40ms"))
+        .withValue("warmup", ConfigValueFactory.fromAnyRef("10ms"));
     Calib.Run unpaced = Calib.run(Calib.withWorkloads(Calib.withWorkloads(e, "start-jitter", "0us"), "rate", "0bps"), 1, 1);
     double delta = 1e6 / paced.kpps() - 1e6 / unpaced.kpps();
     System.out.printf("64 B native: %.1f kpps paced, %.1f unpaced: +%.0f ns per datagram%n", paced.kpps(),
         unpaced.kpps(), delta);
-    assertEquals(1140 - 1140 / 10, delta, 30);
+    assertEquals(select - select / 10, delta, 30);
   }
 
   @Test
@@ -88,13 +92,20 @@ class UdpSenderCostTest {
 
   @Test
   void aDatagramThatIpFragmentsIsChecksummedByTheSendersCopy() {
-    // 8 KB native: the sender's copy checksums 8192 B at csum-per-kib (120 ns/KiB): 960 ns per datagram
+    // 8 KB native: the sender's copy checksums 8192 B in the same pass (csum_partial_copy_generic), which costs the
+    // slower of the copy (memcpy-per-kib 100 ns/KiB: 800 ns) and the checksum (csum-per-kib 120 ns/KiB: 960 ns)
     Calib.Run dflt = run("udp-1flow-native", null, null);
+    Calib.Run asFastAsTheCopy = run("udp-1flow-native", "costs.csum-per-kib", "100ns");
+    double delta = nanosPerDatagram(dflt, 8192) - nanosPerDatagram(asFastAsTheCopy, 8192);
+    System.out.printf("8 KB native: %.3f Gbps, %.3f with a 100 ns/KiB checksum: +%.0f ns per datagram%n", dflt.gbps(),
+        asFastAsTheCopy.gbps(), delta);
+    assertEquals(8 * (120 - 100), delta, 40);
+    // a checksum faster than the copy hides in the copy's pass (a second pass would cost 8 x 99 = 792 ns more); what
+    // is left is the receiver's own checksum after reassembly
     Calib.Run cheap = run("udp-1flow-native", "costs.csum-per-kib", "1ns");
-    double delta = nanosPerDatagram(dflt, 8192) - nanosPerDatagram(cheap, 8192);
-    System.out.printf("8 KB native: %.3f Gbps, %.3f with a 1 ns/KiB checksum: +%.0f ns per datagram%n", dflt.gbps(),
-        cheap.gbps(), delta);
-    assertEquals(8 * (120 - 1), delta, 80);
+    double hidden = nanosPerDatagram(asFastAsTheCopy, 8192) - nanosPerDatagram(cheap, 8192);
+    System.out.printf("8 KB native: %.3f Gbps with a 1 ns/KiB checksum: %.0f ns per datagram less%n", cheap.gbps(), hidden);
+    assertTrue(Math.abs(hidden) < 80, "the copy's pass hides a cheaper checksum: " + hidden);
     // a 64 B datagram fits the MTU: its checksum is left to the NIC (CHECKSUM_PARTIAL)
     Calib.Run small = run("udp-small-native", null, null);
     Calib.Run smallCheap = run("udp-small-native", "costs.csum-per-kib", "1ns");
@@ -111,5 +122,18 @@ class UdpSenderCostTest {
         dflt.gbps(), whole.gbps(), delta);
     assertEquals(5 * 150, delta, 80);
     assertTrue(dflt.gbps() > whole.gbps());
+  }
+
+  @Test
+  void theBridgeGathersAFragmentedDatagramBeforeConntrack() {
+    // 8 KB Docker overlay (6 fragments): br_netfilter defragments at the bridge's PRE_ROUTING, so the bridge's
+    // netfilter pass runs once per datagram, like the container's; 500 ns more per pass cost each end 2 x 500 ns
+    // per datagram (per fragment, the bridge's pass would cost 6 x 500 + 500)
+    Calib.Run dflt = run("udp-1flow-docker-overlay", null, null);
+    Calib.Run slower = run("udp-1flow-docker-overlay", "costs.netfilter", "850ns");
+    double delta = nanosPerDatagram(slower, 8192) - nanosPerDatagram(dflt, 8192);
+    System.out.printf("8 KB Docker: %.3f Gbps, %.3f with netfilter +500 ns: +%.0f ns per datagram%n", dflt.gbps(),
+        slower.gbps(), delta);
+    assertEquals(2 * 500, delta, 100);
   }
 }
