@@ -248,8 +248,13 @@ public final class ExperimentValidator {
         inDomain(path, schemaPath, user, kind);
         return;
       }
+      Domains.Domain d = domains.at(schemaPath);
+      // A key whose words include true and false (workloads.nodelay = auto | true | false) takes a plain boolean.
+      if (user.valueType() == ConfigValueType.BOOLEAN && d != null && d.values() != null
+          && d.values().contains(String.valueOf(user.unwrapped()))) return;
       if (user.valueType() != ConfigValueType.STRING) {
-        problem(user, path, "expected a string, got " + describe(user));
+        String expected = d != null && d.values() != null ? "one of " + String.join(", ", d.values()) : "a string";
+        problem(user, path, "expected " + expected + ", got " + describe(user));
         return;
       }
       inDomain(path, schemaPath, user, Units.Kind.NONE);

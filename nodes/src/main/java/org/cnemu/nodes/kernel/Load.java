@@ -87,7 +87,16 @@ record Load(boolean poisson, double requestsPerSec, Dist size, Dist think, boole
         0, MAX_THINK_NANOS);
     return new Load(poisson, c.getDouble("request-rate"), size, think, c.getBoolean("fan-in"),
         Units.nanos(c, "reply-timeout"), c.getString("connection").equals("per-request"), c.getInt("listen-backlog"),
-        c.getBoolean("nodelay"), Units.nanos(c, "pacing-timer"));
+        nodelay(c), Units.nanos(c, "pacing-timer"));
+  }
+
+  /**
+   * TCP_NODELAY as the workload sets it: {@code auto} is what its tool does (iperf3 leaves Nagle on unless -N;
+   * memcached and sockperf's ping-pong set TCP_NODELAY on their sockets), else the boolean given.
+   */
+  static boolean nodelay(Config c) {
+    String v = c.getString("nodelay").toLowerCase(Locale.ROOT);
+    return v.equals("auto") ? !c.getString("kind").equals("iperf") : Boolean.parseBoolean(v);
   }
 
   /** The list at {@code key}, each value read by {@code unit} (Units::bytes, Units::nanos). */

@@ -1,13 +1,16 @@
 package org.cnemu.nodes.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import org.junit.jupiter.api.Test;
 
 /**
- * TCP_NODELAY is a workload's socket option ({@code workloads[].nodelay}, default true), not a sysctl: with
- * iperf3's own default (false, Nagle with Minshall's check) an evenly paced 128 KB write's 752 B tail waits while
+ * TCP_NODELAY is a workload's socket option ({@code workloads[].nodelay}, default auto: what the tool does), not a sysctl:
+ * with iperf3's own default (Nagle, Nagle with Minshall's check) an evenly paced 128 KB write's 752 B tail waits while
  * the previous short segment is unacknowledged, and then joins the next write's data (docs/calibration.md,
  * "TCP_NODELAY, iperf3's pacing and the TCP prequeue"). The receiver's poll takes what arrives while it runs (its
  * re-read of the ring), so no tail arrives alone after it and the interrupts and NET_RX runs are the same either
@@ -31,11 +34,27 @@ class NodelayTest {
     Calib.Run off = run(false);
     System.out.printf("H8 docker NET_RX / IRQs: TCP_NODELAY %d / %d, Nagle %d / %d; segments %d / %d%n", on.netRx("h2"),
         on.irqs("h2"), off.netRx("h2"), off.irqs("h2"), segments(on), segments(off));
-    assertEquals(39138, segments(on), "TCP_NODELAY (the default): every tail leaves with its write");
-    assertEquals(38973, segments(off), "Nagle: held tails join the next write's data, in fewer segments");
+    assertEquals(39138, segments(on), "TCP_NODELAY: every tail leaves with its write");
+    assertEquals(38973, segments(off), "Nagle (iperf3's default): held tails join the next write's data, in fewer segments");
     assertEquals(231, on.irqs("h2"), "the calibrated H8 run's measured window");
     assertEquals(475, on.netRx("h2"));
     assertEquals(231, off.irqs("h2"), "no tail arrives alone after the poll that took its write");
     assertEquals(475, off.netRx("h2"));
+  }
+
+  private static boolean nodelay(String kind, String value) {
+    return Load.nodelay(ConfigFactory.parseString("kind = " + kind + ", nodelay = " + value));
+  }
+
+  @Test
+  void autoIsWhatTheWorkloadsToolDoes() {
+    assertFalse(nodelay("iperf", "auto"), "iperf3 leaves Nagle on unless -N");
+    assertTrue(nodelay("request-response", "auto"), "memcached sets TCP_NODELAY");
+    assertTrue(nodelay("ping-pong", "auto"), "sockperf's ping-pong sets TCP_NODELAY");
+    assertTrue(nodelay("iperf", "true"), "iperf3 -N");
+    assertFalse(nodelay("ping-pong", "false"));
+    assertFalse(Load.of(Calib.load("tcp-5gbps-docker-overlay").getConfigList("experiment.workloads").get(0)
+        .withFallback(ConfigFactory.defaultReference().getConfig("cnemu.schema.experiment.workloads")), "message-size").nodelay(),
+        "the calibration file's iperf3 flow runs with Nagle by default");
   }
 }
