@@ -92,6 +92,14 @@ class ChurnTest {
     assertEquals(0L, steer(r, "h2", "churn.no_connection_segments"));
   }
 
+  /** One connection at a time on an idle native pair, one server core, no adaptive moderation, 5 us links. */
+  private static Config oneConnectionAlone() {
+    return experiment("duration = 3ms, overrides { nic { adaptive-rx { enabled = false } } },"
+        + " topology { stack = native, host-count = 2, hosts { h2 { cpus = 1 } }, link { delay = 5us } },"
+        + " workloads = [ { id = c, kind = request-response, src = h1, dst = h2, connection = per-request,"
+        + " think-time = 1ms, start-jitter = 0us, get-ratio = 1.0 } ]");
+  }
+
   /**
    * One connection alone on an idle native pair (one server core, no adaptive moderation): the SYN reaches
    * the listener's TCP and the SYN-ACK the client's exactly when the profile's costs and the links say, and
@@ -99,10 +107,7 @@ class ChurnTest {
    */
   @Test
   void oneConnectionsHandshakeTakesExactlyWhatTheCostsSay() {
-    Config e = experiment("duration = 3ms, overrides { nic { adaptive-rx { enabled = false } } },"
-        + " topology { stack = native, host-count = 2, hosts { h2 { cpus = 1 } }, link { delay = 5us } },"
-        + " workloads = [ { id = c, kind = request-response, src = h1, dst = h2, connection = per-request,"
-        + " think-time = 1ms, start-jitter = 0us, get-ratio = 1.0 } ]");
+    Config e = oneConnectionAlone();
     org.cnemu.devices.Profile p = KernelModels.spec(e).profile;
     Map<String, Object> r = run(e);
     balanced(r);
@@ -143,10 +148,7 @@ class ChurnTest {
    */
   @Test
   void theServersReadOfEofIsASyscallBeforeClose() {
-    Config e = experiment("duration = 3ms, overrides { nic { adaptive-rx { enabled = false } } },"
-        + " topology { stack = native, host-count = 2, hosts { h2 { cpus = 1 } }, link { delay = 5us } },"
-        + " workloads = [ { id = c, kind = request-response, src = h1, dst = h2, connection = per-request,"
-        + " think-time = 1ms, start-jitter = 0us, get-ratio = 1.0 } ]");
+    Config e = oneConnectionAlone();
     org.cnemu.devices.Profile p = KernelModels.spec(e).profile;
     Map<String, Object> r = run(e);
     balanced(r);
