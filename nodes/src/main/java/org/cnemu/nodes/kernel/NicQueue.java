@@ -187,8 +187,14 @@ final class NicQueue extends Entity<NicQueue.Msg> {
   }
 
   private void onAutoModer(AutoModer a) {
-    if (autoModeration() && now() + p.adaptiveRxSampleNanos < endNanos()) schedule(p.adaptiveRxSampleNanos, a);
-    else sampling = false;
+    if (!autoModeration()) {
+      sampling = false; // asleep until the next packet
+      return;
+    }
+    // still sampling when its next sample falls after the run's end: that sample is just not run (a sampler
+    // taken for asleep would reset the moderation at the next packet, and the run would not be a prefix of a
+    // longer one)
+    if (now() + p.adaptiveRxSampleNanos < endNanos()) schedule(p.adaptiveRxSampleNanos, a);
   }
 
   /** The packets of a wire train that RSS put on this queue: packet 0 arrives now, the rest back to back. */
@@ -244,10 +250,8 @@ final class NicQueue extends Entity<NicQueue.Msg> {
       lastModerPackets = received;
       lastModerBytes = bytes;
     }
-    if (next < endNanos()) {
-      sampling = true;
-      schedule(next - now(), new AutoModer());
-    }
+    sampling = true;
+    if (next < endNanos()) schedule(next - now(), new AutoModer());
   }
 
   /**
