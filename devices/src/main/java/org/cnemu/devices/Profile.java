@@ -66,6 +66,14 @@ public final class Profile {
    */
   public final boolean conntrackEveryNetns;
   public final long containerNetfilter;
+  /**
+   * kernel.retpoline (Spectre v2's return trampolines: every indirect call of the kernel goes through a thunk that
+   * stops its speculation) and what one such call costs (costs.retpoline-per-call, 0 when off). Each stage cost
+   * below already includes its stage's tax, kernel.indirect-calls.KEY x retpolinePerCall (see {@link #stage}).
+   */
+  public final boolean retpoline;
+  public final long retpolinePerCall;
+  private final Config indirectCalls;
   public final int tcpReordering, tcpMaxReordering;
   /** kernel.tcp.cubic: tcp_cubic's HyStart module parameters (hystart, hystart_low_window, hystart_ack_delta). */
   public final boolean cubicHystart;
@@ -142,67 +150,83 @@ public final class Profile {
     cubicHystartLowWindow = cu.getInt("hystart-low-window");
     cubicHystartAckDeltaMs = cu.getInt("hystart-ack-delta-ms");
     Config c = p.getConfig("costs");
-    irq = Units.nanos(c, "irq");
+    retpoline = k.getBoolean("retpoline");
+    retpolinePerCall = retpoline ? Units.nanos(c, "retpoline-per-call") : 0;
+    indirectCalls = k.getConfig("indirect-calls");
+    irq = stage(c, "irq");
     irqLatency = Units.nanos(c, "irq-latency");
-    ipiSend = Units.nanos(c, "ipi-send");
+    ipiSend = stage(c, "ipi-send");
     ipiLatency = Units.nanos(c, "ipi-latency");
-    ipiRx = Units.nanos(c, "ipi-rx");
-    netRxAction = Units.nanos(c, "net-rx-action");
-    napiPoll = Units.nanos(c, "napi-poll");
-    driverRx = Units.nanos(c, "driver-rx");
-    groPerPkt = Units.nanos(c, "gro");
-    groTunnel = Units.nanos(c, "gro-tunnel");
-    ipRx = Units.nanos(c, "ip-rx");
-    tcpRx = Units.nanos(c, "tcp-rx");
-    tcpAckRx = Units.nanos(c, "tcp-ack-rx");
-    tcpRxDeferred = Units.nanos(c, "tcp-rx-deferred");
+    ipiRx = stage(c, "ipi-rx");
+    netRxAction = stage(c, "net-rx-action");
+    napiPoll = stage(c, "napi-poll");
+    driverRx = stage(c, "driver-rx");
+    groPerPkt = stage(c, "gro");
+    groTunnel = stage(c, "gro-tunnel");
+    ipRx = stage(c, "ip-rx");
+    tcpRx = stage(c, "tcp-rx");
+    tcpAckRx = stage(c, "tcp-ack-rx");
+    tcpRxDeferred = stage(c, "tcp-rx-deferred");
     tcpRxPerSeg = Units.nanos(c, "tcp-rx-per-seg");
-    udpRx = Units.nanos(c, "udp-rx");
-    ipDefrag = Units.nanos(c, "ip-defrag");
+    udpRx = stage(c, "udp-rx");
+    ipDefrag = stage(c, "ip-defrag");
     csumPerKib = Units.nanos(c, "csum-per-kib");
-    vxlanDecap = Units.nanos(c, "vxlan-decap");
-    groCellEnqueue = Units.nanos(c, "gro-cell-enqueue");
-    bridge = Units.nanos(c, "bridge");
-    veth = Units.nanos(c, "veth");
-    netfilter = Units.nanos(c, "netfilter");
+    vxlanDecap = stage(c, "vxlan-decap");
+    groCellEnqueue = stage(c, "gro-cell-enqueue");
+    bridge = stage(c, "bridge");
+    veth = stage(c, "veth");
+    netfilter = stage(c, "netfilter");
     containerNetfilter = conntrackEveryNetns ? netfilter : 0;
-    backlogEnqueue = Units.nanos(c, "backlog-enqueue");
-    backlogPoll = Units.nanos(c, "backlog-poll");
-    tcpTx = Units.nanos(c, "tcp-tx");
-    tcpAckTx = Units.nanos(c, "tcp-ack-tx");
-    ipTx = Units.nanos(c, "ip-tx");
-    ipTxFrag = Units.nanos(c, "ip-tx-frag");
-    udpTx = Units.nanos(c, "udp-tx");
-    ipFrag = Units.nanos(c, "ip-frag");
-    driverTx = Units.nanos(c, "driver-tx");
-    driverTxPerPkt = Units.nanos(c, "driver-tx-per-pkt");
-    gsoSeg = Units.nanos(c, "gso-seg");
-    vxlanEncap = Units.nanos(c, "vxlan-encap");
+    backlogEnqueue = stage(c, "backlog-enqueue");
+    backlogPoll = stage(c, "backlog-poll");
+    tcpTx = stage(c, "tcp-tx");
+    tcpAckTx = stage(c, "tcp-ack-tx");
+    ipTx = stage(c, "ip-tx");
+    ipTxFrag = stage(c, "ip-tx-frag");
+    udpTx = stage(c, "udp-tx");
+    ipFrag = stage(c, "ip-frag");
+    driverTx = stage(c, "driver-tx");
+    driverTxPerPkt = stage(c, "driver-tx-per-pkt");
+    gsoSeg = stage(c, "gso-seg");
+    vxlanEncap = stage(c, "vxlan-encap");
     // KPTI: every syscall (select() included) switches page tables on entry and exit
     pageTableIsolation = k.getBoolean("page-table-isolation");
     ptiSyscall = pageTableIsolation ? Units.nanos(c, "pti-syscall") : 0;
-    syscall = Units.nanos(c, "syscall") + ptiSyscall;
-    pollSyscall = Units.nanos(c, "poll-syscall") + ptiSyscall;
+    syscall = stage(c, "syscall") + ptiSyscall;
+    pollSyscall = stage(c, "poll-syscall") + ptiSyscall;
     memcpyPerKib = Units.nanos(c, "memcpy-per-kib");
     copyToUserPerKib = Units.nanos(c, "copy-to-user-per-kib");
     wakeup = Units.nanos(c, "wakeup");
-    skbFree = Units.nanos(c, "skb-free");
+    skbFree = stage(c, "skb-free");
     appPerMessage = Units.nanos(c, "app-per-message");
-    timer = Units.nanos(c, "timer");
-    txClean = Units.nanos(c, "tx-clean");
-    netTxAction = Units.nanos(c, "net-tx-action");
-    qdisc = Units.nanos(c, "qdisc");
+    timer = stage(c, "timer");
+    txClean = stage(c, "tx-clean");
+    netTxAction = stage(c, "net-tx-action");
+    qdisc = stage(c, "qdisc");
     cacheLineTransfer = Units.nanos(c, "cache-line-transfer");
-    tcpConnect = Units.nanos(c, "tcp-connect");
-    tcpSynRx = Units.nanos(c, "tcp-syn-rx");
-    tcpSynAckRx = Units.nanos(c, "tcp-synack-rx");
-    tcpChildCreate = Units.nanos(c, "tcp-child-create");
-    tcpAccept = Units.nanos(c, "tcp-accept");
-    tcpClose = Units.nanos(c, "tcp-close");
-    tcpDestroy = Units.nanos(c, "tcp-destroy");
+    tcpConnect = stage(c, "tcp-connect");
+    tcpSynRx = stage(c, "tcp-syn-rx");
+    tcpSynAckRx = stage(c, "tcp-synack-rx");
+    tcpChildCreate = stage(c, "tcp-child-create");
+    tcpAccept = stage(c, "tcp-accept");
+    tcpClose = stage(c, "tcp-close");
+    tcpDestroy = stage(c, "tcp-destroy");
     Config cn = k.getConfig("connections");
     somaxconn = cn.getInt("somaxconn");
     twReuse = cn.getBoolean("tw-reuse");
+  }
+
+  /**
+   * The CPU cost of the stage {@code key} of costs: its configured work plus, with retpolines on, the thunk of each
+   * of the stage's indirect calls (kernel.indirect-calls.KEY, counted on the profile kernel's code path).
+   */
+  private long stage(Config costs, String key) {
+    return Units.nanos(costs, key) + retpolineTax(key);
+  }
+
+  /** What retpolines add to the stage {@code key} of costs (0 when kernel.retpoline is off). */
+  public long retpolineTax(String key) {
+    return indirectCalls.getInt(key) * retpolinePerCall;
   }
 
   /** Loads {@code cnemu.profiles.NAME} from {@code root} with {@code overrides} (same shape) on top. */

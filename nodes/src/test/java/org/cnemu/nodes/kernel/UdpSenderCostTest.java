@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
  * every syscall (kernel.page-table-isolation, hotcloud19 only), the software checksum udp_sendmsg computes while
  * copying a datagram that IP will fragment, and ip_fragment handing each later fragment to ip_finish_output2 only
  * (ip-tx-frag), a paced iperf3 client's select() before every write (iperf_send: multisend 1 with a target rate),
- * conntrack in a container's netns on Linux before 4.10 (kernel.conntrack-every-netns), and br_netfilter gathering a
- * datagram's fragments before the bridge's conntrack. The native and 64 B
+ * conntrack in a container's netns on Linux before 4.10 (kernel.conntrack-every-netns), retpolines on every indirect
+ * call (kernel.retpoline), and br_netfilter gathering a datagram's fragments before the bridge's conntrack. The native and 64 B
  * calibration flows are sender-bound (the sender's app core is 100 % busy, the receiver's cores are not), so each
  * cost shows as exactly its share of the time per datagram (over the calibration files' 30 ms measured window: the
  * 8 KB native run's first milliseconds are not yet sender-bound).
@@ -60,9 +60,10 @@ class UdpSenderCostTest {
   @Test
   void aPacedIperf3ClientSelectsBeforeEveryWrite() {
     // iperf_send: multisend = 1 with a target rate (-b), 10 without; the 64 B packet-rate run is paced at 40 Gbps,
-    // which it never reaches, so the only difference is 9 of 10 select() calls (poll-syscall 1000 + KPTI 140 ns)
+    // which it never reaches, so the only difference is 9 of 10 select() calls (poll-syscall 1000 + KPTI 140 ns +
+    // the retpolines of its 6 indirect calls, 120 ns)
     long select = profile("hotcloud19", null, null).pollSyscall;
-    assertEquals(1140, select);
+    assertEquals(1260, select);
     Calib.Run paced = run("udp-small-native", null, null);
     Config e = Calib.load("udp-small-native").getConfig("experiment")
         .withValue("duration", ConfigValueFactory.fromAnyRef("40ms"))
@@ -114,7 +115,8 @@ class UdpSenderCostTest {
 
   @Test
   void laterFragmentsOfADatagramPayOnlyIpFinishOutput2() {
-    // 8 KB: 6 fragments; the first pays ip-tx (250 ns), the other 5 ip-tx-frag (100 ns) instead of ip-tx
+    // 8 KB: 6 fragments; the first pays ip-tx (250 ns), the other 5 ip-tx-frag (100 ns) instead of ip-tx (each with
+    // the retpoline of its one indirect call)
     Calib.Run dflt = run("udp-1flow-native", null, null);
     Calib.Run whole = run("udp-1flow-native", "costs.ip-tx-frag", "250ns");
     double delta = nanosPerDatagram(whole, 8192) - nanosPerDatagram(dflt, 8192);
@@ -122,6 +124,32 @@ class UdpSenderCostTest {
         dflt.gbps(), whole.gbps(), delta);
     assertEquals(5 * 150, delta, 80);
     assertTrue(dflt.gbps() > whole.gbps());
+  }
+
+  @Test
+  void retpolinesTaxEveryIndirectCallOfAStage() {
+    Profile on = profile("hotcloud19", null, null);
+    Profile off = profile("hotcloud19", "kernel.retpoline", false);
+    assertTrue(on.retpoline);
+    assertEquals(20, on.retpolinePerCall);
+    assertEquals(0, off.retpolinePerCall);
+    // each stage pays its configured cost + its indirect calls x 20 ns
+    assertEquals(off.pollSyscall + 6 * 20, on.pollSyscall);
+    assertEquals(off.syscall + 6 * 20, on.syscall);
+    assertEquals(off.netfilter + 13 * 20, on.netfilter);
+    assertEquals(off.qdisc + 3 * 20, on.qdisc);
+    assertEquals(off.irq + 4 * 20, on.irq);
+    assertEquals(0, on.retpolineTax("vxlan-decap"), "vxlan_rcv's calls are direct");
+    Profile k5 = profile("k5-100g", null, null);
+    assertEquals(0, k5.retpolineTax("netfilter"), "Cascade Lake runs Enhanced IBRS, not retpolines");
+    // 64 B native, paced, sender-bound: select (6) + write (6) + udp_sendmsg (2) + netfilter (13) + ip output (1) +
+    // qdisc (3) + driver (2) = 33 indirect calls per datagram
+    Calib.Run with = run("udp-small-native", null, null);
+    Calib.Run without = run("udp-small-native", "kernel.retpoline", false);
+    double delta = 1e6 / with.kpps() - 1e6 / without.kpps();
+    System.out.printf("64 B native: %.1f kpps with retpolines, %.1f without: +%.0f ns per datagram%n", with.kpps(),
+        without.kpps(), delta);
+    assertEquals(33 * 20, delta, 30);
   }
 
   @Test
