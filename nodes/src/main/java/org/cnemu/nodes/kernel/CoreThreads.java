@@ -137,14 +137,30 @@ abstract class CoreThreads extends CpuTime {
     current = null;
   }
 
-  /** The running app thread's step ended: pending softirqs run first (local_bh_enable), then its next step. */
+  /**
+   * The running app thread's step ended: pending softirqs run first (local_bh_enable), then its next step. A
+   * sendmsg's step runs them before its release_sock: Linux runs the softirqs its transmits raised (a veth's netif_rx
+   * to this CPU's backlog) at dev_queue_xmit's local_bh_enable, inside tcp_sendmsg, while the socket is still owned;
+   * so an ACK that another core takes meanwhile waits in the socket backlog, and what it releases cannot overtake
+   * the write's own skbs from that other core's backlog.
+   */
   final void appStepDone() {
     Sock k = (Sock) current;
     Sock w = k.owns;
+    if (w != null && w.rx == null && softirqOnExit()) {
+      suspended = k;
+      suspendedRemaining = 0;
+      current = null;
+      setIdle();
+      startSoftirq(false); // resumeOrDispatch then runs the release_sock
+      return;
+    }
     if (w != null) { // the step's sendmsg / recvmsg ends: release_sock, charged to the thread as sys time
       k.owns = null;
       long cost = host.releaseSock(core(), w);
-      if (w.owned) k.owns = w; // a reader's recvmsg processed its backlog: it owns the socket until the next pass
+      // a reader's recvmsg processed its backlog, or a sender's release_sock has work: it owns the socket until the
+      // next pass
+      if (w.owned) k.owns = w;
       if (cost > 0) {
         runAppStep(0, cost);
         return;
@@ -193,6 +209,11 @@ abstract class CoreThreads extends CpuTime {
       if (suspendedRemaining > 0) {
         current = k;
         runAppStep(suspendedUsr, suspendedSys);
+        return;
+      }
+      if (k.owns != null && k.owns.rx == null) { // a sendmsg's step ended and its softirqs ran: its release_sock
+        current = k;
+        appStepDone();
         return;
       }
       continueThread(k);
@@ -244,6 +265,7 @@ abstract class CoreThreads extends CpuTime {
     if (st == null) {
       if (k.owns != null) { // a step that wrote and then slept: its release_sock, at once
         host.releaseSock(core(), k.owns);
+        if (k.owns.rx == null) k.owns.owned = false; // sk_stream_wait_memory's release_sock: it sleeps without it
         k.owns = null;
       }
       k.sleeping = true;

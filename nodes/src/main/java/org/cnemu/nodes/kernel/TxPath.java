@@ -85,9 +85,11 @@ final class TxPath {
    * (tcp_v4_do_rcv -> tcp_rcv_established, each with its tcp_data_snd_check; their receive cost was charged
    * by that softirq), then tcp_release_cb the deferred xmit timer / TSQ work. Returns the transmit cost
    * (sys time of the owner), so what an ACK releases follows the write's own skbs, from the owner's core.
+   * The socket stays owned while that work runs (sk_lock.owned is cleared after __release_sock and
+   * tcp_release_cb): with a cost the caller runs it as a step and calls this again, which processes what reached
+   * the backlog meanwhile (__release_sock's loop), until a pass has nothing to do and releases the socket.
    */
   long releaseSock(CoreEntity c, Sock k) {
-    k.owned = false;
     long cost = 0;
     for (Packet a; (a = k.backlog.poll()) != null; ) cost += ackRx(c, k, a, cost);
     if (k.releaseTimer) {
@@ -99,6 +101,7 @@ final class TxPath {
       }
       if (push) cost += tcpPush(c, k, cost, false);
     }
+    if (cost == 0) k.owned = false;
     return cost;
   }
 
