@@ -20,13 +20,18 @@ import org.junit.jupiter.api.Test;
  * net_rx_action and the core's scheduling on a bare core: one {@link CoreEntity} against a scripted
  * {@link CoreHost} (no host model, no NIC, no fabric). A scripted NAPI instance has a number of
  * packets and costs {@link #NS_PER_PACKET} per packet; a driver entity raises hard IRQs at given
- * times. Costs: hard IRQ 1000 ns, net_rx_action entry 100 ns; limits as Linux 5.4 (weight 64,
+ * times. Costs: hard IRQ 1000 ns, net_rx_action entry 100 ns, each with the retpolines of the hotcloud19 kernel
+ * (kernel.retpoline: 20 ns per indirect call, 4 in the hard IRQ, 1 in net_rx_action); limits as Linux 5.4 (weight 64,
  * budget 300, 2 ms, 10 restarts; pending softirqs wait for a runnable ksoftirqd unless a test says Linux 4.4). Every expected time below is worked out from those numbers.
  */
 class CoreEntityTest {
   static final long NS_PER_PACKET = 10;
-  static final long IRQ = 1000;
-  static final long ENTRY = 100; // net_rx_action's own cost per invocation
+  /** costs.retpoline-per-call of hotcloud19, whose kernel has retpolines (kernel.retpoline). */
+  static final long RETPOLINE = 20;
+  /** costs.irq 1000 ns + its 4 indirect calls (handle_irq, the action's handler, the CQ's comp, the APIC's EOI). */
+  static final long IRQ = 1000 + 4 * RETPOLINE;
+  /** net_rx_action's own cost per invocation: costs.net-rx-action 100 ns + its 1 indirect call (the softirq's action). */
+  static final long ENTRY = 100 + RETPOLINE;
 
   /** One poll as the core ran it: start of its work (virtual ns), the instance's queue, packets. */
   record Poll(long at, int queue, int packets) {}
@@ -311,8 +316,8 @@ class CoreEntityTest {
 
   @Test
   void workScheduledDuringAnInvocationIsServedInTheNextOne() {
-    // queue 0 is polled from 1100 to 1740; queue 1's IRQ at 1500 nests (+1000 ns): the poll's step ends at
-    // 2740. The invocation spliced the poll list at its start, so queue 1 waits for the next invocation,
+    // queue 0 is polled from 1200 to 1840 (IRQ 1080 + ENTRY 120); queue 1's IRQ at 1500 nests (+1080 ns): the poll's
+    // step ends at 2920. The invocation spliced the poll list at its start, so queue 1 waits for the next invocation,
     // where it comes before queue 0's repoll.
     ScriptedHost h = new ScriptedHost(1000, 1000);
     run(h, 4_000, new long[] {0, 1500}, new int[] {0, 1});
@@ -323,62 +328,62 @@ class CoreEntityTest {
 
   @Test
   void aHardIrqPreemptsTheSoftirqAndExtendsItsStep() {
-    // queues 0 and 1 raised at 0 (2 IRQs, 0..2000); queue 2's IRQ at 2200, during queue 0's poll (2100..2400):
-    // the handler runs at once, nested, and queue 1's poll starts 1000 ns later than it would have
+    // queues 0 and 1 raised at 0 (2 IRQs, 0..2160); queue 2's IRQ at 2400, during queue 0's poll (2280..2580):
+    // the handler runs at once, nested, and queue 1's poll starts 1080 ns (IRQ) later than it would have
     ScriptedHost h = new ScriptedHost(30, 30, 30);
-    CoreEntity.CoreReport r = run(h, 10_000, new long[] {0, 0, 2200}, new int[] {0, 1, 2});
+    CoreEntity.CoreReport r = run(h, 10_000, new long[] {0, 0, 2400}, new int[] {0, 1, 2});
     long poll = 30 * NS_PER_PACKET;
     assertEquals(List.of(new Poll(2 * IRQ + ENTRY, 0, 30), new Poll(2 * IRQ + ENTRY + poll + IRQ, 1, 30),
         new Poll(2 * IRQ + ENTRY + 2 * poll + IRQ + ENTRY, 2, 30)), h.polls);
     assertEquals(3, h.irqs);
-    // 3 handlers of 1000 ns in 10 us: 30 % irq; softirq: 2 invocations' entries + 3 polls
-    assertEquals(30.0, r.irq(), 1e-9);
+    // 3 handlers of 1080 ns in 10 us: 32.4 % irq; softirq: 2 invocations' entries + 3 polls
+    assertEquals(100.0 * 3 * IRQ / 10_000, r.irq(), 1e-9);
     assertEquals(100.0 * (2 * ENTRY + 3 * poll) / 10_000, r.soft(), 1e-9);
   }
 
   @Test
   void afterTenRestartsTheRestGoesToKsoftirqdWhichWaitsForTheAppThreadsSlice() {
-    // a busy app thread (5 us steps) is preempted at 1000 by an IRQ; at IRQ exit __do_softirq runs
-    // net_rx_action 10 times (740 ns each, queue 0 always has more), then wakes ksoftirqd. The app thread
+    // a busy app thread (5 us steps) is preempted at 1000 by an IRQ (to 2080); at IRQ exit __do_softirq runs
+    // net_rx_action 10 times (760 ns each, queue 0 always has more), to 9680, then wakes ksoftirqd. The app thread
     // resumes its step (4000 ns left) and keeps the core until its 3 ms slice ends (its first step started
-    // at 0): 9400 + 4000 + 598 x 5000 = 3,003,400; then ksoftirqd polls, after its entry cost.
+    // at 0): 9680 + 4000 + 598 x 5000 = 3,003,680; then ksoftirqd polls, after its entry cost.
     ScriptedHost h = new ScriptedHost(1_000_000).withAppThread();
     run(h, 3_010_000, new long[] {1000}, new int[] {0});
     long inv = ENTRY + 64 * NS_PER_PACKET;
     List<Poll> expected = new ArrayList<>();
-    for (int i = 0; i < 10; i++) expected.add(new Poll(2 * IRQ + i * inv + ENTRY, 0, 64));
-    expected.add(new Poll(3_003_400 + ENTRY, 0, 64));
+    for (int i = 0; i < 10; i++) expected.add(new Poll(1000 + IRQ + i * inv + ENTRY, 0, 64));
+    expected.add(new Poll(3_003_680 + ENTRY, 0, 64));
     assertEquals(expected, firstPolls(h, 11));
-    assertEquals(9400 + 4000, (long) h.appSteps.get(1), "the app thread's next step follows its resumed one");
+    assertEquals(9680 + 4000, (long) h.appSteps.get(1), "the app thread's next step follows its resumed one");
   }
 
   @Test
   void onLinux44EveryLocalBhEnableRunsTheSoftirqThoughKsoftirqdIsRunnable() {
-    // as above until ksoftirqd is woken at 9400; Linux 4.4 has no ksoftirqd_running() check, so the resumed step's
-    // end (13,400: the thread's syscall leaves with local_bh_enable) runs __do_softirq again at once, ten more
-    // invocations to 13,400 + 10 x 740 = 20,800, and only then the thread's next step starts
+    // as above until ksoftirqd is woken at 9680; Linux 4.4 has no ksoftirqd_running() check, so the resumed step's
+    // end (13,680: the thread's syscall leaves with local_bh_enable) runs __do_softirq again at once, ten more
+    // invocations to 13,680 + 10 x 760 = 21,280, and only then the thread's next step starts
     ScriptedHost h = new ScriptedHost(false, 1_000_000).withAppThread();
     run(h, 3_010_000, new long[] {1000}, new int[] {0});
     long inv = ENTRY + 64 * NS_PER_PACKET;
     List<Poll> expected = new ArrayList<>();
-    for (int i = 0; i < 10; i++) expected.add(new Poll(2 * IRQ + i * inv + ENTRY, 0, 64));
-    for (int i = 0; i < 10; i++) expected.add(new Poll(13_400 + i * inv + ENTRY, 0, 64));
+    for (int i = 0; i < 10; i++) expected.add(new Poll(1000 + IRQ + i * inv + ENTRY, 0, 64));
+    for (int i = 0; i < 10; i++) expected.add(new Poll(13_680 + i * inv + ENTRY, 0, 64));
     assertEquals(expected, firstPolls(h, 20));
-    assertEquals(13_400 + 10 * inv, (long) h.appSteps.get(1), "the thread's next step waits for the softirq");
+    assertEquals(13_680 + 10 * inv, (long) h.appSteps.get(1), "the thread's next step waits for the softirq");
   }
 
   @Test
   void afterTwoMillisecondsOfSoftirqTheRestGoesToKsoftirqd() {
     // as above, but a poll costs 640 us: after 4 invocations (2.56 ms >= max-softirq-time) __do_softirq
-    // stops, with 6 restarts left; the app thread resumes (4000 ns) and runs to the end of its slice:
-    // 2,562,400 + 4000 + 87 x 5000 = 3,001,400
+    // stops at 2080 + 4 x 640,120 = 2,562,560, with 6 restarts left; the app thread resumes (4000 ns) and runs to the
+    // end of its slice: 2,562,560 + 4000 + 87 x 5000 = 3,001,560
     ScriptedHost h = new ScriptedHost(1_000_000).withAppThread();
     h.napis[0].nsPerPacket = 10_000;
     run(h, 3_010_000, new long[] {1000}, new int[] {0});
     long inv = ENTRY + 640_000;
     List<Poll> expected = new ArrayList<>();
-    for (int i = 0; i < 4; i++) expected.add(new Poll(2 * IRQ + i * inv + ENTRY, 0, 64));
-    expected.add(new Poll(3_001_400 + ENTRY, 0, 64));
+    for (int i = 0; i < 4; i++) expected.add(new Poll(1000 + IRQ + i * inv + ENTRY, 0, 64));
+    expected.add(new Poll(3_001_560 + ENTRY, 0, 64));
     assertEquals(expected, firstPolls(h, 5));
   }
 

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A pNIC RX queue's NAPI poll on a bare core: a real {@link CoreEntity} (the scripted host of
- * {@link CoreEntityTest}: hard IRQ 1000 ns, net_rx_action entry 100 ns, weight 64), a real {@link NicQueue}
+ * {@link CoreEntityTest}: hard IRQ 1000 ns, net_rx_action entry 100 ns, each with its retpolines, weight 64), a real {@link NicQueue}
  * (the receiver of {@link NicQueueTest}: rx-usecs 16 us, rx-frames 44, IRQ latency 1 us) and
  * {@link HostNapis.Nic}, whose path work is scripted at {@link #PER_PACKET} ns per packet. The poll re-reads
  * the ring at the end of what it took (mlx4_en_process_rx_cq's owner-bit check): a packet that arrived
@@ -133,7 +133,7 @@ class NapiPollTest {
   @Test
   void aPacketArrivingDuringThePollIsTakenInTheSamePollAndRaisesNoInterrupt() {
     // packet 0 at 0: the moderation timer fires at 16 us, the IRQ reaches the core at 17 us; its handler
-    // runs to 18 us, then net_rx_action (100 ns) polls: napi_poll, then packet 0 (2 us), until e1. Packet 1
+    // runs to 18.08 us, then net_rx_action (120 ns) polls: napi_poll, then packet 0 (2 us), until e1. Packet 1
     // arrives at 19 us, during that poll: the IRQ is masked, and the ring read at e1 takes it (until e1 +
     // 2 us); the read then finds nothing, and the poll completes. Packet 2 arrives 5 us after that: the
     // re-armed IRQ fires for it, rx-usecs later, and its own poll takes it.
