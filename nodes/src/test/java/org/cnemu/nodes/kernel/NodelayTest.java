@@ -34,11 +34,14 @@ class NodelayTest {
     Calib.Run off = run(false);
     System.out.printf("H8 docker NET_RX / IRQs: TCP_NODELAY %d / %d, Nagle %d / %d; segments %d / %d%n", on.netRx("h2"),
         on.irqs("h2"), off.netRx("h2"), off.irqs("h2"), segments(on), segments(off));
-    assertEquals(39138, segments(on), "TCP_NODELAY: every tail leaves with its write");
-    assertEquals(38971, segments(off), "Nagle (iperf3's default): held tails join the next write's data, in fewer segments");
-    assertEquals(228, on.irqs("h2"), "the calibrated H8 run's measured window");
-    assertEquals(469, on.netRx("h2"));
-    assertEquals(228, off.irqs("h2"), "no tail arrives alone after the poll that took its write");
+    // with retpolines (every stage of both ends pays its indirect calls): segments 39,138 / 38,971 -> 39,137 / 38,972,
+    // TCP_NODELAY 228 / 469 -> 229 / 474 interrupts / NET_RX (one interrupt more in the window: the two settings no
+    // longer give the same count; not traced further), Nagle, the calibrated H8 run, 228 / 469 unchanged (2.057)
+    assertEquals(39137, segments(on), "TCP_NODELAY: every tail leaves with its write");
+    assertEquals(38972, segments(off), "Nagle (iperf3's default): held tails join the next write's data, in fewer segments");
+    assertEquals(229, on.irqs("h2"));
+    assertEquals(474, on.netRx("h2"));
+    assertEquals(228, off.irqs("h2"), "the calibrated H8 run's measured window");
     assertEquals(469, off.netRx("h2"));
   }
 
