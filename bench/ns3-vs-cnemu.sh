@@ -97,9 +97,11 @@ fi
 daemon_cpu() { awk -v t="$CLK_TCK" '{ sub(/^.*\) /, ""); printf "%.3f\n", ($12 + $13) / t }' "/proc/$DAEMON_PID/stat"; }
 
 # Wall clock from bash itself ($EPOCHREALTIME, bash 5), CPU from bash's `times` (the children it has
-# reaped, user + sys, ms resolution): no process of the instrument's own inside a measurement (a `date`
-# or a /usr/bin/time around the command costs milliseconds of fork and exec on a small VM, which a
-# served command of ~50 ms would carry; docs/benchmarks.md).
+# reaped, user + sys, ms resolution), both read outside the timed interval: between t0 and t1 runs only the
+# command, started and awaited by this shell. No process of the instrument's own inside a measurement (a
+# `date`, a /usr/bin/time, or a `$(...)` -- which forks this shell -- costs milliseconds of fork and exit on a
+# small VM, which a served command of ~40 ms would carry; docs/benchmarks.md); `times` writes and reads its file
+# outside the interval too.
 [ -n "${EPOCHREALTIME:-}" ] || { echo "bash 5 or later is needed (\$EPOCHREALTIME)" >&2; exit 1; }
 
 # CPU milliseconds (user + sys) of the reaped children of this shell, in CHILD_MS.
@@ -115,50 +117,38 @@ children_ms() {
   done
 }
 
-# Runs a command and writes its CPU seconds (user + sys, its own and its children's) to $WORK/cpu.txt.
-timed() {
-  local c0 rc=0
-  children_ms; c0=$CHILD_MS
-  "$@" || rc=$?
-  children_ms
-  echo "$(((CHILD_MS - c0) / 1000)).$(printf '%03d' $(((CHILD_MS - c0) % 1000)))" >"$WORK/cpu.txt"
-  return $rc
-}
-cpu() { awk '{ printf "%.2f", $1 }' "$WORK/cpu.txt"; }
-
 # Prints "<delivered packets> <wall seconds> <cpu seconds>" of one ns-3 run.
 run_ns3() {
-  local n=$1 t0 t1 out
+  local n=$1 t0 t1 c0
+  children_ms; c0=$CHILD_MS
   t0=$EPOCHREALTIME
-  out="$(timed "$NS3_BIN" --hosts="$n" --ms="$MS")"
+  "$NS3_BIN" --hosts="$n" --ms="$MS" >"$WORK/ns3-out.txt"
   t1=$EPOCHREALTIME
-  echo "$out" | sed -n 's/.*delivered_packets=\([0-9]*\).*/\1/p' | tr '\n' ' '
-  echo "$t0 $t1 $(cpu)" | awk '{printf "%.3f %s\n", $2 - $1, $3}'
+  children_ms
+  sed -n 's/.*delivered_packets=\([0-9]*\).*/\1/p' "$WORK/ns3-out.txt" | tr '\n' ' '
+  echo "$t0 $t1 $((CHILD_MS - c0))" | awk '{printf "%.3f %.2f\n", $2 - $1, $3 / 1000}'
 }
 
 # Prints "<delivered packets> <wall seconds> <cpu seconds>" of one cnemu run; $2 = daemon: through the
 # daemon (whose CPU is added), else in a fresh JVM (CNEMU_NO_DAEMON=1).
 run_cnemu() {
-  local n=$1 how=${2:-fresh} t0 t1 c0=0 c1=0 dir="$WORK/cnemu-star-$1"
+  local n=$1 how=${2:-fresh} t0 t1 c0 d0=0 d1=0 no_daemon=1 dir="$WORK/cnemu-star-$1"
   rm -rf "$dir"
+  if [ "$how" = daemon ]; then no_daemon=0; d0=$(daemon_cpu); fi
+  children_ms; c0=$CHILD_MS
+  t0=$EPOCHREALTIME
+  # shellcheck disable=SC2086
+  CNEMU_NO_DAEMON=$no_daemon "$CNEMU" run "$ROOT/experiments/bench/star-$n.conf" --out "$dir" $CNEMU_ARGS >/dev/null
+  t1=$EPOCHREALTIME
+  children_ms
   if [ "$how" = daemon ]; then
-    c0=$(daemon_cpu)
-    t0=$EPOCHREALTIME
-    # shellcheck disable=SC2086
-    CNEMU_NO_DAEMON=0 timed "$CNEMU" run "$ROOT/experiments/bench/star-$n.conf" --out "$dir" $CNEMU_ARGS >/dev/null
-    t1=$EPOCHREALTIME
-    c1=$(daemon_cpu)
+    d1=$(daemon_cpu)
     grep -q " served run .*star-$n.conf .*exit 0" <(tail -n 1 "$CNEMU_DAEMON_DIR/daemon.log") \
       || { echo "the daemon did not serve the star-$n run (fell back to a fresh JVM?)" >&2; exit 1; }
-  else
-    t0=$EPOCHREALTIME
-    # shellcheck disable=SC2086
-    CNEMU_NO_DAEMON=1 timed "$CNEMU" run "$ROOT/experiments/bench/star-$n.conf" --out "$dir" $CNEMU_ARGS >/dev/null
-    t1=$EPOCHREALTIME
   fi
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(f["packets_delivered"] for f in d["flows"]), end=" ")' \
     "$dir/results.json"
-  echo "$t0 $t1 $(cpu) $c0 $c1" | awk '{ printf "%.3f ", $2 - $1; if ($3 == "-") print "-"; else printf "%.2f\n", $3 + $5 - $4 }'
+  echo "$t0 $t1 $((CHILD_MS - c0)) $d0 $d1" | awk '{ printf "%.3f %.2f\n", $2 - $1, $3 / 1000 + $5 - $4 }'
 }
 
 median() { sort -g | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else printf "%.6g\n", (a[NR/2]+a[NR/2+1])/2 }'; }

@@ -220,12 +220,14 @@ class DaemonSecurityTest {
   private String binCnemuClient(ProvingListener listener, String token, long startTicks) throws Exception {
     Path script = Files.exists(Path.of("../bin/cnemu")) ? Path.of("../bin/cnemu") : Path.of("bin/cnemu");
     String text = Files.readString(script);
-    String attempt = "try_daemon \"$@\" || true\n";
-    assertTrue(text.contains(attempt), "no daemon attempt in " + script);
+    // the client is the one-pass loop that ends with `done` and `set -e` (it breaks out of it to fall back)
+    String attempt = "done\nset -e\n";
+    int from = text.indexOf("for _ in once; do\n");
+    assertTrue(from > 0 && text.indexOf(attempt, from) > 0, "no daemon attempt in " + script);
     Path checkout = Files.createDirectories(dir.resolve("checkout"));
     Path target = Files.createDirectories(checkout.resolve("experiments").resolve("target"));
     Path client = Files.createDirectories(checkout.resolve("bin")).resolve("cnemu");
-    Files.writeString(client, text.substring(0, text.indexOf(attempt) + attempt.length()) + "echo fell back\n");
+    Files.writeString(client, text.substring(0, text.indexOf(attempt, from) + attempt.length()) + "echo fell back\n");
     Path state = dir.resolve("daemon");
     DaemonState.ensurePrivateDir(state);
     long me = ProcessHandle.current().pid();

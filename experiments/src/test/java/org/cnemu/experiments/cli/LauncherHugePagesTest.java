@@ -1,0 +1,52 @@
+package org.cnemu.experiments.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * bin/cnemu's transparent huge pages for the daemon's heap (docs/cli.md, "Launcher settings"): its own function,
+ * run by bash on the kernel's THP mode line and command lines.
+ */
+class LauncherHugePagesTest {
+
+  @Test
+  void theDaemonsHeapGetsTransparentHugePagesWhereTheKernelGrantsThemOnRequest() throws Exception {
+    Map<String, String> expected = new LinkedHashMap<>();
+    // the daemon, where the kernel gives huge pages to a heap that asks for them (madvise) or to every one
+    expected.put("'always [madvise] never' daemon start", "-XX:+UseTransparentHugePages");
+    expected.put("'[always] madvise never' daemon start", "-XX:+UseTransparentHugePages");
+    expected.put("'always [madvise] never' daemon serve --warm-up 200", "-XX:+UseTransparentHugePages");
+    // THP off or unknown: nothing (the JVM would warn that it cannot have them)
+    expected.put("'always madvise [never]' daemon start", "");
+    expected.put("'' daemon start", "");
+    // other commands: a fresh JVM of one command keeps the JVM's default
+    expected.put("'always [madvise] never' run x.conf", "");
+    expected.put("'always [madvise] never' run x.conf --jobs 2", "");
+    expected.put("'always [madvise] never' validate x.conf", "");
+    expected.put("'always [madvise] never'", "");
+
+    Path script = Files.exists(Path.of("../bin/cnemu")) ? Path.of("../bin/cnemu") : Path.of("bin/cnemu");
+    Matcher f = Pattern.compile("(?ms)^huge_pages\\(\\) \\{.*?^}\n").matcher(Files.readString(script));
+    assertTrue(f.find(), "no huge_pages in " + script);
+    StringBuilder bash = new StringBuilder("set -euo pipefail\n").append(f.group());
+    for (String line : expected.keySet()) bash.append("huge_pages ").append(line).append("; echo \"[$HUGE_FLAGS]\"\n");
+    List<String> want = new ArrayList<>();
+    for (String v : expected.values()) want.add("[" + v + "]");
+
+    Process p = new ProcessBuilder("bash", "-c", bash.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), out);
+    assertEquals(String.join("\n", want) + "\n", out);
+  }
+}
