@@ -49,8 +49,8 @@ class BenchScaleCommandTest {
   void theDurationShrinksWithTheHostCount() {
     assertEquals(4 * BenchScaleCommand.durationNanos(64, 1_580_000), BenchScaleCommand.durationNanos(16, 1_580_000),
         1_000);
-    // ~1.58 M packets at ~260 per host per ms: 16 hosts need ~381 ms
-    assertEquals(380_800_000, BenchScaleCommand.durationNanos(16, 1_580_000), 1_000_000);
+    // ~1.58 M packets at ~208 per host per ms: 16 hosts need ~474 ms
+    assertEquals(474_080_000, BenchScaleCommand.durationNanos(16, 1_580_000), 1_000_000);
   }
 
   @Test
