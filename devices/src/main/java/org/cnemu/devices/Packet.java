@@ -42,6 +42,24 @@ public record Packet(int flow, byte dir, boolean udp, long seq, int len, int seg
     return frags > 1;
   }
 
+  /**
+   * A UDP datagram larger than the MTU built as one skb for a device with UDP fragmentation offload
+   * (ip_ufo_append_data, gso_type SKB_GSO_UDP): {@code frags} IP fragments' worth ({@code segs == frags}) that
+   * software GSO cuts into them ({@link #ipFragment}) at the first device without UFO.
+   */
+  public boolean ufo() {
+    return udp && segs > 1;
+  }
+
+  /**
+   * IP fragment {@code i} of this UFO skb, {@code bytes} of its datagram (udp4_ufo_fragment -> skb_segment; the
+   * fragment carries journey {@code j}).
+   */
+  public Packet ipFragment(int i, int bytes, Journey j) {
+    return new Packet(flow, dir, true, seq, bytes, 1, 0, 0, -1, -1, (short) i, frags, hash, prio, dstHost, sentNanos,
+        false, j);
+  }
+
   public long endSeq() {
     return seq + len;
   }

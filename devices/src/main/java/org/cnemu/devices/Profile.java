@@ -67,6 +67,12 @@ public final class Profile {
   public final boolean conntrackEveryNetns;
   public final long containerNetfilter;
   /**
+   * kernel.udp-fragmentation-offload: the virtual devices (veth, vxlan) advertise NETIF_F_UFO, so a UDP datagram
+   * larger than the MTU sent through them is one skb (ip_ufo_append_data) that software GSO cuts into IP fragments
+   * at the first device without UFO, the pNIC (udp4_ufo_fragment). Linux before 4.14.
+   */
+  public final boolean udpFragmentationOffload;
+  /**
    * kernel.retpoline (Spectre v2's return trampolines: every indirect call of the kernel goes through a thunk that
    * stops its speculation) and what one such call costs (costs.retpoline-per-call, 0 when off). Each stage cost
    * below already includes its stage's tax, kernel.indirect-calls.KEY x retpolinePerCall (see {@link #stage}).
@@ -127,6 +133,7 @@ public final class Profile {
     maxSoftirqNanos = Units.nanos(k, "max-softirq-time");
     softirqWaitsForKsoftirqd = k.getBoolean("softirq-waits-for-ksoftirqd");
     conntrackEveryNetns = k.getBoolean("conntrack-every-netns");
+    udpFragmentationOffload = k.getBoolean("udp-fragmentation-offload");
     netdevMaxBacklog = k.getInt("netdev-max-backlog");
     groMaxSegs = k.getInt("gro-max-segs");
     schedSliceNanos = Units.nanos(k, "sched-slice");

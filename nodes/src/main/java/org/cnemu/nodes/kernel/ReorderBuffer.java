@@ -63,7 +63,7 @@ final class ReorderBuffer {
 
   static long nextKey(Packet s) {
     if (!s.udp()) return s.endSeq();
-    return s.frag() >= s.frags() - 1 ? (s.seq() + 1) << FRAG_BITS : (s.seq() << FRAG_BITS) | (s.frag() + 1);
+    return s.ufo() || s.frag() >= s.frags() - 1 ? (s.seq() + 1) << FRAG_BITS : (s.seq() << FRAG_BITS) | (s.frag() + 1);
   }
 
   /** Wire packets waiting in the buffers (conservation: in flight). */

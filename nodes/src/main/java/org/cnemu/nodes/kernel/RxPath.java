@@ -251,7 +251,7 @@ final class RxPath {
    * gathered its fragments.
    */
   private static boolean completesDatagram(Packet s) {
-    return !s.fragmented() || s.frag() == s.frags() - 1;
+    return !s.fragmented() || s.ufo() || s.frag() == s.frags() - 1;
   }
 
   /**
@@ -260,10 +260,11 @@ final class RxPath {
    * nf_defrag_ipv4 (ip_defrag with IP_DEFRAG_CONNTRACK_BRIDGE_IN), so conntrack, the FDB lookup, br_forward and the
    * tables run once per datagram, on the fragment that completes it, and br_nf_dev_queue_xmit fragments the datagram
    * again for the egress port (br_nf_ip_fragment): per fragment ip-defrag + ip-frag (Linux 4.4
-   * net/bridge/br_netfilter_hooks.c, net/ipv4/netfilter/nf_defrag_ipv4.c).
+   * net/bridge/br_netfilter_hooks.c, net/ipv4/netfilter/nf_defrag_ipv4.c). A UFO skb is one IP packet, not a
+   * fragment: nothing to gather, and br_nf_dev_queue_xmit sends a GSO skb on whole.
    */
   static long bridgeForward(Profile p, Packet s) {
-    if (!s.fragmented()) return p.bridge + p.netfilter;
+    if (!s.fragmented() || s.ufo()) return p.bridge + p.netfilter;
     return p.ipDefrag + p.ipFrag + (completesDatagram(s) ? p.bridge + p.netfilter : 0);
   }
 
@@ -392,7 +393,10 @@ final class RxPath {
     }
     if (s.udp()) {
       Sock k = rxSockByFlow[h.slot(s.flow())];
-      if (s.fragmented()) {
+      // IP fragments are gathered first; a UFO skb (a container's datagram to a container of the same host, over
+      // the bridge) arrives whole, its checksum still CHECKSUM_PARTIAL: nothing to verify
+      boolean frag = s.fragmented() && !s.ufo();
+      if (frag) {
         cost += p.ipDefrag;
         if (k.partialSeq != s.seq()) {
           if (k.partialSeq >= 0 && k.partialFrags > 0) h.drop("ip_defrag", "incomplete", k.partialFrags);
@@ -413,8 +417,9 @@ final class RxPath {
         k.partialFrags = 0;
       }
       int segs = s.frags();
-      long bytes = s.fragmented() ? k.partialBytes - 8 : s.len(); // the fragments carry the UDP header once
-      cost += p.udpRx + (s.fragmented() ? p.csum(bytes) : 0);
+      // the fragments (and a UFO skb) carry the UDP header once
+      long bytes = frag ? k.partialBytes - 8 : s.ufo() ? s.len() - 8 : s.len();
+      cost += p.udpRx + (frag ? p.csum(bytes) : 0);
       if (k.buffer.udpQueuedBytes + bytes > p.udpRmem) { // fan-in: the one server socket's buffer
         h.drop("socket", "rcvbuf_full", segs);
         return cost;

@@ -2,6 +2,7 @@ package org.cnemu.nodes.kernel;
 
 import org.cnemu.devices.Packet;
 import org.cnemu.devices.Profile;
+import org.cnemu.devices.StackKind;
 
 /**
  * The application threads' side of the sockets: one step of an iperf sender or receiver (TCP or
@@ -17,6 +18,12 @@ final class SocketDriver {
   private final SteeringStats stats;
   private final long warmup;
   private final RequestResponse rr;
+  /**
+   * Whether the route of this host's sockets leaves by a device with UDP fragmentation offload
+   * (kernel.udp-fragmentation-offload): a Docker container's eth0 (veth) or the Linux overlay's vxlan device;
+   * never the pNIC (mlx4_en has no NETIF_F_UFO).
+   */
+  private final boolean ufoRoute;
 
   SocketDriver(HostKernel h) {
     this.h = h;
@@ -26,6 +33,7 @@ final class SocketDriver {
     this.stats = h.stats;
     this.warmup = h.warmup;
     this.rr = new RequestResponse(h, this);
+    this.ufoRoute = p.udpFragmentationOffload && h.stack != StackKind.NATIVE;
   }
 
   /** One app step: returns {usr, sys} ns, or null when the thread must sleep. */
@@ -210,10 +218,11 @@ final class SocketDriver {
   }
 
   /**
-   * Sends one UDP datagram of {@code bytes} payload and sequence number {@code seq} on {@code k}
-   * (IP-fragmented when it exceeds the MTU) from the app step; returns the sys time of the fragments'
-   * transmit path (the caller charges the syscall, copy and UDP output). A sampled datagram's socket_send
-   * stage runs from {@code from}, where the send began, to its transmit at {@code offset}.
+   * Sends one UDP datagram of {@code bytes} payload and sequence number {@code seq} on {@code k} from the app step;
+   * returns the sys time of its transmit path (the caller charges the syscall, copy and UDP output). One larger than
+   * the MTU is IP-fragmented (ip_fragment) or, when the socket's route device has UDP fragmentation offload
+   * ({@link #ufoRoute}), sent as one UFO skb that software GSO fragments at the pNIC ({@link TxPath}). A sampled
+   * datagram's socket_send stage runs from {@code from}, where the send began, to its transmit at {@code offset}.
    */
   long udpSend(CoreEntity c, Sock k, long bytes, long seq, long from, long offset) {
     Spec.FlowSpec f = k.flow;
@@ -223,6 +232,15 @@ final class SocketDriver {
     long total = bytes + 8;
     int frags = total <= p.mtu - 20 ? 1 : (int) ((total + fp - 1) / fp);
     int hash = HostKernel.flowHash(f, 0);
+    if (frags > 1 && ufoRoute) { // ip_ufo_append_data: one skb of the whole datagram, its fragments' wire packets
+      Packet s = new Packet(f.index(), (byte) 0, true, seq, (int) total, frags, 0, 0, -1, -1, (short) 0,
+          (short) frags, hash, (byte) f.prio(), f.dstHost(), now, false,
+          h.journeys == null ? null : h.journeys.start(f.index(), now));
+      Journeys.mark(h, s, Journeys.SOCKET_SEND, c, from, offset);
+      h.sent += frags;
+      k.sentSegs += frags;
+      return h.tx.tx(c, s, offset);
+    }
     for (int i = 0; i < frags; i++) {
       int len = frags == 1 ? (int) bytes : (int) Math.min(fp, total - (long) i * fp);
       // a sampled datagram's journey rides its last fragment: the one whose arrival completes it
@@ -243,10 +261,11 @@ final class SocketDriver {
    * NIC (CHECKSUM_PARTIAL); a datagram IP will fragment cannot, so __ip_append_data copies it with
    * csum_and_copy_from_iter, checksumming every byte in software (Linux 4.4 / 5.4 net/ipv4/ip_output.c: csummode
    * stays CHECKSUM_NONE unless length + header <= mtu), as the receiver does after reassembly; the copy and the
-   * checksum are one pass ({@link Profile#copyAndCsum}).
+   * checksum are one pass ({@link Profile#copyAndCsum}). A UFO skb ({@link #ufoRoute}) is CHECKSUM_PARTIAL too
+   * (ip_generic_getfrag: copy_from_iter): its checksum is computed where software GSO fragments it.
    */
   long udpCopy(long bytes) {
-    return bytes + 8 > p.mtu - 20 ? p.copyAndCsum(bytes) : p.memcpy(bytes);
+    return bytes + 8 > p.mtu - 20 && !ufoRoute ? p.copyAndCsum(bytes) : p.memcpy(bytes);
   }
 
   /** Whether the TX ring/qdisc of the host is backlogged over 100 us: a UDP socket then blocks (and a timer is set). */

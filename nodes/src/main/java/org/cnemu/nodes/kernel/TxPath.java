@@ -230,20 +230,48 @@ final class TxPath {
   }
 
   private long driverTx(CoreEntity c, Packet s, long offset) {
+    if (s.ufo()) return ufoXmit(c, s, offset);
     long cost = p.qdisc + p.driverTx; // dev_queue_xmit through the pNIC's qdisc, then the driver
     if (!p.txCqInterrupts) cost += p.txClean; // completion reaped from the xmit path (one per descriptor)
     if (s.segs() > 1 && !p.tso) cost += (long) s.segs() * (p.gsoSeg + p.driverTxPerPkt);
+    Journeys.mark(h, s, Journeys.DRIVER_TX, c, offset, offset + cost);
+    toNic(c, s, offset + cost);
+    return cost;
+  }
+
+  /**
+   * dev_queue_xmit of a UFO skb ({@link Packet#ufo}) to the pNIC, which has no NETIF_F_UFO: after the qdisc,
+   * validate_xmit_skb segments it in software (skb_gso_segment; a VXLAN packet through skb_udp_tunnel_segment to
+   * the inner one), udp4_ufo_fragment computes the UDP checksum over the whole datagram (skb_checksum) and
+   * skb_segment cuts it into IP fragments (each with its own outer headers), and dev_hard_start_xmit hands each
+   * fragment to the driver (Linux 4.4 net/core/dev.c, net/ipv4/udp_offload.c). The datagram's journey rides its last
+   * fragment, as when IP fragments it.
+   */
+  private long ufoXmit(CoreEntity c, Packet s, long offset) {
+    long cost = p.qdisc + p.driverTx + p.csum(s.len());
+    int fp = p.fragPayload();
+    int n = s.segs();
+    for (int i = 0; i < n; i++) {
+      cost += p.gsoSeg + p.driverTxPerPkt;
+      if (!p.txCqInterrupts) cost += p.txClean;
+      Packet f = s.ipFragment(i, Math.min(fp, s.len() - i * fp), i == n - 1 ? s.journey() : null);
+      Journeys.mark(h, f, Journeys.DRIVER_TX, c, offset, offset + cost);
+      toNic(c, f, offset + cost);
+    }
+    return cost;
+  }
+
+  /** Hands {@code s} to the pNIC at {@code offset} into the core's step, keeping its flow's skbs in order. */
+  private void toNic(CoreEntity c, Packet s, long offset) {
     // the socket lock / qdisc keep one flow's skbs in order even when app and softirq both transmit
     int key = h.slot(s.flow()) * 2 + s.dir();
-    long at = Math.max(c.nowNs() + offset + cost, lastTx[key] + 1); // strictly later: no same-time tie to break
+    long at = Math.max(c.nowNs() + offset, lastTx[key] + 1); // strictly later: no same-time tie to break
     lastTx[key] = at;
-    Journeys.mark(h, s, Journeys.DRIVER_TX, c, offset, offset + cost);
     {
       long ser = NicEntity.serNanos(s.len() + (long) s.segs() * NicEntity.overhead(h, s), h.hs.linkRateBps());
       wireFreeAt = Math.max(at, wireFreeAt) + ser;
       completeAt = wireFreeAt + (p.txCqInterrupts ? p.txUsecs + p.irqLatency : 0);
     }
     c.toNic(h.nicAddr, at - c.nowNs(), new NicEntity.Tx(s, h.txQueue(c.cpu)));
-    return cost;
   }
 }
