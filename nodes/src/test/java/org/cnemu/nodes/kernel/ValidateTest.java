@@ -57,4 +57,21 @@ class ValidateTest {
     assertTrue(all(validate(topo + "workloads = [ { fan-in = true } ]")).contains("give streams > 1 or a pattern"));
     assertTrue(all(validate(topo + "workloads = [ { pattern = all-to-all, pattern-container = \"\", streams = 2 } ]")).isEmpty());
   }
+
+  /** No loopback path: two ends on one host must be two containers of a docker-overlay host. */
+  @Test
+  void refusesAFlowThatWouldHairpinThroughTheNic() {
+    String two = "duration = 10ms, topology { host-count = 2, hosts { h1 { containers = [c1, c2] } }, stack = ";
+    assertTrue(all(validate(two + "docker-overlay }, workloads = [ { src = \"h1/c1\", dst = \"h1/c1\" } ]"))
+        .contains("workloads[0].dst: src and dst are the same endpoint 'h1/c1'"));
+    assertTrue(all(validate(two + "native }, workloads = [ { src = h1, dst = h1 } ]"))
+        .contains("src and dst are the same endpoint 'h1'"));
+    assertTrue(all(validate(two + "native }, workloads = [ { src = \"h1/c1\", dst = \"h1/c2\" } ]"))
+        .contains("both on host h1, whose stack is native"));
+    assertTrue(all(validate(two + "linux-overlay }, workloads = [ { src = \"h1/c1\", dst = \"h1/c2\" } ]"))
+        .contains("both on host h1, whose stack is linux-overlay"));
+    // the bridge joins two containers of one host (FreeFlow's and vanilla's same-host arms)
+    assertTrue(validate(two + "docker-overlay }, workloads = [ { src = \"h1/c1\", dst = \"h1/c2\" } ]").isEmpty());
+    assertTrue(validate(two + "native }, workloads = [ { src = \"h1/c1\", dst = \"h2/c1\" } ]").isEmpty());
+  }
 }
