@@ -27,8 +27,9 @@ import org.cnemu.kernel.api.SteeringRegistry;
  *   <li>limits ({@code experiment.limits}): hosts, flows and throughput_series bins the file implies,
  *       computed without building anything (products in long arithmetic);
  *   <li>engine.partitions at most the placement groups (hosts and switches, or racks and spines);
- *   <li>workload endpoints name a container of their host, app cores exist on their host, UDP
- *       datagrams fit in 65507 B, flows start before the run ends;
+ *   <li>at least one workload (without one a run has no event); workload endpoints name a container of
+ *       their host, app cores exist on their host, UDP datagrams fit in 65507 B, flows start before the run
+ *       ends;
  *   <li>link queues hold at least two MTU-sized packets; profile keys that bound each other;
  *   <li>the selected policy's settings parse ({@link #policy}: once per configuration, checked against every
  *       host's core count, not at run time; a compare arm is checked as its own point).
@@ -157,6 +158,11 @@ final class KernelChecks {
     long duration = Units.nanos(e, "duration");
     Map<String, Host> hosts = new TreeMap<>();
     List<? extends Config> list = e.getConfigList("workloads");
+    if (list.isEmpty()) {
+      // the model has no traffic of its own: every event of a run comes from a workload
+      add("workloads", "no workload: nothing would be sent and every figure would be zero; add one, e.g."
+          + " workloads = [ { src = \"h1/c1\", dst = \"h2/c1\" } ]");
+    }
     for (int i = 0; i < list.size(); i++) {
       Config w = list.get(i);
       String at = "workloads[" + i + "]";

@@ -74,4 +74,12 @@ class ValidateTest {
     assertTrue(validate(two + "docker-overlay }, workloads = [ { src = \"h1/c1\", dst = \"h1/c2\" } ]").isEmpty());
     assertTrue(validate(two + "native }, workloads = [ { src = \"h1/c1\", dst = \"h2/c1\" } ]").isEmpty());
   }
+
+  /** The kernel model has no traffic of its own: a file without a workload would run zero events. */
+  @Test
+  void refusesAnExperimentWithoutAWorkload() {
+    assertTrue(all(validate("duration = 10ms")).contains("experiment.workloads: no workload: nothing would be sent"));
+    assertTrue(all(validate("duration = 10ms, workloads = []")).contains("experiment.workloads: no workload"));
+    assertTrue(validate("duration = 10ms, workloads = [ { src = \"h1/c1\", dst = \"h2/c1\" } ]").isEmpty());
+  }
 }
