@@ -89,7 +89,9 @@ final class TopologyChecks {
     if (!root.hasPath(pp)) {
       List<String> valid = new ArrayList<>(root.getConfig("cnemu.profiles").root().keySet());
       valid.sort(null);
-      add(base + ".profile", "unknown profile '" + prof + "'; valid profiles: " + String.join(", ", valid));
+      String close = org.cnemu.emulator.config.Suggestions.closest(prof, valid);
+      add(base + ".profile", "unknown profile '" + prof + "'" + (close == null ? "" : " (did you mean '" + close + "'?)")
+          + "; valid profiles: " + String.join(", ", valid));
       return;
     }
     Config p = e.getConfig("overrides").withFallback(root.getConfig(pp));

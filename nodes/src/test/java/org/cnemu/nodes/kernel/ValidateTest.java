@@ -29,6 +29,8 @@ class ValidateTest {
   @Test
   void reportsModelRules() {
     assertTrue(all(validate("profile = nope")).contains("valid profiles: hotcloud19, k5-100g"));
+    assertTrue(all(validate("profile = hotclod19")).contains("unknown profile 'hotclod19' (did you mean 'hotcloud19'?)"));
+    assertTrue(all(validate("steering = falcn")).contains("unknown steering policy 'falcn' (did you mean 'falcon'?)"));
     assertTrue(all(validate("topology.stack = weird")).contains("unknown stack kind"));
     assertTrue(all(validate("steering = magic")).contains("valid policies:"));
     assertTrue(all(validate("topology.hosts { h1 { cpus = 64 } }")).contains("64 cores"));
