@@ -84,4 +84,21 @@ class ValidateTest {
     assertTrue(all(validate("duration = 10ms, workloads = []")).contains("experiment.workloads: no workload"));
     assertTrue(validate("duration = 10ms, workloads = [ { src = \"h1/c1\", dst = \"h2/c1\" } ]").isEmpty());
   }
+
+  /** Flow ids key results.json's flows and seed each flow's random streams: two flows may not share one. */
+  @Test
+  void refusesTwoWorkloadsWhoseFlowsShareAnId() {
+    String t = "duration = 10ms, topology { stack = native, host-count = 4 }, ";
+    assertTrue(all(validate(t + "workloads = [ { id = a, src = h1, dst = h2 }, { id = a, src = h2, dst = h1 } ]"))
+        .contains("experiment.workloads[1].id: flow id 'a' is also a flow of workloads[0]"));
+    // the default id of the second workload is w2
+    assertTrue(all(validate(t + "workloads = [ { id = w2, src = h1, dst = h2 }, { src = h2, dst = h1 } ]"))
+        .contains("workloads[1].id: flow id 'w2' is also a flow of workloads[0]"));
+    assertTrue(all(validate(t + "workloads = [ { id = r, pattern = ring, pattern-container = \"\" },"
+        + " { id = r-2, src = h1, dst = h3 } ]")).contains("workloads[1].id: flow id 'r-2' is also a flow of workloads[0]"));
+    assertTrue(all(validate(t + "workloads = [ { id = a, streams = 2, src = h1, dst = h2 }, { id = a-s2, src = h3, dst = h4 } ]"))
+        .contains("flow id 'a-s2'"));
+    assertTrue(validate(t + "workloads = [ { id = a, streams = 2, src = h1, dst = h2 }, { id = b, kind = ping-pong,"
+        + " src = h3, dst = h4 }, { src = h2, dst = h1 } ]").isEmpty());
+  }
 }
