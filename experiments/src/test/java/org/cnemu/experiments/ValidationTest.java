@@ -140,6 +140,20 @@ class ValidationTest {
     assertEquals("must be between 1 and 100000, got 0", only(problems(file.formatted("0"))).message());
   }
 
+  /** HOCON skips a missing include silently; a misspelt include would drop its settings without a word. */
+  @Test
+  void aMissingIncludeIsOneProblem() throws IOException {
+    String body = "experiment { model = phold, duration = 50us }\n";
+    ConfigProblem p = only(problems("include \"shraed.conf\"\n" + body));
+    assertEquals("include \"shraed.conf\": no such file; an include is relative to the including file's folder",
+        p.message());
+    assertTrue(only(problems("include file(\"" + dir.resolve("gone.conf") + "\")\n" + body)).message()
+        .startsWith("include file(\"" + dir.resolve("gone.conf") + "\"): no such file"));
+    TestFiles.write(dir, "shared.conf", "experiment.seed = 5\n");
+    assertTrue(problems("include \"shared.conf\"\n" + body).isEmpty());
+    assertTrue(problems("include \"shared\"\n" + body).isEmpty(), "a bare name finds shared.conf as HOCON does");
+  }
+
   @Test
   void wrongTypeIsRejected() throws IOException {
     List<ConfigProblem> ps = problems("experiment {\n  engine = 4\n  name = [a]\n}\n");
