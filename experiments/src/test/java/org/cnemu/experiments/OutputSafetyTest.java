@@ -47,7 +47,7 @@ class OutputSafetyTest {
   }
 
   @Test
-  void aRerunRemovesStaleRunAndPointFoldersAndTempFiles() throws IOException {
+  void aRerunRemovesStaleRunAndPointFoldersReportsAndTempFiles() throws IOException {
     Path out = dir.resolve("out");
     Files.createDirectories(out.resolve("point-007/run-3"));
     Files.writeString(out.resolve("point-007/run-3/results.json"), "{\"complete\": true}");
@@ -57,11 +57,17 @@ class OutputSafetyTest {
     Files.writeString(out.resolve(".results.json.123.tmp"), "");
     Files.createDirectories(out.resolve("notes"));
     Files.writeString(out.resolve("notes/mine.txt"), "kept");
+    // an earlier sweep's report layer: with --no-report this run writes none, so none may be left
+    for (String f : List.of("report.html", "summary.csv", "flows.csv", "sweep-total.throughput_gbps.png",
+        "sweep-total.throughput_gbps.svg", "journeys-f1.png", "cores-hosts.svg")) {
+      Files.writeString(out.resolve(f), "stale");
+    }
+    Files.writeString(out.resolve("mine.png"), "kept");
     TestFiles.CliRun r = TestFiles.cli("run", quick("q", "runs = 2").toString(), "--out", out.toString(), "-q",
         "--no-report");
     assertEquals(ExitCodes.OK, r.code(), r.err());
     try (Stream<Path> files = Files.walk(out)) {
-      assertEquals(List.of("notes/mine.txt", "run-0/results.json", "run-1/results.json", "summary.json"),
+      assertEquals(List.of("mine.png", "notes/mine.txt", "run-0/results.json", "run-1/results.json", "summary.json"),
           files.filter(Files::isRegularFile).map(p -> out.relativize(p).toString()).sorted().toList());
     }
   }

@@ -80,7 +80,7 @@ class ShippedExperimentsTest {
   void profileOverridesAreCheckedAgainstTheProfileShape() throws IOException {
     Path f = dir.resolve("o.conf");
     Files.writeString(f, "experiment {\n  model = kernel\n  overrides {\n    nic { queuez = 1 }\n"
-        + "    costs { driver-rx = 5 }\n  }\n}\n");
+        + "    costs { driver-rx = 5 }\n  }\n  workloads = [ { src = h1, dst = h2 } ]\n}\n");
     List<ConfigProblem> ps = new ExperimentLoader().load(f).problems();
     assertEquals(2, ps.size(), ps.toString());
     assertTrue(ps.stream().anyMatch(p -> p.line() == 4 && p.message().contains("did you mean 'queues'")), ps.toString());

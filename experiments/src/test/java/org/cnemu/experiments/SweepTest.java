@@ -191,4 +191,24 @@ class SweepTest {
     assertEquals("experiment.sweep.workloads.3.rate", range.get(0).key());
     assertTrue(range.get(0).message().contains("no element 3"), range.get(0).message());
   }
+
+  /** A swept path that leads nowhere is one problem, and the other swept keys are still checked. */
+  @Test
+  void aSweptPathThatLeadsNowhereHidesNoOtherProblem() throws IOException {
+    List<ConfigProblem> ps = problems(String.join("\n",
+        "experiment {",
+        "  model = phold",
+        "  sweep {",
+        "    phold.remot = [0.1, 0.2]",
+        "    phold.lps.3 = [8, 16]",
+        "    phold.lookahead = [100ns, 5]",
+        "  }",
+        "}", ""));
+    assertEquals(3, ps.size(), ps::toString);
+    assertEquals("experiment.phold.remot", ps.get(0).key(), ps::toString);
+    assertTrue(ps.get(0).message().contains("did you mean 'remote'"), ps::toString);
+    assertEquals("experiment.sweep.phold.lps.3", ps.get(1).key(), ps::toString);
+    assertEquals(6, ps.get(2).line(), ps::toString);
+    assertTrue(ps.get(2).message().contains("expected a duration"), ps::toString);
+  }
 }

@@ -126,6 +126,34 @@ class ValidationTest {
     assertEquals("must not be negative, got -2", ps.get(1).message());
   }
 
+  /**
+   * A negative count below a positive lower bound is one line with that bound (as 0 gets), and no other key
+   * reports a count computed from it (the flows and throughput bins it implied wrapped to 2^63 - 1).
+   */
+  @Test
+  void aNegativeStreamCountIsOneProblemWithItsRange() throws IOException {
+    String file = "experiment {\n  model = kernel\n  workloads = [ { src = h1, dst = h2, streams = %s } ]\n}\n";
+    ConfigProblem neg = only(problems(file.formatted("-1")));
+    assertEquals("experiment.workloads[0].streams", neg.key());
+    assertEquals(3, neg.line());
+    assertEquals("must be between 1 and 100000, got -1", neg.message());
+    assertEquals("must be between 1 and 100000, got 0", only(problems(file.formatted("0"))).message());
+  }
+
+  /** HOCON skips a missing include silently; a misspelt include would drop its settings without a word. */
+  @Test
+  void aMissingIncludeIsOneProblem() throws IOException {
+    String body = "experiment { model = phold, duration = 50us }\n";
+    ConfigProblem p = only(problems("include \"shraed.conf\"\n" + body));
+    assertEquals("include \"shraed.conf\": no such file; an include is relative to the including file's folder",
+        p.message());
+    assertTrue(only(problems("include file(\"" + dir.resolve("gone.conf") + "\")\n" + body)).message()
+        .startsWith("include file(\"" + dir.resolve("gone.conf") + "\"): no such file"));
+    TestFiles.write(dir, "shared.conf", "experiment.seed = 5\n");
+    assertTrue(problems("include \"shared.conf\"\n" + body).isEmpty());
+    assertTrue(problems("include \"shared\"\n" + body).isEmpty(), "a bare name finds shared.conf as HOCON does");
+  }
+
   @Test
   void wrongTypeIsRejected() throws IOException {
     List<ConfigProblem> ps = problems("experiment {\n  engine = 4\n  name = [a]\n}\n");

@@ -141,16 +141,18 @@ final class BoundedReading {
       URL url = urlOf(what);
       if (url != null) return includeURL(context, url);
       ConfigParseable p = context.relativeTo(what);
-      if (p != null && p.origin() != null && p.origin().filename() != null) {
-        checkExisting(new File(p.origin().filename()));
-      }
-      return fallback.include(context, what);
+      File file = p != null && p.origin() != null && p.origin().filename() != null ? new File(p.origin().filename()) : null;
+      boolean found = file != null && checkExisting(file);
+      ConfigObject included = fallback.include(context, what);
+      // HOCON skips a missing include silently: a misspelt name would drop its settings without a word
+      if (!found && included.isEmpty()) throw missing("include \"" + what + "\"", file);
+      return included;
     }
 
     @Override
     public ConfigObject includeFile(ConfigIncludeContext context, File file) {
       includes = true;
-      checkExisting(file);
+      if (!checkExisting(file)) throw missing("include file(\"" + file.getPath() + "\")", file);
       return ((ConfigIncluderFile) fallback).includeFile(context, file);
     }
 
@@ -175,13 +177,26 @@ final class BoundedReading {
     }
   }
 
-  /** The file and its name with each extension HOCON tries for a bare name, those that exist. */
-  private void checkExisting(File file) {
+  /**
+   * The file and its name with each extension HOCON tries for a bare name, those that exist; whether any
+   * exists.
+   */
+  private boolean checkExisting(File file) {
+    boolean any = false;
     for (String suffix : List.of("", ".conf", ".json", ".properties")) {
       if (!suffix.isEmpty() && file.getName().contains(".")) break;
       File f = suffix.isEmpty() ? file : new File(file.getPath() + suffix);
-      if (f.exists()) check(f.toPath(), f.getPath());
+      if (f.exists()) {
+        check(f.toPath(), f.getPath());
+        any = true;
+      }
     }
+    return any;
+  }
+
+  private static Refused missing(String include, File file) {
+    return new Refused(null, 0, include + ": no such file" + (file == null ? "" : " (" + file.getPath() + ")")
+        + "; an include is relative to the including file's folder");
   }
 
   /** {@code what} as a URL when it is one (HOCON's heuristic include tries that first), else null. */

@@ -294,7 +294,11 @@ public final class ExperimentValidator {
         problem(user, path, "expected a whole number, got " + n);
         return;
       }
-      if (referenceValue.doubleValue() >= 0 && n.doubleValue() < 0) {
+      Domains.Domain d = domains.at(schemaPath);
+      // a declared lower bound above zero says more than "not negative" (streams: between 1 and 100000, got -1)
+      boolean positiveMin = d != null && d.numeric() && d.min() != null
+          && new java.math.BigDecimal(d.min().unwrapped().toString()).signum() > 0;
+      if (referenceValue.doubleValue() >= 0 && n.doubleValue() < 0 && !positiveMin) {
         problem(user, path, "must not be negative, got " + n);
         return;
       }

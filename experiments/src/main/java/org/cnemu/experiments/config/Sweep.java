@@ -263,6 +263,19 @@ public final class Sweep {
     Config experiment = resolved.getConfig("experiment");
     Sweep sweep = parse(experiment.root(), file, problems);
     LinkedHashSet<ConfigProblem> all = new LinkedHashSet<>(problems);
+    // a key whose path leads nowhere (no such list element, an index into an object) is reported once, and
+    // the points are validated without it, so that it does not hide the other keys' problems
+    List<Key> settable = new ArrayList<>();
+    for (Key k : sweep.keys) {
+      try {
+        set(experiment.root(), k.path(), 0, k.values().get(0));
+        settable.add(k);
+      } catch (IllegalArgumentException e) {
+        all.add(Problems.at(k.values().get(0).origin(), file,
+            "experiment." + (k.compared() ? COMPARE : KEY) + "." + k.name(), e.getMessage()));
+      }
+    }
+    if (settable.size() < sweep.keys.size()) sweep = new Sweep(List.copyOf(settable));
     List<Point> points;
     long size = 1;
     for (Key k : sweep.keys) size = Math.min(Long.MAX_VALUE / 2, size * k.values().size());

@@ -23,6 +23,14 @@ public final class Reports {
   public static final String RESULTS_FILE = "results.json";
   public static final String SUMMARY_FILE = "summary.json";
   public static final String REPORT_FILE = "report.html";
+  /**
+   * Every file name this layer writes into a results folder (report.html, the CSV tables, the plots'
+   * PNG and SVG): a rerun removes them with the results, so that a report of an earlier run never sits,
+   * looking complete, beside this run's results (a rerun with --no-report, a report that failed).
+   */
+  public static final java.util.regex.Pattern OUTPUT_FILE = java.util.regex.Pattern.compile(
+      "report\\.html|(flows|cores|hosts|drops|devices|timeseries|journeys|summary)\\.csv"
+      + "|(throughput|latency|cores|cores-hosts|journeys|journeys-.+|sweep-.+)\\.(png|svg)");
   /** A core whose idle share is at or below this (in %) is highlighted as saturated. */
   public static final double SATURATED_IDLE_PCT = 5.0;
   /** Sweep plots beyond this many metrics are left out (the CSV and the HTML table still have them all). */

@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.cnemu.experiments.report.Reports;
 
 /**
  * The results folder of a plan, owned by the runner while it runs: a lock file naming the owner (pid and
@@ -21,7 +22,7 @@ public final class OutputFolder implements AutoCloseable {
   public static final String LOCK_FILE = ".cnemu.lock";
   /** Folders a run writes: repetitions and sweep points. Nothing else is ever removed. */
   private static final Pattern RUN_DIR = Pattern.compile("run-[0-9]+|point-[0-9]{3,}");
-  /** Files a run writes and a rerun rewrites. */
+  /** Files a run writes and a rerun rewrites (and the report layer's, {@link Reports#OUTPUT_FILE}). */
   private static final Pattern RESULT_FILE = Pattern.compile("results\\.json|summary\\.json|suite\\.json");
   /** Temp files of an atomic write that a killed JVM left behind. */
   private static final Pattern TEMP_FILE = Pattern.compile("\\..*\\.tmp");
@@ -88,8 +89,9 @@ public final class OutputFolder implements AutoCloseable {
   }
 
   /**
-   * Removes what an earlier run left in {@code dir}: results.json, summary.json, suite.json, every
-   * {@code run-N/} and {@code point-NNN/} folder, and temp files of interrupted writes (any depth).
+   * Removes what an earlier run left in {@code dir}: results.json, summary.json, suite.json, the report
+   * layer's files (report.html, its CSV tables and plots), every {@code run-N/} and {@code point-NNN/}
+   * folder, and temp files of interrupted writes (any depth).
    */
   public static void clean(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) return;
@@ -98,7 +100,8 @@ public final class OutputFolder implements AutoCloseable {
         String name = p.getFileName().toString();
         if (Files.isDirectory(p) && !Files.isSymbolicLink(p) && RUN_DIR.matcher(name).matches()) {
           deleteTree(p);
-        } else if (Files.isRegularFile(p) && (RESULT_FILE.matcher(name).matches() || TEMP_FILE.matcher(name).matches())) {
+        } else if (Files.isRegularFile(p) && (RESULT_FILE.matcher(name).matches() || Reports.OUTPUT_FILE.matcher(name).matches()
+            || TEMP_FILE.matcher(name).matches())) {
           Files.deleteIfExists(p);
         }
       }

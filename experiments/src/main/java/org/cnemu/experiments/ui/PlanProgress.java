@@ -97,13 +97,21 @@ public final class PlanProgress implements AutoCloseable {
   synchronized String status() {
     int run = running.size();
     double partial = 0;
-    for (double[] s : running.values()) partial += s[0];
+    // a job at the end of its virtual time is writing its results and report (seconds for a large run)
+    int writing = 0;
+    for (double[] s : running.values()) {
+      partial += s[0];
+      if (s[0] >= 1) writing++;
+    }
     int left = total - done - run;
     double elapsed = (System.nanoTime() - startWall) / 1e9;
     double work = done + partial;
-    String eta = work > 0 ? Format.seconds(elapsed * (total - work) / work) : "?";
-    return String.format(Locale.ROOT, "%d/%d jobs done, %d running, %d left, %.0f%%, ETA %s, elapsed %s", done, total,
-        run, left, total == 0 ? 100 : 100 * work / total, eta, Format.seconds(elapsed)) + nodes();
+    // nothing left to simulate but results still being written: the rate of simulation says nothing of that
+    String eta = work > 0 && work < total ? Format.seconds(elapsed * (total - work) / work) : "?";
+    String runs = run + " running" + (writing == 0 ? "" : writing == run ? " (writing results)"
+        : " (" + writing + " writing results)");
+    return String.format(Locale.ROOT, "%d/%d jobs done, %s, %d left, %.0f%%, ETA %s, elapsed %s", done, total,
+        runs, left, total == 0 ? 100 : 100 * work / total, eta, Format.seconds(elapsed)) + nodes();
   }
 
   /** For a farmed plan: each node's running jobs with their virtual time done, e.g. "; 127.0.0.1:25520 31% 80%". */

@@ -43,8 +43,13 @@ class JourneyReportTest {
           {"dir": "point-000", "values": {"steering": "vanilla"}, "complete": true, "metrics": {}},
           {"dir": "point-001", "values": {"steering": "prism-batch"}, "complete": true, "metrics": {}}]}
         """);
-    Reports.writeSweep(dir);
+    List<Path> written = Reports.writeSweep(dir);
     assertReadablePng(dir.resolve("journeys-f1.png"));
+    assertTrue(written.contains(dir.resolve("journeys-f1.png")), written.toString());
+    for (Path f : written) {
+      assertTrue(Reports.OUTPUT_FILE.matcher(f.getFileName().toString()).matches(), f + ": a rerun would leave it stale");
+    }
+
     assertTrue(Files.readString(dir.resolve("report.html")).contains("Share of latency per stage, flow f1"));
 
     List<JourneyReport.Flow> row = new ArrayList<>();

@@ -28,6 +28,9 @@ class RunReportTest {
   void writesCsvPlotsAndHtmlForAFullRun() throws IOException {
     Path dir = Fixtures.copy("run-a", tmp);
     List<Path> written = Reports.writeRun(dir);
+    for (Path f : written) {
+      assertTrue(Reports.OUTPUT_FILE.matcher(f.getFileName().toString()).matches(), f + ": a rerun would leave it stale");
+    }
 
     for (String f : List.of("flows.csv", "cores.csv", "hosts.csv", "drops.csv", "cores.png", "cores.svg",
         "throughput.png", "throughput.svg", "latency.png", "latency.svg", "report.html")) {

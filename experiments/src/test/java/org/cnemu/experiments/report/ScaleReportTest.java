@@ -37,6 +37,9 @@ class ScaleReportTest {
   void largeTopologyGetsAggregatedCoreChartsOfReasonableSizeAndPlotsBeforeTables() throws IOException {
     Files.writeString(tmp.resolve("results.json"), largeRun(64));
     List<Path> written = Reports.writeRun(tmp);
+    for (Path f : written) {
+      assertTrue(Reports.OUTPUT_FILE.matcher(f.getFileName().toString()).matches(), f + ": a rerun would leave it stale");
+    }
     // 1,280 cores: no bar per core, but a heatmap of the busiest hosts and CPU per host
     assertTrue(written.contains(tmp.resolve("cores-hosts.png")), written.toString());
     assertTrue(Files.size(tmp.resolve("cores.svg")) < 600_000, "cores.svg " + Files.size(tmp.resolve("cores.svg")));

@@ -27,6 +27,9 @@ class SweepReportTest {
     Files.createDirectories(dir.resolve("point-000"));
     Files.writeString(dir.resolve("point-000/report.html"), "<!DOCTYPE html>");
     List<Path> written = Reports.writeSweep(dir);
+    for (Path f : written) {
+      assertTrue(Reports.OUTPUT_FILE.matcher(f.getFileName().toString()).matches(), f + ": a rerun would leave it stale");
+    }
 
     List<String> csv = lines(dir, "summary.csv");
     assertEquals("point,nic.rate,policy.name,metric,mean,ci95_low,ci95_high,stddev,n", csv.get(0));

@@ -38,6 +38,22 @@ class PlanProgressTest {
     }
   }
 
+  /** A job past its virtual end is writing results (seconds for a large run's report): no "ETA 0.0s" meanwhile. */
+  @Test
+  void aJobAtItsVirtualEndIsShownWritingResults() {
+    try (PlanProgress p = new PlanProgress(new PrintWriter(new StringWriter()), 3, true, 200)) {
+      p.started(0);
+      p.started(1);
+      p.listener(0).onProgress(100, 100);
+      p.listener(1).onProgress(50, 100);
+      assertTrue(p.status().startsWith("0/3 jobs done, 2 running (1 writing results), 1 left, 50%, ETA "), p.status());
+      p.finished(1);
+      p.finished(2);
+      assertTrue(p.status().startsWith("2/3 jobs done, 1 running (writing results), 0 left, 100%, ETA ?, elapsed "),
+          p.status());
+    }
+  }
+
   @Test
   void aFarmedPlanShowsEachNodesRunningJobsWithTheirVirtualTime() {
     try (PlanProgress p = new PlanProgress(new PrintWriter(new StringWriter()), 10, true, 200)) {

@@ -43,7 +43,9 @@ public final class SteeringRegistry {
 
   /** "unknown steering policy 'x'; valid policies: a, b, ...". */
   public String unknown(String name) {
-    return "unknown steering policy '" + name + "'; valid policies: "
+    String close = org.cnemu.emulator.config.Suggestions.closest(name, byName.keySet());
+    return "unknown steering policy '" + name + "'" + (close == null ? "" : " (did you mean '" + close + "'?)")
+        + "; valid policies: "
         + (byName.isEmpty() ? "(none on the class path)" : String.join(", ", byName.keySet()));
   }
 

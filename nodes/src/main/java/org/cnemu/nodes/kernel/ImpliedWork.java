@@ -47,6 +47,7 @@ final class ImpliedWork {
       long hosts = hosts(e);
       for (Config w : e.getConfigList("workloads")) {
         long streams = w.hasPath("streams") ? w.getLong("streams") : 1;
+        if (streams < 0) return -1; // out of its range: the generic validator reports it
         String kind = w.hasPath("kind") ? w.getString("kind") : "iperf";
         long pairs = pairs(w, hosts);
         if (pairs < 0) return -1;

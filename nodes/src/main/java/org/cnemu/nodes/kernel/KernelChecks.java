@@ -27,8 +27,9 @@ import org.cnemu.kernel.api.SteeringRegistry;
  *   <li>limits ({@code experiment.limits}): hosts, flows and throughput_series bins the file implies,
  *       computed without building anything (products in long arithmetic);
  *   <li>engine.partitions at most the placement groups (hosts and switches, or racks and spines);
- *   <li>workload endpoints name a container of their host, app cores exist on their host, UDP
- *       datagrams fit in 65507 B, flows start before the run ends;
+ *   <li>at least one workload (without one a run has no event); workload endpoints name a container of
+ *       their host, app cores exist on their host, UDP datagrams fit in 65507 B, flows start before the run
+ *       ends;
  *   <li>link queues hold at least two MTU-sized packets; profile keys that bound each other;
  *   <li>the selected policy's settings parse ({@link #policy}: once per configuration, checked against every
  *       host's core count, not at run time; a compare arm is checked as its own point).
@@ -157,6 +158,11 @@ final class KernelChecks {
     long duration = Units.nanos(e, "duration");
     Map<String, Host> hosts = new TreeMap<>();
     List<? extends Config> list = e.getConfigList("workloads");
+    if (list.isEmpty()) {
+      // the model has no traffic of its own: every event of a run comes from a workload
+      add("workloads", "no workload: nothing would be sent and every figure would be zero; add one, e.g."
+          + " workloads = [ { src = \"h1/c1\", dst = \"h2/c1\" } ]");
+    }
     for (int i = 0; i < list.size(); i++) {
       Config w = list.get(i);
       String at = "workloads[" + i + "]";
@@ -183,6 +189,48 @@ final class KernelChecks {
               + ", not before the end of the run (duration " + e.getString("duration") + ")");
         }
       });
+    }
+    guard(() -> flowIds(list));
+  }
+
+  /**
+   * Flow ids, named as Spec names them (id or w&lt;n&gt;, -&lt;pair&gt; of a pattern, -s&lt;stream&gt;, .resp),
+   * are unique: they key the flows of results.json and seed each flow's random streams, so two flows of one
+   * id would share their draws and their metrics' names.
+   */
+  private void flowIds(List<? extends Config> list) {
+    Config template = root.getConfig("cnemu.schema.experiment.workloads");
+    long hosts = ImpliedWork.hosts(e);
+    Map<String, Integer> owner = new java.util.HashMap<>();
+    for (int i = 0; i < list.size(); i++) {
+      Config c = list.get(i).withFallback(template);
+      String base = c.getString("id").isEmpty() ? "w" + (i + 1) : c.getString("id");
+      String pattern = c.getString("pattern");
+      long n = c.getLong("pattern-hosts") > 0 ? Math.min(c.getLong("pattern-hosts"), hosts) : hosts;
+      long pairs = pattern.isEmpty() ? 1 : Patterns.flows(pattern, n, c.getLong("pattern-count"));
+      long streams = c.getLong("streams");
+      boolean twoWay = !c.getString("kind").equals("iperf");
+      Integer clash = null;
+      String clashId = null;
+      for (long p = 1; p <= pairs && clash == null; p++) {
+        String pairId = pattern.isEmpty() ? base : base + "-" + p;
+        for (long st = 1; st <= streams && clash == null; st++) {
+          String id = streams == 1 ? pairId : pairId + "-s" + st;
+          for (String f : twoWay ? List.of(id, id + ".resp") : List.of(id)) {
+            Integer was = owner.putIfAbsent(f, i);
+            if (was != null && was != i) {
+              clash = was;
+              clashId = f;
+              break;
+            }
+          }
+        }
+      }
+      if (clash != null) {
+        ConfigOrigin o = list.get(i).hasPath("id") ? list.get(i).getValue("id").origin() : list.get(i).origin();
+        addAt(o, "workloads[" + i + "].id", "flow id '" + clashId + "' is also a flow of workloads[" + clash + "]:"
+            + " ids name the flows in results and seed their random streams; give each workload its own id");
+      }
     }
   }
 

@@ -103,7 +103,9 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
     if (!root.hasPath("cnemu.profiles." + Spec.quote(profile))) {
       List<String> valid = new ArrayList<>(root.getConfig("cnemu.profiles").root().keySet());
       valid.sort(null);
-      out.add(problem(e, "profile", "unknown profile '" + profile + "'; valid profiles: " + String.join(", ", valid)));
+      String close = org.cnemu.emulator.config.Suggestions.closest(profile, valid);
+      out.add(problem(e, "profile", "unknown profile '" + profile + "'" + (close == null ? "" : " (did you mean '" + close
+          + "'?)") + "; valid profiles: " + String.join(", ", valid)));
       // keep checking the rest against the first valid profile, so every problem is reported at once
       profile = valid.get(0);
     }

@@ -89,7 +89,9 @@ final class TopologyChecks {
     if (!root.hasPath(pp)) {
       List<String> valid = new ArrayList<>(root.getConfig("cnemu.profiles").root().keySet());
       valid.sort(null);
-      add(base + ".profile", "unknown profile '" + prof + "'; valid profiles: " + String.join(", ", valid));
+      String close = org.cnemu.emulator.config.Suggestions.closest(prof, valid);
+      add(base + ".profile", "unknown profile '" + prof + "'" + (close == null ? "" : " (did you mean '" + close + "'?)")
+          + "; valid profiles: " + String.join(", ", valid));
       return;
     }
     Config p = e.getConfig("overrides").withFallback(root.getConfig(pp));
@@ -151,13 +153,31 @@ final class TopologyChecks {
     }
   }
 
-  /** Workload {@code i}'s two ends must both be overlay hosts or both native. */
+  /**
+   * Workload {@code i}'s two ends must both be overlay hosts or both native, and two ends on one host must be
+   * two containers of a docker-overlay host (bridge + veth between them): the model has no loopback device, so
+   * a flow to its own endpoint, or between two ends of a native or linux-overlay host (both in the host's
+   * namespace), would leave through the NIC and come back through the switch, which Linux never does.
+   */
   void checkEnds(Config w, int i) {
     if (!w.hasPath("src") || !w.hasPath("dst")) return;
-    StackKind a = hostStacks.get(Spec.hostPart(w.getString("src")));
-    StackKind b = hostStacks.get(Spec.hostPart(w.getString("dst")));
-    if (a == null || b == null || a.overlay() == b.overlay()) return;
+    String src = w.getString("src").trim();
+    String dst = w.getString("dst").trim();
+    StackKind a = hostStacks.get(Spec.hostPart(src));
+    StackKind b = hostStacks.get(Spec.hostPart(dst));
     ConfigOrigin o = w.getValue("dst").origin();
+    if (a != null && Spec.hostPart(src).equals(Spec.hostPart(dst))) {
+      String why = src.equals(dst) ? "src and dst are the same endpoint '" + src + "'"
+          : !a.veth() ? "src and dst are both on host " + Spec.hostPart(src) + ", whose stack is " + a.id
+          + " (one network namespace)" : null;
+      if (why != null) {
+        out.add(new ConfigProblem(file(o), o.lineNumber(), "workloads[" + i + "].dst", why + ": the model has no"
+            + " loopback path, so the flow would leave through the NIC and come back through the switch; put the"
+            + " ends on two hosts, or in two containers of a docker-overlay host"));
+      }
+      return;
+    }
+    if (a == null || b == null || a.overlay() == b.overlay()) return;
     out.add(new ConfigProblem(file(o), o.lineNumber(), "workloads[" + i + "].dst", "host "
         + Spec.hostPart(w.getString("src")) + " is " + a.id + " but " + Spec.hostPart(w.getString("dst")) + " is " + b.id
         + ": both ends of a flow must be overlay hosts (VXLAN needs a VTEP at both ends) or both native"));

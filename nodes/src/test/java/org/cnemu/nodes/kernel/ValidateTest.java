@@ -29,6 +29,8 @@ class ValidateTest {
   @Test
   void reportsModelRules() {
     assertTrue(all(validate("profile = nope")).contains("valid profiles: hotcloud19, k5-100g"));
+    assertTrue(all(validate("profile = hotclod19")).contains("unknown profile 'hotclod19' (did you mean 'hotcloud19'?)"));
+    assertTrue(all(validate("steering = falcn")).contains("unknown steering policy 'falcn' (did you mean 'falcon'?)"));
     assertTrue(all(validate("topology.stack = weird")).contains("unknown stack kind"));
     assertTrue(all(validate("steering = magic")).contains("valid policies:"));
     assertTrue(all(validate("topology.hosts { h1 { cpus = 64 } }")).contains("64 cores"));
@@ -56,5 +58,47 @@ class ValidateTest {
     assertTrue(all(validate(topo + "workloads = [ { kind = ping-pong, arrival = poisson } ]")).contains("need a request-rate"));
     assertTrue(all(validate(topo + "workloads = [ { fan-in = true } ]")).contains("give streams > 1 or a pattern"));
     assertTrue(all(validate(topo + "workloads = [ { pattern = all-to-all, pattern-container = \"\", streams = 2 } ]")).isEmpty());
+  }
+
+  /** No loopback path: two ends on one host must be two containers of a docker-overlay host. */
+  @Test
+  void refusesAFlowThatWouldHairpinThroughTheNic() {
+    String two = "duration = 10ms, topology { host-count = 2, hosts { h1 { containers = [c1, c2] } }, stack = ";
+    assertTrue(all(validate(two + "docker-overlay }, workloads = [ { src = \"h1/c1\", dst = \"h1/c1\" } ]"))
+        .contains("workloads[0].dst: src and dst are the same endpoint 'h1/c1'"));
+    assertTrue(all(validate(two + "native }, workloads = [ { src = h1, dst = h1 } ]"))
+        .contains("src and dst are the same endpoint 'h1'"));
+    assertTrue(all(validate(two + "native }, workloads = [ { src = \"h1/c1\", dst = \"h1/c2\" } ]"))
+        .contains("both on host h1, whose stack is native"));
+    assertTrue(all(validate(two + "linux-overlay }, workloads = [ { src = \"h1/c1\", dst = \"h1/c2\" } ]"))
+        .contains("both on host h1, whose stack is linux-overlay"));
+    // the bridge joins two containers of one host (FreeFlow's and vanilla's same-host arms)
+    assertTrue(validate(two + "docker-overlay }, workloads = [ { src = \"h1/c1\", dst = \"h1/c2\" } ]").isEmpty());
+    assertTrue(validate(two + "native }, workloads = [ { src = \"h1/c1\", dst = \"h2/c1\" } ]").isEmpty());
+  }
+
+  /** The kernel model has no traffic of its own: a file without a workload would run zero events. */
+  @Test
+  void refusesAnExperimentWithoutAWorkload() {
+    assertTrue(all(validate("duration = 10ms")).contains("experiment.workloads: no workload: nothing would be sent"));
+    assertTrue(all(validate("duration = 10ms, workloads = []")).contains("experiment.workloads: no workload"));
+    assertTrue(validate("duration = 10ms, workloads = [ { src = \"h1/c1\", dst = \"h2/c1\" } ]").isEmpty());
+  }
+
+  /** Flow ids key results.json's flows and seed each flow's random streams: two flows may not share one. */
+  @Test
+  void refusesTwoWorkloadsWhoseFlowsShareAnId() {
+    String t = "duration = 10ms, topology { stack = native, host-count = 4 }, ";
+    assertTrue(all(validate(t + "workloads = [ { id = a, src = h1, dst = h2 }, { id = a, src = h2, dst = h1 } ]"))
+        .contains("experiment.workloads[1].id: flow id 'a' is also a flow of workloads[0]"));
+    // the default id of the second workload is w2
+    assertTrue(all(validate(t + "workloads = [ { id = w2, src = h1, dst = h2 }, { src = h2, dst = h1 } ]"))
+        .contains("workloads[1].id: flow id 'w2' is also a flow of workloads[0]"));
+    assertTrue(all(validate(t + "workloads = [ { id = r, pattern = ring, pattern-container = \"\" },"
+        + " { id = r-2, src = h1, dst = h3 } ]")).contains("workloads[1].id: flow id 'r-2' is also a flow of workloads[0]"));
+    assertTrue(all(validate(t + "workloads = [ { id = a, streams = 2, src = h1, dst = h2 }, { id = a-s2, src = h3, dst = h4 } ]"))
+        .contains("flow id 'a-s2'"));
+    assertTrue(validate(t + "workloads = [ { id = a, streams = 2, src = h1, dst = h2 }, { id = b, kind = ping-pong,"
+        + " src = h3, dst = h4 }, { src = h2, dst = h1 } ]").isEmpty());
   }
 }
