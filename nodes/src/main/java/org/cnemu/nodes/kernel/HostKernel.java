@@ -122,6 +122,8 @@ final class HostKernel {
   final PolicyView view;
   final Handoff handoff;
   final RxPath rx;
+  /** The transport's receive side (UDP and TCP sockets), after the receive path. */
+  final TransportRx l4;
   final TxPath tx;
   final SocketDriver apps;
   /** Connection churn: connect/accept/close, the handshake and FIN packets, listen sockets, port spaces. */
@@ -215,6 +217,7 @@ final class HostKernel {
     handoff = new Handoff(this);
     tx = new TxPath(this, nf);
     rx = new RxPath(this);
+    l4 = new TransportRx(this);
     apps = new SocketDriver(this);
     churn = new Churn(this);
   }

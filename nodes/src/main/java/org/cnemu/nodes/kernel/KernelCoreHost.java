@@ -147,7 +147,7 @@ final class KernelCoreHost implements CoreHost {
 
   @Override
   public void mergeTimer(CoreEntity c, int flow) {
-    h.rx.mergeTimer(c, flow);
+    h.l4.mergeTimer(c, flow);
   }
 
   @Override

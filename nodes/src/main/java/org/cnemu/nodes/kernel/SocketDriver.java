@@ -90,7 +90,7 @@ final class SocketDriver {
       return new long[] {p.appPerMessage, rsys};
     }
     // Linux 4.4: segments the softirq prequeued for this reader (it waited inside read()): tcp_prequeue_process
-    long pre = k.prequeue.isEmpty() ? 0 : h.rx.processInReader(c, k, k.prequeue);
+    long pre = k.prequeue.isEmpty() ? 0 : h.l4.processInReader(c, k, k.prequeue);
     if (k.readable <= 0) return pre > 0 ? new long[] {0, pre} : null;
     long bytes = Math.min(k.readable, f.messageBytes());
     if (p.tcpReaderBacklog) { // tcp_recvmsg's lock_sock: segments arriving until its release_sock go to the backlog
@@ -143,7 +143,7 @@ final class SocketDriver {
       k.releaseTimer = false;
       return k.rx.delackAt() >= 0 && c.nowNs() >= k.rx.delackAt() ? h.tx.sendAck(c, k, 0) : 0;
     }
-    long cost = h.rx.processInReader(c, k, k.backlog);
+    long cost = h.l4.processInReader(c, k, k.backlog);
     long bytes = Math.min(k.readable, k.recvLeft);
     if (bytes <= 0) return cost;
     k.recvLeft -= bytes;
