@@ -21,7 +21,8 @@ import org.cnemu.kernel.api.SteeringPolicy;
  * One emulated host's kernel state: the plain per-host objects (NIC rings, per-CPU backlogs and
  * gro_cells, devices, sockets, counters) shared by the host's entities (its cores, NIC and RX queues),
  * which all live in one partition. The code that works on it is in named parts, each with one job:
- * {@link RxPath} (receive stages and NAPI polls), {@link TxPath} (transmit stages, TCP output),
+ * {@link RxPath} (receive stages and NAPI polls), {@link TransportRx} (the sockets' receive side),
+ * {@link TxPath} (transmit stages, TCP output),
  * {@link Handoff} (cross-core enqueues and their IPIs), {@link SocketDriver} (the application
  * threads' socket calls), {@link PolicyView} (what the steering policy sees), {@link HostResults}
  * (the end-of-run report), and {@link KernelCoreHost} (what a {@link CoreEntity} asks of its host).

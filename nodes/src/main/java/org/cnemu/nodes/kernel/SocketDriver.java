@@ -131,7 +131,7 @@ final class SocketDriver {
   /**
    * release_sock by the reader of TCP receiver {@code k} (kernel.tcp.reader-backlog), at the end of its read
    * step: with segments in the backlog, tcp_recvmsg's loop processes them (release_sock + lock_sock ->
-   * __release_sock -> tcp_v4_do_rcv, {@link RxPath#processInReader}) and copies the data they made readable, up
+   * __release_sock -> tcp_v4_do_rcv, {@link TransportRx#processInReader}) and copies the data they made readable, up
    * to what is left of the read's length; the socket stays owned (the caller runs this as a step of the thread
    * and calls again at its end). With none, the socket is released: tcp_release_cb sends a delayed ACK whose
    * timer fired meanwhile (tcp_delack_timer: TCP_DELACK_TIMER_DEFERRED). Returns the sys time.
