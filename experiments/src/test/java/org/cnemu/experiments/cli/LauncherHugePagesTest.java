@@ -1,17 +1,11 @@
 package org.cnemu.experiments.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,17 +30,11 @@ class LauncherHugePagesTest {
     expected.put("'always [madvise] never' validate x.conf", "");
     expected.put("'always [madvise] never'", "");
 
-    Path script = Files.exists(Path.of("../bin/cnemu")) ? Path.of("../bin/cnemu") : Path.of("bin/cnemu");
-    Matcher f = Pattern.compile("(?ms)^huge_pages\\(\\) \\{.*?^}\n").matcher(Files.readString(script));
-    assertTrue(f.find(), "no huge_pages in " + script);
-    StringBuilder bash = new StringBuilder("set -euo pipefail\n").append(f.group());
+    StringBuilder bash = new StringBuilder("set -euo pipefail\n").append(LauncherFunction.source("huge_pages"));
     for (String line : expected.keySet()) bash.append("huge_pages ").append(line).append("; echo \"[$HUGE_FLAGS]\"\n");
     List<String> want = new ArrayList<>();
     for (String v : expected.values()) want.add("[" + v + "]");
 
-    Process p = new ProcessBuilder("bash", "-c", bash.toString()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, p.waitFor(), out);
-    assertEquals(String.join("\n", want) + "\n", out);
+    assertEquals(String.join("\n", want) + "\n", LauncherFunction.run(bash.toString()));
   }
 }

@@ -1,17 +1,11 @@
 package org.cnemu.experiments.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,10 +39,7 @@ class LauncherYoungGenerationTest {
     expected.put(3 * GIB_IN_KIB + " run x.conf --jobs 2", "");
     expected.put("0 daemon start", "");
 
-    Path script = Files.exists(Path.of("../bin/cnemu")) ? Path.of("../bin/cnemu") : Path.of("bin/cnemu");
-    Matcher f = Pattern.compile("(?ms)^young_generation\\(\\) \\{.*?^}\n").matcher(Files.readString(script));
-    assertTrue(f.find(), "no young_generation in " + script);
-    StringBuilder bash = new StringBuilder("set -euo pipefail\nunset JAVA_OPTS\n").append(f.group());
+    StringBuilder bash = new StringBuilder("set -euo pipefail\nunset JAVA_OPTS\n").append(LauncherFunction.source("young_generation"));
     for (String line : expected.keySet()) bash.append("young_generation ").append(line).append("; echo \"[$YOUNG_FLAGS]\"\n");
     // heap sizes of the user's own keep the JVM's sizing
     for (String opts : List.of("-Xmx2g", "-Dx=1 -Xmn64m", "-XX:MaxRAMPercentage=50", "-Xms1g")) {
@@ -59,9 +50,6 @@ class LauncherYoungGenerationTest {
     for (String v : expected.values()) want.add("[" + v + "]");
     for (int i = 0; i < 4; i++) want.add("[]");
 
-    Process p = new ProcessBuilder("bash", "-c", bash.toString()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, p.waitFor(), out);
-    assertEquals(String.join("\n", want) + "\n", out);
+    assertEquals(String.join("\n", want) + "\n", LauncherFunction.run(bash.toString()));
   }
 }

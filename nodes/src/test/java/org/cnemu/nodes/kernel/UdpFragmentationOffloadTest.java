@@ -34,14 +34,6 @@ class UdpFragmentationOffloadTest {
     return Calib.run(e, 1, 1);
   }
 
-  private static Calib.Run sendBound(String file, String key, Object value) {
-    Config e = Calib.load(file).getConfig("experiment")
-        .withValue("duration", ConfigValueFactory.fromAnyRef("40ms"))
-        .withValue("warmup", ConfigValueFactory.fromAnyRef("10ms"));
-    if (key != null) e = e.withValue("overrides." + key, ConfigValueFactory.fromAnyRef(value));
-    return Calib.run(Calib.withWorkloads(e, "start-jitter", "0us"), 1, 1);
-  }
-
   @SuppressWarnings("unchecked")
   private static long device(Calib.Run r, String host, String counter) {
     for (Map<String, Object> h : (List<Map<String, Object>>) r.results().get("hosts")) {
@@ -90,8 +82,8 @@ class UdpFragmentationOffloadTest {
   @Test
   void theNativePathHasNoUfo() {
     // the native socket's route leaves by mlx4_en, which has no NETIF_F_UFO: IP fragments the datagram either way
-    Calib.Run on = sendBound("udp-1flow-native", "kernel.udp-fragmentation-offload", true);
-    Calib.Run off = sendBound("udp-1flow-native", "kernel.udp-fragmentation-offload", false);
+    Calib.Run on = UdpSenderCostTest.run("udp-1flow-native", "kernel.udp-fragmentation-offload", true);
+    Calib.Run off = UdpSenderCostTest.run("udp-1flow-native", "kernel.udp-fragmentation-offload", false);
     assertEquals(off.gbps(), on.gbps(), 0);
     assertEquals(off.kpps(), on.kpps(), 0);
   }

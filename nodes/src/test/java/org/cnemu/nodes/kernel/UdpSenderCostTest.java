@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * 8 KB native run's first milliseconds are not yet sender-bound).
  */
 class UdpSenderCostTest {
-  private static Calib.Run run(String file, String key, Object value) {
+  /** One 40 ms run of calibration file {@code file} (10 ms warm-up, no start jitter), with {@code overrides.key} set. */
+  static Calib.Run run(String file, String key, Object value) {
     Config e = Calib.load(file).getConfig("experiment")
         .withValue("duration", ConfigValueFactory.fromAnyRef("40ms"))
         .withValue("warmup", ConfigValueFactory.fromAnyRef("10ms"));
