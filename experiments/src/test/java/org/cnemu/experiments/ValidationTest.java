@@ -202,6 +202,16 @@ class ValidationTest {
     assertTrue(ps.stream().anyMatch(p -> p.message().contains("missing the `experiment")), ps::toString);
   }
 
+  /** A suite file given to run or validate is one problem that names the command for it. */
+  @Test
+  void aSuiteFileIsOneProblemNamingTheSuiteCommand() throws IOException {
+    List<ConfigProblem> ps = problems("suite {\n  calibration = []\n}\n");
+    assertEquals(1, ps.size(), ps::toString);
+    assertEquals("suite", ps.get(0).key());
+    assertEquals(1, ps.get(0).line());
+    assertTrue(ps.get(0).message().contains("run it with `cnemu suite "), ps::toString);
+  }
+
   @Test
   void pekkoAndKamonBlocksAreAllowed() throws IOException {
     assertEquals(List.of(), problems("experiment.name = x\npekko.loglevel = ERROR\nkamon { }\n"));

@@ -201,6 +201,11 @@ public final class ExperimentLoader {
       return new LoadedExperiment(file, null, List.of(Problems.of(e, file)));
     }
 
+    if (parsed.hasPath("suite") && !parsed.hasPath("experiment")) { // the paper suite's list, not an experiment
+      return new LoadedExperiment(file, null, List.of(Problems.at(parsed.root().get("suite").origin(), file, "suite",
+          "this is a suite file (a list of experiment files), not an experiment: run it with `cnemu suite " + file
+              + "`")));
+    }
     List<ConfigProblem> problems = new ArrayList<>();
     for (Map.Entry<String, ConfigValue> top : parsed.root().entrySet()) {
       if (!TOP_LEVEL_KEYS.contains(top.getKey())) {
