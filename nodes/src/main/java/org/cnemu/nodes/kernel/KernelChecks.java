@@ -204,7 +204,7 @@ final class KernelChecks {
     Map<String, Integer> owner = new java.util.HashMap<>();
     for (int i = 0; i < list.size(); i++) {
       Config c = list.get(i).withFallback(template);
-      String base = c.getString("id").isEmpty() ? "w" + (i + 1) : c.getString("id");
+      String base = KernelSpec.workloadBase(c, i);
       String pattern = c.getString("pattern");
       long n = c.getLong("pattern-hosts") > 0 ? Math.min(c.getLong("pattern-hosts"), hosts) : hosts;
       long pairs = pattern.isEmpty() ? 1 : Patterns.flows(pattern, n, c.getLong("pattern-count"));
@@ -212,11 +212,10 @@ final class KernelChecks {
       boolean twoWay = !c.getString("kind").equals("iperf");
       Integer clash = null;
       String clashId = null;
-      for (long p = 1; p <= pairs && clash == null; p++) {
-        String pairId = pattern.isEmpty() ? base : base + "-" + p;
-        for (long st = 1; st <= streams && clash == null; st++) {
-          String id = streams == 1 ? pairId : pairId + "-s" + st;
-          for (String f : twoWay ? List.of(id, id + ".resp") : List.of(id)) {
+      for (long p = 0; p < pairs && clash == null; p++) {
+        for (long st = 0; st < streams && clash == null; st++) {
+          String id = Spec.flowId(base, !pattern.isEmpty(), (int) p, (int) streams, (int) st);
+          for (String f : twoWay ? List.of(id, id + Spec.RESPONSE_SUFFIX) : List.of(id)) {
             Integer was = owner.putIfAbsent(f, i);
             if (was != null && was != i) {
               clash = was;

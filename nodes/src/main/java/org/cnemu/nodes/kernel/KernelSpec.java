@@ -118,8 +118,13 @@ public final class KernelSpec {
     List<Workload> wl = new ArrayList<>();
     for (Config wc : e.getConfigList("workloads")) {
       Config c = wc.withFallback(workloadDefaults);
-      wl.add(Workload.of(c, c.getString("id").isEmpty() ? "w" + (wl.size() + 1) : c.getString("id")));
+      wl.add(Workload.of(c, workloadBase(c, wl.size())));
     }
     workloads = List.copyOf(wl);
+  }
+
+  /** The name workload {@code index} (0-based) gives its flows: its {@code id}, or w&lt;index + 1&gt; without one. */
+  static String workloadBase(Config c, int index) {
+    return c.getString("id").isEmpty() ? "w" + (index + 1) : c.getString("id");
   }
 }

@@ -122,6 +122,18 @@ final class Spec {
   /** The run's random streams (seed + run index): the apps draw their arrivals, sizes and think times from them. */
   final RandomStreams streams;
 
+  /** What a request flow's id gains for its response flow. */
+  static final String RESPONSE_SUFFIX = ".resp";
+
+  /**
+   * The id of the flow of workload {@code base}'s endpoint pair {@code pair} (0-based; -&lt;pair + 1&gt; with a
+   * pattern) and stream {@code stream} of {@code streamCount} (0-based; -s&lt;stream + 1&gt; with more than one).
+   */
+  static String flowId(String base, boolean patterned, int pair, int streamCount, int stream) {
+    String pairId = patterned ? base + "-" + (pair + 1) : base;
+    return streamCount == 1 ? pairId : pairId + "-s" + (stream + 1);
+  }
+
   /** Adds the flows of workload {@code c}: each endpoint pair of its pattern, times its streams. */
   private void addWorkload(KernelSpec.Workload c, List<String> ids) {
     String base = c.base();
@@ -139,11 +151,10 @@ final class Spec {
     java.util.Map<String, Integer> servers = new java.util.HashMap<>(); // fan-in: dst endpoint -> server flow
     for (int pi = 0; pi < pairs.size(); pi++) {
       Patterns.Pair pr = pairs.get(pi);
-      String pairId = patterned ? base + "-" + (pi + 1) : base;
       int src = hostOf(pr.src());
       int dst = hostOf(pr.dst());
       for (int s = 0; s < streamCount; s++) {
-        String id = streamCount == 1 ? pairId : pairId + "-s" + (s + 1);
+        String id = flowId(base, patterned, pi, streamCount, s);
         // the flow's (connection's) start: start + U[0, start-jitter], from the flow's own stream of this run
         long start = c.startNanos()
             + (jitter > 0 ? streams.stream("flow/" + id, "start").nextLong(jitter + 1) : 0);
@@ -161,7 +172,7 @@ final class Spec {
           flows.add(new FlowSpec(fi, id, udp, kind, src, dst, pr.src(), pr.dst(), Math.max(cr.getReq(), cr.setReq()),
               0, prio, prioName, c.srcCpu(), c.dstCpu(), start, cr, fi + 1, cc, portHash, load,
               server));
-          flows.add(new FlowSpec(fi + 1, id + ".resp", udp, kind, dst, src, pr.dst(), pr.src(),
+          flows.add(new FlowSpec(fi + 1, id + RESPONSE_SUFFIX, udp, kind, dst, src, pr.dst(), pr.src(),
               Math.max(cr.getResp(), cr.setResp()), 0, prio, prioName, c.dstCpu(), c.srcCpu(), start,
               cr, fi, cc, org.cnemu.devices.Hashing.mix32(portHash), load, server + 1));
         }
