@@ -74,8 +74,8 @@ final class PlanCommand {
     }
     boolean farmed = cluster != null && cluster.mode() == PlanRunner.ClusterMode.JOBS;
     if (cluster != null && !farmed && cluster.farm() != null) {
-      // a fixed port: wait until it binds again, for the run's member (JobFarm#close); else stop meanwhile
-      FarmedJobs.discard(cluster.farm(), cluster.bind().port() != 0);
+      // an ephemeral --bind port (a fixed one starts no early driver): the run's member takes another port
+      FarmedJobs.discard(cluster.farm(), false);
     }
     if (farmed && live != null) {
       throw new ParameterException(cl, "--prometheus serves the runs of this JVM, and a farmed plan runs on the "

@@ -119,10 +119,12 @@ public final class RunCommand implements Callable<Integer> {
       var security = clusterSecurity.resolve(spec, null, invocation);
       if (security == null) return ExitCodes.BAD_INPUT;
       // The mode, when not forced, follows from the plan (PlanCommand). A farmed plan's driver starts now
-      // and finds its nodes while the experiment loads; a plan that turns out to need partitions drops it
-      // (the driver says goodbye first, so a run's member may take the same --bind port).
-      var farm = mode != PlanRunner.ClusterMode.PARTITIONS ? FarmedJobs.open(seedAt, bindAt, security, nodes,
-          invocation.keepFarmDriver()) : null;
+      // and finds its nodes while the experiment loads; a plan that turns out to need partitions drops it.
+      // Not on a fixed --bind port unless jobs mode is forced: a partitioned run's member would then take the
+      // dropped driver's address while the nodes may still hold the driver's incarnation of it (the goodbye
+      // races the driver's own start-up when the experiment loads fast); a partitioned run never joined then.
+      boolean early = mode == PlanRunner.ClusterMode.JOBS || (mode == null && bindAt.port() == 0);
+      var farm = early ? FarmedJobs.open(seedAt, bindAt, security, nodes, invocation.keepFarmDriver()) : null;
       // The seed must take this key. A farming driver's first answer from the seed says so, else a TLS
       // handshake of its own, either while the experiment loads (checked before the plan runs, below);
       // a run's member checks it now.

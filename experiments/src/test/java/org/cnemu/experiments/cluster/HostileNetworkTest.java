@@ -117,10 +117,15 @@ class HostileNetworkTest {
     return proc;
   }
 
-  static void await(Proc p, String text, int seconds) throws Exception {
+  /** Waits for {@code text} in p's log; a failure shows the logs of {@code others} too (a run that ended early). */
+  static void await(Proc p, String text, int seconds, Proc... others) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (!p.output().contains(text) && p.process().isAlive() && System.nanoTime() < deadline) Thread.sleep(100);
-    assertTrue(p.output().contains(text), p.log() + " never printed '" + text + "':\n" + p.output());
+    if (p.output().contains(text)) return;
+    StringBuilder more = new StringBuilder();
+    for (Proc o : others) more.append("\n").append(o.log()).append(o.process().isAlive() ? " (running):\n" : " (ended):\n")
+        .append(o.output());
+    org.junit.jupiter.api.Assertions.fail(p.log() + " never printed '" + text + "':\n" + p.output() + more);
   }
 
   /** Every run JVM here uses TCP for its data plane (not rings): the 250 ms read timeout is on the path. */
@@ -277,8 +282,8 @@ class HostileNetworkTest {
     Proc run = start("run", TCP_DATA_PLANE, "run", conf.toString(), "--out", out.toString(), "--quiet", "--no-report",
         "--cluster", "127.0.0.1:" + seedPort, "--bind", "127.0.0.1:" + runPort, "--nodes", "3", "--threads", "1",
         "--cluster-key", key.toString());
-    await(worker, "hosting partitions", 180);
-    await(seed, "hosting partitions", 60);
+    await(worker, "hosting partitions", 180, run, seed);
+    await(seed, "hosting partitions", 60, run, worker);
     List<Proc> nodes = List.of(seed, worker, run);
     long[] fds0 = new long[nodes.size()];
     long[] lines0 = new long[nodes.size()];
