@@ -73,6 +73,20 @@ public final class Profile {
    */
   public final boolean udpFragmentationOffload;
   /**
+   * kernel.container-seccomp: Docker's default seccomp profile filters every syscall of a container's threads, which
+   * then pays costs.seccomp-syscall (0 when off); see {@link #syscall(StackKind)}.
+   */
+  public final boolean containerSeccomp;
+  public final long seccompSyscall;
+  /**
+   * kernel.bridge-rx-headroom: the bridge gives its ports the largest headroom one of them needs (Linux 4.6's
+   * ndo_set_rx_headroom), so a container's skb leaves its veth with room for the VXLAN headers. Off (Linux 4.4):
+   * vxlan_xmit reallocates the head of every skb whose headroom is short, costs.skb-head-realloc + the copy of its
+   * linear bytes ({@link #headRealloc}).
+   */
+  public final boolean bridgeRxHeadroom;
+  public final long skbHeadRealloc;
+  /**
    * kernel.retpoline (Spectre v2's return trampolines: every indirect call of the kernel goes through a thunk that
    * stops its speculation) and what one such call costs (costs.retpoline-per-call, 0 when off). Each stage cost
    * below already includes its stage's tax, kernel.indirect-calls.KEY x retpolinePerCall (see {@link #stage}).
@@ -134,6 +148,8 @@ public final class Profile {
     softirqWaitsForKsoftirqd = k.getBoolean("softirq-waits-for-ksoftirqd");
     conntrackEveryNetns = k.getBoolean("conntrack-every-netns");
     udpFragmentationOffload = k.getBoolean("udp-fragmentation-offload");
+    containerSeccomp = k.getBoolean("container-seccomp");
+    bridgeRxHeadroom = k.getBoolean("bridge-rx-headroom");
     netdevMaxBacklog = k.getInt("netdev-max-backlog");
     groMaxSegs = k.getInt("gro-max-segs");
     schedSliceNanos = Units.nanos(k, "sched-slice");
@@ -202,6 +218,9 @@ public final class Profile {
     syscall = stage(c, "syscall") + ptiSyscall;
     pollSyscall = stage(c, "poll-syscall") + ptiSyscall;
     memcpyPerKib = Units.nanos(c, "memcpy-per-kib");
+    // measured as a whole (the filter's run with whatever indirect call it makes), not a stage with its own tax
+    seccompSyscall = containerSeccomp ? Units.nanos(c, "seccomp-syscall") : 0;
+    skbHeadRealloc = bridgeRxHeadroom ? 0 : Units.nanos(c, "skb-head-realloc");
     copyToUserPerKib = Units.nanos(c, "copy-to-user-per-kib");
     wakeup = Units.nanos(c, "wakeup");
     skbFree = stage(c, "skb-free");
@@ -249,6 +268,28 @@ public final class Profile {
    */
   public long memcpy(long bytes) {
     return bytes * memcpyPerKib / 1024;
+  }
+
+  /**
+   * A syscall's entry, exit and socket lock for a thread of a host with stack {@code s}: a Docker container's thread
+   * also runs the seccomp filter (kernel.container-seccomp).
+   */
+  public long syscall(StackKind s) {
+    return syscall + (s.veth() ? seccompSyscall : 0);
+  }
+
+  /** The app loop's select() for a thread of a host with stack {@code s}, as {@link #syscall(StackKind)}. */
+  public long pollSyscall(StackKind s) {
+    return pollSyscall + (s.veth() ? seccompSyscall : 0);
+  }
+
+  /**
+   * vxlan_xmit's skb_cow_head of a container's UDP skb of {@code linearBytes} in its head (headroom, Ethernet, IP and
+   * what the head holds beyond): pskb_expand_head allocates a larger head, copies the old one into it and frees it
+   * (0 with kernel.bridge-rx-headroom, whose veth gives the skb room for the VXLAN headers from the start).
+   */
+  public long headRealloc(long linearBytes) {
+    return bridgeRxHeadroom ? 0 : skbHeadRealloc + memcpy(linearBytes);
   }
 
   /** The receiver's copy_to_user of data the NIC wrote by DMA (where it lies decides the cost). */

@@ -45,7 +45,10 @@ public final class VxlanDevice extends NetDevice {
     return v == null ? -1 : v;
   }
 
-  /** vxlan_xmit: looks the inner destination up and encapsulates; -1 (counted as a drop) on a miss. */
+  /**
+   * vxlan_xmit: looks the inner destination up and encapsulates; -1 (counted as a drop) on a miss. tx_packets counts
+   * skbs, as Linux does (iptunnel_xmit_stats: one packet per skb vxlan_xmit_one sent, a TSO or UFO skb included).
+   */
   public int encap(Packet s, long innerDstMac) {
     int vtep = fdbLookup(innerDstMac);
     if (vtep < 0) {
@@ -53,13 +56,16 @@ public final class VxlanDevice extends NetDevice {
       drops += s.segs();
       return -1;
     }
-    txPackets += s.segs();
+    txPackets++;
     return vtep;
   }
 
-  /** vxlan_rcv: the outer UDP/IP headers are gone; the skb hash survives. */
+  /**
+   * vxlan_rcv: the outer UDP/IP headers are gone; the skb hash survives. rx_packets counts skbs (vxlan_rcv's
+   * rx_packets++, a GRO aggregate of the outer GRO included).
+   */
   public void decap(Packet s) {
-    rxPackets += s.segs();
+    rxPackets++;
   }
 
   /** gro_cells_receive on {@code cpu}: false (and a drop) when that CPU's cell holds netdev_max_backlog skbs. */

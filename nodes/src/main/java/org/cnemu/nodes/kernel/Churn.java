@@ -236,7 +236,7 @@ final class Churn {
       cs.connectFailures++;
       long next = cs.ports.firstFreeAt();
       k.nextSendAt = next == Long.MAX_VALUE ? now + SYN_RTO_NANOS : next;
-      st[1] += 2 * p.syscall;
+      st[1] += 2 * h.syscallNanos;
       return st;
     }
     cs.port = port;
@@ -253,7 +253,7 @@ final class Churn {
       return CONTINUE;
     }
     // tcp_connect's SYN skb: sk_stream_alloc_skb with force_schedule on a socket with no forward allocation
-    st[1] += 2 * p.syscall + p.tcpConnect + chargeMemory(c.cpu);
+    st[1] += 2 * h.syscallNanos + p.tcpConnect + chargeMemory(c.cpu);
     cs.state = C_SYN_SENT;
     cs.synTries = 1;
     cs.synAt = now;
@@ -266,7 +266,7 @@ final class Churn {
   private long[] close(CoreEntity c, Sock k, long[] st, boolean shm) {
     Side cs = k.cs;
     long now = c.nowNs();
-    st[1] += p.syscall + p.tcpClose;
+    st[1] += h.syscallNanos + p.tcpClose;
     if (shm) {
       st[0] += h.shm.close(c, k);
       cs.ports.release(cs.port); // no kernel connection: the port is free at once
@@ -334,7 +334,7 @@ final class Churn {
     if (!cs.closeWait.isEmpty()) { // an older connection read EOF: close() it first
       int seed = cs.closeWait.poll();
       // its read() that returned 0 (tcp_recvmsg finds RCV_SHUTDOWN), then close()
-      st[1] += 2 * p.syscall + p.tcpClose + chargeMemory(c.cpu) + closingState(cs, seed, c.cpu);
+      st[1] += 2 * h.syscallNanos + p.tcpClose + chargeMemory(c.cpu) + closingState(cs, seed, c.cpu);
       st[1] += seg.control(c, r, FIN_ACK, 1, seed, true, st[0] + st[1]);
       cs.closing.put(seed, S_LAST_ACK);
       return st;
@@ -342,7 +342,7 @@ final class Churn {
     switch (cs.state) {
       case S_QUEUED -> { // accept(): the listen socket's lock and queue
         mark(3, c.nowNs());
-        st[1] += p.syscall + p.tcpAccept + touch(cs.listener, ACCEPT_LINES, c.cpu);
+        st[1] += h.syscallNanos + p.tcpAccept + touch(cs.listener, ACCEPT_LINES, c.cpu);
         st[1] += child(cs, C_REQUEST, c.cpu) + child(cs, C_SOCKET, c.cpu); // reqsk_put, sock_graft
         if (cs.sleptInAccept) st[1] += touch(cs.listener, WAIT_LINES, c.cpu); // its prepare_to_wait_exclusive
         cs.sleptInAccept = false;
@@ -359,7 +359,7 @@ final class Churn {
         // read() returns 0 (a syscall of its own: entry/exit, lock_sock, tcp_recvmsg finds RCV_SHUTDOWN), then
         // close(): our FIN (with the ACK of theirs)
         long eof = c.nowNs();
-        st[1] += 2 * p.syscall + p.tcpClose;
+        st[1] += 2 * h.syscallNanos + p.tcpClose;
         st[1] += chargeMemory(c.cpu) + child(cs, C_STATE, c.cpu); // reclaim and the FIN's charge; LAST_ACK
         if (first[6] < 0 && eof >= h.warmup) {
           mark(6, eof);

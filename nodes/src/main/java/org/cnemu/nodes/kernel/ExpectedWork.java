@@ -113,11 +113,18 @@ final class ExpectedWork {
     int pk = packets(p, udp, bytes);
     long overlay = stack == StackKind.NATIVE ? 0 : p.vxlanEncap + p.bridge + p.veth;
     long overlayRx = stack == StackKind.NATIVE ? 0 : p.vxlanDecap + p.bridge + p.veth;
-    double send = p.syscall + p.appPerMessage + (udp ? p.udpTx : p.tcpTx) + p.ipTx + p.qdisc + p.driverTx
-        + (udp && pk > 1 ? p.copyAndCsum(bytes) : p.memcpy(bytes)) + pk * (p.driverTxPerPkt + overlay + (pk > 1 ? (udp ? p.ipFrag : p.gsoSeg) : 0));
+    // UDP fragmentation offload: a datagram larger than the MTU crosses the virtual devices as one skb, and the pNIC's
+    // software GSO checksums it and cuts it into IP fragments (TxPath.ufoXmit)
+    boolean ufo = udp && pk > 1 && p.udpFragmentationOffload && stack != StackKind.NATIVE;
+    // a container's UDP skb gets a new head at VXLAN encapsulation (TxPath.headRealloc): its fragments' or its headers'
+    double realloc = !udp || !stack.veth() ? 0 : ufo ? p.headRealloc(44) : pk * p.headRealloc(Math.min(bytes, p.fragPayload()) + 44);
+    double send = p.syscall(stack) + p.appPerMessage + (udp ? p.udpTx : p.tcpTx) + p.ipTx + p.qdisc + p.driverTx + realloc
+        + (ufo ? p.memcpy(bytes) + overlay + p.csum(bytes) + pk * (p.driverTxPerPkt + p.gsoSeg)
+            : (udp && pk > 1 ? p.copyAndCsum(bytes) : p.memcpy(bytes))
+                + pk * (p.driverTxPerPkt + overlay + (pk > 1 ? (udp ? p.ipFrag : p.gsoSeg) : 0)));
     // UDP: IP handles each fragment; TCP: GRO hands IP and TCP a message's segments merged
     double receive = pk * (p.driverRx + p.groPerPkt + overlayRx + (udp ? p.ipRx + (pk > 1 ? p.ipDefrag : 0) : 0))
-        + p.csum(bytes) + (udp ? p.udpRx : p.ipRx + p.tcpRx + pk * p.tcpRxPerSeg) + p.syscall + p.copyToUser(bytes)
+        + p.csum(bytes) + (udp ? p.udpRx : p.ipRx + p.tcpRx + pk * p.tcpRxPerSeg) + p.syscall(stack) + p.copyToUser(bytes)
         + p.appPerMessage;
     return Math.max(1, Math.max(send, receive));
   }

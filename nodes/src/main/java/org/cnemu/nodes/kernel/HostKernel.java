@@ -44,6 +44,11 @@ final class HostKernel {
   final Spec.HostSpec hs;
   final Profile p;
   final StackKind stack;
+  /**
+   * A syscall's and the app loop's select()'s entry/exit work for this host's app threads: in a Docker container they
+   * also run the seccomp filter (Profile.syscall(StackKind), kernel.container-seccomp).
+   */
+  final long syscallNanos, pollSyscallNanos;
   final SteeringPolicy policy;
   final int cpus;
   final long warmup;
@@ -143,6 +148,8 @@ final class HostKernel {
     this.p = hs.profile();
     this.wallClockPhaseNanos = spec.streams.stream("host/" + hs.id(), "wall-clock-phase").nextLong(1_000_000L);
     this.stack = hs.stack();
+    this.syscallNanos = p.syscall(stack);
+    this.pollSyscallNanos = p.pollSyscall(stack);
     this.policy = policy;
     this.cpus = hs.cpus();
     this.warmup = spec.warmupNanos;

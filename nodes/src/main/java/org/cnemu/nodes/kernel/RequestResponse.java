@@ -37,7 +37,7 @@ final class RequestResponse {
       r.readable -= bytes;
       r.rx.onRead(now, bytes);
       long from = now + st[0] + st[1];
-      st[1] += p.syscall + p.copyToUser(bytes) + p.skbFree;
+      st[1] += h.syscallNanos + p.copyToUser(bytes) + p.skbFree;
       stats.toApp(r, bytes, from, now + st[0] + st[1], c.cpu);
     }
     if (now >= warmup) r.goodBytes += bytes;
@@ -75,7 +75,7 @@ final class RequestResponse {
     }
     k.tx.written += bytes;
     SocketDriver.own(k);
-    st[1] += p.syscall + p.memcpy(bytes);
+    st[1] += h.syscallNanos + p.memcpy(bytes);
     st[1] += h.tx.tcpPush(c, k, st[0] + st[1], true);
   }
 
@@ -179,7 +179,7 @@ final class RequestResponse {
     if (dgram) {
       if (io.udpBlocked(c, k)) return null;
       long from = st[0] + st[1];
-      st[1] += p.syscall + io.udpCopy(req) + p.udpTx;
+      st[1] += h.syscallNanos + io.udpCopy(req) + p.udpTx;
       st[1] += io.udpSend(c, k, req, seq, from, st[0] + st[1]);
       if (!open) { // wake to give the request up if its reply never comes
         c.toCore(h.coreAddr[k.cpu], ld.replyTimeoutNanos(), new CoreEntity.AppTimer(k.id));
@@ -234,7 +234,7 @@ final class RequestResponse {
       rrReadDatagram(c, k.peer, st);
       long resp = drawRequest(k.flow, requestStream(k.flow, dSeq))[1];
       long from = st[0] + st[1];
-      st[1] += p.syscall + io.udpCopy(resp) + p.udpTx;
+      st[1] += h.syscallNanos + io.udpCopy(resp) + p.udpTx;
       st[1] += io.udpSend(c, k, resp, dSeq, from, st[0] + st[1]);
       return st;
     }
@@ -260,7 +260,7 @@ final class RequestResponse {
     r.buffer.udpQueuedBytes -= dBytes;
     r.dgramsDelivered++;
     long from = now + st[0] + st[1];
-    st[1] += p.syscall + p.copyToUser(dBytes) + p.skbFree * dSegs;
+    st[1] += h.syscallNanos + p.copyToUser(dBytes) + p.skbFree * dSegs;
     stats.toApp(r, dBytes, from, now + st[0] + st[1], c.cpu);
     if (now >= warmup) r.goodBytes += dBytes;
     io.seriesAdd(r, now, dBytes);

@@ -57,7 +57,7 @@ final class SocketDriver {
       k.tx.written += bytes;
       own(k);
       // copy_from_user of the buffer iperf reuses: cache-resident
-      long sys = selectShare(f) + p.syscall + p.memcpy(bytes);
+      long sys = selectShare(f) + h.syscallNanos + p.memcpy(bytes);
       sys += h.tx.tcpPush(c, k, sys + p.appPerMessage, true);
       return new long[] {p.appPerMessage, sys};
     }
@@ -65,7 +65,7 @@ final class SocketDriver {
       if (waitsToWrite(c, k, now)) return null;
       if (udpBlocked(c, k)) return null; // qdisc/TX ring full: the socket blocks until the NIC drains
       long bytes = f.messageBytes();
-      long sys = selectShare(f) + p.syscall + udpCopy(bytes) + p.udpTx;
+      long sys = selectShare(f) + h.syscallNanos + udpCopy(bytes) + p.udpTx;
       sys += udpSend(c, k, bytes, k.dgramSeq++, 0, sys + p.appPerMessage);
       wrote(k, now, bytes);
       return new long[] {p.appPerMessage, sys};
@@ -85,7 +85,7 @@ final class SocketDriver {
       seriesAdd(k, now, dBytes);
       h.lastRecvCpu[h.slot(f.index())] = c.cpu;
       // iperf3's server reads one datagram per select() (iperf_recv: one rcv per ready stream)
-      long rsys = p.pollSyscall + p.syscall + p.copyToUser(dBytes) + p.skbFree * dSegs;
+      long rsys = h.pollSyscallNanos + h.syscallNanos + p.copyToUser(dBytes) + p.skbFree * dSegs;
       stats.toApp(k, dBytes, now, now + p.appPerMessage + rsys, c.cpu);
       return new long[] {p.appPerMessage, rsys};
     }
@@ -95,10 +95,10 @@ final class SocketDriver {
     long bytes = Math.min(k.readable, f.messageBytes());
     if (p.tcpReaderBacklog) { // tcp_recvmsg's lock_sock: segments arriving until its release_sock go to the backlog
       own(k);
-      k.ownedFromNs = now + p.appPerMessage + pre + p.pollSyscall;
+      k.ownedFromNs = now + p.appPerMessage + pre + h.pollSyscallNanos;
       k.recvLeft = f.messageBytes() - bytes;
     }
-    long sys = pre + p.pollSyscall + p.syscall;
+    long sys = pre + h.pollSyscallNanos + h.syscallNanos;
     return new long[] {p.appPerMessage, sys + copyOut(c, k, bytes, p.appPerMessage, sys)};
   }
 
@@ -281,7 +281,7 @@ final class SocketDriver {
    * when the test is paced (-b), and up to multisend = 10 times when it is not (iperf_api.c).
    */
   private long selectShare(Spec.FlowSpec f) {
-    return f.rateBps() > 0 ? p.pollSyscall : p.pollSyscall / IPERF_MULTISEND;
+    return f.rateBps() > 0 ? h.pollSyscallNanos : h.pollSyscallNanos / IPERF_MULTISEND;
   }
 
   /** iperf3's default multisend: writes per select() of an unpaced client (iperf_api.c, testp->multisend). */

@@ -224,10 +224,25 @@ final class TxPath {
     int i = h.slot(s.flow()) * 2 + s.dir();
     bridge.forward(macSrc[i], macDst[i], vethOf[i].bridgePort);
     vxlan.encap(s, macDst[i]);
-    long cost = RxPath.bridgeForward(p, s) + p.vxlanEncap + p.ipTx;
+    long cost = RxPath.bridgeForward(p, s) + headRealloc(s) + p.vxlanEncap + p.ipTx;
     Journeys.extend(s, c, offset + cost); // the backlog poll, bridge and encap: one stage (TX_BACKLOG)
     return cost + driverTx(c, s, offset + cost);
   }
+
+  /**
+   * vxlan_xmit_skb's skb_cow_head of container skb {@code s} (Linux 4.4, kernel.bridge-rx-headroom off): udp_sendmsg
+   * left it LL_RESERVED_SPACE(veth) = 16 B of headroom, 2 B after the Ethernet header, and the VXLAN, UDP and outer IP
+   * headers need 52 B, so pskb_expand_head copies the head: headroom, Ethernet and IP headers and what the head holds
+   * beyond (a datagram or fragment built by __ip_append_data is linear; a UFO skb holds only the UDP header, its data
+   * in page frags). TCP skbs and ACKs have MAX_TCP_HEADER of headroom.
+   */
+  private long headRealloc(Packet s) {
+    if (!s.udp()) return 0;
+    int beyondIp = s.ufo() ? UDP_HEADER : s.len() + (s.fragmented() ? 0 : UDP_HEADER); // a fragment's len holds its part of it
+    return p.headRealloc(SHORT_HEADROOM + ETH_HEADER + IP_HEADER + beyondIp);
+  }
+
+  private static final int SHORT_HEADROOM = 2, ETH_HEADER = 14, IP_HEADER = 20, UDP_HEADER = 8;
 
   private long driverTx(CoreEntity c, Packet s, long offset) {
     if (s.ufo()) return ufoXmit(c, s, offset);

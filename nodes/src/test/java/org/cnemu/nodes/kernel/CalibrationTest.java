@@ -127,7 +127,7 @@ class CalibrationTest {
   /**
    * Absolute figures of experiments/src/main/resources/published-figures.conf, each asserted in its band
    * there (about +-25 % of the published value; k5-100g +-20 %). The 64 B Docker UDP packet rate (H6-docker-abs) is
-   * still out of band and not asserted here (docs/calibration.md, "Why H6-docker-abs stays out of band even with retpolines").
+   * still out of band and not asserted here (docs/calibration.md, "Why H6-docker-abs stays out of band (by 8 %)").
    */
   @Test
   void absoluteFigures() {

@@ -1,12 +1,14 @@
 package org.cnemu.nodes.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import org.cnemu.devices.Profile;
+import org.cnemu.devices.StackKind;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,7 +17,9 @@ import org.junit.jupiter.api.Test;
  * copying a datagram that IP will fragment, and ip_fragment handing each later fragment to ip_finish_output2 only
  * (ip-tx-frag), a paced iperf3 client's select() before every write (iperf_send: multisend 1 with a target rate),
  * conntrack in a container's netns on Linux before 4.10 (kernel.conntrack-every-netns), retpolines on every indirect
- * call (kernel.retpoline), and br_netfilter gathering a datagram's fragments before the bridge's conntrack. The native and 64 B
+ * call (kernel.retpoline), br_netfilter gathering a datagram's fragments before the bridge's conntrack, Docker's seccomp
+ * filter on a container's syscalls (kernel.container-seccomp) and vxlan_xmit's new head for a container's UDP skb on
+ * Linux 4.4 (kernel.bridge-rx-headroom off). The native and 64 B
  * calibration flows are sender-bound (the sender's app core is 100 % busy, the receiver's cores are not), so each
  * cost shows as exactly its share of the time per datagram (over the calibration files' 30 ms measured window: the
  * 8 KB native run's first milliseconds are not yet sender-bound).
@@ -164,5 +168,51 @@ class UdpSenderCostTest {
     System.out.printf("8 KB Docker: %.3f Gbps, %.3f with netfilter +500 ns: +%.0f ns per datagram%n", dflt.gbps(),
         slower.gbps(), delta);
     assertEquals(2 * 500, delta, 100);
+  }
+
+  @Test
+  void aContainersSyscallsRunDockersSeccompFilter() {
+    Profile p = profile("hotcloud19", null, null);
+    assertTrue(p.containerSeccomp);
+    assertEquals(63, p.seccompSyscall);
+    assertEquals(p.syscall + 63, p.syscall(StackKind.DOCKER_OVERLAY));
+    assertEquals(p.pollSyscall + 63, p.pollSyscall(StackKind.DOCKER_OVERLAY));
+    assertEquals(p.syscall, p.syscall(StackKind.NATIVE), "a native app runs on the host, unfiltered");
+    assertEquals(p.syscall, p.syscall(StackKind.LINUX_OVERLAY), "so does a Linux overlay app");
+    assertTrue(profile("k5-100g", null, null).containerSeccomp, "Linux 5.4 has no constant-action bitmap (5.11)");
+    // 64 B Docker overlay, paced, sender-bound: the client's select() and write() per datagram each run the filter
+    Calib.Run with = run("udp-small-docker-overlay", null, null);
+    Calib.Run without = run("udp-small-docker-overlay", "kernel.container-seccomp", false);
+    double delta = 1e6 / with.kpps() - 1e6 / without.kpps();
+    System.out.printf("64 B Docker: %.1f kpps with seccomp, %.1f without: +%.0f ns per datagram%n", with.kpps(),
+        without.kpps(), delta);
+    assertEquals(2 * 63, delta, 20);
+    // the native client is not in a container
+    assertEquals(run("udp-small-native", null, null).kpps(),
+        run("udp-small-native", "kernel.container-seccomp", false).kpps(), 1e-9);
+  }
+
+  @Test
+  void vxlanGivesAContainersUdpSkbANewHeadOnLinux44() {
+    Profile p = profile("hotcloud19", null, null);
+    assertFalse(p.bridgeRxHeadroom);
+    // pskb_expand_head: SLUB's alloc + free (45 ns) and the copy of the old head's linear bytes (100 ns/KiB)
+    assertEquals(45 + 100, p.headRealloc(1024));
+    assertEquals(0, profile("k5-100g", null, null).headRealloc(1024), "Linux 4.6's bridge gives veth the headroom");
+    // 64 B Docker, sender-bound: one new head per datagram of 2 + 14 + 20 + 8 + 64 = 108 linear bytes
+    Calib.Run with = run("udp-small-docker-overlay", null, null);
+    Calib.Run without = run("udp-small-docker-overlay", "kernel.bridge-rx-headroom", true);
+    double delta = 1e6 / with.kpps() - 1e6 / without.kpps();
+    System.out.printf("64 B Docker: %.1f kpps with the new head, %.1f without: +%.0f ns per datagram%n", with.kpps(),
+        without.kpps(), delta);
+    assertEquals(p.headRealloc(108), delta, 10);
+    // 8 KB Docker (6 IP fragments from the container, sender-bound): a new head per fragment, each copying its
+    // ~1.5 KB: 5 x headRealloc(36 + 1480) + headRealloc(36 + 800)
+    Calib.Run big = run("udp-1flow-docker-overlay", null, null);
+    Calib.Run bigWithout = run("udp-1flow-docker-overlay", "kernel.bridge-rx-headroom", true);
+    double bigDelta = nanosPerDatagram(big, 8192) - nanosPerDatagram(bigWithout, 8192);
+    System.out.printf("8 KB Docker: %.3f Gbps with new heads, %.3f without: +%.0f ns per datagram%n", big.gbps(),
+        bigWithout.gbps(), bigDelta);
+    assertEquals(5 * p.headRealloc(36 + 1480) + p.headRealloc(36 + 800), bigDelta, 80);
   }
 }
