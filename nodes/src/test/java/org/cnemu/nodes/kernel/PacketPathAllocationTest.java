@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 /**
  * What a star's packets allocate per event: their own objects (the packet, its messages), not the bookkeeping of
  * the path they take. A pNIC poll used to allocate two lists and their arrays and every app step a {usr, sys}
- * array, ~12-17 B of every event's ~31-36 B (docs/benchmarks.md, "Allocation per event on the star's path"). Bytes
- * are counted, not timed: the same on a busy machine, and about the same whether the code runs interpreted, from
- * C1 (no escape analysis: 19.4 B against 36.2 B) or from C2 (18.7 B against 30.7 B).
+ * array: ~12 of every event's ~31 B in a warm benchmark (docs/benchmarks.md, "star-64 at 100 ms: where a fresh
+ * process's time goes"). Bytes are counted, not timed, so a busy machine does not move them; the JIT's state does
+ * (this JVM's colder code allocates more per event than a benchmark's), the same way with and without the change.
  */
 class PacketPathAllocationTest {
   private static final Config STAR = ConfigFactory.parseString(
