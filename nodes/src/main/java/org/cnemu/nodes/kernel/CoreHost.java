@@ -89,7 +89,10 @@ interface CoreHost {
   /** Bytes or a datagram became readable in {@code k}. */
   void sockData(Sock k, long bytes, int datagrams, long seq);
 
-  /** One step of {@code k}'s thread: {usr, sys} ns, or null when it must sleep. */
+  /**
+   * One step of {@code k}'s thread: {usr, sys} ns (read at once: the next step may reuse the array), or null when it
+   * must sleep.
+   */
   long[] appStep(CoreEntity c, Sock k);
 
   /** release_sock of TCP socket {@code k} at the end of the owner's step on {@code c}: the sys time it takes. */

@@ -45,6 +45,12 @@ final class RxPath {
   private final long[] macSrc;
   private final long[] macDst;
   private final VethPair[] vethOf;
+  /**
+   * A pNIC poll's packets after the driver and what its GRO sends up: kept and cleared per poll, where two lists
+   * and their arrays per poll were ~23 % of a star run's allocation.
+   */
+  private final ArrayList<Packet> nicBatch = new ArrayList<>();
+  private final ArrayList<Packet> nicUp = new ArrayList<>();
 
   RxPath(HostKernel h) {
     this.h = h;
@@ -76,7 +82,9 @@ final class RxPath {
     napi.work = k;
     long cost = offsetNanos;
     if (k == 0) return 0;
-    List<Packet> batch = new ArrayList<>(k);
+    // the poll's lists are the path's own, cleared per poll (a poll never runs inside another on one host)
+    ArrayList<Packet> batch = nicBatch;
+    batch.clear();
     for (int i = 0; i < k; i++) {
       Packet pk = ring.poll();
       if (pk.journey() != null) {
@@ -134,9 +142,10 @@ final class RxPath {
         if (gro == null) {
           batch = Gro.coalesce(batch, p.groMaxSegs);
         } else {
-          List<Packet> up = new ArrayList<>(batch.size());
+          ArrayList<Packet> up = nicUp;
+          up.clear();
           long jiffy = jiffy(c, offset);
-          for (Packet pk : batch) gro.receive(pk, jiffy, up);
+          for (int i = 0; i < batch.size(); i++) gro.receive(batch.get(i), jiffy, up);
           batch = up;
         }
       }
@@ -147,7 +156,8 @@ final class RxPath {
   /** The skbs GRO sent up: boundary AFTER_GRO (RPS/RFS), then IP on this core or the policy's. */
   private long l3(CoreEntity c, List<Packet> up, long offset) {
     long cost = 0;
-    for (Packet s : up) {
+    for (int i = 0; i < up.size(); i++) {
+      Packet s = up.get(i);
       stats.ranStage(c.cpu, s, c.nowNs());
       int t = policy.targetCpu(Boundary.AFTER_GRO, h.view.ctx(c, s, IF_PNIC));
       if (t != c.cpu) {
