@@ -94,6 +94,8 @@ public final class PlanTable {
     StringWriter sw = new StringWriter();
     PrintWriter pw = new PrintWriter(sw);
     t.print(pw);
+    String legend = RunDigest.latencyLegend(names);
+    if (legend != null) pw.println(legend);
     String note = org.cnemu.experiments.run.Stats.fewRunsNote(fewest);
     if (note != null) pw.println(note);
     pw.flush();
