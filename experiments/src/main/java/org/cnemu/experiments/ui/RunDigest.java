@@ -168,12 +168,14 @@ public final class RunDigest {
    */
   public static String latencyLegend(java.util.Collection<String> metrics) {
     boolean rtt = metrics.stream().anyMatch(m -> m.contains("latency_p"));
-    boolean oneWay = metrics.stream().anyMatch(m -> m.contains("one_way_p"));
-    if (!rtt && !oneWay) return null;
+    List<String> oneWay = new ArrayList<>();
+    if (metrics.stream().anyMatch(m -> m.contains("one_way_p"))) oneWay.add("one_way_*");
+    if (metrics.stream().anyMatch(m -> m.contains("journey_e2e_"))) oneWay.add("journey_e2e_* (sampled packets)");
+    if (!rtt && oneWay.isEmpty()) return null;
     List<String> parts = new ArrayList<>();
     if (rtt) parts.add("latency_*: round trip, request sent to response read (sockperf prints half of it: half_round_trip_us"
         + " in results.json)");
-    if (oneWay) parts.add("one_way_*: one way, send to the receiver's read");
+    if (!oneWay.isEmpty()) parts.add(String.join(", ", oneWay) + ": one way, send to the receiver's read");
     return "note: " + String.join("; ", parts);
   }
 

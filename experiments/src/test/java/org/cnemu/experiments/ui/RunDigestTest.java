@@ -54,6 +54,8 @@ class RunDigestTest {
         + " half_round_trip_us in results.json); one_way_*: one way, send to the receiver's read",
         RunDigest.latencyLegend(List.of("worst_flow.latency_p99_us", "flow[ping].one_way_p99_us")));
     assertNull(RunDigest.latencyLegend(List.of("total.throughput_gbps")));
+    assertEquals("note: journey_e2e_* (sampled packets): one way, send to the receiver's read",
+        RunDigest.latencyLegend(List.of("flow[w1].journey_e2e_p99_us")));
     // the reports' words say so too
     assertEquals("p99 round-trip latency of the slowest flow", Metrics.words("worst_flow.latency_p99_us"));
     assertEquals("p99 one-way latency of flow ping", Metrics.words("flow[ping].one_way_p99_us"));
