@@ -100,6 +100,39 @@ class CliTest {
     assertEquals(ExitCodes.BAD_INPUT, TestFiles.cli().code());
   }
 
+  /**
+   * Every option's mistake names the option as typed: a named option that sets a key says so as --set does
+   * ({@code --seed: experiment.seed: ...}, not "command line"), and the bench options say {@code --lps}, not
+   * PholdParams' {@code lps}. A negative --mean-delay-ns ran into a causality violation (exit 1).
+   */
+  @Test
+  void everyOptionsMistakeNamesTheOptionAsTyped() {
+    TestFiles.CliRun seed = TestFiles.cli("validate", TestFiles.phold().toString(), "--set", "seed=1");
+    assertEquals(ExitCodes.OK, seed.code(), seed.err());
+    TestFiles.CliRun neg = TestFiles.cli("run", TestFiles.phold().toString(), "--seed", "-1", "--out",
+        dir.resolve("o").toString());
+    assertEquals(ExitCodes.BAD_INPUT, neg.code());
+    assertEquals("--seed: experiment.seed: must not be negative, got -1", neg.err().lines().findFirst().orElse(""));
+    String[][] cases = {
+        {"--lps must be >= 1", "bench", "phold", "--lps", "0"},
+        {"--population must be >= 1", "bench", "phold", "--population", "0"},
+        {"--lookahead-ns must be >= 1", "bench", "phold", "--lookahead-ns", "0"},
+        {"--mean-delay-ns must be >= 0", "bench", "phold", "--mean-delay-ns", "-1"},
+        {"--remote must be between 0 and 1", "bench", "phold", "--remote", "2"},
+        {"--threads must be >= 0", "bench", "phold", "--threads", "-1"},
+        {"--partitions must be >= 0", "bench", "phold", "--partitions", "-1"},
+        {"--threads must be >= 0", "bench", "star", "--threads", "-1"},
+        {"--jobs must be >= 1", "suite", TestFiles.phold().toString(), "--jobs", "0"},
+        {"--threads must be >= 0", "suite", TestFiles.phold().toString(), "--threads", "-1"},
+    };
+    for (String[] c : cases) {
+      TestFiles.CliRun r = TestFiles.cli(java.util.Arrays.copyOfRange(c, 1, c.length));
+      assertEquals(ExitCodes.BAD_INPUT, r.code(), () -> String.join(" ", c) + ": " + r.out() + r.err());
+      assertEquals("error: " + c[0], r.err().lines().findFirst().orElse(""), () -> String.join(" ", c));
+      noStackTrace(r);
+    }
+  }
+
   @Test
   void helpVersionAndListModels() {
     TestFiles.CliRun help = TestFiles.cli("--help");

@@ -228,7 +228,7 @@ class HostileInputTest {
         kernel("topology.host-count = 200000, limits.hosts = 200000"),
         kernel("topology.hosts.h1.containers = [c1, c2], workloads = [ { src = \"h1/c2\", dst = \"h2\" } ]"),
         kernel("compare.steering = [vanilla, mflow], steering-settings.mflow.batch = 1"),
-        phold("phold { lps = 1, population = 0 }"),
+        phold("phold { lps = 1, population = 1 }"),
         phold("output.dir = \"target/\"${experiment.name}\"-\"${experiment.name}"),
     };
     for (String text : ok) {

@@ -254,6 +254,22 @@ class PlanTest {
     assertEquals(p.jobs().size() - 2, errors.stream().filter(e -> e.equals("cancelled before it started")).count());
   }
 
+  /**
+   * Two runs give a correct but wide interval (Student's t for one degree of freedom, 12.7): the end table says
+   * so under the intervals; three runs (t = 4.30) print none.
+   */
+  @Test
+  void twoRunsSayTheirIntervalsAreWide() {
+    for (int runs : new int[] {2, 3}) {
+      TestFiles.CliRun r = TestFiles.cli("run", TestFiles.phold().toString(), "--out", dir.resolve("r" + runs).toString(),
+          "--no-report", "--set", "runs=" + runs, "--set", "duration=20us");
+      assertEquals(ExitCodes.OK, r.code(), r.err());
+      boolean noted = r.out().contains("\nnote: 2 runs: the 95% intervals are wide (Student's t for 1 degree of freedom"
+          + " is 12.7, for 2 it is 4.30); use runs >= 3\n");
+      assertEquals(runs == 2, noted, r.out());
+    }
+  }
+
   private static final String PING = String.join("\n",
       "experiment {",
       "  name = ping, seed = 42, duration = 2ms, runs = 2, model = kernel, profile = hotcloud19",

@@ -55,7 +55,7 @@ class ValidationTest {
   void setPekkoKeysAreTuningKeysOnlyAndApplied() throws IOException {
     Path f = TestFiles.phold();
     java.util.function.Function<String, LoadedExperiment> with = set -> loader.load(f,
-        org.cnemu.experiments.config.Overrides.of(java.util.Map.of(), List.of(set)).config(), null);
+        org.cnemu.experiments.config.Overrides.of(List.of(), List.of(set)).config(), null);
     LoadedExperiment bad = with.apply("pekko.remote.artery.canonical.port=2552");
     ConfigProblem p = only(bad.problems());
     assertTrue(p.format().startsWith("--set pekko.remote.artery.canonical.port: pekko.remote.artery.canonical.port: "
@@ -118,12 +118,80 @@ class ValidationTest {
 
   @Test
   void negativeValuesAreRejected() throws IOException {
-    List<ConfigProblem> ps = problems("experiment {\n  warmup = -1ms\n  phold.population = -2\n}\n");
+    List<ConfigProblem> ps = problems("experiment {\n  warmup = -1ms\n  engine.threads = -2\n}\n");
     assertEquals(2, ps.size(), ps::toString);
     assertEquals("experiment.warmup", ps.get(0).key());
     assertTrue(ps.get(0).message().contains("non-negative"), ps.get(0).message());
-    assertEquals("experiment.phold.population", ps.get(1).key());
+    assertEquals("experiment.engine.threads", ps.get(1).key());
     assertEquals("must not be negative, got -2", ps.get(1).message());
+  }
+
+  /** Zero and a negative value below a duration's lower bound of 1ns read the same; non-negative keys say so. */
+  @Test
+  void aDurationBelowItsBoundHasOneWordingForZeroAndNegative() throws IOException {
+    for (String d : List.of("-5ms", "0ms", "0ns")) {
+      ConfigProblem p = only(problems("experiment {\n  model = phold\n  duration = " + d + "\n}\n"));
+      assertEquals("experiment.duration", p.key());
+      assertEquals(3, p.line());
+      assertEquals("expected a positive duration (e.g. 10ms), got " + d, p.message());
+    }
+    assertEquals("expected a non-negative duration (e.g. 10ms), got -1ms",
+        only(problems("experiment.warmup = -1ms\n")).message());
+    assertEquals("expected a non-negative size (e.g. 1500B), got -1B", only(problems(
+        "experiment { model = kernel, workloads = [ { src = \"h1/c1\", dst = \"h2/c1\", value-size = -1B } ] }\n"))
+        .message());
+  }
+
+  private static final String PING = String.join("\n",
+      "experiment {",
+      "  model = kernel, seed = 42, warmup = 0ms",
+      "  duration = %s",
+      "  topology { stack = native, host-count = 2, link.delay = 1us }",
+      "  workloads = [ { id = ping, kind = ping-pong, src = h1, dst = h2, message-size = 64B%s } ]",
+      "}", "");
+
+  /**
+   * A kernel run that ends before any first packet could arrive (its flows' starts, drawn in [start, start +
+   * start-jitter], plus two 1 us links) ran with 0 events: refused in one line at the duration. Without
+   * jitter the bound is exact: 2us is refused, 2001ns is not.
+   */
+  @Test
+  void aRunTooShortForAnyPacketIsRefusedAtItsDuration() throws IOException {
+    ConfigProblem p = only(problems(PING.formatted("1ns", "")));
+    assertEquals("experiment.duration", p.key());
+    assertEquals(3, p.line());
+    assertTrue(p.message().startsWith("1ns ends before any packet could arrive in run 1 (seed 42): its first flow, ping,"
+        + " starts at "), p.message());
+    assertTrue(p.message().endsWith("(above 102us every flow of its workload starts in time, whatever the seed)"),
+        p.message());
+    assertTrue(problems(PING.formatted("102001ns", "")).isEmpty());
+    assertTrue(only(problems(PING.formatted("2us", ", start-jitter = 0us"))).message().contains(
+        "its first flow, ping, starts at 0ns (start 0ms + its draw in [0, start-jitter 0us]) and a packet needs at least"
+            + " 2us across the fabric; expected a duration above 2us"));
+    assertTrue(problems(PING.formatted("2001ns", ", start-jitter = 0us")).isEmpty());
+  }
+
+  /** A workload whose flows start too late for a first packet to cross the fabric: at its start key. */
+  @Test
+  void aWorkloadStartingTooLateToDeliverIsRefusedAtItsStart() throws IOException {
+    ConfigProblem p = only(problems(PING.formatted("10ms", ", start = 9999us")));
+    assertEquals("experiment.workloads[0].start", p.key());
+    assertEquals("the flow would start at 9999us and its first packet needs at least 2us across the fabric: none could"
+        + " arrive before the end of the run (duration 10ms)", p.message());
+    assertTrue(problems(PING.formatted("10ms", ", start = 9997us, start-jitter = 0us")).isEmpty());
+  }
+
+  /** PHOLD runs empty when it ends before the least delay, or with no event in circulation. */
+  @Test
+  void aPholdRunWithoutAnyEventIsRefused() throws IOException {
+    ConfigProblem p = only(problems("experiment {\n  model = phold\n  duration = 100ns\n  phold.lookahead = 100ns\n}\n"));
+    assertEquals("experiment.duration", p.key());
+    assertEquals(3, p.line());
+    assertEquals("100ns ends before the first event: every event comes at least phold.lookahead (100ns) after the one"
+        + " before it, the first ones after the start; expected a duration above 100ns", p.message());
+    assertTrue(problems("experiment {\n  model = phold\n  duration = 101ns\n  phold.lookahead = 100ns\n}\n").isEmpty());
+    assertEquals("must be between 1 and 1000000, got 0 (with none in circulation no event would ever happen)",
+        only(problems("experiment { model = phold, phold.population = 0 }\n")).message());
   }
 
   /**

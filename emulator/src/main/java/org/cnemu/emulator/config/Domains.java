@@ -92,7 +92,7 @@ public final class Domains {
     BigDecimal v;
     if (kind != Units.Kind.NONE) {
       if (user.valueType() != ConfigValueType.STRING) return null;
-      v = BigDecimal.valueOf(Units.parse((String) user.unwrapped(), kind));
+      v = BigDecimal.valueOf(Units.parseSigned((String) user.unwrapped(), kind));
     } else {
       if (user.valueType() != ConfigValueType.NUMBER) return null;
       v = new BigDecimal(user.unwrapped().toString());
@@ -101,6 +101,11 @@ public final class Domains {
     BigDecimal hi = bound(d.max(), kind);
     if ((lo == null || v.compareTo(lo) >= 0) && (hi == null || v.compareTo(hi) <= 0)) return null;
     String got = String.valueOf(user.unwrapped());
+    // a quantity below a lower bound of zero or of one base unit (1ns, 1B, 1bps): one wording for 0 and for
+    // negative values
+    if (kind != Units.Kind.NONE && lo != null && v.compareTo(lo) < 0 && lo.compareTo(BigDecimal.ONE) <= 0) {
+      return kind.below(lo.signum() == 0 ? "non-negative" : "positive", got);
+    }
     String range = lo != null && hi != null ? "must be between " + show(d.min()) + " and " + show(d.max())
         : lo != null ? "must be at least " + show(d.min()) : "must be at most " + show(d.max());
     return range + ", got " + got + (d.why() == null ? "" : " (" + d.why() + ")");

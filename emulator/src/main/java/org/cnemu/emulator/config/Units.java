@@ -18,15 +18,28 @@ public final class Units {
 
   /** What a reference.conf default is, judged by its unit suffix. */
   public enum Kind {
-    DURATION("a duration with a unit (ns, us, ms, s), e.g. 10ms"),
-    RATE("a rate with a unit (bps, Kbps, Mbps, Gbps), e.g. 40Gbps"),
-    SIZE("a size with a unit (B, KB, KiB, MB, MiB, GB, GiB), e.g. 1500B"),
-    NONE("a value");
+    DURATION("duration", "(ns, us, ms, s)", "10ms"),
+    RATE("rate", "(bps, Kbps, Mbps, Gbps)", "40Gbps"),
+    SIZE("size", "(B, KB, KiB, MB, MiB, GB, GiB)", "1500B"),
+    NONE("value", "", "");
 
+    /** What a value of this kind looks like: "a duration with a unit (ns, us, ms, s), e.g. 10ms". */
     public final String expected;
+    private final String noun;
+    private final String example;
 
-    Kind(String expected) {
-      this.expected = expected;
+    Kind(String noun, String units, String example) {
+      this.noun = noun;
+      this.example = example;
+      this.expected = example.isEmpty() ? "a " + noun : "a " + noun + " with a unit " + units + ", e.g. " + example;
+    }
+
+    /**
+     * The one wording of a quantity below its lower bound, whether zero or negative: "expected a positive
+     * duration (e.g. 10ms), got -5ms" ({@code qualifier} positive or non-negative).
+     */
+    public String below(String qualifier, String got) {
+      return "expected a " + qualifier + " " + noun + (example.isEmpty() ? "" : " (e.g. " + example + ")") + ", got " + got;
     }
   }
 
@@ -54,8 +67,21 @@ public final class Units {
     return parse(s, Kind.SIZE);
   }
 
-  /** Parses {@code s} as a quantity of {@code kind}; throws IllegalArgumentException saying what was expected. */
+  /**
+   * Parses {@code s} as a quantity of {@code kind}, which must not be negative; throws IllegalArgumentException
+   * saying what was expected.
+   */
   public static long parse(String s, Kind kind) {
+    long v = parseSigned(s, kind);
+    if (v < 0) throw new IllegalArgumentException(kind.below("non-negative", s.trim()));
+    return v;
+  }
+
+  /**
+   * As {@link #parse}, negative values included: for the checks that compare a value with its domain's
+   * lower bound, so that -5ms and 0ms below a bound of 1ns get the same message.
+   */
+  public static long parseSigned(String s, Kind kind) {
     Matcher m = Q.matcher(s == null ? "" : s);
     if (!m.matches()) throw new IllegalArgumentException("expected " + kind.expected + ", got '" + s + "'");
     long factor = switch (kind) {
@@ -68,7 +94,6 @@ public final class Units {
       throw new IllegalArgumentException("expected " + kind.expected + ", got unit '" + m.group(2) + "' in '" + s.trim() + "'");
     }
     BigDecimal v = new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(factor));
-    if (v.signum() < 0) throw new IllegalArgumentException("expected a non-negative quantity, got '" + s.trim() + "'");
     try {
       return v.setScale(0, java.math.RoundingMode.HALF_EVEN).longValueExact();
     } catch (ArithmeticException e) {

@@ -76,7 +76,7 @@ public interface ModelProvider<S> {
 
   /**
    * One of this model's metric names in words without its unit, for chart titles and axes
-   * (e.g. {@code flow[rr].latency_p99_us} -> "p99 latency of flow rr"); null when the name is not this
+   * (e.g. {@code flow[rr].latency_p99_us} -> "p99 round-trip latency of flow rr"); null when the name is not this
    * model's (the report then spells the name out itself).
    */
   default String metricWords(String metric) {

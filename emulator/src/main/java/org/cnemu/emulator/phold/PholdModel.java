@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.cnemu.emulator.SimulationBuilder;
+import org.cnemu.emulator.config.Units;
 import org.cnemu.emulator.model.BuiltModel;
 import org.cnemu.emulator.model.ConfigProblem;
 import org.cnemu.emulator.model.ModelProvider;
@@ -35,11 +36,23 @@ public final class PholdModel implements ModelProvider<PholdParams> {
     List<ConfigProblem> problems = new ArrayList<>();
     Config c = experiment.getConfig("phold");
     check(problems, c, "lps", () -> c.getInt("lps") >= 1, "expected an integer >= 1");
-    check(problems, c, "population", () -> c.getInt("population") >= 0, "expected an integer >= 0");
+    check(problems, c, "population", () -> c.getInt("population") >= 1, "expected an integer >= 1");
     check(problems, c, "remote", () -> c.getDouble("remote") >= 0 && c.getDouble("remote") <= 1,
         "expected a fraction between 0 and 1");
-    check(problems, c, "lookahead", () -> org.cnemu.emulator.config.Units.nanos(c, "lookahead") >= 1,
+    check(problems, c, "lookahead", () -> Units.nanos(c, "lookahead") >= 1,
         "expected a duration of at least 1ns");
+    // A run that ends before the first event would report nothing: every event, the first ones too, comes at
+    // least the least delay after the one before it (PholdRules.delayNanos), so the first at that time or later.
+    try {
+      String leastKey = Units.nanos(c, "actual-min-delay") > 0 ? "actual-min-delay" : "lookahead";
+      long least = Units.nanos(c, leastKey);
+      long duration = Units.nanos(experiment, "duration");
+      check(problems, experiment, "duration", () -> duration > least, experiment.getString("duration")
+          + " ends before the first event: every event comes at least phold." + leastKey + " (" + c.getString(leastKey)
+          + ") after the one before it, the first ones after the start; expected a duration above " + c.getString(leastKey));
+    } catch (ConfigException | IllegalArgumentException e) {
+      // type and unit errors are reported by the generic validator
+    }
     // Work limits: events in circulation, and no partition without an LP (each LP is a placement group).
     try {
       long events = c.getLong("lps") * c.getLong("population");
@@ -67,7 +80,7 @@ public final class PholdModel implements ModelProvider<PholdParams> {
     }
     var origin = c.getValue(key).origin();
     out.add(new ConfigProblem(origin.filename() != null ? origin.filename() : origin.description(),
-        origin.lineNumber(), "experiment." + (key.startsWith("engine.") ? key : "phold." + key), expected));
+        origin.lineNumber(), "experiment." + (key.startsWith("engine.") || key.equals("duration") ? key : "phold." + key), expected));
   }
 
   /**

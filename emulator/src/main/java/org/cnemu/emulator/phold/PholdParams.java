@@ -12,8 +12,10 @@ public record PholdParams(int lps, int population, long lookaheadNanos, long mea
 
   public PholdParams {
     if (lps < 1) throw new IllegalArgumentException("lps must be >= 1");
-    if (population < 0) throw new IllegalArgumentException("population must be >= 0");
+    if (population < 1) throw new IllegalArgumentException("population must be >= 1");
     if (lookaheadNanos < 1) throw new IllegalArgumentException("lookahead must be >= 1ns");
+    // a negative mean would draw delays below the lookahead: a causality violation, not a benchmark
+    if (meanDelayNanos < 0) throw new IllegalArgumentException("mean delay must be >= 0ns");
     if (remote < 0 || remote > 1) throw new IllegalArgumentException("remote must be within 0..1");
     if (actualMinDelayNanos <= 0) actualMinDelayNanos = lookaheadNanos;
   }

@@ -62,17 +62,17 @@ public final class BenchCommand extends CommandGroup {
 
     @Override
     public Integer call() {
-      PholdParams params;
-      try {
-        params = new PholdParams(lps, population, lookaheadNanos, meanDelayNanos, remote, 0);
-      } catch (IllegalArgumentException e) {
-        throw new ParameterException(spec.commandLine(), e.getMessage());
-      }
+      // each option named as typed; population 0 would have no event to time
+      if (lps < 1) throw new ParameterException(spec.commandLine(), "--lps must be >= 1");
+      if (population < 1) throw new ParameterException(spec.commandLine(), "--population must be >= 1");
+      if (lookaheadNanos < 1) throw new ParameterException(spec.commandLine(), "--lookahead-ns must be >= 1");
+      if (meanDelayNanos < 0) throw new ParameterException(spec.commandLine(), "--mean-delay-ns must be >= 0");
+      if (!(remote >= 0 && remote <= 1)) throw new ParameterException(spec.commandLine(), "--remote must be between 0 and 1");
       if (endNanos < 1) throw new ParameterException(spec.commandLine(), "--end-ns must be >= 1");
+      if (threads < 0) throw new ParameterException(spec.commandLine(), "--threads must be >= 0");
+      if (partitions < 0) throw new ParameterException(spec.commandLine(), "--partitions must be >= 0");
       if (repeat < 1) throw new ParameterException(spec.commandLine(), "--repeat must be >= 1");
-      if (threads < 0 || partitions < 0) {
-        throw new ParameterException(spec.commandLine(), "--threads and --partitions must be >= 0");
-      }
+      PholdParams params = new PholdParams(lps, population, lookaheadNanos, meanDelayNanos, remote, 0);
       int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
       int p = partitions > 0 ? partitions : t;
       PrintWriter out = spec.commandLine().getOut();

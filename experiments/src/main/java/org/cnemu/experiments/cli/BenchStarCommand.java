@@ -74,6 +74,7 @@ public final class BenchStarCommand implements Callable<Integer> {
     if (ms < 1) throw new ParameterException(spec.commandLine(), "--ms must be >= 1");
     if (repeat < 1) throw new ParameterException(spec.commandLine(), "--repeat must be >= 1");
     if (partitions < 1) throw new ParameterException(spec.commandLine(), "--partitions must be >= 1");
+    if (threads != null && threads < 0) throw new ParameterException(spec.commandLine(), "--threads must be >= 0");
     PrintWriter out = spec.commandLine().getOut();
     Path dir = Files.createTempDirectory("cnemu-bench-star-");
     try {

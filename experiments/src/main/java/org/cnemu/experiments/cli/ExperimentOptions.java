@@ -2,9 +2,7 @@ package org.cnemu.experiments.cli;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.cnemu.experiments.config.Overrides;
 import picocli.CommandLine.Option;
 
@@ -44,9 +42,9 @@ public final class ExperimentOptions {
 
   /** The overrides the options ask for, or the problems of malformed --set arguments. */
   Overrides.Parsed overrides() {
-    Map<String, Object> named = new LinkedHashMap<>();
-    if (seed != null) named.put("experiment.seed", seed);
-    if (partitions != null) named.put("experiment.engine.partitions", partitions);
+    List<Overrides.Named> named = new ArrayList<>();
+    if (seed != null) named.add(new Overrides.Named("--seed", "experiment.seed", seed));
+    if (partitions != null) named.add(new Overrides.Named("--partitions", "experiment.engine.partitions", partitions));
     return Overrides.of(named, sets);
   }
 

@@ -24,6 +24,7 @@ import org.cnemu.experiments.run.Suite;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -70,15 +71,9 @@ public final class SuiteCommand implements Callable<Integer> {
       stderr.println("error: no suite file given and no experiments/suite.conf here");
       return ExitCodes.BAD_INPUT;
     }
-    if (jobs != null && jobs < 1) {
-      stderr.println("error: --jobs must be at least 1");
-      return ExitCodes.BAD_INPUT;
-    }
-    if (threads != null && threads < 0) {
-      stderr.println("error: --threads must be >= 0");
-      return ExitCodes.BAD_INPUT;
-    }
-    Overrides.Parsed overrides = Overrides.of(Map.of(), sets);
+    if (jobs != null && jobs < 1) throw new ParameterException(spec.commandLine(), "--jobs must be >= 1");
+    if (threads != null && threads < 0) throw new ParameterException(spec.commandLine(), "--threads must be >= 0");
+    Overrides.Parsed overrides = Overrides.of(List.of(), sets);
     if (!overrides.problems().isEmpty()) {
       Output.problems(stderr, overrides.problems());
       return ExitCodes.BAD_INPUT;

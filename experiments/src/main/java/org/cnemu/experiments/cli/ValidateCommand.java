@@ -31,7 +31,7 @@ public final class ValidateCommand implements Callable<Integer> {
   public Integer call() {
     ExperimentLoader loader = ExperimentLoader.shared();
     Path cwd = org.cnemu.experiments.Cli.invocation(spec).cwd();
-    org.cnemu.experiments.config.Overrides.Parsed overrides = org.cnemu.experiments.config.Overrides.of(java.util.Map.of(), sets);
+    org.cnemu.experiments.config.Overrides.Parsed overrides = org.cnemu.experiments.config.Overrides.of(List.of(), sets);
     if (!overrides.problems().isEmpty()) {
       Output.problems(spec.commandLine().getErr(), overrides.problems());
       return ExitCodes.BAD_INPUT;

@@ -239,13 +239,17 @@ public final class ExperimentValidator {
           problem(user, path, "expected " + kind.expected + "; got " + describe(user));
           return;
         }
+        long v;
         try {
-          Units.parse((String) user.unwrapped(), kind);
+          v = Units.parseSigned((String) user.unwrapped(), kind);
         } catch (IllegalArgumentException ex) {
           problem(user, path, ex.getMessage());
           return;
         }
-        inDomain(path, schemaPath, user, kind);
+        // the domain's bound first: a negative duration whose lower bound is 1ns reads as 0ms does
+        String message = Domains.check(domains.at(schemaPath), user, kind);
+        if (message == null && v < 0) message = kind.below("non-negative", String.valueOf(user.unwrapped()));
+        if (message != null) problem(user, path, message);
         return;
       }
       Domains.Domain d = domains.at(schemaPath);

@@ -29,10 +29,17 @@ public final class Overrides {
   /** The result: the overrides, or the problems of malformed {@code --set} arguments. */
   public record Parsed(Config config, List<ConfigProblem> problems) {}
 
-  /** {@code named}: path -> value (e.g. experiment.seed); {@code sets}: the --set arguments in order. */
-  public static Parsed of(Map<String, Object> named, List<String> sets) {
+  /**
+   * A named option that sets one key ({@code --seed} sets experiment.seed): the option, as typed, is the
+   * value's origin, so a problem with it names the option ({@code --seed: experiment.seed: ...}).
+   */
+  public record Named(String option, String path, Object value) {}
+
+  /** {@code named}: the named options given; {@code sets}: the --set arguments in order. */
+  public static Parsed of(List<Named> named, List<String> sets) {
     List<ConfigProblem> problems = new ArrayList<>();
-    Config c = named.isEmpty() ? ConfigFactory.empty() : ConfigFactory.parseMap(named, "command line");
+    Config c = ConfigFactory.empty();
+    for (Named n : named) c = c.withValue(n.path(), ConfigValueFactory.fromAnyRef(n.value(), n.option()));
     for (String s : sets == null ? List.<String>of() : sets) {
       int eq = s.indexOf('=');
       String key = eq < 0 ? s.strip() : s.substring(0, eq).strip();

@@ -17,6 +17,7 @@ import org.cnemu.experiments.cli.CommandGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -66,9 +67,9 @@ public final class DaemonCommand extends CommandGroup {
           "Then 'bin/cnemu run' and 'bin/cnemu validate' are served by it; CNEMU_NO_DAEMON=1 bypasses it."})
   static final class Start implements Callable<Integer> {
     @Option(names = "--warm-up", paramLabel = "N", defaultValue = "200",
-        description = "Once serving, run the 8-host star benchmark (kernel model) through the daemon in the background "
-            + "until the JIT has settled (a round's CPU time stops falling), at most N times, then ~200 short runs of it, "
-            + "so that served runs find the classes loaded and the JIT warm; a command preempts it "
+        description = "Once serving, run the 8-host star benchmark (kernel model) through the daemon in the background: "
+            + "~200 short runs of it, then whole runs until the JIT has settled (a round's CPU time stops falling), at "
+            + "most N rounds, so that served runs find the classes loaded and the JIT warm; a command preempts it "
             + "(default: ${DEFAULT-VALUE}, usually 3-15 s; 0 for none).")
     int warmUp;
 
@@ -77,6 +78,7 @@ public final class DaemonCommand extends CommandGroup {
 
     @Override
     public Integer call() throws Exception {
+      if (warmUp < 0) throw new ParameterException(spec.commandLine(), "--warm-up must be >= 0");
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       Path dir = DaemonState.dir();

@@ -10,8 +10,11 @@ final class Html {
       "h1{font-size:1.6em;margin-bottom:4px}h2{font-size:1.25em;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}",
       "h3{font-size:1.05em;margin-top:20px}",
       "table{border-collapse:collapse;margin:8px 0;font-size:0.92em}",
-      "th,td{border:1px solid #ddd;padding:3px 8px;text-align:right;white-space:nowrap}",
+      "th,td{border:1px solid #ddd;padding:3px 8px;text-align:right;white-space:nowrap}th{white-space:normal}",
+      ".wide{overflow-x:auto}",
       "th{background:#f3f3f3}td.l,th.l{text-align:left}",
+      "table.arms th,table.arms td{white-space:normal}table.arms td.n{min-width:6em}",
+      "table.arms td.arm{background:#fff;vertical-align:top;white-space:nowrap}",
       "tr.hot td{background:#fde2e1}tr.good td{background:#e3f6e8}tr.total td{font-weight:bold;background:#fafafa}",
       ".banner{padding:12px 16px;border-radius:4px;margin:12px 0;font-weight:bold}",
       ".bad{background:#fde2e1;color:#9b1c1c;border:2px solid #c0392b}",
@@ -63,8 +66,12 @@ final class Html {
    * entries nullable) adds a class to a row.
    */
   Html table(List<String> header, List<List<String>> rows, boolean[] left, List<String> rowClasses) {
-    sb.append("<table>\n<thead><tr>");
-    for (int i = 0; i < header.size(); i++) sb.append(cell("th", header.get(i), left != null && i < left.length && left[i]));
+    // a table wider than the page scrolls on its own, and the page keeps the window's width
+    sb.append("<div class=\"wide\">\n<table>\n<thead><tr>");
+    for (int i = 0; i < header.size(); i++) {
+      boolean l = left != null && i < left.length && left[i];
+      sb.append("<th").append(l ? " class=\"l\"" : "").append('>').append(breakable(header.get(i))).append("</th>");
+    }
     sb.append("</tr></thead>\n<tbody>\n");
     for (int r = 0; r < rows.size(); r++) {
       String cls = rowClasses == null ? null : rowClasses.get(r);
@@ -73,8 +80,13 @@ final class Html {
       for (int i = 0; i < row.size(); i++) sb.append(cell("td", row.get(i), left != null && i < left.length && left[i]));
       sb.append("</tr>\n");
     }
-    sb.append("</tbody>\n</table>\n");
+    sb.append("</tbody>\n</table>\n</div>\n");
     return this;
+  }
+
+  /** {@code text} escaped, with a break opportunity after each '.' and '_' (column names such as softirqs.NET_RX). */
+  static String breakable(String text) {
+    return esc(text).replace(".", ".<wbr>").replace("_", "_<wbr>");
   }
 
   /** A two-column key/value table. */

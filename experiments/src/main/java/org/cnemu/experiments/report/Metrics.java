@@ -56,7 +56,7 @@ public final class Metrics {
     return "";
   }
 
-  /** Words and unit, for an axis: "p99 latency of flow rr (us)". */
+  /** Words and unit, for an axis: "p99 round-trip latency of flow rr (us)". */
   public static String label(String metric) {
     String u = unit(metric);
     return words(metric) + (u.isEmpty() ? "" : " (" + u + ")");

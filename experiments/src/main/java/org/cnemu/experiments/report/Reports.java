@@ -682,11 +682,19 @@ public final class Reports {
   private static void againstBaseline(Html h, JsonNode s, SweepData d) {
     String compared = Json.text(s.get("compared"));
     h.h(2, "Against the baseline" + (compared.isEmpty() ? "" : " (" + compared + ")"));
-    List<List<String>> rows = new ArrayList<>();
-    List<String> classes = new ArrayList<>();
+    // Narrow enough for a 1280 px window with an arm of three swept keys: the arm once per arm, one key=value per
+    // line; headers and numbers wrap (a mean above its interval, never inside it); a scroll container beyond that.
+    StringBuilder t = new StringBuilder("<div class=\"wide\">\n<table class=\"arms\">\n<thead><tr>");
+    List<String> header = List.of("arm", "metric", "unit", "baseline: mean [95% CI]", "arm: mean [95% CI]",
+        "arm / baseline [95% CI]", "difference");
+    for (String c : header) t.append(c.startsWith("arm") || c.equals("metric") || c.equals("unit") || c.equals("difference")
+        ? "<th class=\"l\">" : "<th>").append(Html.esc(c)).append("</th>");
+    t.append("</tr></thead>\n<tbody>\n");
     for (SweepData.Point arm : d.points()) {
       SweepData.Point base = arm.baseline() == null ? null : d.point(arm.baseline());
       if (base == null || base == arm) continue;
+      List<List<String>> rows = new ArrayList<>();
+      List<String> classes = new ArrayList<>();
       for (String m : d.metricNamesHeadlinesFirst()) {
         if (!d.headline(m) || !arm.ratios().containsKey(m)) continue;
         SweepData.Ratio r = arm.ratios().get(m);
@@ -698,13 +706,29 @@ public final class Reports {
             : better.isEmpty() ? dir : dir + (dir.equals(better) ? " (better)" : " (worse)");
         SweepData.Stat b = base.metrics().get(m);
         SweepData.Stat a = arm.metrics().get(m);
-        rows.add(List.of(d.label(arm), Metrics.label(m), info == null ? "" : info.unit(),
+        rows.add(List.of(Metrics.label(m), info == null ? "" : info.unit(),
             b == null ? "-" : b.cell(), a == null ? "-" : a.cell(), r.cell(), verdict));
         classes.add(dir.isEmpty() || better.isEmpty() ? null : dir.equals(better) ? "good" : "hot");
       }
+      for (int i = 0; i < rows.size(); i++) {
+        t.append(classes.get(i) == null ? "<tr>" : "<tr class=\"" + classes.get(i) + "\">");
+        if (i == 0) {
+          List<String> lines = new ArrayList<>();
+          for (String part : d.labelParts(arm)) lines.add(Html.esc(part));
+          t.append("<td class=\"l arm\" rowspan=\"").append(rows.size()).append("\">").append(String.join("<br>", lines))
+              .append("</td>");
+        }
+        List<String> row = rows.get(i);
+        for (int c = 0; c < row.size(); c++) {
+          boolean number = c >= 2 && c <= 4;
+          // a break may fall between a mean and its interval, not inside the interval
+          String text = number ? Html.esc(row.get(c)).replace(", ", ",&nbsp;") : Html.esc(row.get(c));
+          t.append(number ? "<td class=\"n\">" : "<td class=\"l\">").append(text).append("</td>");
+        }
+        t.append("</tr>\n");
+      }
     }
-    h.table(List.of("arm", "metric", "unit", "baseline: mean [95% CI]", "arm: mean [95% CI]", "arm / baseline [95% CI]",
-        "difference"), rows, new boolean[] {true, true, true, false, false, false, true}, classes);
+    h.raw(t.append("</tbody>\n</table>\n</div>\n").toString());
     h.p("muted", "Ratios are the mean of the per-run ratios, runs paired by seed (common random numbers); a pair of "
         + "zeros counts as 1. Every metric's ratio is in summary.json.");
   }
@@ -745,7 +769,7 @@ public final class Reports {
     List<String> ph = new ArrayList<>(List.of("point"));
     ph.addAll(d.keys());
     ph.addAll(List.of("runs", "complete"));
-    StringBuilder t = new StringBuilder("<table>\n<thead><tr>");
+    StringBuilder t = new StringBuilder("<div class=\"wide\">\n<table>\n<thead><tr>");
     for (int i = 0; i < ph.size(); i++) t.append(i == 0 ? "<th class=\"l\">" : "<th>").append(Html.esc(ph.get(i))).append("</th>");
     t.append("</tr></thead>\n<tbody>\n");
     for (SweepData.Point p : d.points()) {
@@ -758,7 +782,7 @@ public final class Reports {
       for (String k : d.keys()) t.append("<td>").append(Html.esc(Json.text(p.values().get(k)))).append("</td>");
       t.append("<td>").append(Html.esc(p.runs())).append("</td><td>").append(p.complete()).append("</td></tr>\n");
     }
-    h.raw(t.append("</tbody>\n</table>\n").toString());
+    h.raw(t.append("</tbody>\n</table>\n</div>\n").toString());
 
     h.h(2, "Metrics: mean [95% CI] per point");
     if (d.metricNames().isEmpty()) {
@@ -775,9 +799,7 @@ public final class Reports {
         }
         rows.add(row);
       }
-      h.raw("<div style=\"overflow-x:auto\">\n");
       h.table(mh, rows, new boolean[] {true, true}, null);
-      h.raw("</div>\n");
     }
 
     h.h(2, "Files");

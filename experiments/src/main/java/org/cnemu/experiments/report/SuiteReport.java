@@ -82,11 +82,9 @@ public final class SuiteReport {
             Json.text(f.get("source")), note));
         classes.add("out of band".equals(status) || "missing".equals(status) ? "hot" : null);
       }
-      h.raw("<div style=\"overflow-x:auto\">\n");
       h.table(List.of("id", "figure", "profile", "published", "band", "measured", "unit", "vs published", "status",
           "source", "measured as"), rows,
           new boolean[] {true, true, true, false, false, false, true, false, true, true, true}, classes);
-      h.raw("</div>\n");
       h.p("muted", "Status: 'in band' / 'out of band' against the calibration band; 'info' = an absolute value shown "
           + "beside the published one without a band (the model is calibrated on ratios); 'missing' = an input "
           + "experiment did not run or lacks the metric.");
@@ -124,7 +122,7 @@ public final class SuiteReport {
     h.h(2, "Experiments");
     List<List<String>> rows = new ArrayList<>();
     List<String> classes = new ArrayList<>();
-    StringBuilder links = new StringBuilder("<table>\n<thead><tr><th class=\"l\">file</th><th class=\"l\">experiment</th>"
+    StringBuilder links = new StringBuilder("<div class=\"wide\">\n<table>\n<thead><tr><th class=\"l\">file</th><th class=\"l\">experiment</th>"
         + "<th class=\"l\">kind</th><th class=\"l\">status</th><th>points</th><th class=\"l\">first headline metric (first point)</th>"
         + "<th>wall s</th><th class=\"l\">report</th></tr></thead>\n<tbody>\n");
     for (JsonNode e : experiments) {
@@ -158,7 +156,7 @@ public final class SuiteReport {
       }
       links.append("</td></tr>\n");
     }
-    h.raw(links.append("</tbody>\n</table>\n").toString());
+    h.raw(links.append("</tbody>\n</table>\n</div>\n").toString());
     if (rows.isEmpty() && classes.isEmpty() && experiments.isEmpty()) h.p("muted", "No experiment files matched.");
 
     h.h(2, "Files");
@@ -185,9 +183,7 @@ public final class SuiteReport {
       for (String m : metrics) row.add(Json.fmt(Json.num(p.path("metrics").get(m)), 3));
       rows.add(row);
     }
-    h.raw("<div style=\"overflow-x:auto\">\n");
     h.table(header, rows, new boolean[] {true}, null);
-    h.raw("</div>\n");
   }
 
   private static String values(JsonNode values) {

@@ -221,10 +221,15 @@ record SweepData(List<String> keys, List<SweepData.Point> points, Map<String, Sw
 
   /** "key=value, key2=value2", or the folder name when nothing was swept. */
   String label(Point p) {
-    if (p.values().isEmpty()) return p.dir();
+    return String.join(", ", labelParts(p));
+  }
+
+  /** The label's parts: key=value per swept or compared key, or the point's folder when it has no values. */
+  List<String> labelParts(Point p) {
+    if (p.values().isEmpty()) return List.of(p.dir());
     List<String> parts = new ArrayList<>();
     for (String k : keys) if (p.values().containsKey(k)) parts.add(k + "=" + Json.text(p.values().get(k)));
-    return String.join(", ", parts);
+    return parts;
   }
 
   /** The plot of one metric against the first key, one line per combination of the other keys. */

@@ -361,8 +361,9 @@ public final class PlanRunner {
     Path summary = null;
     if (runs.size() > 1) {
       if (allIdentical(runs)) {
-        listener.warning(p.path() + ": all " + runs.size() + " runs gave identical metrics: nothing in this experiment"
-            + " draws from the run's seed, so its 95% confidence intervals are zero-width and say nothing");
+        listener.warning(p.path() + ": all " + runs.size() + " runs gave identical metrics: what the runs draw from"
+            + " their seeds changes nothing in this experiment, so its 95% confidence intervals are zero-width and say"
+            + " nothing");
       }
       summary = p.path().resolve(SUMMARY_FILE);
       JsonFiles.writeAtomically(summary, Summaries.point(p.settings(), ConfigJson.of(p.experiment()), runs));

@@ -59,6 +59,16 @@ public final class Stats {
     return m;
   }
 
+  /**
+   * What a reader of a 95% interval over {@code n} runs should know, or null: with 2 runs Student's t has one
+   * degree of freedom, t = 12.71, and the interval is correct but ~13 standard errors wide on each side.
+   */
+  public static String fewRunsNote(int n) {
+    if (n != 2) return null;
+    return String.format(java.util.Locale.ROOT, "note: 2 runs: the 95%% intervals are wide (Student's t for 1 degree of"
+        + " freedom is %.1f, for 2 it is %.2f); use runs >= 3", t95(1), t95(2));
+  }
+
   /** The two-sided 95% quantile of Student's t: t such that P(|T| <= t) = 0.95 with {@code df} degrees of freedom. */
   public static double t95(int df) {
     return tQuantile(0.975, df);

@@ -41,6 +41,7 @@ public final class PlanTable {
     if (compare) header.addAll(List.of("vs baseline", "95% CI"));
     SummaryTable.Table t = new SummaryTable.Table(header);
     List<String> names = names(points);
+    int fewest = Integer.MAX_VALUE; // the fewest runs behind an interval shown
     for (PlanRunner.PointOutcome p : points) {
       Map<String, Object> stats = Summaries.pointStats(p);
       Map<String, String> units = Summaries.units(p);
@@ -61,6 +62,7 @@ public final class PlanTable {
         // one run has no interval (summary.json gives the value as both ends): show none rather than a zero width
         boolean oneRun = s.get("n") instanceof Number c && c.intValue() < 2;
         row.add(oneRun ? "-" : "[" + num(s.get("ci95_low")) + ", " + num(s.get("ci95_high")) + "]");
+        if (!oneRun && s.get("n") instanceof Number c) fewest = Math.min(fewest, c.intValue());
         row.add(String.valueOf(s.get("n")));
         if (compare) {
           if (base == p.point().index()) {
@@ -92,6 +94,10 @@ public final class PlanTable {
     StringWriter sw = new StringWriter();
     PrintWriter pw = new PrintWriter(sw);
     t.print(pw);
+    String legend = RunDigest.latencyLegend(names);
+    if (legend != null) pw.println(legend);
+    String note = org.cnemu.experiments.run.Stats.fewRunsNote(fewest);
+    if (note != null) pw.println(note);
     pw.flush();
     return sw.toString();
   }

@@ -137,11 +137,50 @@ public final class RunDigest {
       if (top == null || d(s.get("share")) > d(top.get("share"))) top = s;
     }
     out.println();
-    out.println("where the latency goes: flow " + worst.get("flow") + " has the highest p99 ("
-        + Format.nanos(num(worst.get("e2e_p99_ns")).longValue()) + ", " + worst.get("packets") + " sampled packets); "
-        + (top == null ? "" : pct(d(top.get("share")) * 100) + " of it in " + top.get("stage") + " (queueing p99 "
-            + Format.nanos(num(top.get("wait_p99_ns")).longValue()) + ", on " + top.get("where") + ")."));
+    // A journey is one way (a packet's send to the receiving application's read); a request-response or ping-pong
+    // connection's latency_us is the round trip, and sockperf reports half of that: each figure says which it is.
+    out.println("where the latency goes: flow " + worst.get("flow") + " has the highest one-way p99, "
+        + Format.nanos(num(worst.get("e2e_p99_ns")).longValue()) + " from send to the receiver's read (" + worst.get("packets")
+        + " sampled packets" + roundTrip(doc, String.valueOf(worst.get("flow"))) + "); "
+        + (top == null ? "" : pct(d(top.get("share")) * 100) + " of the one-way time in " + top.get("stage")
+            + " (queueing p99 " + Format.nanos(num(top.get("wait_p99_ns")).longValue()) + ", on " + top.get("where") + ")."));
   }
+
+  /**
+   * "; its connection's round trip p99 is 31.1us, half of it 15.6us as sockperf reports" for a request or
+   * response flow of a connection with a round-trip latency, else "".
+   */
+  private static String roundTrip(Map<String, Object> doc, String flow) {
+    String connection = flow.endsWith(RESPONSE_SUFFIX) ? flow.substring(0, flow.length() - RESPONSE_SUFFIX.length()) : flow;
+    for (Map<String, Object> f : rows(doc.get("flows"))) {
+      if (!connection.equals(f.get("id")) || !(f.get("latency_us") instanceof Map<?, ?> rtt)) continue;
+      if (!(rtt.get("p99") instanceof Number p99)) return "";
+      String half = f.get("half_round_trip_us") instanceof Map<?, ?> h && h.get("p99") instanceof Number hp
+          ? ", half of it " + Format.nanos(Math.round(hp.doubleValue() * 1000)) + " as sockperf reports" : "";
+      return "; its connection's round trip p99 is " + Format.nanos(Math.round(p99.doubleValue() * 1000)) + half;
+    }
+    return "";
+  }
+
+  /**
+   * The line under a table that shows latency metrics, saying which figure is a round trip and which one way
+   * (sockperf prints half the round trip as its latency), or null when it shows none.
+   */
+  public static String latencyLegend(java.util.Collection<String> metrics) {
+    boolean rtt = metrics.stream().anyMatch(m -> m.contains("latency_p"));
+    List<String> oneWay = new ArrayList<>();
+    if (metrics.stream().anyMatch(m -> m.contains("one_way_p"))) oneWay.add("one_way_*");
+    if (metrics.stream().anyMatch(m -> m.contains("journey_e2e_"))) oneWay.add("journey_e2e_* (sampled packets)");
+    if (!rtt && oneWay.isEmpty()) return null;
+    List<String> parts = new ArrayList<>();
+    if (rtt) parts.add("latency_*: round trip, request sent to response read (sockperf prints half of it: half_round_trip_us"
+        + " in results.json)");
+    if (!oneWay.isEmpty()) parts.add(String.join(", ", oneWay) + ": one way, send to the receiver's read");
+    return "note: " + String.join("; ", parts);
+  }
+
+  /** What a response flow's id adds to its connection's (docs/datapath.md: request id, response id.resp). */
+  static final String RESPONSE_SUFFIX = ".resp";
 
   static String pct(double v) {
     return String.format(Locale.ROOT, v >= 10 || v == 0 ? "%.0f%%" : "%.1f%%", v);

@@ -45,6 +45,9 @@ public final class SummaryTable {
     out.println();
     m.print(out);
     if (metrics.size() > MAX_ROWS) out.printf("... %d more metrics in results.json%n", metrics.size() - MAX_ROWS);
+    String legend = RunDigest.latencyLegend(metrics.subList(0, Math.min(MAX_ROWS, metrics.size())).stream()
+        .map(ModelMetric::name).toList());
+    if (legend != null) out.println(legend);
   }
 
   @SuppressWarnings("unchecked")

@@ -54,7 +54,12 @@ class DomainsTest {
     assertEquals("must be between 1 and 100000, got 0", Domains.check(runs, ConfigValueFactory.fromAnyRef(0), Units.Kind.NONE));
     assertNull(Domains.check(runs, ConfigValueFactory.fromAnyRef(100000), Units.Kind.NONE));
     Domains.Domain delay = domains.at(List.of("experiment", "topology", "link", "delay"));
-    assertEquals("must be between 1ns and 1s, got 0us", Domains.check(delay, ConfigValueFactory.fromAnyRef("0us"),
+    // below a lower bound of one base unit, zero and negative values read the same; above, the range
+    assertEquals("expected a positive duration (e.g. 10ms), got 0us", Domains.check(delay,
+        ConfigValueFactory.fromAnyRef("0us"), Units.Kind.DURATION));
+    assertEquals("expected a positive duration (e.g. 10ms), got -3us", Domains.check(delay,
+        ConfigValueFactory.fromAnyRef("-3us"), Units.Kind.DURATION));
+    assertEquals("must be between 1ns and 1s, got 2s", Domains.check(delay, ConfigValueFactory.fromAnyRef("2s"),
         Units.Kind.DURATION));
     assertNull(Domains.check(delay, ConfigValueFactory.fromAnyRef("1000ms"), Units.Kind.DURATION));
     Domains.Domain protocol = domains.at(List.of("experiment", "workloads", "protocol"));

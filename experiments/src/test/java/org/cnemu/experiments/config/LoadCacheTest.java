@@ -28,7 +28,7 @@ class LoadCacheTest {
   }
 
   private static Config set(String key, Object value) {
-    return Overrides.of(Map.of(), List.of(key + "=" + value)).config();
+    return Overrides.of(List.of(), List.of(key + "=" + value)).config();
   }
 
   /** The same object, i.e. taken from the cache (the message stays short: these print whole configs). */

@@ -62,6 +62,10 @@ class RunReportTest {
     assertTrue(html.contains("docker-overlay-tcp-2flow"));
     assertTrue(html.contains("<td class=\"l\">f1</td>") && html.contains("<td class=\"l\">f2</td>"), "flows table");
     assertTrue(html.contains("6.25") && html.contains("3.16"), "throughputs");
+    // every table scrolls on its own (a run's hosts table is ~3,600 px wide), so the page keeps a 1280 px window's
+    // width (headless chromium: document scroll width 1265 px, 3631 px before)
+    assertTrue(html.contains("<table>") && html.split("<table").length == html.split("<div class=\"wide\">\n<table").length,
+        "each table in a scroll container");
     // the kernel model's headline figures before any detail: total throughput 6.25 + 3.16 Gbit/s
     String top = html.substring(html.indexOf("<h2>Headline figures</h2>"), html.indexOf("<h2>Packet conservation</h2>"));
     assertTrue(top.contains("<td>9.41</td><td class=\"l\">Gbps</td><td class=\"l\">total.throughput_gbps</td>"), top);

@@ -74,7 +74,7 @@ class ScaleReportTest {
 
   @Test
   void metricNamesReadAsWordsWithUnits() {
-    assertEquals("p99 latency of flow rr (us)", Metrics.label("flow[rr].latency_p99_us"));
+    assertEquals("p99 round-trip latency of flow rr (us)", Metrics.label("flow[rr].latency_p99_us"));
     assertEquals("throughput of flow f1 (Gbit/s)", Metrics.label("flow[f1].throughput_gbps"));
     assertEquals("CPU busy on host h2 (%)", Metrics.label("host[h2].cpu_busy_pct"));
     assertEquals("total throughput (Gbit/s)", Metrics.label("total.throughput_gbps"));

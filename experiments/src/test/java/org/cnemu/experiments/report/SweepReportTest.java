@@ -47,7 +47,7 @@ class SweepReportTest {
     assertTrue(html.contains("cnemu sweep report: rate-sweep"));
     assertTrue(html.contains("<a href=\"point-000/report.html\">point-000</a>"), "links an existing point report");
     assertFalse(html.contains("point-001/report.html"), "no dead links");
-    assertTrue(html.contains("nic.rate=40Gbps, policy.name=rps"), "point label");
+    assertTrue(html.contains("nic.<wbr>rate=40Gbps, policy.<wbr>name=rps"), "point label (a column name: breakable)");
     assertTrue(html.contains("9.4 [9.3, 9.5]"), "mean and interval");
     assertEquals(5, count(html, "src=\"data:image/png;base64,"));
     assertFalse(html.contains("INCOMPLETE"));
@@ -89,8 +89,14 @@ class SweepReportTest {
     Reports.writeSweep(dir);
     String html = Files.readString(dir.resolve("report.html"));
     assertTrue(html.contains("Against the baseline (topology.stack)"), html);
-    assertTrue(html.contains("0.5 [0.4, 0.6]"), "the arm's ratio with its interval");
-    assertTrue(html.contains("20 [19, 21]") && html.contains("10 [9, 11]"), "both arms' means");
+    assertTrue(html.contains("0.5 [0.4,&nbsp;0.6]"), "the arm's ratio with its interval, never broken inside it");
+    assertTrue(html.contains("20 [19,&nbsp;21]") && html.contains("10 [9,&nbsp;11]"), "both arms' means");
+    // narrow enough for a 1280 px window (measured with headless chromium: the arm's label on every row, one line,
+    // made the table of a three-key arm 1,500 px wide): the arm once, over its rows, a key per line
+    String arms = html.substring(html.indexOf("Against the baseline"), html.indexOf("<h2>Plots"));
+    assertEquals(1, count(arms, "topology.stack=docker-overlay"), arms);
+    assertTrue(arms.contains("<td class=\"l arm\" rowspan=\"2\">topology.stack=docker-overlay</td>"), arms);
+    assertTrue(arms.contains("<div class=\"wide\">\n<table class=\"arms\">"), arms);
     assertTrue(html.contains("lower (worse)"), "the interval excludes 1 on the worse side of a higher-is-better metric");
     assertTrue(html.contains("equal in every run"), "zero retransmits on both sides");
     assertFalse(html.substring(html.indexOf("Against the baseline"), html.indexOf("<h2>Plots")).contains("events"),

@@ -1,77 +1,63 @@
 package org.cnemu.experiments.ui;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.cnemu.experiments.report.Metrics;
 import org.junit.jupiter.api.Test;
 
-/** The end-of-run digest: busiest cores first, a screenful for 1,000 hosts, conservation in words. */
+/** The terminal summary's words for latency: which figure is one way, which a round trip, which half of one. */
 class RunDigestTest {
-  private static Map<String, Object> core(String host, int core, double soft, double sys) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("host", host);
-    m.put("core", core);
-    m.put("usr", 0.0);
-    m.put("sys", sys);
-    m.put("irq", 0.0);
-    m.put("soft", soft);
-    m.put("idle", 100 - soft - sys);
-    return m;
-  }
-
   private static String digest(Map<String, Object> doc) {
-    StringWriter w = new StringWriter();
-    RunDigest.print(new PrintWriter(w, true), doc);
-    return w.toString();
+    StringWriter s = new StringWriter();
+    PrintWriter w = new PrintWriter(s);
+    RunDigest.print(w, doc);
+    w.flush();
+    return s.toString();
+  }
+
+  private static Map<String, Object> journey(String flow, long p99) {
+    return Map.of("flow", flow, "packets", 17, "e2e_p99_ns", p99, "stages",
+        List.of(Map.of("stage", "app_read", "share", 0.37, "wait_p99_ns", 4200, "where", "h2/19")));
+  }
+
+  /**
+   * A ping-pong connection: the journeys (send to read) are one way, 14.4us, while its latency_us is the round
+   * trip, 31.1us, of which sockperf reports half. The line named the one-way p99 only "the highest p99", beside
+   * the headline worst_flow.latency_p99_us of 31.1us.
+   */
+  @Test
+  void theLatencyLineSaysOneWayAndGivesTheConnectionsRoundTrip() {
+    Map<String, Object> doc = Map.of(
+        "journeys", Map.of("flows", List.of(journey("ping", 14_391), journey("ping.resp", 14_500))),
+        "flows", List.of(Map.of("id", "ping", "latency_us", Map.of("p50", 31.1, "p99", 31.1),
+            "half_round_trip_us", Map.of("p50", 15.55, "p99", 15.55))));
+    String line = digest(doc).lines().filter(l -> l.startsWith("where the latency goes")).findFirst().orElse("");
+    assertEquals("where the latency goes: flow ping.resp has the highest one-way p99, 14.5us from send to the receiver's"
+        + " read (17 sampled packets; its connection's round trip p99 is 31.1us, half of it 15.6us as sockperf reports);"
+        + " 37% of the one-way time in app_read (queueing p99 4.20us, on h2/19).", line);
+    // an iperf flow has no round trip: the one-way figure alone
+    String bulk = digest(Map.of("journeys", Map.of("flows", List.of(journey("f1", 61_951))),
+        "flows", List.of(Map.of("id", "f1"))));
+    assertTrue(bulk.contains("flow f1 has the highest one-way p99, 62.0us from send to the receiver's read (17 sampled"
+        + " packets); "), bulk);
   }
 
   @Test
-  void aThousandHostsFitAScreenBusiestFirst() {
-    List<Object> cores = new ArrayList<>();
-    for (int h = 1; h <= 1000; h++) {
-      for (int c = 0; c < 16; c++) cores.add(core("h" + h, c, c == 3 ? (h % 97) : 0, c == 5 ? 20 : 0));
-    }
-    cores.add(core("h500", 7, 99.5, 0.5)); // the hottest, late in the list
-    Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("cores", cores);
-    Map<String, Object> cons = new LinkedHashMap<>();
-    cons.put("sent", 1000L);
-    cons.put("delivered", 900L);
-    cons.put("dropped", 60L);
-    cons.put("in_flight", 40L);
-    cons.put("balanced", true);
-    doc.put("conservation", cons);
-    doc.put("drops", List.of(Map.of("host", "h2", "place", "nic_ring", "reason", "ring_full", "packets", 50L),
-        Map.of("host", "h3", "place", "socket", "reason", "rcvbuf_full", "packets", 10L)));
-    String out = digest(doc);
-    String[] lines = out.split("\n");
-    assertTrue(lines.length < 40, "a screenful: " + lines.length + " lines\n" + out);
-    int first = -1;
-    for (int i = 0; i < lines.length; i++) if (lines[i].startsWith("h500/7")) first = i;
-    assertEquals(4, first, "the hottest core is the first row\n" + out);
-    assertTrue(lines[4].contains("100%") && lines[4].contains("99.5%") == false, lines[4]);
-    assertTrue(out.contains("h500: 3 busy; core 7 100% (softirq 100%"), out);
-    assertTrue(out.contains("more hosts with busy cores"), out);
-    assertTrue(out.contains("packets: 1,000 sent = 900 delivered + 60 dropped + 40 still in flight (conserved)."), out);
-    assertTrue(out.contains("dropped at: 50 at nic_ring (ring_full), 10 at socket (rcvbuf_full)"), out);
-  }
-
-  @Test
-  void anUnbalancedRunSaysSo() {
-    Map<String, Object> cons = new LinkedHashMap<>();
-    cons.put("sent", 10L);
-    cons.put("delivered", 5L);
-    cons.put("dropped", 1L);
-    cons.put("in_flight", 1L);
-    cons.put("balanced", false);
-    Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("conservation", cons);
-    assertTrue(digest(doc).contains("NOT BALANCED: 3 packets unaccounted for."));
+  void tablesWithLatencyMetricsSayWhichIsARoundTrip() {
+    assertEquals("note: latency_*: round trip, request sent to response read (sockperf prints half of it:"
+        + " half_round_trip_us in results.json); one_way_*: one way, send to the receiver's read",
+        RunDigest.latencyLegend(List.of("worst_flow.latency_p99_us", "flow[ping].one_way_p99_us")));
+    assertNull(RunDigest.latencyLegend(List.of("total.throughput_gbps")));
+    assertEquals("note: journey_e2e_* (sampled packets): one way, send to the receiver's read",
+        RunDigest.latencyLegend(List.of("flow[w1].journey_e2e_p99_us")));
+    // the reports' words say so too
+    assertEquals("p99 round-trip latency of the slowest flow", Metrics.words("worst_flow.latency_p99_us"));
+    assertEquals("p99 one-way latency of flow ping", Metrics.words("flow[ping].one_way_p99_us"));
   }
 }

@@ -224,12 +224,17 @@ public final class SettingsReader {
     }
     long q;
     try {
-      q = Units.parse((String) v.unwrapped(), kind);
+      q = Units.parseSigned((String) v.unwrapped(), kind);
     } catch (IllegalArgumentException e) {
       problem(v.origin(), key, e.getMessage());
       return fallback;
     }
-    return inDomain(key, d, v, kind) ? q : fallback;
+    if (!inDomain(key, d, v, kind)) return fallback;
+    if (q < 0) { // a domain without a lower bound: quantities are never negative
+      problem(v.origin(), key, kind.below("non-negative", String.valueOf(v.unwrapped())));
+      return fallback;
+    }
+    return q;
   }
 
   /** Whether {@code value} (the one at {@code key}, well typed) lies in {@code d}; a problem when not. */

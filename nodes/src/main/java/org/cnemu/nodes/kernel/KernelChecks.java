@@ -28,8 +28,9 @@ import org.cnemu.kernel.api.SteeringRegistry;
  *       computed without building anything (products in long arithmetic);
  *   <li>engine.partitions at most the placement groups (hosts and switches, or racks and spines);
  *   <li>at least one workload (without one a run has no event); workload endpoints name a container of
- *       their host, app cores exist on their host, UDP datagrams fit in 65507 B, flows start before the run
- *       ends;
+ *       their host, app cores exist on their host, UDP datagrams fit in 65507 B, a workload's flows start early
+ *       enough for a first packet to cross the fabric before the run ends, and so does some flow in every run
+ *       (its start drawn as the model draws it);
  *   <li>link queues hold at least two MTU-sized packets; profile keys that bound each other;
  *   <li>the selected policy's settings parse ({@link #policy}: once per configuration, checked against every
  *       host's core count, not at run time; a compare arm is checked as its own point).
@@ -184,13 +185,110 @@ final class KernelChecks {
         }
       });
       guard(() -> {
-        if (w.hasPath("start") && Units.nanos(w, "start") >= duration) {
+        if (!w.hasPath("start")) return;
+        long start = Units.nanos(w, "start");
+        long path = fabricNanos(w.withFallback(root.getConfig("cnemu.schema.experiment.workloads")));
+        if (start >= duration) {
           addAt(w.getValue("start").origin(), at + ".start", "the flow would start at " + w.getString("start")
               + ", not before the end of the run (duration " + e.getString("duration") + ")");
+        } else if (start + path >= duration) {
+          addAt(w.getValue("start").origin(), at + ".start", "the flow would start at " + w.getString("start")
+              + " and its first packet needs at least " + nanos(path) + " across the fabric: none could arrive"
+              + " before the end of the run (duration " + e.getString("duration") + ")");
         }
       });
     }
     guard(() -> flowIds(list));
+    guard(() -> firstArrival(list, duration));
+  }
+
+  /**
+   * The least propagation delay of a workload's first packet: two host links (host to switch, switch to
+   * host; FabricSpec gives a link at least 1 ns) between two hosts, none between two containers of one
+   * host. A lower bound: the stack's costs and the packet's serialization come on top.
+   */
+  private long fabricNanos(Config c) {
+    if (c.getString("pattern").isEmpty() && Spec.hostPart(c.getString("src")).equals(Spec.hostPart(c.getString("dst")))) {
+      return 0;
+    }
+    String link = ImpliedWork.leafSpine(e) ? "topology.leaf-spine.host-link" : "topology.link";
+    return 2 * Math.max(1, Units.nanos(e, link + ".delay"));
+  }
+
+  /**
+   * A run in which no packet could reach its receiver before the end would report zeros everywhere: each
+   * flow starts at start + its draw in [0, start-jitter] from its own stream of the run (the draw
+   * Spec.addWorkload makes: seed + run index, "flow/ID", "start"), and its first packet then needs at least
+   * {@link #fabricNanos}. So every run of the file (seed + i) must have a flow whose first packet can arrive
+   * before the end. The draws are looked at only when no workload is sure to (its start + start-jitter + that
+   * delay before the end), which a duration of milliseconds always is.
+   */
+  private void firstArrival(List<? extends Config> list, long duration) {
+    Config template = root.getConfig("cnemu.schema.experiment.workloads");
+    List<Integer> open = new java.util.ArrayList<>(); // the workloads whose flows may start too late to deliver
+    for (int i = 0; i < list.size(); i++) {
+      Config c = list.get(i).withFallback(template);
+      long start = Units.nanos(c, "start") + fabricNanos(c);
+      if (start >= duration && list.get(i).hasPath("start")) continue; // never delivers: reported at its start key
+      if (start + Units.nanos(c, "start-jitter") < duration) return; // every flow of it can deliver in time
+      open.add(i);
+    }
+    if (open.isEmpty()) return;
+    long hosts = ImpliedWork.hosts(e);
+    long seed = e.getLong("seed");
+    int runs = e.getInt("runs");
+    for (int r = 0; r < runs; r++) {
+      org.cnemu.emulator.RandomStreams streams = new org.cnemu.emulator.RandomStreams(seed + r, r);
+      long first = Long.MAX_VALUE; // the earliest arrival of a first packet in run r
+      String firstId = null;
+      Config firstWorkload = null;
+      for (int k = 0; k < open.size() && first >= duration; k++) {
+        int i = open.get(k);
+        Config c = list.get(i).withFallback(template);
+        long start = Units.nanos(c, "start");
+        long jitter = Units.nanos(c, "start-jitter");
+        long path = fabricNanos(c);
+        String base = KernelSpec.workloadBase(c, i);
+        String pattern = c.getString("pattern");
+        long n = c.getLong("pattern-hosts") > 0 ? Math.min(c.getLong("pattern-hosts"), hosts) : hosts;
+        long pairs = pattern.isEmpty() ? 1 : Patterns.flows(pattern, n, c.getLong("pattern-count"));
+        int streamCount = c.getInt("streams");
+        for (long p = 0; p < pairs && first >= duration; p++) {
+          for (int st = 0; st < streamCount && first >= duration; st++) {
+            String id = Spec.flowId(base, !pattern.isEmpty(), (int) p, streamCount, st);
+            long arrives = start + streams.stream("flow/" + id, "start").nextLong(jitter + 1) + path;
+            if (arrives < first) {
+              first = arrives;
+              firstId = id;
+              firstWorkload = c;
+            }
+          }
+        }
+      }
+      if (first < duration || firstId == null) continue;
+      long fabric = fabricNanos(firstWorkload);
+      long sure = Units.nanos(firstWorkload, "start") + Units.nanos(firstWorkload, "start-jitter") + fabric;
+      add("duration", e.getString("duration") + " ends before any packet could arrive in run " + (r + 1) + " (seed "
+          + (seed + r) + "): its first flow, " + firstId + ", starts at " + nanos(first - fabric) + " (start "
+          + firstWorkload.getString("start") + " + its draw in [0, start-jitter " + firstWorkload.getString("start-jitter")
+          + "]) and a packet needs at least " + nanos(fabric) + " across the fabric; expected a duration above "
+          + nanos(first) + " (above " + nanos(sure) + " every flow of its workload starts in time, whatever the seed)");
+      return;
+    }
+  }
+
+  /** A time exactly, in the largest unit that keeps it to three decimals: 27.242us, 2us, 1.5ms, 10027.242us. */
+  private static String nanos(long ns) {
+    long[] units = {1_000_000_000L, 1_000_000L, 1_000L};
+    String[] names = {"s", "ms", "us"};
+    for (int u = 0; u < units.length; u++) {
+      if (ns >= units[u] && ns % (units[u] / 1_000) == 0) {
+        String v = java.math.BigDecimal.valueOf(ns).divide(java.math.BigDecimal.valueOf(units[u])).stripTrailingZeros()
+            .toPlainString();
+        return v + names[u];
+      }
+    }
+    return ns + "ns";
   }
 
   /**

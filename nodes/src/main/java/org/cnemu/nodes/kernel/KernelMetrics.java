@@ -223,8 +223,11 @@ final class KernelMetrics {
       String of = what.equals("flow") ? " of flow " + id : what.equals("host") ? " on host " + id : " of " + what + " " + id;
       return switch (field) {
         case "throughput_gbps" -> "throughput" + of;
-        case "latency_p50_us" -> "p50 latency" + of;
-        case "latency_p99_us" -> "p99 latency" + of;
+        case "latency_p50_us" -> "p50 round-trip latency" + of;
+        case "latency_p99_us" -> "p99 round-trip latency" + of;
+        case "latency_p999_us" -> "p99.9 round-trip latency" + of;
+        case "one_way_p50_us" -> "p50 one-way latency" + of;
+        case "one_way_p99_us" -> "p99 one-way latency" + of;
         case "irqs" -> "IRQs" + of;
         case "softirq_net_rx" -> "NET_RX softirqs" + of;
         case "cpu_busy_pct" -> "CPU busy" + of;
@@ -238,6 +241,9 @@ final class KernelMetrics {
       case "total.throughput_gbps" -> "total throughput";
       case "receivers.cpu_busy_pct" -> "CPU busy on the receiving hosts";
       case "drops.total" -> "packets dropped";
+      case "worst_flow.latency_p50_us" -> "p50 round-trip latency of the slowest flow";
+      case "worst_flow.latency_p99_us" -> "p99 round-trip latency of the slowest flow";
+      case "worst_flow.latency_p999_us" -> "p99.9 round-trip latency of the slowest flow";
       default -> null;
     };
   }

@@ -43,6 +43,36 @@ class KernelSpecTest {
     assertEquals(run0.hosts.get(2).rssKey(), run0again.hosts.get(2).rssKey());
   }
 
+  /**
+   * Validation refuses a run in which no first packet could arrive before the end, from the same draws the
+   * model makes: with three runs, the latest of the runs' earliest arrivals (a flow's start drawn by Spec, plus
+   * two 1 us links) is refused as the duration, naming that run, and 1 ns more is accepted. Checking the
+   * start key alone (0ms) would accept both; a draw of another stream would move the boundary.
+   */
+  @Test
+  void aDurationBeforeEveryFirstPacketOfARunIsRefusedFromTheModelsOwnDraws() {
+    String body = JITTERED.replace("rate = 1Gbps", "rate = 1Gbps, streams = 2") + ", runs = 3";
+    KernelSpec k = KernelModels.parse(experiment(body));
+    long latest = -1;
+    int latestRun = -1;
+    for (int r = 0; r < 3; r++) {
+      Spec run = new Spec(k, new RandomStreams(42 + r, r));
+      long arrives = run.flows.stream().mapToLong(Spec.FlowSpec::startNanos).min().orElseThrow() + 2_000;
+      if (arrives > latest) {
+        latest = arrives;
+        latestRun = r;
+      }
+    }
+    List<ConfigProblem> refused = KernelModels.problems(experiment(body + ", duration = " + latest + "ns, warmup = 0ms"));
+    assertEquals(1, refused.size(), refused::toString);
+    assertEquals("experiment.duration", refused.get(0).key());
+    String m = refused.get(0).message();
+    assertTrue(m.startsWith(latest + "ns ends before any packet could arrive in run " + (latestRun + 1) + " (seed "
+        + (42 + latestRun) + "): its first flow, "), m);
+    assertTrue(m.contains("a packet needs at least 2us across the fabric; expected a duration above "), m);
+    assertEquals(List.of(), KernelModels.problems(experiment(body + ", duration = " + (latest + 1) + "ns, warmup = 0ms")));
+  }
+
   private static List<String> flows(Spec s) {
     return s.flows.stream().map(f -> f.src() + ">" + f.dst() + "@" + f.startNanos() + "#" + f.portHash()).toList();
   }
