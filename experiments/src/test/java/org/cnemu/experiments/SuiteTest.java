@@ -42,7 +42,7 @@ class SuiteTest {
     // a fragment for include (no experiment block): skipped, not an error
     TestFiles.write(dir.resolve("policies"), "common.conf", "workload-rate = 1Gbps\n");
     TestFiles.write(dir.resolve("policies/udp"), "rps-vs-vanilla.conf",
-        kernel("t-rps", "docker-overlay", "  compare { steering = [vanilla, rps] }"));
+        kernel("t-rps", "docker-overlay", "  runs = 2\n  compare { steering = [vanilla, rps] }"));
     TestFiles.write(dir, "published.conf", String.join("\n",
         "figures = [",
         "  { id = \"T1\", title = \"docker/native UDP\", unit = x, published = 0.42, band = [0.01, 10]",
@@ -95,7 +95,7 @@ class SuiteTest {
     assertEquals("ok", exps.get(3).get("status").asText(), exps.toString());
     assertEquals("sweep", exps.get(3).get("kind").asText());
     assertTrue(Files.isRegularFile(out.resolve("calibration/a-native/results.json")));
-    assertTrue(Files.isRegularFile(out.resolve("policies/udp/rps-vs-vanilla/point-001/results.json")));
+    assertTrue(Files.isRegularFile(out.resolve("policies/udp/rps-vs-vanilla/point-001/run-1/results.json")));
 
     JsonNode figs = s.get("figures");
     assertEquals("in band", figs.get(0).get("status").asText(), figs.toString());
@@ -114,6 +114,8 @@ class SuiteTest {
         / exps.get(3).get("points").get(0).get("metrics").get("total.throughput_gbps").asDouble();
     assertEquals(ratio, checks.get(0).get("ratio").asDouble(), 1e-3, checks.toString());
     assertTrue(checks.get(0).get("ratios").has("total.throughput_gbps"), checks.toString());
+    assertEquals(2, checks.get(0).get("runs").asInt(), checks.toString());
+    assertEquals(2, checks.get(0).get("ratio_ci95").size(), checks.toString());
 
     String html = Files.readString(out.resolve("report.html"));
     assertTrue(html.contains("Measured vs published"));
@@ -170,6 +172,9 @@ class SuiteTest {
     assertEquals("busiest_core.busy_pct", checks.get(1).get("metric").asText(), checks.toString());
     assertEquals("lower", checks.get(1).get("expect").asText(), checks.toString());
     assertEquals("own", checks.get(1).get("source").asText(), checks.toString());
+    // one run per arm: a ratio without an interval (not one of zero width)
+    assertEquals(1, checks.get(0).get("runs").asInt(), checks.toString());
+    assertTrue(checks.get(0).get("ratio_ci95").isNull(), checks.toString());
   }
 
   @Test

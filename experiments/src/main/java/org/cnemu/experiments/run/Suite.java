@@ -357,8 +357,11 @@ public final class Suite {
         if (ratio != null) {
           double v = ((Number) ratio.get("ratio")).doubleValue();
           r.put("ratio", round(v));
-          r.put("ratio_ci95", List.of(round(((Number) ratio.get("ci95_low")).doubleValue()),
+          int n = ((Number) ratio.get("n")).intValue();
+          // one pair of runs gives no interval (the table prints "-", as run and ab do)
+          r.put("ratio_ci95", n < 2 ? null : List.of(round(((Number) ratio.get("ci95_low")).doubleValue()),
               round(((Number) ratio.get("ci95_high")).doubleValue())));
+          r.put("runs", n);
           r.put("holds", "higher".equals(expect) ? Boolean.valueOf(v > 1)
               : "lower".equals(expect) ? Boolean.valueOf(v < 1) : null);
         } else {
