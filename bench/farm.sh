@@ -37,8 +37,10 @@
 # LONG_RUNS=16 (48 jobs each of ~8, ~40 and ~150 ms on an idle machine), with TRACE=0 (no trace lines,
 # no per-job clock reads: what a user runs; walls and CPU only). The served arm first runs WARM_PLANS
 # farmed plans (and as many local ones) of the first case untimed, and 2 of each other case: nodes and a
-# kept driver that served many plans, as in a
-# lab (the JIT's compilations per plan fall for ~8-10 plans, docs/benchmarks.md). Each round also prints
+# kept driver that served many plans, as in a lab. 150 by default: the code a node runs once or a few times
+# per job reaches C2 only after ~5,000 calls (the JVM's Tier4InvocationThreshold), i.e. after ~100-150 plans
+# of 48 jobs on 1 + 1 slots; until then each node's C2 compiles it method by method, 1-3.5 ms of CPU per job
+# (docs/benchmarks.md, "The steady state is ~150 plans away"). Each round also prints
 # farming's cost per job in CPU (the driver's and the nodes' CPU over the farmed command, less the nodes'
 # idle CPU over as long (measured over the local command), less the local command's CPU, per job) and
 # in slot time (the wall difference times the machine's two slots, per job).
@@ -49,7 +51,7 @@ SLOTS="${SLOTS:-0}"                      # job slots per node (0: the default, o
 CASES="${CASES:-short long}"
 ARMS="${ARMS:-fresh served}"             # fresh (a JVM per command), served (through a private daemon)
 TRACE="${TRACE:-1}"                      # 1: -Dcnemu.trace=true in every JVM and the per-job analysis; 0: walls and CPU only
-WARM_PLANS="${WARM_PLANS:-8}"            # served arm: untimed farmed (and local) plans of the first case before the rounds (2 of each other)
+WARM_PLANS="${WARM_PLANS:-150}"          # served arm: untimed farmed (and local) plans of the first case before the rounds (2 of each other)
 MODE="${MODE:-jobs}"                     # jobs, or auto (no --cluster-mode)
 SHORT_DURATION="${SHORT_DURATION:-300us}" # x 16 runs x 3 points = 48 jobs
 MEDIUM_DURATION="${MEDIUM_DURATION:-10ms}" # x 16 runs x 3 points = 48 jobs
@@ -236,8 +238,9 @@ if [[ " $ARMS " == *" served "* ]]; then
     n="$WARM_PLANS"; [ "$c" = "$COLD_CASE" ] || n="$((WARM_PLANS < 2 ? WARM_PLANS : 2))"
     for w in $(seq "$((n > 0 ? n : 1))"); do
       served run "$WORK/$c.conf" --cluster "127.0.0.1:$PORT" --nodes 2 --cluster-mode jobs --cluster-key "$WORK/key" \
-        --out "$WORK/warm-served-$c-$w" --no-report -q >/dev/null
-      served run "$WORK/$c.conf" --jobs 2 --out "$WORK/warm-served-local-$c-$w" --no-report -q >/dev/null
+        --out "$WORK/warm-served-$c" --no-report -q >/dev/null
+      served run "$WORK/$c.conf" --jobs 2 --out "$WORK/warm-served-local-$c" --no-report -q >/dev/null
+      rm -rf "$WORK/warm-served-$c" "$WORK/warm-served-local-$c"
     done
   done
   [ "$(grep -c " served run .* exit 0" "$DAEMON_LOG")" -ge 2 ] || { echo "the daemon did not serve the warm-up runs" >&2; exit 1; }

@@ -16,6 +16,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -164,6 +165,8 @@ public final class JobFarm implements AutoCloseable {
    * all" is the process's own total.
    */
   private static void traceThreadCpuAtExit() {
+    // once per JVM: a daemon starts a driver per served command, and each would print the same lines at exit
+    if (!CPU_AT_EXIT.compareAndSet(false, true)) return;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       snapshotThreadCpu();
       Map<String, long[]> byName = new TreeMap<>();
@@ -185,6 +188,7 @@ public final class JobFarm implements AutoCloseable {
     }, "cnemu-trace-cpu"));
   }
 
+  private static final AtomicBoolean CPU_AT_EXIT = new AtomicBoolean();
   private static final long USER_HZ = 100; // Linux's clock ticks in /proc
   private record ThreadTicks(String name, long ticks) {}
   private static final Map<String, ThreadTicks> THREAD_TICKS = new ConcurrentHashMap<>();
