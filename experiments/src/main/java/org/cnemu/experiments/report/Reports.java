@@ -52,6 +52,8 @@ public final class Reports {
   public static final int MAX_HTML_CORES = 64;
   /** Tables longer than this are folded (click to expand) in report.html. */
   static final int FOLD_ROWS = 40;
+  /** Up to this many hosts, a group of per-host counters has one column per host (ten fit a 1280 px window). */
+  public static final int MAX_HOST_COLUMNS = 10;
 
   private static final Set<String> RUN_SECTIONS = Set.of("experiment", "seed", "run", "virtual_end_ns", "complete",
       "error", "config", "engine", "flows", "cores", "hosts", "drops", "conservation", "wall", "devices", "journeys");
@@ -369,9 +371,9 @@ public final class Reports {
       coresTable(h, coreT);
     }
 
-    h.h(2, "Hosts: IRQs and softirqs");
+    h.h(2, "Hosts");
     if (hostT.rows().isEmpty()) h.p("muted", "No per-host figures in this run.");
-    else table(h, hostT, "hosts", "hosts.csv");
+    else hostsTables(h, hostT);
 
     h.h(2, "Drops");
     dropsTable(h, r.get("drops"), dropT);
@@ -445,6 +447,87 @@ public final class Reports {
     if (fold) h.foldOpen(rows.size() + " " + what + " (click to expand; also in " + csv + ")");
     h.table(t.header(), rows, t.textColumns(), null);
     if (fold) h.foldClose();
+  }
+
+  /**
+   * The hosts section: one row per host with its own figures (CPU, IRQs, softirqs, IPIs, ...), then each group
+   * of counters a host carries as a nested object (devices, steering: a policy's counters, several per flow) in
+   * a table of its own. A group's table has one row per counter and one column per host while there are at
+   * most {@link #MAX_HOST_COLUMNS} hosts: dozens of counters side by side in one row per host made a table
+   * three window widths wide. hosts.csv keeps every column in one table.
+   */
+  private static void hostsTables(Html h, Tables hostT) {
+    List<String> own = new ArrayList<>();
+    Map<String, List<String>> groups = new LinkedHashMap<>();
+    for (String c : hostT.header()) {
+      String g = hostGroup(c);
+      if (g == null) own.add(c);
+      else groups.computeIfAbsent(g, k -> new ArrayList<>()).add(c);
+    }
+    table(h, hostT.select(own), "hosts", "hosts.csv");
+    boolean hasId = hostT.header().contains("id");
+    for (Map.Entry<String, List<String>> e : groups.entrySet()) {
+      h.h(3, "Hosts: " + e.getKey() + " counters");
+      List<String> cols = new ArrayList<>();
+      if (hasId) cols.add("id");
+      cols.addAll(e.getValue());
+      Tables g = hostT.select(cols);
+      if (g.rows().size() > MAX_HOST_COLUMNS) table(h, g, "hosts", "hosts.csv");
+      else counterRows(h, g, e.getKey(), hasId);
+    }
+  }
+
+  /** The group of a hosts column ({@code steering} of {@code steering.owd_count.w1}), null for a host's own figure. */
+  private static String hostGroup(String column) {
+    int dot = column.indexOf('.');
+    if (dot < 0) return null;
+    String prefix = column.substring(0, dot + 1);
+    // softirqs.NET_RX, softirqs.NET_TX: schema columns, a host's own figures
+    for (String c : Tables.HOST_COLUMNS) if (c.startsWith(prefix)) return null;
+    return column.substring(0, dot);
+  }
+
+  /**
+   * A group of per-host counters turned around: one row per counter (its name less the group's), one column per
+   * host that has any of them; counters zero on every host are named below the table instead of shown.
+   */
+  private static void counterRows(Html h, Tables g, String group, boolean hasId) {
+    int first = hasId ? 1 : 0;
+    List<String> header = new ArrayList<>(List.of("counter"));
+    List<Integer> hosts = new ArrayList<>();
+    List<String> without = new ArrayList<>();
+    for (int r = 0; r < g.rows().size(); r++) {
+      List<String> row = g.rows().get(r);
+      String name = hasId ? row.get(0) : "host " + (r + 1);
+      if (row.subList(first, row.size()).stream().allMatch(String::isEmpty)) {
+        without.add(name);
+      } else {
+        hosts.add(r);
+        header.add(name);
+      }
+    }
+    List<List<String>> rows = new ArrayList<>();
+    List<String> zero = new ArrayList<>();
+    for (int c = first; c < g.header().size(); c++) {
+      String counter = g.header().get(c).substring(group.length() + 1);
+      List<String> cells = new ArrayList<>(List.of(counter));
+      boolean allZero = true;
+      for (int r : hosts) {
+        String v = g.rows().get(r).get(c);
+        cells.add(v);
+        allZero &= v.isEmpty() || v.matches("-?0+(\\.0+)?");
+      }
+      if (allZero) zero.add(counter);
+      else rows.add(cells);
+    }
+    boolean[] left = new boolean[header.size()];
+    left[0] = true;
+    boolean fold = rows.size() > FOLD_ROWS;
+    if (fold) h.foldOpen(rows.size() + " " + group + " counters (click to expand; also in hosts.csv)");
+    if (!rows.isEmpty()) h.table(header, rows, left, null);
+    if (fold) h.foldClose();
+    if (!zero.isEmpty()) h.p("muted", "Zero on every host: " + String.join(", ", zero) + ".");
+    if (!without.isEmpty()) h.p("muted", "No " + group + " counters on " + String.join(", ", without) + ".");
   }
 
   private static void conservation(Html h, JsonNode c) {

@@ -39,6 +39,18 @@ record Tables(List<String> header, List<List<String>> rows) {
     return new Tables(header, out);
   }
 
+  /** The named columns only, in that order (each must be in the header). */
+  Tables select(List<String> columns) {
+    int[] idx = columns.stream().mapToInt(header::indexOf).toArray();
+    List<List<String>> out = new ArrayList<>(rows.size());
+    for (List<String> r : rows) {
+      List<String> cells = new ArrayList<>(idx.length);
+      for (int i : idx) cells.add(r.get(i));
+      out.add(cells);
+    }
+    return new Tables(List.copyOf(columns), out);
+  }
+
   Csv csv() {
     Csv c = new Csv(header);
     rows.forEach(c::row);

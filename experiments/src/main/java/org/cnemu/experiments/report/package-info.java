@@ -55,7 +55,11 @@
  *       references): summary with a banner when {@code complete} is false, packet conservation (sent =
  *       delivered + dropped + in flight, balanced yes/no), the plots, then the tables: flows, cores (saturated
  *       cores highlighted: idle &lt;= 5%; beyond {@link org.cnemu.experiments.report.Reports#MAX_HTML_CORES}
- *       cores the busiest only), hosts IRQ/softirq, drops with total, devices, engine and wall statistics, the
+ *       cores the busiest only), hosts (a host's own figures, CPU, IRQs, softirqs, IPIs, one row per host; then
+ *       each nested group of counters, {@code devices} and a steering policy's {@code steering}, in a table of
+ *       its own: one row per counter and one column per host up to
+ *       {@link org.cnemu.experiments.report.Reports#MAX_HOST_COLUMNS} hosts, counters zero on every host named
+ *       below it; hosts.csv keeps them in one table), drops with total, devices, engine and wall statistics, the
  *       model's own sections (e.g. {@code phold}), links to the files, the resolved config in a collapsible
  *       block. Tables longer than {@link org.cnemu.experiments.report.Reports#MAX_HTML_ROWS} rows are cut in
  *       the HTML (never in the CSV); long ones are folded.

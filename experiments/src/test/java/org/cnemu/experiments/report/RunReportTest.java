@@ -62,8 +62,8 @@ class RunReportTest {
     assertTrue(html.contains("docker-overlay-tcp-2flow"));
     assertTrue(html.contains("<td class=\"l\">f1</td>") && html.contains("<td class=\"l\">f2</td>"), "flows table");
     assertTrue(html.contains("6.25") && html.contains("3.16"), "throughputs");
-    // every table scrolls on its own (a run's hosts table is ~3,600 px wide), so the page keeps a 1280 px window's
-    // width (headless chromium: document scroll width 1265 px, 3631 px before)
+    // every table scrolls on its own (a wide flows or devices table), so the page keeps a 1280 px window's width
+    // (headless chromium: document scroll width 1265 px, 3631 px before with a run's hosts table ~3,600 px wide)
     assertTrue(html.contains("<table>") && html.split("<table").length == html.split("<div class=\"wide\">\n<table").length,
         "each table in a scroll container");
     // the kernel model's headline figures before any detail: total throughput 6.25 + 3.16 Gbit/s
@@ -164,6 +164,56 @@ class RunReportTest {
     Files.writeString(none.resolve("results.json"), "[1, 2");
     IOException e = assertThrows(IOException.class, () -> Reports.writeRun(none));
     assertTrue(e.getMessage().contains("results.json"), e.getMessage());
+  }
+
+  @Test
+  void hostCounterGroupsAreTurnedToOneRowPerCounter() throws IOException {
+    Path dir = tmp.resolve("groups");
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("results.json"), """
+        {"experiment": "groups", "complete": true, "hosts": [
+          {"id": "h1", "irqs": 973, "softirqs": {"NET_RX": 2988, "NET_TX": 0}, "ipis": 0,
+           "devices": {"nic_rx_packets": 2420, "nic_tx_packets": 74221, "vxlan_rx_packets": 0}, "cpu_busy_cores": 0.805},
+          {"id": "h2", "irqs": 365, "softirqs": {"NET_RX": 6066, "NET_TX": 0}, "ipis": 1982,
+           "devices": {"nic_rx_packets": 74221, "nic_tx_packets": 2420, "vxlan_rx_packets": 0}, "cpu_busy_cores": 2.357,
+           "steering": {"owd_count.w1": 1650, "owd_p99_ns.w1": 257279, "rx_cores.w1": 32}}]}
+        """);
+    Reports.writeRun(dir);
+    // hosts.csv keeps every column in one table
+    assertEquals(List.of("id,irqs,softirqs.NET_RX,softirqs.NET_TX,ipis,devices.nic_rx_packets,devices.nic_tx_packets,"
+            + "devices.vxlan_rx_packets,cpu_busy_cores,steering.owd_count.w1,steering.owd_p99_ns.w1,steering.rx_cores.w1",
+        "h1,973,2988,0,0,2420,74221,0,0.805,,,", "h2,365,6066,0,1982,74221,2420,0,2.357,1650,257279,32"),
+        lines(dir, "hosts.csv"));
+    String html = Files.readString(dir.resolve("report.html"));
+    String hosts = html.substring(html.indexOf("<h2>Hosts</h2>"), html.indexOf("<h2>Drops</h2>"));
+    // a host's own figures in one row per host; the groups of counters apart, one row per counter and one column
+    // per host (a real run's single hosts table was 23 columns, ~3,600 px wide)
+    String own = hosts.substring(0, hosts.indexOf("</table>"));
+    assertTrue(own.contains("<th>ipis</th><th>cpu_<wbr>busy_<wbr>cores</th></tr>"), own);
+    assertTrue(own.contains("<tr><td class=\"l\">h2</td><td>365</td><td>6066</td><td>0</td><td>1982</td><td>2.357</td></tr>"), own);
+    assertFalse(own.contains("devices") || own.contains("steering"), own);
+    assertTrue(hosts.contains("<h3>Hosts: devices counters</h3>"), hosts);
+    assertTrue(hosts.contains("<th class=\"l\">counter</th><th>h1</th><th>h2</th>"), hosts);
+    assertTrue(hosts.contains("<tr><td class=\"l\">nic_rx_packets</td><td>2420</td><td>74221</td></tr>"), hosts);
+    assertTrue(hosts.contains("Zero on every host: vxlan_rx_packets."), hosts);
+    assertTrue(hosts.contains("<h3>Hosts: steering counters</h3>"), hosts);
+    assertTrue(hosts.contains("<th class=\"l\">counter</th><th>h2</th></tr>"), "a host without any: no column");
+    assertTrue(hosts.contains("<tr><td class=\"l\">owd_p99_ns.w1</td><td>257279</td></tr>"), hosts);
+    assertTrue(hosts.contains("No steering counters on h1."), hosts);
+
+    // beyond MAX_HOST_COLUMNS hosts a group keeps one row per host, in its own narrower table
+    StringBuilder many = new StringBuilder("{\"experiment\": \"many\", \"hosts\": [");
+    for (int i = 0; i <= Reports.MAX_HOST_COLUMNS; i++) {
+      many.append(i == 0 ? "" : ",").append("{\"id\": \"h").append(i).append("\", \"irqs\": ").append(100 + i)
+          .append(", \"steering\": {\"rx_cores.w").append(i).append("\": ").append(i + 1).append("}}");
+    }
+    Files.writeString(dir.resolve("results.json"), many.append("]}").toString());
+    Reports.writeRun(dir);
+    html = Files.readString(dir.resolve("report.html"));
+    hosts = html.substring(html.indexOf("<h2>Hosts</h2>"), html.indexOf("<h2>Drops</h2>"));
+    assertTrue(hosts.contains("<tr><td class=\"l\">h10</td><td>110</td></tr>"), hosts);
+    assertTrue(hosts.contains("<tr><td class=\"l\">h10</td><td></td><td></td><td></td><td></td><td></td><td></td>"
+        + "<td></td><td></td><td></td><td></td><td>11</td></tr>"), hosts);
   }
 
   static List<String> lines(Path dir, String file) throws IOException {
