@@ -248,21 +248,20 @@ final class KernelChecks {
         long start = Units.nanos(c, "start");
         long jitter = Units.nanos(c, "start-jitter");
         long path = fabricNanos(c);
-        String base = KernelSpec.workloadBase(c, i);
-        String pattern = c.getString("pattern");
-        long n = c.getLong("pattern-hosts") > 0 ? Math.min(c.getLong("pattern-hosts"), hosts) : hosts;
-        long pairs = pattern.isEmpty() ? 1 : Patterns.flows(pattern, n, c.getLong("pattern-count"));
-        int streamCount = c.getInt("streams");
-        for (long p = 0; p < pairs && first >= duration; p++) {
-          for (int st = 0; st < streamCount && first >= duration; st++) {
-            String id = Spec.flowId(base, !pattern.isEmpty(), (int) p, streamCount, st);
-            long arrives = start + streams.stream("flow/" + id, "start").nextLong(jitter + 1) + path;
-            if (arrives < first) {
-              first = arrives;
-              firstId = id;
-              firstWorkload = c;
-            }
+        long[] earliest = {first};
+        String[] earliestId = {firstId};
+        eachFlowId(c, i, hosts, id -> {
+          long arrives = start + streams.stream("flow/" + id, "start").nextLong(jitter + 1) + path;
+          if (arrives < earliest[0]) {
+            earliest[0] = arrives;
+            earliestId[0] = id;
           }
+          return earliest[0] >= duration; // one flow in time is enough
+        });
+        if (earliest[0] < first) {
+          first = earliest[0];
+          firstId = earliestId[0];
+          firstWorkload = c;
         }
       }
       if (first < duration || firstId == null) continue;
@@ -274,6 +273,23 @@ final class KernelChecks {
           + "]) and a packet needs at least " + nanos(fabric) + " across the fabric; expected a duration above "
           + nanos(first) + " (above " + nanos(sure) + " every flow of its workload starts in time, whatever the seed)");
       return;
+    }
+  }
+
+  /**
+   * The ids of workload {@code i}'s flows as Spec names them (its pattern's pairs over the first pattern-hosts of
+   * {@code hosts}, times its streams, in expansion order), each given to {@code visit} until it returns false.
+   */
+  private static void eachFlowId(Config c, int i, long hosts, java.util.function.Predicate<String> visit) {
+    String base = KernelSpec.workloadBase(c, i);
+    String pattern = c.getString("pattern");
+    long n = c.getLong("pattern-hosts") > 0 ? Math.min(c.getLong("pattern-hosts"), hosts) : hosts;
+    long pairs = pattern.isEmpty() ? 1 : Patterns.flows(pattern, n, c.getLong("pattern-count"));
+    int streams = c.getInt("streams");
+    for (long p = 0; p < pairs; p++) {
+      for (int st = 0; st < streams; st++) {
+        if (!visit.test(Spec.flowId(base, !pattern.isEmpty(), (int) p, streams, st))) return;
+      }
     }
   }
 
@@ -302,30 +318,25 @@ final class KernelChecks {
     Map<String, Integer> owner = new java.util.HashMap<>();
     for (int i = 0; i < list.size(); i++) {
       Config c = list.get(i).withFallback(template);
-      String base = KernelSpec.workloadBase(c, i);
-      String pattern = c.getString("pattern");
-      long n = c.getLong("pattern-hosts") > 0 ? Math.min(c.getLong("pattern-hosts"), hosts) : hosts;
-      long pairs = pattern.isEmpty() ? 1 : Patterns.flows(pattern, n, c.getLong("pattern-count"));
-      long streams = c.getLong("streams");
       boolean twoWay = !c.getString("kind").equals("iperf");
-      Integer clash = null;
-      String clashId = null;
-      for (long p = 0; p < pairs && clash == null; p++) {
-        for (long st = 0; st < streams && clash == null; st++) {
-          String id = Spec.flowId(base, !pattern.isEmpty(), (int) p, (int) streams, (int) st);
-          for (String f : twoWay ? List.of(id, id + Spec.RESPONSE_SUFFIX) : List.of(id)) {
-            Integer was = owner.putIfAbsent(f, i);
-            if (was != null && was != i) {
-              clash = was;
-              clashId = f;
-              break;
-            }
+      int index = i;
+      Integer[] clashWith = {null};
+      String[] clashId = {null};
+      eachFlowId(c, i, hosts, id -> {
+        for (String f : twoWay ? List.of(id, id + Spec.RESPONSE_SUFFIX) : List.of(id)) {
+          Integer was = owner.putIfAbsent(f, index);
+          if (was != null && was != index) {
+            clashWith[0] = was;
+            clashId[0] = f;
+            return false;
           }
         }
-      }
+        return true;
+      });
+      Integer clash = clashWith[0];
       if (clash != null) {
         ConfigOrigin o = list.get(i).hasPath("id") ? list.get(i).getValue("id").origin() : list.get(i).origin();
-        addAt(o, "workloads[" + i + "].id", "flow id '" + clashId + "' is also a flow of workloads[" + clash + "]:"
+        addAt(o, "workloads[" + i + "].id", "flow id '" + clashId[0] + "' is also a flow of workloads[" + clash + "]:"
             + " ids name the flows in results and seed their random streams; give each workload its own id");
       }
     }
