@@ -111,6 +111,15 @@ public final class Domains {
     return range + ", got " + got + (d.why() == null ? "" : " (" + d.why() + ")");
   }
 
+  /**
+   * {@link #check} of a quantity {@code user} already parsed as {@code value} ({@link Units#parseSigned}): beyond
+   * its domain, a negative quantity is refused where the domain sets no lower bound (quantities are never negative).
+   */
+  public static String checkQuantity(Domain d, ConfigValue user, Units.Kind kind, long value) {
+    String message = check(d, user, kind);
+    return message == null && value < 0 ? kind.below("non-negative", String.valueOf(user.unwrapped())) : message;
+  }
+
   /** A bound in the key's base unit (ns, bit/s, bytes) or as a plain number. */
   public static BigDecimal bound(ConfigValue b, Units.Kind kind) {
     if (b == null) return null;

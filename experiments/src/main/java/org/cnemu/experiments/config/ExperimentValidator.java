@@ -247,8 +247,7 @@ public final class ExperimentValidator {
           return;
         }
         // the domain's bound first: a negative duration whose lower bound is 1ns reads as 0ms does
-        String message = Domains.check(domains.at(schemaPath), user, kind);
-        if (message == null && v < 0) message = kind.below("non-negative", String.valueOf(user.unwrapped()));
+        String message = Domains.checkQuantity(domains.at(schemaPath), user, kind, v);
         if (message != null) problem(user, path, message);
         return;
       }

@@ -229,12 +229,10 @@ public final class SettingsReader {
       problem(v.origin(), key, e.getMessage());
       return fallback;
     }
-    if (!inDomain(key, d, v, kind)) return fallback;
-    if (q < 0) { // a domain without a lower bound: quantities are never negative
-      problem(v.origin(), key, kind.below("non-negative", String.valueOf(v.unwrapped())));
-      return fallback;
-    }
-    return q;
+    String message = Domains.checkQuantity(d, v, kind, q);
+    if (message == null) return q;
+    problem(v.origin(), key, message);
+    return fallback;
   }
 
   /** Whether {@code value} (the one at {@code key}, well typed) lies in {@code d}; a problem when not. */
