@@ -115,9 +115,10 @@ final class ExpectedWork {
     long overlayRx = stack == StackKind.NATIVE ? 0 : p.vxlanDecap + p.bridge + p.veth;
     // UDP fragmentation offload: a datagram larger than the MTU crosses the virtual devices as one skb, and the pNIC's
     // software GSO checksums it and cuts it into IP fragments (TxPath.ufoXmit)
-    boolean ufo = udp && pk > 1 && p.udpFragmentationOffload && stack != StackKind.NATIVE;
+    boolean ufo = udp && pk > 1 && SocketDriver.ufoRoute(p, stack);
     // a container's UDP skb gets a new head at VXLAN encapsulation (TxPath.headRealloc): its fragments' or its headers'
-    double realloc = !udp || !stack.veth() ? 0 : ufo ? p.headRealloc(44) : pk * p.headRealloc(Math.min(bytes, p.fragPayload()) + 44);
+    double realloc = !udp || !stack.veth() ? 0 : ufo ? p.headRealloc(TxPath.UDP_HEAD_BYTES)
+        : pk * p.headRealloc(Math.min(bytes, p.fragPayload()) + TxPath.UDP_HEAD_BYTES);
     double send = p.syscall(stack) + p.appPerMessage + (udp ? p.udpTx : p.tcpTx) + p.ipTx + p.qdisc + p.driverTx + realloc
         + (ufo ? p.memcpy(bytes) + overlay + p.csum(bytes) + pk * (p.driverTxPerPkt + p.gsoSeg)
             : (udp && pk > 1 ? p.copyAndCsum(bytes) : p.memcpy(bytes))

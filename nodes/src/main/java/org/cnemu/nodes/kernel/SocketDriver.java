@@ -33,7 +33,12 @@ final class SocketDriver {
     this.stats = h.stats;
     this.warmup = h.warmup;
     this.rr = new RequestResponse(h, this);
-    this.ufoRoute = p.udpFragmentationOffload && h.stack != StackKind.NATIVE;
+    this.ufoRoute = ufoRoute(p, h.stack);
+  }
+
+  /** Whether a host of {@code stack} routes its sockets through a device with UFO (see {@link #ufoRoute}). */
+  static boolean ufoRoute(Profile p, StackKind stack) {
+    return p.udpFragmentationOffload && stack != StackKind.NATIVE;
   }
 
   /**

@@ -243,6 +243,8 @@ final class TxPath {
   }
 
   private static final int SHORT_HEADROOM = 2, ETH_HEADER = 14, IP_HEADER = 20, UDP_HEADER = 8;
+  /** The head {@link #headRealloc} copies beside a container UDP skb's data: headroom, Ethernet, IP, UDP. */
+  static final int UDP_HEAD_BYTES = SHORT_HEADROOM + ETH_HEADER + IP_HEADER + UDP_HEADER;
 
   private long driverTx(CoreEntity c, Packet s, long offset) {
     if (s.ufo()) return ufoXmit(c, s, offset);
