@@ -520,12 +520,7 @@ public final class Reports {
       if (allZero) zero.add(counter);
       else rows.add(cells);
     }
-    boolean[] left = new boolean[header.size()];
-    left[0] = true;
-    boolean fold = rows.size() > FOLD_ROWS;
-    if (fold) h.foldOpen(rows.size() + " " + group + " counters (click to expand; also in hosts.csv)");
-    if (!rows.isEmpty()) h.table(header, rows, left, null);
-    if (fold) h.foldClose();
+    if (!rows.isEmpty()) table(h, new Tables(header, rows), group + " counters", "hosts.csv");
     if (!zero.isEmpty()) h.p("muted", "Zero on every host: " + String.join(", ", zero) + ".");
     if (!without.isEmpty()) h.p("muted", "No " + group + " counters on " + String.join(", ", without) + ".");
   }
