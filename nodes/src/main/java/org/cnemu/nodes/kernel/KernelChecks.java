@@ -3,14 +3,9 @@ package org.cnemu.nodes.kernel;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigUtil;
-import com.typesafe.config.ConfigValue;
-import com.typesafe.config.ConfigValueType;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.cnemu.emulator.config.Units;
 import org.cnemu.emulator.model.ConfigProblem;
 import org.cnemu.emulator.model.Parsed;
@@ -27,32 +22,19 @@ import org.cnemu.kernel.api.SteeringRegistry;
  *   <li>limits ({@code experiment.limits}): hosts, flows and throughput_series bins the file implies,
  *       computed without building anything (products in long arithmetic);
  *   <li>engine.partitions at most the placement groups (hosts and switches, or racks and spines);
- *   <li>at least one workload (without one a run has no event); workload endpoints name a container of
- *       their host, app cores exist on their host, UDP datagrams fit in 65507 B, a workload's flows start early
- *       enough for a first packet to cross the fabric before the run ends, and so does some flow in every run
- *       (its start drawn as the model draws it);
+ *   <li>the workloads' rules between keys ({@link WorkloadChecks});
  *   <li>link queues hold at least two MTU-sized packets; profile keys that bound each other;
  *   <li>the selected policy's settings parse ({@link #policy}: once per configuration, checked against every
  *       host's core count, not at run time; a compare arm is checked as its own point).
  * </ul>
  * A key with a wrong type is skipped here: the generic validator reports it.
  */
-final class KernelChecks {
-  /** The largest UDP payload in one IPv4 datagram: 65535 - 20 (IP) - 8 (UDP). */
-  static final long UDP_MAX_PAYLOAD_BYTES = 65_507;
-
+final class KernelChecks extends ExperimentChecks {
   /** Looked up once: a sweep validates hundreds of points. */
   private static final SteeringRegistry REGISTRY = new SteeringRegistry();
 
-  private final Config e;
-  /** The merged reference.conf: profiles and the element templates of hosts and workloads. */
-  private final Config root;
-  private final List<ConfigProblem> out;
-
   private KernelChecks(Config e, Config root, List<ConfigProblem> out) {
-    this.e = e;
-    this.root = root;
-    this.out = out;
+    super(e, root, out);
   }
 
   /**
@@ -63,18 +45,10 @@ final class KernelChecks {
     KernelChecks k = new KernelChecks(e, root, out);
     if (!k.withinLimits()) return true;
     k.guard(k::partitions);
-    k.guard(k::workloads);
+    k.guard(new WorkloadChecks(e, root, out)::check);
     k.guard(k::queues);
     k.guard(k::profileBounds);
     return false;
-  }
-
-  private void guard(Runnable check) {
-    try {
-      check.run();
-    } catch (ConfigException | IllegalArgumentException | ArithmeticException ex) {
-      // a wrong type or unit somewhere: the generic validator reports it at its key
-    }
   }
 
   // ---- limits ---------------------------------------------------------------------------------------
@@ -150,358 +124,6 @@ final class KernelChecks {
       add("engine.partitions", partitions + " partitions, but this topology has " + groups + " placement groups ("
           + what + "): at most " + groups + " (the result is the same for any count)");
     }
-  }
-
-  // ---- workloads ------------------------------------------------------------------------------------
-
-  private void workloads() {
-    Config hostDefaults = root.getConfig("cnemu.schema.experiment.topology.hosts").getConfig("\"*\"");
-    long duration = Units.nanos(e, "duration");
-    Map<String, Host> hosts = new TreeMap<>();
-    List<? extends Config> list = e.getConfigList("workloads");
-    if (list.isEmpty()) {
-      // the model has no traffic of its own: every event of a run comes from a workload
-      add("workloads", "no workload: nothing would be sent and every figure would be zero; add one, e.g."
-          + " workloads = [ { src = \"h1/c1\", dst = \"h2/c1\" } ]");
-    }
-    for (int i = 0; i < list.size(); i++) {
-      Config w = list.get(i);
-      String at = "workloads[" + i + "]";
-      String pattern = w.hasPath("pattern") ? w.getString("pattern") : "";
-      List<String> ends = pattern.isEmpty() ? List.of("src", "dst") : pattern.equals("incast") ? List.of("dst") : List.of();
-      for (String end : ends) {
-        guard(() -> endpoint(w, at, end, hosts, hostDefaults, root));
-      }
-      if (!pattern.isEmpty()) guard(() -> pattern(w, at, pattern, hostDefaults, root));
-      guard(() -> load(w, at, root));
-      guard(() -> {
-        // as Spec reads it: the element over the workload template's defaults
-        Config c = w.withFallback(root.getConfig("cnemu.schema.experiment.workloads"));
-        boolean udp = c.getString("protocol").equals("udp");
-        if (c.getString("kind").equals("iperf") && udp && Units.bytes(c, "message-size") > UDP_MAX_PAYLOAD_BYTES) {
-          String key = w.hasPath("message-size") ? "message-size" : "protocol";
-          addAt(w.getValue(key).origin(), at + "." + key, "a UDP datagram carries at most " + UDP_MAX_PAYLOAD_BYTES
-              + " B (65535 minus the IP and UDP headers), got message-size " + c.getString("message-size"));
-        }
-      });
-      guard(() -> {
-        if (!w.hasPath("start")) return;
-        long start = Units.nanos(w, "start");
-        long path = fabricNanos(w.withFallback(root.getConfig("cnemu.schema.experiment.workloads")));
-        if (start >= duration) {
-          addAt(w.getValue("start").origin(), at + ".start", "the flow would start at " + w.getString("start")
-              + ", not before the end of the run (duration " + e.getString("duration") + ")");
-        } else if (start + path >= duration) {
-          addAt(w.getValue("start").origin(), at + ".start", "the flow would start at " + w.getString("start")
-              + " and its first packet needs at least " + nanos(path) + " across the fabric: none could arrive"
-              + " before the end of the run (duration " + e.getString("duration") + ")");
-        }
-      });
-    }
-    guard(() -> flowIds(list));
-    guard(() -> firstArrival(list, duration));
-  }
-
-  /**
-   * The least propagation delay of a workload's first packet: two host links (host to switch, switch to
-   * host; FabricSpec gives a link at least 1 ns) between two hosts, none between two containers of one
-   * host. A lower bound: the stack's costs and the packet's serialization come on top.
-   */
-  private long fabricNanos(Config c) {
-    if (c.getString("pattern").isEmpty() && Spec.hostPart(c.getString("src")).equals(Spec.hostPart(c.getString("dst")))) {
-      return 0;
-    }
-    String link = ImpliedWork.leafSpine(e) ? "topology.leaf-spine.host-link" : "topology.link";
-    return 2 * Math.max(1, Units.nanos(e, link + ".delay"));
-  }
-
-  /**
-   * A run in which no packet could reach its receiver before the end would report zeros everywhere: each
-   * flow starts at start + its draw in [0, start-jitter] from its own stream of the run (the draw
-   * Spec.addWorkload makes: seed + run index, "flow/ID", "start"), and its first packet then needs at least
-   * {@link #fabricNanos}. So every run of the file (seed + i) must have a flow whose first packet can arrive
-   * before the end. The draws are looked at only when no workload is sure to (its start + start-jitter + that
-   * delay before the end), which a duration of milliseconds always is.
-   */
-  private void firstArrival(List<? extends Config> list, long duration) {
-    Config template = root.getConfig("cnemu.schema.experiment.workloads");
-    List<Integer> open = new java.util.ArrayList<>(); // the workloads whose flows may start too late to deliver
-    for (int i = 0; i < list.size(); i++) {
-      Config c = list.get(i).withFallback(template);
-      long start = Units.nanos(c, "start") + fabricNanos(c);
-      if (start >= duration && list.get(i).hasPath("start")) continue; // never delivers: reported at its start key
-      if (start + Units.nanos(c, "start-jitter") < duration) return; // every flow of it can deliver in time
-      open.add(i);
-    }
-    if (open.isEmpty()) return;
-    long hosts = ImpliedWork.hosts(e);
-    long seed = e.getLong("seed");
-    int runs = e.getInt("runs");
-    for (int r = 0; r < runs; r++) {
-      org.cnemu.emulator.RandomStreams streams = new org.cnemu.emulator.RandomStreams(seed + r, r);
-      long first = Long.MAX_VALUE; // the earliest arrival of a first packet in run r
-      String firstId = null;
-      Config firstWorkload = null;
-      for (int k = 0; k < open.size() && first >= duration; k++) {
-        int i = open.get(k);
-        Config c = list.get(i).withFallback(template);
-        long start = Units.nanos(c, "start");
-        long jitter = Units.nanos(c, "start-jitter");
-        long path = fabricNanos(c);
-        long[] earliest = {first};
-        String[] earliestId = {firstId};
-        eachFlowId(c, i, hosts, id -> {
-          long arrives = start + streams.stream("flow/" + id, "start").nextLong(jitter + 1) + path;
-          if (arrives < earliest[0]) {
-            earliest[0] = arrives;
-            earliestId[0] = id;
-          }
-          return earliest[0] >= duration; // one flow in time is enough
-        });
-        if (earliest[0] < first) {
-          first = earliest[0];
-          firstId = earliestId[0];
-          firstWorkload = c;
-        }
-      }
-      if (first < duration || firstId == null) continue;
-      long fabric = fabricNanos(firstWorkload);
-      long sure = Units.nanos(firstWorkload, "start") + Units.nanos(firstWorkload, "start-jitter") + fabric;
-      add("duration", e.getString("duration") + " ends before any packet could arrive in run " + (r + 1) + " (seed "
-          + (seed + r) + "): its first flow, " + firstId + ", starts at " + nanos(first - fabric) + " (start "
-          + firstWorkload.getString("start") + " + its draw in [0, start-jitter " + firstWorkload.getString("start-jitter")
-          + "]) and a packet needs at least " + nanos(fabric) + " across the fabric; expected a duration above "
-          + nanos(first) + " (above " + nanos(sure) + " every flow of its workload starts in time, whatever the seed)");
-      return;
-    }
-  }
-
-  /**
-   * The ids of workload {@code i}'s flows as Spec names them (its pattern's pairs over the first pattern-hosts of
-   * {@code hosts}, times its streams, in expansion order), each given to {@code visit} until it returns false.
-   */
-  private static void eachFlowId(Config c, int i, long hosts, java.util.function.Predicate<String> visit) {
-    String base = KernelSpec.workloadBase(c, i);
-    String pattern = c.getString("pattern");
-    long n = c.getLong("pattern-hosts") > 0 ? Math.min(c.getLong("pattern-hosts"), hosts) : hosts;
-    long pairs = pattern.isEmpty() ? 1 : Patterns.flows(pattern, n, c.getLong("pattern-count"));
-    int streams = c.getInt("streams");
-    for (long p = 0; p < pairs; p++) {
-      for (int st = 0; st < streams; st++) {
-        if (!visit.test(Spec.flowId(base, !pattern.isEmpty(), (int) p, streams, st))) return;
-      }
-    }
-  }
-
-  /** A time exactly, in the largest unit that keeps it to three decimals: 27.242us, 2us, 1.5ms, 10027.242us. */
-  private static String nanos(long ns) {
-    long[] units = {1_000_000_000L, 1_000_000L, 1_000L};
-    String[] names = {"s", "ms", "us"};
-    for (int u = 0; u < units.length; u++) {
-      if (ns >= units[u] && ns % (units[u] / 1_000) == 0) {
-        String v = java.math.BigDecimal.valueOf(ns).divide(java.math.BigDecimal.valueOf(units[u])).stripTrailingZeros()
-            .toPlainString();
-        return v + names[u];
-      }
-    }
-    return ns + "ns";
-  }
-
-  /**
-   * Flow ids, named as Spec names them (id or w&lt;n&gt;, -&lt;pair&gt; of a pattern, -s&lt;stream&gt;, .resp),
-   * are unique: they key the flows of results.json and seed each flow's random streams, so two flows of one
-   * id would share their draws and their metrics' names.
-   */
-  private void flowIds(List<? extends Config> list) {
-    Config template = root.getConfig("cnemu.schema.experiment.workloads");
-    long hosts = ImpliedWork.hosts(e);
-    Map<String, Integer> owner = new java.util.HashMap<>();
-    for (int i = 0; i < list.size(); i++) {
-      Config c = list.get(i).withFallback(template);
-      boolean twoWay = !c.getString("kind").equals("iperf");
-      int index = i;
-      Integer[] clashWith = {null};
-      String[] clashId = {null};
-      eachFlowId(c, i, hosts, id -> {
-        for (String f : twoWay ? List.of(id, id + Spec.RESPONSE_SUFFIX) : List.of(id)) {
-          Integer was = owner.putIfAbsent(f, index);
-          if (was != null && was != index) {
-            clashWith[0] = was;
-            clashId[0] = f;
-            return false;
-          }
-        }
-        return true;
-      });
-      Integer clash = clashWith[0];
-      if (clash != null) {
-        ConfigOrigin o = list.get(i).hasPath("id") ? list.get(i).getValue("id").origin() : list.get(i).origin();
-        addAt(o, "workloads[" + i + "].id", "flow id '" + clashId[0] + "' is also a flow of workloads[" + clash + "]:"
-            + " ids name the flows in results and seed their random streams; give each workload its own id");
-      }
-    }
-  }
-
-  /**
-   * A pattern: at least two hosts take part; incast and random-pairs have flows to make; the pattern's
-   * container exists on every host taking part and they agree on overlay vs native (hosts not named
-   * under topology.hosts are alike, so only the named ones are looked at).
-   */
-  private void pattern(Config w, String at, String pattern, Config hostDefaults, Config root) {
-    long total = ImpliedWork.hosts(e);
-    if (total < 0) return;
-    long n = w.hasPath("pattern-hosts") && w.getLong("pattern-hosts") > 0 ? w.getLong("pattern-hosts") : total;
-    ConfigOrigin where = w.getValue("pattern").origin();
-    if (n > total) {
-      addAt(w.getValue("pattern-hosts").origin(), at + ".pattern-hosts", n + " hosts, but the topology has " + total);
-      return;
-    }
-    if (n < 2) {
-      addAt(where, at + ".pattern", "a pattern needs at least two hosts, got " + n);
-      return;
-    }
-    long count = w.hasPath("pattern-count") ? w.getLong("pattern-count") : 0;
-    if (pattern.equals("random-pairs") && count == 0) {
-      addAt(where, at + ".pattern-count", "random-pairs makes pattern-count flows: set it (at least 1)");
-    }
-    if (pattern.equals("incast") && count > n - 1) {
-      addAt(w.getValue("pattern-count").origin(), at + ".pattern-count", "incast of " + count + " senders, but only "
-          + (n - 1) + " other hosts take part (pattern-hosts " + n + ")");
-    }
-    Config c = w.withFallback(root.getConfig("cnemu.schema.experiment.workloads"));
-    String ct = c.getString("pattern-container");
-    long generated = ImpliedWork.leafSpine(e) ? total : e.getLong("topology.host-count");
-    List<String> ids = new java.util.ArrayList<>();
-    for (long h = 1; h <= generated; h++) ids.add("h" + h);
-    for (String id : e.getConfig("topology.hosts").root().keySet()) if (!ImpliedWork.isGenerated(id, generated)) ids.add(id);
-    ids.sort(Patterns.NATURAL);
-    List<String> taking = ids.subList(0, (int) Math.min(n, ids.size()));
-    String defaultStack = e.getString("topology.stack");
-    Boolean overlay = null;
-    String firstId = null;
-    boolean unnamedSeen = false;
-    for (String id : taking) {
-      boolean named = e.hasPath("topology.hosts." + Spec.quote(id));
-      if (!named && unnamedSeen) continue; // hosts not named are alike: one is checked
-      if (!named) unnamedSeen = true;
-      Host h = host(id, hostDefaults, root);
-      if (h == null) continue;
-      if (!ct.isEmpty() && !h.containers().contains(ct)) {
-        addAt(w.hasPath("pattern-container") ? w.getValue("pattern-container").origin() : where, at + ".pattern-container",
-            "no container '" + ct + "' on host " + id + ", which takes part in the pattern (its containers: "
-                + String.join(", ", h.containers()) + "; \"\" = the host namespace)");
-        return;
-      }
-      String st = named && e.hasPath("topology.hosts." + Spec.quote(id) + ".stack")
-          ? e.getString("topology.hosts." + Spec.quote(id) + ".stack") : "";
-      boolean ov = !(st.isEmpty() ? defaultStack : st).equals("native");
-      if (overlay == null) {
-        overlay = ov;
-        firstId = id;
-      } else if (overlay != ov) {
-        addAt(where, at + ".pattern", "hosts " + firstId + " and " + id + " take part in the pattern but one is an overlay"
-            + " host and the other native: both ends of a flow must be overlay hosts or both native (set pattern-hosts)");
-        return;
-      }
-    }
-  }
-
-  /** The load keys: empirical lists parse and lie in their ranges; an empirical distribution has values. */
-  private void load(Config w, String at, Config root) {
-    Config c = w.withFallback(root.getConfig("cnemu.schema.experiment.workloads"));
-    for (String[] d : new String[][] {{"size-distribution", "size-values"}, {"think-distribution", "think-values"}}) {
-      boolean sizes = d[1].equals("size-values");
-      if (c.getString(d[0]).equals("empirical") && c.getList(d[1]).isEmpty()) {
-        ConfigOrigin o = w.hasPath(d[0]) ? w.getValue(d[0]).origin() : w.origin();
-        addAt(o, at + "." + d[1], "an empirical distribution draws from " + d[1] + ": give at least one value");
-      }
-      List<? extends ConfigValue> l = c.getList(d[1]);
-      for (int j = 0; j < l.size(); j++) {
-        ConfigValue v = l.get(j);
-        Config one = ConfigFactory.empty().withValue("v", v);
-        try {
-          long x = sizes ? Units.bytes(one, "v") : Units.nanos(one, "v");
-          long lo = sizes ? 1 : 0;
-          long hi = sizes ? Load.MAX_SIZE_BYTES : Load.MAX_THINK_NANOS;
-          if (x < lo || x > hi) {
-            addAt(v.origin(), at + "." + d[1] + "[" + j + "]", "must be between " + (sizes ? "1B and 1MiB" : "0ns and 3600s")
-                + ", got " + v.unwrapped());
-          }
-        } catch (ConfigException | IllegalArgumentException ex) {
-          addAt(v.origin(), at + "." + d[1] + "[" + j + "]", (sizes ? "expected a size with a unit (64B, 1KB)"
-              : "expected a duration with a unit (10us)") + ", got " + v.unwrapped());
-        }
-      }
-    }
-    String kind = c.getString("kind");
-    if (kind.equals("iperf") && c.getDouble("request-rate") > 0) {
-      addAt(w.getValue("request-rate").origin(), at + ".request-rate", "an iperf flow is paced by rate; request-rate"
-          + " is for request-response and ping-pong");
-    }
-    if (c.getString("arrival").equals("poisson") && kind.equals("iperf") && Units.bitsPerSec(c, "rate") == 0) {
-      addAt(w.getValue("arrival").origin(), at + ".arrival", "poisson arrivals of an iperf flow need a rate (the mean"
-          + " gap is message-size / rate)");
-    }
-    if (c.getString("arrival").equals("poisson") && !kind.equals("iperf") && c.getDouble("request-rate") == 0) {
-      addAt(w.getValue("arrival").origin(), at + ".arrival", "poisson arrivals of " + kind + " need a request-rate"
-          + " (closed loop sends after each response)");
-    }
-    if (c.getBoolean("fan-in") && c.getString("pattern").isEmpty() && c.getInt("streams") == 1) {
-      addAt(w.getValue("fan-in").origin(), at + ".fan-in", "fan-in serves several flows by one thread: give streams > 1"
-          + " or a pattern (incast)");
-    }
-    if (c.getString("connection").equals("per-request")) { // Churn: one TCP connection per request, closed loop
-      String why = kind.equals("iperf") ? "is for request-response and ping-pong"
-          : c.getString("protocol").equalsIgnoreCase("udp") ? "needs protocol = tcp (UDP has no connections)"
-          : c.getDouble("request-rate") > 0 ? "is closed loop: one connection per stream at a time (give more streams,"
-              + " not a request-rate)" : null;
-      if (why != null) addAt(w.getValue("connection").origin(), at + ".connection", "per-request " + why);
-    }
-  }
-
-  /** A host as the workload checks see it: its containers and cores. */
-  private record Host(List<String> containers, int cpus) {}
-
-  private void endpoint(Config w, String at, String end, Map<String, Host> hosts, Config hostDefaults, Config root) {
-    if (!w.hasPath(end)) return;
-    ConfigValue v = w.getValue(end);
-    String ep = w.getString(end);
-    int slash = ep.indexOf('/');
-    String host = slash < 0 ? ep : ep.substring(0, slash);
-    String container = slash < 0 ? null : ep.substring(slash + 1);
-    if (host.isEmpty() || (container != null && (container.isEmpty() || container.contains("/")))) {
-      addAt(v.origin(), at + "." + end, "an endpoint is \"host/container\" or \"host\", got '" + ep + "'");
-      return;
-    }
-    Host h = hosts.computeIfAbsent(host, id -> host(id, hostDefaults, root));
-    if (h == null) return; // unknown host: KernelModelProvider reports it
-    if (container != null && !h.containers().contains(container)) {
-      addAt(v.origin(), at + "." + end, "no container '" + container + "' on host " + host + " (its containers: "
-          + String.join(", ", h.containers()) + "; add it to topology.hosts." + host + ".containers)");
-    }
-    String cpuKey = end + "-cpu";
-    if (w.hasPath(cpuKey) && w.getInt(cpuKey) >= h.cpus()) {
-      addAt(w.getValue(cpuKey).origin(), at + "." + cpuKey, "core " + w.getInt(cpuKey) + ", but host " + host
-          + " has " + h.cpus() + " cores (0.." + (h.cpus() - 1) + "; -1 = choose one)");
-    }
-  }
-
-  /** Host {@code id}'s containers and cores, or null when the topology has no such host. */
-  private Host host(String id, Config hostDefaults, Config root) {
-    String q = Spec.quote(id);
-    boolean named = e.hasPath("topology.hosts." + q);
-    if (!named) {
-      long count = ImpliedWork.leafSpine(e) ? ImpliedWork.hosts(e) : e.getLong("topology.host-count");
-      if (!ImpliedWork.isGenerated(id, count)) return null;
-    }
-    Config h = named ? e.getConfig("topology.hosts." + q).withFallback(hostDefaults) : hostDefaults;
-    String prof = h.getString("profile").isEmpty() ? e.getString("profile") : h.getString("profile");
-    int cpus = h.getInt("cpus");
-    if (cpus <= 0) {
-      Config p = e.getConfig("overrides").withFallback(root.getConfig("cnemu.profiles." + Spec.quote(prof)));
-      cpus = p.getInt("cpus");
-    }
-    return new Host(h.getStringList("containers"), cpus);
   }
 
   // ---- fabric and profile ---------------------------------------------------------------------------
@@ -588,15 +210,4 @@ final class KernelChecks {
     return counts;
   }
 
-  // ---- problems -------------------------------------------------------------------------------------
-
-  private void add(String key, String message) {
-    ConfigOrigin o = e.hasPath(key) ? e.getValue(key).origin() : e.origin();
-    addAt(o, key, message);
-  }
-
-  private void addAt(ConfigOrigin o, String key, String message) {
-    out.add(new ConfigProblem(o == null ? null : (o.filename() != null ? o.filename() : o.description()),
-        o == null ? 0 : Math.max(0, o.lineNumber()), "experiment." + key, message));
-  }
 }
