@@ -89,6 +89,8 @@ final class EventQueue {
   private int lastEpochLongs;
   /** Arrays allocated for epoch lists, first ones and grown ones (for tests). */
   long epochArraysAllocated;
+  /** Their lengths, summed (for tests). */
+  long epochLongsAllocated;
 
   // ---- width adaptation: counts since the last check
   private long pops;
@@ -216,7 +218,9 @@ final class EventQueue {
       return a;
     }
     epochArraysAllocated++;
-    return Arrays.copyOf(r, Math.max(Math.max(64, lastEpochLongs), used * 2));
+    int longs = Math.max(Math.max(64, lastEpochLongs), used * 2);
+    epochLongsAllocated += longs;
+    return Arrays.copyOf(r, longs);
   }
 
   /** Time of the earliest event, or {@link Long#MAX_VALUE} if none. */
@@ -345,8 +349,7 @@ final class EventQueue {
     epochBits[j >>> 6] &= ~(1L << j);
     epochCount -= n;
     epochs[j] = NONE;
-    if (spareTop == spare.length) spare = Arrays.copyOf(spare, spareTop * 2);
-    spare[spareTop++] = r;
+    pushSpare(r);
   }
 
   private void load(int i) {
@@ -473,6 +476,10 @@ final class EventQueue {
         n += len;
         epochLen[e] = 0;
       }
+      if (epochs[e] != NONE) {
+        pushSpare(epochs[e]);
+        epochs[e] = NONE;
+      }
     }
     Arrays.fill(epochBits, 0);
     epochCount = 0;
@@ -481,7 +488,41 @@ final class EventQueue {
     shift = newShift;
     epoch = n == 0 ? 0 : min >>> (shift + FINE_BITS);
     cur = (epoch << FINE_BITS) - 1;
+    // Each epoch list gets an array of the length the new width puts in it, before the events go in. Left to
+    // place(), a list new to this width took an array of the last spread list's length, which suits a steady
+    // run and not a width change: a narrower width spreads the same events over more, shorter lists, each of
+    // which took the old width's length (docs/benchmarks.md, "Twelfth round").
+    int[] perEpoch = new int[EPOCHS];
+    final int sh = shift + FINE_BITS;
+    for (int o = 0; o < n; o += 4) {
+      long d = (all[o] >>> sh) - epoch;
+      if (d > 0 && d < EPOCHS) perEpoch[(int) (all[o] >>> sh) & EPOCH_MASK]++;
+    }
+    for (int j = 0; j < EPOCHS; j++) if (perEpoch[j] > 0) epochs[j] = epochArray(perEpoch[j] << 2);
     for (int o = 0; o < n; o += 4) place(all[o], all[o + 1], all[o + 2], all[o + 3]);
+  }
+
+  /** A pooled array of at least {@code longs} (the smallest that fits), else a new one: 64 or a power of two. */
+  private long[] epochArray(int longs) {
+    int best = -1;
+    for (int i = 0; i < spareTop; i++) {
+      if (spare[i].length >= longs && (best < 0 || spare[i].length < spare[best].length)) best = i;
+    }
+    if (best >= 0) {
+      long[] a = spare[best];
+      spare[best] = spare[--spareTop];
+      spare[spareTop] = null;
+      return a;
+    }
+    int length = Math.max(64, Integer.highestOneBit(longs - 1) << 1);
+    epochArraysAllocated++;
+    epochLongsAllocated += length;
+    return new long[length];
+  }
+
+  private void pushSpare(long[] r) {
+    if (spareTop == spare.length) spare = Arrays.copyOf(spare, spareTop * 2);
+    spare[spareTop++] = r;
   }
 
   private void growPool(int cap) {

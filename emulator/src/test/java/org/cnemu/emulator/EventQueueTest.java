@@ -174,6 +174,22 @@ class EventQueueTest {
     assertTrue(q.isEmpty());
   }
 
+  @Test
+  void aNarrowerWidthSizesEachEpochListForTheEventsItPutsThere() {
+    // 2,000 events in one 4,096-ns epoch: spread, its list was 8,192 longs long; then the width goes from 64 ns
+    // to 1 ns and ~4,000 pending events fall into ~320 epoch lists of 8-31 events. Each list gets an array of
+    // its own length (~25 k longs in all); with the old width's length each it was ~2.6 M longs (21 MB)
+    Pair p = new Pair(new EventQueue(6));
+    for (int i = 0; i < 2_000; i++) p.add(4_096 + i * 2, i % 5);
+    p.pop();
+    for (int i = 0; i < 2_000; i++) p.add(10_000 + i * 8, i % 5);
+    long before = p.q.epochLongsAllocated;
+    p.q.rebuild(0);
+    long longs = p.q.epochLongsAllocated - before;
+    assertTrue(longs < 4 * 4 * 4_000, longs + " longs allocated for the epoch lists of 4,000 events");
+    p.drain();
+  }
+
   /** An entity that only holds a clock (the queue's loads read it). */
   private static final class Clocked extends Entity<Object> {
     Clocked(long clockNanos) {

@@ -122,6 +122,19 @@ public final class BenchScaleCommand implements Callable<Integer> {
       return cpuSeconds * 1e9 / events;
     }
 
+    /**
+     * Events per delivered packet: the sizes' runs carry the same traffic but not always as many events per packet
+     * (docs/benchmarks.md, "Twelfth round"), and where they differ, ns per event compares different work.
+     */
+    double eventsPerPacket() {
+      return delivered == 0 ? Double.NaN : (double) events / delivered;
+    }
+
+    /** CPU ns of the simulation thread per delivered packet: the same traffic's cost, whatever its events. */
+    double cpuNanosPerPacket() {
+      return delivered == 0 ? Double.NaN : cpuSeconds * 1e9 / delivered;
+    }
+
     /** Bytes this thread allocated per event: unlike time, the same on a busy machine as on an idle one. */
     double allocatedBytesPerEvent() {
       return allocatedBytes < 0 ? Double.NaN : (double) allocatedBytes / events;
@@ -159,9 +172,10 @@ public final class BenchScaleCommand implements Callable<Integer> {
         if (p == null) return ExitCodes.FAILURE;
         byHost.get(i).add(p);
         out.printf(Locale.ROOT, "  round %d, N = %d: %,d events, %,d delivered in %.2f s wall, %.2f s CPU: %.0f ns/event (CPU %.0f), %.1f B allocated/event;"
-            + " GC %,d ms; conservation %s, peak heap %,d MiB; load average %.1f%n",
+            + " %.2f events and %.0f CPU ns per delivered packet; GC %,d ms; conservation %s, peak heap %,d MiB; load average %.1f%n",
             r + 1, p.hosts(), p.events(), p.delivered(), p.wallSeconds(), p.cpuSeconds(), p.wallNanosPerEvent(),
-            p.cpuNanosPerEvent(), p.allocatedBytesPerEvent(), p.gcMillis(), p.balanced() ? "balanced" : "NOT BALANCED", p.peakHeapBytes() >> 20, loadAverage());
+            p.cpuNanosPerEvent(), p.allocatedBytesPerEvent(), p.eventsPerPacket(), p.cpuNanosPerPacket(), p.gcMillis(),
+            p.balanced() ? "balanced" : "NOT BALANCED", p.peakHeapBytes() >> 20, loadAverage());
         out.flush();
       }
     }
