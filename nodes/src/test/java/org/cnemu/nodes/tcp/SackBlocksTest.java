@@ -93,6 +93,11 @@ class SackBlocksTest {
     assertBlocks(new long[][] {{4, 5}, {4, 5}, {6, 7}}, r, "D-SACK above the ACK, inside the second block");
     r.ackSent();
     assertBlocks(new long[][] {{4, 5}, {6, 7}, {2, 3}}, r, "after the D-SACK");
+    // a two-segment skb {1, 3} fills the first hole and repeats 2: tcp_ofo_queue D-SACKs from the queued
+    // data's start to the skb's end (dsack_high)
+    r.onData(6, MSS, 2 * MSS, 2, 6);
+    assertEquals(3L * MSS, r.ackSeq());
+    assertBlocks(new long[][] {{2, 3}, {4, 5}, {6, 7}}, r, "D-SACK of the queued part, then the blocks left");
   }
 
   /** Segments 0..9 of the connection went in the warm-up round: a window's segment k is k - 10 here. */
