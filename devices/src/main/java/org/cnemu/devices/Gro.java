@@ -63,7 +63,7 @@ public final class Gro {
       if (a.flow() != p.flow() || a.dir() != p.dir()) continue;
       if (a.endSeq() == p.seq() && a.retx() == p.retx() && a.segs() + p.segs() <= maxSegs) {
         held[k] = new Packet(a.flow(), a.dir(), false, a.seq(), a.len() + p.len(), a.segs() + p.segs(), p.ack(),
-            p.wnd(), a.sackStart(), a.sackEnd(), (short) 0, (short) 1, a.hash(), a.prio(), a.dstHost(),
+            p.wnd(), a.sack0(), a.sack1(), a.sack2(), (short) 0, (short) 1, a.hash(), a.prio(), a.dstHost(),
             a.sentNanos(), a.retx(), Journey.merge(a.journey(), p.journey()));
         return;
       }

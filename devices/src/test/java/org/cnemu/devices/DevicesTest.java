@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 /** VXLAN FDB and gro_cells, bridge learning/forwarding, veth netif_rx bound, namespaces. */
 class DevicesTest {
   private static Packet pkt(int segs) {
-    return new Packet(0, (byte) 0, false, 0, 1448 * segs, segs, 0, 0, -1, -1, (short) 0, (short) 1, 7, (byte) 0, 1, 0,
+    return new Packet(0, (byte) 0, false, 0, 1448 * segs, segs, 0, 0, 0, 0, 0, (short) 0, (short) 1, 7, (byte) 0, 1, 0,
         false);
   }
 

@@ -64,7 +64,7 @@ final class ChurnSegments {
     // receiver's), as Linux's FIN carries the ACK flag; a SYN carries the connection's port hash seed
     boolean finAck = type == FIN && k.peer != null && k.peer.rx != null;
     long ackField = type == SYN ? seed : finAck ? k.peer.rx.ackSeq() : 0;
-    Packet s = new Packet(f.index(), (byte) dir, false, 0, 0, 1, ackField, finAck ? k.peer.rx.window() : 0, -1, -1,
+    Packet s = new Packet(f.index(), (byte) dir, false, 0, 0, 1, ackField, finAck ? k.peer.rx.window() : 0, 0, 0, 0,
         type, (short) 1, HostKernel.hash(seed, dir), (byte) f.prio(), dir == 0 ? f.dstHost() : f.srcHost(),
         finAck ? k.peer.rx.tsEcr() : now + offset, false);
     if (finAck) k.peer.rx.ackSent();
@@ -164,7 +164,7 @@ final class ChurnSegments {
           return gone(s) + cost;
         }
         Sock resp = churn.respSender(k); // the FIN's ACK of the response (no push: the response is whole)
-        resp.tx.onAck(c.nowNs() + offset, s.ack(), s.wnd(), -1, -1, s.sentNanos());
+        resp.tx.onAck(c.nowNs() + offset, s.ack(), s.wnd(), 0, 0, 0, s.sentNanos());
         if (k.cs.state == S_SYN_RCVD) cost += established(c, k, offset + cost);
         if (k.cs.state == S_QUEUED || k.cs.state == S_ACCEPTED) {
           if (k.cs.state == S_QUEUED) { // closed before accept(): accept returns it, the thread reads EOF

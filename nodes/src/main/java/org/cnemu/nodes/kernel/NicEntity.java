@@ -43,6 +43,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
 
   /** Ethernet preamble+SFD 8, header 14, FCS 4, IFG 12. */
   static final int ETH_WIRE = 38;
+  /** IP 20 + TCP 20 + the timestamp option 12 (TCPOLEN_TSTAMP_ALIGNED). */
   static final int IP_TCP = 52;
   static final int IP_UDP = 28;
   static final int VXLAN = 50;
@@ -113,9 +114,12 @@ final class NicEntity extends Entity<NicEntity.Msg> {
     return overhead(h.stack.overlay(), p);
   }
 
-  /** Wire bytes beside the payload of {@code p} on a link of an overlay stack ({@code overlay}) or not. */
+  /**
+   * Wire bytes beside the payload of {@code p} on a link of an overlay stack ({@code overlay}) or not: a TCP
+   * segment's header includes its SACK option (an ACK's 12, 20 or 28 B), as tcp_established_options sizes it.
+   */
   static int overhead(boolean overlay, Packet p) {
-    int o = ETH_WIRE + (p.udp() ? (p.fragmented() && p.frag() > 0 ? 20 : IP_UDP) : IP_TCP);
+    int o = ETH_WIRE + (p.udp() ? (p.fragmented() && p.frag() > 0 ? 20 : IP_UDP) : IP_TCP + p.sackOptionBytes());
     return overlay ? o + VXLAN : o;
   }
 

@@ -253,7 +253,7 @@ final class SocketDriver {
     int frags = total <= p.mtu - 20 ? 1 : (int) ((total + fp - 1) / fp);
     int hash = HostKernel.flowHash(f, 0);
     if (frags > 1 && ufoRoute) { // ip_ufo_append_data: one skb of the whole datagram, its fragments' wire packets
-      Packet s = new Packet(f.index(), (byte) 0, true, seq, (int) total, frags, 0, 0, -1, -1, (short) 0,
+      Packet s = new Packet(f.index(), (byte) 0, true, seq, (int) total, frags, 0, 0, 0, 0, 0, (short) 0,
           (short) frags, hash, (byte) f.prio(), f.dstHost(), now, false,
           h.journeys == null ? null : h.journeys.start(f.index(), now));
       Journeys.mark(h, s, Journeys.SOCKET_SEND, c, from, offset);
@@ -264,7 +264,7 @@ final class SocketDriver {
     for (int i = 0; i < frags; i++) {
       int len = frags == 1 ? (int) bytes : (int) Math.min(fp, total - (long) i * fp);
       // a sampled datagram's journey rides its last fragment: the one whose arrival completes it
-      Packet s = new Packet(f.index(), (byte) 0, true, seq, len, 1, 0, 0, -1, -1, (short) i, (short) frags, hash,
+      Packet s = new Packet(f.index(), (byte) 0, true, seq, len, 1, 0, 0, 0, 0, 0, (short) i, (short) frags, hash,
           (byte) f.prio(), f.dstHost(), now, false,
           h.journeys == null || i < frags - 1 ? null : h.journeys.start(f.index(), now));
       if (frags > 1) sys += p.ipFrag;

@@ -107,17 +107,17 @@ final class TxPath {
 
   /** tcp_ack + tcp_data_snd_check of ACK {@code s} on sender socket {@code k}; returns the transmit cost. */
   long ackRx(CoreEntity c, Sock k, Packet s, long offset) {
-    boolean freed = k.tx.onAck(c.nowNs() + offset, s.ack(), s.wnd(), s.sackStart(), s.sackEnd(), s.sentNanos());
+    boolean freed = k.tx.onAck(c.nowNs() + offset, s.ack(), s.wnd(), s.sack0(), s.sack1(), s.sack2(), s.sentNanos());
     long cost = tcpPush(c, k, offset, false);
     if (freed) h.wakeThread(c, k.thread, offset + cost); // fan-in: the server thread writes this connection's responses
     return cost;
   }
 
-  /** tcp_send_ack: a pure ACK with the receiver's cumulative ACK, window and SACK/D-SACK block. */
+  /** tcp_send_ack: a pure ACK with the receiver's cumulative ACK, window and SACK blocks (a D-SACK block first). */
   long sendAck(CoreEntity c, Sock k, long offset) {
     Spec.FlowSpec f = k.flow;
-    Packet a = new Packet(f.index(), (byte) 1, false, 0, 0, 1, k.rx.ackSeq(), k.rx.window(), k.rx.sackStart(),
-        k.rx.sackEnd(), (short) 0, (short) 1, HostKernel.hash(k.portHash, 1), (byte) f.prio(), f.srcHost(),
+    Packet a = new Packet(f.index(), (byte) 1, false, 0, 0, 1, k.rx.ackSeq(), k.rx.window(), k.rx.sack(0),
+        k.rx.sack(1), k.rx.sack(2), (short) 0, (short) 1, HostKernel.hash(k.portHash, 1), (byte) f.prio(), f.srcHost(),
         k.rx.tsEcr(), false); // an ACK's sentNanos is its TSecr: the send time of the data it echoes
     k.rx.ackSent();
     h.sent += 1;
@@ -138,7 +138,7 @@ final class TxPath {
       int len = k.tx.outLen[i];
       int segs = (len + p.mss() - 1) / p.mss();
       long sent = now + offset + cost;
-      Packet s = new Packet(f.index(), (byte) 0, false, k.tx.outSeq[i], len, segs, 0, 0, -1, -1, (short) 0,
+      Packet s = new Packet(f.index(), (byte) 0, false, k.tx.outSeq[i], len, segs, 0, 0, 0, 0, 0, (short) 0,
           (short) 1, HostKernel.hash(k.portHash, 0), (byte) f.prio(), f.dstHost(), sent, k.tx.outRetx[i],
           h.journeys == null ? null : h.journeys.start(f.index(), sent));
       h.sent += segs;

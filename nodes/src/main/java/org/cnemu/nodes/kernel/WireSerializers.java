@@ -11,7 +11,7 @@ import org.cnemu.devices.Packet;
  * Hand-written Kryo serializers for what crosses JVMs every window of a distributed run: wire trains
  * and their packets. Kryo's record serializer goes through each component reflectively (a 4-packet
  * array: ~2.0 us per round trip warm, ~0.3 us written out field by field). Signed var-ints throughout:
- * a SACK edge is -1 when absent, and nothing here may assume a sign.
+ * a packed SACK block is negative for a D-SACK below the ACK, and nothing here may assume a sign.
  */
 final class WireSerializers {
   private WireSerializers() {}
@@ -29,8 +29,9 @@ final class WireSerializers {
     o.writeVarInt(p.segs(), false);
     o.writeVarLong(p.ack(), false);
     o.writeVarInt(p.wnd(), false);
-    o.writeVarLong(p.sackStart(), false);
-    o.writeVarLong(p.sackEnd(), false);
+    o.writeVarLong(p.sack0(), false); // 0 (no block, one byte) in every data packet
+    o.writeVarLong(p.sack1(), false);
+    o.writeVarLong(p.sack2(), false);
     o.writeShort(p.frag());
     o.writeShort(p.frags());
     o.writeInt(p.hash());
@@ -77,7 +78,7 @@ final class WireSerializers {
     // Java evaluates the arguments left to right: the read order is the write order above.
     return new Packet(i.readVarInt(false), i.readByte(), i.readBoolean(), i.readVarLong(false), i.readVarInt(false),
         i.readVarInt(false), i.readVarLong(false), i.readVarInt(false), i.readVarLong(false), i.readVarLong(false),
-        i.readShort(), i.readShort(), i.readInt(), i.readByte(), i.readVarInt(false), i.readVarLong(false),
+        i.readVarLong(false), i.readShort(), i.readShort(), i.readInt(), i.readByte(), i.readVarInt(false), i.readVarLong(false),
         i.readBoolean(), readJourney(i));
   }
 

@@ -1,5 +1,7 @@
 package org.cnemu.nodes.tcp;
 
+import org.cnemu.devices.SackBlocks;
+
 /**
  * Which sent segments are lost: SACK tagging with reordering detection (tcp_sacktag_one,
  * tcp_check_sack_reordering: tp->reordering grows to the observed distance, at most
@@ -25,24 +27,55 @@ final class LossDetector {
     this.reordering = s.cfg.reordering();
   }
 
-  /** Marks segments inside [start, end) SACKed; returns how many were newly SACKed. */
-  int sacktag(long now, long start, long end) {
-    sackRttXmit = -1;
-    sackCaXmit = -1;
+  /** The SACK blocks of the ACK being processed ({@link #addBlock}), D-SACK excluded; {@link #sacktag} empties it. */
+  private final long[] blockStart = new long[SackBlocks.MAX_BLOCKS];
+  private final long[] blockEnd = new long[SackBlocks.MAX_BLOCKS];
+  private int blocks;
+
+  /** One SACK block [start, end) of the ACK being processed. */
+  void addBlock(long start, long end) {
+    blockStart[blocks] = start;
+    blockEnd[blocks] = end;
+    blocks++;
+  }
+
+  /**
+   * tcp_sacktag_write_queue: marks the segments inside the ACK's blocks SACKed, the blocks in sequence order
+   * (Linux sorts them so that one walk of the queue visits each segment in order: the RTT sample is the first
+   * newly SACKed segment's, the CC sample the last's), then checks the reordering once with the lowest late
+   * segment of all blocks. Returns how many segments were newly SACKed.
+   */
+  int sacktag(long now) {
+    for (int i = 1; i < blocks; i++) { // insertion sort of at most three blocks
+      long bs = blockStart[i];
+      long be = blockEnd[i];
+      int j = i;
+      for (; j > 0 && blockStart[j - 1] > bs; j--) {
+        blockStart[j] = blockStart[j - 1];
+        blockEnd[j] = blockEnd[j - 1];
+      }
+      blockStart[j] = bs;
+      blockEnd[j] = be;
+    }
     int n = 0;
     long reord = Long.MAX_VALUE;
-    for (int i = sb.indexAfter(start); i < sb.size() && sb.start(i) < end; i++) {
-      if (sb.end(i) > end || sb.start(i) < start || sb.has(i, Scoreboard.SACKED)) continue;
-      boolean ever = sb.has(i, Scoreboard.EVER_RETRANS);
-      if (!ever) {
-        if (sb.highestSack >= 0 && sb.start(i) < sb.highestSack) reord = Math.min(reord, sb.start(i));
-        if (sackRttXmit < 0) sackRttXmit = sb.xmit(i);
-        sackCaXmit = sb.xmit(i);
+    for (int b = 0; b < blocks; b++) {
+      long start = blockStart[b];
+      long end = blockEnd[b];
+      for (int i = sb.indexAfter(start); i < sb.size() && sb.start(i) < end; i++) {
+        if (sb.end(i) > end || sb.start(i) < start || sb.has(i, Scoreboard.SACKED)) continue;
+        boolean ever = sb.has(i, Scoreboard.EVER_RETRANS);
+        if (!ever) {
+          if (sb.highestSack >= 0 && sb.start(i) < sb.highestSack) reord = Math.min(reord, sb.start(i));
+          if (sackRttXmit < 0) sackRttXmit = sb.xmit(i);
+          sackCaXmit = sb.xmit(i);
+        }
+        rack.advance(ever, sb.end(i), sb.xmit(i), now, s.rtt.minRttNanos());
+        sb.sack(i);
+        n++;
       }
-      rack.advance(ever, sb.end(i), sb.xmit(i), now, s.rtt.minRttNanos());
-      sb.sack(i);
-      n++;
     }
+    blocks = 0;
     if (reord != Long.MAX_VALUE) checkReordering(reord);
     return n;
   }

@@ -1,9 +1,12 @@
 package org.cnemu.nodes.tcp;
 
+import org.cnemu.devices.SackBlocks;
+
 /**
  * The receiving half of a Linux TCP connection: in-order and out-of-order queues (intervals in sorted
- * arrays), the SACK block of the next ACK (the one holding the latest out-of-order arrival, RFC 2018's
- * first block) or a D-SACK block for a duplicate (RFC 2883), the ACK policy of __tcp_ack_snd_check
+ * arrays), the SACK blocks of the next ACK (Linux's selective_acks: up to 4 kept, the most recently changed
+ * first, of which an ACK with timestamps carries 3; RFC 2018) and a D-SACK block for a duplicate, sent
+ * once in the first slot (RFC 2883), the ACK policy of __tcp_ack_snd_check
  * (quick-ack mode at start, ACK when more than one full segment is unacknowledged, at once while the
  * out-of-order queue is not empty, else the delayed-ACK timer of TCP_DELACK_MIN on jiffies) and
  * receive-buffer autotuning (tcp_rcv_rtt_measure + tcp_rcv_space_adjust).
@@ -24,10 +27,16 @@ public final class TcpReceiver {
   public long queued;
   public long oooSegs;
   public long dupSegs;
-  // the block of the next ACK
-  private long sackStart = -1;
-  private long sackEnd = -1;
-  private long lastOoo = -1;
+  /** TCP_NUM_SACKS: the blocks tp->selective_acks keeps (an ACK carries the first of them that fit). */
+  static final int NUM_SACKS = 4;
+  // tp->selective_acks[0 .. numSacks): the most recently added or extended block first
+  private final long[] selStart = new long[NUM_SACKS];
+  private final long[] selEnd = new long[NUM_SACKS];
+  private int numSacks;
+  // tp->duplicate_sack, valid while dsack (tp->rx_opt.dsack): the next ACK's first block, sent once
+  private boolean dsack;
+  private long dsackStart;
+  private long dsackEnd;
   /** ts_recent: the timestamp the next ACK echoes (TSecr). */
   private long tsRecent;
   // ACK policy
@@ -72,31 +81,38 @@ public final class TcpReceiver {
     }
     lastRecv = now;
     long end = seq + len;
-    if (end <= rcvNxt) { // duplicate: D-SACK it at once (tcp_send_dupack)
+    if (end <= rcvNxt) { // duplicate: D-SACK it at once (tcp_data_queue -> tcp_dsack_set)
       dupSegs += segs;
-      sackStart = seq;
-      sackEnd = end;
+      dsackSet(seq, end);
       ackNow = true;
       return 0;
     }
     boolean hadOoo = oooN > 0;
-    if (seq > rcvNxt) {
+    if (seq > rcvNxt) { // tcp_data_queue_ofo
+      if (oooN == 0) {
+        numSacks = 1; // the first out-of-order segment: one block
+        selStart[0] = seq;
+        selEnd[0] = end;
+      } else {
+        dsackOverlap(seq, end);
+        sackNewOfo(seq, end);
+      }
       insert(seq, end);
       oooSegs += segs;
-      lastOoo = seq;
-      setSackBlock();
       ackNow = true;
       return 0;
     }
     long before = rcvNxt;
     if (seq < rcvNxt) {
-      sackStart = seq; // partial duplicate: D-SACK the old part
-      sackEnd = rcvNxt;
+      dsackSet(seq, rcvNxt); // partial duplicate: D-SACK the old part
       ackNow = true;
     }
     rcvNxt = end;
     int drop = 0;
     while (drop < oooN && oooStart[drop] <= rcvNxt) {
+      // tcp_ofo_queue: out-of-order data the new segment also carried is D-SACKed from its start to the new
+      // segment's end (dsack_high), as Linux writes it
+      if (drop == 0 && oooStart[0] < end) dsackExtend(oooStart[0], end);
       rcvNxt = Math.max(rcvNxt, oooEnd[drop]);
       drop++;
     }
@@ -105,7 +121,7 @@ public final class TcpReceiver {
       System.arraycopy(oooEnd, drop, oooEnd, 0, oooN - drop);
       oooN -= drop;
     }
-    if (sackStart < 0 || sackStart >= before) setSackBlock();
+    if (numSacks > 0) sackRemove();
     if (hadOoo) ackNow = true; // RFC 5681 4.2: ACK at once when a gap is filled
     unackedSegs += segs;
     if (len < (long) segs * mss) pushed = true; // tcp_measure_rcv_mss: a small segment
@@ -152,16 +168,99 @@ public final class TcpReceiver {
     oooN++;
   }
 
-  /** The first SACK block: the interval holding the latest out-of-order arrival, else the lowest one. */
-  private void setSackBlock() {
-    sackStart = -1;
-    sackEnd = -1;
-    for (int i = 0; i < oooN; i++) {
-      if (i == 0 || (oooStart[i] <= lastOoo && lastOoo < oooEnd[i])) {
-        sackStart = oooStart[i];
-        sackEnd = oooEnd[i];
+  /** tcp_dsack_set: the next ACK's first block is the D-SACK [s, e). */
+  private void dsackSet(long s, long e) {
+    dsack = true;
+    dsackStart = s;
+    dsackEnd = e;
+  }
+
+  /** tcp_dsack_extend: set it, or widen the pending one when [s, e) overlaps or touches it. */
+  private void dsackExtend(long s, long e) {
+    if (!dsack) {
+      dsackSet(s, e);
+    } else if (s <= dsackEnd && dsackStart <= e) {
+      dsackStart = Math.min(dsackStart, s);
+      dsackEnd = Math.max(dsackEnd, e);
+    }
+  }
+
+  /**
+   * tcp_data_queue_ofo's overlap checks, on intervals: the part of an out-of-order arrival [s, e) that was
+   * already queued is D-SACKed: all of it, or its overlap with the interval it starts inside (tcp_dsack_set);
+   * else the overlap with the first interval it covers (merge_right's tcp_dsack_extend).
+   */
+  private void dsackOverlap(long s, long e) {
+    for (int i = 0; i < oooN && oooStart[i] < e; i++) {
+      if (oooEnd[i] <= s) continue;
+      if (s >= oooStart[i]) dsackSet(s, Math.min(e, oooEnd[i]));
+      else dsackExtend(oooStart[i], Math.min(e, oooEnd[i]));
+      return;
+    }
+  }
+
+  /**
+   * tcp_sack_new_ofo_skb: the block that [s, e) overlaps or touches grows to cover it and moves to the front
+   * (tcp_sack_maybe_coalesce then merges the blocks it now reaches); otherwise a new block goes in front and,
+   * with all TCP_NUM_SACKS in use, the last (least recently changed) is forgotten.
+   */
+  private void sackNewOfo(long s, long e) {
+    for (int i = 0; i < numSacks; i++) {
+      if (s <= selEnd[i] && selStart[i] <= e) { // tcp_sack_extend
+        long bs = Math.min(selStart[i], s);
+        long be = Math.max(selEnd[i], e);
+        for (int j = i; j > 0; j--) {
+          selStart[j] = selStart[j - 1];
+          selEnd[j] = selEnd[j - 1];
+        }
+        selStart[0] = bs;
+        selEnd[0] = be;
+        if (numSacks > 1) sackCoalesce();
+        return;
       }
     }
+    int n = Math.min(numSacks, NUM_SACKS - 1);
+    for (int j = n; j > 0; j--) {
+      selStart[j] = selStart[j - 1];
+      selEnd[j] = selEnd[j - 1];
+    }
+    selStart[0] = s;
+    selEnd[0] = e;
+    numSacks = n + 1;
+  }
+
+  /** tcp_sack_maybe_coalesce: the first block absorbs every later one it overlaps or touches. */
+  private void sackCoalesce() {
+    int i = 1;
+    while (i < numSacks) {
+      if (selStart[i] <= selEnd[0] && selStart[0] <= selEnd[i]) {
+        selStart[0] = Math.min(selStart[0], selStart[i]);
+        selEnd[0] = Math.max(selEnd[0], selEnd[i]);
+        numSacks--;
+        for (int j = i; j < numSacks; j++) {
+          selStart[j] = selStart[j + 1];
+          selEnd[j] = selEnd[j + 1];
+        }
+        continue;
+      }
+      i++;
+    }
+  }
+
+  /** tcp_sack_remove: blocks rcv_nxt reached go (all of them once the out-of-order queue is empty). */
+  private void sackRemove() {
+    if (oooN == 0) {
+      numSacks = 0;
+      return;
+    }
+    int n = 0;
+    for (int i = 0; i < numSacks; i++) {
+      if (rcvNxt >= selStart[i]) continue;
+      selStart[n] = selStart[i];
+      selEnd[n] = selEnd[i];
+      n++;
+    }
+    numSacks = n;
   }
 
   /** An ACK is due now (the caller sends it and calls {@link #ackSent}). */
@@ -187,7 +286,7 @@ public final class TcpReceiver {
     delackAt = -1;
     unackedSegs = 0;
     pushed = false;
-    if (sackStart >= 0 && sackStart < rcvNxt) setSackBlock(); // a D-SACK goes out once
+    dsack = false; // tcp_options_write: a D-SACK goes out once
   }
 
   /** TSecr of the next ACK: the send time (ns) of the data that last advanced the left edge. */
@@ -199,12 +298,27 @@ public final class TcpReceiver {
     return rcvNxt;
   }
 
-  public long sackStart() {
-    return sackStart;
+  /**
+   * SACK blocks the next ACK carries: the D-SACK block, if any, then the kept blocks in order, as many as
+   * the option space leaves room for ({@link SackBlocks#MAX_BLOCKS}; tcp_established_options).
+   */
+  public int sackBlocks() {
+    return Math.min(numSacks + (dsack ? 1 : 0), SackBlocks.MAX_BLOCKS);
   }
 
-  public long sackEnd() {
-    return sackEnd;
+  /** Start of the next ACK's block {@code i} (i below {@link #sackBlocks}). */
+  public long sackStart(int i) {
+    return dsack ? i == 0 ? dsackStart : selStart[i - 1] : selStart[i];
+  }
+
+  /** End of the next ACK's block {@code i}. */
+  public long sackEnd(int i) {
+    return dsack ? i == 0 ? dsackEnd : selEnd[i - 1] : selEnd[i];
+  }
+
+  /** The next ACK's block {@code i} packed against its ACK ({@link SackBlocks#NONE} beyond the last). */
+  public long sack(int i) {
+    return i < sackBlocks() ? SackBlocks.pack(rcvNxt, sackStart(i), sackEnd(i)) : SackBlocks.NONE;
   }
 
   /** The advertised window: the autotuned clamp (at most rcvbuf / 2) minus unread bytes. */

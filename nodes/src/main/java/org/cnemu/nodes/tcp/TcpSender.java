@@ -1,5 +1,7 @@
 package org.cnemu.nodes.tcp;
 
+import org.cnemu.devices.SackBlocks;
+
 /**
  * The sending half of a Linux TCP connection: tcp_write_xmit (cwnd, receive window, Nagle with
  * Minshall's check, autocorking, TCP small queues, TSO size goal), tcp_ack (SACK tagging, D-SACK,
@@ -275,11 +277,12 @@ public final class TcpSender {
   // ------------------------------------------------------------------ ACK processing
 
   /**
-   * tcp_ack: one ACK with cumulative {@code ack}, window {@code wnd}, one SACK block (a D-SACK block
-   * when it lies below {@code ack}; sackStart -1: none) and TSecr {@code tsEcr} (the echoed send time,
+   * tcp_ack: one ACK with cumulative {@code ack}, window {@code wnd}, up to three SACK blocks packed against
+   * {@code ack} ({@link SackBlocks}; the first is a D-SACK block when it lies below {@code ack} or inside the
+   * second, tcp_check_dsack; {@link SackBlocks#NONE}: no block) and TSecr {@code tsEcr} (the echoed send time,
    * ns; 0: none). Returns true if snd_una advanced.
    */
-  public boolean onAck(long now, long ack, long wnd, long sackStart, long sackEnd, long tsEcr) {
+  public boolean onAck(long now, long ack, long wnd, long sack0, long sack1, long sack2, long tsEcr) {
     if (ack > nxt) return false;
     rwnd = wnd;
     // tcp_packet_delayed: the ACK echoes a timestamp older than the first retransmission (TCP timestamps
@@ -290,13 +293,20 @@ public final class TcpSender {
     long priorUna = una;
     long priorFack = sb.sackedOut > 0 ? sb.highestSack : una;
     long priorDelivered = delivered;
-    boolean hasBlock = sackStart >= 0 && sackEnd > sackStart;
-    boolean dsack = hasBlock && sackStart < Math.max(ack, una);
+    boolean hasBlock = sack0 != SackBlocks.NONE;
+    long start0 = SackBlocks.start(ack, sack0);
+    long end0 = SackBlocks.end(ack, sack0);
+    boolean dsack = hasBlock && (start0 < Math.max(ack, una) || sack1 != SackBlocks.NONE
+        && start0 >= SackBlocks.start(ack, sack1) && end0 <= SackBlocks.end(ack, sack1));
     int newlySacked = 0;
-    if (dsack) {
-      rec.onDsack(sackStart, sackEnd, priorUna);
-    } else if (hasBlock) {
-      newlySacked = loss.sacktag(now, sackStart, sackEnd);
+    if (hasBlock) {
+      if (dsack) rec.onDsack(start0, end0, priorUna);
+      else loss.addBlock(start0, end0);
+      if (sack1 != SackBlocks.NONE) {
+        loss.addBlock(SackBlocks.start(ack, sack1), SackBlocks.end(ack, sack1));
+        if (sack2 != SackBlocks.NONE) loss.addBlock(SackBlocks.start(ack, sack2), SackBlocks.end(ack, sack2));
+      }
+      newlySacked = loss.sacktag(now);
     }
     int newlyAcked = 0;
     boolean retransAcked = false;

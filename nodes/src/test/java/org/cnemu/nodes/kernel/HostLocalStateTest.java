@@ -65,7 +65,7 @@ class HostLocalStateTest {
       int flow = (i / 100) % 2; // 100 packets of a, 100 of b, 100 of a, 100 of b
       Spec.FlowSpec f = spec.flows.get(flow);
       int hash = HostKernel.flowHash(f, 0);
-      Packet p = new Packet(flow, (byte) 0, f.udp(), i, 100, 1, 0, 0, -1, -1, (short) 0, (short) 1, hash, (byte) 0,
+      Packet p = new Packet(flow, (byte) 0, f.udp(), i, 100, 1, 0, 0, 0, 0, 0, (short) 0, (short) 1, hash, (byte) 0,
           1, i, false);
       int q = nic.queueOf(p);
       long ports = f.udp() && !h.p.rssUdpPorts ? -1 : hash & 0xffffffffL;

@@ -92,8 +92,8 @@ class NapiPollTest {
       for (int i = 0; i < times.length; i++) {
         long t = times[i];
         Packet p = tcp // one flow's data segments in sequence, or datagrams
-            ? new Packet(0, (byte) 0, false, (long) i * MSS, MSS, 1, 0, 0, -1, -1, (short) 0, (short) 1, 0, (byte) 0, 1, t, false)
-            : new Packet(0, (byte) 0, true, t, 100, 1, 0, 0, -1, -1, (short) 0, (short) 1, 0, (byte) 0, 1, t, false);
+            ? new Packet(0, (byte) 0, false, (long) i * MSS, MSS, 1, 0, 0, 0, 0, 0, (short) 0, (short) 1, 0, (byte) 0, 1, t, false)
+            : new Packet(0, (byte) 0, true, t, 100, 1, 0, 0, 0, 0, 0, (short) 0, (short) 1, 0, (byte) 0, 1, t, false);
         send(queue, t, new SwitchEntity.WireTrain(new Packet[] {p}, 10_000_000_000L, 66));
       }
     }

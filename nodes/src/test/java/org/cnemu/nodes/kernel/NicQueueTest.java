@@ -69,7 +69,7 @@ class NicQueueTest {
     @Override
     protected void onStart() {
       for (long t = 0; t < untilNanos; t += gapNanos) {
-        Packet p = new Packet(0, (byte) 0, true, t, 100, 1, 0, 0, -1, -1, (short) 0, (short) 1, 0, (byte) 0, 1, t, false);
+        Packet p = new Packet(0, (byte) 0, true, t, 100, 1, 0, 0, 0, 0, 0, (short) 0, (short) 1, 0, (byte) 0, 1, t, false);
         send(queue, t, new SwitchEntity.WireTrain(new Packet[] {p}, 10_000_000_000L, 66));
       }
     }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 /** mFlow's merge: in-order release, and the gap timeout firing on a timer (not on the next packet). */
 class ReorderBufferTest {
   private static Packet tcp(long seq, int len) {
-    return new Packet(0, (byte) 0, false, seq, len, 1, 0, 0, -1, -1, (short) 0, (short) 1, 7, (byte) 0, 1, 0, false);
+    return new Packet(0, (byte) 0, false, seq, len, 1, 0, 0, 0, 0, 0, (short) 0, (short) 1, 7, (byte) 0, 1, 0, false);
   }
 
   @Test

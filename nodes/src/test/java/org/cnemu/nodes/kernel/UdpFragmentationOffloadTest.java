@@ -127,7 +127,7 @@ class UdpFragmentationOffloadTest {
     // br_netfilter: nf_defrag_ipv4 gathers IP fragments (ip-defrag) and br_nf_dev_queue_xmit refragments them
     // (ip-frag); a UFO skb is one IP packet: conntrack and the tables once, sent on whole (skb_is_gso)
     Profile p = Profile.load(ConfigFactory.defaultReference(), "hotcloud19", ConfigFactory.empty());
-    Packet ufo = new Packet(0, (byte) 0, true, 7, 8200, 6, 0, 0, -1, -1, (short) 0, (short) 6, 1, (byte) 0, 1, 0, false);
+    Packet ufo = new Packet(0, (byte) 0, true, 7, 8200, 6, 0, 0, 0, 0, 0, (short) 0, (short) 6, 1, (byte) 0, 1, 0, false);
     assertTrue(ufo.ufo());
     assertEquals(p.bridge + p.netfilter, RxPath.bridgeForward(p, ufo));
     Packet first = ufo.ipFragment(0, 1480, null);

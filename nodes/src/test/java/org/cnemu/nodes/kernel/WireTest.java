@@ -30,7 +30,7 @@ class WireTest {
     a.add(Journeys.LINK, org.cnemu.devices.Journey.FABRIC, 1500, 2500);
     org.cnemu.devices.Journey b = new org.cnemu.devices.Journey(200);
     b.add(Journeys.IP_TX, 1 << 16 | 7, 300, 400);
-    Packet p = new Packet(3, (byte) 0, false, 1448, 1448, 1, 0, 65535, -1, -1, (short) 0, (short) 1, 77, (byte) 0, 1,
+    Packet p = new Packet(3, (byte) 0, false, 1448, 1448, 1, 0, 65535, 0, 0, 0, (short) 0, (short) 1, 77, (byte) 0, 1,
         100, false, org.cnemu.devices.Journey.merge(a, b));
     SwitchEntity.WireTrain back = (SwitchEntity.WireTrain) roundTrip(k,
         new SwitchEntity.WireTrain(new Packet[] {p, p.slice(2896, 1448, 1)}, 40_000_000_000L, 38));
@@ -53,7 +53,7 @@ class WireTest {
   void modelClassesAreRegisteredAndRoundTrip() {
     assertTrue(WireClasses.modelClasses().containsAll(new KernelModelProvider().wireClasses()));
     Kryo k = KryoFactory.create(null);
-    Packet p = new Packet(3, (byte) 0, false, 1448, 2896, 2, 0, 65535, -1, -1, (short) 0, (short) 1, 77, (byte) 1, 1,
+    Packet p = new Packet(3, (byte) 0, false, 1448, 2896, 2, 0, 65535, 0, 0, 0, (short) 0, (short) 1, 77, (byte) 1, 1,
         12345, true);
     SwitchEntity.WireTrain w = new SwitchEntity.WireTrain(new Packet[] {p, p.slice(4344, 1448, 1)}, 40_000_000_000L, 38);
     SwitchEntity.WireTrain back = (SwitchEntity.WireTrain) roundTrip(k, w);
@@ -85,7 +85,8 @@ class WireTest {
     assertTrue(k.getSerializer(Packet.class) instanceof WireSerializers.PacketSerializer);
     assertTrue(k.getSerializer(SwitchEntity.WireTrain.class) instanceof WireSerializers.WireTrainSerializer);
     Packet odd = new Packet(Integer.MAX_VALUE, (byte) 1, true, Long.MIN_VALUE, -5, Integer.MIN_VALUE, Long.MAX_VALUE, -1,
-        Long.MIN_VALUE, Long.MAX_VALUE, Short.MIN_VALUE, Short.MAX_VALUE, Integer.MIN_VALUE, Byte.MIN_VALUE, -7, -1, false);
+        Long.MIN_VALUE, Long.MAX_VALUE, -1L, Short.MIN_VALUE, Short.MAX_VALUE, Integer.MIN_VALUE, Byte.MIN_VALUE, -7, -1,
+        false);
     assertEquals(odd, roundTrip(k, odd));
     SwitchEntity.WireTrain empty = (SwitchEntity.WireTrain) roundTrip(k, new SwitchEntity.WireTrain(new Packet[0], 0, -1));
     assertEquals(0, empty.pkts().length);

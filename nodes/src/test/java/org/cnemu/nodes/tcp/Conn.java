@@ -2,6 +2,7 @@ package org.cnemu.nodes.tcp;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.cnemu.devices.SackBlocks;
 
 /**
  * A TCP connection without a host: the test moves every wire segment and every ACK by hand, in the
@@ -37,8 +38,24 @@ final class Conn {
     }
   }
 
-  /** One ACK. */
-  record Ack(long ack, long wnd, long sackStart, long sackEnd, long tsEcr) {}
+  /** One ACK: its SACK blocks packed as a {@link org.cnemu.devices.Packet} carries them. */
+  record Ack(long ack, long wnd, long sack0, long sack1, long sack2, long tsEcr) {
+    int blocks() {
+      return sack0 == SackBlocks.NONE ? 0 : sack1 == SackBlocks.NONE ? 1 : sack2 == SackBlocks.NONE ? 2 : 3;
+    }
+
+    long sack(int i) {
+      return i == 0 ? sack0 : i == 1 ? sack1 : sack2;
+    }
+
+    long sackStart(int i) {
+      return SackBlocks.start(ack, sack(i));
+    }
+
+    long sackEnd(int i) {
+      return SackBlocks.end(ack, sack(i));
+    }
+  }
 
   final TcpSender snd;
   final TcpReceiver rcv;
@@ -79,14 +96,14 @@ final class Conn {
   }
 
   Ack ack() {
-    Ack a = new Ack(rcv.ackSeq(), rcv.window(), rcv.sackStart(), rcv.sackEnd(), rcv.tsEcr());
+    Ack a = new Ack(rcv.ackSeq(), rcv.window(), rcv.sack(0), rcv.sack(1), rcv.sack(2), rcv.tsEcr());
     rcv.ackSent();
     return a;
   }
 
   /** The sender gets {@code a}; returns what it sends in response. */
   List<Seg> onAck(Ack a) {
-    snd.onAck(now, a.ack(), a.wnd(), a.sackStart(), a.sackEnd(), a.tsEcr());
+    snd.onAck(now, a.ack(), a.wnd(), a.sack0(), a.sack1(), a.sack2(), a.tsEcr());
     return push(false);
   }
 

@@ -109,7 +109,7 @@ class ReorderingTest {
     // the retransmission reaches the receiver after the original: a duplicate, D-SACKed
     c.now += 50 * US;
     Conn.Ack d = c.deliver(sent.get(0).retx() ? sent.get(0) : sent.stream().filter(Conn.Seg::retx).findFirst().get());
-    assertTrue(d != null && d.sackStart() == w.get(5).seq() && d.sackEnd() == w.get(5).seq() + MSS, "D-SACK block");
+    assertTrue(d != null && d.sackStart(0) == w.get(5).seq() && d.sackEnd(0) == w.get(5).seq() + MSS, "D-SACK block");
     c.now += 50 * US;
     c.onAck(d);
     assertEquals(1, c.snd.rec.undos, "tcp_try_undo_dsack");
