@@ -32,7 +32,7 @@ final class CoreEntity extends CoreSteps {
   }
 
   /** A hard interrupt: its handler's cost, its MSI-X vector (-1: an IPI) and its effect. */
-  sealed interface HardIrq extends Msg permits Irq, TxIrq, RemoteBatch {
+  sealed interface HardIrq extends Msg permits Irq, TxIrq, RemoteBatch, Resched {
     long costNanos(Profile p);
 
     int vector(CoreHost host);
@@ -146,6 +146,28 @@ final class CoreEntity extends CoreSteps {
     @Override
     public void apply(CoreEntity c, boolean counted) {
       c.host.ipi(c, this);
+    }
+  }
+
+  /**
+   * The reschedule IPI a waker sends to the busy core of the thread it woke (resched_curr -> smp_send_reschedule;
+   * an idle core polls its flag in mwait and gets none): scheduler_ipi's entry and exit, then the thread is on
+   * this core's run queue. The model's woken thread does not preempt the running one; it runs when the core is free.
+   */
+  record Resched(int sock) implements HardIrq {
+    @Override
+    public long costNanos(Profile p) {
+      return p.ipiRx;
+    }
+
+    @Override
+    public int vector(CoreHost host) {
+      return -1;
+    }
+
+    @Override
+    public void apply(CoreEntity c, boolean counted) {
+      c.wake(c.host.sock(sock), false); // the handler's end dispatches it on a free core
     }
   }
 
@@ -335,14 +357,16 @@ final class CoreEntity extends CoreSteps {
     if (now() + host.tickNanos() < endNanos()) schedule(host.tickNanos(), t);
   }
 
+  /**
+   * The data is readable here. Its waker (the softirq that queued it, {@link HostKernel#wakeThread}) woke the
+   * reading thread if it slept then; one that went to sleep since (after it found the socket empty, before this
+   * message landed) is woken now, without a waker's cost: in Linux the data was there before it slept.
+   */
   private void onSockData(SockData s) {
     Sock k = host.sock(s.sock());
     host.sockData(k, s.bytes(), s.datagrams(), s.seq());
     Sock t = k.thread; // request-response: the connection's thread reads this socket
-    if (t.asleep()) {
-      t.wakePending = true;
-      schedule(p.wakeup, new Wake(t.id));
-    }
+    if (t.asleep()) wake(t);
   }
 
   private void onTcpTimer(TcpTimer t) {
@@ -405,7 +429,7 @@ final class CoreEntity extends CoreSteps {
       case IDLE -> startHard(m);
       case SOFTM -> nested(m);
       default -> {
-        if (inKsoftirqd()) {
+        if (inKsoftirqd() || inSwitch()) { // schedule() runs with interrupts off: the handler follows it at once
           nested(m);
         } else { // app thread: suspend it
           closeSegment(now());
@@ -479,6 +503,7 @@ final class CoreEntity extends CoreSteps {
       case SOFTM -> netRx.stepDone(now());
       case THREAD -> {
         if (inKsoftirqd()) netRx.stepDone(now());
+        else if (inSwitch()) switchDone();
         else appStepDone();
       }
       default -> {}

@@ -241,13 +241,28 @@ final class HostKernel {
    * tables (one entry per flow) are cold with many hosts.
    */
   /**
-   * Wakes thread {@code t} from core {@code c} (a softirq or a timer: try_to_wake_up) if it sleeps with no wake-up
-   * on its way: its core gets the wake-up {@code offset} + wakeup from now.
+   * The one wake path of a thread blocked in the kernel: core {@code c}, {@code offset} ns into its step (a softirq
+   * that queued data, freed send space or completed a connection; a thread's release_sock), wakes thread
+   * {@code t} if it sleeps with no wake-up on its way (try_to_wake_up). Returns the waker's CPU time, which the
+   * caller adds to its step: costs.try-to-wake-up, and ipi-send when {@code t}'s core is another and busy.
+   * {@code t}'s core gets the thread: its own core at once; an idle other core (waiting in mwait with its polling
+   * flag set: no IPI) after its C-state exit (idle-exit-latency, a delay); a busy other core by a reschedule IPI
+   * (ipi-latency, then its handler, ipi-rx). The woken thread's core then pays its switch in (CoreThreads).
    */
-  void wakeThread(CoreEntity c, Sock t, long offset) {
-    if (!t.asleep()) return;
+  long wakeThread(CoreEntity c, Sock t, long offset) {
+    if (!t.asleep()) return 0;
     t.wakePending = true;
-    c.toCore(coreAddr[t.cpu], offset + p.wakeup, new CoreEntity.Wake(t.id));
+    long cost = p.tryToWakeUpNanos;
+    CoreEntity target = cores[t.cpu];
+    if (target == c) {
+      c.toCore(coreAddr[t.cpu], offset + cost, new CoreEntity.Wake(t.id));
+    } else if (target.idleInMwait()) {
+      c.toCore(coreAddr[t.cpu], offset + cost + p.idleExitLatencyNanos, new CoreEntity.Wake(t.id));
+    } else {
+      cost += p.ipiSend;
+      c.toCore(coreAddr[t.cpu], offset + cost + p.ipiLatency, new CoreEntity.Resched(t.id));
+    }
+    return cost;
   }
 
   int slot(int flow) {
