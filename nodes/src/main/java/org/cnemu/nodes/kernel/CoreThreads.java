@@ -317,13 +317,25 @@ abstract class CoreThreads extends CpuTime {
     runSwitchStep(costNanos);
   }
 
-  /** The {@link #SWITCH} step ended: a thread switched in runs its step; after one switched out, the next runs. */
+  /**
+   * The {@link #SWITCH} step ended: a thread switched in runs its step; after one switched out, the next runs.
+   * Softirqs an interrupt raised meanwhile run first (schedule() ran with interrupts off: the interrupt's exit
+   * follows it), with the switched-in thread set aside as after a step (resumeOrDispatch runs it).
+   */
   final void switchDone() {
     Sock k = switchSock;
     boolean in = switchingIn;
     switchSock = null;
     current = null;
     setIdle();
+    if (softirqOnExit()) {
+      if (in) {
+        suspended = k;
+        suspendedRemaining = 0;
+      }
+      startSoftirq(false);
+      return;
+    }
     if (in && runThread(k)) return;
     dispatch();
   }
