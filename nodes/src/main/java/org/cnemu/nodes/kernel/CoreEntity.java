@@ -151,10 +151,11 @@ final class CoreEntity extends CoreSteps {
 
   /**
    * The reschedule IPI a waker sends to the busy core of the thread it woke (resched_curr -> smp_send_reschedule;
-   * an idle core polls its flag in mwait and gets none): scheduler_ipi's entry and exit, then the thread is on
-   * this core's run queue. The model's woken thread does not preempt the running one; it runs when the core is free.
+   * an idle core polls its flag in mwait and gets none): scheduler_ipi's entry and exit. The thread is already on
+   * this core's run queue (a {@link Wake} at the end of try_to_wake_up); the model's woken thread does not preempt
+   * the running one, it runs when the core is free, so the handler only costs its time.
    */
-  record Resched(int sock) implements HardIrq {
+  record Resched() implements HardIrq {
     @Override
     public long costNanos(Profile p) {
       return p.ipiRx;
@@ -166,9 +167,7 @@ final class CoreEntity extends CoreSteps {
     }
 
     @Override
-    public void apply(CoreEntity c, boolean counted) {
-      c.wake(c.host.sock(sock), false); // the handler's end dispatches it on a free core
-    }
+    public void apply(CoreEntity c, boolean counted) {}
   }
 
   /** The steering policy's periodic tick (SteeringPolicy.tickNanos), on the host's core 0. */

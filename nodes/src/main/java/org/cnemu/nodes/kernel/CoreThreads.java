@@ -146,17 +146,12 @@ abstract class CoreThreads extends CpuTime {
     return runqSize > 0;
   }
 
-  /** Makes thread {@code k} runnable if it sleeps; runs it at once on an idle core. */
-  final void wake(Sock k) {
-    wake(k, true);
-  }
-
   /**
-   * Makes thread {@code k} runnable if it sleeps; {@code dispatchIfIdle}: runs it at once on an idle core (false
-   * from an interrupt's handler, whose end dispatches). A thread its core is still switching out (woken inside
-   * its own schedule(), which then finds it TASK_RUNNING) is not switched out, so it is not switched in either.
+   * Makes thread {@code k} runnable if it sleeps; runs it at once on an idle core. A thread its core is still
+   * switching out (woken inside its own schedule(), which then finds it TASK_RUNNING) is not switched out, so it
+   * is not switched in either.
    */
-  final void wake(Sock k, boolean dispatchIfIdle) {
+  final void wake(Sock k) {
     k.wakePending = false;
     if (!k.sleeping) return;
     k.sleeping = false;
@@ -165,7 +160,7 @@ abstract class CoreThreads extends CpuTime {
       k.switchInDue = !(current == SWITCH && switchSock == k);
     }
     enqueue(k);
-    if (dispatchIfIdle && idle()) dispatch();
+    if (idle()) dispatch();
   }
 
   /** A hard IRQ preempts the running app thread, which has {@code remaining} ns of its step left. */
