@@ -103,7 +103,12 @@ public final class Profile {
   public final long driverRx, groPerPkt, groTunnel, ipRx, tcpRx, tcpAckRx, tcpRxDeferred, tcpRxPerSeg, udpRx, ipDefrag, csumPerKib;
   public final long vxlanDecap, groCellEnqueue, bridge, veth, netfilter, backlogEnqueue, backlogPoll;
   public final long tcpTx, tcpAckTx, ipTx, ipTxFrag, udpTx, ipFrag, driverTx, driverTxPerPkt, gsoSeg, vxlanEncap;
-  public final long syscall, pollSyscall, memcpyPerKib, copyToUserPerKib, wakeup, skbFree, appPerMessage, timer;
+  public final long syscall, pollSyscall, memcpyPerKib, copyToUserPerKib, skbFree, appPerMessage, timer;
+  /**
+   * Waking and blocking a thread: try_to_wake_up on the waker's core, the blocking thread's schedule(), the woken
+   * thread's schedule() and the idle loop's exit on its core (CPU, ns), and an idle core's C-state exit (a delay).
+   */
+  public final long tryToWakeUpNanos, schedOutNanos, schedInNanos, idleExitNanos, idleExitLatencyNanos;
   public final long txClean, netTxAction, qdisc, cacheLineTransfer;
   /** Connection set-up and teardown costs (connection = "per-request" workloads). */
   public final long tcpConnect, tcpSynRx, tcpSynAckRx, tcpChildCreate, tcpAccept, tcpClose, tcpDestroy;
@@ -222,7 +227,11 @@ public final class Profile {
     seccompSyscall = containerSeccomp ? Units.nanos(c, "seccomp-syscall") : 0;
     skbHeadRealloc = bridgeRxHeadroom ? 0 : Units.nanos(c, "skb-head-realloc");
     copyToUserPerKib = Units.nanos(c, "copy-to-user-per-kib");
-    wakeup = Units.nanos(c, "wakeup");
+    tryToWakeUpNanos = stage(c, "try-to-wake-up");
+    schedOutNanos = stage(c, "sched-out");
+    schedInNanos = stage(c, "sched-in");
+    idleExitNanos = stage(c, "idle-exit");
+    idleExitLatencyNanos = Units.nanos(c, "idle-exit-latency");
     skbFree = stage(c, "skb-free");
     appPerMessage = Units.nanos(c, "app-per-message");
     timer = stage(c, "timer");
@@ -290,6 +299,14 @@ public final class Profile {
    */
   public long headRealloc(long linearBytes) {
     return bridgeRxHeadroom ? 0 : skbHeadRealloc + memcpy(linearBytes);
+  }
+
+  /**
+   * From a waker's try_to_wake_up to the woken thread's first instruction when its core (another) is idle: the
+   * waker's try_to_wake_up, the C-state exit, the idle loop's exit and the switch to the thread.
+   */
+  public long idleWakeupNanos() {
+    return tryToWakeUpNanos + idleExitLatencyNanos + idleExitNanos + schedInNanos;
   }
 
   /** The receiver's copy_to_user of data the NIC wrote by DMA (where it lies decides the cost). */

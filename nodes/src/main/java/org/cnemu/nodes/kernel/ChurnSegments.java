@@ -145,7 +145,7 @@ final class ChurnSegments {
           churn.mark(2, c.nowNs() + offset);
           cost += p.tcpSynAckRx;
           cs.state = C_ESTABLISHED;
-          h.wakeThread(c, k.thread, offset + cost);
+          cost += h.wakeThread(c, k.thread, offset + cost);
         }
         cost += control(c, k, HS_ACK, 0, first, offset + cost); // built in tcp-synack-rx; re-ACKs a duplicate
         return cost;
@@ -157,7 +157,7 @@ final class ChurnSegments {
               k.cs.closing.put(seed, S_CLOSE_WAIT);
               k.cs.closeWait.add(seed);
               cost += churn.closingState(k.cs, seed, c.cpu); // tcp_fin: CLOSE_WAIT
-              h.wakeThread(c, churn.respSender(k).thread, offset + cost);
+              cost += h.wakeThread(c, churn.respSender(k).thread, offset + cost);
               return cost;
             }
           }
@@ -174,7 +174,7 @@ final class ChurnSegments {
           }
           k.cs.state = S_CLOSE_WAIT;
           cost += churn.child(k.cs, Churn.C_STATE, c.cpu); // tcp_fin: CLOSE_WAIT, RCV_SHUTDOWN
-          h.wakeThread(c, churn.respSender(k).thread, offset + cost);
+          cost += h.wakeThread(c, churn.respSender(k).thread, offset + cost);
         }
         return cost;
       }
@@ -240,7 +240,7 @@ final class ChurnSegments {
     r.cs.sleptInAccept = t.asleep(); // sock_def_readable: a sleeper on the listener's wait queue
     if (r.cs.sleptInAccept) {
       cost += churn.touch(r.cs.listener, Churn.WAIT_LINES, c.cpu);
-      h.wakeThread(c, t, offset + cost);
+      cost += h.wakeThread(c, t, offset + cost);
     }
     return cost;
   }

@@ -32,7 +32,7 @@ final class CoreEntity extends CoreSteps {
   }
 
   /** A hard interrupt: its handler's cost, its MSI-X vector (-1: an IPI) and its effect. */
-  sealed interface HardIrq extends Msg permits Irq, TxIrq, RemoteBatch {
+  sealed interface HardIrq extends Msg permits Irq, TxIrq, RemoteBatch, Resched {
     long costNanos(Profile p);
 
     int vector(CoreHost host);
@@ -147,6 +147,27 @@ final class CoreEntity extends CoreSteps {
     public void apply(CoreEntity c, boolean counted) {
       c.host.ipi(c, this);
     }
+  }
+
+  /**
+   * The reschedule IPI a waker sends to the busy core of the thread it woke (resched_curr -> smp_send_reschedule;
+   * an idle core polls its flag in mwait and gets none): scheduler_ipi's entry and exit. The thread is already on
+   * this core's run queue (a {@link Wake} at the end of try_to_wake_up); the model's woken thread does not preempt
+   * the running one, it runs when the core is free, so the handler only costs its time.
+   */
+  record Resched() implements HardIrq {
+    @Override
+    public long costNanos(Profile p) {
+      return p.ipiRx;
+    }
+
+    @Override
+    public int vector(CoreHost host) {
+      return -1;
+    }
+
+    @Override
+    public void apply(CoreEntity c, boolean counted) {}
   }
 
   /** The steering policy's periodic tick (SteeringPolicy.tickNanos), on the host's core 0. */
@@ -335,14 +356,16 @@ final class CoreEntity extends CoreSteps {
     if (now() + host.tickNanos() < endNanos()) schedule(host.tickNanos(), t);
   }
 
+  /**
+   * The data is readable here. Its waker (the softirq that queued it, {@link HostKernel#wakeThread}) woke the
+   * reading thread if it slept then; one that went to sleep since (after it found the socket empty, before this
+   * message landed) is woken now, without a waker's cost: in Linux the data was there before it slept.
+   */
   private void onSockData(SockData s) {
     Sock k = host.sock(s.sock());
     host.sockData(k, s.bytes(), s.datagrams(), s.seq());
     Sock t = k.thread; // request-response: the connection's thread reads this socket
-    if (t.asleep()) {
-      t.wakePending = true;
-      schedule(p.wakeup, new Wake(t.id));
-    }
+    if (t.asleep()) wake(t);
   }
 
   private void onTcpTimer(TcpTimer t) {
@@ -405,7 +428,7 @@ final class CoreEntity extends CoreSteps {
       case IDLE -> startHard(m);
       case SOFTM -> nested(m);
       default -> {
-        if (inKsoftirqd()) {
+        if (inKsoftirqd() || inSwitch()) { // schedule() runs with interrupts off: the handler follows it at once
           nested(m);
         } else { // app thread: suspend it
           closeSegment(now());
@@ -479,6 +502,7 @@ final class CoreEntity extends CoreSteps {
       case SOFTM -> netRx.stepDone(now());
       case THREAD -> {
         if (inKsoftirqd()) netRx.stepDone(now());
+        else if (inSwitch()) switchDone();
         else appStepDone();
       }
       default -> {}

@@ -95,6 +95,12 @@ interface CoreHost {
    */
   long[] appStep(CoreEntity c, Sock k);
 
+  /**
+   * Whether thread {@code k} blocks in the kernel when it has nothing to do (schedule(): it is switched out and
+   * in again), rather than polling a FreeFlow ring in user space.
+   */
+  boolean blocksInKernel(Sock k);
+
   /** release_sock of TCP socket {@code k} at the end of the owner's step on {@code c}: the sys time it takes. */
   long releaseSock(CoreEntity c, Sock k);
 

@@ -92,6 +92,12 @@ abstract class CoreSteps extends CoreThreads {
     mode = IDLE;
   }
 
+  /** A step of schedule() switching a thread in or out: {@code costNanos} of sys time. */
+  @Override
+  final void runSwitchStep(long costNanos) {
+    startStep(THREAD, CoreEntity.SYS, costNanos);
+  }
+
   /** A step of the app thread the scheduler picked: {@code usr} + {@code sys} ns. */
   @Override
   final void runAppStep(long usr, long sys) {

@@ -11,6 +11,8 @@ package org.cnemu.nodes.kernel;
  */
 abstract class CoreThreads extends CpuTime {
   private static final Object KS = new Object(); // ksoftirqd on the run queue
+  /** The core runs schedule() for {@link #switchSock}: switching it out as it blocks, or in as it was woken. */
+  private static final Object SWITCH = new Object();
   final CoreHost host;
   private final long sliceNanos;
   /** The run queue, FIFO: a ring of Sock or KS, capacity a power of two (grown when full). */
@@ -21,6 +23,15 @@ abstract class CoreThreads extends CpuTime {
   private Sock suspended;
   private long suspendedRemaining;
   private long suspendedUsr, suspendedSys;
+  /** The thread the running {@link #SWITCH} step switches, and whether it switches it in (false: out). */
+  private Sock switchSock;
+  private boolean switchingIn;
+  /**
+   * The core runs the idle task (nothing but interrupts and their softirqs since its run queue emptied): a thread
+   * woken here first leaves the idle loop (costs.idle-exit).
+   */
+  private boolean inIdleTask = true;
+  private final long schedOutNanos, schedInNanos, idleExitNanos;
   /** The softirq being run is ksoftirqd's (false: on IRQ exit or local_bh_enable). */
   boolean softInThread;
   boolean ksoftirqdAwake;
@@ -32,6 +43,9 @@ abstract class CoreThreads extends CpuTime {
     this.host = host;
     this.sliceNanos = host.profile().schedSliceNanos;
     this.waitsForKsoftirqd = host.profile().softirqWaitsForKsoftirqd;
+    this.schedOutNanos = host.profile().schedOutNanos;
+    this.schedInNanos = host.profile().schedInNanos;
+    this.idleExitNanos = host.profile().idleExitNanos;
   }
 
   /**
@@ -54,6 +68,9 @@ abstract class CoreThreads extends CpuTime {
   abstract void runKsoftirqd();
 
   abstract void runAppStep(long usr, long sys);
+
+  /** A step of schedule() of {@code costNanos}, sys time (CoreSteps). */
+  abstract void runSwitchStep(long costNanos);
 
   private CoreEntity core() {
     return (CoreEntity) this;
@@ -101,11 +118,22 @@ abstract class CoreThreads extends CpuTime {
 
   /** An app thread's step runs (its time splits into usr and sys). */
   final boolean appRunning() {
-    return current != null && current != KS; // a Sock: compares references, without loading the socket's header
+    // a Sock: compares references, without loading the socket's header
+    return current != null && current != KS && current != SWITCH;
   }
 
   final boolean inKsoftirqd() {
     return current == KS;
+  }
+
+  /** The core runs schedule(), switching a thread out or in ({@link #SWITCH}). */
+  final boolean inSwitch() {
+    return current == SWITCH;
+  }
+
+  /** The core waits in the idle loop (mwait): nothing runs, not even an interrupt. */
+  final boolean idleInMwait() {
+    return idle() && current == null && suspended == null;
   }
 
   /** At the start: thread {@code k} is runnable. */
@@ -118,11 +146,19 @@ abstract class CoreThreads extends CpuTime {
     return runqSize > 0;
   }
 
-  /** Makes thread {@code k} runnable if it sleeps; runs it at once on an idle core. */
+  /**
+   * Makes thread {@code k} runnable if it sleeps; runs it at once on an idle core. A thread its core is still
+   * switching out (woken inside its own schedule(), which then finds it TASK_RUNNING) is not switched out, so it
+   * is not switched in either.
+   */
   final void wake(Sock k) {
     k.wakePending = false;
     if (!k.sleeping) return;
     k.sleeping = false;
+    if (k.switchedOut) {
+      k.switchedOut = false;
+      k.switchInDue = !(current == SWITCH && switchSock == k);
+    }
     enqueue(k);
     if (idle()) dispatch();
   }
@@ -242,6 +278,7 @@ abstract class CoreThreads extends CpuTime {
       Object t = poll();
       if (t == null) {
         current = null;
+        inIdleTask = true;
         if (softirqOnExit()) startSoftirq(false);
         return;
       }
@@ -252,14 +289,57 @@ abstract class CoreThreads extends CpuTime {
           continue;
         }
         current = KS;
+        inIdleTask = false;
         runKsoftirqd();
         return;
       }
-      if (runThread((Sock) t)) return;
+      Sock k = (Sock) t;
+      if (k.switchInDue) { // a woken thread: schedule() switches to it (from the idle loop, which it leaves first)
+        k.switchInDue = false;
+        startSwitch(k, true, schedInNanos + (inIdleTask ? idleExitNanos : 0));
+        return;
+      }
+      if (runThread(k)) return;
     }
   }
 
-  /** Runs one step of {@code k}; false if it went to sleep. */
+  /** A step of schedule() switching thread {@code k} in or out: sys time of the core, before or after its steps. */
+  private void startSwitch(Sock k, boolean in, long costNanos) {
+    current = SWITCH;
+    switchSock = k;
+    switchingIn = in;
+    inIdleTask = false;
+    runSwitchStep(costNanos);
+  }
+
+  /**
+   * The {@link #SWITCH} step ended: a thread switched in runs its step; after one switched out, the next runs.
+   * Softirqs an interrupt raised meanwhile run first (schedule() ran with interrupts off: the interrupt's exit
+   * follows it), with the switched-in thread set aside as after a step (resumeOrDispatch runs it).
+   */
+  final void switchDone() {
+    Sock k = switchSock;
+    boolean in = switchingIn;
+    switchSock = null;
+    current = null;
+    setIdle();
+    if (softirqOnExit()) {
+      if (in) {
+        suspended = k;
+        suspendedRemaining = 0;
+      }
+      startSoftirq(false);
+      return;
+    }
+    if (in && runThread(k)) return;
+    dispatch();
+  }
+
+  /**
+   * Runs one step of {@code k}; false if it went to sleep with the core free. A thread that blocks in the kernel
+   * (not one polling a FreeFlow ring) is switched out by a step of schedule() (costs.sched-out), and true is
+   * returned: it sleeps from the step's start, so a wake-up meanwhile finds it asleep (no wake-up is lost).
+   */
   private boolean runThread(Sock k) {
     long[] st = host.appStep(core(), k);
     if (st == null) {
@@ -270,9 +350,13 @@ abstract class CoreThreads extends CpuTime {
       }
       k.sleeping = true;
       current = null;
-      return false;
+      if (!host.blocksInKernel(k)) return false;
+      k.switchedOut = true;
+      startSwitch(k, false, schedOutNanos);
+      return true;
     }
     current = k;
+    inIdleTask = false;
     runAppStep(st[0], st[1]);
     return true;
   }

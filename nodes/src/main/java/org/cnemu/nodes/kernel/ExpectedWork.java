@@ -87,7 +87,7 @@ final class ExpectedWork {
     long req = Math.max(1, Math.max(rr.getReq(), rr.setReq()));
     long resp = Math.max(1, Math.max(rr.getResp(), rr.setResp()));
     // each way: the busier side's costs, the interrupt's delivery and the reader's wakeup, two link hops
-    double wayNanos = p.irqLatency + p.irq + p.wakeup + 2.0 * linkDelayNanos;
+    double wayNanos = p.irqLatency + p.irq + p.idleWakeupNanos() + 2.0 * linkDelayNanos;
     double roundNanos = busierNanos(p, stack, w.udp(), req) + busierNanos(p, stack, w.udp(), resp) + 2 * wayNanos;
     double rounds = w.load().requestsPerSec() > 0 ? w.load().requestsPerSec() : 1e9 / (rr.thinkNanos() + roundNanos);
     rounds = Math.min(rounds, CAPACITY_SHARE * 1e9 / roundNanos);

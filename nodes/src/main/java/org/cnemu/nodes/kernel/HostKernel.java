@@ -241,13 +241,32 @@ final class HostKernel {
    * tables (one entry per flow) are cold with many hosts.
    */
   /**
-   * Wakes thread {@code t} from core {@code c} (a softirq or a timer: try_to_wake_up) if it sleeps with no wake-up
-   * on its way: its core gets the wake-up {@code offset} + wakeup from now.
+   * The one wake path of a thread blocked in the kernel: core {@code c}, {@code offset} ns into its step (a softirq
+   * that queued data, freed send space or completed a connection; a thread's release_sock), wakes thread
+   * {@code t} if it sleeps with no wake-up on its way (try_to_wake_up). Returns the waker's CPU time, which the
+   * caller adds to its step: costs.try-to-wake-up, and ipi-send when {@code t}'s core is another and busy.
+   * The thread is on its core's run queue when try_to_wake_up ends (the cores share a last-level cache: ttwu_queue
+   * enqueues it directly) and runs when that core is free: its own core, or a busy other one (a thread, ksoftirqd
+   * or an interrupt runs there), which also gets a reschedule IPI (ipi-latency, then its handler, ipi-rx); an idle
+   * other core (waiting in mwait with its polling flag set: no IPI) runs it after its C-state exit
+   * (idle-exit-latency, a delay). The woken thread's core then pays its switch in (CoreThreads). The target's state
+   * is read at the waker's step start.
    */
-  void wakeThread(CoreEntity c, Sock t, long offset) {
-    if (!t.asleep()) return;
+  long wakeThread(CoreEntity c, Sock t, long offset) {
+    if (!t.asleep()) return 0;
     t.wakePending = true;
-    c.toCore(coreAddr[t.cpu], offset + p.wakeup, new CoreEntity.Wake(t.id));
+    long cost = p.tryToWakeUpNanos;
+    CoreEntity target = cores[t.cpu];
+    if (target != c && target.idleInMwait()) {
+      c.toCore(coreAddr[t.cpu], offset + cost + p.idleExitLatencyNanos, new CoreEntity.Wake(t.id));
+      return cost;
+    }
+    c.toCore(coreAddr[t.cpu], offset + cost, new CoreEntity.Wake(t.id));
+    if (target != c) {
+      cost += p.ipiSend;
+      c.toCore(coreAddr[t.cpu], offset + cost + p.ipiLatency, new CoreEntity.Resched());
+    }
+    return cost;
   }
 
   int slot(int flow) {

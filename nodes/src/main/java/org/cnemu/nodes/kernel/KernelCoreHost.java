@@ -176,6 +176,12 @@ final class KernelCoreHost implements CoreHost {
   }
 
   @Override
+  public boolean blocksInKernel(Sock k) {
+    if (k.waits == 0) k.waits = h.shm.has(k.flow.index()) ? Sock.POLLS : Sock.BLOCKS; // asked once: cold tables
+    return k.waits == Sock.BLOCKS;
+  }
+
+  @Override
   public long releaseSock(CoreEntity c, Sock k) {
     return k.rx != null ? apps.releaseReader(c, k) : h.tx.releaseSock(c, k);
   }

@@ -185,7 +185,10 @@ final class RequestResponse {
         c.toCore(h.coreAddr[k.cpu], ld.replyTimeoutNanos(), new CoreEntity.AppTimer(k.id));
       }
     } else {
-      if (rrSpace(k) < req) return null;
+      if (rrSpace(k) < req) {
+        k.noSpace = true;
+        return null;
+      }
       rrWrite(c, k, req, st);
     }
     k.pending.put(seq, new long[] {start, k.drawn[1]});
@@ -244,7 +247,11 @@ final class RequestResponse {
       k.respBytes = r[1];
     }
     boolean read = readToward(c, k, k.expect, st) > 0; // what has arrived of the request
-    if (k.got < k.expect || rrSpace(k) < k.respBytes) return read ? st : null;
+    if (k.got < k.expect) return read ? st : null;
+    if (rrSpace(k) < k.respBytes) {
+      k.noSpace = true;
+      return read ? st : null;
+    }
     k.expect = 0;
     k.got = 0;
     rrWrite(c, k, k.respBytes, st);

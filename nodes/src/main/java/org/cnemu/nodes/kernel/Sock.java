@@ -88,6 +88,19 @@ final class Sock {
   /** Thread state: sleeping (waits for data/space/timer), or on a run queue / running. */
   boolean sleeping = true;
   boolean wakePending;
+  /**
+   * Its last sleep switched it out in the kernel (it paid costs.sched-out; {@link CoreThreads}), so its wake-up
+   * switches it back in; and that switch is due before its next step.
+   */
+  boolean switchedOut, switchInDue;
+  /**
+   * SOCK_NOSPACE: a write found no send space and its thread sleeps for it (sk_stream_wait_memory); the ACK that
+   * frees space wakes it (tcp_check_space -> sk_write_space), and only then.
+   */
+  boolean noSpace;
+  /** How its thread waits, once asked: 0 not yet, {@link #BLOCKS} in the kernel, {@link #POLLS} on a FreeFlow ring. */
+  byte waits;
+  static final byte BLOCKS = 1, POLLS = 2;
 
   /** Whether this thread sleeps with no wake-up on its way. */
   boolean asleep() {

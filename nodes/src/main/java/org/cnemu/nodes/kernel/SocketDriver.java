@@ -71,7 +71,10 @@ final class SocketDriver {
     if (k.sender && !k.udp) {
       if (waitsToWrite(c, k, now)) return null;
       long space = k.tx.space();
-      if (space <= 0) return null;
+      if (space <= 0) {
+        k.noSpace = true;
+        return null;
+      }
       long bytes = Math.min(f.messageBytes(), space);
       wrote(k, now, bytes);
       k.tx.written += bytes;

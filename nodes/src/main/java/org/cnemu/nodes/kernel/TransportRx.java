@@ -103,7 +103,7 @@ final class TransportRx {
       Journeys.mark(h, s, Journeys.SOCKET_RX, c, offset, offset + cost);
       stats.toSocket(k, bytes, s.sentNanos(), c.nowNs() + offset + cost, s.journey());
       c.toCore(h.coreAddr[k.cpu], offset + cost, new CoreEntity.SockData(k.id, bytes, segs, s.seq()));
-      return cost;
+      return cost + h.wakeThread(c, k.thread, offset + cost); // sock_def_readable wakes a sleeping reader
     }
     if (s.isAck()) {
       Sock k = txSockByFlow[h.slot(s.flow())];
@@ -163,6 +163,7 @@ final class TransportRx {
       }
     } else if (k.prequeue.size() == 1) { // wake_up_interruptible_sync_poll on the first
       c.toCore(h.coreAddr[k.cpu], offset + cost, new CoreEntity.SockData(k.id, 0, 0, -1));
+      cost += h.wakeThread(c, k.thread, offset + cost);
     }
     return cost;
   }
@@ -201,8 +202,12 @@ final class TransportRx {
       j = null; // a duplicate's data was read before: its journey ends here, unrecorded
     }
     stats.toSocket(k, n, s.sentNanos(), c.nowNs() + offset + cost, j);
-    if (n > 0 && softirq) c.toCore(h.coreAddr[k.cpu], offset + cost, new CoreEntity.SockData(k.id, n, 0, -1));
-    else if (n > 0) k.readable += n;
+    if (n > 0 && softirq) { // sk_data_ready: the data is the reader's, and a sleeping reader is woken
+      c.toCore(h.coreAddr[k.cpu], offset + cost, new CoreEntity.SockData(k.id, n, 0, -1));
+      cost += h.wakeThread(c, k.thread, offset + cost);
+    } else if (n > 0) {
+      k.readable += n;
+    }
     // request-response: the model has no piggy-backed ACK on the response, so every request is ACKed at once
     if (k.rx.ackDue() || (k.flow.rr() != null && k.rx.ackPending())) cost += h.tx.sendAck(c, k, offset + cost);
     return cost;

@@ -109,7 +109,12 @@ final class TxPath {
   long ackRx(CoreEntity c, Sock k, Packet s, long offset) {
     boolean freed = k.tx.onAck(c.nowNs() + offset, s.ack(), s.wnd(), s.sack0(), s.sack1(), s.sack2(), s.sentNanos());
     long cost = tcpPush(c, k, offset, false);
-    if (freed) h.wakeThread(c, k.thread, offset + cost); // fan-in: the server thread writes this connection's responses
+    // tcp_check_space -> sk_write_space wakes a writer that found no space (SOCK_NOSPACE; fan-in: the server thread
+    // writes this connection's responses); a thread asleep for anything else stays asleep
+    if (freed && k.noSpace) {
+      k.noSpace = false;
+      cost += h.wakeThread(c, k.thread, offset + cost);
+    }
     return cost;
   }
 

@@ -130,19 +130,20 @@ class ChurnTest {
         "socket() + connect(), then the SYN's path");
     // a header-only segment: tcp_v4_rcv and the state's entry (tcp-ack-rx), not the data path's tcp-rx
     assertEquals(p.tcpAckRx + p.tcpSynRx + path, synAckRx - synRx, "the listener's SYN work, then the SYN-ACK's path");
-    // the client's SYN-ACK work and the handshake ACK it built, that ACK's path (the request, sent 4 us later,
-    // waits in the same 16 us moderation window: one poll runs both through the driver and GRO first), the
-    // listener's child socket, then the server thread's wake-up. The thread runs on the one server core when the
-    // wake-up's latency has passed and the softirq that woke it has ended: after the child, that softirq runs the
-    // request (IP, the host's rules, tcp-rx and its segment) and the quick ACK it sends (tcp-ack-tx, IP, the rules,
-    // qdisc, driver), and one more net_rx_action. With retpolines that is 4025 ns, 25 more than the wake-up's 4 us
-    // (each term checked by raising its cost: accept() moves with it; without retpolines 3185 ns, the wake-up rules)
+    // the client's SYN-ACK work, its try_to_wake_up of the thread in connect() (tcp_finish_connect's
+    // sk_state_change, before the ACK is sent) and the handshake ACK it built, that ACK's path (the request, sent
+    // 4 us later, waits in the same 16 us moderation window: one poll runs both through the driver and GRO first),
+    // the listener's child socket, then its try_to_wake_up of the server thread blocked in accept() on the same
+    // core (no IPI, no C-state exit: the core runs the softirq). The thread runs when that softirq has ended: after
+    // the child it runs the request (IP, the host's rules, tcp-rx and its segment) and the quick ACK it sends
+    // (tcp-ack-tx, IP, the rules, qdisc, driver), and one more net_rx_action (4025 ns with retpolines); then
+    // schedule() leaves the idle loop and switches to the thread (idle-exit, sched-in), and accept() starts
     long request = p.driverRx + p.groPerPkt;
     long softirqAfterChild = p.ipRx + p.netfilter + p.tcpRx + p.tcpRxPerSeg
         + p.tcpAckTx + p.ipTx + p.netfilter + p.qdisc + p.driverTx + p.netRxAction;
     assertEquals(4025, softirqAfterChild);
-    assertEquals(p.tcpAckRx + p.tcpSynAckRx + path + request + p.tcpAckRx + p.tcpChildCreate
-        + Math.max(p.wakeup, softirqAfterChild), acceptStart - synAckRx,
+    assertEquals(p.tcpAckRx + p.tcpSynAckRx + p.tryToWakeUpNanos + path + request + p.tcpAckRx + p.tcpChildCreate
+        + p.tryToWakeUpNanos + softirqAfterChild + p.idleExitNanos + p.schedInNanos, acceptStart - synAckRx,
         "accept() starts when the handshake's ACK made the child and woke the thread, and the softirq has ended");
     assertEquals(p.appPerMessage + p.syscall + p.tcpAccept, acceptReturn - acceptStart, "accept()");
     assertTrue(close > acceptReturn, "close() after the response");

@@ -106,6 +106,12 @@ class CoreEntityTest {
       return profile;
     }
 
+    /** The scripted app thread never waits in the kernel: no schedule() steps on this bare core. */
+    @Override
+    public boolean blocksInKernel(Sock k) {
+      return false;
+    }
+
     @Override
     public long warmupNanos() {
       return 0;

@@ -113,7 +113,7 @@ class JourneyTest {
     want.put("ip_rx", new long[] {0, p.ipRx + p.netfilter});
     want.put("socket_rx", new long[] {0, p.udpRx});
     want.put("app_read",
-        new long[] {p.wakeup, p.appPerMessage + p.pollSyscall + p.syscall + p.copyToUser(64) + p.skbFree});
+        new long[] {p.idleWakeupNanos(), p.appPerMessage + p.pollSyscall + p.syscall + p.copyToUser(64) + p.skbFree});
     assertEquals(want.keySet(), got.keySet(), "the stages of a native UDP path, in order");
     long e2e = 0;
     for (String k : want.keySet()) {

@@ -61,7 +61,7 @@ class WireTest {
     assertEquals(w.bitsPerSec(), back.bitsPerSec());
     for (Object m : List.of(new NicEntity.Tx(p, 3), new CoreEntity.Irq(2), new CoreEntity.TxIrq(4),
         new NicEntity.TxModTimer(1, 7), new NicQueue.AutoModer(), new CoreEntity.Done(9), new CoreEntity.SockData(1, 100, 2, 5),
-        new CoreEntity.Wake(1), new CoreEntity.AppTimer(2), new CoreEntity.TcpTimer(3), new NicQueue.ModTimer(),
+        new CoreEntity.Wake(1), new CoreEntity.Resched(), new CoreEntity.AppTimer(2), new CoreEntity.TcpTimer(3), new NicQueue.ModTimer(),
         new NicQueue.NapiComplete(2), new CoreEntity.PolicyTick(), new CoreEntity.MergeTimer(5),
         new CoreEntity.ShmData(1, 2, 3, 4), new CoreEntity.ShmSpace(1, 2, 3), new CoreEntity.ShmConnected(6))) {
       assertEquals(m, roundTrip(k, m));
