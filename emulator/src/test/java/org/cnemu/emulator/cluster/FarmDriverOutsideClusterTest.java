@@ -104,8 +104,8 @@ class FarmDriverOutsideClusterTest {
   }
 
   /**
-   * A kept driver system (the daemon's): the second plan runs on the first one's actor system, with a
-   * driver actor of its own; a plan for another seed stops it and starts its own.
+   * A kept driver system (the daemon's): the second plan runs on the first one's actor system and driver
+   * actor; a plan for another seed stops it and starts its own.
    */
   @Test
   void aKeptDriverSystemRunsTheNextPlanAndIsDroppedForAnotherSeed() throws Exception {
@@ -113,10 +113,14 @@ class FarmDriverOutsideClusterTest {
     ClusterNode.HostPort any = new ClusterNode.HostPort("127.0.0.1", 0);
     try {
       ActorSystem<Void> first = null;
+      Object firstDriver = null;
       for (String plan : List.of("a", "b")) {
         farm = JobFarm.start(at, any, ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), true);
         if (first == null) first = farm.system();
+        if (firstDriver == null) firstDriver = farm.driver();
         assertSame(first, farm.system(), "the second plan reuses the first one's actor system");
+        assertSame(firstDriver, farm.driver(), "and its driver, which knows the nodes already");
+        farm.listed().get(10, TimeUnit.SECONDS); // the seed answered this plan too (its key check)
         farm.submit(List.of(new FarmDriver.Job(0, 1, plan)));
         List<FarmDriver.Event> seen = until(e -> e instanceof FarmDriver.Done);
         FarmDriver.Done d = (FarmDriver.Done) seen.get(seen.size() - 1);
