@@ -381,16 +381,19 @@ public final class JobFarm implements AutoCloseable {
 
   private void stopDriver() {
     trace("close");
-    if (leased != null && !leased.stopped && !system.getWhenTerminated().toCompletableFuture().isDone()) {
+    if (leased != null) {
       // the kept driver forgets this plan and stays, with its nodes and watches, for the next one: no goodbye
-      CompletableFuture<Void> ended = new CompletableFuture<>();
-      driver.tell(new FarmDriver.EndPlan(ended));
-      try {
-        ended.get(FarmDriver.LEAVE_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (ExecutionException | TimeoutException ignored) {
-        // it stopped meanwhile (its system did): the next plan makes another
+      // (one that stopped, or whose system did, has nobody to say it to; the next plan makes another)
+      if (!leased.stopped && !system.getWhenTerminated().toCompletableFuture().isDone()) {
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        driver.tell(new FarmDriver.EndPlan(ended));
+        try {
+          ended.get(FarmDriver.LEAVE_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException ignored) {
+          // it stopped meanwhile
+        }
       }
       onTerminated.set(null);
       synchronized (JobFarm.class) {
