@@ -677,11 +677,15 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
       if (s.done) continue;
       s.done = true;
       events.accept(new Done(s.job.id(), s.node == null ? null : s.node.address, null, message));
+      release(s);
     }
+    queue.clear();
+    openJobs = 0;
     for (Node n : nodes.values()) n.ref.tell(new FarmWorker.Abandon(getContext().getSelf()));
-    // the plan is over, the goodbye still to come (JobFarm#close)
-    return Behaviors.receive(Command.class).onMessage(Leave.class, this::onLeave).onMessage(EndPlan.class, this::onEndPlan)
-        .onAnyMessage(x -> Behaviors.same()).build();
+    // The plan is over (every job done, none out or queued), the goodbye or the end of the plan still to come
+    // (JobFarm#close). The driver still hears of its nodes meanwhile: a kept one serves the next plan with them,
+    // and must not miss a node's loss (its watch fires once).
+    return this;
   }
 
   private Behavior<Command> onCancel() {

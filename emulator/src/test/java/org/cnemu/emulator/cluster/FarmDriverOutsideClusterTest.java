@@ -205,4 +205,43 @@ class FarmDriverOutsideClusterTest {
       JobFarm.dropKeptSystem();
     }
   }
+
+  /** A kept driver's plan that is cancelled mid-job: the node abandons the job, and the next plan runs on the same driver. */
+  @Test
+  void aKeptDriverServesThePlanAfterACancelledOne() throws Exception {
+    CountDownLatch cancelledSeen = new CountDownLatch(1);
+    ClusterNode.HostPort at = startSeed((spec, node, cancelled, progress) -> {
+      if (spec.equals("forever")) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!cancelled.get() && System.nanoTime() < deadline) Thread.sleep(10);
+        if (cancelled.get()) cancelledSeen.countDown();
+      }
+      return ("done " + spec).getBytes(StandardCharsets.UTF_8);
+    });
+    ClusterNode.HostPort any = new ClusterNode.HostPort("127.0.0.1", 0);
+    try {
+      farm = JobFarm.start(at, any, ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), true);
+      Object driver = farm.driver();
+      farm.submit(List.of(new FarmDriver.Job(0, 1, "forever"), new FarmDriver.Job(1, 1, "queued")));
+      until(e -> e instanceof FarmDriver.Started);
+      farm.cancel();
+      int[] done = {0};
+      List<FarmDriver.Event> first = until(e -> e instanceof FarmDriver.Done && ++done[0] == 2);
+      assertTrue(first.stream().allMatch(e -> !(e instanceof FarmDriver.Done d) || d.result() == null), first::toString);
+      farm.close();
+      farm = null;
+      assertTrue(cancelledSeen.await(20, TimeUnit.SECONDS), "the node kept running the cancelled plan's job: " + log);
+
+      farm = JobFarm.start(at, any, ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), true);
+      assertSame(driver, farm.driver());
+      farm.submit(List.of(new FarmDriver.Job(0, 1, "next")));
+      List<FarmDriver.Event> second = until(e -> e instanceof FarmDriver.Done);
+      FarmDriver.Done d = (FarmDriver.Done) second.get(second.size() - 1);
+      assertEquals("done next", new String(d.result(), StandardCharsets.UTF_8), second::toString);
+      farm.close();
+      farm = null;
+    } finally {
+      JobFarm.dropKeptSystem();
+    }
+  }
 }
