@@ -24,7 +24,7 @@
 # ARMS says how the commands run: `fresh`, a fresh JVM per command (local and farmed), and `served`, both
 # through one private daemon (`cnemu daemon serve` in this script's session, its own state folder, stopped on exit), as a
 # lab user running many sweeps would: the local plan in the daemon's warm JVM, the farmed one with the
-# driver's actor system the daemon keeps between farmed commands. The daemon runs with -Dcnemu.trace=true unless TRACE=0
+# driver's actor system and driver actor the daemon keeps between farmed commands. The daemon runs with -Dcnemu.trace=true unless TRACE=0
 # (both served arms alike); its CPU over each served command is read from /proc, and the farm's trace lines
 # (phases, per-job figures) from its log.
 #   bench/farm.sh                       # both cases, both arms, 3 rounds each, default job slots (the
