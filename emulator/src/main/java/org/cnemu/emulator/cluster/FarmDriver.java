@@ -377,6 +377,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     for (ActorRef<FarmWorker.Command> w : asked) {
       if (nodes.values().stream().noneMatch(n -> n.ref.equals(w))) w.tell(new FarmWorker.Hello(getContext().getSelf()));
     }
+    if (!nodes.isEmpty()) JobFarm.trace("first node ready"); // the plan has them at once (bench/farm.sh's phases)
     for (Node n : nodes.values()) events.accept(new NodeUp(n.address, n.slots));
     mismatched.values().forEach(w -> events.accept(new Warning(w)));
     return this;
