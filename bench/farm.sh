@@ -24,7 +24,7 @@
 # ARMS says how the commands run: `fresh`, a fresh JVM per command (local and farmed), and `served`, both
 # through one private daemon (`cnemu daemon serve` in this script's session, its own state folder, stopped on exit), as a
 # lab user running many sweeps would: the local plan in the daemon's warm JVM, the farmed one with the
-# driver's actor system the daemon keeps between farmed commands. The daemon runs with -Dcnemu.trace=true unless TRACE=0
+# driver's actor system and driver actor the daemon keeps between farmed commands. The daemon runs with -Dcnemu.trace=true unless TRACE=0
 # (both served arms alike); its CPU over each served command is read from /proc, and the farm's trace lines
 # (phases, per-job figures) from its log.
 #   bench/farm.sh                       # both cases, both arms, 3 rounds each, default job slots (the
@@ -33,6 +33,10 @@
 #   ARMS=served CASES=short REPEAT=6 bench/farm.sh
 #   SHORT_DURATION=1ms LONG_DURATION=100ms bench/farm.sh
 #   CNEMU=../base/bin/cnemu WORK=/tmp/farm-base bench/farm.sh   # another build, this script
+# PLANS=N (served arm): each round runs N local plans, then N farmed ones, and prints their totals (wall
+# and CPU), so a plan's fixed CPU is resolved to 10 ms / N per JVM instead of one clock tick per plan;
+# CASES=tiny is a plan of 3 jobs (one run per point) of the short length: mostly the plan's own cost.
+#   ARMS=served CASES="tiny short" PLANS=20 REPEAT=3 TRACE=0 bench/farm.sh
 # The crossover (the farmed / local ratio by job length, plans of one size): CASES="short medium long"
 # LONG_RUNS=16 (48 jobs each of ~8, ~40 and ~150 ms on an idle machine), with TRACE=0 (no trace lines,
 # no per-job clock reads: what a user runs; walls and CPU only). The served arm first runs WARM_PLANS
@@ -57,6 +61,7 @@ SHORT_DURATION="${SHORT_DURATION:-300us}" # x 16 runs x 3 points = 48 jobs
 MEDIUM_DURATION="${MEDIUM_DURATION:-10ms}" # x 16 runs x 3 points = 48 jobs
 LONG_DURATION="${LONG_DURATION:-50ms}"    # x LONG_RUNS runs x 3 points
 LONG_RUNS="${LONG_RUNS:-4}"               # 4: 12 jobs; 16: 48, the size of the other cases (the crossover)
+PLANS="${PLANS:-1}"                       # served arm: plans of each kind per round (their totals are printed)
 PORT="${PORT:-25899}"
 CNEMU="${CNEMU:-bin/cnemu}"               # the build to measure (another tree's bin/cnemu for an A/B)
 WORK="${WORK:-/tmp/cnemu-farm-bench}"
@@ -73,6 +78,7 @@ experiment {
 CONF
 }
 plan short "$SHORT_DURATION" 16
+plan tiny "$SHORT_DURATION" 1
 plan medium "$MEDIUM_DURATION" 16
 plan long "$LONG_DURATION" "$LONG_RUNS"
 JOPTS=""; [ "$TRACE" = 0 ] || JOPTS="-Dcnemu.trace=true"
@@ -176,13 +182,17 @@ round() {
       trace="$WORK/$c-trace-$r"
     else
       m0=$(node_ticks); d0=$(daemon_ticks); t0=$(date +%s.%N)
-      served run "$WORK/$c.conf" --jobs 2 --out "$WORK/$c-slocal-$r" --no-report -q >/dev/null
+      for k in $(seq "$PLANS"); do
+        served run "$WORK/$c.conf" --jobs 2 --out "$WORK/$c-slocal-$r/$k" --no-report -q >/dev/null
+      done
       tl=$(date +%s.%N); dl=$(daemon_ticks); m1=$(node_ticks)
       cat "$WORK/seed.log" "$WORK/worker.log" | grep "TRACE farm node" > "$WORK/checks-before" || true
       n0=$(node_ticks); lines=$(wc -l <"$DAEMON_LOG")
       d1=$(daemon_ticks); t1=$(date +%s.%N)   # the farmed command's own time, without the script's bookkeeping
-      served run "$WORK/$c.conf" --cluster "127.0.0.1:$PORT" --nodes 2 --cluster-mode jobs \
-        --cluster-key "$WORK/key" --out "$WORK/$c-sfarm-$r" --no-report -q >/dev/null
+      for k in $(seq "$PLANS"); do
+        served run "$WORK/$c.conf" --cluster "127.0.0.1:$PORT" --nodes 2 --cluster-mode jobs \
+          --cluster-key "$WORK/key" --out "$WORK/$c-sfarm-$r/$k" --no-report -q >/dev/null
+      done
       t2=$(date +%s.%N); d2=$(daemon_ticks)
       n1=$(node_ticks)
       tail -n +"$((lines + 1))" "$DAEMON_LOG" > "$WORK/$c-strace-$r"

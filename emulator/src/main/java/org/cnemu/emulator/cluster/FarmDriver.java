@@ -18,6 +18,7 @@ import java.util.zip.Inflater;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -34,6 +35,12 @@ import org.cnemu.emulator.wire.WireMessage;
  * (so, or gone from the directory's list) has its unfinished jobs put back at the front of the queue
  * with the next attempt number; a result of an older attempt is ignored, so every job completes exactly
  * once. Jobs and results are opaque here (text and bytes): the experiments layer gives them meaning.
+ *
+ * <p>A driver may serve one plan after another ({@link Begin} .. {@link EndPlan}; the daemon's kept driver,
+ * {@link JobFarm}): what it learnt of the cluster stays between plans (the directory's subscription and its
+ * updates, each node's hello, slots and round trip, the watches both ways), so a plan pays none of those
+ * messages again. Each plan's jobs go out under wire ids of their own ({@code planBase} + the job's id), so
+ * a late message of an earlier plan names no job of this one and is dropped.
  */
 public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
 
@@ -86,6 +93,22 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
 
   /** Queue more jobs (local). */
   public record Submit(List<Job> jobs) implements Command, NoSerializationVerificationNeeded {}
+
+  /**
+   * A kept driver's next plan begins (local): its events go to {@code events} from now on. The driver asks
+   * the directory for the workers once more (its answer, {@link Listed}, proves that the seed still takes
+   * this key) and says hello again to each listed node that is not ready (one lost in the last plan may
+   * be back); the nodes it knows stay as they are.
+   */
+  public record Begin(Consumer<Event> events) implements Command, NoSerializationVerificationNeeded {}
+
+  /**
+   * A kept driver's plan is over (local): its jobs are forgotten (the nodes were told to abandon any left
+   * out there), the nodes, their watches and the directory's subscription stay for the next plan; {@code
+   * done} completes once that is so. No message goes to a node.
+   */
+  public record EndPlan(java.util.concurrent.CompletableFuture<Void> done)
+      implements Command, NoSerializationVerificationNeeded {}
 
   /** Give up the plan: tell the nodes to abandon its jobs, report the rest as cancelled (local). */
   public enum Cancel implements Command, NoSerializationVerificationNeeded { INSTANCE }
@@ -174,6 +197,13 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
       return FarmDriver.queueDepth(slots, prefetch, roundTrip.boundNanos(), runNanos, startPerSlot);
     }
 
+    /** Between plans: no job of a plan is here; a job's length is the next plan's to measure (the round trip stays). */
+    void newPlan() {
+      used = 0;
+      jobs.clear();
+      runNanos = -1;
+    }
+
     void observe(long roundTripSample, long runSample) {
       roundTrip.observe(roundTripSample);
       long run = Math.max(0, runSample);
@@ -239,6 +269,8 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   /** Where a job is. */
   private static final class JobState {
     final Job job;
+    /** The job's id on the wire: {@code planBase} + its id in the plan. */
+    final int wire;
     int attempt;
     Node node; // null: queued
     /** The node's slots it takes while there (its slots may change meanwhile). */
@@ -248,25 +280,41 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     ByteArrayOutputStream chunks;
     int nextChunk;
 
-    JobState(Job job) {
+    JobState(Job job, int wire) {
       this.job = job;
+      this.wire = wire;
     }
   }
 
   public static Behavior<Command> create(Settings settings, Consumer<Event> events) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new FarmDriver(ctx, timers, settings, events)));
+    return create(settings, events, () -> {});
+  }
+
+  /** As {@link #create(Settings, Consumer)}; {@code onStop} runs when the driver stops (a kept one is then dropped). */
+  public static Behavior<Command> create(Settings settings, Consumer<Event> events, Runnable onStop) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new FarmDriver(ctx, timers, settings, events, onStop)));
   }
 
   private final Settings settings;
-  private final Consumer<Event> events;
-  private final Map<Integer, JobState> jobs = new TreeMap<>();
+  /** Where this plan's events go (a kept driver's changes with each {@link Begin}; none between plans). */
+  private Consumer<Event> events;
+  /** This plan's jobs by wire id. */
+  private final TreeMap<Integer, JobState> jobs = new TreeMap<>();
+  /** Added to a job's id on the wire: past every id of this driver's earlier plans. */
+  private int planBase;
+  /** Nodes of another build, and the warning each plan repeats (they get no jobs). */
+  private final Map<String, String> mismatched = new TreeMap<>();
   private final Deque<Integer> queue = new ArrayDeque<>();
   /** Ready nodes by address (sorted: dispatch order does not depend on who answered first). */
   private final Map<String, Node> nodes = new TreeMap<>();
   /** Workers the directory listed and this driver said hello to (and watches). */
   private final Set<ActorRef<FarmWorker.Command>> asked = new HashSet<>();
+  /** Nodes lost in this plan: not taken again before the next one. */
   private final Set<String> lost = new HashSet<>();
+  /** The directory answered in this plan. */
   private boolean listed;
+  /** Between a kept driver's plans: nothing is lost, no event goes anywhere. */
+  private boolean idle;
   private boolean started;
   /** Jobs submitted and not done (queued, or out on a node). */
   private int openJobs;
@@ -277,9 +325,12 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   private final Map<Integer, Long> dispatchedMicros = new HashMap<>();
   private static final boolean TRACE = Boolean.getBoolean("cnemu.trace");
 
+  private final Runnable onStop;
+
   private FarmDriver(ActorContext<Command> ctx, TimerScheduler<Command> timers, Settings settings,
-      Consumer<Event> events) {
+      Consumer<Event> events, Runnable onStop) {
     super(ctx);
+    this.onStop = onStop;
     this.timers = timers;
     this.settings = settings;
     this.events = events;
@@ -287,6 +338,8 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     // Until the directory answers (the seed may still be starting), and while jobs wait, ask again.
     timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ofMillis(500));
   }
+
+  private static final Consumer<Event> NOWHERE = e -> {};
 
   @Override
   public Receive<Command> createReceive() {
@@ -304,7 +357,49 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
         .onMessageEquals(Cancel.INSTANCE, this::onCancel)
         .onMessageEquals(Tick.INSTANCE, this::onTick)
         .onMessage(Leave.class, this::onLeave)
+        .onMessage(Begin.class, this::onBegin)
+        .onMessage(EndPlan.class, this::onEndPlan)
+        .onSignal(PostStop.class, sig -> {
+          onStop.run();
+          return this;
+        })
         .build();
+  }
+
+  private Behavior<Command> onBegin(Begin m) {
+    events = m.events();
+    idle = false;
+    listed = false;
+    started = false;
+    lost.clear();
+    waitingSinceNanos = System.nanoTime();
+    settings.directory().tell(new FarmDirectory.Subscribe(getContext().getSelf()));
+    for (ActorRef<FarmWorker.Command> w : asked) {
+      if (nodes.values().stream().noneMatch(n -> n.ref.equals(w))) w.tell(new FarmWorker.Hello(getContext().getSelf()));
+    }
+    if (!nodes.isEmpty()) JobFarm.trace("first node ready"); // the plan has them at once (bench/farm.sh's phases)
+    for (Node n : nodes.values()) events.accept(new NodeUp(n.address, n.slots));
+    mismatched.values().forEach(w -> events.accept(new Warning(w)));
+    return this;
+  }
+
+  private Behavior<Command> onEndPlan(EndPlan m) {
+    // a job still out (the plan was given up, or its caller stopped waiting) is abandoned on its node
+    Set<Node> holding = new HashSet<>();
+    for (JobState s : jobs.values()) if (s.node != null) holding.add(s.node);
+    for (Node n : holding) n.ref.tell(new FarmWorker.Abandon(getContext().getSelf()));
+    int last = jobs.isEmpty() ? planBase : jobs.lastKey() + 1;
+    planBase = last < 0 || last > Integer.MAX_VALUE / 2 ? 0 : last; // wraps after ~10^9 jobs: no old one is out then
+    jobs.clear();
+    queue.clear();
+    openJobs = 0;
+    dispatchedMicros.clear();
+    for (Node n : nodes.values()) n.newPlan();
+    lost.clear();
+    events = NOWHERE;
+    idle = true;
+    m.done().complete(null);
+    return this;
   }
 
   private Behavior<Command> onLeave(Leave m) {
@@ -338,9 +433,10 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
 
   private Behavior<Command> onSubmit(Submit m) {
     for (Job j : m.jobs()) {
-      if (jobs.containsKey(j.id())) throw new IllegalArgumentException("job " + j.id() + " submitted twice");
-      jobs.put(j.id(), new JobState(j));
-      queue.addLast(j.id());
+      int wire = planBase + j.id();
+      if (j.id() < 0 || jobs.containsKey(wire)) throw new IllegalArgumentException("job " + j.id() + " submitted twice");
+      jobs.put(wire, new JobState(j, wire));
+      queue.addLast(wire);
       openJobs++;
     }
     dispatch();
@@ -362,6 +458,11 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     // a node the seed no longer lists (unreachable, or it left the cluster) is gone too
     for (Node n : new ArrayList<>(nodes.values())) {
       if (!m.workers().contains(n.ref)) nodeGone(n.address, "gone from the cluster");
+    }
+    for (ActorRef<FarmWorker.Command> w : new ArrayList<>(asked)) {
+      if (m.workers().contains(w)) continue;
+      asked.remove(w); // one listed again later is asked again
+      getContext().unwatch(w);
     }
     return this;
   }
@@ -387,10 +488,12 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     }
     String mine = CnemuVersion.current();
     if (!mine.equals(m.version())) {
-      events.accept(new Warning("node " + m.address() + " runs cnemu " + m.version() + " but this driver runs " + mine
-          + "; it gets no jobs (all nodes must run the same build)"));
+      String w = "node " + m.address() + " runs cnemu " + m.version() + " but this driver runs " + mine
+          + "; it gets no jobs (all nodes must run the same build)";
+      if (!w.equals(mismatched.put(m.address(), w))) events.accept(new Warning(w));
       return this;
     }
+    mismatched.remove(m.address());
     if (nodes.isEmpty() && lost.isEmpty()) JobFarm.trace("first node ready");
     nodes.put(m.address(), new Node(m.worker(), m.address(), m.slots(), m.prefetch()));
     events.accept(new NodeUp(m.address(), m.slots()));
@@ -424,14 +527,14 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
       s.cost = Math.min(s.job.slots(), best.slots);
       s.dispatchedNanos = System.nanoTime();
       best.used += s.cost;
-      best.jobs.add(s.job.id());
-      best.ref.tell(new FarmWorker.RunJob(s.job.id(), s.attempt, s.job.slots(), s.job.spec(), getContext().getSelf()));
-      if (TRACE) dispatchedMicros.put(s.job.id(), JobFarm.epochMicros());
+      best.jobs.add(s.wire);
+      best.ref.tell(new FarmWorker.RunJob(s.wire, s.attempt, s.job.slots(), s.job.spec(), getContext().getSelf()));
+      if (TRACE) dispatchedMicros.put(s.wire, JobFarm.epochMicros());
       events.accept(new Dispatched(s.job.id(), best.address));
     }
   }
 
-  /** The job state if {@code from} runs attempt {@code attempt} of it now; null for a stale or foreign message. */
+  /** The job state (by wire id) if {@code from} runs attempt {@code attempt} of it now; null for a stale or foreign message. */
   private JobState current(int job, int attempt, ActorRef<FarmWorker.Command> from) {
     JobState s = jobs.get(job);
     if (s == null || s.done || s.node == null || s.attempt != attempt || !s.node.ref.equals(from)) return null;
@@ -443,7 +546,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     JobState s = current(m.job(), m.attempt(), m.from());
     if (s == null) return this;
     if (m.chunk() != s.nextChunk || m.chunks() < 1) {
-      return finish(s, null, "result of job " + m.job() + " from " + s.node.address + " arrived out of order");
+      return finish(s, null, "result of job " + s.job.id() + " from " + s.node.address + " arrived out of order");
     }
     if (s.chunks == null) s.chunks = new ByteArrayOutputStream();
     s.chunks.writeBytes(m.data());
@@ -455,20 +558,19 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     try {
       return finish(s, inflate(packed, settings.maxResultBytes()), null);
     } catch (DataFormatException e) {
-      return finish(s, null, "result of job " + m.job() + " from " + s.node.address + " is corrupt: " + e.getMessage());
+      return finish(s, null, "result of job " + s.job.id() + " from " + s.node.address + " is corrupt: " + e.getMessage());
     }
   }
 
   private Behavior<Command> onStarted(JobStarted m) {
     JobState s = current(m.job(), m.attempt(), m.from());
-    if (s != null) events.accept(new Started(m.job(), s.node.address));
+    if (s != null) events.accept(new Started(s.job.id(), s.node.address));
     return this;
   }
 
   private Behavior<Command> onProgress(JobProgress m) {
-    if (current(m.job(), m.attempt(), m.from()) != null) {
-      events.accept(new Progress(m.job(), m.virtualNanos(), m.endNanos()));
-    }
+    JobState s = current(m.job(), m.attempt(), m.from());
+    if (s != null) events.accept(new Progress(s.job.id(), m.virtualNanos(), m.endNanos()));
     return this;
   }
 
@@ -481,8 +583,8 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   private Behavior<Command> finish(JobState s, byte[] result, String error) {
     Node n = s.node;
     if (TRACE) {
-      System.err.printf(java.util.Locale.ROOT, "TRACE farm driver timeline job %d dispatched %d done %d%n", s.job.id(),
-          dispatchedMicros.getOrDefault(s.job.id(), 0L), JobFarm.epochMicros());
+      System.err.printf(java.util.Locale.ROOT, "TRACE farm driver timeline job %d dispatched %d done %d%n", s.wire,
+          dispatchedMicros.getOrDefault(s.wire, 0L), JobFarm.epochMicros());
     }
     release(s);
     s.done = true;
@@ -496,7 +598,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     Node n = s.node;
     if (n == null) return;
     n.used -= s.cost;
-    n.jobs.remove(s.job.id());
+    n.jobs.remove(s.wire);
     s.node = null;
   }
 
@@ -531,18 +633,22 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
       release(s);
       s.attempt++;
       s.chunks = null;
-      queue.addFirst(s.job.id()); // at the front: the plan's stragglers first
+      queue.addFirst(s.wire); // at the front: the plan's stragglers first
     }
   }
 
   private Behavior<Command> nodeGone(String address, String why) {
     Node n = nodes.remove(address);
     if (n == null) return this;
-    lost.add(address);
+    if (!idle) lost.add(address); // between plans: the next plan may take it again when it answers
+    asked.remove(n.ref);
+    getContext().unwatch(n.ref);
     List<Integer> back = new ArrayList<>(n.jobs);
     requeue(n, back);
     n.ref.tell(new FarmWorker.Abandon(getContext().getSelf())); // if it is still there, free its slots
-    events.accept(new NodeLost(address, why, back));
+    List<Integer> ids = new ArrayList<>();
+    for (int wire : back) ids.add(jobs.get(wire).job.id());
+    events.accept(new NodeLost(address, why, ids));
     if (nodes.isEmpty()) waitingSinceNanos = System.nanoTime();
     dispatch();
     return this;
@@ -572,11 +678,15 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
       if (s.done) continue;
       s.done = true;
       events.accept(new Done(s.job.id(), s.node == null ? null : s.node.address, null, message));
+      release(s);
     }
+    queue.clear();
+    openJobs = 0;
     for (Node n : nodes.values()) n.ref.tell(new FarmWorker.Abandon(getContext().getSelf()));
-    // the plan is over, the goodbye still to come (JobFarm#close)
-    return Behaviors.receive(Command.class).onMessage(Leave.class, this::onLeave).onAnyMessage(x -> Behaviors.same())
-        .build();
+    // The plan is over (every job done, none out or queued), the goodbye or the end of the plan still to come
+    // (JobFarm#close). The driver still hears of its nodes meanwhile: a kept one serves the next plan with them,
+    // and must not miss a node's loss (its watch fires once).
+    return this;
   }
 
   private Behavior<Command> onCancel() {

@@ -31,9 +31,14 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>A long-lived JVM that runs one farmed plan after another (the daemon) may keep the actor system for
  * the next plan ({@code keepSystem}): starting it (remoting, TLS) and its first connections to the nodes
- * are most of a served farmed command. Each plan still gets a driver actor of its own, and says goodbye
- * when it ends; the system is dropped when a plan names another seed, address or key ({@link
- * #dropKeptSystem}). Only for an ephemeral port: a fixed one would stay taken between commands.
+ * are most of a served farmed command. It keeps its driver actor too, which serves one plan after another
+ * ({@link FarmDriver.Begin}, {@link FarmDriver.EndPlan}): the directory's subscription, each node's hello
+ * and slots, and the watches both ways stay up between plans and follow the cluster's changes, instead of
+ * being asked for, made and undone by every plan (~33 ms of CPU per plan over the three JVMs:
+ * docs/benchmarks.md). A plan that finds the kept driver busy (another plan in this JVM) gets a driver of its
+ * own, which says goodbye when it ends. The system and its driver are dropped, with a goodbye, when a plan
+ * names another seed, address or key ({@link #dropKeptSystem}). Only for an ephemeral port: a fixed one
+ * would stay taken between commands.
  */
 public final class JobFarm implements AutoCloseable {
   /** Results larger than this are refused (a results.json is kilobytes to a few megabytes). */
@@ -43,6 +48,29 @@ public final class JobFarm implements AutoCloseable {
   private record Kept(ActorSystem<Void> system, ClusterNode.HostPort seed, ClusterNode.HostPort bind, String security) {}
 
   private static Kept kept; // guarded by JobFarm.class
+
+  /**
+   * The driver actor kept in the kept system, with the settings it was made with, and whether a plan uses
+   * it now ({@code busy}) or it stopped ({@code stopped}).
+   */
+  private static final class KeptDriver {
+    final ActorSystem<Void> system;
+    final ActorRef<FarmDriver.Command> ref;
+    final int expectedNodes;
+    final Duration joinTimeout;
+    /** The plan that uses it now (null: none); each plan's events go to its own queue. */
+    JobFarm plan;
+    volatile boolean stopped;
+
+    KeptDriver(ActorSystem<Void> system, ActorRef<FarmDriver.Command> ref, int expectedNodes, Duration joinTimeout) {
+      this.system = system;
+      this.ref = ref;
+      this.expectedNodes = expectedNodes;
+      this.joinTimeout = joinTimeout;
+    }
+  }
+
+  private static KeptDriver keptDriver; // guarded by JobFarm.class
   private static final AtomicInteger DRIVERS = new AtomicInteger();
 
   private final ActorSystem<Void> system;
@@ -51,7 +79,11 @@ public final class JobFarm implements AutoCloseable {
   /** Where this driver listens; a fixed port is free again once {@link #close} returns. */
   private final ClusterNode.HostPort bind;
   private final ActorRef<FarmDriver.Command> driver;
+  /** The kept driver this plan uses (ends with {@link FarmDriver.EndPlan}, no goodbye); null: a driver of its own. */
+  private final KeptDriver leased;
   private final LinkedBlockingQueue<FarmDriver.Event> events = new LinkedBlockingQueue<>();
+  /** A {@link FarmDriver.GaveUp} for the driver's or its system's stop went to {@link #events} (once). */
+  private final AtomicBoolean stopTold = new AtomicBoolean();
   /** Completed by the seed directory's first answer ({@link FarmDriver.Listed}). */
   private final CompletableFuture<Void> listed = new CompletableFuture<>();
   /** Where the system's termination is reported: cleared at close, so a kept system holds no old plan's queue. */
@@ -62,17 +94,85 @@ public final class JobFarm implements AutoCloseable {
     this.system = system;
     this.keepSystem = keepSystem;
     this.bind = bind;
-    this.driver = system.systemActorOf(FarmDriver.create(settings, e -> {
-      if (e instanceof FarmDriver.Listed) listed.complete(null);
-      else events.add(e);
-    }),
-        "farm-driver-" + DRIVERS.incrementAndGet(), Props.empty());
-    var sink = new AtomicReference<>(events);
-    this.onTerminated = sink;
-    system.getWhenTerminated().thenRun(() -> {
-      LinkedBlockingQueue<FarmDriver.Event> q = sink.get();
-      if (q != null) q.add(new FarmDriver.GaveUp("this driver's actor system stopped before the plan ended"));
-    });
+    this.onTerminated = new AtomicReference<>(events);
+    KeptDriver lease = keepSystem ? leaseKeptDriver(system, settings) : null;
+    if (lease != null && lease.ref != null) {
+      this.leased = lease;
+      this.driver = lease.ref;
+      driver.tell(new FarmDriver.Begin(this::accept));
+    } else {
+      // the first plan of a kept system makes the driver that later plans lease ({@code lease} reserved for it)
+      KeptDriver[] made = new KeptDriver[1];
+      ActorRef<FarmDriver.Command> ref = system.systemActorOf(FarmDriver.create(settings, this::accept, () -> {
+        JobFarm plan = this;
+        if (made[0] != null) {
+          synchronized (JobFarm.class) {
+            made[0].stopped = true;
+            plan = made[0].plan; // the plan that uses the kept driver now, if any
+          }
+        }
+        if (plan != null) plan.stopped("this plan's farming driver stopped before the plan ended");
+      }), "farm-driver-" + DRIVERS.incrementAndGet(), Props.empty());
+      if (lease != null) {
+        made[0] = new KeptDriver(system, ref, settings.expectedNodes(), settings.joinTimeout());
+        made[0].plan = this;
+        synchronized (JobFarm.class) {
+          keptDriver = made[0];
+        }
+      }
+      this.leased = made[0];
+      this.driver = ref;
+    }
+    system.getWhenTerminated().thenRun(() -> stopped("this driver's actor system stopped before the plan ended"));
+  }
+
+  /** The driver or its system stopped: the plan hears it once, if it still listens. */
+  private void stopped(String why) {
+    LinkedBlockingQueue<FarmDriver.Event> q = onTerminated.get();
+    if (q != null && stopTold.compareAndSet(false, true)) q.add(new FarmDriver.GaveUp(why));
+  }
+
+  /** This plan's driver events, on the driver's thread. */
+  private void accept(FarmDriver.Event e) {
+    if (e instanceof FarmDriver.Listed) listed.complete(null);
+    else events.add(e);
+  }
+
+  /**
+   * The kept driver of {@code system} for this plan: one that is idle and made with the same settings
+   * (marked busy); a placeholder without a driver (ref null) when there is none yet, or the kept one was made
+   * with other settings or stopped (this plan makes the next kept driver; the old one says goodbye); null when
+   * the kept one is busy (another plan of this JVM: this plan gets a driver of its own).
+   */
+  private KeptDriver leaseKeptDriver(ActorSystem<Void> system, FarmDriver.Settings settings) {
+    KeptDriver old;
+    synchronized (JobFarm.class) {
+      KeptDriver k = keptDriver;
+      if (k != null && k.system != system) k = null; // made in a system that is gone
+      if (k != null && k.plan != null && !k.stopped) return null;
+      if (k != null && !k.stopped && k.expectedNodes == settings.expectedNodes()
+          && k.joinTimeout.equals(settings.joinTimeout())) {
+        k.plan = this;
+        return k;
+      }
+      old = k;
+      keptDriver = null;
+    }
+    if (old != null && !old.stopped) goodbye(old.ref);
+    return new KeptDriver(system, null, settings.expectedNodes(), settings.joinTimeout());
+  }
+
+  /** Tells a driver to say goodbye to its nodes and stop, and waits for it (at most its leave timeout and a second). */
+  private static void goodbye(ActorRef<FarmDriver.Command> driver) {
+    CompletableFuture<Void> unwatched = new CompletableFuture<>();
+    driver.tell(new FarmDriver.Leave(unwatched));
+    try {
+      unwatched.get(FarmDriver.LEAVE_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException ignored) {
+      // it stopped already (its system did): nothing to wait for
+    }
   }
 
   /**
@@ -123,18 +223,39 @@ public final class JobFarm implements AutoCloseable {
       }
       kept = null;
     }
-    if (k != null) ClusterNode.stop(k.system(), 5); // another cluster, address or key now
+    if (k != null) stopKept(k); // another cluster, address or key now
     return null;
   }
 
-  /** Stops the actor system a plan kept (if any): the daemon stops, or its cluster settings changed. */
+  /**
+   * Stops the actor system a plan kept (if any), its kept driver saying goodbye first: the daemon stops, or
+   * its cluster settings changed.
+   */
   public static void dropKeptSystem() {
     Kept k;
     synchronized (JobFarm.class) {
       k = kept;
       kept = null;
     }
-    if (k != null) ClusterNode.stop(k.system(), 5);
+    if (k != null) stopKept(k);
+  }
+
+  /** Stops a kept system; its kept driver, if idle, says goodbye first (the nodes stop watching it before it goes). */
+  private static void stopKept(Kept k) {
+    KeptDriver d;
+    synchronized (JobFarm.class) {
+      d = keptDriver;
+      keptDriver = null;
+    }
+    if (d != null && !d.stopped && d.plan == null && !k.system().getWhenTerminated().toCompletableFuture().isDone()) {
+      goodbye(d.ref);
+    }
+    ClusterNode.stop(k.system(), 5);
+  }
+
+  /** The driver actor (tests: whether a plan reused a kept one). */
+  ActorRef<FarmDriver.Command> driver() {
+    return driver;
   }
 
   /** The actor system (tests: whether a plan reused a kept one). */
@@ -260,6 +381,27 @@ public final class JobFarm implements AutoCloseable {
 
   private void stopDriver() {
     trace("close");
+    if (leased != null) {
+      // the kept driver forgets this plan and stays, with its nodes and watches, for the next one: no goodbye
+      // (one that stopped, or whose system did, has nobody to say it to; the next plan makes another)
+      if (!leased.stopped && !system.getWhenTerminated().toCompletableFuture().isDone()) {
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        driver.tell(new FarmDriver.EndPlan(ended));
+        try {
+          ended.get(FarmDriver.LEAVE_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException ignored) {
+          // it stopped meanwhile
+        }
+      }
+      onTerminated.set(null);
+      synchronized (JobFarm.class) {
+        if (leased.plan == this) leased.plan = null;
+      }
+      trace("stopped");
+      return;
+    }
     // Goodbye first: the nodes stop watching this driver before its actor system stops. Else their
     // failure detectors fire for a JVM that is gone ("Detected unreachable"), which also takes down the
     // association of the next process on the same address (a partitioned run's member on a fixed --bind port).
@@ -320,6 +462,7 @@ public final class JobFarm implements AutoCloseable {
     if (keepSystem) {
       synchronized (JobFarm.class) {
         if (kept != null && kept.system() == system) kept = null;
+        if (keptDriver != null && keptDriver.system == system) keptDriver = null;
       }
     }
     ClusterNode.stop(system, 2);

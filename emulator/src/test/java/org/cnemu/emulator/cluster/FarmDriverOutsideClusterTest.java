@@ -104,8 +104,8 @@ class FarmDriverOutsideClusterTest {
   }
 
   /**
-   * A kept driver system (the daemon's): the second plan runs on the first one's actor system, with a
-   * driver actor of its own; a plan for another seed stops it and starts its own.
+   * A kept driver system (the daemon's): the second plan runs on the first one's actor system and driver
+   * actor; a plan for another seed stops it and starts its own.
    */
   @Test
   void aKeptDriverSystemRunsTheNextPlanAndIsDroppedForAnotherSeed() throws Exception {
@@ -113,10 +113,14 @@ class FarmDriverOutsideClusterTest {
     ClusterNode.HostPort any = new ClusterNode.HostPort("127.0.0.1", 0);
     try {
       ActorSystem<Void> first = null;
+      Object firstDriver = null;
       for (String plan : List.of("a", "b")) {
         farm = JobFarm.start(at, any, ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), true);
         if (first == null) first = farm.system();
+        if (firstDriver == null) firstDriver = farm.driver();
         assertSame(first, farm.system(), "the second plan reuses the first one's actor system");
+        assertSame(firstDriver, farm.driver(), "and its driver, which knows the nodes already");
+        farm.listed().get(10, TimeUnit.SECONDS); // the seed answered this plan too (its key check)
         farm.submit(List.of(new FarmDriver.Job(0, 1, plan)));
         List<FarmDriver.Event> seen = until(e -> e instanceof FarmDriver.Done);
         FarmDriver.Done d = (FarmDriver.Done) seen.get(seen.size() - 1);
@@ -129,6 +133,111 @@ class FarmDriverOutsideClusterTest {
       farm = JobFarm.start(elsewhere, any, ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), true);
       assertNotSame(first, farm.system());
       first.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS); // another seed: stopped
+      farm.close();
+      farm = null;
+    } finally {
+      JobFarm.dropKeptSystem();
+    }
+  }
+
+  /**
+   * The kept driver follows the cluster between plans: a node that joins after its first plan takes jobs
+   * in the next one, and a node that left before a plan gets none of its jobs (no job goes to it and comes
+   * back as lost): its view comes from the directory's updates and the watches, not from asking per plan.
+   */
+  @Test
+  void aKeptDriverFollowsNodesThatJoinAndLeaveBetweenPlans() throws Exception {
+    FarmWorker.Runner runner = (spec, node, cancelled, progress) -> {
+      Thread.sleep(100);
+      return (spec + " on " + node).getBytes(StandardCharsets.UTF_8);
+    };
+    ClusterNode.HostPort at = startSeed(runner);
+    ClusterNode.HostPort any = new ClusterNode.HostPort("127.0.0.1", 0);
+    ActorSystem<Void> worker = null;
+    try {
+      farm = JobFarm.start(at, any, ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), true);
+      farm.submit(List.of(new FarmDriver.Job(0, 1, "a")));
+      until(e -> e instanceof FarmDriver.Done);
+      farm.close();
+      farm = null;
+
+      ClusterNode.HostPort workerAt = new ClusterNode.HostPort("127.0.0.1", TestPorts.free());
+      worker = ClusterNode.serve(workerAt, at, 1, ClusterSecurity.insecure(), runner, FarmWorker.Slots.exactly(1), log::add);
+      String workerAddress = worker.address().toString();
+      farm = JobFarm.start(at, any, ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), true);
+      until(e -> e instanceof FarmDriver.NodeUp u && u.node().equals(workerAddress)); // it joined: the driver is told
+      List<FarmDriver.Job> jobs = new ArrayList<>();
+      for (int j = 0; j < 6; j++) jobs.add(new FarmDriver.Job(j, 1, "b" + j));
+      farm.submit(jobs);
+      int[] done = {0};
+      List<FarmDriver.Event> seen = until(e -> e instanceof FarmDriver.Done && ++done[0] == 6);
+      assertTrue(seen.stream().anyMatch(e -> e instanceof FarmDriver.Done d && d.node().equals(workerAddress)),
+          "the node that joined between plans ran none of the second plan's jobs: " + seen);
+      farm.close();
+      farm = null;
+
+      ClusterNode.stop(worker, 20); // leaves the cluster; the directory and the kept driver's watch hear of it
+      worker = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (Cluster.get(seed).state().getMembers().iterator().hasNext()
+          && java.util.stream.StreamSupport.stream(Cluster.get(seed).state().getMembers().spliterator(), false)
+              .anyMatch(m -> m.address().toString().equals(workerAddress))
+          && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      Thread.sleep(1000); // the receptionist's update reaches the directory, then the driver
+      farm = JobFarm.start(at, any, ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), true);
+      farm.submit(List.of(new FarmDriver.Job(0, 1, "c0"), new FarmDriver.Job(1, 1, "c1")));
+      int[] done3 = {0};
+      List<FarmDriver.Event> third = until(e -> e instanceof FarmDriver.Done && ++done3[0] == 2);
+      for (FarmDriver.Event e : third) {
+        assertFalse(e instanceof FarmDriver.NodeLost || e instanceof FarmDriver.NodeUp u && u.node().equals(workerAddress)
+            || e instanceof FarmDriver.Dispatched x && x.node().equals(workerAddress),
+            "the node that left before the plan was still the kept driver's: " + third);
+        if (e instanceof FarmDriver.Done d) {
+          assertEquals("c" + d.job() + " on " + seed.address(), new String(d.result(), StandardCharsets.UTF_8), third::toString);
+        }
+      }
+      farm.close();
+      farm = null;
+    } finally {
+      if (worker != null) ClusterNode.stop(worker, 10);
+      JobFarm.dropKeptSystem();
+    }
+  }
+
+  /** A kept driver's plan that is cancelled mid-job: the node abandons the job, and the next plan runs on the same driver. */
+  @Test
+  void aKeptDriverServesThePlanAfterACancelledOne() throws Exception {
+    CountDownLatch cancelledSeen = new CountDownLatch(1);
+    ClusterNode.HostPort at = startSeed((spec, node, cancelled, progress) -> {
+      if (spec.equals("forever")) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!cancelled.get() && System.nanoTime() < deadline) Thread.sleep(10);
+        if (cancelled.get()) cancelledSeen.countDown();
+      }
+      return ("done " + spec).getBytes(StandardCharsets.UTF_8);
+    });
+    ClusterNode.HostPort any = new ClusterNode.HostPort("127.0.0.1", 0);
+    try {
+      farm = JobFarm.start(at, any, ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), true);
+      Object driver = farm.driver();
+      farm.submit(List.of(new FarmDriver.Job(0, 1, "forever"), new FarmDriver.Job(1, 1, "queued")));
+      until(e -> e instanceof FarmDriver.Started);
+      farm.cancel();
+      int[] done = {0};
+      List<FarmDriver.Event> first = until(e -> e instanceof FarmDriver.Done && ++done[0] == 2);
+      assertTrue(first.stream().allMatch(e -> !(e instanceof FarmDriver.Done d) || d.result() == null), first::toString);
+      farm.close();
+      farm = null;
+      assertTrue(cancelledSeen.await(20, TimeUnit.SECONDS), "the node kept running the cancelled plan's job: " + log);
+
+      farm = JobFarm.start(at, any, ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), true);
+      assertSame(driver, farm.driver());
+      farm.submit(List.of(new FarmDriver.Job(0, 1, "next")));
+      List<FarmDriver.Event> second = until(e -> e instanceof FarmDriver.Done);
+      FarmDriver.Done d = (FarmDriver.Done) second.get(second.size() - 1);
+      assertEquals("done next", new String(d.result(), StandardCharsets.UTF_8), second::toString);
       farm.close();
       farm = null;
     } finally {

@@ -162,6 +162,61 @@ class FarmPrefetchTest {
     awaitEvent(x -> x instanceof FarmDriver.Done && ++done[0] == 20);
   }
 
+  /**
+   * A driver that serves one plan after another (the daemon's kept driver): the second plan's jobs go out
+   * under wire ids past the first plan's, so a late result of the first plan's job 0 (same node, same
+   * attempt) is not taken for the second plan's job 0; the second plan needs no new hello.
+   */
+  @Test
+  void aKeptDriversNextPlanTakesNoLateResultOfTheLastOne() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    start((spec, node, cancelled, progress) -> {
+      if (spec.equals("held")) release.await(60, TimeUnit.SECONDS);
+      return spec.getBytes(StandardCharsets.UTF_8);
+    }, 1);
+    org.apache.pekko.actor.typed.ActorRef<FarmDriver.Command> driver = driver();
+    driver.tell(new FarmDriver.Submit(List.of(new FarmDriver.Job(0, 1, "first"))));
+    awaitEvent(e -> e instanceof FarmDriver.Done);
+    java.util.concurrent.CompletableFuture<Void> ended = new java.util.concurrent.CompletableFuture<>();
+    driver.tell(new FarmDriver.EndPlan(ended));
+    ended.get(10, TimeUnit.SECONDS);
+    LinkedBlockingQueue<FarmDriver.Event> second = new LinkedBlockingQueue<>();
+    driver.tell(new FarmDriver.Begin(second::add));
+    driver.tell(new FarmDriver.Submit(List.of(new FarmDriver.Job(0, 1, "held"))));
+    List<FarmDriver.Event> seen2 = new ArrayList<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (seen2.stream().noneMatch(e -> e instanceof FarmDriver.Started) && System.nanoTime() < deadline) {
+      FarmDriver.Event e = second.poll(100, TimeUnit.MILLISECONDS);
+      if (e != null) seen2.add(e);
+    }
+    // the node it knew is up for the second plan at once (no hello, no listing waited for)
+    assertTrue(seen2.get(0) instanceof FarmDriver.NodeUp, seen2::toString);
+    // the first plan's job 0 (wire id 0, attempt 0), late, from the node that runs the second plan's job 0
+    var worker = org.apache.pekko.actor.typed.javadsl.AskPattern.<org.apache.pekko.actor.typed.receptionist.Receptionist.Command,
+        org.apache.pekko.actor.typed.receptionist.Receptionist.Listing>ask(system.receptionist(),
+        r -> org.apache.pekko.actor.typed.receptionist.Receptionist.find(FarmWorker.KEY, r), Duration.ofSeconds(10),
+        system.scheduler()).toCompletableFuture().get(10, TimeUnit.SECONDS).getServiceInstances(FarmWorker.KEY)
+        .iterator().next();
+    byte[] stale = FarmWorker.deflate("stale".getBytes(StandardCharsets.UTF_8));
+    driver.tell(new FarmDriver.JobResult(0, 0, worker, 0, 1, stale, 0, 0, -1, -1));
+    Thread.sleep(300);
+    release.countDown();
+    while (seen2.stream().noneMatch(e -> e instanceof FarmDriver.Done) && System.nanoTime() < deadline) {
+      FarmDriver.Event e = second.poll(100, TimeUnit.MILLISECONDS);
+      if (e != null) seen2.add(e);
+    }
+    Thread.sleep(200);
+    second.drainTo(seen2);
+    List<FarmDriver.Done> done = seen2.stream().filter(e -> e instanceof FarmDriver.Done).map(e -> (FarmDriver.Done) e)
+        .toList();
+    assertEquals(1, done.size(), seen2::toString);
+    assertEquals(0, done.get(0).job());
+    assertEquals("held", new String(done.get(0).result(), StandardCharsets.UTF_8), seen2::toString);
+    // nothing of the second plan went to the first one's listener
+    Thread.sleep(100);
+    assertEquals(null, events.poll(), "the first plan's listener heard of the second plan");
+  }
+
   @Test
   void theQueueCoversTheRoundTripAndNoMore() {
     // nothing measured yet: the start depth per slot (1, or 5)
