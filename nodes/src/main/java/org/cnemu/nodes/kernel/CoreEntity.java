@@ -27,7 +27,7 @@ final class CoreEntity extends CoreSteps {
 
   /** What a core handles; each message names its handler, so one without a handler does not compile. */
   sealed interface Msg permits Done, HardIrq, PolicyTick, MergeTimer, ShmData, ShmSpace, ShmConnected, SockData, Wake,
-      AppTimer, TcpTimer, TsqWake {
+      AppTimer, TcpTimer, TsqWake, CompAckKick {
     void deliver(CoreEntity c);
   }
 
@@ -234,6 +234,18 @@ final class CoreEntity extends CoreSteps {
     }
   }
 
+  /**
+   * A receiver's compressed-ACK hrtimer expires (tcp_compressed_ack_kick, a soft hrtimer on the CPU that armed it):
+   * the TCP timer path sends the ACK if the timer is still armed for now (an ACK that left meanwhile stopped it).
+   */
+  record CompAckKick(int sock) implements Msg {
+    @Override
+    public void deliver(CoreEntity c) {
+      c.host.tcpTimer(c, c.host.sock(sock));
+      c.softirqIfIdle();
+    }
+  }
+
   // ---------------------------------------------------------------- state
 
   final int cpu;
@@ -343,6 +355,11 @@ final class CoreEntity extends CoreSteps {
       t.wakePending = true;
       schedule(p.wakeup, new Wake(t.id));
     }
+  }
+
+  /** Starts receiver {@code k}'s compressed-ACK hrtimer on this core, expiring {@code delay} ns from now. */
+  void compAckTimer(Sock k, long delay) {
+    schedule(Math.max(0, delay), new CompAckKick(k.id));
   }
 
   private void onTcpTimer(TcpTimer t) {
