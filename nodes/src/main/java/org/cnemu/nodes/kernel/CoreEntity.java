@@ -357,9 +357,9 @@ final class CoreEntity extends CoreSteps {
     }
   }
 
-  /** Starts receiver {@code k}'s compressed-ACK hrtimer on this core, expiring {@code delay} ns from now. */
-  void compAckTimer(Sock k, long delay) {
-    schedule(Math.max(0, delay), new CompAckKick(k.id));
+  /** Starts receiver {@code k}'s compressed-ACK hrtimer on this core, expiring {@code delayNanos} from now. */
+  void compAckTimer(Sock k, long delayNanos) {
+    schedule(Math.max(0, delayNanos), new CompAckKick(k.id));
   }
 
   private void onTcpTimer(TcpTimer t) {
