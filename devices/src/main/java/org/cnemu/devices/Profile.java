@@ -95,6 +95,9 @@ public final class Profile {
   public final long retpolinePerCall;
   private final Config indirectCalls;
   public final int tcpReordering, tcpMaxReordering;
+  /** net.ipv4.tcp_comp_sack_nr (0: no SACK compression) and tcp_comp_sack_delay_ns. */
+  public final int tcpCompSackNr;
+  public final long tcpCompSackDelayNanos;
   /** kernel.tcp.cubic: tcp_cubic's HyStart module parameters (hystart, hystart_low_window, hystart_ack_delta). */
   public final boolean cubicHystart;
   public final int cubicHystartLowWindow, cubicHystartAckDeltaMs;
@@ -173,6 +176,8 @@ public final class Profile {
     tcpRackTlp = t.getString("recovery").equals("rack-tlp");
     tcpReordering = t.getInt("reordering");
     tcpMaxReordering = t.getInt("max-reordering");
+    tcpCompSackNr = t.getInt("comp-sack-nr");
+    tcpCompSackDelayNanos = Units.nanos(t, "comp-sack-delay");
     Config cu = t.getConfig("cubic");
     cubicHystart = cu.getBoolean("hystart");
     cubicHystartLowWindow = cu.getInt("hystart-low-window");

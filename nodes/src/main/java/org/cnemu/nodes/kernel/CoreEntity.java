@@ -27,7 +27,7 @@ final class CoreEntity extends CoreSteps {
 
   /** What a core handles; each message names its handler, so one without a handler does not compile. */
   sealed interface Msg permits Done, HardIrq, PolicyTick, MergeTimer, ShmData, ShmSpace, ShmConnected, SockData, Wake,
-      AppTimer, TcpTimer, TsqWake {
+      AppTimer, TcpTimer, TsqWake, CompAckKick {
     void deliver(CoreEntity c);
   }
 
@@ -255,6 +255,18 @@ final class CoreEntity extends CoreSteps {
     }
   }
 
+  /**
+   * A receiver's compressed-ACK hrtimer expires (tcp_compressed_ack_kick, a soft hrtimer on the CPU that armed it):
+   * the TCP timer path sends the ACK if the timer is still armed for now (an ACK that left meanwhile stopped it).
+   */
+  record CompAckKick(int sock) implements Msg {
+    @Override
+    public void deliver(CoreEntity c) {
+      c.host.tcpTimer(c, c.host.sock(sock));
+      c.softirqIfIdle();
+    }
+  }
+
   // ---------------------------------------------------------------- state
 
   final int cpu;
@@ -366,6 +378,11 @@ final class CoreEntity extends CoreSteps {
     host.sockData(k, s.bytes(), s.datagrams(), s.seq());
     Sock t = k.thread; // request-response: the connection's thread reads this socket
     if (t.asleep()) wake(t);
+  }
+
+  /** Starts receiver {@code k}'s compressed-ACK hrtimer on this core, expiring {@code delayNanos} from now. */
+  void compAckTimer(Sock k, long delayNanos) {
+    schedule(Math.max(0, delayNanos), new CompAckKick(k.id));
   }
 
   private void onTcpTimer(TcpTimer t) {

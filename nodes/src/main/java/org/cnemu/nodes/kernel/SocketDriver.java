@@ -164,7 +164,7 @@ final class SocketDriver {
       k.owned = false;
       if (!k.releaseTimer) return 0;
       k.releaseTimer = false;
-      return k.rx.delackAt() >= 0 && c.nowNs() >= k.rx.delackAt() ? h.tx.sendAck(c, k, 0) : 0;
+      return k.rx.timerAckDue(c.nowNs()) ? h.tx.sendAck(c, k, 0) : 0;
     }
     long cost = h.l4.processInReader(c, k, k.backlog);
     long bytes = Math.min(k.readable, k.recvLeft);

@@ -26,6 +26,7 @@ final class TcpSetup {
     Hystart hy = new Hystart(p.cubicHystart, p.cubicHystartLowWindow, p.cubicHystartAckDeltaMs, phase);
     return new TcpConfig(p.mss(), p.groMaxSegs, p.tcpWmem, p.tcpRmem, p.tcpRmemDefault, congestionControl,
         p.jiffyNanos, p.minRtoNanos, INIT_RTO_NANOS, MAX_RTO_NANOS, p.delayedAckNanos, QUICK_ACKS, p.tcpRackTlp,
-        p.tcpReordering, p.tcpMaxReordering, nodelay, p.tcpAutocorking, p.tcpLimitOutputBytes, hy);
+        p.tcpReordering, p.tcpMaxReordering, nodelay, p.tcpAutocorking, p.tcpLimitOutputBytes, hy,
+        p.tcpCompSackNr, p.tcpCompSackDelayNanos);
   }
 }

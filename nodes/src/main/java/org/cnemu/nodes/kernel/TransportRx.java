@@ -191,6 +191,7 @@ final class TransportRx {
     long cost = rxCost + (long) s.segs() * p.tcpRxPerSeg;
     boolean dup = s.journey() != null && s.endSeq() <= k.rx.ackSeq();
     long n = k.rx.onData(c.nowNs() + offset, s.seq(), s.len(), s.segs(), s.sentNanos());
+    if (k.rx.takeFlush()) cost += h.tx.sendFlushAck(c, k, offset + cost);
     Journey j = s.journey();
     if (j != null && !dup) {
       Journeys.mark(h, s, Journeys.SOCKET_RX, c, offset, offset + cost);
@@ -210,6 +211,8 @@ final class TransportRx {
     }
     // request-response: the model has no piggy-backed ACK on the response, so every request is ACKed at once
     if (k.rx.ackDue() || (k.flow.rr() != null && k.rx.ackPending())) cost += h.tx.sendAck(c, k, offset + cost);
+    // SACK compression: the hrtimer, pinned to this CPU (HRTIMER_MODE_REL_PINNED_SOFT), at its exact expiry
+    if (k.rx.takeCompArmed() && k.rx.compAckAt() >= 0) c.compAckTimer(k, k.rx.compAckAt() - c.nowNs());
     return cost;
   }
 }

@@ -59,7 +59,8 @@ final class TxPath {
   /**
    * The TCP timers of a socket, polled every millisecond (and on a TX completion it waits for): the
    * sender's xmit timer (RTO, TLP, RACK reorder timer) and throttled data (TSQ, autocork), the
-   * receiver's delayed ACK. The timers' work is not charged CPU time.
+   * receiver's delayed ACK and compressed-ACK hrtimer (run at its expiry by a {@link CoreEntity.CompAckKick}).
+   * The timers' work is not charged CPU time.
    */
   void tcpTimer(CoreEntity c, Sock k) {
     long now = c.nowNs();
@@ -73,8 +74,9 @@ final class TxPath {
       }
       if (push) tcpPush(c, k, p.timer, false);
     }
-    if (k.rx != null && k.rx.delackAt() >= 0 && now >= k.rx.delackAt()) {
-      if (k.owned) k.releaseTimer = true; // tcp_delack_timer: deferred to the reader's release_sock (tcp_release_cb)
+    if (k.rx != null && k.rx.timerAckDue(now)) {
+      // tcp_delack_timer / tcp_compressed_ack_kick: deferred to the reader's release_sock (tcp_release_cb)
+      if (k.owned) k.releaseTimer = true;
       else sendAck(c, k, p.timer);
     }
   }
@@ -120,13 +122,27 @@ final class TxPath {
 
   /** tcp_send_ack: a pure ACK with the receiver's cumulative ACK, window and SACK blocks (a D-SACK block first). */
   long sendAck(CoreEntity c, Sock k, long offset) {
-    Spec.FlowSpec f = k.flow;
-    Packet a = new Packet(f.index(), (byte) 1, false, 0, 0, 1, k.rx.ackSeq(), k.rx.window(), k.rx.sack(0),
-        k.rx.sack(1), k.rx.sack(2), (short) 0, (short) 1, HostKernel.hash(k.portHash, 1), (byte) f.prio(), f.srcHost(),
-        k.rx.tsEcr(), false); // an ACK's sentNanos is its TSecr: the send time of the data it echoes
+    Packet a = ack(k, k.rx.ackSeq(), k.rx.window(), k.rx.sack(0), k.rx.sack(1), k.rx.sack(2), k.rx.tsEcr());
     k.rx.ackSent();
     h.sent += 1;
     return p.tcpAckTx + tx(c, a, offset + p.tcpAckTx);
+  }
+
+  /**
+   * The ACK tcp_sack_new_ofo_skb sent under SACK compression before the segment's block displaced the oldest
+   * ({@link org.cnemu.nodes.tcp.TcpReceiver#takeFlush}); the receiver already counted it sent.
+   */
+  long sendFlushAck(CoreEntity c, Sock k, long offset) {
+    Packet a = ack(k, k.rx.flushAckSeq(), k.rx.flushWindow(), k.rx.flushSack(0), k.rx.flushSack(1),
+        k.rx.flushSack(2), k.rx.flushTsEcr());
+    h.sent += 1;
+    return p.tcpAckTx + tx(c, a, offset + p.tcpAckTx);
+  }
+
+  private static Packet ack(Sock k, long ackSeq, int wnd, long sack0, long sack1, long sack2, long tsEcr) {
+    Spec.FlowSpec f = k.flow;
+    return new Packet(f.index(), (byte) 1, false, 0, 0, 1, ackSeq, wnd, sack0, sack1, sack2, (short) 0, (short) 1,
+        HostKernel.hash(k.portHash, 1), (byte) f.prio(), f.srcHost(), tsEcr, false); // sentNanos of an ACK: its TSecr
   }
 
   /**

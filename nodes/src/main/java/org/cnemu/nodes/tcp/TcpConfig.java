@@ -25,11 +25,13 @@ package org.cnemu.nodes.tcp;
  * @param autocorking net.ipv4.tcp_autocorking
  * @param limitOutputBytes net.ipv4.tcp_limit_output_bytes (TSQ)
  * @param hystart CUBIC's HyStart (tcp_cubic's module parameters) and the host's millisecond clock
+ * @param compSackNr net.ipv4.tcp_comp_sack_nr (Linux 4.18+: 44): SACK compression, 0 = off (Linux 4.4)
+ * @param compSackDelayNanos net.ipv4.tcp_comp_sack_delay_ns (1 ms): the cap on the compressed-ACK timer
  */
 public record TcpConfig(int mss, int tsoSegs, long sndbufBytes, long rmemBytes, long rmemDefaultBytes,
     String congestionControl, long jiffyNanos, long minRtoNanos, long initRtoNanos, long maxRtoNanos,
     long delackNanos, int quickAcks, boolean rackTlp, int reordering, int maxReordering, boolean nodelay,
-    boolean autocorking, long limitOutputBytes, Hystart hystart) {
+    boolean autocorking, long limitOutputBytes, Hystart hystart, int compSackNr, long compSackDelayNanos) {
 
   /** The time a timer armed at {@code now} for {@code delay} fires: jiffies(now) + ceil(delay) jiffies. */
   public long deadline(long now, long delayNanos) {

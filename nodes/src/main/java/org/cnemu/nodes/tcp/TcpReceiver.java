@@ -8,8 +8,9 @@ import org.cnemu.devices.SackBlocks;
  * first, of which an ACK with timestamps carries 3; RFC 2018) and a D-SACK block for a duplicate, sent
  * once in the first slot (RFC 2883), the ACK policy of __tcp_ack_snd_check
  * (quick-ack mode at start, ACK when more than one full segment is unacknowledged, at once while the
- * out-of-order queue is not empty, else the delayed-ACK timer of TCP_DELACK_MIN on jiffies) and
- * receive-buffer autotuning (tcp_rcv_rtt_measure + tcp_rcv_space_adjust).
+ * out-of-order queue is not empty, else the delayed-ACK timer of TCP_DELACK_MIN on jiffies), Linux 4.18+'s
+ * SACK compression (tcp_comp_sack_nr &gt; 0: while out-of-order data is queued, an hrtimer instead of an ACK
+ * per arrival; see {@link #compress}) and receive-buffer autotuning (tcp_rcv_rtt_measure + tcp_rcv_space_adjust).
  */
 public final class TcpReceiver {
   private final TcpConfig cfg;
@@ -48,6 +49,21 @@ public final class TcpReceiver {
   private long unackedSegs;
   /** ICSK_ACK_PUSHED: a sub-MSS segment (the end of a write, PSH) is waiting for its ACK. */
   private boolean pushed;
+  /** TCP_FASTRETRANS_THRESH: dupACKs sent at once for one rcv_nxt before SACK compression starts. */
+  static final int FASTRETRANS_THRESH = 3;
+  // SACK compression (Linux 5.4.y: tcp_input.c __tcp_ack_snd_check, tcp_output.c tcp_event_ack_sent,
+  // tcp_timer.c tcp_compressed_ack_kick): tp->compressed_ack, tp->compressed_ack_rcv_nxt, the hrtimer's expiry
+  private int compressedAck;
+  private long compressedAckRcvNxt;
+  private long compAckAt = -1;
+  /** The last {@link #onData} armed the compressed-ACK timer: the caller starts it ({@link #takeCompArmed}). */
+  private boolean compArmed;
+  // an ACK tcp_sack_new_ofo_skb sent before the arrival's block went in (the full block array under compression)
+  private boolean flushDue;
+  private long flushAck;
+  private int flushWnd;
+  private long flushTsEcr;
+  private final long[] flushSack = new long[SackBlocks.MAX_BLOCKS];
   // autotuning
   public long clamp;
   private long rttEst;
@@ -99,7 +115,8 @@ public final class TcpReceiver {
       }
       insert(seq, end);
       oooSegs += segs;
-      ackNow = true;
+      if (cfg.compSackNr() == 0) ackNow = true; // Linux 4.4: every out-of-order arrival at once
+      else if (!ackNow) ackSndCheck(now);
       return 0;
     }
     long before = rcvNxt;
@@ -122,15 +139,63 @@ public final class TcpReceiver {
       oooN -= drop;
     }
     if (numSacks > 0) sackRemove();
-    if (hadOoo) ackNow = true; // RFC 5681 4.2: ACK at once when a gap is filled
+    // RFC 5681 4.2: ACK at once when a gap is filled (tcp_data_queue: ICSK_ACK_NOW once the out-of-order queue
+    // is empty); Linux 4.4 also ACKs a partial fill at once (its __tcp_ack_snd_check), 5.4 runs ackSndCheck
+    if (hadOoo && (oooN == 0 || cfg.compSackNr() == 0)) ackNow = true;
     unackedSegs += segs;
     if (len < (long) segs * mss) pushed = true; // tcp_measure_rcv_mss: a small segment
     long n = rcvNxt - before;
     queued += n;
     measureRtt(now);
+    if (!ackNow && oooN > 0) ackSndCheck(now);
     if (!ackNow && (rcvNxt - rcvWup > mss || quick > 0)) ackNow = true;
-    if (!ackNow && delackAt < 0) delackAt = cfg.deadline(now, cfg.delackNanos());
+    if (!ackNow && delackAt < 0 && compAckAt < 0) delackAt = cfg.deadline(now, cfg.delackNanos());
     return n;
+  }
+
+  /**
+   * __tcp_ack_snd_check with out-of-order data queued and SACK compression on: at once with more than one full
+   * segment unacknowledged or in quick-ack mode, else {@link #compress}.
+   */
+  private void ackSndCheck(long now) {
+    if (rcvNxt - rcvWup > mss || quick > 0) ackNow = true;
+    else compress(now);
+  }
+
+  /**
+   * SACK compression (Linux 5.4.y, with the TCP_FASTRETRANS_THRESH deferral of "tcp: defer SACK compression
+   * after DupThresh", a stable fix of 4.18's code): at once when tcp_comp_sack_nr arrivals were counted; the count
+   * restarts when rcv_nxt moved, and its first 3 are sent at once (the sender's dupthresh); after that an hrtimer of
+   * {@link #compDelayNanos} is armed, if not queued already, and the arrival waits for it.
+   */
+  private void compress(long now) {
+    if (compressedAck >= cfg.compSackNr()) {
+      ackNow = true;
+      return;
+    }
+    if (compressedAckRcvNxt != rcvNxt) {
+      compressedAckRcvNxt = rcvNxt;
+      compressedAck = 0;
+    }
+    if (++compressedAck <= FASTRETRANS_THRESH) {
+      ackNow = true;
+      return;
+    }
+    if (compAckAt >= 0) return; // hrtimer_is_queued
+    compAckAt = now + compDelayNanos();
+    compArmed = true;
+  }
+
+  /**
+   * The compressed-ACK timer: min(tcp_comp_sack_delay_ns, 5 % of the RTT), Linux's
+   * {@code rtt * (NSEC_PER_USEC >> 3) / 20} on rcv_rtt_est.rtt_us (microseconds &lt;&lt; 3). Linux takes the smaller of
+   * that and the socket's srtt (on a pure receiver, the handshake's sample); the model's flows have no handshake, so
+   * the receiver's own estimate (tcp_rcv_rtt_measure, {@link #measureRtt}) is the RTT. 0 before any sample, as in
+   * Linux: the timer then fires at once.
+   */
+  long compDelayNanos() {
+    long rttUs8 = (rttEst / 1000) << 3;
+    return Math.min(cfg.compSackDelayNanos(), rttUs8 * 125 / 20);
   }
 
   private void incrQuickack() {
@@ -219,6 +284,7 @@ public final class TcpReceiver {
         return;
       }
     }
+    if (numSacks == NUM_SACKS && compressedAck > FASTRETRANS_THRESH) flushAck(); // the last block goes: send it first
     int n = Math.min(numSacks, NUM_SACKS - 1);
     for (int j = n; j > 0; j--) {
       selStart[j] = selStart[j - 1];
@@ -227,6 +293,19 @@ public final class TcpReceiver {
     selStart[0] = s;
     selEnd[0] = e;
     numSacks = n + 1;
+  }
+
+  /**
+   * tcp_sack_new_ofo_skb's tcp_send_ack under compression: the ACK leaves with the blocks as they are, before the
+   * arrival's block pushes the oldest out; its fields are kept for the caller ({@link #takeFlush}).
+   */
+  private void flushAck() {
+    flushDue = true;
+    flushAck = rcvNxt;
+    flushWnd = window();
+    flushTsEcr = tsRecent;
+    for (int i = 0; i < flushSack.length; i++) flushSack[i] = sack(i);
+    ackSent();
   }
 
   /** tcp_sack_maybe_coalesce: the first block absorbs every later one it overlaps or touches. */
@@ -270,7 +349,51 @@ public final class TcpReceiver {
 
   /** Data is unacknowledged (an ACK would carry news). */
   public boolean ackPending() {
-    return ackNow || delackAt >= 0;
+    return ackNow || delackAt >= 0 || compAckAt >= 0;
+  }
+
+  /** When the compressed-ACK hrtimer expires (-1: not queued). */
+  public long compAckAt() {
+    return compAckAt;
+  }
+
+  /** A timer for the pending ACK expired by {@code now}: the delayed-ACK timer or the compressed-ACK hrtimer. */
+  public boolean timerAckDue(long now) {
+    return delackAt >= 0 && now >= delackAt || compAckAt >= 0 && now >= compAckAt;
+  }
+
+  /** Whether the last {@link #onData} armed the compressed-ACK timer (at {@link #compAckAt}); clears it. */
+  public boolean takeCompArmed() {
+    boolean a = compArmed;
+    compArmed = false;
+    return a;
+  }
+
+  /**
+   * Whether the last {@link #onData} sent an ACK before queueing its segment (tcp_sack_new_ofo_skb under compression);
+   * its fields are {@link #flushAckSeq}, {@link #flushWindow}, {@link #flushSack}, {@link #flushTsEcr}. Clears it.
+   */
+  public boolean takeFlush() {
+    boolean f = flushDue;
+    flushDue = false;
+    return f;
+  }
+
+  public long flushAckSeq() {
+    return flushAck;
+  }
+
+  public int flushWindow() {
+    return flushWnd;
+  }
+
+  public long flushTsEcr() {
+    return flushTsEcr;
+  }
+
+  /** Block {@code i} of the flushed ACK, packed against {@link #flushAckSeq}. */
+  public long flushSack(int i) {
+    return flushSack[i];
   }
 
   /** When the delayed-ACK timer fires (-1: not armed). */
@@ -287,6 +410,9 @@ public final class TcpReceiver {
     unackedSegs = 0;
     pushed = false;
     dsack = false; // tcp_options_write: a D-SACK goes out once
+    // tcp_event_ack_sent: the count falls back to the dupthresh (the next arrival is compressed), the timer stops
+    if (compressedAck > FASTRETRANS_THRESH) compressedAck = FASTRETRANS_THRESH;
+    compAckAt = -1;
   }
 
   /** TSecr of the next ACK: the send time (ns) of the data that last advanced the left edge. */

@@ -72,6 +72,10 @@ class CoreEntityTest {
     final List<Long> appSteps = new ArrayList<>();
     long appStepNanos = 5_000;
     SteeringPolicy.PollMode mode = SteeringPolicy.PollMode.SPLICE;
+    /** Delay of a compressed-ACK hrtimer the first app step arms (-1: none). */
+    long compAckDelayNanos = -1;
+    /** When the TCP timer path ran, and for which socket: {time, sock}. */
+    final List<List<Long>> tcpTimers = new ArrayList<>();
     int irqs;
     int invocations;
 
@@ -200,7 +204,9 @@ class CoreEntityTest {
     public void mergeTimer(CoreEntity c, int flow) {}
 
     @Override
-    public void tcpTimer(CoreEntity c, Sock k) {}
+    public void tcpTimer(CoreEntity c, Sock k) {
+      tcpTimers.add(List.of(c.nowNs(), (long) k.id));
+    }
 
     @Override
     public List<Sock> socks() {
@@ -218,6 +224,7 @@ class CoreEntityTest {
     @Override
     public long[] appStep(CoreEntity c, Sock k) {
       appSteps.add(c.nowNs());
+      if (compAckDelayNanos >= 0 && appSteps.size() == 1) c.compAckTimer(k, compAckDelayNanos);
       return new long[] {0, appStepNanos};
     }
 
@@ -274,6 +281,17 @@ class CoreEntityTest {
 
   static List<Poll> firstPolls(ScriptedHost h, int n) {
     return h.polls.subList(0, Math.min(n, h.polls.size()));
+  }
+
+  @Test
+  void aCompressedAckTimerRunsTheTcpTimerPathAtItsExactExpiry() {
+    // the hrtimer of SACK compression (tcp_compressed_ack_kick), armed 4500 ns after the first app step's start:
+    // one TCP timer run then, for that socket, on this core; the 1 ms TCP_TIMER poll is not involved (the socket
+    // has no sender, so none is scheduled) and nothing else runs it
+    ScriptedHost h = new ScriptedHost().withAppThread();
+    h.compAckDelayNanos = 4500;
+    run(h, 100_000, new long[0], new int[0]);
+    assertEquals(List.of(List.of(h.appSteps.get(0) + 4500, 0L)), h.tcpTimers);
   }
 
   @Test

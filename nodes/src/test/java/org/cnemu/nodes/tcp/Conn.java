@@ -19,16 +19,19 @@ final class Conn {
     return linux54(cc, nodelay, Hystart.OFF);
   }
 
-  /** Linux 5.4 sysctls (k5-100g), HZ 250, with {@code hystart}. */
+  /**
+   * Linux 5.4 sysctls (k5-100g), HZ 250, with {@code hystart}; SACK compression off (tcp_comp_sack_nr = 0):
+   * this harness sends an ACK only when {@link TcpReceiver#ackDue} says so and runs no compressed-ACK timer.
+   */
   static TcpConfig linux54(String cc, boolean nodelay, Hystart hystart) {
     return new TcpConfig(MSS, 44, 4 << 20, 6 << 20, 131072, cc, 4 * MS, 200 * MS, 1000 * MS, 120_000 * MS, 40 * MS,
-        16, true, 3, 300, nodelay, true, 1 << 20, hystart);
+        16, true, 3, 300, nodelay, true, 1 << 20, hystart, 0, MS);
   }
 
   /** Linux 4.4 sysctls (hotcloud19), CUBIC without HyStart. */
   static TcpConfig linux44(String cc) {
     return new TcpConfig(MSS, 44, 4 << 20, 6 << 20, 87380, cc, 4 * MS, 200 * MS, 1000 * MS, 120_000 * MS, 40 * MS,
-        16, false, 3, 300, false, true, 256 << 10, Hystart.OFF);
+        16, false, 3, 300, false, true, 256 << 10, Hystart.OFF, 0, MS);
   }
 
   /** One wire segment. */

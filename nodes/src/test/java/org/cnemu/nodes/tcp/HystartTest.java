@@ -23,7 +23,7 @@ class HystartTest {
     return new Conn(new TcpConfig(c.mss(), c.tsoSegs(), c.sndbufBytes(), c.rmemBytes(), 6L << 20,
         c.congestionControl(), c.jiffyNanos(), c.minRtoNanos(), c.initRtoNanos(), c.maxRtoNanos(), c.delackNanos(),
         c.quickAcks(), c.rackTlp(), c.reordering(), c.maxReordering(), c.nodelay(), c.autocorking(),
-        c.limitOutputBytes(), h));
+        c.limitOutputBytes(), h, c.compSackNr(), c.compSackDelayNanos()));
   }
 
   private static Hystart on(long phaseNanos) {
@@ -144,7 +144,7 @@ class HystartTest {
     List<Step> b = rounds(new Conn(new TcpConfig(r.mss(), r.tsoSegs(), r.sndbufBytes(), r.rmemBytes(), 6L << 20,
         "reno", r.jiffyNanos(), r.minRtoNanos(), r.initRtoNanos(), r.maxRtoNanos(), r.delackNanos(), r.quickAcks(),
         r.rackTlp(), r.reordering(), r.maxReordering(), r.nodelay(), r.autocorking(), r.limitOutputBytes(),
-        Hystart.OFF)), 4, 40 * US, null);
+        Hystart.OFF, r.compSackNr(), r.compSackDelayNanos())), 4, 40 * US, null);
     assertEquals(null, exit(a));
     assertEquals(b, a);
     assertEquals(160, cubic.snd.cwnd());

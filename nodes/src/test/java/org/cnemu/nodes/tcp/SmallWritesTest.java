@@ -21,7 +21,7 @@ class SmallWritesTest {
     return new TcpConfig(c.mss(), c.tsoSegs(), c.sndbufBytes(), c.rmemBytes(), c.rmemDefaultBytes(),
         c.congestionControl(), c.jiffyNanos(), c.minRtoNanos(), c.initRtoNanos(), c.maxRtoNanos(), c.delackNanos(),
         c.quickAcks(), c.rackTlp(), c.reordering(), c.maxReordering(), nodelay, autocork, c.limitOutputBytes(),
-        c.hystart());
+        c.hystart(), c.compSackNr(), c.compSackDelayNanos());
   }
 
   @Test
