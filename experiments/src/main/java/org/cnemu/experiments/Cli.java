@@ -192,8 +192,9 @@ public final class Cli extends CommandGroup {
     CommandLine c = ex.getCommandLine();
     if (ex instanceof CommandLine.UnmatchedArgumentException u && c.getParent() == null
         && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
-      return "unknown command '" + u.getUnmatched().get(0) + "'; commands: "
-          + String.join(", ", c.getSubcommands().keySet());
+      String close = org.cnemu.emulator.config.Suggestions.closest(u.getUnmatched().get(0), c.getSubcommands().keySet());
+      return "unknown command '" + u.getUnmatched().get(0) + "'" + (close == null ? "" : " (did you mean '" + close + "'?)")
+          + "; commands: " + String.join(", ", c.getSubcommands().keySet());
     }
     return ex.getMessage();
   }

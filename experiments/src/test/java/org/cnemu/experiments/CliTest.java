@@ -98,6 +98,8 @@ class CliTest {
     assertEquals(ExitCodes.BAD_INPUT, unknown.code());
     // picocli said "Unmatched argument at index 0: 'frobnicate'"
     assertTrue(unknown.err().startsWith("error: unknown command 'frobnicate'; commands: run, validate, "), unknown.err());
+    TestFiles.CliRun typo = TestFiles.cli("rnu", "x.conf");
+    assertTrue(typo.err().startsWith("error: unknown command 'rnu' (did you mean 'run'?); commands: run, "), typo.err());
     TestFiles.CliRun extra = TestFiles.cli("validate", TestFiles.phold().toString(), "--frob");
     assertTrue(extra.err().startsWith("error: Unknown option: '--frob'"), extra.err());
     assertEquals(ExitCodes.BAD_INPUT, TestFiles.cli("run", TestFiles.phold().toString(), "--threads", "-1").code());
