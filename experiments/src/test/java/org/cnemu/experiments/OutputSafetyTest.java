@@ -161,6 +161,11 @@ class OutputSafetyTest {
       assertEquals(1, r.err().strip().lines().count(), r.err());
       assertTrue(r.err().startsWith("error: " + out + ": cannot create the results folder ("), r.err());
       assertFalse(r.err().contains("Exception"), r.err());
+      // without -q too: nothing on stdout (the "cnemu: experiment ..." header came before the refusal)
+      TestFiles.CliRun loud = TestFiles.cli("run", quick("q", "").toString(), "--out", out.toString());
+      assertEquals(ExitCodes.BAD_INPUT, loud.code(), loud.err());
+      assertEquals("", loud.out());
+      assertEquals(1, loud.err().strip().lines().count(), loud.err());
     }
     assertEquals("not a folder\n", Files.readString(file));
   }
