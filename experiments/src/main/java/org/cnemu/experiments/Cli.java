@@ -171,7 +171,7 @@ public final class Cli extends CommandGroup {
   private static CommandLine configured(CommandLine cl) {
     cl.setParameterExceptionHandler((ex, a) -> {
       CommandLine c = ex.getCommandLine();
-      c.getErr().println("error: " + ex.getMessage());
+      c.getErr().println("error: " + message(ex));
       CommandLine.UnmatchedArgumentException.printSuggestions(ex, c.getErr());
       c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
       return ExitCodes.BAD_INPUT;
@@ -182,6 +182,21 @@ public final class Cli extends CommandGroup {
       return ExitCodes.FAILURE;
     });
     return cl;
+  }
+
+  /**
+   * picocli's message, but a first word that names no command (`cnemu foo`) says so and lists the commands,
+   * instead of picocli's "Unmatched argument at index 0".
+   */
+  static String message(CommandLine.ParameterException ex) {
+    CommandLine c = ex.getCommandLine();
+    if (ex instanceof CommandLine.UnmatchedArgumentException u && c.getParent() == null
+        && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
+      String close = org.cnemu.emulator.config.Suggestions.closest(u.getUnmatched().get(0), c.getSubcommands().keySet());
+      return "unknown command '" + u.getUnmatched().get(0) + "'" + (close == null ? "" : " (did you mean '" + close + "'?)")
+          + "; commands: " + String.join(", ", c.getSubcommands().keySet());
+    }
+    return ex.getMessage();
   }
 
   /** The version from the jar manifest (set by Maven), or "dev" when run from classes. */

@@ -94,7 +94,14 @@ class CliTest {
     noStackTrace(r);
     assertTrue(r.err().contains("--threads"), "suggests the right option: " + r.err());
 
-    assertEquals(ExitCodes.BAD_INPUT, TestFiles.cli("frobnicate").code());
+    TestFiles.CliRun unknown = TestFiles.cli("frobnicate");
+    assertEquals(ExitCodes.BAD_INPUT, unknown.code());
+    // picocli said "Unmatched argument at index 0: 'frobnicate'"
+    assertTrue(unknown.err().startsWith("error: unknown command 'frobnicate'; commands: run, validate, "), unknown.err());
+    TestFiles.CliRun typo = TestFiles.cli("rnu", "x.conf");
+    assertTrue(typo.err().startsWith("error: unknown command 'rnu' (did you mean 'run'?); commands: run, "), typo.err());
+    TestFiles.CliRun extra = TestFiles.cli("validate", TestFiles.phold().toString(), "--frob");
+    assertTrue(extra.err().startsWith("error: Unknown option: '--frob'"), extra.err());
     assertEquals(ExitCodes.BAD_INPUT, TestFiles.cli("run", TestFiles.phold().toString(), "--threads", "-1").code());
     assertEquals(ExitCodes.BAD_INPUT, TestFiles.cli("bench", "phold", "--lps", "0").code());
     assertEquals(ExitCodes.BAD_INPUT, TestFiles.cli().code());

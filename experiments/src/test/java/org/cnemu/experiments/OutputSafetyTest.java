@@ -161,6 +161,11 @@ class OutputSafetyTest {
       assertEquals(1, r.err().strip().lines().count(), r.err());
       assertTrue(r.err().startsWith("error: " + out + ": cannot create the results folder ("), r.err());
       assertFalse(r.err().contains("Exception"), r.err());
+      // without -q too: nothing on stdout (the "cnemu: experiment ..." header came before the refusal)
+      TestFiles.CliRun loud = TestFiles.cli("run", quick("q", "").toString(), "--out", out.toString());
+      assertEquals(ExitCodes.BAD_INPUT, loud.code(), loud.err());
+      assertEquals("", loud.out());
+      assertEquals(1, loud.err().strip().lines().count(), loud.err());
     }
     assertEquals("not a folder\n", Files.readString(file));
   }
@@ -249,5 +254,29 @@ class OutputSafetyTest {
     TestFiles.CliRun bad = TestFiles.cli("defaults", "workloads.0.ratez");
     assertEquals(ExitCodes.BAD_INPUT, bad.code());
     assertTrue(bad.err().contains("valid names in cnemu.schema.experiment.workloads: arrival, "), bad.err());
+  }
+
+  /** A typo in an element's key is suggested in place, with the prefix as typed; it had no suggestion. */
+  @Test
+  void defaultsSuggestsAnElementsKeyWithItsPrefix() {
+    TestFiles.CliRun rat = TestFiles.cli("defaults", "workloads.0.rat");
+    assertEquals(ExitCodes.BAD_INPUT, rat.code());
+    assertTrue(rat.err().startsWith("error: no default for 'workloads.0.rat' (did you mean 'workloads.0.rate'?); "), rat.err());
+    TestFiles.CliRun cpu = TestFiles.cli("defaults", "topology.hosts.h2.cpu");
+    assertTrue(cpu.err().contains("(did you mean 'topology.hosts.h2.cpus'?)"), cpu.err());
+  }
+
+  /** A list of objects or a block of named entries prints, after its own default, what each element starts from. */
+  @Test
+  void defaultsOfAListOrNamedBlockPrintsItsElementsTemplate() {
+    TestFiles.CliRun w = TestFiles.cli("defaults", "workloads");
+    assertEquals(ExitCodes.OK, w.code(), w.err());
+    assertTrue(w.out().contains("experiment.workloads = []\n\ncnemu.schema.experiment.workloads {\n"), w.out());
+    assertTrue(w.out().contains("  # Offered rate per stream"), w.out());
+    TestFiles.CliRun h = TestFiles.cli("defaults", "topology.hosts");
+    assertEquals(ExitCodes.OK, h.code(), h.err());
+    assertTrue(h.out().contains("cnemu.schema.experiment.topology.hosts.\"*\" {\n"), h.out());
+    // a leaf or a plain block prints itself only
+    assertFalse(TestFiles.cli("defaults", "engine").out().contains("cnemu.schema"));
   }
 }

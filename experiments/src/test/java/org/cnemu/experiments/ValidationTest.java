@@ -126,6 +126,15 @@ class ValidationTest {
     assertEquals("must not be negative, got -2", ps.get(1).message());
   }
 
+  /** A warmup that covers the whole run names both values (it said only "must be shorter than duration"). */
+  @Test
+  void aWarmupNotShorterThanTheDurationQuotesBoth() throws IOException {
+    ConfigProblem p = only(problems("experiment {\n  model = phold\n  duration = 2ms\n  warmup = 5ms\n}\n"));
+    assertEquals("experiment.warmup", p.key());
+    assertEquals(4, p.line());
+    assertEquals("must be shorter than duration (2ms); got 5ms", p.message());
+  }
+
   /** Zero and a negative value below a duration's lower bound of 1ns read the same; non-negative keys say so. */
   @Test
   void aDurationBelowItsBoundHasOneWordingForZeroAndNegative() throws IOException {

@@ -51,7 +51,7 @@ public final class BenchCommand extends CommandGroup {
     @Option(names = "--partitions", defaultValue = "0", description = "Split the simulation into N engine partitions (0, the default: as many as threads).")
     int partitions;
 
-    @Option(names = "--repeat", defaultValue = "3", description = "Measure N pairs after a warm-up and reports their medians (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeat", defaultValue = "3", description = "Measure N pairs after a warm-up and report their medians (default: ${DEFAULT-VALUE}).")
     int repeat;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed the random streams with N (default: ${DEFAULT-VALUE}).")

@@ -62,7 +62,7 @@ public final class BenchScaleCommand implements Callable<Integer> {
   long durationMicros;
 
   @Option(names = "--repeat", defaultValue = "1",
-      description = "Repeat N rounds over all sizes, alternating them, and reports medians (default: ${DEFAULT-VALUE}).")
+      description = "Repeat N rounds over all sizes, alternating them, and report medians (default: ${DEFAULT-VALUE}).")
   int repeat;
 
   @Option(names = "--partitions", defaultValue = "1", description = "Split each run into N engine partitions (default: ${DEFAULT-VALUE}).")

@@ -41,7 +41,7 @@ public final class BenchStarCommand implements Callable<Integer> {
   @Option(names = "--ms", defaultValue = "10", description = "Make each run last N virtual milliseconds (default: ${DEFAULT-VALUE}).")
   int ms;
 
-  @Option(names = "--repeat", defaultValue = "3", description = "Repeat N warm runs after the cold one and reports their median (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--repeat", defaultValue = "3", description = "Repeat N warm runs after the cold one and report their median (default: ${DEFAULT-VALUE}).")
   int repeat;
 
   @Option(names = "--partitions", defaultValue = "1", description = "Split each run into N engine partitions (default: ${DEFAULT-VALUE}).")

@@ -40,15 +40,21 @@ public final class DefaultsCommand implements Callable<Integer> {
     Config reference = ConfigFactory.defaultReference();
     String path = resolve(reference, key == null ? "experiment" : key.strip());
     if (path == null) {
-      String close = Suggestions.closest(key, keys(reference.getConfig("experiment")));
       String parent = parentBlock(reference, key.strip());
       List<String> names = new ArrayList<>(reference.getConfig(parent).root().keySet());
       java.util.Collections.sort(names);
+      String close = closest(key.strip(), names, reference);
       err.println("error: no default for '" + key + "'" + (close == null ? "" : " (did you mean '" + close + "'?)")
           + "; valid names in " + parent + ": " + String.join(", ", names));
       return ExitCodes.BAD_INPUT;
     }
     out.print(render(path, reference.getValue(path)));
+    String template = elementTemplate(reference, path);
+    if (template != null) {
+      // `defaults workloads` is asked for what a workload can hold: the list's default alone ([]) says nothing
+      out.println();
+      out.print(render(template, reference.getValue(template)));
+    }
     out.flush();
     return ExitCodes.OK;
   }
@@ -137,6 +143,34 @@ public final class DefaultsCommand implements Callable<Integer> {
     sb.append(path).append(" {\n");
     for (String line : body.split("\n")) sb.append(line.isBlank() ? "" : "  " + line.stripTrailing()).append('\n');
     return sb.append("}\n").toString();
+  }
+
+  /**
+   * The closest valid key to a mistyped one: its last part against the names of the block it is in, kept with
+   * the prefix as typed ({@code workloads.0.rat} -> {@code workloads.0.rate}); else against every key under
+   * experiment ({@code duraton} -> {@code duration}); null when nothing is close.
+   */
+  static String closest(String key, List<String> names, Config reference) {
+    int dot = key.lastIndexOf('.');
+    if (dot > 0) {
+      String close = Suggestions.closest(key.substring(dot + 1), names);
+      if (close != null) return key.substring(0, dot + 1) + close;
+    }
+    return Suggestions.closest(key, keys(reference.getConfig("experiment")));
+  }
+
+  /**
+   * For a list of objects ({@code experiment.workloads}) or a block of named entries
+   * ({@code experiment.topology.hosts}), the template every element starts from; else null.
+   */
+  static String elementTemplate(Config reference, String path) {
+    if (path.startsWith("cnemu.schema.")) return null;
+    ConfigValueType t = reference.getValue(path).valueType();
+    if (t == ConfigValueType.LIST && reference.hasPath("cnemu.schema." + path)) return "cnemu.schema." + path;
+    if (t == ConfigValueType.OBJECT && reference.hasPath("cnemu.schema." + path + ".\"*\"")) {
+      return "cnemu.schema." + path + ".\"*\"";
+    }
+    return null;
   }
 
   private static List<String> keys(Config c) {

@@ -86,15 +86,19 @@ final class PlanCommand {
     PlanRunner.Options options = new PlanRunner.Options(jobs, o.threads, !o.noReport, cluster, live,
         view.shown().toString());
     boolean quiet = o.quiet;
-    if (!quiet) {
-      stdout.println(header(g, options, plan));
-      stdout.flush();
-    }
     PlanProgress progress = quiet ? null
         : new PlanProgress(stderr, plan.jobs().size(), invocation.interactive(), PlanProgress.terminalColumns());
     PlanRunner.Outcome outcome;
     try {
       outcome = new PlanRunner().run(plan, options, new PlanRunner.Listener() {
+        @Override
+        public void folderClaimed() {
+          // not before: a folder in use or that cannot be made is one error line, under no "experiment ..." header
+          if (quiet) return;
+          stdout.println(header(g, options, plan));
+          stdout.flush();
+        }
+
         @Override
         public void jobStarted(Plan.Job job) {
           if (progress != null) progress.started(job.index());

@@ -105,14 +105,15 @@ public final class SuiteCommand implements Callable<Integer> {
       return ExitCodes.BAD_INPUT;
     }
     int n = jobs != null ? jobs : suite.jobsSet() ? suite.jobs() : PlanRunner.defaultJobs(plan, threads);
-    if (!quiet) {
+    Runnable header = () -> {
+      if (quiet) return;
       stdout.printf("cnemu: suite '%s', %d experiment files, %d runs, %d at once%n", file != null ? file : f,
           files.size(), plan.jobs().size(), n);
       for (Plan.Group g : plan.groups()) {
         if (!g.runs()) stdout.printf("  %s: %s: %s%n", g.file(), g.kind().label(), g.problems().get(0).format());
       }
       stdout.flush();
-    }
+    };
     PlanProgress progress = quiet ? null
         : new PlanProgress(stderr, plan.jobs().size(), invocation.interactive(), PlanProgress.terminalColumns());
     int[] done = {0};
@@ -121,6 +122,11 @@ public final class SuiteCommand implements Callable<Integer> {
     try {
       outcome = new PlanRunner().run(plan, new PlanRunner.Options(n, threads, !noReport, null, null,
           view.shown().toString()), new PlanRunner.Listener() {
+            @Override
+            public void folderClaimed() {
+              header.run(); // after the folder is ours: a refused one is one error line, as for run
+            }
+
             @Override
             public void jobStarted(Plan.Job job) {
               if (progress != null) progress.started(job.index());

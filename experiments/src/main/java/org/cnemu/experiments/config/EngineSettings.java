@@ -50,7 +50,8 @@ public record EngineSettings(String name, long seed, int runs, long durationNano
     check(problems, experiment, "warmup", file,
         () -> Units.nanos(experiment, "warmup") < Units.nanos(experiment, "duration")
             || Units.nanos(experiment, "duration") <= 0,
-        "must be shorter than duration");
+        () -> "must be shorter than duration (" + experiment.getString("duration") + "); got "
+            + experiment.getString("warmup"));
     check(problems, experiment, "engine.placement", file, () -> {
       for (SimulationBuilder.Placement p : SimulationBuilder.Placement.values()) {
         if (p.name().equalsIgnoreCase(experiment.getString("engine.placement"))) return true;
@@ -67,12 +68,18 @@ public record EngineSettings(String name, long seed, int runs, long durationNano
 
   private static void check(List<ConfigProblem> problems, Config experiment, String key, String file,
       BooleanSupplier ok, String message) {
+    check(problems, experiment, key, file, ok, () -> message);
+  }
+
+  /** As above, with a message made only when the check fails (it may quote the values that fail it). */
+  private static void check(List<ConfigProblem> problems, Config experiment, String key, String file,
+      BooleanSupplier ok, java.util.function.Supplier<String> message) {
     try {
       if (ok.getAsBoolean()) return;
     } catch (RuntimeException e) {
       return; // wrong type or unit: reported by the generic validator
     }
-    problem(problems, experiment, key, file, message);
+    problem(problems, experiment, key, file, message.get());
   }
 
   private static void problem(List<ConfigProblem> problems, Config experiment, String key, String file, String message) {

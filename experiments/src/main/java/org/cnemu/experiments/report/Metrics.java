@@ -52,7 +52,10 @@ public final class Metrics {
   /** The unit of a metric from its name's suffix ("Gbit/s", "us", "%", ...), or "" for counts. */
   public static String unit(String metric) {
     String n = metric.toLowerCase(java.util.Locale.ROOT);
-    for (String[] su : UNITS) if (n.endsWith(su[0])) return su[1];
+    for (String[] su : UNITS) {
+      // "busy_cores_per_gbps" is cores per Gbit/s, not Gbit/s: its words carry the unit (unitless)
+      if (n.endsWith(su[0])) return n.endsWith("_per" + su[0]) ? "" : su[1];
+    }
     return "";
   }
 
@@ -65,8 +68,13 @@ public final class Metrics {
   private static final String[][] UNITS = {{"_gbps", "Gbit/s"}, {"_mbps", "Mbit/s"}, {"_kpps", "kpackets/s"},
       {"_us", "us"}, {"_ns", "ns"}, {"_ms", "ms"}, {"_pct", "%"}, {"_bytes", "bytes"}, {"_per_sec", "per second"}};
 
+  /** The name without its unit suffix; a ratio's ("_per_gbps") keeps it in words: "busy_cores per Gbit/s". */
   private static String unitless(String name) {
-    for (String[] su : UNITS) if (name.toLowerCase(java.util.Locale.ROOT).endsWith(su[0])) return name.substring(0, name.length() - su[0].length());
+    for (String[] su : UNITS) {
+      if (!name.toLowerCase(java.util.Locale.ROOT).endsWith(su[0])) continue;
+      String rest = name.substring(0, name.length() - su[0].length());
+      return rest.endsWith("_per") ? rest.substring(0, rest.length() - 4) + " per " + su[1] : rest;
+    }
     return name;
   }
 

@@ -84,6 +84,9 @@ public final class PlanRunner {
 
   /** Hooks for the terminal; called from the job threads (implementations synchronize their printing). */
   public interface Listener {
+    /** The results folder is this run's (locked, an earlier run's files removed): the plan is about to start. */
+    default void folderClaimed() {}
+
     default void jobStarted(Plan.Job job) {}
 
     /** Progress of a job's run, or null for none. */
@@ -195,6 +198,7 @@ public final class PlanRunner {
       OutputFolder.clean(plan.root());
       for (Plan.Group g : plan.groups()) OutputFolder.clean(g.dir());
       PhaseTrace.mark("folder");
+      listener.folderClaimed();
       if (options.live() == null) return execute(plan, options, jobs, listener);
       // Kamon before any actor system, so its Pekko instrumentation (if asked for) sees them all.
       LiveMetrics.Settings live = options.live();

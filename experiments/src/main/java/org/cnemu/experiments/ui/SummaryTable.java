@@ -37,10 +37,11 @@ public final class SummaryTable {
     RunDigest.print(out, doc);
   }
 
-  private static void metrics(PrintWriter out, List<ModelMetric> metrics) {
+  /** Values as the table of several runs prints its means (a count whole, 4 significant digits), not "54.000 segments". */
+  static void metrics(PrintWriter out, List<ModelMetric> metrics) {
     Table m = new Table(List.of("metric", "value", "unit"));
     for (ModelMetric x : metrics.subList(0, Math.min(MAX_ROWS, metrics.size()))) {
-      m.row(List.of(x.name(), Format.cell(x.value()), x.unit()));
+      m.row(List.of(x.name(), PlanTable.num(x.value()), x.unit()));
     }
     out.println();
     m.print(out);
