@@ -272,27 +272,23 @@ public final class TcpReceiver {
   private void sackNewOfo(long s, long e) {
     for (int i = 0; i < numSacks; i++) {
       if (s <= selEnd[i] && selStart[i] <= e) { // tcp_sack_extend
-        long bs = Math.min(selStart[i], s);
-        long be = Math.max(selEnd[i], e);
-        for (int j = i; j > 0; j--) {
-          selStart[j] = selStart[j - 1];
-          selEnd[j] = selEnd[j - 1];
-        }
-        selStart[0] = bs;
-        selEnd[0] = be;
+        pushFront(i, Math.min(selStart[i], s), Math.max(selEnd[i], e));
         if (numSacks > 1) sackCoalesce();
         return;
       }
     }
     if (numSacks == NUM_SACKS && compressedAck > FASTRETRANS_THRESH) flushAck(); // the last block goes: send it first
     int n = Math.min(numSacks, NUM_SACKS - 1);
-    for (int j = n; j > 0; j--) {
-      selStart[j] = selStart[j - 1];
-      selEnd[j] = selEnd[j - 1];
-    }
+    pushFront(n, s, e);
+    numSacks = n + 1;
+  }
+
+  /** Blocks [0, {@code n}) move one slot back (block {@code n}, if any, is overwritten); [s, e) goes first. */
+  private void pushFront(int n, long s, long e) {
+    System.arraycopy(selStart, 0, selStart, 1, n);
+    System.arraycopy(selEnd, 0, selEnd, 1, n);
     selStart[0] = s;
     selEnd[0] = e;
-    numSacks = n + 1;
   }
 
   /**
@@ -316,10 +312,8 @@ public final class TcpReceiver {
         selStart[0] = Math.min(selStart[0], selStart[i]);
         selEnd[0] = Math.max(selEnd[0], selEnd[i]);
         numSacks--;
-        for (int j = i; j < numSacks; j++) {
-          selStart[j] = selStart[j + 1];
-          selEnd[j] = selEnd[j + 1];
-        }
+        System.arraycopy(selStart, i + 1, selStart, i, numSacks - i);
+        System.arraycopy(selEnd, i + 1, selEnd, i, numSacks - i);
         continue;
       }
       i++;
