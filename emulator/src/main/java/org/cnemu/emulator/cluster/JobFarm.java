@@ -166,12 +166,20 @@ public final class JobFarm implements AutoCloseable {
   private static void goodbye(ActorRef<FarmDriver.Command> driver) {
     CompletableFuture<Void> unwatched = new CompletableFuture<>();
     driver.tell(new FarmDriver.Leave(unwatched));
+    awaitDriver(unwatched);
+  }
+
+  /**
+   * Waits for a driver's answer (its goodbye, or the end of its plan), at most its leave timeout and a second; a
+   * driver that stopped meanwhile (its system did) answers nothing, and there is nothing to wait for.
+   */
+  private static void awaitDriver(CompletableFuture<Void> answered) {
     try {
-      unwatched.get(FarmDriver.LEAVE_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+      answered.get(FarmDriver.LEAVE_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException ignored) {
-      // it stopped already (its system did): nothing to wait for
+      // it stopped meanwhile
     }
   }
 
@@ -387,13 +395,7 @@ public final class JobFarm implements AutoCloseable {
       if (!leased.stopped && !system.getWhenTerminated().toCompletableFuture().isDone()) {
         CompletableFuture<Void> ended = new CompletableFuture<>();
         driver.tell(new FarmDriver.EndPlan(ended));
-        try {
-          ended.get(FarmDriver.LEAVE_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException ignored) {
-          // it stopped meanwhile
-        }
+        awaitDriver(ended);
       }
       onTerminated.set(null);
       synchronized (JobFarm.class) {
@@ -405,16 +407,7 @@ public final class JobFarm implements AutoCloseable {
     // Goodbye first: the nodes stop watching this driver before its actor system stops. Else their
     // failure detectors fire for a JVM that is gone ("Detected unreachable"), which also takes down the
     // association of the next process on the same address (a partitioned run's member on a fixed --bind port).
-    CompletableFuture<Void> unwatched = new CompletableFuture<>();
-    if (system.getWhenTerminated().toCompletableFuture().isDone()) unwatched.complete(null);
-    else driver.tell(new FarmDriver.Leave(unwatched));
-    try {
-      unwatched.get(FarmDriver.LEAVE_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException ignored) {
-      // the driver stopped already (its system did): nothing to wait for
-    }
+    if (!system.getWhenTerminated().toCompletableFuture().isDone()) goodbye(driver);
     onTerminated.set(null);
     if (keepSystem && !system.getWhenTerminated().toCompletableFuture().isDone()) {
       trace("stopped"); // the driver actor stopped after its goodbye; the system stays for the next plan
