@@ -32,7 +32,7 @@ final class CoreEntity extends CoreSteps {
   }
 
   /** A hard interrupt: its handler's cost, its MSI-X vector (-1: an IPI) and its effect. */
-  sealed interface HardIrq extends Msg permits Irq, TxIrq, RemoteBatch, Resched {
+  sealed interface HardIrq extends Msg permits Irq, TxIrq, Ipi {
     long costNanos(Profile p);
 
     int vector(CoreHost host);
@@ -45,6 +45,20 @@ final class CoreEntity extends CoreSteps {
       c.onHardIrq(this);
     }
   }
+
+  /** An inter-processor interrupt: no MSI-X vector, its handler's entry and exit cost ipi-rx. */
+  sealed interface Ipi extends HardIrq permits RemoteBatch, Resched {
+    @Override
+    default long costNanos(Profile p) {
+      return p.ipiRx;
+    }
+
+    @Override
+    default int vector(CoreHost host) {
+      return -1;
+    }
+  }
+
 
   /**
    * End of the core's current step (stale if {@code gen} moved on). Never leaves its core (a core schedules it
@@ -125,22 +139,12 @@ final class CoreEntity extends CoreSteps {
    * sends one IPI per remote CPU at its end, net_rps_send_ipi). {@code cell[i]}: the gro_cell
    * rather than the backlog; {@code stage[i]}: where the skb resumes.
    */
-  record RemoteBatch(Packet[] skbs, boolean[] cell, int[] stage) implements HardIrq, CarriesPackets {
+  record RemoteBatch(Packet[] skbs, boolean[] cell, int[] stage) implements Ipi, CarriesPackets {
     @Override
     public int packetCount() {
       int n = 0;
       for (Packet p : skbs) n += p.segs();
       return n;
-    }
-
-    @Override
-    public long costNanos(Profile p) {
-      return p.ipiRx;
-    }
-
-    @Override
-    public int vector(CoreHost host) {
-      return -1;
     }
 
     @Override
@@ -155,17 +159,7 @@ final class CoreEntity extends CoreSteps {
    * this core's run queue (a {@link Wake} at the end of try_to_wake_up); the model's woken thread does not preempt
    * the running one, it runs when the core is free, so the handler only costs its time.
    */
-  record Resched() implements HardIrq {
-    @Override
-    public long costNanos(Profile p) {
-      return p.ipiRx;
-    }
-
-    @Override
-    public int vector(CoreHost host) {
-      return -1;
-    }
-
+  record Resched() implements Ipi {
     @Override
     public void apply(CoreEntity c, boolean counted) {}
   }

@@ -1,6 +1,7 @@
 package org.cnemu.nodes.kernel;
 
 import org.cnemu.devices.Packet;
+import org.cnemu.devices.SackBlocks;
 import org.cnemu.devices.TxRing;
 import org.cnemu.emulator.CarriesPackets;
 import org.cnemu.emulator.Channel;
@@ -44,7 +45,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
   /** Ethernet preamble+SFD 8, header 14, FCS 4, IFG 12. */
   static final int ETH_WIRE = 38;
   /** IP 20 + TCP 20 + the timestamp option 12 (TCPOLEN_TSTAMP_ALIGNED). */
-  static final int IP_TCP = 52;
+  static final int IP_TCP = 20 + 20 + SackBlocks.TIMESTAMP_OPTION_BYTES;
   static final int IP_UDP = 28;
   static final int VXLAN = 50;
 
