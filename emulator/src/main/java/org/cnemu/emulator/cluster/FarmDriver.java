@@ -75,6 +75,12 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   public record JobFailed(int job, int attempt, ActorRef<FarmWorker.Command> from, String message)
       implements Command {}
 
+  /**
+   * The node does not have the job's shared text (it dropped it from its cache, or is a new process at a known
+   * address): the job goes back at the front of the queue, and the text goes with the next job that names it there.
+   */
+  public record TextMissing(int job, int attempt, ActorRef<FarmWorker.Command> from) implements Command {}
+
   /** The node had no free slot (another driver uses it too): the job goes back on the queue. */
   public record JobRefused(int job, int attempt, ActorRef<FarmWorker.Command> from, String message)
       implements Command {}
@@ -88,8 +94,17 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   /** From the {@link FarmDirectory}: the cluster's farm workers that are up and reachable now. */
   public record Workers(List<ActorRef<FarmWorker.Command>> workers) implements Command {}
 
-  /** One job of the plan: {@code slots} the node's slots it takes, {@code spec} what the node's runner reads. */
-  public record Job(int id, int slots, String spec) {}
+  /**
+   * One job of the plan: {@code slots} the node's slots it takes, {@code shared} the text it shares with other
+   * jobs ("": none; sent to a node once, {@link FarmWorker.Shared}), {@code spec} what is its own; the node's runner
+   * reads both.
+   */
+  public record Job(int id, int slots, String shared, String spec) {
+    /** A job that shares no text with others. */
+    public Job(int id, int slots, String spec) {
+      this(id, slots, "", spec);
+    }
+  }
 
   /** Queue more jobs (local). */
   public record Submit(List<Job> jobs) implements Command, NoSerializationVerificationNeeded {}
@@ -183,6 +198,11 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     double runNanos = -1;
     /** Slots taken by jobs dispatched here and not finished (running or in the node's queue). */
     int used;
+    /**
+     * The shared texts sent to this node (its process: a new one at the address is a new Node), by digest: the
+     * {@link #dispatches} count of the job that carried each.
+     */
+    final Map<String, Long> textsSent = new HashMap<>();
     final Set<Integer> jobs = new TreeSet<>();
 
     Node(ActorRef<FarmWorker.Command> ref, String address, int slots, int prefetch) {
@@ -202,6 +222,8 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
       used = 0;
       jobs.clear();
       runNanos = -1;
+      // the node keeps at most this many texts: beyond, most named would be asked for again anyway
+      if (textsSent.size() > FarmWorker.CACHED_TEXTS) textsSent.clear();
     }
 
     void observe(long roundTripSample, long runSample) {
@@ -271,18 +293,23 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     final Job job;
     /** The job's id on the wire: {@code planBase} + its id in the plan. */
     final int wire;
+    /** Its shared text's SHA-256 ("": none). */
+    final String digest;
     int attempt;
     Node node; // null: queued
     /** The node's slots it takes while there (its slots may change meanwhile). */
     int cost;
     boolean done;
     long dispatchedNanos;
+    /** This driver's {@link #dispatches} count when the job went out. */
+    long dispatch;
     ByteArrayOutputStream chunks;
     int nextChunk;
 
-    JobState(Job job, int wire) {
+    JobState(Job job, int wire, String digest) {
       this.job = job;
       this.wire = wire;
+      this.digest = digest;
     }
   }
 
@@ -302,6 +329,8 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   private final TreeMap<Integer, JobState> jobs = new TreeMap<>();
   /** Added to a job's id on the wire: past every id of this driver's earlier plans. */
   private int planBase;
+  /** Jobs sent to nodes so far (it orders a job's dispatch against its shared text's sending there). */
+  private long dispatches;
   /** Nodes of another build, and the warning each plan repeats (they get no jobs). */
   private final Map<String, String> mismatched = new TreeMap<>();
   private final Deque<Integer> queue = new ArrayDeque<>();
@@ -352,6 +381,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
         .onMessage(JobProgress.class, this::onProgress)
         .onMessage(JobFailed.class, this::onFailed)
         .onMessage(JobRefused.class, m -> requeueOne(m.job(), m.attempt(), m.from()))
+        .onMessage(TextMissing.class, this::onTextMissing)
         .onMessage(Abandoned.class, this::onAbandoned)
         .onMessage(WorkerGone.class, this::onWorkerGone)
         .onMessageEquals(Cancel.INSTANCE, this::onCancel)
@@ -432,10 +462,12 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
   }
 
   private Behavior<Command> onSubmit(Submit m) {
+    Map<String, String> digests = new HashMap<>(); // a plan's jobs share a few texts: each hashed once
     for (Job j : m.jobs()) {
       int wire = planBase + j.id();
       if (j.id() < 0 || jobs.containsKey(wire)) throw new IllegalArgumentException("job " + j.id() + " submitted twice");
-      jobs.put(wire, new JobState(j, wire));
+      String digest = j.shared().isEmpty() ? "" : digests.computeIfAbsent(j.shared(), FarmWorker::sha256Hex);
+      jobs.put(wire, new JobState(j, wire, digest));
       queue.addLast(wire);
       openJobs++;
     }
@@ -526,9 +558,13 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
       s.nextChunk = 0;
       s.cost = Math.min(s.job.slots(), best.slots);
       s.dispatchedNanos = System.nanoTime();
+      s.dispatch = ++dispatches;
       best.used += s.cost;
       best.jobs.add(s.wire);
-      best.ref.tell(new FarmWorker.RunJob(s.wire, s.attempt, s.job.slots(), s.job.spec(), getContext().getSelf()));
+      // the shared text goes with the first job that names it on this node, the later ones name its digest
+      String text = s.digest.isEmpty() || best.textsSent.putIfAbsent(s.digest, s.dispatch) != null ? "" : s.job.shared();
+      best.ref.tell(new FarmWorker.RunJob(s.wire, s.attempt, s.job.slots(), s.digest, text, s.job.spec(),
+          getContext().getSelf()));
       if (TRACE) dispatchedMicros.put(s.wire, JobFarm.epochMicros());
       events.accept(new Dispatched(s.job.id(), best.address));
     }
@@ -609,6 +645,24 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     s.attempt++;
     queue.addFirst(job);
     getContext().scheduleOnce(Duration.ofMillis(200), getContext().getSelf(), new Submit(List.of()));
+    return this;
+  }
+
+  /**
+   * The node lacks the job's text: it goes with the job again, at once. The driver's messages to a node arrive in
+   * order, so the node has the text before any later job that names it; and a job that went out before the text's
+   * last sending found it missing before that sending arrived, so it needs no other.
+   */
+  private Behavior<Command> onTextMissing(TextMissing m) {
+    JobState s = current(m.job(), m.attempt(), m.from());
+    if (s == null) return this;
+    Node n = s.node;
+    Long sent = n.textsSent.get(s.digest);
+    if (sent != null && sent <= s.dispatch) n.textsSent.remove(s.digest);
+    release(s);
+    s.attempt++;
+    queue.addFirst(s.wire);
+    dispatch();
     return this;
   }
 

@@ -82,9 +82,41 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
      * @return the job's result
      * @throws Exception a job that could not run at all; its message (one line) goes back to the driver
      */
-    byte[] run(String spec, String node, AtomicBoolean cancelled, Coordinator.ProgressListener progress)
+    byte[] run(Shared shared, String spec, String node, AtomicBoolean cancelled, Coordinator.ProgressListener progress)
         throws Exception;
   }
+
+  /**
+   * Text that many jobs of a plan share (a point's experiment, kilobytes, the same for each of its runs) and its
+   * SHA-256 in hex: a driver sends it to a node once, with the first job that needs it there, and the node's
+   * next jobs name it by its digest only. {@link #NONE} for a job that shares nothing. A node keeps the last
+   * {@link #CACHED_TEXTS} texts; one it no longer has is asked for again ({@link FarmDriver.TextMissing}).
+   * The node computes the digest of every text it receives itself, so the digest is the text's.
+   */
+  public record Shared(String digest, String text) {
+    public static final Shared NONE = new Shared("", "");
+
+    /** {@code text} with its digest ("": {@link #NONE}). */
+    public static Shared of(String text) {
+      return text.isEmpty() ? NONE : new Shared(sha256Hex(text), text);
+    }
+  }
+
+  /** The SHA-256 of {@code text}'s UTF-8 bytes, in lower-case hex. */
+  static String sha256Hex(String text) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e); // every JVM has SHA-256
+    }
+  }
+
+  /**
+   * Shared texts a node keeps (by digest, the least recently used dropped first): a plan's points, or a
+   * daemon's recent plans'. A sweep of more points sends a dropped text again when a driver names it.
+   */
+  static final int CACHED_TEXTS = 256;
 
   public sealed interface Command extends WireMessage {}
 
@@ -119,10 +151,12 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
 
   /**
    * Run job {@code job} (attempt {@code attempt}: a job that ran on a lost node runs again with the next
-   * attempt number), taking {@code slots} of this node's slots.
+   * attempt number), taking {@code slots} of this node's slots, with the shared text of digest {@code
+   * sharedDigest} ("": none): {@code sharedText} carries it when the driver has not sent it to this node
+   * before, else it is "" and the node takes it from its cache.
    */
-  public record RunJob(int job, int attempt, int slots, String spec, ActorRef<FarmDriver.Command> replyTo)
-      implements Command {}
+  public record RunJob(int job, int attempt, int slots, String sharedDigest, String sharedText, String spec,
+      ActorRef<FarmDriver.Command> replyTo) implements Command {}
 
   /** The driver gives up every job it gave this node (it was cancelled, or thinks this node lost). */
   public record Abandon(ActorRef<FarmDriver.Command> driver) implements Command {}
@@ -156,13 +190,16 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
    */
   private static final class Ticket {
     final RunJob job;
+    /** The job's shared text, from the message or this node's cache. */
+    final Shared shared;
     final long receivedNanos;
     final AtomicBoolean cancel = new AtomicBoolean();
     final AtomicBoolean released = new AtomicBoolean();
     int cost;
 
-    Ticket(RunJob job, long receivedNanos) {
+    Ticket(RunJob job, Shared shared, long receivedNanos) {
       this.job = job;
+      this.shared = shared;
       this.receivedNanos = receivedNanos;
     }
   }
@@ -280,6 +317,13 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   /** Jobs running here, by driver (its actor path) and job id. */
   private final Map<String, Map<Integer, Ticket>> running = new HashMap<>();
   private final Map<String, ActorRef<FarmDriver.Command>> watched = new HashMap<>();
+  /** Shared texts by digest, least recently used first (this actor's only). */
+  private final Map<String, Shared> texts = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Shared> eldest) {
+      return size() > CACHED_TEXTS;
+    }
+  };
 
   private FarmWorker(ActorContext<Command> ctx, Runner runner, Slots slots, String machine, Consumer<String> log) {
     super(ctx);
@@ -416,7 +460,9 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   private Behavior<Command> onRunJob(RunJob m) {
     long receivedNanos = System.nanoTime();
     watch(m.replyTo());
-    Ticket t = new Ticket(m, receivedNanos);
+    Shared shared = shared(m);
+    if (shared == null) return this; // refused, or asked for
+    Ticket t = new Ticket(m, shared, receivedNanos);
     // null: full; false: prefetched, it starts when a slot frees, without a round trip to the driver
     Boolean started = slotQueue.offer(t, prefetch());
     if (started == null) {
@@ -428,6 +474,31 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
       threads.execute(() -> runJobs(t));
     }
     return this;
+  }
+
+  /**
+   * The job's shared text: the one it carries (kept for the next jobs that name it, once its digest is checked), or
+   * the one this node keeps under its digest. Null when there is none: the driver is asked for it ({@link
+   * FarmDriver.TextMissing}: a node that dropped it, or restarted) or told the job is refused (a text that is not
+   * its digest's).
+   */
+  private Shared shared(RunJob m) {
+    if (m.sharedDigest().isEmpty()) return Shared.NONE;
+    if (!m.sharedText().isEmpty()) {
+      Shared s = texts.get(m.sharedDigest());
+      if (s != null && s.text().equals(m.sharedText())) return s;
+      if (!sha256Hex(m.sharedText()).equals(m.sharedDigest())) {
+        m.replyTo().tell(new FarmDriver.JobFailed(m.job(), m.attempt(), getContext().getSelf(),
+            "refused the job: its shared text does not match its digest"));
+        return null;
+      }
+      s = new Shared(m.sharedDigest(), m.sharedText());
+      texts.put(s.digest(), s);
+      return s;
+    }
+    Shared s = texts.get(m.sharedDigest());
+    if (s == null) m.replyTo().tell(new FarmDriver.TextMissing(m.job(), m.attempt(), getContext().getSelf()));
+    return s;
   }
 
   /** Starts queued jobs, in order, while the first fits in the free slots (each on a thread of its own). */
@@ -463,7 +534,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
       long startedMicros = TRACE ? JobFarm.epochMicros() : 0;
       long cpu0 = TRACE ? CPU.getCurrentThreadCpuTime() : 0;
       try {
-        result = runner.run(m.spec(), address, t.cancel, throttled(m));
+        result = runner.run(t.shared, m.spec(), address, t.cancel, throttled(m));
       } catch (Exception | StackOverflowError | OutOfMemoryError e) {
         String msg = e.getMessage();
         error = (msg == null || msg.isBlank() ? e.getClass().getSimpleName() : msg).replace('\n', ' ');

@@ -33,6 +33,7 @@ final class ClusterWire {
     m.put(246, org.cnemu.emulator.cluster.FarmDriver.JobStarted.class);
     m.put(247, org.cnemu.emulator.cluster.FarmDriver.Workers.class);
     m.put(248, org.cnemu.emulator.cluster.FarmDriver.Unwatched.class);
+    m.put(249, org.cnemu.emulator.cluster.FarmDriver.TextMissing.class);
     return m;
   }
 }

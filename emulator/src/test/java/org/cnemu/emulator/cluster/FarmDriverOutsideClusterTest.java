@@ -60,7 +60,7 @@ class FarmDriverOutsideClusterTest {
 
   @Test
   void aDriverOutsideTheClusterRunsJobsOnItsNodes() throws Exception {
-    ClusterNode.HostPort at = startSeed((spec, node, cancelled, progress) -> ("done " + spec).getBytes(StandardCharsets.UTF_8));
+    ClusterNode.HostPort at = startSeed((shared, spec, node, cancelled, progress) -> ("done " + spec).getBytes(StandardCharsets.UTF_8));
     farm = JobFarm.start(at, new ClusterNode.HostPort("127.0.0.1", 0), ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), false);
     farm.submit(List.of(new FarmDriver.Job(0, 1, "a"), new FarmDriver.Job(1, 1, "b"), new FarmDriver.Job(2, 1, "c")));
     int[] done = {0};
@@ -82,7 +82,7 @@ class FarmDriverOutsideClusterTest {
   void theNodeAbandonsTheJobsOfADriverThatStops() throws Exception {
     CountDownLatch started = new CountDownLatch(1);
     CountDownLatch cancelledSeen = new CountDownLatch(1);
-    ClusterNode.HostPort at = startSeed((spec, node, cancelled, progress) -> {
+    ClusterNode.HostPort at = startSeed((shared, spec, node, cancelled, progress) -> {
       started.countDown();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (!cancelled.get() && System.nanoTime() < deadline) Thread.sleep(10);
@@ -109,7 +109,7 @@ class FarmDriverOutsideClusterTest {
    */
   @Test
   void aKeptDriverSystemRunsTheNextPlanAndIsDroppedForAnotherSeed() throws Exception {
-    ClusterNode.HostPort at = startSeed((spec, node, cancelled, progress) -> ("done " + spec).getBytes(StandardCharsets.UTF_8));
+    ClusterNode.HostPort at = startSeed((shared, spec, node, cancelled, progress) -> ("done " + spec).getBytes(StandardCharsets.UTF_8));
     ClusterNode.HostPort any = new ClusterNode.HostPort("127.0.0.1", 0);
     try {
       ActorSystem<Void> first = null;
@@ -147,7 +147,7 @@ class FarmDriverOutsideClusterTest {
    */
   @Test
   void aKeptDriverFollowsNodesThatJoinAndLeaveBetweenPlans() throws Exception {
-    FarmWorker.Runner runner = (spec, node, cancelled, progress) -> {
+    FarmWorker.Runner runner = (shared, spec, node, cancelled, progress) -> {
       Thread.sleep(100);
       return (spec + " on " + node).getBytes(StandardCharsets.UTF_8);
     };
@@ -210,7 +210,7 @@ class FarmDriverOutsideClusterTest {
   @Test
   void aKeptDriverServesThePlanAfterACancelledOne() throws Exception {
     CountDownLatch cancelledSeen = new CountDownLatch(1);
-    ClusterNode.HostPort at = startSeed((spec, node, cancelled, progress) -> {
+    ClusterNode.HostPort at = startSeed((shared, spec, node, cancelled, progress) -> {
       if (spec.equals("forever")) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!cancelled.get() && System.nanoTime() < deadline) Thread.sleep(10);

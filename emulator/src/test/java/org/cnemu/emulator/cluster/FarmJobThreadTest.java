@@ -66,8 +66,8 @@ class FarmJobThreadTest {
     @SuppressWarnings("unchecked")
     ActorRef<FarmDriver.Command> driver = (ActorRef<FarmDriver.Command>) refs.get(2);
 
-    worker.tell(new FarmWorker.RunJob(0, 0, 1, "0", driver)); // runs
-    worker.tell(new FarmWorker.RunJob(1, 0, 1, "1", driver)); // waits for the one slot
+    worker.tell(new FarmWorker.RunJob(0, 0, 1, "", "", "0", driver)); // runs
+    worker.tell(new FarmWorker.RunJob(1, 0, 1, "", "", "1", driver)); // waits for the one slot
     worker.tell(new FarmWorker.Hello(driver)); // answered after both jobs were taken (one mailbox, in order)
     int ready = 0;
     while (ready < 2) { // one when the node first watched this driver, one for the hello
@@ -82,7 +82,7 @@ class FarmJobThreadTest {
   void aJobThreadStartsTheQueuedJobWithoutTheNodesActor() throws Exception {
     CountDownLatch endFirst = new CountDownLatch(1);
     CountDownLatch secondStarted = new CountDownLatch(1);
-    Setup s = setup((spec, node, cancelled, progress) -> {
+    Setup s = setup((shared, spec, node, cancelled, progress) -> {
       if (spec.equals("0")) endFirst.await(60, TimeUnit.SECONDS);
       else secondStarted.countDown();
       return spec.getBytes(StandardCharsets.UTF_8);
@@ -112,7 +112,7 @@ class FarmJobThreadTest {
   @Test
   void aJobThreadSendsTheResultItselfWithTheStartOfTheNextJob() throws Exception {
     CountDownLatch endFirst = new CountDownLatch(1);
-    Setup s = setup((spec, node, cancelled, progress) -> {
+    Setup s = setup((shared, spec, node, cancelled, progress) -> {
       if (spec.equals("0")) endFirst.await(60, TimeUnit.SECONDS);
       return spec.getBytes(StandardCharsets.UTF_8);
     });

@@ -76,7 +76,7 @@ class FarmPrefetchTest {
   @Test
   void aNodeHoldsTheNextJobSoAFreedSlotStartsItBeforeTheDriverHearsOfTheLast() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    start((spec, node, cancelled, progress) -> {
+    start((shared, spec, node, cancelled, progress) -> {
       if (spec.equals("0")) release.await(60, TimeUnit.SECONDS);
       return spec.getBytes(StandardCharsets.UTF_8);
     }, 1);
@@ -112,7 +112,7 @@ class FarmPrefetchTest {
     // 10 jobs that take no time, then 20 that wait: after the first ten, the driver has measured its round
     // trip to the node as longer than a job and keeps more than one job per slot queued there
     CountDownLatch release = new CountDownLatch(1);
-    start((spec, node, cancelled, progress) -> {
+    start((shared, spec, node, cancelled, progress) -> {
       if (Integer.parseInt(spec) >= 10) release.await(60, TimeUnit.SECONDS);
       return spec.getBytes(StandardCharsets.UTF_8);
     }, 1);
@@ -142,7 +142,7 @@ class FarmPrefetchTest {
     // (half the plan per slot, at most its prefetch) instead of one job, so its first short jobs do
     // not each wait for the driver's round trip
     CountDownLatch release = new CountDownLatch(1);
-    start((spec, node, cancelled, progress) -> {
+    start((shared, spec, node, cancelled, progress) -> {
       if (spec.equals("0")) release.await(60, TimeUnit.SECONDS);
       return spec.getBytes(StandardCharsets.UTF_8);
     }, 1);
@@ -170,7 +170,7 @@ class FarmPrefetchTest {
   @Test
   void aKeptDriversNextPlanTakesNoLateResultOfTheLastOne() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    start((spec, node, cancelled, progress) -> {
+    start((shared, spec, node, cancelled, progress) -> {
       if (spec.equals("held")) release.await(60, TimeUnit.SECONDS);
       return spec.getBytes(StandardCharsets.UTF_8);
     }, 1);
@@ -269,7 +269,7 @@ class FarmPrefetchTest {
   void aRunningJobsProgressReachesTheDriverThrottled() throws Exception {
     long end = 1_000_000;
     AtomicLong updatesNanos = new AtomicLong();
-    start((spec, node, cancelled, progress) -> {
+    start((shared, spec, node, cancelled, progress) -> {
       // 1200 updates over ~1.2 s (longer on a loaded machine: the bound below is from the time they took): the
       // node sends at most one every PROGRESS_MILLIS
       long t0 = System.nanoTime();

@@ -92,7 +92,7 @@ class FarmSlotsTest {
   void nodesOnOneMachineShareItsProcessorsAndReshareWhenOneLeaves() throws Exception {
     AtomicInteger running = new AtomicInteger();
     AtomicInteger most = new AtomicInteger();
-    FarmWorker.Runner runner = (spec, node, cancelled, progress) -> {
+    FarmWorker.Runner runner = (shared, spec, node, cancelled, progress) -> {
       most.accumulateAndGet(running.incrementAndGet(), Math::max);
       try {
         Thread.sleep(150);
@@ -130,7 +130,7 @@ class FarmSlotsTest {
 
   @Test
   void explicitSlotsAreTakenOffTheMachineBeforeTheSharingNodesSplitIt() throws Exception {
-    FarmWorker.Runner runner = (spec, node, cancelled, progress) -> new byte[0];
+    FarmWorker.Runner runner = (shared, spec, node, cancelled, progress) -> new byte[0];
     ActorSystem<Void> a = node(null, runner, FarmWorker.Slots.exactly(1));
     ActorSystem<Void> b = node(address(a), runner, FarmWorker.Slots.sharedMachine(4));
     awaitShared(3, 1);

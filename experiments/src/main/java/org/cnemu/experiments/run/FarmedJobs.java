@@ -43,7 +43,6 @@ import org.cnemu.experiments.config.EngineSettings;
 import org.cnemu.experiments.config.ExperimentLoader;
 import org.cnemu.experiments.config.ExperimentSpec;
 import org.cnemu.experiments.config.LoadedExperiment;
-import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -87,12 +86,13 @@ public final class FarmedJobs implements JobExecutor {
     CompletableFuture<JobFarm> joining = c.farm() != null ? c.farm() : open(c.seed(), c.bind(), c.security(), c.nodes(), false);
     Map<Integer, Plan.Job> byId = new HashMap<>();
     List<FarmDriver.Job> farmJobs = new ArrayList<>();
-    // the runs of a point share its experiment text: rendered once per point, not per job
+    // the runs of a point share its experiment text: rendered once per point, and sent to a node once (the
+    // driver's shared text), each job carrying only its run, seed and folder
     Map<Plan.Point, String> files = new IdentityHashMap<>();
     for (Plan.Job j : jobs) {
       byId.put(j.index(), j);
       String file = files.computeIfAbsent(plan.point(j), p -> file(plan, j));
-      farmJobs.add(new FarmDriver.Job(j.index(), slots(plan.point(j).settings()), spec(file, j, options.threads())));
+      farmJobs.add(new FarmDriver.Job(j.index(), slots(plan.point(j).settings()), file, spec(j, options.threads())));
     }
     JobFarm farm;
     try {
@@ -306,10 +306,12 @@ public final class FarmedJobs implements JobExecutor {
     return file.root().render(ConfigRenderOptions.concise());
   }
 
-  /** What a node needs to run the job: its point's {@link #file}, its run, seed and folder name. */
-  static String spec(String file, Plan.Job job, Integer threads) {
+  /**
+   * What is the job's own, beside its point's {@link #file} (the job's shared text): its run, seed and folder
+   * name, and the threads the command line asked for.
+   */
+  static String spec(Plan.Job job, Integer threads) {
     ObjectNode n = JsonFiles.MAPPER.createObjectNode();
-    n.put("file", file);
     n.put("run", job.run());
     n.put("seed", job.seed());
     n.put("out_dir", job.dir().toString());
@@ -327,11 +329,12 @@ public final class FarmedJobs implements JobExecutor {
    * experiment file: includes are refused (a driver must not make a node read its files), then the file
    * goes through the experiment loader and validator, and must describe one run of one point.
    *
-   * <p>The runs of one point share one experiment text, and checking it (parse, load, validate: tens of
-   * milliseconds) costs more than a short run. So the outcome of checking each distinct text is kept,
-   * keyed by its SHA-256, for the last {@code cachedTexts} texts: the node checks every text it is sent
-   * itself, once, and never takes a parsed object from the wire. A refusal is kept too (the same text is
-   * refused the same way).
+   * <p>The runs of one point share one experiment text (the job's {@link FarmWorker.Shared} text, which the
+   * driver sends to a node once), and checking it (parse, load, validate: tens of milliseconds) costs more
+   * than a short run. So the outcome of checking each distinct text is kept, keyed by its SHA-256 (which the
+   * node's {@link FarmWorker} computed from the text it received), for the last {@code cachedTexts} texts: the
+   * node checks every text it is sent itself, once, and never takes a parsed object from the wire. A refusal
+   * is kept too (the same text is refused the same way).
    */
   public static final class NodeRunner implements FarmWorker.Runner {
     /** Distinct experiment texts whose check a node keeps (a plan's points; a sweep of more re-checks). */
@@ -361,10 +364,10 @@ public final class FarmedJobs implements JobExecutor {
     }
 
     @Override
-    public byte[] run(String spec, String node, AtomicBoolean cancelled, Coordinator.ProgressListener progress)
-        throws Exception {
+    public byte[] run(FarmWorker.Shared shared, String spec, String node, AtomicBoolean cancelled,
+        Coordinator.ProgressListener progress) throws Exception {
       JsonNode n = JsonFiles.MAPPER.readTree(spec);
-      if (n == null || !n.isObject() || !n.path("file").isTextual() || !n.path("run").canConvertToInt()
+      if (shared.digest().isEmpty() || n == null || !n.isObject() || !n.path("run").canConvertToInt()
           || !n.path("seed").canConvertToLong() || !n.path("out_dir").isTextual()) {
         throw new IllegalArgumentException("refused a malformed job description");
       }
@@ -373,7 +376,7 @@ public final class FarmedJobs implements JobExecutor {
       Integer threads = n.path("threads").canConvertToInt() ? n.get("threads").intValue() : null;
       if (threads != null && threads < 0) throw new IllegalArgumentException("refused the job: threads < 0");
       long t0 = System.nanoTime();
-      Checked c = check(n.get("file").textValue());
+      Checked c = check(shared);
       long checkedNanos = System.nanoTime() - t0;
       if (c.refusal() != null) throw new IllegalArgumentException(c.refusal());
       EngineSettings s = c.point().settings();
@@ -396,9 +399,10 @@ public final class FarmedJobs implements JobExecutor {
       }
     }
 
-    /** The check of {@code text}: done here once per distinct text (concurrent jobs of one text wait for it). */
-    private Checked check(String text) throws IOException {
-      String digest = HexFormat.of().formatHex(sha256(text));
+    /** The check of {@code shared}'s text: done here once per distinct text (concurrent jobs of one text wait for it). */
+    private Checked check(FarmWorker.Shared shared) throws IOException {
+      String digest = shared.digest();
+      String text = shared.text();
       CompletableFuture<Checked> mine = new CompletableFuture<>();
       CompletableFuture<Checked> known;
       synchronized (checked) {
@@ -436,14 +440,6 @@ public final class FarmedJobs implements JobExecutor {
         }
         mine.completeExceptionally(ex);
         throw ex;
-      }
-    }
-
-    private static byte[] sha256(String text) {
-      try {
-        return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-      } catch (java.security.NoSuchAlgorithmException ex) {
-        throw new IllegalStateException(ex); // every JVM has SHA-256
       }
     }
   }

@@ -37,14 +37,19 @@ class FarmedJobsTest {
     return json.substring(0, json.lastIndexOf("\"wall\""));
   }
 
+  /** Job {@code job}'s shared text: its point's experiment. */
+  private static FarmWorker.Shared text(Plan plan, Plan.Job job) {
+    return FarmWorker.Shared.of(FarmedJobs.file(plan, job));
+  }
+
   @Test
   void aNodeWritesTheResultsOfALocalRun() throws Exception {
     Plan plan = plan();
     Plan.Job job = plan.jobs().get(3); // point 1, run 1: seed 6
-    String spec = FarmedJobs.spec(FarmedJobs.file(plan, job), job, null);
-    String farmed = new String(FarmedJobs.nodeRunner().run(spec, "pekko://cnemu@127.0.0.1:1", new AtomicBoolean(),
-        null),
-        StandardCharsets.UTF_8);
+    String spec = FarmedJobs.spec(job, null);
+    assertTrue(!spec.contains("phold"), "the experiment is the shared text, not in each job's own part: " + spec);
+    String farmed = new String(FarmedJobs.nodeRunner().run(text(plan, job), spec, "pekko://cnemu@127.0.0.1:1",
+        new AtomicBoolean(), null), StandardCharsets.UTF_8);
     Plan.Point p = plan.point(job);
     String local = JobWork.run(new JobWork.Spec(p.spec(), plan.group(job).pekkoOverrides(), job.run(), job.seed(),
         job.dir().toString(), null, null), null, null, null, "t");
@@ -59,22 +64,23 @@ class FarmedJobsTest {
     Plan plan = plan();
     FarmedJobs.NodeRunner runner = FarmedJobs.nodeRunner();
     for (Plan.Job job : plan.jobs()) { // 2 points x 2 runs: two distinct texts
-      String out = new String(runner.run(FarmedJobs.spec(FarmedJobs.file(plan, job), job, null), "n", new AtomicBoolean(), null),
+      String out = new String(runner.run(text(plan, job), FarmedJobs.spec(job, null), "n", new AtomicBoolean(), null),
           StandardCharsets.UTF_8);
       assertTrue(out.contains("\"complete\" : true"), out);
     }
     assertEquals(2, runner.checks(), "a text is parsed, loaded and validated once");
     // what the check found stays found: a run outside the point's runs is refused after a cached check
-    ObjectNode n = (ObjectNode) JsonFiles.MAPPER.readTree(FarmedJobs.spec(FarmedJobs.file(plan, plan.jobs().get(0)), plan.jobs().get(0), null));
+    ObjectNode n = (ObjectNode) JsonFiles.MAPPER.readTree(FarmedJobs.spec(plan.jobs().get(0), null));
     n.put("run", 5);
-    Exception e = assertThrows(Exception.class, () -> runner.run(n.toString(), "n", new AtomicBoolean(), null));
+    FarmWorker.Shared first = text(plan, plan.jobs().get(0));
+    Exception e = assertThrows(Exception.class, () -> runner.run(first, n.toString(), "n", new AtomicBoolean(), null));
     assertTrue(e.getMessage().contains("run 5"), e.getMessage());
     assertEquals(2, runner.checks());
     // a refused text is refused again, each time, without another check; another text is checked
     n.put("run", 0);
-    n.put("file", "experiment { model = phold, duration = 1ms, bogus-key = 3 }");
+    FarmWorker.Shared bogus = FarmWorker.Shared.of("experiment { model = phold, duration = 1ms, bogus-key = 3 }");
     for (int i = 0; i < 2; i++) {
-      Exception r = assertThrows(Exception.class, () -> runner.run(n.toString(), "n", new AtomicBoolean(), null));
+      Exception r = assertThrows(Exception.class, () -> runner.run(bogus, n.toString(), "n", new AtomicBoolean(), null));
       assertTrue(r.getMessage().contains("bogus-key"), r.getMessage());
     }
     assertEquals(3, runner.checks());
@@ -83,35 +89,47 @@ class FarmedJobsTest {
   /** The spec of job 0 with one field replaced. */
   private String specWith(String field, Object value) throws Exception {
     Plan plan = plan();
-    ObjectNode n = (ObjectNode) JsonFiles.MAPPER.readTree(FarmedJobs.spec(FarmedJobs.file(plan, plan.jobs().get(0)), plan.jobs().get(0), null));
+    ObjectNode n = (ObjectNode) JsonFiles.MAPPER.readTree(FarmedJobs.spec(plan.jobs().get(0), null));
     if (value instanceof String s) n.put(field, s);
     else n.put(field, ((Number) value).longValue());
     return n.toString();
   }
 
-  private static String refusal(String spec) {
+  /** Why a node refuses job 0 with the shared text {@code text} and the job's own part {@code spec}. */
+  private static String refusal(String text, String spec) {
     FarmWorker.Runner runner = FarmedJobs.nodeRunner();
-    Exception e = assertThrows(Exception.class, () -> runner.run(spec, "n", new AtomicBoolean(), null));
+    Exception e = assertThrows(Exception.class,
+        () -> runner.run(FarmWorker.Shared.of(text), spec, "n", new AtomicBoolean(), null));
     return e.getMessage();
+  }
+
+  /** Why a node refuses job 0 with the shared text {@code text}. */
+  private String refusalOfText(String text) throws Exception {
+    return refusal(text, FarmedJobs.spec(plan().jobs().get(0), null));
+  }
+
+  /** Why a node refuses job 0 with its own part {@code spec}. */
+  private String refusalOfSpec(String spec) throws Exception {
+    Plan plan = plan();
+    return refusal(FarmedJobs.file(plan, plan.jobs().get(0)), spec);
   }
 
   @Test
   void aNodeValidatesWhatItIsSent() throws Exception {
     Path secret = Files.writeString(dir.resolve("secret.conf"), "experiment.name = leaked\n");
-    String include = refusal(specWith("file", "include file(\"" + secret + "\")\nexperiment { model = phold }"));
+    String include = refusalOfText("include file(\"" + secret + "\")\nexperiment { model = phold }");
     assertTrue(include.contains("includes are refused"), include);
-    String unknown = refusal(specWith("file", "experiment { model = phold, duration = 1ms, bogus-key = 3 }"));
+    String unknown = refusalOfText("experiment { model = phold, duration = 1ms, bogus-key = 3 }");
     assertTrue(unknown.startsWith("refused the job: ") && unknown.contains("bogus-key"), unknown);
-    String sweep = refusal(specWith("file",
-        "experiment { model = phold, duration = 1ms, sweep { phold.lps = [8, 16] } }"));
+    String sweep = refusalOfText("experiment { model = phold, duration = 1ms, sweep { phold.lps = [8, 16] } }");
     assertTrue(sweep.contains("one point, not a sweep"), sweep);
-    String seed = refusal(specWith("seed", 99));
+    String seed = refusalOfSpec(specWith("seed", 99));
     assertTrue(seed.contains("is not one of the 2 runs from seed 5"), seed);
-    String run = refusal(specWith("run", 7));
+    String run = refusalOfSpec(specWith("run", 7));
     assertTrue(run.contains("run 7"), run);
-    String pekko = refusal(specWith("file",
-        "experiment { model = phold, duration = 1ms }\npekko.remote.artery.transport = tcp"));
+    String pekko = refusalOfText("experiment { model = phold, duration = 1ms }\npekko.remote.artery.transport = tcp");
     assertTrue(pekko.startsWith("refused the job: "), pekko);
-    assertTrue(refusal("[1, 2]").contains("malformed"));
+    assertTrue(refusalOfSpec("[1, 2]").contains("malformed"));
+    assertTrue(refusal("", FarmedJobs.spec(plan().jobs().get(0), null)).contains("malformed"), "a job without its text");
   }
 }

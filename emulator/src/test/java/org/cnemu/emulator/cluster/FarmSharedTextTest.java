@@ -1,0 +1,167 @@
+package org.cnemu.emulator.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A plan's shared text (a point's experiment) goes to a node once: with the first job that names it there; the
+ * later jobs carry its digest only, and a node that lacks it asks again. The driver and the node each against a
+ * stand-in for the other (one local actor system), so every message between them is seen.
+ */
+class FarmSharedTextTest {
+  private static final String TEXT_A = "experiment { name = a }";
+  private static final String TEXT_B = "experiment { name = b }";
+
+  /** Every message through the wire serializer, as between JVMs (an unregistered class fails). */
+  private static final com.typesafe.config.Config WIRE = com.typesafe.config.ConfigFactory
+      .parseString("pekko.actor.serialize-messages = on")
+      .withFallback(com.typesafe.config.ConfigFactory.parseResources("cnemu-serialization.conf"));
+
+  private ActorSystem<Void> system;
+
+  @AfterEach
+  void stop() {
+    if (system != null) ClusterNode.stop(system, 10);
+  }
+
+  private static <T> T next(LinkedBlockingQueue<? super T> q, Class<T> type) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      Object m = q.poll(100, TimeUnit.MILLISECONDS);
+      if (type.isInstance(m)) return type.cast(m);
+    }
+    throw new AssertionError("no " + type.getSimpleName() + " within 30 s");
+  }
+
+  @Test
+  void aDriverSendsEachSharedTextToANodeOnceAndAgainWhenAsked() throws Exception {
+    LinkedBlockingQueue<FarmWorker.Command> toNode = new LinkedBlockingQueue<>();
+    LinkedBlockingQueue<FarmDirectory.Command> toDirectory = new LinkedBlockingQueue<>();
+    LinkedBlockingQueue<FarmDriver.Event> events = new LinkedBlockingQueue<>();
+    List<ActorRef<?>> actors = new ArrayList<>();
+    CountDownLatch spawned = new CountDownLatch(1);
+    system = ActorSystem.create(Behaviors.setup(ctx -> {
+      ActorRef<FarmWorker.Command> node = ctx.spawn(Behaviors.<FarmWorker.Command>receiveMessage(m -> {
+        toNode.add(m);
+        return Behaviors.same();
+      }), "node");
+      ActorRef<FarmDirectory.Command> directory = ctx.spawn(Behaviors.<FarmDirectory.Command>receiveMessage(m -> {
+        toDirectory.add(m);
+        return Behaviors.same();
+      }), "directory");
+      ActorRef<FarmDriver.Command> driver = ctx.spawn(FarmDriver.create(
+          new FarmDriver.Settings(1, Duration.ofSeconds(30), 1 << 20, directory), events::add), "driver");
+      actors.add(node);
+      actors.add(driver);
+      spawned.countDown();
+      return Behaviors.empty();
+    }), "cnemu", WIRE);
+    assertTrue(spawned.await(30, TimeUnit.SECONDS));
+    @SuppressWarnings("unchecked")
+    ActorRef<FarmWorker.Command> node = (ActorRef<FarmWorker.Command>) actors.get(0);
+    @SuppressWarnings("unchecked")
+    ActorRef<FarmDriver.Command> driver = (ActorRef<FarmDriver.Command>) actors.get(1);
+
+    driver.tell(new FarmDriver.Workers(List.of(node)));
+    next(toNode, FarmWorker.Hello.class);
+    driver.tell(new FarmDriver.Ready(node, "node-a", CnemuVersion.current(), 8, 64));
+    List<FarmDriver.Job> jobs = new ArrayList<>();
+    for (int j = 0; j < 4; j++) jobs.add(new FarmDriver.Job(j, 1, TEXT_A, "own " + j));
+    jobs.add(new FarmDriver.Job(4, 1, TEXT_B, "own 4"));
+    jobs.add(new FarmDriver.Job(5, 1, "own 5")); // shares nothing
+    driver.tell(new FarmDriver.Submit(jobs));
+
+    String digestA = FarmWorker.sha256Hex(TEXT_A);
+    String digestB = FarmWorker.sha256Hex(TEXT_B);
+    int textBytes = 0;
+    for (int j = 0; j < 6; j++) {
+      FarmWorker.RunJob m = next(toNode, FarmWorker.RunJob.class);
+      assertEquals(j, m.job());
+      assertEquals("own " + j, m.spec());
+      assertEquals(j < 4 ? digestA : j == 4 ? digestB : "", m.sharedDigest());
+      // the text with the first job that names it on this node, none with the rest
+      assertEquals(j == 0 ? TEXT_A : j == 4 ? TEXT_B : "", m.sharedText(), "job " + j);
+      textBytes += m.sharedText().length();
+    }
+    assertEquals(TEXT_A.length() + TEXT_B.length(), textBytes, "each text once for six jobs");
+
+    // the node lacks text A (it dropped it): job 2 comes again, with it, as its next attempt; job 3 after that
+    // needs no text (the driver's messages arrive in order, so the node has it again by then)
+    driver.tell(new FarmDriver.TextMissing(2, 0, node));
+    FarmWorker.RunJob again = next(toNode, FarmWorker.RunJob.class);
+    assertEquals(2, again.job());
+    assertEquals(1, again.attempt());
+    assertEquals(TEXT_A, again.sharedText());
+    driver.tell(new FarmDriver.TextMissing(3, 0, node));
+    FarmWorker.RunJob third = next(toNode, FarmWorker.RunJob.class);
+    assertEquals(3, third.job());
+    assertEquals(1, third.attempt());
+    assertEquals("", third.sharedText());
+    // an answer of an attempt that is over changes nothing
+    driver.tell(new FarmDriver.TextMissing(2, 0, node));
+    assertEquals(null, toNode.poll(300, TimeUnit.MILLISECONDS));
+  }
+
+  @Test
+  void aNodeKeepsATextItWasSentAndAsksForOneItLacks() throws Exception {
+    LinkedBlockingQueue<FarmDriver.Command> toDriver = new LinkedBlockingQueue<>();
+    LinkedBlockingQueue<String> ran = new LinkedBlockingQueue<>();
+    FarmWorker.Runner runner = (shared, spec, node, cancelled, progress) -> {
+      ran.add(shared.text() + "|" + spec);
+      return (shared.digest() + "|" + spec).getBytes(StandardCharsets.UTF_8);
+    };
+    List<ActorRef<?>> actors = new ArrayList<>();
+    CountDownLatch spawned = new CountDownLatch(1);
+    system = ActorSystem.create(Behaviors.setup(ctx -> {
+      actors.add(ctx.spawn(FarmWorker.create(runner, FarmWorker.Slots.exactly(1), null), "farm-worker"));
+      actors.add(ctx.spawn(Behaviors.<FarmDriver.Command>receiveMessage(m -> {
+        toDriver.add(m);
+        return Behaviors.same();
+      }), "driver"));
+      spawned.countDown();
+      return Behaviors.empty();
+    }), "cnemu", WIRE);
+    assertTrue(spawned.await(30, TimeUnit.SECONDS));
+    @SuppressWarnings("unchecked")
+    ActorRef<FarmWorker.Command> worker = (ActorRef<FarmWorker.Command>) actors.get(0);
+    @SuppressWarnings("unchecked")
+    ActorRef<FarmDriver.Command> driver = (ActorRef<FarmDriver.Command>) actors.get(1);
+    String digestA = FarmWorker.sha256Hex(TEXT_A);
+
+    // named before it was ever sent here: the node asks for it and runs nothing
+    worker.tell(new FarmWorker.RunJob(0, 0, 1, digestA, "", "own 0", driver));
+    FarmDriver.TextMissing missing = next(toDriver, FarmDriver.TextMissing.class);
+    assertEquals(0, missing.job());
+    assertEquals(0, missing.attempt());
+    // sent once, then named by its digest: both jobs run with it
+    worker.tell(new FarmWorker.RunJob(0, 1, 1, digestA, TEXT_A, "own 0", driver));
+    worker.tell(new FarmWorker.RunJob(1, 0, 1, digestA, "", "own 1", driver));
+    for (int j = 0; j < 2; j++) {
+      FarmDriver.JobResult r = next(toDriver, FarmDriver.JobResult.class);
+      assertEquals(digestA + "|own " + r.job(), new String(FarmDriver.inflate(r.data(), 1 << 20), StandardCharsets.UTF_8));
+    }
+    assertEquals(TEXT_A + "|own 0", ran.poll(30, TimeUnit.SECONDS));
+    assertEquals(TEXT_A + "|own 1", ran.poll(30, TimeUnit.SECONDS));
+    // a text that is not its digest's is refused, and not kept under it
+    String digestB = FarmWorker.sha256Hex(TEXT_B);
+    worker.tell(new FarmWorker.RunJob(2, 0, 1, digestB, TEXT_A, "own 2", driver));
+    FarmDriver.JobFailed failed = next(toDriver, FarmDriver.JobFailed.class);
+    assertTrue(failed.message().contains("digest"), failed.message());
+    worker.tell(new FarmWorker.RunJob(3, 0, 1, digestB, "", "own 3", driver));
+    assertEquals(3, next(toDriver, FarmDriver.TextMissing.class).job());
+    assertEquals(null, ran.poll(200, TimeUnit.MILLISECONDS), "the runner saw nothing else");
+  }
+}
