@@ -230,9 +230,13 @@ abstract class CoreThreads extends CpuTime {
     return idle() && current == null && suspended == null;
   }
 
-  /** At the start: thread {@code k} is runnable. */
+  /**
+   * At the start: thread {@code k} is runnable. The first on the core is taken as running already; the others wait
+   * on the run queue and are switched in when they first run.
+   */
   final void addThread(Sock k) {
     k.sleeping = false;
+    k.switchInDue = runqSize > 0;
     enqueue(k);
   }
 
