@@ -31,7 +31,7 @@ final class CoreEntity extends CoreSteps {
     void deliver(CoreEntity c);
   }
 
-  /** A hard interrupt: its handler's cost, its MSI-X vector (-1: an IPI) and its effect. */
+  /** A hard interrupt: its handler's cost, its MSI-X vector (-1: an IPI or the local APIC timer) and its effect. */
   sealed interface HardIrq extends Msg permits Irq, TxIrq, Ipi, AppTimer {
     long costNanos(Profile p);
 
