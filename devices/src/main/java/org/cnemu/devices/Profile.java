@@ -41,6 +41,12 @@ public final class Profile {
   public final int netdevMaxBacklog;
   public final int groMaxSegs;
   public final long schedSliceNanos;
+  /**
+   * CFS's sysctl_sched_latency and sysctl_sched_wakeup_granularity (kernel.sched-latency, sched-wakeup-granularity):
+   * a woken thread's vruntime is placed at least half the latency below min_vruntime (GENTLE_FAIR_SLEEPERS), and it
+   * preempts the running thread when its vruntime is lower by more than the granularity (check_preempt_wakeup).
+   */
+  public final long schedLatencyNanos, schedWakeupGranularityNanos;
   public final long tcpRmem;
   /** tcp_rmem[1]: initial receive buffer (receive-window autotuning starts from half of it). */
   public final long tcpRmemDefault;
@@ -112,6 +118,8 @@ public final class Profile {
    * thread's schedule() and the idle loop's exit on its core (CPU, ns), and an idle core's C-state exit (a delay).
    */
   public final long tryToWakeUpNanos, schedOutNanos, schedInNanos, idleExitNanos, idleExitLatencyNanos;
+  /** The local APIC timer's interrupt that ends a thread's timed sleep (entry, hrtimer_interrupt, exit; CPU, ns). */
+  public final long timerIrqNanos;
   public final long txClean, netTxAction, qdisc, cacheLineTransfer;
   /** Connection set-up and teardown costs (connection = "per-request" workloads). */
   public final long tcpConnect, tcpSynRx, tcpSynAckRx, tcpChildCreate, tcpAccept, tcpClose, tcpDestroy;
@@ -161,6 +169,8 @@ public final class Profile {
     netdevMaxBacklog = k.getInt("netdev-max-backlog");
     groMaxSegs = k.getInt("gro-max-segs");
     schedSliceNanos = Units.nanos(k, "sched-slice");
+    schedLatencyNanos = Units.nanos(k, "sched-latency");
+    schedWakeupGranularityNanos = Units.nanos(k, "sched-wakeup-granularity");
     tcpRmem = Units.bytes(k, "tcp-rmem");
     tcpRmemDefault = Units.bytes(k, "tcp-rmem-default");
     tcpWmem = Units.bytes(k, "tcp-wmem");
@@ -237,6 +247,7 @@ public final class Profile {
     schedInNanos = stage(c, "sched-in");
     idleExitNanos = stage(c, "idle-exit");
     idleExitLatencyNanos = Units.nanos(c, "idle-exit-latency");
+    timerIrqNanos = stage(c, "timer-irq");
     skbFree = stage(c, "skb-free");
     appPerMessage = Units.nanos(c, "app-per-message");
     timer = stage(c, "timer");

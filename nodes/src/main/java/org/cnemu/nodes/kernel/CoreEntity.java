@@ -27,12 +27,12 @@ final class CoreEntity extends CoreSteps {
 
   /** What a core handles; each message names its handler, so one without a handler does not compile. */
   sealed interface Msg permits Done, HardIrq, PolicyTick, MergeTimer, ShmData, ShmSpace, ShmConnected, SockData, Wake,
-      AppTimer, TcpTimer, TsqWake, CompAckKick {
+      TcpTimer, TsqWake, CompAckKick {
     void deliver(CoreEntity c);
   }
 
-  /** A hard interrupt: its handler's cost, its MSI-X vector (-1: an IPI) and its effect. */
-  sealed interface HardIrq extends Msg permits Irq, TxIrq, Ipi {
+  /** A hard interrupt: its handler's cost, its MSI-X vector (-1: an IPI or the local APIC timer) and its effect. */
+  sealed interface HardIrq extends Msg permits Irq, TxIrq, Ipi, AppTimer {
     long costNanos(Profile p);
 
     int vector(CoreHost host);
@@ -154,10 +154,10 @@ final class CoreEntity extends CoreSteps {
   }
 
   /**
-   * The reschedule IPI a waker sends to the busy core of the thread it woke (resched_curr -> smp_send_reschedule;
-   * an idle core polls its flag in mwait and gets none): scheduler_ipi's entry and exit. The thread is already on
-   * this core's run queue (a {@link Wake} at the end of try_to_wake_up); the model's woken thread does not preempt
-   * the running one, it runs when the core is free, so the handler only costs its time.
+   * The reschedule IPI a waker sends to the core of the thread it woke when that thread preempts the running one
+   * (resched_curr -> smp_send_reschedule; an idle core polls its flag in mwait and gets none): scheduler_ipi's entry
+   * and exit. The thread is already on this core's run queue (a {@link Wake} at the end of try_to_wake_up), at its
+   * head with need_resched set, so the handler only costs its time: the switch follows the running step.
    */
   record Resched() implements Ipi {
     @Override
@@ -221,11 +221,33 @@ final class CoreEntity extends CoreSteps {
     }
   }
 
-  /** A paced app thread's timer (rate pacing, think time, flow start). */
-  record AppTimer(int sock) implements Msg {
+  /**
+   * A thread's timed sleep ends (rate pacing, think time, flow start, a SYN's retransmission): the local APIC timer's
+   * interrupt, whose hrtimer_wakeup wakes it (costs.timer-irq + try-to-wake-up, hard IRQ time on its core). Only a
+   * thread asleep in the kernel has the hrtimer armed; one woken otherwise meanwhile cancelled it (select()'s
+   * timeout), and one whose wake-up is on its way is woken without a second try_to_wake_up.
+   */
+  record AppTimer(int sock) implements HardIrq {
     @Override
     public void deliver(CoreEntity c) {
-      c.wake(c.host.sock(sock));
+      Sock k = c.host.sock(sock);
+      if (k.asleep() && k.switchedOut) c.onHardIrq(this);
+      else c.wake(k);
+    }
+
+    @Override
+    public long costNanos(Profile p) {
+      return p.timerIrqNanos + p.tryToWakeUpNanos;
+    }
+
+    @Override
+    public int vector(CoreHost host) {
+      return -1; // the local APIC's timer, no MSI-X vector
+    }
+
+    @Override
+    public void apply(CoreEntity c, boolean counted) {
+      c.makeRunnable(c.host.sock(sock)); // the interrupt's exit runs it
     }
   }
 
@@ -490,6 +512,7 @@ final class CoreEntity extends CoreSteps {
 
   /** A step of net_rx_action's work (in softirq context, or in ksoftirqd). */
   void softStep(long costNanos) {
+    if (inKsoftirqd()) ksoftirqdRan(costNanos);
     startStep(mode == IDLE ? SOFTM : mode, SOFT, costNanos);
   }
 

@@ -5,6 +5,11 @@ package org.cnemu.nodes.kernel;
  * round-robin with a CFS-like slice ({@code sched-slice}), an app thread suspended by a hard IRQ
  * and resumed after it, and ksoftirqd woken when __do_softirq gives up. The core runs each step.
  *
+ * <p>CFS's wake-up preemption with the least state that decides it: each thread's vruntime (the ns of its steps;
+ * all threads are nice 0), the core's min_vruntime, a woken thread placed no lower than min_vruntime minus the
+ * sleeper credit (half of sched-latency), and check_preempt_wakeup's test against the running thread. A thread that
+ * preempts runs next, after the running thread's step (the model's steps end at a syscall's return).
+ *
  * <p>A base class of {@link CoreEntity} (like {@link CpuTime}) so that the scheduler's state is fields
  * of the core, and the run queue a ring array of it rather than a deque object and its array: with
  * thousands of hosts each object a step touches is a cache miss.
@@ -32,6 +37,14 @@ abstract class CoreThreads extends CpuTime {
    */
   private boolean inIdleTask = true;
   private final long schedOutNanos, schedInNanos, idleExitNanos;
+  /**
+   * CFS state of the core (ns): min_vruntime, and ksoftirqd's vruntime (an app thread's is {@link Sock#vruntimeNanos}).
+   */
+  private long minVruntimeNanos, ksVruntimeNanos;
+  /** GENTLE_FAIR_SLEEPERS' credit (sched-latency / 2) and sched-wakeup-granularity. */
+  private final long sleeperCreditNanos, wakeupGranularityNanos;
+  /** TIF_NEED_RESCHED: a woken thread preempts the running one at the end of its step. */
+  private boolean needResched;
   /** The softirq being run is ksoftirqd's (false: on IRQ exit or local_bh_enable). */
   boolean softInThread;
   boolean ksoftirqdAwake;
@@ -46,6 +59,8 @@ abstract class CoreThreads extends CpuTime {
     this.schedOutNanos = host.profile().schedOutNanos;
     this.schedInNanos = host.profile().schedInNanos;
     this.idleExitNanos = host.profile().idleExitNanos;
+    this.sleeperCreditNanos = host.profile().schedLatencyNanos / 2;
+    this.wakeupGranularityNanos = host.profile().schedWakeupGranularityNanos;
   }
 
   /**
@@ -88,6 +103,15 @@ abstract class CoreThreads extends CpuTime {
     runq[(runqHead + runqSize++) & (runq.length - 1)] = t;
   }
 
+  /** Puts {@code t} at the head of the run queue: it runs next. */
+  private void enqueueHead(Object t) {
+    enqueue(t); // grows the ring if full; then moves t from the tail to the head
+    int mask = runq.length - 1;
+    runq[(runqHead + runqSize - 1) & mask] = null;
+    runqHead = (runqHead - 1) & mask;
+    runq[runqHead] = t;
+  }
+
   /** The head of the run queue, removed (null: empty). */
   private Object poll() {
     if (runqSize == 0) return null;
@@ -114,6 +138,76 @@ abstract class CoreThreads extends CpuTime {
     runqSize--;
   }
 
+  // ---------------------------------------------------------------- CFS vruntime
+
+  /** vruntime of {@code t}: an app thread or ksoftirqd. */
+  private long vruntimeOf(Object t) {
+    return t == KS ? ksVruntimeNanos : ((Sock) t).vruntimeNanos;
+  }
+
+  /** ksoftirqd ran {@code nanos} of softirq work: its vruntime. */
+  final void ksoftirqdRan(long nanos) {
+    ksVruntimeNanos += nanos;
+  }
+
+  /** rq->curr of the fair class: the app thread running, suspended by an interrupt or switched in, or ksoftirqd; null: the idle task (or schedule() between two threads). */
+  private Object currThread() {
+    if (suspended != null) return suspended;
+    if (current == SWITCH) return switchingIn ? switchSock : null;
+    return current;
+  }
+
+  /**
+   * update_min_vruntime with {@code curr} running: the least of its vruntime and the queued threads', never lower
+   * than before (monotonic); unchanged with neither.
+   */
+  private long minVruntime(Object curr) {
+    long m = curr == null ? Long.MAX_VALUE : vruntimeOf(curr);
+    int mask = runq.length - 1;
+    for (int i = 0; i < runqSize; i++) m = Math.min(m, vruntimeOf(runq[(runqHead + i) & mask]));
+    return m == Long.MAX_VALUE ? minVruntimeNanos : Math.max(minVruntimeNanos, m);
+  }
+
+  /**
+   * The vruntime a thread at {@code v} gets as it wakes (place_entity for a wake-up): min_vruntime less the sleeper
+   * credit at the lowest, so a long sleep earns at most that credit.
+   */
+  private long placed(long v, long minVruntime) {
+    return Math.max(v, minVruntime - sleeperCreditNanos);
+  }
+
+  /** wakeup_preempt_entity: a woken thread at {@code placed} preempts {@code curr} (null: the idle task, nothing to preempt). */
+  private boolean preempts(Object curr, long placed) {
+    return curr != null && vruntimeOf(curr) - placed > wakeupGranularityNanos;
+  }
+
+  /**
+   * Whether waking sleeping thread {@code k} now would preempt this core's running thread (a query, for the waker on
+   * another core: resched_curr sends the reschedule IPI only then).
+   */
+  final boolean wakePreempts(Sock k) {
+    Object curr = currThread();
+    return k.switchedOut && preempts(curr, placed(k.vruntimeNanos, minVruntime(curr)));
+  }
+
+  /**
+   * Thread {@code t} (a Sock that slept in the kernel, or ksoftirqd) becomes runnable: placed, then queued at the
+   * tail, or at the head with TIF_NEED_RESCHED set when it preempts the running thread.
+   */
+  private void enqueueWoken(Object t) {
+    Object curr = currThread();
+    minVruntimeNanos = minVruntime(curr);
+    long v = placed(vruntimeOf(t), minVruntimeNanos);
+    if (t == KS) ksVruntimeNanos = v;
+    else ((Sock) t).vruntimeNanos = v;
+    if (preempts(curr, v)) {
+      needResched = true;
+      enqueueHead(t);
+    } else {
+      enqueue(t);
+    }
+  }
+
   // ---------------------------------------------------------------- threads
 
   /** An app thread's step runs (its time splits into usr and sys). */
@@ -136,9 +230,13 @@ abstract class CoreThreads extends CpuTime {
     return idle() && current == null && suspended == null;
   }
 
-  /** At the start: thread {@code k} is runnable. */
+  /**
+   * At the start: thread {@code k} is runnable. The first on the core is taken as running already; the others wait
+   * on the run queue and are switched in when they first run.
+   */
   final void addThread(Sock k) {
     k.sleeping = false;
+    k.switchInDue = runqSize > 0;
     enqueue(k);
   }
 
@@ -152,15 +250,26 @@ abstract class CoreThreads extends CpuTime {
    * is not switched in either.
    */
   final void wake(Sock k) {
+    if (makeRunnable(k) && idle()) dispatch();
+  }
+
+  /**
+   * {@link #wake} without running it: an interrupt's handler woke it, and the interrupt's exit picks what runs
+   * (resumeOrDispatch). False if it did not sleep.
+   */
+  final boolean makeRunnable(Sock k) {
     k.wakePending = false;
-    if (!k.sleeping) return;
+    if (!k.sleeping) return false;
     k.sleeping = false;
     if (k.switchedOut) {
       k.switchedOut = false;
       k.switchInDue = !(current == SWITCH && switchSock == k);
+      if (k.switchInDue) enqueueWoken(k); // it slept: CFS places it and tests preemption
+      else enqueue(k); // never left the core: no wake-up for CFS
+    } else {
+      enqueue(k); // a FreeFlow thread polls its ring in user space: it never slept in the kernel
     }
-    enqueue(k);
-    if (idle()) dispatch();
+    return true;
   }
 
   /** A hard IRQ preempts the running app thread, which has {@code remaining} ns of its step left. */
@@ -198,6 +307,7 @@ abstract class CoreThreads extends CpuTime {
       // next pass
       if (w.owned) k.owns = w;
       if (cost > 0) {
+        k.vruntimeNanos += cost;
         runAppStep(0, cost);
         return;
       }
@@ -221,7 +331,7 @@ abstract class CoreThreads extends CpuTime {
     if (exhausted) {
       if (!ksoftirqdAwake) {
         ksoftirqdAwake = true;
-        enqueue(KS);
+        enqueueWoken(KS); // wakeup_softirqd: a wake-up like any thread's
       }
       if (softInThread) {
         // ksoftirqd: cond_resched, then go on if nobody else wants the core
@@ -258,14 +368,21 @@ abstract class CoreThreads extends CpuTime {
     dispatch();
   }
 
-  /** After a step of app thread {@code k} finished: run its next step, or rotate. */
+  /**
+   * After a step of app thread {@code k} finished: run its next step, or let another run: at its slice's end (the
+   * tick's check_preempt_tick) or when a woken thread preempts it. Either runs schedule(): {@code k} stays runnable,
+   * is switched out (costs.sched-out, though no dequeue: put_prev_task puts it back in the tree instead) and
+   * switched back in before its next step, through the same step as a thread that sleeps.
+   */
   private void continueThread(Sock k) {
     setIdle();
     current = null;
     long now = now();
-    if (runqSize > 0 && now - sliceStart >= sliceNanos) {
+    if (runqSize > 0 && (needResched || now - sliceStart >= sliceNanos)) {
+      needResched = false;
       enqueue(k);
-      dispatch();
+      k.switchInDue = true;
+      startSwitch(k, false, schedOutNanos);
       return;
     }
     sliceStart = runqSize == 0 ? now : sliceStart;
@@ -274,6 +391,7 @@ abstract class CoreThreads extends CpuTime {
 
   final void dispatch() {
     setIdle();
+    needResched = false; // schedule() picks the next thread
     while (true) {
       Object t = poll();
       if (t == null) {
@@ -351,12 +469,14 @@ abstract class CoreThreads extends CpuTime {
       k.sleeping = true;
       current = null;
       if (!host.blocksInKernel(k)) return false;
+      minVruntimeNanos = minVruntime(k); // dequeue_entity's update_min_vruntime, with k still rq->curr
       k.switchedOut = true;
       startSwitch(k, false, schedOutNanos);
       return true;
     }
     current = k;
     inIdleTask = false;
+    k.vruntimeNanos += st[0] + st[1];
     runAppStep(st[0], st[1]);
     return true;
   }

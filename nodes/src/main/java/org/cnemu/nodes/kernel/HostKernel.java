@@ -244,13 +244,13 @@ final class HostKernel {
    * The one wake path of a thread blocked in the kernel: core {@code c}, {@code offset} ns into its step (a softirq
    * that queued data, freed send space or completed a connection; a thread's release_sock), wakes thread
    * {@code t} if it sleeps with no wake-up on its way (try_to_wake_up). Returns the waker's CPU time, which the
-   * caller adds to its step: costs.try-to-wake-up, and ipi-send when {@code t}'s core is another and busy.
-   * The thread is on its core's run queue when try_to_wake_up ends (the cores share a last-level cache: ttwu_queue
-   * enqueues it directly) and runs when that core is free: its own core, or a busy other one (a thread, ksoftirqd
-   * or an interrupt runs there), which also gets a reschedule IPI (ipi-latency, then its handler, ipi-rx); an idle
-   * other core (waiting in mwait with its polling flag set: no IPI) runs it after its C-state exit
-   * (idle-exit-latency, a delay). The woken thread's core then pays its switch in (CoreThreads). The target's state
-   * is read at the waker's step start.
+   * caller adds to its step: costs.try-to-wake-up, and ipi-send when {@code t} preempts the thread running on
+   * another core. The thread is on its core's run queue when try_to_wake_up ends (the cores share a last-level
+   * cache: ttwu_queue enqueues it directly) and runs when that core is free, or next if it preempts the running
+   * thread (CoreThreads: CFS's check_preempt_wakeup), when that core also gets a reschedule IPI (ipi-latency, then
+   * its handler, ipi-rx); an idle other core (waiting in mwait with its polling flag set: no IPI, even while it runs
+   * an interrupt) runs it after its C-state exit (idle-exit-latency, a delay) when it was in mwait. The woken
+   * thread's core then pays its switch in (CoreThreads). The target's state is read at the waker's step start.
    */
   long wakeThread(CoreEntity c, Sock t, long offset) {
     if (!t.asleep()) return 0;
@@ -262,7 +262,9 @@ final class HostKernel {
       return cost;
     }
     c.toCore(coreAddr[t.cpu], offset + cost, new CoreEntity.Wake(t.id));
-    if (target != c) {
+    // check_preempt_curr -> resched_curr: an IPI only when the thread preempts the target's (an idle core, or one
+    // running an interrupt from idle, polls its flag)
+    if (target != c && target.wakePreempts(t)) {
       cost += p.ipiSend;
       c.toCore(coreAddr[t.cpu], offset + cost + p.ipiLatency, new CoreEntity.Resched());
     }

@@ -93,6 +93,8 @@ final class Sock {
    * switches it back in; and that switch is due before its next step.
    */
   boolean switchedOut, switchInDue;
+  /** CFS vruntime of its thread on its core (ns of its steps; nice 0), kept while it sleeps ({@link CoreThreads}). */
+  long vruntimeNanos;
   /**
    * SOCK_NOSPACE: a write found no send space and its thread sleeps for it (sk_stream_wait_memory); the ACK that
    * frees space wakes it (tcp_check_space -> sk_write_space), and only then.

@@ -110,7 +110,7 @@ class CoreEntityTest {
       return profile;
     }
 
-    /** The scripted app thread never waits in the kernel: no schedule() steps on this bare core. */
+    /** The scripted app thread never waits in the kernel: its only schedule() steps are the slice's rotations. */
     @Override
     public boolean blocksInKernel(Sock k) {
       return false;
@@ -370,13 +370,15 @@ class CoreEntityTest {
     // a busy app thread (5 us steps) is preempted at 1000 by an IRQ (to 2080); at IRQ exit __do_softirq runs
     // net_rx_action 10 times (760 ns each, queue 0 always has more), to 9680, then wakes ksoftirqd. The app thread
     // resumes its step (4000 ns left) and keeps the core until its 3 ms slice ends (its first step started
-    // at 0): 9680 + 4000 + 598 x 5000 = 3,003,680; then ksoftirqd polls, after its entry cost.
+    // at 0): 9680 + 4000 + 598 x 5000 = 3,003,680 (ksoftirqd, 9680 ns of vruntime behind it, is within the 4 ms
+    // wake-up granularity: no preemption); then the thread is switched out (sched-out: 540 ns + 3 retpolines) and
+    // ksoftirqd polls, after its entry cost.
     ScriptedHost h = new ScriptedHost(1_000_000).withAppThread();
     run(h, 3_010_000, new long[] {1000}, new int[] {0});
     long inv = ENTRY + 64 * NS_PER_PACKET;
     List<Poll> expected = new ArrayList<>();
     for (int i = 0; i < 10; i++) expected.add(new Poll(1000 + IRQ + i * inv + ENTRY, 0, 64));
-    expected.add(new Poll(3_003_680 + ENTRY, 0, 64));
+    expected.add(new Poll(3_003_680 + h.profile.schedOutNanos + ENTRY, 0, 64));
     assertEquals(expected, firstPolls(h, 11));
     assertEquals(9680 + 4000, (long) h.appSteps.get(1), "the app thread's next step follows its resumed one");
   }
@@ -400,14 +402,14 @@ class CoreEntityTest {
   void afterTwoMillisecondsOfSoftirqTheRestGoesToKsoftirqd() {
     // as above, but a poll costs 640 us: after 4 invocations (2.56 ms >= max-softirq-time) __do_softirq
     // stops at 2080 + 4 x 640,120 = 2,562,560, with 6 restarts left; the app thread resumes (4000 ns) and runs to the
-    // end of its slice: 2,562,560 + 4000 + 87 x 5000 = 3,001,560
+    // end of its slice: 2,562,560 + 4000 + 87 x 5000 = 3,001,560, and is switched out (sched-out)
     ScriptedHost h = new ScriptedHost(1_000_000).withAppThread();
     h.napis[0].nsPerPacket = 10_000;
     run(h, 3_010_000, new long[] {1000}, new int[] {0});
     long inv = ENTRY + 640_000;
     List<Poll> expected = new ArrayList<>();
     for (int i = 0; i < 4; i++) expected.add(new Poll(1000 + IRQ + i * inv + ENTRY, 0, 64));
-    expected.add(new Poll(3_001_560 + ENTRY, 0, 64));
+    expected.add(new Poll(3_001_560 + h.profile.schedOutNanos + ENTRY, 0, 64));
     assertEquals(expected, firstPolls(h, 5));
   }
 

@@ -33,8 +33,10 @@ class CoreRunQueueTest {
         });
     SimulationBuilder b = new SimulationBuilder(1, 0, 1, SimulationBuilder.Placement.BLOCK);
     b.add("h/cpu0", "h", () -> new CoreEntity(host, 0));
-    // 5 us steps and a 3 ms slice: 600 steps a turn; 6 threads and 2 more turns of the first two
-    Simulation.run(b, 8 * 3_000_000L - 1, 1);
+    // 5 us steps and a 3 ms slice: 600 steps a turn; 6 threads and 2 more turns of the first two; each rotation
+    // switches the outgoing thread out and the next one in (sched-out + sched-in), and the slice starts with the switch in
+    long switches = scripted.profile.schedOutNanos + scripted.profile.schedInNanos;
+    Simulation.run(b, 8 * 3_000_000L + 7 * switches - 1, 1);
     List<Integer> turns = new ArrayList<>();
     List<Integer> lengths = new ArrayList<>();
     for (int id : ran) {
