@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * bash), and that this JVM loads the directive file and says nothing on stdout while it does.
  */
 class LauncherJitDirectivesTest {
-  private static final String FLAGS = "-XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile=d.json -XX:-DisplayVMOutput";
+  private static final String FLAGS =
+      "-XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile=d.json -XX:-DisplayVMOutput -XX:Tier3LoadFeedback=50";
 
   @Test
   void oneCommandJvmsThatReadAConfigGetTheDirectiveTheDaemonAndBenchDoNot() throws Exception {
