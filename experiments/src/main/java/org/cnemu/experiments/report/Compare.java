@@ -17,13 +17,20 @@ import java.util.Set;
  * <p>A folder is read as a run when it holds {@code results.json} (a path to a results.json or
  * summary.json file works too), else as a sweep or a repeated point when it holds {@code summary.json}.
  * Runs are compared by {@link Metrics}; sweeps point by point (points matched by their swept values),
- * on the metric means. Rows: every metric of A in A's order, then those only B has.
+ * on the metric means. Rows: every metric of A in A's order, then those only B has, each with its unit as the
+ * model that wrote the results gives it ({@link Metrics#described}; a summary's {@code metric_info}).
  */
 public final class Compare {
   private Compare() {}
 
-  /** One metric: its value in A and B (null when absent there) and B/A (null when undefined). */
-  public record Row(String metric, Double a, Double b, Double ratio) {}
+  /**
+   * One metric: its unit (A's, else B's; "" when neither gives one), its value in A and B (null when absent there)
+   * and B/A (null when undefined).
+   */
+  public record Row(String metric, String unit, Double a, Double b, Double ratio) {}
+
+  /** A folder's figures: point label -> metric -> value (a run is one point labelled ""), and metric -> unit. */
+  private record Loaded(Map<String, Map<String, Double>> points, Map<String, String> units) {}
 
   /** The comparison; {@code labelA}/{@code labelB} are the folders as given. */
   public record Table(String labelA, String labelB, List<Row> rows) {
@@ -41,8 +48,10 @@ public final class Compare {
    * @throws IOException when a file cannot be read or is not JSON
    */
   public static Table compare(Path dirA, Path dirB) throws IOException {
-    Map<String, Map<String, Double>> a = load(dirA);
-    Map<String, Map<String, Double>> b = load(dirB);
+    Loaded la = load(dirA);
+    Loaded lb = load(dirB);
+    Map<String, Map<String, Double>> a = la.points();
+    Map<String, Map<String, Double>> b = lb.points();
     List<Row> rows = new ArrayList<>();
     boolean single = a.size() == 1 && b.size() == 1;
     Set<String> pointKeys = new LinkedHashSet<>(a.keySet());
@@ -56,7 +65,7 @@ public final class Compare {
       for (String n : names) {
         Double va = ma.get(n);
         Double vb = mb.get(n);
-        rows.add(new Row(prefix + n, va, vb, ratio(va, vb)));
+        rows.add(new Row(prefix + n, la.units().getOrDefault(n, lb.units().getOrDefault(n, "")), va, vb, ratio(va, vb)));
       }
       if (single) break;
     }
@@ -70,11 +79,11 @@ public final class Compare {
     return b / a;
   }
 
-  /** An aligned plain-text table: metric, A, B, B/A; absent values as "-". Ends with a newline. */
+  /** An aligned plain-text table: metric, unit, A, B, B/A; absent values as "-". Ends with a newline. */
   public static String format(Table t) {
-    TextTable tt = new TextTable("metric", "A", "B", "B/A");
+    TextTable tt = new TextTable("metric", "unit", "A", "B", "B/A").align(1, TextTable.Align.LEFT);
     for (Row r : t.rows()) {
-      tt.row(r.metric(), Json.fmt(r.a(), 3), Json.fmt(r.b(), 3), r.ratio() == null ? "-" : ratioText(r.ratio()));
+      tt.row(r.metric(), r.unit(), Json.fmt(r.a(), 3), Json.fmt(r.b(), 3), r.ratio() == null ? "-" : ratioText(r.ratio()));
     }
     return "A: " + t.labelA() + "\nB: " + t.labelB() + "\n\n" + tt.render();
   }
@@ -84,8 +93,8 @@ public final class Compare {
     return String.format(java.util.Locale.ROOT, "%.3f", r);
   }
 
-  /** Point label -> metrics; a run is one point labelled "". */
-  private static Map<String, Map<String, Double>> load(Path p) throws IOException {
+  /** Point label -> metrics, with their units; a run is one point labelled "". */
+  private static Loaded load(Path p) throws IOException {
     Path results;
     Path summary;
     if (Files.isRegularFile(p)) {
@@ -97,9 +106,18 @@ public final class Compare {
       summary = p.resolve(Reports.SUMMARY_FILE);
     }
     Map<String, Map<String, Double>> out = new LinkedHashMap<>();
+    Map<String, String> units = new LinkedHashMap<>();
     if (results != null && Files.isRegularFile(results)) {
-      out.put("", Metrics.of(Json.read(results)));
-      return out;
+      com.fasterxml.jackson.databind.JsonNode j = Json.read(results);
+      @SuppressWarnings("unchecked")
+      Map<String, ?> document = j == null || !j.isObject() ? null : Json.MAPPER.convertValue(j, Map.class);
+      Map<String, Double> m = new LinkedHashMap<>();
+      for (org.cnemu.emulator.model.ModelMetric x : Metrics.described(document)) {
+        m.put(x.name(), x.value());
+        units.put(x.name(), x.unit());
+      }
+      out.put("", m);
+      return new Loaded(out, units);
     }
     if (summary != null && Files.isRegularFile(summary)) {
       SweepData d = SweepData.of(Json.read(summary));
@@ -111,7 +129,8 @@ public final class Compare {
         String label = pt.values().isEmpty() ? pt.dir() : d.label(pt);
         out.merge(d.points().size() == 1 ? "" : label, m, (x, y) -> x);
       }
-      return out;
+      d.info().forEach((k, i) -> units.put(k, i.unit()));
+      return new Loaded(out, units);
     }
     throw new NoSuchFileException(p.toString(), null, "neither " + Reports.RESULTS_FILE + " nor " + Reports.SUMMARY_FILE + " here");
   }

@@ -51,6 +51,36 @@ class CompareTest {
     assertTrue(lines.stream().anyMatch(l -> l.startsWith("drops[netdev_max_backlog]") && l.endsWith("17       -      -")), text);
   }
 
+  /**
+   * Each row carries its unit from the model's metric metadata (the same the summaries' metric_info holds), in a
+   * column of the one table writer between the metric and its values.
+   */
+  @Test
+  void everyRowHasItsUnitFromTheModelsMetadata() throws IOException {
+    Compare.Table t = Compare.compare(Fixtures.resource("run-a"), Fixtures.resource("run-b"));
+    assertEquals("Gbps", t.row("flow[f1].throughput_gbps").unit());
+    assertEquals("us", t.row("flow[f2].latency_p99_us").unit());
+    assertEquals("%", t.row("host[h2].cpu_busy_pct").unit());
+    assertEquals("events", t.row("engine.events").unit());
+    assertEquals("packets", t.row("drops[netdev_max_backlog]").unit(), "a row only A has: A's unit");
+    String text = Compare.format(t);
+    List<String> lines = text.lines().toList();
+    assertTrue(lines.get(3).matches("metric +unit +A +B +B/A"), lines.get(3));
+    assertTrue(lines.stream().anyMatch(l -> l.matches("flow\\[f1\\]\\.throughput_gbps +Gbps +6\\.25 +12\\.5 +2\\.000")), text);
+
+    // a summary's units come from its metric_info
+    Path a = Files.createDirectories(tmp.resolve("a"));
+    Files.writeString(a.resolve("summary.json"), """
+        {"experiment": "x", "kind": "repeat", "keys": [], "runs": 2, "complete": true,
+         "points": [{"dir": ".", "values": {}, "runs": 2, "complete": true,
+           "metrics": {"total.retransmits": {"mean": 4, "ci95_low": 3, "ci95_high": 5, "stddev": 0.4, "n": 2}}}],
+         "metric_info": {"total.retransmits": {"unit": "segments", "better": "lower", "headline": true}}}
+        """);
+    Compare.Row r = Compare.compare(a, a).row("total.retransmits");
+    assertEquals("segments", r.unit());
+    assertEquals(4.0, r.a());
+  }
+
   @Test
   void sweepsAreComparedPointByPointOnMeans() throws IOException {
     Compare.Table t = Compare.compare(Fixtures.resource("sweep-a"), Fixtures.resource("sweep-b"));

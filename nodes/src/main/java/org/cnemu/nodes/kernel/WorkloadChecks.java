@@ -15,15 +15,19 @@ import org.cnemu.emulator.model.ConfigProblem;
  * The workload rules between keys ({@link KernelChecks} runs them): at least one workload; endpoints name a
  * container of their host and app cores exist on it; UDP datagrams fit in 65507 B; patterns and their hosts fit
  * the topology; load keys (empirical lists, arrivals, rates) are consistent; flow ids are unique; a workload's
- * flows start early enough for a first packet to cross the fabric before the run ends, and so does some flow in
- * every run (its start drawn as the model draws it).
+ * flows start early enough for a first packet to be delivered before the run ends ({@link FirstPacket}'s bound),
+ * and so does some flow in every run (its start drawn as the model draws it).
  */
 final class WorkloadChecks extends ExperimentChecks {
   /** The largest UDP payload in one IPv4 datagram: 65535 - 20 (IP) - 8 (UDP). */
   static final long UDP_MAX_PAYLOAD_BYTES = 65_507;
 
+  /** The least time to a flow's first delivered packet, from the hosts' profiles. */
+  private final FirstPacket firstPacket;
+
   WorkloadChecks(Config e, Config root, List<ConfigProblem> out) {
     super(e, root, out);
+    firstPacket = new FirstPacket(e, root);
   }
 
   void check() {
@@ -56,17 +60,22 @@ final class WorkloadChecks extends ExperimentChecks {
               + " B (65535 minus the IP and UDP headers), got message-size " + c.getString("message-size"));
         }
       });
+      int index = i;
       guard(() -> {
         if (!w.hasPath("start")) return;
         long start = Units.nanos(w, "start");
-        long path = fabricNanos(w.withFallback(root.getConfig("cnemu.schema.experiment.workloads")));
         if (start >= duration) {
           addAt(w.getValue("start").origin(), at + ".start", "the flow would start at " + w.getString("start")
               + ", not before the end of the run (duration " + e.getString("duration") + ")");
-        } else if (start + path >= duration) {
+          return;
+        }
+        FirstPacket.Bound b = firstPacket.of(index, w.withFallback(root.getConfig("cnemu.schema.experiment.workloads")), start);
+        if (b != null && start + b.totalNanos() >= duration) {
           addAt(w.getValue("start").origin(), at + ".start", "the flow would start at " + w.getString("start")
-              + " and its first packet needs at least " + nanos(path) + " across the fabric: none could arrive"
-              + " before the end of the run (duration " + e.getString("duration") + ")");
+              + " and its first packet needs at least " + FirstPacket.nanos(b.totalNanos()) + " to be delivered ("
+              + b.parts() + "): none could be before the end of the run (duration " + e.getString("duration")
+              + "); expected a start before " + FirstPacket.nanos(duration - b.totalNanos()) + " or a duration above "
+              + FirstPacket.nanos(start + b.totalNanos()));
         }
       });
     }
@@ -74,35 +83,29 @@ final class WorkloadChecks extends ExperimentChecks {
     guard(() -> firstArrival(list, duration));
   }
 
-  /**
-   * The least propagation delay of a workload's first packet: two host links (host to switch, switch to
-   * host; FabricSpec gives a link at least 1 ns) between two hosts, none between two containers of one
-   * host. A lower bound: the stack's costs and the packet's serialization come on top.
-   */
-  private long fabricNanos(Config c) {
-    if (c.getString("pattern").isEmpty() && Spec.hostPart(c.getString("src")).equals(Spec.hostPart(c.getString("dst")))) {
-      return 0;
-    }
-    String link = ImpliedWork.leafSpine(e) ? "topology.leaf-spine.host-link" : "topology.link";
-    return 2 * Math.max(1, Units.nanos(e, link + ".delay"));
+  /** The least time from a flow of workload {@code i} starting at {@code startNanos} to its first packet delivered. */
+  private long firstNanos(int i, Config c, long startNanos) {
+    FirstPacket.Bound b = firstPacket.of(i, c, startNanos);
+    return b == null ? 0 : b.totalNanos();
   }
 
   /**
-   * A run in which no packet could reach its receiver before the end would report zeros everywhere: each
-   * flow starts at start + its draw in [0, start-jitter] from its own stream of the run (the draw
-   * Spec.addWorkload makes: seed + run index, "flow/ID", "start"), and its first packet then needs at least
-   * {@link #fabricNanos}. So every run of the file (seed + i) must have a flow whose first packet can arrive
-   * before the end. The draws are looked at only when no workload is sure to (its start + start-jitter + that
-   * delay before the end), which a duration of milliseconds always is.
+   * A run in which no packet could be delivered before the end would report zeros everywhere: each flow starts at
+   * start + its draw in [0, start-jitter] from its own stream of the run (the draw Spec.addWorkload makes: seed +
+   * run index, "flow/ID", "start"), and its first packet then needs at least {@link FirstPacket}'s bound, which
+   * grows with the start. So every run of the file (seed + i) must have a flow whose first packet can be delivered
+   * before the end. The draws are looked at only when no workload is sure to (its start + start-jitter + that bound
+   * before the end), which a duration of milliseconds always is.
    */
   private void firstArrival(List<? extends Config> list, long duration) {
     Config template = root.getConfig("cnemu.schema.experiment.workloads");
     List<Integer> open = new java.util.ArrayList<>(); // the workloads whose flows may start too late to deliver
     for (int i = 0; i < list.size(); i++) {
       Config c = list.get(i).withFallback(template);
-      long start = Units.nanos(c, "start") + fabricNanos(c);
-      if (start >= duration && list.get(i).hasPath("start")) continue; // never delivers: reported at its start key
-      if (start + Units.nanos(c, "start-jitter") < duration) return; // every flow of it can deliver in time
+      long start = Units.nanos(c, "start");
+      if (start + firstNanos(i, c, start) >= duration && list.get(i).hasPath("start")) continue; // at its start key
+      long latest = start + Units.nanos(c, "start-jitter");
+      if (latest + firstNanos(i, c, latest) < duration) return; // every flow of it can deliver in time
       open.add(i);
     }
     if (open.isEmpty()) return;
@@ -111,39 +114,45 @@ final class WorkloadChecks extends ExperimentChecks {
     int runs = e.getInt("runs");
     for (int r = 0; r < runs; r++) {
       org.cnemu.emulator.RandomStreams streams = new org.cnemu.emulator.RandomStreams(seed + r, r);
-      long first = Long.MAX_VALUE; // the earliest arrival of a first packet in run r
+      long first = Long.MAX_VALUE; // the earliest delivery of a first packet in run r
+      long firstStart = 0;
       String firstId = null;
-      Config firstWorkload = null;
+      int firstWorkload = -1;
       for (int k = 0; k < open.size() && first >= duration; k++) {
         int i = open.get(k);
         Config c = list.get(i).withFallback(template);
         long start = Units.nanos(c, "start");
         long jitter = Units.nanos(c, "start-jitter");
-        long path = fabricNanos(c);
-        long[] earliest = {first};
+        long[] earliest = {first, firstStart};
         String[] earliestId = {firstId};
         eachFlowId(c, i, hosts, id -> {
-          long arrives = start + streams.stream("flow/" + id, "start").nextLong(jitter + 1) + path;
+          long at = start + streams.stream("flow/" + id, "start").nextLong(jitter + 1);
+          long arrives = at + firstNanos(i, c, at);
           if (arrives < earliest[0]) {
             earliest[0] = arrives;
+            earliest[1] = at;
             earliestId[0] = id;
           }
           return earliest[0] >= duration; // one flow in time is enough
         });
         if (earliest[0] < first) {
           first = earliest[0];
+          firstStart = earliest[1];
           firstId = earliestId[0];
-          firstWorkload = c;
+          firstWorkload = i;
         }
       }
       if (first < duration || firstId == null) continue;
-      long fabric = fabricNanos(firstWorkload);
-      long sure = Units.nanos(firstWorkload, "start") + Units.nanos(firstWorkload, "start-jitter") + fabric;
-      add("duration", e.getString("duration") + " ends before any packet could arrive in run " + (r + 1) + " (seed "
-          + (seed + r) + "): its first flow, " + firstId + ", starts at " + nanos(first - fabric) + " (start "
-          + firstWorkload.getString("start") + " + its draw in [0, start-jitter " + firstWorkload.getString("start-jitter")
-          + "]) and a packet needs at least " + nanos(fabric) + " across the fabric; expected a duration above "
-          + nanos(first) + " (above " + nanos(sure) + " every flow of its workload starts in time, whatever the seed)");
+      Config c = list.get(firstWorkload).withFallback(template);
+      long latest = Units.nanos(c, "start") + Units.nanos(c, "start-jitter");
+      long sure = latest + firstNanos(firstWorkload, c, latest);
+      FirstPacket.Bound b = firstPacket.of(firstWorkload, c, firstStart);
+      add("duration", e.getString("duration") + " ends before any packet could be delivered in run " + (r + 1) + " (seed "
+          + (seed + r) + "): its first flow, " + firstId + ", starts at " + FirstPacket.nanos(firstStart) + " (start "
+          + c.getString("start") + " + its draw in [0, start-jitter " + c.getString("start-jitter") + "]) and its first"
+          + " packet needs at least " + FirstPacket.nanos(first - firstStart) + " to be delivered" + (b == null ? "" : " ("
+          + b.parts() + ")") + "; expected a duration above " + FirstPacket.nanos(first) + " (above "
+          + FirstPacket.nanos(sure) + " every flow of its workload starts in time, whatever the seed)");
       return;
     }
   }
@@ -163,20 +172,6 @@ final class WorkloadChecks extends ExperimentChecks {
         if (!visit.test(Spec.flowId(base, !pattern.isEmpty(), (int) p, streams, st))) return;
       }
     }
-  }
-
-  /** A time exactly, in the largest unit that keeps it to three decimals: 27.242us, 2us, 1.5ms, 10027.242us. */
-  private static String nanos(long ns) {
-    long[] units = {1_000_000_000L, 1_000_000L, 1_000L};
-    String[] names = {"s", "ms", "us"};
-    for (int u = 0; u < units.length; u++) {
-      if (ns >= units[u] && ns % (units[u] / 1_000) == 0) {
-        String v = java.math.BigDecimal.valueOf(ns).divide(java.math.BigDecimal.valueOf(units[u])).stripTrailingZeros()
-            .toPlainString();
-        return v + names[u];
-      }
-    }
-    return ns + "ns";
   }
 
   /**

@@ -44,20 +44,25 @@ class KernelSpecTest {
   }
 
   /**
-   * Validation refuses a run in which no first packet could arrive before the end, from the same draws the
-   * model makes: with three runs, the latest of the runs' earliest arrivals (a flow's start drawn by Spec, plus
-   * two 1 us links) is refused as the duration, naming that run, and 1 ns more is accepted. Checking the
+   * Validation refuses a run in which no first packet could be delivered before the end, from the same draws the
+   * model makes: with three runs, the latest of the runs' earliest deliveries (a flow's start drawn by Spec, plus
+   * FirstPacket's bound) is refused as the duration, naming that run, and 1 ns more is accepted. Checking the
    * start key alone (0ms) would accept both; a draw of another stream would move the boundary.
    */
   @Test
   void aDurationBeforeEveryFirstPacketOfARunIsRefusedFromTheModelsOwnDraws() {
     String body = JITTERED.replace("rate = 1Gbps", "rate = 1Gbps, streams = 2") + ", runs = 3";
     KernelSpec k = KernelModels.parse(experiment(body));
+    Config e = experiment(body);
+    FirstPacket bound = new FirstPacket(e, ConfigFactory.defaultReference());
+    Config w = e.getConfigList("workloads").get(0).withFallback(ConfigFactory.defaultReference()
+        .getConfig("cnemu.schema.experiment.workloads"));
     long latest = -1;
     int latestRun = -1;
     for (int r = 0; r < 3; r++) {
       Spec run = new Spec(k, new RandomStreams(42 + r, r));
-      long arrives = run.flows.stream().mapToLong(Spec.FlowSpec::startNanos).min().orElseThrow() + 2_000;
+      long arrives = run.flows.stream().mapToLong(f -> f.startNanos() + bound.of(0, w, f.startNanos()).totalNanos())
+          .min().orElseThrow();
       if (arrives > latest) {
         latest = arrives;
         latestRun = r;
@@ -67,9 +72,9 @@ class KernelSpecTest {
     assertEquals(1, refused.size(), refused::toString);
     assertEquals("experiment.duration", refused.get(0).key());
     String m = refused.get(0).message();
-    assertTrue(m.startsWith(latest + "ns ends before any packet could arrive in run " + (latestRun + 1) + " (seed "
+    assertTrue(m.startsWith(latest + "ns ends before any packet could be delivered in run " + (latestRun + 1) + " (seed "
         + (42 + latestRun) + "): its first flow, "), m);
-    assertTrue(m.contains("a packet needs at least 2us across the fabric; expected a duration above "), m);
+    assertTrue(m.contains("to be delivered (") && m.contains("hard IRQ); expected a duration above "), m);
     assertEquals(List.of(), KernelModels.problems(experiment(body + ", duration = " + (latest + 1) + "ns, warmup = 0ms")));
   }
 

@@ -17,8 +17,13 @@ import org.junit.jupiter.api.Test;
  */
 class SackCompressionRunTest {
   private static Config experiment(String body, int compSackNr) {
+    return experiment(body, compSackNr, "1ms");
+  }
+
+  private static Config experiment(String body, int compSackNr, String compSackDelay) {
     return ConfigFactory.parseString("experiment { seed = 7, model = kernel, profile = k5-100g,"
-            + " overrides { kernel { tcp { comp-sack-nr = " + compSackNr + " } } }, " + body + " }")
+            + " overrides { kernel { tcp { comp-sack-nr = " + compSackNr + ", comp-sack-delay = " + compSackDelay
+            + " } } }, " + body + " }")
         .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("experiment");
   }
 
@@ -33,12 +38,16 @@ class SackCompressionRunTest {
 
   /** 4-to-1 incast into 32 KiB of switch queue at 10 Gbps, 25 us links: drops, and a window of skbs behind each hole. */
   private static Calib.Run incast(int compSackNr) {
+    return incast(compSackNr, "1ms");
+  }
+
+  private static Calib.Run incast(int compSackNr, String compSackDelay) {
     StringBuilder w = new StringBuilder();
     for (int i = 1; i <= 4; i++) w.append(i > 1 ? ", " : "").append("{ protocol = tcp, src = h").append(i)
         .append(", dst = h5, message-size = 128KB }");
     return Calib.run(experiment("name = incast, duration = 20ms, warmup = 5ms, steering = vanilla,"
         + " topology { stack = native, host-count = 5, link { rate = 10Gbps, delay = 25us, queue = 32KiB } },"
-        + " workloads = [ " + w + " ]", compSackNr), 1, 1);
+        + " workloads = [ " + w + " ]", compSackNr, compSackDelay), 1, 1);
   }
 
   @SuppressWarnings("unchecked")
@@ -71,5 +80,19 @@ class SackCompressionRunTest {
     assertTrue(retx > 0, "the incast drops");
     assertNotEquals(flows(off), flows(on), "compressed ACKs change the senders' clocking");
     assertEquals(Boolean.TRUE, on.conservation().get("balanced"));
+  }
+
+  /**
+   * The compressed ACK leaves when TransportRx's armed hrtimer expires (min(comp-sack-delay, 5 % of the RTT); the
+   * RTT here is over 100 us, so 1 us and 11 us are the delays themselves), so the delay moves the senders' clocking.
+   * Were the timer not armed, the ACK would wait for the 1 ms TCP timer poll, by which both delays have expired:
+   * the two runs would be the same.
+   */
+  @Test
+  void theCompressedAckLeavesAtTheTimersDelayNotTheTcpTimerPoll() {
+    Calib.Run fast = incast(44, "1us");
+    Calib.Run slow = incast(44, "11us");
+    assertNotEquals(flows(fast), flows(slow));
+    assertNotEquals(acks(fast, "h5"), acks(slow, "h5"));
   }
 }
