@@ -85,10 +85,11 @@ class ChurnTest {
     // request-response transaction; a connection set up without the handshake would take the transaction only
     assertTrue(conn > txn + 10, "connection " + conn + " us vs transaction " + txn + " us");
     // the SYN, SYN-ACK and handshake ACK, the client's FIN (with the response's ACK), the server's FIN and
-    // the last ACK: 6 control packets per connection beside the request, its ACK, the response, its ACK
+    // the last ACK: 6 control packets per connection beside the request, its ACK, the response, its ACK; the
+    // connections counted are those the measured window holds whole, and one at either end of it may be cut
     Map<?, ?> c = (Map<?, ?>) r.get("conservation");
     long sent = ((Number) c.get("sent")).longValue();
-    assertTrue(sent >= 10 * n && sent <= 10 * (n + 1), "packets per connection: " + sent + " for " + n);
+    assertTrue(sent >= 10 * n && sent < 10 * (n + 2), "packets per connection: " + sent + " for " + n);
     assertEquals(0L, steer(r, "h2", "churn.no_connection_segments"));
   }
 
