@@ -20,11 +20,12 @@ import org.cnemu.emulator.config.Units;
  * the NET_RX softirq that polls the ring starts when the hard IRQ ends, so the RX path's CPU time after it cannot
  * delay the count and is not in the bound.
  *
- * <p>A LOWER bound: it leaves out every queue and every cost the path may or may not take (the sender thread's
- * switch-in at its start timer, which another thread's core may save, iperf3's select(), a container's extra
+ * <p>A LOWER bound: it leaves out every queue and every cost the path may or may not take (the start timer's
+ * interrupt and the sender thread's switch-in, which a thread already running may save, iperf3's select(), a container's extra
  * netfilter passes, the bridge and veth, the TCP handshake of a per-request connection), so a file it refuses
  * could not have counted a packet delivered. On two native hotcloud19 hosts with one UDP flow it is the model's
- * first delivery less the sender thread's switch-in and iperf3's select share (WorkloadChecksTest).
+ * first delivery less the start timer's interrupt, the sender thread's switch-in and iperf3's select share
+ * (WorkloadChecksTest).
  */
 final class FirstPacket {
   /** The smallest Ethernet frame (64 B with its FCS) and its preamble and inter-frame gap (20 B) on the wire. */
