@@ -83,7 +83,7 @@ public final class Units {
    */
   public static long parseSigned(String s, Kind kind) {
     Matcher m = Q.matcher(s == null ? "" : s);
-    if (!m.matches()) throw new IllegalArgumentException("expected " + kind.expected + ", got '" + s + "'");
+    if (!m.matches()) throw new IllegalArgumentException("expected " + kind.expected + "; got '" + s + "'");
     long factor = switch (kind) {
       case DURATION -> durationFactor(m.group(2));
       case RATE -> rateFactor(m.group(2));
@@ -91,7 +91,7 @@ public final class Units {
       case NONE -> 1;
     };
     if (factor <= 0) {
-      throw new IllegalArgumentException("expected " + kind.expected + ", got unit '" + m.group(2) + "' in '" + s.trim() + "'");
+      throw new IllegalArgumentException("expected " + kind.expected + "; got unit '" + m.group(2) + "' in '" + s.trim() + "'");
     }
     BigDecimal v = new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(factor));
     try {
