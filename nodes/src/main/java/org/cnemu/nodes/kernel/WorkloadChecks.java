@@ -55,9 +55,12 @@ final class WorkloadChecks extends ExperimentChecks {
         Config c = w.withFallback(root.getConfig("cnemu.schema.experiment.workloads"));
         boolean udp = c.getString("protocol").equals("udp");
         if (c.getString("kind").equals("iperf") && udp && Units.bytes(c, "message-size") > UDP_MAX_PAYLOAD_BYTES) {
-          String key = w.hasPath("message-size") ? "message-size" : "protocol";
+          boolean set = w.hasPath("message-size");
+          String key = set ? "message-size" : "protocol";
+          // unset, the size is the template's default (iperf3's TCP -l): name it, or the user looks for a key never written
           addAt(w.getValue(key).origin(), at + "." + key, "a UDP datagram carries at most " + UDP_MAX_PAYLOAD_BYTES
-              + " B (65535 minus the IP and UDP headers), got message-size " + c.getString("message-size"));
+              + " B (65535 minus the IP and UDP headers), got message-size " + c.getString("message-size")
+              + (set ? "" : " (the default, sized for TCP); set message-size, e.g. 1472B (one datagram per 1500 B frame)"));
         }
       });
       int index = i;
@@ -66,7 +69,8 @@ final class WorkloadChecks extends ExperimentChecks {
         long start = Units.nanos(w, "start");
         if (start >= duration) {
           addAt(w.getValue("start").origin(), at + ".start", "the flow would start at " + w.getString("start")
-              + ", not before the end of the run (duration " + e.getString("duration") + ")");
+              + ", not before the end of the run (duration " + e.getString("duration") + "); expected a start before "
+              + e.getString("duration") + " or a longer duration");
           return;
         }
         FirstPacket.Bound b = firstPacket.of(index, w.withFallback(root.getConfig("cnemu.schema.experiment.workloads")), start);

@@ -58,6 +58,17 @@ class ValidateTest {
     assertTrue(all(validate(topo + "workloads = [ { kind = ping-pong, arrival = poisson } ]")).contains("need a request-rate"));
     assertTrue(all(validate(topo + "workloads = [ { fan-in = true } ]")).contains("give streams > 1 or a pattern"));
     assertTrue(all(validate(topo + "workloads = [ { pattern = all-to-all, pattern-container = \"\", streams = 2 } ]")).isEmpty());
+    // a flow that starts after the end: what was got and what is expected, on one line
+    assertTrue(all(validate(topo + "workloads = [ { src = h1, dst = h2, start = 20ms } ]")).contains(
+        "workloads[0].start: the flow would start at 20ms, not before the end of the run (duration 10ms); expected a"
+            + " start before 10ms or a longer duration"));
+    // UDP with the default message-size (128KB, sized for TCP): the line names the default and a size that fits
+    assertTrue(all(validate(topo + "workloads = [ { src = h1, dst = h2, protocol = udp } ]")).contains(
+        "workloads[0].protocol: a UDP datagram carries at most 65507 B (65535 minus the IP and UDP headers), got"
+            + " message-size 128KB (the default, sized for TCP); set message-size, e.g. 1472B"));
+    assertTrue(all(validate(topo + "workloads = [ { src = h1, dst = h2, protocol = udp, message-size = 64KiB } ]"))
+        .contains("workloads[0].message-size: a UDP datagram carries at most 65507 B (65535 minus the IP and UDP"
+            + " headers), got message-size 64KiB"));
   }
 
   /** No loopback path: two ends on one host must be two containers of a docker-overlay host. */
