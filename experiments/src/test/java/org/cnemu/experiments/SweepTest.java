@@ -70,7 +70,7 @@ class SweepTest {
     Path out = dir.resolve("out");
     TestFiles.CliRun r = TestFiles.cli("run", f.toString(), "--out", out.toString(), "--threads", "1");
     assertEquals(ExitCodes.OK, r.code(), r.err() + r.out());
-    assertTrue(r.out().contains("4 points over phold.remote, phold.lps"), r.out());
+    assertTrue(r.out().contains("cnemu: sweep 'phold-sweep', 4 points over phold.remote, phold.lps"), r.out());
     for (int i = 0; i < 4; i++) {
       Path p = out.resolve("point-00" + i);
       assertTrue(Files.isRegularFile(p.resolve("run-0/results.json")), p.toString());
@@ -210,5 +210,18 @@ class SweepTest {
     assertEquals("experiment.sweep.phold.lps.3", ps.get(1).key(), ps::toString);
     assertEquals(6, ps.get(2).line(), ps::toString);
     assertTrue(ps.get(2).message().contains("expected a duration"), ps::toString);
+  }
+
+  /** A file with only a compare { } block is announced as the comparison it is, not as a sweep. */
+  @Test
+  void aCompareOnlyPlanIsAnnouncedAsAComparison() throws IOException {
+    Path f = TestFiles.write(dir, "c.conf", String.join("\n",
+        "experiment {", "  name = \"phold-ab\"", "  seed = 7", "  duration = 200us", "  model = phold",
+        "  phold { lps = 8, population = 2 }", "  compare { phold.lps = [8, 16] }", "}"));
+    TestFiles.CliRun r = TestFiles.cli("run", f.toString(), "--out", dir.resolve("ab").toString(), "--threads", "1",
+        "--no-report");
+    assertEquals(ExitCodes.OK, r.code(), r.err() + r.out());
+    assertTrue(r.out().contains("cnemu: comparison 'phold-ab', 2 points over phold.lps (phold.lps compared against 8)"),
+        r.out());
   }
 }

@@ -219,8 +219,10 @@ final class PlanCommand {
     if (g.compared() != null) {
       over += " (" + g.compared() + " compared against " + g.points().get(0).values().get(g.compared()) + ")";
     }
-    return String.format(Locale.ROOT, "cnemu: sweep '%s', %d point%s over %s, %d run%s each from seed %d, %s virtual, "
-        + "%s, %d jobs in all%s", s.name(), n, n == 1 ? "" : "s", over, s.runs(), s.runs() == 1 ? "" : "s",
+    // a plan whose only key is the compared one is an A/B, not a sweep: say which the user wrote
+    String kind = g.compared() != null && g.keys().size() == 1 ? "comparison" : "sweep";
+    return String.format(Locale.ROOT, "cnemu: %s '%s', %d point%s over %s, %d run%s each from seed %d, %s virtual, "
+        + "%s, %d jobs in all%s", kind, s.name(), n, n == 1 ? "" : "s", over, s.runs(), s.runs() == 1 ? "" : "s",
         s.seed(), duration, partitionsAndThreads(g.points().stream().map(Plan.Point::settings).toList(), o),
         plan.jobs().size(), jobs);
   }
