@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * retpolines): the slice's rotation switches the outgoing thread out and the incoming one in; a woken thread preempts
  * the running one when CFS's check_preempt_wakeup says so (vruntime lower by more than the 4 ms granularity), else
  * waits for the slice's end; a timed sleep ends with the local APIC timer's interrupt. App steps are 5 us of user
- * time, so the core's sys time is exactly the switches, its irq time the interrupts.
+ * time, so the core's sys time is exactly the switches, its irq time the interrupts. ksoftirqd's own switches (in at
+ * its wake-up, out at its sleep and at its yield) run on {@link CoreEntityTest}'s scripted NAPI host.
  */
 class SchedTest {
   static final long STEP = 5_000;
