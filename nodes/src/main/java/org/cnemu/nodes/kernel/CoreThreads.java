@@ -16,7 +16,11 @@ package org.cnemu.nodes.kernel;
  */
 abstract class CoreThreads extends CpuTime {
   private static final Object KS = new Object(); // ksoftirqd on the run queue
-  /** The core runs schedule() for {@link #switchSock}: switching it out as it blocks, or in as it was woken. */
+  /**
+   * The core runs schedule() for {@link #switchThread}: switching it out as it blocks, or in as it was woken. An app
+   * thread or ksoftirqd alike: ksoftirqd is a kthread, and its wake-up (wakeup_softirqd), sleep and cond_resched go
+   * through the same __schedule().
+   */
   private static final Object SWITCH = new Object();
   final CoreHost host;
   private final long sliceNanos;
@@ -28,8 +32,8 @@ abstract class CoreThreads extends CpuTime {
   private Sock suspended;
   private long suspendedRemaining;
   private long suspendedUsr, suspendedSys;
-  /** The thread the running {@link #SWITCH} step switches, and whether it switches it in (false: out). */
-  private Sock switchSock;
+  /** The thread the running {@link #SWITCH} step switches (a Sock or KS), and whether it switches it in (false: out). */
+  private Object switchThread;
   private boolean switchingIn;
   /**
    * The core runs the idle task (nothing but interrupts and their softirqs since its run queue emptied): a thread
@@ -48,6 +52,8 @@ abstract class CoreThreads extends CpuTime {
   /** The softirq being run is ksoftirqd's (false: on IRQ exit or local_bh_enable). */
   boolean softInThread;
   boolean ksoftirqdAwake;
+  /** ksoftirqd is runnable but not on the core (woken, or put back by cond_resched): schedule() switches it in first. */
+  private boolean ksSwitchInDue;
   /** kernel.softirq-waits-for-ksoftirqd: Linux 4.9+ leaves pending softirqs to a runnable ksoftirqd; 4.4 does not. */
   private final boolean waitsForKsoftirqd;
 
@@ -153,7 +159,7 @@ abstract class CoreThreads extends CpuTime {
   /** rq->curr of the fair class: the app thread running, suspended by an interrupt or switched in, or ksoftirqd; null: the idle task (or schedule() between two threads). */
   private Object currThread() {
     if (suspended != null) return suspended;
-    if (current == SWITCH) return switchingIn ? switchSock : null;
+    if (current == SWITCH) return switchingIn ? switchThread : null;
     return current;
   }
 
@@ -263,7 +269,7 @@ abstract class CoreThreads extends CpuTime {
     k.sleeping = false;
     if (k.switchedOut) {
       k.switchedOut = false;
-      k.switchInDue = !(current == SWITCH && switchSock == k);
+      k.switchInDue = !(current == SWITCH && switchThread == k);
       if (k.switchInDue) enqueueWoken(k); // it slept: CFS places it and tests preemption
       else enqueue(k); // never left the core: no wake-up for CFS
     } else {
@@ -331,17 +337,29 @@ abstract class CoreThreads extends CpuTime {
     if (exhausted) {
       if (!ksoftirqdAwake) {
         ksoftirqdAwake = true;
+        ksSwitchInDue = true; // it slept in smpboot_thread_fn: it is switched in before it runs
         enqueueWoken(KS); // wakeup_softirqd: a wake-up like any thread's
       }
       if (softInThread) {
-        // ksoftirqd: cond_resched, then go on if nobody else wants the core
+        // ksoftirqd: cond_resched, then go on if nobody else wants the core; if another does, ksoftirqd is switched
+        // out (still runnable) and back in when its turn comes
         current = null;
+        boolean others = runqSize > 0;
         if (indexOfKs() < 0) enqueue(KS);
+        if (others) {
+          ksSwitchInDue = true;
+          setIdle();
+          startSwitch(KS, false, schedOutNanos);
+          return;
+        }
       }
-    } else if (softInThread) {
+    } else if (softInThread) { // ksoftirqd found no more work: it sleeps (schedule() switches it out)
       ksoftirqdAwake = false;
       removeKs();
       current = null;
+      setIdle();
+      startSwitch(KS, false, schedOutNanos);
+      return;
     }
     resumeOrDispatch();
   }
@@ -402,9 +420,15 @@ abstract class CoreThreads extends CpuTime {
       }
       sliceStart = now();
       if (t == KS) {
-        if (!softPending()) {
+        if (ksSwitchInDue) { // woken or put back: schedule() switches to it (leaving the idle loop first if there)
+          ksSwitchInDue = false;
+          startSwitch(KS, true, schedInNanos + (inIdleTask ? idleExitNanos : 0));
+          return;
+        }
+        if (!softPending()) { // on the core, it finds nothing left (an IRQ exit ran it): it sleeps again
           ksoftirqdAwake = false;
-          continue;
+          startSwitch(KS, false, schedOutNanos);
+          return;
         }
         current = KS;
         inIdleTask = false;
@@ -421,10 +445,13 @@ abstract class CoreThreads extends CpuTime {
     }
   }
 
-  /** A step of schedule() switching thread {@code k} in or out: sys time of the core, before or after its steps. */
-  private void startSwitch(Sock k, boolean in, long costNanos) {
+  /**
+   * A step of schedule() switching thread {@code k} (a Sock or KS) in or out: sys time of the core, before or after
+   * its steps.
+   */
+  private void startSwitch(Object k, boolean in, long costNanos) {
     current = SWITCH;
-    switchSock = k;
+    switchThread = k;
     switchingIn = in;
     inIdleTask = false;
     runSwitchStep(costNanos);
@@ -436,20 +463,26 @@ abstract class CoreThreads extends CpuTime {
    * follows it), with the switched-in thread set aside as after a step (resumeOrDispatch runs it).
    */
   final void switchDone() {
-    Sock k = switchSock;
+    Object k = switchThread;
     boolean in = switchingIn;
-    switchSock = null;
+    switchThread = null;
     current = null;
     setIdle();
+    if (in && k == KS) { // ksoftirqd is on the core: dispatch runs it next (after an IRQ exit's softirqs, if any)
+      enqueueHead(KS);
+      if (softirqOnExit()) startSoftirq(false);
+      else dispatch();
+      return;
+    }
     if (softirqOnExit()) {
       if (in) {
-        suspended = k;
+        suspended = (Sock) k;
         suspendedRemaining = 0;
       }
       startSoftirq(false);
       return;
     }
-    if (in && runThread(k)) return;
+    if (in && runThread((Sock) k)) return;
     dispatch();
   }
 

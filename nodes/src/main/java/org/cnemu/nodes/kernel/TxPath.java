@@ -39,6 +39,18 @@ final class TxPath {
   /** Estimated TX completion (skb freed, sk_wmem_alloc released) of the skb {@link #tx} handled last. */
   private long completeAt;
 
+  /**
+   * A test's probe of the ACKs the receiver's timers send ({@link #tcpTimer}): null in a run. Static, read only at a
+   * timer's expiry (off the per-packet path), so that a test of a whole run can see the virtual time of each.
+   */
+  static TimerAckProbe timerAckProbe;
+
+  /** What {@link #timerAckProbe} is told of each ACK a receiver's timer sends. */
+  interface TimerAckProbe {
+    /** At {@code nowNanos}, the ACK of flow {@code flow} whose compressed-ACK hrtimer expired at {@code compAckAtNanos} (-1: a delayed ACK). */
+    void sent(int flow, long nowNanos, long compAckAtNanos);
+  }
+
   /** @param flows how many flows the host has (per-flow state by slot, see HostKernel.slot) */
   TxPath(HostKernel h, int flows) {
     this.h = h;
@@ -76,8 +88,12 @@ final class TxPath {
     }
     if (k.rx != null && k.rx.timerAckDue(now)) {
       // tcp_delack_timer / tcp_compressed_ack_kick: deferred to the reader's release_sock (tcp_release_cb)
-      if (k.owned) k.releaseTimer = true;
-      else sendAck(c, k, p.timer);
+      if (k.owned) {
+        k.releaseTimer = true;
+      } else {
+        if (timerAckProbe != null) timerAckProbe.sent(k.flow.index(), now, k.rx.compAckAt());
+        sendAck(c, k, p.timer);
+      }
     }
   }
 

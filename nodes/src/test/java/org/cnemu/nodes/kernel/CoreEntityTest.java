@@ -315,15 +315,17 @@ class CoreEntityTest {
   void twoMillisecondsEndAnInvocationBeforeItsBudget() {
     // five instances of 50 packets at 15 us each: 750 us per poll; after three polls (2.25 ms >= 2 ms of
     // netdev-budget-usecs) the invocation ends with 150 of its 300 packets; the next invocation (in ksoftirqd:
-    // max-softirq-time is gone too; nothing else runs) starts at once, with its entry cost
+    // max-softirq-time is gone too; nothing else runs) starts once ksoftirqd has left the idle loop and been switched
+    // in (idle-exit 400 ns, sched-in 1040 ns), with its entry cost
     ScriptedHost h = new ScriptedHost(50, 50, 50, 50, 50);
     for (ScriptedNapi n : h.napis) n.nsPerPacket = 15_000;
     run(h, 10_000_000, new long[] {0, 0, 0, 0, 0}, new int[] {0, 1, 2, 3, 4});
     long t0 = 5 * IRQ;
     long poll = 50 * 15_000;
+    long in = h.profile.idleExitNanos + h.profile.schedInNanos;
     assertEquals(List.of(new Poll(t0 + ENTRY, 0, 50), new Poll(t0 + ENTRY + poll, 1, 50),
-        new Poll(t0 + ENTRY + 2 * poll, 2, 50), new Poll(t0 + ENTRY + 3 * poll + ENTRY, 3, 50),
-        new Poll(t0 + ENTRY + 4 * poll + ENTRY, 4, 50)), h.polls);
+        new Poll(t0 + ENTRY + 2 * poll, 2, 50), new Poll(t0 + ENTRY + 3 * poll + in + ENTRY, 3, 50),
+        new Poll(t0 + ENTRY + 4 * poll + in + ENTRY, 4, 50)), h.polls);
     assertEquals(2, h.invocations);
   }
 
@@ -371,14 +373,15 @@ class CoreEntityTest {
     // net_rx_action 10 times (760 ns each, queue 0 always has more), to 9680, then wakes ksoftirqd. The app thread
     // resumes its step (4000 ns left) and keeps the core until its 3 ms slice ends (its first step started
     // at 0): 9680 + 4000 + 598 x 5000 = 3,003,680 (ksoftirqd, 9680 ns of vruntime behind it, is within the 4 ms
-    // wake-up granularity: no preemption); then the thread is switched out (sched-out: 540 ns + 3 retpolines) and
-    // ksoftirqd polls, after its entry cost.
+    // wake-up granularity: no preemption); then the thread is switched out (sched-out: 540 ns + 3 retpolines),
+    // ksoftirqd switched in (sched-in: 1000 ns + 2 retpolines; from a thread, no idle exit) and it polls, after its
+    // entry cost.
     ScriptedHost h = new ScriptedHost(1_000_000).withAppThread();
     run(h, 3_010_000, new long[] {1000}, new int[] {0});
     long inv = ENTRY + 64 * NS_PER_PACKET;
     List<Poll> expected = new ArrayList<>();
     for (int i = 0; i < 10; i++) expected.add(new Poll(1000 + IRQ + i * inv + ENTRY, 0, 64));
-    expected.add(new Poll(3_003_680 + h.profile.schedOutNanos + ENTRY, 0, 64));
+    expected.add(new Poll(3_003_680 + h.profile.schedOutNanos + h.profile.schedInNanos + ENTRY, 0, 64));
     assertEquals(expected, firstPolls(h, 11));
     assertEquals(9680 + 4000, (long) h.appSteps.get(1), "the app thread's next step follows its resumed one");
   }
@@ -402,14 +405,14 @@ class CoreEntityTest {
   void afterTwoMillisecondsOfSoftirqTheRestGoesToKsoftirqd() {
     // as above, but a poll costs 640 us: after 4 invocations (2.56 ms >= max-softirq-time) __do_softirq
     // stops at 2080 + 4 x 640,120 = 2,562,560, with 6 restarts left; the app thread resumes (4000 ns) and runs to the
-    // end of its slice: 2,562,560 + 4000 + 87 x 5000 = 3,001,560, and is switched out (sched-out)
+    // end of its slice: 2,562,560 + 4000 + 87 x 5000 = 3,001,560, and is switched out (sched-out), ksoftirqd in
     ScriptedHost h = new ScriptedHost(1_000_000).withAppThread();
     h.napis[0].nsPerPacket = 10_000;
     run(h, 3_010_000, new long[] {1000}, new int[] {0});
     long inv = ENTRY + 640_000;
     List<Poll> expected = new ArrayList<>();
     for (int i = 0; i < 4; i++) expected.add(new Poll(1000 + IRQ + i * inv + ENTRY, 0, 64));
-    expected.add(new Poll(3_001_560 + h.profile.schedOutNanos + ENTRY, 0, 64));
+    expected.add(new Poll(3_001_560 + h.profile.schedOutNanos + h.profile.schedInNanos + ENTRY, 0, 64));
     assertEquals(expected, firstPolls(h, 5));
   }
 

@@ -62,12 +62,14 @@ class ReaderBacklogTest {
     // context switches") the reader also pays its switches out and in around every sleep: sys 46.118 -> 51.962 %
     // without the lock (the flow unchanged), 54.887 -> 66.747 % with it; with the lock the reader, back later from
     // each sleep, finds more in its backlog and takes more of the segments' TCP work off the saturated IRQ core:
-    // 23.222 -> 24.746 Gbps, 69 -> 58 interrupts, 72 -> 76 NET_RX runs
+    // 23.222 -> 24.746 Gbps, 69 -> 58 interrupts, 72 -> 76 NET_RX runs. Since ksoftirqd's own switches are charged
+    // (on the saturated IRQ core, which shifts when the reader is handed its data) the reader's sys with the lock is
+    // 66.747 -> 66.676 % and the interrupts without it 63 -> 62; both flows' rates are unchanged
     assertEquals(51.962, pct(off, "sys"), 1e-9, "without the lock: the copies, the window updates, the switches");
-    assertEquals(66.747, pct(on, "sys"), 1e-9, "with it: also tcp_rcv_established and the ACKs of the backlog");
+    assertEquals(66.676, pct(on, "sys"), 1e-9, "with it: also tcp_rcv_established and the ACKs of the backlog");
     assertEquals(20.775, off.gbps(), 5e-4);
     assertEquals(24.746, on.gbps(), 5e-4, "the saturated IRQ core does less per segment");
-    assertEquals(63, off.irqs("h2"));
+    assertEquals(62, off.irqs("h2"));
     assertEquals(64, off.netRx("h2"));
     assertEquals(58, on.irqs("h2"));
     assertEquals(76, on.netRx("h2"));

@@ -95,4 +95,24 @@ class SackCompressionRunTest {
     assertNotEquals(flows(fast), flows(slow));
     assertNotEquals(acks(fast, "h5"), acks(slow, "h5"));
   }
+
+  /**
+   * The exact virtual time of each compressed SACK: the timer path sends it at its hrtimer's expiry, to the ns (the
+   * CompAckKick TransportRx schedules at compAckAt). Without that kick the ACK waits for the receiver's 1 ms
+   * TCP_TIMER poll, up to 1 ms after its expiry.
+   */
+  @Test
+  void eachCompressedSackLeavesAtItsHrtimersExpiryToTheNanosecond() {
+    List<long[]> sent = new java.util.ArrayList<>();
+    TxPath.timerAckProbe = (flow, now, at) -> {
+      if (at >= 0) sent.add(new long[] {flow, now, at});
+    };
+    try {
+      incast(44, "1us");
+    } finally {
+      TxPath.timerAckProbe = null;
+    }
+    for (long[] s : sent) assertEquals(s[2], s[1], "flow " + s[0] + ": sent at the expiry");
+    assertTrue(sent.size() > 10, "compressed SACKs sent by the timer: " + sent.size());
+  }
 }

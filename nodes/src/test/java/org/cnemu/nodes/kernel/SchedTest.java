@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * retpolines): the slice's rotation switches the outgoing thread out and the incoming one in; a woken thread preempts
  * the running one when CFS's check_preempt_wakeup says so (vruntime lower by more than the 4 ms granularity), else
  * waits for the slice's end; a timed sleep ends with the local APIC timer's interrupt. App steps are 5 us of user
- * time, so the core's sys time is exactly the switches, its irq time the interrupts.
+ * time, so the core's sys time is exactly the switches, its irq time the interrupts. ksoftirqd's own switches (in at
+ * its wake-up, out at its sleep and at its yield) run on {@link CoreEntityTest}'s scripted NAPI host.
  */
 class SchedTest {
   static final long STEP = 5_000;
@@ -210,5 +211,47 @@ class SchedTest {
     CoreEntity.CoreReport r = s.run(1_100_000, new long[] {999_000, 1_000_000},
         new CoreEntity.Msg[] {new CoreEntity.Wake(1), new CoreEntity.AppTimer(1)});
     assertEquals(0.0, r.irq(), 1e-9);
+  }
+
+  @Test
+  void ksoftirqdIsSwitchedInWhenWokenAndOutWhenItSleeps() {
+    // a bare idle core, one RX queue of 700 packets (10 ns each) raised at 0: the IRQ (1080 ns), then __do_softirq's
+    // 10 invocations of 64 packets (120 + 640 ns each) to 8680, with work left: wakeup_softirqd. ksoftirqd leaves
+    // the idle loop and is switched in (idle-exit 400, sched-in 1040: 10,120), polls the last 60 packets after its
+    // entry (10,240 to 10,840), finds nothing more and sleeps: switched out (sched-out 600) to 11,440. The core's sys
+    // time is exactly those three costs; without them ksoftirqd polls at 8800 and sys is 0
+    CoreEntityTest.ScriptedHost h = new CoreEntityTest.ScriptedHost(700);
+    Profile p = h.profile;
+    long end = 20_000;
+    CoreEntity.CoreReport r = CoreEntityTest.run(h, end, new long[] {0}, new int[] {0});
+    long irq = CoreEntityTest.IRQ, entry = CoreEntityTest.ENTRY;
+    long inv = entry + 64 * CoreEntityTest.NS_PER_PACKET;
+    long woken = irq + 10 * inv;
+    assertEquals(8680, woken);
+    assertEquals(11, h.polls.size());
+    assertEquals(new CoreEntityTest.Poll(woken + p.idleExitNanos + p.schedInNanos + entry, 0, 60), h.polls.get(10),
+        "ksoftirqd's poll after its idle exit and switch in");
+    assertEquals(pct(p.idleExitNanos + p.schedInNanos + p.schedOutNanos, end), r.sys(), 1e-9,
+        "sys: ksoftirqd's idle exit, switch in and switch out as it sleeps");
+    assertEquals(pct(11 * entry + 700 * CoreEntityTest.NS_PER_PACKET, end), r.soft(), 1e-9, "soft: the 11 invocations");
+  }
+
+  @Test
+  void ksoftirqdYieldingToAWaitingThreadIsSwitchedOutAndBackIn() {
+    // a busy app thread (5 us steps) and an RX queue of 2000 packets raised at 1000: the thread is
+    // suspended (IRQ to 2080), __do_softirq's 10 invocations run to 9680 and wake ksoftirqd (9680 ns behind the
+    // thread: no preemption); the thread resumes and keeps the core to its slice's end, 3,003,680; then it is
+    // switched out, ksoftirqd in; ksoftirqd's __do_softirq runs 10 invocations (7600 ns) and, work left and the
+    // thread waiting, cond_resched switches it out (still runnable) and the thread back in
+    CoreEntityTest.ScriptedHost h = new CoreEntityTest.ScriptedHost(2000).withAppThread();
+    Profile p = h.profile;
+    long end = 3_100_000;
+    CoreEntityTest.run(h, end, new long[] {1000}, new int[] {0});
+    long inv = CoreEntityTest.ENTRY + 64 * CoreEntityTest.NS_PER_PACKET;
+    long ksIn = 3_003_680 + p.schedOutNanos + p.schedInNanos;
+    assertEquals(ksIn + CoreEntityTest.ENTRY, h.polls.get(10).at(), "ksoftirqd's first poll");
+    long back = ksIn + 10 * inv + p.schedOutNanos + p.schedInNanos;
+    assertEquals(back, h.appSteps.stream().filter(t -> t > 3_003_680).findFirst().orElseThrow(),
+        "the thread's step after ksoftirqd's pass and its two switches");
   }
 }
