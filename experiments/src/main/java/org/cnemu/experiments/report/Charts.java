@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.BitmapEncoder;
@@ -74,20 +73,12 @@ final class Charts {
     return new Plot(base, title, png);
   }
 
-  private static final Pattern LONG_DECIMAL = Pattern.compile("(\\d\\.\\d)\\d+");
-
   /**
-   * XChart draws every letter as an outline path with six-decimal coordinates: a tenth of a pixel is
-   * plenty (about 40 % smaller). The bulk of a chart's SVG is its text, so charts keep labels few.
-   */
-  static String compactSvg(String svg) {
-    return LONG_DECIMAL.matcher(svg).replaceAll("$1");
-  }
-
-  /**
-   * {@link #compactSvg(String)} on the SVG's UTF-8 bytes, in one pass: the same bytes as the
-   * regex over the decoded text, without the decoding, the matcher's copies and the encoding (a chart's SVG
-   * is 50-310 KB; the regex path took ~9 % of the report's chart CPU, docs/benchmarks.md "Writing the report").
+   * XChart draws every letter as an outline path with six-decimal coordinates: a tenth of a pixel is plenty (about
+   * 40 % smaller; the bulk of a chart's SVG is its text, so charts keep labels few). Every run of a digit, a dot and
+   * two or more digits keeps its first three characters (the regex {@code (\d\.\d)\d+ -> $1}, leftmost and
+   * non-overlapping), done on the UTF-8 bytes in one pass, whose multi-byte sequences never hold an ASCII digit or
+   * dot: no decoding, matcher copies or encoding (docs/benchmarks.md "Writing the report").
    */
   static byte[] compactSvg(byte[] svg) {
     byte[] out = svg.clone();

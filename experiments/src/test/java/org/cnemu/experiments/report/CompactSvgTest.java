@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.knowm.xchart.VectorGraphicsEncoder;
 import org.knowm.xchart.XYChart;
@@ -17,8 +18,15 @@ import org.knowm.xchart.XYChart;
  * text (the report's SVG files unchanged): on the edges of the pattern, on non-ASCII text, and on a real chart.
  */
 class CompactSvgTest {
+  /** The reference: the regex the report applied to the decoded text before the byte version. */
+  private static final Pattern LONG_DECIMAL = Pattern.compile("(\\d\\.\\d)\\d+");
+
+  private static byte[] byRegex(String svg) {
+    return LONG_DECIMAL.matcher(svg).replaceAll("$1").getBytes(StandardCharsets.UTF_8);
+  }
+
   private static void assertSame(String svg) {
-    byte[] expected = Charts.compactSvg(svg).getBytes(StandardCharsets.UTF_8);
+    byte[] expected = byRegex(svg);
     assertArrayEquals(expected, Charts.compactSvg(svg.getBytes(StandardCharsets.UTF_8)), svg);
   }
 
@@ -45,7 +53,7 @@ class CompactSvgTest {
     VectorGraphicsEncoder.saveVectorGraphic(c, out, VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
     String svg = out.toString(StandardCharsets.UTF_8);
     byte[] compact = Charts.compactSvg(out.toByteArray());
-    assertArrayEquals(Charts.compactSvg(svg).getBytes(StandardCharsets.UTF_8), compact);
+    assertArrayEquals(byRegex(svg), compact);
     assertTrue(compact.length < out.size() * 0.8, compact.length + " of " + out.size());
   }
 }
