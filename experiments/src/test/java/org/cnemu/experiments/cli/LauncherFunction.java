@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,5 +29,19 @@ final class LauncherFunction {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, p.waitFor(), out);
     return out;
+  }
+
+  /**
+   * Runs function {@code name} once per key of {@code expected} (its arguments, shell words) and asserts that each call
+   * leaves {@code variable} set to the key's value, in order.
+   */
+  static void assertSets(String name, String variable, Map<String, String> expected) throws IOException, InterruptedException {
+    StringBuilder bash = new StringBuilder("set -euo pipefail\n").append(source(name));
+    StringBuilder want = new StringBuilder();
+    for (Map.Entry<String, String> e : expected.entrySet()) {
+      bash.append(name).append(' ').append(e.getKey()).append("; echo \"[$").append(variable).append("]\"\n");
+      want.append('[').append(e.getValue()).append("]\n");
+    }
+    assertEquals(want.toString(), run(bash.toString()));
   }
 }

@@ -1,10 +1,6 @@
 package org.cnemu.experiments.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -30,11 +26,6 @@ class LauncherHugePagesTest {
     expected.put("'always [madvise] never' validate x.conf", "");
     expected.put("'always [madvise] never'", "");
 
-    StringBuilder bash = new StringBuilder("set -euo pipefail\n").append(LauncherFunction.source("huge_pages"));
-    for (String line : expected.keySet()) bash.append("huge_pages ").append(line).append("; echo \"[$HUGE_FLAGS]\"\n");
-    List<String> want = new ArrayList<>();
-    for (String v : expected.values()) want.add("[" + v + "]");
-
-    assertEquals(String.join("\n", want) + "\n", LauncherFunction.run(bash.toString()));
+    LauncherFunction.assertSets("huge_pages", "HUGE_FLAGS", expected);
   }
 }

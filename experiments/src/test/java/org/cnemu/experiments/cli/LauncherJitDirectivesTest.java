@@ -35,12 +35,7 @@ class LauncherJitDirectivesTest {
     expected.put("d.json --version", "");
     expected.put("d.json", "");
 
-    StringBuilder bash = new StringBuilder("set -euo pipefail\n").append(LauncherFunction.source("jit_directives"));
-    for (String line : expected.keySet()) bash.append("jit_directives ").append(line).append("; echo \"[$JIT_FLAGS]\"\n");
-    List<String> want = new ArrayList<>();
-    for (String v : expected.values()) want.add("[" + v + "]");
-
-    assertEquals(String.join("\n", want) + "\n", LauncherFunction.run(bash.toString()));
+    LauncherFunction.assertSets("jit_directives", "JIT_FLAGS", expected);
   }
 
   @Test
