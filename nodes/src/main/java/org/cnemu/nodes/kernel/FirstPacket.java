@@ -169,9 +169,7 @@ final class FirstPacket {
       String st = h.getString("stack");
       StackKind kind = StackKind.parse(st.isEmpty() ? e.getString("topology.stack") : st);
       long fabricRate = Units.bitsPerSec(e, ImpliedWork.leafSpine(e) ? "topology.leaf-spine.host-link.rate" : "topology.link.rate");
-      long nicRate = Units.bitsPerSec(h, "nic.rate");
-      long rate = fabricRate == 0 ? p.nicRateBps : nicRate > 0 ? Math.min(nicRate, fabricRate) : fabricRate;
-      r = new Host(p, kind, rate);
+      r = new Host(p, kind, Spec.hostLinkRateBps(fabricRate, h, p));
     } catch (IllegalArgumentException ex) {
       r = null; // an unknown profile or stack: reported at its key
     }

@@ -104,8 +104,7 @@ public final class KernelSpec {
       if (cpus <= 0) cpus = hp.cpus;
       String st = h.getString("stack");
       StackKind kind = st.isEmpty() ? stack : StackKind.parse(st);
-      long nicRate = Units.bitsPerSec(h, "nic.rate");
-      long rate = fabricRate == 0 ? hp.nicRateBps : nicRate > 0 ? Math.min(nicRate, fabricRate) : fabricRate;
+      long rate = Spec.hostLinkRateBps(fabricRate, h, hp);
       rates[hl.size()] = rate;
       hl.add(new Spec.HostSpec(id, hl.size(), cpus, List.copyOf(h.getStringList("containers")), hp, kind, rate, 0));
     }

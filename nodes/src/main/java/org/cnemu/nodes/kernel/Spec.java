@@ -241,6 +241,15 @@ final class Spec {
     return p;
   }
 
+  /**
+   * A host's link rate: the fabric's host link, capped by the host's own {@code nic.rate} when it sets one; a fabric
+   * rate of 0 means each host's NIC rate ({@code p}'s, which already holds {@code nic.rate}: hostProfile).
+   */
+  static long hostLinkRateBps(long fabricRateBps, Config h, Profile p) {
+    long nicRate = Units.bitsPerSec(h, "nic.rate");
+    return fabricRateBps == 0 ? p.nicRateBps : nicRate > 0 ? Math.min(nicRate, fabricRateBps) : fabricRateBps;
+  }
+
   static String quote(String id) {
     return "\"" + id + "\"";
   }
