@@ -108,11 +108,8 @@ public final class Compare {
     Map<String, Map<String, Double>> out = new LinkedHashMap<>();
     Map<String, String> units = new LinkedHashMap<>();
     if (results != null && Files.isRegularFile(results)) {
-      com.fasterxml.jackson.databind.JsonNode j = Json.read(results);
-      @SuppressWarnings("unchecked")
-      Map<String, ?> document = j == null || !j.isObject() ? null : Json.MAPPER.convertValue(j, Map.class);
       Map<String, Double> m = new LinkedHashMap<>();
-      for (org.cnemu.emulator.model.ModelMetric x : Metrics.described(document)) {
+      for (org.cnemu.emulator.model.ModelMetric x : Metrics.described(Json.read(results))) {
         m.put(x.name(), x.value());
         units.put(x.name(), x.unit());
       }

@@ -22,16 +22,18 @@ public final class Metrics {
   private Metrics() {}
 
   /** The metrics of a results.json read as a Jackson tree. */
-  @SuppressWarnings("unchecked")
   public static LinkedHashMap<String, Double> of(JsonNode results) {
-    if (results == null || !results.isObject()) return new LinkedHashMap<>();
-    return ofDocument(Json.MAPPER.convertValue(results, Map.class));
+    return values(described(results));
   }
 
   /** The metrics of a results document still in memory (the runner's {@code Map} before it is written). */
   public static LinkedHashMap<String, Double> ofDocument(Map<String, ?> document) {
+    return values(described(document));
+  }
+
+  private static LinkedHashMap<String, Double> values(List<ModelMetric> metrics) {
     LinkedHashMap<String, Double> m = new LinkedHashMap<>();
-    for (ModelMetric x : described(document)) m.put(x.name(), x.value());
+    for (ModelMetric x : metrics) m.put(x.name(), x.value());
     return m;
   }
 
@@ -76,6 +78,12 @@ public final class Metrics {
       return rest.endsWith("_per") ? rest.substring(0, rest.length() - 4) + " per " + su[1] : rest;
     }
     return name;
+  }
+
+  /** The metrics of a results.json read as a Jackson tree, with their units and directions; empty for a failed run. */
+  @SuppressWarnings("unchecked")
+  public static List<ModelMetric> described(JsonNode results) {
+    return described(results == null || !results.isObject() ? null : (Map<String, ?>) Json.MAPPER.convertValue(results, Map.class));
   }
 
   /** The metrics with their units and directions; empty for a failed run. */
