@@ -222,9 +222,13 @@ final class NetRxAction {
     afterInvocation(core.nowNs());
   }
 
-  /** __do_softirq after net_rx_action: restart while work is pending, within limits; else return or wake ksoftirqd. */
+  /**
+   * __do_softirq after net_rx_action: restart while work is pending, within limits and while the task it runs in need
+   * not reschedule (Linux 4.4 and 5.4: {@code time_before(jiffies, end) && !need_resched() && --max_restart}); else
+   * return, or wake ksoftirqd.
+   */
   private void afterInvocation(long now) {
-    if (pending() && now - doStart < p.maxSoftirqNanos && --restartsLeft > 0) {
+    if (pending() && now - doStart < p.maxSoftirqNanos && !core.reschedDue() && --restartsLeft > 0) {
       startInvocation(now, 0);
       return;
     }
