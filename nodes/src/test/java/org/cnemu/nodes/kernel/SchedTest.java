@@ -249,10 +249,10 @@ class SchedTest {
     // a busy app thread (5 us steps) and an RX queue of 2000 packets raised at 1000: the thread is suspended (IRQ to
     // 2080), __do_softirq's 10 invocations run to 9680 and wake ksoftirqd (9680 ns behind the thread: no
     // preemption); the thread resumes and keeps the core to its slice's end, 3,003,680; then it is switched out,
-    // ksoftirqd in (its slice starts as it runs after that switch). ksoftirqd's passes: 10 invocations (7600 ns), 10 more, then
-    // the last 80 packets (64 + 16: two invocations, 1040 ns); the waiting thread does not preempt and ksoftirqd's
-    // slice has not ended, so cond_resched does not switch between passes: the thread runs after ksoftirqd sleeps
-    // (switched out) and its own switch in, two switches in all. Yielding after every pass would add four switches
+    // ksoftirqd in (its slice starts as it runs after that switch). ksoftirqd's passes: 10 invocations (7600 ns),
+    // 10 more, then the last 80 packets (64 + 16: two invocations, 1040 ns); the waiting thread does not preempt and
+    // ksoftirqd's slice has not ended, so cond_resched does not switch between passes: the thread runs after
+    // ksoftirqd sleeps (switched out) and its own switch in. Yielding after every pass would add four switches
     CoreEntityTest.ScriptedHost h = new CoreEntityTest.ScriptedHost(2000).withAppThread();
     Profile p = h.profile;
     long end = 3_100_000;
