@@ -10,8 +10,8 @@ import org.cnemu.kernel.api.SteeringPolicy;
  * instance its full weight ({@code napi-weight}), puts one that used it all on the repoll list, and
  * ends when the list is empty, the budget ({@code netdev-budget} packets) is used up, or
  * {@code netdev-budget-usecs} has passed. __do_softirq restarts it while work is pending, up to
- * {@code max-softirq-restart} times within {@code max-softirq-time}, then hands the rest to
- * ksoftirqd. Each poll is one step of the core ({@link CoreEntity#softStep}); a pNIC RX queue's poll goes
+ * {@code max-softirq-restart} times within {@code max-softirq-time} and while need_resched() is clear, then hands
+ * the rest to ksoftirqd. Each poll is one step of the core ({@link CoreEntity#softStep}); a pNIC RX queue's poll goes
  * on in further steps with what arrived while it ran, up to its weight, before it completes.
  */
 final class NetRxAction {
