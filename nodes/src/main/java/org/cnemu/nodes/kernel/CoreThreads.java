@@ -341,17 +341,23 @@ abstract class CoreThreads extends CpuTime {
         enqueueWoken(KS); // wakeup_softirqd: a wake-up like any thread's
       }
       if (softInThread) {
-        // ksoftirqd: cond_resched, then go on if nobody else wants the core; if another does, ksoftirqd is switched
-        // out (still runnable) and back in when its turn comes
-        current = null;
-        boolean others = runqSize > 0;
-        if (indexOfKs() < 0) enqueue(KS);
-        if (others) {
+        // run_ksoftirqd's cond_resched: it calls schedule() only with TIF_NEED_RESCHED set (a preempting wake-up, or
+        // the tick past ksoftirqd's slice): then ksoftirqd is switched out (still runnable) and back in at its turn.
+        // Else it keeps the core (smpboot_thread_fn loops while softirqs are pending): its next pass at once, no
+        // switch, its slice going on while others wait (as an app thread's, continueThread)
+        if (reschedDue()) {
+          needResched = false;
+          current = null;
+          if (indexOfKs() < 0) enqueue(KS);
           ksSwitchInDue = true;
           setIdle();
           startSwitch(KS, false, schedOutNanos);
           return;
         }
+        if (runqSize == 0) sliceStart = now();
+        setIdle();
+        runKsoftirqd();
+        return;
       }
     } else if (softInThread) { // ksoftirqd found no more work: it sleeps (schedule() switches it out)
       ksoftirqdAwake = false;
@@ -362,6 +368,20 @@ abstract class CoreThreads extends CpuTime {
       return;
     }
     resumeOrDispatch();
+  }
+
+  /**
+   * need_resched() as __do_softirq reads it before a restart, and ksoftirqd's cond_resched after a pass: TIF_NEED_RESCHED
+   * of the task the softirq runs in. ksoftirqd or an interrupted app thread: a woken thread preempted it
+   * (check_preempt_wakeup), or it ran past its slice with another waiting (the tick's check_preempt_tick, read here
+   * as continueThread reads it). The idle task: any thread woken onto the run queue (check_preempt_curr always
+   * preempts idle). Between two threads (a switch's IRQ exit): a preempting wake-up only.
+   */
+  final boolean reschedDue() {
+    if (softInThread || suspended != null) {
+      return needResched || (runqSize > 0 && now() - sliceStart >= sliceNanos);
+    }
+    return inIdleTask ? runqSize > 0 : needResched;
   }
 
   /** The core is free: resume a suspended thread, or pick the next one. */

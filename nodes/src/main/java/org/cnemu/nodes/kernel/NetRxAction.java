@@ -10,8 +10,8 @@ import org.cnemu.kernel.api.SteeringPolicy;
  * instance its full weight ({@code napi-weight}), puts one that used it all on the repoll list, and
  * ends when the list is empty, the budget ({@code netdev-budget} packets) is used up, or
  * {@code netdev-budget-usecs} has passed. __do_softirq restarts it while work is pending, up to
- * {@code max-softirq-restart} times within {@code max-softirq-time}, then hands the rest to
- * ksoftirqd. Each poll is one step of the core ({@link CoreEntity#softStep}); a pNIC RX queue's poll goes
+ * {@code max-softirq-restart} times within {@code max-softirq-time} and while need_resched() is clear, then hands
+ * the rest to ksoftirqd. Each poll is one step of the core ({@link CoreEntity#softStep}); a pNIC RX queue's poll goes
  * on in further steps with what arrived while it ran, up to its weight, before it completes.
  */
 final class NetRxAction {
@@ -222,9 +222,13 @@ final class NetRxAction {
     afterInvocation(core.nowNs());
   }
 
-  /** __do_softirq after net_rx_action: restart while work is pending, within limits; else return or wake ksoftirqd. */
+  /**
+   * __do_softirq after net_rx_action: restart while work is pending, within limits and while the task it runs in need
+   * not reschedule (Linux 4.4 and 5.4: {@code time_before(jiffies, end) && !need_resched() && --max_restart}); else
+   * return, or wake ksoftirqd.
+   */
   private void afterInvocation(long now) {
-    if (pending() && now - doStart < p.maxSoftirqNanos && --restartsLeft > 0) {
+    if (pending() && now - doStart < p.maxSoftirqNanos && !core.reschedDue() && --restartsLeft > 0) {
       startInvocation(now, 0);
       return;
     }

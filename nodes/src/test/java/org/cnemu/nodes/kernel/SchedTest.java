@@ -1,6 +1,7 @@
 package org.cnemu.nodes.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
@@ -26,8 +27,8 @@ class SchedTest {
 
   /** A scripted core: thread 0 busy, thread 1 (unless {@code busy1}) one step per wake-up, asleep in the kernel at the start. */
   static final class Script {
-    final CoreEntityTest.ScriptedHost scripted = new CoreEntityTest.ScriptedHost(0);
-    final Profile p = scripted.profile;
+    final CoreEntityTest.ScriptedHost scripted;
+    final Profile p;
     /** Start of each app step: {time, thread}. */
     final List<long[]> steps = new ArrayList<>();
     final boolean busy1;
@@ -35,6 +36,13 @@ class SchedTest {
     boolean due1;
 
     Script(boolean busy0, boolean busy1) {
+      this(busy0, busy1, 0);
+    }
+
+    /** As above, with one scripted RX queue of {@code packets} (its IRQ: an {@link CoreEntity.Irq} of queue 0). */
+    Script(boolean busy0, boolean busy1, long packets) {
+      this.scripted = new CoreEntityTest.ScriptedHost(packets);
+      this.p = scripted.profile;
       this.busy1 = busy1;
       if (busy0) scripted.socks.add(sock(0, true));
       Sock s1 = sock(scripted.socks.size(), busy1);
@@ -237,21 +245,82 @@ class SchedTest {
   }
 
   @Test
-  void ksoftirqdYieldingToAWaitingThreadIsSwitchedOutAndBackIn() {
-    // a busy app thread (5 us steps) and an RX queue of 2000 packets raised at 1000: the thread is
-    // suspended (IRQ to 2080), __do_softirq's 10 invocations run to 9680 and wake ksoftirqd (9680 ns behind the
-    // thread: no preemption); the thread resumes and keeps the core to its slice's end, 3,003,680; then it is
-    // switched out, ksoftirqd in; ksoftirqd's __do_softirq runs 10 invocations (7600 ns) and, work left and the
-    // thread waiting, cond_resched switches it out (still runnable) and the thread back in
+  void ksoftirqdKeepsTheCoreBetweenPassesWhileAWaitingThreadNeitherPreemptsNorOutlastsItsSlice() {
+    // a busy app thread (5 us steps) and an RX queue of 2000 packets raised at 1000: the thread is suspended (IRQ to
+    // 2080), __do_softirq's 10 invocations run to 9680 and wake ksoftirqd (9680 ns behind the thread: no
+    // preemption); the thread resumes and keeps the core to its slice's end, 3,003,680; then it is switched out,
+    // ksoftirqd in (its slice starts as it runs after that switch). ksoftirqd's passes: 10 invocations (7600 ns),
+    // 10 more, then the last 80 packets (64 + 16: two invocations, 1040 ns); the waiting thread does not preempt and
+    // ksoftirqd's slice has not ended, so cond_resched does not switch between passes: the thread runs after
+    // ksoftirqd sleeps (switched out) and its own switch in. Yielding after every pass would add four switches
     CoreEntityTest.ScriptedHost h = new CoreEntityTest.ScriptedHost(2000).withAppThread();
     Profile p = h.profile;
     long end = 3_100_000;
     CoreEntityTest.run(h, end, new long[] {1000}, new int[] {0});
     long inv = CoreEntityTest.ENTRY + 64 * CoreEntityTest.NS_PER_PACKET;
-    long ksIn = 3_003_680 + p.schedOutNanos + p.schedInNanos;
+    long out = p.schedOutNanos, in = p.schedInNanos;
+    long ksIn = 3_003_680 + out + in;
     assertEquals(ksIn + CoreEntityTest.ENTRY, h.polls.get(10).at(), "ksoftirqd's first poll");
-    long back = ksIn + 10 * inv + p.schedOutNanos + p.schedInNanos;
+    assertEquals(ksIn + 10 * inv + CoreEntityTest.ENTRY, h.polls.get(20).at(), "its second pass at once, no switch");
+    long last = 2 * CoreEntityTest.ENTRY + 80 * CoreEntityTest.NS_PER_PACKET;
+    long back = ksIn + 20 * inv + last + out + in;
     assertEquals(back, h.appSteps.stream().filter(t -> t > 3_003_680).findFirst().orElseThrow(),
-        "the thread's step after ksoftirqd's pass and its two switches");
+        "the thread's step after ksoftirqd's three passes, its sleep's switch out and the thread's switch in");
+  }
+
+  @Test
+  void ksoftirqdYieldsToAWaitingThreadAtItsSlicesEnd() {
+    // as above with 300,000 packets: ksoftirqd's slice starts as it runs after its switch in, 3,005,320, and its
+    // invocations (760 ns each) follow one another, passes included; the first to end 3 ms or more after the slice's
+    // start is the 3948th (6,005,800): the tick's TIF_NEED_RESCHED stops __do_softirq's restarts there (the 8th of
+    // its pass) and cond_resched switches ksoftirqd out (still runnable) and the thread in. Without the slice's test
+    // ksoftirqd would keep the core to the last packet (6.57 ms)
+    CoreEntityTest.ScriptedHost h = new CoreEntityTest.ScriptedHost(300_000).withAppThread();
+    Profile p = h.profile;
+    CoreEntityTest.run(h, 6_100_000, new long[] {1000}, new int[] {0});
+    long inv = CoreEntityTest.ENTRY + 64 * CoreEntityTest.NS_PER_PACKET;
+    long out = p.schedOutNanos, in = p.schedInNanos;
+    long ksIn = 3_003_680 + out + in;
+    long yield = ksIn + 3948 * inv;
+    assertEquals(6_005_800, yield);
+    assertTrue(yield - ksIn >= p.schedSliceNanos && yield - inv - ksIn < p.schedSliceNanos);
+    assertEquals(yield + out + in, h.appSteps.stream().filter(t -> t > 3_003_680).findFirst().orElseThrow(),
+        "the thread's step after ksoftirqd's slice and the two switches");
+  }
+
+  @Test
+  void aPreemptingWakeUpStopsKsoftirqdsRestartsAndMakesItYield() {
+    // an idle core, an RX queue of 10^6 packets raised at 0: the IRQ (1080), __do_softirq's 10 invocations (760 ns
+    // each) to 8680, ksoftirqd woken, leaves the idle loop and is switched in (10,120); alone, it runs pass after pass
+    // with no switch. The thread, asleep since the start (vruntime 0), is woken at 5 ms: ksoftirqd's vruntime (its 4.99
+    // ms of softirq work) is above the thread's placement (max(0, min_vruntime - 12 ms) = 0) by more than the 4 ms
+    // granularity: TIF_NEED_RESCHED. The invocation running then (the 6566th, the 6th of its pass) ends at
+    // 5,000,280; __do_softirq reads need_resched() and does not restart, cond_resched switches ksoftirqd out and the
+    // thread in. Without the restart loop's test the pass would run its 10 invocations, to 5,003,320
+    Script s = new Script(false, false, 1_000_000);
+    long end = 5_020_000;
+    s.run(end, new long[] {0, 5_000_000}, new CoreEntity.Msg[] {new CoreEntity.Irq(0), new CoreEntity.Wake(0)});
+    long inv = CoreEntityTest.ENTRY + 64 * CoreEntityTest.NS_PER_PACKET;
+    long ksIn = CoreEntityTest.IRQ + 10 * inv + s.p.idleExitNanos + s.p.schedInNanos;
+    assertEquals(10_120, ksIn);
+    long stop = ksIn + 6566 * inv;
+    assertEquals(5_000_280, stop);
+    assertEquals(stop + s.p.schedOutNanos + s.p.schedInNanos, s.stepOf(0, 0), "the thread right after that invocation");
+  }
+
+  @Test
+  void aThreadWokenOnTheIdleCoreStopsTheIrqExitsRestarts() {
+    // an idle core, an RX queue of 700 packets raised at 0: the IRQ (1080), __do_softirq's invocations of 64 packets
+    // (760 ns each) in the idle task. The thread is woken at 3000, in the third (2600 to 3360): the idle task's
+    // TIF_NEED_RESCHED (any wake-up preempts it), so __do_softirq does not restart after it and wakes ksoftirqd; the
+    // thread, queued first, leaves the idle loop and is switched in at once. Without the test the 10 invocations
+    // would run to 8680 first
+    Script s = new Script(false, false, 700);
+    s.run(30_000, new long[] {0, 3000}, new CoreEntity.Msg[] {new CoreEntity.Irq(0), new CoreEntity.Wake(0)});
+    long inv = CoreEntityTest.ENTRY + 64 * CoreEntityTest.NS_PER_PACKET;
+    long stop = CoreEntityTest.IRQ + 3 * inv;
+    assertEquals(3360, stop);
+    assertEquals(3, s.scripted.polls.stream().filter(q -> q.at() < stop).count(), "three invocations before the stop");
+    assertEquals(stop + s.p.idleExitNanos + s.p.schedInNanos, s.stepOf(0, 0), "the thread right after them");
   }
 }
