@@ -84,6 +84,13 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
      */
     byte[] run(Shared shared, String spec, String node, AtomicBoolean cancelled, Coordinator.ProgressListener progress)
         throws Exception;
+
+    /**
+     * The node no longer keeps the text of {@code digest} ({@link TextCache}): what the runner keeps for it (the
+     * outcome of checking it) can go too, so the node's bound in bytes bounds that as well. Called on the node's
+     * actor; a job already given the text may still run with it.
+     */
+    default void dropped(String digest) {}
   }
 
   /**
@@ -129,11 +136,18 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     private record Entry(Shared shared, long bytes) {}
 
     private final long maxBytes;
+    private final Consumer<String> dropped;
     private final Map<String, Entry> texts = new java.util.LinkedHashMap<>(16, 0.75f, true);
     private long bytes;
 
     TextCache(long maxBytes) {
+      this(maxBytes, digest -> {});
+    }
+
+    /** @param dropped told the digest of each text dropped to stay within {@code maxBytes} */
+    TextCache(long maxBytes, Consumer<String> dropped) {
       this.maxBytes = maxBytes;
+      this.dropped = dropped;
     }
 
     /** The text of {@code digest}, now the most recently used; null if this node does not keep it. */
@@ -148,8 +162,10 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
       if (old != null) bytes -= old.bytes();
       bytes += texts.get(s.digest()).bytes();
       for (var it = texts.values().iterator(); bytes > maxBytes && texts.size() > 1; ) {
-        bytes -= it.next().bytes();
+        Entry e = it.next();
+        bytes -= e.bytes();
         it.remove();
+        dropped.accept(e.shared().digest());
       }
     }
 
@@ -381,7 +397,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     this.self = ctx.getSelf();
     long cacheBytes = ctx.getSystem().settings().config().getBytes(TEXT_CACHE_KEY);
     if (cacheBytes < 0) throw new IllegalArgumentException(TEXT_CACHE_KEY + " must be at least 0, not " + cacheBytes);
-    this.texts = new TextCache(cacheBytes);
+    this.texts = new TextCache(cacheBytes, runner::dropped);
     this.threads = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "cnemu-farm-job");
       t.setDaemon(true);

@@ -211,7 +211,8 @@ class FarmSharedTextTest {
     FarmWorker.Shared a = FarmWorker.Shared.of("a".repeat(40));
     FarmWorker.Shared b = FarmWorker.Shared.of("b".repeat(40));
     FarmWorker.Shared c = FarmWorker.Shared.of("c".repeat(40));
-    FarmWorker.TextCache cache = new FarmWorker.TextCache(100);
+    List<String> dropped = new ArrayList<>();
+    FarmWorker.TextCache cache = new FarmWorker.TextCache(100, dropped::add);
     cache.put(a);
     cache.put(b);
     assertEquals(80, cache.bytes());
@@ -221,6 +222,7 @@ class FarmSharedTextTest {
     assertEquals(a, cache.get(a.digest()));
     assertEquals(c, cache.get(c.digest()));
     assertEquals(80, cache.bytes());
+    assertEquals(List.of(b.digest()), dropped); // its runner's check of it can go too
     cache.put(c); // again: counted once
     assertEquals(80, cache.bytes());
     // a text larger than the whole cache stays, alone: the jobs that name it come next
@@ -229,6 +231,7 @@ class FarmSharedTextTest {
     assertEquals(1, cache.size());
     assertEquals(500, cache.bytes());
     assertEquals(big, cache.get(big.digest()));
+    assertEquals(List.of(b.digest(), a.digest(), c.digest()), dropped);
     // UTF-8 bytes, as the wire carries the text: a two-byte character counts twice
     FarmWorker.TextCache utf8 = new FarmWorker.TextCache(100);
     utf8.put(FarmWorker.Shared.of("\u00e9".repeat(30)));
@@ -248,9 +251,19 @@ class FarmSharedTextTest {
   void aNodeKeepsNoMoreBytesOfTextThanConfigured() throws Exception {
     LinkedBlockingQueue<FarmDriver.Command> toDriver = new LinkedBlockingQueue<>();
     LinkedBlockingQueue<String> ran = new LinkedBlockingQueue<>();
-    FarmWorker.Runner runner = (shared, spec, node, cancelled, progress) -> {
-      ran.add(spec);
-      return spec.getBytes(StandardCharsets.UTF_8);
+    List<String> dropped = new java.util.concurrent.CopyOnWriteArrayList<>();
+    FarmWorker.Runner runner = new FarmWorker.Runner() {
+      @Override
+      public byte[] run(FarmWorker.Shared shared, String spec, String node, java.util.concurrent.atomic.AtomicBoolean cancelled,
+          org.cnemu.emulator.Coordinator.ProgressListener progress) {
+        ran.add(spec);
+        return spec.getBytes(StandardCharsets.UTF_8);
+      }
+
+      @Override
+      public void dropped(String digest) {
+        dropped.add(digest);
+      }
     };
     List<ActorRef<?>> actors = new ArrayList<>();
     CountDownLatch spawned = new CountDownLatch(1);
@@ -281,6 +294,7 @@ class FarmSharedTextTest {
     assertEquals("1", ran.poll(30, TimeUnit.SECONDS));
     worker.tell(new FarmWorker.RunJob(2, 0, 1, digestA, "", "2", driver));
     assertEquals(2, next(toDriver, FarmDriver.TextMissing.class).job());
+    assertEquals(List.of(digestA), dropped, "the runner is told, so its check of A goes too");
     worker.tell(new FarmWorker.RunJob(3, 0, 1, digestB, "", "3", driver)); // B stayed
     assertEquals("3", ran.poll(30, TimeUnit.SECONDS));
     assertEquals(null, ran.poll(200, TimeUnit.MILLISECONDS), "job 2 did not run without its text");
