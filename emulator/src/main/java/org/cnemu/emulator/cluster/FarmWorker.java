@@ -97,8 +97,8 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
    * Text that many jobs of a plan share (a point's experiment, kilobytes, the same for each of its runs) and its
    * SHA-256 in hex: a driver sends it to a node once, with the first job that needs it there, and the node's
    * next jobs name it by its digest only. Every job names one. A node keeps the most recently used texts, as
-   * many bytes of them as {@value #TEXT_CACHE_KEY} says ({@link TextCache}); one it no longer has is asked for again ({@link
-   * FarmDriver.TextMissing}). The node computes the digest of every text it receives itself, so the digest is
+   * many bytes of them as {@value #TEXT_CACHE_KEY} says ({@link TextCache}); one it no longer has is asked for
+   * again ({@link FarmDriver.TextMissing}). The node computes the digest of every text it receives itself, so the digest is
    * the text's.
    */
   public record Shared(String digest, String text) {
@@ -128,8 +128,8 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
 
   /**
    * A node's shared texts by digest, at most {@code maxBytes} of text in all, the least recently used dropped
-   * first: a count would let a plan of large texts (a sweep of big topologies: megabytes each) hold hundreds of
-   * them in the heap. The newest text stays even alone over the bound, since the jobs that name it come next;
+   * first: a count would let a plan of large texts (a text grows with what its file spells out, e.g. a topology
+   * listed host by host) hold hundreds of them in the heap. The newest text stays even alone over the bound, since the jobs that name it come next;
    * a sweep of more texts than fit sends a dropped one again when a driver names it. This actor's only.
    */
   static final class TextCache {
