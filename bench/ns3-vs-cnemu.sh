@@ -69,7 +69,7 @@ if [ -z "${NS3_BIN:-}" ]; then
     echo "compiling bench/ns3/star.cc..." >&2
     # Link the ns-3 modules directly: Debian's .pc files also name libgsl.so, which only libgsl-dev ships.
     g++ -O2 -std=c++17 "$ROOT/bench/ns3/star.cc" -o "$NS3_BIN" $(pkg-config --cflags ns3-core) \
-      -lns3-applications -lns3-point-to-point -lns3-internet -lns3-network -lns3-core
+      -lns3-nix-vector-routing -lns3-applications -lns3-point-to-point -lns3-internet -lns3-network -lns3-core
   fi
 fi
 

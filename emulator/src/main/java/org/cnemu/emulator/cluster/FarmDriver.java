@@ -48,11 +48,12 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
 
   /**
    * A node's answer to {@link FarmWorker.Hello}: it runs {@code slots} at once and holds up to {@code
-   * prefetch} more in a queue of its own, so that a freed slot never waits for this driver's round trip.
-   * Sent again when the node's slots change (nodes sharing a machine re-split it as nodes come and go).
+   * prefetch} more in a queue of its own, so that a freed slot never waits for this driver's round trip; it
+   * keeps up to {@code textCacheBytes} of shared text ({@link FarmWorker.TextCache}). Sent again when the
+   * node's slots change (nodes sharing a machine re-split it as nodes come and go).
    */
-  public record Ready(ActorRef<FarmWorker.Command> worker, String address, String version, int slots, int prefetch)
-      implements Command {}
+  public record Ready(ActorRef<FarmWorker.Command> worker, String address, String version, int slots, int prefetch,
+      long textCacheBytes) implements Command {}
 
   /** The node started the job (it may have waited in the node's prefetch queue since it was dispatched). */
   public record JobStarted(int job, int attempt, ActorRef<FarmWorker.Command> from) implements Command {}
@@ -96,13 +97,13 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
 
   /**
    * One job of the plan: {@code slots} the node's slots it takes, {@code shared} the text it shares with other
-   * jobs ("": none; sent to a node once, {@link FarmWorker.Shared}), {@code spec} what is its own; the node's runner
-   * reads both.
+   * jobs (its point's experiment; sent to a node once, {@link FarmWorker.Shared}), {@code spec} what is its own;
+   * the node's runner reads both.
    */
   public record Job(int id, int slots, String shared, String spec) {
-    /** A job that shares no text with others. */
-    public Job(int id, int slots, String spec) {
-      this(id, slots, "", spec);
+    public Job {
+      // the one way to farm a job: its text goes to a node once, then by digest (a node refuses a job naming none)
+      if (shared.isEmpty()) throw new IllegalArgumentException("job " + id + " has no shared text");
     }
   }
 
@@ -203,13 +204,18 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
      * {@link #dispatches} count of the job that carried each.
      */
     final Map<String, Long> textsSent = new HashMap<>();
+    /** Their bytes ({@link FarmWorker#textBytes}), against the node's {@link #textCacheBytes}. */
+    long textsSentBytes;
+    /** The shared text the node keeps, at most (its {@link Ready}). */
+    final long textCacheBytes;
     final Set<Integer> jobs = new TreeSet<>();
 
-    Node(ActorRef<FarmWorker.Command> ref, String address, int slots, int prefetch) {
+    Node(ActorRef<FarmWorker.Command> ref, String address, int slots, int prefetch, long textCacheBytes) {
       this.ref = ref;
       this.address = address;
       this.slots = slots;
       this.prefetch = Math.max(0, prefetch);
+      this.textCacheBytes = textCacheBytes;
     }
 
     /** Jobs to keep queued on the node beyond its slots now; {@code startPerSlot}: per slot before anything is measured. */
@@ -222,8 +228,12 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
       used = 0;
       jobs.clear();
       runNanos = -1;
-      // the node keeps at most this many texts: beyond, most named would be asked for again anyway
-      if (textsSent.size() > FarmWorker.CACHED_TEXTS) textsSent.clear();
+      // the node keeps at most this many bytes of text: beyond, it dropped some (which, this driver cannot tell),
+      // and most named would be asked for again anyway
+      if (textsSentBytes > textCacheBytes) {
+        textsSent.clear();
+        textsSentBytes = 0;
+      }
     }
 
     void observe(long roundTripSample, long runSample) {
@@ -293,8 +303,10 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     final Job job;
     /** The job's id on the wire: {@code planBase} + its id in the plan. */
     final int wire;
-    /** Its shared text's SHA-256 ("": none). */
+    /** Its shared text's SHA-256. */
     final String digest;
+    /** Its shared text's bytes ({@link FarmWorker#textBytes}). */
+    final long textBytes;
     int attempt;
     Node node; // null: queued
     /** The node's slots it takes while there (its slots may change meanwhile). */
@@ -306,10 +318,11 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     ByteArrayOutputStream chunks;
     int nextChunk;
 
-    JobState(Job job, int wire, String digest) {
+    JobState(Job job, int wire, String digest, long textBytes) {
       this.job = job;
       this.wire = wire;
       this.digest = digest;
+      this.textBytes = textBytes;
     }
   }
 
@@ -463,11 +476,12 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
 
   private Behavior<Command> onSubmit(Submit m) {
     Map<String, String> digests = new HashMap<>(); // a plan's jobs share a few texts: each hashed once
+    Map<String, Long> sizes = new HashMap<>();
     for (Job j : m.jobs()) {
       int wire = planBase + j.id();
       if (j.id() < 0 || jobs.containsKey(wire)) throw new IllegalArgumentException("job " + j.id() + " submitted twice");
-      String digest = j.shared().isEmpty() ? "" : digests.computeIfAbsent(j.shared(), FarmWorker::sha256Hex);
-      jobs.put(wire, new JobState(j, wire, digest));
+      String digest = digests.computeIfAbsent(j.shared(), FarmWorker::sha256Hex);
+      jobs.put(wire, new JobState(j, wire, digest, sizes.computeIfAbsent(j.shared(), FarmWorker::textBytes)));
       queue.addLast(wire);
       openJobs++;
     }
@@ -527,7 +541,7 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     }
     mismatched.remove(m.address());
     if (nodes.isEmpty() && lost.isEmpty()) JobFarm.trace("first node ready");
-    nodes.put(m.address(), new Node(m.worker(), m.address(), m.slots(), m.prefetch()));
+    nodes.put(m.address(), new Node(m.worker(), m.address(), m.slots(), m.prefetch(), m.textCacheBytes()));
     events.accept(new NodeUp(m.address(), m.slots()));
     dispatch();
     return this;
@@ -562,7 +576,11 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
       best.used += s.cost;
       best.jobs.add(s.wire);
       // the shared text goes with the first job that names it on this node, the later ones name its digest
-      String text = s.digest.isEmpty() || best.textsSent.putIfAbsent(s.digest, s.dispatch) != null ? "" : s.job.shared();
+      String text = "";
+      if (best.textsSent.putIfAbsent(s.digest, s.dispatch) == null) {
+        text = s.job.shared();
+        best.textsSentBytes += s.textBytes;
+      }
       best.ref.tell(new FarmWorker.RunJob(s.wire, s.attempt, s.job.slots(), s.digest, text, s.job.spec(),
           getContext().getSelf()));
       if (TRACE) dispatchedMicros.put(s.wire, JobFarm.epochMicros());
@@ -658,7 +676,10 @@ public final class FarmDriver extends AbstractBehavior<FarmDriver.Command> {
     if (s == null) return this;
     Node n = s.node;
     Long sent = n.textsSent.get(s.digest);
-    if (sent != null && sent <= s.dispatch) n.textsSent.remove(s.digest);
+    if (sent != null && sent <= s.dispatch) {
+      n.textsSent.remove(s.digest);
+      n.textsSentBytes -= s.textBytes;
+    }
     release(s);
     s.attempt++;
     queue.addFirst(s.wire);

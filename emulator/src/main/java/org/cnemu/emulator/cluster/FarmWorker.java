@@ -84,21 +84,27 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
      */
     byte[] run(Shared shared, String spec, String node, AtomicBoolean cancelled, Coordinator.ProgressListener progress)
         throws Exception;
+
+    /**
+     * The node no longer keeps the text of {@code digest} ({@link TextCache}): what the runner keeps for it (the
+     * outcome of checking it) can go too, so the node's bound in bytes bounds that as well. Called on the node's
+     * actor; a job already given the text may still run with it.
+     */
+    default void dropped(String digest) {}
   }
 
   /**
    * Text that many jobs of a plan share (a point's experiment, kilobytes, the same for each of its runs) and its
    * SHA-256 in hex: a driver sends it to a node once, with the first job that needs it there, and the node's
-   * next jobs name it by its digest only. {@link #NONE} for a job that shares nothing. A node keeps the last
-   * {@link #CACHED_TEXTS} texts; one it no longer has is asked for again ({@link FarmDriver.TextMissing}).
-   * The node computes the digest of every text it receives itself, so the digest is the text's.
+   * next jobs name it by its digest only. Every job names one. A node keeps the most recently used texts, as
+   * many bytes of them as {@value #TEXT_CACHE_KEY} says ({@link TextCache}); one it no longer has is asked for
+   * again ({@link FarmDriver.TextMissing}). The node computes the digest of every text it receives itself, so the digest is
+   * the text's.
    */
   public record Shared(String digest, String text) {
-    public static final Shared NONE = new Shared("", "");
-
-    /** {@code text} with its digest ("": {@link #NONE}). */
+    /** {@code text} with its digest. */
     public static Shared of(String text) {
-      return text.isEmpty() ? NONE : new Shared(sha256Hex(text), text);
+      return new Shared(sha256Hex(text), text);
     }
   }
 
@@ -112,11 +118,70 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     }
   }
 
+  /** The bytes of shared text a node keeps (reference.conf): a plan's points, or a daemon's recent plans'. */
+  static final String TEXT_CACHE_KEY = "cnemu.farm.text-cache";
+
+  /** What a text costs in a node's cache: its UTF-8 bytes (what the wire carried and the digest covers). */
+  static long textBytes(String text) {
+    return text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+  }
+
   /**
-   * Shared texts a node keeps (by digest, the least recently used dropped first): a plan's points, or a
-   * daemon's recent plans'. A sweep of more points sends a dropped text again when a driver names it.
+   * A node's shared texts by digest, at most {@code maxBytes} of text in all, the least recently used dropped
+   * first: a count would let a plan of large texts (a text grows with what its file spells out, e.g. a topology
+   * listed host by host) hold hundreds of them in the heap. The newest text stays even alone over the bound, since the jobs that name it come next;
+   * a sweep of more texts than fit sends a dropped one again when a driver names it. This actor's only.
    */
-  static final int CACHED_TEXTS = 256;
+  static final class TextCache {
+    private record Entry(Shared shared, long bytes) {}
+
+    private final long maxBytes;
+    private final Consumer<String> dropped;
+    private final Map<String, Entry> texts = new java.util.LinkedHashMap<>(16, 0.75f, true);
+    private long bytes;
+
+    TextCache(long maxBytes) {
+      this(maxBytes, digest -> {});
+    }
+
+    /** @param dropped told the digest of each text dropped to stay within {@code maxBytes} */
+    TextCache(long maxBytes, Consumer<String> dropped) {
+      this.maxBytes = maxBytes;
+      this.dropped = dropped;
+    }
+
+    /** The text of {@code digest}, now the most recently used; null if this node does not keep it. */
+    Shared get(String digest) {
+      Entry e = texts.get(digest);
+      return e == null ? null : e.shared();
+    }
+
+    /** Keeps {@code s}, then drops the least recently used texts while more than {@code maxBytes} are kept. */
+    void put(Shared s) {
+      Entry old = texts.put(s.digest(), new Entry(s, textBytes(s.text())));
+      if (old != null) bytes -= old.bytes();
+      bytes += texts.get(s.digest()).bytes();
+      for (var it = texts.values().iterator(); bytes > maxBytes && texts.size() > 1; ) {
+        Entry e = it.next();
+        bytes -= e.bytes();
+        it.remove();
+        dropped.accept(e.shared().digest());
+      }
+    }
+
+    /** The bytes of text kept. */
+    long bytes() {
+      return bytes;
+    }
+
+    int size() {
+      return texts.size();
+    }
+
+    long maxBytes() {
+      return maxBytes;
+    }
+  }
 
   public sealed interface Command extends WireMessage {}
 
@@ -152,8 +217,8 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   /**
    * Run job {@code job} (attempt {@code attempt}: a job that ran on a lost node runs again with the next
    * attempt number), taking {@code slots} of this node's slots, with the shared text of digest {@code
-   * sharedDigest} ("": none): {@code sharedText} carries it when the driver has not sent it to this node
-   * before, else it is "" and the node takes it from its cache.
+   * sharedDigest} (every job names one; a job that names none is refused): {@code sharedText} carries it when the
+   * driver has not sent it to this node before, else it is "" and the node takes it from its cache.
    */
   public record RunJob(int job, int attempt, int slots, String sharedDigest, String sharedText, String spec,
       ActorRef<FarmDriver.Command> replyTo) implements Command {}
@@ -317,13 +382,8 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   /** Jobs running here, by driver (its actor path) and job id. */
   private final Map<String, Map<Integer, Ticket>> running = new HashMap<>();
   private final Map<String, ActorRef<FarmDriver.Command>> watched = new HashMap<>();
-  /** Shared texts by digest, least recently used first (this actor's only). */
-  private final Map<String, Shared> texts = new java.util.LinkedHashMap<>(16, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Shared> eldest) {
-      return size() > CACHED_TEXTS;
-    }
-  };
+  /** Shared texts by digest. */
+  private final TextCache texts;
 
   private FarmWorker(ActorContext<Command> ctx, Runner runner, Slots slots, String machine, Consumer<String> log) {
     super(ctx);
@@ -335,6 +395,9 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
     this.log = log;
     this.address = ctx.getSystem().address().toString();
     this.self = ctx.getSelf();
+    long cacheBytes = ctx.getSystem().settings().config().getBytes(TEXT_CACHE_KEY);
+    if (cacheBytes < 0) throw new IllegalArgumentException(TEXT_CACHE_KEY + " must be at least 0, not " + cacheBytes);
+    this.texts = new TextCache(cacheBytes, runner::dropped);
     this.threads = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "cnemu-farm-job");
       t.setDaemon(true);
@@ -446,7 +509,8 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
   }
 
   private FarmDriver.Ready ready() {
-    return new FarmDriver.Ready(getContext().getSelf(), address, CnemuVersion.current(), slots, prefetch());
+    return new FarmDriver.Ready(getContext().getSelf(), address, CnemuVersion.current(), slots, prefetch(),
+        texts.maxBytes());
   }
 
   /**
@@ -483,7 +547,11 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
    * its digest's).
    */
   private Shared shared(RunJob m) {
-    if (m.sharedDigest().isEmpty()) return Shared.NONE;
+    if (m.sharedDigest().isEmpty()) {
+      m.replyTo().tell(new FarmDriver.JobFailed(m.job(), m.attempt(), getContext().getSelf(),
+          "refused the job: it names no shared text"));
+      return null;
+    }
     if (!m.sharedText().isEmpty()) {
       Shared s = texts.get(m.sharedDigest());
       if (s != null && s.text().equals(m.sharedText())) return s;
@@ -493,7 +561,7 @@ public final class FarmWorker extends AbstractBehavior<FarmWorker.Command> {
         return null;
       }
       s = new Shared(m.sharedDigest(), m.sharedText());
-      texts.put(s.digest(), s);
+      texts.put(s);
       return s;
     }
     Shared s = texts.get(m.sharedDigest());

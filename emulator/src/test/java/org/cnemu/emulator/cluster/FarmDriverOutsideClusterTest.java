@@ -25,6 +25,9 @@ import org.junit.jupiter.api.Test;
  * node abandons its jobs when it stops (the node watches a non-member).
  */
 class FarmDriverOutsideClusterTest {
+  /** The text every job of these plans shares (a point's experiment, to a real runner). */
+  private static final String TEXT = "experiment { name = outside }";
+
   private ActorSystem<Void> seed;
   private JobFarm farm;
   private final List<String> log = new CopyOnWriteArrayList<>();
@@ -60,14 +63,14 @@ class FarmDriverOutsideClusterTest {
 
   @Test
   void aDriverOutsideTheClusterRunsJobsOnItsNodes() throws Exception {
-    ClusterNode.HostPort at = startSeed((shared, spec, node, cancelled, progress) -> ("done " + spec).getBytes(StandardCharsets.UTF_8));
+    ClusterNode.HostPort at = startSeed((shared, spec, node, cancelled, progress) -> (shared.text() + ": done " + spec).getBytes(StandardCharsets.UTF_8));
     farm = JobFarm.start(at, new ClusterNode.HostPort("127.0.0.1", 0), ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), false);
-    farm.submit(List.of(new FarmDriver.Job(0, 1, "a"), new FarmDriver.Job(1, 1, "b"), new FarmDriver.Job(2, 1, "c")));
+    farm.submit(List.of(new FarmDriver.Job(0, 1, TEXT, "a"), new FarmDriver.Job(1, 1, TEXT, "b"), new FarmDriver.Job(2, 1, TEXT, "c")));
     int[] done = {0};
     List<FarmDriver.Event> seen = until(e -> e instanceof FarmDriver.Done && ++done[0] == 3);
     for (FarmDriver.Event e : seen) {
       if (e instanceof FarmDriver.Done d) {
-        assertEquals("done " + "abc".charAt(d.job()), new String(d.result(), StandardCharsets.UTF_8), seen::toString);
+        assertEquals(TEXT + ": done " + "abc".charAt(d.job()), new String(d.result(), StandardCharsets.UTF_8), seen::toString);
       }
     }
     assertTrue(seen.stream().anyMatch(e -> e instanceof FarmDriver.NodeUp u && u.node().equals(seed.address().toString())),
@@ -90,7 +93,7 @@ class FarmDriverOutsideClusterTest {
       return new byte[0];
     });
     farm = JobFarm.start(at, new ClusterNode.HostPort("127.0.0.1", 0), ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), false);
-    farm.submit(List.of(new FarmDriver.Job(0, 1, "forever")));
+    farm.submit(List.of(new FarmDriver.Job(0, 1, TEXT, "forever")));
     until(e -> e instanceof FarmDriver.Started);
     assertTrue(started.await(30, TimeUnit.SECONDS));
     farm.close(); // the driver says goodbye (the node drops its job), then its actor system stops
@@ -109,7 +112,7 @@ class FarmDriverOutsideClusterTest {
    */
   @Test
   void aKeptDriverSystemRunsTheNextPlanAndIsDroppedForAnotherSeed() throws Exception {
-    ClusterNode.HostPort at = startSeed((shared, spec, node, cancelled, progress) -> ("done " + spec).getBytes(StandardCharsets.UTF_8));
+    ClusterNode.HostPort at = startSeed((shared, spec, node, cancelled, progress) -> (shared.text() + ": done " + spec).getBytes(StandardCharsets.UTF_8));
     ClusterNode.HostPort any = new ClusterNode.HostPort("127.0.0.1", 0);
     try {
       ActorSystem<Void> first = null;
@@ -121,10 +124,11 @@ class FarmDriverOutsideClusterTest {
         assertSame(first, farm.system(), "the second plan reuses the first one's actor system");
         assertSame(firstDriver, farm.driver(), "and its driver, which knows the nodes already");
         farm.listed().get(10, TimeUnit.SECONDS); // the seed answered this plan too (its key check)
-        farm.submit(List.of(new FarmDriver.Job(0, 1, plan)));
+        farm.submit(List.of(new FarmDriver.Job(0, 1, TEXT, plan)));
         List<FarmDriver.Event> seen = until(e -> e instanceof FarmDriver.Done);
         FarmDriver.Done d = (FarmDriver.Done) seen.get(seen.size() - 1);
-        assertEquals("done " + plan, new String(d.result(), StandardCharsets.UTF_8), seen::toString);
+        // the second plan's text came from the node's cache: the kept driver sent it with the first plan
+        assertEquals(TEXT + ": done " + plan, new String(d.result(), StandardCharsets.UTF_8), seen::toString);
         farm.close(); // goodbye; the system stays
         farm = null;
         assertFalse(first.getWhenTerminated().toCompletableFuture().isDone(), "kept after the plan");
@@ -156,7 +160,7 @@ class FarmDriverOutsideClusterTest {
     ActorSystem<Void> worker = null;
     try {
       farm = JobFarm.start(at, any, ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), true);
-      farm.submit(List.of(new FarmDriver.Job(0, 1, "a")));
+      farm.submit(List.of(new FarmDriver.Job(0, 1, TEXT, "a")));
       until(e -> e instanceof FarmDriver.Done);
       farm.close();
       farm = null;
@@ -167,7 +171,7 @@ class FarmDriverOutsideClusterTest {
       farm = JobFarm.start(at, any, ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), true);
       until(e -> e instanceof FarmDriver.NodeUp u && u.node().equals(workerAddress)); // it joined: the driver is told
       List<FarmDriver.Job> jobs = new ArrayList<>();
-      for (int j = 0; j < 6; j++) jobs.add(new FarmDriver.Job(j, 1, "b" + j));
+      for (int j = 0; j < 6; j++) jobs.add(new FarmDriver.Job(j, 1, TEXT, "b" + j));
       farm.submit(jobs);
       int[] done = {0};
       List<FarmDriver.Event> seen = until(e -> e instanceof FarmDriver.Done && ++done[0] == 6);
@@ -187,7 +191,7 @@ class FarmDriverOutsideClusterTest {
       }
       Thread.sleep(1000); // the receptionist's update reaches the directory, then the driver
       farm = JobFarm.start(at, any, ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), true);
-      farm.submit(List.of(new FarmDriver.Job(0, 1, "c0"), new FarmDriver.Job(1, 1, "c1")));
+      farm.submit(List.of(new FarmDriver.Job(0, 1, TEXT, "c0"), new FarmDriver.Job(1, 1, TEXT, "c1")));
       int[] done3 = {0};
       List<FarmDriver.Event> third = until(e -> e instanceof FarmDriver.Done && ++done3[0] == 2);
       for (FarmDriver.Event e : third) {
@@ -222,7 +226,7 @@ class FarmDriverOutsideClusterTest {
     try {
       farm = JobFarm.start(at, any, ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), true);
       Object driver = farm.driver();
-      farm.submit(List.of(new FarmDriver.Job(0, 1, "forever"), new FarmDriver.Job(1, 1, "queued")));
+      farm.submit(List.of(new FarmDriver.Job(0, 1, TEXT, "forever"), new FarmDriver.Job(1, 1, TEXT, "queued")));
       until(e -> e instanceof FarmDriver.Started);
       farm.cancel();
       int[] done = {0};
@@ -234,7 +238,7 @@ class FarmDriverOutsideClusterTest {
 
       farm = JobFarm.start(at, any, ClusterSecurity.insecure(), 1, Duration.ofSeconds(30), true);
       assertSame(driver, farm.driver());
-      farm.submit(List.of(new FarmDriver.Job(0, 1, "next")));
+      farm.submit(List.of(new FarmDriver.Job(0, 1, TEXT, "next")));
       List<FarmDriver.Event> second = until(e -> e instanceof FarmDriver.Done);
       FarmDriver.Done d = (FarmDriver.Done) second.get(second.size() - 1);
       assertEquals("done next", new String(d.result(), StandardCharsets.UTF_8), second::toString);

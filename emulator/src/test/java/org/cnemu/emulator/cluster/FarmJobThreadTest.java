@@ -24,6 +24,10 @@ import org.junit.jupiter.api.Test;
  * job still starts, and the first one's result, which says so, still goes out.
  */
 class FarmJobThreadTest {
+  /** The text both jobs share: sent with the first, named by its digest in the second. */
+  private static final String TEXT = "experiment { }";
+  private static final String DIGEST = FarmWorker.sha256Hex(TEXT);
+
   private ActorSystem<Void> system;
 
   @AfterEach
@@ -66,8 +70,8 @@ class FarmJobThreadTest {
     @SuppressWarnings("unchecked")
     ActorRef<FarmDriver.Command> driver = (ActorRef<FarmDriver.Command>) refs.get(2);
 
-    worker.tell(new FarmWorker.RunJob(0, 0, 1, "", "", "0", driver)); // runs
-    worker.tell(new FarmWorker.RunJob(1, 0, 1, "", "", "1", driver)); // waits for the one slot
+    worker.tell(new FarmWorker.RunJob(0, 0, 1, DIGEST, TEXT, "0", driver)); // runs; the node keeps the text
+    worker.tell(new FarmWorker.RunJob(1, 0, 1, DIGEST, "", "1", driver)); // waits for the one slot
     worker.tell(new FarmWorker.Hello(driver)); // answered after both jobs were taken (one mailbox, in order)
     int ready = 0;
     while (ready < 2) { // one when the node first watched this driver, one for the hello

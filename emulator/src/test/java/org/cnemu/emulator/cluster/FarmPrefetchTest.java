@@ -27,6 +27,9 @@ import org.junit.jupiter.api.Test;
  * reaches the driver, throttled.
  */
 class FarmPrefetchTest {
+  /** The text every job shares (a point's experiment, to a real runner). */
+  private static final String TEXT = "experiment { }";
+
   private ActorSystem<Void> system;
   private org.apache.pekko.actor.typed.ActorRef<FarmDirectory.Command> directory;
   private final LinkedBlockingQueue<FarmDriver.Event> events = new LinkedBlockingQueue<>();
@@ -80,8 +83,8 @@ class FarmPrefetchTest {
       if (spec.equals("0")) release.await(60, TimeUnit.SECONDS);
       return spec.getBytes(StandardCharsets.UTF_8);
     }, 1);
-    driver().tell(new FarmDriver.Submit(List.of(new FarmDriver.Job(0, 1, "0"), new FarmDriver.Job(1, 1, "1"),
-        new FarmDriver.Job(2, 1, "2"))));
+    driver().tell(new FarmDriver.Submit(List.of(new FarmDriver.Job(0, 1, TEXT, "0"), new FarmDriver.Job(1, 1, TEXT, "1"),
+        new FarmDriver.Job(2, 1, TEXT, "2"))));
     awaitEvent(e -> e instanceof FarmDriver.Started s && s.job() == 0);
     // one slot, one more job held by the node: job 1 is dispatched while job 0 runs, job 2 is not
     if (indexOf(x -> x instanceof FarmDriver.Dispatched d && d.job() == 1) < 0) {
@@ -117,7 +120,7 @@ class FarmPrefetchTest {
       return spec.getBytes(StandardCharsets.UTF_8);
     }, 1);
     List<FarmDriver.Job> jobs = new ArrayList<>();
-    for (int j = 0; j < 30; j++) jobs.add(new FarmDriver.Job(j, 1, String.valueOf(j)));
+    for (int j = 0; j < 30; j++) jobs.add(new FarmDriver.Job(j, 1, TEXT, String.valueOf(j)));
     driver().tell(new FarmDriver.Submit(jobs));
     awaitEvent(e -> e instanceof FarmDriver.Started s && s.job() == 10);
     Thread.sleep(500);
@@ -147,7 +150,7 @@ class FarmPrefetchTest {
       return spec.getBytes(StandardCharsets.UTF_8);
     }, 1);
     List<FarmDriver.Job> jobs = new ArrayList<>();
-    for (int j = 0; j < 20; j++) jobs.add(new FarmDriver.Job(j, 1, String.valueOf(j)));
+    for (int j = 0; j < 20; j++) jobs.add(new FarmDriver.Job(j, 1, TEXT, String.valueOf(j)));
     driver().tell(new FarmDriver.Submit(jobs));
     awaitEvent(e -> e instanceof FarmDriver.Started s && s.job() == 0);
     Thread.sleep(300);
@@ -175,14 +178,14 @@ class FarmPrefetchTest {
       return spec.getBytes(StandardCharsets.UTF_8);
     }, 1);
     org.apache.pekko.actor.typed.ActorRef<FarmDriver.Command> driver = driver();
-    driver.tell(new FarmDriver.Submit(List.of(new FarmDriver.Job(0, 1, "first"))));
+    driver.tell(new FarmDriver.Submit(List.of(new FarmDriver.Job(0, 1, TEXT, "first"))));
     awaitEvent(e -> e instanceof FarmDriver.Done);
     java.util.concurrent.CompletableFuture<Void> ended = new java.util.concurrent.CompletableFuture<>();
     driver.tell(new FarmDriver.EndPlan(ended));
     ended.get(10, TimeUnit.SECONDS);
     LinkedBlockingQueue<FarmDriver.Event> second = new LinkedBlockingQueue<>();
     driver.tell(new FarmDriver.Begin(second::add));
-    driver.tell(new FarmDriver.Submit(List.of(new FarmDriver.Job(0, 1, "held"))));
+    driver.tell(new FarmDriver.Submit(List.of(new FarmDriver.Job(0, 1, TEXT, "held"))));
     List<FarmDriver.Event> seen2 = new ArrayList<>();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (seen2.stream().noneMatch(e -> e instanceof FarmDriver.Started) && System.nanoTime() < deadline) {
@@ -280,7 +283,7 @@ class FarmPrefetchTest {
       updatesNanos.set(System.nanoTime() - t0);
       return new byte[0];
     }, 1);
-    driver().tell(new FarmDriver.Submit(List.of(new FarmDriver.Job(7, 1, "x"))));
+    driver().tell(new FarmDriver.Submit(List.of(new FarmDriver.Job(7, 1, TEXT, "x"))));
     awaitEvent(e -> e instanceof FarmDriver.Done);
     List<FarmDriver.Progress> progress = seen.stream().filter(e -> e instanceof FarmDriver.Progress)
         .map(e -> (FarmDriver.Progress) e).toList();

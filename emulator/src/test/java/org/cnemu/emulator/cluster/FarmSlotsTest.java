@@ -25,6 +25,9 @@ import org.junit.jupiter.api.Test;
  * message through the wire serializer), each with a farm worker on the same machine, and a driver.
  */
 class FarmSlotsTest {
+  /** The text every job shares (a point's experiment, to a real runner). */
+  private static final String TEXT = "experiment { }";
+
   private final List<ActorSystem<Void>> systems = new ArrayList<>();
   private final LinkedBlockingQueue<FarmDriver.Event> events = new LinkedBlockingQueue<>();
   /** The slots each node said it has, last. */
@@ -109,7 +112,7 @@ class FarmSlotsTest {
     ActorRef<FarmDriver.Command> driver = driver(a);
     awaitSlots(Map.of(aAt, 2, bAt, 2)); // 4 processors, two nodes: 2 + 2, not 4 + 4
     List<FarmDriver.Job> jobs = new ArrayList<>();
-    for (int j = 0; j < 24; j++) jobs.add(new FarmDriver.Job(j, 1, "job"));
+    for (int j = 0; j < 24; j++) jobs.add(new FarmDriver.Job(j, 1, TEXT, "job"));
     driver.tell(new FarmDriver.Submit(jobs));
     int done = 0;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

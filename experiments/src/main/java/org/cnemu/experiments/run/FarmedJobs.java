@@ -332,9 +332,10 @@ public final class FarmedJobs implements JobExecutor {
    * <p>The runs of one point share one experiment text (the job's {@link FarmWorker.Shared} text, which the
    * driver sends to a node once), and checking it (parse, load, validate: tens of milliseconds) costs more
    * than a short run. So the outcome of checking each distinct text is kept, keyed by its SHA-256 (which the
-   * node's {@link FarmWorker} computed from the text it received), for the last {@code cachedTexts} texts: the
-   * node checks every text it is sent itself, once, and never takes a parsed object from the wire. A refusal
-   * is kept too (the same text is refused the same way).
+   * node's {@link FarmWorker} computed from the text it received), as long as the node keeps the text (its
+   * bound in bytes, {@code cnemu.farm.text-cache}: a dropped text's check goes with it, {@link #dropped}) and
+   * for the last {@code cachedTexts} texts at most: the node checks every text it is sent itself, once, and
+   * never takes a parsed object from the wire. A refusal is kept too (the same text is refused the same way).
    */
   public static final class NodeRunner implements FarmWorker.Runner {
     /** Distinct experiment texts whose check a node keeps (a plan's points; a sweep of more re-checks). */
@@ -356,6 +357,14 @@ public final class FarmedJobs implements JobExecutor {
           return size() > NodeRunner.this.cachedTexts;
         }
       };
+    }
+
+    /** The node dropped the text of {@code digest}: its check goes too (a parsed point grows with its text). */
+    @Override
+    public void dropped(String digest) {
+      synchronized (checked) {
+        checked.remove(digest);
+      }
     }
 
     /** How many texts this runner has checked (parsed, loaded and validated) so far. */

@@ -84,6 +84,12 @@ class FarmedJobsTest {
       assertTrue(r.getMessage().contains("bogus-key"), r.getMessage());
     }
     assertEquals(3, runner.checks());
+    // the node dropped the first text (its cache's bound in bytes): its check went with it, so it is checked again
+    runner.dropped(first.digest());
+    String again = new String(runner.run(first, FarmedJobs.spec(plan.jobs().get(0), null), "n", new AtomicBoolean(), null),
+        StandardCharsets.UTF_8);
+    assertTrue(again.contains("\"complete\" : true"), again);
+    assertEquals(4, runner.checks());
   }
 
   /** The spec of job 0 with one field replaced. */
@@ -130,6 +136,10 @@ class FarmedJobsTest {
     String pekko = refusalOfText("experiment { model = phold, duration = 1ms }\npekko.remote.artery.transport = tcp");
     assertTrue(pekko.startsWith("refused the job: "), pekko);
     assertTrue(refusalOfSpec("[1, 2]").contains("malformed"));
-    assertTrue(refusal("", FarmedJobs.spec(plan().jobs().get(0), null)).contains("malformed"), "a job without its text");
+    // a job that names no text (its node refuses it first; its runner too)
+    String spec = FarmedJobs.spec(plan().jobs().get(0), null);
+    Exception none = assertThrows(Exception.class,
+        () -> FarmedJobs.nodeRunner().run(new FarmWorker.Shared("", ""), spec, "n", new AtomicBoolean(), null));
+    assertTrue(none.getMessage().contains("malformed"), none.getMessage());
   }
 }
