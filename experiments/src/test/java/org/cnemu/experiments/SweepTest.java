@@ -232,7 +232,7 @@ class SweepTest {
     assertEquals("experiment.steering", ps.get(0).key(), ps::toString);
     assertTrue(ps.get(0).message().startsWith("unknown steering policy 'flacon' (did you mean 'falcon'?); valid"
         + " policies: "), ps.get(0).message());
-    assertTrue(ps.get(0).message().endsWith("(the value outside compare { }, which replaces it in every point)"),
+    assertTrue(ps.get(0).message().endsWith("(the value outside compare { }; every point replaces it)"),
         ps.get(0).message());
     assertEquals(6, ps.get(1).line(), ps::toString);
     assertEquals("experiment.compare.steering[1]", ps.get(1).key(), ps::toString);

@@ -382,7 +382,7 @@ public final class Sweep {
       for (ConfigProblem q : validator.validateOne(resolved.withValue("experiment", point.root()), file, m -> { })) {
         if (owner(q.key(), List.of(at.get(k))) < 0) continue; // another key's: the points report it
         out.add(new ConfigProblem(q.file(), q.line(), q.key(), q.message() + " (the value outside " + what
-            + ", which replaces it in every point)"));
+            + "; every point replaces it)"));
       }
     }
     return out;

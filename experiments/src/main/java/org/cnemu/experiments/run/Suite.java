@@ -257,7 +257,9 @@ public final class Suite {
       if (!"ok".equals(e.get("status")) || !(e.get("points") instanceof List<?> pts) || pts.isEmpty()) continue;
       Map<String, Object> metrics = (Map<String, Object>) ((Map<String, Object>) pts.get(0)).get("metrics");
       Map<String, Double> m = new LinkedHashMap<>();
-      metrics.forEach((k, v) -> m.put(k, ((Number) v).doubleValue()));
+      metrics.forEach((k, v) -> {
+        if (v instanceof Number n) m.put(k, n.doubleValue()); // null: a percentile its samples cannot resolve
+      });
       byExperiment.putIfAbsent(String.valueOf(e.get("experiment")), m);
     }
     List<Map<String, Object>> out = new ArrayList<>();
