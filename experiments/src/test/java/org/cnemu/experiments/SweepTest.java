@@ -131,9 +131,10 @@ class SweepTest {
         "}", ""));
     assertEquals(2, ps.size(), ps::toString);
     assertEquals(5, ps.get(0).line(), ps::toString);
-    assertEquals("experiment.phold.lookahead", ps.get(0).key());
+    assertEquals("experiment.sweep.phold.lookahead[1]", ps.get(0).key(), ps::toString);
     assertTrue(ps.get(0).message().contains("expected a duration"), ps.get(0).message());
     assertEquals(6, ps.get(1).line());
+    assertEquals("experiment.sweep.phold.remote[1]", ps.get(1).key(), ps::toString);
     assertTrue(ps.get(1).message().contains("negative"), ps.get(1).message());
   }
 
@@ -183,7 +184,7 @@ class SweepTest {
 
     List<ConfigProblem> bad = problems(base.formatted("2 Gbpx"));
     assertFalse(bad.isEmpty());
-    assertTrue(bad.stream().anyMatch(p -> p.line() == 7 && p.key().equals("experiment.workloads[0].rate")), bad::toString);
+    assertTrue(bad.stream().anyMatch(p -> p.line() == 7 && p.key().equals("experiment.sweep.workloads.0.rate[1]")), bad::toString);
     assertTrue(bad.stream().allMatch(p -> p.message().contains("2 Gbpx")), bad::toString);
 
     List<ConfigProblem> range = problems(base.formatted("2Gbps").replace("workloads.0.rate", "workloads.3.rate"));
@@ -205,11 +206,66 @@ class SweepTest {
         "  }",
         "}", ""));
     assertEquals(3, ps.size(), ps::toString);
-    assertEquals("experiment.phold.remot", ps.get(0).key(), ps::toString);
+    assertEquals("experiment.sweep.phold.remot", ps.get(0).key(), ps::toString); // the key's, not one value's
     assertTrue(ps.get(0).message().contains("did you mean 'remote'"), ps::toString);
     assertEquals("experiment.sweep.phold.lps.3", ps.get(1).key(), ps::toString);
     assertEquals(6, ps.get(2).line(), ps::toString);
     assertTrue(ps.get(2).message().contains("expected a duration"), ps::toString);
+  }
+
+  /**
+   * A misspelt value outside compare { } of the compared key is reported (every point replaces it, so the points'
+   * validation never saw it), and a bad compared value is named by its place in the list; both at their lines.
+   */
+  @Test
+  void theBaseValueOfAComparedKeyIsCheckedAndListValuesAreNamedByTheirPlace() throws IOException {
+    List<ConfigProblem> ps = problems(String.join("\n",
+        "experiment {",
+        "  model = kernel",
+        "  duration = 2ms",
+        "  steering = \"flacon\"",
+        "  workloads = [{ kind = iperf, protocol = udp, src = h1/c1, dst = h2/c1, message-size = 1KB, rate = 1Gbps }]",
+        "  compare { steering = [vanilla, mflo] }",
+        "}", ""));
+    assertEquals(2, ps.size(), ps::toString);
+    assertEquals(4, ps.get(0).line(), ps::toString);
+    assertEquals("experiment.steering", ps.get(0).key(), ps::toString);
+    assertTrue(ps.get(0).message().startsWith("unknown steering policy 'flacon' (did you mean 'falcon'?); valid"
+        + " policies: "), ps.get(0).message());
+    assertTrue(ps.get(0).message().endsWith("(the value outside compare { }; every point replaces it)"),
+        ps.get(0).message());
+    assertEquals(6, ps.get(1).line(), ps::toString);
+    assertEquals("experiment.compare.steering[1]", ps.get(1).key(), ps::toString);
+    assertTrue(ps.get(1).message().startsWith("unknown steering policy 'mflo' (did you mean 'mflow'?)"), ps::toString);
+  }
+
+  /**
+   * A base value is checked with the other swept keys at their first value: here the base workload's receiver h3
+   * exists in every point (host-count 3 or 4) though not under the default host-count of 2, and the file is valid.
+   */
+  @Test
+  void aBaseTheSweepCompletesIsNotRefused() throws IOException {
+    LoadedExperiment e = new ExperimentLoader().load(TestFiles.write(dir, "b.conf", String.join("\n",
+        "experiment {",
+        "  model = kernel",
+        "  duration = 2ms",
+        "  workloads = [{ kind = iperf, protocol = udp, src = h1/c1, dst = h3/c1, message-size = 1KB, rate = 1Gbps }]",
+        "  sweep { topology.host-count = [3, 4] }",
+        "  compare { workloads.0.dst = [h3/c1, h2/c1] }",
+        "}", "")));
+    assertTrue(e.ok(), () -> e.problems().toString());
+    // while a bad base of the same key is still reported, by its own name
+    List<ConfigProblem> ps = problems(String.join("\n",
+        "experiment {",
+        "  model = kernel",
+        "  duration = 2ms",
+        "  workloads = [{ kind = iperf, protocol = udp, src = h1/c1, dst = h3/c1, message-size = 1KB, rate = 1Gbs }]",
+        "  sweep { topology.host-count = [3, 4] }",
+        "  compare { workloads.0.rate = [1Gbps, 2Gbps] }",
+        "}", ""));
+    assertEquals(1, ps.size(), ps::toString);
+    assertEquals("experiment.workloads[0].rate", ps.get(0).key(), ps::toString);
+    assertEquals(4, ps.get(0).line(), ps::toString);
   }
 
   /** A file with only a compare { } block is announced as the comparison it is, not as a sweep. */

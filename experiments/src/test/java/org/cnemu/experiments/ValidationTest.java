@@ -95,6 +95,26 @@ class ValidationTest {
     assertEquals("unknown key here; did you mean 'experiment.phold.lps'?", p.message());
   }
 
+  /**
+   * A key of every workload given at experiment level (--set streams=8, meant for workloads.0.streams) points to
+   * the list's elements, and a key of a named host to hosts.ID; it listed the experiment's own keys only.
+   */
+  @Test
+  void aKeyOfAListElementPointsToTheElements() throws IOException {
+    Path f = TestFiles.write(dir, "w.conf", String.join("\n",
+        "experiment {",
+        "  model = kernel",
+        "  workloads = [{ kind = iperf, src = h1/c1, dst = h2/c1 }]",
+        "}", ""));
+    ConfigProblem set = only(loader.load(f,
+        org.cnemu.experiments.config.Overrides.of(List.of(), List.of("streams=8")).config(), null).problems());
+    assertEquals("--set streams: experiment.streams: unknown key here; did you mean 'experiment.workloads.N.streams'"
+        + " (N: the index of an element of experiment.workloads, from 0)?", set.format());
+    ConfigProblem host = only(problems("experiment {\n  model = phold\n  containers = [c1]\n}\n"));
+    assertEquals("unknown key here; did you mean 'experiment.topology.hosts.ID.containers'"
+        + " (ID: the name of an entry of experiment.topology.hosts)?", host.message());
+  }
+
   @Test
   void wrongUnitIsRejected() throws IOException {
     ConfigProblem p = only(problems("experiment.duration = 10Gbps\n"));

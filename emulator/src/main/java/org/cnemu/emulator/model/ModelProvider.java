@@ -68,7 +68,9 @@ public interface ModelProvider<S> {
    * The comparable figures of one finished run's results document (results.json as a map, the
    * model's own sections included), in a stable order. Summaries give each its mean and confidence
    * interval over repetitions and its ratio to a comparison's baseline; only the model knows which
-   * figures mean something. Absent inputs give absent metrics, never zeros.
+   * figures mean something. Absent inputs give absent metrics, never zeros. A metric declares the values it
+   * can take ({@link ModelMetric#within}: intervals are clipped to them) and, for a percentile, its level and
+   * samples ({@link ModelMetric#percentile}: one its samples cannot resolve is shown as such, not as a figure).
    */
   default List<ModelMetric> metrics(Map<String, Object> results) {
     return List.of();

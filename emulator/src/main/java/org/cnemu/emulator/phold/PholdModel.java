@@ -113,7 +113,7 @@ public final class PholdModel implements ModelProvider<PholdParams> {
   public List<org.cnemu.emulator.model.ModelMetric> metrics(Map<String, Object> results) {
     if (results.get("phold") instanceof Map<?, ?> m && m.get("events") instanceof Number n) {
       return List.of(org.cnemu.emulator.model.ModelMetric.headline("phold.events", n.doubleValue(), "events",
-          org.cnemu.emulator.model.ModelMetric.Better.NEITHER));
+          org.cnemu.emulator.model.ModelMetric.Better.NEITHER).within(0, Double.POSITIVE_INFINITY)); // a count
     }
     return List.of();
   }

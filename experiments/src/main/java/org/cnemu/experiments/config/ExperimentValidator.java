@@ -340,9 +340,63 @@ public final class ExperimentValidator {
     if (!schemaPath.contains(ANY) && reference.hasPath("experiment")) {
       String elsewhere = Suggestions.findLeaf(key, reference.getObject("experiment"), "experiment");
       if (elsewhere != null) return "unknown key here; did you mean '" + elsewhere + "'?";
+      // or a key of every element of a list (streams: workloads.N.streams) or of a named child (hosts.ID.cpus)
+      String element = elementLeaf(key);
+      if (element != null) return "unknown key here; did you mean '" + element + "?";
     }
     if (siblings.isEmpty()) return "unknown key; nothing can be set here";
     return "unknown key; valid keys here: " + String.join(", ", siblings);
+  }
+
+  /**
+   * The shortest path of a key named {@code key} (ignoring case) in the element templates of the schema,
+   * written as a {@code --set} or sweep path with a placeholder: {@code experiment.workloads.N.streams (N: ...)}
+   * for a list's elements, {@code experiment.topology.hosts.ID.cpus (ID: ...)} for named children; null if none.
+   */
+  private String elementLeaf(String key) {
+    if (schema == null || !schema.hasPath("experiment")) return null;
+    java.util.TreeMap<Integer, String> found = new java.util.TreeMap<>();
+    elementLeaf(key.toLowerCase(Locale.ROOT), schema.getObject("experiment"), List.of("experiment"), "experiment", null,
+        found);
+    return found.isEmpty() ? null : found.firstEntry().getValue();
+  }
+
+  private void elementLeaf(String key, ConfigObject obj, List<String> refPath, String shown, String placeholder,
+      java.util.TreeMap<Integer, String> found) {
+    for (Map.Entry<String, ConfigValue> e : new java.util.TreeMap<>(obj).entrySet()) {
+      String k = e.getKey();
+      List<String> childRef = append(refPath, k);
+      String childShown;
+      String childPlaceholder = placeholder;
+      if (ANY.equals(k)) {
+        childShown = shown + ".ID";
+        if (childPlaceholder == null) childPlaceholder = "ID: the name of an entry of " + shown;
+      } else {
+        childShown = shown + "." + k;
+        ConfigValue ref = referenceAt(childRef);
+        if (ref != null && ref.valueType() == ConfigValueType.LIST) {
+          // the schema's object here is the template of each element of the reference's list
+          childShown += ".N";
+          if (childPlaceholder == null) childPlaceholder = "N: the index of an element of " + shown + "." + k + ", from 0";
+        }
+      }
+      if (k.toLowerCase(Locale.ROOT).equals(key) && childPlaceholder != null) {
+        found.putIfAbsent(childShown.length(), childShown + "' (" + childPlaceholder + ")");
+        continue;
+      }
+      if (e.getValue().valueType() == ConfigValueType.OBJECT) {
+        elementLeaf(key, (ConfigObject) e.getValue(), childRef, childShown, childPlaceholder, found);
+      }
+    }
+  }
+
+  private ConfigValue referenceAt(List<String> path) {
+    try {
+      String p = ConfigUtil.joinPath(path);
+      return reference.hasPathOrNull(p) ? reference.getValue(p) : null;
+    } catch (com.typesafe.config.ConfigException e) {
+      return null;
+    }
   }
 
   private static List<String> append(List<String> path, String key) {

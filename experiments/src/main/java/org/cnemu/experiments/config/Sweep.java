@@ -36,7 +36,9 @@ import org.cnemu.emulator.model.ConfigProblem;
  * </pre>
  *
  * Each point is the experiment with the swept values set (and without the sweep and compare blocks); it
- * is validated like a normal experiment, so a bad value in a list is reported at its own file:line.
+ * is validated like a normal experiment, so a bad value in a list is reported at its own file:line, named by
+ * its place in the list ({@code experiment.compare.steering[1]}). A value of a swept key the file also gives
+ * outside the blocks is checked as one more value of the key.
  */
 public final class Sweep {
   /** The key of the sweep block inside {@code experiment}. */
@@ -181,18 +183,7 @@ public final class Sweep {
   public List<Point> points() {
     int n = size();
     List<Point> out = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      List<ConfigValue> values = new ArrayList<>(keys.size());
-      int rest = i;
-      int[] idx = new int[keys.size()];
-      for (int k = keys.size() - 1; k >= 0; k--) {
-        int size = keys.get(k).values().size();
-        idx[k] = rest % size;
-        rest /= size;
-      }
-      for (int k = 0; k < keys.size(); k++) values.add(keys.get(k).values().get(idx[k]));
-      out.add(new Point(i, List.copyOf(values)));
-    }
+    for (int i = 0; i < n; i++) out.add(point(i, indices(i)));
     return out;
   }
 
@@ -276,7 +267,6 @@ public final class Sweep {
       }
     }
     if (settable.size() < sweep.keys.size()) sweep = new Sweep(List.copyOf(settable));
-    List<Point> points;
     long size = 1;
     for (Key k : sweep.keys) size = Math.min(Long.MAX_VALUE / 2, size * k.values().size());
     long limit = experiment.hasPath("limits.sweep-points")
@@ -289,21 +279,26 @@ public final class Sweep {
       return Problems.sorted(new ArrayList<>(all));
     }
     boolean every = size <= MAX_VALIDATED_POINTS;
+    // per point, the index of each key's value in its list
+    List<int[]> indices = new ArrayList<>();
     if (every) {
-      points = sweep.points();
+      for (Point p : sweep.points()) indices.add(sweep.indices(p.index()));
     } else {
       // each value once, the other keys at their first value
-      points = new ArrayList<>();
       for (int k = 0; k < sweep.keys.size(); k++) {
-        for (ConfigValue v : sweep.keys.get(k).values()) {
-          List<ConfigValue> vals = new ArrayList<>();
-          for (Key other : sweep.keys) vals.add(other.values().get(0));
-          vals.set(k, v);
-          points.add(new Point(points.size(), vals));
+        for (int v = 0; v < sweep.keys.get(k).values().size(); v++) {
+          int[] idx = new int[sweep.keys.size()];
+          idx[k] = v;
+          indices.add(idx);
         }
       }
     }
-    for (Point p : points) {
+    List<String> at = new ArrayList<>(); // where the validator names each key's value in a point
+    for (Key k : sweep.keys) at.add(validatorPath(experiment.root(), k.path()));
+    List<Found> found = new ArrayList<>();
+    for (int i = 0; i < indices.size(); i++) {
+      int[] idx = indices.get(i);
+      Point p = sweep.point(every ? i : -1, idx);
       Config point;
       try {
         point = sweep.apply(experiment, p);
@@ -314,10 +309,171 @@ public final class Sweep {
             "experiment." + (key.compared() ? COMPARE : KEY) + "." + key.name(), e.getMessage()));
         continue;
       }
-      all.addAll(validator.validateOne(resolved.withValue("experiment", point.root()), file,
-          every ? m -> models.put(p.index(), m) : m -> { }));
+      for (ConfigProblem q : validator.validateOne(resolved.withValue("experiment", point.root()), file,
+          every ? m -> models.put(p.index(), m) : m -> { })) {
+        int k = owner(q.key(), at);
+        if (k < 0) all.add(q);
+        else found.add(new Found(k, idx[k], fullKey(q.key()).substring(at.get(k).length()), q));
+      }
     }
+    all.addAll(named(sweep, found));
+    all.addAll(checkBase(validator, resolved, experiment, sweep, at, file));
     return Problems.sorted(new ArrayList<>(all));
+  }
+
+  /** A problem of a point at the value of swept key {@code key}: the value's index in its list, and the rest of the key. */
+  private record Found(int key, int index, String rest, ConfigProblem problem) {}
+
+  /**
+   * The problems of swept values named by where they are written: {@code experiment.compare.steering[1]},
+   * {@code experiment.sweep.workloads.0.rate[1]} (the list, the value's index, then any key inside the value).
+   * A problem every value of a key has alike (an unknown key: the same message for each) is the key's, named
+   * without an index.
+   */
+  private static List<ConfigProblem> named(Sweep sweep, List<Found> found) {
+    Map<List<Object>, List<Found>> groups = new LinkedHashMap<>();
+    for (Found f : found) {
+      groups.computeIfAbsent(List.of(f.key(), f.rest(), f.problem().message()), g -> new ArrayList<>()).add(f);
+    }
+    List<ConfigProblem> out = new ArrayList<>();
+    groups.values().forEach(g -> {
+      Key key = sweep.keys.get(g.get(0).key());
+      String name = "experiment." + (key.compared() ? COMPARE : KEY) + "." + key.name();
+      long values = g.stream().mapToInt(Found::index).distinct().count();
+      if (key.values().size() > 1 && values == key.values().size()) {
+        Found first = g.stream().min(Comparator.comparingInt(Found::index)).orElseThrow();
+        ConfigProblem q = first.problem();
+        out.add(new ConfigProblem(q.file(), q.line(), name + first.rest(), q.message()));
+      } else {
+        for (Found f : g) {
+          ConfigProblem q = f.problem();
+          out.add(new ConfigProblem(q.file(), q.line(), name + "[" + f.index() + "]" + f.rest(), q.message()));
+        }
+      }
+    });
+    return out;
+  }
+
+  /**
+   * The base value of each swept or compared key that the file (or a --set) gives: every point replaces it, so
+   * the points' validation never sees it, yet a typo there ({@code steering = "flacon"} beside
+   * {@code compare { steering = [vanilla, mflow] }}) hides what was meant. It is checked as one more value of its
+   * key, the other keys at their first value (so a base the sweep completes is never checked incomplete), and
+   * only its own problems are kept.
+   */
+  private static List<ConfigProblem> checkBase(ExperimentValidator validator, Config resolved, Config experiment,
+      Sweep sweep, List<String> at, String file) {
+    List<ConfigProblem> out = new ArrayList<>();
+    ConfigValue base = base(experiment).root();
+    for (int k = 0; k < sweep.keys.size(); k++) {
+      Key key = sweep.keys.get(k);
+      ConfigValue value = valueAt(base, key.path());
+      if (value == null || !written(value)) continue;
+      List<ConfigValue> vals = new ArrayList<>();
+      for (Key other : sweep.keys) vals.add(other.values().get(0));
+      vals.set(k, value);
+      Config point;
+      try {
+        point = sweep.apply(experiment, new Point(-1, vals));
+      } catch (IllegalArgumentException e) {
+        continue; // a path that leads nowhere: reported with the key
+      }
+      String what = key.compared() ? "compare { }" : "sweep { }";
+      for (ConfigProblem q : validator.validateOne(resolved.withValue("experiment", point.root()), file, m -> { })) {
+        if (owner(q.key(), List.of(at.get(k))) < 0) continue; // another key's: the points report it
+        out.add(new ConfigProblem(q.file(), q.line(), q.key(), q.message() + " (the value outside " + what
+            + "; every point replaces it)"));
+      }
+    }
+    return out;
+  }
+
+  /** Whether a value was written by the user (the file, an include, a --set), not a reference default. */
+  private static boolean written(ConfigValue v) {
+    com.typesafe.config.ConfigOrigin o = v.origin();
+    if (o == null || o.description() == null) return true;
+    String d = o.description();
+    // a merge of the file's block with the defaults is the file's; a default alone names a reference.conf
+    return d.startsWith("merge of") || !d.contains("reference.conf");
+  }
+
+  /** The value at {@code path} (list elements by index), or null. */
+  private static ConfigValue valueAt(ConfigValue node, List<String> path) {
+    for (String part : path) {
+      if (node instanceof ConfigObject o) {
+        node = o.get(part);
+      } else if (node instanceof ConfigList l) {
+        try {
+          int i = Integer.parseInt(part);
+          node = i >= 0 && i < l.size() ? l.get(i) : null;
+        } catch (NumberFormatException e) {
+          return null;
+        }
+      } else {
+        return null;
+      }
+      if (node == null) return null;
+    }
+    return node;
+  }
+
+  /** A swept path as the validator names the value there: {@code workloads.0.rate} is {@code experiment.workloads[0].rate}. */
+  static String validatorPath(ConfigValue root, List<String> path) {
+    StringBuilder b = new StringBuilder("experiment");
+    ConfigValue node = root;
+    for (String part : path) {
+      if (node instanceof ConfigList l) {
+        b.append('[').append(part).append(']');
+        int i;
+        try {
+          i = Integer.parseInt(part);
+        } catch (NumberFormatException e) {
+          i = -1;
+        }
+        node = i >= 0 && i < l.size() ? l.get(i) : null;
+      } else {
+        b.append('.').append(part);
+        node = node instanceof ConfigObject o ? o.get(part) : null;
+      }
+    }
+    return b.toString();
+  }
+
+  /** A problem's key with the {@code experiment.} a model may leave off. */
+  private static String fullKey(String key) {
+    return key.equals("experiment") || key.startsWith("experiment.") ? key : "experiment." + key;
+  }
+
+  /** The swept key whose value holds problem key {@code key} (the deepest, if one path is inside another); -1 if none. */
+  private static int owner(String key, List<String> at) {
+    if (key == null) return -1;
+    String k = fullKey(key);
+    int best = -1;
+    for (int i = 0; i < at.size(); i++) {
+      String a = at.get(i);
+      boolean inside = k.equals(a) || k.startsWith(a + ".") || k.startsWith(a + "[");
+      if (inside && (best < 0 || a.length() > at.get(best).length())) best = i;
+    }
+    return best;
+  }
+
+  /** The index of each key's value in point {@code index}, first key outermost. */
+  private int[] indices(int index) {
+    int[] idx = new int[keys.size()];
+    int rest = index;
+    for (int k = keys.size() - 1; k >= 0; k--) {
+      int size = keys.get(k).values().size();
+      idx[k] = rest % size;
+      rest /= size;
+    }
+    return idx;
+  }
+
+  /** The point of the given value indices. */
+  private Point point(int index, int[] idx) {
+    List<ConfigValue> values = new ArrayList<>(keys.size());
+    for (int k = 0; k < keys.size(); k++) values.add(keys.get(k).values().get(idx[k]));
+    return new Point(index, List.copyOf(values));
   }
 
   private static int firstBadKey(Sweep sweep, Config experiment, Point p) {

@@ -100,7 +100,8 @@ public final class Metrics {
     if (document.get("engine") instanceof Map<?, ?> e) {
       for (String k : ENGINE) {
         if (e.get(k) instanceof Number n) {
-          out.add(ModelMetric.of("engine." + k, n.doubleValue(), k, ModelMetric.Better.NEITHER));
+          out.add(ModelMetric.of("engine." + k, n.doubleValue(), k, ModelMetric.Better.NEITHER)
+              .within(0, Double.POSITIVE_INFINITY)); // counts
         }
       }
     }

@@ -317,7 +317,11 @@ public final class Reports {
     List<List<String>> rows = new ArrayList<>();
     Map<String, Object> document = Json.MAPPER.convertValue(r, Map.class);
     for (ModelMetric m : Metrics.described(document)) {
-      if (m.headline()) rows.add(List.of(Metrics.words(m.name()), Json.fmt(m.value(), 4), m.unit(), m.name()));
+      if (!m.headline()) continue;
+      // a percentile its samples cannot resolve is their largest sample: say so rather than give it as measured
+      String value = m.resolved() ? Json.fmt(m.value(), 4)
+          : "- (" + m.samples() + " samples; needs " + ModelMetric.samplesToResolve(m.quantile()) + ")";
+      rows.add(List.of(Metrics.words(m.name()), value, m.unit(), m.name()));
     }
     if (rows.isEmpty()) return;
     h.h(2, "Headline figures");

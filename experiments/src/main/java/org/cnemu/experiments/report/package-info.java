@@ -91,12 +91,17 @@
  *       "metrics": {                               // names as Metrics.of(...) gives for each run
  *         "total.throughput_gbps": { "mean": 9.4, "ci95_low": 9.3, "ci95_high": 9.5, "stddev": 0.04, "n": 3 },
  *         "flow[f1].throughput_gbps": { ... },
+ *         "worst_flow.latency_p99_us": { "mean": 31.2, ..., "n": 3, "samples": 11719 },  // a percentile: the
+ *                                                  // fewest samples of a run's
+ *         "worst_flow.latency_p999_us": { "mean": null, "ci95_low": null, "ci95_high": null, "stddev": null,
+ *           "n": 3, "samples": 274, "samples_to_resolve": 1000 },  // too few samples: no figure
  *         "engine.events": { ... }
  *       },
  *       "baseline": "point-000",                   // a comparison only: the point this arm is compared with
  *       "ratios": {                                // a comparison's non-baseline arms: mean of the per-run
  *         "total.throughput_gbps": { "ratio": 1.47, "ci95_low": 1.41, "ci95_high": 1.53, "n": 3 }
- *       }                                          // ratios arm/baseline (runs paired by seed)
+ *       }                                          // ratios arm/baseline (runs paired by seed); a percentile's
+ *                                                  // as its metric's: samples, null when unresolved
  *     }
  *   ],
  *   "metric_info": { "total.throughput_gbps": { "unit": "Gbps", "better": "higher", "headline": true } }
@@ -104,7 +109,8 @@
  * }</pre>
  * To emit it: for each point, {@code Metrics.ofDocument(doc)} of each complete run, then per metric name
  * the statistics object (the same {@code mean, ci95_low, ci95_high, stddev, n} object the runner's
- * {@code Stats.summarize} makes; a bare number is also read, as a mean without interval). Values can be
+ * {@code Stats.summarize} makes, its interval clipped to the metric's range; a bare number is also read, as a mean
+ * without interval; a null mean is a percentile its samples cannot resolve, shown as "-"). Values can be
  * numbers or strings; strings that are a number with one common unit ({@code "10Gbps"}, {@code "40Gbps"})
  * are plotted on a numeric axis, other values as categories. Further keys with other values give one line
  * each. Without {@code points}, a summary.json is read as one point (the runner's summary over the

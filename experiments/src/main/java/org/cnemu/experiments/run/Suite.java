@@ -203,7 +203,9 @@ public final class Suite {
       m.put("values", p.point().values());
       m.put("complete", p.complete());
       Map<String, Object> means = new LinkedHashMap<>();
-      Summaries.pointStats(p).forEach((k, v) -> means.put(k, round(((Number) ((Map<?, ?>) v).get("mean")).doubleValue())));
+      // a percentile its samples cannot resolve has no mean (null, as in summary.json)
+      Summaries.pointStats(p).forEach((k, v) -> means.put(k,
+          ((Map<?, ?>) v).get("mean") instanceof Number mean ? round(mean.doubleValue()) : null));
       m.put("metrics", means);
       headline.addAll(Summaries.headlines(p));
       points.add(m);
@@ -255,7 +257,9 @@ public final class Suite {
       if (!"ok".equals(e.get("status")) || !(e.get("points") instanceof List<?> pts) || pts.isEmpty()) continue;
       Map<String, Object> metrics = (Map<String, Object>) ((Map<String, Object>) pts.get(0)).get("metrics");
       Map<String, Double> m = new LinkedHashMap<>();
-      metrics.forEach((k, v) -> m.put(k, ((Number) v).doubleValue()));
+      metrics.forEach((k, v) -> {
+        if (v instanceof Number n) m.put(k, n.doubleValue()); // null: a percentile its samples cannot resolve
+      });
       byExperiment.putIfAbsent(String.valueOf(e.get("experiment")), m);
     }
     List<Map<String, Object>> out = new ArrayList<>();
@@ -354,7 +358,7 @@ public final class Suite {
         r.put("baseline", name == null ? null : baseMeans.get(name));
         r.put("policy_value", name == null ? null : armMeans.get(name));
         Map<?, ?> ratio = name == null ? null : (Map<?, ?>) ratios.get(name);
-        if (ratio != null) {
+        if (ratio != null && ratio.get("ratio") instanceof Number) { // null: a percentile its samples cannot resolve
           double v = ((Number) ratio.get("ratio")).doubleValue();
           r.put("ratio", round(v));
           int n = ((Number) ratio.get("n")).intValue();
@@ -370,7 +374,7 @@ public final class Suite {
         }
         Map<String, Object> all = new LinkedHashMap<>();
         for (String h : headline) {
-          if (ratios.get(h) instanceof Map<?, ?> x) all.put(h, round(((Number) x.get("ratio")).doubleValue()));
+          if (ratios.get(h) instanceof Map<?, ?> x && x.get("ratio") instanceof Number v) all.put(h, round(v.doubleValue()));
         }
         r.put("ratios", all);
         r.put("source", source);

@@ -20,32 +20,82 @@ import org.cnemu.experiments.report.Metrics;
 public final class Summaries {
   private Summaries() {}
 
-  /** Per metric, the values of each run by run index (null where the run failed or lacks it). */
-  record Values(Map<String, ModelMetric> info, Map<String, Double[]> byRun) {}
+  /**
+   * Per metric, the values of each run by run index (null where the run failed or lacks it), and for a
+   * percentile the samples of each run's (-1 where unknown).
+   */
+  record Values(Map<String, ModelMetric> info, Map<String, Double[]> byRun, Map<String, long[]> samplesByRun) {
+    /** The fewest samples of a percentile over the runs that have it; -1 when unknown or not a percentile. */
+    long fewestSamples(String metric) {
+      long[] s = samplesByRun.get(metric);
+      Double[] values = byRun.get(metric);
+      long fewest = -1;
+      for (int i = 0; s != null && i < s.length; i++) {
+        if (values[i] == null) continue;
+        if (s[i] < 0) return -1; // one run of unknown count: the fewest is unknown
+        fewest = fewest < 0 ? s[i] : Math.min(fewest, s[i]);
+      }
+      return fewest;
+    }
+
+    /** Whether every run's value of a percentile is the percentile it names (see {@link ModelMetric#resolved}). */
+    boolean resolved(String metric) {
+      ModelMetric m = info.get(metric);
+      long n = fewestSamples(metric);
+      return m == null || !m.isPercentile() || n < 0 || n >= ModelMetric.samplesToResolve(m.quantile());
+    }
+  }
 
   static Values values(List<PlanRunner.JobOutcome> runs) {
     Map<String, ModelMetric> info = new LinkedHashMap<>();
     Map<String, Double[]> byRun = new LinkedHashMap<>();
+    Map<String, long[]> samples = new LinkedHashMap<>();
     for (int i = 0; i < runs.size(); i++) {
       PlanRunner.JobOutcome o = runs.get(i);
       if (o == null || !o.complete() || o.document() == null) continue;
       for (ModelMetric m : Metrics.described(o.document())) {
         info.putIfAbsent(m.name(), m);
         byRun.computeIfAbsent(m.name(), k -> new Double[runs.size()])[i] = m.value();
+        if (m.isPercentile()) {
+          samples.computeIfAbsent(m.name(), k -> {
+            long[] a = new long[runs.size()];
+            java.util.Arrays.fill(a, -1);
+            return a;
+          })[i] = m.samples();
+        }
       }
     }
-    return new Values(info, byRun);
+    return new Values(info, byRun, samples);
   }
 
-  /** Mean and interval of every metric over the runs that have it. */
+  /**
+   * Mean and interval of every metric over the runs that have it; the interval clipped to the values the metric
+   * can take. A percentile gets the fewest samples of a run's ({@code samples}), and one that a run's samples
+   * cannot resolve has no mean or interval (null), with the samples it needs ({@code samples_to_resolve}).
+   */
   static Map<String, Object> stats(Values v) {
     Map<String, Object> out = new LinkedHashMap<>();
     v.byRun().forEach((k, arr) -> {
       List<Double> xs = new ArrayList<>();
       for (Double d : arr) if (d != null) xs.add(d);
-      if (!xs.isEmpty()) out.put(k, Stats.summarize(xs));
+      if (xs.isEmpty()) return;
+      Map<String, Object> s = Stats.summarize(xs);
+      ModelMetric m = v.info().get(k);
+      if (m != null) Stats.clip(s, m.lowest(), m.highest());
+      if (m != null && m.isPercentile()) percentile(s, v, k, "mean", "ci95_low", "ci95_high", "stddev");
+      out.put(k, s);
     });
     return out;
+  }
+
+  /** A percentile's samples, and its figures nulled when a run's samples cannot resolve it. */
+  private static void percentile(Map<String, Object> s, Values v, String metric, String... figures) {
+    long n = v.fewestSamples(metric);
+    if (n < 0) return;
+    s.put("samples", n);
+    if (v.resolved(metric)) return;
+    for (String f : figures) s.put(f, null);
+    s.put("samples_to_resolve", ModelMetric.samplesToResolve(v.info().get(metric).quantile()));
   }
 
   /** Unit and direction of each metric (for tables and plots). */
@@ -76,7 +126,23 @@ public final class Summaries {
         }
       }
       Map<String, Object> r = Stats.pairedRatio(as, bs);
-      if (r != null) out.put(k, r);
+      if (r == null) return;
+      // a ratio of two metrics that are never negative is never negative
+      ModelMetric m = arm.info().get(k);
+      if (m != null && m.lowest() >= 0) Stats.clip(r, 0, Double.POSITIVE_INFINITY);
+      if (m != null && m.isPercentile()) {
+        // the fewer samples of the two arms': either one unresolved makes the ratio one of maxima
+        long nb = baseline.fewestSamples(k);
+        long na = arm.fewestSamples(k);
+        if (nb >= 0 && na >= 0) {
+          r.put("samples", Math.min(nb, na));
+          if (!baseline.resolved(k) || !arm.resolved(k)) {
+            for (String f : List.of("ratio", "ci95_low", "ci95_high")) r.put(f, null);
+            r.put("samples_to_resolve", ModelMetric.samplesToResolve(m.quantile()));
+          }
+        }
+      }
+      out.put(k, r);
     });
     return out;
   }

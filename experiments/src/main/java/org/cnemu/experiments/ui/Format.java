@@ -38,4 +38,37 @@ public final class Format {
     if (v instanceof Long || v instanceof Integer) return String.format(Locale.ROOT, "%,d", ((Number) v).longValue());
     return String.valueOf(v);
   }
+
+  /**
+   * Natural order of ids such as host names: runs of digits compare by value, the rest as text, so h2 sorts
+   * before h10 and h10 before h100 (plain text order would give h1, h10, h100, h2); ids equal in that order
+   * (h01, h1) fall back to text order, so the order is total.
+   */
+  public static final java.util.Comparator<String> NATURAL = (a, b) -> {
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      char x = a.charAt(i);
+      char y = b.charAt(j);
+      if (Character.isDigit(x) && Character.isDigit(y)) {
+        int ei = i;
+        while (ei < a.length() && Character.isDigit(a.charAt(ei))) ei++;
+        int ej = j;
+        while (ej < b.length() && Character.isDigit(b.charAt(ej))) ej++;
+        // by value without parsing (any length): leading zeros off, then the longer number is the larger
+        String na = a.substring(i, ei).replaceFirst("^0+(?=.)", "");
+        String nb = b.substring(j, ej).replaceFirst("^0+(?=.)", "");
+        int c = na.length() != nb.length() ? Integer.compare(na.length(), nb.length()) : na.compareTo(nb);
+        if (c != 0) return c;
+        i = ei;
+        j = ej;
+      } else {
+        if (x != y) return Character.compare(x, y);
+        i++;
+        j++;
+      }
+    }
+    int c = Integer.compare(a.length() - i, b.length() - j);
+    return c != 0 ? c : a.compareTo(b);
+  };
 }

@@ -35,15 +35,22 @@ public final class PlanTable {
     List<PlanRunner.PointOutcome> points = g.points();
     boolean sweep = g.group().kind() == Plan.Kind.SWEEP;
     boolean compare = g.group().compared() != null;
+    List<String> names = names(points);
+    List<Map<String, Object>> allStats = points.stream().map(Summaries::pointStats).toList();
+    // a samples column when a percentile shown has its count (the count is what says whether it resolves)
+    boolean samples = allStats.stream().anyMatch(st -> names.stream()
+        .anyMatch(k -> st.get(k) instanceof Map<?, ?> s && s.get("samples") != null));
     List<String> header = new ArrayList<>();
     if (sweep) header.addAll(List.of("point", "values"));
     header.addAll(List.of("metric", "unit", "mean", "95% CI", "n"));
+    if (samples) header.add("samples");
     if (compare) header.addAll(List.of("vs baseline", "95% CI"));
     SummaryTable.Table t = new SummaryTable.Table(header);
-    List<String> names = names(points);
     int fewest = Integer.MAX_VALUE; // the fewest runs behind an interval shown
-    for (PlanRunner.PointOutcome p : points) {
-      Map<String, Object> stats = Summaries.pointStats(p);
+    boolean unresolved = false;
+    for (int pi = 0; pi < points.size(); pi++) {
+      PlanRunner.PointOutcome p = points.get(pi);
+      Map<String, Object> stats = allStats.get(pi);
       Map<String, String> units = Summaries.units(p);
       int base = p.point().baseline();
       Map<String, Object> ratios = compare && base != p.point().index()
@@ -58,15 +65,23 @@ public final class PlanTable {
         }
         row.add(k);
         row.add(units.getOrDefault(k, ""));
-        row.add(num(s.get("mean")));
+        // a percentile its samples cannot resolve: "-", with the note under the table (summary.json: null)
+        boolean resolves = !s.containsKey("samples_to_resolve");
+        unresolved |= !resolves;
+        row.add(resolves ? num(s.get("mean")) : "-");
         // one run has no interval (summary.json gives the value as both ends): show none rather than a zero width
         boolean oneRun = s.get("n") instanceof Number c && c.intValue() < 2;
-        row.add(oneRun ? "-" : "[" + num(s.get("ci95_low")) + ", " + num(s.get("ci95_high")) + "]");
-        if (!oneRun && s.get("n") instanceof Number c) fewest = Math.min(fewest, c.intValue());
+        row.add(oneRun || !resolves ? "-" : "[" + num(s.get("ci95_low")) + ", " + num(s.get("ci95_high")) + "]");
+        if (!oneRun && resolves && s.get("n") instanceof Number c) fewest = Math.min(fewest, c.intValue());
         row.add(String.valueOf(s.get("n")));
+        if (samples) row.add(s.get("samples") instanceof Number c ? String.format(Locale.ROOT, "%,d", c.longValue()) : "");
         if (compare) {
           if (base == p.point().index()) {
             row.add("baseline");
+            row.add("");
+          } else if (ratios.get(k) instanceof Map<?, ?> r && !(r.get("ratio") instanceof Number)) {
+            unresolved = true;
+            row.add("-");
             row.add("");
           } else if (ratios.get(k) instanceof Map<?, ?> r) {
             row.add(String.format(Locale.ROOT, "%.3f", ((Number) r.get("ratio")).doubleValue()));
@@ -96,6 +111,7 @@ public final class PlanTable {
     t.print(pw);
     String legend = RunDigest.latencyLegend(names);
     if (legend != null) pw.println(legend);
+    if (unresolved) pw.println(SummaryTable.UNRESOLVED_NOTE);
     String note = org.cnemu.experiments.run.Stats.fewRunsNote(fewest);
     if (note != null) pw.println(note);
     pw.flush();

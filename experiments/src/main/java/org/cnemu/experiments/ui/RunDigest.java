@@ -54,7 +54,9 @@ public final class RunDigest {
           d(c.get("irq")), d(c.get("soft"))));
     }
     List<Core> busy = new ArrayList<>(cores.stream().filter(c -> c.busy() >= BUSY_PCT).toList());
-    busy.sort(Comparator.comparingDouble((Core c) -> -c.busy()).thenComparing(Core::host).thenComparingInt(Core::core));
+    // ties by host in natural order (h2 before h10), then core
+    busy.sort(Comparator.comparingDouble((Core c) -> -c.busy()).thenComparing(Core::host, Format.NATURAL)
+        .thenComparingInt(Core::core));
     if (!cores.isEmpty()) {
       out.println();
       if (busy.isEmpty()) {

@@ -37,18 +37,36 @@ public final class SummaryTable {
     RunDigest.print(out, doc);
   }
 
+  /**
+   * The line under a table that shows "-" for a percentile its samples cannot resolve. The q percentile of n
+   * samples is the one of rank ceil(q n), which is n, the largest sample, when n &lt; 1/(1-q).
+   */
+  public static final String UNRESOLVED_NOTE = "note: -: a percentile from fewer samples than it needs (p99: 100,"
+      + " p999: 1,000; 1/(1-q)) is the largest sample, whatever q; results.json keeps the figure";
+
   /** Values as the table of several runs prints its means (a count whole, 4 significant digits), not "54.000 segments". */
   static void metrics(PrintWriter out, List<ModelMetric> metrics) {
-    Table m = new Table(List.of("metric", "value", "unit"));
-    for (ModelMetric x : metrics.subList(0, Math.min(MAX_ROWS, metrics.size()))) {
-      m.row(List.of(x.name(), PlanTable.num(x.value()), x.unit()));
+    List<ModelMetric> shown = metrics.subList(0, Math.min(MAX_ROWS, metrics.size()));
+    // a samples column when a percentile shown has its count (the count is what says whether it resolves)
+    boolean samples = shown.stream().anyMatch(x -> x.isPercentile() && x.samples() >= 0);
+    Table m = new Table(samples ? List.of("metric", "value", "unit", "samples") : List.of("metric", "value", "unit"));
+    boolean unresolved = false;
+    for (ModelMetric x : shown) {
+      unresolved |= !x.resolved();
+      String value = x.resolved() ? PlanTable.num(x.value()) : "-";
+      if (!samples) {
+        m.row(List.of(x.name(), value, x.unit()));
+      } else {
+        m.row(List.of(x.name(), value, x.unit(),
+            x.isPercentile() && x.samples() >= 0 ? String.format(java.util.Locale.ROOT, "%,d", x.samples()) : ""));
+      }
     }
     out.println();
     m.print(out);
     if (metrics.size() > MAX_ROWS) out.printf("... %d more metrics in results.json%n", metrics.size() - MAX_ROWS);
-    String legend = RunDigest.latencyLegend(metrics.subList(0, Math.min(MAX_ROWS, metrics.size())).stream()
-        .map(ModelMetric::name).toList());
+    String legend = RunDigest.latencyLegend(shown.stream().map(ModelMetric::name).toList());
     if (legend != null) out.println(legend);
+    if (unresolved) out.println(UNRESOLVED_NOTE);
   }
 
   @SuppressWarnings("unchecked")

@@ -48,6 +48,23 @@ class RunDigestTest {
         + " packets); "), bulk);
   }
 
+  /** Equally busy cores in natural host order (h2 before h10), then by core; text order gave h1, h10, h100, h2. */
+  @Test
+  void busiestCoreTiesSortByHostInNaturalOrder() {
+    List<Object> cores = new java.util.ArrayList<>();
+    for (String h : List.of("h100", "h10", "h2", "h1")) {
+      for (int core : List.of(3, 1)) {
+        cores.add(Map.of("host", h, "core", core, "usr", 0.0, "sys", 0.0, "irq", 0.0, "soft", 50.0, "idle", 50.0));
+      }
+    }
+    List<String> names = digest(Map.of("cores", cores)).lines().map(String::strip)
+        .filter(l -> l.matches("h\\d+/\\d+ .*")).map(l -> l.substring(0, l.indexOf(' '))).toList();
+    assertEquals(List.of("h1/1", "h1/3", "h2/1", "h2/3", "h10/1", "h10/3", "h100/1", "h100/3"), names);
+    assertTrue(Format.NATURAL.compare("h01", "h1") != 0, "a total order: h01 and h1 differ");
+    assertTrue(Format.NATURAL.compare("rack2-h9", "rack10-h1") < 0);
+    assertTrue(Format.NATURAL.compare("h99999999999999999999", "h100000000000000000000") < 0, "numbers of any length");
+  }
+
   @Test
   void tablesWithLatencyMetricsSayWhichIsARoundTrip() {
     assertEquals("note: latency_*: round trip, request sent to response read (sockperf prints half of it:"

@@ -27,4 +27,20 @@ class SummaryTableTest {
     assertTrue(t.matches("(?s).*\\b61625 +1/s.*"), t);
     assertTrue(t.matches("(?s).*\\b0\\.06483 +cores/Gbps.*"), t);
   }
+
+  /** p999 of 274 samples is their largest: "-" with the note, not a figure equal to p99's; each with its samples. */
+  @Test
+  void aPercentileItsSamplesCannotResolveIsADashWithItsSamples() {
+    StringWriter sw = new StringWriter();
+    PrintWriter out = new PrintWriter(sw);
+    SummaryTable.metrics(out, List.of(
+        ModelMetric.of("total.transactions_per_sec", 61625, "1/s", ModelMetric.Better.HIGHER),
+        ModelMetric.headline("worst_flow.latency_p99_us", 31.5, "us", ModelMetric.Better.LOWER).percentile(0.99, 274),
+        ModelMetric.headline("worst_flow.latency_p999_us", 31.5, "us", ModelMetric.Better.LOWER).percentile(0.999, 274)));
+    out.flush();
+    String t = sw.toString();
+    assertTrue(t.matches("(?s).*worst_flow\\.latency_p99_us +31\\.50 +us +274\\n.*"), t);
+    assertTrue(t.matches("(?s).*worst_flow\\.latency_p999_us +- +us +274\\n.*"), t);
+    assertTrue(t.contains(SummaryTable.UNRESOLVED_NOTE), t);
+  }
 }

@@ -35,7 +35,9 @@ final class JourneyMetrics {
         out.add(ModelMetric.of(k + "e2e_mean_us", mean.doubleValue() / 1000, "us", Better.LOWER));
       }
       if (f.get("e2e_p99_ns") instanceof Number p99) {
-        out.add(ModelMetric.of(k + "e2e_p99_us", p99.doubleValue() / 1000, "us", Better.LOWER));
+        // over the flow's sampled packets, one end-to-end latency each
+        out.add(ModelMetric.of(k + "e2e_p99_us", p99.doubleValue() / 1000, "us", Better.LOWER)
+            .percentile(0.99, n.longValue()));
       }
       List<Map<?, ?>> stages = new ArrayList<>();
       if (f.get("stages") instanceof List<?> l) {

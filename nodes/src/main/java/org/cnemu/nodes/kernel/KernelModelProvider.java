@@ -80,7 +80,7 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
   public List<org.cnemu.emulator.model.ModelMetric> metrics(Map<String, Object> results) {
     List<org.cnemu.emulator.model.ModelMetric> out = new ArrayList<>(KernelMetrics.of(results));
     out.addAll(JourneyMetrics.of(results));
-    return out;
+    return KernelMetrics.bounded(out);
   }
 
   /**
