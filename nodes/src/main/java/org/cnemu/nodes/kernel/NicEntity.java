@@ -1,6 +1,7 @@
 package org.cnemu.nodes.kernel;
 
 import org.cnemu.devices.Packet;
+import org.cnemu.devices.Profile;
 import org.cnemu.devices.SackBlocks;
 import org.cnemu.devices.TxRing;
 import org.cnemu.emulator.CarriesPackets;
@@ -47,7 +48,8 @@ final class NicEntity extends Entity<NicEntity.Msg> {
   /** IP 20 + TCP 20 + the timestamp option 12 (TCPOLEN_TSTAMP_ALIGNED). */
   static final int IP_TCP = 20 + 20 + SackBlocks.TIMESTAMP_OPTION_BYTES;
   static final int IP_UDP = 28;
-  static final int VXLAN = 50;
+  /** Outer IP, UDP, VXLAN and inner Ethernet headers: what an overlay's MTU gives up, so its frames fit the physical one. */
+  static final int VXLAN = Profile.VXLAN_HEADROOM_BYTES;
 
   private final HostKernel h;
   private final EntityRef<SwitchEntity.Msg> switchRef;
@@ -61,6 +63,8 @@ final class NicEntity extends Entity<NicEntity.Msg> {
    */
   private final org.cnemu.devices.Profile p;
   private final boolean overlay;
+  /** The MSS of the host's sockets (its stack's route MTU): a TSO skb's wire packets carry this much. */
+  private final int mssBytes;
   private final long linkRateBps;
   private final TxRing[] txRings;
   private final int rxRings;
@@ -96,6 +100,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
     this.prop = propNanos;
     this.p = h.p;
     this.overlay = h.stack.overlay();
+    this.mssBytes = p.mssBytes(h.stack);
     this.linkRateBps = h.hs.linkRateBps();
     this.txRings = h.txRings;
     this.rxRings = h.rxQueues.length;
@@ -171,7 +176,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
   }
 
   private void transmit(Packet s, int txq) {
-    int mss = p.mss();
+    int mss = mssBytes;
     Packet[] pk;
     if (s.segs() <= 1 || s.udp()) {
       pk = new Packet[] {s.segs() <= 1 ? s : s.slice(s.seq(), s.len(), 1)};
