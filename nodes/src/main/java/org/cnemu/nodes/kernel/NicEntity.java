@@ -122,10 +122,12 @@ final class NicEntity extends Entity<NicEntity.Msg> {
 
   /**
    * Wire bytes beside the payload of {@code p} on a link of an overlay stack ({@code overlay}) or not: a TCP
-   * segment's header includes its SACK option (an ACK's 12, 20 or 28 B), as tcp_established_options sizes it.
+   * segment's header includes its SACK option (an ACK's 12, 20 or 28 B), as tcp_established_options sizes it. An IP
+   * fragment's (and a UFO skb's) length already holds its part of the UDP header (the first fragment's 8 B), so
+   * each fragment adds its IP header only: a 1480 B fragment is a 1500 B IP packet.
    */
   static int overhead(boolean overlay, Packet p) {
-    int o = ETH_WIRE + (p.udp() ? (p.fragmented() && p.frag() > 0 ? 20 : IP_UDP) : IP_TCP + p.sackOptionBytes());
+    int o = ETH_WIRE + (p.udp() ? (p.fragmented() ? 20 : IP_UDP) : IP_TCP + p.sackOptionBytes());
     return overlay ? o + VXLAN : o;
   }
 

@@ -102,4 +102,20 @@ class OverlayMtuTest {
       assertEquals(per * datagrams, fragments, per, file);
     }
   }
+
+  @Test
+  void anOverlaysFragmentsFitThePhysicalMtu() {
+    // 8 KB datagrams (8200 B with the UDP header) at 1 Gbps in the Docker overlay: 5 fragments of 1424 B and one of
+    // 1080 B; the first carries the UDP header in its 1424 B, so every fragment is a 1444 B inner IP packet in a
+    // 1494 B outer one (1532 B on the wire), the largest frame the port toward h2 sees (one flow: it never queues)
+    Calib.Run r = run("udp-1flow-docker-overlay", "rate", "1Gbps");
+    Map<String, Object> toH2 = port(r, "h2");
+    System.out.printf("8 KB Docker: port to h2 %d packets %d B, peak %d B%n", n(toH2, "forwarded"),
+        n(toH2, "forwarded_bytes"), n(toH2, "peak_queue_bytes"));
+    assertEquals(1424 + 20 + Profile.VXLAN_HEADROOM_BYTES + NicEntity.ETH_WIRE, n(toH2, "peak_queue_bytes"));
+    assertEquals(6 * n(toH2, "forwarded_bytes") / 8200.0, n(toH2, "forwarded"), 6);
+    // natively the first fragment is a full 1500 B IP packet: 1480 B (the UDP header and 1472 B of data) + IP 20
+    Calib.Run nat = run("udp-1flow-native", "rate", "1Gbps");
+    assertEquals(1500 + NicEntity.ETH_WIRE, n(port(nat, "h2"), "peak_queue_bytes"));
+  }
 }
