@@ -360,12 +360,12 @@ public final class Profile {
     return stack.overlay() ? mtu - VXLAN_HEADROOM_BYTES : mtu;
   }
 
-  /** TCP MSS on a host of {@code stack}: its route's MTU - IP 20 - TCP 20 - timestamps 12 (1448 native, 1398 overlay at 1500 B). */
+  /** TCP MSS on a host of {@code stack}: route MTU - IP 20 - TCP 20 - timestamps 12 (at 1500 B: 1448, overlay 1398). */
   public int mssBytes(StackKind stack) {
     return mtuBytes(stack) - 52;
   }
 
-  /** UDP payload per IP fragment on a host of {@code stack}: its route's MTU - IP header, multiple of 8 (1480, 1424). */
+  /** UDP payload per IP fragment on a host of {@code stack}: route MTU - IP 20, a multiple of 8 (1480, overlay 1424). */
   public int fragPayloadBytes(StackKind stack) {
     return ((mtuBytes(stack) - 20) / 8) * 8;
   }

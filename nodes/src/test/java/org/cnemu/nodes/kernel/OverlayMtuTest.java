@@ -55,28 +55,32 @@ class OverlayMtuTest {
     return ((Number) m.get(key)).longValue();
   }
 
-  /** {@code file} of experiments/calibration shortened to 20 ms (5 ms warm-up), {@code key} = {@code value} on its workloads. */
-  private static Calib.Run run(String file, String key, Object value) {
+  /**
+   * {@code file} of experiments/calibration for 20 ms (5 ms warm-up), its flow paced at 1 Gbps (both ends keep up; one
+   * flow at one rate never waits at the switch's port) with messages of {@code messageSize}.
+   */
+  private static Calib.Run paced(String file, String messageSize) {
     Config e = Calib.load(file).getConfig("experiment")
         .withValue("duration", ConfigValueFactory.fromAnyRef("20ms"))
         .withValue("warmup", ConfigValueFactory.fromAnyRef("5ms"));
-    e = Calib.withWorkloads(e, "start-jitter", "0us");
-    if (key != null) e = Calib.withWorkloads(e, key, value);
-    return Calib.run(e, 1, 1);
+    return Calib.run(Calib.withWorkloads(Calib.withWorkloads(Calib.withWorkloads(e, "start-jitter", "0us"), "rate",
+        "1Gbps"), "message-size", messageSize), 1, 1);
   }
 
   @Test
-  void anOverlayTcpFlowsLargestOuterFrameIsThePhysicalMtu() {
-    // one flow, host link and switch port at one rate: a packet never waits at the port toward h2, so the port's peak
-    // queue is its largest packet's wire bytes: a full segment + IP/TCP/timestamps 52 (+ VXLAN 50) + Ethernet 38
-    // (header 14, FCS 4, preamble 8, IFG 12); the outer IP packet is the MTU, 1500 B, in every stack
+  void anOverlayTcpFlowsSegmentsCarryItsMssInOuterFramesOfThePhysicalMtu() {
+    // writes of 20 MSS paced at 1 Gbps: every segment is full (TSO skbs of whole writes, never window-limited), so the
+    // port toward h2 carries exactly MSS bytes per packet; one flow at one rate never waits there, so the port's peak
+    // queue is one packet's wire bytes: MSS + IP/TCP/timestamps 52 (+ VXLAN 50) + Ethernet 38 (header 14, FCS 4,
+    // preamble 8, IFG 12). The outer IP packet is the physical MTU, 1500 B, in every stack
     for (String file : new String[] {"tcp-1flow-docker-overlay", "tcp-1flow-linux-overlay", "tcp-1flow-native"}) {
-      Calib.Run r = run(file, null, null);
-      Map<String, Object> toH2 = port(r, "h2");
       int mss = file.endsWith("native") ? 1448 : 1398;
       int vxlan = file.endsWith("native") ? 0 : Profile.VXLAN_HEADROOM_BYTES;
+      Calib.Run r = paced(file, 20 * mss + "B");
+      Map<String, Object> toH2 = port(r, "h2");
       System.out.printf("%s: %.3f Gbps, port to h2 %d packets %d B, peak %d B%n", file, r.gbps(), n(toH2, "forwarded"),
           n(toH2, "forwarded_bytes"), n(toH2, "peak_queue_bytes"));
+      assertEquals((long) mss * n(toH2, "forwarded"), n(toH2, "forwarded_bytes"), file);
       assertEquals(mss + 52 + vxlan + NicEntity.ETH_WIRE, n(toH2, "peak_queue_bytes"), file);
       assertEquals(1500, n(toH2, "peak_queue_bytes") - NicEntity.ETH_WIRE, file);
     }
@@ -88,11 +92,7 @@ class OverlayMtuTest {
     // payload per fragment), 5 natively (1480 B); the port toward h2 carries the datagrams' fragments only, their
     // payload bytes 7121 per datagram (a datagram cut by the run's end at either edge: one fragment count of slack)
     for (String file : new String[] {"udp-1flow-docker-overlay", "udp-1flow-native"}) {
-      Config e = Calib.load(file).getConfig("experiment");
-      Calib.Run r = Calib.run(Calib.withWorkloads(Calib.withWorkloads(Calib.withWorkloads(
-          e.withValue("duration", ConfigValueFactory.fromAnyRef("20ms"))
-              .withValue("warmup", ConfigValueFactory.fromAnyRef("5ms")),
-          "start-jitter", "0us"), "rate", "1Gbps"), "message-size", "7113B"), 1, 1);
+      Calib.Run r = paced(file, "7113B");
       Map<String, Object> toH2 = port(r, "h2");
       long fragments = n(toH2, "forwarded");
       double datagrams = n(toH2, "forwarded_bytes") / 7121.0;
@@ -105,17 +105,17 @@ class OverlayMtuTest {
 
   @Test
   void anOverlaysFragmentsFitThePhysicalMtu() {
-    // 8 KB datagrams (8200 B with the UDP header) at 1 Gbps in the Docker overlay: 5 fragments of 1424 B and one of
-    // 1080 B; the first carries the UDP header in its 1424 B, so every fragment is a 1444 B inner IP packet in a
-    // 1494 B outer one (1532 B on the wire), the largest frame the port toward h2 sees (one flow: it never queues)
-    Calib.Run r = run("udp-1flow-docker-overlay", "rate", "1Gbps");
+    // 8 KiB datagrams (8200 B with the UDP header) at 1 Gbps in the Docker overlay: 5 fragments of 1424 B and one of
+    // 1080 B (8200 / 1424 = 5.76); the first carries the UDP header in its 1424 B, so every full fragment is a 1444 B
+    // inner IP packet in a 1494 B outer one (1532 B on the wire), the largest frame the port toward h2 sees
+    Calib.Run r = paced("udp-1flow-docker-overlay", "8KiB");
     Map<String, Object> toH2 = port(r, "h2");
-    System.out.printf("8 KB Docker: port to h2 %d packets %d B, peak %d B%n", n(toH2, "forwarded"),
+    System.out.printf("8 KiB Docker: port to h2 %d packets %d B, peak %d B%n", n(toH2, "forwarded"),
         n(toH2, "forwarded_bytes"), n(toH2, "peak_queue_bytes"));
     assertEquals(1424 + 20 + Profile.VXLAN_HEADROOM_BYTES + NicEntity.ETH_WIRE, n(toH2, "peak_queue_bytes"));
     assertEquals(6 * n(toH2, "forwarded_bytes") / 8200.0, n(toH2, "forwarded"), 6);
     // natively the first fragment is a full 1500 B IP packet: 1480 B (the UDP header and 1472 B of data) + IP 20
-    Calib.Run nat = run("udp-1flow-native", "rate", "1Gbps");
+    Calib.Run nat = paced("udp-1flow-native", "8KiB");
     assertEquals(1500 + NicEntity.ETH_WIRE, n(port(nat, "h2"), "peak_queue_bytes"));
   }
 }
