@@ -69,14 +69,14 @@ class OverlayMtuTest {
 
   @Test
   void anOverlayTcpFlowsSegmentsCarryItsMssInOuterFramesOfThePhysicalMtu() {
-    // writes of 20 MSS paced at 1 Gbps: every segment is full (TSO skbs of whole writes, never window-limited), so the
+    // writes of 30 MSS paced at 1 Gbps: every segment is full (TSO skbs of whole writes, never window-limited), so the
     // port toward h2 carries exactly MSS bytes per packet; one flow at one rate never waits there, so the port's peak
     // queue is one packet's wire bytes: MSS + IP/TCP/timestamps 52 (+ VXLAN 50) + Ethernet 38 (header 14, FCS 4,
     // preamble 8, IFG 12). The outer IP packet is the physical MTU, 1500 B, in every stack
     for (String file : new String[] {"tcp-1flow-docker-overlay", "tcp-1flow-linux-overlay", "tcp-1flow-native"}) {
       int mss = file.endsWith("native") ? 1448 : 1398;
       int vxlan = file.endsWith("native") ? 0 : Profile.VXLAN_HEADROOM_BYTES;
-      Calib.Run r = paced(file, 20 * mss + "B");
+      Calib.Run r = paced(file, 30 * mss + "B");
       Map<String, Object> toH2 = port(r, "h2");
       System.out.printf("%s: %.3f Gbps, port to h2 %d packets %d B, peak %d B%n", file, r.gbps(), n(toH2, "forwarded"),
           n(toH2, "forwarded_bytes"), n(toH2, "peak_queue_bytes"));
