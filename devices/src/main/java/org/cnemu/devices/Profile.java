@@ -365,7 +365,7 @@ public final class Profile {
     return mtuBytes(stack) - 52;
   }
 
-  /** UDP payload per IP fragment on a host of {@code stack}: route MTU - IP 20, a multiple of 8 (1480, overlay 1424). */
+  /** UDP payload per IP fragment on a host of {@code stack}: route MTU - IP 20, down to 8 B (1480, overlay 1424). */
   public int fragPayloadBytes(StackKind stack) {
     return ((mtuBytes(stack) - 20) / 8) * 8;
   }

@@ -69,7 +69,8 @@ final class ExpectedWork {
       }
       Profile p = k.hosts.isEmpty() ? k.profile : k.hosts.get(l.src()).profile();
       StackKind stack = k.hosts.isEmpty() ? k.stack : k.hosts.get(l.src()).stack();
-      total += events(l.messagesPerSecond() * share, packets(p, stack, l.udp(), l.bytes()), l.udp() || !l.bulk()) * seconds;
+      int packets = packets(p, stack, l.udp(), l.bytes());
+      total += events(l.messagesPerSecond() * share, packets, l.udp() || !l.bulk()) * seconds;
     }
     return total;
   }

@@ -141,7 +141,10 @@ final class FirstPacket {
     return ns + "ns";
   }
 
-  /** The first packet's payload at least: the first message up to one segment or fragment of the sender's route MTU; 1 B if drawn. */
+  /**
+   * The first packet's payload at least: the first message up to one segment or fragment of the sender's route MTU;
+   * 1 B if drawn.
+   */
   private static long firstPayloadBytes(Config c, Profile p, StackKind stack, boolean udp) {
     if (!c.getString("kind").equals("iperf")) return 1; // request sizes may be drawn from a distribution
     long bytes = Math.max(1, Units.bytes(c, "message-size"));

@@ -48,7 +48,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
   /** IP 20 + TCP 20 + the timestamp option 12 (TCPOLEN_TSTAMP_ALIGNED). */
   static final int IP_TCP = 20 + 20 + SackBlocks.TIMESTAMP_OPTION_BYTES;
   static final int IP_UDP = 28;
-  /** Outer IP, UDP, VXLAN and inner Ethernet headers: what an overlay's MTU gives up, so its frames fit the physical one. */
+  /** Outer IP, UDP, VXLAN, inner Ethernet: what an overlay's MTU gives up so its frames fit the network's. */
   static final int VXLAN = Profile.VXLAN_HEADROOM_BYTES;
 
   private final HostKernel h;

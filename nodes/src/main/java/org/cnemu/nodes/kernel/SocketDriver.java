@@ -24,7 +24,7 @@ final class SocketDriver {
    * never the pNIC (mlx4_en has no NETIF_F_UFO).
    */
   private final boolean ufoRoute;
-  /** The route MTU of this host's sockets (the vxlan device's or a container veth's on an overlay) and what it holds. */
+  /** The route MTU of this host's sockets (on an overlay the vxlan device's or a container veth's), what it holds. */
   private final int mtuBytes;
   private final int mssBytes;
   private final int fragPayloadBytes;

@@ -24,7 +24,8 @@ final class TcpSetup {
    *     HostKernel#wallClockPhaseNanos}): CUBIC's HyStart clock with CONFIG_HZ &lt; 1000; with HZ = 1000 it is the
    *     jiffies counter, on the model's jiffy boundaries
    */
-  static TcpConfig config(Profile p, StackKind stack, String congestionControl, boolean nodelay, long wallClockPhaseNanos) {
+  static TcpConfig config(Profile p, StackKind stack, String congestionControl, boolean nodelay,
+      long wallClockPhaseNanos) {
     long phase = p.jiffyNanos <= 1_000_000L ? 0 : wallClockPhaseNanos;
     Hystart hy = new Hystart(p.cubicHystart, p.cubicHystartLowWindow, p.cubicHystartAckDeltaMs, phase);
     return new TcpConfig(p.mssBytes(stack), p.groMaxSegs, p.tcpWmem, p.tcpRmem, p.tcpRmemDefault, congestionControl,

@@ -51,10 +51,10 @@ class NodelayTest {
     assertEquals(429, on.netRx("h2"));
     assertEquals(205, off.irqs("h2"), "the calibrated H8 run's measured window");
     assertEquals(429, off.netRx("h2"));
-    Calib.Run nativeOn = run(Calib.withWorkloads(Calib.load("tcp-5gbps-native").getConfig("experiment"), "message-size",
-        "64KB"), true);
-    Calib.Run nativeOff = run(Calib.withWorkloads(Calib.load("tcp-5gbps-native").getConfig("experiment"), "message-size",
-        "64KB"), false);
+    Config native64 =
+        Calib.withWorkloads(Calib.load("tcp-5gbps-native").getConfig("experiment"), "message-size", "64KB");
+    Calib.Run nativeOn = run(native64, true);
+    Calib.Run nativeOff = run(native64, false);
     assertEquals(39541, segments(nativeOn), "TCP_NODELAY, native 64 KB writes: every tail leaves with its write");
     assertEquals(39383, segments(nativeOff), "Nagle, native 64 KB writes: held tails join the next write's data");
   }

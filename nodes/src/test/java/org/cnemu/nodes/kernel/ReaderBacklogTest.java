@@ -93,8 +93,9 @@ class ReaderBacklogTest {
     // 1.33 -> 1.30 %). With container-seccomp off every value is the earlier one (tried). The reader's switches out and
     // in around each sleep (wake-ups cost CPU) take sys 10.942 -> 12.772 % and 11.564 -> 12.614 %, and, with the lock,
     // its later reads process more ACKs' worth of segments: soft 1.30 -> 1.359 %, NET_RX 208 -> 210. With the
-    // overlay's MTU (MSS 1398: 92 segments per 128 KB write instead of 89) the reads and the ACKs fall differently: with the lock soft 1.359 -> 0.743 % (NET_RX 210 -> 193), sys 12.614 -> 12.648 %;
-    // without it sys 12.772 -> 12.567 %, NET_RX 174 -> 163, interrupts 83 -> 75
+    // overlay's MTU (MSS 1398: 92 segments per 128 KB write instead of 89) the reads and the ACKs fall differently:
+    // with the lock soft 1.359 -> 0.743 % (NET_RX 210 -> 193), sys 12.614 -> 12.648 %; without it sys 12.772 ->
+    // 12.567 %, NET_RX 174 -> 163, interrupts 83 -> 75
     assertEquals(0.089, pct(off, "soft"), 1e-9, "without the lock: NET_RX for the reads' window updates only");
     assertEquals(0.743, pct(on, "soft"), 1e-9, "with it: also for the ACKs of the segments the reader processed");
     assertEquals(12.567, pct(off, "sys"), 1e-9);

@@ -109,7 +109,8 @@ class UdpFragmentationOffloadTest {
     // backlog, the bridge's defragmentation and refragmentation, the VXLAN encap with the outer packet's IP output,
     // qdisc and driver; with UFO each once, plus software GSO (checksum 960 ns, 6 x (gso-seg +
     // driver-tx-per-pkt)) and a plain copy. vxlan_xmit's new head (Linux 4.4) copies each fragment's ~1.4 KB
-    // (the overlay's MTU 1450; the file's 8KB is 8000 B: 5 x 1424 B + 888 B) without UFO, only the UFO skb's headers (its data is in page frags) with it
+    // (the overlay's MTU 1450; the file's 8KB is 8000 B: 5 x 1424 B + 888 B) without UFO, only the UFO skb's headers
+    // (its data is in page frags) with it
     Profile p = Profile.load(ConfigFactory.defaultReference(), "hotcloud19", ConfigFactory.empty());
     long perFragment = p.veth + p.backlogEnqueue + p.backlogPoll + p.vxlanEncap + p.ipTx + p.qdisc + p.driverTx;
     long newHeads = 5 * p.headRealloc(36 + 1424) + p.headRealloc(36 + 888) - p.headRealloc(44);
