@@ -31,6 +31,7 @@ public final class Profile {
   public final boolean tso;
   public final boolean gro;
   public final boolean tunnelOffload;
+  /** nic.mtu: the physical network's MTU; an overlay's devices take {@link #VXLAN_HEADROOM_BYTES} of it. */
   public final int mtu;
   // kernel
   public final int netdevBudget;
@@ -343,13 +344,29 @@ public final class Profile {
     return Math.max(memcpy(bytes), csum(bytes));
   }
 
-  /** TCP MSS for this MTU (IP 20 + TCP 20 + timestamps 12). */
-  public int mss() {
-    return mtu - 52;
+  /**
+   * What VXLAN over IPv4 adds to an inner Ethernet frame's IP packet: outer IP 20 + UDP 8 + VXLAN 8 + the inner
+   * Ethernet header 14 (include/net/vxlan.h VXLAN_HEADROOM). A vxlan device with a lower device takes its MTU minus
+   * this (drivers/net/vxlan.c vxlan_config_apply), and libnetwork's overlay driver gives the vxlan device and the
+   * containers' veths 1500 - 50 (drivers/overlay vxlanEncap, vxlanVethMTU), so outer frames fit the physical MTU.
+   */
+  public static final int VXLAN_HEADROOM_BYTES = 50;
+
+  /**
+   * The MTU of a socket's route on a host of {@code stack}: the physical network's for a native socket, the
+   * VXLAN device's (and a Docker container's veth's) for an overlay's: {@link #mtu} - {@link #VXLAN_HEADROOM_BYTES}.
+   */
+  public int mtuBytes(StackKind stack) {
+    return stack.overlay() ? mtu - VXLAN_HEADROOM_BYTES : mtu;
   }
 
-  /** UDP payload per IP fragment (MTU - IP header, multiple of 8). */
-  public int fragPayload() {
-    return ((mtu - 20) / 8) * 8;
+  /** TCP MSS on a host of {@code stack}: route MTU - IP 20 - TCP 20 - timestamps 12 (at 1500 B: 1448, overlay 1398). */
+  public int mssBytes(StackKind stack) {
+    return mtuBytes(stack) - 52;
+  }
+
+  /** UDP payload per IP fragment on a host of {@code stack}: route MTU - IP 20, down to 8 B (1480, overlay 1424). */
+  public int fragPayloadBytes(StackKind stack) {
+    return ((mtuBytes(stack) - 20) / 8) * 8;
   }
 }

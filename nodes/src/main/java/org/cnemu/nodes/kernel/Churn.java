@@ -292,7 +292,7 @@ final class Churn {
    */
   void fresh(Sock k, int portHash, boolean client) {
     org.cnemu.nodes.tcp.TcpConfig tc =
-        TcpSetup.config(p, k.flow.congestionControl(), k.flow.load().nodelay(), h.wallClockPhaseNanos);
+        TcpSetup.config(p, h.stack, k.flow.congestionControl(), k.flow.load().nodelay(), h.wallClockPhaseNanos);
     Sock data = k; // the request flow's socket on this host
     Sock other = client ? k.peer : respSender(k);
     data.portHash = portHash;

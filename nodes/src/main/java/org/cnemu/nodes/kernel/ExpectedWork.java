@@ -68,7 +68,9 @@ final class ExpectedWork {
         share = Math.min(share, k.hosts.get(l.dst()).linkRateBps() / 8.0 / Math.max(1, in[l.dst()]));
       }
       Profile p = k.hosts.isEmpty() ? k.profile : k.hosts.get(l.src()).profile();
-      total += events(l.messagesPerSecond() * share, packets(p, l.udp(), l.bytes()), l.udp() || !l.bulk()) * seconds;
+      StackKind stack = k.hosts.isEmpty() ? k.stack : k.hosts.get(l.src()).stack();
+      int packets = packets(p, stack, l.udp(), l.bytes());
+      total += events(l.messagesPerSecond() * share, packets, l.udp() || !l.bulk()) * seconds;
     }
     return total;
   }
@@ -102,15 +104,15 @@ final class ExpectedWork {
         + Math.min(UNBATCHED_EVENTS_PER_SECOND, packetsPerSecond * UNBATCHED_EVENTS_PER_PACKET);
   }
 
-  /** Wire packets of one message: MSS segments (TCP) or IP fragments (UDP). */
-  static int packets(Profile p, boolean udp, long bytes) {
-    long per = udp ? p.fragPayload() : p.mss();
+  /** Wire packets of one message from a host of {@code stack}: MSS segments (TCP) or IP fragments (UDP) of its MTU. */
+  static int packets(Profile p, StackKind stack, boolean udp, long bytes) {
+    long per = udp ? p.fragPayloadBytes(stack) : p.mssBytes(stack);
     return (int) Math.max(1, (bytes + (udp ? 8 : 0) + per - 1) / per);
   }
 
   /** Modeled CPU nanoseconds per message on the busier side (sender or receiver) of a flow. */
   static double busierNanos(Profile p, StackKind stack, boolean udp, long bytes) {
-    int pk = packets(p, udp, bytes);
+    int pk = packets(p, stack, udp, bytes);
     long overlay = stack == StackKind.NATIVE ? 0 : p.vxlanEncap + p.bridge + p.veth;
     long overlayRx = stack == StackKind.NATIVE ? 0 : p.vxlanDecap + p.bridge + p.veth;
     // UDP fragmentation offload: a datagram larger than the MTU crosses the virtual devices as one skb, and the pNIC's
@@ -118,7 +120,7 @@ final class ExpectedWork {
     boolean ufo = udp && pk > 1 && SocketDriver.ufoRoute(p, stack);
     // a container's UDP skb gets a new head at VXLAN encapsulation (TxPath.headRealloc): its fragments' or its headers'
     double realloc = !udp || !stack.veth() ? 0 : ufo ? p.headRealloc(TxPath.UDP_HEAD_BYTES)
-        : pk * p.headRealloc(Math.min(bytes, p.fragPayload()) + TxPath.UDP_HEAD_BYTES);
+        : pk * p.headRealloc(Math.min(bytes, p.fragPayloadBytes(stack)) + TxPath.UDP_HEAD_BYTES);
     double send = p.syscall(stack) + p.appPerMessage + (udp ? p.udpTx : p.tcpTx) + p.ipTx + p.qdisc + p.driverTx + realloc
         + (ufo ? p.memcpy(bytes) + overlay + p.csum(bytes) + pk * (p.driverTxPerPkt + p.gsoSeg)
             : (udp && pk > 1 ? p.copyAndCsum(bytes) : p.memcpy(bytes))

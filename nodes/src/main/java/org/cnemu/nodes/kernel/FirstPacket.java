@@ -69,7 +69,7 @@ final class FirstPacket {
     boolean udp = c.getString("protocol").equals("udp");
     Bound least = null;
     for (Host[] p : hostPairs) {
-      Bound b = bound(p[0], p[1], udp, firstPayloadBytes(c, p[0].profile(), udp), startNanos);
+      Bound b = bound(p[0], p[1], udp, firstPayloadBytes(c, p[0].profile(), p[0].stack(), udp), startNanos);
       if (least == null || b.totalNanos() < least.totalNanos()) least = b;
     }
     return least;
@@ -141,11 +141,14 @@ final class FirstPacket {
     return ns + "ns";
   }
 
-  /** The first packet's payload at least: the first message up to one segment or fragment; 1 B if drawn. */
-  private static long firstPayloadBytes(Config c, Profile p, boolean udp) {
+  /**
+   * The first packet's payload at least: the first message up to one segment or fragment of the sender's route MTU;
+   * 1 B if drawn.
+   */
+  private static long firstPayloadBytes(Config c, Profile p, StackKind stack, boolean udp) {
     if (!c.getString("kind").equals("iperf")) return 1; // request sizes may be drawn from a distribution
     long bytes = Math.max(1, Units.bytes(c, "message-size"));
-    return udp ? Math.min(bytes + 8, p.fragPayload()) - 8 : Math.min(bytes, p.mss());
+    return udp ? Math.min(bytes + 8, p.fragPayloadBytes(stack)) - 8 : Math.min(bytes, p.mssBytes(stack));
   }
 
   /** One host link's propagation (FabricSpec gives a link at least 1 ns). */

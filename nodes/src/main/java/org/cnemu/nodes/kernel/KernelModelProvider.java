@@ -273,7 +273,7 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
         }
         if (!f.udp()) {
           org.cnemu.nodes.tcp.TcpConfig tc =
-              TcpSetup.config(hk.p, f.congestionControl(), f.load().nodelay(), hk.wallClockPhaseNanos);
+              TcpSetup.config(hk.p, hk.stack, f.congestionControl(), f.load().nodelay(), hk.wallClockPhaseNanos);
           if (sender) k.tx = new org.cnemu.nodes.tcp.TcpSender(tc);
           else k.rx = new org.cnemu.nodes.tcp.TcpReceiver(tc);
         }

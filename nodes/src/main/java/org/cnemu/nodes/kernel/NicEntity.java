@@ -1,6 +1,7 @@
 package org.cnemu.nodes.kernel;
 
 import org.cnemu.devices.Packet;
+import org.cnemu.devices.Profile;
 import org.cnemu.devices.SackBlocks;
 import org.cnemu.devices.TxRing;
 import org.cnemu.emulator.CarriesPackets;
@@ -47,7 +48,8 @@ final class NicEntity extends Entity<NicEntity.Msg> {
   /** IP 20 + TCP 20 + the timestamp option 12 (TCPOLEN_TSTAMP_ALIGNED). */
   static final int IP_TCP = 20 + 20 + SackBlocks.TIMESTAMP_OPTION_BYTES;
   static final int IP_UDP = 28;
-  static final int VXLAN = 50;
+  /** Outer IP, UDP, VXLAN, inner Ethernet: what an overlay's MTU gives up so its frames fit the network's. */
+  static final int VXLAN = Profile.VXLAN_HEADROOM_BYTES;
 
   private final HostKernel h;
   private final EntityRef<SwitchEntity.Msg> switchRef;
@@ -61,6 +63,8 @@ final class NicEntity extends Entity<NicEntity.Msg> {
    */
   private final org.cnemu.devices.Profile p;
   private final boolean overlay;
+  /** The MSS of the host's sockets (its stack's route MTU): a TSO skb's wire packets carry this much. */
+  private final int mssBytes;
   private final long linkRateBps;
   private final TxRing[] txRings;
   private final int rxRings;
@@ -96,6 +100,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
     this.prop = propNanos;
     this.p = h.p;
     this.overlay = h.stack.overlay();
+    this.mssBytes = p.mssBytes(h.stack);
     this.linkRateBps = h.hs.linkRateBps();
     this.txRings = h.txRings;
     this.rxRings = h.rxQueues.length;
@@ -117,10 +122,12 @@ final class NicEntity extends Entity<NicEntity.Msg> {
 
   /**
    * Wire bytes beside the payload of {@code p} on a link of an overlay stack ({@code overlay}) or not: a TCP
-   * segment's header includes its SACK option (an ACK's 12, 20 or 28 B), as tcp_established_options sizes it.
+   * segment's header includes its SACK option (an ACK's 12, 20 or 28 B), as tcp_established_options sizes it. An IP
+   * fragment's (and a UFO skb's) length already holds its part of the UDP header (the first fragment's 8 B), so
+   * each fragment adds its IP header only: a 1480 B fragment is a 1500 B IP packet.
    */
   static int overhead(boolean overlay, Packet p) {
-    int o = ETH_WIRE + (p.udp() ? (p.fragmented() && p.frag() > 0 ? 20 : IP_UDP) : IP_TCP + p.sackOptionBytes());
+    int o = ETH_WIRE + (p.udp() ? (p.fragmented() ? 20 : IP_UDP) : IP_TCP + p.sackOptionBytes());
     return overlay ? o + VXLAN : o;
   }
 
@@ -171,7 +178,7 @@ final class NicEntity extends Entity<NicEntity.Msg> {
   }
 
   private void transmit(Packet s, int txq) {
-    int mss = p.mss();
+    int mss = mssBytes;
     Packet[] pk;
     if (s.segs() <= 1 || s.udp()) {
       pk = new Packet[] {s.segs() <= 1 ? s : s.slice(s.seq(), s.len(), 1)};

@@ -24,6 +24,10 @@ final class SocketDriver {
    * never the pNIC (mlx4_en has no NETIF_F_UFO).
    */
   private final boolean ufoRoute;
+  /** The route MTU of this host's sockets (on an overlay the vxlan device's or a container veth's), what it holds. */
+  private final int mtuBytes;
+  private final int mssBytes;
+  private final int fragPayloadBytes;
 
   SocketDriver(HostKernel h) {
     this.h = h;
@@ -34,6 +38,9 @@ final class SocketDriver {
     this.warmup = h.warmup;
     this.rr = new RequestResponse(h, this);
     this.ufoRoute = ufoRoute(p, h.stack);
+    this.mtuBytes = p.mtuBytes(h.stack);
+    this.mssBytes = p.mssBytes(h.stack);
+    this.fragPayloadBytes = p.fragPayloadBytes(h.stack);
   }
 
   /** Whether a host of {@code stack} routes its sockets through a device with UFO (see {@link #ufoRoute}). */
@@ -139,7 +146,7 @@ final class SocketDriver {
     if (now >= warmup) k.goodBytes += bytes;
     seriesAdd(k, now, bytes);
     h.lastRecvCpu[h.slot(f.index())] = c.cpu;
-    long cost = p.copyToUser(bytes) + p.skbFree * Math.max(1, bytes / (p.mss() * 20L));
+    long cost = p.copyToUser(bytes) + p.skbFree * Math.max(1, bytes / (mssBytes * 20L));
     stats.toApp(k, bytes, now, now + usr + sys + cost, c.cpu);
     // tcp_cleanup_rbuf: the delayed ACK the read made due (TcpReceiver.onRead), or a window update when the
     // advertised window was at most half the clamp and the
@@ -251,9 +258,9 @@ final class SocketDriver {
     Spec.FlowSpec f = k.flow;
     long now = c.nowNs();
     long sys = 0;
-    int fp = p.fragPayload();
+    int fp = fragPayloadBytes;
     long total = bytes + 8;
-    int frags = total <= p.mtu - 20 ? 1 : (int) ((total + fp - 1) / fp);
+    int frags = total <= mtuBytes - 20 ? 1 : (int) ((total + fp - 1) / fp);
     int hash = HostKernel.flowHash(f, 0);
     if (frags > 1 && ufoRoute) { // ip_ufo_append_data: one skb of the whole datagram, its fragments' wire packets
       Packet s = new Packet(f.index(), (byte) 0, true, seq, (int) total, frags, 0, 0, 0, 0, 0, (short) 0,
@@ -288,7 +295,7 @@ final class SocketDriver {
    * (ip_generic_getfrag: copy_from_iter): its checksum is computed where software GSO fragments it.
    */
   long udpCopy(long bytes) {
-    return bytes + 8 > p.mtu - 20 && !ufoRoute ? p.copyAndCsum(bytes) : p.memcpy(bytes);
+    return bytes + 8 > mtuBytes - 20 && !ufoRoute ? p.copyAndCsum(bytes) : p.memcpy(bytes);
   }
 
   /** Whether the TX ring/qdisc of the host is backlogged over 100 us: a UDP socket then blocks (and a timer is set). */

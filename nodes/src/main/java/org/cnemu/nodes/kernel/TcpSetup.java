@@ -1,6 +1,7 @@
 package org.cnemu.nodes.kernel;
 
 import org.cnemu.devices.Profile;
+import org.cnemu.devices.StackKind;
 import org.cnemu.nodes.tcp.Hystart;
 import org.cnemu.nodes.tcp.TcpConfig;
 
@@ -16,15 +17,18 @@ final class TcpSetup {
   private TcpSetup() {}
 
   /**
+   * @param stack the host's stack: an overlay's sockets route by a device 50 B smaller than the physical MTU,
+   *     so their MSS is too ({@link Profile#mssBytes})
    * @param nodelay the workload's TCP_NODELAY ({@link Load#nodelay}: a socket option, not a sysctl)
    * @param wallClockPhaseNanos where the host's wall-clock millisecond ticks relative to virtual time 0 ({@link
    *     HostKernel#wallClockPhaseNanos}): CUBIC's HyStart clock with CONFIG_HZ &lt; 1000; with HZ = 1000 it is the
    *     jiffies counter, on the model's jiffy boundaries
    */
-  static TcpConfig config(Profile p, String congestionControl, boolean nodelay, long wallClockPhaseNanos) {
+  static TcpConfig config(Profile p, StackKind stack, String congestionControl, boolean nodelay,
+      long wallClockPhaseNanos) {
     long phase = p.jiffyNanos <= 1_000_000L ? 0 : wallClockPhaseNanos;
     Hystart hy = new Hystart(p.cubicHystart, p.cubicHystartLowWindow, p.cubicHystartAckDeltaMs, phase);
-    return new TcpConfig(p.mss(), p.groMaxSegs, p.tcpWmem, p.tcpRmem, p.tcpRmemDefault, congestionControl,
+    return new TcpConfig(p.mssBytes(stack), p.groMaxSegs, p.tcpWmem, p.tcpRmem, p.tcpRmemDefault, congestionControl,
         p.jiffyNanos, p.minRtoNanos, INIT_RTO_NANOS, MAX_RTO_NANOS, p.delayedAckNanos, QUICK_ACKS, p.tcpRackTlp,
         p.tcpReordering, p.tcpMaxReordering, nodelay, p.tcpAutocorking, p.tcpLimitOutputBytes, hy,
         p.tcpCompSackNr, p.tcpCompSackDelayNanos);

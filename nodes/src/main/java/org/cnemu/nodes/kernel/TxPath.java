@@ -24,6 +24,9 @@ final class TxPath {
   private final Profile p;
   private final SteeringPolicy policy;
   private final StackKind stack;
+  /** The MSS and UDP fragment payload of this host's sockets' route MTU (an overlay's is the vxlan device's). */
+  private final int mssBytes;
+  private final int fragPayloadBytes;
   private final VxlanDevice vxlan;
   private final BridgeDevice bridge;
   private final PacketQueue[] backlog;
@@ -57,6 +60,8 @@ final class TxPath {
     this.p = h.p;
     this.policy = h.policy;
     this.stack = h.stack;
+    this.mssBytes = p.mssBytes(h.stack);
+    this.fragPayloadBytes = p.fragPayloadBytes(h.stack);
     this.vxlan = h.vxlan;
     this.bridge = h.bridge;
     this.backlog = h.backlog;
@@ -173,7 +178,7 @@ final class TxPath {
     int n = k.tx.output(now + offset, fromSendmsg);
     for (int i = 0; i < n; i++) {
       int len = k.tx.outLen[i];
-      int segs = (len + p.mss() - 1) / p.mss();
+      int segs = (len + mssBytes - 1) / mssBytes;
       long sent = now + offset + cost;
       Packet s = new Packet(f.index(), (byte) 0, false, k.tx.outSeq[i], len, segs, 0, 0, 0, 0, 0, (short) 0,
           (short) 1, HostKernel.hash(k.portHash, 0), (byte) f.prio(), f.dstHost(), sent, k.tx.outRetx[i],
@@ -303,7 +308,7 @@ final class TxPath {
    */
   private long ufoXmit(CoreEntity c, Packet s, long offset) {
     long cost = p.qdisc + p.driverTx + p.csum(s.len());
-    int fp = p.fragPayload();
+    int fp = fragPayloadBytes;
     int n = s.segs();
     for (int i = 0; i < n; i++) {
       cost += p.gsoSeg + p.driverTxPerPkt;

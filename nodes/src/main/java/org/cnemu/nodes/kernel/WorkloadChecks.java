@@ -60,7 +60,8 @@ final class WorkloadChecks extends ExperimentChecks {
           // unset, the size is the template's default (iperf3's TCP -l): name it, or the user looks for a key never written
           addAt(w.getValue(key).origin(), at + "." + key, "a UDP datagram carries at most " + UDP_MAX_PAYLOAD_BYTES
               + " B (65535 minus the IP and UDP headers), got message-size " + c.getString("message-size")
-              + (set ? "" : " (the default, sized for TCP); set message-size, e.g. 1472B (one datagram per 1500 B frame)"));
+              + (set ? "" : " (the default, sized for TCP); set message-size, e.g. 1472B (one datagram per 1500 B IP"
+              + " packet; 1422B in an overlay, whose MTU is 1450 B)"));
         }
       });
       int index = i;

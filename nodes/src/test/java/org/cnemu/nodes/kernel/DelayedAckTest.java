@@ -21,7 +21,7 @@ class DelayedAckTest {
   @Test
   void quickAcksThenALoneSegmentWaitsExactlyForTheTimer() {
     TcpConfig cfg = TcpSetup.config(org.cnemu.devices.Profile.load(ConfigFactory.defaultReference(), "k5-100g",
-        ConfigFactory.empty()), "cubic", true, 0);
+        ConfigFactory.empty()), org.cnemu.devices.StackKind.NATIVE, "cubic", true, 0);
     TcpReceiver r = new TcpReceiver(cfg);
     int mss = cfg.mss();
     long t = 0;

@@ -108,11 +108,12 @@ class UdpFragmentationOffloadTest {
     // per 8 KB datagram (6 fragments) without UFO the sender pays per fragment ip-frag, ip-tx(-frag), veth, the
     // backlog, the bridge's defragmentation and refragmentation, the VXLAN encap with the outer packet's IP output,
     // qdisc and driver; with UFO each once, plus software GSO (checksum 960 ns, 6 x (gso-seg +
-    // driver-tx-per-pkt)) and a plain copy. vxlan_xmit's new head (Linux 4.4) copies each fragment's ~1.5 KB
-    // without UFO, only the UFO skb's headers (its data is in page frags) with it
+    // driver-tx-per-pkt)) and a plain copy. vxlan_xmit's new head (Linux 4.4) copies each fragment's ~1.4 KB
+    // (the overlay's MTU 1450; the file's 8KB is 8000 B: 5 x 1424 B + 888 B) without UFO, only the UFO skb's headers
+    // (its data is in page frags) with it
     Profile p = Profile.load(ConfigFactory.defaultReference(), "hotcloud19", ConfigFactory.empty());
     long perFragment = p.veth + p.backlogEnqueue + p.backlogPoll + p.vxlanEncap + p.ipTx + p.qdisc + p.driverTx;
-    long newHeads = 5 * p.headRealloc(36 + 1480) + p.headRealloc(36 + 800) - p.headRealloc(44);
+    long newHeads = 5 * p.headRealloc(36 + 1424) + p.headRealloc(36 + 888) - p.headRealloc(44);
     long saved = 6 * p.ipFrag + 5 * p.ipTxFrag + 5 * perFragment + 6 * (p.ipDefrag + p.ipFrag) + p.copyAndCsum(8192)
         - p.memcpy(8192) - p.csum(8192 + 8) - 6 * (p.gsoSeg + p.driverTxPerPkt) + newHeads;
     double ufo = senderNanosPerDatagram(paced("udp-1flow-docker-overlay", true, null, null));
@@ -130,8 +131,8 @@ class UdpFragmentationOffloadTest {
     Packet ufo = new Packet(0, (byte) 0, true, 7, 8200, 6, 0, 0, 0, 0, 0, (short) 0, (short) 6, 1, (byte) 0, 1, 0, false);
     assertTrue(ufo.ufo());
     assertEquals(p.bridge + p.netfilter, RxPath.bridgeForward(p, ufo));
-    Packet first = ufo.ipFragment(0, 1480, null);
-    Packet last = ufo.ipFragment(5, 800, null);
+    Packet first = ufo.ipFragment(0, 1424, null);
+    Packet last = ufo.ipFragment(5, 1080, null);
     assertFalse(first.ufo());
     assertEquals(p.ipDefrag + p.ipFrag, RxPath.bridgeForward(p, first));
     assertEquals(p.ipDefrag + p.ipFrag + p.bridge + p.netfilter, RxPath.bridgeForward(p, last));
