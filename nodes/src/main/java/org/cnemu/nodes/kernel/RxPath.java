@@ -307,6 +307,9 @@ final class RxPath {
           Journeys.mark(h, s, Journeys.IP_RX, c, offset, offset + cost);
           return cost + h.l4.rx(c, s, offset + cost);
         }
+        // the Linux overlay's vxlan socket is in the host netns: the outer packet passes PREROUTING + INPUT before
+        // vxlan's encap_rcv, once per skb (an outer packet is never a fragment)
+        if (stack == StackKind.LINUX_OVERLAY) cost += p.netfilter;
         cost += p.udpRx + p.vxlanDecap;
         vxlan.decap(s);
         if (!p.tunnelOffload && !s.udp()) cost += p.csum(s.len());
@@ -324,8 +327,11 @@ final class RxPath {
       }
       case S_CELL -> {
         if (stack == StackKind.LINUX_OVERLAY) {
-          Journeys.mark(h, s, Journeys.IP_RX, c, offset, offset + p.ipRx);
-          return cost + p.ipRx + h.l4.rx(c, s, offset + cost + p.ipRx);
+          // the inner packet, received on vxlan0 in the host netns, passes PREROUTING + INPUT again, once per
+          // datagram as a native one (nf_defrag gathers the fragments first)
+          cost += p.ipRx + (completesDatagram(s) ? p.netfilter : 0);
+          Journeys.mark(h, s, Journeys.IP_RX, c, offset, offset + cost);
+          return cost + h.l4.rx(c, s, offset + cost);
         }
         cost += bridgeForward(p, s) + p.veth;
         Journeys.mark(h, s, Journeys.BRIDGE, c, offset, offset + cost);
