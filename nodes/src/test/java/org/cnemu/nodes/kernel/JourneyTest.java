@@ -124,6 +124,34 @@ class JourneyTest {
     assertEquals(e2e, num(f, "e2e_mean_ns"), "end to end");
   }
 
+  /**
+   * The same idle 64 B path over the Linux overlay: the socket and vxlan0's socket are in the host netns, so the
+   * packet passes its hooks twice each way, exactly: the inner packet's OUTPUT + POSTROUTING and the outer packet's
+   * (iptunnel_xmit -> ip_local_out), then the outer packet's PREROUTING + INPUT before vxlan's encap_rcv and the
+   * inner packet's on vxlan0.
+   */
+  @Test
+  void anIdleLinuxOverlayPathPassesTheHostNetnsHooksTwiceEachWay() {
+    Config e = ConfigFactory.parseString(
+        "experiment { name = exact, seed = 1, duration = 6ms, warmup = 2ms, model = kernel, profile = hotcloud19,"
+            + " steering = vanilla, journeys { sample-every = 1, first = 0 },"
+            + " overrides { nic { adaptive-rx { enabled = false } } },"
+            + " topology { stack = linux-overlay, host-count = 2, link { delay = 1us } }, workloads = ["
+            + " { id = u, protocol = udp, src = \"h1/c1\", dst = \"h2/c1\", message-size = 64B, rate = 512kbps } ] }")
+        .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("experiment");
+    org.cnemu.devices.Profile p = KernelModels.spec(e).profile;
+    Map<String, Object> j = journeys(Calib.run(e, 1, 1).results());
+    assertExact("idle udp linux-overlay", j);
+    Map<String, Object> f = list(j.get("flows")).get(0);
+    assertEquals(4L, num(f, "packets"), "one datagram per ms over 4 ms");
+    Map<String, Long> got = new java.util.LinkedHashMap<>();
+    for (Map<String, Object> s : list(f.get("stages"))) got.put((String) s.get("stage"), num(s, "service_mean_ns"));
+    assertEquals(p.ipTx + p.netfilter + p.vxlanEncap + p.ipTx + p.netfilter, got.get("ip_tx"), "inner and outer output");
+    assertEquals(p.ipRx + p.netfilter + p.udpRx + p.vxlanDecap + p.groCellEnqueue, got.get("vxlan"),
+        "outer input, decap, then the gro_cell's enqueue");
+    assertEquals(p.ipRx + p.netfilter, got.get("ip_rx"), "inner input on vxlan0");
+  }
+
   /** Sampling every packet changes nothing but the journeys section: no random stream, no timing. */
   @Test
   void samplingChangesNothingElse() {
