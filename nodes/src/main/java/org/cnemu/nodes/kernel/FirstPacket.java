@@ -102,8 +102,7 @@ final class FirstPacket {
     // the sender's app step (SocketDriver, TxPath): the send call's entry and exit (seccomp in a container), the
     // app's per-message work, L4 output with the copy of the payload, IP output, the netfilter pass of the host
     // netns (a native or Linux overlay socket's, or br_netfilter's of a Docker container's packet; the outer VXLAN
-    // packet's second pass on the Linux overlay is left out of this bound), the VXLAN encapsulation, the pNIC's qdisc
-    // and driver
+    // packet's pass is not charged on either overlay), the VXLAN encapsulation, the pNIC's qdisc and driver
     long send = ps.syscall(s.stack()) + ps.appPerMessage + (udp ? ps.udpTx : ps.tcpTx) + ps.memcpy(payloadBytes)
         + ps.ipTx + ps.netfilter + (overlay ? ps.vxlanEncap : 0)
         + ps.qdisc + ps.driverTx;

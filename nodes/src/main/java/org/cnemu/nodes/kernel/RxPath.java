@@ -307,9 +307,8 @@ final class RxPath {
           Journeys.mark(h, s, Journeys.IP_RX, c, offset, offset + cost);
           return cost + h.l4.rx(c, s, offset + cost);
         }
-        // the Linux overlay's vxlan socket is in the host netns: the outer packet passes PREROUTING + INPUT before
-        // vxlan's encap_rcv, once per skb (an outer packet is never a fragment)
-        if (stack == StackKind.LINUX_OVERLAY) cost += p.netfilter;
+        // the outer VXLAN packet passes the host netns's PREROUTING + INPUT before encap_rcv, on both overlays; not
+        // charged on either (docs/datapath.md, "Known gaps")
         cost += p.udpRx + p.vxlanDecap;
         vxlan.decap(s);
         if (!p.tunnelOffload && !s.udp()) cost += p.csum(s.len());

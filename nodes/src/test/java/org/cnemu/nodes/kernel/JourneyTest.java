@@ -125,13 +125,12 @@ class JourneyTest {
   }
 
   /**
-   * The same idle 64 B path over the Linux overlay: the socket and vxlan0's socket are in the host netns, so the
-   * packet passes its hooks twice each way, exactly: the inner packet's OUTPUT + POSTROUTING and the outer packet's
-   * (iptunnel_xmit -> ip_local_out), then the outer packet's PREROUTING + INPUT before vxlan's encap_rcv and the
-   * inner packet's on vxlan0.
+   * The same idle 64 B path over the Linux overlay: the socket is in the host netns, so the inner packet passes its
+   * hooks once each way, exactly: OUTPUT + POSTROUTING before vxlan0, PREROUTING + INPUT on vxlan0. The outer VXLAN
+   * packet's passes are not charged, as on the Docker overlay (docs/datapath.md, "Known gaps").
    */
   @Test
-  void anIdleLinuxOverlayPathPassesTheHostNetnsHooksTwiceEachWay() {
+  void anIdleLinuxOverlayPathPassesTheHostNetnsHooksOnceEachWay() {
     Config e = ConfigFactory.parseString(
         "experiment { name = exact, seed = 1, duration = 6ms, warmup = 2ms, model = kernel, profile = hotcloud19,"
             + " steering = vanilla, journeys { sample-every = 1, first = 0 },"
@@ -146,8 +145,8 @@ class JourneyTest {
     assertEquals(4L, num(f, "packets"), "one datagram per ms over 4 ms");
     Map<String, Long> got = new java.util.LinkedHashMap<>();
     for (Map<String, Object> s : list(f.get("stages"))) got.put((String) s.get("stage"), num(s, "service_mean_ns"));
-    assertEquals(p.ipTx + p.netfilter + p.vxlanEncap + p.ipTx + p.netfilter, got.get("ip_tx"), "inner and outer output");
-    assertEquals(p.ipRx + p.netfilter + p.udpRx + p.vxlanDecap + p.groCellEnqueue, got.get("vxlan"),
+    assertEquals(p.ipTx + p.netfilter + p.vxlanEncap + p.ipTx, got.get("ip_tx"), "inner output, then the outer");
+    assertEquals(p.ipRx + p.udpRx + p.vxlanDecap + p.groCellEnqueue, got.get("vxlan"),
         "outer input, decap, then the gro_cell's enqueue");
     assertEquals(p.ipRx + p.netfilter, got.get("ip_rx"), "inner input on vxlan0");
   }
