@@ -101,10 +101,10 @@ final class FirstPacket {
     boolean overlay = s.stack().overlay() && d.stack().overlay();
     // the sender's app step (SocketDriver, TxPath): the send call's entry and exit (seccomp in a container), the
     // app's per-message work, L4 output with the copy of the payload, IP output, the netfilter pass of the host
-    // netns (a native socket's, or br_netfilter's of a Docker container's packet; a Linux overlay's socket sends
-    // through vxlan0 without one), the VXLAN encapsulation, the pNIC's qdisc and driver
+    // netns (a native or Linux overlay socket's, or br_netfilter's of a Docker container's packet; the outer VXLAN
+    // packet's pass is not charged on either overlay), the VXLAN encapsulation, the pNIC's qdisc and driver
     long send = ps.syscall(s.stack()) + ps.appPerMessage + (udp ? ps.udpTx : ps.tcpTx) + ps.memcpy(payloadBytes)
-        + ps.ipTx + (s.stack() == StackKind.LINUX_OVERLAY ? 0 : ps.netfilter) + (overlay ? ps.vxlanEncap : 0)
+        + ps.ipTx + ps.netfilter + (overlay ? ps.vxlanEncap : 0)
         + ps.qdisc + ps.driverTx;
     // two hops (host to switch, switch to host; a leaf-spine's same-rack pair), each store-and-forward at its rate
     long frameBytes = Math.max(MIN_WIRE_BYTES, payloadBytes + NicEntity.ETH_WIRE + (udp ? NicEntity.IP_UDP : NicEntity.IP_TCP)

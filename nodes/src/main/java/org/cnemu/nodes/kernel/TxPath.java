@@ -221,6 +221,10 @@ final class TxPath {
         cost += driverTx(c, s, offset + cost);
       }
       case LINUX_OVERLAY -> {
+        // the socket is in the host netns: its packet passes OUTPUT + POSTROUTING as a native one does, once per
+        // datagram. vxlan_xmit's outer packet passes them again (iptunnel_xmit -> ip_local_out), not charged, as
+        // on the Docker overlay (docs/datapath.md, "Known gaps")
+        if (firstOfDatagram(s)) cost += p.netfilter;
         cost += p.vxlanEncap + p.ipTx;
         vxlan.encap(s, macDst[h.slot(s.flow()) * 2 + s.dir()]);
         Journeys.mark(h, s, Journeys.IP_TX, c, offset, offset + cost);

@@ -124,6 +124,33 @@ class JourneyTest {
     assertEquals(e2e, num(f, "e2e_mean_ns"), "end to end");
   }
 
+  /**
+   * The same idle 64 B path over the Linux overlay: the socket is in the host netns, so the inner packet passes its
+   * hooks once each way, exactly: OUTPUT + POSTROUTING before vxlan0, PREROUTING + INPUT on vxlan0. The outer VXLAN
+   * packet's passes are not charged, as on the Docker overlay (docs/datapath.md, "Known gaps").
+   */
+  @Test
+  void anIdleLinuxOverlayPathPassesTheHostNetnsHooksOnceEachWay() {
+    Config e = ConfigFactory.parseString(
+        "experiment { name = exact, seed = 1, duration = 6ms, warmup = 2ms, model = kernel, profile = hotcloud19,"
+            + " steering = vanilla, journeys { sample-every = 1, first = 0 },"
+            + " overrides { nic { adaptive-rx { enabled = false } } },"
+            + " topology { stack = linux-overlay, host-count = 2, link { delay = 1us } }, workloads = ["
+            + " { id = u, protocol = udp, src = \"h1/c1\", dst = \"h2/c1\", message-size = 64B, rate = 512kbps } ] }")
+        .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("experiment");
+    org.cnemu.devices.Profile p = KernelModels.spec(e).profile;
+    Map<String, Object> j = journeys(Calib.run(e, 1, 1).results());
+    assertExact("idle udp linux-overlay", j);
+    Map<String, Object> f = list(j.get("flows")).get(0);
+    assertEquals(4L, num(f, "packets"), "one datagram per ms over 4 ms");
+    Map<String, Long> got = new java.util.LinkedHashMap<>();
+    for (Map<String, Object> s : list(f.get("stages"))) got.put((String) s.get("stage"), num(s, "service_mean_ns"));
+    assertEquals(p.ipTx + p.netfilter + p.vxlanEncap + p.ipTx, got.get("ip_tx"), "inner output, then the outer");
+    assertEquals(p.ipRx + p.udpRx + p.vxlanDecap + p.groCellEnqueue, got.get("vxlan"),
+        "outer input, decap, then the gro_cell's enqueue");
+    assertEquals(p.ipRx + p.netfilter, got.get("ip_rx"), "inner input on vxlan0");
+  }
+
   /** Sampling every packet changes nothing but the journeys section: no random stream, no timing. */
   @Test
   void samplingChangesNothingElse() {
