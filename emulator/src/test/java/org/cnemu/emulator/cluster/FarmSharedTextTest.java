@@ -135,22 +135,9 @@ class FarmSharedTextTest {
       ran.add(shared.text() + "|" + spec);
       return (shared.digest() + "|" + spec).getBytes(StandardCharsets.UTF_8);
     };
-    List<ActorRef<?>> actors = new ArrayList<>();
-    CountDownLatch spawned = new CountDownLatch(1);
-    system = ActorSystem.create(Behaviors.setup(ctx -> {
-      actors.add(ctx.spawn(FarmWorker.create(runner, FarmWorker.Slots.exactly(1), null), "farm-worker"));
-      actors.add(ctx.spawn(Behaviors.<FarmDriver.Command>receiveMessage(m -> {
-        toDriver.add(m);
-        return Behaviors.same();
-      }), "driver"));
-      spawned.countDown();
-      return Behaviors.empty();
-    }), "cnemu", WIRE);
-    assertTrue(spawned.await(30, TimeUnit.SECONDS));
-    @SuppressWarnings("unchecked")
-    ActorRef<FarmWorker.Command> worker = (ActorRef<FarmWorker.Command>) actors.get(0);
-    @SuppressWarnings("unchecked")
-    ActorRef<FarmDriver.Command> driver = (ActorRef<FarmDriver.Command>) actors.get(1);
+    Pair pair = workerAndDriver(runner, toDriver, WIRE);
+    ActorRef<FarmWorker.Command> worker = pair.worker();
+    ActorRef<FarmDriver.Command> driver = pair.driver();
     String digestA = FarmWorker.sha256Hex(TEXT_A);
 
     // named before it was ever sent here: the node asks for it and runs nothing
@@ -265,22 +252,10 @@ class FarmSharedTextTest {
         dropped.add(digest);
       }
     };
-    List<ActorRef<?>> actors = new ArrayList<>();
-    CountDownLatch spawned = new CountDownLatch(1);
-    system = ActorSystem.create(Behaviors.setup(ctx -> {
-      actors.add(ctx.spawn(FarmWorker.create(runner, FarmWorker.Slots.exactly(1), null), "farm-worker"));
-      actors.add(ctx.spawn(Behaviors.<FarmDriver.Command>receiveMessage(m -> {
-        toDriver.add(m);
-        return Behaviors.same();
-      }), "driver"));
-      spawned.countDown();
-      return Behaviors.empty();
-    }), "cnemu", com.typesafe.config.ConfigFactory.parseString(FarmWorker.TEXT_CACHE_KEY + " = 100B").withFallback(WIRE));
-    assertTrue(spawned.await(30, TimeUnit.SECONDS));
-    @SuppressWarnings("unchecked")
-    ActorRef<FarmWorker.Command> worker = (ActorRef<FarmWorker.Command>) actors.get(0);
-    @SuppressWarnings("unchecked")
-    ActorRef<FarmDriver.Command> driver = (ActorRef<FarmDriver.Command>) actors.get(1);
+    Pair pair = workerAndDriver(runner, toDriver,
+        com.typesafe.config.ConfigFactory.parseString(FarmWorker.TEXT_CACHE_KEY + " = 100B").withFallback(WIRE));
+    ActorRef<FarmWorker.Command> worker = pair.worker();
+    ActorRef<FarmDriver.Command> driver = pair.driver();
     worker.tell(new FarmWorker.Hello(driver));
     assertEquals(100, next(toDriver, FarmDriver.Ready.class).textCacheBytes());
 
@@ -298,5 +273,29 @@ class FarmSharedTextTest {
     worker.tell(new FarmWorker.RunJob(3, 0, 1, digestB, "", "3", driver)); // B stayed
     assertEquals("3", ran.poll(30, TimeUnit.SECONDS));
     assertEquals(null, ran.poll(200, TimeUnit.MILLISECONDS), "job 2 did not run without its text");
+  }
+
+  /** A node of one slot and a stand-in driver that queues what the node tells it. */
+  private record Pair(ActorRef<FarmWorker.Command> worker, ActorRef<FarmDriver.Command> driver) {}
+
+  private Pair workerAndDriver(FarmWorker.Runner runner, LinkedBlockingQueue<FarmDriver.Command> toDriver,
+      com.typesafe.config.Config config) throws InterruptedException {
+    List<ActorRef<?>> actors = new ArrayList<>();
+    CountDownLatch spawned = new CountDownLatch(1);
+    system = ActorSystem.create(Behaviors.setup(ctx -> {
+      actors.add(ctx.spawn(FarmWorker.create(runner, FarmWorker.Slots.exactly(1), null), "farm-worker"));
+      actors.add(ctx.spawn(Behaviors.<FarmDriver.Command>receiveMessage(m -> {
+        toDriver.add(m);
+        return Behaviors.same();
+      }), "driver"));
+      spawned.countDown();
+      return Behaviors.empty();
+    }), "cnemu", config);
+    assertTrue(spawned.await(30, TimeUnit.SECONDS));
+    @SuppressWarnings("unchecked")
+    ActorRef<FarmWorker.Command> worker = (ActorRef<FarmWorker.Command>) actors.get(0);
+    @SuppressWarnings("unchecked")
+    ActorRef<FarmDriver.Command> driver = (ActorRef<FarmDriver.Command>) actors.get(1);
+    return new Pair(worker, driver);
   }
 }
