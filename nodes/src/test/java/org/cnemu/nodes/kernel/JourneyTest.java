@@ -82,13 +82,7 @@ class JourneyTest {
    */
   @Test
   void anIdlePathCostsExactlyWhatTheProfileSays() {
-    Config e = ConfigFactory.parseString(
-        "experiment { name = exact, seed = 1, duration = 6ms, warmup = 2ms, model = kernel, profile = hotcloud19,"
-            + " steering = vanilla, journeys { sample-every = 1, first = 0 },"
-            + " overrides { nic { adaptive-rx { enabled = false } } },"
-            + " topology { stack = native, host-count = 2, link { delay = 1us } }, workloads = ["
-            + " { id = u, protocol = udp, src = \"h1/c1\", dst = \"h2/c1\", message-size = 64B, rate = 512kbps } ] }")
-        .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("experiment");
+    Config e = idleUdpPath("native");
     org.cnemu.devices.Profile p = KernelModels.spec(e).profile;
     Map<String, Object> j = journeys(Calib.run(e, 1, 1).results());
     assertExact("idle udp", j);
@@ -131,13 +125,7 @@ class JourneyTest {
    */
   @Test
   void anIdleLinuxOverlayPathPassesTheHostNetnsHooksOnceEachWay() {
-    Config e = ConfigFactory.parseString(
-        "experiment { name = exact, seed = 1, duration = 6ms, warmup = 2ms, model = kernel, profile = hotcloud19,"
-            + " steering = vanilla, journeys { sample-every = 1, first = 0 },"
-            + " overrides { nic { adaptive-rx { enabled = false } } },"
-            + " topology { stack = linux-overlay, host-count = 2, link { delay = 1us } }, workloads = ["
-            + " { id = u, protocol = udp, src = \"h1/c1\", dst = \"h2/c1\", message-size = 64B, rate = 512kbps } ] }")
-        .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("experiment");
+    Config e = idleUdpPath("linux-overlay");
     org.cnemu.devices.Profile p = KernelModels.spec(e).profile;
     Map<String, Object> j = journeys(Calib.run(e, 1, 1).results());
     assertExact("idle udp linux-overlay", j);
@@ -169,5 +157,16 @@ class JourneyTest {
   void offMeansNoSection() {
     Config e = shorter(Calib.load("udp-1flow-native").getConfig("experiment"), 0);
     assertFalse(Calib.run(e, 1, 1).results().containsKey("journeys"));
+  }
+
+  /** One 64 B datagram per ms from h1 to h2 on {@code stack}, every skb's journey sampled, RX moderation fixed. */
+  private static Config idleUdpPath(String stack) {
+    return ConfigFactory.parseString(
+        "experiment { name = exact, seed = 1, duration = 6ms, warmup = 2ms, model = kernel, profile = hotcloud19,"
+            + " steering = vanilla, journeys { sample-every = 1, first = 0 },"
+            + " overrides { nic { adaptive-rx { enabled = false } } },"
+            + " topology { stack = " + stack + ", host-count = 2, link { delay = 1us } }, workloads = ["
+            + " { id = u, protocol = udp, src = \"h1/c1\", dst = \"h2/c1\", message-size = 64B, rate = 512kbps } ] }")
+        .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("experiment");
   }
 }
