@@ -111,7 +111,8 @@ public final class BenchScaleCommand implements Callable<Integer> {
     e.put("engine", Map.of("partitions", partitions));
     e.put("topology", Map.of("stack", "native", "host-count", hosts, "link", Map.of("rate", "40Gbps", "delay", "1us")));
     e.put("workloads", flows);
-    return ConfigValueFactory.fromMap(Map.of("experiment", e)).toConfig();
+    // named, so a problem with it says what it is (not "hardcoded value")
+    return ConfigValueFactory.fromMap(Map.of("experiment", e), "bench scale's experiment for N = " + hosts).toConfig();
   }
 
   /** One measured run. */
