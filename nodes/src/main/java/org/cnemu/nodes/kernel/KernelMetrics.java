@@ -18,6 +18,10 @@ import org.cnemu.emulator.model.ModelMetric.Better;
  * {@code total.retransmits}, {@code total.out_of_order}, {@code drops.total}, {@code busiest_core.busy_pct},
  * {@code receivers.busy_cores_per_gbps} (CPU per Gbit/s delivered). Per flow, host and drop reason the
  * figures behind them follow.
+ *
+ * <p>Every percentile carries the samples results.json says it was taken from, so one its samples cannot resolve
+ * is marked: round-trip latency its flow's {@code latency_samples}, connection latency
+ * {@code connection_latency_samples}, one-way latency the receiver's {@code owd_count.<flow>}.
  */
 final class KernelMetrics {
   private KernelMetrics() {}
