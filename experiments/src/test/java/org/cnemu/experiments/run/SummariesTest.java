@@ -17,10 +17,12 @@ import org.junit.jupiter.api.Test;
  */
 class SummariesTest {
   /** A kernel-model results document: one request-response flow of {@code transactions}, one core {@code busy} %. */
-  private static Map<String, Object> run(long transactions, double busy, double retransmits) {
+  /** A run whose flow's latency percentiles were taken from {@code samples} transactions (one more counted). */
+  private static Map<String, Object> run(long samples, double busy, double retransmits) {
     return Map.of("complete", true, "config", Map.of("model", "kernel"),
         "flows", List.of(Map.of("id", "rr", "dst", "h2/c1", "throughput_gbps", 1.0, "retransmits", retransmits,
-            "transactions", transactions, "latency_us", Map.of("p50", 10.0, "p99", 20.0, "p999", 20.0))),
+            "transactions", samples + 1, "latency_us", Map.of("p50", 10.0, "p99", 20.0, "p999", 20.0),
+            "latency_samples", samples)),
         "cores", List.of(Map.of("host", "h2", "core", 0, "idle", 100 - busy)));
   }
 
@@ -38,7 +40,7 @@ class SummariesTest {
   }
 
   /**
-   * 274 transactions resolve p99 (>= 100) but not p999 (>= 1,000): p999 of 274 is their largest sample, which the
+   * 274 samples resolve p99 (>= 100) but not p999 (>= 1,000): p999 of 274 is their largest sample, which the
    * summary gave as a mean equal to p99's. It is null now, with the samples it had and needed.
    */
   @Test

@@ -43,4 +43,26 @@ class SummaryTableTest {
     assertTrue(t.matches("(?s).*worst_flow\\.latency_p999_us +- +us +274\\n.*"), t);
     assertTrue(t.contains(SummaryTable.UNRESOLVED_NOTE), t);
   }
+
+  /**
+   * A flow's one-way p99.9 of 300 reads (the receiver's owd_count) is "-" with its samples, through the kernel
+   * model's metrics as a run's table reads them; its p99 resolves.
+   */
+  @Test
+  void aOneWayP999OfAFewHundredSamplesIsADash() {
+    java.util.Map<String, Object> steering = java.util.Map.of("owd_p50_ns.ping", 20000, "owd_p99_ns.ping", 31000,
+        "owd_p999_ns.ping", 31500, "owd_count.ping", 300);
+    java.util.Map<String, Object> results = java.util.Map.of(
+        "flows", List.of(java.util.Map.of("id", "ping", "src", "h1", "dst", "h2")),
+        "hosts", List.of(java.util.Map.of("id", "h2", "steering", steering)));
+    List<ModelMetric> metrics = new org.cnemu.nodes.kernel.KernelModelProvider().metrics(results);
+    StringWriter sw = new StringWriter();
+    PrintWriter out = new PrintWriter(sw);
+    SummaryTable.metrics(out, metrics);
+    out.flush();
+    String t = sw.toString();
+    assertTrue(t.matches("(?s).*flow\\[ping\\]\\.one_way_p99_us +31 +us +300\\n.*"), t);
+    assertTrue(t.matches("(?s).*flow\\[ping\\]\\.one_way_p999_us +- +us +300\\n.*"), t);
+    assertTrue(t.contains(SummaryTable.UNRESOLVED_NOTE), t);
+  }
 }

@@ -27,7 +27,13 @@ final class HostResults {
 
   record FlowSide(int flow, boolean sender, long sentSegs, long retransSegs, long deliveredSegs, long oooSegs,
       long goodBytes, long cwnd, long srttNanos, long transactions, double[] latencyUs, long[] series, long lost,
-      long wireSegs, long undos, int reordering, long connections, double[] connLatencyUs, long connectFailures) {}
+      long wireSegs, long undos, int reordering, long connections, double[] connLatencyUs, long connectFailures,
+      long latencySamples, long connLatencySamples) {}
+
+  /** The samples behind a histogram's percentiles (its total count); 0 when there is none. */
+  static long samples(org.HdrHistogram.Histogram l) {
+    return l == null ? 0 : l.getTotalCount();
+  }
 
   /** Connection churn: p50, p99 of the connections' latency (connect() start to close()), us; null when none. */
   static double[] connLatencyUs(org.HdrHistogram.Histogram l) {
@@ -77,7 +83,7 @@ final class HostResults {
           k.tx == null ? 0 : k.tx.srttNanos(), k.transactions, latencyUs(k), k.series, k.lost, k.wireSegs,
           k.tx == null ? 0 : k.tx.undos(), k.tx == null ? 0 : k.tx.reordering(),
           k.cs == null ? -1 : k.cs.connections, k.cs == null || k.cs.latency == null ? null : connLatencyUs(k.cs.latency),
-          k.cs == null ? 0 : k.cs.connectFailures);
+          k.cs == null ? 0 : k.cs.connectFailures, samples(k.latency), k.cs == null ? 0 : samples(k.cs.latency));
     }
     String[] keys = h.drops.keySet().toArray(new String[0]);
     long[] counts = new long[keys.length];

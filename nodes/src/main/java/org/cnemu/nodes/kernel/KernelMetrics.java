@@ -18,6 +18,10 @@ import org.cnemu.emulator.model.ModelMetric.Better;
  * {@code total.retransmits}, {@code total.out_of_order}, {@code drops.total}, {@code busiest_core.busy_pct},
  * {@code receivers.busy_cores_per_gbps} (CPU per Gbit/s delivered). Per flow, host and drop reason the
  * figures behind them follow.
+ *
+ * <p>Every percentile carries the samples results.json says it was taken from, so one its samples cannot resolve
+ * is marked: round-trip latency its flow's {@code latency_samples}, connection latency
+ * {@code connection_latency_samples}, one-way latency the receiver's {@code owd_count.<flow>}.
  */
 final class KernelMetrics {
   private KernelMetrics() {}
@@ -100,12 +104,12 @@ final class KernelMetrics {
       }
       add(out, k + "connections_per_sec", f.get("connections_per_sec"), "1/s", Better.HIGHER);
       if (f.get("connection_latency_us") instanceof Map<?, ?> cl) {
+        long samples = count(f.get("connection_latency_samples"));
         for (String p : List.of("p50", "p99")) {
-          // its samples (connections opened after the warm-up and closed) are not in results.json
           Double v = num(cl.get(p));
           if (v != null) {
             out.add(ModelMetric.of(k + "connection_latency_" + p + "_us", v, "us", Better.LOWER)
-                .percentile(QUANTILE.get(p), -1));
+                .percentile(QUANTILE.get(p), samples));
           }
         }
       }
@@ -113,11 +117,12 @@ final class KernelMetrics {
       add(out, k + "out_of_order", f.get("out_of_order"), "segments", Better.LOWER);
       for (Map<String, Object> h : hosts) {
         if (!(h.get("steering") instanceof Map<?, ?> st)) continue;
-        for (String p : List.of("p50", "p99")) {
+        long samples = count(st.get("owd_count." + id)); // the receiving application's reads of the flow's data
+        for (String p : List.of("p50", "p99", "p999")) {
           Double ns = num(st.get("owd_" + p + "_ns." + id));
           if (ns != null) {
             out.add(ModelMetric.of(k + "one_way_" + p + "_us", ns / 1000, "us", Better.LOWER)
-                .percentile(QUANTILE.get(p), -1)); // its samples are not in results.json
+                .percentile(QUANTILE.get(p), samples));
           }
         }
         add(out, k + "rx_stage_cores@" + text(h.get("id")), st.get("rx_cores." + id), "cores", Better.NEITHER);
@@ -199,13 +204,18 @@ final class KernelMetrics {
   private static final Map<String, Double> QUANTILE = Map.of("p50", 0.50, "p99", 0.99, "p999", 0.999);
 
   /**
-   * The samples behind a flow's latency percentiles: its transactions, those whose response was read in the
-   * measured window. The latency of one is recorded when it also started after the warm-up, so the histogram holds
-   * at most this many, fewer by the requests in flight at the warm-up's end (one per connection in a closed loop);
-   * the exact count is not in results.json. -1 when the flow has no count.
+   * The samples behind a flow's latency percentiles: its {@code latency_samples}, the transactions that started
+   * after the warm-up and whose response was read in the measured window (HdrHistogram's total count). Not its
+   * {@code transactions}: those also count the requests in flight at the warm-up's end (one per connection in a
+   * closed loop, more with request-rate), which give no latency sample. -1 when the flow has no count.
    */
   private static long latencySamples(Map<String, Object> flow) {
-    Double n = num(flow.get("transactions"));
+    return count(flow.get("latency_samples"));
+  }
+
+  /** A sample count of results.json; -1 (unknown) when absent, as in results written before it was. */
+  private static long count(Object o) {
+    Double n = num(o);
     return n == null ? -1 : n.longValue();
   }
 
@@ -279,6 +289,7 @@ final class KernelMetrics {
         case "latency_p999_us" -> "p99.9 round-trip latency" + of;
         case "one_way_p50_us" -> "p50 one-way latency" + of;
         case "one_way_p99_us" -> "p99 one-way latency" + of;
+        case "one_way_p999_us" -> "p99.9 one-way latency" + of;
         case "irqs" -> "IRQs" + of;
         case "softirq_net_rx" -> "NET_RX softirqs" + of;
         case "cpu_busy_pct" -> "CPU busy" + of;

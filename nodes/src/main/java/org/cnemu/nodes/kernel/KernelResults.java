@@ -99,6 +99,8 @@ final class KernelResults implements BuiltModel {
             cl.put("p50", s.connLatencyUs()[0]);
             cl.put("p99", s.connLatencyUs()[1]);
             m.put("connection_latency_us", cl);
+            // the connections its percentiles were taken from (opened after the warm-up, closed)
+            m.put("connection_latency_samples", s.connLatencySamples());
           }
         }
         m.put("request_gbps", m.get("throughput_gbps"));
@@ -116,6 +118,9 @@ final class KernelResults implements BuiltModel {
           lat.put("p99", l[2]);
           lat.put("p999", l[3]);
           m.put("latency_us", lat);
+          // the transactions its percentiles were taken from: fewer than `transactions` by those that started
+          // before the warm-up's end (counted when their response is read, not sampled)
+          m.put("latency_samples", s.latencySamples());
           // sockperf's figure: half the round trip
           Map<String, Object> half = new LinkedHashMap<>();
           for (Map.Entry<String, Object> e : lat.entrySet()) {

@@ -174,6 +174,7 @@ final class SteeringStats {
       if (y != null && y.count() > 0) {
         m.put("owd_sock_p50_ns." + f.id(), y.percentile(50));
         m.put("owd_sock_p99_ns." + f.id(), y.percentile(99));
+        m.put("owd_sock_count." + f.id(), y.count());
       }
     }
     if (hiQueued > 0 || hiInline > 0) {
