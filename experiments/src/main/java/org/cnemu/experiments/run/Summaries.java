@@ -41,8 +41,7 @@ public final class Summaries {
     /** Whether every run's value of a percentile is the percentile it names (see {@link ModelMetric#resolved}). */
     boolean resolved(String metric) {
       ModelMetric m = info.get(metric);
-      long n = fewestSamples(metric);
-      return m == null || !m.isPercentile() || n < 0 || n >= ModelMetric.samplesToResolve(m.quantile());
+      return m == null || m.percentile(m.quantile(), fewestSamples(metric)).resolved();
     }
   }
 
@@ -82,20 +81,25 @@ public final class Summaries {
       Map<String, Object> s = Stats.summarize(xs);
       ModelMetric m = v.info().get(k);
       if (m != null) Stats.clip(s, m.lowest(), m.highest());
-      if (m != null && m.isPercentile()) percentile(s, v, k, "mean", "ci95_low", "ci95_high", "stddev");
+      long n = v.fewestSamples(k);
+      if (m != null && m.isPercentile() && n >= 0) {
+        percentile(s, n, v.resolved(k), m.quantile(), "mean", "ci95_low", "ci95_high", "stddev");
+      }
       out.put(k, s);
     });
     return out;
   }
 
-  /** A percentile's samples, and its figures nulled when a run's samples cannot resolve it. */
-  private static void percentile(Map<String, Object> s, Values v, String metric, String... figures) {
-    long n = v.fewestSamples(metric);
-    if (n < 0) return;
+  /**
+   * A percentile's fewest samples {@code n}, and its {@code figures} nulled, with the samples its {@code quantile}
+   * needs, when they cannot resolve it.
+   */
+  private static void percentile(Map<String, Object> s, long n, boolean resolved, double quantile,
+      String... figures) {
     s.put("samples", n);
-    if (v.resolved(metric)) return;
+    if (resolved) return;
     for (String f : figures) s.put(f, null);
-    s.put("samples_to_resolve", ModelMetric.samplesToResolve(v.info().get(metric).quantile()));
+    s.put("samples_to_resolve", ModelMetric.samplesToResolve(quantile));
   }
 
   /** Unit and direction of each metric (for tables and plots). */
@@ -135,11 +139,8 @@ public final class Summaries {
         long nb = baseline.fewestSamples(k);
         long na = arm.fewestSamples(k);
         if (nb >= 0 && na >= 0) {
-          r.put("samples", Math.min(nb, na));
-          if (!baseline.resolved(k) || !arm.resolved(k)) {
-            for (String f : List.of("ratio", "ci95_low", "ci95_high")) r.put(f, null);
-            r.put("samples_to_resolve", ModelMetric.samplesToResolve(m.quantile()));
-          }
+          percentile(r, Math.min(nb, na), baseline.resolved(k) && arm.resolved(k), m.quantile(), "ratio", "ci95_low",
+              "ci95_high");
         }
       }
       out.put(k, r);
