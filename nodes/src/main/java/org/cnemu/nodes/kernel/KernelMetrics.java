@@ -95,22 +95,14 @@ final class KernelMetrics {
       add(out, k + "transactions_per_sec", f.get("transactions_per_sec"), "1/s", Better.HIGHER);
       if (f.get("latency_us") instanceof Map<?, ?> lat) {
         for (String p : List.of("p50", "p99", "p999")) {
-          Double v = num(lat.get(p));
-          if (v != null) {
-            out.add(ModelMetric.of(k + "latency_" + p + "_us", v, "us", Better.LOWER)
-                .percentile(QUANTILE.get(p), latencySamples(f)));
-          }
+          addPercentile(out, k + "latency_" + p + "_us", num(lat.get(p)), p, latencySamples(f));
         }
       }
       add(out, k + "connections_per_sec", f.get("connections_per_sec"), "1/s", Better.HIGHER);
       if (f.get("connection_latency_us") instanceof Map<?, ?> cl) {
         long samples = count(f.get("connection_latency_samples"));
         for (String p : List.of("p50", "p99")) {
-          Double v = num(cl.get(p));
-          if (v != null) {
-            out.add(ModelMetric.of(k + "connection_latency_" + p + "_us", v, "us", Better.LOWER)
-                .percentile(QUANTILE.get(p), samples));
-          }
+          addPercentile(out, k + "connection_latency_" + p + "_us", num(cl.get(p)), p, samples);
         }
       }
       add(out, k + "retransmits", f.get("retransmits"), "segments", Better.LOWER);
@@ -120,10 +112,7 @@ final class KernelMetrics {
         long samples = count(st.get("owd_count." + id)); // the receiving application's reads of the flow's data
         for (String p : List.of("p50", "p99", "p999")) {
           Double ns = num(st.get("owd_" + p + "_ns." + id));
-          if (ns != null) {
-            out.add(ModelMetric.of(k + "one_way_" + p + "_us", ns / 1000, "us", Better.LOWER)
-                .percentile(QUANTILE.get(p), samples));
-          }
+          addPercentile(out, k + "one_way_" + p + "_us", ns == null ? null : ns / 1000, p, samples);
         }
         add(out, k + "rx_stage_cores@" + text(h.get("id")), st.get("rx_cores." + id), "cores", Better.NEITHER);
       }
@@ -231,6 +220,11 @@ final class KernelMetrics {
       out.add(m.within(0, highest));
     }
     return out;
+  }
+
+  /** A latency percentile {@code p} (p50, p99, p999) in us of {@code samples} samples, when the results have it. */
+  private static void addPercentile(List<ModelMetric> out, String name, Double us, String p, long samples) {
+    if (us != null) out.add(ModelMetric.of(name, us, "us", Better.LOWER).percentile(QUANTILE.get(p), samples));
   }
 
   private static void add(List<ModelMetric> out, String name, Object v, String unit, Better better) {
