@@ -400,21 +400,24 @@ public final class Sweep {
   /** The value at {@code path} (list elements by index), or null. */
   private static ConfigValue valueAt(ConfigValue node, List<String> path) {
     for (String part : path) {
-      if (node instanceof ConfigObject o) {
-        node = o.get(part);
-      } else if (node instanceof ConfigList l) {
-        try {
-          int i = Integer.parseInt(part);
-          node = i >= 0 && i < l.size() ? l.get(i) : null;
-        } catch (NumberFormatException e) {
-          return null;
-        }
-      } else {
-        return null;
-      }
+      node = child(node, part);
       if (node == null) return null;
     }
     return node;
+  }
+
+  /** The child {@code part} of an object, or element {@code part} (an index) of a list; null if there is none. */
+  private static ConfigValue child(ConfigValue node, String part) {
+    if (node instanceof ConfigObject o) return o.get(part);
+    if (node instanceof ConfigList l) {
+      try {
+        int i = Integer.parseInt(part);
+        return i >= 0 && i < l.size() ? l.get(i) : null;
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+    return null;
   }
 
   /** A swept path as the validator names the value there: {@code workloads.0.rate} is {@code experiment.workloads[0].rate}. */
@@ -422,19 +425,9 @@ public final class Sweep {
     StringBuilder b = new StringBuilder("experiment");
     ConfigValue node = root;
     for (String part : path) {
-      if (node instanceof ConfigList l) {
-        b.append('[').append(part).append(']');
-        int i;
-        try {
-          i = Integer.parseInt(part);
-        } catch (NumberFormatException e) {
-          i = -1;
-        }
-        node = i >= 0 && i < l.size() ? l.get(i) : null;
-      } else {
-        b.append('.').append(part);
-        node = node instanceof ConfigObject o ? o.get(part) : null;
-      }
+      if (node instanceof ConfigList) b.append('[').append(part).append(']');
+      else b.append('.').append(part);
+      node = child(node, part);
     }
     return b.toString();
   }
