@@ -8,11 +8,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.List;
 import java.util.Map;
-import org.cnemu.emulator.Simulation;
-import org.cnemu.emulator.SimulationBuilder;
-import org.cnemu.emulator.SimulationResult;
-import org.cnemu.emulator.config.Units;
-import org.cnemu.emulator.model.BuiltModel;
 import org.cnemu.emulator.model.ModelMetric;
 import org.junit.jupiter.api.Test;
 
@@ -29,10 +24,7 @@ class PercentileSamplesTest {
   }
 
   private static Map<String, Object> run(Config e) {
-    SimulationBuilder b = new SimulationBuilder(e.getLong("seed"), 0, 1, SimulationBuilder.Placement.BLOCK);
-    BuiltModel m = KernelModels.build(e, b);
-    SimulationResult r = Simulation.run(b, Units.nanos(e, "duration"), 1);
-    return m.results(r);
+    return Calib.run(e, 1, 1).results();
   }
 
   @SuppressWarnings("unchecked")
