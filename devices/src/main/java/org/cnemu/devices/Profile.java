@@ -369,4 +369,16 @@ public final class Profile {
   public int fragPayloadBytes(StackKind stack) {
     return ((mtuBytes(stack) - 20) / 8) * 8;
   }
+
+  /**
+   * IP packets of a UDP datagram of {@code payloadBytes} sent on a host of {@code stack}: one when it fits the route
+   * MTU with its UDP and IP headers, else its IP fragments of {@link #fragPayloadBytes} (an overlay's 1,422 B
+   * datagram is one 1,450 B packet, though 1,430 B exceed a fragment's 1,424).
+   */
+  public int udpPackets(long payloadBytes, StackKind stack) {
+    long total = payloadBytes + 8;
+    if (total <= mtuBytes(stack) - 20) return 1;
+    int fp = fragPayloadBytes(stack);
+    return (int) ((total + fp - 1) / fp);
+  }
 }

@@ -106,8 +106,9 @@ final class ExpectedWork {
 
   /** Wire packets of one message from a host of {@code stack}: MSS segments (TCP) or IP fragments (UDP) of its MTU. */
   static int packets(Profile p, StackKind stack, boolean udp, long bytes) {
-    long per = udp ? p.fragPayloadBytes(stack) : p.mssBytes(stack);
-    return (int) Math.max(1, (bytes + (udp ? 8 : 0) + per - 1) / per);
+    if (udp) return p.udpPackets(bytes, stack);
+    long mss = p.mssBytes(stack);
+    return (int) Math.max(1, (bytes + mss - 1) / mss);
   }
 
   /** Modeled CPU nanoseconds per message on the busier side (sender or receiver) of a flow. */

@@ -29,10 +29,10 @@ final class KernelResults implements BuiltModel {
     return m;
   }
 
-  /** UDP payload per IP fragment of flow {@code f}'s datagrams: its sender's route MTU (an overlay's is 50 B less). */
-  private int fragPayloadBytes(Spec.FlowSpec f) {
+  /** IP packets of each of flow {@code f}'s datagrams, by its sender's route MTU (an overlay's is 50 B less). */
+  private int udpPackets(Spec.FlowSpec f) {
     Spec.HostSpec src = spec.hosts.get(f.srcHost());
-    return src.profile().fragPayloadBytes(src.stack());
+    return src.profile().udpPackets(f.messageBytes(), src.stack());
   }
 
   private static double r3(double v) {
@@ -81,10 +81,9 @@ final class KernelResults implements BuiltModel {
       if (!f.udp()) m.put("congestion_control", f.congestionControl());
       // TCP: data segments the sender put on the wire after the warm-up, retransmissions included (ACKs
       // travel the other way and are not counted); UDP: delivered datagrams x their IP fragments
-      int fragPayloadBytes = fragPayloadBytes(f);
       m.put("packet_rate_kpps", r3(!f.udp() ? (s == null ? 0 : s.wireSegs() / secs / 1e3)
           : d == null ? 0 : d.goodBytes() / (double) Math.max(1, f.messageBytes()) / secs / 1e3
-              * Math.max(1, (f.messageBytes() + 8 + fragPayloadBytes - 1) / fragPayloadBytes)));
+              * udpPackets(f)));
       if (f.rr() != null) {
         HostResults.FlowSide rs = snd[f.pair()];
         HostResults.FlowSide rd = rcv[f.pair()];

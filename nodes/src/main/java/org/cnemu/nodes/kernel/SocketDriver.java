@@ -260,7 +260,7 @@ final class SocketDriver {
     long sys = 0;
     int fp = fragPayloadBytes;
     long total = bytes + 8;
-    int frags = total <= mtuBytes - 20 ? 1 : (int) ((total + fp - 1) / fp);
+    int frags = p.udpPackets(bytes, h.stack);
     int hash = HostKernel.flowHash(f, 0);
     if (frags > 1 && ufoRoute) { // ip_ufo_append_data: one skb of the whole datagram, its fragments' wire packets
       Packet s = new Packet(f.index(), (byte) 0, true, seq, (int) total, frags, 0, 0, 0, 0, 0, (short) 0,

@@ -40,6 +40,13 @@ class OverlayMtuTest {
     assertEquals(2, ExpectedWork.packets(P, StackKind.LINUX_OVERLAY, false, 2796));
     assertEquals(3, ExpectedWork.packets(P, StackKind.LINUX_OVERLAY, false, 2797));
     assertEquals(2, ExpectedWork.packets(P, StackKind.NATIVE, false, 2797));
+    // a datagram that fits the route MTU with its headers is one packet, though it exceeds a fragment's payload
+    // (1,422 + 8 = 1,430 B > 1,424): the sender's rule, which the expected work and the packet rate now share
+    assertEquals(1, P.udpPackets(1422, StackKind.DOCKER_OVERLAY));
+    assertEquals(2, P.udpPackets(1423, StackKind.DOCKER_OVERLAY));
+    assertEquals(1, P.udpPackets(1472, StackKind.NATIVE));
+    assertEquals(2, P.udpPackets(1473, StackKind.NATIVE));
+    assertEquals(1, ExpectedWork.packets(P, StackKind.DOCKER_OVERLAY, true, 1422));
   }
 
   /** The switch's port toward {@code peer} in run {@code r}. */
