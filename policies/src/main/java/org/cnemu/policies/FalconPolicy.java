@@ -16,7 +16,10 @@ import org.cnemu.kernel.api.SteeringPolicyProvider;
  * GRO (driver on the IRQ core, GRO and the rest elsewhere); (3) dynamic balancing: every
  * {@code tick} each core's load is an EWMA {@code L = (w L + busy%) / (w + 1)}; Falcon is active
  * only while the average load of its cores is under {@code threshold}, and a stage whose hashed
- * core is at or over it is rehashed once. Applies at every netif_rx, so also at the sender's veth.
+ * core is at or over it is rehashed once. Only received skbs are steered: the prototype (Linux 5.4.64,
+ * net/core/dev.c netif_rx_internal) steers an skb only when its mlx5 receive path marked it
+ * (skb->is_udp / is_tcp, set by set_packet_type in en_rx.c); a socket's skb is zeroed at allocation, so
+ * the sender's veth netif_rx takes the stock path to its own CPU's backlog ({@link StageContext#transmit}).
  */
 public final class FalconPolicy implements SteeringPolicy {
   public static final String NAME = "falcon";
@@ -65,8 +68,8 @@ public final class FalconPolicy implements SteeringPolicy {
 
   @Override
   public int targetCpu(Boundary b, StageContext ctx) {
-    // Falcon changes netif_rx itself, so it also places the sender's veth -> backlog hand-off
-    if (!active) return ctx.cpu();
+    // the sender's veth -> backlog hand-off stays local: Falcon's netif_rx steers only skbs its NIC driver marked
+    if (!active || ctx.transmit()) return ctx.cpu();
     boolean use = switch (b) {
       case AFTER_DRIVER -> s.splitting();
       case GRO_CELL, BACKLOG -> s.pipelining();

@@ -81,12 +81,20 @@ class SteeringPoliciesTest {
       cores.add(t);
     }
     assertTrue(cores.size() >= 2, "stages spread: " + cores);
-    c.tx = true;
+  }
+
+  @Test
+  void falconLeavesTheSendersVethHandOffOnItsOwnCore() {
+    SteeringPolicy f = make("falcon", "", 16);
+    Ctx c = new Ctx();
     c.ifindex = 4;
-    Ctx rx = new Ctx();
-    rx.ifindex = 4;
-    assertEquals(f.targetCpu(Boundary.BACKLOG, rx), f.targetCpu(Boundary.BACKLOG, c),
-        "the sender's veth hand-off is placed the same way (Falcon changes netif_rx)");
+    c.cpu = 7;
+    int rx = f.targetCpu(Boundary.BACKLOG, c);
+    assertNotEquals(7, rx, "a received skb's veth stage is steered off this core");
+    c.tx = true;
+    // the prototype's netif_rx steers only skbs its NIC driver marked; a socket's skb goes to the local backlog
+    assertEquals(7, f.targetCpu(Boundary.BACKLOG, c));
+    assertEquals(7, f.targetCpu(Boundary.GRO_CELL, c));
   }
 
   @Test
