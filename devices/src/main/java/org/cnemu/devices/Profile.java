@@ -15,6 +15,11 @@ public final class Profile {
   public final long nicRateBps;
   public final int nicQueues;
   public final int ringSize;
+  /**
+   * Descriptors the driver reposts at once after its CQ loop: it reposts the largest multiple of this it is
+   * missing (1: all of them); the rest stay unposted until a later poll.
+   */
+  public final int ringRefillBulk;
   public final long rxUsecs;
   public final int rxFrames;
   public final boolean rssUdpPorts;
@@ -136,6 +141,7 @@ public final class Profile {
     nicRateBps = Units.bitsPerSec(n, "rate");
     nicQueues = n.getInt("queues");
     ringSize = n.getInt("ring");
+    ringRefillBulk = n.getInt("ring-refill-bulk");
     rxUsecs = Units.nanos(n, "rx-usecs");
     rxFrames = n.getInt("rx-frames");
     rssUdpPorts = n.getBoolean("rss-udp-ports");

@@ -66,6 +66,7 @@ class HostileInputTest {
         k("overrides.kernel.min-rto = 0ms", "experiment.overrides.kernel.min-rto"),
         k("overrides.kernel.tcp-rmem-default = 8MiB", "experiment.overrides.kernel.tcp-rmem-default"),
         k("overrides.nic.ring = 0", "experiment.overrides.nic.ring"),
+        k("overrides.nic.ring-refill-bulk = 2048", "experiment.overrides.nic.ring-refill-bulk"),
         k("overrides.nic.queues = 0", "experiment.overrides.nic.queues"),
         k("overrides.nic.tx-frames = 0", "experiment.overrides.nic.tx-frames"),
         k("overrides.nic.mtu = 0B", "experiment.overrides.nic.mtu"),
@@ -113,6 +114,9 @@ class HostileInputTest {
         k("topology.hosts.h1.cpus = 5000", "experiment.topology.hosts.h1.cpus"),
         k("topology.hosts.h1.stack = \"dpdk\"", "experiment.topology.hosts.h1.stack"),
         k("topology.hosts.h1.nic.ring-size = -4", "experiment.topology.hosts.h1.nic.ring-size"),
+        // the host-level checks name a host by its quoted key, as every TopologyChecks problem does
+        k("profile = \"k5-100g\", topology.hosts.h1.nic.ring-size = 4",
+            "experiment.topology.hosts.\"h1\".nic.ring-size"),
         k("throughput-interval = 0ms", "experiment.throughput-interval"),
         k("duration = 3600s, throughput-interval = 1us", "experiment.throughput-interval"),
         // engine

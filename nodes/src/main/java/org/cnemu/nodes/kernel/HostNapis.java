@@ -71,6 +71,10 @@ final class HostNapis {
         more = work == quota;
         if (taken > 0) return cost;
       }
+      // the CQ loop ended: the driver reposts the descriptors it took, then napi_complete_done or napi_poll
+      // flushes GRO (mlx4_en_process_rx_cq ends with mlx4_en_refill_rx_buffers; mlx5e_napi_poll calls the RQ's
+      // post_wqes after mlx5e_poll_rx_cq)
+      h.rxQueues[queue].repost();
       flushed = true;
       return flush(c, more && flushOldOnly ? h.rx.jiffy(c, 0) : -1);
     }

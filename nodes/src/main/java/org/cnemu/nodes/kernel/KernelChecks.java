@@ -155,6 +155,11 @@ final class KernelChecks extends ExperimentChecks {
       addOverride("nic.adaptive-rx.rx-usecs-low", "must not be above rx-usecs-high ("
           + p.getString("nic.adaptive-rx.rx-usecs-high") + ")");
     }
+    if (p.getInt("nic.ring-refill-bulk") > p.getInt("nic.ring")) {
+      // the driver would wait for more missing descriptors than the ring has: once full, it never refills
+      addOverride("nic.ring-refill-bulk", "must not be above ring (" + p.getInt("nic.ring") + "), got "
+          + p.getInt("nic.ring-refill-bulk"));
+    }
     if (Units.bytes(p, "kernel.tcp-rmem-default") > Units.bytes(p, "kernel.tcp-rmem")) {
       addOverride("kernel.tcp-rmem-default", "must not be above tcp-rmem (" + p.getString("kernel.tcp-rmem")
           + "): tcp_rmem[1] <= tcp_rmem[2]");

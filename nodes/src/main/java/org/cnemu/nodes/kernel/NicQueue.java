@@ -63,6 +63,13 @@ final class NicQueue extends Entity<NicQueue.Msg> {
   final int queue;
   /** Descriptors (the profile's ring size): packets beyond them are dropped. */
   private final int capacity;
+  /** The driver reposts its missing descriptors in multiples of this ({@code nic.ring-refill-bulk}). */
+  private final int refillBulk;
+  /**
+   * Descriptors a poll took whose buffers the driver has not reposted yet: the NIC cannot fill them, so they count
+   * against the capacity until {@link #repost}.
+   */
+  private int unposted;
   private Packet[] pkts; // null until the first packet
   private long[] at;
   private int head;
@@ -95,6 +102,7 @@ final class NicQueue extends Entity<NicQueue.Msg> {
     this.overlay = h.stack.overlay();
     this.queue = queue;
     this.capacity = p.ringSize;
+    this.refillBulk = p.ringRefillBulk;
     this.irqCoreAddr = h.coreAddr[h.irqCpu(queue)];
     this.irq = new CoreEntity.Irq(queue);
     moderNanos = p.rxUsecs;
@@ -120,7 +128,7 @@ final class NicQueue extends Entity<NicQueue.Msg> {
 
   /** Adds a packet arriving at {@code t} ({@code frameBytes} counted); false (drop counted) when the ring is full. */
   boolean offer(Packet pkt, long t, int frameBytes) {
-    if (size >= capacity) {
+    if (size + unposted >= capacity) {
       dropped++;
       return false;
     }
@@ -166,14 +174,28 @@ final class NicQueue extends Entity<NicQueue.Msg> {
     return r < size ? at[(head + r) & (pkts.length - 1)] : -1;
   }
 
-  /** Takes the oldest packet (the NAPI poll), or null. */
+  /** Takes the oldest packet (the NAPI poll), or null; its descriptor stays unposted until {@link #repost}. */
   Packet poll() {
     if (size == 0) return null;
     Packet pkt = pkts[head];
     pkts[head] = null;
     head = (head + 1) & (pkts.length - 1);
     size--;
+    unposted++;
     return pkt;
+  }
+
+  /**
+   * The driver's refill after its CQ loop (mlx4_en_refill_rx_buffers, mlx5e_post_rx_wqes): reposts the largest
+   * multiple of {@code nic.ring-refill-bulk} of the descriptors polls took, which the NIC can fill again from now.
+   */
+  void repost() {
+    unposted -= unposted - unposted % refillBulk;
+  }
+
+  /** Descriptors the NIC can fill now: neither holding a packet nor waiting for the driver's repost. */
+  int free() {
+    return capacity - size - unposted;
   }
 
   @Override

@@ -110,6 +110,11 @@ final class TopologyChecks {
     if (c.hasPath("nic.ring-size") && c.getInt("nic.ring-size") < 0) {
       add(base + ".nic.ring-size", "must not be negative, got " + c.getInt("nic.ring-size"));
     }
+    if (c.hasPath("nic.ring-size") && c.getInt("nic.ring-size") > 0
+        && c.getInt("nic.ring-size") < p.getInt("nic.ring-refill-bulk")) { // the ring would never be refilled
+      add(base + ".nic.ring-size", "must not be below the profile's nic.ring-refill-bulk ("
+          + p.getInt("nic.ring-refill-bulk") + "), got " + c.getInt("nic.ring-size"));
+    }
     if (c.hasPath("nic.rate")) {
       try {
         if (Units.bitsPerSec(c, "nic.rate") < 0) add(base + ".nic.rate", "must not be negative");

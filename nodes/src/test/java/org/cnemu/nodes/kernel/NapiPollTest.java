@@ -35,6 +35,9 @@ class NapiPollTest {
   /** What GRO sent up the stack: when (the core's step start), the segments of each skb. */
   record Up(long at, List<Integer> segs) {}
 
+  /** The ring's free descriptors when the poll flushes GRO, right after the driver's repost: when, how many. */
+  record Free(long at, int descriptors) {}
+
   /**
    * The queue's NAPI with the path work scripted: takes the packets arrived by now, up to the quota, into its
    * real GRO list; the skbs GRO sends up cost {@code perSkbNanos} each.
@@ -43,6 +46,7 @@ class NapiPollTest {
     final HostKernel h;
     final List<Take> takes = new ArrayList<>();
     final List<Up> ups = new ArrayList<>();
+    final List<Free> frees = new ArrayList<>();
     long perSkbNanos;
 
     ScriptedNic(HostKernel h) {
@@ -63,6 +67,7 @@ class NapiPollTest {
 
     @Override
     long flush(CoreEntity c, long keepJiffy) {
+      frees.add(new Free(c.nowNs(), h.rxQueues[0].free()));
       List<Packet> up = new ArrayList<>();
       gro.flush(keepJiffy, up);
       return sentUp(c, up);
@@ -106,15 +111,20 @@ class NapiPollTest {
    * What a run gave: the ring reads, the interrupts the core took, the net_rx_action invocations, the batches the
    * core counted for PRISM's wait ({@link SteeringStats#loBatches}).
    */
-  record Run(List<Take> takes, List<Up> ups, int irqs, int invocations, long napiPollNanos, long batches) {}
+  record Run(List<Take> takes, List<Up> ups, int irqs, int invocations, long napiPollNanos, long batches,
+      List<Free> frees, long ringDrops) {}
 
   static Run run(long endNanos, long... arrivals) {
     return run(false, endNanos, arrivals);
   }
 
-  @SuppressWarnings("unchecked")
   static Run run(boolean tcp, long endNanos, long... arrivals) {
-    HostKernel h = NicQueueTest.receiver();
+    return run("", tcp, endNanos, arrivals);
+  }
+
+  @SuppressWarnings("unchecked")
+  static Run run(String nicOverrides, boolean tcp, long endNanos, long... arrivals) {
+    HostKernel h = NicQueueTest.receiver(nicOverrides);
     CoreEntityTest.ScriptedHost host = new CoreEntityTest.ScriptedHost(0);
     SimulationBuilder b = new SimulationBuilder(1, 0, 1, SimulationBuilder.Placement.BLOCK);
     EntityRef<CoreEntity.Msg> core = b.add("h2/cpu0", "h2", () -> new CoreEntity(host, 0));
@@ -127,7 +137,8 @@ class NapiPollTest {
     host.rxNapis = new NetRxAction.Napi[] {nic};
     b.add("wire", "h2", () -> new Arrivals(q, tcp, arrivals));
     Simulation.run(b, endNanos, 1);
-    return new Run(nic.takes, nic.ups, host.irqs, host.invocations, h.p.napiPoll, h.stats.loBatches[0]);
+    return new Run(nic.takes, nic.ups, host.irqs, host.invocations, h.p.napiPoll, h.stats.loBatches[0], nic.frees,
+        h.rxQueues[0].dropped);
   }
 
   @Test
@@ -201,5 +212,41 @@ class NapiPollTest {
     assertEquals(List.of(new Take(t1, 1), new Take(e1, 1), new Take(e2, 0)), r.takes());
     assertEquals(List.of(new Up(e2, List.of(2))), r.ups());
     assertEquals(1, r.irqs());
+  }
+
+  @Test
+  void theDescriptorsAPollTookAreFreeOnlyWhenItsCqLoopEndsSoAnArrivalDuringThePollFindsTheRingFull() {
+    // a ring of 4 descriptors, reposted all at once (mlx4_en_refill_rx_buffers). Packets 0-3 fill it; the poll at
+    // t1 takes them (until e1), but their descriptors stay the driver's until its CQ loop ends: packet 4, arriving at
+    // 19 us during that work, finds no free descriptor and is dropped (when the poll freed them as it took the
+    // packets, it was taken by the read at e1). The read at e1 finds nothing: the loop ends, the driver reposts all
+    // 4, and the flush sees 4 free. Packet 5, 1 ns later, is received and raises the re-armed IRQ.
+    long t1 = MODER + LAT + IRQ;
+    long e1 = t1 + ENTRY + NicQueueTest.receiver().p.napiPoll + 4 * PER_PACKET;
+    Run r = run("ring = 4", false, 200_000, 0, 10, 20, 30, 19_000, e1 + 1);
+    long t2 = e1 + 1 + MODER + LAT + IRQ;
+    long e3 = t2 + ENTRY + r.napiPollNanos() + PER_PACKET;
+    assertEquals(List.of(new Take(t1, 4), new Take(e1, 0), new Take(t2, 1), new Take(e3, 0)), r.takes());
+    assertEquals(1, r.ringDrops());
+    assertEquals(List.of(new Free(e1, 4), new Free(e3, 4)), r.frees());
+  }
+
+  @Test
+  void aDriverThatRepostsInBulksOf8LeavesTheRemainderUnpostedUntilALaterPoll() {
+    // a ring of 16 reposted in bulks of 8 (mlx5e's legacy RQ, wqe_bulk 8). The first poll takes 10 packets: at its
+    // loop's end the driver reposts 8 and keeps 2, so 14 are free. Of the 15 packets that come next, 14 fit and
+    // the 15th is dropped; the second poll takes the 14, and its repost finds 16 missing: all free again.
+    long t1 = MODER + LAT + IRQ;
+    long napiPoll = NicQueueTest.receiver().p.napiPoll;
+    long e1 = t1 + ENTRY + napiPoll + 10 * PER_PACKET;
+    long[] arrivals = new long[25];
+    for (int i = 0; i < 10; i++) arrivals[i] = i * 10L;
+    for (int i = 0; i < 15; i++) arrivals[10 + i] = e1 + 1 + i;
+    Run r = run("ring = 16, ring-refill-bulk = 8", false, 400_000, arrivals);
+    long t2 = e1 + 1 + MODER + LAT + IRQ;
+    long e3 = t2 + ENTRY + napiPoll + 14 * PER_PACKET;
+    assertEquals(List.of(new Take(t1, 10), new Take(e1, 0), new Take(t2, 14), new Take(e3, 0)), r.takes());
+    assertEquals(1, r.ringDrops());
+    assertEquals(List.of(new Free(e1, 14), new Free(e3, 16)), r.frees());
   }
 }

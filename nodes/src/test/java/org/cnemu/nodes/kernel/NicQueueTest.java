@@ -79,10 +79,15 @@ class NicQueueTest {
   }
 
   static HostKernel receiver() {
+    return receiver("");
+  }
+
+  /** The receiver with more {@code nic} overrides ({@code "ring = 4"}). */
+  static HostKernel receiver(String nicOverrides) {
     Spec spec = KernelModels.spec(ConfigFactory.parseString(
         "experiment { name = irq, seed = 1, duration = 1ms, warmup = 0ms, model = kernel, profile = hotcloud19,"
             + " steering = vanilla, overrides { nic { rx-usecs = 16us, rx-frames = 44, queues = 1,"
-            + " adaptive-rx.enabled = false } }, topology { stack = native, host-count = 2 },"
+            + " adaptive-rx.enabled = false, " + nicOverrides + " } }, topology { stack = native, host-count = 2 },"
             + " workloads = [ { id = u, protocol = udp, src = \"h1/c1\", dst = \"h2/c1\", message-size = 100B } ] }")
         .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("experiment"));
     SteeringPolicy stay = new SteeringPolicy() {
