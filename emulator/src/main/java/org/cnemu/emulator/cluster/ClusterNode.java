@@ -22,6 +22,18 @@ import org.cnemu.emulator.SimulationResult;
 public final class ClusterNode {
   private ClusterNode() {}
 
+  /**
+   * The dispatcher of a cluster JVM's messaging: Pekko's internal one, one thread with remoting moved onto it
+   * (cnemu-cluster.conf); the farm's actors run there too, so that a message's way from the socket to them stays
+   * on one thread.
+   */
+  static final String MESSAGING_DISPATCHER = "pekko.actor.internal-dispatcher";
+
+  /** Props that run an actor on {@link #MESSAGING_DISPATCHER}. */
+  static org.apache.pekko.actor.typed.Props messaging() {
+    return org.apache.pekko.actor.typed.DispatcherSelector.fromConfig(MESSAGING_DISPATCHER);
+  }
+
   /** host:port, checked. */
   public record HostPort(String host, int port) {
     public static HostPort parse(String s) {
@@ -90,8 +102,8 @@ public final class ClusterNode {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
       ctx.spawn(NodeAgent.create(security, log), "node-agent");
       // every node can be a farming driver's contact point (the driver names one with --cluster)
-      ctx.spawn(FarmDirectory.create(), "farm-directory");
-      if (jobs != null) ctx.spawn(FarmWorker.create(jobs, jobSlots, log), "farm-worker");
+      ctx.spawn(FarmDirectory.create(), "farm-directory", messaging());
+      if (jobs != null) ctx.spawn(FarmWorker.create(jobs, jobSlots, log), "farm-worker", messaging());
       return Behaviors.empty();
     }), "cnemu", security.systemSetup(config(bind, seed, threads, security)));
     // Runs deal partitions only to members that are Up: say when this node becomes one.

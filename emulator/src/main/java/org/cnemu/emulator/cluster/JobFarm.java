@@ -8,7 +8,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import java.util.Locale;
 import java.util.Map;
@@ -112,7 +111,7 @@ public final class JobFarm implements AutoCloseable {
           }
         }
         if (plan != null) plan.stopped("this plan's farming driver stopped before the plan ended");
-      }), "farm-driver-" + DRIVERS.incrementAndGet(), Props.empty());
+      }), "farm-driver-" + DRIVERS.incrementAndGet(), ClusterNode.messaging());
       if (lease != null) {
         made[0] = new KeptDriver(system, ref, settings.expectedNodes(), settings.joinTimeout());
         made[0].plan = this;
