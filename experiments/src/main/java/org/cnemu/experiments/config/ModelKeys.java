@@ -21,7 +21,7 @@ import org.cnemu.emulator.model.ModelRegistry;
  * <p>Like the validator, it knows no model's keys: each module's reference.conf gives the defaults of its own
  * keys, and the class path tells which module each model's provider lives in. A key under {@code experiment}
  * that the file or a {@code --set} gives (also as a swept or compared key) whose default comes from a module
- * that provides models, none of them the selected one, is a problem. The module that defines
+ * that provides models, none of them the selected one, is a problem, unless its value is the default. The module that defines
  * {@code experiment.model} is the engine's: its keys (name, seed, duration, ...) are every model's, so they are
  * never counted as a model's own. A key of a module without models (the policies' settings, the profiles) or
  * defined by several modules is left alone, as is a file that sweeps or compares {@code model}.
@@ -45,9 +45,15 @@ final class ModelKeys {
     String engineModule = moduleOf(ref.get("model"));
     if (engineModule == null) return problems;
 
-    // the user's keys: each top-level key, and the first part of each swept or compared key
+    // the user's keys: each top-level key that differs from its default, and the first part of each swept or
+    // compared key. A key at its default changes nothing, and a farmed job's text (a point's resolved experiment,
+    // FarmedJobs.file) carries every key at its default: those are not the user's.
+    ConfigObject now = resolved.getConfig("experiment").root();
     List<Map.Entry<String, ConfigValue>> keys = new ArrayList<>();
     for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
+      ConfigValue r = now.get(e.getKey());
+      ConfigValue d = ref.get(e.getKey());
+      if (r != null && d != null && java.util.Objects.equals(r.unwrapped(), d.unwrapped())) continue;
       if (e.getKey().equals(Sweep.KEY) || e.getKey().equals(Sweep.COMPARE)) {
         if (e.getValue().valueType() != ConfigValueType.OBJECT) continue;
         ConfigObject block = (ConfigObject) e.getValue();
