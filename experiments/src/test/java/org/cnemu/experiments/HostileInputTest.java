@@ -155,7 +155,7 @@ class HostileInputTest {
         k("topology.hosts.h2.cpus = 4, steering = \"rps\", steering-settings.rps.cpus = [6, 8]",
             "experiment.steering-settings.rps.cpus"),
         k("compare.steering = [vanilla, nosuch]", "experiment.compare.steering[1]"),
-        k("compare.steering = [1]", "experiment.compare.steering[0]"),
+        k("compare.steering = [1, vanilla]", "experiment.compare.steering[0]"),
         k("steering = \"nosuch\"", "experiment.steering"),
         k("profile = \"nosuch\"", "experiment.profile"),
         // PHOLD

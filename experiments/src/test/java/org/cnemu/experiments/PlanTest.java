@@ -107,6 +107,15 @@ class PlanTest {
     List<ConfigProblem> bad = new ExperimentLoader().load(TestFiles.write(dir, "e.conf",
         "experiment {\n  model = phold\n  compare { phold.remote = [0.5,\n  -1] }\n}\n")).problems();
     assertTrue(bad.stream().anyMatch(x -> x.line() == 4 && x.message().contains("negative")), bad::toString);
+    // one value ran every point as its own baseline, with no ratio anywhere, and exit 0
+    List<ConfigProblem> one = new ExperimentLoader().load(TestFiles.write(dir, "f.conf",
+        "experiment {\n  model = phold\n  sweep { phold.lps = [8, 16] }\n  compare { phold.remote = [0.5] }\n}\n"))
+        .problems();
+    assertEquals(1, one.size(), one::toString);
+    assertEquals(4, one.get(0).line());
+    assertEquals("experiment.compare.phold.remote", one.get(0).key());
+    assertEquals("needs the baseline and at least one other value, got 1; to run one value, set phold.remote outside"
+        + " compare { }", one.get(0).message());
   }
 
   /** Every file below {@code root} with its bytes, results.json cut before its wall section. */

@@ -155,6 +155,28 @@ class ValidationTest {
     assertEquals("must be shorter than duration (2ms); got 5ms", p.message());
   }
 
+  /**
+   * A file of workloads without {@code model = "kernel"} ran PHOLD, the default model, which reads none of them:
+   * exit 0 and PHOLD's event counts. Each kernel key it sets (also swept) is now a problem at its line.
+   */
+  @Test
+  void kernelKeysUnderTheDefaultModelAreRefused() throws IOException {
+    String body = "  duration = 1ms\n  steering = rps\n  workloads = [ { src = \"h1\", dst = \"h2\" } ]\n"
+        + "  sweep { topology.host-count = [2, 3] }\n}\n";
+    List<ConfigProblem> ps = problems("experiment {\n" + body);
+    assertEquals(List.of("experiment.steering", "experiment.workloads", "experiment.sweep.topology"),
+        ps.stream().map(ConfigProblem::key).toList(), ps::toString);
+    assertEquals(List.of(3, 4, 5), ps.stream().map(ConfigProblem::line).toList());
+    assertEquals("a key of model 'kernel', but the file runs model 'phold' (the default: the file sets no `model`),"
+        + " which ignores it; set model = \"kernel\"", ps.get(1).message());
+    assertEquals("a key of model 'kernel', but the file runs model 'phold', which ignores it; set model = \"kernel\"",
+        problems("experiment {\n  model = phold\n" + body).get(0).message());
+    assertEquals(List.of(), problems("experiment {\n  model = kernel\n" + body));
+    // the engine's keys and PHOLD's (one module) are every model's: a kernel file may keep a phold block
+    assertEquals(List.of(), problems("experiment {\n  model = kernel, duration = 1ms, phold { lps = 8 }\n"
+        + "  workloads = [ { src = \"h1\", dst = \"h2\" } ]\n}\n"));
+  }
+
   /** Zero and a negative value below a duration's lower bound of 1ns read the same; non-negative keys say so. */
   @Test
   void aDurationBelowItsBoundHasOneWordingForZeroAndNegative() throws IOException {

@@ -32,6 +32,7 @@ public final class ExperimentLoader {
 
   private final Config reference;
   private final ExperimentValidator validator;
+  private final ModelRegistry models;
   /**
    * The last valid loads, most recent last: a file is parsed, resolved and validated again only when
    * its bytes, its name, the folder it is read from or the overrides differ (see {@link LoadKey}).
@@ -75,6 +76,7 @@ public final class ExperimentLoader {
   public ExperimentLoader(Config reference, ModelRegistry models) {
     this.reference = reference;
     this.validator = new ExperimentValidator(reference, models);
+    this.models = models;
   }
 
   public Config reference() {
@@ -245,6 +247,7 @@ public final class ExperimentLoader {
 
     ExperimentValidator.Checked checked = validator.validate(resolved, file);
     problems.addAll(checked.problems());
+    problems.addAll(ModelKeys.check(withOverrides, resolved, reference, models, file));
     if (!problems.isEmpty()) return new LoadedExperiment(file, null, Problems.sorted(problems));
 
     Config pekko = resolved.hasPath("pekko") && withOverrides.hasPath("pekko")

@@ -129,6 +129,11 @@ public final class Sweep {
         if (keys.stream().anyMatch(k -> k.name().equals(c.name()))) {
           problems.add(Problems.at(c.values().get(0).origin(), file, "experiment." + COMPARE + "." + c.name(),
               "is swept too: a key is either swept or compared"));
+        } else if (c.values().size() < 2) {
+          // one value is a baseline with nothing to compare: every point ran as its own baseline, without a ratio
+          problems.add(Problems.at(c.values().isEmpty() ? cmp.origin() : c.values().get(0).origin(), file,
+              "experiment." + COMPARE + "." + c.name(), "needs the baseline and at least one other value, got "
+                  + c.values().size() + "; to run one value, set " + c.name() + " outside compare { }"));
         } else if (new LinkedHashSet<>(c.values().stream().map(Sweep::label).toList()).size() != c.values().size()) {
           problems.add(Problems.at(c.values().get(0).origin(), file, "experiment." + COMPARE + "." + c.name(),
               "lists a value twice"));

@@ -157,6 +157,12 @@ public final class RunDigest {
     for (Map<String, Object> f : rows(doc.get("flows"))) {
       if (!connection.equals(f.get("id")) || !(f.get("latency_us") instanceof Map<?, ?> rtt)) continue;
       if (!(rtt.get("p99") instanceof Number p99)) return "";
+      long need = org.cnemu.emulator.model.ModelMetric.samplesToResolve(0.99);
+      if (f.get("latency_samples") instanceof Number n && n.longValue() < need) {
+        // the tables show "-" for such a p99 (it is the largest sample): say so here rather than quote it as a p99
+        return String.format(Locale.ROOT, "; its connection's round trip has %,d samples, too few for a p99 (needs %,d):"
+            + " their largest is %s", n.longValue(), need, Format.nanos(Math.round(p99.doubleValue() * 1000)));
+      }
       String half = f.get("half_round_trip_us") instanceof Map<?, ?> h && h.get("p99") instanceof Number hp
           ? ", half of it " + Format.nanos(Math.round(hp.doubleValue() * 1000)) + " as sockperf reports" : "";
       return "; its connection's round trip p99 is " + Format.nanos(Math.round(p99.doubleValue() * 1000)) + half;

@@ -71,4 +71,25 @@ class JourneyReportTest {
     double napiFast = c.getSeries(JourneyReport.words("napi_poll")).getYData()[1];
     assertEquals(5_000 * 100.0 / 35_000, napiFast, 1e-9, "a stage's share of its own arm's latency");
   }
+
+  /**
+   * Six points of a sweep x compare ("64B, vanilla: 20.56 us") overlapped unrotated under 900 px, while two
+   * short labels keep the horizontal layout.
+   */
+  @Test
+  void labelsThatDoNotFitUnderTheirBarsAreRotated() throws IOException {
+    Path dir = tmp.resolve("sweep");
+    List<String> labels = List.of("64B, vanilla", "64B, rps", "1KB, vanilla", "1KB, rps", "8KB, vanilla", "8KB, rps");
+    List<JourneyReport.Flow> row = new ArrayList<>();
+    for (int i = 0; i < labels.size(); i++) {
+      Path p = dir.resolve("point-00" + i);
+      Files.createDirectories(p);
+      Files.writeString(p.resolve("results.json"), journeys(5_000 + 1_000L * i, 15_555));
+      row.add(JourneyReport.flows(List.of(Json.read(p.resolve("results.json")).get("journeys"))).get("f1"));
+    }
+    CategoryChart six = JourneyReport.shareChart("f1", "message-size, steering", labels, row);
+    assertEquals(45, six.getStyler().getXAxisLabelRotation(), "six labels of ~22 characters: rotated");
+    CategoryChart two = JourneyReport.shareChart("f1", "steering", labels.subList(0, 2), row.subList(0, 2));
+    assertEquals(0, two.getStyler().getXAxisLabelRotation(), "two labels fit");
+  }
 }

@@ -146,4 +146,25 @@ class SweepReportTest {
         ".,engine.events,100,90,110,4,3"), lines(dir, "summary.csv"));
     assertTrue(Files.readString(dir.resolve("report.html")).contains("One point only"));
   }
+
+  /**
+   * Two arms at exactly 100,000 transactions/s: the axis was XChart's own, two ticks, 0 and "1E5". It now runs
+   * from 0 to a round figure above the bars, in plain digits.
+   */
+  @Test
+  void barsOfOneHeightGetARoundAxisInPlainDigits() {
+    Charts.SweepLine l = new Charts.SweepLine("", new double[] {0, 1}, new double[] {100_000, 100_000},
+        new double[] {100_000, 100_000}, new double[] {100_000, 100_000});
+    org.knowm.xchart.CategoryChart c = Charts.sweepCategorical("total.transactions_per_sec", "topology.stack",
+        List.of(l), List.of("native", "docker-overlay"));
+    assertEquals(0.0, c.getStyler().getYAxisMin());
+    assertEquals(110_000.0, c.getStyler().getYAxisMax(), 1e-6);
+    assertEquals("#,##0", c.getStyler().getYAxisDecimalPattern());
+    Charts.SweepLine small = new Charts.SweepLine("", new double[] {0, 1}, new double[] {0.0512, 0.0512},
+        new double[] {0.05, 0.05}, new double[] {0.0524, 0.0524});
+    org.knowm.xchart.CategoryChart g = Charts.sweepCategorical("total.throughput_gbps", "topology.stack",
+        List.of(small), List.of("native", "docker-overlay"));
+    assertEquals(0.056, g.getStyler().getYAxisMax(), 1e-9, "above the whisker, 0.0524");
+    assertEquals(null, g.getStyler().getYAxisDecimalPattern());
+  }
 }

@@ -48,6 +48,24 @@ class RunDigestTest {
         + " packets); "), bulk);
   }
 
+  /**
+   * A round trip of 85 samples: its p99 is their largest, which the tables show as "-"; the latency line quoted it
+   * as "round trip p99 is 58.9us" beneath them.
+   */
+  @Test
+  void theLatencyLineDoesNotCallTheLargestOfTooFewSamplesAP99() {
+    Map<String, Object> doc = Map.of(
+        "journeys", Map.of("flows", List.of(journey("crr", 35_700))),
+        "flows", List.of(Map.of("id", "crr", "latency_us", Map.of("p50", 43.4, "p99", 58.9), "latency_samples", 85,
+            "half_round_trip_us", Map.of("p50", 21.7, "p99", 29.45))));
+    String line = digest(doc).lines().filter(l -> l.startsWith("where the latency goes")).findFirst().orElse("");
+    assertTrue(line.contains("(17 sampled packets; its connection's round trip has 85 samples, too few for a p99"
+        + " (needs 100): their largest is 58.9us); "), line);
+    Map<String, Object> enough = Map.of("journeys", doc.get("journeys"), "flows", List.of(Map.of("id", "crr",
+        "latency_us", Map.of("p99", 58.9), "latency_samples", 100)));
+    assertTrue(digest(enough).contains("its connection's round trip p99 is 58.9us"), digest(enough));
+  }
+
   /** Equally busy cores in natural host order (h2 before h10), then by core; text order gave h1, h10, h100, h2. */
   @Test
   void busiestCoreTiesSortByHostInNaturalOrder() {
