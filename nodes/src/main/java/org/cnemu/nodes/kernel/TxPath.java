@@ -303,6 +303,13 @@ final class TxPath {
     return forwardOut(c, s, offset, RxPath.bridgeForward(p, s));
   }
 
+  /** Fragments the bridge's nf_defrag holds at the end of the run (conservation: in flight). */
+  long gatheredPackets() {
+    long n = 0;
+    for (int c : gatheredCount) n += c;
+    return n;
+  }
+
   /** The bridge's forwarding of {@code s}, {@code bridgeNanos}, then its egress: the peer's veth or VXLAN and the pNIC. */
   private long forwardOut(CoreEntity c, Packet s, long offset, long bridgeNanos) {
     if (s.dstHost() == hs.index()) {
