@@ -25,7 +25,8 @@ class FragmentDrainTest {
   static Config oneDatagramPerMs() {
     return ConfigFactory.parseString(
         "experiment { name = fragdrain, seed = 1, duration = 6ms, warmup = 2ms, model = kernel, profile = hotcloud19,"
-            + " steering = vanilla, overrides { nic { adaptive-rx { enabled = false } } },"
+            + " steering = vanilla, journeys { sample-every = 1, first = 0 },"
+            + " overrides { nic { adaptive-rx { enabled = false } } },"
             + " topology { stack = docker-overlay, host-count = 2, link { delay = 1us } }, workloads = ["
             + " { id = u, protocol = udp, src = \"h1/c1\", dst = \"h2/c1\", message-size = 4000B, rate = 32Mbps,"
             + " start-jitter = 0us } ] }")
@@ -64,5 +65,30 @@ class FragmentDrainTest {
         "3 net_rx_action passes per datagram and its fragments' host side, as softirq time of the sender's core");
     assertEquals(datagrams * 3, run.netRx("h1") - run.irqs("h1"),
         "a NET_RX per fragment from the sender's local_bh_enable (beside one per interrupt)");
+  }
+
+  /**
+   * The bridge's nf_defrag holds the first two fragments (their passes only queue them); the last fragment's pass
+   * completes the datagram and sends all three through VXLAN and the pNIC, back to back. The datagram's journey
+   * rides its last fragment: its host-side stage (tx_backlog) holds the first two fragments' output before its own.
+   */
+  @Test
+  void theBridgeSendsTheGatheredFragmentsOnTheLastOnesPass() {
+    Config e = oneDatagramPerMs();
+    Profile p = KernelModels.spec(e).profile;
+    int fp = p.fragPayloadBytes(StackKind.DOCKER_OVERLAY);
+    long[] lens = {fp, fp, BYTES + 8 - 2L * fp};
+    Map<String, Object> r = Calib.run(e, 1, 1).results();
+    Map<String, Object> txBacklog = JourneyTest.list(JourneyTest.list(JourneyTest.journeys(r).get("flows")).get(0)
+        .get("stages")).stream().filter(s -> s.get("stage").equals("tx_backlog")).findFirst().orElseThrow();
+    long out = 0; // the first two fragments: refragmented, their new heads, VXLAN, outer IP, qdisc and driver
+    for (int i = 0; i < 2; i++) {
+      out += p.ipFrag + p.headRealloc(TxPath.UDP_HEAD_BYTES - 8 + lens[i]) + p.vxlanEncap + p.ipTx + p.qdisc
+          + p.driverTx + (p.txCqInterrupts ? 0 : p.txClean);
+    }
+    long last = p.backlogPoll + p.ipDefrag + p.bridge + p.netfilter + p.ipFrag
+        + p.headRealloc(TxPath.UDP_HEAD_BYTES - 8 + lens[2]) + p.vxlanEncap + p.ipTx;
+    assertEquals(last + out, JourneyTest.num(txBacklog, "service_mean_ns"),
+        "the last fragment's pass: the datagram's bridge, the held fragments' output, then its own");
   }
 }
