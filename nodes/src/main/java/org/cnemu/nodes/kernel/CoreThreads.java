@@ -416,7 +416,9 @@ abstract class CoreThreads extends CpuTime {
     setIdle();
     current = null;
     long now = now();
-    if (runqSize > 0 && (needResched || now - sliceStart >= sliceNanos)) {
+    // a thread amid a fragmented datagram's sendmsg (Sock#fragSock) runs on: the kernel (no CONFIG_PREEMPT) switches
+    // it out on its way back to user space, after the last fragment
+    if (k.fragSock == null && runqSize > 0 && (needResched || now - sliceStart >= sliceNanos)) {
       needResched = false;
       enqueue(k);
       k.switchInDue = true;

@@ -70,6 +70,7 @@ final class HostResults {
       h.stats.count("merge.gaps_given_up", h.merge.gapsGivenUp);
     }
     inQ += h.shm.packetsInside();
+    inQ += h.tx.gatheredPackets();
     h.shm.report(h.stats);
     h.churn.report(h.stats);
     long ringDrops = 0;

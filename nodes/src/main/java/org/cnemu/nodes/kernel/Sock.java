@@ -148,6 +148,18 @@ final class Sock {
   long partialBytes;
   // UDP send side
   long dgramSeq;
+  /**
+   * A Docker container's fragmented datagram this thread is sending, one fragment per step (SocketDriver#udpSend):
+   * the socket it goes out on (null: none), the next fragment's index and the count, its payload, sequence number,
+   * when the send began and where its socket_send stage starts (absolute ns).
+   */
+  Sock fragSock;
+  int fragNext;
+  int fragCount;
+  long fragBytes;
+  long fragSeq;
+  long fragStartNanos;
+  long fragFromNanos;
   long nextSendAt;
   // stats
   long goodBytes;

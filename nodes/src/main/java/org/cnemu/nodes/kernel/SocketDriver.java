@@ -53,6 +53,8 @@ final class SocketDriver {
    * at once by the core that ran it ({@link CoreThreads}); an array per step was ~13 % of a star run's allocation.
    */
   private final long[] stepTimes = new long[2];
+  /** The thread whose step {@link #appStep} runs: a fragmented datagram's remaining fragments are its next steps. */
+  private Sock stepThread;
 
   private long[] stepTimes(long usr, long sys) {
     stepTimes[0] = usr;
@@ -65,6 +67,8 @@ final class SocketDriver {
    * when the thread must sleep.
    */
   long[] appStep(CoreEntity c, Sock k) {
+    if (k.fragSock != null) return nextFragment(c, k);
+    stepThread = k;
     long now = c.nowNs();
     Spec.FlowSpec f = k.flow;
     if (now < f.startNanos()) {
@@ -258,7 +262,6 @@ final class SocketDriver {
     Spec.FlowSpec f = k.flow;
     long now = c.nowNs();
     long sys = 0;
-    int fp = fragPayloadBytes;
     long total = bytes + 8;
     int frags = p.udpPackets(bytes, h.stack);
     int hash = HostKernel.flowHash(f, 0);
@@ -271,19 +274,56 @@ final class SocketDriver {
       k.sentSegs += frags;
       return h.tx.tx(c, s, offset);
     }
-    for (int i = 0; i < frags; i++) {
-      int len = frags == 1 ? (int) bytes : (int) Math.min(fp, total - (long) i * fp);
-      // a sampled datagram's journey rides its last fragment: the one whose arrival completes it
-      Packet s = new Packet(f.index(), (byte) 0, true, seq, len, 1, 0, 0, 0, 0, 0, (short) i, (short) frags, hash,
-          (byte) f.prio(), f.dstHost(), now, false,
-          h.journeys == null || i < frags - 1 ? null : h.journeys.start(f.index(), now));
-      if (frags > 1) sys += p.ipFrag;
-      Journeys.mark(h, s, Journeys.SOCKET_SEND, c, from, offset + sys);
-      h.sent += 1;
-      k.sentSegs += 1;
-      sys += h.tx.tx(c, s, offset + sys);
+    // A Docker container's veth hands each fragment to this core's backlog (veth_xmit -> netif_rx, NET_RX raised),
+    // and ip_finish_output2's / __dev_queue_xmit's rcu_read_unlock_bh -> local_bh_enable -> do_softirq drains it
+    // before ip_fragment builds the next (Linux 4.4 / 5.4 net/ipv4/ip_output.c, net/core/dev.c): so each fragment
+    // after the first is a step of its own (nextFragment), each step's end running the softirqs it raised
+    // (CoreThreads#appStepDone). The native and Linux overlay stacks queue nothing to a backlog: one step.
+    if (frags > 1 && h.stack == StackKind.DOCKER_OVERLAY) {
+      Sock t = stepThread;
+      t.fragSock = k;
+      t.fragNext = 1;
+      t.fragCount = frags;
+      t.fragBytes = bytes;
+      t.fragSeq = seq;
+      t.fragStartNanos = now;
+      t.fragFromNanos = now + from;
+      return fragment(c, k, 0, frags, bytes, seq, now, from, offset);
     }
+    for (int i = 0; i < frags; i++) sys += fragment(c, k, i, frags, bytes, seq, now, from, offset + sys);
     return sys;
+  }
+
+  /**
+   * The next fragment of the datagram thread {@code t} is sending ({@link Sock#fragSock}): ip_fragment's output of it,
+   * a step of sys time (the datagram's syscall, copy and first fragment were the first step's).
+   */
+  private long[] nextFragment(CoreEntity c, Sock t) {
+    Sock k = t.fragSock;
+    int i = t.fragNext++;
+    if (t.fragNext == t.fragCount) t.fragSock = null;
+    long sys = fragment(c, k, i, t.fragCount, t.fragBytes, t.fragSeq, t.fragStartNanos, t.fragFromNanos - c.nowNs(), 0);
+    return stepTimes(0, sys);
+  }
+
+  /**
+   * Fragment {@code i} of {@code frags} of a datagram of {@code bytes} payload sent on {@code k} at {@code startNanos},
+   * handed to IP at {@code offset} ns into the step; returns its sys time (ip_fragment's part and the transmit path).
+   */
+  private long fragment(CoreEntity c, Sock k, int i, int frags, long bytes, long seq, long startNanos, long from,
+      long offset) {
+    Spec.FlowSpec f = k.flow;
+    long total = bytes + 8;
+    int len = frags == 1 ? (int) bytes : (int) Math.min(fragPayloadBytes, total - (long) i * fragPayloadBytes);
+    // a sampled datagram's journey rides its last fragment: the one whose arrival completes it
+    Packet s = new Packet(f.index(), (byte) 0, true, seq, len, 1, 0, 0, 0, 0, 0, (short) i, (short) frags,
+        HostKernel.flowHash(f, 0), (byte) f.prio(), f.dstHost(), startNanos, false,
+        h.journeys == null || i < frags - 1 ? null : h.journeys.start(f.index(), startNanos));
+    long sys = frags > 1 ? p.ipFrag : 0;
+    Journeys.mark(h, s, Journeys.SOCKET_SEND, c, from, offset + sys);
+    h.sent += 1;
+    k.sentSegs += 1;
+    return sys + h.tx.tx(c, s, offset + sys);
   }
 
   /**

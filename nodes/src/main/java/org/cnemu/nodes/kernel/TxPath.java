@@ -37,6 +37,12 @@ final class TxPath {
   private final VethPair[] vethOf;
   /** Per slot*2+dir: when the flow's last skb was handed to the driver (keeps a flow's skbs in order). */
   private final long[] lastTx;
+  /** Per slot*2+dir: the fragments of a container's datagram the bridge's nf_defrag holds, by index (txHost). */
+  private final Packet[][] gathered;
+  /** Per slot*2+dir: the sequence number of the datagram {@link #gathered} holds fragments of (-1: none yet). */
+  private final long[] gatheredSeq;
+  /** Per slot*2+dir: how many fragments {@link #gathered} holds. */
+  private final int[] gatheredCount;
   /** Estimated end of the serialization of the last skb handed to the pNIC (the link is one FIFO). */
   private long wireFreeAt;
   /** Estimated TX completion (skb freed, sk_wmem_alloc released) of the skb {@link #tx} handled last. */
@@ -71,6 +77,10 @@ final class TxPath {
     this.macDst = h.macDst;
     this.vethOf = h.vethOf;
     this.lastTx = new long[flows * 2];
+    this.gathered = new Packet[flows * 2][];
+    this.gatheredSeq = new long[flows * 2];
+    java.util.Arrays.fill(gatheredSeq, -1);
+    this.gatheredCount = new int[flows * 2];
   }
 
   /**
@@ -255,22 +265,67 @@ final class TxPath {
     return cost;
   }
 
-  /** Host side of the Docker transmit path (process_backlog of the veth peer). */
+  /**
+   * Host side of the Docker transmit path (process_backlog of the veth peer). A container's IP fragment is gathered
+   * first: br_netfilter's PRE_ROUTING starts with nf_defrag_ipv4, which keeps each fragment (ip_defrag, NF_STOLEN)
+   * until the datagram's last completes it; that pass runs conntrack, the bridge and br_nf_dev_queue_xmit's
+   * refragmentation, and sends every fragment through VXLAN and the pNIC (Linux 4.4 / 5.4
+   * net/bridge/br_netfilter_hooks.c). As the sender drains its backlog after each fragment (SocketDriver#udpSend),
+   * the earlier fragments' passes only queue them, and the datagram's fragments leave back to back.
+   */
   long txHost(CoreEntity c, Packet s, long offset) {
+    if (s.fragmented() && !s.ufo()) {
+      int key = h.slot(s.flow()) * 2 + s.dir();
+      Packet[] held = gathered[key];
+      if (held == null || held.length < s.frags()) held = gathered[key] = new Packet[s.frags()];
+      if (gatheredSeq[key] != s.seq()) {
+        // a new datagram: what is held of an earlier one lost a fragment at a backlog and never completes
+        // (ip_expire frees it after ipfrag_time)
+        if (gatheredCount[key] > 0) h.drop("bridge", "incomplete_datagram", gatheredCount[key]);
+        java.util.Arrays.fill(held, null);
+        gatheredCount[key] = 0;
+        gatheredSeq[key] = s.seq();
+      }
+      if (held[s.frag()] == null) gatheredCount[key]++;
+      held[s.frag()] = s;
+      if (gatheredCount[key] < s.frags()) return p.ipDefrag; // ip_defrag queues it
+      long cost = p.ipDefrag + p.bridge + p.netfilter; // it completes the datagram: conntrack and the bridge, once
+      for (int i = 0; i < s.frags(); i++) {
+        Packet f = held[i];
+        held[i] = null;
+        cost += p.ipFrag; // br_nf_ip_fragment's frag_list fast path: each fragment again
+        cost += forwardOut(c, f, offset + cost, 0);
+      }
+      gatheredSeq[key] = -1;
+      gatheredCount[key] = 0;
+      return cost;
+    }
+    return forwardOut(c, s, offset, RxPath.bridgeForward(p, s));
+  }
+
+  /** Fragments the bridge's nf_defrag holds at the end of the run (conservation: in flight). */
+  long gatheredPackets() {
+    long n = 0;
+    for (int c : gatheredCount) n += c;
+    return n;
+  }
+
+  /** The bridge's forwarding of {@code s}, {@code bridgeNanos}, then its egress: the peer's veth or VXLAN and the pNIC. */
+  private long forwardOut(CoreEntity c, Packet s, long offset, long bridgeNanos) {
     if (s.dstHost() == hs.index()) {
       // both containers on this host: the bridge forwards to the peer's veth (no VXLAN, no NIC)
       int i = h.slot(s.flow()) * 2 + s.dir();
       bridge.forward(macSrc[i], macDst[i], h.veth(s.dir() == 0 ? spec.flows.get(s.flow()).src()
           : spec.flows.get(s.flow()).dst()).bridgePort);
       h.veth(s.dir() == 0 ? spec.flows.get(s.flow()).dst() : spec.flows.get(s.flow()).src()).host.xmitCounted();
-      long cost = RxPath.bridgeForward(p, s) + p.veth;
+      long cost = bridgeNanos + p.veth;
       Journeys.mark(h, s, Journeys.BRIDGE, c, offset, offset + cost);
       return cost + h.rx.toBacklog(c, s, S_CONT, offset + cost);
     }
     int i = h.slot(s.flow()) * 2 + s.dir();
     bridge.forward(macSrc[i], macDst[i], vethOf[i].bridgePort);
     vxlan.encap(s, macDst[i]);
-    long cost = RxPath.bridgeForward(p, s) + headRealloc(s) + p.vxlanEncap + p.ipTx;
+    long cost = bridgeNanos + headRealloc(s) + p.vxlanEncap + p.ipTx;
     Journeys.extend(s, c, offset + cost); // the backlog poll, bridge and encap: one stage (TX_BACKLOG)
     return cost + driverTx(c, s, offset + cost);
   }

@@ -38,8 +38,10 @@ class PolicyMechanismTest {
   }
 
   /**
-   * The UDP files' arms, 20-36 ms: past the vanilla receiver's ring-filling transient (its first ring drop comes at
-   * 18.2 ms; docs/policies.md, "The UDP rows' vanilla arm"), so the ratio is the steady state's, as the files measure.
+   * The UDP files' arms, 20-36 ms: past the vanilla receiver's ring-filling transient as it was with the sender's
+   * one drain per datagram (first ring drop at 18.2 ms; docs/policies.md, "The UDP rows' vanilla arm"). The sender
+   * now drains per fragment and is slower, its receiver closer to keeping up, so this window reads the vanilla arm
+   * above the files' 30-70 ms (3.90 against 3.66 Gbps).
    */
   private static final String[] UDP_STEADY = {"duration", "36ms", "warmup", "20ms"};
 
@@ -81,13 +83,14 @@ class PolicyMechanismTest {
   void falconAndMflowRaiseSingleFlowOverlayThroughputForTcpAndUdp() {
     more("falcon tcp", gbps(arm("falcon-tcp", "vanilla"), "w1"), gbps(arm("falcon-tcp", "falcon"), "w1"), 1.2);
     more("mflow tcp", gbps(arm("mflow-tcp", "vanilla"), "w1"), gbps(arm("mflow-tcp", "mflow"), "w1"), 1.2);
-    // UDP, steady state (64 KB datagrams on k5-100g): the vanilla receiver's one softirq core drops at its ring
-    // (2.62 Gbps); both policies deliver every datagram the sender sends, and the sender's app core (its
-    // veth/bridge/VXLAN path and TX ring reaping run there) caps them (4.57 Gbps, x1.74)
+    // UDP (64 KB datagrams on k5-100g): both policies deliver every datagram the sender sends, and the sender's app
+    // core caps them (its veth/bridge/VXLAN path runs there, a net_rx_action per fragment: 4.13 Gbps); the vanilla
+    // receiver's one softirq core is at its edge and loses a few datagrams at its ring (3.90 Gbps here, x1.06; 3.66
+    // over the files' 30-70 ms, x1.13)
     more("falcon udp", gbps(arm("falcon-udp", "vanilla", UDP_STEADY), "w1"),
-        gbps(arm("falcon-udp", "falcon", UDP_STEADY), "w1"), 1.6);
+        gbps(arm("falcon-udp", "falcon", UDP_STEADY), "w1"), 1.04);
     more("mflow udp", gbps(arm("mflow-udp", "vanilla", UDP_STEADY), "w1"),
-        gbps(arm("mflow-udp", "mflow", UDP_STEADY), "w1"), 1.6);
+        gbps(arm("mflow-udp", "mflow", UDP_STEADY), "w1"), 1.04);
   }
 
   @Test
