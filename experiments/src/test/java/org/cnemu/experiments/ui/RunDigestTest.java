@@ -48,6 +48,23 @@ class RunDigestTest {
         + " packets); "), bulk);
   }
 
+  /** A host whose app threads outnumber its cores (app_threads, present only then) is named with both counts. */
+  @Test
+  void aHostWithMoreAppThreadsThanCoresIsNamed() {
+    List<Object> cores = new java.util.ArrayList<>();
+    for (String h : List.of("h1", "h2")) {
+      for (int core = 0; core < 2; core++) {
+        cores.add(Map.of("host", h, "core", core, "usr", 0.0, "sys", 50.0, "irq", 0.0, "soft", 0.0, "idle", 50.0));
+      }
+    }
+    String text = digest(Map.of("cores", cores, "hosts", List.of(Map.of("id", "h1", "app_threads", 3),
+        Map.of("id", "h2"))));
+    assertTrue(text.contains("1 host has more app threads than cores (h1 3 on 2): each thread stays on the core it was"
+        + " placed on (src-cpu / dst-cpu, or round-robin from the highest), threads do not migrate, so cores run"
+        + " several while others may idle."), text);
+    assertTrue(!digest(Map.of("cores", cores, "hosts", List.of(Map.of("id", "h1")))).contains("app threads"));
+  }
+
   /** Equally busy cores in natural host order (h2 before h10), then by core; text order gave h1, h10, h100, h2. */
   @Test
   void busiestCoreTiesSortByHostInNaturalOrder() {
