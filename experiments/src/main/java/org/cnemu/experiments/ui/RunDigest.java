@@ -85,13 +85,14 @@ public final class RunDigest {
   private static void oversubscribed(PrintWriter out, Map<String, Object> doc, List<Core> cores) {
     Map<String, Integer> coresOf = new LinkedHashMap<>();
     for (Core c : cores) coresOf.merge(c.host(), 1, Integer::sum);
-    List<String> over = new ArrayList<>();
+    java.util.TreeMap<String, String> byHost = new java.util.TreeMap<>(Format.NATURAL); // h2 before h10
     for (Map<String, Object> h : rows(doc.get("hosts"))) {
       if (!(h.get("app_threads") instanceof Number t)) continue;
       String id = String.valueOf(h.get("id"));
-      over.add(id + " " + t.intValue() + " on " + coresOf.getOrDefault(id, 0));
+      byHost.put(id, id + " " + t.intValue() + " on " + coresOf.getOrDefault(id, 0));
     }
-    if (over.isEmpty()) return;
+    if (byHost.isEmpty()) return;
+    List<String> over = new ArrayList<>(byHost.values());
     out.println();
     out.println((over.size() == 1 ? "1 host has" : over.size() + " hosts have") + " more app threads than cores ("
         + String.join(", ", over.subList(0, Math.min(PER_HOST, over.size()))) + (over.size() > PER_HOST ? ", ..." : "")

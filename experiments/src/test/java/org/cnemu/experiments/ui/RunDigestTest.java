@@ -63,6 +63,11 @@ class RunDigestTest {
         + " placed on (src-cpu / dst-cpu, or round-robin from the highest), threads do not migrate, so cores run"
         + " several while others may idle."), text);
     assertTrue(!digest(Map.of("cores", cores, "hosts", List.of(Map.of("id", "h1")))).contains("app threads"));
+    // several: in natural order (h2 before h10), the first three named
+    List<Object> hosts = new java.util.ArrayList<>();
+    for (String h : List.of("h1", "h10", "h11", "h2")) hosts.add(Map.of("id", h, "app_threads", 30));
+    assertTrue(digest(Map.of("cores", cores, "hosts", hosts)).contains("4 hosts have more app threads than cores (h1 30"
+        + " on 2, h2 30 on 2, h10 30 on 0, ...)"), digest(Map.of("cores", cores, "hosts", hosts)));
   }
 
   /** Equally busy cores in natural host order (h2 before h10), then by core; text order gave h1, h10, h100, h2. */
