@@ -72,8 +72,32 @@ public final class RunDigest {
         perHost(out, busy);
       }
     }
+    oversubscribed(out, doc, cores);
     conservation(out, doc);
     latency(out, doc);
+  }
+
+  /**
+   * Hosts whose app threads outnumber their cores (a host's {@code app_threads}, present only then): the kernel
+   * model pins each thread to one core for the whole run (no load balancing), so some cores time-share threads
+   * whatever the others do.
+   */
+  private static void oversubscribed(PrintWriter out, Map<String, Object> doc, List<Core> cores) {
+    Map<String, Integer> coresOf = new LinkedHashMap<>();
+    for (Core c : cores) coresOf.merge(c.host(), 1, Integer::sum);
+    java.util.TreeMap<String, String> byHost = new java.util.TreeMap<>(Format.NATURAL); // h2 before h10
+    for (Map<String, Object> h : rows(doc.get("hosts"))) {
+      if (!(h.get("app_threads") instanceof Number t)) continue;
+      String id = String.valueOf(h.get("id"));
+      byHost.put(id, id + " " + t.intValue() + " on " + coresOf.getOrDefault(id, 0));
+    }
+    if (byHost.isEmpty()) return;
+    List<String> over = new ArrayList<>(byHost.values());
+    out.println();
+    out.println((over.size() == 1 ? "1 host has" : over.size() + " hosts have") + " more app threads than cores ("
+        + String.join(", ", over.subList(0, Math.min(PER_HOST, over.size()))) + (over.size() > PER_HOST ? ", ..." : "")
+        + "): each thread stays on the core it was placed on (src-cpu / dst-cpu, or round-robin from the highest),"
+        + " threads do not migrate, so cores run several while others may idle.");
   }
 
   /** One line per host with busy cores: the busiest host first, at most {@link #HOST_LINES}. */

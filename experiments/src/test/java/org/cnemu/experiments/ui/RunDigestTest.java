@@ -66,6 +66,28 @@ class RunDigestTest {
     assertTrue(digest(enough).contains("its connection's round trip p99 is 58.9us"), digest(enough));
   }
 
+  /** A host whose app threads outnumber its cores (app_threads, present only then) is named with both counts. */
+  @Test
+  void aHostWithMoreAppThreadsThanCoresIsNamed() {
+    List<Object> cores = new java.util.ArrayList<>();
+    for (String h : List.of("h1", "h2")) {
+      for (int core = 0; core < 2; core++) {
+        cores.add(Map.of("host", h, "core", core, "usr", 0.0, "sys", 50.0, "irq", 0.0, "soft", 0.0, "idle", 50.0));
+      }
+    }
+    String text = digest(Map.of("cores", cores, "hosts", List.of(Map.of("id", "h1", "app_threads", 3),
+        Map.of("id", "h2"))));
+    assertTrue(text.contains("1 host has more app threads than cores (h1 3 on 2): each thread stays on the core it was"
+        + " placed on (src-cpu / dst-cpu, or round-robin from the highest), threads do not migrate, so cores run"
+        + " several while others may idle."), text);
+    assertTrue(!digest(Map.of("cores", cores, "hosts", List.of(Map.of("id", "h1")))).contains("app threads"));
+    // several: in natural order (h2 before h10), the first three named
+    List<Object> hosts = new java.util.ArrayList<>();
+    for (String h : List.of("h1", "h10", "h11", "h2")) hosts.add(Map.of("id", h, "app_threads", 30));
+    assertTrue(digest(Map.of("cores", cores, "hosts", hosts)).contains("4 hosts have more app threads than cores (h1 30"
+        + " on 2, h2 30 on 2, h10 30 on 0, ...)"), digest(Map.of("cores", cores, "hosts", hosts)));
+  }
+
   /** Equally busy cores in natural host order (h2 before h10), then by core; text order gave h1, h10, h100, h2. */
   @Test
   void busiestCoreTiesSortByHostInNaturalOrder() {

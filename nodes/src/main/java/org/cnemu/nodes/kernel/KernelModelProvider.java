@@ -226,6 +226,7 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
       hks[hs.index()] = new HostKernel(spec, hs, pol);
     }
     int[] nextAuto = new int[nh];
+    int[] appThreads = new int[nh]; // per host: the run reports a host whose threads outnumber its cores
     for (Spec.FlowSpec f : spec.flows) {
       for (int role = 0; role < 2; role++) {
         boolean sender = role == 0;
@@ -241,6 +242,7 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
         int cpu = first != null ? first.cpu : owner != null ? owner.cpu
             : want >= 0 ? want % hk.cpus : hk.cpus - 1 - (nextAuto[hk.hs.index()]++ % hk.cpus);
         Sock k = new Sock(hk.socks.size(), hk.local(f), sender, cpu);
+        if (first == null && owner == null) appThreads[hk.hs.index()]++; // else it shares another socket's thread
         k.series = new long[(int) Math.max(1, (spec.durationNanos + spec.seriesNanos - 1) / spec.seriesNanos)];
         if (owner != null) {
           // server: the response sender's thread serves the request receiver; client: the request
@@ -365,6 +367,6 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
       }
     }
     // the channel arrays are read by the factories, which run later in the partitions
-    return new KernelResults(spec);
+    return new KernelResults(spec, appThreads);
   }
 }

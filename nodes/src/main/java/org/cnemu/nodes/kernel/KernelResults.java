@@ -12,9 +12,24 @@ import org.cnemu.emulator.model.BuiltModel;
 /** Turns the end reports of hosts, cores and the switch into the results.json sections. */
 final class KernelResults implements BuiltModel {
   private final Spec spec;
+  /** App threads per host index (each pinned to its core for the whole run). */
+  private final int[] appThreads;
 
-  KernelResults(Spec spec) {
+  KernelResults(Spec spec, int[] appThreads) {
     this.spec = spec;
+    this.appThreads = appThreads;
+  }
+
+  /**
+   * The app threads of host {@code id} when they outnumber its cores, else -1. Threads never migrate (no CFS load
+   * balancing), so such a host has cores that time-share threads beside idle ones; reported only then, so a run of
+   * no such host writes the keys it always wrote.
+   */
+  private int oversubscribed(String id) {
+    Integer i = spec.hostIndex.get(id);
+    if (i == null) return -1;
+    Spec.HostSpec hs = spec.hosts.get(i);
+    return appThreads[hs.index()] > hs.cpus() ? appThreads[hs.index()] : -1;
   }
 
   private static Map<String, Object> device(String host, String dev, String kind, long rx, long tx,
@@ -201,6 +216,8 @@ final class KernelResults implements BuiltModel {
       double[] busy = busyByHost.get(h.id());
       double cpuSum = busy == null ? 0 : busy[0];
       m.put("cpu_busy_cores", r3(cpuSum / 100));
+      int threads = oversubscribed(h.id());
+      if (threads > 0) m.put("app_threads", threads);
       if (h.steerKeys().length > 0) m.put("steering", h.steering());
       hostList.add(m);
       for (int i = 0; i < h.dropKeys().length; i++) {

@@ -50,6 +50,7 @@ final class WorkloadChecks extends ExperimentChecks {
       }
       if (!pattern.isEmpty()) guard(() -> pattern(w, at, pattern, hostDefaults, root));
       guard(() -> load(w, at, root));
+      guard(() -> unused(w, at, pattern, root));
       guard(() -> {
         // as Spec reads it: the element over the workload template's defaults
         Config c = w.withFallback(root.getConfig("cnemu.schema.experiment.workloads"));
@@ -276,6 +277,62 @@ final class WorkloadChecks extends ExperimentChecks {
         return;
       }
     }
+  }
+
+  /** The keys of request-response alone: memcached's GET/SET sizes and mix. */
+  private static final List<String> REQUEST_RESPONSE_KEYS = List.of("key-size", "value-size", "get-ratio");
+  /** The keys of request-response and ping-pong: their size and think-time draws, reply timeout, per-request backlog. */
+  private static final List<String> TWO_WAY_KEYS = List.of("size-distribution", "size-values", "think-time",
+      "think-distribution", "think-values", "reply-timeout", "listen-backlog");
+
+  /**
+   * Keys the file sets on workload {@code w} that its pattern or kind never reads (KernelSpec.Workload.of, Load.of,
+   * Patterns): a run would silently go without them (all-to-all with src = h1 still runs every ordered pair), so
+   * each is refused at its line. Only keys the element sets: the template's defaults are not the author's.
+   */
+  private void unused(Config w, String at, String pattern, Config root) {
+    String p = "pattern = \"" + pattern + "\"";
+    if (!pattern.isEmpty() && w.hasPath("src")) {
+      unusedAt(w, at, "src", p + " chooses every sender among its hosts, so src is unused: remove it (the pattern's"
+          + " endpoints are pattern-container on each host), or remove the pattern for one src -> dst flow");
+    }
+    if (!pattern.isEmpty() && !pattern.equals("incast") && w.hasPath("dst")) {
+      unusedAt(w, at, "dst", p + " chooses every receiver among its hosts, so dst is unused (only incast has one"
+          + " receiver, dst): remove it, or remove the pattern for one src -> dst flow");
+    }
+    if (!pattern.equals("incast") && !pattern.equals("random-pairs") && w.hasPath("pattern-count")) {
+      unusedAt(w, at, "pattern-count", (pattern.isEmpty() ? "no pattern (one src -> dst flow)" : p
+          + (pattern.equals("all-to-all") ? " makes every ordered pair" : " gives every host one flow out"))
+          + ", so pattern-count is unused (it counts incast's senders and random-pairs' flows): remove it"
+          + (pattern.isEmpty() ? ", or set pattern = \"incast\" or \"random-pairs\"" : ", or set pattern-hosts to"
+          + " take fewer hosts"));
+    }
+    if (pattern.isEmpty()) {
+      for (String key : List.of("pattern-hosts", "pattern-container")) {
+        if (w.hasPath(key)) {
+          unusedAt(w, at, key, "no pattern (one src -> dst flow), so " + key + " is unused: remove it, or set a"
+              + " pattern");
+        }
+      }
+    }
+    String kind = w.withFallback(root.getConfig("cnemu.schema.experiment.workloads")).getString("kind");
+    for (String key : REQUEST_RESPONSE_KEYS) {
+      if (!kind.equals("request-response") && w.hasPath(key)) {
+        unusedAt(w, at, key, (kind.equals("iperf") ? "an iperf flow sends message-size at rate" : "a ping-pong"
+            + " message is message-size each way") + ", so " + key + " (memcached's GET/SET) is unused: remove it, or"
+            + " set kind = \"request-response\"");
+      }
+    }
+    for (String key : TWO_WAY_KEYS) {
+      if (kind.equals("iperf") && w.hasPath(key)) {
+        unusedAt(w, at, key, "an iperf flow sends message-size at rate, so " + key + " is unused (it is for"
+            + " request-response and ping-pong): remove it, or set kind = \"request-response\" or \"ping-pong\"");
+      }
+    }
+  }
+
+  private void unusedAt(Config w, String at, String key, String message) {
+    addAt(w.getValue(key).origin(), at + "." + key, message);
   }
 
   /** The load keys: empirical lists parse and lie in their ranges; an empirical distribution has values. */

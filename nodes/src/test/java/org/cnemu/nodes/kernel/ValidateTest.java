@@ -1,5 +1,6 @@
 package org.cnemu.nodes.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
@@ -69,6 +70,40 @@ class ValidateTest {
     assertTrue(all(validate(topo + "workloads = [ { src = h1, dst = h2, protocol = udp, message-size = 64KiB } ]"))
         .contains("workloads[0].message-size: a UDP datagram carries at most 65507 B (65535 minus the IP and UDP"
             + " headers), got message-size 64KiB"));
+  }
+
+  /**
+   * Keys a workload sets that its pattern or kind never reads are refused at their line (a run would go without
+   * them); the same keys left to the template's defaults, or used by the workload, are not.
+   */
+  @Test
+  void keysTheWorkloadSetsButNeverReadsAreRefusedAtTheirLine() {
+    String topo = "duration = 10ms, topology { stack = native, host-count = 4 },\n";
+    List<ConfigProblem> p = validate(topo + "workloads = [ { pattern = all-to-all, pattern-container = \"\",\n"
+        + " src = \"h1\",\n dst = \"h2\",\n pattern-count = 3 } ]");
+    assertEquals(List.of("experiment.workloads[0].src@3", "experiment.workloads[0].dst@4",
+        "experiment.workloads[0].pattern-count@5"), keysAndLines(p), all(p));
+    assertEquals("pattern = \"all-to-all\" chooses every sender among its hosts, so src is unused: remove it (the"
+        + " pattern's endpoints are pattern-container on each host), or remove the pattern for one src -> dst flow",
+        p.get(0).message());
+    assertEquals("pattern = \"all-to-all\" makes every ordered pair, so pattern-count is unused (it counts incast's"
+        + " senders and random-pairs' flows): remove it, or set pattern-hosts to take fewer hosts", p.get(2).message());
+    p = validate(topo + "workloads = [ { src = h1, dst = h2,\n think-time = 10us,\n key-size = 32B,\n pattern-hosts = 2 } ]");
+    assertEquals(List.of("experiment.workloads[0].pattern-hosts@5", "experiment.workloads[0].key-size@4",
+        "experiment.workloads[0].think-time@3"), keysAndLines(p), all(p));
+    assertTrue(all(p).contains("workloads[0].think-time: an iperf flow sends message-size at rate, so think-time is"
+        + " unused (it is for request-response and ping-pong): remove it, or set kind = \"request-response\" or"
+        + " \"ping-pong\""), all(p));
+    assertTrue(all(validate(topo + "workloads = [ { kind = ping-pong, src = h1, dst = h2, value-size = 1KB } ]"))
+        .contains("workloads[0].value-size: a ping-pong message is message-size each way, so value-size (memcached's"
+            + " GET/SET) is unused"));
+    // used where they are set: no problem
+    assertEquals(List.of(), validate(topo + "workloads = [ { pattern = incast, pattern-container = \"\", dst = h1,"
+        + " pattern-count = 2 }, { kind = request-response, src = h1, dst = h2, key-size = 16B, think-time = 1us } ]"));
+  }
+
+  private static List<String> keysAndLines(List<ConfigProblem> ps) {
+    return ps.stream().map(q -> q.key() + "@" + q.line()).toList();
   }
 
   /** No loopback path: two ends on one host must be two containers of a docker-overlay host. */
