@@ -420,6 +420,20 @@ class CoreEntityTest {
   }
 
   @Test
+  void anInterruptDuringASwitchRunsTheSoftirqsAtItsEnd() {
+    // as above, and queue 1's IRQ at 3,001,000, during the thread's switch out (3,000,640..3,001,240): schedule() has
+    // interrupts off, so the handler follows it (the step ends 1080 ns later, at 3,002,320), and its irq_exit runs
+    // __do_softirq at once, before ksoftirqd is switched in: its first poll (queue 0, still first on the list) at
+    // 3,002,320 + entry
+    ScriptedHost h = new ScriptedHost(false, 1_000_000, 10).withAppThread();
+    run(h, 3_020_000, new long[] {1000, 3_001_000}, new int[] {0, 1});
+    int i = h.polls.indexOf(new Poll(3_000_000, 0, 64));
+    assertTrue(i > 0, "the step's end polls once at 3,000,000");
+    long switchedOut = 3_000_000 + 64 * NS_PER_PACKET + h.profile.schedOutNanos;
+    assertEquals(new Poll(switchedOut + IRQ + ENTRY, 0, 64), h.polls.get(i + 1));
+  }
+
+  @Test
   void afterTwoMillisecondsOfSoftirqTheRestGoesToKsoftirqd() {
     // as above, but a poll costs 640 us: after 4 invocations (2.56 ms >= max-softirq-time) __do_softirq
     // stops at 2080 + 4 x 640,120 = 2,562,560, with 6 restarts left; the app thread resumes (4000 ns) and runs to the
