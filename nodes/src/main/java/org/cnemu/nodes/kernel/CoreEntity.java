@@ -462,6 +462,7 @@ final class CoreEntity extends CoreSteps {
       case SOFTM -> nested(m);
       default -> {
         if (inKsoftirqd() || inSwitch()) { // schedule() runs with interrupts off: the handler follows it at once
+          if (inSwitch()) irqInSwitch = true;
           nested(m);
         } else { // app thread: suspend it
           closeSegment(now());

@@ -40,6 +40,8 @@ abstract class CoreThreads extends CpuTime {
    * woken here first leaves the idle loop (costs.idle-exit).
    */
   private boolean inIdleTask = true;
+  /** A hard IRQ came during the current {@link #SWITCH} step: its irq_exit runs pending softirqs at the switch's end. */
+  boolean irqInSwitch;
   private final long schedOutNanos, schedInNanos, idleExitNanos;
   /**
    * CFS state of the core (ns): min_vruntime, and ksoftirqd's vruntime (an app thread's is {@link Sock#vruntimeNanos}).
@@ -472,6 +474,7 @@ abstract class CoreThreads extends CpuTime {
    * its steps.
    */
   private void startSwitch(Object k, boolean in, long costNanos) {
+    irqInSwitch = false;
     current = SWITCH;
     switchThread = k;
     switchingIn = in;
@@ -481,10 +484,14 @@ abstract class CoreThreads extends CpuTime {
 
   /**
    * The {@link #SWITCH} step ended: a thread switched in runs its step; after one switched out, the next runs.
-   * Softirqs an interrupt raised meanwhile run first (schedule() ran with interrupts off: the interrupt's exit
-   * follows it), with the switched-in thread set aside as after a step (resumeOrDispatch runs it).
+   * Softirqs run here only if a hard IRQ came during the switch (schedule() ran with interrupts off: the interrupt's
+   * irq_exit follows it), with the switched-in thread set aside as after a step (resumeOrDispatch runs it). Softirqs
+   * left pending from before (an __do_softirq that ran out of restarts or time and woke ksoftirqd) do not: Linux's
+   * finish_task_switch re-enables interrupts without a local_bh_enable, so they wait for ksoftirqd's turn, the next
+   * interrupt's exit or the next thread's local_bh_enable (its step's end).
    */
   final void switchDone() {
+    boolean run = irqInSwitch && softirqOnExit();
     Object k = switchThread;
     boolean in = switchingIn;
     switchThread = null;
@@ -492,11 +499,11 @@ abstract class CoreThreads extends CpuTime {
     setIdle();
     if (in && k == KS) { // ksoftirqd is on the core: dispatch runs it next (after an IRQ exit's softirqs, if any)
       enqueueHead(KS);
-      if (softirqOnExit()) startSoftirq(false);
+      if (run) startSoftirq(false);
       else dispatch();
       return;
     }
-    if (softirqOnExit()) {
+    if (run) {
       if (in) {
         suspended = (Sock) k;
         suspendedRemaining = 0;

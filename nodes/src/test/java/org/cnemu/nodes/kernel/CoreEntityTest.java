@@ -402,6 +402,38 @@ class CoreEntityTest {
   }
 
   @Test
+  void softirqsLeftPendingDoNotRunAtTheEndOfASwitchWithoutAnInterrupt() {
+    // Linux 4.4, as above: from 21,280 on, every step (5 us) ends with ten invocations (7600 ns) and ksoftirqd stays
+    // runnable; the step at 21,280 + 236 x 12,600 = 2,994,880 ends at 2,999,880, where __do_softirq stops after one
+    // invocation (3,000,000..3,000,640): the thread's 3 ms slice is over (need_resched). The thread is switched out
+    // (sched-out) with NET_RX still pending and no interrupt during the switch: finish_task_switch re-enables
+    // interrupts without running softirqs, so the next poll is ksoftirqd's, after its switch in (sched-in) and entry.
+    // Running them at the switch's end (as an IRQ exit) would poll 1040 ns earlier, ten times before ksoftirqd.
+    ScriptedHost h = new ScriptedHost(false, 1_000_000).withAppThread();
+    run(h, 3_020_000, new long[] {1000}, new int[] {0});
+    long inv = ENTRY + 64 * NS_PER_PACKET;
+    assertEquals(2_994_880, (long) h.appSteps.get(h.appSteps.size() - 1), "the thread's last step in its slice");
+    int i = h.polls.indexOf(new Poll(3_000_000, 0, 64));
+    assertTrue(i > 0, "the step's end polls once at 3,000,000");
+    long ksoftirqd = 3_000_000 - ENTRY + inv + h.profile.schedOutNanos + h.profile.schedInNanos + ENTRY;
+    assertEquals(List.of(new Poll(ksoftirqd, 0, 64), new Poll(ksoftirqd + inv, 0, 64)), h.polls.subList(i + 1, i + 3));
+  }
+
+  @Test
+  void anInterruptDuringASwitchRunsTheSoftirqsAtItsEnd() {
+    // as above, and queue 1's IRQ at 3,001,000, during the thread's switch out (3,000,640..3,001,240): schedule() has
+    // interrupts off, so the handler follows it (the step ends 1080 ns later, at 3,002,320), and its irq_exit runs
+    // __do_softirq at once, before ksoftirqd is switched in: its first poll (queue 0, still first on the list) at
+    // 3,002,320 + entry
+    ScriptedHost h = new ScriptedHost(false, 1_000_000, 10).withAppThread();
+    run(h, 3_020_000, new long[] {1000, 3_001_000}, new int[] {0, 1});
+    int i = h.polls.indexOf(new Poll(3_000_000, 0, 64));
+    assertTrue(i > 0, "the step's end polls once at 3,000,000");
+    long switchedOut = 3_000_000 + 64 * NS_PER_PACKET + h.profile.schedOutNanos;
+    assertEquals(new Poll(switchedOut + IRQ + ENTRY, 0, 64), h.polls.get(i + 1));
+  }
+
+  @Test
   void afterTwoMillisecondsOfSoftirqTheRestGoesToKsoftirqd() {
     // as above, but a poll costs 640 us: after 4 invocations (2.56 ms >= max-softirq-time) __do_softirq
     // stops at 2080 + 4 x 640,120 = 2,562,560, with 6 restarts left; the app thread resumes (4000 ns) and runs to the
