@@ -79,11 +79,14 @@ public final class Compare {
     return b / a;
   }
 
-  /** An aligned plain-text table: metric, unit, A, B, B/A; absent values as "-". Ends with a newline. */
+  /**
+   * An aligned plain-text table: metric, unit, A, B, B/A; absent values as "-". A and B in the run and sweep
+   * tables' number format ({@link TextTable#num}), the ratio to 3 decimals as theirs. Ends with a newline.
+   */
   public static String format(Table t) {
     TextTable tt = new TextTable("metric", "unit", "A", "B", "B/A").align(1, TextTable.Align.LEFT);
     for (Row r : t.rows()) {
-      tt.row(r.metric(), r.unit(), Json.fmt(r.a(), 3), Json.fmt(r.b(), 3), r.ratio() == null ? "-" : ratioText(r.ratio()));
+      tt.row(r.metric(), r.unit(), TextTable.num(r.a()), TextTable.num(r.b()), r.ratio() == null ? "-" : ratioText(r.ratio()));
     }
     return "A: " + t.labelA() + "\nB: " + t.labelB() + "\n\n" + tt.render();
   }

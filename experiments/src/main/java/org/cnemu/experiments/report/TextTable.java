@@ -3,6 +3,7 @@ package org.cnemu.experiments.report;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A fixed-width plain-text table for terminals: a header line, a rule of dashes, then the rows; columns
@@ -32,6 +33,17 @@ public final class TextTable {
     this.header = List.copyOf(header.stream().map(TextTable::cell).toList());
     this.align = new Align[header.size()];
     for (int i = 0; i < align.length; i++) align[i] = i == 0 ? Align.LEFT : Align.RIGHT;
+  }
+
+  /**
+   * A value as every table of the CLI prints it (a run's metrics, a sweep's means and intervals, compare's A and B):
+   * a whole number without decimals, 4 significant digits below 100, one decimal from 100; "-" for a non-number.
+   */
+  public static String num(Object o) {
+    if (!(o instanceof Number n)) return "-";
+    double v = n.doubleValue();
+    if (v == Math.rint(v) && Math.abs(v) < 1e15) return String.format(Locale.ROOT, "%d", (long) v);
+    return String.format(Locale.ROOT, Math.abs(v) >= 100 ? "%.1f" : "%.4g", v);
   }
 
   /** Sets the alignment of column {@code column} (0-based). */

@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.cnemu.experiments.report.TextTable;
 import org.cnemu.experiments.run.Plan;
 import org.cnemu.experiments.run.PlanRunner;
 import org.cnemu.experiments.run.Summaries;
@@ -133,9 +134,6 @@ public final class PlanTable {
   }
 
   static String num(Object o) {
-    if (!(o instanceof Number n)) return "-";
-    double v = n.doubleValue();
-    if (v == Math.rint(v) && Math.abs(v) < 1e15) return String.format(Locale.ROOT, "%d", (long) v);
-    return String.format(Locale.ROOT, Math.abs(v) >= 100 ? "%.1f" : "%.4g", v);
+    return TextTable.num(o);
   }
 }

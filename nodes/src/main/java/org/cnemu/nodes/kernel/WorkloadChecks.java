@@ -329,6 +329,47 @@ final class WorkloadChecks extends ExperimentChecks {
             + " request-response and ping-pong): remove it, or set kind = \"request-response\" or \"ping-pong\"");
       }
     }
+    Config c = w.withFallback(root.getConfig("cnemu.schema.experiment.workloads"));
+    // KernelSpec.Workload.of: a request-response flow's sizes are key-size and value-size (memcached's)
+    if (kind.equals("request-response") && w.hasPath("message-size")) {
+      unusedAt(w, at, "message-size", "a request-response flow sends key-size (GET) or key-size + value-size (SET)"
+          + " and is answered with value-size (GET) or a header (SET), so message-size is unused: set value-size,"
+          + " or set kind = \"ping-pong\" for message-size each way");
+    }
+    // only an iperf flow is paced by rate and iperf3's throttle (SocketDriver, Pacing); the others by request-rate
+    if (!kind.equals("iperf")) {
+      for (String key : List.of("rate", "pacing-timer")) {
+        if (w.hasPath(key)) {
+          unusedAt(w, at, key, "a " + kind + " flow sends a request after each response (closed loop) or at"
+              + " request-rate (open loop), so " + key + " (iperf's pacing) is unused: remove it, or set request-rate");
+        }
+      }
+    }
+    if (c.getString("protocol").equalsIgnoreCase("udp")) {
+      // TcpSetup alone reads them: a UDP socket has neither Nagle nor a congestion window
+      for (String key : List.of("nodelay", "congestion-control")) {
+        if (w.hasPath(key)) {
+          unusedAt(w, at, key, "protocol = \"udp\" has no " + (key.equals("nodelay") ? "Nagle algorithm" : "congestion"
+              + " control") + ", so " + key + " is unused (it is for TCP): remove it, or set protocol = \"tcp\"");
+        }
+      }
+    }
+    // RequestResponse: a UDP closed-loop request is given up after reply-timeout; TCP retransmits instead
+    if (!kind.equals("iperf") && w.hasPath("reply-timeout")) {
+      if (!c.getString("protocol").equalsIgnoreCase("udp")) {
+        unusedAt(w, at, "reply-timeout", "protocol = \"tcp\" retransmits a lost request, so reply-timeout (a UDP"
+            + " request given up as lost) is unused: remove it, or set protocol = \"udp\"");
+      } else if (c.getDouble("request-rate") > 0) {
+        unusedAt(w, at, "reply-timeout", "open loop (request-rate " + c.getString("request-rate") + ") sends on"
+            + " schedule and never waits for a reply, so reply-timeout is unused: remove it, or set request-rate = 0");
+      }
+    }
+    // Churn alone listens: persistent connections are set up before the run, not accepted from a backlog
+    if (!kind.equals("iperf") && w.hasPath("listen-backlog") && !c.getString("connection").equals("per-request")) {
+      unusedAt(w, at, "listen-backlog", "connection = \"" + c.getString("connection") + "\" sets its connections up"
+          + " before the run, so listen-backlog (the accept queue of per-request connections) is unused: remove it,"
+          + " or set connection = \"per-request\"");
+    }
   }
 
   private void unusedAt(Config w, String at, String key, String message) {

@@ -11,7 +11,8 @@ import org.cnemu.emulator.model.ConfigProblem;
 import org.junit.jupiter.api.Test;
 
 /**
- * Validation's bound on a flow's first delivered packet ({@link FirstPacket}): a file it refuses delivers nothing
+ * Keys a workload sets that its protocol or kind never reads are refused at their line; and validation's bound on
+ * a flow's first delivered packet ({@link FirstPacket}): a file it refuses delivers nothing
  * when run anyway, and one just above it validates; the bound is the profile's costs summed exactly.
  */
 class WorkloadChecksTest {
@@ -77,5 +78,47 @@ class WorkloadChecksTest {
     assertEquals(1, KernelModels.problems(udp(start + bound, start)).size());
     assertEquals(0, delivered(udp(start + bound, start)));
     assertEquals(List.of(), KernelModels.problems(udp(start + bound + 1, start)));
+  }
+  private static List<String> problems(String workloads) {
+    Config e = ConfigFactory.parseString("experiment { duration = 10ms, topology { stack = native, host-count = 2 },\n"
+        + "workloads = [ " + workloads + " ] }").withFallback(ConfigFactory.defaultReference()).resolve()
+        .getConfig("experiment");
+    return KernelModels.problems(e).stream().map(q -> q.key() + "@" + q.line() + ": " + q.message()).toList();
+  }
+
+  private static List<String> keys(List<String> problems) {
+    return problems.stream().map(q -> q.substring(0, q.indexOf(':'))).toList();
+  }
+
+  /**
+   * UDP has neither Nagle nor congestion control; request-response's sizes are key-size and value-size; only
+   * iperf is paced by rate; reply-timeout is a UDP closed-loop client's; listen-backlog a per-request server's.
+   * Each set where it is unused is refused at its line, with what would use it.
+   */
+  @Test
+  void keysTheProtocolOrKindNeverReadsAreRefusedAtTheirLine() {
+    List<String> p = problems("{ protocol = udp, src = h1, dst = h2, message-size = 1472B,\n nodelay = true,\n"
+        + " congestion-control = reno }");
+    assertEquals(List.of("experiment.workloads[0].nodelay@3", "experiment.workloads[0].congestion-control@4"), keys(p),
+        p::toString);
+    assertEquals("experiment.workloads[0].nodelay@3: protocol = \"udp\" has no Nagle algorithm, so nodelay is unused"
+        + " (it is for TCP): remove it, or set protocol = \"tcp\"", p.get(0));
+    p = problems("{ kind = request-response, src = h1, dst = h2,\n message-size = 64B,\n rate = 1Gbps,\n"
+        + " pacing-timer = 1ms,\n reply-timeout = 1ms,\n listen-backlog = 64 }");
+    assertEquals(List.of("experiment.workloads[0].message-size@3", "experiment.workloads[0].rate@4",
+        "experiment.workloads[0].pacing-timer@5", "experiment.workloads[0].reply-timeout@6",
+        "experiment.workloads[0].listen-backlog@7"), keys(p), p::toString);
+    assertEquals("experiment.workloads[0].message-size@3: a request-response flow sends key-size (GET) or key-size"
+        + " + value-size (SET) and is answered with value-size (GET) or a header (SET), so message-size is unused: set"
+        + " value-size, or set kind = \"ping-pong\" for message-size each way", p.get(0));
+    p = problems("{ kind = ping-pong, protocol = udp, src = h1, dst = h2, request-rate = 1000,\n reply-timeout = 1ms }");
+    assertEquals(List.of("experiment.workloads[0].reply-timeout@3"), keys(p), p::toString);
+    assertTrue(p.get(0).contains("open loop (request-rate 1000) sends on schedule"), p::toString);
+    // each where it is read: no problem
+    assertEquals(List.of(), problems("{ src = h1, dst = h2, nodelay = true, congestion-control = reno, rate = 1Gbps,"
+        + " pacing-timer = 1ms, message-size = 64KB },\n { kind = ping-pong, src = h1, dst = h2, message-size = 64B,"
+        + " nodelay = false, congestion-control = reno },\n { kind = request-response, protocol = udp, src = h1,"
+        + " dst = h2, reply-timeout = 1ms },\n { kind = request-response, connection = per-request, src = h1, dst = h2,"
+        + " listen-backlog = 64 }"));
   }
 }
