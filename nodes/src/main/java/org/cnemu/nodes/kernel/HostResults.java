@@ -26,7 +26,7 @@ final class HostResults {
   }
 
   record FlowSide(int flow, boolean sender, long sentSegs, long retransSegs, long deliveredSegs, long oooSegs,
-      long goodBytes, long cwnd, long srttNanos, long transactions, double[] latencyUs, long[] series, long lost,
+      long goodBytes, long goodSegs, long cwnd, long srttNanos, long transactions, double[] latencyUs, long[] series, long lost,
       long wireSegs, long undos, int reordering, long connections, double[] connLatencyUs, long connectFailures,
       long latencySamples, long connLatencySamples) {}
 
@@ -80,7 +80,7 @@ final class HostResults {
       Sock k = h.socks.get(i);
       if (k.partialFrags > 0) inQ += k.partialFrags;
       fs[i] = new FlowSide(k.flow.index(), k.sender, k.sentSegs, k.retiredRetrans + (k.tx == null ? 0 : k.tx.retransSegs),
-          k.deliveredSegs, k.retiredOoo + (k.rx == null ? 0 : k.rx.oooSegs), k.goodBytes, k.tx == null ? 0 : k.tx.cwndBytes(),
+          k.deliveredSegs, k.retiredOoo + (k.rx == null ? 0 : k.rx.oooSegs), k.goodBytes, k.goodSegs, k.tx == null ? 0 : k.tx.cwndBytes(),
           k.tx == null ? 0 : k.tx.srttNanos(), k.transactions, latencyUs(k), k.series, k.lost, k.wireSegs,
           k.tx == null ? 0 : k.tx.undos(), k.tx == null ? 0 : k.tx.reordering(),
           k.cs == null ? -1 : k.cs.connections, k.cs == null || k.cs.latency == null ? null : connLatencyUs(k.cs.latency),

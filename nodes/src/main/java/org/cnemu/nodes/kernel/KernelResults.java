@@ -44,12 +44,6 @@ final class KernelResults implements BuiltModel {
     return m;
   }
 
-  /** IP packets of each of flow {@code f}'s datagrams, by its sender's route MTU (an overlay's is 50 B less). */
-  private int udpPackets(Spec.FlowSpec f) {
-    Spec.HostSpec src = spec.hosts.get(f.srcHost());
-    return src.profile().udpPackets(f.messageBytes(), src.stack());
-  }
-
   private static double r3(double v) {
     return Math.round(v * 1000.0) / 1000.0;
   }
@@ -95,10 +89,10 @@ final class KernelResults implements BuiltModel {
       m.put("kind", f.kind());
       if (!f.udp()) m.put("congestion_control", f.congestionControl());
       // TCP: data segments the sender put on the wire after the warm-up, retransmissions included (ACKs
-      // travel the other way and are not counted); UDP: delivered datagrams x their IP fragments
+      // travel the other way and are not counted); UDP: the IP packets of the datagrams its reader took after the
+      // warm-up (a request-response flow's requests are sized by its key and value sizes, not message-size)
       m.put("packet_rate_kpps", r3(!f.udp() ? (s == null ? 0 : s.wireSegs() / secs / 1e3)
-          : d == null ? 0 : d.goodBytes() / (double) Math.max(1, f.messageBytes()) / secs / 1e3
-              * udpPackets(f)));
+          : d == null ? 0 : d.goodSegs() / secs / 1e3));
       if (f.rr() != null) {
         HostResults.FlowSide rs = snd[f.pair()];
         HostResults.FlowSide rd = rcv[f.pair()];

@@ -269,7 +269,10 @@ final class RequestResponse {
     long from = now + st[0] + st[1];
     st[1] += h.syscallNanos + p.copyToUser(dBytes) + p.skbFree * dSegs;
     stats.toApp(r, dBytes, from, now + st[0] + st[1], c.cpu);
-    if (now >= warmup) r.goodBytes += dBytes;
+    if (now >= warmup) {
+      r.goodBytes += dBytes;
+      r.goodSegs += dSegs;
+    }
     io.seriesAdd(r, now, dBytes);
     h.lastRecvCpu[h.slot(r.flow.index())] = c.cpu;
   }

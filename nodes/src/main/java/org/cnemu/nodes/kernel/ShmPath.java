@@ -213,6 +213,7 @@ final class ShmPath {
     ch.slotsInRing -= slots;
     h.delivered += slots;
     r.deliveredSegs += slots;
+    if (now >= h.warmup) r.goodSegs += slots;
     Sock snd = h.txSockByFlow[h.slot(flow)];
     c.toCore(h.coreAddr[snd.cpu], offset + usr + h.p.cacheLineTransfer, new CoreEntity.ShmSpace(flow, freed, slots));
     return usr;
@@ -270,7 +271,10 @@ final class ShmPath {
     ch.slotsInRing -= slots;
     h.delivered += slots;
     k.deliveredSegs += slots;
-    if (now >= h.warmup) k.goodBytes += bytes;
+    if (now >= h.warmup) {
+      k.goodBytes += bytes;
+      k.goodSegs += slots;
+    }
     h.lastRecvCpu[h.slot(f.index())] = c.cpu;
     Sock snd = h.txSockByFlow[h.slot(f.index())];
     c.toCore(h.coreAddr[snd.cpu], usr + h.p.cacheLineTransfer, new CoreEntity.ShmSpace(f.index(), bytes, slots));

@@ -163,6 +163,8 @@ final class Sock {
   long nextSendAt;
   // stats
   long goodBytes;
+  /** IP packets of the datagrams read after the warm-up (shared memory: ring slots): UDP's packet rate. */
+  long goodSegs;
   long deliveredSegs;
   long sentSegs;
   long dgramsDelivered;

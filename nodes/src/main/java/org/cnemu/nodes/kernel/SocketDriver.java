@@ -115,7 +115,10 @@ final class SocketDriver {
       k.pollDgram();
       k.buffer.udpQueuedBytes -= dBytes;
       k.dgramsDelivered++;
-      if (now >= warmup) k.goodBytes += dBytes;
+      if (now >= warmup) {
+        k.goodBytes += dBytes;
+        k.goodSegs += dSegs;
+      }
       seriesAdd(k, now, dBytes);
       h.lastRecvCpu[h.slot(f.index())] = c.cpu;
       // iperf3's server reads one datagram per select() (iperf_recv: one rcv per ready stream)

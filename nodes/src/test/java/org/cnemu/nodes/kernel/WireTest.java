@@ -71,7 +71,7 @@ class WireTest {
     assertArrayEquals(new Packet[] {p}, rb.skbs());
     assertArrayEquals(new boolean[] {true}, rb.cell());
     assertArrayEquals(new int[] {2}, rb.stage());
-    HostResults.FlowSide fs = new HostResults.FlowSide(0, true, 1, 2, 3, 4, 5, 6, 7, 8, new double[] {1, 2, 3, 4}, new long[] {5, 6}, 9, 10, 11, 12, 13, new double[] {1, 2}, 14, 15, 16);
+    HostResults.FlowSide fs = new HostResults.FlowSide(0, true, 1, 2, 3, 4, 5, 17, 6, 7, 8, new double[] {1, 2, 3, 4}, new long[] {5, 6}, 9, 10, 11, 12, 13, new double[] {1, 2}, 14, 15, 16);
     Object hr = roundTrip(k, new HostResults.HostReport("h1", 0, 1, 2, 3, 4, 5, 6, new String[] {"a|b"}, new long[] {1},
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new HostResults.FlowSide[] {fs}, new String[] {"k"}, new long[] {7}, 1, 2,
         new JourneyRecorder.FlowJourneys[0]));
