@@ -89,6 +89,18 @@ final class Calib {
     return e.withValue("workloads", com.typesafe.config.ConfigValueFactory.fromIterable(wl));
   }
 
+  /** A kernel experiment on hotcloud19 (seed 42, vanilla steering, a 1 ms warm-up) with {@code body}'s keys. */
+  static Config experiment(String body) {
+    return ConfigFactory.parseString("experiment { name = t, seed = 42, model = kernel, profile = hotcloud19, "
+            + "steering = vanilla, warmup = 1ms, " + body + " }")
+        .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("experiment");
+  }
+
+  /** results.json of experiment {@code e}, run on one partition and one thread. */
+  static Map<String, Object> results(Config e) {
+    return run(e, 1, 1).results();
+  }
+
   static Run run(String name) {
     return run(load(name).getConfig("experiment"), 2, 2);
   }

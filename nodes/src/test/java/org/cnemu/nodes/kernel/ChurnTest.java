@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,16 +16,6 @@ import org.junit.jupiter.api.Test;
  * connection, conservation with the control packets. Each test fails when its mechanism is removed.
  */
 class ChurnTest {
-  private static Config experiment(String body) {
-    return ConfigFactory.parseString("experiment { name = t, seed = 42, model = kernel, profile = hotcloud19, "
-            + "steering = vanilla, warmup = 1ms, " + body + " }")
-        .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("experiment");
-  }
-
-  private static Map<String, Object> run(Config e) {
-    return Calib.run(e, 1, 1).results();
-  }
-
   @SuppressWarnings("unchecked")
   private static List<Map<String, Object>> flows(Map<String, Object> r) {
     return (List<Map<String, Object>>) r.get("flows");
@@ -65,7 +54,7 @@ class ChurnTest {
 
   @Test
   void theHandshakeCostsARoundTripBeforeTheRequest() {
-    Map<String, Object> r = run(experiment(pair("per-request", "")));
+    Map<String, Object> r = Calib.results(Calib.experiment(pair("per-request", "")));
     balanced(r);
     Map<String, Object> f = flows(r).get(0);
     long n = ((Number) f.get("connections")).longValue();
@@ -87,7 +76,7 @@ class ChurnTest {
 
   /** One connection at a time on an idle native pair, one server core, no adaptive moderation, 5 us links. */
   private static Config oneConnectionAlone() {
-    return experiment("duration = 3ms, overrides { nic { adaptive-rx { enabled = false } } },"
+    return Calib.experiment("duration = 3ms, overrides { nic { adaptive-rx { enabled = false } } },"
         + " topology { stack = native, host-count = 2, hosts { h2 { cpus = 1 } }, link { delay = 5us } },"
         + " workloads = [ { id = c, kind = request-response, src = h1, dst = h2, connection = per-request,"
         + " think-time = 1ms, start-jitter = 0us, get-ratio = 1.0 } ]");
@@ -102,7 +91,7 @@ class ChurnTest {
   void oneConnectionsHandshakeTakesExactlyWhatTheCostsSay() {
     Config e = oneConnectionAlone();
     org.cnemu.devices.Profile p = KernelModels.spec(e).profile;
-    Map<String, Object> r = run(e);
+    Map<String, Object> r = Calib.results(e);
     balanced(r);
     long connect = steer(r, "h1", "churn.first_connect_ns");
     long synRx = steer(r, "h2", "churn.first_syn_rx_ns");
@@ -151,7 +140,7 @@ class ChurnTest {
   void theServersReadOfEofIsASyscallBeforeClose() {
     Config e = oneConnectionAlone();
     org.cnemu.devices.Profile p = KernelModels.spec(e).profile;
-    Map<String, Object> r = run(e);
+    Map<String, Object> r = Calib.results(e);
     balanced(r);
     long eof = steer(r, "h2", "churn.first_eof_read_ns");
     long fin = steer(r, "h2", "churn.first_server_fin_ns");
@@ -161,14 +150,14 @@ class ChurnTest {
 
   @Test
   void aPersistentConnectionHasNoHandshakeAndNoConnectionFields() {
-    Map<String, Object> r = run(experiment(pair("persistent", "")));
+    Map<String, Object> r = Calib.results(Calib.experiment(pair("persistent", "")));
     Map<String, Object> f = flows(r).get(0);
     assertTrue(!f.containsKey("connections") && !f.containsKey("connection_latency_us"), "persistent: " + f.keySet());
   }
 
   /** Two client hosts x 4 streams into one server of {@code cpus} cores, back to back (think 0). */
   private static Map<String, Object> load(int cpus, String overrides) {
-    return run(experiment("duration = 6ms, overrides { " + overrides + " }, topology { stack = native, host-count = 3,"
+    return Calib.results(Calib.experiment("duration = 6ms, overrides { " + overrides + " }, topology { stack = native, host-count = 3,"
         + " hosts { h1 { cpus = " + cpus + " } } }, workloads = [ { id = c, kind = request-response,"
         + " connection = per-request, pattern = incast, dst = h1, pattern-container = \"\", streams = 4,"
         + " get-ratio = 1.0 } ]"));
@@ -207,7 +196,7 @@ class ChurnTest {
 
   /** 4 client hosts x 6 closed-loop streams (think time 0) into h1 with {@code cpus} cores: every core saturated. */
   private static Map<String, Object> saturated(int cpus, String overrides) {
-    return run(experiment("duration = 20ms, overrides { " + overrides + " }, topology { stack = native, host-count = 5,"
+    return Calib.results(Calib.experiment("duration = 20ms, overrides { " + overrides + " }, topology { stack = native, host-count = 5,"
         + " hosts { h1 { cpus = " + cpus + " } } }, workloads = [ { id = c, kind = request-response,"
         + " connection = per-request, pattern = incast, dst = h1, pattern-container = \"\", streams = 6,"
         + " get-ratio = 1.0 } ]"));
@@ -246,7 +235,7 @@ class ChurnTest {
 
   /** One stream at a time (1 ms think time) into h2 with {@code cpus} cores, its server thread on core 0. */
   private static Map<String, Object> sparse(int cpus, String steering) {
-    return run(experiment("duration = 10500us, steering = " + steering + ", topology { stack = native, host-count = 2,"
+    return Calib.results(Calib.experiment("duration = 10500us, steering = " + steering + ", topology { stack = native, host-count = 2,"
         + " hosts { h2 { cpus = " + cpus + " } }, link { delay = 5us } }, workloads = [ { id = c,"
         + " kind = request-response, src = h1, dst = h2, connection = per-request, think-time = 1ms,"
         + " start-jitter = 0us, get-ratio = 1.0, dst-cpu = 0 } ]"));
@@ -297,7 +286,7 @@ class ChurnTest {
 
   @Test
   void freeflowConnectsAndClosesThroughTheMonitorForEveryConnection() {
-    Map<String, Object> r = run(experiment("duration = 5ms, steering = freeflow, topology { stack = docker-overlay,"
+    Map<String, Object> r = Calib.results(Calib.experiment("duration = 5ms, steering = freeflow, topology { stack = docker-overlay,"
         + " host-count = 1, hosts { h1 { containers = [c1, c2] } } }, workloads = [ { id = c, kind = request-response,"
         + " connection = per-request, src = \"h1/c1\", dst = \"h1/c2\", start-jitter = 0us, think-time = 20us } ]"));
     Map<String, Object> f = flows(r).get(0);
@@ -311,7 +300,7 @@ class ChurnTest {
 
   @Test
   void perRequestNeedsTcpAndAClosedLoop() {
-    Config e = experiment("duration = 1ms, topology { host-count = 2 }, workloads = [ { kind = request-response,"
+    Config e = Calib.experiment("duration = 1ms, topology { host-count = 2 }, workloads = [ { kind = request-response,"
         + " protocol = udp, connection = per-request, src = \"h1/c1\", dst = \"h2/c1\" } ]");
     List<ConfigProblem> out = new ArrayList<>();
     out.addAll(KernelModels.problems(e));

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.util.List;
 import java.util.Map;
 import org.cnemu.emulator.model.ModelMetric;
@@ -17,16 +15,6 @@ import org.junit.jupiter.api.Test;
  * {@code connection_latency_samples}, and the receiver's {@code owd_count.<flow>} for one-way latency.
  */
 class PercentileSamplesTest {
-  private static Config experiment(String body) {
-    return ConfigFactory.parseString("experiment { name = t, seed = 42, model = kernel, profile = hotcloud19, "
-            + "steering = vanilla, warmup = 1ms, " + body + " }")
-        .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("experiment");
-  }
-
-  private static Map<String, Object> run(Config e) {
-    return Calib.run(e, 1, 1).results();
-  }
-
   @SuppressWarnings("unchecked")
   private static Map<String, Object> flow(Map<String, Object> r) {
     return ((List<Map<String, Object>>) r.get("flows")).get(0);
@@ -61,7 +49,7 @@ class PercentileSamplesTest {
    */
   @Test
   void aClosedLoopAcrossTheWarmUpHasOneTransactionMoreThanLatencySamples() {
-    Map<String, Object> r = run(experiment("duration = 3ms, "
+    Map<String, Object> r = Calib.results(Calib.experiment("duration = 3ms, "
         + pair("kind = request-response, get-ratio = 1.0, think-time = 0us")));
     Map<String, Object> f = flow(r);
     long transactions = num(f, "transactions");
@@ -77,7 +65,7 @@ class PercentileSamplesTest {
   /** Connection churn: connection latency's percentiles carry the connections they were taken from. */
   @Test
   void connectionLatencyPercentilesCarryTheirSamples() {
-    Map<String, Object> r = run(experiment("duration = 6ms, "
+    Map<String, Object> r = Calib.results(Calib.experiment("duration = 6ms, "
         + pair("kind = request-response, get-ratio = 1.0, connection = per-request, think-time = 200us")));
     Map<String, Object> f = flow(r);
     long samples = num(f, "connection_latency_samples");
@@ -90,7 +78,7 @@ class PercentileSamplesTest {
   /** One-way latency of a few hundred reads: p99.9 is their largest, marked unresolved with its exact count. */
   @Test
   void aOneWayP999OfAFewHundredSamplesIsUnresolved() {
-    Map<String, Object> r = run(experiment("duration = 26ms, "
+    Map<String, Object> r = Calib.results(Calib.experiment("duration = 26ms, "
         + pair("kind = ping-pong, think-time = 0us")));
     long samples = num(steering(r, "h2"), "owd_count.c");
     assertTrue(samples >= 100 && samples < 1000, "a few hundred samples: " + samples);

@@ -3,7 +3,6 @@ package org.cnemu.nodes.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -18,12 +17,9 @@ class UdpPacketRateTest {
 
   @SuppressWarnings("unchecked")
   private static Map<String, Object> flow(String workload) {
-    Config e = ConfigFactory.parseString("experiment { name = t, seed = 42, model = kernel, profile = hotcloud19,"
-            + " steering = vanilla, duration = 10ms, warmup = 1ms, topology { stack = native, host-count = 2,"
-            + " link { delay = 5us } }, workloads = [ { id = c, src = h1, dst = h2, start-jitter = 0us, protocol = udp, "
-            + workload + " } ] }")
-        .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("experiment");
-    return ((List<Map<String, Object>>) Calib.run(e, 1, 1).results().get("flows")).get(0);
+    Config e = Calib.experiment("duration = 10ms, topology { stack = native, host-count = 2, link { delay = 5us } },"
+        + " workloads = [ { id = c, src = h1, dst = h2, start-jitter = 0us, protocol = udp, " + workload + " } ]");
+    return ((List<Map<String, Object>>) Calib.results(e).get("flows")).get(0);
   }
 
   private static double num(Map<String, Object> m, String key) {
