@@ -65,16 +65,19 @@ final class ModelKeys {
         keys.add(e);
       }
     }
+    // the models each class-path entry provides
+    Map<String, TreeSet<String>> modelsOf = new java.util.HashMap<>();
+    for (Map.Entry<String, ModelProvider<?>> p : models.all().entrySet()) {
+      String location = locationOf(p.getValue());
+      if (location != null) modelsOf.computeIfAbsent(location, l -> new TreeSet<>()).add(p.getKey());
+    }
     boolean modelSet = user.containsKey("model");
     for (Map.Entry<String, ConfigValue> k : keys) {
       String name = k.getKey().substring(k.getKey().lastIndexOf('.') + 1);
       String module = moduleOf(ref.get(name));
       if (module == null || module.equals(engineModule)) continue;
-      TreeSet<String> owners = new TreeSet<>();
-      for (Map.Entry<String, ModelProvider<?>> p : models.all().entrySet()) {
-        if (module.equals(locationOf(p.getValue()))) owners.add(p.getKey());
-      }
-      if (owners.isEmpty() || owners.contains(model)) continue;
+      TreeSet<String> owners = modelsOf.get(module);
+      if (owners == null || owners.contains(model)) continue;
       String owner = owners.first();
       problems.add(Problems.at(originOf(k.getValue()), file, "experiment." + k.getKey(),
           "a key of model '" + String.join("', '", owners) + "', but the file runs model '" + model + "'"

@@ -190,7 +190,7 @@ final class NicQueue extends Entity<NicQueue.Msg> {
    * multiple of {@code nic.ring-refill-bulk} of the descriptors polls took, which the NIC can fill again from now.
    */
   void repost() {
-    unposted -= unposted - unposted % refillBulk;
+    unposted %= refillBulk;
   }
 
   /** Descriptors the NIC can fill now: neither holding a packet nor waiting for the driver's repost. */

@@ -265,12 +265,10 @@ final class SocketDriver {
     Spec.FlowSpec f = k.flow;
     long now = c.nowNs();
     long sys = 0;
-    long total = bytes + 8;
     int frags = p.udpPackets(bytes, h.stack);
-    int hash = HostKernel.flowHash(f, 0);
     if (frags > 1 && ufoRoute) { // ip_ufo_append_data: one skb of the whole datagram, its fragments' wire packets
-      Packet s = new Packet(f.index(), (byte) 0, true, seq, (int) total, frags, 0, 0, 0, 0, 0, (short) 0,
-          (short) frags, hash, (byte) f.prio(), f.dstHost(), now, false,
+      Packet s = new Packet(f.index(), (byte) 0, true, seq, (int) (bytes + 8), frags, 0, 0, 0, 0, 0, (short) 0,
+          (short) frags, HostKernel.flowHash(f, 0), (byte) f.prio(), f.dstHost(), now, false,
           h.journeys == null ? null : h.journeys.start(f.index(), now));
       Journeys.mark(h, s, Journeys.SOCKET_SEND, c, from, offset);
       h.sent += frags;

@@ -315,7 +315,8 @@ final class WorkloadChecks extends ExperimentChecks {
         }
       }
     }
-    String kind = w.withFallback(root.getConfig("cnemu.schema.experiment.workloads")).getString("kind");
+    Config c = w.withFallback(root.getConfig("cnemu.schema.experiment.workloads"));
+    String kind = c.getString("kind");
     for (String key : REQUEST_RESPONSE_KEYS) {
       if (!kind.equals("request-response") && w.hasPath(key)) {
         unusedAt(w, at, key, (kind.equals("iperf") ? "an iperf flow sends message-size at rate" : "a ping-pong"
@@ -329,7 +330,6 @@ final class WorkloadChecks extends ExperimentChecks {
             + " request-response and ping-pong): remove it, or set kind = \"request-response\" or \"ping-pong\"");
       }
     }
-    Config c = w.withFallback(root.getConfig("cnemu.schema.experiment.workloads"));
     // KernelSpec.Workload.of: a request-response flow's sizes are key-size and value-size (memcached's)
     if (kind.equals("request-response") && w.hasPath("message-size")) {
       unusedAt(w, at, "message-size", "a request-response flow sends key-size (GET) or key-size + value-size (SET)"
