@@ -190,7 +190,15 @@ class CoreEntityTest {
     }
 
     @Override
-    public void ipi(CoreEntity c, CoreEntity.RemoteBatch batch) {}
+    public void handed(CoreEntity c, CoreEntity.Handed m) {}
+
+    @Override
+    public void ipi(CoreEntity c, CoreEntity.NapiIpi m) {}
+
+    @Override
+    public long sendIpis(CoreEntity c, long offsetNanos) {
+      return 0;
+    }
 
     @Override
     public void endOfStep(CoreEntity c) {}
