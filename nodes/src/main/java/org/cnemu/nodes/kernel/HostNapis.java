@@ -203,7 +203,10 @@ final class HostNapis {
 
     @Override
     long poll(CoreEntity c, int quota, long offsetNanos) {
-      long cost = h.rx.pollBacklog(c, quota, this, -1); // sets work
+      // process_backlog first sends the IPIs this core owes, not waiting for net_rx_action's end
+      // (sd_has_rps_ipi_waiting -> net_rps_action_and_irq_enable)
+      long sent = c.ipisQueued > 0 ? h.handoff.sendIpis(c, offsetNanos + h.p.napiPoll) : 0;
+      long cost = sent + h.rx.pollBacklog(c, quota, this, -1); // sets work
       more = !h.backlog[cpu].isEmpty();
       return cost;
     }
