@@ -26,8 +26,8 @@ final class CoreEntity extends CoreSteps {
   // ---------------------------------------------------------------- protocol
 
   /** What a core handles; each message names its handler, so one without a handler does not compile. */
-  sealed interface Msg permits Done, HardIrq, PolicyTick, MergeTimer, ShmData, ShmSpace, ShmConnected, SockData, Wake,
-      TcpTimer, TsqWake, CompAckKick {
+  sealed interface Msg permits Done, HardIrq, Handed, PolicyTick, MergeTimer, ShmData, ShmSpace, ShmConnected, SockData,
+      Wake, TcpTimer, TsqWake, CompAckKick {
     void deliver(CoreEntity c);
   }
 
@@ -47,7 +47,7 @@ final class CoreEntity extends CoreSteps {
   }
 
   /** An inter-processor interrupt: no MSI-X vector, its handler's entry and exit cost ipi-rx. */
-  sealed interface Ipi extends HardIrq permits RemoteBatch, Resched {
+  sealed interface Ipi extends HardIrq permits NapiIpi, Resched {
     @Override
     default long costNanos(Profile p) {
       return p.ipiRx;
@@ -134,12 +134,13 @@ final class CoreEntity extends CoreSteps {
   }
 
   /**
-   * The skbs one core handed to another core's gro_cells/backlogs during one step, with one IPI
-   * (Linux: enqueue_to_backlog to a remote CPU queues it on the local rps_ipi_list; net_rx_action
-   * sends one IPI per remote CPU at its end, net_rps_send_ipi). {@code cell[i]}: the gro_cell
-   * rather than the backlog; {@code stage[i]}: where the skb resumes.
+   * The skbs one core handed to this core's gro_cells/backlogs during one step, landing when the step's last
+   * enqueue ends (Linux: enqueue_to_backlog puts the skb on the target's input_pkt_queue at once, under its
+   * lock). No interrupt: the target's NAPI instance is scheduled already (its running or pending poll takes
+   * them), or a {@link NapiIpi} schedules it. {@code cell[i]}: the gro_cell rather than the backlog;
+   * {@code stage[i]}: where the skb resumes.
    */
-  record RemoteBatch(Packet[] skbs, boolean[] cell, int[] stage) implements Ipi, CarriesPackets {
+  record Handed(Packet[] skbs, boolean[] cell, int[] stage) implements Msg, CarriesPackets {
     @Override
     public int packetCount() {
       int n = 0;
@@ -147,6 +148,18 @@ final class CoreEntity extends CoreSteps {
       return n;
     }
 
+    @Override
+    public void deliver(CoreEntity c) {
+      c.host.handed(c, this);
+    }
+  }
+
+  /**
+   * The IPI that schedules this core's backlog ({@code backlog}) and/or gro_cell ({@code cell}) NAPI: sent at
+   * the end of the net_rx_action of a core whose enqueue found it idle (Linux: rps_ipi_queued puts the target
+   * on the sender's rps_ipi_list; net_rps_send_ipi sends one per target; rps_trigger_softirq schedules it).
+   */
+  record NapiIpi(boolean backlog, boolean cell) implements Ipi {
     @Override
     public void apply(CoreEntity c, boolean counted) {
       c.host.ipi(c, this);
@@ -301,6 +314,11 @@ final class CoreEntity extends CoreSteps {
    * flag here, so that a message without hand-offs (most) touches no per-host object for it.
    */
   boolean handoffsPending;
+  /**
+   * Cores whose idle backlog or gro_cell this core's hand-offs scheduled, each owed one IPI at the end of this
+   * core's net_rx_action (Linux's rps_ipi_list; it raises NET_RX here, {@link NetRxAction#pending}).
+   */
+  int ipisQueued;
 
   CoreEntity(CoreHost host, int cpu) {
     super(host);
@@ -496,6 +514,16 @@ final class CoreEntity extends CoreSteps {
 
   void scheduleBacklog(boolean head) {
     netRx.schedule(backlogNapi, head || host.napiAtHead(head));
+  }
+
+  /** NAPI_STATE_SCHED of this core's backlog: on a poll list or being polled (an IPI on its way is the host's). */
+  boolean backlogScheduled() {
+    return backlogNapi.scheduled;
+  }
+
+  /** The same for this core's gro_cell. */
+  boolean cellScheduled() {
+    return cellNapi.scheduled;
   }
 
   @Override

@@ -62,12 +62,21 @@ interface CoreHost {
   /** One more net_rx_action invocation on the host, at {@code nowNanos} (/proc/softirqs; counted in the measured window). */
   void countNetRxAction(long nowNanos);
 
-  /** The IPI handler: the cross-core hand-offs in {@code batch} join this core's queues. */
-  void ipi(CoreEntity c, CoreEntity.RemoteBatch batch);
+  /** Another core's hand-offs land in this core's backlog / gro_cell queues. */
+  void handed(CoreEntity c, CoreEntity.Handed m);
+
+  /** The IPI handler: schedules the NAPI instances that {@code m} names. */
+  void ipi(CoreEntity c, CoreEntity.NapiIpi m);
+
+  /**
+   * The end of core {@code c}'s net_rx_action, {@code offsetNanos} after now: sends the IPIs of {@link
+   * CoreEntity#ipisQueued} (net_rps_send_ipi); returns their CPU time.
+   */
+  long sendIpis(CoreEntity c, long offsetNanos);
 
   /**
    * Called after a message (or the start) whose step set {@link CoreEntity#handoffsPending}: sends the step's
-   * cross-core hand-offs (one IPI per target).
+   * cross-core hand-offs (one {@link CoreEntity.Handed} per target).
    */
   void endOfStep(CoreEntity c);
 

@@ -160,7 +160,26 @@ final class HostNapis {
 
     @Override
     long poll(CoreEntity c, int quota, long offsetNanos) {
-      long cost = h.rx.pollGroCell(c, quota, this); // sets work
+      long cost = h.rx.pollGroCell(c, quota, this, -1); // sets work
+      more = !h.groCell[cpu].isEmpty();
+      return cost;
+    }
+
+    /** Another core's hand-offs (a policy's cross-core cell) may land while it runs: see {@link Backlog#rereads}. */
+    @Override
+    boolean rereads() {
+      return true;
+    }
+
+    @Override
+    long resume(CoreEntity c, int quota) {
+      int before = work;
+      if (before >= quota || h.groCell[cpu].isEmpty()) {
+        more = !h.groCell[cpu].isEmpty();
+        return 0;
+      }
+      long cost = h.rx.pollGroCell(c, quota - before, this, before);
+      work += before;
       more = !h.groCell[cpu].isEmpty();
       return cost;
     }
@@ -184,7 +203,33 @@ final class HostNapis {
 
     @Override
     long poll(CoreEntity c, int quota, long offsetNanos) {
-      long cost = h.rx.pollBacklog(c, quota, this); // sets work
+      // process_backlog first sends the IPIs this core owes, not waiting for net_rx_action's end
+      // (sd_has_rps_ipi_waiting -> net_rps_action_and_irq_enable)
+      long sent = c.ipisQueued > 0 ? h.handoff.sendIpis(c, offsetNanos + h.p.napiPoll) : 0;
+      long cost = sent + h.rx.pollBacklog(c, quota, this, -1); // sets work
+      more = !h.backlog[cpu].isEmpty();
+      return cost;
+    }
+
+    /**
+     * process_backlog splices input_pkt_queue again when it has run what it took, and clears SCHED only when it
+     * finds it empty: what other cores' enqueues put there while the poll's step ran is taken in the same poll, up
+     * to the weight, without an IPI (they found SCHED set).
+     */
+    @Override
+    boolean rereads() {
+      return true;
+    }
+
+    @Override
+    long resume(CoreEntity c, int quota) {
+      int before = work;
+      if (before >= quota || h.backlog[cpu].isEmpty()) {
+        more = !h.backlog[cpu].isEmpty();
+        return 0;
+      }
+      long cost = h.rx.pollBacklog(c, quota - before, this, before);
+      work += before;
       more = !h.backlog[cpu].isEmpty();
       return cost;
     }

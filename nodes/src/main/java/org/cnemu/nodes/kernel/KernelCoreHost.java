@@ -126,9 +126,19 @@ final class KernelCoreHost implements CoreHost {
   }
 
   @Override
-  public void ipi(CoreEntity c, CoreEntity.RemoteBatch batch) {
+  public void handed(CoreEntity c, CoreEntity.Handed m) {
+    h.handoff.land(c, m);
+  }
+
+  @Override
+  public void ipi(CoreEntity c, CoreEntity.NapiIpi m) {
     if (c.nowNs() >= h.warmup) h.ipis++;
-    h.handoff.acceptRemote(c, batch);
+    h.handoff.acceptIpi(c, m);
+  }
+
+  @Override
+  public long sendIpis(CoreEntity c, long offsetNanos) {
+    return h.handoff.sendIpis(c, offsetNanos);
   }
 
   @Override

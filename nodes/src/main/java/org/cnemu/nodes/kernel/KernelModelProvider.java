@@ -45,7 +45,7 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
     return List.of(SwitchEntity.WireTrain.class, org.cnemu.devices.Packet.class, org.cnemu.devices.Packet[].class,
         NicEntity.Tx.class, NicEntity.TxModTimer.class, NicQueue.ModTimer.class, NicQueue.NapiComplete.class,
         NicQueue.AutoModer.class, CoreEntity.Irq.class, CoreEntity.TxIrq.class, CoreEntity.Done.class,
-        CoreEntity.RemoteBatch.class, CoreEntity.PolicyTick.class, CoreEntity.MergeTimer.class, CoreEntity.ShmData.class,
+        CoreEntity.Handed.class, CoreEntity.NapiIpi.class, CoreEntity.PolicyTick.class, CoreEntity.MergeTimer.class, CoreEntity.ShmData.class,
         CoreEntity.ShmSpace.class, CoreEntity.ShmConnected.class, CoreEntity.SockData.class, CoreEntity.Wake.class,
         CoreEntity.Resched.class, CoreEntity.AppTimer.class, CoreEntity.TcpTimer.class, boolean[].class, int[].class,
         HostResults.HostReport.class, HostResults.FlowSide.class, HostResults.FlowSide[].class,

@@ -99,9 +99,9 @@ final class NetRxAction {
     // or at the next invocation of the running net_rx_action loop
   }
 
-  /** NET_RX is raised: some instance is scheduled. */
+  /** NET_RX is raised: some instance is scheduled, or IPIs wait for this core's net_rx_action (rps_ipi_queued). */
   boolean pending() {
-    return pollHead != null;
+    return pollHead != null || core.ipisQueued > 0;
   }
 
   private void appendPoll(Napi n) {
@@ -214,6 +214,8 @@ final class NetRxAction {
       pollTail = repollTail;
     }
     repollHead = repollTail = null;
+    // net_rps_action_and_irq_enable: the IPIs to the cores this invocation's hand-offs scheduled
+    if (core.ipisQueued > 0) extra += host.sendIpis(core, extra);
     if (extra > 0) {
       core.softStep(extra);
       pendingEnd = true;

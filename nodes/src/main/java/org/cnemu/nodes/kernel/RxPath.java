@@ -169,18 +169,22 @@ final class RxPath {
     return cost;
   }
 
-  long pollGroCell(CoreEntity c, int quota, NetRxAction.Napi napi) {
+  /**
+   * gro_cell_poll of this core's cell, up to {@code quota}; {@code done}: -1 for a new poll, else the skbs the poll
+   * took before this re-read of its queue (no poll cost, PRISM's high-priority queue left to its reschedule).
+   */
+  long pollGroCell(CoreEntity c, int quota, NetRxAction.Napi napi, int done) {
     PacketQueue q = groCell[c.cpu];
-    long cost = p.napiPoll;
+    long cost = done < 0 ? p.napiPoll : 0;
     List<Packet> batch = new ArrayList<>();
     PacketQueue hq = groCellHi[c.cpu];
-    while (!PacketQueue.isEmpty(hq)) { // PRISM: the high-priority queue drains first, without quota
+    while (done < 0 && !PacketQueue.isEmpty(hq)) { // PRISM: the high-priority queue drains first, without quota
       Packet s = hq.poll();
       stats.dequeued(s, c.cpu, c.nowNs());
       batch.add(s);
     }
     int hi = batch.size();
-    if (!q.isEmpty()) stats.loBatches[c.cpu]++;
+    if (!q.isEmpty() && done <= 0) stats.loBatches[c.cpu]++;
     int n = 0;
     while (n < quota && !q.isEmpty()) {
       Packet s = q.poll();
@@ -213,14 +217,15 @@ final class RxPath {
     return cost + p.backlogPoll;
   }
 
-  long pollBacklog(CoreEntity c, int quota, NetRxAction.Napi napi) {
+  /** process_backlog of this core's backlog, up to {@code quota}; {@code done} as for {@link #pollGroCell}. */
+  long pollBacklog(CoreEntity c, int quota, NetRxAction.Napi napi, int done) {
     PacketQueue q = backlog[c.cpu];
-    long cost = p.napiPoll;
+    long cost = done < 0 ? p.napiPoll : 0;
     int n = 0;
     List<Packet> groBatch = null;
     PacketQueue hq = backlogHi[c.cpu];
     int hi = 0;
-    while (!PacketQueue.isEmpty(hq)) { // PRISM: the high-priority queue drains first, without quota
+    while (done < 0 && !PacketQueue.isEmpty(hq)) { // PRISM: the high-priority queue drains first, without quota
       int st = hq.peekStage();
       Packet s = hq.poll();
       hi++;
@@ -229,7 +234,7 @@ final class RxPath {
       else cost += rx(c, st, s, cost);
     }
     h.backlogSkbs += hi;
-    if (!q.isEmpty()) stats.loBatches[c.cpu]++;
+    if (!q.isEmpty() && done <= 0) stats.loBatches[c.cpu]++;
     while (n < quota && !q.isEmpty()) {
       int st = q.peekStage();
       Packet s = q.poll();

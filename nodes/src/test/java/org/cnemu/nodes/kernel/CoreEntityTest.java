@@ -33,6 +33,9 @@ class CoreEntityTest {
   /** net_rx_action's own cost per invocation: costs.net-rx-action 100 ns + its 1 indirect call (the softirq's action). */
   static final long ENTRY = 100 + RETPOLINE;
 
+  /** What ScriptedHost charges per IPI sent (costs.ipi-send stands in for it in a kernel host). */
+  static final long IPI_SEND = 340;
+
   /** One poll as the core ran it: start of its work (virtual ns), the instance's queue, packets. */
   record Poll(long at, int queue, int packets) {}
 
@@ -41,6 +44,8 @@ class CoreEntityTest {
     long packets;
     long nsPerPacket = NS_PER_PACKET;
     final List<Poll> log;
+    /** The host whose {@link ScriptedHost#ipisToQueue} this instance's poll leaves owed (null: none). */
+    ScriptedHost owed;
 
     ScriptedNapi(int queue, long packets, List<Poll> log) {
       super(queue);
@@ -52,6 +57,10 @@ class CoreEntityTest {
     long poll(CoreEntity c, int quota, long offsetNanos) {
       int k = (int) Math.min(quota, packets);
       packets -= k;
+      if (owed != null && owed.ipisToQueue > 0) {
+        c.ipisQueued += owed.ipisToQueue;
+        owed.ipisToQueue = 0;
+      }
       work = k;
       more = k == quota;
       log.add(new Poll(c.nowNs() + offsetNanos, queue, k));
@@ -78,6 +87,10 @@ class CoreEntityTest {
     final List<List<Long>> tcpTimers = new ArrayList<>();
     int irqs;
     int invocations;
+    /** Each sendIpis: {time the sends start, IPIs owed}. */
+    final List<List<Long>> ipiSends = new ArrayList<>();
+    /** IPIs the first poll (or the first app step) leaves owed, as Handoff.remote does for idle targets. */
+    int ipisToQueue;
 
     ScriptedHost(long... packetsPerQueue) {
       this(true, packetsPerQueue);
@@ -190,7 +203,18 @@ class CoreEntityTest {
     }
 
     @Override
-    public void ipi(CoreEntity c, CoreEntity.RemoteBatch batch) {}
+    public void handed(CoreEntity c, CoreEntity.Handed m) {}
+
+    @Override
+    public void ipi(CoreEntity c, CoreEntity.NapiIpi m) {}
+
+    @Override
+    public long sendIpis(CoreEntity c, long offsetNanos) {
+      ipiSends.add(List.of(c.nowNs() + offsetNanos, (long) c.ipisQueued));
+      long cost = c.ipisQueued * IPI_SEND;
+      c.ipisQueued = 0;
+      return cost;
+    }
 
     @Override
     public void endOfStep(CoreEntity c) {}
@@ -224,6 +248,10 @@ class CoreEntityTest {
     @Override
     public long[] appStep(CoreEntity c, Sock k) {
       appSteps.add(c.nowNs());
+      if (ipisToQueue > 0 && napis.length == 0) {
+        c.ipisQueued += ipisToQueue;
+        ipisToQueue = 0;
+      }
       if (compAckDelayNanos >= 0 && appSteps.size() == 1) c.compAckTimer(k, compAckDelayNanos);
       return new long[] {0, appStepNanos};
     }
@@ -292,6 +320,33 @@ class CoreEntityTest {
     h.compAckDelayNanos = 4500;
     run(h, 100_000, new long[0], new int[0]);
     assertEquals(List.of(List.of(h.appSteps.get(0) + 4500, 0L)), h.tcpTimers);
+  }
+
+  @Test
+  void ipisAPollLeavesOwedLeaveWhenNetRxActionEndsInItsClosingStep() {
+    // IRQ at 0 (IRQ ns), net_rx_action's entry, one poll of 10 packets (100 ns) that leaves 2 IPIs owed (two idle
+    // targets); the invocation then finds its poll list empty and ends: net_rps_action_and_irq_enable sends both then,
+    // at IRQ + ENTRY + 100, in a closing step of 2 x IPI_SEND of softirq time; one invocation
+    ScriptedHost h = new ScriptedHost(10);
+    h.napis[0].owed = h;
+    h.ipisToQueue = 2;
+    CoreEntity.CoreReport r = run(h, 100_000, new long[] {0}, new int[] {0});
+    assertEquals(List.of(List.of(IRQ + ENTRY + 10 * NS_PER_PACKET, 2L)), h.ipiSends);
+    assertEquals(1, h.invocations);
+    assertEquals(100.0 * (ENTRY + 10 * NS_PER_PACKET + 2 * IPI_SEND) / 100_000, r.soft(), 1e-9);
+  }
+
+  @Test
+  void ipisAThreadStepLeavesOwedRaiseNetRxWhoseInvocationSendsThem() {
+    // a TX-side hand-off from an app step (veth netif_rx to an idle core: rps_ipi_queued raises NET_RX here): the
+    // step's end runs a net_rx_action with nothing to poll, which sends the IPI after its entry cost
+    ScriptedHost h = new ScriptedHost().withAppThread();
+    h.ipisToQueue = 1;
+    run(h, 20_000, new long[0], new int[0]);
+    long stepEnd = h.appSteps.get(0) + h.appStepNanos;
+    assertEquals(List.of(List.of(stepEnd + ENTRY, 1L)), h.ipiSends);
+    assertEquals(1, h.invocations);
+    assertEquals(stepEnd + ENTRY + IPI_SEND, (long) h.appSteps.get(1));
   }
 
   @Test

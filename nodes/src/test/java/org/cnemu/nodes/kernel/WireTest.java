@@ -63,11 +63,12 @@ class WireTest {
         new NicEntity.TxModTimer(1, 7), new NicQueue.AutoModer(), new CoreEntity.Done(9), new CoreEntity.SockData(1, 100, 2, 5),
         new CoreEntity.Wake(1), new CoreEntity.Resched(), new CoreEntity.AppTimer(2), new CoreEntity.TcpTimer(3), new NicQueue.ModTimer(),
         new NicQueue.NapiComplete(2), new CoreEntity.PolicyTick(), new CoreEntity.MergeTimer(5),
-        new CoreEntity.ShmData(1, 2, 3, 4), new CoreEntity.ShmSpace(1, 2, 3), new CoreEntity.ShmConnected(6))) {
+        new CoreEntity.ShmData(1, 2, 3, 4), new CoreEntity.ShmSpace(1, 2, 3), new CoreEntity.ShmConnected(6),
+        new CoreEntity.NapiIpi(true, false))) {
       assertEquals(m, roundTrip(k, m));
     }
-    CoreEntity.RemoteBatch rb = (CoreEntity.RemoteBatch) roundTrip(k,
-        new CoreEntity.RemoteBatch(new Packet[] {p}, new boolean[] {true}, new int[] {2}));
+    CoreEntity.Handed rb = (CoreEntity.Handed) roundTrip(k,
+        new CoreEntity.Handed(new Packet[] {p}, new boolean[] {true}, new int[] {2}));
     assertArrayEquals(new Packet[] {p}, rb.skbs());
     assertArrayEquals(new boolean[] {true}, rb.cell());
     assertArrayEquals(new int[] {2}, rb.stage());
