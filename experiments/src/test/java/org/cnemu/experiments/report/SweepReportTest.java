@@ -48,7 +48,7 @@ class SweepReportTest {
     assertTrue(html.contains("<a href=\"point-000/report.html\">point-000</a>"), "links an existing point report");
     assertFalse(html.contains("point-001/report.html"), "no dead links");
     assertTrue(html.contains("nic.<wbr>rate=40Gbps, policy.<wbr>name=rps"), "point label (a column name: breakable)");
-    assertTrue(html.contains("9.4 [9.3, 9.5]"), "mean and interval");
+    assertTrue(html.contains("9.400 [9.300, 9.500]"), "mean and interval, as the terminal prints them (4 significant digits)");
     assertEquals(5, count(html, "src=\"data:image/png;base64,"));
     assertFalse(html.contains("INCOMPLETE"));
     assertSelfContained(html);
@@ -89,7 +89,7 @@ class SweepReportTest {
     Reports.writeSweep(dir);
     String html = Files.readString(dir.resolve("report.html"));
     assertTrue(html.contains("Against the baseline (topology.stack)"), html);
-    assertTrue(html.contains("0.5 [0.4,&nbsp;0.6]"), "the arm's ratio with its interval, never broken inside it");
+    assertTrue(html.contains("0.500 [0.400,&nbsp;0.600]"), "the arm's ratio with its interval as the terminal prints it, never broken inside it");
     assertTrue(html.contains("20 [19,&nbsp;21]") && html.contains("10 [9,&nbsp;11]"), "both arms' means");
     // narrow enough for a 1280 px window (measured with headless chromium: the arm's label on every row, one line,
     // made the table of a three-key arm 1,500 px wide): the arm once, over its rows, a key per line
@@ -166,5 +166,39 @@ class SweepReportTest {
         List.of(small), List.of("native", "docker-overlay"));
     assertEquals(0.056, g.getStyler().getYAxisMax(), 1e-9, "above the whisker, 0.0524");
     assertEquals(null, g.getStyler().getYAxisDecimalPattern());
+  }
+
+  /**
+   * The report's figures are the terminal's (TextTable.num, ratios to 3 decimals), not 4 decimals: a busy share
+   * read "68.2687 [26.2375, 100]" in report.html beside "68.27 [26.24, 100]" in the terminal, and a ratio
+   * "0.9633 [0.8056, 1.1211]" beside "0.963 [0.806, 1.121]".
+   */
+  @Test
+  void tableFiguresAreTheTerminals() throws IOException {
+    Path dir = tmp.resolve("digits");
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("summary.json"), """
+        {"experiment": "digits", "kind": "sweep", "keys": ["steering"], "compared": "steering", "runs": 3,
+         "complete": true,
+         "points": [
+          {"dir": "point-000", "values": {"steering": "vanilla"}, "runs": 3, "complete": true,
+           "metrics": {"busiest_core.busy_pct": {"mean": 68.26866, "ci95_low": 26.23751, "ci95_high": 100, "stddev": 17, "n": 3},
+                       "total.throughput_gbps": {"mean": 1.759012, "ci95_low": 1.395424, "ci95_high": 2.122576, "stddev": 0.15, "n": 3}}},
+          {"dir": "point-001", "values": {"steering": "rps"}, "runs": 3, "complete": true,
+           "metrics": {"busiest_core.busy_pct": {"mean": 123.456, "ci95_low": 120.04, "ci95_high": 126.96, "stddev": 1, "n": 3},
+                       "total.throughput_gbps": {"mean": 1.688312, "ci95_low": 1.628844, "ci95_high": 1.74778, "stddev": 0.02, "n": 3}},
+           "baseline": "point-000",
+           "ratios": {"busiest_core.busy_pct": {"ratio": 1, "ci95_low": 1, "ci95_high": 1, "n": 3},
+                      "total.throughput_gbps": {"ratio": 0.963312, "ci95_low": 0.805555, "ci95_high": 1.121069, "n": 3}}}],
+         "metric_info": {"busiest_core.busy_pct": {"unit": "%", "better": "lower", "headline": true},
+                         "total.throughput_gbps": {"unit": "Gbps", "better": "higher", "headline": true}}}
+        """);
+    Reports.writeSweep(dir);
+    String html = Files.readString(dir.resolve("report.html"));
+    assertTrue(html.contains("68.27 [26.24,&nbsp;100]"), "a busy share as the terminal prints it");
+    assertTrue(html.contains("1.759 [1.395,&nbsp;2.123]") && html.contains("1.688 [1.629,&nbsp;1.748]"), "4 significant digits");
+    assertTrue(html.contains("123.5 [120.0,&nbsp;127.0]"), "one decimal from 100");
+    assertTrue(html.contains("0.963 [0.806,&nbsp;1.121]") && html.contains("1.000 [1.000,&nbsp;1.000]"), "ratios to 3 decimals");
+    assertFalse(html.contains("68.2687") || html.contains("0.9633"), "no 4-decimal figures");
   }
 }
