@@ -818,8 +818,11 @@ public final class Reports {
   private static String sweepHtml(Path dir, JsonNode s, SweepData d, List<Charts.Plot> plots, int skipped, List<String> zero,
       List<Path> written) {
     String experiment = Json.text(s.get("experiment"));
-    Html h = new Html().open("cnemu sweep: " + (experiment.isEmpty() ? "(unnamed)" : experiment));
-    h.h(1, "cnemu sweep report: " + (experiment.isEmpty() ? "(unnamed experiment)" : experiment));
+    // a compare { } alone is a comparison, as the terminal's first line calls it, not a sweep
+    String compared = Json.text(s.get("compared"));
+    String kind = !compared.isEmpty() && d.keys().equals(List.of(compared)) ? "comparison" : "sweep";
+    Html h = new Html().open("cnemu " + kind + ": " + (experiment.isEmpty() ? "(unnamed)" : experiment));
+    h.h(1, "cnemu " + kind + " report: " + (experiment.isEmpty() ? "(unnamed experiment)" : experiment));
     long incomplete = d.points().stream().filter(p -> !p.complete()).count();
     boolean complete = (!s.has("complete") || s.get("complete").asBoolean(false)) && incomplete == 0;
     if (!complete) {

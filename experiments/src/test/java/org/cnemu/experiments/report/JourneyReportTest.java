@@ -92,4 +92,12 @@ class JourneyReportTest {
     CategoryChart two = JourneyReport.shareChart("f1", "steering", labels.subList(0, 2), row.subList(0, 2));
     assertEquals(0, two.getStyler().getXAxisLabelRotation(), "two labels fit");
   }
+
+  /** Every stage has words in the chart's legend, not its results.json name beside the others' words. */
+  @Test
+  void everyStageHasALegendLabel() {
+    for (String stage : JourneyReport.WORDS.keySet()) {
+      org.junit.jupiter.api.Assertions.assertNotEquals(stage, JourneyReport.words(stage), "the legend says " + stage);
+    }
+  }
 }

@@ -89,6 +89,7 @@ class SweepReportTest {
     Reports.writeSweep(dir);
     String html = Files.readString(dir.resolve("report.html"));
     assertTrue(html.contains("Against the baseline (topology.stack)"), html);
+    assertTrue(html.contains("<h1>cnemu comparison report: stacks</h1>"), "a compare { } alone is no sweep");
     assertTrue(html.contains("0.500 [0.400,&nbsp;0.600]"), "the arm's ratio with its interval as the terminal prints it, never broken inside it");
     assertTrue(html.contains("20 [19,&nbsp;21]") && html.contains("10 [9,&nbsp;11]"), "both arms' means");
     // narrow enough for a 1280 px window (measured with headless chromium: the arm's label on every row, one line,
