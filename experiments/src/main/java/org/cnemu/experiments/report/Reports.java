@@ -685,6 +685,11 @@ public final class Reports {
 
   // ---------------------------------------------------------------------------------------- sweep
 
+  /** A double as summary.csv's other figures are written (Json.text: 12 significant digits, no exponent). */
+  private static String csvNumber(double v) {
+    return Json.text(com.fasterxml.jackson.databind.node.DoubleNode.valueOf(v));
+  }
+
   /**
    * Reads {@code sweepDir/summary.json} (shape in the package docs) and writes {@code summary.csv}, one
    * {@code sweep-METRIC.png/.svg} per metric (mean vs the first swept key, 95% interval as error bars and a
@@ -701,7 +706,11 @@ public final class Reports {
     List<String> header = new ArrayList<>();
     header.add("point");
     header.addAll(d.keys());
-    header.addAll(List.of("metric", "mean", "ci95_low", "ci95_high", "stddev", "n"));
+    header.addAll(List.of("metric", "mean", "ci95_low", "ci95_high", "stddev", "n", "unit"));
+    // a comparison's ratios too, so that a paper's ratio table or plot needs summary.csv only (they were in
+    // summary.json alone); after the earlier columns, which keep their places
+    boolean compared = d.points().stream().anyMatch(p -> p.baseline() != null);
+    if (compared) header.addAll(List.of("baseline", "ratio", "ratio_ci95_low", "ratio_ci95_high"));
     Csv csv = new Csv(header);
     for (SweepData.Point p : d.points()) {
       for (Map.Entry<String, SweepData.Stat> m : p.metrics().entrySet()) {
@@ -715,6 +724,15 @@ public final class Reports {
         row.add(st.highText());
         row.add(st.stddevText());
         row.add(st.nText());
+        SweepData.Info info = d.info().get(m.getKey());
+        row.add(info == null ? "" : info.unit());
+        if (compared) {
+          SweepData.Ratio r = p.ratios().get(m.getKey());
+          row.add(p.baseline() == null ? "" : p.baseline());
+          row.add(r == null ? "" : csvNumber(r.ratio()));
+          row.add(r == null ? "" : csvNumber(r.low()));
+          row.add(r == null ? "" : csvNumber(r.high()));
+        }
         csv.row(row);
       }
     }

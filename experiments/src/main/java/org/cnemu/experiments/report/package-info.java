@@ -118,7 +118,9 @@
  * present).
  *
  * <p>Sweep folder outputs: {@code summary.csv} (long format:
- * {@code point,KEY...,metric,mean,ci95_low,ci95_high,stddev,n}), {@code sweep-METRIC.png/.svg} (METRIC
+ * {@code point,KEY...,metric,mean,ci95_low,ci95_high,stddev,n,unit}, and for a comparison also
+ * {@code baseline,ratio,ratio_ci95_low,ratio_ci95_high}: the arm's baseline point and its ratio, empty on a
+ * baseline's rows and for a ratio summary.json gives as null), {@code sweep-METRIC.png/.svg} (METRIC
  * with characters other than {@code [A-Za-z0-9._-]} replaced by {@code _}; the mean with 95% error bars,
  * plus a dashed band on a numeric axis; at most {@link org.cnemu.experiments.report.Reports#MAX_SWEEP_PLOTS}
  * plots; a categorical key such as the steering policy as grouped bars with 95% whiskers), and

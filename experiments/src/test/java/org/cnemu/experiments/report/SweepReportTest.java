@@ -32,10 +32,10 @@ class SweepReportTest {
     }
 
     List<String> csv = lines(dir, "summary.csv");
-    assertEquals("point,nic.rate,policy.name,metric,mean,ci95_low,ci95_high,stddev,n", csv.get(0));
+    assertEquals("point,nic.rate,policy.name,metric,mean,ci95_low,ci95_high,stddev,n,unit", csv.get(0));
     assertEquals(1 + 6 * 5, csv.size(), "one row per point and metric");
-    assertEquals("point-000,10Gbps,rss,total.throughput_gbps,9.4,9.3,9.5,0.04,3", csv.get(1));
-    assertTrue(csv.contains("point-005,40Gbps,rps,flow[f1].throughput_gbps,20,19.9,20.1,0.04,3"), String.join("\n", csv));
+    assertEquals("point-000,10Gbps,rss,total.throughput_gbps,9.4,9.3,9.5,0.04,3,", csv.get(1), "no metric_info: no unit");
+    assertTrue(csv.contains("point-005,40Gbps,rps,flow[f1].throughput_gbps,20,19.9,20.1,0.04,3,"), String.join("\n", csv));
 
     for (String base : List.of("sweep-total.throughput_gbps", "sweep-flow_f1_.throughput_gbps",
         "sweep-receivers.cpu_busy_pct", "sweep-drops.total", "sweep-engine.events")) {
@@ -90,6 +90,15 @@ class SweepReportTest {
     String html = Files.readString(dir.resolve("report.html"));
     assertTrue(html.contains("Against the baseline (topology.stack)"), html);
     assertTrue(html.contains("<h1>cnemu comparison report: stacks</h1>"), "a compare { } alone is no sweep");
+    // the ratios and units are in summary.csv too, not only in summary.json: a paper's table or plot needs only it
+    assertEquals(List.of("point,topology.stack,metric,mean,ci95_low,ci95_high,stddev,n,unit,baseline,ratio,ratio_ci95_low,"
+            + "ratio_ci95_high",
+        "point-000,native,total.throughput_gbps,20,19,21,0.4,3,Gbps,,,,",
+        "point-000,native,total.retransmits,0,0,0,0,3,segments,,,,",
+        "point-000,native,engine.events,100,90,110,4,3,events,,,,",
+        "point-001,docker-overlay,total.throughput_gbps,10,9,11,0.4,3,Gbps,point-000,0.5,0.4,0.6",
+        "point-001,docker-overlay,total.retransmits,0,0,0,0,3,segments,point-000,1,1,1",
+        "point-001,docker-overlay,engine.events,120,110,130,4,3,events,point-000,1.2,1.1,1.3"), lines(dir, "summary.csv"));
     assertTrue(html.contains("0.500 [0.400,&nbsp;0.600]"), "the arm's ratio with its interval as the terminal prints it, never broken inside it");
     assertTrue(html.contains("20 [19,&nbsp;21]") && html.contains("10 [9,&nbsp;11]"), "both arms' means");
     // narrow enough for a 1280 px window (measured with headless chromium: the arm's label on every row, one line,
@@ -127,7 +136,7 @@ class SweepReportTest {
         """);
     Reports.writeSweep(dir);
     assertReadablePng(dir.resolve("sweep-total.throughput_gbps.png"));
-    assertEquals("p1,rps,total.throughput_gbps,14.1,,,,", lines(dir, "summary.csv").get(2));
+    assertEquals("p1,rps,total.throughput_gbps,14.1,,,,,", lines(dir, "summary.csv").get(2));
     String html = Files.readString(dir.resolve("report.html"));
     assertTrue(html.contains("INCOMPLETE SWEEP: 1 of 3 points"));
   }
@@ -142,9 +151,9 @@ class SweepReportTest {
          "flows": {"f1": {"throughput_gbps": {"mean": 9.4, "ci95_low": 9.3, "ci95_high": 9.5, "stddev": 0.04, "n": 3}}}}
         """);
     Reports.writeSweep(dir);
-    assertEquals(List.of("point,metric,mean,ci95_low,ci95_high,stddev,n",
-        ".,flow[f1].throughput_gbps,9.4,9.3,9.5,0.04,3",
-        ".,engine.events,100,90,110,4,3"), lines(dir, "summary.csv"));
+    assertEquals(List.of("point,metric,mean,ci95_low,ci95_high,stddev,n,unit",
+        ".,flow[f1].throughput_gbps,9.4,9.3,9.5,0.04,3,",
+        ".,engine.events,100,90,110,4,3,"), lines(dir, "summary.csv"));
     assertTrue(Files.readString(dir.resolve("report.html")).contains("One point only"));
   }
 
