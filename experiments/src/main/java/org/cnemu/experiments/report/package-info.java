@@ -15,7 +15,7 @@
  *       {@code sweep-METRIC.png/.svg} per metric and {@code report.html}. Call it after {@code writeRun} on
  *       the point folders, so the sweep report links each point's report.html.
  *   <li>{@link org.cnemu.experiments.report.Compare#compare(java.nio.file.Path, java.nio.file.Path)
- *       Compare.compare(dirA, dirB)} {@code -> Compare.Table(labelA, labelB, List<Row(metric, unit, a, b, ratio)>)}
+ *       Compare.compare(dirA, dirB)} {@code -> Compare.Table(labelA, labelB, List<Row(metric, unit, a, b, ratio)>, unresolved)}
  *       and {@link org.cnemu.experiments.report.Compare#format(Compare.Table) Compare.format(table)}
  *       {@code -> String} (aligned text, ends with a newline). Each argument is a run folder
  *       (results.json), a sweep folder or a repeated point (summary.json), or such a file itself.
