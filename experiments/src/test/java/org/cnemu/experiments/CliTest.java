@@ -252,4 +252,18 @@ class CliTest {
     for (String w : d.replaceAll("\\([^()]*\\)", " ").split("\\s+")) if (w.matches(".*\\w.*")) words++;
     return words >= 3;
   }
+
+  /**
+   * --prometheus with --coordinate-only would serve no model series at all (this JVM hosts no partition and the
+   * nodes serve no metrics): refused before anything connects or runs, not an empty dashboard.
+   */
+  @Test
+  void prometheusWithCoordinateOnlyIsRefused() {
+    TestFiles.CliRun r = TestFiles.cli("run", TestFiles.phold().toString(), "--cluster", "127.0.0.1:1",
+        "--coordinate-only", "--prometheus", "9", "--out", dir.resolve("out").toString());
+    assertEquals(ExitCodes.BAD_INPUT, r.code(), r.err());
+    noStackTrace(r);
+    assertTrue(r.err().contains("--coordinate-only hosts none"), r.err());
+    assertFalse(dir.resolve("out").toFile().exists());
+  }
 }

@@ -90,6 +90,13 @@ public final class RunCommand implements Callable<Integer> {
     if (coordinateOnly && cluster == null) {
       throw new ParameterException(spec.commandLine(), "--coordinate-only needs --cluster HOST:PORT");
     }
+    if (coordinateOnly && prometheusPort != null) {
+      // the model's live series (cores, flows, drops) come from the partitions this JVM hosts: none here, and the
+      // seed and workers serve no metrics, so the dashboard's model panels would stay empty without a word
+      throw new ParameterException(spec.commandLine(), "--prometheus serves the series of the partitions this JVM "
+          + "hosts, and --coordinate-only hosts none (the seed and workers serve no metrics): leave out "
+          + "--coordinate-only, or --prometheus");
+    }
     if (clusterMode != null && cluster == null) {
       throw new ParameterException(spec.commandLine(), "--cluster-mode needs --cluster HOST:PORT");
     }
