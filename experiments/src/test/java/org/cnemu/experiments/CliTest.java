@@ -266,4 +266,15 @@ class CliTest {
     assertTrue(r.err().contains("--coordinate-only hosts none"), r.err());
     assertFalse(dir.resolve("out").toFile().exists());
   }
+
+  /** --jobs with --cluster was accepted and ignored (the nodes' job slots decide): refused before anything connects. */
+  @Test
+  void jobsWithClusterIsRefused() {
+    TestFiles.CliRun r = TestFiles.cli("run", TestFiles.phold().toString(), "--cluster", "127.0.0.1:1", "--jobs", "8",
+        "--out", dir.resolve("out").toString());
+    assertEquals(ExitCodes.BAD_INPUT, r.code(), r.err());
+    noStackTrace(r);
+    assertTrue(r.err().contains("--jobs has no effect with --cluster"), r.err());
+    assertFalse(dir.resolve("out").toFile().exists());
+  }
 }
