@@ -252,4 +252,29 @@ class CliTest {
     for (String w : d.replaceAll("\\([^()]*\\)", " ").split("\\s+")) if (w.matches(".*\\w.*")) words++;
     return words >= 3;
   }
+
+  /**
+   * --prometheus with --coordinate-only would serve no model series at all (this JVM hosts no partition and the
+   * nodes serve no metrics): refused before anything connects or runs, not an empty dashboard.
+   */
+  @Test
+  void prometheusWithCoordinateOnlyIsRefused() {
+    TestFiles.CliRun r = TestFiles.cli("run", TestFiles.phold().toString(), "--cluster", "127.0.0.1:1",
+        "--coordinate-only", "--prometheus", "9", "--out", dir.resolve("out").toString());
+    assertEquals(ExitCodes.BAD_INPUT, r.code(), r.err());
+    noStackTrace(r);
+    assertTrue(r.err().contains("--coordinate-only hosts none"), r.err());
+    assertFalse(dir.resolve("out").toFile().exists());
+  }
+
+  /** --jobs with --cluster was accepted and ignored (the nodes' job slots decide): refused before anything connects. */
+  @Test
+  void jobsWithClusterIsRefused() {
+    TestFiles.CliRun r = TestFiles.cli("run", TestFiles.phold().toString(), "--cluster", "127.0.0.1:1", "--jobs", "8",
+        "--out", dir.resolve("out").toString());
+    assertEquals(ExitCodes.BAD_INPUT, r.code(), r.err());
+    noStackTrace(r);
+    assertTrue(r.err().contains("--jobs has no effect with --cluster"), r.err());
+    assertFalse(dir.resolve("out").toFile().exists());
+  }
 }

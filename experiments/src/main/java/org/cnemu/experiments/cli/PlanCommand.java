@@ -78,8 +78,16 @@ final class PlanCommand {
       FarmedJobs.discard(cluster.farm(), false);
     }
     if (farmed && live != null) {
+      // not "add --cluster-mode partitions": a one-partition job's partition may then go to the seed, whose series
+      // no one serves, and the dashboard shows nothing
       throw new ParameterException(cl, "--prometheus serves the runs of this JVM, and a farmed plan runs on the "
-          + "cluster's nodes: add --cluster-mode partitions, or leave out --prometheus");
+          + "cluster's nodes, which serve no metrics: to watch the plan live, run it here without --cluster; or "
+          + "leave out --prometheus");
+    }
+    if (cluster != null && !farmed && live != null) {
+      cl.getErr().println("warning: --prometheus serves the cores, flows and drops of the partitions this JVM hosts, "
+          + "not those on the seed and workers (they serve no metrics); results.json has them all");
+      cl.getErr().flush();
     }
     int jobs = (cluster != null && !farmed) || live != null ? 1
         : o.jobs != null ? o.jobs : PlanRunner.defaultJobs(plan, o.threads);

@@ -90,6 +90,20 @@ public final class RunCommand implements Callable<Integer> {
     if (coordinateOnly && cluster == null) {
       throw new ParameterException(spec.commandLine(), "--coordinate-only needs --cluster HOST:PORT");
     }
+    if (coordinateOnly && prometheusPort != null) {
+      // the model's live series (cores, flows, drops) come from the partitions this JVM hosts: none here, and the
+      // seed and workers serve no metrics, so the dashboard's model panels would stay empty without a word
+      throw new ParameterException(spec.commandLine(), "--prometheus serves the series of the partitions this JVM "
+          + "hosts, and --coordinate-only hosts none (the seed and workers serve no metrics): leave out "
+          + "--coordinate-only, or --prometheus");
+    }
+    if (cluster != null && options.jobs != null) {
+      // accepted and ignored before: a farmed plan's nodes run as many jobs at once as their slots, a partitioned
+      // plan runs one job at a time
+      throw new ParameterException(spec.commandLine(), "--jobs has no effect with --cluster: a farmed plan runs as "
+          + "many jobs at once as the nodes have job slots (cluster seed / worker --job-slots N), a partitioned one a "
+          + "job at a time; leave out --jobs");
+    }
     if (clusterMode != null && cluster == null) {
       throw new ParameterException(spec.commandLine(), "--cluster-mode needs --cluster HOST:PORT");
     }

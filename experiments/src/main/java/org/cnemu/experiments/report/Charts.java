@@ -297,7 +297,8 @@ final class Charts {
    */
   static XYChart sweep(String metric, String key, List<SweepLine> lines) {
     String label = Metrics.label(metric);
-    XYChart c = new XYChartBuilder().width(800).height(460).title(capitalize(Metrics.words(metric)) + " vs " + key)
+    String title = capitalize(Metrics.words(metric)) + " vs " + key;
+    XYChart c = new XYChartBuilder().width(sweepWidth(title, lines)).height(460).title(title)
         .xAxisTitle(key).yAxisTitle(label + ": mean, 95% CI").build();
     style(c.getStyler());
     c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
@@ -341,7 +342,8 @@ final class Charts {
    */
   static CategoryChart sweepCategorical(String metric, String key, List<SweepLine> lines, List<String> categories) {
     String label = Metrics.label(metric);
-    CategoryChart c = new CategoryChartBuilder().width(800).height(460).title(capitalize(Metrics.words(metric)) + " vs " + key)
+    String title = capitalize(Metrics.words(metric)) + " vs " + key;
+    CategoryChart c = new CategoryChartBuilder().width(sweepWidth(title, lines)).height(460).title(title)
         .xAxisTitle(key).yAxisTitle(label + ": mean, 95% CI").build();
     style(c.getStyler());
     c.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Bar);
@@ -393,6 +395,30 @@ final class Charts {
     s.setYAxisMin(0.0);
     s.setYAxisMax(Math.ceil(tallest * 1.05 / step) * step);
     if (tallest >= 1000) s.setYAxisDecimalPattern("#,##0");
+  }
+
+  /** Room beside the plot for the y axis, its title and tick labels, and around the legend (px, measured on charts). */
+  private static final int SWEEP_AXIS_PX = 90;
+  private static final int SWEEP_LEGEND_PAD_PX = 50;
+  private static final int SWEEP_MIN_PLOT_PX = 420;
+
+  /**
+   * A sweep chart's width: 800 px unless its legend (outside, on the right) and its title need more, at most the
+   * report page's 1200 px. XChart centres the title over the plot area, which a legend of long labels (two or three
+   * swept keys: "workloads.0.message-size=16KB, steering=prism-batch") narrows below the title's width: the title's
+   * first letters were cut off ("ceivers busy cores per Gbit/s vs ...").
+   */
+  static int sweepWidth(String title, List<SweepLine> lines) {
+    java.awt.font.FontRenderContext frc = new java.awt.font.FontRenderContext(null, true, true);
+    Font base = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
+    double legend = 0;
+    if (lines.size() > 1) {
+      for (SweepLine l : lines) legend = Math.max(legend, base.getStringBounds(l.name(), frc).getWidth());
+      legend += SWEEP_LEGEND_PAD_PX;
+    }
+    double titlePx = base.deriveFont(Font.BOLD, 15f).getStringBounds(title, frc).getWidth();
+    double plot = Math.max(SWEEP_MIN_PLOT_PX, titlePx + 20);
+    return (int) Math.max(800, Math.min(1200, Math.ceil(SWEEP_AXIS_PX + plot + legend)));
   }
 
   private static double[] halfWidths(SweepLine l) {

@@ -29,11 +29,17 @@ public final class Compare {
    */
   public record Row(String metric, String unit, Double a, Double b, Double ratio) {}
 
-  /** A folder's figures: point label -> metric -> value (a run is one point labelled ""), and metric -> unit. */
-  private record Loaded(Map<String, Map<String, Double>> points, Map<String, String> units) {}
+  /**
+   * A folder's figures: point label -> metric -> value (a run is one point labelled ""; null for a percentile its
+   * samples cannot resolve), and metric -> unit.
+   */
+  private record Loaded(Map<String, Map<String, Double>> points, Map<String, String> units, boolean unresolved) {}
 
-  /** The comparison; {@code labelA}/{@code labelB} are the folders as given. */
-  public record Table(String labelA, String labelB, List<Row> rows) {
+  /**
+   * The comparison; {@code labelA}/{@code labelB} are the folders as given; {@code unresolved}: a percentile of A
+   * or B had fewer samples than it needs and shows "-".
+   */
+  public record Table(String labelA, String labelB, List<Row> rows, boolean unresolved) {
     /** The row of a metric, or null. */
     public Row row(String metric) {
       for (Row r : rows) if (r.metric().equals(metric)) return r;
@@ -69,7 +75,7 @@ public final class Compare {
       }
       if (single) break;
     }
-    return new Table(dirA.toString(), dirB.toString(), List.copyOf(rows));
+    return new Table(dirA.toString(), dirB.toString(), List.copyOf(rows), la.unresolved() || lb.unresolved());
   }
 
   /** B/A; 1 when both are 0, infinite when only A is 0, null when either is missing. */
@@ -88,8 +94,12 @@ public final class Compare {
     for (Row r : t.rows()) {
       tt.row(r.metric(), r.unit(), TextTable.num(r.a()), TextTable.num(r.b()), r.ratio() == null ? "-" : ratioText(r.ratio()));
     }
-    return "A: " + t.labelA() + "\nB: " + t.labelB() + "\n\n" + tt.render();
+    return "A: " + t.labelA() + "\nB: " + t.labelB() + "\n\n" + tt.render() + (t.unresolved() ? UNRESOLVED_NOTE + "\n" : "");
   }
+
+  /** The note under a table with a "-" percentile (the run table's, {@code ui.SummaryTable.UNRESOLVED_NOTE}). */
+  static final String UNRESOLVED_NOTE = "note: -: a percentile from fewer samples than it needs (p99: 100,"
+      + " p999: 1,000; 1/(1-q)) is the largest sample, whatever q; results.json keeps the figure";
 
   private static String ratioText(double r) {
     if (Double.isInfinite(r)) return r > 0 ? "inf" : "-inf";
@@ -112,12 +122,16 @@ public final class Compare {
     Map<String, String> units = new LinkedHashMap<>();
     if (results != null && Files.isRegularFile(results)) {
       Map<String, Double> m = new LinkedHashMap<>();
+      boolean unresolved = false;
       for (org.cnemu.emulator.model.ModelMetric x : Metrics.described(Json.read(results))) {
-        m.put(x.name(), x.value());
+        // as the run's table shows it: the p999 of 150 samples is their largest, not a p999, and a ratio of two
+        // such maxima is no ratio of percentiles (summary.json already gives such a mean as null)
+        m.put(x.name(), x.resolved() ? x.value() : null);
+        unresolved |= !x.resolved();
         units.put(x.name(), x.unit());
       }
       out.put("", m);
-      return new Loaded(out, units);
+      return new Loaded(out, units, unresolved);
     }
     if (summary != null && Files.isRegularFile(summary)) {
       SweepData d = SweepData.of(Json.read(summary));
@@ -130,7 +144,9 @@ public final class Compare {
         out.merge(d.points().size() == 1 ? "" : label, m, (x, y) -> x);
       }
       d.info().forEach((k, i) -> units.put(k, i.unit()));
-      return new Loaded(out, units);
+      boolean unresolved = d.points().stream().anyMatch(pt -> pt.metrics().values().stream()
+          .anyMatch(st -> st.meanValue() == null));
+      return new Loaded(out, units, unresolved);
     }
     throw new NoSuchFileException(p.toString(), null, "neither " + Reports.RESULTS_FILE + " nor " + Reports.SUMMARY_FILE + " here");
   }

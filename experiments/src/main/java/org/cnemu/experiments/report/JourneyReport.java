@@ -40,7 +40,7 @@ final class JourneyReport {
         {"driver_tx", "driver TX"}, {"nic_tx", "NIC TX queue, serialization"}, {"link", "link propagation"},
         {"switch", "switch queue"}, {"irq", "IRQ moderation, hardirq"}, {"napi_poll", "ring wait, NAPI poll"},
         {"steer", "cross-core hand-off"}, {"backlog", "backlog after hand-off"}, {"gro", "GRO"}, {"vxlan", "VXLAN decap"},
-        {"ip_rx", "IP receive"}, {"gro_cell", "gro_cell"}, {"bridge", "bridge, veth"}, {"veth_backlog", "veth backlog"},
+        {"ip_rx", "IP receive"}, {"gro_cell", "gro_cell queue (after VXLAN)"}, {"bridge", "bridge, veth"}, {"veth_backlog", "veth backlog"},
         {"socket_rx", "socket receive"}, {"shm_ring", "shared-memory ring"}, {"app_read", "socket queue + app read"}};
     for (String[] p : w) WORDS.put(p[0], p[1]);
   }

@@ -673,17 +673,31 @@ public final class Reports {
     }
   }
 
-  /** Virtual nanoseconds in the largest unit that keeps the value at or above 1. */
+  /**
+   * Virtual nanoseconds in the largest unit that keeps the value at or above 1, to 4 significant digits without
+   * trailing zeros ("3.5 ms", "310.5 us", "455 ns"): a journey bar's label read "310.466 us" and "10.284 us", six
+   * and five digits of a mean over a few dozen sampled packets.
+   */
   static String nanos(double ns) {
     String[] units = {"s", "ms", "us", "ns"};
     double[] scale = {1e9, 1e6, 1e3, 1};
     for (int i = 0; i < units.length; i++) {
-      if (Math.abs(ns) >= scale[i] || i == units.length - 1) return Json.fmt(ns / scale[i], 3) + " " + units[i];
+      if (Math.abs(ns) >= scale[i] || i == units.length - 1) return significant4(ns / scale[i]) + " " + units[i];
     }
-    return Json.fmt(ns, 0) + " ns";
+    return significant4(ns) + " ns";
+  }
+
+  private static String significant4(double v) {
+    if (Double.isNaN(v) || Double.isInfinite(v)) return Json.fmt(v, 0);
+    return Json.plain(java.math.BigDecimal.valueOf(v).round(new java.math.MathContext(4, java.math.RoundingMode.HALF_EVEN)));
   }
 
   // ---------------------------------------------------------------------------------------- sweep
+
+  /** A double as summary.csv's other figures are written (Json.text: 12 significant digits, no exponent). */
+  private static String csvNumber(double v) {
+    return Json.text(com.fasterxml.jackson.databind.node.DoubleNode.valueOf(v));
+  }
 
   /**
    * Reads {@code sweepDir/summary.json} (shape in the package docs) and writes {@code summary.csv}, one
@@ -701,7 +715,11 @@ public final class Reports {
     List<String> header = new ArrayList<>();
     header.add("point");
     header.addAll(d.keys());
-    header.addAll(List.of("metric", "mean", "ci95_low", "ci95_high", "stddev", "n"));
+    header.addAll(List.of("metric", "mean", "ci95_low", "ci95_high", "stddev", "n", "unit"));
+    // a comparison's ratios too, so that a paper's ratio table or plot needs summary.csv only (they were in
+    // summary.json alone); after the earlier columns, which keep their places
+    boolean compared = d.points().stream().anyMatch(p -> p.baseline() != null);
+    if (compared) header.addAll(List.of("baseline", "ratio", "ratio_ci95_low", "ratio_ci95_high"));
     Csv csv = new Csv(header);
     for (SweepData.Point p : d.points()) {
       for (Map.Entry<String, SweepData.Stat> m : p.metrics().entrySet()) {
@@ -715,6 +733,15 @@ public final class Reports {
         row.add(st.highText());
         row.add(st.stddevText());
         row.add(st.nText());
+        SweepData.Info info = d.info().get(m.getKey());
+        row.add(info == null ? "" : info.unit());
+        if (compared) {
+          SweepData.Ratio r = p.ratios().get(m.getKey());
+          row.add(p.baseline() == null ? "" : p.baseline());
+          row.add(r == null ? "" : csvNumber(r.ratio()));
+          row.add(r == null ? "" : csvNumber(r.low()));
+          row.add(r == null ? "" : csvNumber(r.high()));
+        }
         csv.row(row);
       }
     }
@@ -818,8 +845,11 @@ public final class Reports {
   private static String sweepHtml(Path dir, JsonNode s, SweepData d, List<Charts.Plot> plots, int skipped, List<String> zero,
       List<Path> written) {
     String experiment = Json.text(s.get("experiment"));
-    Html h = new Html().open("cnemu sweep: " + (experiment.isEmpty() ? "(unnamed)" : experiment));
-    h.h(1, "cnemu sweep report: " + (experiment.isEmpty() ? "(unnamed experiment)" : experiment));
+    // a compare { } alone is a comparison, as the terminal's first line calls it, not a sweep
+    String compared = Json.text(s.get("compared"));
+    String kind = !compared.isEmpty() && d.keys().equals(List.of(compared)) ? "comparison" : "sweep";
+    Html h = new Html().open("cnemu " + kind + ": " + (experiment.isEmpty() ? "(unnamed)" : experiment));
+    h.h(1, "cnemu " + kind + " report: " + (experiment.isEmpty() ? "(unnamed experiment)" : experiment));
     long incomplete = d.points().stream().filter(p -> !p.complete()).count();
     boolean complete = (!s.has("complete") || s.get("complete").asBoolean(false)) && incomplete == 0;
     if (!complete) {

@@ -18,10 +18,17 @@ record SweepData(List<String> keys, List<SweepData.Point> points, Map<String, Sw
 
   /** An arm's ratio to its baseline point (mean of the per-run ratios, paired by seed) with its 95% interval. */
   record Ratio(double ratio, double low, double high, int n) {
-    /** "0.262 [0.257, 0.267]"; one pair has no interval. */
+    /**
+     * "0.262 [0.257, 0.267]", three decimals as the terminal's table and {@code cnemu compare} print a ratio (the
+     * same figure in the report and the terminal, ready to quote); one pair has no interval.
+     */
     String cell() {
-      String r = Json.fmt(ratio, 4);
-      return n < 2 ? r : r + " [" + Json.fmt(low, 4) + ", " + Json.fmt(high, 4) + "]";
+      String r = ratio3(ratio);
+      return n < 2 ? r : r + " [" + ratio3(low) + ", " + ratio3(high) + "]";
+    }
+
+    private static String ratio3(double v) {
+      return String.format(java.util.Locale.ROOT, "%.3f", v);
     }
 
     /** "higher" / "lower" when the interval excludes 1 (two pairs at least), else "". */
@@ -69,13 +76,18 @@ record SweepData(List<String> keys, List<SweepData.Point> points, Map<String, Sw
       return Json.text(n);
     }
 
-    /** "9.41 [9.3, 9.52]" with four significant decimals at most; one run has no interval, so none is shown. */
+    /**
+     * "9.410 [9.300, 9.520]", every figure as the terminal's tables print it ({@link TextTable#num}: 4 significant
+     * digits below 100, one decimal from 100, whole numbers plainly), not 4 decimals, which gave a busy share
+     * of "68.2687 [26.2375, 100]" beside the terminal's "68.27 [26.24, 100]"; one run has no interval, so none
+     * is shown.
+     */
     String cell() {
       Double m = meanValue();
       if (m == null) return "-";
-      String s = Json.fmt(m, 4);
+      String s = TextTable.num(m);
       if (Json.num(low) != null && Json.num(high) != null && !singleRun()) {
-        s += " [" + Json.fmt(lowValue(), 4) + ", " + Json.fmt(highValue(), 4) + "]";
+        s += " [" + TextTable.num(lowValue()) + ", " + TextTable.num(highValue()) + "]";
       }
       return s;
     }

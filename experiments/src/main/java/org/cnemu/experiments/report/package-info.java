@@ -15,7 +15,7 @@
  *       {@code sweep-METRIC.png/.svg} per metric and {@code report.html}. Call it after {@code writeRun} on
  *       the point folders, so the sweep report links each point's report.html.
  *   <li>{@link org.cnemu.experiments.report.Compare#compare(java.nio.file.Path, java.nio.file.Path)
- *       Compare.compare(dirA, dirB)} {@code -> Compare.Table(labelA, labelB, List<Row(metric, unit, a, b, ratio)>)}
+ *       Compare.compare(dirA, dirB)} {@code -> Compare.Table(labelA, labelB, List<Row(metric, unit, a, b, ratio)>, unresolved)}
  *       and {@link org.cnemu.experiments.report.Compare#format(Compare.Table) Compare.format(table)}
  *       {@code -> String} (aligned text, ends with a newline). Each argument is a run folder
  *       (results.json), a sweep folder or a repeated point (summary.json), or such a file itself.
@@ -118,7 +118,9 @@
  * present).
  *
  * <p>Sweep folder outputs: {@code summary.csv} (long format:
- * {@code point,KEY...,metric,mean,ci95_low,ci95_high,stddev,n}), {@code sweep-METRIC.png/.svg} (METRIC
+ * {@code point,KEY...,metric,mean,ci95_low,ci95_high,stddev,n,unit}, and for a comparison also
+ * {@code baseline,ratio,ratio_ci95_low,ratio_ci95_high}: the arm's baseline point and its ratio, empty on a
+ * baseline's rows and for a ratio summary.json gives as null), {@code sweep-METRIC.png/.svg} (METRIC
  * with characters other than {@code [A-Za-z0-9._-]} replaced by {@code _}; the mean with 95% error bars,
  * plus a dashed band on a numeric axis; at most {@link org.cnemu.experiments.report.Reports#MAX_SWEEP_PLOTS}
  * plots; a categorical key such as the steering policy as grouped bars with 95% whiskers), and

@@ -156,7 +156,10 @@ public final class FarmedJobs implements JobExecutor {
                       + " go back on the queue"));
         } else if (e instanceof FarmDriver.Done d) {
           left--;
-          progress.remove(d.job());
+          // the job is off its node: what is left is this JVM's writing of its results and report, which the
+          // progress line shows as such (a short job sends no progress of its own, and read 0% until written)
+          Coordinator.ProgressListener jobProgress = progress.remove(d.job());
+          if (jobProgress != null) jobProgress.onProgress(1, 1);
           Plan.Job job = byId.get(d.job());
           if (d.result() != null) jobsByNode.merge(d.node(), 1, Integer::sum);
           Finished f = d.result() != null ? Finished.results(new String(d.result(), StandardCharsets.UTF_8))

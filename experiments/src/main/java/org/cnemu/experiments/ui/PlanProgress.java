@@ -114,13 +114,17 @@ public final class PlanProgress implements AutoCloseable {
         runs, left, total == 0 ? 100 : 100 * work / total, eta, Format.seconds(elapsed)) + nodes();
   }
 
-  /** For a farmed plan: each node's running jobs with their virtual time done, e.g. "; 127.0.0.1:25520 31% 80%". */
+  /**
+   * For a farmed plan: each node's running jobs with their virtual time done, e.g. "; 127.0.0.1:25520 31% 80%".
+   * A job at its virtual end is left out: its result is back here, or about to be, and this JVM writes it and
+   * draws its report ("writing results" above), which for short jobs takes longer than running them did.
+   */
   private String nodes() {
     if (nodeOf.isEmpty()) return "";
     java.util.Map<String, java.util.List<Integer>> byNode = new java.util.TreeMap<>();
     new java.util.TreeMap<>(nodeOf).forEach((job, node) -> {
       double[] s = running.get(job);
-      if (s != null) byNode.computeIfAbsent(node, k -> new java.util.ArrayList<>()).add((int) Math.floor(100 * s[0]));
+      if (s != null && s[0] < 1) byNode.computeIfAbsent(node, k -> new java.util.ArrayList<>()).add((int) Math.floor(100 * s[0]));
     });
     StringBuilder b = new StringBuilder();
     byNode.forEach((node, fractions) -> {

@@ -165,9 +165,18 @@ public final class RunDigest {
     out.println();
     // A journey is one way (a packet's send to the receiving application's read); a request-response or ping-pong
     // connection's latency_us is the round trip, and sockperf reports half of that: each figure says which it is.
-    out.println("where the latency goes: flow " + worst.get("flow") + " has the highest one-way p99, "
-        + Format.nanos(num(worst.get("e2e_p99_ns")).longValue()) + " from send to the receiver's read (" + worst.get("packets")
-        + " sampled packets" + roundTrip(doc, String.valueOf(worst.get("flow"))) + "); "
+    // fewer journeys than a p99 needs: their p99 is the largest of them, which the tables show as "-" (the run's
+    // table printed one_way_p99_us 208.0 from 192 samples beside this line's "p99, 207us" of 16 journeys)
+    long packets = num(worst.get("packets")).longValue();
+    long need = org.cnemu.emulator.model.ModelMetric.samplesToResolve(0.99);
+    String figure = packets >= need
+        ? "has the highest one-way p99, " + Format.nanos(num(worst.get("e2e_p99_ns")).longValue())
+            + " from send to the receiver's read (" + packets + " sampled packets"
+        : "has the slowest sampled packet, " + Format.nanos(num(worst.get("e2e_p99_ns")).longValue())
+            + " from send to the receiver's read (the largest of " + packets + " sampled packets, too few for a p99: needs "
+            + need;
+    out.println("where the latency goes: flow " + worst.get("flow") + " " + figure
+        + roundTrip(doc, String.valueOf(worst.get("flow"))) + "); "
         + (top == null ? "" : pct(d(top.get("share")) * 100) + " of the one-way time in " + top.get("stage")
             + " (queueing p99 " + Format.nanos(num(top.get("wait_p99_ns")).longValue()) + ", on " + top.get("where") + ")."));
   }

@@ -1,6 +1,7 @@
 package org.cnemu.experiments.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -129,5 +130,30 @@ class CompareTest {
     assertEquals(a, r.a(), 1e-9, metric + " A");
     assertEquals(b, r.b(), 1e-9, metric + " B");
     assertEquals(ratio, r.ratio(), 1e-9, metric + " B/A");
+  }
+
+  /**
+   * A percentile its samples cannot resolve shows "-", with the run table's note, as in every other table: the p999
+   * of 150 one-way samples is their largest, and compare printed it and a ratio as if it were a p999.
+   */
+  @Test
+  void aPercentileOfTooFewSamplesIsADash() throws IOException {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode doc =
+        (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(Fixtures.resource("run-a").resolve("results.json").toFile());
+    for (com.fasterxml.jackson.databind.JsonNode f : doc.get("flows")) {
+      if (f.path("id").asText().equals("f2")) ((com.fasterxml.jackson.databind.node.ObjectNode) f).put("latency_samples", 150);
+    }
+    Path a = Files.createDirectories(tmp.resolve("few"));
+    json.writeValue(a.resolve("results.json").toFile(), doc);
+    Compare.Table t = Compare.compare(a, Fixtures.resource("run-b"));
+    assertEquals(null, t.row("flow[f2].latency_p999_us").a(), "150 samples: no p999");
+    assertEquals(null, t.row("flow[f2].latency_p999_us").ratio());
+    assertTrue(t.row("flow[f2].latency_p99_us").a() != null, "150 samples resolve a p99");
+    String text = Compare.format(t);
+    assertTrue(text.lines().anyMatch(l -> l.matches("flow\\[f2\\]\\.latency_p999_us +us +- +\\S+ +-")), text);
+    assertTrue(text.contains("note: -: a percentile from fewer samples than it needs"), text);
+    assertFalse(Compare.format(Compare.compare(Fixtures.resource("run-a"), Fixtures.resource("run-b"))).contains("note:"),
+        "no samples given: every percentile stands");
   }
 }

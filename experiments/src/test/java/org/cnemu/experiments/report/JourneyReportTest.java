@@ -92,4 +92,22 @@ class JourneyReportTest {
     CategoryChart two = JourneyReport.shareChart("f1", "steering", labels.subList(0, 2), row.subList(0, 2));
     assertEquals(0, two.getStyler().getXAxisLabelRotation(), "two labels fit");
   }
+
+  /** Every stage has words in the chart's legend, not its results.json name beside the others' words. */
+  @Test
+  void everyStageHasALegendLabel() {
+    for (String stage : JourneyReport.WORDS.keySet()) {
+      org.junit.jupiter.api.Assertions.assertNotEquals(stage, JourneyReport.words(stage), "the legend says " + stage);
+    }
+  }
+
+  /** A bar's latency label has 4 significant digits: "310.466 us" was six digits of a mean over a few dozen packets. */
+  @Test
+  void latencyLabelsHaveFourSignificantDigits() {
+    assertEquals("310.5 us", Reports.nanos(310_466));
+    assertEquals("10.28 us", Reports.nanos(10_284));
+    assertEquals("455 ns", Reports.nanos(455));
+    assertEquals("3.5 ms", Reports.nanos(3_500_000));
+    assertEquals("5 ms", Reports.nanos(5_000_000));
+  }
 }

@@ -32,10 +32,10 @@ class SweepReportTest {
     }
 
     List<String> csv = lines(dir, "summary.csv");
-    assertEquals("point,nic.rate,policy.name,metric,mean,ci95_low,ci95_high,stddev,n", csv.get(0));
+    assertEquals("point,nic.rate,policy.name,metric,mean,ci95_low,ci95_high,stddev,n,unit", csv.get(0));
     assertEquals(1 + 6 * 5, csv.size(), "one row per point and metric");
-    assertEquals("point-000,10Gbps,rss,total.throughput_gbps,9.4,9.3,9.5,0.04,3", csv.get(1));
-    assertTrue(csv.contains("point-005,40Gbps,rps,flow[f1].throughput_gbps,20,19.9,20.1,0.04,3"), String.join("\n", csv));
+    assertEquals("point-000,10Gbps,rss,total.throughput_gbps,9.4,9.3,9.5,0.04,3,", csv.get(1), "no metric_info: no unit");
+    assertTrue(csv.contains("point-005,40Gbps,rps,flow[f1].throughput_gbps,20,19.9,20.1,0.04,3,"), String.join("\n", csv));
 
     for (String base : List.of("sweep-total.throughput_gbps", "sweep-flow_f1_.throughput_gbps",
         "sweep-receivers.cpu_busy_pct", "sweep-drops.total", "sweep-engine.events")) {
@@ -48,7 +48,7 @@ class SweepReportTest {
     assertTrue(html.contains("<a href=\"point-000/report.html\">point-000</a>"), "links an existing point report");
     assertFalse(html.contains("point-001/report.html"), "no dead links");
     assertTrue(html.contains("nic.<wbr>rate=40Gbps, policy.<wbr>name=rps"), "point label (a column name: breakable)");
-    assertTrue(html.contains("9.4 [9.3, 9.5]"), "mean and interval");
+    assertTrue(html.contains("9.400 [9.300, 9.500]"), "mean and interval, as the terminal prints them (4 significant digits)");
     assertEquals(5, count(html, "src=\"data:image/png;base64,"));
     assertFalse(html.contains("INCOMPLETE"));
     assertSelfContained(html);
@@ -89,7 +89,17 @@ class SweepReportTest {
     Reports.writeSweep(dir);
     String html = Files.readString(dir.resolve("report.html"));
     assertTrue(html.contains("Against the baseline (topology.stack)"), html);
-    assertTrue(html.contains("0.5 [0.4,&nbsp;0.6]"), "the arm's ratio with its interval, never broken inside it");
+    assertTrue(html.contains("<h1>cnemu comparison report: stacks</h1>"), "a compare { } alone is no sweep");
+    // the ratios and units are in summary.csv too, not only in summary.json: a paper's table or plot needs only it
+    assertEquals(List.of("point,topology.stack,metric,mean,ci95_low,ci95_high,stddev,n,unit,baseline,ratio,ratio_ci95_low,"
+            + "ratio_ci95_high",
+        "point-000,native,total.throughput_gbps,20,19,21,0.4,3,Gbps,,,,",
+        "point-000,native,total.retransmits,0,0,0,0,3,segments,,,,",
+        "point-000,native,engine.events,100,90,110,4,3,events,,,,",
+        "point-001,docker-overlay,total.throughput_gbps,10,9,11,0.4,3,Gbps,point-000,0.5,0.4,0.6",
+        "point-001,docker-overlay,total.retransmits,0,0,0,0,3,segments,point-000,1,1,1",
+        "point-001,docker-overlay,engine.events,120,110,130,4,3,events,point-000,1.2,1.1,1.3"), lines(dir, "summary.csv"));
+    assertTrue(html.contains("0.500 [0.400,&nbsp;0.600]"), "the arm's ratio with its interval as the terminal prints it, never broken inside it");
     assertTrue(html.contains("20 [19,&nbsp;21]") && html.contains("10 [9,&nbsp;11]"), "both arms' means");
     // narrow enough for a 1280 px window (measured with headless chromium: the arm's label on every row, one line,
     // made the table of a three-key arm 1,500 px wide): the arm once, over its rows, a key per line
@@ -126,7 +136,7 @@ class SweepReportTest {
         """);
     Reports.writeSweep(dir);
     assertReadablePng(dir.resolve("sweep-total.throughput_gbps.png"));
-    assertEquals("p1,rps,total.throughput_gbps,14.1,,,,", lines(dir, "summary.csv").get(2));
+    assertEquals("p1,rps,total.throughput_gbps,14.1,,,,,", lines(dir, "summary.csv").get(2));
     String html = Files.readString(dir.resolve("report.html"));
     assertTrue(html.contains("INCOMPLETE SWEEP: 1 of 3 points"));
   }
@@ -141,9 +151,9 @@ class SweepReportTest {
          "flows": {"f1": {"throughput_gbps": {"mean": 9.4, "ci95_low": 9.3, "ci95_high": 9.5, "stddev": 0.04, "n": 3}}}}
         """);
     Reports.writeSweep(dir);
-    assertEquals(List.of("point,metric,mean,ci95_low,ci95_high,stddev,n",
-        ".,flow[f1].throughput_gbps,9.4,9.3,9.5,0.04,3",
-        ".,engine.events,100,90,110,4,3"), lines(dir, "summary.csv"));
+    assertEquals(List.of("point,metric,mean,ci95_low,ci95_high,stddev,n,unit",
+        ".,flow[f1].throughput_gbps,9.4,9.3,9.5,0.04,3,",
+        ".,engine.events,100,90,110,4,3,"), lines(dir, "summary.csv"));
     assertTrue(Files.readString(dir.resolve("report.html")).contains("One point only"));
   }
 
@@ -166,5 +176,39 @@ class SweepReportTest {
         List.of(small), List.of("native", "docker-overlay"));
     assertEquals(0.056, g.getStyler().getYAxisMax(), 1e-9, "above the whisker, 0.0524");
     assertEquals(null, g.getStyler().getYAxisDecimalPattern());
+  }
+
+  /**
+   * The report's figures are the terminal's (TextTable.num, ratios to 3 decimals), not 4 decimals: a busy share
+   * read "68.2687 [26.2375, 100]" in report.html beside "68.27 [26.24, 100]" in the terminal, and a ratio
+   * "0.9633 [0.8056, 1.1211]" beside "0.963 [0.806, 1.121]".
+   */
+  @Test
+  void tableFiguresAreTheTerminals() throws IOException {
+    Path dir = tmp.resolve("digits");
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("summary.json"), """
+        {"experiment": "digits", "kind": "sweep", "keys": ["steering"], "compared": "steering", "runs": 3,
+         "complete": true,
+         "points": [
+          {"dir": "point-000", "values": {"steering": "vanilla"}, "runs": 3, "complete": true,
+           "metrics": {"busiest_core.busy_pct": {"mean": 68.26866, "ci95_low": 26.23751, "ci95_high": 100, "stddev": 17, "n": 3},
+                       "total.throughput_gbps": {"mean": 1.759012, "ci95_low": 1.395424, "ci95_high": 2.122576, "stddev": 0.15, "n": 3}}},
+          {"dir": "point-001", "values": {"steering": "rps"}, "runs": 3, "complete": true,
+           "metrics": {"busiest_core.busy_pct": {"mean": 123.456, "ci95_low": 120.04, "ci95_high": 126.96, "stddev": 1, "n": 3},
+                       "total.throughput_gbps": {"mean": 1.688312, "ci95_low": 1.628844, "ci95_high": 1.74778, "stddev": 0.02, "n": 3}},
+           "baseline": "point-000",
+           "ratios": {"busiest_core.busy_pct": {"ratio": 1, "ci95_low": 1, "ci95_high": 1, "n": 3},
+                      "total.throughput_gbps": {"ratio": 0.963312, "ci95_low": 0.805555, "ci95_high": 1.121069, "n": 3}}}],
+         "metric_info": {"busiest_core.busy_pct": {"unit": "%", "better": "lower", "headline": true},
+                         "total.throughput_gbps": {"unit": "Gbps", "better": "higher", "headline": true}}}
+        """);
+    Reports.writeSweep(dir);
+    String html = Files.readString(dir.resolve("report.html"));
+    assertTrue(html.contains("68.27 [26.24,&nbsp;100]"), "a busy share as the terminal prints it");
+    assertTrue(html.contains("1.759 [1.395,&nbsp;2.123]") && html.contains("1.688 [1.629,&nbsp;1.748]"), "4 significant digits");
+    assertTrue(html.contains("123.5 [120.0,&nbsp;127.0]"), "one decimal from 100");
+    assertTrue(html.contains("0.963 [0.806,&nbsp;1.121]") && html.contains("1.000 [1.000,&nbsp;1.000]"), "ratios to 3 decimals");
+    assertFalse(html.contains("68.2687") || html.contains("0.9633"), "no 4-decimal figures");
   }
 }

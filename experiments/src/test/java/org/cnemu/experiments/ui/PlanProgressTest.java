@@ -71,4 +71,25 @@ class PlanProgressTest {
       assertTrue(s.startsWith("1/10 jobs done, 2 running, 7 left, 13%") && s.endsWith("s; 127.0.0.1:25521 31% 0%"), s);
     }
   }
+
+  /**
+   * A farmed job whose result is back is written here (results and report: ~0.2 s of CPU per job against a
+   * few ms of simulation on the node): the line says so, and lists under each node only the jobs running there,
+   * not 118 "0%" of jobs long done on the nodes.
+   */
+  @Test
+  void aFarmedJobWhoseResultIsBackIsWritingResultsAndNotListedUnderItsNode() {
+    try (PlanProgress p = new PlanProgress(new PrintWriter(new StringWriter()), 4, true, 200)) {
+      for (int j = 0; j < 3; j++) {
+        p.runsOn(j, "pekko://cnemu@127.0.0.1:25520");
+        p.started(j);
+      }
+      p.listener(0).onProgress(1, 1);
+      p.listener(1).onProgress(1, 1);
+      p.listener(2).onProgress(40, 100);
+      String s = p.status();
+      assertTrue(s.startsWith("0/4 jobs done, 3 running (2 writing results), 1 left, ") && s.endsWith("s; 127.0.0.1:25520 40%"),
+          s);
+    }
+  }
 }

@@ -22,7 +22,11 @@ class RunDigestTest {
   }
 
   private static Map<String, Object> journey(String flow, long p99) {
-    return Map.of("flow", flow, "packets", 17, "e2e_p99_ns", p99, "stages",
+    return journey(flow, p99, 17);
+  }
+
+  private static Map<String, Object> journey(String flow, long p99, int packets) {
+    return Map.of("flow", flow, "packets", packets, "e2e_p99_ns", p99, "stages",
         List.of(Map.of("stage", "app_read", "share", 0.37, "wait_p99_ns", 4200, "where", "h2/19")));
   }
 
@@ -38,14 +42,20 @@ class RunDigestTest {
         "flows", List.of(Map.of("id", "ping", "latency_us", Map.of("p50", 31.1, "p99", 31.1),
             "half_round_trip_us", Map.of("p50", 15.55, "p99", 15.55))));
     String line = digest(doc).lines().filter(l -> l.startsWith("where the latency goes")).findFirst().orElse("");
-    assertEquals("where the latency goes: flow ping.resp has the highest one-way p99, 14.5us from send to the receiver's"
-        + " read (17 sampled packets; its connection's round trip p99 is 31.1us, half of it 15.6us as sockperf reports);"
-        + " 37% of the one-way time in app_read (queueing p99 4.20us, on h2/19).", line);
+    assertEquals("where the latency goes: flow ping.resp has the slowest sampled packet, 14.5us from send to the receiver's"
+        + " read (the largest of 17 sampled packets, too few for a p99: needs 100; its connection's round trip p99 is"
+        + " 31.1us, half of it 15.6us as sockperf reports); 37% of the one-way time in app_read (queueing p99 4.20us, on"
+        + " h2/19).", line);
     // an iperf flow has no round trip: the one-way figure alone
     String bulk = digest(Map.of("journeys", Map.of("flows", List.of(journey("f1", 61_951))),
         "flows", List.of(Map.of("id", "f1"))));
-    assertTrue(bulk.contains("flow f1 has the highest one-way p99, 62.0us from send to the receiver's read (17 sampled"
-        + " packets); "), bulk);
+    assertTrue(bulk.contains("flow f1 has the slowest sampled packet, 62.0us from send to the receiver's read (the largest"
+        + " of 17 sampled packets, too few for a p99: needs 100); "), bulk);
+    // 100 journeys resolve a p99
+    String many = digest(Map.of("journeys", Map.of("flows", List.of(journey("f1", 61_951, 100))),
+        "flows", List.of(Map.of("id", "f1"))));
+    assertTrue(many.contains("flow f1 has the highest one-way p99, 62.0us from send to the receiver's read (100 sampled"
+        + " packets); "), many);
   }
 
   /**
@@ -59,7 +69,8 @@ class RunDigestTest {
         "flows", List.of(Map.of("id", "crr", "latency_us", Map.of("p50", 43.4, "p99", 58.9), "latency_samples", 85,
             "half_round_trip_us", Map.of("p50", 21.7, "p99", 29.45))));
     String line = digest(doc).lines().filter(l -> l.startsWith("where the latency goes")).findFirst().orElse("");
-    assertTrue(line.contains("(17 sampled packets; its connection's round trip has 85 samples, too few for a p99"
+    assertTrue(line.contains("(the largest of 17 sampled packets, too few for a p99: needs 100; its connection's round"
+        + " trip has 85 samples, too few for a p99"
         + " (needs 100): their largest is 58.9us); "), line);
     Map<String, Object> enough = Map.of("journeys", doc.get("journeys"), "flows", List.of(Map.of("id", "crr",
         "latency_us", Map.of("p99", 58.9), "latency_samples", 100)));
