@@ -32,7 +32,7 @@ final class CoreEntity extends CoreSteps {
   }
 
   /** A hard interrupt: its handler's cost, its MSI-X vector (-1: an IPI or the local APIC timer) and its effect. */
-  sealed interface HardIrq extends Msg permits Irq, TxIrq, Ipi, AppTimer {
+  sealed interface HardIrq extends Msg permits Irq, TxIrq, Ipi, AppTimer, SchedTick {
     long costNanos(Profile p);
 
     int vector(CoreHost host);
@@ -247,7 +247,40 @@ final class CoreEntity extends CoreSteps {
 
     @Override
     public void apply(CoreEntity c, boolean counted) {
+      c.host.countLocalTimer(c.nowNs(), false);
       c.makeRunnable(c.host.sock(sock)); // the interrupt's exit runs it
+    }
+  }
+
+  /**
+   * The scheduler tick (CONFIG_HZ, CONFIG_NO_HZ_IDLE): the local APIC timer's interrupt, tick_sched_timer ->
+   * update_process_times, costs.tick-irq of hard IRQ time, preempting softirq and thread work like any hard IRQ; its
+   * irq_exit runs the softirqs pending then. A core has at most one on its way ({@link CoreSteps}): armed at the next
+   * tick time when a step starts with none armed, re-armed by each tick it takes; one that finds the core idle in
+   * mwait is not taken (the idle loop stopped the tick) and arms no other, so an idle core gets no message per tick.
+   * Stateless: one instance serves every core.
+   */
+  record SchedTick() implements HardIrq {
+    static final SchedTick TICK = new SchedTick();
+
+    @Override
+    public void deliver(CoreEntity c) {
+      c.onSchedTick(this);
+    }
+
+    @Override
+    public long costNanos(Profile p) {
+      return p.tickIrqNanos;
+    }
+
+    @Override
+    public int vector(CoreHost host) {
+      return -1; // the local APIC's timer, no MSI-X vector
+    }
+
+    @Override
+    public void apply(CoreEntity c, boolean counted) {
+      c.host.countLocalTimer(c.nowNs(), true);
     }
   }
 
@@ -440,6 +473,14 @@ final class CoreEntity extends CoreSteps {
   private NetRxAction.Napi napiFor(int q) {
     for (NetRxAction.Napi n : nicNapis) if (n.queue == q) return n;
     throw new IllegalStateException("queue " + q + " not on cpu " + cpu);
+  }
+
+  /** A tick time: taken unless the core waits idle in mwait, and the next one armed with it. */
+  private void onSchedTick(SchedTick t) {
+    tickDelivered();
+    if (idleInMwait()) return;
+    armTick();
+    onHardIrq(t);
   }
 
   private void onHardIrq(HardIrq m) {

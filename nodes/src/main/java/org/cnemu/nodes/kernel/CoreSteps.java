@@ -20,9 +20,14 @@ abstract class CoreSteps extends CoreThreads {
   private CoreEntity.Done freeDone;
   /** {@link CoreEntity.Done} messages this core allocated (for tests: bounded by those pending at once). */
   int donesAllocated;
+  /** The scheduler tick's period (0: none) and phase on this host, ns; whether a tick is on its way to this core. */
+  private final long tickPeriodNanos, tickPhaseNanos;
+  private boolean tickArmed;
 
   CoreSteps(CoreHost host) {
     super(host);
+    tickPeriodNanos = host.schedTickPeriodNanos();
+    tickPhaseNanos = host.schedTickPhaseNanos();
     // two step ends allocated with the core, so the one each step delivers shares the core's pages and lines
     // instead of being a cold object of its own
     CoreEntity.Done first = done(0);
@@ -35,10 +40,27 @@ abstract class CoreSteps extends CoreThreads {
 
   /** Starts a step of {@code duration} ns in {@code newMode}, its time accounted to {@code cat}. */
   final void startStep(int newMode, int cat, long duration) {
+    if (!tickArmed && tickPeriodNanos > 0) armTick(); // a step starts: the core is busy, its tick runs
     mode = newMode;
     startSegment(cat, now());
     stepEnd = now() + Math.max(1, duration);
     schedule(stepEnd - now(), done(++gen));
+  }
+
+  /**
+   * Arms the scheduler tick at the first tick time after now (tick_nohz_restart forwards the tick past now on its
+   * period's grid). None past the run's end.
+   */
+  final void armTick() {
+    long now = now();
+    long at = tickPhaseNanos + (Math.floorDiv(now - tickPhaseNanos, tickPeriodNanos) + 1) * tickPeriodNanos;
+    tickArmed = true; // past the end: none, and none to arm again
+    if (at < endNanos()) schedule(at - now, CoreEntity.SchedTick.TICK);
+  }
+
+  /** The armed tick arrived. */
+  final void tickDelivered() {
+    tickArmed = false;
   }
 
   /** A nested hard IRQ extends the running step by its handler's {@code costNanos}; the old step end goes stale. */
