@@ -149,5 +149,8 @@ class SchedTickTest {
     assertEquals(TICK / 1000.0, latency(on, "p99") - latency(on, "p50"), 0.05, "p99: one tick later");
     long samples = ((Number) flow(on).get("latency_samples")).longValue();
     assertTrue(ticks > samples / 100, "over 1 % of transactions take a tick: " + ticks + " of " + samples);
+    Map<String, Object> missed = pingPong(1, 250);
+    assertEquals(0, ticksOf(missed), "seed 1: both hosts' ticks fall where the path is idle");
+    assertEquals(latency(missed, "p50"), latency(missed, "p99"), 1e-9);
   }
 }
