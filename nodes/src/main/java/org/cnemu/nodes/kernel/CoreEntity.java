@@ -519,13 +519,18 @@ final class CoreEntity extends CoreSteps {
     startStep(HARD, IRQ, m.costNanos(p));
   }
 
-  /** Hard IRQ nested in softirq/ksoftirqd work: extend the current step by the handler. */
+  /**
+   * Hard IRQ nested in softirq/ksoftirqd work: extend the current step by the handler. One that comes while an
+   * earlier nested handler still runs (the interrupted work resumes at {@code segStart}, after it) runs after that
+   * one: hard IRQs do not nest, and its time must not be counted twice.
+   */
   private void nested(HardIrq m) {
     closeSegment(now());
+    long from = Math.max(now(), segStart);
     long c = m.costNanos(p);
-    account(IRQ, now(), now() + c, endNanos());
+    account(IRQ, from, from + c, endNanos());
     applyHard(m);
-    segStart = now() + c;
+    segStart = from + c;
     extendStep(c);
   }
 

@@ -94,6 +94,23 @@ class SchedTickTest {
   }
 
   @Test
+  void anInterruptDuringANestedTicksHandlerFollowsItAndIsCountedOnce() {
+    // as above with a second RX queue raising its IRQ 500 ns into the tick's handler: it runs after the tick (hard
+    // IRQs do not nest), so the core's irq time is exactly the two IRQs and the tick, and its softirq time is the
+    // same as without the tick; counting the IRQ from its arrival instead would count 1345 ns twice, beyond 100 %
+    List<Long> ticks = new ArrayList<>();
+    CoreEntityTest.ScriptedHost on = new CoreEntityTest.ScriptedHost(700, 10);
+    CoreEntityTest.ScriptedHost off = new CoreEntityTest.ScriptedHost(700, 10);
+    long[] at = {PHASE - 2000, PHASE + 500};
+    long end = 2_000_000;
+    CoreEntity.CoreReport ron = core(run(ticking(on, PERIOD, ticks), end, at, new int[] {0, 1}));
+    CoreEntity.CoreReport roff = core(run(ticking(off, 0, new ArrayList<>()), end, at, new int[] {0, 1}));
+    assertEquals(List.of(PHASE), ticks);
+    assertEquals(100.0 * (2 * CoreEntityTest.IRQ + TICK) / end, ron.irq(), 1e-9, "irq: two IRQs and the tick");
+    assertEquals(roff.soft(), ron.soft(), 1e-9, "soft: unchanged by the tick");
+  }
+
+  @Test
   void anIdleCoreTakesNoTickAndGetsOneMessageAtMost() {
     // busy 0 .. ~2.4 us with one IRQ and its softirq, then idle for 20 ms (five tick times): the tick armed as the
     // IRQ started finds the core in mwait and arms no other; so the run has exactly one event more than without it
