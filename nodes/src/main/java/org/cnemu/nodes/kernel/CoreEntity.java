@@ -255,10 +255,8 @@ final class CoreEntity extends CoreSteps {
   /**
    * The scheduler tick (CONFIG_HZ, CONFIG_NO_HZ_IDLE): the local APIC timer's interrupt, tick_sched_timer ->
    * update_process_times, costs.tick-irq of hard IRQ time, preempting softirq and thread work like any hard IRQ; its
-   * irq_exit runs the softirqs pending then. A core has at most one on its way ({@link CoreSteps}): armed at the next
-   * tick time when a step starts with none armed, re-armed by each tick it takes; one that finds the core idle in
-   * mwait is not taken (the idle loop stopped the tick) and arms no other, so an idle core gets no message per tick.
-   * Stateless: one instance serves every core. Not a {@link HardIrq} though it is one: its own path
+   * irq_exit runs the softirqs pending then. A core has at most one on its way ({@link CoreSteps#tickIfCovered}),
+   * sent by the step that covers the next tick time; a core idle at a tick time gets none. Stateless: one instance serves every core. Not a {@link HardIrq} though it is one: its own path
    * ({@link #onSchedTick}) keeps the hard IRQs' calls (vector, costNanos, apply) to the types the NIC's interrupts
    * give them, which the JIT inlines (a third type there cost ~7 % per event in `bench scale`).
    */
@@ -473,7 +471,6 @@ final class CoreEntity extends CoreSteps {
   private void onSchedTick() {
     tickDelivered();
     if (idleInMwait()) return;
-    armTick();
     switch (mode) {
       case HARD -> tickPending = true;
       case IDLE -> startTick();
