@@ -256,9 +256,9 @@ final class CoreEntity extends CoreSteps {
    * The scheduler tick (CONFIG_HZ, CONFIG_NO_HZ_IDLE): the local APIC timer's interrupt, tick_sched_timer ->
    * update_process_times, costs.tick-irq of hard IRQ time, preempting softirq and thread work like any hard IRQ; its
    * irq_exit runs the softirqs pending then. A core has at most one on its way ({@link CoreSteps#tickIfCovered}),
-   * sent by the step that covers the next tick time; a core idle at a tick time gets none. Stateless: one instance serves every core. Not a {@link HardIrq} though it is one: its own path
-   * ({@link #onSchedTick}) keeps the hard IRQs' calls (vector, costNanos, apply) to the types the NIC's interrupts
-   * give them, which the JIT inlines (a third type there cost ~7 % per event in `bench scale`).
+   * sent by the step that covers the next tick time; a core idle at a tick time gets none. Stateless: one instance
+   * serves every core. Not a {@link HardIrq} though it is one: it has no vector, no effect beyond its time and its
+   * own priority (it runs before the interrupts queued during a handler), so its own path, {@link #onSchedTick}.
    */
   record SchedTick() implements Msg {
     static final SchedTick TICK = new SchedTick();
