@@ -126,6 +126,11 @@ public final class Profile {
   public final long tryToWakeUpNanos, schedOutNanos, schedInNanos, idleExitNanos, idleExitLatencyNanos;
   /** The local APIC timer's interrupt that ends a thread's timed sleep (entry, hrtimer_interrupt, exit; CPU, ns). */
   public final long timerIrqNanos;
+  /**
+   * The scheduler tick on each busy core: its period (1 s / kernel.tick-hz; 0: no tick) and its interrupt's cost
+   * (costs.tick-irq, hard IRQ time), ns.
+   */
+  public final long tickPeriodNanos, tickIrqNanos;
   public final long txClean, netTxAction, qdisc, cacheLineTransfer;
   /** Connection set-up and teardown costs (connection = "per-request" workloads). */
   public final long tcpConnect, tcpSynRx, tcpSynAckRx, tcpChildCreate, tcpAccept, tcpClose, tcpDestroy;
@@ -185,6 +190,8 @@ public final class Profile {
     minRtoNanos = Units.nanos(k, "min-rto");
     delayedAckNanos = Units.nanos(k, "delayed-ack");
     jiffyNanos = 1_000_000_000L / k.getInt("hz");
+    int tickHz = k.getInt("tick-hz");
+    tickPeriodNanos = tickHz == 0 ? 0 : 1_000_000_000L / tickHz;
     Config t = k.getConfig("tcp");
     tcpLimitOutputBytes = Units.bytes(t, "limit-output-bytes");
     tcpAutocorking = t.getBoolean("autocorking");
@@ -255,6 +262,7 @@ public final class Profile {
     idleExitNanos = stage(c, "idle-exit");
     idleExitLatencyNanos = Units.nanos(c, "idle-exit-latency");
     timerIrqNanos = stage(c, "timer-irq");
+    tickIrqNanos = Units.nanos(c, "tick-irq"); // measured as a whole
     skbFree = stage(c, "skb-free");
     appPerMessage = Units.nanos(c, "app-per-message");
     timer = stage(c, "timer");

@@ -26,8 +26,8 @@ final class CoreEntity extends CoreSteps {
   // ---------------------------------------------------------------- protocol
 
   /** What a core handles; each message names its handler, so one without a handler does not compile. */
-  sealed interface Msg permits Done, HardIrq, Handed, PolicyTick, MergeTimer, ShmData, ShmSpace, ShmConnected, SockData,
-      Wake, TcpTimer, TsqWake, CompAckKick {
+  sealed interface Msg permits Done, HardIrq, SchedTick, Handed, PolicyTick, MergeTimer, ShmData, ShmSpace,
+      ShmConnected, SockData, Wake, TcpTimer, TsqWake, CompAckKick {
     void deliver(CoreEntity c);
   }
 
@@ -260,7 +260,25 @@ final class CoreEntity extends CoreSteps {
 
     @Override
     public void apply(CoreEntity c, boolean counted) {
+      c.host.countLocalTimer(c.nowNs(), false);
       c.makeRunnable(c.host.sock(sock)); // the interrupt's exit runs it
+    }
+  }
+
+  /**
+   * The scheduler tick (CONFIG_HZ, CONFIG_NO_HZ_IDLE): the local APIC timer's interrupt, tick_sched_timer ->
+   * update_process_times, costs.tick-irq of hard IRQ time, preempting softirq and thread work like any hard IRQ; its
+   * irq_exit runs the softirqs pending then. A core has at most one on its way ({@link CoreSteps#tickIfCovered}),
+   * sent by the step that covers the next tick time; a core idle at a tick time gets none. Stateless: one instance
+   * serves every core. Not a {@link HardIrq} though it is one: it has no vector, no effect beyond its time and its
+   * own priority (it runs before the interrupts queued during a handler), so its own path, {@link #onSchedTick}.
+   */
+  record SchedTick() implements Msg {
+    static final SchedTick TICK = new SchedTick();
+
+    @Override
+    public void deliver(CoreEntity c) {
+      c.onSchedTick();
     }
   }
 
@@ -319,6 +337,8 @@ final class CoreEntity extends CoreSteps {
    * core's net_rx_action (Linux's rps_ipi_list; it raises NET_RX here, {@link NetRxAction#pending}).
    */
   int ipisQueued;
+  /** A scheduler tick came during a hard IRQ's handler: it runs at that handler's end. */
+  private boolean tickPending;
 
   CoreEntity(CoreHost host, int cpu) {
     super(host);
@@ -460,6 +480,37 @@ final class CoreEntity extends CoreSteps {
     throw new IllegalStateException("queue " + q + " not on cpu " + cpu);
   }
 
+  /**
+   * A tick time: taken unless the core waits idle in mwait, and the next one armed with it. As {@link #onHardIrq}
+   * for an interrupt without an MSI-X vector: run at once on an idle core, nested in softirq, ksoftirqd or a switch,
+   * a thread's step suspended for it; during another handler it waits for that one's end and runs before the
+   * interrupts queued behind it (the local APIC timer's vector outranks the devices').
+   */
+  private void onSchedTick() {
+    tickDelivered();
+    if (idleInMwait()) return;
+    switch (mode) {
+      case HARD -> tickPending = true;
+      case IDLE -> startTick();
+      case SOFTM -> nestedFor(p.tickIrqNanos);
+      default -> {
+        if (inKsoftirqd() || inSwitch()) {
+          if (inSwitch()) irqInSwitch = true;
+          nestedFor(p.tickIrqNanos);
+        } else {
+          closeSegment(now());
+          suspend(stepRemainingNanos());
+          startTick();
+        }
+      }
+    }
+    host.countLocalTimer(now(), true);
+  }
+
+  private void startTick() {
+    startStep(HARD, IRQ, p.tickIrqNanos);
+  }
+
   private void onHardIrq(HardIrq m) {
     int v = m.vector(host);
     boolean inIrqOrSoftirq = mode == HARD || mode == SOFTM || (mode == THREAD && inKsoftirqd());
@@ -496,13 +547,27 @@ final class CoreEntity extends CoreSteps {
     startStep(HARD, IRQ, m.costNanos(p));
   }
 
-  /** Hard IRQ nested in softirq/ksoftirqd work: extend the current step by the handler. */
+  /**
+   * Hard IRQ nested in softirq/ksoftirqd work: extend the current step by the handler. One that comes while an
+   * earlier nested handler still runs (the interrupted work resumes at {@code segStart}, after it) runs after that
+   * one: hard IRQs do not nest, and its time must not be counted twice.
+   */
   private void nested(HardIrq m) {
     closeSegment(now());
+    long from = Math.max(now(), segStart);
     long c = m.costNanos(p);
-    account(IRQ, now(), now() + c, endNanos());
+    account(IRQ, from, from + c, endNanos());
     applyHard(m);
-    segStart = now() + c;
+    segStart = from + c;
+    extendStep(c);
+  }
+
+  /** {@link #nested} for the scheduler tick's handler of {@code c} ns, which has no effect beyond its time. */
+  private void nestedFor(long c) {
+    closeSegment(now());
+    long from = Math.max(now(), segStart);
+    account(IRQ, from, from + c, endNanos());
+    segStart = from + c;
     extendStep(c);
   }
 
@@ -550,6 +615,11 @@ final class CoreEntity extends CoreSteps {
     closeSegment(now());
     switch (mode) {
       case HARD -> {
+        if (tickPending) {
+          tickPending = false;
+          startTick();
+          return;
+        }
         HardIrq next = hardQ == null ? null : hardQ.poll();
         if (next != null) {
           startHard(next);

@@ -29,6 +29,25 @@ interface CoreHost {
 
   void tick(CoreEntity c);
 
+  /**
+   * The scheduler tick on this host's busy cores: its period, ns (0: none). A scripted host (a test) has none unless
+   * it says so.
+   */
+  default long schedTickPeriodNanos() {
+    return 0;
+  }
+
+  /** Where this host's ticks fall: at virtual times phase + k x period, all its cores alike (sched_skew_tick = 0). */
+  default long schedTickPhaseNanos() {
+    return 0;
+  }
+
+  /**
+   * A local APIC timer interrupt taken at {@code nowNanos} (/proc/interrupts' LOC line; counted in the measured
+   * window): the scheduler tick ({@code tick}) or a timed sleep's hrtimer.
+   */
+  default void countLocalTimer(long nowNanos, boolean tick) {}
+
   // NAPI instances of core {@code cpu}: RX queues and TX completion queues whose MSI-X vector is affine to it,
   // its gro_cell and its backlog
 

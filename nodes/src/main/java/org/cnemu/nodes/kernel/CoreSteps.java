@@ -20,9 +20,18 @@ abstract class CoreSteps extends CoreThreads {
   private CoreEntity.Done freeDone;
   /** {@link CoreEntity.Done} messages this core allocated (for tests: bounded by those pending at once). */
   int donesAllocated;
+  /**
+   * The scheduler tick's period on this host (0: none) and this core's next tick time on the host's grid (phase +
+   * k x period), ns; whether a tick is on its way to this core (for that time).
+   */
+  private final long tickPeriodNanos;
+  private long nextTickNanos;
+  private boolean tickArmed;
 
   CoreSteps(CoreHost host) {
     super(host);
+    tickPeriodNanos = host.schedTickPeriodNanos();
+    nextTickNanos = host.schedTickPhaseNanos();
     // two step ends allocated with the core, so the one each step delivers shares the core's pages and lines
     // instead of being a cold object of its own
     CoreEntity.Done first = done(0);
@@ -38,12 +47,35 @@ abstract class CoreSteps extends CoreThreads {
     mode = newMode;
     startSegment(cat, now());
     stepEnd = now() + Math.max(1, duration);
+    if (tickPeriodNanos > 0 && !tickArmed) tickIfCovered();
     schedule(stepEnd - now(), done(++gen));
+  }
+
+  /**
+   * The running step covers the core's next tick time: the tick comes then (the core is busy at that time). The
+   * message is sent by the step that covers the time, so it is near (within a step), and a core idle at a tick
+   * time (CONFIG_NO_HZ_IDLE: its idle loop stopped the tick) gets none; the tick times it slept through are
+   * skipped (tick_nohz_restart forwards the tick on its period's grid).
+   */
+  private void tickIfCovered() {
+    long now = now();
+    if (nextTickNanos < now) nextTickNanos += (now - nextTickNanos + tickPeriodNanos - 1) / tickPeriodNanos * tickPeriodNanos;
+    if (nextTickNanos < stepEnd) {
+      tickArmed = true;
+      schedule(nextTickNanos - now, CoreEntity.SchedTick.TICK);
+    }
+  }
+
+  /** The armed tick arrived: the next one is a period later. */
+  final void tickDelivered() {
+    tickArmed = false;
+    nextTickNanos += tickPeriodNanos;
   }
 
   /** A nested hard IRQ extends the running step by its handler's {@code costNanos}; the old step end goes stale. */
   final void extendStep(long costNanos) {
     stepEnd += costNanos;
+    if (tickPeriodNanos > 0 && !tickArmed) tickIfCovered();
     schedule(stepEnd - now(), done(++gen));
   }
 

@@ -103,6 +103,8 @@ final class HostKernel {
   // counters
   long irqs;
   long ipis;
+  /** Local APIC timer interrupts (/proc/interrupts LOC), and the scheduler ticks among them. */
+  long localTimerIrqs, ticks;
   long netRx;
   long netTx;
   long sent;
@@ -139,6 +141,11 @@ final class HostKernel {
    * boundary is unrelated to when a run starts (random stream host/ID wall-clock-phase; CUBIC's HyStart clock).
    */
   final long wallClockPhaseNanos;
+  /**
+   * Where this host's scheduler ticks fall, in [0, tick period): its cores tick at phase + k x period (random stream
+   * host/ID tick-phase: another run, another phase). 0 without a tick.
+   */
+  final long schedTickPhaseNanos;
 
   HostKernel(Spec spec, Spec.HostSpec hs, SteeringPolicy policy) {
     this.spec = spec;
@@ -147,6 +154,8 @@ final class HostKernel {
         hs.linkRateBps(), hs.rssKey());
     this.p = hs.profile();
     this.wallClockPhaseNanos = spec.streams.stream("host/" + hs.id(), "wall-clock-phase").nextLong(1_000_000L);
+    this.schedTickPhaseNanos = p.tickPeriodNanos == 0 ? 0
+        : spec.streams.stream("host/" + hs.id(), "tick-phase").nextLong(p.tickPeriodNanos);
     this.stack = hs.stack();
     this.syscallNanos = p.syscall(stack);
     this.pollSyscallNanos = p.pollSyscall(stack);

@@ -45,8 +45,8 @@ final class HostResults {
   record HostReport(String id, int index, long irqs, long ipis, long netRx, long netTx, long sent, long delivered,
       String[] dropKeys, long[] dropCounts, long inQueues, long ringDrops, long nicTx, long nicRx,
       long groCellSkbs, long backlogSkbs, long bridgeSkbs, long vethSkbs, long vxlanRx, long vxlanTx,
-      FlowSide[] flows, String[] steerKeys, long[] steerValues, long txIrqs, long txStops,
-      JourneyRecorder.FlowJourneys[] journeys) {
+      FlowSide[] flows, String[] steerKeys, long[] steerValues, long txIrqs, long txStops, long localTimerIrqs,
+      long ticks, JourneyRecorder.FlowJourneys[] journeys) {
     /** Counters of the steering mechanisms (results: hosts[].steering), sorted by key. */
     LinkedHashMap<String, Object> steering() {
       LinkedHashMap<String, Object> m = new LinkedHashMap<>();
@@ -93,8 +93,8 @@ final class HostResults {
         ringDrops, n.txPackets, n.rxPackets, h.groCellSkbs, h.backlogSkbs, h.bridge == null ? 0 : h.bridge.rxPackets, vethTx(h),
         h.vxlan == null ? 0 : h.vxlan.rxPackets, h.vxlan == null ? 0 : h.vxlan.txPackets, fs,
         h.stats.snapshot().keySet().toArray(new String[0]),
-        h.stats.snapshot().values().stream().mapToLong(Long::longValue).toArray(), txIrqs(h), txStops(h),
-        h.journeys == null ? new JourneyRecorder.FlowJourneys[0] : h.journeys.report());
+        h.stats.snapshot().values().stream().mapToLong(Long::longValue).toArray(), txIrqs(h), txStops(h), h.localTimerIrqs,
+        h.ticks, h.journeys == null ? new JourneyRecorder.FlowJourneys[0] : h.journeys.report());
   }
 
   /** skbs transmitted by all veth ends of this host (both directions). */

@@ -121,6 +121,23 @@ final class KernelCoreHost implements CoreHost {
   }
 
   @Override
+  public long schedTickPeriodNanos() {
+    return h.p.tickPeriodNanos;
+  }
+
+  @Override
+  public long schedTickPhaseNanos() {
+    return h.schedTickPhaseNanos;
+  }
+
+  @Override
+  public void countLocalTimer(long nowNanos, boolean tick) {
+    if (nowNanos < h.warmup) return;
+    h.localTimerIrqs++;
+    if (tick) h.ticks++;
+  }
+
+  @Override
   public void countNetRxAction(long nowNanos) {
     if (nowNanos >= h.warmup) h.netRx++;
   }

@@ -47,7 +47,7 @@ public final class KernelModelProvider implements ModelProvider<KernelSpec> {
         NicQueue.AutoModer.class, CoreEntity.Irq.class, CoreEntity.TxIrq.class, CoreEntity.Done.class,
         CoreEntity.Handed.class, CoreEntity.NapiIpi.class, CoreEntity.PolicyTick.class, CoreEntity.MergeTimer.class, CoreEntity.ShmData.class,
         CoreEntity.ShmSpace.class, CoreEntity.ShmConnected.class, CoreEntity.SockData.class, CoreEntity.Wake.class,
-        CoreEntity.Resched.class, CoreEntity.AppTimer.class, CoreEntity.TcpTimer.class, boolean[].class, int[].class,
+        CoreEntity.Resched.class, CoreEntity.AppTimer.class, CoreEntity.SchedTick.class, CoreEntity.TcpTimer.class, boolean[].class, int[].class,
         HostResults.HostReport.class, HostResults.FlowSide.class, HostResults.FlowSide[].class,
         JourneyRecorder.FlowJourneys.class, JourneyRecorder.FlowJourneys[].class,
         CoreEntity.CoreReport.class, SwitchEntity.SwitchReport.class, double[].class);

@@ -197,6 +197,9 @@ final class KernelResults implements BuiltModel {
       soft.put("NET_TX", h.netTx());
       m.put("softirqs", soft);
       m.put("ipis", h.ipis());
+      // /proc/interrupts' LOC line: the scheduler ticks of the busy cores and the timed sleeps' hrtimer interrupts
+      m.put("irqs_local_timer", h.localTimerIrqs());
+      m.put("ticks", h.ticks());
       Map<String, Object> dev = new LinkedHashMap<>();
       dev.put("nic_rx_packets", h.nicRx());
       dev.put("nic_tx_packets", h.nicTx());

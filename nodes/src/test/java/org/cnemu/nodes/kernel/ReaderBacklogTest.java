@@ -23,6 +23,8 @@ class ReaderBacklogTest {
         .withValue("warmup", ConfigValueFactory.fromAnyRef("0ms"))
         .withValue("overrides.kernel.tcp.prequeue", ConfigValueFactory.fromAnyRef(false))
         .withValue("overrides.kernel.tcp.reader-backlog", ConfigValueFactory.fromAnyRef(backlog))
+        // no scheduler tick: the figures below pin the socket lock's work (the tick's share is SchedTickTest's)
+        .withValue("overrides.kernel.tick-hz", ConfigValueFactory.fromAnyRef(0))
         // HyStart off: these 2-10 ms runs need the saturated receiver a slow start to the receive window reaches
         // (HyStart's ms-clock exit leaves ~40 ms of congestion avoidance first; docs/calibration.md, "HyStart")
         .withValue("overrides.kernel.tcp.cubic.hystart", ConfigValueFactory.fromAnyRef(false));

@@ -22,7 +22,8 @@ class ReschedIpiTest {
     return ConfigFactory.parseString(
         "experiment { name = resched, seed = 1, duration = 6ms, warmup = 2ms, model = kernel, profile = hotcloud19,"
             + " steering = vanilla, overrides { nic { adaptive-rx { enabled = false } },"
-            + " kernel { sched-wakeup-granularity = " + granularity + " } },"
+            // no scheduler tick: the readers' core's only hard IRQs are the IPIs (the tick's are SchedTickTest's)
+            + " kernel { sched-wakeup-granularity = " + granularity + ", tick-hz = 0 } },"
             + " topology { stack = native, host-count = 2, link { delay = 1us } }, workloads = ["
             + " { id = u, protocol = udp, src = \"h1/c1\", dst = \"h2/c1\", message-size = 64B, rate = 512kbps,"
             + " dst-cpu = " + READER + " },"

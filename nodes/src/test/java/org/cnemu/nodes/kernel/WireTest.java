@@ -61,7 +61,7 @@ class WireTest {
     assertEquals(w.bitsPerSec(), back.bitsPerSec());
     for (Object m : List.of(new NicEntity.Tx(p, 3), new CoreEntity.Irq(2), new CoreEntity.TxIrq(4),
         new NicEntity.TxModTimer(1, 7), new NicQueue.AutoModer(), new CoreEntity.Done(9), new CoreEntity.SockData(1, 100, 2, 5),
-        new CoreEntity.Wake(1), new CoreEntity.Resched(), new CoreEntity.AppTimer(2), new CoreEntity.TcpTimer(3), new NicQueue.ModTimer(),
+        new CoreEntity.Wake(1), new CoreEntity.Resched(), new CoreEntity.AppTimer(2), new CoreEntity.SchedTick(), new CoreEntity.TcpTimer(3), new NicQueue.ModTimer(),
         new NicQueue.NapiComplete(2), new CoreEntity.PolicyTick(), new CoreEntity.MergeTimer(5),
         new CoreEntity.ShmData(1, 2, 3, 4), new CoreEntity.ShmSpace(1, 2, 3), new CoreEntity.ShmConnected(6),
         new CoreEntity.NapiIpi(true, false))) {
@@ -74,7 +74,7 @@ class WireTest {
     assertArrayEquals(new int[] {2}, rb.stage());
     HostResults.FlowSide fs = new HostResults.FlowSide(0, true, 1, 2, 3, 4, 5, 17, 6, 7, 8, new double[] {1, 2, 3, 4}, new long[] {5, 6}, 9, 10, 11, 12, 13, new double[] {1, 2}, 14, 15, 16);
     Object hr = roundTrip(k, new HostResults.HostReport("h1", 0, 1, 2, 3, 4, 5, 6, new String[] {"a|b"}, new long[] {1},
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new HostResults.FlowSide[] {fs}, new String[] {"k"}, new long[] {7}, 1, 2,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new HostResults.FlowSide[] {fs}, new String[] {"k"}, new long[] {7}, 1, 2, 3, 4,
         new JourneyRecorder.FlowJourneys[0]));
     HostResults.FlowSide fb = ((HostResults.HostReport) hr).flows()[0];
     assertEquals(fs.goodBytes(), fb.goodBytes());
