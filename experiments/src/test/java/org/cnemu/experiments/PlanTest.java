@@ -197,7 +197,7 @@ class PlanTest {
   }
 
   @Test
-  void twoJobsAtOnceStartTheCostliestFirst() throws IOException {
+  void twoJobsAtOnceRunEveryJobOnceWithThePholdEstimate() throws IOException {
     Plan p = Plan.of(load(UNEVEN), dir.resolve("out"));
     List<Plan.Job> started = java.util.Collections.synchronizedList(new ArrayList<>());
     org.cnemu.experiments.run.PlanRunner.Outcome o = new org.cnemu.experiments.run.PlanRunner().run(p,
@@ -209,9 +209,11 @@ class PlanTest {
           }
         });
     assertTrue(o.complete());
-    // two slots take the jobs off one queue in start order: the two costliest first, the two cheapest last
-    assertEquals(java.util.Set.of("point-001/0", "point-001/1"), java.util.Set.copyOf(points(p, started.subList(0, 2))));
-    assertEquals(java.util.Set.of("point-000/0", "point-000/1"), java.util.Set.copyOf(points(p, started.subList(4, 6))));
+    // every job started once. The pool takes them off one FIFO queue in startOrder(true) (exact: the test above),
+    // but the listener hears each start from the job's own thread, so under load a job taken second can be
+    // heard third: the order of the calls is not asserted (it failed so once at load 11)
+    assertEquals(java.util.Set.copyOf(points(p, p.jobs())), java.util.Set.copyOf(points(p, started)));
+    assertEquals(p.jobs().size(), started.size());
     // the PHOLD estimate is near what the runs processed
     for (org.cnemu.experiments.run.PlanRunner.GroupOutcome g : o.groups()) {
       for (org.cnemu.experiments.run.PlanRunner.PointOutcome po : g.points()) {
