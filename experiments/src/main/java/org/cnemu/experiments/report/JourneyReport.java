@@ -21,7 +21,8 @@ import org.knowm.xchart.style.Styler;
  * "Where the latency goes": the {@code journeys} section of results.json as a stacked bar per flow (each
  * stage's mean queueing + service, so a bar is the sampled packets' mean end-to-end latency), a table per
  * flow (queueing and service p50/p99 per stage, where it ran, share) and journeys.csv; for a sweep or A/B,
- * one chart per flow with a 100 % bar per point (policy) side by side: each stage's share of its latency.
+ * two charts per flow with a bar per point (policy) side by side: each stage's share of its latency (100 % bars),
+ * and each stage's mean time (absolute bars, whose heights compare).
  */
 final class JourneyReport {
   private JourneyReport() {}
@@ -241,7 +242,8 @@ final class JourneyReport {
    * A sweep's charts: per flow (at most {@link #MAX_SWEEP_FLOWS}), one 100 % stacked bar per point (each
    * stage's share of the point's mean end-to-end latency), each bar labelled with that mean, so the arms of
    * an A/B read alike even when one's latency is 100x another's (absolute bars would leave the faster arm a
-   * sliver). Runs of a point add up (sums over their sampled packets).
+   * sliver); then the same bars in time ({@link #absoluteChart}), where the heights compare. Runs of a point
+   * add up (sums over their sampled packets).
    */
   static List<Charts.Plot> sweepPlots(Path dir, SweepData d) throws IOException {
     List<String> labels = new ArrayList<>();
@@ -272,8 +274,42 @@ final class JourneyReport {
       if (c == null) continue;
       String base = Charts.unique(used, "journeys-" + id.replaceAll("[^A-Za-z0-9._-]+", "_"));
       out.add(Charts.save(dir, base, c.getTitle(), c));
+      // beside the shares, the same stages in time: FreeFlow's 22x lower latency drew as two equal 100 % bars
+      CategoryChart a = absoluteChart(id, String.join(", ", d.keys()), labels, row);
+      String abs = Charts.unique(used, base + "-absolute");
+      out.add(Charts.save(dir, abs, a.getTitle(), a));
     }
     return out;
+  }
+
+  /**
+   * Flow {@code id}'s absolute chart, the companion of {@link #shareChart} (same bars, same labels): each stage's
+   * mean time per sampled packet, stacked, so a bar is the point's mean end to end and the arms' heights compare.
+   * The unit is the one that keeps the tallest bar at or above 1 (ns, us or ms). Null where the share chart is.
+   */
+  static CategoryChart absoluteChart(String id, String xTitle, List<String> labels, List<Flow> row) {
+    List<Flow> shown = new ArrayList<>();
+    List<String> bars = new ArrayList<>();
+    double tallestNs = 0;
+    for (int i = 0; i < row.size(); i++) {
+      Flow f = row.get(i);
+      if (f == null || f.total[1] <= 0) continue;
+      shown.add(f);
+      bars.add(labels.get(i) + ": " + Reports.nanos(f.e2eMeanUs() * 1000));
+      tallestNs = Math.max(tallestNs, f.e2eMeanUs() * 1000);
+    }
+    if (shown.size() < 2) return null;
+    String unit = tallestNs >= 1e6 ? "ms" : tallestNs >= 1e3 ? "us" : "ns";
+    double nsPerUnit = tallestNs >= 1e6 ? 1e6 : tallestNs >= 1e3 ? 1e3 : 1;
+    List<String> stages = stagesOf(shown);
+    Map<String, List<Double>> byStage = new LinkedHashMap<>();
+    for (String st : stages) {
+      List<Double> v = new ArrayList<>();
+      for (Flow f : shown) v.add(f.meanUs(st) * 1000 / nsPerUnit);
+      byStage.put(st, v);
+    }
+    String title = "Latency per stage, flow " + id + " (label: mean end to end)";
+    return stacked(title, xTitle, "mean latency of the sampled packets (" + unit + ")", bars, stages, byStage);
   }
 
   /**

@@ -80,6 +80,40 @@ public final class Metrics {
     return name;
   }
 
+  /**
+   * Flows whose latency a comparison table and a sweep's plots show beside the headline metrics: the first few only,
+   * so that a churn of hundreds of flows keeps a table that fits a screen (summary.csv has every flow).
+   */
+  public static final int MAX_LATENCY_FLOWS = 4;
+
+  /** {@code flow[NAME].latency_pNN_us} (round trip) or {@code flow[NAME].one_way_pNN_us}, p50 or p99. */
+  private static final java.util.regex.Pattern FLOW_LATENCY =
+      java.util.regex.Pattern.compile("flow\\[(.+)\\]\\.(latency|one_way)_p(50|99)_us");
+
+  /**
+   * The flows' latency among {@code names}, in their order: per flow (the first {@link #MAX_LATENCY_FLOWS}), p50 and
+   * p99 of its round trip when it reports one (a request-response flow: the figure its paper quotes), else of its
+   * one-way latency. A latency study's compared figure (freeflow-latency's {@code flow[lat].one_way_p50_us},
+   * PRISM's {@code flow[hi].one_way_p99_us}) is not a headline metric of the model, yet it is what the file is about.
+   */
+  public static List<String> flowLatencies(java.util.Collection<String> names) {
+    Map<String, Boolean> roundTrip = new LinkedHashMap<>(); // flow -> reports a round trip
+    for (String n : names) {
+      java.util.regex.Matcher m = FLOW_LATENCY.matcher(n);
+      if (!m.matches()) continue;
+      if (!roundTrip.containsKey(m.group(1)) && roundTrip.size() == MAX_LATENCY_FLOWS) continue;
+      roundTrip.merge(m.group(1), m.group(2).equals("latency"), Boolean::logicalOr);
+    }
+    List<String> out = new ArrayList<>();
+    roundTrip.forEach((flow, rtt) -> {
+      for (String p : List.of("50", "99")) {
+        String n = "flow[" + flow + "]." + (rtt ? "latency" : "one_way") + "_p" + p + "_us";
+        if (names.contains(n)) out.add(n);
+      }
+    });
+    return out;
+  }
+
   /** The metrics of a results.json read as a Jackson tree, with their units and directions; empty for a failed run. */
   @SuppressWarnings("unchecked")
   public static List<ModelMetric> described(JsonNode results) {

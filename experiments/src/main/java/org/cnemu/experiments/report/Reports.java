@@ -701,7 +701,8 @@ public final class Reports {
 
   /**
    * Reads {@code sweepDir/summary.json} (shape in the package docs) and writes {@code summary.csv}, one
-   * {@code sweep-METRIC.png/.svg} per metric (mean vs the first swept key, 95% interval as error bars and a
+   * {@code sweep-METRIC.png/.svg} per headline metric and flow latency (every metric when none is flagged a
+   * headline; mean vs the first swept key, 95% interval as error bars and a
    * dashed band, one line per combination of the other keys) and {@code report.html}. A summary.json
    * without {@code points} (the runner's repetitions of one configuration) is read as a single point.
    *
@@ -748,7 +749,13 @@ public final class Reports {
     written.add(csv(sweepDir, "summary.csv", csv));
 
     List<Charts.Plot> plots = new ArrayList<>();
-    List<String> metrics = d.metricNamesHeadlinesFirst();
+    // Charts of what a researcher compares only (headline metrics and the flows' latency; the journeys below): a
+    // chart per metric, ~75 for a 2-arm comparison (engine.events, conservation.balanced, ...), was most of a farmed
+    // plan's driver CPU. The rest is in summary.csv. A summary without headline flags (an older one) draws them all.
+    List<String> all = d.metricNamesHeadlinesFirst();
+    boolean anyHeadline = all.stream().anyMatch(d::headline);
+    List<String> metrics = anyHeadline ? d.comparedMetrics() : all;
+    int notCompared = all.size() - metrics.size();
     int skipped = 0;
     List<String> zero = new ArrayList<>();
     if (!d.keys().isEmpty() && d.points().size() > 1) {
@@ -778,13 +785,14 @@ public final class Reports {
     }
 
     Path report = sweepDir.resolve(REPORT_FILE);
-    Files.writeString(report, sweepHtml(sweepDir, s, d, plots, skipped, zero, written), StandardCharsets.UTF_8);
+    Files.writeString(report, sweepHtml(sweepDir, s, d, plots, skipped, notCompared, zero, written), StandardCharsets.UTF_8);
     written.add(report);
     return written;
   }
 
   /**
-   * A comparison's answer first: per arm and headline metric, the baseline's and the arm's mean with their
+   * A comparison's answer first: per arm, headline metric and flow latency ({@link SweepData#comparedMetrics}), the
+   * baseline's and the arm's mean with their
    * intervals and the paired ratio with its interval (summary.json's numbers), and whether the ratio's interval
    * excludes 1 in the metric's better or worse direction.
    */
@@ -804,8 +812,8 @@ public final class Reports {
       if (base == null || base == arm) continue;
       List<List<String>> rows = new ArrayList<>();
       List<String> classes = new ArrayList<>();
-      for (String m : d.metricNamesHeadlinesFirst()) {
-        if (!d.headline(m) || !arm.ratios().containsKey(m)) continue;
+      for (String m : d.comparedMetrics()) {
+        if (!arm.ratios().containsKey(m)) continue;
         SweepData.Ratio r = arm.ratios().get(m);
         SweepData.Info info = d.info().get(m);
         String better = info == null ? "" : info.better();
@@ -842,8 +850,8 @@ public final class Reports {
         + "zeros counts as 1. Every metric's ratio is in summary.json.");
   }
 
-  private static String sweepHtml(Path dir, JsonNode s, SweepData d, List<Charts.Plot> plots, int skipped, List<String> zero,
-      List<Path> written) {
+  private static String sweepHtml(Path dir, JsonNode s, SweepData d, List<Charts.Plot> plots, int skipped, int notCompared,
+      List<String> zero, List<Path> written) {
     String experiment = Json.text(s.get("experiment"));
     // a compare { } alone is a comparison, as the terminal's first line calls it, not a sweep
     String compared = Json.text(s.get("compared"));
@@ -875,6 +883,10 @@ public final class Reports {
       h.p("muted", "Zero at every point (not plotted): " + String.join(", ", zero.stream().map(Metrics::label).toList()) + ".");
     }
     if (skipped > 0) h.p("muted", skipped + " more metrics are not plotted; they are in summary.csv.");
+    if (notCompared > 0) {
+      h.p("muted", "Plotted: the model's headline metrics and the flows' latency (p50, p99). The other " + notCompared
+          + " metrics are in the table below and in summary.csv.");
+    }
 
 
     h.h(2, "Points");

@@ -206,6 +206,17 @@ record SweepData(List<String> keys, List<SweepData.Point> points, Map<String, Sw
     return out;
   }
 
+  /**
+   * What a comparison is about: the model's headline metrics, then the flows' latency ({@link Metrics#flowLatencies}),
+   * which a latency study compares although the model does not call it a headline.
+   */
+  List<String> comparedMetrics() {
+    List<String> out = new ArrayList<>();
+    for (String m : metricNamesHeadlinesFirst()) if (headline(m)) out.add(m);
+    for (String m : Metrics.flowLatencies(metricNames())) if (!out.contains(m)) out.add(m);
+    return out;
+  }
+
   boolean headline(String metric) {
     Info i = info.get(metric);
     return i != null && i.headline();

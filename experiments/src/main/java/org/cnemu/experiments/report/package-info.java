@@ -12,7 +12,7 @@
  *       config and wall; a PHOLD run has no packet figures): the report says what is missing.
  *   <li>{@link org.cnemu.experiments.report.Reports#writeSweep(java.nio.file.Path) Reports.writeSweep(sweepDir)}
  *       {@code -> List<Path>}: reads {@code sweepDir/summary.json} (shape below), writes {@code summary.csv},
- *       {@code sweep-METRIC.png/.svg} per metric and {@code report.html}. Call it after {@code writeRun} on
+ *       {@code sweep-METRIC.png/.svg} per compared metric and {@code report.html}. Call it after {@code writeRun} on
  *       the point folders, so the sweep report links each point's report.html.
  *   <li>{@link org.cnemu.experiments.report.Compare#compare(java.nio.file.Path, java.nio.file.Path)
  *       Compare.compare(dirA, dirB)} {@code -> Compare.Table(labelA, labelB, List<Row(metric, unit, a, b, ratio)>, unresolved)}
@@ -122,7 +122,9 @@
  * {@code baseline,ratio,ratio_ci95_low,ratio_ci95_high}: the arm's baseline point and its ratio, empty on a
  * baseline's rows and for a ratio summary.json gives as null), {@code sweep-METRIC.png/.svg} (METRIC
  * with characters other than {@code [A-Za-z0-9._-]} replaced by {@code _}; the mean with 95% error bars,
- * plus a dashed band on a numeric axis; at most {@link org.cnemu.experiments.report.Reports#MAX_SWEEP_PLOTS}
+ * plus a dashed band on a numeric axis; only the model's headline metrics and the flows' latency p50/p99
+ * ({@link org.cnemu.experiments.report.Metrics#flowLatencies}), every metric when summary.json flags no headline;
+ * at most {@link org.cnemu.experiments.report.Reports#MAX_SWEEP_PLOTS}
  * plots; a categorical key such as the steering policy as grouped bars with 95% whiskers), and
  * {@code report.html} (plots, points linking to their report.html when it exists, metric matrix, config).
  *

@@ -14,7 +14,8 @@ import org.cnemu.experiments.run.Summaries;
 
 /**
  * The end table of a plan with more than one run: per point, the model's headline metrics with their mean
- * and 95% interval over the repetitions, and for a comparison each arm's ratio to its baseline with the
+ * and 95% interval over the repetitions (for a comparison the flows' latency p50 and p99 too:
+ * {@link org.cnemu.experiments.report.Metrics#flowLatencies}), and for a comparison each arm's ratio to its baseline with the
  * ratio's interval (paired by seed). One row per point and metric, so it stays narrow however many
  * metrics the model has. The numbers are those of summary.json.
  */
@@ -36,8 +37,14 @@ public final class PlanTable {
     List<PlanRunner.PointOutcome> points = g.points();
     boolean sweep = g.group().kind() == Plan.Kind.SWEEP;
     boolean compare = g.group().compared() != null;
-    List<String> names = names(points);
     List<Map<String, Object>> allStats = points.stream().map(Summaries::pointStats).toList();
+    List<String> names = names(points);
+    if (compare) {
+      // a latency study compares a flow's latency, which no model calls a headline: the flows' p50/p99 too
+      LinkedHashSet<String> all = new LinkedHashSet<>();
+      for (Map<String, Object> st : allStats) all.addAll(st.keySet());
+      for (String k : org.cnemu.experiments.report.Metrics.flowLatencies(all)) if (!names.contains(k)) names.add(k);
+    }
     // a samples column when a percentile shown has its count (the count is what says whether it resolves)
     boolean samples = allStats.stream().anyMatch(st -> names.stream()
         .anyMatch(k -> st.get(k) instanceof Map<?, ?> s && s.get("samples") != null));

@@ -73,6 +73,44 @@ class JourneyReportTest {
   }
 
   /**
+   * Beside the shares, the same stages in time: FreeFlow's 22x lower latency drew as two equal 100 % bars only. The
+   * absolute bars are each arm's mean end to end, in the unit of the tallest (3.5 ms: ms), so their heights compare.
+   */
+  @Test
+  void absoluteBarsShowTheArmsLatencyBesideTheShares() throws IOException {
+    Path dir = tmp.resolve("abs");
+    Files.createDirectories(dir.resolve("point-000"));
+    Files.createDirectories(dir.resolve("point-001"));
+    Files.writeString(dir.resolve("point-000/results.json"), journeys(3_400_000, 100_000)); // 3.5 ms
+    Files.writeString(dir.resolve("point-001/results.json"), journeys(5_000, 30_000)); // 35 us
+    Files.writeString(dir.resolve("summary.json"), """
+        {"experiment": "ab", "keys": ["steering"], "runs": 1, "complete": true, "points": [
+          {"dir": "point-000", "values": {"steering": "vanilla"}, "complete": true, "metrics": {}},
+          {"dir": "point-001", "values": {"steering": "freeflow"}, "complete": true, "metrics": {}}]}
+        """);
+    List<Path> written = Reports.writeSweep(dir);
+    assertReadablePng(dir.resolve("journeys-f1-absolute.png"));
+    assertTrue(written.contains(dir.resolve("journeys-f1-absolute.svg")), written.toString());
+    assertTrue(Reports.OUTPUT_FILE.matcher("journeys-f1-absolute.svg").matches(), "a rerun replaces it");
+    assertTrue(Files.readString(dir.resolve("report.html")).contains("Latency per stage, flow f1"));
+
+    List<JourneyReport.Flow> row = new ArrayList<>();
+    for (String p : List.of("point-000", "point-001")) {
+      row.add(JourneyReport.flows(List.of(Json.read(dir.resolve(p).resolve("results.json")).get("journeys"))).get("f1"));
+    }
+    CategoryChart c = JourneyReport.absoluteChart("f1", "steering", List.of("vanilla", "freeflow"), row);
+    double[] height = new double[2];
+    for (CategorySeries s : c.getSeriesCollection()) {
+      int i = 0;
+      for (Number y : s.getYData()) height[i++] += y.doubleValue();
+    }
+    assertEquals(3.5, height[0], 1e-9, "vanilla's bar: its mean end to end, in ms");
+    assertEquals(0.035, height[1], 1e-9, "freeflow's: 100x lower, not an equal bar");
+    assertEquals(0.005, c.getSeries(JourneyReport.words("napi_poll")).getYData()[1], 1e-12);
+    assertTrue(c.getYAxisTitle().endsWith("(ms)"), c.getYAxisTitle());
+  }
+
+  /**
    * Six points of a sweep x compare ("64B, vanilla: 20.56 us") overlapped unrotated under 900 px, while two
    * short labels keep the horizontal layout.
    */

@@ -115,8 +115,67 @@ class SweepReportTest {
     assertFalse(Files.exists(dir.resolve("sweep-total.retransmits.png")));
     assertTrue(html.contains("Zero at every point (not plotted): " + Metrics.label("total.retransmits")), html);
     assertReadablePng(dir.resolve("sweep-total.throughput_gbps.png"));
-    assertReadablePng(dir.resolve("sweep-engine.events.png"));
+    assertFalse(Files.exists(dir.resolve("sweep-engine.events.png")), "not a metric a researcher compares: summary.csv");
     assertSelfContained(html);
+  }
+
+  /**
+   * freeflow-latency compares flow[lat]'s one-way p50, which the model does not call a headline: the table showed
+   * the equal throughputs only. The flows' latency p50/p99 are rows now, and the only charts beside the headline's
+   * (a chart per metric, engine.events and conservation.balanced included, was most of a farmed plan's driver CPU).
+   */
+  @Test
+  void aComparisonShowsAndPlotsTheFlowsLatencyNotEveryMetric() throws IOException {
+    Path dir = tmp.resolve("lat");
+    Files.createDirectories(dir);
+    String lat = """
+        "flow[lat].one_way_p50_us": {"mean": %s, "ci95_low": %s, "ci95_high": %s, "stddev": 0.1, "n": 3},
+        "flow[lat].one_way_p99_us": {"mean": %s, "ci95_low": %s, "ci95_high": %s, "stddev": 0.1, "n": 3},
+        "flow[lat].one_way_p999_us": {"mean": 30, "ci95_low": 29, "ci95_high": 31, "stddev": 0.1, "n": 3},
+        "conservation.balanced": {"mean": 1, "ci95_low": 1, "ci95_high": 1, "stddev": 0, "n": 3},
+        "engine.events": {"mean": 100, "ci95_low": 90, "ci95_high": 110, "stddev": 4, "n": 3}""";
+    Files.writeString(dir.resolve("summary.json"), """
+        {"experiment": "freeflow-latency", "kind": "sweep", "keys": ["steering"], "compared": "steering", "runs": 3,
+         "complete": true,
+         "points": [
+          {"dir": "point-000", "values": {"steering": "vanilla"}, "runs": 3, "complete": true,
+           "metrics": {"total.throughput_gbps": {"mean": 0.5, "ci95_low": 0.5, "ci95_high": 0.5, "stddev": 0, "n": 3},
+                       %s}},
+          {"dir": "point-001", "values": {"steering": "freeflow"}, "runs": 3, "complete": true,
+           "metrics": {"total.throughput_gbps": {"mean": 0.5, "ci95_low": 0.5, "ci95_high": 0.5, "stddev": 0, "n": 3},
+                       %s},
+           "baseline": "point-000",
+           "ratios": {"total.throughput_gbps": {"ratio": 1, "ci95_low": 1, "ci95_high": 1, "n": 3},
+                      "flow[lat].one_way_p50_us": {"ratio": 0.045, "ci95_low": 0.044, "ci95_high": 0.046, "n": 3},
+                      "flow[lat].one_way_p99_us": {"ratio": 0.05, "ci95_low": 0.049, "ci95_high": 0.051, "n": 3},
+                      "flow[lat].one_way_p999_us": {"ratio": 0.06, "ci95_low": 0.059, "ci95_high": 0.061, "n": 3},
+                      "engine.events": {"ratio": 1.2, "ci95_low": 1.1, "ci95_high": 1.3, "n": 3}}}],
+         "metric_info": {"total.throughput_gbps": {"unit": "Gbps", "better": "higher", "headline": true},
+                         "flow[lat].one_way_p50_us": {"unit": "us", "better": "lower", "headline": false},
+                         "flow[lat].one_way_p99_us": {"unit": "us", "better": "lower", "headline": false},
+                         "flow[lat].one_way_p999_us": {"unit": "us", "better": "lower", "headline": false},
+                         "conservation.balanced": {"unit": "", "better": "higher", "headline": false},
+                         "engine.events": {"unit": "events", "better": "neither", "headline": false}}}
+        """.formatted(lat.formatted(10.2, 10, 10.4, 20.4, 20, 20.8), lat.formatted(0.46, 0.45, 0.47, 1.02, 1, 1.04)));
+    List<Path> written = Reports.writeSweep(dir);
+    String html = Files.readString(dir.resolve("report.html"));
+    String arms = html.substring(html.indexOf("Against the baseline"), html.indexOf("<h2>Plots"));
+    assertTrue(arms.contains(Html.esc(Metrics.label("flow[lat].one_way_p50_us"))), arms);
+    assertTrue(arms.contains("0.045 [0.044,&nbsp;0.046]") && arms.contains("0.050 [0.049,&nbsp;0.051]"), arms);
+    assertTrue(arms.contains("lower (better)"), arms);
+    assertFalse(arms.contains("0.060") || arms.contains("events"), "p50 and p99 only, no engine count: " + arms);
+    for (String base : List.of("sweep-flow_lat_.one_way_p50_us", "sweep-flow_lat_.one_way_p99_us")) {
+      assertReadablePng(dir.resolve(base + ".png"));
+      assertSvg(dir.resolve(base + ".svg"));
+    }
+    for (String base : List.of("sweep-engine.events", "sweep-flow_lat_.one_way_p999_us", "sweep-conservation.balanced")) {
+      assertFalse(Files.exists(dir.resolve(base + ".png")) || Files.exists(dir.resolve(base + ".svg")), base);
+    }
+    // throughput (equal bars) and the two latencies: three charts, six files
+    assertEquals(6, written.stream().filter(f -> f.getFileName().toString().startsWith("sweep-")).count(), written.toString());
+    assertTrue(html.contains("The other 3 metrics are in the table below and in summary.csv."), html);
+    assertTrue(lines(dir, "summary.csv").stream().anyMatch(l -> l.startsWith("point-001,freeflow,engine.events,")),
+        "every metric stays in summary.csv");
   }
 
   @Test
