@@ -197,8 +197,8 @@ public final class ClusterNode {
    * A run's member whose results are in and that left the cluster: only errors are logged while its system
    * stops. The transport's warnings then are about connections closed on purpose, e.g. "Association to
    * [seed] ... is irrecoverably failed ... SystemMessageDelivery stopped with [1] pending system messages"
-   * (Artery quarantines a peer when it stops with a system message unacknowledged; about one run in five
-   * here) after a run that succeeded. A run that failed, or a member that did not leave, keeps them.
+   * (Artery quarantines a peer when it stops with a system message unacknowledged; some runs here) after a
+   * run that succeeded. A run that failed, or a member that did not leave, keeps them.
    */
   static void quietForStop(ActorSystem<Void> system) {
     system.classicSystem().eventStream().setLogLevel(org.apache.pekko.event.Logging.ErrorLevel());
