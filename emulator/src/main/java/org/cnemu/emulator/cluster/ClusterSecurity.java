@@ -72,6 +72,20 @@ public final class ClusterSecurity {
    * @return null, or one line saying why this node would never be let in
    */
   public String probe(ClusterNode.HostPort seed) {
+    return ask(seed).refusal();
+  }
+
+  /**
+   * What {@link #ask} found at a seed's address.
+   *
+   * @param listening false: the connection was refused (nothing listens there now: a seed still starting,
+   *     or a wrong address); a timeout or an unknown host count as listening, since only joining can tell
+   * @param refusal null, or one line saying why this node would never be let in
+   */
+  public record Answer(boolean listening, String refusal) {}
+
+  /** {@link #probe}, also saying whether anything listens at {@code seed} (one connection, as probe's). */
+  public Answer ask(ClusterNode.HostPort seed) {
     String at = seed.host() + ":" + seed.port();
     if (key != null) {
       try (SSLSocket s = (SSLSocket) key.sslContext().getSocketFactory().createSocket()) {
@@ -79,13 +93,15 @@ public final class ClusterSecurity {
         s.setSoTimeout(5_000);
         s.setEnabledProtocols(new String[] {"TLSv1.3"});
         s.startHandshake(); // verifies the seed's certificate: it must be this key's
-        return null;
-      } catch (ConnectException | java.net.SocketTimeoutException | java.net.UnknownHostException e) {
-        return null; // nobody there (yet): joining reports it
+        return new Answer(true, null);
+      } catch (ConnectException e) {
+        return new Answer(false, null); // nobody there (yet): joining reports it
+      } catch (java.net.SocketTimeoutException | java.net.UnknownHostException e) {
+        return new Answer(true, null); // no answer: joining reports it
       } catch (IOException e) {
-        return "the cluster node at " + at + " does not accept this node's cluster key (" + key.fingerprint()
-            + " in " + key.file() + "): it runs with another key or with --insecure; copy its key folder here "
-            + "(docs/cluster.md)";
+        return new Answer(true, "the cluster node at " + at + " does not accept this node's cluster key ("
+            + key.fingerprint() + " in " + key.file() + "): it runs with another key or with --insecure; copy its "
+            + "key folder here (docs/cluster.md)");
       }
     }
     // Insecure: a node there that completes a TLS handshake (with a client that trusts anything and
@@ -94,16 +110,20 @@ public final class ClusterSecurity {
       SSLContext ctx = SSLContext.getInstance("TLSv1.3");
       ctx.init(null, new javax.net.ssl.TrustManager[] {new TrustAll()}, null);
       try (Socket raw = new Socket()) {
-        raw.connect(new InetSocketAddress(seed.host(), seed.port()), 5_000);
+        try {
+          raw.connect(new InetSocketAddress(seed.host(), seed.port()), 5_000);
+        } catch (ConnectException e) {
+          return new Answer(false, null); // nobody there (yet)
+        }
         raw.setSoTimeout(2_000);
         try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(raw, seed.host(), seed.port(), false)) {
           s.startHandshake();
-          return "the cluster node at " + at + " requires the cluster key (it runs TLS): start this node without "
-              + "--insecure, with a copy of that key (docs/cluster.md)";
+          return new Answer(true, "the cluster node at " + at + " requires the cluster key (it runs TLS): start this "
+              + "node without --insecure, with a copy of that key (docs/cluster.md)");
         }
       }
     } catch (IOException e) {
-      return null; // not TLS (or nobody there): plain TCP it is
+      return new Answer(true, null); // not TLS (or no answer): plain TCP it is
     } catch (java.security.GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }

@@ -78,8 +78,10 @@ public final class ClusterCommand extends CommandGroup {
 
     /**
      * Whether the node at {@code seed} takes {@code security} (its key, or plain TCP); false after printing
-     * one line to stderr. A TLS handshake with the seed (a farmed plan's command checks with {@link
-     * org.cnemu.experiments.run.FarmedJobs#refusal} instead: its driver's first answer from the seed says so).
+     * one line to stderr. A TLS handshake with the seed; a seed not listening yet passes (a worker keeps trying
+     * to join). {@code run --cluster} checks with {@link org.cnemu.experiments.run.FarmedJobs#seedRefusal}
+     * instead (a farmed plan: {@link org.cnemu.experiments.run.FarmedJobs#refusal}), which refuses an address
+     * where nothing listens.
      */
     public boolean acceptedBy(CommandSpec spec, ClusterSecurity security, ClusterNode.HostPort seed) {
       String refused = security.probe(seed);

@@ -144,8 +144,15 @@ public final class RunCommand implements Callable<Integer> {
       // a run's member checks it now.
       if (farm != null) {
         refusal = FarmedJobs.refusal(farm, security, seedAt);
-      } else if (!clusterSecurity.acceptedBy(spec, security, seedAt)) {
-        return ExitCodes.BAD_INPUT;
+      } else {
+        // a partitioned run's member: nothing listening at the seed's address (after a few seconds, for a seed
+        // still starting) is a wrong address, refused before the folder is touched
+        String refused = FarmedJobs.seedRefusal(security, seedAt, FarmedJobs.REFUSED_FOR, () -> false);
+        if (refused != null) {
+          spec.commandLine().getErr().println("error: " + refused);
+          spec.commandLine().getErr().flush();
+          return ExitCodes.BAD_INPUT;
+        }
       }
       target = new PlanRunner.ClusterTarget(seedAt, bindAt, nodes, !coordinateOnly, security, mode, farm);
     }

@@ -63,8 +63,47 @@ public final class FarmedJobs implements JobExecutor {
   private final Map<String, Integer> jobsByNode = Collections.synchronizedMap(new TreeMap<>());
   private final List<String> lostNodes = Collections.synchronizedList(new ArrayList<>());
 
+  /** The farming driver: the command line's ({@link #open}, started while the experiment loaded), or this plan's. */
+  private CompletableFuture<JobFarm> joining;
+
   FarmedJobs(PlanRunner.Options options) {
     this.options = options;
+  }
+
+  @Override
+  public boolean concurrent() {
+    return true;
+  }
+
+  private synchronized CompletableFuture<JobFarm> joining() {
+    PlanRunner.ClusterTarget c = options.cluster();
+    if (joining == null) joining = c.farm() != null ? c.farm() : open(c.seed(), c.bind(), c.security(), c.nodes(), false);
+    return joining;
+  }
+
+  /**
+   * Waits for the seed directory's first answer to the driver ({@link JobFarm#listed}). A driver that failed to
+   * start, or a cancelled plan, passes: {@link #runAll} fails or cancels the jobs as before.
+   */
+  @Override
+  public String awaitReady(Duration wait) {
+    CompletableFuture<JobFarm> farm = joining();
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (System.nanoTime() - deadline < 0) {
+      if (Cancellation.requested() || farm.isCompletedExceptionally()) return null;
+      if (farm.isDone() && farm.join().listed().isDone()) return null;
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
+    if (options.cluster().farm() == null) discard(farm, true); // this plan's own driver (the command line stops its own)
+    PlanRunner.ClusterTarget c = options.cluster();
+    return "no cnemu seed answered at " + c.seed().host() + ":" + c.seed().port() + " within " + wait.toSeconds()
+        + " s: check --cluster's host and port, and that 'cnemu cluster seed' runs there; nothing ran and the "
+        + "results folder is unchanged";
   }
 
   @Override
@@ -79,11 +118,10 @@ public final class FarmedJobs implements JobExecutor {
 
   @Override
   public void runAll(Plan plan, List<Plan.Job> jobs, AtomicBoolean cancel, Sink sink) throws IOException {
-    PlanRunner.ClusterTarget c = options.cluster();
     // Starting the driver (its actor system: remoting, TLS; then asking the seed for the workers and
     // saying hello to each) takes most of a second: the command line starts it while the experiment loads
     // (RunCommand); the job descriptions are made meanwhile too.
-    CompletableFuture<JobFarm> joining = c.farm() != null ? c.farm() : open(c.seed(), c.bind(), c.security(), c.nodes(), false);
+    CompletableFuture<JobFarm> joining = joining();
     Map<Integer, Plan.Job> byId = new HashMap<>();
     List<FarmDriver.Job> farmJobs = new ArrayList<>();
     // the runs of a point share its experiment text: rendered once per point, and sent to a node once (the
@@ -224,23 +262,58 @@ public final class FarmedJobs implements JobExecutor {
   static final Duration PROBE_AFTER = Duration.ofMillis(250);
 
   /**
-   * Whether the seed takes this command's key: null (it does, or nobody answers there yet: the driver
-   * keeps asking) or why not, one line ({@link ClusterSecurity#probe}). The seed directory's first answer
-   * to the driver ({@link JobFarm#listed}) settles it; if it has not come within {@link #PROBE_AFTER},
-   * a TLS handshake with the seed checks it, beside the experiment's loading, and the first of the two
-   * to say yes decides. So a served plan with a kept driver system makes no handshake of its own.
+   * Whether the seed takes this command's key: null (it does, or nothing answers there yet: the driver
+   * keeps asking) or why not, one line ({@link #seedRefusal}: also when every connection there is refused
+   * for {@link #REFUSED_FOR}). The seed directory's first answer to the driver ({@link JobFarm#listed})
+   * settles it; if it has not come within {@link #PROBE_AFTER}, a TLS handshake with the seed checks it,
+   * beside the experiment's loading, and the first of the two to say yes decides. So a served plan with a kept driver system makes no handshake of its own.
    */
   public static CompletableFuture<String> refusal(CompletableFuture<JobFarm> farm,
       org.cnemu.emulator.cluster.ClusterSecurity security, org.cnemu.emulator.cluster.ClusterNode.HostPort seed) {
     CompletableFuture<String> listed = new CompletableFuture<>();
     farm.thenAccept(f -> f.listed().thenRun(() -> listed.complete(null))); // a driver that failed to start: the probe decides
-    CompletableFuture<String> probed = CompletableFuture.supplyAsync(() -> listed.isDone() ? null : security.probe(seed),
+    CompletableFuture<String> probed = CompletableFuture.supplyAsync(
+        () -> listed.isDone() ? null : seedRefusal(security, seed, REFUSED_FOR, listed::isDone),
         CompletableFuture.delayedExecutor(PROBE_AFTER.toMillis(), TimeUnit.MILLISECONDS, r -> {
           Thread t = new Thread(r, "cnemu-farm-key-check");
           t.setDaemon(true);
           t.start();
         }));
     return listed.applyToEither(probed, why -> why);
+  }
+
+  /**
+   * How long a run retries a refused connection at the seed's address before refusing the plan: a seed
+   * started beside the run listens once its JVM is up (a second or two; more under load), while at a
+   * mistyped address nothing ever will.
+   */
+  public static final Duration REFUSED_FOR = Duration.ofSeconds(5);
+
+  /**
+   * Why a run cannot use the seed at {@code seed}, one line, or null: its key is refused ({@link
+   * org.cnemu.emulator.cluster.ClusterSecurity#ask}), or every connection there was refused for {@code refusedFor} (nothing listens:
+   * a wrong address), unless {@code heard} says the seed answered meanwhile. A seed that does not answer
+   * at all (a timeout) passes: joining reports it.
+   */
+  public static String seedRefusal(org.cnemu.emulator.cluster.ClusterSecurity security,
+      org.cnemu.emulator.cluster.ClusterNode.HostPort seed, Duration refusedFor,
+      java.util.function.BooleanSupplier heard) {
+    long deadline = System.nanoTime() + refusedFor.toNanos();
+    while (true) {
+      org.cnemu.emulator.cluster.ClusterSecurity.Answer a = security.ask(seed);
+      if (a.listening() || heard.getAsBoolean()) return a.refusal();
+      if (System.nanoTime() - deadline >= 0) {
+        return "nothing listens at " + seed.host() + ":" + seed.port() + " (connection refused for "
+            + refusedFor.toSeconds() + " s): check --cluster's host and port, and that 'cnemu cluster seed' runs "
+            + "there; nothing ran and the results folder is unchanged";
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null; // cancelled: joining (or the cancellation) decides
+      }
+    }
   }
 
   /**

@@ -47,6 +47,17 @@ interface JobExecutor {
     void note(String message);
   }
 
+  /** Whether several jobs may run at once (the start order then puts the longest first, {@link Plan#startOrder}). */
+  boolean concurrent();
+
+  /**
+   * Waits, at most {@code wait}, until jobs can be handed out (a farmed plan: the seed answered); null then,
+   * else one line saying why the plan cannot run. Called before the results folder is cleaned.
+   */
+  default String awaitReady(java.time.Duration wait) {
+    return null;
+  }
+
   /** Nodes lost while the plan ran (a farmed plan), in order. */
   default List<String> lostNodes() {
     return List.of();

@@ -27,6 +27,11 @@ final class LocalJobs implements JobExecutor {
   }
 
   @Override
+  public boolean concurrent() {
+    return parallel > 1;
+  }
+
+  @Override
   public void runAll(Plan plan, List<Plan.Job> jobs, AtomicBoolean cancel, Sink sink) throws IOException {
     if (parallel == 1) {
       runHere(plan, jobs, cancel, sink);

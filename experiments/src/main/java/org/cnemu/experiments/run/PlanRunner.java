@@ -190,16 +190,34 @@ public final class PlanRunner {
     return Math.max(1, Math.min(plan.jobs().size(), cores / perJob));
   }
 
+  /** How long a farmed plan waits for the seed's first answer before it refuses, its folder untouched. */
+  private final java.time.Duration seedWait;
+
+  public PlanRunner() {
+    this(FarmedJobs.JOIN_TIMEOUT);
+  }
+
+  /** Tests: a farmed plan's wait for the seed. */
+  PlanRunner(java.time.Duration seedWait) {
+    this.seedWait = seedWait;
+  }
+
   public Outcome run(Plan plan, Options options, Listener listener) throws IOException {
     boolean farmed = options.cluster() != null && options.cluster().mode() == ClusterMode.JOBS;
     boolean serial = options.live() != null || (options.cluster() != null && !farmed);
     int jobs = serial ? 1 : Math.min(options.jobs(), Math.max(1, plan.jobs().size()));
     try (OutputFolder folder = OutputFolder.lock(plan.root(), options.shownRoot())) {
+      JobExecutor executor = farmed ? new FarmedJobs(options) : new LocalJobs(jobs, options);
+      // Only a plan that can run empties the folder: a farmed one whose seed never answers (a wrong
+      // address) is refused with the earlier results in place. Cleaning still precedes every job's write, so
+      // an interrupted rerun never leaves old results that look like its own.
+      String notReady = executor.awaitReady(seedWait);
+      if (notReady != null) throw new OutputFolder.Refused(notReady);
       OutputFolder.clean(plan.root());
       for (Plan.Group g : plan.groups()) OutputFolder.clean(g.dir());
       PhaseTrace.mark("folder");
       listener.folderClaimed();
-      if (options.live() == null) return execute(plan, options, jobs, listener);
+      if (options.live() == null) return execute(plan, options, executor, listener);
       // Kamon before any actor system, so its Pekko instrumentation (if asked for) sees them all.
       LiveMetrics.Settings live = options.live();
       Config kamon = plan.groups().stream().filter(Plan.Group::runs).map(Plan.Group::kamonOverrides)
@@ -211,12 +229,12 @@ public final class PlanRunner {
       Plan.Job first = plan.jobs().isEmpty() ? null : plan.jobs().get(0);
       try (LiveMetrics metrics = LiveMetrics.start(live,
           first == null ? Map.of() : runTags(plan.point(first).spec(), 0))) {
-        return execute(plan, options, jobs, listener);
+        return execute(plan, options, executor, listener);
       }
     }
   }
 
-  private Outcome execute(Plan plan, Options options, int jobs, Listener listener) throws IOException {
+  private Outcome execute(Plan plan, Options options, JobExecutor executor, Listener listener) throws IOException {
     List<Plan.Job> all = plan.jobs();
     AtomicReferenceArray<JobOutcome> outcomes = new AtomicReferenceArray<>(all.size());
     List<List<AtomicInteger>> pointsLeft = new ArrayList<>();
@@ -233,10 +251,8 @@ public final class PlanRunner {
     }
     AtomicBoolean cancel = new AtomicBoolean();
     long start = System.nanoTime();
-    boolean farmed = options.cluster() != null && options.cluster().mode() == ClusterMode.JOBS;
-    JobExecutor executor = farmed ? new FarmedJobs(options) : new LocalJobs(jobs, options);
     Map<String, Double> cpuAtStart = TRACE ? JvmCpu.read() : Map.of();
-    executor.runAll(plan, plan.startOrder(farmed || jobs > 1), cancel, new JobExecutor.Sink() {
+    executor.runAll(plan, plan.startOrder(executor.concurrent()), cancel, new JobExecutor.Sink() {
       @Override
       public void started(Plan.Job job, String node) {
         if (node != null) listener.jobDispatched(job, node);

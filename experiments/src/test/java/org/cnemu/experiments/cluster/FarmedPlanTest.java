@@ -138,6 +138,36 @@ class FarmedPlanTest {
     return Integer.parseInt(m.group(1));
   }
 
+  /**
+   * A --cluster address where nothing listens (a typo in the port) is refused once its connections were
+   * refused for a few seconds: one line, exit 2, the folder's earlier results untouched (it used to wait
+   * 30 s, fail every job with exit 1, and empty the folder first). Farmed and partitioned alike.
+   */
+  @Test
+  void aSeedAddressWhereNothingListensIsRefusedWithTheFolderIntact() throws Exception {
+    Path file = sweep("typo", "200us", 2);
+    Path out = tmp.resolve("out");
+    ClusterRunTest.Outcome local = ClusterRunTest.cnemu("run", file.toString(), "--out", out.toString(), "--quiet");
+    assertEquals(0, local.code(), local.err());
+    List<String> before = tree(out);
+    int nobody = TestPorts.free();
+    for (String mode : List.of("jobs", "partitions")) {
+      long t0 = System.nanoTime();
+      ClusterRunTest.Outcome o = ClusterRunTest.cnemu("run", file.toString(), "--out", out.toString(), "--quiet",
+          "--cluster", "127.0.0.1:" + nobody, "--cluster-mode", mode);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      assertEquals(2, o.code(), mode + ": " + o.err());
+      assertEquals("error: nothing listens at 127.0.0.1:" + nobody + " (connection refused for 5 s): check "
+          + "--cluster's host and port, and that 'cnemu cluster seed' runs there; nothing ran and the results folder "
+          + "is unchanged", o.err().strip(), mode);
+      assertEquals("", o.out(), mode);
+      // 5 s of refused connections, then the refusal: never the 30 s a plan waits for nodes
+      assertTrue(seconds >= 5 && seconds < 25, mode + ": " + seconds + " s");
+      assertEquals(before, tree(out), mode + ": the earlier results are intact");
+      assertFalse(Files.exists(out.resolve(".cnemu.lock")), mode);
+    }
+  }
+
   @Test
   void seedAndTwoWorkersGiveTheLocalFolder() throws Exception {
     int seedPort = TestPorts.free();
