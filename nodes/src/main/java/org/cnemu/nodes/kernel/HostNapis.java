@@ -147,15 +147,52 @@ final class HostNapis {
     }
   }
 
-  /** This CPU's gro_cell of vxlan0 (or the stack's per-CPU cell): inner GRO, then bridge/veth or L4. */
-  static final class Cell extends NetRxAction.Napi {
-    private final HostKernel h;
-    private final int cpu;
+  /**
+   * A per-CPU software queue's NAPI instance (gro_cell, backlog). process_backlog splices input_pkt_queue again when
+   * it has run what it took, and clears SCHED only when it finds it empty (gro_cell_poll likewise polls its queue to
+   * the quota): what other cores' enqueues put there while the poll's step ran is taken in the same poll, up to the
+   * weight, without an IPI (they found SCHED set).
+   */
+  abstract static class SoftQueue extends NetRxAction.Napi {
+    final HostKernel h;
+    final int cpu;
 
-    Cell(HostKernel h, int cpu) {
+    SoftQueue(HostKernel h, int cpu) {
       super(-1);
       this.h = h;
       this.cpu = cpu;
+    }
+
+    /** This CPU's queue of the instance. */
+    abstract PacketQueue queue();
+
+    /** Polls up to {@code quota} skbs of {@link #queue}, {@code done} already polled in this poll; sets work. */
+    abstract long pollQueue(CoreEntity c, int quota, int done);
+
+    @Override
+    boolean rereads() {
+      return true;
+    }
+
+    @Override
+    long resume(CoreEntity c, int quota) {
+      int before = work;
+      PacketQueue q = queue();
+      if (before >= quota || q.isEmpty()) {
+        more = !q.isEmpty();
+        return 0;
+      }
+      long cost = pollQueue(c, quota - before, before);
+      work += before;
+      more = !q.isEmpty();
+      return cost;
+    }
+  }
+
+  /** This CPU's gro_cell of vxlan0 (or the stack's per-CPU cell): inner GRO, then bridge/veth or L4. */
+  static final class Cell extends SoftQueue {
+    Cell(HostKernel h, int cpu) {
+      super(h, cpu);
     }
 
     @Override
@@ -165,23 +202,14 @@ final class HostNapis {
       return cost;
     }
 
-    /** Another core's hand-offs (a policy's cross-core cell) may land while it runs: see {@link Backlog#rereads}. */
     @Override
-    boolean rereads() {
-      return true;
+    PacketQueue queue() {
+      return h.groCell[cpu];
     }
 
     @Override
-    long resume(CoreEntity c, int quota) {
-      int before = work;
-      if (before >= quota || h.groCell[cpu].isEmpty()) {
-        more = !h.groCell[cpu].isEmpty();
-        return 0;
-      }
-      long cost = h.rx.pollGroCell(c, quota - before, this, before);
-      work += before;
-      more = !h.groCell[cpu].isEmpty();
-      return cost;
+    long pollQueue(CoreEntity c, int quota, int done) {
+      return h.rx.pollGroCell(c, quota, this, done);
     }
 
     @Override
@@ -191,14 +219,9 @@ final class HostNapis {
   }
 
   /** This CPU's backlog (process_backlog): netif_rx'd skbs, split-off stages, Docker's transmit side. */
-  static final class Backlog extends NetRxAction.Napi {
-    private final HostKernel h;
-    private final int cpu;
-
+  static final class Backlog extends SoftQueue {
     Backlog(HostKernel h, int cpu) {
-      super(-1);
-      this.h = h;
-      this.cpu = cpu;
+      super(h, cpu);
     }
 
     @Override
@@ -211,27 +234,14 @@ final class HostNapis {
       return cost;
     }
 
-    /**
-     * process_backlog splices input_pkt_queue again when it has run what it took, and clears SCHED only when it
-     * finds it empty: what other cores' enqueues put there while the poll's step ran is taken in the same poll, up
-     * to the weight, without an IPI (they found SCHED set).
-     */
     @Override
-    boolean rereads() {
-      return true;
+    PacketQueue queue() {
+      return h.backlog[cpu];
     }
 
     @Override
-    long resume(CoreEntity c, int quota) {
-      int before = work;
-      if (before >= quota || h.backlog[cpu].isEmpty()) {
-        more = !h.backlog[cpu].isEmpty();
-        return 0;
-      }
-      long cost = h.rx.pollBacklog(c, quota - before, this, before);
-      work += before;
-      more = !h.backlog[cpu].isEmpty();
-      return cost;
+    long pollQueue(CoreEntity c, int quota, int done) {
+      return h.rx.pollBacklog(c, quota, this, done);
     }
 
     @Override
