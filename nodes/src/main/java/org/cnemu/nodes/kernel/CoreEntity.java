@@ -492,11 +492,11 @@ final class CoreEntity extends CoreSteps {
     switch (mode) {
       case HARD -> tickPending = true;
       case IDLE -> startTick();
-      case SOFTM -> nestedFor(p.tickIrqNanos);
+      case SOFTM -> nestedFor(p.tickIrqNanos, null);
       default -> {
         if (inKsoftirqd() || inSwitch()) {
           if (inSwitch()) irqInSwitch = true;
-          nestedFor(p.tickIrqNanos);
+          nestedFor(p.tickIrqNanos, null);
         } else {
           closeSegment(now());
           suspend(stepRemainingNanos());
@@ -553,20 +553,18 @@ final class CoreEntity extends CoreSteps {
    * one: hard IRQs do not nest, and its time must not be counted twice.
    */
   private void nested(HardIrq m) {
-    closeSegment(now());
-    long from = Math.max(now(), segStart);
-    long c = m.costNanos(p);
-    account(IRQ, from, from + c, endNanos());
-    applyHard(m);
-    segStart = from + c;
-    extendStep(c);
+    nestedFor(m.costNanos(p), m);
   }
 
-  /** {@link #nested} for the scheduler tick's handler of {@code c} ns, which has no effect beyond its time. */
-  private void nestedFor(long c) {
+  /**
+   * {@link #nested} for a handler of {@code c} ns; {@code effect} applied in it, none for the scheduler tick's
+   * (which has no effect beyond its time).
+   */
+  private void nestedFor(long c, HardIrq effect) {
     closeSegment(now());
     long from = Math.max(now(), segStart);
     account(IRQ, from, from + c, endNanos());
+    if (effect != null) applyHard(effect);
     segStart = from + c;
     extendStep(c);
   }

@@ -94,6 +94,17 @@ final class Handoff {
   }
 
   /**
+   * An enqueue's test_and_set of NAPI_STATE_SCHED on core {@code t}'s gro_cell ({@code cell}) or backlog: true if it
+   * found the instance idle, which is then owed an IPI (due from now on, so later enqueues find it scheduled).
+   */
+  private boolean claimIdle(int t, boolean cell) {
+    if (scheduled(t, cell)) return false;
+    if (cell) cellIpiDue[t] = true;
+    else backlogIpiDue[t] = true;
+    return true;
+  }
+
+  /**
    * Cross-core enqueue to core {@code t}: queued on this core's per-target list, landing when the current
    * step's last enqueue to {@code t} ends ({@link #flushRemote}). The step decides, at its start as the model
    * runs it, what the enqueue finds: a target whose instance is idle is scheduled now (SCHED) and owed an IPI
@@ -114,9 +125,7 @@ final class Handoff {
       l = new ArrayList<>();
       out.set(t, l);
     }
-    if (!scheduled(t, cell)) {
-      if (cell) cellIpiDue[t] = true;
-      else backlogIpiDue[t] = true;
+    if (claimIdle(t, cell)) {
       if (ipiList[c.cpu][t] == 0) c.ipisQueued++;
       ipiList[c.cpu][t] |= cell ? CELL : BACKLOG;
     }
@@ -159,9 +168,9 @@ final class Handoff {
     boolean lateBacklog = false, lateCell = false;
     for (int i = 0; i < m.skbs().length; i++) {
       boolean cell = m.cell()[i];
-      if (!scheduled(c.cpu, cell)) {
-        if (cell) lateCell = cellIpiDue[c.cpu] = true;
-        else lateBacklog = backlogIpiDue[c.cpu] = true;
+      if (claimIdle(c.cpu, cell)) {
+        if (cell) lateCell = true;
+        else lateBacklog = true;
       }
       // a scheduled instance is not scheduled again: PRISM's high-priority work may move it to the poll list's head
       enqueue(c, m.skbs()[i], cell, m.stage()[i], !(cell ? cellIpiDue[c.cpu] : backlogIpiDue[c.cpu]));

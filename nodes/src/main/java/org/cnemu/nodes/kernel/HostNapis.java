@@ -170,6 +170,13 @@ final class HostNapis {
     abstract long pollQueue(CoreEntity c, int quota, int done);
 
     @Override
+    long poll(CoreEntity c, int quota, long offsetNanos) {
+      long cost = pollQueue(c, quota, -1); // sets work
+      more = !queue().isEmpty();
+      return cost;
+    }
+
+    @Override
     boolean rereads() {
       return true;
     }
@@ -193,13 +200,6 @@ final class HostNapis {
   static final class Cell extends SoftQueue {
     Cell(HostKernel h, int cpu) {
       super(h, cpu);
-    }
-
-    @Override
-    long poll(CoreEntity c, int quota, long offsetNanos) {
-      long cost = h.rx.pollGroCell(c, quota, this, -1); // sets work
-      more = !h.groCell[cpu].isEmpty();
-      return cost;
     }
 
     @Override
@@ -229,9 +229,7 @@ final class HostNapis {
       // process_backlog first sends the IPIs this core owes, not waiting for net_rx_action's end
       // (sd_has_rps_ipi_waiting -> net_rps_action_and_irq_enable)
       long sent = c.ipisQueued > 0 ? h.handoff.sendIpis(c, offsetNanos + h.p.napiPoll) : 0;
-      long cost = sent + h.rx.pollBacklog(c, quota, this, -1); // sets work
-      more = !h.backlog[cpu].isEmpty();
-      return cost;
+      return sent + super.poll(c, quota, offsetNanos);
     }
 
     @Override
