@@ -94,12 +94,9 @@ public final class Compare {
     for (Row r : t.rows()) {
       tt.row(r.metric(), r.unit(), TextTable.num(r.a()), TextTable.num(r.b()), r.ratio() == null ? "-" : ratioText(r.ratio()));
     }
-    return "A: " + t.labelA() + "\nB: " + t.labelB() + "\n\n" + tt.render() + (t.unresolved() ? UNRESOLVED_NOTE + "\n" : "");
+    return "A: " + t.labelA() + "\nB: " + t.labelB() + "\n\n" + tt.render() + (t.unresolved() ? Metrics.UNRESOLVED_NOTE + "\n" : "");
   }
 
-  /** The note under a table with a "-" percentile (the run table's, {@code ui.SummaryTable.UNRESOLVED_NOTE}). */
-  static final String UNRESOLVED_NOTE = "note: -: a percentile from fewer samples than it needs (p99: 100,"
-      + " p999: 1,000; 1/(1-q)) is the largest sample, whatever q; results.json keeps the figure";
 
   private static String ratioText(double r) {
     if (Double.isInfinite(r)) return r > 0 ? "inf" : "-inf";

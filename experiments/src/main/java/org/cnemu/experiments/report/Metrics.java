@@ -80,6 +80,10 @@ public final class Metrics {
     return name;
   }
 
+  /** The note under every table that shows an unresolvable percentile as "-" (run, plan and compare tables). */
+  public static final String UNRESOLVED_NOTE = "note: -: a percentile from fewer samples than it needs (p99: 100,"
+      + " p999: 1,000; 1/(1-q)) is the largest sample, whatever q; results.json keeps the figure";
+
   /**
    * Flows whose latency a comparison table and a sweep's plots show beside the headline metrics: the first few only,
    * so that a churn of hundreds of flows keeps a table that fits a screen (summary.csv has every flow).

@@ -102,8 +102,7 @@ public final class FarmedJobs implements JobExecutor {
     if (options.cluster().farm() == null) discard(farm, true); // this plan's own driver (the command line stops its own)
     PlanRunner.ClusterTarget c = options.cluster();
     return "no cnemu seed answered at " + c.seed().host() + ":" + c.seed().port() + " within " + wait.toSeconds()
-        + " s: check --cluster's host and port, and that 'cnemu cluster seed' runs there; nothing ran and the "
-        + "results folder is unchanged";
+        + " s: " + CHECK_ADDRESS;
   }
 
   @Override
@@ -282,6 +281,10 @@ public final class FarmedJobs implements JobExecutor {
     return listed.applyToEither(probed, why -> why);
   }
 
+  /** What a refusal for a seed address that never answered tells the user to check, and what it left alone. */
+  private static final String CHECK_ADDRESS = "check --cluster's host and port, and that 'cnemu cluster seed' runs "
+      + "there; nothing ran and the results folder is unchanged";
+
   /**
    * How long a run retries a refused connection at the seed's address before refusing the plan: a seed
    * started beside the run listens once its JVM is up (a second or two; more under load), while at a
@@ -304,8 +307,7 @@ public final class FarmedJobs implements JobExecutor {
       if (a.listening() || heard.getAsBoolean()) return a.refusal();
       if (System.nanoTime() - deadline >= 0) {
         return "nothing listens at " + seed.host() + ":" + seed.port() + " (connection refused for "
-            + refusedFor.toSeconds() + " s): check --cluster's host and port, and that 'cnemu cluster seed' runs "
-            + "there; nothing ran and the results folder is unchanged";
+            + refusedFor.toSeconds() + " s): " + CHECK_ADDRESS;
       }
       try {
         Thread.sleep(200);

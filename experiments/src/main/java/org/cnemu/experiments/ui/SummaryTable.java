@@ -41,8 +41,7 @@ public final class SummaryTable {
    * The line under a table that shows "-" for a percentile its samples cannot resolve. The q percentile of n
    * samples is the one of rank ceil(q n), which is n, the largest sample, when n &lt; 1/(1-q).
    */
-  public static final String UNRESOLVED_NOTE = "note: -: a percentile from fewer samples than it needs (p99: 100,"
-      + " p999: 1,000; 1/(1-q)) is the largest sample, whatever q; results.json keeps the figure";
+  public static final String UNRESOLVED_NOTE = org.cnemu.experiments.report.Metrics.UNRESOLVED_NOTE;
 
   /** Values as the table of several runs prints its means (a count whole, 4 significant digits), not "54.000 segments". */
   static void metrics(PrintWriter out, List<ModelMetric> metrics) {
