@@ -211,20 +211,28 @@ class SackBlocksTest {
     long[] now = {0};
     long[] acks = new long[2]; // ACKs, ACKs with two or more blocks
     int rounds = 2000;
+    int windows = 4; // the warm half measured in windows of rounds / 8
+    long bytes = Long.MAX_VALUE; // the fewest bytes a window allocated
     long a0 = 0;
     for (int round = 0; round < rounds; round++) {
-      if (round == rounds / 2) { // warm: the arrays have grown, the code is compiled
-        a0 = t.getCurrentThreadAllocatedBytes();
-        acks[0] = 0;
-        acks[1] = 0;
+      if (round >= rounds / 2 && (round - rounds / 2) % (rounds / 2 / windows) == 0) {
+        long a = t.getCurrentThreadAllocatedBytes();
+        if (round > rounds / 2) bytes = Math.min(bytes, a - a0);
+        a0 = a;
+        if (round == rounds / 2) { // warm: the arrays have grown, the code is compiled
+          acks[0] = 0;
+          acks[1] = 0;
+        }
       }
       reorderedWindow(snd, rcv, now, acks);
     }
-    long bytes = t.getCurrentThreadAllocatedBytes() - a0;
+    bytes = Math.min(bytes, t.getCurrentThreadAllocatedBytes() - a0);
     assertTrue(acks[0] > 10_000 && acks[1] > acks[0] / 4, "ACKs: " + acks[0] + ", with 2+ blocks: " + acks[1]);
     assertTrue(snd.una > (rounds - 1) * 20L * MSS, "data flows: snd_una " + snd.una);
-    // 0 here: the blocks travel in three longs and the sender sorts them in its own arrays
-    assertTrue(bytes < 1024, "bytes allocated over " + acks[0] + " ACKs: " + bytes);
+    // 0 here: the blocks travel in three longs and the sender sorts them in its own arrays. The fewest of four
+    // windows (each ~10,000 ACKs): an allocation per ACK shows in every window, while a one-off one (objects the JIT
+    // had scalar-replaced, rematerialized when a method deoptimizes) lands in one; it gave 1,088 B once in CI
+    assertTrue(bytes < 1024, "bytes allocated over the least-allocating quarter of " + acks[0] + " ACKs: " + bytes);
   }
 
   /**
